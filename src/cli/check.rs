@@ -1,0 +1,132 @@
+//! `fenceline check FILE...`: parse, type-check and lint; writes nothing.
+
+use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostic::render::{self, HumanStyle, JsonDiagnostic, Summary};
+use crate::driver::{self, CheckOptions, Checked};
+use crate::error::{Error, Result};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Concise,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Policy files (`-` reads standard input)
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, alias = "output-format", value_enum, default_value_t = Format::Human, env = "FENCELINE_FORMAT")]
+    pub format: Format,
+    /// Date used for expiring exceptions (YYYY-MM-DD), for reproducible runs
+    #[arg(long)]
+    pub today: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    tool: Tool,
+    files: Vec<JsonFile<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const TOOL: Tool = Tool { name: "fenceline", version: env!("CARGO_PKG_VERSION") };
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    diagnostics: Vec<JsonDiagnostic>,
+    summary: Summary,
+}
+
+pub fn options(today: Option<String>) -> Result<CheckOptions> {
+    if let Some(t) = &today {
+        if t.len() != 10 || t.as_bytes()[4] != b'-' || t.as_bytes()[7] != b'-' {
+            return Err(Error::Usage(format!("--today `{t}` is not a date YYYY-MM-DD")));
+        }
+    }
+    Ok(CheckOptions { today: today.or_else(|| Some(driver::today_utc())), ..Default::default() })
+}
+
+pub fn check_file(path: &PathBuf, opts: &CheckOptions) -> Result<Checked> {
+    let (name, p, text) = super::read_input(path)?;
+    Ok(driver::check_text(&name, &p, text, opts))
+}
+
+pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
+    let opts = options(args.today.clone())?;
+    let mut results = Vec::new();
+    let mut failed = false;
+    for f in &args.files {
+        match check_file(f, &opts) {
+            Ok(c) => results.push((f.to_string_lossy().to_string(), c)),
+            Err(e) => {
+                io.eprintln(format_args!("error: {e}"));
+                failed = true;
+            }
+        }
+    }
+    let total = Summary::of(results.iter().flat_map(|(_, c)| c.diagnostics.iter()));
+    match args.format {
+        Format::Human | Format::Concise => {
+            for (_, c) in &results {
+                for d in &c.diagnostics {
+                    if args.format == Format::Concise {
+                        io.eprintln(render::concise(d, &c.sources));
+                    } else {
+                        let s = render::human(d, &c.sources, HumanStyle { color: io.color, width: io.width });
+                        let _ = write!(io.err, "{s}");
+                        io.eprintln("");
+                    }
+                }
+            }
+            io.eprintln(summary_line(&total, results.len()));
+        }
+        Format::Json => {
+            let report = JsonReport {
+                version: 1,
+                tool: TOOL,
+                files: results
+                    .iter()
+                    .map(|(p, c)| JsonFile {
+                        path: p,
+                        diagnostics: c.diagnostics.iter().map(|d| JsonDiagnostic::of(d, &c.sources)).collect(),
+                        summary: Summary::of(&c.diagnostics),
+                    })
+                    .collect(),
+                summary: total,
+            };
+            let s = serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?;
+            io.println(s);
+        }
+    }
+    Ok(if failed {
+        EXIT_FAILURE
+    } else if total.errors > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+
+pub fn summary_line(s: &Summary, files: usize) -> String {
+    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    let mut parts = vec![plural(s.errors, "error"), plural(s.warnings, "warning")];
+    if s.suppressed > 0 {
+        parts.push(format!("{} suppressed", s.suppressed));
+    }
+    format!("{}: {}", plural(files, "file"), parts.join(", "))
+}

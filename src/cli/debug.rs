@@ -1,0 +1,65 @@
+//! `fenceline debug ast|model FILE`: dumps an intermediate representation as JSON.
+
+use super::{Io, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostic::render::{self, HumanStyle};
+use crate::error::{Error, Result};
+use crate::syntax::loader;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Repr {
+    /// The typed syntax tree of each file
+    Ast,
+    /// The resolved Model
+    Model,
+}
+
+#[derive(Debug, Args)]
+pub struct DebugArgs {
+    #[arg(value_enum)]
+    pub repr: Repr,
+    pub file: PathBuf,
+}
+
+pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
+    let (name, path, text) = super::read_input(&args.file)?;
+    let loaded = loader::load_from_text(&name, &path, text);
+    let json = |v: &dyn erased::Ser| v.to_json();
+    match args.repr {
+        Repr::Ast => {
+            for d in &loaded.diagnostics {
+                let _ = write!(io.err, "{}", render::human(d, &loaded.sources, HumanStyle { color: io.color, width: io.width }));
+            }
+            let files: Vec<&crate::syntax::ast::File> = loaded.files.iter().map(|(_, f)| f).collect();
+            io.println(json(&files)?);
+            Ok(if loaded.diagnostics.is_empty() { EXIT_OK } else { EXIT_FINDINGS })
+        }
+        Repr::Model => {
+            let checked = crate::driver::check_loaded(loaded, &super::check::options(None)?);
+            for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
+                let _ = write!(io.err, "{}", render::human(d, &checked.sources, HumanStyle { color: io.color, width: io.width }));
+            }
+            match &checked.model {
+                Some(m) => {
+                    io.println(json(m)?);
+                    Ok(EXIT_OK)
+                }
+                None => Ok(EXIT_FINDINGS),
+            }
+        }
+    }
+}
+
+
+mod erased {
+    use super::{Error, Result};
+    pub trait Ser {
+        fn to_json(&self) -> Result<String>;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn to_json(&self) -> Result<String> {
+            serde_json::to_string_pretty(self).map_err(|e| Error::Other(e.to_string()))
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The command-line interface: argument parsing (clap) and one function per command. `main.rs`
+//! only calls [`main`]; tests call the command functions with their own writers.
+
+pub mod check;
+pub mod debug;
+pub mod format;
+
+use crate::error::Error;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Exit codes (DESIGN.md): 0 clean, 1 findings / drift / differences, 2 could not run.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_FAILURE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "fenceline", version, about = "Compile IEC 62443 zone and conduit policies into firewall configurations")]
+#[command(propagate_version = true)]
+pub struct Cli {
+    /// When to use colour in human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, type-check and lint policies; writes nothing
+    #[command(alias = "lint", alias = "validate")]
+    Check(check::CheckArgs),
+    /// Rewrite policies in the canonical layout
+    Fmt(format::FmtArgs),
+    /// Print an intermediate representation as JSON
+    Debug(debug::DebugArgs),
+}
+
+/// Where a command writes: data to `out`, human messages to `err`.
+pub struct Io<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub color: bool,
+    /// Width of rendered diagnostics.
+    pub width: usize,
+}
+
+impl Io<'_> {
+    /// Writes to stderr, ignoring a closed pipe (nothing useful can be done about it).
+    pub fn eprintln(&mut self, msg: impl std::fmt::Display) {
+        let _ = writeln!(self.err, "{msg}");
+    }
+    pub fn println(&mut self, msg: impl std::fmt::Display) {
+        let _ = writeln!(self.out, "{msg}");
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli, io: &mut Io) -> u8 {
+    let result = match cli.command {
+        Command::Check(a) => check::run(a, io),
+        Command::Fmt(a) => format::run(a, io),
+        Command::Debug(a) => debug::run(a, io),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            io.eprintln(format_args!("error: {e}"));
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// Entry point for the binary: parses `std::env::args`, runs, returns the exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+        }
+    };
+    use std::io::IsTerminal;
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+    };
+    let width = if std::io::stderr().is_terminal() { 100 } else { 100 };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let mut io = Io { out: &mut out, err: &mut err, color, width };
+    run(cli, &mut io)
+}
+
+/// Reads a policy argument: a path, or `-` for standard input.
+pub fn read_input(path: &PathBuf) -> Result<(String, PathBuf, String), Error> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| Error::io("<stdin>", e))?;
+        Ok(("<stdin>".into(), PathBuf::from("stdin.fence"), s))
+    } else {
+        let text = crate::syntax::loader::read_policy_file(path)?;
+        Ok((path.to_string_lossy().replace('\\', "/"), path.clone(), text))
+    }
+}

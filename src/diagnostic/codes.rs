@@ -1,0 +1,72 @@
+//! The language's own diagnostic codes (E0001...). Lint rules have their own registry in
+//! `crate::lint`. Codes are stable and never reused.
+
+pub struct Code {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub explanation: &'static str,
+}
+
+macro_rules! codes {
+    ($($name:ident = $code:literal, $title:literal, $expl:literal;)*) => {
+        $(pub const $name: &str = $code;)*
+        pub const ALL: &[Code] = &[$(Code { code: $code, title: $title, explanation: $expl }),*];
+    };
+}
+
+codes! {
+    SYNTAX = "E0001", "syntax error",
+        "The text does not follow the grammar of the fenceline language. The label points at the first token that could not be read and names what was expected there.";
+    UNKNOWN_NAME = "E0002", "unknown name",
+        "A zone, asset, service, conduit, target or attribute is used but never declared. Names are case-sensitive. The help suggests the closest declared name.";
+    DUPLICATE = "E0003", "duplicate name",
+        "Two declarations of the same kind share a name (two zones, two assets in one zone, two services, two conduits, two devices, two interfaces of one device). Each name must be unique so every reference has one meaning.";
+    HOST_BITS = "E0004", "host bits set in a network",
+        "A network prefix such as `10.0.0.1/24` has bits set after the prefix length. Firewalls silently mask them (`10.0.0.0/24`), so what was written is not what would be enforced. Write the network address, as the help shows.";
+    ASSET_OUTSIDE_ZONE = "E0005", "asset outside its zone",
+        "Every address of an asset must lie inside the networks of its zone: an address belongs to exactly one zone.";
+    ZONE_OVERLAP = "E0006", "zone networks overlap",
+        "Two zones claim the same addresses. An address belongs to exactly one zone (IEC 62443-3-2 ZCR 3.1, SR 5.1), otherwise a flow's zone would be ambiguous and a firewall could not tell the zones apart.";
+    VLAN_RANGE = "E0007", "VLAN outside 1-4094",
+        "A VLAN ID must be between 1 and 4094. VLAN 1 is accepted but warned about elsewhere, since it carries switch control protocols.";
+    VLAN_REUSED = "E0008", "VLAN used by two zones",
+        "Each zone has its own VLAN: two zones sharing one VLAN share one broadcast domain and are not separated at layer 2.";
+    SL_RANGE = "E0009", "security level outside 1-4",
+        "IEC 62443 defines security levels 1 to 4; an SL-T must be one of them. A vector names each foundational requirement: iac, uc, si, dc, rdf, tre, ra.";
+    PORT_RANGE = "E0010", "invalid port or port range",
+        "Ports are 0-65535 and a range `a-b` needs a <= b. ICMP types and codes are 0-255, IP protocol numbers 0-255.";
+    IFNAME_TOO_LONG = "E0011", "interface name too long",
+        "Linux interface names are at most 15 characters (IFNAMSIZ); nftables and iptables reject longer names when the ruleset is loaded.";
+    ADDRESS = "E0012", "invalid address",
+        "An address is an IPv4 or IPv6 address, a network `addr/len`, or a range `first-last` of the same family with first <= last.";
+    LEVEL = "E0013", "invalid Purdue level",
+        "The Purdue level of a zone is one of 0, 1, 2, 3, 3.5 (the industrial DMZ), 4 or 5.";
+    INCLUDE = "E0014", "include failed",
+        "An included file could not be read, lies outside the policy's root directory, or includes itself (a cycle). Include paths are relative to the including file and may not escape the directory of the root policy file.";
+    DATE = "E0015", "invalid date",
+        "Dates are written YYYY-MM-DD and must exist in the calendar.";
+    MISSING = "E0016", "missing required statement",
+        "A declaration lacks a statement it needs: a zone needs `level`, `sl-target` and at least one `network`; a conduit needs `connects` with at least two zones; a device needs `target`.";
+    TARGET = "E0017", "unknown or unsuitable target",
+        "Firewalls take the targets `nftables` and `iptables`; routers and switches take `cisco-ios`.";
+    SERVICE_ITEM = "E0018", "invalid service item",
+        "A service item is `tcp/PORT`, `udp/PORT` (a port or a range `a-b`), `icmp`, `icmp/TYPE`, `icmpv6`, `icmpv6/TYPE`, `ip/PROTO` (an IP protocol number), `ip` (every protocol) or `ether/0xTYPE` (a layer-2 Ethertype).";
+    REPEATED = "E0019", "statement given twice",
+        "A statement that takes one value (level, sl-target, vlan, description, owner, kind) appears more than once in the same block.";
+    EXPECT_FAILED = "E0020", "expectation failed",
+        "An `expect allow` or `expect deny` statement does not hold for the policy (in `check`) or for a generated configuration (in `build`). The related label shows the flow that contradicts it.";
+    PORT_DECL = "E0021", "invalid switch port declaration",
+        "`ports` takes a range such as `GigabitEthernet1/0/1-24`; `access` names one zone with a VLAN; `trunk` names zones with VLANs; a port may be declared once.";
+    POLICY_DECL = "E0022", "policy declaration",
+        "A policy has at most one `policy \"name\" { ... }` declaration, in the root file.";
+    UNSAFE_TEXT = "E0023", "unsafe text",
+        "Free text may not contain control characters; names of interfaces may contain only letters, digits and `/ . _ : - @`. Text from a policy must never change the meaning of a generated configuration.";
+    LIMIT = "E0024", "limit exceeded",
+        "The policy exceeds a resource limit (file size, include depth, generated rule count). Limits keep a hostile pull request from hanging or exhausting the pipeline.";
+    FLOW_EMPTY = "E0025", "flow matches nothing",
+        "A flow's service items cannot apply to its addresses, for example an ICMPv6 service between IPv4-only assets.";
+}
+
+pub fn lookup(code: &str) -> Option<&'static Code> {
+    ALL.iter().find(|c| c.code.eq_ignore_ascii_case(code))
+}

@@ -1,0 +1,93 @@
+//! The front half of every command: load, parse, resolve, lint. Commands call these and decide
+//! what to print; nothing here writes to the terminal or the disk.
+
+use crate::diagnostic::{sort, Diagnostic};
+use crate::error::Result;
+use crate::model::{resolve, Model};
+use crate::source::SourceMap;
+use crate::syntax::loader::{self, Loaded};
+use std::path::Path;
+
+/// Options that change what `check` finds.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// "Today" for expiring exceptions (YYYY-MM-DD); `None` = the system date.
+    pub today: Option<String>,
+    pub lint: crate::lint::LintConfig,
+}
+
+/// A checked policy: its sources, its Model if it has a meaning, and every finding, sorted.
+#[derive(Debug)]
+pub struct Checked {
+    pub sources: SourceMap,
+    pub model: Option<Model>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+}
+
+/// Loads and checks a policy file (and its includes). I/O failure on the root is an error.
+pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<Checked> {
+    let loaded = loader::load(path)?;
+    Ok(check_loaded(loaded, opts))
+}
+
+/// Checks a policy held in memory, named `name` (includes resolve against `path`'s directory).
+pub fn check_text(name: &str, path: &Path, text: String, opts: &CheckOptions) -> Checked {
+    check_loaded(loader::load_from_text(name, path, text), opts)
+}
+
+pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
+    let mut diagnostics = loaded.diagnostics.clone();
+    let resolved = if loaded.files.is_empty() { None } else { Some(resolve(&loaded)) };
+    let mut model = None;
+    if let Some(r) = resolved {
+        diagnostics.extend(r.diagnostics);
+        if diagnostics.iter().any(|d| d.is_error()) {
+            // Syntax errors in one file: the rest may resolve, but the Model is incomplete.
+        } else if let Some(m) = r.model {
+            diagnostics.extend(crate::lint::run(&m, opts));
+            model = Some(m);
+        }
+    }
+    sort(&mut diagnostics);
+    Checked { sources: loaded.sources, model, diagnostics }
+}
+
+/// Today's date as YYYY-MM-DD (UTC), from the system clock.
+pub fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    civil_from_days((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_from_days(0), "1970-01-01");
+        assert_eq!(super::civil_from_days(20_513), "2026-03-01");
+        assert_eq!(super::civil_from_days(19_782), "2024-02-29");
+    }
+}

@@ -1,0 +1,360 @@
+//! `fenceline fmt`: prints an AST back in the one canonical layout, keeping every comment.
+//!
+//! Comments are not in the AST; the formatter reads them from the source and places each one
+//! before the next statement that follows it (own-line comments) or after the statement on whose
+//! line it stands (trailing comments). Blank lines between statements are kept, collapsed to one.
+//! The output parses to the same AST (modulo spans) and formatting it again changes nothing;
+//! both are tested on every fixture and example.
+
+use crate::syntax::ast::*;
+use crate::syntax::{comments, Comment};
+
+const INDENT: &str = "  ";
+
+pub fn format_file(src: &str, file: &File) -> String {
+    let mut f = Fmt { src, comments: comments(src), next: 0, out: String::new(), last_end: 0 };
+    let mut prev_block = false;
+    for (i, item) in file.items.iter().enumerate() {
+        let span = item.span();
+        let is_block = src[span.range()].contains('\n');
+        if i > 0 {
+            let blank = prev_block || is_block || f.blank_between(f.last_end, f.first_pos_before(span.start as usize));
+            f.out.push('\n');
+            if blank {
+                f.out.push('\n');
+            }
+        } else {
+            f.leading_first(span.start as usize);
+        }
+        if i > 0 {
+            f.leading(span.start as usize, 0);
+        }
+        f.item(item);
+        f.trailing(span.end as usize);
+        f.last_end = span.end as usize;
+        prev_block = is_block;
+    }
+    // Comments after the last item.
+    let rest: Vec<Comment> = f.comments[f.next..].to_vec();
+    for (k, c) in rest.iter().enumerate() {
+        if !f.out.is_empty() {
+            f.out.push('\n');
+            let from = if k == 0 { f.last_end } else { rest[k - 1].end };
+            if f.blank_between(from, c.start) {
+                f.out.push('\n');
+            }
+        }
+        f.out.push_str(&c.text);
+    }
+    f.next = f.comments.len();
+    if !f.out.is_empty() {
+        f.out.push('\n');
+    }
+    f.out
+}
+
+struct Fmt<'a> {
+    src: &'a str,
+    comments: Vec<Comment>,
+    next: usize,
+    out: String,
+    last_end: usize,
+}
+
+fn quote(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            o.push('\\');
+        }
+        o.push(c);
+    }
+    o.push('"');
+    o
+}
+
+impl Fmt<'_> {
+    /// True when the source between two offsets holds an empty line.
+    fn blank_between(&self, a: usize, b: usize) -> bool {
+        if a >= b {
+            return false;
+        }
+        let lines: Vec<&str> = self.src[a..b].split('\n').collect();
+        lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|l| l.trim().is_empty())
+    }
+    /// Start of the first pending comment before `pos`, or `pos`.
+    fn first_pos_before(&self, pos: usize) -> usize {
+        match self.comments.get(self.next) {
+            Some(c) if c.start < pos => c.start,
+            _ => pos,
+        }
+    }
+    /// Comments at the top of the file, before the first item.
+    fn leading_first(&mut self, pos: usize) {
+        let mut prev_end: Option<usize> = None;
+        while self.next < self.comments.len() && self.comments[self.next].start < pos {
+            let c = self.comments[self.next].clone();
+            if let Some(p) = prev_end {
+                if self.blank_between(p, c.start) {
+                    self.out.push('\n');
+                }
+            }
+            self.out.push_str(&c.text);
+            self.out.push('\n');
+            prev_end = Some(c.end);
+            self.next += 1;
+        }
+        if let Some(p) = prev_end {
+            if self.blank_between(p, pos) {
+                self.out.push('\n');
+            }
+        }
+    }
+    /// Own-line comments before `pos`, each on its own line at `depth`.
+    fn leading(&mut self, pos: usize, depth: usize) {
+        let mut prev_end: Option<usize> = None;
+        while self.next < self.comments.len() && self.comments[self.next].start < pos {
+            let c = self.comments[self.next].clone();
+            if let Some(p) = prev_end {
+                if self.blank_between(p, c.start) {
+                    self.out.push('\n');
+                }
+            }
+            self.indent(depth);
+            self.out.push_str(&c.text);
+            self.out.push('\n');
+            prev_end = Some(c.end);
+            self.next += 1;
+        }
+        if let Some(p) = prev_end {
+            if depth > 0 && self.blank_between(p, pos) {
+                self.out.push('\n');
+            }
+        }
+        if depth > 0 || prev_end.is_some() {
+            self.indent(depth);
+        }
+    }
+    /// A comment on the same line after `end` becomes a trailing comment.
+    fn trailing(&mut self, end: usize) {
+        if let Some(c) = self.comments.get(self.next) {
+            if c.start >= end && !self.src[end..c.start].contains('\n') {
+                let t = c.text.clone();
+                self.out.push_str("  ");
+                self.out.push_str(&t);
+                self.next += 1;
+            }
+        }
+    }
+    fn indent(&mut self, depth: usize) {
+        for _ in 0..depth {
+            self.out.push_str(INDENT);
+        }
+    }
+    /// True if a comment starts inside the span (the block must then be written out in full).
+    fn has_comment_in(&self, start: usize, end: usize) -> bool {
+        self.comments[self.next..].iter().any(|c| c.start >= start && c.start < end)
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Include(i) => self.out.push_str(&format!("include {}", quote(&i.path.value))),
+            Item::Policy(p) => {
+                self.out.push_str(&format!("policy {}", quote(&p.name.value)));
+                if p.has_block {
+                    self.block(&p.stmts, p.span.end as usize, 0);
+                }
+            }
+            Item::Zone(z) => {
+                self.out.push_str(&format!("zone {}", z.name.name));
+                self.block(&z.stmts, z.span.end as usize, 0);
+            }
+            Item::Service(s) => {
+                let items: Vec<&str> = s.items.iter().map(|t| t.text.as_str()).collect();
+                self.out.push_str(&format!("service {} {}", s.name.name, items.join(", ")));
+                if s.has_block {
+                    self.inline_or_block(&s.stmts, s.span.start as usize, s.span.end as usize, 0);
+                }
+            }
+            Item::Conduit(c) => {
+                self.out.push_str(&format!("conduit {}", c.name.name));
+                self.block(&c.stmts, c.span.end as usize, 0);
+            }
+            Item::Device(d) => {
+                self.out.push_str(&format!("{} {}", d.kind.keyword(), d.name.name));
+                self.block(&d.stmts, d.span.end as usize, 0);
+            }
+            Item::Expect(e) => {
+                self.out.push_str(&format!(
+                    "expect {} {} -> {} {}",
+                    if e.allow { "allow" } else { "deny" },
+                    e.src,
+                    e.dst,
+                    e.service.text()
+                ));
+            }
+        }
+    }
+
+    /// ` {` newline, statements, `}`; `end` is the offset just after the closing brace.
+    fn block(&mut self, stmts: &[Stmt], end: usize, depth: usize) {
+        self.out.push_str(" {");
+        let mut prev_end: Option<usize> = None;
+        for st in stmts {
+            self.out.push('\n');
+            if let Some(p) = prev_end {
+                if self.blank_between(p, self.first_pos_before(st.span.start as usize)) {
+                    self.out.push('\n');
+                }
+            }
+            self.leading(st.span.start as usize, depth + 1);
+            self.stmt(st, depth + 1);
+            self.trailing(st.span.end as usize);
+            prev_end = Some(st.span.end as usize);
+        }
+        // Comments before the closing brace stay inside the block.
+        let close = end.saturating_sub(1);
+        if self.next < self.comments.len() && self.comments[self.next].start < close {
+            self.out.push('\n');
+            let mut first = true;
+            while self.next < self.comments.len() && self.comments[self.next].start < close {
+                if !first {
+                    self.out.push('\n');
+                }
+                first = false;
+                let t = self.comments[self.next].text.clone();
+                self.indent(depth + 1);
+                self.out.push_str(&t);
+                self.next += 1;
+            }
+        }
+        self.out.push('\n');
+        self.indent(depth);
+        self.out.push('}');
+    }
+
+    /// Short blocks without comments stay on one line: `{ kind jump-host }`.
+    fn inline_or_block(&mut self, stmts: &[Stmt], start: usize, end: usize, depth: usize) {
+        if self.has_comment_in(start, end) || stmts.len() > 3 {
+            self.block(stmts, end, depth);
+            return;
+        }
+        if stmts.is_empty() {
+            self.out.push_str(" {}");
+            return;
+        }
+        let parts: Vec<String> = stmts
+            .iter()
+            .map(|s| {
+                let mut sub = Fmt { src: self.src, comments: Vec::new(), next: 0, out: String::new(), last_end: 0 };
+                sub.stmt(s, 0);
+                sub.out
+            })
+            .collect();
+        self.out.push_str(&format!(" {{ {} }}", parts.join("  ")));
+    }
+
+    fn stmt(&mut self, st: &Stmt, depth: usize) {
+        let line = match &st.kind {
+            StmtKind::Description(t) => format!("description {}", quote(&t.value)),
+            StmtKind::Owner(t) => format!("owner {}", quote(&t.value)),
+            StmtKind::Level(t) => format!("level {}", t.text),
+            StmtKind::SlTarget(SlTarget::Single(t)) => format!("sl-target {}", t.text),
+            StmtKind::SlTarget(SlTarget::Vector { entries, .. }) => {
+                let parts: Vec<String> = entries.iter().map(|(f, n)| format!("{} {}", f.name, n.text)).collect();
+                format!("sl-target {{ {} }}", parts.join("  "))
+            }
+            StmtKind::Network(ts) => {
+                let v: Vec<&str> = ts.iter().map(|t| t.text.as_str()).collect();
+                format!("network {}", v.join(", "))
+            }
+            StmtKind::Vlan(t) => format!("vlan {}", t.text),
+            StmtKind::Safety => "safety".into(),
+            StmtKind::Log => "log".into(),
+            StmtKind::Exception(e) => {
+                let mut s = format!("exception {} {}", e.rule.text, quote(&e.justification.value));
+                if let Some(u) = &e.until {
+                    // Long exceptions put `until` on a continuation line, as people write them.
+                    if s.len() + depth * INDENT.len() + 17 > 100 {
+                        s.push('\n');
+                        for _ in 0..=depth {
+                            s.push_str(INDENT);
+                        }
+                        s.push_str(&format!("until {}", u.text));
+                    } else {
+                        s.push_str(&format!(" until {}", u.text));
+                    }
+                }
+                s
+            }
+            StmtKind::Kind(k) => format!("kind {}", k.name),
+            StmtKind::Flag(f) => f.name.clone(),
+            StmtKind::Connects(zs) => {
+                let v: Vec<&str> = zs.iter().map(|z| z.name.as_str()).collect();
+                format!("connects {}", v.join(", "))
+            }
+            StmtKind::Target(ts) => {
+                let v: Vec<&str> = ts.iter().map(|z| z.name.as_str()).collect();
+                format!("target {}", v.join(", "))
+            }
+            StmtKind::Interface { name, zone } => format!("interface {} {}", name.text, zone.name),
+            StmtKind::Ports { range, name, mode } => {
+                let m = match mode {
+                    PortMode::Access(z) => format!("access {}", z.name),
+                    PortMode::Trunk(zs) => {
+                        let v: Vec<&str> = zs.iter().map(|z| z.name.as_str()).collect();
+                        format!("trunk {}", v.join(", "))
+                    }
+                };
+                format!("{} {} {}", if *range { "ports" } else { "port" }, name.text, m)
+            }
+            StmtKind::UnusedPorts(a) => format!("unused-ports {}", a.name),
+            StmtKind::ParkingVlan(t) => format!("parking-vlan {}", t.text),
+            StmtKind::Asset(a) => {
+                let addrs: Vec<&str> = a.addrs.iter().map(|t| t.text.as_str()).collect();
+                self.out.push_str(&format!("asset {} {}", a.name.name, addrs.join(", ")));
+                if a.has_block {
+                    self.inline_or_block(&a.stmts, st.span.start as usize, st.span.end as usize, depth);
+                }
+                return;
+            }
+            StmtKind::Allow(a) => {
+                let svcs: Vec<&str> = a.services.iter().map(|s| s.text()).collect();
+                self.out.push_str(&format!("allow {} -> {} {}", a.src, a.dst, svcs.join(", ")));
+                if a.has_block {
+                    if a.stmts.is_empty() && !self.has_comment_in(st.span.start as usize, st.span.end as usize) {
+                        self.out.push_str(" {}");
+                    } else {
+                        self.block(&a.stmts, st.span.end as usize, depth);
+                    }
+                }
+                return;
+            }
+        };
+        self.out.push_str(&line);
+    }
+}
+
+/// True when two ASTs are equal apart from spans (the formatter's correctness condition).
+pub fn same_meaning(a: &File, b: &File) -> bool {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("span");
+                m.remove("keyword");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    match (serde_json::to_value(a), serde_json::to_value(b)) {
+        (Ok(mut x), Ok(mut y)) => {
+            strip(&mut x);
+            strip(&mut y);
+            x == y
+        }
+        _ => false,
+    }
+}

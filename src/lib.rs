@@ -1,0 +1,30 @@
+//! fenceline: a compiler for IEC 62443 zone and conduit policies.
+//!
+//! ```text
+//! text --parse--> Ast --resolve--> Model --lint--> Diagnostics
+//!                                    |
+//!                                    +--plan--> Ir (per device: ordered rules, sets, VLANs)
+//!                                                  |--emit(target)--> text (templates in targets/)
+//!                                                  +--verify--> equal / counterexample
+//! ```
+//!
+//! | pass | representation | module |
+//! |---|---|---|
+//! | parse | [`syntax::ast::File`] | [`syntax`] |
+//! | resolve | [`model::Model`] | [`model`] |
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod diagnostic;
+pub mod driver;
+pub mod error;
+pub mod fmt;
+pub mod lint;
+pub mod output;
+pub mod model;
+pub mod source;
+pub mod syntax;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use error::{Error, Result};
+pub use model::Model;

@@ -1,0 +1,225 @@
+//! Address sets: sorted, merged intervals over IPv4 and IPv6, kept apart. Every zone, asset and
+//! flow end is one of these, so containment, overlap and packet evaluation are exact.
+//! CIDR output uses `ipnet` (range to prefixes, aggregation).
+
+use ipnet::{IpNet, Ipv4Net, Ipv4Subnets, Ipv6Net, Ipv6Subnets};
+use serde::Serialize;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct AddrSet {
+    /// Disjoint, non-adjacent, sorted inclusive intervals.
+    pub v4: Vec<(u32, u32)>,
+    pub v6: Vec<(u128, u128)>,
+}
+
+fn normalise<T: Ord + Copy + num_like::One>(mut v: Vec<(T, T)>) -> Vec<(T, T)> {
+    v.sort_unstable();
+    let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
+    for (lo, hi) in v {
+        if let Some(last) = out.last_mut() {
+            // Merge overlapping or adjacent intervals (last.1 + 1 == lo), without overflow.
+            if lo <= last.1 || T::succ(last.1) == Some(lo) {
+                if hi > last.1 {
+                    last.1 = hi;
+                }
+                continue;
+            }
+        }
+        out.push((lo, hi));
+    }
+    out
+}
+
+mod num_like {
+    pub trait One: Sized {
+        fn succ(self) -> Option<Self>;
+    }
+    impl One for u32 {
+        fn succ(self) -> Option<u32> {
+            self.checked_add(1)
+        }
+    }
+    impl One for u128 {
+        fn succ(self) -> Option<u128> {
+            self.checked_add(1)
+        }
+    }
+}
+
+fn intersect<T: Ord + Copy>(a: &[(T, T)], b: &[(T, T)]) -> Vec<(T, T)> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() && j < b.len() {
+        let lo = a[i].0.max(b[j].0);
+        let hi = a[i].1.min(b[j].1);
+        if lo <= hi {
+            out.push((lo, hi));
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+fn contains_all<T: Ord + Copy>(outer: &[(T, T)], inner: &[(T, T)]) -> bool {
+    inner.iter().all(|&(lo, hi)| {
+        let idx = outer.partition_point(|&(_, h)| h < lo);
+        idx < outer.len() && outer[idx].0 <= lo && outer[idx].1 >= hi
+    })
+}
+
+fn contains_point<T: Ord + Copy>(set: &[(T, T)], x: T) -> bool {
+    let idx = set.partition_point(|&(_, h)| h < x);
+    idx < set.len() && set[idx].0 <= x
+}
+
+impl AddrSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn all() -> Self {
+        AddrSet { v4: vec![(0, u32::MAX)], v6: vec![(0, u128::MAX)] }
+    }
+    pub fn from_net(net: IpNet) -> Self {
+        let mut s = AddrSet::new();
+        s.add_net(net);
+        s
+    }
+    pub fn add_net(&mut self, net: IpNet) {
+        match net {
+            IpNet::V4(n) => self.add_v4(u32::from(n.network()), u32::from(n.broadcast())),
+            IpNet::V6(n) => self.add_v6(u128::from(n.network()), u128::from(n.broadcast())),
+        }
+    }
+    pub fn add_v4(&mut self, lo: u32, hi: u32) {
+        self.v4.push((lo, hi));
+        self.v4 = normalise(std::mem::take(&mut self.v4));
+    }
+    pub fn add_v6(&mut self, lo: u128, hi: u128) {
+        self.v6.push((lo, hi));
+        self.v6 = normalise(std::mem::take(&mut self.v6));
+    }
+    pub fn add_range(&mut self, lo: IpAddr, hi: IpAddr) {
+        match (lo, hi) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => self.add_v4(a.into(), b.into()),
+            (IpAddr::V6(a), IpAddr::V6(b)) => self.add_v6(a.into(), b.into()),
+            _ => {}
+        }
+    }
+    pub fn union(&self, other: &AddrSet) -> AddrSet {
+        AddrSet {
+            v4: normalise(self.v4.iter().chain(&other.v4).copied().collect()),
+            v6: normalise(self.v6.iter().chain(&other.v6).copied().collect()),
+        }
+    }
+    pub fn union_all<'a>(sets: impl IntoIterator<Item = &'a AddrSet>) -> AddrSet {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for s in sets {
+            v4.extend_from_slice(&s.v4);
+            v6.extend_from_slice(&s.v6);
+        }
+        AddrSet { v4: normalise(v4), v6: normalise(v6) }
+    }
+    pub fn intersect(&self, other: &AddrSet) -> AddrSet {
+        AddrSet { v4: intersect(&self.v4, &other.v4), v6: intersect(&self.v6, &other.v6) }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+    pub fn contains_set(&self, other: &AddrSet) -> bool {
+        contains_all(&self.v4, &other.v4) && contains_all(&self.v6, &other.v6)
+    }
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(a) => contains_point(&self.v4, u32::from(a)),
+            IpAddr::V6(a) => contains_point(&self.v6, u128::from(a)),
+        }
+    }
+    pub fn overlaps(&self, other: &AddrSet) -> bool {
+        !self.intersect(other).is_empty()
+    }
+    /// The fewest IPv4 prefixes covering exactly this set (ipnet does the decomposition).
+    pub fn v4_nets(&self) -> Vec<Ipv4Net> {
+        self.v4
+            .iter()
+            .flat_map(|&(lo, hi)| Ipv4Subnets::new(Ipv4Addr::from(lo), Ipv4Addr::from(hi), 0))
+            .collect()
+    }
+    pub fn v6_nets(&self) -> Vec<Ipv6Net> {
+        self.v6
+            .iter()
+            .flat_map(|&(lo, hi)| Ipv6Subnets::new(Ipv6Addr::from(lo), Ipv6Addr::from(hi), 0))
+            .collect()
+    }
+    pub fn nets(&self) -> Vec<IpNet> {
+        self.v4_nets().into_iter().map(IpNet::V4).chain(self.v6_nets().into_iter().map(IpNet::V6)).collect()
+    }
+    /// Number of intervals, a measure of how large a rendered set is.
+    pub fn interval_count(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+    /// A representative address (the lowest), for counterexamples and tests.
+    pub fn first_v4(&self) -> Option<Ipv4Addr> {
+        self.v4.first().map(|&(lo, _)| Ipv4Addr::from(lo))
+    }
+    pub fn first_v6(&self) -> Option<Ipv6Addr> {
+        self.v6.first().map(|&(lo, _)| Ipv6Addr::from(lo))
+    }
+    /// The part of the set of one family only.
+    pub fn only_v4(&self) -> AddrSet {
+        AddrSet { v4: self.v4.clone(), v6: Vec::new() }
+    }
+    pub fn only_v6(&self) -> AddrSet {
+        AddrSet { v4: Vec::new(), v6: self.v6.clone() }
+    }
+}
+
+impl std::fmt::Display for AddrSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.nets().iter().map(|n| n.to_string()).collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_adjacent_and_decomposes_to_prefixes() {
+        let mut s = AddrSet::new();
+        s.add_range("10.30.0.21".parse().unwrap(), "10.30.0.22".parse().unwrap());
+        s.add_range("10.30.0.23".parse().unwrap(), "10.30.0.23".parse().unwrap());
+        assert_eq!(s.v4.len(), 1);
+        let nets: Vec<String> = s.v4_nets().iter().map(|n| n.to_string()).collect();
+        assert_eq!(nets, ["10.30.0.21/32", "10.30.0.22/31"]);
+    }
+
+    #[test]
+    fn full_ranges_do_not_overflow() {
+        let mut s = AddrSet::new();
+        s.add_net("0.0.0.0/0".parse().unwrap());
+        s.add_net("::/0".parse().unwrap());
+        s.add_net("10.0.0.0/8".parse().unwrap());
+        assert_eq!(s, AddrSet::all());
+        assert_eq!(s.nets().len(), 2);
+    }
+
+    #[test]
+    fn containment_and_intersection() {
+        let zone = AddrSet::from_net("10.40.0.0/22".parse().unwrap());
+        let asset = AddrSet::from_net("10.40.1.0/24".parse().unwrap());
+        let outside = AddrSet::from_net("10.40.4.0/24".parse().unwrap());
+        assert!(zone.contains_set(&asset));
+        assert!(!zone.contains_set(&outside));
+        assert!(zone.overlaps(&asset));
+        assert!(!zone.overlaps(&outside));
+        assert!(zone.contains("10.40.3.255".parse().unwrap()));
+        assert!(!zone.contains("10.40.4.0".parse().unwrap()));
+    }
+}

@@ -1,0 +1,399 @@
+//! Pass 2, Ast -> Model: the single source of meaning. Names are resolved, addresses are exact
+//! interval sets (IPv4 and IPv6 apart), services are protocol/port items with attributes, SL-Ts
+//! are vectors, and the zone/device graph (petgraph) gives each flow its path.
+//!
+//! Every collection is sorted by name (flows by conduit, ends and services), so the order of
+//! declarations in the source never changes a byte of output.
+
+pub mod addr;
+pub mod graph;
+pub mod resolve;
+pub mod services;
+
+pub use addr::AddrSet;
+pub use resolve::{resolve, Resolved};
+pub use services::{PortRange, ServiceFlags, ServiceItem};
+
+use crate::source::{SourceMap, Span};
+use ipnet::IpNet;
+use serde::Serialize;
+
+macro_rules! id_type {
+    ($($name:ident),*) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub usize);
+    )*};
+}
+id_type!(ZoneId, ServiceId, ConduitId, FlowId, DeviceId);
+
+/// The seven foundational requirements of IEC 62443, in the standard's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fr {
+    Iac,
+    Uc,
+    Si,
+    Dc,
+    Rdf,
+    Tre,
+    Ra,
+}
+
+impl Fr {
+    pub const ALL: [Fr; 7] = [Fr::Iac, Fr::Uc, Fr::Si, Fr::Dc, Fr::Rdf, Fr::Tre, Fr::Ra];
+    pub fn name(self) -> &'static str {
+        ["iac", "uc", "si", "dc", "rdf", "tre", "ra"][self as usize]
+    }
+    pub fn parse(s: &str) -> Option<Fr> {
+        Fr::ALL.iter().copied().find(|f| f.name() == s)
+    }
+}
+
+/// An SL vector: one security level (1-4) per FR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Sl(pub [u8; 7]);
+
+impl Sl {
+    pub fn uniform(level: u8) -> Sl {
+        Sl([level; 7])
+    }
+    pub fn get(&self, fr: Fr) -> u8 {
+        self.0[fr as usize]
+    }
+    pub fn max(&self) -> u8 {
+        self.0.iter().copied().max().unwrap_or(0)
+    }
+    pub fn is_uniform(&self) -> bool {
+        self.0.iter().all(|&l| l == self.0[0])
+    }
+}
+
+impl std::fmt::Display for Sl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_uniform() {
+            write!(f, "{}", self.0[0])
+        } else {
+            let parts: Vec<String> = Fr::ALL.iter().map(|fr| format!("{} {}", fr.name(), self.get(*fr))).collect();
+            write!(f, "{{ {} }}", parts.join("  "))
+        }
+    }
+}
+
+/// Purdue level in tenths: 0, 10, 20, 30, 35 (industrial DMZ), 40, 50.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Level(pub u8);
+
+impl Level {
+    pub const VALID: [u8; 7] = [0, 10, 20, 30, 35, 40, 50];
+    pub fn parse(s: &str) -> Option<Level> {
+        let t = match s {
+            "0" => 0,
+            "1" => 10,
+            "2" => 20,
+            "3" => 30,
+            "3.5" => 35,
+            "4" => 40,
+            "5" => 50,
+            _ => return None,
+        };
+        Some(Level(t))
+    }
+    /// Position in the Purdue stack counting the DMZ as a level: 0..=6.
+    pub fn rank(self) -> usize {
+        Level::VALID.iter().position(|&v| v == self.0).unwrap_or(0)
+    }
+    /// Level 4 or 5: business IT.
+    pub fn is_it(self) -> bool {
+        self.0 >= 40
+    }
+    pub fn is_dmz(self) -> bool {
+        self.0 == 35
+    }
+    /// Level 0 to 3: the control system proper.
+    pub fn is_control(self) -> bool {
+        self.0 <= 30
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 % 10 == 0 {
+            write!(f, "{}", self.0 / 10)
+        } else {
+            write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Asset {
+    pub name: String,
+    pub span: Span,
+    /// As written (`10.30.0.21-10.30.0.22`), for reports.
+    pub written: Vec<String>,
+    pub addrs: AddrSet,
+    pub kind: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Zone {
+    pub name: String,
+    pub span: Span,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub level: Level,
+    pub sl: Sl,
+    pub networks: Vec<IpNet>,
+    pub addrs: AddrSet,
+    pub vlan: Option<u16>,
+    pub assets: Vec<Asset>,
+    pub safety: bool,
+    /// Conduits connecting this zone, sorted.
+    pub conduits: Vec<ConduitId>,
+}
+
+impl Zone {
+    pub fn asset(&self, name: &str) -> Option<usize> {
+        self.assets.iter().position(|a| a.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    /// Declared or built-in name; inline items are named by their text (`tcp/502`).
+    pub name: String,
+    /// Where it was declared; `None` for built-in and inline services.
+    pub span: Option<Span>,
+    pub builtin: bool,
+    pub items: Vec<ServiceItem>,
+    pub flags: ServiceFlags,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Endpoint {
+    pub zone: ZoneId,
+    /// Index into the zone's `assets`.
+    pub asset: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conduit {
+    pub name: String,
+    pub span: Span,
+    pub description: Option<String>,
+    pub zones: Vec<ZoneId>,
+    pub sl: Option<Sl>,
+    pub flows: Vec<FlowId>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Flow {
+    pub conduit: ConduitId,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub services: Vec<ServiceId>,
+    pub log: bool,
+    pub description: Option<String>,
+    /// The `allow` statement.
+    pub span: Span,
+    /// Spans of each service reference, parallel to `services`.
+    pub service_spans: Vec<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    Nftables,
+    Iptables,
+    CiscoIos,
+}
+
+impl Target {
+    pub const ALL: [Target; 3] = [Target::Nftables, Target::Iptables, Target::CiscoIos];
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Nftables => "nftables",
+            Target::Iptables => "iptables",
+            Target::CiscoIos => "cisco-ios",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Target> {
+        match s {
+            "nftables" | "nft" => Some(Target::Nftables),
+            "iptables" => Some(Target::Iptables),
+            "cisco-ios" | "ios" => Some(Target::CiscoIos),
+            _ => None,
+        }
+    }
+}
+
+pub use crate::syntax::ast::DeviceKind;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Interface {
+    pub name: String,
+    pub zone: ZoneId,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum PortMode {
+    Access { zone: ZoneId },
+    Trunk { zones: Vec<ZoneId> },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SwitchPort {
+    /// As written: `GigabitEthernet1/0/48` or `GigabitEthernet1/0/1-24`.
+    pub name: String,
+    /// For a range: the common prefix and the first and last number.
+    pub range: Option<(String, u32, u32)>,
+    pub mode: PortMode,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Device {
+    pub name: String,
+    pub kind: DeviceKind,
+    pub span: Span,
+    pub description: Option<String>,
+    pub targets: Vec<Target>,
+    /// Layer-3 interfaces, each attached to one zone, in declaration order.
+    pub interfaces: Vec<Interface>,
+    pub ports: Vec<SwitchPort>,
+    pub unused_ports_shutdown: bool,
+    /// VLAN for unused ports and the trunk native VLAN (switches); default 999.
+    pub parking_vlan: u16,
+}
+
+impl Device {
+    pub fn interface_to(&self, zone: ZoneId) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.zone == zone)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "scope", content = "id", rename_all = "snake_case")]
+pub enum Scope {
+    Policy,
+    Zone(ZoneId),
+    Conduit(ConduitId),
+    Flow(FlowId),
+}
+
+/// A date as written in the policy (validated YYYY-MM-DD); ordered as text.
+pub type Date = String;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Exception {
+    pub rule: String,
+    pub justification: String,
+    pub until: Option<Date>,
+    pub scope: Scope,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Expect {
+    pub allow: bool,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub service: ServiceId,
+    pub span: Span,
+}
+
+/// The resolved policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub policy: PolicyInfo,
+    pub zones: Vec<Zone>,
+    pub services: Vec<Service>,
+    pub conduits: Vec<Conduit>,
+    pub flows: Vec<Flow>,
+    pub devices: Vec<Device>,
+    pub expects: Vec<Expect>,
+    pub exceptions: Vec<Exception>,
+    /// Built-in services that were not referenced are still listed, so `query` can name them;
+    /// `used_services` says which ones the policy uses.
+    pub used_services: Vec<ServiceId>,
+    #[serde(skip)]
+    pub sources: SourceMap,
+}
+
+impl Model {
+    pub fn zone(&self, id: ZoneId) -> &Zone {
+        &self.zones[id.0]
+    }
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.0]
+    }
+    pub fn conduit(&self, id: ConduitId) -> &Conduit {
+        &self.conduits[id.0]
+    }
+    pub fn flow(&self, id: FlowId) -> &Flow {
+        &self.flows[id.0]
+    }
+    pub fn device(&self, id: DeviceId) -> &Device {
+        &self.devices[id.0]
+    }
+    pub fn zone_id(&self, name: &str) -> Option<ZoneId> {
+        self.zones.binary_search_by(|z| z.name.as_str().cmp(name)).ok().map(ZoneId)
+    }
+    pub fn service_id(&self, name: &str) -> Option<ServiceId> {
+        self.services.binary_search_by(|s| s.name.as_str().cmp(name)).ok().map(ServiceId)
+    }
+    pub fn conduit_id(&self, name: &str) -> Option<ConduitId> {
+        self.conduits.binary_search_by(|c| c.name.as_str().cmp(name)).ok().map(ConduitId)
+    }
+    pub fn device_id(&self, name: &str) -> Option<DeviceId> {
+        self.devices.binary_search_by(|d| d.name.as_str().cmp(name)).ok().map(DeviceId)
+    }
+    pub fn flow_ids(&self) -> impl Iterator<Item = FlowId> {
+        (0..self.flows.len()).map(FlowId)
+    }
+    /// The addresses an endpoint stands for: the zone's networks, or the asset's addresses.
+    pub fn endpoint_addrs(&self, ep: Endpoint) -> &AddrSet {
+        let z = self.zone(ep.zone);
+        match ep.asset {
+            Some(a) => &z.assets[a].addrs,
+            None => &z.addrs,
+        }
+    }
+    /// `zone` or `zone.asset`.
+    pub fn endpoint_name(&self, ep: Endpoint) -> String {
+        let z = self.zone(ep.zone);
+        match ep.asset {
+            Some(a) => format!("{}.{}", z.name, z.assets[a].name),
+            None => z.name.clone(),
+        }
+    }
+    /// The zone an address belongs to (zones never overlap).
+    pub fn zone_of(&self, ip: std::net::IpAddr) -> Option<ZoneId> {
+        self.zones.iter().position(|z| z.addrs.contains(ip)).map(ZoneId)
+    }
+    /// One-line description of a flow: `src -> dst svc, svc`.
+    pub fn flow_label(&self, id: FlowId) -> String {
+        let f = self.flow(id);
+        let svcs: Vec<&str> = f.services.iter().map(|s| self.service(*s).name.as_str()).collect();
+        format!("{} -> {} {}", self.endpoint_name(f.src), self.endpoint_name(f.dst), svcs.join(", "))
+    }
+    /// Exceptions that apply to a finding of `rule` at `scope` (a flow's exceptions, its
+    /// conduit's, and the zones' of its ends).
+    pub fn exceptions_for(&self, rule: &str, scopes: &[Scope]) -> Option<&Exception> {
+        self.exceptions.iter().find(|e| e.rule == rule && scopes.contains(&e.scope))
+    }
+}

@@ -1,0 +1,240 @@
+//! The typed AST: exactly what was written, with spans, before any name is resolved.
+//! `fmt` prints it back; `resolve` turns it into the Model.
+
+use crate::source::Span;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Text {
+    /// The unescaped value.
+    pub value: String,
+    pub span: Span,
+}
+
+/// A raw token whose meaning the resolver checks (addresses, numbers, service items, dates).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Token {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct File {
+    pub items: Vec<Item>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Item {
+    Include(Include),
+    Policy(Policy),
+    Zone(Zone),
+    Service(Service),
+    Conduit(Conduit),
+    Device(Device),
+    Expect(Expect),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Include(x) => x.span,
+            Item::Policy(x) => x.span,
+            Item::Zone(x) => x.span,
+            Item::Service(x) => x.span,
+            Item::Conduit(x) => x.span,
+            Item::Device(x) => x.span,
+            Item::Expect(x) => x.span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Include {
+    pub path: Text,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub name: Text,
+    pub has_block: bool,
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+/// A statement inside a block. One enum for every block keeps spans, ordering and comments
+/// uniform for the formatter; the resolver says which statements a block accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "stmt", content = "value", rename_all = "snake_case")]
+pub enum StmtKind {
+    Description(Text),
+    Owner(Text),
+    Level(Token),
+    SlTarget(SlTarget),
+    Network(Vec<Token>),
+    Vlan(Token),
+    Asset(Asset),
+    Safety,
+    Exception(Exception),
+    Kind(Ident),
+    Flag(Ident),
+    Connects(Vec<Ident>),
+    Allow(Allow),
+    Log,
+    Target(Vec<Ident>),
+    Interface { name: Token, zone: Ident },
+    Ports { range: bool, name: Token, mode: PortMode },
+    UnusedPorts(Ident),
+    ParkingVlan(Token),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    /// The keyword's span: where a finding about the statement as a whole points.
+    pub keyword: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "form", rename_all = "snake_case")]
+pub enum SlTarget {
+    Single(Token),
+    Vector { entries: Vec<(Ident, Token)>, span: Span },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Asset {
+    pub name: Ident,
+    pub addrs: Vec<Token>,
+    pub has_block: bool,
+    pub stmts: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    pub rule: Token,
+    pub justification: Text,
+    pub until: Option<Token>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Zone {
+    pub name: Ident,
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Service {
+    pub name: Ident,
+    pub items: Vec<Token>,
+    pub has_block: bool,
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conduit {
+    pub name: Ident,
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    pub zone: Ident,
+    pub asset: Option<Ident>,
+    pub span: Span,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.asset {
+            Some(a) => write!(f, "{}.{}", self.zone.name, a.name),
+            None => f.write_str(&self.zone.name),
+        }
+    }
+}
+
+/// A service as written in a flow: a declared or built-in name, or an inline item (`tcp/502`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "ref", rename_all = "snake_case")]
+pub enum ServiceRef {
+    Named(Ident),
+    Inline(Token),
+}
+
+impl ServiceRef {
+    pub fn span(&self) -> Span {
+        match self {
+            ServiceRef::Named(i) => i.span,
+            ServiceRef::Inline(t) => t.span,
+        }
+    }
+    pub fn text(&self) -> &str {
+        match self {
+            ServiceRef::Named(i) => &i.name,
+            ServiceRef::Inline(t) => &t.text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allow {
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub services: Vec<ServiceRef>,
+    pub has_block: bool,
+    pub stmts: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    Firewall,
+    Router,
+    Switch,
+}
+
+impl DeviceKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DeviceKind::Firewall => "firewall",
+            DeviceKind::Router => "router",
+            DeviceKind::Switch => "switch",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Device {
+    pub kind: DeviceKind,
+    pub name: Ident,
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", content = "zones", rename_all = "snake_case")]
+pub enum PortMode {
+    Access(Ident),
+    Trunk(Vec<Ident>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Expect {
+    pub allow: bool,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub service: ServiceRef,
+    pub span: Span,
+}

@@ -1,0 +1,155 @@
+//! Reads a root policy file and every file it includes, depth first, into one SourceMap.
+//! Include paths are relative to the including file and may not leave the root file's directory;
+//! cycles and excessive depth are findings, not crashes.
+
+use super::ast;
+use crate::diagnostic::{codes, Diagnostic};
+use crate::error::{Error, Result};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use std::path::{Path, PathBuf};
+
+/// Largest policy file read (ecosystem guidance: a hostile PR must not exhaust the pipeline).
+pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+/// Deepest include chain followed.
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+/// Most files one policy may consist of.
+pub const MAX_FILES: usize = 1000;
+
+/// A policy's parsed files, in load order (root first).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub files: Vec<(FileId, ast::File)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads a policy from disk. Failing to read the root file is an [`Error`]; everything about
+/// included files is a diagnostic.
+pub fn load(path: &Path) -> Result<Loaded> {
+    let text = read_policy_file(path)?;
+    let display = path.to_string_lossy().replace('\\', "/");
+    Ok(load_from_text(&display, path, text))
+}
+
+/// Loads a policy whose root text is already in memory (stdin, `git show`, tests).
+pub fn load_from_text(display: &str, path: &Path, text: String) -> Loaded {
+    let mut loaded = Loaded::default();
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let root_dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default();
+    let id = loaded.sources.add(SourceFile::new(display, canonical.clone(), text));
+    let mut stack = vec![canonical];
+    parse_into(&mut loaded, id, &root_dir, &mut stack);
+    loaded
+}
+
+pub fn read_policy_file(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(Error::Other(format!(
+            "{}: file is {} bytes, larger than the limit of {} bytes",
+            path.display(),
+            meta.len(),
+            MAX_FILE_SIZE
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Other(format!("{}: not valid UTF-8 (at byte {})", path.display(), e.utf8_error().valid_up_to()))
+    })
+}
+
+fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<PathBuf>) {
+    let text = loaded.sources.get(id).text.clone();
+    if text.starts_with('\u{feff}') {
+        loaded.diagnostics.push(
+            Diagnostic::error(codes::UNSAFE_TEXT, "file starts with a byte order mark")
+                .at(Span::new(id, 0, 3), "byte order mark")
+                .help("save the file as UTF-8 without a BOM"),
+        );
+        return;
+    }
+    let file = match super::parse_file(id, &text) {
+        Ok(f) => f,
+        Err(d) => {
+            loaded.diagnostics.push(d);
+            return;
+        }
+    };
+    let includes: Vec<ast::Include> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            ast::Item::Include(inc) => Some(inc.clone()),
+            _ => None,
+        })
+        .collect();
+    loaded.files.push((id, file));
+    let base = loaded.sources.get(id).path.parent().map(Path::to_path_buf).unwrap_or_default();
+    for inc in includes {
+        let span = inc.path.span;
+        let fail = |msg: String, label: &str| Diagnostic::error(codes::INCLUDE, msg).at(span, label.to_string());
+        if stack.len() > MAX_INCLUDE_DEPTH {
+            loaded.diagnostics.push(fail(
+                format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels"),
+                "too deep",
+            ));
+            continue;
+        }
+        if loaded.sources.files.len() >= MAX_FILES {
+            loaded.diagnostics.push(fail(format!("a policy may have at most {MAX_FILES} files"), "too many files"));
+            continue;
+        }
+        let rel = Path::new(&inc.path.value);
+        if rel.is_absolute() {
+            loaded.diagnostics.push(
+                fail(format!("include path `{}` is absolute", inc.path.value), "absolute path")
+                    .help("write the path relative to this file"),
+            );
+            continue;
+        }
+        let target = base.join(rel);
+        let canonical = match target.canonicalize() {
+            Ok(c) => c,
+            Err(e) => {
+                loaded.diagnostics.push(fail(format!("cannot read `{}`: {}", inc.path.value, e), "included here"));
+                continue;
+            }
+        };
+        if !canonical.starts_with(root_dir) {
+            loaded.diagnostics.push(
+                fail(format!("include path `{}` leaves the policy's root directory", inc.path.value), "outside the root")
+                    .help("included files must lie in the directory of the root policy file or below it"),
+            );
+            continue;
+        }
+        if stack.contains(&canonical) {
+            loaded.diagnostics.push(fail(format!("include cycle: `{}` includes itself", inc.path.value), "cycle"));
+            continue;
+        }
+        if loaded.sources.find(&canonical).is_some() {
+            // Included twice from different places (a diamond): read once.
+            continue;
+        }
+        let text = match read_policy_file(&canonical) {
+            Ok(t) => t,
+            Err(e) => {
+                loaded.diagnostics.push(fail(format!("cannot read `{}`: {}", inc.path.value, e), "included here"));
+                continue;
+            }
+        };
+        let display = display_path(loaded.sources.get(FileId(0)), &canonical);
+        let child = loaded.sources.add(SourceFile::new(display, canonical.clone(), text));
+        stack.push(canonical);
+        parse_into(loaded, child, root_dir, stack);
+        stack.pop();
+    }
+}
+
+/// The included file's name as shown to users: relative to the root file's directory, joined
+/// onto the root's display directory, with `/` separators.
+fn display_path(root: &SourceFile, canonical: &Path) -> String {
+    let root_dir = root.path.parent().unwrap_or(Path::new(""));
+    let rel = canonical.strip_prefix(root_dir).unwrap_or(canonical);
+    let shown_dir = Path::new(&root.name).parent().unwrap_or(Path::new(""));
+    shown_dir.join(rel).to_string_lossy().replace('\\', "/")
+}

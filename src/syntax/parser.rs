@@ -1,0 +1,415 @@
+//! pest grammar to typed AST. This is the only module that sees pest pairs.
+//!
+//! The few `expect("grammar")` calls state facts the grammar guarantees (a `zone` pair always has a
+//! name pair); they cannot fail on any input, which the fuzz and fixture tests exercise.
+
+use super::ast::*;
+use crate::diagnostic::{codes, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/fenceline.pest"]
+struct Grammar;
+
+/// Parses one file. A syntax error stops this file (pest reports the first one only).
+pub fn parse_file(file: FileId, text: &str) -> Result<File, Diagnostic> {
+    let mut pairs = Grammar::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
+    let root = pairs.next().ok_or_else(|| Diagnostic::error(codes::SYNTAX, "empty parse"))?;
+    let b = Builder { file, text };
+    let span = b.span(&root);
+    let items = root.into_inner().filter(|p| p.as_rule() != Rule::EOI).map(|p| b.item(p)).collect();
+    Ok(File { items, span })
+}
+
+/// User-facing names of grammar rules, for "expected ..." messages.
+fn rule_name(rule: &Rule) -> String {
+    let s = match rule {
+        Rule::ident => "a name",
+        Rule::string | Rule::string_inner => "a quoted string",
+        Rule::number => "a number",
+        Rule::level_value => "a Purdue level (0, 1, 2, 3, 3.5, 4, 5)",
+        Rule::addr => "an address, network or range",
+        Rule::rule_id => "a rule ID such as `FR5-003`",
+        Rule::date => "a date YYYY-MM-DD",
+        Rule::svc_item => "a service item such as `tcp/502`",
+        Rule::svc_inline => "a service",
+        Rule::ifname => "an interface name",
+        Rule::arrow => "`->`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::endpoint => "a zone or zone.asset",
+        Rule::sl_vector => "`{`",
+        Rule::sl_entry => "a foundational requirement (iac, uc, si, dc, rdf, tre, ra)",
+        Rule::EOI => "end of file",
+        Rule::include => "`include`",
+        Rule::policy => "`policy`",
+        Rule::zone => "`zone`",
+        Rule::service => "`service`",
+        Rule::conduit => "`conduit`",
+        Rule::device => "a device (`firewall`, `router`, `switch`)",
+        Rule::expect => "`expect`",
+        Rule::description => "`description`",
+        Rule::owner => "`owner`",
+        Rule::level => "`level`",
+        Rule::sl_target => "`sl-target`",
+        Rule::network => "`network`",
+        Rule::vlan => "`vlan`",
+        Rule::asset => "`asset`",
+        Rule::safety => "`safety`",
+        Rule::exception => "`exception`",
+        Rule::kind => "`kind`",
+        Rule::flag => "a service attribute",
+        Rule::connects => "`connects`",
+        Rule::allow => "`allow`",
+        Rule::log => "`log`",
+        Rule::target => "`target`",
+        Rule::interface => "`interface`",
+        Rule::ports => "`ports`",
+        Rule::port => "`port`",
+        Rule::port_mode => "`access` or `trunk`",
+        Rule::unused_ports => "`unused-ports`",
+        Rule::parking_vlan => "`parking-vlan`",
+        Rule::device_kind => "a device (`firewall`, `router`, `switch`)",
+        other => {
+            let n = format!("{other:?}");
+            return match n.strip_prefix("kw_") {
+                Some(k) => format!("`{}`", k.replace('_', "-")),
+                None => n,
+            };
+        }
+    };
+    s.to_string()
+}
+
+fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    // Point at the whole offending token, not one character.
+    let rest = &text[pos.min(text.len())..];
+    let tok_len = rest
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || matches!(c, '{' | '}' | ',' | '"'))
+        .map(|(i, _)| i)
+        .unwrap_or(rest.len())
+        .max(rest.chars().next().map_or(0, |c| c.len_utf8()));
+    let found = if rest.is_empty() {
+        "end of file".to_string()
+    } else {
+        format!("`{}`", &rest[..tok_len])
+    };
+    let mut expected: Vec<String> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().map(rule_name).collect(),
+        ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    expected.sort();
+    expected.dedup();
+    let expected = match expected.len() {
+        0 => "something else".to_string(),
+        1 => expected[0].clone(),
+        n if n > 8 => "a statement".to_string(),
+        _ => {
+            let last = expected.pop().unwrap_or_default();
+            format!("{} or {}", expected.join(", "), last)
+        }
+    };
+    Diagnostic::error(codes::SYNTAX, format!("expected {expected}, found {found}"))
+        .at(Span::new(file, pos, pos + tok_len), format!("expected {expected}"))
+}
+
+struct Builder<'t> {
+    file: FileId,
+    text: &'t str,
+}
+
+/// End of the last significant character in `text[start..end]`. pest lets a rule's span run
+/// over whitespace and comments skipped before an optional part that then did not match;
+/// spans must stop at the last token, or trailing comments would be misplaced.
+fn significant_end(text: &str, start: usize, end: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    let mut last = start;
+    let mut in_string = false;
+    while i < end {
+        let c = bytes[i];
+        if in_string {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            last = i + 1;
+        } else if c == b'"' {
+            in_string = true;
+            last = i + 1;
+        } else if c == b'#' {
+            while i < end && bytes[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        } else if !c.is_ascii_whitespace() {
+            last = i + 1;
+        }
+        i += 1;
+    }
+    last.min(end)
+}
+
+impl Builder<'_> {
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, s.start(), significant_end(self.text, s.start(), s.end()))
+    }
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+    }
+    fn token(&self, p: Pair<Rule>) -> Token {
+        Token { text: p.as_str().to_string(), span: self.span(&p) }
+    }
+    fn text(&self, p: Pair<Rule>) -> Text {
+        let span = self.span(&p);
+        let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+        let mut value = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    value.push(n);
+                }
+            } else {
+                value.push(c);
+            }
+        }
+        Text { value, span }
+    }
+    fn endpoint(&self, p: Pair<Rule>) -> Endpoint {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let zone = it.next().map(|z| self.ident(z)).unwrap_or(Ident { name: String::new(), span });
+        let asset = it.next().map(|a| self.ident(a));
+        Endpoint { zone, asset, span }
+    }
+    fn svc_ref(&self, p: Pair<Rule>) -> ServiceRef {
+        match p.as_rule() {
+            Rule::svc_inline => ServiceRef::Inline(self.token(p)),
+            _ => ServiceRef::Named(self.ident(p)),
+        }
+    }
+
+    fn item(&self, p: Pair<Rule>) -> Item {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::include => {
+                let s = p.into_inner().nth(1).map(|s| self.text(s));
+                Item::Include(Include { path: s.unwrap_or(Text { value: String::new(), span }), span })
+            }
+            Rule::policy => {
+                let mut it = p.into_inner().skip(1);
+                let name = it.next().map(|s| self.text(s)).unwrap_or(Text { value: String::new(), span });
+                let (has_block, stmts) = self.block(it);
+                Item::Policy(Policy { name, has_block, stmts, span })
+            }
+            Rule::zone => {
+                let mut it = p.into_inner().skip(1);
+                let name = self.ident(it.next().expect("grammar: zone has a name"));
+                let (_, stmts) = self.block(it);
+                Item::Zone(Zone { name, stmts, span })
+            }
+            Rule::service => {
+                let mut it = p.into_inner().skip(1).peekable();
+                let name = self.ident(it.next().expect("grammar: service has a name"));
+                let mut items = Vec::new();
+                while let Some(n) = it.peek() {
+                    if n.as_rule() != Rule::svc_item {
+                        break;
+                    }
+                    items.push(self.token(it.next().expect("peeked")));
+                }
+                let (has_block, stmts) = self.block(it);
+                Item::Service(Service { name, items, has_block, stmts, span })
+            }
+            Rule::conduit => {
+                let mut it = p.into_inner().skip(1);
+                let name = self.ident(it.next().expect("grammar: conduit has a name"));
+                let (_, stmts) = self.block(it);
+                Item::Conduit(Conduit { name, stmts, span })
+            }
+            Rule::device => {
+                let mut it = p.into_inner();
+                let kind = match it.next().and_then(|k| k.into_inner().next()).map(|k| k.as_rule()) {
+                    Some(Rule::kw_router) => DeviceKind::Router,
+                    Some(Rule::kw_switch) => DeviceKind::Switch,
+                    _ => DeviceKind::Firewall,
+                };
+                let name = self.ident(it.next().expect("grammar: device has a name"));
+                let (_, stmts) = self.block(it);
+                Item::Device(Device { kind, name, stmts, span })
+            }
+            Rule::expect => {
+                let mut it = p.into_inner().skip(1);
+                let allow = it.next().map(|k| k.as_rule() == Rule::kw_allow).unwrap_or(false);
+                let src = self.endpoint(it.next().expect("grammar: expect has a source"));
+                let _arrow = it.next();
+                let dst = self.endpoint(it.next().expect("grammar: expect has a destination"));
+                let service = self.svc_ref(it.next().expect("grammar: expect has a service"));
+                Item::Expect(Expect { allow, src, dst, service, span })
+            }
+            // The grammar's `item` has no other alternatives.
+            _ => unreachable!("unexpected top-level rule {:?}", p.as_rule()),
+        }
+    }
+
+    /// Reads an optional `{ stmt* }` from the rest of a declaration's pairs.
+    fn block<'a>(&self, it: impl Iterator<Item = Pair<'a, Rule>>) -> (bool, Vec<Stmt>) {
+        let mut has_block = false;
+        let mut stmts = Vec::new();
+        for p in it {
+            match p.as_rule() {
+                Rule::lbrace => has_block = true,
+                Rule::rbrace => {}
+                _ => stmts.push(self.stmt(p)),
+            }
+        }
+        (has_block, stmts)
+    }
+
+    fn stmt(&self, p: Pair<Rule>) -> Stmt {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        if rule == Rule::flag {
+            // A flag is a bare name: the name is its own keyword.
+            let name = Ident { name: p.as_str().to_string(), span };
+            return Stmt { kind: StmtKind::Flag(name), keyword: span, span };
+        }
+        let mut it = p.into_inner();
+        let keyword = it.next().map(|k| self.span(&k)).unwrap_or(span);
+        let kind = match rule {
+            Rule::description => StmtKind::Description(self.text(it.next().expect("grammar"))),
+            Rule::owner => StmtKind::Owner(self.text(it.next().expect("grammar"))),
+            Rule::level => StmtKind::Level(self.token(it.next().expect("grammar"))),
+            Rule::sl_target => {
+                let v = it.next().expect("grammar");
+                if v.as_rule() == Rule::number {
+                    StmtKind::SlTarget(SlTarget::Single(self.token(v)))
+                } else {
+                    let vspan = self.span(&v);
+                    let entries = v
+                        .into_inner()
+                        .filter(|e| e.as_rule() == Rule::sl_entry)
+                        .map(|e| {
+                            let mut e = e.into_inner();
+                            let fr = self.ident(e.next().expect("grammar"));
+                            let n = self.token(e.next().expect("grammar"));
+                            (fr, n)
+                        })
+                        .collect();
+                    StmtKind::SlTarget(SlTarget::Vector { entries, span: vspan })
+                }
+            }
+            Rule::network => StmtKind::Network(it.map(|a| self.token(a)).collect()),
+            Rule::vlan => StmtKind::Vlan(self.token(it.next().expect("grammar"))),
+            Rule::safety => StmtKind::Safety,
+            Rule::log => StmtKind::Log,
+            Rule::asset => {
+                // `keyword` above consumed kw_asset; the name comes next.
+                let name = self.ident(it.next().expect("grammar"));
+                let mut addrs = Vec::new();
+                let mut rest = Vec::new();
+                for p in it {
+                    if p.as_rule() == Rule::addr {
+                        addrs.push(self.token(p));
+                    } else {
+                        rest.push(p);
+                    }
+                }
+                let (has_block, stmts) = self.block(rest.into_iter());
+                StmtKind::Asset(Asset { name, addrs, has_block, stmts })
+            }
+            Rule::kind => StmtKind::Kind(self.ident(it.next().expect("grammar"))),
+            Rule::exception => {
+                let rule_id = self.token(it.next().expect("grammar"));
+                let justification = self.text(it.next().expect("grammar"));
+                let until = it.nth(1).map(|d| self.token(d));
+                StmtKind::Exception(Exception { rule: rule_id, justification, until })
+            }
+            Rule::connects => StmtKind::Connects(it.map(|z| self.ident(z)).collect()),
+            Rule::allow => {
+                let src = self.endpoint(it.next().expect("grammar"));
+                let _arrow = it.next();
+                let dst = self.endpoint(it.next().expect("grammar"));
+                let mut services = Vec::new();
+                let mut rest = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::ident | Rule::svc_inline => services.push(self.svc_ref(p)),
+                        _ => rest.push(p),
+                    }
+                }
+                let (has_block, stmts) = self.block(rest.into_iter());
+                StmtKind::Allow(Allow { src, dst, services, has_block, stmts })
+            }
+            Rule::target => StmtKind::Target(it.map(|t| self.ident(t)).collect()),
+            Rule::interface => {
+                let name = self.token(it.next().expect("grammar"));
+                let zone = self.ident(it.next().expect("grammar"));
+                StmtKind::Interface { name, zone }
+            }
+            Rule::ports | Rule::port => {
+                let name = self.token(it.next().expect("grammar"));
+                let mode_pair = it.next().expect("grammar");
+                let mut m = mode_pair.into_inner();
+                let is_access = m.next().map(|k| k.as_rule() == Rule::kw_access).unwrap_or(true);
+                let zones: Vec<Ident> = m.map(|z| self.ident(z)).collect();
+                let mode = if is_access {
+                    PortMode::Access(zones.into_iter().next().unwrap_or(Ident { name: String::new(), span }))
+                } else {
+                    PortMode::Trunk(zones)
+                };
+                StmtKind::Ports { range: rule == Rule::ports, name, mode }
+            }
+            Rule::unused_ports => StmtKind::UnusedPorts(self.ident(it.next().expect("grammar"))),
+            Rule::parking_vlan => StmtKind::ParkingVlan(self.token(it.next().expect("grammar"))),
+            _ => unreachable!("unexpected statement rule {rule:?}"),
+        };
+        Stmt { kind, keyword, span }
+    }
+}
+
+/// A `#` comment in the source, for the formatter (the grammar drops comments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// Finds every comment: a `#` outside a string, to the end of its line.
+pub fn comments(text: &str) -> Vec<Comment> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_string = false,
+                _ => {}
+            }
+        } else if c == b'"' {
+            in_string = true;
+        } else if c == b'#' {
+            let end = text[i..].find('\n').map(|n| i + n).unwrap_or(text.len());
+            out.push(Comment { start: i, end, text: text[i..end].trim_end().to_string() });
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
