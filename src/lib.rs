@@ -14,6 +14,7 @@
 //! | resolve | [`model::Model`] | [`model`] |
 #![forbid(unsafe_code)]
 
+pub mod build;
 pub mod cli;
 pub mod diagnostic;
 pub mod driver;
@@ -21,6 +22,8 @@ pub mod error;
 pub mod fmt;
 pub mod lint;
 pub mod output;
+pub mod plan;
+pub mod targets;
 pub mod model;
 pub mod source;
 pub mod syntax;

@@ -13,6 +13,8 @@ pub enum Repr {
     Ast,
     /// The resolved Model
     Model,
+    /// The per-device plan (IR)
+    Ir,
 }
 
 #[derive(Debug, Args)]
@@ -35,12 +37,17 @@ pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
             io.println(json(&files)?);
             Ok(if loaded.diagnostics.is_empty() { EXIT_OK } else { EXIT_FINDINGS })
         }
-        Repr::Model => {
+        Repr::Model | Repr::Ir => {
             let checked = crate::driver::check_loaded(loaded, &super::check::options(None)?);
             for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
                 let _ = write!(io.err, "{}", render::human(d, &checked.sources, HumanStyle { color: io.color, width: io.width }));
             }
             match &checked.model {
+                Some(m) if args.repr == Repr::Ir => {
+                    let (ir, _) = crate::plan::model_to_ir(m);
+                    io.println(json(&ir)?);
+                    Ok(EXIT_OK)
+                }
                 Some(m) => {
                     io.println(json(m)?);
                     Ok(EXIT_OK)

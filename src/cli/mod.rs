@@ -1,6 +1,7 @@
 //! The command-line interface: argument parsing (clap) and one function per command. `main.rs`
 //! only calls [`main`]; tests call the command functions with their own writers.
 
+pub mod build;
 pub mod check;
 pub mod debug;
 pub mod format;
@@ -38,6 +39,8 @@ pub enum Command {
     /// Parse, type-check and lint policies; writes nothing
     #[command(alias = "lint", alias = "validate")]
     Check(check::CheckArgs),
+    /// Check, then write every device's configuration and the report, atomically
+    Build(build::BuildArgs),
     /// Rewrite policies in the canonical layout
     Fmt(format::FmtArgs),
     /// Print an intermediate representation as JSON
@@ -67,6 +70,7 @@ impl Io<'_> {
 pub fn run(cli: Cli, io: &mut Io) -> u8 {
     let result = match cli.command {
         Command::Check(a) => check::run(a, io),
+        Command::Build(a) => build::run(a, io),
         Command::Fmt(a) => format::run(a, io),
         Command::Debug(a) => debug::run(a, io),
     };

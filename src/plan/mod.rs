@@ -1,0 +1,241 @@
+//! Pass 4, Model -> Ir: per enforcement device, the flows it enforces, on which interfaces, with
+//! exact address sets; anti-spoofing sets per interface; VLAN and port layout per switch.
+//! Targets only format this IR; they never decide what is allowed.
+//!
+//! Paths are computed once per zone pair (not per flow) on the zone/device graph, so planning is
+//! linear in flows.
+
+use crate::diagnostic::Diagnostic;
+use crate::model::graph::{Hop, ZoneGraph};
+use crate::model::{
+    AddrSet, ConduitId, DeviceId, DeviceKind, FlowId, Model, PortMode, ServiceItem, Target, ZoneId,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The plan of every device, sorted by device name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ir {
+    pub devices: Vec<DeviceIr>,
+    /// Flows with no enforcement device on their path (reported by lint rule OUT-002).
+    pub unenforced: Vec<FlowId>,
+    /// Flows with no path at all between their zones in the device graph.
+    pub unroutable: Vec<FlowId>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceIr {
+    pub device: DeviceId,
+    pub name: String,
+    pub kind: DeviceKind,
+    pub targets: Vec<Target>,
+    pub interfaces: Vec<InterfaceIr>,
+    /// Zone pairs with traffic through this device, sorted by (ingress, egress).
+    pub pairs: Vec<PairIr>,
+    pub switch: Option<SwitchIr>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InterfaceIr {
+    pub name: String,
+    pub zone: ZoneId,
+    pub zone_name: String,
+    /// Zones reachable through this interface without crossing the device.
+    pub behind_zones: Vec<ZoneId>,
+    /// Source addresses that may arrive on this interface; anything else is spoofed.
+    pub behind: AddrSet,
+}
+
+/// Traffic entering by one interface and leaving by another.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairIr {
+    /// Indexes into `DeviceIr::interfaces`.
+    pub ingress: usize,
+    pub egress: usize,
+    pub rules: Vec<RuleIr>,
+}
+
+/// One permitted (source, destination, service item) of one flow. Address sets are exact; a
+/// target splits them by family and may merge rules, but never widens them.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleIr {
+    pub flow: FlowId,
+    pub conduit: ConduitId,
+    pub src: AddrSet,
+    pub dst: AddrSet,
+    pub item: ServiceItem,
+    pub log: bool,
+    /// Provenance for comments: `conduit/src->dst service`. Raw text; targets sanitise it.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VlanIr {
+    pub id: u16,
+    pub zone: ZoneId,
+    /// Zone name, as the VLAN name.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SwitchPortIr {
+    /// Interface name (`GigabitEthernet1/0/48`) or range (`GigabitEthernet1/0/1 - 24`).
+    pub name: String,
+    pub range: Option<(String, u32, u32)>,
+    pub access_vlan: Option<u16>,
+    /// Allowed VLANs of a trunk, sorted.
+    pub trunk_vlans: Vec<u16>,
+    pub zones: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SwitchIr {
+    pub vlans: Vec<VlanIr>,
+    pub ports: Vec<SwitchPortIr>,
+    pub parking_vlan: u16,
+    pub shutdown_unused: bool,
+}
+
+/// Plans every device. Diagnostics are for conditions only planning can see.
+pub fn model_to_ir(model: &Model) -> (Ir, Vec<Diagnostic>) {
+    let graph = ZoneGraph::build(model);
+    let diags = Vec::new();
+    let mut path_cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<Hop>>> = BTreeMap::new();
+    // rules[device][(ingress, egress)] -> rules
+    let mut per_device: Vec<BTreeMap<(usize, usize), Vec<RuleIr>>> = vec![BTreeMap::new(); model.devices.len()];
+    let mut unenforced = Vec::new();
+    let mut unroutable = Vec::new();
+    for fid in model.flow_ids() {
+        let f = model.flow(fid);
+        let path = path_cache.entry((f.src.zone, f.dst.zone)).or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
+        let Some(hops) = path else {
+            unroutable.push(fid);
+            continue;
+        };
+        if hops.is_empty() {
+            unenforced.push(fid);
+            continue;
+        }
+        let src = model.endpoint_addrs(f.src);
+        let dst = model.endpoint_addrs(f.dst);
+        let conduit = &model.conduit(f.conduit).name;
+        for sid in &f.services {
+            let svc = model.service(*sid);
+            for item in &svc.items {
+                if item.is_layer2() {
+                    continue;
+                }
+                let (s, d) = restrict_family(src, dst, item);
+                if s.is_empty() || d.is_empty() {
+                    continue;
+                }
+                let label = format!("{conduit}: {}", model.flow_label(fid));
+                for hop in hops.iter() {
+                    per_device[hop.device.0].entry((hop.ingress, hop.egress)).or_default().push(RuleIr {
+                        flow: fid,
+                        conduit: f.conduit,
+                        src: s.clone(),
+                        dst: d.clone(),
+                        item: *item,
+                        log: f.log,
+                        label: label.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let mut devices = Vec::new();
+    for (di, dev) in model.devices.iter().enumerate() {
+        let id = DeviceId(di);
+        let interfaces = dev
+            .interfaces
+            .iter()
+            .map(|i| {
+                let behind_zones = graph.zones_behind(id, i.zone);
+                let behind = AddrSet::union_all(behind_zones.iter().map(|z| &model.zone(*z).addrs));
+                InterfaceIr {
+                    name: i.name.clone(),
+                    zone: i.zone,
+                    zone_name: model.zone(i.zone).name.clone(),
+                    behind_zones,
+                    behind,
+                }
+            })
+            .collect();
+        let pairs = std::mem::take(&mut per_device[di])
+            .into_iter()
+            .map(|((ingress, egress), rules)| PairIr { ingress, egress, rules })
+            .collect();
+        let switch = (dev.kind == DeviceKind::Switch).then(|| plan_switch(model, id));
+        devices.push(DeviceIr {
+            device: id,
+            name: dev.name.clone(),
+            kind: dev.kind,
+            targets: dev.targets.clone(),
+            interfaces,
+            pairs,
+            switch,
+        });
+    }
+    (Ir { devices, unenforced, unroutable }, diags)
+}
+
+/// A service item applies to one address family or both; keep only the matching parts.
+fn restrict_family(src: &AddrSet, dst: &AddrSet, item: &ServiceItem) -> (AddrSet, AddrSet) {
+    let mut s = AddrSet::new();
+    let mut d = AddrSet::new();
+    if item.v4() && !src.v4.is_empty() && !dst.v4.is_empty() {
+        s.v4 = src.v4.clone();
+        d.v4 = dst.v4.clone();
+    }
+    if item.v6() && !src.v6.is_empty() && !dst.v6.is_empty() {
+        s.v6 = src.v6.clone();
+        d.v6 = dst.v6.clone();
+    }
+    (s, d)
+}
+
+fn plan_switch(model: &Model, id: DeviceId) -> SwitchIr {
+    let dev = model.device(id);
+    let mut vlans: BTreeMap<u16, VlanIr> = BTreeMap::new();
+    let mut ports = Vec::new();
+    for p in &dev.ports {
+        let zones: Vec<ZoneId> = match &p.mode {
+            PortMode::Access { zone } => vec![*zone],
+            PortMode::Trunk { zones } => zones.clone(),
+        };
+        let mut ids: Vec<u16> = Vec::new();
+        for z in &zones {
+            let zone = model.zone(*z);
+            if let Some(v) = zone.vlan {
+                vlans.entry(v).or_insert_with(|| VlanIr { id: v, zone: *z, name: zone.name.clone() });
+                ids.push(v);
+            }
+        }
+        ids.sort();
+        let (access_vlan, trunk_vlans) = match &p.mode {
+            PortMode::Access { .. } => (ids.first().copied(), Vec::new()),
+            PortMode::Trunk { .. } => (None, ids),
+        };
+        ports.push(SwitchPortIr {
+            name: p.name.clone(),
+            range: p.range.clone(),
+            access_vlan,
+            trunk_vlans,
+            zones: zones.iter().map(|z| model.zone(*z).name.clone()).collect(),
+        });
+    }
+    // SVIs of a layer-3 switch also carry their zones' VLANs.
+    for i in &dev.interfaces {
+        let zone = model.zone(i.zone);
+        if let Some(v) = zone.vlan {
+            vlans.entry(v).or_insert_with(|| VlanIr { id: v, zone: i.zone, name: zone.name.clone() });
+        }
+    }
+    SwitchIr {
+        vlans: vlans.into_values().collect(),
+        ports,
+        parking_vlan: dev.parking_vlan,
+        shutdown_unused: dev.unused_ports_shutdown,
+    }
+}
