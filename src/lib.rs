@@ -24,6 +24,7 @@ pub mod lint;
 pub mod output;
 pub mod plan;
 pub mod targets;
+pub mod verify;
 pub mod model;
 pub mod source;
 pub mod syntax;

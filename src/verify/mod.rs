@@ -1,0 +1,6 @@
+//! Pass 6, verify: decides packets exactly, against the Model and against configurations parsed
+//! back from text, so the compiler can prove its own output.
+
+pub mod packet;
+
+pub use packet::{policy_decision, Packet};
