@@ -16,20 +16,26 @@ pub fn format_file(src: &str, file: &File) -> String {
     let mut prev_block = false;
     for (i, item) in file.items.iter().enumerate() {
         let span = item.span();
-        let is_block = src[span.range()].contains('\n');
-        if i > 0 {
-            let blank = prev_block || is_block || f.blank_between(f.last_end, f.first_pos_before(span.start as usize));
-            f.out.push('\n');
-            if blank {
-                f.out.push('\n');
-            }
+        let start = span.start as usize;
+        // Blank lines between items: kept where the source had one, and always around items
+        // that print on several lines (decided on the output, so a second run agrees).
+        let mut mark = None;
+        let src_blank = i > 0 && f.blank_between(f.last_end, f.first_pos_before(start));
+        if i == 0 {
+            f.leading_first(start);
         } else {
-            f.leading_first(span.start as usize);
+            f.out.push('\n');
+            mark = Some(f.out.len());
+            f.leading(start, 0);
         }
-        if i > 0 {
-            f.leading(span.start as usize, 0);
-        }
+        let item_start = f.out.len();
         f.item(item);
+        let is_block = f.out[item_start..].contains('\n');
+        if let Some(m) = mark {
+            if src_blank || prev_block || is_block {
+                f.out.insert(m, '\n');
+            }
+        }
         f.trailing(span.end as usize);
         f.last_end = span.end as usize;
         prev_block = is_block;
@@ -128,7 +134,7 @@ impl Fmt<'_> {
             self.next += 1;
         }
         if let Some(p) = prev_end {
-            if depth > 0 && self.blank_between(p, pos) {
+            if self.blank_between(p, pos) {
                 self.out.push('\n');
             }
         }
@@ -252,7 +258,13 @@ impl Fmt<'_> {
                 sub.out
             })
             .collect();
-        self.out.push_str(&format!(" {{ {} }}", parts.join("  ")));
+        let inline = format!(" {{ {} }}", parts.join("  "));
+        let line_len = self.out.rsplit('\n').next().map_or(0, str::len) + inline.len();
+        if line_len > 100 || parts.iter().any(|p| p.contains('\n')) {
+            self.block(stmts, end, depth);
+            return;
+        }
+        self.out.push_str(&inline);
     }
 
     fn stmt(&mut self, st: &Stmt, depth: usize) {

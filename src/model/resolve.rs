@@ -346,6 +346,26 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
             inline_refs.push(t);
         }
     }
+    // Bare protocol names (`tcp`, `udp`, `ip`, `icmpv6`) used as services mean the whole protocol.
+    let mut bare: Vec<ast::Token> = Vec::new();
+    let named_refs = d
+        .conduits
+        .values()
+        .flat_map(|c| c.stmts.iter())
+        .filter_map(|st| match &st.kind {
+            ast::StmtKind::Allow(a) => Some(a.services.iter()),
+            _ => None,
+        })
+        .flatten()
+        .chain(d.expects.iter().map(|e| &e.service));
+    for r in named_refs {
+        if let ast::ServiceRef::Named(id) = r {
+            if !services.contains_key(&id.name) && ServiceItem::parse(&id.name).is_ok() {
+                bare.push(ast::Token { text: id.name.clone(), span: id.span });
+            }
+        }
+    }
+    inline_refs.extend(bare.iter());
     for t in inline_refs {
         if services.contains_key(&t.text) {
             continue;
@@ -558,6 +578,9 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
             if svc.is_empty() {
                 continue;
             }
+            if let Some(d) = empty_flow(&zones, &services, src, dst, &svc, a) {
+                cx.err(d);
+            }
             flows.push((
                 Flow {
                     conduit: cid,
@@ -650,6 +673,33 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     Resolved { model, diagnostics }
 }
 
+/// A flow none of whose (layer-3) service items can apply to its address families.
+fn empty_flow(zones: &[Zone], services: &[Service], src: Endpoint, dst: Endpoint, svc: &[ServiceId], a: &ast::Allow) -> Option<Diagnostic> {
+    let addrs = |ep: Endpoint| {
+        let z = &zones[ep.zone.0];
+        ep.asset.map(|i| z.assets[i].addrs.clone()).unwrap_or_else(|| z.addrs.clone())
+    };
+    let (s, d) = (addrs(src), addrs(dst));
+    let v4 = !s.v4.is_empty() && !d.v4.is_empty();
+    let v6 = !s.v6.is_empty() && !d.v6.is_empty();
+    let items: Vec<&ServiceItem> = svc.iter().flat_map(|id| services[id.0].items.iter()).collect();
+    if items.iter().all(|i| i.is_layer2()) {
+        return None; // layer-2 protocols are NET-001's concern
+    }
+    let applies = items.iter().any(|i| !i.is_layer2() && ((i.v4() && v4) || (i.v6() && v6)));
+    (!applies).then(|| {
+        let fam = match (v4, v6) {
+            (true, true) => "IPv4 and IPv6",
+            (true, false) => "IPv4 only",
+            (false, true) => "IPv6 only",
+            (false, false) => "no common address family",
+        };
+        Diagnostic::error(codes::FLOW_EMPTY, "flow allows no packet: its services do not apply to its addresses")
+            .at(a.src.span.to(a.dst.span), format!("the ends have {fam}"))
+            .help("use a service of the ends' address family (`icmp` for IPv4, `icmpv6` for IPv6), or give both ends addresses of the same family")
+    })
+}
+
 fn item_code(msg: &str) -> &'static str {
     if msg.contains("out of range") || msg.contains("range") && msg.contains("empty") {
         codes::PORT_RANGE
@@ -668,6 +718,13 @@ fn resolve_policy(cx: &mut Cx, decls: &[&ast::Policy]) -> PolicyInfo {
                     .related(decls[0].name.span, "first declared here"),
             );
             continue;
+        }
+        if p.span.file != crate::source::FileId(0) {
+            cx.err(
+                Diagnostic::error(codes::POLICY_DECL, "the policy is declared in an included file")
+                    .at(p.name.span, "policy declaration outside the root file")
+                    .help("move `policy` to the root file that `check` and `build` are given"),
+            );
         }
         check_text(&p.name, &mut cx.diags);
         info.name = p.name.value.clone();
@@ -1088,6 +1145,7 @@ fn resolve_device(
                     cx.unknown("unused-ports action", a, &["shutdown"]);
                 }
             }
+            ast::StmtKind::ParkingVlan(_) if v.kind != DeviceKind::Switch => cx.not_here(st, v.kind.keyword()),
             ast::StmtKind::ParkingVlan(tok) => match tok.text.parse::<u16>() {
                 Ok(p @ 2..=4094) => cx.once(&mut parking, p, st, "parking-vlan"),
                 _ => cx.err(

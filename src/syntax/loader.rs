@@ -107,6 +107,13 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
             );
             continue;
         }
+        if escapes(rel, base.strip_prefix(root_dir).unwrap_or(Path::new(""))) {
+            loaded.diagnostics.push(
+                fail(format!("include path `{}` leaves the policy's root directory", inc.path.value), "outside the root")
+                    .help("included files must lie in the directory of the root policy file or below it"),
+            );
+            continue;
+        }
         let target = base.join(rel);
         let canonical = match target.canonicalize() {
             Ok(c) => c,
@@ -143,6 +150,24 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
         parse_into(loaded, child, root_dir, stack);
         stack.pop();
     }
+}
+
+/// True when `rel`, read from directory `from` (relative to the root directory), climbs above
+/// the root directory by its `..` components (checked before touching the file system).
+fn escapes(rel: &Path, from: &Path) -> bool {
+    let mut depth = from.components().count() as i64;
+    for c in rel.components() {
+        match c {
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            std::path::Component::CurDir => {}
+            _ => return true,
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    false
 }
 
 /// The included file's name as shown to users: relative to the root file's directory, joined

@@ -43,6 +43,7 @@ fn rule_name(rule: &Rule) -> String {
         Rule::sl_vector => "`{`",
         Rule::sl_entry => "a foundational requirement (iac, uc, si, dc, rdf, tre, ra)",
         Rule::EOI => "end of file",
+        Rule::file => "a declaration (`zone`, `conduit`, `service`, `firewall`, `router`, `switch`, `policy`, `include`, `expect`)",
         Rule::include => "`include`",
         Rule::policy => "`policy`",
         Rule::zone => "`zone`",
@@ -83,6 +84,8 @@ fn rule_name(rule: &Rule) -> String {
     s.to_string()
 }
 
+const TOP_LEVEL: [&str; 9] = ["zone", "conduit", "service", "firewall", "router", "switch", "policy", "include", "expect"];
+
 fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match e.location {
@@ -106,8 +109,37 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         ErrorVariant::ParsingError { positives, .. } => positives.iter().map(rule_name).collect(),
         ErrorVariant::CustomError { message } => vec![message.clone()],
     };
+    let keywords: Vec<String> = expected
+        .iter()
+        .filter(|n| n.starts_with('`') && n.ends_with('`') && n.len() > 2)
+        .map(|n| n.trim_matches('`').to_string())
+        .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        .chain(
+            expected
+                .iter()
+                .filter(|n| n.starts_with("a declaration"))
+                .flat_map(|_| TOP_LEVEL.iter().map(|k| k.to_string())),
+        )
+        .collect();
+    let word = &rest[..tok_len];
+    let help = if rest.starts_with('"') && expected.iter().any(|x| x.contains("string")) {
+        Some("a string ends with `\"` on the same line; write `\\\"` for a quote inside it".to_string())
+    } else if word.chars().any(|c| c.is_ascii_uppercase()) && expected.iter().any(|x| x == "a name") {
+        Some(format!("names are lowercase letters, digits and `-`: `{}`", word.to_ascii_lowercase()))
+    } else if word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        crate::diagnostic::did_you_mean(word, keywords.iter().map(String::as_str))
+    } else {
+        None
+    };
     expected.sort();
     expected.dedup();
+    if expected.iter().any(|x| x == "`zone`") && expected.iter().any(|x| x == "`conduit`") {
+        let eoi = expected.iter().any(|x| x == "end of file");
+        expected = vec![rule_name(&Rule::file)];
+        if eoi {
+            expected.push("end of file".into());
+        }
+    }
     let expected = match expected.len() {
         0 => "something else".to_string(),
         1 => expected[0].clone(),
@@ -117,8 +149,12 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
             format!("{} or {}", expected.join(", "), last)
         }
     };
-    Diagnostic::error(codes::SYNTAX, format!("expected {expected}, found {found}"))
-        .at(Span::new(file, pos, pos + tok_len), format!("expected {expected}"))
+    let d = Diagnostic::error(codes::SYNTAX, format!("expected {expected}, found {found}"))
+        .at(Span::new(file, pos, pos + tok_len), format!("expected {expected}"));
+    match help {
+        Some(h) => d.help(h),
+        None => d,
+    }
 }
 
 struct Builder<'t> {
