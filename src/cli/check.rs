@@ -4,6 +4,7 @@ use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic::render::{self, HumanStyle, JsonDiagnostic, Summary};
 use crate::driver::{self, CheckOptions, Checked};
 use crate::error::{Error, Result};
+use crate::lint::output::{self, Report};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -13,6 +14,10 @@ pub enum Format {
     Human,
     Concise,
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning
+    Sarif,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
 }
 
 #[derive(Debug, Args)]
@@ -26,6 +31,12 @@ pub struct CheckArgs {
     /// Date used for expiring exceptions (YYYY-MM-DD), for reproducible runs
     #[arg(long)]
     pub today: Option<String>,
+    /// Configuration file (default: the nearest fenceline.toml above each policy)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too, whatever the configured fail level
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 #[derive(Serialize)]
@@ -60,18 +71,39 @@ pub fn options(today: Option<String>) -> Result<CheckOptions> {
     Ok(CheckOptions { today: today.or_else(|| Some(driver::today_utc())), ..Default::default() })
 }
 
+/// Options for one policy file: the configuration (`explicit`, or the nearest `fenceline.toml`)
+/// and today's date. Returns the fail level of that configuration with them.
+pub fn options_for(
+    path: &std::path::Path,
+    today: Option<String>,
+    explicit: Option<&std::path::Path>,
+) -> Result<(CheckOptions, crate::diagnostic::Severity)> {
+    let mut opts = options(today)?;
+    let cfg = crate::lint::config::for_policy(path, explicit)?;
+    opts.lint = cfg.lint;
+    Ok((opts, cfg.fail_level))
+}
+
 pub fn check_file(path: &PathBuf, opts: &CheckOptions) -> Result<Checked> {
     let (name, p, text) = super::read_input(path)?;
     Ok(driver::check_text(&name, &p, text, opts))
 }
 
 pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
-    let opts = options(args.today.clone())?;
+    options(args.today.clone())?;
     let mut results = Vec::new();
     let mut failed = false;
+    let mut fails = false;
     for f in &args.files {
+        let (opts, mut fail_level) = options_for(f, args.today.clone(), args.config.as_deref())?;
+        if args.deny_warnings {
+            fail_level = crate::diagnostic::Severity::Warning;
+        }
         match check_file(f, &opts) {
-            Ok(c) => results.push((f.to_string_lossy().to_string(), c)),
+            Ok(c) => {
+                fails |= c.diagnostics.iter().any(|d| d.suppressed.is_none() && d.severity >= fail_level);
+                results.push((f.to_string_lossy().to_string(), c))
+            }
             Err(e) => {
                 io.eprintln(format_args!("error: {e}"));
                 failed = true;
@@ -111,10 +143,22 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
             let s = serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?;
             io.println(s);
         }
+        Format::Sarif | Format::Github => {
+            let reports: Vec<Report> =
+                results.iter().map(|(_, c)| Report { diagnostics: &c.diagnostics, sources: &c.sources }).collect();
+            if args.format == Format::Sarif {
+                let base = std::env::current_dir().ok();
+                let s = output::sarif_json(&reports, base.as_deref()).map_err(Error::Other)?;
+                io.println(s);
+            } else {
+                let _ = write!(io.out, "{}", output::github(&reports));
+                io.eprintln(summary_line(&total, results.len()));
+            }
+        }
     }
     Ok(if failed {
         EXIT_FAILURE
-    } else if total.errors > 0 {
+    } else if fails {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -5,6 +5,9 @@
 //! in a firewall rule) and a formatter that refuses any interpolated value holding a control
 //! character: a second line of defence behind [`sanitize`].
 
+pub mod iptables;
+pub mod linux;
+pub mod nftables;
 pub mod sanitize;
 
 use crate::diagnostic::Diagnostic;
@@ -67,6 +70,8 @@ mod registry {
     pub fn all() -> Vec<Box<dyn Backend>> {
         #[allow(unused_mut)]
         let mut v: Vec<Box<dyn Backend>> = Vec::new();
+        v.push(Box::new(super::nftables::Nftables));
+        v.push(Box::new(super::iptables::Iptables));
         v
     }
 }

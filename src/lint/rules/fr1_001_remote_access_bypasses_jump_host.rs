@@ -1,0 +1,79 @@
+//! ## What it does
+//! Flags a remote-access service (RDP, SSH, VNC, telnet: services with the `remote-access`
+//! flag) into a control zone (level 0-3) from anything but an asset of kind `jump-host` in an
+//! industrial DMZ (level 3.5).
+//!
+//! ## Why is this bad
+//! Remote and vendor access is access from an untrusted network: it must be monitored and
+//! controlled (SR 1.13), authenticated strongly (SR 1.1 RE2) and its sessions terminated
+//! (SR 2.6). A jump host in the DMZ is the one place where this is enforced and logged. An
+//! interactive session straight into the control system bypasses all of it.
+//!
+//! ## Example
+//! ```fence
+//! conduit enterprise-control {
+//!   connects enterprise, control-center
+//!   allow enterprise -> control-center.hmi rdp
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```fence
+//! zone dmz { ... asset jump-host 10.20.0.20 { kind jump-host } }
+//! conduit enterprise-dmz {
+//!   connects enterprise, dmz
+//!   allow enterprise -> dmz.jump-host rdp
+//! }
+//! conduit dmz-control {
+//!   connects dmz, control-center
+//!   allow dmz.jump-host -> control-center.hmi rdp { log }
+//! }
+//! ```
+//!
+//! ## References
+//! - IEC 62443-3-3 SR 1.13 (access via untrusted networks), SR 1.1 RE2 (multifactor
+//!   authentication for untrusted networks), SR 2.6 (remote session termination)
+
+use crate::diagnostic::Severity;
+use crate::lint::{Ctx, Finding, Rule, Status};
+
+pub const RULE: Rule = Rule {
+    id: "FR1-001",
+    name: "remote-access-bypasses-jump-host",
+    severity: Severity::Error,
+    reference: "SR 1.13, SR 1.1 RE2, SR 2.6",
+    status: Status::Stable,
+    file: file!(),
+    source: include_str!("fr1_001_remote_access_bypasses_jump_host.rs"),
+    check: Some(check),
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    for fid in cx.model.flow_ids() {
+        let f = cx.model.flow(fid);
+        let dst = cx.zone(f.dst.zone);
+        if !dst.level.is_control() {
+            continue;
+        }
+        let from_jump = cx.zone(f.src.zone).level.is_dmz() && cx.asset_kind(f.src) == Some("jump-host");
+        if from_jump {
+            continue;
+        }
+        for (sid, span) in cx.flow_services(fid) {
+            let svc = cx.model.service(sid);
+            if !svc.flags.remote_access {
+                continue;
+            }
+            let d = RULE
+                .diag(format!(
+                    "remote access `{}` into control zone `{}` from {}, not from a DMZ jump host",
+                    svc.name,
+                    dst.name,
+                    cx.ep(f.src)
+                ))
+                .at(span, "remote session bypasses the jump host")
+                .help("let remote sessions start at an asset of `kind jump-host` in the DMZ, which authenticates, logs and times them out");
+            out.push(Finding::new(d, cx.flow_scopes(fid)));
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! ## What it does
+//! Flags a cleartext or unauthenticated industrial protocol (services with both the
+//! `industrial` and `cleartext` flags: Modbus/TCP, DNP3, S7comm, EtherNet/IP, IEC 104, ...)
+//! in a flow into a zone with SL-T(SI) 3 or higher. It is a warning, and an error at
+//! SL-T(SI) 4.
+//!
+//! ## Why is this bad
+//! From SL 3 on, the integrity of transmitted information must be protected cryptographically
+//! (SR 3.1 RE1). A protocol without authentication accepts any write from anyone who can reach
+//! the port: the conduit's filter is then the only thing between an attacker and the process.
+//!
+//! ## Example
+//! ```fence
+//! zone field { level 1  sl-target 3 ... }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada-server -> field.plcs modbus
+//! }
+//! ```
+//!
+//! ## Use instead
+//! Use the secure variant (Modbus/TCP Security, DNP3 SAv5 or TLS, CIP Security, OPC UA with
+//! SignAndEncrypt), or document the compensating measures with an expiring exception:
+//! ```fence
+//! allow control-center.scada-server -> field.plcs modbus-tls
+//! allow control-center.hmi -> field.plcs modbus {
+//!   exception FR3-001 "Legacy PLCs lack Modbus/TCP Security; read-only HMI, CR-2291" until 2027-06-30
+//! }
+//! ```
+//!
+//! ## References
+//! - IEC 62443-3-3 SR 3.1 (communication integrity), SR 3.1 RE1 (cryptographic integrity
+//!   protection)
+
+use crate::diagnostic::Severity;
+use crate::lint::{Ctx, Finding, Rule, Status};
+use crate::model::Fr;
+
+pub const RULE: Rule = Rule {
+    id: "FR3-001",
+    name: "cleartext-industrial-protocol",
+    severity: Severity::Warning,
+    reference: "SR 3.1 RE1",
+    status: Status::Stable,
+    file: file!(),
+    source: include_str!("fr3_001_cleartext_industrial_protocol.rs"),
+    check: Some(check),
+};
+
+const FROM_SL: u8 = 3;
+const ERROR_FROM_SL: u8 = 4;
+
+fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    for fid in cx.model.flow_ids() {
+        let f = cx.model.flow(fid);
+        let dst = cx.zone(f.dst.zone);
+        let si = dst.sl.get(Fr::Si);
+        if si < FROM_SL {
+            continue;
+        }
+        for (sid, span) in cx.flow_services(fid) {
+            let svc = cx.model.service(sid);
+            if !(svc.flags.industrial && svc.flags.cleartext) {
+                continue;
+            }
+            let mut d = RULE
+                .diag(format!(
+                    "cleartext industrial protocol `{}` into zone `{}` with SL-T(SI) {si}",
+                    svc.name, dst.name
+                ))
+                .at(span, "no authentication or integrity protection")
+                .help("use the protocol's secure variant (TLS, DNP3 SAv5, CIP Security), or document compensating measures in an expiring exception");
+            if si >= ERROR_FROM_SL {
+                d.severity = Severity::Error;
+            }
+            out.push(Finding::new(d, cx.flow_scopes(fid)));
+        }
+    }
+}

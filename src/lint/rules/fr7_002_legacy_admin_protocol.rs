@@ -1,0 +1,63 @@
+//! ## What it does
+//! Flags a legacy administration protocol (telnet, HTTP, FTP, TFTP, SNMP v1/v2c: services with
+//! the `legacy-admin` flag) in a flow across a conduit.
+//!
+//! ## Why is this bad
+//! These protocols send credentials and commands in clear text and authenticate weakly or not
+//! at all (SNMP community strings, TFTP without any). They are functions the system rarely
+//! needs (SR 7.7) and expose what crosses the conduit to anyone on the path (SR 4.1).
+//!
+//! ## Example
+//! ```fence
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.ews -> field.rtus telnet
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```fence
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.ews -> field.rtus ssh
+//! }
+//! ```
+//!
+//! ## References
+//! - IEC 62443-3-3 SR 7.7 (least functionality), SR 4.1 (information confidentiality)
+
+use crate::diagnostic::Severity;
+use crate::lint::{Ctx, Finding, Rule, Status};
+
+pub const RULE: Rule = Rule {
+    id: "FR7-002",
+    name: "legacy-admin-protocol",
+    severity: Severity::Warning,
+    reference: "SR 7.7, SR 4.1",
+    status: Status::Stable,
+    file: file!(),
+    source: include_str!("fr7_002_legacy_admin_protocol.rs"),
+    check: Some(check),
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    for fid in cx.model.flow_ids() {
+        let f = cx.model.flow(fid);
+        for (sid, span) in cx.flow_services(fid) {
+            let svc = cx.model.service(sid);
+            if !svc.flags.legacy_admin {
+                continue;
+            }
+            let d = RULE
+                .diag(format!(
+                    "legacy administration protocol `{}` in flow {} -> {}",
+                    svc.name,
+                    cx.ep(f.src),
+                    cx.ep(f.dst)
+                ))
+                .at(span, "cleartext administration")
+                .help("use an encrypted, authenticated replacement: ssh for telnet, https for http, sftp for ftp and tftp, SNMPv3 for snmp");
+            out.push(Finding::new(d, cx.flow_scopes(fid)));
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The rule registry: one module per rule, named `<id>_<pattern>`, each declaring `RULE`.
+//! [`ALL`] lists them sorted by ID; codes are stable and never reused.
+
+pub mod exc_001_exception_expired;
+pub mod exc_002_exception_unused;
+pub mod fr1_001_remote_access_bypasses_jump_host;
+pub mod fr3_001_cleartext_industrial_protocol;
+pub mod fr5_001_flow_outside_conduit;
+pub mod fr5_002_it_to_control_direct;
+pub mod fr5_003_wildcard_flow;
+pub mod fr5_005_dmz_pass_through;
+pub mod fr5_006_level_skip;
+pub mod fr5_007_initiated_from_lower_trust;
+pub mod fr5_008_safety_zone_inbound;
+pub mod fr5_010_conduit_sl_below_zone;
+pub mod fr5_011_sl_gap;
+pub mod fr5_012_shared_switch;
+pub mod fr5_013_ot_depends_on_it;
+pub mod fr5_016_person_to_person_messaging;
+pub mod fr5_017_zone_undocumented;
+pub mod fr7_002_legacy_admin_protocol;
+pub mod net_001_layer2_protocol_routed;
+pub mod out_001_redundant_flow;
+pub mod out_002_unenforced_flow;
+pub mod unused_001_unused_zone;
+pub mod unused_002_unused_service;
+pub mod unused_003_conduit_without_flows;
+
+use super::Rule;
+
+/// Every rule, sorted by ID.
+pub const ALL: &[&Rule] = &[
+    &exc_001_exception_expired::RULE,
+    &exc_002_exception_unused::RULE,
+    &fr1_001_remote_access_bypasses_jump_host::RULE,
+    &fr3_001_cleartext_industrial_protocol::RULE,
+    &fr5_001_flow_outside_conduit::RULE,
+    &fr5_002_it_to_control_direct::RULE,
+    &fr5_003_wildcard_flow::RULE,
+    &fr5_005_dmz_pass_through::RULE,
+    &fr5_006_level_skip::RULE,
+    &fr5_007_initiated_from_lower_trust::RULE,
+    &fr5_008_safety_zone_inbound::RULE,
+    &fr5_010_conduit_sl_below_zone::RULE,
+    &fr5_011_sl_gap::RULE,
+    &fr5_012_shared_switch::RULE,
+    &fr5_013_ot_depends_on_it::RULE,
+    &fr5_016_person_to_person_messaging::RULE,
+    &fr5_017_zone_undocumented::RULE,
+    &fr7_002_legacy_admin_protocol::RULE,
+    &net_001_layer2_protocol_routed::RULE,
+    &out_001_redundant_flow::RULE,
+    &out_002_unenforced_flow::RULE,
+    &unused_001_unused_zone::RULE,
+    &unused_002_unused_service::RULE,
+    &unused_003_conduit_without_flows::RULE,
+];

@@ -1,0 +1,61 @@
+//! ## What it does
+//! Flags a zone that no conduit connects.
+//!
+//! ## Why is this bad
+//! A zone without conduits can exchange nothing with the rest of the system. Either it is a
+//! leftover (its networks still reserve addresses and generate deny rules), or it is meant to
+//! communicate and the conduit is missing, or it is deliberately isolated, which deserves an
+//! exception saying so, because SR 5.2 RE2 island mode and air gaps are design decisions a
+//! reviewer should see.
+//!
+//! ## Example
+//! ```fence
+//! zone lab {
+//!   level 2
+//!   sl-target 1
+//!   network 10.90.0.0/24
+//! }
+//! ```
+//!
+//! ## Use instead
+//! Connect the zone, remove it, or record that it is isolated on purpose:
+//! ```fence
+//! zone lab {
+//!   level 2
+//!   sl-target 1
+//!   network 10.90.0.0/24
+//!   exception UNUSED-001 "Air-gapped test bench, see ZCR document LAB-01"
+//! }
+//! ```
+//!
+//! ## References
+//! - IEC 62443-3-2 ZCR 3.1 (establish zones and conduits), ZCR 6.4 i (connected zones and
+//!   conduits)
+
+use crate::diagnostic::Severity;
+use crate::lint::{Ctx, Finding, Rule, Status};
+use crate::model::{Scope, ZoneId};
+
+pub const RULE: Rule = Rule {
+    id: "UNUSED-001",
+    name: "unused-zone",
+    severity: Severity::Warning,
+    reference: "ZCR 3.1, ZCR 6.4",
+    status: Status::Stable,
+    file: file!(),
+    source: include_str!("unused_001_unused_zone.rs"),
+    check: Some(check),
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    for (zi, z) in cx.model.zones.iter().enumerate() {
+        if !z.conduits.is_empty() {
+            continue;
+        }
+        let d = RULE
+            .diag(format!("zone `{}` is connected by no conduit", z.name))
+            .at(z.span, "zone without conduits")
+            .help("connect the zone with a conduit, remove it, or record with an exception that it is isolated on purpose");
+        out.push(Finding::new(d, vec![Scope::Zone(ZoneId(zi))]));
+    }
+}
