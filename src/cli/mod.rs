@@ -4,7 +4,9 @@
 pub mod build;
 pub mod check;
 pub mod debug;
+pub mod explain;
 pub mod format;
+pub mod rules;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -45,6 +47,10 @@ pub enum Command {
     Fmt(format::FmtArgs),
     /// Print an intermediate representation as JSON
     Debug(debug::DebugArgs),
+    /// List the lint rules
+    Rules(rules::RulesArgs),
+    /// Print the documentation of a lint rule or diagnostic code
+    Explain(explain::ExplainArgs),
 }
 
 /// Where a command writes: data to `out`, human messages to `err`.
@@ -73,6 +79,8 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Build(a) => build::run(a, io),
         Command::Fmt(a) => format::run(a, io),
         Command::Debug(a) => debug::run(a, io),
+        Command::Rules(a) => rules::run(a, io),
+        Command::Explain(a) => explain::run(a, io),
     };
     match result {
         Ok(code) => code,
