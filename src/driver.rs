@@ -51,6 +51,7 @@ pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
             // Syntax errors in one file: the rest may resolve, but the Model is incomplete.
         } else if let Some(m) = r.model {
             diagnostics.extend(crate::lint::run(&m, opts));
+            diagnostics.extend(crate::verify::expect::check(&m));
             model = Some(m);
         }
     }

@@ -1,6 +1,8 @@
 //! Pass 6, verify: decides packets exactly, against the Model and against configurations parsed
 //! back from text, so the compiler can prove its own output.
 
+pub mod expect;
 pub mod packet;
+pub mod space;
 
 pub use packet::{policy_decision, Packet};

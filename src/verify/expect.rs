@@ -1,0 +1,181 @@
+//! Expectations (`expect allow|deny SRC -> DST SERVICE`), checked exactly over packet sets.
+//! `expect allow` holds when every packet of the (source, destination, service) box is allowed;
+//! `expect deny` holds when none is. `check` runs [`check`] against the Model; `build` runs
+//! [`check_against`] with the packet sets read back from each generated configuration.
+
+use crate::diagnostic::{codes, Diagnostic};
+use crate::model::{Expect, FlowId, Model};
+use crate::verify::space::{policy_space, Cube, Space};
+
+/// The box of one expectation.
+pub fn expect_space(model: &Model, e: &Expect) -> Space<()> {
+    let mut sp = Space::new();
+    let (s, d) = (model.endpoint_addrs(e.src), model.endpoint_addrs(e.dst));
+    for item in &model.service(e.service).items {
+        sp.extend(Cube::of_item_all(s, d, item), ());
+    }
+    sp
+}
+
+/// `allow src -> dst svc`, as written.
+pub fn expect_text(model: &Model, e: &Expect) -> String {
+    format!(
+        "expect {} {} -> {} {}",
+        if e.allow { "allow" } else { "deny" },
+        model.endpoint_name(e.src),
+        model.endpoint_name(e.dst),
+        model.service(e.service).name
+    )
+}
+
+/// Checks every expectation against the policy. One E0020 per failing expectation.
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    if model.expects.is_empty() {
+        return Vec::new();
+    }
+    let policy = policy_space(model);
+    model.expects.iter().filter_map(|e| check_one(model, e, &policy)).collect()
+}
+
+fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>) -> Option<Diagnostic> {
+    let want = expect_space(model, e);
+    let text = expect_text(model, e);
+    if want.is_empty() {
+        // Nothing to allow or deny (e.g. ICMPv6 between IPv4-only ends): vacuous for deny, and
+        // an allow that cannot mean anything is reported.
+        if e.allow {
+            return Some(
+                Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` matches no packet"))
+                    .at(e.span, "this expectation's service cannot apply to these addresses"),
+            );
+        }
+        return None;
+    }
+    if e.allow {
+        let missing = want.subtract(policy);
+        let (cube, _) = missing.cubes.first()?;
+        let pkt = cube.witness()?;
+        // A flow that allows part of the box is the closest thing to a contradiction.
+        let mut partial: Vec<FlowId> = want.intersect(policy).into_iter().map(|(_, _, f)| f).collect();
+        partial.sort();
+        partial.dedup();
+        let mut d = Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold"))
+            .at(e.span, "expected allowed, but the policy denies some of these packets")
+            .help(format!("counterexample: {pkt} is denied"));
+        if let Some(f) = partial.first() {
+            let fl = model.flow(*f);
+            d = d.related(fl.span, format!("this flow allows only part of it: {}", model.flow_label(*f)));
+        }
+        Some(d)
+    } else {
+        let mut hits = want.intersect(policy);
+        hits.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+        let (cube, _, fid) = hits.first()?;
+        let pkt = cube.witness()?;
+        let fl = model.flow(*fid);
+        Some(
+            Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold"))
+                .at(e.span, "expected denied, but the policy allows some of these packets")
+                .related(fl.span, format!("this flow allows it: {}", model.flow_label(*fid)))
+                .help(format!("counterexample: {pkt} is allowed")),
+        )
+    }
+}
+
+/// Checks expectations against packet sets read from configurations: `hops(e)` gives, for each
+/// device on the expectation's path, what that device lets through (with a name for messages).
+/// A packet passes when every device lets it through.
+pub fn check_against<'a>(
+    model: &Model,
+    hops: impl Fn(&Expect) -> Option<Vec<(String, &'a Space<String>)>>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for e in &model.expects {
+        let Some(devices) = hops(e) else { continue };
+        let want = expect_space(model, e);
+        let text = expect_text(model, e);
+        if e.allow {
+            for (name, allowed) in &devices {
+                let missing = want.subtract(*allowed);
+                if let Some(pkt) = missing.cubes.first().and_then(|(c, _)| c.witness()) {
+                    out.push(
+                        Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the configuration of `{name}`"))
+                            .at(e.span, "expected allowed, but the generated configuration denies some of these packets")
+                            .help(format!("counterexample: {pkt} is denied by `{name}`")),
+                    );
+                    break;
+                }
+            }
+        } else {
+            // Narrow the box device by device; what remains passes every device.
+            let mut through = want.clone();
+            let mut line = String::new();
+            for (_, allowed) in &devices {
+                let hits = through.intersect(*allowed);
+                let mut next = Space::new();
+                for (c, _, l) in hits {
+                    line = l;
+                    next.push(c, ());
+                }
+                through = next;
+            }
+            if devices.is_empty() {
+                continue;
+            }
+            if let Some(pkt) = through.cubes.first().and_then(|(c, _)| c.witness()) {
+                out.push(
+                    Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated configuration"))
+                        .at(e.span, "expected denied, but the generated configuration allows some of these packets")
+                        .help(format!("counterexample: {pkt} is allowed ({line})")),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::driver::{check_text, CheckOptions};
+    use std::path::Path;
+
+    const BASE: &str = r#"
+zone a { level 3  sl-target 2  network 10.1.0.0/24  asset h 10.1.0.5 }
+zone b { level 1  sl-target 2  network 10.2.0.0/24  asset plc 10.2.0.7 }
+conduit ab {
+  connects a, b
+  allow a.h -> b.plc modbus
+}
+"#;
+
+    fn codes_for(extra: &str) -> Vec<(String, String, usize)> {
+        let text = format!("{BASE}{extra}");
+        let c = check_text("t.fence", Path::new("t.fence"), text, &CheckOptions::default());
+        c.diagnostics
+            .iter()
+            .filter(|d| d.code == "E0020")
+            .map(|d| (d.code.clone(), d.help.clone().unwrap_or_default(), d.related.len()))
+            .collect()
+    }
+
+    #[test]
+    fn holding_expectations_are_silent() {
+        assert!(codes_for("expect allow a.h -> b.plc modbus\nexpect deny a -> b ssh\nexpect deny b -> a modbus\n").is_empty());
+    }
+
+    #[test]
+    fn failing_allow_gives_counterexample_and_partial_flow() {
+        let r = codes_for("expect allow a -> b.plc modbus\n");
+        assert_eq!(r.len(), 1);
+        assert!(r[0].1.contains("10.1.0.0"), "{}", r[0].1);
+        assert_eq!(r[0].2, 1, "the partial flow is related");
+    }
+
+    #[test]
+    fn failing_deny_names_the_flow() {
+        let r = codes_for("expect deny a -> b tcp/502\n");
+        assert_eq!(r.len(), 1);
+        assert!(r[0].1.contains("10.1.0.5") && r[0].1.contains("502"), "{}", r[0].1);
+        assert_eq!(r[0].2, 1);
+    }
+}
