@@ -27,6 +27,7 @@ pub mod targets;
 pub mod verify;
 pub mod model;
 pub mod source;
+pub mod synth;
 pub mod syntax;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -7,6 +7,7 @@ pub mod debug;
 pub mod explain;
 pub mod format;
 pub mod rules;
+pub mod diff;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -51,6 +52,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Print the documentation of a lint rule or diagnostic code
     Explain(explain::ExplainArgs),
+    /// Semantic diff of two policies: packets newly allowed and denied per conduit
+    Diff(diff::DiffArgs),
 }
 
 /// Where a command writes: data to `out`, human messages to `err`.
@@ -81,6 +84,7 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Debug(a) => debug::run(a, io),
         Command::Rules(a) => rules::run(a, io),
         Command::Explain(a) => explain::run(a, io),
+        Command::Diff(a) => diff::run(a, io),
     };
     match result {
         Ok(code) => code,

@@ -4,5 +4,6 @@
 pub mod expect;
 pub mod packet;
 pub mod space;
+pub mod diff;
 
 pub use packet::{policy_decision, Packet};
