@@ -1,0 +1,195 @@
+//! Build reliability: byte-identical output across processes and declaration orders, and atomic
+//! replacement of the output directory under injected write failures and SIGKILL.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fenceline"));
+    c.env("NO_COLOR", "1").env_remove("FENCELINE_FAIL_WRITE").env_remove("FENCELINE_SLOW_WRITE_MS");
+    c
+}
+
+fn build(policy: &Path, out: &Path) -> std::process::Output {
+    bin().args(["build", "--today", "2026-01-01", "-q"]).arg(policy).arg("-o").arg(out).output().unwrap()
+}
+
+/// Every file under `dir` with its bytes, by relative path.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, cur: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(cur).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut m = BTreeMap::new();
+    if dir.exists() {
+        walk(dir, dir, &mut m);
+    }
+    m
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "fence"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The policy with its top-level declarations in another order (comments travel with them).
+fn shuffled(text: &str) -> String {
+    let ast = fenceline::syntax::parse_file(fenceline::source::FileId(0), text).unwrap();
+    let mut chunks: Vec<&str> = ast.items.iter().map(|i| &text[i.span().range()]).collect();
+    chunks.reverse();
+    let k = chunks.len() / 3;
+    chunks.rotate_left(k);
+    chunks.join("\n\n") + "\n"
+}
+
+#[test]
+fn output_is_identical_across_processes_and_declaration_orders() {
+    let tmp = tempfile::tempdir().unwrap();
+    for ex in examples() {
+        let name = ex.file_stem().unwrap().to_string_lossy().to_string();
+        let a = tmp.path().join(format!("{name}-a"));
+        let b = tmp.path().join(format!("{name}-b"));
+        let c = tmp.path().join(format!("{name}-c"));
+        let out = build(&ex, &a);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(build(&ex, &b).status.success());
+        let reordered = tmp.path().join(format!("{name}-shuffled.fence"));
+        let text = std::fs::read_to_string(&ex).unwrap();
+        let shuffled_text = shuffled(&text);
+        assert_ne!(shuffled_text, text);
+        std::fs::write(&reordered, shuffled_text).unwrap();
+        let out = build(&reordered, &c);
+        assert!(out.status.success(), "{name} shuffled: {}", String::from_utf8_lossy(&out.stderr));
+        let (sa, sb, sc) = (snapshot(&a), snapshot(&b), snapshot(&c));
+        assert!(sa.contains_key("manifest.json"));
+        assert_eq!(sa, sb, "{name}: two processes differ");
+        assert_eq!(sa.keys().collect::<Vec<_>>(), sc.keys().collect::<Vec<_>>(), "{name}: file sets differ");
+        for (k, v) in &sa {
+            assert!(sc[k] == *v, "{name}: {k} changes when declarations are reordered");
+        }
+    }
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    let parent = dir.parent().unwrap();
+    let prefix = format!(".{}.fenceline-", dir.file_name().unwrap().to_string_lossy());
+    let mut v: Vec<String> = std::fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    v.extend(snapshot(dir).keys().filter(|k| k.contains(".fenceline-") || k.ends_with(".tmp")).cloned());
+    v
+}
+
+#[test]
+fn failed_writes_leave_the_previous_output_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let old = Path::new("examples/north-pipeline.fence");
+    let new = Path::new("examples/water-treatment.fence");
+    assert!(build(old, &dir).status.success());
+    std::fs::write(dir.join("NOTES.txt"), "kept by the operator\n").unwrap();
+    let before = snapshot(&dir);
+    let new_files = {
+        let probe = tmp.path().join("probe");
+        assert!(build(new, &probe).status.success());
+        snapshot(&probe).len()
+    };
+    assert!(new_files >= 1);
+    for n in 1..=new_files {
+        let out = bin()
+            .args(["build", "--today", "2026-01-01", "-q"])
+            .arg(new)
+            .arg("-o")
+            .arg(&dir)
+            .env("FENCELINE_FAIL_WRITE", n.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "write {n} must fail the build");
+        assert_eq!(snapshot(&dir), before, "write {n} failed but DIR changed");
+        assert!(leftovers(&dir).is_empty(), "temporary files left: {:?}", leftovers(&dir));
+    }
+    // A successful build replaces the set and keeps the operator's file.
+    assert!(build(new, &dir).status.success());
+    let after = snapshot(&dir);
+    assert_ne!(after, before);
+    assert_eq!(after.get("NOTES.txt").map(Vec::as_slice), Some(&b"kept by the operator\n"[..]));
+}
+
+#[test]
+fn a_killed_build_leaves_the_old_or_the_new_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let old = Path::new("examples/north-pipeline.fence");
+    let new = Path::new("examples/water-treatment.fence");
+    let newdir = tmp.path().join("new");
+    assert!(build(new, &newdir).status.success());
+    let new_set = snapshot(&newdir);
+    assert!(build(old, &dir).status.success());
+    let old_set = snapshot(&dir);
+    for delay_ms in [5u64, 40, 120] {
+        let mut child = bin()
+            .args(["build", "--today", "2026-01-01", "-q"])
+            .arg(new)
+            .arg("-o")
+            .arg(&dir)
+            .env("FENCELINE_SLOW_WRITE_MS", "30")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = snapshot(&dir);
+        assert!(now == old_set || now == new_set, "after a kill at {delay_ms} ms DIR is neither the old nor the new set");
+        // Restore the old set for the next round.
+        assert!(build(old, &dir).status.success());
+        assert_eq!(snapshot(&dir), old_set);
+        assert!(leftovers(&dir).is_empty(), "the next build removes what a killed build left");
+    }
+}
+
+#[test]
+fn build_check_reports_drift_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let p = Path::new("examples/north-pipeline.fence");
+    assert!(build(p, &dir).status.success());
+    let check = |dir: &Path| bin().args(["build", "--check", "--today", "2026-01-01", "-q"]).arg(p).arg("-o").arg(dir).output().unwrap();
+    assert_eq!(check(&dir).status.code(), Some(0));
+    let manifest = dir.join("manifest.json");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("tampered\n");
+    std::fs::write(&manifest, &text).unwrap();
+    let before = snapshot(&dir);
+    let out = check(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("-tampered"));
+    assert_eq!(snapshot(&dir), before, "--check writes nothing");
+    assert_eq!(check(&tmp.path().join("missing")).status.code(), Some(1));
+}
+
+#[test]
+fn a_policy_with_errors_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    assert!(build(Path::new("examples/north-pipeline.fence"), &dir).status.success());
+    let before = snapshot(&dir);
+    let out = build(Path::new("tests/diagnostics/e0006_zone_overlap.fence"), &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(snapshot(&dir), before);
+}
