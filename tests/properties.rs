@@ -1,0 +1,104 @@
+//! Property tests over synthetic policies (proptest chooses sizes and seeds): the formatter is
+//! idempotent and keeps meaning, declaration order never changes an output byte, and adding a
+//! flow never removes an allowed packet.
+
+use fenceline::build::{build_checked, BuildOptions};
+use fenceline::driver::{check_text, CheckOptions};
+use fenceline::synth::{policy, Rng, Size};
+use fenceline::verify::{policy_decision, Packet};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn opts() -> CheckOptions {
+    CheckOptions { today: Some("2026-01-01".into()), ..Default::default() }
+}
+
+fn size() -> impl Strategy<Value = Size> {
+    (2usize..8, 1usize..6, 0usize..40, 2usize..5, any::<u64>()).prop_map(|(zones, assets, flows, per, seed)| Size {
+        zones,
+        assets_per_zone: assets,
+        flows,
+        zones_per_device: per,
+        seed,
+    })
+}
+
+/// Reorders top-level declarations with a seed.
+fn shuffle(text: &str, seed: u64) -> String {
+    let ast = fenceline::syntax::parse_file(fenceline::source::FileId(0), text).unwrap();
+    let mut chunks: Vec<&str> = ast.items.iter().map(|i| &text[i.span().range()]).collect();
+    let mut rng = Rng::new(seed);
+    for i in (1..chunks.len()).rev() {
+        let j = rng.below(i + 1);
+        chunks.swap(i, j);
+    }
+    chunks.join("\n")
+}
+
+fn outputs(text: &str) -> Vec<(String, Vec<u8>)> {
+    let checked = check_text("p.fence", Path::new("p.fence"), text.to_string(), &opts());
+    assert!(!checked.has_errors(), "{:#?}", checked.diagnostics.iter().filter(|d| d.is_error()).collect::<Vec<_>>());
+    let built = build_checked(&checked, &BuildOptions { check: opts(), ..Default::default() }).unwrap().unwrap();
+    built.outputs.into_iter().map(|o| (o.path, o.bytes)).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    #[test]
+    fn fmt_is_idempotent_and_keeps_meaning(size in size(), squeeze in any::<bool>()) {
+        let mut text = policy(&size);
+        if squeeze {
+            // Unusual but valid layout: every line break inside blocks becomes a space.
+            text = text.lines().map(|l| if l.starts_with('#') { format!("{l}\n") } else { format!("{l} ") }).collect();
+        }
+        let once = fenceline::cli::format::format_text("p.fence", &text).map_err(|(_, d)| d.message).unwrap();
+        let twice = fenceline::cli::format::format_text("p.fence", &once).map_err(|(_, d)| d.message).unwrap();
+        prop_assert_eq!(&once, &twice);
+        prop_assert_eq!(outputs(&text), outputs(&once));
+    }
+
+    #[test]
+    fn declaration_order_does_not_change_a_byte(size in size(), seed in any::<u64>()) {
+        let text = policy(&size);
+        prop_assert_eq!(outputs(&text), outputs(&shuffle(&text, seed)));
+    }
+
+    #[test]
+    fn adding_a_flow_never_removes_an_allowed_packet(size in size(), pick in any::<u64>()) {
+        let text = policy(&size);
+        let before = check_text("p.fence", Path::new("p.fence"), text.clone(), &opts()).model.unwrap();
+        // One more flow, in the first conduit, from the second zone's whole network.
+        let extra = "  allow z0001 -> z0000.a000 icmp-echo\n";
+        let head = "conduit c0000 {\n  connects z0000, z0001\n  sl-target 2\n";
+        let pos = text.find(head).unwrap() + head.len();
+        let after_text = format!("{}{}{}", &text[..pos], extra, &text[pos..]);
+        let checked = check_text("p.fence", Path::new("p.fence"), after_text, &opts());
+        prop_assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
+        let after = checked.model.unwrap();
+        prop_assert!(after.flows.len() == before.flows.len() + 1);
+        // Probe packets: the first addresses of every flow's ends on each of its services' ports,
+        // plus a few random ones.
+        let mut rng = Rng::new(pick);
+        let mut probes = Vec::new();
+        for f in &before.flows {
+            let (s, d) = (before.endpoint_addrs(f.src), before.endpoint_addrs(f.dst));
+            if let (Some(a), Some(b)) = (s.first_v4(), d.first_v4()) {
+                for p in [502u16, 443, 4840, 8883, 44818, 102, 2404, 123, 6514, 8005, 9000, 7000] {
+                    probes.push(Packet::tcp(a.into(), b.into(), p));
+                    probes.push(Packet::udp(a.into(), b.into(), p));
+                }
+            }
+        }
+        for _ in 0..200 {
+            let z = |r: &mut Rng| std::net::Ipv4Addr::new(10, 0, r.below(size.zones) as u8, r.below(8) as u8);
+            let (a, b) = (z(&mut rng), z(&mut rng));
+            probes.push(Packet::tcp(a.into(), b.into(), [502u16, 443, 22][rng.below(3)]));
+        }
+        for p in &probes {
+            if policy_decision(&before, p).is_some() {
+                prop_assert!(policy_decision(&after, p).is_some(), "{} was allowed before", p);
+            }
+        }
+    }
+}
