@@ -8,6 +8,7 @@ pub mod explain;
 pub mod format;
 pub mod rules;
 pub mod diff;
+pub mod query;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -54,6 +55,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Semantic diff of two policies: packets newly allowed and denied per conduit
     Diff(diff::DiffArgs),
+    /// Is this traffic allowed, by which conduit and flow, on which devices
+    Query(query::QueryArgs),
 }
 
 /// Where a command writes: data to `out`, human messages to `err`.
@@ -85,6 +88,7 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Rules(a) => rules::run(a, io),
         Command::Explain(a) => explain::run(a, io),
         Command::Diff(a) => diff::run(a, io),
+        Command::Query(a) => query::run(a, io),
     };
     match result {
         Ok(code) => code,

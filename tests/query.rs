@@ -1,0 +1,74 @@
+//! `fenceline query` through the real binary: verdicts, the flow and its line, the devices and
+//! interfaces that enforce it, JSON output, and usage errors.
+
+use std::process::Command;
+
+fn query(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .arg("query")
+        .arg("examples/north-pipeline.fence")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let mut a = args.to_vec();
+    a.extend(["--format", "json"]);
+    let (code, out, err) = query(&a);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn allowed_names_conduit_flow_line_and_devices() {
+    let (code, out, _) = query(&["control-center.scada-server", "field.plcs", "modbus"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("ALLOWED: control-center.scada-server -> field.plcs modbus"), "{out}");
+    assert!(out.contains("conduit `control-field`"), "{out}");
+    assert!(out.contains("examples/north-pipeline.fence:69"), "{out}");
+    assert!(out.contains("enforced on `rtr-field`: in GigabitEthernet0/0 -> out GigabitEthernet0/1"), "{out}");
+}
+
+#[test]
+fn denied_between_unconnected_zones() {
+    let v = json(&["enterprise", "field.plcs", "modbus"]);
+    assert_eq!(v["verdict"], "denied");
+    assert_eq!(v["flows"].as_array().unwrap().len(), 0);
+    assert_eq!(v["path"][0]["device"], "fw-it-ot");
+    assert!(v["notes"][0].as_str().unwrap().contains("no conduit connects"));
+}
+
+#[test]
+fn addresses_and_port_items() {
+    let v = json(&["10.30.0.21", "10.40.2.5", "tcp/502"]);
+    assert_eq!(v["verdict"], "allowed");
+    assert_eq!(v["src"]["name"], "10.30.0.21 (in `control-center.hmi`)");
+    assert_eq!(v["flows"][0]["flow"], "control-center.hmi -> field.plcs modbus");
+    let v = json(&["10.30.0.21", "10.40.2.5", "tcp/503"]);
+    assert_eq!(v["verdict"], "denied");
+    assert_eq!(v["denied_example"], "tcp 10.30.0.21:40000 -> 10.40.2.5:503");
+}
+
+#[test]
+fn partly_allowed_zone_query() {
+    let v = json(&["control-center", "field", "modbus"]);
+    assert_eq!(v["verdict"], "partly-allowed");
+    assert_eq!(v["flows"].as_array().unwrap().len(), 2);
+    assert!(v["denied_example"].as_str().unwrap().starts_with("tcp 10.30.0.0:40000"));
+}
+
+#[test]
+fn unknown_names_are_usage_errors() {
+    let (code, _, err) = query(&["control-centre", "field", "modbus"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `control-center`"), "{err}");
+    let (code, _, err) = query(&["field", "control-center", "modbuz"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("modbus"), "{err}");
+}
