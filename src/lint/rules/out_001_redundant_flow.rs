@@ -160,7 +160,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let Some(b) = by else { continue };
         let (fa, fb) = (m.flow(a), m.flow(b));
         let d = RULE
-            .diag(format!("flow {} is already allowed by flow {}", m.flow_label(a), m.flow_label(b)))
+            .diag(format!("flow `{}` is already allowed by flow `{}`", m.flow_label(a), m.flow_label(b)))
             .at(fa.span, "redundant flow")
             .related(fb.span, "allows every packet of the redundant flow")
             .help("remove the redundant flow, or narrow the wider one to what is needed");

@@ -1,0 +1,123 @@
+//! `fenceline check` output formats, configuration and exit codes for lint findings, through
+//! the real binary.
+
+use std::path::Path;
+use std::process::Command;
+
+fn fenceline(args: &[&str], dir: Option<&Path>) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fenceline"));
+    cmd.args(args).env("NO_COLOR", "1").env_remove("FENCELINE_FORMAT");
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    let out = cmd.output().expect("run fenceline");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const EXAMPLE: &str = "examples/north-pipeline.fence";
+
+#[test]
+fn sarif_output_is_valid_for_code_scanning() {
+    let (code, out, err) = fenceline(&["check", "--today", "2026-06-01", "--format", "sarif", EXAMPLE], None);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["$schema"].as_str().is_some_and(|s| s.contains("sarif")));
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "fenceline");
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), fenceline::lint::rules::ALL.len());
+    assert!(rules.iter().all(|r| r["help"]["text"].as_str().is_some_and(|h| h.contains("## Why is this bad"))));
+    let results = run["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    for r in results {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("uri");
+        assert_eq!(uri, "examples/north-pipeline.fence");
+        assert!(r["partialFingerprints"]["fenceline/v1"].is_string());
+        let i = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+    }
+    assert!(results.iter().any(|r| r["suppressions"][0]["kind"] == "inSource"));
+    // Same input, same bytes.
+    let (_, again, _) = fenceline(&["check", "--today", "2026-06-01", "--format", "sarif", EXAMPLE], None);
+    assert_eq!(out, again);
+}
+
+#[test]
+fn github_output_is_workflow_commands() {
+    let (code, out, _) = fenceline(&["check", "--today", "2026-06-01", "--format", "github", EXAMPLE], None);
+    assert_eq!(code, 0);
+    assert!(!out.is_empty());
+    for line in out.lines() {
+        assert!(line.starts_with("::warning file=examples/north-pipeline.fence,line="), "{line}");
+        assert!(line.contains(",title=") && line.contains("::"), "{line}");
+    }
+    assert!(!out.contains("(suppressed)"));
+}
+
+#[test]
+fn deny_warnings_and_expired_exceptions_fail() {
+    let (code, _, _) = fenceline(&["check", "--today", "2026-06-01", EXAMPLE], None);
+    assert_eq!(code, 0);
+    let (code, _, _) = fenceline(&["check", "--today", "2026-06-01", "--deny-warnings", EXAMPLE], None);
+    assert_eq!(code, 1);
+    let (code, _, err) = fenceline(&["check", "--today", "2027-07-01", "--format", "concise", EXAMPLE], None);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[EXC-001]: exception for `FR3-001` expired on 2027-06-30"), "{err}");
+}
+
+#[test]
+fn configuration_is_discovered_and_explicit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).expect("git");
+    std::fs::create_dir_all(root.join("plant/policies")).expect("dirs");
+    let policy = root.join("plant/policies/p.fence");
+    std::fs::copy(EXAMPLE, &policy).expect("copy");
+    let p = policy.to_string_lossy().to_string();
+    let args = ["check", "--today", "2026-06-01", "--format", "json", p.as_str()];
+
+    std::fs::write(root.join("fenceline.toml"), "fail-level = \"warning\"\n").expect("write");
+    let (code, _, _) = fenceline(&args, None);
+    assert_eq!(code, 1, "fail-level warning from the discovered file");
+
+    std::fs::write(root.join("plant/fenceline.toml"), "[rules]\nFR5-007 = \"error\"\nFR5-017 = \"off\"\n").expect("write");
+    let (code, out, _) = fenceline(&args, None);
+    assert_eq!(code, 1, "the nearest file wins; FR5-007 is an error there");
+    assert!(!out.contains("FR5-017"));
+    assert!(out.contains("\"code\": \"FR5-007\",\n          \"severity\": \"error\""), "{out}");
+
+    let other = root.join("other.toml");
+    std::fs::write(&other, "[rules]\nFR5-007 = \"note\"\n").expect("write");
+    let o = other.to_string_lossy().to_string();
+    let (code, _, _) = fenceline(&["check", "--today", "2026-06-01", "--config", &o, &p], None);
+    assert_eq!(code, 0, "--config wins over discovery");
+
+    std::fs::write(&other, "[rules]\nFR5-077 = \"note\"\n").expect("write");
+    let (code, _, err) = fenceline(&["check", "--config", &o, &p], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule `FR5-077`"), "{err}");
+}
+
+#[test]
+fn rules_and_explain_commands() {
+    let (code, out, _) = fenceline(&["rules"], None);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("ID "));
+    assert_eq!(out.lines().count(), fenceline::lint::rules::ALL.len() + 1);
+    let (code, out, _) = fenceline(&["explain", "FR5-003"], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("## What it does") && out.contains("wildcard-flow"));
+    let (code, _, err) = fenceline(&["explain", "FR5-03"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `FR5-003`?"), "{err}");
+    let (code, out, _) = fenceline(&["rules", "--format", "json"], None);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v[0]["id"], "EXC-001");
+}
