@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::driver::{CheckOptions, Checked};
 use crate::error::{Error, Result};
 use crate::model::{Model, Target};
-use crate::plan::{model_to_ir, Ir};
+use crate::plan::{model_to_ir_with_limit, Ir};
 use crate::targets::{emit_all, sanitize, EmitContext, EmitOptions, Output, Stamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -81,7 +81,10 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         return Ok(None);
     };
-    let (ir, mut diagnostics) = model_to_ir(model);
+    let (ir, mut diagnostics) = model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES));
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return Ok(Some(Built { ir, stamp: Stamp { policy: String::new(), hash: String::new(), version: "" }, outputs: Vec::new(), diagnostics }));
+    }
     let name = sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text;
     let stamp = Stamp { policy: name, hash: policy_hash(model), version: env!("CARGO_PKG_VERSION") };
     let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &opts.emit };

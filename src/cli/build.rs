@@ -26,6 +26,9 @@ pub struct BuildArgs {
     /// Cisco IOS: use object-groups for addresses and services
     #[arg(long)]
     pub cisco_object_groups: bool,
+    /// Most device rules the policy may expand to (protects pipelines from hostile input)
+    #[arg(long, default_value_t = crate::plan::MAX_RULES)]
+    pub max_rules: usize,
     /// Date used for expiring exceptions (YYYY-MM-DD)
     #[arg(long)]
     pub today: Option<String>,
@@ -45,7 +48,7 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
     let opts = BuildOptions {
         check: super::check::options(args.today.clone())?,
         targets: (!targets.is_empty()).then_some(targets),
-        emit: EmitOptions { cisco_object_groups: args.cisco_object_groups, ..Default::default() },
+        emit: EmitOptions { cisco_object_groups: args.cisco_object_groups, max_rules: Some(args.max_rules) },
     };
     let checked = super::check::check_file(&args.file, &opts.check)?;
     let style = HumanStyle { color: io.color, width: io.width };
@@ -72,7 +75,9 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
     }
     if built.diagnostics.iter().any(|d| d.is_error()) {
         io.eprintln("build failed: nothing written");
-        return Ok(EXIT_FINDINGS);
+        // A resource limit means the tool could not do its job on this input.
+        let limit = built.diagnostics.iter().any(|d| d.code == crate::diagnostic::codes::LIMIT);
+        return Ok(if limit { EXIT_FAILURE } else { EXIT_FINDINGS });
     }
     if args.check {
         let drift = build::compare(&built, &args.out);

@@ -96,10 +96,40 @@ pub struct SwitchIr {
     pub shutdown_unused: bool,
 }
 
+/// Most rules (flow x service item x device on its path) one policy may expand to. A hostile
+/// policy (a service of 100,000 items used by 10,000 flows) must end in a diagnostic, not in an
+/// out-of-memory kill. Port ranges and networks never expand: they stay intervals.
+pub const MAX_RULES: usize = 1_000_000;
+
 /// Plans every device. Diagnostics are for conditions only planning can see.
 pub fn model_to_ir(model: &Model) -> (Ir, Vec<Diagnostic>) {
+    model_to_ir_with_limit(model, MAX_RULES)
+}
+
+/// [`model_to_ir`] with a rule cap; over the cap the IR is empty and the result carries E0024.
+pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagnostic>) {
     let graph = ZoneGraph::build(model);
-    let diags = Vec::new();
+    let mut diags = Vec::new();
+    // Count before building anything.
+    let mut path_len: BTreeMap<(ZoneId, ZoneId), usize> = BTreeMap::new();
+    let mut total: usize = 0;
+    for f in &model.flows {
+        let hops = *path_len
+            .entry((f.src.zone, f.dst.zone))
+            .or_insert_with(|| graph.path(f.src.zone, f.dst.zone).map_or(0, |p| p.len()));
+        let items: usize = f.services.iter().map(|s| model.service(*s).items.len()).sum();
+        total = total.saturating_add(items.saturating_mul(hops));
+    }
+    if total > max_rules {
+        diags.push(
+            Diagnostic::error(
+                crate::diagnostic::codes::LIMIT,
+                format!("the policy expands to {total} device rules, more than the limit of {max_rules}"),
+            )
+            .help("split large services or flows, or raise the limit with `--max-rules` if this is intended"),
+        );
+        return (Ir { devices: Vec::new(), unenforced: Vec::new(), unroutable: Vec::new() }, diags);
+    }
     let mut path_cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<Hop>>> = BTreeMap::new();
     // rules[device][(ingress, egress)] -> rules
     let mut per_device: Vec<BTreeMap<(usize, usize), Vec<RuleIr>>> = vec![BTreeMap::new(); model.devices.len()];
