@@ -89,7 +89,7 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
     let stamp = Stamp { policy: name, hash: policy_hash(model), version: env!("CARGO_PKG_VERSION") };
     let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &opts.emit };
     let mut outputs = emit_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
-    outputs.extend(extra_outputs(checked, model, &ir, &stamp)?);
+    outputs.extend(extra_outputs(checked, model, &ir, &stamp, &diagnostics)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(dup) = outputs.windows(2).find(|w| w[0].path == w[1].path) {
         return Err(Error::Other(format!("two generated files share the path {}", dup[0].path)));
@@ -110,8 +110,16 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
 }
 
 /// Files beside the device configurations (reports). Each generator adds itself here.
-fn extra_outputs(_checked: &Checked, _model: &Model, _ir: &Ir, _stamp: &Stamp) -> Result<Vec<Output>> {
-    Ok(Vec::new())
+/// `build_diags` are planning and emitting findings (the report lists widenings from them).
+fn extra_outputs(checked: &Checked, model: &Model, ir: &Ir, _stamp: &Stamp, build_diags: &[Diagnostic]) -> Result<Vec<Output>> {
+    // No source locations: build output must not change when declarations move.
+    let opts = crate::report::ReportOptions { locations: false, ..crate::report::ReportOptions::new(None)? };
+    let rep = crate::report::build_report(model, ir, &checked.diagnostics, build_diags, &opts);
+    Ok(vec![
+        Output { path: "report.md".into(), bytes: crate::report::render::to_markdown(&rep)?.into_bytes() },
+        Output { path: "report.html".into(), bytes: crate::report::render::to_html(&rep)?.into_bytes() },
+        Output { path: "report.json".into(), bytes: crate::report::render::to_json(&rep)?.into_bytes() },
+    ])
 }
 
 /// Differences between a build and a directory.

@@ -23,6 +23,7 @@ pub mod fmt;
 pub mod lint;
 pub mod output;
 pub mod plan;
+pub mod report;
 pub mod targets;
 pub mod verify;
 pub mod model;

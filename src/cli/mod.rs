@@ -6,6 +6,8 @@ pub mod check;
 pub mod debug;
 pub mod explain;
 pub mod format;
+pub mod graph;
+pub mod report;
 pub mod rules;
 pub mod diff;
 pub mod query;
@@ -49,6 +51,10 @@ pub enum Command {
     Fmt(format::FmtArgs),
     /// Print an intermediate representation as JSON
     Debug(debug::DebugArgs),
+    /// Conformance report: zones, conduits, FR 5 assessment, findings (md, html, json)
+    Report(report::ReportArgs),
+    /// Zone and conduit diagram in Purdue bands (dot, mermaid, svg)
+    Graph(graph::GraphArgs),
     /// List the lint rules
     Rules(rules::RulesArgs),
     /// Print the documentation of a lint rule or diagnostic code
@@ -85,6 +91,8 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Build(a) => build::run(a, io),
         Command::Fmt(a) => format::run(a, io),
         Command::Debug(a) => debug::run(a, io),
+        Command::Report(a) => report::run(a, io),
+        Command::Graph(a) => graph::run(a, io),
         Command::Rules(a) => rules::run(a, io),
         Command::Explain(a) => explain::run(a, io),
         Command::Diff(a) => diff::run(a, io),

@@ -1,0 +1,69 @@
+//! `fenceline report FILE --format md|html|json [-o FILE]`: the conformance report. Lint
+//! findings do not stop it (they are part of the report); a policy without a meaning does.
+
+use super::{Io, EXIT_FAILURE, EXIT_OK};
+use crate::diagnostic::render::{self, HumanStyle};
+use crate::error::{Error, Result};
+use crate::report::{self, sltable::SlTable, ReportOptions};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Root policy file (`-` reads standard input)
+    pub file: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Write the report to this file (atomically) instead of standard output
+    #[arg(short = 'o', long = "output")]
+    pub out: Option<PathBuf>,
+    /// SR-to-SL applicability table (TOML, the layout of data/fr5-sl.toml) instead of the built-in one
+    #[arg(long)]
+    pub sl_table: Option<PathBuf>,
+    /// Date used for expiring exceptions (YYYY-MM-DD); shown in the report
+    #[arg(long)]
+    pub today: Option<String>,
+}
+
+/// Renders the report of a policy file in one format.
+pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
+    let check_opts = super::check::options(args.today.clone())?;
+    let checked = super::check::check_file(&args.file, &check_opts)?;
+    let sl_table = match &args.sl_table {
+        Some(p) => SlTable::load(p)?,
+        None => SlTable::builtin()?,
+    };
+    let opts = ReportOptions { today: args.today.clone(), sl_table, locations: true };
+    let Some(rep) = report::generate(&checked, &opts)? else {
+        for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
+            let _ = write!(io.err, "{}", render::human(d, &checked.sources, HumanStyle { color: io.color, width: io.width }));
+        }
+        io.eprintln("report: the policy has errors that leave it without a meaning; nothing to report");
+        return Ok(None);
+    };
+    let text = match args.format {
+        ReportFormat::Md => report::render::to_markdown(&rep)?,
+        ReportFormat::Html => report::render::to_html(&rep)?,
+        ReportFormat::Json => report::render::to_json(&rep)?,
+    };
+    Ok(Some(text))
+}
+
+pub fn run(args: ReportArgs, io: &mut Io) -> Result<u8> {
+    let Some(text) = render_file(&args, io)? else { return Ok(EXIT_FAILURE) };
+    match &args.out {
+        Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
+        None => {
+            io.out.write_all(text.as_bytes()).map_err(|e| Error::io("<stdout>", e))?;
+        }
+    }
+    Ok(EXIT_OK)
+}

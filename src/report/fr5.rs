@@ -1,0 +1,784 @@
+//! FR 5 (Restricted Data Flow) assessment per zone and conduit: for every requirement of the
+//! SR-to-SL table, whether it applies at the SL-T(RDF), and whether the policy and the generated
+//! controls meet it, do not meet it, or cannot show it (physical facts, device failure
+//! behaviour). Each verdict carries its evidence as sentences for the auditor.
+//!
+//! Two sources of evidence, in this order:
+//! 1. what the Model and the Ir show (addresses, boundary devices, which device enforces which
+//!    flow, which services cross, what each target generates);
+//! 2. lint findings of the rules the table maps to the requirement, attributed to the zone or
+//!    conduit whose declaration (or flow) they point into: an unsuppressed error makes the row
+//!    "not met", a suppressed one too (an exception accepts a risk; it does not meet the
+//!    requirement), a warning is listed as evidence only.
+//!
+//! Other FRs are never guessed: the SL table says "not assessed" for them.
+
+use super::sltable::{Requirement, SlTable};
+use super::{fr_title, fr_upper};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Target, ZoneId};
+use crate::plan::Ir;
+use crate::source::FileId;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Met,
+    NotMet,
+    NotAssessable,
+    NotApplicable,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::NotMet => "not met",
+            Status::NotAssessable => "not assessable",
+            Status::NotApplicable => "not applicable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    /// Required at the SL-T(RDF) of the zone or conduit, by the SL table.
+    pub required: bool,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    /// `zone` or `conduit`.
+    pub kind: &'static str,
+    pub name: String,
+    pub sl_rdf: u8,
+    /// Where the SL-T(RDF) comes from when it is not declared.
+    pub sl_note: Option<String>,
+    pub rows: Vec<Row>,
+}
+
+/// SL-T against achieved capability for one zone or conduit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlRow {
+    pub kind: &'static str,
+    pub name: String,
+    /// The SL-T vector `3/3/3/2/3/2/3`, or `not declared` (a conduit without SL-T).
+    pub target: String,
+    pub frs: Vec<SlFr>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlFr {
+    pub fr: &'static str,
+    pub title: &'static str,
+    pub target: u8,
+    pub assessed: bool,
+    /// Highest SL whose FR 5 requirements are all met (or not applicable).
+    pub achieved: Option<u8>,
+    /// Highest SL reachable if every not-assessable requirement holds.
+    pub achievable: Option<u8>,
+    /// `2`, `1 (up to 3)`, `not assessed`.
+    pub achieved_text: String,
+    pub verdict: String,
+}
+
+/// Which declaration a source position belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner {
+    Zone(ZoneId),
+    Conduit(ConduitId),
+    Device(DeviceId),
+    Other,
+}
+
+pub struct Context<'a> {
+    model: &'a Model,
+    table: &'a SlTable,
+    diags: &'a [Diagnostic],
+    widenings: &'a [Diagnostic],
+    /// (file, start, end, owner): each declaration from its name to the next declaration.
+    extents: Vec<(FileId, u32, u32, Owner)>,
+    /// Devices enforcing each flow, from the Ir.
+    by_flow: BTreeMap<FlowId, BTreeSet<DeviceId>>,
+    unenforced: BTreeSet<FlowId>,
+    unroutable: BTreeSet<FlowId>,
+    locations: bool,
+}
+
+/// SL-T(RDF) of a conduit: declared, or the highest of its zones.
+pub fn conduit_rdf(model: &Model, c: ConduitId) -> u8 {
+    let cd = model.conduit(c);
+    match &cd.sl {
+        Some(sl) => sl.get(Fr::Rdf),
+        None => cd.zones.iter().map(|z| model.zone(*z).sl.get(Fr::Rdf)).max().unwrap_or(0),
+    }
+}
+
+fn join(v: impl IntoIterator<Item = String>) -> String {
+    let v: Vec<String> = v.into_iter().collect();
+    v.join(", ")
+}
+
+fn targets_of(d: &Device) -> String {
+    join(d.targets.iter().map(|t| t.name().to_string()))
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        model: &'a Model,
+        ir: &'a Ir,
+        diags: &'a [Diagnostic],
+        widenings: &'a [Diagnostic],
+        table: &'a SlTable,
+        locations: bool,
+    ) -> Self {
+        let mut starts: Vec<(FileId, u32, Owner)> = Vec::new();
+        starts.extend(model.zones.iter().enumerate().map(|(i, z)| (z.span.file, z.span.start, Owner::Zone(ZoneId(i)))));
+        starts.extend(model.conduits.iter().enumerate().map(|(i, c)| (c.span.file, c.span.start, Owner::Conduit(ConduitId(i)))));
+        starts.extend(model.devices.iter().enumerate().map(|(i, d)| (d.span.file, d.span.start, Owner::Device(DeviceId(i)))));
+        starts.extend(model.services.iter().filter_map(|s| s.span).map(|s| (s.file, s.start, Owner::Other)));
+        starts.extend(model.expects.iter().map(|e| (e.span.file, e.span.start, Owner::Other)));
+        starts.extend(model.policy.span.map(|s| (s.file, s.start, Owner::Other)));
+        starts.sort();
+        let extents = starts
+            .iter()
+            .enumerate()
+            .map(|(i, (f, s, o))| {
+                let end = starts.get(i + 1).filter(|n| n.0 == *f).map(|n| n.1).unwrap_or(u32::MAX);
+                (*f, *s, end, *o)
+            })
+            .collect();
+        let mut by_flow: BTreeMap<FlowId, BTreeSet<DeviceId>> = BTreeMap::new();
+        for d in &ir.devices {
+            for p in &d.pairs {
+                for r in &p.rules {
+                    by_flow.entry(r.flow).or_default().insert(d.device);
+                }
+            }
+        }
+        Context {
+            model,
+            table,
+            diags,
+            widenings,
+            extents,
+            by_flow,
+            unenforced: ir.unenforced.iter().copied().collect(),
+            unroutable: ir.unroutable.iter().copied().collect(),
+            locations,
+        }
+    }
+
+    fn owner_of(&self, d: &Diagnostic) -> Option<Owner> {
+        let s = d.span?;
+        self.extents.iter().find(|(f, a, b, _)| *f == s.file && *a <= s.start && s.start < *b).map(|e| e.3)
+    }
+
+    fn flow_of(&self, d: &Diagnostic) -> Option<FlowId> {
+        let s = d.span?;
+        self.model.flow_ids().find(|f| {
+            let fs = self.model.flow(*f).span;
+            fs.file == s.file && fs.start <= s.start && s.start < fs.end.max(fs.start + 1)
+        })
+    }
+
+    /// Findings about a zone: in its declaration, in a flow to or from it, in a conduit
+    /// connecting it (outside the conduit's flows), or in a device attached to it.
+    fn findings_for_zone(&self, z: ZoneId) -> Vec<&'a Diagnostic> {
+        self.diags
+            .iter()
+            .filter(|d| {
+                if let Some(f) = self.flow_of(d) {
+                    let f = self.model.flow(f);
+                    return f.src.zone == z || f.dst.zone == z;
+                }
+                match self.owner_of(d) {
+                    Some(Owner::Zone(o)) => o == z,
+                    Some(Owner::Conduit(c)) => self.model.conduit(c).zones.contains(&z),
+                    Some(Owner::Device(dv)) => self.device_zones(dv).contains(&z),
+                    _ => false,
+                }
+            })
+            .collect()
+    }
+
+    fn findings_for_conduit(&self, c: ConduitId) -> Vec<&'a Diagnostic> {
+        self.diags
+            .iter()
+            .filter(|d| match self.flow_of(d) {
+                Some(f) => self.model.flow(f).conduit == c,
+                None => self.owner_of(d) == Some(Owner::Conduit(c)),
+            })
+            .collect()
+    }
+
+    fn device_zones(&self, d: DeviceId) -> BTreeSet<ZoneId> {
+        let dev = self.model.device(d);
+        let mut out: BTreeSet<ZoneId> = dev.interfaces.iter().map(|i| i.zone).collect();
+        for p in &dev.ports {
+            match &p.mode {
+                PortMode::Access { zone } => {
+                    out.insert(*zone);
+                }
+                PortMode::Trunk { zones } => out.extend(zones.iter().copied()),
+            }
+        }
+        out
+    }
+
+    pub fn assess_all(&self) -> Vec<Assessment> {
+        let mut out = Vec::new();
+        for z in super::purdue_order(self.model) {
+            out.push(self.assess_zone(z));
+        }
+        for ci in 0..self.model.conduits.len() {
+            out.push(self.assess_conduit(ConduitId(ci)));
+        }
+        out
+    }
+
+    fn assess_zone(&self, z: ZoneId) -> Assessment {
+        let zone = self.model.zone(z);
+        let rdf = zone.sl.get(Fr::Rdf);
+        let findings = self.findings_for_zone(z);
+        let rows = self
+            .table
+            .requirements
+            .iter()
+            .map(|r| {
+                let (status, evidence) = self.zone_requirement(z, &r.id);
+                finish(r, rdf, status, evidence, &findings, self.model, self.locations)
+            })
+            .collect();
+        Assessment { kind: "zone", name: zone.name.clone(), sl_rdf: rdf, sl_note: None, rows }
+    }
+
+    fn assess_conduit(&self, c: ConduitId) -> Assessment {
+        let cd = self.model.conduit(c);
+        let rdf = conduit_rdf(self.model, c);
+        let sl_note = cd.sl.is_none().then(|| "no SL-T declared: the highest SL-T(RDF) of its zones".to_string());
+        let findings = self.findings_for_conduit(c);
+        let rows = self
+            .table
+            .requirements
+            .iter()
+            .map(|r| {
+                let (status, evidence) = self.conduit_requirement(c, &r.id);
+                finish(r, rdf, status, evidence, &findings, self.model, self.locations)
+            })
+            .collect();
+        Assessment { kind: "conduit", name: cd.name.clone(), sl_rdf: rdf, sl_note, rows }
+    }
+
+    /// Layer-3 enforcement devices with an interface in the zone.
+    fn boundary(&self, z: ZoneId) -> Vec<DeviceId> {
+        (0..self.model.devices.len())
+            .map(DeviceId)
+            .filter(|d| self.model.device(*d).interfaces.iter().any(|i| i.zone == z))
+            .collect()
+    }
+
+    fn boundary_text(&self, z: ZoneId, devs: &[DeviceId]) -> String {
+        join(devs.iter().map(|d| {
+            let dev = self.model.device(*d);
+            let ifs = join(dev.interfaces.iter().filter(|i| i.zone == z).map(|i| i.name.clone()));
+            format!("{} ({})", dev.name, ifs)
+        }))
+    }
+
+    fn touching(&self, z: ZoneId) -> Vec<FlowId> {
+        self.model
+            .flow_ids()
+            .filter(|f| {
+                let fl = self.model.flow(*f);
+                (fl.src.zone == z) != (fl.dst.zone == z)
+            })
+            .collect()
+    }
+
+    fn flows_not_enforced(&self, flows: &[FlowId]) -> Vec<String> {
+        flows
+            .iter()
+            .filter(|f| self.unenforced.contains(f) || self.unroutable.contains(f) || !self.by_flow.contains_key(f))
+            .map(|f| {
+                let why = if self.unroutable.contains(f) { "no path between its zones" } else { "no enforcement device on its path" };
+                format!("`{}`: {why}", self.model.flow_label(*f))
+            })
+            .collect()
+    }
+
+    fn enforcing(&self, flows: &[FlowId]) -> Vec<DeviceId> {
+        let set: BTreeSet<DeviceId> = flows.iter().filter_map(|f| self.by_flow.get(f)).flatten().copied().collect();
+        set.into_iter().collect()
+    }
+
+    fn deny_by_default(&self, devs: &[DeviceId]) -> (Status, Vec<String>) {
+        let mut ev = vec![format!(
+            "deny by default: generated on {}",
+            join(devs.iter().map(|d| {
+                let dev = self.model.device(*d);
+                format!("{} ({})", dev.name, targets_of(dev))
+            }))
+        )];
+        let stateless: Vec<String> = devs
+            .iter()
+            .map(|d| self.model.device(*d))
+            .filter(|d| d.targets.contains(&Target::CiscoIos))
+            .map(|d| d.name.clone())
+            .collect();
+        if !stateless.is_empty() {
+            let n = self.widenings.len();
+            let seen = if n == 0 { "no widening reported".to_string() } else { format!("{n} widening(s) in this build, see Widenings") };
+            ev.push(format!("stateless return rules on {} ({seen})", join(stateless)));
+        }
+        (Status::Met, ev)
+    }
+
+    fn island(&self, devs: &[DeviceId]) -> (Status, Vec<String>) {
+        let (with, without): (Vec<DeviceId>, Vec<DeviceId>) =
+            devs.iter().partition(|d| self.model.device(**d).targets.contains(&Target::Nftables));
+        let mut ev = Vec::new();
+        if !with.is_empty() {
+            ev.push(format!(
+                "island set generated on {} (nftables: adding an interface cuts the zone, live sessions included)",
+                join(with.iter().map(|d| self.model.device(*d).name.clone()))
+            ));
+        }
+        if !without.is_empty() {
+            ev.push(format!(
+                "no island-mode control generated on {}",
+                join(without.iter().map(|d| {
+                    let dev = self.model.device(*d);
+                    format!("{} ({})", dev.name, targets_of(dev))
+                }))
+            ));
+        }
+        (if without.is_empty() { Status::Met } else { Status::NotMet }, ev)
+    }
+
+    fn fail_close(&self, devs: &[DeviceId]) -> (Status, Vec<String>) {
+        let mut ev: Vec<String> = devs
+            .iter()
+            .map(|d| {
+                let dev = self.model.device(*d);
+                let how: Vec<&str> = dev
+                    .targets
+                    .iter()
+                    .map(|t| match t {
+                        Target::Nftables => "nftables: `policy drop` chains, ruleset replaced in one transaction",
+                        Target::Iptables => "iptables: DROP chain policies, each table restored atomically",
+                        Target::CiscoIos => "cisco-ios: ACL names versioned by content, rebound before the old ACL is removed",
+                    })
+                    .collect();
+                format!("{}: {}", dev.name, how.join("; "))
+            })
+            .collect();
+        ev.push("the generated configurations fail closed while loading; how the devices behave when they fail is not described by the policy".into());
+        (Status::NotAssessable, ev)
+    }
+
+    fn zone_requirement(&self, z: ZoneId, id: &str) -> (Status, Vec<String>) {
+        let m = self.model;
+        let zone = m.zone(z);
+        let bnd = self.boundary(z);
+        let flows = self.touching(z);
+        let missing = self.flows_not_enforced(&flows);
+        let control = zone.level.is_control();
+        match id {
+            "SR 5.1" => {
+                let mut ev = vec![format!(
+                    "own address space {}{}, disjoint from every other zone",
+                    join(zone.networks.iter().map(|n| n.to_string())),
+                    zone.vlan.map(|v| format!(" and VLAN {v}")).unwrap_or_default()
+                )];
+                if !missing.is_empty() {
+                    ev.extend(missing);
+                    return (Status::NotMet, ev);
+                }
+                if bnd.is_empty() {
+                    if flows.is_empty() {
+                        ev.push("no flow enters or leaves the zone".into());
+                        return (Status::Met, ev);
+                    }
+                    return (Status::NotMet, ev);
+                }
+                ev.push(format!("separated from other zones by {}", self.boundary_text(z, &bnd)));
+                (Status::Met, ev)
+            }
+            "SR 5.1 RE1" => {
+                let mut ev = vec!["the policy does not describe cabling or hardware".to_string()];
+                for (di, dev) in m.devices.iter().enumerate() {
+                    let zs = self.device_zones(DeviceId(di));
+                    if dev.kind == DeviceKind::Switch && zs.contains(&z) && zs.len() > 1 {
+                        let others = join(zs.iter().filter(|o| **o != z).map(|o| m.zone(*o).name.clone()));
+                        ev.push(format!("switch {} also carries {} (VLAN separation is logical only)", dev.name, others));
+                    }
+                }
+                (Status::NotAssessable, ev)
+            }
+            "SR 5.1 RE2" => {
+                if !control {
+                    return (Status::NotApplicable, vec![format!("level {} zone, not a control-system network", zone.level)]);
+                }
+                let mut bad = Vec::new();
+                for c in &zone.conduits {
+                    for o in &m.conduit(*c).zones {
+                        if m.zone(*o).level.is_it() {
+                            bad.push(format!("conduit {} connects it directly to level {} zone {}", m.conduit(*c).name, m.zone(*o).level, m.zone(*o).name));
+                        }
+                    }
+                }
+                for f in &flows {
+                    let fl = m.flow(*f);
+                    let other = if fl.src.zone == z { fl.dst.zone } else { fl.src.zone };
+                    if m.zone(other).level.is_it() && fl.services.iter().any(|s| m.service(*s).flags.infrastructure) {
+                        bad.push(format!("depends on a network service in an IT zone: `{}`", m.flow_label(*f)));
+                    }
+                }
+                if bad.is_empty() {
+                    (Status::Met, vec!["no conduit to a level 4/5 zone; no network service (dns, ntp, directory, syslog) from one".into()])
+                } else {
+                    (Status::NotMet, bad)
+                }
+            }
+            "SR 5.1 RE3" => {
+                let mut ev = vec!["physical isolation is not described by the policy".to_string()];
+                if zone.safety {
+                    let inbound = flows.iter().filter(|f| m.flow(**f).dst.zone == z).count();
+                    ev.push(format!("safety zone; {inbound} flow(s) into it from other zones"));
+                }
+                (Status::NotAssessable, ev)
+            }
+            "SR 5.2" => {
+                if !missing.is_empty() {
+                    return (Status::NotMet, missing);
+                }
+                if bnd.is_empty() {
+                    return (Status::NotAssessable, vec!["no enforcement device in the policy attaches to the zone".into()]);
+                }
+                let n = flows.len();
+                (
+                    Status::Met,
+                    vec![format!(
+                        "boundary controlled by {}; {n} flow(s) cross it, each enforced on a device on its path",
+                        self.boundary_text(z, &bnd)
+                    )],
+                )
+            }
+            "SR 5.2 RE1" => {
+                if bnd.is_empty() {
+                    return (Status::NotAssessable, vec!["no enforcement device in the policy attaches to the zone".into()]);
+                }
+                self.deny_by_default(&bnd)
+            }
+            "SR 5.2 RE2" => {
+                if bnd.is_empty() {
+                    return (Status::NotAssessable, vec!["no enforcement device in the policy attaches to the zone".into()]);
+                }
+                self.island(&bnd)
+            }
+            "SR 5.2 RE3" => self.fail_close(&bnd),
+            "SR 5.3" | "SR 5.3 RE1" => {
+                if !control {
+                    return (Status::NotApplicable, vec![format!("level {} zone, not a control-system network", zone.level)]);
+                }
+                let both = id == "SR 5.3 RE1";
+                let bad: Vec<String> = flows
+                    .iter()
+                    .filter(|f| {
+                        let fl = m.flow(**f);
+                        let inbound = fl.dst.zone == z;
+                        fl.services.iter().any(|s| {
+                            let fl = m.service(*s).flags;
+                            (inbound && fl.messaging) || (both && !inbound && (fl.messaging || fl.web))
+                        })
+                    })
+                    .map(|f| format!("person-to-person or web service allowed: `{}`", m.flow_label(*f)))
+                    .collect();
+                if bad.is_empty() {
+                    let what = if both {
+                        "no e-mail, chat or web-browsing service is allowed into or out of the zone"
+                    } else {
+                        "no e-mail or chat service is allowed into the zone"
+                    };
+                    (Status::Met, vec![what.into()])
+                } else {
+                    (Status::NotMet, bad)
+                }
+            }
+            "SR 5.4" => {
+                if zone.assets.is_empty() {
+                    return (Status::NotAssessable, vec!["no assets declared: the partitioning of applications is not documented".into()]);
+                }
+                let inbound: Vec<&FlowId> = flows.iter().filter(|f| m.flow(**f).dst.zone == z).collect();
+                let to_asset = inbound.iter().filter(|f| m.flow(***f).dst.asset.is_some()).count();
+                (
+                    Status::Met,
+                    vec![format!(
+                        "{} asset(s) placed at level {} ({}); {to_asset} of {} inbound flow(s) name an asset",
+                        zone.assets.len(),
+                        zone.level,
+                        super::level_name(zone.level),
+                        inbound.len()
+                    )],
+                )
+            }
+            _ => (Status::NotAssessable, vec!["fenceline has no assessment for this requirement".into()]),
+        }
+    }
+
+    fn conduit_requirement(&self, c: ConduitId, id: &str) -> (Status, Vec<String>) {
+        let m = self.model;
+        let cd = m.conduit(c);
+        let flows = cd.flows.clone();
+        let missing = self.flows_not_enforced(&flows);
+        let devs = self.enforcing(&flows);
+        let zones_text = join(cd.zones.iter().map(|z| m.zone(*z).name.clone()));
+        let control_zone = |z: &ZoneId| m.zone(*z).level.is_control();
+        match id {
+            "SR 5.1" => {
+                if !missing.is_empty() {
+                    return (Status::NotMet, missing);
+                }
+                if devs.is_empty() {
+                    return (Status::Met, vec![format!("connects {zones_text}; allows no flow")]);
+                }
+                (
+                    Status::Met,
+                    vec![format!(
+                        "connects {zones_text}, separate address spaces, through {}",
+                        join(devs.iter().map(|d| m.device(*d).name.clone()))
+                    )],
+                )
+            }
+            "SR 5.1 RE1" | "SR 5.1 RE3" => {
+                (Status::NotAssessable, vec!["physical separation is not described by the policy".into()])
+            }
+            "SR 5.1 RE2" => {
+                let it: Vec<&ZoneId> = cd.zones.iter().filter(|z| m.zone(**z).level.is_it()).collect();
+                let ctl: Vec<&ZoneId> = cd.zones.iter().filter(|z| control_zone(z)).collect();
+                if !it.is_empty() && !ctl.is_empty() {
+                    return (
+                        Status::NotMet,
+                        vec![format!(
+                            "joins control-system zone(s) {} directly to level 4/5 zone(s) {}",
+                            join(ctl.iter().map(|z| m.zone(**z).name.clone())),
+                            join(it.iter().map(|z| m.zone(**z).name.clone()))
+                        )],
+                    )
+                }
+                (Status::Met, vec!["does not join a control-system zone (level 0-3) to a level 4/5 zone".into()])
+            }
+            "SR 5.2" => {
+                if !missing.is_empty() {
+                    return (Status::NotMet, missing);
+                }
+                if flows.is_empty() {
+                    return (Status::Met, vec!["allows no flow".into()]);
+                }
+                let places = join(self.enforcement_places(c));
+                (Status::Met, vec![format!("each of {} flow(s) enforced on {places}", flows.len())])
+            }
+            "SR 5.2 RE1" => {
+                if devs.is_empty() {
+                    return if flows.is_empty() {
+                        (Status::NotAssessable, vec!["allows no flow and no device enforces it".into()])
+                    } else {
+                        (Status::NotMet, missing)
+                    };
+                }
+                self.deny_by_default(&devs)
+            }
+            "SR 5.2 RE2" => {
+                if devs.is_empty() {
+                    return (Status::NotAssessable, vec!["no device enforces this conduit".into()]);
+                }
+                self.island(&devs)
+            }
+            "SR 5.2 RE3" => self.fail_close(&devs),
+            "SR 5.3" | "SR 5.3 RE1" => {
+                let both = id == "SR 5.3 RE1";
+                let bad: Vec<String> = flows
+                    .iter()
+                    .filter(|f| {
+                        let fl = m.flow(**f);
+                        let into = control_zone(&fl.dst.zone);
+                        let out_of = control_zone(&fl.src.zone);
+                        fl.services.iter().any(|s| {
+                            let g = m.service(*s).flags;
+                            (into && g.messaging) || (both && out_of && (g.messaging || g.web))
+                        })
+                    })
+                    .map(|f| format!("person-to-person or web service allowed: `{}`", m.flow_label(*f)))
+                    .collect();
+                if bad.is_empty() {
+                    let what = if both {
+                        "carries no e-mail, chat or web-browsing service into or out of a control-system zone"
+                    } else {
+                        "carries no e-mail or chat service into a control-system zone"
+                    };
+                    (Status::Met, vec![what.into()])
+                } else {
+                    (Status::NotMet, bad)
+                }
+            }
+            "SR 5.4" => (Status::NotApplicable, vec!["assessed per zone".into()]),
+            _ => (Status::NotAssessable, vec!["fenceline has no assessment for this requirement".into()]),
+        }
+    }
+
+    fn enforcement_places(&self, c: ConduitId) -> Vec<String> {
+        let mut set = BTreeSet::new();
+        for f in &self.model.conduit(c).flows {
+            for d in self.by_flow.get(f).into_iter().flatten() {
+                set.insert(self.model.device(*d).name.clone());
+            }
+        }
+        set.into_iter().collect()
+    }
+
+    /// SL-T against achieved FR 5 capability, per zone then conduit.
+    pub fn sl_rows(&self, assessments: &[Assessment]) -> Vec<SlRow> {
+        let m = self.model;
+        let mut out = Vec::new();
+        for a in assessments {
+            let target = match a.kind {
+                "zone" => m.zone_id(&a.name).map(|z| m.zone(z).sl),
+                _ => m.conduit_id(&a.name).and_then(|c| m.conduit(c).sl),
+            };
+            let frs = Fr::ALL
+                .iter()
+                .map(|fr| {
+                    let t = match (&target, fr) {
+                        (Some(sl), _) => sl.get(*fr),
+                        (None, Fr::Rdf) => a.sl_rdf,
+                        (None, _) => 0,
+                    };
+                    if *fr != Fr::Rdf {
+                        return SlFr {
+                            fr: fr_upper(*fr),
+                            title: fr_title(*fr),
+                            target: t,
+                            assessed: false,
+                            achieved: None,
+                            achievable: None,
+                            achieved_text: "not assessed".into(),
+                            verdict: "not assessed".into(),
+                        };
+                    }
+                    let achieved = self.capability(a, false);
+                    let achievable = self.capability(a, true);
+                    let achieved_text = if achievable > achieved {
+                        format!("{achieved} (up to {achievable})")
+                    } else {
+                        achieved.to_string()
+                    };
+                    let verdict = if achieved >= t {
+                        "meets SL-T".to_string()
+                    } else if achievable >= t {
+                        let open = self.blocking(a, t, Status::NotAssessable);
+                        format!("meets SL-T only if {} (not assessable from the policy) are met", join(open))
+                    } else {
+                        let open = self.blocking(a, t, Status::NotMet);
+                        format!("below SL-T: {} not met", join(open))
+                    };
+                    SlFr {
+                        fr: fr_upper(*fr),
+                        title: fr_title(*fr),
+                        target: t,
+                        assessed: true,
+                        achieved: Some(achieved),
+                        achievable: Some(achievable),
+                        achieved_text,
+                        verdict,
+                    }
+                })
+                .collect();
+            let target = target.map(|t| super::SlView::of(&t).short).unwrap_or_else(|| "not declared".into());
+            out.push(SlRow { kind: a.kind, name: a.name.clone(), target, frs });
+        }
+        out
+    }
+
+    /// Highest SL n such that every requirement applying at 1..=n is met (or not applicable;
+    /// with `optimistic`, not assessable too).
+    fn capability(&self, a: &Assessment, optimistic: bool) -> u8 {
+        let ok = |s: Status| matches!(s, Status::Met | Status::NotApplicable) || (optimistic && s == Status::NotAssessable);
+        let mut level = 0;
+        for n in 1..=4u8 {
+            let all = self
+                .table
+                .requirements
+                .iter()
+                .zip(&a.rows)
+                .filter(|(r, _)| r.applies_at(n))
+                .all(|(_, row)| ok(row.status));
+            if !all {
+                break;
+            }
+            level = n;
+        }
+        level
+    }
+
+    /// IDs of requirements applying at or below `target` with the given status.
+    fn blocking(&self, a: &Assessment, target: u8, status: Status) -> Vec<String> {
+        self.table
+            .requirements
+            .iter()
+            .zip(&a.rows)
+            .filter(|(r, row)| (1..=target).any(|n| r.applies_at(n)) && row.status == status)
+            .map(|(r, _)| r.id.clone())
+            .collect()
+    }
+}
+
+/// Applies the findings of the requirement's rules and fills in the row.
+fn finish(
+    r: &Requirement,
+    rdf: u8,
+    mut status: Status,
+    mut evidence: Vec<String>,
+    findings: &[&Diagnostic],
+    model: &Model,
+    locations: bool,
+) -> Row {
+    for d in findings.iter().filter(|d| r.rules.iter().any(|x| x == &d.code)) {
+        let loc = d.span.filter(|_| locations).map(|s| format!(" at {}", model.sources.location(s))).unwrap_or_default();
+        match (&d.suppressed, d.severity) {
+            (Some(s), sev) => {
+                if sev == Severity::Error {
+                    status = Status::NotMet;
+                }
+                evidence.push(format!(
+                    "{} {}{loc}: {} (accepted by exception: {}{})",
+                    d.severity.as_str(),
+                    d.code,
+                    d.message,
+                    s.justification,
+                    s.until.as_ref().map(|u| format!(", until {u}")).unwrap_or_default()
+                ));
+            }
+            (None, Severity::Error) => {
+                status = Status::NotMet;
+                evidence.push(format!("error {}{loc}: {}", d.code, d.message));
+            }
+            (None, sev) => evidence.push(format!("{} {}{loc}: {}", sev.as_str(), d.code, d.message)),
+        }
+    }
+    Row {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        required: r.applies_at(rdf),
+        status,
+        status_label: status.label(),
+        evidence,
+    }
+}

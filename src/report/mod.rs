@@ -1,0 +1,733 @@
+//! The conformance report, beside pass 5: Model + Ir + Diagnostics -> [`Report`], a serialisable
+//! view that the markdown and HTML templates (`targets/report/`) format and that is written as
+//! JSON as it is. It documents every zone and conduit (IEC 62443-3-2 ZCR 6.4), assesses FR 5
+//! (IEC 62443-3-3 SR 5.1-5.4) per zone and conduit against the SR-to-SL table in
+//! `data/fr5-sl.toml` ([`sltable`]), and lists every finding, exception and widening.
+//!
+//! The report is deterministic: every list is sorted, there is no timestamp, and "today" appears
+//! only when the caller passes it.
+
+pub mod fr5;
+pub mod graph;
+pub mod render;
+pub mod sltable;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::driver::Checked;
+use crate::error::Result;
+use crate::model::{ConduitId, Fr, Level, Model, PortMode, Scope, Sl, ZoneId};
+use crate::plan::Ir;
+use serde::Serialize;
+use sltable::SlTable;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use fr5::Status;
+
+/// Version of the JSON layout; bumped when a field changes meaning or disappears.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Code of the diagnostic a stateless target (Cisco IOS ACLs) raises for each return rule that
+/// allows more than the policy (`established`, source-port matching for UDP replies); the same
+/// code as `targets::cisco_ios::WIDENING_CODE`. Build diagnostics with this code are listed under
+/// "Widenings" instead of "Findings".
+pub const WIDENING_CODE: &str = "OUT-005";
+
+/// Whether a build diagnostic reports a widening (see [`WIDENING_CODE`]).
+pub fn is_widening(d: &Diagnostic) -> bool {
+    d.code == WIDENING_CODE
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Shown in the header and used to mark exceptions expired; `None` leaves the report free of
+    /// any date (expiry then comes from the `EXC-001` findings alone).
+    pub today: Option<String>,
+    pub sl_table: SlTable,
+    /// Show `file:line:col` of findings and exceptions. `build` turns it off: its outputs must
+    /// not change when declarations are reordered or the policy file is renamed.
+    pub locations: bool,
+}
+
+impl ReportOptions {
+    pub fn new(today: Option<String>) -> Result<ReportOptions> {
+        Ok(ReportOptions { today, sl_table: SlTable::builtin()?, locations: true })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub format_version: u32,
+    pub tool: Tool,
+    pub policy: PolicyView,
+    pub today: Option<String>,
+    pub summary: Summary,
+    pub zones: Vec<ZoneView>,
+    pub conduits: Vec<ConduitView>,
+    pub devices: Vec<DeviceView>,
+    pub matrix: Matrix,
+    pub sl_table: SlTableView,
+    /// FR 5 per zone (in zone order), then per conduit.
+    pub fr5: Vec<fr5::Assessment>,
+    /// SL-T against the FR 5 capability of the modelled controls, per zone then conduit.
+    pub sl: Vec<fr5::SlRow>,
+    pub findings: Vec<FindingView>,
+    pub exceptions: Vec<ExceptionView>,
+    /// Return traffic that a stateless target allows beyond the policy (build diagnostics whose
+    /// code is [`WIDENING_CODE`]).
+    pub widenings: Vec<FindingView>,
+    /// Flows with no enforcement device on their path, and flows with no path at all.
+    pub unenforced_flows: Vec<String>,
+    pub unroutable_flows: Vec<String>,
+    /// The zone diagram, self-made SVG without an XML namespace (for inline HTML).
+    #[serde(skip)]
+    pub svg_inline: String,
+    /// The zone diagram as mermaid (for the markdown report).
+    #[serde(skip)]
+    pub mermaid: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyView {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    /// sha256 of the policy's meaning, as stamped on every generated file.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub zones: usize,
+    pub conduits: usize,
+    pub flows: usize,
+    pub devices: usize,
+    pub services: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub suppressed: usize,
+    pub exceptions: usize,
+    pub expired_exceptions: usize,
+    pub widenings: usize,
+    /// FR 5 rows required at the SL-T and not met, over zones and conduits.
+    pub fr5_required_not_met: usize,
+    pub fr5_required_not_assessable: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlView {
+    /// `3`, or the vector `{ iac 3  uc 3 ... }`.
+    pub text: String,
+    /// `3/3/3/2/3/2/3` in FR order (IAC, UC, SI, DC, RDF, TRE, RA).
+    pub short: String,
+    pub vector: Vec<FrLevel>,
+    pub rdf: u8,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrLevel {
+    pub fr: String,
+    pub level: u8,
+}
+
+impl SlView {
+    pub fn of(sl: &Sl) -> SlView {
+        SlView {
+            text: sl.to_string(),
+            short: Fr::ALL.iter().map(|f| sl.get(*f).to_string()).collect::<Vec<_>>().join("/"),
+            vector: Fr::ALL.iter().map(|f| FrLevel { fr: fr_upper(*f).into(), level: sl.get(*f) }).collect(),
+            rdf: sl.get(Fr::Rdf),
+        }
+    }
+}
+
+pub fn fr_upper(fr: Fr) -> &'static str {
+    ["IAC", "UC", "SI", "DC", "RDF", "TRE", "RA"][fr as usize]
+}
+
+pub fn fr_title(fr: Fr) -> &'static str {
+    [
+        "Identification and authentication control",
+        "Use control",
+        "System integrity",
+        "Data confidentiality",
+        "Restricted data flow",
+        "Timely response to events",
+        "Resource availability",
+    ][fr as usize]
+}
+
+/// Name of a Purdue band for people.
+pub fn level_name(level: Level) -> &'static str {
+    match level.0 {
+        0 => "process",
+        10 => "basic control",
+        20 => "area supervisory control",
+        30 => "site operations",
+        35 => "industrial DMZ",
+        40 => "site business",
+        50 => "enterprise",
+        _ => "unknown",
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetView {
+    pub name: String,
+    pub addresses: Vec<String>,
+    pub kind: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A zone with its ZCR 6.4 attributes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneView {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub level: String,
+    pub level_name: &'static str,
+    pub networks: Vec<String>,
+    pub vlan: Option<u16>,
+    pub assets: Vec<AssetView>,
+    pub sl_target: SlView,
+    pub safety: bool,
+    pub conduits: Vec<String>,
+    /// Layer-3 interfaces of enforcement devices in this zone: `fw-it-ot eth2`.
+    pub boundary: Vec<String>,
+    /// Switch ports carrying the zone: `sw-field GigabitEthernet1/0/48 (trunk)`.
+    pub switch_ports: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowView {
+    pub source: String,
+    pub destination: String,
+    pub services: Vec<String>,
+    /// Protocol/port items of the services: `tcp/502`.
+    pub items: Vec<String>,
+    /// Whether any of the services carries data without encryption or integrity protection.
+    pub cleartext: bool,
+    pub log: bool,
+    pub description: Option<String>,
+    /// `fw-it-ot eth0 -> eth1`, one per device on the path.
+    pub enforced_on: Vec<String>,
+    /// Rules excepted on this flow.
+    pub exceptions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Enforcement {
+    pub device: String,
+    pub kind: String,
+    pub targets: Vec<String>,
+    pub ingress: String,
+    pub ingress_zone: String,
+    pub egress: String,
+    pub egress_zone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConduitView {
+    pub name: String,
+    pub description: Option<String>,
+    pub zones: Vec<String>,
+    pub sl_target: Option<SlView>,
+    /// The SL-T(RDF) the FR 5 assessment uses: the declared one, or the highest of its zones.
+    pub sl_rdf: u8,
+    pub flows: Vec<FlowView>,
+    pub enforcement: Vec<Enforcement>,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InterfaceView {
+    pub name: String,
+    pub zone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PortView {
+    pub name: String,
+    pub mode: &'static str,
+    pub zones: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceView {
+    pub name: String,
+    pub kind: String,
+    pub description: Option<String>,
+    pub targets: Vec<String>,
+    pub interfaces: Vec<InterfaceView>,
+    pub ports: Vec<PortView>,
+    /// Conduits whose flows this device enforces.
+    pub conduits: Vec<String>,
+}
+
+/// Allowed services from each zone (row, initiator) to each zone (column, responder).
+#[derive(Debug, Clone, Serialize)]
+pub struct Matrix {
+    /// Zones from the top of the Purdue model down, then by name.
+    pub zones: Vec<String>,
+    pub rows: Vec<MatrixRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixRow {
+    pub zone: String,
+    /// Services, joined with `, `; empty when nothing is allowed.
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlTableView {
+    pub name: String,
+    pub source: String,
+    pub notes: Option<String>,
+    pub requirements: Vec<RequirementView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementView {
+    pub id: String,
+    pub title: String,
+    pub paraphrase: String,
+    /// Applies at SL 1, 2, 3, 4.
+    pub sl: [bool; 4],
+    pub rules: Vec<String>,
+    pub citations: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    /// `file:line:col`.
+    pub location: Option<String>,
+    pub help: Option<String>,
+    pub suppressed: bool,
+    /// The justification of the exception that suppressed it.
+    pub justification: Option<String>,
+    pub until: Option<String>,
+}
+
+impl FindingView {
+    pub fn of(d: &Diagnostic, model: &Model) -> FindingView {
+        FindingView {
+            code: d.code.clone(),
+            severity: d.severity,
+            message: d.message.clone(),
+            location: d.span.map(|s| model.sources.location(s)),
+            help: d.help.clone(),
+            suppressed: d.suppressed.is_some(),
+            justification: d.suppressed.as_ref().map(|s| s.justification.clone()),
+            until: d.suppressed.as_ref().and_then(|s| s.until.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionView {
+    pub rule: String,
+    /// `policy`, `zone field`, `conduit control-field`, `flow control-center.hmi -> field.plcs modbus`.
+    pub scope: String,
+    pub justification: String,
+    pub until: Option<String>,
+    /// `Some(true)` when past its date (by `today` or an `EXC-001` finding); `None` when no date
+    /// was given and no finding says so.
+    pub expired: Option<bool>,
+    pub status: &'static str,
+    pub location: Option<String>,
+}
+
+/// Checks, plans and emits (for the widenings) a checked policy, then builds its report.
+/// `None` when the policy has no Model (errors before linting).
+pub fn generate(checked: &Checked, opts: &ReportOptions) -> Result<Option<Report>> {
+    let Some(model) = checked.model.as_ref() else { return Ok(None) };
+    let (ir, mut build_diags) = crate::plan::model_to_ir(model);
+    let name = crate::targets::sanitize::clean(&model.policy.name, crate::targets::sanitize::HEADER_COMMENT).text;
+    let stamp = crate::targets::Stamp { policy: name, hash: crate::build::policy_hash(model), version: env!("CARGO_PKG_VERSION") };
+    let emit_opts = crate::targets::EmitOptions::default();
+    let cx = crate::targets::EmitContext { model, ir: &ir, stamp: &stamp, options: &emit_opts };
+    // The configurations themselves are not needed, only what emitting them reports.
+    crate::targets::emit_all(&cx, None, &mut build_diags)?;
+    Ok(Some(build_report(model, &ir, &checked.diagnostics, &build_diags, opts)))
+}
+
+/// Builds the report from a planned policy. `check_diags` are the findings of `check`;
+/// `build_diags` those of planning and emitting (widenings among them).
+pub fn build_report(
+    model: &Model,
+    ir: &Ir,
+    check_diags: &[Diagnostic],
+    build_diags: &[Diagnostic],
+    opts: &ReportOptions,
+) -> Report {
+    let mut all: Vec<Diagnostic> = check_diags.iter().chain(build_diags.iter().filter(|d| !is_widening(d))).cloned().collect();
+    crate::diagnostic::sort(&mut all);
+    // Most severe first, then by code and message: an order that does not depend on where in the
+    // source a declaration sits.
+    all.sort_by(|a, b| (b.severity, &a.code, &a.message).cmp(&(a.severity, &b.code, &b.message)));
+    let mut widening_diags: Vec<Diagnostic> = build_diags.iter().filter(|d| is_widening(d)).cloned().collect();
+    crate::diagnostic::sort(&mut widening_diags);
+    widening_diags.sort_by(|a, b| (&a.code, &a.message).cmp(&(&b.code, &b.message)));
+    if !opts.locations {
+        for d in all.iter_mut().chain(widening_diags.iter_mut()) {
+            d.related.clear();
+        }
+    }
+
+    let zones = zone_views(model);
+    let conduits = conduit_views(model, ir);
+    let devices = device_views(model, ir);
+    let matrix = matrix(model);
+    let fr5_cx = fr5::Context::new(model, ir, &all, &widening_diags, &opts.sl_table, opts.locations);
+    let fr5 = fr5_cx.assess_all();
+    let sl = fr5_cx.sl_rows(&fr5);
+    let mut exceptions = exception_views(model, &all, opts.today.as_deref());
+    let mut findings: Vec<FindingView> = all.iter().map(|d| FindingView::of(d, model)).collect();
+    let mut widenings: Vec<FindingView> = widening_diags.iter().map(|d| FindingView::of(d, model)).collect();
+    if !opts.locations {
+        findings.iter_mut().chain(widenings.iter_mut()).for_each(|f| f.location = None);
+        exceptions.iter_mut().for_each(|e| e.location = None);
+    }
+
+    let mut summary = Summary {
+        zones: model.zones.len(),
+        conduits: model.conduits.len(),
+        flows: model.flows.len(),
+        devices: model.devices.len(),
+        services: model.used_services.len(),
+        exceptions: exceptions.len(),
+        expired_exceptions: exceptions.iter().filter(|e| e.expired == Some(true)).count(),
+        widenings: widenings.len(),
+        ..Default::default()
+    };
+    for d in &all {
+        if d.suppressed.is_some() {
+            summary.suppressed += 1;
+        } else {
+            match d.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Note => summary.notes += 1,
+            }
+        }
+    }
+    for a in &fr5 {
+        for r in a.rows.iter().filter(|r| r.required) {
+            match r.status {
+                Status::NotMet => summary.fr5_required_not_met += 1,
+                Status::NotAssessable => summary.fr5_required_not_assessable += 1,
+                _ => {}
+            }
+        }
+    }
+    let t = &opts.sl_table;
+    Report {
+        format_version: FORMAT_VERSION,
+        tool: Tool { name: "fenceline", version: env!("CARGO_PKG_VERSION") },
+        policy: PolicyView {
+            name: model.policy.name.clone(),
+            description: model.policy.description.clone(),
+            owner: model.policy.owner.clone(),
+            sha256: crate::build::policy_hash(model),
+        },
+        today: opts.today.clone(),
+        summary,
+        zones,
+        conduits,
+        devices,
+        matrix,
+        sl_table: SlTableView {
+            name: t.table.name.clone(),
+            source: t.table.source.clone(),
+            notes: t.table.notes.clone(),
+            requirements: t
+                .requirements
+                .iter()
+                .map(|r| RequirementView {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    paraphrase: r.paraphrase.clone(),
+                    sl: [r.sl1, r.sl2, r.sl3, r.sl4],
+                    rules: r.rules.clone(),
+                    citations: r.citations.clone(),
+                    note: r.note.clone(),
+                })
+                .collect(),
+        },
+        fr5,
+        sl,
+        findings,
+        exceptions,
+        widenings,
+        unenforced_flows: ir.unenforced.iter().map(|f| model.flow_label(*f)).collect(),
+        unroutable_flows: ir.unroutable.iter().map(|f| model.flow_label(*f)).collect(),
+        svg_inline: graph::to_svg(model, false),
+        mermaid: graph::to_mermaid(model),
+    }
+}
+
+fn zone_views(model: &Model) -> Vec<ZoneView> {
+    purdue_order(model)
+        .into_iter()
+        .map(|id| {
+            let z = model.zone(id);
+            let mut boundary = Vec::new();
+            let mut switch_ports = Vec::new();
+            for d in &model.devices {
+                for i in d.interfaces.iter().filter(|i| i.zone == id) {
+                    boundary.push(format!("{} {}", d.name, i.name));
+                }
+                for p in &d.ports {
+                    match &p.mode {
+                        PortMode::Access { zone } if *zone == id => switch_ports.push(format!("{} {} (access)", d.name, p.name)),
+                        PortMode::Trunk { zones } if zones.contains(&id) => switch_ports.push(format!("{} {} (trunk)", d.name, p.name)),
+                        _ => {}
+                    }
+                }
+            }
+            boundary.sort();
+            switch_ports.sort();
+            ZoneView {
+                name: z.name.clone(),
+                description: z.description.clone(),
+                owner: z.owner.clone(),
+                level: z.level.to_string(),
+                level_name: level_name(z.level),
+                networks: z.networks.iter().map(|n| n.to_string()).collect(),
+                vlan: z.vlan,
+                assets: z
+                    .assets
+                    .iter()
+                    .map(|a| AssetView {
+                        name: a.name.clone(),
+                        addresses: a.written.clone(),
+                        kind: a.kind.clone(),
+                        description: a.description.clone(),
+                    })
+                    .collect(),
+                sl_target: SlView::of(&z.sl),
+                safety: z.safety,
+                conduits: z.conduits.iter().map(|c| model.conduit(*c).name.clone()).collect(),
+                boundary,
+                switch_ports,
+            }
+        })
+        .collect()
+}
+
+/// Every (device, ingress, egress) that enforces some flow of each conduit, from the IR.
+fn enforcement_by_flow(ir: &Ir) -> BTreeMap<crate::model::FlowId, BTreeSet<(String, String, String)>> {
+    let mut out: BTreeMap<_, BTreeSet<_>> = BTreeMap::new();
+    for d in &ir.devices {
+        for p in &d.pairs {
+            let (Some(i), Some(e)) = (d.interfaces.get(p.ingress), d.interfaces.get(p.egress)) else { continue };
+            for r in &p.rules {
+                out.entry(r.flow).or_default().insert((d.name.clone(), i.name.clone(), e.name.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
+    let by_flow = enforcement_by_flow(ir);
+    model
+        .conduits
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let cid = ConduitId(ci);
+            let mut services = BTreeSet::new();
+            let flows = c
+                .flows
+                .iter()
+                .map(|fid| {
+                    let f = model.flow(*fid);
+                    let svcs: Vec<&crate::model::Service> = f.services.iter().map(|s| model.service(*s)).collect();
+                    services.extend(svcs.iter().map(|s| s.name.clone()));
+                    let mut exceptions: Vec<String> = model
+                        .exceptions
+                        .iter()
+                        .filter(|e| e.scope == Scope::Flow(*fid))
+                        .map(|e| e.rule.clone())
+                        .collect();
+                    exceptions.sort();
+                    FlowView {
+                        source: model.endpoint_name(f.src),
+                        destination: model.endpoint_name(f.dst),
+                        services: svcs.iter().map(|s| s.name.clone()).collect(),
+                        items: svcs.iter().flat_map(|s| s.items.iter().map(|i| i.to_string())).collect(),
+                        cleartext: svcs.iter().any(|s| s.flags.cleartext),
+                        log: f.log,
+                        description: f.description.clone(),
+                        enforced_on: by_flow
+                            .get(fid)
+                            .map(|s| s.iter().map(|(d, i, e)| format!("{d} {i} -> {e}")).collect())
+                            .unwrap_or_default(),
+                        exceptions,
+                    }
+                })
+                .collect();
+            let mut enforcement: BTreeMap<(String, String, String), Enforcement> = BTreeMap::new();
+            for d in &ir.devices {
+                for p in d.pairs.iter().filter(|p| p.rules.iter().any(|r| r.conduit == cid)) {
+                    let (Some(i), Some(e)) = (d.interfaces.get(p.ingress), d.interfaces.get(p.egress)) else { continue };
+                    enforcement.insert(
+                        (d.name.clone(), i.name.clone(), e.name.clone()),
+                        Enforcement {
+                            device: d.name.clone(),
+                            kind: d.kind.keyword().to_string(),
+                            targets: d.targets.iter().map(|t| t.name().to_string()).collect(),
+                            ingress: i.name.clone(),
+                            ingress_zone: i.zone_name.clone(),
+                            egress: e.name.clone(),
+                            egress_zone: e.zone_name.clone(),
+                        },
+                    );
+                }
+            }
+            ConduitView {
+                name: c.name.clone(),
+                description: c.description.clone(),
+                zones: c.zones.iter().map(|z| model.zone(*z).name.clone()).collect(),
+                sl_target: c.sl.as_ref().map(SlView::of),
+                sl_rdf: fr5::conduit_rdf(model, cid),
+                flows,
+                enforcement: enforcement.into_values().collect(),
+                services: services.into_iter().collect(),
+            }
+        })
+        .collect()
+}
+
+fn device_views(model: &Model, ir: &Ir) -> Vec<DeviceView> {
+    model
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(di, d)| {
+            let conduits: BTreeSet<String> = ir
+                .devices
+                .iter()
+                .filter(|x| x.device.0 == di)
+                .flat_map(|x| x.pairs.iter().flat_map(|p| p.rules.iter().map(|r| model.conduit(r.conduit).name.clone())))
+                .collect();
+            DeviceView {
+                name: d.name.clone(),
+                kind: d.kind.keyword().to_string(),
+                description: d.description.clone(),
+                targets: d.targets.iter().map(|t| t.name().to_string()).collect(),
+                interfaces: d
+                    .interfaces
+                    .iter()
+                    .map(|i| InterfaceView { name: i.name.clone(), zone: model.zone(i.zone).name.clone() })
+                    .collect(),
+                ports: d
+                    .ports
+                    .iter()
+                    .map(|p| {
+                        let (mode, zones) = match &p.mode {
+                            PortMode::Access { zone } => ("access", vec![*zone]),
+                            PortMode::Trunk { zones } => ("trunk", zones.clone()),
+                        };
+                        PortView { name: p.name.clone(), mode, zones: zones.iter().map(|z| model.zone(*z).name.clone()).collect() }
+                    })
+                    .collect(),
+                conduits: conduits.into_iter().collect(),
+            }
+        })
+        .collect()
+}
+
+/// Zones from level 5 down to level 0 (the DMZ between 4 and 3), then by name.
+pub fn purdue_order(model: &Model) -> Vec<ZoneId> {
+    let mut ids: Vec<ZoneId> = (0..model.zones.len()).map(ZoneId).collect();
+    ids.sort_by(|a, b| {
+        let (za, zb) = (model.zone(*a), model.zone(*b));
+        zb.level.cmp(&za.level).then_with(|| za.name.cmp(&zb.name))
+    });
+    ids
+}
+
+fn matrix(model: &Model) -> Matrix {
+    let order = purdue_order(model);
+    let mut cells: BTreeMap<(ZoneId, ZoneId), BTreeSet<String>> = BTreeMap::new();
+    for f in &model.flows {
+        let e = cells.entry((f.src.zone, f.dst.zone)).or_default();
+        e.extend(f.services.iter().map(|s| model.service(*s).name.clone()));
+    }
+    Matrix {
+        zones: order.iter().map(|z| model.zone(*z).name.clone()).collect(),
+        rows: order
+            .iter()
+            .map(|from| MatrixRow {
+                zone: model.zone(*from).name.clone(),
+                cells: order
+                    .iter()
+                    .map(|to| {
+                        cells.get(&(*from, *to)).map(|s| s.iter().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default()
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+pub fn scope_label(model: &Model, scope: Scope) -> String {
+    match scope {
+        Scope::Policy => "policy".into(),
+        Scope::Zone(z) => format!("zone {}", model.zone(z).name),
+        Scope::Conduit(c) => format!("conduit {}", model.conduit(c).name),
+        Scope::Flow(f) => format!("flow {}: {}", model.conduit(model.flow(f).conduit).name, model.flow_label(f)),
+    }
+}
+
+/// Code of the lint finding for an exception past its date (issue 3).
+const EXPIRED_CODE: &str = "EXC-001";
+
+fn exception_views(model: &Model, diags: &[Diagnostic], today: Option<&str>) -> Vec<ExceptionView> {
+    let mut out: Vec<ExceptionView> = model
+        .exceptions
+        .iter()
+        .map(|e| {
+            let flagged = diags.iter().any(|d| {
+                d.code == EXPIRED_CODE && d.span.is_some_and(|s| s.file == e.span.file && s.start >= e.span.start && s.start < e.span.end.max(e.span.start + 1))
+            });
+            let by_date = match (&e.until, today) {
+                (Some(u), Some(t)) => Some(u.as_str() < t),
+                (None, _) => Some(false),
+                (Some(_), None) => None,
+            };
+            let expired = if flagged { Some(true) } else { by_date };
+            let status = match (expired, &e.until) {
+                (Some(true), _) => "expired",
+                (_, None) => "no expiry date",
+                (Some(false), Some(_)) => "in force",
+                (None, Some(_)) => "in force until its date",
+            };
+            ExceptionView {
+                rule: e.rule.clone(),
+                scope: scope_label(model, e.scope),
+                justification: e.justification.clone(),
+                until: e.until.clone(),
+                expired,
+                status,
+                location: Some(model.sources.location(e.span)),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.scope, &a.rule, &a.location).cmp(&(&b.scope, &b.rule, &b.location)));
+    out
+}

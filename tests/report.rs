@@ -1,0 +1,261 @@
+//! The conformance report and the zone diagram, for every example in `examples/`: snapshots of
+//! the markdown and JSON reports; the HTML report is well-formed, self-contained and escapes
+//! policy text; the SVG is well-formed and names every zone and conduit.
+
+use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
+use fenceline::report::{self, graph, render, ReportOptions};
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use std::path::{Path, PathBuf};
+
+const TODAY: &str = "2026-01-01";
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "fence"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no examples found");
+    v
+}
+
+fn opts() -> CheckOptions {
+    CheckOptions { today: Some(TODAY.into()), ..Default::default() }
+}
+
+fn report_of(checked: &Checked) -> report::Report {
+    let ro = ReportOptions::new(Some(TODAY.into())).unwrap();
+    report::generate(checked, &ro).unwrap().expect("the policy has a meaning")
+}
+
+/// Parses XML strictly enough to catch what a browser would silently repair: mismatched or
+/// unclosed tags, undefined entities, more than one root element, text outside the root.
+fn assert_well_formed(name: &str, text: &str) -> Vec<String> {
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<String> = Vec::new();
+    let mut roots = 0;
+    let mut texts = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                if stack.is_empty() {
+                    roots += 1;
+                }
+                assert_no_external_reference(name, &e);
+                stack.push(String::from_utf8_lossy(e.name().as_ref()).to_string());
+            }
+            Ok(Event::End(e)) => {
+                let n = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                assert_eq!(stack.pop().as_deref(), Some(n.as_str()), "{name}: unbalanced </{n}>");
+            }
+            Ok(Event::Empty(e)) => {
+                if stack.is_empty() {
+                    roots += 1;
+                }
+                assert_no_external_reference(name, &e);
+            }
+            Ok(Event::Text(t)) => {
+                let s = t.decode().unwrap().to_string();
+                let s = quick_xml::escape::unescape(&s).unwrap_or_else(|e| panic!("{name}: bad entity: {e}")).to_string();
+                if stack.is_empty() {
+                    assert!(s.trim().is_empty(), "{name}: text outside the root element: {s:?}");
+                }
+                texts.push(s);
+            }
+            Ok(Event::GeneralRef(r)) => {
+                let s = String::from_utf8_lossy(&r).to_string();
+                let full = format!("&{s};");
+                let un = quick_xml::escape::unescape(&full).unwrap_or_else(|e| panic!("{name}: bad entity {full}: {e}"));
+                texts.push(un.to_string());
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("{name}: not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    assert!(stack.is_empty(), "{name}: unclosed elements {stack:?}");
+    assert_eq!(roots, 1, "{name}: expected exactly one root element");
+    texts
+}
+
+/// No element loads anything: no script, link, iframe, object, embed or img element, and no
+/// attribute that points elsewhere (`src`, `href`, `xlink:href`, `action`, `data`, `style`
+/// with `url(`, `on*` handlers).
+fn assert_no_external_reference(name: &str, e: &quick_xml::events::BytesStart) {
+    let el = String::from_utf8_lossy(e.name().as_ref()).to_lowercase();
+    assert!(!["script", "link", "iframe", "object", "embed", "img", "image", "use", "base"].contains(&el.as_str()), "{name}: <{el}> element");
+    for a in e.attributes() {
+        let a = a.unwrap();
+        let key = String::from_utf8_lossy(a.key.as_ref()).to_lowercase();
+        let val = String::from_utf8_lossy(&a.value).to_lowercase();
+        assert!(!["src", "href", "xlink:href", "action", "data", "srcset", "poster"].contains(&key.as_str()), "{name}: <{el} {key}=...>");
+        assert!(!key.starts_with("on"), "{name}: event handler {key} on <{el}>");
+        assert!(!val.contains("url("), "{name}: url( in <{el} {key}>");
+    }
+}
+
+fn assert_self_contained(name: &str, html: &str) {
+    let lower = html.to_lowercase();
+    for bad in ["http://", "https://", "src=", "href=", "url(", "@import", "<script", "<link", "<iframe", "<object"] {
+        assert!(!lower.contains(bad), "{name}: HTML report contains `{bad}`");
+    }
+}
+
+#[test]
+fn markdown_and_json_reports_of_every_example() {
+    for path in examples() {
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let checked = check_path(&path, &opts()).unwrap();
+        let rep = report_of(&checked);
+        let md = render::to_markdown(&rep).unwrap();
+        let json = render::to_json(&rep).unwrap();
+        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
+        insta::assert_snapshot!(format!("{stem}.md"), md);
+        insta::assert_snapshot!(format!("{stem}.json"), json);
+        // Deterministic: a second run gives the same bytes.
+        assert_eq!(render::to_markdown(&report_of(&check_path(&path, &opts()).unwrap())).unwrap(), md);
+    }
+}
+
+#[test]
+fn html_report_is_well_formed_and_self_contained() {
+    for path in examples() {
+        let name = path.display().to_string();
+        let checked = check_path(&path, &opts()).unwrap();
+        let rep = report_of(&checked);
+        let html = render::to_html(&rep).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
+        assert_self_contained(&name, &html);
+        let texts = assert_well_formed(&name, &html).join("\n");
+        let model = checked.model.as_ref().unwrap();
+        for z in &model.zones {
+            assert!(texts.contains(&z.name), "{name}: zone {} missing from the HTML", z.name);
+        }
+        assert!(html.contains("<svg "), "{name}: the diagram is embedded");
+    }
+}
+
+#[test]
+fn svg_is_well_formed_and_names_every_zone_and_conduit() {
+    for path in examples() {
+        let name = path.display().to_string();
+        let checked = check_path(&path, &opts()).unwrap();
+        let model = checked.model.as_ref().unwrap();
+        let svg = graph::to_svg(model, true);
+        let texts = assert_well_formed(&name, &svg);
+        for z in &model.zones {
+            assert!(texts.iter().any(|t| t == &z.name), "{name}: zone {} not drawn", z.name);
+        }
+        for c in &model.conduits {
+            assert!(texts.iter().any(|t| t.starts_with(&format!("{} ", c.name)) || t.starts_with(&format!("{}:", c.name))), "{name}: conduit {} not drawn", c.name);
+        }
+        assert_eq!(graph::to_svg(model, true), svg, "{name}: deterministic");
+        let dot = graph::to_dot(model);
+        let mermaid = graph::to_mermaid(model);
+        for z in &model.zones {
+            assert!(dot.contains(&format!("\"zone:{}\"", z.name)), "{name}: dot lacks {}", z.name);
+            assert!(mermaid.contains(&format!("[\"{}<br/>", z.name)), "{name}: mermaid lacks {}", z.name);
+        }
+        for c in &model.conduits {
+            assert!(dot.contains(&c.name) && mermaid.contains(&c.name), "{name}: conduit {} missing", c.name);
+        }
+    }
+}
+
+const HOSTILE: &str = r#"policy "evil <b>" {
+  description "a <script>alert(1)</script> | table & [link](https://example.com)"
+}
+zone it {
+  description "</td></tr><img src=x onerror=alert(1)>"
+  owner "IT & \"Ops\""
+  level 4
+  sl-target 1
+  network 10.1.0.0/16
+}
+zone ot {
+  level 3
+  sl-target 2
+  network 10.2.0.0/16
+  safety
+  asset plc 10.2.0.5 { description "PLC | <i>x</i>" }
+}
+conduit it-ot {
+  connects it, ot
+  allow it -> ot.plc https
+}
+firewall fw {
+  target nftables
+  interface eth0 it
+  interface eth1 ot
+}
+"#;
+
+#[test]
+fn policy_text_is_escaped_everywhere() {
+    let checked = check_text("hostile.fence", Path::new("hostile.fence"), HOSTILE.to_string(), &opts());
+    assert!(checked.model.is_some(), "{:?}", checked.diagnostics);
+    let rep = report_of(&checked);
+    let html = render::to_html(&rep).unwrap();
+    assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>"));
+    let texts = assert_well_formed("hostile", &html).join("");
+    assert!(texts.contains("<script>alert(1)</script>"), "text survives escaping intact");
+    let md = render::to_markdown(&rep).unwrap();
+    assert!(md.contains("\\<img src=x") && md.contains("\\[link\\](https"));
+    // Outside the mermaid block (whose `<br/>` fenceline writes itself), every `<` is escaped.
+    let mut in_mermaid = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            in_mermaid = !in_mermaid;
+            continue;
+        }
+        if !in_mermaid {
+            let b = line.as_bytes();
+            for (i, c) in b.iter().enumerate() {
+                assert!(*c != b'<' || (i > 0 && b[i - 1] == b'\\'), "unescaped `<` in markdown: {line}");
+            }
+        }
+    }
+    assert!(md.contains("PLC \\| \\<i\\>x\\</i\\>"));
+    let svg = graph::to_svg(checked.model.as_ref().unwrap(), true);
+    assert!(svg.contains("SAFETY"), "safety zones are marked");
+    assert_well_formed("hostile svg", &svg);
+    let inline = graph::to_svg(checked.model.as_ref().unwrap(), false);
+    assert!(!inline.contains("http://") && !inline.contains("xmlns"), "the inline SVG carries no namespace URL");
+}
+
+#[test]
+fn sl_table_override_changes_what_is_required() {
+    let path = Path::new("examples/north-pipeline.fence");
+    let checked = check_path(path, &opts()).unwrap();
+    let default = report_of(&checked);
+    let text = report::sltable::DEFAULT_TOML.replace(
+        "id = \"SR 5.1 RE1\"\ntitle = \"Physical network segmentation\"",
+        "id = \"SR 5.1 RE1\"\ntitle = \"Physical network segmentation (from SL 3)\"",
+    );
+    let text = text.replacen("sl1 = false\nsl2 = true\nsl3 = true\nsl4 = true\nrules = [\"FR5-012\"]", "sl1 = false\nsl2 = false\nsl3 = true\nsl4 = true\nrules = [\"FR5-012\"]", 1);
+    let table = report::sltable::SlTable::parse(&text, "custom.toml").unwrap();
+    let ro = ReportOptions { today: None, sl_table: table, locations: true };
+    let custom = report::generate(&checked, &ro).unwrap().unwrap();
+    let row = |r: &report::Report, scope: &str| {
+        r.fr5.iter().find(|a| a.name == scope).unwrap().rows.iter().find(|x| x.id == "SR 5.1 RE1").unwrap().clone()
+    };
+    assert!(row(&default, "dmz").required, "SL-T 2 requires SR 5.1 RE1 by default");
+    assert!(!row(&custom, "dmz").required, "not with the custom table");
+    assert!(custom.today.is_none());
+    let md = render::to_markdown(&custom).unwrap();
+    assert!(md.contains("(from SL 3)") && !md.contains("| Date |"));
+}
+
+#[test]
+fn build_writes_the_three_reports() {
+    let checked = check_path(Path::new("examples/north-pipeline.fence"), &opts()).unwrap();
+    let built = fenceline::build::build_checked(&checked, &Default::default()).unwrap().unwrap();
+    for f in ["report.md", "report.html", "report.json"] {
+        assert!(built.outputs.iter().any(|o| o.path == f), "build lacks {f}");
+    }
+    let manifest = built.outputs.iter().find(|o| o.path == "manifest.json").unwrap();
+    assert!(String::from_utf8_lossy(&manifest.bytes).contains("report.html"));
+}
