@@ -8,6 +8,7 @@
 pub mod iptables;
 pub mod linux;
 pub mod nftables;
+pub mod cisco_ios;
 pub mod sanitize;
 
 use crate::diagnostic::Diagnostic;
@@ -70,6 +71,7 @@ mod registry {
     pub fn all() -> Vec<Box<dyn Backend>> {
         #[allow(unused_mut)]
         let mut v: Vec<Box<dyn Backend>> = Vec::new();
+        v.push(Box::new(super::cisco_ios::CiscoIos));
         v.push(Box::new(super::nftables::Nftables));
         v.push(Box::new(super::iptables::Iptables));
         v

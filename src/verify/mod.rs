@@ -2,6 +2,7 @@
 //! back from text, so the compiler can prove its own output.
 
 pub mod expect;
+pub mod ios;
 pub mod packet;
 pub mod space;
 pub mod diff;

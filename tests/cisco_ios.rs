@@ -1,0 +1,512 @@
+//! The `cisco-ios` target, proved on its own output: every example in `examples/` is built, each
+//! device's `cisco-ios.txt` is read back by `verify::ios`, and packets are decided by the parsed
+//! ACLs and by the policy (`policy_decision`, the reference semantics):
+//! - every allowed flow passes the inbound ACL of every IOS device on its path, and its replies
+//!   pass the inbound ACL of the interface they come back by;
+//! - sampled denied packets (wrong port, wrong source, spoofed source, reverse TCP without ACK,
+//!   zones no flow connects) are dropped by every IOS device on their path, unless a reported
+//!   widening (`OUT-005`) explains them.
+//!
+//! Snapshots of every output live in `tests/snapshots/cisco_ios__*.snap`; after adding an example,
+//! run `cargo insta review` (or `INSTA_UPDATE=always cargo test --test cisco_ios`) and review them.
+
+use fenceline::build::{build_checked, BuildOptions};
+use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
+use fenceline::model::graph::ZoneGraph;
+use fenceline::model::{AddrSet, Model, ServiceItem, Target, ZoneId};
+use fenceline::targets::cisco_ios::{self, Widening, WideningKind};
+use fenceline::targets::EmitOptions;
+use fenceline::verify::ios::{self, AddrMatch, IosConfig};
+use fenceline::verify::{policy_decision, Packet};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "fence"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn opts() -> CheckOptions {
+    CheckOptions { today: Some("2026-11-25".into()), ..Default::default() }
+}
+
+/// A built policy with its IOS configurations parsed back.
+struct Case {
+    name: String,
+    model: Model,
+    texts: BTreeMap<String, String>,
+    configs: BTreeMap<String, IosConfig>,
+    widenings: Vec<Widening>,
+    diag_codes: Vec<String>,
+}
+
+fn build(name: &str, checked: &Checked, object_groups: bool) -> Case {
+    assert!(!checked.has_errors(), "{name}: {:#?}", checked.diagnostics.iter().filter(|d| d.is_error()).collect::<Vec<_>>());
+    let model = checked.model.clone().unwrap();
+    let bo = BuildOptions {
+        check: opts(),
+        targets: Some(vec![Target::CiscoIos]),
+        emit: EmitOptions { cisco_object_groups: object_groups, ..Default::default() },
+    };
+    let built = build_checked(checked, &bo).unwrap().unwrap();
+    let mut texts = BTreeMap::new();
+    let mut configs = BTreeMap::new();
+    for o in &built.outputs {
+        if let Some(dev) = o.path.strip_suffix("/cisco-ios.txt") {
+            let text = String::from_utf8(o.bytes.clone()).unwrap();
+            let cfg = ios::parse(&text).unwrap_or_else(|e| panic!("{name}/{dev}: {e}"));
+            configs.insert(dev.to_string(), cfg);
+            texts.insert(dev.to_string(), text);
+        }
+    }
+    let widenings = cisco_ios::widenings(&model, &built.ir);
+    let diag_codes = built.diagnostics.iter().map(|d| d.code.clone()).collect();
+    Case { name: name.to_string(), model, texts, configs, widenings, diag_codes }
+}
+
+/// The text with the policy hash and the compiler version replaced, so snapshots change only when
+/// the configuration does.
+fn redacted(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.starts_with("! policy sha256: ") {
+                "! policy sha256: [hash]".to_string()
+            } else if let Some(rest) = l.strip_prefix("! fenceline ") {
+                format!("! fenceline [version]:{}", rest.split_once(':').map_or("", |(_, r)| r))
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn build_example(path: &Path, object_groups: bool) -> Case {
+    let checked = check_path(path, &opts()).unwrap();
+    let name = path.file_stem().unwrap().to_string_lossy().to_string();
+    build(&name, &checked, object_groups)
+}
+
+/// Lowest, highest and a middle address of each interval of one family (at most 6).
+fn samples(set: &AddrSet, v6: bool) -> Vec<IpAddr> {
+    let mut out = Vec::new();
+    if v6 {
+        for &(lo, hi) in set.v6.iter().take(2) {
+            for a in [lo, hi, lo + (hi - lo) / 2] {
+                out.push(IpAddr::V6(Ipv6Addr::from(a)));
+            }
+        }
+    } else {
+        for &(lo, hi) in set.v4.iter().take(2) {
+            for a in [lo, hi, lo + (hi - lo) / 2] {
+                out.push(IpAddr::V4(Ipv4Addr::from(a)));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The first packets a service item allows (lowest and highest port).
+fn item_packets(item: &ServiceItem, src: IpAddr, dst: IpAddr) -> Vec<Packet> {
+    let p = |proto, dport| Packet { src, dst, proto, sport: 40000, dport };
+    match *item {
+        ServiceItem::Tcp { ports } => vec![p(6, ports.lo), p(6, ports.hi)],
+        ServiceItem::Udp { ports } => vec![p(17, ports.lo), p(17, ports.hi)],
+        ServiceItem::Icmp { icmp_type } if src.is_ipv4() => vec![p(1, icmp_type.unwrap_or(8) as u16)],
+        ServiceItem::Icmpv6 { icmp_type } if src.is_ipv6() => vec![p(58, icmp_type.unwrap_or(128) as u16)],
+        ServiceItem::Ip { number } => vec![Packet { src, dst, proto: number, sport: 0, dport: 0 }],
+        ServiceItem::AnyIp => vec![p(6, 443), p(17, 53)],
+        _ => Vec::new(),
+    }
+}
+
+/// The reply to a first packet, with its ACK flag; `None` when nothing answers it.
+fn reply(pkt: &Packet) -> Option<(Packet, bool)> {
+    let (sport, dport) = match pkt.proto {
+        6 | 17 => (pkt.dport, pkt.sport),
+        1 => (0, match pkt.dport {
+            8 => 0,
+            13 => 14,
+            _ => return None,
+        }),
+        58 => (0, if pkt.dport == 128 { 129 } else { return None }),
+        _ => (0, 0),
+    };
+    Some((Packet { src: pkt.dst, dst: pkt.src, proto: pkt.proto, sport, dport }, pkt.proto == 6))
+}
+
+/// The IOS devices a packet from one zone to another crosses: (device, ingress, egress).
+fn ios_hops(case: &Case, graph: &ZoneGraph, from: ZoneId, to: ZoneId) -> Vec<(String, String, String)> {
+    let Some(hops) = graph.path(from, to) else { return Vec::new() };
+    hops.iter()
+        .filter_map(|h| {
+            let d = case.model.device(h.device);
+            (d.targets.contains(&Target::CiscoIos) && case.configs.contains_key(&d.name)).then(|| {
+                (d.name.clone(), d.interfaces[h.ingress].name.clone(), d.interfaces[h.egress].name.clone())
+            })
+        })
+        .collect()
+}
+
+/// Whether a reported widening on this device and interface explains a permitted packet.
+fn widened(case: &Case, device: &str, iface: &str, pkt: &Packet, ack: bool) -> bool {
+    case.widenings.iter().any(|w| {
+        if w.device != device || w.interface != iface {
+            return false;
+        }
+        let f = case.model.flow(w.flow);
+        let (src, dst) = (case.model.endpoint_addrs(f.src), case.model.endpoint_addrs(f.dst));
+        if !dst.contains(pkt.src) || !src.contains(pkt.dst) {
+            return false;
+        }
+        let item = ServiceItem::parse(&w.item).unwrap();
+        match (w.kind, item) {
+            (WideningKind::TcpEstablished, ServiceItem::Tcp { ports }) => pkt.proto == 6 && ack && ports.contains(pkt.sport),
+            (WideningKind::UdpSourcePort, ServiceItem::Udp { ports }) => pkt.proto == 17 && ports.contains(pkt.sport),
+            (WideningKind::IcmpReply, _) => matches!((pkt.proto, pkt.dport), (1, 0) | (1, 14) | (58, 129)),
+            (WideningKind::ReverseProtocol, ServiceItem::Ip { number }) => pkt.proto == number,
+            (WideningKind::ReverseProtocol, ServiceItem::AnyIp) => true,
+            _ => false,
+        }
+    })
+}
+
+#[derive(Default)]
+struct Tally {
+    allowed: usize,
+    replies: usize,
+    denied: usize,
+    widened: usize,
+}
+
+/// Checks a denied packet at every IOS device on its path; returns whether any device decided it.
+fn expect_denied(case: &Case, graph: &ZoneGraph, pkt: &Packet, ack: bool, tally: &mut Tally) {
+    if policy_decision(&case.model, pkt).is_some() {
+        return;
+    }
+    let (Some(zs), Some(zd)) = (case.model.zone_of(pkt.src), case.model.zone_of(pkt.dst)) else { return };
+    if zs == zd {
+        return;
+    }
+    let hops = ios_hops(case, graph, zs, zd);
+    if hops.is_empty() {
+        return;
+    }
+    for (dev, ingress, _) in &hops {
+        let d = case.configs[dev].evaluate_in(ingress, pkt, ack);
+        if d.permit {
+            assert!(
+                widened(case, dev, ingress, pkt, ack),
+                "{}: {dev} {ingress} permits {pkt} (ack {ack}) by `{}`, which the policy denies and no widening explains",
+                case.name,
+                d.text
+            );
+            tally.widened += 1;
+        } else {
+            tally.denied += 1;
+        }
+    }
+}
+
+/// The whole proof for one built case.
+fn prove(case: &Case) -> Tally {
+    let model = &case.model;
+    let graph = ZoneGraph::build(model);
+    let mut t = Tally::default();
+    for fid in model.flow_ids() {
+        let f = model.flow(fid);
+        let hops = ios_hops(case, &graph, f.src.zone, f.dst.zone);
+        let (src, dst) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
+        for v6 in [false, true] {
+            for s in samples(src, v6) {
+                for d in samples(dst, v6) {
+                    for sid in &f.services {
+                        for item in &model.service(*sid).items {
+                            for pkt in item_packets(item, s, d) {
+                                assert!(policy_decision(model, &pkt).is_some(), "{}: reference denies {pkt}", case.name);
+                                for (dev, ingress, egress) in &hops {
+                                    let dec = case.configs[dev].evaluate_in(ingress, &pkt, false);
+                                    assert!(dec.permit, "{}: {dev} {ingress} drops allowed {pkt} ({})", case.name, dec.text);
+                                    t.allowed += 1;
+                                    if let Some((r, ack)) = reply(&pkt) {
+                                        let dec = case.configs[dev].evaluate_in(egress, &r, ack);
+                                        assert!(dec.permit, "{}: {dev} {egress} drops reply {r} ({})", case.name, dec.text);
+                                        t.replies += 1;
+                                    }
+                                }
+                                // Denied: wrong port, reverse direction without ACK.
+                                if matches!(pkt.proto, 6 | 17) {
+                                    for port in [pkt.dport.checked_sub(1), pkt.dport.checked_add(1)].into_iter().flatten() {
+                                        expect_denied(case, &graph, &Packet { dport: port, ..pkt.clone() }, false, &mut t);
+                                    }
+                                }
+                                if pkt.proto == 6 {
+                                    let back = Packet { src: pkt.dst, dst: pkt.src, proto: 6, sport: pkt.dport, dport: 40000 };
+                                    expect_denied(case, &graph, &back, false, &mut t);
+                                    let new = Packet { src: pkt.dst, dst: pkt.src, proto: 6, sport: 40000, dport: pkt.dport };
+                                    expect_denied(case, &graph, &new, false, &mut t);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // Denied: wrong source, an address of the source zone outside the flow's source.
+            let zone = &model.zone(f.src.zone).addrs;
+            let wrong: Vec<IpAddr> = samples(zone, v6).into_iter().filter(|a| !src.contains(*a)).collect();
+            for s in wrong {
+                for d in samples(dst, v6).into_iter().take(1) {
+                    for sid in &f.services {
+                        for item in &model.service(*sid).items {
+                            for pkt in item_packets(item, s, d) {
+                                expect_denied(case, &graph, &pkt, false, &mut t);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Denied: spoofed sources. A flow's packet arriving on an interface its source is not behind.
+    for dev in model.devices.iter().filter(|d| case.configs.contains_key(&d.name)) {
+        let cfg = &case.configs[&dev.name];
+        for fid in model.flow_ids() {
+            let f = model.flow(fid);
+            let (src, dst) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
+            for iface in &dev.interfaces {
+                let behind = AddrSet::union_all(graph.zones_behind(model.device_id(&dev.name).unwrap(), iface.zone).iter().map(|z| &model.zone(*z).addrs));
+                for v6 in [false, true] {
+                    let (Some(s), Some(d)) = (samples(src, v6).first().copied(), samples(dst, v6).first().copied()) else { continue };
+                    if behind.contains(s) {
+                        continue;
+                    }
+                    for sid in &f.services {
+                        for item in &model.service(*sid).items {
+                            for pkt in item_packets(item, s, d) {
+                                let dec = cfg.evaluate_in(&iface.name, &pkt, false);
+                                assert!(!dec.permit, "{}: {} {} lets spoofed {pkt} in ({})", case.name, dev.name, iface.name, dec.text);
+                                t.denied += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Denied: common services between every two zones, where the policy has no flow.
+    let probes: [(u8, u16); 8] = [(6, 22), (6, 23), (6, 443), (6, 502), (6, 3389), (17, 161), (17, 53), (1, 8)];
+    for (zi, za) in model.zones.iter().enumerate() {
+        for (zj, zb) in model.zones.iter().enumerate() {
+            if zi == zj {
+                continue;
+            }
+            for v6 in [false, true] {
+                let (Some(s), Some(d)) = (samples(&za.addrs, v6).first().copied(), samples(&zb.addrs, v6).last().copied()) else {
+                    continue;
+                };
+                for (proto, dport) in probes {
+                    let proto = if proto == 1 && v6 { 58 } else { proto };
+                    let dport = if proto == 58 { 128 } else { dport };
+                    let pkt = Packet { src: s, dst: d, proto, sport: 40000, dport };
+                    expect_denied(case, &graph, &pkt, false, &mut t);
+                }
+            }
+        }
+    }
+    t
+}
+
+#[test]
+fn every_example_is_enforced_exactly_by_its_acls() {
+    let mut proved = 0;
+    for path in examples() {
+        for object_groups in [false, true] {
+            let case = build_example(&path, object_groups);
+            let routed = case.model.devices.iter().any(|d| d.targets.contains(&Target::CiscoIos) && !d.interfaces.is_empty());
+            let t = prove(&case);
+            if routed {
+                assert!(t.allowed > 0 && t.replies > 0, "{}: nothing was checked", case.name);
+                assert!(t.denied >= 100, "{}: only {} denied packets sampled", case.name, t.denied);
+                proved += 1;
+            }
+            eprintln!(
+                "{} (object-groups {object_groups}): {} allowed, {} replies, {} denied, {} widened",
+                case.name, t.allowed, t.replies, t.denied, t.widened
+            );
+        }
+    }
+    assert!(proved > 0, "no example has an IOS router");
+}
+
+#[test]
+fn every_example_matches_its_snapshots() {
+    for path in examples() {
+        let case = build_example(&path, false);
+        for (dev, text) in &case.texts {
+            insta::assert_snapshot!(format!("{}__{dev}", case.name), redacted(text));
+        }
+        let groups = build_example(&path, true);
+        for (dev, text) in &groups.texts {
+            if text != &case.texts[dev] {
+                insta::assert_snapshot!(format!("{}__{dev}__object_groups", case.name), redacted(text));
+            }
+        }
+    }
+}
+
+#[test]
+fn output_follows_ios_rules() {
+    for path in examples() {
+        for object_groups in [false, true] {
+            let case = build_example(&path, object_groups);
+            for (dev, text) in &case.texts {
+                let where_ = format!("{}/{dev}", case.name);
+                assert!(text.lines().take(3).all(|l| l.starts_with("! ")), "{where_}: header");
+                assert!(text.contains("policy sha256: "), "{where_}: stamp");
+                for l in text.lines() {
+                    assert!(l.is_ascii() && !l.contains('\t'), "{where_}: {l:?}");
+                    if let Some(r) = l.strip_prefix(" remark ") {
+                        assert!(r.len() <= 100 && !r.contains(['!', '?']), "{where_}: {l:?}");
+                    }
+                    if let Some(n) = l.strip_prefix(" name ") {
+                        assert!(n.len() <= 32 && !n.contains(' '), "{where_}: {l:?}");
+                    }
+                    assert!(!l.contains("allowed vlan 1,") && !l.ends_with("allowed vlan 1"), "{where_}: {l:?}");
+                    assert!(!l.contains("access vlan 1\n") && l != " switchport access vlan 1", "{where_}: {l:?}");
+                }
+                // ACEs take wildcards, never netmasks: every wildcard is a contiguous host mask.
+                for acl in case.configs[dev].acls.values() {
+                    assert!(acl.name.starts_with("FL-") && acl.name.len() <= 64, "{where_}: {}", acl.name);
+                    let last = acl.entries.last().unwrap();
+                    assert_eq!(last.text, if acl.v6 { "deny ipv6 any any log" } else { "deny ip any any log" }, "{where_}");
+                    for e in &acl.entries {
+                        for a in [&e.src, &e.dst] {
+                            if let AddrMatch::V4 { wildcard, .. } = a {
+                                assert!(wildcard.checked_add(1).is_none_or(|w| w.is_power_of_two()), "{where_}: {}", e.text);
+                            }
+                        }
+                    }
+                }
+                // Every interface of an IOS layer-3 device is bound to ACLs that exist.
+                let device = case.model.devices.iter().find(|d| &d.name == dev).unwrap();
+                for iface in &device.interfaces {
+                    let b = &case.configs[dev].interfaces[&iface.name];
+                    let acl = b.v4_in.as_ref().unwrap();
+                    assert!(case.configs[dev].acls.contains_key(acl), "{where_}: {acl}");
+                    if let Some(acl6) = &b.v6_in {
+                        assert!(case.configs[dev].acls.contains_key(acl6), "{where_}: {acl6}");
+                    }
+                }
+            }
+            // Each widening is reported as an OUT-005 warning.
+            let n = case.diag_codes.iter().filter(|c| *c == cisco_ios::WIDENING_CODE).count();
+            assert_eq!(n, case.widenings.len(), "{}", case.name);
+        }
+    }
+}
+
+#[test]
+fn output_is_deterministic_and_content_named() {
+    for path in examples() {
+        let a = build_example(&path, false);
+        let b = build_example(&path, false);
+        assert_eq!(a.texts, b.texts);
+    }
+    // A changed flow renames the ACLs it touches and only those.
+    let base = std::fs::read_to_string("examples/north-pipeline.fence").unwrap();
+    let changed = base.replace("allow control-center.scada-server -> field.rtus  dnp3", "allow control-center.scada-server -> field.rtus  dnp3-both");
+    assert_ne!(base, changed);
+    let names = |text: String| {
+        let checked = check_text("p.fence", Path::new("examples/p.fence"), text, &opts());
+        let case = build("p", &checked, false);
+        case.configs["rtr-field"].acls.keys().cloned().collect::<Vec<_>>()
+    };
+    let (n1, n2) = (names(base), names(changed));
+    assert_eq!(n1.len(), n2.len());
+    let common = n1.iter().filter(|n| n2.contains(n)).count();
+    assert!(common >= 2 && common < n1.len(), "{n1:?} {n2:?}");
+}
+
+const L3_SWITCH: &str = r#"
+policy "l3" {}
+zone office { level 3.5 sl-target 2 network 10.1.0.0/24 vlan 10 }
+zone ops { level 3 sl-target 2 network 10.3.0.0/24, fd00:3::/64 vlan 30 asset hist 10.3.0.5 }
+zone cell { level 1 sl-target 2 network 10.5.0.0/24, fd00:5::/64 vlan 50 asset plc 10.5.0.9 }
+service gre ip/47
+service dns-both udp/53, tcp/53
+conduit office-ops {
+  connects office, ops
+  allow office -> ops.hist https
+}
+conduit ops-cell {
+  connects ops, cell
+  allow ops.hist -> cell.plc modbus { log }
+  allow ops -> cell icmp-echo
+  allow cell.plc -> ops.hist dns-both
+  allow ops.hist -> cell.plc gre
+}
+switch core {
+  target cisco-ios
+  interface Vlan10 office
+  interface Vlan30 ops
+  interface Vlan50 cell
+  ports GigabitEthernet1/0/1-8 access ops
+  port GigabitEthernet1/0/12 access cell
+  port GigabitEthernet1/0/24 trunk office, ops, cell
+  unused-ports shutdown
+}
+"#;
+
+#[test]
+fn layer3_switch_gets_router_acls_on_its_svis() {
+    let checked = check_text("l3.fence", Path::new("l3.fence"), L3_SWITCH.to_string(), &opts());
+    for object_groups in [false, true] {
+        let case = build("l3", &checked, object_groups);
+        let text = &case.texts["core"];
+        for needle in [
+            "vlan dot1q tag native",
+            "interface range GigabitEthernet1/0/1 - 8",
+            "interface range GigabitEthernet1/0/9 - 11",
+            "interface range GigabitEthernet1/0/13 - 23",
+            " switchport trunk allowed vlan 10,30,50",
+            " switchport trunk native vlan 999",
+            "interface Vlan30\n ip access-group FL-VL30-IN-",
+            " ipv6 traffic-filter FL-VL50-IN6-",
+            "permit 47 host 10.5.0.9 host 10.3.0.5",
+            "permit tcp host 10.3.0.5 host 10.5.0.9 eq 502 log",
+            "echo-reply",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+        }
+        let t = prove(&case);
+        assert!(t.allowed > 0 && t.replies > 0 && t.denied >= 100, "{} {} {}", t.allowed, t.replies, t.denied);
+        let kinds: Vec<WideningKind> = case.widenings.iter().map(|w| w.kind).collect();
+        for k in [WideningKind::TcpEstablished, WideningKind::UdpSourcePort, WideningKind::IcmpReply, WideningKind::ReverseProtocol] {
+            assert!(kinds.contains(&k), "{k:?} missing from {kinds:?}");
+        }
+        insta::assert_snapshot!(format!("l3_switch__core__object_groups_{object_groups}"), redacted(text));
+    }
+}
+
+#[test]
+fn hostile_text_cannot_reach_the_configuration() {
+    // Names are identifiers, so the only free text is the policy name; it lands in `!` comments.
+    let text = L3_SWITCH.replace("policy \"l3\" {}", "policy \"x? y! \\u{7}z\" {}");
+    let checked = check_text("h.fence", Path::new("h.fence"), text, &opts());
+    if checked.has_errors() {
+        return;
+    }
+    let case = build("h", &checked, false);
+    for l in case.texts["core"].lines() {
+        assert!(l.is_ascii() && !l.chars().any(|c| c.is_control()), "{l:?}");
+    }
+}
