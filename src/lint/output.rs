@@ -219,7 +219,6 @@ pub fn sarif(reports: &[Report], base: Option<&Path>) -> sarif::Sarif {
         .name("fenceline")
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri("https://github.com/fenceline/fenceline")
         .rules(rules)
         .build();
     let run = sarif::Run::builder()
@@ -282,7 +281,7 @@ pub fn github(reports: &[Report]) -> String {
         }
     }
     // Stable: equal severities keep diagnostic order.
-    lines.sort_by(|a, b| b.0.cmp(&a.0));
+    lines.sort_by_key(|l| std::cmp::Reverse(l.0));
     lines.into_iter().map(|(_, l)| l + "\n").collect()
 }
 

@@ -76,9 +76,12 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     names(&it),
                     names(&ot)
                 ))
-                .at(d.span, "IT and control share this switch")
-                .related(zones[&it[0]], format!("carries IT zone `{}`", cx.zone(it[0]).name))
-                .related(zones[&ot[0]], format!("carries control zone `{}`", cx.zone(ot[0]).name));
+                .at(d.span, "IT and control share this switch");
+            for (z, what) in [(it[0], "IT"), (ot[0], "control")] {
+                if let Some(span) = zones.get(&z) {
+                    diag = diag.related(*span, format!("carries {what} zone `{}`", cx.zone(z).name));
+                }
+            }
             if critical.is_empty() {
                 diag.severity = Severity::Warning;
                 diag = diag.help("separate IT and control on their own switches; VLANs separate zones logically only");
@@ -102,7 +105,9 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 .help("give each Purdue level its own switch, or document the shared switch with an exception");
             diag.severity = Severity::Warning;
             for z in &ot {
-                diag = diag.related(zones[z], format!("carries `{}` (level {})", cx.zone(*z).name, cx.zone(*z).level));
+                if let Some(span) = zones.get(z) {
+                    diag = diag.related(*span, format!("carries `{}` (level {})", cx.zone(*z).name, cx.zone(*z).level));
+                }
             }
             out.push(Finding::new(diag, scopes));
         }

@@ -110,7 +110,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     for entries in groups.values_mut() {
         // Sweep by low end ascending, high end descending: every entry that can contain the
         // current one has been seen; `seen` keeps them ordered by high end.
-        entries.sort_by(|a, b| (a.lo, std::cmp::Reverse(a.hi), a.flow, a.item).cmp(&(b.lo, std::cmp::Reverse(b.hi), b.flow, b.item)));
+        entries.sort_by_key(|e| (e.lo, std::cmp::Reverse(e.hi), e.flow, e.item));
         let mut seen: BTreeMap<u32, Vec<Entry>> = BTreeMap::new();
         let mut i = 0;
         while i < entries.len() {
