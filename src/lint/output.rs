@@ -122,6 +122,11 @@ fn descriptors(codes_used: &[String]) -> Vec<sarif::ReportingDescriptor> {
                 .build(),
         );
     }
+    // Codes other passes report (OUT-005 widenings, ...) get a bare descriptor so every result
+    // has a rule to point at.
+    for c in codes_used.iter().filter(|c| crate::diagnostic::codes::lookup(c).is_none()) {
+        v.push(sarif::ReportingDescriptor::builder().id(c.clone()).short_description(text(c.clone())).build());
+    }
     v
 }
 
@@ -333,6 +338,19 @@ mod tests {
         assert!(r["partialFingerprints"]["fenceline/v1"].as_str().is_some_and(|f| f.len() == 32));
         let idx = r["ruleIndex"].as_i64().unwrap_or(-1) as usize;
         assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], "FR5-017");
+    }
+
+    #[test]
+    fn sarif_describes_codes_outside_the_registry() {
+        let (mut d, s) = one();
+        d[0].code = "OUT-005".into();
+        d.push(Diagnostic::error("E0004", "host bits").at(Span::new(FileId(0), 0, 4), ""));
+        let v = serde_json::to_value(sarif(&[Report { diagnostics: &d, sources: &s }], None)).unwrap_or_default();
+        let rules = &v["runs"][0]["tool"]["driver"]["rules"];
+        for r in v["runs"][0]["results"].as_array().into_iter().flatten() {
+            let idx = r["ruleIndex"].as_i64().unwrap_or(-1) as usize;
+            assert_eq!(rules[idx]["id"], r["ruleId"]);
+        }
     }
 
     #[test]
