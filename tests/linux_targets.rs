@@ -1,0 +1,688 @@
+//! The Linux targets (`nftables`, `iptables`), proved in the kernel:
+//! - snapshots of every example's `nftables.nft`, `iptables.rules`, `ip6tables.rules`;
+//! - every output passes `nft -c -f`, `iptables-restore --test` and `ip6tables-restore --test`;
+//! - hostile policy text (quotes, backslashes, `#`, `;`, `{}`, unicode, long texts) is sanitised
+//!   with a warning, the output still loads, and the loaded table holds exactly the intended
+//!   rules, set elements and comments (read back with `nft -j list ruleset` / `iptables-save`);
+//! - end to end: for every Linux firewall of every example (and of the hostile fixture), a network
+//!   namespace per firewall interface holding the zones behind it, the firewall's namespace with
+//!   veths named as the device's interfaces, the generated ruleset loaded there, then real
+//!   traffic: every allowed flow connects and exchanges a byte (TCP) or gets its reply (UDP), and
+//!   at least 100 denied probes per firewall (wrong port, wrong protocol, wrong source, reverse
+//!   direction, unconnected zones, spoofed sources) get no answer with a listener present and
+//!   never reach the destination's link. Devices on the other side of an interface (a Cisco
+//!   router, another firewall) are collapsed into that interface's namespace, which routes as a
+//!   plain host; only the Linux device under test filters.
+//!
+//! Kernel tests need root (network namespaces, netlink). Without root they print that they
+//! skipped; with `CI=true` they fail instead. Snapshots: `INSTA_UPDATE=always cargo test --test
+//! linux_targets`, then review.
+
+use fenceline::build::{build_checked, policy_hash, BuildOptions, Built};
+use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
+use fenceline::model::graph::ZoneGraph;
+use fenceline::model::{DeviceId, Model, ServiceItem, Target, ZoneId};
+use fenceline::plan::{model_to_ir, DeviceIr, Ir};
+use fenceline::targets::linux::Family;
+use fenceline::targets::{iptables, nftables, EmitContext, EmitOptions, Stamp};
+use fenceline::verify::{policy_decision, Packet};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "fence"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn opts() -> CheckOptions {
+    CheckOptions { today: Some("2026-11-25".into()), ..Default::default() }
+}
+
+fn build(name: &str, checked: &Checked) -> Built {
+    assert!(!checked.has_errors(), "{name}: {:#?}", checked.diagnostics.iter().filter(|d| d.is_error()).collect::<Vec<_>>());
+    let bo = BuildOptions { check: opts(), targets: Some(vec![Target::Nftables, Target::Iptables]), emit: EmitOptions::default() };
+    build_checked(checked, &bo).unwrap().unwrap()
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().unwrap().to_string_lossy().to_string()
+}
+
+/// Whether kernel tests can run here; panics under CI when they cannot.
+fn kernel_tests(what: &str) -> bool {
+    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let tools = ["nft", "iptables-restore", "ip6tables-restore", "ip", "python3", "timeout"]
+        .iter()
+        .all(|t| Command::new("sh").args(["-c", &format!("command -v {t}")]).stdout(Stdio::null()).status().is_ok_and(|s| s.success()));
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    if root && tools {
+        return true;
+    }
+    let why = if !root { "not running as root" } else { "nft, iptables-restore, ip or python3 missing" };
+    if ci {
+        panic!("{what}: cannot run under CI=true: {why}");
+    }
+    eprintln!("SKIPPED {what}: {why} (run as root with nftables, iptables, iproute2 and python3; CI=true makes this a failure)");
+    false
+}
+
+fn run(cmd: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    use std::io::Write;
+    let mut c = Command::new("timeout");
+    c.arg("60").args(cmd).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let o = child.wait_with_output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+fn linux_files(built: &Built) -> Vec<(String, String)> {
+    built
+        .outputs
+        .iter()
+        .filter(|o| o.path.ends_with(".nft") || o.path.ends_with(".rules"))
+        .map(|o| (o.path.clone(), String::from_utf8(o.bytes.clone()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn snapshots_of_every_example() {
+    for ex in examples() {
+        let checked = check_path(&ex, &opts()).unwrap();
+        let built = build(&stem(&ex), &checked);
+        for (path, text) in linux_files(&built) {
+            assert!(text.starts_with("# fenceline "), "{path}: no stamp");
+            assert!(text.contains(&built.stamp.hash), "{path}: no hash");
+            let name = format!("{}__{}", stem(&ex), path.replace('/', "__"));
+            insta::assert_snapshot!(name, text);
+        }
+        // Deterministic: a second build is byte-identical.
+        let again = build(&stem(&ex), &checked);
+        assert_eq!(linux_files(&built), linux_files(&again));
+    }
+}
+
+fn check_with_tools(label: &str, files: &[(String, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path.replace('/', "__"));
+        std::fs::write(&p, text).unwrap();
+        let ps = p.to_string_lossy().to_string();
+        let cmd: Vec<&str> = if path.ends_with(".nft") {
+            vec!["nft", "-c", "-f", &ps]
+        } else if path.ends_with("ip6tables.rules") {
+            vec!["ip6tables-restore", "--test", &ps]
+        } else {
+            vec!["iptables-restore", "--test", &ps]
+        };
+        let (ok, _, err) = run(&cmd, None);
+        assert!(ok, "{label}: {} rejects {path}: {err}\n{text}", cmd[0]);
+    }
+}
+
+#[test]
+fn every_example_passes_the_real_tools() {
+    if !kernel_tests("every_example_passes_the_real_tools") {
+        return;
+    }
+    for ex in examples() {
+        let checked = check_path(&ex, &opts()).unwrap();
+        let built = build(&stem(&ex), &checked);
+        let files = linux_files(&built);
+        assert!(!files.is_empty() || !stem(&ex).is_empty());
+        check_with_tools(&stem(&ex), &files);
+    }
+}
+
+/// A dual-stack policy with hostile free text: quotes, backslashes, `#`, `;`, braces, unicode,
+/// bidi controls, texts far beyond every sink's limit. The language refuses control characters
+/// (E0023), so CR and LF cannot get this far; the formatter refuses them as a last line.
+const HOSTILE: &str = r#"
+policy "evil \" } ; flush ruleset # \\ name" {
+  description "line one \" -A FORWARD -j ACCEPT \" #"
+}
+zone office {
+  description "Office \"net\" ; } { drop # -A FORWARD -j ACCEPT \\ é ü ✓ {RTL}rtl"
+  level 4
+  sl-target 1
+  network 10.61.0.0/16, fd61::/64
+  asset pc 10.61.0.10, fd61::10
+  asset printers 10.61.5.0/28
+}
+zone dmz {
+  description "\" ; accept ; comment \"x"
+  level 3.5
+  sl-target 2
+  network 10.62.0.0/24, fd62::/64
+  asset web 10.62.0.10, fd62::10
+  asset dns 10.62.0.53
+}
+zone plant {
+  description "Plant floor"
+  level 2
+  sl-target 2
+  network 10.63.0.0/24, fd63::/64
+  asset scada 10.63.0.10, fd63::10
+  asset hmi 10.63.0.20-10.63.0.22
+}
+zone lab {
+  level 2
+  sl-target 1
+  network 10.64.0.0/24
+}
+service web-ports tcp/8000-8010, udp/8443
+conduit office-dmz {
+  connects office, dmz
+  allow office -> dmz.web https, web-ports {
+    description "this description is deliberately far too long for any comment sink: it goes on and on and on, well beyond one hundred and twenty-eight bytes, and then beyond two hundred and fifty-five bytes too, to prove the cut is made on a byte boundary with a warning é"
+  }
+  allow office.pc -> dmz.web https {
+    log
+    description "overlaps the zone flow above: \" } ; { # \\"
+  }
+  allow office -> dmz.dns dns
+}
+conduit dmz-plant {
+  connects dmz, plant
+  allow plant.scada -> dmz.web https, tcp/9000
+  allow dmz.web -> plant.hmi tcp/502
+}
+firewall fw-edge {
+  target nftables, iptables
+  interface eth0 office
+  interface eth1 dmz
+  interface eth2 plant
+  interface eth3 lab
+}
+"#;
+
+fn hostile() -> (Checked, Built) {
+    let checked = check_text("hostile.fence", Path::new("hostile.fence"), HOSTILE.replace("{RTL}", "\u{202e}"), &opts());
+    let built = build("hostile", &checked);
+    (checked, built)
+}
+
+struct Views {
+    nft: BTreeMap<String, nftables::NftView>,
+    ipt: BTreeMap<(String, bool), iptables::IptView>,
+}
+
+fn views(model: &Model) -> Views {
+    let (ir, _) = model_to_ir(model);
+    let stamp = Stamp { policy: String::new(), hash: policy_hash(model), version: "test" };
+    let eo = EmitOptions::default();
+    let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &eo };
+    let mut d = Vec::new();
+    let mut v = Views { nft: BTreeMap::new(), ipt: BTreeMap::new() };
+    for dev in &ir.devices {
+        if dev.targets.contains(&Target::Nftables) {
+            v.nft.insert(dev.name.clone(), nftables::view(&cx, dev, &mut d).unwrap());
+        }
+        if dev.targets.contains(&Target::Iptables) {
+            for fam in Family::BOTH {
+                v.ipt.insert((dev.name.clone(), fam == Family::V6), iptables::view(&cx, dev, fam, &mut d).unwrap());
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn hostile_text_is_sanitised_with_warnings() {
+    let (_, built) = hostile();
+    let warnings: Vec<_> = built.diagnostics.iter().filter(|d| d.code == fenceline::targets::linux::SANITISED).collect();
+    assert!(warnings.len() >= 3, "{warnings:#?}");
+    assert!(warnings.iter().all(|d| d.severity == fenceline::Severity::Warning));
+    for (path, text) in linux_files(&built) {
+        for line in text.lines() {
+            assert!(line.is_ascii(), "{path}: non-ASCII line {line:?}");
+            // The only quotes are the ones the templates put around comments and prefixes.
+            if let Some(i) = line.find("comment \"") {
+                let rest = &line[i + 9..];
+                let end = rest.find('"').unwrap();
+                assert!(end <= 127 || path.ends_with(".rules"), "{path}: comment too long: {line}");
+                assert!(end <= 255);
+            }
+            assert!(!line.contains("flush ruleset") || line.starts_with('#'), "{path}: {line}");
+            assert!(!line.contains('\\'), "{path}: backslash in {line}");
+        }
+        insta::assert_snapshot!(format!("hostile__{}", path.replace('/', "__")), text);
+    }
+}
+
+/// Counts what `nft -j list ruleset` shows: rules, set elements, and every comment.
+fn nft_readback(json: &str) -> (usize, usize, BTreeSet<String>) {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let mut rules = 0;
+    let mut elems = 0;
+    let mut comments = BTreeSet::new();
+    // Only our table: iptables-nft, Docker and libvirt keep theirs in the same ruleset.
+    let ours = |x: &serde_json::Value| x["family"] == "inet" && x["table"] == "fenceline";
+    for o in v["nftables"].as_array().unwrap() {
+        if let Some(r) = o.get("rule").filter(|r| ours(r)) {
+            rules += 1;
+            if let Some(c) = r.get("comment").and_then(|c| c.as_str()) {
+                comments.insert(c.to_string());
+            }
+        }
+        if let Some(s) = o.get("set").filter(|s| ours(s)) {
+            if let Some(c) = s.get("comment").and_then(|c| c.as_str()) {
+                comments.insert(c.to_string());
+            }
+            for e in s.get("elem").and_then(|e| e.as_array()).into_iter().flatten() {
+                elems += 1;
+                if let Some(c) = e.get("elem").and_then(|x| x.get("comment")).and_then(|c| c.as_str()) {
+                    comments.insert(c.to_string());
+                }
+            }
+        }
+    }
+    (rules, elems, comments)
+}
+
+#[test]
+fn hostile_output_loads_with_exactly_the_intended_rules() {
+    if !kernel_tests("hostile_output_loads_with_exactly_the_intended_rules") {
+        return;
+    }
+    let (checked, built) = hostile();
+    let files = linux_files(&built);
+    check_with_tools("hostile", &files);
+    let model = checked.model.as_ref().unwrap();
+    let v = views(model);
+    let dir = tempfile::tempdir().unwrap();
+    let ns = format!("flhostile{}", std::process::id());
+    let _ = run(&["ip", "netns", "del", &ns], None);
+    assert!(run(&["ip", "netns", "add", &ns], None).0);
+    let result = std::panic::catch_unwind(|| {
+        for (path, text) in &files {
+            let p = dir.path().join(path.replace('/', "__"));
+            std::fs::write(&p, text).unwrap();
+            let ps = p.to_string_lossy().to_string();
+            let dev = path.split('/').next().unwrap().to_string();
+            if path.ends_with(".nft") {
+                // Twice: the declare-delete-define idiom replaces the table idempotently.
+                for _ in 0..2 {
+                    let (ok, _, err) = run(&["ip", "netns", "exec", &ns, "nft", "-f", &ps], None);
+                    assert!(ok, "{path}: {err}");
+                }
+                let (ok, out, err) = run(&["ip", "netns", "exec", &ns, "nft", "-j", "list", "ruleset"], None);
+                assert!(ok, "{err}");
+                let (rules, elems, comments) = nft_readback(&out);
+                let view = &v.nft[&dev];
+                assert_eq!(rules, view.rule_count(), "{path}: rule count");
+                assert_eq!(elems, view.element_count(), "{path}: element count");
+                for s in view.pair_sets.iter() {
+                    for e in &s.elements {
+                        assert!(comments.contains(&e.comment), "{path}: comment {:?} not read back", e.comment);
+                    }
+                }
+            } else {
+                let v6 = path.ends_with("ip6tables.rules");
+                let (restore, save) = if v6 { ("ip6tables-restore", "ip6tables-save") } else { ("iptables-restore", "iptables-save") };
+                let (ok, _, err) = run(&["ip", "netns", "exec", &ns, restore, &ps], None);
+                assert!(ok, "{path}: {err}");
+                let (ok, out, err) = run(&["ip", "netns", "exec", &ns, save, "-t", "filter"], None);
+                assert!(ok, "{err}");
+                let rules: Vec<&str> = out.lines().filter(|l| l.starts_with("-A ")).collect();
+                let view = &v.ipt[&(dev.clone(), v6)];
+                assert_eq!(rules.len(), view.rule_count(), "{path}: rule count\n{out}");
+                for p in &view.pairs {
+                    for r in &p.rules {
+                        let needle = format!("--comment \"{}\"", r.comment);
+                        let plain = format!("--comment {}", r.comment);
+                        assert!(out.contains(&needle) || out.contains(&plain), "{path}: comment {:?} not read back", r.comment);
+                    }
+                }
+            }
+        }
+    });
+    let _ = run(&["ip", "netns", "del", &ns], None);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+// ------------------------------------------------------------------------------ end to end
+
+#[derive(Debug, Clone)]
+struct Ep {
+    side: usize,
+    ip: IpAddr,
+    zone: ZoneId,
+    name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Probe {
+    category: &'static str,
+    /// Namespace (interface side) the probe is sent from.
+    side: usize,
+    src: IpAddr,
+    dst_side: usize,
+    dst: IpAddr,
+    tcp: bool,
+    port: u16,
+    expect: bool,
+    label: String,
+}
+
+/// A host address inside an interval: one above the lowest, unless the interval is one address.
+fn host_in(lo: u128, hi: u128) -> u128 {
+    if hi > lo {
+        lo + 1
+    } else {
+        lo
+    }
+}
+
+fn ip_of(v6: bool, x: u128) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(x))
+    } else {
+        IpAddr::V4(Ipv4Addr::from(x as u32))
+    }
+}
+
+/// Representative addresses on every side of a device: one per asset and one per zone outside
+/// its assets, per family.
+fn endpoints(model: &Model, dev: &DeviceIr) -> Vec<Ep> {
+    let mut eps = Vec::new();
+    for (side, iface) in dev.interfaces.iter().enumerate() {
+        for &z in &iface.behind_zones {
+            let zone = model.zone(z);
+            for v6 in [false, true] {
+                let ivs: Vec<(u128, u128)> =
+                    if v6 { zone.addrs.v6.clone() } else { zone.addrs.v4.iter().map(|&(a, b)| (a as u128, b as u128)).collect() };
+                for a in &zone.assets {
+                    let aiv: Vec<(u128, u128)> =
+                        if v6 { a.addrs.v6.clone() } else { a.addrs.v4.iter().map(|&(x, y)| (x as u128, y as u128)).collect() };
+                    if let Some(&(lo, hi)) = aiv.first() {
+                        eps.push(Ep { side, ip: ip_of(v6, host_in(lo, hi)), zone: z, name: format!("{}.{}", zone.name, a.name) });
+                    }
+                }
+                // A zone address in no asset.
+                'find: for &(lo, hi) in &ivs {
+                    for k in 1..64u128 {
+                        let x = lo + k * 3;
+                        if x > hi {
+                            break;
+                        }
+                        let ip = ip_of(v6, x);
+                        if zone.assets.iter().all(|a| !a.addrs.contains(ip)) {
+                            eps.push(Ep { side, ip, zone: z, name: zone.name.clone() });
+                            break 'find;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eps
+}
+
+/// Ports the device's rules allow (tcp, port), lowest and highest of each range.
+fn rule_ports(dev: &DeviceIr) -> BTreeSet<(bool, u16)> {
+    let mut out = BTreeSet::new();
+    for p in &dev.pairs {
+        for r in &p.rules {
+            match r.item {
+                ServiceItem::Tcp { ports } if ports.hi - ports.lo < 65535 => {
+                    out.insert((true, ports.lo));
+                    out.insert((true, ports.hi));
+                }
+                ServiceItem::Udp { ports } if ports.hi - ports.lo < 65535 => {
+                    out.insert((false, ports.lo));
+                    out.insert((false, ports.hi));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn expected(model: &Model, graph: &ZoneGraph, dev: DeviceId, s: &Ep, d: &Ep, tcp: bool, port: u16) -> bool {
+    let pkt = if tcp { Packet::tcp(s.ip, d.ip, port) } else { Packet::udp(s.ip, d.ip, port) };
+    if policy_decision(model, &pkt).is_none() {
+        return false;
+    }
+    graph
+        .path(s.zone, d.zone)
+        .is_some_and(|hops| hops.iter().any(|h| h.device == dev && h.ingress == s.side && h.egress == d.side))
+}
+
+/// Every allowed probe (capped) and a spread of denied ones, by category.
+fn probes(model: &Model, dev: &DeviceIr) -> Vec<Probe> {
+    let graph = ZoneGraph::build(model);
+    let eps = endpoints(model, dev);
+    let ports = rule_ports(dev);
+    let mut cands: BTreeMap<(usize, IpAddr, IpAddr, bool, u16), Probe> = BTreeMap::new();
+    let add = |cands: &mut BTreeMap<(usize, IpAddr, IpAddr, bool, u16), Probe>, category: &'static str, side: usize, s: &Ep, d: &Ep, tcp: bool, port: u16, spoofed: bool| {
+        if s.ip.is_ipv4() != d.ip.is_ipv4() || side == d.side {
+            return;
+        }
+        let expect = !spoofed && expected(model, &graph, dev.device, s, d, tcp, port);
+        let label = format!("{category}: {} {} -> {} {}/{port}", s.name, s.ip, d.name, if tcp { "tcp" } else { "udp" });
+        cands.entry((side, s.ip, d.ip, tcp, port)).or_insert(Probe {
+            category,
+            side,
+            src: s.ip,
+            dst_side: d.side,
+            dst: d.ip,
+            tcp,
+            port,
+            expect,
+            label,
+        });
+    };
+    // Every pair of endpoints on different sides, every port the device knows: this covers the
+    // allowed flows, wrong ports, wrong protocols, wrong sources, reverse directions and zone
+    // pairs no conduit connects.
+    for s in &eps {
+        for d in &eps {
+            if s.side == d.side {
+                continue;
+            }
+            for &(tcp, port) in &ports {
+                add(&mut cands, "matrix", s.side, s, d, tcp, port, false);
+                add(&mut cands, "wrong-protocol", s.side, s, d, !tcp, port, false);
+                add(&mut cands, "wrong-port", s.side, s, d, tcp, port.wrapping_add(1), false);
+            }
+        }
+    }
+    let allowed: Vec<Probe> = cands.values().filter(|p| p.expect).cloned().collect();
+    // Spoofed: an allowed probe's source address sent from a third side.
+    for a in &allowed {
+        if let Some(k) = (0..dev.interfaces.len()).find(|&k| k != a.side && k != a.dst_side) {
+            let s = eps.iter().find(|e| e.ip == a.src).unwrap().clone();
+            let d = eps.iter().find(|e| e.ip == a.dst).unwrap().clone();
+            add(&mut cands, "spoofed-source", k, &s, &d, a.tcp, a.port, true);
+        }
+    }
+    let mut allowed: Vec<Probe> = cands.values().filter(|p| p.expect).cloned().collect();
+    let mut denied: Vec<Probe> = cands.values().filter(|p| !p.expect).cloned().collect();
+    // Keep runs short: an even spread of at most 250 denied probes, every category kept, and at
+    // most 300 allowed ones.
+    let spread = |v: &mut Vec<Probe>, max: usize| {
+        if v.len() > max {
+            let step = v.len() as f64 / max as f64;
+            let picked: Vec<Probe> = (0..max).map(|i| v[(i as f64 * step) as usize].clone()).collect();
+            let mut cats: BTreeMap<&str, Probe> = BTreeMap::new();
+            for p in v.iter() {
+                cats.entry(p.category).or_insert_with(|| p.clone());
+            }
+            let mut out: BTreeSet<Probe> = picked.into_iter().collect();
+            out.extend(cats.into_values());
+            *v = out.into_iter().collect();
+        }
+    };
+    spread(&mut denied, 250);
+    spread(&mut allowed, 300);
+    allowed.extend(denied);
+    allowed
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Loader {
+    Nft,
+    Ipt,
+}
+
+static RUN: AtomicUsize = AtomicUsize::new(0);
+
+/// Builds the spec for the harness, runs it, and returns failures (empty when all is well) and
+/// (allowed, denied) probe counts.
+fn e2e_case(label: &str, model: &Model, dev: &DeviceIr, built: &Built, loader: Loader) -> (Vec<String>, usize, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| {
+        let o = built.outputs.iter().find(|o| o.path == format!("{}/{name}", dev.name)).unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, &o.bytes).unwrap();
+        p.to_string_lossy().to_string()
+    };
+    let loaders: Vec<Vec<String>> = match loader {
+        Loader::Nft => vec![vec!["nft".into(), "-f".into(), file("nftables.nft")]],
+        Loader::Ipt => vec![
+            vec!["iptables-restore".into(), file("iptables.rules")],
+            vec!["ip6tables-restore".into(), file("ip6tables.rules")],
+        ],
+    };
+    let probes = probes(model, dev);
+    let eps = endpoints(model, dev);
+    let mut sides = Vec::new();
+    for (k, iface) in dev.interfaces.iter().enumerate() {
+        let addrs: BTreeSet<String> = eps
+            .iter()
+            .filter(|e| e.side == k)
+            .map(|e| if e.ip.is_ipv4() { format!("{}/32", e.ip) } else { format!("{}/128", e.ip) })
+            .collect();
+        let mut routes4 = Vec::new();
+        let mut routes6 = Vec::new();
+        for &z in &iface.behind_zones {
+            for n in &model.zone(z).networks {
+                match n {
+                    ipnet::IpNet::V4(_) => routes4.push(n.to_string()),
+                    ipnet::IpNet::V6(_) => routes6.push(n.to_string()),
+                }
+            }
+        }
+        sides.push(serde_json::json!({
+            "iface": iface.name, "fw4": format!("169.254.{k}.1/24"), "fw6": "fe80::1/64",
+            "addrs": addrs, "routes4": routes4, "routes6": routes6,
+        }));
+    }
+    let n = RUN.fetch_add(1, Ordering::SeqCst);
+    let spec = serde_json::json!({
+        "prefix": format!("fl{}x{n}", std::process::id()),
+        "loaders": loaders,
+        "sides": sides,
+        "probes": probes.iter().enumerate().map(|(i, p)| serde_json::json!({
+            "id": format!("p{i}"), "side": p.side, "dst_side": p.dst_side, "src": p.src.to_string(),
+            "dst": p.dst.to_string(), "proto": if p.tcp { "tcp" } else { "udp" }, "port": p.port,
+            "timeout": if p.expect { 5.0 } else { 1.5 }, "spoof": p.category == "spoofed-source",
+        })).collect::<Vec<_>>(),
+    });
+    let (_, out, err) = run(&["python3", "tests/linux/netns_e2e.py", "run"], Some(&spec.to_string()));
+    let v: serde_json::Value = match serde_json::from_str(out.trim()) {
+        Ok(v) => v,
+        Err(_) => return (vec![format!("{label}: harness output unreadable: {out}\n{err}")], 0, 0),
+    };
+    if let Some(e) = v.get("error") {
+        return (vec![format!("{label}: harness failed: {e}")], 0, 0);
+    }
+    if v["load"]["rc"] != 0 {
+        return (vec![format!("{label}: ruleset did not load: {}", v["load"])], 0, 0);
+    }
+    // (source, source port, destination, protocol, destination port) of every first packet that
+    // arrived on a side's link.
+    let seen: BTreeSet<(String, u64, String, u64, u64)> = v["seen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (s[1].as_str().unwrap().into(), s[2].as_u64().unwrap(), s[3].as_str().unwrap().into(), s[4].as_u64().unwrap(), s[5].as_u64().unwrap())
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (i, p) in probes.iter().enumerate() {
+        let res = &v["results"][format!("p{i}")];
+        let r = res[0].as_str().unwrap_or("missing").to_string();
+        let key = (p.src.to_string(), res[1].as_u64().unwrap_or(0), p.dst.to_string(), if p.tcp { 6 } else { 17 }, p.port as u64);
+        if p.expect && r != "ok" {
+            failures.push(format!("{label}: allowed probe failed ({r}): {}", p.label));
+        }
+        if !p.expect && r != "timeout" {
+            failures.push(format!("{label}: denied probe got an answer ({r}): {}", p.label));
+        }
+        if !p.expect && seen.contains(&key) {
+            failures.push(format!("{label}: denied probe reached the destination's link: {}", p.label));
+        }
+    }
+    let allowed = probes.iter().filter(|p| p.expect).count();
+    let denied = probes.len() - allowed;
+    if denied < 100 {
+        failures.push(format!("{label}: only {denied} denied probes"));
+    }
+    (failures, allowed, denied)
+}
+
+fn e2e(loader: Loader) {
+    let mut cases: Vec<(String, Model, Ir, Built)> = Vec::new();
+    for ex in examples() {
+        let checked = check_path(&ex, &opts()).unwrap();
+        let built = build(&stem(&ex), &checked);
+        let model = checked.model.clone().unwrap();
+        let (ir, _) = model_to_ir(&model);
+        cases.push((stem(&ex), model, ir, built));
+    }
+    let (checked, built) = hostile();
+    let model = checked.model.clone().unwrap();
+    let (ir, _) = model_to_ir(&model);
+    cases.push(("hostile".into(), model, ir, built));
+    let target = if loader == Loader::Nft { Target::Nftables } else { Target::Iptables };
+    let start = std::time::Instant::now();
+    let mut jobs = Vec::new();
+    for (name, model, ir, built) in &cases {
+        for dev in ir.devices.iter().filter(|d| d.targets.contains(&target) && d.interfaces.len() >= 2) {
+            jobs.push((format!("{name}/{}/{loader:?}", dev.name), model, dev, built));
+        }
+    }
+    assert!(!jobs.is_empty());
+    let results: Vec<(Vec<String>, usize, usize)> = std::thread::scope(|s| {
+        let hs: Vec<_> = jobs.iter().map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader))).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut failures = Vec::new();
+    for ((label, ..), (f, a, d)) in jobs.iter().zip(&results) {
+        eprintln!("{label}: {a} allowed and {d} denied probes, {} failures", f.len());
+        failures.extend(f.iter().cloned());
+    }
+    eprintln!("{loader:?} end to end: {} firewalls in {:.1}s", jobs.len(), start.elapsed().as_secs_f64());
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn end_to_end_nftables() {
+    if kernel_tests("end_to_end_nftables") {
+        e2e(Loader::Nft);
+    }
+}
+
+#[test]
+fn end_to_end_iptables() {
+    if kernel_tests("end_to_end_iptables") {
+        e2e(Loader::Ipt);
+    }
+}
