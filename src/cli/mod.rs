@@ -11,6 +11,7 @@ pub mod report;
 pub mod rules;
 pub mod diff;
 pub mod query;
+pub mod verify;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -63,6 +64,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Is this traffic allowed, by which conduit and flow, on which devices
     Query(query::QueryArgs),
+    /// Prove that the configurations in DIR allow exactly what the policy allows
+    Verify(verify::VerifyArgs),
 }
 
 /// Where a command writes: data to `out`, human messages to `err`.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Explain(a) => explain::run(a, io),
         Command::Diff(a) => diff::run(a, io),
         Command::Query(a) => query::run(a, io),
+        Command::Verify(a) => verify::run(a, io),
     };
     match result {
         Ok(code) => code,

@@ -6,5 +6,9 @@ pub mod ios;
 pub mod packet;
 pub mod space;
 pub mod diff;
+pub mod config;
+pub mod nft;
+pub mod iptables;
+pub mod equiv;
 
 pub use packet::{policy_decision, Packet};

@@ -385,9 +385,15 @@ fn type_ivs(t: Option<u8>) -> Ivs {
 
 /// A union of cubes (possibly overlapping), each tagged with where it came from (a flow, a
 /// configuration line): `T` is carried through subtraction so a difference can name its cause.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Space<T = ()> {
     pub cubes: Vec<(Cube, T)>,
+}
+
+impl<T> Default for Space<T> {
+    fn default() -> Self {
+        Space { cubes: Vec::new() }
+    }
 }
 
 impl<T: Clone> Space<T> {

@@ -1,0 +1,169 @@
+//! `fenceline verify FILE DIR`: proves, device by device and interface pair by interface pair,
+//! that the configurations in DIR (generated text, `nft -j list ruleset` JSON, `iptables-save`
+//! output) accept exactly the new connections the policy allows. Exit 0 when every configuration
+//! equals the policy, 1 when one differs (with a counterexample packet each way and the lines
+//! behind it), 2 when a configuration cannot be read or understood.
+
+use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostic::render::{self, HumanStyle};
+use crate::error::{Error, Result};
+use crate::model::Target;
+use crate::verify::equiv::{self, DeviceResult};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum VerifyFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Root policy file
+    pub file: PathBuf,
+    /// Directory with DEVICE/nftables.nft (or .json), DEVICE/iptables.rules and ip6tables.rules
+    pub dir: PathBuf,
+    /// Only this device (repeatable)
+    #[arg(long = "device")]
+    pub devices: Vec<String>,
+    /// Only these targets (nftables, iptables, cisco-ios)
+    #[arg(short = 't', long = "target", value_delimiter = ',')]
+    pub targets: Vec<String>,
+    /// Output format
+    #[arg(long, alias = "output-format", value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
+}
+
+#[derive(Serialize)]
+struct Skipped {
+    device: String,
+    target: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    version: u32,
+    /// `equal`, `different` or `unreadable`.
+    result: &'static str,
+    devices: Vec<DeviceResult>,
+    errors: Vec<String>,
+    skipped: Vec<Skipped>,
+}
+
+fn read_in(dir: &Path) -> impl Fn(&str) -> Option<String> + '_ {
+    move |rel: &str| std::fs::read_to_string(dir.join(rel)).ok()
+}
+
+pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
+    let mut only_targets = Vec::new();
+    for t in &args.targets {
+        only_targets.push(
+            Target::parse(t).ok_or_else(|| Error::Usage(format!("unknown target `{t}`; targets are nftables, iptables, cisco-ios")))?,
+        );
+    }
+    if !args.dir.is_dir() {
+        return Err(Error::Usage(format!("{}: not a directory", args.dir.display())));
+    }
+    let opts = super::check::options(None)?;
+    let checked = super::check::check_file(&args.file, &opts)?;
+    let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
+        let style = HumanStyle { color: io.color, width: io.width };
+        for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
+            let _ = write!(io.err, "{}", render::human(d, &checked.sources, style));
+        }
+        io.eprintln("error: the policy has errors; nothing to verify against");
+        return Ok(EXIT_FAILURE);
+    };
+    for d in &args.devices {
+        if model.device_id(d).is_none() {
+            return Err(Error::Usage(format!("the policy has no device `{d}`")));
+        }
+    }
+    let policy = equiv::policy_pairs(model);
+    let read = read_in(&args.dir);
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    let mut skipped = Vec::new();
+    for (di, dev) in model.devices.iter().enumerate() {
+        if !args.devices.is_empty() && !args.devices.contains(&dev.name) {
+            continue;
+        }
+        for &t in &dev.targets {
+            if !only_targets.is_empty() && !only_targets.contains(&t) {
+                continue;
+            }
+            if t == Target::CiscoIos {
+                skipped.push(Skipped { device: dev.name.clone(), target: t.name().into(), reason: "no cisco-ios reader in verify yet".into() });
+                continue;
+            }
+            match equiv::load(&dev.name, t, &read) {
+                Ok(Some((cfg, files))) => match equiv::compare_device(model, &policy, crate::model::DeviceId(di), t.name(), files, &cfg) {
+                    Ok(r) => results.push(r),
+                    Err(e) => errors.push(e.to_string()),
+                },
+                Ok(None) => errors.push(format!("{}: no {} configuration for `{}` in {}", dev.name, t.name(), dev.name, args.dir.display())),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+    }
+    let differ = results.iter().any(|r| !r.equal);
+    let result = if !errors.is_empty() {
+        "unreadable"
+    } else if differ {
+        "different"
+    } else {
+        "equal"
+    };
+    let code = if !errors.is_empty() {
+        EXIT_FAILURE
+    } else if differ {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    };
+    match args.format {
+        VerifyFormat::Json => {
+            let rep = Report { version: 1, result, devices: results, errors, skipped };
+            let s = serde_json::to_string_pretty(&rep).map_err(|e| Error::Other(e.to_string()))?;
+            io.println(s);
+        }
+        VerifyFormat::Human => {
+            for r in &results {
+                if r.equal {
+                    io.println(format_args!(
+                        "{} {}: equal to the policy ({} interface pairs; {})",
+                        r.device,
+                        r.target,
+                        r.pairs,
+                        r.files.join(", ")
+                    ));
+                    continue;
+                }
+                io.println(format_args!("{} {}: DIFFERS from the policy ({})", r.device, r.target, r.files.join(", ")));
+                for d in &r.differences {
+                    if let Some(c) = &d.over_permit {
+                        io.println(format_args!("  {} -> {}: over-permit: {} is accepted, but the policy denies it", d.ingress, d.egress, c.packet));
+                        io.println(format_args!("    accepted by {}", c.config_line));
+                    }
+                    if let Some(c) = &d.under_permit {
+                        io.println(format_args!("  {} -> {}: under-permit: {} is dropped, but the policy allows it", d.ingress, d.egress, c.packet));
+                        if let Some(f) = &c.policy_flow {
+                            io.println(format_args!("    allowed by flow {f}"));
+                        }
+                        io.println(format_args!("    dropped by {}", c.config_line));
+                    }
+                }
+            }
+            for s in &skipped {
+                io.println(format_args!("{} {}: skipped ({})", s.device, s.target, s.reason));
+            }
+            for e in &errors {
+                io.eprintln(format_args!("error: {e}"));
+            }
+        }
+    }
+    Ok(code)
+}

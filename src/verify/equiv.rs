@@ -1,0 +1,227 @@
+//! Proves that a device's configuration allows exactly what the policy allows there: for every
+//! (ingress, egress) interface pair, the set of new connections the configuration accepts equals
+//! the set the policy's flows put on that pair (over every address, protocol and port; no
+//! sampling). A difference comes with a counterexample packet each way and the lines behind it.
+//!
+//! The policy side is computed from the Model and the zone/device graph directly, not from the
+//! plan, so a planning mistake is caught as well as an emitting one.
+
+use crate::model::graph::ZoneGraph;
+use crate::model::{DeviceId, FlowId, Model, Target, ZoneId};
+use crate::verify::config::{accepted, decide, intersect, Item, ReadError, Tag, Term};
+use crate::verify::space::{Family, Space};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the policy allows per (device, ingress, egress), each cube tagged with its flow.
+pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowId>> {
+    let graph = ZoneGraph::build(model);
+    let mut cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<crate::model::graph::Hop>>> = BTreeMap::new();
+    let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowId>> = BTreeMap::new();
+    for fid in model.flow_ids() {
+        let f = model.flow(fid);
+        let hops = cache.entry((f.src.zone, f.dst.zone)).or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
+        let Some(hops) = hops else { continue };
+        if hops.is_empty() {
+            continue;
+        }
+        let cubes = crate::verify::space::flow_cubes(model, fid);
+        for h in hops.iter() {
+            out.entry((h.device, h.ingress, h.egress)).or_default().extend(cubes.iter().cloned(), fid);
+        }
+    }
+    out
+}
+
+/// One example packet of a difference and what is responsible for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Counterexample {
+    pub packet: String,
+    /// The configuration line that accepts (over-permit) or drops (under-permit) it.
+    pub config_line: String,
+    /// The policy flow that allows it (under-permit), with its location.
+    pub policy_flow: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PairDifference {
+    pub ingress: String,
+    pub egress: String,
+    /// The configuration accepts packets the policy denies.
+    pub over_permit: Option<Counterexample>,
+    /// The configuration drops packets the policy allows.
+    pub under_permit: Option<Counterexample>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceResult {
+    pub device: String,
+    pub target: String,
+    pub files: Vec<String>,
+    /// Interface pairs compared.
+    pub pairs: usize,
+    pub equal: bool,
+    pub differences: Vec<PairDifference>,
+}
+
+/// The configuration of one device for one target, readable per interface pair: each entry is
+/// one independent filter (a base chain, or one family's file), all of which must accept.
+pub trait Config {
+    /// Filters that see the pair's packets; a packet is forwarded when every filter accepts it.
+    fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError>;
+}
+
+/// Accepted packets of a set of filters (a packet passes when every filter accepts it).
+fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
+    let mut it = filters.iter();
+    let Some(first) = it.next() else {
+        // No filter at all: everything passes.
+        return crate::verify::config::universe(
+            &[Family::V4, Family::V6],
+            &std::rc::Rc::from("no forward filter: everything passes"),
+        );
+    };
+    let mut acc = accepted(first);
+    for f in it {
+        acc = intersect(&acc, &accepted(f), false);
+    }
+    acc
+}
+
+fn flow_text(model: &Model, fid: FlowId) -> String {
+    let f = model.flow(fid);
+    let loc = model.sources.location(f.span);
+    let loc = loc.rsplit_once(':').map(|(a, _)| a.to_string()).unwrap_or(loc);
+    format!("{}: {} ({loc})", model.conduit(f.conduit).name, model.flow_label(fid))
+}
+
+/// Compares one device's configuration with the policy.
+pub fn compare_device(
+    model: &Model,
+    policy: &BTreeMap<(DeviceId, usize, usize), Space<FlowId>>,
+    device: DeviceId,
+    target: &str,
+    files: Vec<String>,
+    config: &dyn Config,
+) -> Result<DeviceResult, ReadError> {
+    let dev = model.device(device);
+    let empty = Space::new();
+    let mut differences = Vec::new();
+    let mut pairs = 0;
+    for (i, a) in dev.interfaces.iter().enumerate() {
+        for (e, b) in dev.interfaces.iter().enumerate() {
+            if i == e {
+                continue;
+            }
+            pairs += 1;
+            let want = policy.get(&(device, i, e)).unwrap_or(&empty);
+            let filters = config.filters(&a.name, &b.name)?;
+            let have = config_accepts(&filters);
+            let over = have.subtract(want);
+            let under = want.subtract(&have);
+            if over.is_empty() && under.is_empty() {
+                continue;
+            }
+            let over_permit = over.cubes.first().and_then(|(c, t)| {
+                let p = c.witness()?;
+                Some(Counterexample { packet: p.to_string(), config_line: t.to_string(), policy_flow: None })
+            });
+            let under_permit = under.cubes.first().and_then(|(c, fid)| {
+                let p = c.witness()?;
+                let line = filters
+                    .iter()
+                    .filter_map(|f| match decide(f, &p) {
+                        Some((Term::Drop, t)) => Some(t.to_string()),
+                        Some((Term::Accept, _)) => None,
+                        None => Some("no rule decides it (falls off the chain)".to_string()),
+                    })
+                    .next()
+                    .unwrap_or_else(|| "dropped".to_string());
+                Some(Counterexample { packet: p.to_string(), config_line: line, policy_flow: Some(flow_text(model, *fid)) })
+            });
+            differences.push(PairDifference { ingress: a.name.clone(), egress: b.name.clone(), over_permit, under_permit });
+        }
+    }
+    Ok(DeviceResult {
+        device: dev.name.clone(),
+        target: target.to_string(),
+        files,
+        pairs,
+        equal: differences.is_empty(),
+        differences,
+    })
+}
+
+/// Expectation check against configurations: what a device lets through on a hop, as a space
+/// tagged with configuration lines.
+pub fn hop_space(config: &dyn Config, iif: &str, oif: &str) -> Result<Space<String>, ReadError> {
+    let acc = config_accepts(&config.filters(iif, oif)?);
+    let mut out = Space::new();
+    for (c, t) in acc.cubes {
+        out.push(c, t.to_string());
+    }
+    Ok(out)
+}
+
+/// A device's configuration for one target, read back.
+pub enum Loaded {
+    Nft(crate::verify::nft::Nft),
+    /// iptables and ip6tables: one family each, so one filter with both lists.
+    Ipt(Vec<crate::verify::iptables::Ipt>),
+}
+
+impl Config for Loaded {
+    fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        match self {
+            Loaded::Nft(n) => n.items(iif, oif),
+            Loaded::Ipt(files) => {
+                let mut all = Vec::new();
+                for f in files {
+                    all.extend(f.items(iif, oif)?);
+                }
+                Ok(vec![all])
+            }
+        }
+    }
+}
+
+/// Reads a device's configuration for a target through `read` (a path relative to the output
+/// directory -> its text, `None` when absent). `Ok(None)`: no file for this target.
+pub fn load(
+    device: &str,
+    target: Target,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(Loaded, Vec<String>)>, ReadError> {
+    match target {
+        Target::Nftables => {
+            for name in ["nftables.nft", "nftables.json"] {
+                let path = format!("{device}/{name}");
+                if let Some(text) = read(&path) {
+                    return Ok(Some((Loaded::Nft(crate::verify::nft::parse(&path, &text)?), vec![path])));
+                }
+            }
+            Ok(None)
+        }
+        Target::Iptables => {
+            let mut files = Vec::new();
+            let mut paths = Vec::new();
+            for (name, fam) in [("iptables.rules", Family::V4), ("ip6tables.rules", Family::V6)] {
+                let path = format!("{device}/{name}");
+                if let Some(text) = read(&path) {
+                    files.push(crate::verify::iptables::parse(&path, &text, fam)?);
+                    paths.push(path);
+                }
+            }
+            match files.len() {
+                0 => Ok(None),
+                1 => Err(ReadError {
+                    file: format!("{device}/"),
+                    line: 0,
+                    message: "iptables.rules and ip6tables.rules go together; one of them is missing (an absent family would pass everything)".into(),
+                }),
+                _ => Ok(Some((Loaded::Ipt(files), paths))),
+            }
+        }
+        Target::CiscoIos => Ok(None),
+    }
+}

@@ -1,0 +1,223 @@
+//! `verify`: every example's generated nftables and iptables configurations equal the policy on
+//! every device and interface pair; the kernel's normalised `nft -j list ruleset` JSON does too
+//! (when an unprivileged network namespace is available); and each mutation of a generated
+//! configuration (a port changed, a rule deleted, an address widened, a rule added, a drop moved
+//! up to shadow the accepts) is found with a counterexample packet.
+
+use fenceline::build::{build_checked, BuildOptions};
+use fenceline::driver::{check_path, CheckOptions};
+use fenceline::model::{DeviceId, Model, Target};
+use fenceline::verify::equiv::{compare_device, load, policy_pairs, DeviceResult};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+fn build(example: &str) -> (Model, BTreeMap<String, String>) {
+    let opts = BuildOptions { check: CheckOptions { today: Some("2026-01-01".into()), ..Default::default() }, ..Default::default() };
+    let checked = check_path(Path::new(example), &opts.check).unwrap();
+    let built = build_checked(&checked, &opts).unwrap().expect("example builds");
+    let files = built.outputs.iter().map(|o| (o.path.clone(), String::from_utf8_lossy(&o.bytes).into_owned())).collect();
+    (checked.model.unwrap(), files)
+}
+
+fn verify_files(model: &Model, files: &BTreeMap<String, String>, only: Option<(&str, Target)>) -> Vec<DeviceResult> {
+    let policy = policy_pairs(model);
+    let read = |p: &str| files.get(p).cloned();
+    let mut out = Vec::new();
+    for (di, dev) in model.devices.iter().enumerate() {
+        for &t in &dev.targets {
+            if only.is_some_and(|(d, tt)| d != dev.name || tt != t) {
+                continue;
+            }
+            if let Some((cfg, paths)) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}")) {
+                out.push(compare_device(model, &policy, DeviceId(di), t.name(), paths, &cfg).unwrap_or_else(|e| panic!("{e}")));
+            }
+        }
+    }
+    out
+}
+
+fn examples() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir("examples")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".fence"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_example_equals_its_policy_on_every_linux_target() {
+    let mut checked = 0;
+    for ex in examples() {
+        let (model, files) = build(&ex);
+        for r in verify_files(&model, &files, None) {
+            assert!(r.equal, "{ex}: {} {}: {:#?}", r.device, r.target, r.differences);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "only {checked} configurations verified");
+}
+
+/// Loads a generated ruleset into the kernel of a fresh user+network namespace and reads it back
+/// as JSON; `None` when namespaces or nft are unavailable here.
+fn kernel_json(text: &str) -> Option<String> {
+    let dir = tempfile::tempdir().ok()?;
+    let f = dir.path().join("r.nft");
+    std::fs::write(&f, text).ok()?;
+    let out = Command::new("unshare")
+        .args(["-rn", "sh", "-c", &format!("nft -f '{}' && nft -j list ruleset", f.display())])
+        .output()
+        .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn kernel_normalised_json_equals_the_policy() {
+    for ex in examples() {
+        let (model, mut files) = build(&ex);
+        let nft: Vec<String> = files.keys().filter(|k| k.ends_with("/nftables.nft")).cloned().collect();
+        for path in nft {
+            let Some(json) = kernel_json(&files[&path]) else {
+                eprintln!("skipping kernel round trip: no unprivileged network namespace with nft");
+                return;
+            };
+            let dev = path.split('/').next().unwrap().to_string();
+            files.remove(&path);
+            files.insert(format!("{dev}/nftables.json"), json);
+            let r = verify_files(&model, &files, Some((&dev, Target::Nftables)));
+            assert_eq!(r.len(), 1);
+            assert!(r[0].equal, "{ex} {dev} (kernel JSON): {:#?}", r[0].differences);
+        }
+    }
+}
+
+struct Mutation {
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    over: bool,
+    under: bool,
+}
+
+const MUTATIONS: &[Mutation] = &[
+    Mutation { name: "nft port changed", file: "fw-it-ot/nftables.nft", from: "tcp . 443 comment", to: "tcp . 444 comment", over: true, under: true },
+    Mutation {
+        name: "nft rule deleted",
+        file: "fw-it-ot/nftables.nft",
+        from: "\t\t\t10.10.0.0/16 . 10.20.0.20 . tcp . 3389 comment \"enterprise-dmz: enterprise -> dmz.jump-host rdp\",\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation { name: "nft address widened", file: "fw-it-ot/nftables.nft", from: "10.30.0.30 . 10.20.0.10 . tcp . 5450", to: "10.30.0.0/24 . 10.20.0.10 . tcp . 5450", over: true, under: false },
+    Mutation {
+        name: "nft rule added",
+        file: "fw-it-ot/nftables.nft",
+        from: "\tchain p_eth0_eth1 {\n",
+        to: "\tchain p_eth0_eth1 {\n\t\tip daddr 10.20.0.10 tcp dport 22 ct state new accept\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "nft drop moved up to shadow the accepts",
+        file: "fw-it-ot/nftables.nft",
+        from: "\t\tct state established,related accept\n\t\tct state invalid counter drop\n\t\tiifname . oifname vmap {",
+        to: "\t\tct state established,related accept\n\t\tct state invalid counter drop\n\t\tiifname \"eth0\" counter drop\n\t\tiifname . oifname vmap {",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables port changed",
+        file: "fw-it-ot/iptables.rules",
+        from: "-p tcp -m tcp --dport 5450",
+        to: "-p tcp -m tcp --dport 5451",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "iptables rule deleted",
+        file: "fw-it-ot/iptables.rules",
+        from: "-A FL-eth0_eth1 -s 10.10.0.0/16 -d 10.20.0.20/32 -p tcp -m tcp --dport 3389 -m conntrack --ctstate NEW -m comment --comment \"enterprise-dmz: enterprise -> dmz.jump-host rdp\" -j ACCEPT\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation { name: "iptables address widened", file: "fw-it-ot/iptables.rules", from: "-d 10.20.0.20/32 -p tcp -m tcp --dport 3389", to: "-d 10.20.0.0/24 -p tcp -m tcp --dport 3389", over: true, under: false },
+    Mutation {
+        name: "iptables rule added",
+        file: "fw-it-ot/iptables.rules",
+        from: "COMMIT",
+        to: "-A FL-eth2_eth1 -p udp -m udp --dport 53 -j ACCEPT\nCOMMIT",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "iptables drop reordered before a pair chain",
+        file: "fw-it-ot/iptables.rules",
+        from: "-A FORWARD -i eth1 -o eth2 -m comment --comment \"eth1 (dmz) -> eth2 (control-center)\" -j FL-eth1_eth2\n",
+        to: "-A FORWARD -j DROP\n-A FORWARD -i eth1 -o eth2 -m comment --comment \"eth1 (dmz) -> eth2 (control-center)\" -j FL-eth1_eth2\n",
+        over: false,
+        under: true,
+    },
+];
+
+#[test]
+fn every_mutation_is_found_with_a_counterexample() {
+    let (model, files) = build("examples/north-pipeline.fence");
+    for m in MUTATIONS {
+        let mut f = files.clone();
+        let text = f.get(m.file).unwrap_or_else(|| panic!("{}: no file {}", m.name, m.file)).clone();
+        assert!(text.contains(m.from), "{}: the generated file no longer contains {:?}", m.name, m.from);
+        f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
+        let target = if m.file.ends_with(".nft") { Target::Nftables } else { Target::Iptables };
+        let r = verify_files(&model, &f, Some(("fw-it-ot", target)));
+        assert_eq!(r.len(), 1);
+        assert!(!r[0].equal, "{}: not detected", m.name);
+        let over = r[0].differences.iter().any(|d| d.over_permit.is_some());
+        let under = r[0].differences.iter().any(|d| d.under_permit.is_some());
+        assert_eq!((over, under), (m.over, m.under), "{}: {:#?}", m.name, r[0].differences);
+        for d in &r[0].differences {
+            for c in d.over_permit.iter().chain(&d.under_permit) {
+                assert!(!c.packet.is_empty() && !c.config_line.is_empty(), "{}: {c:?}", m.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn cli_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let bin = env!("CARGO_BIN_EXE_fenceline");
+    let st = Command::new(bin).args(["build", "examples/north-pipeline.fence", "-o"]).arg(&out).output().unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let run = |extra: &[&str]| {
+        let o = Command::new(bin).args(["verify", "examples/north-pipeline.fence"]).arg(&out).args(extra).output().unwrap();
+        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (code, stdout, _) = run(&[]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("fw-it-ot nftables: equal"), "{stdout}");
+    let nft = out.join("fw-it-ot/nftables.nft");
+    let text = std::fs::read_to_string(&nft).unwrap();
+    std::fs::write(&nft, text.replacen("tcp . 443 comment", "tcp . 8443 comment", 1)).unwrap();
+    let (code, stdout, _) = run(&["--target", "nftables"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("over-permit: tcp 10.10.0.0:40000 -> 10.20.0.10:8443"), "{stdout}");
+    assert!(stdout.contains("north-pipeline.fence:52"), "{stdout}");
+    let (code, stdout, _) = run(&["--target", "nftables", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["result"], "different");
+    std::fs::write(&nft, text.replacen("counter drop", "counter queue num 1", 1)).unwrap();
+    let (code, _, stderr) = run(&["--target", "nftables"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("queue"), "{stderr}");
+    std::fs::remove_file(out.join("fw-it-ot/ip6tables.rules")).unwrap();
+    let (code, _, stderr) = run(&["--target", "iptables"]);
+    assert_eq!(code, 2, "{stderr}");
+}
