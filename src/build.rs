@@ -60,7 +60,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// sha256 of the Model with every source position removed.
-pub fn policy_hash(model: &Model) -> String {
+pub fn policy_hash(model: &Model) -> Result<String> {
     fn strip(v: &mut serde_json::Value) {
         match v {
             serde_json::Value::Object(m) => {
@@ -71,9 +71,9 @@ pub fn policy_hash(model: &Model) -> String {
             _ => {}
         }
     }
-    let mut v = serde_json::to_value(model).unwrap_or_default();
+    let mut v = serde_json::to_value(model).map_err(|e| Error::Other(format!("cannot hash the policy: {e}")))?;
     strip(&mut v);
-    sha256_hex(v.to_string().as_bytes())
+    Ok(sha256_hex(v.to_string().as_bytes()))
 }
 
 /// Plans and emits a checked policy. Returns `Ok(None)` when the policy has errors.
@@ -86,7 +86,7 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
         return Ok(Some(Built { ir, stamp: Stamp { policy: String::new(), hash: String::new(), version: "" }, outputs: Vec::new(), diagnostics }));
     }
     let name = sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text;
-    let stamp = Stamp { policy: name, hash: policy_hash(model), version: env!("CARGO_PKG_VERSION") };
+    let stamp = Stamp { policy: name, hash: policy_hash(model)?, version: env!("CARGO_PKG_VERSION") };
     let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &opts.emit };
     let mut outputs = emit_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
     outputs.extend(extra_outputs(checked, model, &ir, &stamp, &diagnostics)?);
@@ -111,10 +111,10 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
 
 /// Files beside the device configurations (reports). Each generator adds itself here.
 /// `build_diags` are planning and emitting findings (the report lists widenings from them).
-fn extra_outputs(checked: &Checked, model: &Model, ir: &Ir, _stamp: &Stamp, build_diags: &[Diagnostic]) -> Result<Vec<Output>> {
+fn extra_outputs(checked: &Checked, model: &Model, ir: &Ir, stamp: &Stamp, build_diags: &[Diagnostic]) -> Result<Vec<Output>> {
     // No source locations: build output must not change when declarations move.
     let opts = crate::report::ReportOptions { locations: false, ..crate::report::ReportOptions::new(None)? };
-    let rep = crate::report::build_report(model, ir, &checked.diagnostics, build_diags, &opts);
+    let rep = crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, build_diags, &opts);
     Ok(vec![
         Output { path: "report.md".into(), bytes: crate::report::render::to_markdown(&rep)?.into_bytes() },
         Output { path: "report.html".into(), bytes: crate::report::render::to_html(&rep)?.into_bytes() },

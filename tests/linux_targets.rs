@@ -220,7 +220,7 @@ struct Views {
 
 fn views(model: &Model) -> Views {
     let (ir, _) = model_to_ir(model);
-    let stamp = Stamp { policy: String::new(), hash: policy_hash(model), version: "test" };
+    let stamp = Stamp { policy: String::new(), hash: policy_hash(model).unwrap(), version: "test" };
     let eo = EmitOptions::default();
     let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &eo };
     let mut d = Vec::new();

@@ -32,6 +32,9 @@ pub struct BuildArgs {
     /// Date used for expiring exceptions (YYYY-MM-DD)
     #[arg(long)]
     pub today: Option<String>,
+    /// Configuration file (default: the nearest fenceline.toml above the policy)
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Quiet: print errors only
     #[arg(short, long)]
     pub quiet: bool,
@@ -45,8 +48,9 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         })?;
         targets.push(target);
     }
+    let (check_opts, fail_level) = super::check::options_for(&args.file, args.today.clone(), args.config.as_deref())?;
     let opts = BuildOptions {
-        check: super::check::options(args.today.clone())?,
+        check: check_opts,
         targets: (!targets.is_empty()).then_some(targets),
         emit: EmitOptions { cisco_object_groups: args.cisco_object_groups, max_rules: Some(args.max_rules) },
     };
@@ -61,9 +65,15 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
     for d in &checked.diagnostics {
         show(io, d, &checked.sources);
     }
-    if checked.has_errors() {
+    let failing = checked.diagnostics.iter().filter(|d| d.suppressed.is_none() && d.severity >= fail_level).count();
+    if checked.has_errors() || failing > 0 {
         let s = Summary::of(&checked.diagnostics);
-        io.eprintln(format_args!("build failed: {} error(s); nothing written", s.errors));
+        io.eprintln(format_args!(
+            "build failed: {} error(s), {} finding(s) at or above the fail level `{}`; nothing written",
+            s.errors,
+            failing,
+            fail_level.as_str()
+        ));
         return Ok(EXIT_FINDINGS);
     }
     let built = match build::build_checked(&checked, &opts)? {

@@ -6,11 +6,28 @@ use ipnet::{IpNet, Ipv4Net, Ipv4Subnets, Ipv6Net, Ipv6Subnets};
 use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AddrSet {
     /// Disjoint, non-adjacent, sorted inclusive intervals.
     pub v4: Vec<(u32, u32)>,
     pub v6: Vec<(u128, u128)>,
+}
+
+/// Serialised as prefix lists (`{"v4": ["10.30.0.21/32", ...], "v6": [...]}`): exact, readable,
+/// and free of 128-bit integers, which JSON tools cannot hold.
+impl Serialize for AddrSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View {
+            v4: Vec<String>,
+            v6: Vec<String>,
+        }
+        View {
+            v4: self.v4_nets().iter().map(|n| n.to_string()).collect(),
+            v6: self.v6_nets().iter().map(|n| n.to_string()).collect(),
+        }
+        .serialize(serializer)
+    }
 }
 
 fn normalise<T: Ord + Copy + num_like::One>(mut v: Vec<(T, T)>) -> Vec<(T, T)> {

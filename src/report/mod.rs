@@ -355,12 +355,12 @@ pub fn generate(checked: &Checked, opts: &ReportOptions) -> Result<Option<Report
     let Some(model) = checked.model.as_ref() else { return Ok(None) };
     let (ir, mut build_diags) = crate::plan::model_to_ir(model);
     let name = crate::targets::sanitize::clean(&model.policy.name, crate::targets::sanitize::HEADER_COMMENT).text;
-    let stamp = crate::targets::Stamp { policy: name, hash: crate::build::policy_hash(model), version: env!("CARGO_PKG_VERSION") };
+    let stamp = crate::targets::Stamp { policy: name, hash: crate::build::policy_hash(model)?, version: env!("CARGO_PKG_VERSION") };
     let emit_opts = crate::targets::EmitOptions::default();
     let cx = crate::targets::EmitContext { model, ir: &ir, stamp: &stamp, options: &emit_opts };
     // The configurations themselves are not needed, only what emitting them reports.
     crate::targets::emit_all(&cx, None, &mut build_diags)?;
-    Ok(Some(build_report(model, &ir, &checked.diagnostics, &build_diags, opts)))
+    Ok(Some(build_report(model, &ir, &stamp.hash, &checked.diagnostics, &build_diags, opts)))
 }
 
 /// Builds the report from a planned policy. `check_diags` are the findings of `check`;
@@ -368,6 +368,7 @@ pub fn generate(checked: &Checked, opts: &ReportOptions) -> Result<Option<Report
 pub fn build_report(
     model: &Model,
     ir: &Ir,
+    policy_sha256: &str,
     check_diags: &[Diagnostic],
     build_diags: &[Diagnostic],
     opts: &ReportOptions,
@@ -440,7 +441,7 @@ pub fn build_report(
             name: model.policy.name.clone(),
             description: model.policy.description.clone(),
             owner: model.policy.owner.clone(),
-            sha256: crate::build::policy_hash(model),
+            sha256: policy_sha256.to_string(),
         },
         today: opts.today.clone(),
         summary,
