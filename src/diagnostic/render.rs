@@ -3,14 +3,47 @@
 
 use super::{Diagnostic, Severity};
 use crate::source::SourceMap;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde::Serialize;
 use std::fmt;
+
+/// A named source that borrows the file's text: rendering thousands of diagnostics of a large
+/// policy must not copy the file once per diagnostic (miette's `NamedSource` owns its text).
+struct Named<'a> {
+    file: &'a crate::source::SourceFile,
+}
+
+impl SourceCode for Named<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        // miette scans from the start of the text to find lines; hand it only the lines around
+        // the span, so each diagnostic costs its context, not the file.
+        let f = self.file;
+        let first = f.line_index(span.offset()).saturating_sub(context_lines_before + 1);
+        let last = f.line_index(span.offset() + span.len()) + context_lines_after + 2;
+        let (start, end) = (f.line_start(first), f.line_start(last));
+        let window = f.text.get(start..end).unwrap_or("");
+        let shifted = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
+        let c = window.read_span(&shifted, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            f.name.clone(),
+            c.data(),
+            SourceSpan::new((c.span().offset() + start).into(), c.span().len()),
+            c.line() + first,
+            c.column(),
+            c.line_count(),
+        )))
+    }
+}
 
 /// Adapter that lets miette render one [`Diagnostic`] with its source.
 struct MietteView<'a> {
     diag: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<Named<'a>>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
 }
@@ -73,7 +106,7 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
     let mut source = None;
     if let Some(span) = diag.span {
         let file = sources.get(span.file);
-        source = Some(NamedSource::new(file.name.clone(), file.text.clone()));
+        source = Some(Named { file });
         let label = if diag.label.is_empty() { None } else { Some(diag.label.clone()) };
         labels.push(LabeledSpan::new_primary_with_span(label, SourceSpan::from(span.range())));
         for r in &diag.related {
