@@ -7,6 +7,9 @@
 //! exact multiset of (line, code, suppressed), then snapshots the rendered report
 //! (`INSTA_UPDATE=always cargo test --test lint_rules` after an intended change).
 //!
+//! Fixtures are also built, so rules that targets report while emitting (status `target`) fire
+//! here too.
+//!
 //! To add a case: write the policy, mark the lines, run the test, review the snapshot.
 
 use fenceline::diagnostic::render::{self, HumanStyle};
@@ -60,9 +63,16 @@ fn is_language_code(code: &str) -> bool {
     code.len() == 5 && code.starts_with('E') && code[1..].chars().all(|c| c.is_ascii_digit())
 }
 
+/// Checks the fixture, then builds it: rules with status `target` report while emitting.
 fn run(path: &Path, today: &str) -> fenceline::driver::Checked {
     let opts = CheckOptions { today: Some(today.to_string()), ..Default::default() };
-    check_path(path, &opts).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let mut checked = check_path(path, &opts).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let build_opts = fenceline::build::BuildOptions { check: opts, ..Default::default() };
+    if let Ok(Some(built)) = fenceline::build::build_checked(&checked, &build_opts) {
+        checked.diagnostics.extend(built.diagnostics);
+        fenceline::diagnostic::sort(&mut checked.diagnostics);
+    }
+    checked
 }
 
 #[test]

@@ -52,6 +52,8 @@ pub enum Status {
     Stable,
     Preview,
     Resolver,
+    /// Reported by a target backend while emitting (`build`), not by `check`.
+    Target,
 }
 
 impl Status {
@@ -60,6 +62,7 @@ impl Status {
             Status::Stable => "stable",
             Status::Preview => "preview",
             Status::Resolver => "resolver",
+            Status::Target => "target",
         }
     }
 }

@@ -7,7 +7,7 @@
 //! mean the same thing by construction; only their formatting differs.
 
 use super::sanitize::{self, Sink};
-use crate::diagnostic::{codes, Diagnostic};
+use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::{Model, ServiceItem};
 use crate::plan::{DeviceIr, RuleIr};
@@ -18,7 +18,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// Diagnostic code for text that a sink could not take as written (replaced characters or cut
 /// to the sink's byte limit). A warning: the configuration stays correct, the comment is not
 /// what the policy says.
-pub const SANITISED: &str = codes::UNSAFE_TEXT;
+pub const SANITISED: &str = "OUT-007";
 
 /// Cleans `text` for `sink`; when anything changed, adds one warning (duplicates are dropped, as
 /// the same text reaches several devices and targets).

@@ -22,6 +22,9 @@ pub mod fr7_002_legacy_admin_protocol;
 pub mod net_001_layer2_protocol_routed;
 pub mod out_001_redundant_flow;
 pub mod out_002_unenforced_flow;
+pub mod out_005_stateless_return_widening;
+pub mod out_006_vlan_1_user_traffic;
+pub mod out_007_text_sanitised;
 pub mod unused_001_unused_zone;
 pub mod unused_002_unused_service;
 pub mod unused_003_conduit_without_flows;
@@ -51,6 +54,9 @@ pub const ALL: &[&Rule] = &[
     &net_001_layer2_protocol_routed::RULE,
     &out_001_redundant_flow::RULE,
     &out_002_unenforced_flow::RULE,
+    &out_005_stateless_return_widening::RULE,
+    &out_006_vlan_1_user_traffic::RULE,
+    &out_007_text_sanitised::RULE,
     &unused_001_unused_zone::RULE,
     &unused_002_unused_service::RULE,
     &unused_003_conduit_without_flows::RULE,

@@ -1,0 +1,51 @@
+//! ## What it does
+//! Reports every place where a stateless target (a Cisco IOS extended ACL) must admit more reply
+//! traffic than the policy allows: TCP replies matched by `established` (any segment with ACK or
+//! RST), UDP replies matched by source port, ICMP replies by type, and the reverse direction of
+//! other protocols. Reported by `build` for each router or layer-3 switch interface, once per flow
+//! and service item; the report lists every widening.
+//!
+//! ## Why is this bad
+//! The policy allows replies to connections that were opened in the allowed direction. A
+//! stateful firewall (nftables, iptables with conntrack) enforces exactly that; an IOS extended
+//! ACL keeps no state, so a crafted packet with the ACK flag, or a UDP datagram from the
+//! responder's port, passes in the reverse direction although no connection exists. Deny by
+//! default (SR 5.2 RE1) then holds only approximately at that boundary.
+//!
+//! ## Example
+//! ```fence
+//! router rtr-field {
+//!   target cisco-ios
+//!   interface GigabitEthernet0/0 control-center
+//!   interface GigabitEthernet0/1 field
+//! }
+//! # control-center.scada-server -> field.plcs modbus: replies pass `established`
+//! ```
+//!
+//! ## Use instead
+//! Enforce conduits whose SL-T needs stateful return traffic on a stateful firewall, or accept the
+//! widening with an exception that states the compensating control:
+//! ```fence
+//! firewall fw-field {
+//!   target nftables
+//!   interface eth0 control-center
+//!   interface eth1 field
+//! }
+//! ```
+//!
+//! ## References
+//! - IEC 62443-3-3 SR 5.2 (zone boundary protection), SR 5.2 RE1 (deny by default, allow by exception)
+
+use crate::diagnostic::Severity;
+use crate::lint::{Rule, Status};
+
+pub const RULE: Rule = Rule {
+    id: "OUT-005",
+    name: "stateless-return-widening",
+    severity: Severity::Warning,
+    reference: "SR 5.2 RE1; SR 5.2",
+    status: Status::Target,
+    file: file!(),
+    source: include_str!("out_005_stateless_return_widening.rs"),
+    check: None,
+};
