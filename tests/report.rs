@@ -259,3 +259,33 @@ fn build_writes_the_three_reports() {
     let manifest = built.outputs.iter().find(|o| o.path == "manifest.json").unwrap();
     assert!(String::from_utf8_lossy(&manifest.bytes).contains("report.html"));
 }
+
+fn fenceline_cli(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fenceline")).args(args).env("NO_COLOR", "1").output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn report_and_graph_commands_exit_codes_and_formats() {
+    let p = "examples/north-pipeline.fence";
+    for (fmt, needle) in [("md", "# "), ("html", "<html"), ("json", "\"format_version\"")] {
+        let (code, out, err) = fenceline_cli(&["report", p, "--format", fmt, "--today", "2026-01-01"]);
+        assert_eq!(code, 0, "{fmt}: {err}");
+        assert!(out.contains(needle), "report --format {fmt}");
+    }
+    for (fmt, needle) in [("dot", "digraph"), ("mermaid", "flowchart"), ("svg", "<svg")] {
+        let (code, out, err) = fenceline_cli(&["graph", p, "--format", fmt]);
+        assert_eq!(code, 0, "{fmt}: {err}");
+        assert!(out.contains(needle) || out.contains("graph"), "graph --format {fmt}: {}", &out[..out.len().min(200)]);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let o = tmp.path().join("r.html");
+    let (code, _, _) = fenceline_cli(&["report", p, "--format", "html", "-o", o.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(std::fs::read_to_string(&o).unwrap().contains("<svg"));
+    // A policy without a meaning cannot be reported: exit 2.
+    let (code, _, _) = fenceline_cli(&["report", "tests/diagnostics/e0006_zone_overlap.fence"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = fenceline_cli(&["graph", "no/such.fence"]);
+    assert_eq!(code, 2);
+}

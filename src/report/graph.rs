@@ -257,7 +257,8 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
     let l = layout(model);
     let cols = l.bands.iter().map(|b| b.zones.len()).max().unwrap_or(1).max(1) as i64;
     let label_w = l.conduits.iter().map(|e| e.label().chars().count() as i64 * CHAR_W).max().unwrap_or(0);
-    let width = (LEFT + cols * SLOT_W + 30).max(LEFT + label_w + 60);
+    const FOOTER: &str = "SL-T: one level, or per FR in the order IAC/UC/SI/DC/RDF/TRE/RA. Red dashed border: safety zone. Lines: conduits, labelled with their services.";
+    let width = (LEFT + cols * SLOT_W + 30).max(LEFT + label_w + 60).max(FOOTER.len() as i64 * CHAR_W + 40);
     let height = TOP + l.bands.len().max(1) as i64 * BAND_H + 60;
     let mut pos: Vec<(i64, i64)> = vec![(0, 0); model.zones.len()];
     for (bi, b) in l.bands.iter().enumerate() {
@@ -299,41 +300,69 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
             xml_escape(level_name(b.level))
         );
     }
-    for e in &l.conduits {
+    // Edges first, boxes over them, labels last (placed so that they cover neither a box nor
+    // another label).
+    let mut band_of = vec![0usize; model.zones.len()];
+    for (bi, b) in l.bands.iter().enumerate() {
+        for z in &b.zones {
+            band_of[z.0] = bi;
+        }
+    }
+    let mut labels: Vec<(String, String, i64, i64)> = Vec::new(); // (conduit, text, x, y)
+    let mut hubs: Vec<(i64, i64, i64, i64)> = Vec::new();
+    for (ei, e) in l.conduits.iter().enumerate() {
         let label = e.label();
         let pts: Vec<(i64, i64)> = e.zones.iter().map(|z| pos[z.0]).collect();
         let (lx, ly, shape) = if pts.len() == 2 {
             let ((x1, y1), (x2, y2)) = (pts[0], pts[1]);
+            let (b1, b2) = (band_of[e.zones[0].0], band_of[e.zones[1].0]);
+            // Does a box of a band in between sit on the straight line?
+            let blocked = (b1.min(b2) + 1..b1.max(b2)).any(|bi| {
+                l.bands[bi].zones.iter().any(|z| {
+                    let (zx, zy) = pos[z.0];
+                    let t = (zy - y1) as f64 / (y2 - y1) as f64;
+                    let x_at = x1 as f64 + t * (x2 - x1) as f64;
+                    (x_at - zx as f64).abs() < (BOX_W / 2 + 6) as f64
+                })
+            });
             if y1 == y2 {
                 // Same band: arc above the row so the line does not run through the boxes between.
                 let cy = y1 - BOX_H / 2 - 40;
                 let mx = (x1 + x2) / 2;
                 (mx, (y1 + 2 * cy + y2) / 4, format!("<path d=\"M {x1} {} Q {mx} {cy} {x2} {}\" fill=\"none\" stroke=\"#333333\" stroke-width=\"2\"/>", y1 - BOX_H / 2, y2 - BOX_H / 2))
+            } else if blocked {
+                // Around the boxes in between: a curve bowing sideways, alternating sides.
+                let dx = if ei % 2 == 0 { BOX_W * 3 / 4 + 20 } else { -(BOX_W * 3 / 4 + 20) };
+                let (c1x, c2x) = (x1 + dx, x2 + dx);
+                let mx = (x1 + 3 * c1x + 3 * c2x + x2) / 8;
+                let my = (y1 + y2) / 2;
+                (mx, my, format!("<path d=\"M {x1} {y1} C {c1x} {y1} {c2x} {y2} {x2} {y2}\" fill=\"none\" stroke=\"#333333\" stroke-width=\"2\"/>"))
             } else {
                 ((x1 + x2) / 2, (y1 + y2) / 2, format!("<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"#333333\" stroke-width=\"2\"/>"))
             }
         } else {
+            // A hub between the bands it joins (above the row when they share one), so the
+            // spokes do not run through the boxes.
             let n = pts.len().max(1) as i64;
             let cx = pts.iter().map(|p| p.0).sum::<i64>() / n;
-            let cy = pts.iter().map(|p| p.1).sum::<i64>() / n;
+            let (ymin, ymax) = (pts.iter().map(|p| p.1).min().unwrap_or(0), pts.iter().map(|p| p.1).max().unwrap_or(0));
+            let cy = if ymin == ymax { ymin - BOX_H / 2 - 30 } else { (ymin + ymax) / 2 };
             let mut s = String::new();
             for (x, y) in &pts {
                 let _ = write!(s, "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{x}\" y2=\"{y}\" stroke=\"#333333\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>");
             }
             let _ = write!(s, "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"6\" fill=\"#333333\"/>");
-            (cx, cy, s)
+            hubs.push((cx - 8, cy - 8, 16, 16));
+            // The label sits beside the hub, not on it.
+            (cx + 40 + label.chars().count() as i64 * CHAR_W / 2, cy, s)
         };
-        let w = label.chars().count() as i64 * CHAR_W + 10;
         let _ = writeln!(
             o,
-            "<g class=\"conduit\" id=\"{}\"><title>{}</title>{shape}<rect x=\"{}\" y=\"{}\" width=\"{w}\" height=\"18\" rx=\"3\" fill=\"#ffffff\" stroke=\"#999999\"/><text x=\"{lx}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\">{}</text></g>",
+            "<g class=\"conduit\" id=\"{}\"><title>{}</title>{shape}</g>",
             xml_escape(&format!("conduit-{}", e.name)),
             xml_escape(&format!("conduit {}", e.name)),
-            lx - w / 2,
-            ly - 9,
-            ly + 4,
-            xml_escape(&label)
         );
+        labels.push((e.name.clone(), label, lx, ly));
     }
     for b in &l.bands {
         for z in &b.zones {
@@ -356,9 +385,40 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
             o.push_str("</g>\n");
         }
     }
+    // Labels: greedy placement, nudged up and down until they overlap no box and no label.
+    let boxes: Vec<(i64, i64, i64, i64)> =
+        l.bands.iter().flat_map(|b| b.zones.iter()).map(|z| (pos[z.0].0 - BOX_W / 2, pos[z.0].1 - BOX_H / 2, BOX_W, BOX_H)).chain(hubs).collect();
+    let overlaps = |a: (i64, i64, i64, i64), b: &(i64, i64, i64, i64)| a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3;
+    let mut placed: Vec<(i64, i64, i64, i64)> = Vec::new();
+    for (name, text, lx, ly) in &labels {
+        let w = text.chars().count() as i64 * CHAR_W + 10;
+        // Inside the picture, right of the band titles.
+        let x0 = (lx - w / 2).min(width - w - 10).max(LEFT);
+        let mut best = (x0, ly - 9, w, 18);
+        for k in 0..24i64 {
+            let shift = if k % 2 == 0 { (k / 2) * 20 } else { -((k + 1) / 2) * 20 };
+            let cand = (x0, ly - 9 + shift, w, 18);
+            if !boxes.iter().chain(placed.iter()).any(|b| overlaps(cand, b)) {
+                best = cand;
+                break;
+            }
+        }
+        placed.push(best);
+        let _ = writeln!(
+            o,
+            "<g class=\"conduit-label\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"18\" rx=\"3\" fill=\"#ffffff\" stroke=\"#999999\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\">{}</text></g>",
+            xml_escape(&format!("conduit {name}")),
+            best.0,
+            best.1,
+            best.2,
+            best.0 + best.2 / 2,
+            best.1 + 13,
+            xml_escape(text)
+        );
+    }
     let _ = writeln!(
         o,
-        "<text x=\"12\" y=\"{}\" fill=\"#555555\" font-size=\"11\">SL-T: one level, or per FR in the order IAC/UC/SI/DC/RDF/TRE/RA. Red dashed border: safety zone. Lines: conduits, labelled with their services.</text>",
+        "<text x=\"12\" y=\"{}\" fill=\"#555555\" font-size=\"11\">{FOOTER}</text>",
         height - 20
     );
     o.push_str("</svg>\n");
