@@ -59,21 +59,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// sha256 of the Model with every source position removed.
+/// sha256 of the Model with every source position removed: the canonical JSON of the Model
+/// (keys sorted, `span` and `service_spans` dropped at every depth; see [`crate::canon`]).
 pub fn policy_hash(model: &Model) -> Result<String> {
-    fn strip(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                m.retain(|k, _| k != "span" && k != "service_spans");
-                m.values_mut().for_each(strip);
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let mut v = serde_json::to_value(model).map_err(|e| Error::Other(format!("cannot hash the policy: {e}")))?;
-    strip(&mut v);
-    Ok(sha256_hex(v.to_string().as_bytes()))
+    let json = crate::canon::to_vec(model, &["span", "service_spans"])
+        .map_err(|e| Error::Other(format!("cannot hash the policy: {e}")))?;
+    Ok(sha256_hex(&json))
 }
 
 /// Plans and emits a checked policy. Returns `Ok(None)` when the policy has errors.

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod build;
+pub mod canon;
 pub mod cli;
 pub mod diagnostic;
 pub mod driver;

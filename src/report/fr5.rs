@@ -18,7 +18,7 @@ use super::{fr_title, fr_upper};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Target, ZoneId};
 use crate::plan::Ir;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -103,13 +103,18 @@ pub struct Context<'a> {
     table: &'a SlTable,
     diags: &'a [Diagnostic],
     widenings: &'a [Diagnostic],
-    /// (file, start, end, owner): each declaration from its name to the next declaration.
-    extents: Vec<(FileId, u32, u32, Owner)>,
     /// Devices enforcing each flow, from the Ir.
     by_flow: BTreeMap<FlowId, BTreeSet<DeviceId>>,
     unenforced: BTreeSet<FlowId>,
     unroutable: BTreeSet<FlowId>,
     locations: bool,
+    /// For each of `diags`, by index: the flow whose statement holds it, and the declaration
+    /// that holds it. Computed once with binary searches: per zone and conduit scans over every
+    /// flow made the report quadratic at 100,000 flows.
+    diag_flow: Vec<Option<FlowId>>,
+    diag_owner: Vec<Option<Owner>>,
+    /// Flows with exactly one end in each zone (`touching`), in flow order.
+    touching: Vec<Vec<FlowId>>,
 }
 
 /// SL-T(RDF) of a conduit: declared, or the highest of its zones.
@@ -130,6 +135,60 @@ fn targets_of(d: &Device) -> String {
     join(d.targets.iter().map(|t| t.name().to_string()))
 }
 
+/// The declaration extent holding `s`: the extents are sorted and, within a file, each ends where
+/// the next begins, so the last one starting at or before `s` is the only candidate.
+fn owner_at(extents: &[(FileId, u32, u32, Owner)], s: Span) -> Option<Owner> {
+    let i = extents.partition_point(|(f, a, _, _)| (*f, *a) <= (s.file, s.start));
+    let (f, a, b, o) = extents.get(i.checked_sub(1)?)?;
+    (*f == s.file && *a <= s.start && s.start < *b).then_some(*o)
+}
+
+/// Flow statement spans sorted by start, for "which flow holds this offset" in logarithmic time.
+/// Answers exactly what a scan in flow order would: the lowest-numbered flow whose span
+/// (at least one byte long) holds the offset.
+struct FlowSpans {
+    /// (file, start, end, flow), sorted.
+    spans: Vec<(FileId, u32, u32, FlowId)>,
+    /// Largest end among `spans[..=i]` of the same file.
+    max_end: Vec<u32>,
+}
+
+impl FlowSpans {
+    fn new(model: &Model) -> Self {
+        let mut spans: Vec<(FileId, u32, u32, FlowId)> = model
+            .flow_ids()
+            .map(|f| {
+                let s = model.flow(f).span;
+                (s.file, s.start, s.end.max(s.start + 1), f)
+            })
+            .collect();
+        spans.sort();
+        let mut max_end = Vec::with_capacity(spans.len());
+        for (i, (f, _, e, _)) in spans.iter().enumerate() {
+            let prev = i.checked_sub(1).and_then(|p| spans.get(p)).filter(|p| p.0 == *f).and(max_end.last().copied());
+            max_end.push(prev.map_or(*e, |m: u32| m.max(*e)));
+        }
+        FlowSpans { spans, max_end }
+    }
+
+    fn containing(&self, s: Span) -> Option<FlowId> {
+        let mut i = self.spans.partition_point(|(f, a, _, _)| (*f, *a) <= (s.file, s.start));
+        let mut best: Option<FlowId> = None;
+        // Walk back while an earlier span of the same file may still reach the offset.
+        while let Some(j) = i.checked_sub(1) {
+            let (f, _, e, id) = self.spans.get(j)?;
+            if *f != s.file || self.max_end.get(j).is_none_or(|m| *m <= s.start) {
+                break;
+            }
+            if s.start < *e && best.is_none_or(|b| *id < b) {
+                best = Some(*id);
+            }
+            i = j;
+        }
+        best
+    }
+}
+
 impl<'a> Context<'a> {
     pub fn new(
         model: &'a Model,
@@ -147,7 +206,8 @@ impl<'a> Context<'a> {
         starts.extend(model.expects.iter().map(|e| (e.span.file, e.span.start, Owner::Other)));
         starts.extend(model.policy.span.map(|s| (s.file, s.start, Owner::Other)));
         starts.sort();
-        let extents = starts
+        // (file, start, end, owner): each declaration from its name to the next declaration.
+        let extents: Vec<(FileId, u32, u32, Owner)> = starts
             .iter()
             .enumerate()
             .map(|(i, (f, s, o))| {
@@ -163,30 +223,33 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        let mut touching = vec![Vec::new(); model.zones.len()];
+        for f in model.flow_ids() {
+            let fl = model.flow(f);
+            if fl.src.zone != fl.dst.zone {
+                for z in [fl.src.zone, fl.dst.zone] {
+                    if let Some(v) = touching.get_mut(z.0) {
+                        v.push(f);
+                    }
+                }
+            }
+        }
+        let flow_index = FlowSpans::new(model);
+        let diag_flow = diags.iter().map(|d| d.span.and_then(|s| flow_index.containing(s))).collect();
+        let diag_owner = diags.iter().map(|d| d.span.and_then(|s| owner_at(&extents, s))).collect();
         Context {
             model,
             table,
             diags,
             widenings,
-            extents,
             by_flow,
             unenforced: ir.unenforced.iter().copied().collect(),
             unroutable: ir.unroutable.iter().copied().collect(),
             locations,
+            diag_flow,
+            diag_owner,
+            touching,
         }
-    }
-
-    fn owner_of(&self, d: &Diagnostic) -> Option<Owner> {
-        let s = d.span?;
-        self.extents.iter().find(|(f, a, b, _)| *f == s.file && *a <= s.start && s.start < *b).map(|e| e.3)
-    }
-
-    fn flow_of(&self, d: &Diagnostic) -> Option<FlowId> {
-        let s = d.span?;
-        self.model.flow_ids().find(|f| {
-            let fs = self.model.flow(*f).span;
-            fs.file == s.file && fs.start <= s.start && s.start < fs.end.max(fs.start + 1)
-        })
     }
 
     /// Findings about a zone: in its declaration, in a flow to or from it, in a conduit
@@ -194,28 +257,32 @@ impl<'a> Context<'a> {
     fn findings_for_zone(&self, z: ZoneId) -> Vec<&'a Diagnostic> {
         self.diags
             .iter()
-            .filter(|d| {
-                if let Some(f) = self.flow_of(d) {
+            .enumerate()
+            .filter(|(i, _)| {
+                if let Some(f) = self.diag_flow.get(*i).copied().flatten() {
                     let f = self.model.flow(f);
                     return f.src.zone == z || f.dst.zone == z;
                 }
-                match self.owner_of(d) {
+                match self.diag_owner.get(*i).copied().flatten() {
                     Some(Owner::Zone(o)) => o == z,
                     Some(Owner::Conduit(c)) => self.model.conduit(c).zones.contains(&z),
                     Some(Owner::Device(dv)) => self.device_zones(dv).contains(&z),
                     _ => false,
                 }
             })
+            .map(|(_, d)| d)
             .collect()
     }
 
     fn findings_for_conduit(&self, c: ConduitId) -> Vec<&'a Diagnostic> {
         self.diags
             .iter()
-            .filter(|d| match self.flow_of(d) {
+            .enumerate()
+            .filter(|(i, _)| match self.diag_flow.get(*i).copied().flatten() {
                 Some(f) => self.model.flow(f).conduit == c,
-                None => self.owner_of(d) == Some(Owner::Conduit(c)),
+                None => self.diag_owner.get(*i).copied().flatten() == Some(Owner::Conduit(c)),
             })
+            .map(|(_, d)| d)
             .collect()
     }
 
@@ -294,13 +361,7 @@ impl<'a> Context<'a> {
     }
 
     fn touching(&self, z: ZoneId) -> Vec<FlowId> {
-        self.model
-            .flow_ids()
-            .filter(|f| {
-                let fl = self.model.flow(*f);
-                (fl.src.zone == z) != (fl.dst.zone == z)
-            })
-            .collect()
+        self.touching.get(z.0).cloned().unwrap_or_default()
     }
 
     fn flows_not_enforced(&self, flows: &[FlowId]) -> Vec<String> {
