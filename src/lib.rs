@@ -13,6 +13,9 @@
 //! | parse | [`syntax::ast::File`] | [`syntax`] |
 //! | resolve | [`model::Model`] | [`model`] |
 #![forbid(unsafe_code)]
+// A `Diagnostic` is the error of parsing and resolving: rich (spans, labels, help) and on the cold
+// path, so it is returned by value rather than boxed.
+#![allow(clippy::result_large_err)]
 
 pub mod build;
 pub mod canon;

@@ -84,7 +84,7 @@ pub fn options_for(
     Ok((opts, cfg.fail_level))
 }
 
-pub fn check_file(path: &PathBuf, opts: &CheckOptions) -> Result<Checked> {
+pub fn check_file(path: &std::path::Path, opts: &CheckOptions) -> Result<Checked> {
     let (name, p, text) = super::read_input(path)?;
     Ok(driver::check_text(&name, &p, text, opts))
 }

@@ -126,7 +126,8 @@ pub fn main() -> u8 {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
     };
-    let width = if std::io::stderr().is_terminal() { 100 } else { 100 };
+    // A fixed width: the same output in a terminal, a CI log and a test.
+    let width = 100;
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
@@ -136,13 +137,13 @@ pub fn main() -> u8 {
 }
 
 /// Reads a policy argument: a path, or `-` for standard input.
-pub fn read_input(path: &PathBuf) -> Result<(String, PathBuf, String), Error> {
+pub fn read_input(path: &std::path::Path) -> Result<(String, PathBuf, String), Error> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| Error::io("<stdin>", e))?;
         Ok(("<stdin>".into(), PathBuf::from("stdin.fence"), s))
     } else {
         let text = crate::syntax::loader::read_policy_file(path)?;
-        Ok((path.to_string_lossy().replace('\\', "/"), path.clone(), text))
+        Ok((path.to_string_lossy().replace('\\', "/"), path.to_path_buf(), text))
     }
 }

@@ -117,7 +117,7 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(name, c);
-        if score > 0.8 && best.map_or(true, |(b, bn)| score > b || (score == b && c < bn)) {
+        if score > 0.8 && best.is_none_or(|(b, bn)| score > b || (score == b && c < bn)) {
             best = Some((score, c));
         }
     }

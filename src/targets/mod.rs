@@ -69,12 +69,7 @@ mod registry {
     use super::Backend;
     /// Each target module registers itself here.
     pub fn all() -> Vec<Box<dyn Backend>> {
-        #[allow(unused_mut)]
-        let mut v: Vec<Box<dyn Backend>> = Vec::new();
-        v.push(Box::new(super::cisco_ios::CiscoIos));
-        v.push(Box::new(super::nftables::Nftables));
-        v.push(Box::new(super::iptables::Iptables));
-        v
+        vec![Box::new(super::cisco_ios::CiscoIos), Box::new(super::nftables::Nftables), Box::new(super::iptables::Iptables)]
     }
 }
 
