@@ -56,6 +56,20 @@ pub fn universe(families: &[Family], tag: &Tag) -> Space<Tag> {
     s
 }
 
+/// Is this every packet of one or both families (as [`universe`] builds it)?
+pub fn is_universe(s: &Space<Tag>) -> bool {
+    if s.len() > 6 || s.is_empty() {
+        return false;
+    }
+    let fams: Vec<Family> = s.cubes.iter().map(|(c, _)| c.family).collect();
+    let u = universe(&fams, &Rc::from(""));
+    s.cubes.iter().all(|(c, _)| u.cubes.iter().any(|(x, _)| x == c))
+        && [Family::V4, Family::V6].iter().all(|f| {
+            let n = s.cubes.iter().filter(|(c, _)| c.family == *f).count();
+            n == 0 || n == 3
+        })
+}
+
 /// `a ∩ b`; tags come from `b` when `prefer_b`, else from `a`.
 pub fn intersect(a: &Space<Tag>, b: &Space<Tag>, prefer_b: bool) -> Space<Tag> {
     // Index the smaller side.
@@ -91,6 +105,12 @@ pub fn accepted(items: &[Item]) -> Space<Tag> {
         let idx = Index::build(drops[..n].iter());
         for it in its {
             for (c, t) in &it.space.cubes {
+                let mut hit = false;
+                idx.for_overlapping(c, |_| hit = true);
+                if !hit {
+                    out.cubes.push((c.clone(), t.clone()));
+                    continue;
+                }
                 for r in idx.subtract_from(c) {
                     out.push(r, t.clone());
                 }
@@ -168,22 +188,22 @@ impl Flattener<'_> {
                 break;
             }
             let Some(v) = r.verdict else { continue };
-            let eff = intersect(&cur, &r.matches, true);
+            // Most rules are reached by every packet (`cur` is still everything): then the
+            // rule's own match is the effective one, and no intersection is needed.
+            let mut eff = if is_universe(&cur) { r.matches } else { intersect(&cur, &r.matches, true) };
             if eff.is_empty() {
                 continue;
             }
-            let retag = |s: &Space<Tag>| {
-                let mut o = Space::new();
-                for (c, t) in &s.cubes {
-                    o.push(c.clone(), if t.is_empty() { r.tag.clone() } else { t.clone() });
+            for (_, t) in eff.cubes.iter_mut() {
+                if t.is_empty() {
+                    *t = r.tag.clone();
                 }
-                o
-            };
+            }
             match v {
-                Verdict::Accept => self.items.push(Item { space: retag(&eff), term: Term::Accept, tag: r.tag.clone() }),
+                Verdict::Accept => self.items.push(Item { space: eff, term: Term::Accept, tag: r.tag.clone() }),
                 Verdict::Drop => {
-                    self.items.push(Item { space: retag(&eff), term: Term::Drop, tag: r.tag.clone() });
                     cur = cur.subtract(&eff);
+                    self.items.push(Item { space: eff, term: Term::Drop, tag: r.tag.clone() });
                 }
                 Verdict::Return => {
                     cur = cur.subtract(&eff);

@@ -6,7 +6,7 @@
 //! option in a chain that FORWARD reaches is an error, never a guess.
 
 use crate::verify::config::{
-    icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item, ReadError, Rule, Tag,
+    icmp_type, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item, ReadError, Rule, Tag,
     Term, Verdict,
 };
 use crate::verify::space::{Cube, Family, Ivs, Space};
@@ -314,15 +314,11 @@ impl Ipt {
         if limited && matches!(verdict, Some(Verdict::Accept) | Some(Verdict::Drop)) {
             return Err(self.fail(t, "a rate limit on a rule that accepts or drops makes the decision depend on traffic"));
         }
-        let fams = [self.family];
         let empty: Tag = Rc::from("");
         if !c.matches {
             return Ok(Rule { matches: Space::new(), verdict, tag: t.clone() });
         }
-        let all = universe(&fams, &empty);
-        let mut m = all.clone();
         let f = self.family;
-        let full = |iv: Option<Ivs>, d: Ivs| iv.unwrap_or(d);
         let (pneg, piv) = c.proto.clone().unwrap_or((false, Ivs::range(0, 255)));
         if c.port.is_some() && (pneg || !piv.is_subset(&Ivs(vec![(6, 6), (17, 17)]))) {
             return Err(self.fail(t, "a port match needs `-p tcp` or `-p udp`"));
@@ -330,25 +326,37 @@ impl Ipt {
         if c.icmp.is_some() && (pneg || piv != Ivs::point(if v6 { 58 } else { 1 })) {
             return Err(self.fail(t, "an ICMP type match needs `-p icmp` (`-p ipv6-icmp` in ip6tables)"));
         }
-        let mut one = |neg: bool, sp: Space<Tag>| {
-            let sp = if neg { all.subtract(&sp) } else { sp };
-            m = intersect(&m, &sp, false);
+        // Positive matches make one cube; each negated one is subtracted from it.
+        let port = c.port.clone().or(c.icmp.clone()).unwrap_or_else(|| Ivs::range(0, 65535));
+        let pos = |x: &Option<(bool, Ivs)>, d: Ivs| match x {
+            Some((false, iv)) => iv.clone(),
+            _ => d,
         };
-        if let Some((n, iv)) = c.src {
-            let mut s = Space::new();
-            s.extend(Cube::new(f, iv, f.all_addrs(), Ivs::range(0, 255), Ivs::range(0, 65535)), empty.clone());
-            one(n, s);
+        let mut m = Space::new();
+        m.extend(
+            Cube::new(
+                f,
+                pos(&c.src, f.all_addrs()),
+                pos(&c.dst, f.all_addrs()),
+                if pneg { Ivs::range(0, 255) } else { piv.clone() },
+                if pneg { Ivs::range(0, 65535) } else { port.clone() },
+            ),
+            empty.clone(),
+        );
+        let mut negs: Vec<Vec<Cube>> = Vec::new();
+        if let Some((true, iv)) = &c.src {
+            negs.push(Cube::new(f, iv.clone(), f.all_addrs(), Ivs::range(0, 255), Ivs::range(0, 65535)));
         }
-        if let Some((n, iv)) = c.dst {
-            let mut s = Space::new();
-            s.extend(Cube::new(f, f.all_addrs(), iv, Ivs::range(0, 255), Ivs::range(0, 65535)), empty.clone());
-            one(n, s);
+        if let Some((true, iv)) = &c.dst {
+            negs.push(Cube::new(f, f.all_addrs(), iv.clone(), Ivs::range(0, 255), Ivs::range(0, 65535)));
         }
-        let port = c.port.or(c.icmp);
-        if c.proto.is_some() || port.is_some() {
-            let mut s = Space::new();
-            s.extend(Cube::new(f, f.all_addrs(), f.all_addrs(), piv, full(port, Ivs::range(0, 65535))), empty.clone());
-            one(pneg, s);
+        if pneg {
+            negs.push(Cube::new(f, f.all_addrs(), f.all_addrs(), piv, port));
+        }
+        for n in negs {
+            let mut sp: Space<Tag> = Space::new();
+            sp.extend(n, empty.clone());
+            m = m.subtract(&sp);
         }
         Ok(Rule { matches: m, verdict, tag: t.clone() })
     }

@@ -7,7 +7,7 @@
 //! a guess.
 
 use crate::verify::config::{
-    icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item, ReadError, Rule, Tag,
+    icmp_type, intersect, is_universe, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item, ReadError, Rule, Tag,
     Term, Verdict,
 };
 use crate::verify::space::{Cube, Family, Ivs, Space};
@@ -1030,7 +1030,7 @@ impl Nft {
                     };
                     let cond = if *neg { universe(fams, &empty).subtract(&cond) } else { cond };
                     let from_set = matches!(right, Val::SetRef(_));
-                    m = intersect(&m, &cond, from_set);
+                    m = if is_universe(&m) { cond } else { intersect(&m, &cond, from_set) };
                 }
             }
         }

@@ -383,6 +383,9 @@ fn type_ivs(t: Option<u8>) -> Ivs {
     }
 }
 
+/// Below this many cubes, set operations go pairwise instead of through an [`Index`].
+const SMALL: usize = 8;
+
 /// A union of cubes (possibly overlapping), each tagged with where it came from (a flow, a
 /// configuration line): `T` is carried through subtraction so a difference can name its cause.
 #[derive(Debug, Clone)]
@@ -421,6 +424,21 @@ impl<T: Clone> Space<T> {
     }
     /// Everything in `self` that is not in `other`, each residue keeping its tag.
     pub fn subtract<U>(&self, other: &Space<U>) -> Space<T> {
+        if other.cubes.len() <= SMALL {
+            // A few cubes: pairwise, without building an index.
+            let mut out = Space::new();
+            for (c, t) in &self.cubes {
+                let mut pieces = vec![c.clone()];
+                for (b, _) in &other.cubes {
+                    if pieces.is_empty() {
+                        break;
+                    }
+                    pieces = pieces.into_iter().flat_map(|p| if p.overlaps(b) { p.subtract(b) } else { vec![p] }).collect();
+                }
+                out.cubes.extend(pieces.into_iter().map(|p| (p, t.clone())));
+            }
+            return out;
+        }
         let idx = Index::build(other.cubes.iter().map(|(c, _)| c));
         let mut out = Space::new();
         for (c, t) in &self.cubes {
@@ -432,6 +450,17 @@ impl<T: Clone> Space<T> {
     }
     /// The parts of `self` that lie in `other`, each with both tags.
     pub fn intersect<U: Clone>(&self, other: &Space<U>) -> Vec<(Cube, T, U)> {
+        if other.cubes.len() <= SMALL {
+            let mut out = Vec::new();
+            for (c, t) in &self.cubes {
+                for (b, u) in &other.cubes {
+                    if let Some(x) = c.intersect(b) {
+                        out.push((x, t.clone(), u.clone()));
+                    }
+                }
+            }
+            return out;
+        }
         let idx = Index::build(other.cubes.iter().map(|(c, _)| c));
         let mut out = Vec::new();
         for (c, t) in &self.cubes {
