@@ -12,6 +12,8 @@ pub mod rules;
 pub mod diff;
 pub mod query;
 pub mod verify;
+pub mod init;
+pub mod completions;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -66,6 +68,12 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Prove that the configurations in DIR allow exactly what the policy allows
     Verify(verify::VerifyArgs),
+    /// Print the man page (roff)
+    Man(completions::ManArgs),
+    /// Write a starter policy and fenceline.toml (never overwrites)
+    Init(init::InitArgs),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
 }
 
 /// Where a command writes: data to `out`, human messages to `err`.
@@ -101,6 +109,9 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Diff(a) => diff::run(a, io),
         Command::Query(a) => query::run(a, io),
         Command::Verify(a) => verify::run(a, io),
+        Command::Man(a) => completions::man(a, io),
+        Command::Init(a) => init::run(a, io),
+        Command::Completions(a) => completions::run(a, io),
     };
     match result {
         Ok(code) => code,

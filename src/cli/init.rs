@@ -1,0 +1,113 @@
+//! `fenceline init [DIR]`: writes a starter policy (`policy.fence`) and `fenceline.toml` into DIR
+//! (default: the current directory). It never overwrites: an existing file is left alone and
+//! reported, and the command then exits 1 without writing anything.
+
+use super::{Io, EXIT_FINDINGS, EXIT_OK};
+use crate::error::{Error, Result};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to create the files in
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// The starter policy: two zones, a DMZ, one conduit each way, one firewall, expectations.
+pub const STARTER_POLICY: &str = r#"# A starter policy: an enterprise network, an industrial DMZ and a control zone.
+# Check it with `fenceline check policy.fence`, build configurations with
+# `fenceline build policy.fence -o build`, and ask questions with
+# `fenceline query policy.fence enterprise dmz.historian-mirror https`.
+policy "starter" {
+  description "Replace with your plant's zones and conduits"
+}
+
+zone enterprise {
+  description "Corporate IT"
+  owner "IT operations"
+  level 4
+  sl-target 2
+  network 10.10.0.0/16
+  asset analysts 10.10.20.0/24
+}
+
+zone dmz {
+  description "Industrial DMZ: the only meeting point of IT and OT"
+  owner "OT security"
+  level 3.5
+  sl-target 2
+  network 10.20.0.0/24
+  asset historian-mirror 10.20.0.10
+}
+
+zone control {
+  description "Site operations: historian and supervisory control"
+  owner "Plant engineering"
+  level 3
+  sl-target 2
+  network 10.30.0.0/24
+  asset historian 10.30.0.30
+}
+
+conduit enterprise-dmz {
+  connects enterprise, dmz
+  sl-target 2
+  allow enterprise -> dmz.historian-mirror https
+}
+
+conduit dmz-control {
+  connects dmz, control
+  sl-target 2
+  allow control.historian -> dmz.historian-mirror tcp/5450
+}
+
+firewall fw-1 {
+  target nftables
+  interface eth0 enterprise
+  interface eth1 dmz
+  interface eth2 control
+}
+
+# Expectations are checked by `check` against the policy and by `build` against every
+# generated configuration.
+expect allow enterprise -> dmz.historian-mirror https
+expect deny  enterprise -> control https
+"#;
+
+/// The starter configuration: every key commented, so the defaults stay visible.
+pub const STARTER_CONFIG: &str = r#"# fenceline configuration: the nearest fenceline.toml above a policy applies to it
+# (up to the repository root). Only settings that change findings live here.
+
+# Findings at this level fail `fenceline check`: "error" or "warning".
+fail-level = "error"
+
+# FR5-003: the widest port range a flow may open into a zone with SL-T(RDF) >= 2.
+wildcard-port-width = 256
+
+# Severity overrides per rule: "error", "warning", "note" or "off".
+[rules]
+# FR5-017 = "note"
+"#;
+
+pub fn run(args: InitArgs, io: &mut Io) -> Result<u8> {
+    let files = [("policy.fence", STARTER_POLICY), ("fenceline.toml", STARTER_CONFIG)];
+    let existing: Vec<String> =
+        files.iter().map(|(n, _)| args.dir.join(n)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
+    if !existing.is_empty() {
+        for p in &existing {
+            io.eprintln(format_args!("error: {p} already exists; not overwriting it"));
+        }
+        io.eprintln("nothing written");
+        return Ok(EXIT_FINDINGS);
+    }
+    std::fs::create_dir_all(&args.dir).map_err(|e| Error::io(&args.dir, e))?;
+    for (name, text) in files {
+        let path = args.dir.join(name);
+        // create_new: a file that appeared since the check above is still not overwritten.
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| Error::io(&path, e))?;
+        std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
+        io.eprintln(format_args!("wrote {}", path.display()));
+    }
+    Ok(EXIT_OK)
+}
