@@ -80,6 +80,8 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
     let stamp = Stamp { policy: name, hash: policy_hash(model)?, version: env!("CARGO_PKG_VERSION") };
     let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &opts.emit };
     let mut outputs = emit_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
+    // Expectations must hold for every generated configuration, not only for the policy.
+    diagnostics.extend(crate::verify::equiv::check_expectations(model, &outputs));
     outputs.extend(extra_outputs(checked, model, &ir, &stamp, &diagnostics)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(dup) = outputs.windows(2).find(|w| w[0].path == w[1].path) {

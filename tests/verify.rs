@@ -221,3 +221,31 @@ fn cli_exit_codes() {
     let (code, _, stderr) = run(&["--target", "iptables"]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn build_checks_expectations_against_generated_configurations() {
+    use fenceline::verify::equiv::check_expectations;
+    let (model, files) = build("examples/north-pipeline.fence");
+    let outputs: Vec<fenceline::targets::Output> =
+        files.iter().map(|(p, t)| fenceline::targets::Output { path: p.clone(), bytes: t.clone().into_bytes() }).collect();
+    assert!(check_expectations(&model, &outputs).is_empty());
+    // A firewall whose forward chain ends in accept lets ssh from the enterprise through.
+    let broken: Vec<fenceline::targets::Output> = outputs
+        .iter()
+        .map(|o| {
+            let mut o = o.clone();
+            if o.path == "fw-it-ot/nftables.nft" {
+                let t = String::from_utf8(o.bytes).unwrap();
+                let i = t.find("\tchain forward").unwrap();
+                let j = i + t[i..].find("\t\tcounter drop\n").unwrap();
+                o.bytes = format!("{}\t\taccept\n{}", &t[..j], &t[j + "\t\tcounter drop\n".len()..]).into_bytes();
+            }
+            o
+        })
+        .collect();
+    let d = check_expectations(&model, &broken);
+    let msgs: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(msgs, ["`expect deny enterprise -> control-center ssh` does not hold for the generated configurations"], "{d:#?}");
+    assert_eq!(d[0].code, "E0020");
+    assert!(d[0].help.as_deref().unwrap_or("").contains(":22"), "{:?}", d[0].help);
+}

@@ -225,3 +225,79 @@ pub fn load(
         Target::CiscoIos => Ok(None),
     }
 }
+
+/// Checks every expectation against generated configurations (`build`): `expect allow` must hold
+/// on each device on the path, in each of its Linux targets; `expect deny` holds when no packet
+/// of the box passes every device on the path. An expectation whose path crosses a device whose
+/// configuration cannot be read here (no reader for its target) is decided only when the readable
+/// devices already settle it.
+pub fn check_expectations(model: &Model, outputs: &[crate::targets::Output]) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::{codes, Diagnostic};
+    use crate::verify::expect::{expect_space, expect_text};
+    if model.expects.is_empty() {
+        return Vec::new();
+    }
+    let files: BTreeMap<&str, &[u8]> = outputs.iter().map(|o| (o.path.as_str(), o.bytes.as_slice())).collect();
+    let read = |p: &str| files.get(p).map(|b| String::from_utf8_lossy(b).into_owned());
+    let graph = ZoneGraph::build(model);
+    let mut configs: BTreeMap<(DeviceId, Target), Option<Loaded>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for e in &model.expects {
+        let Some(hops) = graph.path(e.src.zone, e.dst.zone) else { continue };
+        let want = expect_space(model, e);
+        let text = expect_text(model, e);
+        let mut through = want.clone();
+        let mut unreadable = false;
+        let mut failed = false;
+        for h in &hops {
+            let dev = model.device(h.device);
+            let (Some(iif), Some(oif)) = (dev.interfaces.get(h.ingress), dev.interfaces.get(h.egress)) else { continue };
+            let mut dev_union: Space<String> = Space::new();
+            let mut any = false;
+            for &t in &dev.targets {
+                let cfg = configs
+                    .entry((h.device, t))
+                    .or_insert_with(|| load(&dev.name, t, &read).ok().flatten().map(|(c, _)| c));
+                let Some(cfg) = cfg.as_ref() else { continue };
+                let Ok(allowed) = hop_space(cfg, &iif.name, &oif.name) else { continue };
+                any = true;
+                if e.allow && !failed {
+                    let missing = want.subtract(&allowed);
+                    if let Some(p) = missing.cubes.first().and_then(|(c, _)| c.witness()) {
+                        failed = true;
+                        out.push(
+                            Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated {} configuration of `{}`", t.name(), dev.name))
+                                .at(e.span, "expected allowed, but a generated configuration drops some of these packets")
+                                .help(format!("counterexample: {p} is dropped by `{}` ({}) from {} to {}", dev.name, t.name(), iif.name, oif.name)),
+                        );
+                    }
+                }
+                dev_union.cubes.extend(allowed.cubes);
+            }
+            if !any {
+                unreadable = true;
+                continue;
+            }
+            if !e.allow {
+                let mut next = Space::new();
+                for (c, _, line) in through.intersect(&dev_union) {
+                    next.push(c, line);
+                }
+                through = next.untagged();
+                if through.is_empty() {
+                    break;
+                }
+            }
+        }
+        if !e.allow && !unreadable && !hops.is_empty() {
+            if let Some(p) = through.cubes.first().and_then(|(c, _)| c.witness()) {
+                out.push(
+                    Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated configurations"))
+                        .at(e.span, "expected denied, but every device on the path lets some of these packets through")
+                        .help(format!("counterexample: {p} passes every device on the path")),
+                );
+            }
+        }
+    }
+    out
+}
