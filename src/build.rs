@@ -72,12 +72,17 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         return Ok(None);
     };
-    let (ir, mut diagnostics) = model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES));
+    // Planning and hashing are independent; the hash runs beside planning.
+    let ((ir, mut diagnostics), hash) = std::thread::scope(|s| {
+        let hash = s.spawn(|| policy_hash(model));
+        let planned = model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES));
+        (planned, hash.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
     if diagnostics.iter().any(|d| d.is_error()) {
         return Ok(Some(Built { ir, stamp: Stamp { policy: String::new(), hash: String::new(), version: "" }, outputs: Vec::new(), diagnostics }));
     }
     let name = sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text;
-    let stamp = Stamp { policy: name, hash: policy_hash(model)?, version: env!("CARGO_PKG_VERSION") };
+    let stamp = Stamp { policy: name, hash: hash?, version: env!("CARGO_PKG_VERSION") };
     let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &opts.emit };
     let mut outputs = emit_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
     // Expectations must hold for every generated configuration, not only for the policy.
@@ -108,10 +113,13 @@ fn extra_outputs(checked: &Checked, model: &Model, ir: &Ir, stamp: &Stamp, build
     // No source locations: build output must not change when declarations move.
     let opts = crate::report::ReportOptions { locations: false, ..crate::report::ReportOptions::new(None)? };
     let rep = crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, build_diags, &opts);
+    let (md, html) = crate::report::render::to_markdown_and_html(&rep)?;
+    let json = crate::report::render::to_json(&rep)?;
+    drop(rep);
     Ok(vec![
-        Output { path: "report.md".into(), bytes: crate::report::render::to_markdown(&rep)?.into_bytes() },
-        Output { path: "report.html".into(), bytes: crate::report::render::to_html(&rep)?.into_bytes() },
-        Output { path: "report.json".into(), bytes: crate::report::render::to_json(&rep)?.into_bytes() },
+        Output { path: "report.md".into(), bytes: md.into_bytes() },
+        Output { path: "report.html".into(), bytes: html.into_bytes() },
+        Output { path: "report.json".into(), bytes: json.into_bytes() },
     ])
 }
 

@@ -53,7 +53,7 @@ pub struct EmitOptions {
 
 /// A target backend. Default methods are the generic behaviour; backends override where they
 /// differ.
-pub trait Backend {
+pub trait Backend: Sync {
     fn target(&self) -> Target;
     /// Emits this target's files for one device; findings (sanitised text, widened return
     /// traffic) go to `diags`.
@@ -74,25 +74,71 @@ mod registry {
 }
 
 /// Emits every selected target of every device, sorted by path.
+///
+/// Each (target, device) pair is an independent job; jobs run on up to
+/// `available_parallelism` threads and their files and findings are collected in job order, so
+/// the result is byte for byte the same as a sequential run. On an error, the error of the
+/// first failing job (in job order) is returned, as a sequential run would.
 pub fn emit_all(
     cx: &EmitContext,
     only: Option<&[Target]>,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Output>> {
-    let mut out = Vec::new();
-    for backend in backends() {
+    let backends = backends();
+    let mut jobs: Vec<(&dyn Backend, &DeviceIr)> = Vec::new();
+    for backend in &backends {
         let t = backend.target();
         if only.is_some_and(|o| !o.contains(&t)) {
             continue;
         }
         for dev in &cx.ir.devices {
             if dev.targets.contains(&t) {
-                out.extend(backend.emit_device(cx, dev, diags)?);
+                jobs.push((backend.as_ref(), dev));
             }
         }
     }
+    let results = parallel_map(&jobs, |(backend, dev)| {
+        let mut d = Vec::new();
+        let r = backend.emit_device(cx, dev, &mut d);
+        (r, d)
+    });
+    let mut out = Vec::new();
+    for (r, d) in results {
+        diags.extend(d);
+        out.extend(r?);
+    }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// `items.iter().map(f).collect()`, spread over the machine's cores, results in input order.
+/// Threads take the next item from a shared counter, so one large device does not hold up the
+/// rest.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        // A worker only panics if `f` does; carry that panic over to the caller unchanged.
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// A template environment with the project's safety settings.
