@@ -148,10 +148,13 @@ pub struct Rule {
     pub tag: Tag,
 }
 
+/// Looks a chain up by name: its rules decided for the pair, `None` when it does not exist,
+/// `Err` when a rule is not understood.
+pub type ChainLookup<'a> = &'a dyn Fn(&str) -> Result<Option<Vec<Rule>>, ReadError>;
+
 /// Resolves chains for one interface pair into [`Item`]s.
 pub struct Flattener<'a> {
-    /// Rules of a chain, already decided for the pair; `Err` when a rule is not understood.
-    pub chain: &'a dyn Fn(&str) -> Result<Option<Vec<Rule>>, ReadError>,
+    pub chain: ChainLookup<'a>,
     pub items: Vec<Item>,
     pub file: String,
 }

@@ -34,7 +34,7 @@ impl Ivs {
         Ivs(vec![(x, x)])
     }
     /// Builds a normalised set from arbitrary intervals.
-    pub fn from_iter(it: impl IntoIterator<Item = (u128, u128)>) -> Ivs {
+    pub fn from_intervals(it: impl IntoIterator<Item = (u128, u128)>) -> Ivs {
         let mut v: Vec<(u128, u128)> = it.into_iter().filter(|(l, h)| l <= h).collect();
         v.sort_unstable();
         let mut out: Vec<(u128, u128)> = Vec::with_capacity(v.len());
@@ -63,7 +63,7 @@ impl Ivs {
         i < self.0.len() && self.0[i].0 <= x
     }
     pub fn union(&self, o: &Ivs) -> Ivs {
-        Ivs::from_iter(self.0.iter().chain(&o.0).copied())
+        Ivs::from_intervals(self.0.iter().chain(&o.0).copied())
     }
     pub fn intersect(&self, o: &Ivs) -> Ivs {
         let (a, b) = (&self.0, &o.0);
@@ -491,6 +491,9 @@ pub struct Index<'a> {
     trees: Vec<((Family, Class), Tree)>,
 }
 
+/// (low end, high end, cube index) of one indexed cube.
+type TreeItem = (u128, u128, usize);
+
 /// A static interval tree: entries sorted by low end, each implicit subtree node storing the
 /// highest high end below it. Query time is O(log n + hits).
 struct Tree {
@@ -545,7 +548,7 @@ impl<'a> Index<'a> {
     pub fn build(cubes: impl IntoIterator<Item = &'a Cube>) -> Index<'a> {
         let cubes: Vec<&Cube> = cubes.into_iter().collect();
         let exact = cubes.iter().copied().collect();
-        let mut groups: std::collections::BTreeMap<(Family, Class), Vec<(u128, u128, usize)>> = Default::default();
+        let mut groups: std::collections::BTreeMap<(Family, Class), Vec<TreeItem>> = Default::default();
         for (i, c) in cubes.iter().enumerate() {
             let (Some((lo, hi)), Some(p)) = (c.dst.hull(), c.proto.first()) else { continue };
             groups.entry((c.family, class_of(p))).or_default().push((lo, hi, i));
@@ -671,7 +674,7 @@ mod tests {
     use crate::model::PortRange;
 
     fn ivs(v: &[(u128, u128)]) -> Ivs {
-        Ivs::from_iter(v.iter().copied())
+        Ivs::from_intervals(v.iter().copied())
     }
 
     #[test]
