@@ -5,7 +5,7 @@
 
 use crate::diagnostic::{codes, Diagnostic};
 use crate::model::{Expect, FlowId, Model};
-use crate::verify::space::{policy_space, Cube, Space};
+use crate::verify::space::{policy_space, Cube, Index, Space};
 
 /// The box of one expectation.
 pub fn expect_space(model: &Model, e: &Expect) -> Space<()> {
@@ -34,10 +34,25 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let policy = policy_space(model);
-    model.expects.iter().filter_map(|e| check_one(model, e, &policy)).collect()
+    // One index over the policy serves every expectation.
+    let idx = Index::build(policy.cubes.iter().map(|(c, _)| c));
+    model.expects.iter().filter_map(|e| check_one(model, e, &policy, &idx)).collect()
 }
 
-fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>) -> Option<Diagnostic> {
+/// The parts of `want` inside the policy, with the flow of each.
+fn overlaps(want: &Space<()>, policy: &Space<FlowId>, idx: &Index) -> Vec<(Cube, FlowId)> {
+    let mut out = Vec::new();
+    for (c, _) in &want.cubes {
+        idx.for_overlapping(c, |j| {
+            if let Some(x) = c.intersect(&policy.cubes[j].0) {
+                out.push((x, policy.cubes[j].1));
+            }
+        });
+    }
+    out
+}
+
+fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>, idx: &Index) -> Option<Diagnostic> {
     let want = expect_space(model, e);
     let text = expect_text(model, e);
     if want.is_empty() {
@@ -52,11 +67,11 @@ fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>) -> Option<Diagno
         return None;
     }
     if e.allow {
-        let missing = want.subtract(policy);
-        let (cube, _) = missing.cubes.first()?;
+        let missing: Vec<Cube> = want.cubes.iter().flat_map(|(c, _)| idx.subtract_from(c)).collect();
+        let cube = missing.first()?;
         let pkt = cube.witness()?;
         // A flow that allows part of the box is the closest thing to a contradiction.
-        let mut partial: Vec<FlowId> = want.intersect(policy).into_iter().map(|(_, _, f)| f).collect();
+        let mut partial: Vec<FlowId> = overlaps(&want, policy, idx).into_iter().map(|(_, f)| f).collect();
         partial.sort();
         partial.dedup();
         let mut d = Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold"))
@@ -68,9 +83,9 @@ fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>) -> Option<Diagno
         }
         Some(d)
     } else {
-        let mut hits = want.intersect(policy);
-        hits.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
-        let (cube, _, fid) = hits.first()?;
+        let mut hits = overlaps(&want, policy, idx);
+        hits.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        let (cube, fid) = hits.first()?;
         let pkt = cube.witness()?;
         let fl = model.flow(*fid);
         Some(
