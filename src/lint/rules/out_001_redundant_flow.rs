@@ -38,7 +38,7 @@
 
 use crate::diagnostic::Severity;
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::{FlowId, ServiceItem, ZoneId};
+use crate::model::{AddrSet, Endpoint, FlowId, ServiceItem, ZoneId};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const RULE: Rule = Rule {
@@ -71,86 +71,88 @@ fn interval(item: &ServiceItem) -> (u32, u32, u32) {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Entry {
-    lo: u32,
-    hi: u32,
-    flow: FlowId,
-    /// Index of the item in its flow's item list.
-    item: usize,
+/// Whether item `(key, lo, hi)` lies within `(k2, lo2, hi2)`: the same protocol key and a
+/// wider interval, or an every-protocol item over any IP protocol key.
+fn item_within((key, lo, hi): (u32, u32, u32), (k2, lo2, hi2): (u32, u32, u32)) -> bool {
+    (k2 == key && lo2 <= lo && hi <= hi2) || (k2 == ANY_IP && key != ANY_IP && key < 0x1_0000)
 }
 
+/// Bounds of an address set per family (`None` for an empty family), a cheap necessary test
+/// for containment before the exact one.
+fn bounds(a: &AddrSet) -> (Option<(u32, u32)>, Option<(u128, u128)>) {
+    let v4 = a.v4.first().zip(a.v4.last()).map(|(f, l)| (f.0, l.1));
+    let v6 = a.v6.first().zip(a.v6.last()).map(|(f, l)| (f.0, l.1));
+    (v4, v6)
+}
+
+fn within<T: Ord>(inner: Option<(T, T)>, outer: Option<(T, T)>) -> bool {
+    match (inner, outer) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some((a, b)), Some((c, d))) => c <= a && b <= d,
+    }
+}
+
+// How the work grows: flows are grouped by their exact (source, destination) endpoints; a flow
+// is compared only with the flows of endpoint pairs whose addresses contain its own (its own
+// pair and, typically, the zone-wide ones of its zones). Comparing every flow of a zone pair
+// with every other (an earlier interval sweep over zone pairs) grew with the square of the
+// flows per zone pair: 0.45 s at 100,000 flows over 100 zones. The containment of endpoints
+// within one zone is computed pairwise over the endpoints that flows use (assets per zone
+// squared, with a bounds test first), independent of the number of flows.
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     let m = cx.model;
     // Items of each flow, flattened.
     let items: Vec<Vec<(u32, u32, u32)>> =
         m.flow_ids().map(|f| cx.flow_items(f).iter().map(|(_, _, i)| interval(i)).collect()).collect();
-    // Packets of a flow lie within another's only if both ends are in the same zones
-    // (an address belongs to one zone), so each zone pair is swept on its own.
-    let mut groups: BTreeMap<(ZoneId, ZoneId, u32), Vec<Entry>> = BTreeMap::new();
-    let mut keys: BTreeMap<(ZoneId, ZoneId), BTreeSet<u32>> = BTreeMap::new();
+    // Flows by exact endpoint pair, in flow order.
+    let mut by_pair: BTreeMap<(Endpoint, Endpoint), Vec<FlowId>> = BTreeMap::new();
+    let mut used: BTreeMap<ZoneId, BTreeSet<Endpoint>> = BTreeMap::new();
     for f in m.flow_ids() {
         let fl = m.flow(f);
-        for (i, (key, lo, hi)) in items[f.0].iter().enumerate() {
-            groups.entry((fl.src.zone, fl.dst.zone, *key)).or_default().push(Entry { lo: *lo, hi: *hi, flow: f, item: i });
-            keys.entry((fl.src.zone, fl.dst.zone)).or_default().insert(*key);
+        by_pair.entry((fl.src, fl.dst)).or_default().push(f);
+        used.entry(fl.src.zone).or_default().insert(fl.src);
+        used.entry(fl.dst.zone).or_default().insert(fl.dst);
+    }
+    // sup[e]: endpoints of e's zone whose addresses contain e's (e itself included). An address
+    // belongs to one zone, so a flow can only lie within flows between the same zones.
+    let mut sup: BTreeMap<Endpoint, Vec<Endpoint>> = BTreeMap::new();
+    for eps in used.values() {
+        let eps: Vec<(Endpoint, &AddrSet, _)> = eps.iter().map(|e| {
+            let a = m.endpoint_addrs(*e);
+            (*e, a, bounds(a))
+        }).collect();
+        for (e, a, (a4, a6)) in &eps {
+            let s = eps
+                .iter()
+                .filter(|(_, b, (b4, b6))| within(*a4, *b4) && within(*a6, *b6) && b.contains_set(a))
+                .map(|(o, _, _)| *o)
+                .collect();
+            sup.insert(*e, s);
         }
     }
-    // Every-protocol items also cover each IP protocol key of their zone pair.
-    for ((s, d), ks) in &keys {
-        let Some(any) = groups.get(&(*s, *d, ANY_IP)).cloned() else { continue };
-        for k in ks.iter().filter(|k| **k != ANY_IP && **k < 0x1_0000) {
-            if let Some(g) = groups.get_mut(&(*s, *d, *k)) {
-                g.extend(any.iter().map(|e| Entry { lo: 0, hi: u32::MAX, ..*e }));
+    // full[a]: flows containing every item of a and both of its ends' addresses.
+    let full: Vec<BTreeSet<FlowId>> = m
+        .flow_ids()
+        .map(|a| {
+            let fl = m.flow(a);
+            let mine = &items[a.0];
+            let mut acc = BTreeSet::new();
+            if mine.is_empty() {
+                return acc;
             }
-        }
-    }
-    // covers[a][i] = flows whose items cover item i of flow a (by interval only).
-    let mut covers: Vec<Vec<BTreeSet<FlowId>>> = items.iter().map(|v| vec![BTreeSet::new(); v.len()]).collect();
-    for entries in groups.values_mut() {
-        // Sweep by low end ascending, high end descending: every entry that can contain the
-        // current one has been seen; `seen` keeps them ordered by high end.
-        entries.sort_by_key(|e| (e.lo, std::cmp::Reverse(e.hi), e.flow, e.item));
-        let mut seen: BTreeMap<u32, Vec<Entry>> = BTreeMap::new();
-        let mut i = 0;
-        while i < entries.len() {
-            // A run of equal intervals contains itself.
-            let mut j = i;
-            while j < entries.len() && entries[j].lo == entries[i].lo && entries[j].hi == entries[i].hi {
-                j += 1;
-            }
-            for e in &entries[i..j] {
-                if e.hi == u32::MAX {
-                    continue; // an every-protocol copy; its own key is swept separately
+            let srcs = sup.get(&fl.src).map(Vec::as_slice).unwrap_or_default();
+            let dsts = sup.get(&fl.dst).map(Vec::as_slice).unwrap_or_default();
+            for s in srcs {
+                for d in dsts {
+                    for b in by_pair.get(&(*s, *d)).into_iter().flatten() {
+                        let theirs = &items[b.0];
+                        if *b != a && mine.iter().all(|i| theirs.iter().any(|j| item_within(*i, *j))) {
+                            acc.insert(*b);
+                        }
+                    }
                 }
-                let set = &mut covers[e.flow.0][e.item];
-                for (_, cands) in seen.range(e.hi..) {
-                    set.extend(cands.iter().filter(|c| c.flow != e.flow).map(|c| c.flow));
-                }
-                set.extend(entries[i..j].iter().filter(|c| c.flow != e.flow).map(|c| c.flow));
             }
-            for e in &entries[i..j] {
-                seen.entry(e.hi).or_default().push(*e);
-            }
-            i = j;
-        }
-    }
-    // Full cover: a flow containing every item and both ends' addresses.
-    let contains = |b: FlowId, a: FlowId| {
-        let (fa, fb) = (m.flow(a), m.flow(b));
-        m.endpoint_addrs(fb.src).contains_set(m.endpoint_addrs(fa.src))
-            && m.endpoint_addrs(fb.dst).contains_set(m.endpoint_addrs(fa.dst))
-    };
-    let full: Vec<BTreeSet<FlowId>> = covers
-        .iter()
-        .enumerate()
-        .map(|(a, per_item)| {
-            let mut it = per_item.iter();
-            let mut acc = it.next().cloned().unwrap_or_default();
-            for s in it {
-                acc = acc.intersection(s).copied().collect();
-            }
-            acc.retain(|b| contains(*b, FlowId(a)));
             acc
         })
         .collect();
