@@ -109,6 +109,10 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
             }
         }
     }
+    if results.is_empty() && errors.is_empty() {
+        // Nothing proved is not a proof: say so and fail as "could not verify".
+        errors.push(format!("no configuration in {} could be verified (selected devices and targets: none readable)", args.dir.display()));
+    }
     let differ = results.iter().any(|r| !r.equal);
     let result = if !errors.is_empty() {
         "unreadable"
