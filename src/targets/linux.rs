@@ -271,27 +271,56 @@ fn widen(v: &[(u32, u32)]) -> Vec<(u128, u128)> {
 }
 
 /// Removes exact duplicates (counting them) and cuts later elements around earlier ones.
-/// Quadratic in the elements of one group; groups are per interface pair, so they stay small.
+///
+/// Each element is cut around the earlier pieces it overlaps, in the order they were made (the
+/// order decides how it splits, and so the bytes of the output). Finding those pieces by a scan
+/// of every earlier piece made one interface pair's group quadratic (10,000s of elements at
+/// 100,000 flows); pieces with a single source and destination address, the common case, are
+/// found through an index by that address pair, and only the other pieces are scanned.
 fn disjoint(raw: Vec<Element>) -> Vec<Element> {
+    fn is_point(d: &[(u128, u128); 4]) -> bool {
+        d[0].0 == d[0].1 && d[1].0 == d[1].1
+    }
     let mut out: Vec<Element> = Vec::with_capacity(raw.len());
+    // Lookups only, never iterated: a hash map cannot change the output order.
+    let mut points: std::collections::HashMap<(u128, u128), Vec<usize>> = std::collections::HashMap::new();
+    let mut wide: Vec<usize> = Vec::new();
+    let mut cands: Vec<usize> = Vec::new();
     for e in raw {
         let dims = e.dims();
-        if let Some(same) = out.iter_mut().find(|o| o.dims() == dims) {
-            same.merged += 1;
+        cands.clear();
+        if is_point(&dims) {
+            cands.extend(points.get(&(dims[0].0, dims[1].0)).into_iter().flatten().copied());
+            cands.extend(wide.iter().copied());
+            cands.sort_unstable();
+        } else {
+            cands.extend(0..out.len());
+        }
+        cands.retain(|i| out.get(*i).is_some_and(|o| overlaps(&dims, &o.dims())));
+        if let Some(same) = cands.iter().find_map(|i| out.get(*i).filter(|o| o.dims() == dims).map(|_| *i)) {
+            if let Some(o) = out.get_mut(same) {
+                o.merged += 1;
+            }
             continue;
         }
         let mut pieces = vec![dims];
-        for o in &out {
+        for i in &cands {
+            let Some(o) = out.get(*i) else { continue };
             let od = o.dims();
-            if !overlaps(&dims, &od) {
-                continue;
-            }
             pieces = pieces.into_iter().flat_map(|p| subtract(p, &od)).collect();
             if pieces.is_empty() {
                 break;
             }
         }
-        out.extend(pieces.into_iter().map(|d| e.with_dims(d)));
+        for d in pieces {
+            let i = out.len();
+            if is_point(&d) {
+                points.entry((d[0].0, d[1].0)).or_default().push(i);
+            } else {
+                wide.push(i);
+            }
+            out.push(e.with_dims(d));
+        }
     }
     out.sort();
     out
