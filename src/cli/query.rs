@@ -294,9 +294,9 @@ fn human(a: &Answer) -> String {
 }
 
 pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
-    let opts = super::check::options(None)?;
-    let checked = super::check::check_file(&args.file, &opts)?;
-    let Some(model) = checked.model.as_ref() else {
+    // Only the meaning is needed: parse and resolve, without lint rules or expectations.
+    let checked = super::verify::resolve_only(&args.file)?;
+    let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         let style = HumanStyle { color: io.color, width: io.width };
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
             let _ = write!(io.err, "{}", render::human(d, &checked.sources, style));

@@ -67,8 +67,8 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
     if !args.dir.is_dir() {
         return Err(Error::Usage(format!("{}: not a directory", args.dir.display())));
     }
-    let opts = super::check::options(None)?;
-    let checked = super::check::check_file(&args.file, &opts)?;
+    // Only the meaning is needed: parse and resolve, without lint rules or expectations.
+    let checked = resolve_only(&args.file)?;
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         let style = HumanStyle { color: io.color, width: io.width };
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
@@ -170,4 +170,18 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
         }
     }
     Ok(code)
+}
+
+/// Loads and resolves a policy without linting it.
+pub(crate) fn resolve_only(path: &PathBuf) -> Result<crate::driver::Checked> {
+    let (name, p, text) = super::read_input(path)?;
+    let loaded = crate::syntax::loader::load_from_text(&name, &p, text);
+    let mut diagnostics = loaded.diagnostics.clone();
+    let mut model = None;
+    if !loaded.files.is_empty() && !diagnostics.iter().any(|d| d.is_error()) {
+        let r = crate::model::resolve(&loaded);
+        diagnostics.extend(r.diagnostics);
+        model = r.model;
+    }
+    Ok(crate::driver::Checked { sources: loaded.sources, model, diagnostics })
 }
