@@ -12,6 +12,15 @@
 //! |---|---|---|
 //! | parse | [`syntax::ast::File`] | [`syntax`] |
 //! | resolve | [`model::Model`] | [`model`] |
+//! | lint | [`Diagnostic`]s | [`lint`] |
+//! | plan | [`plan::Ir`] | [`plan`] |
+//! | emit | [`targets::Output`]s (text per device and target) | [`targets`] |
+//! | report | [`report::Report`] (md, html, json) | [`report`] |
+//! | build | files + `manifest.json`, written atomically | [`build`] |
+//! | verify | packet spaces, equal / counterexample | [`verify`] |
+//!
+//! [`driver`] runs load, resolve and lint for every command; [`cli`] has one function per
+//! command.
 #![forbid(unsafe_code)]
 // A `Diagnostic` is the error of parsing and resolving: rich (spans, labels, help) and on the cold
 // path, so it is returned by value rather than boxed.
