@@ -79,7 +79,9 @@ fn item_within((key, lo, hi): (u32, u32, u32), (k2, lo2, hi2): (u32, u32, u32)) 
 
 /// Bounds of an address set per family (`None` for an empty family), a cheap necessary test
 /// for containment before the exact one.
-fn bounds(a: &AddrSet) -> (Option<(u32, u32)>, Option<(u128, u128)>) {
+type Bounds = (Option<(u32, u32)>, Option<(u128, u128)>);
+
+fn bounds(a: &AddrSet) -> Bounds {
     let v4 = a.v4.first().zip(a.v4.last()).map(|(f, l)| (f.0, l.1));
     let v6 = a.v6.first().zip(a.v6.last()).map(|(f, l)| (f.0, l.1));
     (v4, v6)
