@@ -46,7 +46,10 @@ fn main() {
     };
     line("resolve", ms(t), format!("{} flows", model.flows.len()));
 
-    let opts = CheckOptions { today: Some("2026-01-01".into()), ..CheckOptions::default() };
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..CheckOptions::default()
+    };
     let t = Instant::now();
     let lint = fenceline::lint::run(&model, &opts);
     line("lint", ms(t), format!("{} findings", lint.len()));
@@ -62,7 +65,11 @@ fn main() {
                 let mut f = Vec::new();
                 let t = Instant::now();
                 check(&cx, &mut f);
-                line(&format!("  lint {}", rule.id), ms(t), format!("{} findings", f.len()));
+                line(
+                    &format!("  lint {}", rule.id),
+                    ms(t),
+                    format!("{} findings", f.len()),
+                );
             }
         }
     }
@@ -73,7 +80,11 @@ fn main() {
 
     let t = Instant::now();
     let (ir, mut diags) = fenceline::plan::model_to_ir(&model);
-    line("plan", ms(t), format!("{} devices, {} diagnostics", ir.devices.len(), diags.len()));
+    line(
+        "plan",
+        ms(t),
+        format!("{} devices, {} diagnostics", ir.devices.len(), diags.len()),
+    );
 
     let t = Instant::now();
     let hash = match fenceline::build::policy_hash(&model) {
@@ -85,9 +96,18 @@ fn main() {
     };
     line("policy_hash", ms(t), "");
 
-    let stamp = Stamp { policy: model.policy.name.clone(), hash: hash.clone(), version: env!("CARGO_PKG_VERSION") };
+    let stamp = Stamp {
+        policy: model.policy.name.clone(),
+        hash: hash.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
     let emit_opts = EmitOptions::default();
-    let cx = EmitContext { model: &model, ir: &ir, stamp: &stamp, options: &emit_opts };
+    let cx = EmitContext {
+        model: &model,
+        ir: &ir,
+        stamp: &stamp,
+        options: &emit_opts,
+    };
     for target in [Target::Nftables, Target::Iptables, Target::CiscoIos] {
         let mut d = Vec::new();
         let t = Instant::now();
@@ -95,16 +115,28 @@ fn main() {
             Ok(out) => line(
                 &format!("emit {}", target_name(target)),
                 ms(t),
-                format!("{} files, {} bytes, {} diagnostics", out.len(), out.iter().map(|o| o.bytes.len()).sum::<usize>(), d.len()),
+                format!(
+                    "{} files, {} bytes, {} diagnostics",
+                    out.len(),
+                    out.iter().map(|o| o.bytes.len()).sum::<usize>(),
+                    d.len()
+                ),
             ),
-            Err(e) => line(&format!("emit {}", target_name(target)), ms(t), format!("error: {e}")),
+            Err(e) => line(
+                &format!("emit {}", target_name(target)),
+                ms(t),
+                format!("error: {e}"),
+            ),
         }
         diags.extend(d);
     }
 
     let check_diags: Vec<_> = lint.into_iter().chain(exp).collect();
     let ropts = match fenceline::report::ReportOptions::new(None) {
-        Ok(o) => fenceline::report::ReportOptions { locations: false, ..o },
+        Ok(o) => fenceline::report::ReportOptions {
+            locations: false,
+            ..o
+        },
         Err(e) => {
             eprintln!("report options: {e}");
             std::process::exit(2);
@@ -114,7 +146,10 @@ fn main() {
     let rep = fenceline::report::build_report(&model, &ir, &hash, &check_diags, &diags, &ropts);
     line("report model", ms(t), "");
     for (name, f) in [
-        ("report md", fenceline::report::render::to_markdown as fn(&_) -> _),
+        (
+            "report md",
+            fenceline::report::render::to_markdown as fn(&_) -> _,
+        ),
         ("report html", fenceline::report::render::to_html),
         ("report json", fenceline::report::render::to_json),
     ] {

@@ -75,22 +75,47 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
     // Planning and hashing are independent; the hash runs beside planning.
     let ((ir, mut diagnostics), hash) = std::thread::scope(|s| {
         let hash = s.spawn(|| policy_hash(model));
-        let planned = model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES));
-        (planned, hash.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        let planned =
+            model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES));
+        (
+            planned,
+            hash.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
     });
     if diagnostics.iter().any(|d| d.is_error()) {
-        return Ok(Some(Built { ir, stamp: Stamp { policy: String::new(), hash: String::new(), version: "" }, outputs: Vec::new(), diagnostics }));
+        return Ok(Some(Built {
+            ir,
+            stamp: Stamp {
+                policy: String::new(),
+                hash: String::new(),
+                version: "",
+            },
+            outputs: Vec::new(),
+            diagnostics,
+        }));
     }
     let name = sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text;
-    let stamp = Stamp { policy: name, hash: hash?, version: env!("CARGO_PKG_VERSION") };
-    let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &opts.emit };
+    let stamp = Stamp {
+        policy: name,
+        hash: hash?,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let cx = EmitContext {
+        model,
+        ir: &ir,
+        stamp: &stamp,
+        options: &opts.emit,
+    };
     let mut outputs = emit_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
     // Expectations must hold for every generated configuration, not only for the policy.
     diagnostics.extend(crate::verify::equiv::check_expectations(model, &outputs));
     outputs.extend(extra_outputs(checked, model, &ir, &stamp, &diagnostics)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(dup) = outputs.windows(2).find(|w| w[0].path == w[1].path) {
-        return Err(Error::Other(format!("two generated files share the path {}", dup[0].path)));
+        return Err(Error::Other(format!(
+            "two generated files share the path {}",
+            dup[0].path
+        )));
     }
     let manifest = Manifest {
         fenceline_version: stamp.version.to_string(),
@@ -98,28 +123,65 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
         policy_sha256: stamp.hash.clone(),
         files: outputs
             .iter()
-            .map(|o| ManifestEntry { path: o.path.clone(), sha256: sha256_hex(&o.bytes), bytes: o.bytes.len() })
+            .map(|o| ManifestEntry {
+                path: o.path.clone(),
+                sha256: sha256_hex(&o.bytes),
+                bytes: o.bytes.len(),
+            })
             .collect(),
     };
     let mut m = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;
     m.push('\n');
-    outputs.push(Output { path: MANIFEST.into(), bytes: m.into_bytes() });
-    Ok(Some(Built { ir, stamp, outputs, diagnostics }))
+    outputs.push(Output {
+        path: MANIFEST.into(),
+        bytes: m.into_bytes(),
+    });
+    Ok(Some(Built {
+        ir,
+        stamp,
+        outputs,
+        diagnostics,
+    }))
 }
 
 /// Files beside the device configurations (reports). Each generator adds itself here.
 /// `build_diags` are planning and emitting findings (the report lists widenings from them).
-fn extra_outputs(checked: &Checked, model: &Model, ir: &Ir, stamp: &Stamp, build_diags: &[Diagnostic]) -> Result<Vec<Output>> {
+fn extra_outputs(
+    checked: &Checked,
+    model: &Model,
+    ir: &Ir,
+    stamp: &Stamp,
+    build_diags: &[Diagnostic],
+) -> Result<Vec<Output>> {
     // No source locations: build output must not change when declarations move.
-    let opts = crate::report::ReportOptions { locations: false, ..crate::report::ReportOptions::new(None)? };
-    let rep = crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, build_diags, &opts);
+    let opts = crate::report::ReportOptions {
+        locations: false,
+        ..crate::report::ReportOptions::new(None)?
+    };
+    let rep = crate::report::build_report(
+        model,
+        ir,
+        &stamp.hash,
+        &checked.diagnostics,
+        build_diags,
+        &opts,
+    );
     let (md, html) = crate::report::render::to_markdown_and_html(&rep)?;
     let json = crate::report::render::to_json(&rep)?;
     drop(rep);
     Ok(vec![
-        Output { path: "report.md".into(), bytes: md.into_bytes() },
-        Output { path: "report.html".into(), bytes: html.into_bytes() },
-        Output { path: "report.json".into(), bytes: json.into_bytes() },
+        Output {
+            path: "report.md".into(),
+            bytes: md.into_bytes(),
+        },
+        Output {
+            path: "report.html".into(),
+            bytes: html.into_bytes(),
+        },
+        Output {
+            path: "report.json".into(),
+            bytes: json.into_bytes(),
+        },
     ])
 }
 
@@ -185,8 +247,14 @@ fn staging_path(dir: &Path, tag: &str) -> Result<PathBuf> {
 
 /// Removes staging directories that a killed build left beside DIR.
 fn remove_leftovers(dir: &Path) {
-    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else { return };
-    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
     let prefix = format!(".{}.fenceline-", name.to_string_lossy());
     if let Ok(rd) = std::fs::read_dir(parent) {
         for e in rd.flatten() {
@@ -237,8 +305,14 @@ fn write_staging(built: &Built, dir: &Path, staging: &Path) -> Result<usize> {
     use std::io::Write;
     std::fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
     let old = old_manifest(dir);
-    let ours: BTreeMap<&str, ()> = built.outputs.iter().map(|o| (o.path.as_str(), ())).collect();
-    let old_ours: Vec<String> = old.map(|m| m.files.into_iter().map(|f| f.path).collect()).unwrap_or_default();
+    let ours: BTreeMap<&str, ()> = built
+        .outputs
+        .iter()
+        .map(|o| (o.path.as_str(), ()))
+        .collect();
+    let old_ours: Vec<String> = old
+        .map(|m| m.files.into_iter().map(|f| f.path).collect())
+        .unwrap_or_default();
     let mut changed = 0;
     for (n, o) in built.outputs.iter().enumerate() {
         injected_failure(n + 1)?;
@@ -267,11 +341,21 @@ fn write_staging(built: &Built, dir: &Path, staging: &Path) -> Result<usize> {
     Ok(changed)
 }
 
-fn carry_over(root: &Path, cur: &Path, staging: &Path, ours: &BTreeMap<&str, ()>, old_ours: &[String]) -> Result<()> {
+fn carry_over(
+    root: &Path,
+    cur: &Path,
+    staging: &Path,
+    ours: &BTreeMap<&str, ()>,
+    old_ours: &[String],
+) -> Result<()> {
     let rd = std::fs::read_dir(cur).map_err(|e| Error::io(cur, e))?;
     for e in rd.flatten() {
         let p = e.path();
-        let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+        let rel = p
+            .strip_prefix(root)
+            .unwrap_or(&p)
+            .to_string_lossy()
+            .replace('\\', "/");
         let ft = e.file_type().map_err(|err| Error::io(&p, err))?;
         if ft.is_dir() {
             carry_over(root, &p, staging, ours, old_ours)?;
@@ -292,7 +376,13 @@ fn swap_in(staging: &Path, dir: &Path) -> Result<()> {
     if !dir.exists() {
         return std::fs::rename(staging, dir).map_err(|e| Error::io(dir, e));
     }
-    match rustix::fs::renameat_with(rustix::fs::CWD, staging, rustix::fs::CWD, dir, rustix::fs::RenameFlags::EXCHANGE) {
+    match rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        staging,
+        rustix::fs::CWD,
+        dir,
+        rustix::fs::RenameFlags::EXCHANGE,
+    ) {
         Ok(()) => {
             // `staging` now holds the old set.
             let _ = std::fs::remove_dir_all(staging);

@@ -32,7 +32,10 @@ type Res<T = ()> = Result<T, CanonError>;
 /// Canonical JSON of `value` without the keys in `drop` (at any depth).
 pub fn to_vec<T: Serialize + ?Sized>(value: &T, drop: &[&str]) -> Res<Vec<u8>> {
     let mut out = Vec::new();
-    value.serialize(Canon { out: &mut out, drop })?;
+    value.serialize(Canon {
+        out: &mut out,
+        drop,
+    })?;
     Ok(out)
 }
 
@@ -66,24 +69,42 @@ struct Obj<'a> {
 
 impl<'a> Obj<'a> {
     fn new(out: &'a mut Vec<u8>, drop: &'a [&'a str], variant: Option<&'static str>) -> Self {
-        Obj { out, drop, entries: Vec::new(), key: None, variant }
+        Obj {
+            out,
+            drop,
+            entries: Vec::new(),
+            key: None,
+            variant,
+        }
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Res {
         if self.drop.contains(&key.as_str()) {
             // serde_json would still have serialised it (and failed on what cannot be).
             let mut sink = Vec::new();
-            value.serialize(Canon { out: &mut sink, drop: self.drop })?;
+            value.serialize(Canon {
+                out: &mut sink,
+                drop: self.drop,
+            })?;
             return Ok(());
         }
         let mut buf = Vec::new();
-        value.serialize(Canon { out: &mut buf, drop: self.drop })?;
+        value.serialize(Canon {
+            out: &mut buf,
+            drop: self.drop,
+        })?;
         self.entries.push((key, buf));
         Ok(())
     }
 
     fn finish(self) -> Res {
-        let Obj { out, mut entries, variant, drop, .. } = self;
+        let Obj {
+            out,
+            mut entries,
+            variant,
+            drop,
+            ..
+        } = self;
         // A map of a Value keeps the last of equal keys (BTreeMap::insert); the stable sort keeps
         // equal keys in insertion order, so keep the last of each run.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -113,7 +134,11 @@ impl<'a> Obj<'a> {
                 let mut inner = Vec::new();
                 wrap(&mut inner, kept)?;
                 // The variant name is a key like any other: a dropped name drops the whole value.
-                let outer = if drop.contains(&v) { Vec::new() } else { vec![(v.to_string(), inner)] };
+                let outer = if drop.contains(&v) {
+                    Vec::new()
+                } else {
+                    vec![(v.to_string(), inner)]
+                };
                 wrap(out, outer)
             }
         }
@@ -132,7 +157,8 @@ impl<'a> ser::Serializer for Canon<'a> {
     type SerializeStructVariant = Obj<'a>;
 
     fn serialize_bool(self, v: bool) -> Res {
-        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Res {
@@ -215,10 +241,19 @@ impl<'a> ser::Serializer for Canon<'a> {
     fn serialize_unit_struct(self, _name: &'static str) -> Res {
         self.serialize_unit()
     }
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Res {
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Res {
         self.serialize_str(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Res {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Res {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -234,7 +269,12 @@ impl<'a> ser::Serializer for Canon<'a> {
     }
     fn serialize_seq(self, _len: Option<usize>) -> Res<Seq<'a>> {
         self.out.push(b'[');
-        Ok(Seq { out: self.out, drop: self.drop, first: true, close_object: false })
+        Ok(Seq {
+            out: self.out,
+            drop: self.drop,
+            first: true,
+            close_object: false,
+        })
     }
     fn serialize_tuple(self, len: usize) -> Res<Seq<'a>> {
         self.serialize_seq(Some(len))
@@ -242,14 +282,27 @@ impl<'a> ser::Serializer for Canon<'a> {
     fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Res<Seq<'a>> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_variant(self, _name: &'static str, _index: u32, variant: &'static str, _len: usize) -> Res<Seq<'a>> {
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Res<Seq<'a>> {
         if self.drop.contains(&variant) {
-            return Err(CanonError(format!("cannot canonicalise tuple variant `{variant}`: its name is a dropped key")));
+            return Err(CanonError(format!(
+                "cannot canonicalise tuple variant `{variant}`: its name is a dropped key"
+            )));
         }
         self.out.push(b'{');
         write_str(self.out, variant)?;
         self.out.extend_from_slice(b":[");
-        Ok(Seq { out: self.out, drop: self.drop, first: true, close_object: true })
+        Ok(Seq {
+            out: self.out,
+            drop: self.drop,
+            first: true,
+            close_object: true,
+        })
     }
     fn serialize_map(self, _len: Option<usize>) -> Res<Obj<'a>> {
         Ok(Obj::new(self.out, self.drop, None))
@@ -257,7 +310,13 @@ impl<'a> ser::Serializer for Canon<'a> {
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Res<Obj<'a>> {
         Ok(Obj::new(self.out, self.drop, None))
     }
-    fn serialize_struct_variant(self, _name: &'static str, _index: u32, variant: &'static str, _len: usize) -> Res<Obj<'a>> {
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Res<Obj<'a>> {
         Ok(Obj::new(self.out, self.drop, Some(variant)))
     }
 }
@@ -270,7 +329,10 @@ impl ser::SerializeSeq for Seq<'_> {
             self.out.push(b',');
         }
         self.first = false;
-        value.serialize(Canon { out: self.out, drop: self.drop })
+        value.serialize(Canon {
+            out: self.out,
+            drop: self.drop,
+        })
     }
     fn end(self) -> Res {
         self.out.push(b']');
@@ -322,7 +384,10 @@ impl ser::SerializeMap for Obj<'_> {
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
-        let key = self.key.take().ok_or_else(|| CanonError("map value without a key".into()))?;
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| CanonError("map value without a key".into()))?;
         self.value(key, value)
     }
     fn end(self) -> Res {
@@ -430,13 +495,28 @@ impl ser::Serializer for KeySer {
     fn serialize_unit_struct(self, _name: &'static str) -> Res<String> {
         Err(key_error())
     }
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Res<String> {
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Res<String> {
         Ok(variant.to_string())
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Res<String> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Res<String> {
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Res<String> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Res<String> {
         Err(key_error())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Res<Self::SerializeSeq> {
@@ -448,7 +528,13 @@ impl ser::Serializer for KeySer {
     fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Res<Self::SerializeTupleStruct> {
         Err(key_error())
     }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Res<Self::SerializeTupleVariant> {
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Res<Self::SerializeTupleVariant> {
         Err(key_error())
     }
     fn serialize_map(self, _len: Option<usize>) -> Res<Self::SerializeMap> {
@@ -457,7 +543,13 @@ impl ser::Serializer for KeySer {
     fn serialize_struct(self, _: &'static str, _: usize) -> Res<Self::SerializeStruct> {
         Err(key_error())
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Res<Self::SerializeStructVariant> {
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Res<Self::SerializeStructVariant> {
         Err(key_error())
     }
 }
@@ -535,13 +627,33 @@ mod tests {
                 Ext::Unit,
                 Ext::New(-5),
                 Ext::Tup(3, "t".into()),
-                Ext::Strukt { z: 0.1, a: Some(0.1), span: true },
-                Ext::Strukt { z: f64::INFINITY, a: None, span: false },
+                Ext::Strukt {
+                    z: 0.1,
+                    a: Some(0.1),
+                    span: true,
+                },
+                Ext::Strukt {
+                    z: f64::INFINITY,
+                    a: None,
+                    span: false,
+                },
             ],
             span: (1, 2),
-            tagged: vec![Tagged::Access { zone: 1 }, Tagged::Trunk { zones: vec![1, 2], span: 3 }],
+            tagged: vec![
+                Tagged::Access { zone: 1 },
+                Tagged::Trunk {
+                    zones: vec![1, 2],
+                    span: 3,
+                },
+            ],
             map: [(10, None), (2, Some(()))].into_iter().collect(),
-            smap: [("span".to_string(), 'a'), ("b".to_string(), '"'), ("A".to_string(), 'x')].into_iter().collect(),
+            smap: [
+                ("span".to_string(), 'a'),
+                ("b".to_string(), '"'),
+                ("A".to_string(), 'x'),
+            ]
+            .into_iter()
+            .collect(),
             nested: vec![[("service_spans", 1), ("k", -1)].into_iter().collect()],
             unit: Unit,
             bytes: serde_bytes_like::Bytes(vec![0, 255]),
@@ -549,8 +661,14 @@ mod tests {
             nan: f64::NAN,
         };
         let drop = ["span", "service_spans"];
-        assert_eq!(String::from_utf8(to_vec(&x, &drop).unwrap()).unwrap(), via_value(&x, &drop));
-        assert_eq!(String::from_utf8(to_vec(&x, &[]).unwrap()).unwrap(), via_value(&x, &[]));
+        assert_eq!(
+            String::from_utf8(to_vec(&x, &drop).unwrap()).unwrap(),
+            via_value(&x, &drop)
+        );
+        assert_eq!(
+            String::from_utf8(to_vec(&x, &[]).unwrap()).unwrap(),
+            via_value(&x, &[])
+        );
     }
 
     #[test]

@@ -43,7 +43,11 @@ pub fn check_text(name: &str, path: &Path, text: String, opts: &CheckOptions) ->
 
 pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
     let mut diagnostics = loaded.diagnostics.clone();
-    let resolved = if loaded.files.is_empty() { None } else { Some(resolve(&loaded)) };
+    let resolved = if loaded.files.is_empty() {
+        None
+    } else {
+        Some(resolve(&loaded))
+    };
     let mut model = None;
     if let Some(r) = resolved {
         diagnostics.extend(r.diagnostics);
@@ -56,7 +60,11 @@ pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
         }
     }
     sort(&mut diagnostics);
-    Checked { sources: loaded.sources, model, diagnostics }
+    Checked {
+        sources: loaded.sources,
+        model,
+        diagnostics,
+    }
 }
 
 /// Today's date as YYYY-MM-DD (UTC), from the system clock.

@@ -12,7 +12,13 @@ use crate::syntax::{comments, Comment};
 const INDENT: &str = "  ";
 
 pub fn format_file(src: &str, file: &File) -> String {
-    let mut f = Fmt { src, comments: comments(src), next: 0, out: String::new(), last_end: 0 };
+    let mut f = Fmt {
+        src,
+        comments: comments(src),
+        next: 0,
+        out: String::new(),
+        last_end: 0,
+    };
     let mut prev_block = false;
     for (i, item) in file.items.iter().enumerate() {
         let span = item.span();
@@ -87,7 +93,10 @@ impl Fmt<'_> {
             return false;
         }
         let lines: Vec<&str> = self.src[a..b].split('\n').collect();
-        lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|l| l.trim().is_empty())
+        lines.len() > 2
+            && lines[1..lines.len() - 1]
+                .iter()
+                .any(|l| l.trim().is_empty())
     }
     /// Start of the first pending comment before `pos`, or `pos`.
     fn first_pos_before(&self, pos: usize) -> usize {
@@ -160,14 +169,19 @@ impl Fmt<'_> {
     }
     /// True if a comment starts inside the span (the block must then be written out in full).
     fn has_comment_in(&self, start: usize, end: usize) -> bool {
-        self.comments[self.next..].iter().any(|c| c.start >= start && c.start < end)
+        self.comments[self.next..]
+            .iter()
+            .any(|c| c.start >= start && c.start < end)
     }
 
     fn item(&mut self, item: &Item) {
         match item {
-            Item::Include(i) => self.out.push_str(&format!("include {}", quote(&i.path.value))),
+            Item::Include(i) => self
+                .out
+                .push_str(&format!("include {}", quote(&i.path.value))),
             Item::Policy(p) => {
-                self.out.push_str(&format!("policy {}", quote(&p.name.value)));
+                self.out
+                    .push_str(&format!("policy {}", quote(&p.name.value)));
                 if p.has_block {
                     self.block(&p.stmts, p.span.end as usize, 0);
                 }
@@ -178,7 +192,8 @@ impl Fmt<'_> {
             }
             Item::Service(s) => {
                 let items: Vec<&str> = s.items.iter().map(|t| t.text.as_str()).collect();
-                self.out.push_str(&format!("service {} {}", s.name.name, items.join(", ")));
+                self.out
+                    .push_str(&format!("service {} {}", s.name.name, items.join(", ")));
                 if s.has_block {
                     self.inline_or_block(&s.stmts, s.span.start as usize, s.span.end as usize, 0);
                 }
@@ -188,7 +203,8 @@ impl Fmt<'_> {
                 self.block(&c.stmts, c.span.end as usize, 0);
             }
             Item::Device(d) => {
-                self.out.push_str(&format!("{} {}", d.kind.keyword(), d.name.name));
+                self.out
+                    .push_str(&format!("{} {}", d.kind.keyword(), d.name.name));
                 self.block(&d.stmts, d.span.end as usize, 0);
             }
             Item::Expect(e) => {
@@ -253,7 +269,13 @@ impl Fmt<'_> {
         let parts: Vec<String> = stmts
             .iter()
             .map(|s| {
-                let mut sub = Fmt { src: self.src, comments: Vec::new(), next: 0, out: String::new(), last_end: 0 };
+                let mut sub = Fmt {
+                    src: self.src,
+                    comments: Vec::new(),
+                    next: 0,
+                    out: String::new(),
+                    last_end: 0,
+                };
                 sub.stmt(s, 0);
                 sub.out
             })
@@ -274,7 +296,10 @@ impl Fmt<'_> {
             StmtKind::Level(t) => format!("level {}", t.text),
             StmtKind::SlTarget(SlTarget::Single(t)) => format!("sl-target {}", t.text),
             StmtKind::SlTarget(SlTarget::Vector { entries, .. }) => {
-                let parts: Vec<String> = entries.iter().map(|(f, n)| format!("{} {}", f.name, n.text)).collect();
+                let parts: Vec<String> = entries
+                    .iter()
+                    .map(|(f, n)| format!("{} {}", f.name, n.text))
+                    .collect();
                 format!("sl-target {{ {} }}", parts.join("  "))
             }
             StmtKind::Network(ts) => {
@@ -285,7 +310,11 @@ impl Fmt<'_> {
             StmtKind::Safety => "safety".into(),
             StmtKind::Log => "log".into(),
             StmtKind::Exception(e) => {
-                let mut s = format!("exception {} {}", e.rule.text, quote(&e.justification.value));
+                let mut s = format!(
+                    "exception {} {}",
+                    e.rule.text,
+                    quote(&e.justification.value)
+                );
                 if let Some(u) = &e.until {
                     // Long exceptions put `until` on a continuation line, as people write them.
                     if s.len() + depth * INDENT.len() + 17 > 100 {
@@ -319,23 +348,37 @@ impl Fmt<'_> {
                         format!("trunk {}", v.join(", "))
                     }
                 };
-                format!("{} {} {}", if *range { "ports" } else { "port" }, name.text, m)
+                format!(
+                    "{} {} {}",
+                    if *range { "ports" } else { "port" },
+                    name.text,
+                    m
+                )
             }
             StmtKind::UnusedPorts(a) => format!("unused-ports {}", a.name),
             StmtKind::ParkingVlan(t) => format!("parking-vlan {}", t.text),
             StmtKind::Asset(a) => {
                 let addrs: Vec<&str> = a.addrs.iter().map(|t| t.text.as_str()).collect();
-                self.out.push_str(&format!("asset {} {}", a.name.name, addrs.join(", ")));
+                self.out
+                    .push_str(&format!("asset {} {}", a.name.name, addrs.join(", ")));
                 if a.has_block {
-                    self.inline_or_block(&a.stmts, st.span.start as usize, st.span.end as usize, depth);
+                    self.inline_or_block(
+                        &a.stmts,
+                        st.span.start as usize,
+                        st.span.end as usize,
+                        depth,
+                    );
                 }
                 return;
             }
             StmtKind::Allow(a) => {
                 let svcs: Vec<&str> = a.services.iter().map(|s| s.text()).collect();
-                self.out.push_str(&format!("allow {} -> {} {}", a.src, a.dst, svcs.join(", ")));
+                self.out
+                    .push_str(&format!("allow {} -> {} {}", a.src, a.dst, svcs.join(", ")));
                 if a.has_block {
-                    if a.stmts.is_empty() && !self.has_comment_in(st.span.start as usize, st.span.end as usize) {
+                    if a.stmts.is_empty()
+                        && !self.has_comment_in(st.span.start as usize, st.span.end as usize)
+                    {
                         self.out.push_str(" {}");
                     } else {
                         self.block(&a.stmts, st.span.end as usize, depth);

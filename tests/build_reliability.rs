@@ -7,12 +7,20 @@ use std::process::Command;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fenceline"));
-    c.env("NO_COLOR", "1").env_remove("FENCELINE_FAIL_WRITE").env_remove("FENCELINE_SLOW_WRITE_MS");
+    c.env("NO_COLOR", "1")
+        .env_remove("FENCELINE_FAIL_WRITE")
+        .env_remove("FENCELINE_SLOW_WRITE_MS");
     c
 }
 
 fn build(policy: &Path, out: &Path) -> std::process::Output {
-    bin().args(["build", "--today", "2026-01-01", "-q"]).arg(policy).arg("-o").arg(out).output().unwrap()
+    bin()
+        .args(["build", "--today", "2026-01-01", "-q"])
+        .arg(policy)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap()
 }
 
 /// Every file under `dir` with its bytes, by relative path.
@@ -64,7 +72,11 @@ fn output_is_identical_across_processes_and_declaration_orders() {
         let b = tmp.path().join(format!("{name}-b"));
         let c = tmp.path().join(format!("{name}-c"));
         let out = build(&ex, &a);
-        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(build(&ex, &b).status.success());
         let reordered = tmp.path().join(format!("{name}-shuffled.fence"));
         let text = std::fs::read_to_string(&ex).unwrap();
@@ -72,13 +84,24 @@ fn output_is_identical_across_processes_and_declaration_orders() {
         assert_ne!(shuffled_text, text);
         std::fs::write(&reordered, shuffled_text).unwrap();
         let out = build(&reordered, &c);
-        assert!(out.status.success(), "{name} shuffled: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name} shuffled: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let (sa, sb, sc) = (snapshot(&a), snapshot(&b), snapshot(&c));
         assert!(sa.contains_key("manifest.json"));
         assert_eq!(sa, sb, "{name}: two processes differ");
-        assert_eq!(sa.keys().collect::<Vec<_>>(), sc.keys().collect::<Vec<_>>(), "{name}: file sets differ");
+        assert_eq!(
+            sa.keys().collect::<Vec<_>>(),
+            sc.keys().collect::<Vec<_>>(),
+            "{name}: file sets differ"
+        );
         for (k, v) in &sa {
-            assert!(sc[k] == *v, "{name}: {k} changes when declarations are reordered");
+            assert!(
+                sc[k] == *v,
+                "{name}: {k} changes when declarations are reordered"
+            );
         }
     }
 }
@@ -91,7 +114,12 @@ fn leftovers(dir: &Path) -> Vec<String> {
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .filter(|n| n.starts_with(&prefix))
         .collect();
-    v.extend(snapshot(dir).keys().filter(|k| k.contains(".fenceline-") || k.ends_with(".tmp")).cloned());
+    v.extend(
+        snapshot(dir)
+            .keys()
+            .filter(|k| k.contains(".fenceline-") || k.ends_with(".tmp"))
+            .cloned(),
+    );
     v
 }
 
@@ -121,13 +149,20 @@ fn failed_writes_leave_the_previous_output_intact() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "write {n} must fail the build");
         assert_eq!(snapshot(&dir), before, "write {n} failed but DIR changed");
-        assert!(leftovers(&dir).is_empty(), "temporary files left: {:?}", leftovers(&dir));
+        assert!(
+            leftovers(&dir).is_empty(),
+            "temporary files left: {:?}",
+            leftovers(&dir)
+        );
     }
     // A successful build replaces the set and keeps the operator's file.
     assert!(build(new, &dir).status.success());
     let after = snapshot(&dir);
     assert_ne!(after, before);
-    assert_eq!(after.get("NOTES.txt").map(Vec::as_slice), Some(&b"kept by the operator\n"[..]));
+    assert_eq!(
+        after.get("NOTES.txt").map(Vec::as_slice),
+        Some(&b"kept by the operator\n"[..])
+    );
 }
 
 #[test]
@@ -155,11 +190,17 @@ fn a_killed_build_leaves_the_old_or_the_new_set() {
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let now = snapshot(&dir);
-        assert!(now == old_set || now == new_set, "after a kill at {delay_ms} ms DIR is neither the old nor the new set");
+        assert!(
+            now == old_set || now == new_set,
+            "after a kill at {delay_ms} ms DIR is neither the old nor the new set"
+        );
         // Restore the old set for the next round.
         assert!(build(old, &dir).status.success());
         assert_eq!(snapshot(&dir), old_set);
-        assert!(leftovers(&dir).is_empty(), "the next build removes what a killed build left");
+        assert!(
+            leftovers(&dir).is_empty(),
+            "the next build removes what a killed build left"
+        );
     }
 }
 
@@ -169,7 +210,15 @@ fn build_check_reports_drift_and_writes_nothing() {
     let dir = tmp.path().join("out");
     let p = Path::new("examples/north-pipeline.fence");
     assert!(build(p, &dir).status.success());
-    let check = |dir: &Path| bin().args(["build", "--check", "--today", "2026-01-01", "-q"]).arg(p).arg("-o").arg(dir).output().unwrap();
+    let check = |dir: &Path| {
+        bin()
+            .args(["build", "--check", "--today", "2026-01-01", "-q"])
+            .arg(p)
+            .arg("-o")
+            .arg(dir)
+            .output()
+            .unwrap()
+    };
     assert_eq!(check(&dir).status.code(), Some(0));
     let manifest = dir.join("manifest.json");
     let mut text = std::fs::read_to_string(&manifest).unwrap();
@@ -187,9 +236,14 @@ fn build_check_reports_drift_and_writes_nothing() {
 fn a_policy_with_errors_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
-    assert!(build(Path::new("examples/north-pipeline.fence"), &dir).status.success());
+    assert!(build(Path::new("examples/north-pipeline.fence"), &dir)
+        .status
+        .success());
     let before = snapshot(&dir);
-    let out = build(Path::new("tests/diagnostics/e0006_zone_overlap.fence"), &dir);
+    let out = build(
+        Path::new("tests/diagnostics/e0006_zone_overlap.fence"),
+        &dir,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(snapshot(&dir), before);
 }

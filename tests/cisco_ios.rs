@@ -33,7 +33,10 @@ fn examples() -> Vec<PathBuf> {
 }
 
 fn opts() -> CheckOptions {
-    CheckOptions { today: Some("2026-11-25".into()), ..Default::default() }
+    CheckOptions {
+        today: Some("2026-11-25".into()),
+        ..Default::default()
+    }
 }
 
 /// A built policy with its IOS configurations parsed back.
@@ -47,12 +50,23 @@ struct Case {
 }
 
 fn build(name: &str, checked: &Checked, object_groups: bool) -> Case {
-    assert!(!checked.has_errors(), "{name}: {:#?}", checked.diagnostics.iter().filter(|d| d.is_error()).collect::<Vec<_>>());
+    assert!(
+        !checked.has_errors(),
+        "{name}: {:#?}",
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect::<Vec<_>>()
+    );
     let model = checked.model.clone().unwrap();
     let bo = BuildOptions {
         check: opts(),
         targets: Some(vec![Target::CiscoIos]),
-        emit: EmitOptions { cisco_object_groups: object_groups, ..Default::default() },
+        emit: EmitOptions {
+            cisco_object_groups: object_groups,
+            ..Default::default()
+        },
     };
     let built = build_checked(checked, &bo).unwrap().unwrap();
     let mut texts = BTreeMap::new();
@@ -67,7 +81,14 @@ fn build(name: &str, checked: &Checked, object_groups: bool) -> Case {
     }
     let widenings = cisco_ios::widenings(&model, &built.ir);
     let diag_codes = built.diagnostics.iter().map(|d| d.code.clone()).collect();
-    Case { name: name.to_string(), model, texts, configs, widenings, diag_codes }
+    Case {
+        name: name.to_string(),
+        model,
+        texts,
+        configs,
+        widenings,
+        diag_codes,
+    }
 }
 
 /// The text with the policy hash and the compiler version replaced, so snapshots change only when
@@ -78,7 +99,10 @@ fn redacted(text: &str) -> String {
             if l.starts_with("! policy sha256: ") {
                 "! policy sha256: [hash]".to_string()
             } else if let Some(rest) = l.strip_prefix("! fenceline ") {
-                format!("! fenceline [version]:{}", rest.split_once(':').map_or("", |(_, r)| r))
+                format!(
+                    "! fenceline [version]:{}",
+                    rest.split_once(':').map_or("", |(_, r)| r)
+                )
             } else {
                 l.to_string()
             }
@@ -117,13 +141,29 @@ fn samples(set: &AddrSet, v6: bool) -> Vec<IpAddr> {
 
 /// The first packets a service item allows (lowest and highest port).
 fn item_packets(item: &ServiceItem, src: IpAddr, dst: IpAddr) -> Vec<Packet> {
-    let p = |proto, dport| Packet { src, dst, proto, sport: 40000, dport };
+    let p = |proto, dport| Packet {
+        src,
+        dst,
+        proto,
+        sport: 40000,
+        dport,
+    };
     match *item {
         ServiceItem::Tcp { ports } => vec![p(6, ports.lo), p(6, ports.hi)],
         ServiceItem::Udp { ports } => vec![p(17, ports.lo), p(17, ports.hi)],
-        ServiceItem::Icmp { icmp_type } if src.is_ipv4() => vec![p(1, icmp_type.unwrap_or(8) as u16)],
-        ServiceItem::Icmpv6 { icmp_type } if src.is_ipv6() => vec![p(58, icmp_type.unwrap_or(128) as u16)],
-        ServiceItem::Ip { number } => vec![Packet { src, dst, proto: number, sport: 0, dport: 0 }],
+        ServiceItem::Icmp { icmp_type } if src.is_ipv4() => {
+            vec![p(1, icmp_type.unwrap_or(8) as u16)]
+        }
+        ServiceItem::Icmpv6 { icmp_type } if src.is_ipv6() => {
+            vec![p(58, icmp_type.unwrap_or(128) as u16)]
+        }
+        ServiceItem::Ip { number } => vec![Packet {
+            src,
+            dst,
+            proto: number,
+            sport: 0,
+            dport: 0,
+        }],
         ServiceItem::AnyIp => vec![p(6, 443), p(17, 53)],
         _ => Vec::new(),
     }
@@ -133,26 +173,51 @@ fn item_packets(item: &ServiceItem, src: IpAddr, dst: IpAddr) -> Vec<Packet> {
 fn reply(pkt: &Packet) -> Option<(Packet, bool)> {
     let (sport, dport) = match pkt.proto {
         6 | 17 => (pkt.dport, pkt.sport),
-        1 => (0, match pkt.dport {
-            8 => 0,
-            13 => 14,
-            _ => return None,
-        }),
+        1 => (
+            0,
+            match pkt.dport {
+                8 => 0,
+                13 => 14,
+                _ => return None,
+            },
+        ),
         58 => (0, if pkt.dport == 128 { 129 } else { return None }),
         _ => (0, 0),
     };
-    Some((Packet { src: pkt.dst, dst: pkt.src, proto: pkt.proto, sport, dport }, pkt.proto == 6))
+    Some((
+        Packet {
+            src: pkt.dst,
+            dst: pkt.src,
+            proto: pkt.proto,
+            sport,
+            dport,
+        },
+        pkt.proto == 6,
+    ))
 }
 
 /// The IOS devices a packet from one zone to another crosses: (device, ingress, egress).
-fn ios_hops(case: &Case, graph: &ZoneGraph, from: ZoneId, to: ZoneId) -> Vec<(String, String, String)> {
-    let Some(hops) = graph.path(from, to) else { return Vec::new() };
+fn ios_hops(
+    case: &Case,
+    graph: &ZoneGraph,
+    from: ZoneId,
+    to: ZoneId,
+) -> Vec<(String, String, String)> {
+    let Some(hops) = graph.path(from, to) else {
+        return Vec::new();
+    };
     hops.iter()
         .filter_map(|h| {
             let d = case.model.device(h.device);
-            (d.targets.contains(&Target::CiscoIos) && case.configs.contains_key(&d.name)).then(|| {
-                (d.name.clone(), d.interfaces[h.ingress].name.clone(), d.interfaces[h.egress].name.clone())
-            })
+            (d.targets.contains(&Target::CiscoIos) && case.configs.contains_key(&d.name)).then(
+                || {
+                    (
+                        d.name.clone(),
+                        d.interfaces[h.ingress].name.clone(),
+                        d.interfaces[h.egress].name.clone(),
+                    )
+                },
+            )
         })
         .collect()
 }
@@ -164,15 +229,24 @@ fn widened(case: &Case, device: &str, iface: &str, pkt: &Packet, ack: bool) -> b
             return false;
         }
         let f = case.model.flow(w.flow);
-        let (src, dst) = (case.model.endpoint_addrs(f.src), case.model.endpoint_addrs(f.dst));
+        let (src, dst) = (
+            case.model.endpoint_addrs(f.src),
+            case.model.endpoint_addrs(f.dst),
+        );
         if !dst.contains(pkt.src) || !src.contains(pkt.dst) {
             return false;
         }
         let item = ServiceItem::parse(&w.item).unwrap();
         match (w.kind, item) {
-            (WideningKind::TcpEstablished, ServiceItem::Tcp { ports }) => pkt.proto == 6 && ack && ports.contains(pkt.sport),
-            (WideningKind::UdpSourcePort, ServiceItem::Udp { ports }) => pkt.proto == 17 && ports.contains(pkt.sport),
-            (WideningKind::IcmpReply, _) => matches!((pkt.proto, pkt.dport), (1, 0) | (1, 14) | (58, 129)),
+            (WideningKind::TcpEstablished, ServiceItem::Tcp { ports }) => {
+                pkt.proto == 6 && ack && ports.contains(pkt.sport)
+            }
+            (WideningKind::UdpSourcePort, ServiceItem::Udp { ports }) => {
+                pkt.proto == 17 && ports.contains(pkt.sport)
+            }
+            (WideningKind::IcmpReply, _) => {
+                matches!((pkt.proto, pkt.dport), (1, 0) | (1, 14) | (58, 129))
+            }
             (WideningKind::ReverseProtocol, ServiceItem::Ip { number }) => pkt.proto == number,
             (WideningKind::ReverseProtocol, ServiceItem::AnyIp) => true,
             _ => false,
@@ -193,7 +267,9 @@ fn expect_denied(case: &Case, graph: &ZoneGraph, pkt: &Packet, ack: bool, tally:
     if policy_decision(&case.model, pkt).is_some() {
         return;
     }
-    let (Some(zs), Some(zd)) = (case.model.zone_of(pkt.src), case.model.zone_of(pkt.dst)) else { return };
+    let (Some(zs), Some(zd)) = (case.model.zone_of(pkt.src), case.model.zone_of(pkt.dst)) else {
+        return;
+    };
     if zs == zd {
         return;
     }
@@ -232,27 +308,63 @@ fn prove(case: &Case) -> Tally {
                     for sid in &f.services {
                         for item in &model.service(*sid).items {
                             for pkt in item_packets(item, s, d) {
-                                assert!(policy_decision(model, &pkt).is_some(), "{}: reference denies {pkt}", case.name);
+                                assert!(
+                                    policy_decision(model, &pkt).is_some(),
+                                    "{}: reference denies {pkt}",
+                                    case.name
+                                );
                                 for (dev, ingress, egress) in &hops {
                                     let dec = case.configs[dev].evaluate_in(ingress, &pkt, false);
-                                    assert!(dec.permit, "{}: {dev} {ingress} drops allowed {pkt} ({})", case.name, dec.text);
+                                    assert!(
+                                        dec.permit,
+                                        "{}: {dev} {ingress} drops allowed {pkt} ({})",
+                                        case.name, dec.text
+                                    );
                                     t.allowed += 1;
                                     if let Some((r, ack)) = reply(&pkt) {
                                         let dec = case.configs[dev].evaluate_in(egress, &r, ack);
-                                        assert!(dec.permit, "{}: {dev} {egress} drops reply {r} ({})", case.name, dec.text);
+                                        assert!(
+                                            dec.permit,
+                                            "{}: {dev} {egress} drops reply {r} ({})",
+                                            case.name, dec.text
+                                        );
                                         t.replies += 1;
                                     }
                                 }
                                 // Denied: wrong port, reverse direction without ACK.
                                 if matches!(pkt.proto, 6 | 17) {
-                                    for port in [pkt.dport.checked_sub(1), pkt.dport.checked_add(1)].into_iter().flatten() {
-                                        expect_denied(case, &graph, &Packet { dport: port, ..pkt.clone() }, false, &mut t);
+                                    for port in [pkt.dport.checked_sub(1), pkt.dport.checked_add(1)]
+                                        .into_iter()
+                                        .flatten()
+                                    {
+                                        expect_denied(
+                                            case,
+                                            &graph,
+                                            &Packet {
+                                                dport: port,
+                                                ..pkt.clone()
+                                            },
+                                            false,
+                                            &mut t,
+                                        );
                                     }
                                 }
                                 if pkt.proto == 6 {
-                                    let back = Packet { src: pkt.dst, dst: pkt.src, proto: 6, sport: pkt.dport, dport: 40000 };
+                                    let back = Packet {
+                                        src: pkt.dst,
+                                        dst: pkt.src,
+                                        proto: 6,
+                                        sport: pkt.dport,
+                                        dport: 40000,
+                                    };
                                     expect_denied(case, &graph, &back, false, &mut t);
-                                    let new = Packet { src: pkt.dst, dst: pkt.src, proto: 6, sport: 40000, dport: pkt.dport };
+                                    let new = Packet {
+                                        src: pkt.dst,
+                                        dst: pkt.src,
+                                        proto: 6,
+                                        sport: 40000,
+                                        dport: pkt.dport,
+                                    };
                                     expect_denied(case, &graph, &new, false, &mut t);
                                 }
                             }
@@ -262,7 +374,10 @@ fn prove(case: &Case) -> Tally {
             }
             // Denied: wrong source, an address of the source zone outside the flow's source.
             let zone = &model.zone(f.src.zone).addrs;
-            let wrong: Vec<IpAddr> = samples(zone, v6).into_iter().filter(|a| !src.contains(*a)).collect();
+            let wrong: Vec<IpAddr> = samples(zone, v6)
+                .into_iter()
+                .filter(|a| !src.contains(*a))
+                .collect();
             for s in wrong {
                 for d in samples(dst, v6).into_iter().take(1) {
                     for sid in &f.services {
@@ -277,15 +392,29 @@ fn prove(case: &Case) -> Tally {
         }
     }
     // Denied: spoofed sources. A flow's packet arriving on an interface its source is not behind.
-    for dev in model.devices.iter().filter(|d| case.configs.contains_key(&d.name)) {
+    for dev in model
+        .devices
+        .iter()
+        .filter(|d| case.configs.contains_key(&d.name))
+    {
         let cfg = &case.configs[&dev.name];
         for fid in model.flow_ids() {
             let f = model.flow(fid);
             let (src, dst) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
             for iface in &dev.interfaces {
-                let behind = AddrSet::union_all(graph.zones_behind(model.device_id(&dev.name).unwrap(), iface.zone).iter().map(|z| &model.zone(*z).addrs));
+                let behind = AddrSet::union_all(
+                    graph
+                        .zones_behind(model.device_id(&dev.name).unwrap(), iface.zone)
+                        .iter()
+                        .map(|z| &model.zone(*z).addrs),
+                );
                 for v6 in [false, true] {
-                    let (Some(s), Some(d)) = (samples(src, v6).first().copied(), samples(dst, v6).first().copied()) else { continue };
+                    let (Some(s), Some(d)) = (
+                        samples(src, v6).first().copied(),
+                        samples(dst, v6).first().copied(),
+                    ) else {
+                        continue;
+                    };
                     if behind.contains(s) {
                         continue;
                     }
@@ -293,7 +422,11 @@ fn prove(case: &Case) -> Tally {
                         for item in &model.service(*sid).items {
                             for pkt in item_packets(item, s, d) {
                                 let dec = cfg.evaluate_in(&iface.name, &pkt, false);
-                                assert!(!dec.permit, "{}: {} {} lets spoofed {pkt} in ({})", case.name, dev.name, iface.name, dec.text);
+                                assert!(
+                                    !dec.permit,
+                                    "{}: {} {} lets spoofed {pkt} in ({})",
+                                    case.name, dev.name, iface.name, dec.text
+                                );
                                 t.denied += 1;
                             }
                         }
@@ -303,20 +436,38 @@ fn prove(case: &Case) -> Tally {
         }
     }
     // Denied: common services between every two zones, where the policy has no flow.
-    let probes: [(u8, u16); 8] = [(6, 22), (6, 23), (6, 443), (6, 502), (6, 3389), (17, 161), (17, 53), (1, 8)];
+    let probes: [(u8, u16); 8] = [
+        (6, 22),
+        (6, 23),
+        (6, 443),
+        (6, 502),
+        (6, 3389),
+        (17, 161),
+        (17, 53),
+        (1, 8),
+    ];
     for (zi, za) in model.zones.iter().enumerate() {
         for (zj, zb) in model.zones.iter().enumerate() {
             if zi == zj {
                 continue;
             }
             for v6 in [false, true] {
-                let (Some(s), Some(d)) = (samples(&za.addrs, v6).first().copied(), samples(&zb.addrs, v6).last().copied()) else {
+                let (Some(s), Some(d)) = (
+                    samples(&za.addrs, v6).first().copied(),
+                    samples(&zb.addrs, v6).last().copied(),
+                ) else {
                     continue;
                 };
                 for (proto, dport) in probes {
                     let proto = if proto == 1 && v6 { 58 } else { proto };
                     let dport = if proto == 58 { 128 } else { dport };
-                    let pkt = Packet { src: s, dst: d, proto, sport: 40000, dport };
+                    let pkt = Packet {
+                        src: s,
+                        dst: d,
+                        proto,
+                        sport: 40000,
+                        dport,
+                    };
                     expect_denied(case, &graph, &pkt, false, &mut t);
                 }
             }
@@ -331,11 +482,24 @@ fn every_example_is_enforced_exactly_by_its_acls() {
     for path in examples() {
         for object_groups in [false, true] {
             let case = build_example(&path, object_groups);
-            let routed = case.model.devices.iter().any(|d| d.targets.contains(&Target::CiscoIos) && !d.interfaces.is_empty());
+            let routed = case
+                .model
+                .devices
+                .iter()
+                .any(|d| d.targets.contains(&Target::CiscoIos) && !d.interfaces.is_empty());
             let t = prove(&case);
             if routed {
-                assert!(t.allowed > 0 && t.replies > 0, "{}: nothing was checked", case.name);
-                assert!(t.denied >= 100, "{}: only {} denied packets sampled", case.name, t.denied);
+                assert!(
+                    t.allowed > 0 && t.replies > 0,
+                    "{}: nothing was checked",
+                    case.name
+                );
+                assert!(
+                    t.denied >= 100,
+                    "{}: only {} denied packets sampled",
+                    case.name,
+                    t.denied
+                );
                 proved += 1;
             }
             eprintln!(
@@ -357,7 +521,10 @@ fn every_example_matches_its_snapshots() {
         let groups = build_example(&path, true);
         for (dev, text) in &groups.texts {
             if text != &case.texts[dev] {
-                insta::assert_snapshot!(format!("{}__{dev}__object_groups", case.name), redacted(text));
+                insta::assert_snapshot!(
+                    format!("{}__{dev}__object_groups", case.name),
+                    redacted(text)
+                );
             }
         }
     }
@@ -370,7 +537,10 @@ fn output_follows_ios_rules() {
             let case = build_example(&path, object_groups);
             for (dev, text) in &case.texts {
                 let where_ = format!("{}/{dev}", case.name);
-                assert!(text.lines().take(3).all(|l| l.starts_with("! ")), "{where_}: header");
+                assert!(
+                    text.lines().take(3).all(|l| l.starts_with("! ")),
+                    "{where_}: header"
+                );
                 assert!(text.contains("policy sha256: "), "{where_}: stamp");
                 for l in text.lines() {
                     assert!(l.is_ascii() && !l.contains('\t'), "{where_}: {l:?}");
@@ -380,18 +550,40 @@ fn output_follows_ios_rules() {
                     if let Some(n) = l.strip_prefix(" name ") {
                         assert!(n.len() <= 32 && !n.contains(' '), "{where_}: {l:?}");
                     }
-                    assert!(!l.contains("allowed vlan 1,") && !l.ends_with("allowed vlan 1"), "{where_}: {l:?}");
-                    assert!(!l.contains("access vlan 1\n") && l != " switchport access vlan 1", "{where_}: {l:?}");
+                    assert!(
+                        !l.contains("allowed vlan 1,") && !l.ends_with("allowed vlan 1"),
+                        "{where_}: {l:?}"
+                    );
+                    assert!(
+                        !l.contains("access vlan 1\n") && l != " switchport access vlan 1",
+                        "{where_}: {l:?}"
+                    );
                 }
                 // ACEs take wildcards, never netmasks: every wildcard is a contiguous host mask.
                 for acl in case.configs[dev].acls.values() {
-                    assert!(acl.name.starts_with("FL-") && acl.name.len() <= 64, "{where_}: {}", acl.name);
+                    assert!(
+                        acl.name.starts_with("FL-") && acl.name.len() <= 64,
+                        "{where_}: {}",
+                        acl.name
+                    );
                     let last = acl.entries.last().unwrap();
-                    assert_eq!(last.text, if acl.v6 { "deny ipv6 any any log" } else { "deny ip any any log" }, "{where_}");
+                    assert_eq!(
+                        last.text,
+                        if acl.v6 {
+                            "deny ipv6 any any log"
+                        } else {
+                            "deny ip any any log"
+                        },
+                        "{where_}"
+                    );
                     for e in &acl.entries {
                         for a in [&e.src, &e.dst] {
                             if let AddrMatch::V4 { wildcard, .. } = a {
-                                assert!(wildcard.checked_add(1).is_none_or(|w| w.is_power_of_two()), "{where_}: {}", e.text);
+                                assert!(
+                                    wildcard.checked_add(1).is_none_or(|w| w.is_power_of_two()),
+                                    "{where_}: {}",
+                                    e.text
+                                );
                             }
                         }
                     }
@@ -403,12 +595,19 @@ fn output_follows_ios_rules() {
                     let acl = b.v4_in.as_ref().unwrap();
                     assert!(case.configs[dev].acls.contains_key(acl), "{where_}: {acl}");
                     if let Some(acl6) = &b.v6_in {
-                        assert!(case.configs[dev].acls.contains_key(acl6), "{where_}: {acl6}");
+                        assert!(
+                            case.configs[dev].acls.contains_key(acl6),
+                            "{where_}: {acl6}"
+                        );
                     }
                 }
             }
             // Each widening is reported as an OUT-005 warning.
-            let n = case.diag_codes.iter().filter(|c| *c == cisco_ios::WIDENING_CODE).count();
+            let n = case
+                .diag_codes
+                .iter()
+                .filter(|c| *c == cisco_ios::WIDENING_CODE)
+                .count();
             assert_eq!(n, case.widenings.len(), "{}", case.name);
         }
     }
@@ -423,12 +622,19 @@ fn output_is_deterministic_and_content_named() {
     }
     // A changed flow renames the ACLs it touches and only those.
     let base = std::fs::read_to_string("examples/north-pipeline.fence").unwrap();
-    let changed = base.replace("allow control-center.scada-server -> field.rtus  dnp3", "allow control-center.scada-server -> field.rtus  dnp3-both");
+    let changed = base.replace(
+        "allow control-center.scada-server -> field.rtus  dnp3",
+        "allow control-center.scada-server -> field.rtus  dnp3-both",
+    );
     assert_ne!(base, changed);
     let names = |text: String| {
         let checked = check_text("p.fence", Path::new("examples/p.fence"), text, &opts());
         let case = build("p", &checked, false);
-        case.configs["rtr-field"].acls.keys().cloned().collect::<Vec<_>>()
+        case.configs["rtr-field"]
+            .acls
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
     };
     let (n1, n2) = (names(base), names(changed));
     assert_eq!(n1.len(), n2.len());
@@ -468,7 +674,12 @@ switch core {
 
 #[test]
 fn layer3_switch_gets_router_acls_on_its_svis() {
-    let checked = check_text("l3.fence", Path::new("l3.fence"), L3_SWITCH.to_string(), &opts());
+    let checked = check_text(
+        "l3.fence",
+        Path::new("l3.fence"),
+        L3_SWITCH.to_string(),
+        &opts(),
+    );
     for object_groups in [false, true] {
         let case = build("l3", &checked, object_groups);
         let text = &case.texts["core"];
@@ -488,12 +699,26 @@ fn layer3_switch_gets_router_acls_on_its_svis() {
             assert!(text.contains(needle), "missing {needle:?} in\n{text}");
         }
         let t = prove(&case);
-        assert!(t.allowed > 0 && t.replies > 0 && t.denied >= 100, "{} {} {}", t.allowed, t.replies, t.denied);
+        assert!(
+            t.allowed > 0 && t.replies > 0 && t.denied >= 100,
+            "{} {} {}",
+            t.allowed,
+            t.replies,
+            t.denied
+        );
         let kinds: Vec<WideningKind> = case.widenings.iter().map(|w| w.kind).collect();
-        for k in [WideningKind::TcpEstablished, WideningKind::UdpSourcePort, WideningKind::IcmpReply, WideningKind::ReverseProtocol] {
+        for k in [
+            WideningKind::TcpEstablished,
+            WideningKind::UdpSourcePort,
+            WideningKind::IcmpReply,
+            WideningKind::ReverseProtocol,
+        ] {
             assert!(kinds.contains(&k), "{k:?} missing from {kinds:?}");
         }
-        insta::assert_snapshot!(format!("l3_switch__core__object_groups_{object_groups}"), redacted(text));
+        insta::assert_snapshot!(
+            format!("l3_switch__core__object_groups_{object_groups}"),
+            redacted(text)
+        );
     }
 }
 

@@ -22,15 +22,38 @@ fn is_language_code(code: &str) -> bool {
 
 #[test]
 fn every_fixture_reports_its_code_and_renders_stably() {
-    let opts = CheckOptions { today: Some("2026-01-01".into()), ..Default::default() };
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
     let mut seen = Vec::new();
     for path in fixtures() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let code = text.lines().next().unwrap().trim_start_matches("# ").split(':').next().unwrap().to_string();
+        let code = text
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("# ")
+            .split(':')
+            .next()
+            .unwrap()
+            .to_string();
         let checked = check_path(&path, &opts).unwrap();
-        let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
-        assert!(codes.contains(&code.as_str()), "{}: expected {code}, got {codes:?}", path.display());
-        assert!(checked.has_errors(), "{}: a fixture of an error must fail the check", path.display());
+        let codes: Vec<&str> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert!(
+            codes.contains(&code.as_str()),
+            "{}: expected {code}, got {codes:?}",
+            path.display()
+        );
+        assert!(
+            checked.has_errors(),
+            "{}: a fixture of an error must fail the check",
+            path.display()
+        );
         let rendered: String = checked
             .diagnostics
             .iter()
@@ -46,7 +69,11 @@ fn every_fixture_reports_its_code_and_renders_stably() {
     for c in fenceline::diagnostic::codes::ALL {
         let exempt = ["E0020", "E0024"]; // expectations and limits have their own tests
         if !exempt.contains(&c.code) {
-            assert!(seen.iter().any(|s| s == c.code), "no fixture for {}", c.code);
+            assert!(
+                seen.iter().any(|s| s == c.code),
+                "no fixture for {}",
+                c.code
+            );
         }
     }
 }
@@ -54,11 +81,22 @@ fn every_fixture_reports_its_code_and_renders_stably() {
 #[test]
 fn fixtures_never_panic_when_truncated() {
     // Every prefix of every fixture parses or fails with a diagnostic, never a panic.
-    let opts = CheckOptions { today: Some("2026-01-01".into()), ..Default::default() };
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
     for path in fixtures() {
         let text = std::fs::read_to_string(&path).unwrap();
-        for cut in (0..text.len()).step_by(7).filter(|i| text.is_char_boundary(*i)) {
-            let _ = fenceline::driver::check_text("cut.fence", Path::new("tests/diagnostics/cut.fence"), text[..cut].to_string(), &opts);
+        for cut in (0..text.len())
+            .step_by(7)
+            .filter(|i| text.is_char_boundary(*i))
+        {
+            let _ = fenceline::driver::check_text(
+                "cut.fence",
+                Path::new("tests/diagnostics/cut.fence"),
+                text[..cut].to_string(),
+                &opts,
+            );
         }
     }
 }

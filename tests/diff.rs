@@ -7,7 +7,10 @@ use fenceline::verify::diff::{diff, PolicyDiff};
 use std::path::Path;
 
 fn run(new: &str) -> PolicyDiff {
-    let opts = CheckOptions { today: Some("2026-01-01".into()), ..Default::default() };
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
     let old = check_path(Path::new("tests/diff/base.fence"), &opts).unwrap();
     let new = check_path(&Path::new("tests/diff").join(new), &opts).unwrap();
     diff(&old, &new).expect("both policies resolve")
@@ -20,7 +23,12 @@ fn flows(d: &PolicyDiff) -> Vec<String> {
     for c in &d.conduits {
         for (sign, list) in [('+', &c.newly_allowed), ('-', &c.newly_denied)] {
             for f in list {
-                v.push(format!("{sign}{}: {}{}", c.conduit, f.flow, if f.whole { "" } else { " (part)" }));
+                v.push(format!(
+                    "{sign}{}: {}{}",
+                    c.conduit,
+                    f.flow,
+                    if f.whole { "" } else { " (part)" }
+                ));
             }
         }
     }
@@ -51,7 +59,10 @@ fn widened_and_replaced_flows() {
     );
     let widened = &d.conduits[0].newly_allowed[0];
     assert_eq!(widened.packets.len(), 1);
-    assert_eq!(widened.packets[0].dst, "10.40.0.0/23, 10.40.3.0/24 (in `field`)");
+    assert_eq!(
+        widened.packets[0].dst,
+        "10.40.0.0/23, 10.40.3.0/24 (in `field`)"
+    );
     assert_eq!(widened.packets[0].service, "tcp/502");
     assert!(d.sl_changes.is_empty());
 }
@@ -66,5 +77,12 @@ fn sl_changes_and_new_conduit() {
         .iter()
         .map(|c| format!("{} {}: {:?} -> {:?}", c.kind, c.name, c.old, c.new))
         .collect();
-    assert_eq!(sl, ["zone dmz: None -> Some(\"2\")", "zone field: Some(\"3\") -> Some(\"2\")", "conduit dmz-ops: None -> Some(\"2\")"]);
+    assert_eq!(
+        sl,
+        [
+            "zone dmz: None -> Some(\"2\")",
+            "zone field: Some(\"3\") -> Some(\"2\")",
+            "conduit dmz-ops: None -> Some(\"2\")"
+        ]
+    );
 }

@@ -22,12 +22,21 @@ fn check(extra: &str) -> (i32, String) {
         .arg(&p)
         .output()
         .unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
 }
 
 fn e0020(json: &str) -> Vec<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    v["files"][0]["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "E0020").cloned().collect()
+    v["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "E0020")
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -44,9 +53,15 @@ fn failing_deny_points_at_the_flow() {
     let d = e0020(&out);
     assert_eq!(d.len(), 1, "{out}");
     let s = d[0].to_string();
-    assert!(s.contains("tcp 10.30.0.10:40000 -> 10.40.2.0:502 is allowed"), "{s}");
+    assert!(
+        s.contains("tcp 10.30.0.10:40000 -> 10.40.2.0:502 is allowed"),
+        "{s}"
+    );
     assert!(s.contains("this flow allows it"), "{s}");
-    assert!(s.contains("\"line\":8") || s.contains("\"line\": 8"), "expectation on line 8: {s}");
+    assert!(
+        s.contains("\"line\":8") || s.contains("\"line\": 8"),
+        "expectation on line 8: {s}"
+    );
 }
 
 #[test]
@@ -54,6 +69,9 @@ fn failing_allow_gives_a_denied_packet() {
     let (code, out) = check("expect allow ops -> field.plcs modbus\n");
     assert_eq!(code, 1, "{out}");
     let s = e0020(&out)[0].to_string();
-    assert!(s.contains("tcp 10.30.0.0:40000 -> 10.40.2.0:502 is denied"), "{s}");
+    assert!(
+        s.contains("tcp 10.30.0.0:40000 -> 10.40.2.0:502 is denied"),
+        "{s}"
+    );
     assert!(s.contains("allows only part of it"), "{s}");
 }

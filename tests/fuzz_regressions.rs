@@ -19,14 +19,30 @@ fn files() -> Vec<std::path::PathBuf> {
 
 #[test]
 fn corpus_and_regressions_never_panic() {
-    let opts = CheckOptions { today: Some("2026-01-01".into()), ..Default::default() };
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
     let files = files();
     assert!(files.len() >= 20, "the corpus is seeded from the fixtures");
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
-        let Ok(text) = String::from_utf8(bytes) else { continue };
-        let checked = check_text("fuzz.fence", Path::new("/nonexistent/fuzz.fence"), text.clone(), &opts);
-        let _ = build_checked(&checked, &BuildOptions { check: opts.clone(), ..Default::default() });
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
+        let checked = check_text(
+            "fuzz.fence",
+            Path::new("/nonexistent/fuzz.fence"),
+            text.clone(),
+            &opts,
+        );
+        let _ = build_checked(
+            &checked,
+            &BuildOptions {
+                check: opts.clone(),
+                ..Default::default()
+            },
+        );
         if let Ok(once) = fenceline::cli::format::format_text("fuzz.fence", &text) {
             let twice = fenceline::cli::format::format_text("fuzz.fence", &once)
                 .unwrap_or_else(|_| panic!("{}: formatted text does not parse", path.display()));

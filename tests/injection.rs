@@ -86,7 +86,10 @@ switch sw {{
 }
 
 fn opts() -> CheckOptions {
-    CheckOptions { today: Some("2026-01-01".into()), ..Default::default() }
+    CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    }
 }
 
 /// Lines that carry a decision, without comments and remarks: what must not change.
@@ -114,9 +117,21 @@ fn rule_lines(path: &str, text: &str) -> Vec<String> {
         })
         .filter(|l| {
             let t = l.trim_start();
-            !(t.is_empty() || t.starts_with("comment \"") || t.starts_with('#') || t.starts_with('!') || t.starts_with("remark") || t.starts_with("description") || t.starts_with("name "))
+            !(t.is_empty()
+                || t.starts_with("comment \"")
+                || t.starts_with('#')
+                || t.starts_with('!')
+                || t.starts_with("remark")
+                || t.starts_with("description")
+                || t.starts_with("name "))
         })
-        .map(|l| if path.ends_with("cisco-ios.txt") { strip_hashes(&l) } else { l })
+        .map(|l| {
+            if path.ends_with("cisco-ios.txt") {
+                strip_hashes(&l)
+            } else {
+                l
+            }
+        })
         .collect()
 }
 
@@ -124,7 +139,11 @@ fn rule_lines(path: &str, text: &str) -> Vec<String> {
 fn strip_hashes(l: &str) -> String {
     l.split(' ')
         .map(|w| match w.rsplit_once('-') {
-            Some((head, tail)) if tail.len() == 8 && tail.chars().all(|c| c.is_ascii_hexdigit()) => format!("{head}-#"),
+            Some((head, tail))
+                if tail.len() == 8 && tail.chars().all(|c| c.is_ascii_hexdigit()) =>
+            {
+                format!("{head}-#")
+            }
             _ => w.to_string(),
         })
         .collect::<Vec<_>>()
@@ -132,13 +151,26 @@ fn strip_hashes(l: &str) -> String {
 }
 
 fn can_run_tools() -> bool {
-    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
     let tools = ["nft", "iptables-restore", "ip6tables-restore", "unshare"]
         .iter()
-        .all(|t| Command::new("sh").args(["-c", &format!("command -v {t}")]).stdout(Stdio::null()).status().is_ok_and(|s| s.success()));
+        .all(|t| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {t}")])
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        });
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     if !(root && tools) {
-        assert!(!ci, "injection matrix: the kernel tools cannot run under CI=true");
+        assert!(
+            !ci,
+            "injection matrix: the kernel tools cannot run under CI=true"
+        );
         eprintln!("SKIPPED the kernel part of the injection matrix: needs root with nft and iptables-restore");
     }
     root && tools
@@ -156,7 +188,12 @@ fn tool_accepts(cmd: &[&str], text: &str) -> Result<(), String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| e.to_string())?;
-    child.stdin.take().unwrap().write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if out.status.success() {
         Ok(())
@@ -167,26 +204,69 @@ fn tool_accepts(cmd: &[&str], text: &str) -> Result<(), String> {
 
 #[test]
 fn every_sink_rejects_or_sanitises_every_payload() {
-    let baseline_checked = check_text("p.fence", Path::new("p.fence"), policy("baseline text"), &opts());
-    assert!(!baseline_checked.has_errors(), "{:#?}", baseline_checked.diagnostics);
-    let baseline = build_checked(&baseline_checked, &BuildOptions { check: opts(), ..Default::default() }).unwrap().unwrap();
+    let baseline_checked = check_text(
+        "p.fence",
+        Path::new("p.fence"),
+        policy("baseline text"),
+        &opts(),
+    );
+    assert!(
+        !baseline_checked.has_errors(),
+        "{:#?}",
+        baseline_checked.diagnostics
+    );
+    let baseline = build_checked(
+        &baseline_checked,
+        &BuildOptions {
+            check: opts(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .unwrap();
     let tools = can_run_tools();
     let mut rejected = 0;
     let mut sanitised = 0;
     for (name, payload) in PAYLOADS {
         let checked = check_text("p.fence", Path::new("p.fence"), policy(payload), &opts());
         if checked.has_errors() {
-            let codes: Vec<&str> = checked.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code.as_str()).collect();
-            assert!(codes.iter().all(|c| *c == "E0023" || *c == "E0001"), "{name}: rejected with {codes:?}");
+            let codes: Vec<&str> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.code.as_str())
+                .collect();
+            assert!(
+                codes.iter().all(|c| *c == "E0023" || *c == "E0001"),
+                "{name}: rejected with {codes:?}"
+            );
             rejected += 1;
             continue;
         }
-        let built = build_checked(&checked, &BuildOptions { check: opts(), ..Default::default() }).unwrap().unwrap();
-        assert!(built.diagnostics.iter().all(|d| !d.is_error()), "{name}: {:#?}", built.diagnostics);
+        let built = build_checked(
+            &checked,
+            &BuildOptions {
+                check: opts(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .unwrap();
+        assert!(
+            built.diagnostics.iter().all(|d| !d.is_error()),
+            "{name}: {:#?}",
+            built.diagnostics
+        );
         let warned = built.diagnostics.iter().any(|d| d.code == "OUT-007");
-        let changed_anything = !payload.chars().all(|c| (' '..='~').contains(&c) && !"\"\\!?".contains(c)) || payload.len() > 100;
+        let changed_anything = !payload
+            .chars()
+            .all(|c| (' '..='~').contains(&c) && !"\"\\!?".contains(c))
+            || payload.len() > 100;
         if changed_anything {
-            assert!(warned, "{name}: text was changed without an OUT-007 warning");
+            assert!(
+                warned,
+                "{name}: text was changed without an OUT-007 warning"
+            );
             sanitised += 1;
         }
         assert_eq!(built.outputs.len(), baseline.outputs.len(), "{name}");
@@ -199,7 +279,12 @@ fn every_sink_rejects_or_sanitises_every_payload() {
             assert!(text.is_ascii(), "{name}: {} is not ASCII", o.path);
             assert!(!text.contains('\r'), "{name}: CR in {}", o.path);
             let base = String::from_utf8(b.bytes.clone()).unwrap();
-            assert_eq!(rule_lines(&o.path, &text), rule_lines(&b.path, &base), "{name}: rules of {} changed", o.path);
+            assert_eq!(
+                rule_lines(&o.path, &text),
+                rule_lines(&b.path, &base),
+                "{name}: rules of {} changed",
+                o.path
+            );
             if tools {
                 let r = if o.path.ends_with("nftables.nft") {
                     tool_accepts(&["nft", "-c", "-f", "-"], &text)
@@ -214,6 +299,12 @@ fn every_sink_rejects_or_sanitises_every_payload() {
             }
         }
     }
-    assert!(rejected >= 5, "control characters are rejected by the language ({rejected})");
-    assert!(sanitised >= 8, "the rest is sanitised with a warning ({sanitised})");
+    assert!(
+        rejected >= 5,
+        "control characters are rejected by the language ({rejected})"
+    );
+    assert!(
+        sanitised >= 8,
+        "the rest is sanitised with a warning ({sanitised})"
+    );
 }

@@ -8,14 +8,26 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn opts() -> CheckOptions {
-    CheckOptions { today: Some("2026-01-01".into()), ..Default::default() }
+    CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    }
 }
 
 fn policy_files() -> Vec<PathBuf> {
     let mut v = Vec::new();
-    for dir in ["examples", "tests/diagnostics", "tests/include", "tests/include/zones", "tests/lint"] {
+    for dir in [
+        "examples",
+        "tests/diagnostics",
+        "tests/include",
+        "tests/include/zones",
+        "tests/lint",
+    ] {
         if let Ok(rd) = std::fs::read_dir(dir) {
-            v.extend(rd.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "fence")));
+            v.extend(
+                rd.map(|e| e.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "fence")),
+            );
         }
     }
     v.sort();
@@ -25,7 +37,11 @@ fn policy_files() -> Vec<PathBuf> {
 #[test]
 fn design_example_means_what_it_says() {
     let checked = check_path(Path::new("examples/north-pipeline.fence"), &opts()).unwrap();
-    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let m = checked.model.expect("model");
     assert_eq!(m.policy.name, "north-pipeline");
@@ -61,7 +77,11 @@ fn design_example_means_what_it_says() {
 
     assert_eq!(m.conduits.len(), 3);
     assert_eq!(m.flows.len(), 7);
-    let logged: Vec<String> = m.flow_ids().filter(|f| m.flow(*f).log).map(|f| m.flow_label(f)).collect();
+    let logged: Vec<String> = m
+        .flow_ids()
+        .filter(|f| m.flow(*f).log)
+        .map(|f| m.flow_label(f))
+        .collect();
     assert_eq!(logged, ["dmz.jump-host -> control-center.hmi rdp"]);
     let exc = &m.exceptions[0];
     assert_eq!(exc.rule, "FR3-001");
@@ -71,7 +91,10 @@ fn design_example_means_what_it_says() {
     assert_eq!(fw.targets, [Target::Nftables, Target::Iptables]);
     assert_eq!(fw.interfaces.len(), 3);
     let sw = &m.devices[m.device_id("sw-field").unwrap().0];
-    assert_eq!(sw.ports[0].range, Some(("GigabitEthernet1/0/".to_string(), 1, 24)));
+    assert_eq!(
+        sw.ports[0].range,
+        Some(("GigabitEthernet1/0/".to_string(), 1, 24))
+    );
     assert!(sw.unused_ports_shutdown);
     assert_eq!(m.expects.len(), 3);
     assert_eq!(m.expects.iter().filter(|e| e.allow).count(), 1);
@@ -93,7 +116,8 @@ fn fmt_keeps_meaning_and_is_idempotent_everywhere() {
         let name = path.to_string_lossy();
         match fenceline::cli::format::format_text(&name, &text) {
             Ok(once) => {
-                let twice = fenceline::cli::format::format_text(&name, &once).unwrap_or_else(|_| panic!("{name}"));
+                let twice = fenceline::cli::format::format_text(&name, &once)
+                    .unwrap_or_else(|_| panic!("{name}"));
                 assert_eq!(once, twice, "{name}: fmt is not idempotent");
                 // Comments survive.
                 let count = |s: &str| fenceline::syntax::comments(s).len();
@@ -117,25 +141,57 @@ fn includes_resolve_relative_and_once() {
     assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
     let m = checked.model.unwrap();
     assert_eq!(m.zones.len(), 2);
-    assert_eq!(checked.sources.files.len(), 3, "it.fence is included twice but read once");
-    let names: Vec<&str> = checked.sources.files.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["tests/include/plant.fence", "tests/include/zones/it.fence", "tests/include/zones/ot.fence"]);
+    assert_eq!(
+        checked.sources.files.len(),
+        3,
+        "it.fence is included twice but read once"
+    );
+    let names: Vec<&str> = checked
+        .sources
+        .files
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "tests/include/plant.fence",
+            "tests/include/zones/it.fence",
+            "tests/include/zones/ot.fence"
+        ]
+    );
 }
 
 #[test]
 fn all_findings_of_a_pass_are_reported_in_one_run() {
-    let checked = check_path(Path::new("tests/diagnostics/e0002_unknown_name.fence"), &opts()).unwrap();
-    let n = checked.diagnostics.iter().filter(|d| d.code == "E0002").count();
+    let checked = check_path(
+        Path::new("tests/diagnostics/e0002_unknown_name.fence"),
+        &opts(),
+    )
+    .unwrap();
+    let n = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "E0002")
+        .count();
     assert_eq!(n, 3);
     // Sorted by position.
-    let offsets: Vec<u32> = checked.diagnostics.iter().filter_map(|d| d.span.map(|s| s.start)).collect();
+    let offsets: Vec<u32> = checked
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.span.map(|s| s.start))
+        .collect();
     let mut sorted = offsets.clone();
     sorted.sort();
     assert_eq!(offsets, sorted);
 }
 
 fn fenceline(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fenceline")).args(args).env("NO_COLOR", "1").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -145,11 +201,19 @@ fn fenceline(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn cli_exit_codes() {
-    let (code, _, err) = fenceline(&["check", "--today", "2026-01-01", "tests/include/plant.fence"]);
+    let (code, _, err) = fenceline(&[
+        "check",
+        "--today",
+        "2026-01-01",
+        "tests/include/plant.fence",
+    ]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = fenceline(&["check", "tests/diagnostics/e0004_host_bits.fence"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("E0004") && err.contains("10.30.0.0/24"), "{err}");
+    assert!(
+        err.contains("E0004") && err.contains("10.30.0.0/24"),
+        "{err}"
+    );
     let (code, _, err) = fenceline(&["check", "no/such/file.fence"]);
     assert_eq!(code, 2, "{err}");
     let (code, _, _) = fenceline(&["check"]);
@@ -172,7 +236,12 @@ fn cli_exit_codes() {
 
 #[test]
 fn check_json_is_a_versioned_envelope() {
-    let (code, out, _) = fenceline(&["check", "--format", "json", "tests/diagnostics/e0006_zone_overlap.fence"]);
+    let (code, out, _) = fenceline(&[
+        "check",
+        "--format",
+        "json",
+        "tests/diagnostics/e0006_zone_overlap.fence",
+    ]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["version"], 1);

@@ -6,7 +6,9 @@ use std::process::Command;
 
 fn fenceline(args: &[&str], dir: Option<&Path>) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fenceline"));
-    cmd.args(args).env("NO_COLOR", "1").env_remove("FENCELINE_FORMAT");
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("FENCELINE_FORMAT");
     if let Some(d) = dir {
         cmd.current_dir(d);
     }
@@ -22,7 +24,17 @@ const EXAMPLE: &str = "examples/north-pipeline.fence";
 
 #[test]
 fn sarif_output_is_valid_for_code_scanning() {
-    let (code, out, err) = fenceline(&["check", "--today", "2026-06-01", "--format", "sarif", EXAMPLE], None);
+    let (code, out, err) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "sarif",
+            EXAMPLE,
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
     assert_eq!(v["version"], "2.1.0");
@@ -32,29 +44,58 @@ fn sarif_output_is_valid_for_code_scanning() {
     assert_eq!(run["columnKind"], "unicodeCodePoints");
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     assert_eq!(rules.len(), fenceline::lint::rules::ALL.len());
-    assert!(rules.iter().all(|r| r["help"]["text"].as_str().is_some_and(|h| h.contains("## Why is this bad"))));
+    assert!(rules.iter().all(|r| r["help"]["text"]
+        .as_str()
+        .is_some_and(|h| h.contains("## Why is this bad"))));
     let results = run["results"].as_array().expect("results");
     assert!(!results.is_empty());
     for r in results {
-        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("uri");
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .expect("uri");
         assert_eq!(uri, "examples/north-pipeline.fence");
         assert!(r["partialFingerprints"]["fenceline/v1"].is_string());
         let i = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(rules[i]["id"], r["ruleId"]);
     }
-    assert!(results.iter().any(|r| r["suppressions"][0]["kind"] == "inSource"));
+    assert!(results
+        .iter()
+        .any(|r| r["suppressions"][0]["kind"] == "inSource"));
     // Same input, same bytes.
-    let (_, again, _) = fenceline(&["check", "--today", "2026-06-01", "--format", "sarif", EXAMPLE], None);
+    let (_, again, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "sarif",
+            EXAMPLE,
+        ],
+        None,
+    );
     assert_eq!(out, again);
 }
 
 #[test]
 fn github_output_is_workflow_commands() {
-    let (code, out, _) = fenceline(&["check", "--today", "2026-06-01", "--format", "github", EXAMPLE], None);
+    let (code, out, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "github",
+            EXAMPLE,
+        ],
+        None,
+    );
     assert_eq!(code, 0);
     assert!(!out.is_empty());
     for line in out.lines() {
-        assert!(line.starts_with("::warning file=examples/north-pipeline.fence,line="), "{line}");
+        assert!(
+            line.starts_with("::warning file=examples/north-pipeline.fence,line="),
+            "{line}"
+        );
         assert!(line.contains(",title=") && line.contains("::"), "{line}");
     }
     assert!(!out.contains("(suppressed)"));
@@ -64,11 +105,27 @@ fn github_output_is_workflow_commands() {
 fn deny_warnings_and_expired_exceptions_fail() {
     let (code, _, _) = fenceline(&["check", "--today", "2026-06-01", EXAMPLE], None);
     assert_eq!(code, 0);
-    let (code, _, _) = fenceline(&["check", "--today", "2026-06-01", "--deny-warnings", EXAMPLE], None);
+    let (code, _, _) = fenceline(
+        &["check", "--today", "2026-06-01", "--deny-warnings", EXAMPLE],
+        None,
+    );
     assert_eq!(code, 1);
-    let (code, _, err) = fenceline(&["check", "--today", "2027-07-01", "--format", "concise", EXAMPLE], None);
+    let (code, _, err) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2027-07-01",
+            "--format",
+            "concise",
+            EXAMPLE,
+        ],
+        None,
+    );
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("error[EXC-001]: exception for `FR3-001` expired on 2027-06-30"), "{err}");
+    assert!(
+        err.contains("error[EXC-001]: exception for `FR3-001` expired on 2027-06-30"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -80,22 +137,39 @@ fn configuration_is_discovered_and_explicit() {
     let policy = root.join("plant/policies/p.fence");
     std::fs::copy(EXAMPLE, &policy).expect("copy");
     let p = policy.to_string_lossy().to_string();
-    let args = ["check", "--today", "2026-06-01", "--format", "json", p.as_str()];
+    let args = [
+        "check",
+        "--today",
+        "2026-06-01",
+        "--format",
+        "json",
+        p.as_str(),
+    ];
 
     std::fs::write(root.join("fenceline.toml"), "fail-level = \"warning\"\n").expect("write");
     let (code, _, _) = fenceline(&args, None);
     assert_eq!(code, 1, "fail-level warning from the discovered file");
 
-    std::fs::write(root.join("plant/fenceline.toml"), "[rules]\nFR5-007 = \"error\"\nFR5-017 = \"off\"\n").expect("write");
+    std::fs::write(
+        root.join("plant/fenceline.toml"),
+        "[rules]\nFR5-007 = \"error\"\nFR5-017 = \"off\"\n",
+    )
+    .expect("write");
     let (code, out, _) = fenceline(&args, None);
     assert_eq!(code, 1, "the nearest file wins; FR5-007 is an error there");
     assert!(!out.contains("FR5-017"));
-    assert!(out.contains("\"code\": \"FR5-007\",\n          \"severity\": \"error\""), "{out}");
+    assert!(
+        out.contains("\"code\": \"FR5-007\",\n          \"severity\": \"error\""),
+        "{out}"
+    );
 
     let other = root.join("other.toml");
     std::fs::write(&other, "[rules]\nFR5-007 = \"note\"\n").expect("write");
     let o = other.to_string_lossy().to_string();
-    let (code, _, _) = fenceline(&["check", "--today", "2026-06-01", "--config", &o, &p], None);
+    let (code, _, _) = fenceline(
+        &["check", "--today", "2026-06-01", "--config", &o, &p],
+        None,
+    );
     assert_eq!(code, 0, "--config wins over discovery");
 
     std::fs::write(&other, "[rules]\nFR5-077 = \"note\"\n").expect("write");

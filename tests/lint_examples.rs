@@ -28,7 +28,10 @@ fn examples() -> Vec<PathBuf> {
 /// file name -> finding lines (`file: CODE[ (suppressed)]: message`).
 fn read_expected() -> BTreeMap<String, Vec<String>> {
     let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in std::fs::read_to_string(EXPECTED).unwrap_or_default().lines() {
+    for line in std::fs::read_to_string(EXPECTED)
+        .unwrap_or_default()
+        .lines()
+    {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -45,17 +48,31 @@ fn examples_check_clean_with_intended_findings() {
     let mut actual_all: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut problems = Vec::new();
     for path in examples() {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        let opts = CheckOptions { today: Some(TODAY.into()), ..Default::default() };
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let opts = CheckOptions {
+            today: Some(TODAY.into()),
+            ..Default::default()
+        };
         let checked = check_path(&path, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-            problems.push(format!("{name}: unexpected error {}", fenceline::diagnostic::render::concise(d, &checked.sources)));
+            problems.push(format!(
+                "{name}: unexpected error {}",
+                fenceline::diagnostic::render::concise(d, &checked.sources)
+            ));
         }
         let mut lines: Vec<String> = checked
             .diagnostics
             .iter()
             .map(|d| {
-                let sup = if d.suppressed.is_some() { " (suppressed)" } else { "" };
+                let sup = if d.suppressed.is_some() {
+                    " (suppressed)"
+                } else {
+                    ""
+                };
                 format!("{name}: {}{sup}: {}", d.code, d.message)
             })
             .collect();
@@ -72,7 +89,10 @@ fn examples_check_clean_with_intended_findings() {
             }
             None => {
                 for d in &checked.diagnostics {
-                    println!("{name} (not in {EXPECTED} yet): {}", fenceline::diagnostic::render::concise(d, &checked.sources));
+                    println!(
+                        "{name} (not in {EXPECTED} yet): {}",
+                        fenceline::diagnostic::render::concise(d, &checked.sources)
+                    );
                 }
             }
         }

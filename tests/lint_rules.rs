@@ -36,11 +36,18 @@ struct Fixture {
 }
 
 fn codes(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()).map(String::from)
+    s.split([',', ' '])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
 }
 
 fn parse_fixture(text: &str) -> Fixture {
-    let mut f = Fixture { rules: Vec::new(), today: DEFAULT_TODAY.to_string(), expected: Vec::new() };
+    let mut f = Fixture {
+        rules: Vec::new(),
+        today: DEFAULT_TODAY.to_string(),
+        expected: Vec::new(),
+    };
     for (i, line) in text.lines().enumerate() {
         let Some(pos) = line.find('#') else { continue };
         let comment = line[pos + 1..].trim();
@@ -65,9 +72,15 @@ fn is_language_code(code: &str) -> bool {
 
 /// Checks the fixture, then builds it: rules with status `target` report while emitting.
 fn run(path: &Path, today: &str) -> fenceline::driver::Checked {
-    let opts = CheckOptions { today: Some(today.to_string()), ..Default::default() };
+    let opts = CheckOptions {
+        today: Some(today.to_string()),
+        ..Default::default()
+    };
     let mut checked = check_path(path, &opts).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let build_opts = fenceline::build::BuildOptions { check: opts, ..Default::default() };
+    let build_opts = fenceline::build::BuildOptions {
+        check: opts,
+        ..Default::default()
+    };
     if let Ok(Some(built)) = fenceline::build::build_checked(&checked, &build_opts) {
         checked.diagnostics.extend(built.diagnostics);
         fenceline::diagnostic::sort(&mut checked.diagnostics);
@@ -82,20 +95,31 @@ fn every_fixture_reports_exactly_its_expected_findings() {
     for path in fixtures() {
         let text = std::fs::read_to_string(&path).expect("fixture");
         let fx = parse_fixture(&text);
-        assert!(!fx.rules.is_empty(), "{}: no `# rules:` header", path.display());
+        assert!(
+            !fx.rules.is_empty(),
+            "{}: no `# rules:` header",
+            path.display()
+        );
         let checked = run(&path, &fx.today);
         let mut actual: Vec<(usize, String, bool)> = checked
             .diagnostics
             .iter()
             .filter(|d| fx.rules.contains(&d.code) || is_language_code(&d.code))
             .map(|d| {
-                let line = d.span.map(|s| checked.sources.get(s.file).line_col(s.start as usize).0).unwrap_or(0);
+                let line = d
+                    .span
+                    .map(|s| checked.sources.get(s.file).line_col(s.start as usize).0)
+                    .unwrap_or(0);
                 (line, d.code.clone(), d.suppressed.is_some())
             })
             .collect();
         actual.sort();
         if actual != fx.expected {
-            let all: Vec<String> = checked.diagnostics.iter().map(|d| render::concise(d, &checked.sources)).collect();
+            let all: Vec<String> = checked
+                .diagnostics
+                .iter()
+                .map(|d| render::concise(d, &checked.sources))
+                .collect();
             failures.push(format!(
                 "{}:\n  expected {:?}\n  actual   {:?}\n  all findings:\n    {}",
                 path.display(),
@@ -115,7 +139,11 @@ fn every_fixture_reports_exactly_its_expected_findings() {
             .map(|d| render::human(d, &checked.sources, HumanStyle::plain(100)))
             .collect::<Vec<_>>()
             .join("\n");
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("fixture").to_string();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("fixture")
+            .to_string();
         insta::with_settings!({ snapshot_path => "snapshots/lint", prepend_module_to_snapshot => false, omit_expression => true }, {
             insta::assert_snapshot!(stem, text);
         });
@@ -126,10 +154,19 @@ fn every_fixture_reports_exactly_its_expected_findings() {
 fn every_rule_has_a_fixture_that_fires_it() {
     for rule in fenceline::lint::rules::ALL {
         let path = PathBuf::from(format!("tests/lint/{}.fence", rule.stem()));
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("{}: no fixture {} (see tests/lint_rules.rs)", rule.id, path.display()));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "{}: no fixture {} (see tests/lint_rules.rs)",
+                rule.id,
+                path.display()
+            )
+        });
         let fx = parse_fixture(&text);
-        assert!(fx.rules.iter().any(|r| r == rule.id), "{}: fixture does not select the rule", rule.id);
+        assert!(
+            fx.rules.iter().any(|r| r == rule.id),
+            "{}: fixture does not select the rule",
+            rule.id
+        );
         assert!(
             fx.expected.iter().any(|(_, c, s)| c == rule.id && !s),
             "{}: fixture has no line that fires the rule",
@@ -141,24 +178,47 @@ fn every_rule_has_a_fixture_that_fires_it() {
 #[test]
 fn severity_overrides_and_off() {
     let path = Path::new("tests/lint/fr3_001_cleartext_industrial_protocol.fence");
-    let mut opts = CheckOptions { today: Some(DEFAULT_TODAY.into()), ..Default::default() };
+    let mut opts = CheckOptions {
+        today: Some(DEFAULT_TODAY.into()),
+        ..Default::default()
+    };
     let before = check_path(path, &opts).expect("check");
-    assert!(before.diagnostics.iter().any(|d| d.code == "FR3-001" && d.severity == fenceline::Severity::Error));
-    opts.lint.severity.insert("FR3-001".into(), Some(fenceline::Severity::Note));
+    assert!(before
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "FR3-001" && d.severity == fenceline::Severity::Error));
+    opts.lint
+        .severity
+        .insert("FR3-001".into(), Some(fenceline::Severity::Note));
     let after = check_path(path, &opts).expect("check");
-    assert!(after.diagnostics.iter().filter(|d| d.code == "FR3-001").all(|d| d.severity == fenceline::Severity::Note));
+    assert!(after
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "FR3-001")
+        .all(|d| d.severity == fenceline::Severity::Note));
     opts.lint.severity.insert("FR3-001".into(), None);
     let off = check_path(path, &opts).expect("check");
-    assert!(!off.diagnostics.iter().any(|d| d.code == "FR3-001" || d.code == "EXC-002"));
+    assert!(!off
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "FR3-001" || d.code == "EXC-002"));
 }
 
 #[test]
 fn wildcard_width_is_configurable() {
     let path = Path::new("tests/lint/fr5_003_wildcard_flow.fence");
     let count = |w: Option<u32>| {
-        let mut opts = CheckOptions { today: Some(DEFAULT_TODAY.into()), ..Default::default() };
+        let mut opts = CheckOptions {
+            today: Some(DEFAULT_TODAY.into()),
+            ..Default::default()
+        };
         opts.lint.max_port_range = w;
-        check_path(path, &opts).expect("check").diagnostics.iter().filter(|d| d.code == "FR5-003").count()
+        check_path(path, &opts)
+            .expect("check")
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "FR5-003")
+            .count()
     };
     // udp/5000-5100 (101 ports) passes by default, fails at width 100; tcp/1-1000 passes at 1000.
     assert_eq!(count(Some(100)), count(None) + 1);
@@ -175,9 +235,15 @@ fn redundancy_check_scales() {
         text.push_str(&format!("  allow a -> b tcp/{}\n", 1000 + i));
     }
     text.push_str("  allow a -> b tcp/1500\n}\n");
-    let opts = CheckOptions { today: Some(DEFAULT_TODAY.into()), ..Default::default() };
+    let opts = CheckOptions {
+        today: Some(DEFAULT_TODAY.into()),
+        ..Default::default()
+    };
     let start = std::time::Instant::now();
     let c = fenceline::driver::check_text("big.fence", Path::new("big.fence"), text, &opts);
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
-    assert_eq!(c.diagnostics.iter().filter(|d| d.code == "OUT-001").count(), 1);
+    assert_eq!(
+        c.diagnostics.iter().filter(|d| d.code == "OUT-001").count(),
+        1
+    );
 }

@@ -43,12 +43,27 @@ fn examples() -> Vec<PathBuf> {
 }
 
 fn opts() -> CheckOptions {
-    CheckOptions { today: Some("2026-11-25".into()), ..Default::default() }
+    CheckOptions {
+        today: Some("2026-11-25".into()),
+        ..Default::default()
+    }
 }
 
 fn build(name: &str, checked: &Checked) -> Built {
-    assert!(!checked.has_errors(), "{name}: {:#?}", checked.diagnostics.iter().filter(|d| d.is_error()).collect::<Vec<_>>());
-    let bo = BuildOptions { check: opts(), targets: Some(vec![Target::Nftables, Target::Iptables]), emit: EmitOptions::default() };
+    assert!(
+        !checked.has_errors(),
+        "{name}: {:#?}",
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect::<Vec<_>>()
+    );
+    let bo = BuildOptions {
+        check: opts(),
+        targets: Some(vec![Target::Nftables, Target::Iptables]),
+        emit: EmitOptions::default(),
+    };
     build_checked(checked, &bo).unwrap().unwrap()
 }
 
@@ -58,15 +73,36 @@ fn stem(p: &Path) -> String {
 
 /// Whether kernel tests can run here; panics under CI when they cannot.
 fn kernel_tests(what: &str) -> bool {
-    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
-    let tools = ["nft", "iptables-restore", "ip6tables-restore", "ip", "python3", "timeout"]
-        .iter()
-        .all(|t| Command::new("sh").args(["-c", &format!("command -v {t}")]).stdout(Stdio::null()).status().is_ok_and(|s| s.success()));
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let tools = [
+        "nft",
+        "iptables-restore",
+        "ip6tables-restore",
+        "ip",
+        "python3",
+        "timeout",
+    ]
+    .iter()
+    .all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     if root && tools {
         return true;
     }
-    let why = if !root { "not running as root" } else { "nft, iptables-restore, ip or python3 missing" };
+    let why = if !root {
+        "not running as root"
+    } else {
+        "nft, iptables-restore, ip or python3 missing"
+    };
     if ci {
         panic!("{what}: cannot run under CI=true: {why}");
     }
@@ -77,14 +113,22 @@ fn kernel_tests(what: &str) -> bool {
 fn run(cmd: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     use std::io::Write;
     let mut c = Command::new("timeout");
-    c.arg("60").args(cmd).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.arg("60")
+        .args(cmd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     if let Some(s) = stdin {
         child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
     }
     drop(child.stdin.take());
     let o = child.wait_with_output().unwrap();
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
 }
 
 fn linux_files(built: &Built) -> Vec<(String, String)> {
@@ -208,7 +252,12 @@ firewall fw-edge {
 "#;
 
 fn hostile() -> (Checked, Built) {
-    let checked = check_text("hostile.fence", Path::new("hostile.fence"), HOSTILE.replace("{RTL}", "\u{202e}"), &opts());
+    let checked = check_text(
+        "hostile.fence",
+        Path::new("hostile.fence"),
+        HOSTILE.replace("{RTL}", "\u{202e}"),
+        &opts(),
+    );
     let built = build("hostile", &checked);
     (checked, built)
 }
@@ -220,18 +269,34 @@ struct Views {
 
 fn views(model: &Model) -> Views {
     let (ir, _) = model_to_ir(model);
-    let stamp = Stamp { policy: String::new(), hash: policy_hash(model).unwrap(), version: "test" };
+    let stamp = Stamp {
+        policy: String::new(),
+        hash: policy_hash(model).unwrap(),
+        version: "test",
+    };
     let eo = EmitOptions::default();
-    let cx = EmitContext { model, ir: &ir, stamp: &stamp, options: &eo };
+    let cx = EmitContext {
+        model,
+        ir: &ir,
+        stamp: &stamp,
+        options: &eo,
+    };
     let mut d = Vec::new();
-    let mut v = Views { nft: BTreeMap::new(), ipt: BTreeMap::new() };
+    let mut v = Views {
+        nft: BTreeMap::new(),
+        ipt: BTreeMap::new(),
+    };
     for dev in &ir.devices {
         if dev.targets.contains(&Target::Nftables) {
-            v.nft.insert(dev.name.clone(), nftables::view(&cx, dev, &mut d).unwrap());
+            v.nft
+                .insert(dev.name.clone(), nftables::view(&cx, dev, &mut d).unwrap());
         }
         if dev.targets.contains(&Target::Iptables) {
             for fam in Family::BOTH {
-                v.ipt.insert((dev.name.clone(), fam == Family::V6), iptables::view(&cx, dev, fam, &mut d).unwrap());
+                v.ipt.insert(
+                    (dev.name.clone(), fam == Family::V6),
+                    iptables::view(&cx, dev, fam, &mut d).unwrap(),
+                );
             }
         }
     }
@@ -241,9 +306,15 @@ fn views(model: &Model) -> Views {
 #[test]
 fn hostile_text_is_sanitised_with_warnings() {
     let (_, built) = hostile();
-    let warnings: Vec<_> = built.diagnostics.iter().filter(|d| d.code == fenceline::targets::linux::SANITISED).collect();
+    let warnings: Vec<_> = built
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == fenceline::targets::linux::SANITISED)
+        .collect();
     assert!(warnings.len() >= 3, "{warnings:#?}");
-    assert!(warnings.iter().all(|d| d.severity == fenceline::Severity::Warning));
+    assert!(warnings
+        .iter()
+        .all(|d| d.severity == fenceline::Severity::Warning));
     for (path, text) in linux_files(&built) {
         for line in text.lines() {
             assert!(line.is_ascii(), "{path}: non-ASCII line {line:?}");
@@ -251,10 +322,16 @@ fn hostile_text_is_sanitised_with_warnings() {
             if let Some(i) = line.find("comment \"") {
                 let rest = &line[i + 9..];
                 let end = rest.find('"').unwrap();
-                assert!(end <= 127 || path.ends_with(".rules"), "{path}: comment too long: {line}");
+                assert!(
+                    end <= 127 || path.ends_with(".rules"),
+                    "{path}: comment too long: {line}"
+                );
                 assert!(end <= 255);
             }
-            assert!(!line.contains("flush ruleset") || line.starts_with('#'), "{path}: {line}");
+            assert!(
+                !line.contains("flush ruleset") || line.starts_with('#'),
+                "{path}: {line}"
+            );
             assert!(!line.contains('\\'), "{path}: backslash in {line}");
         }
         insta::assert_snapshot!(format!("hostile__{}", path.replace('/', "__")), text);
@@ -280,9 +357,18 @@ fn nft_readback(json: &str) -> (usize, usize, BTreeSet<String>) {
             if let Some(c) = s.get("comment").and_then(|c| c.as_str()) {
                 comments.insert(c.to_string());
             }
-            for e in s.get("elem").and_then(|e| e.as_array()).into_iter().flatten() {
+            for e in s
+                .get("elem")
+                .and_then(|e| e.as_array())
+                .into_iter()
+                .flatten()
+            {
                 elems += 1;
-                if let Some(c) = e.get("elem").and_then(|x| x.get("comment")).and_then(|c| c.as_str()) {
+                if let Some(c) = e
+                    .get("elem")
+                    .and_then(|x| x.get("comment"))
+                    .and_then(|c| c.as_str())
+                {
                     comments.insert(c.to_string());
                 }
             }
@@ -317,7 +403,10 @@ fn hostile_output_loads_with_exactly_the_intended_rules() {
                     let (ok, _, err) = run(&["ip", "netns", "exec", &ns, "nft", "-f", &ps], None);
                     assert!(ok, "{path}: {err}");
                 }
-                let (ok, out, err) = run(&["ip", "netns", "exec", &ns, "nft", "-j", "list", "ruleset"], None);
+                let (ok, out, err) = run(
+                    &["ip", "netns", "exec", &ns, "nft", "-j", "list", "ruleset"],
+                    None,
+                );
                 assert!(ok, "{err}");
                 let (rules, elems, comments) = nft_readback(&out);
                 let view = &v.nft[&dev];
@@ -325,12 +414,20 @@ fn hostile_output_loads_with_exactly_the_intended_rules() {
                 assert_eq!(elems, view.element_count(), "{path}: element count");
                 for s in view.pair_sets.iter() {
                     for e in &s.elements {
-                        assert!(comments.contains(&e.comment), "{path}: comment {:?} not read back", e.comment);
+                        assert!(
+                            comments.contains(&e.comment),
+                            "{path}: comment {:?} not read back",
+                            e.comment
+                        );
                     }
                 }
             } else {
                 let v6 = path.ends_with("ip6tables.rules");
-                let (restore, save) = if v6 { ("ip6tables-restore", "ip6tables-save") } else { ("iptables-restore", "iptables-save") };
+                let (restore, save) = if v6 {
+                    ("ip6tables-restore", "ip6tables-save")
+                } else {
+                    ("iptables-restore", "iptables-save")
+                };
                 let (ok, _, err) = run(&["ip", "netns", "exec", &ns, restore, &ps], None);
                 assert!(ok, "{path}: {err}");
                 let (ok, out, err) = run(&["ip", "netns", "exec", &ns, save, "-t", "filter"], None);
@@ -342,7 +439,11 @@ fn hostile_output_loads_with_exactly_the_intended_rules() {
                     for r in &p.rules {
                         let needle = format!("--comment \"{}\"", r.comment);
                         let plain = format!("--comment {}", r.comment);
-                        assert!(out.contains(&needle) || out.contains(&plain), "{path}: comment {:?} not read back", r.comment);
+                        assert!(
+                            out.contains(&needle) || out.contains(&plain),
+                            "{path}: comment {:?} not read back",
+                            r.comment
+                        );
                     }
                 }
             }
@@ -403,13 +504,32 @@ fn endpoints(model: &Model, dev: &DeviceIr) -> Vec<Ep> {
         for &z in &iface.behind_zones {
             let zone = model.zone(z);
             for v6 in [false, true] {
-                let ivs: Vec<(u128, u128)> =
-                    if v6 { zone.addrs.v6.clone() } else { zone.addrs.v4.iter().map(|&(a, b)| (a as u128, b as u128)).collect() };
+                let ivs: Vec<(u128, u128)> = if v6 {
+                    zone.addrs.v6.clone()
+                } else {
+                    zone.addrs
+                        .v4
+                        .iter()
+                        .map(|&(a, b)| (a as u128, b as u128))
+                        .collect()
+                };
                 for a in &zone.assets {
-                    let aiv: Vec<(u128, u128)> =
-                        if v6 { a.addrs.v6.clone() } else { a.addrs.v4.iter().map(|&(x, y)| (x as u128, y as u128)).collect() };
+                    let aiv: Vec<(u128, u128)> = if v6 {
+                        a.addrs.v6.clone()
+                    } else {
+                        a.addrs
+                            .v4
+                            .iter()
+                            .map(|&(x, y)| (x as u128, y as u128))
+                            .collect()
+                    };
                     if let Some(&(lo, hi)) = aiv.first() {
-                        eps.push(Ep { side, ip: ip_of(v6, host_in(lo, hi)), zone: z, name: format!("{}.{}", zone.name, a.name) });
+                        eps.push(Ep {
+                            side,
+                            ip: ip_of(v6, host_in(lo, hi)),
+                            zone: z,
+                            name: format!("{}.{}", zone.name, a.name),
+                        });
                     }
                 }
                 // A zone address in no asset.
@@ -421,7 +541,12 @@ fn endpoints(model: &Model, dev: &DeviceIr) -> Vec<Ep> {
                         }
                         let ip = ip_of(v6, x);
                         if zone.assets.iter().all(|a| !a.addrs.contains(ip)) {
-                            eps.push(Ep { side, ip, zone: z, name: zone.name.clone() });
+                            eps.push(Ep {
+                                side,
+                                ip,
+                                zone: z,
+                                name: zone.name.clone(),
+                            });
                             break 'find;
                         }
                     }
@@ -453,14 +578,27 @@ fn rule_ports(dev: &DeviceIr) -> BTreeSet<(bool, u16)> {
     out
 }
 
-fn expected(model: &Model, graph: &ZoneGraph, dev: DeviceId, s: &Ep, d: &Ep, tcp: bool, port: u16) -> bool {
-    let pkt = if tcp { Packet::tcp(s.ip, d.ip, port) } else { Packet::udp(s.ip, d.ip, port) };
+fn expected(
+    model: &Model,
+    graph: &ZoneGraph,
+    dev: DeviceId,
+    s: &Ep,
+    d: &Ep,
+    tcp: bool,
+    port: u16,
+) -> bool {
+    let pkt = if tcp {
+        Packet::tcp(s.ip, d.ip, port)
+    } else {
+        Packet::udp(s.ip, d.ip, port)
+    };
     if policy_decision(model, &pkt).is_none() {
         return false;
     }
-    graph
-        .path(s.zone, d.zone)
-        .is_some_and(|hops| hops.iter().any(|h| h.device == dev && h.ingress == s.side && h.egress == d.side))
+    graph.path(s.zone, d.zone).is_some_and(|hops| {
+        hops.iter()
+            .any(|h| h.device == dev && h.ingress == s.side && h.egress == d.side)
+    })
 }
 
 /// Every allowed probe (capped) and a spread of denied ones, by category.
@@ -469,12 +607,25 @@ fn probes(model: &Model, dev: &DeviceIr) -> Vec<Probe> {
     let eps = endpoints(model, dev);
     let ports = rule_ports(dev);
     let mut cands: BTreeMap<(usize, IpAddr, IpAddr, bool, u16), Probe> = BTreeMap::new();
-    let add = |cands: &mut BTreeMap<(usize, IpAddr, IpAddr, bool, u16), Probe>, category: &'static str, side: usize, s: &Ep, d: &Ep, tcp: bool, port: u16, spoofed: bool| {
+    let add = |cands: &mut BTreeMap<(usize, IpAddr, IpAddr, bool, u16), Probe>,
+               category: &'static str,
+               side: usize,
+               s: &Ep,
+               d: &Ep,
+               tcp: bool,
+               port: u16,
+               spoofed: bool| {
         if s.ip.is_ipv4() != d.ip.is_ipv4() || side == d.side {
             return;
         }
         let expect = !spoofed && expected(model, &graph, dev.device, s, d, tcp, port);
-        let label = format!("{category}: {} {} -> {} {}/{port}", s.name, s.ip, d.name, if tcp { "tcp" } else { "udp" });
+        let label = format!(
+            "{category}: {} {} -> {} {}/{port}",
+            s.name,
+            s.ip,
+            d.name,
+            if tcp { "tcp" } else { "udp" }
+        );
         cands.entry((side, s.ip, d.ip, tcp, port)).or_insert(Probe {
             category,
             side,
@@ -497,8 +648,26 @@ fn probes(model: &Model, dev: &DeviceIr) -> Vec<Probe> {
             }
             for &(tcp, port) in &ports {
                 add(&mut cands, "matrix", s.side, s, d, tcp, port, false);
-                add(&mut cands, "wrong-protocol", s.side, s, d, !tcp, port, false);
-                add(&mut cands, "wrong-port", s.side, s, d, tcp, port.wrapping_add(1), false);
+                add(
+                    &mut cands,
+                    "wrong-protocol",
+                    s.side,
+                    s,
+                    d,
+                    !tcp,
+                    port,
+                    false,
+                );
+                add(
+                    &mut cands,
+                    "wrong-port",
+                    s.side,
+                    s,
+                    d,
+                    tcp,
+                    port.wrapping_add(1),
+                    false,
+                );
             }
         }
     }
@@ -518,7 +687,9 @@ fn probes(model: &Model, dev: &DeviceIr) -> Vec<Probe> {
     let spread = |v: &mut Vec<Probe>, max: usize| {
         if v.len() > max {
             let step = v.len() as f64 / max as f64;
-            let picked: Vec<Probe> = (0..max).map(|i| v[(i as f64 * step) as usize].clone()).collect();
+            let picked: Vec<Probe> = (0..max)
+                .map(|i| v[(i as f64 * step) as usize].clone())
+                .collect();
             let mut cats: BTreeMap<&str, Probe> = BTreeMap::new();
             for p in v.iter() {
                 cats.entry(p.category).or_insert_with(|| p.clone());
@@ -544,10 +715,20 @@ static RUN: AtomicUsize = AtomicUsize::new(0);
 
 /// Builds the spec for the harness, runs it, and returns failures (empty when all is well) and
 /// (allowed, denied) probe counts.
-fn e2e_case(label: &str, model: &Model, dev: &DeviceIr, built: &Built, loader: Loader) -> (Vec<String>, usize, usize) {
+fn e2e_case(
+    label: &str,
+    model: &Model,
+    dev: &DeviceIr,
+    built: &Built,
+    loader: Loader,
+) -> (Vec<String>, usize, usize) {
     let dir = tempfile::tempdir().unwrap();
     let file = |name: &str| {
-        let o = built.outputs.iter().find(|o| o.path == format!("{}/{name}", dev.name)).unwrap();
+        let o = built
+            .outputs
+            .iter()
+            .find(|o| o.path == format!("{}/{name}", dev.name))
+            .unwrap();
         let p = dir.path().join(name);
         std::fs::write(&p, &o.bytes).unwrap();
         p.to_string_lossy().to_string()
@@ -566,7 +747,13 @@ fn e2e_case(label: &str, model: &Model, dev: &DeviceIr, built: &Built, loader: L
         let addrs: BTreeSet<String> = eps
             .iter()
             .filter(|e| e.side == k)
-            .map(|e| if e.ip.is_ipv4() { format!("{}/32", e.ip) } else { format!("{}/128", e.ip) })
+            .map(|e| {
+                if e.ip.is_ipv4() {
+                    format!("{}/32", e.ip)
+                } else {
+                    format!("{}/128", e.ip)
+                }
+            })
             .collect();
         let mut routes4 = Vec::new();
         let mut routes6 = Vec::new();
@@ -594,16 +781,29 @@ fn e2e_case(label: &str, model: &Model, dev: &DeviceIr, built: &Built, loader: L
             "timeout": if p.expect { 5.0 } else { 1.5 }, "spoof": p.category == "spoofed-source",
         })).collect::<Vec<_>>(),
     });
-    let (_, out, err) = run(&["python3", "tests/linux/netns_e2e.py", "run"], Some(&spec.to_string()));
+    let (_, out, err) = run(
+        &["python3", "tests/linux/netns_e2e.py", "run"],
+        Some(&spec.to_string()),
+    );
     let v: serde_json::Value = match serde_json::from_str(out.trim()) {
         Ok(v) => v,
-        Err(_) => return (vec![format!("{label}: harness output unreadable: {out}\n{err}")], 0, 0),
+        Err(_) => {
+            return (
+                vec![format!("{label}: harness output unreadable: {out}\n{err}")],
+                0,
+                0,
+            )
+        }
     };
     if let Some(e) = v.get("error") {
         return (vec![format!("{label}: harness failed: {e}")], 0, 0);
     }
     if v["load"]["rc"] != 0 {
-        return (vec![format!("{label}: ruleset did not load: {}", v["load"])], 0, 0);
+        return (
+            vec![format!("{label}: ruleset did not load: {}", v["load"])],
+            0,
+            0,
+        );
     }
     // (source, source port, destination, protocol, destination port) of every first packet that
     // arrived on a side's link.
@@ -612,22 +812,40 @@ fn e2e_case(label: &str, model: &Model, dev: &DeviceIr, built: &Built, loader: L
         .unwrap()
         .iter()
         .map(|s| {
-            (s[1].as_str().unwrap().into(), s[2].as_u64().unwrap(), s[3].as_str().unwrap().into(), s[4].as_u64().unwrap(), s[5].as_u64().unwrap())
+            (
+                s[1].as_str().unwrap().into(),
+                s[2].as_u64().unwrap(),
+                s[3].as_str().unwrap().into(),
+                s[4].as_u64().unwrap(),
+                s[5].as_u64().unwrap(),
+            )
         })
         .collect();
     let mut failures = Vec::new();
     for (i, p) in probes.iter().enumerate() {
         let res = &v["results"][format!("p{i}")];
         let r = res[0].as_str().unwrap_or("missing").to_string();
-        let key = (p.src.to_string(), res[1].as_u64().unwrap_or(0), p.dst.to_string(), if p.tcp { 6 } else { 17 }, p.port as u64);
+        let key = (
+            p.src.to_string(),
+            res[1].as_u64().unwrap_or(0),
+            p.dst.to_string(),
+            if p.tcp { 6 } else { 17 },
+            p.port as u64,
+        );
         if p.expect && r != "ok" {
             failures.push(format!("{label}: allowed probe failed ({r}): {}", p.label));
         }
         if !p.expect && r != "timeout" {
-            failures.push(format!("{label}: denied probe got an answer ({r}): {}", p.label));
+            failures.push(format!(
+                "{label}: denied probe got an answer ({r}): {}",
+                p.label
+            ));
         }
         if !p.expect && seen.contains(&key) {
-            failures.push(format!("{label}: denied probe reached the destination's link: {}", p.label));
+            failures.push(format!(
+                "{label}: denied probe reached the destination's link: {}",
+                p.label
+            ));
         }
     }
     let allowed = probes.iter().filter(|p| p.expect).count();
@@ -651,26 +869,49 @@ fn e2e(loader: Loader) {
     let model = checked.model.clone().unwrap();
     let (ir, _) = model_to_ir(&model);
     cases.push(("hostile".into(), model, ir, built));
-    let target = if loader == Loader::Nft { Target::Nftables } else { Target::Iptables };
+    let target = if loader == Loader::Nft {
+        Target::Nftables
+    } else {
+        Target::Iptables
+    };
     let start = std::time::Instant::now();
     let mut jobs = Vec::new();
     for (name, model, ir, built) in &cases {
-        for dev in ir.devices.iter().filter(|d| d.targets.contains(&target) && d.interfaces.len() >= 2) {
+        for dev in ir
+            .devices
+            .iter()
+            .filter(|d| d.targets.contains(&target) && d.interfaces.len() >= 2)
+        {
             jobs.push((format!("{name}/{}/{loader:?}", dev.name), model, dev, built));
         }
     }
     assert!(!jobs.is_empty());
     let results: Vec<(Vec<String>, usize, usize)> = std::thread::scope(|s| {
-        let hs: Vec<_> = jobs.iter().map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader))).collect();
+        let hs: Vec<_> = jobs
+            .iter()
+            .map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader)))
+            .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let mut failures = Vec::new();
     for ((label, ..), (f, a, d)) in jobs.iter().zip(&results) {
-        eprintln!("{label}: {a} allowed and {d} denied probes, {} failures", f.len());
+        eprintln!(
+            "{label}: {a} allowed and {d} denied probes, {} failures",
+            f.len()
+        );
         failures.extend(f.iter().cloned());
     }
-    eprintln!("{loader:?} end to end: {} firewalls in {:.1}s", jobs.len(), start.elapsed().as_secs_f64());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "{loader:?} end to end: {} firewalls in {:.1}s",
+        jobs.len(),
+        start.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

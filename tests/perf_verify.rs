@@ -15,7 +15,13 @@ use std::time::Instant;
 #[test]
 #[ignore]
 fn diff_and_verify_100k_flows() {
-    let size = Size { zones: 100, assets_per_zone: 100, flows: 100_000, zones_per_device: 8, seed: 1 };
+    let size = Size {
+        zones: 100,
+        assets_per_zone: 100,
+        flows: 100_000,
+        zones_per_device: 8,
+        seed: 1,
+    };
     let text = policy(&size);
     // The new version: every 1000th flow removed.
     let mut n = 0;
@@ -30,7 +36,10 @@ fn diff_and_verify_100k_flows() {
         })
         .map(|l| format!("{l}\n"))
         .collect();
-    let opts = CheckOptions { today: Some("2026-01-01".into()), ..Default::default() };
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
     let t = Instant::now();
     let old = check_text("old.fence", Path::new("old.fence"), text, &opts);
     let new = check_text("new.fence", Path::new("new.fence"), new_text, &opts);
@@ -39,15 +48,30 @@ fn diff_and_verify_100k_flows() {
     let d = diff(&old, &new).unwrap();
     let t_diff = t.elapsed();
     // A removed flow that another flow covers changes no packet.
-    assert!((90..=100).contains(&d.denied_count()), "{}", d.denied_count());
+    assert!(
+        (90..=100).contains(&d.denied_count()),
+        "{}",
+        d.denied_count()
+    );
     assert_eq!(d.allowed_count(), 0);
 
-    let bopts = BuildOptions { check: opts.clone(), ..Default::default() };
+    let bopts = BuildOptions {
+        check: opts.clone(),
+        ..Default::default()
+    };
     let t = Instant::now();
     let built = build_checked(&old, &bopts).unwrap().unwrap();
     let t_build = t.elapsed();
-    let files: BTreeMap<String, String> =
-        built.outputs.iter().map(|o| (o.path.clone(), String::from_utf8_lossy(&o.bytes).into_owned())).collect();
+    let files: BTreeMap<String, String> = built
+        .outputs
+        .iter()
+        .map(|o| {
+            (
+                o.path.clone(),
+                String::from_utf8_lossy(&o.bytes).into_owned(),
+            )
+        })
+        .collect();
     let model = old.model.as_ref().unwrap();
     let t = Instant::now();
     let pol = policy_pairs(model);

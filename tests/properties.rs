@@ -10,17 +10,22 @@ use proptest::prelude::*;
 use std::path::Path;
 
 fn opts() -> CheckOptions {
-    CheckOptions { today: Some("2026-01-01".into()), ..Default::default() }
+    CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    }
 }
 
 fn size() -> impl Strategy<Value = Size> {
-    (2usize..8, 1usize..6, 0usize..40, 2usize..5, any::<u64>()).prop_map(|(zones, assets, flows, per, seed)| Size {
-        zones,
-        assets_per_zone: assets,
-        flows,
-        zones_per_device: per,
-        seed,
-    })
+    (2usize..8, 1usize..6, 0usize..40, 2usize..5, any::<u64>()).prop_map(
+        |(zones, assets, flows, per, seed)| Size {
+            zones,
+            assets_per_zone: assets,
+            flows,
+            zones_per_device: per,
+            seed,
+        },
+    )
 }
 
 /// Reorders top-level declarations with a seed.
@@ -37,9 +42,29 @@ fn shuffle(text: &str, seed: u64) -> String {
 
 fn outputs(text: &str) -> Vec<(String, Vec<u8>)> {
     let checked = check_text("p.fence", Path::new("p.fence"), text.to_string(), &opts());
-    assert!(!checked.has_errors(), "{:#?}", checked.diagnostics.iter().filter(|d| d.is_error()).collect::<Vec<_>>());
-    let built = build_checked(&checked, &BuildOptions { check: opts(), ..Default::default() }).unwrap().unwrap();
-    built.outputs.into_iter().map(|o| (o.path, o.bytes)).collect()
+    assert!(
+        !checked.has_errors(),
+        "{:#?}",
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect::<Vec<_>>()
+    );
+    let built = build_checked(
+        &checked,
+        &BuildOptions {
+            check: opts(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .unwrap();
+    built
+        .outputs
+        .into_iter()
+        .map(|o| (o.path, o.bytes))
+        .collect()
 }
 
 proptest! {

@@ -29,10 +29,16 @@ fn json(args: &[&str]) -> serde_json::Value {
 fn allowed_names_conduit_flow_line_and_devices() {
     let (code, out, _) = query(&["control-center.scada-server", "field.plcs", "modbus"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("ALLOWED: control-center.scada-server -> field.plcs modbus"), "{out}");
+    assert!(
+        out.starts_with("ALLOWED: control-center.scada-server -> field.plcs modbus"),
+        "{out}"
+    );
     assert!(out.contains("conduit `control-field`"), "{out}");
     assert!(out.contains("examples/north-pipeline.fence:69"), "{out}");
-    assert!(out.contains("enforced on `rtr-field`: in GigabitEthernet0/0 -> out GigabitEthernet0/1"), "{out}");
+    assert!(
+        out.contains("enforced on `rtr-field`: in GigabitEthernet0/0 -> out GigabitEthernet0/1"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -41,7 +47,10 @@ fn denied_between_unconnected_zones() {
     assert_eq!(v["verdict"], "denied");
     assert_eq!(v["flows"].as_array().unwrap().len(), 0);
     assert_eq!(v["path"][0]["device"], "fw-it-ot");
-    assert!(v["notes"][0].as_str().unwrap().contains("no conduit connects"));
+    assert!(v["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("no conduit connects"));
 }
 
 #[test]
@@ -49,7 +58,10 @@ fn addresses_and_port_items() {
     let v = json(&["10.30.0.21", "10.40.2.5", "tcp/502"]);
     assert_eq!(v["verdict"], "allowed");
     assert_eq!(v["src"]["name"], "10.30.0.21 (in `control-center.hmi`)");
-    assert_eq!(v["flows"][0]["flow"], "control-center.hmi -> field.plcs modbus");
+    assert_eq!(
+        v["flows"][0]["flow"],
+        "control-center.hmi -> field.plcs modbus"
+    );
     let v = json(&["10.30.0.21", "10.40.2.5", "tcp/503"]);
     assert_eq!(v["verdict"], "denied");
     assert_eq!(v["denied_example"], "tcp 10.30.0.21:40000 -> 10.40.2.5:503");
@@ -60,7 +72,10 @@ fn partly_allowed_zone_query() {
     let v = json(&["control-center", "field", "modbus"]);
     assert_eq!(v["verdict"], "partly-allowed");
     assert_eq!(v["flows"].as_array().unwrap().len(), 2);
-    assert!(v["denied_example"].as_str().unwrap().starts_with("tcp 10.30.0.0:40000"));
+    assert!(v["denied_example"]
+        .as_str()
+        .unwrap()
+        .starts_with("tcp 10.30.0.0:40000"));
 }
 
 #[test]

@@ -22,12 +22,17 @@ fn examples() -> Vec<PathBuf> {
 }
 
 fn opts() -> CheckOptions {
-    CheckOptions { today: Some(TODAY.into()), ..Default::default() }
+    CheckOptions {
+        today: Some(TODAY.into()),
+        ..Default::default()
+    }
 }
 
 fn report_of(checked: &Checked) -> report::Report {
     let ro = ReportOptions::new(Some(TODAY.into())).unwrap();
-    report::generate(checked, &ro).unwrap().expect("the policy has a meaning")
+    report::generate(checked, &ro)
+        .unwrap()
+        .expect("the policy has a meaning")
 }
 
 /// Parses XML strictly enough to catch what a browser would silently repair: mismatched or
@@ -49,7 +54,11 @@ fn assert_well_formed(name: &str, text: &str) -> Vec<String> {
             }
             Ok(Event::End(e)) => {
                 let n = String::from_utf8_lossy(e.name().as_ref()).to_string();
-                assert_eq!(stack.pop().as_deref(), Some(n.as_str()), "{name}: unbalanced </{n}>");
+                assert_eq!(
+                    stack.pop().as_deref(),
+                    Some(n.as_str()),
+                    "{name}: unbalanced </{n}>"
+                );
             }
             Ok(Event::Empty(e)) => {
                 if stack.is_empty() {
@@ -59,21 +68,30 @@ fn assert_well_formed(name: &str, text: &str) -> Vec<String> {
             }
             Ok(Event::Text(t)) => {
                 let s = t.decode().unwrap().to_string();
-                let s = quick_xml::escape::unescape(&s).unwrap_or_else(|e| panic!("{name}: bad entity: {e}")).to_string();
+                let s = quick_xml::escape::unescape(&s)
+                    .unwrap_or_else(|e| panic!("{name}: bad entity: {e}"))
+                    .to_string();
                 if stack.is_empty() {
-                    assert!(s.trim().is_empty(), "{name}: text outside the root element: {s:?}");
+                    assert!(
+                        s.trim().is_empty(),
+                        "{name}: text outside the root element: {s:?}"
+                    );
                 }
                 texts.push(s);
             }
             Ok(Event::GeneralRef(r)) => {
                 let s = String::from_utf8_lossy(&r).to_string();
                 let full = format!("&{s};");
-                let un = quick_xml::escape::unescape(&full).unwrap_or_else(|e| panic!("{name}: bad entity {full}: {e}"));
+                let un = quick_xml::escape::unescape(&full)
+                    .unwrap_or_else(|e| panic!("{name}: bad entity {full}: {e}"));
                 texts.push(un.to_string());
             }
             Ok(Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => panic!("{name}: not well-formed at {}: {e}", reader.buffer_position()),
+            Err(e) => panic!(
+                "{name}: not well-formed at {}: {e}",
+                reader.buffer_position()
+            ),
         }
     }
     assert!(stack.is_empty(), "{name}: unclosed elements {stack:?}");
@@ -86,20 +104,42 @@ fn assert_well_formed(name: &str, text: &str) -> Vec<String> {
 /// with `url(`, `on*` handlers).
 fn assert_no_external_reference(name: &str, e: &quick_xml::events::BytesStart) {
     let el = String::from_utf8_lossy(e.name().as_ref()).to_lowercase();
-    assert!(!["script", "link", "iframe", "object", "embed", "img", "image", "use", "base"].contains(&el.as_str()), "{name}: <{el}> element");
+    assert!(
+        !["script", "link", "iframe", "object", "embed", "img", "image", "use", "base"]
+            .contains(&el.as_str()),
+        "{name}: <{el}> element"
+    );
     for a in e.attributes() {
         let a = a.unwrap();
         let key = String::from_utf8_lossy(a.key.as_ref()).to_lowercase();
         let val = String::from_utf8_lossy(&a.value).to_lowercase();
-        assert!(!["src", "href", "xlink:href", "action", "data", "srcset", "poster"].contains(&key.as_str()), "{name}: <{el} {key}=...>");
-        assert!(!key.starts_with("on"), "{name}: event handler {key} on <{el}>");
+        assert!(
+            ![
+                "src",
+                "href",
+                "xlink:href",
+                "action",
+                "data",
+                "srcset",
+                "poster"
+            ]
+            .contains(&key.as_str()),
+            "{name}: <{el} {key}=...>"
+        );
+        assert!(
+            !key.starts_with("on"),
+            "{name}: event handler {key} on <{el}>"
+        );
         assert!(!val.contains("url("), "{name}: url( in <{el} {key}>");
     }
 }
 
 fn assert_self_contained(name: &str, html: &str) {
     let lower = html.to_lowercase();
-    for bad in ["http://", "https://", "src=", "href=", "url(", "@import", "<script", "<link", "<iframe", "<object"] {
+    for bad in [
+        "http://", "https://", "src=", "href=", "url(", "@import", "<script", "<link", "<iframe",
+        "<object",
+    ] {
         assert!(!lower.contains(bad), "{name}: HTML report contains `{bad}`");
     }
 }
@@ -116,7 +156,10 @@ fn markdown_and_json_reports_of_every_example() {
         insta::assert_snapshot!(format!("{stem}.md"), md);
         insta::assert_snapshot!(format!("{stem}.json"), json);
         // Deterministic: a second run gives the same bytes.
-        assert_eq!(render::to_markdown(&report_of(&check_path(&path, &opts()).unwrap())).unwrap(), md);
+        assert_eq!(
+            render::to_markdown(&report_of(&check_path(&path, &opts()).unwrap())).unwrap(),
+            md
+        );
     }
 }
 
@@ -132,7 +175,11 @@ fn html_report_is_well_formed_and_self_contained() {
         let texts = assert_well_formed(&name, &html).join("\n");
         let model = checked.model.as_ref().unwrap();
         for z in &model.zones {
-            assert!(texts.contains(&z.name), "{name}: zone {} missing from the HTML", z.name);
+            assert!(
+                texts.contains(&z.name),
+                "{name}: zone {} missing from the HTML",
+                z.name
+            );
         }
         assert!(html.contains("<svg "), "{name}: the diagram is embedded");
     }
@@ -147,20 +194,41 @@ fn svg_is_well_formed_and_names_every_zone_and_conduit() {
         let svg = graph::to_svg(model, true);
         let texts = assert_well_formed(&name, &svg);
         for z in &model.zones {
-            assert!(texts.iter().any(|t| t == &z.name), "{name}: zone {} not drawn", z.name);
+            assert!(
+                texts.iter().any(|t| t == &z.name),
+                "{name}: zone {} not drawn",
+                z.name
+            );
         }
         for c in &model.conduits {
-            assert!(texts.iter().any(|t| t.starts_with(&format!("{} ", c.name)) || t.starts_with(&format!("{}:", c.name))), "{name}: conduit {} not drawn", c.name);
+            assert!(
+                texts.iter().any(|t| t.starts_with(&format!("{} ", c.name))
+                    || t.starts_with(&format!("{}:", c.name))),
+                "{name}: conduit {} not drawn",
+                c.name
+            );
         }
         assert_eq!(graph::to_svg(model, true), svg, "{name}: deterministic");
         let dot = graph::to_dot(model);
         let mermaid = graph::to_mermaid(model);
         for z in &model.zones {
-            assert!(dot.contains(&format!("\"zone:{}\"", z.name)), "{name}: dot lacks {}", z.name);
-            assert!(mermaid.contains(&format!("[\"{}<br/>", z.name)), "{name}: mermaid lacks {}", z.name);
+            assert!(
+                dot.contains(&format!("\"zone:{}\"", z.name)),
+                "{name}: dot lacks {}",
+                z.name
+            );
+            assert!(
+                mermaid.contains(&format!("[\"{}<br/>", z.name)),
+                "{name}: mermaid lacks {}",
+                z.name
+            );
         }
         for c in &model.conduits {
-            assert!(dot.contains(&c.name) && mermaid.contains(&c.name), "{name}: conduit {} missing", c.name);
+            assert!(
+                dot.contains(&c.name) && mermaid.contains(&c.name),
+                "{name}: conduit {} missing",
+                c.name
+            );
         }
     }
 }
@@ -195,13 +263,21 @@ firewall fw {
 
 #[test]
 fn policy_text_is_escaped_everywhere() {
-    let checked = check_text("hostile.fence", Path::new("hostile.fence"), HOSTILE.to_string(), &opts());
+    let checked = check_text(
+        "hostile.fence",
+        Path::new("hostile.fence"),
+        HOSTILE.to_string(),
+        &opts(),
+    );
     assert!(checked.model.is_some(), "{:?}", checked.diagnostics);
     let rep = report_of(&checked);
     let html = render::to_html(&rep).unwrap();
     assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>"));
     let texts = assert_well_formed("hostile", &html).join("");
-    assert!(texts.contains("<script>alert(1)</script>"), "text survives escaping intact");
+    assert!(
+        texts.contains("<script>alert(1)</script>"),
+        "text survives escaping intact"
+    );
     let md = render::to_markdown(&rep).unwrap();
     assert!(md.contains("\\<img src=x") && md.contains("\\[link\\](https"));
     // Outside the mermaid block (whose `<br/>` fenceline writes itself), every `<` is escaped.
@@ -214,7 +290,10 @@ fn policy_text_is_escaped_everywhere() {
         if !in_mermaid {
             let b = line.as_bytes();
             for (i, c) in b.iter().enumerate() {
-                assert!(*c != b'<' || (i > 0 && b[i - 1] == b'\\'), "unescaped `<` in markdown: {line}");
+                assert!(
+                    *c != b'<' || (i > 0 && b[i - 1] == b'\\'),
+                    "unescaped `<` in markdown: {line}"
+                );
             }
         }
     }
@@ -223,7 +302,10 @@ fn policy_text_is_escaped_everywhere() {
     assert!(svg.contains("SAFETY"), "safety zones are marked");
     assert_well_formed("hostile svg", &svg);
     let inline = graph::to_svg(checked.model.as_ref().unwrap(), false);
-    assert!(!inline.contains("http://") && !inline.contains("xmlns"), "the inline SVG carries no namespace URL");
+    assert!(
+        !inline.contains("http://") && !inline.contains("xmlns"),
+        "the inline SVG carries no namespace URL"
+    );
 }
 
 #[test]
@@ -235,14 +317,33 @@ fn sl_table_override_changes_what_is_required() {
         "id = \"SR 5.1 RE1\"\ntitle = \"Physical network segmentation\"",
         "id = \"SR 5.1 RE1\"\ntitle = \"Physical network segmentation (from SL 3)\"",
     );
-    let text = text.replacen("sl1 = false\nsl2 = true\nsl3 = true\nsl4 = true\nrules = [\"FR5-012\"]", "sl1 = false\nsl2 = false\nsl3 = true\nsl4 = true\nrules = [\"FR5-012\"]", 1);
+    let text = text.replacen(
+        "sl1 = false\nsl2 = true\nsl3 = true\nsl4 = true\nrules = [\"FR5-012\"]",
+        "sl1 = false\nsl2 = false\nsl3 = true\nsl4 = true\nrules = [\"FR5-012\"]",
+        1,
+    );
     let table = report::sltable::SlTable::parse(&text, "custom.toml").unwrap();
-    let ro = ReportOptions { today: None, sl_table: table, locations: true };
+    let ro = ReportOptions {
+        today: None,
+        sl_table: table,
+        locations: true,
+    };
     let custom = report::generate(&checked, &ro).unwrap().unwrap();
     let row = |r: &report::Report, scope: &str| {
-        r.fr5.iter().find(|a| a.name == scope).unwrap().rows.iter().find(|x| x.id == "SR 5.1 RE1").unwrap().clone()
+        r.fr5
+            .iter()
+            .find(|a| a.name == scope)
+            .unwrap()
+            .rows
+            .iter()
+            .find(|x| x.id == "SR 5.1 RE1")
+            .unwrap()
+            .clone()
     };
-    assert!(row(&default, "dmz").required, "SL-T 2 requires SR 5.1 RE1 by default");
+    assert!(
+        row(&default, "dmz").required,
+        "SL-T 2 requires SR 5.1 RE1 by default"
+    );
     assert!(!row(&custom, "dmz").required, "not with the custom table");
     assert!(custom.today.is_none());
     let md = render::to_markdown(&custom).unwrap();
@@ -252,31 +353,58 @@ fn sl_table_override_changes_what_is_required() {
 #[test]
 fn build_writes_the_three_reports() {
     let checked = check_path(Path::new("examples/north-pipeline.fence"), &opts()).unwrap();
-    let built = fenceline::build::build_checked(&checked, &Default::default()).unwrap().unwrap();
+    let built = fenceline::build::build_checked(&checked, &Default::default())
+        .unwrap()
+        .unwrap();
     for f in ["report.md", "report.html", "report.json"] {
         assert!(built.outputs.iter().any(|o| o.path == f), "build lacks {f}");
     }
-    let manifest = built.outputs.iter().find(|o| o.path == "manifest.json").unwrap();
+    let manifest = built
+        .outputs
+        .iter()
+        .find(|o| o.path == "manifest.json")
+        .unwrap();
     assert!(String::from_utf8_lossy(&manifest.bytes).contains("report.html"));
 }
 
 fn fenceline_cli(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fenceline")).args(args).env("NO_COLOR", "1").output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn report_and_graph_commands_exit_codes_and_formats() {
     let p = "examples/north-pipeline.fence";
-    for (fmt, needle) in [("md", "# "), ("html", "<html"), ("json", "\"format_version\"")] {
-        let (code, out, err) = fenceline_cli(&["report", p, "--format", fmt, "--today", "2026-01-01"]);
+    for (fmt, needle) in [
+        ("md", "# "),
+        ("html", "<html"),
+        ("json", "\"format_version\""),
+    ] {
+        let (code, out, err) =
+            fenceline_cli(&["report", p, "--format", fmt, "--today", "2026-01-01"]);
         assert_eq!(code, 0, "{fmt}: {err}");
         assert!(out.contains(needle), "report --format {fmt}");
     }
-    for (fmt, needle) in [("dot", "digraph"), ("mermaid", "flowchart"), ("svg", "<svg")] {
+    for (fmt, needle) in [
+        ("dot", "digraph"),
+        ("mermaid", "flowchart"),
+        ("svg", "<svg"),
+    ] {
         let (code, out, err) = fenceline_cli(&["graph", p, "--format", fmt]);
         assert_eq!(code, 0, "{fmt}: {err}");
-        assert!(out.contains(needle) || out.contains("graph"), "graph --format {fmt}: {}", &out[..out.len().min(200)]);
+        assert!(
+            out.contains(needle) || out.contains("graph"),
+            "graph --format {fmt}: {}",
+            &out[..out.len().min(200)]
+        );
     }
     let tmp = tempfile::tempdir().unwrap();
     let o = tmp.path().join("r.html");

@@ -15,7 +15,9 @@ fn rule_docs_are_up_to_date() {
         std::fs::create_dir_all(DIR).expect("create docs/rules");
         for entry in std::fs::read_dir(DIR).expect("docs/rules").flatten() {
             let p = entry.path();
-            if p.extension().is_some_and(|e| e == "md") && !files.iter().any(|(n, _)| p.ends_with(n)) {
+            if p.extension().is_some_and(|e| e == "md")
+                && !files.iter().any(|(n, _)| p.ends_with(n))
+            {
                 std::fs::remove_file(&p).expect("remove stale page");
             }
         }
@@ -49,11 +51,23 @@ fn every_rule_has_every_section_and_a_fixture() {
     for r in rules::ALL {
         let doc = r.doc();
         for s in DOC_SECTIONS {
-            assert!(doc.contains(&format!("## {s}\n")), "{}: doc section `{s}` missing", r.id);
+            assert!(
+                doc.contains(&format!("## {s}\n")),
+                "{}: doc section `{s}` missing",
+                r.id
+            );
         }
         let fixture = format!("tests/lint/{}.fence", r.stem());
-        assert!(Path::new(&fixture).is_file(), "{}: fixture {fixture} missing", r.id);
-        assert!(Path::new(r.file).ends_with(format!("{}.rs", r.stem())), "{}", r.id);
+        assert!(
+            Path::new(&fixture).is_file(),
+            "{}: fixture {fixture} missing",
+            r.id
+        );
+        assert!(
+            Path::new(r.file).ends_with(format!("{}.rs", r.stem())),
+            "{}",
+            r.id
+        );
     }
 }
 
@@ -62,7 +76,10 @@ fn explain_prints_the_doc_comment() {
     for r in rules::ALL {
         let text = fenceline::cli::explain::explain(r.id).expect("explain");
         assert!(text.contains(&r.doc()), "{}", r.id);
-        assert_eq!(fenceline::cli::explain::explain(r.name).as_deref(), Some(text.as_str()));
+        assert_eq!(
+            fenceline::cli::explain::explain(r.name).as_deref(),
+            Some(text.as_str())
+        );
     }
     assert!(fenceline::cli::explain::explain("E0004").is_some_and(|t| t.contains("host bits")));
     assert!(fenceline::cli::explain::explain("NOPE-001").is_none());

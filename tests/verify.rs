@@ -13,14 +13,35 @@ use std::path::Path;
 use std::process::Command;
 
 fn build(example: &str) -> (Model, BTreeMap<String, String>) {
-    let opts = BuildOptions { check: CheckOptions { today: Some("2026-01-01".into()), ..Default::default() }, ..Default::default() };
+    let opts = BuildOptions {
+        check: CheckOptions {
+            today: Some("2026-01-01".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let checked = check_path(Path::new(example), &opts.check).unwrap();
-    let built = build_checked(&checked, &opts).unwrap().expect("example builds");
-    let files = built.outputs.iter().map(|o| (o.path.clone(), String::from_utf8_lossy(&o.bytes).into_owned())).collect();
+    let built = build_checked(&checked, &opts)
+        .unwrap()
+        .expect("example builds");
+    let files = built
+        .outputs
+        .iter()
+        .map(|o| {
+            (
+                o.path.clone(),
+                String::from_utf8_lossy(&o.bytes).into_owned(),
+            )
+        })
+        .collect();
     (checked.model.unwrap(), files)
 }
 
-fn verify_files(model: &Model, files: &BTreeMap<String, String>, only: Option<(&str, Target)>) -> Vec<DeviceResult> {
+fn verify_files(
+    model: &Model,
+    files: &BTreeMap<String, String>,
+    only: Option<(&str, Target)>,
+) -> Vec<DeviceResult> {
     let policy = policy_pairs(model);
     let read = |p: &str| files.get(p).cloned();
     let mut out = Vec::new();
@@ -29,8 +50,12 @@ fn verify_files(model: &Model, files: &BTreeMap<String, String>, only: Option<(&
             if only.is_some_and(|(d, tt)| d != dev.name || tt != t) {
                 continue;
             }
-            if let Some((cfg, paths)) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}")) {
-                out.push(compare_device(model, &policy, DeviceId(di), t.name(), paths, &cfg).unwrap_or_else(|e| panic!("{e}")));
+            if let Some((cfg, paths)) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}"))
+            {
+                out.push(
+                    compare_device(model, &policy, DeviceId(di), t.name(), paths, &cfg)
+                        .unwrap_or_else(|e| panic!("{e}")),
+                );
             }
         }
     }
@@ -54,7 +79,11 @@ fn every_example_equals_its_policy_on_every_linux_target() {
     for ex in examples() {
         let (model, files) = build(&ex);
         for r in verify_files(&model, &files, None) {
-            assert!(r.equal, "{ex}: {} {}: {:#?}", r.device, r.target, r.differences);
+            assert!(
+                r.equal,
+                "{ex}: {} {}: {:#?}",
+                r.device, r.target, r.differences
+            );
             checked += 1;
         }
     }
@@ -68,17 +97,28 @@ fn kernel_json(text: &str) -> Option<String> {
     let f = dir.path().join("r.nft");
     std::fs::write(&f, text).ok()?;
     let out = Command::new("unshare")
-        .args(["-rn", "sh", "-c", &format!("nft -f '{}' && nft -j list ruleset", f.display())])
+        .args([
+            "-rn",
+            "sh",
+            "-c",
+            &format!("nft -f '{}' && nft -j list ruleset", f.display()),
+        ])
         .output()
         .ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[test]
 fn kernel_normalised_json_equals_the_policy() {
     for ex in examples() {
         let (model, mut files) = build(&ex);
-        let nft: Vec<String> = files.keys().filter(|k| k.ends_with("/nftables.nft")).cloned().collect();
+        let nft: Vec<String> = files
+            .keys()
+            .filter(|k| k.ends_with("/nftables.nft"))
+            .cloned()
+            .collect();
         for path in nft {
             let Some(json) = kernel_json(&files[&path]) else {
                 eprintln!("skipping kernel round trip: no unprivileged network namespace with nft");
@@ -89,7 +129,11 @@ fn kernel_normalised_json_equals_the_policy() {
             files.insert(format!("{dev}/nftables.json"), json);
             let r = verify_files(&model, &files, Some((&dev, Target::Nftables)));
             assert_eq!(r.len(), 1);
-            assert!(r[0].equal, "{ex} {dev} (kernel JSON): {:#?}", r[0].differences);
+            assert!(
+                r[0].equal,
+                "{ex} {dev} (kernel JSON): {:#?}",
+                r[0].differences
+            );
         }
     }
 }
@@ -186,19 +230,41 @@ fn every_mutation_is_found_with_a_counterexample() {
     let (model, files) = build("examples/north-pipeline.fence");
     for m in MUTATIONS {
         let mut f = files.clone();
-        let text = f.get(m.file).unwrap_or_else(|| panic!("{}: no file {}", m.name, m.file)).clone();
-        assert!(text.contains(m.from), "{}: the generated file no longer contains {:?}", m.name, m.from);
+        let text = f
+            .get(m.file)
+            .unwrap_or_else(|| panic!("{}: no file {}", m.name, m.file))
+            .clone();
+        assert!(
+            text.contains(m.from),
+            "{}: the generated file no longer contains {:?}",
+            m.name,
+            m.from
+        );
         f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
-        let target = if m.file.ends_with(".nft") { Target::Nftables } else { Target::Iptables };
+        let target = if m.file.ends_with(".nft") {
+            Target::Nftables
+        } else {
+            Target::Iptables
+        };
         let r = verify_files(&model, &f, Some(("fw-it-ot", target)));
         assert_eq!(r.len(), 1);
         assert!(!r[0].equal, "{}: not detected", m.name);
         let over = r[0].differences.iter().any(|d| d.over_permit.is_some());
         let under = r[0].differences.iter().any(|d| d.under_permit.is_some());
-        assert_eq!((over, under), (m.over, m.under), "{}: {:#?}", m.name, r[0].differences);
+        assert_eq!(
+            (over, under),
+            (m.over, m.under),
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
         for d in &r[0].differences {
             for c in d.over_permit.iter().chain(&d.under_permit) {
-                assert!(!c.packet.is_empty() && !c.config_line.is_empty(), "{}: {c:?}", m.name);
+                assert!(
+                    !c.packet.is_empty() && !c.config_line.is_empty(),
+                    "{}: {c:?}",
+                    m.name
+                );
             }
         }
     }
@@ -209,27 +275,55 @@ fn cli_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let bin = env!("CARGO_BIN_EXE_fenceline");
-    let st = Command::new(bin).args(["build", "examples/north-pipeline.fence", "-o"]).arg(&out).output().unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let st = Command::new(bin)
+        .args(["build", "examples/north-pipeline.fence", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let run = |extra: &[&str]| {
-        let o = Command::new(bin).args(["verify", "examples/north-pipeline.fence"]).arg(&out).args(extra).output().unwrap();
-        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+        let o = Command::new(bin)
+            .args(["verify", "examples/north-pipeline.fence"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     };
     let (code, stdout, _) = run(&[]);
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("fw-it-ot nftables: equal"), "{stdout}");
     let nft = out.join("fw-it-ot/nftables.nft");
     let text = std::fs::read_to_string(&nft).unwrap();
-    std::fs::write(&nft, text.replacen("tcp . 443 comment", "tcp . 8443 comment", 1)).unwrap();
+    std::fs::write(
+        &nft,
+        text.replacen("tcp . 443 comment", "tcp . 8443 comment", 1),
+    )
+    .unwrap();
     let (code, stdout, _) = run(&["--target", "nftables"]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("over-permit: tcp 10.10.0.0:40000 -> 10.20.0.10:8443"), "{stdout}");
+    assert!(
+        stdout.contains("over-permit: tcp 10.10.0.0:40000 -> 10.20.0.10:8443"),
+        "{stdout}"
+    );
     assert!(stdout.contains("north-pipeline.fence:52"), "{stdout}");
     let (code, stdout, _) = run(&["--target", "nftables", "--format", "json"]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["result"], "different");
-    std::fs::write(&nft, text.replacen("counter drop", "counter queue num 1", 1)).unwrap();
+    std::fs::write(
+        &nft,
+        text.replacen("counter drop", "counter queue num 1", 1),
+    )
+    .unwrap();
     let (code, _, stderr) = run(&["--target", "nftables"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("queue"), "{stderr}");
@@ -242,8 +336,13 @@ fn cli_exit_codes() {
 fn build_checks_expectations_against_generated_configurations() {
     use fenceline::verify::equiv::check_expectations;
     let (model, files) = build("examples/north-pipeline.fence");
-    let outputs: Vec<fenceline::targets::Output> =
-        files.iter().map(|(p, t)| fenceline::targets::Output { path: p.clone(), bytes: t.clone().into_bytes() }).collect();
+    let outputs: Vec<fenceline::targets::Output> = files
+        .iter()
+        .map(|(p, t)| fenceline::targets::Output {
+            path: p.clone(),
+            bytes: t.clone().into_bytes(),
+        })
+        .collect();
     assert!(check_expectations(&model, &outputs).is_empty());
     // A firewall whose forward chain ends in accept lets ssh from the enterprise through.
     let broken: Vec<fenceline::targets::Output> = outputs
@@ -254,7 +353,12 @@ fn build_checks_expectations_against_generated_configurations() {
                 let t = String::from_utf8(o.bytes).unwrap();
                 let i = t.find("\tchain forward").unwrap();
                 let j = i + t[i..].find("\t\tcounter drop\n").unwrap();
-                o.bytes = format!("{}\t\taccept\n{}", &t[..j], &t[j + "\t\tcounter drop\n".len()..]).into_bytes();
+                o.bytes = format!(
+                    "{}\t\taccept\n{}",
+                    &t[..j],
+                    &t[j + "\t\tcounter drop\n".len()..]
+                )
+                .into_bytes();
             }
             o
         })
@@ -263,5 +367,9 @@ fn build_checks_expectations_against_generated_configurations() {
     let msgs: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(msgs, ["`expect deny enterprise -> control-center ssh` does not hold for the generated configurations"], "{d:#?}");
     assert_eq!(d[0].code, "E0020");
-    assert!(d[0].help.as_deref().unwrap_or("").contains(":22"), "{:?}", d[0].help);
+    assert!(
+        d[0].help.as_deref().unwrap_or("").contains(":22"),
+        "{:?}",
+        d[0].help
+    );
 }

@@ -53,7 +53,10 @@ pub struct Tool {
     pub version: &'static str,
 }
 
-pub const TOOL: Tool = Tool { name: "fenceline", version: env!("CARGO_PKG_VERSION") };
+pub const TOOL: Tool = Tool {
+    name: "fenceline",
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 #[derive(Serialize)]
 struct JsonFile<'a> {
@@ -65,10 +68,15 @@ struct JsonFile<'a> {
 pub fn options(today: Option<String>) -> Result<CheckOptions> {
     if let Some(t) = &today {
         if t.len() != 10 || t.as_bytes()[4] != b'-' || t.as_bytes()[7] != b'-' {
-            return Err(Error::Usage(format!("--today `{t}` is not a date YYYY-MM-DD")));
+            return Err(Error::Usage(format!(
+                "--today `{t}` is not a date YYYY-MM-DD"
+            )));
         }
     }
-    Ok(CheckOptions { today: today.or_else(|| Some(driver::today_utc())), ..Default::default() })
+    Ok(CheckOptions {
+        today: today.or_else(|| Some(driver::today_utc())),
+        ..Default::default()
+    })
 }
 
 /// Options for one policy file: the configuration (`explicit`, or the nearest `fenceline.toml`)
@@ -101,7 +109,10 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
         }
         match check_file(f, &opts) {
             Ok(c) => {
-                fails |= c.diagnostics.iter().any(|d| d.suppressed.is_none() && d.severity >= fail_level);
+                fails |= c
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.suppressed.is_none() && d.severity >= fail_level);
                 results.push((f.to_string_lossy().to_string(), c))
             }
             Err(e) => {
@@ -118,7 +129,14 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
                     if args.format == Format::Concise {
                         io.eprintln(render::concise(d, &c.sources));
                     } else {
-                        let s = render::human(d, &c.sources, HumanStyle { color: io.color, width: io.width });
+                        let s = render::human(
+                            d,
+                            &c.sources,
+                            HumanStyle {
+                                color: io.color,
+                                width: io.width,
+                            },
+                        );
                         let _ = write!(io.err, "{s}");
                         io.eprintln("");
                     }
@@ -134,18 +152,28 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
                     .iter()
                     .map(|(p, c)| JsonFile {
                         path: p,
-                        diagnostics: c.diagnostics.iter().map(|d| JsonDiagnostic::of(d, &c.sources)).collect(),
+                        diagnostics: c
+                            .diagnostics
+                            .iter()
+                            .map(|d| JsonDiagnostic::of(d, &c.sources))
+                            .collect(),
                         summary: Summary::of(&c.diagnostics),
                     })
                     .collect(),
                 summary: total,
             };
-            let s = serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?;
+            let s =
+                serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?;
             io.println(s);
         }
         Format::Sarif | Format::Github => {
-            let reports: Vec<Report> =
-                results.iter().map(|(_, c)| Report { diagnostics: &c.diagnostics, sources: &c.sources }).collect();
+            let reports: Vec<Report> = results
+                .iter()
+                .map(|(_, c)| Report {
+                    diagnostics: &c.diagnostics,
+                    sources: &c.sources,
+                })
+                .collect();
             if args.format == Format::Sarif {
                 let base = std::env::current_dir().ok();
                 let s = output::sarif_json(&reports, base.as_deref()).map_err(Error::Other)?;
@@ -165,9 +193,14 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
     })
 }
 
-
 pub fn summary_line(s: &Summary, files: usize) -> String {
-    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
     let mut parts = vec![plural(s.errors, "error"), plural(s.warnings, "warning")];
     if s.suppressed > 0 {
         parts.push(format!("{} suppressed", s.suppressed));

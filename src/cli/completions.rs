@@ -28,6 +28,8 @@ pub fn run(args: CompletionsArgs, io: &mut Io) -> Result<u8> {
 
 pub fn man(_args: ManArgs, io: &mut Io) -> Result<u8> {
     let cmd = Cli::command();
-    clap_mangen::Man::new(cmd).render(&mut io.out).map_err(|e| Error::Other(format!("man page: {e}")))?;
+    clap_mangen::Man::new(cmd)
+        .render(&mut io.out)
+        .map_err(|e| Error::Other(format!("man page: {e}")))?;
     Ok(EXIT_OK)
 }

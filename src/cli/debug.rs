@@ -31,16 +31,43 @@ pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
     match args.repr {
         Repr::Ast => {
             for d in &loaded.diagnostics {
-                let _ = write!(io.err, "{}", render::human(d, &loaded.sources, HumanStyle { color: io.color, width: io.width }));
+                let _ = write!(
+                    io.err,
+                    "{}",
+                    render::human(
+                        d,
+                        &loaded.sources,
+                        HumanStyle {
+                            color: io.color,
+                            width: io.width
+                        }
+                    )
+                );
             }
-            let files: Vec<&crate::syntax::ast::File> = loaded.files.iter().map(|(_, f)| f).collect();
+            let files: Vec<&crate::syntax::ast::File> =
+                loaded.files.iter().map(|(_, f)| f).collect();
             io.println(json(&files)?);
-            Ok(if loaded.diagnostics.is_empty() { EXIT_OK } else { EXIT_FINDINGS })
+            Ok(if loaded.diagnostics.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            })
         }
         Repr::Model | Repr::Ir => {
             let checked = crate::driver::check_loaded(loaded, &super::check::options(None)?);
             for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-                let _ = write!(io.err, "{}", render::human(d, &checked.sources, HumanStyle { color: io.color, width: io.width }));
+                let _ = write!(
+                    io.err,
+                    "{}",
+                    render::human(
+                        d,
+                        &checked.sources,
+                        HumanStyle {
+                            color: io.color,
+                            width: io.width
+                        }
+                    )
+                );
             }
             match &checked.model {
                 Some(m) if args.repr == Repr::Ir => {
@@ -57,7 +84,6 @@ pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
         }
     }
 }
-
 
 mod erased {
     use super::{Error, Result};

@@ -51,7 +51,10 @@ fn git_show(rev: &str, file: &Path) -> Result<String> {
     if rev.starts_with('-') {
         return Err(Error::Usage(format!("`{rev}` is not a git revision")));
     }
-    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = file
         .file_name()
         .ok_or_else(|| Error::Usage(format!("{}: not a file", file.display())))?
@@ -70,16 +73,22 @@ fn git_show(rev: &str, file: &Path) -> Result<String> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    String::from_utf8(out.stdout).map_err(|_| Error::Other(format!("{rev}:{}: not UTF-8", file.display())))
+    String::from_utf8(out.stdout)
+        .map_err(|_| Error::Other(format!("{rev}:{}: not UTF-8", file.display())))
 }
 
 fn show_errors(io: &mut Io, c: &Checked, which: &str) {
-    let style = HumanStyle { color: io.color, width: io.width };
+    let style = HumanStyle {
+        color: io.color,
+        width: io.width,
+    };
     for d in c.diagnostics.iter().filter(|d| d.is_error()) {
         let s = render::human(d, &c.sources, style);
         let _ = write!(io.err, "{s}");
     }
-    io.eprintln(format_args!("error: the {which} policy has errors; cannot diff it"));
+    io.eprintln(format_args!(
+        "error: the {which} policy has errors; cannot diff it"
+    ));
 }
 
 pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
@@ -95,10 +104,23 @@ pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
         (None, [o, n]) => {
             let old = super::check::check_file(o, &opts)?;
             let new = super::check::check_file(n, &opts)?;
-            (old, new, o.to_string_lossy().replace('\\', "/"), n.to_string_lossy().replace('\\', "/"))
+            (
+                old,
+                new,
+                o.to_string_lossy().replace('\\', "/"),
+                n.to_string_lossy().replace('\\', "/"),
+            )
         }
-        (Some(_), _) => return Err(Error::Usage("with --git REV give exactly one policy file".into())),
-        (None, _) => return Err(Error::Usage("give two policy files: OLD NEW (or --git REV FILE)".into())),
+        (Some(_), _) => {
+            return Err(Error::Usage(
+                "with --git REV give exactly one policy file".into(),
+            ))
+        }
+        (None, _) => {
+            return Err(Error::Usage(
+                "give two policy files: OLD NEW (or --git REV FILE)".into(),
+            ))
+        }
     };
     if old.model.is_none() {
         show_errors(io, &old, "old");
@@ -108,16 +130,29 @@ pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
         show_errors(io, &new, "new");
         return Ok(super::EXIT_FAILURE);
     }
-    let Some(d) = diff::diff(&old, &new) else { return Ok(super::EXIT_FAILURE) };
+    let Some(d) = diff::diff(&old, &new) else {
+        return Ok(super::EXIT_FAILURE);
+    };
     match args.format {
         DiffFormat::Markdown => {
             let _ = write!(io.out, "{}", diff::to_markdown(&d, &old_name, &new_name));
         }
         DiffFormat::Json => {
-            let j = JsonDiff { version: 1, tool: super::check::TOOL, old: &old_name, new: &new_name, changed: !d.is_empty(), diff: &d };
+            let j = JsonDiff {
+                version: 1,
+                tool: super::check::TOOL,
+                old: &old_name,
+                new: &new_name,
+                changed: !d.is_empty(),
+                diff: &d,
+            };
             let s = serde_json::to_string_pretty(&j).map_err(|e| Error::Other(e.to_string()))?;
             io.println(s);
         }
     }
-    Ok(if args.exit_code && !d.is_empty() { EXIT_FINDINGS } else { EXIT_OK })
+    Ok(if args.exit_code && !d.is_empty() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }

@@ -25,7 +25,8 @@ pub fn explain(code: &str) -> Option<String> {
             r.doc()
         ));
     }
-    crate::diagnostic::codes::lookup(code).map(|c| format!("# {} {}\n\n{}\n", c.code, c.title, c.explanation))
+    crate::diagnostic::codes::lookup(code)
+        .map(|c| format!("# {} {}\n\n{}\n", c.code, c.title, c.explanation))
 }
 
 pub fn run(args: ExplainArgs, io: &mut Io) -> Result<u8> {
@@ -39,8 +40,13 @@ pub fn run(args: ExplainArgs, io: &mut Io) -> Result<u8> {
                 .iter()
                 .flat_map(|r| [r.id, r.name])
                 .chain(crate::diagnostic::codes::ALL.iter().map(|c| c.code));
-            let hint = crate::diagnostic::did_you_mean(&args.code, known).map(|h| format!("; {h}")).unwrap_or_default();
-            io.eprintln(format_args!("error: no rule or code `{}`{hint} (`fenceline rules` lists them)", args.code));
+            let hint = crate::diagnostic::did_you_mean(&args.code, known)
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default();
+            io.eprintln(format_args!(
+                "error: no rule or code `{}`{hint} (`fenceline rules` lists them)",
+                args.code
+            ));
             Ok(EXIT_FAILURE)
         }
     }

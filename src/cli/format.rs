@@ -3,7 +3,7 @@
 use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic::render::{self, HumanStyle};
 use crate::error::Result;
-use crate::source::{FileId, SourceMap, SourceFile};
+use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::parse_file;
 use clap::Args;
 use std::path::PathBuf;
@@ -23,7 +23,10 @@ pub struct FmtArgs {
 
 /// Formats a policy text. Refuses (returns the diagnostic) when it does not parse, and refuses
 /// with an internal error if the result would not mean the same as the input.
-pub fn format_text(name: &str, text: &str) -> std::result::Result<String, (SourceMap, crate::Diagnostic)> {
+pub fn format_text(
+    name: &str,
+    text: &str,
+) -> std::result::Result<String, (SourceMap, crate::Diagnostic)> {
     let mut sources = SourceMap::default();
     let id = sources.add(SourceFile::new(name, name, text));
     let ast = match parse_file(id, text) {
@@ -36,7 +39,10 @@ pub fn format_text(name: &str, text: &str) -> std::result::Result<String, (Sourc
         Ok(again) if crate::fmt::same_meaning(&ast, &again) => Ok(out),
         _ => Err((
             sources,
-            crate::Diagnostic::error(crate::diagnostic::codes::SYNTAX, "internal error: formatting would change the policy; file left as it is"),
+            crate::Diagnostic::error(
+                crate::diagnostic::codes::SYNTAX,
+                "internal error: formatting would change the policy; file left as it is",
+            ),
         )),
     }
 }
@@ -48,7 +54,18 @@ pub fn run(args: FmtArgs, io: &mut Io) -> Result<u8> {
         let formatted = match format_text(&name, &text) {
             Ok(f) => f,
             Err((sources, d)) => {
-                let _ = write!(io.err, "{}", render::human(&d, &sources, HumanStyle { color: io.color, width: io.width }));
+                let _ = write!(
+                    io.err,
+                    "{}",
+                    render::human(
+                        &d,
+                        &sources,
+                        HumanStyle {
+                            color: io.color,
+                            width: io.width
+                        }
+                    )
+                );
                 code = EXIT_FAILURE;
                 continue;
             }
@@ -75,4 +92,3 @@ pub fn run(args: FmtArgs, io: &mut Io) -> Result<u8> {
     }
     Ok(code)
 }
-

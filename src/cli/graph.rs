@@ -31,9 +31,22 @@ pub fn run(args: GraphArgs, io: &mut Io) -> Result<u8> {
     let checked = super::check::check_file(&args.file, &super::check::options(None)?)?;
     let Some(model) = checked.model.as_ref() else {
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-            let _ = write!(io.err, "{}", render::human(d, &checked.sources, HumanStyle { color: io.color, width: io.width }));
+            let _ = write!(
+                io.err,
+                "{}",
+                render::human(
+                    d,
+                    &checked.sources,
+                    HumanStyle {
+                        color: io.color,
+                        width: io.width
+                    }
+                )
+            );
         }
-        io.eprintln("graph: the policy has errors that leave it without a meaning; nothing to draw");
+        io.eprintln(
+            "graph: the policy has errors that leave it without a meaning; nothing to draw",
+        );
         return Ok(EXIT_FAILURE);
     };
     let text = match args.format {
@@ -43,7 +56,10 @@ pub fn run(args: GraphArgs, io: &mut Io) -> Result<u8> {
     };
     match &args.out {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
-        None => io.out.write_all(text.as_bytes()).map_err(|e| Error::io("<stdout>", e))?,
+        None => io
+            .out
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io("<stdout>", e))?,
     }
     Ok(EXIT_OK)
 }

@@ -91,12 +91,21 @@ wildcard-port-width = 256
 "#;
 
 pub fn run(args: InitArgs, io: &mut Io) -> Result<u8> {
-    let files = [("policy.fence", STARTER_POLICY), ("fenceline.toml", STARTER_CONFIG)];
-    let existing: Vec<String> =
-        files.iter().map(|(n, _)| args.dir.join(n)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
+    let files = [
+        ("policy.fence", STARTER_POLICY),
+        ("fenceline.toml", STARTER_CONFIG),
+    ];
+    let existing: Vec<String> = files
+        .iter()
+        .map(|(n, _)| args.dir.join(n))
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
     if !existing.is_empty() {
         for p in &existing {
-            io.eprintln(format_args!("error: {p} already exists; not overwriting it"));
+            io.eprintln(format_args!(
+                "error: {p} already exists; not overwriting it"
+            ));
         }
         io.eprintln("nothing written");
         return Ok(EXIT_FINDINGS);
@@ -105,7 +114,11 @@ pub fn run(args: InitArgs, io: &mut Io) -> Result<u8> {
     for (name, text) in files {
         let path = args.dir.join(name);
         // create_new: a file that appeared since the check above is still not overwritten.
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| Error::io(&path, e))?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
         std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
         io.eprintln(format_args!("wrote {}", path.display()));
     }

@@ -3,17 +3,17 @@
 
 pub mod build;
 pub mod check;
+pub mod completions;
 pub mod debug;
+pub mod diff;
 pub mod explain;
 pub mod format;
 pub mod graph;
+pub mod init;
+pub mod query;
 pub mod report;
 pub mod rules;
-pub mod diff;
-pub mod query;
 pub mod verify;
-pub mod init;
-pub mod completions;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -26,7 +26,11 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "fenceline", version, about = "Compile IEC 62443 zone and conduit policies into firewall configurations")]
+#[command(
+    name = "fenceline",
+    version,
+    about = "Compile IEC 62443 zone and conduit policies into firewall configurations"
+)]
 #[command(propagate_version = true)]
 pub struct Cli {
     /// When to use colour in human output.
@@ -128,14 +132,20 @@ pub fn main() -> u8 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+            return if e.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            };
         }
     };
     use std::io::IsTerminal;
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+        }
     };
     // A fixed width: the same output in a terminal, a CI log and a test.
     let width = 100;
@@ -143,7 +153,12 @@ pub fn main() -> u8 {
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    let mut io = Io { out: &mut out, err: &mut err, color, width };
+    let mut io = Io {
+        out: &mut out,
+        err: &mut err,
+        color,
+        width,
+    };
     run(cli, &mut io)
 }
 
@@ -151,10 +166,15 @@ pub fn main() -> u8 {
 pub fn read_input(path: &std::path::Path) -> Result<(String, PathBuf, String), Error> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| Error::io("<stdin>", e))?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Error::io("<stdin>", e))?;
         Ok(("<stdin>".into(), PathBuf::from("stdin.fence"), s))
     } else {
         let text = crate::syntax::loader::read_policy_file(path)?;
-        Ok((path.to_string_lossy().replace('\\', "/"), path.to_path_buf(), text))
+        Ok((
+            path.to_string_lossy().replace('\\', "/"),
+            path.to_path_buf(),
+            text,
+        ))
     }
 }

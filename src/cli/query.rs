@@ -98,7 +98,8 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
         None => (text, None),
     };
     let zid = model.zone_id(zname).ok_or_else(|| {
-        let help = crate::diagnostic::did_you_mean(zname, model.zones.iter().map(|z| z.name.as_str()));
+        let help =
+            crate::diagnostic::did_you_mean(zname, model.zones.iter().map(|z| z.name.as_str()));
         Error::Usage(format!(
             "unknown zone `{zname}`{}",
             help.map(|h| format!("; {h}")).unwrap_or_default()
@@ -106,10 +107,17 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
     })?;
     let zone = model.zone(zid);
     match aname {
-        None => Ok(End { written, name: zone.name.clone(), zone: Some(zone.name.clone()), zone_id: Some(zid), addrs: zone.addrs.clone() }),
+        None => Ok(End {
+            written,
+            name: zone.name.clone(),
+            zone: Some(zone.name.clone()),
+            zone_id: Some(zid),
+            addrs: zone.addrs.clone(),
+        }),
         Some(a) => {
             let ai = zone.asset(a).ok_or_else(|| {
-                let help = crate::diagnostic::did_you_mean(a, zone.assets.iter().map(|x| x.name.as_str()));
+                let help =
+                    crate::diagnostic::did_you_mean(a, zone.assets.iter().map(|x| x.name.as_str()));
                 Error::Usage(format!(
                     "zone `{zname}` has no asset `{a}`{}",
                     help.map(|h| format!("; {h}")).unwrap_or_default()
@@ -138,7 +146,13 @@ fn addr_end(model: &Model, written: String, addrs: AddrSet, probe: std::net::IpA
         }
         None => format!("{written} (in no zone)"),
     };
-    End { written, name, zone: zid.map(|z| model.zone(z).name.clone()), zone_id: zid, addrs }
+    End {
+        written,
+        name,
+        zone: zid.map(|z| model.zone(z).name.clone()),
+        zone_id: zid,
+        addrs,
+    }
 }
 
 fn resolve_service(model: &Model, text: &str) -> Result<(String, Vec<ServiceItem>)> {
@@ -149,7 +163,10 @@ fn resolve_service(model: &Model, text: &str) -> Result<(String, Vec<ServiceItem
     match ServiceItem::parse(text) {
         Ok(item) => Ok((text.to_string(), vec![item])),
         Err(e) => {
-            let help = crate::diagnostic::did_you_mean(text, model.services.iter().map(|s| s.name.as_str()));
+            let help = crate::diagnostic::did_you_mean(
+                text,
+                model.services.iter().map(|s| s.name.as_str()),
+            );
             Err(Error::Usage(format!(
                 "unknown service `{text}` ({e}){}",
                 help.map(|h| format!("; {h}")).unwrap_or_default()
@@ -167,8 +184,16 @@ fn hops(model: &Model, graph: &ZoneGraph, from: ZoneId, to: ZoneId) -> Vec<Hop> 
             let d = model.device(h.device);
             Hop {
                 device: d.name.clone(),
-                ingress: d.interfaces.get(h.ingress).map(|i| i.name.clone()).unwrap_or_default(),
-                egress: d.interfaces.get(h.egress).map(|i| i.name.clone()).unwrap_or_default(),
+                ingress: d
+                    .interfaces
+                    .get(h.ingress)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default(),
+                egress: d
+                    .interfaces
+                    .get(h.egress)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default(),
             }
         })
         .collect()
@@ -176,7 +201,9 @@ fn hops(model: &Model, graph: &ZoneGraph, from: ZoneId, to: ZoneId) -> Vec<Hop> 
 
 fn line_of(model: &Model, span: crate::source::Span) -> String {
     let loc = model.sources.location(span);
-    loc.rsplit_once(':').map(|(a, _)| a.to_string()).unwrap_or(loc)
+    loc.rsplit_once(':')
+        .map(|(a, _)| a.to_string())
+        .unwrap_or(loc)
 }
 
 /// Answers a query against a Model.
@@ -190,7 +217,9 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
     }
     let mut notes = Vec::new();
     if q.is_empty() {
-        notes.push("the service cannot apply to these addresses (no common address family)".to_string());
+        notes.push(
+            "the service cannot apply to these addresses (no common address family)".to_string(),
+        );
     }
     let graph = ZoneGraph::build(model);
     // Only flows between the two zones can match; with an address outside every zone, none.
@@ -198,7 +227,8 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
         .flow_ids()
         .filter(|&f| {
             let fl = model.flow(f);
-            src.zone_id.is_none_or(|z| fl.src.zone == z) && dst.zone_id.is_none_or(|z| fl.dst.zone == z)
+            src.zone_id.is_none_or(|z| fl.src.zone == z)
+                && dst.zone_id.is_none_or(|z| fl.dst.zone == z)
         })
         .collect();
     let mut allowed: Space<FlowId> = Space::new();
@@ -209,7 +239,9 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
     hits.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
     let mut flows: Vec<Match> = Vec::new();
     for (cube, _, fid) in &hits {
-        if flows.last().is_some_and(|m: &Match| m.flow == model.flow_label(*fid) && m.location == line_of(model, model.flow(*fid).span)) {
+        if flows.last().is_some_and(|m: &Match| {
+            m.flow == model.flow_label(*fid) && m.location == line_of(model, model.flow(*fid).span)
+        }) {
             continue;
         }
         let fl = model.flow(*fid);
@@ -222,7 +254,11 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
         });
     }
     let rest = q.subtract(&allowed);
-    let denied_example = rest.cubes.first().and_then(|(c, _)| c.witness()).map(|p| p.to_string());
+    let denied_example = rest
+        .cubes
+        .first()
+        .and_then(|(c, _)| c.witness())
+        .map(|p| p.to_string());
     let verdict = match (flows.is_empty(), rest.is_empty()) {
         (true, _) => "denied",
         (false, true) => "allowed",
@@ -248,11 +284,23 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
             (cs, hops(model, &graph, a, b))
         }
         _ => {
-            notes.push("an address outside every zone: the policy allows nothing to or from it".into());
+            notes.push(
+                "an address outside every zone: the policy allows nothing to or from it".into(),
+            );
             (Vec::new(), Vec::new())
         }
     };
-    Ok(Answer { src, dst, service: svc_name, verdict, flows, denied_example, conduits, path, notes })
+    Ok(Answer {
+        src,
+        dst,
+        service: svc_name,
+        verdict,
+        flows,
+        denied_example,
+        conduits,
+        path,
+        notes,
+    })
 }
 
 fn human(a: &Answer) -> String {
@@ -263,15 +311,27 @@ fn human(a: &Answer) -> String {
         "denied" => "DENIED",
         _ => "PARTLY ALLOWED",
     };
-    let _ = writeln!(s, "{verdict}: {} -> {} {}", a.src.name, a.dst.name, a.service);
+    let _ = writeln!(
+        s,
+        "{verdict}: {} -> {} {}",
+        a.src.name, a.dst.name, a.service
+    );
     for m in &a.flows {
-        let _ = writeln!(s, "  by conduit `{}`, flow `{}` ({})", m.conduit, m.flow, m.location);
+        let _ = writeln!(
+            s,
+            "  by conduit `{}`, flow `{}` ({})",
+            m.conduit, m.flow, m.location
+        );
         let _ = writeln!(s, "    e.g. {}", m.example);
         if m.enforced_on.is_empty() {
             let _ = writeln!(s, "    enforced on no device");
         }
         for h in &m.enforced_on {
-            let _ = writeln!(s, "    enforced on `{}`: in {} -> out {}", h.device, h.ingress, h.egress);
+            let _ = writeln!(
+                s,
+                "    enforced on `{}`: in {} -> out {}",
+                h.device, h.ingress, h.egress
+            );
         }
     }
     if let Some(p) = &a.denied_example {
@@ -280,10 +340,22 @@ fn human(a: &Answer) -> String {
         }
         if a.verdict == "denied" {
             for h in &a.path {
-                let _ = writeln!(s, "    dropped by `{}` (in {} -> out {})", h.device, h.ingress, h.egress);
+                let _ = writeln!(
+                    s,
+                    "    dropped by `{}` (in {} -> out {})",
+                    h.device, h.ingress, h.egress
+                );
             }
             if !a.conduits.is_empty() {
-                let _ = writeln!(s, "  conduits between these zones: {}", a.conduits.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "));
+                let _ = writeln!(
+                    s,
+                    "  conduits between these zones: {}",
+                    a.conduits
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
         }
     }
@@ -297,7 +369,10 @@ pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
     // Only the meaning is needed: parse and resolve, without lint rules or expectations.
     let checked = super::verify::resolve_only(&args.file)?;
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
-        let style = HumanStyle { color: io.color, width: io.width };
+        let style = HumanStyle {
+            color: io.color,
+            width: io.width,
+        };
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
             let _ = write!(io.err, "{}", render::human(d, &checked.sources, style));
         }
@@ -316,7 +391,11 @@ pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
                 #[serde(flatten)]
                 answer: &'a Answer,
             }
-            let s = serde_json::to_string_pretty(&J { version: 1, answer: &a }).map_err(|e| Error::Other(e.to_string()))?;
+            let s = serde_json::to_string_pretty(&J {
+                version: 1,
+                answer: &a,
+            })
+            .map_err(|e| Error::Other(e.to_string()))?;
             io.println(s);
         }
     }

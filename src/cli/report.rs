@@ -41,12 +41,29 @@ pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
         Some(p) => SlTable::load(p)?,
         None => SlTable::builtin()?,
     };
-    let opts = ReportOptions { today: args.today.clone(), sl_table, locations: true };
+    let opts = ReportOptions {
+        today: args.today.clone(),
+        sl_table,
+        locations: true,
+    };
     let Some(rep) = report::generate(&checked, &opts)? else {
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-            let _ = write!(io.err, "{}", render::human(d, &checked.sources, HumanStyle { color: io.color, width: io.width }));
+            let _ = write!(
+                io.err,
+                "{}",
+                render::human(
+                    d,
+                    &checked.sources,
+                    HumanStyle {
+                        color: io.color,
+                        width: io.width
+                    }
+                )
+            );
         }
-        io.eprintln("report: the policy has errors that leave it without a meaning; nothing to report");
+        io.eprintln(
+            "report: the policy has errors that leave it without a meaning; nothing to report",
+        );
         return Ok(None);
     };
     let text = match args.format {
@@ -58,11 +75,15 @@ pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
 }
 
 pub fn run(args: ReportArgs, io: &mut Io) -> Result<u8> {
-    let Some(text) = render_file(&args, io)? else { return Ok(EXIT_FAILURE) };
+    let Some(text) = render_file(&args, io)? else {
+        return Ok(EXIT_FAILURE);
+    };
     match &args.out {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())?,
         None => {
-            io.out.write_all(text.as_bytes()).map_err(|e| Error::io("<stdout>", e))?;
+            io.out
+                .write_all(text.as_bytes())
+                .map_err(|e| Error::io("<stdout>", e))?;
         }
     }
     Ok(EXIT_OK)

@@ -38,7 +38,13 @@ pub fn table() -> String {
     let rows: Vec<[String; 5]> = rules::ALL
         .iter()
         .map(|r| {
-            [r.id.to_string(), r.name.to_string(), r.severity.as_str().to_string(), r.reference.to_string(), r.status.as_str().to_string()]
+            [
+                r.id.to_string(),
+                r.name.to_string(),
+                r.severity.as_str().to_string(),
+                r.reference.to_string(),
+                r.status.as_str().to_string(),
+            ]
         })
         .collect();
     let head = ["ID", "NAME", "SEVERITY", "IEC 62443", "STATUS"].map(String::from);
@@ -50,7 +56,11 @@ pub fn table() -> String {
     }
     let mut out = String::new();
     for row in std::iter::once(&head).chain(rows.iter()) {
-        let cells: Vec<String> = row.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = width[i])).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = width[i]))
+            .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
@@ -63,7 +73,11 @@ pub fn run(args: RulesArgs, io: &mut Io) -> Result<u8> {
         for (name, text) in docs::files() {
             crate::output::write_atomic(&dir.join(&name), text.as_bytes())?;
         }
-        io.eprintln(format_args!("wrote {} pages to {}", rules::ALL.len() + 1, dir.display()));
+        io.eprintln(format_args!(
+            "wrote {} pages to {}",
+            rules::ALL.len() + 1,
+            dir.display()
+        ));
         return Ok(EXIT_OK);
     }
     match args.format {

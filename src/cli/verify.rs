@@ -60,17 +60,25 @@ fn read_in(dir: &Path) -> impl Fn(&str) -> Option<String> + '_ {
 pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
     let mut only_targets = Vec::new();
     for t in &args.targets {
-        only_targets.push(
-            Target::parse(t).ok_or_else(|| Error::Usage(format!("unknown target `{t}`; targets are nftables, iptables, cisco-ios")))?,
-        );
+        only_targets.push(Target::parse(t).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown target `{t}`; targets are nftables, iptables, cisco-ios"
+            ))
+        })?);
     }
     if !args.dir.is_dir() {
-        return Err(Error::Usage(format!("{}: not a directory", args.dir.display())));
+        return Err(Error::Usage(format!(
+            "{}: not a directory",
+            args.dir.display()
+        )));
     }
     // Only the meaning is needed: parse and resolve, without lint rules or expectations.
     let checked = resolve_only(&args.file)?;
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
-        let style = HumanStyle { color: io.color, width: io.width };
+        let style = HumanStyle {
+            color: io.color,
+            width: io.width,
+        };
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
             let _ = write!(io.err, "{}", render::human(d, &checked.sources, style));
         }
@@ -96,15 +104,32 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
                 continue;
             }
             if t == Target::CiscoIos {
-                skipped.push(Skipped { device: dev.name.clone(), target: t.name().into(), reason: "no cisco-ios reader in verify yet".into() });
+                skipped.push(Skipped {
+                    device: dev.name.clone(),
+                    target: t.name().into(),
+                    reason: "no cisco-ios reader in verify yet".into(),
+                });
                 continue;
             }
             match equiv::load(&dev.name, t, &read) {
-                Ok(Some((cfg, files))) => match equiv::compare_device(model, &policy, crate::model::DeviceId(di), t.name(), files, &cfg) {
+                Ok(Some((cfg, files))) => match equiv::compare_device(
+                    model,
+                    &policy,
+                    crate::model::DeviceId(di),
+                    t.name(),
+                    files,
+                    &cfg,
+                ) {
                     Ok(r) => results.push(r),
                     Err(e) => errors.push(e.to_string()),
                 },
-                Ok(None) => errors.push(format!("{}: no {} configuration for `{}` in {}", dev.name, t.name(), dev.name, args.dir.display())),
+                Ok(None) => errors.push(format!(
+                    "{}: no {} configuration for `{}` in {}",
+                    dev.name,
+                    t.name(),
+                    dev.name,
+                    args.dir.display()
+                )),
                 Err(e) => errors.push(e.to_string()),
             }
         }
@@ -130,7 +155,13 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
     };
     match args.format {
         VerifyFormat::Json => {
-            let rep = Report { version: 1, result, devices: results, errors, skipped };
+            let rep = Report {
+                version: 1,
+                result,
+                devices: results,
+                errors,
+                skipped,
+            };
             let s = serde_json::to_string_pretty(&rep).map_err(|e| Error::Other(e.to_string()))?;
             io.println(s);
         }
@@ -146,14 +177,25 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
                     ));
                     continue;
                 }
-                io.println(format_args!("{} {}: DIFFERS from the policy ({})", r.device, r.target, r.files.join(", ")));
+                io.println(format_args!(
+                    "{} {}: DIFFERS from the policy ({})",
+                    r.device,
+                    r.target,
+                    r.files.join(", ")
+                ));
                 for d in &r.differences {
                     if let Some(c) = &d.over_permit {
-                        io.println(format_args!("  {} -> {}: over-permit: {} is accepted, but the policy denies it", d.ingress, d.egress, c.packet));
+                        io.println(format_args!(
+                            "  {} -> {}: over-permit: {} is accepted, but the policy denies it",
+                            d.ingress, d.egress, c.packet
+                        ));
                         io.println(format_args!("    accepted by {}", c.config_line));
                     }
                     if let Some(c) = &d.under_permit {
-                        io.println(format_args!("  {} -> {}: under-permit: {} is dropped, but the policy allows it", d.ingress, d.egress, c.packet));
+                        io.println(format_args!(
+                            "  {} -> {}: under-permit: {} is dropped, but the policy allows it",
+                            d.ingress, d.egress, c.packet
+                        ));
                         if let Some(f) = &c.policy_flow {
                             io.println(format_args!("    allowed by flow {f}"));
                         }
@@ -162,7 +204,10 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
                 }
             }
             for s in &skipped {
-                io.println(format_args!("{} {}: skipped ({})", s.device, s.target, s.reason));
+                io.println(format_args!(
+                    "{} {}: skipped ({})",
+                    s.device, s.target, s.reason
+                ));
             }
             for e in &errors {
                 io.eprintln(format_args!("error: {e}"));
@@ -183,5 +228,9 @@ pub(crate) fn resolve_only(path: &PathBuf) -> Result<crate::driver::Checked> {
         diagnostics.extend(r.diagnostics);
         model = r.model;
     }
-    Ok(crate::driver::Checked { sources: loaded.sources, model, diagnostics })
+    Ok(crate::driver::Checked {
+        sources: loaded.sources,
+        model,
+        diagnostics,
+    })
 }

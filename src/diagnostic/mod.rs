@@ -89,7 +89,10 @@ impl Diagnostic {
         self
     }
     pub fn related(mut self, span: Span, label: impl Into<String>) -> Self {
-        self.related.push(Related { span, label: label.into() });
+        self.related.push(Related {
+            span,
+            label: label.into(),
+        });
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -101,7 +104,10 @@ impl Diagnostic {
     }
     /// Sort key: file, offset, code (STYLE.md practice 4).
     pub fn sort_key(&self) -> (u32, u32, String, String) {
-        let (f, o) = self.span.map(|s| (s.file.0, s.start)).unwrap_or((u32::MAX, 0));
+        let (f, o) = self
+            .span
+            .map(|s| (s.file.0, s.start))
+            .unwrap_or((u32::MAX, 0));
         (f, o, self.code.clone(), self.message.clone())
     }
 }
@@ -113,7 +119,10 @@ pub fn sort(diags: &mut Vec<Diagnostic>) {
 }
 
 /// "did you mean" help: the closest known name, if one is close enough.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(name, c);

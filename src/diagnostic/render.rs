@@ -3,7 +3,10 @@
 
 use super::{Diagnostic, Severity};
 use crate::source::SourceMap;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use serde::Serialize;
 use std::fmt;
 
@@ -23,7 +26,9 @@ impl SourceCode for Named<'_> {
         // miette scans from the start of the text to find lines; hand it only the lines around
         // the span, so each diagnostic costs its context, not the file.
         let f = self.file;
-        let first = f.line_index(span.offset()).saturating_sub(context_lines_before + 1);
+        let first = f
+            .line_index(span.offset())
+            .saturating_sub(context_lines_before + 1);
         let last = f.line_index(span.offset() + span.len()) + context_lines_after + 2;
         let (start, end) = (f.line_start(first), f.line_start(last));
         let window = f.text.get(start..end).unwrap_or("");
@@ -72,7 +77,9 @@ impl miette::Diagnostic for MietteView<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -95,7 +102,10 @@ pub struct HumanStyle {
 
 impl HumanStyle {
     pub fn plain(width: usize) -> Self {
-        HumanStyle { color: false, width }
+        HumanStyle {
+            color: false,
+            width,
+        }
     }
 }
 
@@ -107,11 +117,21 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
     if let Some(span) = diag.span {
         let file = sources.get(span.file);
         source = Some(Named { file });
-        let label = if diag.label.is_empty() { None } else { Some(diag.label.clone()) };
-        labels.push(LabeledSpan::new_primary_with_span(label, SourceSpan::from(span.range())));
+        let label = if diag.label.is_empty() {
+            None
+        } else {
+            Some(diag.label.clone())
+        };
+        labels.push(LabeledSpan::new_primary_with_span(
+            label,
+            SourceSpan::from(span.range()),
+        ));
         for r in &diag.related {
             if r.span.file == span.file {
-                labels.push(LabeledSpan::new_with_span(Some(r.label.clone()), SourceSpan::from(r.span.range())));
+                labels.push(LabeledSpan::new_with_span(
+                    Some(r.label.clone()),
+                    SourceSpan::from(r.span.range()),
+                ));
             } else {
                 help_lines.push(format!("{} at {}", r.label, sources.location(r.span)));
             }
@@ -129,29 +149,59 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
             "suppressed by the exception at {}: {}{}",
             sources.location(s.span),
             s.justification,
-            s.until.as_ref().map(|u| format!(" (until {u})")).unwrap_or_default()
+            s.until
+                .as_ref()
+                .map(|u| format!(" (until {u})"))
+                .unwrap_or_default()
         ));
     }
     let view = MietteView {
         diag,
         source,
         labels,
-        help: if help_lines.is_empty() { None } else { Some(help_lines.join("; ")) },
+        help: if help_lines.is_empty() {
+            None
+        } else {
+            Some(help_lines.join("; "))
+        },
     };
-    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {
-        out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code, diag.message);
+        out = format!(
+            "{}[{}]: {}\n",
+            diag.severity.as_str(),
+            diag.code,
+            diag.message
+        );
     }
     out
 }
 
 /// One line a diagnostic: `file:line:col: severity[CODE]: message`.
 pub fn concise(diag: &Diagnostic, sources: &SourceMap) -> String {
-    let loc = diag.span.map(|s| format!("{}: ", sources.location(s))).unwrap_or_default();
-    let sup = if diag.suppressed.is_some() { " (suppressed)" } else { "" };
-    format!("{loc}{}[{}]: {}{sup}", diag.severity.as_str(), diag.code, diag.message)
+    let loc = diag
+        .span
+        .map(|s| format!("{}: ", sources.location(s)))
+        .unwrap_or_default();
+    let sup = if diag.suppressed.is_some() {
+        " (suppressed)"
+    } else {
+        ""
+    };
+    format!(
+        "{loc}{}[{}]: {}{sup}",
+        diag.severity.as_str(),
+        diag.code,
+        diag.message
+    )
 }
 
 #[derive(Debug, Serialize)]
@@ -219,7 +269,10 @@ impl JsonDiagnostic {
             related: d
                 .related
                 .iter()
-                .map(|r| JsonRelated { location: JsonLocation::of(r.span, sources), label: r.label.clone() })
+                .map(|r| JsonRelated {
+                    location: JsonLocation::of(r.span, sources),
+                    label: r.label.clone(),
+                })
                 .collect(),
             suppressed: d.suppressed.as_ref().map(|s| JsonSuppression {
                 location: JsonLocation::of(s.span, sources),

@@ -33,7 +33,11 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { lint: LintConfig::default(), fail_level: Severity::Error, path: None }
+        Config {
+            lint: LintConfig::default(),
+            fail_level: Severity::Error,
+            path: None,
+        }
     }
 }
 
@@ -48,18 +52,25 @@ struct Raw {
 
 /// Parses the text of a configuration file; `name` is used in error messages.
 pub fn parse(text: &str, name: &str) -> Result<Config> {
-    let raw: Raw = toml::from_str(text).map_err(|e| Error::Usage(format!("{name}: {}", e.message())))?;
+    let raw: Raw =
+        toml::from_str(text).map_err(|e| Error::Usage(format!("{name}: {}", e.message())))?;
     let mut cfg = Config::default();
     if let Some(l) = raw.fail_level {
         cfg.fail_level = match l.as_str() {
             "error" => Severity::Error,
             "warning" => Severity::Warning,
-            _ => return Err(Error::Usage(format!("{name}: fail-level `{l}` is not `error` or `warning`"))),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "{name}: fail-level `{l}` is not `error` or `warning`"
+                )))
+            }
         };
     }
     if let Some(w) = raw.wildcard_port_width {
         if w == 0 || w > 65536 {
-            return Err(Error::Usage(format!("{name}: wildcard-port-width {w} is not between 1 and 65536")));
+            return Err(Error::Usage(format!(
+                "{name}: wildcard-port-width {w} is not between 1 and 65536"
+            )));
         }
         cfg.lint.max_port_range = Some(w);
     }
@@ -68,7 +79,9 @@ pub fn parse(text: &str, name: &str) -> Result<Config> {
             let hint = crate::diagnostic::did_you_mean(&id, super::rules::ALL.iter().map(|r| r.id))
                 .map(|h| format!("; {h}"))
                 .unwrap_or_default();
-            return Err(Error::Usage(format!("{name}: unknown rule `{id}` in [rules]{hint}")));
+            return Err(Error::Usage(format!(
+                "{name}: unknown rule `{id}` in [rules]{hint}"
+            )));
         };
         let level = match sev.as_str() {
             "off" => None,
@@ -147,7 +160,10 @@ mod tests {
 
     #[test]
     fn rejects_unknown_rules_and_keys() {
-        let e = parse("[rules]\nFR5-999 = \"off\"\n", "f.toml").err().map(|e| e.to_string()).unwrap_or_default();
+        let e = parse("[rules]\nFR5-999 = \"off\"\n", "f.toml")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("unknown rule `FR5-999`"), "{e}");
         assert!(parse("colour = 1\n", "f.toml").is_err());
         assert!(parse("[rules]\nFR5-006 = \"loud\"\n", "f.toml").is_err());
@@ -161,8 +177,14 @@ mod tests {
         let _ = std::fs::create_dir_all(&sub);
         let _ = std::fs::create_dir(dir.path().join(".git"));
         let _ = std::fs::write(dir.path().join("fenceline.toml"), "");
-        assert_eq!(discover(&sub.join("p.fence")), Some(dir.path().join("fenceline.toml")));
+        assert_eq!(
+            discover(&sub.join("p.fence")),
+            Some(dir.path().join("fenceline.toml"))
+        );
         let _ = std::fs::write(sub.join(".fenceline.toml"), "");
-        assert_eq!(discover(&sub.join("p.fence")), Some(sub.join(".fenceline.toml")));
+        assert_eq!(
+            discover(&sub.join("p.fence")),
+            Some(sub.join(".fenceline.toml"))
+        );
     }
 }

@@ -15,10 +15,16 @@ pub fn page(rule: &Rule) -> String {
     let mut s = format!("# {} `{}`\n\n", rule.id, rule.name);
     s.push_str("<!-- generated from src/lint/rules by `fenceline rules --markdown docs/rules`; do not edit -->\n\n");
     s.push_str("| | |\n|---|---|\n");
-    s.push_str(&format!("| default severity | {} |\n", rule.severity.as_str()));
+    s.push_str(&format!(
+        "| default severity | {} |\n",
+        rule.severity.as_str()
+    ));
     s.push_str(&format!("| IEC 62443 | {} |\n", rule.reference));
     s.push_str(&format!("| status | {} |\n", rule.status.as_str()));
-    s.push_str(&format!("| source | `src/lint/rules/{}.rs` |\n\n", rule.stem()));
+    s.push_str(&format!(
+        "| source | `src/lint/rules/{}.rs` |\n\n",
+        rule.stem()
+    ));
     // Shift the doc's `##` sections under the page title.
     s.push_str(&rule.doc());
     s
@@ -29,7 +35,9 @@ pub fn index() -> String {
     let mut s = String::from("# Lint rules\n\n");
     s.push_str("<!-- generated from src/lint/rules by `fenceline rules --markdown docs/rules`; do not edit -->\n\n");
     s.push_str("Every finding of `fenceline check` carries one of these codes; `fenceline explain CODE` prints the\n");
-    s.push_str("page. Severities can be changed per rule in `fenceline.toml` (`[rules]`), and an\n");
+    s.push_str(
+        "page. Severities can be changed per rule in `fenceline.toml` (`[rules]`), and an\n",
+    );
     s.push_str("`exception CODE \"justification\" until DATE` on a flow, conduit or zone suppresses a finding there.\n\n");
     s.push_str("| ID | name | severity | IEC 62443 | status | what it flags |\n|---|---|---|---|---|---|\n");
     for r in rules::ALL {

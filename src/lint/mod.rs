@@ -116,7 +116,13 @@ impl Rule {
 }
 
 /// The sections every rule's documentation has, in order.
-pub const DOC_SECTIONS: [&str; 5] = ["What it does", "Why is this bad", "Example", "Use instead", "References"];
+pub const DOC_SECTIONS: [&str; 5] = [
+    "What it does",
+    "Why is this bad",
+    "Example",
+    "Use instead",
+    "References",
+];
 
 /// Extracts the leading `//!` lines of a Rust source file.
 pub fn doc_comment(source: &str) -> String {
@@ -137,7 +143,10 @@ pub fn doc_comment(source: &str) -> String {
 
 /// Looks up a rule by ID (case-insensitive) or by name.
 pub fn lookup(id_or_name: &str) -> Option<&'static Rule> {
-    rules::ALL.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
+    rules::ALL
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
 }
 
 /// A finding before exceptions are applied: the diagnostic and the places an `exception` for its
@@ -168,7 +177,12 @@ impl Ctx<'_> {
     /// of both ends.
     pub fn flow_scopes(&self, f: FlowId) -> Vec<Scope> {
         let flow = self.model.flow(f);
-        vec![Scope::Flow(f), Scope::Conduit(flow.conduit), Scope::Zone(flow.src.zone), Scope::Zone(flow.dst.zone)]
+        vec![
+            Scope::Flow(f),
+            Scope::Conduit(flow.conduit),
+            Scope::Zone(flow.src.zone),
+            Scope::Zone(flow.dst.zone),
+        ]
     }
     /// `zone` or `zone.asset` in backticks.
     pub fn ep(&self, e: Endpoint) -> String {
@@ -214,7 +228,12 @@ pub fn zone_level(z: &Zone) -> String {
 /// expired and unused exceptions (EXC-001, EXC-002).
 pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
     let today = opts.today.clone().unwrap_or_else(crate::driver::today_utc);
-    let cx = Ctx { model, config: &opts.lint, graph: ZoneGraph::build(model), today };
+    let cx = Ctx {
+        model,
+        config: &opts.lint,
+        graph: ZoneGraph::build(model),
+        today,
+    };
     let mut findings = Vec::new();
     for rule in rules::ALL {
         if let Some(check) = rule.check {
@@ -227,11 +246,10 @@ pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
     let mut would_use = vec![false; model.exceptions.len()];
     let mut out = Vec::with_capacity(findings.len());
     for Finding { mut diag, scopes } in findings {
-        let matching = model
-            .exceptions
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.rule.eq_ignore_ascii_case(&diag.code) && (e.scope == Scope::Policy || scopes.contains(&e.scope)));
+        let matching = model.exceptions.iter().enumerate().filter(|(_, e)| {
+            e.rule.eq_ignore_ascii_case(&diag.code)
+                && (e.scope == Scope::Policy || scopes.contains(&e.scope))
+        });
         let mut live = None;
         for (i, e) in matching {
             if expired(e.until.as_deref(), &cx.today) {
@@ -243,8 +261,11 @@ pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
         if let Some(i) = live {
             used[i] = true;
             let e = &model.exceptions[i];
-            diag.suppressed =
-                Some(Suppression { span: e.span, justification: e.justification.clone(), until: e.until.clone() });
+            diag.suppressed = Some(Suppression {
+                span: e.span,
+                justification: e.justification.clone(),
+                until: e.until.clone(),
+            });
         }
         out.push(diag);
     }
@@ -275,25 +296,47 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(ids, sorted, "registry must be sorted by ID without duplicates");
+        assert_eq!(
+            ids, sorted,
+            "registry must be sorted by ID without duplicates"
+        );
         for r in rules::ALL {
             let doc = r.doc();
             let mut at = 0;
             for s in DOC_SECTIONS {
                 let h = format!("## {s}\n");
                 let pos = doc[at..].find(&h).map(|p| p + at);
-                assert!(pos.is_some(), "{}: section `{s}` missing or out of order", r.id);
+                assert!(
+                    pos.is_some(),
+                    "{}: section `{s}` missing or out of order",
+                    r.id
+                );
                 at = pos.unwrap_or(at);
             }
             assert!(!r.summary().is_empty(), "{}: empty summary", r.id);
-            assert!(r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()), "{}", r.id);
-            assert!(r.stem().starts_with(&r.id.to_ascii_lowercase().replace('-', "_")), "{}: file {}", r.id, r.file);
+            assert!(
+                r.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                "{}",
+                r.id
+            );
+            assert!(
+                r.stem()
+                    .starts_with(&r.id.to_ascii_lowercase().replace('-', "_")),
+                "{}: file {}",
+                r.id,
+                r.file
+            );
         }
     }
 
     #[test]
     fn doc_comment_strips_markers() {
-        assert_eq!(doc_comment("//! # a\n//!\n//! b\nuse x;\n//! not doc\n"), "# a\n\nb\n");
+        assert_eq!(
+            doc_comment("//! # a\n//!\n//! b\nuse x;\n//! not doc\n"),
+            "# a\n\nb\n"
+        );
     }
 
     #[test]

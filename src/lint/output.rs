@@ -75,7 +75,9 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 fn text(t: impl Into<String>) -> sarif::MultiformatMessageString {
-    sarif::MultiformatMessageString::builder().text(t.into()).build()
+    sarif::MultiformatMessageString::builder()
+        .text(t.into())
+        .build()
 }
 
 fn message(t: impl Into<String>) -> sarif::Message {
@@ -87,7 +89,10 @@ fn descriptors(codes_used: &[String]) -> Vec<sarif::ReportingDescriptor> {
     let mut v = Vec::new();
     for r in super::rules::ALL {
         let mut props = BTreeMap::new();
-        props.insert("security-severity".to_string(), serde_json::json!(security_severity(r.severity)));
+        props.insert(
+            "security-severity".to_string(),
+            serde_json::json!(security_severity(r.severity)),
+        );
         props.insert("precision".to_string(), serde_json::json!("high"));
         props.insert("iec62443".to_string(), serde_json::json!(r.reference));
         let doc = r.doc();
@@ -97,9 +102,16 @@ fn descriptors(codes_used: &[String]) -> Vec<sarif::ReportingDescriptor> {
                 .name(r.name)
                 .short_description(text(r.summary()))
                 .full_description(text(r.summary()))
-                .help(sarif::MultiformatMessageString::builder().text(doc.clone()).markdown(doc).build())
+                .help(
+                    sarif::MultiformatMessageString::builder()
+                        .text(doc.clone())
+                        .markdown(doc)
+                        .build(),
+                )
                 .default_configuration(
-                    sarif::ReportingConfiguration::builder().level(serde_json::json!(level_str(r.severity))).build(),
+                    sarif::ReportingConfiguration::builder()
+                        .level(serde_json::json!(level_str(r.severity)))
+                        .build(),
                 )
                 .properties(
                     sarif::PropertyBag::builder()
@@ -110,7 +122,10 @@ fn descriptors(codes_used: &[String]) -> Vec<sarif::ReportingDescriptor> {
                 .build(),
         );
     }
-    for c in crate::diagnostic::codes::ALL.iter().filter(|c| codes_used.iter().any(|u| u == c.code)) {
+    for c in crate::diagnostic::codes::ALL
+        .iter()
+        .filter(|c| codes_used.iter().any(|u| u == c.code))
+    {
         v.push(
             sarif::ReportingDescriptor::builder()
                 .id(c.code)
@@ -118,19 +133,36 @@ fn descriptors(codes_used: &[String]) -> Vec<sarif::ReportingDescriptor> {
                 .short_description(text(c.title))
                 .full_description(text(c.explanation))
                 .help(text(c.explanation))
-                .default_configuration(sarif::ReportingConfiguration::builder().level(serde_json::json!("error")).build())
+                .default_configuration(
+                    sarif::ReportingConfiguration::builder()
+                        .level(serde_json::json!("error"))
+                        .build(),
+                )
                 .build(),
         );
     }
     // Codes other passes report (OUT-005 widenings, ...) get a bare descriptor so every result
     // has a rule to point at.
-    for c in codes_used.iter().filter(|c| crate::diagnostic::codes::lookup(c).is_none()) {
-        v.push(sarif::ReportingDescriptor::builder().id(c.clone()).short_description(text(c.clone())).build());
+    for c in codes_used
+        .iter()
+        .filter(|c| crate::diagnostic::codes::lookup(c).is_none())
+    {
+        v.push(
+            sarif::ReportingDescriptor::builder()
+                .id(c.clone())
+                .short_description(text(c.clone()))
+                .build(),
+        );
     }
     v
 }
 
-fn location(span: Span, sources: &SourceMap, base: Option<&Path>, msg: Option<&str>) -> sarif::Location {
+fn location(
+    span: Span,
+    sources: &SourceMap,
+    base: Option<&Path>,
+    msg: Option<&str>,
+) -> sarif::Location {
     let l = JsonLocation::of(span, sources);
     let region = sarif::Region::builder()
         .start_line(l.line as i64)
@@ -140,12 +172,18 @@ fn location(span: Span, sources: &SourceMap, base: Option<&Path>, msg: Option<&s
         .build();
     let phys = sarif::PhysicalLocation::builder()
         .artifact_location(
-            sarif::ArtifactLocation::builder().uri(artifact_uri(&l.file, base)).uri_base_id(SRCROOT).build(),
+            sarif::ArtifactLocation::builder()
+                .uri(artifact_uri(&l.file, base))
+                .uri_base_id(SRCROOT)
+                .build(),
         )
         .region(region)
         .build();
     match msg {
-        Some(m) => sarif::Location::builder().physical_location(phys).message(message(m)).build(),
+        Some(m) => sarif::Location::builder()
+            .physical_location(phys)
+            .message(message(m))
+            .build(),
         None => sarif::Location::builder().physical_location(phys).build(),
     }
 }
@@ -159,7 +197,11 @@ fn fingerprint(code: &str, uri: &str, msg: &str, occurrence: usize) -> String {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The SARIF log of one `check` run. `base` is the directory URIs are made relative to
@@ -173,23 +215,34 @@ pub fn sarif(reports: &[Report], base: Option<&Path>) -> sarif::Sarif {
     codes_used.sort();
     codes_used.dedup();
     let rules = descriptors(&codes_used);
-    let index: BTreeMap<&str, i64> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as i64)).collect();
+    let index: BTreeMap<&str, i64> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i as i64))
+        .collect();
     let mut seen: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let mut results = Vec::new();
     for rep in reports {
         for d in rep.diagnostics {
-            let Some(span) = d.span.or_else(|| d.related.first().map(|r| r.span)) else { continue };
+            let Some(span) = d.span.or_else(|| d.related.first().map(|r| r.span)) else {
+                continue;
+            };
             let loc = location(span, rep.sources, base, None);
             let uri = artifact_uri(&rep.sources.get(span.file).name, base);
-            let n = seen.entry((d.code.clone(), uri.clone(), d.message.clone())).or_insert(0);
+            let n = seen
+                .entry((d.code.clone(), uri.clone(), d.message.clone()))
+                .or_insert(0);
             let fp = fingerprint(&d.code, &uri, &d.message, *n);
             *n += 1;
             let mut text = d.message.clone();
             if let Some(h) = &d.help {
                 text.push_str(&format!("\n\nhelp: {h}"));
             }
-            let related: Vec<sarif::Location> =
-                d.related.iter().map(|r| location(r.span, rep.sources, base, Some(&r.label))).collect();
+            let related: Vec<sarif::Location> = d
+                .related
+                .iter()
+                .map(|r| location(r.span, rep.sources, base, Some(&r.label)))
+                .collect();
             let mut fps = BTreeMap::new();
             fps.insert("fenceline/v1".to_string(), fp);
             let mut result = sarif::Result::builder()
@@ -245,7 +298,9 @@ pub fn sarif_json(reports: &[Report], base: Option<&Path>) -> Result<String, Str
 
 /// Escapes the message of a workflow command: `%`, CR, LF.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property value of a workflow command: as data, plus `:` and `,`.
@@ -282,7 +337,10 @@ pub fn github(reports: &[Report]) -> String {
             if let Some(h) = &d.help {
                 msg.push_str(&format!("\nhelp: {h}"));
             }
-            lines.push((d.severity, format!("::{cmd} {}::{}", props.join(","), escape_data(&msg))));
+            lines.push((
+                d.severity,
+                format!("::{cmd} {}::{}", props.join(","), escape_data(&msg)),
+            ));
         }
     }
     // Stable: equal severities keep diagnostic order.
@@ -304,7 +362,11 @@ mod tests {
 
     fn one() -> (Vec<Diagnostic>, SourceMap) {
         let mut sources = SourceMap::default();
-        sources.add(SourceFile::new("./dir/p, q.fence", "p.fence", "zone a {\n  level 1\n}\n"));
+        sources.add(SourceFile::new(
+            "./dir/p, q.fence",
+            "p.fence",
+            "zone a {\n  level 1\n}\n",
+        ));
         let d = Diagnostic::warning("FR5-017", "zone `a` lacks 100%: `owner`")
             .at(Span::new(FileId(0), 5, 6), "here")
             .help("line one\nline two");
@@ -314,7 +376,10 @@ mod tests {
     #[test]
     fn github_lines_are_escaped() {
         let (d, s) = one();
-        let out = github(&[Report { diagnostics: &d, sources: &s }]);
+        let out = github(&[Report {
+            diagnostics: &d,
+            sources: &s,
+        }]);
         assert_eq!(
             out,
             "::warning file=./dir/p%2C q.fence,line=1,col=6,endLine=1,endColumn=7,title=FR5-017 zone-undocumented::zone `a` lacks 100%25: `owner`%0Ahelp: line one%0Aline two\n"
@@ -324,10 +389,19 @@ mod tests {
     #[test]
     fn sarif_has_rules_relative_uris_and_fingerprints() {
         let (d, s) = one();
-        let v = serde_json::to_value(sarif(&[Report { diagnostics: &d, sources: &s }], None)).unwrap_or_default();
+        let v = serde_json::to_value(sarif(
+            &[Report {
+                diagnostics: &d,
+                sources: &s,
+            }],
+            None,
+        ))
+        .unwrap_or_default();
         assert_eq!(v["version"], "2.1.0");
         let run = &v["runs"][0];
-        assert!(run["tool"]["driver"]["rules"].as_array().is_some_and(|r| r.len() == super::super::rules::ALL.len()));
+        assert!(run["tool"]["driver"]["rules"]
+            .as_array()
+            .is_some_and(|r| r.len() == super::super::rules::ALL.len()));
         let r = &run["results"][0];
         assert_eq!(r["ruleId"], "FR5-017");
         assert_eq!(r["level"], "warning");
@@ -335,7 +409,9 @@ mod tests {
         assert_eq!(loc["artifactLocation"]["uri"], "dir/p%2C%20q.fence");
         assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         assert_eq!(loc["region"]["startLine"], 1);
-        assert!(r["partialFingerprints"]["fenceline/v1"].as_str().is_some_and(|f| f.len() == 32));
+        assert!(r["partialFingerprints"]["fenceline/v1"]
+            .as_str()
+            .is_some_and(|f| f.len() == 32));
         let idx = r["ruleIndex"].as_i64().unwrap_or(-1) as usize;
         assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], "FR5-017");
     }
@@ -345,7 +421,14 @@ mod tests {
         let (mut d, s) = one();
         d[0].code = "OUT-005".into();
         d.push(Diagnostic::error("E0004", "host bits").at(Span::new(FileId(0), 0, 4), ""));
-        let v = serde_json::to_value(sarif(&[Report { diagnostics: &d, sources: &s }], None)).unwrap_or_default();
+        let v = serde_json::to_value(sarif(
+            &[Report {
+                diagnostics: &d,
+                sources: &s,
+            }],
+            None,
+        ))
+        .unwrap_or_default();
         let rules = &v["runs"][0]["tool"]["driver"]["rules"];
         for r in v["runs"][0]["results"].as_array().into_iter().flatten() {
             let idx = r["ruleIndex"].as_i64().unwrap_or(-1) as usize;
@@ -355,7 +438,10 @@ mod tests {
 
     #[test]
     fn uris_are_relative() {
-        assert_eq!(artifact_uri("/repo/x/p.fence", Some(Path::new("/repo"))), "x/p.fence");
+        assert_eq!(
+            artifact_uri("/repo/x/p.fence", Some(Path::new("/repo"))),
+            "x/p.fence"
+        );
         assert_eq!(artifact_uri("./a\\b.fence", None), "a/b.fence");
     }
 }

@@ -99,7 +99,10 @@ impl AddrSet {
         Self::default()
     }
     pub fn all() -> Self {
-        AddrSet { v4: vec![(0, u32::MAX)], v6: vec![(0, u128::MAX)] }
+        AddrSet {
+            v4: vec![(0, u32::MAX)],
+            v6: vec![(0, u128::MAX)],
+        }
     }
     pub fn from_net(net: IpNet) -> Self {
         let mut s = AddrSet::new();
@@ -140,10 +143,16 @@ impl AddrSet {
             v4.extend_from_slice(&s.v4);
             v6.extend_from_slice(&s.v6);
         }
-        AddrSet { v4: normalise(v4), v6: normalise(v6) }
+        AddrSet {
+            v4: normalise(v4),
+            v6: normalise(v6),
+        }
     }
     pub fn intersect(&self, other: &AddrSet) -> AddrSet {
-        AddrSet { v4: intersect(&self.v4, &other.v4), v6: intersect(&self.v6, &other.v6) }
+        AddrSet {
+            v4: intersect(&self.v4, &other.v4),
+            v6: intersect(&self.v6, &other.v6),
+        }
     }
     pub fn is_empty(&self) -> bool {
         self.v4.is_empty() && self.v6.is_empty()
@@ -174,7 +183,11 @@ impl AddrSet {
             .collect()
     }
     pub fn nets(&self) -> Vec<IpNet> {
-        self.v4_nets().into_iter().map(IpNet::V4).chain(self.v6_nets().into_iter().map(IpNet::V6)).collect()
+        self.v4_nets()
+            .into_iter()
+            .map(IpNet::V4)
+            .chain(self.v6_nets().into_iter().map(IpNet::V6))
+            .collect()
     }
     /// Number of intervals, a measure of how large a rendered set is.
     pub fn interval_count(&self) -> usize {
@@ -189,10 +202,16 @@ impl AddrSet {
     }
     /// The part of the set of one family only.
     pub fn only_v4(&self) -> AddrSet {
-        AddrSet { v4: self.v4.clone(), v6: Vec::new() }
+        AddrSet {
+            v4: self.v4.clone(),
+            v6: Vec::new(),
+        }
     }
     pub fn only_v6(&self) -> AddrSet {
-        AddrSet { v4: Vec::new(), v6: self.v6.clone() }
+        AddrSet {
+            v4: Vec::new(),
+            v6: self.v6.clone(),
+        }
     }
 }
 

@@ -28,7 +28,9 @@ pub struct ZoneGraph {
 impl ZoneGraph {
     pub fn build(model: &Model) -> ZoneGraph {
         let mut graph = UnGraph::new_undirected();
-        let zone_nodes: Vec<NodeIndex> = (0..model.zones.len()).map(|i| graph.add_node(Node::Zone(ZoneId(i)))).collect();
+        let zone_nodes: Vec<NodeIndex> = (0..model.zones.len())
+            .map(|i| graph.add_node(Node::Zone(ZoneId(i))))
+            .collect();
         for (di, d) in model.devices.iter().enumerate() {
             if d.interfaces.is_empty() {
                 continue;
@@ -53,7 +55,11 @@ impl ZoneGraph {
             if let Node::Device(d) = self.graph[w[1]] {
                 let ingress = self.edge_iface(w[0], w[1])?;
                 let egress = self.edge_iface(w[1], w[2])?;
-                hops.push(Hop { device: d, ingress, egress });
+                hops.push(Hop {
+                    device: d,
+                    ingress,
+                    egress,
+                });
             }
         }
         Some(hops)
@@ -66,7 +72,10 @@ impl ZoneGraph {
     /// Zones reachable through a device's interface without crossing the device itself: the
     /// source addresses that may legitimately arrive on that interface (anti-spoofing).
     pub fn zones_behind(&self, device: DeviceId, iface_zone: ZoneId) -> Vec<ZoneId> {
-        let dev_node = self.graph.node_indices().find(|n| self.graph[*n] == Node::Device(device));
+        let dev_node = self
+            .graph
+            .node_indices()
+            .find(|n| self.graph[*n] == Node::Device(device));
         let start = self.zone_nodes[iface_zone.0];
         let mut seen = vec![false; self.graph.node_count()];
         let mut stack = vec![start];

@@ -74,7 +74,10 @@ impl std::fmt::Display for Sl {
         if self.is_uniform() {
             write!(f, "{}", self.0[0])
         } else {
-            let parts: Vec<String> = Fr::ALL.iter().map(|fr| format!("{} {}", fr.name(), self.get(*fr))).collect();
+            let parts: Vec<String> = Fr::ALL
+                .iter()
+                .map(|fr| format!("{} {}", fr.name(), self.get(*fr)))
+                .collect();
             write!(f, "{{ {} }}", parts.join("  "))
         }
     }
@@ -351,16 +354,28 @@ impl Model {
         &self.devices[id.0]
     }
     pub fn zone_id(&self, name: &str) -> Option<ZoneId> {
-        self.zones.binary_search_by(|z| z.name.as_str().cmp(name)).ok().map(ZoneId)
+        self.zones
+            .binary_search_by(|z| z.name.as_str().cmp(name))
+            .ok()
+            .map(ZoneId)
     }
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {
-        self.services.binary_search_by(|s| s.name.as_str().cmp(name)).ok().map(ServiceId)
+        self.services
+            .binary_search_by(|s| s.name.as_str().cmp(name))
+            .ok()
+            .map(ServiceId)
     }
     pub fn conduit_id(&self, name: &str) -> Option<ConduitId> {
-        self.conduits.binary_search_by(|c| c.name.as_str().cmp(name)).ok().map(ConduitId)
+        self.conduits
+            .binary_search_by(|c| c.name.as_str().cmp(name))
+            .ok()
+            .map(ConduitId)
     }
     pub fn device_id(&self, name: &str) -> Option<DeviceId> {
-        self.devices.binary_search_by(|d| d.name.as_str().cmp(name)).ok().map(DeviceId)
+        self.devices
+            .binary_search_by(|d| d.name.as_str().cmp(name))
+            .ok()
+            .map(DeviceId)
     }
     pub fn flow_ids(&self) -> impl Iterator<Item = FlowId> {
         (0..self.flows.len()).map(FlowId)
@@ -383,17 +398,31 @@ impl Model {
     }
     /// The zone an address belongs to (zones never overlap).
     pub fn zone_of(&self, ip: std::net::IpAddr) -> Option<ZoneId> {
-        self.zones.iter().position(|z| z.addrs.contains(ip)).map(ZoneId)
+        self.zones
+            .iter()
+            .position(|z| z.addrs.contains(ip))
+            .map(ZoneId)
     }
     /// One-line description of a flow: `src -> dst svc, svc`.
     pub fn flow_label(&self, id: FlowId) -> String {
         let f = self.flow(id);
-        let svcs: Vec<&str> = f.services.iter().map(|s| self.service(*s).name.as_str()).collect();
-        format!("{} -> {} {}", self.endpoint_name(f.src), self.endpoint_name(f.dst), svcs.join(", "))
+        let svcs: Vec<&str> = f
+            .services
+            .iter()
+            .map(|s| self.service(*s).name.as_str())
+            .collect();
+        format!(
+            "{} -> {} {}",
+            self.endpoint_name(f.src),
+            self.endpoint_name(f.dst),
+            svcs.join(", ")
+        )
     }
     /// Exceptions that apply to a finding of `rule` at `scope` (a flow's exceptions, its
     /// conduit's, and the zones' of its ends).
     pub fn exceptions_for(&self, rule: &str, scopes: &[Scope]) -> Option<&Exception> {
-        self.exceptions.iter().find(|e| e.rule == rule && scopes.contains(&e.scope))
+        self.exceptions
+            .iter()
+            .find(|e| e.rule == rule && scopes.contains(&e.scope))
     }
 }

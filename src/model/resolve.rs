@@ -28,19 +28,27 @@ enum AddrItem {
 
 fn parse_addr(tok: &ast::Token, allow_range: bool) -> Result<AddrItem, Diagnostic> {
     let t = tok.text.as_str();
-    let bad = |msg: String| Diagnostic::error(codes::ADDRESS, msg).at(tok.span, "not a valid address");
+    let bad =
+        |msg: String| Diagnostic::error(codes::ADDRESS, msg).at(tok.span, "not a valid address");
     if let Some((a, b)) = t.split_once('-') {
         if !allow_range {
-            return Err(bad(format!("`{t}`: a range is not allowed here")).help("write a network such as `10.0.0.0/24`"));
+            return Err(bad(format!("`{t}`: a range is not allowed here"))
+                .help("write a network such as `10.0.0.0/24`"));
         }
-        let lo: IpAddr = a.parse().map_err(|_| bad(format!("`{a}` is not an IP address")))?;
-        let hi: IpAddr = b.parse().map_err(|_| bad(format!("`{b}` is not an IP address")))?;
+        let lo: IpAddr = a
+            .parse()
+            .map_err(|_| bad(format!("`{a}` is not an IP address")))?;
+        let hi: IpAddr = b
+            .parse()
+            .map_err(|_| bad(format!("`{b}` is not an IP address")))?;
         if lo.is_ipv4() != hi.is_ipv4() {
             return Err(bad(format!("range `{t}` mixes IPv4 and IPv6")));
         }
         if lo > hi {
-            return Err(bad(format!("range `{t}` is empty: its first address is after its last"))
-                .help(format!("write `{hi}-{lo}`")));
+            return Err(bad(format!(
+                "range `{t}` is empty: its first address is after its last"
+            ))
+            .help(format!("write `{hi}-{lo}`")));
         }
         return Ok(AddrItem::Range(lo, hi));
     }
@@ -51,13 +59,21 @@ fn parse_addr(tok: &ast::Token, allow_range: bool) -> Result<AddrItem, Diagnosti
         })?;
         if net.addr() != net.network() {
             let fixed = net.trunc();
-            return Err(Diagnostic::error(codes::HOST_BITS, format!("network `{t}` has host bits set"))
-                .at(tok.span, format!("firewalls would read this as `{fixed}`"))
-                .help(format!("write `{fixed}`, or `{}` for the single address", net.addr())));
+            return Err(Diagnostic::error(
+                codes::HOST_BITS,
+                format!("network `{t}` has host bits set"),
+            )
+            .at(tok.span, format!("firewalls would read this as `{fixed}`"))
+            .help(format!(
+                "write `{fixed}`, or `{}` for the single address",
+                net.addr()
+            )));
         }
         return Ok(AddrItem::Net(net));
     }
-    let ip: IpAddr = t.parse().map_err(|_| bad(format!("`{t}` is not an IP address")))?;
+    let ip: IpAddr = t
+        .parse()
+        .map_err(|_| bad(format!("`{t}` is not an IP address")))?;
     Ok(AddrItem::Net(IpNet::from(ip)))
 }
 
@@ -73,7 +89,11 @@ fn valid_date(s: &str) -> bool {
     if p.len() != 3 {
         return false;
     }
-    let (Ok(y), Ok(m), Ok(d)) = (p[0].parse::<u32>(), p[1].parse::<u32>(), p[2].parse::<u32>()) else {
+    let (Ok(y), Ok(m), Ok(d)) = (
+        p[0].parse::<u32>(),
+        p[1].parse::<u32>(),
+        p[2].parse::<u32>(),
+    ) else {
         return false;
     };
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -89,11 +109,20 @@ fn valid_date(s: &str) -> bool {
 
 /// Text that may reach a configuration: no control characters at all.
 fn check_text(t: &ast::Text, diags: &mut Vec<Diagnostic>) {
-    if let Some(c) = t.value.chars().find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) {
+    if let Some(c) = t
+        .value
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
         diags.push(
-            Diagnostic::error(codes::UNSAFE_TEXT, format!("text contains the control character U+{:04X}", c as u32))
-                .at(t.span, "control character in this string")
-                .help("remove it; free text must stay on one line and may not carry control characters"),
+            Diagnostic::error(
+                codes::UNSAFE_TEXT,
+                format!("text contains the control character U+{:04X}", c as u32),
+            )
+            .at(t.span, "control character in this string")
+            .help(
+                "remove it; free text must stay on one line and may not carry control characters",
+            ),
         );
     }
 }
@@ -141,8 +170,11 @@ impl Cx<'_> {
                 Ok(v @ 1..=4) => Some(v),
                 _ => {
                     cx.err(
-                        Diagnostic::error(codes::SL_RANGE, format!("security level `{}` is not 1-4", tok.text))
-                            .at(tok.span, "SL must be 1, 2, 3 or 4"),
+                        Diagnostic::error(
+                            codes::SL_RANGE,
+                            format!("security level `{}` is not 1-4", tok.text),
+                        )
+                        .at(tok.span, "SL must be 1, 2, 3 or 4"),
                     );
                     None
                 }
@@ -162,8 +194,11 @@ impl Cx<'_> {
                     };
                     if v[f as usize] != 0 {
                         self.err(
-                            Diagnostic::error(codes::REPEATED, format!("`{}` given twice in the SL vector", fr.name))
-                                .at(fr.span, "given again"),
+                            Diagnostic::error(
+                                codes::REPEATED,
+                                format!("`{}` given twice in the SL vector", fr.name),
+                            )
+                            .at(fr.span, "given again"),
                         );
                     }
                     match level(self, tok) {
@@ -171,12 +206,19 @@ impl Cx<'_> {
                         None => ok = false,
                     }
                 }
-                let missing: Vec<&str> = Fr::ALL.iter().filter(|f| v[**f as usize] == 0).map(|f| f.name()).collect();
+                let missing: Vec<&str> = Fr::ALL
+                    .iter()
+                    .filter(|f| v[**f as usize] == 0)
+                    .map(|f| f.name())
+                    .collect();
                 if ok && !missing.is_empty() {
                     self.err(
-                        Diagnostic::error(codes::SL_RANGE, format!("SL vector lacks {}", missing.join(", ")))
-                            .at(*span, "incomplete SL vector")
-                            .help("give all seven: iac, uc, si, dc, rdf, tre, ra"),
+                        Diagnostic::error(
+                            codes::SL_RANGE,
+                            format!("SL vector lacks {}", missing.join(", ")),
+                        )
+                        .at(*span, "incomplete SL vector")
+                        .help("give all seven: iac, uc, si, dc, rdf, tre, ra"),
                     );
                     ok = false;
                 }
@@ -184,7 +226,13 @@ impl Cx<'_> {
             }
         }
     }
-    fn exception(&mut self, e: &ast::Exception, scope: Scope, span: Span, out: &mut Vec<Exception>) {
+    fn exception(
+        &mut self,
+        e: &ast::Exception,
+        scope: Scope,
+        span: Span,
+        out: &mut Vec<Exception>,
+    ) {
         check_text(&e.justification, &mut self.diags);
         if e.justification.value.trim().is_empty() {
             self.err(
@@ -195,7 +243,10 @@ impl Cx<'_> {
         }
         if let Some(u) = &e.until {
             if !valid_date(&u.text) {
-                self.err(Diagnostic::error(codes::DATE, format!("`{}` is not a calendar date", u.text)).at(u.span, "invalid date"));
+                self.err(
+                    Diagnostic::error(codes::DATE, format!("`{}` is not a calendar date", u.text))
+                        .at(u.span, "invalid date"),
+                );
             }
         }
         out.push(Exception {
@@ -219,13 +270,23 @@ struct Decls<'a> {
     expects: Vec<&'a ast::Expect>,
 }
 
-fn declare<'a, T>(cx: &mut Cx, map: &mut BTreeMap<String, &'a T>, name: &ast::Ident, item: &'a T, what: &str, span_of: impl Fn(&T) -> Span) {
+fn declare<'a, T>(
+    cx: &mut Cx,
+    map: &mut BTreeMap<String, &'a T>,
+    name: &ast::Ident,
+    item: &'a T,
+    what: &str,
+    span_of: impl Fn(&T) -> Span,
+) {
     if let Some(prev) = map.get(&name.name) {
         let prev_span = span_of(prev);
         cx.err(
-            Diagnostic::error(codes::DUPLICATE, format!("{what} `{}` is declared twice", name.name))
-                .at(name.span, "declared again here")
-                .related(prev_span, "first declared here"),
+            Diagnostic::error(
+                codes::DUPLICATE,
+                format!("{what} `{}` is declared twice", name.name),
+            )
+            .at(name.span, "declared again here")
+            .related(prev_span, "first declared here"),
         );
     } else {
         map.insert(name.name.clone(), item);
@@ -233,14 +294,19 @@ fn declare<'a, T>(cx: &mut Cx, map: &mut BTreeMap<String, &'a T>, name: &ast::Id
 }
 
 pub fn resolve(loaded: &Loaded) -> Resolved {
-    let mut cx = Cx { diags: Vec::new(), loaded };
+    let mut cx = Cx {
+        diags: Vec::new(),
+        loaded,
+    };
     let mut d = Decls::default();
     for (_, file) in &loaded.files {
         for item in &file.items {
             match item {
                 ast::Item::Include(_) => {}
                 ast::Item::Policy(p) => d.policy.push(p),
-                ast::Item::Zone(z) => declare(&mut cx, &mut d.zones, &z.name, z, "zone", |z| z.name.span),
+                ast::Item::Zone(z) => {
+                    declare(&mut cx, &mut d.zones, &z.name, z, "zone", |z| z.name.span)
+                }
                 ast::Item::Service(s) => {
                     if services::builtin(&s.name.name).is_some() {
                         cx.err(
@@ -249,11 +315,21 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                                 .help("choose another name; `fenceline explain services` lists the catalogue"),
                         );
                     } else {
-                        declare(&mut cx, &mut d.services, &s.name, s, "service", |s| s.name.span)
+                        declare(&mut cx, &mut d.services, &s.name, s, "service", |s| {
+                            s.name.span
+                        })
                     }
                 }
-                ast::Item::Conduit(c) => declare(&mut cx, &mut d.conduits, &c.name, c, "conduit", |c| c.name.span),
-                ast::Item::Device(v) => declare(&mut cx, &mut d.devices, &v.name, v, "device", |v| v.name.span),
+                ast::Item::Conduit(c) => {
+                    declare(&mut cx, &mut d.conduits, &c.name, c, "conduit", |c| {
+                        c.name.span
+                    })
+                }
+                ast::Item::Device(v) => {
+                    declare(&mut cx, &mut d.devices, &v.name, v, "device", |v| {
+                        v.name.span
+                    })
+                }
                 ast::Item::Expect(e) => d.expects.push(e),
             }
         }
@@ -287,7 +363,9 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         for tok in &s.items {
             match ServiceItem::parse(&tok.text) {
                 Ok(i) => items.push(i),
-                Err(m) => cx.err(Diagnostic::error(item_code(&m), m).at(tok.span, "invalid service item")),
+                Err(m) => {
+                    cx.err(Diagnostic::error(item_code(&m), m).at(tok.span, "invalid service item"))
+                }
             }
         }
         let mut flags = ServiceFlags::default();
@@ -319,14 +397,16 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         );
     }
     for b in services::CATALOGUE {
-        services.entry(b.name.to_string()).or_insert_with(|| Service {
-            name: b.name.to_string(),
-            span: None,
-            builtin: true,
-            items: b.parsed_items(),
-            flags: b.parsed_flags(),
-            description: Some(b.description.to_string()),
-        });
+        services
+            .entry(b.name.to_string())
+            .or_insert_with(|| Service {
+                name: b.name.to_string(),
+                span: None,
+                builtin: true,
+                items: b.parsed_items(),
+                flags: b.parsed_flags(),
+                description: Some(b.description.to_string()),
+            });
     }
     // Inline items used in flows and expectations.
     let mut inline_refs: Vec<&ast::Token> = Vec::new();
@@ -361,7 +441,10 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     for r in named_refs {
         if let ast::ServiceRef::Named(id) = r {
             if !services.contains_key(&id.name) && ServiceItem::parse(&id.name).is_ok() {
-                bare.push(ast::Token { text: id.name.clone(), span: id.span });
+                bare.push(ast::Token {
+                    text: id.name.clone(),
+                    span: id.span,
+                });
             }
         }
     }
@@ -384,14 +467,23 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                     },
                 );
             }
-            Err(m) => cx.err(Diagnostic::error(item_code(&m), m).at(t.span, "invalid service item")),
+            Err(m) => {
+                cx.err(Diagnostic::error(item_code(&m), m).at(t.span, "invalid service item"))
+            }
         }
     }
     let services: Vec<Service> = services.into_values().collect();
     let service_names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
-    let service_index: BTreeMap<&str, ServiceId> =
-        services.iter().enumerate().map(|(i, s)| (s.name.as_str(), ServiceId(i))).collect();
-    let zone_index: BTreeMap<&str, ZoneId> = zones.iter().enumerate().map(|(i, z)| (z.name.as_str(), ZoneId(i))).collect();
+    let service_index: BTreeMap<&str, ServiceId> = services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), ServiceId(i)))
+        .collect();
+    let zone_index: BTreeMap<&str, ZoneId> = zones
+        .iter()
+        .enumerate()
+        .map(|(i, z)| (z.name.as_str(), ZoneId(i)))
+        .collect();
 
     let resolve_endpoint = |cx: &mut Cx, ep: &ast::Endpoint| -> Option<Endpoint> {
         let Some(&zid) = zone_index.get(ep.zone.name.as_str()) else {
@@ -413,7 +505,10 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                     if let Some(h) = did_you_mean(&a.name, names.iter().copied()) {
                         d = d.help(h);
                     } else if let Some(other) = zones.iter().find(|z| z.asset(&a.name).is_some()) {
-                        d = d.help(format!("`{}.{}` is an asset of zone `{}`", other.name, a.name, other.name));
+                        d = d.help(format!(
+                            "`{}.{}` is an asset of zone `{}`",
+                            other.name, a.name, other.name
+                        ));
                     }
                     cx.err(d);
                     return None;
@@ -451,8 +546,11 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                     for n in names {
                         match zone_index.get(n.name.as_str()) {
                             Some(z) if ids.contains(z) => cx.err(
-                                Diagnostic::error(codes::DUPLICATE, format!("zone `{}` listed twice", n.name))
-                                    .at(n.span, "listed again"),
+                                Diagnostic::error(
+                                    codes::DUPLICATE,
+                                    format!("zone `{}` listed twice", n.name),
+                                )
+                                .at(n.span, "listed again"),
                             ),
                             Some(z) => ids.push(*z),
                             None => cx.unknown("zone", n, &zone_names),
@@ -475,16 +573,27 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
             }
         }
         let mut zones_of_conduit = connects.map(|c| c.0).unwrap_or_default();
-        if zones_of_conduit.len() < 2 && !c.stmts.iter().any(|s| matches!(s.kind, ast::StmtKind::Connects(_))) {
+        if zones_of_conduit.len() < 2
+            && !c
+                .stmts
+                .iter()
+                .any(|s| matches!(s.kind, ast::StmtKind::Connects(_)))
+        {
             cx.err(
-                Diagnostic::error(codes::MISSING, format!("conduit `{}` has no `connects`", c.name.name))
-                    .at(c.name.span, "connects no zones")
-                    .help("add `connects ZONE, ZONE`: a conduit joins at least two zones"),
+                Diagnostic::error(
+                    codes::MISSING,
+                    format!("conduit `{}` has no `connects`", c.name.name),
+                )
+                .at(c.name.span, "connects no zones")
+                .help("add `connects ZONE, ZONE`: a conduit joins at least two zones"),
             );
         } else if zones_of_conduit.len() < 2 && zone_ok {
             cx.err(
-                Diagnostic::error(codes::MISSING, format!("conduit `{}` connects fewer than two zones", c.name.name))
-                    .at(c.name.span, "a conduit joins at least two zones"),
+                Diagnostic::error(
+                    codes::MISSING,
+                    format!("conduit `{}` connects fewer than two zones", c.name.name),
+                )
+                .at(c.name.span, "a conduit joins at least two zones"),
             );
         }
         zones_of_conduit.sort();
@@ -497,8 +606,11 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                 if let Some(s) = resolve_service(&mut cx, r) {
                     if svc.contains(&s) {
                         cx.err(
-                            Diagnostic::warning(codes::DUPLICATE, format!("service `{}` listed twice", r.text()))
-                                .at(r.span(), "listed again"),
+                            Diagnostic::warning(
+                                codes::DUPLICATE,
+                                format!("service `{}` listed twice", r.text()),
+                            )
+                            .at(r.span(), "listed again"),
                         );
                         continue;
                     }
@@ -520,7 +632,9 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                     _ => cx.not_here(st, "flow"),
                 }
             }
-            let (Some(src), Some(dst)) = (src, dst) else { continue };
+            let (Some(src), Some(dst)) = (src, dst) else {
+                continue;
+            };
             if src.zone == dst.zone {
                 cx.err(
                     Diagnostic::error(
@@ -550,20 +664,26 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                         outside.join("`, `")
                     ),
                 )
-                .at(a.src.span.to(a.dst.span), "this flow leaves the conduit's zones");
+                .at(
+                    a.src.span.to(a.dst.span),
+                    "this flow leaves the conduit's zones",
+                );
                 // Is there a conduit that does connect them?
                 let right: Option<&str> = d.conduits.values().find_map(|other| {
                     let names: Vec<&str> = other
                         .stmts
                         .iter()
                         .filter_map(|s| match &s.kind {
-                            ast::StmtKind::Connects(ns) => Some(ns.iter().map(|n| n.name.as_str()).collect::<Vec<_>>()),
+                            ast::StmtKind::Connects(ns) => {
+                                Some(ns.iter().map(|n| n.name.as_str()).collect::<Vec<_>>())
+                            }
                             _ => None,
                         })
                         .flatten()
                         .collect();
-                    (names.contains(&zones[src.zone.0].name.as_str()) && names.contains(&zones[dst.zone.0].name.as_str()))
-                        .then_some(other.name.name.as_str())
+                    (names.contains(&zones[src.zone.0].name.as_str())
+                        && names.contains(&zones[dst.zone.0].name.as_str()))
+                    .then_some(other.name.name.as_str())
                 });
                 diag = match right {
                     Some(r) => diag.help(format!("move the flow to conduit `{r}`, which connects these zones")),
@@ -607,7 +727,13 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     }
     // Sort flows: by conduit, ends, services, then source position (stable for equal flows).
     flows.sort_by(|a, b| {
-        (a.0.conduit, a.0.src, a.0.dst, &a.0.services, a.0.span).cmp(&(b.0.conduit, b.0.src, b.0.dst, &b.0.services, b.0.span))
+        (a.0.conduit, a.0.src, a.0.dst, &a.0.services, a.0.span).cmp(&(
+            b.0.conduit,
+            b.0.src,
+            b.0.dst,
+            &b.0.services,
+            b.0.span,
+        ))
     });
     let mut flow_list = Vec::with_capacity(flows.len());
     for (i, (f, fexc, _)) in flows.into_iter().enumerate() {
@@ -638,7 +764,13 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         let dst = resolve_endpoint(&mut cx, &e.dst);
         let svc = resolve_service(&mut cx, &e.service);
         if let (Some(src), Some(dst), Some(service)) = (src, dst, svc) {
-            expects.push(Expect { allow: e.allow, src, dst, service, span: e.span });
+            expects.push(Expect {
+                allow: e.allow,
+                src,
+                dst,
+                service,
+                span: e.span,
+            });
         }
     }
     expects.sort_by_key(|e| (e.src, e.dst, e.service, e.allow, e.span));
@@ -650,7 +782,10 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         }
     }
 
-    let mut used: Vec<ServiceId> = flow_list.iter().flat_map(|f| f.services.iter().copied()).collect();
+    let mut used: Vec<ServiceId> = flow_list
+        .iter()
+        .flat_map(|f| f.services.iter().copied())
+        .collect();
     used.extend(expects.iter().map(|e| e.service));
     used.sort();
     used.dedup();
@@ -674,19 +809,33 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
 }
 
 /// A flow none of whose (layer-3) service items can apply to its address families.
-fn empty_flow(zones: &[Zone], services: &[Service], src: Endpoint, dst: Endpoint, svc: &[ServiceId], a: &ast::Allow) -> Option<Diagnostic> {
+fn empty_flow(
+    zones: &[Zone],
+    services: &[Service],
+    src: Endpoint,
+    dst: Endpoint,
+    svc: &[ServiceId],
+    a: &ast::Allow,
+) -> Option<Diagnostic> {
     let addrs = |ep: Endpoint| {
         let z = &zones[ep.zone.0];
-        ep.asset.map(|i| z.assets[i].addrs.clone()).unwrap_or_else(|| z.addrs.clone())
+        ep.asset
+            .map(|i| z.assets[i].addrs.clone())
+            .unwrap_or_else(|| z.addrs.clone())
     };
     let (s, d) = (addrs(src), addrs(dst));
     let v4 = !s.v4.is_empty() && !d.v4.is_empty();
     let v6 = !s.v6.is_empty() && !d.v6.is_empty();
-    let items: Vec<&ServiceItem> = svc.iter().flat_map(|id| services[id.0].items.iter()).collect();
+    let items: Vec<&ServiceItem> = svc
+        .iter()
+        .flat_map(|id| services[id.0].items.iter())
+        .collect();
     if items.iter().all(|i| i.is_layer2()) {
         return None; // layer-2 protocols are NET-001's concern
     }
-    let applies = items.iter().any(|i| !i.is_layer2() && ((i.v4() && v4) || (i.v6() && v6)));
+    let applies = items
+        .iter()
+        .any(|i| !i.is_layer2() && ((i.v4() && v4) || (i.v6() && v6)));
     (!applies).then(|| {
         let fam = match (v4, v6) {
             (true, true) => "IPv4 and IPv6",
@@ -709,7 +858,12 @@ fn item_code(msg: &str) -> &'static str {
 }
 
 fn resolve_policy(cx: &mut Cx, decls: &[&ast::Policy]) -> PolicyInfo {
-    let mut info = PolicyInfo { name: String::new(), description: None, owner: None, span: None };
+    let mut info = PolicyInfo {
+        name: String::new(),
+        description: None,
+        owner: None,
+        span: None,
+    };
     for (i, p) in decls.iter().enumerate() {
         if i > 0 {
             cx.err(
@@ -721,9 +875,12 @@ fn resolve_policy(cx: &mut Cx, decls: &[&ast::Policy]) -> PolicyInfo {
         }
         if p.span.file != crate::source::FileId(0) {
             cx.err(
-                Diagnostic::error(codes::POLICY_DECL, "the policy is declared in an included file")
-                    .at(p.name.span, "policy declaration outside the root file")
-                    .help("move `policy` to the root file that `check` and `build` are given"),
+                Diagnostic::error(
+                    codes::POLICY_DECL,
+                    "the policy is declared in an included file",
+                )
+                .at(p.name.span, "policy declaration outside the root file")
+                .help("move `policy` to the root file that `check` and `build` are given"),
             );
         }
         check_text(&p.name, &mut cx.diags);
@@ -767,7 +924,12 @@ fn placeholder_zone(z: &ast::Zone) -> Zone {
     }
 }
 
-fn resolve_zone(cx: &mut Cx, z: &ast::Zone, id: ZoneId, exceptions: &mut Vec<Exception>) -> Option<Zone> {
+fn resolve_zone(
+    cx: &mut Cx,
+    z: &ast::Zone,
+    id: ZoneId,
+    exceptions: &mut Vec<Exception>,
+) -> Option<Zone> {
     let mut description = None;
     let mut owner = None;
     let mut level = None;
@@ -793,9 +955,12 @@ fn resolve_zone(cx: &mut Cx, z: &ast::Zone, id: ZoneId, exceptions: &mut Vec<Exc
                 None => {
                     ok = false;
                     cx.err(
-                        Diagnostic::error(codes::LEVEL, format!("`{}` is not a Purdue level", tok.text))
-                            .at(tok.span, "not a Purdue level")
-                            .help("use 0, 1, 2, 3, 3.5 (industrial DMZ), 4 or 5"),
+                        Diagnostic::error(
+                            codes::LEVEL,
+                            format!("`{}` is not a Purdue level", tok.text),
+                        )
+                        .at(tok.span, "not a Purdue level")
+                        .help("use 0, 1, 2, 3, 3.5 (industrial DMZ), 4 or 5"),
                     );
                 }
             },
@@ -809,8 +974,11 @@ fn resolve_zone(cx: &mut Cx, z: &ast::Zone, id: ZoneId, exceptions: &mut Vec<Exc
                         Ok(AddrItem::Net(n)) => {
                             if networks.contains(&n) {
                                 cx.err(
-                                    Diagnostic::warning(codes::DUPLICATE, format!("network `{n}` listed twice"))
-                                        .at(tok.span, "listed again"),
+                                    Diagnostic::warning(
+                                        codes::DUPLICATE,
+                                        format!("network `{n}` listed twice"),
+                                    )
+                                    .at(tok.span, "listed again"),
                                 );
                             }
                             networks.push(n);
@@ -827,8 +995,11 @@ fn resolve_zone(cx: &mut Cx, z: &ast::Zone, id: ZoneId, exceptions: &mut Vec<Exc
             ast::StmtKind::Vlan(tok) => match tok.text.parse::<u16>() {
                 Ok(v @ 1..=4094) => cx.once(&mut vlan, v, st, "vlan"),
                 _ => cx.err(
-                    Diagnostic::error(codes::VLAN_RANGE, format!("VLAN `{}` is outside 1-4094", tok.text))
-                        .at(tok.span, "not a valid VLAN ID"),
+                    Diagnostic::error(
+                        codes::VLAN_RANGE,
+                        format!("VLAN `{}` is outside 1-4094", tok.text),
+                    )
+                    .at(tok.span, "not a valid VLAN ID"),
                 ),
             },
             ast::StmtKind::Safety => safety = true,
@@ -840,9 +1011,15 @@ fn resolve_zone(cx: &mut Cx, z: &ast::Zone, id: ZoneId, exceptions: &mut Vec<Exc
                 if let Some((prev, _)) = assets.iter().find(|(x, _)| x.name == a.name.name) {
                     let prev_span = prev.span;
                     cx.err(
-                        Diagnostic::error(codes::DUPLICATE, format!("asset `{}` is declared twice in zone `{}`", a.name.name, z.name.name))
-                            .at(a.name.span, "declared again here")
-                            .related(prev_span, "first declared here"),
+                        Diagnostic::error(
+                            codes::DUPLICATE,
+                            format!(
+                                "asset `{}` is declared twice in zone `{}`",
+                                a.name.name, z.name.name
+                            ),
+                        )
+                        .at(a.name.span, "declared again here")
+                        .related(prev_span, "first declared here"),
                     );
                     continue;
                 }
@@ -895,9 +1072,12 @@ fn resolve_zone(cx: &mut Cx, z: &ast::Zone, id: ZoneId, exceptions: &mut Vec<Exc
     }
     if level.is_none() && ok {
         cx.err(
-            Diagnostic::error(codes::MISSING, format!("zone `{zname}` has no Purdue level"))
-                .at(z.name.span, "no `level` statement")
-                .help("add `level N` with N one of 0, 1, 2, 3, 3.5, 4, 5"),
+            Diagnostic::error(
+                codes::MISSING,
+                format!("zone `{zname}` has no Purdue level"),
+            )
+            .at(z.name.span, "no `level` statement")
+            .help("add `level N` with N one of 0, 1, 2, 3, 3.5, 4, 5"),
         );
         ok = false;
     }
@@ -920,10 +1100,16 @@ fn resolve_zone(cx: &mut Cx, z: &ast::Zone, id: ZoneId, exceptions: &mut Vec<Exc
             cx.err(
                 Diagnostic::error(
                     codes::ASSET_OUTSIDE_ZONE,
-                    format!("asset `{}` lies outside the networks of zone `{zname}`", asset.name),
+                    format!(
+                        "asset `{}` lies outside the networks of zone `{zname}`",
+                        asset.name
+                    ),
                 )
                 .at(asset.span, "not inside the zone's networks")
-                .help(format!("zone `{zname}` has {}; an address belongs to exactly one zone", addrs)),
+                .help(format!(
+                    "zone `{zname}` has {}; an address belongs to exactly one zone",
+                    addrs
+                )),
             );
         }
     }
@@ -961,7 +1147,10 @@ fn check_zone_overlaps(cx: &mut Cx, zones: &[Zone]) {
                     cx.err(
                         Diagnostic::error(
                             codes::ZONE_OVERLAP,
-                            format!("zones `{}` and `{}` share addresses ({})", a.name, b.name, overlap),
+                            format!(
+                                "zones `{}` and `{}` share addresses ({})",
+                                a.name, b.name, overlap
+                            ),
                         )
                         .at(b.span, format!("overlaps zone `{}`", a.name))
                         .related(a.span, "this zone claims the same addresses")
@@ -976,9 +1165,17 @@ fn check_zone_overlaps(cx: &mut Cx, zones: &[Zone]) {
             }
         }
     }
-    let v4 = zones.iter().enumerate().flat_map(|(i, z)| z.addrs.v4.iter().map(move |&(l, h)| (l, h, i))).collect();
+    let v4 = zones
+        .iter()
+        .enumerate()
+        .flat_map(|(i, z)| z.addrs.v4.iter().map(move |&(l, h)| (l, h, i)))
+        .collect();
     sweep(cx, zones, v4);
-    let v6 = zones.iter().enumerate().flat_map(|(i, z)| z.addrs.v6.iter().map(move |&(l, h)| (l, h, i))).collect();
+    let v6 = zones
+        .iter()
+        .enumerate()
+        .flat_map(|(i, z)| z.addrs.v6.iter().map(move |&(l, h)| (l, h, i)))
+        .collect();
     sweep(cx, zones, v6);
 }
 
@@ -988,10 +1185,15 @@ fn check_vlans(cx: &mut Cx, zones: &[Zone]) {
         if let Some(v) = z.vlan {
             if let Some(prev) = seen.get(&v) {
                 cx.err(
-                    Diagnostic::error(codes::VLAN_REUSED, format!("VLAN {v} is used by zones `{}` and `{}`", prev.name, z.name))
-                        .at(z.span, format!("also VLAN {v}"))
-                        .related(prev.span, "first zone with this VLAN")
-                        .help("give each zone its own VLAN: a shared VLAN is a shared broadcast domain"),
+                    Diagnostic::error(
+                        codes::VLAN_REUSED,
+                        format!("VLAN {v} is used by zones `{}` and `{}`", prev.name, z.name),
+                    )
+                    .at(z.span, format!("also VLAN {v}"))
+                    .related(prev.span, "first zone with this VLAN")
+                    .help(
+                        "give each zone its own VLAN: a shared VLAN is a shared broadcast domain",
+                    ),
                 );
             } else {
                 seen.insert(v, z);
@@ -1032,8 +1234,11 @@ fn resolve_device(
                 for t in ts {
                     let Some(target) = Target::parse(&t.name) else {
                         let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-                        let mut d = Diagnostic::error(codes::TARGET, format!("unknown target `{}`", t.name))
-                            .at(t.span, "no target of this name");
+                        let mut d = Diagnostic::error(
+                            codes::TARGET,
+                            format!("unknown target `{}`", t.name),
+                        )
+                        .at(t.span, "no target of this name");
                         if let Some(h) = did_you_mean(&t.name, names) {
                             d = d.help(h);
                         }
@@ -1041,7 +1246,9 @@ fn resolve_device(
                         continue;
                     };
                     let fits = match v.kind {
-                        DeviceKind::Firewall => matches!(target, Target::Nftables | Target::Iptables),
+                        DeviceKind::Firewall => {
+                            matches!(target, Target::Nftables | Target::Iptables)
+                        }
                         DeviceKind::Router | DeviceKind::Switch => target == Target::CiscoIos,
                     };
                     if !fits {
@@ -1054,7 +1261,13 @@ fn resolve_device(
                             .help("firewalls take `nftables`, `iptables`; routers and switches take `cisco-ios`"),
                         );
                     } else if targets.contains(&target) {
-                        cx.err(Diagnostic::warning(codes::DUPLICATE, format!("target `{}` listed twice", t.name)).at(t.span, "listed again"));
+                        cx.err(
+                            Diagnostic::warning(
+                                codes::DUPLICATE,
+                                format!("target `{}` listed twice", t.name),
+                            )
+                            .at(t.span, "listed again"),
+                        );
                     } else {
                         targets.push(target);
                     }
@@ -1074,9 +1287,12 @@ fn resolve_device(
                 if let Some(prev) = interfaces.iter().find(|i| i.name == name.text) {
                     let ps = prev.span;
                     cx.err(
-                        Diagnostic::error(codes::DUPLICATE, format!("interface `{}` is declared twice", name.text))
-                            .at(name.span, "declared again")
-                            .related(ps, "first declared here"),
+                        Diagnostic::error(
+                            codes::DUPLICATE,
+                            format!("interface `{}` is declared twice", name.text),
+                        )
+                        .at(name.span, "declared again")
+                        .related(ps, "first declared here"),
                     );
                     continue;
                 }
@@ -1094,7 +1310,11 @@ fn resolve_device(
                         );
                         continue;
                     }
-                    interfaces.push(Interface { name: name.text.clone(), zone: z, span: name.span });
+                    interfaces.push(Interface {
+                        name: name.text.clone(),
+                        zone: z,
+                        span: name.span,
+                    });
                 }
             }
             ast::StmtKind::Ports { range, name, mode } => {
@@ -1103,19 +1323,25 @@ fn resolve_device(
                     continue;
                 }
                 let mode = match mode {
-                    ast::PortMode::Access(z) => zone_of(cx, z).map(|z| (PortMode::Access { zone: z }, vec![z])),
+                    ast::PortMode::Access(z) => {
+                        zone_of(cx, z).map(|z| (PortMode::Access { zone: z }, vec![z]))
+                    }
                     ast::PortMode::Trunk(zs) => {
                         let ids: Vec<ZoneId> = zs.iter().filter_map(|z| zone_of(cx, z)).collect();
-                        (ids.len() == zs.len()).then(|| (PortMode::Trunk { zones: ids.clone() }, ids))
+                        (ids.len() == zs.len())
+                            .then(|| (PortMode::Trunk { zones: ids.clone() }, ids))
                     }
                 };
                 let Some((mode, zs)) = mode else { continue };
                 for z in zs {
                     if zones[z.0].vlan.is_none() {
                         cx.err(
-                            Diagnostic::error(codes::PORT_DECL, format!("zone `{}` has no VLAN", zones[z.0].name))
-                                .at(st.span, "switch port in a zone without a VLAN")
-                                .help("add `vlan N` to the zone"),
+                            Diagnostic::error(
+                                codes::PORT_DECL,
+                                format!("zone `{}` has no VLAN", zones[z.0].name),
+                            )
+                            .at(st.span, "switch port in a zone without a VLAN")
+                            .help("add `vlan N` to the zone"),
                         );
                     }
                 }
@@ -1124,9 +1350,15 @@ fn resolve_device(
                         Some(r) => Some(r),
                         None => {
                             cx.err(
-                                Diagnostic::error(codes::PORT_DECL, format!("`{}` is not a port range", name.text))
-                                    .at(name.span, "expected a range such as `GigabitEthernet1/0/1-24`")
-                                    .help("use `port` for a single port"),
+                                Diagnostic::error(
+                                    codes::PORT_DECL,
+                                    format!("`{}` is not a port range", name.text),
+                                )
+                                .at(
+                                    name.span,
+                                    "expected a range such as `GigabitEthernet1/0/1-24`",
+                                )
+                                .help("use `port` for a single port"),
                             );
                             continue;
                         }
@@ -1134,7 +1366,12 @@ fn resolve_device(
                 } else {
                     None
                 };
-                ports.push(SwitchPort { name: name.text.clone(), range: parsed_range, mode, span: name.span });
+                ports.push(SwitchPort {
+                    name: name.text.clone(),
+                    range: parsed_range,
+                    mode,
+                    span: name.span,
+                });
             }
             ast::StmtKind::UnusedPorts(a) => {
                 if v.kind != DeviceKind::Switch {
@@ -1145,12 +1382,20 @@ fn resolve_device(
                     cx.unknown("unused-ports action", a, &["shutdown"]);
                 }
             }
-            ast::StmtKind::ParkingVlan(_) if v.kind != DeviceKind::Switch => cx.not_here(st, v.kind.keyword()),
+            ast::StmtKind::ParkingVlan(_) if v.kind != DeviceKind::Switch => {
+                cx.not_here(st, v.kind.keyword())
+            }
             ast::StmtKind::ParkingVlan(tok) => match tok.text.parse::<u16>() {
                 Ok(p @ 2..=4094) => cx.once(&mut parking, p, st, "parking-vlan"),
                 _ => cx.err(
-                    Diagnostic::error(codes::VLAN_RANGE, format!("parking VLAN `{}` must be 2-4094", tok.text))
-                        .at(tok.span, "VLAN 1 carries control protocols; pick an unused VLAN"),
+                    Diagnostic::error(
+                        codes::VLAN_RANGE,
+                        format!("parking VLAN `{}` must be 2-4094", tok.text),
+                    )
+                    .at(
+                        tok.span,
+                        "VLAN 1 carries control protocols; pick an unused VLAN",
+                    ),
                 ),
             },
             _ => cx.not_here(st, v.kind.keyword()),
@@ -1158,19 +1403,25 @@ fn resolve_device(
     }
     if !has_target {
         cx.err(
-            Diagnostic::error(codes::MISSING, format!("device `{}` has no target", v.name.name))
-                .at(v.name.span, "no `target` statement")
-                .help(match v.kind {
-                    DeviceKind::Firewall => "add `target nftables` or `target iptables`",
-                    _ => "add `target cisco-ios`",
-                }),
+            Diagnostic::error(
+                codes::MISSING,
+                format!("device `{}` has no target", v.name.name),
+            )
+            .at(v.name.span, "no `target` statement")
+            .help(match v.kind {
+                DeviceKind::Firewall => "add `target nftables` or `target iptables`",
+                _ => "add `target cisco-ios`",
+            }),
         );
     }
     // Overlapping switch ports.
     let mut seen: Vec<(String, u32, Span)> = Vec::new();
     for p in &ports {
         let members: Vec<(String, u32)> = match &p.range {
-            Some((prefix, lo, hi)) => (*lo..=*hi).map(|n| (prefix.clone(), n)).take(10_000).collect(),
+            Some((prefix, lo, hi)) => (*lo..=*hi)
+                .map(|n| (prefix.clone(), n))
+                .take(10_000)
+                .collect(),
             None => match split_port_number(&p.name) {
                 Some((pre, n)) => vec![(pre, n)],
                 None => vec![(p.name.clone(), u32::MAX)],
@@ -1180,9 +1431,20 @@ fn resolve_device(
             if let Some((_, _, first)) = seen.iter().find(|(a, b, _)| *a == m.0 && *b == m.1) {
                 let f = *first;
                 cx.err(
-                    Diagnostic::error(codes::PORT_DECL, format!("port `{}{}` is declared twice", m.0, if m.1 == u32::MAX { String::new() } else { m.1.to_string() }))
-                        .at(p.span, "declared again")
-                        .related(f, "first declared here"),
+                    Diagnostic::error(
+                        codes::PORT_DECL,
+                        format!(
+                            "port `{}{}` is declared twice",
+                            m.0,
+                            if m.1 == u32::MAX {
+                                String::new()
+                            } else {
+                                m.1.to_string()
+                            }
+                        ),
+                    )
+                    .at(p.span, "declared again")
+                    .related(f, "first declared here"),
                 );
                 break;
             }
@@ -1195,7 +1457,10 @@ fn resolve_device(
             cx.err(
                 Diagnostic::error(
                     codes::PORT_DECL,
-                    format!("parking VLAN {parking_vlan} of switch `{}` is zone `{}`'s VLAN", v.name.name, z.name),
+                    format!(
+                        "parking VLAN {parking_vlan} of switch `{}` is zone `{}`'s VLAN",
+                        v.name.name, z.name
+                    ),
                 )
                 .at(v.name.span, "unused ports would join a zone")
                 .help("set `parking-vlan N` to a VLAN no zone uses"),
@@ -1221,9 +1486,12 @@ fn check_device_interfaces(cx: &mut Cx, devices: &[Device]) {
     for d in devices {
         if d.kind != DeviceKind::Switch && d.interfaces.is_empty() {
             cx.err(
-                Diagnostic::error(codes::MISSING, format!("{} `{}` has no interfaces", d.kind.keyword(), d.name))
-                    .at(d.span, "attached to no zone")
-                    .help("add `interface NAME ZONE` for each zone it connects"),
+                Diagnostic::error(
+                    codes::MISSING,
+                    format!("{} `{}` has no interfaces", d.kind.keyword(), d.name),
+                )
+                .at(d.span, "attached to no zone")
+                .help("add `interface NAME ZONE` for each zone it connects"),
             );
         }
     }
@@ -1239,7 +1507,11 @@ pub fn split_port_range(name: &str) -> Option<(String, u32, u32)> {
 
 /// `GigabitEthernet1/0/48` -> (`GigabitEthernet1/0/`, 48).
 fn split_port_number(name: &str) -> Option<(String, u32)> {
-    let digits = name.chars().rev().take_while(|c| c.is_ascii_digit()).count();
+    let digits = name
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if digits == 0 || digits == name.len() {
         return None;
     }

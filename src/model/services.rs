@@ -37,18 +37,30 @@ impl std::fmt::Display for PortRange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "proto", rename_all = "lowercase")]
 pub enum ServiceItem {
-    Tcp { ports: PortRange },
-    Udp { ports: PortRange },
+    Tcp {
+        ports: PortRange,
+    },
+    Udp {
+        ports: PortRange,
+    },
     /// ICMP (IPv4); `None` = every type.
-    Icmp { icmp_type: Option<u8> },
+    Icmp {
+        icmp_type: Option<u8>,
+    },
     /// ICMPv6; `None` = every type.
-    Icmpv6 { icmp_type: Option<u8> },
+    Icmpv6 {
+        icmp_type: Option<u8>,
+    },
     /// Another IP protocol by number (47 = GRE, 50 = ESP, ...).
-    Ip { number: u8 },
+    Ip {
+        number: u8,
+    },
     /// Every IP protocol.
     AnyIp,
     /// A layer-2 protocol by Ethertype; never routable.
-    Ether { ethertype: u16 },
+    Ether {
+        ethertype: u16,
+    },
 }
 
 impl ServiceItem {
@@ -104,22 +116,39 @@ impl ServiceItem {
                 }
             };
             if lo > hi {
-                return Err(format!("port range {lo}-{hi} is empty (first port after last)"));
+                return Err(format!(
+                    "port range {lo}-{hi} is empty (first port after last)"
+                ));
             }
-            Ok(PortRange { lo: lo as u16, hi: hi as u16 })
+            Ok(PortRange {
+                lo: lo as u16,
+                hi: hi as u16,
+            })
         };
         match (proto, arg) {
             ("tcp", Some(a)) => Ok(ServiceItem::Tcp { ports: ports(a)? }),
             ("udp", Some(a)) => Ok(ServiceItem::Udp { ports: ports(a)? }),
-            ("tcp", None) => Ok(ServiceItem::Tcp { ports: PortRange::ALL }),
-            ("udp", None) => Ok(ServiceItem::Udp { ports: PortRange::ALL }),
+            ("tcp", None) => Ok(ServiceItem::Tcp {
+                ports: PortRange::ALL,
+            }),
+            ("udp", None) => Ok(ServiceItem::Udp {
+                ports: PortRange::ALL,
+            }),
             ("icmp", None) => Ok(ServiceItem::Icmp { icmp_type: None }),
-            ("icmp", Some(a)) => Ok(ServiceItem::Icmp { icmp_type: Some(num(a, 255, "ICMP type")? as u8) }),
+            ("icmp", Some(a)) => Ok(ServiceItem::Icmp {
+                icmp_type: Some(num(a, 255, "ICMP type")? as u8),
+            }),
             ("icmpv6", None) => Ok(ServiceItem::Icmpv6 { icmp_type: None }),
-            ("icmpv6", Some(a)) => Ok(ServiceItem::Icmpv6 { icmp_type: Some(num(a, 255, "ICMPv6 type")? as u8) }),
+            ("icmpv6", Some(a)) => Ok(ServiceItem::Icmpv6 {
+                icmp_type: Some(num(a, 255, "ICMPv6 type")? as u8),
+            }),
             ("ip", None) => Ok(ServiceItem::AnyIp),
-            ("ip", Some(a)) => Ok(ServiceItem::Ip { number: num(a, 255, "IP protocol number")? as u8 }),
-            ("ether", Some(a)) => Ok(ServiceItem::Ether { ethertype: num(a, 0xffff, "Ethertype")? as u16 }),
+            ("ip", Some(a)) => Ok(ServiceItem::Ip {
+                number: num(a, 255, "IP protocol number")? as u8,
+            }),
+            ("ether", Some(a)) => Ok(ServiceItem::Ether {
+                ethertype: num(a, 0xffff, "Ethertype")? as u16,
+            }),
             ("ether", None) => Err("`ether` needs an Ethertype, e.g. `ether/0x8892`".into()),
             (p, _) => Err(format!("unknown protocol `{p}`")),
         }
@@ -164,8 +193,15 @@ pub struct ServiceFlags {
     pub infrastructure: bool,
 }
 
-pub const FLAG_NAMES: &[&str] =
-    &["industrial", "cleartext", "remote-access", "messaging", "web", "legacy-admin", "infrastructure"];
+pub const FLAG_NAMES: &[&str] = &[
+    "industrial",
+    "cleartext",
+    "remote-access",
+    "messaging",
+    "web",
+    "legacy-admin",
+    "infrastructure",
+];
 
 impl ServiceFlags {
     pub fn set(&mut self, name: &str) -> bool {
@@ -191,7 +227,12 @@ impl ServiceFlags {
             self.legacy_admin,
             self.infrastructure,
         ];
-        FLAG_NAMES.iter().zip(v).filter(|(_, on)| *on).map(|(n, _)| *n).collect()
+        FLAG_NAMES
+            .iter()
+            .zip(v)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect()
     }
 }
 
@@ -262,7 +303,10 @@ pub fn builtin(name: &str) -> Option<&'static Builtin> {
 impl Builtin {
     pub fn parsed_items(&self) -> Vec<ServiceItem> {
         // Catalogue entries are constants covered by a unit test: parsing cannot fail.
-        self.items.split(", ").filter_map(|i| ServiceItem::parse(i).ok()).collect()
+        self.items
+            .split(", ")
+            .filter_map(|i| ServiceItem::parse(i).ok())
+            .collect()
     }
     pub fn parsed_flags(&self) -> ServiceFlags {
         let mut f = ServiceFlags::default();
@@ -294,12 +338,28 @@ mod tests {
 
     #[test]
     fn parses_items() {
-        assert_eq!(ServiceItem::parse("tcp/502"), Ok(ServiceItem::Tcp { ports: PortRange::one(502) }));
-        assert_eq!(ServiceItem::parse("udp/1000-2000"), Ok(ServiceItem::Udp { ports: PortRange { lo: 1000, hi: 2000 } }));
-        assert_eq!(ServiceItem::parse("ether/0x8892"), Ok(ServiceItem::Ether { ethertype: 0x8892 }));
+        assert_eq!(
+            ServiceItem::parse("tcp/502"),
+            Ok(ServiceItem::Tcp {
+                ports: PortRange::one(502)
+            })
+        );
+        assert_eq!(
+            ServiceItem::parse("udp/1000-2000"),
+            Ok(ServiceItem::Udp {
+                ports: PortRange { lo: 1000, hi: 2000 }
+            })
+        );
+        assert_eq!(
+            ServiceItem::parse("ether/0x8892"),
+            Ok(ServiceItem::Ether { ethertype: 0x8892 })
+        );
         assert!(ServiceItem::parse("tcp/70000").is_err());
         assert!(ServiceItem::parse("tcp/20-10").is_err());
         assert!(ServiceItem::parse("sctp/1").is_err());
-        assert_eq!(ServiceItem::parse("icmpv6/128").map(|i| i.to_string()), Ok("icmpv6/128".into()));
+        assert_eq!(
+            ServiceItem::parse("icmpv6/128").map(|i| i.to_string()),
+            Ok("icmpv6/128".into())
+        );
     }
 }

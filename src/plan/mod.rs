@@ -117,7 +117,11 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
         let hops = *path_len
             .entry((f.src.zone, f.dst.zone))
             .or_insert_with(|| graph.path(f.src.zone, f.dst.zone).map_or(0, |p| p.len()));
-        let items: usize = f.services.iter().map(|s| model.service(*s).items.len()).sum();
+        let items: usize = f
+            .services
+            .iter()
+            .map(|s| model.service(*s).items.len())
+            .sum();
         total = total.saturating_add(items.saturating_mul(hops));
     }
     if total > max_rules {
@@ -128,16 +132,26 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             )
             .help("split large services or flows, or raise the limit with `--max-rules` if this is intended"),
         );
-        return (Ir { devices: Vec::new(), unenforced: Vec::new(), unroutable: Vec::new() }, diags);
+        return (
+            Ir {
+                devices: Vec::new(),
+                unenforced: Vec::new(),
+                unroutable: Vec::new(),
+            },
+            diags,
+        );
     }
     let mut path_cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<Hop>>> = BTreeMap::new();
     // rules[device][(ingress, egress)] -> rules
-    let mut per_device: Vec<BTreeMap<(usize, usize), Vec<RuleIr>>> = vec![BTreeMap::new(); model.devices.len()];
+    let mut per_device: Vec<BTreeMap<(usize, usize), Vec<RuleIr>>> =
+        vec![BTreeMap::new(); model.devices.len()];
     let mut unenforced = Vec::new();
     let mut unroutable = Vec::new();
     for fid in model.flow_ids() {
         let f = model.flow(fid);
-        let path = path_cache.entry((f.src.zone, f.dst.zone)).or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
+        let path = path_cache
+            .entry((f.src.zone, f.dst.zone))
+            .or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
         let Some(hops) = path else {
             unroutable.push(fid);
             continue;
@@ -161,15 +175,18 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                 }
                 let label = format!("{conduit}: {}", model.flow_label(fid));
                 for hop in hops.iter() {
-                    per_device[hop.device.0].entry((hop.ingress, hop.egress)).or_default().push(RuleIr {
-                        flow: fid,
-                        conduit: f.conduit,
-                        src: s.clone(),
-                        dst: d.clone(),
-                        item: *item,
-                        log: f.log,
-                        label: label.clone(),
-                    });
+                    per_device[hop.device.0]
+                        .entry((hop.ingress, hop.egress))
+                        .or_default()
+                        .push(RuleIr {
+                            flow: fid,
+                            conduit: f.conduit,
+                            src: s.clone(),
+                            dst: d.clone(),
+                            item: *item,
+                            log: f.log,
+                            label: label.clone(),
+                        });
                 }
             }
         }
@@ -194,7 +211,11 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             .collect();
         let pairs = std::mem::take(&mut per_device[di])
             .into_iter()
-            .map(|((ingress, egress), rules)| PairIr { ingress, egress, rules })
+            .map(|((ingress, egress), rules)| PairIr {
+                ingress,
+                egress,
+                rules,
+            })
             .collect();
         let switch = (dev.kind == DeviceKind::Switch).then(|| plan_switch(model, id));
         devices.push(DeviceIr {
@@ -207,7 +228,14 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             switch,
         });
     }
-    (Ir { devices, unenforced, unroutable }, diags)
+    (
+        Ir {
+            devices,
+            unenforced,
+            unroutable,
+        },
+        diags,
+    )
 }
 
 /// A service item applies to one address family or both; keep only the matching parts.
@@ -238,7 +266,11 @@ fn plan_switch(model: &Model, id: DeviceId) -> SwitchIr {
         for z in &zones {
             let zone = model.zone(*z);
             if let Some(v) = zone.vlan {
-                vlans.entry(v).or_insert_with(|| VlanIr { id: v, zone: *z, name: zone.name.clone() });
+                vlans.entry(v).or_insert_with(|| VlanIr {
+                    id: v,
+                    zone: *z,
+                    name: zone.name.clone(),
+                });
                 ids.push(v);
             }
         }
@@ -259,7 +291,11 @@ fn plan_switch(model: &Model, id: DeviceId) -> SwitchIr {
     for i in &dev.interfaces {
         let zone = model.zone(i.zone);
         if let Some(v) = zone.vlan {
-            vlans.entry(v).or_insert_with(|| VlanIr { id: v, zone: i.zone, name: zone.name.clone() });
+            vlans.entry(v).or_insert_with(|| VlanIr {
+                id: v,
+                zone: i.zone,
+                name: zone.name.clone(),
+            });
         }
     }
     SwitchIr {

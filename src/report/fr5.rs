@@ -16,7 +16,9 @@
 use super::sltable::{Requirement, SlTable};
 use super::{fr_title, fr_upper};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Target, ZoneId};
+use crate::model::{
+    ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Target, ZoneId,
+};
 use crate::plan::Ir;
 use crate::source::{FileId, Span};
 use serde::Serialize;
@@ -122,7 +124,12 @@ pub fn conduit_rdf(model: &Model, c: ConduitId) -> u8 {
     let cd = model.conduit(c);
     match &cd.sl {
         Some(sl) => sl.get(Fr::Rdf),
-        None => cd.zones.iter().map(|z| model.zone(*z).sl.get(Fr::Rdf)).max().unwrap_or(0),
+        None => cd
+            .zones
+            .iter()
+            .map(|z| model.zone(*z).sl.get(Fr::Rdf))
+            .max()
+            .unwrap_or(0),
     }
 }
 
@@ -165,14 +172,20 @@ impl FlowSpans {
         spans.sort();
         let mut max_end = Vec::with_capacity(spans.len());
         for (i, (f, _, e, _)) in spans.iter().enumerate() {
-            let prev = i.checked_sub(1).and_then(|p| spans.get(p)).filter(|p| p.0 == *f).and(max_end.last().copied());
+            let prev = i
+                .checked_sub(1)
+                .and_then(|p| spans.get(p))
+                .filter(|p| p.0 == *f)
+                .and(max_end.last().copied());
             max_end.push(prev.map_or(*e, |m: u32| m.max(*e)));
         }
         FlowSpans { spans, max_end }
     }
 
     fn containing(&self, s: Span) -> Option<FlowId> {
-        let mut i = self.spans.partition_point(|(f, a, _, _)| (*f, *a) <= (s.file, s.start));
+        let mut i = self
+            .spans
+            .partition_point(|(f, a, _, _)| (*f, *a) <= (s.file, s.start));
         let mut best: Option<FlowId> = None;
         // Walk back while an earlier span of the same file may still reach the offset.
         while let Some(j) = i.checked_sub(1) {
@@ -199,11 +212,40 @@ impl<'a> Context<'a> {
         locations: bool,
     ) -> Self {
         let mut starts: Vec<(FileId, u32, Owner)> = Vec::new();
-        starts.extend(model.zones.iter().enumerate().map(|(i, z)| (z.span.file, z.span.start, Owner::Zone(ZoneId(i)))));
-        starts.extend(model.conduits.iter().enumerate().map(|(i, c)| (c.span.file, c.span.start, Owner::Conduit(ConduitId(i)))));
-        starts.extend(model.devices.iter().enumerate().map(|(i, d)| (d.span.file, d.span.start, Owner::Device(DeviceId(i)))));
-        starts.extend(model.services.iter().filter_map(|s| s.span).map(|s| (s.file, s.start, Owner::Other)));
-        starts.extend(model.expects.iter().map(|e| (e.span.file, e.span.start, Owner::Other)));
+        starts.extend(
+            model
+                .zones
+                .iter()
+                .enumerate()
+                .map(|(i, z)| (z.span.file, z.span.start, Owner::Zone(ZoneId(i)))),
+        );
+        starts.extend(
+            model
+                .conduits
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.span.file, c.span.start, Owner::Conduit(ConduitId(i)))),
+        );
+        starts.extend(
+            model
+                .devices
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.span.file, d.span.start, Owner::Device(DeviceId(i)))),
+        );
+        starts.extend(
+            model
+                .services
+                .iter()
+                .filter_map(|s| s.span)
+                .map(|s| (s.file, s.start, Owner::Other)),
+        );
+        starts.extend(
+            model
+                .expects
+                .iter()
+                .map(|e| (e.span.file, e.span.start, Owner::Other)),
+        );
         starts.extend(model.policy.span.map(|s| (s.file, s.start, Owner::Other)));
         starts.sort();
         // (file, start, end, owner): each declaration from its name to the next declaration.
@@ -211,7 +253,11 @@ impl<'a> Context<'a> {
             .iter()
             .enumerate()
             .map(|(i, (f, s, o))| {
-                let end = starts.get(i + 1).filter(|n| n.0 == *f).map(|n| n.1).unwrap_or(u32::MAX);
+                let end = starts
+                    .get(i + 1)
+                    .filter(|n| n.0 == *f)
+                    .map(|n| n.1)
+                    .unwrap_or(u32::MAX);
                 (*f, *s, end, *o)
             })
             .collect();
@@ -235,8 +281,14 @@ impl<'a> Context<'a> {
             }
         }
         let flow_index = FlowSpans::new(model);
-        let diag_flow = diags.iter().map(|d| d.span.and_then(|s| flow_index.containing(s))).collect();
-        let diag_owner = diags.iter().map(|d| d.span.and_then(|s| owner_at(&extents, s))).collect();
+        let diag_flow = diags
+            .iter()
+            .map(|d| d.span.and_then(|s| flow_index.containing(s)))
+            .collect();
+        let diag_owner = diags
+            .iter()
+            .map(|d| d.span.and_then(|s| owner_at(&extents, s)))
+            .collect();
         Context {
             model,
             table,
@@ -321,16 +373,33 @@ impl<'a> Context<'a> {
             .iter()
             .map(|r| {
                 let (status, evidence) = self.zone_requirement(z, &r.id);
-                finish(r, rdf, status, evidence, &findings, self.model, self.locations)
+                finish(
+                    r,
+                    rdf,
+                    status,
+                    evidence,
+                    &findings,
+                    self.model,
+                    self.locations,
+                )
             })
             .collect();
-        Assessment { kind: "zone", name: zone.name.clone(), sl_rdf: rdf, sl_note: None, rows }
+        Assessment {
+            kind: "zone",
+            name: zone.name.clone(),
+            sl_rdf: rdf,
+            sl_note: None,
+            rows,
+        }
     }
 
     fn assess_conduit(&self, c: ConduitId) -> Assessment {
         let cd = self.model.conduit(c);
         let rdf = conduit_rdf(self.model, c);
-        let sl_note = cd.sl.is_none().then(|| "no SL-T declared: the highest SL-T(RDF) of its zones".to_string());
+        let sl_note = cd
+            .sl
+            .is_none()
+            .then(|| "no SL-T declared: the highest SL-T(RDF) of its zones".to_string());
         let findings = self.findings_for_conduit(c);
         let rows = self
             .table
@@ -338,10 +407,24 @@ impl<'a> Context<'a> {
             .iter()
             .map(|r| {
                 let (status, evidence) = self.conduit_requirement(c, &r.id);
-                finish(r, rdf, status, evidence, &findings, self.model, self.locations)
+                finish(
+                    r,
+                    rdf,
+                    status,
+                    evidence,
+                    &findings,
+                    self.model,
+                    self.locations,
+                )
             })
             .collect();
-        Assessment { kind: "conduit", name: cd.name.clone(), sl_rdf: rdf, sl_note, rows }
+        Assessment {
+            kind: "conduit",
+            name: cd.name.clone(),
+            sl_rdf: rdf,
+            sl_note,
+            rows,
+        }
     }
 
     /// Layer-3 enforcement devices with an interface in the zone.
@@ -355,7 +438,12 @@ impl<'a> Context<'a> {
     fn boundary_text(&self, z: ZoneId, devs: &[DeviceId]) -> String {
         join(devs.iter().map(|d| {
             let dev = self.model.device(*d);
-            let ifs = join(dev.interfaces.iter().filter(|i| i.zone == z).map(|i| i.name.clone()));
+            let ifs = join(
+                dev.interfaces
+                    .iter()
+                    .filter(|i| i.zone == z)
+                    .map(|i| i.name.clone()),
+            );
             format!("{} ({})", dev.name, ifs)
         }))
     }
@@ -367,16 +455,29 @@ impl<'a> Context<'a> {
     fn flows_not_enforced(&self, flows: &[FlowId]) -> Vec<String> {
         flows
             .iter()
-            .filter(|f| self.unenforced.contains(f) || self.unroutable.contains(f) || !self.by_flow.contains_key(f))
+            .filter(|f| {
+                self.unenforced.contains(f)
+                    || self.unroutable.contains(f)
+                    || !self.by_flow.contains_key(f)
+            })
             .map(|f| {
-                let why = if self.unroutable.contains(f) { "no path between its zones" } else { "no enforcement device on its path" };
+                let why = if self.unroutable.contains(f) {
+                    "no path between its zones"
+                } else {
+                    "no enforcement device on its path"
+                };
                 format!("`{}`: {why}", self.model.flow_label(*f))
             })
             .collect()
     }
 
     fn enforcing(&self, flows: &[FlowId]) -> Vec<DeviceId> {
-        let set: BTreeSet<DeviceId> = flows.iter().filter_map(|f| self.by_flow.get(f)).flatten().copied().collect();
+        let set: BTreeSet<DeviceId> = flows
+            .iter()
+            .filter_map(|f| self.by_flow.get(f))
+            .flatten()
+            .copied()
+            .collect();
         set.into_iter().collect()
     }
 
@@ -396,15 +497,23 @@ impl<'a> Context<'a> {
             .collect();
         if !stateless.is_empty() {
             let n = self.widenings.len();
-            let seen = if n == 0 { "no widening reported".to_string() } else { format!("{n} widening(s) in this build, see Widenings") };
-            ev.push(format!("stateless return rules on {} ({seen})", join(stateless)));
+            let seen = if n == 0 {
+                "no widening reported".to_string()
+            } else {
+                format!("{n} widening(s) in this build, see Widenings")
+            };
+            ev.push(format!(
+                "stateless return rules on {} ({seen})",
+                join(stateless)
+            ));
         }
         (Status::Met, ev)
     }
 
     fn island(&self, devs: &[DeviceId]) -> (Status, Vec<String>) {
-        let (with, without): (Vec<DeviceId>, Vec<DeviceId>) =
-            devs.iter().partition(|d| self.model.device(**d).targets.contains(&Target::Nftables));
+        let (with, without): (Vec<DeviceId>, Vec<DeviceId>) = devs
+            .iter()
+            .partition(|d| self.model.device(**d).targets.contains(&Target::Nftables));
         let mut ev = Vec::new();
         if !with.is_empty() {
             ev.push(format!(
@@ -421,7 +530,14 @@ impl<'a> Context<'a> {
                 }))
             ));
         }
-        (if without.is_empty() { Status::Met } else { Status::NotMet }, ev)
+        (
+            if without.is_empty() {
+                Status::Met
+            } else {
+                Status::NotMet
+            },
+            ev,
+        )
     }
 
     fn fail_close(&self, devs: &[DeviceId]) -> (Status, Vec<String>) {
@@ -457,7 +573,9 @@ impl<'a> Context<'a> {
                 let mut ev = vec![format!(
                     "own address space {}{}, disjoint from every other zone",
                     join(zone.networks.iter().map(|n| n.to_string())),
-                    zone.vlan.map(|v| format!(" and VLAN {v}")).unwrap_or_default()
+                    zone.vlan
+                        .map(|v| format!(" and VLAN {v}"))
+                        .unwrap_or_default()
                 )];
                 if !missing.is_empty() {
                     ev.extend(missing);
@@ -470,7 +588,10 @@ impl<'a> Context<'a> {
                     }
                     return (Status::NotMet, ev);
                 }
-                ev.push(format!("separated from other zones by {}", self.boundary_text(z, &bnd)));
+                ev.push(format!(
+                    "separated from other zones by {}",
+                    self.boundary_text(z, &bnd)
+                ));
                 (Status::Met, ev)
             }
             "SR 5.1 RE1" => {
@@ -478,29 +599,59 @@ impl<'a> Context<'a> {
                 for (di, dev) in m.devices.iter().enumerate() {
                     let zs = self.device_zones(DeviceId(di));
                     if dev.kind == DeviceKind::Switch && zs.contains(&z) && zs.len() > 1 {
-                        let others = join(zs.iter().filter(|o| **o != z).map(|o| m.zone(*o).name.clone()));
-                        ev.push(format!("switch {} also carries {} (VLAN separation is logical only)", dev.name, others));
+                        let others = join(
+                            zs.iter()
+                                .filter(|o| **o != z)
+                                .map(|o| m.zone(*o).name.clone()),
+                        );
+                        ev.push(format!(
+                            "switch {} also carries {} (VLAN separation is logical only)",
+                            dev.name, others
+                        ));
                     }
                 }
                 (Status::NotAssessable, ev)
             }
             "SR 5.1 RE2" => {
                 if !control {
-                    return (Status::NotApplicable, vec![format!("level {} zone, not a control-system network", zone.level)]);
+                    return (
+                        Status::NotApplicable,
+                        vec![format!(
+                            "level {} zone, not a control-system network",
+                            zone.level
+                        )],
+                    );
                 }
                 let mut bad = Vec::new();
                 for c in &zone.conduits {
                     for o in &m.conduit(*c).zones {
                         if m.zone(*o).level.is_it() {
-                            bad.push(format!("conduit {} connects it directly to level {} zone {}", m.conduit(*c).name, m.zone(*o).level, m.zone(*o).name));
+                            bad.push(format!(
+                                "conduit {} connects it directly to level {} zone {}",
+                                m.conduit(*c).name,
+                                m.zone(*o).level,
+                                m.zone(*o).name
+                            ));
                         }
                     }
                 }
                 for f in &flows {
                     let fl = m.flow(*f);
-                    let other = if fl.src.zone == z { fl.dst.zone } else { fl.src.zone };
-                    if m.zone(other).level.is_it() && fl.services.iter().any(|s| m.service(*s).flags.infrastructure) {
-                        bad.push(format!("depends on a network service in an IT zone: `{}`", m.flow_label(*f)));
+                    let other = if fl.src.zone == z {
+                        fl.dst.zone
+                    } else {
+                        fl.src.zone
+                    };
+                    if m.zone(other).level.is_it()
+                        && fl
+                            .services
+                            .iter()
+                            .any(|s| m.service(*s).flags.infrastructure)
+                    {
+                        bad.push(format!(
+                            "depends on a network service in an IT zone: `{}`",
+                            m.flow_label(*f)
+                        ));
                     }
                 }
                 if bad.is_empty() {
@@ -513,7 +664,9 @@ impl<'a> Context<'a> {
                 let mut ev = vec!["physical isolation is not described by the policy".to_string()];
                 if zone.safety {
                     let inbound = flows.iter().filter(|f| m.flow(**f).dst.zone == z).count();
-                    ev.push(format!("safety zone; {inbound} flow(s) into it from other zones"));
+                    ev.push(format!(
+                        "safety zone; {inbound} flow(s) into it from other zones"
+                    ));
                 }
                 (Status::NotAssessable, ev)
             }
@@ -522,7 +675,10 @@ impl<'a> Context<'a> {
                     return (Status::NotMet, missing);
                 }
                 if bnd.is_empty() {
-                    return (Status::NotAssessable, vec!["no enforcement device in the policy attaches to the zone".into()]);
+                    return (
+                        Status::NotAssessable,
+                        vec!["no enforcement device in the policy attaches to the zone".into()],
+                    );
                 }
                 let n = flows.len();
                 (
@@ -535,20 +691,32 @@ impl<'a> Context<'a> {
             }
             "SR 5.2 RE1" => {
                 if bnd.is_empty() {
-                    return (Status::NotAssessable, vec!["no enforcement device in the policy attaches to the zone".into()]);
+                    return (
+                        Status::NotAssessable,
+                        vec!["no enforcement device in the policy attaches to the zone".into()],
+                    );
                 }
                 self.deny_by_default(&bnd)
             }
             "SR 5.2 RE2" => {
                 if bnd.is_empty() {
-                    return (Status::NotAssessable, vec!["no enforcement device in the policy attaches to the zone".into()]);
+                    return (
+                        Status::NotAssessable,
+                        vec!["no enforcement device in the policy attaches to the zone".into()],
+                    );
                 }
                 self.island(&bnd)
             }
             "SR 5.2 RE3" => self.fail_close(&bnd),
             "SR 5.3" | "SR 5.3 RE1" => {
                 if !control {
-                    return (Status::NotApplicable, vec![format!("level {} zone, not a control-system network", zone.level)]);
+                    return (
+                        Status::NotApplicable,
+                        vec![format!(
+                            "level {} zone, not a control-system network",
+                            zone.level
+                        )],
+                    );
                 }
                 let both = id == "SR 5.3 RE1";
                 let bad: Vec<String> = flows
@@ -558,10 +726,16 @@ impl<'a> Context<'a> {
                         let inbound = fl.dst.zone == z;
                         fl.services.iter().any(|s| {
                             let fl = m.service(*s).flags;
-                            (inbound && fl.messaging) || (both && !inbound && (fl.messaging || fl.web))
+                            (inbound && fl.messaging)
+                                || (both && !inbound && (fl.messaging || fl.web))
                         })
                     })
-                    .map(|f| format!("person-to-person or web service allowed: `{}`", m.flow_label(*f)))
+                    .map(|f| {
+                        format!(
+                            "person-to-person or web service allowed: `{}`",
+                            m.flow_label(*f)
+                        )
+                    })
                     .collect();
                 if bad.is_empty() {
                     let what = if both {
@@ -578,8 +752,12 @@ impl<'a> Context<'a> {
                 if zone.assets.is_empty() {
                     return (Status::NotAssessable, vec!["no assets declared: the partitioning of applications is not documented".into()]);
                 }
-                let inbound: Vec<&FlowId> = flows.iter().filter(|f| m.flow(**f).dst.zone == z).collect();
-                let to_asset = inbound.iter().filter(|f| m.flow(***f).dst.asset.is_some()).count();
+                let inbound: Vec<&FlowId> =
+                    flows.iter().filter(|f| m.flow(**f).dst.zone == z).collect();
+                let to_asset = inbound
+                    .iter()
+                    .filter(|f| m.flow(***f).dst.asset.is_some())
+                    .count();
                 (
                     Status::Met,
                     vec![format!(
@@ -591,7 +769,10 @@ impl<'a> Context<'a> {
                     )],
                 )
             }
-            _ => (Status::NotAssessable, vec!["fenceline has no assessment for this requirement".into()]),
+            _ => (
+                Status::NotAssessable,
+                vec!["fenceline has no assessment for this requirement".into()],
+            ),
         }
     }
 
@@ -609,7 +790,10 @@ impl<'a> Context<'a> {
                     return (Status::NotMet, missing);
                 }
                 if devs.is_empty() {
-                    return (Status::Met, vec![format!("connects {zones_text}; allows no flow")]);
+                    return (
+                        Status::Met,
+                        vec![format!("connects {zones_text}; allows no flow")],
+                    );
                 }
                 (
                     Status::Met,
@@ -619,11 +803,16 @@ impl<'a> Context<'a> {
                     )],
                 )
             }
-            "SR 5.1 RE1" | "SR 5.1 RE3" => {
-                (Status::NotAssessable, vec!["physical separation is not described by the policy".into()])
-            }
+            "SR 5.1 RE1" | "SR 5.1 RE3" => (
+                Status::NotAssessable,
+                vec!["physical separation is not described by the policy".into()],
+            ),
             "SR 5.1 RE2" => {
-                let it: Vec<&ZoneId> = cd.zones.iter().filter(|z| m.zone(**z).level.is_it()).collect();
+                let it: Vec<&ZoneId> = cd
+                    .zones
+                    .iter()
+                    .filter(|z| m.zone(**z).level.is_it())
+                    .collect();
                 let ctl: Vec<&ZoneId> = cd.zones.iter().filter(|z| control_zone(z)).collect();
                 if !it.is_empty() && !ctl.is_empty() {
                     return (
@@ -633,9 +822,15 @@ impl<'a> Context<'a> {
                             join(ctl.iter().map(|z| m.zone(**z).name.clone())),
                             join(it.iter().map(|z| m.zone(**z).name.clone()))
                         )],
-                    )
+                    );
                 }
-                (Status::Met, vec!["does not join a control-system zone (level 0-3) to a level 4/5 zone".into()])
+                (
+                    Status::Met,
+                    vec![
+                        "does not join a control-system zone (level 0-3) to a level 4/5 zone"
+                            .into(),
+                    ],
+                )
             }
             "SR 5.2" => {
                 if !missing.is_empty() {
@@ -645,12 +840,21 @@ impl<'a> Context<'a> {
                     return (Status::Met, vec!["allows no flow".into()]);
                 }
                 let places = join(self.enforcement_places(c));
-                (Status::Met, vec![format!("each of {} flow(s) enforced on {places}", flows.len())])
+                (
+                    Status::Met,
+                    vec![format!(
+                        "each of {} flow(s) enforced on {places}",
+                        flows.len()
+                    )],
+                )
             }
             "SR 5.2 RE1" => {
                 if devs.is_empty() {
                     return if flows.is_empty() {
-                        (Status::NotAssessable, vec!["allows no flow and no device enforces it".into()])
+                        (
+                            Status::NotAssessable,
+                            vec!["allows no flow and no device enforces it".into()],
+                        )
                     } else {
                         (Status::NotMet, missing)
                     };
@@ -659,7 +863,10 @@ impl<'a> Context<'a> {
             }
             "SR 5.2 RE2" => {
                 if devs.is_empty() {
-                    return (Status::NotAssessable, vec!["no device enforces this conduit".into()]);
+                    return (
+                        Status::NotAssessable,
+                        vec!["no device enforces this conduit".into()],
+                    );
                 }
                 self.island(&devs)
             }
@@ -677,7 +884,12 @@ impl<'a> Context<'a> {
                             (into && g.messaging) || (both && out_of && (g.messaging || g.web))
                         })
                     })
-                    .map(|f| format!("person-to-person or web service allowed: `{}`", m.flow_label(*f)))
+                    .map(|f| {
+                        format!(
+                            "person-to-person or web service allowed: `{}`",
+                            m.flow_label(*f)
+                        )
+                    })
                     .collect();
                 if bad.is_empty() {
                     let what = if both {
@@ -691,7 +903,10 @@ impl<'a> Context<'a> {
                 }
             }
             "SR 5.4" => (Status::NotApplicable, vec!["assessed per zone".into()]),
-            _ => (Status::NotAssessable, vec!["fenceline has no assessment for this requirement".into()]),
+            _ => (
+                Status::NotAssessable,
+                vec!["fenceline has no assessment for this requirement".into()],
+            ),
         }
     }
 
@@ -745,7 +960,10 @@ impl<'a> Context<'a> {
                         "meets SL-T".to_string()
                     } else if achievable >= t {
                         let open = self.blocking(a, t, Status::NotAssessable);
-                        format!("meets SL-T only if {} (not assessable from the policy) are met", join(open))
+                        format!(
+                            "meets SL-T only if {} (not assessable from the policy) are met",
+                            join(open)
+                        )
                     } else {
                         let open = self.blocking(a, t, Status::NotMet);
                         format!("below SL-T: {} not met", join(open))
@@ -762,8 +980,15 @@ impl<'a> Context<'a> {
                     }
                 })
                 .collect();
-            let target = target.map(|t| super::SlView::of(&t).short).unwrap_or_else(|| "not declared".into());
-            out.push(SlRow { kind: a.kind, name: a.name.clone(), target, frs });
+            let target = target
+                .map(|t| super::SlView::of(&t).short)
+                .unwrap_or_else(|| "not declared".into());
+            out.push(SlRow {
+                kind: a.kind,
+                name: a.name.clone(),
+                target,
+                frs,
+            });
         }
         out
     }
@@ -771,7 +996,10 @@ impl<'a> Context<'a> {
     /// Highest SL n such that every requirement applying at 1..=n is met (or not applicable;
     /// with `optimistic`, not assessable too).
     fn capability(&self, a: &Assessment, optimistic: bool) -> u8 {
-        let ok = |s: Status| matches!(s, Status::Met | Status::NotApplicable) || (optimistic && s == Status::NotAssessable);
+        let ok = |s: Status| {
+            matches!(s, Status::Met | Status::NotApplicable)
+                || (optimistic && s == Status::NotAssessable)
+        };
         let mut level = 0;
         for n in 1..=4u8 {
             let all = self
@@ -811,8 +1039,15 @@ fn finish(
     model: &Model,
     locations: bool,
 ) -> Row {
-    for d in findings.iter().filter(|d| r.rules.iter().any(|x| x == &d.code)) {
-        let loc = d.span.filter(|_| locations).map(|s| format!(" at {}", model.sources.location(s))).unwrap_or_default();
+    for d in findings
+        .iter()
+        .filter(|d| r.rules.iter().any(|x| x == &d.code))
+    {
+        let loc = d
+            .span
+            .filter(|_| locations)
+            .map(|s| format!(" at {}", model.sources.location(s)))
+            .unwrap_or_default();
         match (&d.suppressed, d.severity) {
             (Some(s), sev) => {
                 if sev == Severity::Error {
@@ -824,14 +1059,19 @@ fn finish(
                     d.code,
                     d.message,
                     s.justification,
-                    s.until.as_ref().map(|u| format!(", until {u}")).unwrap_or_default()
+                    s.until
+                        .as_ref()
+                        .map(|u| format!(", until {u}"))
+                        .unwrap_or_default()
                 ));
             }
             (None, Severity::Error) => {
                 status = Status::NotMet;
                 evidence.push(format!("error {}{loc}: {}", d.code, d.message));
             }
-            (None, sev) => evidence.push(format!("{} {}{loc}: {}", sev.as_str(), d.code, d.message)),
+            (None, sev) => {
+                evidence.push(format!("{} {}{loc}: {}", sev.as_str(), d.code, d.message))
+            }
         }
     }
     Row {

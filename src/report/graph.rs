@@ -36,7 +36,11 @@ pub struct Edge {
 
 impl Edge {
     pub fn label(&self) -> String {
-        let svcs = if self.services.is_empty() { "no flows".to_string() } else { self.services.join(", ") };
+        let svcs = if self.services.is_empty() {
+            "no flows".to_string()
+        } else {
+            self.services.join(", ")
+        };
         match &self.sl {
             Some(sl) => format!("{} ({sl}): {svcs}", self.name),
             None => format!("{}: {svcs}", self.name),
@@ -50,7 +54,10 @@ pub fn layout(model: &Model) -> Layout {
         let level = model.zone(z).level;
         match bands.last_mut() {
             Some(b) if b.level == level => b.zones.push(z),
-            _ => bands.push(Band { level, zones: vec![z] }),
+            _ => bands.push(Band {
+                level,
+                zones: vec![z],
+            }),
         }
     }
     let conduits = model
@@ -59,12 +66,33 @@ pub fn layout(model: &Model) -> Layout {
         .enumerate()
         .map(|(i, c)| {
             let mut zones = c.zones.clone();
-            zones.sort_by(|a, b| model.zone(*b).level.cmp(&model.zone(*a).level).then(model.zone(*a).name.cmp(&model.zone(*b).name)));
-            let mut services: Vec<String> =
-                c.flows.iter().flat_map(|f| model.flow(*f).services.iter().map(|s| model.service(*s).name.clone())).collect();
+            zones.sort_by(|a, b| {
+                model
+                    .zone(*b)
+                    .level
+                    .cmp(&model.zone(*a).level)
+                    .then(model.zone(*a).name.cmp(&model.zone(*b).name))
+            });
+            let mut services: Vec<String> = c
+                .flows
+                .iter()
+                .flat_map(|f| {
+                    model
+                        .flow(*f)
+                        .services
+                        .iter()
+                        .map(|s| model.service(*s).name.clone())
+                })
+                .collect();
             services.sort();
             services.dedup();
-            Edge { conduit: ConduitId(i), name: c.name.clone(), zones, sl: c.sl.map(|s| format!("SL-T {s}")), services }
+            Edge {
+                conduit: ConduitId(i),
+                name: c.name.clone(),
+                zones,
+                sl: c.sl.map(|s| format!("SL-T {s}")),
+                services,
+            }
         })
         .collect();
     Layout { bands, conduits }
@@ -106,8 +134,17 @@ pub fn to_dot(model: &Model) -> String {
     let _ = writeln!(o, "graph {} {{", dot_str(&model.policy.name));
     o.push_str("  rankdir=TB;\n  newrank=true;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
     for b in &l.bands {
-        let _ = writeln!(o, "  subgraph {} {{", dot_str(&format!("cluster_level_{}", b.level.0)));
-        let _ = writeln!(o, "    label={}; style=filled; fillcolor={}; color=\"#bbbbbb\";", dot_str(&band_title(b.level)), dot_str(band_fill(b.level)));
+        let _ = writeln!(
+            o,
+            "  subgraph {} {{",
+            dot_str(&format!("cluster_level_{}", b.level.0))
+        );
+        let _ = writeln!(
+            o,
+            "    label={}; style=filled; fillcolor={}; color=\"#bbbbbb\";",
+            dot_str(&band_title(b.level)),
+            dot_str(band_fill(b.level))
+        );
         let _ = writeln!(o, "    rank=same;");
         for z in &b.zones {
             let zone = model.zone(*z);
@@ -115,8 +152,17 @@ pub fn to_dot(model: &Model) -> String {
             if zone.safety {
                 label.push_str("\nSAFETY");
             }
-            let extra = if zone.safety { ", color=\"#cc0000\", penwidth=3, style=\"rounded,filled,dashed\"" } else { "" };
-            let _ = writeln!(o, "    {} [label={}{extra}];", dot_str(&format!("zone:{}", zone.name)), dot_str(&label));
+            let extra = if zone.safety {
+                ", color=\"#cc0000\", penwidth=3, style=\"rounded,filled,dashed\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                o,
+                "    {} [label={}{extra}];",
+                dot_str(&format!("zone:{}", zone.name)),
+                dot_str(&label)
+            );
         }
         o.push_str("  }\n");
     }
@@ -143,9 +189,17 @@ pub fn to_dot(model: &Model) -> String {
             );
         } else {
             let hub = dot_str(&format!("conduit:{}", e.name));
-            let _ = writeln!(o, "  {hub} [shape=ellipse, style=dashed, label={}];", dot_str(&label));
+            let _ = writeln!(
+                o,
+                "  {hub} [shape=ellipse, style=dashed, label={}];",
+                dot_str(&label)
+            );
             for z in &e.zones {
-                let _ = writeln!(o, "  {} -- {hub};", dot_str(&format!("zone:{}", model.zone(*z).name)));
+                let _ = writeln!(
+                    o,
+                    "  {} -- {hub};",
+                    dot_str(&format!("zone:{}", model.zone(*z).name))
+                );
             }
         }
     }
@@ -155,7 +209,10 @@ pub fn to_dot(model: &Model) -> String {
 
 fn mermaid_id(prefix: &str, name: &str) -> String {
     // Names are `[a-z][a-z0-9-]*`; `_` never occurs in them, so the mapping is injective.
-    let body: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let body: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     format!("{prefix}_{body}")
 }
 
@@ -181,10 +238,19 @@ pub fn to_mermaid(model: &Model) -> String {
     let mut o = String::from("flowchart TB\n");
     let mut safety = Vec::new();
     for b in &l.bands {
-        let _ = writeln!(o, "  subgraph band_{}[\"{}\"]", b.level.0, mermaid_text(&band_title(b.level)));
+        let _ = writeln!(
+            o,
+            "  subgraph band_{}[\"{}\"]",
+            b.level.0,
+            mermaid_text(&band_title(b.level))
+        );
         for z in &b.zones {
             let zone = model.zone(*z);
-            let mut label = format!("{}<br/>SL-T {}", mermaid_text(&zone.name), sl_short(model, *z));
+            let mut label = format!(
+                "{}<br/>SL-T {}",
+                mermaid_text(&zone.name),
+                sl_short(model, *z)
+            );
             if zone.safety {
                 label.push_str("<br/>SAFETY");
                 safety.push(mermaid_id("zone", &zone.name));
@@ -206,7 +272,11 @@ pub fn to_mermaid(model: &Model) -> String {
             let hub = mermaid_id("conduit", &e.name);
             let _ = writeln!(o, "  {hub}((\"{label}\"))");
             for z in &e.zones {
-                let _ = writeln!(o, "  {} --- {hub}", mermaid_id("zone", &model.zone(*z).name));
+                let _ = writeln!(
+                    o,
+                    "  {} --- {hub}",
+                    mermaid_id("zone", &model.zone(*z).name)
+                );
             }
         }
     }
@@ -255,17 +325,33 @@ const CHAR_W: i64 = 6;
 /// without it the markup is meant to sit inside an HTML page.
 pub fn to_svg(model: &Model, standalone: bool) -> String {
     let l = layout(model);
-    let cols = l.bands.iter().map(|b| b.zones.len()).max().unwrap_or(1).max(1) as i64;
-    let label_w = l.conduits.iter().map(|e| e.label().chars().count() as i64 * CHAR_W).max().unwrap_or(0);
+    let cols = l
+        .bands
+        .iter()
+        .map(|b| b.zones.len())
+        .max()
+        .unwrap_or(1)
+        .max(1) as i64;
+    let label_w = l
+        .conduits
+        .iter()
+        .map(|e| e.label().chars().count() as i64 * CHAR_W)
+        .max()
+        .unwrap_or(0);
     const FOOTER: &str = "SL-T: one level, or per FR in the order IAC/UC/SI/DC/RDF/TRE/RA. Red dashed border: safety zone. Lines: conduits, labelled with their services.";
-    let width = (LEFT + cols * SLOT_W + 30).max(LEFT + label_w + 60).max(FOOTER.len() as i64 * CHAR_W + 40);
+    let width = (LEFT + cols * SLOT_W + 30)
+        .max(LEFT + label_w + 60)
+        .max(FOOTER.len() as i64 * CHAR_W + 40);
     let height = TOP + l.bands.len().max(1) as i64 * BAND_H + 60;
     let mut pos: Vec<(i64, i64)> = vec![(0, 0); model.zones.len()];
     for (bi, b) in l.bands.iter().enumerate() {
         let n = b.zones.len() as i64;
         let offset = (cols - n) * SLOT_W / 2;
         for (i, z) in b.zones.iter().enumerate() {
-            pos[z.0] = (LEFT + offset + SLOT_W * i as i64 + SLOT_W / 2, TOP + bi as i64 * BAND_H + BAND_H / 2);
+            pos[z.0] = (
+                LEFT + offset + SLOT_W * i as i64 + SLOT_W / 2,
+                TOP + bi as i64 * BAND_H + BAND_H / 2,
+            );
         }
     }
     let title = format!("Zones and conduits of {}", model.policy.name);
@@ -284,8 +370,15 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
         );
     }
     let _ = writeln!(o, "<title>{}</title>", xml_escape(&title));
-    let _ = writeln!(o, "<rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>");
-    let _ = writeln!(o, "<text x=\"12\" y=\"28\" font-size=\"16\" font-weight=\"bold\">{}</text>", xml_escape(&title));
+    let _ = writeln!(
+        o,
+        "<rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>"
+    );
+    let _ = writeln!(
+        o,
+        "<text x=\"12\" y=\"28\" font-size=\"16\" font-weight=\"bold\">{}</text>",
+        xml_escape(&title)
+    );
     for (bi, b) in l.bands.iter().enumerate() {
         let y = TOP + bi as i64 * BAND_H;
         let _ = writeln!(
@@ -332,7 +425,11 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
                 (mx, (y1 + 2 * cy + y2) / 4, format!("<path d=\"M {x1} {} Q {mx} {cy} {x2} {}\" fill=\"none\" stroke=\"#333333\" stroke-width=\"2\"/>", y1 - BOX_H / 2, y2 - BOX_H / 2))
             } else if blocked {
                 // Around the boxes in between: a curve bowing sideways, alternating sides.
-                let dx = if ei % 2 == 0 { BOX_W * 3 / 4 + 20 } else { -(BOX_W * 3 / 4 + 20) };
+                let dx = if ei % 2 == 0 {
+                    BOX_W * 3 / 4 + 20
+                } else {
+                    -(BOX_W * 3 / 4 + 20)
+                };
                 let (c1x, c2x) = (x1 + dx, x2 + dx);
                 let mx = (x1 + 3 * c1x + 3 * c2x + x2) / 8;
                 let my = (y1 + y2) / 2;
@@ -345,13 +442,23 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
             // spokes do not run through the boxes.
             let n = pts.len().max(1) as i64;
             let cx = pts.iter().map(|p| p.0).sum::<i64>() / n;
-            let (ymin, ymax) = (pts.iter().map(|p| p.1).min().unwrap_or(0), pts.iter().map(|p| p.1).max().unwrap_or(0));
-            let cy = if ymin == ymax { ymin - BOX_H / 2 - 30 } else { (ymin + ymax) / 2 };
+            let (ymin, ymax) = (
+                pts.iter().map(|p| p.1).min().unwrap_or(0),
+                pts.iter().map(|p| p.1).max().unwrap_or(0),
+            );
+            let cy = if ymin == ymax {
+                ymin - BOX_H / 2 - 30
+            } else {
+                (ymin + ymax) / 2
+            };
             let mut s = String::new();
             for (x, y) in &pts {
                 let _ = write!(s, "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{x}\" y2=\"{y}\" stroke=\"#333333\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>");
             }
-            let _ = write!(s, "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"6\" fill=\"#333333\"/>");
+            let _ = write!(
+                s,
+                "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"6\" fill=\"#333333\"/>"
+            );
             hubs.push((cx - 8, cy - 8, 16, 16));
             // The label sits beside the hub, not on it.
             (cx + 40 + label.chars().count() as i64 * CHAR_W / 2, cy, s)
@@ -368,7 +475,11 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
         for z in &b.zones {
             let zone = model.zone(*z);
             let (x, y) = pos[z.0];
-            let (stroke, sw, dash) = if zone.safety { ("#cc0000", 3, " stroke-dasharray=\"6 3\"") } else { ("#333333", 1, "") };
+            let (stroke, sw, dash) = if zone.safety {
+                ("#cc0000", 3, " stroke-dasharray=\"6 3\"")
+            } else {
+                ("#333333", 1, "")
+            };
             let _ = write!(
                 o,
                 "<g class=\"zone\" id=\"{}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"8\" fill=\"#ffffff\" stroke=\"{stroke}\" stroke-width=\"{sw}\"{dash}/>",
@@ -377,8 +488,18 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
                 x - BOX_W / 2,
                 y - BOX_H / 2
             );
-            let _ = write!(o, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>", y - 10, xml_escape(&zone.name));
-            let _ = write!(o, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">SL-T {}</text>", y + 6, xml_escape(&sl_short(model, *z)));
+            let _ = write!(
+                o,
+                "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
+                y - 10,
+                xml_escape(&zone.name)
+            );
+            let _ = write!(
+                o,
+                "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">SL-T {}</text>",
+                y + 6,
+                xml_escape(&sl_short(model, *z))
+            );
             if zone.safety {
                 let _ = write!(o, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#cc0000\" font-weight=\"bold\">SAFETY</text>", y + 22);
             }
@@ -386,9 +507,16 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
         }
     }
     // Labels: greedy placement, nudged up and down until they overlap no box and no label.
-    let boxes: Vec<(i64, i64, i64, i64)> =
-        l.bands.iter().flat_map(|b| b.zones.iter()).map(|z| (pos[z.0].0 - BOX_W / 2, pos[z.0].1 - BOX_H / 2, BOX_W, BOX_H)).chain(hubs).collect();
-    let overlaps = |a: (i64, i64, i64, i64), b: &(i64, i64, i64, i64)| a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3;
+    let boxes: Vec<(i64, i64, i64, i64)> = l
+        .bands
+        .iter()
+        .flat_map(|b| b.zones.iter())
+        .map(|z| (pos[z.0].0 - BOX_W / 2, pos[z.0].1 - BOX_H / 2, BOX_W, BOX_H))
+        .chain(hubs)
+        .collect();
+    let overlaps = |a: (i64, i64, i64, i64), b: &(i64, i64, i64, i64)| {
+        a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
+    };
     let mut placed: Vec<(i64, i64, i64, i64)> = Vec::new();
     for (name, text, lx, ly) in &labels {
         let w = text.chars().count() as i64 * CHAR_W + 10;
@@ -396,7 +524,11 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
         let x0 = (lx - w / 2).min(width - w - 10).max(LEFT);
         let mut best = (x0, ly - 9, w, 18);
         for k in 0..24i64 {
-            let shift = if k % 2 == 0 { (k / 2) * 20 } else { -((k + 1) / 2) * 20 };
+            let shift = if k % 2 == 0 {
+                (k / 2) * 20
+            } else {
+                -((k + 1) / 2) * 20
+            };
             let cand = (x0, ly - 9 + shift, w, 18);
             if !boxes.iter().chain(placed.iter()).any(|b| overlaps(cand, b)) {
                 best = cand;

@@ -50,7 +50,11 @@ pub struct ReportOptions {
 
 impl ReportOptions {
     pub fn new(today: Option<String>) -> Result<ReportOptions> {
-        Ok(ReportOptions { today, sl_table: SlTable::builtin()?, locations: true })
+        Ok(ReportOptions {
+            today,
+            sl_table: SlTable::builtin()?,
+            locations: true,
+        })
     }
 }
 
@@ -140,8 +144,18 @@ impl SlView {
     pub fn of(sl: &Sl) -> SlView {
         SlView {
             text: sl.to_string(),
-            short: Fr::ALL.iter().map(|f| sl.get(*f).to_string()).collect::<Vec<_>>().join("/"),
-            vector: Fr::ALL.iter().map(|f| FrLevel { fr: fr_upper(*f).into(), level: sl.get(*f) }).collect(),
+            short: Fr::ALL
+                .iter()
+                .map(|f| sl.get(*f).to_string())
+                .collect::<Vec<_>>()
+                .join("/"),
+            vector: Fr::ALL
+                .iter()
+                .map(|f| FrLevel {
+                    fr: fr_upper(*f).into(),
+                    level: sl.get(*f),
+                })
+                .collect(),
             rdf: sl.get(Fr::Rdf),
         }
     }
@@ -352,15 +366,37 @@ pub struct ExceptionView {
 /// Checks, plans and emits (for the widenings) a checked policy, then builds its report.
 /// `None` when the policy has no Model (errors before linting).
 pub fn generate(checked: &Checked, opts: &ReportOptions) -> Result<Option<Report>> {
-    let Some(model) = checked.model.as_ref() else { return Ok(None) };
+    let Some(model) = checked.model.as_ref() else {
+        return Ok(None);
+    };
     let (ir, mut build_diags) = crate::plan::model_to_ir(model);
-    let name = crate::targets::sanitize::clean(&model.policy.name, crate::targets::sanitize::HEADER_COMMENT).text;
-    let stamp = crate::targets::Stamp { policy: name, hash: crate::build::policy_hash(model)?, version: env!("CARGO_PKG_VERSION") };
+    let name = crate::targets::sanitize::clean(
+        &model.policy.name,
+        crate::targets::sanitize::HEADER_COMMENT,
+    )
+    .text;
+    let stamp = crate::targets::Stamp {
+        policy: name,
+        hash: crate::build::policy_hash(model)?,
+        version: env!("CARGO_PKG_VERSION"),
+    };
     let emit_opts = crate::targets::EmitOptions::default();
-    let cx = crate::targets::EmitContext { model, ir: &ir, stamp: &stamp, options: &emit_opts };
+    let cx = crate::targets::EmitContext {
+        model,
+        ir: &ir,
+        stamp: &stamp,
+        options: &emit_opts,
+    };
     // The configurations themselves are not needed, only what emitting them reports.
     crate::targets::emit_all(&cx, None, &mut build_diags)?;
-    Ok(Some(build_report(model, &ir, &stamp.hash, &checked.diagnostics, &build_diags, opts)))
+    Ok(Some(build_report(
+        model,
+        &ir,
+        &stamp.hash,
+        &checked.diagnostics,
+        &build_diags,
+        opts,
+    )))
 }
 
 /// Builds the report from a planned policy. `check_diags` are the findings of `check`;
@@ -373,12 +409,20 @@ pub fn build_report(
     build_diags: &[Diagnostic],
     opts: &ReportOptions,
 ) -> Report {
-    let mut all: Vec<Diagnostic> = check_diags.iter().chain(build_diags.iter().filter(|d| !is_widening(d))).cloned().collect();
+    let mut all: Vec<Diagnostic> = check_diags
+        .iter()
+        .chain(build_diags.iter().filter(|d| !is_widening(d)))
+        .cloned()
+        .collect();
     crate::diagnostic::sort(&mut all);
     // Most severe first, then by code and message: an order that does not depend on where in the
     // source a declaration sits.
     all.sort_by(|a, b| (b.severity, &a.code, &a.message).cmp(&(a.severity, &b.code, &b.message)));
-    let mut widening_diags: Vec<Diagnostic> = build_diags.iter().filter(|d| is_widening(d)).cloned().collect();
+    let mut widening_diags: Vec<Diagnostic> = build_diags
+        .iter()
+        .filter(|d| is_widening(d))
+        .cloned()
+        .collect();
     crate::diagnostic::sort(&mut widening_diags);
     widening_diags.sort_by(|a, b| (&a.code, &a.message).cmp(&(&b.code, &b.message)));
     if !opts.locations {
@@ -391,14 +435,27 @@ pub fn build_report(
     let conduits = conduit_views(model, ir);
     let devices = device_views(model, ir);
     let matrix = matrix(model);
-    let fr5_cx = fr5::Context::new(model, ir, &all, &widening_diags, &opts.sl_table, opts.locations);
+    let fr5_cx = fr5::Context::new(
+        model,
+        ir,
+        &all,
+        &widening_diags,
+        &opts.sl_table,
+        opts.locations,
+    );
     let fr5 = fr5_cx.assess_all();
     let sl = fr5_cx.sl_rows(&fr5);
     let mut exceptions = exception_views(model, &all, opts.today.as_deref());
     let mut findings: Vec<FindingView> = all.iter().map(|d| FindingView::of(d, model)).collect();
-    let mut widenings: Vec<FindingView> = widening_diags.iter().map(|d| FindingView::of(d, model)).collect();
+    let mut widenings: Vec<FindingView> = widening_diags
+        .iter()
+        .map(|d| FindingView::of(d, model))
+        .collect();
     if !opts.locations {
-        findings.iter_mut().chain(widenings.iter_mut()).for_each(|f| f.location = None);
+        findings
+            .iter_mut()
+            .chain(widenings.iter_mut())
+            .for_each(|f| f.location = None);
         exceptions.iter_mut().for_each(|e| e.location = None);
     }
 
@@ -409,7 +466,10 @@ pub fn build_report(
         devices: model.devices.len(),
         services: model.used_services.len(),
         exceptions: exceptions.len(),
-        expired_exceptions: exceptions.iter().filter(|e| e.expired == Some(true)).count(),
+        expired_exceptions: exceptions
+            .iter()
+            .filter(|e| e.expired == Some(true))
+            .count(),
         widenings: widenings.len(),
         ..Default::default()
     };
@@ -436,7 +496,10 @@ pub fn build_report(
     let t = &opts.sl_table;
     Report {
         format_version: FORMAT_VERSION,
-        tool: Tool { name: "fenceline", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "fenceline",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         policy: PolicyView {
             name: model.policy.name.clone(),
             description: model.policy.description.clone(),
@@ -492,8 +555,12 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
                 }
                 for p in &d.ports {
                     match &p.mode {
-                        PortMode::Access { zone } if *zone == id => switch_ports.push(format!("{} {} (access)", d.name, p.name)),
-                        PortMode::Trunk { zones } if zones.contains(&id) => switch_ports.push(format!("{} {} (trunk)", d.name, p.name)),
+                        PortMode::Access { zone } if *zone == id => {
+                            switch_ports.push(format!("{} {} (access)", d.name, p.name))
+                        }
+                        PortMode::Trunk { zones } if zones.contains(&id) => {
+                            switch_ports.push(format!("{} {} (trunk)", d.name, p.name))
+                        }
                         _ => {}
                     }
                 }
@@ -520,7 +587,11 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
                     .collect(),
                 sl_target: SlView::of(&z.sl),
                 safety: z.safety,
-                conduits: z.conduits.iter().map(|c| model.conduit(*c).name.clone()).collect(),
+                conduits: z
+                    .conduits
+                    .iter()
+                    .map(|c| model.conduit(*c).name.clone())
+                    .collect(),
                 boundary,
                 switch_ports,
             }
@@ -535,9 +606,16 @@ fn enforcement_by_flow(ir: &Ir) -> BTreeMap<FlowId, BTreeSet<(&str, &str, &str)>
     let mut out: BTreeMap<_, BTreeSet<_>> = BTreeMap::new();
     for d in &ir.devices {
         for p in &d.pairs {
-            let (Some(i), Some(e)) = (d.interfaces.get(p.ingress), d.interfaces.get(p.egress)) else { continue };
+            let (Some(i), Some(e)) = (d.interfaces.get(p.ingress), d.interfaces.get(p.egress))
+            else {
+                continue;
+            };
             for r in &p.rules {
-                out.entry(r.flow).or_default().insert((d.name.as_str(), i.name.as_str(), e.name.as_str()));
+                out.entry(r.flow).or_default().insert((
+                    d.name.as_str(),
+                    i.name.as_str(),
+                    e.name.as_str(),
+                ));
             }
         }
     }
@@ -574,21 +652,30 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                 .iter()
                 .map(|fid| {
                     let f = model.flow(*fid);
-                    let svcs: Vec<&crate::model::Service> = f.services.iter().map(|s| model.service(*s)).collect();
+                    let svcs: Vec<&crate::model::Service> =
+                        f.services.iter().map(|s| model.service(*s)).collect();
                     services.extend(svcs.iter().map(|s| s.name.clone()));
-                    let mut exceptions: Vec<String> = flow_exceptions.get(fid).cloned().unwrap_or_default();
+                    let mut exceptions: Vec<String> =
+                        flow_exceptions.get(fid).cloned().unwrap_or_default();
                     exceptions.sort();
                     FlowView {
                         source: model.endpoint_name(f.src),
                         destination: model.endpoint_name(f.dst),
                         services: svcs.iter().map(|s| s.name.clone()).collect(),
-                        items: svcs.iter().flat_map(|s| s.items.iter().map(|i| i.to_string())).collect(),
+                        items: svcs
+                            .iter()
+                            .flat_map(|s| s.items.iter().map(|i| i.to_string()))
+                            .collect(),
                         cleartext: svcs.iter().any(|s| s.flags.cleartext),
                         log: f.log,
                         description: f.description.clone(),
                         enforced_on: by_flow
                             .get(fid)
-                            .map(|s| s.iter().map(|(d, i, e)| format!("{d} {i} -> {e}")).collect())
+                            .map(|s| {
+                                s.iter()
+                                    .map(|(d, i, e)| format!("{d} {i} -> {e}"))
+                                    .collect()
+                            })
                             .unwrap_or_default(),
                         exceptions,
                     }
@@ -596,9 +683,14 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                 .collect();
             let mut enforcement: BTreeMap<(String, String, String), Enforcement> = BTreeMap::new();
             for (di, pi) in pairs_of.get(&cid).into_iter().flatten() {
-                let Some(d) = ir.devices.get(*di) else { continue };
+                let Some(d) = ir.devices.get(*di) else {
+                    continue;
+                };
                 let Some(p) = d.pairs.get(*pi) else { continue };
-                let (Some(i), Some(e)) = (d.interfaces.get(p.ingress), d.interfaces.get(p.egress)) else { continue };
+                let (Some(i), Some(e)) = (d.interfaces.get(p.ingress), d.interfaces.get(p.egress))
+                else {
+                    continue;
+                };
                 enforcement.insert(
                     (d.name.clone(), i.name.clone(), e.name.clone()),
                     Enforcement {
@@ -615,7 +707,11 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
             ConduitView {
                 name: c.name.clone(),
                 description: c.description.clone(),
-                zones: c.zones.iter().map(|z| model.zone(*z).name.clone()).collect(),
+                zones: c
+                    .zones
+                    .iter()
+                    .map(|z| model.zone(*z).name.clone())
+                    .collect(),
                 sl_target: c.sl.as_ref().map(SlView::of),
                 sl_rdf: fr5::conduit_rdf(model, cid),
                 flows,
@@ -636,7 +732,13 @@ fn device_views(model: &Model, ir: &Ir) -> Vec<DeviceView> {
                 .devices
                 .iter()
                 .filter(|x| x.device.0 == di)
-                .flat_map(|x| x.pairs.iter().flat_map(|p| p.rules.iter().map(|r| model.conduit(r.conduit).name.clone())))
+                .flat_map(|x| {
+                    x.pairs.iter().flat_map(|p| {
+                        p.rules
+                            .iter()
+                            .map(|r| model.conduit(r.conduit).name.clone())
+                    })
+                })
                 .collect();
             DeviceView {
                 name: d.name.clone(),
@@ -646,7 +748,10 @@ fn device_views(model: &Model, ir: &Ir) -> Vec<DeviceView> {
                 interfaces: d
                     .interfaces
                     .iter()
-                    .map(|i| InterfaceView { name: i.name.clone(), zone: model.zone(i.zone).name.clone() })
+                    .map(|i| InterfaceView {
+                        name: i.name.clone(),
+                        zone: model.zone(i.zone).name.clone(),
+                    })
                     .collect(),
                 ports: d
                     .ports
@@ -656,7 +761,11 @@ fn device_views(model: &Model, ir: &Ir) -> Vec<DeviceView> {
                             PortMode::Access { zone } => ("access", vec![*zone]),
                             PortMode::Trunk { zones } => ("trunk", zones.clone()),
                         };
-                        PortView { name: p.name.clone(), mode, zones: zones.iter().map(|z| model.zone(*z).name.clone()).collect() }
+                        PortView {
+                            name: p.name.clone(),
+                            mode,
+                            zones: zones.iter().map(|z| model.zone(*z).name.clone()).collect(),
+                        }
                     })
                     .collect(),
                 conduits: conduits.into_iter().collect(),
@@ -691,7 +800,10 @@ fn matrix(model: &Model) -> Matrix {
                 cells: order
                     .iter()
                     .map(|to| {
-                        cells.get(&(*from, *to)).map(|s| s.iter().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default()
+                        cells
+                            .get(&(*from, *to))
+                            .map(|s| s.iter().cloned().collect::<Vec<_>>().join(", "))
+                            .unwrap_or_default()
                     })
                     .collect(),
             })
@@ -704,7 +816,11 @@ pub fn scope_label(model: &Model, scope: Scope) -> String {
         Scope::Policy => "policy".into(),
         Scope::Zone(z) => format!("zone {}", model.zone(z).name),
         Scope::Conduit(c) => format!("conduit {}", model.conduit(c).name),
-        Scope::Flow(f) => format!("flow {}: {}", model.conduit(model.flow(f).conduit).name, model.flow_label(f)),
+        Scope::Flow(f) => format!(
+            "flow {}: {}",
+            model.conduit(model.flow(f).conduit).name,
+            model.flow_label(f)
+        ),
     }
 }
 
@@ -717,7 +833,12 @@ fn exception_views(model: &Model, diags: &[Diagnostic], today: Option<&str>) -> 
         .iter()
         .map(|e| {
             let flagged = diags.iter().any(|d| {
-                d.code == EXPIRED_CODE && d.span.is_some_and(|s| s.file == e.span.file && s.start >= e.span.start && s.start < e.span.end.max(e.span.start + 1))
+                d.code == EXPIRED_CODE
+                    && d.span.is_some_and(|s| {
+                        s.file == e.span.file
+                            && s.start >= e.span.start
+                            && s.start < e.span.end.max(e.span.start + 1)
+                    })
             });
             let by_date = match (&e.until, today) {
                 (Some(u), Some(t)) => Some(u.as_str() < t),

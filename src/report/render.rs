@@ -48,8 +48,10 @@ fn environment() -> Result<Environment<'static>> {
         }
         minijinja::escape_formatter(out, state, value)
     });
-    env.add_template("report.md.j2", MD).map_err(|e| Error::Other(format!("template report.md.j2: {e}")))?;
-    env.add_template("report.html.j2", HTML).map_err(|e| Error::Other(format!("template report.html.j2: {e}")))?;
+    env.add_template("report.md.j2", MD)
+        .map_err(|e| Error::Other(format!("template report.md.j2: {e}")))?;
+    env.add_template("report.html.j2", HTML)
+        .map_err(|e| Error::Other(format!("template report.html.j2: {e}")))?;
     Ok(env)
 }
 
@@ -76,10 +78,15 @@ pub fn to_markdown_and_html(report: &Report) -> Result<(String, String)> {
     let env = environment()?;
     let cx = context(report);
     let names = ["report.md.j2", "report.html.j2"];
-    let mut out = crate::targets::parallel_map(&names, |name| crate::targets::render(&env, name, cx.clone())).into_iter();
+    let mut out = crate::targets::parallel_map(&names, |name| {
+        crate::targets::render(&env, name, cx.clone())
+    })
+    .into_iter();
     match (out.next(), out.next()) {
         (Some(md), Some(html)) => Ok((md?, html?)),
-        _ => Err(Error::Other("report rendering returned too few documents".into())),
+        _ => Err(Error::Other(
+            "report rendering returned too few documents".into(),
+        )),
     }
 }
 
@@ -95,6 +102,9 @@ mod tests {
 
     #[test]
     fn markdown_escape() {
-        assert_eq!(md_escape("a|b <i>x</i> [l](u)"), "a\\|b \\<i\\>x\\</i\\> \\[l\\](u)");
+        assert_eq!(
+            md_escape("a|b <i>x</i> [l](u)"),
+            "a\\|b \\<i\\>x\\</i\\> \\[l\\](u)"
+        );
     }
 }

@@ -74,10 +74,16 @@ impl SlTable {
         let mut seen = std::collections::BTreeSet::new();
         for r in &t.requirements {
             if !seen.insert(r.id.as_str()) {
-                return Err(Error::Usage(format!("{name}: requirement `{}` is listed twice", r.id)));
+                return Err(Error::Usage(format!(
+                    "{name}: requirement `{}` is listed twice",
+                    r.id
+                )));
             }
             if r.id.chars().any(|c| c.is_control()) || r.title.chars().any(|c| c.is_control()) {
-                return Err(Error::Usage(format!("{name}: control character in requirement `{}`", r.id)));
+                return Err(Error::Usage(format!(
+                    "{name}: control character in requirement `{}`",
+                    r.id
+                )));
             }
         }
         Ok(t)
@@ -100,8 +106,17 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "SR 5.1", "SR 5.1 RE1", "SR 5.1 RE2", "SR 5.1 RE3", "SR 5.2", "SR 5.2 RE1", "SR 5.2 RE2",
-                "SR 5.2 RE3", "SR 5.3", "SR 5.3 RE1", "SR 5.4"
+                "SR 5.1",
+                "SR 5.1 RE1",
+                "SR 5.1 RE2",
+                "SR 5.1 RE3",
+                "SR 5.2",
+                "SR 5.2 RE1",
+                "SR 5.2 RE2",
+                "SR 5.2 RE3",
+                "SR 5.3",
+                "SR 5.3 RE1",
+                "SR 5.4"
             ]
         );
         let re1 = &t.requirements[5];
@@ -111,7 +126,11 @@ mod tests {
 
     #[test]
     fn rejects_duplicates_and_unknown_fields() {
-        let dup = format!("{}\n{}", DEFAULT_TOML, &DEFAULT_TOML[DEFAULT_TOML.find("[[requirement]]").unwrap()..]);
+        let dup = format!(
+            "{}\n{}",
+            DEFAULT_TOML,
+            &DEFAULT_TOML[DEFAULT_TOML.find("[[requirement]]").unwrap()..]
+        );
         assert!(SlTable::parse(&dup, "x").is_err());
         assert!(SlTable::parse("[table]\nname=\"a\"\nsource=\"b\"\nbogus=1\n", "x").is_err());
     }

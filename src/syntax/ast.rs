@@ -90,8 +90,15 @@ pub enum StmtKind {
     Allow(Allow),
     Log,
     Target(Vec<Ident>),
-    Interface { name: Token, zone: Ident },
-    Ports { range: bool, name: Token, mode: PortMode },
+    Interface {
+        name: Token,
+        zone: Ident,
+    },
+    Ports {
+        range: bool,
+        name: Token,
+        mode: PortMode,
+    },
     UnusedPorts(Ident),
     ParkingVlan(Token),
 }
@@ -108,7 +115,10 @@ pub struct Stmt {
 #[serde(tag = "form", rename_all = "snake_case")]
 pub enum SlTarget {
     Single(Token),
-    Vector { entries: Vec<(Ident, Token)>, span: Span },
+    Vector {
+        entries: Vec<(Ident, Token)>,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

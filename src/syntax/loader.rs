@@ -35,8 +35,13 @@ pub fn load(path: &Path) -> Result<Loaded> {
 pub fn load_from_text(display: &str, path: &Path, text: String) -> Loaded {
     let mut loaded = Loaded::default();
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let root_dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default();
-    let id = loaded.sources.add(SourceFile::new(display, canonical.clone(), text));
+    let root_dir = canonical
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let id = loaded
+        .sources
+        .add(SourceFile::new(display, canonical.clone(), text));
     let mut stack = vec![canonical];
     parse_into(&mut loaded, id, &root_dir, &mut stack);
     loaded
@@ -54,7 +59,11 @@ pub fn read_policy_file(path: &Path) -> Result<String> {
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     String::from_utf8(bytes).map_err(|e| {
-        Error::Other(format!("{}: not valid UTF-8 (at byte {})", path.display(), e.utf8_error().valid_up_to()))
+        Error::Other(format!(
+            "{}: not valid UTF-8 (at byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
     })
 }
 
@@ -84,10 +93,18 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
         })
         .collect();
     loaded.files.push((id, file));
-    let base = loaded.sources.get(id).path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = loaded
+        .sources
+        .get(id)
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     for inc in includes {
         let span = inc.path.span;
-        let fail = |msg: String, label: &str| Diagnostic::error(codes::INCLUDE, msg).at(span, label.to_string());
+        let fail = |msg: String, label: &str| {
+            Diagnostic::error(codes::INCLUDE, msg).at(span, label.to_string())
+        };
         if stack.len() > MAX_INCLUDE_DEPTH {
             loaded.diagnostics.push(fail(
                 format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels"),
@@ -96,21 +113,35 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
             continue;
         }
         if loaded.sources.files.len() >= MAX_FILES {
-            loaded.diagnostics.push(fail(format!("a policy may have at most {MAX_FILES} files"), "too many files"));
+            loaded.diagnostics.push(fail(
+                format!("a policy may have at most {MAX_FILES} files"),
+                "too many files",
+            ));
             continue;
         }
         let rel = Path::new(&inc.path.value);
         if rel.is_absolute() {
             loaded.diagnostics.push(
-                fail(format!("include path `{}` is absolute", inc.path.value), "absolute path")
-                    .help("write the path relative to this file"),
+                fail(
+                    format!("include path `{}` is absolute", inc.path.value),
+                    "absolute path",
+                )
+                .help("write the path relative to this file"),
             );
             continue;
         }
         if escapes(rel, base.strip_prefix(root_dir).unwrap_or(Path::new(""))) {
             loaded.diagnostics.push(
-                fail(format!("include path `{}` leaves the policy's root directory", inc.path.value), "outside the root")
-                    .help("included files must lie in the directory of the root policy file or below it"),
+                fail(
+                    format!(
+                        "include path `{}` leaves the policy's root directory",
+                        inc.path.value
+                    ),
+                    "outside the root",
+                )
+                .help(
+                    "included files must lie in the directory of the root policy file or below it",
+                ),
             );
             continue;
         }
@@ -118,19 +149,33 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
         let canonical = match target.canonicalize() {
             Ok(c) => c,
             Err(e) => {
-                loaded.diagnostics.push(fail(format!("cannot read `{}`: {}", inc.path.value, e), "included here"));
+                loaded.diagnostics.push(fail(
+                    format!("cannot read `{}`: {}", inc.path.value, e),
+                    "included here",
+                ));
                 continue;
             }
         };
         if !canonical.starts_with(root_dir) {
             loaded.diagnostics.push(
-                fail(format!("include path `{}` leaves the policy's root directory", inc.path.value), "outside the root")
-                    .help("included files must lie in the directory of the root policy file or below it"),
+                fail(
+                    format!(
+                        "include path `{}` leaves the policy's root directory",
+                        inc.path.value
+                    ),
+                    "outside the root",
+                )
+                .help(
+                    "included files must lie in the directory of the root policy file or below it",
+                ),
             );
             continue;
         }
         if stack.contains(&canonical) {
-            loaded.diagnostics.push(fail(format!("include cycle: `{}` includes itself", inc.path.value), "cycle"));
+            loaded.diagnostics.push(fail(
+                format!("include cycle: `{}` includes itself", inc.path.value),
+                "cycle",
+            ));
             continue;
         }
         if loaded.sources.find(&canonical).is_some() {
@@ -140,12 +185,17 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
         let text = match read_policy_file(&canonical) {
             Ok(t) => t,
             Err(e) => {
-                loaded.diagnostics.push(fail(format!("cannot read `{}`: {}", inc.path.value, e), "included here"));
+                loaded.diagnostics.push(fail(
+                    format!("cannot read `{}`: {}", inc.path.value, e),
+                    "included here",
+                ));
                 continue;
             }
         };
         let display = display_path(loaded.sources.get(FileId(0)), &canonical);
-        let child = loaded.sources.add(SourceFile::new(display, canonical.clone(), text));
+        let child = loaded
+            .sources
+            .add(SourceFile::new(display, canonical.clone(), text));
         stack.push(canonical);
         parse_into(loaded, child, root_dir, stack);
         stack.pop();

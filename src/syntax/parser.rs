@@ -16,10 +16,16 @@ struct Grammar;
 /// Parses one file. A syntax error stops this file (pest reports the first one only).
 pub fn parse_file(file: FileId, text: &str) -> Result<File, Diagnostic> {
     let mut pairs = Grammar::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
-    let root = pairs.next().ok_or_else(|| Diagnostic::error(codes::SYNTAX, "empty parse"))?;
+    let root = pairs
+        .next()
+        .ok_or_else(|| Diagnostic::error(codes::SYNTAX, "empty parse"))?;
     let b = Builder { file, text };
     let span = b.span(&root);
-    let items = root.into_inner().filter(|p| p.as_rule() != Rule::EOI).map(|p| b.item(p)).collect();
+    let items = root
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::EOI)
+        .map(|p| b.item(p))
+        .collect();
     Ok(File { items, span })
 }
 
@@ -84,7 +90,9 @@ fn rule_name(rule: &Rule) -> String {
     s.to_string()
 }
 
-const TOP_LEVEL: [&str; 9] = ["zone", "conduit", "service", "firewall", "router", "switch", "policy", "include", "expect"];
+const TOP_LEVEL: [&str; 9] = [
+    "zone", "conduit", "service", "firewall", "router", "switch", "policy", "include", "expect",
+];
 
 fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
@@ -123,9 +131,16 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         .collect();
     let word = &rest[..tok_len];
     let help = if rest.starts_with('"') && expected.iter().any(|x| x.contains("string")) {
-        Some("a string ends with `\"` on the same line; write `\\\"` for a quote inside it".to_string())
-    } else if word.chars().any(|c| c.is_ascii_uppercase()) && expected.iter().any(|x| x == "a name") {
-        Some(format!("names are lowercase letters, digits and `-`: `{}`", word.to_ascii_lowercase()))
+        Some(
+            "a string ends with `\"` on the same line; write `\\\"` for a quote inside it"
+                .to_string(),
+        )
+    } else if word.chars().any(|c| c.is_ascii_uppercase()) && expected.iter().any(|x| x == "a name")
+    {
+        Some(format!(
+            "names are lowercase letters, digits and `-`: `{}`",
+            word.to_ascii_lowercase()
+        ))
     } else if word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
         crate::diagnostic::did_you_mean(word, keywords.iter().map(String::as_str))
     } else {
@@ -149,8 +164,10 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
             format!("{} or {}", expected.join(", "), last)
         }
     };
-    let d = Diagnostic::error(codes::SYNTAX, format!("expected {expected}, found {found}"))
-        .at(Span::new(file, pos, pos + tok_len), format!("expected {expected}"));
+    let d = Diagnostic::error(codes::SYNTAX, format!("expected {expected}, found {found}")).at(
+        Span::new(file, pos, pos + tok_len),
+        format!("expected {expected}"),
+    );
     match help {
         Some(h) => d.help(h),
         None => d,
@@ -198,13 +215,23 @@ fn significant_end(text: &str, start: usize, end: usize) -> usize {
 impl Builder<'_> {
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), significant_end(self.text, s.start(), s.end()))
+        Span::new(
+            self.file,
+            s.start(),
+            significant_end(self.text, s.start(), s.end()),
+        )
     }
     fn ident(&self, p: Pair<Rule>) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
     }
     fn token(&self, p: Pair<Rule>) -> Token {
-        Token { text: p.as_str().to_string(), span: self.span(&p) }
+        Token {
+            text: p.as_str().to_string(),
+            span: self.span(&p),
+        }
     }
     fn text(&self, p: Pair<Rule>) -> Text {
         let span = self.span(&p);
@@ -225,7 +252,10 @@ impl Builder<'_> {
     fn endpoint(&self, p: Pair<Rule>) -> Endpoint {
         let span = self.span(&p);
         let mut it = p.into_inner();
-        let zone = it.next().map(|z| self.ident(z)).unwrap_or(Ident { name: String::new(), span });
+        let zone = it.next().map(|z| self.ident(z)).unwrap_or(Ident {
+            name: String::new(),
+            span,
+        });
         let asset = it.next().map(|a| self.ident(a));
         Endpoint { zone, asset, span }
     }
@@ -241,13 +271,27 @@ impl Builder<'_> {
         match p.as_rule() {
             Rule::include => {
                 let s = p.into_inner().nth(1).map(|s| self.text(s));
-                Item::Include(Include { path: s.unwrap_or(Text { value: String::new(), span }), span })
+                Item::Include(Include {
+                    path: s.unwrap_or(Text {
+                        value: String::new(),
+                        span,
+                    }),
+                    span,
+                })
             }
             Rule::policy => {
                 let mut it = p.into_inner().skip(1);
-                let name = it.next().map(|s| self.text(s)).unwrap_or(Text { value: String::new(), span });
+                let name = it.next().map(|s| self.text(s)).unwrap_or(Text {
+                    value: String::new(),
+                    span,
+                });
                 let (has_block, stmts) = self.block(it);
-                Item::Policy(Policy { name, has_block, stmts, span })
+                Item::Policy(Policy {
+                    name,
+                    has_block,
+                    stmts,
+                    span,
+                })
             }
             Rule::zone => {
                 let mut it = p.into_inner().skip(1);
@@ -266,7 +310,13 @@ impl Builder<'_> {
                     items.push(self.token(it.next().expect("peeked")));
                 }
                 let (has_block, stmts) = self.block(it);
-                Item::Service(Service { name, items, has_block, stmts, span })
+                Item::Service(Service {
+                    name,
+                    items,
+                    has_block,
+                    stmts,
+                    span,
+                })
             }
             Rule::conduit => {
                 let mut it = p.into_inner().skip(1);
@@ -276,23 +326,41 @@ impl Builder<'_> {
             }
             Rule::device => {
                 let mut it = p.into_inner();
-                let kind = match it.next().and_then(|k| k.into_inner().next()).map(|k| k.as_rule()) {
+                let kind = match it
+                    .next()
+                    .and_then(|k| k.into_inner().next())
+                    .map(|k| k.as_rule())
+                {
                     Some(Rule::kw_router) => DeviceKind::Router,
                     Some(Rule::kw_switch) => DeviceKind::Switch,
                     _ => DeviceKind::Firewall,
                 };
                 let name = self.ident(it.next().expect("grammar: device has a name"));
                 let (_, stmts) = self.block(it);
-                Item::Device(Device { kind, name, stmts, span })
+                Item::Device(Device {
+                    kind,
+                    name,
+                    stmts,
+                    span,
+                })
             }
             Rule::expect => {
                 let mut it = p.into_inner().skip(1);
-                let allow = it.next().map(|k| k.as_rule() == Rule::kw_allow).unwrap_or(false);
+                let allow = it
+                    .next()
+                    .map(|k| k.as_rule() == Rule::kw_allow)
+                    .unwrap_or(false);
                 let src = self.endpoint(it.next().expect("grammar: expect has a source"));
                 let _arrow = it.next();
                 let dst = self.endpoint(it.next().expect("grammar: expect has a destination"));
                 let service = self.svc_ref(it.next().expect("grammar: expect has a service"));
-                Item::Expect(Expect { allow, src, dst, service, span })
+                Item::Expect(Expect {
+                    allow,
+                    src,
+                    dst,
+                    service,
+                    span,
+                })
             }
             // The grammar's `item` has no other alternatives.
             _ => unreachable!("unexpected top-level rule {:?}", p.as_rule()),
@@ -318,8 +386,15 @@ impl Builder<'_> {
         let rule = p.as_rule();
         if rule == Rule::flag {
             // A flag is a bare name: the name is its own keyword.
-            let name = Ident { name: p.as_str().to_string(), span };
-            return Stmt { kind: StmtKind::Flag(name), keyword: span, span };
+            let name = Ident {
+                name: p.as_str().to_string(),
+                span,
+            };
+            return Stmt {
+                kind: StmtKind::Flag(name),
+                keyword: span,
+                span,
+            };
         }
         let mut it = p.into_inner();
         let keyword = it.next().map(|k| self.span(&k)).unwrap_or(span);
@@ -343,7 +418,10 @@ impl Builder<'_> {
                             (fr, n)
                         })
                         .collect();
-                    StmtKind::SlTarget(SlTarget::Vector { entries, span: vspan })
+                    StmtKind::SlTarget(SlTarget::Vector {
+                        entries,
+                        span: vspan,
+                    })
                 }
             }
             Rule::network => StmtKind::Network(it.map(|a| self.token(a)).collect()),
@@ -363,14 +441,23 @@ impl Builder<'_> {
                     }
                 }
                 let (has_block, stmts) = self.block(rest.into_iter());
-                StmtKind::Asset(Asset { name, addrs, has_block, stmts })
+                StmtKind::Asset(Asset {
+                    name,
+                    addrs,
+                    has_block,
+                    stmts,
+                })
             }
             Rule::kind => StmtKind::Kind(self.ident(it.next().expect("grammar"))),
             Rule::exception => {
                 let rule_id = self.token(it.next().expect("grammar"));
                 let justification = self.text(it.next().expect("grammar"));
                 let until = it.nth(1).map(|d| self.token(d));
-                StmtKind::Exception(Exception { rule: rule_id, justification, until })
+                StmtKind::Exception(Exception {
+                    rule: rule_id,
+                    justification,
+                    until,
+                })
             }
             Rule::connects => StmtKind::Connects(it.map(|z| self.ident(z)).collect()),
             Rule::allow => {
@@ -386,7 +473,13 @@ impl Builder<'_> {
                     }
                 }
                 let (has_block, stmts) = self.block(rest.into_iter());
-                StmtKind::Allow(Allow { src, dst, services, has_block, stmts })
+                StmtKind::Allow(Allow {
+                    src,
+                    dst,
+                    services,
+                    has_block,
+                    stmts,
+                })
             }
             Rule::target => StmtKind::Target(it.map(|t| self.ident(t)).collect()),
             Rule::interface => {
@@ -398,20 +491,34 @@ impl Builder<'_> {
                 let name = self.token(it.next().expect("grammar"));
                 let mode_pair = it.next().expect("grammar");
                 let mut m = mode_pair.into_inner();
-                let is_access = m.next().map(|k| k.as_rule() == Rule::kw_access).unwrap_or(true);
+                let is_access = m
+                    .next()
+                    .map(|k| k.as_rule() == Rule::kw_access)
+                    .unwrap_or(true);
                 let zones: Vec<Ident> = m.map(|z| self.ident(z)).collect();
                 let mode = if is_access {
-                    PortMode::Access(zones.into_iter().next().unwrap_or(Ident { name: String::new(), span }))
+                    PortMode::Access(zones.into_iter().next().unwrap_or(Ident {
+                        name: String::new(),
+                        span,
+                    }))
                 } else {
                     PortMode::Trunk(zones)
                 };
-                StmtKind::Ports { range: rule == Rule::ports, name, mode }
+                StmtKind::Ports {
+                    range: rule == Rule::ports,
+                    name,
+                    mode,
+                }
             }
             Rule::unused_ports => StmtKind::UnusedPorts(self.ident(it.next().expect("grammar"))),
             Rule::parking_vlan => StmtKind::ParkingVlan(self.token(it.next().expect("grammar"))),
             _ => unreachable!("unexpected statement rule {rule:?}"),
         };
-        Stmt { kind, keyword, span }
+        Stmt {
+            kind,
+            keyword,
+            span,
+        }
     }
 }
 
@@ -441,7 +548,11 @@ pub fn comments(text: &str) -> Vec<Comment> {
             in_string = true;
         } else if c == b'#' {
             let end = text[i..].find('\n').map(|n| i + n).unwrap_or(text.len());
-            out.push(Comment { start: i, end, text: text[i..end].trim_end().to_string() });
+            out.push(Comment {
+                start: i,
+                end,
+                text: text[i..end].trim_end().to_string(),
+            });
             i = end;
             continue;
         }

@@ -39,7 +39,11 @@ const SWITCH: &str = include_str!("../../targets/cisco-ios/switch.j2");
 /// IOS rejects remarks over 100 characters. Longer labels are wrapped over several remark lines
 /// rather than cut, so the sanitiser's limit here is the total over all lines.
 const REMARK_LINE: usize = 100;
-const REMARK_TEXT: Sink = Sink { name: "Cisco remark", forbidden: sanitize::IOS_REMARK.forbidden, max_bytes: 300 };
+const REMARK_TEXT: Sink = Sink {
+    name: "Cisco remark",
+    forbidden: sanitize::IOS_REMARK.forbidden,
+    max_bytes: 300,
+};
 
 /// Name of the parking VLAN (unused ports, trunk native VLAN).
 const PARKING_NAME: &str = "FL-PARKING";
@@ -54,9 +58,17 @@ impl Backend for CiscoIos {
         Target::CiscoIos
     }
 
-    fn emit_device(&self, cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Vec<Output>> {
+    fn emit_device(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<Vec<Output>> {
         let text = device_text(cx, device, diags)?;
-        Ok(vec![Output { path: format!("{}/{FILE_NAME}", device.name), bytes: text.into_bytes() }])
+        Ok(vec![Output {
+            path: format!("{}/{FILE_NAME}", device.name),
+            bytes: text.into_bytes(),
+        }])
     }
 }
 
@@ -136,7 +148,9 @@ pub fn device_widenings(device: &DeviceIr) -> Vec<Widening> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for pair in &device.pairs {
-        let Some(iface) = device.interfaces.get(pair.egress) else { continue };
+        let Some(iface) = device.interfaces.get(pair.egress) else {
+            continue;
+        };
         for rule in &pair.rules {
             if let Some(kind) = reply_kind(&rule.item) {
                 let item = rule.item.to_string();
@@ -272,7 +286,13 @@ pub fn iface_slug(name: &str) -> String {
         .find_map(|(long, short)| name.strip_prefix(long).map(|r| (*short, r)))
         .unwrap_or(("", name));
     let mut slug: String = head.to_string();
-    slug.extend(rest.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '-' }));
+    slug.extend(rest.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '-'
+        }
+    }));
     slug.truncate(MAX_SLUG);
     slug
 }
@@ -349,9 +369,15 @@ impl Groups {
             return vec![format!("object-group {name}")];
         }
         let entries: Vec<String> = nets.into_iter().map(group_v4).collect();
-        let name = format!("FL-NET-{}", sha8(&entries.iter().map(String::as_str).collect::<Vec<_>>()));
+        let name = format!(
+            "FL-NET-{}",
+            sha8(&entries.iter().map(String::as_str).collect::<Vec<_>>())
+        );
         self.nets.insert(set.v4.clone(), name.clone());
-        self.net_views.push(GroupView { name: name.clone(), entries });
+        self.net_views.push(GroupView {
+            name: name.clone(),
+            entries,
+        });
         vec![format!("object-group {name}")]
     }
 
@@ -359,9 +385,15 @@ impl Groups {
         if let Some(name) = self.svcs.get(&entries) {
             return name.clone();
         }
-        let name = format!("FL-SVC-{}", sha8(&entries.iter().map(String::as_str).collect::<Vec<_>>()));
+        let name = format!(
+            "FL-SVC-{}",
+            sha8(&entries.iter().map(String::as_str).collect::<Vec<_>>())
+        );
         self.svcs.insert(entries.clone(), name.clone());
-        self.svc_views.push(GroupView { name: name.clone(), entries });
+        self.svc_views.push(GroupView {
+            name: name.clone(),
+            entries,
+        });
         name
     }
 }
@@ -375,13 +407,20 @@ fn addrs(groups: &mut Groups, set: &AddrSet, fam: Family) -> Vec<String> {
 
 /// Protocol, destination-port operator and trailing match (ICMP type) of an item in a family;
 /// `None` when the item does not apply to the family.
-fn item_fields(item: &ServiceItem, fam: Family) -> Option<(String, Option<String>, Option<String>)> {
+fn item_fields(
+    item: &ServiceItem,
+    fam: Family,
+) -> Option<(String, Option<String>, Option<String>)> {
     let v6 = fam == Family::V6;
     Some(match item {
         ServiceItem::Tcp { ports } => ("tcp".into(), port_op(*ports), None),
         ServiceItem::Udp { ports } => ("udp".into(), port_op(*ports), None),
-        ServiceItem::Icmp { icmp_type } if !v6 => ("icmp".into(), None, icmp_type.map(|t| icmp_name(false, t))),
-        ServiceItem::Icmpv6 { icmp_type } if v6 => ("icmp".into(), None, icmp_type.map(|t| icmp_name(true, t))),
+        ServiceItem::Icmp { icmp_type } if !v6 => {
+            ("icmp".into(), None, icmp_type.map(|t| icmp_name(false, t)))
+        }
+        ServiceItem::Icmpv6 { icmp_type } if v6 => {
+            ("icmp".into(), None, icmp_type.map(|t| icmp_name(true, t)))
+        }
         ServiceItem::Ip { number } => (number.to_string(), None, None),
         ServiceItem::AnyIp => ((if v6 { "ipv6" } else { "ip" }).into(), None, None),
         _ => return None,
@@ -391,9 +430,15 @@ fn item_fields(item: &ServiceItem, fam: Family) -> Option<(String, Option<String
 /// One entry of `object-group service`, or `None` for items that stay inline.
 fn service_entry(item: &ServiceItem) -> Option<String> {
     match item {
-        ServiceItem::Tcp { ports } => Some(port_op(*ports).map_or("tcp".into(), |p| format!("tcp {p}"))),
-        ServiceItem::Udp { ports } => Some(port_op(*ports).map_or("udp".into(), |p| format!("udp {p}"))),
-        ServiceItem::Icmp { icmp_type } => Some(icmp_type.map_or("icmp".into(), |t| format!("icmp {}", icmp_name(false, t)))),
+        ServiceItem::Tcp { ports } => {
+            Some(port_op(*ports).map_or("tcp".into(), |p| format!("tcp {p}")))
+        }
+        ServiceItem::Udp { ports } => {
+            Some(port_op(*ports).map_or("udp".into(), |p| format!("udp {p}")))
+        }
+        ServiceItem::Icmp { icmp_type } => {
+            Some(icmp_type.map_or("icmp".into(), |t| format!("icmp {}", icmp_name(false, t))))
+        }
         _ => None,
     }
 }
@@ -419,11 +464,15 @@ struct AclBody {
 
 impl AclBody {
     fn group(&mut self, remarks: &[String], aces: Vec<String>) {
-        let fresh: Vec<String> = aces.into_iter().filter(|a| self.seen.insert(a.clone())).collect();
+        let fresh: Vec<String> = aces
+            .into_iter()
+            .filter(|a| self.seen.insert(a.clone()))
+            .collect();
         if fresh.is_empty() {
             return;
         }
-        self.entries.extend(remarks.iter().map(|r| (true, r.clone())));
+        self.entries
+            .extend(remarks.iter().map(|r| (true, r.clone())));
         self.entries.extend(fresh.into_iter().map(|a| (false, a)));
     }
 }
@@ -463,12 +512,22 @@ fn remark_lines(text: &str, changed: &mut Vec<String>) -> Vec<String> {
 /// Appends the permits of the rules of one pair that enter by this interface, in the given
 /// family. Consecutive rules of one flow with the same addresses form one remark group (and one
 /// service object-group when object-groups are on).
-fn forward_rules(body: &mut AclBody, groups: &mut Groups, rules: &[RuleIr], fam: Family, changed: &mut Vec<String>) {
+fn forward_rules(
+    body: &mut AclBody,
+    groups: &mut Groups,
+    rules: &[RuleIr],
+    fam: Family,
+    changed: &mut Vec<String>,
+) {
     let mut i = 0;
     while i < rules.len() {
         let r = &rules[i];
         let mut j = i + 1;
-        while j < rules.len() && rules[j].flow == r.flow && rules[j].src == r.src && rules[j].dst == r.dst {
+        while j < rules.len()
+            && rules[j].flow == r.flow
+            && rules[j].src == r.src
+            && rules[j].dst == r.dst
+        {
             j += 1;
         }
         let chunk = &rules[i..j];
@@ -480,7 +539,8 @@ fn forward_rules(body: &mut AclBody, groups: &mut Groups, rules: &[RuleIr], fam:
         }
         let log = r.log.then_some("log");
         let mut aces = Vec::new();
-        let grouped: Option<Vec<String>> = if groups.enabled && fam == Family::V4 && chunk.len() > 1 {
+        let grouped: Option<Vec<String>> = if groups.enabled && fam == Family::V4 && chunk.len() > 1
+        {
             chunk.iter().map(|x| service_entry(&x.item)).collect()
         } else {
             None
@@ -495,7 +555,9 @@ fn forward_rules(body: &mut AclBody, groups: &mut Groups, rules: &[RuleIr], fam:
             }
         } else {
             for x in chunk {
-                let Some((proto, dport, extra)) = item_fields(&x.item, fam) else { continue };
+                let Some((proto, dport, extra)) = item_fields(&x.item, fam) else {
+                    continue;
+                };
                 for s in &srcs {
                     for d in &dsts {
                         aces.push(join(&[
@@ -517,12 +579,22 @@ fn forward_rules(body: &mut AclBody, groups: &mut Groups, rules: &[RuleIr], fam:
 }
 
 /// Appends the reply permits of rules that leave by this interface: their replies enter here.
-fn reply_rules(body: &mut AclBody, groups: &mut Groups, rules: &[RuleIr], fam: Family, changed: &mut Vec<String>) {
+fn reply_rules(
+    body: &mut AclBody,
+    groups: &mut Groups,
+    rules: &[RuleIr],
+    fam: Family,
+    changed: &mut Vec<String>,
+) {
     let mut i = 0;
     while i < rules.len() {
         let r = &rules[i];
         let mut j = i + 1;
-        while j < rules.len() && rules[j].flow == r.flow && rules[j].src == r.src && rules[j].dst == r.dst {
+        while j < rules.len()
+            && rules[j].flow == r.flow
+            && rules[j].src == r.src
+            && rules[j].dst == r.dst
+        {
             j += 1;
         }
         let chunk = &rules[i..j];
@@ -537,23 +609,35 @@ fn reply_rules(body: &mut AclBody, groups: &mut Groups, rules: &[RuleIr], fam: F
         for x in chunk {
             let v6 = fam == Family::V6;
             let (proto, sport, extra): (String, Option<String>, Option<String>) = match x.item {
-                ServiceItem::Tcp { ports } => ("tcp".into(), port_op(ports), Some("established".into())),
+                ServiceItem::Tcp { ports } => {
+                    ("tcp".into(), port_op(ports), Some("established".into()))
+                }
                 ServiceItem::Udp { ports } => ("udp".into(), port_op(ports), None),
-                ServiceItem::Icmp { icmp_type } if !v6 => match icmp_reply_type(&x.item, icmp_type) {
+                ServiceItem::Icmp { icmp_type } if !v6 => match icmp_reply_type(&x.item, icmp_type)
+                {
                     Some(t) => ("icmp".into(), None, Some(icmp_name(false, t))),
                     None => continue,
                 },
-                ServiceItem::Icmpv6 { icmp_type } if v6 => match icmp_reply_type(&x.item, icmp_type) {
-                    Some(t) => ("icmp".into(), None, Some(icmp_name(true, t))),
-                    None => continue,
-                },
+                ServiceItem::Icmpv6 { icmp_type } if v6 => {
+                    match icmp_reply_type(&x.item, icmp_type) {
+                        Some(t) => ("icmp".into(), None, Some(icmp_name(true, t))),
+                        None => continue,
+                    }
+                }
                 ServiceItem::Ip { number } => (number.to_string(), None, None),
                 ServiceItem::AnyIp => ((if v6 { "ipv6" } else { "ip" }).into(), None, None),
                 _ => continue,
             };
             for s in &srcs {
                 for d in &dsts {
-                    aces.push(join(&[Some("permit"), Some(&proto), Some(s), sport.as_deref(), Some(d), extra.as_deref()]));
+                    aces.push(join(&[
+                        Some("permit"),
+                        Some(&proto),
+                        Some(s),
+                        sport.as_deref(),
+                        Some(d),
+                        extra.as_deref(),
+                    ]));
                 }
             }
         }
@@ -566,17 +650,33 @@ fn reply_rules(body: &mut AclBody, groups: &mut Groups, rules: &[RuleIr], fam: F
 fn finish(iface: &str, fam: Family, body: AclBody, tail: &[&str]) -> AclView {
     let mut entries = Vec::with_capacity(body.entries.len() + tail.len());
     let mut seq = 0u32;
-    for (is_remark, text) in body.entries.into_iter().chain(tail.iter().map(|t| (false, t.to_string()))) {
+    for (is_remark, text) in body
+        .entries
+        .into_iter()
+        .chain(tail.iter().map(|t| (false, t.to_string())))
+    {
         if is_remark {
-            entries.push(EntryView { remark: Some(text), seq: 0, text: String::new() });
+            entries.push(EntryView {
+                remark: Some(text),
+                seq: 0,
+                text: String::new(),
+            });
         } else {
             seq = seq.saturating_add(10);
-            entries.push(EntryView { remark: None, seq, text });
+            entries.push(EntryView {
+                remark: None,
+                seq,
+                text,
+            });
         }
     }
     let mut h = Sha256::new();
     h.update(iface.as_bytes());
-    h.update(if fam == Family::V4 { b"\0ipv4\0" } else { b"\0ipv6\0" });
+    h.update(if fam == Family::V4 {
+        b"\0ipv4\0"
+    } else {
+        b"\0ipv6\0"
+    });
     for e in &entries {
         h.update(e.remark.as_deref().unwrap_or(&e.text).as_bytes());
         h.update(b"\n");
@@ -596,12 +696,19 @@ fn finish(iface: &str, fam: Family, body: AclBody, tail: &[&str]) -> AclView {
 }
 
 fn acl_prefix(iface: &str, fam: Family) -> String {
-    format!("FL-{}-{}-", iface_slug(iface), if fam == Family::V4 { "IN" } else { "IN6" })
+    format!(
+        "FL-{}-{}-",
+        iface_slug(iface),
+        if fam == Family::V4 { "IN" } else { "IN6" }
+    )
 }
 
 /// The ACL section of a router or layer-3 switch.
 fn acls_view(cx: &EmitContext, device: &DeviceIr, changed: &mut Vec<String>) -> AclsView {
-    let mut groups = Groups { enabled: cx.options.cisco_object_groups, ..Default::default() };
+    let mut groups = Groups {
+        enabled: cx.options.cisco_object_groups,
+        ..Default::default()
+    };
     // Once a device routes IPv6 anywhere, every interface gets an IPv6 filter: an interface
     // without one would pass every IPv6 packet.
     let has_v6 = device.interfaces.iter().any(|i| !i.behind.v6.is_empty());
@@ -628,7 +735,11 @@ fn acls_view(cx: &EmitContext, device: &DeviceIr, changed: &mut Vec<String>) -> 
                     &iface.name,
                     fam,
                     body,
-                    &["permit icmp any any nd-na", "permit icmp any any nd-ns", "deny ipv6 any any log"],
+                    &[
+                        "permit icmp any any nd-na",
+                        "permit icmp any any nd-ns",
+                        "deny ipv6 any any log",
+                    ],
                 ),
             };
             names.push(acl.name.clone());
@@ -642,7 +753,12 @@ fn acls_view(cx: &EmitContext, device: &DeviceIr, changed: &mut Vec<String>) -> 
             prefix6: acl_prefix(&iface.name, Family::V6),
         });
     }
-    AclsView { net_groups: groups.net_views, svc_groups: groups.svc_views, acls, bindings }
+    AclsView {
+        net_groups: groups.net_views,
+        svc_groups: groups.svc_views,
+        acls,
+        bindings,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -675,7 +791,11 @@ struct SwitchView {
 
 /// `GigabitEthernet1/0/48` -> (`GigabitEthernet1/0/`, 48).
 fn split_number(name: &str) -> Option<(&str, u32)> {
-    let digits = name.chars().rev().take_while(|c| c.is_ascii_digit()).count();
+    let digits = name
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if digits == 0 || digits == name.len() {
         return None;
     }
@@ -699,14 +819,27 @@ fn vlan_name(zone: &str, changed: &mut Vec<String>) -> String {
         return c.text;
     }
     changed.push(zone.to_string());
-    let whole = sanitize::clean(zone, Sink { max_bytes: 1000, ..sanitize::IOS_VLAN_NAME }).text;
+    let whole = sanitize::clean(
+        zone,
+        Sink {
+            max_bytes: 1000,
+            ..sanitize::IOS_VLAN_NAME
+        },
+    )
+    .text;
     let mut head: String = whole.chars().take(23).collect();
     head.push('-');
     head.push_str(&sha8(&[zone]));
     head
 }
 
-fn switch_view(cx: &EmitContext, device: &DeviceIr, sw: &SwitchIr, changed: &mut Vec<String>, diags: &mut Vec<Diagnostic>) -> SwitchView {
+fn switch_view(
+    cx: &EmitContext,
+    device: &DeviceIr,
+    sw: &SwitchIr,
+    changed: &mut Vec<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> SwitchView {
     let dev = cx.model.device(device.device);
     let parking = sw.parking_vlan;
     // VLAN 1 carries the switch's own control protocols (CDP, VTP, DTP): refuse it for a zone.
@@ -714,14 +847,25 @@ fn switch_view(cx: &EmitContext, device: &DeviceIr, sw: &SwitchIr, changed: &mut
         diags.push(
             Diagnostic::error(
                 VLAN_ONE_CODE,
-                format!("zone `{}` uses VLAN 1, which switch `{}` keeps free of user traffic", v.name, device.name),
+                format!(
+                    "zone `{}` uses VLAN 1, which switch `{}` keeps free of user traffic",
+                    v.name, device.name
+                ),
             )
             .at(cx.model.zone(v.zone).span, "VLAN 1")
             .help("give the zone another VLAN with `vlan N`"),
         );
     }
     let usable = |v: u16| v != 1 && v != parking;
-    let vlans = sw.vlans.iter().filter(|v| usable(v.id)).map(|v| VlanView { id: v.id, name: vlan_name(&v.name, changed) }).collect();
+    let vlans = sw
+        .vlans
+        .iter()
+        .filter(|v| usable(v.id))
+        .map(|v| VlanView {
+            id: v.id,
+            name: vlan_name(&v.name, changed),
+        })
+        .collect();
     let mut ports = Vec::new();
     // Numbers taken per prefix, to find the unused ports between them.
     let mut taken: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
@@ -741,19 +885,49 @@ fn switch_view(cx: &EmitContext, device: &DeviceIr, sw: &SwitchIr, changed: &mut
         let zones = p.zones.join(", ");
         // The resolver gives every access port a VLAN; a trunk has none of its own.
         let (access_vlan, allowed, shutdown, what) = match p.access_vlan {
-            Some(v) if usable(v) => (Some(v), String::new(), false, format!("fenceline: access, zone {zones}")),
-            Some(_) => (Some(parking), String::new(), true, format!("fenceline: zone {zones} has no usable VLAN, parked")),
+            Some(v) if usable(v) => (
+                Some(v),
+                String::new(),
+                false,
+                format!("fenceline: access, zone {zones}"),
+            ),
+            Some(_) => (
+                Some(parking),
+                String::new(),
+                true,
+                format!("fenceline: zone {zones} has no usable VLAN, parked"),
+            ),
             None => {
-                let ids: Vec<String> = p.trunk_vlans.iter().filter(|v| usable(**v)).map(u16::to_string).collect();
-                let allowed = if ids.is_empty() { "none".to_string() } else { ids.join(",") };
-                (None, allowed, false, format!("fenceline: trunk, zones {zones}"))
+                let ids: Vec<String> = p
+                    .trunk_vlans
+                    .iter()
+                    .filter(|v| usable(**v))
+                    .map(u16::to_string)
+                    .collect();
+                let allowed = if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(",")
+                };
+                (
+                    None,
+                    allowed,
+                    false,
+                    format!("fenceline: trunk, zones {zones}"),
+                )
             }
         };
         let d = sanitize::clean(&what, sanitize::IOS_DESCRIPTION);
         if d.changed() {
             changed.push(what.clone());
         }
-        ports.push(PortView { header, description: d.text, access_vlan, allowed, shutdown });
+        ports.push(PortView {
+            header,
+            description: d.text,
+            access_vlan,
+            allowed,
+            shutdown,
+        });
     }
     let mut unused = Vec::new();
     let mut notes = Vec::new();
@@ -772,7 +946,10 @@ fn switch_view(cx: &EmitContext, device: &DeviceIr, sw: &SwitchIr, changed: &mut
         }
         // The policy lists the ports in use, not the switch's hardware: only ports numbered
         // between two declared ports of one module are known to exist.
-        notes.push(format!("unused-ports shutdown: the policy names the ports {} uses, not all its ports.", dev.name));
+        notes.push(format!(
+            "unused-ports shutdown: the policy names the ports {} uses, not all its ports.",
+            dev.name
+        ));
         notes.push(if unused.is_empty() {
             "No port is numbered between declared ones, so none is shut here.".to_string()
         } else {
@@ -781,7 +958,10 @@ fn switch_view(cx: &EmitContext, device: &DeviceIr, sw: &SwitchIr, changed: &mut
         notes.push("Park and shut every other port (beyond the last declared number, other modules) the same way.".to_string());
     }
     SwitchView {
-        parking: VlanView { id: parking, name: PARKING_NAME.to_string() },
+        parking: VlanView {
+            id: parking,
+            name: PARKING_NAME.to_string(),
+        },
         vlans,
         ports,
         unused,
@@ -793,8 +973,13 @@ fn switch_view(cx: &EmitContext, device: &DeviceIr, sw: &SwitchIr, changed: &mut
 /// The whole `cisco-ios.txt` of a device.
 fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<String> {
     let mut env = environment();
-    for (name, src) in [("header.j2", HEADER), ("acls.j2", ACLS), ("switch.j2", SWITCH)] {
-        env.add_template(name, src).map_err(|e| Error::Other(format!("template cisco-ios/{name}: {e}")))?;
+    for (name, src) in [
+        ("header.j2", HEADER),
+        ("acls.j2", ACLS),
+        ("switch.j2", SWITCH),
+    ] {
+        env.add_template(name, src)
+            .map_err(|e| Error::Other(format!("template cisco-ios/{name}: {e}")))?;
     }
     let mut changed = Vec::new();
     let device_name = sanitize::clean(&device.name, sanitize::HEADER_COMMENT).text;
@@ -810,10 +995,18 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
         }),
     )?;
     if let Some(sw) = &device.switch {
-        text.push_str(&render(&env, "switch.j2", switch_view(cx, device, sw, &mut changed, diags))?);
+        text.push_str(&render(
+            &env,
+            "switch.j2",
+            switch_view(cx, device, sw, &mut changed, diags),
+        )?);
     }
     if !device.interfaces.is_empty() {
-        text.push_str(&render(&env, "acls.j2", acls_view(cx, device, &mut changed))?);
+        text.push_str(&render(
+            &env,
+            "acls.j2",
+            acls_view(cx, device, &mut changed),
+        )?);
         let span = cx.model.device(device.device).span;
         for w in device_widenings(device) {
             let flow = cx.model.flow(w.flow);
@@ -878,7 +1071,10 @@ mod tests {
     #[test]
     fn ports_use_eq_and_range() {
         assert_eq!(port_op(PortRange::one(502)).as_deref(), Some("eq 502"));
-        assert_eq!(port_op(PortRange { lo: 67, hi: 68 }).as_deref(), Some("range 67 68"));
+        assert_eq!(
+            port_op(PortRange { lo: 67, hi: 68 }).as_deref(),
+            Some("range 67 68")
+        );
         assert_eq!(port_op(PortRange::ALL), None);
     }
 

@@ -80,8 +80,12 @@ impl IptView {
         let input = 5 + if self.v6 { 2 } else { 0 };
         let forward = 1 + self.spoof.len() + 2 + self.pairs.len() + 2;
         let spoof: usize = self.spoof.iter().map(|s| s.allowed.len() + 1).sum();
-        let pairs: usize =
-            self.pairs.iter().flat_map(|p| &p.rules).map(|r| 1 + usize::from(r.log_prefix.is_some())).sum();
+        let pairs: usize = self
+            .pairs
+            .iter()
+            .flat_map(|p| &p.rules)
+            .map(|r| 1 + usize::from(r.log_prefix.is_some()))
+            .sum();
         input + forward + spoof + pairs
     }
 }
@@ -97,10 +101,19 @@ fn chain_name(name: String) -> String {
 /// `-s 10.0.0.0/8` for a prefix, otherwise an iprange argument (`--src-range a-b`).
 fn addr_arg(fam: Family, dir: char, iv: (u128, u128)) -> (Option<String>, Option<String>) {
     match linux::prefix_len(fam, iv.0, iv.1) {
-        Some(len) => (Some(format!("-{dir} {}/{len}", linux::interval_text(fam, (iv.0, iv.0)))), None),
+        Some(len) => (
+            Some(format!(
+                "-{dir} {}/{len}",
+                linux::interval_text(fam, (iv.0, iv.0))
+            )),
+            None,
+        ),
         None => {
             let which = if dir == 's' { "src" } else { "dst" };
-            (None, Some(format!("--{which}-range {}", linux::interval_text(fam, iv))))
+            (
+                None,
+                Some(format!("--{which}-range {}", linux::interval_text(fam, iv))),
+            )
         }
     }
 }
@@ -108,7 +121,10 @@ fn addr_arg(fam: Family, dir: char, iv: (u128, u128)) -> (Option<String>, Option
 fn addr_matches(fam: Family, src: Option<(u128, u128)>, dst: (u128, u128)) -> String {
     let mut plain = Vec::new();
     let mut ranges = Vec::new();
-    let parts = src.map(|s| addr_arg(fam, 's', s)).into_iter().chain(std::iter::once(addr_arg(fam, 'd', dst)));
+    let parts = src
+        .map(|s| addr_arg(fam, 's', s))
+        .into_iter()
+        .chain(std::iter::once(addr_arg(fam, 'd', dst)));
     for (p, r) in parts {
         plain.extend(p);
         ranges.extend(r);
@@ -123,7 +139,11 @@ fn service_matches(fam: Family, shape: Shape, e: &linux::Element) -> Result<Stri
     Ok(match shape {
         Shape::Ports => {
             let p = if e.proto == 6 { "tcp" } else { "udp" };
-            let ports = if e.lo == e.hi { e.lo.to_string() } else { format!("{}:{}", e.lo, e.hi) };
+            let ports = if e.lo == e.hi {
+                e.lo.to_string()
+            } else {
+                format!("{}:{}", e.lo, e.hi)
+            };
             format!("-p {p} -m {p} --dport {ports}")
         }
         Shape::IcmpType => match fam {
@@ -132,7 +152,9 @@ fn service_matches(fam: Family, shape: Shape, e: &linux::Element) -> Result<Stri
         },
         // `-p 0` means every protocol to iptables: refuse rather than widen.
         Shape::Proto if e.proto == 0 => {
-            return Err(Error::Other("IP protocol 0 cannot be matched by iptables (`-p 0` means every protocol)".into()))
+            return Err(Error::Other(
+                "IP protocol 0 cannot be matched by iptables (`-p 0` means every protocol)".into(),
+            ))
         }
         Shape::Proto => format!("-p {}", e.proto),
         Shape::Any => String::new(),
@@ -140,7 +162,12 @@ fn service_matches(fam: Family, shape: Shape, e: &linux::Element) -> Result<Stri
 }
 
 /// The view of one device for one family.
-pub fn view(cx: &EmitContext, dev: &DeviceIr, fam: Family, diags: &mut Vec<Diagnostic>) -> Result<IptView> {
+pub fn view(
+    cx: &EmitContext,
+    dev: &DeviceIr,
+    fam: Family,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<IptView> {
     let model = cx.model;
     let device = model.device(dev.device);
     for i in &dev.interfaces {
@@ -151,7 +178,10 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, fam: Family, diags: &mut Vec<Diagn
         if names.insert(n.clone()) {
             Ok(n)
         } else {
-            Err(Error::Other(format!("two iptables chains of device `{}` would be named `{n}`", dev.name)))
+            Err(Error::Other(format!(
+                "two iptables chains of device `{}` would be named `{n}`",
+                dev.name
+            )))
         }
     };
     unique("FL-ISLAND".into())?;
@@ -159,22 +189,40 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, fam: Family, diags: &mut Vec<Diagn
     for i in &dev.interfaces {
         let chain = unique(chain_name(format!("FL-AS-{}", linux::slug(&i.name))))?;
         let ivs: Vec<(u128, u128)> = match fam {
-            Family::V4 => i.behind.v4.iter().map(|&(a, b)| (a as u128, b as u128)).collect(),
+            Family::V4 => i
+                .behind
+                .v4
+                .iter()
+                .map(|&(a, b)| (a as u128, b as u128))
+                .collect(),
             Family::V6 => i.behind.v6.clone(),
         };
         let allowed = ivs.iter().map(|iv| addr_matches_src(fam, *iv)).collect();
         let comment = linux::clean_warn(
-            &format!("anti-spoofing: source not behind {} ({})", i.name, i.zone_name),
+            &format!(
+                "anti-spoofing: source not behind {} ({})",
+                i.name, i.zone_name
+            ),
             IPT_COMMENT,
             None,
             "an anti-spoofing comment",
             diags,
         );
-        spoof.push(SpoofView { iface: i.name.clone(), chain, allowed, comment });
+        spoof.push(SpoofView {
+            iface: i.name.clone(),
+            chain,
+            allowed,
+            comment,
+        });
     }
-    let accept_prefix = linux::log_prefix(&dev.name, " accept: ", IPT_LOG_PREFIX, device.span, diags);
+    let accept_prefix =
+        linux::log_prefix(&dev.name, " accept: ", IPT_LOG_PREFIX, device.span, diags);
     let mut pairs = Vec::new();
-    for (p, chain) in dev.pairs.iter().zip(linux::pair_names(dev, "FL-", MAX_CHAIN)) {
+    for (p, chain) in dev
+        .pairs
+        .iter()
+        .zip(linux::pair_names(dev, "FL-", MAX_CHAIN))
+    {
         let chain = unique(chain_name(chain))?;
         let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
         let mut rules = Vec::new();
@@ -188,7 +236,13 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, fam: Family, diags: &mut Vec<Diagn
                 let matches = if s.is_empty() { m } else { format!("{m} {s}") };
                 rules.push(RuleView {
                     matches,
-                    comment: linux::rule_comment(model, &p.rules[e.rule], e.merged, IPT_COMMENT, diags),
+                    comment: linux::rule_comment(
+                        model,
+                        &p.rules[e.rule],
+                        e.merged,
+                        IPT_COMMENT,
+                        diags,
+                    ),
                     log_prefix: g.log.then(|| accept_prefix.clone()),
                 });
             }
@@ -198,23 +252,43 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, fam: Family, diags: &mut Vec<Diagn
             continue;
         }
         let comment = linux::clean_warn(
-            &format!("{} ({}) -> {} ({})", iin.name, iin.zone_name, iout.name, iout.zone_name),
+            &format!(
+                "{} ({}) -> {} ({})",
+                iin.name, iin.zone_name, iout.name, iout.zone_name
+            ),
             IPT_COMMENT,
             None,
             "a chain comment",
             diags,
         );
-        pairs.push(PairView { ingress: iin.name.clone(), egress: iout.name.clone(), chain, comment, rules });
+        pairs.push(PairView {
+            ingress: iin.name.clone(),
+            egress: iout.name.clone(),
+            chain,
+            comment,
+            rules,
+        });
     }
     Ok(IptView {
         stamp: cx.stamp.clone(),
         device: dev.name.clone(),
-        tool: if fam == Family::V4 { "iptables" } else { "ip6tables" }.into(),
+        tool: if fam == Family::V4 {
+            "iptables"
+        } else {
+            "ip6tables"
+        }
+        .into(),
         v6: fam == Family::V6,
         spoof,
         pairs,
         drop_prefix: linux::log_prefix(&dev.name, " drop: ", IPT_LOG_PREFIX, device.span, diags),
-        input_drop_prefix: linux::log_prefix(&dev.name, " in drop: ", IPT_LOG_PREFIX, device.span, diags),
+        input_drop_prefix: linux::log_prefix(
+            &dev.name,
+            " in drop: ",
+            IPT_LOG_PREFIX,
+            device.span,
+            diags,
+        ),
     })
 }
 
@@ -229,7 +303,8 @@ fn addr_matches_src(fam: Family, iv: (u128, u128)) -> String {
 /// Renders a view.
 pub fn text(view: &IptView) -> Result<String> {
     let mut env = environment();
-    env.add_template("filter.rules.j2", TEMPLATE).map_err(|e| Error::Other(format!("iptables template: {e}")))?;
+    env.add_template("filter.rules.j2", TEMPLATE)
+        .map_err(|e| Error::Other(format!("iptables template: {e}")))?;
     render(&env, "filter.rules.j2", view)
 }
 
@@ -238,10 +313,18 @@ impl Backend for Iptables {
         Target::Iptables
     }
 
-    fn emit_device(&self, cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Vec<Output>> {
+    fn emit_device(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<Vec<Output>> {
         linux::warn_policy_name(cx, diags);
         let mut out = Vec::new();
-        for (fam, file) in [(Family::V4, "iptables.rules"), (Family::V6, "ip6tables.rules")] {
+        for (fam, file) in [
+            (Family::V4, "iptables.rules"),
+            (Family::V6, "ip6tables.rules"),
+        ] {
             let v = view(cx, device, fam, diags)?;
             if let Some(max) = cx.options.max_rules {
                 if v.rule_count() > max {
@@ -253,7 +336,10 @@ impl Backend for Iptables {
                     )));
                 }
             }
-            out.push(Output { path: format!("{}/{file}", device.name), bytes: text(&v)?.into_bytes() });
+            out.push(Output {
+                path: format!("{}/{file}", device.name),
+                bytes: text(&v)?.into_bytes(),
+            });
         }
         Ok(out)
     }

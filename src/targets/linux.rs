@@ -22,7 +22,13 @@ pub const SANITISED: &str = "OUT-007";
 
 /// Cleans `text` for `sink`; when anything changed, adds one warning (duplicates are dropped, as
 /// the same text reaches several devices and targets).
-pub fn clean_warn(text: &str, sink: Sink, span: Option<Span>, what: &str, diags: &mut Vec<Diagnostic>) -> String {
+pub fn clean_warn(
+    text: &str,
+    sink: Sink,
+    span: Option<Span>,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> String {
     let c = sanitize::clean(text, sink);
     if c.changed() {
         let how = match (c.replaced, c.truncated) {
@@ -30,13 +36,16 @@ pub fn clean_warn(text: &str, sink: Sink, span: Option<Span>, what: &str, diags:
             (true, false) => "had characters replaced",
             _ => "was cut",
         };
-        let mut d = Diagnostic::warning(SANITISED, format!("{what} {how} to fit a {}", sink.name)).help(format!(
+        let mut d =
+            Diagnostic::warning(SANITISED, format!("{what} {how} to fit a {}", sink.name)).help(
+                format!(
             "the {} takes at most {} bytes of printable ASCII without {}; it now reads `{}`",
             sink.name,
             sink.max_bytes,
             sink.forbidden.chars().map(|ch| format!("`{ch}`")).collect::<Vec<_>>().join(" "),
             c.text
-        ));
+        ),
+            );
         if let Some(s) = span {
             d = d.at(s, "this text");
         }
@@ -52,8 +61,11 @@ pub fn clean_warn(text: &str, sink: Sink, span: Option<Span>, what: &str, diags:
 pub fn warn_policy_name(cx: &super::EmitContext, diags: &mut Vec<Diagnostic>) {
     let p = &cx.model.policy;
     if p.name != cx.stamp.policy {
-        let d = Diagnostic::warning(SANITISED, "the policy's name had characters replaced or was cut in generated headers")
-            .help(format!("headers name the policy `{}`", cx.stamp.policy));
+        let d = Diagnostic::warning(
+            SANITISED,
+            "the policy's name had characters replaced or was cut in generated headers",
+        )
+        .help(format!("headers name the policy `{}`", cx.stamp.policy));
         let d = match p.span {
             Some(s) => d.at(s, "this name"),
             None => d,
@@ -66,9 +78,24 @@ pub fn warn_policy_name(cx: &super::EmitContext, diags: &mut Vec<Diagnostic>) {
 
 /// A log prefix: the device's name (cut to fit, with a warning) followed by a fixed `suffix`.
 /// The sanitiser trims trailing spaces, so the suffix is added after cleaning.
-pub fn log_prefix(device: &str, suffix: &str, sink: Sink, span: Span, diags: &mut Vec<Diagnostic>) -> String {
-    let budget = Sink { max_bytes: sink.max_bytes.saturating_sub(suffix.len()), ..sink };
-    let name = clean_warn(device, budget, Some(span), &format!("device name `{device}` in a log prefix"), diags);
+pub fn log_prefix(
+    device: &str,
+    suffix: &str,
+    sink: Sink,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> String {
+    let budget = Sink {
+        max_bytes: sink.max_bytes.saturating_sub(suffix.len()),
+        ..sink
+    };
+    let name = clean_warn(
+        device,
+        budget,
+        Some(span),
+        &format!("device name `{device}` in a log prefix"),
+        diags,
+    );
     format!("{name}{suffix}")
 }
 
@@ -79,19 +106,31 @@ pub fn log_prefix(device: &str, suffix: &str, sink: Sink, span: Span, diags: &mu
 pub fn check_ifname(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 15
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
         && !name.starts_with('-');
     if ok {
         Ok(())
     } else {
-        Err(Error::Other(format!("interface name `{name}` cannot be used in a Linux ruleset")))
+        Err(Error::Other(format!(
+            "interface name `{name}` cannot be used in a Linux ruleset"
+        )))
     }
 }
 
 /// `[A-Za-z0-9_-]` only; everything else becomes `_`. Identifiers from the language never
 /// contain `_`, so a generated `_` cannot collide with a name the user wrote.
 pub fn slug(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// A unique, prefixed name of at most `max` bytes for the chain of interface pair (`i`, `j`):
@@ -100,8 +139,16 @@ pub fn pair_names(device: &DeviceIr, prefix: &str, max: usize) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut names = Vec::new();
     for p in &device.pairs {
-        let nice = format!("{prefix}{}_{}", slug(&device.interfaces[p.ingress].name), slug(&device.interfaces[p.egress].name));
-        let name = if nice.len() <= max && !seen.contains(&nice) { nice } else { format!("{prefix}{}_{}", p.ingress, p.egress) };
+        let nice = format!(
+            "{prefix}{}_{}",
+            slug(&device.interfaces[p.ingress].name),
+            slug(&device.interfaces[p.egress].name)
+        );
+        let name = if nice.len() <= max && !seen.contains(&nice) {
+            nice
+        } else {
+            format!("{prefix}{}_{}", p.ingress, p.egress)
+        };
         seen.insert(name.clone());
         names.push(name);
     }
@@ -156,7 +203,9 @@ impl Shape {
 pub fn service_key(item: &ServiceItem) -> Option<(Shape, u8, u16, u16)> {
     Some(match *item {
         ServiceItem::Tcp { ports } if ports.lo == 0 && ports.hi == 65535 => (Shape::Proto, 6, 0, 0),
-        ServiceItem::Udp { ports } if ports.lo == 0 && ports.hi == 65535 => (Shape::Proto, 17, 0, 0),
+        ServiceItem::Udp { ports } if ports.lo == 0 && ports.hi == 65535 => {
+            (Shape::Proto, 17, 0, 0)
+        }
         ServiceItem::Tcp { ports } => (Shape::Ports, 6, ports.lo, ports.hi),
         ServiceItem::Udp { ports } => (Shape::Ports, 17, ports.lo, ports.hi),
         ServiceItem::Icmp { icmp_type: Some(t) } => (Shape::IcmpType, 1, t as u16, t as u16),
@@ -185,10 +234,22 @@ pub struct Element {
 
 impl Element {
     fn dims(&self) -> [(u128, u128); 4] {
-        [self.src, self.dst, (self.proto as u128, self.proto as u128), (self.lo as u128, self.hi as u128)]
+        [
+            self.src,
+            self.dst,
+            (self.proto as u128, self.proto as u128),
+            (self.lo as u128, self.hi as u128),
+        ]
     }
     fn with_dims(&self, d: [(u128, u128); 4]) -> Element {
-        Element { src: d[0], dst: d[1], proto: d[2].0 as u8, lo: d[3].0 as u16, hi: d[3].1 as u16, ..self.clone() }
+        Element {
+            src: d[0],
+            dst: d[1],
+            proto: d[2].0 as u8,
+            lo: d[3].0 as u16,
+            hi: d[3].1 as u16,
+            ..self.clone()
+        }
     }
 }
 
@@ -242,7 +303,9 @@ pub fn pair_groups(rules: &[RuleIr]) -> Vec<Group> {
                     if r.log != log {
                         continue;
                     }
-                    let Some((sh, proto, lo, hi)) = service_key(&r.item) else { continue };
+                    let Some((sh, proto, lo, hi)) = service_key(&r.item) else {
+                        continue;
+                    };
                     if sh != shape {
                         continue;
                     }
@@ -252,14 +315,27 @@ pub fn pair_groups(rules: &[RuleIr]) -> Vec<Group> {
                     };
                     for s in &srcs {
                         for d in &dsts {
-                            raw.push(Element { src: *s, dst: *d, proto, lo, hi, rule: ri, merged: 0 });
+                            raw.push(Element {
+                                src: *s,
+                                dst: *d,
+                                proto,
+                                lo,
+                                hi,
+                                rule: ri,
+                                merged: 0,
+                            });
                         }
                     }
                 }
                 if raw.is_empty() {
                     continue;
                 }
-                groups.push(Group { family: fam, shape, log, elements: disjoint(raw) });
+                groups.push(Group {
+                    family: fam,
+                    shape,
+                    log,
+                    elements: disjoint(raw),
+                });
             }
         }
     }
@@ -283,21 +359,31 @@ fn disjoint(raw: Vec<Element>) -> Vec<Element> {
     }
     let mut out: Vec<Element> = Vec::with_capacity(raw.len());
     // Lookups only, never iterated: a hash map cannot change the output order.
-    let mut points: std::collections::HashMap<(u128, u128), Vec<usize>> = std::collections::HashMap::new();
+    let mut points: std::collections::HashMap<(u128, u128), Vec<usize>> =
+        std::collections::HashMap::new();
     let mut wide: Vec<usize> = Vec::new();
     let mut cands: Vec<usize> = Vec::new();
     for e in raw {
         let dims = e.dims();
         cands.clear();
         if is_point(&dims) {
-            cands.extend(points.get(&(dims[0].0, dims[1].0)).into_iter().flatten().copied());
+            cands.extend(
+                points
+                    .get(&(dims[0].0, dims[1].0))
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            );
             cands.extend(wide.iter().copied());
             cands.sort_unstable();
         } else {
             cands.extend(0..out.len());
         }
         cands.retain(|i| out.get(*i).is_some_and(|o| overlaps(&dims, &o.dims())));
-        if let Some(same) = cands.iter().find_map(|i| out.get(*i).filter(|o| o.dims() == dims).map(|_| *i)) {
+        if let Some(same) = cands
+            .iter()
+            .find_map(|i| out.get(*i).filter(|o| o.dims() == dims).map(|_| *i))
+        {
             if let Some(o) = out.get_mut(same) {
                 o.merged += 1;
             }
@@ -360,7 +446,13 @@ pub fn prefix_len(fam: Family, lo: u128, hi: u128) -> Option<u32> {
 }
 
 /// The comment of an element or rule: the flow's label and description, sanitised for `sink`.
-pub fn rule_comment(model: &Model, r: &RuleIr, merged: usize, sink: Sink, diags: &mut Vec<Diagnostic>) -> String {
+pub fn rule_comment(
+    model: &Model,
+    r: &RuleIr,
+    merged: usize,
+    sink: Sink,
+    diags: &mut Vec<Diagnostic>,
+) -> String {
     let flow = model.flow(r.flow);
     let mut text = r.label.clone();
     if let Some(d) = &flow.description {
@@ -370,7 +462,13 @@ pub fn rule_comment(model: &Model, r: &RuleIr, merged: usize, sink: Sink, diags:
     if merged > 0 {
         text = format!("{text} (+{merged} more)");
     }
-    clean_warn(&text, sink, Some(flow.span), "a flow's label and description", diags)
+    clean_warn(
+        &text,
+        sink,
+        Some(flow.span),
+        "a flow's label and description",
+        diags,
+    )
 }
 
 #[cfg(test)]
@@ -379,18 +477,51 @@ mod tests {
 
     #[test]
     fn prefixes_and_ranges() {
-        assert_eq!(interval_text(Family::V4, (0x0a000000, 0x0a00ffff)), "10.0.0.0/16");
-        assert_eq!(interval_text(Family::V4, (0x0a1e0015, 0x0a1e0016)), "10.30.0.21-10.30.0.22");
+        assert_eq!(
+            interval_text(Family::V4, (0x0a000000, 0x0a00ffff)),
+            "10.0.0.0/16"
+        );
+        assert_eq!(
+            interval_text(Family::V4, (0x0a1e0015, 0x0a1e0016)),
+            "10.30.0.21-10.30.0.22"
+        );
         assert_eq!(interval_text(Family::V4, (5, 5)), "0.0.0.5");
-        assert_eq!(interval_text(Family::V4, (0, u32::MAX as u128)), "0.0.0.0/0");
+        assert_eq!(
+            interval_text(Family::V4, (0, u32::MAX as u128)),
+            "0.0.0.0/0"
+        );
         assert_eq!(interval_text(Family::V6, (0, u128::MAX)), "::/0");
     }
 
     #[test]
     fn overlapping_elements_become_disjoint() {
-        let a = Element { src: (0, 255), dst: (10, 10), proto: 6, lo: 400, hi: 500, rule: 0, merged: 0 };
-        let b = Element { src: (16, 31), dst: (10, 10), proto: 6, lo: 443, hi: 443, rule: 1, merged: 0 };
-        let c = Element { src: (0, 300), dst: (10, 10), proto: 6, lo: 443, hi: 443, rule: 2, merged: 0 };
+        let a = Element {
+            src: (0, 255),
+            dst: (10, 10),
+            proto: 6,
+            lo: 400,
+            hi: 500,
+            rule: 0,
+            merged: 0,
+        };
+        let b = Element {
+            src: (16, 31),
+            dst: (10, 10),
+            proto: 6,
+            lo: 443,
+            hi: 443,
+            rule: 1,
+            merged: 0,
+        };
+        let c = Element {
+            src: (0, 300),
+            dst: (10, 10),
+            proto: 6,
+            lo: 443,
+            hi: 443,
+            rule: 2,
+            merged: 0,
+        };
         let out = disjoint(vec![a.clone(), b, c, a]);
         for (i, x) in out.iter().enumerate() {
             for y in &out[i + 1..] {
@@ -398,7 +529,10 @@ mod tests {
             }
         }
         // Covered: src 0-300 at port 443, src 0-255 at 400-500.
-        let covered = |s: u128, p: u16| out.iter().any(|e| e.src.0 <= s && s <= e.src.1 && e.lo <= p && p <= e.hi);
+        let covered = |s: u128, p: u16| {
+            out.iter()
+                .any(|e| e.src.0 <= s && s <= e.src.1 && e.lo <= p && p <= e.hi)
+        };
         assert!(covered(300, 443) && covered(0, 400) && covered(20, 443) && !covered(300, 444));
         assert_eq!(out.iter().find(|e| e.rule == 0).map(|e| e.merged), Some(1));
     }

@@ -5,10 +5,10 @@
 //! in a firewall rule) and a formatter that refuses any interpolated value holding a control
 //! character: a second line of defence behind [`sanitize`].
 
+pub mod cisco_ios;
 pub mod iptables;
 pub mod linux;
 pub mod nftables;
-pub mod cisco_ios;
 pub mod sanitize;
 
 use crate::diagnostic::Diagnostic;
@@ -57,7 +57,12 @@ pub trait Backend: Sync {
     fn target(&self) -> Target;
     /// Emits this target's files for one device; findings (sanitised text, widened return
     /// traffic) go to `diags`.
-    fn emit_device(&self, cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Vec<Output>>;
+    fn emit_device(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<Vec<Output>>;
 }
 
 /// The backends this build knows, in target order.
@@ -69,7 +74,11 @@ mod registry {
     use super::Backend;
     /// Each target module registers itself here.
     pub fn all() -> Vec<Box<dyn Backend>> {
-        vec![Box::new(super::cisco_ios::CiscoIos), Box::new(super::nftables::Nftables), Box::new(super::iptables::Iptables)]
+        vec![
+            Box::new(super::cisco_ios::CiscoIos),
+            Box::new(super::nftables::Nftables),
+            Box::new(super::iptables::Iptables),
+        ]
     }
 }
 
@@ -115,7 +124,9 @@ pub fn emit_all(
 /// Threads take the next item from a shared counter, so one large device does not hold up the
 /// rest.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -135,7 +146,10 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
             })
             .collect();
         // A worker only panics if `f` does; carry that panic over to the caller unchanged.
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
@@ -164,8 +178,11 @@ pub fn environment() -> Environment<'static> {
 
 /// Renders one template with a view.
 pub fn render(env: &Environment, name: &str, view: impl Serialize) -> Result<String> {
-    let tmpl = env.get_template(name).map_err(|e| Error::Other(format!("template {name}: {e}")))?;
-    tmpl.render(view).map_err(|e| Error::Other(format!("template {name}: {e:#}")))
+    let tmpl = env
+        .get_template(name)
+        .map_err(|e| Error::Other(format!("template {name}: {e}")))?;
+    tmpl.render(view)
+        .map_err(|e| Error::Other(format!("template {name}: {e:#}")))
 }
 
 #[cfg(test)]
@@ -179,6 +196,9 @@ mod tests {
         assert!(render(&env, "t", serde_json::json!({})).is_err());
         env.add_template("u", "comment \"{{ c }}\"").unwrap();
         assert!(render(&env, "u", serde_json::json!({"c": "a\nb"})).is_err());
-        assert_eq!(render(&env, "u", serde_json::json!({"c": "ab"})).unwrap(), "comment \"ab\"");
+        assert_eq!(
+            render(&env, "u", serde_json::json!({"c": "ab"})).unwrap(),
+            "comment \"ab\""
+        );
     }
 }

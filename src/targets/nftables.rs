@@ -98,7 +98,8 @@ impl NftView {
     /// vmap, log, drop), input (lo, established, invalid, ND, log, drop), one per spoof chain
     /// entry plus its drop, and every pair rule. Tests compare it with `nft -j list ruleset`.
     pub fn rule_count(&self) -> usize {
-        let forward = 2 + usize::from(!self.spoof.is_empty()) + 2 + usize::from(!self.pairs.is_empty()) + 2;
+        let forward =
+            2 + usize::from(!self.spoof.is_empty()) + 2 + usize::from(!self.pairs.is_empty()) + 2;
         let input = 6;
         let spoof: usize = self.spoof.iter().map(|s| s.allowed.len() + 1).sum();
         let pairs: usize = self.pairs.iter().map(|p| p.rules.len()).sum();
@@ -106,7 +107,11 @@ impl NftView {
     }
     /// Elements of every set.
     pub fn element_count(&self) -> usize {
-        self.zone_sets.iter().chain(&self.pair_sets).map(|s| s.elements.len()).sum()
+        self.zone_sets
+            .iter()
+            .chain(&self.pair_sets)
+            .map(|s| s.elements.len())
+            .sum()
     }
 }
 
@@ -137,12 +142,21 @@ fn addr_key(fam: Family) -> &'static str {
 fn shape_key(fam: Family, shape: Shape) -> (String, String) {
     let (k, t) = (addr_key(fam), addr_kind(fam));
     match shape {
-        Shape::Ports => (format!("{k} . meta l4proto . th dport"), format!("{t} . {t} . inet_proto . inet_service")),
+        Shape::Ports => (
+            format!("{k} . meta l4proto . th dport"),
+            format!("{t} . {t} . inet_proto . inet_service"),
+        ),
         Shape::IcmpType => match fam {
             Family::V4 => (format!("{k} . icmp type"), format!("{t} . {t} . icmp_type")),
-            Family::V6 => (format!("{k} . icmpv6 type"), format!("{t} . {t} . icmpv6_type")),
+            Family::V6 => (
+                format!("{k} . icmpv6 type"),
+                format!("{t} . {t} . icmpv6_type"),
+            ),
         },
-        Shape::Proto => (format!("{k} . meta l4proto"), format!("{t} . {t} . inet_proto")),
+        Shape::Proto => (
+            format!("{k} . meta l4proto"),
+            format!("{t} . {t} . inet_proto"),
+        ),
         Shape::Any => (k.to_string(), format!("{t} . {t}")),
     }
 }
@@ -153,7 +167,11 @@ fn element_text(fam: Family, shape: Shape, e: &linux::Element) -> String {
     match shape {
         Shape::Ports => {
             let proto = if e.proto == 6 { "tcp" } else { "udp" };
-            let ports = if e.lo == e.hi { e.lo.to_string() } else { format!("{}-{}", e.lo, e.hi) };
+            let ports = if e.lo == e.hi {
+                e.lo.to_string()
+            } else {
+                format!("{}-{}", e.lo, e.hi)
+            };
             format!("{s} . {d} . {proto} . {ports}")
         }
         Shape::IcmpType => format!("{s} . {d} . {}", e.lo),
@@ -183,12 +201,19 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
         if names.insert(n.clone()) {
             Ok(n)
         } else {
-            Err(Error::Other(format!("two nftables objects of device `{}` would be named `{n}`", dev.name)))
+            Err(Error::Other(format!(
+                "two nftables objects of device `{}` would be named `{n}`",
+                dev.name
+            )))
         }
     };
 
     // Zone sets: every zone behind one of the interfaces, one set per family.
-    let mut zones: Vec<_> = dev.interfaces.iter().flat_map(|i| i.behind_zones.iter().copied()).collect();
+    let mut zones: Vec<_> = dev
+        .interfaces
+        .iter()
+        .flat_map(|i| i.behind_zones.iter().copied())
+        .collect();
     zones.sort();
     zones.dedup();
     let mut zone_sets = Vec::new();
@@ -197,18 +222,33 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
         let zone = model.zone(z);
         for fam in Family::BOTH {
             let ivs: Vec<(u128, u128)> = match fam {
-                Family::V4 => zone.addrs.v4.iter().map(|&(a, b)| (a as u128, b as u128)).collect(),
+                Family::V4 => zone
+                    .addrs
+                    .v4
+                    .iter()
+                    .map(|&(a, b)| (a as u128, b as u128))
+                    .collect(),
                 Family::V6 => zone.addrs.v6.clone(),
             };
             if ivs.is_empty() {
                 continue;
             }
-            let name = unique(bounded(&format!("z_{}_{}", linux::slug(&zone.name), fam.suffix())))?;
+            let name = unique(bounded(&format!(
+                "z_{}_{}",
+                linux::slug(&zone.name),
+                fam.suffix()
+            )))?;
             let mut text = format!("zone {}", zone.name);
             if let Some(d) = &zone.description {
                 text = format!("{text}: {d}");
             }
-            let comment = linux::clean_warn(&text, NFT_COMMENT, Some(zone.span), "a zone's description", diags);
+            let comment = linux::clean_warn(
+                &text,
+                NFT_COMMENT,
+                Some(zone.span),
+                "a zone's description",
+                diags,
+            );
             zone_set_name.insert((z, fam), name.clone());
             zone_sets.push(SetView {
                 name,
@@ -216,7 +256,10 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
                 comment,
                 elements: ivs
                     .iter()
-                    .map(|&iv| ElementView { text: linux::interval_text(fam, iv), comment: String::new() })
+                    .map(|&iv| ElementView {
+                        text: linux::interval_text(fam, iv),
+                        comment: String::new(),
+                    })
                     .collect(),
             });
         }
@@ -238,16 +281,25 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
             }
         }
         let comment = linux::clean_warn(
-            &format!("anti-spoofing: source not behind {} ({})", i.name, i.zone_name),
+            &format!(
+                "anti-spoofing: source not behind {} ({})",
+                i.name, i.zone_name
+            ),
             NFT_COMMENT,
             None,
             "an anti-spoofing comment",
             diags,
         );
-        spoof.push(SpoofView { iface: i.name.clone(), chain, allowed, comment });
+        spoof.push(SpoofView {
+            iface: i.name.clone(),
+            chain,
+            allowed,
+            comment,
+        });
     }
 
-    let accept_prefix = linux::log_prefix(&dev.name, " accept: ", NFT_LOG_PREFIX, device.span, diags);
+    let accept_prefix =
+        linux::log_prefix(&dev.name, " accept: ", NFT_LOG_PREFIX, device.span, diags);
     let pair_chain = linux::pair_names(dev, "p_", MAX_PAIR);
     let mut pair_sets = Vec::new();
     let mut pairs = Vec::new();
@@ -256,29 +308,70 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
         let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
         let mut rules = Vec::new();
         for g in linux::pair_groups(&p.rules) {
-            let Group { family, shape, log, elements } = g;
-            let set = unique(format!("{chain}_{}_{}{}", shape.name(), family.suffix(), if log { "_log" } else { "" }))?;
+            let Group {
+                family,
+                shape,
+                log,
+                elements,
+            } = g;
+            let set = unique(format!(
+                "{chain}_{}_{}{}",
+                shape.name(),
+                family.suffix(),
+                if log { "_log" } else { "" }
+            ))?;
             let (key, kind) = shape_key(family, shape);
             let els = elements
                 .iter()
                 .map(|e| ElementView {
                     text: element_text(family, shape, e),
-                    comment: linux::rule_comment(model, &p.rules[e.rule], e.merged, NFT_COMMENT, diags),
+                    comment: linux::rule_comment(
+                        model,
+                        &p.rules[e.rule],
+                        e.merged,
+                        NFT_COMMENT,
+                        diags,
+                    ),
                 })
                 .collect();
-            let what = format!("{} -> {}: {} {}", iin.name, iout.name, shape_words(shape), family.suffix());
+            let what = format!(
+                "{} -> {}: {} {}",
+                iin.name,
+                iout.name,
+                shape_words(shape),
+                family.suffix()
+            );
             let comment = linux::clean_warn(&what, NFT_COMMENT, None, "a rule comment", diags);
-            pair_sets.push(SetView { name: set.clone(), kind, comment: comment.clone(), elements: els });
-            rules.push(RuleView { key, set, log_prefix: log.then(|| accept_prefix.clone()), comment });
+            pair_sets.push(SetView {
+                name: set.clone(),
+                kind,
+                comment: comment.clone(),
+                elements: els,
+            });
+            rules.push(RuleView {
+                key,
+                set,
+                log_prefix: log.then(|| accept_prefix.clone()),
+                comment,
+            });
         }
         let comment = linux::clean_warn(
-            &format!("{} ({}) -> {} ({})", iin.name, iin.zone_name, iout.name, iout.zone_name),
+            &format!(
+                "{} ({}) -> {} ({})",
+                iin.name, iin.zone_name, iout.name, iout.zone_name
+            ),
             NFT_COMMENT,
             None,
             "a chain comment",
             diags,
         );
-        pairs.push(PairView { ingress: iin.name.clone(), egress: iout.name.clone(), chain, comment, rules });
+        pairs.push(PairView {
+            ingress: iin.name.clone(),
+            egress: iout.name.clone(),
+            chain,
+            comment,
+            rules,
+        });
     }
 
     Ok(NftView {
@@ -289,14 +382,21 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
         spoof,
         pairs,
         drop_prefix: linux::log_prefix(&dev.name, " drop: ", NFT_LOG_PREFIX, device.span, diags),
-        input_drop_prefix: linux::log_prefix(&dev.name, " input drop: ", NFT_LOG_PREFIX, device.span, diags),
+        input_drop_prefix: linux::log_prefix(
+            &dev.name,
+            " input drop: ",
+            NFT_LOG_PREFIX,
+            device.span,
+            diags,
+        ),
     })
 }
 
 /// Renders a view.
 pub fn text(view: &NftView) -> Result<String> {
     let mut env = environment();
-    env.add_template("ruleset.nft.j2", TEMPLATE).map_err(|e| Error::Other(format!("nftables template: {e}")))?;
+    env.add_template("ruleset.nft.j2", TEMPLATE)
+        .map_err(|e| Error::Other(format!("nftables template: {e}")))?;
     render(&env, "ruleset.nft.j2", view)
 }
 
@@ -305,7 +405,12 @@ impl Backend for Nftables {
         Target::Nftables
     }
 
-    fn emit_device(&self, cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Vec<Output>> {
+    fn emit_device(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<Vec<Output>> {
         linux::warn_policy_name(cx, diags);
         let v = view(cx, device, diags)?;
         if let Some(max) = cx.options.max_rules {
@@ -317,6 +422,9 @@ impl Backend for Nftables {
                 )));
             }
         }
-        Ok(vec![Output { path: format!("{}/nftables.nft", device.name), bytes: text(&v)?.into_bytes() }])
+        Ok(vec![Output {
+            path: format!("{}/nftables.nft", device.name),
+            bytes: text(&v)?.into_bytes(),
+        }])
     }
 }

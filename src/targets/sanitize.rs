@@ -15,21 +15,53 @@ pub struct Sink {
 
 /// nftables `comment "..."`: 128 bytes (NFTNL_UDATA_COMMENT_MAXLEN); `"` ends the string and `\` is
 /// no escape.
-pub const NFT_COMMENT: Sink = Sink { name: "nftables comment", forbidden: "\"\\", max_bytes: 127 };
+pub const NFT_COMMENT: Sink = Sink {
+    name: "nftables comment",
+    forbidden: "\"\\",
+    max_bytes: 127,
+};
 /// nftables `log prefix "..."`: 127 bytes.
-pub const NFT_LOG_PREFIX: Sink = Sink { name: "nftables log prefix", forbidden: "\"\\", max_bytes: 127 };
+pub const NFT_LOG_PREFIX: Sink = Sink {
+    name: "nftables log prefix",
+    forbidden: "\"\\",
+    max_bytes: 127,
+};
 /// iptables `-m comment --comment "..."`: 255 bytes usable (XT_MAX_COMMENT_LEN 256).
-pub const IPT_COMMENT: Sink = Sink { name: "iptables comment", forbidden: "\"\\'`$", max_bytes: 255 };
+pub const IPT_COMMENT: Sink = Sink {
+    name: "iptables comment",
+    forbidden: "\"\\'`$",
+    max_bytes: 255,
+};
 /// iptables `--log-prefix "..."`: silently truncated beyond 29 characters.
-pub const IPT_LOG_PREFIX: Sink = Sink { name: "iptables log prefix", forbidden: "\"\\'`$", max_bytes: 29 };
+pub const IPT_LOG_PREFIX: Sink = Sink {
+    name: "iptables log prefix",
+    forbidden: "\"\\'`$",
+    max_bytes: 29,
+};
 /// Cisco IOS `remark`: 100 characters; `!` starts a comment, `?` triggers help when pasted.
-pub const IOS_REMARK: Sink = Sink { name: "Cisco remark", forbidden: "!?\"\\", max_bytes: 100 };
+pub const IOS_REMARK: Sink = Sink {
+    name: "Cisco remark",
+    forbidden: "!?\"\\",
+    max_bytes: 100,
+};
 /// Cisco IOS `description`: 240 characters.
-pub const IOS_DESCRIPTION: Sink = Sink { name: "Cisco description", forbidden: "!?\"\\", max_bytes: 240 };
+pub const IOS_DESCRIPTION: Sink = Sink {
+    name: "Cisco description",
+    forbidden: "!?\"\\",
+    max_bytes: 240,
+};
 /// Cisco VLAN name: 32 characters, no spaces.
-pub const IOS_VLAN_NAME: Sink = Sink { name: "Cisco VLAN name", forbidden: "!?\"\\ ", max_bytes: 32 };
+pub const IOS_VLAN_NAME: Sink = Sink {
+    name: "Cisco VLAN name",
+    forbidden: "!?\"\\ ",
+    max_bytes: 32,
+};
 /// A `#` comment line in a generated file header (nft, iptables-restore) or `!` line in IOS.
-pub const HEADER_COMMENT: Sink = Sink { name: "header comment", forbidden: "\"\\!?", max_bytes: 200 };
+pub const HEADER_COMMENT: Sink = Sink {
+    name: "header comment",
+    forbidden: "\"\\!?",
+    max_bytes: 200,
+};
 
 /// The cleaned text and whether anything was replaced or cut.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +88,11 @@ pub fn clean(text: &str, sink: Sink) -> Cleaned {
             replaced = true;
             // Whitespace-like characters become a space, everything else a question mark
             // (unless `?` itself is forbidden in this sink).
-            let sub = if c.is_whitespace() || sink.forbidden.contains('?') { ' ' } else { '?' };
+            let sub = if c.is_whitespace() || sink.forbidden.contains('?') {
+                ' '
+            } else {
+                '?'
+            };
             if !(sub == ' ' && sink.forbidden.contains(' ')) {
                 out.push(sub);
             } else {
@@ -71,7 +107,11 @@ pub fn clean(text: &str, sink: Sink) -> Cleaned {
         truncated = true;
     }
     let trimmed = out.trim_end().to_string();
-    Cleaned { text: trimmed, replaced, truncated }
+    Cleaned {
+        text: trimmed,
+        replaced,
+        truncated,
+    }
 }
 
 #[cfg(test)]
@@ -90,7 +130,10 @@ mod tests {
         let s = format!("{}é", "a".repeat(127));
         let c = clean(&s, NFT_COMMENT);
         assert_eq!(c.text.len(), 127);
-        assert!(c.truncated && c.replaced, "the é becomes `?` and the text is cut");
+        assert!(
+            c.truncated && c.replaced,
+            "the é becomes `?` and the text is cut"
+        );
         let c = clean(&"é".repeat(200), NFT_COMMENT);
         assert!(c.text.len() <= 127 && c.text.is_ascii());
     }

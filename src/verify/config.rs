@@ -51,7 +51,16 @@ impl std::fmt::Display for ReadError {
 pub fn universe(families: &[Family], tag: &Tag) -> Space<Tag> {
     let mut s = Space::new();
     for &f in families {
-        s.extend(Cube::new(f, f.all_addrs(), f.all_addrs(), Ivs::range(0, 255), Ivs::range(0, 65535)), tag.clone());
+        s.extend(
+            Cube::new(
+                f,
+                f.all_addrs(),
+                f.all_addrs(),
+                Ivs::range(0, 255),
+                Ivs::range(0, 65535),
+            ),
+            tag.clone(),
+        );
     }
     s
 }
@@ -63,7 +72,9 @@ pub fn is_universe(s: &Space<Tag>) -> bool {
     }
     let fams: Vec<Family> = s.cubes.iter().map(|(c, _)| c.family).collect();
     let u = universe(&fams, &Rc::from(""));
-    s.cubes.iter().all(|(c, _)| u.cubes.iter().any(|(x, _)| x == c))
+    s.cubes
+        .iter()
+        .all(|(c, _)| u.cubes.iter().any(|(x, _)| x == c))
         && [Family::V4, Family::V6].iter().all(|f| {
             let n = s.cubes.iter().filter(|(c, _)| c.family == *f).count();
             n == 0 || n == 3
@@ -163,26 +174,51 @@ const MAX_DEPTH: usize = 32;
 
 impl Flattener<'_> {
     /// Flattens a base chain entered by `ctx`; `policy` decides packets that reach its end.
-    pub fn base(&mut self, name: &str, ctx: Space<Tag>, policy: Term, policy_tag: Tag) -> Result<(), ReadError> {
+    pub fn base(
+        &mut self,
+        name: &str,
+        ctx: Space<Tag>,
+        policy: Term,
+        policy_tag: Tag,
+    ) -> Result<(), ReadError> {
         let rest = self.chain_rules(name, ctx, 0)?;
         if !rest.is_empty() {
             let mut s = Space::new();
             for (c, _) in rest.cubes {
                 s.push(c, policy_tag.clone());
             }
-            self.items.push(Item { space: s, term: policy, tag: policy_tag });
+            self.items.push(Item {
+                space: s,
+                term: policy,
+                tag: policy_tag,
+            });
         }
         Ok(())
     }
 
     /// Walks a chain with the packets `ctx` that enter it; returns the packets that come back
     /// out of it (by `return` or by falling off its end).
-    fn chain_rules(&mut self, name: &str, ctx: Space<Tag>, depth: usize) -> Result<Space<Tag>, ReadError> {
+    fn chain_rules(
+        &mut self,
+        name: &str,
+        ctx: Space<Tag>,
+        depth: usize,
+    ) -> Result<Space<Tag>, ReadError> {
         if depth > MAX_DEPTH {
-            return Err(ReadError { file: self.file.clone(), line: 0, message: format!("jumps nest deeper than {MAX_DEPTH} chains (a loop?) at chain `{name}`") });
+            return Err(ReadError {
+                file: self.file.clone(),
+                line: 0,
+                message: format!(
+                    "jumps nest deeper than {MAX_DEPTH} chains (a loop?) at chain `{name}`"
+                ),
+            });
         }
         let Some(rules) = (self.chain)(name)? else {
-            return Err(ReadError { file: self.file.clone(), line: 0, message: format!("jump to chain `{name}`, which does not exist") });
+            return Err(ReadError {
+                file: self.file.clone(),
+                line: 0,
+                message: format!("jump to chain `{name}`, which does not exist"),
+            });
         };
         let mut cur = ctx;
         let mut returned: Space<Tag> = Space::new();
@@ -193,7 +229,11 @@ impl Flattener<'_> {
             let Some(v) = r.verdict else { continue };
             // Most rules are reached by every packet (`cur` is still everything): then the
             // rule's own match is the effective one, and no intersection is needed.
-            let mut eff = if is_universe(&cur) { r.matches } else { intersect(&cur, &r.matches, true) };
+            let mut eff = if is_universe(&cur) {
+                r.matches
+            } else {
+                intersect(&cur, &r.matches, true)
+            };
             if eff.is_empty() {
                 continue;
             }
@@ -203,10 +243,18 @@ impl Flattener<'_> {
                 }
             }
             match v {
-                Verdict::Accept => self.items.push(Item { space: eff, term: Term::Accept, tag: r.tag.clone() }),
+                Verdict::Accept => self.items.push(Item {
+                    space: eff,
+                    term: Term::Accept,
+                    tag: r.tag.clone(),
+                }),
                 Verdict::Drop => {
                     cur = cur.subtract(&eff);
-                    self.items.push(Item { space: eff, term: Term::Drop, tag: r.tag.clone() });
+                    self.items.push(Item {
+                        space: eff,
+                        term: Term::Drop,
+                        tag: r.tag.clone(),
+                    });
                 }
                 Verdict::Return => {
                     cur = cur.subtract(&eff);
@@ -339,7 +387,13 @@ pub fn parse_prefix(s: &str) -> Option<(Family, u128, u128)> {
     if len > bits {
         return None;
     }
-    let host = if len == bits { 0 } else if bits - len == 128 { u128::MAX } else { (1u128 << (bits - len)) - 1 };
+    let host = if len == bits {
+        0
+    } else if bits - len == 128 {
+        u128::MAX
+    } else {
+        (1u128 << (bits - len)) - 1
+    };
     let lo = x & !host;
     Some((fam, lo, lo | host))
 }

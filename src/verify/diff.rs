@@ -104,7 +104,9 @@ impl Names {
                     for a in &z.assets {
                         let iv = f.addrs(&a.addrs);
                         if !iv.is_empty() {
-                            exact.entry((f, iv)).or_insert_with(|| format!("{}.{}", z.name, a.name));
+                            exact
+                                .entry((f, iv))
+                                .or_insert_with(|| format!("{}.{}", z.name, a.name));
                         }
                     }
                 }
@@ -118,8 +120,16 @@ impl Names {
             return format!("`{n}`");
         }
         let nets = cidrs(f, iv);
-        let zone = iv.first().and_then(|x| models.iter().find_map(|m| m.zone_of(f.addr(x)).map(|z| m.zone(z).name.clone())));
-        let shown = if nets.len() > 4 { format!("{} and {} more", nets[..4].join(", "), nets.len() - 4) } else { nets.join(", ") };
+        let zone = iv.first().and_then(|x| {
+            models
+                .iter()
+                .find_map(|m| m.zone_of(f.addr(x)).map(|z| m.zone(z).name.clone()))
+        });
+        let shown = if nets.len() > 4 {
+            format!("{} and {} more", nets[..4].join(", "), nets.len() - 4)
+        } else {
+            nets.join(", ")
+        };
         match zone {
             Some(z) => format!("{shown} (in `{z}`)"),
             None => shown,
@@ -143,7 +153,13 @@ pub fn cidrs(f: Family, iv: &Ivs) -> Vec<String> {
 pub fn describe_service(c: &Cube) -> String {
     let ports = |iv: &Ivs| -> String {
         iv.0.iter()
-            .map(|&(l, h)| if l == h { l.to_string() } else { format!("{l}-{h}") })
+            .map(|&(l, h)| {
+                if l == h {
+                    l.to_string()
+                } else {
+                    format!("{l}-{h}")
+                }
+            })
             .collect::<Vec<_>>()
             .join(",")
     };
@@ -169,7 +185,18 @@ pub fn describe_service(c: &Cube) -> String {
                 }
                 _ => {
                     if c.proto.count() > 8 {
-                        let rest: Vec<String> = c.proto.0.iter().map(|&(l, h)| if l == h { l.to_string() } else { format!("{l}-{h}") }).collect();
+                        let rest: Vec<String> = c
+                            .proto
+                            .0
+                            .iter()
+                            .map(|&(l, h)| {
+                                if l == h {
+                                    l.to_string()
+                                } else {
+                                    format!("{l}-{h}")
+                                }
+                            })
+                            .collect();
                         parts.push(format!("ip proto {}", rest.join(",")));
                         return parts.join(", ");
                     }
@@ -219,12 +246,14 @@ fn flow_changes(
             })
             .collect();
         let f = model.flow(fid);
-        out.entry(model.conduit(f.conduit).name.clone()).or_default().push(FlowChange {
-            flow: model.flow_label(fid),
-            location: location(model, f.span),
-            whole,
-            packets,
-        });
+        out.entry(model.conduit(f.conduit).name.clone())
+            .or_default()
+            .push(FlowChange {
+                flow: model.flow_label(fid),
+                location: location(model, f.span),
+                whole,
+                packets,
+            });
     }
     for v in out.values_mut() {
         v.sort_by(|a, b| (&a.flow, &a.location).cmp(&(&b.flow, &b.location)));
@@ -242,7 +271,9 @@ fn findings(c: &Checked) -> Vec<Finding> {
             message: d.message.clone(),
             location: d.span.map(|s| {
                 let loc = c.sources.location(s);
-                loc.rsplit_once(':').map(|(a, _)| a.to_string()).unwrap_or(loc)
+                loc.rsplit_once(':')
+                    .map(|(a, _)| a.to_string())
+                    .unwrap_or(loc)
             }),
         })
         .collect()
@@ -271,7 +302,12 @@ pub fn diff(old: &Checked, new: &Checked) -> Option<PolicyDiff> {
     Some(diff_models(om, nm, &findings(old), &findings(new)))
 }
 
-pub fn diff_models(om: &Model, nm: &Model, old_findings: &[Finding], new_findings: &[Finding]) -> PolicyDiff {
+pub fn diff_models(
+    om: &Model,
+    nm: &Model,
+    old_findings: &[Finding],
+    new_findings: &[Finding],
+) -> PolicyDiff {
     let models = [nm, om];
     let names = Names::of(&models);
     let os = policy_space(om);
@@ -299,22 +335,44 @@ pub fn diff_models(om: &Model, nm: &Model, old_findings: &[Finding], new_finding
     }
 
     let mut sl_changes = Vec::new();
-    let zones: std::collections::BTreeSet<&str> =
-        om.zones.iter().chain(&nm.zones).map(|z| z.name.as_str()).collect();
+    let zones: std::collections::BTreeSet<&str> = om
+        .zones
+        .iter()
+        .chain(&nm.zones)
+        .map(|z| z.name.as_str())
+        .collect();
     for z in zones {
         let o = om.zone_id(z).map(|i| om.zone(i).sl.to_string());
         let n = nm.zone_id(z).map(|i| nm.zone(i).sl.to_string());
         if o != n {
-            sl_changes.push(SlChange { kind: "zone", name: z.to_string(), old: o, new: n });
+            sl_changes.push(SlChange {
+                kind: "zone",
+                name: z.to_string(),
+                old: o,
+                new: n,
+            });
         }
     }
-    let cs: std::collections::BTreeSet<&str> =
-        om.conduits.iter().chain(&nm.conduits).map(|c| c.name.as_str()).collect();
+    let cs: std::collections::BTreeSet<&str> = om
+        .conduits
+        .iter()
+        .chain(&nm.conduits)
+        .map(|c| c.name.as_str())
+        .collect();
     for c in cs {
-        let o = om.conduit_id(c).and_then(|i| om.conduit(i).sl.map(|s| s.to_string()));
-        let n = nm.conduit_id(c).and_then(|i| nm.conduit(i).sl.map(|s| s.to_string()));
+        let o = om
+            .conduit_id(c)
+            .and_then(|i| om.conduit(i).sl.map(|s| s.to_string()));
+        let n = nm
+            .conduit_id(c)
+            .and_then(|i| nm.conduit(i).sl.map(|s| s.to_string()));
         if o != n {
-            sl_changes.push(SlChange { kind: "conduit", name: c.to_string(), old: o, new: n });
+            sl_changes.push(SlChange {
+                kind: "conduit",
+                name: c.to_string(),
+                old: o,
+                new: n,
+            });
         }
     }
 
@@ -330,7 +388,12 @@ pub fn diff_models(om: &Model, nm: &Model, old_findings: &[Finding], new_finding
 pub fn to_markdown(d: &PolicyDiff, old_name: &str, new_name: &str) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "## fenceline diff: `{}` → `{}`\n", md_code(old_name), md_code(new_name));
+    let _ = writeln!(
+        s,
+        "## fenceline diff: `{}` → `{}`\n",
+        md_code(old_name),
+        md_code(new_name)
+    );
     if d.is_empty() {
         let _ = writeln!(s, "No change in allowed traffic, SL-Ts or findings.");
         return s;
@@ -351,12 +414,18 @@ pub fn to_markdown(d: &PolicyDiff, old_name: &str, new_name: &str) -> String {
             _ => "",
         };
         let _ = writeln!(s, "### Conduit `{}`{status}\n", md_code(&c.conduit));
-        for (title, list) in [("Newly allowed", &c.newly_allowed), ("Newly denied", &c.newly_denied)] {
+        for (title, list) in [
+            ("Newly allowed", &c.newly_allowed),
+            ("Newly denied", &c.newly_denied),
+        ] {
             if list.is_empty() {
                 continue;
             }
             let _ = writeln!(s, "{title}:\n");
-            let _ = writeln!(s, "| flow | source | destination | service | example packet |");
+            let _ = writeln!(
+                s,
+                "| flow | source | destination | service | example packet |"
+            );
             let _ = writeln!(s, "|---|---|---|---|---|");
             for f in list {
                 let flow = format!(
@@ -394,7 +463,10 @@ pub fn to_markdown(d: &PolicyDiff, old_name: &str, new_name: &str) -> String {
         }
         let _ = writeln!(s);
     }
-    for (title, list) in [("Findings added", &d.findings_added), ("Findings fixed", &d.findings_fixed)] {
+    for (title, list) in [
+        ("Findings added", &d.findings_added),
+        ("Findings fixed", &d.findings_fixed),
+    ] {
         if list.is_empty() {
             continue;
         }
@@ -406,7 +478,10 @@ pub fn to_markdown(d: &PolicyDiff, old_name: &str, new_name: &str) -> String {
                 f.code,
                 f.severity,
                 md_cell(&f.message),
-                f.location.as_ref().map(|l| format!(" ({})", md_cell(l))).unwrap_or_default()
+                f.location
+                    .as_ref()
+                    .map(|l| format!(" ({})", md_cell(l)))
+                    .unwrap_or_default()
             );
         }
         let _ = writeln!(s);
@@ -421,5 +496,8 @@ fn md_code(s: &str) -> String {
 
 /// Table cells: no pipes or line breaks; HTML is not interpreted.
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

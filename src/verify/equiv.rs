@@ -16,18 +16,23 @@ use std::collections::BTreeMap;
 /// What the policy allows per (device, ingress, egress), each cube tagged with its flow.
 pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowId>> {
     let graph = ZoneGraph::build(model);
-    let mut cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<crate::model::graph::Hop>>> = BTreeMap::new();
+    let mut cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<crate::model::graph::Hop>>> =
+        BTreeMap::new();
     let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowId>> = BTreeMap::new();
     for fid in model.flow_ids() {
         let f = model.flow(fid);
-        let hops = cache.entry((f.src.zone, f.dst.zone)).or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
+        let hops = cache
+            .entry((f.src.zone, f.dst.zone))
+            .or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
         let Some(hops) = hops else { continue };
         if hops.is_empty() {
             continue;
         }
         let cubes = crate::verify::space::flow_cubes(model, fid);
         for h in hops.iter() {
-            out.entry((h.device, h.ingress, h.egress)).or_default().extend(cubes.iter().cloned(), fid);
+            out.entry((h.device, h.ingress, h.egress))
+                .or_default()
+                .extend(cubes.iter().cloned(), fid);
         }
     }
     out
@@ -91,8 +96,15 @@ fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
 fn flow_text(model: &Model, fid: FlowId) -> String {
     let f = model.flow(fid);
     let loc = model.sources.location(f.span);
-    let loc = loc.rsplit_once(':').map(|(a, _)| a.to_string()).unwrap_or(loc);
-    format!("{}: {} ({loc})", model.conduit(f.conduit).name, model.flow_label(fid))
+    let loc = loc
+        .rsplit_once(':')
+        .map(|(a, _)| a.to_string())
+        .unwrap_or(loc);
+    format!(
+        "{}: {} ({loc})",
+        model.conduit(f.conduit).name,
+        model.flow_label(fid)
+    )
 }
 
 /// Compares one device's configuration with the policy.
@@ -124,7 +136,11 @@ pub fn compare_device(
             }
             let over_permit = over.cubes.first().and_then(|(c, t)| {
                 let p = c.witness()?;
-                Some(Counterexample { packet: p.to_string(), config_line: t.to_string(), policy_flow: None })
+                Some(Counterexample {
+                    packet: p.to_string(),
+                    config_line: t.to_string(),
+                    policy_flow: None,
+                })
             });
             let under_permit = under.cubes.first().and_then(|(c, fid)| {
                 let p = c.witness()?;
@@ -137,9 +153,18 @@ pub fn compare_device(
                     })
                     .next()
                     .unwrap_or_else(|| "dropped".to_string());
-                Some(Counterexample { packet: p.to_string(), config_line: line, policy_flow: Some(flow_text(model, *fid)) })
+                Some(Counterexample {
+                    packet: p.to_string(),
+                    config_line: line,
+                    policy_flow: Some(flow_text(model, *fid)),
+                })
             });
-            differences.push(PairDifference { ingress: a.name.clone(), egress: b.name.clone(), over_permit, under_permit });
+            differences.push(PairDifference {
+                ingress: a.name.clone(),
+                egress: b.name.clone(),
+                over_permit,
+                under_permit,
+            });
         }
     }
     Ok(DeviceResult {
@@ -197,7 +222,10 @@ pub fn load(
             for name in ["nftables.nft", "nftables.json"] {
                 let path = format!("{device}/{name}");
                 if let Some(text) = read(&path) {
-                    return Ok(Some((Loaded::Nft(crate::verify::nft::parse(&path, &text)?), vec![path])));
+                    return Ok(Some((
+                        Loaded::Nft(crate::verify::nft::parse(&path, &text)?),
+                        vec![path],
+                    )));
                 }
             }
             Ok(None)
@@ -205,7 +233,10 @@ pub fn load(
         Target::Iptables => {
             let mut files = Vec::new();
             let mut paths = Vec::new();
-            for (name, fam) in [("iptables.rules", Family::V4), ("ip6tables.rules", Family::V6)] {
+            for (name, fam) in [
+                ("iptables.rules", Family::V4),
+                ("ip6tables.rules", Family::V6),
+            ] {
                 let path = format!("{device}/{name}");
                 if let Some(text) = read(&path) {
                     files.push(crate::verify::iptables::parse(&path, &text, fam)?);
@@ -231,19 +262,31 @@ pub fn load(
 /// of the box passes every device on the path. An expectation whose path crosses a device whose
 /// configuration cannot be read here (no reader for its target) is decided only when the readable
 /// devices already settle it.
-pub fn check_expectations(model: &Model, outputs: &[crate::targets::Output]) -> Vec<crate::diagnostic::Diagnostic> {
+pub fn check_expectations(
+    model: &Model,
+    outputs: &[crate::targets::Output],
+) -> Vec<crate::diagnostic::Diagnostic> {
     use crate::diagnostic::{codes, Diagnostic};
     use crate::verify::expect::{expect_space, expect_text};
     if model.expects.is_empty() {
         return Vec::new();
     }
-    let files: BTreeMap<&str, &[u8]> = outputs.iter().map(|o| (o.path.as_str(), o.bytes.as_slice())).collect();
-    let read = |p: &str| files.get(p).map(|b| String::from_utf8_lossy(b).into_owned());
+    let files: BTreeMap<&str, &[u8]> = outputs
+        .iter()
+        .map(|o| (o.path.as_str(), o.bytes.as_slice()))
+        .collect();
+    let read = |p: &str| {
+        files
+            .get(p)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    };
     let graph = ZoneGraph::build(model);
     let mut configs: BTreeMap<(DeviceId, Target), Option<Loaded>> = BTreeMap::new();
     let mut out = Vec::new();
     for e in &model.expects {
-        let Some(hops) = graph.path(e.src.zone, e.dst.zone) else { continue };
+        let Some(hops) = graph.path(e.src.zone, e.dst.zone) else {
+            continue;
+        };
         let want = expect_space(model, e);
         let text = expect_text(model, e);
         let mut through = want.clone();
@@ -251,7 +294,11 @@ pub fn check_expectations(model: &Model, outputs: &[crate::targets::Output]) -> 
         let mut failed = false;
         for h in &hops {
             let dev = model.device(h.device);
-            let (Some(iif), Some(oif)) = (dev.interfaces.get(h.ingress), dev.interfaces.get(h.egress)) else { continue };
+            let (Some(iif), Some(oif)) =
+                (dev.interfaces.get(h.ingress), dev.interfaces.get(h.egress))
+            else {
+                continue;
+            };
             let mut dev_union: Space<String> = Space::new();
             let mut any = false;
             for &t in &dev.targets {
@@ -259,7 +306,9 @@ pub fn check_expectations(model: &Model, outputs: &[crate::targets::Output]) -> 
                     .entry((h.device, t))
                     .or_insert_with(|| load(&dev.name, t, &read).ok().flatten().map(|(c, _)| c));
                 let Some(cfg) = cfg.as_ref() else { continue };
-                let Ok(allowed) = hop_space(cfg, &iif.name, &oif.name) else { continue };
+                let Ok(allowed) = hop_space(cfg, &iif.name, &oif.name) else {
+                    continue;
+                };
                 any = true;
                 if e.allow && !failed {
                     let missing = want.subtract(&allowed);

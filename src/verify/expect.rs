@@ -36,7 +36,11 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let policy = policy_space(model);
     // One index over the policy serves every expectation.
     let idx = Index::build(policy.cubes.iter().map(|(c, _)| c));
-    model.expects.iter().filter_map(|e| check_one(model, e, &policy, &idx)).collect()
+    model
+        .expects
+        .iter()
+        .filter_map(|e| check_one(model, e, &policy, &idx))
+        .collect()
 }
 
 /// The parts of `want` inside the policy, with the flow of each.
@@ -60,26 +64,41 @@ fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>, idx: &Index) -> 
         // an allow that cannot mean anything is reported.
         if e.allow {
             return Some(
-                Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` matches no packet"))
-                    .at(e.span, "this expectation's service cannot apply to these addresses"),
+                Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` matches no packet")).at(
+                    e.span,
+                    "this expectation's service cannot apply to these addresses",
+                ),
             );
         }
         return None;
     }
     if e.allow {
-        let missing: Vec<Cube> = want.cubes.iter().flat_map(|(c, _)| idx.subtract_from(c)).collect();
+        let missing: Vec<Cube> = want
+            .cubes
+            .iter()
+            .flat_map(|(c, _)| idx.subtract_from(c))
+            .collect();
         let cube = missing.first()?;
         let pkt = cube.witness()?;
         // A flow that allows part of the box is the closest thing to a contradiction.
-        let mut partial: Vec<FlowId> = overlaps(&want, policy, idx).into_iter().map(|(_, f)| f).collect();
+        let mut partial: Vec<FlowId> = overlaps(&want, policy, idx)
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
         partial.sort();
         partial.dedup();
         let mut d = Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold"))
-            .at(e.span, "expected allowed, but the policy denies some of these packets")
+            .at(
+                e.span,
+                "expected allowed, but the policy denies some of these packets",
+            )
             .help(format!("counterexample: {pkt} is denied"));
         if let Some(f) = partial.first() {
             let fl = model.flow(*f);
-            d = d.related(fl.span, format!("this flow allows only part of it: {}", model.flow_label(*f)));
+            d = d.related(
+                fl.span,
+                format!("this flow allows only part of it: {}", model.flow_label(*f)),
+            );
         }
         Some(d)
     } else {
@@ -90,8 +109,14 @@ fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>, idx: &Index) -> 
         let fl = model.flow(*fid);
         Some(
             Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold"))
-                .at(e.span, "expected denied, but the policy allows some of these packets")
-                .related(fl.span, format!("this flow allows it: {}", model.flow_label(*fid)))
+                .at(
+                    e.span,
+                    "expected denied, but the policy allows some of these packets",
+                )
+                .related(
+                    fl.span,
+                    format!("this flow allows it: {}", model.flow_label(*fid)),
+                )
                 .help(format!("counterexample: {pkt} is allowed")),
         )
     }
@@ -165,17 +190,31 @@ conduit ab {
 
     fn codes_for(extra: &str) -> Vec<(String, String, usize)> {
         let text = format!("{BASE}{extra}");
-        let c = check_text("t.fence", Path::new("t.fence"), text, &CheckOptions::default());
+        let c = check_text(
+            "t.fence",
+            Path::new("t.fence"),
+            text,
+            &CheckOptions::default(),
+        );
         c.diagnostics
             .iter()
             .filter(|d| d.code == "E0020")
-            .map(|d| (d.code.clone(), d.help.clone().unwrap_or_default(), d.related.len()))
+            .map(|d| {
+                (
+                    d.code.clone(),
+                    d.help.clone().unwrap_or_default(),
+                    d.related.len(),
+                )
+            })
             .collect()
     }
 
     #[test]
     fn holding_expectations_are_silent() {
-        assert!(codes_for("expect allow a.h -> b.plc modbus\nexpect deny a -> b ssh\nexpect deny b -> a modbus\n").is_empty());
+        assert!(codes_for(
+            "expect allow a.h -> b.plc modbus\nexpect deny a -> b ssh\nexpect deny b -> a modbus\n"
+        )
+        .is_empty());
     }
 
     #[test]
@@ -190,7 +229,11 @@ conduit ab {
     fn failing_deny_names_the_flow() {
         let r = codes_for("expect deny a -> b tcp/502\n");
         assert_eq!(r.len(), 1);
-        assert!(r[0].1.contains("10.1.0.5") && r[0].1.contains("502"), "{}", r[0].1);
+        assert!(
+            r[0].1.contains("10.1.0.5") && r[0].1.contains("502"),
+            "{}",
+            r[0].1
+        );
         assert_eq!(r[0].2, 1);
     }
 }

@@ -39,9 +39,15 @@ pub enum Action {
 pub enum AddrMatch {
     Any,
     /// Address and wildcard (bits set in the wildcard are ignored); `host A` has wildcard 0.
-    V4 { addr: u32, wildcard: u32 },
+    V4 {
+        addr: u32,
+        wildcard: u32,
+    },
     /// IPv6 prefix and length; `host A` has length 128.
-    V6 { addr: u128, len: u8 },
+    V6 {
+        addr: u128,
+        len: u8,
+    },
     /// `object-group NAME` (network).
     Group(String),
 }
@@ -144,7 +150,12 @@ pub struct Decision {
 
 impl Decision {
     fn implicit(acl: &str, permit: bool, text: &str) -> Decision {
-        Decision { permit, acl: Some(acl.to_string()), seq: None, text: text.to_string() }
+        Decision {
+            permit,
+            acl: Some(acl.to_string()),
+            seq: None,
+            text: text.to_string(),
+        }
     }
 }
 
@@ -164,7 +175,10 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
     let mut ctx = Ctx::Top;
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
-        let err = |m: String| ParseError { line: line_no, message: m };
+        let err = |m: String| ParseError {
+            line: line_no,
+            message: m,
+        };
         let line = raw.trim_end();
         if line.trim_start().starts_with('!') || line.trim().is_empty() {
             continue;
@@ -175,11 +189,19 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
             ctx = Ctx::Top;
             match toks.as_slice() {
                 ["ip", "access-list", "extended", name] => {
-                    cfg.acls.entry(name.to_string()).or_insert(Acl { name: name.to_string(), v6: false, entries: Vec::new() });
+                    cfg.acls.entry(name.to_string()).or_insert(Acl {
+                        name: name.to_string(),
+                        v6: false,
+                        entries: Vec::new(),
+                    });
                     ctx = Ctx::Acl(name.to_string());
                 }
                 ["ipv6", "access-list", name] => {
-                    cfg.acls.entry(name.to_string()).or_insert(Acl { name: name.to_string(), v6: true, entries: Vec::new() });
+                    cfg.acls.entry(name.to_string()).or_insert(Acl {
+                        name: name.to_string(),
+                        v6: true,
+                        entries: Vec::new(),
+                    });
                     ctx = Ctx::Acl(name.to_string());
                 }
                 ["object-group", "network", name] => {
@@ -194,7 +216,8 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
                     cfg.interfaces.entry(name.to_string()).or_default();
                     ctx = Ctx::Interface(name.to_string());
                 }
-                ["no", "ip", "access-list", "extended", name] | ["no", "ipv6", "access-list", name] => {
+                ["no", "ip", "access-list", "extended", name]
+                | ["no", "ipv6", "access-list", name] => {
                     cfg.acls.remove(*name);
                 }
                 _ => {}
@@ -207,7 +230,9 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
                 if toks.first() == Some(&"remark") {
                     continue;
                 }
-                let Some(acl) = cfg.acls.get_mut(name) else { continue };
+                let Some(acl) = cfg.acls.get_mut(name) else {
+                    continue;
+                };
                 let v6 = acl.v6;
                 let last = acl.entries.last().map_or(0, |e| e.seq);
                 let ace = parse_ace(&toks, v6, last).map_err(err)?;
@@ -225,7 +250,10 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
                         let a = t.ipv4().map_err(err)?;
                         let mask = t.ipv4().map_err(err)?;
                         // Object-groups take subnet masks, not wildcards.
-                        AddrMatch::V4 { addr: a & mask, wildcard: !mask }
+                        AddrMatch::V4 {
+                            addr: a & mask,
+                            wildcard: !mask,
+                        }
                     }
                     None => return Err(err("empty object-group entry".into())),
                 };
@@ -266,7 +294,9 @@ impl<'a> Toks<'a> {
         self.t.get(self.i).copied()
     }
     fn next(&mut self) -> Result<&'a str, String> {
-        let v = self.peek().ok_or_else(|| "unexpected end of line".to_string())?;
+        let v = self
+            .peek()
+            .ok_or_else(|| "unexpected end of line".to_string())?;
         self.i += 1;
         Ok(v)
     }
@@ -286,7 +316,9 @@ impl<'a> Toks<'a> {
     }
     fn ipv4(&mut self) -> Result<u32, String> {
         let s = self.next()?;
-        s.parse::<std::net::Ipv4Addr>().map(u32::from).map_err(|_| format!("`{s}` is not an IPv4 address"))
+        s.parse::<std::net::Ipv4Addr>()
+            .map(u32::from)
+            .map_err(|_| format!("`{s}` is not an IPv4 address"))
     }
     /// `any`, `host A`, `object-group N`, `A WILDCARD` (v4) or `A/LEN` (v6).
     fn addr(&mut self, v6: bool) -> Result<AddrMatch, String> {
@@ -297,22 +329,43 @@ impl<'a> Toks<'a> {
             "host" => {
                 let a = self.next()?;
                 match a.parse::<IpAddr>() {
-                    Ok(IpAddr::V4(x)) if !v6 => Ok(AddrMatch::V4 { addr: x.into(), wildcard: 0 }),
-                    Ok(IpAddr::V6(x)) if v6 => Ok(AddrMatch::V6 { addr: x.into(), len: 128 }),
+                    Ok(IpAddr::V4(x)) if !v6 => Ok(AddrMatch::V4 {
+                        addr: x.into(),
+                        wildcard: 0,
+                    }),
+                    Ok(IpAddr::V6(x)) if v6 => Ok(AddrMatch::V6 {
+                        addr: x.into(),
+                        len: 128,
+                    }),
                     _ => Err(format!("`{a}` is not a host address of this ACL's family")),
                 }
             }
             _ if v6 => {
-                let (a, l) = s.split_once('/').ok_or_else(|| format!("`{s}` is not an IPv6 prefix"))?;
-                let addr: std::net::Ipv6Addr = a.parse().map_err(|_| format!("`{a}` is not an IPv6 address"))?;
-                let len: u8 = l.parse().ok().filter(|l| *l <= 128).ok_or_else(|| format!("bad prefix length `{l}`"))?;
+                let (a, l) = s
+                    .split_once('/')
+                    .ok_or_else(|| format!("`{s}` is not an IPv6 prefix"))?;
+                let addr: std::net::Ipv6Addr = a
+                    .parse()
+                    .map_err(|_| format!("`{a}` is not an IPv6 address"))?;
+                let len: u8 = l
+                    .parse()
+                    .ok()
+                    .filter(|l| *l <= 128)
+                    .ok_or_else(|| format!("bad prefix length `{l}`"))?;
                 let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
-                Ok(AddrMatch::V6 { addr: u128::from(addr) & mask, len })
+                Ok(AddrMatch::V6 {
+                    addr: u128::from(addr) & mask,
+                    len,
+                })
             }
             _ => {
-                let addr: std::net::Ipv4Addr = s.parse().map_err(|_| format!("`{s}` is not an address"))?;
+                let addr: std::net::Ipv4Addr =
+                    s.parse().map_err(|_| format!("`{s}` is not an address"))?;
                 let wildcard = self.ipv4()?;
-                Ok(AddrMatch::V4 { addr: u32::from(addr) & !wildcard, wildcard })
+                Ok(AddrMatch::V4 {
+                    addr: u32::from(addr) & !wildcard,
+                    wildcard,
+                })
             }
         }
     }
@@ -348,7 +401,9 @@ impl<'a> Toks<'a> {
     }
     /// An optional ICMP type (number or name) and code.
     fn icmp(&mut self, v6: bool) -> Result<Option<(u8, Option<u8>)>, String> {
-        let Some(s) = self.peek() else { return Ok(None) };
+        let Some(s) = self.peek() else {
+            return Ok(None);
+        };
         let t = if let Ok(n) = s.parse::<u8>() {
             n
         } else if let Some((n, c)) = icmp_name(s, v6) {
@@ -523,7 +578,11 @@ fn parse_ace(toks: &[&str], v6: bool, last_seq: u32) -> Result<Ace, String> {
     let sport = t.port_op(num)?;
     let dst = t.addr(v6)?;
     let dport = t.port_op(num)?;
-    let icmp = if matches!(num, Some(1) | Some(58)) { t.icmp(v6)? } else { None };
+    let icmp = if matches!(num, Some(1) | Some(58)) {
+        t.icmp(v6)?
+    } else {
+        None
+    };
     let mut established = false;
     let mut log = false;
     while let Some(w) = t.peek() {
@@ -534,7 +593,19 @@ fn parse_ace(toks: &[&str], v6: bool, last_seq: u32) -> Result<Ace, String> {
         }
         t.i += 1;
     }
-    Ok(Ace { seq, action, proto, src, sport, dst, dport, icmp, established, log, text: toks[start..].join(" ") })
+    Ok(Ace {
+        seq,
+        action,
+        proto,
+        src,
+        sport,
+        dst,
+        dport,
+        icmp,
+        established,
+        log,
+        text: toks[start..].join(" "),
+    })
 }
 
 /// `tcp [source OP] [OP]`, `udp ...`, `icmp [TYPE]`, `ip`, or a protocol number.
@@ -546,7 +617,12 @@ fn parse_service(toks: &[&str]) -> Result<ServiceMatch, String> {
         Some(ProtoMatch::Number(n)) => Some(n),
         _ => return Err(format!("unknown protocol `{p}`")),
     };
-    let mut m = ServiceMatch { proto, sport: None, dport: None, icmp: None };
+    let mut m = ServiceMatch {
+        proto,
+        sport: None,
+        dport: None,
+        icmp: None,
+    };
     if t.eat("source") {
         m.sport = t.port_op(proto)?;
     }
@@ -561,15 +637,18 @@ fn parse_service(toks: &[&str]) -> Result<ServiceMatch, String> {
 fn addr_matches(cfg: &IosConfig, m: &AddrMatch, ip: IpAddr, depth: u8) -> bool {
     match (m, ip) {
         (AddrMatch::Any, _) => true,
-        (AddrMatch::V4 { addr, wildcard }, IpAddr::V4(a)) => (u32::from(a) & !wildcard) == (addr & !wildcard),
+        (AddrMatch::V4 { addr, wildcard }, IpAddr::V4(a)) => {
+            (u32::from(a) & !wildcard) == (addr & !wildcard)
+        }
         (AddrMatch::V6 { addr, len }, IpAddr::V6(a)) => {
             let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
             (u128::from(a) & mask) == (addr & mask)
         }
         // A group that does not exist matches nothing (IOS refuses to reference one).
-        (AddrMatch::Group(g), _) if depth < 8 => {
-            cfg.net_groups.get(g).is_some_and(|es| es.iter().any(|e| addr_matches(cfg, e, ip, depth + 1)))
-        }
+        (AddrMatch::Group(g), _) if depth < 8 => cfg
+            .net_groups
+            .get(g)
+            .is_some_and(|es| es.iter().any(|e| addr_matches(cfg, e, ip, depth + 1))),
         _ => false,
     }
 }
@@ -615,7 +694,12 @@ impl IosConfig {
     pub fn evaluate_acl(&self, name: &str, pkt: &Packet, ack: bool) -> Decision {
         let Some(acl) = self.acls.get(name) else {
             // IOS: an interface bound to an ACL that does not exist passes everything.
-            return Decision { permit: true, acl: None, seq: None, text: format!("ACL {name} does not exist") };
+            return Decision {
+                permit: true,
+                acl: None,
+                seq: None,
+                text: format!("ACL {name} does not exist"),
+            };
         };
         if acl.v6 != pkt.src.is_ipv6() {
             return Decision::implicit(name, false, "packet of the other address family");
@@ -633,16 +717,35 @@ impl IosConfig {
         if acl.v6 && pkt.proto == 58 && (pkt.dport == 135 || pkt.dport == 136) {
             return Decision::implicit(name, true, "implicit permit icmp any any nd-na / nd-ns");
         }
-        Decision::implicit(name, false, if acl.v6 { "implicit deny ipv6 any any" } else { "implicit deny ip any any" })
+        Decision::implicit(
+            name,
+            false,
+            if acl.v6 {
+                "implicit deny ipv6 any any"
+            } else {
+                "implicit deny ip any any"
+            },
+        )
     }
 
     /// Evaluates a packet arriving on an interface, against its inbound ACL of the packet's
     /// family. No binding, or a binding to a missing ACL, permits (as IOS does).
     pub fn evaluate_in(&self, interface: &str, pkt: &Packet, ack: bool) -> Decision {
-        let acl = self.interfaces.get(interface).and_then(|b| if pkt.src.is_ipv6() { b.v6_in.as_ref() } else { b.v4_in.as_ref() });
+        let acl = self.interfaces.get(interface).and_then(|b| {
+            if pkt.src.is_ipv6() {
+                b.v6_in.as_ref()
+            } else {
+                b.v4_in.as_ref()
+            }
+        });
         match acl {
             Some(name) => self.evaluate_acl(name, pkt, ack),
-            None => Decision { permit: true, acl: None, seq: None, text: format!("no inbound ACL on {interface}") },
+            None => Decision {
+                permit: true,
+                acl: None,
+                seq: None,
+                text: format!("no inbound ACL on {interface}"),
+            },
         }
     }
 }
@@ -680,43 +783,114 @@ interface GigabitEthernet0/2
 ";
 
     fn pkt(s: &str, d: &str, proto: u8, sport: u16, dport: u16) -> Packet {
-        Packet { src: s.parse().unwrap(), dst: d.parse().unwrap(), proto, sport, dport }
+        Packet {
+            src: s.parse().unwrap(),
+            dst: d.parse().unwrap(),
+            proto,
+            sport,
+            dport,
+        }
     }
 
     #[test]
     fn reads_and_evaluates_first_match() {
         let c = parse(TEXT).unwrap();
         let a = &c.acls["A1"];
-        assert_eq!(a.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [10, 20, 30, 40, 50, 60, 70]);
+        assert_eq!(
+            a.entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [10, 20, 30, 40, 50, 60, 70]
+        );
         let i = "GigabitEthernet0/1";
-        assert_eq!(c.evaluate_in(i, &pkt("10.20.0.7", "10.10.1.5", 6, 40000, 502), false).seq, Some(10));
-        assert!(!c.evaluate_in(i, &pkt("10.20.0.7", "10.10.1.6", 6, 40000, 502), false).permit);
-        assert!(c.evaluate_in(i, &pkt("10.20.0.9", "10.10.1.77", 17, 5, 2222), false).permit);
+        assert_eq!(
+            c.evaluate_in(i, &pkt("10.20.0.7", "10.10.1.5", 6, 40000, 502), false)
+                .seq,
+            Some(10)
+        );
+        assert!(
+            !c.evaluate_in(i, &pkt("10.20.0.7", "10.10.1.6", 6, 40000, 502), false)
+                .permit
+        );
+        assert!(
+            c.evaluate_in(i, &pkt("10.20.0.9", "10.10.1.77", 17, 5, 2222), false)
+                .permit
+        );
         // established needs ACK/RST.
-        assert!(c.evaluate_in(i, &pkt("10.10.3.3", "10.20.0.1", 6, 80, 1000), true).permit);
-        assert_eq!(c.evaluate_in(i, &pkt("10.10.3.3", "10.20.0.1", 6, 80, 1000), false).seq, Some(70));
+        assert!(
+            c.evaluate_in(i, &pkt("10.10.3.3", "10.20.0.1", 6, 80, 1000), true)
+                .permit
+        );
+        assert_eq!(
+            c.evaluate_in(i, &pkt("10.10.3.3", "10.20.0.1", 6, 80, 1000), false)
+                .seq,
+            Some(70)
+        );
         // object-groups: subnet mask syntax.
-        assert_eq!(c.evaluate_in(i, &pkt("10.1.0.200", "8.8.8.8", 17, 1, 2223), false).seq, Some(40));
-        assert_eq!(c.evaluate_in(i, &pkt("10.1.1.200", "8.8.8.8", 17, 1, 2223), false).seq, Some(70));
-        assert_eq!(c.evaluate_in(i, &pkt("10.0.0.5", "8.8.8.8", 1, 0, 8), false).seq, Some(40));
+        assert_eq!(
+            c.evaluate_in(i, &pkt("10.1.0.200", "8.8.8.8", 17, 1, 2223), false)
+                .seq,
+            Some(40)
+        );
+        assert_eq!(
+            c.evaluate_in(i, &pkt("10.1.1.200", "8.8.8.8", 17, 1, 2223), false)
+                .seq,
+            Some(70)
+        );
+        assert_eq!(
+            c.evaluate_in(i, &pkt("10.0.0.5", "8.8.8.8", 1, 0, 8), false)
+                .seq,
+            Some(40)
+        );
         // Discontiguous wildcard: 10.x.0.y.
-        assert_eq!(c.evaluate_in(i, &pkt("1.1.1.1", "10.77.0.9", 6, 1, 2000), false).seq, Some(60));
-        assert_eq!(c.evaluate_in(i, &pkt("1.1.1.1", "10.77.1.9", 6, 1, 2000), false).seq, Some(70));
+        assert_eq!(
+            c.evaluate_in(i, &pkt("1.1.1.1", "10.77.0.9", 6, 1, 2000), false)
+                .seq,
+            Some(60)
+        );
+        assert_eq!(
+            c.evaluate_in(i, &pkt("1.1.1.1", "10.77.1.9", 6, 1, 2000), false)
+                .seq,
+            Some(70)
+        );
         // IPv6.
-        assert!(c.evaluate_in(i, &pkt("fd00::9", "fd00:1::1", 6, 1, 22), false).permit);
-        assert!(!c.evaluate_in(i, &pkt("fd00::9", "fd00:1::1", 6, 1, 23), false).permit);
+        assert!(
+            c.evaluate_in(i, &pkt("fd00::9", "fd00:1::1", 6, 1, 22), false)
+                .permit
+        );
+        assert!(
+            !c.evaluate_in(i, &pkt("fd00::9", "fd00:1::1", 6, 1, 23), false)
+                .permit
+        );
         // Missing ACL and unbound interfaces pass everything, as on IOS.
-        assert!(c.evaluate_in("GigabitEthernet0/2", &pkt("1.1.1.1", "2.2.2.2", 6, 1, 1), false).permit);
-        assert!(c.evaluate_in("Gi9", &pkt("1.1.1.1", "2.2.2.2", 6, 1, 1), false).permit);
+        assert!(
+            c.evaluate_in(
+                "GigabitEthernet0/2",
+                &pkt("1.1.1.1", "2.2.2.2", 6, 1, 1),
+                false
+            )
+            .permit
+        );
+        assert!(
+            c.evaluate_in("Gi9", &pkt("1.1.1.1", "2.2.2.2", 6, 1, 1), false)
+                .permit
+        );
     }
 
     #[test]
     fn implicit_nd_permits_only_without_explicit_deny() {
         let c = parse("ipv6 access-list X\n sequence 10 permit tcp any any eq 22\n").unwrap();
-        assert!(c.evaluate_acl("X", &pkt("fe80::1", "fe80::2", 58, 0, 135), false).permit);
-        assert!(!c.evaluate_acl("X", &pkt("fe80::1", "fe80::2", 58, 0, 128), false).permit);
+        assert!(
+            c.evaluate_acl("X", &pkt("fe80::1", "fe80::2", 58, 0, 135), false)
+                .permit
+        );
+        assert!(
+            !c.evaluate_acl("X", &pkt("fe80::1", "fe80::2", 58, 0, 128), false)
+                .permit
+        );
         let c = parse("ipv6 access-list X\n sequence 10 deny ipv6 any any\n").unwrap();
-        assert!(!c.evaluate_acl("X", &pkt("fe80::1", "fe80::2", 58, 0, 135), false).permit);
+        assert!(
+            !c.evaluate_acl("X", &pkt("fe80::1", "fe80::2", 58, 0, 135), false)
+                .permit
+        );
     }
 
     #[test]
@@ -724,8 +898,12 @@ interface GigabitEthernet0/2
         assert!(parse("ip access-list extended X\n 10 permit tcp 10.0.0.0/24 any\n").is_err());
         assert!(parse("ip access-list extended X\n 10 allow ip any any\n").is_err());
         assert!(parse("ip access-list extended X\n 10 permit ip any any fragments\n").is_err());
-        assert!(parse("ip access-list extended X\n 10 permit ip any any\n 10 deny ip any any\n").is_err());
-        let e = parse("ip access-list extended X\n 10 permit tcp any any eq nosuchport\n").unwrap_err();
+        assert!(
+            parse("ip access-list extended X\n 10 permit ip any any\n 10 deny ip any any\n")
+                .is_err()
+        );
+        let e =
+            parse("ip access-list extended X\n 10 permit tcp any any eq nosuchport\n").unwrap_err();
         assert_eq!(e.line, 2);
     }
 }

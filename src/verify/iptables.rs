@@ -6,8 +6,8 @@
 //! option in a chain that FORWARD reaches is an error, never a guess.
 
 use crate::verify::config::{
-    icmp_type, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item, ReadError, Rule, Tag,
-    Term, Verdict,
+    icmp_type, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item,
+    ReadError, Rule, Tag, Term, Verdict,
 };
 use crate::verify::space::{Cube, Family, Ivs, Space};
 use std::collections::BTreeMap;
@@ -34,7 +34,11 @@ pub struct Ipt {
 }
 
 fn err(file: &str, line: usize, message: impl Into<String>) -> ReadError {
-    ReadError { file: file.to_string(), line, message: message.into() }
+    ReadError {
+        file: file.to_string(),
+        line,
+        message: message.into(),
+    }
 }
 
 /// Splits a line as iptables-save quotes it: double quotes with backslash escapes.
@@ -80,7 +84,11 @@ fn split_args(line: &str) -> Result<Vec<String>, String> {
 
 /// Parses a save file of the given family.
 pub fn parse(file: &str, text: &str, family: Family) -> Result<Ipt, ReadError> {
-    let mut ipt = Ipt { file: file.to_string(), family, chains: BTreeMap::new() };
+    let mut ipt = Ipt {
+        file: file.to_string(),
+        family,
+        chains: BTreeMap::new(),
+    };
     let mut table: Option<String> = None;
     for (n, raw) in text.lines().enumerate() {
         let ln = n + 1;
@@ -97,7 +105,11 @@ pub fn parse(file: &str, text: &str, family: Family) -> Result<Ipt, ReadError> {
             continue;
         }
         let Some(t) = table.as_deref() else {
-            return Err(err(file, ln, format!("`{line}` outside a table (`*filter` ... `COMMIT`)")));
+            return Err(err(
+                file,
+                ln,
+                format!("`{line}` outside a table (`*filter` ... `COMMIT`)"),
+            ));
         };
         let filter = t == "filter";
         if let Some(decl) = line.strip_prefix(':') {
@@ -115,17 +127,36 @@ pub fn parse(file: &str, text: &str, family: Family) -> Result<Ipt, ReadError> {
         }
         let args = split_args(line).map_err(|m| err(file, ln, m))?;
         if args.first().map(String::as_str) != Some("-A") || args.len() < 2 {
-            return Err(err(file, ln, format!("expected `-A CHAIN ...`, found `{line}`")));
+            return Err(err(
+                file,
+                ln,
+                format!("expected `-A CHAIN ...`, found `{line}`"),
+            ));
         }
         if !filter {
             // nat/mangle/raw rules would change what the filter table sees (or drop on their own).
-            return Err(err(file, ln, format!("rules in table `{t}` are not supported")));
+            return Err(err(
+                file,
+                ln,
+                format!("rules in table `{t}` are not supported"),
+            ));
         }
         let tag: Tag = Rc::from(format!("{file}:{ln}: {line}"));
-        ipt.chains.entry(args[1].clone()).or_default().rules.push(IptRule { args: args[2..].to_vec(), tag });
+        ipt.chains
+            .entry(args[1].clone())
+            .or_default()
+            .rules
+            .push(IptRule {
+                args: args[2..].to_vec(),
+                tag,
+            });
     }
     if table.is_some() {
-        return Err(err(file, text.lines().count(), "the table is not closed with COMMIT"));
+        return Err(err(
+            file,
+            text.lines().count(),
+            "the table is not closed with COMMIT",
+        ));
     }
     Ok(ipt)
 }
@@ -143,13 +174,18 @@ struct Cons {
 
 impl Ipt {
     fn fail(&self, t: &Tag, m: impl Into<String>) -> ReadError {
-        ReadError { file: self.file.clone(), line: 0, message: format!("{}: {}", t, m.into()) }
+        ReadError {
+            file: self.file.clone(),
+            line: 0,
+            message: format!("{}: {}", t, m.into()),
+        }
     }
 
     fn addrs(&self, t: &Tag, s: &str) -> Result<Ivs, ReadError> {
         let mut iv = Ivs::empty();
         for part in s.split(',') {
-            let (f, lo, hi) = parse_prefix(part).ok_or_else(|| self.fail(t, format!("cannot read address `{part}`")))?;
+            let (f, lo, hi) = parse_prefix(part)
+                .ok_or_else(|| self.fail(t, format!("cannot read address `{part}`")))?;
             if f != self.family {
                 return Err(self.fail(t, format!("address `{part}` is not of this file's family")));
             }
@@ -162,8 +198,16 @@ impl Ipt {
         let mut iv = Ivs::empty();
         for part in s.split(',') {
             let (a, b) = part.split_once(':').unwrap_or((part, part));
-            let a = if a.is_empty() { Some(0) } else { a.parse::<u16>().ok() };
-            let b = if b.is_empty() { Some(65535) } else { b.parse::<u16>().ok() };
+            let a = if a.is_empty() {
+                Some(0)
+            } else {
+                a.parse::<u16>().ok()
+            };
+            let b = if b.is_empty() {
+                Some(65535)
+            } else {
+                b.parse::<u16>().ok()
+            };
             match (a, b) {
                 (Some(a), Some(b)) if a <= b => iv = iv.union(&Ivs::range(a as u128, b as u128)),
                 _ => return Err(self.fail(t, format!("cannot read port `{part}`"))),
@@ -176,14 +220,19 @@ impl Ipt {
     fn rule(&self, r: &IptRule, iif: &str, oif: &str) -> Result<Rule, ReadError> {
         let t = &r.tag;
         let a = &r.args;
-        let mut c = Cons { matches: true, ..Default::default() };
+        let mut c = Cons {
+            matches: true,
+            ..Default::default()
+        };
         let mut verdict = None;
         let mut limited = false;
         let mut i = 0;
         let mut neg = false;
         let v6 = self.family == Family::V6;
         let arg = |i: usize| -> Result<&str, ReadError> {
-            a.get(i).map(String::as_str).ok_or_else(|| self.fail(t, "an option lacks its value"))
+            a.get(i)
+                .map(String::as_str)
+                .ok_or_else(|| self.fail(t, "an option lacks its value"))
         };
         while i < a.len() {
             let o = a[i].as_str();
@@ -195,7 +244,11 @@ impl Ipt {
             match o {
                 "-i" | "--in-interface" | "-o" | "--out-interface" => {
                     let pat = arg(i + 1)?;
-                    let name = if o.starts_with("-i") || o == "--in-interface" { iif } else { oif };
+                    let name = if o.starts_with("-i") || o == "--in-interface" {
+                        iif
+                    } else {
+                        oif
+                    };
                     let hit = match pat.strip_suffix('+') {
                         Some(p) => name.starts_with(p),
                         None => pat == name,
@@ -207,7 +260,11 @@ impl Ipt {
                 }
                 "-s" | "--source" | "-d" | "--destination" => {
                     let iv = self.addrs(t, arg(i + 1)?)?;
-                    let slot = if o.starts_with("-s") || o == "--source" { &mut c.src } else { &mut c.dst };
+                    let slot = if o.starts_with("-s") || o == "--source" {
+                        &mut c.src
+                    } else {
+                        &mut c.dst
+                    };
                     if slot.is_some() {
                         return Err(self.fail(t, "two address matches of one kind"));
                     }
@@ -216,11 +273,18 @@ impl Ipt {
                 }
                 "--src-range" | "--dst-range" => {
                     let s = arg(i + 1)?;
-                    let (f, lo, hi) = parse_addr_or_range(s).ok_or_else(|| self.fail(t, format!("cannot read range `{s}`")))?;
+                    let (f, lo, hi) = parse_addr_or_range(s)
+                        .ok_or_else(|| self.fail(t, format!("cannot read range `{s}`")))?;
                     if f != self.family {
-                        return Err(self.fail(t, format!("range `{s}` is not of this file's family")));
+                        return Err(
+                            self.fail(t, format!("range `{s}` is not of this file's family"))
+                        );
                     }
-                    let slot = if o == "--src-range" { &mut c.src } else { &mut c.dst };
+                    let slot = if o == "--src-range" {
+                        &mut c.src
+                    } else {
+                        &mut c.dst
+                    };
                     if slot.is_some() {
                         return Err(self.fail(t, "two address matches of one kind"));
                     }
@@ -232,7 +296,8 @@ impl Ipt {
                     let iv = if p == "all" {
                         Ivs::range(0, 255)
                     } else {
-                        let n = proto_number(p).ok_or_else(|| self.fail(t, format!("unknown protocol `{p}`")))?;
+                        let n = proto_number(p)
+                            .ok_or_else(|| self.fail(t, format!("unknown protocol `{p}`")))?;
                         Ivs::point(n as u128)
                     };
                     c.proto = Some((neg, iv));
@@ -240,7 +305,19 @@ impl Ipt {
                 }
                 "-m" | "--match" => {
                     let m = arg(i + 1)?;
-                    if !matches!(m, "tcp" | "udp" | "icmp" | "icmp6" | "multiport" | "iprange" | "conntrack" | "state" | "comment" | "limit") {
+                    if !matches!(
+                        m,
+                        "tcp"
+                            | "udp"
+                            | "icmp"
+                            | "icmp6"
+                            | "multiport"
+                            | "iprange"
+                            | "conntrack"
+                            | "state"
+                            | "comment"
+                            | "limit"
+                    ) {
                         return Err(self.fail(t, format!("match module `{m}` is not supported")));
                     }
                     i += 2;
@@ -263,7 +340,8 @@ impl Ipt {
                         if s.contains('/') {
                             return Err(self.fail(t, "ICMP codes are not supported"));
                         }
-                        let n = icmp_type(v6, s).ok_or_else(|| self.fail(t, format!("unknown ICMP type `{s}`")))?;
+                        let n = icmp_type(v6, s)
+                            .ok_or_else(|| self.fail(t, format!("unknown ICMP type `{s}`")))?;
                         c.icmp = Some(Ivs::point(n as u128));
                     }
                     if neg {
@@ -292,7 +370,9 @@ impl Ipt {
                         "DROP" | "REJECT" => Some(Verdict::Drop),
                         "RETURN" => Some(Verdict::Return),
                         "LOG" | "NFLOG" => None,
-                        t2 if t2.chars().all(|ch| ch.is_ascii_uppercase()) && !self.chains.contains_key(t2) => {
+                        t2 if t2.chars().all(|ch| ch.is_ascii_uppercase())
+                            && !self.chains.contains_key(t2) =>
+                        {
                             return Err(self.fail(t, format!("target `{t2}` is not supported")));
                         }
                         chain if goto => Some(Verdict::Goto(chain.to_string())),
@@ -301,9 +381,16 @@ impl Ipt {
                     // Target options (LOG, REJECT) until the end.
                     while i < a.len() {
                         match a[i].as_str() {
-                            "--log-prefix" | "--log-level" | "--reject-with" | "--nflog-group" | "--nflog-prefix" => i += 2,
-                            "--log-uid" | "--log-tcp-options" | "--log-ip-options" | "--log-tcp-sequence" => i += 1,
-                            other => return Err(self.fail(t, format!("option `{other}` after the target is not supported"))),
+                            "--log-prefix" | "--log-level" | "--reject-with" | "--nflog-group"
+                            | "--nflog-prefix" => i += 2,
+                            "--log-uid" | "--log-tcp-options" | "--log-ip-options"
+                            | "--log-tcp-sequence" => i += 1,
+                            other => {
+                                return Err(self.fail(
+                                    t,
+                                    format!("option `{other}` after the target is not supported"),
+                                ))
+                            }
                         }
                     }
                 }
@@ -312,11 +399,18 @@ impl Ipt {
             neg = false;
         }
         if limited && matches!(verdict, Some(Verdict::Accept) | Some(Verdict::Drop)) {
-            return Err(self.fail(t, "a rate limit on a rule that accepts or drops makes the decision depend on traffic"));
+            return Err(self.fail(
+                t,
+                "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
+            ));
         }
         let empty: Tag = Rc::from("");
         if !c.matches {
-            return Ok(Rule { matches: Space::new(), verdict, tag: t.clone() });
+            return Ok(Rule {
+                matches: Space::new(),
+                verdict,
+                tag: t.clone(),
+            });
         }
         let f = self.family;
         let (pneg, piv) = c.proto.clone().unwrap_or((false, Ivs::range(0, 255)));
@@ -324,10 +418,17 @@ impl Ipt {
             return Err(self.fail(t, "a port match needs `-p tcp` or `-p udp`"));
         }
         if c.icmp.is_some() && (pneg || piv != Ivs::point(if v6 { 58 } else { 1 })) {
-            return Err(self.fail(t, "an ICMP type match needs `-p icmp` (`-p ipv6-icmp` in ip6tables)"));
+            return Err(self.fail(
+                t,
+                "an ICMP type match needs `-p icmp` (`-p ipv6-icmp` in ip6tables)",
+            ));
         }
         // Positive matches make one cube; each negated one is subtracted from it.
-        let port = c.port.clone().or(c.icmp.clone()).unwrap_or_else(|| Ivs::range(0, 65535));
+        let port = c
+            .port
+            .clone()
+            .or(c.icmp.clone())
+            .unwrap_or_else(|| Ivs::range(0, 65535));
         let pos = |x: &Option<(bool, Ivs)>, d: Ivs| match x {
             Some((false, iv)) => iv.clone(),
             _ => d,
@@ -338,17 +439,37 @@ impl Ipt {
                 f,
                 pos(&c.src, f.all_addrs()),
                 pos(&c.dst, f.all_addrs()),
-                if pneg { Ivs::range(0, 255) } else { piv.clone() },
-                if pneg { Ivs::range(0, 65535) } else { port.clone() },
+                if pneg {
+                    Ivs::range(0, 255)
+                } else {
+                    piv.clone()
+                },
+                if pneg {
+                    Ivs::range(0, 65535)
+                } else {
+                    port.clone()
+                },
             ),
             empty.clone(),
         );
         let mut negs: Vec<Vec<Cube>> = Vec::new();
         if let Some((true, iv)) = &c.src {
-            negs.push(Cube::new(f, iv.clone(), f.all_addrs(), Ivs::range(0, 255), Ivs::range(0, 65535)));
+            negs.push(Cube::new(
+                f,
+                iv.clone(),
+                f.all_addrs(),
+                Ivs::range(0, 255),
+                Ivs::range(0, 65535),
+            ));
         }
         if let Some((true, iv)) = &c.dst {
-            negs.push(Cube::new(f, f.all_addrs(), iv.clone(), Ivs::range(0, 255), Ivs::range(0, 65535)));
+            negs.push(Cube::new(
+                f,
+                f.all_addrs(),
+                iv.clone(),
+                Ivs::range(0, 255),
+                Ivs::range(0, 65535),
+            ));
         }
         if pneg {
             negs.push(Cube::new(f, f.all_addrs(), f.all_addrs(), piv, port));
@@ -358,7 +479,11 @@ impl Ipt {
             sp.extend(n, empty.clone());
             m = m.subtract(&sp);
         }
-        Ok(Rule { matches: m, verdict, tag: t.clone() })
+        Ok(Rule {
+            matches: m,
+            verdict,
+            tag: t.clone(),
+        })
     }
 
     /// The flattened FORWARD chain for one interface pair.
@@ -367,18 +492,46 @@ impl Ipt {
         let policy = match fwd.and_then(|c| c.policy.as_deref()) {
             None | Some("ACCEPT") => Term::Accept,
             Some("DROP") => Term::Drop,
-            Some(p) => return Err(err(&self.file, 0, format!("FORWARD policy `{p}` is not supported"))),
+            Some(p) => {
+                return Err(err(
+                    &self.file,
+                    0,
+                    format!("FORWARD policy `{p}` is not supported"),
+                ))
+            }
         };
         let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
             match self.chains.get(n) {
                 None if n == "FORWARD" => Ok(Some(Vec::new())),
                 None => Ok(None),
-                Some(c) => c.rules.iter().map(|r| self.rule(r, iif, oif)).collect::<Result<Vec<_>, _>>().map(Some),
+                Some(c) => c
+                    .rules
+                    .iter()
+                    .map(|r| self.rule(r, iif, oif))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some),
             }
         };
-        let mut fl = Flattener { chain: &lookup, items: Vec::new(), file: self.file.clone() };
-        let ptag: Tag = Rc::from(format!("{}: FORWARD policy {}", self.file, if policy == Term::Accept { "ACCEPT" } else { "DROP" }));
-        fl.base("FORWARD", universe(&[self.family], &Rc::from("")), policy, ptag)?;
+        let mut fl = Flattener {
+            chain: &lookup,
+            items: Vec::new(),
+            file: self.file.clone(),
+        };
+        let ptag: Tag = Rc::from(format!(
+            "{}: FORWARD policy {}",
+            self.file,
+            if policy == Term::Accept {
+                "ACCEPT"
+            } else {
+                "DROP"
+            }
+        ));
+        fl.base(
+            "FORWARD",
+            universe(&[self.family], &Rc::from("")),
+            policy,
+            ptag,
+        )?;
         Ok(fl.items)
     }
 }
@@ -416,7 +569,13 @@ COMMIT
         for p in [
             Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 502),
             Packet::udp(ip("10.1.0.5"), ip("10.2.0.9"), 3000),
-            Packet { src: ip("10.1.0.9"), dst: ip("10.2.0.1"), proto: 1, sport: 0, dport: 8 },
+            Packet {
+                src: ip("10.1.0.9"),
+                dst: ip("10.2.0.1"),
+                proto: 1,
+                sport: 0,
+                dport: 8,
+            },
         ] {
             assert!(acc.contains(&p).is_some(), "{p}");
         }
@@ -432,9 +591,17 @@ COMMIT
 
     #[test]
     fn unsupported_options_fail() {
-        let bad = V4.replace("-m conntrack --ctstate NEW -j ACCEPT\nCOMMIT", "-m conntrack --ctstate NEW -m mark --mark 1 -j ACCEPT\nCOMMIT");
+        let bad = V4.replace(
+            "-m conntrack --ctstate NEW -j ACCEPT\nCOMMIT",
+            "-m conntrack --ctstate NEW -m mark --mark 1 -j ACCEPT\nCOMMIT",
+        );
         let ipt = parse("t.rules", &bad, Family::V4).unwrap();
         assert!(ipt.items("a", "b").unwrap_err().message.contains("mark"));
-        assert!(parse("t.rules", "*nat\n-A PREROUTING -j DNAT --to 1.2.3.4\nCOMMIT\n", Family::V4).is_err());
+        assert!(parse(
+            "t.rules",
+            "*nat\n-A PREROUTING -j DNAT --to 1.2.3.4\nCOMMIT\n",
+            Family::V4
+        )
+        .is_err());
     }
 }

@@ -7,8 +7,8 @@
 //! a guess.
 
 use crate::verify::config::{
-    icmp_type, intersect, is_universe, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item, ReadError, Rule, Tag,
-    Term, Verdict,
+    icmp_type, intersect, is_universe, parse_addr_or_range, parse_prefix, proto_number, universe,
+    Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
 use crate::verify::space::{Cube, Family, Ivs, Space};
 use serde_json::Value as J;
@@ -35,9 +35,16 @@ pub enum Val {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stmt {
-    Match { neg: bool, left: Selector, right: Val },
+    Match {
+        neg: bool,
+        left: Selector,
+        right: Val,
+    },
     Verdict(Verdict),
-    Vmap { key: Selector, map: Vec<(Val, Verdict)> },
+    Vmap {
+        key: Selector,
+        map: Vec<(Val, Verdict)>,
+    },
     /// counter, log, comment: no effect on the decision.
     Nop,
     /// A rate limit: decides nothing by itself, but makes a verdict on the same rule random.
@@ -80,7 +87,11 @@ pub struct Nft {
 }
 
 fn err(file: &str, line: usize, message: impl Into<String>) -> ReadError {
-    ReadError { file: file.to_string(), line, message: message.into() }
+    ReadError {
+        file: file.to_string(),
+        line,
+        message: message.into(),
+    }
 }
 
 fn tag(file: &str, line: usize, text: &str) -> Tag {
@@ -146,7 +157,10 @@ fn tokenize(line: &str) -> Result<Vec<Tok>, String> {
 pub fn parse_text(file: &str, text: &str) -> Result<Nft, ReadError> {
     // Blocks are line-oriented in everything nft prints; track nesting by braces per line.
     let lines: Vec<&str> = text.lines().collect();
-    let mut nft = Nft { file: file.to_string(), tables: Vec::new() };
+    let mut nft = Nft {
+        file: file.to_string(),
+        tables: Vec::new(),
+    };
     let mut i = 0;
     while i < lines.len() {
         let ln = i + 1;
@@ -157,7 +171,12 @@ pub fn parse_text(file: &str, text: &str) -> Result<Nft, ReadError> {
         }
         match toks.as_slice() {
             [Tok::Word(t), Tok::Word(fam), Tok::Word(name), rest @ ..] if t == "table" => {
-                let table = Table { family: fam.clone(), name: name.clone(), sets: BTreeMap::new(), chains: BTreeMap::new() };
+                let table = Table {
+                    family: fam.clone(),
+                    name: name.clone(),
+                    sets: BTreeMap::new(),
+                    chains: BTreeMap::new(),
+                };
                 let opened = rest.first() == Some(&Tok::Sym('{'));
                 let closed = rest.get(1) == Some(&Tok::Sym('}'));
                 if !opened {
@@ -166,26 +185,45 @@ pub fn parse_text(file: &str, text: &str) -> Result<Nft, ReadError> {
                 }
                 if closed {
                     // `table inet x {}`: declares an empty table (or leaves an existing one).
-                    if !nft.tables.iter().any(|t| t.family == *fam && t.name == *name) {
+                    if !nft
+                        .tables
+                        .iter()
+                        .any(|t| t.family == *fam && t.name == *name)
+                    {
                         nft.tables.push(table);
                     }
                     continue;
                 }
                 let t = parse_table_body(file, &lines, &mut i, table)?;
-                nft.tables.retain(|x| !(x.family == t.family && x.name == t.name));
+                nft.tables
+                    .retain(|x| !(x.family == t.family && x.name == t.name));
                 nft.tables.push(t);
             }
-            [Tok::Word(d), Tok::Word(t), Tok::Word(fam), Tok::Word(name)] if d == "delete" && t == "table" => {
-                nft.tables.retain(|x| !(x.family == *fam && x.name == *name));
+            [Tok::Word(d), Tok::Word(t), Tok::Word(fam), Tok::Word(name)]
+                if d == "delete" && t == "table" =>
+            {
+                nft.tables
+                    .retain(|x| !(x.family == *fam && x.name == *name));
             }
             [Tok::Word(f), Tok::Word(r)] if f == "flush" && r == "ruleset" => nft.tables.clear(),
-            _ => return Err(err(file, ln, format!("unexpected top-level statement `{}`", lines[ln - 1].trim()))),
+            _ => {
+                return Err(err(
+                    file,
+                    ln,
+                    format!("unexpected top-level statement `{}`", lines[ln - 1].trim()),
+                ))
+            }
         }
     }
     Ok(nft)
 }
 
-fn parse_table_body(file: &str, lines: &[&str], i: &mut usize, mut table: Table) -> Result<Table, ReadError> {
+fn parse_table_body(
+    file: &str,
+    lines: &[&str],
+    i: &mut usize,
+    mut table: Table,
+) -> Result<Table, ReadError> {
     while *i < lines.len() {
         let ln = *i + 1;
         let toks = tokenize(lines[*i]).map_err(|m| err(file, ln, m))?;
@@ -193,9 +231,15 @@ fn parse_table_body(file: &str, lines: &[&str], i: &mut usize, mut table: Table)
         match toks.as_slice() {
             [] => continue,
             [Tok::Sym('}')] => return Ok(table),
-            [Tok::Word(k), Tok::Word(name), Tok::Sym('{'), rest @ ..] if k == "set" || k == "map" => {
+            [Tok::Word(k), Tok::Word(name), Tok::Sym('{'), rest @ ..]
+                if k == "set" || k == "map" =>
+            {
                 if k == "map" {
-                    return Err(err(file, ln, format!("named map `{name}` is not supported")));
+                    return Err(err(
+                        file,
+                        ln,
+                        format!("named map `{name}` is not supported"),
+                    ));
                 }
                 let single_line = rest.last() == Some(&Tok::Sym('}'));
                 let set = if single_line {
@@ -224,12 +268,34 @@ fn parse_table_body(file: &str, lines: &[&str], i: &mut usize, mut table: Table)
                         Some(Tok::Sym('}')) => break,
                         Some(Tok::Word(w)) if w == "type" => {
                             // type filter hook forward priority filter; policy drop;
-                            let words: Vec<String> = t2.iter().filter_map(|t| if let Tok::Word(w) = t { Some(w.clone()) } else { None }).collect();
+                            let words: Vec<String> = t2
+                                .iter()
+                                .filter_map(|t| {
+                                    if let Tok::Word(w) = t {
+                                        Some(w.clone())
+                                    } else {
+                                        None
+                                    }
+                                })
+                                .collect();
                             if words.get(1).map(String::as_str) != Some("filter") {
-                                return Err(err(file, l2, format!("chain type `{}` is not supported", words.get(1).cloned().unwrap_or_default())));
+                                return Err(err(
+                                    file,
+                                    l2,
+                                    format!(
+                                        "chain type `{}` is not supported",
+                                        words.get(1).cloned().unwrap_or_default()
+                                    ),
+                                ));
                             }
-                            chain.hook = words.iter().position(|w| w == "hook").and_then(|p| words.get(p + 1).cloned());
-                            chain.policy = words.iter().position(|w| w == "policy").and_then(|p| words.get(p + 1).cloned());
+                            chain.hook = words
+                                .iter()
+                                .position(|w| w == "hook")
+                                .and_then(|p| words.get(p + 1).cloned());
+                            chain.policy = words
+                                .iter()
+                                .position(|w| w == "policy")
+                                .and_then(|p| words.get(p + 1).cloned());
                             chain.tag = Some(tag(file, l2, raw));
                         }
                         Some(Tok::Word(w)) if w == "policy" => {
@@ -253,24 +319,42 @@ fn parse_table_body(file: &str, lines: &[&str], i: &mut usize, mut table: Table)
                                 toks.extend(more);
                             }
                             let stmts = parse_rule(&toks).map_err(|m| err(file, l2, m))?;
-                            chain.rules.push(NRule { stmts, tag: tag(file, l2, &text) });
+                            chain.rules.push(NRule {
+                                stmts,
+                                tag: tag(file, l2, &text),
+                            });
                         }
                     }
                 }
                 table.chains.insert(name.clone(), chain);
             }
             [Tok::Word(k), ..] if k == "flags" || k == "comment" => {}
-            _ => return Err(err(file, ln, format!("unexpected statement in table: `{}`", lines[ln - 1].trim()))),
+            _ => {
+                return Err(err(
+                    file,
+                    ln,
+                    format!("unexpected statement in table: `{}`", lines[ln - 1].trim()),
+                ))
+            }
         }
     }
-    Err(err(file, lines.len(), format!("table `{}` is not closed", table.name)))
+    Err(err(
+        file,
+        lines.len(),
+        format!("table `{}` is not closed", table.name),
+    ))
 }
 
 /// `set z { type ipv4_addr; flags interval; elements = { 10.1.0.0/24 } }` on one line.
 fn inline_set(rest: &[Tok], t: &Tag) -> Result<Set, String> {
     let mut set = Set { elems: Vec::new() };
-    let Some(pos) = rest.iter().position(|x| *x == Tok::Word("elements".into())) else { return Ok(set) };
-    let mut p = P { t: &rest[pos + 2..], i: 0 };
+    let Some(pos) = rest.iter().position(|x| *x == Tok::Word("elements".into())) else {
+        return Ok(set);
+    };
+    let mut p = P {
+        t: &rest[pos + 2..],
+        i: 0,
+    };
     if let Val::Set(vs) = p.atom()? {
         for v in vs {
             set.elems.push((v, t.clone()));
@@ -280,14 +364,22 @@ fn inline_set(rest: &[Tok], t: &Tag) -> Result<Set, String> {
 }
 
 fn brace_depth(t: &[Tok]) -> i32 {
-    t.iter().map(|t| match t {
-        Tok::Sym('{') => 1,
-        Tok::Sym('}') => -1,
-        _ => 0,
-    }).sum()
+    t.iter()
+        .map(|t| match t {
+            Tok::Sym('{') => 1,
+            Tok::Sym('}') => -1,
+            _ => 0,
+        })
+        .sum()
 }
 
-fn parse_set_body(file: &str, lines: &[&str], i: &mut usize, start: usize, single_line: bool) -> Result<Set, ReadError> {
+fn parse_set_body(
+    file: &str,
+    lines: &[&str],
+    i: &mut usize,
+    start: usize,
+    single_line: bool,
+) -> Result<Set, ReadError> {
     let mut set = Set { elems: Vec::new() };
     if single_line {
         return Ok(set);
@@ -323,7 +415,13 @@ fn parse_set_body(file: &str, lines: &[&str], i: &mut usize, start: usize, singl
                                         p.i += 4;
                                     }
                                 }
-                                _ => return Err(err(file, ln, format!("unexpected `{w}` in a set element"))),
+                                _ => {
+                                    return Err(err(
+                                        file,
+                                        ln,
+                                        format!("unexpected `{w}` in a set element"),
+                                    ))
+                                }
                             }
                         }
                         set.elems.push((v, tag(file, ln, raw)));
@@ -334,8 +432,18 @@ fn parse_set_body(file: &str, lines: &[&str], i: &mut usize, start: usize, singl
         }
         match toks.as_slice() {
             [Tok::Sym('}')] => return Ok(set),
-            [Tok::Word(w), ..] if w == "type" || w == "flags" || w == "counter" || w == "comment" || w == "typeof" || w == "policy" || w == "size" || w == "auto-merge" => {}
-            [Tok::Word(w), Tok::Word(eq), Tok::Sym('{'), rest @ ..] if w == "elements" && eq == "=" => {
+            [Tok::Word(w), ..]
+                if w == "type"
+                    || w == "flags"
+                    || w == "counter"
+                    || w == "comment"
+                    || w == "typeof"
+                    || w == "policy"
+                    || w == "size"
+                    || w == "auto-merge" => {}
+            [Tok::Word(w), Tok::Word(eq), Tok::Sym('{'), rest @ ..]
+                if w == "elements" && eq == "=" =>
+            {
                 in_elems = true;
                 if !rest.is_empty() {
                     // Elements on the same line.
@@ -355,7 +463,13 @@ fn parse_set_body(file: &str, lines: &[&str], i: &mut usize, start: usize, singl
                     }
                 }
             }
-            _ => return Err(err(file, ln, format!("unexpected statement in set: `{}`", raw.trim()))),
+            _ => {
+                return Err(err(
+                    file,
+                    ln,
+                    format!("unexpected statement in set: `{}`", raw.trim()),
+                ))
+            }
         }
     }
     Err(err(file, start, "set is not closed"))
@@ -417,14 +531,22 @@ impl P<'_> {
             self.i += 1;
             parts.push(self.atom()?);
         }
-        let v = if parts.len() == 1 { parts.pop().unwrap_or(Val::Set(Vec::new())) } else { Val::Concat(parts) };
+        let v = if parts.len() == 1 {
+            parts.pop().unwrap_or(Val::Set(Vec::new()))
+        } else {
+            Val::Concat(parts)
+        };
         Ok(match v {
-            Val::Atom(w) if w.contains(',') => Val::Set(w.split(',').map(|x| Val::Atom(x.to_string())).collect()),
+            Val::Atom(w) if w.contains(',') => {
+                Val::Set(w.split(',').map(|x| Val::Atom(x.to_string())).collect())
+            }
             v => v,
         })
     }
     fn selector1(&mut self) -> Result<Option<Selector>, String> {
-        let Some(Tok::Word(w)) = self.peek().cloned() else { return Ok(None) };
+        let Some(Tok::Word(w)) = self.peek().cloned() else {
+            return Ok(None);
+        };
         let s = match w.as_str() {
             "iifname" | "oifname" | "iif" | "oif" | "l4proto" | "nfproto" => {
                 self.i += 1;
@@ -438,7 +560,8 @@ impl P<'_> {
                 self.i += 1;
                 Selector::Ct(self.word()?)
             }
-            "ip" | "ip6" | "tcp" | "udp" | "th" | "icmp" | "icmpv6" | "sctp" | "udplite" | "dccp" => {
+            "ip" | "ip6" | "tcp" | "udp" | "th" | "icmp" | "icmpv6" | "sctp" | "udplite"
+            | "dccp" => {
                 self.i += 1;
                 Selector::Payload(w, self.word()?)
             }
@@ -447,7 +570,9 @@ impl P<'_> {
         Ok(Some(s))
     }
     fn verdict(&mut self) -> Result<Option<Verdict>, String> {
-        let Some(Tok::Word(w)) = self.peek().cloned() else { return Ok(None) };
+        let Some(Tok::Word(w)) = self.peek().cloned() else {
+            return Ok(None);
+        };
         let v = match w.as_str() {
             "accept" => Verdict::Accept,
             "drop" => Verdict::Drop,
@@ -490,7 +615,9 @@ fn parse_rule(toks: &[Tok]) -> Result<Vec<Stmt>, String> {
             out.push(Stmt::Verdict(v));
             continue;
         }
-        let Tok::Word(w) = t else { return Err(format!("unexpected {t:?}")) };
+        let Tok::Word(w) = t else {
+            return Err(format!("unexpected {t:?}"));
+        };
         match w.as_str() {
             "counter" => {
                 p.i += 1;
@@ -527,14 +654,22 @@ fn parse_rule(toks: &[Tok]) -> Result<Vec<Stmt>, String> {
                 out.push(Stmt::Limit);
             }
             _ => {
-                let Some(first) = p.selector1()? else { return Err(format!("unsupported statement `{w}`")) };
+                let Some(first) = p.selector1()? else {
+                    return Err(format!("unsupported statement `{w}`"));
+                };
                 let mut sels = vec![first];
                 while p.peek() == Some(&Tok::Sym('.')) {
                     p.i += 1;
-                    let Some(s) = p.selector1()? else { return Err("expected a selector after `.`".into()) };
+                    let Some(s) = p.selector1()? else {
+                        return Err("expected a selector after `.`".into());
+                    };
                     sels.push(s);
                 }
-                let left = if sels.len() == 1 { sels.pop().unwrap_or(Selector::Concat(Vec::new())) } else { Selector::Concat(sels) };
+                let left = if sels.len() == 1 {
+                    sels.pop().unwrap_or(Selector::Concat(Vec::new()))
+                } else {
+                    Selector::Concat(sels)
+                };
                 let mut neg = false;
                 match p.peek() {
                     Some(Tok::Word(op)) if op == "!=" => {
@@ -563,7 +698,9 @@ fn parse_rule(toks: &[Tok]) -> Result<Vec<Stmt>, String> {
                                         return Err("expected `:` in a verdict map".into());
                                     }
                                     p.i += 1;
-                                    let Some(v) = p.verdict()? else { return Err("expected a verdict in a verdict map".into()) };
+                                    let Some(v) = p.verdict()? else {
+                                        return Err("expected a verdict in a verdict map".into());
+                                    };
                                     map.push((k, v));
                                 }
                             }
@@ -594,29 +731,71 @@ fn parse_rule(toks: &[Tok]) -> Result<Vec<Stmt>, String> {
 
 /// Parses the JSON of `nft -j list ruleset`.
 pub fn parse_json(file: &str, text: &str) -> Result<Nft, ReadError> {
-    let root: J = serde_json::from_str(text).map_err(|e| err(file, e.line(), format!("not valid JSON: {e}")))?;
-    let list = root.get("nftables").and_then(J::as_array).ok_or_else(|| err(file, 0, "no `nftables` array: not the output of `nft -j list ruleset`"))?;
-    let mut nft = Nft { file: file.to_string(), tables: Vec::new() };
-    let key = |o: &J| (o.get("family").and_then(J::as_str).unwrap_or("").to_string(), o.get("table").and_then(J::as_str).unwrap_or("").to_string());
+    let root: J = serde_json::from_str(text)
+        .map_err(|e| err(file, e.line(), format!("not valid JSON: {e}")))?;
+    let list = root.get("nftables").and_then(J::as_array).ok_or_else(|| {
+        err(
+            file,
+            0,
+            "no `nftables` array: not the output of `nft -j list ruleset`",
+        )
+    })?;
+    let mut nft = Nft {
+        file: file.to_string(),
+        tables: Vec::new(),
+    };
+    let key = |o: &J| {
+        (
+            o.get("family")
+                .and_then(J::as_str)
+                .unwrap_or("")
+                .to_string(),
+            o.get("table").and_then(J::as_str).unwrap_or("").to_string(),
+        )
+    };
     let mut rule_no: BTreeMap<String, usize> = BTreeMap::new();
     for (n, obj) in list.iter().enumerate() {
-        let Some((kind, o)) = obj.as_object().and_then(|m| m.iter().next()) else { continue };
-        let here = |what: &str| -> String {
-            format!("{what} #{n}")
+        let Some((kind, o)) = obj.as_object().and_then(|m| m.iter().next()) else {
+            continue;
         };
+        let here = |what: &str| -> String { format!("{what} #{n}") };
         match kind.as_str() {
             "metainfo" => {}
             "table" => {
-                let family = o.get("family").and_then(J::as_str).unwrap_or("").to_string();
+                let family = o
+                    .get("family")
+                    .and_then(J::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 let name = o.get("name").and_then(J::as_str).unwrap_or("").to_string();
-                nft.tables.push(Table { family, name, sets: BTreeMap::new(), chains: BTreeMap::new() });
+                nft.tables.push(Table {
+                    family,
+                    name,
+                    sets: BTreeMap::new(),
+                    chains: BTreeMap::new(),
+                });
             }
             "set" | "map" | "chain" | "rule" => {
                 let (fam, tname) = key(o);
-                let Some(table) = nft.tables.iter_mut().find(|t| t.family == fam && t.name == tname) else {
-                    return Err(err(file, 0, format!("{} refers to table {fam} {tname}, which is not listed", here(kind))));
+                let Some(table) = nft
+                    .tables
+                    .iter_mut()
+                    .find(|t| t.family == fam && t.name == tname)
+                else {
+                    return Err(err(
+                        file,
+                        0,
+                        format!(
+                            "{} refers to table {fam} {tname}, which is not listed",
+                            here(kind)
+                        ),
+                    ));
                 };
-                let name = o.get(if kind == "rule" { "chain" } else { "name" }).and_then(J::as_str).unwrap_or("").to_string();
+                let name = o
+                    .get(if kind == "rule" { "chain" } else { "name" })
+                    .and_then(J::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 match kind.as_str() {
                     "map" => {
                         table.sets.insert(name.clone(), Set { elems: Vec::new() });
@@ -625,13 +804,24 @@ pub fn parse_json(file: &str, text: &str) -> Result<Nft, ReadError> {
                     }
                     "set" => {
                         let mut elems = Vec::new();
-                        for (k, e) in o.get("elem").and_then(J::as_array).map(|a| a.as_slice()).unwrap_or(&[]).iter().enumerate() {
+                        for (k, e) in o
+                            .get("elem")
+                            .and_then(J::as_array)
+                            .map(|a| a.as_slice())
+                            .unwrap_or(&[])
+                            .iter()
+                            .enumerate()
+                        {
                             let v = match e.get("elem") {
                                 Some(inner) => inner.get("val").unwrap_or(inner),
                                 None => e,
                             };
-                            let v = json_val(v).map_err(|m| err(file, 0, format!("set `{name}`: {m}")))?;
-                            elems.push((v, Rc::from(format!("{file}: set {name} element {}", k + 1)) as Tag));
+                            let v = json_val(v)
+                                .map_err(|m| err(file, 0, format!("set `{name}`: {m}")))?;
+                            elems.push((
+                                v,
+                                Rc::from(format!("{file}: set {name} element {}", k + 1)) as Tag,
+                            ));
                         }
                         table.sets.insert(name, Set { elems });
                     }
@@ -641,25 +831,52 @@ pub fn parse_json(file: &str, text: &str) -> Result<Nft, ReadError> {
                         c.policy = o.get("policy").and_then(J::as_str).map(str::to_string);
                         if let Some(t) = o.get("type").and_then(J::as_str) {
                             if t != "filter" {
-                                return Err(err(file, 0, format!("chain `{name}` of type `{t}` is not supported")));
+                                return Err(err(
+                                    file,
+                                    0,
+                                    format!("chain `{name}` of type `{t}` is not supported"),
+                                ));
                             }
                         }
-                        c.tag = Some(Rc::from(format!("{file}: chain {name} policy {}", c.policy.as_deref().unwrap_or("accept"))));
+                        c.tag = Some(Rc::from(format!(
+                            "{file}: chain {name} policy {}",
+                            c.policy.as_deref().unwrap_or("accept")
+                        )));
                     }
                     _ => {
                         let no = rule_no.entry(format!("{fam} {tname} {name}")).or_default();
                         *no += 1;
-                        let handle = o.get("handle").and_then(J::as_u64).map(|h| format!(" (handle {h})")).unwrap_or_default();
+                        let handle = o
+                            .get("handle")
+                            .and_then(J::as_u64)
+                            .map(|h| format!(" (handle {h})"))
+                            .unwrap_or_default();
                         let t: Tag = Rc::from(format!("{file}: chain {name} rule {}{handle}", *no));
                         let mut stmts = Vec::new();
-                        for e in o.get("expr").and_then(J::as_array).map(|a| a.as_slice()).unwrap_or(&[]) {
+                        for e in o
+                            .get("expr")
+                            .and_then(J::as_array)
+                            .map(|a| a.as_slice())
+                            .unwrap_or(&[])
+                        {
                             stmts.push(json_stmt(e));
                         }
-                        table.chains.entry(name).or_default().rules.push(NRule { stmts, tag: t });
+                        table
+                            .chains
+                            .entry(name)
+                            .or_default()
+                            .rules
+                            .push(NRule { stmts, tag: t });
                     }
                 }
             }
-            other => return Err(err(file, 0, format!("unsupported object `{other}` in the ruleset"))),
+            other => {
+                return Err(err(
+                    file,
+                    0,
+                    format!("unsupported object `{other}` in the ruleset"),
+                ))
+            }
         }
     }
     Ok(nft)
@@ -667,21 +884,39 @@ pub fn parse_json(file: &str, text: &str) -> Result<Nft, ReadError> {
 
 fn json_sel(v: &J) -> Result<Selector, String> {
     if let Some(p) = v.get("payload") {
-        let proto = p.get("protocol").and_then(J::as_str).ok_or("payload without protocol")?;
-        let field = p.get("field").and_then(J::as_str).ok_or("payload without field")?;
+        let proto = p
+            .get("protocol")
+            .and_then(J::as_str)
+            .ok_or("payload without protocol")?;
+        let field = p
+            .get("field")
+            .and_then(J::as_str)
+            .ok_or("payload without field")?;
         return Ok(Selector::Payload(proto.to_string(), field.to_string()));
     }
     if let Some(m) = v.get("meta") {
-        return Ok(Selector::Meta(m.get("key").and_then(J::as_str).ok_or("meta without key")?.to_string()));
+        return Ok(Selector::Meta(
+            m.get("key")
+                .and_then(J::as_str)
+                .ok_or("meta without key")?
+                .to_string(),
+        ));
     }
     if let Some(m) = v.get("ct") {
         if m.get("dir").is_some() || m.get("family").is_some() {
             return Err("ct with a direction is not supported".into());
         }
-        return Ok(Selector::Ct(m.get("key").and_then(J::as_str).ok_or("ct without key")?.to_string()));
+        return Ok(Selector::Ct(
+            m.get("key")
+                .and_then(J::as_str)
+                .ok_or("ct without key")?
+                .to_string(),
+        ));
     }
     if let Some(c) = v.get("concat").and_then(J::as_array) {
-        return Ok(Selector::Concat(c.iter().map(json_sel).collect::<Result<_, _>>()?));
+        return Ok(Selector::Concat(
+            c.iter().map(json_sel).collect::<Result<_, _>>()?,
+        ));
     }
     Err(format!("unsupported expression {v}"))
 }
@@ -696,8 +931,14 @@ fn json_val(v: &J) -> Result<Val, String> {
         J::Array(a) => Val::Set(a.iter().map(json_val).collect::<Result<_, _>>()?),
         J::Object(_) => {
             if let Some(p) = v.get("prefix") {
-                let addr = p.get("addr").and_then(J::as_str).ok_or("prefix without addr")?;
-                let len = p.get("len").and_then(J::as_u64).ok_or("prefix without len")?;
+                let addr = p
+                    .get("addr")
+                    .and_then(J::as_str)
+                    .ok_or("prefix without addr")?;
+                let len = p
+                    .get("len")
+                    .and_then(J::as_u64)
+                    .ok_or("prefix without len")?;
                 Val::Prefix(addr.to_string(), len as u32)
             } else if let Some(r) = v.get("range").and_then(J::as_array) {
                 if r.len() != 2 {
@@ -731,7 +972,9 @@ fn json_verdict(v: &J) -> Option<Verdict> {
 }
 
 fn json_stmt(e: &J) -> Stmt {
-    let Some((k, o)) = e.as_object().and_then(|m| m.iter().next()) else { return Stmt::Unknown(e.to_string()) };
+    let Some((k, o)) = e.as_object().and_then(|m| m.iter().next()) else {
+        return Stmt::Unknown(e.to_string());
+    };
     match k.as_str() {
         "match" => {
             let op = o.get("op").and_then(J::as_str).unwrap_or("==");
@@ -753,12 +996,18 @@ fn json_stmt(e: &J) -> Stmt {
                 Some(Ok(k)) => k,
                 _ => return Stmt::Unknown(e.to_string()),
             };
-            let Some(entries) = o.get("data").and_then(|d| d.get("set")).and_then(J::as_array) else {
+            let Some(entries) = o
+                .get("data")
+                .and_then(|d| d.get("set"))
+                .and_then(J::as_array)
+            else {
                 return Stmt::Unknown("a named verdict map".into());
             };
             let mut map = Vec::new();
             for en in entries {
-                let Some(pair) = en.as_array().filter(|p| p.len() == 2) else { return Stmt::Unknown(en.to_string()) };
+                let Some(pair) = en.as_array().filter(|p| p.len() == 2) else {
+                    return Stmt::Unknown(en.to_string());
+                };
                 match (json_val(&pair[0]), json_verdict(&pair[1])) {
                     (Ok(k), Some(v)) => map.push((k, v)),
                     _ => return Stmt::Unknown(en.to_string()),
@@ -814,7 +1063,9 @@ fn value_ivs(v: &Val, f: &dyn Fn(&str) -> Option<(u128, u128)>) -> Result<Ivs, S
             }
             Err(format!("cannot read `{s}` here"))
         }
-        Val::Prefix(a, l) => f(&format!("{a}/{l}")).map(|r| Ivs::range(r.0, r.1)).ok_or_else(|| format!("bad prefix {a}/{l}")),
+        Val::Prefix(a, l) => f(&format!("{a}/{l}"))
+            .map(|r| Ivs::range(r.0, r.1))
+            .ok_or_else(|| format!("bad prefix {a}/{l}")),
         Val::Range(a, b) => {
             let a = value_ivs(a, f)?;
             let b = value_ivs(b, f)?;
@@ -858,9 +1109,11 @@ fn restrict(d: &mut Dims, sel: &Selector, v: &Val) -> Result<(), String> {
             None => iv,
         });
     };
-    let addr = |fam: Family| move |s: &str| -> Option<(u128, u128)> {
-        let (f, lo, hi) = parse_addr_or_range(s).or_else(|| parse_prefix(s))?;
-        (f == fam).then_some((lo, hi))
+    let addr = |fam: Family| {
+        move |s: &str| -> Option<(u128, u128)> {
+            let (f, lo, hi) = parse_addr_or_range(s).or_else(|| parse_prefix(s))?;
+            (f == fam).then_some((lo, hi))
+        }
     };
     let proto = |s: &str| proto_number(s).map(|n| (n as u128, n as u128));
     let port = |s: &str| s.parse::<u16>().ok().map(|n| (n as u128, n as u128));
@@ -932,15 +1185,30 @@ fn ifname_matches(pattern: &str, name: &str) -> bool {
 
 impl Nft {
     fn table_err(&self, t: &Tag, m: impl Into<String>) -> ReadError {
-        ReadError { file: self.file.clone(), line: 0, message: format!("{}: {}", t, m.into()) }
+        ReadError {
+            file: self.file.clone(),
+            line: 0,
+            message: format!("{}: {}", t, m.into()),
+        }
     }
 
     /// Elements of a value: a named set's elements with their tags, or the value itself.
-    fn elements<'a>(&'a self, table: &'a Table, v: &'a Val, t: &Tag) -> Result<Vec<(&'a Val, Option<Tag>)>, ReadError> {
+    fn elements<'a>(
+        &'a self,
+        table: &'a Table,
+        v: &'a Val,
+        t: &Tag,
+    ) -> Result<Vec<(&'a Val, Option<Tag>)>, ReadError> {
         match v {
             Val::SetRef(n) => {
-                let s = table.sets.get(n).ok_or_else(|| self.table_err(t, format!("set `@{n}` does not exist")))?;
-                Ok(s.elems.iter().map(|(v, tg)| (v, Some(tg.clone()))).collect())
+                let s = table
+                    .sets
+                    .get(n)
+                    .ok_or_else(|| self.table_err(t, format!("set `@{n}` does not exist")))?;
+                Ok(s.elems
+                    .iter()
+                    .map(|(v, tg)| (v, Some(tg.clone())))
+                    .collect())
             }
             Val::Set(vs) => Ok(vs.iter().flat_map(flatten_val).map(|x| (x, None)).collect()),
             other => Ok(vec![(other, None)]),
@@ -948,10 +1216,19 @@ impl Nft {
     }
 
     /// Does an interface-name match hold for this pair?
-    fn if_match(&self, table: &Table, sel: &str, right: &Val, iif: &str, oif: &str, t: &Tag) -> Result<bool, ReadError> {
+    fn if_match(
+        &self,
+        table: &Table,
+        sel: &str,
+        right: &Val,
+        iif: &str,
+        oif: &str,
+        t: &Tag,
+    ) -> Result<bool, ReadError> {
         let name = if sel.starts_with('i') { iif } else { oif };
         for (v, _) in self.elements(table, right, t)? {
-            let s = atom_str(v).ok_or_else(|| self.table_err(t, "interface match with a non-name value"))?;
+            let s = atom_str(v)
+                .ok_or_else(|| self.table_err(t, "interface match with a non-name value"))?;
             if ifname_matches(s, name) {
                 return Ok(true);
             }
@@ -960,7 +1237,14 @@ impl Nft {
     }
 
     /// The space one rule matches for the pair, and its verdict.
-    fn rule(&self, table: &Table, r: &NRule, fams: &[Family], iif: &str, oif: &str) -> Result<Rule, ReadError> {
+    fn rule(
+        &self,
+        table: &Table,
+        r: &NRule,
+        fams: &[Family],
+        iif: &str,
+        oif: &str,
+    ) -> Result<Rule, ReadError> {
         let empty: Tag = Rc::from("");
         let mut m = universe(fams, &empty);
         let mut verdict = None;
@@ -969,7 +1253,9 @@ impl Nft {
             match st {
                 Stmt::Nop => {}
                 Stmt::Limit => limited = true,
-                Stmt::Unknown(s) => return Err(self.table_err(&r.tag, format!("not understood: {s}"))),
+                Stmt::Unknown(s) => {
+                    return Err(self.table_err(&r.tag, format!("not understood: {s}")))
+                }
                 Stmt::Verdict(v) => verdict = Some(v.clone()),
                 Stmt::Vmap { key, map } => {
                     let keys: Vec<&str> = match key {
@@ -978,14 +1264,29 @@ impl Nft {
                         Selector::Concat(ks) => ks
                             .iter()
                             .map(|k| match k {
-                                Selector::Meta(k) if matches!(k.as_str(), "iifname" | "iif") => Ok("i"),
-                                Selector::Meta(k) if matches!(k.as_str(), "oifname" | "oif") => Ok("o"),
-                                _ => Err(self.table_err(&r.tag, "verdict maps are supported on interface names only")),
+                                Selector::Meta(k) if matches!(k.as_str(), "iifname" | "iif") => {
+                                    Ok("i")
+                                }
+                                Selector::Meta(k) if matches!(k.as_str(), "oifname" | "oif") => {
+                                    Ok("o")
+                                }
+                                _ => Err(self.table_err(
+                                    &r.tag,
+                                    "verdict maps are supported on interface names only",
+                                )),
                             })
                             .collect::<Result<_, _>>()?,
-                        _ => return Err(self.table_err(&r.tag, "verdict maps are supported on interface names only")),
+                        _ => {
+                            return Err(self.table_err(
+                                &r.tag,
+                                "verdict maps are supported on interface names only",
+                            ))
+                        }
                     };
-                    let want: Vec<&str> = keys.iter().map(|k| if *k == "i" { iif } else { oif }).collect();
+                    let want: Vec<&str> = keys
+                        .iter()
+                        .map(|k| if *k == "i" { iif } else { oif })
+                        .collect();
                     let mut hit = None;
                     for (k, v) in map {
                         let parts: Vec<&Val> = match k {
@@ -993,7 +1294,10 @@ impl Nft {
                             other => vec![other],
                         };
                         if parts.len() == want.len()
-                            && parts.iter().zip(&want).all(|(p, w)| atom_str(p).is_some_and(|s| ifname_matches(s, w)))
+                            && parts
+                                .iter()
+                                .zip(&want)
+                                .all(|(p, w)| atom_str(p).is_some_and(|s| ifname_matches(s, w)))
                         {
                             hit = Some(v.clone());
                             break;
@@ -1006,7 +1310,9 @@ impl Nft {
                 }
                 Stmt::Match { neg, left, right } => {
                     let cond = match left {
-                        Selector::Meta(k) if matches!(k.as_str(), "iifname" | "oifname" | "iif" | "oif") => {
+                        Selector::Meta(k)
+                            if matches!(k.as_str(), "iifname" | "oifname" | "iif" | "oif") =>
+                        {
                             let b = self.if_match(table, k, right, iif, oif, &r.tag)?;
                             if b != *neg {
                                 continue;
@@ -1025,22 +1331,46 @@ impl Nft {
                             m = Space::new();
                             continue;
                         }
-                        Selector::Ct(k) => return Err(self.table_err(&r.tag, format!("`ct {k}` is not supported"))),
+                        Selector::Ct(k) => {
+                            return Err(self.table_err(&r.tag, format!("`ct {k}` is not supported")))
+                        }
                         _ => self.dims_space(table, left, right, fams, &r.tag)?,
                     };
-                    let cond = if *neg { universe(fams, &empty).subtract(&cond) } else { cond };
+                    let cond = if *neg {
+                        universe(fams, &empty).subtract(&cond)
+                    } else {
+                        cond
+                    };
                     let from_set = matches!(right, Val::SetRef(_));
-                    m = if is_universe(&m) { cond } else { intersect(&m, &cond, from_set) };
+                    m = if is_universe(&m) {
+                        cond
+                    } else {
+                        intersect(&m, &cond, from_set)
+                    };
                 }
             }
         }
         if limited && matches!(verdict, Some(Verdict::Accept) | Some(Verdict::Drop)) {
-            return Err(self.table_err(&r.tag, "a rate limit on a rule that accepts or drops makes the decision depend on traffic"));
+            return Err(self.table_err(
+                &r.tag,
+                "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
+            ));
         }
-        Ok(Rule { matches: m, verdict, tag: r.tag.clone() })
+        Ok(Rule {
+            matches: m,
+            verdict,
+            tag: r.tag.clone(),
+        })
     }
 
-    fn dims_space(&self, table: &Table, left: &Selector, right: &Val, fams: &[Family], t: &Tag) -> Result<Space<Tag>, ReadError> {
+    fn dims_space(
+        &self,
+        table: &Table,
+        left: &Selector,
+        right: &Val,
+        fams: &[Family],
+        t: &Tag,
+    ) -> Result<Space<Tag>, ReadError> {
         let sels: Vec<&Selector> = match left {
             Selector::Concat(s) => s.iter().collect(),
             s => vec![s],
@@ -1052,14 +1382,33 @@ impl Nft {
                 other => vec![other],
             };
             if parts.len() != sels.len() {
-                return Err(self.table_err(t, "a set element does not fit the concatenation it is matched with"));
+                return Err(self.table_err(
+                    t,
+                    "a set element does not fit the concatenation it is matched with",
+                ));
             }
-            let mut d = Dims { fam: None, src: None, dst: None, proto: None, port: None, th_port: false };
+            let mut d = Dims {
+                fam: None,
+                src: None,
+                dst: None,
+                proto: None,
+                port: None,
+                th_port: false,
+            };
             for (s, p) in sels.iter().zip(parts) {
-                restrict(&mut d, s, p).map_err(|m| self.table_err(etag.as_ref().unwrap_or(t), m))?;
+                restrict(&mut d, s, p)
+                    .map_err(|m| self.table_err(etag.as_ref().unwrap_or(t), m))?;
             }
-            if d.th_port && !d.proto.as_ref().is_some_and(|p| p.is_subset(&Ivs(vec![(6, 6), (17, 17)]))) {
-                return Err(self.table_err(etag.as_ref().unwrap_or(t), "`th dport` for a protocol other than tcp or udp is not supported"));
+            if d.th_port
+                && !d
+                    .proto
+                    .as_ref()
+                    .is_some_and(|p| p.is_subset(&Ivs(vec![(6, 6), (17, 17)])))
+            {
+                return Err(self.table_err(
+                    etag.as_ref().unwrap_or(t),
+                    "`th dport` for a protocol other than tcp or udp is not supported",
+                ));
             }
             let tg: Tag = etag.unwrap_or_else(|| Rc::from(""));
             for &f in fams {
@@ -1086,7 +1435,14 @@ impl Nft {
         for table in &self.tables {
             let Some(fams) = table_families(&table.family) else {
                 if table.chains.values().any(|c| c.hook.is_some()) {
-                    return Err(ReadError { file: self.file.clone(), line: 0, message: format!("table family `{}` with base chains is not supported", table.family) });
+                    return Err(ReadError {
+                        file: self.file.clone(),
+                        line: 0,
+                        message: format!(
+                            "table family `{}` with base chains is not supported",
+                            table.family
+                        ),
+                    });
                 }
                 continue;
             };
@@ -1095,23 +1451,52 @@ impl Nft {
                     continue;
                 }
                 let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
-                    let Some(c) = table.chains.get(n) else { return Ok(None) };
-                    c.rules.iter().map(|r| self.rule(table, r, &fams, iif, oif)).collect::<Result<Vec<_>, _>>().map(Some)
+                    let Some(c) = table.chains.get(n) else {
+                        return Ok(None);
+                    };
+                    c.rules
+                        .iter()
+                        .map(|r| self.rule(table, r, &fams, iif, oif))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(Some)
                 };
-                let mut fl = Flattener { chain: &lookup, items: Vec::new(), file: self.file.clone() };
+                let mut fl = Flattener {
+                    chain: &lookup,
+                    items: Vec::new(),
+                    file: self.file.clone(),
+                };
                 let policy = match chain.policy.as_deref() {
                     None | Some("accept") => Term::Accept,
                     Some("drop") => Term::Drop,
-                    Some(p) => return Err(ReadError { file: self.file.clone(), line: 0, message: format!("chain `{name}`: policy `{p}` is not supported") }),
+                    Some(p) => {
+                        return Err(ReadError {
+                            file: self.file.clone(),
+                            line: 0,
+                            message: format!("chain `{name}`: policy `{p}` is not supported"),
+                        })
+                    }
                 };
-                let ptag = chain.tag.clone().unwrap_or_else(|| Rc::from(format!("{}: chain {name} policy", self.file)));
+                let ptag = chain
+                    .tag
+                    .clone()
+                    .unwrap_or_else(|| Rc::from(format!("{}: chain {name} policy", self.file)));
                 fl.base(name, universe(&fams, &Rc::from("")), policy, ptag)?;
                 let mut items = fl.items;
                 // Packets of a family this table does not see pass it.
-                let others: Vec<Family> = [Family::V4, Family::V6].into_iter().filter(|f| !fams.contains(f)).collect();
+                let others: Vec<Family> = [Family::V4, Family::V6]
+                    .into_iter()
+                    .filter(|f| !fams.contains(f))
+                    .collect();
                 if !others.is_empty() {
-                    let t: Tag = Rc::from(format!("{}: table {} {} does not see this family", self.file, table.family, table.name));
-                    items.push(Item { space: universe(&others, &t), term: Term::Accept, tag: t });
+                    let t: Tag = Rc::from(format!(
+                        "{}: table {} {} does not see this family",
+                        self.file, table.family, table.name
+                    ));
+                    items.push(Item {
+                        space: universe(&others, &t),
+                        term: Term::Accept,
+                        tag: t,
+                    });
                 }
                 out.push(items);
             }
@@ -1171,13 +1556,25 @@ table inet t {
         let yes = [
             Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 502),
             Packet::udp(ip("10.1.0.5"), ip("10.2.0.9"), 1500),
-            Packet { src: ip("10.1.0.9"), dst: ip("10.2.0.1"), proto: 1, sport: 0, dport: 8 },
+            Packet {
+                src: ip("10.1.0.9"),
+                dst: ip("10.2.0.1"),
+                proto: 1,
+                sport: 0,
+                dport: 8,
+            },
         ];
         let no = [
             Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 503),
             Packet::udp(ip("10.1.0.6"), ip("10.2.0.9"), 1500),
             Packet::tcp(ip("10.3.0.1"), ip("10.2.0.7"), 502),
-            Packet { src: ip("10.1.0.9"), dst: ip("10.2.0.1"), proto: 1, sport: 0, dport: 0 },
+            Packet {
+                src: ip("10.1.0.9"),
+                dst: ip("10.2.0.1"),
+                proto: 1,
+                sport: 0,
+                dport: 0,
+            },
         ];
         for p in &yes {
             assert!(acc.contains(p).is_some(), "{p}");
@@ -1191,12 +1588,19 @@ table inet t {
 
     #[test]
     fn unknown_statements_fail_loudly() {
-        let bad = TEXT.replace("counter drop\n\t}\n\tchain p", "counter drop\n\t}\n\tchain p {\n\t\tip dscp 46 accept\n\t}\n\tchain q");
+        let bad = TEXT.replace(
+            "counter drop\n\t}\n\tchain p",
+            "counter drop\n\t}\n\tchain p {\n\t\tip dscp 46 accept\n\t}\n\tchain q",
+        );
         let n = parse_text("t.nft", &bad).unwrap();
         let e = n.items("a", "b").unwrap_err();
         assert!(e.message.contains("ip dscp"), "{e}");
         let sport = TEXT.replace("icmp type echo-request", "tcp sport 22");
         let n = parse_text("t.nft", &sport).unwrap();
-        assert!(n.items("a", "b").unwrap_err().message.contains("source-port"));
+        assert!(n
+            .items("a", "b")
+            .unwrap_err()
+            .message
+            .contains("source-port"));
     }
 }

@@ -20,10 +20,22 @@ pub struct Packet {
 
 impl Packet {
     pub fn tcp(src: IpAddr, dst: IpAddr, dport: u16) -> Packet {
-        Packet { src, dst, proto: 6, sport: 40000, dport }
+        Packet {
+            src,
+            dst,
+            proto: 6,
+            sport: 40000,
+            dport,
+        }
     }
     pub fn udp(src: IpAddr, dst: IpAddr, dport: u16) -> Packet {
-        Packet { src, dst, proto: 17, sport: 40000, dport }
+        Packet {
+            src,
+            dst,
+            proto: 17,
+            sport: 40000,
+            dport,
+        }
     }
     /// Does a service item match this packet?
     pub fn matches(&self, item: &ServiceItem) -> bool {
@@ -31,10 +43,14 @@ impl Packet {
             ServiceItem::Tcp { ports } => self.proto == 6 && ports.contains(self.dport),
             ServiceItem::Udp { ports } => self.proto == 17 && ports.contains(self.dport),
             ServiceItem::Icmp { icmp_type } => {
-                self.proto == 1 && self.src.is_ipv4() && icmp_type.is_none_or(|t| self.dport == t as u16)
+                self.proto == 1
+                    && self.src.is_ipv4()
+                    && icmp_type.is_none_or(|t| self.dport == t as u16)
             }
             ServiceItem::Icmpv6 { icmp_type } => {
-                self.proto == 58 && self.src.is_ipv6() && icmp_type.is_none_or(|t| self.dport == t as u16)
+                self.proto == 58
+                    && self.src.is_ipv6()
+                    && icmp_type.is_none_or(|t| self.dport == t as u16)
             }
             ServiceItem::Ip { number } => self.proto == *number,
             ServiceItem::AnyIp => true,
@@ -53,8 +69,16 @@ impl std::fmt::Display for Packet {
             n => format!("ip proto {n}"),
         };
         match self.proto {
-            6 | 17 => write!(f, "{proto} {}:{} -> {}:{}", self.src, self.sport, self.dst, self.dport),
-            1 | 58 => write!(f, "{proto} type {} {} -> {}", self.dport, self.src, self.dst),
+            6 | 17 => write!(
+                f,
+                "{proto} {}:{} -> {}:{}",
+                self.src, self.sport, self.dst, self.dport
+            ),
+            1 | 58 => write!(
+                f,
+                "{proto} type {} {} -> {}",
+                self.dport, self.src, self.dst
+            ),
             _ => write!(f, "{proto} {} -> {}", self.src, self.dst),
         }
     }
@@ -70,6 +94,8 @@ pub fn policy_decision(model: &Model, pkt: &Packet) -> Option<FlowId> {
         let f = model.flow(id);
         model.endpoint_addrs(f.src).contains(pkt.src)
             && model.endpoint_addrs(f.dst).contains(pkt.dst)
-            && f.services.iter().any(|s| model.service(*s).items.iter().any(|i| pkt.matches(i)))
+            && f.services
+                .iter()
+                .any(|s| model.service(*s).items.iter().any(|i| pkt.matches(i)))
     })
 }

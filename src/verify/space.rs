@@ -133,7 +133,9 @@ impl Ivs {
     }
     /// Number of values (saturating).
     pub fn count(&self) -> u128 {
-        self.0.iter().fold(0u128, |acc, &(l, h)| acc.saturating_add((h - l).saturating_add(1)))
+        self.0.iter().fold(0u128, |acc, &(l, h)| {
+            acc.saturating_add((h - l).saturating_add(1))
+        })
     }
 }
 
@@ -244,7 +246,13 @@ impl Cube {
             let p = proto.intersect(&class_protos(c));
             let q = port.intersect(&class_domain(c));
             if !p.is_empty() && !q.is_empty() {
-                out.push(Cube { family, src: src.clone(), dst: dst.clone(), proto: p, port: q });
+                out.push(Cube {
+                    family,
+                    src: src.clone(),
+                    dst: dst.clone(),
+                    proto: p,
+                    port: q,
+                });
             }
         }
         out
@@ -256,10 +264,18 @@ impl Cube {
         let s = family.addrs(src);
         let d = family.addrs(dst);
         let (proto, port) = match (item, family) {
-            (ServiceItem::Tcp { ports }, _) => (Ivs::point(6), Ivs::range(ports.lo as u128, ports.hi as u128)),
-            (ServiceItem::Udp { ports }, _) => (Ivs::point(17), Ivs::range(ports.lo as u128, ports.hi as u128)),
+            (ServiceItem::Tcp { ports }, _) => (
+                Ivs::point(6),
+                Ivs::range(ports.lo as u128, ports.hi as u128),
+            ),
+            (ServiceItem::Udp { ports }, _) => (
+                Ivs::point(17),
+                Ivs::range(ports.lo as u128, ports.hi as u128),
+            ),
             (ServiceItem::Icmp { icmp_type }, Family::V4) => (Ivs::point(1), type_ivs(*icmp_type)),
-            (ServiceItem::Icmpv6 { icmp_type }, Family::V6) => (Ivs::point(58), type_ivs(*icmp_type)),
+            (ServiceItem::Icmpv6 { icmp_type }, Family::V6) => {
+                (Ivs::point(58), type_ivs(*icmp_type))
+            }
             (ServiceItem::Icmp { .. } | ServiceItem::Icmpv6 { .. }, _) => return Vec::new(),
             (ServiceItem::Ip { number }, _) => (Ivs::point(*number as u128), Ivs::range(0, 65535)),
             (ServiceItem::AnyIp, _) => (Ivs::range(0, 255), Ivs::range(0, 65535)),
@@ -318,17 +334,26 @@ impl Cube {
         let mut cur = self.clone();
         let p = cur.proto.subtract(&o.proto);
         if !p.is_empty() {
-            out.push(Cube { proto: p, ..cur.clone() });
+            out.push(Cube {
+                proto: p,
+                ..cur.clone()
+            });
         }
         cur.proto = cur.proto.intersect(&o.proto);
         let p = cur.port.subtract(&o.port);
         if !p.is_empty() {
-            out.push(Cube { port: p, ..cur.clone() });
+            out.push(Cube {
+                port: p,
+                ..cur.clone()
+            });
         }
         cur.port = cur.port.intersect(&o.port);
         let d = cur.dst.subtract(&o.dst);
         if !d.is_empty() {
-            out.push(Cube { dst: d, ..cur.clone() });
+            out.push(Cube {
+                dst: d,
+                ..cur.clone()
+            });
         }
         cur.dst = cur.dst.intersect(&o.dst);
         let s = cur.src.subtract(&o.src);
@@ -420,7 +445,10 @@ impl<T: Clone> Space<T> {
         self.cubes.len()
     }
     pub fn contains(&self, pkt: &Packet) -> Option<&T> {
-        self.cubes.iter().find(|(c, _)| c.contains(pkt)).map(|(_, t)| t)
+        self.cubes
+            .iter()
+            .find(|(c, _)| c.contains(pkt))
+            .map(|(_, t)| t)
     }
     /// Everything in `self` that is not in `other`, each residue keeping its tag.
     pub fn subtract<U>(&self, other: &Space<U>) -> Space<T> {
@@ -433,7 +461,16 @@ impl<T: Clone> Space<T> {
                     if pieces.is_empty() {
                         break;
                     }
-                    pieces = pieces.into_iter().flat_map(|p| if p.overlaps(b) { p.subtract(b) } else { vec![p] }).collect();
+                    pieces = pieces
+                        .into_iter()
+                        .flat_map(|p| {
+                            if p.overlaps(b) {
+                                p.subtract(b)
+                            } else {
+                                vec![p]
+                            }
+                        })
+                        .collect();
                 }
                 out.cubes.extend(pieces.into_iter().map(|p| (p, t.clone())));
             }
@@ -475,10 +512,14 @@ impl<T: Clone> Space<T> {
     /// Is every packet of `self` in `other`?
     pub fn is_subset<U>(&self, other: &Space<U>) -> bool {
         let idx = Index::build(other.cubes.iter().map(|(c, _)| c));
-        self.cubes.iter().all(|(c, _)| idx.subtract_from(c).is_empty())
+        self.cubes
+            .iter()
+            .all(|(c, _)| idx.subtract_from(c).is_empty())
     }
     pub fn untagged(&self) -> Space<()> {
-        Space { cubes: self.cubes.iter().map(|(c, _)| (c.clone(), ())).collect() }
+        Space {
+            cubes: self.cubes.iter().map(|(c, _)| (c.clone(), ())).collect(),
+        }
     }
 }
 
@@ -548,20 +589,37 @@ impl<'a> Index<'a> {
     pub fn build(cubes: impl IntoIterator<Item = &'a Cube>) -> Index<'a> {
         let cubes: Vec<&Cube> = cubes.into_iter().collect();
         let exact = cubes.iter().copied().collect();
-        let mut groups: std::collections::BTreeMap<(Family, Class), Vec<TreeItem>> = Default::default();
+        let mut groups: std::collections::BTreeMap<(Family, Class), Vec<TreeItem>> =
+            Default::default();
         for (i, c) in cubes.iter().enumerate() {
-            let (Some((lo, hi)), Some(p)) = (c.dst.hull(), c.proto.first()) else { continue };
-            groups.entry((c.family, class_of(p))).or_default().push((lo, hi, i));
+            let (Some((lo, hi)), Some(p)) = (c.dst.hull(), c.proto.first()) else {
+                continue;
+            };
+            groups
+                .entry((c.family, class_of(p)))
+                .or_default()
+                .push((lo, hi, i));
         }
-        let trees = groups.into_iter().map(|(k, v)| (k, Tree::build(v))).collect();
-        Index { cubes, exact, trees }
+        let trees = groups
+            .into_iter()
+            .map(|(k, v)| (k, Tree::build(v)))
+            .collect();
+        Index {
+            cubes,
+            exact,
+            trees,
+        }
     }
 
     /// Calls `f` with the index of every cube that overlaps `c`.
     pub fn for_overlapping(&self, c: &Cube, mut f: impl FnMut(usize)) {
-        let (Some((lo, hi)), Some(p)) = (c.dst.hull(), c.proto.first()) else { return };
+        let (Some((lo, hi)), Some(p)) = (c.dst.hull(), c.proto.first()) else {
+            return;
+        };
         let key = (c.family, class_of(p));
-        let Some((_, tree)) = self.trees.iter().find(|(k, _)| *k == key) else { return };
+        let Some((_, tree)) = self.trees.iter().find(|(k, _)| *k == key) else {
+            return;
+        };
         tree.query(lo, hi, &mut |i| {
             if self.cubes[i].overlaps(c) {
                 f(i)
@@ -647,7 +705,12 @@ fn merge(a: &Cube, b: &Cube) -> Option<Cube> {
     if a.family != b.family {
         return None;
     }
-    let same = [a.src == b.src, a.dst == b.dst, a.proto == b.proto, a.port == b.port];
+    let same = [
+        a.src == b.src,
+        a.dst == b.dst,
+        a.proto == b.proto,
+        a.port == b.port,
+    ];
     let diff = same.iter().filter(|s| !**s).count();
     if diff > 1 {
         return None;
@@ -685,8 +748,14 @@ mod tests {
         assert_eq!(a.intersect(&b), ivs(&[(5, 10), (20, 25)]));
         assert_eq!(a.union(&b), ivs(&[(0, 30)]));
         assert!(ivs(&[(6, 7)]).is_subset(&a));
-        assert_eq!(Ivs::range(0, u128::MAX).subtract(&Ivs::point(u128::MAX)), Ivs::range(0, u128::MAX - 1));
-        assert_eq!(Ivs::range(0, u128::MAX).subtract(&Ivs::range(0, u128::MAX)), Ivs::empty());
+        assert_eq!(
+            Ivs::range(0, u128::MAX).subtract(&Ivs::point(u128::MAX)),
+            Ivs::range(0, u128::MAX - 1)
+        );
+        assert_eq!(
+            Ivs::range(0, u128::MAX).subtract(&Ivs::range(0, u128::MAX)),
+            Ivs::empty()
+        );
         assert_eq!(ivs(&[(0, 3), (4, 5)]), ivs(&[(0, 5)]));
     }
 
@@ -696,13 +765,20 @@ mod tests {
 
     #[test]
     fn cube_subtraction_and_witness() {
-        let all = Cube::of_item(Family::V4, &net("10.0.0.0/8"), &net("10.1.0.0/16"), &ServiceItem::AnyIp);
+        let all = Cube::of_item(
+            Family::V4,
+            &net("10.0.0.0/8"),
+            &net("10.1.0.0/16"),
+            &ServiceItem::AnyIp,
+        );
         assert_eq!(all.len(), 3, "one cube per protocol class");
         let tcp = Cube::of_item(
             Family::V4,
             &net("10.0.0.0/8"),
             &net("10.1.0.0/16"),
-            &ServiceItem::Tcp { ports: PortRange::one(502) },
+            &ServiceItem::Tcp {
+                ports: PortRange::one(502),
+            },
         );
         let mut a = Space::new();
         a.extend(all, ());
@@ -721,8 +797,19 @@ mod tests {
     #[test]
     fn icmp_does_not_apply_to_v6() {
         let s = AddrSet::all();
-        assert!(Cube::of_item(Family::V6, &s, &s, &ServiceItem::Icmp { icmp_type: None }).is_empty());
-        assert_eq!(Cube::of_item(Family::V4, &s, &s, &ServiceItem::Icmp { icmp_type: Some(8) }).len(), 1);
+        assert!(
+            Cube::of_item(Family::V6, &s, &s, &ServiceItem::Icmp { icmp_type: None }).is_empty()
+        );
+        assert_eq!(
+            Cube::of_item(
+                Family::V4,
+                &s,
+                &s,
+                &ServiceItem::Icmp { icmp_type: Some(8) }
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
@@ -745,7 +832,13 @@ mod tests {
         let mut c2: Space<usize> = Space::new();
         for i in 0..100_000u128 {
             c2.extend(
-                Cube::new(Family::V4, Ivs::range(i, i + 1), Ivs::point(1_000_000 + i), Ivs::point(6), Ivs::point(502)),
+                Cube::new(
+                    Family::V4,
+                    Ivs::range(i, i + 1),
+                    Ivs::point(1_000_000 + i),
+                    Ivs::point(6),
+                    Ivs::point(502),
+                ),
                 0,
             );
         }
@@ -770,10 +863,31 @@ service anyip ip
 service ping icmp
 "#;
         const ENDS: &[&str] = &["a", "a.h", "a.v6", "b", "b.plc", "b.net", "c"];
-        const SVCS: &[&str] = &["modbus", "weird", "six", "anyip", "ping", "dnp3", "tcp/1-1000", "udp/53"];
+        const SVCS: &[&str] = &[
+            "modbus",
+            "weird",
+            "six",
+            "anyip",
+            "ping",
+            "dnp3",
+            "tcp/1-1000",
+            "udp/53",
+        ];
         const ADDRS: &[&str] = &[
-            "10.1.0.0", "10.1.0.5", "10.1.0.9", "10.1.0.10", "10.2.0.7", "10.2.0.127", "10.2.0.128", "10.2.0.255",
-            "10.3.4.5", "10.4.0.0", "fd00:1::5", "fd00:1::6", "fd00:2::1", "fd00:3::1",
+            "10.1.0.0",
+            "10.1.0.5",
+            "10.1.0.9",
+            "10.1.0.10",
+            "10.2.0.7",
+            "10.2.0.127",
+            "10.2.0.128",
+            "10.2.0.255",
+            "10.3.4.5",
+            "10.4.0.0",
+            "fd00:1::5",
+            "fd00:1::6",
+            "fd00:2::1",
+            "fd00:3::1",
         ];
 
         fn policy(flows: &[(usize, usize, usize)]) -> String {
@@ -791,14 +905,24 @@ service ping icmp
         }
 
         fn packet() -> impl Strategy<Value = Packet> {
-            (0..ADDRS.len(), 0..ADDRS.len(), prop::sample::select(vec![0u8, 1, 6, 17, 47, 58]),
-             prop::sample::select(vec![0u16, 8, 22, 53, 128, 499, 500, 502, 511, 1000, 1001, 20000, 65535]))
+            (
+                0..ADDRS.len(),
+                0..ADDRS.len(),
+                prop::sample::select(vec![0u8, 1, 6, 17, 47, 58]),
+                prop::sample::select(vec![
+                    0u16, 8, 22, 53, 128, 499, 500, 502, 511, 1000, 1001, 20000, 65535,
+                ]),
+            )
                 .prop_map(|(s, d, proto, port)| Packet {
                     src: ADDRS[s].parse().unwrap(),
                     dst: ADDRS[d].parse().unwrap(),
                     proto,
                     sport: 40000,
-                    dport: match proto { 6 | 17 => port, 1 | 58 => port % 256, _ => 0 },
+                    dport: match proto {
+                        6 | 17 => port,
+                        1 | 58 => port % 256,
+                        _ => 0,
+                    },
                 })
         }
 

@@ -49,7 +49,9 @@ pub const RULE: Rule = Rule {
 pub fn findings(cx: &Ctx, would_use: &[bool]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, e) in cx.model.exceptions.iter().enumerate() {
-        let Some(until) = e.until.as_deref() else { continue };
+        let Some(until) = e.until.as_deref() else {
+            continue;
+        };
         if !crate::lint::expired(Some(until), &cx.today) {
             continue;
         }

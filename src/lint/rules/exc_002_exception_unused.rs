@@ -47,7 +47,9 @@ pub const RULE: Rule = Rule {
 pub fn findings(cx: &Ctx, used: &[bool]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, e) in cx.model.exceptions.iter().enumerate() {
-        if used.get(i).copied().unwrap_or(false) || crate::lint::expired(e.until.as_deref(), &cx.today) {
+        if used.get(i).copied().unwrap_or(false)
+            || crate::lint::expired(e.until.as_deref(), &cx.today)
+        {
             continue;
         }
         let rule = crate::lint::lookup(&e.rule).filter(|r| r.id.eq_ignore_ascii_case(&e.rule));

@@ -55,7 +55,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         if !dst.level.is_control() {
             continue;
         }
-        let from_jump = cx.zone(f.src.zone).level.is_dmz() && cx.asset_kind(f.src) == Some("jump-host");
+        let from_jump =
+            cx.zone(f.src.zone).level.is_dmz() && cx.asset_kind(f.src) == Some("jump-host");
         if from_jump {
             continue;
         }

@@ -52,9 +52,18 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     for (ci, c) in cx.model.conduits.iter().enumerate() {
-        let it = c.zones.iter().copied().filter(|z| cx.zone(*z).level.is_it());
+        let it = c
+            .zones
+            .iter()
+            .copied()
+            .filter(|z| cx.zone(*z).level.is_it());
         for a in it {
-            for b in c.zones.iter().copied().filter(|z| cx.zone(*z).level.is_control()) {
+            for b in c
+                .zones
+                .iter()
+                .copied()
+                .filter(|z| cx.zone(*z).level.is_control())
+            {
                 let (za, zb) = (cx.zone(a), cx.zone(b));
                 let d = RULE
                     .diag(format!(
@@ -67,7 +76,14 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .related(za.span, "IT zone")
                     .related(zb.span, "control zone")
                     .help("connect both zones to an industrial DMZ (level 3.5) and let every exchange terminate there, on a broker, mirror or jump host");
-                out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci)), Scope::Zone(a), Scope::Zone(b)]));
+                out.push(Finding::new(
+                    d,
+                    vec![
+                        Scope::Conduit(ConduitId(ci)),
+                        Scope::Zone(a),
+                        Scope::Zone(b),
+                    ],
+                ));
             }
         }
     }

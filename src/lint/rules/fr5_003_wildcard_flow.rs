@@ -64,8 +64,13 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             let svc = cx.model.service(sid);
             let why = svc.items.iter().find_map(|item| match item {
                 ServiceItem::AnyIp => Some("every IP protocol and port".to_string()),
-                ServiceItem::Tcp { ports } | ServiceItem::Udp { ports } if ports.width() > width => {
-                    Some(format!("{} ports ({item}), more than the {width} allowed", ports.width()))
+                ServiceItem::Tcp { ports } | ServiceItem::Udp { ports }
+                    if ports.width() > width =>
+                {
+                    Some(format!(
+                        "{} ports ({item}), more than the {width} allowed",
+                        ports.width()
+                    ))
                 }
                 _ => None,
             });

@@ -98,13 +98,24 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         if !cx.zone(f.src.zone).level.is_dmz() {
             continue;
         }
-        if cx.asset_kind(f.src).is_some_and(|k| TERMINATING_KINDS.contains(&k)) {
+        if cx
+            .asset_kind(f.src)
+            .is_some_and(|k| TERMINATING_KINDS.contains(&k))
+        {
             continue;
         }
-        let Some(to) = side(cx.zone(f.dst.zone).level) else { continue };
-        let from = if to == Side::It { Side::Control } else { Side::It };
+        let Some(to) = side(cx.zone(f.dst.zone).level) else {
+            continue;
+        };
+        let from = if to == Side::It {
+            Side::Control
+        } else {
+            Side::It
+        };
         for (sid, span) in cx.flow_services(fid) {
-            let Some(ins) = entering.get(&(f.src.zone, sid, from)) else { continue };
+            let Some(ins) = entering.get(&(f.src.zone, sid, from)) else {
+                continue;
+            };
             // Same DMZ host: equal endpoints, or one of them the whole zone.
             let Some(inflow) = ins.iter().copied().find(|i| {
                 let a = cx.model.flow(*i).dst.asset;

@@ -77,7 +77,14 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .related(hi.span, format!("level {}", hi.level))
                     .related(lo.span, format!("level {}", lo.level))
                     .help("connect adjacent Purdue levels only, through the zones in between, or move the assets to a zone at the right level");
-                out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci)), Scope::Zone(*a), Scope::Zone(*b)]));
+                out.push(Finding::new(
+                    d,
+                    vec![
+                        Scope::Conduit(ConduitId(ci)),
+                        Scope::Zone(*a),
+                        Scope::Zone(*b),
+                    ],
+                ));
             }
         }
     }

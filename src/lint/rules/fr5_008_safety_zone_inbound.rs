@@ -86,8 +86,14 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .at(c.span, "conduit to a better-protected zone")
                     .related(sz.span, format!("safety zone, SL-T {}", sz.sl))
                     .related(oz.span, format!("SL-T {}", oz.sl))
-                    .help(format!("raise the SL-T of `{}` to at least that of `{}`", sz.name, oz.name));
-                out.push(Finding::new(d, vec![Scope::Zone(s), Scope::Conduit(ConduitId(ci))]));
+                    .help(format!(
+                        "raise the SL-T of `{}` to at least that of `{}`",
+                        sz.name, oz.name
+                    ));
+                out.push(Finding::new(
+                    d,
+                    vec![Scope::Zone(s), Scope::Conduit(ConduitId(ci))],
+                ));
             }
         }
     }

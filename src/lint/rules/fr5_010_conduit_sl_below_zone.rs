@@ -65,8 +65,14 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 ))
                 .at(c.span, format!("conduit SL-T {csl}"))
                 .related(zone.span, format!("zone SL-T {}", zone.sl))
-                .help(format!("raise the conduit's SL-T to at least the SL-T of `{}` for every FR", zone.name));
-            out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci)), Scope::Zone(*z)]));
+                .help(format!(
+                    "raise the conduit's SL-T to at least the SL-T of `{}` for every FR",
+                    zone.name
+                ));
+            out.push(Finding::new(
+                d,
+                vec![Scope::Conduit(ConduitId(ci)), Scope::Zone(*z)],
+            ));
         }
     }
 }

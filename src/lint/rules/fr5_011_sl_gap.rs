@@ -66,7 +66,14 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .related(za.span, format!("SL-T {}", za.sl))
                     .related(zb.span, format!("SL-T {}", zb.sl))
                     .help("put an intermediate zone (a DMZ with a broker) between them, or review the SL-Ts in the risk assessment");
-                out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci)), Scope::Zone(*a), Scope::Zone(*b)]));
+                out.push(Finding::new(
+                    d,
+                    vec![
+                        Scope::Conduit(ConduitId(ci)),
+                        Scope::Zone(*a),
+                        Scope::Zone(*b),
+                    ],
+                ));
             }
         }
     }

@@ -51,7 +51,12 @@ pub const RULE: Rule = Rule {
 const RE1_FROM_SL: u8 = 2;
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
-    for d in cx.model.devices.iter().filter(|d| d.kind == DeviceKind::Switch) {
+    for d in cx
+        .model
+        .devices
+        .iter()
+        .filter(|d| d.kind == DeviceKind::Switch)
+    {
         // Zone -> the first port carrying it.
         let mut zones: BTreeMap<ZoneId, crate::source::Span> = BTreeMap::new();
         for p in &d.ports {
@@ -63,12 +68,29 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 zones.entry(z).or_insert(p.span);
             }
         }
-        let it: Vec<ZoneId> = zones.keys().copied().filter(|z| cx.zone(*z).level.is_it()).collect();
-        let ot: Vec<ZoneId> = zones.keys().copied().filter(|z| cx.zone(*z).level.is_control()).collect();
+        let it: Vec<ZoneId> = zones
+            .keys()
+            .copied()
+            .filter(|z| cx.zone(*z).level.is_it())
+            .collect();
+        let ot: Vec<ZoneId> = zones
+            .keys()
+            .copied()
+            .filter(|z| cx.zone(*z).level.is_control())
+            .collect();
         let scopes: Vec<Scope> = zones.keys().map(|z| Scope::Zone(*z)).collect();
-        let names = |v: &[ZoneId]| v.iter().map(|z| format!("`{}`", cx.zone(*z).name)).collect::<Vec<_>>().join(", ");
+        let names = |v: &[ZoneId]| {
+            v.iter()
+                .map(|z| format!("`{}`", cx.zone(*z).name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if !it.is_empty() && !ot.is_empty() {
-            let critical: Vec<ZoneId> = ot.iter().copied().filter(|z| cx.zone(*z).sl.get(Fr::Rdf) >= RE1_FROM_SL).collect();
+            let critical: Vec<ZoneId> = ot
+                .iter()
+                .copied()
+                .filter(|z| cx.zone(*z).sl.get(Fr::Rdf) >= RE1_FROM_SL)
+                .collect();
             let mut diag = RULE
                 .diag(format!(
                     "switch `{}` carries IT zones {} and control zones {}",
@@ -79,7 +101,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 .at(d.span, "IT and control share this switch");
             for (z, what) in [(it[0], "IT"), (ot[0], "control")] {
                 if let Some(span) = zones.get(&z) {
-                    diag = diag.related(*span, format!("carries {what} zone `{}`", cx.zone(z).name));
+                    diag =
+                        diag.related(*span, format!("carries {what} zone `{}`", cx.zone(z).name));
                 }
             }
             if critical.is_empty() {
@@ -106,7 +129,14 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             diag.severity = Severity::Warning;
             for z in &ot {
                 if let Some(span) = zones.get(z) {
-                    diag = diag.related(*span, format!("carries `{}` (level {})", cx.zone(*z).name, cx.zone(*z).level));
+                    diag = diag.related(
+                        *span,
+                        format!(
+                            "carries `{}` (level {})",
+                            cx.zone(*z).name,
+                            cx.zone(*z).level
+                        ),
+                    );
                 }
             }
             out.push(Finding::new(diag, scopes));

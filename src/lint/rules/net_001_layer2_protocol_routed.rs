@@ -42,7 +42,9 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let f = cx.model.flow(fid);
         for (sid, span) in cx.flow_services(fid) {
             let svc = cx.model.service(sid);
-            let Some(item) = svc.items.iter().find(|i| i.is_layer2()) else { continue };
+            let Some(item) = svc.items.iter().find(|i| i.is_layer2()) else {
+                continue;
+            };
             let d = RULE
                 .diag(format!(
                     "layer-2 protocol `{}` ({item}) cannot be routed from zone `{}` to zone `{}`",

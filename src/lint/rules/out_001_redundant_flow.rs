@@ -65,7 +65,15 @@ fn interval(item: &ServiceItem) -> (u32, u32, u32) {
         ServiceItem::Icmpv6 { icmp_type: Some(t) } => (58, t as u32, t as u32),
         ServiceItem::Icmpv6 { icmp_type: None } => (58, 0, 255),
         // `ip/6` is every TCP port; ICMP keys use 0-255 as their whole range.
-        ServiceItem::Ip { number } => (number as u32, 0, if number == 1 || number == 58 { 255 } else { 65535 }),
+        ServiceItem::Ip { number } => (
+            number as u32,
+            0,
+            if number == 1 || number == 58 {
+                255
+            } else {
+                65535
+            },
+        ),
         ServiceItem::AnyIp => (ANY_IP, 0, 65535),
         ServiceItem::Ether { ethertype } => (0x1_0000 + ethertype as u32, 0, 0),
     }
@@ -105,8 +113,15 @@ fn within<T: Ord>(inner: Option<(T, T)>, outer: Option<(T, T)>) -> bool {
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     let m = cx.model;
     // Items of each flow, flattened.
-    let items: Vec<Vec<(u32, u32, u32)>> =
-        m.flow_ids().map(|f| cx.flow_items(f).iter().map(|(_, _, i)| interval(i)).collect()).collect();
+    let items: Vec<Vec<(u32, u32, u32)>> = m
+        .flow_ids()
+        .map(|f| {
+            cx.flow_items(f)
+                .iter()
+                .map(|(_, _, i)| interval(i))
+                .collect()
+        })
+        .collect();
     // Flows by exact endpoint pair, in flow order.
     let mut by_pair: BTreeMap<(Endpoint, Endpoint), Vec<FlowId>> = BTreeMap::new();
     let mut used: BTreeMap<ZoneId, BTreeSet<Endpoint>> = BTreeMap::new();
@@ -120,14 +135,19 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     // belongs to one zone, so a flow can only lie within flows between the same zones.
     let mut sup: BTreeMap<Endpoint, Vec<Endpoint>> = BTreeMap::new();
     for eps in used.values() {
-        let eps: Vec<(Endpoint, &AddrSet, _)> = eps.iter().map(|e| {
-            let a = m.endpoint_addrs(*e);
-            (*e, a, bounds(a))
-        }).collect();
+        let eps: Vec<(Endpoint, &AddrSet, _)> = eps
+            .iter()
+            .map(|e| {
+                let a = m.endpoint_addrs(*e);
+                (*e, a, bounds(a))
+            })
+            .collect();
         for (e, a, (a4, a6)) in &eps {
             let s = eps
                 .iter()
-                .filter(|(_, b, (b4, b6))| within(*a4, *b4) && within(*a6, *b6) && b.contains_set(a))
+                .filter(|(_, b, (b4, b6))| {
+                    within(*a4, *b4) && within(*a6, *b6) && b.contains_set(a)
+                })
                 .map(|(o, _, _)| *o)
                 .collect();
             sup.insert(*e, s);
@@ -149,7 +169,11 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 for d in dsts {
                     for b in by_pair.get(&(*s, *d)).into_iter().flatten() {
                         let theirs = &items[b.0];
-                        if *b != a && mine.iter().all(|i| theirs.iter().any(|j| item_within(*i, *j))) {
+                        if *b != a
+                            && mine
+                                .iter()
+                                .all(|i| theirs.iter().any(|j| item_within(*i, *j)))
+                        {
                             acc.insert(*b);
                         }
                     }
@@ -160,11 +184,18 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         .collect();
     for a in m.flow_ids() {
         // Of two flows covering each other (the same packets), only the later one is flagged.
-        let by = full[a.0].iter().copied().find(|b| !full[b.0].contains(&a) || *b < a);
+        let by = full[a.0]
+            .iter()
+            .copied()
+            .find(|b| !full[b.0].contains(&a) || *b < a);
         let Some(b) = by else { continue };
         let (fa, fb) = (m.flow(a), m.flow(b));
         let d = RULE
-            .diag(format!("flow `{}` is already allowed by flow `{}`", m.flow_label(a), m.flow_label(b)))
+            .diag(format!(
+                "flow `{}` is already allowed by flow `{}`",
+                m.flow_label(a),
+                m.flow_label(b)
+            ))
             .at(fa.span, "redundant flow")
             .related(fb.span, "allows every packet of the redundant flow")
             .help("remove the redundant flow, or narrow the wider one to what is needed");

@@ -54,7 +54,11 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
-    let enforcing = cx.model.devices.iter().any(|d| matches!(d.kind, DeviceKind::Firewall | DeviceKind::Router));
+    let enforcing = cx
+        .model
+        .devices
+        .iter()
+        .any(|d| matches!(d.kind, DeviceKind::Firewall | DeviceKind::Router));
     if !enforcing {
         return;
     }
@@ -62,9 +66,11 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     for fid in cx.model.flow_ids() {
         let f = cx.model.flow(fid);
         let key = (f.src.zone, f.dst.zone);
-        let ok = *enforced
-            .entry(key)
-            .or_insert_with(|| cx.graph.path(key.0, key.1).is_some_and(|hops| !hops.is_empty()));
+        let ok = *enforced.entry(key).or_insert_with(|| {
+            cx.graph
+                .path(key.0, key.1)
+                .is_some_and(|hops| !hops.is_empty())
+        });
         if ok {
             continue;
         }
