@@ -17,7 +17,7 @@
 
 use super::linux::{self, Family, Shape};
 use super::sanitize::{IPT_COMMENT, IPT_LOG_PREFIX};
-use super::{environment, render, Backend, EmitContext, Output, Stamp};
+use super::{render_one, Backend, EmitContext, Output, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::Target;
@@ -302,10 +302,7 @@ fn addr_matches_src(fam: Family, iv: (u128, u128)) -> String {
 
 /// Renders a view.
 pub fn text(view: &IptView) -> Result<String> {
-    let mut env = environment();
-    env.add_template("filter.rules.j2", TEMPLATE)
-        .map_err(|e| Error::Other(format!("iptables template: {e}")))?;
-    render(&env, "filter.rules.j2", view)
+    render_one("filter.rules.j2", TEMPLATE, view)
 }
 
 impl Backend for Iptables {

@@ -176,6 +176,14 @@ pub fn environment() -> Environment<'static> {
     env
 }
 
+/// Renders a single template, given by its source, with a view (a backend with one template).
+pub fn render_one(name: &str, source: &'static str, view: impl Serialize) -> Result<String> {
+    let mut env = environment();
+    env.add_template(name, source)
+        .map_err(|e| Error::Other(format!("template {name}: {e}")))?;
+    render(&env, name, view)
+}
+
 /// Renders one template with a view.
 pub fn render(env: &Environment, name: &str, view: impl Serialize) -> Result<String> {
     let tmpl = env

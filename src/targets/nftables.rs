@@ -20,7 +20,7 @@
 
 use super::linux::{self, Family, Group, Shape};
 use super::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
-use super::{environment, render, Backend, EmitContext, Output, Stamp};
+use super::{render_one, Backend, EmitContext, Output, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::Target;
@@ -394,10 +394,7 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
 
 /// Renders a view.
 pub fn text(view: &NftView) -> Result<String> {
-    let mut env = environment();
-    env.add_template("ruleset.nft.j2", TEMPLATE)
-        .map_err(|e| Error::Other(format!("nftables template: {e}")))?;
-    render(&env, "ruleset.nft.j2", view)
+    render_one("ruleset.nft.j2", TEMPLATE, view)
 }
 
 impl Backend for Nftables {
