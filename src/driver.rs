@@ -51,9 +51,10 @@ pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
     let mut model = None;
     if let Some(r) = resolved {
         diagnostics.extend(r.diagnostics);
-        if diagnostics.iter().any(|d| d.is_error()) {
-            // Syntax errors in one file: the rest may resolve, but the Model is incomplete.
-        } else if let Some(m) = r.model {
+        // After a syntax error in one file the rest may resolve, but the Model is incomplete:
+        // lint and expectations run only on a policy without errors.
+        let complete = !diagnostics.iter().any(|d| d.is_error());
+        if let Some(m) = r.model.filter(|_| complete) {
             diagnostics.extend(crate::lint::run(&m, opts));
             diagnostics.extend(crate::verify::expect::check(&m));
             model = Some(m);
