@@ -500,7 +500,7 @@ impl<'a> Context<'a> {
             let seen = if n == 0 {
                 "no widening reported".to_string()
             } else {
-                format!("{n} widening(s) in this build, see Widenings")
+                format!("{n} group(s) of widenings in this build, see Widenings")
             };
             ev.push(format!(
                 "stateless return rules on {} ({seen})",

@@ -470,7 +470,9 @@ pub fn build_report(
             .iter()
             .filter(|e| e.expired == Some(true))
             .count(),
-        widenings: widenings.len(),
+        // Flow items whose replies a stateless target admits (the Widenings section groups them
+        // per device, interface and conduit).
+        widenings: crate::targets::cisco_ios::widenings(model, ir).len(),
         ..Default::default()
     };
     for d in &all {

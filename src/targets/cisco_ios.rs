@@ -1008,19 +1008,40 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
             acls_view(cx, device, &mut changed),
         )?);
         let span = cx.model.device(device.device).span;
+        // One warning per interface and conduit, not per flow: a large plant would otherwise
+        // get tens of thousands. The structured list (`widenings`) keeps every one.
+        let mut groups: BTreeMap<(String, ConduitId), Vec<Widening>> = BTreeMap::new();
         for w in device_widenings(device) {
-            let flow = cx.model.flow(w.flow);
+            groups.entry((w.interface.clone(), w.conduit)).or_default().push(w);
+        }
+        for ((iface, cid), ws) in groups {
+            let conduit = cx.model.conduit(cid);
+            let mut kinds: Vec<&str> = ws.iter().map(|w| w.kind.as_str()).collect();
+            kinds.sort();
+            kinds.dedup();
+            let mut labels: Vec<String> = ws.iter().map(|w| format!("`{}` ({})", w.label, w.item)).collect();
+            labels.dedup();
+            let shown = labels.len().min(5);
+            let more = if labels.len() > shown { format!(" and {} more", labels.len() - shown) } else { String::new() };
+            let first = cx.model.flow(ws[0].flow).span;
             diags.push(
                 Diagnostic::warning(
                     WIDENING_CODE,
                     format!(
-                        "`{}` admits replies of `{}` ({}) on `{}` by a stateless rule",
-                        w.device, w.label, w.item, w.interface
+                        "`{}` admits replies of {} flow item(s) of conduit `{}` on `{iface}` by stateless rules ({})",
+                        device.name,
+                        ws.len(),
+                        conduit.name,
+                        kinds.join(", ")
                     ),
                 )
-                .at(flow.span, w.kind.explanation())
+                .at(conduit.span, format!("stateless return rules on `{iface}`"))
+                .related(first, ws[0].kind.explanation())
                 .related(span, "stateless ACLs on this device")
-                .help("IOS extended ACLs keep no connection state; where the conduit's SL-T needs stateful return traffic, enforce it on a stateful firewall (nftables, iptables); the report lists every widening"),
+                .help(format!(
+                    "replies of {}{more}; IOS extended ACLs keep no connection state: where the conduit's SL-T needs stateful return traffic, enforce it on a stateful firewall (nftables, iptables); the report lists the widenings per conduit",
+                    labels[..shown].join(", ")
+                )),
             );
         }
     }

@@ -2,8 +2,8 @@
 //! Reports every place where a stateless target (a Cisco IOS extended ACL) must admit more reply
 //! traffic than the policy allows: TCP replies matched by `established` (any segment with ACK or
 //! RST), UDP replies matched by source port, ICMP replies by type, and the reverse direction of
-//! other protocols. Reported by `build` for each router or layer-3 switch interface, once per flow
-//! and service item; the report lists every widening.
+//! other protocols. Reported by `build` once per router or layer-3 switch interface and conduit,
+//! naming the flows whose replies it admits; the report lists the widenings per conduit.
 //!
 //! ## Why is this bad
 //! The policy allows replies to connections that were opened in the allowed direction. A
