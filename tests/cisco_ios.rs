@@ -608,8 +608,11 @@ fn output_follows_ios_rules() {
                 .iter()
                 .filter(|c| *c == cisco_ios::WIDENING_CODE)
                 .count();
-            let groups: std::collections::BTreeSet<(&str, &str, _)> =
-                case.widenings.iter().map(|w| (w.device.as_str(), w.interface.as_str(), w.conduit)).collect();
+            let groups: std::collections::BTreeSet<(&str, &str, _)> = case
+                .widenings
+                .iter()
+                .map(|w| (w.device.as_str(), w.interface.as_str(), w.conduit))
+                .collect();
             assert_eq!(n, groups.len(), "{}", case.name);
         }
     }

@@ -1012,17 +1012,27 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
         // get tens of thousands. The structured list (`widenings`) keeps every one.
         let mut groups: BTreeMap<(String, ConduitId), Vec<Widening>> = BTreeMap::new();
         for w in device_widenings(device) {
-            groups.entry((w.interface.clone(), w.conduit)).or_default().push(w);
+            groups
+                .entry((w.interface.clone(), w.conduit))
+                .or_default()
+                .push(w);
         }
         for ((iface, cid), ws) in groups {
             let conduit = cx.model.conduit(cid);
             let mut kinds: Vec<&str> = ws.iter().map(|w| w.kind.as_str()).collect();
             kinds.sort();
             kinds.dedup();
-            let mut labels: Vec<String> = ws.iter().map(|w| format!("`{}` ({})", w.label, w.item)).collect();
+            let mut labels: Vec<String> = ws
+                .iter()
+                .map(|w| format!("`{}` ({})", w.label, w.item))
+                .collect();
             labels.dedup();
             let shown = labels.len().min(5);
-            let more = if labels.len() > shown { format!(" and {} more", labels.len() - shown) } else { String::new() };
+            let more = if labels.len() > shown {
+                format!(" and {} more", labels.len() - shown)
+            } else {
+                String::new()
+            };
             let first = cx.model.flow(ws[0].flow).span;
             diags.push(
                 Diagnostic::warning(
