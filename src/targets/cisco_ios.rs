@@ -509,6 +509,11 @@ fn remark_lines(text: &str, changed: &mut Vec<String>) -> Vec<String> {
     lines
 }
 
+/// Consecutive rules of one flow with the same addresses (one remark group each).
+fn flow_chunks(rules: &[RuleIr]) -> impl Iterator<Item = &[RuleIr]> {
+    rules.chunk_by(|a, b| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
+}
+
 /// Appends the permits of the rules of one pair that enter by this interface, in the given
 /// family. Consecutive rules of one flow with the same addresses form one remark group (and one
 /// service object-group when object-groups are on).
@@ -519,19 +524,8 @@ fn forward_rules(
     fam: Family,
     changed: &mut Vec<String>,
 ) {
-    let mut i = 0;
-    while i < rules.len() {
-        let r = &rules[i];
-        let mut j = i + 1;
-        while j < rules.len()
-            && rules[j].flow == r.flow
-            && rules[j].src == r.src
-            && rules[j].dst == r.dst
-        {
-            j += 1;
-        }
-        let chunk = &rules[i..j];
-        i = j;
+    for chunk in flow_chunks(rules) {
+        let r = &chunk[0];
         let srcs = addrs(groups, &r.src, fam);
         let dsts = addrs(groups, &r.dst, fam);
         if srcs.is_empty() || dsts.is_empty() {
@@ -586,19 +580,8 @@ fn reply_rules(
     fam: Family,
     changed: &mut Vec<String>,
 ) {
-    let mut i = 0;
-    while i < rules.len() {
-        let r = &rules[i];
-        let mut j = i + 1;
-        while j < rules.len()
-            && rules[j].flow == r.flow
-            && rules[j].src == r.src
-            && rules[j].dst == r.dst
-        {
-            j += 1;
-        }
-        let chunk = &rules[i..j];
-        i = j;
+    for chunk in flow_chunks(rules) {
+        let r = &chunk[0];
         // Replies travel from the responder (dst) to the initiator (src).
         let srcs = addrs(groups, &r.dst, fam);
         let dsts = addrs(groups, &r.src, fam);

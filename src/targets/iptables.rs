@@ -251,16 +251,7 @@ pub fn view(
             // Nothing of this family crosses the pair: no chain, no jump.
             continue;
         }
-        let comment = linux::clean_warn(
-            &format!(
-                "{} ({}) -> {} ({})",
-                iin.name, iin.zone_name, iout.name, iout.zone_name
-            ),
-            IPT_COMMENT,
-            None,
-            "a chain comment",
-            diags,
-        );
+        let comment = linux::pair_comment(iin, iout, IPT_COMMENT, diags);
         pairs.push(PairView {
             ingress: iin.name.clone(),
             egress: iout.name.clone(),

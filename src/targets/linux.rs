@@ -10,7 +10,7 @@ use super::sanitize::{self, Sink};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::{Model, ServiceItem};
-use crate::plan::{DeviceIr, RuleIr};
+use crate::plan::{DeviceIr, InterfaceIr, RuleIr};
 use crate::source::Span;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -19,6 +19,25 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// to the sink's byte limit). A warning: the configuration stays correct, the comment is not
 /// what the policy says.
 pub const SANITISED: &str = "OUT-007";
+
+/// The comment of an interface pair's chain: `eth0 (enterprise) -> eth1 (dmz)`, cleaned for `sink`.
+pub fn pair_comment(
+    iin: &InterfaceIr,
+    iout: &InterfaceIr,
+    sink: Sink,
+    diags: &mut Vec<Diagnostic>,
+) -> String {
+    clean_warn(
+        &format!(
+            "{} ({}) -> {} ({})",
+            iin.name, iin.zone_name, iout.name, iout.zone_name
+        ),
+        sink,
+        None,
+        "a chain comment",
+        diags,
+    )
+}
 
 /// Cleans `text` for `sink`; when anything changed, adds one warning (duplicates are dropped, as
 /// the same text reaches several devices and targets).

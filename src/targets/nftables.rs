@@ -355,16 +355,7 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
                 comment,
             });
         }
-        let comment = linux::clean_warn(
-            &format!(
-                "{} ({}) -> {} ({})",
-                iin.name, iin.zone_name, iout.name, iout.zone_name
-            ),
-            NFT_COMMENT,
-            None,
-            "a chain comment",
-            diags,
-        );
+        let comment = linux::pair_comment(iin, iout, NFT_COMMENT, diags);
         pairs.push(PairView {
             ingress: iin.name.clone(),
             egress: iout.name.clone(),
