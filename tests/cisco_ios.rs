@@ -142,6 +142,7 @@ fn samples(set: &AddrSet, v6: bool) -> Vec<IpAddr> {
 /// The first packets a service item allows (lowest and highest port).
 fn item_packets(item: &ServiceItem, src: IpAddr, dst: IpAddr) -> Vec<Packet> {
     let p = |proto, dport| Packet {
+        ack: false,
         src,
         dst,
         proto,
@@ -163,6 +164,7 @@ fn item_packets(item: &ServiceItem, src: IpAddr, dst: IpAddr) -> Vec<Packet> {
             proto: number,
             sport: 0,
             dport: 0,
+            ack: false,
         }],
         ServiceItem::AnyIp => vec![p(6, 443), p(17, 53)],
         _ => Vec::new(),
@@ -191,6 +193,7 @@ fn reply(pkt: &Packet) -> Option<(Packet, bool)> {
             proto: pkt.proto,
             sport,
             dport,
+            ack: pkt.proto == 6,
         },
         pkt.proto == 6,
     ))
@@ -355,6 +358,7 @@ fn prove(case: &Case) -> Tally {
                                         dst: pkt.src,
                                         proto: 6,
                                         sport: pkt.dport,
+                                        ack: false,
                                         dport: 40000,
                                     };
                                     expect_denied(case, &graph, &back, false, &mut t);
@@ -364,6 +368,7 @@ fn prove(case: &Case) -> Tally {
                                         proto: 6,
                                         sport: 40000,
                                         dport: pkt.dport,
+                                        ack: false,
                                     };
                                     expect_denied(case, &graph, &new, false, &mut t);
                                 }
@@ -467,6 +472,7 @@ fn prove(case: &Case) -> Tally {
                         proto,
                         sport: 40000,
                         dport,
+                        ack: false,
                     };
                     expect_denied(case, &graph, &pkt, false, &mut t);
                 }

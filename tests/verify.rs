@@ -7,19 +7,24 @@
 use fenceline::build::{build_checked, BuildOptions};
 use fenceline::driver::{check_path, CheckOptions};
 use fenceline::model::{DeviceId, Model, Target};
-use fenceline::verify::equiv::{compare_device, load, policy_pairs, DeviceResult};
+use fenceline::verify::equiv::{compare_loaded, load, DeviceResult, PolicySides};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
 fn build(example: &str) -> (Model, BTreeMap<String, String>) {
-    let opts = BuildOptions {
+    build_with(example, false)
+}
+
+fn build_with(example: &str, cisco_object_groups: bool) -> (Model, BTreeMap<String, String>) {
+    let mut opts = BuildOptions {
         check: CheckOptions {
             today: Some("2026-01-01".into()),
             ..Default::default()
         },
         ..Default::default()
     };
+    opts.emit.cisco_object_groups = cisco_object_groups;
     let checked = check_path(Path::new(example), &opts.check).unwrap();
     let built = build_checked(&checked, &opts)
         .unwrap()
@@ -42,7 +47,7 @@ fn verify_files(
     files: &BTreeMap<String, String>,
     only: Option<(&str, Target)>,
 ) -> Vec<DeviceResult> {
-    let policy = policy_pairs(model);
+    let mut sides = PolicySides::default();
     let read = |p: &str| files.get(p).cloned();
     let mut out = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
@@ -53,7 +58,7 @@ fn verify_files(
             if let Some((cfg, paths)) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}"))
             {
                 out.push(
-                    compare_device(model, &policy, DeviceId(di), t.name(), paths, &cfg)
+                    compare_loaded(model, &mut sides, DeviceId(di), t, paths, &cfg)
                         .unwrap_or_else(|e| panic!("{e}")),
                 );
             }
@@ -74,20 +79,30 @@ fn examples() -> Vec<String> {
 }
 
 #[test]
-fn every_example_equals_its_policy_on_every_linux_target() {
-    let mut checked = 0;
+fn every_example_equals_its_policy_on_every_target() {
+    let mut checked: BTreeMap<Target, usize> = BTreeMap::new();
     for ex in examples() {
-        let (model, files) = build(&ex);
-        for r in verify_files(&model, &files, None) {
-            assert!(
-                r.equal,
-                "{ex}: {} {}: {:#?}",
-                r.device, r.target, r.differences
-            );
-            checked += 1;
+        for groups in [false, true] {
+            let (model, files) = build_with(&ex, groups);
+            for r in verify_files(&model, &files, None) {
+                assert!(
+                    r.equal,
+                    "{ex} (object-groups {groups}): {} {}: {:#?}",
+                    r.device, r.target, r.differences
+                );
+                *checked
+                    .entry(Target::parse(&r.target).unwrap())
+                    .or_default() += 1;
+            }
         }
     }
-    assert!(checked >= 4, "only {checked} configurations verified");
+    for t in [Target::Nftables, Target::Iptables, Target::CiscoIos] {
+        assert!(
+            checked.get(&t).copied().unwrap_or(0) >= 4,
+            "too few {} configurations verified: {checked:?}",
+            t.name()
+        );
+    }
 }
 
 /// Loads a generated ruleset into the kernel of a fresh user+network namespace and reads it back
@@ -223,6 +238,24 @@ const MUTATIONS: &[Mutation] = &[
         over: false,
         under: true,
     },
+    Mutation { name: "ios port changed", file: "rtr-field/cisco-ios.txt", from: "host 10.30.0.10 10.40.1.0 0.0.0.255 eq 20000\n", to: "host 10.30.0.10 10.40.1.0 0.0.0.255 eq 20001\n", over: true, under: true },
+    Mutation { name: "ios rule deleted", file: "rtr-field/cisco-ios.txt", from: " 40 permit tcp host 10.30.0.10 10.40.1.0 0.0.0.255 eq 20000\n", to: "", over: false, under: true },
+    Mutation { name: "ios address widened", file: "rtr-field/cisco-ios.txt", from: "permit tcp host 10.30.0.21 10.40.2.0", to: "permit tcp 10.30.0.0 0.0.0.255 10.40.2.0", over: true, under: false },
+    Mutation { name: "ios rule added", file: "rtr-field/cisco-ios.txt", from: " 50 deny ip any any log\n!\n! IPv6 traffic entering GigabitEthernet0/0", to: " 45 permit udp any any eq 53\n 50 deny ip any any log\n!\n! IPv6 traffic entering GigabitEthernet0/0", over: true, under: false },
+    Mutation { name: "ios deny reordered to shadow the permits", file: "rtr-field/cisco-ios.txt", from: " 10 permit tcp host 10.30.0.21", to: " 5 deny tcp any 10.40.2.0 0.0.0.255\n 10 permit tcp host 10.30.0.21", over: false, under: true },
+    Mutation { name: "ios reply without established", file: "rtr-field/cisco-ios.txt", from: "eq 502 host 10.30.0.22 established", to: "eq 502 host 10.30.0.22", over: true, under: false },
+    Mutation { name: "ios reply from any source port", file: "rtr-field/cisco-ios.txt", from: "10.40.1.0 0.0.0.255 eq 20000 host 10.30.0.10 established", to: "10.40.1.0 0.0.0.255 host 10.30.0.10 established", over: true, under: false },
+    Mutation { name: "ios reply deleted", file: "rtr-field/cisco-ios.txt", from: " 40 permit tcp 10.40.1.0 0.0.0.255 eq 20000 host 10.30.0.10 established\n", to: "", over: false, under: true },
+    Mutation { name: "ios ACL unbound", file: "rtr-field/cisco-ios.txt", from: "interface GigabitEthernet0/1\n ip access-group ", to: "interface GigabitEthernet0/1\n no ip access-group ", over: true, under: false },
+    Mutation { name: "ios IPv6 neighbour discovery denied", file: "rtr-field/cisco-ios.txt", from: " sequence 10 permit icmp any any nd-na\n", to: " sequence 10 deny icmp any any nd-na\n", over: false, under: true },
+    Mutation {
+        name: "ios outbound ACL drops a flow",
+        file: "rtr-field/cisco-ios.txt",
+        from: "interface GigabitEthernet0/1\n",
+        to: "ip access-list extended OUT-X\n 10 deny tcp any any eq 502\n 20 permit ip any any\ninterface GigabitEthernet0/1\n ip access-group OUT-X out\n",
+        over: false,
+        under: true,
+    },
 ];
 
 #[test]
@@ -243,10 +276,13 @@ fn every_mutation_is_found_with_a_counterexample() {
         f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
         let target = if m.file.ends_with(".nft") {
             Target::Nftables
+        } else if m.file.ends_with(".txt") {
+            Target::CiscoIos
         } else {
             Target::Iptables
         };
-        let r = verify_files(&model, &f, Some(("fw-it-ot", target)));
+        let device = m.file.split('/').next().unwrap();
+        let r = verify_files(&model, &f, Some((device, target)));
         assert_eq!(r.len(), 1);
         assert!(!r[0].equal, "{}: not detected", m.name);
         let over = r[0].differences.iter().any(|d| d.over_permit.is_some());

@@ -1,6 +1,7 @@
 //! `fenceline verify FILE DIR`: proves, device by device and interface pair by interface pair,
 //! that the configurations in DIR (generated text, `nft -j list ruleset` JSON, `iptables-save`
-//! output) accept exactly the new connections the policy allows. Exit 0 when every configuration
+//! output, Cisco IOS ACL text) accept exactly what the policy allows: new connections for the
+//! stateful targets, flows and their replies for the stateless IOS ACLs. Exit 0 when every configuration
 //! equals the policy, 1 when one differs (with a counterexample packet each way and the lines
 //! behind it), 2 when a configuration cannot be read or understood.
 
@@ -23,7 +24,8 @@ pub enum VerifyFormat {
 pub struct VerifyArgs {
     /// Root policy file
     pub file: PathBuf,
-    /// Directory with DEVICE/nftables.nft (or .json), DEVICE/iptables.rules and ip6tables.rules
+    /// Directory with DEVICE/nftables.nft (or .json), DEVICE/iptables.rules and ip6tables.rules,
+    /// DEVICE/cisco-ios.txt
     pub dir: PathBuf,
     /// Only this device (repeatable)
     #[arg(long = "device")]
@@ -90,11 +92,13 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
             return Err(Error::Usage(format!("the policy has no device `{d}`")));
         }
     }
-    let policy = equiv::policy_pairs(model);
+    // Computed on first use: the stateful targets compare new connections per interface pair,
+    // cisco-ios compares stateless filters (flows and their replies) per interface.
+    let mut sides = equiv::PolicySides::default();
     let read = read_in(&args.dir);
     let mut results = Vec::new();
     let mut errors = Vec::new();
-    let mut skipped = Vec::new();
+    let skipped: Vec<Skipped> = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
         if !args.devices.is_empty() && !args.devices.contains(&dev.name) {
             continue;
@@ -103,20 +107,12 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
             if !only_targets.is_empty() && !only_targets.contains(&t) {
                 continue;
             }
-            if t == Target::CiscoIos {
-                skipped.push(Skipped {
-                    device: dev.name.clone(),
-                    target: t.name().into(),
-                    reason: "no cisco-ios reader in verify yet".into(),
-                });
-                continue;
-            }
             match equiv::load(&dev.name, t, &read) {
-                Ok(Some((cfg, files))) => match equiv::compare_device(
+                Ok(Some((cfg, files))) => match equiv::compare_loaded(
                     model,
-                    &policy,
+                    &mut sides,
                     crate::model::DeviceId(di),
-                    t.name(),
+                    t,
                     files,
                     &cfg,
                 ) {
@@ -175,6 +171,9 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
                         r.pairs,
                         r.files.join(", ")
                     ));
+                    for n in &r.notes {
+                        io.println(format_args!("  note: {n}"));
+                    }
                     continue;
                 }
                 io.println(format_args!(
@@ -183,6 +182,9 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
                     r.target,
                     r.files.join(", ")
                 ));
+                for n in &r.notes {
+                    io.println(format_args!("  note: {n}"));
+                }
                 for d in &r.differences {
                     if let Some(c) = &d.over_permit {
                         io.println(format_args!(
@@ -197,7 +199,7 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
                             d.ingress, d.egress, c.packet
                         ));
                         if let Some(f) = &c.policy_flow {
-                            io.println(format_args!("    allowed by flow {f}"));
+                            io.println(format_args!("    allowed by {f}"));
                         }
                         io.println(format_args!("    dropped by {}", c.config_line));
                     }

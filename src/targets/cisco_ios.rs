@@ -188,7 +188,7 @@ fn reply_kind(item: &ServiceItem) -> Option<WideningKind> {
 /// The ICMP type that answers a request type: echo (8) -> echo-reply (0), timestamp (13) ->
 /// timestamp-reply (14), ICMPv6 echo-request (128) -> echo-reply (129). Every type (`None`)
 /// counts as echo. Other types (errors, replies) are not requests: nothing comes back.
-fn icmp_reply_type(item: &ServiceItem, t: Option<u8>) -> Option<u8> {
+pub fn icmp_reply_type(item: &ServiceItem, t: Option<u8>) -> Option<u8> {
     match (item, t) {
         (ServiceItem::Icmp { .. }, None | Some(8)) => Some(0),
         (ServiceItem::Icmp { .. }, Some(13)) => Some(14),

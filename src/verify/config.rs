@@ -67,7 +67,7 @@ pub fn universe(families: &[Family], tag: &Tag) -> Space<Tag> {
 
 /// Is this every packet of one or both families (as [`universe`] builds it)?
 pub fn is_universe(s: &Space<Tag>) -> bool {
-    if s.len() > 6 || s.is_empty() {
+    if s.len() > 8 || s.is_empty() {
         return false;
     }
     let fams: Vec<Family> = s.cubes.iter().map(|(c, _)| c.family).collect();
@@ -77,7 +77,7 @@ pub fn is_universe(s: &Space<Tag>) -> bool {
         .all(|(c, _)| u.cubes.iter().any(|(x, _)| x == c))
         && [Family::V4, Family::V6].iter().all(|f| {
             let n = s.cubes.iter().filter(|(c, _)| c.family == *f).count();
-            n == 0 || n == 3
+            n == 0 || n == 4
         })
 }
 

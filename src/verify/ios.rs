@@ -9,9 +9,12 @@
 //! port operator (`eq neq lt gt range`), port and ICMP names as `show running-config` prints them,
 //! and unnumbered entries, so it can also read configurations pulled from a device.
 
+use super::config::{universe, Item, ReadError, Tag, Term};
+use super::space::{Cube, Family, Ivs, Space};
 use super::Packet;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 /// A parse failure: 1-based line number and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +103,8 @@ pub struct Ace {
     pub log: bool,
     /// The entry as written (without its sequence number), for counterexamples.
     pub text: String,
+    /// 1-based line of the configuration text.
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,7 +240,8 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
                 };
                 let v6 = acl.v6;
                 let last = acl.entries.last().map_or(0, |e| e.seq);
-                let ace = parse_ace(&toks, v6, last).map_err(err)?;
+                let mut ace = parse_ace(&toks, v6, last).map_err(err)?;
+                ace.line = line_no;
                 if acl.entries.iter().any(|e| e.seq == ace.seq) {
                     return Err(err(format!("duplicate sequence number {}", ace.seq)));
                 }
@@ -605,6 +611,7 @@ fn parse_ace(toks: &[&str], v6: bool, last_seq: u32) -> Result<Ace, String> {
         established,
         log,
         text: toks[start..].join(" "),
+        line: 0,
     })
 }
 
@@ -750,6 +757,291 @@ impl IosConfig {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Packet spaces: an ACL as ordered terminal decisions over exact packet sets, for `verify` and
+// the build-time expectation check. Every dimension the evaluator looks at is a dimension of
+// the space (addresses, protocol, source and destination port, ICMP type, `established`), so
+// what the space accepts is exactly what the evaluator permits. The one thing a space cannot
+// carry is an ICMP code: an entry matching one is refused rather than widened or narrowed.
+
+/// More discontiguous wildcard bits than this make an address match too fragmented to compare.
+const MAX_WILDCARD_HOLES: u32 = 16;
+
+fn port_ivs(op: Option<PortOp>) -> Ivs {
+    let all = Ivs::range(0, 65535);
+    match op {
+        None => all,
+        Some(PortOp::Eq(x)) => Ivs::point(x.into()),
+        Some(PortOp::Neq(x)) => all.subtract(&Ivs::point(x.into())),
+        Some(PortOp::Lt(x)) => match x.checked_sub(1) {
+            Some(h) => Ivs::range(0, h.into()),
+            None => Ivs::empty(),
+        },
+        Some(PortOp::Gt(x)) => Ivs::range(u128::from(x) + 1, 65535),
+        Some(PortOp::Range(a, b)) => Ivs::range(a.into(), b.into()),
+    }
+}
+
+/// The addresses an IPv4 address and wildcard match: one interval per combination of the
+/// wildcard's bits above its contiguous low run.
+fn wildcard_ivs(addr: u32, wildcard: u32) -> Result<Ivs, String> {
+    let low_run = wildcard.trailing_ones();
+    let low: u32 = if low_run == 32 {
+        u32::MAX
+    } else {
+        (1u32 << low_run) - 1
+    };
+    let holes = wildcard & !low;
+    if holes.count_ones() > MAX_WILDCARD_HOLES {
+        return Err(format!(
+            "wildcard {} has {} discontiguous bits; at most {MAX_WILDCARD_HOLES} can be compared",
+            std::net::Ipv4Addr::from(wildcard),
+            holes.count_ones()
+        ));
+    }
+    let base = addr & !wildcard;
+    let mut out = Vec::new();
+    let mut m: u32 = 0;
+    loop {
+        let lo = base | m;
+        out.push((u128::from(lo), u128::from(lo | low)));
+        // Next subset of the hole bits.
+        m = m.wrapping_sub(holes) & holes;
+        if m == 0 {
+            break;
+        }
+    }
+    Ok(Ivs::from_intervals(out))
+}
+
+fn icmp_ivs(m: Option<(u8, Option<u8>)>) -> Result<Ivs, String> {
+    match m {
+        None => Ok(Ivs::range(0, 255)),
+        Some((t, None)) => Ok(Ivs::point(t.into())),
+        Some((t, Some(c))) => Err(format!(
+            "ICMP type {t} code {c}: matches on an ICMP code cannot be compared (verify compares ICMP types)"
+        )),
+    }
+}
+
+/// (protocols, source ports, destination ports or ICMP types) of one protocol match.
+type ProtoParts = (Ivs, Ivs, Ivs);
+
+fn proto_parts(
+    proto: Option<u8>,
+    sport: Option<PortOp>,
+    dport: Option<PortOp>,
+    icmp: Option<(u8, Option<u8>)>,
+) -> Result<ProtoParts, String> {
+    let all_ports = Ivs::range(0, 65535);
+    Ok(match proto {
+        None => (Ivs::range(0, 255), all_ports.clone(), all_ports),
+        Some(n @ (6 | 17)) => (Ivs::point(n.into()), port_ivs(sport), port_ivs(dport)),
+        Some(n @ (1 | 58)) => (Ivs::point(n.into()), all_ports, icmp_ivs(icmp)?),
+        Some(n) => (Ivs::point(n.into()), all_ports.clone(), all_ports),
+    })
+}
+
+impl IosConfig {
+    fn addr_ivs(&self, m: &AddrMatch, fam: Family, depth: u8) -> Result<Ivs, String> {
+        Ok(match (m, fam) {
+            (AddrMatch::Any, _) => fam.all_addrs(),
+            (AddrMatch::V4 { addr, wildcard }, Family::V4) => wildcard_ivs(*addr, *wildcard)?,
+            (AddrMatch::V6 { addr, len }, Family::V6) => {
+                let host = u128::MAX.checked_shr(u32::from(*len)).unwrap_or(0);
+                Ivs::range(addr & !host, addr | host)
+            }
+            (AddrMatch::Group(g), _) => {
+                if depth >= 8 {
+                    return Err(format!("object-group {g} nests deeper than 8"));
+                }
+                // A group that does not exist matches nothing, as the evaluator decides.
+                let mut acc = Ivs::empty();
+                for e in self
+                    .net_groups
+                    .get(g)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    acc = acc.union(&self.addr_ivs(e, fam, depth + 1)?);
+                }
+                acc
+            }
+            // An address of the other family matches nothing.
+            _ => Ivs::empty(),
+        })
+    }
+
+    fn ace_space(&self, ace: &Ace, fam: Family, tag: &Tag) -> Result<Space<Tag>, String> {
+        let src = self.addr_ivs(&ace.src, fam, 0)?;
+        let dst = self.addr_ivs(&ace.dst, fam, 0)?;
+        let parts: Vec<ProtoParts> = match &ace.proto {
+            ProtoMatch::Any => vec![proto_parts(None, None, None, None)?],
+            ProtoMatch::Number(n) => vec![proto_parts(Some(*n), ace.sport, ace.dport, ace.icmp)?],
+            // A service group that does not exist matches nothing.
+            ProtoMatch::Group(g) => self
+                .svc_groups
+                .get(g)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|e| proto_parts(e.proto, e.sport, e.dport, e.icmp))
+                .collect::<Result<_, _>>()?,
+        };
+        let ack = if ace.established {
+            Ivs::point(1)
+        } else {
+            Ivs::range(0, 1)
+        };
+        let mut space = Space::new();
+        for (proto, sport, port) in parts {
+            let proto = if ace.established {
+                proto.intersect(&Ivs::point(6))
+            } else {
+                proto
+            };
+            space.extend(
+                Cube::with_ports(
+                    fam,
+                    src.clone(),
+                    dst.clone(),
+                    proto,
+                    sport,
+                    port,
+                    ack.clone(),
+                ),
+                tag.clone(),
+            );
+        }
+        Ok(space)
+    }
+
+    /// One ACL as terminal decisions, its implicit end included. `None`: the ACL does not
+    /// exist, which IOS treats as no filter.
+    fn acl_items(
+        &self,
+        file: &str,
+        name: &str,
+        fam: Family,
+    ) -> Result<Option<Vec<Item>>, ReadError> {
+        let Some(acl) = self.acls.get(name) else {
+            return Ok(None);
+        };
+        if acl.v6 != (fam == Family::V6) {
+            return Err(ReadError {
+                file: file.to_string(),
+                line: 0,
+                message: format!("ACL {name} is bound as a filter of the other address family"),
+            });
+        }
+        let mut items = Vec::with_capacity(acl.entries.len() + 2);
+        for ace in &acl.entries {
+            let tag: Tag = Rc::from(format!(
+                "{file}:{}: {name} {} {}",
+                ace.line, ace.seq, ace.text
+            ));
+            let space = self
+                .ace_space(ace, fam, &tag)
+                .map_err(|message| ReadError {
+                    file: file.to_string(),
+                    line: ace.line,
+                    message,
+                })?;
+            let term = match ace.action {
+                Action::Permit => Term::Accept,
+                Action::Deny => Term::Drop,
+            };
+            items.push(Item { space, term, tag });
+        }
+        let implicit =
+            |what: &str| -> Tag { Rc::from(format!("{file}: {name} (implicit) {what}")) };
+        if fam == Family::V6 {
+            let tag = implicit("permit icmp any any nd-na / nd-ns");
+            let mut space = Space::new();
+            space.extend(
+                Cube::new(
+                    fam,
+                    fam.all_addrs(),
+                    fam.all_addrs(),
+                    Ivs::point(58),
+                    Ivs::range(135, 136),
+                ),
+                tag.clone(),
+            );
+            items.push(Item {
+                space,
+                term: Term::Accept,
+                tag,
+            });
+        }
+        let tag = implicit(if fam == Family::V6 {
+            "deny ipv6 any any"
+        } else {
+            "deny ip any any"
+        });
+        items.push(Item {
+            space: universe(&[fam], &tag),
+            term: Term::Drop,
+            tag,
+        });
+        Ok(Some(items))
+    }
+
+    /// The filter an interface applies to packets entering it (`inbound`) or leaving it, over
+    /// both families: its bound ACLs, and everything passing where no ACL (or a missing one)
+    /// is bound.
+    pub fn filter_items(
+        &self,
+        file: &str,
+        interface: &str,
+        inbound: bool,
+    ) -> Result<Vec<Item>, ReadError> {
+        let b = self.interfaces.get(interface);
+        let mut items = Vec::new();
+        for fam in [Family::V4, Family::V6] {
+            let name = b.and_then(|b| match (fam, inbound) {
+                (Family::V4, true) => b.v4_in.as_ref(),
+                (Family::V4, false) => b.v4_out.as_ref(),
+                (Family::V6, true) => b.v6_in.as_ref(),
+                (Family::V6, false) => b.v6_out.as_ref(),
+            });
+            let acl = match name {
+                Some(n) => self.acl_items(file, n, fam)?,
+                None => None,
+            };
+            match acl {
+                Some(v) => items.extend(v),
+                None => {
+                    let why = match name {
+                        Some(n) => format!(
+                            "{file}: ACL {n} of {interface} does not exist: everything passes"
+                        ),
+                        None => format!(
+                            "{file}: no {} {} ACL on {interface}: everything passes",
+                            if fam == Family::V4 { "IPv4" } else { "IPv6" },
+                            if inbound { "inbound" } else { "outbound" }
+                        ),
+                    };
+                    let tag: Tag = Rc::from(why);
+                    items.push(Item {
+                        space: universe(&[fam], &tag),
+                        term: Term::Accept,
+                        tag,
+                    });
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    /// Does any interface filter outbound?
+    pub fn has_outbound(&self) -> bool {
+        self.interfaces
+            .values()
+            .any(|b| b.v4_out.is_some() || b.v6_out.is_some())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,6 +1081,7 @@ interface GigabitEthernet0/2
             proto,
             sport,
             dport,
+            ack: false,
         }
     }
 

@@ -575,6 +575,7 @@ COMMIT
                 proto: 1,
                 sport: 0,
                 dport: 8,
+                ack: false,
             },
         ] {
             assert!(acc.contains(&p).is_some(), "{p}");

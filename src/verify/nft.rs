@@ -1562,6 +1562,7 @@ table inet t {
                 proto: 1,
                 sport: 0,
                 dport: 8,
+                ack: false,
             },
         ];
         let no = [
@@ -1574,6 +1575,7 @@ table inet t {
                 proto: 1,
                 sport: 0,
                 dport: 0,
+                ack: false,
             },
         ];
         for p in &yes {

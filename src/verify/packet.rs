@@ -16,6 +16,9 @@ pub struct Packet {
     pub sport: u16,
     /// Destination port (tcp/udp) or ICMP type; 0 otherwise.
     pub dport: u16,
+    /// A TCP segment with ACK or RST set (what IOS `established` matches): not the first packet
+    /// of a connection. Always false for other protocols.
+    pub ack: bool,
 }
 
 impl Packet {
@@ -26,6 +29,7 @@ impl Packet {
             proto: 6,
             sport: 40000,
             dport,
+            ack: false,
         }
     }
     pub fn udp(src: IpAddr, dst: IpAddr, dport: u16) -> Packet {
@@ -35,6 +39,7 @@ impl Packet {
             proto: 17,
             sport: 40000,
             dport,
+            ack: false,
         }
     }
     /// Does a service item match this packet?
@@ -71,8 +76,14 @@ impl std::fmt::Display for Packet {
         match self.proto {
             6 | 17 => write!(
                 f,
-                "{proto} {}:{} -> {}:{}",
-                self.src, self.sport, self.dst, self.dport
+                "{proto} {} -> {}{}",
+                sock(self.src, self.sport),
+                sock(self.dst, self.dport),
+                if self.proto == 6 && self.ack {
+                    " (ACK set)"
+                } else {
+                    ""
+                }
             ),
             1 | 58 => write!(
                 f,
@@ -81,6 +92,14 @@ impl std::fmt::Display for Packet {
             ),
             _ => write!(f, "{proto} {} -> {}", self.src, self.dst),
         }
+    }
+}
+
+/// `10.0.0.1:502`, `[fd00::1]:502`.
+fn sock(ip: IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
     }
 }
 

@@ -1,8 +1,14 @@
 //! Exact packet sets for verify, expect and diff: a [`Space`] is a union of [`Cube`]s, each a
-//! product of interval sets over (family, source, destination, protocol, port). The port
-//! dimension is the TCP/UDP destination port, the ICMP type for ICMP/ICMPv6, and the single
-//! value 0 for every other protocol, so no cube ever holds a packet that cannot exist and set
-//! equality is exact (no sampling).
+//! product of interval sets over (family, source, destination, protocol, source port, port, ACK).
+//! The port dimension is the TCP/UDP destination port, the ICMP type for ICMP/ICMPv6, and the
+//! single value 0 for every other protocol; the source port is 0 outside TCP/UDP; the ACK
+//! dimension (a TCP segment with ACK or RST set, what IOS `established` tests) is 0 outside TCP.
+//! So no cube ever holds a packet that cannot exist, and set equality is exact (no sampling).
+//!
+//! Stateful targets (nftables, iptables) decide new connections whatever their source port and
+//! flags, so their cubes and the policy's flows span the whole source-port and ACK dimensions;
+//! the two dimensions matter for stateless Cisco IOS ACLs, whose reply permits match the
+//! responder's source port and `established`.
 //!
 //! Subtraction is the one expensive operation. `a - B` looks up only the cubes of `B` whose
 //! destination hull overlaps `a` (an interval tree per family and protocol class), and skips
@@ -186,36 +192,44 @@ pub fn ip_to_u128(ip: IpAddr) -> u128 {
     }
 }
 
-/// Protocols split into classes by what the port dimension means for them.
+/// Protocols split into classes by what the port dimensions mean for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Class {
-    /// TCP, UDP: destination port 0-65535.
-    Ports,
+    /// TCP: source and destination port 0-65535, ACK 0-1.
+    Tcp,
+    /// UDP: source and destination port 0-65535.
+    Udp,
     /// ICMP, ICMPv6: type 0-255.
     Icmp,
-    /// Every other protocol: the port dimension is the single value 0.
+    /// Every other protocol: the port dimensions are the single value 0.
     Other,
 }
 
+const CLASSES: [Class; 4] = [Class::Tcp, Class::Udp, Class::Icmp, Class::Other];
+
 fn class_of(proto: u128) -> Class {
     match proto {
-        6 | 17 => Class::Ports,
+        6 => Class::Tcp,
+        17 => Class::Udp,
         1 | 58 => Class::Icmp,
         _ => Class::Other,
     }
 }
 
-fn class_domain(c: Class) -> Ivs {
+/// (source port, port, ACK) domains of a class.
+fn class_domains(c: Class) -> (Ivs, Ivs, Ivs) {
     match c {
-        Class::Ports => Ivs::range(0, 65535),
-        Class::Icmp => Ivs::range(0, 255),
-        Class::Other => Ivs::point(0),
+        Class::Tcp => (Ivs::range(0, 65535), Ivs::range(0, 65535), Ivs::range(0, 1)),
+        Class::Udp => (Ivs::range(0, 65535), Ivs::range(0, 65535), Ivs::point(0)),
+        Class::Icmp => (Ivs::point(0), Ivs::range(0, 255), Ivs::point(0)),
+        Class::Other => (Ivs::point(0), Ivs::point(0), Ivs::point(0)),
     }
 }
 
 fn class_protos(c: Class) -> Ivs {
     match c {
-        Class::Ports => Ivs(vec![(6, 6), (17, 17)]),
+        Class::Tcp => Ivs::point(6),
+        Class::Udp => Ivs::point(17),
         Class::Icmp => Ivs(vec![(1, 1), (58, 58)]),
         Class::Other => Ivs::range(0, 255).subtract(&Ivs(vec![(1, 1), (6, 6), (17, 17), (58, 58)])),
     }
@@ -230,28 +244,64 @@ pub struct Cube {
     pub proto: Ivs,
     /// Destination port, ICMP type, or {0}.
     pub port: Ivs,
+    /// Source port (TCP, UDP), or {0}.
+    pub sport: Ivs,
+    /// 1: a TCP segment with ACK or RST set; 0: without (the first of a connection), and every
+    /// packet of other protocols.
+    pub ack: Ivs,
 }
 
 impl Cube {
-    /// Cubes for arbitrary dimension sets: split by protocol class, ports clipped to the class's
-    /// domain, empty parts dropped.
+    /// Cubes for arbitrary dimension sets, any source port and flags: split by protocol class,
+    /// ports clipped to the class's domain, empty parts dropped.
     pub fn new(family: Family, src: Ivs, dst: Ivs, proto: Ivs, port: Ivs) -> Vec<Cube> {
+        Cube::with_ports(
+            family,
+            src,
+            dst,
+            proto,
+            Ivs::range(0, 65535),
+            port,
+            Ivs::range(0, 1),
+        )
+    }
+
+    /// [`Cube::new`] with the source port and ACK dimensions given too.
+    pub fn with_ports(
+        family: Family,
+        src: Ivs,
+        dst: Ivs,
+        proto: Ivs,
+        sport: Ivs,
+        port: Ivs,
+        ack: Ivs,
+    ) -> Vec<Cube> {
         let src = src.intersect(&family.all_addrs());
         let dst = dst.intersect(&family.all_addrs());
         if src.is_empty() || dst.is_empty() {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for c in [Class::Ports, Class::Icmp, Class::Other] {
+        for c in CLASSES {
             let p = proto.intersect(&class_protos(c));
-            let q = port.intersect(&class_domain(c));
-            if !p.is_empty() && !q.is_empty() {
+            if p.is_empty() {
+                continue;
+            }
+            let (ds, dp, da) = class_domains(c);
+            let (s, q, a) = (
+                sport.intersect(&ds),
+                port.intersect(&dp),
+                ack.intersect(&da),
+            );
+            if !s.is_empty() && !q.is_empty() && !a.is_empty() {
                 out.push(Cube {
                     family,
                     src: src.clone(),
                     dst: dst.clone(),
                     proto: p,
                     port: q,
+                    sport: s,
+                    ack: a,
                 });
             }
         }
@@ -292,7 +342,12 @@ impl Cube {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.src.is_empty() || self.dst.is_empty() || self.proto.is_empty() || self.port.is_empty()
+        self.src.is_empty()
+            || self.dst.is_empty()
+            || self.proto.is_empty()
+            || self.port.is_empty()
+            || self.sport.is_empty()
+            || self.ack.is_empty()
     }
 
     pub fn overlaps(&self, o: &Cube) -> bool {
@@ -301,6 +356,8 @@ impl Cube {
             && self.port.overlaps(&o.port)
             && self.dst.overlaps(&o.dst)
             && self.src.overlaps(&o.src)
+            && self.sport.overlaps(&o.sport)
+            && self.ack.overlaps(&o.ack)
     }
 
     pub fn intersect(&self, o: &Cube) -> Option<Cube> {
@@ -313,6 +370,8 @@ impl Cube {
             dst: self.dst.intersect(&o.dst),
             proto: self.proto.intersect(&o.proto),
             port: self.port.intersect(&o.port),
+            sport: self.sport.intersect(&o.sport),
+            ack: self.ack.intersect(&o.ack),
         };
         (!c.is_empty()).then_some(c)
     }
@@ -323,63 +382,63 @@ impl Cube {
             && self.port.is_subset(&o.port)
             && self.dst.is_subset(&o.dst)
             && self.src.is_subset(&o.src)
+            && self.sport.is_subset(&o.sport)
+            && self.ack.is_subset(&o.ack)
     }
 
-    /// `self - o` as at most four disjoint cubes.
+    /// `self - o` as at most six disjoint cubes.
     pub fn subtract(&self, o: &Cube) -> Vec<Cube> {
         if !self.overlaps(o) {
             return vec![self.clone()];
         }
         let mut out = Vec::new();
         let mut cur = self.clone();
-        let p = cur.proto.subtract(&o.proto);
-        if !p.is_empty() {
-            out.push(Cube {
-                proto: p,
-                ..cur.clone()
-            });
+        // One dimension after another: the part of `cur` outside `o` in that dimension is a
+        // piece of the result, the rest goes on to the next dimension.
+        macro_rules! peel {
+            ($d:ident) => {
+                let rest = cur.$d.subtract(&o.$d);
+                if !rest.is_empty() {
+                    out.push(Cube {
+                        $d: rest,
+                        ..cur.clone()
+                    });
+                }
+                cur.$d = cur.$d.intersect(&o.$d);
+            };
         }
-        cur.proto = cur.proto.intersect(&o.proto);
-        let p = cur.port.subtract(&o.port);
-        if !p.is_empty() {
-            out.push(Cube {
-                port: p,
-                ..cur.clone()
-            });
-        }
-        cur.port = cur.port.intersect(&o.port);
-        let d = cur.dst.subtract(&o.dst);
-        if !d.is_empty() {
-            out.push(Cube {
-                dst: d,
-                ..cur.clone()
-            });
-        }
-        cur.dst = cur.dst.intersect(&o.dst);
-        let s = cur.src.subtract(&o.src);
-        if !s.is_empty() {
-            out.push(Cube { src: s, ..cur });
+        peel!(proto);
+        peel!(port);
+        peel!(dst);
+        peel!(src);
+        peel!(sport);
+        let a = cur.ack.subtract(&o.ack);
+        if !a.is_empty() {
+            out.push(Cube { ack: a, ..cur });
         }
         out
     }
 
-    /// A concrete packet in the cube: the lowest value of every dimension.
+    /// A concrete packet in the cube: the lowest value of every dimension, except a source port
+    /// of 40000 where the cube allows it (an ephemeral port reads better than 0).
     pub fn witness(&self) -> Option<Packet> {
         let src = self.src.first()?;
         let dst = self.dst.first()?;
         let proto = self.proto.first()?;
         let port = self.port.first()?;
-        let (sport, dport) = match class_of(proto) {
-            Class::Ports => (40000, port as u16),
-            Class::Icmp => (0, port as u16),
-            Class::Other => (0, 0),
+        let sport = if self.sport.contains(40000) {
+            40000
+        } else {
+            self.sport.first()?
         };
+        let ack = self.ack.first()?;
         Some(Packet {
             src: self.family.addr(src),
             dst: self.family.addr(dst),
             proto: proto as u8,
-            sport,
-            dport,
+            sport: sport as u16,
+            dport: port as u16,
+            ack: ack == 1,
         })
     }
 
@@ -390,14 +449,24 @@ impl Cube {
             && self.dst.contains(ip_to_u128(pkt.dst))
             && self.proto.contains(pkt.proto as u128)
             && self.port.contains(packet_port(pkt))
+            && self.sport.contains(packet_sport(pkt))
+            && self.ack.contains((pkt.ack && pkt.proto == 6) as u128)
     }
 }
 
 /// The port-dimension value of a packet (0 for protocols without ports).
 pub fn packet_port(pkt: &Packet) -> u128 {
     match class_of(pkt.proto as u128) {
-        Class::Ports | Class::Icmp => pkt.dport as u128,
+        Class::Tcp | Class::Udp | Class::Icmp => pkt.dport as u128,
         Class::Other => 0,
+    }
+}
+
+/// The source-port-dimension value of a packet (0 outside TCP and UDP).
+pub fn packet_sport(pkt: &Packet) -> u128 {
+    match class_of(pkt.proto as u128) {
+        Class::Tcp | Class::Udp => pkt.sport as u128,
+        Class::Icmp | Class::Other => 0,
     }
 }
 
@@ -678,6 +747,69 @@ pub fn flow_cubes(model: &crate::model::Model, fid: crate::model::FlowId) -> Vec
     v
 }
 
+/// The replies a stateless filter lets back for one service item of a flow whose initiators are
+/// `src` and responders `dst`, in one family: what the Cisco IOS target's reply permits match,
+/// by definition (docs/targets/cisco-ios.md): TCP from the responder's port with ACK or RST
+/// (`established`), UDP from the responder's port, the ICMP reply type of a request type, and
+/// for `ip/N` and `ip` the same protocols reversed.
+pub fn reply_cubes(family: Family, src: &AddrSet, dst: &AddrSet, item: &ServiceItem) -> Vec<Cube> {
+    use crate::targets::cisco_ios::icmp_reply_type;
+    // Replies travel from the responder to the initiator.
+    let (s, d) = (family.addrs(dst), family.addrs(src));
+    let any_port = || Ivs::range(0, 65535);
+    let ports = |p: &crate::model::PortRange| Ivs::range(p.lo as u128, p.hi as u128);
+    match (item, family) {
+        (ServiceItem::Tcp { ports: p }, _) => Cube::with_ports(
+            family,
+            s,
+            d,
+            Ivs::point(6),
+            ports(p),
+            any_port(),
+            Ivs::point(1),
+        ),
+        (ServiceItem::Udp { ports: p }, _) => Cube::with_ports(
+            family,
+            s,
+            d,
+            Ivs::point(17),
+            ports(p),
+            any_port(),
+            Ivs::point(0),
+        ),
+        (ServiceItem::Icmp { icmp_type }, Family::V4) => match icmp_reply_type(item, *icmp_type) {
+            Some(t) => Cube::new(family, s, d, Ivs::point(1), Ivs::point(t.into())),
+            None => Vec::new(),
+        },
+        (ServiceItem::Icmpv6 { icmp_type }, Family::V6) => {
+            match icmp_reply_type(item, *icmp_type) {
+                Some(t) => Cube::new(family, s, d, Ivs::point(58), Ivs::point(t.into())),
+                None => Vec::new(),
+            }
+        }
+        (ServiceItem::Ip { number }, _) => {
+            Cube::new(family, s, d, Ivs::point(*number as u128), any_port())
+        }
+        (ServiceItem::AnyIp, _) => Cube::new(family, s, d, Ivs::range(0, 255), any_port()),
+        _ => Vec::new(),
+    }
+}
+
+/// The replies of one flow (every service item, both families), as [`reply_cubes`] defines them.
+pub fn flow_reply_cubes(model: &crate::model::Model, fid: crate::model::FlowId) -> Vec<Cube> {
+    let f = model.flow(fid);
+    let (s, d) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
+    let mut v = Vec::new();
+    for sid in &f.services {
+        for item in &model.service(*sid).items {
+            for fam in [Family::V4, Family::V6] {
+                v.extend(reply_cubes(fam, s, d, item));
+            }
+        }
+    }
+    v
+}
+
 /// Merges cubes that differ in one dimension only, to describe a difference in few lines.
 pub fn coalesce(mut cubes: Vec<Cube>) -> Vec<Cube> {
     loop {
@@ -702,7 +834,19 @@ pub fn coalesce(mut cubes: Vec<Cube>) -> Vec<Cube> {
 }
 
 fn merge(a: &Cube, b: &Cube) -> Option<Cube> {
-    if a.family != b.family {
+    if a.family != b.family || a.sport != b.sport {
+        return None;
+    }
+    // A TCP and a UDP cube that differ only in protocol merge for display (`tcp/502, udp/502`)
+    // when both span their class's whole ACK domain; the merged cube is only described, never
+    // decided with.
+    let whole_ack = |c: &Cube| {
+        c.proto
+            .first()
+            .is_some_and(|p| c.ack == class_domains(class_of(p)).2)
+    };
+    let ack_same = a.ack == b.ack || (whole_ack(a) && whole_ack(b));
+    if !ack_same {
         return None;
     }
     let same = [
@@ -712,7 +856,7 @@ fn merge(a: &Cube, b: &Cube) -> Option<Cube> {
         a.port == b.port,
     ];
     let diff = same.iter().filter(|s| !**s).count();
-    if diff > 1 {
+    if diff > 1 || (diff == 0 && a.ack != b.ack) || (a.ack != b.ack && same[2]) {
         return None;
     }
     let mut m = a.clone();
@@ -721,10 +865,13 @@ fn merge(a: &Cube, b: &Cube) -> Option<Cube> {
     } else if !same[1] {
         m.dst = a.dst.union(&b.dst);
     } else if !same[2] {
-        if class_of(a.proto.first()?) != class_of(b.proto.first()?) {
+        let (ca, cb) = (class_of(a.proto.first()?), class_of(b.proto.first()?));
+        let ports = |c| matches!(c, Class::Tcp | Class::Udp);
+        if ca != cb && !(ports(ca) && ports(cb)) {
             return None;
         }
         m.proto = a.proto.union(&b.proto);
+        m.ack = a.ack.union(&b.ack);
     } else if !same[3] {
         m.port = a.port.union(&b.port);
     }
@@ -771,7 +918,7 @@ mod tests {
             &net("10.1.0.0/16"),
             &ServiceItem::AnyIp,
         );
-        assert_eq!(all.len(), 3, "one cube per protocol class");
+        assert_eq!(all.len(), 4, "one cube per protocol class");
         let tcp = Cube::of_item(
             Family::V4,
             &net("10.0.0.0/8"),
@@ -923,6 +1070,7 @@ service ping icmp
                         1 | 58 => port % 256,
                         _ => 0,
                     },
+                    ack: false,
                 })
         }
 
