@@ -47,7 +47,7 @@ fn verify_files(
     files: &BTreeMap<String, String>,
     only: Option<(&str, Target)>,
 ) -> Vec<DeviceResult> {
-    let mut sides = PolicySides::default();
+    let sides = PolicySides::for_targets(model, &[Target::Nftables, Target::CiscoIos]);
     let read = |p: &str| files.get(p).cloned();
     let mut out = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
@@ -58,7 +58,7 @@ fn verify_files(
             if let Some((cfg, paths)) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}"))
             {
                 out.push(
-                    compare_loaded(model, &mut sides, DeviceId(di), t, paths, &cfg)
+                    compare_loaded(model, &sides, DeviceId(di), t, paths, &cfg)
                         .unwrap_or_else(|e| panic!("{e}")),
                 );
             }

@@ -92,42 +92,66 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
             return Err(Error::Usage(format!("the policy has no device `{d}`")));
         }
     }
-    // Computed on first use: the stateful targets compare new connections per interface pair,
-    // cisco-ios compares stateless filters (flows and their replies) per interface.
-    let mut sides = equiv::PolicySides::default();
-    let read = read_in(&args.dir);
-    let mut results = Vec::new();
-    let mut errors = Vec::new();
-    let skipped: Vec<Skipped> = Vec::new();
+    // The (device, target) pairs to verify, in policy order.
+    let mut jobs = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
         if !args.devices.is_empty() && !args.devices.contains(&dev.name) {
             continue;
         }
         for &t in &dev.targets {
-            if !only_targets.is_empty() && !only_targets.contains(&t) {
-                continue;
+            if only_targets.is_empty() || only_targets.contains(&t) {
+                jobs.push((crate::model::DeviceId(di), t));
             }
-            match equiv::load(&dev.name, t, &read) {
-                Ok(Some((cfg, files))) => match equiv::compare_loaded(
-                    model,
-                    &mut sides,
-                    crate::model::DeviceId(di),
-                    t,
-                    files,
-                    &cfg,
-                ) {
-                    Ok(r) => results.push(r),
-                    Err(e) => errors.push(e.to_string()),
-                },
-                Ok(None) => errors.push(format!(
-                    "{}: no {} configuration for `{}` in {}",
-                    dev.name,
-                    t.name(),
-                    dev.name,
-                    args.dir.display()
-                )),
-                Err(e) => errors.push(e.to_string()),
-            }
+        }
+    }
+    let targets: Vec<Target> = jobs.iter().map(|j| j.1).collect();
+    let sides = equiv::PolicySides::for_targets(model, &targets);
+    let read = read_in(&args.dir);
+    // Devices are independent: verify them on every core, then report in policy order.
+    let outcome = |&(device, t): &(crate::model::DeviceId, Target)| -> std::result::Result<DeviceResult, String> {
+        let name = &model.device(device).name;
+        match equiv::load(name, t, &read) {
+            Ok(Some((cfg, files))) => equiv::compare_loaded(model, &sides, device, t, files, &cfg)
+                .map_err(|e| e.to_string()),
+            Ok(None) => Err(format!(
+                "{name}: no {} configuration for `{name}` in {}",
+                t.name(),
+                args.dir.display()
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len().max(1));
+    let mut done: Vec<(usize, std::result::Result<DeviceResult, String>)> =
+        std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..workers)
+                .map(|_| {
+                    sc.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(job) = jobs.get(i) else { break };
+                            mine.push((i, outcome(job)));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .flat_map(|h| h.join().expect("verify worker"))
+                .collect()
+        });
+    done.sort_by_key(|(i, _)| *i);
+    let skipped: Vec<Skipped> = Vec::new();
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for (_, r) in done {
+        match r {
+            Ok(r) => results.push(r),
+            Err(e) => errors.push(e),
         }
     }
     if results.is_empty() && errors.is_empty() {

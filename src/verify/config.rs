@@ -9,7 +9,7 @@
 //! accepts, which keeps this near-linear in the number of rules.
 
 use crate::verify::packet::Packet;
-use crate::verify::space::{Cube, Family, Index, Ivs, Space};
+use crate::verify::space::{Cube, Family, Index, Space};
 use std::rc::Rc;
 
 /// Where a decision comes from: `fw/nftables.nft:42: ip saddr ... accept`.
@@ -51,16 +51,7 @@ impl std::fmt::Display for ReadError {
 pub fn universe(families: &[Family], tag: &Tag) -> Space<Tag> {
     let mut s = Space::new();
     for &f in families {
-        s.extend(
-            Cube::new(
-                f,
-                f.all_addrs(),
-                f.all_addrs(),
-                Ivs::range(0, 255),
-                Ivs::range(0, 65535),
-            ),
-            tag.clone(),
-        );
+        s.extend(Cube::universe(f), tag.clone());
     }
     s
 }
@@ -70,15 +61,19 @@ pub fn is_universe(s: &Space<Tag>) -> bool {
     if s.len() > 8 || s.is_empty() {
         return false;
     }
-    let fams: Vec<Family> = s.cubes.iter().map(|(c, _)| c.family).collect();
-    let u = universe(&fams, &Rc::from(""));
-    s.cubes
-        .iter()
-        .all(|(c, _)| u.cubes.iter().any(|(x, _)| x == c))
-        && [Family::V4, Family::V6].iter().all(|f| {
-            let n = s.cubes.iter().filter(|(c, _)| c.family == *f).count();
-            n == 0 || n == 4
-        })
+    // Per family, a bit per protocol class seen whole.
+    let mut seen = [0u8; 2];
+    for (c, _) in &s.cubes {
+        let Some(k) = c.whole_class() else {
+            return false;
+        };
+        let f = &mut seen[(c.family == Family::V6) as usize];
+        if *f & (1 << k) != 0 {
+            return false;
+        }
+        *f |= 1 << k;
+    }
+    seen.iter().all(|&m| m == 0 || m == 0b1111)
 }
 
 /// `a ∩ b`; tags come from `b` when `prefer_b`, else from `a`.

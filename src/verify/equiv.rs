@@ -284,29 +284,50 @@ pub fn load(
     }
 }
 
-/// The policy's side of the comparisons, each computed on first use: per interface pair for the
-/// stateful targets, with replies for the stateless ones.
+/// The policy's side of the comparisons: per interface pair for the stateful targets, with
+/// replies for the stateless ones; each computed only when a target needs it.
 #[derive(Default)]
 pub struct PolicySides {
     stateful: Option<BTreeMap<(DeviceId, usize, usize), Space<FlowId>>>,
     stateless: Option<BTreeMap<(DeviceId, usize, usize), Space<Why>>>,
 }
 
-/// Compares a loaded configuration with the policy, the way its target filters.
+impl PolicySides {
+    /// The sides the given targets compare against (computed side by side on two threads).
+    pub fn for_targets(model: &Model, targets: &[Target]) -> PolicySides {
+        let stateless = targets.contains(&Target::CiscoIos);
+        let stateful = targets.iter().any(|t| *t != Target::CiscoIos);
+        std::thread::scope(|sc| {
+            let h = stateless.then(|| sc.spawn(|| stateless_pairs(model)));
+            let stateful = stateful.then(|| policy_pairs(model));
+            PolicySides {
+                stateful,
+                stateless: h.map(|h| h.join().expect("stateless policy side")),
+            }
+        })
+    }
+}
+
+/// Compares a loaded configuration with the policy, the way its target filters. `sides` must
+/// have been prepared for the target ([`PolicySides::for_targets`]).
 pub fn compare_loaded(
     model: &Model,
-    sides: &mut PolicySides,
+    sides: &PolicySides,
     device: DeviceId,
     target: Target,
     files: Vec<String>,
     cfg: &Loaded,
 ) -> Result<DeviceResult, ReadError> {
+    let unprepared = || ReadError {
+        file: files.join(", "),
+        line: 0,
+        message: format!("internal: no policy side prepared for {}", target.name()),
+    };
     match cfg {
         Loaded::Ios(ios, file) => {
-            let pol = sides
-                .stateless
-                .get_or_insert_with(|| stateless_pairs(model));
-            let mut r = compare_stateless(model, pol, device, target.name(), files, ios, file)?;
+            let pol = sides.stateless.as_ref().ok_or_else(unprepared)?;
+            let mut r =
+                compare_stateless(model, pol, device, target.name(), files.clone(), ios, file)?;
             if model.device(device).interfaces.is_empty() {
                 r.notes = vec![
                     "no layer-3 interface: VLAN and port configuration only, no ACL to compare"
@@ -316,8 +337,8 @@ pub fn compare_loaded(
             Ok(r)
         }
         _ => {
-            let pol = sides.stateful.get_or_insert_with(|| policy_pairs(model));
-            compare_device(model, pol, device, target.name(), files, cfg)
+            let pol = sides.stateful.as_ref().ok_or_else(unprepared)?;
+            compare_device(model, pol, device, target.name(), files.clone(), cfg)
         }
     }
 }

@@ -1199,4 +1199,104 @@ interface GigabitEthernet0/2
             parse("ip access-list extended X\n 10 permit tcp any any eq nosuchport\n").unwrap_err();
         assert_eq!(e.line, 2);
     }
+    /// The packet spaces of the ACLs decide exactly like the evaluator, on every combination of
+    /// boundary values of the example configuration.
+    #[test]
+    fn spaces_decide_like_the_evaluator() {
+        use crate::verify::config::{accepted, intersect};
+        let c = parse(TEXT).unwrap();
+        let addrs4 = [
+            "10.20.0.0",
+            "10.20.0.9",
+            "10.20.0.255",
+            "10.20.1.0",
+            "10.10.1.5",
+            "10.10.1.6",
+            "10.10.3.3",
+            "10.0.0.5",
+            "10.1.0.200",
+            "10.1.1.200",
+            "10.77.0.9",
+            "10.77.1.9",
+            "8.8.8.8",
+        ];
+        let addrs6 = ["fd00::9", "fd00:0:0:1::9", "fd00:1::1", "fd00:1::2", "::"];
+        let protos = [1u8, 6, 17, 47, 58];
+        let sports = [0u16, 1, 80, 443, 40000];
+        let dports = [
+            0u16, 8, 22, 23, 135, 136, 502, 1023, 1024, 2222, 2223, 2224, 65535,
+        ];
+        let mut n = 0;
+        for iface in ["GigabitEthernet0/1", "GigabitEthernet0/2", "Gi9"] {
+            let inb = accepted(&c.filter_items("t.txt", iface, true).unwrap());
+            let out = accepted(&c.filter_items("t.txt", iface, false).unwrap());
+            let both = intersect(&inb, &out, false);
+            for (fam, addrs) in [(4, &addrs4[..]), (6, &addrs6[..])] {
+                for s in addrs {
+                    for d in addrs {
+                        for &proto in &protos {
+                            if (proto == 1 && fam == 6) || (proto == 58 && fam == 4) {
+                                continue;
+                            }
+                            for &sport in &sports {
+                                for &dport in &dports {
+                                    let (sport, dport) = match proto {
+                                        6 | 17 => (sport, dport),
+                                        1 | 58 if dport < 256 => (0, dport),
+                                        1 | 58 => continue,
+                                        _ => (0, 0),
+                                    };
+                                    for ack in [false, true] {
+                                        if ack && proto != 6 {
+                                            continue;
+                                        }
+                                        let mut p = pkt(s, d, proto, sport, dport);
+                                        p.ack = ack;
+                                        let want = c.evaluate_in(iface, &p, ack).permit;
+                                        assert_eq!(
+                                            inb.contains(&p).is_some(),
+                                            want,
+                                            "{iface}: {p}"
+                                        );
+                                        assert_eq!(both.contains(&p).is_some(), want);
+                                        n += 1;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 10_000, "{n}");
+    }
+
+    #[test]
+    fn wildcards_and_port_operators_as_intervals() {
+        // 10.x.0.y: 256 intervals of 256 addresses.
+        let w = wildcard_ivs(0x0A00_0000, 0x00FF_00FF).unwrap();
+        assert_eq!(w.0.len(), 256);
+        assert_eq!(w.count(), 65536);
+        assert!(w.contains(0x0A4D_0009) && !w.contains(0x0A4D_0109));
+        assert_eq!(
+            wildcard_ivs(0, u32::MAX).unwrap(),
+            Ivs::range(0, u32::MAX as u128)
+        );
+        assert_eq!(
+            wildcard_ivs(0x0A00_0005, 0).unwrap(),
+            Ivs::point(0x0A00_0005)
+        );
+        assert!(
+            wildcard_ivs(0, 0xEAAA_AAAA).is_err(),
+            "17 discontiguous bits"
+        );
+        assert_eq!(port_ivs(Some(PortOp::Lt(0))), Ivs::empty());
+        assert_eq!(port_ivs(Some(PortOp::Gt(65535))), Ivs::empty());
+        assert_eq!(port_ivs(Some(PortOp::Neq(0))), Ivs::range(1, 65535));
+        assert_eq!(port_ivs(Some(PortOp::Range(5, 7))), Ivs::range(5, 7));
+        assert!(
+            icmp_ivs(Some((3, Some(1)))).is_err(),
+            "ICMP codes are refused"
+        );
+    }
 }

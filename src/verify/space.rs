@@ -58,6 +58,28 @@ impl Ivs {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// `self ∩ [lo, hi]`.
+    pub fn clip(&self, lo: u128, hi: u128) -> Ivs {
+        if let [(a, b)] = self.0[..] {
+            // The common case: one interval, no search.
+            let (l, h) = (a.max(lo), b.min(hi));
+            return if l <= h {
+                Ivs(vec![(l, h)])
+            } else {
+                Ivs::empty()
+            };
+        }
+        let i = self.0.partition_point(|&(_, h)| h < lo);
+        Ivs(self.0[i..]
+            .iter()
+            .take_while(|&&(l, _)| l <= hi)
+            .map(|&(l, h)| (l.max(lo), h.min(hi)))
+            .collect())
+    }
+    /// Is this exactly `[lo, hi]`?
+    pub fn is_range(&self, lo: u128, hi: u128) -> bool {
+        self.0[..] == [(lo, hi)]
+    }
     pub fn first(&self) -> Option<u128> {
         self.0.first().map(|i| i.0)
     }
@@ -216,22 +238,40 @@ fn class_of(proto: u128) -> Class {
     }
 }
 
-/// (source port, port, ACK) domains of a class.
-fn class_domains(c: Class) -> (Ivs, Ivs, Ivs) {
+/// (source port, port, ACK) domains of a class, as inclusive ranges.
+fn class_domains(c: Class) -> [(u128, u128); 3] {
     match c {
-        Class::Tcp => (Ivs::range(0, 65535), Ivs::range(0, 65535), Ivs::range(0, 1)),
-        Class::Udp => (Ivs::range(0, 65535), Ivs::range(0, 65535), Ivs::point(0)),
-        Class::Icmp => (Ivs::point(0), Ivs::range(0, 255), Ivs::point(0)),
-        Class::Other => (Ivs::point(0), Ivs::point(0), Ivs::point(0)),
+        Class::Tcp => [(0, 65535), (0, 65535), (0, 1)],
+        Class::Udp => [(0, 65535), (0, 65535), (0, 0)],
+        Class::Icmp => [(0, 0), (0, 255), (0, 0)],
+        Class::Other => [(0, 0), (0, 0), (0, 0)],
     }
 }
 
-fn class_protos(c: Class) -> Ivs {
+/// The protocols of every other protocol class.
+const OTHER_PROTOS: [(u128, u128); 5] = [(0, 0), (2, 5), (7, 16), (18, 57), (59, 255)];
+
+/// The part of a protocol set in one class.
+fn class_protos(proto: &Ivs, c: Class) -> Ivs {
     match c {
-        Class::Tcp => Ivs::point(6),
-        Class::Udp => Ivs::point(17),
-        Class::Icmp => Ivs(vec![(1, 1), (58, 58)]),
-        Class::Other => Ivs::range(0, 255).subtract(&Ivs(vec![(1, 1), (6, 6), (17, 17), (58, 58)])),
+        Class::Tcp => proto.clip(6, 6),
+        Class::Udp => proto.clip(17, 17),
+        Class::Icmp => {
+            let mut v = proto.clip(1, 1);
+            v.0.extend(proto.clip(58, 58).0);
+            v
+        }
+        Class::Other => proto.intersect(&Ivs(OTHER_PROTOS.to_vec())),
+    }
+}
+
+/// Does this protocol set hold exactly one whole class?
+fn whole_class_protos(proto: &Ivs, c: Class) -> bool {
+    match c {
+        Class::Tcp => proto.is_range(6, 6),
+        Class::Udp => proto.is_range(17, 17),
+        Class::Icmp => proto.0[..] == [(1, 1), (58, 58)],
+        Class::Other => proto.0[..] == OTHER_PROTOS,
     }
 }
 
@@ -276,23 +316,21 @@ impl Cube {
         port: Ivs,
         ack: Ivs,
     ) -> Vec<Cube> {
-        let src = src.intersect(&family.all_addrs());
-        let dst = dst.intersect(&family.all_addrs());
+        let src = src.clip(0, family.max_addr());
+        let dst = dst.clip(0, family.max_addr());
         if src.is_empty() || dst.is_empty() {
             return Vec::new();
         }
         let mut out = Vec::new();
         for c in CLASSES {
-            let p = proto.intersect(&class_protos(c));
+            let p = class_protos(&proto, c);
             if p.is_empty() {
                 continue;
             }
-            let (ds, dp, da) = class_domains(c);
-            let (s, q, a) = (
-                sport.intersect(&ds),
-                port.intersect(&dp),
-                ack.intersect(&da),
-            );
+            let [ds, dp, da] = class_domains(c);
+            let s = sport.clip(ds.0, ds.1);
+            let q = port.clip(dp.0, dp.1);
+            let a = ack.clip(da.0, da.1);
             if !s.is_empty() && !q.is_empty() && !a.is_empty() {
                 out.push(Cube {
                     family,
@@ -306,6 +344,39 @@ impl Cube {
             }
         }
         out
+    }
+
+    /// Every packet of one family and protocol class.
+    fn whole(family: Family, c: Class) -> Cube {
+        let [ds, dp, da] = class_domains(c);
+        Cube {
+            family,
+            src: family.all_addrs(),
+            dst: family.all_addrs(),
+            proto: class_protos(&Ivs::range(0, 255), c),
+            port: Ivs::range(dp.0, dp.1),
+            sport: Ivs::range(ds.0, ds.1),
+            ack: Ivs::range(da.0, da.1),
+        }
+    }
+
+    /// Every packet of a family, one cube per protocol class.
+    pub fn universe(family: Family) -> [Cube; 4] {
+        CLASSES.map(|c| Cube::whole(family, c))
+    }
+
+    /// Is this cube every packet of its family and protocol class? Returns the class's index.
+    pub fn whole_class(&self) -> Option<usize> {
+        let c = class_of(self.proto.first()?);
+        let max = self.family.max_addr();
+        let [ds, dp, da] = class_domains(c);
+        (self.src.is_range(0, max)
+            && self.dst.is_range(0, max)
+            && whole_class_protos(&self.proto, c)
+            && self.port.is_range(dp.0, dp.1)
+            && self.sport.is_range(ds.0, ds.1)
+            && self.ack.is_range(da.0, da.1))
+        .then(|| CLASSES.iter().position(|&x| x == c).unwrap_or(0))
     }
 
     /// The cubes of one service item between two address sets, for one family (empty when the
@@ -841,9 +912,10 @@ fn merge(a: &Cube, b: &Cube) -> Option<Cube> {
     // when both span their class's whole ACK domain; the merged cube is only described, never
     // decided with.
     let whole_ack = |c: &Cube| {
-        c.proto
-            .first()
-            .is_some_and(|p| c.ack == class_domains(class_of(p)).2)
+        c.proto.first().is_some_and(|p| {
+            let (lo, hi) = class_domains(class_of(p))[2];
+            c.ack.is_range(lo, hi)
+        })
     };
     let ack_same = a.ack == b.ack || (whole_ack(a) && whole_ack(b));
     if !ack_same {
