@@ -183,3 +183,43 @@ proptest! {
         prop_assert!(compared > 0 || model.devices.iter().all(|d| !d.targets.contains(&Target::Nftables)));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, .. ProptestConfig::default() })]
+
+    /// The same for Cisco IOS on random policies: each interface's ACLs, read back from text,
+    /// accept exactly the flows entering by it, their replies and neighbour discovery (over
+    /// addresses, protocol, both ports and the ACK flag).
+    #[test]
+    fn generated_ios_acls_equal_the_policy(
+        // Enough zones for a third device (every third device is a router).
+        size in (6usize..12, 1usize..6, 0usize..40, 2usize..4, any::<u64>()).prop_map(
+            |(zones, assets, flows, per, seed)| Size { zones, assets_per_zone: assets, flows, zones_per_device: per, seed }),
+        groups in any::<bool>(),
+    ) {
+        use fenceline::model::{DeviceId, Target};
+        use fenceline::verify::equiv::{compare_loaded, load, PolicySides};
+        let text = policy(&size);
+        let checked = check_text("p.fence", Path::new("p.fence"), text, &opts());
+        prop_assert!(!checked.has_errors());
+        let mut bopts = BuildOptions { check: opts(), ..Default::default() };
+        bopts.emit.cisco_object_groups = groups;
+        let built = build_checked(&checked, &bopts).unwrap().unwrap();
+        let model = checked.model.as_ref().unwrap();
+        let files: std::collections::BTreeMap<String, String> =
+            built.outputs.iter().map(|o| (o.path.clone(), String::from_utf8_lossy(&o.bytes).into_owned())).collect();
+        let read = |p: &str| files.get(p).cloned();
+        let sides = PolicySides::for_targets(model, &[Target::CiscoIos]);
+        let mut compared = 0;
+        for (di, dev) in model.devices.iter().enumerate() {
+            if !dev.targets.contains(&Target::CiscoIos) {
+                continue;
+            }
+            let (cfg, paths) = load(&dev.name, Target::CiscoIos, &read).unwrap().expect("generated file");
+            let r = compare_loaded(model, &sides, DeviceId(di), Target::CiscoIos, paths, &cfg).unwrap();
+            prop_assert!(r.equal, "{}: {:?}", dev.name, r.differences);
+            compared += 1;
+        }
+        prop_assert!(compared > 0, "no router in {} zones", size.zones);
+    }
+}

@@ -409,3 +409,86 @@ fn build_checks_expectations_against_generated_configurations() {
         d[0].help
     );
 }
+
+/// Build-time expectations read Cisco IOS configurations: an `expect deny` counts the packets
+/// that open a connection, so TCP replies (`established`) do not break it, while the UDP
+/// replies a stateless ACL lets back from the service port do; a deleted permit breaks an
+/// `expect allow`.
+#[test]
+fn build_checks_expectations_against_cisco_ios() {
+    use fenceline::driver::check_text;
+    use fenceline::verify::equiv::check_expectations;
+    let text = r#"policy "ios-expect" {}
+zone ops { level 3  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+zone field { level 1  sl-target 2  network 10.40.0.0/24  asset plc 10.40.0.7 }
+service dnp3-both tcp/20000, udp/20000
+conduit ops-field {
+  connects ops, field
+  allow ops.scada -> field.plc dnp3-both
+}
+router r1 {
+  target cisco-ios
+  interface Gi0/0 ops
+  interface Gi0/1 field
+}
+expect allow ops.scada -> field.plc dnp3-both
+expect deny field -> ops tcp
+expect deny field -> ops udp
+"#;
+    let opts = BuildOptions {
+        check: CheckOptions {
+            today: Some("2026-01-01".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let checked = check_text("p.fence", Path::new("p.fence"), text.into(), &opts.check);
+    let model = checked.model.as_ref().expect("policy resolves");
+    let built = build_checked(&checked, &opts)
+        .unwrap()
+        .expect("the policy builds");
+    // The build's own diagnostics hold the failing expectation, and only that one.
+    let d: Vec<_> = built
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "E0020")
+        .collect();
+    let msgs: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        ["`expect deny field -> ops udp` does not hold for the generated configurations"],
+        "{d:#?}"
+    );
+    assert!(
+        d[0].help
+            .as_deref()
+            .unwrap_or("")
+            .contains("udp 10.40.0.7:20000 -> 10.30.0.10:"),
+        "{:?}",
+        d[0].help
+    );
+    // A deleted forward permit breaks the allow expectation.
+    let broken: Vec<fenceline::targets::Output> = built
+        .outputs
+        .iter()
+        .map(|o| {
+            let mut o = o.clone();
+            if o.path == "r1/cisco-ios.txt" {
+                let t = String::from_utf8(o.bytes).unwrap();
+                let line = t
+                    .lines()
+                    .find(|l| l.contains("permit udp host 10.30.0.10 host 10.40.0.7 eq 20000"))
+                    .expect("the forward UDP permit")
+                    .to_string();
+                o.bytes = t.replacen(&format!("{line}\n"), "", 1).into_bytes();
+            }
+            o
+        })
+        .collect();
+    let d = check_expectations(model, &broken);
+    assert!(
+        d.iter().any(|d| d.message
+            == "`expect allow ops.scada -> field.plc dnp3-both` does not hold for the generated cisco-ios configuration of `r1`"),
+        "{d:#?}"
+    );
+}

@@ -584,7 +584,7 @@ fn opening_only(s: &Space<()>) -> Space<()> {
         if c.proto.contains(6) {
             c.ack = c.ack.intersect(&crate::verify::space::Ivs::point(0));
         }
-        out.push(c, *t);
+        out.push(c, t.clone());
     }
     out
 }
