@@ -1,6 +1,6 @@
 //! Reads `iptables-save` / `ip6tables-save` output (and the `iptables-restore` files fenceline
 //! generates, which are the same format) back into packet spaces. Only the filter table decides;
-//! the reader understands the matches fenceline emits (`-i -o -s -d -p`, `tcp`/`udp` `--dport`,
+//! the reader understands the matches fenceline emits (`-i -o -s -d -p`, `tcp`/`udp` `--dport` and `--sport`,
 //! `multiport --dports`, `icmp`/`icmp6` types, `iprange`, `conntrack`/`state`, `comment`, `limit`
 //! in front of `LOG`) and the targets `ACCEPT DROP REJECT RETURN LOG` and user chains. Any other
 //! option in a chain that FORWARD reaches is an error, never a guess.
@@ -168,6 +168,7 @@ struct Cons {
     dst: Option<(bool, Ivs)>,
     proto: Option<(bool, Ivs)>,
     port: Option<Ivs>,
+    sport: Option<Ivs>,
     icmp: Option<Ivs>,
     matches: bool,
 }
@@ -330,7 +331,11 @@ impl Ipt {
                     i += 2;
                 }
                 "--sport" | "--source-port" | "--sports" | "--source-ports" => {
-                    return Err(self.fail(t, "source-port matches are not supported"));
+                    if neg {
+                        return Err(self.fail(t, "negated port matches are not supported"));
+                    }
+                    c.sport = Some(self.ports(t, arg(i + 1)?)?);
+                    i += 2;
                 }
                 "--icmp-type" | "--icmpv6-type" => {
                     let s = arg(i + 1)?;
@@ -414,7 +419,9 @@ impl Ipt {
         }
         let f = self.family;
         let (pneg, piv) = c.proto.clone().unwrap_or((false, Ivs::range(0, 255)));
-        if c.port.is_some() && (pneg || !piv.is_subset(&Ivs(vec![(6, 6), (17, 17)]))) {
+        if (c.port.is_some() || c.sport.is_some())
+            && (pneg || !piv.is_subset(&Ivs(vec![(6, 6), (17, 17)])))
+        {
             return Err(self.fail(t, "a port match needs `-p tcp` or `-p udp`"));
         }
         if c.icmp.is_some() && (pneg || piv != Ivs::point(if v6 { 58 } else { 1 })) {
@@ -435,7 +442,7 @@ impl Ipt {
         };
         let mut m = Space::new();
         m.extend(
-            Cube::new(
+            Cube::with_ports(
                 f,
                 pos(&c.src, f.all_addrs()),
                 pos(&c.dst, f.all_addrs()),
@@ -444,11 +451,13 @@ impl Ipt {
                 } else {
                     piv.clone()
                 },
+                c.sport.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
                 if pneg {
                     Ivs::range(0, 65535)
                 } else {
                     port.clone()
                 },
+                Ivs::range(0, 1),
             ),
             empty.clone(),
         );
@@ -588,6 +597,22 @@ COMMIT
             assert!(acc.contains(&p).is_none(), "{p}");
         }
         assert!(accepted(&ipt.items("b", "a").unwrap()).is_empty());
+    }
+
+    #[test]
+    fn source_ports_are_a_dimension() {
+        let text = V4.replace(
+            "-p tcp -m tcp --dport 502",
+            "-p tcp -m tcp --sport 1000:2000 --dport 502",
+        );
+        let ipt = parse("t.rules", &text, Family::V4).unwrap();
+        let acc = accepted(&ipt.items("a", "b").unwrap());
+        let ip = |s: &str| s.parse().unwrap();
+        let mut p = Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 502);
+        p.sport = 1000;
+        assert!(acc.contains(&p).is_some(), "{p}");
+        p.sport = 2001;
+        assert!(acc.contains(&p).is_none(), "{p}");
     }
 
     #[test]

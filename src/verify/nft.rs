@@ -2,7 +2,8 @@
 //! `nft -j list ruleset` from a live firewall, both into one small syntax tree, which
 //! [`Nft::items`] evaluates for an interface pair. The reader knows the subset of nftables that
 //! fenceline emits (named and anonymous sets with intervals and concatenations, verdict maps on
-//! interface names, jumps, returns, conntrack state, counters, logging) plus the normalised form
+//! interface names, jumps, returns, conntrack state, counters, logging, source and destination
+//! ports) plus the normalised form
 //! the kernel prints for it. Anything else in a chain the forward hook reaches is an error, never
 //! a guess.
 
@@ -1092,6 +1093,7 @@ struct Dims {
     dst: Option<Ivs>,
     proto: Option<Ivs>,
     port: Option<Ivs>,
+    sport: Option<Ivs>,
     th_port: bool,
 }
 
@@ -1152,7 +1154,14 @@ fn restrict(d: &mut Dims, sel: &Selector, v: &Val) -> Result<(), String> {
                 let ty = move |s: &str| icmp_type(v6, s).map(|n| (n as u128, n as u128));
                 and(&mut d.port, value_ivs(v, &ty)?)
             }
-            (_, "sport") => return Err("source-port matches are not supported".into()),
+            ("tcp", "sport") | ("udp", "sport") | ("th", "sport") => {
+                match p.as_str() {
+                    "tcp" => and(&mut d.proto, Ivs::point(6)),
+                    "udp" => and(&mut d.proto, Ivs::point(17)),
+                    _ => d.th_port = true,
+                }
+                and(&mut d.sport, value_ivs(v, &port)?)
+            }
             _ => return Err(format!("`{p} {f}` is not supported")),
         },
         Selector::Meta(k) if k == "l4proto" => and(&mut d.proto, value_ivs(v, &proto)?),
@@ -1393,6 +1402,7 @@ impl Nft {
                 dst: None,
                 proto: None,
                 port: None,
+                sport: None,
                 th_port: false,
             };
             for (s, p) in sels.iter().zip(parts) {
@@ -1407,7 +1417,7 @@ impl Nft {
             {
                 return Err(self.table_err(
                     etag.as_ref().unwrap_or(t),
-                    "`th dport` for a protocol other than tcp or udp is not supported",
+                    "`th dport` / `th sport` for a protocol other than tcp or udp is not supported",
                 ));
             }
             let tg: Tag = etag.unwrap_or_else(|| Rc::from(""));
@@ -1415,12 +1425,14 @@ impl Nft {
                 if d.fam.is_some_and(|x| x != f) {
                     continue;
                 }
-                let cubes = Cube::new(
+                let cubes = Cube::with_ports(
                     f,
                     d.src.clone().unwrap_or_else(|| f.all_addrs()),
                     d.dst.clone().unwrap_or_else(|| f.all_addrs()),
                     d.proto.clone().unwrap_or_else(|| Ivs::range(0, 255)),
+                    d.sport.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
                     d.port.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
+                    Ivs::range(0, 1),
                 );
                 out.extend(cubes, tg.clone());
             }
@@ -1597,12 +1609,21 @@ table inet t {
         let n = parse_text("t.nft", &bad).unwrap();
         let e = n.items("a", "b").unwrap_err();
         assert!(e.message.contains("ip dscp"), "{e}");
-        let sport = TEXT.replace("icmp type echo-request", "tcp sport 22");
-        let n = parse_text("t.nft", &sport).unwrap();
-        assert!(n
-            .items("a", "b")
-            .unwrap_err()
-            .message
-            .contains("source-port"));
+    }
+
+    #[test]
+    fn source_ports_are_a_dimension() {
+        let text = TEXT.replace("icmp type echo-request", "tcp sport 1000-2000 tcp dport 22");
+        let n = parse_text("t.nft", &text).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        let mut p = Packet::tcp(ip("10.1.0.9"), ip("10.2.0.1"), 22);
+        p.sport = 1500;
+        assert!(acc.contains(&p).is_some(), "{p}");
+        p.sport = 40000;
+        assert!(acc.contains(&p).is_none(), "{p}");
+        let bad = TEXT.replace("icmp type echo-request", "ip protocol 47 th sport 5");
+        let n = parse_text("t.nft", &bad).unwrap();
+        assert!(n.items("a", "b").is_err());
     }
 }
