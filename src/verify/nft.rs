@@ -3,9 +3,8 @@
 //! [`Nft::items`] evaluates for an interface pair. The reader knows the subset of nftables that
 //! fenceline emits (named and anonymous sets with intervals and concatenations, verdict maps on
 //! interface names, jumps, returns, conntrack state, counters, logging, source and destination
-//! ports) plus the normalised form
-//! the kernel prints for it. Anything else in a chain the forward hook reaches is an error, never
-//! a guess.
+//! ports) plus the normalised form the kernel prints for it. Anything else in a chain the forward
+//! hook reaches is an error, never a guess.
 
 use crate::verify::config::{
     icmp_type, intersect, is_universe, parse_addr_or_range, parse_prefix, proto_number, universe,
