@@ -97,13 +97,22 @@ pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
         (Some(rev), [file]) => {
             let text = git_show(rev, file)?;
             let name = file.to_string_lossy().replace('\\', "/");
-            let old = driver::check_text(&format!("{rev}:{name}"), file, text, &opts);
-            let new = super::check::check_file(file, &opts)?;
-            (old, new, format!("{rev}:{name}"), name)
+            // The two versions are independent: check them side by side.
+            let (old, new) = std::thread::scope(|sc| {
+                let old =
+                    sc.spawn(|| driver::check_text(&format!("{rev}:{name}"), file, text, &opts));
+                let new = super::check::check_file(file, &opts);
+                (old.join().expect("checking the old version"), new)
+            });
+            (old, new?, format!("{rev}:{name}"), name)
         }
         (None, [o, n]) => {
-            let old = super::check::check_file(o, &opts)?;
-            let new = super::check::check_file(n, &opts)?;
+            let (old, new) = std::thread::scope(|sc| {
+                let old = sc.spawn(|| super::check::check_file(o, &opts));
+                let new = super::check::check_file(n, &opts);
+                (old.join().expect("checking the old version"), new)
+            });
+            let (old, new) = (old?, new?);
             (
                 old,
                 new,
