@@ -111,6 +111,8 @@ pub struct Ace {
 pub struct Acl {
     pub name: String,
     pub v6: bool,
+    /// A standard ACL: entries match the source address only.
+    pub standard: bool,
     pub entries: Vec<Ace>,
 }
 
@@ -193,21 +195,63 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
         if !indented {
             ctx = Ctx::Top;
             match toks.as_slice() {
-                ["ip", "access-list", "extended", name] => {
-                    cfg.acls.entry(name.to_string()).or_insert(Acl {
+                ["ip", "access-list", kind @ ("extended" | "standard"), name] => {
+                    let acl = cfg.acls.entry(name.to_string()).or_insert(Acl {
                         name: name.to_string(),
                         v6: false,
+                        standard: *kind == "standard",
                         entries: Vec::new(),
                     });
+                    if acl.standard != (*kind == "standard") {
+                        return Err(err(format!("ACL {name} is both standard and extended")));
+                    }
                     ctx = Ctx::Acl(name.to_string());
                 }
                 ["ipv6", "access-list", name] => {
                     cfg.acls.entry(name.to_string()).or_insert(Acl {
                         name: name.to_string(),
                         v6: true,
+                        standard: false,
                         entries: Vec::new(),
                     });
                     ctx = Ctx::Acl(name.to_string());
+                }
+                ["access-list", number, "remark", ..] if number.parse::<u16>().is_ok() => {}
+                ["access-list", number, rest @ ..] if number.parse::<u16>().is_ok() => {
+                    // Numbered ACLs: 1-99 and 1300-1999 standard, 100-199 and 2000-2699
+                    // extended, one entry per line, numbered in steps of 10.
+                    let n: u16 = number.parse().unwrap_or(0);
+                    let standard = match n {
+                        1..=99 | 1300..=1999 => true,
+                        100..=199 | 2000..=2699 => false,
+                        _ => {
+                            return Err(err(format!(
+                                "access-list {n}: not an IP access-list number"
+                            )))
+                        }
+                    };
+                    let acl = cfg.acls.entry(number.to_string()).or_insert(Acl {
+                        name: number.to_string(),
+                        v6: false,
+                        standard,
+                        entries: Vec::new(),
+                    });
+                    let last = acl.entries.last().map_or(0, |e| e.seq);
+                    // Numbered entries carry no sequence number: a leading number is not one.
+                    if rest.first().is_some_and(|w| w.parse::<u32>().is_ok()) {
+                        return Err(err("unexpected number after the access-list number".into()));
+                    }
+                    let mut ace = if standard {
+                        parse_std_ace(rest, last)
+                    } else {
+                        parse_ace(rest, false, last)
+                    }
+                    .map_err(err)?;
+                    ace.line = line_no;
+                    acl.entries.push(ace);
+                }
+                ["no", "access-list", number] => {
+                    cfg.acls.remove(*number);
                 }
                 ["object-group", "network", name] => {
                     cfg.net_groups.entry(name.to_string()).or_default();
@@ -221,7 +265,7 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
                     cfg.interfaces.entry(name.to_string()).or_default();
                     ctx = Ctx::Interface(name.to_string());
                 }
-                ["no", "ip", "access-list", "extended", name]
+                ["no", "ip", "access-list", "extended" | "standard", name]
                 | ["no", "ipv6", "access-list", name] => {
                     cfg.acls.remove(*name);
                 }
@@ -240,7 +284,12 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
                 };
                 let v6 = acl.v6;
                 let last = acl.entries.last().map_or(0, |e| e.seq);
-                let mut ace = parse_ace(&toks, v6, last).map_err(err)?;
+                let mut ace = if acl.standard {
+                    parse_std_ace(&toks, last)
+                } else {
+                    parse_ace(&toks, v6, last)
+                }
+                .map_err(err)?;
                 ace.line = line_no;
                 if acl.entries.iter().any(|e| e.seq == ace.seq) {
                     return Err(err(format!("duplicate sequence number {}", ace.seq)));
@@ -615,6 +664,61 @@ fn parse_ace(toks: &[&str], v6: bool, last_seq: u32) -> Result<Ace, String> {
     })
 }
 
+/// A standard ACL entry: `[N] permit|deny any|host A|A [WILDCARD] [log]`, every protocol to any
+/// destination.
+fn parse_std_ace(toks: &[&str], last_seq: u32) -> Result<Ace, String> {
+    let mut t = Toks::new(toks);
+    let seq = match t.peek().and_then(|s| s.parse::<u32>().ok()) {
+        Some(n) => {
+            t.i += 1;
+            n
+        }
+        None => last_seq.saturating_add(10),
+    };
+    let start = t.i;
+    let action = match t.next()? {
+        "permit" => Action::Permit,
+        "deny" => Action::Deny,
+        x => return Err(format!("expected `permit` or `deny`, found `{x}`")),
+    };
+    let src = match t.peek() {
+        Some("any") | Some("host") => t.addr(false)?,
+        _ => {
+            let addr = t.ipv4()?;
+            let wildcard = match t.peek().and_then(|w| w.parse::<std::net::Ipv4Addr>().ok()) {
+                Some(w) => {
+                    t.i += 1;
+                    u32::from(w)
+                }
+                None => 0,
+            };
+            AddrMatch::V4 { addr, wildcard }
+        }
+    };
+    let mut log = false;
+    while let Some(w) = t.peek() {
+        match w {
+            "log" => log = true,
+            _ => return Err(format!("unexpected `{w}`")),
+        }
+        t.i += 1;
+    }
+    Ok(Ace {
+        seq,
+        action,
+        proto: ProtoMatch::Any,
+        src,
+        sport: None,
+        dst: AddrMatch::Any,
+        dport: None,
+        icmp: None,
+        established: false,
+        log,
+        text: toks[start..].join(" "),
+        line: 0,
+    })
+}
+
 /// `tcp [source OP] [OP]`, `udp ...`, `icmp [TYPE]`, `ip`, or a protocol number.
 fn parse_service(toks: &[&str]) -> Result<ServiceMatch, String> {
     let mut t = Toks::new(toks);
@@ -738,20 +842,34 @@ impl IosConfig {
     /// Evaluates a packet arriving on an interface, against its inbound ACL of the packet's
     /// family. No binding, or a binding to a missing ACL, permits (as IOS does).
     pub fn evaluate_in(&self, interface: &str, pkt: &Packet, ack: bool) -> Decision {
-        let acl = self.interfaces.get(interface).and_then(|b| {
-            if pkt.src.is_ipv6() {
-                b.v6_in.as_ref()
-            } else {
-                b.v4_in.as_ref()
-            }
-        });
+        self.evaluate_bound(interface, pkt, ack, true)
+    }
+
+    /// Evaluates a packet leaving by an interface, against its outbound ACL.
+    pub fn evaluate_out(&self, interface: &str, pkt: &Packet, ack: bool) -> Decision {
+        self.evaluate_bound(interface, pkt, ack, false)
+    }
+
+    fn evaluate_bound(&self, interface: &str, pkt: &Packet, ack: bool, inbound: bool) -> Decision {
+        let acl = self
+            .interfaces
+            .get(interface)
+            .and_then(|b| match (pkt.src.is_ipv6(), inbound) {
+                (true, true) => b.v6_in.as_ref(),
+                (true, false) => b.v6_out.as_ref(),
+                (false, true) => b.v4_in.as_ref(),
+                (false, false) => b.v4_out.as_ref(),
+            });
         match acl {
             Some(name) => self.evaluate_acl(name, pkt, ack),
             None => Decision {
                 permit: true,
                 acl: None,
                 seq: None,
-                text: format!("no inbound ACL on {interface}"),
+                text: format!(
+                    "no {} ACL on {interface}",
+                    if inbound { "inbound" } else { "outbound" }
+                ),
             },
         }
     }
@@ -1072,6 +1190,20 @@ interface GigabitEthernet0/1
  ipv6 traffic-filter A6 in
 interface GigabitEthernet0/2
  ip access-group MISSING in
+access-list 101 remark numbered, extended
+access-list 101 permit tcp 10.20.0.0 0.0.0.255 any eq 22
+access-list 101 deny udp any any range 2222 2223
+access-list 101 permit ip host 10.10.1.5 any
+ip access-list standard S1
+ 10 permit host 10.20.0.9
+ 20 deny 10.20.0.0 0.0.0.255 log
+ 30 permit any
+access-list 7 permit 10.77.0.0 0.0.255.255
+interface GigabitEthernet0/3
+ ip access-group 101 in
+ ip access-group S1 out
+interface GigabitEthernet0/4
+ ip access-group 7 in
 ";
 
     fn pkt(s: &str, d: &str, proto: u8, sport: u16, dport: u16) -> Packet {
@@ -1227,7 +1359,13 @@ interface GigabitEthernet0/2
             0u16, 8, 22, 23, 135, 136, 502, 1023, 1024, 2222, 2223, 2224, 65535,
         ];
         let mut n = 0;
-        for iface in ["GigabitEthernet0/1", "GigabitEthernet0/2", "Gi9"] {
+        for iface in [
+            "GigabitEthernet0/1",
+            "GigabitEthernet0/2",
+            "GigabitEthernet0/3",
+            "GigabitEthernet0/4",
+            "Gi9",
+        ] {
             let inb = accepted(&c.filter_items("t.txt", iface, true).unwrap());
             let out = accepted(&c.filter_items("t.txt", iface, false).unwrap());
             let both = intersect(&inb, &out, false);
@@ -1258,7 +1396,12 @@ interface GigabitEthernet0/2
                                             want,
                                             "{iface}: {p}"
                                         );
-                                        assert_eq!(both.contains(&p).is_some(), want);
+                                        let out_ok = c.evaluate_out(iface, &p, ack).permit;
+                                        assert_eq!(
+                                            both.contains(&p).is_some(),
+                                            want && out_ok,
+                                            "{iface} in and out: {p}"
+                                        );
                                         n += 1;
                                     }
                                 }
@@ -1298,5 +1441,53 @@ interface GigabitEthernet0/2
             icmp_ivs(Some((3, Some(1)))).is_err(),
             "ICMP codes are refused"
         );
+    }
+    #[test]
+    fn numbered_and_standard_acls() {
+        let c = parse(TEXT).unwrap();
+        assert!(c.acls["7"].standard && !c.acls["101"].standard && c.acls["S1"].standard);
+        assert_eq!(c.acls["101"].entries.len(), 3, "the remark is no entry");
+        let p = |s, d, proto, dport| pkt(s, d, proto, 40000, dport);
+        let (g3, g4) = ("GigabitEthernet0/3", "GigabitEthernet0/4");
+        assert!(
+            c.evaluate_in(g3, &p("10.20.0.5", "1.1.1.1", 6, 22), false)
+                .permit
+        );
+        assert!(
+            !c.evaluate_in(g3, &p("10.20.0.5", "1.1.1.1", 6, 23), false)
+                .permit
+        );
+        assert_eq!(
+            c.evaluate_in(g3, &p("10.10.1.5", "1.1.1.1", 17, 2222), false)
+                .seq,
+            Some(20),
+            "the deny comes first"
+        );
+        assert!(
+            c.evaluate_in(g3, &p("10.10.1.5", "1.1.1.1", 17, 53), false)
+                .permit
+        );
+        assert!(
+            c.evaluate_out(g3, &p("10.20.0.9", "1.1.1.1", 6, 1), false)
+                .permit
+        );
+        assert!(
+            !c.evaluate_out(g3, &p("10.20.0.7", "1.1.1.1", 6, 1), false)
+                .permit
+        );
+        assert!(
+            c.evaluate_out(g3, &p("10.30.0.7", "1.1.1.1", 6, 1), false)
+                .permit
+        );
+        assert!(
+            c.evaluate_in(g4, &p("10.77.5.5", "1.1.1.1", 47, 0), false)
+                .permit
+        );
+        assert!(
+            !c.evaluate_in(g4, &p("10.78.0.1", "1.1.1.1", 6, 1), false)
+                .permit
+        );
+        assert!(parse("access-list 300 permit any\n").is_err());
+        assert!(parse("access-list 5 permit tcp any any\n").is_err());
     }
 }
