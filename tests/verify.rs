@@ -366,6 +366,44 @@ fn cli_exit_codes() {
     std::fs::remove_file(out.join("fw-it-ot/ip6tables.rules")).unwrap();
     let (code, _, stderr) = run(&["--target", "iptables"]);
     assert_eq!(code, 2, "{stderr}");
+    // Cisco IOS: equal, then a reply rule without `established`, then a line not understood.
+    let (code, stdout, _) = run(&["--target", "cisco-ios"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("rtr-field cisco-ios: equal"), "{stdout}");
+    let ios = out.join("rtr-field/cisco-ios.txt");
+    let text = std::fs::read_to_string(&ios).unwrap();
+    std::fs::write(
+        &ios,
+        text.replacen(
+            "eq 502 host 10.30.0.22 established",
+            "eq 502 host 10.30.0.22",
+            1,
+        ),
+    )
+    .unwrap();
+    let (code, stdout, _) = run(&["--target", "cisco-ios"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains(
+            "GigabitEthernet0/1 -> any: over-permit: tcp 10.40.2.0:502 -> 10.30.0.22:0 is accepted"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("permit tcp 10.40.2.0 0.0.0.255 eq 502 host 10.30.0.22\n"),
+        "{stdout}"
+    );
+    std::fs::write(
+        &ios,
+        text.replacen(" established\n", " established fragments\n", 1),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&["--target", "cisco-ios"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("rtr-field/cisco-ios.txt:") && stderr.contains("fragments"),
+        "{stderr}"
+    );
 }
 
 #[test]
