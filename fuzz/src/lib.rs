@@ -47,3 +47,32 @@ pub fn build(data: &[u8]) {
         let _ = build_checked(&checked, &BuildOptions { check: opts(), ..Default::default() });
     }
 }
+
+/// bytes -> every configuration reader (`verify` reads files taken from live devices), then the
+/// packet spaces of what it read: an error with a line, never a panic.
+pub fn readers(data: &[u8]) {
+    use fenceline::verify::config::accepted;
+    use fenceline::verify::space::Family;
+    let Some(t) = text(data) else { return };
+    if let Ok(cfg) = fenceline::verify::ios::parse(&t) {
+        for name in cfg.interfaces.keys().take(4) {
+            for inbound in [true, false] {
+                if let Ok(items) = cfg.filter_items("f", name, inbound) {
+                    let _ = accepted(&items);
+                }
+            }
+        }
+    }
+    if let Ok(n) = fenceline::verify::nft::parse("f", &t) {
+        if let Ok(filters) = n.items("eth0", "eth1") {
+            filters.iter().for_each(|f| drop(accepted(f)));
+        }
+    }
+    for fam in [Family::V4, Family::V6] {
+        if let Ok(i) = fenceline::verify::iptables::parse("f", &t, fam) {
+            if let Ok(items) = i.items("eth0", "eth1") {
+                let _ = accepted(&items);
+            }
+        }
+    }
+}
