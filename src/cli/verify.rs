@@ -245,7 +245,7 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
 }
 
 /// Loads and resolves a policy without linting it.
-pub(crate) fn resolve_only(path: &PathBuf) -> Result<crate::driver::Checked> {
+pub(crate) fn resolve_only(path: &Path) -> Result<crate::driver::Checked> {
     let (name, p, text) = super::read_input(path)?;
     let loaded = crate::syntax::loader::load_from_text(&name, &p, text);
     let mut diagnostics = loaded.diagnostics.clone();

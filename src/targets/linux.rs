@@ -328,7 +328,8 @@ pub fn pair_groups(rules: &[RuleIr]) -> Vec<Group> {
                     if sh != shape {
                         continue;
                     }
-                    let (srcs, dsts): (Vec<(u128, u128)>, Vec<(u128, u128)>) = match fam {
+                    type Intervals = Vec<(u128, u128)>;
+                    let (srcs, dsts): (Intervals, Intervals) = match fam {
                         Family::V4 => (widen(&r.src.v4), widen(&r.dst.v4)),
                         Family::V6 => (r.src.v6.clone(), r.dst.v6.clone()),
                     };

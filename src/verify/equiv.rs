@@ -579,13 +579,14 @@ pub fn compare_stateless(
 /// protocol whole.
 fn opening_only(s: &Space<()>) -> Space<()> {
     let mut out = Space::new();
-    for (c, t) in &s.cubes {
+    for (c, ()) in &s.cubes {
         let mut c = c.clone();
         if c.proto.contains(6) {
             c.ack = c.ack.intersect(&crate::verify::space::Ivs::point(0));
         }
-        out.push(c, t.clone());
+        out.cubes.push((c, ()));
     }
+    out.cubes.retain(|(c, ())| !c.is_empty());
     out
 }
 
