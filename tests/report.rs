@@ -452,7 +452,10 @@ fn large_conduits_are_summarised_in_markdown_and_html_and_listed_in_json() {
         let row = format!("| {} | {} |", f.source, f.destination);
         assert!(!md.contains(&row), "markdown lists a flow of {}", c.name);
         for svc in &c.services {
-            assert!(md.contains(&format!("| {svc} | ")), "per-service count of {svc}");
+            assert!(
+                md.contains(&format!("| {svc} | ")),
+                "per-service count of {svc}"
+            );
         }
     }
     assert_self_contained("big", &html);

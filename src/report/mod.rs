@@ -601,23 +601,34 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
         .collect()
 }
 
-/// Every (device, ingress, egress) that enforces some flow of each conduit, from the IR.
-/// Per flow, the (device, ingress, egress) names enforcing it, sorted. Names are borrowed from
-/// the Ir: cloning three strings per rule was a large share of the report at 100,000 flows.
-fn enforcement_by_flow(ir: &Ir) -> BTreeMap<FlowId, BTreeSet<(&str, &str, &str)>> {
-    let mut out: BTreeMap<_, BTreeSet<_>> = BTreeMap::new();
+/// Per flow (indexed by flow number), the `device ingress -> egress` labels enforcing it, in the
+/// order of the (device, ingress, egress) names. Each label is formatted once, not once per flow
+/// (formatting per flow and rule was a large share of the report at 100,000 flows).
+fn enforcement_by_flow(model: &Model, ir: &Ir) -> Vec<Vec<String>> {
+    // Every distinct (device, ingress, egress) of the Ir, with the flows each enforces.
+    let mut triples: BTreeMap<(&str, &str, &str), Vec<FlowId>> = BTreeMap::new();
     for d in &ir.devices {
         for p in &d.pairs {
             let (Some(i), Some(e)) = (d.interfaces.get(p.ingress), d.interfaces.get(p.egress))
             else {
                 continue;
             };
-            for r in &p.rules {
-                out.entry(r.flow).or_default().insert((
-                    d.name.as_str(),
-                    i.name.as_str(),
-                    e.name.as_str(),
-                ));
+            triples
+                .entry((d.name.as_str(), i.name.as_str(), e.name.as_str()))
+                .or_default()
+                .extend(p.rules.iter().map(|r| r.flow));
+        }
+    }
+    let mut out: Vec<Vec<String>> = vec![Vec::new(); model.flows.len()];
+    // In name order, so each flow's list comes out sorted; a flow enforced twice on the same
+    // triple (several rules) is listed once.
+    for ((d, i, e), flows) in triples {
+        let label = format!("{d} {i} -> {e}");
+        for f in flows {
+            if let Some(v) = out.get_mut(f.0) {
+                if v.last() != Some(&label) {
+                    v.push(label.clone());
+                }
             }
         }
     }
@@ -625,7 +636,13 @@ fn enforcement_by_flow(ir: &Ir) -> BTreeMap<FlowId, BTreeSet<(&str, &str, &str)>
 }
 
 fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
-    let by_flow = enforcement_by_flow(ir);
+    let by_flow = enforcement_by_flow(model, ir);
+    // The protocol items of each service, formatted once.
+    let items_of: Vec<Vec<String>> = model
+        .services
+        .iter()
+        .map(|s| s.items.iter().map(|i| i.to_string()).collect())
+        .collect();
     // Indexed once (a scan of every rule per conduit, and of every exception per flow, grew with
     // conduits x rules and flows x exceptions).
     let mut pairs_of: BTreeMap<ConduitId, BTreeSet<(usize, usize)>> = BTreeMap::new();
@@ -656,7 +673,7 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                     let f = model.flow(*fid);
                     let svcs: Vec<&crate::model::Service> =
                         f.services.iter().map(|s| model.service(*s)).collect();
-                    services.extend(svcs.iter().map(|s| s.name.clone()));
+                    services.extend(svcs.iter().map(|s| s.name.as_str()));
                     let mut exceptions: Vec<String> =
                         flow_exceptions.get(fid).cloned().unwrap_or_default();
                     exceptions.sort();
@@ -664,21 +681,15 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                         source: model.endpoint_name(f.src),
                         destination: model.endpoint_name(f.dst),
                         services: svcs.iter().map(|s| s.name.clone()).collect(),
-                        items: svcs
+                        items: f
+                            .services
                             .iter()
-                            .flat_map(|s| s.items.iter().map(|i| i.to_string()))
+                            .flat_map(|s| items_of.get(s.0).into_iter().flatten().cloned())
                             .collect(),
                         cleartext: svcs.iter().any(|s| s.flags.cleartext),
                         log: f.log,
                         description: f.description.clone(),
-                        enforced_on: by_flow
-                            .get(fid)
-                            .map(|s| {
-                                s.iter()
-                                    .map(|(d, i, e)| format!("{d} {i} -> {e}"))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
+                        enforced_on: by_flow.get(fid.0).cloned().unwrap_or_default(),
                         exceptions,
                     }
                 })
@@ -718,7 +729,7 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                 sl_rdf: fr5::conduit_rdf(model, cid),
                 flows,
                 enforcement: enforcement.into_values().collect(),
-                services: services.into_iter().collect(),
+                services: services.into_iter().map(str::to_string).collect(),
             }
         })
         .collect()

@@ -12,10 +12,10 @@ use super::{
     SlTableView, SlView, Summary, Tool, ZoneView,
 };
 use crate::error::{Error, Result};
-use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 const MD: &str = include_str!("../../targets/report/report.md.j2");
 const HTML: &str = include_str!("../../targets/report/report.html.j2");
