@@ -292,6 +292,13 @@ pub fn to_json(report: &Report) -> Result<String> {
     Ok(s)
 }
 
+/// [`to_json`] written to `w` as it is produced (`build` streams it to `report.json`).
+pub fn write_json(report: &Report, mut w: &mut dyn std::io::Write) -> Result<()> {
+    serde_json::to_writer_pretty(&mut w, report).map_err(|e| Error::Other(e.to_string()))?;
+    w.write_all(b"\n")
+        .map_err(|e| Error::Other(format!("report.json: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
