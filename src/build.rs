@@ -486,15 +486,23 @@ impl Staging<'_> {
         use std::io::Write;
         let target = self.next(path)?;
         let file = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
-        let mut w = Hashing {
-            inner: std::io::BufWriter::with_capacity(1 << 20, file),
-            sha: Sha256::new(),
-            bytes: 0,
-        };
+        // Buffered before hashing: the serialiser's many small writes land in the buffer, the
+        // hash and the file see large blocks.
+        let mut w = std::io::BufWriter::with_capacity(
+            1 << 20,
+            Hashing {
+                inner: file,
+                sha: Sha256::new(),
+                bytes: 0,
+            },
+        );
         render(&mut w)?;
         w.flush().map_err(|e| Error::io(&target, e))?;
-        let Hashing { inner, sha, bytes } = w;
-        let file = inner
+        let Hashing {
+            inner: file,
+            sha,
+            bytes,
+        } = w
             .into_inner()
             .map_err(|e| Error::io(&target, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&target, e))?;
