@@ -431,21 +431,42 @@ pub fn build_report(
         }
     }
 
+    // The conduit views (one per flow) are the largest part; they are built on a second thread
+    // beside everything else.
+    std::thread::scope(|s| {
+        let conduits = s.spawn(|| conduit_views(model, ir));
+        let mut rep = build_report_rest(model, ir, policy_sha256, &all, &widening_diags, opts);
+        rep.conduits = conduits
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        rep
+    })
+}
+
+/// Everything of the report but the conduit views (left empty).
+fn build_report_rest(
+    model: &Model,
+    ir: &Ir,
+    policy_sha256: &str,
+    all: &[Diagnostic],
+    widening_diags: &[Diagnostic],
+    opts: &ReportOptions,
+) -> Report {
     let zones = zone_views(model);
-    let conduits = conduit_views(model, ir);
+    let conduits = Vec::new();
     let devices = device_views(model, ir);
     let matrix = matrix(model);
     let fr5_cx = fr5::Context::new(
         model,
         ir,
-        &all,
-        &widening_diags,
+        all,
+        widening_diags,
         &opts.sl_table,
         opts.locations,
     );
     let fr5 = fr5_cx.assess_all();
     let sl = fr5_cx.sl_rows(&fr5);
-    let mut exceptions = exception_views(model, &all, opts.today.as_deref());
+    let mut exceptions = exception_views(model, all, opts.today.as_deref());
     let mut findings: Vec<FindingView> = all.iter().map(|d| FindingView::of(d, model)).collect();
     let mut widenings: Vec<FindingView> = widening_diags
         .iter()
@@ -475,7 +496,7 @@ pub fn build_report(
         widenings: crate::targets::cisco_ios::widenings(model, ir).len(),
         ..Default::default()
     };
-    for d in &all {
+    for d in all {
         if d.suppressed.is_some() {
             summary.suppressed += 1;
         } else {
