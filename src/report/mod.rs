@@ -219,19 +219,23 @@ pub struct ZoneView {
     pub switch_ports: Vec<String>,
 }
 
+/// A name shared by many flow views (an endpoint, a service, a protocol item, an enforcement
+/// label): one allocation per name instead of one per flow. Serialised as a string.
+pub type Name = std::sync::Arc<str>;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FlowView {
-    pub source: String,
-    pub destination: String,
-    pub services: Vec<String>,
+    pub source: Name,
+    pub destination: Name,
+    pub services: Vec<Name>,
     /// Protocol/port items of the services: `tcp/502`.
-    pub items: Vec<String>,
+    pub items: Vec<Name>,
     /// Whether any of the services carries data without encryption or integrity protection.
     pub cleartext: bool,
     pub log: bool,
     pub description: Option<String>,
     /// `fw-it-ot eth0 -> eth1`, one per device on the path.
-    pub enforced_on: Vec<String>,
+    pub enforced_on: Vec<Name>,
     /// Rules excepted on this flow.
     pub exceptions: Vec<String>,
 }
@@ -625,7 +629,7 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
 /// Per flow (indexed by flow number), the `device ingress -> egress` labels enforcing it, in the
 /// order of the (device, ingress, egress) names. Each label is formatted once, not once per flow
 /// (formatting per flow and rule was a large share of the report at 100,000 flows).
-fn enforcement_by_flow(model: &Model, ir: &Ir) -> Vec<Vec<String>> {
+fn enforcement_by_flow(model: &Model, ir: &Ir) -> Vec<Vec<Name>> {
     // Every distinct (device, ingress, egress) of the Ir, with the flows each enforces.
     let mut triples: BTreeMap<(&str, &str, &str), Vec<FlowId>> = BTreeMap::new();
     for d in &ir.devices {
@@ -640,11 +644,11 @@ fn enforcement_by_flow(model: &Model, ir: &Ir) -> Vec<Vec<String>> {
                 .extend(p.rules.iter().map(|r| r.flow));
         }
     }
-    let mut out: Vec<Vec<String>> = vec![Vec::new(); model.flows.len()];
+    let mut out: Vec<Vec<Name>> = vec![Vec::new(); model.flows.len()];
     // In name order, so each flow's list comes out sorted; a flow enforced twice on the same
     // triple (several rules) is listed once.
     for ((d, i, e), flows) in triples {
-        let label = format!("{d} {i} -> {e}");
+        let label: Name = format!("{d} {i} -> {e}").into();
         for f in flows {
             if let Some(v) = out.get_mut(f.0) {
                 if v.last() != Some(&label) {
@@ -659,11 +663,42 @@ fn enforcement_by_flow(model: &Model, ir: &Ir) -> Vec<Vec<String>> {
 fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
     let by_flow = enforcement_by_flow(model, ir);
     // The protocol items of each service, formatted once.
-    let items_of: Vec<Vec<String>> = model
+    let items_of: Vec<Vec<Name>> = model
         .services
         .iter()
-        .map(|s| s.items.iter().map(|i| i.to_string()).collect())
+        .map(|s| s.items.iter().map(|i| i.to_string().into()).collect())
         .collect();
+    let service_names: Vec<Name> = model
+        .services
+        .iter()
+        .map(|s| s.name.as_str().into())
+        .collect();
+    // Per zone, its name and its assets' `zone.asset` names.
+    let endpoint_names: Vec<(Name, Vec<Name>)> = model
+        .zones
+        .iter()
+        .map(|z| {
+            (
+                z.name.as_str().into(),
+                z.assets
+                    .iter()
+                    .map(|a| format!("{}.{}", z.name, a.name).into())
+                    .collect(),
+            )
+        })
+        .collect();
+    let endpoint_name = |ep: crate::model::Endpoint| -> Name {
+        let Some((zone, assets)) = endpoint_names.get(ep.zone.0) else {
+            return model.endpoint_name(ep).into();
+        };
+        match ep.asset {
+            None => zone.clone(),
+            Some(a) => assets
+                .get(a)
+                .cloned()
+                .unwrap_or_else(|| model.endpoint_name(ep).into()),
+        }
+    };
     // Indexed once (a scan of every rule per conduit, and of every exception per flow, grew with
     // conduits x rules and flows x exceptions).
     let mut pairs_of: BTreeMap<ConduitId, BTreeSet<(usize, usize)>> = BTreeMap::new();
@@ -699,9 +734,18 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                         flow_exceptions.get(fid).cloned().unwrap_or_default();
                     exceptions.sort();
                     FlowView {
-                        source: model.endpoint_name(f.src),
-                        destination: model.endpoint_name(f.dst),
-                        services: svcs.iter().map(|s| s.name.clone()).collect(),
+                        source: endpoint_name(f.src),
+                        destination: endpoint_name(f.dst),
+                        services: f
+                            .services
+                            .iter()
+                            .map(|s| {
+                                service_names
+                                    .get(s.0)
+                                    .cloned()
+                                    .unwrap_or_else(|| model.service(*s).name.as_str().into())
+                            })
+                            .collect(),
                         items: f
                             .services
                             .iter()

@@ -184,14 +184,14 @@ impl FlowSummary {
             ..FlowSummary::default()
         };
         for f in flows {
-            sources.insert(f.source.as_str());
-            destinations.insert(f.destination.as_str());
+            sources.insert(&*f.source);
+            destinations.insert(&*f.destination);
             s.cleartext += usize::from(f.cleartext);
             s.logged += usize::from(f.log);
             s.unenforced += usize::from(f.enforced_on.is_empty());
             s.excepted += usize::from(!f.exceptions.is_empty());
             for svc in &f.services {
-                *per_service.entry(svc.as_str()).or_default() += 1;
+                *per_service.entry(&**svc).or_default() += 1;
             }
         }
         s.sources = sources.len();
