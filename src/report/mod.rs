@@ -435,19 +435,25 @@ pub fn build_report(
         }
     }
 
-    // The conduit views (one per flow) are the largest part; they are built on a second thread
-    // beside everything else.
+    // The conduit views (one per flow) are the largest part; they and the diagrams are built on
+    // a second thread beside everything else.
     std::thread::scope(|s| {
-        let conduits = s.spawn(|| conduit_views(model, ir));
+        let conduits = s.spawn(|| {
+            (
+                conduit_views(model, ir),
+                graph::to_svg(model, false),
+                graph::to_mermaid(model),
+            )
+        });
         let mut rep = build_report_rest(model, ir, policy_sha256, &all, &widening_diags, opts);
-        rep.conduits = conduits
+        (rep.conduits, rep.svg_inline, rep.mermaid) = conduits
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         rep
     })
 }
 
-/// Everything of the report but the conduit views (left empty).
+/// Everything of the report but the conduit views and the diagrams (left empty).
 fn build_report_rest(
     model: &Model,
     ir: &Ir,
@@ -564,8 +570,8 @@ fn build_report_rest(
         widenings,
         unenforced_flows: ir.unenforced.iter().map(|f| model.flow_label(*f)).collect(),
         unroutable_flows: ir.unroutable.iter().map(|f| model.flow_label(*f)).collect(),
-        svg_inline: graph::to_svg(model, false),
-        mermaid: graph::to_mermaid(model),
+        svg_inline: String::new(),
+        mermaid: String::new(),
     }
 }
 
@@ -864,10 +870,10 @@ pub fn purdue_order(model: &Model) -> Vec<ZoneId> {
 
 fn matrix(model: &Model) -> Matrix {
     let order = purdue_order(model);
-    let mut cells: BTreeMap<(ZoneId, ZoneId), BTreeSet<String>> = BTreeMap::new();
+    let mut cells: BTreeMap<(ZoneId, ZoneId), BTreeSet<&str>> = BTreeMap::new();
     for f in &model.flows {
         let e = cells.entry((f.src.zone, f.dst.zone)).or_default();
-        e.extend(f.services.iter().map(|s| model.service(*s).name.clone()));
+        e.extend(f.services.iter().map(|s| model.service(*s).name.as_str()));
     }
     Matrix {
         zones: order.iter().map(|z| model.zone(*z).name.clone()).collect(),
@@ -880,7 +886,7 @@ fn matrix(model: &Model) -> Matrix {
                     .map(|to| {
                         cells
                             .get(&(*from, *to))
-                            .map(|s| s.iter().cloned().collect::<Vec<_>>().join(", "))
+                            .map(|s| s.iter().copied().collect::<Vec<_>>().join(", "))
                             .unwrap_or_default()
                     })
                     .collect(),
