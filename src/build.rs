@@ -394,7 +394,7 @@ pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
     check_unique(paths.into_iter())?;
     let opts = report_options()?;
     let head = (model.policy.name.as_str(), stamp.hash.as_str());
-    in_staging(dir, Some(head), |st| {
+    let written = in_staging(dir, Some(head), |st| {
         std::thread::scope(|s| {
             let rep = s.spawn(|| {
                 crate::report::build_report(
@@ -423,12 +423,15 @@ pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
                     json,
                 )
             });
+            crate::driver::drop_later(rep);
             json?;
             let (md, html) = md_html?;
             st.put("report.html", html.as_bytes(), true)?;
             st.put("report.md", md.as_bytes(), true)
         })
-    })
+    });
+    crate::driver::drop_later((ir, diagnostics));
+    written
 }
 
 /// Files being written into the staging directory, and what the manifest says of them.

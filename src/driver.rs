@@ -50,7 +50,7 @@ pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
 /// `beside` runs only when the Model is complete (no error before lint); its result comes back
 /// whatever lint finds: the caller decides whether to use it.
 pub fn check_loaded_beside<R: Send>(
-    loaded: Loaded,
+    mut loaded: Loaded,
     opts: &CheckOptions,
     beside: Option<impl FnOnce(&Model) -> R + Send>,
 ) -> (Checked, Option<R>) {
@@ -60,6 +60,9 @@ pub fn check_loaded_beside<R: Send>(
     } else {
         Some(resolve(&loaded))
     };
+    // The syntax trees are not needed after resolving; freeing a large one takes a while, so it
+    // happens on the side.
+    drop_later(std::mem::take(&mut loaded.files));
     let mut model = None;
     let mut result = None;
     if let Some(r) = resolved {
@@ -95,6 +98,15 @@ pub fn check_loaded_beside<R: Send>(
         },
         result,
     )
+}
+
+/// Drops `value` on a thread of its own, so that freeing a large structure (a 100,000-flow syntax
+/// tree, Model or report) does not hold up the caller; a process that exits first does not free
+/// it at all. Without a thread, drops it here.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(value));
 }
 
 /// Today's date as YYYY-MM-DD (UTC), from the system clock.

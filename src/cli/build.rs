@@ -143,7 +143,10 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         }
         return Ok(EXIT_FINDINGS);
     }
-    match build::write_emitted(&checked, emitted, &args.out) {
+    let written = build::write_emitted(&checked, emitted, &args.out);
+    // The Model and the sources are not needed any more (see `drop_later`).
+    crate::driver::drop_later(checked);
+    match written {
         Ok((files, changed)) => {
             if !args.quiet {
                 io.eprintln(format_args!(
