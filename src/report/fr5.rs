@@ -625,7 +625,7 @@ impl<'a> Context<'a> {
                 }
                 ev.push(format!(
                     "separated from other zones by {}",
-                    self.boundary_text(z, &bnd)
+                    self.boundary_text(z, bnd)
                 ));
                 (Status::Met, ev)
             }
@@ -720,7 +720,7 @@ impl<'a> Context<'a> {
                     Status::Met,
                     vec![format!(
                         "boundary controlled by {}; {n} flow(s) cross it, each enforced on a device on its path",
-                        self.boundary_text(z, &bnd)
+                        self.boundary_text(z, bnd)
                     )],
                 )
             }
@@ -731,7 +731,7 @@ impl<'a> Context<'a> {
                         vec!["no enforcement device in the policy attaches to the zone".into()],
                     );
                 }
-                self.deny_by_default(&bnd)
+                self.deny_by_default(bnd)
             }
             "SR 5.2 RE2" => {
                 if bnd.is_empty() {
@@ -740,9 +740,9 @@ impl<'a> Context<'a> {
                         vec!["no enforcement device in the policy attaches to the zone".into()],
                     );
                 }
-                self.island(&bnd)
+                self.island(bnd)
             }
-            "SR 5.2 RE3" => self.fail_close(&bnd),
+            "SR 5.2 RE3" => self.fail_close(bnd),
             "SR 5.3" | "SR 5.3 RE1" => {
                 if !control {
                     return (
@@ -898,7 +898,7 @@ impl<'a> Context<'a> {
                         (Status::NotMet, missing.clone())
                     };
                 }
-                self.deny_by_default(&devs)
+                self.deny_by_default(devs)
             }
             "SR 5.2 RE2" => {
                 if devs.is_empty() {
@@ -907,9 +907,9 @@ impl<'a> Context<'a> {
                         vec!["no device enforces this conduit".into()],
                     );
                 }
-                self.island(&devs)
+                self.island(devs)
             }
-            "SR 5.2 RE3" => self.fail_close(&devs),
+            "SR 5.2 RE3" => self.fail_close(devs),
             "SR 5.3" | "SR 5.3 RE1" => {
                 let both = id == "SR 5.3 RE1";
                 let bad: Vec<String> = flows
