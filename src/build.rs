@@ -1,6 +1,7 @@
 //! `fenceline build`: check, plan, emit every target, stamp and hash every file, and write the set
-//! atomically. Everything is rendered and validated in memory first; a failed build writes
-//! nothing.
+//! atomically. Planning, emitting and the expectations run before anything is written; a build
+//! with errors writes nothing. The CLI then streams the files into the staging directory
+//! ([`write_emitted`]); `build_checked` builds the same set in memory (`build --check`, tests).
 //!
 //! The output directory is replaced as a whole: the new set is written to a staging directory
 //! beside it and swapped in with one `renameat2(RENAME_EXCHANGE)`, so a reader (or a build killed
