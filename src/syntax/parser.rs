@@ -54,6 +54,9 @@ const TOP_LEVEL_STARTS: [&str; 9] = [
 /// with a top-level keyword at column 0.
 fn split_point(text: &str) -> Option<usize> {
     let mut i = text.len() / 2;
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
     while let Some(n) = text.get(i..)?.find('\n') {
         let line = i + n + 1;
         let rest = text.get(line..)?;
@@ -661,6 +664,26 @@ mod halves {
             let halves = parse_in_halves(FileId(0), &text).expect("both halves parse");
             assert_eq!(halves, parse_whole(FileId(0), &text).unwrap());
         }
+    }
+
+    #[test]
+    fn the_middle_may_fall_inside_a_character() {
+        let mut text = synthetic(2000);
+        let mid = text.len() / 2;
+        let line = text[..mid].rfind('\n').map_or(0, |n| n + 1);
+        // A comment of two-byte characters long enough to hold the new middle.
+        let n = mid - line + 100;
+        text.insert_str(line, &format!("# {}\n", "é".repeat(n)));
+        if text.is_char_boundary(text.len() / 2) {
+            text.insert(0, ' ');
+        }
+        assert!(!text.is_char_boundary(text.len() / 2));
+        let cut = split_point(&text).expect("a cut");
+        assert!(text.is_char_boundary(cut));
+        assert_eq!(
+            parse_in_halves(FileId(0), &text).expect("both halves parse"),
+            parse_whole(FileId(0), &text).unwrap()
+        );
     }
 
     #[test]
