@@ -1,6 +1,7 @@
 //! `fenceline build`: check, plan, emit every target, stamp and hash every file, and write the set
-//! atomically. Everything is rendered and validated in memory first; a failed build writes
-//! nothing.
+//! atomically. Planning, emitting and the expectations run before anything is written; a build
+//! with errors writes nothing. The CLI then streams the files into the staging directory
+//! ([`write_emitted`]); `build_checked` builds the same set in memory (`build --check`, tests).
 //!
 //! The output directory is replaced as a whole: the new set is written to a staging directory
 //! beside it and swapped in with one `renameat2(RENAME_EXCHANGE)`, so a reader (or a build killed
@@ -67,11 +68,29 @@ pub fn policy_hash(model: &Model) -> Result<String> {
     Ok(sha256_hex(&json))
 }
 
-/// Plans and emits a checked policy. Returns `Ok(None)` when the policy has errors.
-pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Built>> {
-    let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
-        return Ok(None);
-    };
+/// The first half of a build: the device configurations, planned, emitted and checked against
+/// the policy's `expect` statements, not yet written. The reports come after lint (they list its
+/// findings); `emit` does not need lint, so `build` runs it beside lint.
+#[derive(Debug)]
+pub struct Emitted {
+    pub ir: Ir,
+    pub stamp: Stamp,
+    /// Device configurations, sorted by path.
+    pub outputs: Vec<Output>,
+    /// Planning and emitting findings, and failed expectations.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Emitted {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+}
+
+/// Plans, hashes and emits a resolved policy (the hash beside planning), then checks the
+/// expectations against the generated configurations. When planning finds an error, nothing is
+/// emitted.
+pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
     // Planning and hashing are independent; the hash runs beside planning.
     let ((ir, mut diagnostics), hash) = std::thread::scope(|s| {
         let hash = s.spawn(|| policy_hash(model));
@@ -83,7 +102,7 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
         )
     });
     if diagnostics.iter().any(|d| d.is_error()) {
-        return Ok(Some(Built {
+        return Ok(Emitted {
             ir,
             stamp: Stamp {
                 policy: String::new(),
@@ -92,7 +111,7 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
             },
             outputs: Vec::new(),
             diagnostics,
-        }));
+        });
     }
     let name = sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text;
     let stamp = Stamp {
@@ -107,16 +126,49 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
         options: &opts.emit,
     };
     let mut outputs = emit_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
     // Expectations must hold for every generated configuration, not only for the policy.
     diagnostics.extend(crate::verify::equiv::check_expectations(model, &outputs));
+    Ok(Emitted {
+        ir,
+        stamp,
+        outputs,
+        diagnostics,
+    })
+}
+
+/// Plans and emits a checked policy. Returns `Ok(None)` when the policy has errors.
+pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Built>> {
+    let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
+        return Ok(None);
+    };
+    let emitted = emit(model, opts)?;
+    finish(checked, emitted).map(Some)
+}
+
+/// The second half of an in-memory build: the reports and the manifest. When `emitted` has
+/// errors, a `Built` without files.
+pub fn finish(checked: &Checked, emitted: Emitted) -> Result<Built> {
+    let Emitted {
+        ir,
+        stamp,
+        mut outputs,
+        diagnostics,
+    } = emitted;
+    let model = match checked.model.as_ref() {
+        Some(m) if !diagnostics.iter().any(|d| d.is_error()) => m,
+        _ => {
+            return Ok(Built {
+                ir,
+                stamp,
+                outputs: Vec::new(),
+                diagnostics,
+            })
+        }
+    };
     outputs.extend(extra_outputs(checked, model, &ir, &stamp, &diagnostics)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(dup) = outputs.windows(2).find(|w| w[0].path == w[1].path) {
-        return Err(Error::Other(format!(
-            "two generated files share the path {}",
-            dup[0].path
-        )));
-    }
+    check_unique(outputs.iter().map(|o| o.path.as_str()))?;
     let manifest = Manifest {
         fenceline_version: stamp.version.to_string(),
         policy: model.policy.name.clone(),
@@ -130,18 +182,47 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
             })
             .collect(),
     };
-    let mut m = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;
-    m.push('\n');
     outputs.push(Output {
         path: MANIFEST.into(),
-        bytes: m.into_bytes(),
+        bytes: manifest_bytes(&manifest)?,
     });
-    Ok(Some(Built {
+    Ok(Built {
         ir,
         stamp,
         outputs,
         diagnostics,
-    }))
+    })
+}
+
+/// Refuses two generated files with the same path (`paths` sorted).
+fn check_unique<'a>(paths: impl Iterator<Item = &'a str>) -> Result<()> {
+    let mut last: Option<&str> = None;
+    for p in paths {
+        if last == Some(p) {
+            return Err(Error::Other(format!(
+                "two generated files share the path {p}"
+            )));
+        }
+        last = Some(p);
+    }
+    Ok(())
+}
+
+fn manifest_bytes(manifest: &Manifest) -> Result<Vec<u8>> {
+    let mut m = serde_json::to_string_pretty(manifest).map_err(|e| Error::Other(e.to_string()))?;
+    m.push('\n');
+    Ok(m.into_bytes())
+}
+
+/// The report files, in path order.
+const REPORT_FILES: [&str; 3] = ["report.html", "report.json", "report.md"];
+
+fn report_options() -> Result<crate::report::ReportOptions> {
+    // No source locations: build output must not change when declarations move.
+    Ok(crate::report::ReportOptions {
+        locations: false,
+        ..crate::report::ReportOptions::new(None)?
+    })
 }
 
 /// Files beside the device configurations (reports). Each generator adds itself here.
@@ -153,11 +234,7 @@ fn extra_outputs(
     stamp: &Stamp,
     build_diags: &[Diagnostic],
 ) -> Result<Vec<Output>> {
-    // No source locations: build output must not change when declarations move.
-    let opts = crate::report::ReportOptions {
-        locations: false,
-        ..crate::report::ReportOptions::new(None)?
-    };
+    let opts = report_options()?;
     let rep = crate::report::build_report(
         model,
         ir,
@@ -280,19 +357,257 @@ fn injected_failure(n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Writes a build into DIR atomically (see the module doc). Returns the number of files whose
-/// content changed.
+/// Writes an in-memory build into DIR atomically (see the module doc). Returns the number of
+/// files whose content changed.
 pub fn write(built: &Built, dir: &Path) -> Result<usize> {
+    let (_, changed) = in_staging(dir, None, |st| {
+        for o in &built.outputs {
+            st.put(&o.path, &o.bytes, true)?;
+        }
+        Ok(())
+    })?;
+    Ok(changed)
+}
+
+/// The second half of `build` without holding the output in memory: writes the device
+/// configurations of `emitted` into the staging directory while the report model is built
+/// beside them, then the reports (`report.json` streamed straight to its file), then the
+/// manifest, and swaps the set in as [`write`] does. The bytes are those of [`finish`] and
+/// [`write`]. Returns (files written, files whose content changed).
+pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(usize, usize)> {
+    let model = checked
+        .model
+        .as_ref()
+        .filter(|_| !checked.has_errors() && !emitted.has_errors())
+        .ok_or_else(|| Error::Other("nothing to write: the build has errors".into()))?;
+    let Emitted {
+        ir,
+        stamp,
+        outputs,
+        diagnostics,
+    } = emitted;
+    let mut paths: Vec<&str> = outputs
+        .iter()
+        .map(|o| o.path.as_str())
+        .chain(REPORT_FILES)
+        .collect();
+    paths.sort_unstable();
+    check_unique(paths.into_iter())?;
+    let opts = report_options()?;
+    let head = (model.policy.name.as_str(), stamp.hash.as_str());
+    let written = in_staging(dir, Some(head), |st| {
+        std::thread::scope(|s| {
+            let rep = s.spawn(|| {
+                crate::report::build_report(
+                    model,
+                    &ir,
+                    &stamp.hash,
+                    &checked.diagnostics,
+                    &diagnostics,
+                    &opts,
+                )
+            });
+            // Each configuration is dropped once written.
+            for o in outputs {
+                st.put(&o.path, &o.bytes, true)?;
+            }
+            let rep = rep.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let (md_html, json) = std::thread::scope(|s| {
+                let md_html = s.spawn(|| crate::report::render::to_markdown_and_html(&rep));
+                let json = st.put_with("report.json", |w| {
+                    crate::report::render::write_json(&rep, w)
+                });
+                (
+                    md_html
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    json,
+                )
+            });
+            crate::driver::drop_later(rep);
+            json?;
+            let (md, html) = md_html?;
+            st.put("report.html", html.as_bytes(), true)?;
+            st.put("report.md", md.as_bytes(), true)
+        })
+    });
+    crate::driver::drop_later((ir, diagnostics));
+    written
+}
+
+/// Files being written into the staging directory, and what the manifest says of them.
+struct Staging<'a> {
+    dir: &'a Path,
+    staging: &'a Path,
+    /// Files written so far (numbers the writes for `FENCELINE_FAIL_WRITE`).
+    writes: usize,
+    /// Files whose content differs from DIR's.
+    changed: usize,
+    entries: Vec<ManifestEntry>,
+}
+
+impl Staging<'_> {
+    /// The staging path of the next file, its directory created.
+    fn next(&mut self, path: &str) -> Result<PathBuf> {
+        self.writes += 1;
+        injected_failure(self.writes)?;
+        let target = self.staging.join(path);
+        if let Some(p) = target.parent() {
+            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+        }
+        Ok(target)
+    }
+
+    /// Writes one file rendered in memory; `listed` adds it to the manifest. A file DIR
+    /// already holds with the same bytes is hard-linked instead (its mtime stays put).
+    fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()> {
+        use std::io::Write;
+        let target = self.next(path)?;
+        if listed {
+            self.entries.push(ManifestEntry {
+                path: path.to_string(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len(),
+            });
+        }
+        let existing = self.dir.join(path);
+        if same_content(&existing, bytes) && std::fs::hard_link(&existing, &target).is_ok() {
+            return Ok(());
+        }
+        self.changed += 1;
+        let mut f = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
+        f.write_all(bytes).map_err(|e| Error::io(&target, e))?;
+        f.sync_all().map_err(|e| Error::io(&target, e))
+    }
+
+    /// Writes one file as `render` produces it, hashing it on the way; listed in the manifest.
+    /// When DIR already holds the same bytes, the old file replaces the new one, as in `put`.
+    fn put_with(
+        &mut self,
+        path: &str,
+        render: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()> {
+        use std::io::Write;
+        let target = self.next(path)?;
+        let file = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
+        // Buffered before hashing: the serialiser's many small writes land in the buffer, the
+        // hash and the file see large blocks.
+        let mut w = std::io::BufWriter::with_capacity(
+            1 << 20,
+            Hashing {
+                inner: file,
+                sha: Sha256::new(),
+                bytes: 0,
+            },
+        );
+        render(&mut w)?;
+        w.flush().map_err(|e| Error::io(&target, e))?;
+        let Hashing {
+            inner: file,
+            sha,
+            bytes,
+        } = w
+            .into_inner()
+            .map_err(|e| Error::io(&target, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&target, e))?;
+        drop(file);
+        self.entries.push(ManifestEntry {
+            path: path.to_string(),
+            sha256: hex::encode(sha.finalize()),
+            bytes,
+        });
+        let existing = self.dir.join(path);
+        if same_files(&existing, &target) {
+            let link = target.with_extension("fenceline-link");
+            if std::fs::hard_link(&existing, &link).is_ok() {
+                if std::fs::rename(&link, &target).is_ok() {
+                    return Ok(());
+                }
+                let _ = std::fs::remove_file(&link);
+            }
+        }
+        self.changed += 1;
+        Ok(())
+    }
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W> {
+    inner: W,
+    sha: Sha256,
+    bytes: usize,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let done = buf.get(..n).unwrap_or(buf);
+        self.sha.update(done);
+        self.bytes += done.len();
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Whether the file at `path` holds exactly `bytes` (the size is compared first).
+fn same_content(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
+            std::fs::read(path).ok().as_deref() == Some(bytes)
+        }
+        _ => false,
+    }
+}
+
+/// Whether two files hold the same bytes, read a megabyte at a time.
+fn same_files(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    if !ma.is_file() || ma.len() != mb.len() {
+        return false;
+    }
+    let (Ok(mut fa), Ok(mut fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else {
+        return false;
+    };
+    let mut left = ma.len();
+    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    while left > 0 {
+        let n = left.min(1 << 20) as usize;
+        let (Some(ca), Some(cb)) = (ba.get_mut(..n), bb.get_mut(..n)) else {
+            return false;
+        };
+        if fa.read_exact(ca).is_err() || fb.read_exact(cb).is_err() || ca != cb {
+            return false;
+        }
+        left -= n as u64;
+    }
+    true
+}
+
+/// Fills a staging directory beside DIR with `fill`, adds the manifest when `manifest` gives
+/// (policy name, policy hash), carries over the user's files, and swaps the set in. On any
+/// failure the staging directory is removed and DIR stays as it was. Returns (files written,
+/// files changed).
+fn in_staging(
+    dir: &Path,
+    manifest: Option<(&str, &str)>,
+    fill: impl FnOnce(&mut Staging) -> Result<()>,
+) -> Result<(usize, usize)> {
     remove_leftovers(dir);
     let staging = staging_path(dir, "new")?;
-    let result = write_staging(built, dir, &staging);
+    let result = fill_staging(dir, &staging, manifest, fill);
     match result {
-        Ok(changed) => {
+        Ok(counts) => {
             if let Err(e) = swap_in(&staging, dir) {
                 let _ = std::fs::remove_dir_all(&staging);
                 return Err(e);
             }
-            Ok(changed)
+            Ok(counts)
         }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
@@ -301,36 +616,42 @@ pub fn write(built: &Built, dir: &Path) -> Result<usize> {
     }
 }
 
-fn write_staging(built: &Built, dir: &Path, staging: &Path) -> Result<usize> {
-    use std::io::Write;
+fn fill_staging(
+    dir: &Path,
+    staging: &Path,
+    manifest: Option<(&str, &str)>,
+    fill: impl FnOnce(&mut Staging) -> Result<()>,
+) -> Result<(usize, usize)> {
     std::fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
-    let old = old_manifest(dir);
-    let ours: BTreeMap<&str, ()> = built
-        .outputs
-        .iter()
-        .map(|o| (o.path.as_str(), ()))
-        .collect();
-    let old_ours: Vec<String> = old
+    let old_ours: Vec<String> = old_manifest(dir)
         .map(|m| m.files.into_iter().map(|f| f.path).collect())
         .unwrap_or_default();
-    let mut changed = 0;
-    for (n, o) in built.outputs.iter().enumerate() {
-        injected_failure(n + 1)?;
-        let target = staging.join(&o.path);
-        if let Some(p) = target.parent() {
-            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
-        }
-        let existing = dir.join(&o.path);
-        if std::fs::read(&existing).ok().as_deref() == Some(o.bytes.as_slice())
-            && std::fs::hard_link(&existing, &target).is_ok()
-        {
-            continue;
-        }
-        changed += 1;
-        let mut f = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
-        f.write_all(&o.bytes).map_err(|e| Error::io(&target, e))?;
-        f.sync_all().map_err(|e| Error::io(&target, e))?;
+    let mut st = Staging {
+        dir,
+        staging,
+        writes: 0,
+        changed: 0,
+        entries: Vec::new(),
+    };
+    fill(&mut st)?;
+    if let Some((policy, hash)) = manifest {
+        st.entries.sort_by(|a, b| a.path.cmp(&b.path));
+        let m = Manifest {
+            fenceline_version: env!("CARGO_PKG_VERSION").to_string(),
+            policy: policy.to_string(),
+            policy_sha256: hash.to_string(),
+            files: std::mem::take(&mut st.entries),
+        };
+        let bytes = manifest_bytes(&m)?;
+        st.entries = m.files;
+        st.put(MANIFEST, &bytes, false)?;
     }
+    let ours: BTreeMap<&str, ()> = st
+        .entries
+        .iter()
+        .map(|e| (e.path.as_str(), ()))
+        .chain([(MANIFEST, ())])
+        .collect();
     // Carry over what the user keeps in DIR (files fenceline never wrote).
     if dir.is_dir() {
         carry_over(dir, dir, staging, &ours, &old_ours)?;
@@ -338,7 +659,7 @@ fn write_staging(built: &Built, dir: &Path, staging: &Path) -> Result<usize> {
     if let Ok(d) = std::fs::File::open(staging) {
         let _ = d.sync_all();
     }
-    Ok(changed)
+    Ok((st.writes, st.changed))
 }
 
 fn carry_over(

@@ -57,91 +57,144 @@ struct Seq<'a> {
     close_object: bool,
 }
 
-/// An object being collected: (key, value bytes), sorted when it ends.
+/// An object being written: each `"key":value` goes straight to `out` and its range is noted;
+/// when the object ends, the members are put in key order in place (through a scratch buffer
+/// reused by every object), unless they already are. One allocation per object at most, instead
+/// of one buffer per member.
 struct Obj<'a> {
     out: &'a mut Vec<u8>,
     drop: &'a [&'a str],
-    entries: Vec<(String, Vec<u8>)>,
+    /// (key, start, end) of each member's `"key":value` bytes in `out`, in the order given.
+    members: Vec<(std::borrow::Cow<'static, str>, usize, usize)>,
+    /// Where the members start (after the `{`).
+    start: usize,
     key: Option<String>,
-    /// Struct variants are wrapped in `{"V": ...}`.
-    variant: Option<&'static str>,
+    /// Struct variants are wrapped in `{"V": ...}`; `Some(true)` when the variant name is a
+    /// dropped key, so that the whole value is dropped (`{}`).
+    variant: Option<bool>,
+    /// Where the outer object of a struct variant starts.
+    outer: usize,
+}
+
+thread_local! {
+    /// Members of the object being sorted (objects end one at a time, never nested).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl<'a> Obj<'a> {
-    fn new(out: &'a mut Vec<u8>, drop: &'a [&'a str], variant: Option<&'static str>) -> Self {
-        Obj {
+    fn new(out: &'a mut Vec<u8>, drop: &'a [&'a str], variant: Option<&'static str>) -> Res<Self> {
+        let outer = out.len();
+        let variant = match variant {
+            None => None,
+            Some(v) => {
+                out.push(b'{');
+                write_str(out, v)?;
+                out.push(b':');
+                Some(drop.contains(&v))
+            }
+        };
+        out.push(b'{');
+        Ok(Obj {
+            start: out.len(),
             out,
             drop,
-            entries: Vec::new(),
+            members: Vec::new(),
             key: None,
             variant,
-        }
+            outer,
+        })
     }
 
-    fn value<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Res {
-        if self.drop.contains(&key.as_str()) {
+    fn value<T: Serialize + ?Sized>(
+        &mut self,
+        key: std::borrow::Cow<'static, str>,
+        value: &T,
+    ) -> Res {
+        let mark = self.out.len();
+        if self.drop.contains(&key.as_ref()) {
             // serde_json would still have serialised it (and failed on what cannot be).
-            let mut sink = Vec::new();
             value.serialize(Canon {
-                out: &mut sink,
+                out: self.out,
                 drop: self.drop,
             })?;
+            self.out.truncate(mark);
             return Ok(());
         }
-        let mut buf = Vec::new();
+        write_str(self.out, &key)?;
+        self.out.push(b':');
         value.serialize(Canon {
-            out: &mut buf,
+            out: self.out,
             drop: self.drop,
         })?;
-        self.entries.push((key, buf));
+        self.members.push((key, mark, self.out.len()));
         Ok(())
     }
 
     fn finish(self) -> Res {
         let Obj {
             out,
-            mut entries,
+            mut members,
+            start,
             variant,
-            drop,
+            outer,
             ..
         } = self;
-        // A map of a Value keeps the last of equal keys (BTreeMap::insert); the stable sort keeps
-        // equal keys in insertion order, so keep the last of each run.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut kept: Vec<(String, Vec<u8>)> = Vec::with_capacity(entries.len());
-        for e in entries {
-            match kept.last_mut() {
-                Some(last) if last.0 == e.0 => *last = e,
-                _ => kept.push(e),
-            }
+        if variant == Some(true) {
+            // The variant name is a key like any other: a dropped name drops the whole value.
+            out.truncate(outer);
+            out.extend_from_slice(b"{}");
+            return Ok(());
         }
-        let wrap = |out: &mut Vec<u8>, kept: Vec<(String, Vec<u8>)>| -> Res {
-            out.push(b'{');
-            for (i, (k, v)) in kept.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
+        let in_order = members.windows(2).all(|w| w[0].0 < w[1].0);
+        if in_order {
+            // Members are contiguous: put the commas in by moving each member right.
+            if members.len() > 1 {
+                let extra = members.len() - 1;
+                let old_len = out.len();
+                out.resize(old_len + extra, 0);
+                // From the last member back, shift each by the commas before it.
+                for (i, (_, a, b)) in members.iter().enumerate().rev() {
+                    let shift = i;
+                    if shift > 0 {
+                        out.copy_within(*a..*b, a + shift);
+                        out[a + shift - 1] = b',';
+                    }
                 }
-                write_str(out, &k)?;
-                out.push(b':');
-                out.extend_from_slice(&v);
             }
-            out.push(b'}');
-            Ok(())
-        };
-        match variant {
-            None => wrap(out, kept),
-            Some(v) => {
-                let mut inner = Vec::new();
-                wrap(&mut inner, kept)?;
-                // The variant name is a key like any other: a dropped name drops the whole value.
-                let outer = if drop.contains(&v) {
-                    Vec::new()
+        } else {
+            // A map of a Value keeps the last of equal keys (BTreeMap::insert); the stable sort
+            // keeps equal keys in insertion order, so keep the last of each run.
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut kept: Vec<(usize, usize)> = Vec::with_capacity(members.len());
+            let mut last_key: Option<&str> = None;
+            for (k, a, b) in &members {
+                if last_key == Some(k.as_ref()) {
+                    if let Some(l) = kept.last_mut() {
+                        *l = (*a, *b);
+                    }
                 } else {
-                    vec![(v.to_string(), inner)]
-                };
-                wrap(out, outer)
+                    kept.push((*a, *b));
+                }
+                last_key = Some(k.as_ref());
             }
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                scratch.clear();
+                scratch.extend_from_slice(out.get(start..).unwrap_or_default());
+                out.truncate(start);
+                for (i, (a, b)) in kept.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(scratch.get(a - start..b - start).unwrap_or_default());
+                }
+            });
         }
+        out.push(b'}');
+        if variant.is_some() {
+            out.push(b'}');
+        }
+        Ok(())
     }
 }
 
@@ -263,8 +316,8 @@ impl<'a> ser::Serializer for Canon<'a> {
         variant: &'static str,
         value: &T,
     ) -> Res {
-        let mut obj = Obj::new(self.out, self.drop, None);
-        obj.value(variant.to_string(), value)?;
+        let mut obj = Obj::new(self.out, self.drop, None)?;
+        obj.value(std::borrow::Cow::Borrowed(variant), value)?;
         obj.finish()
     }
     fn serialize_seq(self, _len: Option<usize>) -> Res<Seq<'a>> {
@@ -305,10 +358,10 @@ impl<'a> ser::Serializer for Canon<'a> {
         })
     }
     fn serialize_map(self, _len: Option<usize>) -> Res<Obj<'a>> {
-        Ok(Obj::new(self.out, self.drop, None))
+        Obj::new(self.out, self.drop, None)
     }
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Res<Obj<'a>> {
-        Ok(Obj::new(self.out, self.drop, None))
+        Obj::new(self.out, self.drop, None)
     }
     fn serialize_struct_variant(
         self,
@@ -317,7 +370,7 @@ impl<'a> ser::Serializer for Canon<'a> {
         variant: &'static str,
         _len: usize,
     ) -> Res<Obj<'a>> {
-        Ok(Obj::new(self.out, self.drop, Some(variant)))
+        Obj::new(self.out, self.drop, Some(variant))
     }
 }
 
@@ -388,7 +441,7 @@ impl ser::SerializeMap for Obj<'_> {
             .key
             .take()
             .ok_or_else(|| CanonError("map value without a key".into()))?;
-        self.value(key, value)
+        self.value(std::borrow::Cow::Owned(key), value)
     }
     fn end(self) -> Res {
         self.finish()
@@ -399,7 +452,7 @@ impl ser::SerializeStruct for Obj<'_> {
     type Ok = ();
     type Error = CanonError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Res {
-        self.value(key.to_string(), value)
+        self.value(std::borrow::Cow::Borrowed(key), value)
     }
     fn end(self) -> Res {
         self.finish()
@@ -410,7 +463,7 @@ impl ser::SerializeStructVariant for Obj<'_> {
     type Ok = ();
     type Error = CanonError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Res {
-        self.value(key.to_string(), value)
+        self.value(std::borrow::Cow::Borrowed(key), value)
     }
     fn end(self) -> Res {
         self.finish()

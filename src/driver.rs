@@ -42,30 +42,71 @@ pub fn check_text(name: &str, path: &Path, text: String, opts: &CheckOptions) ->
 }
 
 pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
+    check_loaded_beside(loaded, opts, None::<fn(&Model)>).0
+}
+
+/// [`check_loaded`], and `beside` run on the Model at the same time as lint and expectations
+/// (on a second thread), so that `build` plans and emits while the policy is being linted.
+/// `beside` runs only when the Model is complete (no error before lint); its result comes back
+/// whatever lint finds: the caller decides whether to use it.
+pub fn check_loaded_beside<R: Send>(
+    mut loaded: Loaded,
+    opts: &CheckOptions,
+    beside: Option<impl FnOnce(&Model) -> R + Send>,
+) -> (Checked, Option<R>) {
     let mut diagnostics = loaded.diagnostics.clone();
     let resolved = if loaded.files.is_empty() {
         None
     } else {
         Some(resolve(&loaded))
     };
+    // The syntax trees are not needed after resolving; freeing a large one takes a while, so it
+    // happens on the side.
+    drop_later(std::mem::take(&mut loaded.files));
     let mut model = None;
+    let mut result = None;
     if let Some(r) = resolved {
         diagnostics.extend(r.diagnostics);
         // After a syntax error in one file the rest may resolve, but the Model is incomplete:
         // lint and expectations run only on a policy without errors.
         let complete = !diagnostics.iter().any(|d| d.is_error());
         if let Some(m) = r.model.filter(|_| complete) {
-            diagnostics.extend(crate::lint::run(&m, opts));
-            diagnostics.extend(crate::verify::expect::check(&m));
+            let check = |m: &Model| {
+                let mut d = crate::lint::run(m, opts);
+                d.extend(crate::verify::expect::check(m));
+                d
+            };
+            let found = match beside {
+                None => check(&m),
+                Some(f) => std::thread::scope(|s| {
+                    let lint = s.spawn(|| check(&m));
+                    result = Some(f(&m));
+                    // A lint rule only panics on a bug; carry the panic over unchanged.
+                    lint.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+                }),
+            };
+            diagnostics.extend(found);
             model = Some(m);
         }
     }
     sort(&mut diagnostics);
-    Checked {
-        sources: loaded.sources,
-        model,
-        diagnostics,
-    }
+    (
+        Checked {
+            sources: loaded.sources,
+            model,
+            diagnostics,
+        },
+        result,
+    )
+}
+
+/// Drops `value` on a thread of its own, so that freeing a large structure (a 100,000-flow syntax
+/// tree, Model or report) does not hold up the caller; a process that exits first does not free
+/// it at all. Without a thread, drops it here.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(value));
 }
 
 /// Today's date as YYYY-MM-DD (UTC), from the system clock.

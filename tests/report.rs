@@ -417,3 +417,69 @@ fn report_and_graph_commands_exit_codes_and_formats() {
     let (code, _, _) = fenceline_cli(&["graph", "no/such.fence"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn large_conduits_are_summarised_in_markdown_and_html_and_listed_in_json() {
+    let size = fenceline::synth::Size {
+        zones: 3,
+        assets_per_zone: 30,
+        flows: 1000,
+        zones_per_device: 3,
+        seed: 7,
+    };
+    let text = fenceline::synth::policy(&size);
+    let checked = check_text("big.fence", Path::new("big.fence"), text, &opts());
+    assert!(!checked.has_errors());
+    let rep = report_of(&checked);
+    let big: Vec<&report::ConduitView> = rep
+        .conduits
+        .iter()
+        .filter(|c| c.flows.len() > render::FLOW_LIST_LIMIT)
+        .collect();
+    assert!(!big.is_empty(), "the policy has a conduit above the limit");
+    let md = render::to_markdown(&rep).unwrap();
+    let html = render::to_html(&rep).unwrap();
+    for c in &big {
+        let summary = format!(
+            "{} flows, more than the {} this report lists per conduit",
+            c.flows.len(),
+            render::FLOW_LIST_LIMIT
+        );
+        assert!(md.contains(&summary), "markdown summarises {}", c.name);
+        assert!(html.contains(&summary), "HTML summarises {}", c.name);
+        // No flow row of the summarised conduit in either document.
+        let f = &c.flows[0];
+        let row = format!("| {} | {} |", f.source, f.destination);
+        assert!(!md.contains(&row), "markdown lists a flow of {}", c.name);
+        for svc in &c.services {
+            assert!(
+                md.contains(&format!("| {svc} | ")),
+                "per-service count of {svc}"
+            );
+        }
+    }
+    assert_self_contained("big", &html);
+    assert_well_formed("big", &html);
+    // Long evidence lists are cut, saying how many items are left out.
+    let cut = rep
+        .fr5
+        .iter()
+        .flat_map(|a| &a.rows)
+        .find(|r| r.evidence.len() > render::EVIDENCE_LIST_LIMIT);
+    if let Some(r) = cut {
+        let more = format!(
+            "and {} more (listed in report.json)",
+            r.evidence.len() - render::EVIDENCE_LIST_LIMIT
+        );
+        assert!(md.contains(&more) && html.contains(&more), "{more}");
+    }
+    // The JSON report keeps every flow.
+    let json: serde_json::Value = serde_json::from_str(&render::to_json(&rep).unwrap()).unwrap();
+    let listed: usize = json["conduits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["flows"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(listed, checked.model.as_ref().unwrap().flows.len());
+}

@@ -65,7 +65,14 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
             max_rules: Some(args.max_rules),
         },
     };
-    let checked = super::check::check_file(&args.file, &opts.check)?;
+    // Planning and emitting run beside lint; their result is used only if check passes.
+    let (name, path, text) = super::read_input(&args.file)?;
+    let loaded = crate::syntax::loader::load_from_text(&name, &path, text);
+    let (checked, emitted) = crate::driver::check_loaded_beside(
+        loaded,
+        &opts.check,
+        Some(|m: &crate::model::Model| build::emit(m, &opts)),
+    );
     let style = HumanStyle {
         color: io.color,
         width: io.width,
@@ -94,23 +101,23 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         ));
         return Ok(EXIT_FINDINGS);
     }
-    let built = match build::build_checked(&checked, &opts)? {
-        Some(b) => b,
-        None => return Ok(EXIT_FINDINGS),
+    let Some(emitted) = emitted.transpose()? else {
+        return Ok(EXIT_FINDINGS);
     };
-    for d in &built.diagnostics {
+    for d in &emitted.diagnostics {
         show(io, d, &checked.sources);
     }
-    if built.diagnostics.iter().any(|d| d.is_error()) {
+    if emitted.has_errors() {
         io.eprintln("build failed: nothing written");
         // A resource limit means the tool could not do its job on this input.
-        let limit = built
+        let limit = emitted
             .diagnostics
             .iter()
             .any(|d| d.code == crate::diagnostic::codes::LIMIT);
         return Ok(if limit { EXIT_FAILURE } else { EXIT_FINDINGS });
     }
     if args.check {
+        let built = build::finish(&checked, emitted)?;
         let drift = build::compare(&built, &args.out);
         for (path, diff) in &drift.changed {
             let _ = write!(io.out, "{diff}");
@@ -136,12 +143,15 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         }
         return Ok(EXIT_FINDINGS);
     }
-    match build::write(&built, &args.out) {
-        Ok(changed) => {
+    let written = build::write_emitted(&checked, emitted, &args.out);
+    // The Model and the sources are not needed any more (see `drop_later`).
+    crate::driver::drop_later(checked);
+    match written {
+        Ok((files, changed)) => {
             if !args.quiet {
                 io.eprintln(format_args!(
                     "wrote {} files to {} ({} changed)",
-                    built.outputs.len(),
+                    files,
                     args.out.display(),
                     changed
                 ));

@@ -485,6 +485,19 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         .map(|(i, z)| (z.name.as_str(), ZoneId(i)))
         .collect();
 
+    // Per zone, asset name -> the first asset of that name (what `Zone::asset` finds), so that
+    // resolving 100,000 flows does not scan a zone's assets for every end.
+    let asset_index: Vec<BTreeMap<&str, usize>> = zones
+        .iter()
+        .map(|z| {
+            let mut m = BTreeMap::new();
+            for (i, a) in z.assets.iter().enumerate() {
+                m.entry(a.name.as_str()).or_insert(i);
+            }
+            m
+        })
+        .collect();
+
     let resolve_endpoint = |cx: &mut Cx, ep: &ast::Endpoint| -> Option<Endpoint> {
         let Some(&zid) = zone_index.get(ep.zone.name.as_str()) else {
             cx.unknown("zone", &ep.zone, &zone_names);
@@ -493,8 +506,8 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         let zone = &zones[zid.0];
         let asset = match &ep.asset {
             None => None,
-            Some(a) => match zone.asset(&a.name) {
-                Some(i) => Some(i),
+            Some(a) => match asset_index.get(zid.0).and_then(|m| m.get(a.name.as_str())) {
+                Some(i) => Some(*i),
                 None => {
                     let names: Vec<&str> = zone.assets.iter().map(|x| x.name.as_str()).collect();
                     let mut d = Diagnostic::error(

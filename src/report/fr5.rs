@@ -91,6 +91,23 @@ pub struct SlFr {
     pub verdict: String,
 }
 
+/// Facts about a zone that several requirements use.
+struct ZoneFacts {
+    /// Layer-3 enforcement devices with an interface in the zone.
+    bnd: Vec<DeviceId>,
+    /// Flows to or from the zone (between zones).
+    flows: Vec<FlowId>,
+    /// Evidence lines for those flows without enforcement.
+    missing: Vec<String>,
+}
+
+/// Facts about a conduit that several requirements use.
+struct ConduitFacts {
+    missing: Vec<String>,
+    /// Devices enforcing some flow of the conduit.
+    devs: Vec<DeviceId>,
+}
+
 /// Which declaration a source position belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Owner {
@@ -367,12 +384,21 @@ impl<'a> Context<'a> {
         let zone = self.model.zone(z);
         let rdf = zone.sl.get(Fr::Rdf);
         let findings = self.findings_for_zone(z);
+        // What every requirement looks at, computed once per zone rather than per requirement.
+        let facts = {
+            let flows = self.touching(z);
+            ZoneFacts {
+                bnd: self.boundary(z),
+                missing: self.flows_not_enforced(&flows),
+                flows,
+            }
+        };
         let rows = self
             .table
             .requirements
             .iter()
             .map(|r| {
-                let (status, evidence) = self.zone_requirement(z, &r.id);
+                let (status, evidence) = self.zone_requirement(z, &r.id, &facts);
                 finish(
                     r,
                     rdf,
@@ -401,12 +427,19 @@ impl<'a> Context<'a> {
             .is_none()
             .then(|| "no SL-T declared: the highest SL-T(RDF) of its zones".to_string());
         let findings = self.findings_for_conduit(c);
+        let facts = {
+            let flows = &self.model.conduit(c).flows;
+            ConduitFacts {
+                missing: self.flows_not_enforced(flows),
+                devs: self.enforcing(flows),
+            }
+        };
         let rows = self
             .table
             .requirements
             .iter()
             .map(|r| {
-                let (status, evidence) = self.conduit_requirement(c, &r.id);
+                let (status, evidence) = self.conduit_requirement(c, &r.id, &facts);
                 finish(
                     r,
                     rdf,
@@ -561,12 +594,14 @@ impl<'a> Context<'a> {
         (Status::NotAssessable, ev)
     }
 
-    fn zone_requirement(&self, z: ZoneId, id: &str) -> (Status, Vec<String>) {
+    fn zone_requirement(&self, z: ZoneId, id: &str, facts: &ZoneFacts) -> (Status, Vec<String>) {
         let m = self.model;
         let zone = m.zone(z);
-        let bnd = self.boundary(z);
-        let flows = self.touching(z);
-        let missing = self.flows_not_enforced(&flows);
+        let ZoneFacts {
+            bnd,
+            flows,
+            missing,
+        } = facts;
         let control = zone.level.is_control();
         match id {
             "SR 5.1" => {
@@ -578,7 +613,7 @@ impl<'a> Context<'a> {
                         .unwrap_or_default()
                 )];
                 if !missing.is_empty() {
-                    ev.extend(missing);
+                    ev.extend(missing.iter().cloned());
                     return (Status::NotMet, ev);
                 }
                 if bnd.is_empty() {
@@ -590,7 +625,7 @@ impl<'a> Context<'a> {
                 }
                 ev.push(format!(
                     "separated from other zones by {}",
-                    self.boundary_text(z, &bnd)
+                    self.boundary_text(z, bnd)
                 ));
                 (Status::Met, ev)
             }
@@ -635,7 +670,7 @@ impl<'a> Context<'a> {
                         }
                     }
                 }
-                for f in &flows {
+                for f in flows {
                     let fl = m.flow(*f);
                     let other = if fl.src.zone == z {
                         fl.dst.zone
@@ -672,7 +707,7 @@ impl<'a> Context<'a> {
             }
             "SR 5.2" => {
                 if !missing.is_empty() {
-                    return (Status::NotMet, missing);
+                    return (Status::NotMet, missing.clone());
                 }
                 if bnd.is_empty() {
                     return (
@@ -685,7 +720,7 @@ impl<'a> Context<'a> {
                     Status::Met,
                     vec![format!(
                         "boundary controlled by {}; {n} flow(s) cross it, each enforced on a device on its path",
-                        self.boundary_text(z, &bnd)
+                        self.boundary_text(z, bnd)
                     )],
                 )
             }
@@ -696,7 +731,7 @@ impl<'a> Context<'a> {
                         vec!["no enforcement device in the policy attaches to the zone".into()],
                     );
                 }
-                self.deny_by_default(&bnd)
+                self.deny_by_default(bnd)
             }
             "SR 5.2 RE2" => {
                 if bnd.is_empty() {
@@ -705,9 +740,9 @@ impl<'a> Context<'a> {
                         vec!["no enforcement device in the policy attaches to the zone".into()],
                     );
                 }
-                self.island(&bnd)
+                self.island(bnd)
             }
-            "SR 5.2 RE3" => self.fail_close(&bnd),
+            "SR 5.2 RE3" => self.fail_close(bnd),
             "SR 5.3" | "SR 5.3 RE1" => {
                 if !control {
                     return (
@@ -776,18 +811,22 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn conduit_requirement(&self, c: ConduitId, id: &str) -> (Status, Vec<String>) {
+    fn conduit_requirement(
+        &self,
+        c: ConduitId,
+        id: &str,
+        facts: &ConduitFacts,
+    ) -> (Status, Vec<String>) {
         let m = self.model;
         let cd = m.conduit(c);
-        let flows = cd.flows.clone();
-        let missing = self.flows_not_enforced(&flows);
-        let devs = self.enforcing(&flows);
+        let flows = &cd.flows;
+        let ConduitFacts { missing, devs } = facts;
         let zones_text = join(cd.zones.iter().map(|z| m.zone(*z).name.clone()));
         let control_zone = |z: &ZoneId| m.zone(*z).level.is_control();
         match id {
             "SR 5.1" => {
                 if !missing.is_empty() {
-                    return (Status::NotMet, missing);
+                    return (Status::NotMet, missing.clone());
                 }
                 if devs.is_empty() {
                     return (
@@ -834,7 +873,7 @@ impl<'a> Context<'a> {
             }
             "SR 5.2" => {
                 if !missing.is_empty() {
-                    return (Status::NotMet, missing);
+                    return (Status::NotMet, missing.clone());
                 }
                 if flows.is_empty() {
                     return (Status::Met, vec!["allows no flow".into()]);
@@ -856,10 +895,10 @@ impl<'a> Context<'a> {
                             vec!["allows no flow and no device enforces it".into()],
                         )
                     } else {
-                        (Status::NotMet, missing)
+                        (Status::NotMet, missing.clone())
                     };
                 }
-                self.deny_by_default(&devs)
+                self.deny_by_default(devs)
             }
             "SR 5.2 RE2" => {
                 if devs.is_empty() {
@@ -868,9 +907,9 @@ impl<'a> Context<'a> {
                         vec!["no device enforces this conduit".into()],
                     );
                 }
-                self.island(&devs)
+                self.island(devs)
             }
-            "SR 5.2 RE3" => self.fail_close(&devs),
+            "SR 5.2 RE3" => self.fail_close(devs),
             "SR 5.3" | "SR 5.3 RE1" => {
                 let both = id == "SR 5.3 RE1";
                 let bad: Vec<String> = flows

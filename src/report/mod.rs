@@ -219,19 +219,23 @@ pub struct ZoneView {
     pub switch_ports: Vec<String>,
 }
 
+/// A name shared by many flow views (an endpoint, a service, a protocol item, an enforcement
+/// label): one allocation per name instead of one per flow. Serialised as a string.
+pub type Name = std::sync::Arc<str>;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FlowView {
-    pub source: String,
-    pub destination: String,
-    pub services: Vec<String>,
+    pub source: Name,
+    pub destination: Name,
+    pub services: Vec<Name>,
     /// Protocol/port items of the services: `tcp/502`.
-    pub items: Vec<String>,
+    pub items: Vec<Name>,
     /// Whether any of the services carries data without encryption or integrity protection.
     pub cleartext: bool,
     pub log: bool,
     pub description: Option<String>,
     /// `fw-it-ot eth0 -> eth1`, one per device on the path.
-    pub enforced_on: Vec<String>,
+    pub enforced_on: Vec<Name>,
     /// Rules excepted on this flow.
     pub exceptions: Vec<String>,
 }
@@ -431,21 +435,48 @@ pub fn build_report(
         }
     }
 
+    // The conduit views (one per flow) are the largest part; they and the diagrams are built on
+    // a second thread beside everything else.
+    std::thread::scope(|s| {
+        let conduits = s.spawn(|| {
+            (
+                conduit_views(model, ir),
+                graph::to_svg(model, false),
+                graph::to_mermaid(model),
+            )
+        });
+        let mut rep = build_report_rest(model, ir, policy_sha256, &all, &widening_diags, opts);
+        (rep.conduits, rep.svg_inline, rep.mermaid) = conduits
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        rep
+    })
+}
+
+/// Everything of the report but the conduit views and the diagrams (left empty).
+fn build_report_rest(
+    model: &Model,
+    ir: &Ir,
+    policy_sha256: &str,
+    all: &[Diagnostic],
+    widening_diags: &[Diagnostic],
+    opts: &ReportOptions,
+) -> Report {
     let zones = zone_views(model);
-    let conduits = conduit_views(model, ir);
+    let conduits = Vec::new();
     let devices = device_views(model, ir);
     let matrix = matrix(model);
     let fr5_cx = fr5::Context::new(
         model,
         ir,
-        &all,
-        &widening_diags,
+        all,
+        widening_diags,
         &opts.sl_table,
         opts.locations,
     );
     let fr5 = fr5_cx.assess_all();
     let sl = fr5_cx.sl_rows(&fr5);
-    let mut exceptions = exception_views(model, &all, opts.today.as_deref());
+    let mut exceptions = exception_views(model, all, opts.today.as_deref());
     let mut findings: Vec<FindingView> = all.iter().map(|d| FindingView::of(d, model)).collect();
     let mut widenings: Vec<FindingView> = widening_diags
         .iter()
@@ -475,7 +506,7 @@ pub fn build_report(
         widenings: crate::targets::cisco_ios::widenings(model, ir).len(),
         ..Default::default()
     };
-    for d in &all {
+    for d in all {
         if d.suppressed.is_some() {
             summary.suppressed += 1;
         } else {
@@ -539,8 +570,8 @@ pub fn build_report(
         widenings,
         unenforced_flows: ir.unenforced.iter().map(|f| model.flow_label(*f)).collect(),
         unroutable_flows: ir.unroutable.iter().map(|f| model.flow_label(*f)).collect(),
-        svg_inline: graph::to_svg(model, false),
-        mermaid: graph::to_mermaid(model),
+        svg_inline: String::new(),
+        mermaid: String::new(),
     }
 }
 
@@ -601,23 +632,34 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
         .collect()
 }
 
-/// Every (device, ingress, egress) that enforces some flow of each conduit, from the IR.
-/// Per flow, the (device, ingress, egress) names enforcing it, sorted. Names are borrowed from
-/// the Ir: cloning three strings per rule was a large share of the report at 100,000 flows.
-fn enforcement_by_flow(ir: &Ir) -> BTreeMap<FlowId, BTreeSet<(&str, &str, &str)>> {
-    let mut out: BTreeMap<_, BTreeSet<_>> = BTreeMap::new();
+/// Per flow (indexed by flow number), the `device ingress -> egress` labels enforcing it, in the
+/// order of the (device, ingress, egress) names. Each label is formatted once, not once per flow
+/// (formatting per flow and rule was a large share of the report at 100,000 flows).
+fn enforcement_by_flow(model: &Model, ir: &Ir) -> Vec<Vec<Name>> {
+    // Every distinct (device, ingress, egress) of the Ir, with the flows each enforces.
+    let mut triples: BTreeMap<(&str, &str, &str), Vec<FlowId>> = BTreeMap::new();
     for d in &ir.devices {
         for p in &d.pairs {
             let (Some(i), Some(e)) = (d.interfaces.get(p.ingress), d.interfaces.get(p.egress))
             else {
                 continue;
             };
-            for r in &p.rules {
-                out.entry(r.flow).or_default().insert((
-                    d.name.as_str(),
-                    i.name.as_str(),
-                    e.name.as_str(),
-                ));
+            triples
+                .entry((d.name.as_str(), i.name.as_str(), e.name.as_str()))
+                .or_default()
+                .extend(p.rules.iter().map(|r| r.flow));
+        }
+    }
+    let mut out: Vec<Vec<Name>> = vec![Vec::new(); model.flows.len()];
+    // In name order, so each flow's list comes out sorted; a flow enforced twice on the same
+    // triple (several rules) is listed once.
+    for ((d, i, e), flows) in triples {
+        let label: Name = format!("{d} {i} -> {e}").into();
+        for f in flows {
+            if let Some(v) = out.get_mut(f.0) {
+                if v.last() != Some(&label) {
+                    v.push(label.clone());
+                }
             }
         }
     }
@@ -625,7 +667,44 @@ fn enforcement_by_flow(ir: &Ir) -> BTreeMap<FlowId, BTreeSet<(&str, &str, &str)>
 }
 
 fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
-    let by_flow = enforcement_by_flow(ir);
+    let by_flow = enforcement_by_flow(model, ir);
+    // The protocol items of each service, formatted once.
+    let items_of: Vec<Vec<Name>> = model
+        .services
+        .iter()
+        .map(|s| s.items.iter().map(|i| i.to_string().into()).collect())
+        .collect();
+    let service_names: Vec<Name> = model
+        .services
+        .iter()
+        .map(|s| s.name.as_str().into())
+        .collect();
+    // Per zone, its name and its assets' `zone.asset` names.
+    let endpoint_names: Vec<(Name, Vec<Name>)> = model
+        .zones
+        .iter()
+        .map(|z| {
+            (
+                z.name.as_str().into(),
+                z.assets
+                    .iter()
+                    .map(|a| format!("{}.{}", z.name, a.name).into())
+                    .collect(),
+            )
+        })
+        .collect();
+    let endpoint_name = |ep: crate::model::Endpoint| -> Name {
+        let Some((zone, assets)) = endpoint_names.get(ep.zone.0) else {
+            return model.endpoint_name(ep).into();
+        };
+        match ep.asset {
+            None => zone.clone(),
+            Some(a) => assets
+                .get(a)
+                .cloned()
+                .unwrap_or_else(|| model.endpoint_name(ep).into()),
+        }
+    };
     // Indexed once (a scan of every rule per conduit, and of every exception per flow, grew with
     // conduits x rules and flows x exceptions).
     let mut pairs_of: BTreeMap<ConduitId, BTreeSet<(usize, usize)>> = BTreeMap::new();
@@ -656,29 +735,32 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                     let f = model.flow(*fid);
                     let svcs: Vec<&crate::model::Service> =
                         f.services.iter().map(|s| model.service(*s)).collect();
-                    services.extend(svcs.iter().map(|s| s.name.clone()));
+                    services.extend(svcs.iter().map(|s| s.name.as_str()));
                     let mut exceptions: Vec<String> =
                         flow_exceptions.get(fid).cloned().unwrap_or_default();
                     exceptions.sort();
                     FlowView {
-                        source: model.endpoint_name(f.src),
-                        destination: model.endpoint_name(f.dst),
-                        services: svcs.iter().map(|s| s.name.clone()).collect(),
-                        items: svcs
+                        source: endpoint_name(f.src),
+                        destination: endpoint_name(f.dst),
+                        services: f
+                            .services
                             .iter()
-                            .flat_map(|s| s.items.iter().map(|i| i.to_string()))
+                            .map(|s| {
+                                service_names
+                                    .get(s.0)
+                                    .cloned()
+                                    .unwrap_or_else(|| model.service(*s).name.as_str().into())
+                            })
+                            .collect(),
+                        items: f
+                            .services
+                            .iter()
+                            .flat_map(|s| items_of.get(s.0).into_iter().flatten().cloned())
                             .collect(),
                         cleartext: svcs.iter().any(|s| s.flags.cleartext),
                         log: f.log,
                         description: f.description.clone(),
-                        enforced_on: by_flow
-                            .get(fid)
-                            .map(|s| {
-                                s.iter()
-                                    .map(|(d, i, e)| format!("{d} {i} -> {e}"))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
+                        enforced_on: by_flow.get(fid.0).cloned().unwrap_or_default(),
                         exceptions,
                     }
                 })
@@ -718,7 +800,7 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                 sl_rdf: fr5::conduit_rdf(model, cid),
                 flows,
                 enforcement: enforcement.into_values().collect(),
-                services: services.into_iter().collect(),
+                services: services.into_iter().map(str::to_string).collect(),
             }
         })
         .collect()
@@ -788,10 +870,10 @@ pub fn purdue_order(model: &Model) -> Vec<ZoneId> {
 
 fn matrix(model: &Model) -> Matrix {
     let order = purdue_order(model);
-    let mut cells: BTreeMap<(ZoneId, ZoneId), BTreeSet<String>> = BTreeMap::new();
+    let mut cells: BTreeMap<(ZoneId, ZoneId), BTreeSet<&str>> = BTreeMap::new();
     for f in &model.flows {
         let e = cells.entry((f.src.zone, f.dst.zone)).or_default();
-        e.extend(f.services.iter().map(|s| model.service(*s).name.clone()));
+        e.extend(f.services.iter().map(|s| model.service(*s).name.as_str()));
     }
     Matrix {
         zones: order.iter().map(|z| model.zone(*z).name.clone()).collect(),
@@ -804,7 +886,7 @@ fn matrix(model: &Model) -> Matrix {
                     .map(|to| {
                         cells
                             .get(&(*from, *to))
-                            .map(|s| s.iter().cloned().collect::<Vec<_>>().join(", "))
+                            .map(|s| s.iter().copied().collect::<Vec<_>>().join(", "))
                             .unwrap_or_default()
                     })
                     .collect(),
