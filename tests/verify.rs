@@ -505,7 +505,17 @@ expect deny field -> ops udp
         "{:?}",
         d[0].help
     );
-    // A deleted forward permit breaks the allow expectation.
+    // A failed build carries no files: build again without the failing expectation, then
+    // delete a forward permit, which breaks the allow expectation.
+    let text_ok = text.replace("expect deny field -> ops udp\n", "");
+    let checked_ok = check_text("p.fence", Path::new("p.fence"), text_ok, &opts.check);
+    let built = build_checked(&checked_ok, &opts).unwrap().expect("builds");
+    assert!(
+        !built.diagnostics.iter().any(|d| d.is_error()),
+        "{:#?}",
+        built.diagnostics
+    );
+    assert!(check_expectations(checked_ok.model.as_ref().unwrap(), &built.outputs).is_empty());
     let broken: Vec<fenceline::targets::Output> = built
         .outputs
         .iter()
