@@ -11,7 +11,8 @@
 #                                  (best wall time of $RUNS runs, peak RSS of that run)
 # Commands: check, build (all targets), build per target, nft -c -f on every generated
 # nftables.nft (as root; all devices in sequence, and the largest one alone), diff against the
-# policy with every 1000th flow removed, verify of the build directory.
+# policy with every 1000th flow removed, verify of the build directory, and check of a policy
+# whose N flows all join the same two zones (the redundancy check's worst case).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -81,4 +82,19 @@ for n in "${SIZES[@]}"; do
         echo "# nft -c -f skipped: needs root and nft"
     fi
     du -sk "$out" | awk '{ printf "size\tbuild output\t%s KB\n", $1 }'
+
+    # The redundancy check's worst case: every flow between the same two zones, one port each
+    # (a pairwise comparison would grow with the square of the flows).
+    pair="$WORK/pair$n.fence"
+    if [ ! -f "$pair" ]; then
+        {
+            printf 'policy "one-pair" {}\n'
+            printf 'zone a { level 3  sl-target 2  network 10.1.0.0/16 }\n'
+            printf 'zone b { level 2  sl-target 2  network 10.2.0.0/16 }\n'
+            printf 'conduit ab {\n  connects a, b\n'
+            awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "  allow a -> b %s/%d\n", (i < 65535 ? "tcp" : "udp"), 1 + i % 65535 }'
+            printf '}\n'
+        } >"$pair"
+    fi
+    best_of "check (one zone pair, $n port flows)" "$BIN" check "$pair" --color never
 done

@@ -33,6 +33,7 @@ pub mod diagnostic;
 pub mod driver;
 pub mod error;
 pub mod fmt;
+pub mod intervals;
 pub mod lint;
 pub mod model;
 pub mod output;

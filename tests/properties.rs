@@ -223,3 +223,37 @@ proptest! {
         prop_assert!(compared > 0, "no router in {} zones", size.zones);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    /// OUT-001 (indexed by interval trees) flags exactly the flows whose packets another single
+    /// flow allows, as exact packet sets decide by brute force: of two flows allowing the same
+    /// packets, the later one.
+    #[test]
+    fn redundant_flows_are_exactly_the_covered_ones(size in size()) {
+        use fenceline::verify::space::{flow_cubes, Space};
+        let text = policy(&size);
+        let checked = check_text("p.fence", Path::new("p.fence"), text, &opts());
+        let model = checked.model.as_ref().unwrap();
+        let space = |f| {
+            let mut s: Space<()> = Space::new();
+            s.extend(flow_cubes(model, f), ());
+            s
+        };
+        let spaces: Vec<Space<()>> = model.flow_ids().map(space).collect();
+        let within = |a: usize, b: usize| !spaces[a].is_empty() && spaces[a].is_subset(&spaces[b]);
+        let n = spaces.len();
+        let want: std::collections::BTreeSet<usize> = (0..n)
+            .filter(|&a| (0..n).any(|b| b != a && within(a, b) && (!within(b, a) || b < a)))
+            .collect();
+        let got: std::collections::BTreeSet<usize> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "OUT-001")
+            .filter_map(|d| model.flow_ids().find(|f| Some(model.flow(*f).span) == d.span))
+            .map(|f| f.0)
+            .collect();
+        prop_assert_eq!(got, want);
+    }
+}

@@ -15,6 +15,7 @@
 //! cubes present in both sides unchanged (a hash set), so comparing two policies that share
 //! most of their flows, or a policy with the configuration generated from it, is near-linear.
 
+use crate::intervals::IntervalTree;
 use crate::model::{AddrSet, ServiceItem};
 use crate::verify::packet::Packet;
 use serde::Serialize;
@@ -669,61 +670,11 @@ pub struct Index<'a> {
     cubes: Vec<&'a Cube>,
     exact: HashSet<&'a Cube>,
     /// (family, class) -> tree
-    trees: Vec<((Family, Class), Tree)>,
+    trees: Vec<((Family, Class), IntervalTree)>,
 }
 
 /// (low end, high end, cube index) of one indexed cube.
 type TreeItem = (u128, u128, usize);
-
-/// A static interval tree: entries sorted by low end, each implicit subtree node storing the
-/// highest high end below it. Query time is O(log n + hits).
-struct Tree {
-    /// (lo, hi, cube index), sorted by lo.
-    items: Vec<(u128, u128, usize)>,
-    max_hi: Vec<u128>,
-}
-
-impl Tree {
-    fn build(mut items: Vec<(u128, u128, usize)>) -> Tree {
-        items.sort_unstable();
-        let mut max_hi = vec![0u128; items.len()];
-        fn fill(items: &[(u128, u128, usize)], max_hi: &mut [u128], lo: usize, hi: usize) -> u128 {
-            if lo >= hi {
-                return 0;
-            }
-            let mid = (lo + hi) / 2;
-            let l = fill(items, max_hi, lo, mid);
-            let r = fill(items, max_hi, mid + 1, hi);
-            let m = items[mid].1.max(l).max(r);
-            max_hi[mid] = m;
-            m
-        }
-        let n = items.len();
-        fill(&items, &mut max_hi, 0, n);
-        Tree { items, max_hi }
-    }
-    fn query(&self, lo: u128, hi: u128, f: &mut dyn FnMut(usize)) {
-        // Iterative descent with an explicit stack of index ranges.
-        let mut stack = vec![(0usize, self.items.len())];
-        while let Some((a, b)) = stack.pop() {
-            if a >= b {
-                continue;
-            }
-            let mid = (a + b) / 2;
-            if self.max_hi[mid] < lo {
-                continue;
-            }
-            stack.push((a, mid));
-            let it = self.items[mid];
-            if it.0 <= hi {
-                if it.1 >= lo {
-                    f(it.2);
-                }
-                stack.push((mid + 1, b));
-            }
-        }
-    }
-}
 
 impl<'a> Index<'a> {
     pub fn build(cubes: impl IntoIterator<Item = &'a Cube>) -> Index<'a> {
@@ -742,7 +693,7 @@ impl<'a> Index<'a> {
         }
         let trees = groups
             .into_iter()
-            .map(|(k, v)| (k, Tree::build(v)))
+            .map(|(k, v)| (k, IntervalTree::build(v)))
             .collect();
         Index {
             cubes,
@@ -760,7 +711,7 @@ impl<'a> Index<'a> {
         let Some((_, tree)) = self.trees.iter().find(|(k, _)| *k == key) else {
             return;
         };
-        tree.query(lo, hi, &mut |i| {
+        tree.overlapping(lo, hi, &mut |i| {
             if self.cubes[i].overlaps(c) {
                 f(i)
             }

@@ -3,8 +3,8 @@
 //! destination addresses and every protocol/port item of its services lie within the other
 //! flow's. Of two flows that allow exactly the same packets, the later one is flagged.
 //!
-//! The check sorts each zone pair's protocol/port items by interval and sweeps them, so it
-//! never compares every flow with every other.
+//! The check indexes each endpoint pair's protocol/port items in an interval tree and asks it
+//! for the items that contain a flow's own, so it never compares every flow with every other.
 //!
 //! ## Why is this bad
 //! A redundant flow adds nothing to what the policy allows, but it is one more line for a
@@ -103,13 +103,99 @@ fn within<T: Ord>(inner: Option<(T, T)>, outer: Option<(T, T)>) -> bool {
     }
 }
 
-// How the work grows: flows are grouped by their exact (source, destination) endpoints; a flow
-// is compared only with the flows of endpoint pairs whose addresses contain its own (its own
-// pair and, typically, the zone-wide ones of its zones). Comparing every flow of a zone pair
-// with every other (an earlier interval sweep over zone pairs) grew with the square of the
-// flows per zone pair: 0.45 s at 100,000 flows over 100 zones. The containment of endpoints
-// within one zone is computed pairwise over the endpoints that flows use (assets per zone
-// squared, with a bounds test first), independent of the number of flows.
+// How the work grows: flows are grouped by their exact (source, destination) endpoints, and
+// within each endpoint pair their items are indexed by protocol key in an interval tree. A flow
+// is compared only with the flows whose items contain one of its own, found by a containment
+// query (O(log n + hits)), between endpoint pairs whose addresses contain its own (its own pair
+// and, typically, the zone-wide ones of its zones). Endpoint containment within a zone uses the
+// same kind of query over the endpoints' address bounds. Nothing compares every flow, or every
+// endpoint of a zone, with every other: 40,000 port flows between two zones take about as long
+// per flow as 100.
+
+/// Items of one endpoint pair's flows, indexed by protocol key.
+#[derive(Default)]
+struct PairIndex {
+    /// (protocol key, tree over the key's intervals); payload: index into `flows`.
+    trees: BTreeMap<u32, crate::intervals::IntervalTree>,
+    flows: Vec<FlowId>,
+}
+
+impl PairIndex {
+    fn build(flows: &[FlowId], items: &[Vec<(u32, u32, u32)>]) -> PairIndex {
+        let mut by_key: BTreeMap<u32, Vec<(u128, u128, usize)>> = BTreeMap::new();
+        for (i, f) in flows.iter().enumerate() {
+            for &(k, lo, hi) in &items[f.0] {
+                by_key.entry(k).or_default().push((lo.into(), hi.into(), i));
+            }
+        }
+        PairIndex {
+            trees: by_key
+                .into_iter()
+                .map(|(k, v)| (k, crate::intervals::IntervalTree::build(v)))
+                .collect(),
+            flows: flows.to_vec(),
+        }
+    }
+
+    /// Flows with an item that contains `(key, lo, hi)`, as [`item_within`] decides.
+    fn covering(&self, (key, lo, hi): (u32, u32, u32), f: &mut dyn FnMut(FlowId)) {
+        if let Some(t) = self.trees.get(&key) {
+            t.containing(lo.into(), hi.into(), &mut |i| f(self.flows[i]));
+        }
+        if key != ANY_IP && key < 0x1_0000 {
+            if let Some(t) = self.trees.get(&ANY_IP) {
+                t.overlapping(0, u128::MAX, &mut |i| f(self.flows[i]));
+            }
+        }
+    }
+}
+
+/// Endpoints of one zone whose addresses contain each endpoint's (itself included), found by
+/// containment queries over address bounds, then decided exactly.
+fn supersets(m: &crate::model::Model, eps: &BTreeSet<Endpoint>) -> Vec<(Endpoint, Vec<Endpoint>)> {
+    let eps: Vec<(Endpoint, &AddrSet, Bounds)> = eps
+        .iter()
+        .map(|e| {
+            let a = m.endpoint_addrs(*e);
+            (*e, a, bounds(a))
+        })
+        .collect();
+    let v4 = crate::intervals::IntervalTree::build(
+        eps.iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, (b4, _)))| b4.map(|(l, h)| (l.into(), h.into(), i)))
+            .collect(),
+    );
+    let v6 = crate::intervals::IntervalTree::build(
+        eps.iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, (_, b6)))| b6.map(|(l, h)| (l, h, i)))
+            .collect(),
+    );
+    eps.iter()
+        .map(|(e, a, (a4, a6))| {
+            let mut cands = Vec::new();
+            match (a4, a6) {
+                (Some((l, h)), _) => {
+                    v4.containing((*l).into(), (*h).into(), &mut |i| cands.push(i))
+                }
+                (None, Some((l, h))) => v6.containing(*l, *h, &mut |i| cands.push(i)),
+                // No address at all: every endpoint contains it.
+                (None, None) => cands.extend(0..eps.len()),
+            }
+            let s = cands
+                .into_iter()
+                .filter(|&i| {
+                    let (_, b, (b4, b6)) = &eps[i];
+                    within(*a4, *b4) && within(*a6, *b6) && b.contains_set(a)
+                })
+                .map(|i| eps[i].0)
+                .collect();
+            (*e, s)
+        })
+        .collect()
+}
+
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     let m = cx.model;
     // Items of each flow, flattened.
@@ -131,51 +217,47 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         used.entry(fl.src.zone).or_default().insert(fl.src);
         used.entry(fl.dst.zone).or_default().insert(fl.dst);
     }
+    let index: BTreeMap<(Endpoint, Endpoint), PairIndex> = by_pair
+        .iter()
+        .map(|(k, v)| (*k, PairIndex::build(v, &items)))
+        .collect();
     // sup[e]: endpoints of e's zone whose addresses contain e's (e itself included). An address
     // belongs to one zone, so a flow can only lie within flows between the same zones.
-    let mut sup: BTreeMap<Endpoint, Vec<Endpoint>> = BTreeMap::new();
-    for eps in used.values() {
-        let eps: Vec<(Endpoint, &AddrSet, _)> = eps
-            .iter()
-            .map(|e| {
-                let a = m.endpoint_addrs(*e);
-                (*e, a, bounds(a))
-            })
-            .collect();
-        for (e, a, (a4, a6)) in &eps {
-            let s = eps
+    let sup: BTreeMap<Endpoint, Vec<Endpoint>> =
+        used.values().flat_map(|eps| supersets(m, eps)).collect();
+    let contains_ep =
+        |outer: Endpoint, inner: Endpoint| sup.get(&inner).is_some_and(|s| s.contains(&outer));
+    // Does flow `b` allow every packet of flow `a`?
+    let covers = |b: FlowId, a: FlowId| {
+        let (fa, fb) = (m.flow(a), m.flow(b));
+        b != a
+            && !items[a.0].is_empty()
+            && contains_ep(fb.src, fa.src)
+            && contains_ep(fb.dst, fa.dst)
+            && items[a.0]
                 .iter()
-                .filter(|(_, b, (b4, b6))| {
-                    within(*a4, *b4) && within(*a6, *b6) && b.contains_set(a)
-                })
-                .map(|(o, _, _)| *o)
-                .collect();
-            sup.insert(*e, s);
-        }
-    }
-    // full[a]: flows containing every item of a and both of its ends' addresses.
+                .all(|i| items[b.0].iter().any(|j| item_within(*i, *j)))
+    };
+    // full[a]: the flows containing every item of a and both of its ends' addresses, found
+    // through the first item's containment query.
     let full: Vec<BTreeSet<FlowId>> = m
         .flow_ids()
         .map(|a| {
             let fl = m.flow(a);
-            let mine = &items[a.0];
             let mut acc = BTreeSet::new();
-            if mine.is_empty() {
+            let Some(&first) = items[a.0].first() else {
                 return acc;
-            }
+            };
             let srcs = sup.get(&fl.src).map(Vec::as_slice).unwrap_or_default();
             let dsts = sup.get(&fl.dst).map(Vec::as_slice).unwrap_or_default();
             for s in srcs {
                 for d in dsts {
-                    for b in by_pair.get(&(*s, *d)).into_iter().flatten() {
-                        let theirs = &items[b.0];
-                        if *b != a
-                            && mine
-                                .iter()
-                                .all(|i| theirs.iter().any(|j| item_within(*i, *j)))
-                        {
-                            acc.insert(*b);
-                        }
+                    if let Some(ix) = index.get(&(*s, *d)) {
+                        ix.covering(first, &mut |b| {
+                            if covers(b, a) {
+                                acc.insert(b);
+                            }
+                        });
                     }
                 }
             }
