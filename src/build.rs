@@ -289,16 +289,9 @@ pub fn compare(built: &Built, dir: &Path) -> Drift {
     for o in &built.outputs {
         match std::fs::read(dir.join(&o.path)) {
             Ok(old) if old == o.bytes => {}
-            Ok(old) => {
-                let old_text = String::from_utf8_lossy(&old);
-                let new_text = String::from_utf8_lossy(&o.bytes);
-                let diff = similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{}", o.path), &format!("b/{}", o.path))
-                    .to_string();
-                drift.changed.push((o.path.clone(), diff));
-            }
+            Ok(old) => drift
+                .changed
+                .push((o.path.clone(), unified_diff(&o.path, &old, &o.bytes))),
             Err(_) => drift.missing.push(o.path.clone()),
         }
     }
@@ -393,46 +386,250 @@ pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
         .collect();
     paths.sort_unstable();
     check_unique(paths.into_iter())?;
-    let opts = report_options()?;
     let head = (model.policy.name.as_str(), stamp.hash.as_str());
     let written = in_staging(dir, Some(head), |st| {
-        std::thread::scope(|s| {
-            let rep = s.spawn(|| {
-                crate::report::build_report(
-                    model,
-                    &ir,
-                    &stamp.hash,
-                    &checked.diagnostics,
-                    &diagnostics,
-                    &opts,
-                )
-            });
-            // Each configuration is dropped once written.
-            for o in outputs {
-                st.put(&o.path, &o.bytes, true)?;
-            }
-            let rep = rep.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            let (md_html, json) = std::thread::scope(|s| {
-                let md_html = s.spawn(|| crate::report::render::to_markdown_and_html(&rep));
-                let json = st.put_with("report.json", |w| {
-                    crate::report::render::write_json(&rep, w)
-                });
-                (
-                    md_html
-                        .join()
-                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                    json,
-                )
-            });
-            crate::driver::drop_later(rep);
-            json?;
-            let (md, html) = md_html?;
-            st.put("report.html", html.as_bytes(), true)?;
-            st.put("report.md", md.as_bytes(), true)
-        })
+        render_all(checked, model, &ir, &stamp, &diagnostics, outputs, st)
     });
     crate::driver::drop_later((ir, diagnostics));
     written
+}
+
+/// Where the files of a build go as they are rendered: the staging directory of a real build,
+/// or the comparison of `build --check`.
+trait Sink {
+    /// One file rendered in memory; `listed` adds it to the manifest.
+    fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()>;
+    /// One file as `render` writes it (listed in the manifest); `render` may be called again.
+    fn put_with(
+        &mut self,
+        path: &str,
+        render: &dyn Fn(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()>;
+}
+
+/// Renders every file of a build into `st`: the device configurations (each dropped once
+/// passed on) while the report model is built beside them, then `report.json` streamed beside
+/// the Markdown and HTML reports.
+fn render_all(
+    checked: &Checked,
+    model: &Model,
+    ir: &Ir,
+    stamp: &Stamp,
+    diagnostics: &[Diagnostic],
+    outputs: Vec<Output>,
+    st: &mut dyn Sink,
+) -> Result<()> {
+    let opts = report_options()?;
+    std::thread::scope(|s| {
+        let rep = s.spawn(|| {
+            crate::report::build_report(
+                model,
+                ir,
+                &stamp.hash,
+                &checked.diagnostics,
+                diagnostics,
+                &opts,
+            )
+        });
+        for o in outputs {
+            st.put(&o.path, &o.bytes, true)?;
+        }
+        let rep = rep.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let (md_html, json) = std::thread::scope(|s| {
+            let md_html = s.spawn(|| crate::report::render::to_markdown_and_html(&rep));
+            let json = st.put_with("report.json", &|w| {
+                crate::report::render::write_json(&rep, w)
+            });
+            (
+                md_html
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                json,
+            )
+        });
+        crate::driver::drop_later(rep);
+        json?;
+        let (md, html) = md_html?;
+        st.put("report.html", html.as_bytes(), true)?;
+        st.put("report.md", md.as_bytes(), true)
+    })
+}
+
+/// Compares what a build would write with DIR, file by file as the files are rendered, so only
+/// one file at a time is held (`build --check`). Returns the drift and the number of files.
+pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(Drift, usize)> {
+    let model = checked
+        .model
+        .as_ref()
+        .filter(|_| !checked.has_errors() && !emitted.has_errors())
+        .ok_or_else(|| Error::Other("nothing to compare: the build has errors".into()))?;
+    let Emitted {
+        ir,
+        stamp,
+        outputs,
+        diagnostics,
+    } = emitted;
+    let mut paths: Vec<&str> = outputs
+        .iter()
+        .map(|o| o.path.as_str())
+        .chain(REPORT_FILES)
+        .collect();
+    paths.sort_unstable();
+    check_unique(paths.into_iter())?;
+    let mut ck = Checker {
+        dir,
+        entries: Vec::new(),
+        drift: Drift::default(),
+    };
+    render_all(checked, model, &ir, &stamp, &diagnostics, outputs, &mut ck)?;
+    crate::driver::drop_later((ir, diagnostics));
+    ck.entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest {
+        fenceline_version: stamp.version.to_string(),
+        policy: model.policy.name.clone(),
+        policy_sha256: stamp.hash.clone(),
+        files: std::mem::take(&mut ck.entries),
+    };
+    ck.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
+    let mut drift = ck.drift;
+    if let Some(m) = old_manifest(dir) {
+        for f in m.files {
+            if !manifest.files.iter().any(|e| e.path == f.path) {
+                drift.stale.push(f.path);
+            }
+        }
+    }
+    // The order `compare` reports in: generated files by path, the manifest last.
+    let key = |p: &str| (p == MANIFEST, p.to_string());
+    drift.changed.sort_by_key(|(p, _)| key(p));
+    drift.missing.sort_by_key(|p| key(p));
+    Ok((drift, manifest.files.len() + 1))
+}
+
+/// The `build --check` sink: each file compared with DIR's as it comes.
+struct Checker<'a> {
+    dir: &'a Path,
+    entries: Vec<ManifestEntry>,
+    drift: Drift,
+}
+
+impl Checker<'_> {
+    fn record(&mut self, path: &str, new: &[u8]) {
+        match std::fs::read(self.dir.join(path)) {
+            Ok(old) if old == new => {}
+            Ok(old) => self
+                .drift
+                .changed
+                .push((path.to_string(), unified_diff(path, &old, new))),
+            Err(_) => self.drift.missing.push(path.to_string()),
+        }
+    }
+}
+
+impl Sink for Checker<'_> {
+    fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()> {
+        if listed {
+            self.entries.push(ManifestEntry {
+                path: path.to_string(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len(),
+            });
+        }
+        self.record(path, bytes);
+        Ok(())
+    }
+
+    fn put_with(
+        &mut self,
+        path: &str,
+        render: &dyn Fn(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()> {
+        use std::io::Write;
+        // Hash the rendering and compare it with DIR's file on the way, a block at a time.
+        let existing = std::fs::File::open(self.dir.join(path)).ok();
+        let mut w = std::io::BufWriter::with_capacity(
+            1 << 20,
+            Hashing {
+                inner: Comparing {
+                    old: existing.map(std::io::BufReader::new),
+                    same: true,
+                },
+                sha: Sha256::new(),
+                bytes: 0,
+            },
+        );
+        render(&mut w)?;
+        w.flush().map_err(|e| Error::io(self.dir.join(path), e))?;
+        let Hashing {
+            inner: cmp,
+            sha,
+            bytes,
+        } = w
+            .into_inner()
+            .map_err(|e| Error::io(self.dir.join(path), e.into_error()))?;
+        self.entries.push(ManifestEntry {
+            path: path.to_string(),
+            sha256: hex::encode(sha.finalize()),
+            bytes,
+        });
+        if !cmp.finished_same() {
+            // Drift: render once more, in memory, for the diff.
+            let mut again = Vec::with_capacity(bytes);
+            render(&mut again)?;
+            self.record(path, &again);
+        }
+        Ok(())
+    }
+}
+
+/// A writer that compares what passes through it with a file.
+struct Comparing {
+    /// `None`: there is no file.
+    old: Option<std::io::BufReader<std::fs::File>>,
+    same: bool,
+}
+
+impl Comparing {
+    /// Everything written equals the whole file.
+    fn finished_same(mut self) -> bool {
+        use std::io::Read;
+        let Some(old) = self.old.as_mut().filter(|_| self.same) else {
+            return false;
+        };
+        let mut probe = [0u8; 1];
+        matches!(old.read(&mut probe), Ok(0))
+    }
+}
+
+impl std::io::Write for Comparing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use std::io::Read;
+        if self.same {
+            match self.old.as_mut() {
+                Some(old) => {
+                    let mut theirs = vec![0u8; buf.len()];
+                    self.same = old.read_exact(&mut theirs).is_ok() && theirs == buf;
+                }
+                None => self.same = false,
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A unified diff of two versions of a generated file, as `build --check` prints it.
+fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> String {
+    let old_text = String::from_utf8_lossy(old);
+    let new_text = String::from_utf8_lossy(new);
+    similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
 }
 
 /// Files being written into the staging directory, and what the manifest says of them.
@@ -444,6 +641,19 @@ struct Staging<'a> {
     /// Files whose content differs from DIR's.
     changed: usize,
     entries: Vec<ManifestEntry>,
+}
+
+impl Sink for Staging<'_> {
+    fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()> {
+        Staging::put(self, path, bytes, listed)
+    }
+    fn put_with(
+        &mut self,
+        path: &str,
+        render: &dyn Fn(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()> {
+        Staging::put_with(self, path, |w| render(w))
+    }
 }
 
 impl Staging<'_> {

@@ -117,8 +117,8 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         return Ok(if limit { EXIT_FAILURE } else { EXIT_FINDINGS });
     }
     if args.check {
-        let built = build::finish(&checked, emitted)?;
-        let drift = build::compare(&built, &args.out);
+        // Compared file by file as they render: only one file is held at a time.
+        let (drift, files) = build::check_emitted(&checked, emitted, &args.out)?;
         for (path, diff) in &drift.changed {
             let _ = write!(io.out, "{diff}");
             io.eprintln(format_args!("drift: {path} differs from the policy"));
@@ -136,7 +136,7 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
                 io.eprintln(format_args!(
                     "{}: up to date ({} files)",
                     args.out.display(),
-                    built.outputs.len()
+                    files
                 ));
             }
             return Ok(EXIT_OK);
