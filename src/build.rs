@@ -283,28 +283,6 @@ fn old_manifest(dir: &Path) -> Option<Manifest> {
     serde_json::from_str(&text).ok()
 }
 
-/// Compares a build with what DIR holds (`build --check`).
-pub fn compare(built: &Built, dir: &Path) -> Drift {
-    let mut drift = Drift::default();
-    for o in &built.outputs {
-        match std::fs::read(dir.join(&o.path)) {
-            Ok(old) if old == o.bytes => {}
-            Ok(old) => drift
-                .changed
-                .push((o.path.clone(), unified_diff(&o.path, &old, &o.bytes))),
-            Err(_) => drift.missing.push(o.path.clone()),
-        }
-    }
-    if let Some(m) = old_manifest(dir) {
-        for f in m.files {
-            if !built.outputs.iter().any(|o| o.path == f.path) {
-                drift.stale.push(f.path);
-            }
-        }
-    }
-    drift
-}
-
 /// Name of the staging directory beside DIR for this process.
 fn staging_path(dir: &Path, tag: &str) -> Result<PathBuf> {
     let name = dir
@@ -362,30 +340,38 @@ pub fn write(built: &Built, dir: &Path) -> Result<usize> {
     Ok(changed)
 }
 
-/// The second half of `build` without holding the output in memory: writes the device
-/// configurations of `emitted` into the staging directory while the report model is built
-/// beside them, then the reports (`report.json` streamed straight to its file), then the
-/// manifest, and swaps the set in as [`write`] does. The bytes are those of [`finish`] and
-/// [`write`]. Returns (files written, files whose content changed).
-pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(usize, usize)> {
+/// The Model of a build that can be written or compared: no errors, and no two files (the
+/// reports included) on one path.
+fn ready<'a>(checked: &'a Checked, emitted: &Emitted, verb: &str) -> Result<&'a Model> {
     let model = checked
         .model
         .as_ref()
         .filter(|_| !checked.has_errors() && !emitted.has_errors())
-        .ok_or_else(|| Error::Other("nothing to write: the build has errors".into()))?;
-    let Emitted {
-        ir,
-        stamp,
-        outputs,
-        diagnostics,
-    } = emitted;
-    let mut paths: Vec<&str> = outputs
+        .ok_or_else(|| Error::Other(format!("nothing to {verb}: the build has errors")))?;
+    let mut paths: Vec<&str> = emitted
+        .outputs
         .iter()
         .map(|o| o.path.as_str())
         .chain(REPORT_FILES)
         .collect();
     paths.sort_unstable();
     check_unique(paths.into_iter())?;
+    Ok(model)
+}
+
+/// The second half of `build` without holding the output in memory: writes the device
+/// configurations of `emitted` into the staging directory while the report model is built
+/// beside them, then the reports (`report.json` streamed straight to its file), then the
+/// manifest, and swaps the set in as [`write`] does. The bytes are those of [`finish`] and
+/// [`write`]. Returns (files written, files whose content changed).
+pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(usize, usize)> {
+    let model = ready(checked, &emitted, "write")?;
+    let Emitted {
+        ir,
+        stamp,
+        outputs,
+        diagnostics,
+    } = emitted;
     let head = (model.policy.name.as_str(), stamp.hash.as_str());
     let written = in_staging(dir, Some(head), |st| {
         render_all(checked, model, &ir, &stamp, &diagnostics, outputs, st)
@@ -458,24 +444,13 @@ fn render_all(
 /// Compares what a build would write with DIR, file by file as the files are rendered, so only
 /// one file at a time is held (`build --check`). Returns the drift and the number of files.
 pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(Drift, usize)> {
-    let model = checked
-        .model
-        .as_ref()
-        .filter(|_| !checked.has_errors() && !emitted.has_errors())
-        .ok_or_else(|| Error::Other("nothing to compare: the build has errors".into()))?;
+    let model = ready(checked, &emitted, "compare")?;
     let Emitted {
         ir,
         stamp,
         outputs,
         diagnostics,
     } = emitted;
-    let mut paths: Vec<&str> = outputs
-        .iter()
-        .map(|o| o.path.as_str())
-        .chain(REPORT_FILES)
-        .collect();
-    paths.sort_unstable();
-    check_unique(paths.into_iter())?;
     let mut ck = Checker {
         dir,
         entries: Vec::new(),
@@ -499,7 +474,7 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
             }
         }
     }
-    // The order `compare` reports in: generated files by path, the manifest last.
+    // Generated files by path, the manifest last (the order of the in-memory build).
     let key = |p: &str| (p == MANIFEST, p.to_string());
     drift.changed.sort_by_key(|(p, _)| key(p));
     drift.missing.sort_by_key(|p| key(p));
@@ -553,6 +528,7 @@ impl Sink for Checker<'_> {
                 inner: Comparing {
                     old: existing.map(std::io::BufReader::new),
                     same: true,
+                    scratch: Vec::new(),
                 },
                 sha: Sha256::new(),
                 bytes: 0,
@@ -587,6 +563,8 @@ struct Comparing {
     /// `None`: there is no file.
     old: Option<std::io::BufReader<std::fs::File>>,
     same: bool,
+    /// The file's bytes for the block being compared (reused).
+    scratch: Vec<u8>,
 }
 
 impl Comparing {
@@ -607,8 +585,8 @@ impl std::io::Write for Comparing {
         if self.same {
             match self.old.as_mut() {
                 Some(old) => {
-                    let mut theirs = vec![0u8; buf.len()];
-                    self.same = old.read_exact(&mut theirs).is_ok() && theirs == buf;
+                    self.scratch.resize(buf.len(), 0);
+                    self.same = old.read_exact(&mut self.scratch).is_ok() && self.scratch == buf;
                 }
                 None => self.same = false,
             }

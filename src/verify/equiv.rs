@@ -21,27 +21,51 @@ use std::collections::BTreeMap;
 
 /// What the policy allows per (device, ingress, egress), each cube tagged with its flow.
 pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowId>> {
-    let graph = ZoneGraph::build(model);
-    let mut cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<crate::model::graph::Hop>>> =
-        BTreeMap::new();
     let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowId>> = BTreeMap::new();
-    for fid in model.flow_ids() {
-        let f = model.flow(fid);
-        let hops = cache
-            .entry((f.src.zone, f.dst.zone))
-            .or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
-        let Some(hops) = hops else { continue };
-        if hops.is_empty() {
-            continue;
-        }
+    for_each_path(model, |fid, hops| {
         let cubes = crate::verify::space::flow_cubes(model, fid);
-        for h in hops.iter() {
+        for h in hops {
             out.entry((h.device, h.ingress, h.egress))
                 .or_default()
                 .extend(cubes.iter().cloned(), fid);
         }
-    }
+    });
     out
+}
+
+/// Calls `f` with every flow that crosses at least one device and the devices it crosses, in
+/// order (paths computed once per zone pair).
+fn for_each_path(model: &Model, mut f: impl FnMut(FlowId, &[crate::model::graph::Hop])) {
+    let graph = ZoneGraph::build(model);
+    let mut cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<crate::model::graph::Hop>>> =
+        BTreeMap::new();
+    for fid in model.flow_ids() {
+        let fl = model.flow(fid);
+        let hops = cache
+            .entry((fl.src.zone, fl.dst.zone))
+            .or_insert_with(|| graph.path(fl.src.zone, fl.dst.zone));
+        match hops {
+            Some(hops) if !hops.is_empty() => f(fid, hops),
+            _ => {}
+        }
+    }
+}
+
+/// The line that drops a packet: the first filter's dropping decision (a packet is forwarded
+/// only when every filter accepts it).
+fn dropping_line<'a>(
+    filters: impl IntoIterator<Item = &'a [Item]>,
+    p: &crate::verify::Packet,
+) -> String {
+    filters
+        .into_iter()
+        .filter_map(|f| match decide(f, p) {
+            Some((Term::Drop, t)) => Some(t.to_string()),
+            Some((Term::Accept, _)) => None,
+            None => Some("no rule decides it (falls off the chain)".to_string()),
+        })
+        .next()
+        .unwrap_or_else(|| "dropped".to_string())
 }
 
 /// One example packet of a difference and what is responsible for it.
@@ -153,15 +177,7 @@ pub fn compare_device(
             });
             let under_permit = under.cubes.first().and_then(|(c, fid)| {
                 let p = c.witness()?;
-                let line = filters
-                    .iter()
-                    .filter_map(|f| match decide(f, &p) {
-                        Some((Term::Drop, t)) => Some(t.to_string()),
-                        Some((Term::Accept, _)) => None,
-                        None => Some("no rule decides it (falls off the chain)".to_string()),
-                    })
-                    .next()
-                    .unwrap_or_else(|| "dropped".to_string());
+                let line = dropping_line(filters.iter().map(Vec::as_slice), &p);
                 Some(Counterexample {
                     packet: p.to_string(),
                     config_line: line,
@@ -357,23 +373,15 @@ pub enum Why {
 /// without connection tracking: the flows that cross the device from ingress to egress, and the
 /// replies of the flows that cross it the other way.
 pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<Why>> {
-    let graph = ZoneGraph::build(model);
     let ios: Vec<bool> = model
         .devices
         .iter()
         .map(|d| d.targets.contains(&Target::CiscoIos))
         .collect();
-    let mut cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<crate::model::graph::Hop>>> =
-        BTreeMap::new();
     let mut out: BTreeMap<(DeviceId, usize, usize), Space<Why>> = BTreeMap::new();
-    for fid in model.flow_ids() {
-        let f = model.flow(fid);
-        let hops = cache
-            .entry((f.src.zone, f.dst.zone))
-            .or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
-        let Some(hops) = hops else { continue };
+    for_each_path(model, |fid, hops| {
         if !hops.iter().any(|h| ios[h.device.0]) {
-            continue;
+            return;
         }
         let fwd = crate::verify::space::flow_cubes(model, fid);
         let back = crate::verify::space::flow_reply_cubes(model, fid);
@@ -385,7 +393,7 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
                 .or_default()
                 .extend(back.iter().cloned(), Why::Reply(fid));
         }
-    }
+    });
     out
 }
 
@@ -539,15 +547,7 @@ pub fn compare_stateless(
             if e != i && outs[e].1.is_some() {
                 filters.push(&outs[e].0);
             }
-            let line = filters
-                .iter()
-                .filter_map(|f| match decide(f, &p) {
-                    Some((Term::Drop, t)) => Some(t.to_string()),
-                    Some((Term::Accept, _)) => None,
-                    None => Some("no rule decides it".to_string()),
-                })
-                .next()
-                .unwrap_or_else(|| "dropped".to_string());
+            let line = dropping_line(filters, &p);
             differences.push(PairDifference {
                 ingress: a.name.clone(),
                 egress: if e == i {

@@ -135,6 +135,18 @@ pub struct Binding {
     pub v6_out: Option<String>,
 }
 
+impl Binding {
+    /// The ACL bound for one family and direction.
+    pub fn acl(&self, v6: bool, inbound: bool) -> Option<&String> {
+        match (v6, inbound) {
+            (false, true) => self.v4_in.as_ref(),
+            (false, false) => self.v4_out.as_ref(),
+            (true, true) => self.v6_in.as_ref(),
+            (true, false) => self.v6_out.as_ref(),
+        }
+    }
+}
+
 /// Everything the reader understood of a configuration.
 #[derive(Debug, Clone, Default)]
 pub struct IosConfig {
@@ -601,10 +613,8 @@ fn icmp_name(s: &str, v6: bool) -> Option<(u8, Option<u8>)> {
     })
 }
 
-/// `[sequence] [N] permit|deny PROTO SRC [PORTOP] DST [PORTOP] [ICMP] [established] [log]`.
-fn parse_ace(toks: &[&str], v6: bool, last_seq: u32) -> Result<Ace, String> {
-    let mut t = Toks::new(toks);
-    t.eat("sequence");
+/// `[N] permit|deny`: the sequence number, where the entry's text starts, and the action.
+fn ace_head(t: &mut Toks, last_seq: u32) -> Result<(u32, usize, Action), String> {
     let seq = match t.peek().and_then(|s| s.parse::<u32>().ok()) {
         Some(n) => {
             t.i += 1;
@@ -619,6 +629,14 @@ fn parse_ace(toks: &[&str], v6: bool, last_seq: u32) -> Result<Ace, String> {
         "deny" => Action::Deny,
         x => return Err(format!("expected `permit` or `deny`, found `{x}`")),
     };
+    Ok((seq, start, action))
+}
+
+/// `[sequence] [N] permit|deny PROTO SRC [PORTOP] DST [PORTOP] [ICMP] [established] [log]`.
+fn parse_ace(toks: &[&str], v6: bool, last_seq: u32) -> Result<Ace, String> {
+    let mut t = Toks::new(toks);
+    t.eat("sequence");
+    let (seq, start, action) = ace_head(&mut t, last_seq)?;
     let p = t.next()?;
     let proto = if p == "object-group" {
         ProtoMatch::Group(t.next()?.to_string())
@@ -668,19 +686,7 @@ fn parse_ace(toks: &[&str], v6: bool, last_seq: u32) -> Result<Ace, String> {
 /// destination.
 fn parse_std_ace(toks: &[&str], last_seq: u32) -> Result<Ace, String> {
     let mut t = Toks::new(toks);
-    let seq = match t.peek().and_then(|s| s.parse::<u32>().ok()) {
-        Some(n) => {
-            t.i += 1;
-            n
-        }
-        None => last_seq.saturating_add(10),
-    };
-    let start = t.i;
-    let action = match t.next()? {
-        "permit" => Action::Permit,
-        "deny" => Action::Deny,
-        x => return Err(format!("expected `permit` or `deny`, found `{x}`")),
-    };
+    let (seq, start, action) = ace_head(&mut t, last_seq)?;
     let src = match t.peek() {
         Some("any") | Some("host") => t.addr(false)?,
         _ => {
@@ -854,12 +860,7 @@ impl IosConfig {
         let acl = self
             .interfaces
             .get(interface)
-            .and_then(|b| match (pkt.src.is_ipv6(), inbound) {
-                (true, true) => b.v6_in.as_ref(),
-                (true, false) => b.v6_out.as_ref(),
-                (false, true) => b.v4_in.as_ref(),
-                (false, false) => b.v4_out.as_ref(),
-            });
+            .and_then(|b| b.acl(pkt.src.is_ipv6(), inbound));
         match acl {
             Some(name) => self.evaluate_acl(name, pkt, ack),
             None => Decision {
@@ -1117,12 +1118,7 @@ impl IosConfig {
         let b = self.interfaces.get(interface);
         let mut items = Vec::new();
         for fam in [Family::V4, Family::V6] {
-            let name = b.and_then(|b| match (fam, inbound) {
-                (Family::V4, true) => b.v4_in.as_ref(),
-                (Family::V4, false) => b.v4_out.as_ref(),
-                (Family::V6, true) => b.v6_in.as_ref(),
-                (Family::V6, false) => b.v6_out.as_ref(),
-            });
+            let name = b.and_then(|b| b.acl(fam == Family::V6, inbound));
             let acl = match name {
                 Some(n) => self.acl_items(file, n, fam)?,
                 None => None,
