@@ -268,8 +268,56 @@ pub struct Drift {
     /// (path, unified diff) of files that differ.
     pub changed: Vec<(String, String)>,
     pub missing: Vec<String>,
-    /// Files of the old manifest that the build no longer produces.
+    /// Files of the old manifest, and files with a build-layout name ([`is_layout_name`]), that
+    /// the build does not produce: a build deletes them.
     pub stale: Vec<String>,
+    /// Other files in DIR that a build carries over untouched (not drift).
+    pub kept: Vec<String>,
+}
+
+/// The file names a device directory of a build may hold: what the targets write and what
+/// `verify` reads there (`nftables.json` from a live firewall).
+pub const DEVICE_FILE_NAMES: &[&str] = &[
+    "nftables.nft",
+    "nftables.json",
+    "iptables.rules",
+    "ip6tables.rules",
+    crate::targets::cisco_ios::FILE_NAME,
+];
+
+/// Whether a path relative to DIR has a name of the build layout: the manifest, a report, or a
+/// device configuration (`<device>/<file>`). Such a file is fenceline's: a build that does not
+/// produce it deletes it, and `build --check` reports it as drift (a stray configuration restored
+/// by a merge would otherwise sit beside the real ones, and `verify` would read it).
+pub fn is_layout_name(rel: &str) -> bool {
+    match rel.split_once('/') {
+        None => rel == MANIFEST || REPORT_FILES.contains(&rel),
+        Some((dev, file)) => !dev.is_empty() && DEVICE_FILE_NAMES.contains(&file),
+    }
+}
+
+/// Every regular file under DIR, as paths relative to it with `/` separators, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, cur: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(cur) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            match e.file_type() {
+                Ok(ft) if ft.is_dir() => walk(root, &p, out),
+                Ok(ft) if ft.is_file() => {
+                    let rel = p.strip_prefix(root).unwrap_or(&p);
+                    out.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
 }
 
 impl Drift {
@@ -467,13 +515,26 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
     };
     ck.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
     let mut drift = ck.drift;
-    if let Some(m) = old_manifest(dir) {
-        for f in m.files {
-            if !manifest.files.iter().any(|e| e.path == f.path) {
-                drift.stale.push(f.path);
-            }
+    let ours: std::collections::BTreeSet<&str> = manifest
+        .files
+        .iter()
+        .map(|e| e.path.as_str())
+        .chain([MANIFEST])
+        .collect();
+    let old_ours: std::collections::BTreeSet<String> = old_manifest(dir)
+        .map(|m| m.files.into_iter().map(|f| f.path).collect())
+        .unwrap_or_default();
+    for rel in files_under(dir) {
+        if ours.contains(rel.as_str()) {
+            continue;
+        }
+        if old_ours.contains(&rel) || is_layout_name(&rel) {
+            drift.stale.push(rel);
+        } else {
+            drift.kept.push(rel);
         }
     }
+    // Listed by the old manifest but already gone from DIR: nothing to delete, no drift.
     // Generated files by path, the manifest last (the order of the in-memory build).
     let key = |p: &str| (p == MANIFEST, p.to_string());
     drift.changed.sort_by_key(|(p, _)| key(p));
@@ -868,7 +929,10 @@ fn carry_over(
         let ft = e.file_type().map_err(|err| Error::io(&p, err))?;
         if ft.is_dir() {
             carry_over(root, &p, staging, ours, old_ours)?;
-        } else if !ours.contains_key(rel.as_str()) && !old_ours.contains(&rel) && rel != MANIFEST {
+        } else if !ours.contains_key(rel.as_str())
+            && !old_ours.contains(&rel)
+            && !is_layout_name(&rel)
+        {
             let target = staging.join(&rel);
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
