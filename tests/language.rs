@@ -261,3 +261,16 @@ fn debug_dumps_ast_and_model() {
     assert_eq!(code, 0);
     assert!(out.contains("\"include\""));
 }
+
+/// What fenceline writes itself is in the canonical layout: the `init` starter, which the
+/// `fenceline-fmt` hook would otherwise rewrite on its first commit.
+#[test]
+fn starter_and_examples_are_in_the_canonical_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    let (code, _, err) = fenceline(&["init", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let starter = dir.join("policy.fence");
+    let (code, out, err) = fenceline(&["fmt", "--diff", starter.to_str().unwrap()]);
+    assert_eq!(code, 0, "the init starter is not canonical:\n{out}{err}");
+}

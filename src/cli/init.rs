@@ -72,7 +72,7 @@ firewall fw-1 {
 # Expectations are checked by `check` against the policy and by `build` against every
 # generated configuration.
 expect allow enterprise -> dmz.historian-mirror https
-expect deny  enterprise -> control https
+expect deny enterprise -> control https
 "#;
 
 /// The starter configuration: every key commented, so the defaults stay visible.
