@@ -195,3 +195,94 @@ fn rules_and_explain_commands() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v[0]["id"], "EXC-001");
 }
+
+/// SARIF and GitHub annotations name files relative to the project root (here the directory
+/// holding `.git`) whatever the working directory, included files too; a file that cannot be
+/// read makes the run visibly unsuccessful in SARIF and JSON (exit 2), so an upload of it can
+/// never close open alerts.
+#[test]
+fn machine_output_names_files_from_the_project_root_and_shows_failed_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("policy/zones")).unwrap();
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    std::fs::copy("tests/include/plant.fence", repo.join("policy/plant.fence")).unwrap();
+    for z in ["it", "ot"] {
+        std::fs::copy(
+            format!("tests/include/zones/{z}.fence"),
+            repo.join(format!("policy/zones/{z}.fence")),
+        )
+        .unwrap();
+    }
+    // A finding inside an included file: a zone without its documentation (FR5-017).
+    let sub = repo.join("sub");
+    let (code, out, err) = fenceline(
+        &["check", "--format", "sarif", "../policy/plant.fence"],
+        Some(&sub),
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    let run = &v["runs"][0];
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    let uris: std::collections::BTreeSet<String> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let a = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(a["uriBaseId"], "%SRCROOT%", "{a}");
+            a["uri"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(!uris.is_empty(), "{out}");
+    for u in &uris {
+        assert!(u.starts_with("policy/"), "{u} is not relative to the root");
+    }
+    assert!(
+        uris.iter().any(|u| u.starts_with("policy/zones/")),
+        "a finding in an included file: {uris:?}"
+    );
+    let (_, gh, _) = fenceline(
+        &["check", "--format", "github", "../policy/plant.fence"],
+        Some(&sub),
+    );
+    for line in gh.lines().filter(|l| l.contains("file=")) {
+        assert!(line.contains("file=policy/"), "{line}");
+    }
+
+    // A file that cannot be read.
+    let (code, out, _) = fenceline(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "../policy/plant.fence",
+            "missing.fence",
+        ],
+        Some(&sub),
+    );
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    let inv = &v["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false, "{inv}");
+    let note = inv["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(note.contains("missing.fence"), "{note}");
+    let (code, out, _) = fenceline(&["check", "--format", "json", "missing.fence"], Some(&sub));
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert!(
+        v["errors"][0].as_str().unwrap().contains("missing.fence"),
+        "{v}"
+    );
+}

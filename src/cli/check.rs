@@ -45,6 +45,8 @@ struct JsonReport<'a> {
     tool: Tool,
     files: Vec<JsonFile<'a>>,
     summary: Summary,
+    /// Why files could not be checked (empty when every file was): a run with errors exits 2.
+    errors: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -100,10 +102,19 @@ pub fn check_file(path: &std::path::Path, opts: &CheckOptions) -> Result<Checked
 pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
     options(args.today.clone())?;
     let mut results = Vec::new();
-    let mut failed = false;
+    // Files that could not be checked: the run failed, and machine output says so.
+    let mut errors: Vec<String> = Vec::new();
     let mut fails = false;
     for f in &args.files {
-        let (opts, mut fail_level) = options_for(f, args.today.clone(), args.config.as_deref())?;
+        let (opts, mut fail_level) =
+            match options_for(f, args.today.clone(), args.config.as_deref()) {
+                Ok(o) => o,
+                Err(e) => {
+                    io.eprintln(format_args!("error: {e}"));
+                    errors.push(e.to_string());
+                    continue;
+                }
+            };
         if args.deny_warnings {
             fail_level = crate::diagnostic::Severity::Warning;
         }
@@ -117,7 +128,7 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
             }
             Err(e) => {
                 io.eprintln(format_args!("error: {e}"));
-                failed = true;
+                errors.push(e.to_string());
             }
         }
     }
@@ -161,6 +172,7 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
                     })
                     .collect(),
                 summary: total,
+                errors: &errors,
             };
             let s =
                 serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?;
@@ -174,17 +186,25 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
                     sources: &c.sources,
                 })
                 .collect();
+            let base = output::Base::current();
             if args.format == Format::Sarif {
-                let base = std::env::current_dir().ok();
-                let s = output::sarif_json(&reports, base.as_deref()).map_err(Error::Other)?;
+                let s =
+                    output::sarif_json(&reports, base.as_ref(), &errors).map_err(Error::Other)?;
                 io.println(s);
             } else {
-                let _ = write!(io.out, "{}", output::github(&reports));
+                let _ = write!(io.out, "{}", output::github(&reports, base.as_ref()));
+                for e in &errors {
+                    let _ = writeln!(
+                        io.out,
+                        "::error title=fenceline::{}",
+                        output::escape_data(e)
+                    );
+                }
                 io.eprintln(summary_line(&total, results.len()));
             }
         }
     }
-    Ok(if failed {
+    Ok(if !errors.is_empty() {
         EXIT_FAILURE
     } else if fails {
         EXIT_FINDINGS

@@ -131,6 +131,22 @@ pub fn discover(policy: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The project root that machine output names files relative to (SARIF, GitHub annotations):
+/// the directory of the nearest configuration file at or above `start`, else the nearest
+/// directory holding `.git`, else `start` itself.
+pub fn project_root(start: &Path) -> PathBuf {
+    let mut git = None;
+    for dir in start.ancestors() {
+        if FILE_NAMES.iter().any(|n| dir.join(n).is_file()) {
+            return dir.to_path_buf();
+        }
+        if git.is_none() && dir.join(".git").exists() {
+            git = Some(dir.to_path_buf());
+        }
+    }
+    git.unwrap_or_else(|| start.to_path_buf())
+}
+
 /// The configuration for a policy: `explicit` if given, else the discovered file, else defaults.
 pub fn for_policy(policy: &Path, explicit: Option<&Path>) -> Result<Config> {
     match explicit.map(Path::to_path_buf).or_else(|| discover(policy)) {
