@@ -216,7 +216,7 @@ fn cli_exit_codes() {
     );
     let (code, _, err) = fenceline(&["check", "no/such/file.fence"]);
     assert_eq!(code, 2, "{err}");
-    let (code, _, _) = fenceline(&["check"]);
+    let (code, _, _) = fenceline(&["check", "--format", "nope", "x.fence"]);
     assert_eq!(code, 2, "usage error");
     let (code, _, _) = fenceline(&["no-such-command"]);
     assert_eq!(code, 2);

@@ -286,3 +286,70 @@ fn machine_output_names_files_from_the_project_root_and_shows_failed_runs() {
         "{v}"
     );
 }
+
+/// A policy split with `include` is checked from its root: fragments given beside it are
+/// skipped (pre-commit passes every changed `.fence` file), `check` with a directory or with no
+/// argument finds the roots, and `policies` in fenceline.toml names them.
+#[test]
+fn check_finds_the_roots_of_split_policies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::create_dir(repo.join("parts")).unwrap();
+    std::fs::write(
+        repo.join("plant.fence"),
+        "policy \"split\"\ninclude \"parts/zones.fence\"\ninclude \"parts/conduits.fence\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("parts/zones.fence"),
+        "zone a {\n  level 3\n  sl-target 1\n  network 10.0.0.0/24\n}\n\nzone b {\n  level 3\n  sl-target 1\n  network 10.0.1.0/24\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("parts/conduits.fence"),
+        "conduit a-b {\n  connects a, b\n  sl-target 1\n  allow a -> b tcp/80\n}\n\nfirewall fw {\n  target nftables\n  interface eth0 a\n  interface eth1 b\n}\n",
+    )
+    .unwrap();
+    // The fragment alone names zones it does not declare.
+    let (code, _, err) = fenceline(&["check", "parts/conduits.fence"], Some(repo));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("E0002"), "{err}");
+    for args in [
+        &[
+            "check",
+            "plant.fence",
+            "parts/zones.fence",
+            "parts/conduits.fence",
+        ][..],
+        &[
+            "check",
+            "parts/conduits.fence",
+            "plant.fence",
+            "parts/zones.fence",
+        ][..],
+        &["check", "."][..],
+        &["check"][..],
+    ] {
+        let (code, _, err) = fenceline(args, Some(repo));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(err.contains("1 file: 0 errors"), "{args:?}: {err}");
+    }
+    // Another root with an error is found too, unless fenceline.toml lists the policies.
+    std::fs::write(repo.join("broken.fence"), "zone {\n").unwrap();
+    let (code, _, _) = fenceline(&["check"], Some(repo));
+    assert_eq!(code, 1);
+    std::fs::write(
+        repo.join("fenceline.toml"),
+        "policies = [\"plant.fence\"]\n",
+    )
+    .unwrap();
+    let sub = repo.join("parts");
+    let (code, _, err) = fenceline(&["check"], Some(&sub));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 file: 0 errors"), "{err}");
+    // Nothing to check is a usage error.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, _) = fenceline(&["check"], Some(empty.path()));
+    assert_eq!(code, 2);
+}

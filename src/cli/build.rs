@@ -133,7 +133,9 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         }
         if !args.quiet {
             for p in &drift.kept {
-                io.eprintln(format_args!("kept: {p} (not fenceline's: build carries it over)"));
+                io.eprintln(format_args!(
+                    "kept: {p} (not fenceline's: build carries it over)"
+                ));
             }
         }
         if drift.is_empty() {

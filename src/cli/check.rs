@@ -22,8 +22,9 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Policy files (`-` reads standard input)
-    #[arg(required = true)]
+    /// Policy files or directories (`-` reads standard input). Files that another given file
+    /// includes are checked through it; with none, the `policies` of fenceline.toml or the
+    /// root `.fence` files under the current directory
     pub files: Vec<PathBuf>,
     /// Output format
     #[arg(long, alias = "output-format", value_enum, default_value_t = Format::Human, env = "FENCELINE_FORMAT")]
@@ -105,7 +106,8 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
     // Files that could not be checked: the run failed, and machine output says so.
     let mut errors: Vec<String> = Vec::new();
     let mut fails = false;
-    for f in &args.files {
+    let (roots, _fragments) = super::roots::roots(&args.files)?;
+    for f in &roots {
         let (opts, mut fail_level) =
             match options_for(f, args.today.clone(), args.config.as_deref()) {
                 Ok(o) => o,

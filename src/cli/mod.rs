@@ -12,6 +12,7 @@ pub mod graph;
 pub mod init;
 pub mod query;
 pub mod report;
+pub mod roots;
 pub mod rules;
 pub mod verify;
 
