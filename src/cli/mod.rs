@@ -120,6 +120,8 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
     };
     match result {
         Ok(code) => code,
+        // The output was cut short by its reader (`| head`): end quietly, as a filter does.
+        Err(e) if e.is_broken_pipe() => EXIT_OK,
         Err(e) => {
             io.eprintln(format_args!("error: {e}"));
             EXIT_FAILURE
