@@ -335,7 +335,12 @@ fn check_reports_stray_layout_files_and_lists_kept_ones() {
     assert!(!dir.join("fw-it-ot/cisco-ios.txt").exists());
     assert!(dir.join("NOTES.md").exists() && dir.join("fw-it-ot/README").exists());
     let out = check(&dir);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -353,3 +353,111 @@ fn check_finds_the_roots_of_split_policies() {
     let (code, _, _) = fenceline(&["check"], Some(empty.path()));
     assert_eq!(code, 2);
 }
+
+/// Suppressed findings are counted, not listed, unless asked for; `--statistics` counts per
+/// rule; `--output-file` writes the output there; `--stdin-filename` names standard input.
+#[test]
+fn suppressed_statistics_output_file_and_stdin_filename() {
+    let (code, _, err) = fenceline(&["check", "--today", "2026-06-01", EXAMPLE], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("1 suppressed (--show-suppressed lists them)"),
+        "{err}"
+    );
+    assert!(!err.contains("suppressed by the exception"), "{err}");
+    let (_, _, err) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--show-suppressed",
+            EXAMPLE,
+        ],
+        None,
+    );
+    assert!(err.contains("suppressed by the exception"), "{err}");
+
+    let (code, _, err) = fenceline(
+        &["check", "--today", "2026-06-01", "--statistics", EXAMPLE],
+        None,
+    );
+    assert_eq!(code, 0);
+    // Most frequent first, ties by code.
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].contains("3  FR5-007    initiated-from-lower-trust"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("3  FR5-017    zone-undocumented"),
+        "{err}"
+    );
+    assert!(
+        err.contains("FR3-001    cleartext-industrial-protocol (1 suppressed)"),
+        "{err}"
+    );
+    let (_, out, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--statistics",
+            "--format",
+            "json",
+            EXAMPLE,
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let fr3 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "FR3-001")
+        .unwrap();
+    assert_eq!(fr3["suppressed"], 1);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("out.sarif");
+    let (code, out, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "sarif",
+            "--output-file",
+            file.to_str().unwrap(),
+            EXAMPLE,
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(out.is_empty(), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+
+    let text = std::fs::read_to_string("tests/include/plant.fence").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "tests/include/plant.fence",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The includes resolve next to the named file, and findings name it.
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("tests/include/"), "{err}");
+    assert!(!err.contains("<stdin>"), "{err}");
+}
