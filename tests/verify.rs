@@ -372,11 +372,10 @@ fn abbreviated_ios_interface_names_are_the_policys_interfaces() {
     let r = verify(wrong);
     assert!(!r.equal);
     let over = r.differences.iter().find_map(|d| d.over_permit.as_ref());
-    assert!(
-        over.expect("over-permit").config_line.contains(&acl0),
-        "{:#?}",
-        r.differences
-    );
+    let under = r.differences.iter().find_map(|d| d.under_permit.as_ref());
+    for c in [over.expect("over-permit"), under.expect("under-permit")] {
+        assert!(c.config_line.contains(&acl0), "{:#?}", r.differences);
+    }
 }
 
 #[test]

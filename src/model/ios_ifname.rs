@@ -151,6 +151,13 @@ mod tests {
         assert_eq!(canonical("Hu1/0/49").as_deref(), Ok("HundredGigE1/0/49"));
         assert_eq!(canonical("Virtual-T1").as_deref(), Ok("Virtual-Template1"));
         assert_eq!(canonical("BDI10").as_deref(), Ok("BDI10"));
+        // The abbreviations docs/language.md lists as unambiguous.
+        for a in [
+            "Gi", "Te", "Fa", "Fo", "Fi", "Twe", "Two", "Hu", "Eth", "Po", "Vl", "Lo", "Tu", "Se",
+            "Ce", "Di", "Mu",
+        ] {
+            assert!(full_type(a).is_ok(), "{a}");
+        }
     }
 
     #[test]
