@@ -1512,4 +1512,41 @@ interface GigabitEthernet0/4
         assert!(parse("access-list 300 permit any\n").is_err());
         assert!(parse("access-list 5 permit tcp any any\n").is_err());
     }
+
+    #[test]
+    fn interface_lines_name_interfaces_as_ios_does() {
+        let cfg = parse(
+            "interface GigabitEthernet0/1\n ip access-group A in\n\
+             interface gi 0/01\n ip access-group B in\n\
+             interface Serial0/1/0:0 point-to-point\n ip access-group C in\n\
+             interface Po 10\n ipv6 traffic-filter D out\n\
+             interface range Gi1/0/1 - 4\n ip access-group E in\n\
+             interface outside\n ip access-group F in\n",
+        )
+        .unwrap();
+        let names: Vec<&str> = cfg.interfaces.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "GigabitEthernet0/1",
+                "Port-channel10",
+                "Serial0/1/0:0",
+                "outside"
+            ]
+        );
+        // The later binding under another spelling replaced the first, as on IOS.
+        for name in ["GigabitEthernet0/1", "Gi0/1", "gigabitethernet0/1"] {
+            let b = cfg.binding(name).unwrap();
+            assert_eq!(b.v4_in.as_deref(), Some("B"), "{name}");
+        }
+        assert_eq!(
+            cfg.binding("Se0/1/0:0").unwrap().v4_in.as_deref(),
+            Some("C")
+        );
+        assert_eq!(
+            cfg.binding("Port-channel10").unwrap().v6_out.as_deref(),
+            Some("D")
+        );
+        assert_eq!(cfg.binding("outside").unwrap().v4_in.as_deref(), Some("F"));
+    }
 }
