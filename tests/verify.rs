@@ -306,6 +306,78 @@ fn every_mutation_is_found_with_a_counterexample() {
     }
 }
 
+/// The inbound IPv4 ACL bound to `iface` in a generated IOS file.
+fn bound_acl(text: &str, iface: &str) -> String {
+    let at = text
+        .find(&format!("interface {iface}\n ip access-group "))
+        .unwrap_or_else(|| panic!("no binding of {iface}"));
+    text[at..]
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .to_string()
+}
+
+/// IOS takes any unambiguous abbreviation of an interface type, in any case, with or without a
+/// space before the number, and a live `show running-config` or a hand edit may use one. The
+/// reader knows `Gi0/1` as the policy's `GigabitEthernet0/1`: rewritten bindings stay equal, a
+/// later abbreviated binding replaces the full one, and a binding to the wrong ACL is found.
+#[test]
+fn abbreviated_ios_interface_names_are_the_policys_interfaces() {
+    let (model, files) = build("examples/north-pipeline.fence");
+    let file = "rtr-field/cisco-ios.txt";
+    let text = files[file].clone();
+    let acl0 = bound_acl(&text, "GigabitEthernet0/0");
+    let acl1 = bound_acl(&text, "GigabitEthernet0/1");
+    let verify = |text: String| {
+        let mut f = files.clone();
+        f.insert(file.to_string(), text);
+        let mut r = verify_files(&model, &f, Some(("rtr-field", Target::CiscoIos)));
+        assert_eq!(r.len(), 1);
+        r.remove(0)
+    };
+    // Bindings written with abbreviations: the same configuration.
+    let abbreviated = text
+        .replace("interface GigabitEthernet0/0\n", "interface Gi0/0\n")
+        .replace("interface GigabitEthernet0/1\n", "interface gi 0/01\n");
+    assert!(!abbreviated.contains("interface GigabitEthernet"));
+    let r = verify(abbreviated.clone());
+    assert!(r.equal, "{:#?}", r.differences);
+
+    // `Gi0/1` configured after `GigabitEthernet0/1` is the same interface: its binding to the
+    // other interface's ACL replaces the generated one, and verify sees it.
+    let rebound = text.replacen(
+        "\nend\n",
+        &format!("\ninterface Gi0/1\n ip access-group {acl0} in\nend\n"),
+        1,
+    );
+    let r = verify(rebound);
+    assert!(!r.equal, "a rebinding under an abbreviated name was missed");
+    let over = r.differences.iter().find_map(|d| d.over_permit.as_ref());
+    let under = r.differences.iter().find_map(|d| d.under_permit.as_ref());
+    let (over, under) = (over.expect("over-permit"), under.expect("under-permit"));
+    assert!(over.config_line.contains(&acl0), "{over:?}");
+    assert!(under.config_line.contains(&acl0), "{under:?}");
+
+    // The abbreviated binding itself names the wrong ACL.
+    let wrong = abbreviated.replacen(
+        &format!("interface gi 0/01\n ip access-group {acl1} in"),
+        &format!("interface gi 0/01\n ip access-group {acl0} in"),
+        1,
+    );
+    assert_ne!(wrong, abbreviated);
+    let r = verify(wrong);
+    assert!(!r.equal);
+    let over = r.differences.iter().find_map(|d| d.over_permit.as_ref());
+    let under = r.differences.iter().find_map(|d| d.under_permit.as_ref());
+    for c in [over.expect("over-permit"), under.expect("under-permit")] {
+        assert!(c.config_line.contains(&acl0), "{:#?}", r.differences);
+    }
+}
+
 #[test]
 fn cli_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
