@@ -7,8 +7,8 @@
 //! hook reaches is an error, never a guess.
 
 use crate::verify::config::{
-    icmp_type, intersect, is_universe, parse_addr_or_range, parse_prefix, proto_number, universe,
-    Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
+    covers_families_of, icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number,
+    universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
 use crate::verify::space::{Cube, Family, Ivs, Space};
 use serde_json::Value as J;
@@ -1350,7 +1350,7 @@ impl Nft {
                         cond
                     };
                     let from_set = matches!(right, Val::SetRef(_));
-                    m = if is_universe(&m) {
+                    m = if covers_families_of(&m, &cond) {
                         cond
                     } else {
                         intersect(&m, &cond, from_set)
@@ -1624,5 +1624,58 @@ table inet t {
         let bad = TEXT.replace("icmp type echo-request", "ip protocol 47 th sport 5");
         let n = parse_text("t.nft", &bad).unwrap();
         assert!(n.items("a", "b").is_err());
+    }
+
+    /// A space that holds one family whole is not everything in an `inet` table: the rules after
+    /// `meta nfproto ipv4 return` see IPv6 alone, and `ip saddr 0.0.0.0/0` is every IPv4 packet only.
+    #[test]
+    fn family_restricted_matches_are_exact() {
+        let text = "table inet t {
+	chain fam {
+		meta nfproto ipv4 return
+		tcp dport 4444 drop
+	}
+	chain spoof {
+		ip saddr 0.0.0.0/0 return
+		drop
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		jump spoof
+		jump fam
+		tcp dport 4444 accept
+		meta nfproto ipv4 tcp dport 5555 accept
+	}
+}
+";
+        let n = parse_text("t.nft", text).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        for (p, yes) in [
+            (Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 4444), true),
+            (Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 5555), true),
+            (
+                Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 4444),
+                false,
+            ),
+            (
+                Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 5555),
+                false,
+            ),
+        ] {
+            assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
+        }
+        // Without the anti-spoofing chain, IPv6 reaches the family chain and its drop.
+        let n = parse_text("t.nft", &text.replace("\t\tjump spoof\n", "")).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 4444))
+            .is_some());
+        assert!(acc
+            .contains(&Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 4444))
+            .is_none());
+        assert!(acc
+            .contains(&Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 5555))
+            .is_none());
     }
 }
