@@ -1,5 +1,8 @@
 //! Reads `iptables-save` / `ip6tables-save` output (and the `iptables-restore` files fenceline
-//! generates, which are the same format) back into packet spaces. Only the filter table decides;
+//! generates, which are the same format) back into packet spaces, as `iptables-restore` applies
+//! the file: every table block in order, each `*filter` block restoring the table from nothing,
+//! and the commands `-A -I -P -F -X -N` (anything else, or what makes the restore fail, is refused
+//! with its line). Only the filter table decides;
 //! the reader understands the matches fenceline emits (`-i -o -s -d -p`, `tcp`/`udp` `--dport` and `--sport`,
 //! `multiport --dports`, `icmp`/`icmp6` types, `iprange`, `conntrack`/`state`, `comment`, `limit`
 //! in front of `LOG`) and the targets `ACCEPT DROP REJECT RETURN LOG` and user chains. Any other
