@@ -939,7 +939,8 @@ fn end_to_end_iptables() {
 
 /// Mutated rulesets of `north-pipeline`'s fw-it-ot loaded in the kernel: what `verify` reports
 /// as an over-permit really passes (TCP 4444 between zones no flow connects on that port), and a
-/// mutation `verify` calls equal passes every allowed probe and no denied one.
+/// mutation `verify` calls equal (the anti-spoofing return widened to every IPv4 source, negated
+/// matches that nft confines to UDP and to IPv6) passes every allowed probe and no denied one.
 #[test]
 fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
     use fenceline::verify::equiv::{compare_loaded, load, PolicySides};
@@ -992,7 +993,7 @@ fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
         );
     }
     let fwd = "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n";
-    let cases: [(&str, &str, &str, String, Vec<Probe>); 4] = [
+    let cases: [(&str, &str, &str, String, Vec<Probe>); 5] = [
         (
             "nft inet chain returns IPv4 before its drop",
             "nftables.nft",
@@ -1008,6 +1009,13 @@ fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
             "nftables.nft",
             "ip saddr @z_enterprise_v4 return",
             "ip saddr 0.0.0.0/0 return".to_string(),
+            probes(&model, dev),
+        ),
+        (
+            "nft negated matches in front of a pair's accepts",
+            "nftables.nft",
+            "\tchain p_eth0_eth1 {\n",
+            "\tchain p_eth0_eth1 {\n\t\tudp dport != 53 drop\n\t\tip6 saddr != 2001:db8::/32 drop\n".to_string(),
             probes(&model, dev),
         ),
         (

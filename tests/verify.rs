@@ -339,6 +339,10 @@ macro_rules! ipt_tail {
 }
 
 const FWD: &str = "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n";
+/// `udp dport != 53` holds for UDP only and `ip6 saddr !=` for IPv6 only (nft's dependencies):
+/// the TCP/IPv4 flows from eth0 to eth1 pass.
+const NEGATED: &str =
+    "\tchain p_eth0_eth1 {\n\t\tudp dport != 53 drop\n\t\tip6 saddr != 2001:db8::/32 drop\n";
 const IPT_END: &str = ipt_tail!("");
 const NP: &str = "examples/north-pipeline.fence";
 const MF: &str = "examples/manufacturing.fence";
@@ -350,6 +354,7 @@ const RANGE: &str = "--dst-range 10.30.0.21-10.30.0.22 -p tcp -m tcp --dport 338
 const READER_MUTATIONS: &[ReaderMutation] = &[
     ReaderMutation { name: "nft inet chain returns IPv4 before its drop", example: NP, file: NFT, from: FWD, to: "\tchain fam {\n\t\tmeta nfproto ipv4 return\n\t\ttcp dport 4444 drop\n\t}\n\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tjump fam\n\t\ttcp dport 4444 accept\n", verdict: Verdict::Over },
     ReaderMutation { name: "nft drop of IPv6 and a port", example: NP, file: NFT, from: FWD, to: "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tmeta nfproto ipv6 tcp dport 3389 drop\n", verdict: Verdict::Equal },
+    ReaderMutation { name: "nft negated matches in front of a pair's accepts", example: NP, file: NFT, from: "\tchain p_eth0_eth1 {\n", to: NEGATED, verdict: Verdict::Equal },
     ReaderMutation { name: "nft anti-spoofing return widened to every IPv4 source", example: NP, file: NFT, from: "ip saddr @z_enterprise_v4 return", to: "ip saddr 0.0.0.0/0 return", verdict: Verdict::Equal },
     ReaderMutation { name: "iptables second *filter block appended", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("COMMIT\n*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j ACCEPT\n"), verdict: Verdict::Over },
     ReaderMutation { name: "iptables second *filter block without a FORWARD policy", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("COMMIT\n*filter\n-A FORWARD -j ACCEPT\n"), verdict: Verdict::Refused(47, "does not set the policy of FORWARD") },
