@@ -555,6 +555,59 @@ fn reader_mutations_read_as_the_kernel_restores_them() {
     }
 }
 
+/// An IPv6 outbound ACL that drops everything is a filter, even when no IPv4 outbound ACL is
+/// bound: IPv4 passing whole is not every packet.
+#[test]
+fn ios_outbound_acl_of_one_family_is_a_filter() {
+    let text = std::fs::read_to_string("examples/north-pipeline.fence")
+        .unwrap()
+        .replace("  network 10.40.0.0/22\n", "  network 10.40.0.0/22, fd00:40::/64\n")
+        .replace(
+            "  allow control-center.scada-server -> field.rtus  dnp3\n",
+            "  allow control-center.scada-server -> field.rtus  dnp3\n  allow control-center -> field tcp/4444\n",
+        );
+    let opts = BuildOptions {
+        check: CheckOptions {
+            today: Some("2026-01-01".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let checked =
+        fenceline::driver::check_text("np.fence", Path::new("np.fence"), text, &opts.check);
+    let built = build_checked(&checked, &opts).unwrap().expect("builds");
+    let model = checked.model.unwrap();
+    let mut files: BTreeMap<String, String> = built
+        .outputs
+        .iter()
+        .map(|o| {
+            (
+                o.path.clone(),
+                String::from_utf8_lossy(&o.bytes).into_owned(),
+            )
+        })
+        .collect();
+    let r = verify_files(&model, &files, Some(("rtr-field", Target::CiscoIos)));
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    let ios = files["rtr-field/cisco-ios.txt"].replacen(
+        "interface GigabitEthernet0/1\n",
+        "ipv6 access-list OUT6\n sequence 10 deny ipv6 any any\ninterface GigabitEthernet0/1\n ipv6 traffic-filter OUT6 out\n",
+        1,
+    );
+    files.insert("rtr-field/cisco-ios.txt".into(), ios);
+    let r = verify_files(&model, &files, Some(("rtr-field", Target::CiscoIos)));
+    let under: Vec<_> = r[0]
+        .differences
+        .iter()
+        .filter_map(|d| d.under_permit.as_ref())
+        .collect();
+    assert!(
+        under.iter().any(|c| c.packet.contains("fd00:40")),
+        "{:#?}",
+        r[0].differences
+    );
+}
+
 // ---- END readers ----
 
 #[test]
