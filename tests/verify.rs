@@ -263,6 +263,7 @@ const MUTATIONS: &[Mutation] = &[
 #[test]
 fn every_mutation_is_found_with_a_counterexample() {
     let (model, files) = build("examples/north-pipeline.fence");
+    let mut rows = String::new();
     for m in MUTATIONS {
         let mut f = files.clone();
         let text = f
@@ -305,7 +306,76 @@ fn every_mutation_is_found_with_a_counterexample() {
                 );
             }
         }
+        let expected = match (m.over, m.under) {
+            (true, true) => "over-permit and under-permit",
+            (true, false) => "over-permit",
+            _ => "under-permit",
+        };
+        let mut verdict = Vec::new();
+        for (word, pick) in [("over-permit", true), ("under-permit", false)] {
+            let first = r[0].differences.iter().find_map(|d| {
+                let c = if pick {
+                    &d.over_permit
+                } else {
+                    &d.under_permit
+                };
+                c.as_ref().map(|c| (d, c))
+            });
+            if let Some((d, c)) = first {
+                verdict.push(format!(
+                    "{word}: `{} -> {}`: {}, by `{}`",
+                    d.ingress,
+                    d.egress,
+                    c.packet,
+                    c.config_line.replace('|', "\\|")
+                ));
+            }
+        }
+        rows.push_str(&format!(
+            "| {} (`{}`: `{}` → `{}`) | {} | {expected} | {} |\n",
+            m.name,
+            m.file,
+            m.from.trim().replace('\n', "⏎").replace('|', "\\|"),
+            m.to.trim().replace('\n', "⏎").replace('|', "\\|"),
+            target_name(target),
+            verdict.join("; ")
+        ));
     }
+    // The table in docs/verify.md is this test's output: regenerate it with
+    // `UPDATE_DOCS=1 cargo test --test verify every_mutation`.
+    check_doc_block("mutations of generated files", &rows);
+}
+
+fn target_name(t: Target) -> &'static str {
+    match t {
+        Target::Nftables => "nftables",
+        Target::Iptables => "iptables",
+        _ => "cisco-ios",
+    }
+}
+
+/// Compares the rows between `<!-- BEGIN generated: NAME -->` and `<!-- END generated: NAME -->`
+/// in docs/verify.md with `rows`; rewrites them with `UPDATE_DOCS=1`.
+fn check_doc_block(name: &str, rows: &str) {
+    let path = "docs/verify.md";
+    let doc = std::fs::read_to_string(path).unwrap();
+    let begin = format!("<!-- BEGIN generated: {name} -->\n");
+    let end = format!("<!-- END generated: {name} -->");
+    let header = "| mutation | target | expected verdict | verdict |\n|---|---|---|---|\n";
+    let block = format!("{begin}{header}{rows}{end}");
+    let (Some(i), Some(j)) = (doc.find(&begin), doc.find(&end)) else {
+        panic!("{path} has no block {begin:?}");
+    };
+    let current = &doc[i..j + end.len()];
+    if current == block {
+        return;
+    }
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let updated = format!("{}{block}{}", &doc[..i], &doc[j + end.len()..]);
+        std::fs::write(path, updated).unwrap();
+        return;
+    }
+    panic!("{path}: the table {name:?} is stale; run `UPDATE_DOCS=1 cargo test --test verify`");
 }
 
 /// The inbound IPv4 ACL bound to `iface` in a generated IOS file.
