@@ -309,7 +309,7 @@ fn hostile_text_is_sanitised_with_warnings() {
     let warnings: Vec<_> = built
         .diagnostics
         .iter()
-        .filter(|d| d.code == fenceline::targets::linux::SANITISED)
+        .filter(|d| d.code == fenceline::targets::linux::SANITISED.id)
         .collect();
     assert!(warnings.len() >= 3, "{warnings:#?}");
     assert!(warnings

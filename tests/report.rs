@@ -483,3 +483,71 @@ fn large_conduits_are_summarised_in_markdown_and_html_and_listed_in_json() {
         .sum();
     assert_eq!(listed, checked.model.as_ref().unwrap().flows.len());
 }
+
+#[test]
+fn summary_counts_equal_the_lists_they_count_for_every_example() {
+    for ex in examples() {
+        let checked = check_path(&ex, &opts()).unwrap();
+        let rep = report_of(&checked);
+        let name = ex.display();
+        assert_eq!(
+            rep.summary.widenings,
+            rep.widenings.len(),
+            "{name}: widenings"
+        );
+        assert_eq!(
+            rep.summary.exceptions,
+            rep.exceptions.len(),
+            "{name}: exceptions"
+        );
+        let open = |s: fenceline::diagnostic::Severity| {
+            rep.findings
+                .iter()
+                .filter(|f| !f.suppressed && f.severity == s)
+                .count()
+        };
+        assert_eq!(
+            rep.summary.errors,
+            open(fenceline::diagnostic::Severity::Error),
+            "{name}"
+        );
+        assert_eq!(
+            rep.summary.warnings,
+            open(fenceline::diagnostic::Severity::Warning),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn builds_report_locates_findings_exceptions_and_widenings_as_the_report_command_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    for ex in examples() {
+        let p = ex.to_str().unwrap();
+        let out = tmp.path().join(ex.file_stem().unwrap());
+        let (code, _, err) = fenceline_cli(&["build", p, "-o", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{p}: {err}");
+        let built: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+        let (code, text, err) = fenceline_cli(&["report", p, "--format", "json"]);
+        assert_eq!(code, 0, "{p}: {err}");
+        let reported: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut located = 0;
+        for list in ["findings", "exceptions", "widenings"] {
+            assert_eq!(built[list], reported[list], "{p}: {list}");
+            for item in built[list].as_array().unwrap() {
+                assert!(
+                    item["location"].is_string(),
+                    "{p}: {list} without location: {item}"
+                );
+                located += 1;
+            }
+        }
+        assert!(located > 0, "{p}: nothing to locate");
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(
+            md.contains(&format!("{p}:")),
+            "{p}: report.md names no location"
+        );
+    }
+}
