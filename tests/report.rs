@@ -551,3 +551,61 @@ fn builds_report_locates_findings_exceptions_and_widenings_as_the_report_command
         );
     }
 }
+
+#[test]
+fn the_sl_table_cites_registered_rules_only() {
+    let t = fenceline::report::sltable::SlTable::builtin().unwrap();
+    let mut unknown = Vec::new();
+    for r in &t.requirements {
+        for id in &r.rules {
+            if !fenceline::lint::rules::ALL.iter().any(|rule| rule.id == id) {
+                unknown.push(format!("{}: {id}", r.id));
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "the SL table cites unknown rules: {unknown:?}"
+    );
+}
+
+#[test]
+fn island_mode_is_credited_to_iptables_and_nftables_not_to_cisco_ios() {
+    let policy = r#"
+zone control { description "SCADA"  owner "ops"  level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10 }
+zone field { description "PLCs"  owner "ops"  level 1  sl-target 3  network 10.40.0.0/24  asset plc 10.40.0.5 }
+conduit control-field {
+  connects control, field
+  allow control.scada -> field.plc modbus
+}
+firewall fw {
+  target TARGET
+  interface eth0 control
+  interface eth1 field
+}
+"#;
+    for (target, met) in [("iptables", true), ("nftables", true), ("cisco-ios", false)] {
+        let text = policy.replace("TARGET", target);
+        let text = if target == "cisco-ios" {
+            text.replace("firewall fw", "router fw")
+                .replace("eth0", "Gi0/0")
+                .replace("eth1", "Gi0/1")
+        } else {
+            text
+        };
+        let checked = check_text("p.fence", Path::new("p.fence"), text, &opts());
+        let rep = report_of(&checked);
+        for a in &rep.fr5 {
+            let row = a.rows.iter().find(|r| r.id == "SR 5.2 RE2").unwrap();
+            assert!(row.required, "{target}: {} {}", a.kind, a.name);
+            let status = row.status == fenceline::report::Status::Met;
+            assert_eq!(
+                status, met,
+                "{target}: {} {}: {:?}",
+                a.kind, a.name, row.evidence
+            );
+        }
+        let fr5_014 = checked.diagnostics.iter().any(|d| d.code == "FR5-014");
+        assert_eq!(fr5_014, !met, "{target}");
+    }
+}
