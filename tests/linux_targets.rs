@@ -714,13 +714,15 @@ enum Loader {
 static RUN: AtomicUsize = AtomicUsize::new(0);
 
 /// Builds the spec for the harness, runs it, and returns failures (empty when all is well) and
-/// (allowed, denied) probe counts.
+/// (allowed, denied) probe counts. With `island`, that interface is cut off after loading, as
+/// an operator switches on island mode (SR 5.2 RE2): every probe in or out of it must be dropped.
 fn e2e_case(
     label: &str,
     model: &Model,
     dev: &DeviceIr,
     built: &Built,
     loader: Loader,
+    island: Option<usize>,
 ) -> (Vec<String>, usize, usize) {
     let dir = tempfile::tempdir().unwrap();
     let file = |name: &str| {
@@ -733,14 +735,40 @@ fn e2e_case(
         std::fs::write(&p, &o.bytes).unwrap();
         p.to_string_lossy().to_string()
     };
-    let loaders: Vec<Vec<String>> = match loader {
+    let mut loaders: Vec<Vec<String>> = match loader {
         Loader::Nft => vec![vec!["nft".into(), "-f".into(), file("nftables.nft")]],
         Loader::Ipt => vec![
             vec!["iptables-restore".into(), file("iptables.rules")],
             vec!["ip6tables-restore".into(), file("ip6tables.rules")],
         ],
     };
-    let probes = probes(model, dev);
+    let mut probes = probes(model, dev);
+    if let Some(k) = island {
+        // The commands the generated files' headers give for island mode.
+        let iface = dev.interfaces[k].name.clone();
+        let cmd = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        match loader {
+            Loader::Nft => loaders.push(cmd(&[
+                "nft",
+                "add",
+                "element",
+                "inet",
+                "fenceline",
+                "island",
+                &format!("{{ \"{iface}\" }}"),
+            ])),
+            Loader::Ipt => {
+                for tool in ["iptables", "ip6tables"] {
+                    for dir in ["-i", "-o"] {
+                        loaders.push(cmd(&[tool, "-A", "FL-ISLAND", dir, &iface, "-j", "DROP"]));
+                    }
+                }
+            }
+        }
+        for p in probes.iter_mut().filter(|p| p.side == k || p.dst_side == k) {
+            p.expect = false;
+        }
+    }
     let eps = endpoints(model, dev);
     let mut sides = Vec::new();
     for (k, iface) in dev.interfaces.iter().enumerate() {
@@ -889,7 +917,7 @@ fn e2e(loader: Loader) {
     let results: Vec<(Vec<String>, usize, usize)> = std::thread::scope(|s| {
         let hs: Vec<_> = jobs
             .iter()
-            .map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader)))
+            .map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader, None)))
             .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -926,4 +954,44 @@ fn end_to_end_iptables() {
     if kernel_tests("end_to_end_iptables") {
         e2e(Loader::Ipt);
     }
+}
+
+/// Island mode as the report credits it (SR 5.2 RE2): on an nftables and an iptables firewall of
+/// every example, cutting one interface with the command the generated file names drops every
+/// probe in or out of it, and the other interfaces keep their policy.
+#[test]
+fn island_mode_cuts_an_interface_on_nftables_and_iptables() {
+    if !kernel_tests("island_mode_cuts_an_interface_on_nftables_and_iptables") {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut cut = 0;
+    for ex in examples() {
+        let checked = check_path(&ex, &opts()).unwrap();
+        let built = build(&stem(&ex), &checked);
+        let model = checked.model.clone().unwrap();
+        let (ir, _) = model_to_ir(&model);
+        for (loader, target) in [
+            (Loader::Nft, Target::Nftables),
+            (Loader::Ipt, Target::Iptables),
+        ] {
+            let Some(dev) = ir
+                .devices
+                .iter()
+                .find(|d| d.targets.contains(&target) && d.interfaces.len() >= 2)
+            else {
+                continue;
+            };
+            let label = format!("{}/{}/{loader:?}/island", stem(&ex), dev.name);
+            let (f, allowed, denied) = e2e_case(&label, &model, dev, &built, loader, Some(0));
+            eprintln!(
+                "{label}: {allowed} allowed and {denied} denied probes, {} failures",
+                f.len()
+            );
+            failures.extend(f);
+            cut += 1;
+        }
+    }
+    assert!(cut >= 2, "no nftables and iptables firewall to cut");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
