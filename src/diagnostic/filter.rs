@@ -54,9 +54,9 @@ impl<'a> Filter<'a> {
     /// [`Filter::pass_all`] for one finding.
     pub fn pass(&mut self, mut d: Diagnostic) -> Option<Diagnostic> {
         // Not a rule: a language error, which neither configuration nor exceptions touch.
-        if !lint::rules::ALL.iter().any(|r| r.id == d.code) {
+        let Some(rule) = lint::rules::ALL.iter().find(|r| r.id == d.code) else {
             return Some(d);
-        }
+        };
         if !self.opts.lint.enabled(&d.code) {
             return None;
         }
@@ -64,7 +64,9 @@ impl<'a> Filter<'a> {
             d.severity = *sev;
         }
         if !d.code.starts_with("EXC-") {
-            if d.scopes.is_empty() {
+            // A target that did not say which statement its finding is about (a changed text)
+            // points at it; a lint rule always says.
+            if d.scopes.is_empty() && rule.status == Status::Target {
                 d.scopes = self.scopes_at(&d);
             }
             self.suppress(&mut d);
