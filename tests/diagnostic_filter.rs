@@ -224,3 +224,134 @@ fn the_resolvers_flow_outside_conduit_follows_exceptions_and_configuration() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("FR5-001"), "{err}");
 }
+
+#[test]
+fn sarif_github_and_report_outputs_see_the_filtered_findings() {
+    let excepted = setup(
+        &widening_policy(
+            "  exception OUT-005 \"replies pass the router; the PLC network is monitored\"\n",
+        ),
+        None,
+    );
+    let (code, out, err) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "sarif",
+            "p.fence",
+        ],
+        excepted.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("sarif");
+    let results = v["runs"][0]["results"].as_array().expect("results");
+    let widening: Vec<_> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "OUT-005")
+        .collect();
+    assert_eq!(widening.len(), 1, "{out}");
+    assert!(widening[0]["suppressions"].is_array(), "{out}");
+    assert!(!results.iter().any(|r| r["ruleId"] == "EXC-002"), "{out}");
+    let (_, out, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "github",
+            "p.fence",
+        ],
+        excepted.path(),
+    );
+    assert!(
+        !out.contains("OUT-005") && !out.contains("EXC-002"),
+        "{out}"
+    );
+    let (code, out, err) = fenceline(&["report", "--format", "json", "p.fence"], excepted.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("report");
+    assert_eq!(v["widenings"][0]["suppressed"], true, "{out}");
+    assert!(!v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "EXC-002"));
+
+    let off = setup(
+        &widening_policy(""),
+        Some("[rules]\n\"OUT-005\" = \"off\"\n"),
+    );
+    let (_, out, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "github",
+            "p.fence",
+        ],
+        off.path(),
+    );
+    assert!(!out.contains("OUT-005"), "{out}");
+    let (_, out, _) = fenceline(&["report", "--format", "json", "p.fence"], off.path());
+    let v: serde_json::Value = serde_json::from_str(&out).expect("report");
+    assert_eq!(v["widenings"].as_array().map(Vec::len), Some(0), "{out}");
+    assert_eq!(v["summary"]["widenings"], 0);
+    let on = setup(&widening_policy(""), None);
+    let (_, out, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "github",
+            "p.fence",
+        ],
+        on.path(),
+    );
+    assert!(out.contains("OUT-005"), "{out}");
+}
+
+#[test]
+fn diff_sees_the_targets_findings_through_the_configuration() {
+    let new = widening_policy("");
+    let old = new.replace(
+        "allow control.scada -> field.plc modbus\n",
+        "allow control.scada -> field.plc modbus\n  allow control.scada -> field.plc https\n",
+    );
+    let dir = setup(&new, None);
+    std::fs::write(dir.path().join("old.fence"), &old).expect("write old");
+    let (_, out, err) = fenceline(
+        &[
+            "diff",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "json",
+            "old.fence",
+            "p.fence",
+        ],
+        dir.path(),
+    );
+    assert!(out.contains("OUT-005"), "{out}{err}");
+    std::fs::write(
+        dir.path().join("fenceline.toml"),
+        "[rules]\n\"OUT-005\" = \"off\"\n",
+    )
+    .expect("write config");
+    let (_, out, err) = fenceline(
+        &[
+            "diff",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "json",
+            "old.fence",
+            "p.fence",
+        ],
+        dir.path(),
+    );
+    assert!(!out.contains("OUT-005") && !out.is_empty(), "{out}{err}");
+}
