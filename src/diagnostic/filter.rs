@@ -10,6 +10,8 @@
 
 use super::{Diagnostic, Suppression};
 use crate::driver::CheckOptions;
+use crate::lint::rules::exc_001_exception_expired::RULE as EXC_001;
+use crate::lint::rules::exc_002_exception_unused::RULE as EXC_002;
 use crate::lint::{self, Status};
 use crate::model::{Model, Scope};
 
@@ -63,9 +65,10 @@ impl<'a> Filter<'a> {
         if let Some(Some(sev)) = self.opts.lint.severity.get(&d.code) {
             d.severity = *sev;
         }
-        if !d.code.starts_with("EXC-") {
+        // The findings about exceptions cannot be silenced by one.
+        if ![EXC_001.id, EXC_002.id].contains(&rule.id) {
             // A target that did not say which statement its finding is about (a changed text)
-            // points at it; a lint rule always says.
+            // points at it; a lint rule says where itself (none: policy-wide exceptions only).
             if d.scopes.is_empty() && rule.status == Status::Target {
                 d.scopes = self.scopes_at(&d);
             }

@@ -877,7 +877,7 @@ pub fn scope_label(model: &Model, scope: Scope) -> String {
 }
 
 /// Code of the lint finding for an exception past its date (issue 3).
-const EXPIRED_CODE: &str = "EXC-001";
+const EXPIRED_CODE: &str = crate::lint::rules::exc_001_exception_expired::RULE.id;
 
 fn exception_views(model: &Model, diags: &[Diagnostic], today: Option<&str>) -> Vec<ExceptionView> {
     let mut out: Vec<ExceptionView> = model
