@@ -77,7 +77,8 @@ pub struct Emitted {
     pub stamp: Stamp,
     /// Device configurations, sorted by path.
     pub outputs: Vec<Output>,
-    /// Planning and emitting findings, and failed expectations.
+    /// Planning and emitting findings, and failed expectations, as raised (unfiltered): the
+    /// driver moves them into [`Checked::diagnostics`] through the one filter.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -142,7 +143,11 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         return Ok(None);
     };
-    let emitted = emit(model, opts)?;
+    let mut emitted = emit(model, opts)?;
+    // The same filter as the driver's (configuration, exceptions); the findings about
+    // exceptions are `checked`'s.
+    let mut filter = crate::diagnostic::filter::Filter::new(model, &opts.check);
+    emitted.diagnostics = filter.pass_all(std::mem::take(&mut emitted.diagnostics));
     finish(checked, emitted).map(Some)
 }
 
@@ -166,7 +171,7 @@ pub fn finish(checked: &Checked, emitted: Emitted) -> Result<Built> {
             })
         }
     };
-    outputs.extend(extra_outputs(checked, model, &ir, &stamp, &diagnostics)?);
+    outputs.extend(extra_outputs(checked, model, &ir, &stamp)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     check_unique(outputs.iter().map(|o| o.path.as_str()))?;
     let manifest = Manifest {
@@ -218,31 +223,16 @@ fn manifest_bytes(manifest: &Manifest) -> Result<Vec<u8>> {
 const REPORT_FILES: [&str; 3] = ["report.html", "report.json", "report.md"];
 
 fn report_options() -> Result<crate::report::ReportOptions> {
-    // No source locations: build output must not change when declarations move.
-    Ok(crate::report::ReportOptions {
-        locations: false,
-        ..crate::report::ReportOptions::new(None)?
-    })
+    // The same report as `fenceline report` without a date: findings, exceptions and widenings
+    // carry their `file:line:col`. (The manifest's policy hash ignores positions.)
+    crate::report::ReportOptions::new(None)
 }
 
-/// Files beside the device configurations (reports). Each generator adds itself here.
-/// `build_diags` are planning and emitting findings (the report lists widenings from them).
-fn extra_outputs(
-    checked: &Checked,
-    model: &Model,
-    ir: &Ir,
-    stamp: &Stamp,
-    build_diags: &[Diagnostic],
-) -> Result<Vec<Output>> {
+/// Files beside the device configurations (reports). Each generator adds itself here. The
+/// report lists `checked`'s findings, which hold planning and emitting findings too.
+fn extra_outputs(checked: &Checked, model: &Model, ir: &Ir, stamp: &Stamp) -> Result<Vec<Output>> {
     let opts = report_options()?;
-    let rep = crate::report::build_report(
-        model,
-        ir,
-        &stamp.hash,
-        &checked.diagnostics,
-        build_diags,
-        &opts,
-    );
+    let rep = crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts);
     let (md, html) = crate::report::render::to_markdown_and_html(&rep)?;
     let json = crate::report::render::to_json(&rep)?;
     drop(rep);
@@ -422,7 +412,7 @@ pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
     } = emitted;
     let head = (model.policy.name.as_str(), stamp.hash.as_str());
     let written = in_staging(dir, Some(head), |st| {
-        render_all(checked, model, &ir, &stamp, &diagnostics, outputs, st)
+        render_all(checked, model, &ir, &stamp, outputs, st)
     });
     crate::driver::drop_later((ir, diagnostics));
     written
@@ -449,21 +439,13 @@ fn render_all(
     model: &Model,
     ir: &Ir,
     stamp: &Stamp,
-    diagnostics: &[Diagnostic],
     outputs: Vec<Output>,
     st: &mut dyn Sink,
 ) -> Result<()> {
     let opts = report_options()?;
     std::thread::scope(|s| {
         let rep = s.spawn(|| {
-            crate::report::build_report(
-                model,
-                ir,
-                &stamp.hash,
-                &checked.diagnostics,
-                diagnostics,
-                &opts,
-            )
+            crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts)
         });
         for o in outputs {
             st.put(&o.path, &o.bytes, true)?;
@@ -504,7 +486,7 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
         entries: Vec::new(),
         drift: Drift::default(),
     };
-    render_all(checked, model, &ir, &stamp, &diagnostics, outputs, &mut ck)?;
+    render_all(checked, model, &ir, &stamp, outputs, &mut ck)?;
     crate::driver::drop_later((ir, diagnostics));
     ck.entries.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest {

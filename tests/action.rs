@@ -196,19 +196,47 @@ fn run_action(workspace: &Path, given: &[(&str, &str)]) -> Run {
     run
 }
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fenceline"))
+/// The wheel's `fenceline`, installed into a virtual environment of its own: the repository's
+/// committed configurations are built by the same binary the action installs, so a wheel built
+/// from other sources than the test binary's cannot make the comparison drift.
+fn wheel_binary(wheels: &str, dir: &Path) -> PathBuf {
+    let venv = dir.join("venv");
+    let ok = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "python3 -m venv");
+    let out = Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--find-links",
+            wheels,
+            "fenceline",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    venv.join("bin/fenceline")
 }
 
 /// An example repository: the design's example policy and its committed build output.
-fn repository() -> tempfile::TempDir {
+fn repository(fenceline: &Path) -> tempfile::TempDir {
     let ws = tempfile::tempdir().unwrap();
     std::fs::copy(
         "examples/north-pipeline.fence",
         ws.path().join("policy.fence"),
     )
     .unwrap();
-    let out = bin()
+    let out = Command::new(fenceline)
         .args(["build", "-q", "policy.fence", "-o", "configs"])
         .current_dir(ws.path())
         .output()
@@ -246,7 +274,8 @@ fn the_action_runs_every_step_and_fails_the_job_at_the_end() {
     };
 
     // Clean: every step runs and passes, with the wheel's binary.
-    let ws = repository();
+    let tools = tempfile::tempdir().unwrap();
+    let ws = repository(&wheel_binary(&wheels, tools.path()));
     let run = go(ws.path());
     assert!(!run.failed, "{}", run.log);
     assert!(run.log.contains("fenceline 0.1.0"), "{}", run.log);

@@ -612,7 +612,9 @@ fn output_follows_ios_rules() {
             let n = case
                 .diag_codes
                 .iter()
-                .filter(|c| *c == cisco_ios::WIDENING_CODE)
+                .filter(|c| {
+                    *c == fenceline::lint::rules::out_005_stateless_return_widening::RULE.id
+                })
                 .count();
             let groups: std::collections::BTreeSet<(&str, &str, _)> = case
                 .widenings

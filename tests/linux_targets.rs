@@ -309,7 +309,7 @@ fn hostile_text_is_sanitised_with_warnings() {
     let warnings: Vec<_> = built
         .diagnostics
         .iter()
-        .filter(|d| d.code == fenceline::targets::linux::SANITISED)
+        .filter(|d| d.code == fenceline::targets::linux::SANITISED.id)
         .collect();
     assert!(warnings.len() >= 3, "{warnings:#?}");
     assert!(warnings
@@ -714,15 +714,44 @@ enum Loader {
 static RUN: AtomicUsize = AtomicUsize::new(0);
 
 /// Builds the spec for the harness, runs it, and returns failures (empty when all is well) and
-/// (allowed, denied) probe counts.
+/// (allowed, denied) probe counts. With `island`, that interface is cut off after loading, as
+/// an operator switches on island mode (SR 5.2 RE2): every probe in or out of it must be dropped.
 fn e2e_case(
     label: &str,
     model: &Model,
     dev: &DeviceIr,
     built: &Built,
     loader: Loader,
+    island: Option<usize>,
 ) -> (Vec<String>, usize, usize) {
-    let probes = probes(model, dev);
+    let mut probes = probes(model, dev);
+    let mut extra: Vec<Vec<String>> = Vec::new();
+    if let Some(k) = island {
+        // The commands the generated files' headers give for island mode.
+        let iface = dev.interfaces[k].name.clone();
+        let cmd = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        match loader {
+            Loader::Nft => extra.push(cmd(&[
+                "nft",
+                "add",
+                "element",
+                "inet",
+                "fenceline",
+                "island",
+                &format!("{{ \"{iface}\" }}"),
+            ])),
+            Loader::Ipt => {
+                for tool in ["iptables", "ip6tables"] {
+                    for dir in ["-i", "-o"] {
+                        extra.push(cmd(&[tool, "-A", "FL-ISLAND", dir, &iface, "-j", "DROP"]));
+                    }
+                }
+            }
+        }
+        for p in probes.iter_mut().filter(|p| p.side == k || p.dst_side == k) {
+            p.expect = false;
+        }
+    }
     let bytes = |name: &str| {
         let path = format!("{}/{name}", dev.name);
         built
@@ -733,7 +762,7 @@ fn e2e_case(
             .bytes
             .clone()
     };
-    let mut failures = probe_ruleset(label, model, dev, &bytes, loader, &probes);
+    let mut failures = probe_ruleset(label, model, dev, &bytes, loader, &extra, &probes);
     let allowed = probes.iter().filter(|p| p.expect).count();
     let denied = probes.len() - allowed;
     if denied < 100 {
@@ -742,14 +771,16 @@ fn e2e_case(
     (failures, allowed, denied)
 }
 
-/// Loads the device's files (`bytes` gives each by name) in a firewall namespace, sends the
-/// probes, and returns the probes whose outcome is not the expected one.
+/// Loads the device's files (`bytes` gives each by name) in a firewall namespace, then runs the
+/// `extra` commands there, sends the probes, and returns the probes whose outcome is not the
+/// expected one.
 fn probe_ruleset(
     label: &str,
     model: &Model,
     dev: &DeviceIr,
     bytes: &dyn Fn(&str) -> Vec<u8>,
     loader: Loader,
+    extra: &[Vec<String>],
     probes: &[Probe],
 ) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
@@ -758,13 +789,14 @@ fn probe_ruleset(
         std::fs::write(&p, bytes(name)).unwrap();
         p.to_string_lossy().to_string()
     };
-    let loaders: Vec<Vec<String>> = match loader {
+    let mut loaders: Vec<Vec<String>> = match loader {
         Loader::Nft => vec![vec!["nft".into(), "-f".into(), file("nftables.nft")]],
         Loader::Ipt => vec![
             vec!["iptables-restore".into(), file("iptables.rules")],
             vec!["ip6tables-restore".into(), file("ip6tables.rules")],
         ],
     };
+    loaders.extend(extra.iter().cloned());
     let eps = endpoints(model, dev);
     let mut sides = Vec::new();
     for (k, iface) in dev.interfaces.iter().enumerate() {
@@ -898,7 +930,7 @@ fn e2e(loader: Loader) {
     let results: Vec<(Vec<String>, usize, usize)> = std::thread::scope(|s| {
         let hs: Vec<_> = jobs
             .iter()
-            .map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader)))
+            .map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader, None)))
             .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -1067,7 +1099,55 @@ fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
             "{label}: {:#?}",
             r.differences
         );
-        failures.extend(probe_ruleset(label, &model, dev, &bytes, loader, probes));
+        failures.extend(probe_ruleset(
+            label,
+            &model,
+            dev,
+            &bytes,
+            loader,
+            &[],
+            probes,
+        ));
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Island mode as the report credits it (SR 5.2 RE2): on an nftables and an iptables firewall of
+/// every example, cutting one interface with the command the generated file names drops every
+/// probe in or out of it, and the other interfaces keep their policy.
+#[test]
+fn island_mode_cuts_an_interface_on_nftables_and_iptables() {
+    if !kernel_tests("island_mode_cuts_an_interface_on_nftables_and_iptables") {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut cut = 0;
+    for ex in examples() {
+        let checked = check_path(&ex, &opts()).unwrap();
+        let built = build(&stem(&ex), &checked);
+        let model = checked.model.clone().unwrap();
+        let (ir, _) = model_to_ir(&model);
+        for (loader, target) in [
+            (Loader::Nft, Target::Nftables),
+            (Loader::Ipt, Target::Iptables),
+        ] {
+            let Some(dev) = ir
+                .devices
+                .iter()
+                .find(|d| d.targets.contains(&target) && d.interfaces.len() >= 2)
+            else {
+                continue;
+            };
+            let label = format!("{}/{}/{loader:?}/island", stem(&ex), dev.name);
+            let (f, allowed, denied) = e2e_case(&label, &model, dev, &built, loader, Some(0));
+            eprintln!(
+                "{label}: {allowed} allowed and {denied} denied probes, {} failures",
+                f.len()
+            );
+            failures.extend(f);
+            cut += 1;
+        }
+    }
+    assert!(cut >= 2, "no nftables and iptables firewall to cut");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -68,11 +68,20 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
     // Planning and emitting run beside lint; their result is used only if check passes.
     let (name, path, text) = super::read_input(&args.file)?;
     let loaded = crate::syntax::loader::load_from_text(&name, &path, text);
-    let (checked, emitted) = crate::driver::check_loaded_beside(
-        loaded,
-        &opts.check,
-        Some(|m: &crate::model::Model| build::emit(m, &opts)),
-    );
+    // Planning and emitting report findings of their own (widenings, VLAN 1, cut text, failed
+    // expectations): the driver passes them through the same filter as lint's.
+    let beside = |m: &crate::model::Model| match build::emit(m, &opts) {
+        Ok(mut e) => {
+            let d = std::mem::take(&mut e.diagnostics);
+            (Ok(e), d)
+        }
+        Err(e) => (Err(e), Vec::new()),
+    };
+    let (checked, emitted) = if opts.targets.is_some() {
+        crate::driver::check_loaded_some_targets(loaded, &opts.check, beside)
+    } else {
+        crate::driver::check_loaded_beside(loaded, &opts.check, beside)
+    };
     let style = HumanStyle {
         color: io.color,
         width: io.width,
@@ -91,7 +100,16 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         .iter()
         .filter(|d| d.suppressed.is_none() && d.severity >= fail_level)
         .count();
+    // A resource limit means the tool could not do its job on this input.
+    let limit = checked
+        .diagnostics
+        .iter()
+        .any(|d| d.code == crate::diagnostic::codes::LIMIT);
     if checked.has_errors() || failing > 0 {
+        if limit {
+            io.eprintln("build failed: nothing written");
+            return Ok(EXIT_FAILURE);
+        }
         let s = Summary::of(&checked.diagnostics);
         io.eprintln(format_args!(
             "build failed: {} error(s), {} finding(s) at or above the fail level `{}`; nothing written",
@@ -104,18 +122,6 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
     let Some(emitted) = emitted.transpose()? else {
         return Ok(EXIT_FINDINGS);
     };
-    for d in &emitted.diagnostics {
-        show(io, d, &checked.sources);
-    }
-    if emitted.has_errors() {
-        io.eprintln("build failed: nothing written");
-        // A resource limit means the tool could not do its job on this input.
-        let limit = emitted
-            .diagnostics
-            .iter()
-            .any(|d| d.code == crate::diagnostic::codes::LIMIT);
-        return Ok(if limit { EXIT_FAILURE } else { EXIT_FINDINGS });
-    }
     if args.check {
         // Compared file by file as they render: only one file is held at a time.
         let (drift, files) = build::check_emitted(&checked, emitted, &args.out)?;

@@ -54,7 +54,7 @@ codes! {
     REPEATED = "E0019", "statement given twice",
         "A statement that takes one value (level, sl-target, vlan, description, owner, kind) appears more than once in the same block.";
     EXPECT_FAILED = "E0020", "expectation failed",
-        "An `expect allow` or `expect deny` statement does not hold for the policy (in `check`) or for a generated configuration (in `build`). The related label shows the flow that contradicts it.";
+        "An `expect allow` or `expect deny` statement does not hold for the policy or for a generated configuration (every command generates the configurations and checks both). The related label shows the flow that contradicts it.";
     PORT_DECL = "E0021", "invalid switch port declaration",
         "`ports` takes a range such as `GigabitEthernet1/0/1-24`; `access` names one zone with a VLAN; `trunk` names zones with VLANs; a port may be declared once.";
     POLICY_DECL = "E0022", "policy declaration",

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::diagnostic::{codes, did_you_mean, Diagnostic};
+use crate::lint::rules::fr5_001_flow_outside_conduit::RULE as FLOW_OUTSIDE_CONDUIT;
 use crate::syntax::ast;
 use crate::syntax::loader::Loaded;
 use std::collections::BTreeMap;
@@ -650,11 +651,11 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
             };
             if src.zone == dst.zone {
                 cx.err(
-                    Diagnostic::error(
-                        "FR5-001",
+                    FLOW_OUTSIDE_CONDUIT.diag(
                         format!("flow stays inside zone `{}`; a conduit carries flows between zones", zones[src.zone.0].name),
                     )
                     .at(a.src.span.to(a.dst.span), "both ends are in the same zone")
+                    .scoped(vec![Scope::Conduit(cid), Scope::Zone(src.zone)])
                     .help("traffic inside a zone does not cross a conduit; remove the flow or split the zone"),
                 );
                 continue;
@@ -667,20 +668,25 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                     .filter(|z| !zones_of_conduit.contains(z))
                     .map(|z| zones[z.0].name.as_str())
                     .collect();
-                let mut diag = Diagnostic::error(
-                    "FR5-001",
-                    format!(
+                let mut diag = FLOW_OUTSIDE_CONDUIT
+                    .diag(format!(
                         "flow from `{}` to `{}` is in conduit `{}`, which does not connect `{}`",
                         zones[src.zone.0].name,
                         zones[dst.zone.0].name,
                         c.name.name,
                         outside.join("`, `")
-                    ),
-                )
-                .at(
-                    a.src.span.to(a.dst.span),
-                    "this flow leaves the conduit's zones",
-                );
+                    ))
+                    .at(
+                        a.src.span.to(a.dst.span),
+                        "this flow leaves the conduit's zones",
+                    )
+                    // The flow never enters the Model: its conduit and the zones of its ends are where
+                    // an exception may sit.
+                    .scoped(vec![
+                        Scope::Conduit(cid),
+                        Scope::Zone(src.zone),
+                        Scope::Zone(dst.zone),
+                    ]);
                 // Is there a conduit that does connect them?
                 let right: Option<&str> = d.conduits.values().find_map(|other| {
                     let names: Vec<&str> = other
@@ -803,7 +809,12 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     used.sort();
     used.dedup();
 
-    let has_errors = cx.diags.iter().any(|d| d.is_error());
+    // A rule's finding (FR5-001: the flow is left out of the Model) is an error only if the
+    // filter keeps it one (configuration, exceptions); the driver decides after filtering.
+    let has_errors = cx
+        .diags
+        .iter()
+        .any(|d| d.is_error() && d.code != FLOW_OUTSIDE_CONDUIT.id);
     let model = (!has_errors && zone_ok).then(|| Model {
         policy,
         zones,
