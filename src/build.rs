@@ -21,6 +21,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "manifest.json";
+/// The format of manifest.json.
+pub const MANIFEST_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -39,8 +41,11 @@ pub struct Built {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Manifest {
+    /// The format of manifest.json (see schemas/manifest.schema.json); absent before 1.
+    #[serde(default)]
+    pub version: u32,
     pub fenceline_version: String,
     pub policy: String,
     /// sha256 of the policy's meaning: the Model without source positions. Reformatting or
@@ -49,7 +54,7 @@ pub struct Manifest {
     pub files: Vec<ManifestEntry>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct ManifestEntry {
     pub path: String,
     pub sha256: String,
@@ -175,6 +180,7 @@ pub fn finish(checked: &Checked, emitted: Emitted) -> Result<Built> {
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     check_unique(outputs.iter().map(|o| o.path.as_str()))?;
     let manifest = Manifest {
+        version: MANIFEST_VERSION,
         fenceline_version: stamp.version.to_string(),
         policy: model.policy.name.clone(),
         policy_sha256: stamp.hash.clone(),
@@ -490,6 +496,7 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
     crate::driver::drop_later((ir, diagnostics));
     ck.entries.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest {
+        version: MANIFEST_VERSION,
         fenceline_version: stamp.version.to_string(),
         policy: model.policy.name.clone(),
         policy_sha256: stamp.hash.clone(),
@@ -868,6 +875,7 @@ fn fill_staging(
     if let Some((policy, hash)) = manifest {
         st.entries.sort_by(|a, b| a.path.cmp(&b.path));
         let m = Manifest {
+            version: MANIFEST_VERSION,
             fenceline_version: env!("CARGO_PKG_VERSION").to_string(),
             policy: policy.to_string(),
             policy_sha256: hash.to_string(),

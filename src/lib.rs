@@ -39,6 +39,7 @@ pub mod model;
 pub mod output;
 pub mod plan;
 pub mod report;
+pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod synth;

@@ -383,11 +383,7 @@ fn fenceline_cli(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn report_and_graph_commands_exit_codes_and_formats() {
     let p = "examples/north-pipeline.fence";
-    for (fmt, needle) in [
-        ("md", "# "),
-        ("html", "<html"),
-        ("json", "\"format_version\""),
-    ] {
+    for (fmt, needle) in [("md", "# "), ("html", "<html"), ("json", "\"version\"")] {
         let (code, out, err) =
             fenceline_cli(&["report", p, "--format", fmt, "--today", "2026-01-01"]);
         assert_eq!(code, 0, "{fmt}: {err}");

@@ -55,7 +55,7 @@ pub struct CheckArgs {
 }
 
 /// Findings of one rule, for `--statistics`.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Statistic {
     code: String,
     name: String,
@@ -90,8 +90,9 @@ fn statistics<'a>(all: impl Iterator<Item = &'a crate::Diagnostic>) -> Vec<Stati
     v
 }
 
-#[derive(Serialize)]
-struct JsonReport<'a> {
+/// `check --format json` (schemas/check.schema.json).
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct JsonReport<'a> {
     version: u32,
     tool: Tool,
     files: Vec<JsonFile<'a>>,
@@ -100,7 +101,7 @@ struct JsonReport<'a> {
     errors: &'a [String],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
@@ -111,7 +112,7 @@ pub const TOOL: Tool = Tool {
     version: env!("CARGO_PKG_VERSION"),
 };
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct JsonFile<'a> {
     path: &'a str,
     diagnostics: Vec<JsonDiagnostic>,

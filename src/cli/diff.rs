@@ -38,8 +38,9 @@ pub struct DiffArgs {
     pub config: Option<PathBuf>,
 }
 
-#[derive(Serialize)]
-struct JsonDiff<'a> {
+/// `diff --format json` (schemas/diff.schema.json).
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct JsonDiff<'a> {
     version: u32,
     tool: super::check::Tool,
     old: &'a str,

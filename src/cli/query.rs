@@ -39,7 +39,7 @@ pub struct QueryArgs {
 }
 
 /// One end of a query, resolved.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct End {
     pub written: String,
     /// `zone`, `zone.asset`, or the address with the zone it lies in.
@@ -54,14 +54,14 @@ pub struct End {
     pub named: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Hop {
     pub device: String,
     pub ingress: String,
     pub egress: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Match {
     pub conduit: String,
     pub flow: String,
@@ -71,9 +71,20 @@ pub struct Match {
     pub enforced_on: Vec<Hop>,
 }
 
+/// The format of `query --format json` (schemas/query.schema.json).
+pub const QUERY_JSON_VERSION: u32 = 1;
+
+/// `query --format json`: the answer with its format version.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct JsonAnswer<'a> {
+    pub version: u32,
+    #[serde(flatten)]
+    pub answer: &'a Answer,
+}
+
 /// The answer for the part of the query between one source zone and one destination zone (or
 /// addresses outside every zone).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Part {
     pub src: End,
     pub dst: End,
@@ -89,7 +100,7 @@ pub struct Part {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Answer {
     pub src: End,
     pub dst: End,
@@ -587,14 +598,8 @@ pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
             let _ = write!(io.out, "{}", human(&a));
         }
         QueryFormat::Json => {
-            #[derive(Serialize)]
-            struct J<'a> {
-                version: u32,
-                #[serde(flatten)]
-                answer: &'a Answer,
-            }
-            let s = serde_json::to_string_pretty(&J {
-                version: 1,
+            let s = serde_json::to_string_pretty(&JsonAnswer {
+                version: QUERY_JSON_VERSION,
                 answer: &a,
             })
             .map_err(|e| Error::Other(e.to_string()))?;

@@ -207,7 +207,7 @@ pub fn concise(diag: &Diagnostic, sources: &SourceMap) -> String {
     )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct JsonLocation {
     pub file: String,
     pub line: usize,
@@ -235,20 +235,20 @@ impl JsonLocation {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct JsonRelated {
     pub location: JsonLocation,
     pub label: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct JsonSuppression {
     pub location: JsonLocation,
     pub justification: String,
     pub until: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct JsonDiagnostic {
     pub code: String,
     pub severity: Severity,
@@ -286,7 +286,7 @@ impl JsonDiagnostic {
     }
 }
 
-#[derive(Debug, Default, Serialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Serialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Summary {
     pub errors: usize,
     pub warnings: usize,

@@ -24,7 +24,7 @@ use crate::source::{FileId, Span};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Met,
@@ -44,7 +44,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Row {
     pub id: String,
     pub title: String,
@@ -55,7 +55,7 @@ pub struct Row {
     pub evidence: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Assessment {
     /// `zone` or `conduit`.
     pub kind: &'static str,
@@ -67,7 +67,7 @@ pub struct Assessment {
 }
 
 /// SL-T against achieved capability for one zone or conduit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SlRow {
     pub kind: &'static str,
     pub name: String,
@@ -76,7 +76,7 @@ pub struct SlRow {
     pub frs: Vec<SlFr>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SlFr {
     pub fr: &'static str,
     pub title: &'static str,

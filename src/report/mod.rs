@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use fr5::Status;
 
 /// Version of the JSON layout; bumped when a field changes meaning or disappears.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Whether a finding reports a widening: return traffic a stateless target (Cisco IOS ACLs)
 /// admits beyond the policy (OUT-005). These are listed under "Widenings" instead of "Findings".
@@ -52,9 +52,11 @@ impl ReportOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
-    pub format_version: u32,
+    /// The format of report.json (see schemas/report.schema.json): 2 since the key was
+    /// renamed from `format_version`.
+    pub version: u32,
     pub tool: Tool,
     pub policy: PolicyView,
     pub today: Option<String>,
@@ -84,13 +86,13 @@ pub struct Report {
     pub mermaid: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PolicyView {
     pub name: String,
     pub description: Option<String>,
@@ -99,7 +101,7 @@ pub struct PolicyView {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub zones: usize,
     pub conduits: usize,
@@ -118,7 +120,7 @@ pub struct Summary {
     pub fr5_required_not_assessable: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SlView {
     /// `3`, or the vector `{ iac 3  uc 3 ... }`.
     pub text: String,
@@ -128,7 +130,7 @@ pub struct SlView {
     pub rdf: u8,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FrLevel {
     pub fr: String,
     pub level: u8,
@@ -185,7 +187,7 @@ pub fn level_name(level: Level) -> &'static str {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AssetView {
     pub name: String,
     pub addresses: Vec<String>,
@@ -194,7 +196,7 @@ pub struct AssetView {
 }
 
 /// A zone with its ZCR 6.4 attributes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ZoneView {
     pub name: String,
     pub description: Option<String>,
@@ -217,7 +219,7 @@ pub struct ZoneView {
 /// label): one allocation per name instead of one per flow. Serialised as a string.
 pub type Name = std::sync::Arc<str>;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FlowView {
     pub source: Name,
     pub destination: Name,
@@ -234,7 +236,7 @@ pub struct FlowView {
     pub exceptions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Enforcement {
     pub device: String,
     pub kind: String,
@@ -245,7 +247,7 @@ pub struct Enforcement {
     pub egress_zone: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ConduitView {
     pub name: String,
     pub description: Option<String>,
@@ -258,20 +260,20 @@ pub struct ConduitView {
     pub services: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InterfaceView {
     pub name: String,
     pub zone: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PortView {
     pub name: String,
     pub mode: &'static str,
     pub zones: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeviceView {
     pub name: String,
     pub kind: String,
@@ -284,21 +286,21 @@ pub struct DeviceView {
 }
 
 /// Allowed services from each zone (row, initiator) to each zone (column, responder).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Matrix {
     /// Zones from the top of the Purdue model down, then by name.
     pub zones: Vec<String>,
     pub rows: Vec<MatrixRow>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MatrixRow {
     pub zone: String,
     /// Services, joined with `, `; empty when nothing is allowed.
     pub cells: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SlTableView {
     pub name: String,
     pub source: String,
@@ -306,7 +308,7 @@ pub struct SlTableView {
     pub requirements: Vec<RequirementView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RequirementView {
     pub id: String,
     pub title: String,
@@ -318,7 +320,7 @@ pub struct RequirementView {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FindingView {
     pub code: String,
     pub severity: Severity,
@@ -347,7 +349,7 @@ impl FindingView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExceptionView {
     pub rule: String,
     /// `policy`, `zone field`, `conduit control-field`, `flow control-center.hmi -> field.plcs modbus`.
@@ -496,7 +498,7 @@ fn build_report_rest(
     }
     let t = &opts.sl_table;
     Report {
-        format_version: FORMAT_VERSION,
+        version: FORMAT_VERSION,
         tool: Tool {
             name: "fenceline",
             version: env!("CARGO_PKG_VERSION"),

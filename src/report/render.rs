@@ -73,7 +73,7 @@ pub const FLOW_LIST_LIMIT: usize = 200;
 /// here for the templates to see it (strict undefined makes a template fail if it is missing).
 #[derive(Serialize)]
 struct TemplateReport<'a> {
-    format_version: u32,
+    version: u32,
     tool: &'a Tool,
     policy: &'a PolicyView,
     today: &'a Option<String>,
@@ -207,7 +207,7 @@ impl FlowSummary {
 impl<'a> TemplateReport<'a> {
     fn of(r: &'a Report) -> TemplateReport<'a> {
         TemplateReport {
-            format_version: r.format_version,
+            version: r.version,
             tool: &r.tool,
             policy: &r.policy,
             today: &r.today,

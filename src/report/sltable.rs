@@ -9,7 +9,7 @@ use std::path::Path;
 /// The table shipped with fenceline.
 pub const DEFAULT_TOML: &str = include_str!("../../data/fr5-sl.toml");
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlTable {
     pub table: TableInfo,
@@ -17,7 +17,7 @@ pub struct SlTable {
     pub requirements: Vec<Requirement>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableInfo {
     pub name: String,
@@ -26,7 +26,7 @@ pub struct TableInfo {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
     /// `SR 5.1` or `SR 5.1 RE1`.

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Everything that changed between two policies, sorted for stable output.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct PolicyDiff {
     pub conduits: Vec<ConduitDiff>,
     pub sl_changes: Vec<SlChange>,
@@ -37,7 +37,7 @@ impl PolicyDiff {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ConduitDiff {
     pub conduit: String,
     /// `added`, `removed` or `changed`.
@@ -47,7 +47,7 @@ pub struct ConduitDiff {
 }
 
 /// The part of one flow's packets that changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FlowChange {
     /// `src -> dst services`, as in the policy that has the flow.
     pub flow: String,
@@ -63,7 +63,7 @@ pub struct FlowChange {
 }
 
 /// A box of packets, described with the policy's names.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PacketBox {
     pub family: Family,
     pub src: String,
@@ -73,7 +73,7 @@ pub struct PacketBox {
     pub example: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SlChange {
     /// `zone` or `conduit`.
     pub kind: &'static str,
@@ -82,7 +82,7 @@ pub struct SlChange {
     pub new: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct Finding {
     pub code: String,
     pub severity: String,
