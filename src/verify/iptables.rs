@@ -6,9 +6,10 @@
 //! option in a chain that FORWARD reaches is an error, never a guess.
 
 use crate::verify::config::{
-    icmp_type, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item,
-    ReadError, Rule, Tag, Term, Verdict,
+    icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener,
+    Item, ReadError, Rule, Tag, Term, Verdict,
 };
+use crate::verify::conntrack;
 use crate::verify::space::{Cube, Family, Ivs, Space};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -170,6 +171,8 @@ struct Cons {
     port: Option<Ivs>,
     sport: Option<Ivs>,
     icmp: Option<Ivs>,
+    /// The first packets a connection-state match lets through.
+    ct: Option<Space<Tag>>,
     matches: bool,
 }
 
@@ -355,10 +358,21 @@ impl Ipt {
                     i += 2;
                 }
                 "--ctstate" | "--state" => {
-                    let new = arg(i + 1)?.split(',').any(|s| s == "NEW");
-                    if new == neg {
-                        c.matches = false;
+                    // The first packets conntrack gives one of these states.
+                    let mut sp: Space<Tag> = Space::new();
+                    for name in arg(i + 1)?.split(',') {
+                        let state = conntrack::State::parse(name).ok_or_else(|| {
+                            self.fail(t, format!("connection state `{name}` is not supported"))
+                        })?;
+                        sp.extend(conntrack::first_packets(self.family, state), Rc::from(""));
                     }
+                    if neg {
+                        sp = universe(&[self.family], &Rc::from("")).subtract(&sp);
+                    }
+                    c.ct = Some(match c.ct.take() {
+                        Some(o) => intersect(&o, &sp, false),
+                        None => sp,
+                    });
                     i += 2;
                 }
                 "--comment" => i += 2,
@@ -487,6 +501,9 @@ impl Ipt {
             let mut sp: Space<Tag> = Space::new();
             sp.extend(n, empty.clone());
             m = m.subtract(&sp);
+        }
+        if let Some(ct) = &c.ct {
+            m = intersect(&m, ct, false);
         }
         Ok(Rule {
             matches: m,

@@ -10,6 +10,7 @@ use crate::verify::config::{
     icmp_type, intersect, is_universe, parse_addr_or_range, parse_prefix, proto_number, universe,
     Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
+use crate::verify::conntrack;
 use crate::verify::space::{Cube, Family, Ivs, Space};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
@@ -1329,15 +1330,21 @@ impl Nft {
                             continue;
                         }
                         Selector::Ct(k) if k == "state" => {
-                            let mut new = false;
+                            // The first packets conntrack gives one of these states.
+                            let mut sp = Space::new();
                             for (v, _) in self.elements(table, right, &r.tag)? {
-                                new |= atom_str(v) == Some("new");
+                                let state = atom_str(v).and_then(conntrack::State::parse);
+                                let Some(state) = state else {
+                                    return Err(self.table_err(
+                                        &r.tag,
+                                        format!("connection state {v:?} is not supported"),
+                                    ));
+                                };
+                                for &f in fams {
+                                    sp.extend(conntrack::first_packets(f, state), empty.clone());
+                                }
                             }
-                            if new != *neg {
-                                continue;
-                            }
-                            m = Space::new();
-                            continue;
+                            sp
                         }
                         Selector::Ct(k) => {
                             return Err(self.table_err(&r.tag, format!("`ct {k}` is not supported")))
