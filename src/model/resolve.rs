@@ -879,13 +879,16 @@ fn answer_item(svc: &Service, span: crate::source::Span) -> Option<Diagnostic> {
         _ => return None,
     };
     let what = match icmp_type_name(v6, t) {
-        Some(n) => format!("`{item}` ({n}) is a reply"),
-        None => format!("`{item}` is an error message"),
+        Some(n) => format!("`{item}` ({n})"),
+        None => format!("`{item}` (an error message)"),
     };
-    let named = if svc.name == item.to_string() {
-        String::new()
+    let message = if svc.name == item.to_string() {
+        format!("{what} only answers a connection: a flow cannot allow it")
     } else {
-        format!("service `{}` names `{item}`: ", svc.name)
+        format!(
+            "service `{}` names {what}, which only answers a connection: a flow cannot allow it",
+            svc.name
+        )
     };
     let help = match kind {
         IcmpKind::Answer(Some(req)) => format!(
@@ -896,15 +899,12 @@ fn answer_item(svc: &Service, span: crate::source::Span) -> Option<Diagnostic> {
             "errors pass as related to the connection they answer; allow the connection; `{proto}` allows every type, unsolicited ones included"
         ),
     };
-    let mut d = Diagnostic::error(
-        codes::ICMP_ANSWER,
-        format!("{named}{what}, which only answers a connection and cannot be allowed by a flow"),
-    )
-    .at(
-        span,
-        "connection tracking drops it unless it answers a connection",
-    )
-    .help(help);
+    let mut d = Diagnostic::error(codes::ICMP_ANSWER, message)
+        .at(
+            span,
+            "connection tracking drops it unless it answers a connection",
+        )
+        .help(help);
     if let Some(s) = svc.span.filter(|_| !svc.builtin) {
         d = d.related(s, "declared here");
     }
