@@ -216,6 +216,13 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
         q.extend(Cube::of_item_all(&src.addrs, &dst.addrs, item), ());
     }
     let mut notes = Vec::new();
+    for item in &items {
+        if item.answer().is_some() {
+            notes.push(format!(
+                "`{item}` answers a connection: this verdict is for packets that answer none; as a reply or error of an allowed connection it passes as established or related"
+            ));
+        }
+    }
     if q.is_empty() {
         notes.push(
             "the service cannot apply to these addresses (no common address family)".to_string(),
