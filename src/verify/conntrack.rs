@@ -11,7 +11,7 @@
 //! ICMP in IPv6 are always `invalid`. `established` and `related` match no first packet.
 
 use crate::model::services::{icmp_kind, IcmpKind, ICMP6_UNTRACKED};
-use crate::verify::space::{Cube, Family, Ivs};
+use crate::verify::space::{Cube, Family, Ivs, Space};
 
 /// A connection state as `ct state` / `--ctstate` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,10 +94,59 @@ pub fn first_packets(family: Family, state: State) -> Vec<Cube> {
     out
 }
 
+/// `m` restricted to the first packets that conntrack gives one of `states`. Every packet outside
+/// ICMP is `new`, so only ICMP cubes are intersected; the others stay or go whole (a set of
+/// 100,000 TCP elements matched with `ct state new` is not copied).
+pub fn restrict<T: Clone>(m: Space<T>, states: &[State], families: &[Family]) -> Space<T> {
+    let new = states.contains(&State::New);
+    let is_icmp_cube = |c: &Cube| c.proto.first().is_some_and(is_icmp);
+    if !m.cubes.iter().any(|(c, _)| is_icmp_cube(c)) {
+        // The common case (a rule on TCP and UDP ports): nothing to intersect.
+        return if new { m } else { Space::new() };
+    }
+    let mut icmp: Space<()> = Space::new();
+    for &f in families {
+        for &s in states {
+            for c in first_packets(f, s) {
+                if is_icmp_cube(&c) {
+                    icmp.push(c, ());
+                }
+            }
+        }
+    }
+    let mut out = Space::new();
+    for (c, t) in m.cubes {
+        if !is_icmp_cube(&c) {
+            if new {
+                out.cubes.push((c, t));
+            }
+            continue;
+        }
+        for (x, _) in &icmp.cubes {
+            if let Some(y) = c.intersect(x) {
+                out.cubes.push((y, t.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn is_icmp(p: u128) -> bool {
+    p == 1 || p == 58
+}
+
+/// Every state, for negated matches.
+pub const ALL: [State; 5] = [
+    State::New,
+    State::Established,
+    State::Related,
+    State::Invalid,
+    State::Untracked,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::space::Space;
 
     fn space(f: Family, s: State) -> Space<()> {
         let mut sp = Space::new();
@@ -138,5 +187,29 @@ mod tests {
         assert!(has(Family::V6, State::Invalid, 1, 8));
         assert!(has(Family::V4, State::New, 6, 502));
         assert!(first_packets(Family::V4, State::Established).is_empty());
+    }
+
+    #[test]
+    fn restrict_equals_intersecting_with_the_state_spaces() {
+        let fams = [Family::V4, Family::V6];
+        let mut all: Space<()> = Space::new();
+        for f in fams {
+            all.extend(Cube::universe(f), ());
+        }
+        for states in [
+            vec![State::New],
+            vec![State::Invalid, State::Untracked],
+            vec![State::Established, State::Related],
+            vec![State::Untracked],
+        ] {
+            let got = restrict(all.clone(), &states, &fams);
+            let mut want: Space<()> = Space::new();
+            for f in fams {
+                for s in &states {
+                    want.extend(first_packets(f, *s), ());
+                }
+            }
+            assert!(got.subtract(&want).is_empty() && want.subtract(&got).is_empty());
+        }
     }
 }

@@ -6,8 +6,8 @@
 //! option in a chain that FORWARD reaches is an error, never a guess.
 
 use crate::verify::config::{
-    icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener,
-    Item, ReadError, Rule, Tag, Term, Verdict,
+    icmp_type, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item,
+    ReadError, Rule, Tag, Term, Verdict,
 };
 use crate::verify::conntrack;
 use crate::verify::space::{Cube, Family, Ivs, Space};
@@ -171,8 +171,8 @@ struct Cons {
     port: Option<Ivs>,
     sport: Option<Ivs>,
     icmp: Option<Ivs>,
-    /// The first packets a connection-state match lets through.
-    ct: Option<Space<Tag>>,
+    /// The connection states a state match lets through.
+    states: Vec<conntrack::State>,
     matches: bool,
 }
 
@@ -226,6 +226,7 @@ impl Ipt {
         let a = &r.args;
         let mut c = Cons {
             matches: true,
+            states: conntrack::ALL.to_vec(),
             ..Default::default()
         };
         let mut verdict = None;
@@ -358,21 +359,15 @@ impl Ipt {
                     i += 2;
                 }
                 "--ctstate" | "--state" => {
-                    // The first packets conntrack gives one of these states.
-                    let mut sp: Space<Tag> = Space::new();
+                    // Applied once the rest of the rule is known: the first packets conntrack
+                    // gives one of these states.
+                    let mut named = Vec::new();
                     for name in arg(i + 1)?.split(',') {
-                        let state = conntrack::State::parse(name).ok_or_else(|| {
+                        named.push(conntrack::State::parse(name).ok_or_else(|| {
                             self.fail(t, format!("connection state `{name}` is not supported"))
-                        })?;
-                        sp.extend(conntrack::first_packets(self.family, state), Rc::from(""));
+                        })?);
                     }
-                    if neg {
-                        sp = universe(&[self.family], &Rc::from("")).subtract(&sp);
-                    }
-                    c.ct = Some(match c.ct.take() {
-                        Some(o) => intersect(&o, &sp, false),
-                        None => sp,
-                    });
+                    c.states.retain(|s| named.contains(s) != neg);
                     i += 2;
                 }
                 "--comment" => i += 2,
@@ -502,8 +497,8 @@ impl Ipt {
             sp.extend(n, empty.clone());
             m = m.subtract(&sp);
         }
-        if let Some(ct) = &c.ct {
-            m = intersect(&m, ct, false);
+        if c.states.len() < conntrack::ALL.len() {
+            m = conntrack::restrict(m, &c.states, &[f]);
         }
         Ok(Rule {
             matches: m,

@@ -1258,6 +1258,7 @@ impl Nft {
         let mut m = universe(fams, &empty);
         let mut verdict = None;
         let mut limited = false;
+        let mut states = conntrack::ALL.to_vec();
         for st in &r.stmts {
             match st {
                 Stmt::Nop => {}
@@ -1330,8 +1331,9 @@ impl Nft {
                             continue;
                         }
                         Selector::Ct(k) if k == "state" => {
-                            // The first packets conntrack gives one of these states.
-                            let mut sp = Space::new();
+                            // Applied once the rest of the rule is known: the first packets
+                            // conntrack gives one of these states.
+                            let mut named = Vec::new();
                             for (v, _) in self.elements(table, right, &r.tag)? {
                                 let state = atom_str(v).and_then(conntrack::State::parse);
                                 let Some(state) = state else {
@@ -1340,11 +1342,10 @@ impl Nft {
                                         format!("connection state {v:?} is not supported"),
                                     ));
                                 };
-                                for &f in fams {
-                                    sp.extend(conntrack::first_packets(f, state), empty.clone());
-                                }
+                                named.push(state);
                             }
-                            sp
+                            states.retain(|s| named.contains(s) != *neg);
+                            continue;
                         }
                         Selector::Ct(k) => {
                             return Err(self.table_err(&r.tag, format!("`ct {k}` is not supported")))
@@ -1370,6 +1371,9 @@ impl Nft {
                 &r.tag,
                 "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
             ));
+        }
+        if states.len() < conntrack::ALL.len() {
+            m = conntrack::restrict(m, &states, fams);
         }
         Ok(Rule {
             matches: m,
