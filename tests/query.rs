@@ -162,3 +162,36 @@ fn a_query_spanning_zones_is_answered_per_zone() {
     );
     assert_eq!(query_file(F, &["--exit-code", "a", "c.web", "tcp/80"]).0, 1);
 }
+
+/// ICMP as conntrack classifies it: a whole-protocol flow allows even unsolicited replies; a
+/// flow of echo requests allows the requests only, its replies pass as established.
+#[test]
+fn icmp_answer_types_follow_connection_tracking() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+            .args(["query", "tests/icmp/plant.fence"])
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let v = run(&["a", "b", "icmp/8"]);
+    assert_eq!(v["verdict"], "allowed");
+    let v = run(&["a", "b", "icmp/0"]);
+    assert_eq!(v["verdict"], "denied");
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("answers a connection"),
+        "{v}"
+    );
+    let v = run(&["b", "a", "icmp/0"]);
+    assert_eq!(v["verdict"], "allowed");
+    let v = run(&["b", "a", "icmpv6/135"]);
+    assert_eq!(v["verdict"], "allowed");
+    let v = run(&["a", "b", "icmpv6"]);
+    assert_eq!(v["verdict"], "partly-allowed");
+}

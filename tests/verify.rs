@@ -129,7 +129,10 @@ fn kernel_json(text: &str) -> Option<String> {
 
 #[test]
 fn kernel_normalised_json_equals_the_policy() {
-    for ex in examples() {
+    let mut policies = examples();
+    // ICMP that conntrack never calls new: a verdict map behind protocol and state matches.
+    policies.push("tests/icmp/plant.fence".into());
+    for ex in policies {
         let (model, mut files) = build(&ex);
         let nft: Vec<String> = files
             .keys()
@@ -376,6 +379,103 @@ fn check_doc_block(name: &str, rows: &str) {
         return;
     }
     panic!("{path}: the table {name:?} is stale; run `UPDATE_DOCS=1 cargo test --test verify`");
+}
+
+/// Mutations of the ICMP plant (`tests/icmp/plant.fence`): what conntrack never classifies new
+/// cannot be accepted by a rule restricted to new connections, and whole-protocol ICMP accepted
+/// only after the invalid drop misses every type that is not a request. `over` and `under`
+/// both false: verify must still find the configuration equal.
+const ICMP_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "nft echo-reply accepted as new",
+        file: "fw/nftables.nft",
+        from: "\t\tcomment \"a0 (a) -> b0 (b)\"\n",
+        to: "\t\tcomment \"a0 (a) -> b0 (b)\"\n\t\tip saddr 10.71.1.0/24 icmp type echo-reply ct state new counter accept\n",
+        over: false,
+        under: false,
+    },
+    Mutation {
+        name: "iptables echo-reply accepted as NEW",
+        file: "fw/iptables.rules",
+        from: "-A FL-a0_b0 ",
+        to: "-A FL-a0_b0 -s 10.71.1.0/24 -p icmp -m icmp --icmp-type 0 -m conntrack --ctstate NEW -j ACCEPT\n-A FL-a0_b0 ",
+        over: false,
+        under: false,
+    },
+    Mutation {
+        name: "nft whole-protocol ICMP accepted after the invalid drop",
+        file: "fw/nftables.nft",
+        from: "\t\tmeta l4proto { icmp, ipv6-icmp } ct state invalid,untracked iifname . oifname vmap {\n\t\t\t\"a0\" . \"b0\" : jump u_a0_b0,\n\t\t\t\"b0\" . \"a0\" : jump u_b0_a0,\n\t\t}\n\t\tct state invalid counter drop\n",
+        to: "\t\tct state invalid counter drop\n\t\tmeta l4proto { icmp, ipv6-icmp } ct state invalid,untracked iifname . oifname vmap {\n\t\t\t\"a0\" . \"b0\" : jump u_a0_b0,\n\t\t\t\"b0\" . \"a0\" : jump u_b0_a0,\n\t\t}\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "nft whole-protocol ICMP only as new connections",
+        file: "fw/nftables.nft",
+        from: "\t\tmeta l4proto { icmp, ipv6-icmp } ct state invalid,untracked iifname . oifname vmap {\n\t\t\t\"a0\" . \"b0\" : jump u_a0_b0,\n\t\t\t\"b0\" . \"a0\" : jump u_b0_a0,\n\t\t}\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables whole-protocol ICMP accepted after the INVALID drop",
+        file: "fw/iptables.rules",
+        from: "-A FORWARD -i b0 -o a0 -m conntrack --ctstate INVALID,UNTRACKED -m comment --comment \"b0 (b) -> a0 (a): ICMP that conntrack never tracks as NEW\" -j FL-U-b0_a0\n-A FORWARD -m conntrack --ctstate INVALID -j DROP\n",
+        to: "-A FORWARD -m conntrack --ctstate INVALID -j DROP\n-A FORWARD -i b0 -o a0 -m conntrack --ctstate INVALID,UNTRACKED -m comment --comment \"b0 (b) -> a0 (a): ICMP that conntrack never tracks as NEW\" -j FL-U-b0_a0\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "ip6tables whole-protocol ICMPv6 accept limited to NEW",
+        file: "fw/ip6tables.rules",
+        from: "-A FL-U-b0_a0 -s fd71:2::/64 -d fd71:1::/64 -p 58 -m comment",
+        to: "-A FL-U-b0_a0 -s fd71:2::/64 -d fd71:1::/64 -p 58 -m conntrack --ctstate NEW -m comment",
+        over: false,
+        under: true,
+    },
+];
+
+#[test]
+fn icmp_mutations_follow_conntrack() {
+    let (model, files) = build("tests/icmp/plant.fence");
+    assert!(verify_files(&model, &files, None).iter().all(|r| r.equal));
+    for m in ICMP_MUTATIONS {
+        let text = &files[m.file];
+        assert!(text.contains(m.from), "{}: {:?} not found", m.name, m.from);
+        let mut f = files.clone();
+        f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
+        let target = if m.file.ends_with(".nft") {
+            Target::Nftables
+        } else {
+            Target::Iptables
+        };
+        let r = verify_files(&model, &f, Some(("fw", target)));
+        assert_eq!(r.len(), 1);
+        let over = r[0].differences.iter().any(|d| d.over_permit.is_some());
+        let under = r[0].differences.iter().any(|d| d.under_permit.is_some());
+        assert_eq!(
+            (over, under),
+            (m.over, m.under),
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
+        assert_eq!(r[0].equal, !m.over && !m.under, "{}", m.name);
+        for d in &r[0].differences {
+            for c in d.under_permit.iter() {
+                eprintln!(
+                    "{}: {} -> {}: under-permit {}",
+                    m.name, d.ingress, d.egress, c.packet
+                );
+                assert!(
+                    !c.packet.is_empty() && !c.config_line.is_empty(),
+                    "{}: {c:?}",
+                    m.name
+                );
+            }
+        }
+    }
 }
 
 /// The inbound IPv4 ACL bound to `iface` in a generated IOS file.

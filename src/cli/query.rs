@@ -323,6 +323,13 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
         }
     }
     let mut notes = Vec::new();
+    for item in &items {
+        if item.answer().is_some() {
+            notes.push(format!(
+                "`{item}` answers a connection: this verdict is for packets that answer none; as a reply or error of an allowed connection it passes as established or related"
+            ));
+        }
+    }
     if parts.is_empty() {
         notes.push(
             "the service cannot apply to these addresses (no common address family)".to_string(),
@@ -477,33 +484,32 @@ fn verdict_word(v: &str) -> &'static str {
 
 fn human(a: &Answer) -> String {
     use std::fmt::Write;
-    if a.parts.len() <= 1 {
-        return match a.parts.first() {
-            Some(p) => human_part(p, &a.service, ""),
-            None => {
-                let mut s = format!(
-                    "DENIED: {} -> {} {}\n",
-                    a.src.written, a.dst.written, a.service
-                );
-                for n in &a.notes {
-                    let _ = writeln!(s, "  note: {n}");
-                }
-                s
+    let mut s = match a.parts.as_slice() {
+        [] => format!(
+            "DENIED: {} -> {} {}\n",
+            a.src.written, a.dst.written, a.service
+        ),
+        [one] => human_part(one, &a.service, ""),
+        parts => {
+            let mut s = format!(
+                "{}: {} -> {} {} ({} parts by zone)\n",
+                verdict_word(a.verdict),
+                a.src.written,
+                a.dst.written,
+                a.service,
+                parts.len()
+            );
+            for p in parts {
+                s.push_str(&human_part(p, &a.service, "  "));
             }
-        };
-    }
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{}: {} -> {} {} ({} parts by zone)",
-        verdict_word(a.verdict),
-        a.src.written,
-        a.dst.written,
-        a.service,
-        a.parts.len()
-    );
-    for p in &a.parts {
-        s.push_str(&human_part(p, &a.service, "  "));
+            s
+        }
+    };
+    // Notes about the whole query (those of a single part are printed with it).
+    for n in &a.notes {
+        if !a.parts.iter().any(|p| p.notes.contains(n)) {
+            let _ = writeln!(s, "  note: {n}");
+        }
     }
     s
 }

@@ -65,6 +65,8 @@ codes! {
         "The policy exceeds a resource limit (file size, include depth, generated rule count). Limits keep a hostile pull request from hanging or exhausting the pipeline.";
     FLOW_EMPTY = "E0025", "flow matches nothing",
         "A flow's service items cannot apply to its addresses, for example an ICMPv6 service between IPv4-only assets.";
+    ICMP_ANSWER = "E0026", "ICMP answer type in a flow",
+        "A flow names an ICMP or ICMPv6 type that only answers a connection: a reply (`icmp/0` echo-reply, `icmp/14`, `icmpv6/129`) or an error (`icmp/3`, `icmp/11`, `icmp/12`, `icmpv6/1`-`4`). Connection tracking never lets such a packet open a flow: unsolicited, it is invalid and dropped. Replies pass as established to the requests they answer and errors as related to the connection they concern, so allow the request (`icmp/8` echo-request, `icmpv6/128`) or the connection in the other direction instead, or the whole protocol (`icmp`, `icmpv6`), which allows every type, unsolicited ones included.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -720,6 +720,11 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
             if let Some(d) = empty_flow(&zones, &services, src, dst, &svc, a) {
                 cx.err(d);
             }
+            for (id, span) in svc.iter().zip(&svc_spans) {
+                if let Some(d) = answer_item(&services[id.0], *span) {
+                    cx.err(d);
+                }
+            }
             flows.push((
                 Flow {
                     conduit: cid,
@@ -871,6 +876,50 @@ fn empty_flow(
             .at(a.src.span.to(a.dst.span), format!("the ends have {fam}"))
             .help("use a service of the ends' address family (`icmp` for IPv4, `icmpv6` for IPv6), or give both ends addresses of the same family")
     })
+}
+
+/// An ICMP type in a flow that conntrack only ever passes as an answer to a connection (E0026).
+fn answer_item(svc: &Service, span: crate::source::Span) -> Option<Diagnostic> {
+    use super::services::{icmp_type_name, IcmpKind};
+    let (item, kind) = svc.items.iter().find_map(|i| Some((i, i.answer()?)))?;
+    let v6 = matches!(item, ServiceItem::Icmpv6 { .. });
+    let (proto, t) = match item {
+        ServiceItem::Icmp { icmp_type: Some(t) } | ServiceItem::Icmpv6 { icmp_type: Some(t) } => {
+            (if v6 { "icmpv6" } else { "icmp" }, *t)
+        }
+        _ => return None,
+    };
+    let what = match icmp_type_name(v6, t) {
+        Some(n) => format!("`{item}` ({n})"),
+        None => format!("`{item}` (an error message)"),
+    };
+    let message = if svc.name == item.to_string() {
+        format!("{what} only answers a connection: a flow cannot allow it")
+    } else {
+        format!(
+            "service `{}` names {what}, which only answers a connection: a flow cannot allow it",
+            svc.name
+        )
+    };
+    let help = match kind {
+        IcmpKind::Answer(Some(req)) => format!(
+            "allow `{proto}/{req}` ({}) in the other direction instead: its replies pass as established; `{proto}` allows every type, unsolicited ones included",
+            icmp_type_name(v6, req).unwrap_or("request")
+        ),
+        _ => format!(
+            "errors pass as related to the connection they answer; allow the connection; `{proto}` allows every type, unsolicited ones included"
+        ),
+    };
+    let mut d = Diagnostic::error(codes::ICMP_ANSWER, message)
+        .at(
+            span,
+            "connection tracking drops it unless it answers a connection",
+        )
+        .help(help);
+    if let Some(s) = svc.span.filter(|_| !svc.builtin) {
+        d = d.related(s, "declared here");
+    }
+    Some(d)
 }
 
 fn item_code(msg: &str) -> &'static str {

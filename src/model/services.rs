@@ -173,6 +173,85 @@ impl std::fmt::Display for ServiceItem {
     }
 }
 
+/// What Linux conntrack makes of an ICMP or ICMPv6 type when it is the first packet of a flow
+/// (`nf_conntrack_proto_icmp.c`, `nf_conntrack_proto_icmpv6.c`; checked with raw packets by
+/// `tests/linux_targets.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IcmpKind {
+    /// A request: conntrack opens a connection (`ct state new`), its reply passes as established.
+    Request,
+    /// A reply or an error: established or related to the connection it answers; unsolicited,
+    /// it is invalid. `Some(t)`: the request type whose reply it is; `None`: an error.
+    Answer(Option<u8>),
+    /// Never part of a connection: invalid (unknown, router and redirect types) or, for
+    /// ICMPv6 neighbour discovery, MLD and multicast router discovery, untracked.
+    Untracked,
+}
+
+/// IPv4: the request types conntrack tracks, and their replies.
+const ICMP4_PAIRS: [(u8, u8); 4] = [(8, 0), (13, 14), (15, 16), (17, 18)];
+/// IPv6: echo and node information.
+const ICMP6_PAIRS: [(u8, u8); 2] = [(128, 129), (139, 140)];
+
+/// The conntrack class of an ICMP (`v6` false) or ICMPv6 type.
+pub fn icmp_kind(v6: bool, t: u8) -> IcmpKind {
+    let pairs: &[(u8, u8)] = if v6 { &ICMP6_PAIRS } else { &ICMP4_PAIRS };
+    if pairs.iter().any(|p| p.0 == t) {
+        return IcmpKind::Request;
+    }
+    if let Some(p) = pairs.iter().find(|p| p.1 == t) {
+        return IcmpKind::Answer(Some(p.0));
+    }
+    let error = if v6 {
+        (1..=4).contains(&t)
+    } else {
+        matches!(t, 3 | 4 | 5 | 11 | 12)
+    };
+    if error {
+        IcmpKind::Answer(None)
+    } else {
+        IcmpKind::Untracked
+    }
+}
+
+/// ICMPv6 types conntrack leaves untracked (`ct state untracked`) rather than invalid:
+/// MLD (130-132, 143), router and neighbour discovery (133-136), multicast router discovery
+/// (151-152, kernels since 6.x; older ones call them invalid, which the generated rulesets treat
+/// alike).
+pub const ICMP6_UNTRACKED: [(u8, u8); 3] = [(130, 136), (143, 143), (151, 152)];
+
+/// Human names of the request types, for help texts.
+pub fn icmp_type_name(v6: bool, t: u8) -> Option<&'static str> {
+    Some(match (v6, t) {
+        (false, 8) => "echo-request",
+        (false, 0) => "echo-reply",
+        (false, 13) => "timestamp-request",
+        (false, 14) => "timestamp-reply",
+        (false, 15) => "info-request",
+        (false, 16) => "info-reply",
+        (false, 17) => "address-mask-request",
+        (false, 18) => "address-mask-reply",
+        (true, 128) => "echo-request",
+        (true, 129) => "echo-reply",
+        (true, 139) => "node-information-query",
+        (true, 140) => "node-information-reply",
+        _ => return None,
+    })
+}
+
+impl ServiceItem {
+    /// For a single ICMP/ICMPv6 type that only ever answers a connection (a reply or an error):
+    /// its class. Such an item allows no packet of its own.
+    pub fn answer(&self) -> Option<IcmpKind> {
+        let k = match *self {
+            ServiceItem::Icmp { icmp_type: Some(t) } => icmp_kind(false, t),
+            ServiceItem::Icmpv6 { icmp_type: Some(t) } => icmp_kind(true, t),
+            _ => return None,
+        };
+        matches!(k, IcmpKind::Answer(_)).then_some(k)
+    }
+}
+
 /// Attributes of a service that lint rules read. Users may set them on their own services
 /// (`service x tcp/1 { industrial cleartext }`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -361,5 +440,28 @@ mod tests {
             ServiceItem::parse("icmpv6/128").map(|i| i.to_string()),
             Ok("icmpv6/128".into())
         );
+    }
+
+    #[test]
+    fn icmp_kinds_follow_conntrack() {
+        for t in [8, 13, 15, 17] {
+            assert_eq!(icmp_kind(false, t), IcmpKind::Request);
+        }
+        assert_eq!(icmp_kind(false, 0), IcmpKind::Answer(Some(8)));
+        assert_eq!(icmp_kind(false, 14), IcmpKind::Answer(Some(13)));
+        for t in [3, 4, 5, 11, 12] {
+            assert_eq!(icmp_kind(false, t), IcmpKind::Answer(None));
+        }
+        for t in [1, 2, 6, 7, 9, 10, 19, 255] {
+            assert_eq!(icmp_kind(false, t), IcmpKind::Untracked);
+        }
+        assert_eq!(icmp_kind(true, 128), IcmpKind::Request);
+        assert_eq!(icmp_kind(true, 129), IcmpKind::Answer(Some(128)));
+        for t in [1, 2, 3, 4] {
+            assert_eq!(icmp_kind(true, t), IcmpKind::Answer(None));
+        }
+        for t in [0, 5, 127, 130, 133, 135, 136, 137, 143, 200] {
+            assert_eq!(icmp_kind(true, t), IcmpKind::Untracked);
+        }
     }
 }

@@ -10,6 +10,10 @@
 //! per interface pair, and ends with a rate-limited LOG naming the device. INPUT (policy DROP)
 //! admits loopback, replies and, for IPv6, neighbour discovery on the firewall's own links.
 //!
+//! ICMP that conntrack never classifies NEW (whole-protocol flows; see the nftables backend)
+//! jumps, per interface pair and when INVALID or UNTRACKED, to a chain of ACCEPT rules without a
+//! state match, placed before the INVALID drop.
+//!
 //! iptables has no concatenated sets, so a pair chain holds one rule per disjoint element
 //! (source interval x destination interval x service); intervals that are not one prefix use
 //! `-m iprange`. Every comment passes the sanitiser: no quote, backslash or control character
@@ -70,6 +74,9 @@ pub struct IptView {
     pub v6: bool,
     pub spoof: Vec<SpoofView>,
     pub pairs: Vec<PairView>,
+    /// Per interface pair with ICMP that conntrack never calls NEW (whole-protocol flows): rules
+    /// without a state match, jumped to for INVALID and UNTRACKED packets before they are dropped.
+    pub untracked: Vec<PairView>,
     pub drop_prefix: String,
     pub input_drop_prefix: String,
 }
@@ -78,11 +85,12 @@ impl IptView {
     /// Rules of the filter table once loaded (what `iptables-save` lists as `-A` lines).
     pub fn rule_count(&self) -> usize {
         let input = 5 + if self.v6 { 2 } else { 0 };
-        let forward = 1 + self.spoof.len() + 2 + self.pairs.len() + 2;
+        let forward = 1 + self.spoof.len() + 2 + self.untracked.len() + self.pairs.len() + 2;
         let spoof: usize = self.spoof.iter().map(|s| s.allowed.len() + 1).sum();
         let pairs: usize = self
             .pairs
             .iter()
+            .chain(&self.untracked)
             .flat_map(|p| &p.rules)
             .map(|r| 1 + usize::from(r.log_prefix.is_some()))
             .sum();
@@ -218,14 +226,17 @@ pub fn view(
     let accept_prefix =
         linux::log_prefix(&dev.name, " accept: ", IPT_LOG_PREFIX, device.span, diags);
     let mut pairs = Vec::new();
-    for (p, chain) in dev
+    let mut untracked = Vec::new();
+    for ((p, chain), uchain) in dev
         .pairs
         .iter()
         .zip(linux::pair_names(dev, "FL-", MAX_CHAIN))
+        .zip(linux::pair_names(dev, "FL-U-", MAX_CHAIN))
     {
         let chain = unique(chain_name(chain))?;
         let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
         let mut rules = Vec::new();
+        let mut urules = Vec::new();
         for g in linux::pair_groups(&p.rules) {
             if g.family != fam {
                 continue;
@@ -233,17 +244,27 @@ pub fn view(
             for e in &g.elements {
                 let m = addr_matches(fam, Some(e.src), e.dst);
                 let s = service_matches(fam, g.shape, e)?;
+                let comment =
+                    linux::rule_comment(model, &p.rules[e.rule], e.merged, IPT_COMMENT, diags);
+                let log_prefix = g.log.then(|| accept_prefix.clone());
+                for &proto in linux::untracked_protos(g.shape, fam, e) {
+                    // Every IP protocol: one rule per ICMP protocol.
+                    let s = match g.shape {
+                        Shape::Any if proto == 1 => "-p icmp".to_string(),
+                        Shape::Any => "-p ipv6-icmp".to_string(),
+                        _ => s.clone(),
+                    };
+                    urules.push(RuleView {
+                        matches: format!("{m} {s}"),
+                        comment: comment.clone(),
+                        log_prefix: log_prefix.clone(),
+                    });
+                }
                 let matches = if s.is_empty() { m } else { format!("{m} {s}") };
                 rules.push(RuleView {
                     matches,
-                    comment: linux::rule_comment(
-                        model,
-                        &p.rules[e.rule],
-                        e.merged,
-                        IPT_COMMENT,
-                        diags,
-                    ),
-                    log_prefix: g.log.then(|| accept_prefix.clone()),
+                    comment,
+                    log_prefix,
                 });
             }
         }
@@ -252,6 +273,21 @@ pub fn view(
             continue;
         }
         let comment = linux::pair_comment(iin, iout, IPT_COMMENT, diags);
+        if !urules.is_empty() {
+            untracked.push(PairView {
+                ingress: iin.name.clone(),
+                egress: iout.name.clone(),
+                chain: unique(chain_name(uchain))?,
+                comment: linux::clean_warn(
+                    &format!("{comment}: ICMP that conntrack never tracks as NEW"),
+                    IPT_COMMENT,
+                    None,
+                    "a chain comment",
+                    diags,
+                ),
+                rules: urules,
+            });
+        }
         pairs.push(PairView {
             ingress: iin.name.clone(),
             egress: iout.name.clone(),
@@ -272,6 +308,7 @@ pub fn view(
         v6: fam == Family::V6,
         spoof,
         pairs,
+        untracked,
         drop_prefix: linux::log_prefix(&dev.name, " drop: ", IPT_LOG_PREFIX, device.span, diags),
         input_drop_prefix: linux::log_prefix(
             &dev.name,

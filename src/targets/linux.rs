@@ -235,6 +235,28 @@ pub fn service_key(item: &ServiceItem) -> Option<(Shape, u8, u16, u16)> {
     })
 }
 
+/// The ICMP protocols of an element whose packets conntrack never classifies `new` (`Any`: ICMP
+/// and ICMPv6; `ip/1`, `ip/58`, `icmp`, `icmpv6`; a single type that is neither a request nor an
+/// answer, such as router advertisement): they are invalid or untracked as the first packet of
+/// a flow, so they are accepted before the forward chain drops invalid packets, for this pair
+/// and these addresses only. Answer types never get here (the language refuses a flow of them).
+pub fn untracked_protos(shape: Shape, fam: Family, e: &Element) -> &'static [u8] {
+    use crate::model::services::{icmp_kind, IcmpKind};
+    match shape {
+        Shape::Any => &[1, 58],
+        Shape::Proto if e.proto == 1 => &[1],
+        Shape::Proto if e.proto == 58 => &[58],
+        Shape::IcmpType if icmp_kind(fam == Family::V6, e.lo as u8) == IcmpKind::Untracked => {
+            if fam == Family::V6 {
+                &[58]
+            } else {
+                &[1]
+            }
+        }
+        _ => &[],
+    }
+}
+
 /// One disjoint piece of what a pair allows: source interval x destination interval x service.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Element {

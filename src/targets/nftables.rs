@@ -13,6 +13,12 @@
 //!   elements with flows. Elements are disjoint (the kernel rejects overlaps) and carry the flow
 //!   in their comment and a counter.
 //! - Flows with the `log` option go to their own sets, matched first by a rule that logs.
+//! - ICMP that conntrack never classifies new (every type but the requests, for flows of the
+//!   whole protocol, `icmp`, `icmpv6` or `any`, and single types such as router advertisement)
+//!   is invalid or untracked as the first packet of a flow: before `ct state invalid drop`,
+//!   such packets go by an `iifname . oifname` verdict map to one chain per interface pair that
+//!   matches the pair's sets without a state match, so they pass on that pair between those
+//!   addresses only. Replies and errors that answer a connection pass as established/related.
 //! - `input` (policy drop): loopback, replies to the firewall's own connections, and ICMPv6
 //!   neighbour solicitations and advertisements (hop limit 255, i.e. on-link) so dual stack works
 //!   on the firewall's own links. Nothing else reaches the firewall, management included: the
@@ -89,6 +95,9 @@ pub struct NftView {
     pub pair_sets: Vec<SetView>,
     pub spoof: Vec<SpoofView>,
     pub pairs: Vec<PairView>,
+    /// Per interface pair with ICMP that conntrack never calls new (whole-protocol flows):
+    /// rules on the pair's sets without a state match, reached before the invalid drop.
+    pub untracked: Vec<PairView>,
     pub drop_prefix: String,
     pub input_drop_prefix: String,
 }
@@ -98,11 +107,20 @@ impl NftView {
     /// vmap, log, drop), input (lo, established, invalid, ND, log, drop), one per spoof chain
     /// entry plus its drop, and every pair rule. Tests compare it with `nft -j list ruleset`.
     pub fn rule_count(&self) -> usize {
-        let forward =
-            2 + usize::from(!self.spoof.is_empty()) + 2 + usize::from(!self.pairs.is_empty()) + 2;
+        let forward = 2
+            + usize::from(!self.spoof.is_empty())
+            + 2
+            + usize::from(!self.untracked.is_empty())
+            + usize::from(!self.pairs.is_empty())
+            + 2;
         let input = 6;
         let spoof: usize = self.spoof.iter().map(|s| s.allowed.len() + 1).sum();
-        let pairs: usize = self.pairs.iter().map(|p| p.rules.len()).sum();
+        let pairs: usize = self
+            .pairs
+            .iter()
+            .chain(&self.untracked)
+            .map(|p| p.rules.len())
+            .sum();
         forward + input + spoof + pairs
     }
     /// Elements of every set.
@@ -301,12 +319,15 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
     let accept_prefix =
         linux::log_prefix(&dev.name, " accept: ", NFT_LOG_PREFIX, device.span, diags);
     let pair_chain = linux::pair_names(dev, "p_", MAX_PAIR);
+    let untracked_chain = linux::pair_names(dev, "u_", MAX_PAIR);
     let mut pair_sets = Vec::new();
     let mut pairs = Vec::new();
-    for (p, chain) in dev.pairs.iter().zip(pair_chain) {
+    let mut untracked = Vec::new();
+    for ((p, chain), uchain) in dev.pairs.iter().zip(pair_chain).zip(untracked_chain) {
         let chain = unique(chain)?;
         let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
         let mut rules = Vec::new();
+        let mut urules = Vec::new();
         for g in linux::pair_groups(&p.rules) {
             let Group {
                 family,
@@ -342,6 +363,17 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
                 family.suffix()
             );
             let comment = linux::clean_warn(&what, NFT_COMMENT, None, "a rule comment", diags);
+            if elements
+                .iter()
+                .any(|e| !linux::untracked_protos(shape, family, e).is_empty())
+            {
+                urules.push(RuleView {
+                    key: key.clone(),
+                    set: set.clone(),
+                    log_prefix: log.then(|| accept_prefix.clone()),
+                    comment: comment.clone(),
+                });
+            }
             pair_sets.push(SetView {
                 name: set.clone(),
                 kind,
@@ -356,6 +388,21 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
             });
         }
         let comment = linux::pair_comment(iin, iout, NFT_COMMENT, diags);
+        if !urules.is_empty() {
+            untracked.push(PairView {
+                ingress: iin.name.clone(),
+                egress: iout.name.clone(),
+                chain: unique(uchain)?,
+                comment: linux::clean_warn(
+                    &format!("{comment}: ICMP that conntrack never tracks as new"),
+                    NFT_COMMENT,
+                    None,
+                    "a chain comment",
+                    diags,
+                ),
+                rules: urules,
+            });
+        }
         pairs.push(PairView {
             ingress: iin.name.clone(),
             egress: iout.name.clone(),
@@ -372,6 +419,7 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
         pair_sets,
         spoof,
         pairs,
+        untracked,
         drop_prefix: linux::log_prefix(&dev.name, " drop: ", NFT_LOG_PREFIX, device.span, diags),
         input_drop_prefix: linux::log_prefix(
             &dev.name,

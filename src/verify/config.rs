@@ -97,6 +97,30 @@ pub fn covers_families_of(s: &Space<Tag>, t: &Space<Tag>) -> bool {
     })
 }
 
+/// `m ∩ ctx`, with the tags of `m`. `ctx` (the packets that reach a rule) is usually every packet
+/// of most protocol classes (a drop of invalid ICMP takes only part of one class): cubes of `m`
+/// in a class `ctx` holds whole stay as they are, so a set of 100,000 TCP elements is not
+/// intersected because some ICMP was dropped before it.
+pub fn restrict_to(ctx: &Space<Tag>, m: Space<Tag>) -> Space<Tag> {
+    let whole: Vec<(Family, usize)> = ctx
+        .cubes
+        .iter()
+        .filter_map(|(c, _)| Some((c.family, c.whole_class()?)))
+        .collect();
+    let mut out = Space::new();
+    let mut partial = Space::new();
+    for (c, t) in m.cubes {
+        match c.class_index() {
+            Some(k) if whole.contains(&(c.family, k)) => out.cubes.push((c, t)),
+            _ => partial.cubes.push((c, t)),
+        }
+    }
+    if !partial.is_empty() {
+        out.cubes.extend(intersect(ctx, &partial, true).cubes);
+    }
+    out
+}
+
 /// `a ∩ b`; tags come from `b` when `prefer_b`, else from `a`.
 pub fn intersect(a: &Space<Tag>, b: &Space<Tag>, prefer_b: bool) -> Space<Tag> {
     // Index the smaller side.
@@ -249,7 +273,7 @@ impl Flattener<'_> {
             let mut eff = if covers_families_of(&cur, &r.matches) {
                 r.matches
             } else {
-                intersect(&cur, &r.matches, true)
+                restrict_to(&cur, r.matches)
             };
             if eff.is_empty() {
                 continue;

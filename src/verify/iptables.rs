@@ -12,6 +12,7 @@ use crate::verify::config::{
     icmp_type, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item,
     ReadError, Rule, Tag, Term, Verdict,
 };
+use crate::verify::conntrack;
 use crate::verify::space::{Cube, Family, Ivs, Space};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -418,6 +419,8 @@ struct Cons {
     port: Option<Ivs>,
     sport: Option<Ivs>,
     icmp: Option<Ivs>,
+    /// The connection states a state match lets through.
+    states: Vec<conntrack::State>,
     matches: bool,
 }
 
@@ -471,6 +474,7 @@ impl Ipt {
         let a = &r.args;
         let mut c = Cons {
             matches: true,
+            states: conntrack::ALL.to_vec(),
             ..Default::default()
         };
         let mut verdict = None;
@@ -595,10 +599,15 @@ impl Ipt {
                     i += 2;
                 }
                 "--ctstate" | "--state" => {
-                    let new = arg(i + 1)?.split(',').any(|s| s == "NEW");
-                    if new == neg {
-                        c.matches = false;
+                    // Applied once the rest of the rule is known: the first packets conntrack
+                    // gives one of these states.
+                    let mut named = Vec::new();
+                    for name in arg(i + 1)?.split(',') {
+                        named.push(conntrack::State::parse(name).ok_or_else(|| {
+                            self.fail(t, format!("connection state `{name}` is not supported"))
+                        })?);
                     }
+                    c.states.retain(|s| named.contains(s) != neg);
                     i += 2;
                 }
                 "--comment" => i += 2,
@@ -735,6 +744,9 @@ impl Ipt {
             let mut sp: Space<Tag> = Space::new();
             sp.extend(n, empty.clone());
             m = m.subtract(&sp);
+        }
+        if c.states.len() < conntrack::ALL.len() {
+            m = conntrack::restrict(m, &c.states, &[f]);
         }
         Ok(Rule {
             matches: m,

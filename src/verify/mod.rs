@@ -2,6 +2,7 @@
 //! back from text, so the compiler can prove its own output.
 
 pub mod config;
+pub mod conntrack;
 pub mod diff;
 pub mod equiv;
 pub mod expect;

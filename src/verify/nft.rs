@@ -10,6 +10,7 @@ use crate::verify::config::{
     covers_families_of, icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number,
     universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
+use crate::verify::conntrack;
 use crate::verify::space::{Cube, Family, Ivs, Space};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
@@ -1325,6 +1326,7 @@ impl Nft {
         let mut m = universe(fams, &empty);
         let mut verdict = None;
         let mut limited = false;
+        let mut states = conntrack::ALL.to_vec();
         for st in &r.stmts {
             match st {
                 Stmt::Nop => {}
@@ -1397,14 +1399,20 @@ impl Nft {
                             continue;
                         }
                         Selector::Ct(k) if k == "state" => {
-                            let mut new = false;
+                            // Applied once the rest of the rule is known: the first packets
+                            // conntrack gives one of these states.
+                            let mut named = Vec::new();
                             for (v, _) in self.elements(table, right, &r.tag)? {
-                                new |= atom_str(v) == Some("new");
+                                let state = atom_str(v).and_then(conntrack::State::parse);
+                                let Some(state) = state else {
+                                    return Err(self.table_err(
+                                        &r.tag,
+                                        format!("connection state {v:?} is not supported"),
+                                    ));
+                                };
+                                named.push(state);
                             }
-                            if new != *neg {
-                                continue;
-                            }
-                            m = Space::new();
+                            states.retain(|s| named.contains(s) != *neg);
                             continue;
                         }
                         Selector::Ct(k) => {
@@ -1431,6 +1439,9 @@ impl Nft {
                 &r.tag,
                 "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
             ));
+        }
+        if states.len() < conntrack::ALL.len() {
+            m = conntrack::restrict(m, &states, fams);
         }
         Ok(Rule {
             matches: m,

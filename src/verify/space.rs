@@ -382,6 +382,12 @@ impl Cube {
         .then(|| CLASSES.iter().position(|&x| x == c).unwrap_or(0))
     }
 
+    /// The index of the protocol class the cube's protocols belong to.
+    pub fn class_index(&self) -> Option<usize> {
+        let c = class_of(self.proto.first()?);
+        CLASSES.iter().position(|&x| x == c)
+    }
+
     /// The cubes of one service item between two address sets, for one family (empty when the
     /// item does not apply to the family, as [`Packet::matches`] decides).
     pub fn of_item(family: Family, src: &AddrSet, dst: &AddrSet, item: &ServiceItem) -> Vec<Cube> {
