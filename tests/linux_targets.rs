@@ -595,7 +595,7 @@ fn expected(
     if policy_decision(model, &pkt).is_none() {
         return false;
     }
-    graph.path(s.zone, d.zone).is_some_and(|hops| {
+    graph.hops(s.zone, d.zone).is_some_and(|hops| {
         hops.iter()
             .any(|h| h.device == dev && h.ingress == s.side && h.egress == d.side)
     })
