@@ -927,3 +927,48 @@ fn end_to_end_iptables() {
         e2e(Loader::Ipt);
     }
 }
+
+/// Two Linux firewalls in parallel between the same zones (`tests/parallel/two-firewalls.fence`):
+/// the harness runs each firewall's generated ruleset in turn, with the routes through it, and
+/// both flows (one each way) connect through each while the denied probes do not. Before every
+/// device on a simple path enforced a flow, one of the two got no rule and dropped them.
+#[test]
+fn parallel_firewalls_each_enforce_the_flows() {
+    if !kernel_tests("parallel_firewalls_each_enforce_the_flows") {
+        return;
+    }
+    let fx = Path::new("tests/parallel/two-firewalls.fence");
+    let checked = check_path(fx, &opts()).unwrap();
+    let built = build("two-firewalls", &checked);
+    let model = checked.model.clone().unwrap();
+    let (ir, _) = model_to_ir(&model);
+    let mut failures = Vec::new();
+    for dev in &ir.devices {
+        let flows: BTreeSet<(String, String, u16)> = probes(&model, dev)
+            .iter()
+            .filter(|p| p.expect)
+            .map(|p| (p.src.to_string(), p.dst.to_string(), p.port))
+            .collect();
+        for want in [
+            ("10.1.0.10", "10.2.0.1", 502),
+            ("10.2.0.50", "10.1.0.20", 443),
+        ] {
+            assert!(
+                flows.contains(&(want.0.into(), want.1.into(), want.2)),
+                "{}: no allowed probe {want:?} among {flows:?}",
+                dev.name
+            );
+        }
+        for loader in [Loader::Nft, Loader::Ipt] {
+            let label = format!("two-firewalls/{}/{loader:?}", dev.name);
+            let (f, allowed, denied) = e2e_case(&label, &model, dev, &built, loader);
+            eprintln!(
+                "{label}: {allowed} allowed and {denied} denied probes, {} failures",
+                f.len()
+            );
+            assert!(allowed >= 2, "{label}: {allowed} allowed probes");
+            failures.extend(f);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
