@@ -972,3 +972,102 @@ fn parallel_firewalls_each_enforce_the_flows() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Both parallel firewalls in one topology: each side has a link to each firewall, each
+/// firewall runs its own generated ruleset, and the routes of both sides point through one
+/// firewall, then through the other. In every round both allowed flows (one each way) connect
+/// and the denied probes (the reverse directions, another source, another port) do not.
+#[test]
+fn parallel_firewalls_in_one_topology() {
+    if !kernel_tests("parallel_firewalls_in_one_topology") {
+        return;
+    }
+    let fx = Path::new("tests/parallel/two-firewalls.fence");
+    let checked = check_path(fx, &opts()).unwrap();
+    let built = build("two-firewalls", &checked);
+    let model = checked.model.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = |dev: &str, name: &str| {
+        let o = built
+            .outputs
+            .iter()
+            .find(|o| o.path == format!("{dev}/{name}"))
+            .unwrap();
+        let p = dir.path().join(format!("{dev}-{name}"));
+        std::fs::write(&p, &o.bytes).unwrap();
+        p.to_string_lossy().to_string()
+    };
+    let probe = |id: &str, side: usize, src: &str, dst: &str, port: u16, expect: bool| {
+        serde_json::json!({"id": id, "side": side, "src": src, "dst": dst, "proto": "tcp",
+            "port": port, "timeout": if expect { 5.0 } else { 1.5 }, "expect": expect})
+    };
+    let probes = vec![
+        probe("modbus", 0, "10.1.0.10", "10.2.0.1", 502, true),
+        probe("https", 1, "10.2.0.50", "10.1.0.20", 443, true),
+        probe("modbus-reverse", 1, "10.2.0.1", "10.1.0.10", 502, false),
+        probe("https-reverse", 0, "10.1.0.20", "10.2.0.50", 443, false),
+        probe(
+            "modbus-other-source",
+            0,
+            "10.1.0.20",
+            "10.2.0.1",
+            502,
+            false,
+        ),
+        probe("https-other-port", 1, "10.2.0.50", "10.1.0.20", 22, false),
+    ];
+    for loader in [Loader::Nft, Loader::Ipt] {
+        let firewalls: Vec<serde_json::Value> = model
+            .devices
+            .iter()
+            .map(|d| {
+                let loaders = match loader {
+                    Loader::Nft => vec![vec!["nft".into(), "-f".into(), file(&d.name, "nftables.nft")]],
+                    Loader::Ipt => vec![
+                        vec!["iptables-restore".to_string(), file(&d.name, "iptables.rules")],
+                        vec!["ip6tables-restore".into(), file(&d.name, "ip6tables.rules")],
+                    ],
+                };
+                serde_json::json!({"ifaces": d.interfaces.iter().map(|i| i.name.clone()).collect::<Vec<_>>(), "loaders": loaders})
+            })
+            .collect();
+        assert_eq!(firewalls.len(), 2);
+        let n = RUN.fetch_add(1, Ordering::SeqCst);
+        let spec = serde_json::json!({
+            "prefix": format!("fp{}x{n}", std::process::id()),
+            "firewalls": firewalls,
+            "sides": [
+                {"addrs": ["10.1.0.10/32", "10.1.0.20/32"], "nets4": ["10.1.0.0/24"]},
+                {"addrs": ["10.2.0.1/32", "10.2.0.50/32"], "nets4": ["10.2.0.0/24"]},
+            ],
+            "rounds": [{"via": 0, "probes": probes}, {"via": 1, "probes": probes}],
+        });
+        let (_, out, err) = run(
+            &["python3", "tests/linux/parallel_e2e.py"],
+            Some(&spec.to_string()),
+        );
+        let v: serde_json::Value = serde_json::from_str(out.trim())
+            .unwrap_or_else(|_| panic!("{loader:?}: harness output unreadable: {out}\n{err}"));
+        assert!(v.get("error").is_none(), "{loader:?}: harness failed: {v}");
+        for l in v["load"].as_array().unwrap() {
+            assert_eq!(l["rc"], 0, "{loader:?}: ruleset did not load: {l}");
+        }
+        let mut failures = Vec::new();
+        for round in 0..2 {
+            let via = &model.devices[round].name;
+            for p in &probes {
+                let id = p["id"].as_str().unwrap();
+                let got = v["results"][format!("{round}-{id}")][0]
+                    .as_str()
+                    .unwrap_or("missing");
+                let want = if p["expect"] == true { "ok" } else { "timeout" };
+                if got != want {
+                    failures.push(format!(
+                        "{loader:?} via {via}: {id}: {got}, expected {want}"
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
