@@ -474,7 +474,8 @@ impl ZoneGraph {
 
 /// The biconnected components (blocks) of an undirected multigraph, as the block of each edge
 /// (Hopcroft-Tarjan with an edge stack, iterative so a long chain of zones cannot overflow the
-/// stack). Parallel edges (two interfaces of a device in one zone) share a block.
+/// stack). Parallel edges (two interfaces of a device in one zone) share a block. Written here:
+/// petgraph 0.8 finds articulation points but does not return the blocks.
 fn blocks(g: &UnGraph<Node, usize>) -> (Vec<usize>, usize) {
     const UNSEEN: usize = usize::MAX;
     let n = g.node_count();
