@@ -190,13 +190,26 @@ fn file_of(t: Target) -> &'static str {
     }
 }
 
-/// `query` names every enforcing device; anti-spoofing on each device accepts on its `ops`
+/// `query` and the report name every enforcing device; anti-spoofing on each device accepts on its `ops`
 /// side only the zone a path can come from there (the other zone's traffic reaches it only by
 /// the other device, never through `ops`).
 #[test]
-fn query_and_anti_spoofing_see_both_devices() {
+fn query_report_and_anti_spoofing_see_both_devices() {
     for fx in FIXTURES {
-        let (model, _) = build(fx);
+        let (model, outputs) = build(fx);
+        // The report's enforcement list of the flow names both devices.
+        let report = &files(&outputs)["report.md"];
+        let row = report
+            .lines()
+            .find(|l| l.starts_with("| ops.scada | cell.plcs |"))
+            .unwrap_or_else(|| panic!("{fx}: no row for the flow in the report"));
+        for d in &model.devices {
+            let first = &d.interfaces[0].name;
+            assert!(
+                row.contains(&format!("{} {first} -\\> ", d.name)),
+                "{fx}: {row}"
+            );
+        }
         let a = fenceline::cli::query::answer(&model, "ops.scada", "cell.plcs", "modbus").unwrap();
         assert_eq!(a.verdict, "allowed");
         let mut on: Vec<String> = a.flows[0]
