@@ -131,19 +131,16 @@ fn main() {
         diags.extend(d);
     }
 
-    let check_diags: Vec<_> = lint.into_iter().chain(exp).collect();
+    let all_diags: Vec<_> = lint.into_iter().chain(exp).chain(diags).collect();
     let ropts = match fenceline::report::ReportOptions::new(None) {
-        Ok(o) => fenceline::report::ReportOptions {
-            locations: false,
-            ..o
-        },
+        Ok(o) => o,
         Err(e) => {
             eprintln!("report options: {e}");
             std::process::exit(2);
         }
     };
     let t = Instant::now();
-    let rep = fenceline::report::build_report(&model, &ir, &hash, &check_diags, &diags, &ropts);
+    let rep = fenceline::report::build_report(&model, &ir, &hash, &all_diags, &ropts);
     line("report model", ms(t), "");
     for (name, f) in [
         (

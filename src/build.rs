@@ -77,7 +77,8 @@ pub struct Emitted {
     pub stamp: Stamp,
     /// Device configurations, sorted by path.
     pub outputs: Vec<Output>,
-    /// Planning and emitting findings, and failed expectations.
+    /// Planning and emitting findings, and failed expectations, as raised (unfiltered): the
+    /// driver moves them into [`Checked::diagnostics`] through the one filter.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -142,7 +143,11 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         return Ok(None);
     };
-    let emitted = emit(model, opts)?;
+    let mut emitted = emit(model, opts)?;
+    // The same filter as the driver's (configuration, exceptions); the findings about
+    // exceptions are `checked`'s.
+    let mut filter = crate::diagnostic::filter::Filter::new(model, &opts.check);
+    emitted.diagnostics = filter.pass_all(std::mem::take(&mut emitted.diagnostics));
     finish(checked, emitted).map(Some)
 }
 
@@ -166,7 +171,7 @@ pub fn finish(checked: &Checked, emitted: Emitted) -> Result<Built> {
             })
         }
     };
-    outputs.extend(extra_outputs(checked, model, &ir, &stamp, &diagnostics)?);
+    outputs.extend(extra_outputs(checked, model, &ir, &stamp)?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     check_unique(outputs.iter().map(|o| o.path.as_str()))?;
     let manifest = Manifest {
@@ -218,31 +223,16 @@ fn manifest_bytes(manifest: &Manifest) -> Result<Vec<u8>> {
 const REPORT_FILES: [&str; 3] = ["report.html", "report.json", "report.md"];
 
 fn report_options() -> Result<crate::report::ReportOptions> {
-    // No source locations: build output must not change when declarations move.
-    Ok(crate::report::ReportOptions {
-        locations: false,
-        ..crate::report::ReportOptions::new(None)?
-    })
+    // The same report as `fenceline report` without a date: findings, exceptions and widenings
+    // carry their `file:line:col`. (The manifest's policy hash ignores positions.)
+    crate::report::ReportOptions::new(None)
 }
 
-/// Files beside the device configurations (reports). Each generator adds itself here.
-/// `build_diags` are planning and emitting findings (the report lists widenings from them).
-fn extra_outputs(
-    checked: &Checked,
-    model: &Model,
-    ir: &Ir,
-    stamp: &Stamp,
-    build_diags: &[Diagnostic],
-) -> Result<Vec<Output>> {
+/// Files beside the device configurations (reports). Each generator adds itself here. The
+/// report lists `checked`'s findings, which hold planning and emitting findings too.
+fn extra_outputs(checked: &Checked, model: &Model, ir: &Ir, stamp: &Stamp) -> Result<Vec<Output>> {
     let opts = report_options()?;
-    let rep = crate::report::build_report(
-        model,
-        ir,
-        &stamp.hash,
-        &checked.diagnostics,
-        build_diags,
-        &opts,
-    );
+    let rep = crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts);
     let (md, html) = crate::report::render::to_markdown_and_html(&rep)?;
     let json = crate::report::render::to_json(&rep)?;
     drop(rep);
@@ -268,8 +258,56 @@ pub struct Drift {
     /// (path, unified diff) of files that differ.
     pub changed: Vec<(String, String)>,
     pub missing: Vec<String>,
-    /// Files of the old manifest that the build no longer produces.
+    /// Files of the old manifest, and files with a build-layout name ([`is_layout_name`]), that
+    /// the build does not produce: a build deletes them.
     pub stale: Vec<String>,
+    /// Other files in DIR that a build carries over untouched (not drift).
+    pub kept: Vec<String>,
+}
+
+/// The file names a device directory of a build may hold: what the targets write and what
+/// `verify` reads there (`nftables.json` from a live firewall).
+pub const DEVICE_FILE_NAMES: &[&str] = &[
+    "nftables.nft",
+    "nftables.json",
+    "iptables.rules",
+    "ip6tables.rules",
+    crate::targets::cisco_ios::FILE_NAME,
+];
+
+/// Whether a path relative to DIR has a name of the build layout: the manifest, a report, or a
+/// device configuration (`<device>/<file>`). Such a file is fenceline's: a build that does not
+/// produce it deletes it, and `build --check` reports it as drift (a stray configuration restored
+/// by a merge would otherwise sit beside the real ones, and `verify` would read it).
+pub fn is_layout_name(rel: &str) -> bool {
+    match rel.split_once('/') {
+        None => rel == MANIFEST || REPORT_FILES.contains(&rel),
+        Some((dev, file)) => !dev.is_empty() && DEVICE_FILE_NAMES.contains(&file),
+    }
+}
+
+/// Every regular file under DIR, as paths relative to it with `/` separators, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, cur: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(cur) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            match e.file_type() {
+                Ok(ft) if ft.is_dir() => walk(root, &p, out),
+                Ok(ft) if ft.is_file() => {
+                    let rel = p.strip_prefix(root).unwrap_or(&p);
+                    out.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
 }
 
 impl Drift {
@@ -374,7 +412,7 @@ pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
     } = emitted;
     let head = (model.policy.name.as_str(), stamp.hash.as_str());
     let written = in_staging(dir, Some(head), |st| {
-        render_all(checked, model, &ir, &stamp, &diagnostics, outputs, st)
+        render_all(checked, model, &ir, &stamp, outputs, st)
     });
     crate::driver::drop_later((ir, diagnostics));
     written
@@ -401,21 +439,13 @@ fn render_all(
     model: &Model,
     ir: &Ir,
     stamp: &Stamp,
-    diagnostics: &[Diagnostic],
     outputs: Vec<Output>,
     st: &mut dyn Sink,
 ) -> Result<()> {
     let opts = report_options()?;
     std::thread::scope(|s| {
         let rep = s.spawn(|| {
-            crate::report::build_report(
-                model,
-                ir,
-                &stamp.hash,
-                &checked.diagnostics,
-                diagnostics,
-                &opts,
-            )
+            crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts)
         });
         for o in outputs {
             st.put(&o.path, &o.bytes, true)?;
@@ -456,7 +486,7 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
         entries: Vec::new(),
         drift: Drift::default(),
     };
-    render_all(checked, model, &ir, &stamp, &diagnostics, outputs, &mut ck)?;
+    render_all(checked, model, &ir, &stamp, outputs, &mut ck)?;
     crate::driver::drop_later((ir, diagnostics));
     ck.entries.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest {
@@ -467,13 +497,26 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
     };
     ck.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
     let mut drift = ck.drift;
-    if let Some(m) = old_manifest(dir) {
-        for f in m.files {
-            if !manifest.files.iter().any(|e| e.path == f.path) {
-                drift.stale.push(f.path);
-            }
+    let ours: std::collections::BTreeSet<&str> = manifest
+        .files
+        .iter()
+        .map(|e| e.path.as_str())
+        .chain([MANIFEST])
+        .collect();
+    let old_ours: std::collections::BTreeSet<String> = old_manifest(dir)
+        .map(|m| m.files.into_iter().map(|f| f.path).collect())
+        .unwrap_or_default();
+    for rel in files_under(dir) {
+        if ours.contains(rel.as_str()) {
+            continue;
+        }
+        if old_ours.contains(&rel) || is_layout_name(&rel) {
+            drift.stale.push(rel);
+        } else {
+            drift.kept.push(rel);
         }
     }
+    // Listed by the old manifest but already gone from DIR: nothing to delete, no drift.
     // Generated files by path, the manifest last (the order of the in-memory build).
     let key = |p: &str| (p == MANIFEST, p.to_string());
     drift.changed.sort_by_key(|(p, _)| key(p));
@@ -868,7 +911,10 @@ fn carry_over(
         let ft = e.file_type().map_err(|err| Error::io(&p, err))?;
         if ft.is_dir() {
             carry_over(root, &p, staging, ours, old_ours)?;
-        } else if !ours.contains_key(rel.as_str()) && !old_ours.contains(&rel) && rel != MANIFEST {
+        } else if !ours.contains_key(rel.as_str())
+            && !old_ours.contains(&rel)
+            && !is_layout_name(&rel)
+        {
             let target = staging.join(&rel);
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;

@@ -1,6 +1,7 @@
 //! The front half of every command: load, parse, resolve, lint. Commands call these and decide
 //! what to print; nothing here writes to the terminal or the disk.
 
+use crate::diagnostic::filter::Filter;
 use crate::diagnostic::{sort, Diagnostic};
 use crate::error::Result;
 use crate::model::{resolve, Model};
@@ -42,17 +43,54 @@ pub fn check_text(name: &str, path: &Path, text: String, opts: &CheckOptions) ->
 }
 
 pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
-    check_loaded_beside(loaded, opts, None::<fn(&Model)>).0
+    // Targets report findings of their own (OUT-005...) while emitting: every command sees them,
+    // so `check` emits every target too and keeps only the findings.
+    let build = crate::build::BuildOptions {
+        check: opts.clone(),
+        ..Default::default()
+    };
+    check_loaded_beside(loaded, opts, |m: &Model| {
+        match crate::build::emit(m, &build) {
+            Ok(mut e) => ((), std::mem::take(&mut e.diagnostics)),
+            // An internal failure is `build`'s to report; `check` keeps the policy's findings.
+            Err(_) => ((), Vec::new()),
+        }
+    })
+    .0
 }
 
-/// [`check_loaded`], and `beside` run on the Model at the same time as lint and expectations
-/// (on a second thread), so that `build` plans and emits while the policy is being linted.
-/// `beside` runs only when the Model is complete (no error before lint); its result comes back
-/// whatever lint finds: the caller decides whether to use it.
+/// [`check_loaded`], with `beside` run on the Model at the same time as lint and expectations
+/// (on a second thread): `build` plans and emits there while the policy is being linted.
+/// `beside` returns its result and the findings it raised (planning, targets, expectations
+/// against the configurations); those pass the same filter as lint's and land in
+/// [`Checked::diagnostics`]. `beside` runs only when the Model is complete (no error before
+/// lint); its result comes back whatever lint finds: the caller decides whether to use it.
+///
+/// Every finding passes one [`Filter`] (severity configuration, exceptions); the findings
+/// about exceptions (EXC-001, EXC-002) come last, once all others are known.
 pub fn check_loaded_beside<R: Send>(
+    loaded: Loaded,
+    opts: &CheckOptions,
+    beside: impl FnOnce(&Model) -> (R, Vec<Diagnostic>) + Send,
+) -> (Checked, Option<R>) {
+    check_loaded_with(loaded, opts, true, beside)
+}
+
+/// [`check_loaded_beside`] for a build of only some targets: exceptions for rules that targets
+/// report are not called unused.
+pub fn check_loaded_some_targets<R: Send>(
+    loaded: Loaded,
+    opts: &CheckOptions,
+    beside: impl FnOnce(&Model) -> (R, Vec<Diagnostic>) + Send,
+) -> (Checked, Option<R>) {
+    check_loaded_with(loaded, opts, false, beside)
+}
+
+fn check_loaded_with<R: Send>(
     mut loaded: Loaded,
     opts: &CheckOptions,
-    beside: Option<impl FnOnce(&Model) -> R + Send>,
+    all_targets: bool,
+    beside: impl FnOnce(&Model) -> (R, Vec<Diagnostic>) + Send,
 ) -> (Checked, Option<R>) {
     let mut diagnostics = loaded.diagnostics.clone();
     let resolved = if loaded.files.is_empty() {
@@ -66,26 +104,45 @@ pub fn check_loaded_beside<R: Send>(
     let mut model = None;
     let mut result = None;
     if let Some(r) = resolved {
-        diagnostics.extend(r.diagnostics);
+        let Some(m) = r.model else {
+            diagnostics.extend(r.diagnostics);
+            sort(&mut diagnostics);
+            return (
+                Checked {
+                    sources: loaded.sources,
+                    model: None,
+                    diagnostics,
+                },
+                None,
+            );
+        };
+        let mut filter = Filter::new(&m, opts);
+        if !all_targets {
+            filter = filter.some_targets_only();
+        }
+        diagnostics.extend(filter.pass_all(r.diagnostics));
         // After a syntax error in one file the rest may resolve, but the Model is incomplete:
         // lint and expectations run only on a policy without errors.
         let complete = !diagnostics.iter().any(|d| d.is_error());
-        if let Some(m) = r.model.filter(|_| complete) {
+        if complete {
             let check = |m: &Model| {
                 let mut d = crate::lint::run(m, opts);
                 d.extend(crate::verify::expect::check(m));
                 d
             };
-            let found = match beside {
-                None => check(&m),
-                Some(f) => std::thread::scope(|s| {
-                    let lint = s.spawn(|| check(&m));
-                    result = Some(f(&m));
-                    // A lint rule only panics on a bug; carry the panic over unchanged.
-                    lint.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
-                }),
-            };
-            diagnostics.extend(found);
+            let (found, (res, raised)) = std::thread::scope(|s| {
+                let lint = s.spawn(|| check(&m));
+                let beside = beside(&m);
+                // A lint rule only panics on a bug; carry the panic over unchanged.
+                (
+                    lint.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    beside,
+                )
+            });
+            result = Some(res);
+            diagnostics.extend(filter.pass_all(found));
+            diagnostics.extend(filter.pass_all(raised));
+            diagnostics.extend(filter.finish());
             model = Some(m);
         }
     }

@@ -32,6 +32,11 @@ impl std::error::Error for Error {
 }
 
 impl Error {
+    /// The reader of our output went away (`fenceline man | head`): not a failure to report.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),

@@ -612,7 +612,9 @@ fn output_follows_ios_rules() {
             let n = case
                 .diag_codes
                 .iter()
-                .filter(|c| *c == cisco_ios::WIDENING_CODE)
+                .filter(|c| {
+                    *c == fenceline::lint::rules::out_005_stateless_return_widening::RULE.id
+                })
                 .count();
             let groups: std::collections::BTreeSet<(&str, &str, _)> = case
                 .widenings
@@ -731,6 +733,53 @@ fn layer3_switch_gets_router_acls_on_its_svis() {
             redacted(text)
         );
     }
+}
+
+/// Interfaces written with IOS abbreviations are configured by their full names, as IOS writes
+/// them in `show running-config`, so the file and the running configuration name them alike.
+#[test]
+fn abbreviated_interface_names_are_configured_by_their_full_names() {
+    let policy = r#"
+zone ops { level 3  sl-target 2  network 10.3.0.0/24  vlan 30 }
+zone cell { level 1  sl-target 2  network 10.5.0.0/24  vlan 50 }
+conduit c { connects ops, cell  sl-target 2  allow ops -> cell modbus }
+router r { target cisco-ios  interface gi0/0 ops  interface Te0/1/00 cell }
+switch s {
+  target cisco-ios
+  ports gig1/0/1-8 access cell
+  port TE1/1/1 trunk ops, cell
+  interface vl30 ops
+}
+"#;
+    let checked = check_text(
+        "abbr.fence",
+        Path::new("abbr.fence"),
+        policy.into(),
+        &opts(),
+    );
+    let case = build("abbr", &checked, false);
+    let (r, s) = (&case.texts["r"], &case.texts["s"]);
+    for (text, needle) in [
+        (
+            r,
+            "interface GigabitEthernet0/0\n ip access-group FL-GI0-0-IN-",
+        ),
+        (
+            r,
+            "interface TenGigabitEthernet0/1/0\n ip access-group FL-TE0-1-0-IN-",
+        ),
+        (s, "interface range GigabitEthernet1/0/1 - 8\n"),
+        (s, "interface TenGigabitEthernet1/1/1\n"),
+        (s, "interface Vlan30\n ip access-group FL-VL30-IN-"),
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    for text in [r, s] {
+        for abbreviation in ["interface gi", "interface Te0", "range gig", "TE1", "vl30"] {
+            assert!(!text.contains(abbreviation), "{abbreviation:?} in\n{text}");
+        }
+    }
+    assert!(prove(&case).allowed > 0);
 }
 
 #[test]

@@ -86,3 +86,54 @@ fn sl_changes_and_new_conduit() {
         ]
     );
 }
+
+/// Each side is labelled with the names of the policy it comes from: addresses that moved from
+/// zone `c` to zone `a` are `a`'s where newly allowed (the new policy), with the old owner after.
+#[test]
+fn each_side_is_named_by_its_own_policy() {
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
+    let old = check_path(Path::new("tests/diff/owners/old.fence"), &opts).unwrap();
+    let new = check_path(Path::new("tests/diff/owners/new.fence"), &opts).unwrap();
+    let d = diff(&old, &new).expect("both policies resolve");
+    assert_eq!(
+        flows(&d),
+        [
+            "+a-b: a -> b.plc tcp/80 (part)",
+            "+c-b: c -> b.plc tcp/443",
+            "-c-b: c -> b.plc tcp/443"
+        ]
+    );
+    let grown = &d.conduits[0].newly_allowed[0];
+    assert_eq!(grown.packets[0].src, "10.0.1.0/24 (in `a`) (was `c`)");
+    assert_eq!(grown.moved, ["`a`: 10.0.0.0/24 → 10.0.0.0/23"]);
+    let denied = &d.conduits[1].newly_denied[0];
+    assert_eq!(denied.packets[0].src, "`c` (now 10.0.1.0/24 (in `a`))");
+    assert_eq!(denied.moved, ["`c`: 10.0.1.0/24 → 10.9.0.0/24"]);
+    let allowed = &d.conduits[1].newly_allowed[0];
+    assert_eq!(allowed.packets[0].src, "`c` (was outside every zone)");
+}
+
+/// A flow written the same in both policies whose asset moved says so.
+#[test]
+fn a_moved_asset_is_named_as_the_change() {
+    let d = run("asset-moved.fence");
+    let md = fenceline::verify::diff::to_markdown(&d, "old", "new");
+    for c in &d.conduits {
+        for f in c.newly_allowed.iter().chain(&c.newly_denied) {
+            assert_eq!(
+                f.moved,
+                ["`field.plcs`: 10.40.2.0/24 → 10.40.3.0/24"],
+                "{md}"
+            );
+        }
+    }
+    assert_eq!(d.allowed_count(), 2, "{md}");
+    assert_eq!(d.denied_count(), 2, "{md}");
+    assert!(
+        md.contains("moved: `field.plcs`: 10.40.2.0/24 → 10.40.3.0/24"),
+        "{md}"
+    );
+}

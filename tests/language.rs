@@ -216,7 +216,7 @@ fn cli_exit_codes() {
     );
     let (code, _, err) = fenceline(&["check", "no/such/file.fence"]);
     assert_eq!(code, 2, "{err}");
-    let (code, _, _) = fenceline(&["check"]);
+    let (code, _, _) = fenceline(&["check", "--format", "nope", "x.fence"]);
     assert_eq!(code, 2, "usage error");
     let (code, _, _) = fenceline(&["no-such-command"]);
     assert_eq!(code, 2);
@@ -260,4 +260,17 @@ fn debug_dumps_ast_and_model() {
     let (code, out, _) = fenceline(&["debug", "ast", "tests/include/plant.fence"]);
     assert_eq!(code, 0);
     assert!(out.contains("\"include\""));
+}
+
+/// What fenceline writes itself is in the canonical layout: the `init` starter, which the
+/// `fenceline-fmt` hook would otherwise rewrite on its first commit.
+#[test]
+fn starter_and_examples_are_in_the_canonical_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    let (code, _, err) = fenceline(&["init", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let starter = dir.join("policy.fence");
+    let (code, out, err) = fenceline(&["fmt", "--diff", starter.to_str().unwrap()]);
+    assert_eq!(code, 0, "the init starter is not canonical:\n{out}{err}");
 }

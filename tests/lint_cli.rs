@@ -195,3 +195,269 @@ fn rules_and_explain_commands() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v[0]["id"], "EXC-001");
 }
+
+/// SARIF and GitHub annotations name files relative to the project root (here the directory
+/// holding `.git`) whatever the working directory, included files too; a file that cannot be
+/// read makes the run visibly unsuccessful in SARIF and JSON (exit 2), so an upload of it can
+/// never close open alerts.
+#[test]
+fn machine_output_names_files_from_the_project_root_and_shows_failed_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("policy/zones")).unwrap();
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    std::fs::copy("tests/include/plant.fence", repo.join("policy/plant.fence")).unwrap();
+    for z in ["it", "ot"] {
+        std::fs::copy(
+            format!("tests/include/zones/{z}.fence"),
+            repo.join(format!("policy/zones/{z}.fence")),
+        )
+        .unwrap();
+    }
+    // A finding inside an included file: a zone without its documentation (FR5-017).
+    let sub = repo.join("sub");
+    let (code, out, err) = fenceline(
+        &["check", "--format", "sarif", "../policy/plant.fence"],
+        Some(&sub),
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    let run = &v["runs"][0];
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    let uris: std::collections::BTreeSet<String> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let a = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(a["uriBaseId"], "%SRCROOT%", "{a}");
+            a["uri"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(!uris.is_empty(), "{out}");
+    for u in &uris {
+        assert!(u.starts_with("policy/"), "{u} is not relative to the root");
+    }
+    assert!(
+        uris.iter().any(|u| u.starts_with("policy/zones/")),
+        "a finding in an included file: {uris:?}"
+    );
+    let (_, gh, _) = fenceline(
+        &["check", "--format", "github", "../policy/plant.fence"],
+        Some(&sub),
+    );
+    for line in gh.lines().filter(|l| l.contains("file=")) {
+        assert!(line.contains("file=policy/"), "{line}");
+    }
+
+    // A file that cannot be read.
+    let (code, out, _) = fenceline(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "../policy/plant.fence",
+            "missing.fence",
+        ],
+        Some(&sub),
+    );
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    let inv = &v["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false, "{inv}");
+    let note = inv["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(note.contains("missing.fence"), "{note}");
+    let (code, out, _) = fenceline(&["check", "--format", "json", "missing.fence"], Some(&sub));
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert!(
+        v["errors"][0].as_str().unwrap().contains("missing.fence"),
+        "{v}"
+    );
+}
+
+/// A policy split with `include` is checked from its root: fragments given beside it are
+/// skipped (pre-commit passes every changed `.fence` file), `check` with a directory or with no
+/// argument finds the roots, and `policies` in fenceline.toml names them.
+#[test]
+fn check_finds_the_roots_of_split_policies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::create_dir(repo.join("parts")).unwrap();
+    std::fs::write(
+        repo.join("plant.fence"),
+        "policy \"split\"\ninclude \"parts/zones.fence\"\ninclude \"parts/conduits.fence\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("parts/zones.fence"),
+        "zone a {\n  level 3\n  sl-target 1\n  network 10.0.0.0/24\n}\n\nzone b {\n  level 3\n  sl-target 1\n  network 10.0.1.0/24\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("parts/conduits.fence"),
+        "conduit a-b {\n  connects a, b\n  sl-target 1\n  allow a -> b tcp/80\n}\n\nfirewall fw {\n  target nftables\n  interface eth0 a\n  interface eth1 b\n}\n",
+    )
+    .unwrap();
+    // The fragment alone names zones it does not declare.
+    let (code, _, err) = fenceline(&["check", "parts/conduits.fence"], Some(repo));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("E0002"), "{err}");
+    for args in [
+        &[
+            "check",
+            "plant.fence",
+            "parts/zones.fence",
+            "parts/conduits.fence",
+        ][..],
+        &[
+            "check",
+            "parts/conduits.fence",
+            "plant.fence",
+            "parts/zones.fence",
+        ][..],
+        &["check", "."][..],
+        &["check"][..],
+    ] {
+        let (code, _, err) = fenceline(args, Some(repo));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(err.contains("1 file: 0 errors"), "{args:?}: {err}");
+    }
+    // Another root with an error is found too, unless fenceline.toml lists the policies.
+    std::fs::write(repo.join("broken.fence"), "zone {\n").unwrap();
+    let (code, _, _) = fenceline(&["check"], Some(repo));
+    assert_eq!(code, 1);
+    std::fs::write(
+        repo.join("fenceline.toml"),
+        "policies = [\"plant.fence\"]\n",
+    )
+    .unwrap();
+    let sub = repo.join("parts");
+    let (code, _, err) = fenceline(&["check"], Some(&sub));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 file: 0 errors"), "{err}");
+    // Nothing to check is a usage error.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, _) = fenceline(&["check"], Some(empty.path()));
+    assert_eq!(code, 2);
+}
+
+/// Suppressed findings are counted, not listed, unless asked for; `--statistics` counts per
+/// rule; `--output-file` writes the output there; `--stdin-filename` names standard input.
+#[test]
+fn suppressed_statistics_output_file_and_stdin_filename() {
+    let (code, _, err) = fenceline(&["check", "--today", "2026-06-01", EXAMPLE], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("1 suppressed (--show-suppressed lists them)"),
+        "{err}"
+    );
+    assert!(!err.contains("suppressed by the exception"), "{err}");
+    let (_, _, err) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--show-suppressed",
+            EXAMPLE,
+        ],
+        None,
+    );
+    assert!(err.contains("suppressed by the exception"), "{err}");
+
+    let (code, _, err) = fenceline(
+        &["check", "--today", "2026-06-01", "--statistics", EXAMPLE],
+        None,
+    );
+    assert_eq!(code, 0);
+    // Most frequent first, ties by code.
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].contains("3  FR5-007    initiated-from-lower-trust"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("3  FR5-017    zone-undocumented"),
+        "{err}"
+    );
+    assert!(
+        err.contains("FR3-001    cleartext-industrial-protocol (1 suppressed)"),
+        "{err}"
+    );
+    let (_, out, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--statistics",
+            "--format",
+            "json",
+            EXAMPLE,
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let fr3 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "FR3-001")
+        .unwrap();
+    assert_eq!(fr3["suppressed"], 1);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("out.sarif");
+    let (code, out, _) = fenceline(
+        &[
+            "check",
+            "--today",
+            "2026-06-01",
+            "--format",
+            "sarif",
+            "--output-file",
+            file.to_str().unwrap(),
+            EXAMPLE,
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(out.is_empty(), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+
+    let text = std::fs::read_to_string("tests/include/plant.fence").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "tests/include/plant.fence",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The includes resolve next to the named file, and findings name it.
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("tests/include/"), "{err}");
+    assert!(!err.contains("<stdin>"), "{err}");
+}

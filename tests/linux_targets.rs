@@ -309,7 +309,7 @@ fn hostile_text_is_sanitised_with_warnings() {
     let warnings: Vec<_> = built
         .diagnostics
         .iter()
-        .filter(|d| d.code == fenceline::targets::linux::SANITISED)
+        .filter(|d| d.code == fenceline::targets::linux::SANITISED.id)
         .collect();
     assert!(warnings.len() >= 3, "{warnings:#?}");
     assert!(warnings
@@ -714,33 +714,89 @@ enum Loader {
 static RUN: AtomicUsize = AtomicUsize::new(0);
 
 /// Builds the spec for the harness, runs it, and returns failures (empty when all is well) and
-/// (allowed, denied) probe counts.
+/// (allowed, denied) probe counts. With `island`, that interface is cut off after loading, as
+/// an operator switches on island mode (SR 5.2 RE2): every probe in or out of it must be dropped.
 fn e2e_case(
     label: &str,
     model: &Model,
     dev: &DeviceIr,
     built: &Built,
     loader: Loader,
+    island: Option<usize>,
 ) -> (Vec<String>, usize, usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = |name: &str| {
-        let o = built
+    let mut probes = probes(model, dev);
+    let mut extra: Vec<Vec<String>> = Vec::new();
+    if let Some(k) = island {
+        // The commands the generated files' headers give for island mode.
+        let iface = dev.interfaces[k].name.clone();
+        let cmd = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        match loader {
+            Loader::Nft => extra.push(cmd(&[
+                "nft",
+                "add",
+                "element",
+                "inet",
+                "fenceline",
+                "island",
+                &format!("{{ \"{iface}\" }}"),
+            ])),
+            Loader::Ipt => {
+                for tool in ["iptables", "ip6tables"] {
+                    for dir in ["-i", "-o"] {
+                        extra.push(cmd(&[tool, "-A", "FL-ISLAND", dir, &iface, "-j", "DROP"]));
+                    }
+                }
+            }
+        }
+        for p in probes.iter_mut().filter(|p| p.side == k || p.dst_side == k) {
+            p.expect = false;
+        }
+    }
+    let bytes = |name: &str| {
+        let path = format!("{}/{name}", dev.name);
+        built
             .outputs
             .iter()
-            .find(|o| o.path == format!("{}/{name}", dev.name))
-            .unwrap();
+            .find(|o| o.path == path)
+            .unwrap()
+            .bytes
+            .clone()
+    };
+    let mut failures = probe_ruleset(label, model, dev, &bytes, loader, &extra, &probes);
+    let allowed = probes.iter().filter(|p| p.expect).count();
+    let denied = probes.len() - allowed;
+    if denied < 100 {
+        failures.push(format!("{label}: only {denied} denied probes"));
+    }
+    (failures, allowed, denied)
+}
+
+/// Loads the device's files (`bytes` gives each by name) in a firewall namespace, then runs the
+/// `extra` commands there, sends the probes, and returns the probes whose outcome is not the
+/// expected one.
+fn probe_ruleset(
+    label: &str,
+    model: &Model,
+    dev: &DeviceIr,
+    bytes: &dyn Fn(&str) -> Vec<u8>,
+    loader: Loader,
+    extra: &[Vec<String>],
+    probes: &[Probe],
+) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| {
         let p = dir.path().join(name);
-        std::fs::write(&p, &o.bytes).unwrap();
+        std::fs::write(&p, bytes(name)).unwrap();
         p.to_string_lossy().to_string()
     };
-    let loaders: Vec<Vec<String>> = match loader {
+    let mut loaders: Vec<Vec<String>> = match loader {
         Loader::Nft => vec![vec!["nft".into(), "-f".into(), file("nftables.nft")]],
         Loader::Ipt => vec![
             vec!["iptables-restore".into(), file("iptables.rules")],
             vec!["ip6tables-restore".into(), file("ip6tables.rules")],
         ],
     };
-    let probes = probes(model, dev);
+    loaders.extend(extra.iter().cloned());
     let eps = endpoints(model, dev);
     let mut sides = Vec::new();
     for (k, iface) in dev.interfaces.iter().enumerate() {
@@ -787,23 +843,13 @@ fn e2e_case(
     );
     let v: serde_json::Value = match serde_json::from_str(out.trim()) {
         Ok(v) => v,
-        Err(_) => {
-            return (
-                vec![format!("{label}: harness output unreadable: {out}\n{err}")],
-                0,
-                0,
-            )
-        }
+        Err(_) => return vec![format!("{label}: harness output unreadable: {out}\n{err}")],
     };
     if let Some(e) = v.get("error") {
-        return (vec![format!("{label}: harness failed: {e}")], 0, 0);
+        return vec![format!("{label}: harness failed: {e}")];
     }
     if v["load"]["rc"] != 0 {
-        return (
-            vec![format!("{label}: ruleset did not load: {}", v["load"])],
-            0,
-            0,
-        );
+        return vec![format!("{label}: ruleset did not load: {}", v["load"])];
     }
     // (source, source port, destination, protocol, destination port) of every first packet that
     // arrived on a side's link.
@@ -848,12 +894,7 @@ fn e2e_case(
             ));
         }
     }
-    let allowed = probes.iter().filter(|p| p.expect).count();
-    let denied = probes.len() - allowed;
-    if denied < 100 {
-        failures.push(format!("{label}: only {denied} denied probes"));
-    }
-    (failures, allowed, denied)
+    failures
 }
 
 fn e2e(loader: Loader) {
@@ -889,7 +930,7 @@ fn e2e(loader: Loader) {
     let results: Vec<(Vec<String>, usize, usize)> = std::thread::scope(|s| {
         let hs: Vec<_> = jobs
             .iter()
-            .map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader)))
+            .map(|(l, m, d, b)| s.spawn(move || e2e_case(l, m, d, b, loader, None)))
             .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -928,6 +969,189 @@ fn end_to_end_iptables() {
     }
 }
 
+/// Mutated rulesets of `north-pipeline`'s fw-it-ot loaded in the kernel: what `verify` reports
+/// as an over-permit really passes (TCP 4444 between zones no flow connects on that port), and a
+/// mutation `verify` calls equal (the anti-spoofing return widened to every IPv4 source, negated
+/// matches that nft confines to UDP and to IPv6) passes every allowed probe and no denied one.
+#[test]
+fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
+    use fenceline::verify::equiv::{compare_loaded, load, PolicySides};
+    if !kernel_tests("mutated_rulesets_in_the_kernel_get_verifys_verdict") {
+        return;
+    }
+    let checked = check_path(Path::new("examples/north-pipeline.fence"), &opts()).unwrap();
+    let built = build("north-pipeline", &checked);
+    let model = checked.model.clone().unwrap();
+    let (ir, _) = model_to_ir(&model);
+    let dev = ir.devices.iter().find(|d| d.name == "fw-it-ot").unwrap();
+    let di = model
+        .devices
+        .iter()
+        .position(|d| d.name == dev.name)
+        .unwrap();
+    let generated = |name: &str| {
+        let path = format!("{}/{name}", dev.name);
+        let o = built.outputs.iter().find(|o| o.path == path).unwrap();
+        String::from_utf8(o.bytes.clone()).unwrap()
+    };
+    let eps = endpoints(&model, dev);
+    let port_4444 = |side: usize, dst_side: usize| {
+        let s = eps
+            .iter()
+            .find(|e| e.side == side && e.ip.is_ipv4())
+            .unwrap();
+        let d = eps
+            .iter()
+            .find(|e| e.side == dst_side && e.ip.is_ipv4())
+            .unwrap();
+        Probe {
+            category: "over-permit",
+            side,
+            src: s.ip,
+            dst_side,
+            dst: d.ip,
+            tcp: true,
+            port: 4444,
+            expect: true,
+            label: format!("{} {} -> {} {} tcp/4444", s.name, s.ip, d.name, d.ip),
+        }
+    };
+    let over = vec![port_4444(0, 1), port_4444(1, 2), port_4444(2, 1)];
+    for p in &over {
+        assert!(
+            policy_decision(&model, &Packet::tcp(p.src, p.dst, 4444)).is_none(),
+            "{}",
+            p.label
+        );
+    }
+    let fwd = "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n";
+    let cases: [(&str, &str, &str, String, Vec<Probe>); 5] = [
+        (
+            "nft inet chain returns IPv4 before its drop",
+            "nftables.nft",
+            fwd,
+            "\tchain fam {\n\t\tmeta nfproto ipv4 return\n\t\ttcp dport 4444 drop\n\t}\n\n"
+                .to_string()
+                + fwd
+                + "\t\tjump fam\n\t\ttcp dport 4444 accept\n",
+            over.clone(),
+        ),
+        (
+            "nft anti-spoofing return widened to every IPv4 source",
+            "nftables.nft",
+            "ip saddr @z_enterprise_v4 return",
+            "ip saddr 0.0.0.0/0 return".to_string(),
+            probes(&model, dev),
+        ),
+        (
+            "nft negated matches in front of a pair's accepts",
+            "nftables.nft",
+            "\tchain p_eth0_eth1 {\n",
+            "\tchain p_eth0_eth1 {\n\t\tudp dport != 53 drop\n\t\tip6 saddr != 2001:db8::/32 drop\n".to_string(),
+            probes(&model, dev),
+        ),
+        (
+            "iptables second *filter block appended",
+            "iptables.rules",
+            "COMMIT\n",
+            "COMMIT\n*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j ACCEPT\nCOMMIT\n".to_string(),
+            over.clone(),
+        ),
+        (
+            "iptables -I an accept in front of the anti-spoofing",
+            "iptables.rules",
+            "COMMIT\n",
+            "-I FORWARD -p tcp -m tcp --dport 4444 -j ACCEPT\nCOMMIT\n".to_string(),
+            over.clone(),
+        ),
+    ];
+    let sides = PolicySides::for_targets(&model, &[Target::Nftables]);
+    let mut failures = Vec::new();
+    for (label, name, from, to, probes) in &cases {
+        let text = generated(name);
+        assert!(text.contains(from), "{label}: {from:?} not in {name}");
+        let mutated = text.replacen(from, to, 1);
+        let bytes = |n: &str| {
+            if n == *name {
+                mutated.clone().into_bytes()
+            } else {
+                generated(n).into_bytes()
+            }
+        };
+        let (loader, target) = if name.ends_with(".nft") {
+            (Loader::Nft, Target::Nftables)
+        } else {
+            (Loader::Ipt, Target::Iptables)
+        };
+        let read = |p: &str| {
+            p.strip_prefix("fw-it-ot/")
+                .map(|n| String::from_utf8(bytes(n)).unwrap())
+        };
+        let (cfg, paths) = load(&dev.name, target, &read).unwrap().unwrap();
+        let r = compare_loaded(&model, &sides, DeviceId(di), target, paths, &cfg).unwrap();
+        let over_permit = r.differences.iter().any(|d| d.over_permit.is_some());
+        let under_permit = r.differences.iter().any(|d| d.under_permit.is_some());
+        // Probes that must pass are over-permits when the policy denies them.
+        let want_over = probes.iter().any(|p| p.category == "over-permit");
+        assert_eq!(
+            (over_permit, under_permit),
+            (want_over, false),
+            "{label}: {:#?}",
+            r.differences
+        );
+        failures.extend(probe_ruleset(
+            label,
+            &model,
+            dev,
+            &bytes,
+            loader,
+            &[],
+            probes,
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Island mode as the report credits it (SR 5.2 RE2): on an nftables and an iptables firewall of
+/// every example, cutting one interface with the command the generated file names drops every
+/// probe in or out of it, and the other interfaces keep their policy.
+#[test]
+fn island_mode_cuts_an_interface_on_nftables_and_iptables() {
+    if !kernel_tests("island_mode_cuts_an_interface_on_nftables_and_iptables") {
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut cut = 0;
+    for ex in examples() {
+        let checked = check_path(&ex, &opts()).unwrap();
+        let built = build(&stem(&ex), &checked);
+        let model = checked.model.clone().unwrap();
+        let (ir, _) = model_to_ir(&model);
+        for (loader, target) in [
+            (Loader::Nft, Target::Nftables),
+            (Loader::Ipt, Target::Iptables),
+        ] {
+            let Some(dev) = ir
+                .devices
+                .iter()
+                .find(|d| d.targets.contains(&target) && d.interfaces.len() >= 2)
+            else {
+                continue;
+            };
+            let label = format!("{}/{}/{loader:?}/island", stem(&ex), dev.name);
+            let (f, allowed, denied) = e2e_case(&label, &model, dev, &built, loader, Some(0));
+            eprintln!(
+                "{label}: {allowed} allowed and {denied} denied probes, {} failures",
+                f.len()
+            );
+            failures.extend(f);
+            cut += 1;
+        }
+    }
+    assert!(cut >= 2, "no nftables and iptables firewall to cut");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Two Linux firewalls in parallel between the same zones (`tests/parallel/two-firewalls.fence`):
 /// the harness runs each firewall's generated ruleset in turn, with the routes through it, and
 /// both flows (one each way) connect through each while the denied probes do not. Before every
@@ -961,7 +1185,7 @@ fn parallel_firewalls_each_enforce_the_flows() {
         }
         for loader in [Loader::Nft, Loader::Ipt] {
             let label = format!("two-firewalls/{}/{loader:?}", dev.name);
-            let (f, allowed, denied) = e2e_case(&label, &model, dev, &built, loader);
+            let (f, allowed, denied) = e2e_case(&label, &model, dev, &built, loader, None);
             eprintln!(
                 "{label}: {allowed} allowed and {denied} denied probes, {} failures",
                 f.len()

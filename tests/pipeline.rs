@@ -179,3 +179,48 @@ fn diff_exit_code_and_git_mode() {
     );
     assert!(md.contains("`ops.scada -> field.rtus ssh`"), "{md}");
 }
+
+/// `fenceline man | head`: a reader that stops early ends the command quietly (exit 0, nothing
+/// on stderr), whatever the command.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    for args in [
+        &["man"][..],
+        &["rules"][..],
+        &["completions", "bash"][..],
+        &["report", "examples/water-treatment.fence"][..],
+        &[
+            "report",
+            "--format",
+            "html",
+            "examples/water-treatment.fence",
+        ][..],
+        &["debug", "ast", "examples/water-treatment.fence"][..],
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "examples/water-treatment.fence",
+        ][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fenceline"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read a few bytes, then close the pipe as `head -c` does.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut buf = [0u8; 16];
+        let _ = std::io::Read::read(&mut stdout, &mut buf);
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

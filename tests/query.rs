@@ -87,3 +87,78 @@ fn unknown_names_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("modbus"), "{err}");
 }
+
+fn query_file(file: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .arg("query")
+        .arg(file)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A source that spans zones is split by zone and each part answered: 10.0.0.0/23 is zone `a`
+/// (denied to tcp/80) and zone `b` (allowed), so the answer is partly allowed, not denied from
+/// the zone of its first address; `0.0.0.0/0` adds a part outside every zone, and only that
+/// part carries the note.
+#[test]
+fn a_query_spanning_zones_is_answered_per_zone() {
+    const F: &str = "tests/query/spans.fence";
+    let (code, out, err) = query_file(F, &["10.0.0.0/23", "c.web", "tcp/80", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdict"], "partly-allowed", "{v:#}");
+    let parts: Vec<(String, String)> = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["src"]["zone"].as_str().unwrap_or("-").to_string(),
+                p["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            ("a".into(), "denied".into()),
+            ("b".into(), "allowed".into())
+        ]
+    );
+    assert_eq!(v["flows"][0]["flow"], "b -> c.web tcp/80");
+
+    let (code, out, _) = query_file(F, &["0.0.0.0/0", "c.web", "tcp/80", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdict"], "partly-allowed");
+    let outside: Vec<&serde_json::Value> = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["src"]["zone"].is_null())
+        .collect();
+    assert_eq!(outside.len(), 1, "{v:#}");
+    assert!(outside[0]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("outside every zone"));
+    assert!(v["notes"].as_array().unwrap().is_empty(), "{v:#}");
+
+    // --exit-code: 1 when any part is denied, 0 when all is allowed.
+    assert_eq!(
+        query_file(F, &["--exit-code", "10.0.0.0/23", "c.web", "tcp/80"]).0,
+        1
+    );
+    assert_eq!(query_file(F, &["--exit-code", "b", "c.web", "tcp/80"]).0, 0);
+    assert_eq!(
+        query_file(F, &["--exit-code", "10.0.1.0/24", "c.web", "tcp/80"]).0,
+        0
+    );
+    assert_eq!(query_file(F, &["--exit-code", "a", "c.web", "tcp/80"]).0, 1);
+}

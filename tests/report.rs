@@ -483,3 +483,129 @@ fn large_conduits_are_summarised_in_markdown_and_html_and_listed_in_json() {
         .sum();
     assert_eq!(listed, checked.model.as_ref().unwrap().flows.len());
 }
+
+#[test]
+fn summary_counts_equal_the_lists_they_count_for_every_example() {
+    for ex in examples() {
+        let checked = check_path(&ex, &opts()).unwrap();
+        let rep = report_of(&checked);
+        let name = ex.display();
+        assert_eq!(
+            rep.summary.widenings,
+            rep.widenings.len(),
+            "{name}: widenings"
+        );
+        assert_eq!(
+            rep.summary.exceptions,
+            rep.exceptions.len(),
+            "{name}: exceptions"
+        );
+        let open = |s: fenceline::diagnostic::Severity| {
+            rep.findings
+                .iter()
+                .filter(|f| !f.suppressed && f.severity == s)
+                .count()
+        };
+        assert_eq!(
+            rep.summary.errors,
+            open(fenceline::diagnostic::Severity::Error),
+            "{name}"
+        );
+        assert_eq!(
+            rep.summary.warnings,
+            open(fenceline::diagnostic::Severity::Warning),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn builds_report_locates_findings_exceptions_and_widenings_as_the_report_command_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    for ex in examples() {
+        let p = ex.to_str().unwrap();
+        let out = tmp.path().join(ex.file_stem().unwrap());
+        let (code, _, err) = fenceline_cli(&["build", p, "-o", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{p}: {err}");
+        let built: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+        let (code, text, err) = fenceline_cli(&["report", p, "--format", "json"]);
+        assert_eq!(code, 0, "{p}: {err}");
+        let reported: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut located = 0;
+        for list in ["findings", "exceptions", "widenings"] {
+            assert_eq!(built[list], reported[list], "{p}: {list}");
+            for item in built[list].as_array().unwrap() {
+                assert!(
+                    item["location"].is_string(),
+                    "{p}: {list} without location: {item}"
+                );
+                located += 1;
+            }
+        }
+        assert!(located > 0, "{p}: nothing to locate");
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(
+            md.contains(&format!("{p}:")),
+            "{p}: report.md names no location"
+        );
+    }
+}
+
+#[test]
+fn the_sl_table_cites_registered_rules_only() {
+    let t = fenceline::report::sltable::SlTable::builtin().unwrap();
+    let mut unknown = Vec::new();
+    for r in &t.requirements {
+        for id in &r.rules {
+            if !fenceline::lint::rules::ALL.iter().any(|rule| rule.id == id) {
+                unknown.push(format!("{}: {id}", r.id));
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "the SL table cites unknown rules: {unknown:?}"
+    );
+}
+
+#[test]
+fn island_mode_is_credited_to_iptables_and_nftables_not_to_cisco_ios() {
+    let policy = r#"
+zone control { description "SCADA"  owner "ops"  level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10 }
+zone field { description "PLCs"  owner "ops"  level 1  sl-target 3  network 10.40.0.0/24  asset plc 10.40.0.5 }
+conduit control-field {
+  connects control, field
+  allow control.scada -> field.plc modbus
+}
+firewall fw {
+  target TARGET
+  interface eth0 control
+  interface eth1 field
+}
+"#;
+    for (target, met) in [("iptables", true), ("nftables", true), ("cisco-ios", false)] {
+        let text = policy.replace("TARGET", target);
+        let text = if target == "cisco-ios" {
+            text.replace("firewall fw", "router fw")
+                .replace("eth0", "Gi0/0")
+                .replace("eth1", "Gi0/1")
+        } else {
+            text
+        };
+        let checked = check_text("p.fence", Path::new("p.fence"), text, &opts());
+        let rep = report_of(&checked);
+        for a in &rep.fr5 {
+            let row = a.rows.iter().find(|r| r.id == "SR 5.2 RE2").unwrap();
+            assert!(row.required, "{target}: {} {}", a.kind, a.name);
+            let status = row.status == fenceline::report::Status::Met;
+            assert_eq!(
+                status, met,
+                "{target}: {} {}: {:?}",
+                a.kind, a.name, row.evidence
+            );
+        }
+        let fr5_014 = checked.diagnostics.iter().any(|d| d.code == "FR5-014");
+        assert_eq!(fr5_014, !met, "{target}");
+    }
+}

@@ -30,6 +30,6 @@ pub fn man(_args: ManArgs, io: &mut Io) -> Result<u8> {
     let cmd = Cli::command();
     clap_mangen::Man::new(cmd)
         .render(&mut io.out)
-        .map_err(|e| Error::Other(format!("man page: {e}")))?;
+        .map_err(|e| Error::io("<stdout>", e))?;
     Ok(EXIT_OK)
 }

@@ -33,6 +33,9 @@ pub struct DiffArgs {
     /// Date used for expiring exceptions (YYYY-MM-DD)
     #[arg(long)]
     pub today: Option<String>,
+    /// Configuration file (default: the nearest fenceline.toml above the new policy)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -92,7 +95,14 @@ fn show_errors(io: &mut Io, c: &Checked, which: &str) {
 }
 
 pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
-    let opts = super::check::options(args.today.clone())?;
+    // Both versions are checked with the configuration of the new one, as `check` would.
+    let new_file = args
+        .files
+        .last()
+        .map(PathBuf::as_path)
+        .unwrap_or(Path::new("."));
+    let (opts, _) =
+        super::check::options_for(new_file, args.today.clone(), args.config.as_deref())?;
     let (old, new, old_name, new_name) = match (&args.git, args.files.as_slice()) {
         (Some(rev), [file]) => {
             let text = git_show(rev, file)?;

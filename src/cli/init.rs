@@ -72,7 +72,7 @@ firewall fw-1 {
 # Expectations are checked by `check` against the policy and by `build` against every
 # generated configuration.
 expect allow enterprise -> dmz.historian-mirror https
-expect deny  enterprise -> control https
+expect deny enterprise -> control https
 "#;
 
 /// The starter configuration: every key commented, so the defaults stay visible.
@@ -84,6 +84,10 @@ fail-level = "error"
 
 # FR5-003: the widest port range a flow may open into a zone with SL-T(RDF) >= 2.
 wildcard-port-width = 256
+
+# The root policies, relative to this file: what `fenceline check` with no argument checks
+# (without it, every .fence file under the current directory that no other one includes).
+policies = ["policy.fence"]
 
 # Severity overrides per rule: "error", "warning", "note" or "off".
 [rules]

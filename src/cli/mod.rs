@@ -12,6 +12,7 @@ pub mod graph;
 pub mod init;
 pub mod query;
 pub mod report;
+pub mod roots;
 pub mod rules;
 pub mod verify;
 
@@ -119,6 +120,8 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
     };
     match result {
         Ok(code) => code,
+        // The output was cut short by its reader (`| head`): end quietly, as a filter does.
+        Err(e) if e.is_broken_pipe() => EXIT_OK,
         Err(e) => {
             io.eprintln(format_args!("error: {e}"));
             EXIT_FAILURE
@@ -147,8 +150,7 @@ pub fn main() -> u8 {
             std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
         }
     };
-    // A fixed width: the same output in a terminal, a CI log and a test.
-    let width = 100;
+    let width = output_width();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
@@ -160,6 +162,28 @@ pub fn main() -> u8 {
         width,
     };
     run(cli, &mut io)
+}
+
+/// The width human output is wrapped to: `COLUMNS` when set, else the terminal's width when
+/// stderr is a terminal, else 100 (the same output in every CI log and test).
+fn output_width() -> usize {
+    const DEFAULT: usize = 100;
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
+        return n.clamp(40, 400);
+    }
+    use std::io::IsTerminal;
+    let stderr = std::io::stderr();
+    if stderr.is_terminal() {
+        if let Ok(ws) = rustix::termios::tcgetwinsize(&stderr) {
+            if ws.ws_col > 0 {
+                return usize::from(ws.ws_col).clamp(40, 400);
+            }
+        }
+    }
+    DEFAULT
 }
 
 /// Reads a policy argument: a path, or `-` for standard input.

@@ -33,6 +33,9 @@ pub struct QueryArgs {
     /// Output format
     #[arg(long, alias = "output-format", value_enum, default_value_t = QueryFormat::Human)]
     pub format: QueryFormat,
+    /// Exit 1 when anything asked is denied (scripts assert with it)
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// One end of a query, resolved.
@@ -46,6 +49,9 @@ pub struct End {
     pub zone_id: Option<ZoneId>,
     #[serde(skip)]
     pub addrs: AddrSet,
+    /// Given as a zone or `zone.asset` (not split by zone).
+    #[serde(skip)]
+    pub named: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,21 +71,43 @@ pub struct Match {
     pub enforced_on: Vec<Hop>,
 }
 
+/// The answer for the part of the query between one source zone and one destination zone (or
+/// addresses outside every zone).
 #[derive(Debug, Clone, Serialize)]
-pub struct Answer {
+pub struct Part {
     pub src: End,
     pub dst: End,
-    pub service: String,
     /// `allowed`, `denied` or `partly-allowed`.
     pub verdict: &'static str,
     pub flows: Vec<Match>,
-    /// A packet of the query that no flow allows (denied or partly allowed).
+    /// A packet of this part that no flow allows (denied or partly allowed).
     pub denied_example: Option<String>,
     /// Conduits that connect the two zones (none: no flow could ever allow this).
     pub conduits: Vec<String>,
     /// Devices between the two zones, with the interfaces the traffic would use.
     pub path: Vec<Hop>,
     pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub src: End,
+    pub dst: End,
+    pub service: String,
+    /// `allowed` (every part), `denied` (every part) or `partly-allowed`.
+    pub verdict: &'static str,
+    /// Every flow that allows part of the query.
+    pub flows: Vec<Match>,
+    /// A packet of the query that no flow allows (denied or partly allowed).
+    pub denied_example: Option<String>,
+    /// With one part: the conduits that connect its zones; with several, see `parts`.
+    pub conduits: Vec<String>,
+    /// With one part: the devices between its zones; with several, see `parts`.
+    pub path: Vec<Hop>,
+    pub notes: Vec<String>,
+    /// The query split by the zones its addresses lie in: one part per (source zone,
+    /// destination zone), and parts for addresses outside every zone.
+    pub parts: Vec<Part>,
 }
 
 fn resolve_end(model: &Model, text: &str) -> Result<End> {
@@ -113,6 +141,7 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
             zone: Some(zone.name.clone()),
             zone_id: Some(zid),
             addrs: zone.addrs.clone(),
+            named: true,
         }),
         Some(a) => {
             let ai = zone.asset(a).ok_or_else(|| {
@@ -129,6 +158,7 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
                 zone: Some(zone.name.clone()),
                 zone_id: Some(zid),
                 addrs: zone.assets[ai].addrs.clone(),
+                named: true,
             })
         }
     }
@@ -152,6 +182,67 @@ fn addr_end(model: &Model, written: String, addrs: AddrSet, probe: std::net::IpA
         zone: zid.map(|z| model.zone(z).name.clone()),
         zone_id: zid,
         addrs,
+        named: false,
+    }
+}
+
+/// An address end split by the zones its addresses lie in, then the addresses outside every
+/// zone; a named end stays whole. A part that is the whole end keeps the end's name.
+fn split_end(model: &Model, end: &End) -> Vec<End> {
+    if end.named {
+        return vec![end.clone()];
+    }
+    let mut parts = Vec::new();
+    let mut rest = end.addrs.clone();
+    for (i, zone) in model.zones.iter().enumerate() {
+        let inside = end.addrs.intersect(&zone.addrs);
+        if inside.is_empty() {
+            continue;
+        }
+        rest = rest.subtract(&inside);
+        let shown = show_addrs(&inside);
+        let name = match zone.assets.iter().find(|a| a.addrs.contains_set(&inside)) {
+            Some(a) => format!("{shown} (in `{}.{}`)", zone.name, a.name),
+            None => format!("{shown} (in `{}`)", zone.name),
+        };
+        parts.push(End {
+            written: end.written.clone(),
+            name,
+            zone: Some(zone.name.clone()),
+            zone_id: Some(ZoneId(i)),
+            addrs: inside,
+            named: false,
+        });
+    }
+    if !rest.is_empty() {
+        parts.push(End {
+            written: end.written.clone(),
+            name: format!("{} (in no zone)", show_addrs(&rest)),
+            zone: None,
+            zone_id: None,
+            addrs: rest,
+            named: false,
+        });
+    }
+    if parts.len() == 1 {
+        let mut whole = end.clone();
+        whole.zone = parts[0].zone.clone();
+        whole.zone_id = parts[0].zone_id;
+        if whole.zone_id.is_none() {
+            whole.name = format!("{} (in no zone)", end.written);
+        }
+        return vec![whole];
+    }
+    parts
+}
+
+/// A few prefixes of an address set, for naming a part.
+fn show_addrs(a: &AddrSet) -> String {
+    let nets: Vec<String> = a.nets().iter().map(|n| n.to_string()).collect();
+    if nets.len() > 3 {
+        format!("{} and {} more", nets[..3].join(", "), nets.len() - 3)
+    } else {
+        nets.join(", ")
     }
 }
 
@@ -206,31 +297,94 @@ fn line_of(model: &Model, span: crate::source::Span) -> String {
         .unwrap_or(loc)
 }
 
-/// Answers a query against a Model.
+/// Answers a query against a Model: split by zone, each part answered exactly.
 pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answer> {
     let src = resolve_end(model, src)?;
     let dst = resolve_end(model, dst)?;
     let (svc_name, items) = resolve_service(model, service)?;
-    let mut q: Space<()> = Space::new();
-    for item in &items {
-        q.extend(Cube::of_item_all(&src.addrs, &dst.addrs, item), ());
+    let graph = ZoneGraph::build(model);
+    let mut parts = Vec::new();
+    for s in split_end(model, &src) {
+        for d in split_end(model, &dst) {
+            if let Some(p) = answer_part(model, &graph, s.clone(), d, &items) {
+                parts.push(p);
+            }
+        }
     }
     let mut notes = Vec::new();
-    if q.is_empty() {
+    if parts.is_empty() {
         notes.push(
             "the service cannot apply to these addresses (no common address family)".to_string(),
         );
     }
-    let graph = ZoneGraph::build(model);
+    let verdict = if parts.iter().all(|p| p.verdict == "denied") {
+        "denied"
+    } else if parts.iter().all(|p| p.verdict == "allowed") {
+        "allowed"
+    } else {
+        "partly-allowed"
+    };
+    let mut flows: Vec<Match> = Vec::new();
+    for p in &parts {
+        for m in &p.flows {
+            if !flows
+                .iter()
+                .any(|f| f.flow == m.flow && f.location == m.location)
+            {
+                flows.push(m.clone());
+            }
+        }
+    }
+    let denied_example = parts.iter().find_map(|p| p.denied_example.clone());
+    let (conduits, path) = match parts.as_slice() {
+        [one] => {
+            notes.extend(one.notes.iter().cloned());
+            (one.conduits.clone(), one.path.clone())
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    Ok(Answer {
+        src,
+        dst,
+        service: svc_name,
+        verdict,
+        flows,
+        denied_example,
+        conduits,
+        path,
+        notes,
+        parts,
+    })
+}
+
+/// One part of a query: its packets, the flows that allow them, the rest. `None` when the
+/// service cannot apply to these addresses (no common address family).
+fn answer_part(
+    model: &Model,
+    graph: &ZoneGraph,
+    src: End,
+    dst: End,
+    items: &[ServiceItem],
+) -> Option<Part> {
+    let mut q: Space<()> = Space::new();
+    for item in items {
+        q.extend(Cube::of_item_all(&src.addrs, &dst.addrs, item), ());
+    }
+    if q.is_empty() {
+        return None;
+    }
+    let mut notes = Vec::new();
     // Only flows between the two zones can match; with an address outside every zone, none.
-    let candidates: Vec<FlowId> = model
-        .flow_ids()
-        .filter(|&f| {
-            let fl = model.flow(f);
-            src.zone_id.is_none_or(|z| fl.src.zone == z)
-                && dst.zone_id.is_none_or(|z| fl.dst.zone == z)
-        })
-        .collect();
+    let candidates: Vec<FlowId> = match (src.zone_id, dst.zone_id) {
+        (Some(a), Some(b)) => model
+            .flow_ids()
+            .filter(|&f| {
+                let fl = model.flow(f);
+                fl.src.zone == a && fl.dst.zone == b
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut allowed: Space<FlowId> = Space::new();
     for &f in &candidates {
         allowed.extend(flow_cubes(model, f), f);
@@ -250,7 +404,7 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
             flow: model.flow_label(*fid),
             location: line_of(model, fl.span),
             example: cube.witness().map(|p| p.to_string()).unwrap_or_default(),
-            enforced_on: hops(model, &graph, fl.src.zone, fl.dst.zone),
+            enforced_on: hops(model, graph, fl.src.zone, fl.dst.zone),
         });
     }
     let rest = q.subtract(&allowed);
@@ -281,7 +435,7 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
                     model.zone(b).name
                 ));
             }
-            (cs, hops(model, &graph, a, b))
+            (cs, hops(model, graph, a, b))
         }
         _ => {
             notes.push(
@@ -290,10 +444,9 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
             (Vec::new(), Vec::new())
         }
     };
-    Ok(Answer {
+    Some(Part {
         src,
         dst,
-        service: svc_name,
         verdict,
         flows,
         denied_example,
@@ -303,19 +456,67 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
     })
 }
 
-fn human(a: &Answer) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let verdict = match a.verdict {
+fn verdict_word(v: &str) -> &'static str {
+    match v {
         "allowed" => "ALLOWED",
         "denied" => "DENIED",
         _ => "PARTLY ALLOWED",
-    };
+    }
+}
+
+fn human(a: &Answer) -> String {
+    use std::fmt::Write;
+    if a.parts.len() <= 1 {
+        return match a.parts.first() {
+            Some(p) => human_part(p, &a.service, ""),
+            None => {
+                let mut s = format!(
+                    "DENIED: {} -> {} {}\n",
+                    a.src.written, a.dst.written, a.service
+                );
+                for n in &a.notes {
+                    let _ = writeln!(s, "  note: {n}");
+                }
+                s
+            }
+        };
+    }
+    let mut s = String::new();
     let _ = writeln!(
         s,
-        "{verdict}: {} -> {} {}",
-        a.src.name, a.dst.name, a.service
+        "{}: {} -> {} {} ({} parts by zone)",
+        verdict_word(a.verdict),
+        a.src.written,
+        a.dst.written,
+        a.service,
+        a.parts.len()
     );
+    for p in &a.parts {
+        s.push_str(&human_part(p, &a.service, "  "));
+    }
+    s
+}
+
+fn human_part(a: &Part, service: &str, indent: &str) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{indent}{}: {} -> {} {service}",
+        verdict_word(a.verdict),
+        a.src.name,
+        a.dst.name
+    );
+    let body = human_body(a);
+    for line in body.lines() {
+        let _ = writeln!(s, "{indent}{line}");
+    }
+    s
+}
+
+fn human_body(a: &Part) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
     for m in &a.flows {
         let _ = writeln!(
             s,
@@ -380,6 +581,7 @@ pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
         return Ok(EXIT_FAILURE);
     };
     let a = answer(model, &args.src, &args.dst, &args.service)?;
+    let denied = a.verdict != "allowed";
     match args.format {
         QueryFormat::Human => {
             let _ = write!(io.out, "{}", human(&a));
@@ -399,5 +601,9 @@ pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
             io.println(s);
         }
     }
-    Ok(EXIT_OK)
+    Ok(if args.exit_code && denied {
+        super::EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }

@@ -31,11 +31,16 @@ pub struct ReportArgs {
     /// Date used for expiring exceptions (YYYY-MM-DD); shown in the report
     #[arg(long)]
     pub today: Option<String>,
+    /// Configuration file (default: the nearest fenceline.toml above the policy)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 /// Renders the report of a policy file in one format.
 pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
-    let check_opts = super::check::options(args.today.clone())?;
+    // The same configuration as `check` and `build`: the findings are the same filtered set.
+    let (check_opts, _) =
+        super::check::options_for(&args.file, args.today.clone(), args.config.as_deref())?;
     let checked = super::check::check_file(&args.file, &check_opts)?;
     let sl_table = match &args.sl_table {
         Some(p) => SlTable::load(p)?,

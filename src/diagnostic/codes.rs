@@ -27,16 +27,16 @@ codes! {
         "Every address of an asset must lie inside the networks of its zone: an address belongs to exactly one zone.";
     ZONE_OVERLAP = "E0006", "zone networks overlap",
         "Two zones claim the same addresses. An address belongs to exactly one zone (IEC 62443-3-2 ZCR 3.1, SR 5.1), otherwise a flow's zone would be ambiguous and a firewall could not tell the zones apart.";
-    VLAN_RANGE = "E0007", "VLAN outside 1-4094",
-        "A VLAN ID must be between 1 and 4094. VLAN 1 is accepted but warned about elsewhere, since it carries switch control protocols.";
+    VLAN_RANGE = "E0007", "VLAN outside 1-4094 or reserved",
+        "A VLAN ID must be between 1 and 4094. VLANs 1002-1005 are reserved on Cisco IOS switches (the FDDI and Token Ring defaults): IOS refuses to configure them, so a zone on a `cisco-ios` switch, or its parking VLAN, may not use them. VLAN 1 is accepted but refused elsewhere for a switch's zones, since it carries switch control protocols.";
     VLAN_REUSED = "E0008", "VLAN used by two zones",
         "Each zone has its own VLAN: two zones sharing one VLAN share one broadcast domain and are not separated at layer 2.";
     SL_RANGE = "E0009", "security level outside 1-4",
         "IEC 62443 defines security levels 1 to 4; an SL-T must be one of them. A vector names each foundational requirement: iac, uc, si, dc, rdf, tre, ra.";
     PORT_RANGE = "E0010", "invalid port or port range",
         "Ports are 0-65535 and a range `a-b` needs a <= b. ICMP types and codes are 0-255, IP protocol numbers 0-255.";
-    IFNAME_TOO_LONG = "E0011", "interface name too long",
-        "Linux interface names are at most 15 characters (IFNAMSIZ); nftables and iptables reject longer names when the ruleset is loaded.";
+    IFNAME_TOO_LONG = "E0011", "invalid interface name",
+        "Linux interface names are at most 15 characters (IFNAMSIZ); nftables and iptables reject longer names when the ruleset is loaded. On `cisco-ios` devices an interface name is an interface type, written in full or as a case-insensitive prefix that no other type shares (`Gi`, `Te`, `Po`), followed by its number (`0/1`, `1/0/24`, `0/0.100`); `T` or `F` abbreviate several types and are refused.";
     ADDRESS = "E0012", "invalid address",
         "An address is an IPv4 or IPv6 address, a network `addr/len`, or a range `first-last` of the same family with first <= last.";
     LEVEL = "E0013", "invalid Purdue level",
@@ -54,7 +54,7 @@ codes! {
     REPEATED = "E0019", "statement given twice",
         "A statement that takes one value (level, sl-target, vlan, description, owner, kind) appears more than once in the same block.";
     EXPECT_FAILED = "E0020", "expectation failed",
-        "An `expect allow` or `expect deny` statement does not hold for the policy (in `check`) or for a generated configuration (in `build`). The related label shows the flow that contradicts it.";
+        "An `expect allow` or `expect deny` statement does not hold for the policy or for a generated configuration (every command generates the configurations and checks both). The related label shows the flow that contradicts it.";
     PORT_DECL = "E0021", "invalid switch port declaration",
         "`ports` takes a range such as `GigabitEthernet1/0/1-24`; `access` names one zone with a VLAN; `trunk` names zones with VLANs; a port may be declared once.";
     POLICY_DECL = "E0022", "policy declaration",

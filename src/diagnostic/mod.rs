@@ -3,8 +3,10 @@
 //! Internal and I/O failures are a separate type, [`crate::Error`].
 
 pub mod codes;
+pub mod filter;
 pub mod render;
 
+use crate::model::Scope;
 use crate::source::Span;
 use serde::Serialize;
 
@@ -62,6 +64,15 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     pub help: Option<String>,
     pub suppressed: Option<Suppression>,
+    /// The statements an `exception` for this code may be written on to silence the finding
+    /// (any of them; a policy-wide exception always applies). Set where the finding is raised;
+    /// read by [`filter`].
+    #[serde(skip)]
+    pub scopes: Vec<Scope>,
+    /// Statements that silence the finding only together: a finding that groups several flows
+    /// (one warning per interface and conduit) is silenced when every one of them is excepted.
+    #[serde(skip)]
+    pub scopes_all: Vec<Scope>,
 }
 
 impl Diagnostic {
@@ -75,6 +86,8 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             suppressed: None,
+            scopes: Vec::new(),
+            scopes_all: Vec::new(),
         }
     }
     pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -93,6 +106,16 @@ impl Diagnostic {
             span,
             label: label.into(),
         });
+        self
+    }
+    /// Where an exception may silence this finding (see [`Diagnostic::scopes`]).
+    pub fn scoped(mut self, scopes: Vec<Scope>) -> Self {
+        self.scopes = scopes;
+        self
+    }
+    /// Statements that silence this finding only together (see [`Diagnostic::scopes_all`]).
+    pub fn scoped_all(mut self, scopes: Vec<Scope>) -> Self {
+        self.scopes_all = scopes;
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -170,8 +170,11 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // Wrapped at spaces only: a name, a path or a rule ID is never split across lines.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
+        .with_break_words(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {

@@ -5,6 +5,7 @@
 //! ```toml
 //! fail-level = "error"            # or "warning": findings at this level fail `check`
 //! wildcard-port-width = 256       # FR5-003: widest port range allowed at SL-T(RDF) >= 2
+//! policies = ["plant.fence"]      # the root policies `fenceline check` checks with no argument
 //!
 //! [rules]                         # severity overrides: "error", "warning", "note" or "off"
 //! FR5-006 = "off"
@@ -46,6 +47,10 @@ impl Default for Config {
 struct Raw {
     fail_level: Option<String>,
     wildcard_port_width: Option<u32>,
+    /// The root policy files of the project, relative to the configuration file: what
+    /// `fenceline check` with no argument checks.
+    #[serde(default)]
+    policies: Option<Vec<String>>,
     #[serde(default)]
     rules: BTreeMap<String, String>,
 }
@@ -117,6 +122,11 @@ pub fn discover(policy: &Path) -> Option<PathBuf> {
         let abs = std::path::absolute(policy).ok()?;
         abs.parent()?.to_path_buf()
     };
+    discover_from(&start)
+}
+
+/// The nearest configuration file in `start` or an ancestor, up to the repository root.
+fn discover_from(start: &Path) -> Option<PathBuf> {
     for dir in start.ancestors() {
         for n in FILE_NAMES {
             let p = dir.join(n);
@@ -129,6 +139,38 @@ pub fn discover(policy: &Path) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// The `policies` listed by the nearest configuration file at or above `dir` (up to the
+/// repository root), resolved against that file's directory; `None` when it lists none.
+pub fn policies(dir: &Path) -> Result<Option<Vec<PathBuf>>> {
+    let Some(path) = discover_from(dir) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let name = path.to_string_lossy();
+    let raw: Raw =
+        toml::from_str(&text).map_err(|e| Error::Usage(format!("{name}: {}", e.message())))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    Ok(raw
+        .policies
+        .map(|v| v.iter().map(|p| base.join(p)).collect()))
+}
+
+/// The project root that machine output names files relative to (SARIF, GitHub annotations):
+/// the directory of the nearest configuration file at or above `start`, else the nearest
+/// directory holding `.git`, else `start` itself.
+pub fn project_root(start: &Path) -> PathBuf {
+    let mut git = None;
+    for dir in start.ancestors() {
+        if FILE_NAMES.iter().any(|n| dir.join(n).is_file()) {
+            return dir.to_path_buf();
+        }
+        if git.is_none() && dir.join(".git").exists() {
+            git = Some(dir.to_path_buf());
+        }
+    }
+    git.unwrap_or_else(|| start.to_path_buf())
 }
 
 /// The configuration for a policy: `explicit` if given, else the discovered file, else defaults.

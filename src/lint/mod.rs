@@ -6,16 +6,17 @@
 //! registry; `fenceline rules`, `fenceline explain`, SARIF rule metadata and `docs/rules/` are all
 //! generated from it.
 //!
-//! [`run`] executes every enabled rule, applies severity overrides from `fenceline.toml`, then
-//! applies the policy's `exception` statements: a finding an exception covers is kept and marked
-//! suppressed (never dropped), so reports show what was accepted and why.
+//! [`run`] executes every enabled rule. Severity overrides from `fenceline.toml` and the policy's
+//! `exception` statements are applied to every finding of every pass in one place,
+//! [`crate::diagnostic::filter`]: a finding an exception covers is kept and marked suppressed
+//! (never dropped), so reports show what was accepted and why.
 
 pub mod config;
 pub mod docs;
 pub mod output;
 pub mod rules;
 
-use crate::diagnostic::{Diagnostic, Severity, Suppression};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::driver::CheckOptions;
 use crate::model::graph::ZoneGraph;
 use crate::model::{Endpoint, FlowId, Model, Scope, ServiceId, ServiceItem, Zone, ZoneId};
@@ -45,14 +46,15 @@ impl LintConfig {
 }
 
 /// How far a rule is along its life: stable rules keep their behaviour; `Resolver` rules are
-/// reported while the Model is built (they make the policy meaningless, so no exception applies).
+/// reported while the Model is built, `Target` rules while configurations are emitted. Every
+/// rule's findings pass the same filter (configuration, exceptions), whoever raises them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Stable,
     Preview,
     Resolver,
-    /// Reported by a target backend while emitting (`build`), not by `check`.
+    /// Reported by a target backend while emitting (every command emits, `check` included).
     Target,
 }
 
@@ -224,8 +226,9 @@ pub fn zone_level(z: &Zone) -> String {
     format!("`{}` (level {})", z.name, z.level)
 }
 
-/// Runs every enabled rule on the Model, applies severity overrides and exceptions, and reports
-/// expired and unused exceptions (EXC-001, EXC-002).
+/// Runs every enabled rule on the Model. The findings carry the statements an exception may
+/// sit on; severity overrides and exceptions are applied afterwards, with every other pass's
+/// findings, by [`crate::diagnostic::filter::Filter`].
 pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
     let today = opts.today.clone().unwrap_or_else(crate::driver::today_utc);
     let cx = Ctx {
@@ -242,43 +245,10 @@ pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
             }
         }
     }
-    let mut used = vec![false; model.exceptions.len()];
-    let mut would_use = vec![false; model.exceptions.len()];
-    let mut out = Vec::with_capacity(findings.len());
-    for Finding { mut diag, scopes } in findings {
-        let matching = model.exceptions.iter().enumerate().filter(|(_, e)| {
-            e.rule.eq_ignore_ascii_case(&diag.code)
-                && (e.scope == Scope::Policy || scopes.contains(&e.scope))
-        });
-        let mut live = None;
-        for (i, e) in matching {
-            if expired(e.until.as_deref(), &cx.today) {
-                would_use[i] = true;
-            } else if live.is_none() {
-                live = Some(i);
-            }
-        }
-        if let Some(i) = live {
-            used[i] = true;
-            let e = &model.exceptions[i];
-            diag.suppressed = Some(Suppression {
-                span: e.span,
-                justification: e.justification.clone(),
-                until: e.until.clone(),
-            });
-        }
-        out.push(diag);
-    }
-    out.extend(rules::exc_001_exception_expired::findings(&cx, &would_use));
-    out.extend(rules::exc_002_exception_unused::findings(&cx, &used));
-    for d in &mut out {
-        if let Some(Some(sev)) = opts.lint.severity.get(&d.code) {
-            d.severity = *sev;
-        }
-    }
-    out.retain(|d| opts.lint.enabled(&d.code));
-    crate::diagnostic::sort(&mut out);
-    out
+    findings
+        .into_iter()
+        .map(|Finding { diag, scopes }| diag.scoped(scopes))
+        .collect()
 }
 
 /// An exception valid `until` a date is valid through that day.

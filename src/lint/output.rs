@@ -11,7 +11,7 @@ use crate::source::{SourceMap, Span};
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The base every artifact URI is relative to: the repository checkout in code scanning.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -20,6 +20,83 @@ pub const SRCROOT: &str = "%SRCROOT%";
 pub struct Report<'a> {
     pub diagnostics: &'a [Diagnostic],
     pub sources: &'a SourceMap,
+}
+
+/// Where the file names of machine output are relative to: the project root
+/// ([`crate::lint::config::project_root`]), and the current directory that the names of the
+/// sources (as given on the command line, and included files beside them) are relative to.
+#[derive(Debug, Clone)]
+pub struct Base {
+    pub cwd: PathBuf,
+    pub root: PathBuf,
+}
+
+impl Base {
+    /// The base of this process: the project root above the current directory.
+    pub fn current() -> Option<Base> {
+        let cwd = std::env::current_dir().ok()?;
+        let root = super::config::project_root(&cwd);
+        Some(Base { cwd, root })
+    }
+
+    /// `name` relative to the project root with `/` separators, or `None` when it lies
+    /// outside the root (or is not a file name, such as `<stdin>`).
+    pub fn relative(&self, name: &str) -> Option<String> {
+        if name.starts_with('<') {
+            return None;
+        }
+        let abs = normalise(&self.cwd.join(name));
+        let rel = abs.strip_prefix(normalise(&self.root)).ok()?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+
+    /// The root as a `file://` URI ending in `/`, for `originalUriBaseIds`.
+    pub fn root_uri(&self) -> String {
+        let mut p = normalise(&self.root).to_string_lossy().replace('\\', "/");
+        if !p.ends_with('/') {
+            p.push('/');
+        }
+        format!("file://{}", encode(&p))
+    }
+}
+
+/// A path with `.` and `..` resolved lexically (the file need not exist).
+fn normalise(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A file name as a SARIF artifact URI and whether it is relative to `%SRCROOT%`: relative to
+/// the project root when it lies under it, else an absolute `file://` URI. Without a base the
+/// name is used as given (`./` dropped).
+pub fn artifact(name: &str, base: Option<&Base>) -> (String, bool) {
+    if let Some(b) = base {
+        match b.relative(name) {
+            Some(rel) => return (encode(&rel), true),
+            None if !name.starts_with('<') => {
+                let abs = normalise(&b.cwd.join(name));
+                return (
+                    format!(
+                        "file://{}",
+                        encode(&abs.to_string_lossy().replace('\\', "/"))
+                    ),
+                    false,
+                );
+            }
+            None => {}
+        }
+    }
+    (artifact_uri(name, None), true)
 }
 
 /// A path as a relative URI with `/` separators: `./` is dropped, an absolute path under `base`
@@ -38,6 +115,11 @@ pub fn artifact_uri(name: &str, base: Option<&Path>) -> String {
     while let Some(rest) = p.strip_prefix("./") {
         p = rest.to_string();
     }
+    encode(&p)
+}
+
+/// Percent-encodes the bytes of a path outside the unreserved set (and `/`).
+fn encode(p: &str) -> String {
     let mut out = String::with_capacity(p.len());
     for b in p.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
@@ -160,7 +242,7 @@ fn descriptors(codes_used: &[String]) -> Vec<sarif::ReportingDescriptor> {
 fn location(
     span: Span,
     sources: &SourceMap,
-    base: Option<&Path>,
+    base: Option<&Base>,
     msg: Option<&str>,
 ) -> sarif::Location {
     let l = JsonLocation::of(span, sources);
@@ -170,13 +252,17 @@ fn location(
         .end_line(l.end_line as i64)
         .end_column(l.end_column as i64)
         .build();
+    let (uri, rooted) = artifact(&l.file, base);
+    let art = if rooted {
+        sarif::ArtifactLocation::builder()
+            .uri(uri)
+            .uri_base_id(SRCROOT)
+            .build()
+    } else {
+        sarif::ArtifactLocation::builder().uri(uri).build()
+    };
     let phys = sarif::PhysicalLocation::builder()
-        .artifact_location(
-            sarif::ArtifactLocation::builder()
-                .uri(artifact_uri(&l.file, base))
-                .uri_base_id(SRCROOT)
-                .build(),
-        )
+        .artifact_location(art)
         .region(region)
         .build();
     match msg {
@@ -204,9 +290,11 @@ fn fingerprint(code: &str, uri: &str, msg: &str, occurrence: usize) -> String {
         .collect()
 }
 
-/// The SARIF log of one `check` run. `base` is the directory URIs are made relative to
-/// (the current directory).
-pub fn sarif(reports: &[Report], base: Option<&Path>) -> sarif::Sarif {
+/// The SARIF log of one `check` run. `base` gives the project root that URIs are relative to
+/// (`%SRCROOT%`); `errors` are the failures that kept the run from checking every file: a log
+/// with errors says `executionSuccessful: false` and carries each as a tool notification, so
+/// that an upload of it never reads as "no findings" and closes open alerts.
+pub fn sarif(reports: &[Report], base: Option<&Base>, errors: &[String]) -> sarif::Sarif {
     let mut codes_used: Vec<String> = reports
         .iter()
         .flat_map(|r| r.diagnostics.iter().map(|d| d.code.clone()))
@@ -228,7 +316,7 @@ pub fn sarif(reports: &[Report], base: Option<&Path>) -> sarif::Sarif {
                 continue;
             };
             let loc = location(span, rep.sources, base, None);
-            let uri = artifact_uri(&rep.sources.get(span.file).name, base);
+            let uri = artifact(&rep.sources.get(span.file).name, base).0;
             let n = seen
                 .entry((d.code.clone(), uri.clone(), d.message.clone()))
                 .or_insert(0);
@@ -279,11 +367,39 @@ pub fn sarif(reports: &[Report], base: Option<&Path>) -> sarif::Sarif {
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(rules)
         .build();
-    let run = sarif::Run::builder()
+    let notifications: Vec<sarif::Notification> = errors
+        .iter()
+        .map(|e| {
+            sarif::Notification::builder()
+                .level(serde_json::json!("error"))
+                .message(message(e.clone()))
+                .build()
+        })
+        .collect();
+    let invocation = if notifications.is_empty() {
+        sarif::Invocation::builder()
+            .execution_successful(true)
+            .build()
+    } else {
+        sarif::Invocation::builder()
+            .execution_successful(false)
+            .tool_execution_notifications(notifications)
+            .build()
+    };
+    let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
         .results(results)
+        .invocations(vec![invocation])
         .column_kind(serde_json::json!("unicodeCodePoints"))
         .build();
+    if let Some(b) = base {
+        let mut ids = BTreeMap::new();
+        ids.insert(
+            SRCROOT.to_string(),
+            sarif::ArtifactLocation::builder().uri(b.root_uri()).build(),
+        );
+        run.original_uri_base_ids = Some(ids);
+    }
     sarif::Sarif::builder()
         .schema(sarif::SCHEMA_URL)
         .version(serde_json::json!("2.1.0"))
@@ -292,8 +408,12 @@ pub fn sarif(reports: &[Report], base: Option<&Path>) -> sarif::Sarif {
 }
 
 /// The SARIF log as pretty JSON.
-pub fn sarif_json(reports: &[Report], base: Option<&Path>) -> Result<String, String> {
-    serde_json::to_string_pretty(&sarif(reports, base)).map_err(|e| e.to_string())
+pub fn sarif_json(
+    reports: &[Report],
+    base: Option<&Base>,
+    errors: &[String],
+) -> Result<String, String> {
+    serde_json::to_string_pretty(&sarif(reports, base, errors)).map_err(|e| e.to_string())
 }
 
 /// Escapes the message of a workflow command: `%`, CR, LF.
@@ -310,7 +430,7 @@ pub fn escape_property(s: &str) -> String {
 
 /// GitHub Actions workflow commands, one line per unsuppressed finding, worst first (GitHub
 /// shows only the first few annotations of each kind per step).
-pub fn github(reports: &[Report]) -> String {
+pub fn github(reports: &[Report], base: Option<&Base>) -> String {
     let mut lines: Vec<(Severity, String)> = Vec::new();
     for rep in reports {
         for d in rep.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
@@ -326,7 +446,8 @@ pub fn github(reports: &[Report]) -> String {
             let mut props = Vec::new();
             if let Some(span) = d.span {
                 let l = JsonLocation::of(span, rep.sources);
-                props.push(format!("file={}", escape_property(&l.file)));
+                let file = base.and_then(|b| b.relative(&l.file)).unwrap_or(l.file);
+                props.push(format!("file={}", escape_property(&file)));
                 props.push(format!("line={}", l.line));
                 props.push(format!("col={}", l.column));
                 props.push(format!("endLine={}", l.end_line));
@@ -376,10 +497,13 @@ mod tests {
     #[test]
     fn github_lines_are_escaped() {
         let (d, s) = one();
-        let out = github(&[Report {
-            diagnostics: &d,
-            sources: &s,
-        }]);
+        let out = github(
+            &[Report {
+                diagnostics: &d,
+                sources: &s,
+            }],
+            None,
+        );
         assert_eq!(
             out,
             "::warning file=./dir/p%2C q.fence,line=1,col=6,endLine=1,endColumn=7,title=FR5-017 zone-undocumented::zone `a` lacks 100%25: `owner`%0Ahelp: line one%0Aline two\n"
@@ -395,6 +519,7 @@ mod tests {
                 sources: &s,
             }],
             None,
+            &[],
         ))
         .unwrap_or_default();
         assert_eq!(v["version"], "2.1.0");
@@ -427,6 +552,7 @@ mod tests {
                 sources: &s,
             }],
             None,
+            &[],
         ))
         .unwrap_or_default();
         let rules = &v["runs"][0]["tool"]["driver"]["rules"];

@@ -62,6 +62,19 @@ mod num_like {
             self.checked_add(1)
         }
     }
+    pub trait Pred: Sized {
+        fn pred(self) -> Option<Self>;
+    }
+    impl Pred for u32 {
+        fn pred(self) -> Option<u32> {
+            self.checked_sub(1)
+        }
+    }
+    impl Pred for u128 {
+        fn pred(self) -> Option<u128> {
+            self.checked_sub(1)
+        }
+    }
 }
 
 fn intersect<T: Ord + Copy>(a: &[(T, T)], b: &[(T, T)]) -> Vec<(T, T)> {
@@ -77,6 +90,37 @@ fn intersect<T: Ord + Copy>(a: &[(T, T)], b: &[(T, T)]) -> Vec<(T, T)> {
             i += 1;
         } else {
             j += 1;
+        }
+    }
+    out
+}
+
+/// `a` without `b`; both sorted and merged.
+fn subtract<T: Ord + Copy + num_like::Pred + num_like::One>(
+    a: &[(T, T)],
+    b: &[(T, T)],
+) -> Vec<(T, T)> {
+    let mut out = Vec::new();
+    let mut j = 0;
+    for &(lo, hi) in a {
+        let mut lo = Some(lo);
+        while j < b.len() && b[j].1 < lo.unwrap_or(hi) {
+            j += 1;
+        }
+        let mut k = j;
+        while let Some(l) = lo {
+            if k >= b.len() || b[k].0 > hi {
+                out.push((l, hi));
+                break;
+            }
+            if b[k].0 > l {
+                // Safe: b[k].0 > l >= MIN.
+                if let Some(p) = b[k].0.pred() {
+                    out.push((l, p));
+                }
+            }
+            lo = if b[k].1 >= hi { None } else { b[k].1.succ() };
+            k += 1;
         }
     }
     out
@@ -152,6 +196,13 @@ impl AddrSet {
         AddrSet {
             v4: intersect(&self.v4, &other.v4),
             v6: intersect(&self.v6, &other.v6),
+        }
+    }
+    /// The addresses of `self` that are not in `other`.
+    pub fn subtract(&self, other: &AddrSet) -> AddrSet {
+        AddrSet {
+            v4: subtract(&self.v4, &other.v4),
+            v6: subtract(&self.v6, &other.v6),
         }
     }
     pub fn is_empty(&self) -> bool {
@@ -257,5 +308,51 @@ mod tests {
         assert!(!zone.overlaps(&outside));
         assert!(zone.contains("10.40.3.255".parse().unwrap()));
         assert!(!zone.contains("10.40.4.0".parse().unwrap()));
+    }
+}
+
+#[cfg(test)]
+mod subtract_tests {
+    use super::AddrSet;
+
+    /// Every pair of small interval sets over 0..12 (plus the ends of the space): the
+    /// difference holds exactly the points of one and not the other.
+    #[test]
+    fn subtract_is_exact() {
+        let sets: Vec<Vec<(u32, u32)>> = {
+            let mut v = vec![vec![], vec![(0, u32::MAX)], vec![(u32::MAX, u32::MAX)]];
+            for a in 0..12u32 {
+                for b in a..12 {
+                    v.push(vec![(a, b)]);
+                    for c in b + 2..12 {
+                        v.push(vec![(a, b), (c, c + (a % 3))]);
+                    }
+                }
+            }
+            v
+        };
+        let points: Vec<u32> = (0..16).chain([u32::MAX - 1, u32::MAX]).collect();
+        for a in &sets {
+            for b in &sets {
+                let sa = AddrSet {
+                    v4: a.clone(),
+                    v6: vec![],
+                };
+                let sb = AddrSet {
+                    v4: b.clone(),
+                    v6: vec![],
+                };
+                let d = sa.subtract(&sb);
+                for &p in &points {
+                    let ip = std::net::IpAddr::V4(p.into());
+                    assert_eq!(
+                        d.contains(ip),
+                        sa.contains(ip) && !sb.contains(ip),
+                        "{a:?} - {b:?} at {p}: {d:?}"
+                    );
+                }
+                assert!(d.v4.windows(2).all(|w| w[0].1 < w[1].0), "{d:?}");
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod addr;
 pub mod graph;
+pub mod ios_ifname;
 pub mod resolve;
 pub mod services;
 

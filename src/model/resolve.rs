@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::diagnostic::{codes, did_you_mean, Diagnostic};
+use crate::lint::rules::fr5_001_flow_outside_conduit::RULE as FLOW_OUTSIDE_CONDUIT;
 use crate::syntax::ast;
 use crate::syntax::loader::Loaded;
 use std::collections::BTreeMap;
@@ -650,11 +651,11 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
             };
             if src.zone == dst.zone {
                 cx.err(
-                    Diagnostic::error(
-                        "FR5-001",
+                    FLOW_OUTSIDE_CONDUIT.diag(
                         format!("flow stays inside zone `{}`; a conduit carries flows between zones", zones[src.zone.0].name),
                     )
                     .at(a.src.span.to(a.dst.span), "both ends are in the same zone")
+                    .scoped(vec![Scope::Conduit(cid), Scope::Zone(src.zone)])
                     .help("traffic inside a zone does not cross a conduit; remove the flow or split the zone"),
                 );
                 continue;
@@ -667,20 +668,25 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
                     .filter(|z| !zones_of_conduit.contains(z))
                     .map(|z| zones[z.0].name.as_str())
                     .collect();
-                let mut diag = Diagnostic::error(
-                    "FR5-001",
-                    format!(
+                let mut diag = FLOW_OUTSIDE_CONDUIT
+                    .diag(format!(
                         "flow from `{}` to `{}` is in conduit `{}`, which does not connect `{}`",
                         zones[src.zone.0].name,
                         zones[dst.zone.0].name,
                         c.name.name,
                         outside.join("`, `")
-                    ),
-                )
-                .at(
-                    a.src.span.to(a.dst.span),
-                    "this flow leaves the conduit's zones",
-                );
+                    ))
+                    .at(
+                        a.src.span.to(a.dst.span),
+                        "this flow leaves the conduit's zones",
+                    )
+                    // The flow never enters the Model: its conduit and the zones of its ends are where
+                    // an exception may sit.
+                    .scoped(vec![
+                        Scope::Conduit(cid),
+                        Scope::Zone(src.zone),
+                        Scope::Zone(dst.zone),
+                    ]);
                 // Is there a conduit that does connect them?
                 let right: Option<&str> = d.conduits.values().find_map(|other| {
                     let names: Vec<&str> = other
@@ -803,7 +809,12 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     used.sort();
     used.dedup();
 
-    let has_errors = cx.diags.iter().any(|d| d.is_error());
+    // A rule's finding (FR5-001: the flow is left out of the Model) is an error only if the
+    // filter keeps it one (configuration, exceptions); the driver decides after filtering.
+    let has_errors = cx
+        .diags
+        .iter()
+        .any(|d| d.is_error() && d.code != FLOW_OUTSIDE_CONDUIT.id);
     let model = (!has_errors && zone_ok).then(|| Model {
         policy,
         zones,
@@ -1297,12 +1308,22 @@ fn resolve_device(
                         .help("rename the interface (e.g. with a udev rule or `ip link set NAME name SHORT`)"),
                     );
                 }
-                if let Some(prev) = interfaces.iter().find(|i| i.name == name.text) {
+                // IOS names one interface in many ways (`Gi0/1`, `GigabitEthernet0/1`); Linux
+                // names are literal and case-sensitive.
+                // A refused name stays as written, so the device still attaches its zone.
+                let ifname = device_ifname(cx, v.kind, &name.text, name)
+                    .unwrap_or_else(|| name.text.clone());
+                if let Some(prev) = interfaces.iter().find(|i| i.name == ifname) {
                     let ps = prev.span;
+                    let also = if ifname == name.text {
+                        String::new()
+                    } else {
+                        format!(" (`{}` is `{ifname}`)", name.text)
+                    };
                     cx.err(
                         Diagnostic::error(
                             codes::DUPLICATE,
-                            format!("interface `{}` is declared twice", name.text),
+                            format!("interface `{ifname}` is declared twice{also}"),
                         )
                         .at(name.span, "declared again")
                         .related(ps, "first declared here"),
@@ -1310,6 +1331,9 @@ fn resolve_device(
                     continue;
                 }
                 if let Some(z) = zone_of(cx, zone) {
+                    if v.kind == DeviceKind::Switch {
+                        reserved_vlan(cx, &zones[z.0], zone.span);
+                    }
                     if let Some(prev) = interfaces.iter().find(|i| i.zone == z) {
                         let ps = prev.span;
                         cx.err(
@@ -1324,7 +1348,7 @@ fn resolve_device(
                         continue;
                     }
                     interfaces.push(Interface {
-                        name: name.text.clone(),
+                        name: ifname,
                         zone: z,
                         span: name.span,
                     });
@@ -1346,6 +1370,20 @@ fn resolve_device(
                     }
                 };
                 let Some((mode, zs)) = mode else { continue };
+                let refs: Vec<&ast::Ident> = match &st.kind {
+                    ast::StmtKind::Ports {
+                        mode: ast::PortMode::Access(z),
+                        ..
+                    } => vec![z],
+                    ast::StmtKind::Ports {
+                        mode: ast::PortMode::Trunk(zs),
+                        ..
+                    } => zs.iter().collect(),
+                    _ => Vec::new(),
+                };
+                for (z, r) in zs.iter().zip(refs) {
+                    reserved_vlan(cx, &zones[z.0], r.span);
+                }
                 for z in zs {
                     if zones[z.0].vlan.is_none() {
                         cx.err(
@@ -1360,7 +1398,17 @@ fn resolve_device(
                 }
                 let parsed_range = if *range {
                     match split_port_range(&name.text) {
-                        Some(r) => Some(r),
+                        // The range's interfaces by their full IOS name.
+                        Some((prefix, lo, hi)) => {
+                            let first = format!("{prefix}{lo}");
+                            let Some(first) = device_ifname(cx, v.kind, &first, name) else {
+                                continue;
+                            };
+                            match split_port_number(&first) {
+                                Some((prefix, lo)) => Some((prefix, lo, hi)),
+                                None => continue,
+                            }
+                        }
                         None => {
                             cx.err(
                                 Diagnostic::error(
@@ -1379,8 +1427,15 @@ fn resolve_device(
                 } else {
                     None
                 };
+                let port_name = match &parsed_range {
+                    Some((prefix, lo, hi)) => format!("{prefix}{lo}-{hi}"),
+                    None => match device_ifname(cx, v.kind, &name.text, name) {
+                        Some(n) => n,
+                        None => continue,
+                    },
+                };
                 ports.push(SwitchPort {
-                    name: name.text.clone(),
+                    name: port_name,
                     range: parsed_range,
                     mode,
                     span: name.span,
@@ -1399,6 +1454,14 @@ fn resolve_device(
                 cx.not_here(st, v.kind.keyword())
             }
             ast::StmtKind::ParkingVlan(tok) => match tok.text.parse::<u16>() {
+                Ok(p @ IOS_RESERVED_VLANS_FIRST..=IOS_RESERVED_VLANS_LAST) => cx.err(
+                    Diagnostic::error(
+                        codes::VLAN_RANGE,
+                        format!("parking VLAN {p} is reserved on Cisco IOS switches"),
+                    )
+                    .at(tok.span, "IOS refuses VLANs 1002-1005")
+                    .help("pick an unused VLAN outside 1002-1005, such as the default 999"),
+                ),
                 Ok(p @ 2..=4094) => cx.once(&mut parking, p, st, "parking-vlan"),
                 _ => cx.err(
                     Diagnostic::error(
@@ -1464,6 +1527,24 @@ fn resolve_device(
             seen.push((m.0, m.1, p.span));
         }
     }
+    // A routed interface of a switch is not also one of its switch ports.
+    for i in &interfaces {
+        let (pre, n) = split_port_number(&i.name).unwrap_or((i.name.clone(), u32::MAX));
+        if let Some((_, _, port)) = seen.iter().find(|(a, b, _)| *a == pre && *b == n) {
+            cx.err(
+                Diagnostic::error(
+                    codes::PORT_DECL,
+                    format!(
+                        "`{}` is declared as an interface and as a switch port",
+                        i.name
+                    ),
+                )
+                .at(i.span, "declared as an interface")
+                .related(*port, "declared as a switch port here")
+                .help("declare it once: `port` for a layer-2 port, `interface` for a routed one"),
+            );
+        }
+    }
     let parking_vlan = parking.map(|p| p.0).unwrap_or(DEFAULT_PARKING_VLAN);
     if let Some(z) = zones.iter().find(|z| z.vlan == Some(parking_vlan)) {
         if v.kind == DeviceKind::Switch {
@@ -1490,6 +1571,61 @@ fn resolve_device(
         ports,
         unused_ports_shutdown: unused,
         parking_vlan,
+    }
+}
+
+/// VLANs IOS keeps for its FDDI and Token Ring defaults: `vlan 1002` is refused.
+const IOS_RESERVED_VLANS_FIRST: u16 = 1002;
+const IOS_RESERVED_VLANS_LAST: u16 = 1005;
+
+/// A zone that a `cisco-ios` switch carries (`at`: where the switch names it) may not be on a
+/// reserved VLAN. A firewall may tag it so: only the switch has to configure it.
+fn reserved_vlan(cx: &mut Cx, zone: &Zone, at: Span) {
+    if let Some(v @ IOS_RESERVED_VLANS_FIRST..=IOS_RESERVED_VLANS_LAST) = zone.vlan {
+        cx.err(
+            Diagnostic::error(
+                codes::VLAN_RANGE,
+                format!("zone `{}` is on VLAN {v}, which is reserved on Cisco IOS switches", zone.name),
+            )
+            .at(at, "this switch would have to configure it")
+            .related(zone.span, format!("VLAN {v} declared in this zone"))
+            .help("IOS refuses VLANs 1002-1005 (the FDDI and Token Ring defaults); give the zone another VLAN"),
+        );
+    }
+}
+
+/// The name of an interface or port as the device knows it: on `cisco-ios` devices (routers and
+/// switches take no other target) the full IOS name, so two spellings of one interface compare
+/// equal; on firewalls the literal Linux name. `None` after reporting an IOS name IOS refuses.
+fn device_ifname(cx: &mut Cx, kind: DeviceKind, text: &str, name: &ast::Token) -> Option<String> {
+    if kind == DeviceKind::Firewall {
+        return Some(text.to_string());
+    }
+    match ios_ifname::canonical(text) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            let help = match &e {
+                ios_ifname::IfNameError::Ambiguous(..) => {
+                    "write more of the type, or all of it: IOS resolves an abbreviation only when one type starts with it".to_string()
+                }
+                ios_ifname::IfNameError::Unknown(t) => {
+                    match did_you_mean(t, ios_ifname::TYPES.iter().copied()) {
+                        Some(h) => format!("{h} (docs/targets/cisco-ios.md lists the interface types)"),
+                        None => "write an IOS interface type and its number, such as `GigabitEthernet0/1` (docs/targets/cisco-ios.md lists the types)".to_string(),
+                    }
+                }
+                _ => "write an IOS interface type and its number, such as `GigabitEthernet0/1` or `GigabitEthernet0/0.100`".to_string(),
+            };
+            cx.err(
+                Diagnostic::error(
+                    codes::IFNAME_TOO_LONG,
+                    format!("`{}` is not a Cisco IOS interface name", name.text),
+                )
+                .at(name.span, e.to_string())
+                .help(help),
+            );
+            None
+        }
     }
 }
 

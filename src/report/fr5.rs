@@ -544,14 +544,24 @@ impl<'a> Context<'a> {
     }
 
     fn island(&self, devs: &[DeviceId]) -> (Status, Vec<String>) {
-        let (with, without): (Vec<DeviceId>, Vec<DeviceId>) = devs
-            .iter()
-            .partition(|d| self.model.device(**d).targets.contains(&Target::Nftables));
+        // Credited per generated configuration: a device is islandable when every target it is
+        // generated for ships an island control (see `island_control`).
+        let (with, without): (Vec<DeviceId>, Vec<DeviceId>) = devs.iter().partition(|d| {
+            self.model
+                .device(**d)
+                .targets
+                .iter()
+                .all(|t| crate::targets::island_control(*t).is_some())
+        });
         let mut ev = Vec::new();
         if !with.is_empty() {
             ev.push(format!(
-                "island set generated on {} (nftables: adding an interface cuts the zone, live sessions included)",
-                join(with.iter().map(|d| self.model.device(*d).name.clone()))
+                "island mode generated on {} (adding an interface cuts its link, live sessions included)",
+                join(with.iter().map(|d| {
+                    let dev = self.model.device(*d);
+                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| crate::targets::island_control(*t)).collect();
+                    format!("{}: {}", dev.name, how.join("; "))
+                }))
             ));
         }
         if !without.is_empty() {

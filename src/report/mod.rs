@@ -26,15 +26,10 @@ pub use fr5::Status;
 /// Version of the JSON layout; bumped when a field changes meaning or disappears.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Code of the diagnostic a stateless target (Cisco IOS ACLs) raises for each return rule that
-/// allows more than the policy (`established`, source-port matching for UDP replies); the same
-/// code as `targets::cisco_ios::WIDENING_CODE`. Build diagnostics with this code are listed under
-/// "Widenings" instead of "Findings".
-pub const WIDENING_CODE: &str = "OUT-005";
-
-/// Whether a build diagnostic reports a widening (see [`WIDENING_CODE`]).
+/// Whether a finding reports a widening: return traffic a stateless target (Cisco IOS ACLs)
+/// admits beyond the policy (OUT-005). These are listed under "Widenings" instead of "Findings".
 pub fn is_widening(d: &Diagnostic) -> bool {
-    d.code == WIDENING_CODE
+    d.code == crate::lint::rules::out_005_stateless_return_widening::RULE.id
 }
 
 #[derive(Debug, Clone)]
@@ -43,8 +38,7 @@ pub struct ReportOptions {
     /// any date (expiry then comes from the `EXC-001` findings alone).
     pub today: Option<String>,
     pub sl_table: SlTable,
-    /// Show `file:line:col` of findings and exceptions. `build` turns it off: its outputs must
-    /// not change when declarations are reordered or the policy file is renamed.
+    /// Show `file:line:col` of findings, exceptions and widenings (`build` and `report` both do).
     pub locations: bool,
 }
 
@@ -76,8 +70,8 @@ pub struct Report {
     pub sl: Vec<fr5::SlRow>,
     pub findings: Vec<FindingView>,
     pub exceptions: Vec<ExceptionView>,
-    /// Return traffic that a stateless target allows beyond the policy (build diagnostics whose
-    /// code is [`WIDENING_CODE`]).
+    /// Return traffic that a stateless target allows beyond the policy (findings for which
+    /// [`is_widening`] holds).
     pub widenings: Vec<FindingView>,
     /// Flows with no enforcement device on their path, and flows with no path at all.
     pub unenforced_flows: Vec<String>,
@@ -373,60 +367,35 @@ pub fn generate(checked: &Checked, opts: &ReportOptions) -> Result<Option<Report
     let Some(model) = checked.model.as_ref() else {
         return Ok(None);
     };
-    let (ir, mut build_diags) = crate::plan::model_to_ir(model);
-    let name = crate::targets::sanitize::clean(
-        &model.policy.name,
-        crate::targets::sanitize::HEADER_COMMENT,
-    )
-    .text;
-    let stamp = crate::targets::Stamp {
-        policy: name,
-        hash: crate::build::policy_hash(model)?,
-        version: env!("CARGO_PKG_VERSION"),
-    };
-    let emit_opts = crate::targets::EmitOptions::default();
-    let cx = crate::targets::EmitContext {
-        model,
-        ir: &ir,
-        stamp: &stamp,
-        options: &emit_opts,
-    };
-    // The configurations themselves are not needed, only what emitting them reports.
-    crate::targets::emit_all(&cx, None, &mut build_diags)?;
+    // `checked` holds every finding, the targets' among them (widenings); only the plan is
+    // needed here.
+    let (ir, _) = crate::plan::model_to_ir(model);
+    let hash = crate::build::policy_hash(model)?;
     Ok(Some(build_report(
         model,
         &ir,
-        &stamp.hash,
+        &hash,
         &checked.diagnostics,
-        &build_diags,
         opts,
     )))
 }
 
-/// Builds the report from a planned policy. `check_diags` are the findings of `check`;
-/// `build_diags` those of planning and emitting (widenings among them).
+/// Builds the report from a planned policy and its findings (every pass's, filtered by the
+/// driver; widenings among them).
 pub fn build_report(
     model: &Model,
     ir: &Ir,
     policy_sha256: &str,
-    check_diags: &[Diagnostic],
-    build_diags: &[Diagnostic],
+    diags: &[Diagnostic],
     opts: &ReportOptions,
 ) -> Report {
-    let mut all: Vec<Diagnostic> = check_diags
-        .iter()
-        .chain(build_diags.iter().filter(|d| !is_widening(d)))
-        .cloned()
-        .collect();
+    let mut all: Vec<Diagnostic> = diags.iter().filter(|d| !is_widening(d)).cloned().collect();
     crate::diagnostic::sort(&mut all);
     // Most severe first, then by code and message: an order that does not depend on where in the
     // source a declaration sits.
     all.sort_by(|a, b| (b.severity, &a.code, &a.message).cmp(&(a.severity, &b.code, &b.message)));
-    let mut widening_diags: Vec<Diagnostic> = build_diags
-        .iter()
-        .filter(|d| is_widening(d))
-        .cloned()
-        .collect();
+    let mut widening_diags: Vec<Diagnostic> =
+        diags.iter().filter(|d| is_widening(d)).cloned().collect();
     crate::diagnostic::sort(&mut widening_diags);
     widening_diags.sort_by(|a, b| (&a.code, &a.message).cmp(&(&b.code, &b.message)));
     if !opts.locations {
@@ -501,9 +470,8 @@ fn build_report_rest(
             .iter()
             .filter(|e| e.expired == Some(true))
             .count(),
-        // Flow items whose replies a stateless target admits (the Widenings section groups them
-        // per device, interface and conduit).
-        widenings: crate::targets::cisco_ios::widenings(model, ir).len(),
+        // The length of the Widenings list: one source of truth for the count and the list.
+        widenings: widenings.len(),
         ..Default::default()
     };
     for d in all {
@@ -909,7 +877,7 @@ pub fn scope_label(model: &Model, scope: Scope) -> String {
 }
 
 /// Code of the lint finding for an exception past its date (issue 3).
-const EXPIRED_CODE: &str = "EXC-001";
+const EXPIRED_CODE: &str = crate::lint::rules::exc_001_exception_expired::RULE.id;
 
 fn exception_views(model: &Model, diags: &[Diagnostic], today: Option<&str>) -> Vec<ExceptionView> {
     let mut out: Vec<ExceptionView> = model

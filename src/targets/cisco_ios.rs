@@ -14,7 +14,7 @@ use super::sanitize::{self, Sink};
 use super::{environment, render, Backend, EmitContext, Output};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
-use crate::model::{AddrSet, ConduitId, FlowId, Model, PortRange, ServiceItem, Target};
+use crate::model::{AddrSet, ConduitId, FlowId, Model, PortRange, Scope, ServiceItem, Target};
 use crate::plan::{DeviceIr, Ir, RuleIr, SwitchIr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
@@ -22,12 +22,12 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::Ipv4Addr;
 
-/// Return traffic admitted by a stateless rule (warning).
-pub const WIDENING_CODE: &str = "OUT-005";
-/// A zone's VLAN is VLAN 1, which never carries user traffic (error).
-pub const VLAN_ONE_CODE: &str = "OUT-006";
-/// Policy text was cut or changed on its way into the configuration (warning).
-pub const TEXT_CHANGED_CODE: &str = "OUT-007";
+// Return traffic admitted by a stateless rule (warning).
+use crate::lint::rules::out_005_stateless_return_widening::RULE as WIDENING;
+// A zone's VLAN is VLAN 1, which never carries user traffic (error).
+use crate::lint::rules::out_006_vlan_1_user_traffic::RULE as VLAN_ONE;
+// Policy text was cut or changed on its way into the configuration (warning).
+use crate::lint::rules::out_007_text_sanitised::RULE as TEXT_CHANGED;
 
 /// The file every `cisco-ios` device gets.
 pub const FILE_NAME: &str = "cisco-ios.txt";
@@ -828,15 +828,14 @@ fn switch_view(
     // VLAN 1 carries the switch's own control protocols (CDP, VTP, DTP): refuse it for a zone.
     for v in sw.vlans.iter().filter(|v| v.id == 1) {
         diags.push(
-            Diagnostic::error(
-                VLAN_ONE_CODE,
-                format!(
+            VLAN_ONE
+                .diag(format!(
                     "zone `{}` uses VLAN 1, which switch `{}` keeps free of user traffic",
                     v.name, device.name
-                ),
-            )
-            .at(cx.model.zone(v.zone).span, "VLAN 1")
-            .help("give the zone another VLAN with `vlan N`"),
+                ))
+                .at(cx.model.zone(v.zone).span, "VLAN 1")
+                .scoped(vec![Scope::Zone(v.zone)])
+                .help("give the zone another VLAN with `vlan N`"),
         );
     }
     let usable = |v: u16| v != 1 && v != parking;
@@ -1017,18 +1016,21 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
                 String::new()
             };
             let first = cx.model.flow(ws[0].flow).span;
+            let flows: BTreeSet<FlowId> = ws.iter().map(|w| w.flow).collect();
             diags.push(
-                Diagnostic::warning(
-                    WIDENING_CODE,
-                    format!(
+                WIDENING
+                    .diag(format!(
                         "`{}` admits replies of {} flow item(s) of conduit `{}` on `{iface}` by stateless rules ({})",
                         device.name,
                         ws.len(),
                         conduit.name,
                         kinds.join(", ")
-                    ),
-                )
+                    ))
                 .at(conduit.span, format!("stateless return rules on `{iface}`"))
+                // An exception on the conduit silences it, or exceptions on every flow whose
+                // replies it admits.
+                .scoped(vec![Scope::Conduit(cid)])
+                .scoped_all(flows.into_iter().map(Scope::Flow).collect())
                 .related(first, ws[0].kind.explanation())
                 .related(span, "stateless ACLs on this device")
                 .help(format!(
@@ -1042,8 +1044,7 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
     changed.dedup();
     for t in changed {
         diags.push(
-            Diagnostic::warning(
-                TEXT_CHANGED_CODE,
+            TEXT_CHANGED.diag(
                 format!("text `{}` was shortened or had characters replaced in `{}`'s Cisco configuration", t.escape_default(), device.name),
             )
             .at(cx.model.device(device.device).span, "device")

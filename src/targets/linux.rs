@@ -15,10 +15,10 @@ use crate::source::Span;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// Diagnostic code for text that a sink could not take as written (replaced characters or cut
-/// to the sink's byte limit). A warning: the configuration stays correct, the comment is not
-/// what the policy says.
-pub const SANITISED: &str = "OUT-007";
+/// The rule for text that a sink could not take as written (replaced characters or cut to the
+/// sink's byte limit). A warning: the configuration stays correct, the comment is not what the
+/// policy says.
+pub use crate::lint::rules::out_007_text_sanitised::RULE as SANITISED;
 
 /// The comment of an interface pair's chain: `eth0 (enterprise) -> eth1 (dmz)`, cleaned for `sink`.
 pub fn pair_comment(
@@ -56,15 +56,15 @@ pub fn clean_warn(
             _ => "was cut",
         };
         let mut d =
-            Diagnostic::warning(SANITISED, format!("{what} {how} to fit a {}", sink.name)).help(
-                format!(
+            SANITISED
+                .diag(format!("{what} {how} to fit a {}", sink.name))
+                .help(format!(
             "the {} takes at most {} bytes of printable ASCII without {}; it now reads `{}`",
             sink.name,
             sink.max_bytes,
             sink.forbidden.chars().map(|ch| format!("`{ch}`")).collect::<Vec<_>>().join(" "),
             c.text
-        ),
-            );
+        ));
         if let Some(s) = span {
             d = d.at(s, "this text");
         }
@@ -80,11 +80,9 @@ pub fn clean_warn(
 pub fn warn_policy_name(cx: &super::EmitContext, diags: &mut Vec<Diagnostic>) {
     let p = &cx.model.policy;
     if p.name != cx.stamp.policy {
-        let d = Diagnostic::warning(
-            SANITISED,
-            "the policy's name had characters replaced or was cut in generated headers",
-        )
-        .help(format!("headers name the policy `{}`", cx.stamp.policy));
+        let d = SANITISED
+            .diag("the policy's name had characters replaced or was cut in generated headers")
+            .help(format!("headers name the policy `{}`", cx.stamp.policy));
         let d = match p.span {
             Some(s) => d.at(s, "this name"),
             None => d,

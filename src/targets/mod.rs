@@ -193,6 +193,19 @@ pub fn render(env: &Environment, name: &str, view: impl Serialize) -> Result<Str
         .map_err(|e| Error::Other(format!("template {name}: {e:#}")))
 }
 
+/// The island-mode control (SR 5.2 RE2) a target's generated configuration ships, checked
+/// first in the forward path so that it also cuts established sessions: the nftables `island`
+/// set, matched before `ct state established`, and the iptables (and ip6tables) `FL-ISLAND`
+/// chain, jumped to first from FORWARD. Cisco IOS ACLs have none (no alternate ACL is
+/// generated). FR5-014 reports the boundaries this leaves without one.
+pub fn island_control(target: Target) -> Option<&'static str> {
+    match target {
+        Target::Nftables => Some("nftables `island` set"),
+        Target::Iptables => Some("iptables and ip6tables `FL-ISLAND` chain"),
+        Target::CiscoIos => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,24 +56,45 @@ pub fn universe(families: &[Family], tag: &Tag) -> Space<Tag> {
     s
 }
 
-/// Is this every packet of one or both families (as [`universe`] builds it)?
-pub fn is_universe(s: &Space<Tag>) -> bool {
-    if s.len() > 8 || s.is_empty() {
-        return false;
+/// The families of which `s` holds every packet, when `s` is exactly that (as [`universe`]
+/// builds it): `[IPv4, IPv6]`. `None` when `s` is anything else, a single family's part included.
+fn whole_families(s: &Space<Tag>) -> Option<[bool; 2]> {
+    if s.len() > 8 {
+        return None;
     }
     // Per family, a bit per protocol class seen whole.
     let mut seen = [0u8; 2];
     for (c, _) in &s.cubes {
-        let Some(k) = c.whole_class() else {
-            return false;
-        };
+        let k = c.whole_class()?;
         let f = &mut seen[(c.family == Family::V6) as usize];
         if *f & (1 << k) != 0 {
-            return false;
+            return None;
         }
         *f |= 1 << k;
     }
-    seen.iter().all(|&m| m == 0 || m == 0b1111)
+    seen.iter()
+        .all(|&m| m == 0 || m == 0b1111)
+        .then(|| seen.map(|m| m == 0b1111))
+}
+
+/// Is `s` every packet of exactly the families `fams`?
+pub fn is_universe_of(s: &Space<Tag>, fams: &[Family]) -> bool {
+    whole_families(s).is_some_and(|w| {
+        [Family::V4, Family::V6]
+            .iter()
+            .all(|f| w[(*f == Family::V6) as usize] == fams.contains(f))
+    })
+}
+
+/// Does `s` hold every packet of each family `t` has packets in, so that `s ∩ t` is `t`? A
+/// space that is every packet of one family only does not cover a match of the other: after
+/// `meta nfproto ipv4 return` an `inet` chain goes on with the IPv6 packets alone.
+pub fn covers_families_of(s: &Space<Tag>, t: &Space<Tag>) -> bool {
+    whole_families(s).is_some_and(|w| {
+        t.cubes
+            .iter()
+            .all(|(c, _)| w[(c.family == Family::V6) as usize])
+    })
 }
 
 /// `a ∩ b`; tags come from `b` when `prefer_b`, else from `a`.
@@ -222,9 +243,10 @@ impl Flattener<'_> {
                 break;
             }
             let Some(v) = r.verdict else { continue };
-            // Most rules are reached by every packet (`cur` is still everything): then the
-            // rule's own match is the effective one, and no intersection is needed.
-            let mut eff = if is_universe(&cur) {
+            // Most rules are reached by every packet of the families they match (`cur` is
+            // still all of them): then the rule's own match is the effective one, and no
+            // intersection is needed.
+            let mut eff = if covers_families_of(&cur, &r.matches) {
                 r.matches
             } else {
                 intersect(&cur, &r.matches, true)

@@ -56,6 +56,10 @@ pub struct FlowChange {
     /// The whole flow changed (no packet of it was allowed before / is allowed after).
     pub whole: bool,
     pub packets: Vec<PacketBox>,
+    /// The flow's ends whose addresses differ between the two policies (`` `field.plcs`:
+    /// 10.40.2.0/24 → 10.40.3.0/24 ``): why a flow written the same on both sides changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<String>,
 }
 
 /// A box of packets, described with the policy's names.
@@ -86,53 +90,72 @@ pub struct Finding {
     pub location: Option<String>,
 }
 
-/// Names of address sets, for describing boxes.
-struct Names {
+/// Names of one policy's address sets, for describing boxes: each side of a diff is described
+/// with the names of the policy it comes from (an address that moved from zone `c` to zone `a`
+/// is `a`'s in the new policy and `c`'s in the old).
+struct Names<'m> {
+    model: &'m Model,
     exact: HashMap<(Family, Ivs), String>,
 }
 
-impl Names {
-    fn of(models: &[&Model]) -> Names {
+impl<'m> Names<'m> {
+    fn of(model: &'m Model) -> Names<'m> {
         let mut exact = HashMap::new();
-        for m in models {
-            for z in &m.zones {
-                for f in [Family::V4, Family::V6] {
-                    let iv = f.addrs(&z.addrs);
+        for z in &model.zones {
+            for f in [Family::V4, Family::V6] {
+                let iv = f.addrs(&z.addrs);
+                if !iv.is_empty() {
+                    exact.entry((f, iv)).or_insert_with(|| z.name.clone());
+                }
+                for a in &z.assets {
+                    let iv = f.addrs(&a.addrs);
                     if !iv.is_empty() {
-                        exact.entry((f, iv)).or_insert_with(|| z.name.clone());
-                    }
-                    for a in &z.assets {
-                        let iv = f.addrs(&a.addrs);
-                        if !iv.is_empty() {
-                            exact
-                                .entry((f, iv))
-                                .or_insert_with(|| format!("{}.{}", z.name, a.name));
-                        }
+                        exact
+                            .entry((f, iv))
+                            .or_insert_with(|| format!("{}.{}", z.name, a.name));
                     }
                 }
             }
         }
-        Names { exact }
+        Names { model, exact }
     }
 
-    fn describe(&self, models: &[&Model], f: Family, iv: &Ivs) -> String {
+    fn describe(&self, f: Family, iv: &Ivs) -> String {
+        self.describe_owned(f, iv).0
+    }
+
+    /// The description, and whether a zone of this policy holds (part of) the addresses.
+    fn describe_owned(&self, f: Family, iv: &Ivs) -> (String, bool) {
         if let Some(n) = self.exact.get(&(f, iv.clone())) {
-            return format!("`{n}`");
+            return (format!("`{n}`"), true);
         }
         let nets = cidrs(f, iv);
-        let zone = iv.first().and_then(|x| {
-            models
-                .iter()
-                .find_map(|m| m.zone_of(f.addr(x)).map(|z| m.zone(z).name.clone()))
-        });
+        let zone = iv
+            .first()
+            .and_then(|x| self.model.zone_of(f.addr(x)))
+            .map(|z| self.model.zone(z).name.clone());
         let shown = if nets.len() > 4 {
             format!("{} and {} more", nets[..4].join(", "), nets.len() - 4)
         } else {
             nets.join(", ")
         };
         match zone {
-            Some(z) => format!("{shown} (in `{z}`)"),
-            None => shown,
+            Some(z) => (format!("{shown} (in `{z}`)"), true),
+            None => (shown, false),
+        }
+    }
+
+    /// The description in this policy, followed by the other policy's where it differs
+    /// (`` `a` (was `c`) ``).
+    fn describe_both(&self, other: &Names, word: &str, f: Family, iv: &Ivs) -> String {
+        let mine = self.describe(f, iv);
+        let (theirs, owned) = other.describe_owned(f, iv);
+        if mine == theirs {
+            mine
+        } else if owned {
+            format!("{mine} ({word} {theirs})")
+        } else {
+            format!("{mine} ({word} outside every zone)")
         }
     }
 }
@@ -218,12 +241,15 @@ fn location(model: &Model, span: crate::source::Span) -> String {
     }
 }
 
+/// The changed packets of each flow of `names.model`, described with its names first and the
+/// other policy's where they differ (`word`: "was" for newly allowed, "now" for newly denied).
 fn flow_changes(
-    model: &Model,
     names: &Names,
-    models: &[&Model],
+    other: &Names,
+    word: &str,
     residue: Vec<(Cube, FlowId)>,
 ) -> BTreeMap<String, Vec<FlowChange>> {
+    let model = names.model;
     let mut by_flow: BTreeMap<FlowId, Vec<Cube>> = BTreeMap::new();
     for (c, f) in residue {
         by_flow.entry(f).or_default().push(c);
@@ -239,8 +265,8 @@ fn flow_changes(
             .iter()
             .map(|c| PacketBox {
                 family: c.family,
-                src: names.describe(models, c.family, &c.src),
-                dst: names.describe(models, c.family, &c.dst),
+                src: names.describe_both(other, word, c.family, &c.src),
+                dst: names.describe_both(other, word, c.family, &c.dst),
                 service: describe_service(c),
                 example: c.witness().map(|p| p.to_string()).unwrap_or_default(),
             })
@@ -253,10 +279,56 @@ fn flow_changes(
                 location: location(model, f.span),
                 whole,
                 packets,
+                moved: moved_ends(model, other.model, fid, word == "now"),
             });
     }
     for v in out.values_mut() {
         v.sort_by(|a, b| (&a.flow, &a.location).cmp(&(&b.flow, &b.location)));
+    }
+    out
+}
+
+/// The ends of flow `fid` of `model` (a zone or `zone.asset`) whose addresses differ in `other`,
+/// as `` `name`: OLD → NEW `` (`model` is the old policy when `model_is_old`).
+fn moved_ends(model: &Model, other: &Model, fid: FlowId, model_is_old: bool) -> Vec<String> {
+    let f = model.flow(fid);
+    let mut out = Vec::new();
+    for end in [&f.src, &f.dst] {
+        let zone = model.zone(end.zone);
+        let (name, addrs) = match end.asset {
+            Some(a) => (
+                format!("{}.{}", zone.name, zone.assets[a].name),
+                &zone.assets[a].addrs,
+            ),
+            None => (zone.name.clone(), &zone.addrs),
+        };
+        let there = other.zone_id(&zone.name).and_then(|z| {
+            let oz = other.zone(z);
+            match end.asset {
+                Some(a) => oz.asset(&zone.assets[a].name).map(|i| &oz.assets[i].addrs),
+                None => Some(&oz.addrs),
+            }
+        });
+        if let Some(there) = there {
+            if there != addrs {
+                let show = |s: &crate::model::AddrSet| {
+                    s.nets()
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let (old, new) = if model_is_old {
+                    (addrs, there)
+                } else {
+                    (there, addrs)
+                };
+                let line = format!("`{name}`: {} → {}", show(old), show(new));
+                if !out.contains(&line) {
+                    out.push(line);
+                }
+            }
+        }
     }
     out
 }
@@ -308,14 +380,13 @@ pub fn diff_models(
     old_findings: &[Finding],
     new_findings: &[Finding],
 ) -> PolicyDiff {
-    let models = [nm, om];
-    let names = Names::of(&models);
+    let (old_names, new_names) = (Names::of(om), Names::of(nm));
     let os = policy_space(om);
     let ns = policy_space(nm);
     let added = ns.subtract(&os);
     let removed = os.subtract(&ns);
-    let allowed = flow_changes(nm, &names, &models, added.cubes);
-    let denied = flow_changes(om, &names, &models, removed.cubes);
+    let allowed = flow_changes(&new_names, &old_names, "was", added.cubes);
+    let denied = flow_changes(&old_names, &new_names, "now", removed.cubes);
 
     let mut conduits = Vec::new();
     let keys: std::collections::BTreeSet<&String> = allowed.keys().chain(denied.keys()).collect();
@@ -434,6 +505,12 @@ pub fn to_markdown(d: &PolicyDiff, old_name: &str, new_name: &str) -> String {
                     md_cell(&f.location),
                     if f.whole { "" } else { ", in part" }
                 );
+                let flow = if f.moved.is_empty() {
+                    flow
+                } else {
+                    let moved: Vec<String> = f.moved.iter().map(|m| md_cell(m)).collect();
+                    format!("{flow}; moved: {}", moved.join("; "))
+                };
                 for (i, p) in f.packets.iter().enumerate() {
                     let first = if i == 0 { flow.as_str() } else { "" };
                     let _ = writeln!(

@@ -438,7 +438,7 @@ pub fn compare_stateless(
     config: &crate::verify::ios::IosConfig,
     file: &str,
 ) -> Result<DeviceResult, ReadError> {
-    use crate::verify::config::is_universe;
+    use crate::verify::config::is_universe_of;
     use crate::verify::space::{Cube, Ivs};
     let dev = model.device(device);
     let graph = ZoneGraph::build(model);
@@ -462,7 +462,8 @@ pub fn compare_stateless(
         let items = config.filter_items(file, &i.name, false)?;
         let acc = accepted(&items);
         // No outbound filter (the generated configurations have none): nothing to intersect.
-        let open = is_universe(&acc);
+        // Both families must pass whole: an IPv6 outbound ACL that drops everything is a filter.
+        let open = is_universe_of(&acc, &[Family::V4, Family::V6]);
         outs.push((items, (!open).then_some(acc)));
     }
     let mut differences = Vec::new();

@@ -12,6 +12,7 @@
 use super::config::{universe, Item, ReadError, Tag, Term};
 use super::space::{Cube, Family, Ivs, Space};
 use super::Packet;
+use crate::model::ios_ifname;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -178,6 +179,23 @@ impl Decision {
     }
 }
 
+/// The interface an `interface` line configures, by its full name: `Gi0/1`, `gi 0/1` and
+/// `GigabitEthernet0/1` are one interface on IOS, and the policy names it by its full name. A
+/// type the table does not know stays as written (the policy cannot name it, so it is never
+/// looked up). Words after the number (`point-to-point`) are not part of the name.
+fn interface_name(first: &str, rest: &[&str]) -> String {
+    let written = match rest.first() {
+        Some(n)
+            if !first.ends_with(|c: char| c.is_ascii_digit())
+                && n.starts_with(|c: char| c.is_ascii_digit()) =>
+        {
+            format!("{first}{n}")
+        }
+        _ => first.to_string(),
+    };
+    ios_ifname::canonical(&written).unwrap_or(written)
+}
+
 enum Ctx {
     Top,
     Acl(String),
@@ -273,9 +291,10 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
                     cfg.svc_groups.entry(name.to_string()).or_default();
                     ctx = Ctx::SvcGroup(name.to_string());
                 }
-                ["interface", name] => {
-                    cfg.interfaces.entry(name.to_string()).or_default();
-                    ctx = Ctx::Interface(name.to_string());
+                ["interface", first, rest @ ..] if *first != "range" => {
+                    let name = interface_name(first, rest);
+                    cfg.interfaces.entry(name.clone()).or_default();
+                    ctx = Ctx::Interface(name);
                 }
                 ["no", "ip", "access-list", "extended" | "standard", name]
                 | ["no", "ipv6", "access-list", name] => {
@@ -858,8 +877,7 @@ impl IosConfig {
 
     fn evaluate_bound(&self, interface: &str, pkt: &Packet, ack: bool, inbound: bool) -> Decision {
         let acl = self
-            .interfaces
-            .get(interface)
+            .binding(interface)
             .and_then(|b| b.acl(pkt.src.is_ipv6(), inbound));
         match acl {
             Some(name) => self.evaluate_acl(name, pkt, ack),
@@ -1115,7 +1133,7 @@ impl IosConfig {
         interface: &str,
         inbound: bool,
     ) -> Result<Vec<Item>, ReadError> {
-        let b = self.interfaces.get(interface);
+        let b = self.binding(interface);
         let mut items = Vec::new();
         for fam in [Family::V4, Family::V6] {
             let name = b.and_then(|b| b.acl(fam == Family::V6, inbound));
@@ -1146,6 +1164,14 @@ impl IosConfig {
             }
         }
         Ok(items)
+    }
+
+    /// The ACLs bound to an interface, named in full or abbreviated.
+    pub fn binding(&self, interface: &str) -> Option<&Binding> {
+        match ios_ifname::canonical(interface) {
+            Ok(full) => self.interfaces.get(&full),
+            Err(_) => self.interfaces.get(interface),
+        }
     }
 
     /// Does any interface filter outbound?
@@ -1485,5 +1511,42 @@ interface GigabitEthernet0/4
         );
         assert!(parse("access-list 300 permit any\n").is_err());
         assert!(parse("access-list 5 permit tcp any any\n").is_err());
+    }
+
+    #[test]
+    fn interface_lines_name_interfaces_as_ios_does() {
+        let cfg = parse(
+            "interface GigabitEthernet0/1\n ip access-group A in\n\
+             interface gi 0/01\n ip access-group B in\n\
+             interface Serial0/1/0:0 point-to-point\n ip access-group C in\n\
+             interface Po 10\n ipv6 traffic-filter D out\n\
+             interface range Gi1/0/1 - 4\n ip access-group E in\n\
+             interface outside\n ip access-group F in\n",
+        )
+        .unwrap();
+        let names: Vec<&str> = cfg.interfaces.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "GigabitEthernet0/1",
+                "Port-channel10",
+                "Serial0/1/0:0",
+                "outside"
+            ]
+        );
+        // The later binding under another spelling replaced the first, as on IOS.
+        for name in ["GigabitEthernet0/1", "Gi0/1", "gigabitethernet0/1"] {
+            let b = cfg.binding(name).unwrap();
+            assert_eq!(b.v4_in.as_deref(), Some("B"), "{name}");
+        }
+        assert_eq!(
+            cfg.binding("Se0/1/0:0").unwrap().v4_in.as_deref(),
+            Some("C")
+        );
+        assert_eq!(
+            cfg.binding("Port-channel10").unwrap().v6_out.as_deref(),
+            Some("D")
+        );
+        assert_eq!(cfg.binding("outside").unwrap().v4_in.as_deref(), Some("F"));
     }
 }

@@ -1,5 +1,8 @@
 //! Reads `iptables-save` / `ip6tables-save` output (and the `iptables-restore` files fenceline
-//! generates, which are the same format) back into packet spaces. Only the filter table decides;
+//! generates, which are the same format) back into packet spaces, as `iptables-restore` applies
+//! the file: every table block in order, each `*filter` block restoring the table from nothing,
+//! and the commands `-A -I -P -F -X -N` (anything else, or what makes the restore fail, is refused
+//! with its line). Only the filter table decides;
 //! the reader understands the matches fenceline emits (`-i -o -s -d -p`, `tcp`/`udp` `--dport` and `--sport`,
 //! `multiport --dports`, `icmp`/`icmp6` types, `iprange`, `conntrack`/`state`, `comment`, `limit`
 //! in front of `LOG`) and the targets `ACCEPT DROP REJECT RETURN LOG` and user chains. Any other
@@ -82,7 +85,212 @@ fn split_args(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Parses a save file of the given family.
+/// The built-in chains of the filter table.
+const BUILTIN: [&str; 3] = ["INPUT", "FORWARD", "OUTPUT"];
+
+/// The chain a rule jumps or goes to, if any.
+fn jump_target(args: &[String]) -> Option<&str> {
+    args.windows(2)
+        .find(|w| matches!(w[0].as_str(), "-j" | "--jump" | "-g" | "--goto"))
+        .map(|w| w[1].as_str())
+}
+
+/// One `*filter` block being restored: what the kernel holds after each line.
+struct Block {
+    chains: BTreeMap<String, IptChain>,
+    /// The line of `*filter`.
+    line: usize,
+    /// Jumps to a name that is no chain yet, with their lines: an extension target, or a chain
+    /// declared further down, which makes iptables-restore fail.
+    early: Vec<(String, usize)>,
+}
+
+impl Block {
+    /// iptables-restore without `--noflush` starts each table it restores from nothing: every
+    /// rule flushed, every user chain deleted.
+    fn new(line: usize) -> Block {
+        Block {
+            chains: BUILTIN
+                .iter()
+                .map(|b| (b.to_string(), IptChain::default()))
+                .collect(),
+            line,
+            early: Vec::new(),
+        }
+    }
+
+    /// A chain created now that an earlier line jumped to: iptables-restore fails there.
+    fn declared_late(&self, name: &str) -> Result<(), String> {
+        match self.early.iter().find(|(n, _)| n == name) {
+            Some((_, at)) => Err(format!(
+                "chain `{name}` is created after line {at} jumps to it: iptables-restore fails"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn referenced(&self, name: &str) -> bool {
+        self.chains
+            .values()
+            .flat_map(|c| &c.rules)
+            .any(|r| jump_target(&r.args) == Some(name))
+    }
+
+    /// Applies one command line (`-A`, `-I`, `-P`, `-F`, `-X`, `-N`) as iptables-restore does;
+    /// `Err` for a command that is not modelled or that makes the restore fail.
+    fn apply(&mut self, args: &[String], tag: Tag, ln: usize) -> Result<(), String> {
+        let cmd = args[0].as_str();
+        let chain = args.get(1).map(String::as_str);
+        let builtin = |c: &str| BUILTIN.contains(&c);
+        let exact = |n: usize| -> Result<(), String> {
+            if args.len() > n {
+                return Err(format!("`{}` after `{cmd}` is not supported", args[n]));
+            }
+            Ok(())
+        };
+        match cmd {
+            "-A" | "--append" | "-I" | "--insert" => {
+                let Some(c) = chain else {
+                    return Err(format!("`{cmd}` needs a chain"));
+                };
+                let mut rest = &args[2..];
+                let mut at = None;
+                if cmd == "-I" || cmd == "--insert" {
+                    at = Some(0);
+                    if let Some(n) = rest.first().and_then(|a| a.parse::<usize>().ok()) {
+                        if n == 0 {
+                            return Err("rule number 0: rules are numbered from 1".into());
+                        }
+                        at = Some(n - 1);
+                        rest = &rest[1..];
+                    }
+                }
+                // iptables-restore fails on a jump to a chain declared only further down.
+                if let Some(target) = jump_target(rest) {
+                    let standard = matches!(
+                        target,
+                        "ACCEPT" | "DROP" | "REJECT" | "RETURN" | "LOG" | "NFLOG"
+                    );
+                    let extension = target.chars().all(|ch| ch.is_ascii_uppercase());
+                    if !standard && !self.chains.contains_key(target) {
+                        if !extension {
+                            return Err(format!(
+                                "jump to chain `{target}`, which does not exist at this line"
+                            ));
+                        }
+                        self.early.push((target.to_string(), ln));
+                    }
+                }
+                let ch = self.chains.get_mut(c).ok_or_else(|| {
+                    format!(
+                        "chain `{c}` does not exist here (declare it with `:{c} -` or `-N {c}`)"
+                    )
+                })?;
+                let rule = IptRule {
+                    args: rest.to_vec(),
+                    tag,
+                };
+                match at {
+                    None => ch.rules.push(rule),
+                    Some(i) if i <= ch.rules.len() => ch.rules.insert(i, rule),
+                    Some(i) => {
+                        return Err(format!(
+                        "rule number {} in chain `{c}`, which has {} rules: iptables-restore fails",
+                        i + 1,
+                        ch.rules.len()
+                    ))
+                    }
+                }
+            }
+            "-P" | "--policy" => {
+                exact(3)?;
+                let (Some(c), Some(p)) = (chain, args.get(2)) else {
+                    return Err(format!("`{cmd}` needs a chain and a policy"));
+                };
+                if !builtin(c) {
+                    return Err(format!(
+                        "`{c}` is not a built-in chain: only those have a policy"
+                    ));
+                }
+                if !matches!(p.as_str(), "ACCEPT" | "DROP") {
+                    return Err(format!("policy `{p}` is not supported"));
+                }
+                if let Some(ch) = self.chains.get_mut(c) {
+                    ch.policy = Some(p.clone());
+                }
+            }
+            "-F" | "--flush" => {
+                exact(2)?;
+                // Without a chain the nftables back end of iptables-restore leaves the rules in
+                // place (seen with 1.8.9) where the legacy one flushes them all: not guessed.
+                let Some(c) = chain else {
+                    return Err(
+                        "`-F` without a chain: back ends of iptables-restore disagree on it".into(),
+                    );
+                };
+                self.chains
+                    .get_mut(c)
+                    .ok_or_else(|| format!("chain `{c}` does not exist here"))?
+                    .rules
+                    .clear();
+            }
+            "-X" | "--delete-chain" => {
+                exact(2)?;
+                let names: Vec<String> = match chain {
+                    Some(c) if builtin(c) => {
+                        return Err(format!(
+                            "deleting the built-in chain `{c}`: back ends of iptables-restore disagree on it"
+                        ))
+                    }
+                    Some(c) if !self.chains.contains_key(c) => {
+                        return Err(format!("chain `{c}` does not exist here"))
+                    }
+                    Some(c) => vec![c.to_string()],
+                    None => self
+                        .chains
+                        .keys()
+                        .filter(|c| !builtin(c))
+                        .cloned()
+                        .collect(),
+                };
+                for n in &names {
+                    if self.chains.get(n).is_some_and(|c| !c.rules.is_empty()) || self.referenced(n)
+                    {
+                        return Err(format!(
+                            "chain `{n}` still has rules or is jumped to: iptables-restore fails"
+                        ));
+                    }
+                }
+                for n in names {
+                    self.chains.remove(&n);
+                }
+            }
+            "-N" | "--new-chain" | "--new" => {
+                exact(2)?;
+                let Some(c) = chain else {
+                    return Err(format!("`{cmd}` needs a chain"));
+                };
+                if self.chains.contains_key(c) {
+                    return Err(format!(
+                        "chain `{c}` already exists: iptables-restore fails"
+                    ));
+                }
+                self.declared_late(c)?;
+                self.chains.insert(c.to_string(), IptChain::default());
+            }
+            other => {
+                return Err(format!(
+                    "`{other}` is not supported (verify reads -A, -I, -P, -F CHAIN, -X, -N)"
+                ))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a save file of the given family, as `iptables-restore` (without `--noflush`) applies
+/// it: every table block in order, each one restoring its table from nothing, so the last
+/// `*filter` block is what the kernel holds.
 pub fn parse(file: &str, text: &str, family: Family) -> Result<Ipt, ReadError> {
     let mut ipt = Ipt {
         file: file.to_string(),
@@ -90,6 +298,9 @@ pub fn parse(file: &str, text: &str, family: Family) -> Result<Ipt, ReadError> {
         chains: BTreeMap::new(),
     };
     let mut table: Option<String> = None;
+    let mut block: Option<Block> = None;
+    // Built-in chains whose policy the open `*filter` block has set.
+    let mut declared: Vec<String> = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let ln = n + 1;
         let line = raw.trim();
@@ -97,10 +308,29 @@ pub fn parse(file: &str, text: &str, family: Family) -> Result<Ipt, ReadError> {
             continue;
         }
         if let Some(t) = line.strip_prefix('*') {
+            if let Some(open) = &table {
+                return Err(err(
+                    file,
+                    ln,
+                    format!("table `{t}` starts before table `{open}` is closed with COMMIT"),
+                ));
+            }
             table = Some(t.to_string());
+            if t == "filter" {
+                block = Some(Block::new(ln));
+                declared.clear();
+            }
             continue;
         }
         if line == "COMMIT" {
+            if let Some(b) = block.take() {
+                // A block that leaves FORWARD's policy unsaid gets ACCEPT from the nftables
+                // back end and keeps the old one with the legacy back end: not guessed.
+                if !declared.iter().any(|c| c == "FORWARD") {
+                    return Err(err(file, b.line, "this `*filter` block does not set the policy of FORWARD (`:FORWARD DROP` or `:FORWARD ACCEPT`)"));
+                }
+                ipt.chains = b.chains;
+            }
             table = None;
             continue;
         }
@@ -111,45 +341,61 @@ pub fn parse(file: &str, text: &str, family: Family) -> Result<Ipt, ReadError> {
                 format!("`{line}` outside a table (`*filter` ... `COMMIT`)"),
             ));
         };
-        let filter = t == "filter";
         if let Some(decl) = line.strip_prefix(':') {
             let parts: Vec<&str> = decl.split_whitespace().collect();
             let name = parts.first().copied().unwrap_or("");
             let policy = parts.get(1).copied().filter(|p| *p != "-");
-            if !filter {
+            let Some(b) = block.as_mut() else {
                 if policy.is_some_and(|p| p != "ACCEPT") {
                     return Err(err(file, ln, format!("table `{t}`: chain `{name}` with policy {}: only the filter table may drop", policy.unwrap_or(""))));
                 }
                 continue;
+            };
+            if BUILTIN.contains(&name) {
+                if let Some(p) = policy {
+                    if !matches!(p, "ACCEPT" | "DROP") {
+                        return Err(err(file, ln, format!("policy `{p}` is not supported")));
+                    }
+                    declared.push(name.to_string());
+                    if let Some(c) = b.chains.get_mut(name) {
+                        c.policy = Some(p.to_string());
+                    }
+                }
+                // `:FORWARD -` keeps the policy the chain has (checked with iptables-restore).
+            } else if policy.is_some() {
+                return Err(err(
+                    file,
+                    ln,
+                    format!("`{name}` is not a built-in chain: only those have a policy"),
+                ));
+            } else if let Err(m) = b.declared_late(name) {
+                return Err(err(file, ln, m));
+            } else if b
+                .chains
+                .insert(name.to_string(), IptChain::default())
+                .is_some()
+            {
+                return Err(err(file, ln, format!("chain `{name}` is declared twice")));
             }
-            ipt.chains.entry(name.to_string()).or_default().policy = policy.map(str::to_string);
             continue;
         }
         let args = split_args(line).map_err(|m| err(file, ln, m))?;
-        if args.first().map(String::as_str) != Some("-A") || args.len() < 2 {
-            return Err(err(
-                file,
-                ln,
-                format!("expected `-A CHAIN ...`, found `{line}`"),
-            ));
-        }
-        if !filter {
+        let Some(b) = block.as_mut() else {
             // nat/mangle/raw rules would change what the filter table sees (or drop on their own).
             return Err(err(
                 file,
                 ln,
-                format!("rules in table `{t}` are not supported"),
+                format!("commands in table `{t}` are not supported"),
             ));
+        };
+        if args.is_empty() {
+            continue;
         }
         let tag: Tag = Rc::from(format!("{file}:{ln}: {line}"));
-        ipt.chains
-            .entry(args[1].clone())
-            .or_default()
-            .rules
-            .push(IptRule {
-                args: args[2..].to_vec(),
-                tag,
-            });
+        b.apply(&args, tag, ln).map_err(|m| err(file, ln, m))?;
+        if matches!(args[0].as_str(), "-P" | "--policy") {
+            declared.push(args[1].clone());
+        }
     }
     if table.is_some() {
         return Err(err(
@@ -164,8 +410,10 @@ pub fn parse(file: &str, text: &str, family: Family) -> Result<Ipt, ReadError> {
 /// The constraints of one rule.
 #[derive(Default)]
 struct Cons {
-    src: Option<(bool, Ivs)>,
-    dst: Option<(bool, Ivs)>,
+    /// Every address match of a kind must hold (`-s` and `-m iprange --src-range` together, each
+    /// possibly negated).
+    src: Vec<(bool, Ivs)>,
+    dst: Vec<(bool, Ivs)>,
     proto: Option<(bool, Ivs)>,
     port: Option<Ivs>,
     sport: Option<Ivs>,
@@ -261,15 +509,11 @@ impl Ipt {
                 }
                 "-s" | "--source" | "-d" | "--destination" => {
                     let iv = self.addrs(t, arg(i + 1)?)?;
-                    let slot = if o.starts_with("-s") || o == "--source" {
-                        &mut c.src
+                    if o.starts_with("-s") || o == "--source" {
+                        c.src.push((neg, iv));
                     } else {
-                        &mut c.dst
-                    };
-                    if slot.is_some() {
-                        return Err(self.fail(t, "two address matches of one kind"));
+                        c.dst.push((neg, iv));
                     }
-                    *slot = Some((neg, iv));
                     i += 2;
                 }
                 "--src-range" | "--dst-range" => {
@@ -281,15 +525,11 @@ impl Ipt {
                             self.fail(t, format!("range `{s}` is not of this file's family"))
                         );
                     }
-                    let slot = if o == "--src-range" {
-                        &mut c.src
+                    if o == "--src-range" {
+                        c.src.push((neg, Ivs::range(lo, hi)));
                     } else {
-                        &mut c.dst
-                    };
-                    if slot.is_some() {
-                        return Err(self.fail(t, "two address matches of one kind"));
+                        c.dst.push((neg, Ivs::range(lo, hi)));
                     }
-                    *slot = Some((neg, Ivs::range(lo, hi)));
                     i += 2;
                 }
                 "-p" | "--protocol" => {
@@ -436,9 +676,16 @@ impl Ipt {
             .clone()
             .or(c.icmp.clone())
             .unwrap_or_else(|| Ivs::range(0, 65535));
-        let pos = |x: &Option<(bool, Ivs)>, d: Ivs| match x {
-            Some((false, iv)) => iv.clone(),
-            _ => d,
+        // The positive address matches of a kind intersected, the negated ones united.
+        let pos = |x: &[(bool, Ivs)], d: Ivs| {
+            x.iter()
+                .filter(|(n, _)| !n)
+                .fold(d, |acc, (_, iv)| acc.intersect(iv))
+        };
+        let negated = |x: &[(bool, Ivs)]| {
+            x.iter()
+                .filter(|(n, _)| *n)
+                .fold(Ivs::empty(), |acc, (_, iv)| acc.union(iv))
         };
         let mut m = Space::new();
         m.extend(
@@ -462,20 +709,21 @@ impl Ipt {
             empty.clone(),
         );
         let mut negs: Vec<Vec<Cube>> = Vec::new();
-        if let Some((true, iv)) = &c.src {
+        let (nsrc, ndst) = (negated(&c.src), negated(&c.dst));
+        if !nsrc.is_empty() {
             negs.push(Cube::new(
                 f,
-                iv.clone(),
+                nsrc,
                 f.all_addrs(),
                 Ivs::range(0, 255),
                 Ivs::range(0, 65535),
             ));
         }
-        if let Some((true, iv)) = &c.dst {
+        if !ndst.is_empty() {
             negs.push(Cube::new(
                 f,
                 f.all_addrs(),
-                iv.clone(),
+                ndst,
                 Ivs::range(0, 255),
                 Ivs::range(0, 65535),
             ));
@@ -629,5 +877,105 @@ COMMIT
             Family::V4
         )
         .is_err());
+    }
+
+    /// Restored as iptables-restore applies it (each behaviour checked against the kernel with
+    /// `iptables-save` in `tests/linux_targets.rs`): every block in order, each one starting its
+    /// table from nothing.
+    #[test]
+    fn restore_applies_every_block_in_order() {
+        let text = format!(
+            "{V4}*filter\n:FORWARD DROP [0:0]\n:U - [0:0]\n-A FORWARD -j U\n-A U -p tcp -m tcp --dport 2 -j ACCEPT\n-N V\n-A V -p tcp -m tcp --dport 3 -j ACCEPT\n-I FORWARD -j V\n-I U 1 -p tcp -m tcp --dport 2 -j DROP\n-I U 2 -p tcp -m tcp --dport 4 -j ACCEPT\nCOMMIT\n"
+        );
+        let ipt = parse("t.rules", &text, Family::V4).unwrap();
+        assert!(
+            !ipt.chains.contains_key("P"),
+            "the second block deletes the first's chains"
+        );
+        let acc = accepted(&ipt.items("a", "b").unwrap());
+        let ip = |s: &str| s.parse().unwrap();
+        let tcp = |port| Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), port);
+        for (port, yes) in [(502, false), (2, false), (3, true), (4, true)] {
+            assert_eq!(acc.contains(&tcp(port)).is_some(), yes, "{port}");
+        }
+        let more = text.replace(
+            "COMMIT\n*filter\n:FORWARD DROP",
+            "COMMIT\n*filter\n:FORWARD ACCEPT",
+        );
+        let more = more.trim_end().strip_suffix("COMMIT").unwrap().to_string()
+            + "-F U\n-F FORWARD\n-X U\n-P FORWARD DROP\n-A FORWARD -j V\nCOMMIT\n";
+        let ipt = parse("t.rules", &more, Family::V4).unwrap();
+        assert!(!ipt.chains.contains_key("U"));
+        let acc = accepted(&ipt.items("a", "b").unwrap());
+        for (port, yes) in [(2, false), (3, true), (4, false)] {
+            assert_eq!(acc.contains(&tcp(port)).is_some(), yes, "{port}");
+        }
+        for (extra, line, what) in [
+            ("-D FORWARD -j V\n", 28, "`-D` is not supported"),
+            ("-F\n", 28, "disagree"),
+            ("-X V\n", 28, "is jumped to"),
+            ("-X FORWARD\n", 28, "built-in"),
+            ("-N V\n", 28, "already exists"),
+            ("-I FORWARD 9 -j V\n", 28, "rule number 9"),
+            ("-I FORWARD 0 -j V\n", 28, "rule number 0"),
+            (
+                "-A FORWARD -j w\n:w - [0:0]\n",
+                28,
+                "does not exist at this line",
+            ),
+            (
+                "-A FORWARD -j W\n:W - [0:0]\n",
+                29,
+                "after line 28 jumps to it",
+            ),
+            ("-A W -j ACCEPT\n", 28, "chain `W` does not exist"),
+            (":V - [0:0]\n", 28, "declared twice"),
+            ("-P V DROP\n", 28, "not a built-in chain"),
+            ("*nat\n", 28, "before table `filter` is closed"),
+        ] {
+            let bad =
+                text.trim_end().strip_suffix("COMMIT").unwrap().to_string() + extra + "COMMIT\n";
+            let e = parse("t.rules", &bad, Family::V4).unwrap_err();
+            assert_eq!(e.line, line, "{extra}: {e}");
+            assert!(e.message.contains(what), "{extra}: {e}");
+        }
+        let e = parse(
+            "t.rules",
+            &text.replace(":FORWARD DROP [0:0]\n:U", ":FORWARD - [0:0]\n:U"),
+            Family::V4,
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 18, "{e}");
+        assert!(e.message.contains("policy of FORWARD"), "{e}");
+    }
+
+    /// `-s` and `-m iprange --src-range` must both hold; `!` negates either.
+    #[test]
+    fn address_matches_are_a_conjunction() {
+        let rule = |m: &str, fam, src: &str, dst: &str| {
+            let text = format!("*filter\n:FORWARD DROP [0:0]\n-A FORWARD {m} -p tcp -m tcp --dport 1 -j ACCEPT\nCOMMIT\n");
+            let ipt = parse("t.rules", &text, fam).unwrap();
+            let acc = accepted(&ipt.items("a", "b").unwrap());
+            acc.contains(&Packet::tcp(src.parse().unwrap(), dst.parse().unwrap(), 1))
+                .is_some()
+        };
+        let m = "-s 10.0.0.0/24 -m iprange --src-range 10.0.0.5-10.0.1.9 ! --dst-range 10.2.0.0-10.2.0.9";
+        for (src, dst, yes) in [
+            ("10.0.0.5", "10.2.0.10", true),
+            ("10.0.0.255", "10.2.0.10", true),
+            ("10.0.0.4", "10.2.0.10", false),
+            ("10.0.1.5", "10.2.0.10", false),
+            ("10.0.0.5", "10.2.0.9", false),
+        ] {
+            assert_eq!(rule(m, Family::V4, src, dst), yes, "{src} -> {dst}");
+        }
+        let m = "! -s 2001:db8::8/126 -m iprange --src-range 2001:db8::1-2001:db8::ff";
+        for (src, yes) in [
+            ("2001:db8::1", true),
+            ("2001:db8::9", false),
+            ("2001:db8::100", false),
+        ] {
+            assert_eq!(rule(m, Family::V6, src, "2001:db8:1::1"), yes, "{src}");
+        }
     }
 }

@@ -7,8 +7,8 @@
 //! hook reaches is an error, never a guess.
 
 use crate::verify::config::{
-    icmp_type, intersect, is_universe, parse_addr_or_range, parse_prefix, proto_number, universe,
-    Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
+    covers_families_of, icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number,
+    universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
 use crate::verify::space::{Cube, Family, Ivs, Space};
 use serde_json::Value as J;
@@ -1177,6 +1177,74 @@ fn restrict(d: &mut Dims, sel: &Selector, v: &Val) -> Result<(), String> {
     Ok(())
 }
 
+/// The packets of `fams` that `d` holds, added to `out`.
+fn dims_extend(out: &mut Space<Tag>, d: &Dims, fams: &[Family], tg: &Tag) {
+    for &f in fams {
+        if d.fam.is_some_and(|x| x != f) {
+            continue;
+        }
+        let cubes = Cube::with_ports(
+            f,
+            d.src.clone().unwrap_or_else(|| f.all_addrs()),
+            d.dst.clone().unwrap_or_else(|| f.all_addrs()),
+            d.proto.clone().unwrap_or_else(|| Ivs::range(0, 255)),
+            d.sport.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
+            d.port.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
+            Ivs::range(0, 1),
+        );
+        out.extend(cubes, tg.clone());
+    }
+}
+
+/// The packets a match on `sel` is evaluated on. nft puts a dependency in front of a payload
+/// match (`meta nfproto ipv4` before `ip saddr`, `meta l4proto tcp` before `tcp dport`; checked
+/// with `nft --debug=netlink`), so a negated match (`ip saddr != 10.0.0.0/8`, `tcp dport != 22`)
+/// holds only inside it: never for IPv6, never for UDP. `th` has no dependency.
+fn selector_domain(sel: &Selector, fams: &[Family], tg: &Tag) -> Space<Tag> {
+    let mut d = Dims {
+        fam: None,
+        src: None,
+        dst: None,
+        proto: None,
+        port: None,
+        sport: None,
+        th_port: false,
+    };
+    let parts: Vec<&Selector> = match sel {
+        Selector::Concat(s) => s.iter().collect(),
+        s => vec![s],
+    };
+    let mut out = Space::new();
+    for p in parts {
+        let Selector::Payload(proto, _) = p else {
+            continue;
+        };
+        let (fam, l4) = match proto.as_str() {
+            "ip" => (Some(Family::V4), None),
+            "ip6" => (Some(Family::V6), None),
+            "tcp" => (None, Some(6)),
+            "udp" => (None, Some(17)),
+            "icmp" => (Some(Family::V4), Some(1)),
+            "icmpv6" => (Some(Family::V6), Some(58)),
+            _ => (None, None),
+        };
+        if fam.is_some() && d.fam.is_some() && fam != d.fam {
+            // Two families at once: the match holds for no packet.
+            return out;
+        }
+        d.fam = fam.or(d.fam);
+        if let Some(n) = l4 {
+            let iv = Ivs::point(n);
+            d.proto = Some(match d.proto.take() {
+                Some(o) => o.intersect(&iv),
+                None => iv,
+            });
+        }
+    }
+    dims_extend(&mut out, &d, fams, tg);
+    out
+}
+
 fn flatten_val(v: &Val) -> Vec<&Val> {
     match v {
         Val::Set(vs) if vs.iter().any(|x| matches!(x, Val::Concat(_))) => vs.iter().collect(),
@@ -1345,12 +1413,12 @@ impl Nft {
                         _ => self.dims_space(table, left, right, fams, &r.tag)?,
                     };
                     let cond = if *neg {
-                        universe(fams, &empty).subtract(&cond)
+                        selector_domain(left, fams, &empty).subtract(&cond)
                     } else {
                         cond
                     };
                     let from_set = matches!(right, Val::SetRef(_));
-                    m = if is_universe(&m) {
+                    m = if covers_families_of(&m, &cond) {
                         cond
                     } else {
                         intersect(&m, &cond, from_set)
@@ -1420,21 +1488,7 @@ impl Nft {
                 ));
             }
             let tg: Tag = etag.unwrap_or_else(|| Rc::from(""));
-            for &f in fams {
-                if d.fam.is_some_and(|x| x != f) {
-                    continue;
-                }
-                let cubes = Cube::with_ports(
-                    f,
-                    d.src.clone().unwrap_or_else(|| f.all_addrs()),
-                    d.dst.clone().unwrap_or_else(|| f.all_addrs()),
-                    d.proto.clone().unwrap_or_else(|| Ivs::range(0, 255)),
-                    d.sport.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
-                    d.port.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
-                    Ivs::range(0, 1),
-                );
-                out.extend(cubes, tg.clone());
-            }
+            dims_extend(&mut out, &d, fams, &tg);
         }
         Ok(out)
     }
@@ -1624,5 +1678,87 @@ table inet t {
         let bad = TEXT.replace("icmp type echo-request", "ip protocol 47 th sport 5");
         let n = parse_text("t.nft", &bad).unwrap();
         assert!(n.items("a", "b").is_err());
+    }
+
+    /// A space that holds one family whole is not everything in an `inet` table: the rules after
+    /// `meta nfproto ipv4 return` see IPv6 alone, and `ip saddr 0.0.0.0/0` is every IPv4 packet only.
+    #[test]
+    fn family_restricted_matches_are_exact() {
+        let text = "table inet t {
+	chain fam {
+		meta nfproto ipv4 return
+		tcp dport 4444 drop
+	}
+	chain spoof {
+		ip saddr 0.0.0.0/0 return
+		drop
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		jump spoof
+		jump fam
+		tcp dport 4444 accept
+		meta nfproto ipv4 tcp dport 5555 accept
+	}
+}
+";
+        let n = parse_text("t.nft", text).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        for (p, yes) in [
+            (Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 4444), true),
+            (Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 5555), true),
+            (
+                Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 4444),
+                false,
+            ),
+            (
+                Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 5555),
+                false,
+            ),
+        ] {
+            assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
+        }
+        // Without the anti-spoofing chain, IPv6 reaches the family chain and its drop.
+        let n = parse_text("t.nft", &text.replace("\t\tjump spoof\n", "")).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 4444))
+            .is_some());
+        assert!(acc
+            .contains(&Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 4444))
+            .is_none());
+        assert!(acc
+            .contains(&Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 5555))
+            .is_none());
+    }
+
+    /// A negated match holds only where nft's dependency in front of it does: `ip saddr !=`
+    /// only for IPv4, `tcp dport !=` only for TCP.
+    #[test]
+    fn negated_matches_hold_inside_their_dependency() {
+        let text = "table inet t {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ip saddr != 10.0.0.0/8 tcp dport != 22 accept
+		ip6 saddr != 2001:db8::/32 udp dport != 53 accept
+	}
+}
+";
+        let n = parse_text("t.nft", text).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        for (p, yes) in [
+            (Packet::tcp(ip("192.0.2.1"), ip("10.2.0.7"), 80), true),
+            (Packet::tcp(ip("192.0.2.1"), ip("10.2.0.7"), 22), false),
+            (Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 80), false),
+            (Packet::udp(ip("192.0.2.1"), ip("10.2.0.7"), 80), false),
+            (Packet::tcp(ip("2001:db9::1"), ip("2001:db8::2"), 80), false),
+            (Packet::udp(ip("2001:db9::1"), ip("2001:db8::2"), 80), true),
+            (Packet::udp(ip("2001:db9::1"), ip("2001:db8::2"), 53), false),
+            (Packet::udp(ip("192.0.2.1"), ip("10.2.0.7"), 53), false),
+        ] {
+            assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
+        }
     }
 }

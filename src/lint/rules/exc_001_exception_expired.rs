@@ -31,7 +31,8 @@
 //! - IEC 62443-2-1 (security program: periodic review of accepted risks)
 
 use crate::diagnostic::Severity;
-use crate::lint::{Ctx, Rule, Status};
+use crate::lint::{Rule, Status};
+use crate::model::Model;
 use crate::Diagnostic;
 
 pub const RULE: Rule = Rule {
@@ -46,13 +47,13 @@ pub const RULE: Rule = Rule {
 };
 
 /// `would_use[i]`: exception `i` matches a finding it no longer suppresses.
-pub fn findings(cx: &Ctx, would_use: &[bool]) -> Vec<Diagnostic> {
+pub fn findings(model: &Model, today: &str, would_use: &[bool]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (i, e) in cx.model.exceptions.iter().enumerate() {
+    for (i, e) in model.exceptions.iter().enumerate() {
         let Some(until) = e.until.as_deref() else {
             continue;
         };
-        if !crate::lint::expired(Some(until), &cx.today) {
+        if !crate::lint::expired(Some(until), today) {
             continue;
         }
         let matched = if would_use.get(i).copied().unwrap_or(false) {
@@ -62,7 +63,7 @@ pub fn findings(cx: &Ctx, would_use: &[bool]) -> Vec<Diagnostic> {
         };
         out.push(
             RULE.diag(format!("exception for `{}` expired on {until}", e.rule))
-                .at(e.span, format!("valid until {until}, today is {}", cx.today))
+                .at(e.span, format!("valid until {until}, today is {today}"))
                 .help(format!("fix the finding, or review the risk and renew the exception with a new `until` date{matched}")),
         );
     }

@@ -1,8 +1,13 @@
 //! ## What it does
 //! Flags an `exception` that suppresses nothing: no finding of its rule occurs where it is
 //! written (the flow, the conduit, or the zone carrying it). It also catches exceptions that
-//! name a rule that does not exist, and exceptions for FR5-001, which no exception can silence.
-//! Exceptions for a rule that `fenceline.toml` turns off are not reported.
+//! name a rule that does not exist. Exceptions for a rule that `fenceline.toml` turns off are
+//! not reported.
+//!
+//! It is computed after every other finding is known, whichever pass raised it: an exception
+//! that silences a finding of the resolver (FR5-001) or of a target backend (OUT-005, OUT-006,
+//! OUT-007) is used. When `build --target` emits only some targets, exceptions for rules that
+//! targets report are not called unused.
 //!
 //! This rule reports on exceptions themselves and cannot be silenced by one.
 //!
@@ -29,7 +34,8 @@
 //! - IEC 62443-3-2 ZCR 5.13 (document the risk assessment)
 
 use crate::diagnostic::Severity;
-use crate::lint::{Ctx, Rule, Status};
+use crate::lint::{LintConfig, Rule, Status};
+use crate::model::Model;
 use crate::Diagnostic;
 
 pub const RULE: Rule = Rule {
@@ -44,11 +50,10 @@ pub const RULE: Rule = Rule {
 };
 
 /// `used[i]`: exception `i` suppressed at least one finding.
-pub fn findings(cx: &Ctx, used: &[bool]) -> Vec<Diagnostic> {
+pub fn findings(model: &Model, config: &LintConfig, today: &str, used: &[bool]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (i, e) in cx.model.exceptions.iter().enumerate() {
-        if used.get(i).copied().unwrap_or(false)
-            || crate::lint::expired(e.until.as_deref(), &cx.today)
+    for (i, e) in model.exceptions.iter().enumerate() {
+        if used.get(i).copied().unwrap_or(false) || crate::lint::expired(e.until.as_deref(), today)
         {
             continue;
         }
@@ -62,10 +67,7 @@ pub fn findings(cx: &Ctx, used: &[bool]) -> Vec<Diagnostic> {
                 }
                 h
             }
-            Some(r) if !cx.config.enabled(r.id) => continue,
-            Some(r) if r.status == Status::Resolver => {
-                format!("`{}` is reported while the policy is resolved; no exception can silence it", r.id)
-            }
+            Some(r) if !config.enabled(r.id) => continue,
             Some(r) if r.id.starts_with("EXC-") => format!("`{}` reports on exceptions and cannot be silenced by one", r.id),
             Some(r) => format!(
                 "no `{}` ({}) finding occurs here; remove the exception, or move it to the flow, conduit or zone the finding is about",

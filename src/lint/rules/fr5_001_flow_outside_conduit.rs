@@ -2,8 +2,10 @@
 //! Flags a flow that no conduit carries: a flow written in a conduit that does not connect the
 //! zones of both its ends, or a flow whose ends lie in the same zone.
 //!
-//! The resolver reports this rule while it builds the Model, as an error: a flow outside its
-//! conduit has no meaning, so no exception can silence it.
+//! The resolver reports this rule while it builds the Model, as an error, and leaves the flow
+//! out of the Model. Like every rule's findings it passes the configuration and the policy's
+//! exceptions: an `exception FR5-001` on the conduit (or on the zone of either end) accepts that
+//! the flow is dropped, and nothing is generated for it.
 //!
 //! ## Why is this bad
 //! IEC 62443-3-2 partitions a system into zones and allows communication between zones only

@@ -16,6 +16,8 @@ pub mod fr5_010_conduit_sl_below_zone;
 pub mod fr5_011_sl_gap;
 pub mod fr5_012_shared_switch;
 pub mod fr5_013_ot_depends_on_it;
+pub mod fr5_014_island_mode_missing;
+pub mod fr5_015_fail_open_configuration;
 pub mod fr5_016_person_to_person_messaging;
 pub mod fr5_017_zone_undocumented;
 pub mod fr7_002_legacy_admin_protocol;
@@ -48,6 +50,8 @@ pub const ALL: &[&Rule] = &[
     &fr5_011_sl_gap::RULE,
     &fr5_012_shared_switch::RULE,
     &fr5_013_ot_depends_on_it::RULE,
+    &fr5_014_island_mode_missing::RULE,
+    &fr5_015_fail_open_configuration::RULE,
     &fr5_016_person_to_person_messaging::RULE,
     &fr5_017_zone_undocumented::RULE,
     &fr7_002_legacy_admin_protocol::RULE,

@@ -1,6 +1,7 @@
 //! ## What it does
 //! Flags a zone on VLAN 1 that a switch must carry. The Cisco target refuses to put user traffic on
-//! VLAN 1: the zone's ports are parked and shut down instead, and `build` fails.
+//! VLAN 1: the zone's ports are parked and shut down instead, and `build` fails unless an
+//! `exception OUT-006` on the zone accepts that.
 //!
 //! ## Why is this bad
 //! VLAN 1 is the default VLAN of every Cisco switch port and carries the switch's own control

@@ -3,8 +3,9 @@
 //! target had to change to place it in a configuration: characters outside printable ASCII or that
 //! the sink treats specially (`"` and `\` in nftables and iptables, `!` and `?` in IOS) were
 //! replaced, or the text was cut to the sink's limit (nftables comments 127 bytes, iptables
-//! comments 255 bytes and log prefixes 29, IOS remarks 100 characters, VLAN names 32). Reported by
-//! `build`, for nftables, iptables and Cisco IOS alike.
+//! comments 255 bytes and log prefixes 29, IOS remarks 100 characters, VLAN names 32). Reported
+//! while the configurations are emitted, for nftables, iptables and Cisco IOS alike; an exception
+//! on the flow, conduit or zone whose text changed silences it.
 //!
 //! ## Why is this bad
 //! Policy text must never change the meaning of a generated configuration, so every string is
