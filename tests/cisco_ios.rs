@@ -206,7 +206,7 @@ fn ios_hops(
     from: ZoneId,
     to: ZoneId,
 ) -> Vec<(String, String, String)> {
-    let Some(hops) = graph.path(from, to) else {
+    let Some(hops) = graph.hops(from, to) else {
         return Vec::new();
     };
     hops.iter()

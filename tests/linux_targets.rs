@@ -595,7 +595,7 @@ fn expected(
     if policy_decision(model, &pkt).is_none() {
         return false;
     }
-    graph.path(s.zone, d.zone).is_some_and(|hops| {
+    graph.hops(s.zone, d.zone).is_some_and(|hops| {
         hops.iter()
             .any(|h| h.device == dev && h.ingress == s.side && h.egress == d.side)
     })
@@ -1150,4 +1150,148 @@ fn island_mode_cuts_an_interface_on_nftables_and_iptables() {
     }
     assert!(cut >= 2, "no nftables and iptables firewall to cut");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Two Linux firewalls in parallel between the same zones (`tests/parallel/two-firewalls.fence`):
+/// the harness runs each firewall's generated ruleset in turn, with the routes through it, and
+/// both flows (one each way) connect through each while the denied probes do not. Before every
+/// device on a simple path enforced a flow, one of the two got no rule and dropped them.
+#[test]
+fn parallel_firewalls_each_enforce_the_flows() {
+    if !kernel_tests("parallel_firewalls_each_enforce_the_flows") {
+        return;
+    }
+    let fx = Path::new("tests/parallel/two-firewalls.fence");
+    let checked = check_path(fx, &opts()).unwrap();
+    let built = build("two-firewalls", &checked);
+    let model = checked.model.clone().unwrap();
+    let (ir, _) = model_to_ir(&model);
+    let mut failures = Vec::new();
+    for dev in &ir.devices {
+        let flows: BTreeSet<(String, String, u16)> = probes(&model, dev)
+            .iter()
+            .filter(|p| p.expect)
+            .map(|p| (p.src.to_string(), p.dst.to_string(), p.port))
+            .collect();
+        for want in [
+            ("10.1.0.10", "10.2.0.1", 502),
+            ("10.2.0.50", "10.1.0.20", 443),
+        ] {
+            assert!(
+                flows.contains(&(want.0.into(), want.1.into(), want.2)),
+                "{}: no allowed probe {want:?} among {flows:?}",
+                dev.name
+            );
+        }
+        for loader in [Loader::Nft, Loader::Ipt] {
+            let label = format!("two-firewalls/{}/{loader:?}", dev.name);
+            let (f, allowed, denied) = e2e_case(&label, &model, dev, &built, loader, None);
+            eprintln!(
+                "{label}: {allowed} allowed and {denied} denied probes, {} failures",
+                f.len()
+            );
+            assert!(allowed >= 2, "{label}: {allowed} allowed probes");
+            failures.extend(f);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Both parallel firewalls in one topology: each side has a link to each firewall, each
+/// firewall runs its own generated ruleset, and the routes of both sides point through one
+/// firewall, then through the other. In every round both allowed flows (one each way) connect
+/// and the denied probes (the reverse directions, another source, another port) do not.
+#[test]
+fn parallel_firewalls_in_one_topology() {
+    if !kernel_tests("parallel_firewalls_in_one_topology") {
+        return;
+    }
+    let fx = Path::new("tests/parallel/two-firewalls.fence");
+    let checked = check_path(fx, &opts()).unwrap();
+    let built = build("two-firewalls", &checked);
+    let model = checked.model.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = |dev: &str, name: &str| {
+        let o = built
+            .outputs
+            .iter()
+            .find(|o| o.path == format!("{dev}/{name}"))
+            .unwrap();
+        let p = dir.path().join(format!("{dev}-{name}"));
+        std::fs::write(&p, &o.bytes).unwrap();
+        p.to_string_lossy().to_string()
+    };
+    let probe = |id: &str, side: usize, src: &str, dst: &str, port: u16, expect: bool| {
+        serde_json::json!({"id": id, "side": side, "src": src, "dst": dst, "proto": "tcp",
+            "port": port, "timeout": if expect { 5.0 } else { 1.5 }, "expect": expect})
+    };
+    let probes = vec![
+        probe("modbus", 0, "10.1.0.10", "10.2.0.1", 502, true),
+        probe("https", 1, "10.2.0.50", "10.1.0.20", 443, true),
+        probe("modbus-reverse", 1, "10.2.0.1", "10.1.0.10", 502, false),
+        probe("https-reverse", 0, "10.1.0.20", "10.2.0.50", 443, false),
+        probe(
+            "modbus-other-source",
+            0,
+            "10.1.0.20",
+            "10.2.0.1",
+            502,
+            false,
+        ),
+        probe("https-other-port", 1, "10.2.0.50", "10.1.0.20", 22, false),
+    ];
+    for loader in [Loader::Nft, Loader::Ipt] {
+        let firewalls: Vec<serde_json::Value> = model
+            .devices
+            .iter()
+            .map(|d| {
+                let loaders = match loader {
+                    Loader::Nft => vec![vec!["nft".into(), "-f".into(), file(&d.name, "nftables.nft")]],
+                    Loader::Ipt => vec![
+                        vec!["iptables-restore".to_string(), file(&d.name, "iptables.rules")],
+                        vec!["ip6tables-restore".into(), file(&d.name, "ip6tables.rules")],
+                    ],
+                };
+                serde_json::json!({"ifaces": d.interfaces.iter().map(|i| i.name.clone()).collect::<Vec<_>>(), "loaders": loaders})
+            })
+            .collect();
+        assert_eq!(firewalls.len(), 2);
+        let n = RUN.fetch_add(1, Ordering::SeqCst);
+        let spec = serde_json::json!({
+            "prefix": format!("fp{}x{n}", std::process::id()),
+            "firewalls": firewalls,
+            "sides": [
+                {"addrs": ["10.1.0.10/32", "10.1.0.20/32"], "nets4": ["10.1.0.0/24"]},
+                {"addrs": ["10.2.0.1/32", "10.2.0.50/32"], "nets4": ["10.2.0.0/24"]},
+            ],
+            "rounds": [{"via": 0, "probes": probes}, {"via": 1, "probes": probes}],
+        });
+        let (_, out, err) = run(
+            &["python3", "tests/linux/parallel_e2e.py"],
+            Some(&spec.to_string()),
+        );
+        let v: serde_json::Value = serde_json::from_str(out.trim())
+            .unwrap_or_else(|_| panic!("{loader:?}: harness output unreadable: {out}\n{err}"));
+        assert!(v.get("error").is_none(), "{loader:?}: harness failed: {v}");
+        for l in v["load"].as_array().unwrap() {
+            assert_eq!(l["rc"], 0, "{loader:?}: ruleset did not load: {l}");
+        }
+        let mut failures = Vec::new();
+        for round in 0..2 {
+            let via = &model.devices[round].name;
+            for p in &probes {
+                let id = p["id"].as_str().unwrap();
+                let got = v["results"][format!("{round}-{id}")][0]
+                    .as_str()
+                    .unwrap_or("missing");
+                let want = if p["expect"] == true { "ok" } else { "timeout" };
+                if got != want {
+                    failures.push(format!(
+                        "{loader:?} via {via}: {id}: {got}, expected {want}"
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
 }

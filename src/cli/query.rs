@@ -279,7 +279,7 @@ fn resolve_service(model: &Model, text: &str) -> Result<(String, Vec<ServiceItem
 
 fn hops(model: &Model, graph: &ZoneGraph, from: ZoneId, to: ZoneId) -> Vec<Hop> {
     graph
-        .path(from, to)
+        .hops(from, to)
         .unwrap_or_default()
         .into_iter()
         .map(|h| {

@@ -1,9 +1,22 @@
 //! The zone/device graph: zones and layer-3 devices are nodes, interfaces are edges. A flow is
-//! enforced on every device on its path, on the interfaces it enters and leaves by.
+//! enforced on every device that lies on some loop-free (simple) path between its zones, on the
+//! interfaces it enters and leaves that device by on that path: routing may fail over to any of
+//! them, so each must carry the flow.
+//!
+//! The hops are computed from the graph's blocks (biconnected components) without enumerating
+//! paths: every simple path from zone `s` to zone `t` crosses exactly the blocks on the path from
+//! `s` to `t` in the block-cut tree, entering each block at one vertex and leaving it at another.
+//! A device that joins two consecutive blocks (an articulation point) is crossed by every path,
+//! from any of its interfaces in the first block to any in the second. A device inside a block
+//! with entry `x` and exit `y` is crossed from zone `a` to zone `b` exactly when the block without
+//! the device holds disjoint paths `x ~ a` and `b ~ y`: in a ring, a device is crossed in one
+//! direction only.
 
 use super::{DeviceId, Model, ZoneId};
-use petgraph::graph::{NodeIndex, UnGraph};
+use petgraph::graph::{EdgeIndex, NodeIndex, UnGraph};
+use petgraph::visit::EdgeRef;
 use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Node {
@@ -12,7 +25,7 @@ pub enum Node {
 }
 
 /// One device a flow crosses: where it enters and where it leaves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Hop {
     pub device: DeviceId,
     /// Index into the device's `interfaces`.
@@ -20,77 +33,759 @@ pub struct Hop {
     pub egress: usize,
 }
 
+/// Steps of the search for two disjoint paths inside one block, when neither the necessary
+/// connectivity test nor a shortest path settles it (the only part that is not linear). Zone
+/// graphs have a handful of devices per block and every example settles without searching;
+/// past this budget, on a large mesh, the interface pair is kept (the flow is enforced there as
+/// if a path crossed it that way: a possible over-permit, never a dropped flow).
+const LINK_BUDGET: usize = 2_000;
+
 pub struct ZoneGraph {
     pub graph: UnGraph<Node, usize>,
     zone_nodes: Vec<NodeIndex>,
+    device_nodes: Vec<Option<NodeIndex>>,
+    /// Block of each edge.
+    edge_block: Vec<usize>,
+    /// Vertices of each block, sorted.
+    block_nodes: Vec<Vec<NodeIndex>>,
+    /// Blocks of each vertex, sorted: an articulation point has two or more.
+    node_blocks: Vec<Vec<usize>>,
+}
+
+/// Hops every simple path crosses at least one of (unless `bypass`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub hops: Vec<Hop>,
+    /// The block can be crossed through zones alone, without any of these devices.
+    pub bypass: bool,
+}
+
+/// A node of the block-cut tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tree {
+    Block(usize),
+    Cut(NodeIndex),
 }
 
 impl ZoneGraph {
     pub fn build(model: &Model) -> ZoneGraph {
+        ZoneGraph::from_interfaces(
+            model.zones.len(),
+            model
+                .devices
+                .iter()
+                .map(|d| d.interfaces.iter().map(|i| i.zone).collect()),
+        )
+    }
+
+    /// The graph of `zones` zones and devices given by the zone of each of their interfaces.
+    pub fn from_interfaces(zones: usize, devices: impl Iterator<Item = Vec<ZoneId>>) -> ZoneGraph {
         let mut graph = UnGraph::new_undirected();
-        let zone_nodes: Vec<NodeIndex> = (0..model.zones.len())
+        let zone_nodes: Vec<NodeIndex> = (0..zones)
             .map(|i| graph.add_node(Node::Zone(ZoneId(i))))
             .collect();
-        for (di, d) in model.devices.iter().enumerate() {
-            if d.interfaces.is_empty() {
+        let mut device_nodes = Vec::new();
+        for (di, ifaces) in devices.enumerate() {
+            if ifaces.is_empty() {
+                device_nodes.push(None);
                 continue;
             }
             let dn = graph.add_node(Node::Device(DeviceId(di)));
-            for (ii, iface) in d.interfaces.iter().enumerate() {
-                graph.add_edge(dn, zone_nodes[iface.zone.0], ii);
+            device_nodes.push(Some(dn));
+            for (ii, zone) in ifaces.iter().enumerate() {
+                graph.add_edge(dn, zone_nodes[zone.0], ii);
             }
         }
-        ZoneGraph { graph, zone_nodes }
+        let (edge_block, count) = blocks(&graph);
+        let mut block_nodes = vec![Vec::new(); count];
+        let mut node_blocks = vec![Vec::new(); graph.node_count()];
+        for e in graph.edge_references() {
+            let b = edge_block[e.id().index()];
+            for n in [e.source(), e.target()] {
+                block_nodes[b].push(n);
+                node_blocks[n.index()].push(b);
+            }
+        }
+        for v in block_nodes.iter_mut() {
+            v.sort();
+            v.dedup();
+        }
+        for v in node_blocks.iter_mut() {
+            v.sort();
+            v.dedup();
+        }
+        ZoneGraph {
+            graph,
+            zone_nodes,
+            device_nodes,
+            edge_block,
+            block_nodes,
+            node_blocks,
+        }
     }
 
-    /// The devices on the shortest path from one zone to another, in order. `None` when no path
-    /// exists; an empty path when the zones are adjacent without a device (impossible here: zones
-    /// only meet through devices) or equal.
-    pub fn path(&self, from: ZoneId, to: ZoneId) -> Option<Vec<Hop>> {
-        let start = self.zone_nodes[from.0];
-        let goal = self.zone_nodes[to.0];
-        let (_, nodes) = petgraph::algo::astar(&self.graph, start, |n| n == goal, |_| 1u32, |_| 0)?;
-        let mut hops = Vec::new();
-        for w in nodes.windows(3) {
-            if let Node::Device(d) = self.graph[w[1]] {
-                let ingress = self.edge_iface(w[0], w[1])?;
-                let egress = self.edge_iface(w[1], w[2])?;
-                hops.push(Hop {
-                    device: d,
-                    ingress,
-                    egress,
+    /// Every device crossing of every simple path from one zone to another: `None` when no path
+    /// exists, empty when the zones are equal. Ordered along the block-cut tree from `from` to
+    /// `to`, then by device and interfaces.
+    pub fn hops(&self, from: ZoneId, to: ZoneId) -> Option<Vec<Hop>> {
+        Some(
+            self.stages(from, to)?
+                .into_iter()
+                .flat_map(|s| s.hops)
+                .collect(),
+        )
+    }
+
+    /// [`ZoneGraph::hops`] in stages along the block-cut tree: an articulation-point device
+    /// (crossed by every path), or the devices inside one block (every path through the block
+    /// crosses one of them, unless `bypass`: the block can be crossed through zones alone).
+    pub fn stages(&self, from: ZoneId, to: ZoneId) -> Option<Vec<Stage>> {
+        let s = self.zone_nodes[from.0];
+        let t = self.zone_nodes[to.0];
+        if s == t {
+            return Some(Vec::new());
+        }
+        let chain = self.block_chain(s, t)?;
+        let mut stages = Vec::new();
+        for (k, &(blk, x, y)) in chain.iter().enumerate() {
+            let mut inside = Vec::new();
+            for &d in &self.block_nodes[blk] {
+                let Node::Device(dev) = self.graph[d] else {
+                    continue;
+                };
+                if d != x && d != y {
+                    self.interior_hops(blk, x, y, d, dev, &mut inside);
+                }
+            }
+            if !inside.is_empty() {
+                inside.sort();
+                stages.push(Stage {
+                    hops: inside,
+                    bypass: self.zones_only(blk, x, y),
+                });
+            }
+            // The exit of this block is the entry of the next: a device there joins the two.
+            if let (Some(&(next, _, _)), Node::Device(dev)) = (chain.get(k + 1), self.graph[y]) {
+                let mut cut = Vec::new();
+                for ein in self.block_edges(y, blk) {
+                    for eout in self.block_edges(y, next) {
+                        cut.push(Hop {
+                            device: dev,
+                            ingress: ein.1,
+                            egress: eout.1,
+                        });
+                    }
+                }
+                cut.sort();
+                stages.push(Stage {
+                    hops: cut,
+                    bypass: false,
                 });
             }
         }
-        Some(hops)
+        Some(stages)
     }
 
-    fn edge_iface(&self, a: NodeIndex, b: NodeIndex) -> Option<usize> {
-        self.graph.find_edge(a, b).map(|e| self.graph[e])
+    /// Can block `blk` be crossed from `x` to `y` through zones alone: are they adjacent, or
+    /// two devices sharing a zone?
+    fn zones_only(&self, blk: usize, x: NodeIndex, y: NodeIndex) -> bool {
+        let xs = self.block_edges(x, blk);
+        if xs.iter().any(|(n, _)| *n == y) {
+            return true;
+        }
+        let ys = self.block_edges(y, blk);
+        matches!(
+            (self.graph[x], self.graph[y]),
+            (Node::Device(_), Node::Device(_))
+        ) && xs.iter().any(|(n, _)| ys.iter().any(|(m, _)| m == n))
     }
 
-    /// Zones reachable through a device's interface without crossing the device itself: the
-    /// source addresses that may legitimately arrive on that interface (anti-spoofing).
-    pub fn zones_behind(&self, device: DeviceId, iface_zone: ZoneId) -> Vec<ZoneId> {
-        let dev_node = self
+    /// The blocks every simple path from `s` to `t` crosses, in order, each with the vertex
+    /// the path enters it by and the vertex it leaves it by.
+    fn block_chain(
+        &self,
+        s: NodeIndex,
+        t: NodeIndex,
+    ) -> Option<Vec<(usize, NodeIndex, NodeIndex)>> {
+        let start = self.tree_node(s)?;
+        let goal = self.tree_node(t)?;
+        let mut prev: BTreeMap<Tree, Tree> = BTreeMap::new();
+        let mut queue = VecDeque::from([start]);
+        prev.insert(start, start);
+        while let Some(n) = queue.pop_front() {
+            if n == goal {
+                break;
+            }
+            let next: Vec<Tree> = match n {
+                Tree::Block(b) => self.block_nodes[b]
+                    .iter()
+                    .filter(|v| self.is_cut(**v))
+                    .map(|v| Tree::Cut(*v))
+                    .collect(),
+                Tree::Cut(v) => self.node_blocks[v.index()]
+                    .iter()
+                    .map(|b| Tree::Block(*b))
+                    .collect(),
+            };
+            for m in next {
+                if let std::collections::btree_map::Entry::Vacant(e) = prev.entry(m) {
+                    e.insert(n);
+                    queue.push_back(m);
+                }
+            }
+        }
+        prev.get(&goal)?;
+        let mut tree_path = vec![goal];
+        let mut at = goal;
+        while at != start {
+            at = *prev.get(&at)?;
+            tree_path.push(at);
+        }
+        tree_path.reverse();
+        let mut chain = Vec::new();
+        let mut entry = s;
+        for (i, n) in tree_path.iter().enumerate() {
+            if let Tree::Block(b) = n {
+                let exit = match tree_path.get(i + 1) {
+                    Some(Tree::Cut(v)) => *v,
+                    _ => t,
+                };
+                chain.push((*b, entry, exit));
+                entry = exit;
+            }
+        }
+        Some(chain)
+    }
+
+    fn is_cut(&self, v: NodeIndex) -> bool {
+        self.node_blocks[v.index()].len() > 1
+    }
+
+    fn tree_node(&self, v: NodeIndex) -> Option<Tree> {
+        match self.node_blocks[v.index()].as_slice() {
+            [] => None,
+            [b] => Some(Tree::Block(*b)),
+            _ => Some(Tree::Cut(v)),
+        }
+    }
+
+    /// A vertex's edges inside one block: (neighbour, interface index).
+    fn block_edges(&self, v: NodeIndex, blk: usize) -> Vec<(NodeIndex, usize)> {
+        let mut out: Vec<(NodeIndex, usize)> = self
             .graph
-            .node_indices()
-            .find(|n| self.graph[*n] == Node::Device(device));
-        let start = self.zone_nodes[iface_zone.0];
+            .edges(v)
+            .filter(|e| self.edge_block[e.id().index()] == blk)
+            .map(|e| (e.target(), *e.weight()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The crossings of device `d` inside block `blk` entered at `x` and left at `y`.
+    fn interior_hops(
+        &self,
+        blk: usize,
+        x: NodeIndex,
+        y: NodeIndex,
+        d: NodeIndex,
+        dev: DeviceId,
+        out: &mut Vec<Hop>,
+    ) {
+        let edges = self.block_edges(d, blk);
+        let mut decided: BTreeMap<(NodeIndex, NodeIndex), bool> = BTreeMap::new();
+        for &(a, ingress) in &edges {
+            for &(b, egress) in &edges {
+                if a == b {
+                    continue;
+                }
+                let ok = *decided
+                    .entry((a, b))
+                    .or_insert_with(|| self.linked(blk, d, (x, a), (b, y)));
+                if ok {
+                    out.push(Hop {
+                        device: dev,
+                        ingress,
+                        egress,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Are there vertex-disjoint paths `p.0 ~ p.1` and `q.0 ~ q.1` inside block `blk` without
+    /// `d`? Decided by connectivity when terminals coincide, else by a depth-first search for
+    /// the first path with the second's connectivity checked at every step.
+    fn linked(
+        &self,
+        blk: usize,
+        d: NodeIndex,
+        p: (NodeIndex, NodeIndex),
+        q: (NodeIndex, NodeIndex),
+    ) -> bool {
+        let (x, a) = p;
+        let (b, y) = q;
+        if a == y || b == x || x == y {
+            return false;
+        }
+        let mut blocked = vec![false; self.graph.node_count()];
+        blocked[d.index()] = true;
+        if a == x {
+            blocked[x.index()] = true;
+            return self.connected(blk, b, y, &blocked);
+        }
+        if b == y {
+            blocked[y.index()] = true;
+            return self.connected(blk, x, a, &blocked);
+        }
+        // Necessary: each pair connected without the other pair's ends.
+        let without = |extra: [NodeIndex; 2]| {
+            let mut bl = blocked.clone();
+            for n in extra {
+                bl[n.index()] = true;
+            }
+            bl
+        };
+        let first_free = without([b, y]);
+        let second_free = without([x, a]);
+        if !self.connected(blk, x, a, &first_free) || !self.connected(blk, b, y, &second_free) {
+            return false;
+        }
+        // Sufficient: a shortest path for one pair leaves the other pair connected.
+        for (from, to, free, other) in [(x, a, &first_free, (b, y)), (b, y, &second_free, (x, a))] {
+            if let Some(path) = self.shortest(blk, from, to, free) {
+                let mut bl = blocked.clone();
+                for n in path {
+                    bl[n.index()] = true;
+                }
+                if self.connected(blk, other.0, other.1, &bl) {
+                    return true;
+                }
+            }
+        }
+        let mut budget = LINK_BUDGET;
+        blocked[x.index()] = true;
+        self.extend(blk, x, a, (b, y), &mut blocked, &mut budget)
+    }
+
+    /// A shortest path from `from` to `to` inside block `blk` through vertices not `blocked`.
+    fn shortest(
+        &self,
+        blk: usize,
+        from: NodeIndex,
+        to: NodeIndex,
+        blocked: &[bool],
+    ) -> Option<Vec<NodeIndex>> {
+        let mut prev: Vec<Option<NodeIndex>> = vec![None; self.graph.node_count()];
+        let mut queue = VecDeque::from([from]);
+        prev[from.index()] = Some(from);
+        while let Some(n) = queue.pop_front() {
+            if n == to {
+                let mut path = vec![to];
+                let mut at = to;
+                while at != from {
+                    at = prev[at.index()]?;
+                    path.push(at);
+                }
+                return Some(path);
+            }
+            for e in self.graph.edges(n) {
+                let m = e.target();
+                if self.edge_block[e.id().index()] == blk
+                    && prev[m.index()].is_none()
+                    && !blocked[m.index()]
+                {
+                    prev[m.index()] = Some(n);
+                    queue.push_back(m);
+                }
+            }
+        }
+        None
+    }
+
+    /// Extends the first path from `at` towards `a` (every vertex of it in `blocked`).
+    fn extend(
+        &self,
+        blk: usize,
+        at: NodeIndex,
+        a: NodeIndex,
+        q: (NodeIndex, NodeIndex),
+        blocked: &mut [bool],
+        budget: &mut usize,
+    ) -> bool {
+        if *budget == 0 {
+            return true;
+        }
+        *budget -= 1;
+        if at == a {
+            return self.connected(blk, q.0, q.1, blocked);
+        }
+        // Both ends must stay reachable: `a` from here, and the second pair.
+        let mut without_q = blocked.to_vec();
+        without_q[q.0.index()] = true;
+        without_q[q.1.index()] = true;
+        without_q[at.index()] = false;
+        if !self.connected(blk, at, a, &without_q) || !self.connected(blk, q.0, q.1, blocked) {
+            return false;
+        }
+        for (n, _) in self.block_edges(at, blk) {
+            if blocked[n.index()] || n == q.0 || n == q.1 {
+                continue;
+            }
+            blocked[n.index()] = true;
+            let found = self.extend(blk, n, a, q, blocked, budget);
+            blocked[n.index()] = false;
+            if found {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Is `to` reachable from `from` inside block `blk` through vertices not `blocked`
+    /// (`from` itself may be blocked)?
+    fn connected(&self, blk: usize, from: NodeIndex, to: NodeIndex, blocked: &[bool]) -> bool {
+        if blocked[to.index()] {
+            return false;
+        }
         let mut seen = vec![false; self.graph.node_count()];
-        let mut stack = vec![start];
+        let mut stack = vec![from];
+        seen[from.index()] = true;
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            for e in self.graph.edges(n) {
+                let m = e.target();
+                if self.edge_block[e.id().index()] == blk && !seen[m.index()] && !blocked[m.index()]
+                {
+                    seen[m.index()] = true;
+                    stack.push(m);
+                }
+            }
+        }
+        false
+    }
+
+    /// Zones whose packets may legitimately arrive on a device's interface in `iface_zone`
+    /// (anti-spoofing): the zone itself, and every zone `s` from which some simple path enters
+    /// the device by that interface on its way to another zone. Where the device joins blocks
+    /// (it is the only way between them), that is every zone reachable through the interface
+    /// without crossing the device; inside a block (parallel devices, a ring), only the zones
+    /// from which a path can arrive on this side while another neighbour of the device stays
+    /// free to leave by.
+    pub fn zones_behind(&self, device: DeviceId, iface_zone: ZoneId) -> Vec<ZoneId> {
+        let z = self.zone_nodes[iface_zone.0];
+        let mut blocked = vec![false; self.graph.node_count()];
+        let mut starts = vec![z];
+        if let Some(d) = self.device_nodes.get(device.0).copied().flatten() {
+            blocked[d.index()] = true;
+            let blk = self
+                .graph
+                .edges(d)
+                .find(|e| e.target() == z)
+                .map(|e| self.edge_block[e.id().index()]);
+            if let (Some(blk), false) = (blk, self.is_cut(d)) {
+                let mut others: Vec<NodeIndex> = self
+                    .block_edges(d, blk)
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .filter(|n| *n != z)
+                    .collect();
+                others.dedup();
+                if !others.is_empty() {
+                    // The block's vertices a path can come from: `z` reachable from them while
+                    // some other neighbour `b` of the device stays free to leave by. The zones
+                    // hanging off them (other blocks) come with them.
+                    let mut good = vec![false; self.graph.node_count()];
+                    for &b in &others {
+                        let mut bl = blocked.clone();
+                        bl[b.index()] = true;
+                        for &c in &self.block_nodes[blk] {
+                            if !good[c.index()] && c != b && self.connected(blk, z, c, &bl) {
+                                good[c.index()] = true;
+                            }
+                        }
+                    }
+                    starts.clear();
+                    for &c in &self.block_nodes[blk] {
+                        blocked[c.index()] = !good[c.index()];
+                        if good[c.index()] {
+                            starts.push(c);
+                        }
+                    }
+                }
+            }
+        }
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut stack = starts;
         let mut out = Vec::new();
         while let Some(n) = stack.pop() {
-            if seen[n.index()] || Some(n) == dev_node {
+            if seen[n.index()] || blocked[n.index()] {
                 continue;
             }
             seen[n.index()] = true;
-            if let Node::Zone(z) = self.graph[n] {
-                out.push(z);
+            if let Node::Zone(zone) = self.graph[n] {
+                out.push(zone);
             }
             stack.extend(self.graph.neighbors(n));
         }
         out.sort();
         out
+    }
+}
+
+/// The biconnected components (blocks) of an undirected multigraph, as the block of each edge
+/// (Hopcroft-Tarjan with an edge stack, iterative so a long chain of zones cannot overflow the
+/// stack). Parallel edges (two interfaces of a device in one zone) share a block. Written here:
+/// petgraph 0.8 finds articulation points but does not return the blocks.
+fn blocks(g: &UnGraph<Node, usize>) -> (Vec<usize>, usize) {
+    const UNSEEN: usize = usize::MAX;
+    let n = g.node_count();
+    let mut disc = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut edge_block = vec![0; g.edge_count()];
+    let mut count = 0;
+    let mut time = 0;
+    let mut estack: Vec<EdgeIndex> = Vec::new();
+    let adj = |v: NodeIndex| -> Vec<(EdgeIndex, NodeIndex)> {
+        g.edges(v).map(|e| (e.id(), e.target())).collect()
+    };
+    for root in g.node_indices() {
+        if disc[root.index()] != UNSEEN {
+            continue;
+        }
+        disc[root.index()] = time;
+        low[root.index()] = time;
+        time += 1;
+        let mut stack = vec![(root, None::<EdgeIndex>, adj(root), 0usize)];
+        while let Some(top) = stack.last_mut() {
+            let (v, parent_edge) = (top.0, top.1);
+            if let Some(&(e, w)) = top.2.get(top.3) {
+                top.3 += 1;
+                if Some(e) == parent_edge {
+                    continue;
+                }
+                if disc[w.index()] == UNSEEN {
+                    estack.push(e);
+                    disc[w.index()] = time;
+                    low[w.index()] = time;
+                    time += 1;
+                    stack.push((w, Some(e), adj(w), 0));
+                } else if disc[w.index()] < disc[v.index()] {
+                    estack.push(e);
+                    low[v.index()] = low[v.index()].min(disc[w.index()]);
+                }
+                continue;
+            }
+            stack.pop();
+            if let Some(parent) = stack.last() {
+                let u = parent.0;
+                low[u.index()] = low[u.index()].min(low[v.index()]);
+                if low[v.index()] >= disc[u.index()] {
+                    while let Some(e) = estack.pop() {
+                        edge_block[e.index()] = count;
+                        if Some(e) == parent_edge {
+                            break;
+                        }
+                    }
+                    count += 1;
+                }
+            }
+        }
+    }
+    (edge_block, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// Every crossing of every simple path from `s` to `t`, by enumerating the paths; each path
+    /// as its list of crossings.
+    fn brute(devices: &[Vec<ZoneId>], s: ZoneId, t: ZoneId) -> Vec<Vec<Hop>> {
+        fn walk(
+            devices: &[Vec<ZoneId>],
+            at: ZoneId,
+            t: ZoneId,
+            zones_seen: &mut Vec<ZoneId>,
+            devs_seen: &mut Vec<usize>,
+            hops: &mut Vec<Hop>,
+            out: &mut Vec<Vec<Hop>>,
+        ) {
+            if at == t {
+                out.push(hops.clone());
+                return;
+            }
+            for (d, ifaces) in devices.iter().enumerate() {
+                if devs_seen.contains(&d) {
+                    continue;
+                }
+                for (i, zi) in ifaces.iter().enumerate() {
+                    if *zi != at {
+                        continue;
+                    }
+                    for (e, ze) in ifaces.iter().enumerate() {
+                        if zones_seen.contains(ze) {
+                            continue;
+                        }
+                        devs_seen.push(d);
+                        zones_seen.push(*ze);
+                        hops.push(Hop {
+                            device: DeviceId(d),
+                            ingress: i,
+                            egress: e,
+                        });
+                        walk(devices, *ze, t, zones_seen, devs_seen, hops, out);
+                        hops.pop();
+                        zones_seen.pop();
+                        devs_seen.pop();
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if s != t {
+            walk(
+                devices,
+                s,
+                t,
+                &mut vec![s],
+                &mut Vec::new(),
+                &mut Vec::new(),
+                &mut out,
+            );
+        }
+        out
+    }
+
+    fn topology() -> impl Strategy<Value = (usize, Vec<Vec<ZoneId>>)> {
+        (2usize..8).prop_flat_map(|zones| {
+            let iface = (0..zones).prop_map(ZoneId);
+            (
+                Just(zones),
+                proptest::collection::vec(proptest::collection::vec(iface, 0..5), 1..9),
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// The hops are exactly the crossings of the simple paths; every path crosses each
+        /// stage that cannot be bypassed.
+        #[test]
+        fn hops_are_the_simple_paths_crossings((zones, devices) in topology()) {
+            let g = ZoneGraph::from_interfaces(zones, devices.iter().cloned());
+            for s in 0..zones {
+                for t in 0..zones {
+                    let (s, t) = (ZoneId(s), ZoneId(t));
+                    let paths = brute(&devices, s, t);
+                    let want: BTreeSet<Hop> = paths.iter().flatten().cloned().collect();
+                    let stages = g.stages(s, t);
+                    let got = g.hops(s, t);
+                    if s == t {
+                        prop_assert_eq!(got, Some(Vec::new()));
+                        continue;
+                    }
+                    let Some(got) = got else {
+                        prop_assert!(paths.is_empty(), "{s:?} -> {t:?}: no hops, but paths {paths:?}");
+                        continue;
+                    };
+                    let got_set: BTreeSet<Hop> = got.iter().cloned().collect();
+                    prop_assert_eq!(got_set.len(), got.len(), "duplicate hops");
+                    prop_assert_eq!(&got_set, &want, "{:?} -> {:?} in {:?}", s, t, devices);
+                    for stage in stages.unwrap_or_default().iter().filter(|st| !st.bypass) {
+                        for p in &paths {
+                            prop_assert!(p.iter().any(|h| stage.hops.contains(h)), "path {p:?} misses stage {stage:?}");
+                        }
+                    }
+                }
+            }
+        }
+
+        /// Anti-spoofing: the zones behind an interface are the interface's own zone and every
+        /// zone some simple path comes from when it enters the device by that interface.
+        #[test]
+        fn zones_behind_are_where_paths_come_from((zones, devices) in topology()) {
+            let g = ZoneGraph::from_interfaces(zones, devices.iter().cloned());
+            for (d, ifaces) in devices.iter().enumerate() {
+                let distinct: BTreeSet<ZoneId> = ifaces.iter().copied().collect();
+                if distinct.len() < 2 {
+                    continue; // crosses nothing: no path decides
+                }
+                for &z in &distinct {
+                    let mut want = BTreeSet::from([z]);
+                    for s in 0..zones {
+                        for t in 0..zones {
+                            let enters = brute(&devices, ZoneId(s), ZoneId(t)).iter().flatten().any(|h| {
+                                h.device == DeviceId(d) && ifaces[h.ingress] == z
+                            });
+                            if enters {
+                                want.insert(ZoneId(s));
+                            }
+                        }
+                    }
+                    let got: BTreeSet<ZoneId> = g.zones_behind(DeviceId(d), z).into_iter().collect();
+                    prop_assert_eq!(got, want, "device {} zone {:?} in {:?}", d, z, devices);
+                }
+            }
+        }
+    }
+
+    /// A firewall and a router in parallel between `a` and `b`: both cross it, each from `a`
+    /// to `b` only, and neither accepts `b`'s addresses on its `a` side.
+    #[test]
+    fn parallel_devices_both_enforce() {
+        let (a, b) = (ZoneId(0), ZoneId(1));
+        let g = ZoneGraph::from_interfaces(2, [vec![a, b], vec![a, b]].into_iter());
+        let hop = |d, ingress, egress| Hop {
+            device: DeviceId(d),
+            ingress,
+            egress,
+        };
+        assert_eq!(g.hops(a, b), Some(vec![hop(0, 0, 1), hop(1, 0, 1)]));
+        assert_eq!(g.hops(b, a), Some(vec![hop(0, 1, 0), hop(1, 1, 0)]));
+        assert_eq!(g.zones_behind(DeviceId(0), a), vec![a]);
+        assert_eq!(g.zones_behind(DeviceId(1), b), vec![b]);
+    }
+
+    /// A 3x3 grid of zones and devices with one more device `D` joining two corners: from one
+    /// corner to the next, `D` can be crossed one way only, and neither connectivity nor a
+    /// shortest path decides which (both pairs of corners must go through the centre zone), so
+    /// the search for disjoint paths does.
+    #[test]
+    fn a_grid_needs_the_disjoint_paths_search() {
+        let z = ZoneId;
+        let devices = vec![
+            vec![z(0), z(1), z(4)],
+            vec![z(0), z(3), z(4)],
+            vec![z(1), z(2), z(4)],
+            vec![z(3), z(2), z(4)],
+            vec![z(2), z(1)],
+        ];
+        let g = ZoneGraph::from_interfaces(5, devices.iter().cloned());
+        for s in 0..5 {
+            for t in 0..5 {
+                let want: BTreeSet<Hop> =
+                    brute(&devices, z(s), z(t)).into_iter().flatten().collect();
+                let got: BTreeSet<Hop> =
+                    g.hops(z(s), z(t)).unwrap_or_default().into_iter().collect();
+                assert_eq!(got, want, "{s} -> {t}");
+            }
+        }
+        let d = |h: &&Hop| h.device == DeviceId(4);
+        let hops = g.hops(z(0), z(3)).unwrap_or_default();
+        let through_d: Vec<&Hop> = hops.iter().filter(d).collect();
+        // From corner 1 (interface 1) to corner 2 (interface 0) only.
+        assert_eq!(
+            through_d,
+            vec![&Hop {
+                device: DeviceId(4),
+                ingress: 1,
+                egress: 0
+            }]
+        );
     }
 }

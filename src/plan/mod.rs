@@ -116,7 +116,7 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
     for f in &model.flows {
         let hops = *path_len
             .entry((f.src.zone, f.dst.zone))
-            .or_insert_with(|| graph.path(f.src.zone, f.dst.zone).map_or(0, |p| p.len()));
+            .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone).map_or(0, |p| p.len()));
         let items: usize = f
             .services
             .iter()
@@ -151,7 +151,7 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
         let f = model.flow(fid);
         let path = path_cache
             .entry((f.src.zone, f.dst.zone))
-            .or_insert_with(|| graph.path(f.src.zone, f.dst.zone));
+            .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone));
         let Some(hops) = path else {
             unroutable.push(fid);
             continue;

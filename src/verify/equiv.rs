@@ -43,7 +43,7 @@ fn for_each_path(model: &Model, mut f: impl FnMut(FlowId, &[crate::model::graph:
         let fl = model.flow(fid);
         let hops = cache
             .entry((fl.src.zone, fl.dst.zone))
-            .or_insert_with(|| graph.path(fl.src.zone, fl.dst.zone));
+            .or_insert_with(|| graph.hops(fl.src.zone, fl.dst.zone));
         match hops {
             Some(hops) if !hops.is_empty() => f(fid, hops),
             _ => {}
@@ -592,10 +592,12 @@ fn opening_only(s: &Space<()>) -> Space<()> {
 }
 
 /// Checks every expectation against generated configurations (`build`): `expect allow` must hold
-/// on each device on the path, in each of its targets; `expect deny` holds when no packet of the
-/// box that opens a connection passes every device on the path. An expectation whose path
-/// crosses a device whose configuration cannot be read here is decided only when the readable
-/// devices already settle it.
+/// on each device that some path crosses, on each of its crossings, in each of its targets
+/// (routing may take any path); `expect deny` holds when no packet of the box that opens a
+/// connection passes every stage of the paths (a stage passes what one of its crossings
+/// accepts: parallel devices are alternatives, devices every path crosses are all required).
+/// An expectation whose path crosses a device whose configuration cannot be read here is
+/// decided only when the readable devices already settle it.
 pub fn check_expectations(
     model: &Model,
     outputs: &[crate::targets::Output],
@@ -618,7 +620,7 @@ pub fn check_expectations(
     let mut configs: BTreeMap<(DeviceId, Target), Option<Loaded>> = BTreeMap::new();
     let mut out = Vec::new();
     for e in &model.expects {
-        let Some(hops) = graph.path(e.src.zone, e.dst.zone) else {
+        let Some(stages) = graph.stages(e.src.zone, e.dst.zone) else {
             continue;
         };
         let want = expect_space(model, e);
@@ -628,53 +630,58 @@ pub fn check_expectations(
         let mut through = opening_only(&want);
         let mut unreadable = false;
         let mut failed = false;
-        for h in &hops {
-            let dev = model.device(h.device);
-            let (Some(iif), Some(oif)) =
-                (dev.interfaces.get(h.ingress), dev.interfaces.get(h.egress))
-            else {
-                continue;
-            };
-            let mut dev_union: Space<String> = Space::new();
-            let mut any = false;
-            for &t in &dev.targets {
-                let cfg = configs
-                    .entry((h.device, t))
-                    .or_insert_with(|| load(&dev.name, t, &read).ok().flatten().map(|(c, _)| c));
-                let Some(cfg) = cfg.as_ref() else { continue };
-                let Ok(allowed) = hop_space(cfg, &iif.name, &oif.name) else {
+        for stage in &stages {
+            let mut stage_union: Space<String> = Space::new();
+            let mut stage_unreadable = false;
+            for h in &stage.hops {
+                let dev = model.device(h.device);
+                let (Some(iif), Some(oif)) =
+                    (dev.interfaces.get(h.ingress), dev.interfaces.get(h.egress))
+                else {
                     continue;
                 };
-                any = true;
-                if e.allow && !failed {
-                    let missing = want.subtract(&allowed);
-                    if let Some(p) = missing.cubes.first().and_then(|(c, _)| c.witness()) {
-                        failed = true;
-                        out.push(
-                            Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated {} configuration of `{}`", t.name(), dev.name))
-                                .at(e.span, "expected allowed, but a generated configuration drops some of these packets")
-                                .help(format!("counterexample: {p} is dropped by `{}` ({}) from {} to {}", dev.name, t.name(), iif.name, oif.name)),
-                        );
+                let mut any = false;
+                for &t in &dev.targets {
+                    let cfg = configs.entry((h.device, t)).or_insert_with(|| {
+                        load(&dev.name, t, &read).ok().flatten().map(|(c, _)| c)
+                    });
+                    let Some(cfg) = cfg.as_ref() else { continue };
+                    let Ok(allowed) = hop_space(cfg, &iif.name, &oif.name) else {
+                        continue;
+                    };
+                    any = true;
+                    if e.allow && !failed {
+                        let missing = want.subtract(&allowed);
+                        if let Some(p) = missing.cubes.first().and_then(|(c, _)| c.witness()) {
+                            failed = true;
+                            out.push(
+                                Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated {} configuration of `{}`", t.name(), dev.name))
+                                    .at(e.span, "expected allowed, but a generated configuration drops some of these packets")
+                                    .help(format!("counterexample: {p} is dropped by `{}` ({}) from {} to {}", dev.name, t.name(), iif.name, oif.name)),
+                            );
+                        }
                     }
+                    stage_union.cubes.extend(allowed.cubes);
                 }
-                dev_union.cubes.extend(allowed.cubes);
+                if !any {
+                    stage_unreadable = true;
+                }
             }
-            if !any {
+            // A stage with an unreadable crossing, or one the paths can bypass, lets anything
+            // through as far as this check can tell.
+            if stage_unreadable {
                 unreadable = true;
                 continue;
             }
-            if !e.allow {
+            if !e.allow && !stage.bypass && !through.is_empty() {
                 let mut next = Space::new();
-                for (c, _, line) in through.intersect(&dev_union) {
+                for (c, _, line) in through.intersect(&stage_union) {
                     next.push(c, line);
                 }
                 through = next.untagged();
-                if through.is_empty() {
-                    break;
-                }
             }
         }
-        if !e.allow && !unreadable && !hops.is_empty() {
+        if !e.allow && !unreadable && !stages.is_empty() {
             if let Some(p) = through.cubes.first().and_then(|(c, _)| c.witness()) {
                 out.push(
                     Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated configurations"))

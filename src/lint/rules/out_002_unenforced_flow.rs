@@ -68,7 +68,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let key = (f.src.zone, f.dst.zone);
         let ok = *enforced.entry(key).or_insert_with(|| {
             cx.graph
-                .path(key.0, key.1)
+                .hops(key.0, key.1)
                 .is_some_and(|hops| !hops.is_empty())
         });
         if ok {

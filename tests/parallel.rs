@@ -1,0 +1,243 @@
+//! Parallel devices: a firewall and a router, or two firewalls, both joining the same two zones.
+//! Routing may take either, so each enforces every flow between the zones, on build (nftables,
+//! iptables, Cisco IOS), in `verify`, in build-time expectations, in `query` and in
+//! anti-spoofing. A configuration missing the flow on either device is an under-permit.
+
+use fenceline::build::{build_checked, BuildOptions};
+use fenceline::driver::{check_path, CheckOptions};
+use fenceline::model::{DeviceId, Model, Target};
+use fenceline::verify::equiv::{
+    check_expectations, compare_loaded, load, DeviceResult, PolicySides,
+};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const FIXTURES: &[&str] = &[
+    "tests/parallel/two-firewalls.fence",
+    "tests/parallel/firewall-router.fence",
+];
+
+fn build(fixture: &str) -> (Model, Vec<fenceline::targets::Output>) {
+    let opts = BuildOptions {
+        check: CheckOptions {
+            today: Some("2026-01-01".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let checked = check_path(Path::new(fixture), &opts.check).unwrap();
+    assert!(
+        !checked.has_errors(),
+        "{fixture}: {:#?}",
+        checked.diagnostics
+    );
+    let built = build_checked(&checked, &opts)
+        .unwrap()
+        .expect("fixture builds");
+    (checked.model.unwrap(), built.outputs)
+}
+
+fn files(outputs: &[fenceline::targets::Output]) -> BTreeMap<String, String> {
+    outputs
+        .iter()
+        .map(|o| {
+            (
+                o.path.clone(),
+                String::from_utf8_lossy(&o.bytes).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn verify(model: &Model, files: &BTreeMap<String, String>) -> Vec<(String, Target, DeviceResult)> {
+    let sides = PolicySides::for_targets(model, &[Target::Nftables, Target::CiscoIos]);
+    let read = |p: &str| files.get(p).cloned();
+    let mut out = Vec::new();
+    for (di, dev) in model.devices.iter().enumerate() {
+        for &t in &dev.targets {
+            let (cfg, paths) = load(&dev.name, t, &read)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("{} {}: no configuration", dev.name, t.name()));
+            let r = compare_loaded(model, &sides, DeviceId(di), t, paths, &cfg)
+                .unwrap_or_else(|e| panic!("{e}"));
+            out.push((dev.name.clone(), t, r));
+        }
+    }
+    out
+}
+
+/// The rule of the flow `ops.scada -> cell.plcs modbus` in each target's output.
+fn flow_rule(path: &str) -> &'static str {
+    if path.ends_with(".nft") {
+        "10.1.0.10 . 10.2.0.0/28 . tcp . 502"
+    } else if path.ends_with("cisco-ios.txt") {
+        "permit tcp host 10.1.0.10 10.2.0.0 0.0.0.15 eq 502"
+    } else {
+        "-s 10.1.0.10/32 -d 10.2.0.0/28 -p tcp -m tcp --dport 502"
+    }
+}
+
+/// The configuration files that carry forwarding rules (IPv4), one per device and target.
+fn rule_files(model: &Model) -> Vec<String> {
+    let mut v = Vec::new();
+    for d in &model.devices {
+        for t in &d.targets {
+            v.push(format!(
+                "{}/{}",
+                d.name,
+                match t {
+                    Target::Nftables => "nftables.nft",
+                    Target::Iptables => "iptables.rules",
+                    Target::CiscoIos => "cisco-ios.txt",
+                }
+            ));
+        }
+    }
+    v
+}
+
+#[test]
+fn both_parallel_devices_carry_every_flow_and_verify_equal() {
+    for fx in FIXTURES {
+        let (model, outputs) = build(fx);
+        let f = files(&outputs);
+        for p in rule_files(&model) {
+            let text = f.get(&p).unwrap_or_else(|| panic!("{fx}: no {p}"));
+            assert!(
+                text.contains(flow_rule(&p)),
+                "{fx}: {p} lacks the flow:\n{text}"
+            );
+        }
+        let results = verify(&model, &f);
+        assert_eq!(results.len(), rule_files(&model).len());
+        for (dev, t, r) in &results {
+            assert!(r.equal, "{fx}: {dev} {}: {:#?}", t.name(), r.differences);
+        }
+        assert!(check_expectations(&model, &outputs).is_empty(), "{fx}");
+    }
+}
+
+/// The output of a compiler that programs only one of the two devices: the flow's rule deleted
+/// from either device, in each target, is an under-permit with a counterexample, and fails
+/// `expect allow`.
+#[test]
+fn a_device_missing_the_flow_is_an_under_permit() {
+    for fx in FIXTURES {
+        let (model, outputs) = build(fx);
+        for p in rule_files(&model) {
+            let mut f = files(&outputs);
+            let text = f[&p].clone();
+            let line = text
+                .lines()
+                .find(|l| l.contains(flow_rule(&p)))
+                .unwrap_or_else(|| panic!("{fx}: {p} lacks the flow"));
+            f.insert(p.clone(), text.replacen(&format!("{line}\n"), "", 1));
+            let device = p.split('/').next().unwrap();
+            let results = verify(&model, &f);
+            for (dev, t, r) in &results {
+                let mutated = *dev == device && p.ends_with(file_of(*t));
+                if !mutated {
+                    assert!(
+                        r.equal,
+                        "{fx} {p}: {dev} {} changed: {:#?}",
+                        t.name(),
+                        r.differences
+                    );
+                    continue;
+                }
+                assert!(!r.equal, "{fx} {p}: the missing flow is not found");
+                let under: Vec<_> = r
+                    .differences
+                    .iter()
+                    .filter_map(|d| d.under_permit.as_ref())
+                    .collect();
+                assert!(
+                    r.differences.iter().all(|d| d.over_permit.is_none()),
+                    "{fx} {p}: {:#?}",
+                    r.differences
+                );
+                assert!(
+                    under.iter().any(|c| c.packet.contains("10.1.0.10")
+                        && c.packet.contains(":502")
+                        && !c.config_line.is_empty()),
+                    "{fx} {p}: {under:#?}"
+                );
+            }
+            let mutated: Vec<fenceline::targets::Output> = outputs
+                .iter()
+                .map(|o| fenceline::targets::Output {
+                    path: o.path.clone(),
+                    bytes: f[&o.path].clone().into_bytes(),
+                })
+                .collect();
+            let failed = check_expectations(&model, &mutated);
+            assert!(
+                failed
+                    .iter()
+                    .any(|d| d.message.contains("modbus")
+                        && d.message.contains(&format!("`{device}`"))),
+                "{fx} {p}: {failed:#?}"
+            );
+        }
+    }
+}
+
+fn file_of(t: Target) -> &'static str {
+    match t {
+        Target::Nftables => "nftables.nft",
+        Target::Iptables => "iptables.rules",
+        Target::CiscoIos => "cisco-ios.txt",
+    }
+}
+
+/// `query` and the report name every enforcing device; anti-spoofing on each device accepts on its `ops`
+/// side only the zone a path can come from there (the other zone's traffic reaches it only by
+/// the other device, never through `ops`).
+#[test]
+fn query_report_and_anti_spoofing_see_both_devices() {
+    for fx in FIXTURES {
+        let (model, outputs) = build(fx);
+        // The report's enforcement list of the flow names both devices.
+        let report = &files(&outputs)["report.md"];
+        let row = report
+            .lines()
+            .find(|l| l.starts_with("| ops.scada | cell.plcs |"))
+            .unwrap_or_else(|| panic!("{fx}: no row for the flow in the report"));
+        for d in &model.devices {
+            let first = &d.interfaces[0].name;
+            assert!(
+                row.contains(&format!("{} {first} -\\> ", d.name)),
+                "{fx}: {row}"
+            );
+        }
+        let a = fenceline::cli::query::answer(&model, "ops.scada", "cell.plcs", "modbus").unwrap();
+        assert_eq!(a.verdict, "allowed");
+        let mut on: Vec<String> = a.flows[0]
+            .enforced_on
+            .iter()
+            .map(|h| h.device.clone())
+            .collect();
+        on.sort();
+        let mut want: Vec<String> = model.devices.iter().map(|d| d.name.clone()).collect();
+        want.sort();
+        assert_eq!(on, want, "{fx}");
+        assert_eq!(a.path.len(), 2, "{fx}");
+        let (ir, _) = fenceline::plan::model_to_ir(&model);
+        for d in &ir.devices {
+            for i in &d.interfaces {
+                let names: Vec<&str> = i
+                    .behind_zones
+                    .iter()
+                    .map(|z| model.zone(*z).name.as_str())
+                    .collect();
+                assert_eq!(
+                    names,
+                    vec![i.zone_name.as_str()],
+                    "{fx}: {} {}",
+                    d.name,
+                    i.name
+                );
+            }
+        }
+    }
+}
