@@ -4,7 +4,7 @@
 //! exact over every packet the query stands for: allowed, denied, or partly allowed (with an
 //! example packet of each part).
 
-use super::{Io, EXIT_FAILURE, EXIT_OK};
+use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic::render::{self, HumanStyle};
 use crate::error::{Error, Result};
 use crate::model::graph::ZoneGraph;
@@ -23,6 +23,7 @@ pub enum QueryFormat {
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// Root policy file
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
     /// Source: zone, zone.asset, IP address or network
     pub src: String,
@@ -33,6 +34,9 @@ pub struct QueryArgs {
     /// Output format
     #[arg(long, alias = "output-format", value_enum, default_value_t = QueryFormat::Human)]
     pub format: QueryFormat,
+    /// Exit with 1 when the traffic is not allowed (denied or only partly allowed)
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// One end of a query, resolved.
@@ -399,5 +403,9 @@ pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
             io.println(s);
         }
     }
-    Ok(EXIT_OK)
+    Ok(if args.exit_code && a.verdict != "allowed" {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
