@@ -207,7 +207,9 @@ pub fn pages() -> Result<Vec<(String, String)>> {
 /// One page; `sub` is set for a command's page.
 fn page(cmd: clap::Command, sub: Option<()>) -> Result<(String, String)> {
     let name = cmd.get_name().to_string();
-    let man = clap_mangen::Man::new(cmd.clone());
+    // Every page's footer names the program, not the command (`query 0.1.0`).
+    let man = clap_mangen::Man::new(cmd.clone())
+        .source(format!("fenceline {}", env!("CARGO_PKG_VERSION")));
     let mut buf: Vec<u8> = Vec::new();
     let mut render = || -> std::io::Result<()> {
         man.render_title(&mut buf)?;
