@@ -138,6 +138,47 @@ fn completions_offer_targets_rule_ids_formats_and_paths() {
     assert!(fish.contains("__fish_fenceline_using_subcommand build\" -s t -l target"));
 }
 
+/// The bash script, loaded into bash and asked as bash asks it on TAB, offers the values.
+#[test]
+fn bash_completes_targets_rule_ids_and_formats() {
+    let script = completions("bash");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fenceline.bash");
+    std::fs::write(&path, script).unwrap();
+    let probe = r#"source "$1"
+c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+      _fenceline fenceline "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"; echo "${COMPREPLY[*]}"; }
+c fenceline build --target c
+c fenceline verify -t i
+c fenceline explain FR5-00
+c fenceline explain E000
+c fenceline check --format s
+"#;
+    let o = Command::new("bash")
+        .args(["-c", probe, "probe"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.len(),
+        5,
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(lines[0], "cisco-ios");
+    assert_eq!(lines[1], "iptables");
+    assert!(lines[2].split(' ').any(|w| w == "FR5-001"), "{}", lines[2]);
+    assert!(
+        lines[2].split(' ').all(|w| w.starts_with("FR5-00")),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].split(' ').any(|w| w == "E0001"), "{}", lines[3]);
+    assert_eq!(lines[4], "sarif");
+}
+
 /// `fenceline man -o DIR` writes the top page and one per command; the top page has EXIT
 /// STATUS, ENVIRONMENT and FILES; every page a page names is among them; groff renders every page
 /// without a warning.
