@@ -1,6 +1,7 @@
 //! Pipeline integration through the real binary: `init` writes a clean starter project and never
-//! overwrites, `completions` and `man` come from the clap definition, and the pre-commit hooks
-//! name commands that exist.
+//! overwrites, `completions` and `man` come from the clap definition (completions carry targets,
+//! rule IDs, formats and paths; the man pages their sections and only references to pages that
+//! exist), and the pre-commit hooks name commands that exist.
 
 use std::process::Command;
 
@@ -53,7 +54,7 @@ fn init_writes_a_clean_policy_and_never_overwrites() {
 
     std::fs::write(&policy, "# mine\n").unwrap();
     let o = bin().arg("init").arg(dir.path()).output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
     assert_eq!(std::fs::read_to_string(&policy).unwrap(), "# mine\n");
 }
@@ -75,14 +76,236 @@ fn completions_and_man_page() {
             "{shell}"
         );
     }
-    let o = bin().arg("man").output().unwrap();
-    assert!(o.status.success());
-    let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.contains(".TH fenceline 1"), "{s}");
     assert_eq!(
         bin().args(["completions", "tcsh"]).status().unwrap().code(),
         Some(2)
     );
+}
+
+fn completions(shell: &str) -> String {
+    let o = bin().args(["completions", shell]).output().unwrap();
+    assert!(o.status.success(), "{shell}");
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// The scripts carry what each argument takes: target names, rule IDs and diagnostic codes for
+/// `explain`, format values, file paths for policies and directories for `-o DIR`.
+#[test]
+fn completions_offer_targets_rule_ids_formats_and_paths() {
+    for shell in ["bash", "zsh", "fish"] {
+        let s = completions(shell);
+        for word in [
+            "cisco-ios",
+            "nftables",
+            "iptables",
+            "FR5-001",
+            "OUT-007",
+            "E0001",
+            "sarif",
+            "github",
+            "mermaid",
+        ] {
+            assert!(s.contains(word), "{shell} completions lack `{word}`");
+        }
+    }
+    // bash: `explain` offers the IDs as words; `build -o` completes directories.
+    let bash = completions("bash");
+    let explain = bash
+        .split("fenceline__subcmd__explain)")
+        .nth(1)
+        .expect("an explain case");
+    let opts = explain.lines().find(|l| l.contains("opts=")).unwrap();
+    assert!(opts.contains("FR5-001") && opts.contains("E0004"), "{opts}");
+    let build = bash.split("fenceline__subcmd__build)").nth(1).unwrap();
+    let build = &build[..build
+        .find(";;\n        fenceline__subcmd__")
+        .unwrap_or(build.len())];
+    assert!(build.contains("compopt -o plusdirs"), "{build}");
+    // fish: clap_complete completes options only; `explain`'s codes are added after them.
+    let fish = completions("fish");
+    let line = fish
+        .lines()
+        .find(|l| l.contains("__fish_fenceline_using_subcommand explain;"))
+        .expect("a fish completion of explain's argument");
+    assert!(
+        line.contains("-f -a \"EXC-001\\t'exception-expired'"),
+        "{line}"
+    );
+    assert!(fish.contains("FR5-001\\t'flow-outside-conduit'"));
+    assert!(fish.contains(
+        "__fish_fenceline_using_subcommand build\" -s o -l output -d 'Output directory' -r -f -a \"(__fish_complete_directories)\""
+    ));
+    assert!(fish.contains("__fish_fenceline_using_subcommand build\" -s t -l target"));
+}
+
+/// The bash script, loaded into bash and asked as bash asks it on TAB, offers the values.
+#[test]
+fn bash_completes_targets_rule_ids_and_formats() {
+    let script = completions("bash");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fenceline.bash");
+    std::fs::write(&path, script).unwrap();
+    let probe = r#"source "$1"
+c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+      _fenceline fenceline "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"; echo "${COMPREPLY[*]}"; }
+c fenceline build --target c
+c fenceline verify -t i
+c fenceline explain FR5-00
+c fenceline explain E000
+c fenceline check --format s
+"#;
+    let o = Command::new("bash")
+        .args(["-c", probe, "probe"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.len(),
+        5,
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(lines[0], "cisco-ios");
+    assert_eq!(lines[1], "iptables");
+    assert!(lines[2].split(' ').any(|w| w == "FR5-001"), "{}", lines[2]);
+    assert!(
+        lines[2].split(' ').all(|w| w.starts_with("FR5-00")),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].split(' ').any(|w| w == "E0001"), "{}", lines[3]);
+    assert_eq!(lines[4], "sarif");
+}
+
+/// `fenceline man -o DIR` writes the top page and one per command; the top page has EXIT
+/// STATUS, ENVIRONMENT and FILES; every page a page names is among them; groff renders every page
+/// without a warning.
+#[test]
+fn man_pages_have_their_sections_and_name_only_pages_that_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bin().arg("man").arg("-o").arg(dir.path()).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let top = std::fs::read_to_string(dir.path().join("fenceline.1")).unwrap();
+    let printed = bin().arg("man").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&printed.stdout), top);
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH \"SEE ALSO\"",
+    ] {
+        assert!(top.contains(section), "fenceline.1 lacks `{section}`");
+    }
+    // Every environment variable the source reads is documented, or a known test hook.
+    let documented = top.split(".SH ENVIRONMENT").nth(1).unwrap();
+    let documented = &documented[..documented.find(".SH ").unwrap()];
+    let test_hooks = ["FENCELINE_FAIL_WRITE", "FENCELINE_SLOW_WRITE_MS"];
+    let read = env_vars_read(std::path::Path::new("src"));
+    assert!(read.iter().any(|v| v == "NO_COLOR"), "{read:?}");
+    for var in read {
+        assert!(
+            documented.contains(&var) || test_hooks.contains(&var.as_str()),
+            "fenceline reads `{var}`, and the man page's ENVIRONMENT does not say so"
+        );
+    }
+    for file in [
+        "fenceline.toml",
+        ".fenceline.toml",
+        "nftables.nft",
+        "ip6tables.rules",
+        "cisco\\-ios.txt",
+        "manifest.json",
+        "report.html",
+    ] {
+        assert!(top.contains(file), "FILES lacks `{file}`");
+    }
+    let mut pages: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    assert_eq!(pages.len(), 15, "{pages:?}");
+    for page in &pages {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{page}");
+        // A reference is NAME(1) with roff's `\-` for the hyphen.
+        let plain = text.replace("\\-", "-");
+        for (i, _) in plain.match_indices("(1)") {
+            let start = plain[..i]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .map_or(0, |s| s + 1);
+            let name = &plain[start..i];
+            assert!(
+                pages.contains(&format!("{name}.1")),
+                "{page} names {name}(1), which `fenceline man -o` does not write"
+            );
+        }
+        groff_renders_cleanly(&dir.path().join(page));
+    }
+    assert!(!top.contains("fenceline-help(1)"));
+    let check = std::fs::read_to_string(dir.path().join("fenceline-check.1")).unwrap();
+    assert!(
+        check.contains(".SH \"EXIT STATUS\"\n.TP\n\\fB0\\fR\nclean"),
+        "{check}"
+    );
+}
+
+/// `groff -man -ww -z`: every warning enabled, output discarded; skipped where groff is not
+/// installed.
+fn groff_renders_cleanly(page: &std::path::Path) {
+    let o = match Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(page)
+        .output()
+    {
+        Ok(o) => o,
+        Err(_) => {
+            eprintln!("groff not installed: {} not rendered", page.display());
+            return;
+        }
+    };
+    assert!(o.status.success(), "{}", page.display());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "",
+        "groff warns about {}",
+        page.display()
+    );
+}
+
+/// The environment variables the source reads: `env::var("X")`, `env::var_os("X")` and clap's
+/// `env = "X"`.
+fn env_vars_read(dir: &std::path::Path) -> Vec<String> {
+    let mut vars = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            vars.extend(env_vars_read(&path));
+            continue;
+        }
+        if path.extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for marker in ["env::var(\"", "env::var_os(\"", "env = \""] {
+            for (i, _) in text.match_indices(marker) {
+                let rest = &text[i + marker.len()..];
+                vars.push(rest[..rest.find('"').unwrap()].to_string());
+            }
+        }
+    }
+    vars.sort();
+    vars.dedup();
+    vars
 }
 
 #[test]

@@ -7,23 +7,25 @@ use crate::diagnostic::render::{self, HumanStyle, Summary};
 use crate::error::{Error, Result};
 use crate::model::Target;
 use crate::targets::EmitOptions;
-use clap::Args;
+use clap::{Args, ValueHint};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// Root policy file
+    #[arg(value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
     /// Output directory
     #[arg(
         short = 'o',
         long = "output",
         alias = "out-dir",
-        default_value = "build"
+        default_value = "build",
+        value_hint = ValueHint::DirPath
     )]
     pub out: PathBuf,
     /// Only these targets (nftables, iptables, cisco-ios); repeat or separate with commas
-    #[arg(short = 't', long = "target", value_delimiter = ',')]
+    #[arg(short = 't', long = "target", value_delimiter = ',', value_parser = super::completions::target_parser())]
     pub targets: Vec<String>,
     /// Compare with DIR instead of writing; exit 1 on drift
     #[arg(long)]
@@ -38,7 +40,7 @@ pub struct BuildArgs {
     #[arg(long)]
     pub today: Option<String>,
     /// Configuration file (default: the nearest fenceline.toml above the policy)
-    #[arg(long)]
+    #[arg(long, value_hint = ValueHint::FilePath)]
     pub config: Option<PathBuf>,
     /// Quiet: print errors only
     #[arg(short, long)]

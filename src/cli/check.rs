@@ -34,7 +34,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub today: Option<String>,
     /// Configuration file (default: the nearest fenceline.toml above each policy)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<PathBuf>,
     /// Fail (exit 1) on warnings too, whatever the configured fail level
     #[arg(long)]
@@ -46,11 +46,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub statistics: bool,
     /// Write the output to FILE instead of the terminal (atomically; no colour)
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub output_file: Option<PathBuf>,
     /// The file name that standard input (`-`) stands for: names it in output, finds its
     /// fenceline.toml and resolves its includes
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub stdin_filename: Option<PathBuf>,
 }
 

@@ -21,6 +21,7 @@ pub enum Repr {
 pub struct DebugArgs {
     #[arg(value_enum)]
     pub repr: Repr,
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
 }
 

@@ -19,7 +19,7 @@ pub enum DiffFormat {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// OLD and NEW policy files; with `--git REV`, only the policy file
-    #[arg(required = true, num_args = 1..=2)]
+    #[arg(required = true, num_args = 1..=2, value_hint = clap::ValueHint::FilePath)]
     pub files: Vec<PathBuf>,
     /// Read the old version of FILE from git (`git show REV:FILE`)
     #[arg(long, value_name = "REV")]

@@ -9,6 +9,7 @@ use clap::Args;
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// A rule ID (`FR5-003`), a rule name (`wildcard-flow`) or a language code (`E0004`)
+    #[arg(value_parser = super::completions::CodeParser, hide_possible_values = true)]
     pub code: String,
 }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub struct FmtArgs {
     /// Policy files (`-` formats standard input to standard output)
-    #[arg(required = true)]
+    #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
     pub files: Vec<PathBuf>,
     /// Write nothing; exit 1 if a file is not formatted
     #[arg(long)]

@@ -5,7 +5,7 @@ use super::{Io, EXIT_FAILURE, EXIT_OK};
 use crate::diagnostic::render::{self, HumanStyle};
 use crate::error::{Error, Result};
 use crate::report::graph;
-use clap::{Args, ValueEnum};
+use clap::{Args, ValueEnum, ValueHint};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -18,12 +18,13 @@ pub enum GraphFormat {
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// Root policy file (`-` reads standard input)
+    #[arg(value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
     /// Output format
     #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
     pub format: GraphFormat,
     /// Write the diagram to this file (atomically) instead of standard output
-    #[arg(short = 'o', long = "output")]
+    #[arg(short = 'o', long = "output", value_hint = ValueHint::FilePath)]
     pub out: Option<PathBuf>,
 }
 

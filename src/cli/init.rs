@@ -1,8 +1,9 @@
 //! `fenceline init [DIR]`: writes a starter policy (`policy.fence`) and `fenceline.toml` into DIR
 //! (default: the current directory). It never overwrites: an existing file is left alone and
-//! reported, and the command then exits 1 without writing anything.
+//! reported, and the command then exits 2 (it could not do what was asked) without writing
+//! anything.
 
-use super::{Io, EXIT_FINDINGS, EXIT_OK};
+use super::{Io, EXIT_FAILURE, EXIT_OK};
 use crate::error::{Error, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Directory to create the files in
-    #[arg(default_value = ".")]
+    #[arg(default_value = ".", value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
 }
 
@@ -112,7 +113,7 @@ pub fn run(args: InitArgs, io: &mut Io) -> Result<u8> {
             ));
         }
         io.eprintln("nothing written");
-        return Ok(EXIT_FINDINGS);
+        return Ok(EXIT_FAILURE);
     }
     std::fs::create_dir_all(&args.dir).map_err(|e| Error::io(&args.dir, e))?;
     for (name, text) in files {

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod format;
 pub mod graph;
 pub mod init;
+pub mod man;
 pub mod query;
 pub mod report;
 pub mod roots;
@@ -21,7 +22,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Exit codes (DESIGN.md): 0 clean, 1 findings / drift / differences, 2 could not run.
+/// Exit codes (DESIGN.md): 0 clean, 1 findings / drift / differences, 2 could not run. What
+/// each command returns is [`man::EXIT_STATUS`], the README's table.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
@@ -73,8 +75,8 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Prove that the configurations in DIR allow exactly what the policy allows
     Verify(verify::VerifyArgs),
-    /// Print the man page (roff)
-    Man(completions::ManArgs),
+    /// Print the man page (roff), or write every page into a directory
+    Man(man::ManArgs),
     /// Write a starter policy and fenceline.toml (never overwrites)
     Init(init::InitArgs),
     /// Print a shell completion script
@@ -114,7 +116,7 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Diff(a) => diff::run(a, io),
         Command::Query(a) => query::run(a, io),
         Command::Verify(a) => verify::run(a, io),
-        Command::Man(a) => completions::man(a, io),
+        Command::Man(a) => man::man(a, io),
         Command::Init(a) => init::run(a, io),
         Command::Completions(a) => completions::run(a, io),
     };

@@ -4,7 +4,7 @@
 //! exact over every packet the query stands for: allowed, denied, or partly allowed (with an
 //! example packet of each part).
 
-use super::{Io, EXIT_FAILURE, EXIT_OK};
+use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic::render::{self, HumanStyle};
 use crate::error::{Error, Result};
 use crate::model::graph::ZoneGraph;
@@ -23,6 +23,7 @@ pub enum QueryFormat {
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// Root policy file
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
     /// Source: zone, zone.asset, IP address or network
     pub src: String,
@@ -613,7 +614,7 @@ pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
         }
     }
     Ok(if args.exit_code && denied {
-        super::EXIT_FINDINGS
+        EXIT_FINDINGS
     } else {
         EXIT_OK
     })

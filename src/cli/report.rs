@@ -5,7 +5,7 @@ use super::{Io, EXIT_FAILURE, EXIT_OK};
 use crate::diagnostic::render::{self, HumanStyle};
 use crate::error::{Error, Result};
 use crate::report::{self, sltable::SlTable, ReportOptions};
-use clap::{Args, ValueEnum};
+use clap::{Args, ValueEnum, ValueHint};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -18,15 +18,16 @@ pub enum ReportFormat {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Root policy file (`-` reads standard input)
+    #[arg(value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
     pub format: ReportFormat,
     /// Write the report to this file (atomically) instead of standard output
-    #[arg(short = 'o', long = "output")]
+    #[arg(short = 'o', long = "output", value_hint = ValueHint::FilePath)]
     pub out: Option<PathBuf>,
     /// SR-to-SL applicability table (TOML, the layout of data/fr5-sl.toml) instead of the built-in one
-    #[arg(long)]
+    #[arg(long, value_hint = ValueHint::FilePath)]
     pub sl_table: Option<PathBuf>,
     /// Date used for expiring exceptions (YYYY-MM-DD); shown in the report
     #[arg(long)]

@@ -19,7 +19,7 @@ pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
     pub format: RulesFormat,
     /// Write the rule documentation (one markdown page per rule and an index) into DIR
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub markdown: Option<PathBuf>,
 }
 

@@ -23,15 +23,17 @@ pub enum VerifyFormat {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Root policy file
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
     /// Directory with DEVICE/nftables.nft (or .json), DEVICE/iptables.rules and ip6tables.rules,
     /// DEVICE/cisco-ios.txt
+    #[arg(value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
     /// Only this device (repeatable)
     #[arg(long = "device")]
     pub devices: Vec<String>,
     /// Only these targets (nftables, iptables, cisco-ios)
-    #[arg(short = 't', long = "target", value_delimiter = ',')]
+    #[arg(short = 't', long = "target", value_delimiter = ',', value_parser = super::completions::target_parser())]
     pub targets: Vec<String>,
     /// Output format
     #[arg(long, alias = "output-format", value_enum, default_value_t = VerifyFormat::Human)]
