@@ -447,3 +447,103 @@ fn a_closed_pipe_ends_quietly() {
         );
     }
 }
+
+/// One configuration everywhere: every command that reads a policy takes `--today`, `--config`
+/// and `-q` with one meaning, and a broken configuration is the same usage error (exit 2) for
+/// each; `--color` colours concise, query and diff output and clap's help, and never when off.
+#[test]
+fn every_policy_command_takes_the_same_flags_and_colour() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "no-such-key = 1\n").unwrap();
+    let good = tmp.path().join("good.toml");
+    std::fs::write(&good, "fail-level = \"error\"\n").unwrap();
+    let p = "examples/north-pipeline.fence";
+    let out = tmp.path().join("out");
+    let built = bin()
+        .args(["build", "-q", p, "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(built.status.success());
+    let o = out.to_str().unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["check", p],
+        vec!["build", "--check", p, "-o", o],
+        vec!["report", p],
+        vec!["diff", p, p],
+        vec!["query", p, "enterprise", "dmz", "https"],
+        vec!["verify", p, o],
+        vec!["graph", p],
+        vec!["debug", "model", p],
+    ];
+    for c in &commands {
+        let run = |extra: &[&str], config: &std::path::Path| {
+            let mut args = c.clone();
+            args.extend_from_slice(extra);
+            bin()
+                .args(&args)
+                .arg("--config")
+                .arg(config)
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap()
+        };
+        let ok = run(&["--today", "2026-06-01", "-q"], &good);
+        assert!(
+            ok.status.code() == Some(0),
+            "{c:?}: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        let broken = run(&["--today", "2026-06-01"], &bad);
+        assert_eq!(
+            broken.status.code(),
+            Some(2),
+            "{c:?} with a broken configuration"
+        );
+        assert!(
+            String::from_utf8_lossy(&broken.stderr).contains("no-such-key"),
+            "{c:?}"
+        );
+    }
+    // -q: check prints errors only, verify no `equal` lines.
+    let o2 = bin().args(["check", "-q", p]).output().unwrap();
+    assert!(
+        o2.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o2.stderr)
+    );
+    let v = bin().args(["verify", "-q", p, o]).output().unwrap();
+    assert!(v.status.success() && v.stdout.is_empty());
+
+    let esc = |args: &[&str]| {
+        let o = bin().args(args).output().unwrap();
+        let all = [o.stdout, o.stderr].concat();
+        all.contains(&0x1b)
+    };
+    for args in [
+        &["--color", "always", "check", "--format", "concise", p][..],
+        &[
+            "--color",
+            "always",
+            "query",
+            p,
+            "enterprise",
+            "field",
+            "ssh",
+        ][..],
+        &[
+            "--color",
+            "always",
+            "diff",
+            "tests/diff/base.fence",
+            "tests/diff/changed.fence",
+        ][..],
+        &["--color", "always", "--help"][..],
+    ] {
+        assert!(esc(args), "{args:?} is not coloured");
+        let mut never: Vec<&str> = args.to_vec();
+        never[1] = "never";
+        assert!(!esc(&never), "{never:?} is coloured");
+    }
+}

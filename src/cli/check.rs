@@ -30,12 +30,6 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, alias = "output-format", value_enum, default_value_t = Format::Human, env = "FENCELINE_FORMAT")]
     pub format: Format,
-    /// Date used for expiring exceptions (YYYY-MM-DD), for reproducible runs
-    #[arg(long)]
-    pub today: Option<String>,
-    /// Configuration file (default: the nearest fenceline.toml above each policy)
-    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
-    pub config: Option<PathBuf>,
     /// Fail (exit 1) on warnings too, whatever the configured fail level
     #[arg(long)]
     pub deny_warnings: bool,
@@ -52,6 +46,8 @@ pub struct CheckArgs {
     /// fenceline.toml and resolves its includes
     #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub stdin_filename: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: super::CommonArgs,
 }
 
 /// Findings of one rule, for `--statistics`.
@@ -168,7 +164,7 @@ fn check_input(
 }
 
 pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
-    options(args.today.clone())?;
+    options(args.common.today.clone())?;
     let mut results = Vec::new();
     // Files that could not be checked: the run failed, and machine output says so.
     let mut errors: Vec<String> = Vec::new();
@@ -181,15 +177,18 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
             Some(n) if f.as_os_str() == "-" => n,
             _ => f.as_path(),
         };
-        let (opts, mut fail_level) =
-            match options_for(config_from, args.today.clone(), args.config.as_deref()) {
-                Ok(o) => o,
-                Err(e) => {
-                    io.eprintln(format_args!("error: {e}"));
-                    errors.push(e.to_string());
-                    continue;
-                }
-            };
+        let (opts, mut fail_level) = match options_for(
+            config_from,
+            args.common.today.clone(),
+            args.common.config.as_deref(),
+        ) {
+            Ok(o) => o,
+            Err(e) => {
+                io.eprintln(format_args!("error: {e}"));
+                errors.push(e.to_string());
+                continue;
+            }
+        };
         if args.deny_warnings {
             fail_level = crate::diagnostic::Severity::Warning;
         }
@@ -240,19 +239,25 @@ pub fn run(args: CheckArgs, io: &mut Io) -> Result<u8> {
                     if d.suppressed.is_some() && !args.show_suppressed {
                         continue;
                     }
+                    if args.common.quiet && !d.is_error() {
+                        continue;
+                    }
                     if args.format == Format::Concise {
-                        let _ = writeln!(text_out, "{}", render::concise(d, &c.sources));
+                        let line = render::concise_styled(d, &c.sources, color);
+                        let _ = writeln!(text_out, "{line}");
                     } else {
                         let s = render::human(d, &c.sources, HumanStyle { color, width });
                         let _ = writeln!(text_out, "{s}");
                     }
                 }
             }
-            let _ = writeln!(
-                text_out,
-                "{}",
-                summary_line(&total, results.len(), !args.show_suppressed)
-            );
+            if !args.common.quiet {
+                let _ = writeln!(
+                    text_out,
+                    "{}",
+                    summary_line(&total, results.len(), !args.show_suppressed)
+                );
+            }
         }
         Format::Json if args.statistics => {
             let s = serde_json::to_string_pretty(&statistics(all()))

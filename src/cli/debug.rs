@@ -23,6 +23,8 @@ pub struct DebugArgs {
     pub repr: Repr,
     #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
+    #[command(flatten)]
+    pub common: super::CommonArgs,
 }
 
 pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
@@ -55,7 +57,8 @@ pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
             })
         }
         Repr::Model | Repr::Ir => {
-            let checked = crate::driver::check_loaded(loaded, &super::check::options(None)?);
+            let (opts, _) = args.common.options_for(&args.file)?;
+            let checked = crate::driver::check_loaded(loaded, &opts);
             for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
                 let _ = write!(
                     io.err,

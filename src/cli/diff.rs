@@ -30,12 +30,8 @@ pub struct DiffArgs {
     /// Exit with 1 when anything changed
     #[arg(long)]
     pub exit_code: bool,
-    /// Date used for expiring exceptions (YYYY-MM-DD)
-    #[arg(long)]
-    pub today: Option<String>,
-    /// Configuration file (default: the nearest fenceline.toml above the new policy)
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: super::CommonArgs,
 }
 
 /// `diff --format json` (schemas/diff.schema.json).
@@ -102,8 +98,11 @@ pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
         .last()
         .map(PathBuf::as_path)
         .unwrap_or(Path::new("."));
-    let (opts, _) =
-        super::check::options_for(new_file, args.today.clone(), args.config.as_deref())?;
+    let (opts, _) = super::check::options_for(
+        new_file,
+        args.common.today.clone(),
+        args.common.config.as_deref(),
+    )?;
     let (old, new, old_name, new_name) = match (&args.git, args.files.as_slice()) {
         (Some(rev), [file]) => {
             let text = git_show(rev, file)?;
@@ -155,7 +154,8 @@ pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
     };
     match args.format {
         DiffFormat::Markdown => {
-            let _ = write!(io.out, "{}", diff::to_markdown(&d, &old_name, &new_name));
+            let md = diff::to_markdown(&d, &old_name, &new_name);
+            let _ = write!(io.out, "{}", paint_markdown(&md, io.color_out));
         }
         DiffFormat::Json => {
             let j = JsonDiff {
@@ -175,4 +175,23 @@ pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+/// In a terminal (`--color`), the "Newly allowed" headings green and "Newly denied" red; the
+/// markdown is otherwise unchanged (a pull-request comment is written without colour).
+fn paint_markdown(md: &str, color: bool) -> String {
+    if !color {
+        return md.to_string();
+    }
+    use anstyle::AnsiColor;
+    let style = |c: AnsiColor| anstyle::Style::new().bold().fg_color(Some(c.into()));
+    md.lines()
+        .map(|l| match l {
+            "Newly allowed:" => crate::diagnostic::render::paint(l, style(AnsiColor::Green), true),
+            "Newly denied:" => crate::diagnostic::render::paint(l, style(AnsiColor::Red), true),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + if md.ends_with('\n') { "\n" } else { "" }
 }

@@ -26,10 +26,13 @@ pub struct GraphArgs {
     /// Write the diagram to this file (atomically) instead of standard output
     #[arg(short = 'o', long = "output", value_hint = ValueHint::FilePath)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: super::CommonArgs,
 }
 
 pub fn run(args: GraphArgs, io: &mut Io) -> Result<u8> {
-    let checked = super::check::check_file(&args.file, &super::check::options(None)?)?;
+    let (opts, _) = args.common.options_for(&args.file)?;
+    let checked = super::check::check_file(&args.file, &opts)?;
     let Some(model) = checked.model.as_ref() else {
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
             let _ = write!(

@@ -83,11 +83,38 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
 }
 
+/// The flags every command that reads a policy takes, with one meaning everywhere: the
+/// configuration and the date decide which findings exist, `--quiet` what is printed.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CommonArgs {
+    /// Date used for expiring exceptions (YYYY-MM-DD), for reproducible runs
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+    /// Configuration file (default: the nearest fenceline.toml above the policy)
+    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+    /// Quiet: print errors and the answer only (no warnings, notes or summaries)
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl CommonArgs {
+    /// The check options for `policy`: its configuration (or `--config`) and the date.
+    pub fn options_for(
+        &self,
+        policy: &std::path::Path,
+    ) -> Result<(crate::driver::CheckOptions, crate::diagnostic::Severity), Error> {
+        check::options_for(policy, self.today.clone(), self.config.as_deref())
+    }
+}
+
 /// Where a command writes: data to `out`, human messages to `err`.
 pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     pub color: bool,
+    /// Colour for what goes to `out` (its own terminal test).
+    pub color_out: bool,
     /// Width of rendered diagnostics.
     pub width: usize,
 }
@@ -133,7 +160,21 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
 
 /// Entry point for the binary: parses `std::env::args`, runs, returns the exit code.
 pub fn main() -> u8 {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    // `--color` and NO_COLOR apply to clap's own help and errors too: read them before parsing.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let choice = color_flag(&args);
+    let help_color = match choice {
+        Some(ColorChoice::Always) => clap::ColorChoice::Always,
+        Some(ColorChoice::Never) => clap::ColorChoice::Never,
+        _ if std::env::var_os("NO_COLOR").is_some() => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    };
+    let parsed = Cli::command()
+        .color(help_color)
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -145,13 +186,13 @@ pub fn main() -> u8 {
         }
     };
     use std::io::IsTerminal;
-    let color = match cli.color {
+    let decide = |terminal: bool| match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
-        }
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && terminal,
     };
+    let color = decide(std::io::stderr().is_terminal());
+    let color_out = decide(std::io::stdout().is_terminal());
     let width = output_width();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
@@ -161,9 +202,36 @@ pub fn main() -> u8 {
         out: &mut out,
         err: &mut err,
         color,
+        color_out,
         width,
     };
     run(cli, &mut io)
+}
+
+/// The `--color` value given on the command line, if any (`--color X` or `--color=X`).
+fn color_flag(args: &[std::ffi::OsString]) -> Option<ColorChoice> {
+    let mut value = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let a = a.to_string_lossy();
+        if a == "--" {
+            break;
+        }
+        let v = if a == "--color" {
+            it.next().map(|v| v.to_string_lossy().to_string())
+        } else {
+            a.strip_prefix("--color=").map(str::to_string)
+        };
+        if let Some(v) = v {
+            value = match v.as_str() {
+                "always" => Some(ColorChoice::Always),
+                "never" => Some(ColorChoice::Never),
+                "auto" => Some(ColorChoice::Auto),
+                _ => value,
+            };
+        }
+    }
+    value
 }
 
 /// The width human output is wrapped to: `COLUMNS` when set, else the terminal's width when

@@ -37,6 +37,8 @@ pub struct QueryArgs {
     /// Exit 1 when anything asked is denied (scripts assert with it)
     #[arg(long)]
     pub exit_code: bool,
+    #[command(flatten)]
+    pub common: super::CommonArgs,
 }
 
 /// One end of a query, resolved.
@@ -475,6 +477,33 @@ fn answer_part(
     })
 }
 
+/// The verdict words at the start of lines in green (ALLOWED), yellow (PARTLY ALLOWED) or red
+/// (DENIED) when `color` is on.
+fn paint_verdicts(text: &str, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    use anstyle::AnsiColor;
+    let style = |c: AnsiColor| anstyle::Style::new().bold().fg_color(Some(c.into()));
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        let painted = [
+            ("PARTLY ALLOWED:", AnsiColor::Yellow),
+            ("ALLOWED:", AnsiColor::Green),
+            ("DENIED:", AnsiColor::Red),
+        ]
+        .iter()
+        .find_map(|(w, c)| {
+            body.strip_prefix(w)
+                .map(|rest| format!("{indent}{}{rest}", render::paint(w, style(*c), true)))
+        });
+        out.push_str(&painted.unwrap_or_else(|| line.to_string()));
+    }
+    out
+}
+
 fn verdict_word(v: &str) -> &'static str {
     match v {
         "allowed" => "ALLOWED",
@@ -586,6 +615,7 @@ fn human_body(a: &Part) -> String {
 
 pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
     // Only the meaning is needed: parse and resolve, without lint rules or expectations.
+    args.common.options_for(&args.file)?;
     let checked = super::verify::resolve_only(&args.file)?;
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         let style = HumanStyle {
@@ -602,7 +632,7 @@ pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
     let denied = a.verdict != "allowed";
     match args.format {
         QueryFormat::Human => {
-            let _ = write!(io.out, "{}", human(&a));
+            let _ = write!(io.out, "{}", paint_verdicts(&human(&a), io.color_out));
         }
         QueryFormat::Json => {
             let s = serde_json::to_string_pretty(&JsonAnswer {

@@ -29,26 +29,25 @@ pub struct ReportArgs {
     /// SR-to-SL applicability table (TOML, the layout of data/fr5-sl.toml) instead of the built-in one
     #[arg(long, value_hint = ValueHint::FilePath)]
     pub sl_table: Option<PathBuf>,
-    /// Date used for expiring exceptions (YYYY-MM-DD); shown in the report
-    #[arg(long)]
-    pub today: Option<String>,
-    /// Configuration file (default: the nearest fenceline.toml above the policy)
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: super::CommonArgs,
 }
 
 /// Renders the report of a policy file in one format.
 pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
     // The same configuration as `check` and `build`: the findings are the same filtered set.
-    let (check_opts, _) =
-        super::check::options_for(&args.file, args.today.clone(), args.config.as_deref())?;
+    let (check_opts, _) = super::check::options_for(
+        &args.file,
+        args.common.today.clone(),
+        args.common.config.as_deref(),
+    )?;
     let checked = super::check::check_file(&args.file, &check_opts)?;
     let sl_table = match &args.sl_table {
         Some(p) => SlTable::load(p)?,
         None => SlTable::builtin()?,
     };
     let opts = ReportOptions {
-        today: args.today.clone(),
+        today: args.common.today.clone(),
         sl_table,
         locations: true,
     };

@@ -38,6 +38,8 @@ pub struct VerifyArgs {
     /// Output format
     #[arg(long, alias = "output-format", value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
+    #[command(flatten)]
+    pub common: super::CommonArgs,
 }
 
 #[derive(Serialize)]
@@ -77,6 +79,8 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
         )));
     }
     // Only the meaning is needed: parse and resolve, without lint rules or expectations.
+    // The same date and configuration as every command (a bad one is a usage error here too).
+    args.common.options_for(&args.file)?;
     let checked = resolve_only(&args.file)?;
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         let style = HumanStyle {
@@ -190,6 +194,9 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
         }
         VerifyFormat::Human => {
             for r in &results {
+                if r.equal && args.common.quiet {
+                    continue;
+                }
                 if r.equal {
                     io.println(format_args!(
                         "{} {}: equal to the policy ({} interface pairs; {})",
@@ -232,7 +239,7 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
                     }
                 }
             }
-            for s in &skipped {
+            for s in skipped.iter().filter(|_| !args.common.quiet) {
                 io.println(format_args!(
                     "{} {}: skipped ({})",
                     s.device, s.target, s.reason

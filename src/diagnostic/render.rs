@@ -188,6 +188,40 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
     out
 }
 
+/// `text` in `style` when `color` is on (ANSI escapes), else as it is.
+pub fn paint(text: &str, style: anstyle::Style, color: bool) -> String {
+    if color {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The style of a severity word: errors red, warnings yellow, notes cyan, all bold.
+pub fn severity_style(s: Severity) -> anstyle::Style {
+    let c = match s {
+        Severity::Error => anstyle::AnsiColor::Red,
+        Severity::Warning => anstyle::AnsiColor::Yellow,
+        Severity::Note => anstyle::AnsiColor::Cyan,
+    };
+    anstyle::Style::new().bold().fg_color(Some(c.into()))
+}
+
+/// [`concise`] with the severity coloured when `color` is on.
+pub fn concise_styled(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    let plain = concise(diag, sources);
+    if !color {
+        return plain;
+    }
+    let word = diag.severity.as_str();
+    let painted = paint(word, severity_style(diag.severity), true);
+    // The severity is the first `word[` after the location.
+    match plain.find(&format!("{word}[")) {
+        Some(i) => format!("{}{painted}{}", &plain[..i], &plain[i + word.len()..]),
+        None => plain,
+    }
+}
+
 /// One line a diagnostic: `file:line:col: severity[CODE]: message`.
 pub fn concise(diag: &Diagnostic, sources: &SourceMap) -> String {
     let loc = diag
