@@ -2,7 +2,7 @@
 //! then the checks across zones (no shared address, no shared VLAN).
 
 use super::cx::{check_text, Cx};
-use crate::diagnostic::{codes, Diagnostic};
+use crate::diagnostic::{codes, did_you_mean, Diagnostic};
 use crate::model::*;
 use crate::syntax::ast;
 use std::collections::BTreeMap;
@@ -257,7 +257,10 @@ fn resolve_asset(
     let mut adesc = None;
     for ast in &a.stmts {
         match &ast.kind {
-            ast::StmtKind::Kind(k) => cx.once(&mut kind, k.name.clone(), ast, "kind"),
+            ast::StmtKind::Kind(k) => {
+                let parsed = asset_kind(cx, k);
+                cx.once(&mut kind, parsed, ast, "kind")
+            }
             ast::StmtKind::Description(t) => {
                 check_text(t, &mut cx.diags);
                 cx.once(&mut adesc, t.value.clone(), ast, "description");
@@ -271,11 +274,31 @@ fn resolve_asset(
             span: a.name.span,
             written: a.addrs.iter().map(|t| t.text.clone()).collect(),
             addrs: set,
-            kind: kind.map(|k| k.0),
+            kind: kind.and_then(|k| k.0),
             description: adesc.map(|d| d.0),
         },
         items,
     ))
+}
+
+/// `kind NAME`: a kind of the vocabulary or a site's own `x-NAME`; `None` after reporting E0027.
+fn asset_kind(cx: &mut Cx, k: &ast::Ident) -> Option<AssetKind> {
+    let kind = AssetKind::parse(&k.name);
+    if kind.is_none() {
+        let names: Vec<&str> = AssetKind::ALL.iter().map(|k| k.name()).collect();
+        let mut d = Diagnostic::error(
+            codes::ASSET_KIND,
+            format!("unknown asset kind `{}`", k.name),
+        )
+        .at(k.span, "not a kind of the vocabulary");
+        let site = format!("a site's own classification is written `x-{}`", k.name);
+        d = d.help(match did_you_mean(&k.name, names) {
+            Some(h) => format!("{h} ({site})"),
+            None => format!("{site}; docs/language.md lists the kinds lint rules read"),
+        });
+        cx.err(d);
+    }
+    kind
 }
 
 /// A zone lacking its network, level or SL-T is reported once, for the first thing it lacks.
