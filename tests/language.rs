@@ -35,6 +35,40 @@ fn policy_files() -> Vec<PathBuf> {
 }
 
 #[test]
+fn asset_kinds_are_the_vocabulary_or_a_sites_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("kinds.fence");
+    std::fs::write(
+        &p,
+        "zone plant { level 2  sl-target 2  network 10.1.0.0/24\n  asset p 10.1.0.1 { kind plc }\n  asset b 10.1.0.2 { kind x-badge-reader }\n  asset s 10.1.0.3 { kind server }\n}\n",
+    )
+    .unwrap();
+    let checked = check_path(&p, &opts()).unwrap();
+    let m = checked.model.expect("model");
+    let kinds: Vec<String> = m.zones[0]
+        .assets
+        .iter()
+        .map(|a| format!("{} {:?}", a.name, a.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "b Some(Site(\"x-badge-reader\"))",
+            "p Some(Plc)",
+            "s Some(Server)"
+        ]
+    );
+    // `x-` alone names nothing: E0027.
+    std::fs::write(
+        &p,
+        "zone plant { level 2  sl-target 2  network 10.1.0.0/24  asset b 10.1.0.2 { kind x- } }\n",
+    )
+    .unwrap();
+    let checked = check_path(&p, &opts()).unwrap();
+    assert!(checked.diagnostics.iter().any(|d| d.code == "E0027"));
+}
+
+#[test]
 fn design_example_means_what_it_says() {
     let checked = check_path(Path::new("examples/north-pipeline.fence"), &opts()).unwrap();
     let errors: Vec<_> = checked
@@ -52,7 +86,7 @@ fn design_example_means_what_it_says() {
     assert_eq!(dmz.level, Level(35));
     assert!(dmz.level.is_dmz());
     let jump = &dmz.assets[dmz.asset("jump-host").unwrap()];
-    assert_eq!(jump.kind.as_deref(), Some("jump-host"));
+    assert_eq!(jump.kind, Some(fenceline::model::AssetKind::JumpHost));
 
     let cc = &m.zones[m.zone_id("control-center").unwrap().0];
     assert_eq!(cc.sl.get(Fr::Iac), 3);

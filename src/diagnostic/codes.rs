@@ -67,6 +67,8 @@ codes! {
         "A flow's service items cannot apply to its addresses, for example an ICMPv6 service between IPv4-only assets.";
     ICMP_ANSWER = "E0026", "ICMP answer type in a flow",
         "A flow names an ICMP or ICMPv6 type that only answers a connection: a reply (`icmp/0` echo-reply, `icmp/14`, `icmpv6/129`) or an error (`icmp/3`, `icmp/11`, `icmp/12`, `icmpv6/1`-`4`). Connection tracking never lets such a packet open a flow: unsolicited, it is invalid and dropped. Replies pass as established to the requests they answer and errors as related to the connection they concern, so allow the request (`icmp/8` echo-request, `icmpv6/128`) or the connection in the other direction instead, or the whole protocol (`icmp`, `icmpv6`), which allows every type, unsolicited ones included.";
+    ASSET_KIND = "E0027", "unknown asset kind",
+        "An asset's `kind` is one of a closed vocabulary (jump-host, broker, proxy, relay, mirror, historian, engineering-workstation, hmi, plc, rtu, ied, server) that lint rules read: a misspelt kind would silently turn a rule off or on. A site's own classification is written `x-NAME` (`kind x-erp`): it is accepted and shown in reports, and no rule reads it. docs/language.md says what each kind means and which rules read it.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -19,7 +19,9 @@ pub mod rules;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::driver::CheckOptions;
 use crate::model::graph::ZoneGraph;
-use crate::model::{Endpoint, FlowId, Model, Scope, ServiceId, ServiceItem, Zone, ZoneId};
+use crate::model::{
+    AssetKind, Endpoint, FlowId, Model, Scope, ServiceId, ServiceItem, Zone, ZoneId,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -193,10 +195,10 @@ impl Ctx<'_> {
     pub fn zone(&self, z: ZoneId) -> &Zone {
         self.model.zone(z)
     }
-    /// The asset kind of an endpoint (`jump-host`, ...), if it names an asset with a kind.
-    pub fn asset_kind(&self, e: Endpoint) -> Option<&str> {
+    /// The asset kind of an endpoint, if it names an asset with a kind.
+    pub fn asset_kind(&self, e: Endpoint) -> Option<&AssetKind> {
         let a = e.asset?;
-        self.zone(e.zone).assets.get(a)?.kind.as_deref()
+        self.zone(e.zone).assets.get(a)?.kind.as_ref()
     }
     /// Every (service, its span, item) of a flow, in order.
     pub fn flow_items(&self, f: FlowId) -> Vec<(ServiceId, crate::source::Span, ServiceItem)> {

@@ -6,12 +6,14 @@
 //! declarations in the source never changes a byte of output.
 
 pub mod addr;
+pub mod asset_kind;
 pub mod graph;
 pub mod ios_ifname;
 pub mod resolve;
 pub mod services;
 
 pub use addr::AddrSet;
+pub use asset_kind::AssetKind;
 pub use resolve::{resolve, Resolved};
 pub use services::{PortRange, ServiceFlags, ServiceItem};
 
@@ -146,7 +148,8 @@ pub struct Asset {
     /// As written (`10.30.0.21-10.30.0.22`), for reports.
     pub written: Vec<String>,
     pub addrs: AddrSet,
-    pub kind: Option<String>,
+    /// What the asset is (`kind`), from the closed vocabulary or a site's own `x-NAME`.
+    pub kind: Option<AssetKind>,
     pub description: Option<String>,
 }
 

@@ -15,7 +15,7 @@ pub mod sltable;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::driver::Checked;
 use crate::error::Result;
-use crate::model::{ConduitId, FlowId, Fr, Level, Model, PortMode, Scope, Sl, ZoneId};
+use crate::model::{AssetKind, ConduitId, FlowId, Fr, Level, Model, PortMode, Scope, Sl, ZoneId};
 use crate::plan::Ir;
 use serde::Serialize;
 use sltable::SlTable;
@@ -584,7 +584,7 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
                     .map(|a| AssetView {
                         name: a.name.clone(),
                         addresses: a.written.clone(),
-                        kind: a.kind.clone(),
+                        kind: a.kind.as_ref().map(AssetKind::to_string),
                         description: a.description.clone(),
                     })
                     .collect(),

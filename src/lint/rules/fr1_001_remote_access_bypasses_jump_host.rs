@@ -36,6 +36,7 @@
 
 use crate::diagnostic::Severity;
 use crate::lint::{Ctx, Finding, Rule, Status};
+use crate::model::AssetKind;
 
 pub const RULE: Rule = Rule {
     id: "FR1-001",
@@ -55,8 +56,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         if !dst.level.is_control() {
             continue;
         }
-        let from_jump =
-            cx.zone(f.src.zone).level.is_dmz() && cx.asset_kind(f.src) == Some("jump-host");
+        let from_jump = cx.zone(f.src.zone).level.is_dmz()
+            && cx.asset_kind(f.src) == Some(&AssetKind::JumpHost);
         if from_jump {
             continue;
         }

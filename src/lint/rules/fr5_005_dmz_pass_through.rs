@@ -46,7 +46,7 @@
 
 use crate::diagnostic::Severity;
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::{FlowId, Level, ServiceId, ZoneId};
+use crate::model::{AssetKind, FlowId, Level, ServiceId, ZoneId};
 use std::collections::BTreeMap;
 
 pub const RULE: Rule = Rule {
@@ -59,9 +59,6 @@ pub const RULE: Rule = Rule {
     source: include_str!("fr5_005_dmz_pass_through.rs"),
     check: Some(check),
 };
-
-/// Asset kinds that terminate a protocol in the DMZ.
-pub const TERMINATING_KINDS: &[&str] = &["jump-host", "broker", "proxy", "relay", "mirror"];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Side {
@@ -98,10 +95,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         if !cx.zone(f.src.zone).level.is_dmz() {
             continue;
         }
-        if cx
-            .asset_kind(f.src)
-            .is_some_and(|k| TERMINATING_KINDS.contains(&k))
-        {
+        if cx.asset_kind(f.src).is_some_and(AssetKind::terminates) {
             continue;
         }
         let Some(to) = side(cx.zone(f.dst.zone).level) else {

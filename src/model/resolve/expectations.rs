@@ -1,0 +1,27 @@
+//! Resolution of build-time expectations (`expect allow|deny SRC -> DST SERVICE`): their ends
+//! and service, sorted; the prover checks them after the targets are built.
+
+use super::cx::Cx;
+use super::endpoints::Names;
+use crate::model::*;
+use crate::syntax::ast;
+
+pub(super) fn resolve_expects(cx: &mut Cx, decls: &[&ast::Expect], names: &Names) -> Vec<Expect> {
+    let mut expects = Vec::new();
+    for e in decls {
+        let src = names.endpoint(cx, &e.src);
+        let dst = names.endpoint(cx, &e.dst);
+        let svc = names.service(cx, &e.service);
+        if let (Some(src), Some(dst), Some(service)) = (src, dst, svc) {
+            expects.push(Expect {
+                allow: e.allow,
+                src,
+                dst,
+                service,
+                span: e.span,
+            });
+        }
+    }
+    expects.sort_by_key(|e| (e.src, e.dst, e.service, e.allow, e.span));
+    expects
+}

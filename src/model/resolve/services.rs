@@ -1,0 +1,143 @@
+//! Resolution of services: the declared ones, then the built-in catalogue, then the inline
+//! items (`tcp/502`) and bare protocol names (`tcp`) that flows and expectations use, each a
+//! service of its own. The result is sorted by name, which gives each its `ServiceId`.
+
+use super::cx::{check_text, Cx};
+use super::declarations::Decls;
+use crate::diagnostic::{codes, Diagnostic};
+use crate::model::*;
+use crate::syntax::ast;
+use std::collections::BTreeMap;
+
+/// Every service the policy can name, sorted by name.
+pub(super) fn resolve_services(cx: &mut Cx, d: &Decls) -> Vec<Service> {
+    let mut services: BTreeMap<String, Service> = BTreeMap::new();
+    for s in d.services.values() {
+        services.insert(s.name.name.clone(), declared_service(cx, s));
+    }
+    for b in services::CATALOGUE {
+        services
+            .entry(b.name.to_string())
+            .or_insert_with(|| Service {
+                name: b.name.to_string(),
+                span: None,
+                builtin: true,
+                items: b.parsed_items(),
+                flags: b.parsed_flags(),
+                description: Some(b.description.to_string()),
+            });
+    }
+    inline_services(cx, d, &mut services);
+    services.into_values().collect()
+}
+
+fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
+    let mut items = Vec::new();
+    for tok in &s.items {
+        match ServiceItem::parse(&tok.text) {
+            Ok(i) => items.push(i),
+            Err(m) => {
+                cx.err(Diagnostic::error(item_code(&m), m).at(tok.span, "invalid service item"))
+            }
+        }
+    }
+    let mut flags = ServiceFlags::default();
+    let mut description = None;
+    for st in &s.stmts {
+        match &st.kind {
+            ast::StmtKind::Flag(f) => {
+                if !flags.set(&f.name) {
+                    cx.unknown("service attribute", f, services::FLAG_NAMES);
+                }
+            }
+            ast::StmtKind::Description(t) => {
+                check_text(t, &mut cx.diags);
+                cx.once(&mut description, t.value.clone(), st, "description");
+            }
+            _ => cx.not_here(st, "service"),
+        }
+    }
+    Service {
+        name: s.name.name.clone(),
+        span: Some(s.name.span),
+        builtin: false,
+        items,
+        flags,
+        description: description.map(|d| d.0),
+    }
+}
+
+/// Inline items used in flows and expectations, each a service named by its text.
+fn inline_services(cx: &mut Cx, d: &Decls, services: &mut BTreeMap<String, Service>) {
+    let mut inline_refs: Vec<&ast::Token> = Vec::new();
+    for c in d.conduits.values() {
+        for st in &c.stmts {
+            if let ast::StmtKind::Allow(a) = &st.kind {
+                for s in &a.services {
+                    if let ast::ServiceRef::Inline(t) = s {
+                        inline_refs.push(t);
+                    }
+                }
+            }
+        }
+    }
+    for e in &d.expects {
+        if let ast::ServiceRef::Inline(t) = &e.service {
+            inline_refs.push(t);
+        }
+    }
+    // Bare protocol names (`tcp`, `udp`, `ip`, `icmpv6`) used as services mean the whole protocol.
+    let mut bare: Vec<ast::Token> = Vec::new();
+    let named_refs = d
+        .conduits
+        .values()
+        .flat_map(|c| c.stmts.iter())
+        .filter_map(|st| match &st.kind {
+            ast::StmtKind::Allow(a) => Some(a.services.iter()),
+            _ => None,
+        })
+        .flatten()
+        .chain(d.expects.iter().map(|e| &e.service));
+    for r in named_refs {
+        if let ast::ServiceRef::Named(id) = r {
+            if !services.contains_key(&id.name) && ServiceItem::parse(&id.name).is_ok() {
+                bare.push(ast::Token {
+                    text: id.name.clone(),
+                    span: id.span,
+                });
+            }
+        }
+    }
+    inline_refs.extend(bare.iter());
+    for t in inline_refs {
+        if services.contains_key(&t.text) {
+            continue;
+        }
+        match ServiceItem::parse(&t.text) {
+            Ok(item) => {
+                services.insert(
+                    t.text.clone(),
+                    Service {
+                        name: t.text.clone(),
+                        span: None,
+                        builtin: true,
+                        items: vec![item],
+                        flags: ServiceFlags::default(),
+                        description: None,
+                    },
+                );
+            }
+            Err(m) => {
+                cx.err(Diagnostic::error(item_code(&m), m).at(t.span, "invalid service item"))
+            }
+        }
+    }
+}
+
+fn item_code(msg: &str) -> &'static str {
+    if msg.contains("out of range") || msg.contains("range") && msg.contains("empty") {
+        codes::PORT_RANGE
+    } else {
+        codes::SERVICE_ITEM
+    }
+}
