@@ -296,8 +296,9 @@ fn debug_dumps_ast_and_model() {
     assert!(out.contains("\"include\""));
 }
 
-/// What fenceline writes itself is in the canonical layout: the `init` starter, which the
-/// `fenceline-fmt` hook would otherwise rewrite on its first commit.
+/// What fenceline writes itself and what examples/README.md calls canonical is in the canonical
+/// layout: the `init` starter (which the `fenceline-fmt` hook would otherwise rewrite on its
+/// first commit) and every example but the design contract, kept verbatim with its alignment.
 #[test]
 fn starter_and_examples_are_in_the_canonical_layout() {
     let tmp = tempfile::tempdir().unwrap();
@@ -307,4 +308,15 @@ fn starter_and_examples_are_in_the_canonical_layout() {
     let starter = dir.join("policy.fence");
     let (code, out, err) = fenceline(&["fmt", "--diff", starter.to_str().unwrap()]);
     assert_eq!(code, 0, "the init starter is not canonical:\n{out}{err}");
+    let mut examples: Vec<String> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().to_string())
+        .filter(|p| p.ends_with(".fence") && !p.ends_with("north-pipeline.fence"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 2);
+    for ex in examples {
+        let (code, out, err) = fenceline(&["fmt", "--diff", &ex]);
+        assert_eq!(code, 0, "{ex} is not canonical:\n{out}{err}");
+    }
 }
