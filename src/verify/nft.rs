@@ -1313,15 +1313,51 @@ impl Nft {
         Ok(false)
     }
 
-    /// The space one rule matches for the pair, and its verdict.
+    /// The space one rule matches for the pair, and its verdict. `hook` is the hook of the base
+    /// chain the rule is reached from: before routing (`prerouting`) a packet has no output
+    /// interface yet, after it (`postrouting`) no input interface, and a prerouting chain may run
+    /// before connection tracking has classified the packet; the rules that would depend on these
+    /// are refused.
     fn rule(
         &self,
         table: &Table,
         r: &NRule,
         fams: &[Family],
-        iif: &str,
-        oif: &str,
+        (iif, oif): (&str, &str),
+        hook: &str,
     ) -> Result<Rule, ReadError> {
+        let unseen = |sel: &Selector| -> Option<&'static str> {
+            let k = match sel {
+                Selector::Meta(k) => k.as_str(),
+                Selector::Ct(_) if hook == "prerouting" => {
+                    return Some("a prerouting chain may run before connection tracking")
+                }
+                _ => return None,
+            };
+            match (hook, k) {
+                ("prerouting", "oifname" | "oif") => {
+                    Some("a prerouting chain sees no output interface")
+                }
+                ("postrouting", "iifname" | "iif") => {
+                    Some("a postrouting chain sees no input interface")
+                }
+                _ => None,
+            }
+        };
+        for st in &r.stmts {
+            let sels: Vec<&Selector> = match st {
+                Stmt::Match { left, .. } => vec![left],
+                Stmt::Vmap {
+                    key: Selector::Concat(ks),
+                    ..
+                } => ks.iter().collect(),
+                Stmt::Vmap { key, .. } => vec![key],
+                _ => Vec::new(),
+            };
+            if let Some(why) = sels.into_iter().find_map(unseen) {
+                return Err(self.table_err(&r.tag, format!("{why}: this match is not supported")));
+            }
+        }
         let empty: Tag = Rc::from("");
         let mut m = universe(fams, &empty);
         let mut verdict = None;
@@ -1504,8 +1540,9 @@ impl Nft {
         Ok(out)
     }
 
-    /// The flattened forward path for one interface pair: every forward base chain, each as its
-    /// own list. A packet is forwarded when every base chain accepts it.
+    /// The flattened forward path for one interface pair: every prerouting, forward and
+    /// postrouting base chain, each as its own list. A packet is forwarded when every base chain
+    /// accepts it.
     pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut out = Vec::new();
         for table in &self.tables {
@@ -1523,16 +1560,19 @@ impl Nft {
                 continue;
             };
             for (name, chain) in &table.chains {
-                if chain.hook.as_deref() != Some("forward") {
-                    continue;
-                }
+                // A forwarded packet passes the prerouting, forward and postrouting hooks, and
+                // each of their base chains must accept it.
+                let hook = match chain.hook.as_deref() {
+                    Some(h @ ("prerouting" | "forward" | "postrouting")) => h,
+                    _ => continue,
+                };
                 let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
                     let Some(c) = table.chains.get(n) else {
                         return Ok(None);
                     };
                     c.rules
                         .iter()
-                        .map(|r| self.rule(table, r, &fams, iif, oif))
+                        .map(|r| self.rule(table, r, &fams, (iif, oif), hook))
                         .collect::<Result<Vec<_>, _>>()
                         .map(Some)
                 };
