@@ -1112,6 +1112,119 @@ fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Mutations of the adversarial review (docs/verify.md) loaded on `north-pipeline`'s fw-it-ot with
+/// real traffic: where `verify` reports an under-permit, the packets it names are dropped in the
+/// kernel (a filter chain on the prerouting or postrouting hook drops forwarded packets; a rule
+/// with `-m multiport --dports 4444 -m tcp --dport 443` matches neither port), and the other
+/// flows still pass.
+#[test]
+fn adversarial_mutations_in_the_kernel_get_verifys_verdict() {
+    use fenceline::verify::equiv::{compare_loaded, load, PolicySides};
+    if !kernel_tests("adversarial_mutations_in_the_kernel_get_verifys_verdict") {
+        return;
+    }
+    let checked = check_path(Path::new("examples/north-pipeline.fence"), &opts()).unwrap();
+    let built = build("north-pipeline", &checked);
+    let model = checked.model.clone().unwrap();
+    let (ir, _) = model_to_ir(&model);
+    let dev = ir.devices.iter().find(|d| d.name == "fw-it-ot").unwrap();
+    let di = model
+        .devices
+        .iter()
+        .position(|d| d.name == dev.name)
+        .unwrap();
+    let generated = |name: &str| {
+        let path = format!("{}/{name}", dev.name);
+        let o = built.outputs.iter().find(|o| o.path == path).unwrap();
+        String::from_utf8(o.bytes.clone()).unwrap()
+    };
+    let all = probes(&model, dev);
+    // The probes a mutation must drop (`hit`), the allowed ones it must keep, and a sample of the
+    // denied ones.
+    let pick = |hit: &dyn Fn(&Probe) -> bool| -> Vec<Probe> {
+        let mut out: Vec<Probe> = all
+            .iter()
+            .filter(|p| hit(p))
+            .cloned()
+            .map(|mut p| {
+                p.expect = false;
+                p
+            })
+            .collect();
+        assert!(out.iter().any(|p| p.category != "spoofed-source"));
+        out.extend(all.iter().filter(|p| p.expect && !hit(p)).take(12).cloned());
+        out.extend(all.iter().filter(|p| !p.expect && !hit(p)).take(6).cloned());
+        out
+    };
+    let input = "\tchain input {";
+    let cases: [(&str, &str, &str, &str, Vec<Probe>); 3] = [
+        (
+            "nft postrouting base chain drops tcp/443",
+            "nftables.nft",
+            input,
+            "\tchain post {\n\t\ttype filter hook postrouting priority 0; policy accept;\n\t\ttcp dport 443 drop\n\t}\n\tchain input {",
+            pick(&|p: &Probe| p.tcp && p.port == 443),
+        ),
+        (
+            "nft prerouting base chain drops eth2's tcp/5450",
+            "nftables.nft",
+            input,
+            "\tchain pre {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\tiifname \"eth2\" tcp dport 5450 drop\n\t}\n\tchain input {",
+            pick(&|p: &Probe| p.side == 2 && p.tcp && p.port == 5450),
+        ),
+        (
+            "iptables multiport and tcp port matches in one rule",
+            "iptables.rules",
+            "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m tcp --dport 443",
+            "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m multiport --dports 4444 -m tcp --dport 443",
+            pick(&|p: &Probe| p.side == 0 && p.dst_side == 1 && p.tcp && p.port == 443),
+        ),
+    ];
+    let sides = PolicySides::for_targets(&model, &[Target::Nftables]);
+    let mut failures = Vec::new();
+    for (label, name, from, to, probes) in &cases {
+        let text = generated(name);
+        assert!(text.contains(from), "{label}: {from:?} not in {name}");
+        let mutated = text.replacen(from, to, 1);
+        let bytes = |n: &str| {
+            if n == *name {
+                mutated.clone().into_bytes()
+            } else {
+                generated(n).into_bytes()
+            }
+        };
+        let (loader, target) = if name.ends_with(".nft") {
+            (Loader::Nft, Target::Nftables)
+        } else {
+            (Loader::Ipt, Target::Iptables)
+        };
+        let read = |p: &str| {
+            p.strip_prefix("fw-it-ot/")
+                .map(|n| String::from_utf8(bytes(n)).unwrap())
+        };
+        let (cfg, paths) = load(&dev.name, target, &read).unwrap().unwrap();
+        let r = compare_loaded(&model, &sides, DeviceId(di), target, paths, &cfg).unwrap();
+        let over_permit = r.differences.iter().any(|d| d.over_permit.is_some());
+        let under_permit = r.differences.iter().any(|d| d.under_permit.is_some());
+        assert_eq!(
+            (over_permit, under_permit),
+            (false, true),
+            "{label}: {:#?}",
+            r.differences
+        );
+        failures.extend(probe_ruleset(
+            label,
+            &model,
+            dev,
+            &bytes,
+            loader,
+            &[],
+            probes,
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Island mode as the report credits it (SR 5.2 RE2): on an nftables and an iptables firewall of
 /// every example, cutting one interface with the command the generated file names drops every
 /// probe in or out of it, and the other interfaces keep their policy.
