@@ -650,6 +650,8 @@ fn reader_mutations_get_the_kernels_verdict() {
 /// A prerouting or postrouting base chain in front of the pair chains (line 149 is the chain's
 /// first line, 150 its first rule).
 const PRE: &str = "\tchain input {";
+/// The end of `nftables.nft` (a second block of the table follows it from line 158).
+const TABLE_END: &str = "\t}\n}\n";
 /// The end of fw-it-ot's pair chain from eth0 to eth1 in `iptables.rules`.
 const IPT_443: &str = "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m tcp --dport 443";
 
@@ -667,6 +669,12 @@ const ADVERSARIAL: &[ReaderMutation] = &[
     ReaderMutation { name: "nft second forward base chain in an ip table drops tcp/443", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip other {\n\tchain f {\n\t\ttype filter hook forward priority 10; policy accept;\n\t\ttcp dport 443 drop\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Under },
     ReaderMutation { name: "nft ip6 table forward chain with policy drop (no IPv6 flow crosses)", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip6 other {\n\tchain f {\n\t\ttype filter hook forward priority -10; policy drop;\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Equal },
     ReaderMutation { name: "nft netdev ingress chain", example: NP, file: NFT, from: "table inet fenceline {}", to: "table netdev n {\n\tchain i {\n\t\ttype filter hook ingress device \"eth0\" priority 0; policy drop;\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Refused(0, "table family `netdev` with base chains is not supported") },
+    ReaderMutation { name: "nft table block again, a rule appended after the final drop", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain forward {\n\t\ttcp dport 4444 accept\n\t}\n}\n", verdict: Verdict::Equal },
+    ReaderMutation { name: "nft table block again, a rule appended to a pair chain", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain p_eth0_eth1 {\n\t\ttcp dport 4444 accept\n\t}\n}\n", verdict: Verdict::Over },
+    ReaderMutation { name: "nft table block again, an element added to an anti-spoofing set", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tset z_enterprise_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.99.0.0/16 }\n\t}\n}\n", verdict: Verdict::Equal },
+    ReaderMutation { name: "nft table block again, an element added to a pair's set", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tset p_eth0_eth1_ports_v4 {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n\t\tflags interval\n\t\telements = { 10.10.0.0/16 . 10.20.0.10 . tcp . 22 }\n\t}\n}\n", verdict: Verdict::Over },
+    ReaderMutation { name: "nft table block again, forward's policy accept behind the final drop", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n", verdict: Verdict::Equal },
+    ReaderMutation { name: "nft table block again, a pair chain made a base chain", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain p_eth0_eth1 {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n", verdict: Verdict::Refused(160, "declared again with another type or hook") },
     ReaderMutation { name: "iptables multiport and tcp port matches in one rule", example: NP, file: IPT, from: IPT_443, to: "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m multiport --dports 4444 -m tcp --dport 443", verdict: Verdict::Under },
     ReaderMutation { name: "iptables tcp port match then a multiport holding it", example: NP, file: IPT, from: IPT_443, to: "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m tcp --dport 443 -m multiport --dports 443,4444", verdict: Verdict::Equal },
     ReaderMutation { name: "iptables multiport with a range", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-I FORWARD 6 -i eth0 -o eth1 -p tcp -m multiport --dports 4440:4450,80 -j ACCEPT\n"), verdict: Verdict::Over },

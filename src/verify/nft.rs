@@ -180,25 +180,29 @@ pub fn parse_text(file: &str, text: &str) -> Result<Nft, ReadError> {
                 };
                 let opened = rest.first() == Some(&Tok::Sym('{'));
                 let closed = rest.get(1) == Some(&Tok::Sym('}'));
-                if !opened {
-                    nft.tables.push(table);
-                    continue;
-                }
-                if closed {
+                let existing = nft
+                    .tables
+                    .iter()
+                    .position(|t| t.family == *fam && t.name == *name);
+                if !opened || closed {
                     // `table inet x {}`: declares an empty table (or leaves an existing one).
-                    if !nft
-                        .tables
-                        .iter()
-                        .any(|t| t.family == *fam && t.name == *name)
-                    {
+                    if existing.is_none() {
                         nft.tables.push(table);
                     }
                     continue;
                 }
-                let t = parse_table_body(file, &lines, &mut i, table)?;
-                nft.tables
-                    .retain(|x| !(x.family == t.family && x.name == t.name));
-                nft.tables.push(t);
+                // A block of a table that exists adds to it, as `nft -f` does: new sets and
+                // chains, set elements and rules appended to the existing ones.
+                match existing {
+                    Some(k) => {
+                        let t = parse_table_body(file, &lines, &mut i, nft.tables.remove(k))?;
+                        nft.tables.insert(k, t);
+                    }
+                    None => {
+                        let t = parse_table_body(file, &lines, &mut i, table)?;
+                        nft.tables.push(t);
+                    }
+                }
             }
             [Tok::Word(d), Tok::Word(t), Tok::Word(fam), Tok::Word(name)]
                 if d == "delete" && t == "table" =>
@@ -248,10 +252,19 @@ fn parse_table_body(
                 } else {
                     parse_set_body(file, lines, i, ln, false)?
                 };
-                table.sets.insert(name.clone(), set);
+                match table.sets.get_mut(name) {
+                    Some(old) => old.elems.extend(set.elems),
+                    None => {
+                        table.sets.insert(name.clone(), set);
+                    }
+                }
             }
             [Tok::Word(k), Tok::Word(name), Tok::Sym('{'), rest @ ..] if k == "chain" => {
-                let mut chain = Chain::default();
+                // A chain declared again keeps its rules, hook and policy; the kernel refuses to
+                // change its hook.
+                let existed = table.chains.remove(name);
+                let declared = existed.is_some();
+                let mut chain = existed.unwrap_or_default();
                 if rest.last() == Some(&Tok::Sym('}')) {
                     table.chains.insert(name.clone(), chain);
                     continue;
@@ -289,15 +302,28 @@ fn parse_table_body(
                                     ),
                                 ));
                             }
-                            chain.hook = words
+                            let hook = words
                                 .iter()
                                 .position(|w| w == "hook")
                                 .and_then(|p| words.get(p + 1).cloned());
-                            chain.policy = words
+                            if declared && hook != chain.hook {
+                                return Err(err(
+                                    file,
+                                    l2,
+                                    format!("chain `{name}` declared again with another type or hook (nft refuses it)"),
+                                ));
+                            }
+                            chain.hook = hook;
+                            if let Some(p) = words
                                 .iter()
                                 .position(|w| w == "policy")
-                                .and_then(|p| words.get(p + 1).cloned());
-                            chain.tag = Some(tag(file, l2, raw));
+                                .and_then(|p| words.get(p + 1).cloned())
+                            {
+                                chain.policy = Some(p);
+                                chain.tag = Some(tag(file, l2, raw));
+                            } else if !declared {
+                                chain.tag = Some(tag(file, l2, raw));
+                            }
                         }
                         Some(Tok::Word(w)) if w == "policy" => {
                             chain.policy = match t2.get(1) {
