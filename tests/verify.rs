@@ -650,6 +650,25 @@ fn reader_mutations_get_the_kernels_verdict() {
 /// A prerouting or postrouting base chain in front of the pair chains (line 149 is the chain's
 /// first line, 150 its first rule).
 const PRE: &str = "\tchain input {";
+/// The forward chain of `nftables.nft` up to its invalid drop (the anti-spoofing is behind).
+macro_rules! fwd_head {
+    () => {
+        "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tiifname @island drop\n\t\toifname @island drop\n\t\tiifname vmap {\n\t\t\t\"eth0\" : jump as_eth0,\n\t\t\t\"eth1\" : jump as_eth1,\n\t\t\t\"eth2\" : jump as_eth2,\n\t\t}\n\t\tct state established,related accept\n\t\tct state invalid counter drop\n"
+    };
+}
+/// `fwd_head!()` with `rule` after the invalid drop, and chains `g` (returns tcp/4444, else ends
+/// without a verdict) and `h` (`goto g`, then `drop`) in front of it.
+macro_rules! after_invalid_drop {
+    ($rule:expr) => {
+        concat!(
+            "\tchain g {\n\t\ttcp dport 4444 return\n\t}\n\n\tchain h {\n\t\tgoto g\n\t\tdrop\n\t}\n\n",
+            fwd_head!(),
+            "\t\t",
+            $rule,
+            "\n"
+        )
+    };
+}
 /// The end of `nftables.nft` (a second block of the table follows it from line 158).
 const TABLE_END: &str = "\t}\n}\n";
 /// The end of fw-it-ot's pair chain from eth0 to eth1 in `iptables.rules`.
@@ -675,6 +694,13 @@ const ADVERSARIAL: &[ReaderMutation] = &[
     ReaderMutation { name: "nft table block again, an element added to a pair's set", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tset p_eth0_eth1_ports_v4 {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n\t\tflags interval\n\t\telements = { 10.10.0.0/16 . 10.20.0.10 . tcp . 22 }\n\t}\n}\n", verdict: Verdict::Over },
     ReaderMutation { name: "nft table block again, forward's policy accept behind the final drop", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n", verdict: Verdict::Equal },
     ReaderMutation { name: "nft table block again, a pair chain made a base chain", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain p_eth0_eth1 {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n", verdict: Verdict::Refused(160, "declared again with another type or hook") },
+    ReaderMutation { name: "nft goto a chain that ends without a verdict", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("goto g"), verdict: Verdict::Under },
+    ReaderMutation { name: "nft jump a chain that goes to a chain that returns", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("jump h"), verdict: Verdict::Equal },
+    ReaderMutation { name: "nft iifname wildcard accepting tcp/4444", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("iifname \"eth*\" oifname \"eth1\" tcp dport 4444 accept"), verdict: Verdict::Over },
+    ReaderMutation { name: "nft ct state set and a negated IPv4 source after the anti-spoofing", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("ct state { new, untracked } ip saddr != 10.0.0.0/8 accept"), verdict: Verdict::Equal },
+    ReaderMutation { name: "nft IPv4-mapped IPv6 sources accepted after the anti-spoofing", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("ip6 saddr ::ffff:10.10.0.0/112 accept"), verdict: Verdict::Equal },
+    ReaderMutation { name: "nft destination port 0 accepted", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("ip protocol tcp tcp dport 0 accept"), verdict: Verdict::Over },
+    ReaderMutation { name: "nft forward policy accept in front of the final drop", example: NP, file: NFT, from: "policy drop;\n\t\tiifname @island", to: "policy accept;\n\t\tiifname @island", verdict: Verdict::Equal },
     ReaderMutation { name: "iptables multiport and tcp port matches in one rule", example: NP, file: IPT, from: IPT_443, to: "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m multiport --dports 4444 -m tcp --dport 443", verdict: Verdict::Under },
     ReaderMutation { name: "iptables tcp port match then a multiport holding it", example: NP, file: IPT, from: IPT_443, to: "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m tcp --dport 443 -m multiport --dports 443,4444", verdict: Verdict::Equal },
     ReaderMutation { name: "iptables multiport with a range", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-I FORWARD 6 -i eth0 -o eth1 -p tcp -m multiport --dports 4440:4450,80 -j ACCEPT\n"), verdict: Verdict::Over },
