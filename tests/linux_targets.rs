@@ -1190,7 +1190,9 @@ fn adversarial_mutations_in_the_kernel_get_verifys_verdict() {
     for p in over.iter().filter(|p| p.category == "over-permit") {
         assert!(policy_decision(&model, &Packet::tcp(p.src, p.dst, 4444)).is_none());
     }
-    let cases: [(&str, &str, &str, &str, (bool, bool), Vec<Probe>); 4] = [
+    /// (label, file, from, to, (over-permit, under-permit) expected, probes)
+    type Case<'a> = (&'a str, &'a str, &'a str, &'a str, (bool, bool), Vec<Probe>);
+    let cases: [Case; 4] = [
         (
             "nft table declared twice, the first block accepting tcp/4444",
             "nftables.nft",
