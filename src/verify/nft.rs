@@ -1588,13 +1588,13 @@ impl Nft {
             for (name, chain) in &table.chains {
                 // A forwarded packet passes the prerouting, forward and postrouting hooks, and
                 // each of their base chains must accept it.
-                let hook =
-                    match chain.hook.as_deref() {
-                        Some(h @ ("prerouting" | "forward" | "postrouting")) => h,
-                        None | Some("input" | "output") => continue,
-                        // `ingress` (inet tables since Linux 5.10) and `egress` see every packet of
-                        // their device, forwarded ones included.
-                        Some(h) => return Err(ReadError {
+                let hook = match chain.hook.as_deref() {
+                    Some(h @ ("prerouting" | "forward" | "postrouting")) => h,
+                    None | Some("input" | "output") => continue,
+                    // `ingress` (inet tables since Linux 5.10) and `egress` see every packet of
+                    // their device, forwarded ones included.
+                    Some(h) => {
+                        return Err(ReadError {
                             file: self.file.clone(),
                             line: 0,
                             message: match &chain.tag {
@@ -1605,8 +1605,9 @@ impl Nft {
                                     "base chain `{name}` on the `{h}` hook is not supported"
                                 ),
                             },
-                        }),
-                    };
+                        })
+                    }
+                };
                 let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
                     let Some(c) = table.chains.get(n) else {
                         return Ok(None);
