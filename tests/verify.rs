@@ -647,8 +647,8 @@ fn reader_mutations_get_the_kernels_verdict() {
     check_reader_mutations(READER_MUTATIONS);
 }
 
-/// A prerouting or postrouting base chain in front of the pair chains (line 149 is the chain's
-/// first line, 150 its first rule).
+/// A chain added in front of `chain input` (it opens on line 148; its `type` line is 149, its
+/// first rule 150).
 const PRE: &str = "\tchain input {";
 /// The forward chain of `nftables.nft` up to its invalid drop (the anti-spoofing is behind).
 macro_rules! fwd_head {
@@ -688,6 +688,9 @@ const ADVERSARIAL: &[ReaderMutation] = &[
     ReaderMutation { name: "nft second forward base chain in an ip table drops tcp/443", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip other {\n\tchain f {\n\t\ttype filter hook forward priority 10; policy accept;\n\t\ttcp dport 443 drop\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Under },
     ReaderMutation { name: "nft ip6 table forward chain with policy drop (no IPv6 flow crosses)", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip6 other {\n\tchain f {\n\t\ttype filter hook forward priority -10; policy drop;\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Equal },
     ReaderMutation { name: "nft inet ingress chain with policy drop", example: NP, file: NFT, from: PRE, to: "\tchain ing {\n\t\ttype filter hook ingress device \"eth0\" priority 0; policy drop;\n\t}\n\tchain input {", verdict: Verdict::Refused(149, "on the `ingress` hook is not supported") },
+    ReaderMutation { name: "nft base chain written on one line", example: NP, file: NFT, from: PRE, to: "\tchain f2 { type filter hook forward priority 0; policy drop; }\n\tchain input {", verdict: Verdict::Refused(148, "statements on the line that opens the chain") },
+    ReaderMutation { name: "nft empty chain written on one line", example: NP, file: NFT, from: PRE, to: "\tchain f2 { }\n\tchain input {", verdict: Verdict::Equal },
+    ReaderMutation { name: "nft table written on one line", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip x { chain f { type filter hook forward priority 0; policy drop; }; }\ntable inet fenceline {}", verdict: Verdict::Refused(9, "statements on the line that opens the table") },
     ReaderMutation { name: "nft netdev ingress chain", example: NP, file: NFT, from: "table inet fenceline {}", to: "table netdev n {\n\tchain i {\n\t\ttype filter hook ingress device \"eth0\" priority 0; policy drop;\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Refused(0, "table family `netdev` with base chains is not supported") },
     ReaderMutation { name: "nft table block again, a rule appended after the final drop", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain forward {\n\t\ttcp dport 4444 accept\n\t}\n}\n", verdict: Verdict::Equal },
     ReaderMutation { name: "nft table block again, a rule appended to a pair chain", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain p_eth0_eth1 {\n\t\ttcp dport 4444 accept\n\t}\n}\n", verdict: Verdict::Over },

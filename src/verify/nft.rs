@@ -180,6 +180,13 @@ pub fn parse_text(file: &str, text: &str) -> Result<Nft, ReadError> {
                 };
                 let opened = rest.first() == Some(&Tok::Sym('{'));
                 let closed = rest.get(1) == Some(&Tok::Sym('}'));
+                if rest.len() > 1 + usize::from(closed) {
+                    return Err(err(
+                        file,
+                        ln,
+                        format!("table `{name}`: statements on the line that opens the table are not supported (write one per line, as `nft list ruleset` does)"),
+                    ));
+                }
                 let existing = nft
                     .tables
                     .iter()
@@ -265,9 +272,21 @@ fn parse_table_body(
                 let existed = table.chains.remove(name);
                 let declared = existed.is_some();
                 let mut chain = existed.unwrap_or_default();
-                if rest.last() == Some(&Tok::Sym('}')) {
-                    table.chains.insert(name.clone(), chain);
-                    continue;
+                match rest {
+                    [Tok::Sym('}')] => {
+                        table.chains.insert(name.clone(), chain);
+                        continue;
+                    }
+                    [] => {}
+                    // `chain f { type filter hook forward priority 0; policy drop; }` is a base
+                    // chain: never read it as an empty one.
+                    _ => {
+                        return Err(err(
+                            file,
+                            ln,
+                            format!("chain `{name}`: statements on the line that opens the chain are not supported (write one per line, as `nft list ruleset` does)"),
+                        ))
+                    }
                 }
                 loop {
                     if *i >= lines.len() {
