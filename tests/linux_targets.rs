@@ -1112,6 +1112,165 @@ fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Mutations of the adversarial review (docs/verify.md) loaded on `north-pipeline`'s fw-it-ot with
+/// real traffic: where `verify` reports an under-permit, the packets it names are dropped in the
+/// kernel (a filter chain on the prerouting or postrouting hook drops forwarded packets; a rule
+/// with `-m multiport --dports 4444 -m tcp --dport 443` matches neither port), and the other
+/// flows still pass.
+#[test]
+fn adversarial_mutations_in_the_kernel_get_verifys_verdict() {
+    use fenceline::verify::equiv::{compare_loaded, load, PolicySides};
+    if !kernel_tests("adversarial_mutations_in_the_kernel_get_verifys_verdict") {
+        return;
+    }
+    let checked = check_path(Path::new("examples/north-pipeline.fence"), &opts()).unwrap();
+    let built = build("north-pipeline", &checked);
+    let model = checked.model.clone().unwrap();
+    let (ir, _) = model_to_ir(&model);
+    let dev = ir.devices.iter().find(|d| d.name == "fw-it-ot").unwrap();
+    let di = model
+        .devices
+        .iter()
+        .position(|d| d.name == dev.name)
+        .unwrap();
+    let generated = |name: &str| {
+        let path = format!("{}/{name}", dev.name);
+        let o = built.outputs.iter().find(|o| o.path == path).unwrap();
+        String::from_utf8(o.bytes.clone()).unwrap()
+    };
+    let all = probes(&model, dev);
+    // The probes a mutation must drop (`hit`), the allowed ones it must keep, and a sample of the
+    // denied ones.
+    let pick = |hit: &dyn Fn(&Probe) -> bool| -> Vec<Probe> {
+        let mut out: Vec<Probe> = all
+            .iter()
+            .filter(|p| hit(p))
+            .cloned()
+            .map(|mut p| {
+                p.expect = false;
+                p
+            })
+            .collect();
+        assert!(out.iter().any(|p| p.category != "spoofed-source"));
+        out.extend(all.iter().filter(|p| p.expect && !hit(p)).take(12).cloned());
+        out.extend(all.iter().filter(|p| !p.expect && !hit(p)).take(6).cloned());
+        out
+    };
+    let input = "\tchain input {";
+    // An accept of TCP 4444 after the anti-spoofing, then the whole table again: `nft -f` adds
+    // the second block to the first, so 4444 connects between zones no flow connects on it.
+    let nft = generated("nftables.nft");
+    let block = &nft[nft.find("table inet fenceline {\n\tset island").unwrap()..];
+    let drop_invalid = "\t\tct state invalid counter drop\n\t\tiifname . oifname vmap";
+    let twice = format!(
+        "\t\tct state invalid counter drop\n\t\ttcp dport 4444 accept\n\t\tiifname . oifname vmap{}",
+        &nft[nft.find(drop_invalid).unwrap() + drop_invalid.len()..]
+    ) + block;
+    let eps = endpoints(&model, dev);
+    let v4 = |side: usize| {
+        eps.iter()
+            .find(|e| e.side == side && e.ip.is_ipv4())
+            .unwrap()
+    };
+    let over: Vec<Probe> = [(0, 1), (1, 2), (2, 1)]
+        .into_iter()
+        .map(|(a, b)| Probe {
+            category: "over-permit",
+            side: a,
+            src: v4(a).ip,
+            dst_side: b,
+            dst: v4(b).ip,
+            tcp: true,
+            port: 4444,
+            expect: true,
+            label: format!("{} -> {} tcp/4444", v4(a).ip, v4(b).ip),
+        })
+        .chain(all.iter().filter(|p| p.expect).take(12).cloned())
+        .collect();
+    for p in over.iter().filter(|p| p.category == "over-permit") {
+        assert!(policy_decision(&model, &Packet::tcp(p.src, p.dst, 4444)).is_none());
+    }
+    /// (label, file, from, to, (over-permit, under-permit) expected, probes)
+    type Case<'a> = (&'a str, &'a str, &'a str, &'a str, (bool, bool), Vec<Probe>);
+    let cases: [Case; 4] = [
+        (
+            "nft table declared twice, the first block accepting tcp/4444",
+            "nftables.nft",
+            &nft[nft.find(drop_invalid).unwrap()..],
+            &twice,
+            (true, false),
+            over,
+        ),
+        (
+            "nft postrouting base chain drops tcp/443",
+            "nftables.nft",
+            input,
+            "\tchain post {\n\t\ttype filter hook postrouting priority 0; policy accept;\n\t\ttcp dport 443 drop\n\t}\n\tchain input {",
+            (false, true),
+            pick(&|p: &Probe| p.tcp && p.port == 443),
+        ),
+        (
+            "nft prerouting base chain drops eth2's tcp/5450",
+            "nftables.nft",
+            input,
+            "\tchain pre {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\tiifname \"eth2\" tcp dport 5450 drop\n\t}\n\tchain input {",
+            (false, true),
+            pick(&|p: &Probe| p.side == 2 && p.tcp && p.port == 5450),
+        ),
+        (
+            "iptables multiport and tcp port matches in one rule",
+            "iptables.rules",
+            "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m tcp --dport 443",
+            "-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m multiport --dports 4444 -m tcp --dport 443",
+            (false, true),
+            pick(&|p: &Probe| p.side == 0 && p.dst_side == 1 && p.tcp && p.port == 443),
+        ),
+    ];
+    let sides = PolicySides::for_targets(&model, &[Target::Nftables]);
+    let mut failures = Vec::new();
+    for (label, name, from, to, want, probes) in &cases {
+        let text = generated(name);
+        assert!(text.contains(from), "{label}: {from:?} not in {name}");
+        let mutated = text.replacen(from, to, 1);
+        let bytes = |n: &str| {
+            if n == *name {
+                mutated.clone().into_bytes()
+            } else {
+                generated(n).into_bytes()
+            }
+        };
+        let (loader, target) = if name.ends_with(".nft") {
+            (Loader::Nft, Target::Nftables)
+        } else {
+            (Loader::Ipt, Target::Iptables)
+        };
+        let read = |p: &str| {
+            p.strip_prefix("fw-it-ot/")
+                .map(|n| String::from_utf8(bytes(n)).unwrap())
+        };
+        let (cfg, paths) = load(&dev.name, target, &read).unwrap().unwrap();
+        let r = compare_loaded(&model, &sides, DeviceId(di), target, paths, &cfg).unwrap();
+        let over_permit = r.differences.iter().any(|d| d.over_permit.is_some());
+        let under_permit = r.differences.iter().any(|d| d.under_permit.is_some());
+        assert_eq!(
+            (over_permit, under_permit),
+            *want,
+            "{label}: {:#?}",
+            r.differences
+        );
+        failures.extend(probe_ruleset(
+            label,
+            &model,
+            dev,
+            &bytes,
+            loader,
+            &[],
+            probes,
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Island mode as the report credits it (SR 5.2 RE2): on an nftables and an iptables firewall of
 /// every example, cutting one interface with the command the generated file names drops every
 /// probe in or out of it, and the other interfaces keep their policy.

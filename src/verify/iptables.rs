@@ -86,6 +86,16 @@ fn split_args(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Narrows a rule's port or ICMP type match by one more match: every match of a rule must hold,
+/// and two modules may each match the same field (`-m multiport --dports 80,443 -m tcp --dport
+/// 443` matches port 443 only).
+fn and(slot: &mut Option<Ivs>, iv: Ivs) {
+    *slot = Some(match slot.take() {
+        Some(o) => o.intersect(&iv),
+        None => iv,
+    });
+}
+
 /// The built-in chains of the filter table.
 const BUILTIN: [&str; 3] = ["INPUT", "FORWARD", "OUTPUT"];
 
@@ -571,27 +581,27 @@ impl Ipt {
                     if neg {
                         return Err(self.fail(t, "negated port matches are not supported"));
                     }
-                    c.port = Some(self.ports(t, arg(i + 1)?)?);
+                    and(&mut c.port, self.ports(t, arg(i + 1)?)?);
                     i += 2;
                 }
                 "--sport" | "--source-port" | "--sports" | "--source-ports" => {
                     if neg {
                         return Err(self.fail(t, "negated port matches are not supported"));
                     }
-                    c.sport = Some(self.ports(t, arg(i + 1)?)?);
+                    and(&mut c.sport, self.ports(t, arg(i + 1)?)?);
                     i += 2;
                 }
                 "--icmp-type" | "--icmpv6-type" => {
                     let s = arg(i + 1)?;
                     if s == "any" {
-                        c.icmp = Some(Ivs::range(0, 255));
+                        and(&mut c.icmp, Ivs::range(0, 255));
                     } else {
                         if s.contains('/') {
                             return Err(self.fail(t, "ICMP codes are not supported"));
                         }
                         let n = icmp_type(v6, s)
                             .ok_or_else(|| self.fail(t, format!("unknown ICMP type `{s}`")))?;
-                        c.icmp = Some(Ivs::point(n as u128));
+                        and(&mut c.icmp, Ivs::point(n as u128));
                     }
                     if neg {
                         return Err(self.fail(t, "negated ICMP types are not supported"));

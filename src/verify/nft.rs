@@ -180,25 +180,36 @@ pub fn parse_text(file: &str, text: &str) -> Result<Nft, ReadError> {
                 };
                 let opened = rest.first() == Some(&Tok::Sym('{'));
                 let closed = rest.get(1) == Some(&Tok::Sym('}'));
-                if !opened {
-                    nft.tables.push(table);
-                    continue;
+                if rest.len() > 1 + usize::from(closed) {
+                    return Err(err(
+                        file,
+                        ln,
+                        format!("table `{name}`: statements on the line that opens the table are not supported (write one per line, as `nft list ruleset` does)"),
+                    ));
                 }
-                if closed {
+                let existing = nft
+                    .tables
+                    .iter()
+                    .position(|t| t.family == *fam && t.name == *name);
+                if !opened || closed {
                     // `table inet x {}`: declares an empty table (or leaves an existing one).
-                    if !nft
-                        .tables
-                        .iter()
-                        .any(|t| t.family == *fam && t.name == *name)
-                    {
+                    if existing.is_none() {
                         nft.tables.push(table);
                     }
                     continue;
                 }
-                let t = parse_table_body(file, &lines, &mut i, table)?;
-                nft.tables
-                    .retain(|x| !(x.family == t.family && x.name == t.name));
-                nft.tables.push(t);
+                // A block of a table that exists adds to it, as `nft -f` does: new sets and
+                // chains, set elements and rules appended to the existing ones.
+                match existing {
+                    Some(k) => {
+                        let t = parse_table_body(file, &lines, &mut i, nft.tables.remove(k))?;
+                        nft.tables.insert(k, t);
+                    }
+                    None => {
+                        let t = parse_table_body(file, &lines, &mut i, table)?;
+                        nft.tables.push(t);
+                    }
+                }
             }
             [Tok::Word(d), Tok::Word(t), Tok::Word(fam), Tok::Word(name)]
                 if d == "delete" && t == "table" =>
@@ -248,13 +259,34 @@ fn parse_table_body(
                 } else {
                     parse_set_body(file, lines, i, ln, false)?
                 };
-                table.sets.insert(name.clone(), set);
+                match table.sets.get_mut(name) {
+                    Some(old) => old.elems.extend(set.elems),
+                    None => {
+                        table.sets.insert(name.clone(), set);
+                    }
+                }
             }
             [Tok::Word(k), Tok::Word(name), Tok::Sym('{'), rest @ ..] if k == "chain" => {
-                let mut chain = Chain::default();
-                if rest.last() == Some(&Tok::Sym('}')) {
-                    table.chains.insert(name.clone(), chain);
-                    continue;
+                // A chain declared again keeps its rules, hook and policy; the kernel refuses to
+                // change its hook.
+                let existed = table.chains.remove(name);
+                let declared = existed.is_some();
+                let mut chain = existed.unwrap_or_default();
+                match rest {
+                    [Tok::Sym('}')] => {
+                        table.chains.insert(name.clone(), chain);
+                        continue;
+                    }
+                    [] => {}
+                    // `chain f { type filter hook forward priority 0; policy drop; }` is a base
+                    // chain: never read it as an empty one.
+                    _ => {
+                        return Err(err(
+                            file,
+                            ln,
+                            format!("chain `{name}`: statements on the line that opens the chain are not supported (write one per line, as `nft list ruleset` does)"),
+                        ))
+                    }
                 }
                 loop {
                     if *i >= lines.len() {
@@ -289,15 +321,28 @@ fn parse_table_body(
                                     ),
                                 ));
                             }
-                            chain.hook = words
+                            let hook = words
                                 .iter()
                                 .position(|w| w == "hook")
                                 .and_then(|p| words.get(p + 1).cloned());
-                            chain.policy = words
+                            if declared && hook != chain.hook {
+                                return Err(err(
+                                    file,
+                                    l2,
+                                    format!("chain `{name}` declared again with another type or hook (nft refuses it)"),
+                                ));
+                            }
+                            chain.hook = hook;
+                            if let Some(p) = words
                                 .iter()
                                 .position(|w| w == "policy")
-                                .and_then(|p| words.get(p + 1).cloned());
-                            chain.tag = Some(tag(file, l2, raw));
+                                .and_then(|p| words.get(p + 1).cloned())
+                            {
+                                chain.policy = Some(p);
+                                chain.tag = Some(tag(file, l2, raw));
+                            } else if !declared {
+                                chain.tag = Some(tag(file, l2, raw));
+                            }
                         }
                         Some(Tok::Word(w)) if w == "policy" => {
                             chain.policy = match t2.get(1) {
@@ -1313,15 +1358,51 @@ impl Nft {
         Ok(false)
     }
 
-    /// The space one rule matches for the pair, and its verdict.
+    /// The space one rule matches for the pair, and its verdict. `hook` is the hook of the base
+    /// chain the rule is reached from: before routing (`prerouting`) a packet has no output
+    /// interface yet, after it (`postrouting`) no input interface, and a prerouting chain may run
+    /// before connection tracking has classified the packet; the rules that would depend on these
+    /// are refused.
     fn rule(
         &self,
         table: &Table,
         r: &NRule,
         fams: &[Family],
-        iif: &str,
-        oif: &str,
+        (iif, oif): (&str, &str),
+        hook: &str,
     ) -> Result<Rule, ReadError> {
+        let unseen = |sel: &Selector| -> Option<&'static str> {
+            let k = match sel {
+                Selector::Meta(k) => k.as_str(),
+                Selector::Ct(_) if hook == "prerouting" => {
+                    return Some("a prerouting chain may run before connection tracking")
+                }
+                _ => return None,
+            };
+            match (hook, k) {
+                ("prerouting", "oifname" | "oif") => {
+                    Some("a prerouting chain sees no output interface")
+                }
+                ("postrouting", "iifname" | "iif") => {
+                    Some("a postrouting chain sees no input interface")
+                }
+                _ => None,
+            }
+        };
+        for st in &r.stmts {
+            let sels: Vec<&Selector> = match st {
+                Stmt::Match { left, .. } => vec![left],
+                Stmt::Vmap {
+                    key: Selector::Concat(ks),
+                    ..
+                } => ks.iter().collect(),
+                Stmt::Vmap { key, .. } => vec![key],
+                _ => Vec::new(),
+            };
+            if let Some(why) = sels.into_iter().find_map(unseen) {
+                return Err(self.table_err(&r.tag, format!("{why}: this match is not supported")));
+            }
+        }
         let empty: Tag = Rc::from("");
         let mut m = universe(fams, &empty);
         let mut verdict = None;
@@ -1504,8 +1585,9 @@ impl Nft {
         Ok(out)
     }
 
-    /// The flattened forward path for one interface pair: every forward base chain, each as its
-    /// own list. A packet is forwarded when every base chain accepts it.
+    /// The flattened forward path for one interface pair: every prerouting, forward and
+    /// postrouting base chain, each as its own list. A packet is forwarded when every base chain
+    /// accepts it.
     pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut out = Vec::new();
         for table in &self.tables {
@@ -1523,16 +1605,35 @@ impl Nft {
                 continue;
             };
             for (name, chain) in &table.chains {
-                if chain.hook.as_deref() != Some("forward") {
-                    continue;
-                }
+                // A forwarded packet passes the prerouting, forward and postrouting hooks, and
+                // each of their base chains must accept it.
+                let hook = match chain.hook.as_deref() {
+                    Some(h @ ("prerouting" | "forward" | "postrouting")) => h,
+                    None | Some("input" | "output") => continue,
+                    // `ingress` (inet tables since Linux 5.10) and `egress` see every packet of
+                    // their device, forwarded ones included.
+                    Some(h) => {
+                        return Err(ReadError {
+                            file: self.file.clone(),
+                            line: 0,
+                            message: match &chain.tag {
+                                Some(t) => format!(
+                                    "{t}: base chain `{name}` on the `{h}` hook is not supported"
+                                ),
+                                None => format!(
+                                    "base chain `{name}` on the `{h}` hook is not supported"
+                                ),
+                            },
+                        })
+                    }
+                };
                 let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
                     let Some(c) = table.chains.get(n) else {
                         return Ok(None);
                     };
                     c.rules
                         .iter()
-                        .map(|r| self.rule(table, r, &fams, iif, oif))
+                        .map(|r| self.rule(table, r, &fams, (iif, oif), hook))
                         .collect::<Result<Vec<_>, _>>()
                         .map(Some)
                 };
