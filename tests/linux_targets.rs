@@ -827,6 +827,9 @@ fn probe_ruleset(
         }));
     }
     let n = RUN.fetch_add(1, Ordering::SeqCst);
+    // An allowed probe may wait long (on a loaded two-core machine a handshake through the
+    // namespaces can take seconds; only a failing probe ever waits that long), a denied one
+    // briefly (silence is its expected answer).
     let spec = serde_json::json!({
         "prefix": format!("fl{}x{n}", std::process::id()),
         "loaders": loaders,
@@ -834,7 +837,7 @@ fn probe_ruleset(
         "probes": probes.iter().enumerate().map(|(i, p)| serde_json::json!({
             "id": format!("p{i}"), "side": p.side, "dst_side": p.dst_side, "src": p.src.to_string(),
             "dst": p.dst.to_string(), "proto": if p.tcp { "tcp" } else { "udp" }, "port": p.port,
-            "timeout": if p.expect { 5.0 } else { 1.5 }, "spoof": p.category == "spoofed-source",
+            "timeout": if p.expect { 10.0 } else { 1.5 }, "spoof": p.category == "spoofed-source",
         })).collect::<Vec<_>>(),
     });
     let (_, out, err) = run(
@@ -1382,7 +1385,7 @@ fn parallel_firewalls_in_one_topology() {
     };
     let probe = |id: &str, side: usize, src: &str, dst: &str, port: u16, expect: bool| {
         serde_json::json!({"id": id, "side": side, "src": src, "dst": dst, "proto": "tcp",
-            "port": port, "timeout": if expect { 5.0 } else { 1.5 }, "expect": expect})
+            "port": port, "timeout": if expect { 10.0 } else { 1.5 }, "expect": expect})
     };
     let probes = vec![
         probe("modbus", 0, "10.1.0.10", "10.2.0.1", 502, true),
