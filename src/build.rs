@@ -292,28 +292,29 @@ pub fn is_layout_name(rel: &str) -> bool {
     }
 }
 
-/// Every regular file under DIR, as paths relative to it with `/` separators, sorted.
-fn files_under(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, cur: &Path, out: &mut Vec<String>) {
-        let Ok(rd) = std::fs::read_dir(cur) else {
-            return;
-        };
+/// Every entry under DIR that is not a directory, as paths relative to it with `/` separators,
+/// sorted. An empty list when DIR does not exist.
+fn files_under(dir: &Path) -> Result<Vec<String>> {
+    fn walk(root: &Path, cur: &Path, out: &mut Vec<String>) -> Result<()> {
+        let rd = std::fs::read_dir(cur).map_err(|e| Error::io(cur, e))?;
         for e in rd.flatten() {
             let p = e.path();
-            match e.file_type() {
-                Ok(ft) if ft.is_dir() => walk(root, &p, out),
-                Ok(ft) if ft.is_file() => {
-                    let rel = p.strip_prefix(root).unwrap_or(&p);
-                    out.push(rel.to_string_lossy().replace('\\', "/"));
-                }
-                _ => {}
+            let ft = e.file_type().map_err(|err| Error::io(&p, err))?;
+            if ft.is_dir() {
+                walk(root, &p, out)?;
+            } else {
+                let rel = p.strip_prefix(root).unwrap_or(&p);
+                out.push(rel.to_string_lossy().replace('\\', "/"));
             }
         }
+        Ok(())
     }
     let mut out = Vec::new();
-    walk(dir, dir, &mut out);
+    if dir.is_dir() {
+        walk(dir, dir, &mut out)?;
+    }
     out.sort();
-    out
+    Ok(out)
 }
 
 impl Drift {
@@ -513,7 +514,7 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
     let old_ours: std::collections::BTreeSet<String> = old_manifest(dir)
         .map(|m| m.files.into_iter().map(|f| f.path).collect())
         .unwrap_or_default();
-    for rel in files_under(dir) {
+    for rel in files_under(dir)? {
         if ours.contains(rel.as_str()) {
             continue;
         }
@@ -893,7 +894,7 @@ fn fill_staging(
         .collect();
     // Carry over what the user keeps in DIR (files fenceline never wrote).
     if dir.is_dir() {
-        carry_over(dir, dir, staging, &ours, &old_ours)?;
+        carry_over(dir, staging, &ours, &old_ours)?;
     }
     if let Ok(d) = std::fs::File::open(staging) {
         let _ = d.sync_all();
@@ -902,34 +903,21 @@ fn fill_staging(
 }
 
 fn carry_over(
-    root: &Path,
-    cur: &Path,
+    dir: &Path,
     staging: &Path,
     ours: &BTreeMap<&str, ()>,
     old_ours: &[String],
 ) -> Result<()> {
-    let rd = std::fs::read_dir(cur).map_err(|e| Error::io(cur, e))?;
-    for e in rd.flatten() {
-        let p = e.path();
-        let rel = p
-            .strip_prefix(root)
-            .unwrap_or(&p)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let ft = e.file_type().map_err(|err| Error::io(&p, err))?;
-        if ft.is_dir() {
-            carry_over(root, &p, staging, ours, old_ours)?;
-        } else if !ours.contains_key(rel.as_str())
-            && !old_ours.contains(&rel)
-            && !is_layout_name(&rel)
-        {
-            let target = staging.join(&rel);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
-            }
-            if std::fs::hard_link(&p, &target).is_err() {
-                std::fs::copy(&p, &target).map_err(|err| Error::io(&p, err))?;
-            }
+    for rel in files_under(dir)? {
+        if ours.contains_key(rel.as_str()) || old_ours.contains(&rel) || is_layout_name(&rel) {
+            continue;
+        }
+        let (from, target) = (dir.join(&rel), staging.join(&rel));
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
+        }
+        if std::fs::hard_link(&from, &target).is_err() {
+            std::fs::copy(&from, &target).map_err(|err| Error::io(&from, err))?;
         }
     }
     Ok(())

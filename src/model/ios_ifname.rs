@@ -117,6 +117,21 @@ pub fn canonical(name: &str) -> Result<String, IfNameError> {
     }
 }
 
+/// A port name's prefix and final number: `GigabitEthernet1/0/48` -> (`GigabitEthernet1/0/`,
+/// 48); `None` without a number or without a prefix.
+pub fn split_port_number(name: &str) -> Option<(&str, u32)> {
+    let digits = name
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if digits == 0 || digits == name.len() {
+        return None;
+    }
+    let (p, n) = name.split_at(name.len() - digits);
+    Some((p, n.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

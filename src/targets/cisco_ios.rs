@@ -772,20 +772,6 @@ struct SwitchView {
     notes: Vec<String>,
 }
 
-/// `GigabitEthernet1/0/48` -> (`GigabitEthernet1/0/`, 48).
-fn split_number(name: &str) -> Option<(&str, u32)> {
-    let digits = name
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    if digits == 0 || digits == name.len() {
-        return None;
-    }
-    let (p, n) = name.split_at(name.len() - digits);
-    Some((p, n.parse().ok()?))
-}
-
 fn port_header(prefix: &str, lo: u32, hi: u32) -> String {
     if lo == hi {
         format!("interface {prefix}{lo}")
@@ -858,7 +844,7 @@ fn switch_view(
                 port_header(prefix, *lo, *hi)
             }
             None => {
-                if let Some((prefix, n)) = split_number(&p.name) {
+                if let Some((prefix, n)) = crate::model::ios_ifname::split_port_number(&p.name) {
                     taken.entry(prefix.to_string()).or_default().push((n, n));
                 }
                 format!("interface {}", p.name)

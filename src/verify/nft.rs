@@ -1131,7 +1131,8 @@ fn value_ivs(v: &Val, f: &dyn Fn(&str) -> Option<(u128, u128)>) -> Result<Ivs, S
     }
 }
 
-/// Dimension constraints of one element for a list of selectors.
+/// Dimension constraints of one element for a list of selectors (none at first).
+#[derive(Default)]
 struct Dims {
     fam: Option<Family>,
     src: Option<Ivs>,
@@ -1247,15 +1248,7 @@ fn dims_extend(out: &mut Space<Tag>, d: &Dims, fams: &[Family], tg: &Tag) {
 /// with `nft --debug=netlink`), so a negated match (`ip saddr != 10.0.0.0/8`, `tcp dport != 22`)
 /// holds only inside it: never for IPv6, never for UDP. `th` has no dependency.
 fn selector_domain(sel: &Selector, fams: &[Family], tg: &Tag) -> Space<Tag> {
-    let mut d = Dims {
-        fam: None,
-        src: None,
-        dst: None,
-        proto: None,
-        port: None,
-        sport: None,
-        th_port: false,
-    };
+    let mut d = Dims::default();
     let parts: Vec<&Selector> = match sel {
         Selector::Concat(s) => s.iter().collect(),
         s => vec![s],
@@ -1555,15 +1548,7 @@ impl Nft {
                     "a set element does not fit the concatenation it is matched with",
                 ));
             }
-            let mut d = Dims {
-                fam: None,
-                src: None,
-                dst: None,
-                proto: None,
-                port: None,
-                sport: None,
-                th_port: false,
-            };
+            let mut d = Dims::default();
             for (s, p) in sels.iter().zip(parts) {
                 restrict(&mut d, s, p)
                     .map_err(|m| self.table_err(etag.as_ref().unwrap_or(t), m))?;

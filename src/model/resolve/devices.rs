@@ -488,16 +488,7 @@ pub fn split_port_range(name: &str) -> Option<(String, u32, u32)> {
     (lo <= hi && hi - lo < 10_000).then_some((prefix, lo, hi))
 }
 
-/// `GigabitEthernet1/0/48` -> (`GigabitEthernet1/0/`, 48).
+/// [`crate::model::ios_ifname::split_port_number`] with an owned prefix.
 fn split_port_number(name: &str) -> Option<(String, u32)> {
-    let digits = name
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    if digits == 0 || digits == name.len() {
-        return None;
-    }
-    let (p, n) = name.split_at(name.len() - digits);
-    Some((p.to_string(), n.parse().ok()?))
+    crate::model::ios_ifname::split_port_number(name).map(|(p, n)| (p.to_string(), n))
 }
