@@ -87,7 +87,7 @@ fn main() {
     );
 
     let t = Instant::now();
-    let hash = match fenceline::build::policy_hash(&model) {
+    let hash = match fenceline::model::hash::policy_hash(&model) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("policy hash: {e}");

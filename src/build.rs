@@ -12,17 +12,22 @@
 use crate::diagnostic::Diagnostic;
 use crate::driver::{CheckOptions, Checked};
 use crate::error::{Error, Result};
+use crate::model::hash::{policy_hash, sha256_hex, Hashing, HASH_VERSION};
 use crate::model::{Model, Target};
 use crate::plan::{model_to_ir_with_limit, Ir};
 use crate::targets::{emit_all, sanitize, EmitContext, EmitOptions, Output, Stamp};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "manifest.json";
 /// The format of manifest.json.
 pub const MANIFEST_VERSION: u32 = 1;
+
+/// Manifests written before `hash_version` was recorded hold form 1.
+fn hash_version_1() -> u32 {
+    1
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -51,6 +56,10 @@ pub struct Manifest {
     /// sha256 of the policy's meaning: the Model without source positions. Reformatting or
     /// reordering declarations does not change it.
     pub policy_sha256: String,
+    /// The form `policy_sha256` is computed in; the same policy hashes differently in another
+    /// form, so compare hashes of one form only. Absent (form 1) in manifests of fenceline 0.1.
+    #[serde(default = "hash_version_1")]
+    pub hash_version: u32,
     pub files: Vec<ManifestEntry>,
 }
 
@@ -59,18 +68,6 @@ pub struct ManifestEntry {
     pub path: String,
     pub sha256: String,
     pub bytes: usize,
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// sha256 of the Model with every source position removed: the canonical JSON of the Model
-/// (keys sorted, `span` and `service_spans` dropped at every depth; see [`crate::canon`]).
-pub fn policy_hash(model: &Model) -> Result<String> {
-    let json = crate::canon::to_vec(model, &["span", "service_spans"])
-        .map_err(|e| Error::Other(format!("cannot hash the policy: {e}")))?;
-    Ok(sha256_hex(&json))
 }
 
 /// The first half of a build: the device configurations, planned, emitted and checked against
@@ -184,6 +181,7 @@ pub fn finish(checked: &Checked, emitted: Emitted) -> Result<Built> {
         fenceline_version: stamp.version.to_string(),
         policy: model.policy.name.clone(),
         policy_sha256: stamp.hash.clone(),
+        hash_version: HASH_VERSION,
         files: outputs
             .iter()
             .map(|o| ManifestEntry {
@@ -501,6 +499,7 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
         fenceline_version: stamp.version.to_string(),
         policy: model.policy.name.clone(),
         policy_sha256: stamp.hash.clone(),
+        hash_version: HASH_VERSION,
         files: std::mem::take(&mut ck.entries),
     };
     ck.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
@@ -575,28 +574,21 @@ impl Sink for Checker<'_> {
         let existing = std::fs::File::open(self.dir.join(path)).ok();
         let mut w = std::io::BufWriter::with_capacity(
             1 << 20,
-            Hashing {
-                inner: Comparing {
-                    old: existing.map(std::io::BufReader::new),
-                    same: true,
-                    scratch: Vec::new(),
-                },
-                sha: Sha256::new(),
-                bytes: 0,
-            },
+            Hashing::new(Comparing {
+                old: existing.map(std::io::BufReader::new),
+                same: true,
+                scratch: Vec::new(),
+            }),
         );
         render(&mut w)?;
         w.flush().map_err(|e| Error::io(self.dir.join(path), e))?;
-        let Hashing {
-            inner: cmp,
-            sha,
-            bytes,
-        } = w
+        let (cmp, sha256, bytes) = w
             .into_inner()
-            .map_err(|e| Error::io(self.dir.join(path), e.into_error()))?;
+            .map_err(|e| Error::io(self.dir.join(path), e.into_error()))?
+            .finish();
         self.entries.push(ManifestEntry {
             path: path.to_string(),
-            sha256: hex::encode(sha.finalize()),
+            sha256,
             bytes,
         });
         if !cmp.finished_same() {
@@ -731,28 +723,18 @@ impl Staging<'_> {
         let file = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
         // Buffered before hashing: the serialiser's many small writes land in the buffer, the
         // hash and the file see large blocks.
-        let mut w = std::io::BufWriter::with_capacity(
-            1 << 20,
-            Hashing {
-                inner: file,
-                sha: Sha256::new(),
-                bytes: 0,
-            },
-        );
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, Hashing::new(file));
         render(&mut w)?;
         w.flush().map_err(|e| Error::io(&target, e))?;
-        let Hashing {
-            inner: file,
-            sha,
-            bytes,
-        } = w
+        let (file, sha256, bytes) = w
             .into_inner()
-            .map_err(|e| Error::io(&target, e.into_error()))?;
+            .map_err(|e| Error::io(&target, e.into_error()))?
+            .finish();
         file.sync_all().map_err(|e| Error::io(&target, e))?;
         drop(file);
         self.entries.push(ManifestEntry {
             path: path.to_string(),
-            sha256: hex::encode(sha.finalize()),
+            sha256,
             bytes,
         });
         let existing = self.dir.join(path);
@@ -767,27 +749,6 @@ impl Staging<'_> {
         }
         self.changed += 1;
         Ok(())
-    }
-}
-
-/// A writer that hashes and counts what passes through it.
-struct Hashing<W> {
-    inner: W,
-    sha: Sha256,
-    bytes: usize,
-}
-
-impl<W: std::io::Write> std::io::Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        let done = buf.get(..n).unwrap_or(buf);
-        self.sha.update(done);
-        self.bytes += done.len();
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
     }
 }
 
@@ -880,6 +841,7 @@ fn fill_staging(
             fenceline_version: env!("CARGO_PKG_VERSION").to_string(),
             policy: policy.to_string(),
             policy_sha256: hash.to_string(),
+            hash_version: HASH_VERSION,
             files: std::mem::take(&mut st.entries),
         };
         let bytes = manifest_bytes(&m)?;

@@ -27,7 +27,6 @@
 #![allow(clippy::result_large_err)]
 
 pub mod build;
-pub mod canon;
 pub mod cli;
 pub mod diagnostic;
 pub mod driver;

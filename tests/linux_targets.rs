@@ -18,9 +18,10 @@
 //! skipped; with `CI=true` they fail instead. Snapshots: `INSTA_UPDATE=always cargo test --test
 //! linux_targets`, then review.
 
-use fenceline::build::{build_checked, policy_hash, BuildOptions, Built};
+use fenceline::build::{build_checked, BuildOptions, Built};
 use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
 use fenceline::model::graph::ZoneGraph;
+use fenceline::model::hash::policy_hash;
 use fenceline::model::{DeviceId, Model, ServiceItem, Target, ZoneId};
 use fenceline::plan::{model_to_ir, DeviceIr, Ir};
 use fenceline::targets::linux::Family;

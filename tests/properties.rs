@@ -263,7 +263,7 @@ proptest! {
             .diagnostics
             .iter()
             .filter(|d| d.code == "OUT-001")
-            .filter_map(|d| model.flow_ids().find(|f| Some(model.flow(*f).span) == d.span))
+            .filter_map(|d| model.flow_ids().find(|f| Some(model.spans.flow(*f)) == d.span))
             .map(|f| f.0)
             .collect();
         prop_assert_eq!(got, want);

@@ -415,7 +415,7 @@ fn answer_part(
     let mut flows: Vec<Match> = Vec::new();
     for (cube, _, fid) in &hits {
         if flows.last().is_some_and(|m: &Match| {
-            m.flow == model.flow_label(*fid) && m.location == line_of(model, model.flow(*fid).span)
+            m.flow == model.flow_label(*fid) && m.location == line_of(model, model.spans.flow(*fid))
         }) {
             continue;
         }
@@ -423,7 +423,7 @@ fn answer_part(
         flows.push(Match {
             conduit: model.conduit(fl.conduit).name.clone(),
             flow: model.flow_label(*fid),
-            location: line_of(model, fl.span),
+            location: line_of(model, model.spans.flow(*fid)),
             example: cube.witness().map(|p| p.to_string()).unwrap_or_default(),
             enforced_on: hops(model, graph, fl.src.zone, fl.dst.zone),
         });

@@ -8,12 +8,12 @@
 //! Each finding says at its raising site which statements an exception may sit on
 //! ([`Diagnostic::scopes`], [`Diagnostic::scopes_all`]); the filter only matches them.
 
-use super::{Diagnostic, Suppression};
+use super::{Diagnostic, Subject, Suppression};
 use crate::driver::CheckOptions;
 use crate::lint::rules::exc_001_exception_expired::RULE as EXC_001;
 use crate::lint::rules::exc_002_exception_unused::RULE as EXC_002;
 use crate::lint::{self, Status};
-use crate::model::{Model, Scope};
+use crate::model::{ExceptionId, Model, Scope};
 
 /// Severity configuration and exceptions, with a record of which exceptions matched.
 pub struct Filter<'a> {
@@ -77,29 +77,24 @@ impl<'a> Filter<'a> {
         Some(d)
     }
 
-    /// The statements a finding raised without scopes is about: the flow, conduit or zone whose
-    /// span it points at (a target that changed a flow's comment points at the flow).
+    /// The statements a finding raised without scopes is about, from its subject: a flow (with
+    /// its conduit and the zones of its ends), a conduit or a zone (a target that changed a
+    /// flow's comment says the finding is about the flow).
     fn scopes_at(&self, d: &Diagnostic) -> Vec<Scope> {
-        let Some(span) = d.span else {
-            return Vec::new();
-        };
-        let m = self.model;
-        if let Some(i) = m.flows.iter().position(|f| f.span == span) {
-            let f = &m.flows[i];
-            return vec![
-                Scope::Flow(crate::model::FlowId(i)),
-                Scope::Conduit(f.conduit),
-                Scope::Zone(f.src.zone),
-                Scope::Zone(f.dst.zone),
-            ];
+        match d.subject {
+            Some(Subject::Flow(f)) => match self.model.flows.get(f.0) {
+                Some(fl) => vec![
+                    Scope::Flow(f),
+                    Scope::Conduit(fl.conduit),
+                    Scope::Zone(fl.src.zone),
+                    Scope::Zone(fl.dst.zone),
+                ],
+                None => Vec::new(),
+            },
+            Some(Subject::Conduit(c)) => vec![Scope::Conduit(c)],
+            Some(Subject::Zone(z)) => vec![Scope::Zone(z)],
+            _ => Vec::new(),
         }
-        if let Some(i) = m.conduits.iter().position(|c| c.span == span) {
-            return vec![Scope::Conduit(crate::model::ConduitId(i))];
-        }
-        if let Some(i) = m.zones.iter().position(|z| z.span == span) {
-            return vec![Scope::Zone(crate::model::ZoneId(i))];
-        }
-        Vec::new()
     }
 
     fn suppress(&mut self, d: &mut Diagnostic) {
@@ -148,7 +143,7 @@ impl<'a> Filter<'a> {
         }
         let e = &self.model.exceptions[first];
         d.suppressed = Some(Suppression {
-            span: e.span,
+            span: self.model.spans.exception(ExceptionId(first)),
             justification: e.justification.clone(),
             until: e.until.clone(),
         });

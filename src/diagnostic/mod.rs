@@ -6,7 +6,7 @@ pub mod codes;
 pub mod filter;
 pub mod render;
 
-use crate::model::Scope;
+use crate::model::{ConduitId, DeviceId, ExceptionId, FlowId, Scope, ZoneId};
 use crate::source::Span;
 use serde::Serialize;
 
@@ -37,6 +37,18 @@ impl Severity {
             _ => None,
         }
     }
+}
+
+/// The statement of the Model a finding is about, set where it is raised. The report files a
+/// finding under its zone, conduit or flow from this (a device's under the zones it attaches),
+/// and the filter derives the exceptions that may silence a target's finding from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    Zone(ZoneId),
+    Conduit(ConduitId),
+    Flow(FlowId),
+    Device(DeviceId),
+    Exception(ExceptionId),
 }
 
 /// A secondary location with its own label.
@@ -75,6 +87,10 @@ pub struct Diagnostic {
     /// (one warning per interface and conduit) is silenced when every one of them is excepted.
     #[serde(skip)]
     pub scopes_all: Vec<Scope>,
+    /// What the finding is about (see [`Subject`]); `None` for the policy as a whole, a service,
+    /// an expectation, or a finding of the language.
+    #[serde(skip)]
+    pub subject: Option<Subject>,
 }
 
 impl Diagnostic {
@@ -90,6 +106,7 @@ impl Diagnostic {
             suppressed: None,
             scopes: Vec::new(),
             scopes_all: Vec::new(),
+            subject: None,
         }
     }
     pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -108,6 +125,11 @@ impl Diagnostic {
             span,
             label: label.into(),
         });
+        self
+    }
+    /// What the finding is about (see [`Subject`]).
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
         self
     }
     /// Where an exception may silence this finding (see [`Diagnostic::scopes`]).

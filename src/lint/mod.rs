@@ -205,7 +205,7 @@ impl Ctx<'_> {
         let flow = self.model.flow(f);
         let mut out = Vec::new();
         for (i, s) in flow.services.iter().enumerate() {
-            let span = flow.service_spans.get(i).copied().unwrap_or(flow.span);
+            let span = self.model.spans.flow_service(f, i);
             for item in &self.model.service(*s).items {
                 out.push((*s, span, *item));
             }
@@ -218,7 +218,7 @@ impl Ctx<'_> {
         flow.services
             .iter()
             .enumerate()
-            .map(|(i, s)| (*s, flow.service_spans.get(i).copied().unwrap_or(flow.span)))
+            .map(|(i, s)| (*s, self.model.spans.flow_service(f, i)))
             .collect()
     }
 }

@@ -8,18 +8,28 @@
 pub mod addr;
 pub mod asset_kind;
 pub mod graph;
+pub mod hash;
 pub mod ios_ifname;
 pub mod resolve;
 pub mod services;
+pub mod source_map;
 
 pub use addr::AddrSet;
 pub use asset_kind::AssetKind;
 pub use resolve::{resolve, Resolved};
 pub use services::{PortRange, ServiceFlags, ServiceItem};
+pub use source_map::{DeviceSpans, FlowSpans, SpanMap, ZoneSpans};
 
 use crate::source::{SourceMap, Span};
 use ipnet::IpNet;
 use serde::Serialize;
+
+/// Fields at their type's default are left out of the Model's JSON, and so out of its hash
+/// ([`hash::policy_hash`]): a field added later at its default leaves existing policies' hashes
+/// unchanged.
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
 
 macro_rules! id_type {
     ($($name:ident),*) => {$(
@@ -28,7 +38,15 @@ macro_rules! id_type {
         pub struct $name(pub usize);
     )*};
 }
-id_type!(ZoneId, ServiceId, ConduitId, FlowId, DeviceId);
+id_type!(
+    ZoneId,
+    ServiceId,
+    ConduitId,
+    FlowId,
+    DeviceId,
+    ExpectId,
+    ExceptionId
+);
 
 /// The seven foundational requirements of IEC 62443, in the standard's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -136,37 +154,48 @@ impl std::fmt::Display for Level {
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyInfo {
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    pub span: Option<Span>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Asset {
     pub name: String,
-    pub span: Span,
     /// As written (`10.30.0.21-10.30.0.22`), for reports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub written: Vec<String>,
+    #[serde(skip_serializing_if = "is_default")]
     pub addrs: AddrSet,
     /// What the asset is (`kind`), from the closed vocabulary or a site's own `x-NAME`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<AssetKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Zone {
     pub name: String,
-    pub span: Span,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     pub level: Level,
     pub sl: Sl,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<IpNet>,
+    #[serde(skip_serializing_if = "is_default")]
     pub addrs: AddrSet,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vlan: Option<u16>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assets: Vec<Asset>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub safety: bool,
     /// Conduits connecting this zone, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conduits: Vec<ConduitId>,
 }
 
@@ -180,11 +209,13 @@ impl Zone {
 pub struct Service {
     /// Declared or built-in name; inline items are named by their text (`tcp/502`).
     pub name: String,
-    /// Where it was declared; `None` for built-in and inline services.
-    pub span: Option<Span>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub builtin: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ServiceItem>,
+    #[serde(skip_serializing_if = "is_default")]
     pub flags: ServiceFlags,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -192,16 +223,20 @@ pub struct Service {
 pub struct Endpoint {
     pub zone: ZoneId,
     /// Index into the zone's `assets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Conduit {
     pub name: String,
-    pub span: Span,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<ZoneId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sl: Option<Sl>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flows: Vec<FlowId>,
 }
 
@@ -210,13 +245,12 @@ pub struct Flow {
     pub conduit: ConduitId,
     pub src: Endpoint,
     pub dst: Endpoint,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceId>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub log: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `allow` statement.
-    pub span: Span,
-    /// Spans of each service reference, parallel to `services`.
-    pub service_spans: Vec<Span>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -252,7 +286,6 @@ pub use crate::syntax::ast::DeviceKind;
 pub struct Interface {
     pub name: String,
     pub zone: ZoneId,
-    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -267,21 +300,25 @@ pub struct SwitchPort {
     /// As written: `GigabitEthernet1/0/48` or `GigabitEthernet1/0/1-24`.
     pub name: String,
     /// For a range: the common prefix and the first and last number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<(String, u32, u32)>,
     pub mode: PortMode,
-    pub span: Span,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Device {
     pub name: String,
     pub kind: DeviceKind,
-    pub span: Span,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Target>,
     /// Layer-3 interfaces, each attached to one zone, in declaration order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<Interface>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<SwitchPort>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unused_ports_shutdown: bool,
     /// VLAN for unused ports and the trunk native VLAN (switches); default 999.
     pub parking_vlan: u16,
@@ -309,36 +346,47 @@ pub type Date = String;
 pub struct Exception {
     pub rule: String,
     pub justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<Date>,
     pub scope: Scope,
-    pub span: Span,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Expect {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allow: bool,
     pub src: Endpoint,
     pub dst: Endpoint,
     pub service: ServiceId,
-    pub span: Span,
 }
 
 /// The resolved policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
     pub policy: PolicyInfo,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<Zone>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<Service>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conduits: Vec<Conduit>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flows: Vec<Flow>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<Device>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expects: Vec<Expect>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<Exception>,
     /// Built-in services that were not referenced are still listed, so `query` can name them;
     /// `used_services` says which ones the policy uses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub used_services: Vec<ServiceId>,
     #[serde(skip)]
     pub sources: SourceMap,
+    /// Where each part was written (id -> span); not part of the meaning.
+    #[serde(skip)]
+    pub spans: SpanMap,
 }
 
 impl Model {

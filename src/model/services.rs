@@ -253,22 +253,30 @@ impl ServiceItem {
 }
 
 /// Attributes of a service that lint rules read. Users may set them on their own services
-/// (`service x tcp/1 { industrial cleartext }`).
+/// (`service x tcp/1 { industrial cleartext }`). Unset ones are left out of the JSON (and the
+/// policy hash), so a new attribute leaves existing hashes unchanged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ServiceFlags {
     /// An industrial control protocol (Modbus, DNP3, S7, ...).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub industrial: bool,
     /// Carries data without encryption or integrity protection.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cleartext: bool,
     /// Remote interactive access (RDP, SSH, VNC, telnet).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub remote_access: bool,
     /// Person-to-person messaging (e-mail, chat).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub messaging: bool,
     /// Web browsing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub web: bool,
     /// Legacy administration (telnet, http, ftp, tftp, snmp v1/v2c).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub legacy_admin: bool,
     /// Network infrastructure service (dns, ntp, ldap, kerberos, syslog, dhcp).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub infrastructure: bool,
 }
 

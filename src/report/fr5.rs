@@ -7,20 +7,20 @@
 //! 1. what the Model and the Ir show (addresses, boundary devices, which device enforces which
 //!    flow, which services cross, what each target generates);
 //! 2. lint findings of the rules the table maps to the requirement, attributed to the zone or
-//!    conduit whose declaration (or flow) they point into: an unsuppressed error makes the row
-//!    "not met", a suppressed one too (an exception accepts a risk; it does not meet the
-//!    requirement), a warning is listed as evidence only.
+//!    conduit they are about (the finding's subject: a zone, conduit, flow or device, set where
+//!    it is raised): an unsuppressed error makes the row "not met", a suppressed one too (an
+//!    exception accepts a risk; it does not meet the requirement), a warning is listed as
+//!    evidence only.
 //!
 //! Other FRs are never guessed: the SL table says "not assessed" for them.
 
 use super::sltable::{Requirement, SlTable};
 use super::{fr_title, fr_upper};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::model::{
-    ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Target, ZoneId,
+    ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Scope, Target, ZoneId,
 };
 use crate::plan::Ir;
-use crate::source::{FileId, Span};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -108,15 +108,6 @@ struct ConduitFacts {
     devs: Vec<DeviceId>,
 }
 
-/// Which declaration a source position belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Owner {
-    Zone(ZoneId),
-    Conduit(ConduitId),
-    Device(DeviceId),
-    Other,
-}
-
 pub struct Context<'a> {
     model: &'a Model,
     table: &'a SlTable,
@@ -127,11 +118,6 @@ pub struct Context<'a> {
     unenforced: BTreeSet<FlowId>,
     unroutable: BTreeSet<FlowId>,
     locations: bool,
-    /// For each of `diags`, by index: the flow whose statement holds it, and the declaration
-    /// that holds it. Computed once with binary searches: per zone and conduit scans over every
-    /// flow made the report quadratic at 100,000 flows.
-    diag_flow: Vec<Option<FlowId>>,
-    diag_owner: Vec<Option<Owner>>,
     /// Flows with exactly one end in each zone (`touching`), in flow order.
     touching: Vec<Vec<FlowId>>,
 }
@@ -159,66 +145,6 @@ fn targets_of(d: &Device) -> String {
     join(d.targets.iter().map(|t| t.name().to_string()))
 }
 
-/// The declaration extent holding `s`: the extents are sorted and, within a file, each ends where
-/// the next begins, so the last one starting at or before `s` is the only candidate.
-fn owner_at(extents: &[(FileId, u32, u32, Owner)], s: Span) -> Option<Owner> {
-    let i = extents.partition_point(|(f, a, _, _)| (*f, *a) <= (s.file, s.start));
-    let (f, a, b, o) = extents.get(i.checked_sub(1)?)?;
-    (*f == s.file && *a <= s.start && s.start < *b).then_some(*o)
-}
-
-/// Flow statement spans sorted by start, for "which flow holds this offset" in logarithmic time.
-/// Answers exactly what a scan in flow order would: the lowest-numbered flow whose span
-/// (at least one byte long) holds the offset.
-struct FlowSpans {
-    /// (file, start, end, flow), sorted.
-    spans: Vec<(FileId, u32, u32, FlowId)>,
-    /// Largest end among `spans[..=i]` of the same file.
-    max_end: Vec<u32>,
-}
-
-impl FlowSpans {
-    fn new(model: &Model) -> Self {
-        let mut spans: Vec<(FileId, u32, u32, FlowId)> = model
-            .flow_ids()
-            .map(|f| {
-                let s = model.flow(f).span;
-                (s.file, s.start, s.end.max(s.start + 1), f)
-            })
-            .collect();
-        spans.sort();
-        let mut max_end = Vec::with_capacity(spans.len());
-        for (i, (f, _, e, _)) in spans.iter().enumerate() {
-            let prev = i
-                .checked_sub(1)
-                .and_then(|p| spans.get(p))
-                .filter(|p| p.0 == *f)
-                .and(max_end.last().copied());
-            max_end.push(prev.map_or(*e, |m: u32| m.max(*e)));
-        }
-        FlowSpans { spans, max_end }
-    }
-
-    fn containing(&self, s: Span) -> Option<FlowId> {
-        let mut i = self
-            .spans
-            .partition_point(|(f, a, _, _)| (*f, *a) <= (s.file, s.start));
-        let mut best: Option<FlowId> = None;
-        // Walk back while an earlier span of the same file may still reach the offset.
-        while let Some(j) = i.checked_sub(1) {
-            let (f, _, e, id) = self.spans.get(j)?;
-            if *f != s.file || self.max_end.get(j).is_none_or(|m| *m <= s.start) {
-                break;
-            }
-            if s.start < *e && best.is_none_or(|b| *id < b) {
-                best = Some(*id);
-            }
-            i = j;
-        }
-        best
-    }
-}
-
 impl<'a> Context<'a> {
     pub fn new(
         model: &'a Model,
@@ -228,56 +154,6 @@ impl<'a> Context<'a> {
         table: &'a SlTable,
         locations: bool,
     ) -> Self {
-        let mut starts: Vec<(FileId, u32, Owner)> = Vec::new();
-        starts.extend(
-            model
-                .zones
-                .iter()
-                .enumerate()
-                .map(|(i, z)| (z.span.file, z.span.start, Owner::Zone(ZoneId(i)))),
-        );
-        starts.extend(
-            model
-                .conduits
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (c.span.file, c.span.start, Owner::Conduit(ConduitId(i)))),
-        );
-        starts.extend(
-            model
-                .devices
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.span.file, d.span.start, Owner::Device(DeviceId(i)))),
-        );
-        starts.extend(
-            model
-                .services
-                .iter()
-                .filter_map(|s| s.span)
-                .map(|s| (s.file, s.start, Owner::Other)),
-        );
-        starts.extend(
-            model
-                .expects
-                .iter()
-                .map(|e| (e.span.file, e.span.start, Owner::Other)),
-        );
-        starts.extend(model.policy.span.map(|s| (s.file, s.start, Owner::Other)));
-        starts.sort();
-        // (file, start, end, owner): each declaration from its name to the next declaration.
-        let extents: Vec<(FileId, u32, u32, Owner)> = starts
-            .iter()
-            .enumerate()
-            .map(|(i, (f, s, o))| {
-                let end = starts
-                    .get(i + 1)
-                    .filter(|n| n.0 == *f)
-                    .map(|n| n.1)
-                    .unwrap_or(u32::MAX);
-                (*f, *s, end, *o)
-            })
-            .collect();
         let mut by_flow: BTreeMap<FlowId, BTreeSet<DeviceId>> = BTreeMap::new();
         for d in &ir.devices {
             for p in &d.pairs {
@@ -297,15 +173,6 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        let flow_index = FlowSpans::new(model);
-        let diag_flow = diags
-            .iter()
-            .map(|d| d.span.and_then(|s| flow_index.containing(s)))
-            .collect();
-        let diag_owner = diags
-            .iter()
-            .map(|d| d.span.and_then(|s| owner_at(&extents, s)))
-            .collect();
         Context {
             model,
             table,
@@ -315,43 +182,51 @@ impl<'a> Context<'a> {
             unenforced: ir.unenforced.iter().copied().collect(),
             unroutable: ir.unroutable.iter().copied().collect(),
             locations,
-            diag_flow,
-            diag_owner,
             touching,
         }
     }
 
-    /// Findings about a zone: in its declaration, in a flow to or from it, in a conduit
-    /// connecting it (outside the conduit's flows), or in a device attached to it.
+    /// What a finding is about, as its subject says; a finding about an exception is about
+    /// the statement the exception is written on.
+    fn subject(&self, d: &Diagnostic) -> Option<Subject> {
+        match d.subject? {
+            Subject::Exception(e) => match self.model.exceptions.get(e.0)?.scope {
+                Scope::Zone(z) => Some(Subject::Zone(z)),
+                Scope::Conduit(c) => Some(Subject::Conduit(c)),
+                Scope::Flow(f) => Some(Subject::Flow(f)),
+                Scope::Policy => None,
+            },
+            s => Some(s),
+        }
+    }
+
+    /// Findings about a zone: about the zone, a flow to or from it, a conduit connecting it, or
+    /// a device attached to it.
     fn findings_for_zone(&self, z: ZoneId) -> Vec<&'a Diagnostic> {
         self.diags
             .iter()
-            .enumerate()
-            .filter(|(i, _)| {
-                if let Some(f) = self.diag_flow.get(*i).copied().flatten() {
+            .filter(|d| match self.subject(d) {
+                Some(Subject::Flow(f)) => {
                     let f = self.model.flow(f);
-                    return f.src.zone == z || f.dst.zone == z;
+                    f.src.zone == z || f.dst.zone == z
                 }
-                match self.diag_owner.get(*i).copied().flatten() {
-                    Some(Owner::Zone(o)) => o == z,
-                    Some(Owner::Conduit(c)) => self.model.conduit(c).zones.contains(&z),
-                    Some(Owner::Device(dv)) => self.device_zones(dv).contains(&z),
-                    _ => false,
-                }
+                Some(Subject::Zone(o)) => o == z,
+                Some(Subject::Conduit(c)) => self.model.conduit(c).zones.contains(&z),
+                Some(Subject::Device(dv)) => self.device_zones(dv).contains(&z),
+                _ => false,
             })
-            .map(|(_, d)| d)
             .collect()
     }
 
+    /// Findings about a conduit: about the conduit or one of its flows.
     fn findings_for_conduit(&self, c: ConduitId) -> Vec<&'a Diagnostic> {
         self.diags
             .iter()
-            .enumerate()
-            .filter(|(i, _)| match self.diag_flow.get(*i).copied().flatten() {
-                Some(f) => self.model.flow(f).conduit == c,
-                None => self.diag_owner.get(*i).copied().flatten() == Some(Owner::Conduit(c)),
+            .filter(|d| match self.subject(d) {
+                Some(Subject::Flow(f)) => self.model.flow(f).conduit == c,
+                Some(Subject::Conduit(o)) => o == c,
+                _ => false,
             })
-            .map(|(_, d)| d)
             .collect()
     }
 
@@ -1130,5 +1005,75 @@ fn finish(
         status,
         status_label: status.label(),
         evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::{check_text, CheckOptions};
+    use std::path::Path;
+
+    const POLICY: &str = r#"policy "p" { owner "ot" }
+zone office { level 3  sl-target 2  network 10.3.0.0/24 }
+zone plant { level 2  sl-target 2  network 10.2.0.0/24  asset plc 10.2.0.10 }
+zone lab { level 2  sl-target 2  network 10.9.0.0/24 }
+conduit office-plant {
+  connects office, plant
+  allow office -> plant.plc tcp/443
+}
+conduit office-lab {
+  connects office, lab
+  allow office -> lab tcp/22
+}
+"#;
+
+    /// The zones and conduits whose assessment lists `code` as evidence.
+    fn filed_under(model: &Model, d: Diagnostic, code: &str) -> Vec<String> {
+        let (ir, _) = crate::plan::model_to_ir(model);
+        let table = SlTable::builtin().unwrap();
+        let diags = [d];
+        let cx = Context::new(model, &ir, &diags, &[], &table, false);
+        cx.assess_all()
+            .into_iter()
+            .filter(|a| {
+                a.rows
+                    .iter()
+                    .any(|r| r.evidence.iter().any(|e| e.contains(code)))
+            })
+            .map(|a| format!("{} {}", a.kind, a.name))
+            .collect()
+    }
+
+    /// A finding is filed under what it is about, whatever its span points into: here the
+    /// policy's name, as a finding of a target may point at the text it changed.
+    #[test]
+    fn findings_are_filed_by_their_subject_not_their_position() {
+        let checked = check_text(
+            "p.fence",
+            Path::new("p.fence"),
+            POLICY.to_string(),
+            &CheckOptions::default(),
+        );
+        let m = checked.model.unwrap();
+        let at = m.spans.policy().unwrap();
+        let code = "FR5-003";
+        let (plant, lab) = (m.zone_id("plant").unwrap(), m.zone_id("lab").unwrap());
+        let about_zone = Diagnostic::warning(code, "about plant")
+            .at(at, "")
+            .about(Subject::Zone(plant));
+        assert_eq!(filed_under(&m, about_zone, code), ["zone plant"]);
+        let to_lab = m.flow_ids().find(|f| m.flow(*f).dst.zone == lab).unwrap();
+        let about_flow = Diagnostic::warning(code, "about a flow")
+            .at(at, "")
+            .about(Subject::Flow(to_lab));
+        assert_eq!(
+            filed_under(&m, about_flow, code),
+            ["zone office", "zone lab", "conduit office-lab"]
+        );
+        // Without a subject, a finding is about no zone or conduit, wherever it points.
+        let flow_span = m.spans.flow(to_lab);
+        let nothing = Diagnostic::warning(code, "about nothing").at(flow_span, "");
+        assert!(filed_under(&m, nothing, code).is_empty());
     }
 }

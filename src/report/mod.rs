@@ -12,10 +12,12 @@ pub mod graph;
 pub mod render;
 pub mod sltable;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::driver::Checked;
 use crate::error::Result;
-use crate::model::{AssetKind, ConduitId, FlowId, Fr, Level, Model, PortMode, Scope, Sl, ZoneId};
+use crate::model::{
+    AssetKind, ConduitId, ExceptionId, FlowId, Fr, Level, Model, PortMode, Scope, Sl, ZoneId,
+};
 use crate::plan::Ir;
 use serde::Serialize;
 use sltable::SlTable;
@@ -372,7 +374,7 @@ pub fn generate(checked: &Checked, opts: &ReportOptions) -> Result<Option<Report
     // `checked` holds every finding, the targets' among them (widenings); only the plan is
     // needed here.
     let (ir, _) = crate::plan::model_to_ir(model);
-    let hash = crate::build::policy_hash(model)?;
+    let hash = crate::model::hash::policy_hash(model)?;
     Ok(Some(build_report(
         model,
         &ir,
@@ -885,15 +887,12 @@ fn exception_views(model: &Model, diags: &[Diagnostic], today: Option<&str>) -> 
     let mut out: Vec<ExceptionView> = model
         .exceptions
         .iter()
-        .map(|e| {
-            let flagged = diags.iter().any(|d| {
-                d.code == EXPIRED_CODE
-                    && d.span.is_some_and(|s| {
-                        s.file == e.span.file
-                            && s.start >= e.span.start
-                            && s.start < e.span.end.max(e.span.start + 1)
-                    })
-            });
+        .enumerate()
+        .map(|(i, e)| {
+            let id = ExceptionId(i);
+            let flagged = diags
+                .iter()
+                .any(|d| d.code == EXPIRED_CODE && d.subject == Some(Subject::Exception(id)));
             let by_date = match (&e.until, today) {
                 (Some(u), Some(t)) => Some(u.as_str() < t),
                 (None, _) => Some(false),
@@ -913,7 +912,7 @@ fn exception_views(model: &Model, diags: &[Diagnostic], today: Option<&str>) -> 
                 until: e.until.clone(),
                 expired,
                 status,
-                location: Some(model.sources.location(e.span)),
+                location: Some(model.sources.location(model.spans.exception(id))),
             }
         })
         .collect();

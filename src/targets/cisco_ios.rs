@@ -12,7 +12,7 @@
 
 use super::sanitize::{self, Sink};
 use super::{environment, render, Backend, EmitContext, Output};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Subject};
 use crate::error::{Error, Result};
 use crate::model::{AddrSet, ConduitId, FlowId, Model, PortRange, Scope, ServiceItem, Target};
 use crate::plan::{DeviceIr, Ir, RuleIr, SwitchIr};
@@ -819,7 +819,8 @@ fn switch_view(
                     "zone `{}` uses VLAN 1, which switch `{}` keeps free of user traffic",
                     v.name, device.name
                 ))
-                .at(cx.model.zone(v.zone).span, "VLAN 1")
+                .at(cx.model.spans.zone(v.zone), "VLAN 1")
+                .about(Subject::Zone(v.zone))
                 .scoped(vec![Scope::Zone(v.zone)])
                 .help("give the zone another VLAN with `vlan N`"),
         );
@@ -975,7 +976,7 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
             "acls.j2",
             acls_view(cx, device, &mut changed),
         )?);
-        let span = cx.model.device(device.device).span;
+        let span = cx.model.spans.device(device.device);
         // One warning per interface and conduit, not per flow: a large plant would otherwise
         // get tens of thousands. The structured list (`widenings`) keeps every one.
         let mut groups: BTreeMap<(String, ConduitId), Vec<Widening>> = BTreeMap::new();
@@ -1001,7 +1002,7 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
             } else {
                 String::new()
             };
-            let first = cx.model.flow(ws[0].flow).span;
+            let first = cx.model.spans.flow(ws[0].flow);
             let flows: BTreeSet<FlowId> = ws.iter().map(|w| w.flow).collect();
             diags.push(
                 WIDENING
@@ -1012,7 +1013,8 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
                         conduit.name,
                         kinds.join(", ")
                     ))
-                .at(conduit.span, format!("stateless return rules on `{iface}`"))
+                .at(cx.model.spans.conduit(cid), format!("stateless return rules on `{iface}`"))
+                .about(Subject::Conduit(cid))
                 // An exception on the conduit silences it, or exceptions on every flow whose
                 // replies it admits.
                 .scoped(vec![Scope::Conduit(cid)])
@@ -1033,7 +1035,8 @@ fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>)
             TEXT_CHANGED.diag(
                 format!("text `{}` was shortened or had characters replaced in `{}`'s Cisco configuration", t.escape_default(), device.name),
             )
-            .at(cx.model.device(device.device).span, "device")
+            .at(cx.model.spans.device(device.device), "device")
+            .about(Subject::Device(device.device))
             .help("IOS remarks hold 100 characters of printable ASCII without `!` and `?`; VLAN names 32 without spaces"),
         );
     }

@@ -177,7 +177,6 @@ pub fn view(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<IptView> {
     let model = cx.model;
-    let device = model.device(dev.device);
     for i in &dev.interfaces {
         linux::check_ifname(&i.name)?;
     }
@@ -223,8 +222,13 @@ pub fn view(
             comment,
         });
     }
-    let accept_prefix =
-        linux::log_prefix(&dev.name, " accept: ", IPT_LOG_PREFIX, device.span, diags);
+    let accept_prefix = linux::log_prefix(
+        &dev.name,
+        " accept: ",
+        IPT_LOG_PREFIX,
+        linux::device_at(model, dev.device),
+        diags,
+    );
     let mut pairs = Vec::new();
     let mut untracked = Vec::new();
     for ((p, chain), uchain) in dev
@@ -309,12 +313,18 @@ pub fn view(
         spoof,
         pairs,
         untracked,
-        drop_prefix: linux::log_prefix(&dev.name, " drop: ", IPT_LOG_PREFIX, device.span, diags),
+        drop_prefix: linux::log_prefix(
+            &dev.name,
+            " drop: ",
+            IPT_LOG_PREFIX,
+            linux::device_at(model, dev.device),
+            diags,
+        ),
         input_drop_prefix: linux::log_prefix(
             &dev.name,
             " in drop: ",
             IPT_LOG_PREFIX,
-            device.span,
+            linux::device_at(model, dev.device),
             diags,
         ),
     })

@@ -7,7 +7,7 @@
 //! mean the same thing by construction; only their formatting differs.
 
 use super::sanitize::{self, Sink};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Subject};
 use crate::error::{Error, Result};
 use crate::model::{Model, ServiceItem};
 use crate::plan::{DeviceIr, InterfaceIr, RuleIr};
@@ -44,7 +44,7 @@ pub fn pair_comment(
 pub fn clean_warn(
     text: &str,
     sink: Sink,
-    span: Option<Span>,
+    at: Option<(Span, Subject)>,
     what: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> String {
@@ -65,8 +65,8 @@ pub fn clean_warn(
             sink.forbidden.chars().map(|ch| format!("`{ch}`")).collect::<Vec<_>>().join(" "),
             c.text
         ));
-        if let Some(s) = span {
-            d = d.at(s, "this text");
+        if let Some((s, subject)) = at {
+            d = d.at(s, "this text").about(subject);
         }
         if !diags.contains(&d) {
             diags.push(d);
@@ -83,7 +83,7 @@ pub fn warn_policy_name(cx: &super::EmitContext, diags: &mut Vec<Diagnostic>) {
         let d = SANITISED
             .diag("the policy's name had characters replaced or was cut in generated headers")
             .help(format!("headers name the policy `{}`", cx.stamp.policy));
-        let d = match p.span {
+        let d = match cx.model.spans.policy() {
             Some(s) => d.at(s, "this name"),
             None => d,
         };
@@ -93,13 +93,18 @@ pub fn warn_policy_name(cx: &super::EmitContext, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Where a device's name is written, for a finding about the text made of it.
+pub fn device_at(model: &crate::model::Model, device: crate::model::DeviceId) -> (Span, Subject) {
+    (model.spans.device(device), Subject::Device(device))
+}
+
 /// A log prefix: the device's name (cut to fit, with a warning) followed by a fixed `suffix`.
 /// The sanitiser trims trailing spaces, so the suffix is added after cleaning.
 pub fn log_prefix(
     device: &str,
     suffix: &str,
     sink: Sink,
-    span: Span,
+    at: (Span, Subject),
     diags: &mut Vec<Diagnostic>,
 ) -> String {
     let budget = Sink {
@@ -109,7 +114,7 @@ pub fn log_prefix(
     let name = clean_warn(
         device,
         budget,
-        Some(span),
+        Some(at),
         &format!("device name `{device}` in a log prefix"),
         diags,
     );
@@ -505,7 +510,7 @@ pub fn rule_comment(
     clean_warn(
         &text,
         sink,
-        Some(flow.span),
+        Some((model.spans.flow(r.flow), Subject::Flow(r.flow))),
         "a flow's label and description",
         diags,
     )

@@ -23,7 +23,7 @@ use serde::Serialize;
 pub struct Stamp {
     /// Policy name, already sanitised for header comments.
     pub policy: String,
-    /// sha256 of the policy's meaning (see `build::policy_hash`).
+    /// sha256 of the policy's meaning (see `model::hash::policy_hash`).
     pub hash: String,
     pub version: &'static str,
 }

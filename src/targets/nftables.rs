@@ -27,7 +27,7 @@
 use super::linux::{self, Family, Group, Shape};
 use super::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
 use super::{render_one, Backend, EmitContext, Output, Stamp};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Subject};
 use crate::error::{Error, Result};
 use crate::model::Target;
 use crate::plan::DeviceIr;
@@ -210,7 +210,6 @@ fn shape_words(shape: Shape) -> &'static str {
 /// Builds the view of one firewall: every decision the template needs, already made.
 pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<NftView> {
     let model = cx.model;
-    let device = model.device(dev.device);
     for i in &dev.interfaces {
         linux::check_ifname(&i.name)?;
     }
@@ -263,7 +262,7 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
             let comment = linux::clean_warn(
                 &text,
                 NFT_COMMENT,
-                Some(zone.span),
+                Some((model.spans.zone(z), Subject::Zone(z))),
                 "a zone's description",
                 diags,
             );
@@ -316,8 +315,13 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
         });
     }
 
-    let accept_prefix =
-        linux::log_prefix(&dev.name, " accept: ", NFT_LOG_PREFIX, device.span, diags);
+    let accept_prefix = linux::log_prefix(
+        &dev.name,
+        " accept: ",
+        NFT_LOG_PREFIX,
+        linux::device_at(model, dev.device),
+        diags,
+    );
     let pair_chain = linux::pair_names(dev, "p_", MAX_PAIR);
     let untracked_chain = linux::pair_names(dev, "u_", MAX_PAIR);
     let mut pair_sets = Vec::new();
@@ -420,12 +424,18 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
         spoof,
         pairs,
         untracked,
-        drop_prefix: linux::log_prefix(&dev.name, " drop: ", NFT_LOG_PREFIX, device.span, diags),
+        drop_prefix: linux::log_prefix(
+            &dev.name,
+            " drop: ",
+            NFT_LOG_PREFIX,
+            linux::device_at(model, dev.device),
+            diags,
+        ),
         input_drop_prefix: linux::log_prefix(
             &dev.name,
             " input drop: ",
             NFT_LOG_PREFIX,
-            device.span,
+            linux::device_at(model, dev.device),
             diags,
         ),
     })

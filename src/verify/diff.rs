@@ -276,7 +276,7 @@ fn flow_changes(
             .or_default()
             .push(FlowChange {
                 flow: model.flow_label(fid),
-                location: location(model, f.span),
+                location: location(model, model.spans.flow(fid)),
                 whole,
                 packets,
                 moved: moved_ends(model, other.model, fid, word == "now"),

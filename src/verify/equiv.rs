@@ -13,7 +13,7 @@
 //! comparison, so a reply permit one port too wide is a difference like any other.
 
 use crate::model::graph::ZoneGraph;
-use crate::model::{DeviceId, FlowId, Model, Target, ZoneId};
+use crate::model::{DeviceId, ExpectId, FlowId, Model, Target, ZoneId};
 use crate::verify::config::{accepted, decide, intersect, Item, ReadError, Tag, Term};
 use crate::verify::space::{Family, Space};
 use serde::Serialize;
@@ -128,7 +128,7 @@ fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
 
 fn flow_text(model: &Model, fid: FlowId) -> String {
     let f = model.flow(fid);
-    let loc = model.sources.location(f.span);
+    let loc = model.sources.location(model.spans.flow(fid));
     let loc = loc
         .rsplit_once(':')
         .map(|(a, _)| a.to_string())
@@ -619,7 +619,8 @@ pub fn check_expectations(
     let graph = ZoneGraph::build(model);
     let mut configs: BTreeMap<(DeviceId, Target), Option<Loaded>> = BTreeMap::new();
     let mut out = Vec::new();
-    for e in &model.expects {
+    for (i, e) in model.expects.iter().enumerate() {
+        let at = model.spans.expect(ExpectId(i));
         let Some(stages) = graph.stages(e.src.zone, e.dst.zone) else {
             continue;
         };
@@ -656,7 +657,7 @@ pub fn check_expectations(
                             failed = true;
                             out.push(
                                 Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated {} configuration of `{}`", t.name(), dev.name))
-                                    .at(e.span, "expected allowed, but a generated configuration drops some of these packets")
+                                    .at(at, "expected allowed, but a generated configuration drops some of these packets")
                                     .help(format!("counterexample: {p} is dropped by `{}` ({}) from {} to {}", dev.name, t.name(), iif.name, oif.name)),
                             );
                         }
@@ -685,7 +686,7 @@ pub fn check_expectations(
             if let Some(p) = through.cubes.first().and_then(|(c, _)| c.witness()) {
                 out.push(
                     Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated configurations"))
-                        .at(e.span, "expected denied, but every device on the path lets some of these packets through")
+                        .at(at, "expected denied, but every device on the path lets some of these packets through")
                         .help(format!("counterexample: {p} passes every device on the path")),
                 );
             }

@@ -4,7 +4,7 @@
 //! [`check_against`] with the packet sets read back from each generated configuration.
 
 use crate::diagnostic::{codes, Diagnostic};
-use crate::model::{Expect, FlowId, Model};
+use crate::model::{Expect, ExpectId, FlowId, Model};
 use crate::verify::space::{policy_space, Cube, Index, Space};
 
 /// The box of one expectation.
@@ -36,10 +36,8 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let policy = policy_space(model);
     // One index over the policy serves every expectation.
     let idx = Index::build(policy.cubes.iter().map(|(c, _)| c));
-    model
-        .expects
-        .iter()
-        .filter_map(|e| check_one(model, e, &policy, &idx))
+    (0..model.expects.len())
+        .filter_map(|i| check_one(model, ExpectId(i), &policy, &idx))
         .collect()
 }
 
@@ -56,7 +54,14 @@ fn overlaps(want: &Space<()>, policy: &Space<FlowId>, idx: &Index) -> Vec<(Cube,
     out
 }
 
-fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>, idx: &Index) -> Option<Diagnostic> {
+fn check_one(
+    model: &Model,
+    id: ExpectId,
+    policy: &Space<FlowId>,
+    idx: &Index,
+) -> Option<Diagnostic> {
+    let e = model.expects.get(id.0)?;
+    let at = model.spans.expect(id);
     let want = expect_space(model, e);
     let text = expect_text(model, e);
     if want.is_empty() {
@@ -65,7 +70,7 @@ fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>, idx: &Index) -> 
         if e.allow {
             return Some(
                 Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` matches no packet")).at(
-                    e.span,
+                    at,
                     "this expectation's service cannot apply to these addresses",
                 ),
             );
@@ -89,14 +94,13 @@ fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>, idx: &Index) -> 
         partial.dedup();
         let mut d = Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold"))
             .at(
-                e.span,
+                at,
                 "expected allowed, but the policy denies some of these packets",
             )
             .help(format!("counterexample: {pkt} is denied"));
         if let Some(f) = partial.first() {
-            let fl = model.flow(*f);
             d = d.related(
-                fl.span,
+                model.spans.flow(*f),
                 format!("this flow allows only part of it: {}", model.flow_label(*f)),
             );
         }
@@ -106,15 +110,14 @@ fn check_one(model: &Model, e: &Expect, policy: &Space<FlowId>, idx: &Index) -> 
         hits.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         let (cube, fid) = hits.first()?;
         let pkt = cube.witness()?;
-        let fl = model.flow(*fid);
         Some(
             Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold"))
                 .at(
-                    e.span,
+                    at,
                     "expected denied, but the policy allows some of these packets",
                 )
                 .related(
-                    fl.span,
+                    model.spans.flow(*fid),
                     format!("this flow allows it: {}", model.flow_label(*fid)),
                 )
                 .help(format!("counterexample: {pkt} is allowed")),
@@ -130,7 +133,8 @@ pub fn check_against<'a>(
     hops: impl Fn(&Expect) -> Option<Vec<(String, &'a Space<String>)>>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for e in &model.expects {
+    for (i, e) in model.expects.iter().enumerate() {
+        let at = model.spans.expect(ExpectId(i));
         let Some(devices) = hops(e) else { continue };
         let want = expect_space(model, e);
         let text = expect_text(model, e);
@@ -140,7 +144,7 @@ pub fn check_against<'a>(
                 if let Some(pkt) = missing.cubes.first().and_then(|(c, _)| c.witness()) {
                     out.push(
                         Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the configuration of `{name}`"))
-                            .at(e.span, "expected allowed, but the generated configuration denies some of these packets")
+                            .at(at, "expected allowed, but the generated configuration denies some of these packets")
                             .help(format!("counterexample: {pkt} is denied by `{name}`")),
                     );
                     break;
@@ -165,7 +169,7 @@ pub fn check_against<'a>(
             if let Some(pkt) = through.cubes.first().and_then(|(c, _)| c.witness()) {
                 out.push(
                     Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated configuration"))
-                        .at(e.span, "expected denied, but the generated configuration allows some of these packets")
+                        .at(at, "expected denied, but the generated configuration allows some of these packets")
                         .help(format!("counterexample: {pkt} is allowed ({line})")),
                 );
             }

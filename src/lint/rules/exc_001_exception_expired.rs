@@ -30,9 +30,9 @@
 //! - IEC 62443-3-2 ZCR 5.13 (document the risk assessment), ZCR 7.1 (asset owner approval)
 //! - IEC 62443-2-1 (security program: periodic review of accepted risks)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Rule, Status};
-use crate::model::Model;
+use crate::model::{ExceptionId, Model};
 use crate::Diagnostic;
 
 pub const RULE: Rule = Rule {
@@ -63,7 +63,8 @@ pub fn findings(model: &Model, today: &str, would_use: &[bool]) -> Vec<Diagnosti
         };
         out.push(
             RULE.diag(format!("exception for `{}` expired on {until}", e.rule))
-                .at(e.span, format!("valid until {until}, today is {today}"))
+                .at(model.spans.exception(ExceptionId(i)), format!("valid until {until}, today is {today}"))
+                .about(Subject::Exception(ExceptionId(i)))
                 .help(format!("fix the finding, or review the risk and renew the exception with a new `until` date{matched}")),
         );
     }

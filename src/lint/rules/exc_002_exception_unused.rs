@@ -33,9 +33,9 @@
 //! ## References
 //! - IEC 62443-3-2 ZCR 5.13 (document the risk assessment)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{LintConfig, Rule, Status};
-use crate::model::Model;
+use crate::model::{ExceptionId, Model};
 use crate::Diagnostic;
 
 pub const RULE: Rule = Rule {
@@ -76,7 +76,8 @@ pub fn findings(model: &Model, config: &LintConfig, today: &str, used: &[bool]) 
         };
         out.push(
             RULE.diag(format!("exception for `{}` suppresses nothing", e.rule))
-                .at(e.span, "unused exception")
+                .at(model.spans.exception(ExceptionId(i)), "unused exception")
+                .about(Subject::Exception(ExceptionId(i)))
                 .help(help),
         );
     }

@@ -34,7 +34,7 @@
 //! - IEC 62443-3-3 SR 1.13 (access via untrusted networks), SR 1.1 RE2 (multifactor
 //!   authentication for untrusted networks), SR 2.6 (remote session termination)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::AssetKind;
 
@@ -74,6 +74,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     cx.ep(f.src)
                 ))
                 .at(span, "remote session bypasses the jump host")
+                .about(Subject::Flow(fid))
                 .help("let remote sessions start at an asset of `kind jump-host` in the DMZ, which authenticates, logs and times them out");
             out.push(Finding::new(d, cx.flow_scopes(fid)));
         }

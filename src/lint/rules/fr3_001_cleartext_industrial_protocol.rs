@@ -32,7 +32,7 @@
 //! - IEC 62443-3-3 SR 3.1 (communication integrity), SR 3.1 RE1 (cryptographic integrity
 //!   protection)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::Fr;
 
@@ -69,6 +69,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     svc.name, dst.name
                 ))
                 .at(span, "no authentication or integrity protection")
+                .about(Subject::Flow(fid))
                 .help("use the protocol's secure variant (TLS, DNP3 SAv5, CIP Security), or document compensating measures in an expiring exception");
             if si >= ERROR_FROM_SL {
                 d.severity = Severity::Error;

@@ -35,7 +35,7 @@
 //! - IEC 62443-3-2 ZCR 3.2 (separate business and control system assets)
 //! - Purdue reference model: no direct traffic between levels 4/5 and 0-3
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{ConduitId, Scope};
 
@@ -72,9 +72,10 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                         crate::lint::zone_level(za),
                         crate::lint::zone_level(zb)
                     ))
-                    .at(c.span, "IT and control meet here without a DMZ")
-                    .related(za.span, "IT zone")
-                    .related(zb.span, "control zone")
+                    .at(cx.model.spans.conduit(ConduitId(ci)), "IT and control meet here without a DMZ")
+                    .about(Subject::Conduit(ConduitId(ci)))
+                    .related(cx.model.spans.zone(a), "IT zone")
+                    .related(cx.model.spans.zone(b), "control zone")
                     .help("connect both zones to an industrial DMZ (level 3.5) and let every exchange terminate there, on a broker, mirror or jump host");
                 out.push(Finding::new(
                     d,

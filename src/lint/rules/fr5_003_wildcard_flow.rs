@@ -33,7 +33,7 @@
 //! ## References
 //! - IEC 62443-3-3 SR 5.2 RE1 (deny by default, allow by exception), SR 7.7 (least functionality)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{Fr, ServiceItem};
 
@@ -84,6 +84,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     dst.name
                 ))
                 .at(span, format!("allows {why}"))
+                .about(Subject::Flow(fid))
                 .help("name the services the flow needs; from SL-T(RDF) 2 a boundary allows only by exception (SR 5.2 RE1)");
             out.push(Finding::new(d, cx.flow_scopes(fid)));
         }

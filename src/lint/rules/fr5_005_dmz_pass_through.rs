@@ -44,7 +44,7 @@
 //! - IEC 62443-3-2 ZCR 3.2
 //! - Purdue reference model: every IT/OT exchange terminates in the industrial DMZ
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{AssetKind, FlowId, Level, ServiceId, ZoneId};
 use std::collections::BTreeMap;
@@ -127,7 +127,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     cx.ep(f.dst)
                 ))
                 .at(span, "leaves the DMZ here")
-                .related(fin.span, "enters the DMZ here")
+                .about(Subject::Flow(fid))
+                .related(cx.model.spans.flow(inflow), "enters the DMZ here")
                 .help("terminate the protocol in the DMZ on a broker, mirror or jump host (declare it with `kind broker`), or let both sides connect to it");
             let mut scopes = cx.flow_scopes(fid);
             scopes.extend(cx.flow_scopes(inflow));

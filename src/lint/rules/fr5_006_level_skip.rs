@@ -31,7 +31,7 @@
 //! - IEC 62443-3-3 SR 5.1 (network segmentation)
 //! - Purdue reference model: conduits connect adjacent levels only
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{ConduitId, Scope};
 
@@ -59,7 +59,11 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 if gap <= 1 {
                     continue;
                 }
-                let (hi, lo) = if la > lb { (za, zb) } else { (zb, za) };
+                let ((hi_id, hi), (lo_id, lo)) = if la > lb {
+                    ((*a, za), (*b, zb))
+                } else {
+                    ((*b, zb), (*a, za))
+                };
                 let skipped: Vec<String> = crate::model::Level::VALID
                     .iter()
                     .filter(|v| **v > lo.level.0 && **v < hi.level.0)
@@ -73,9 +77,10 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                         crate::lint::zone_level(lo),
                         skipped.join(", ")
                     ))
-                    .at(c.span, "conduit across non-adjacent levels")
-                    .related(hi.span, format!("level {}", hi.level))
-                    .related(lo.span, format!("level {}", lo.level))
+                    .at(cx.model.spans.conduit(ConduitId(ci)), "conduit across non-adjacent levels")
+                    .about(Subject::Conduit(ConduitId(ci)))
+                    .related(cx.model.spans.zone(hi_id), format!("level {}", hi.level))
+                    .related(cx.model.spans.zone(lo_id), format!("level {}", lo.level))
                     .help("connect adjacent Purdue levels only, through the zones in between, or move the assets to a zone at the right level");
                 out.push(Finding::new(
                     d,

@@ -35,7 +35,7 @@
 //! - IEC 62443-3-3 SR 5.2 (zone boundary protection)
 //! - Purdue reference model: prefer connections initiated from the control side
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::Fr;
 
@@ -64,7 +64,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 cx.ep(f.src),
                 cx.ep(f.dst)
             ))
-            .at(f.span, "connection opened from the lower-trust zone")
+            .at(cx.model.spans.flow(fid), "connection opened from the lower-trust zone")
+            .about(Subject::Flow(fid))
             .help(format!(
                 "let zone `{}` initiate (push to a mirror or broker), or terminate the flow in a DMZ",
                 dst.name

@@ -34,7 +34,7 @@
 //! - IEC 62443-3-2 ZCR 3.3 (separate safety-related assets)
 //! - IEC 62443-3-3 SR 5.1 RE3 (logical and physical isolation of critical networks)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{ConduitId, Fr, Scope};
 
@@ -58,8 +58,9 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         }
         let d = RULE
             .diag(format!("flow {} -> {} enters safety zone `{}`", cx.ep(f.src), cx.ep(f.dst), dst.name))
-            .at(f.span, "inbound connection to a safety zone")
-            .related(dst.span, "marked `safety`")
+            .at(cx.model.spans.flow(fid), "inbound connection to a safety zone")
+            .about(Subject::Flow(fid))
+            .related(cx.model.spans.zone(f.dst.zone), "marked `safety`")
             .help("a safety zone accepts no connections; let it initiate (report status outward) or move the function out of the safety zone");
         out.push(Finding::new(d, cx.flow_scopes(fid)));
     }
@@ -83,9 +84,16 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                         oz.name,
                         below.join(", ")
                     ))
-                    .at(c.span, "conduit to a better-protected zone")
-                    .related(sz.span, format!("safety zone, SL-T {}", sz.sl))
-                    .related(oz.span, format!("SL-T {}", oz.sl))
+                    .at(
+                        cx.model.spans.conduit(ConduitId(ci)),
+                        "conduit to a better-protected zone",
+                    )
+                    .about(Subject::Conduit(ConduitId(ci)))
+                    .related(
+                        cx.model.spans.zone(s),
+                        format!("safety zone, SL-T {}", sz.sl),
+                    )
+                    .related(cx.model.spans.zone(o), format!("SL-T {}", oz.sl))
                     .help(format!(
                         "raise the SL-T of `{}` to at least that of `{}`",
                         sz.name, oz.name

@@ -28,7 +28,7 @@
 //! ## References
 //! - IEC 62443-3-2 ZCR 5.6 (SL-T per zone and conduit), ZCR 6.4 k (SL-T as a characteristic)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{ConduitId, Fr, Scope};
 
@@ -63,8 +63,12 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     zone.name,
                     below.join(", ")
                 ))
-                .at(c.span, format!("conduit SL-T {csl}"))
-                .related(zone.span, format!("zone SL-T {}", zone.sl))
+                .at(
+                    cx.model.spans.conduit(ConduitId(ci)),
+                    format!("conduit SL-T {csl}"),
+                )
+                .about(Subject::Conduit(ConduitId(ci)))
+                .related(cx.model.spans.zone(*z), format!("zone SL-T {}", zone.sl))
                 .help(format!(
                     "raise the conduit's SL-T to at least the SL-T of `{}` for every FR",
                     zone.name

@@ -26,7 +26,7 @@
 //! - IEC 62443-3-3 SR 5.2 (zone boundary protection)
 //! - IEC 62443-3-2 ZCR 5.6 (SL-T per zone and conduit)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{ConduitId, Fr, Scope};
 
@@ -62,9 +62,10 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                         zb.name,
                         gaps.join(", ")
                     ))
-                    .at(c.span, "SL-T gap across this conduit")
-                    .related(za.span, format!("SL-T {}", za.sl))
-                    .related(zb.span, format!("SL-T {}", zb.sl))
+                    .at(cx.model.spans.conduit(ConduitId(ci)), "SL-T gap across this conduit")
+                    .about(Subject::Conduit(ConduitId(ci)))
+                    .related(cx.model.spans.zone(*a), format!("SL-T {}", za.sl))
+                    .related(cx.model.spans.zone(*b), format!("SL-T {}", zb.sl))
                     .help("put an intermediate zone (a DMZ with a broker) between them, or review the SL-Ts in the risk assessment");
                 out.push(Finding::new(
                     d,

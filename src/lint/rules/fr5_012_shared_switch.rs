@@ -31,9 +31,9 @@
 //! - IEC 62443-3-3 SR 5.1 RE1 (physical network segmentation), SR 5.1 RE3 (isolation of
 //!   critical networks)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::{DeviceKind, Fr, PortMode, Scope, ZoneId};
+use crate::model::{DeviceId, DeviceKind, Fr, PortMode, Scope, ZoneId};
 use std::collections::BTreeMap;
 
 pub const RULE: Rule = Rule {
@@ -51,21 +51,23 @@ pub const RULE: Rule = Rule {
 const RE1_FROM_SL: u8 = 2;
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
-    for d in cx
+    for (di, d) in cx
         .model
         .devices
         .iter()
-        .filter(|d| d.kind == DeviceKind::Switch)
+        .enumerate()
+        .filter(|(_, d)| d.kind == DeviceKind::Switch)
     {
+        let id = DeviceId(di);
         // Zone -> the first port carrying it.
         let mut zones: BTreeMap<ZoneId, crate::source::Span> = BTreeMap::new();
-        for p in &d.ports {
+        for (pi, p) in d.ports.iter().enumerate() {
             let zs = match &p.mode {
                 PortMode::Access { zone } => vec![*zone],
                 PortMode::Trunk { zones } => zones.clone(),
             };
             for z in zs {
-                zones.entry(z).or_insert(p.span);
+                zones.entry(z).or_insert(cx.model.spans.port(id, pi));
             }
         }
         let it: Vec<ZoneId> = zones
@@ -98,7 +100,11 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     names(&it),
                     names(&ot)
                 ))
-                .at(d.span, "IT and control share this switch");
+                .at(
+                    cx.model.spans.device(id),
+                    "IT and control share this switch",
+                )
+                .about(Subject::Device(id));
             for (z, what) in [(it[0], "IT"), (ot[0], "control")] {
                 if let Some(span) = zones.get(&z) {
                     diag =
@@ -124,7 +130,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         if levels.len() > 1 {
             let mut diag = RULE
                 .diag(format!("switch `{}` carries control zones at different Purdue levels: {}", d.name, names(&ot)))
-                .at(d.span, "zones of several levels share this switch")
+                .at(cx.model.spans.device(id), "zones of several levels share this switch")
+                .about(Subject::Device(id))
                 .help("give each Purdue level its own switch, or document the shared switch with an exception");
             diag.severity = Severity::Warning;
             for z in &ot {

@@ -30,7 +30,7 @@
 //! ## References
 //! - IEC 62443-3-3 SR 5.1 RE2 (independence from non-control system networks)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::Fr;
 
@@ -67,6 +67,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     src.name, svc.name, dst.name
                 ))
                 .at(span, "infrastructure service provided by IT")
+                .about(Subject::Flow(fid))
                 .help("provide the service inside the control system or relay it through the DMZ (SR 5.1 RE2)");
             if rdf < ERROR_FROM_SL {
                 d.severity = Severity::Warning;

@@ -34,9 +34,9 @@
 //! ## References
 //! - IEC 62443-3-3 SR 5.2 RE2 (island mode)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::{Fr, Scope, ZoneId};
+use crate::model::{DeviceId, Fr, Scope, ZoneId};
 use crate::targets::island_control;
 
 pub const RULE: Rule = Rule {
@@ -60,8 +60,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let z = ZoneId(zi);
-        for d in &cx.model.devices {
-            let Some(iface) = d.interface_to(z) else {
+        for (di, d) in cx.model.devices.iter().enumerate() {
+            let Some(iface) = d.interfaces.iter().position(|i| i.zone == z) else {
                 continue;
             };
             let lacking: Vec<&str> = d
@@ -80,8 +80,9 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     d.name,
                     lacking.join(", ")
                 ))
-                .at(iface.span, "no island-mode switch on this interface")
-                .related(zone.span, format!("SL-T(RDF) {rdf}"))
+                .at(cx.model.spans.interface(DeviceId(di), iface), "no island-mode switch on this interface")
+                .about(Subject::Device(DeviceId(di)))
+                .related(cx.model.spans.zone(z), format!("SL-T(RDF) {rdf}"))
                 .help("SR 5.2 RE2 asks for a way to cut every communication through the boundary on demand; enforce it on an nftables or iptables firewall, which ship an island switch, or document the manual procedure in an exception"),
                 vec![Scope::Zone(z)],
             ));

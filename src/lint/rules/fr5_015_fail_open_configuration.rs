@@ -36,7 +36,7 @@
 //! ## References
 //! - IEC 62443-3-3 SR 5.2 RE3 (fail close)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{DeviceId, Scope, Target};
 
@@ -75,7 +75,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 "`{}` gets no IPv6 filter: IPv6 traffic it routes passes unfiltered",
                 d.name
             ))
-            .at(d.span, "cisco-ios, no zone behind it has an IPv6 network")
+            .at(cx.model.spans.device(DeviceId(di)), "cisco-ios, no zone behind it has an IPv6 network")
+            .about(Subject::Device(DeviceId(di)))
             .help("keep IPv6 routing off on the device and say so in an exception, or declare the IPv6 networks of the zones behind it so that every interface gets an IPv6 filter"),
             scopes,
         ));

@@ -35,7 +35,7 @@
 //! - IEC 62443-3-3 SR 5.3 (general-purpose person-to-person communication restrictions),
 //!   SR 5.3 RE1 (prohibit all general-purpose person-to-person communications)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::Fr;
 
@@ -77,6 +77,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     svc.name, zone.name
                 ))
                 .at(span, "e-mail, chat or web browsing across the control boundary")
+                .about(Subject::Flow(fid))
                 .help("keep e-mail, chat and browsing on the office network; move files through a transfer host in the DMZ");
             if rdf >= RE1_FROM_SL {
                 d.severity = Severity::Error;

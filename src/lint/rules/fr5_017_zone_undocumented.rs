@@ -35,7 +35,7 @@
 //! - IEC 62443-3-2 ZCR 6.4 (zone and conduit characteristics)
 //! - IEC 62443-3-3 SR 7.8 (control system component inventory)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{Scope, ZoneId};
 
@@ -72,7 +72,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         }
         let d = RULE
             .diag(format!("zone `{}` with SL-T {} lacks {}", z.name, z.sl, missing.join(", ")))
-            .at(z.span, "undocumented zone")
+            .at(cx.model.spans.zone(ZoneId(zi)), "undocumented zone")
+            .about(Subject::Zone(ZoneId(zi)))
             .help("describe the zone, name its owner and list its assets; the conformance report exports them as the ZCR 6.4 characteristics");
         out.push(Finding::new(d, vec![Scope::Zone(ZoneId(zi))]));
     }

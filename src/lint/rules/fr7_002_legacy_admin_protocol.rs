@@ -26,7 +26,7 @@
 //! ## References
 //! - IEC 62443-3-3 SR 7.7 (least functionality), SR 4.1 (information confidentiality)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 
 pub const RULE: Rule = Rule {
@@ -56,6 +56,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     cx.ep(f.dst)
                 ))
                 .at(span, "cleartext administration")
+                .about(Subject::Flow(fid))
                 .help("use an encrypted, authenticated replacement: ssh for telnet, https for http, sftp for ftp and tftp, SNMPv3 for snmp");
             out.push(Finding::new(d, cx.flow_scopes(fid)));
         }

@@ -23,7 +23,7 @@
 //! ## References
 //! - IEC 62443-3-3 SR 5.1 (network segmentation)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 
 pub const RULE: Rule = Rule {
@@ -53,6 +53,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     cx.zone(f.dst.zone).name
                 ))
                 .at(span, "not routable between zones")
+                .about(Subject::Flow(fid))
                 .help("keep layer-2 protocols inside one zone; between zones use a routable protocol through a gateway");
             out.push(Finding::new(d, cx.flow_scopes(fid)));
         }

@@ -36,7 +36,7 @@
 //!   functionality verification)
 //! - Fireman firewall anomaly classes: redundancy, shadowing
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{AddrSet, Endpoint, FlowId, ServiceItem, ZoneId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -271,15 +271,15 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             .copied()
             .find(|b| !full[b.0].contains(&a) || *b < a);
         let Some(b) = by else { continue };
-        let (fa, fb) = (m.flow(a), m.flow(b));
         let d = RULE
             .diag(format!(
                 "flow `{}` is already allowed by flow `{}`",
                 m.flow_label(a),
                 m.flow_label(b)
             ))
-            .at(fa.span, "redundant flow")
-            .related(fb.span, "allows every packet of the redundant flow")
+            .at(m.spans.flow(a), "redundant flow")
+            .about(Subject::Flow(a))
+            .related(m.spans.flow(b), "allows every packet of the redundant flow")
             .help("remove the redundant flow, or narrow the wider one to what is needed");
         out.push(Finding::new(d, cx.flow_scopes(a)));
     }

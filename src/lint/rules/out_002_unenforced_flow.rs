@@ -37,7 +37,7 @@
 //! - IEC 62443-3-3 SR 5.2 (zone boundary protection)
 //! - Netspoc: "unenforceable" rules
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{DeviceKind, ZoneId};
 use std::collections::BTreeMap;
@@ -80,7 +80,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 cx.ep(f.src),
                 cx.ep(f.dst)
             ))
-            .at(f.span, "no enforcement point on this flow's path")
+            .at(cx.model.spans.flow(fid), "no enforcement point on this flow's path")
+            .about(Subject::Flow(fid))
             .help(format!(
                 "give a firewall or router interfaces in `{}` and `{}` (or in zones on a path between them)",
                 cx.zone(f.src.zone).name,

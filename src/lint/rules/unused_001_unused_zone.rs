@@ -32,7 +32,7 @@
 //! - IEC 62443-3-2 ZCR 3.1 (establish zones and conduits), ZCR 6.4 i (connected zones and
 //!   conduits)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{Scope, ZoneId};
 
@@ -54,7 +54,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         }
         let d = RULE
             .diag(format!("zone `{}` is connected by no conduit", z.name))
-            .at(z.span, "zone without conduits")
+            .at(cx.model.spans.zone(ZoneId(zi)), "zone without conduits")
+            .about(Subject::Zone(ZoneId(zi)))
             .help("connect the zone with a conduit, remove it, or record with an exception that it is isolated on purpose");
         out.push(Finding::new(d, vec![Scope::Zone(ZoneId(zi))]));
     }

@@ -34,7 +34,9 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     for (si, s) in cx.model.services.iter().enumerate() {
-        let Some(span) = s.span else { continue };
+        let Some(span) = cx.model.spans.service(ServiceId(si)) else {
+            continue;
+        };
         if s.builtin || cx.model.used_services.binary_search(&ServiceId(si)).is_ok() {
             continue;
         }

@@ -28,7 +28,7 @@
 //! ## References
 //! - IEC 62443-3-2 ZCR 6.4 h (data flows per access point)
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{ConduitId, Scope};
 
@@ -50,7 +50,11 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         }
         let d = RULE
             .diag(format!("conduit `{}` carries no flow", c.name))
-            .at(c.span, "conduit without flows")
+            .at(
+                cx.model.spans.conduit(ConduitId(ci)),
+                "conduit without flows",
+            )
+            .about(Subject::Conduit(ConduitId(ci)))
             .help("add the flows the conduit exists for, or remove it");
         out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci))]));
     }

@@ -160,7 +160,7 @@ impl Cx<'_> {
         e: &ast::Exception,
         scope: Scope,
         span: Span,
-        out: &mut Vec<Exception>,
+        out: &mut Vec<(Exception, Span)>,
     ) {
         check_text(&e.justification, &mut self.diags);
         if e.justification.value.trim().is_empty() {
@@ -178,12 +178,14 @@ impl Cx<'_> {
                 );
             }
         }
-        out.push(Exception {
-            rule: e.rule.text.clone(),
-            justification: e.justification.value.clone(),
-            until: e.until.as_ref().map(|u| u.text.clone()),
-            scope,
+        out.push((
+            Exception {
+                rule: e.rule.text.clone(),
+                justification: e.justification.value.clone(),
+                until: e.until.as_ref().map(|u| u.text.clone()),
+                scope,
+            },
             span,
-        });
+        ));
     }
 }

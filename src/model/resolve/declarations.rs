@@ -76,14 +76,14 @@ pub(super) fn gather<'a>(cx: &mut Cx, loaded: &'a Loaded) -> Decls<'a> {
     d
 }
 
-/// The policy header: one declaration, in the root file.
-pub(super) fn resolve_policy(cx: &mut Cx, decls: &[&ast::Policy]) -> PolicyInfo {
+/// The policy header: one declaration, in the root file; and where its name is written.
+pub(super) fn resolve_policy(cx: &mut Cx, decls: &[&ast::Policy]) -> (PolicyInfo, Option<Span>) {
     let mut info = PolicyInfo {
         name: String::new(),
         description: None,
         owner: None,
-        span: None,
     };
+    let mut span = None;
     for (i, p) in decls.iter().enumerate() {
         if i > 0 {
             cx.err(
@@ -105,7 +105,7 @@ pub(super) fn resolve_policy(cx: &mut Cx, decls: &[&ast::Policy]) -> PolicyInfo 
         }
         check_text(&p.name, &mut cx.diags);
         info.name = p.name.value.clone();
-        info.span = Some(p.name.span);
+        span = Some(p.name.span);
         let mut desc = None;
         let mut owner = None;
         for st in &p.stmts {
@@ -124,5 +124,5 @@ pub(super) fn resolve_policy(cx: &mut Cx, decls: &[&ast::Policy]) -> PolicyInfo 
         info.description = desc.map(|d| d.0);
         info.owner = owner.map(|d| d.0);
     }
-    info
+    (info, span)
 }

@@ -14,10 +14,11 @@ pub(super) fn resolve_device(
     zone_index: &BTreeMap<&str, ZoneId>,
     zone_names: &[&str],
     zones: &[Zone],
-) -> Device {
+    zone_spans: &[Span],
+) -> (Device, DeviceSpans) {
     let mut targets = Vec::new();
-    let mut interfaces: Vec<Interface> = Vec::new();
-    let mut ports: Vec<SwitchPort> = Vec::new();
+    let mut interfaces: Vec<(Interface, Span)> = Vec::new();
+    let mut ports: Vec<(SwitchPort, Span)> = Vec::new();
     let mut unused = false;
     let mut parking = None;
     let mut description = None;
@@ -26,6 +27,7 @@ pub(super) fn resolve_device(
         zone_index,
         zone_names,
         zones,
+        zone_spans,
     };
     for st in &v.stmts {
         match &st.kind {
@@ -42,7 +44,7 @@ pub(super) fn resolve_device(
             }
             ast::StmtKind::Ports { range, name, mode } => {
                 if let Some(p) = switch_port(cx, &at, v, st, *range, name, mode) {
-                    ports.push(p);
+                    ports.push((p, name.span));
                 }
             }
             ast::StmtKind::UnusedPorts(a) => {
@@ -111,17 +113,24 @@ pub(super) fn resolve_device(
             );
         }
     }
-    Device {
+    let (interfaces, interface_spans) = interfaces.into_iter().unzip();
+    let (ports, port_spans) = ports.into_iter().unzip();
+    let device = Device {
         name: v.name.name.clone(),
         kind: v.kind,
-        span: v.name.span,
         description: description.map(|d| d.0),
         targets,
         interfaces,
         ports,
         unused_ports_shutdown: unused,
         parking_vlan,
-    }
+    };
+    let spans = DeviceSpans {
+        name: v.name.span,
+        interfaces: interface_spans,
+        ports: port_spans,
+    };
+    (device, spans)
 }
 
 /// The zones a device's statements name.
@@ -129,6 +138,8 @@ struct DeviceAt<'a> {
     zone_index: &'a BTreeMap<&'a str, ZoneId>,
     zone_names: &'a [&'a str],
     zones: &'a [Zone],
+    /// The zones' names, by id.
+    zone_spans: &'a [Span],
 }
 
 impl DeviceAt<'_> {
@@ -196,7 +207,7 @@ fn device_interface(
     v: &ast::Device,
     name: &ast::Token,
     zone: &ast::Ident,
-    interfaces: &mut Vec<Interface>,
+    interfaces: &mut Vec<(Interface, Span)>,
 ) {
     if v.kind == DeviceKind::Firewall && name.text.len() > MAX_LINUX_IFNAME {
         cx.err(
@@ -216,8 +227,8 @@ fn device_interface(
     // names are literal and case-sensitive.
     // A refused name stays as written, so the device still attaches its zone.
     let ifname = device_ifname(cx, v.kind, &name.text, name).unwrap_or_else(|| name.text.clone());
-    if let Some(prev) = interfaces.iter().find(|i| i.name == ifname) {
-        let ps = prev.span;
+    if let Some((_, ps)) = interfaces.iter().find(|(i, _)| i.name == ifname) {
+        let ps = *ps;
         let also = if ifname == name.text {
             String::new()
         } else {
@@ -235,10 +246,10 @@ fn device_interface(
     }
     if let Some(z) = at.zone_of(cx, zone) {
         if v.kind == DeviceKind::Switch {
-            reserved_vlan(cx, &at.zones[z.0], zone.span);
+            reserved_vlan(cx, at, z, zone.span);
         }
-        if let Some(prev) = interfaces.iter().find(|i| i.zone == z) {
-            let ps = prev.span;
+        if let Some((_, ps)) = interfaces.iter().find(|(i, _)| i.zone == z) {
+            let ps = *ps;
             cx.err(
                 Diagnostic::error(
                     codes::DUPLICATE,
@@ -250,11 +261,13 @@ fn device_interface(
             );
             return;
         }
-        interfaces.push(Interface {
-            name: ifname,
-            zone: z,
-            span: name.span,
-        });
+        interfaces.push((
+            Interface {
+                name: ifname,
+                zone: z,
+            },
+            name.span,
+        ));
     }
 }
 
@@ -294,7 +307,7 @@ fn switch_port(
         _ => Vec::new(),
     };
     for (z, r) in zs.iter().zip(refs) {
-        reserved_vlan(cx, &at.zones[z.0], r.span);
+        reserved_vlan(cx, at, *z, r.span);
     }
     for z in zs {
         if at.zones[z.0].vlan.is_none() {
@@ -345,15 +358,14 @@ fn switch_port(
         name: port_name,
         range: parsed_range,
         mode,
-        span: name.span,
     })
 }
 
 /// A switch's ports are declared once each, and none is also a routed interface.
-fn check_ports(cx: &mut Cx, ports: &[SwitchPort], interfaces: &[Interface]) {
+fn check_ports(cx: &mut Cx, ports: &[(SwitchPort, Span)], interfaces: &[(Interface, Span)]) {
     // Overlapping switch ports.
     let mut seen: Vec<(String, u32, Span)> = Vec::new();
-    for p in ports {
+    for (p, span) in ports {
         let members: Vec<(String, u32)> = match &p.range {
             Some((prefix, lo, hi)) => (*lo..=*hi)
                 .map(|n| (prefix.clone(), n))
@@ -380,16 +392,16 @@ fn check_ports(cx: &mut Cx, ports: &[SwitchPort], interfaces: &[Interface]) {
                             }
                         ),
                     )
-                    .at(p.span, "declared again")
+                    .at(*span, "declared again")
                     .related(f, "first declared here"),
                 );
                 break;
             }
-            seen.push((m.0, m.1, p.span));
+            seen.push((m.0, m.1, *span));
         }
     }
     // A routed interface of a switch is not also one of its switch ports.
-    for i in interfaces {
+    for (i, span) in interfaces {
         let (pre, n) = split_port_number(&i.name).unwrap_or((i.name.clone(), u32::MAX));
         if let Some((_, _, port)) = seen.iter().find(|(a, b, _)| *a == pre && *b == n) {
             cx.err(
@@ -400,7 +412,7 @@ fn check_ports(cx: &mut Cx, ports: &[SwitchPort], interfaces: &[Interface]) {
                         i.name
                     ),
                 )
-                .at(i.span, "declared as an interface")
+                .at(*span, "declared as an interface")
                 .related(*port, "declared as a switch port here")
                 .help("declare it once: `port` for a layer-2 port, `interface` for a routed one"),
             );
@@ -414,7 +426,8 @@ const IOS_RESERVED_VLANS_LAST: u16 = 1005;
 
 /// A zone that a `cisco-ios` switch carries (`at`: where the switch names it) may not be on a
 /// reserved VLAN. A firewall may tag it so: only the switch has to configure it.
-fn reserved_vlan(cx: &mut Cx, zone: &Zone, at: Span) {
+fn reserved_vlan(cx: &mut Cx, zones: &DeviceAt, z: ZoneId, at: Span) {
+    let zone = &zones.zones[z.0];
     if let Some(v @ IOS_RESERVED_VLANS_FIRST..=IOS_RESERVED_VLANS_LAST) = zone.vlan {
         cx.err(
             Diagnostic::error(
@@ -422,7 +435,7 @@ fn reserved_vlan(cx: &mut Cx, zone: &Zone, at: Span) {
                 format!("zone `{}` is on VLAN {v}, which is reserved on Cisco IOS switches", zone.name),
             )
             .at(at, "this switch would have to configure it")
-            .related(zone.span, format!("VLAN {v} declared in this zone"))
+            .related(zones.zone_spans[z.0], format!("VLAN {v} declared in this zone"))
             .help("IOS refuses VLANs 1002-1005 (the FDDI and Token Ring defaults); give the zone another VLAN"),
         );
     }
@@ -465,15 +478,15 @@ fn device_ifname(cx: &mut Cx, kind: DeviceKind, text: &str, name: &ast::Token) -
 
 /// An interface name that is itself used by two devices is fine; what is not fine is one
 /// device attaching a zone twice, checked above. Here: devices attached to no zone at all.
-pub(super) fn check_device_interfaces(cx: &mut Cx, devices: &[Device]) {
-    for d in devices {
+pub(super) fn check_device_interfaces(cx: &mut Cx, devices: &[Device], spans: &[DeviceSpans]) {
+    for (d, spans) in devices.iter().zip(spans) {
         if d.kind != DeviceKind::Switch && d.interfaces.is_empty() {
             cx.err(
                 Diagnostic::error(
                     codes::MISSING,
                     format!("{} `{}` has no interfaces", d.kind.keyword(), d.name),
                 )
-                .at(d.span, "attached to no zone")
+                .at(spans.name, "attached to no zone")
                 .help("add `interface NAME ZONE` for each zone it connects"),
             );
         }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// Indexes over the resolved zones and services.
 pub(super) struct Names<'a> {
-    zones: &'a [Zone],
+    pub(super) zones: &'a [Zone],
     pub(super) zone_names: &'a [&'a str],
     pub(super) zone_index: BTreeMap<&'a str, ZoneId>,
     /// Per zone, asset name -> the first asset of that name (what `Zone::asset` finds), so that

@@ -6,22 +6,27 @@ use super::endpoints::Names;
 use crate::model::*;
 use crate::syntax::ast;
 
-pub(super) fn resolve_expects(cx: &mut Cx, decls: &[&ast::Expect], names: &Names) -> Vec<Expect> {
+/// The expectations, sorted, and their statements' spans by id.
+pub(super) fn resolve_expects(
+    cx: &mut Cx,
+    decls: &[&ast::Expect],
+    names: &Names,
+) -> (Vec<Expect>, Vec<Span>) {
     let mut expects = Vec::new();
     for e in decls {
         let src = names.endpoint(cx, &e.src);
         let dst = names.endpoint(cx, &e.dst);
         let svc = names.service(cx, &e.service);
         if let (Some(src), Some(dst), Some(service)) = (src, dst, svc) {
-            expects.push(Expect {
+            let expect = Expect {
                 allow: e.allow,
                 src,
                 dst,
                 service,
-                span: e.span,
-            });
+            };
+            expects.push((expect, e.span));
         }
     }
-    expects.sort_by_key(|e| (e.src, e.dst, e.service, e.allow, e.span));
-    expects
+    expects.sort_by_key(|(e, span)| (e.src, e.dst, e.service, e.allow, *span));
+    expects.into_iter().unzip()
 }

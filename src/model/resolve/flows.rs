@@ -6,13 +6,22 @@
 use super::cx::{check_text, Cx};
 use super::declarations::Decls;
 use super::endpoints::Names;
-use crate::diagnostic::{codes, Diagnostic};
+use crate::diagnostic::{codes, Diagnostic, Subject};
 use crate::lint::rules::fr5_001_flow_outside_conduit::RULE as FLOW_OUTSIDE_CONDUIT;
 use crate::model::*;
 use crate::syntax::ast;
 
-/// A resolved flow with the exceptions written inside it, before flows are numbered.
-type PendingFlow<'a> = (Flow, Vec<&'a ast::Exception>);
+/// A resolved flow, where it is written and the exceptions written inside it, before flows are
+/// numbered.
+type PendingFlow<'a> = (Flow, FlowSpans, Vec<&'a ast::Exception>);
+
+/// Conduits and flows, numbered, with their spans by id.
+pub(super) struct ConduitsAndFlows {
+    pub(super) conduits: Vec<Conduit>,
+    pub(super) conduit_spans: Vec<Span>,
+    pub(super) flows: Vec<Flow>,
+    pub(super) flow_spans: Vec<FlowSpans>,
+}
 
 /// Every conduit and every flow, flows sorted and numbered; exceptions written in conduits and
 /// flows are added to `exceptions`.
@@ -20,12 +29,13 @@ pub(super) fn resolve_conduits(
     cx: &mut Cx,
     d: &Decls,
     names: &Names,
-    zones: &[Zone],
     services: &[Service],
+    service_spans: &[Option<Span>],
     zone_ok: bool,
-    exceptions: &mut Vec<Exception>,
-) -> (Vec<Conduit>, Vec<Flow>) {
+    exceptions: &mut Vec<(Exception, Span)>,
+) -> ConduitsAndFlows {
     let mut conduits: Vec<Conduit> = Vec::new();
+    let mut conduit_spans: Vec<Span> = Vec::new();
     let mut flows: Vec<PendingFlow> = Vec::new();
     let mut conduit_exceptions: Vec<(ConduitId, &ast::Exception, Span)> = Vec::new();
     for (ci, c) in d.conduits.values().enumerate() {
@@ -36,8 +46,9 @@ pub(super) fn resolve_conduits(
             let at = FlowAt {
                 d,
                 names,
-                zones,
+                zones: names.zones,
                 services,
+                service_spans,
                 conduit: c,
                 cid,
                 conduit_zones: &conduit.zones,
@@ -47,19 +58,21 @@ pub(super) fn resolve_conduits(
             }
         }
         conduits.push(conduit);
+        conduit_spans.push(c.name.span);
     }
     // Sort flows: by conduit, ends, services, then source position (stable for equal flows).
     flows.sort_by(|a, b| {
-        (a.0.conduit, a.0.src, a.0.dst, &a.0.services, a.0.span).cmp(&(
+        (a.0.conduit, a.0.src, a.0.dst, &a.0.services, a.1.stmt).cmp(&(
             b.0.conduit,
             b.0.src,
             b.0.dst,
             &b.0.services,
-            b.0.span,
+            b.1.stmt,
         ))
     });
     let mut flow_list = Vec::with_capacity(flows.len());
-    for (i, (f, fexc)) in flows.into_iter().enumerate() {
+    let mut flow_spans = Vec::with_capacity(flows.len());
+    for (i, (f, spans, fexc)) in flows.into_iter().enumerate() {
         let fid = FlowId(i);
         for e in fexc {
             let span = e.rule.span.to(e.justification.span);
@@ -67,12 +80,18 @@ pub(super) fn resolve_conduits(
         }
         conduits[f.conduit.0].flows.push(fid);
         flow_list.push(f);
+        flow_spans.push(spans);
     }
     for (cid, e, _) in conduit_exceptions {
         let span = e.rule.span.to(e.justification.span);
         cx.exception(e, Scope::Conduit(cid), span, exceptions);
     }
-    (conduits, flow_list)
+    ConduitsAndFlows {
+        conduits,
+        conduit_spans,
+        flows: flow_list,
+        flow_spans,
+    }
 }
 
 /// A conduit's own statements; its flows are returned to be resolved against its zones.
@@ -148,7 +167,6 @@ fn resolve_conduit<'c>(
     zones_of_conduit.sort();
     let conduit = Conduit {
         name: c.name.name.clone(),
-        span: c.name.span,
         description: description.map(|d| d.0),
         zones: zones_of_conduit,
         sl: sl.map(|s| s.0),
@@ -163,6 +181,8 @@ struct FlowAt<'a> {
     names: &'a Names<'a>,
     zones: &'a [Zone],
     services: &'a [Service],
+    /// Where each service is declared, by id.
+    service_spans: &'a [Option<Span>],
     conduit: &'a ast::Conduit,
     cid: ConduitId,
     conduit_zones: &'a [ZoneId],
@@ -226,6 +246,7 @@ fn resolve_flow<'e>(
                 format!("flow stays inside zone `{}`; a conduit carries flows between zones", zones[src.zone.0].name),
             )
             .at(a.src.span.to(a.dst.span), "both ends are in the same zone")
+            .about(Subject::Conduit(cid))
             .scoped(vec![Scope::Conduit(cid), Scope::Zone(src.zone)])
             .help("traffic inside a zone does not cross a conduit; remove the flow or split the zone"),
         );
@@ -244,7 +265,8 @@ fn resolve_flow<'e>(
         cx.err(d);
     }
     for (id, span) in svc.iter().zip(&svc_spans) {
-        if let Some(d) = answer_item(&services[id.0], *span) {
+        let declared = at.service_spans.get(id.0).copied().flatten();
+        if let Some(d) = answer_item(&services[id.0], declared, *span) {
             cx.err(d);
         }
     }
@@ -256,8 +278,10 @@ fn resolve_flow<'e>(
             services: svc,
             log,
             description: fdesc.map(|d| d.0),
-            span: stmt_span,
-            service_spans: svc_spans,
+        },
+        FlowSpans {
+            stmt: stmt_span,
+            services: svc_spans,
         },
         fexc,
     ))
@@ -285,6 +309,8 @@ fn outside_conduit(at: &FlowAt, a: &ast::Allow, src: Endpoint, dst: Endpoint) ->
             a.src.span.to(a.dst.span),
             "this flow leaves the conduit's zones",
         )
+        // Not in the Model, the flow is no subject: the finding is about its conduit.
+        .about(Subject::Conduit(at.cid))
         // The flow never enters the Model: its conduit and the zones of its ends are where
         // an exception may sit.
         .scoped(vec![
@@ -360,7 +386,8 @@ fn empty_flow(
 }
 
 /// An ICMP type in a flow that conntrack only ever passes as an answer to a connection (E0026).
-fn answer_item(svc: &Service, span: crate::source::Span) -> Option<Diagnostic> {
+/// `declared`: where the service is declared (`None` for built-in and inline ones).
+fn answer_item(svc: &Service, declared: Option<Span>, span: Span) -> Option<Diagnostic> {
     use crate::model::services::{icmp_type_name, IcmpKind};
     let (item, kind) = svc.items.iter().find_map(|i| Some((i, i.answer()?)))?;
     let v6 = matches!(item, ServiceItem::Icmpv6 { .. });
@@ -397,7 +424,7 @@ fn answer_item(svc: &Service, span: crate::source::Span) -> Option<Diagnostic> {
             "connection tracking drops it unless it answers a connection",
         )
         .help(help);
-    if let Some(s) = svc.span.filter(|_| !svc.builtin) {
+    if let Some(s) = declared.filter(|_| !svc.builtin) {
         d = d.related(s, "declared here");
     }
     Some(d)

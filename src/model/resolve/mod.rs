@@ -20,7 +20,8 @@ pub use devices::split_port_range;
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::rules::fr5_001_flow_outside_conduit::RULE as FLOW_OUTSIDE_CONDUIT;
-use crate::model::{ConduitId, Model, ServiceId, Zone, ZoneId};
+use crate::model::{ConduitId, Model, ServiceId, SpanMap, Zone, ZoneId, ZoneSpans};
+use crate::source::Span;
 use crate::syntax::loader::Loaded;
 use cx::Cx;
 use endpoints::Names;
@@ -44,51 +45,76 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     let d = declarations::gather(&mut cx, loaded);
     let mut exceptions = Vec::new();
 
-    let policy = declarations::resolve_policy(&mut cx, &d.policy);
+    let (policy, policy_span) = declarations::resolve_policy(&mut cx, &d.policy);
 
     let zone_names: Vec<&str> = d.zones.keys().map(String::as_str).collect();
     let mut zones: Vec<Zone> = Vec::new();
+    let mut zone_spans: Vec<ZoneSpans> = Vec::new();
     let mut zone_ok = true;
     for (i, z) in d.zones.values().enumerate() {
         match zones::resolve_zone(&mut cx, z, ZoneId(i), &mut exceptions) {
-            Some(zone) => zones.push(zone),
+            Some((zone, spans)) => {
+                zones.push(zone);
+                zone_spans.push(spans);
+            }
             None => {
                 zone_ok = false;
                 // Keep a placeholder so ids stay aligned with names; the Model is not returned.
                 zones.push(zones::placeholder_zone(z));
+                zone_spans.push(ZoneSpans {
+                    name: z.name.span,
+                    assets: Vec::new(),
+                });
             }
         }
     }
-    zones::check_zone_overlaps(&mut cx, &zones);
-    zones::check_vlans(&mut cx, &zones);
+    let zone_name_spans: Vec<Span> = zone_spans.iter().map(|z| z.name).collect();
+    zones::check_zone_overlaps(&mut cx, &zones, &zone_name_spans);
+    zones::check_vlans(&mut cx, &zones, &zone_name_spans);
 
-    let services = services::resolve_services(&mut cx, &d);
+    let (services, service_spans) = services::resolve_services(&mut cx, &d);
     let names = Names::new(&zones, &zone_names, &services);
 
-    let (conduits, flows) = flows::resolve_conduits(
+    let cf = flows::resolve_conduits(
         &mut cx,
         &d,
         &names,
-        &zones,
         &services,
+        &service_spans,
         zone_ok,
         &mut exceptions,
     );
+    let (conduits, flows) = (cf.conduits, cf.flows);
 
     let mut devices = Vec::new();
+    let mut device_spans = Vec::new();
     for v in d.devices.values() {
-        devices.push(devices::resolve_device(
+        let (device, spans) = devices::resolve_device(
             &mut cx,
             v,
             &names.zone_index,
             &zone_names,
             &zones,
-        ));
+            &zone_name_spans,
+        );
+        devices.push(device);
+        device_spans.push(spans);
     }
-    devices::check_device_interfaces(&mut cx, &devices);
+    devices::check_device_interfaces(&mut cx, &devices, &device_spans);
 
-    let expects = expectations::resolve_expects(&mut cx, &d.expects, &names);
-    exceptions.sort_by(|a, b| (a.scope, &a.rule, a.span).cmp(&(b.scope, &b.rule, b.span)));
+    let (expects, expect_spans) = expectations::resolve_expects(&mut cx, &d.expects, &names);
+    exceptions.sort_by(|(a, sa), (b, sb)| (a.scope, &a.rule, sa).cmp(&(b.scope, &b.rule, sb)));
+    let (exceptions, exception_spans) = exceptions.into_iter().unzip();
+    let spans = SpanMap {
+        policy: policy_span,
+        zones: zone_spans,
+        services: service_spans,
+        conduits: cf.conduit_spans,
+        flows: cf.flow_spans,
+        devices: device_spans,
+        expects: expect_spans,
+        exceptions: exception_spans,
+    };
 
     for (ci, c) in conduits.iter().enumerate() {
         for z in &c.zones {
@@ -121,6 +147,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         exceptions,
         used_services: used,
         sources: loaded.sources.clone(),
+        spans,
     });
     let mut diagnostics = cx.diags;
     crate::diagnostic::sort(&mut diagnostics);

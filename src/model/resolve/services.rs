@@ -9,8 +9,9 @@ use crate::model::*;
 use crate::syntax::ast;
 use std::collections::BTreeMap;
 
-/// Every service the policy can name, sorted by name.
-pub(super) fn resolve_services(cx: &mut Cx, d: &Decls) -> Vec<Service> {
+/// Every service the policy can name, sorted by name, and where each is declared (`None` for
+/// built-in and inline services), by id.
+pub(super) fn resolve_services(cx: &mut Cx, d: &Decls) -> (Vec<Service>, Vec<Option<Span>>) {
     let mut services: BTreeMap<String, Service> = BTreeMap::new();
     for s in d.services.values() {
         services.insert(s.name.name.clone(), declared_service(cx, s));
@@ -20,7 +21,6 @@ pub(super) fn resolve_services(cx: &mut Cx, d: &Decls) -> Vec<Service> {
             .entry(b.name.to_string())
             .or_insert_with(|| Service {
                 name: b.name.to_string(),
-                span: None,
                 builtin: true,
                 items: b.parsed_items(),
                 flags: b.parsed_flags(),
@@ -28,7 +28,16 @@ pub(super) fn resolve_services(cx: &mut Cx, d: &Decls) -> Vec<Service> {
             });
     }
     inline_services(cx, d, &mut services);
-    services.into_values().collect()
+    let spans = services
+        .values()
+        .map(|s| {
+            d.services
+                .get(&s.name)
+                .filter(|_| !s.builtin)
+                .map(|decl| decl.name.span)
+        })
+        .collect();
+    (services.into_values().collect(), spans)
 }
 
 fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
@@ -59,7 +68,6 @@ fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
     }
     Service {
         name: s.name.name.clone(),
-        span: Some(s.name.span),
         builtin: false,
         items,
         flags,
@@ -119,7 +127,6 @@ fn inline_services(cx: &mut Cx, d: &Decls, services: &mut BTreeMap<String, Servi
                     t.text.clone(),
                     Service {
                         name: t.text.clone(),
-                        span: None,
                         builtin: true,
                         items: vec![item],
                         flags: ServiceFlags::default(),

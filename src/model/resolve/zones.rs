@@ -75,7 +75,6 @@ fn add_item(set: &mut AddrSet, item: &AddrItem) {
 pub(super) fn placeholder_zone(z: &ast::Zone) -> Zone {
     Zone {
         name: z.name.name.clone(),
-        span: z.name.span,
         description: None,
         owner: None,
         level: Level(0),
@@ -93,8 +92,8 @@ pub(super) fn resolve_zone(
     cx: &mut Cx,
     z: &ast::Zone,
     id: ZoneId,
-    exceptions: &mut Vec<Exception>,
-) -> Option<Zone> {
+    exceptions: &mut Vec<(Exception, Span)>,
+) -> Option<(Zone, ZoneSpans)> {
     let mut description = None;
     let mut owner = None;
     let mut level = None;
@@ -103,7 +102,7 @@ pub(super) fn resolve_zone(
     let mut safety = false;
     let mut networks = Vec::new();
     let mut addrs = AddrSet::new();
-    let mut assets: Vec<(Asset, Vec<AddrItem>)> = Vec::new();
+    let mut assets: Vec<(Asset, Span, Vec<AddrItem>)> = Vec::new();
     let mut ok = true;
     for st in &z.stmts {
         match &st.kind {
@@ -166,12 +165,16 @@ pub(super) fn resolve_zone(
         ok = zone_complete(cx, z, &networks, level.is_some(), sl.is_some());
     }
     check_assets_inside(cx, zname, &assets, &addrs);
-    let mut assets: Vec<Asset> = assets.into_iter().map(|(a, _)| a).collect();
-    assets.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut assets: Vec<(Asset, Span)> = assets.into_iter().map(|(a, s, _)| (a, s)).collect();
+    assets.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    let (assets, asset_spans) = assets.into_iter().unzip();
     networks.sort();
+    let spans = ZoneSpans {
+        name: z.name.span,
+        assets: asset_spans,
+    };
     Some(Zone {
         name: zname.clone(),
-        span: z.name.span,
         description: description.map(|d| d.0),
         owner: owner.map(|d| d.0),
         level: level.map(|l| l.0)?,
@@ -184,6 +187,7 @@ pub(super) fn resolve_zone(
         conduits: Vec::new(),
     })
     .filter(|_| ok)
+    .map(|zone| (zone, spans))
 }
 
 /// A zone's `network` statement: each network added to the zone's addresses; false after an
@@ -225,10 +229,10 @@ fn resolve_asset(
     cx: &mut Cx,
     z: &ast::Zone,
     a: &ast::Asset,
-    assets: &[(Asset, Vec<AddrItem>)],
-) -> Option<(Asset, Vec<AddrItem>)> {
-    if let Some((prev, _)) = assets.iter().find(|(x, _)| x.name == a.name.name) {
-        let prev_span = prev.span;
+    assets: &[(Asset, Span, Vec<AddrItem>)],
+) -> Option<(Asset, Span, Vec<AddrItem>)> {
+    if let Some((_, prev_span, _)) = assets.iter().find(|(x, _, _)| x.name == a.name.name) {
+        let prev_span = *prev_span;
         cx.err(
             Diagnostic::error(
                 codes::DUPLICATE,
@@ -271,12 +275,12 @@ fn resolve_asset(
     Some((
         Asset {
             name: a.name.name.clone(),
-            span: a.name.span,
             written: a.addrs.iter().map(|t| t.text.clone()).collect(),
             addrs: set,
             kind: kind.and_then(|k| k.0),
             description: adesc.map(|d| d.0),
         },
+        a.name.span,
         items,
     ))
 }
@@ -344,10 +348,10 @@ fn zone_complete(
 fn check_assets_inside(
     cx: &mut Cx,
     zname: &str,
-    assets: &[(Asset, Vec<AddrItem>)],
+    assets: &[(Asset, Span, Vec<AddrItem>)],
     addrs: &AddrSet,
 ) {
-    for (asset, _) in assets {
+    for (asset, span, _) in assets {
         if !asset.addrs.is_empty() && !addrs.is_empty() && !addrs.contains_set(&asset.addrs) {
             cx.err(
                 Diagnostic::error(
@@ -357,7 +361,7 @@ fn check_assets_inside(
                         asset.name
                     ),
                 )
-                .at(asset.span, "not inside the zone's networks")
+                .at(*span, "not inside the zone's networks")
                 .help(format!(
                     "zone `{zname}` has {}; an address belongs to exactly one zone",
                     addrs
@@ -367,9 +371,15 @@ fn check_assets_inside(
     }
 }
 
-/// Two zones may not share an address: one sweep over all intervals, sorted.
-pub(super) fn check_zone_overlaps(cx: &mut Cx, zones: &[Zone]) {
-    fn sweep<T: Ord + Copy>(cx: &mut Cx, zones: &[Zone], mut iv: Vec<(T, T, usize)>) {
+/// Two zones may not share an address: one sweep over all intervals, sorted. `spans`: the
+/// zones' names, by id.
+pub(super) fn check_zone_overlaps(cx: &mut Cx, zones: &[Zone], spans: &[Span]) {
+    fn sweep<T: Ord + Copy>(
+        cx: &mut Cx,
+        zones: &[Zone],
+        spans: &[Span],
+        mut iv: Vec<(T, T, usize)>,
+    ) {
         iv.sort();
         let mut reported = std::collections::BTreeSet::new();
         let mut cur: Option<(T, usize)> = None; // (max end so far, zone holding it)
@@ -386,8 +396,8 @@ pub(super) fn check_zone_overlaps(cx: &mut Cx, zones: &[Zone]) {
                                 a.name, b.name, overlap
                             ),
                         )
-                        .at(b.span, format!("overlaps zone `{}`", a.name))
-                        .related(a.span, "this zone claims the same addresses")
+                        .at(spans[z], format!("overlaps zone `{}`", a.name))
+                        .related(spans[zc], "this zone claims the same addresses")
                         .help("an address belongs to exactly one zone: make the networks disjoint"),
                     );
                 }
@@ -404,33 +414,33 @@ pub(super) fn check_zone_overlaps(cx: &mut Cx, zones: &[Zone]) {
         .enumerate()
         .flat_map(|(i, z)| z.addrs.v4.iter().map(move |&(l, h)| (l, h, i)))
         .collect();
-    sweep(cx, zones, v4);
+    sweep(cx, zones, spans, v4);
     let v6 = zones
         .iter()
         .enumerate()
         .flat_map(|(i, z)| z.addrs.v6.iter().map(move |&(l, h)| (l, h, i)))
         .collect();
-    sweep(cx, zones, v6);
+    sweep(cx, zones, spans, v6);
 }
 
-pub(super) fn check_vlans(cx: &mut Cx, zones: &[Zone]) {
-    let mut seen: BTreeMap<u16, &Zone> = BTreeMap::new();
-    for z in zones {
+pub(super) fn check_vlans(cx: &mut Cx, zones: &[Zone], spans: &[Span]) {
+    let mut seen: BTreeMap<u16, (&Zone, Span)> = BTreeMap::new();
+    for (z, span) in zones.iter().zip(spans) {
         if let Some(v) = z.vlan {
-            if let Some(prev) = seen.get(&v) {
+            if let Some((prev, prev_span)) = seen.get(&v) {
                 cx.err(
                     Diagnostic::error(
                         codes::VLAN_REUSED,
                         format!("VLAN {v} is used by zones `{}` and `{}`", prev.name, z.name),
                     )
-                    .at(z.span, format!("also VLAN {v}"))
-                    .related(prev.span, "first zone with this VLAN")
+                    .at(*span, format!("also VLAN {v}"))
+                    .related(*prev_span, "first zone with this VLAN")
                     .help(
                         "give each zone its own VLAN: a shared VLAN is a shared broadcast domain",
                     ),
                 );
             } else {
-                seen.insert(v, z);
+                seen.insert(v, (z, *span));
             }
         }
     }
