@@ -3,7 +3,9 @@
 //! are vectors, and the zone/device graph (petgraph) gives each flow its path.
 //!
 //! Every collection is sorted by name (flows by conduit, ends and services), so the order of
-//! declarations in the source never changes a byte of output.
+//! declarations in the source never changes a byte of output. The structs carry meaning only:
+//! where each part was written is in the side table [`SpanMap`], asked by id, so the policy hash
+//! ([`hash`]) is the JSON of the Model itself.
 
 pub mod addr;
 pub mod asset_kind;
