@@ -118,6 +118,9 @@ fn output_is_identical_across_processes_and_declaration_orders() {
             hash(&sc["manifest.json"]),
             "{name}"
         );
+        // The manifest names the form of the hash (docs/ci.md).
+        let manifest: serde_json::Value = serde_json::from_slice(&sa["manifest.json"]).unwrap();
+        assert_eq!(manifest["hash_version"], 2, "{name}");
     }
 }
 
