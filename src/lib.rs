@@ -29,20 +29,21 @@
 pub mod build;
 pub mod cli;
 pub mod diagnostic;
+pub mod dialect;
+pub mod diff;
 pub mod driver;
 pub mod error;
 pub mod fmt;
-pub mod intervals;
 pub mod lint;
 pub mod model;
 pub mod output;
+pub mod packet;
 pub mod plan;
 pub mod report;
 pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod synth;
-pub mod targets;
 pub mod verify;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -7,17 +7,18 @@
 //! where each part was written is in the side table [`SpanMap`], asked by id, so the policy hash
 //! ([`hash`]) is the JSON of the Model itself.
 
-pub mod addr;
 pub mod asset_kind;
 pub mod graph;
 pub mod hash;
 pub mod ios_ifname;
+pub mod packets;
 pub mod resolve;
 pub mod services;
 pub mod source_map;
 
-pub use addr::AddrSet;
+pub use crate::packet::AddrSet;
 pub use asset_kind::AssetKind;
+pub use packets::policy_decision;
 pub use resolve::{resolve, Resolved};
 pub use services::{PortRange, ServiceFlags, ServiceItem};
 pub use source_map::{DeviceSpans, FlowSpans, SpanMap, ZoneSpans};

@@ -426,7 +426,7 @@ impl<'a> Context<'a> {
                 .device(**d)
                 .targets
                 .iter()
-                .all(|t| crate::targets::island_control(*t).is_some())
+                .all(|t| crate::dialect::island_control(*t).is_some())
         });
         let mut ev = Vec::new();
         if !with.is_empty() {
@@ -434,7 +434,7 @@ impl<'a> Context<'a> {
                 "island mode generated on {} (adding an interface cuts its link, live sessions included)",
                 join(with.iter().map(|d| {
                     let dev = self.model.device(*d);
-                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| crate::targets::island_control(*t)).collect();
+                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| crate::dialect::island_control(*t)).collect();
                     format!("{}: {}", dev.name, how.join("; "))
                 }))
             ));
@@ -466,11 +466,7 @@ impl<'a> Context<'a> {
                 let how: Vec<&str> = dev
                     .targets
                     .iter()
-                    .map(|t| match t {
-                        Target::Nftables => "nftables: `policy drop` chains, ruleset replaced in one transaction",
-                        Target::Iptables => "iptables: DROP chain policies, each table restored atomically",
-                        Target::CiscoIos => "cisco-ios: ACL names versioned by content, rebound before the old ACL is removed",
-                    })
+                    .filter_map(|t| crate::dialect::replacement(*t))
                     .collect();
                 format!("{}: {}", dev.name, how.join("; "))
             })

@@ -35,9 +35,9 @@
 //! - IEC 62443-3-3 SR 5.2 RE2 (island mode)
 
 use crate::diagnostic::{Severity, Subject};
+use crate::dialect::island_control;
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{DeviceId, Fr, Scope, ZoneId};
-use crate::targets::island_control;
 
 pub const RULE: Rule = Rule {
     id: "FR5-014",
