@@ -12,13 +12,13 @@
 
 use fenceline::build::{build_checked, BuildOptions};
 use fenceline::dialect::cisco_ios::parse::{self as ios, AddrMatch, IosConfig};
-use fenceline::dialect::cisco_ios::{self, Widening, WideningKind};
 use fenceline::dialect::EmitOptions;
 use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
 use fenceline::model::graph::ZoneGraph;
 use fenceline::model::policy_decision;
 use fenceline::model::{AddrSet, Model, ServiceItem, Target, ZoneId};
 use fenceline::packet::Packet;
+use fenceline::plan::replies::{Widening, WideningKind};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -80,7 +80,7 @@ fn build(name: &str, checked: &Checked, object_groups: bool) -> Case {
             texts.insert(dev.to_string(), text);
         }
     }
-    let widenings = cisco_ios::widenings(&model, &built.ir);
+    let widenings = fenceline::plan::replies::widenings(&built.ir);
     let diag_codes = built.diagnostics.iter().map(|d| d.code.clone()).collect();
     Case {
         name: name.to_string(),

@@ -308,14 +308,14 @@ pub enum Why {
     NeighbourDiscovery,
 }
 
-/// What the policy lets through each (device, ingress, egress) of its `cisco-ios` devices,
+/// What the policy lets through each (device, ingress, egress) of its stateless devices,
 /// without connection tracking: the flows that cross the device from ingress to egress, and the
 /// replies of the flows that cross it the other way.
 pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<Why>> {
     let ios: Vec<bool> = model
         .devices
         .iter()
-        .map(|d| d.targets.contains(&Target::CiscoIos))
+        .map(|d| crate::plan::replies::stateless(&d.targets))
         .collect();
     let mut out: BTreeMap<(DeviceId, usize, usize), Space<Why>> = BTreeMap::new();
     for_each_path(model, |fid, hops| {

@@ -14,18 +14,16 @@ use crate::diagnostic::Diagnostic;
 use crate::dialect::sanitize::{self, Sink};
 use crate::dialect::{environment, render, EmitContext};
 use crate::error::{Error, Result};
-use crate::model::{AddrSet, ConduitId, FlowId, Model, PortRange, Scope, ServiceItem, Target};
-use crate::packet::service::icmp_reply_type;
+use crate::model::{AddrSet, PortRange, Scope, ServiceItem};
+use crate::packet::reply::Reply;
 use crate::packet::Family;
-use crate::plan::{DeviceIr, Ir, RuleIr, SwitchIr};
+use crate::plan::{DeviceIr, PairIr, RuleIr, SwitchIr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
 
-// Return traffic admitted by a stateless rule (warning).
-use crate::lint::rules::out_005_stateless_return_widening::RULE as WIDENING;
 // A zone's VLAN is VLAN 1, which never carries user traffic (error).
 use crate::lint::rules::out_006_vlan_1_user_traffic::RULE as VLAN_ONE;
 // Policy text was cut or changed on its way into the configuration (warning).
@@ -54,119 +52,6 @@ const PARKING_NAME: &str = "FL-PARKING";
 const MAX_SLUG: usize = 32;
 
 pub struct CiscoIos;
-
-/// How the reply rule of a flow admits more than connection tracking would.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum WideningKind {
-    /// `established`: any TCP segment with ACK or RST from the responder's port passes, also one
-    /// that belongs to no connection (a crafted ACK scan).
-    TcpEstablished,
-    /// Any UDP datagram from the responder's port passes, whether or not a request preceded it.
-    UdpSourcePort,
-    /// ICMP echo-replies (or timestamp-replies) pass without a preceding request.
-    IcmpReply,
-    /// A protocol without ports or state in ACLs (GRE, ESP, every IP protocol): the reverse
-    /// direction is open for that protocol, new traffic included.
-    ReverseProtocol,
-}
-
-impl WideningKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WideningKind::TcpEstablished => "tcp-established",
-            WideningKind::UdpSourcePort => "udp-source-port",
-            WideningKind::IcmpReply => "icmp-reply",
-            WideningKind::ReverseProtocol => "reverse-protocol",
-        }
-    }
-    /// What passes beyond the policy, for reports and diagnostics.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            WideningKind::TcpEstablished => {
-                "`established` is stateless: any TCP segment with ACK or RST from the responder's port passes, not only replies"
-            }
-            WideningKind::UdpSourcePort => {
-                "any UDP datagram from the responder's port passes, not only replies to a request"
-            }
-            WideningKind::IcmpReply => "ICMP replies pass without a preceding request",
-            WideningKind::ReverseProtocol => {
-                "the protocol has no ports or state an ACL can test: it is open from responder to initiator, new traffic included"
-            }
-        }
-    }
-}
-
-/// One stateless return rule: on `device`, the inbound ACL of `interface` lets the replies of
-/// `flow` in, and with them what [`WideningKind`] says.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Widening {
-    pub device: String,
-    pub interface: String,
-    pub flow: FlowId,
-    pub conduit: ConduitId,
-    pub kind: WideningKind,
-    /// `conduit: src -> dst service`, raw (not sanitised).
-    pub label: String,
-    /// The service item whose replies are admitted (`tcp/502`).
-    pub item: String,
-}
-
-/// Every widening of every `cisco-ios` device, sorted by device, interface, flow and kind. The
-/// conformance report lists these; `build` reports each as an `OUT-005` warning.
-pub fn widenings(model: &Model, ir: &Ir) -> Vec<Widening> {
-    let _ = model;
-    let mut out: Vec<Widening> = ir
-        .devices
-        .iter()
-        .filter(|d| d.targets.contains(&Target::CiscoIos))
-        .flat_map(device_widenings)
-        .collect();
-    out.sort();
-    out
-}
-
-/// The widenings of one device, one per (interface, flow, kind, item).
-pub fn device_widenings(device: &DeviceIr) -> Vec<Widening> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for pair in &device.pairs {
-        let Some(iface) = device.interfaces.get(pair.egress) else {
-            continue;
-        };
-        for rule in &pair.rules {
-            if let Some(kind) = reply_kind(&rule.item) {
-                let item = rule.item.to_string();
-                if seen.insert((pair.egress, rule.flow, kind, item.clone())) {
-                    out.push(Widening {
-                        device: device.name.clone(),
-                        interface: iface.name.clone(),
-                        flow: rule.flow,
-                        conduit: rule.conduit,
-                        kind,
-                        label: rule.label.clone(),
-                        item,
-                    });
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// The kind of reply rule an item gets, `None` when its traffic has no replies.
-fn reply_kind(item: &ServiceItem) -> Option<WideningKind> {
-    match item {
-        ServiceItem::Tcp { .. } => Some(WideningKind::TcpEstablished),
-        ServiceItem::Udp { .. } => Some(WideningKind::UdpSourcePort),
-        ServiceItem::Icmp { icmp_type } | ServiceItem::Icmpv6 { icmp_type } => {
-            icmp_reply_type(item, *icmp_type).map(|_| WideningKind::IcmpReply)
-        }
-        ServiceItem::Ip { .. } | ServiceItem::AnyIp => Some(WideningKind::ReverseProtocol),
-        ServiceItem::Ether { .. } => None,
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Address and port formatting (the `wildcard` and `netmask` filters of STYLE.md practice 7).
@@ -537,16 +422,24 @@ fn forward_rules(
     }
 }
 
-/// Appends the reply permits of rules that leave by this interface: their replies enter here.
+/// Appends the reply permits of a pair that leaves by this interface: planning's reply entries,
+/// whose replies enter here.
 fn reply_rules(
     body: &mut AclBody,
     groups: &mut Groups,
-    rules: &[RuleIr],
+    pair: &PairIr,
     fam: Family,
     changed: &mut Vec<String>,
 ) {
-    for chunk in flow_chunks(rules) {
-        let r = &chunk[0];
+    let entries = pair
+        .replies
+        .iter()
+        .filter_map(|r| pair.rules.get(r.rule).map(|rule| (rule, r.reply)));
+    let chunks = entries.collect::<Vec<_>>();
+    for chunk in
+        chunks.chunk_by(|(a, _), (b, _)| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
+    {
+        let r = chunk[0].0;
         // Replies travel from the responder (dst) to the initiator (src).
         let srcs = addrs(groups, &r.dst, fam);
         let dsts = addrs(groups, &r.src, fam);
@@ -554,27 +447,21 @@ fn reply_rules(
             continue;
         }
         let mut aces = Vec::new();
-        for x in chunk {
+        for (_, reply) in chunk {
+            if !reply.in_family(fam) {
+                continue;
+            }
             let v6 = fam == Family::V6;
-            let (proto, sport, extra): (String, Option<String>, Option<String>) = match x.item {
-                ServiceItem::Tcp { ports } => {
-                    ("tcp".into(), port_op(ports), Some("established".into()))
+            let (proto, sport, extra): (String, Option<String>, Option<String>) = match *reply {
+                Reply::Tcp { sports } => {
+                    ("tcp".into(), port_op(sports), Some("established".into()))
                 }
-                ServiceItem::Udp { ports } => ("udp".into(), port_op(ports), None),
-                ServiceItem::Icmp { icmp_type } if !v6 => match icmp_reply_type(&x.item, icmp_type)
-                {
-                    Some(t) => ("icmp".into(), None, Some(icmp_name(false, t))),
-                    None => continue,
-                },
-                ServiceItem::Icmpv6 { icmp_type } if v6 => {
-                    match icmp_reply_type(&x.item, icmp_type) {
-                        Some(t) => ("icmp".into(), None, Some(icmp_name(true, t))),
-                        None => continue,
-                    }
+                Reply::Udp { sports } => ("udp".into(), port_op(sports), None),
+                Reply::Icmp { icmp_type } | Reply::Icmpv6 { icmp_type } => {
+                    ("icmp".into(), None, Some(icmp_name(v6, icmp_type)))
                 }
-                ServiceItem::Ip { number } => (number.to_string(), None, None),
-                ServiceItem::AnyIp => ((if v6 { "ipv6" } else { "ip" }).into(), None, None),
-                _ => continue,
+                Reply::Ip { number } => (number.to_string(), None, None),
+                Reply::AnyIp => ((if v6 { "ipv6" } else { "ip" }).into(), None, None),
             };
             for s in &srcs {
                 for d in &dsts {
@@ -673,7 +560,7 @@ fn acls_view(cx: &EmitContext, device: &DeviceIr, changed: &mut Vec<String>) -> 
                 forward_rules(&mut body, &mut groups, &pair.rules, fam, changed);
             }
             for pair in device.pairs.iter().filter(|p| p.egress == idx) {
-                reply_rules(&mut body, &mut groups, &pair.rules, fam, changed);
+                reply_rules(&mut body, &mut groups, pair, fam, changed);
             }
             let acl = match fam {
                 Family::V4 => finish(&iface.name, fam, body, &["deny ip any any log"]),
@@ -944,56 +831,6 @@ pub(super) fn device_text(
             "acls.j2",
             acls_view(cx, device, &mut changed),
         )?);
-        let span = cx.model.device(device.device).span;
-        // One warning per interface and conduit, not per flow: a large plant would otherwise
-        // get tens of thousands. The structured list (`widenings`) keeps every one.
-        let mut groups: BTreeMap<(String, ConduitId), Vec<Widening>> = BTreeMap::new();
-        for w in device_widenings(device) {
-            groups
-                .entry((w.interface.clone(), w.conduit))
-                .or_default()
-                .push(w);
-        }
-        for ((iface, cid), ws) in groups {
-            let conduit = cx.model.conduit(cid);
-            let mut kinds: Vec<&str> = ws.iter().map(|w| w.kind.as_str()).collect();
-            kinds.sort();
-            kinds.dedup();
-            let mut labels: Vec<String> = ws
-                .iter()
-                .map(|w| format!("`{}` ({})", w.label, w.item))
-                .collect();
-            labels.dedup();
-            let shown = labels.len().min(5);
-            let more = if labels.len() > shown {
-                format!(" and {} more", labels.len() - shown)
-            } else {
-                String::new()
-            };
-            let first = cx.model.flow(ws[0].flow).span;
-            let flows: BTreeSet<FlowId> = ws.iter().map(|w| w.flow).collect();
-            diags.push(
-                WIDENING
-                    .diag(format!(
-                        "`{}` admits replies of {} flow item(s) of conduit `{}` on `{iface}` by stateless rules ({})",
-                        device.name,
-                        ws.len(),
-                        conduit.name,
-                        kinds.join(", ")
-                    ))
-                .at(conduit.span, format!("stateless return rules on `{iface}`"))
-                // An exception on the conduit silences it, or exceptions on every flow whose
-                // replies it admits.
-                .scoped(vec![Scope::Conduit(cid)])
-                .scoped_all(flows.into_iter().map(Scope::Flow).collect())
-                .related(first, ws[0].kind.explanation())
-                .related(span, "stateless ACLs on this device")
-                .help(format!(
-                    "replies of {}{more}; IOS extended ACLs keep no connection state: where the conduit's SL-T needs stateful return traffic, enforce it on a stateful firewall (nftables, iptables); the report lists the widenings per conduit",
-                    labels[..shown].join(", ")
-                )),
-            );
-        }
     }
     changed.sort();
     changed.dedup();
