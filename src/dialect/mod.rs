@@ -251,7 +251,8 @@ pub fn all() -> &'static [&'static dyn DynDialect] {
     &[
         &nftables::Nftables,
         &iptables::Iptables,
-        &cisco_ios::CiscoIos,
+        &cisco_ios::CiscoIosRouter,
+        &cisco_ios::CiscoIosSwitch,
     ]
 }
 

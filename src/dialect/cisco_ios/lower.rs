@@ -1,119 +1,25 @@
-//! Pass 5, Ir -> text for `cisco-ios`: router (and layer-3 switch) inbound extended ACLs with
-//! their interface bindings, and a switch's VLAN and port configuration, in `<device>/cisco-ios.txt`.
-//!
-//! IOS ACLs are stateless, so the replies of an allowed connection need their own permits on the
-//! interface they come back by. They are the narrowest the syntax allows (`established` for TCP,
-//! the responder's source port for UDP, `echo-reply` for ping), and every one of them admits more
-//! than connection tracking would: each is a [`Widening`], reported as an `OUT-005` warning and
-//! listed by [`widenings`] for the conformance report.
-//!
-//! Rust decides every ACE (addresses, wildcards, ports, order, names); the templates in
-//! `targets/cisco-ios/` only lay the lines out.
+//! Pass 5 for `cisco-ios`, Ir -> [`IosConfig`]: the header every file starts with, then a
+//! switch's VLANs and ports ([`super::switch`]) and the filters of a router or a layer-3
+//! switch's SVIs ([`super::router`]), then `end`. Lowering builds typed lines; it never writes
+//! rule text. Policy text it places (labels as remarks, zone names as VLAN names, descriptions)
+//! is sanitised on the way in, and a change is reported as `OUT-007`.
 
+use super::ast::*;
 use crate::diagnostic::Diagnostic;
-use crate::dialect::sanitize::{self, Sink};
-use crate::dialect::{environment, render, EmitContext};
+use crate::dialect::sanitize;
+use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
-use crate::model::{AddrSet, PortRange, Scope, ServiceItem};
-use crate::packet::reply::Reply;
-use crate::packet::Family;
-use crate::plan::{DeviceIr, PairIr, RuleIr, SwitchIr};
-use ipnet::{Ipv4Net, Ipv6Net};
-use serde::Serialize;
+use crate::plan::DeviceIr;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashSet};
-use std::net::Ipv4Addr;
 
-// A zone's VLAN is VLAN 1, which never carries user traffic (error).
-use crate::lint::rules::out_006_vlan_1_user_traffic::RULE as VLAN_ONE;
 // Policy text was cut or changed on its way into the configuration (warning).
 use crate::lint::rules::out_007_text_sanitised::RULE as TEXT_CHANGED;
 
-/// The file every `cisco-ios` device gets.
-pub const FILE_NAME: &str = "cisco-ios.txt";
+/// Policy texts the sanitiser changed on their way into one device's configuration.
+pub(super) type Changed = Vec<String>;
 
-const HEADER: &str = include_str!("../../../targets/cisco-ios/header.j2");
-const ACLS: &str = include_str!("../../../targets/cisco-ios/acls.j2");
-const SWITCH: &str = include_str!("../../../targets/cisco-ios/switch.j2");
-
-/// IOS rejects remarks over 100 characters. Longer labels are wrapped over several remark lines
-/// rather than cut, so the sanitiser's limit here is the total over all lines.
-const REMARK_LINE: usize = 100;
-const REMARK_TEXT: Sink = Sink {
-    name: "Cisco remark",
-    forbidden: sanitize::IOS_REMARK.forbidden,
-    max_bytes: 300,
-};
-
-/// Name of the parking VLAN (unused ports, trunk native VLAN).
-const PARKING_NAME: &str = "FL-PARKING";
-
-/// Longest interface slug inside an ACL name; the content hash keeps names unique.
-const MAX_SLUG: usize = 32;
-
-pub struct CiscoIos;
-
-// ---------------------------------------------------------------------------------------------
-// Address and port formatting (the `wildcard` and `netmask` filters of STYLE.md practice 7).
-
-/// The IOS wildcard mask of a prefix length: the inverted netmask (`/24` -> `0.0.0.255`).
-pub fn wildcard(prefix_len: u8) -> Ipv4Addr {
-    Ipv4Addr::from(u32::MAX.checked_shr(u32::from(prefix_len)).unwrap_or(0))
-}
-
-/// The netmask of a prefix length (`/24` -> `255.255.255.0`): object-groups take this, ACEs never.
-pub fn netmask(prefix_len: u8) -> Ipv4Addr {
-    Ipv4Addr::from(!u32::from(wildcard(prefix_len)))
-}
-
-/// An IPv4 prefix as an ACE address: `any`, `host A`, or `A WILDCARD`.
-pub fn ace_v4(net: Ipv4Net) -> String {
-    match net.prefix_len() {
-        0 => "any".to_string(),
-        32 => format!("host {}", net.network()),
-        l => format!("{} {}", net.network(), wildcard(l)),
-    }
-}
-
-/// An IPv4 prefix inside `object-group network`: `host A` or `A NETMASK` (subnet-mask syntax).
-pub fn group_v4(net: Ipv4Net) -> String {
-    match net.prefix_len() {
-        32 => format!("host {}", net.network()),
-        l => format!("{} {}", net.network(), netmask(l)),
-    }
-}
-
-/// An IPv6 prefix as an ACE address: `any`, `host A`, or `A/LEN`.
-pub fn ace_v6(net: Ipv6Net) -> String {
-    match net.prefix_len() {
-        0 => "any".to_string(),
-        128 => format!("host {}", net.network()),
-        l => format!("{}/{l}", net.network()),
-    }
-}
-
-/// A port range as an ACE operator: `eq P`, `range LO HI`, or nothing for every port.
-pub fn port_op(p: PortRange) -> Option<String> {
-    if p == PortRange::ALL {
-        None
-    } else if p.lo == p.hi {
-        Some(format!("eq {}", p.lo))
-    } else {
-        Some(format!("range {} {}", p.lo, p.hi))
-    }
-}
-
-fn icmp_name(v6: bool, t: u8) -> String {
-    match (v6, t) {
-        (false, 0) | (true, 129) => "echo-reply".into(),
-        (false, 8) => "echo".into(),
-        (true, 128) => "echo-request".into(),
-        (false, 14) => "timestamp-reply".into(),
-        _ => t.to_string(),
-    }
-}
-
-fn sha8(parts: &[&str]) -> String {
+/// The first 8 hex digits of the sha256 of `parts`, each ended by a NUL byte.
+pub(super) fn sha8(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p.as_bytes());
@@ -122,716 +28,51 @@ fn sha8(parts: &[&str]) -> String {
     hex::encode(h.finalize())[..8].to_string()
 }
 
-/// `GigabitEthernet0/0/1` -> `GI0-0-1`: short, upper case, only letters, digits and `-`.
-pub fn iface_slug(name: &str) -> String {
-    const ABBREV: &[(&str, &str)] = &[
-        ("HundredGigE", "HU"),
-        ("FortyGigabitEthernet", "FO"),
-        ("TwentyFiveGigE", "TWE"),
-        ("TenGigabitEthernet", "TE"),
-        ("GigabitEthernet", "GI"),
-        ("FastEthernet", "FA"),
-        ("Ethernet", "ET"),
-        ("Port-channel", "PO"),
-        ("Vlan", "VL"),
-        ("Tunnel", "TU"),
-        ("Loopback", "LO"),
-    ];
-    let (head, rest) = ABBREV
-        .iter()
-        .find_map(|(long, short)| name.strip_prefix(long).map(|r| (*short, r)))
-        .unwrap_or(("", name));
-    let mut slug: String = head.to_string();
-    slug.extend(rest.chars().map(|c| {
-        if c.is_ascii_alphanumeric() {
-            c.to_ascii_uppercase()
-        } else {
-            '-'
-        }
-    }));
-    slug.truncate(MAX_SLUG);
-    slug
-}
-
-// ---------------------------------------------------------------------------------------------
-// ACL building.
-
-#[derive(Debug, Clone, Serialize)]
-struct EntryView {
-    /// A remark line, or (seq, text) of an ACE.
-    remark: Option<String>,
-    seq: u32,
-    text: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct AclView {
-    header: &'static str,
-    seq_keyword: &'static str,
-    name: String,
-    comment: String,
-    entries: Vec<EntryView>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct GroupView {
-    name: String,
-    entries: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct BindingView {
-    interface: String,
-    acl4: String,
-    acl6: Option<String>,
-    prefix4: String,
-    prefix6: String,
-}
-
-#[derive(Debug, Serialize)]
-struct AclsView {
-    net_groups: Vec<GroupView>,
-    svc_groups: Vec<GroupView>,
-    acls: Vec<AclView>,
-    bindings: Vec<BindingView>,
-}
-
-/// Object-groups of one device, named by their content so that a changed group is a new group
-/// and never alters an ACL already bound.
-#[derive(Default)]
-struct Groups {
-    enabled: bool,
-    nets: BTreeMap<Vec<(u32, u32)>, String>,
-    net_views: Vec<GroupView>,
-    svcs: BTreeMap<Vec<String>, String>,
-    svc_views: Vec<GroupView>,
-}
-
-impl Groups {
-    /// IPv4 addresses of a set as ACE address texts: one per prefix, or one object-group for a
-    /// set of several prefixes when object-groups are on.
-    fn v4(&mut self, set: &AddrSet) -> Vec<String> {
-        let nets = set.v4_nets();
-        if !self.enabled || nets.len() < 2 {
-            return nets.into_iter().map(ace_v4).collect();
-        }
-        if let Some(name) = self.nets.get(&set.v4) {
-            return vec![format!("object-group {name}")];
-        }
-        let entries: Vec<String> = nets.into_iter().map(group_v4).collect();
-        let name = format!(
-            "FL-NET-{}",
-            sha8(&entries.iter().map(String::as_str).collect::<Vec<_>>())
-        );
-        self.nets.insert(set.v4.clone(), name.clone());
-        self.net_views.push(GroupView {
-            name: name.clone(),
-            entries,
-        });
-        vec![format!("object-group {name}")]
-    }
-
-    fn service(&mut self, entries: Vec<String>) -> String {
-        if let Some(name) = self.svcs.get(&entries) {
-            return name.clone();
-        }
-        let name = format!(
-            "FL-SVC-{}",
-            sha8(&entries.iter().map(String::as_str).collect::<Vec<_>>())
-        );
-        self.svcs.insert(entries.clone(), name.clone());
-        self.svc_views.push(GroupView {
-            name: name.clone(),
-            entries,
-        });
-        name
-    }
-}
-
-fn addrs(groups: &mut Groups, set: &AddrSet, fam: Family) -> Vec<String> {
-    match fam {
-        Family::V4 => groups.v4(set),
-        Family::V6 => set.v6_nets().into_iter().map(ace_v6).collect(),
-    }
-}
-
-/// Protocol, destination-port operator and trailing match (ICMP type) of an item in a family;
-/// `None` when the item does not apply to the family.
-fn item_fields(
-    item: &ServiceItem,
-    fam: Family,
-) -> Option<(String, Option<String>, Option<String>)> {
-    let v6 = fam == Family::V6;
-    Some(match item {
-        ServiceItem::Tcp { ports } => ("tcp".into(), port_op(*ports), None),
-        ServiceItem::Udp { ports } => ("udp".into(), port_op(*ports), None),
-        ServiceItem::Icmp { icmp_type } if !v6 => {
-            ("icmp".into(), None, icmp_type.map(|t| icmp_name(false, t)))
-        }
-        ServiceItem::Icmpv6 { icmp_type } if v6 => {
-            ("icmp".into(), None, icmp_type.map(|t| icmp_name(true, t)))
-        }
-        ServiceItem::Ip { number } => (number.to_string(), None, None),
-        ServiceItem::AnyIp => ((if v6 { "ipv6" } else { "ip" }).into(), None, None),
-        _ => return None,
+/// A name fenceline generated or the resolver checked, as a word of a command line.
+pub(super) fn word(s: &str) -> Result<Word> {
+    Word::new(s).ok_or_else(|| {
+        Error::Other(format!(
+            "internal: `{}` is not a name IOS takes",
+            s.escape_default()
+        ))
     })
 }
 
-/// One entry of `object-group service`, or `None` for items that stay inline.
-fn service_entry(item: &ServiceItem) -> Option<String> {
-    match item {
-        ServiceItem::Tcp { ports } => {
-            Some(port_op(*ports).map_or("tcp".into(), |p| format!("tcp {p}")))
-        }
-        ServiceItem::Udp { ports } => {
-            Some(port_op(*ports).map_or("udp".into(), |p| format!("udp {p}")))
-        }
-        ServiceItem::Icmp { icmp_type } => {
-            Some(icmp_type.map_or("icmp".into(), |t| format!("icmp {}", icmp_name(false, t))))
-        }
-        _ => None,
-    }
-}
-
-fn join(parts: &[Option<&str>]) -> String {
-    let mut s = String::new();
-    for p in parts.iter().flatten() {
-        if !s.is_empty() {
-            s.push(' ');
-        }
-        s.push_str(p);
-    }
-    s
-}
-
-/// Entries of one ACL before numbering; ACEs are deduplicated (a reply rule shared by several
-/// flows appears once) and a remark is kept only when its group adds an ACE.
-#[derive(Default)]
-struct AclBody {
-    entries: Vec<(bool, String)>,
-    seen: HashSet<String>,
-}
-
-impl AclBody {
-    fn group(&mut self, remarks: &[String], aces: Vec<String>) {
-        let fresh: Vec<String> = aces
-            .into_iter()
-            .filter(|a| self.seen.insert(a.clone()))
-            .collect();
-        if fresh.is_empty() {
-            return;
-        }
-        self.entries
-            .extend(remarks.iter().map(|r| (true, r.clone())));
-        self.entries.extend(fresh.into_iter().map(|a| (false, a)));
-    }
-}
-
-/// Remark lines of a label: sanitised, wrapped at word boundaries within 100 characters.
-fn remark_lines(text: &str, changed: &mut Vec<String>) -> Vec<String> {
-    let c = sanitize::clean(text, REMARK_TEXT);
-    if c.changed() {
-        changed.push(text.to_string());
-    }
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for word in c.text.split_whitespace() {
-        let mut w = word;
-        while w.len() > REMARK_LINE {
-            if !cur.is_empty() {
-                lines.push(std::mem::take(&mut cur));
-            }
-            let (a, b) = w.split_at(REMARK_LINE);
-            lines.push(a.to_string());
-            w = b;
-        }
-        if !cur.is_empty() && cur.len() + 1 + w.len() > REMARK_LINE {
-            lines.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(w);
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
-}
-
-/// Consecutive rules of one flow with the same addresses (one remark group each).
-fn flow_chunks(rules: &[RuleIr]) -> impl Iterator<Item = &[RuleIr]> {
-    rules.chunk_by(|a, b| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
-}
-
-/// Appends the permits of the rules of one pair that enter by this interface, in the given
-/// family. Consecutive rules of one flow with the same addresses form one remark group (and one
-/// service object-group when object-groups are on).
-fn forward_rules(
-    body: &mut AclBody,
-    groups: &mut Groups,
-    rules: &[RuleIr],
-    fam: Family,
-    changed: &mut Vec<String>,
-) {
-    for chunk in flow_chunks(rules) {
-        let r = &chunk[0];
-        let srcs = addrs(groups, &r.src, fam);
-        let dsts = addrs(groups, &r.dst, fam);
-        if srcs.is_empty() || dsts.is_empty() {
-            continue;
-        }
-        let log = r.log.then_some("log");
-        let mut aces = Vec::new();
-        let grouped: Option<Vec<String>> = if groups.enabled && fam == Family::V4 && chunk.len() > 1
-        {
-            chunk.iter().map(|x| service_entry(&x.item)).collect()
-        } else {
-            None
-        };
-        if let Some(entries) = grouped {
-            let name = groups.service(entries);
-            let proto = format!("object-group {name}");
-            for s in &srcs {
-                for d in &dsts {
-                    aces.push(join(&[Some("permit"), Some(&proto), Some(s), Some(d), log]));
-                }
-            }
-        } else {
-            for x in chunk {
-                let Some((proto, dport, extra)) = item_fields(&x.item, fam) else {
-                    continue;
-                };
-                for s in &srcs {
-                    for d in &dsts {
-                        aces.push(join(&[
-                            Some("permit"),
-                            Some(&proto),
-                            Some(s),
-                            Some(d),
-                            dport.as_deref(),
-                            extra.as_deref(),
-                            log,
-                        ]));
-                    }
-                }
-            }
-        }
-        let remarks = remark_lines(&r.label, changed);
-        body.group(&remarks, aces);
-    }
-}
-
-/// Appends the reply permits of a pair that leaves by this interface: planning's reply entries,
-/// whose replies enter here.
-fn reply_rules(
-    body: &mut AclBody,
-    groups: &mut Groups,
-    pair: &PairIr,
-    fam: Family,
-    changed: &mut Vec<String>,
-) {
-    let entries = pair
-        .replies
-        .iter()
-        .filter_map(|r| pair.rules.get(r.rule).map(|rule| (rule, r.reply)));
-    let chunks = entries.collect::<Vec<_>>();
-    for chunk in
-        chunks.chunk_by(|(a, _), (b, _)| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
-    {
-        let r = chunk[0].0;
-        // Replies travel from the responder (dst) to the initiator (src).
-        let srcs = addrs(groups, &r.dst, fam);
-        let dsts = addrs(groups, &r.src, fam);
-        if srcs.is_empty() || dsts.is_empty() {
-            continue;
-        }
-        let mut aces = Vec::new();
-        for (_, reply) in chunk {
-            if !reply.in_family(fam) {
-                continue;
-            }
-            let v6 = fam == Family::V6;
-            let (proto, sport, extra): (String, Option<String>, Option<String>) = match *reply {
-                Reply::Tcp { sports } => {
-                    ("tcp".into(), port_op(sports), Some("established".into()))
-                }
-                Reply::Udp { sports } => ("udp".into(), port_op(sports), None),
-                Reply::Icmp { icmp_type } | Reply::Icmpv6 { icmp_type } => {
-                    ("icmp".into(), None, Some(icmp_name(v6, icmp_type)))
-                }
-                Reply::Ip { number } => (number.to_string(), None, None),
-                Reply::AnyIp => ((if v6 { "ipv6" } else { "ip" }).into(), None, None),
-            };
-            for s in &srcs {
-                for d in &dsts {
-                    aces.push(join(&[
-                        Some("permit"),
-                        Some(&proto),
-                        Some(s),
-                        sport.as_deref(),
-                        Some(d),
-                        extra.as_deref(),
-                    ]));
-                }
-            }
-        }
-        let remarks = remark_lines(&format!("reply {}", r.label), changed);
-        body.group(&remarks, aces);
-    }
-}
-
-/// Numbers the entries of a finished ACL and names it by its content.
-fn finish(iface: &str, fam: Family, body: AclBody, tail: &[&str]) -> AclView {
-    let mut entries = Vec::with_capacity(body.entries.len() + tail.len());
-    let mut seq = 0u32;
-    for (is_remark, text) in body
-        .entries
-        .into_iter()
-        .chain(tail.iter().map(|t| (false, t.to_string())))
-    {
-        if is_remark {
-            entries.push(EntryView {
-                remark: Some(text),
-                seq: 0,
-                text: String::new(),
-            });
-        } else {
-            seq = seq.saturating_add(10);
-            entries.push(EntryView {
-                remark: None,
-                seq,
-                text,
-            });
-        }
-    }
-    let mut h = Sha256::new();
-    h.update(iface.as_bytes());
-    h.update(if fam == Family::V4 {
-        b"\0ipv4\0"
-    } else {
-        b"\0ipv6\0"
-    });
-    for e in &entries {
-        h.update(e.remark.as_deref().unwrap_or(&e.text).as_bytes());
-        h.update(b"\n");
-    }
-    let digest = &hex::encode(h.finalize())[..8];
-    let (header, seq_keyword, suffix, what) = match fam {
-        Family::V4 => ("ip access-list extended", "", "IN", "IPv4"),
-        Family::V6 => ("ipv6 access-list", "sequence ", "IN6", "IPv6"),
-    };
-    AclView {
-        header,
-        seq_keyword,
-        name: format!("FL-{}-{suffix}-{digest}", iface_slug(iface)),
-        comment: format!("{what} traffic entering {iface}"),
-        entries,
-    }
-}
-
-fn acl_prefix(iface: &str, fam: Family) -> String {
-    format!(
-        "FL-{}-{}-",
-        iface_slug(iface),
-        if fam == Family::V4 { "IN" } else { "IN6" }
-    )
-}
-
-/// The ACL section of a router or layer-3 switch.
-fn acls_view(cx: &EmitContext, device: &DeviceIr, changed: &mut Vec<String>) -> AclsView {
-    let mut groups = Groups {
-        enabled: cx.options.cisco_object_groups,
-        ..Default::default()
-    };
-    // Once a device routes IPv6 anywhere, every interface gets an IPv6 filter: an interface
-    // without one would pass every IPv6 packet.
-    let has_v6 = device.interfaces.iter().any(|i| !i.behind.v6.is_empty());
-    let mut acls = Vec::new();
-    let mut bindings = Vec::new();
-    for (idx, iface) in device.interfaces.iter().enumerate() {
-        let mut names = Vec::new();
-        for fam in [Family::V4, Family::V6] {
-            if fam == Family::V6 && !has_v6 {
-                continue;
-            }
-            let mut body = AclBody::default();
-            for pair in device.pairs.iter().filter(|p| p.ingress == idx) {
-                forward_rules(&mut body, &mut groups, &pair.rules, fam, changed);
-            }
-            for pair in device.pairs.iter().filter(|p| p.egress == idx) {
-                reply_rules(&mut body, &mut groups, pair, fam, changed);
-            }
-            let acl = match fam {
-                Family::V4 => finish(&iface.name, fam, body, &["deny ip any any log"]),
-                // IPv6 ACLs hold implicit neighbour-discovery permits before their implicit
-                // deny; an explicit final deny removes them, so they are restated first.
-                Family::V6 => finish(
-                    &iface.name,
-                    fam,
-                    body,
-                    &[
-                        "permit icmp any any nd-na",
-                        "permit icmp any any nd-ns",
-                        "deny ipv6 any any log",
-                    ],
-                ),
-            };
-            names.push(acl.name.clone());
-            acls.push(acl);
-        }
-        bindings.push(BindingView {
-            interface: iface.name.clone(),
-            acl4: names.first().cloned().unwrap_or_default(),
-            acl6: names.get(1).cloned(),
-            prefix4: acl_prefix(&iface.name, Family::V4),
-            prefix6: acl_prefix(&iface.name, Family::V6),
-        });
-    }
-    AclsView {
-        net_groups: groups.net_views,
-        svc_groups: groups.svc_views,
-        acls,
-        bindings,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Switches.
-
-#[derive(Debug, Serialize)]
-struct VlanView {
-    id: u16,
-    name: String,
-}
-
-#[derive(Debug, Serialize)]
-struct PortView {
-    header: String,
-    description: String,
-    access_vlan: Option<u16>,
-    allowed: String,
-    shutdown: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct SwitchView {
-    parking: VlanView,
-    vlans: Vec<VlanView>,
-    ports: Vec<PortView>,
-    unused: Vec<String>,
-    unused_description: &'static str,
-    notes: Vec<String>,
-}
-
-fn port_header(prefix: &str, lo: u32, hi: u32) -> String {
-    if lo == hi {
-        format!("interface {prefix}{lo}")
-    } else {
-        format!("interface range {prefix}{lo} - {hi}")
-    }
-}
-
-/// A VLAN name within 32 characters; a longer one keeps its start and gets a hash, so two long
-/// zone names never end up with the same VLAN name.
-fn vlan_name(zone: &str, changed: &mut Vec<String>) -> String {
-    let c = sanitize::clean(zone, sanitize::IOS_VLAN_NAME);
-    if !c.changed() {
-        return c.text;
-    }
-    changed.push(zone.to_string());
-    let whole = sanitize::clean(
-        zone,
-        Sink {
-            max_bytes: 1000,
-            ..sanitize::IOS_VLAN_NAME
-        },
-    )
-    .text;
-    let mut head: String = whole.chars().take(23).collect();
-    head.push('-');
-    head.push_str(&sha8(&[zone]));
-    head
-}
-
-fn switch_view(
-    cx: &EmitContext,
-    device: &DeviceIr,
-    sw: &SwitchIr,
-    changed: &mut Vec<String>,
-    diags: &mut Vec<Diagnostic>,
-) -> SwitchView {
-    let dev = cx.model.device(device.device);
-    let parking = sw.parking_vlan;
-    // VLAN 1 carries the switch's own control protocols (CDP, VTP, DTP): refuse it for a zone.
-    for v in sw.vlans.iter().filter(|v| v.id == 1) {
-        diags.push(
-            VLAN_ONE
-                .diag(format!(
-                    "zone `{}` uses VLAN 1, which switch `{}` keeps free of user traffic",
-                    v.name, device.name
-                ))
-                .at(cx.model.zone(v.zone).span, "VLAN 1")
-                .scoped(vec![Scope::Zone(v.zone)])
-                .help("give the zone another VLAN with `vlan N`"),
-        );
-    }
-    let usable = |v: u16| v != 1 && v != parking;
-    let vlans = sw
-        .vlans
-        .iter()
-        .filter(|v| usable(v.id))
-        .map(|v| VlanView {
-            id: v.id,
-            name: vlan_name(&v.name, changed),
-        })
-        .collect();
-    let mut ports = Vec::new();
-    // Numbers taken per prefix, to find the unused ports between them.
-    let mut taken: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
-    for p in &sw.ports {
-        let header = match &p.range {
-            Some((prefix, lo, hi)) => {
-                taken.entry(prefix.clone()).or_default().push((*lo, *hi));
-                port_header(prefix, *lo, *hi)
-            }
-            None => {
-                if let Some((prefix, n)) = crate::model::ios_ifname::split_port_number(&p.name) {
-                    taken.entry(prefix.to_string()).or_default().push((n, n));
-                }
-                format!("interface {}", p.name)
-            }
-        };
-        let zones = p.zones.join(", ");
-        // The resolver gives every access port a VLAN; a trunk has none of its own.
-        let (access_vlan, allowed, shutdown, what) = match p.access_vlan {
-            Some(v) if usable(v) => (
-                Some(v),
-                String::new(),
-                false,
-                format!("fenceline: access, zone {zones}"),
-            ),
-            Some(_) => (
-                Some(parking),
-                String::new(),
-                true,
-                format!("fenceline: zone {zones} has no usable VLAN, parked"),
-            ),
-            None => {
-                let ids: Vec<String> = p
-                    .trunk_vlans
-                    .iter()
-                    .filter(|v| usable(**v))
-                    .map(u16::to_string)
-                    .collect();
-                let allowed = if ids.is_empty() {
-                    "none".to_string()
-                } else {
-                    ids.join(",")
-                };
-                (
-                    None,
-                    allowed,
-                    false,
-                    format!("fenceline: trunk, zones {zones}"),
-                )
-            }
-        };
-        let d = sanitize::clean(&what, sanitize::IOS_DESCRIPTION);
-        if d.changed() {
-            changed.push(what.clone());
-        }
-        ports.push(PortView {
-            header,
-            description: d.text,
-            access_vlan,
-            allowed,
-            shutdown,
-        });
-    }
-    let mut unused = Vec::new();
-    let mut notes = Vec::new();
-    if sw.shutdown_unused {
-        for (prefix, mut ranges) in taken {
-            ranges.sort();
-            let mut next: Option<u32> = None;
-            for (lo, hi) in ranges {
-                if let Some(n) = next {
-                    if lo > n {
-                        unused.push(port_header(&prefix, n, lo - 1));
-                    }
-                }
-                next = Some(next.map_or(hi + 1, |n| n.max(hi + 1)));
-            }
-        }
-        // The policy lists the ports in use, not the switch's hardware: only ports numbered
-        // between two declared ports of one module are known to exist.
-        notes.push(format!(
-            "unused-ports shutdown: the policy names the ports {} uses, not all its ports.",
-            dev.name
-        ));
-        notes.push(if unused.is_empty() {
-            "No port is numbered between declared ones, so none is shut here.".to_string()
-        } else {
-            "Ports numbered between declared ones are parked and shut above.".to_string()
-        });
-        notes.push("Park and shut every other port (beyond the last declared number, other modules) the same way.".to_string());
-    }
-    SwitchView {
-        parking: VlanView {
-            id: parking,
-            name: PARKING_NAME.to_string(),
-        },
-        vlans,
-        ports,
-        unused,
-        unused_description: "fenceline: unused, parked",
-        notes,
-    }
-}
-
-/// The whole `cisco-ios.txt` of a device.
-pub(super) fn device_text(
-    cx: &EmitContext,
-    device: &DeviceIr,
-    diags: &mut Vec<Diagnostic>,
-) -> Result<String> {
-    let mut env = environment();
-    for (name, src) in [
-        ("header.j2", HEADER),
-        ("acls.j2", ACLS),
-        ("switch.j2", SWITCH),
-    ] {
-        env.add_template(name, src)
-            .map_err(|e| Error::Other(format!("template cisco-ios/{name}: {e}")))?;
-    }
-    let mut changed = Vec::new();
+fn header(cx: &EmitContext, device: &DeviceIr) -> Vec<Top> {
     let device_name = sanitize::clean(&device.name, sanitize::HEADER_COMMENT).text;
-    let mut text = render(
-        &env,
-        "header.j2",
-        serde_json::json!({
-            "version": cx.stamp.version,
-            "kind": device.kind.keyword(),
-            "device": device_name,
-            "policy": cx.stamp.policy,
-            "hash": cx.stamp.hash,
-        }),
-    )?;
-    if let Some(sw) = &device.switch {
-        text.push_str(&render(
-            &env,
-            "switch.j2",
-            switch_view(cx, device, sw, &mut changed, diags),
-        )?);
+    let s = cx.stamp;
+    [
+        format!(
+            "fenceline {}: Cisco IOS configuration of {} {device_name}",
+            s.version,
+            device.kind.keyword()
+        ),
+        format!("policy: {}", s.policy),
+        format!("policy sha256: {}", s.hash),
+        "Generated from the policy; edit the policy, not this file.".to_string(),
+    ]
+    .iter()
+    .map(|t| Top::Comment(Comment::tame(t)))
+    .collect()
+}
+
+/// The whole configuration of a device: its header, its switch section (`switch`: the switch
+/// dialect), its filters if it has layer-3 interfaces, and `end`.
+pub(super) fn device_config(
+    cx: &EmitContext,
+    device: &DeviceIr,
+    switch: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<IosConfig> {
+    let mut changed = Changed::new();
+    let mut items = header(cx, device);
+    if let Some(sw) = device.switch.as_ref().filter(|_| switch) {
+        items.extend(super::switch::switch(cx, device, sw, &mut changed, diags)?);
     }
     if !device.interfaces.is_empty() {
-        text.push_str(&render(
-            &env,
-            "acls.j2",
-            acls_view(cx, device, &mut changed),
-        )?);
+        items.extend(super::router::acls(cx, device, &mut changed)?);
     }
+    items.push(Top::End);
     changed.sort();
     changed.dedup();
     for t in changed {
@@ -843,72 +84,27 @@ pub(super) fn device_text(
             .help("IOS remarks hold 100 characters of printable ASCII without `!` and `?`; VLAN names 32 without spaces"),
         );
     }
-    text.push_str("end\n");
-    Ok(text)
+    Ok(IosConfig {
+        items,
+        ..Default::default()
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards_are_inverted_netmasks() {
-        assert_eq!(wildcard(24), Ipv4Addr::new(0, 0, 0, 255));
-        assert_eq!(wildcard(32), Ipv4Addr::new(0, 0, 0, 0));
-        assert_eq!(wildcard(0), Ipv4Addr::new(255, 255, 255, 255));
-        assert_eq!(wildcard(22), Ipv4Addr::new(0, 0, 3, 255));
-        assert_eq!(netmask(22), Ipv4Addr::new(255, 255, 252, 0));
-        assert_eq!(netmask(0), Ipv4Addr::new(0, 0, 0, 0));
-        for l in 0..=32u8 {
-            assert_eq!(u32::from(wildcard(l)) ^ u32::from(netmask(l)), u32::MAX);
-        }
-    }
-
-    #[test]
-    fn ace_addresses_never_use_netmasks() {
-        let n: Ipv4Net = "10.40.0.0/22".parse().unwrap();
-        assert_eq!(ace_v4(n), "10.40.0.0 0.0.3.255");
-        assert_eq!(group_v4(n), "10.40.0.0 255.255.252.0");
-        assert_eq!(ace_v4("10.30.0.10/32".parse().unwrap()), "host 10.30.0.10");
-        assert_eq!(ace_v4("0.0.0.0/0".parse().unwrap()), "any");
-        assert_eq!(ace_v6("fd00:30::/64".parse().unwrap()), "fd00:30::/64");
-        assert_eq!(ace_v6("fd00:30::1/128".parse().unwrap()), "host fd00:30::1");
-    }
-
-    #[test]
-    fn ports_use_eq_and_range() {
-        assert_eq!(port_op(PortRange::one(502)).as_deref(), Some("eq 502"));
-        assert_eq!(
-            port_op(PortRange { lo: 67, hi: 68 }).as_deref(),
-            Some("range 67 68")
-        );
-        assert_eq!(port_op(PortRange::ALL), None);
-    }
-
-    #[test]
-    fn remarks_cannot_inject_and_stay_within_100_characters() {
-        let mut changed = Vec::new();
-        let hostile = "c: a -> b x\n 10 permit ip any any\n! comment? \u{2028}end";
-        let lines = remark_lines(hostile, &mut changed);
-        assert_eq!(changed.len(), 1);
-        for l in &lines {
-            assert!(l.len() <= 100 && l.is_ascii());
-            assert!(!l.contains(['\n', '\r', '!', '?']));
-        }
-        let long = "word ".repeat(60) + &"x".repeat(150);
-        let lines = remark_lines(&long, &mut changed);
-        assert!(lines.len() >= 3 && lines.iter().all(|l| !l.is_empty() && l.len() <= 100));
-    }
-
-    #[test]
-    fn slugs_and_vlan_names() {
-        assert_eq!(iface_slug("GigabitEthernet0/0/1"), "GI0-0-1");
-        assert_eq!(iface_slug("Vlan130"), "VL130");
-        assert_eq!(iface_slug("weird.if:1"), "WEIRD-IF-1");
-        let mut changed = Vec::new();
-        assert_eq!(vlan_name("field", &mut changed), "field");
-        let long = vlan_name(&"z".repeat(40), &mut changed);
-        assert_eq!(long.len(), 32);
-        assert_eq!(changed.len(), 1);
-    }
+/// Rules and set elements of a configuration, for `--max-rules`: ACEs and object-group entries.
+pub(super) fn size(config: &IosConfig) -> usize {
+    config
+        .items
+        .iter()
+        .map(|t| match t {
+            Top::Acl(a) => a
+                .lines
+                .iter()
+                .filter(|l| matches!(l, AclLine::Ace(_)))
+                .count(),
+            Top::Numbered(_) => 1,
+            Top::NetGroup(g) => g.entries.len(),
+            Top::SvcGroup(g) => g.entries.len(),
+            _ => 0,
+        })
+        .sum()
 }
