@@ -54,7 +54,7 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
         }
         let toks: Vec<&str> = body.split_whitespace().collect();
         if !line.starts_with(' ') {
-            let (top, block) = top_line(&toks, line_no).map_err(err)?;
+            let (top, block) = top_line(body, &toks, line_no).map_err(err)?;
             cfg.items.push(top);
             ctx = block.then(|| cfg.items.len() - 1);
             continue;
@@ -91,7 +91,7 @@ fn tame_remark(s: &str) -> Option<Remark> {
 }
 
 /// A top-level command; `true` when indented lines may follow it.
-fn top_line(toks: &[&str], line_no: usize) -> Result<(Top, bool), String> {
+fn top_line(body: &str, toks: &[&str], line_no: usize) -> Result<(Top, bool), String> {
     let at = || At {
         line: line_no,
         written: None,
@@ -120,8 +120,12 @@ fn top_line(toks: &[&str], line_no: usize) -> Result<(Top, bool), String> {
             true,
         ),
         ["access-list", number, "remark", ..] if number.parse::<u16>().is_ok() => {
-            let rest = toks[3..].join(" ");
-            let line = match tame_remark(&rest) {
+            // The text as written after `remark ` (spaces inside it are kept).
+            let rest = body
+                .find(" remark")
+                .map_or("", |i| &body[i + " remark".len()..]);
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+            let line = match tame_remark(rest) {
                 Some(r) => AclLine::Remark(r),
                 None => return Ok((other(toks), false)),
             };
