@@ -461,3 +461,58 @@ fn text_types_refuse_injection() {
     assert!(RawLine::new("a\u{1b}b").is_none());
     assert_eq!(Remark::tame("a\nb?").as_str(), "a_b_");
 }
+
+/// `verify` reads a switch's file in the switch dialect and a router's in the router dialect;
+/// a switch without layer-3 interfaces is equal with a note that there is no ACL to compare.
+#[test]
+fn verify_reads_each_device_in_its_dialect() {
+    use fenceline::build::{build_checked, BuildOptions};
+    use fenceline::verify::equiv::{compare_loaded, load_device, PolicySides};
+    let checked = check_path(Path::new("examples/north-pipeline.fence"), &opts()).unwrap();
+    let model = checked.model.as_ref().unwrap();
+    let bo = BuildOptions {
+        check: opts(),
+        ..Default::default()
+    };
+    let built = build_checked(&checked, &bo).unwrap().unwrap();
+    let files: std::collections::BTreeMap<String, String> = built
+        .outputs
+        .iter()
+        .map(|o| {
+            (
+                o.path.clone(),
+                String::from_utf8_lossy(&o.bytes).into_owned(),
+            )
+        })
+        .collect();
+    let read = |p: &str| files.get(p).cloned();
+    let sides = PolicySides::for_targets(model, &[Target::CiscoIos]);
+    let mut kinds = Vec::new();
+    for (i, dev) in model.devices.iter().enumerate() {
+        if !dev.targets.contains(&Target::CiscoIos) {
+            continue;
+        }
+        let loaded = load_device(dev, Target::CiscoIos, &read).unwrap().unwrap();
+        let r = compare_loaded(
+            model,
+            &sides,
+            fenceline::model::DeviceId(i),
+            Target::CiscoIos,
+            &loaded,
+        )
+        .unwrap();
+        assert!(r.equal, "{}: {:?}", dev.name, r.differences);
+        let note = r
+            .notes
+            .iter()
+            .any(|n| n.starts_with("no layer-3 interface"));
+        assert_eq!(
+            note,
+            dev.kind == DeviceKind::Switch && dev.interfaces.is_empty(),
+            "{}",
+            dev.name
+        );
+        kinds.push(dev.kind);
+    }
+    assert!(kinds.contains(&DeviceKind::Switch) && kinds.contains(&DeviceKind::Router));
+}
