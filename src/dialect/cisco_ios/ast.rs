@@ -53,6 +53,14 @@ macro_rules! text_type {
                 let s = s.into();
                 clean_text(&s, $forbidden, $max, $empty).then_some($name(s))
             }
+            /// `s` itself when it is clean, else [`Self::tame`]d.
+            pub fn or_tame(s: String) -> $name {
+                if clean_text(&s, $forbidden, $max, $empty) {
+                    $name(s)
+                } else {
+                    $name::tame(&s)
+                }
+            }
             /// Text read from a device, made writable: every refused character becomes `_`,
             /// and the text is cut to the limit.
             pub fn tame(s: &str) -> $name {

@@ -298,8 +298,8 @@ pub(super) fn remark_lines(text: &str, changed: &mut Changed) -> Vec<Remark> {
     if !cur.is_empty() {
         lines.push(cur);
     }
-    // Already clean: `tame` changes nothing here.
-    lines.iter().map(|l| Remark::tame(l)).collect()
+    // Already clean: taken as they are.
+    lines.into_iter().map(Remark::or_tame).collect()
 }
 
 /// Consecutive rules of one flow with the same addresses (one remark group each).
