@@ -516,3 +516,43 @@ fn verify_reads_each_device_in_its_dialect() {
     }
     assert!(kinds.contains(&DeviceKind::Switch) && kinds.contains(&DeviceKind::Router));
 }
+
+/// OUT-005 is planning's finding: one per device, interface and conduit of the plan's
+/// widenings; lowering a configuration raises none.
+#[test]
+fn planning_raises_the_widenings_and_lowering_none() {
+    let out_005 = fenceline::lint::rules::out_005_stateless_return_widening::RULE.id;
+    let mut seen = 0;
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "fence") {
+            continue;
+        }
+        let checked = check_path(&path, &opts()).unwrap();
+        let model = checked.model.as_ref().unwrap();
+        let (ir, diags) = fenceline::plan::model_to_ir(model);
+        let groups: std::collections::BTreeSet<_> = fenceline::plan::replies::widenings(&ir)
+            .into_iter()
+            .map(|w| (w.device, w.interface, w.conduit))
+            .collect();
+        let raised = diags.iter().filter(|d| d.code == out_005).count();
+        assert_eq!(raised, groups.len(), "{}", path.display());
+        seen += raised;
+        let stamp = Stamp {
+            policy: "p".into(),
+            hash: String::new(),
+            version: "0",
+        };
+        let options = EmitOptions::default();
+        let cx = EmitContext {
+            model,
+            ir: &ir,
+            stamp: &stamp,
+            options: &options,
+        };
+        let mut emitted = Vec::new();
+        fenceline::dialect::emit_all(&cx, Some(&[Target::CiscoIos]), &mut emitted).unwrap();
+        assert!(emitted.iter().all(|d| d.code != out_005));
+    }
+    assert!(seen > 0);
+}
