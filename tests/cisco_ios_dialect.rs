@@ -399,7 +399,8 @@ fn top(i: usize) -> BoxedStrategy<Top> {
         2 => comment().prop_map(Top::Comment),
         3 => acl,
         2 => numbered,
-        1 => word().prop_map(Top::NoAcl),
+        1 => (proptest::option::of(proptest::sample::select(vec![AclKind::Extended, AclKind::Standard, AclKind::Ipv6])), word())
+            .prop_map(|(k, w)| Top::NoAcl(k, w)),
         1 => (word(), proptest::collection::vec(prop_oneof![Just(AddrMatch::Any), v4()], 0..4))
             .prop_map(|(name, entries)| Top::NetGroup(NetGroup { name, entries })),
         1 => (word(), proptest::collection::vec(service(), 0..4))

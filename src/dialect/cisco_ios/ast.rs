@@ -168,7 +168,8 @@ pub enum Top {
     /// `access-list N ...`: one line of a numbered ACL.
     Numbered(Numbered),
     /// `no access-list N`, `no ip access-list extended|standard NAME`, `no ipv6 access-list NAME`.
-    NoAcl(Word),
+    /// `None`: a numbered ACL (`no access-list N`).
+    NoAcl(Option<AclKind>, Word),
     /// `object-group network NAME` with its entries.
     NetGroup(NetGroup),
     /// `object-group service NAME` with its entries.

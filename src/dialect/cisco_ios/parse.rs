@@ -159,9 +159,18 @@ fn top_line(body: &str, toks: &[&str], line_no: usize) -> Result<(Top, bool), St
                 false,
             )
         }
-        ["no", "access-list", name]
-        | ["no", "ip", "access-list", "extended" | "standard", name]
-        | ["no", "ipv6", "access-list", name] => (Top::NoAcl(word(name)?), false),
+        ["no", "access-list", name] => (Top::NoAcl(None, word(name)?), false),
+        ["no", "ip", "access-list", kind @ ("extended" | "standard"), name] => {
+            let kind = if *kind == "standard" {
+                AclKind::Standard
+            } else {
+                AclKind::Extended
+            };
+            (Top::NoAcl(Some(kind), word(name)?), false)
+        }
+        ["no", "ipv6", "access-list", name] => {
+            (Top::NoAcl(Some(AclKind::Ipv6), word(name)?), false)
+        }
         ["object-group", "network", name] => (
             Top::NetGroup(NetGroup {
                 name: word(name)?,
@@ -293,7 +302,7 @@ fn sub_line(item: &mut Top, body: &str, toks: &[&str], line_no: usize) -> Result
             _ => v.other.push(raw(body)),
         },
         Top::Other { sub, .. } => sub.push(raw(body)),
-        Top::Comment(_) | Top::Numbered(_) | Top::NoAcl(_) | Top::VlanTagNative | Top::End => {}
+        Top::Comment(_) | Top::Numbered(_) | Top::NoAcl(..) | Top::VlanTagNative | Top::End => {}
     }
     Ok(())
 }

@@ -57,7 +57,12 @@ impl Display for Top {
                     AclLine::Ace(a) => writeln!(f, "access-list {} {}", n.number, AceText(a, form)),
                 }
             }
-            Top::NoAcl(name) => writeln!(f, "no access-list {name}"),
+            Top::NoAcl(kind, name) => match kind {
+                None => writeln!(f, "no access-list {name}"),
+                Some(AclKind::Extended) => writeln!(f, "no ip access-list extended {name}"),
+                Some(AclKind::Standard) => writeln!(f, "no ip access-list standard {name}"),
+                Some(AclKind::Ipv6) => writeln!(f, "no ipv6 access-list {name}"),
+            },
             Top::NetGroup(g) => {
                 writeln!(f, "object-group network {}", g.name)?;
                 for e in &g.entries {

@@ -141,7 +141,7 @@ impl IosConfig {
                     // Numbered entries are appended in steps of 10, as IOS numbers them.
                     add_entry(target, ace, form, false)?;
                 }
-                Top::NoAcl(name) => {
+                Top::NoAcl(_, name) => {
                     r.acls.remove(name.as_str());
                 }
                 Top::NetGroup(g) => r
