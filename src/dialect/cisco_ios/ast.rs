@@ -144,7 +144,29 @@ pub struct IosConfig {
     /// The file it was read from, for the tags of its decisions; like [`At`], not part of the
     /// configuration.
     pub file: Origin,
+    /// The configuration as IOS holds it once loaded, computed once ([`IosConfig::resolved`]);
+    /// a cache, not part of the configuration.
+    pub loaded: Memo,
 }
+
+/// A cache of [`IosConfig::resolve`]. Always equal to any other `Memo`.
+#[derive(Clone, Default)]
+pub struct Memo(
+    pub(crate) std::sync::OnceLock<Result<super::semantics::Resolved, super::parse::ParseError>>,
+);
+
+impl fmt::Debug for Memo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Memo")
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Memo) -> bool {
+        true
+    }
+}
+impl Eq for Memo {}
 
 /// The path a configuration was read from (relative to the output directory). Always equal to
 /// any other `Origin`.

@@ -47,7 +47,7 @@ pub struct CiscoIosSwitch;
 
 impl Filters for IosConfig {
     fn filters(&self, iif: &str, oif: &str) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
-        let r = self.resolved()?;
+        let r = self.loaded_or_error()?;
         let file = &self.file.0;
         Ok(vec![
             r.filter_items(file, iif, true)?,
@@ -60,18 +60,18 @@ impl Filters for IosConfig {
         inbound: bool,
     ) -> Option<std::result::Result<Vec<Item>, ReadError>> {
         Some(
-            self.resolved()
+            self.loaded_or_error()
                 .and_then(|r| r.filter_items(&self.file.0, iface, inbound)),
         )
     }
 }
 
 impl IosConfig {
-    fn resolved(&self) -> std::result::Result<semantics::Resolved, ReadError> {
-        self.resolve().map_err(|e| ReadError {
+    fn loaded_or_error(&self) -> std::result::Result<&semantics::Resolved, ReadError> {
+        self.resolved().as_ref().map_err(|e| ReadError {
             file: self.file.0.clone(),
             line: e.line,
-            message: e.message,
+            message: e.message.clone(),
         })
     }
 }

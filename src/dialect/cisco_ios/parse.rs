@@ -65,7 +65,9 @@ pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
         };
         sub_line(item, body, &toks, line_no).map_err(err)?;
     }
-    cfg.resolve()?;
+    if let Err(e) = cfg.resolved() {
+        return Err(e.clone());
+    }
     Ok(cfg)
 }
 

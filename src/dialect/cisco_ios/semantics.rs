@@ -91,6 +91,12 @@ pub struct Resolved {
 }
 
 impl IosConfig {
+    /// [`Self::resolve`], computed once per configuration (filters ask for it per interface).
+    /// Changing `items` afterwards is not seen: resolve a configuration once it is complete.
+    pub fn resolved(&self) -> &Result<Resolved, ParseError> {
+        self.loaded.0.get_or_init(|| self.resolve())
+    }
+
     /// The configuration as IOS loads it, line after line. Refuses what IOS refuses: two
     /// entries with one sequence number, an ACL name used for a standard and an extended ACL.
     pub fn resolve(&self) -> Result<Resolved, ParseError> {
