@@ -1,6 +1,7 @@
-//! Pass 5, Ir -> nftables text: one `table inet fenceline` per firewall, replaced in one kernel
-//! transaction (declare, delete, define; never `flush ruleset`, which would remove other
-//! tables such as Docker's or libvirt's).
+//! Pass 5, Ir -> the nftables configuration ([`super::ast`]): one `table inet fenceline` per
+//! firewall, replaced in one kernel transaction (declare, delete, define; never `flush ruleset`,
+//! which would remove other tables such as Docker's or libvirt's). This builds nodes; the text
+//! is [`super::print`]'s.
 //!
 //! Layout, and why:
 //! - `forward` (policy drop): island-mode set first (so cutting a zone also cuts its live
@@ -33,10 +34,11 @@ use crate::dialect::linux::{self, Group, Shape};
 use crate::dialect::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
 use crate::dialect::{EmitContext, Stamp};
 use crate::error::{Error, Result};
+use crate::model::{Model, ZoneId};
 use crate::packet::Family;
 use crate::plan::DeviceIr;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// nft identifiers: short enough for old kernels (32 bytes with the terminator).
 const MAX_NAME: usize = 31;
@@ -203,7 +205,7 @@ fn base_chain(hook: &str, rules: Vec<Rule>) -> Chain {
 }
 
 /// `"a" . "b" : jump c` entries of an interface-pair verdict map.
-fn pair_map(pairs: &[(String, String, String)]) -> Stmt {
+fn pair_map(pairs: &[PairEntry]) -> Stmt {
     Stmt::Vmap {
         key: Selector::Concat(vec![meta("iifname"), meta("oifname")]),
         map: pairs
@@ -266,6 +268,28 @@ fn header(stamp: &Stamp, device: &str) -> Result<Vec<Remark>> {
     .collect()
 }
 
+/// Object names of one device, each used once.
+struct Names<'a> {
+    taken: BTreeSet<String>,
+    device: &'a str,
+}
+
+impl Names<'_> {
+    fn unique(&mut self, n: String) -> Result<String> {
+        if self.taken.insert(n.clone()) {
+            Ok(n)
+        } else {
+            Err(Error::Other(format!(
+                "two nftables objects of device `{}` would be named `{n}`",
+                self.device
+            )))
+        }
+    }
+}
+
+/// `(ingress, egress, chain)` of an interface-pair verdict map.
+type PairEntry = (String, String, String);
+
 /// The firewall's configuration: every decision was taken by planning, this only builds the
 /// nodes.
 pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
@@ -275,18 +299,10 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
     for i in &dev.interfaces {
         linux::check_ifname(&i.name)?;
     }
-    let mut names = BTreeSet::new();
-    let mut unique = |n: String| -> Result<String> {
-        if names.insert(n.clone()) {
-            Ok(n)
-        } else {
-            Err(Error::Other(format!(
-                "two nftables objects of device `{}` would be named `{n}`",
-                dev.name
-            )))
-        }
+    let mut names = Names {
+        taken: BTreeSet::new(),
+        device: &dev.name,
     };
-
     let mut sets = vec![Set {
         name: "island".into(),
         kind: vec!["ifname".into()],
@@ -298,8 +314,63 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         )?),
         elements: Vec::new(),
     }];
+    let zone_set_name = zone_sets(model, dev, &mut names, &mut sets, diags)?;
+    let (mut chains, spoof) = spoof_chains(dev, &zone_set_name, &mut names, diags)?;
+    let accept_prefix = quoted(linux::log_prefix(
+        &dev.name,
+        " accept: ",
+        NFT_LOG_PREFIX,
+        device.span,
+        diags,
+    ))?;
+    let pairs = pair_chains(model, dev, &accept_prefix, &mut names, diags)?;
+    let drop_prefix = quoted(linux::log_prefix(
+        &dev.name,
+        " drop: ",
+        NFT_LOG_PREFIX,
+        device.span,
+        diags,
+    ))?;
+    let input_drop_prefix = quoted(linux::log_prefix(
+        &dev.name,
+        " input drop: ",
+        NFT_LOG_PREFIX,
+        device.span,
+        diags,
+    ))?;
+    sets.extend(pairs.sets);
+    chains.extend(pairs.chains);
+    chains.extend(pairs.untracked);
+    chains.push(forward(
+        spoof,
+        &pairs.untracked_entries,
+        &pairs.entries,
+        drop_prefix,
+    ));
+    chains.push(input(input_drop_prefix)?);
 
-    // Zone sets: every zone behind one of the interfaces, one set per family.
+    Ok(Ruleset {
+        file: format!("{}/nftables.nft", dev.name),
+        header: header(cx.stamp, &dev.name)?,
+        tables: vec![Table {
+            family: "inet".into(),
+            name: "fenceline".into(),
+            replaced: true,
+            sets,
+            chains,
+        }],
+    })
+}
+
+/// Zone sets: every zone behind one of the interfaces, one set per family. Returns the name of
+/// each zone's set per family.
+fn zone_sets(
+    model: &Model,
+    dev: &DeviceIr,
+    names: &mut Names,
+    sets: &mut Vec<Set>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<BTreeMap<(ZoneId, Family), String>> {
     let mut zones: Vec<_> = dev
         .interfaces
         .iter()
@@ -307,7 +378,7 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         .collect();
     zones.sort();
     zones.dedup();
-    let mut zone_set_name = std::collections::BTreeMap::new();
+    let mut zone_set_name = BTreeMap::new();
     for z in zones {
         let zone = model.zone(z);
         for fam in Family::BOTH {
@@ -323,7 +394,7 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
             if ivs.is_empty() {
                 continue;
             }
-            let name = unique(bounded(&format!(
+            let name = names.unique(bounded(&format!(
                 "z_{}_{}",
                 linux::slug(&zone.name),
                 fam.suffix()
@@ -353,11 +424,21 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
             sets.push(s);
         }
     }
+    Ok(zone_set_name)
+}
 
+/// One anti-spoofing chain per interface (sources behind it return, the rest is counted and
+/// dropped), and the `iifname` verdict map entries that jump to them.
+fn spoof_chains(
+    dev: &DeviceIr,
+    zone_set_name: &BTreeMap<(ZoneId, Family), String>,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(Vec<Chain>, Vec<(Val, Verdict)>)> {
     let mut chains = Vec::new();
     let mut spoof = Vec::new();
     for i in &dev.interfaces {
-        let name = unique(bounded(&format!("as_{}", linux::slug(&i.name))))?;
+        let name = names.unique(bounded(&format!("as_{}", linux::slug(&i.name))))?;
         let mut rules = Vec::new();
         for fam in Family::BOTH {
             for z in &i.behind_zones {
@@ -386,23 +467,32 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         spoof.push((Val::Str(i.name.clone()), Verdict::Jump(name.clone())));
         chains.push(chain(name, quoted(comment)?, rules));
     }
+    Ok((chains, spoof))
+}
 
-    let accept_prefix = quoted(linux::log_prefix(
-        &dev.name,
-        " accept: ",
-        NFT_LOG_PREFIX,
-        device.span,
-        diags,
-    ))?;
+/// The interface pairs' sets and chains, and the verdict map entries that reach them.
+#[derive(Default)]
+struct PairChains {
+    sets: Vec<Set>,
+    chains: Vec<Chain>,
+    /// Chains for the ICMP conntrack never calls new, reached before the invalid drop.
+    untracked: Vec<Chain>,
+    entries: Vec<PairEntry>,
+    untracked_entries: Vec<PairEntry>,
+}
+
+fn pair_chains(
+    model: &Model,
+    dev: &DeviceIr,
+    accept_prefix: &Quoted,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<PairChains> {
+    let mut out = PairChains::default();
     let pair_chain = linux::pair_names(dev, "p_", MAX_PAIR);
     let untracked_chain = linux::pair_names(dev, "u_", MAX_PAIR);
-    let mut pair_sets = Vec::new();
-    let mut pairs = Vec::new();
-    let mut untracked = Vec::new();
-    let mut pair_map_entries = Vec::new();
-    let mut untracked_entries = Vec::new();
     for ((p, cname), uchain) in dev.pairs.iter().zip(pair_chain).zip(untracked_chain) {
-        let cname = unique(cname)?;
+        let cname = names.unique(cname)?;
         let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
         let mut rules = Vec::new();
         let mut urules = Vec::new();
@@ -413,7 +503,7 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
                 log: logged,
                 elements,
             } = g;
-            let set_name = unique(format!(
+            let set_name = names.unique(format!(
                 "{cname}_{}_{}{}",
                 shape.name(),
                 family.suffix(),
@@ -446,7 +536,7 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
             ))?;
             let mut s = set(set_name.clone(), kind, true, comment.clone());
             s.elements = els;
-            pair_sets.push(s);
+            out.sets.push(s);
             // `KEY @SET [ct state new] [log ...] counter accept comment "..."`
             let stmts = |new: bool| {
                 let mut st = vec![is(key.clone(), Val::SetRef(set_name.clone()))];
@@ -469,7 +559,7 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         }
         let comment = linux::pair_comment(iin, iout, NFT_COMMENT, diags);
         if !urules.is_empty() {
-            let uname = unique(uchain)?;
+            let uname = names.unique(uchain)?;
             let ucomment = linux::clean_warn(
                 &format!("{comment}: ICMP that conntrack never tracks as new"),
                 NFT_COMMENT,
@@ -477,56 +567,23 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
                 "a chain comment",
                 diags,
             );
-            untracked_entries.push((iin.name.clone(), iout.name.clone(), uname.clone()));
-            untracked.push(chain(uname, quoted(ucomment)?, urules));
+            out.untracked_entries
+                .push((iin.name.clone(), iout.name.clone(), uname.clone()));
+            out.untracked.push(chain(uname, quoted(ucomment)?, urules));
         }
-        pair_map_entries.push((iin.name.clone(), iout.name.clone(), cname.clone()));
-        pairs.push(chain(cname, quoted(comment)?, rules));
+        out.entries
+            .push((iin.name.clone(), iout.name.clone(), cname.clone()));
+        out.chains.push(chain(cname, quoted(comment)?, rules));
     }
-    let drop_prefix = quoted(linux::log_prefix(
-        &dev.name,
-        " drop: ",
-        NFT_LOG_PREFIX,
-        device.span,
-        diags,
-    ))?;
-    let input_drop_prefix = quoted(linux::log_prefix(
-        &dev.name,
-        " input drop: ",
-        NFT_LOG_PREFIX,
-        device.span,
-        diags,
-    ))?;
-    sets.extend(pair_sets);
-    chains.extend(pairs);
-    chains.extend(untracked);
-    chains.push(forward(
-        spoof,
-        &untracked_entries,
-        &pair_map_entries,
-        drop_prefix,
-    ));
-    chains.push(input(input_drop_prefix)?);
-
-    Ok(Ruleset {
-        file: format!("{}/nftables.nft", dev.name),
-        header: header(cx.stamp, &dev.name)?,
-        tables: vec![Table {
-            family: "inet".into(),
-            name: "fenceline".into(),
-            replaced: true,
-            sets,
-            chains,
-        }],
-    })
+    Ok(out)
 }
 
 /// `forward` (policy drop): island set, anti-spoofing, conntrack, the ICMP conntrack never calls
 /// new, the pair chains, a rate-limited log and a counted drop.
 fn forward(
     spoof: Vec<(Val, Verdict)>,
-    untracked: &[(String, String, String)],
-    pairs: &[(String, String, String)],
+    untracked: &[PairEntry],
+    pairs: &[PairEntry],
     drop_prefix: Quoted,
 ) -> Chain {
     let island = |k: &str| {

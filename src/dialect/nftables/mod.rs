@@ -11,7 +11,7 @@
 //!   typed configuration, not rendered by templates (the project's choice for every dialect;
 //!   minijinja stays for the reports): what the file says and how it is spelt live in one
 //!   place each, and [`parse`] reads every printed file back to an equal configuration.
-//! - [`parse`] and [`json`]: `nft` text (generated or from `nft list ruleset`) and
+//! - [`parse`] (with `rule.rs`, the tokens and statements of one rule) and [`json`]: `nft` text (generated or from `nft list ruleset`) and
 //!   `nft -j list ruleset` JSON back to the same ruleset; what they cannot place is refused with
 //!   its line.
 //! - [`semantics`]: what the ruleset accepts per interface pair ([`crate::dialect::Filters`]).
@@ -25,6 +25,7 @@ pub mod json;
 pub mod lower;
 pub mod parse;
 pub mod print;
+mod rule;
 pub mod semantics;
 
 pub use ast::Ruleset;

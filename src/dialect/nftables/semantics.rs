@@ -641,6 +641,12 @@ impl Ruleset {
     }
 }
 
+impl Filters for Ruleset {
+    fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.items(iif, oif)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::parse::parse_text;
@@ -831,11 +837,5 @@ table inet t {
         ] {
             assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
         }
-    }
-}
-
-impl Filters for Ruleset {
-    fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
-        self.items(iif, oif)
     }
 }
