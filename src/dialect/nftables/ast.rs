@@ -253,3 +253,22 @@ impl Table {
         self.chains.iter().find(|c| c.name == name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No text can leave its quotes or its line, whatever the sanitiser let through.
+    #[test]
+    fn quoted_text_cannot_break_out() {
+        for bad in ["a\"b", "a\\b", "a\nb", "a\rb", "a\tb", "\u{0}"] {
+            assert!(Quoted::new(bad).is_none(), "{bad:?}");
+        }
+        assert!(Remark::new("a\nb").is_none());
+        assert_eq!(
+            Quoted::new("zone a: it's # {ok};").map(|q| q.as_str().to_string()),
+            Some("zone a: it's # {ok};".to_string())
+        );
+        assert!(Remark::new("policy \"p\"").is_some());
+    }
+}

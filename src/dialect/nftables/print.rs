@@ -232,7 +232,19 @@ impl Display for ValIn<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self.0 {
             Val::Atom(s) => write!(f, "{s}"),
-            Val::Str(s) => write!(f, "\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+            // Interface names, checked when lowered; escaped all the same, and a control
+            // character (never read from text) cannot end the line.
+            Val::Str(s) => {
+                f.write_char('"')?;
+                for c in s.chars() {
+                    match c {
+                        '"' | '\\' => write!(f, "\\{c}")?,
+                        c if c.is_control() => f.write_char('?')?,
+                        c => f.write_char(c)?,
+                    }
+                }
+                f.write_char('"')
+            }
             Val::Prefix(a, l) => write!(f, "{a}/{l}"),
             Val::Range(a, b) => write!(f, "{}-{}", ValIn(a, false), ValIn(b, false)),
             Val::Set(vs)
