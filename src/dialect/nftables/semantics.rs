@@ -838,4 +838,40 @@ table inet t {
             assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
         }
     }
+
+    /// Element options on the line that opens `elements` (one-line sets, `nft list` of short
+    /// sets) are options, not elements: `comment "zone"` is not an address.
+    #[test]
+    fn element_comments_on_the_elements_line_are_read() {
+        let text = r#"table inet t {
+	set z { type ipv4_addr; flags interval; elements = { 10.1.0.0/24 comment "zone a", 10.3.0.1 counter packets 1 bytes 60 } }
+	set y {
+		type ipv4_addr
+		elements = { 10.2.0.0/24 comment "zone b" }
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ip saddr @z ip daddr @y accept
+	}
+}
+"#;
+        let n = parse_text("t.nft", text).unwrap();
+        let z = &n.tables[0].sets[0];
+        assert_eq!(z.elements.len(), 2);
+        assert_eq!(
+            z.elements[0].comment.as_ref().map(|c| c.as_str()),
+            Some("zone a")
+        );
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 22))
+            .is_some());
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.3.0.1"), ip("10.2.0.7"), 22))
+            .is_some());
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.4.0.1"), ip("10.2.0.7"), 22))
+            .is_none());
+    }
 }
