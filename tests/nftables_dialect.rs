@@ -67,12 +67,7 @@ fn check_lowered(model: &Model) -> usize {
     for (id, c) in lowered(model) {
         assert_eq!(read_back(&c), c, "{}", model.device(id).name);
         let r = compare_device(model, &pairs, id, "nftables", Vec::new(), &c).unwrap();
-        assert!(
-            r.equal,
-            "{}: {:#?}",
-            model.device(id).name,
-            r.differences
-        );
+        assert!(r.equal, "{}: {:#?}", model.device(id).name, r.differences);
         n += 1;
     }
     n
@@ -141,10 +136,7 @@ fn quoted() -> impl Strategy<Value = Quoted> {
 }
 
 fn atom() -> impl Strategy<Value = Val> {
-    prop_oneof![
-        word().prop_map(Val::Atom),
-        "[ -~]{0,10}".prop_map(Val::Str),
-    ]
+    prop_oneof![word().prop_map(Val::Atom), "[ -~]{0,10}".prop_map(Val::Str),]
 }
 
 fn value() -> impl Strategy<Value = Val> {
@@ -199,7 +191,13 @@ fn counter() -> impl Strategy<Value = Counter> {
 
 fn stmt() -> impl Strategy<Value = Stmt> {
     let log_option = (
-        prop::sample::select(vec!["level", "group", "snaplen", "queue-threshold", "flags"]),
+        prop::sample::select(vec![
+            "level",
+            "group",
+            "snaplen",
+            "queue-threshold",
+            "flags",
+        ]),
         word(),
     )
         .prop_map(|(k, v)| (k.to_string(), v));
@@ -264,7 +262,10 @@ fn chain() -> impl Strategy<Value = Chain> {
 
 fn element() -> impl Strategy<Value = Element> {
     (
-        prop_oneof![atom(), prop::collection::vec(atom(), 2..4).prop_map(Val::Concat)],
+        prop_oneof![
+            atom(),
+            prop::collection::vec(atom(), 2..4).prop_map(Val::Concat)
+        ],
         prop::option::of(counter()),
         prop::option::of(quoted()),
     )
@@ -287,15 +288,17 @@ fn set() -> impl Strategy<Value = Set> {
         prop::option::of(quoted()),
         prop::collection::vec(element(), 0..4),
     )
-        .prop_map(|(name, kind, typeof_, flags, counter, comment, elements)| Set {
-            typeof_: typeof_ && !kind.is_empty(),
-            name,
-            kind,
-            flags,
-            counter,
-            comment,
-            elements,
-        })
+        .prop_map(
+            |(name, kind, typeof_, flags, counter, comment, elements)| Set {
+                typeof_: typeof_ && !kind.is_empty(),
+                name,
+                kind,
+                flags,
+                counter,
+                comment,
+                elements,
+            },
+        )
 }
 
 fn table() -> impl Strategy<Value = Table> {

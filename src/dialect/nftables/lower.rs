@@ -289,6 +289,8 @@ impl Names<'_> {
 
 /// `(ingress, egress, chain)` of an interface-pair verdict map.
 type PairEntry = (String, String, String);
+/// `"eth0" : jump as_eth0`
+type VmapEntry = (Val, Verdict);
 
 /// The firewall's configuration: every decision was taken by planning, this only builds the
 /// nodes.
@@ -434,7 +436,7 @@ fn spoof_chains(
     zone_set_name: &BTreeMap<(ZoneId, Family), String>,
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
-) -> Result<(Vec<Chain>, Vec<(Val, Verdict)>)> {
+) -> Result<(Vec<Chain>, Vec<VmapEntry>)> {
     let mut chains = Vec::new();
     let mut spoof = Vec::new();
     for i in &dev.interfaces {
@@ -581,7 +583,7 @@ fn pair_chains(
 /// `forward` (policy drop): island set, anti-spoofing, conntrack, the ICMP conntrack never calls
 /// new, the pair chains, a rate-limited log and a counted drop.
 fn forward(
-    spoof: Vec<(Val, Verdict)>,
+    spoof: Vec<VmapEntry>,
     untracked: &[PairEntry],
     pairs: &[PairEntry],
     drop_prefix: Quoted,
