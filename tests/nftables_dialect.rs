@@ -363,3 +363,79 @@ proptest! {
         check_lowered(checked.model.as_ref().unwrap());
     }
 }
+
+/// The generated ruleset loaded into a kernel and listed as JSON (`nft -j list ruleset`), in a
+/// fresh user and network namespace; `None` when that is not possible here.
+fn kernel_json(text: &str) -> Option<String> {
+    let dir = tempfile::tempdir().ok()?;
+    let f = dir.path().join("r.nft");
+    std::fs::write(&f, text).ok()?;
+    let out = std::process::Command::new("unshare")
+        .args([
+            "-rn",
+            "sh",
+            "-c",
+            &format!("nft -f '{}' && nft -j list ruleset", f.display()),
+        ])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What a ruleset holds apart from spelling: per set its comment and element comments, per
+/// chain its hook, policy and rule comments, in order.
+type Outline = (
+    Vec<(String, Option<String>, Vec<Option<String>>)>,
+    Vec<(String, Option<String>, Option<String>, Vec<Option<String>>)>,
+);
+
+fn outline(c: &Ruleset) -> Outline {
+    let t = &c.tables[0];
+    let text = |q: &Option<Quoted>| q.as_ref().map(|q| q.as_str().to_string());
+    let mut sets: Vec<_> = t
+        .sets
+        .iter()
+        .map(|s| {
+            let mut els: Vec<_> = s.elements.iter().map(|e| text(&e.comment)).collect();
+            els.sort();
+            (s.name.clone(), text(&s.comment), els)
+        })
+        .collect();
+    sets.sort();
+    let mut chains: Vec<_> = t
+        .chains
+        .iter()
+        .map(|ch| {
+            (
+                ch.name.clone(),
+                ch.base.as_ref().and_then(|b| b.hook.clone()),
+                ch.policy.clone(),
+                ch.rules.iter().map(|r| text(&r.comment)).collect(),
+            )
+        })
+        .collect();
+    chains.sort();
+    (sets, chains)
+}
+
+/// The kernel's JSON of a generated ruleset reads into the same configuration as its text, up to
+/// the kernel's spelling of values: the same sets with the same comments and element comments,
+/// the same chains with the same hooks, policies and rules.
+#[test]
+fn kernel_json_reads_into_the_same_configuration() {
+    let checked = check_path(Path::new("tests/icmp/plant.fence"), &opts()).unwrap();
+    let (_, c) = lowered(checked.model.as_ref().unwrap()).remove(0);
+    let Some(json) = kernel_json(&c.to_string()) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no user and network namespace with nft here"
+        );
+        eprintln!("skipped: no user and network namespace with nft here");
+        return;
+    };
+    let from_json = parse::parse("d/nftables.json", &json).unwrap();
+    assert_eq!(from_json.tables.len(), 1);
+    assert_eq!(outline(&from_json), outline(&c));
+}
