@@ -439,3 +439,38 @@ fn kernel_json_reads_into_the_same_configuration() {
     assert_eq!(from_json.tables.len(), 1);
     assert_eq!(outline(&from_json), outline(&c));
 }
+
+/// `nftables.nft` and `nftables.json` are two forms of one ruleset: when a directory holds both,
+/// the generated `.nft` file is read, and it is the only file `verify` names.
+#[test]
+fn of_both_forms_the_generated_file_is_read_and_named() {
+    let checked = check_path(Path::new("tests/icmp/plant.fence"), &opts()).unwrap();
+    let model = checked.model.as_ref().unwrap();
+    let (id, c) = lowered(model).remove(0);
+    let text = c.to_string();
+    let dev = model.device(id).name.clone();
+    // A JSON file that would read as no table at all.
+    let read = |p: &str| {
+        if p.ends_with(".nft") {
+            Some(text.clone())
+        } else if p.ends_with(".json") {
+            Some(r#"{"nftables": []}"#.to_string())
+        } else {
+            None
+        }
+    };
+    let cfg = fenceline::verify::equiv::load(&dev, Target::Nftables, &read)
+        .unwrap()
+        .unwrap();
+    assert_eq!(cfg.files, vec![format!("{dev}/nftables.nft")]);
+    let r = compare_device(
+        model,
+        &policy_pairs(model),
+        id,
+        "nftables",
+        cfg.files.clone(),
+        cfg.config.as_ref(),
+    )
+    .unwrap();
+    assert!(r.equal, "{:#?}", r.differences);
+}

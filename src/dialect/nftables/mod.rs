@@ -45,9 +45,10 @@ impl Dialect for Nftables {
     const TARGET: Target = Target::Nftables;
     const STATEFUL: bool = true;
     const KINDS: &'static [DeviceKind] = &[DeviceKind::Firewall];
-    /// The generated ruleset, and `nft -j list ruleset` from a live firewall; when both are
-    /// there the generated one is read.
+    /// The generated ruleset, and `nft -j list ruleset` from a live firewall: two forms of one
+    /// ruleset, so when both are there the generated one is read.
     const FILES: &'static [&'static str] = &["nftables.nft", "nftables.json"];
+    const ALTERNATIVES: bool = true;
     const ISLAND_CONTROL: Option<&'static str> = Some("nftables `island` set");
     const REPLACEMENT: &'static str =
         "nftables: `policy drop` chains, ruleset replaced in one transaction";
