@@ -43,8 +43,9 @@ pub fn check_text(name: &str, path: &Path, text: String, opts: &CheckOptions) ->
 }
 
 pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
-    // Targets report findings of their own (OUT-005...) while emitting: every command sees them,
-    // so `check` emits every target too and keeps only the findings.
+    // Planning (OUT-005) and the targets (OUT-006, OUT-007, expectations against the generated
+    // configurations) report findings of their own: every command sees them, so `check` plans
+    // and emits every target too and keeps only the findings.
     let build = crate::build::BuildOptions {
         check: opts.clone(),
         ..Default::default()
