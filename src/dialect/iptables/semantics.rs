@@ -765,6 +765,30 @@ COMMIT
         assert!(e.message.contains("policy of FORWARD"), "{e}");
     }
 
+    /// A `!` that negates nothing, or an option iptables does not let be negated, is refused
+    /// where FORWARD reaches it (iptables refuses the rule); an address of the other family
+    /// fails the file at its line.
+    #[test]
+    fn stray_negations_and_other_families_are_refused() {
+        let rule = |m: &str| {
+            let text = format!("*filter\n:FORWARD DROP [0:0]\n-A FORWARD {m}\nCOMMIT\n");
+            parse("t.rules", &text, Family::V4).and_then(|f| f.items("a", "b").map(|_| ()))
+        };
+        for (m, why) in [
+            ("! -m comment --comment x -j ACCEPT", "`!` before `-m`"),
+            ("-p tcp ! -j ACCEPT", "`!` before `-j`"),
+            ("-p tcp ! ! -s 10.0.0.0/8 -j ACCEPT", "negates nothing"),
+            ("-m limit ! --limit 1/sec -j LOG", "`!` before `--limit`"),
+        ] {
+            let e = rule(m).unwrap_err();
+            assert!(e.message.contains(why), "{m}: {e}");
+        }
+        assert!(rule("-p tcp ! -s 10.0.0.0/8 -j ACCEPT").is_ok());
+        let e = rule("-s 2001:db8::/32 -j ACCEPT").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("not of this file's family"), "{e}");
+    }
+
     /// `-s` and `-m iprange --src-range` must both hold; `!` negates either.
     #[test]
     fn address_matches_are_a_conjunction() {
