@@ -424,7 +424,29 @@ impl RulesFile {
                 }
             }
         }
-        let verdict = match &p.rule.jump {
+        let verdict = self.verdict(chains, p)?;
+        if limited && matches!(verdict, Some(Verdict::Accept) | Some(Verdict::Drop)) {
+            return Err(self.fail(
+                t,
+                "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
+            ));
+        }
+        let matches = if c.matches {
+            self.space(&c, t)?
+        } else {
+            Space::new()
+        };
+        Ok(Rule {
+            matches,
+            verdict,
+            tag: t.clone(),
+        })
+    }
+
+    /// The rule's verdict (`None`: no target, or one that decides nothing, such as LOG).
+    fn verdict(&self, chains: &Filter, p: &Placed) -> Result<Option<Verdict>, ReadError> {
+        let t = &p.tag;
+        Ok(match &p.rule.jump {
             None => None,
             Some(j) => {
                 for o in &j.options {
@@ -461,21 +483,13 @@ impl RulesFile {
                     chain => Some(Verdict::Jump(chain.to_string())),
                 }
             }
-        };
-        if limited && matches!(verdict, Some(Verdict::Accept) | Some(Verdict::Drop)) {
-            return Err(self.fail(
-                t,
-                "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
-            ));
-        }
+        })
+    }
+
+    /// The packets a rule's constraints match (every interface match holds).
+    fn space(&self, c: &Cons, t: &Tag) -> Result<Space<Tag>, ReadError> {
         let empty: Tag = Rc::from("");
-        if !c.matches {
-            return Ok(Rule {
-                matches: Space::new(),
-                verdict,
-                tag: t.clone(),
-            });
-        }
+        let v6 = self.family == Family::V6;
         let f = self.family;
         let (pneg, piv) = c.proto.clone().unwrap_or((false, Ivs::range(0, 255)));
         if (c.port.is_some() || c.sport.is_some())
@@ -558,11 +572,7 @@ impl RulesFile {
         if c.states.len() < conntrack::ALL.len() {
             m = conntrack::restrict(m, &c.states, &[f]);
         }
-        Ok(Rule {
-            matches: m,
-            verdict,
-            tag: t.clone(),
-        })
+        Ok(m)
     }
 
     /// The flattened FORWARD chain for one interface pair.
