@@ -14,14 +14,18 @@ use crate::dialect::config::{
 use crate::dialect::conntrack;
 use crate::dialect::Filters;
 use crate::packet::space::{Cube, Family, Ivs, Space};
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// A rule of the restored table with its decision tag (`fw/iptables.rules:42: -A ...`).
+/// A rule of the restored table: where its command is in the AST (line, entry), its line
+/// number, and its decision tag (`fw/iptables.rules:42: -A ...`), printed when a decision first
+/// needs it.
 #[derive(Debug, Clone)]
 pub struct Placed {
-    pub rule: ast::Rule,
-    pub tag: Tag,
+    pub at: (usize, usize),
+    pub line: usize,
+    tag: OnceCell<Tag>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -57,8 +61,28 @@ fn and(slot: &mut Option<Ivs>, iv: Ivs) {
 /// The built-in chains of the filter table.
 const BUILTIN: [&str; 3] = ["INPUT", "FORWARD", "OUTPUT"];
 
+/// The command at (line, entry) of a file.
+fn command_at(f: &RulesFile, (l, e): (usize, usize)) -> Option<&Command> {
+    match f.lines.get(l)? {
+        Line::Table(t) => match t.entries.get(e)? {
+            Entry::Command(c) => Some(c),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The rule of an `-A` or `-I` command.
+fn rule_of(c: &Command) -> Option<&ast::Rule> {
+    match c {
+        Command::Append { rule, .. } | Command::Insert { rule, .. } => Some(rule),
+        _ => None,
+    }
+}
+
 /// One `*filter` block being restored: what the kernel holds after each line.
-struct Block {
+struct Block<'a> {
+    file: &'a RulesFile,
     chains: BTreeMap<String, Chain>,
     /// The line of `*filter`.
     line: usize,
@@ -69,11 +93,12 @@ struct Block {
     declared: Vec<String>,
 }
 
-impl Block {
+impl<'a> Block<'a> {
     /// iptables-restore without `--noflush` starts each table it restores from nothing: every
     /// rule flushed, every user chain deleted.
-    fn new(line: usize) -> Block {
+    fn new(file: &'a RulesFile, line: usize) -> Block<'a> {
         Block {
+            file,
             chains: BUILTIN
                 .iter()
                 .map(|b| (b.to_string(), Chain::default()))
@@ -98,7 +123,8 @@ impl Block {
         self.chains
             .values()
             .flat_map(|c| &c.rules)
-            .any(|r| r.rule.target() == Some(name))
+            .filter_map(|r| command_at(self.file, r.at).and_then(rule_of))
+            .any(|r| r.target() == Some(name))
     }
 
     fn declare(&mut self, d: &ast::ChainDecl) -> Result<(), String> {
@@ -130,7 +156,7 @@ impl Block {
     }
 
     /// Applies one command as iptables-restore does; `Err` for one that makes the restore fail.
-    fn apply(&mut self, cmd: &Command, tag: Tag, ln: usize) -> Result<(), String> {
+    fn apply(&mut self, cmd: &Command, at: (usize, usize), ln: usize) -> Result<(), String> {
         let builtin = |c: &str| BUILTIN.contains(&c);
         match cmd {
             Command::Append { chain, rule } | Command::Insert { chain, rule, .. } => {
@@ -157,8 +183,9 @@ impl Block {
                     )
                 })?;
                 let placed = Placed {
-                    rule: rule.clone(),
-                    tag,
+                    at,
+                    line: ln,
+                    tag: OnceCell::new(),
                 };
                 match cmd {
                     Command::Insert { at, .. } => {
@@ -244,20 +271,17 @@ pub fn restore(f: &RulesFile) -> Result<Filter, ReadError> {
     let file = f.path.as_str();
     let mut out = Filter::default();
     let mut ln = 0;
-    for l in &f.lines {
+    for (li, l) in f.lines.iter().enumerate() {
         ln += 1;
         let Line::Table(t) = l else { continue };
-        let mut block = (t.name == "filter").then(|| Block::new(ln));
-        for e in &t.entries {
+        let mut block = (t.name == "filter").then(|| Block::new(f, ln));
+        for (ei, e) in t.entries.iter().enumerate() {
             ln += 1;
             let Some(b) = block.as_mut() else { continue };
             match e {
                 Entry::Blank | Entry::Comment(_) => {}
                 Entry::Chain(d) => b.declare(d).map_err(|m| err(file, ln, m))?,
-                Entry::Command(c) => {
-                    let tag: Tag = Rc::from(format!("{file}:{ln}: {c}"));
-                    b.apply(c, tag, ln).map_err(|m| err(file, ln, m))?;
-                }
+                Entry::Command(c) => b.apply(c, (li, ei), ln).map_err(|m| err(file, ln, m))?,
             }
         }
         ln += 1;
@@ -308,6 +332,23 @@ impl RulesFile {
         Ok(self.restored.0.get_or_init(|| f))
     }
 
+    /// The decision tag of a placed rule: `file:line: command`.
+    fn tag<'a>(&self, p: &'a Placed) -> &'a Tag {
+        p.tag.get_or_init(|| match command_at(self, p.at) {
+            Some(c) => Rc::from(format!("{}:{}: {c}", self.path, p.line)),
+            None => Rc::from(format!("{}:{}", self.path, p.line)),
+        })
+    }
+
+    /// The rule a placed rule stands for (the restore only places `-A` and `-I` rules).
+    fn rule_at(&self, p: &Placed) -> &ast::Rule {
+        static NONE: ast::Rule = ast::Rule {
+            matches: Vec::new(),
+            jump: None,
+        };
+        command_at(self, p.at).and_then(rule_of).unwrap_or(&NONE)
+    }
+
     fn fail(&self, t: &Tag, m: impl Into<String>) -> ReadError {
         ReadError {
             file: self.path.clone(),
@@ -318,7 +359,8 @@ impl RulesFile {
 
     /// The rule for the pair: its match space and verdict.
     fn rule(&self, chains: &Filter, p: &Placed, iif: &str, oif: &str) -> Result<Rule, ReadError> {
-        let t = &p.tag;
+        let t = self.tag(p);
+        let r = self.rule_at(p);
         let mut c = Cons {
             matches: true,
             states: conntrack::ALL.to_vec(),
@@ -330,7 +372,7 @@ impl RulesFile {
             nets.iter()
                 .fold(Ivs::empty(), |acc, n| acc.union(&Ivs::range(n.lo, n.hi)))
         };
-        for m in &p.rule.matches {
+        for m in &r.matches {
             match m {
                 Match::Iface {
                     dir,
@@ -424,7 +466,7 @@ impl RulesFile {
                 }
             }
         }
-        let verdict = self.verdict(chains, p)?;
+        let verdict = self.verdict(chains, r, t)?;
         if limited && matches!(verdict, Some(Verdict::Accept) | Some(Verdict::Drop)) {
             return Err(self.fail(
                 t,
@@ -444,9 +486,13 @@ impl RulesFile {
     }
 
     /// The rule's verdict (`None`: no target, or one that decides nothing, such as LOG).
-    fn verdict(&self, chains: &Filter, p: &Placed) -> Result<Option<Verdict>, ReadError> {
-        let t = &p.tag;
-        Ok(match &p.rule.jump {
+    fn verdict(
+        &self,
+        chains: &Filter,
+        r: &ast::Rule,
+        t: &Tag,
+    ) -> Result<Option<Verdict>, ReadError> {
+        Ok(match &r.jump {
             None => None,
             Some(j) => {
                 for o in &j.options {
