@@ -130,6 +130,22 @@ fn text_cannot_hold_a_line_break() {
     let f = parse("t", &text, Family::V4).unwrap();
     assert!(f.comments().any(|(_, c)| c == &t));
     assert_eq!(f.to_string(), text);
+    // Words (names, values) cannot end the line either.
+    let c = Command::Append {
+        chain: "FORWARD".into(),
+        rule: Rule::jump(
+            vec![Match::Iface {
+                dir: Dir::Src,
+                neg: false,
+                name: "eth0\n-A FORWARD -j ACCEPT\r".into(),
+            }],
+            "DROP",
+        ),
+    };
+    assert_eq!(
+        c.to_string(),
+        "-A FORWARD -i \"eth0?-A FORWARD -j ACCEPT?\" -j DROP"
+    );
 }
 
 // ------------------------------------------------------------------ random ASTs

@@ -306,8 +306,16 @@ fn quoted(f: &mut Formatter<'_>, s: &str) -> fmt::Result {
     f.write_char('"')
 }
 
-/// A word as is, or quoted when it is empty or holds a space, a quote or a backslash.
+/// A word as is, or quoted when it is empty or holds a space, a quote or a backslash. Words
+/// come from split lines (the reader) and from interface names, chain names and numbers (the
+/// lowering), so they hold no line break; should one ever hold a control character other than
+/// a tab, it is written as `?` rather than let it end the line.
 fn word(f: &mut Formatter<'_>, s: &str) -> fmt::Result {
+    let breaks = |c: char| c.is_control() && c != '\t';
+    if s.chars().any(breaks) {
+        let safe: String = s.chars().map(|c| if breaks(c) { '?' } else { c }).collect();
+        return word(f, &safe);
+    }
     if s.is_empty()
         || s.chars()
             .any(|c| c.is_whitespace() || c == '"' || c == '\\')
