@@ -862,7 +862,7 @@ fn reader_mutations_read_as_the_kernel_restores_them() {
             .unwrap();
         for a in &dev.interfaces {
             for b in &dev.interfaces {
-                let acc = |i: &fenceline::dialect::iptables::parse::Ipt| {
+                let acc = |i: &fenceline::dialect::iptables::RulesFile| {
                     accepted(
                         &i.items(&a.name, &b.name)
                             .unwrap_or_else(|e| panic!("{}: {e}", m.name)),

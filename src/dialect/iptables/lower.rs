@@ -1,4 +1,4 @@
-//! Pass 5, Ir -> iptables-restore text: `iptables.rules` (IPv4) and `ip6tables.rules` (IPv6)
+//! Pass 5, Ir -> the iptables AST: `iptables.rules` (IPv4) and `ip6tables.rules` (IPv6)
 //! with the meaning of the nftables ruleset of the same device (both read the same
 //! [`crate::dialect::linux`] groups).
 //!
@@ -19,84 +19,19 @@
 //! `-m iprange`. Every comment passes the sanitiser: no quote, backslash or control character
 //! can end the argument or start a new line.
 
+use super::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::linux::{self, Shape};
 use crate::dialect::sanitize::{IPT_COMMENT, IPT_LOG_PREFIX};
-use crate::dialect::{render_one, EmitContext, Stamp};
+use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
 use crate::packet::Family;
 use crate::plan::DeviceIr;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-const TEMPLATE: &str = include_str!("../../../targets/iptables/filter.rules.j2");
-
 /// iptables chain names: at most 28 characters.
 const MAX_CHAIN: usize = 28;
-
-pub struct Iptables;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleView {
-    /// Match arguments, e.g. `-s 10.10.0.0/16 -d 10.20.0.10/32 -p tcp -m tcp --dport 443`.
-    pub matches: String,
-    pub comment: String,
-    /// Prefix of a LOG rule placed before the ACCEPT (the flow's `log` option).
-    pub log_prefix: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SpoofView {
-    pub iface: String,
-    pub chain: String,
-    /// `-s` / `-m iprange --src-range` arguments of the sources that may arrive here.
-    pub allowed: Vec<String>,
-    pub comment: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PairView {
-    pub ingress: String,
-    pub egress: String,
-    pub chain: String,
-    pub comment: String,
-    pub rules: Vec<RuleView>,
-}
-
-/// One file (one family).
-#[derive(Debug, Clone, Serialize)]
-pub struct IptView {
-    pub stamp: Stamp,
-    pub device: String,
-    /// `iptables` or `ip6tables`.
-    pub tool: String,
-    pub v6: bool,
-    pub spoof: Vec<SpoofView>,
-    pub pairs: Vec<PairView>,
-    /// Per interface pair with ICMP that conntrack never calls NEW (whole-protocol flows): rules
-    /// without a state match, jumped to for INVALID and UNTRACKED packets before they are dropped.
-    pub untracked: Vec<PairView>,
-    pub drop_prefix: String,
-    pub input_drop_prefix: String,
-}
-
-impl IptView {
-    /// Rules of the filter table once loaded (what `iptables-save` lists as `-A` lines).
-    pub fn rule_count(&self) -> usize {
-        let input = 5 + if self.v6 { 2 } else { 0 };
-        let forward = 1 + self.spoof.len() + 2 + self.untracked.len() + self.pairs.len() + 2;
-        let spoof: usize = self.spoof.iter().map(|s| s.allowed.len() + 1).sum();
-        let pairs: usize = self
-            .pairs
-            .iter()
-            .chain(&self.untracked)
-            .flat_map(|p| &p.rules)
-            .map(|r| 1 + usize::from(r.log_prefix.is_some()))
-            .sum();
-        input + forward + spoof + pairs
-    }
-}
 
 fn chain_name(name: String) -> String {
     if name.len() <= MAX_CHAIN {
@@ -106,57 +41,88 @@ fn chain_name(name: String) -> String {
     format!("{}-{h}", &name[..MAX_CHAIN - 9])
 }
 
-/// `-s 10.0.0.0/8` for a prefix, otherwise an iprange argument (`--src-range a-b`).
-fn addr_arg(fam: Family, dir: char, iv: (u128, u128)) -> (Option<String>, Option<String>) {
-    match linux::prefix_len(fam, iv.0, iv.1) {
-        Some(len) => (
-            Some(format!(
-                "-{dir} {}/{len}",
-                linux::interval_text(fam, (iv.0, iv.0))
-            )),
-            None,
-        ),
-        None => {
-            let which = if dir == 's' { "src" } else { "dst" };
-            (
-                None,
-                Some(format!("--{which}-range {}", linux::interval_text(fam, iv))),
-            )
-        }
-    }
+/// Free text for the file; control characters are refused (policy text is sanitised first).
+fn text(s: impl Into<String>) -> Result<Text> {
+    Text::new(s).map_err(Error::Other)
 }
 
-fn addr_matches(fam: Family, src: Option<(u128, u128)>, dst: (u128, u128)) -> String {
+/// `-s`/`-d` for a prefix, otherwise `-m iprange --src-range`/`--dst-range` after the plain
+/// matches (the order iptables-save prints them in).
+fn addr_matches(fam: Family, src: Option<(u128, u128)>, dst: (u128, u128)) -> Vec<Match> {
     let mut plain = Vec::new();
     let mut ranges = Vec::new();
-    let parts = src
-        .map(|s| addr_arg(fam, 's', s))
+    for (dir, iv) in src
+        .map(|s| (Dir::Src, s))
         .into_iter()
-        .chain(std::iter::once(addr_arg(fam, 'd', dst)));
-    for (p, r) in parts {
-        plain.extend(p);
-        ranges.extend(r);
+        .chain([(Dir::Dst, dst)])
+    {
+        let net = Net {
+            family: fam,
+            lo: iv.0,
+            hi: iv.1,
+        };
+        match linux::prefix_len(fam, iv.0, iv.1) {
+            Some(_) => plain.push(Match::Addr {
+                dir,
+                neg: false,
+                nets: vec![net],
+            }),
+            None => ranges.push(Match::Range {
+                dir,
+                neg: false,
+                net,
+            }),
+        }
     }
     if !ranges.is_empty() {
-        plain.push(format!("-m iprange {}", ranges.join(" ")));
+        plain.push(Match::Module("iprange".into()));
+        plain.extend(ranges);
     }
-    plain.join(" ")
+    plain
 }
 
-fn service_matches(fam: Family, shape: Shape, e: &linux::Element) -> Result<String> {
+fn proto(name: &str) -> Match {
+    Match::Proto {
+        neg: false,
+        name: name.into(),
+    }
+}
+
+fn module(name: &str) -> Match {
+    Match::Module(name.into())
+}
+
+fn service_matches(fam: Family, shape: Shape, e: &linux::Element) -> Result<Vec<Match>> {
     Ok(match shape {
         Shape::Ports => {
             let p = if e.proto == 6 { "tcp" } else { "udp" };
-            let ports = if e.lo == e.hi {
-                e.lo.to_string()
-            } else {
-                format!("{}:{}", e.lo, e.hi)
-            };
-            format!("-p {p} -m {p} --dport {ports}")
+            vec![
+                proto(p),
+                module(p),
+                Match::Ports {
+                    dir: Dir::Dst,
+                    multi: false,
+                    ranges: vec![(e.lo, e.hi)],
+                },
+            ]
         }
         Shape::IcmpType => match fam {
-            Family::V4 => format!("-p icmp -m icmp --icmp-type {}", e.lo),
-            Family::V6 => format!("-p ipv6-icmp -m icmp6 --icmpv6-type {}", e.lo),
+            Family::V4 => vec![
+                proto("icmp"),
+                module("icmp"),
+                Match::Icmp {
+                    v6: false,
+                    name: e.lo.to_string(),
+                },
+            ],
+            Family::V6 => vec![
+                proto("ipv6-icmp"),
+                module("icmp6"),
+                Match::Icmp {
+                    v6: true,
+                    name: e.lo.to_string(),
+                },
+            ],
         },
         // `-p 0` means every protocol to iptables: refuse rather than widen.
         Shape::Proto if e.proto == 0 => {
@@ -164,18 +130,94 @@ fn service_matches(fam: Family, shape: Shape, e: &linux::Element) -> Result<Stri
                 "IP protocol 0 cannot be matched by iptables (`-p 0` means every protocol)".into(),
             ))
         }
-        Shape::Proto => format!("-p {}", e.proto),
-        Shape::Any => String::new(),
+        Shape::Proto => vec![proto(&e.proto.to_string())],
+        Shape::Any => Vec::new(),
     })
 }
 
-/// The view of one device for one family.
-pub fn view(
+fn ctstate(states: &[crate::dialect::conntrack::State]) -> Vec<Match> {
+    vec![
+        module("conntrack"),
+        Match::State {
+            ct: true,
+            neg: false,
+            states: states.to_vec(),
+        },
+    ]
+}
+
+fn comment(c: &Text) -> Vec<Match> {
+    vec![module("comment"), Match::Comment(c.clone())]
+}
+
+fn iface(dir: Dir, name: &str) -> Match {
+    Match::Iface {
+        dir,
+        neg: false,
+        name: name.into(),
+    }
+}
+
+/// `-m limit --limit 10/sec --limit-burst 20 -j LOG --log-prefix "..." --log-level 6`.
+fn log(mut matches: Vec<Match>, limited: bool, prefix: &Text) -> Rule {
+    if limited {
+        matches.extend([
+            module("limit"),
+            Match::Limit("10/sec".into()),
+            Match::LimitBurst("20".into()),
+        ]);
+    }
+    Rule {
+        matches,
+        jump: Some(Jump {
+            goto: false,
+            target: "LOG".into(),
+            options: vec![
+                TargetOpt::LogPrefix(prefix.clone()),
+                TargetOpt::LogLevel("6".into()),
+            ],
+        }),
+    }
+}
+
+/// A pair's (or its untracked-ICMP chain's) accept rule, with its log rule in front.
+struct Accept {
+    matches: Vec<Match>,
+    comment: Text,
+    log_prefix: Option<Text>,
+}
+
+struct PairChain {
+    ingress: String,
+    egress: String,
+    chain: String,
+    comment: Text,
+    rules: Vec<Accept>,
+}
+
+struct Spoof {
+    iface: String,
+    chain: String,
+    allowed: Vec<Vec<Match>>,
+    comment: Text,
+}
+
+/// One device's configuration: both families.
+pub fn ruleset(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
+    linux::warn_policy_name(cx, diags);
+    Ok(Ruleset {
+        v4: file(cx, dev, Family::V4, diags)?,
+        v6: file(cx, dev, Family::V6, diags)?,
+    })
+}
+
+/// The file of one family.
+pub fn file(
     cx: &EmitContext,
     dev: &DeviceIr,
     fam: Family,
     diags: &mut Vec<Diagnostic>,
-) -> Result<IptView> {
+) -> Result<RulesFile> {
     let model = cx.model;
     for i in &dev.interfaces {
         linux::check_ifname(&i.name)?;
@@ -204,8 +246,32 @@ pub fn view(
                 .collect(),
             Family::V6 => i.behind.v6.clone(),
         };
-        let allowed = ivs.iter().map(|iv| addr_matches_src(fam, *iv)).collect();
-        let comment = linux::clean_warn(
+        let allowed = ivs
+            .iter()
+            .map(|iv| {
+                let net = Net {
+                    family: fam,
+                    lo: iv.0,
+                    hi: iv.1,
+                };
+                match linux::prefix_len(fam, iv.0, iv.1) {
+                    Some(_) => vec![Match::Addr {
+                        dir: Dir::Src,
+                        neg: false,
+                        nets: vec![net],
+                    }],
+                    None => vec![
+                        module("iprange"),
+                        Match::Range {
+                            dir: Dir::Src,
+                            neg: false,
+                            net,
+                        },
+                    ],
+                }
+            })
+            .collect();
+        let comment = text(linux::clean_warn(
             &format!(
                 "anti-spoofing: source not behind {} ({})",
                 i.name, i.zone_name
@@ -214,21 +280,21 @@ pub fn view(
             None,
             "an anti-spoofing comment",
             diags,
-        );
-        spoof.push(SpoofView {
+        ))?;
+        spoof.push(Spoof {
             iface: i.name.clone(),
             chain,
             allowed,
             comment,
         });
     }
-    let accept_prefix = linux::log_prefix(
+    let accept_prefix = text(linux::log_prefix(
         &dev.name,
         " accept: ",
         IPT_LOG_PREFIX,
         linux::device_at(model, dev.device),
         diags,
-    );
+    ))?;
     let mut pairs = Vec::new();
     let mut untracked = Vec::new();
     for ((p, chain), uchain) in dev
@@ -248,25 +314,29 @@ pub fn view(
             for e in &g.elements {
                 let m = addr_matches(fam, Some(e.src), e.dst);
                 let s = service_matches(fam, g.shape, e)?;
-                let comment =
-                    linux::rule_comment(model, &p.rules[e.rule], e.merged, IPT_COMMENT, diags);
+                let comment = text(linux::rule_comment(
+                    model,
+                    &p.rules[e.rule],
+                    e.merged,
+                    IPT_COMMENT,
+                    diags,
+                ))?;
                 let log_prefix = g.log.then(|| accept_prefix.clone());
-                for &proto in linux::untracked_protos(g.shape, fam, e) {
+                for &protocol in linux::untracked_protos(g.shape, fam, e) {
                     // Every IP protocol: one rule per ICMP protocol.
                     let s = match g.shape {
-                        Shape::Any if proto == 1 => "-p icmp".to_string(),
-                        Shape::Any => "-p ipv6-icmp".to_string(),
+                        Shape::Any if protocol == 1 => vec![proto("icmp")],
+                        Shape::Any => vec![proto("ipv6-icmp")],
                         _ => s.clone(),
                     };
-                    urules.push(RuleView {
-                        matches: format!("{m} {s}"),
+                    urules.push(Accept {
+                        matches: [m.clone(), s].concat(),
                         comment: comment.clone(),
                         log_prefix: log_prefix.clone(),
                     });
                 }
-                let matches = if s.is_empty() { m } else { format!("{m} {s}") };
-                rules.push(RuleView {
-                    matches,
+                rules.push(Accept {
+                    matches: [m, s].concat(),
                     comment,
                     log_prefix,
                 });
@@ -278,67 +348,200 @@ pub fn view(
         }
         let comment = linux::pair_comment(iin, iout, IPT_COMMENT, diags);
         if !urules.is_empty() {
-            untracked.push(PairView {
+            untracked.push(PairChain {
                 ingress: iin.name.clone(),
                 egress: iout.name.clone(),
                 chain: unique(chain_name(uchain))?,
-                comment: linux::clean_warn(
+                comment: text(linux::clean_warn(
                     &format!("{comment}: ICMP that conntrack never tracks as NEW"),
                     IPT_COMMENT,
                     None,
                     "a chain comment",
                     diags,
-                ),
+                ))?,
                 rules: urules,
             });
         }
-        pairs.push(PairView {
+        pairs.push(PairChain {
             ingress: iin.name.clone(),
             egress: iout.name.clone(),
             chain,
-            comment,
+            comment: text(comment)?,
             rules,
         });
     }
-    Ok(IptView {
-        stamp: cx.stamp.clone(),
-        device: dev.name.clone(),
-        tool: if fam == Family::V4 {
-            "iptables"
-        } else {
-            "ip6tables"
-        }
-        .into(),
-        v6: fam == Family::V6,
-        spoof,
-        pairs,
-        untracked,
-        drop_prefix: linux::log_prefix(
-            &dev.name,
-            " drop: ",
-            IPT_LOG_PREFIX,
-            linux::device_at(model, dev.device),
-            diags,
+    let drop_prefix = text(linux::log_prefix(
+        &dev.name,
+        " drop: ",
+        IPT_LOG_PREFIX,
+        linux::device_at(model, dev.device),
+        diags,
+    ))?;
+    let input_drop_prefix = text(linux::log_prefix(
+        &dev.name,
+        " in drop: ",
+        IPT_LOG_PREFIX,
+        linux::device_at(model, dev.device),
+        diags,
+    ))?;
+    let tool = if fam == Family::V4 {
+        "iptables"
+    } else {
+        "ip6tables"
+    };
+    let v6 = fam == Family::V6;
+    let stamp = cx.stamp;
+    let header = [
+        format!(
+            " fenceline {}: policy \"{}\" sha256 {}",
+            stamp.version, stamp.policy, stamp.hash
         ),
-        input_drop_prefix: linux::log_prefix(
-            &dev.name,
-            " in drop: ",
-            IPT_LOG_PREFIX,
-            linux::device_at(model, dev.device),
-            diags,
+        format!(
+            " Device {}: {tool}-restore ruleset, generated; change the policy, not this file.",
+            dev.name
         ),
-    })
-}
-
-fn addr_matches_src(fam: Family, iv: (u128, u128)) -> String {
-    match addr_arg(fam, 's', iv) {
-        (Some(p), _) => p,
-        (None, Some(r)) => format!("-m iprange {r}"),
-        (None, None) => String::new(),
+        format!(" Load with `{tool}-restore < FILE`: replaces the filter table in one commit."),
+        " FORWARD: policy DROP; FL-ISLAND, anti-spoofing, conntrack, one chain per interface pair."
+            .into(),
+        format!(
+            " INPUT: policy DROP except loopback, replies{}. OUTPUT: ACCEPT.",
+            if v6 { " and neighbour discovery" } else { "" }
+        ),
+        format!(
+            " Island mode (SR 5.2 RE2): `{tool} -A FL-ISLAND -i IFACE -j DROP` and `-o IFACE -j DROP`."
+        ),
+    ];
+    let mut lines = Vec::new();
+    for h in header {
+        lines.push(Line::Comment(text(h)?));
     }
+    let t = Table {
+        name: "filter".into(),
+        entries: filter_table(FilterTable {
+            v6,
+            spoof: &spoof,
+            pairs: &pairs,
+            untracked: &untracked,
+            drop_prefix: &drop_prefix,
+            input_drop_prefix: &input_drop_prefix,
+        })?,
+    };
+    lines.push(Line::Table(t));
+    Ok(RulesFile::new(
+        fam,
+        format!("{}/{tool}.rules", dev.name),
+        lines,
+    ))
 }
 
-/// Renders a view.
-pub fn text(view: &IptView) -> Result<String> {
-    render_one("filter.rules.j2", TEMPLATE, view)
+struct FilterTable<'a> {
+    v6: bool,
+    spoof: &'a [Spoof],
+    pairs: &'a [PairChain],
+    untracked: &'a [PairChain],
+    drop_prefix: &'a Text,
+    input_drop_prefix: &'a Text,
+}
+
+/// The `*filter` block: chain declarations, then INPUT, FORWARD, anti-spoofing, pair and
+/// untracked-ICMP rules.
+fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
+    use crate::dialect::conntrack::State;
+    let decl = |name: &str, policy| {
+        Entry::Chain(ChainDecl {
+            name: name.into(),
+            policy,
+            counters: Some((0, 0)),
+        })
+    };
+    let mut out = vec![
+        decl("INPUT", Some(Policy::Drop)),
+        decl("FORWARD", Some(Policy::Drop)),
+        decl("OUTPUT", Some(Policy::Accept)),
+        decl("FL-ISLAND", None),
+    ];
+    out.extend(t.spoof.iter().map(|a| decl(&a.chain, None)));
+    out.extend(t.pairs.iter().map(|p| decl(&p.chain, None)));
+    out.extend(t.untracked.iter().map(|p| decl(&p.chain, None)));
+    let mut add = |chain: &str, rule: Rule| {
+        out.push(Entry::Command(Command::Append {
+            chain: chain.into(),
+            rule,
+        }))
+    };
+    add("INPUT", Rule::jump(vec![iface(Dir::Src, "lo")], "ACCEPT"));
+    add(
+        "INPUT",
+        Rule::jump(ctstate(&[State::Established, State::Related]), "ACCEPT"),
+    );
+    add("INPUT", Rule::jump(ctstate(&[State::Invalid]), "DROP"));
+    if t.v6 {
+        let nd = text("neighbour discovery on the firewall's own links")?;
+        for ty in ["neighbour-solicitation", "neighbour-advertisement"] {
+            let mut m = vec![
+                proto("ipv6-icmp"),
+                module("icmp6"),
+                Match::Icmp {
+                    v6: true,
+                    name: ty.into(),
+                },
+                module("hl"),
+                Match::HlEq(255),
+            ];
+            m.extend(comment(&nd));
+            add("INPUT", Rule::jump(m, "ACCEPT"));
+        }
+    }
+    add("INPUT", log(Vec::new(), true, t.input_drop_prefix));
+    add("INPUT", Rule::jump(Vec::new(), "DROP"));
+    add("FORWARD", Rule::jump(Vec::new(), "FL-ISLAND"));
+    for a in t.spoof {
+        add(
+            "FORWARD",
+            Rule::jump(vec![iface(Dir::Src, &a.iface)], &a.chain),
+        );
+    }
+    add(
+        "FORWARD",
+        Rule::jump(ctstate(&[State::Established, State::Related]), "ACCEPT"),
+    );
+    let dispatch = |p: &PairChain, states: &[State]| {
+        let mut m = vec![iface(Dir::Src, &p.ingress), iface(Dir::Dst, &p.egress)];
+        if !states.is_empty() {
+            m.extend(ctstate(states));
+        }
+        m.extend(comment(&p.comment));
+        Rule::jump(m, &p.chain)
+    };
+    for p in t.untracked {
+        add("FORWARD", dispatch(p, &[State::Invalid, State::Untracked]));
+    }
+    add("FORWARD", Rule::jump(ctstate(&[State::Invalid]), "DROP"));
+    for p in t.pairs {
+        add("FORWARD", dispatch(p, &[]));
+    }
+    add("FORWARD", log(Vec::new(), true, t.drop_prefix));
+    add("FORWARD", Rule::jump(Vec::new(), "DROP"));
+    for a in t.spoof {
+        for m in &a.allowed {
+            add(&a.chain, Rule::jump(m.clone(), "RETURN"));
+        }
+        add(&a.chain, Rule::jump(comment(&a.comment), "DROP"));
+    }
+    for (chains, new) in [(t.pairs, true), (t.untracked, false)] {
+        for p in chains {
+            for r in &p.rules {
+                let mut m = r.matches.clone();
+                if new {
+                    m.extend(ctstate(&[State::New]));
+                }
+                if let Some(prefix) = &r.log_prefix {
+                    add(&p.chain, log(m.clone(), false, prefix));
+                }
+                m.extend(comment(&r.comment));
+                add(&p.chain, Rule::jump(m, "ACCEPT"));
+            }
+        }
+    }
+    Ok(out)
 }

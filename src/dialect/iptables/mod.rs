@@ -1,115 +1,94 @@
-//! The iptables dialect: `iptables-restore` and `ip6tables-restore` files ([`lower`]), read
-//! back from the same files or `iptables-save` output ([`parse`]).
+//! The iptables dialect: one firewall's configuration is two files, `iptables.rules` (IPv4)
+//! and `ip6tables.rules` (IPv6), each loaded by `iptables-restore` / `ip6tables-restore`, and
+//! read back from the same files or from `iptables-save` output.
+//!
+//! Layout, one pass per module: [`ast`] is the typed configuration ([`Ruleset`]: both
+//! families' files, each its ordered lines: comment lines and table blocks of chain
+//! declarations and `-A -I -P -F -X -N` commands); [`lower`] builds it from the device's IR;
+//! [`print`] prints it (`Display`); [`parse`] reads text back into it, so that
+//! `parse(print(c)) == c`; [`semantics`] restores a file as `iptables-restore` does (the last
+//! `*filter` block wins) and says what FORWARD accepts per interface pair ([`Filters`]).
+//!
+//! Device text is printed from the AST, not rendered from templates: the printer and the reader
+//! share one AST, which is what makes the round trip a law that can be tested. Free text from
+//! the policy (comments, log prefixes) passes [`crate::dialect::sanitize`] when it is lowered
+//! and is held in [`ast::Text`], which cannot hold a line break, and is always printed quoted.
+//!
+//! [`Filters`]: crate::dialect::Filters
 
+pub mod ast;
 pub mod lower;
 pub mod parse;
+pub mod print;
+pub mod semantics;
 
-pub use lower::*;
+pub use ast::{RulesFile, Ruleset};
 
 use super::config::ReadError;
-use super::{DynDialect, EmitContext, Loaded, Output};
+use super::{ConfigFile, Dialect, EmitContext};
 use crate::diagnostic::Diagnostic;
-use crate::dialect::linux;
-use crate::error::Error;
 use crate::error::Result;
 use crate::model::{DeviceKind, Target};
 use crate::packet::Family;
 use crate::plan::DeviceIr;
 
-/// Both families' rulesets of one firewall: one filter with both lists.
-struct Both(Vec<parse::Ipt>);
+pub struct Iptables;
 
-impl super::Filters for Both {
-    fn filters(
-        &self,
-        iif: &str,
-        oif: &str,
-    ) -> std::result::Result<Vec<Vec<super::config::Item>>, ReadError> {
-        let mut all = Vec::new();
-        for f in &self.0 {
-            all.extend(f.items(iif, oif)?);
-        }
-        Ok(vec![all])
-    }
-}
+impl Dialect for Iptables {
+    type Config = Ruleset;
+    const TARGET: Target = Target::Iptables;
+    const STATEFUL: bool = true;
+    const KINDS: &'static [DeviceKind] = &[DeviceKind::Firewall];
+    const FILES: &'static [&'static str] = &["iptables.rules", "ip6tables.rules"];
+    const ISLAND_CONTROL: Option<&'static str> = Some("iptables and ip6tables `FL-ISLAND` chain");
+    const REPLACEMENT: &'static str =
+        "iptables: DROP chain policies, each table restored atomically";
 
-impl DynDialect for Iptables {
-    fn target(&self) -> Target {
-        Target::Iptables
-    }
-    fn stateful(&self) -> bool {
-        true
-    }
-    fn kinds(&self) -> &'static [DeviceKind] {
-        &[DeviceKind::Firewall]
-    }
-    fn files(&self) -> &'static [&'static str] {
-        &["iptables.rules", "ip6tables.rules"]
-    }
-    fn island_control(&self) -> Option<&'static str> {
-        Some("iptables and ip6tables `FL-ISLAND` chain")
-    }
-    fn replacement(&self) -> &'static str {
-        "iptables: DROP chain policies, each table restored atomically"
-    }
-    fn emit(
+    fn lower(
         &self,
         cx: &EmitContext,
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
-    ) -> Result<Vec<Output>> {
-        linux::warn_policy_name(cx, diags);
-        let mut out = Vec::new();
-        for (fam, file) in [
-            (Family::V4, "iptables.rules"),
-            (Family::V6, "ip6tables.rules"),
-        ] {
-            let v = view(cx, device, fam, diags)?;
-            if let Some(max) = cx.options.max_rules {
-                if v.rule_count() > max {
-                    return Err(Error::Other(format!(
-                        "device `{}` would get {} {} rules, more than the limit of {max}",
-                        device.name,
-                        v.rule_count(),
-                        v.tool
-                    )));
-                }
-            }
-            out.push(Output {
-                path: format!("{}/{file}", device.name),
-                bytes: text(&v)?.into_bytes(),
-            });
-        }
-        Ok(out)
+    ) -> Result<Ruleset> {
+        lower::ruleset(cx, device, diags)
     }
-    fn load(
-        &self,
-        device: &str,
-        read: &dyn Fn(&str) -> Option<String>,
-    ) -> std::result::Result<Option<Loaded>, ReadError> {
-        let mut files = Vec::new();
-        let mut paths = Vec::new();
-        for (name, fam) in [
-            ("iptables.rules", Family::V4),
-            ("ip6tables.rules", Family::V6),
-        ] {
-            let path = format!("{device}/{name}");
-            if let Some(text) = read(&path) {
-                files.push(parse::parse(&path, &text, fam)?);
-                paths.push(path);
+
+    /// The rules of the larger file: each file is one restore, and the limit is per restore.
+    fn size(&self, config: &Ruleset) -> usize {
+        config.v4.rule_count().max(config.v6.rule_count())
+    }
+
+    fn print(&self, config: &Ruleset) -> Vec<(&'static str, String)> {
+        vec![
+            ("iptables.rules", config.v4.to_string()),
+            ("ip6tables.rules", config.v6.to_string()),
+        ]
+    }
+
+    /// Both files, or neither: an absent family would pass everything.
+    fn parse(&self, files: &[ConfigFile]) -> std::result::Result<Ruleset, ReadError> {
+        let read = |name: &str, fam| {
+            files
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| parse::parse(&f.path, &f.text, fam))
+                .transpose()
+        };
+        let v4 = read("iptables.rules", Family::V4)?;
+        let v6 = read("ip6tables.rules", Family::V6)?;
+        match (v4, v6) {
+            (Some(v4), Some(v6)) => Ok(Ruleset { v4, v6 }),
+            _ => {
+                let dir = files
+                    .first()
+                    .map(|f| f.path.strip_suffix(f.name).unwrap_or(""))
+                    .unwrap_or("");
+                Err(ReadError {
+                    file: dir.to_string(),
+                    line: 0,
+                    message: "iptables.rules and ip6tables.rules go together; one of them is missing (an absent family would pass everything)".into(),
+                })
             }
-        }
-        match files.len() {
-            0 => Ok(None),
-            1 => Err(ReadError {
-                file: format!("{device}/"),
-                line: 0,
-                message: "iptables.rules and ip6tables.rules go together; one of them is missing (an absent family would pass everything)".into(),
-            }),
-            _ => Ok(Some(Loaded {
-                config: Box::new(Both(files)),
-                files: paths,
-            })),
         }
     }
 }
