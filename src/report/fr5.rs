@@ -545,13 +545,13 @@ impl<'a> Context<'a> {
 
     fn island(&self, devs: &[DeviceId]) -> (Status, Vec<String>) {
         // Credited per generated configuration: a device is islandable when every target it is
-        // generated for ships an island control (see `island_control`).
+        // generated for ships an island control (see `Target::island_control`).
         let (with, without): (Vec<DeviceId>, Vec<DeviceId>) = devs.iter().partition(|d| {
             self.model
                 .device(**d)
                 .targets
                 .iter()
-                .all(|t| crate::targets::island_control(*t).is_some())
+                .all(|t| t.island_control().is_some())
         });
         let mut ev = Vec::new();
         if !with.is_empty() {
@@ -559,7 +559,7 @@ impl<'a> Context<'a> {
                 "island mode generated on {} (adding an interface cuts its link, live sessions included)",
                 join(with.iter().map(|d| {
                     let dev = self.model.device(*d);
-                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| crate::targets::island_control(*t)).collect();
+                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| t.island_control()).collect();
                     format!("{}: {}", dev.name, how.join("; "))
                 }))
             ));

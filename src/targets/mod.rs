@@ -106,7 +106,7 @@ pub fn emit_all(
             }
         }
     }
-    let results = parallel_map(&jobs, |(backend, dev)| {
+    let results = crate::threads::map(&jobs, |(backend, dev)| {
         let mut d = Vec::new();
         let r = backend.emit_device(cx, dev, &mut d);
         (r, d)
@@ -118,41 +118,6 @@ pub fn emit_all(
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
-}
-
-/// `items.iter().map(f).collect()`, spread over the machine's cores, results in input order.
-/// Threads take the next item from a shared counter, so one large device does not hold up the
-/// rest.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, f(item)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        // A worker only panics if `f` does; carry that panic over to the caller unchanged.
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// A template environment with the project's safety settings.
@@ -191,19 +156,6 @@ pub fn render(env: &Environment, name: &str, view: impl Serialize) -> Result<Str
         .map_err(|e| Error::Other(format!("template {name}: {e}")))?;
     tmpl.render(view)
         .map_err(|e| Error::Other(format!("template {name}: {e:#}")))
-}
-
-/// The island-mode control (SR 5.2 RE2) a target's generated configuration ships, checked
-/// first in the forward path so that it also cuts established sessions: the nftables `island`
-/// set, matched before `ct state established`, and the iptables (and ip6tables) `FL-ISLAND`
-/// chain, jumped to first from FORWARD. Cisco IOS ACLs have none (no alternate ACL is
-/// generated). FR5-014 reports the boundaries this leaves without one.
-pub fn island_control(target: Target) -> Option<&'static str> {
-    match target {
-        Target::Nftables => Some("nftables `island` set"),
-        Target::Iptables => Some("iptables and ip6tables `FL-ISLAND` chain"),
-        Target::CiscoIos => None,
-    }
 }
 
 #[cfg(test)]

@@ -313,14 +313,14 @@ impl PolicySides {
     pub fn for_targets(model: &Model, targets: &[Target]) -> PolicySides {
         let stateless = targets.contains(&Target::CiscoIos);
         let stateful = targets.iter().any(|t| *t != Target::CiscoIos);
-        std::thread::scope(|sc| {
-            let h = stateless.then(|| sc.spawn(|| stateless_pairs(model)));
-            let stateful = stateful.then(|| policy_pairs(model));
-            PolicySides {
-                stateful,
-                stateless: h.map(|h| h.join().expect("stateless policy side")),
-            }
-        })
+        let (stateless, stateful) = crate::threads::join(
+            || stateless.then(|| stateless_pairs(model)),
+            || stateful.then(|| policy_pairs(model)),
+        );
+        PolicySides {
+            stateful,
+            stateless,
+        }
     }
 }
 

@@ -37,7 +37,6 @@
 use crate::diagnostic::Severity;
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{Fr, Scope, ZoneId};
-use crate::targets::island_control;
 
 pub const RULE: Rule = Rule {
     id: "FR5-014",
@@ -67,7 +66,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             let lacking: Vec<&str> = d
                 .targets
                 .iter()
-                .filter(|t| island_control(**t).is_none())
+                .filter(|t| t.island_control().is_none())
                 .map(|t| t.name())
                 .collect();
             if lacking.is_empty() {
