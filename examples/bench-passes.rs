@@ -5,9 +5,9 @@
 //!
 //! `--lint-rules` also times every lint rule on its own (the rules are run a second time).
 
+use fenceline::dialect::{EmitContext, EmitOptions, Stamp};
 use fenceline::driver::CheckOptions;
 use fenceline::model::Target;
-use fenceline::targets::{EmitContext, EmitOptions, Stamp};
 use std::path::Path;
 use std::time::Instant;
 
@@ -111,7 +111,7 @@ fn main() {
     for target in [Target::Nftables, Target::Iptables, Target::CiscoIos] {
         let mut d = Vec::new();
         let t = Instant::now();
-        match fenceline::targets::emit_all(&cx, Some(&[target]), &mut d) {
+        match fenceline::dialect::emit_all(&cx, Some(&[target]), &mut d) {
             Ok(out) => line(
                 &format!("emit {}", target_name(target)),
                 ms(t),

@@ -11,11 +11,11 @@
 //! write are carried over.
 
 use crate::diagnostic::Diagnostic;
+use crate::dialect::{emit_all, sanitize, EmitContext, EmitOptions, Output, Stamp};
 use crate::error::{Error, Result};
 use crate::lint::{CheckOptions, Checked};
 use crate::model::{Model, Target};
 use crate::plan::{model_to_ir_with_limit, Ir};
-use crate::targets::{emit_all, sanitize, EmitContext, EmitOptions, Output, Stamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -224,15 +224,13 @@ pub struct Drift {
     pub kept: Vec<String>,
 }
 
-/// The file names a device directory of a build may hold: what the targets write and what
-/// `verify` reads there (`nftables.json` from a live firewall).
-pub const DEVICE_FILE_NAMES: &[&str] = &[
-    "nftables.nft",
-    "nftables.json",
-    "iptables.rules",
-    "ip6tables.rules",
-    crate::targets::cisco_ios::FILE_NAME,
-];
+/// Is this a file name a device directory of a build may hold: what the dialects write and
+/// what `verify` reads there (`nftables.json` from a live firewall)?
+pub fn is_device_file_name(name: &str) -> bool {
+    crate::dialect::all()
+        .iter()
+        .any(|d| d.files().contains(&name))
+}
 
 /// Whether a path relative to DIR has a name of the build layout: the manifest, a report, or a
 /// device configuration (`<device>/<file>`). Such a file is fenceline's: a build that does not
@@ -241,7 +239,7 @@ pub const DEVICE_FILE_NAMES: &[&str] = &[
 pub fn is_layout_name(rel: &str) -> bool {
     match rel.split_once('/') {
         None => rel == MANIFEST || REPORT_FILES.contains(&rel),
-        Some((dev, file)) => !dev.is_empty() && DEVICE_FILE_NAMES.contains(&file),
+        Some((dev, file)) => !dev.is_empty() && is_device_file_name(file),
     }
 }
 

@@ -11,13 +11,14 @@
 //! run `cargo insta review` (or `INSTA_UPDATE=always cargo test --test cisco_ios`) and review them.
 
 use fenceline::build::{build_checked, BuildOptions};
+use fenceline::dialect::cisco_ios::parse::{self as ios, AddrMatch, IosConfig};
+use fenceline::dialect::cisco_ios::{self, Widening, WideningKind};
+use fenceline::dialect::EmitOptions;
 use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
 use fenceline::model::graph::ZoneGraph;
+use fenceline::model::policy_decision;
 use fenceline::model::{AddrSet, Model, ServiceItem, Target, ZoneId};
-use fenceline::targets::cisco_ios::{self, Widening, WideningKind};
-use fenceline::targets::EmitOptions;
-use fenceline::verify::ios::{self, AddrMatch, IosConfig};
-use fenceline::verify::{policy_decision, Packet};
+use fenceline::packet::Packet;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};

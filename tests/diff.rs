@@ -2,8 +2,8 @@
 //! the exact set of changed flows per conduit, SL-T changes, and an empty diff for a reordered,
 //! reformatted copy.
 
+use fenceline::diff::{diff, PolicyDiff};
 use fenceline::driver::{check_path, CheckOptions};
-use fenceline::verify::diff::{diff, PolicyDiff};
 use std::path::Path;
 
 fn run(new: &str) -> PolicyDiff {
@@ -120,7 +120,7 @@ fn each_side_is_named_by_its_own_policy() {
 #[test]
 fn a_moved_asset_is_named_as_the_change() {
     let d = run("asset-moved.fence");
-    let md = fenceline::verify::diff::to_markdown(&d, "old", "new");
+    let md = fenceline::diff::to_markdown(&d, "old", "new");
     for c in &d.conduits {
         for f in c.newly_allowed.iter().chain(&c.newly_denied) {
             assert_eq!(

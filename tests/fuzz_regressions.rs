@@ -56,8 +56,8 @@ fn corpus_and_regressions_never_panic() {
 /// an error, never a panic; the generated seeds read without error.
 #[test]
 fn config_readers_never_panic() {
-    use fenceline::verify::config::accepted;
-    use fenceline::verify::space::Family;
+    use fenceline::dialect::config::accepted;
+    use fenceline::packet::space::Family;
     let mut files = Vec::new();
     for dir in ["fuzz/corpus-configs", "tests/fuzzed-configs"] {
         if let Ok(rd) = std::fs::read_dir(dir) {
@@ -72,7 +72,7 @@ fn config_readers_never_panic() {
         };
         let name = path.to_string_lossy().into_owned();
         let seed = name.contains("corpus-configs");
-        if let Ok(cfg) = fenceline::verify::ios::parse(&text) {
+        if let Ok(cfg) = fenceline::dialect::cisco_ios::parse::parse(&text) {
             for iface in cfg.interfaces.keys() {
                 for inbound in [true, false] {
                     match cfg.filter_items("f", iface, inbound) {
@@ -82,14 +82,14 @@ fn config_readers_never_panic() {
                 }
             }
         }
-        if let Ok(n) = fenceline::verify::nft::parse("f", &text) {
+        if let Ok(n) = fenceline::dialect::nftables::parse::parse("f", &text) {
             match n.items("eth0", "eth1") {
                 Ok(filters) => filters.iter().for_each(|f| drop(accepted(f))),
                 Err(e) => assert!(!seed, "{name}: {e}"),
             }
         }
         for fam in [Family::V4, Family::V6] {
-            if let Ok(i) = fenceline::verify::iptables::parse("f", &text, fam) {
+            if let Ok(i) = fenceline::dialect::iptables::parse::parse("f", &text, fam) {
                 if let Ok(items) = i.items("eth0", "eth1") {
                     drop(accepted(&items));
                 }

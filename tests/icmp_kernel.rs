@@ -14,9 +14,10 @@
 
 use fenceline::build::{build_checked, BuildOptions};
 use fenceline::driver::{check_text, CheckOptions};
+use fenceline::model::policy_decision;
 use fenceline::model::{DeviceId, Model, Target};
+use fenceline::packet::Packet;
 use fenceline::verify::equiv::{compare_loaded, load, PolicySides};
-use fenceline::verify::{policy_decision, Packet};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
@@ -88,8 +89,8 @@ fn assert_verified(label: &str, model: &Model, files: &BTreeMap<String, String>)
     let sides = PolicySides::for_targets(model, &[Target::Nftables]);
     let read = |p: &str| files.get(p).cloned();
     for t in [Target::Nftables, Target::Iptables] {
-        let (cfg, paths) = load("fw", t, &read).unwrap().unwrap();
-        let r = compare_loaded(model, &sides, DeviceId(0), t, paths, &cfg).unwrap();
+        let cfg = load("fw", t, &read).unwrap().unwrap();
+        let r = compare_loaded(model, &sides, DeviceId(0), t, &cfg).unwrap();
         assert!(r.equal, "{label} {t:?}: {:#?}", r.differences);
     }
 }

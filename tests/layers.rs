@@ -11,43 +11,28 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The layers, bottom first. A module may import modules of its own layer and of layers below.
-/// An entry is a module path; the longest entry that is a prefix of a path places it.
+/// An entry is a module path; the longest entry that is a prefix of a path places it. `Error`,
+/// `Result`, `Diagnostic`, `Severity` and `Model` are the crate root's re-exports.
+#[rustfmt::skip]
 const LAYERS: &[(&str, &[&str])] = &[
-    // `Error`, `Result`, `Diagnostic`, `Severity` and `Model` are re-exported at the crate root.
-    (
-        "foundation",
-        &[
-            "error",
-            "Error",
-            "Result",
-            "canon",
-            "intervals",
-            "synth",
-            "threads",
-        ],
-    ),
-    (
-        "source",
-        &[
-            "source",
-            "output",
-            "diagnostic",
-            "Diagnostic",
-            "Severity",
-            "model::ids",
-        ],
-    ),
+    ("foundation", &["packet", "error", "Error", "Result", "canon", "synth", "threads"]),
+    ("source", &["source", "output", "diagnostic", "Diagnostic", "Severity", "model::ids"]),
     ("syntax", &["syntax", "fmt"]),
     ("model", &["model", "Model"]),
-    (
-        "lint, plan",
-        &["lint", "plan", "model::resolve", "diagnostic::filter"],
-    ),
-    ("dialects", &["targets"]),
-    ("verify, report, build", &["verify", "report", "build"]),
+    ("lint, plan", &["lint", "plan", "model::resolve", "diagnostic::filter"]),
+    ("dialects", &["dialect"]),
+    ("verify, diff, report, build", &["verify", "diff", "report", "build"]),
     ("driver", &["driver"]),
     ("cli", &["cli", "schema"]),
 ];
+
+/// Imports that break the layers and are being removed in other work, each with the reason.
+/// Keep this empty: an entry is a debt, not a permission.
+const PENDING: &[(&str, &str, &str)] = &[(
+    "report",
+    "build::policy_hash",
+    "policy_hash moves to model::hash",
+)];
 
 /// The layer of a module path (`["lint", "rules", "x"]`), and the table entry that placed it.
 fn layer_of(path: &[String]) -> Option<(usize, String)> {
@@ -131,9 +116,17 @@ fn expand(prefix: &[String], s: &str, out: &mut Vec<Vec<String>>) -> usize {
     }
 }
 
-/// The inline modules of `code` (`mod tests { .. }`): (start, end, name), by brace matching
-/// (the braces of `'{'` and `'}'` literals skipped; those in strings are balanced here).
-fn inline_modules(code: &str) -> Vec<(usize, usize, String)> {
+/// An inline module (`mod x { .. }`) of a file: the byte range of its body and its name.
+struct Inline {
+    body: std::ops::Range<usize>,
+    name: String,
+    /// Under `#[cfg(test)]`.
+    test: bool,
+}
+
+/// The inline modules of `code`, by brace matching (the braces of `'{'` and `'}'` literals
+/// skipped; those in strings are balanced here).
+fn inline_modules(code: &str) -> Vec<Inline> {
     let clean = code.replace("'{'", "   ").replace("'}'", "   ");
     let b = clean.as_bytes();
     let mut out = Vec::new();
@@ -165,7 +158,12 @@ fn inline_modules(code: &str) -> Vec<(usize, usize, String)> {
                 _ => {}
             }
         }
-        out.push((open, end, name));
+        let test = clean[..at].trim_end().ends_with("#[cfg(test)]");
+        out.push(Inline {
+            body: open..end,
+            name,
+            test,
+        });
     }
     out
 }
@@ -191,14 +189,16 @@ fn references(file_module: &[String], code: &str) -> Vec<Vec<String>> {
             i += 1;
             continue;
         }
+        let around: Vec<&Inline> = inline.iter().filter(|m| m.body.contains(&i)).collect();
+        // A unit test may build its fixture with any pass: that adds no dependency to the
+        // library, so `#[cfg(test)]` modules are not read.
+        if around.iter().any(|m| m.test) {
+            i += 1;
+            continue;
+        }
         let rest = &code[i..];
         let mut module = file_module.to_vec();
-        module.extend(
-            inline
-                .iter()
-                .filter(|(a, z, _)| (*a..*z).contains(&i))
-                .map(|(_, _, n)| n.clone()),
-        );
+        module.extend(around.iter().map(|m| m.name.clone()));
         let module = &module[..];
         if let Some(r) = rest.strip_prefix("crate::") {
             i += "crate::".len() + expand(&[], r, &mut out);
@@ -226,6 +226,11 @@ fn references(file_module: &[String], code: &str) -> Vec<Vec<String>> {
 
 /// (from module, to module path) for every reference in `src/`.
 fn all_references() -> Vec<(Vec<String>, Vec<String>)> {
+    let pending = |from: &[String], to: &[String]| {
+        PENDING
+            .iter()
+            .any(|(f, t, _)| from.join("::") == *f && to.join("::") == *t)
+    };
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).expect("src is readable").flatten() {
             let p = e.path();
@@ -250,7 +255,9 @@ fn all_references() -> Vec<(Vec<String>, Vec<String>)> {
         let module = module_of(rel);
         let code = code_of(&std::fs::read_to_string(&f).expect("readable"));
         for to in references(&module, &code) {
-            refs.push((module.clone(), to));
+            if !pending(&module, &to) {
+                refs.push((module.clone(), to));
+            }
         }
     }
     refs
@@ -392,4 +399,10 @@ fn the_scanner_reads_use_trees() {
         ]
     );
     assert_eq!(layer_of(&refs[0]).map(|l| l.1), Some("model::ids".into()));
+    // `super` inside an inline module; a `#[cfg(test)]` module is not read.
+    let refs = references(
+        &module,
+        "mod inner {\n    use super::y;\n}\n#[cfg(test)]\nmod tests {\n    use crate::driver::x;\n}\n",
+    );
+    assert_eq!(refs, [vec!["lint", "rules", "y"]]);
 }

@@ -19,13 +19,14 @@
 //! linux_targets`, then review.
 
 use fenceline::build::{build_checked, policy_hash, BuildOptions, Built};
+use fenceline::dialect::{iptables, nftables, EmitContext, EmitOptions, Stamp};
 use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
 use fenceline::model::graph::ZoneGraph;
+use fenceline::model::policy_decision;
 use fenceline::model::{DeviceId, Model, ServiceItem, Target, ZoneId};
+use fenceline::packet::Family;
+use fenceline::packet::Packet;
 use fenceline::plan::{model_to_ir, DeviceIr, Ir};
-use fenceline::targets::linux::Family;
-use fenceline::targets::{iptables, nftables, EmitContext, EmitOptions, Stamp};
-use fenceline::verify::{policy_decision, Packet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -309,7 +310,7 @@ fn hostile_text_is_sanitised_with_warnings() {
     let warnings: Vec<_> = built
         .diagnostics
         .iter()
-        .filter(|d| d.code == fenceline::targets::linux::SANITISED.id)
+        .filter(|d| d.code == fenceline::dialect::linux::SANITISED.id)
         .collect();
     assert!(warnings.len() >= 3, "{warnings:#?}");
     assert!(warnings
@@ -1090,8 +1091,8 @@ fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
             p.strip_prefix("fw-it-ot/")
                 .map(|n| String::from_utf8(bytes(n)).unwrap())
         };
-        let (cfg, paths) = load(&dev.name, target, &read).unwrap().unwrap();
-        let r = compare_loaded(&model, &sides, DeviceId(di), target, paths, &cfg).unwrap();
+        let cfg = load(&dev.name, target, &read).unwrap().unwrap();
+        let r = compare_loaded(&model, &sides, DeviceId(di), target, &cfg).unwrap();
         let over_permit = r.differences.iter().any(|d| d.over_permit.is_some());
         let under_permit = r.differences.iter().any(|d| d.under_permit.is_some());
         // Probes that must pass are over-permits when the policy denies them.
@@ -1251,8 +1252,8 @@ fn adversarial_mutations_in_the_kernel_get_verifys_verdict() {
             p.strip_prefix("fw-it-ot/")
                 .map(|n| String::from_utf8(bytes(n)).unwrap())
         };
-        let (cfg, paths) = load(&dev.name, target, &read).unwrap().unwrap();
-        let r = compare_loaded(&model, &sides, DeviceId(di), target, paths, &cfg).unwrap();
+        let cfg = load(&dev.name, target, &read).unwrap().unwrap();
+        let r = compare_loaded(&model, &sides, DeviceId(di), target, &cfg).unwrap();
         let over_permit = r.differences.iter().any(|d| d.over_permit.is_some());
         let under_permit = r.differences.iter().any(|d| d.under_permit.is_some());
         assert_eq!(

@@ -17,7 +17,7 @@ const FIXTURES: &[&str] = &[
     "tests/parallel/firewall-router.fence",
 ];
 
-fn build(fixture: &str) -> (Model, Vec<fenceline::targets::Output>) {
+fn build(fixture: &str) -> (Model, Vec<fenceline::dialect::Output>) {
     let opts = BuildOptions {
         check: CheckOptions {
             today: Some("2026-01-01".into()),
@@ -37,7 +37,7 @@ fn build(fixture: &str) -> (Model, Vec<fenceline::targets::Output>) {
     (checked.model.unwrap(), built.outputs)
 }
 
-fn files(outputs: &[fenceline::targets::Output]) -> BTreeMap<String, String> {
+fn files(outputs: &[fenceline::dialect::Output]) -> BTreeMap<String, String> {
     outputs
         .iter()
         .map(|o| {
@@ -55,10 +55,10 @@ fn verify(model: &Model, files: &BTreeMap<String, String>) -> Vec<(String, Targe
     let mut out = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
         for &t in &dev.targets {
-            let (cfg, paths) = load(&dev.name, t, &read)
+            let cfg = load(&dev.name, t, &read)
                 .unwrap_or_else(|e| panic!("{e}"))
                 .unwrap_or_else(|| panic!("{} {}: no configuration", dev.name, t.name()));
-            let r = compare_loaded(model, &sides, DeviceId(di), t, paths, &cfg)
+            let r = compare_loaded(model, &sides, DeviceId(di), t, &cfg)
                 .unwrap_or_else(|e| panic!("{e}"));
             out.push((dev.name.clone(), t, r));
         }
@@ -163,9 +163,9 @@ fn a_device_missing_the_flow_is_an_under_permit() {
                     "{fx} {p}: {under:#?}"
                 );
             }
-            let mutated: Vec<fenceline::targets::Output> = outputs
+            let mutated: Vec<fenceline::dialect::Output> = outputs
                 .iter()
-                .map(|o| fenceline::targets::Output {
+                .map(|o| fenceline::dialect::Output {
                     path: o.path.clone(),
                     bytes: f[&o.path].clone().into_bytes(),
                 })

@@ -4,8 +4,9 @@
 
 use fenceline::build::{build_checked, BuildOptions};
 use fenceline::driver::{check_text, CheckOptions};
+use fenceline::model::policy_decision;
+use fenceline::packet::Packet;
 use fenceline::synth::{policy, Rng, Size};
-use fenceline::verify::{policy_decision, Packet};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -166,13 +167,12 @@ proptest! {
                 if !dev.targets.contains(&target) {
                     continue;
                 }
-                let (cfg, paths) = load(&dev.name, target, &read).unwrap().expect("generated files");
-                let result = compare_device(model, &pairs, fenceline::model::DeviceId(di), target.name(), paths, &cfg).unwrap();
+                let cfg = load(&dev.name, target, &read).unwrap().expect("generated files");
+                let result = compare_device(model, &pairs, fenceline::model::DeviceId(di), target.name(), cfg.files.clone(), cfg.config.as_ref()).unwrap();
                 prop_assert!(result.equal, "{} {}: {:?}", dev.name, target.name(), result.differences);
                 compared += 1;
                 // Random packets on a random interface pair of this device.
-                use fenceline::verify::config::{decide, Term};
-                use fenceline::verify::equiv::Config as _;
+                use fenceline::dialect::config::{decide, Term};
                 let n = dev.interfaces.len();
                 for _ in 0..50 {
                     let (i, e) = (rng.below(n), rng.below(n));
@@ -186,7 +186,7 @@ proptest! {
                     let port = [502u16, 443, 4840, 8883, 44818, 102, 2404, 8005, 9000, 7000, 22][rng.below(11)];
                     let pkt = if rng.below(2) == 0 { Packet::tcp(a.into(), b.into(), port) } else { Packet::udp(a.into(), b.into(), port) };
                     let want = pairs.get(&(fenceline::model::DeviceId(di), i, e)).and_then(|s| s.contains(&pkt)).is_some();
-                    let filters = cfg.filters(&dev.interfaces[i].name, &dev.interfaces[e].name).unwrap();
+                    let filters = cfg.config.filters(&dev.interfaces[i].name, &dev.interfaces[e].name).unwrap();
                     let have = filters.iter().all(|f| matches!(decide(f, &pkt), Some((Term::Accept, _))));
                     prop_assert_eq!(want, have, "{} {} {}", dev.name, target.name(), pkt);
                 }
@@ -227,8 +227,8 @@ proptest! {
             if !dev.targets.contains(&Target::CiscoIos) {
                 continue;
             }
-            let (cfg, paths) = load(&dev.name, Target::CiscoIos, &read).unwrap().expect("generated file");
-            let r = compare_loaded(model, &sides, DeviceId(di), Target::CiscoIos, paths, &cfg).unwrap();
+            let cfg = load(&dev.name, Target::CiscoIos, &read).unwrap().expect("generated file");
+            let r = compare_loaded(model, &sides, DeviceId(di), Target::CiscoIos, &cfg).unwrap();
             prop_assert!(r.equal, "{}: {:?}", dev.name, r.differences);
             compared += 1;
         }
@@ -244,7 +244,8 @@ proptest! {
     /// packets, the later one.
     #[test]
     fn redundant_flows_are_exactly_the_covered_ones(size in size()) {
-        use fenceline::verify::space::{flow_cubes, Space};
+        use fenceline::model::packets::flow_cubes;
+        use fenceline::packet::space::Space;
         let text = policy(&size);
         let checked = check_text("p.fence", Path::new("p.fence"), text, &opts());
         let model = checked.model.as_ref().unwrap();

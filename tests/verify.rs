@@ -5,11 +5,11 @@
 //! up to shadow the accepts) is found with a counterexample packet.
 
 use fenceline::build::{build_checked, BuildOptions};
+use fenceline::dialect::config::accepted;
 use fenceline::driver::{check_path, CheckOptions};
 use fenceline::model::{DeviceId, Model, Target};
-use fenceline::verify::config::accepted;
+use fenceline::packet::space::Family;
 use fenceline::verify::equiv::{compare_loaded, load, DeviceResult, PolicySides};
-use fenceline::verify::space::Family;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -57,10 +57,9 @@ fn verify_files(
             if only.is_some_and(|(d, tt)| d != dev.name || tt != t) {
                 continue;
             }
-            if let Some((cfg, paths)) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}"))
-            {
+            if let Some(cfg) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}")) {
                 out.push(
-                    compare_loaded(model, &sides, DeviceId(di), t, paths, &cfg)
+                    compare_loaded(model, &sides, DeviceId(di), t, &cfg)
                         .unwrap_or_else(|e| panic!("{e}")),
                 );
             }
@@ -634,10 +633,10 @@ fn verify_one(
     let sides = PolicySides::for_targets(model, &[Target::Nftables]);
     let read = |p: &str| files.get(p).cloned();
     let di = model.devices.iter().position(|d| d.name == device).unwrap();
-    let (cfg, paths) = load(device, target, &read)
+    let cfg = load(device, target, &read)
         .map_err(|e| e.to_string())?
         .unwrap();
-    compare_loaded(model, &sides, DeviceId(di), target, paths, &cfg).map_err(|e| e.to_string())
+    compare_loaded(model, &sides, DeviceId(di), target, &cfg).map_err(|e| e.to_string())
 }
 
 /// Each mutation gets the verdict the kernel's behaviour calls for (checked with real traffic
@@ -841,7 +840,7 @@ fn reader_mutations_read_as_the_kernel_restores_them() {
             return;
         };
         let fam = if v6 { Family::V6 } else { Family::V4 };
-        let mine = fenceline::verify::iptables::parse(m.file, &text, fam);
+        let mine = fenceline::dialect::iptables::parse::parse(m.file, &text, fam);
         let must_fail = KERNEL_REFUSES.contains(&m.name);
         let saved = match (kernel, &m.verdict) {
             (Err(e), Verdict::Refused(..)) => {
@@ -854,7 +853,7 @@ fn reader_mutations_read_as_the_kernel_restores_them() {
             (Ok(saved), _) => saved,
         };
         let mine = mine.unwrap_or_else(|e| panic!("{}: {e}", m.name));
-        let theirs = fenceline::verify::iptables::parse("iptables-save", &saved, fam)
+        let theirs = fenceline::dialect::iptables::parse::parse("iptables-save", &saved, fam)
             .unwrap_or_else(|e| panic!("{}: {e}\n{saved}", m.name));
         let dev = model
             .devices
@@ -863,7 +862,7 @@ fn reader_mutations_read_as_the_kernel_restores_them() {
             .unwrap();
         for a in &dev.interfaces {
             for b in &dev.interfaces {
-                let acc = |i: &fenceline::verify::iptables::Ipt| {
+                let acc = |i: &fenceline::dialect::iptables::parse::Ipt| {
                     accepted(
                         &i.items(&a.name, &b.name)
                             .unwrap_or_else(|e| panic!("{}: {e}", m.name)),
@@ -1041,16 +1040,16 @@ fn cli_exit_codes() {
 fn build_checks_expectations_against_generated_configurations() {
     use fenceline::verify::equiv::check_expectations;
     let (model, files) = build("examples/north-pipeline.fence");
-    let outputs: Vec<fenceline::targets::Output> = files
+    let outputs: Vec<fenceline::dialect::Output> = files
         .iter()
-        .map(|(p, t)| fenceline::targets::Output {
+        .map(|(p, t)| fenceline::dialect::Output {
             path: p.clone(),
             bytes: t.clone().into_bytes(),
         })
         .collect();
     assert!(check_expectations(&model, &outputs).is_empty());
     // A firewall whose forward chain ends in accept lets ssh from the enterprise through.
-    let broken: Vec<fenceline::targets::Output> = outputs
+    let broken: Vec<fenceline::dialect::Output> = outputs
         .iter()
         .map(|o| {
             let mut o = o.clone();
@@ -1146,7 +1145,7 @@ expect deny field -> ops udp
         built.diagnostics
     );
     assert!(check_expectations(checked_ok.model.as_ref().unwrap(), &built.outputs).is_empty());
-    let broken: Vec<fenceline::targets::Output> = built
+    let broken: Vec<fenceline::dialect::Output> = built
         .outputs
         .iter()
         .map(|o| {

@@ -4,9 +4,9 @@
 use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::build::{self, BuildOptions};
 use crate::diagnostic::render::{self, HumanStyle, Summary};
+use crate::dialect::EmitOptions;
 use crate::error::{Error, Result};
 use crate::model::Target;
-use crate::targets::EmitOptions;
 use clap::{Args, ValueHint};
 use std::path::PathBuf;
 

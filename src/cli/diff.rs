@@ -1,11 +1,11 @@
 //! `fenceline diff OLD NEW` and `fenceline diff --git REV FILE`: the semantic diff of two
-//! policies (see [`crate::verify::diff`]), as markdown for a pull-request comment or as JSON.
+//! policies (see [`crate::diff`]), as markdown for a pull-request comment or as JSON.
 
 use super::{Io, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic::render::{self, HumanStyle};
+use crate::diff::{self, PolicyDiff};
 use crate::driver::{self, Checked};
 use crate::error::{Error, Result};
-use crate::verify::diff::{self, PolicyDiff};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::path::{Path, PathBuf};

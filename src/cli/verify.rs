@@ -117,7 +117,7 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
     let outcome = |&(device, t): &(crate::model::DeviceId, Target)| -> std::result::Result<DeviceResult, String> {
         let name = &model.device(device).name;
         match equiv::load(name, t, &read) {
-            Ok(Some((cfg, files))) => equiv::compare_loaded(model, &sides, device, t, files, &cfg)
+            Ok(Some(cfg)) => equiv::compare_loaded(model, &sides, device, t, &cfg)
                 .map_err(|e| e.to_string()),
             Ok(None) => Err(format!(
                 "{name}: no {} configuration for `{name}` in {}",

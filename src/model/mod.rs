@@ -5,16 +5,17 @@
 //! Every collection is sorted by name (flows by conduit, ends and services), so the order of
 //! declarations in the source never changes a byte of output.
 
-pub mod addr;
 pub mod asset_kind;
 pub mod graph;
 pub mod ids;
 pub mod ios_ifname;
+pub mod packets;
 pub mod resolve;
 pub mod services;
 
-pub use addr::AddrSet;
+pub use crate::packet::AddrSet;
 pub use asset_kind::AssetKind;
+pub use packets::policy_decision;
 pub use services::{PortRange, ServiceFlags, ServiceItem};
 
 use crate::source::{SourceMap, Span};

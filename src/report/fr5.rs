@@ -591,11 +591,7 @@ impl<'a> Context<'a> {
                 let how: Vec<&str> = dev
                     .targets
                     .iter()
-                    .map(|t| match t {
-                        Target::Nftables => "nftables: `policy drop` chains, ruleset replaced in one transaction",
-                        Target::Iptables => "iptables: DROP chain policies, each table restored atomically",
-                        Target::CiscoIos => "cisco-ios: ACL names versioned by content, rebound before the old ACL is removed",
-                    })
+                    .filter_map(|t| crate::dialect::replacement(*t))
                     .collect();
                 format!("{}: {}", dev.name, how.join("; "))
             })

@@ -37,7 +37,7 @@ pub fn md_escape(s: &str) -> String {
 }
 
 fn environment() -> Result<Environment<'static>> {
-    let mut env = crate::targets::environment();
+    let mut env = crate::dialect::environment();
     env.set_formatter(|out, state, value| {
         if state.auto_escape() == AutoEscape::None && !value.is_safe() {
             if let Some(s) = value.as_str() {
@@ -260,11 +260,11 @@ fn context(report: &Report) -> Value {
 }
 
 pub fn to_markdown(report: &Report) -> Result<String> {
-    crate::targets::render(&environment()?, "report.md.j2", context(report))
+    crate::dialect::render(&environment()?, "report.md.j2", context(report))
 }
 
 pub fn to_html(report: &Report) -> Result<String> {
-    crate::targets::render(&environment()?, "report.html.j2", context(report))
+    crate::dialect::render(&environment()?, "report.html.j2", context(report))
 }
 
 /// The Markdown and HTML reports from one template context: converting a large report into
@@ -275,7 +275,7 @@ pub fn to_markdown_and_html(report: &Report) -> Result<(String, String)> {
     let cx = context(report);
     let names = ["report.md.j2", "report.html.j2"];
     let mut out = crate::threads::map(&names, |name| {
-        crate::targets::render(&env, name, cx.clone())
+        crate::dialect::render(&env, name, cx.clone())
     })
     .into_iter();
     match (out.next(), out.next()) {

@@ -8,14 +8,16 @@
 //!
 //! Cisco IOS ACLs are stateless and filter by interface, not by interface pair: what enters an
 //! interface must be exactly the flows the policy sends in by it, the replies of the flows it
-//! sends out by it (as [`crate::verify::space::reply_cubes`] defines them), and neighbour
+//! sends out by it (as [`crate::packet::space::reply_cubes`] defines them), and neighbour
 //! discovery where the device routes IPv6. Source ports and the ACK flag are dimensions of that
 //! comparison, so a reply permit one port too wide is a difference like any other.
 
+use crate::dialect::config::{accepted, decide, intersect, Item, ReadError, Tag, Term};
+use crate::dialect::Filters;
+pub use crate::dialect::Loaded;
 use crate::model::graph::ZoneGraph;
 use crate::model::{DeviceId, FlowId, Model, Target, ZoneId};
-use crate::verify::config::{accepted, decide, intersect, Item, ReadError, Tag, Term};
-use crate::verify::space::{Family, Space};
+use crate::packet::space::{Family, Space};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -23,7 +25,7 @@ use std::collections::BTreeMap;
 pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowId>> {
     let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowId>> = BTreeMap::new();
     for_each_path(model, |fid, hops| {
-        let cubes = crate::verify::space::flow_cubes(model, fid);
+        let cubes = crate::model::packets::flow_cubes(model, fid);
         for h in hops {
             out.entry((h.device, h.ingress, h.egress))
                 .or_default()
@@ -55,7 +57,7 @@ fn for_each_path(model: &Model, mut f: impl FnMut(FlowId, &[crate::model::graph:
 /// only when every filter accepts it).
 fn dropping_line<'a>(
     filters: impl IntoIterator<Item = &'a [Item]>,
-    p: &crate::verify::Packet,
+    p: &crate::packet::Packet,
 ) -> String {
     filters
         .into_iter()
@@ -102,19 +104,12 @@ pub struct DeviceResult {
     pub notes: Vec<String>,
 }
 
-/// The configuration of one device for one target, readable per interface pair: each entry is
-/// one independent filter (a base chain, or one family's file), all of which must accept.
-pub trait Config {
-    /// Filters that see the pair's packets; a packet is forwarded when every filter accepts it.
-    fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError>;
-}
-
 /// Accepted packets of a set of filters (a packet passes when every filter accepts it).
 fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
     let mut it = filters.iter();
     let Some(first) = it.next() else {
         // No filter at all: everything passes.
-        return crate::verify::config::universe(
+        return crate::dialect::config::universe(
             &[Family::V4, Family::V6],
             &std::rc::Rc::from("no forward filter: everything passes"),
         );
@@ -147,7 +142,7 @@ pub fn compare_device(
     device: DeviceId,
     target: &str,
     files: Vec<String>,
-    config: &dyn Config,
+    config: &dyn Filters,
 ) -> Result<DeviceResult, ReadError> {
     let dev = model.device(device);
     let empty = Space::new();
@@ -205,7 +200,7 @@ pub fn compare_device(
 
 /// Expectation check against configurations: what a device lets through on a hop, as a space
 /// tagged with configuration lines.
-pub fn hop_space(config: &dyn Config, iif: &str, oif: &str) -> Result<Space<String>, ReadError> {
+pub fn hop_space(config: &dyn Filters, iif: &str, oif: &str) -> Result<Space<String>, ReadError> {
     let acc = config_accepts(&config.filters(iif, oif)?);
     let mut out = Space::new();
     for (c, t) in acc.cubes {
@@ -214,90 +209,22 @@ pub fn hop_space(config: &dyn Config, iif: &str, oif: &str) -> Result<Space<Stri
     Ok(out)
 }
 
-/// A device's configuration for one target, read back.
-pub enum Loaded {
-    Nft(crate::verify::nft::Nft),
-    /// iptables and ip6tables: one family each, so one filter with both lists.
-    Ipt(Vec<crate::verify::iptables::Ipt>),
-    /// Cisco IOS ACLs and bindings, with the file they were read from.
-    Ios(crate::verify::ios::IosConfig, String),
-}
-
-impl Config for Loaded {
-    fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
-        match self {
-            Loaded::Ios(cfg, file) => Ok(vec![
-                cfg.filter_items(file, iif, true)?,
-                cfg.filter_items(file, oif, false)?,
-            ]),
-            Loaded::Nft(n) => n.items(iif, oif),
-            Loaded::Ipt(files) => {
-                let mut all = Vec::new();
-                for f in files {
-                    all.extend(f.items(iif, oif)?);
-                }
-                Ok(vec![all])
-            }
-        }
-    }
-}
-
-/// Reads a device's configuration for a target through `read` (a path relative to the output
-/// directory -> its text, `None` when absent). `Ok(None)`: no file for this target.
+/// Reads a device's configuration in a target's dialects through `read` (a path relative to
+/// the output directory -> its text, `None` when absent). `Ok(None)`: no file for this target.
 pub fn load(
     device: &str,
     target: Target,
     read: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<(Loaded, Vec<String>)>, ReadError> {
-    match target {
-        Target::Nftables => {
-            for name in ["nftables.nft", "nftables.json"] {
-                let path = format!("{device}/{name}");
-                if let Some(text) = read(&path) {
-                    return Ok(Some((
-                        Loaded::Nft(crate::verify::nft::parse(&path, &text)?),
-                        vec![path],
-                    )));
-                }
-            }
-            Ok(None)
-        }
-        Target::Iptables => {
-            let mut files = Vec::new();
-            let mut paths = Vec::new();
-            for (name, fam) in [
-                ("iptables.rules", Family::V4),
-                ("ip6tables.rules", Family::V6),
-            ] {
-                let path = format!("{device}/{name}");
-                if let Some(text) = read(&path) {
-                    files.push(crate::verify::iptables::parse(&path, &text, fam)?);
-                    paths.push(path);
-                }
-            }
-            match files.len() {
-                0 => Ok(None),
-                1 => Err(ReadError {
-                    file: format!("{device}/"),
-                    line: 0,
-                    message: "iptables.rules and ip6tables.rules go together; one of them is missing (an absent family would pass everything)".into(),
-                }),
-                _ => Ok(Some((Loaded::Ipt(files), paths))),
-            }
-        }
-        Target::CiscoIos => {
-            let path = format!("{device}/{}", crate::targets::cisco_ios::FILE_NAME);
-            let Some(text) = read(&path) else {
-                return Ok(None);
-            };
-            let cfg = crate::verify::ios::parse(&text).map_err(|e| ReadError {
-                file: path.clone(),
-                line: e.line,
-                message: e.message,
-            })?;
-            Ok(Some((Loaded::Ios(cfg, path.clone()), vec![path])))
+) -> Result<Option<Loaded>, ReadError> {
+    for d in crate::dialect::all()
+        .iter()
+        .filter(|d| d.target() == target)
+    {
+        if let Some(l) = d.load(device, read)? {
+            return Ok(Some(l));
         }
     }
+    Ok(None)
 }
 
 /// The policy's side of the comparisons: per interface pair for the stateful targets, with
@@ -311,8 +238,8 @@ pub struct PolicySides {
 impl PolicySides {
     /// The sides the given targets compare against (computed side by side on two threads).
     pub fn for_targets(model: &Model, targets: &[Target]) -> PolicySides {
-        let stateless = targets.contains(&Target::CiscoIos);
-        let stateful = targets.iter().any(|t| *t != Target::CiscoIos);
+        let stateless = targets.iter().any(|t| !crate::dialect::stateful(*t));
+        let stateful = targets.iter().any(|t| crate::dialect::stateful(*t));
         let (stateless, stateful) = crate::threads::join(
             || stateless.then(|| stateless_pairs(model)),
             || stateful.then(|| policy_pairs(model)),
@@ -331,19 +258,25 @@ pub fn compare_loaded(
     sides: &PolicySides,
     device: DeviceId,
     target: Target,
-    files: Vec<String>,
     cfg: &Loaded,
 ) -> Result<DeviceResult, ReadError> {
+    let files = cfg.files.clone();
     let unprepared = || ReadError {
         file: files.join(", "),
         line: 0,
         message: format!("internal: no policy side prepared for {}", target.name()),
     };
-    match cfg {
-        Loaded::Ios(ios, file) => {
+    if !crate::dialect::stateful(target) {
+        {
             let pol = sides.stateless.as_ref().ok_or_else(unprepared)?;
-            let mut r =
-                compare_stateless(model, pol, device, target.name(), files.clone(), ios, file)?;
+            let mut r = compare_stateless(
+                model,
+                pol,
+                device,
+                target.name(),
+                files,
+                cfg.config.as_ref(),
+            )?;
             if model.device(device).interfaces.is_empty() {
                 r.notes = vec![
                     "no layer-3 interface: VLAN and port configuration only, no ACL to compare"
@@ -352,10 +285,16 @@ pub fn compare_loaded(
             }
             Ok(r)
         }
-        _ => {
-            let pol = sides.stateful.as_ref().ok_or_else(unprepared)?;
-            compare_device(model, pol, device, target.name(), files.clone(), cfg)
-        }
+    } else {
+        let pol = sides.stateful.as_ref().ok_or_else(unprepared)?;
+        compare_device(
+            model,
+            pol,
+            device,
+            target.name(),
+            files,
+            cfg.config.as_ref(),
+        )
     }
 }
 
@@ -383,8 +322,8 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
         if !hops.iter().any(|h| ios[h.device.0]) {
             return;
         }
-        let fwd = crate::verify::space::flow_cubes(model, fid);
-        let back = crate::verify::space::flow_reply_cubes(model, fid);
+        let fwd = crate::model::packets::flow_cubes(model, fid);
+        let back = crate::model::packets::flow_reply_cubes(model, fid);
         for h in hops.iter().filter(|h| ios[h.device.0]) {
             out.entry((h.device, h.ingress, h.egress))
                 .or_default()
@@ -435,11 +374,10 @@ pub fn compare_stateless(
     device: DeviceId,
     target: &str,
     files: Vec<String>,
-    config: &crate::verify::ios::IosConfig,
-    file: &str,
+    config: &dyn Filters,
 ) -> Result<DeviceResult, ReadError> {
-    use crate::verify::config::is_universe_of;
-    use crate::verify::space::{Cube, Ivs};
+    use crate::dialect::config::is_universe_of;
+    use crate::packet::space::{Cube, Ivs};
     let dev = model.device(device);
     let graph = ZoneGraph::build(model);
     let mut fams = vec![Family::V4];
@@ -456,10 +394,19 @@ pub fn compare_stateless(
     let mut ins = Vec::with_capacity(n);
     let mut outs = Vec::with_capacity(n);
     for i in &dev.interfaces {
-        let items = config.filter_items(file, &i.name, true)?;
+        let per_interface = |inbound| {
+            config.interface(&i.name, inbound).unwrap_or_else(|| {
+                Err(ReadError {
+                    file: files.join(", "),
+                    line: 0,
+                    message: format!("internal: {target} does not filter per interface"),
+                })
+            })
+        };
+        let items = per_interface(true)?;
         let acc = only_families(accepted(&items), &fams);
         ins.push((items, acc));
-        let items = config.filter_items(file, &i.name, false)?;
+        let items = per_interface(false)?;
         let acc = accepted(&items);
         // No outbound filter (the generated configurations have none): nothing to intersect.
         // Both families must pass whole: an IPv6 outbound ACL that drops everything is a filter.
@@ -535,7 +482,7 @@ pub fn compare_stateless(
                     .cloned()
                     .collect(),
             };
-            let have = crate::verify::config::intersect(have_in, out_acc, false);
+            let have = crate::dialect::config::intersect(have_in, out_acc, false);
             residue.extend(want.subtract(&have).cubes);
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -583,7 +530,7 @@ fn opening_only(s: &Space<()>) -> Space<()> {
     for (c, ()) in &s.cubes {
         let mut c = c.clone();
         if c.proto.contains(6) {
-            c.ack = c.ack.intersect(&crate::verify::space::Ivs::point(0));
+            c.ack = c.ack.intersect(&crate::packet::space::Ivs::point(0));
         }
         out.cubes.push((c, ()));
     }
@@ -600,7 +547,7 @@ fn opening_only(s: &Space<()>) -> Space<()> {
 /// decided only when the readable devices already settle it.
 pub fn check_expectations(
     model: &Model,
-    outputs: &[crate::targets::Output],
+    outputs: &[crate::dialect::Output],
 ) -> Vec<crate::diagnostic::Diagnostic> {
     use crate::diagnostic::{codes, Diagnostic};
     use crate::verify::expect::{expect_space, expect_text};
@@ -642,11 +589,11 @@ pub fn check_expectations(
                 };
                 let mut any = false;
                 for &t in &dev.targets {
-                    let cfg = configs.entry((h.device, t)).or_insert_with(|| {
-                        load(&dev.name, t, &read).ok().flatten().map(|(c, _)| c)
-                    });
+                    let cfg = configs
+                        .entry((h.device, t))
+                        .or_insert_with(|| load(&dev.name, t, &read).ok().flatten());
                     let Some(cfg) = cfg.as_ref() else { continue };
-                    let Ok(allowed) = hop_space(cfg, &iif.name, &oif.name) else {
+                    let Ok(allowed) = hop_space(cfg.config.as_ref(), &iif.name, &oif.name) else {
                         continue;
                     };
                     any = true;

@@ -4,8 +4,9 @@
 //! [`check_against`] with the packet sets read back from each generated configuration.
 
 use crate::diagnostic::{codes, Diagnostic};
+use crate::model::packets::policy_space;
 use crate::model::{Expect, FlowId, Model};
-use crate::verify::space::{policy_space, Cube, Index, Space};
+use crate::packet::space::{Cube, Index, Space};
 
 /// The box of one expectation.
 pub fn expect_space(model: &Model, e: &Expect) -> Space<()> {

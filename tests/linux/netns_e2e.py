@@ -276,8 +276,9 @@ def run():
         for k, pr in enumerate(listeners):
             pr.send_signal(signal.SIGTERM)
         for k, pr in enumerate(listeners):
-            # `timeout` forwards SIGTERM to the listener, which prints what it saw.
-            o, e = pr.communicate(timeout=10)
+            # `timeout` forwards SIGTERM to the listener, which prints what it saw (within a second
+            # on an idle machine; the bound only matters on a loaded one).
+            o, e = pr.communicate(timeout=60)
             lines = [l for l in o.splitlines() if l.strip()]
             for s in json.loads(lines[-1]) if lines else []:
                 out["seen"].append([k, *s])

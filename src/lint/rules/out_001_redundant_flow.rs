@@ -116,7 +116,7 @@ fn within<T: Ord>(inner: Option<(T, T)>, outer: Option<(T, T)>) -> bool {
 #[derive(Default)]
 struct PairIndex {
     /// (protocol key, tree over the key's intervals); payload: index into `flows`.
-    trees: BTreeMap<u32, crate::intervals::IntervalTree>,
+    trees: BTreeMap<u32, crate::packet::intervals::IntervalTree>,
     flows: Vec<FlowId>,
 }
 
@@ -131,7 +131,7 @@ impl PairIndex {
         PairIndex {
             trees: by_key
                 .into_iter()
-                .map(|(k, v)| (k, crate::intervals::IntervalTree::build(v)))
+                .map(|(k, v)| (k, crate::packet::intervals::IntervalTree::build(v)))
                 .collect(),
             flows: flows.to_vec(),
         }
@@ -160,13 +160,13 @@ fn supersets(m: &crate::model::Model, eps: &BTreeSet<Endpoint>) -> Vec<(Endpoint
             (*e, a, bounds(a))
         })
         .collect();
-    let v4 = crate::intervals::IntervalTree::build(
+    let v4 = crate::packet::intervals::IntervalTree::build(
         eps.iter()
             .enumerate()
             .filter_map(|(i, (_, _, (b4, _)))| b4.map(|(l, h)| (l.into(), h.into(), i)))
             .collect(),
     );
-    let v6 = crate::intervals::IntervalTree::build(
+    let v6 = crate::packet::intervals::IntervalTree::build(
         eps.iter()
             .enumerate()
             .filter_map(|(i, (_, _, (_, b6)))| b6.map(|(l, h)| (l, h, i)))

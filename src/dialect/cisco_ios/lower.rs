@@ -10,11 +10,13 @@
 //! Rust decides every ACE (addresses, wildcards, ports, order, names); the templates in
 //! `targets/cisco-ios/` only lay the lines out.
 
-use super::sanitize::{self, Sink};
-use super::{environment, render, Backend, EmitContext, Output};
 use crate::diagnostic::Diagnostic;
+use crate::dialect::sanitize::{self, Sink};
+use crate::dialect::{environment, render, EmitContext};
 use crate::error::{Error, Result};
 use crate::model::{AddrSet, ConduitId, FlowId, Model, PortRange, Scope, ServiceItem, Target};
+use crate::packet::service::icmp_reply_type;
+use crate::packet::Family;
 use crate::plan::{DeviceIr, Ir, RuleIr, SwitchIr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
@@ -32,9 +34,9 @@ use crate::lint::rules::out_007_text_sanitised::RULE as TEXT_CHANGED;
 /// The file every `cisco-ios` device gets.
 pub const FILE_NAME: &str = "cisco-ios.txt";
 
-const HEADER: &str = include_str!("../../targets/cisco-ios/header.j2");
-const ACLS: &str = include_str!("../../targets/cisco-ios/acls.j2");
-const SWITCH: &str = include_str!("../../targets/cisco-ios/switch.j2");
+const HEADER: &str = include_str!("../../../targets/cisco-ios/header.j2");
+const ACLS: &str = include_str!("../../../targets/cisco-ios/acls.j2");
+const SWITCH: &str = include_str!("../../../targets/cisco-ios/switch.j2");
 
 /// IOS rejects remarks over 100 characters. Longer labels are wrapped over several remark lines
 /// rather than cut, so the sanitiser's limit here is the total over all lines.
@@ -52,25 +54,6 @@ const PARKING_NAME: &str = "FL-PARKING";
 const MAX_SLUG: usize = 32;
 
 pub struct CiscoIos;
-
-impl Backend for CiscoIos {
-    fn target(&self) -> Target {
-        Target::CiscoIos
-    }
-
-    fn emit_device(
-        &self,
-        cx: &EmitContext,
-        device: &DeviceIr,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Result<Vec<Output>> {
-        let text = device_text(cx, device, diags)?;
-        Ok(vec![Output {
-            path: format!("{}/{FILE_NAME}", device.name),
-            bytes: text.into_bytes(),
-        }])
-    }
-}
 
 /// How the reply rule of a flow admits more than connection tracking would.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -185,18 +168,6 @@ fn reply_kind(item: &ServiceItem) -> Option<WideningKind> {
     }
 }
 
-/// The ICMP type that answers a request type: echo (8) -> echo-reply (0), timestamp (13) ->
-/// timestamp-reply (14), ICMPv6 echo-request (128) -> echo-reply (129). Every type (`None`)
-/// counts as echo. Other types (errors, replies) are not requests: nothing comes back.
-pub fn icmp_reply_type(item: &ServiceItem, t: Option<u8>) -> Option<u8> {
-    match (item, t) {
-        (ServiceItem::Icmp { .. }, None | Some(8)) => Some(0),
-        (ServiceItem::Icmp { .. }, Some(13)) => Some(14),
-        (ServiceItem::Icmpv6 { .. }, None | Some(128)) => Some(129),
-        _ => None,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Address and port formatting (the `wildcard` and `netmask` filters of STYLE.md practice 7).
 
@@ -299,12 +270,6 @@ pub fn iface_slug(name: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // ACL building.
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    V4,
-    V6,
-}
 
 #[derive(Debug, Clone, Serialize)]
 struct EntryView {
@@ -939,7 +904,11 @@ fn switch_view(
 }
 
 /// The whole `cisco-ios.txt` of a device.
-fn device_text(cx: &EmitContext, device: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<String> {
+pub(super) fn device_text(
+    cx: &EmitContext,
+    device: &DeviceIr,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<String> {
     let mut env = environment();
     for (name, src) in [
         ("header.j2", HEADER),

@@ -15,9 +15,8 @@
 //! cubes present in both sides unchanged (a hash set), so comparing two policies that share
 //! most of their flows, or a policy with the configuration generated from it, is near-linear.
 
-use crate::intervals::IntervalTree;
-use crate::model::{AddrSet, ServiceItem};
-use crate::verify::packet::Packet;
+use super::intervals::{self, IntervalTree};
+use super::{AddrSet, Packet, ServiceItem};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -42,19 +41,9 @@ impl Ivs {
     }
     /// Builds a normalised set from arbitrary intervals.
     pub fn from_intervals(it: impl IntoIterator<Item = (u128, u128)>) -> Ivs {
-        let mut v: Vec<(u128, u128)> = it.into_iter().filter(|(l, h)| l <= h).collect();
-        v.sort_unstable();
-        let mut out: Vec<(u128, u128)> = Vec::with_capacity(v.len());
-        for (lo, hi) in v {
-            if let Some(last) = out.last_mut() {
-                if lo <= last.1 || last.1.checked_add(1) == Some(lo) {
-                    last.1 = last.1.max(hi);
-                    continue;
-                }
-            }
-            out.push((lo, hi));
-        }
-        Ivs(out)
+        Ivs(intervals::normalise(
+            it.into_iter().filter(|(l, h)| l <= h).collect(),
+        ))
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -88,77 +77,22 @@ impl Ivs {
         Some((self.0.first()?.0, self.0.last()?.1))
     }
     pub fn contains(&self, x: u128) -> bool {
-        let i = self.0.partition_point(|&(_, h)| h < x);
-        i < self.0.len() && self.0[i].0 <= x
+        intervals::contains_point(&self.0, x)
     }
     pub fn union(&self, o: &Ivs) -> Ivs {
         Ivs::from_intervals(self.0.iter().chain(&o.0).copied())
     }
     pub fn intersect(&self, o: &Ivs) -> Ivs {
-        let (a, b) = (&self.0, &o.0);
-        let (mut i, mut j) = (0, 0);
-        let mut out = Vec::new();
-        while i < a.len() && j < b.len() {
-            let lo = a[i].0.max(b[j].0);
-            let hi = a[i].1.min(b[j].1);
-            if lo <= hi {
-                out.push((lo, hi));
-            }
-            if a[i].1 < b[j].1 {
-                i += 1;
-            } else {
-                j += 1;
-            }
-        }
-        Ivs(out)
+        Ivs(intervals::intersect(&self.0, &o.0))
     }
     pub fn overlaps(&self, o: &Ivs) -> bool {
-        let (a, b) = (&self.0, &o.0);
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            if a[i].0.max(b[j].0) <= a[i].1.min(b[j].1) {
-                return true;
-            }
-            if a[i].1 < b[j].1 {
-                i += 1;
-            } else {
-                j += 1;
-            }
-        }
-        false
+        intervals::overlaps(&self.0, &o.0)
     }
     pub fn subtract(&self, o: &Ivs) -> Ivs {
-        let mut out = Vec::new();
-        let b = &o.0;
-        let mut j = 0;
-        for &(lo, hi) in &self.0 {
-            let mut cur = lo;
-            let mut done = false;
-            while j < b.len() && b[j].1 < cur {
-                j += 1;
-            }
-            let mut k = j;
-            while k < b.len() && b[k].0 <= hi {
-                if b[k].0 > cur {
-                    out.push((cur, b[k].0 - 1));
-                }
-                match b[k].1.checked_add(1) {
-                    Some(n) if n <= hi => cur = cur.max(n),
-                    _ => {
-                        done = true;
-                        break;
-                    }
-                }
-                k += 1;
-            }
-            if !done {
-                out.push((cur, hi));
-            }
-        }
-        Ivs(out)
+        Ivs(intervals::subtract(&self.0, &o.0))
     }
     pub fn is_subset(&self, o: &Ivs) -> bool {
-        self.subtract(o).is_empty()
+        intervals::contains_all(&o.0, &self.0)
     }
     /// Number of values (saturating).
     pub fn count(&self) -> u128 {
@@ -179,6 +113,14 @@ pub enum Family {
 }
 
 impl Family {
+    pub const BOTH: [Family; 2] = [Family::V4, Family::V6];
+    /// `v4` or `v6`, as generated set and chain names spell it.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Family::V4 => "v4",
+            Family::V6 => "v6",
+        }
+    }
     pub fn max_addr(self) -> u128 {
         match self {
             Family::V4 => u32::MAX as u128,
@@ -755,39 +697,17 @@ impl<'a> Index<'a> {
     }
 }
 
-/// Everything a policy allows end to end, each cube tagged with the flow that allows it.
-pub fn policy_space(model: &crate::model::Model) -> Space<crate::model::FlowId> {
-    let mut sp = Space::new();
-    for fid in model.flow_ids() {
-        sp.extend(flow_cubes(model, fid), fid);
-    }
-    sp
-}
-
-/// The cubes of one flow (every service item, both families).
-pub fn flow_cubes(model: &crate::model::Model, fid: crate::model::FlowId) -> Vec<Cube> {
-    let f = model.flow(fid);
-    let (s, d) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
-    let mut v = Vec::new();
-    for sid in &f.services {
-        for item in &model.service(*sid).items {
-            v.extend(Cube::of_item_all(s, d, item));
-        }
-    }
-    v
-}
-
 /// The replies a stateless filter lets back for one service item of a flow whose initiators are
 /// `src` and responders `dst`, in one family: what the Cisco IOS target's reply permits match,
 /// by definition (docs/targets/cisco-ios.md): TCP from the responder's port with ACK or RST
 /// (`established`), UDP from the responder's port, the ICMP reply type of a request type, and
 /// for `ip/N` and `ip` the same protocols reversed.
 pub fn reply_cubes(family: Family, src: &AddrSet, dst: &AddrSet, item: &ServiceItem) -> Vec<Cube> {
-    use crate::targets::cisco_ios::icmp_reply_type;
+    use super::service::icmp_reply_type;
     // Replies travel from the responder to the initiator.
     let (s, d) = (family.addrs(dst), family.addrs(src));
     let any_port = || Ivs::range(0, 65535);
-    let ports = |p: &crate::model::PortRange| Ivs::range(p.lo as u128, p.hi as u128);
+    let ports = |p: &super::PortRange| Ivs::range(p.lo as u128, p.hi as u128);
     match (item, family) {
         (ServiceItem::Tcp { ports: p }, _) => Cube::with_ports(
             family,
@@ -823,21 +743,6 @@ pub fn reply_cubes(family: Family, src: &AddrSet, dst: &AddrSet, item: &ServiceI
         (ServiceItem::AnyIp, _) => Cube::new(family, s, d, Ivs::range(0, 255), any_port()),
         _ => Vec::new(),
     }
-}
-
-/// The replies of one flow (every service item, both families), as [`reply_cubes`] defines them.
-pub fn flow_reply_cubes(model: &crate::model::Model, fid: crate::model::FlowId) -> Vec<Cube> {
-    let f = model.flow(fid);
-    let (s, d) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
-    let mut v = Vec::new();
-    for sid in &f.services {
-        for item in &model.service(*sid).items {
-            for fam in [Family::V4, Family::V6] {
-                v.extend(reply_cubes(fam, s, d, item));
-            }
-        }
-    }
-    v
 }
 
 /// Merges cubes that differ in one dimension only, to describe a difference in few lines.
@@ -912,7 +817,7 @@ fn merge(a: &Cube, b: &Cube) -> Option<Cube> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::PortRange;
+    use crate::packet::PortRange;
 
     fn ivs(v: &[(u128, u128)]) -> Ivs {
         Ivs::from_intervals(v.iter().copied())
@@ -1022,144 +927,5 @@ mod tests {
         }
         assert!(a.subtract(&c2).is_empty());
         assert!(t.elapsed().as_secs() < 10);
-    }
-
-    mod prop {
-        use super::super::*;
-        use crate::model::resolve::resolve;
-        use crate::syntax::loader::load_from_text;
-        use crate::verify::packet::policy_decision;
-        use proptest::prelude::*;
-        use std::path::Path;
-
-        /// The Model of a policy without errors.
-        fn model_of(text: String) -> Option<crate::model::Model> {
-            let r = resolve(&load_from_text("p.fence", Path::new("p.fence"), text));
-            r.model
-                .filter(|_| !r.diagnostics.iter().any(|d| d.is_error()))
-        }
-
-        const ZONES: &str = r#"
-zone a { level 3  sl-target 2  network 10.1.0.0/24, fd00:1::/64  asset h 10.1.0.5-10.1.0.9  asset v6 fd00:1::5 }
-zone b { level 1  sl-target 2  network 10.2.0.0/24, fd00:2::/64  asset plc 10.2.0.7  asset net 10.2.0.128/25 }
-zone c { level 2  sl-target 2  network 10.3.0.0/16 }
-service weird tcp/500-510, udp/20000, icmp/8, ip/47
-service six icmpv6/128, tcp/22
-service anyip ip
-service ping icmp
-"#;
-        const ENDS: &[&str] = &["a", "a.h", "a.v6", "b", "b.plc", "b.net", "c"];
-        const SVCS: &[&str] = &[
-            "modbus",
-            "weird",
-            "six",
-            "anyip",
-            "ping",
-            "dnp3",
-            "tcp/1-1000",
-            "udp/53",
-        ];
-        const ADDRS: &[&str] = &[
-            "10.1.0.0",
-            "10.1.0.5",
-            "10.1.0.9",
-            "10.1.0.10",
-            "10.2.0.7",
-            "10.2.0.127",
-            "10.2.0.128",
-            "10.2.0.255",
-            "10.3.4.5",
-            "10.4.0.0",
-            "fd00:1::5",
-            "fd00:1::6",
-            "fd00:2::1",
-            "fd00:3::1",
-        ];
-
-        fn policy(flows: &[(usize, usize, usize)]) -> String {
-            let mut t = String::from(ZONES);
-            t.push_str("conduit abc {\n  connects a, b, c\n");
-            for &(s, d, v) in flows {
-                let (s, d) = (ENDS[s], ENDS[d]);
-                if s.split('.').next() == d.split('.').next() {
-                    continue;
-                }
-                t.push_str(&format!("  allow {s} -> {d} {}\n", SVCS[v]));
-            }
-            t.push_str("}\n");
-            t
-        }
-
-        fn packet() -> impl Strategy<Value = Packet> {
-            (
-                0..ADDRS.len(),
-                0..ADDRS.len(),
-                prop::sample::select(vec![0u8, 1, 6, 17, 47, 58]),
-                prop::sample::select(vec![
-                    0u16, 8, 22, 53, 128, 499, 500, 502, 511, 1000, 1001, 20000, 65535,
-                ]),
-            )
-                .prop_map(|(s, d, proto, port)| Packet {
-                    src: ADDRS[s].parse().unwrap(),
-                    dst: ADDRS[d].parse().unwrap(),
-                    proto,
-                    sport: 40000,
-                    dport: match proto {
-                        6 | 17 => port,
-                        1 | 58 => port % 256,
-                        _ => 0,
-                    },
-                    ack: false,
-                })
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(200))]
-            #[test]
-            fn space_agrees_with_policy_decision(
-                flows in prop::collection::vec((0..ENDS.len(), 0..ENDS.len(), 0..SVCS.len()), 0..8),
-                pkts in prop::collection::vec(packet(), 40),
-            ) {
-                let text = policy(&flows);
-                let model = model_of(text.clone());
-                // Some random flows match nothing (ICMPv6 between IPv4 ends): E0025, no Model.
-                prop_assume!(model.is_some());
-                let Some(model) = model else { return Ok(()) };
-                let sp = policy_space(&model);
-                let empty: Space<()> = Space::new();
-                let rest = sp.subtract(&empty);
-                for p in &pkts {
-                    let want = policy_decision(&model, p).is_some();
-                    prop_assert_eq!(sp.contains(p).is_some(), want, "{} in\n{}", p, text);
-                    prop_assert_eq!(rest.contains(p).is_some(), want);
-                }
-            }
-
-            #[test]
-            fn subtraction_is_exact(
-                fa in prop::collection::vec((0..ENDS.len(), 0..ENDS.len(), 0..SVCS.len()), 0..6),
-                fb in prop::collection::vec((0..ENDS.len(), 0..ENDS.len(), 0..SVCS.len()), 0..6),
-                pkts in prop::collection::vec(packet(), 40),
-            ) {
-                let load = |f: &[(usize, usize, usize)]| {
-                    model_of(policy(f)).map(|m| policy_space(&m).untagged())
-                };
-                let (a, b) = (load(&fa), load(&fb));
-                prop_assume!(a.is_some() && b.is_some());
-                let (Some(a), Some(b)) = (a, b) else { return Ok(()) };
-                let d = a.subtract(&b);
-                let x = a.intersect(&b);
-                for p in &pkts {
-                    let (ia, ib) = (a.contains(p).is_some(), b.contains(p).is_some());
-                    prop_assert_eq!(d.contains(p).is_some(), ia && !ib, "{}", p);
-                    prop_assert_eq!(x.iter().any(|(c, _, _)| c.contains(p)), ia && ib, "{}", p);
-                }
-                for (c, _) in &d.cubes {
-                    let w = c.witness().unwrap();
-                    prop_assert!(a.contains(&w).is_some() && b.contains(&w).is_none());
-                }
-                prop_assert_eq!(d.is_empty(), a.is_subset(&b));
-            }
-        }
     }
 }

@@ -8,12 +8,12 @@
 //! in front of `LOG`) and the targets `ACCEPT DROP REJECT RETURN LOG` and user chains. Any other
 //! option in a chain that FORWARD reaches is an error, never a guess.
 
-use crate::verify::config::{
+use crate::dialect::config::{
     icmp_type, parse_addr_or_range, parse_prefix, proto_number, universe, Flattener, Item,
     ReadError, Rule, Tag, Term, Verdict,
 };
-use crate::verify::conntrack;
-use crate::verify::space::{Cube, Family, Ivs, Space};
+use crate::dialect::conntrack;
+use crate::packet::space::{Cube, Family, Ivs, Space};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -818,8 +818,8 @@ impl Ipt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::config::accepted;
-    use crate::verify::Packet;
+    use crate::dialect::config::accepted;
+    use crate::packet::Packet;
 
     const V4: &str = r#"*filter
 :INPUT DROP [0:0]

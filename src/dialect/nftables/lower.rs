@@ -24,18 +24,18 @@
 //!   on the firewall's own links. Nothing else reaches the firewall, management included: the
 //!   policy does not describe it. `output` is not filtered.
 
-use super::linux::{self, Family, Group, Shape};
-use super::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
-use super::{render_one, Backend, EmitContext, Output, Stamp};
 use crate::diagnostic::Diagnostic;
+use crate::dialect::linux::{self, Group, Shape};
+use crate::dialect::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
+use crate::dialect::{render_one, EmitContext, Stamp};
 use crate::error::{Error, Result};
-use crate::model::Target;
+use crate::packet::Family;
 use crate::plan::DeviceIr;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-const TEMPLATE: &str = include_str!("../../targets/nftables/ruleset.nft.j2");
+const TEMPLATE: &str = include_str!("../../../targets/nftables/ruleset.nft.j2");
 
 /// nft identifiers: short enough for old kernels (32 bytes with the terminator).
 const MAX_NAME: usize = 31;
@@ -434,33 +434,4 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
 /// Renders a view.
 pub fn text(view: &NftView) -> Result<String> {
     render_one("ruleset.nft.j2", TEMPLATE, view)
-}
-
-impl Backend for Nftables {
-    fn target(&self) -> Target {
-        Target::Nftables
-    }
-
-    fn emit_device(
-        &self,
-        cx: &EmitContext,
-        device: &DeviceIr,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Result<Vec<Output>> {
-        linux::warn_policy_name(cx, diags);
-        let v = view(cx, device, diags)?;
-        if let Some(max) = cx.options.max_rules {
-            if v.element_count() + v.rule_count() > max {
-                return Err(Error::Other(format!(
-                    "device `{}` would get {} nftables rules and set elements, more than the limit of {max}",
-                    device.name,
-                    v.element_count() + v.rule_count()
-                )));
-            }
-        }
-        Ok(vec![Output {
-            path: format!("{}/nftables.nft", device.name),
-            bytes: text(&v)?.into_bytes(),
-        }])
-    }
 }

@@ -6,12 +6,12 @@
 //! ports) plus the normalised form the kernel prints for it. Anything else in a chain the forward
 //! hook reaches is an error, never a guess.
 
-use crate::verify::config::{
+use crate::dialect::config::{
     covers_families_of, icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number,
     universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
-use crate::verify::conntrack;
-use crate::verify::space::{Cube, Family, Ivs, Space};
+use crate::dialect::conntrack;
+use crate::packet::space::{Cube, Family, Ivs, Space};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -1670,8 +1670,8 @@ impl Nft {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::config::accepted;
-    use crate::verify::Packet;
+    use crate::dialect::config::accepted;
+    use crate::packet::Packet;
 
     const TEXT: &str = r#"
 table inet t {}
@@ -1857,5 +1857,11 @@ table inet t {
         ] {
             assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
         }
+    }
+}
+
+impl crate::dialect::Filters for Nft {
+    fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.items(iif, oif)
     }
 }

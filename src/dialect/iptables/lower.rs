@@ -1,6 +1,6 @@
 //! Pass 5, Ir -> iptables-restore text: `iptables.rules` (IPv4) and `ip6tables.rules` (IPv6)
 //! with the meaning of the nftables ruleset of the same device (both read the same
-//! [`super::linux`] groups).
+//! [`crate::dialect::linux`] groups).
 //!
 //! `iptables-restore` replaces the whole `filter` table in one commit (other tables stay). The
 //! layout mirrors nftables: FORWARD (policy DROP) jumps to `FL-ISLAND` (empty; an operator adds
@@ -19,18 +19,18 @@
 //! `-m iprange`. Every comment passes the sanitiser: no quote, backslash or control character
 //! can end the argument or start a new line.
 
-use super::linux::{self, Family, Shape};
-use super::sanitize::{IPT_COMMENT, IPT_LOG_PREFIX};
-use super::{render_one, Backend, EmitContext, Output, Stamp};
 use crate::diagnostic::Diagnostic;
+use crate::dialect::linux::{self, Shape};
+use crate::dialect::sanitize::{IPT_COMMENT, IPT_LOG_PREFIX};
+use crate::dialect::{render_one, EmitContext, Stamp};
 use crate::error::{Error, Result};
-use crate::model::Target;
+use crate::packet::Family;
 use crate::plan::DeviceIr;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-const TEMPLATE: &str = include_str!("../../targets/iptables/filter.rules.j2");
+const TEMPLATE: &str = include_str!("../../../targets/iptables/filter.rules.j2");
 
 /// iptables chain names: at most 28 characters.
 const MAX_CHAIN: usize = 28;
@@ -331,41 +331,4 @@ fn addr_matches_src(fam: Family, iv: (u128, u128)) -> String {
 /// Renders a view.
 pub fn text(view: &IptView) -> Result<String> {
     render_one("filter.rules.j2", TEMPLATE, view)
-}
-
-impl Backend for Iptables {
-    fn target(&self) -> Target {
-        Target::Iptables
-    }
-
-    fn emit_device(
-        &self,
-        cx: &EmitContext,
-        device: &DeviceIr,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Result<Vec<Output>> {
-        linux::warn_policy_name(cx, diags);
-        let mut out = Vec::new();
-        for (fam, file) in [
-            (Family::V4, "iptables.rules"),
-            (Family::V6, "ip6tables.rules"),
-        ] {
-            let v = view(cx, device, fam, diags)?;
-            if let Some(max) = cx.options.max_rules {
-                if v.rule_count() > max {
-                    return Err(Error::Other(format!(
-                        "device `{}` would get {} {} rules, more than the limit of {max}",
-                        device.name,
-                        v.rule_count(),
-                        v.tool
-                    )));
-                }
-            }
-            out.push(Output {
-                path: format!("{}/{file}", device.name),
-                bytes: text(&v)?.into_bytes(),
-            });
-        }
-        Ok(out)
-    }
 }

@@ -2,6 +2,7 @@
 //! flow end is one of these, so containment, overlap and packet evaluation are exact.
 //! CIDR output uses `ipnet` (range to prefixes, aggregation).
 
+use super::intervals::{contains_all, contains_point, intersect, normalise, overlaps, subtract};
 use ipnet::{IpNet, Ipv4Net, Ipv4Subnets, Ipv6Net, Ipv6Subnets};
 use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -28,114 +29,6 @@ impl Serialize for AddrSet {
         }
         .serialize(serializer)
     }
-}
-
-fn normalise<T: Ord + Copy + num_like::One>(mut v: Vec<(T, T)>) -> Vec<(T, T)> {
-    v.sort_unstable();
-    let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
-    for (lo, hi) in v {
-        if let Some(last) = out.last_mut() {
-            // Merge overlapping or adjacent intervals (last.1 + 1 == lo), without overflow.
-            if lo <= last.1 || T::succ(last.1) == Some(lo) {
-                if hi > last.1 {
-                    last.1 = hi;
-                }
-                continue;
-            }
-        }
-        out.push((lo, hi));
-    }
-    out
-}
-
-mod num_like {
-    pub trait One: Sized {
-        fn succ(self) -> Option<Self>;
-    }
-    impl One for u32 {
-        fn succ(self) -> Option<u32> {
-            self.checked_add(1)
-        }
-    }
-    impl One for u128 {
-        fn succ(self) -> Option<u128> {
-            self.checked_add(1)
-        }
-    }
-    pub trait Pred: Sized {
-        fn pred(self) -> Option<Self>;
-    }
-    impl Pred for u32 {
-        fn pred(self) -> Option<u32> {
-            self.checked_sub(1)
-        }
-    }
-    impl Pred for u128 {
-        fn pred(self) -> Option<u128> {
-            self.checked_sub(1)
-        }
-    }
-}
-
-fn intersect<T: Ord + Copy>(a: &[(T, T)], b: &[(T, T)]) -> Vec<(T, T)> {
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < a.len() && j < b.len() {
-        let lo = a[i].0.max(b[j].0);
-        let hi = a[i].1.min(b[j].1);
-        if lo <= hi {
-            out.push((lo, hi));
-        }
-        if a[i].1 < b[j].1 {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    out
-}
-
-/// `a` without `b`; both sorted and merged.
-fn subtract<T: Ord + Copy + num_like::Pred + num_like::One>(
-    a: &[(T, T)],
-    b: &[(T, T)],
-) -> Vec<(T, T)> {
-    let mut out = Vec::new();
-    let mut j = 0;
-    for &(lo, hi) in a {
-        let mut lo = Some(lo);
-        while j < b.len() && b[j].1 < lo.unwrap_or(hi) {
-            j += 1;
-        }
-        let mut k = j;
-        while let Some(l) = lo {
-            if k >= b.len() || b[k].0 > hi {
-                out.push((l, hi));
-                break;
-            }
-            if b[k].0 > l {
-                // Safe: b[k].0 > l >= MIN.
-                if let Some(p) = b[k].0.pred() {
-                    out.push((l, p));
-                }
-            }
-            lo = if b[k].1 >= hi { None } else { b[k].1.succ() };
-            k += 1;
-        }
-    }
-    out
-}
-
-fn contains_all<T: Ord + Copy>(outer: &[(T, T)], inner: &[(T, T)]) -> bool {
-    inner.iter().all(|&(lo, hi)| {
-        let idx = outer.partition_point(|&(_, h)| h < lo);
-        idx < outer.len() && outer[idx].0 <= lo && outer[idx].1 >= hi
-    })
-}
-
-fn contains_point<T: Ord + Copy>(set: &[(T, T)], x: T) -> bool {
-    let idx = set.partition_point(|&(_, h)| h < x);
-    idx < set.len() && set[idx].0 <= x
 }
 
 impl AddrSet {
@@ -218,7 +111,7 @@ impl AddrSet {
         }
     }
     pub fn overlaps(&self, other: &AddrSet) -> bool {
-        !self.intersect(other).is_empty()
+        overlaps(&self.v4, &other.v4) || overlaps(&self.v6, &other.v6)
     }
     /// The fewest IPv4 prefixes covering exactly this set (ipnet does the decomposition).
     pub fn v4_nets(&self) -> Vec<Ipv4Net> {

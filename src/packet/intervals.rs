@@ -1,5 +1,129 @@
-//! A static interval tree over `u128` intervals, for the passes that must not compare every
-//! item with every other: packet-set subtraction (`verify::space`), redundant flows (`OUT-001`).
+//! Intervals, the one routine: sorted, merged inclusive intervals (over `u32` for IPv4
+//! addresses, `u128` for the rest) with union, intersection, subtraction and containment, used
+//! by [`super::addr::AddrSet`] and [`super::space::Ivs`] alike; and a static interval tree for
+//! the passes that must not compare every item with every other: packet-set subtraction
+//! ([`super::space`]), redundant flows (`OUT-001`).
+
+/// The integer types intervals are kept over (IPv4 addresses as `u32`, everything else as
+/// `u128`): ordered, with an overflow-checked successor and predecessor.
+pub trait Bound: Ord + Copy {
+    fn succ(self) -> Option<Self>;
+    fn pred(self) -> Option<Self>;
+}
+
+impl Bound for u32 {
+    fn succ(self) -> Option<u32> {
+        self.checked_add(1)
+    }
+    fn pred(self) -> Option<u32> {
+        self.checked_sub(1)
+    }
+}
+
+impl Bound for u128 {
+    fn succ(self) -> Option<u128> {
+        self.checked_add(1)
+    }
+    fn pred(self) -> Option<u128> {
+        self.checked_sub(1)
+    }
+}
+
+/// Do two sorted, merged interval lists share a value?
+pub fn overlaps<T: Ord + Copy>(a: &[(T, T)], b: &[(T, T)]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].0.max(b[j].0) <= a[i].1.min(b[j].1) {
+            return true;
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    false
+}
+
+/// Sorts and merges overlapping or adjacent intervals.
+pub fn normalise<T: Bound>(mut v: Vec<(T, T)>) -> Vec<(T, T)> {
+    v.sort_unstable();
+    let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
+    for (lo, hi) in v {
+        if let Some(last) = out.last_mut() {
+            // Merge overlapping or adjacent intervals (last.1 + 1 == lo), without overflow.
+            if lo <= last.1 || last.1.succ() == Some(lo) {
+                if hi > last.1 {
+                    last.1 = hi;
+                }
+                continue;
+            }
+        }
+        out.push((lo, hi));
+    }
+    out
+}
+
+/// `a ∩ b`; both sorted and merged.
+pub fn intersect<T: Ord + Copy>(a: &[(T, T)], b: &[(T, T)]) -> Vec<(T, T)> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() && j < b.len() {
+        let lo = a[i].0.max(b[j].0);
+        let hi = a[i].1.min(b[j].1);
+        if lo <= hi {
+            out.push((lo, hi));
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// `a` without `b`; both sorted and merged.
+pub fn subtract<T: Bound>(a: &[(T, T)], b: &[(T, T)]) -> Vec<(T, T)> {
+    let mut out = Vec::new();
+    let mut j = 0;
+    for &(lo, hi) in a {
+        let mut lo = Some(lo);
+        while j < b.len() && b[j].1 < lo.unwrap_or(hi) {
+            j += 1;
+        }
+        let mut k = j;
+        while let Some(l) = lo {
+            if k >= b.len() || b[k].0 > hi {
+                out.push((l, hi));
+                break;
+            }
+            if b[k].0 > l {
+                // Safe: b[k].0 > l >= MIN.
+                if let Some(p) = b[k].0.pred() {
+                    out.push((l, p));
+                }
+            }
+            lo = if b[k].1 >= hi { None } else { b[k].1.succ() };
+            k += 1;
+        }
+    }
+    out
+}
+
+/// Is every interval of `inner` inside `outer`? Both sorted and merged.
+pub fn contains_all<T: Ord + Copy>(outer: &[(T, T)], inner: &[(T, T)]) -> bool {
+    inner.iter().all(|&(lo, hi)| {
+        let idx = outer.partition_point(|&(_, h)| h < lo);
+        idx < outer.len() && outer[idx].0 <= lo && outer[idx].1 >= hi
+    })
+}
+
+/// Is `x` in the sorted, merged `set`?
+pub fn contains_point<T: Ord + Copy>(set: &[(T, T)], x: T) -> bool {
+    let idx = set.partition_point(|&(_, h)| h < x);
+    idx < set.len() && set[idx].0 <= x
+}
 
 /// Intervals sorted by low end in an implicit balanced tree, each node storing the highest
 /// high end below it. Built once in O(n log n); a query costs O(log n + hits).

@@ -10,8 +10,8 @@
 //! discovery are `untracked`, the other non-request ICMPv6 types `invalid`; ICMPv6 in IPv4 and
 //! ICMP in IPv6 are always `invalid`. `established` and `related` match no first packet.
 
-use crate::model::services::{icmp_kind, IcmpKind, ICMP6_UNTRACKED};
-use crate::verify::space::{Cube, Family, Ivs, Space};
+use crate::packet::service::{icmp_kind, IcmpKind, ICMP6_UNTRACKED};
+use crate::packet::space::{Cube, Family, Ivs, Space};
 
 /// A connection state as `ct state` / `--ctstate` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,11 @@
 //! Both backends read the same [`LinuxPlan`], so the nftables and iptables files of one device
 //! mean the same thing by construction; only their formatting differs.
 
-use super::sanitize::{self, Sink};
 use crate::diagnostic::Diagnostic;
+use crate::dialect::sanitize::{self, Sink};
 use crate::error::{Error, Result};
 use crate::model::{Model, ServiceItem};
+use crate::packet::Family;
 use crate::plan::{DeviceIr, InterfaceIr, RuleIr};
 use crate::source::Span;
 use std::collections::BTreeSet;
@@ -170,23 +171,6 @@ pub fn pair_names(device: &DeviceIr, prefix: &str, max: usize) -> Vec<String> {
         names.push(name);
     }
     names
-}
-
-/// Address family of a rule part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Family {
-    V4,
-    V6,
-}
-
-impl Family {
-    pub const BOTH: [Family; 2] = [Family::V4, Family::V6];
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Family::V4 => "v4",
-            Family::V6 => "v6",
-        }
-    }
 }
 
 /// How a service item is matched: the shape decides which nft set type and which iptables

@@ -1,8 +1,24 @@
-//! A concrete packet and the policy's decision for it. Target readers (nftables, iptables, IOS)
-//! decide the same packets, so tests can compare the policy with every generated configuration.
+//! The foundation every pass that reasons about traffic stands on: address sets, protocol/port
+//! items, interval sets and trees, and exact packet sets. It imports nothing else of the crate;
+//! check, query, diff, build, the dialects and verify all use it.
+//!
+//! - [`addr`]: sorted, merged address intervals per family ([`AddrSet`]);
+//! - [`service`]: protocol/port items ([`ServiceItem`]) and ICMP types as conntrack sees them;
+//! - [`intervals`]: the one interval routine (union, intersection, subtraction of sorted
+//!   inclusive intervals) and the static interval tree overlap questions go through;
+//! - [`space`]: exact packet sets ([`space::Space`], [`space::Cube`]) and the one address-family
+//!   type ([`Family`]);
+//! - [`Packet`]: one concrete packet, as a firewall sees the first packet of a connection.
 
-use crate::model::{FlowId, Model, ServiceItem};
+pub mod addr;
+pub mod intervals;
+pub mod service;
+pub mod space;
+
+pub use addr::AddrSet;
 use serde::Serialize;
+pub use service::{PortRange, ServiceItem};
+pub use space::Family;
 use std::net::IpAddr;
 
 /// The first packet of a connection (or a datagram), as a firewall sees it.
@@ -101,20 +117,4 @@ fn sock(ip: IpAddr, port: u16) -> String {
         IpAddr::V4(a) => format!("{a}:{port}"),
         IpAddr::V6(a) => format!("[{a}]:{port}"),
     }
-}
-
-/// The flow that allows a new connection of this packet, if any (first in Model order).
-/// A linear scan: the reference semantics that faster evaluators are tested against.
-pub fn policy_decision(model: &Model, pkt: &Packet) -> Option<FlowId> {
-    if pkt.src.is_ipv4() != pkt.dst.is_ipv4() {
-        return None;
-    }
-    model.flow_ids().find(|&id| {
-        let f = model.flow(id);
-        model.endpoint_addrs(f.src).contains(pkt.src)
-            && model.endpoint_addrs(f.dst).contains(pkt.dst)
-            && f.services
-                .iter()
-                .any(|s| model.service(*s).items.iter().any(|i| pkt.matches(i)))
-    })
 }

@@ -2,17 +2,17 @@
 //! ACLs, network and service object-groups, interface bindings) and evaluates packets against it
 //! with IOS semantics: first match wins, implicit deny at the end (after the implicit ND permits
 //! of IPv6 ACLs), and an interface without an ACL, or bound to an ACL that does not exist, passes
-//! everything. Tests compare this with [`super::policy_decision`], so the generated text itself,
+//! everything. Tests compare this with [`crate::model::policy_decision`], so the generated text itself,
 //! not the generator's intent, is what gets proved.
 //!
 //! The reader is deliberately wider than the generator: it accepts discontiguous wildcards, every
 //! port operator (`eq neq lt gt range`), port and ICMP names as `show running-config` prints them,
 //! and unnumbered entries, so it can also read configurations pulled from a device.
 
-use super::config::{universe, Item, ReadError, Tag, Term};
-use super::space::{Cube, Family, Ivs, Space};
-use super::Packet;
+use crate::dialect::config::{universe, Item, ReadError, Tag, Term};
 use crate::model::ios_ifname;
+use crate::packet::space::{Cube, Family, Ivs, Space};
+use crate::packet::Packet;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -1357,7 +1357,7 @@ interface GigabitEthernet0/4
     /// boundary values of the example configuration.
     #[test]
     fn spaces_decide_like_the_evaluator() {
-        use crate::verify::config::{accepted, intersect};
+        use crate::dialect::config::{accepted, intersect};
         let c = parse(TEXT).unwrap();
         let addrs4 = [
             "10.20.0.0",

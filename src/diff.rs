@@ -1,6 +1,6 @@
 //! Semantic diff of two policies, by packets rather than by text: per conduit, what the new
 //! policy allows that the old one denied (and the reverse), SL-T changes, and findings added and
-//! fixed. Both policies become exact packet spaces ([`crate::verify::space`]); reordering or
+//! fixed. Both policies become exact packet spaces ([`crate::packet::space`]); reordering or
 //! reformatting a policy changes neither space, so the diff is empty.
 //!
 //! Cost: one indexed subtraction each way; flows present unchanged on both sides are skipped by
@@ -8,8 +8,9 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::Checked;
+use crate::model::packets::{flow_cubes, policy_space};
 use crate::model::{FlowId, Model};
-use crate::verify::space::{coalesce, flow_cubes, policy_space, Cube, Family, Ivs};
+use crate::packet::space::{coalesce, Cube, Family, Ivs};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 

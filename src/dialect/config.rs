@@ -8,8 +8,8 @@
 //! subtracting, and generated rulesets have only a handful of drops (anti-spoofing) before their
 //! accepts, which keeps this near-linear in the number of rules.
 
-use crate::verify::packet::Packet;
-use crate::verify::space::{Cube, Family, Index, Space};
+use crate::packet::space::{Cube, Family, Index, Space};
+use crate::packet::Packet;
 use std::rc::Rc;
 
 /// Where a decision comes from: `fw/nftables.nft:42: ip saddr ... accept`.
@@ -408,7 +408,7 @@ pub fn parse_prefix(s: &str) -> Option<(Family, u128, u128)> {
     let ip: std::net::IpAddr = addr.parse().ok()?;
     let fam = Family::of(ip);
     let bits: u32 = if fam == Family::V4 { 32 } else { 128 };
-    let x = crate::verify::space::ip_to_u128(ip);
+    let x = crate::packet::space::ip_to_u128(ip);
     let len = match len {
         None => bits,
         Some(l) => {
