@@ -139,6 +139,36 @@ pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
     })
 }
 
+/// The findings [`emit`] raises (planning, the targets, expectations against the generated
+/// configurations), for `check`: without the policy hash, and without printing the
+/// configurations where a dialect can lower without printing ([`crate::dialect::findings_all`]).
+/// A policy with `expect` statements is emitted whole: its expectations are checked against
+/// the configurations read back from their text.
+pub fn findings(model: &Model, opts: &BuildOptions) -> Result<Vec<Diagnostic>> {
+    if !model.expects.is_empty() {
+        return emit(model, opts).map(|e| e.diagnostics);
+    }
+    let (ir, mut diagnostics) =
+        model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES));
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return Ok(diagnostics);
+    }
+    let stamp = Stamp {
+        policy: sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text,
+        // No file is written: nothing carries the hash.
+        hash: String::new(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let cx = EmitContext {
+        model,
+        ir: &ir,
+        stamp: &stamp,
+        options: &opts.emit,
+    };
+    crate::dialect::findings_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
+    Ok(diagnostics)
+}
+
 /// Plans, emits and renders a checked policy in memory: every file, the manifest last, the
 /// bytes `build` writes (the same [`render_all`] into a [`Memory`] sink). Returns `Ok(None)`
 /// when the policy has errors, and a `Built` without files when planning or emitting does.

@@ -39,15 +39,16 @@ pub fn resolve_loaded(loaded: Loaded) -> Checked {
 }
 
 pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
-    // Targets report findings of their own (OUT-005...) while emitting: every command sees them,
-    // so `check` emits every target too and keeps only the findings.
+    // Targets report findings of their own (OUT-005...) while lowering: every command sees them,
+    // so `check` plans and lowers every target too and keeps only the findings (without
+    // printing the configurations where the dialect allows, see `build::findings`).
     let build = crate::build::BuildOptions {
         check: opts.clone(),
         ..Default::default()
     };
     check_loaded_beside(loaded, opts, |m: &Model| {
-        match crate::build::emit(m, &build) {
-            Ok(mut e) => ((), std::mem::take(&mut e.diagnostics)),
+        match crate::build::findings(m, &build) {
+            Ok(d) => ((), d),
             // An internal failure is `build`'s to report; `check` keeps the policy's findings.
             Err(_) => ((), Vec::new()),
         }

@@ -164,6 +164,17 @@ pub trait DynDialect: Sync {
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Output>>;
+    /// The findings [`DynDialect::emit`] raises, without printing the configuration where the
+    /// dialect can lower without printing (`check` needs the findings, not the text). The
+    /// default emits and drops the text; the size limit is `emit`'s alone.
+    fn findings(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<()> {
+        self.emit(cx, device, diags).map(drop)
+    }
     /// Reads a device's configuration through `read` (a path relative to the output directory
     /// -> its text, `None` when absent) and parses it. `Ok(None)`: no file of this dialect.
     fn load(
@@ -214,6 +225,14 @@ impl<D: Dialect> DynDialect for D {
                 bytes: text.into_bytes(),
             })
             .collect())
+    }
+    fn findings(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<()> {
+        self.lower(cx, device, diags).map(drop)
     }
     fn load(
         &self,
@@ -282,19 +301,7 @@ pub fn emit_all(
     only: Option<&[Target]>,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Output>> {
-    let mut jobs: Vec<(&dyn DynDialect, &DeviceIr)> = Vec::new();
-    for &dialect in all() {
-        let t = dialect.target();
-        if only.is_some_and(|o| !o.contains(&t)) {
-            continue;
-        }
-        for dev in &cx.ir.devices {
-            if dev.targets.contains(&t) && dialect.kinds().contains(&dev.kind) {
-                jobs.push((dialect, dev));
-            }
-        }
-    }
-    let results = crate::threads::map(&jobs, |(dialect, dev)| {
+    let results = crate::threads::map(&jobs(cx, only), |(dialect, dev)| {
         let mut d = Vec::new();
         let r = dialect.emit(cx, dev, &mut d);
         (r, d)
@@ -306,6 +313,47 @@ pub fn emit_all(
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// The findings of [`emit_all`] for every target of every device, in the same order, without
+/// the configurations' text where a dialect can lower without printing
+/// ([`DynDialect::findings`]).
+pub fn findings_all(
+    cx: &EmitContext,
+    only: Option<&[Target]>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    let results = crate::threads::map(&jobs(cx, only), |(dialect, dev)| {
+        let mut d = Vec::new();
+        let r = dialect.findings(cx, dev, &mut d);
+        (r, d)
+    });
+    for (r, d) in results {
+        diags.extend(d);
+        r?;
+    }
+    Ok(())
+}
+
+/// The (dialect, device) jobs of the selected targets (all when `only` is `None`), in target
+/// and device order.
+fn jobs<'a>(
+    cx: &EmitContext<'a>,
+    only: Option<&[Target]>,
+) -> Vec<(&'static dyn DynDialect, &'a DeviceIr)> {
+    let mut jobs = Vec::new();
+    for &dialect in all() {
+        let t = dialect.target();
+        if only.is_some_and(|o| !o.contains(&t)) {
+            continue;
+        }
+        for dev in &cx.ir.devices {
+            if dev.targets.contains(&t) && dialect.kinds().contains(&dev.kind) {
+                jobs.push((dialect, dev));
+            }
+        }
+    }
+    jobs
 }
 
 /// A template environment with the project's safety settings.

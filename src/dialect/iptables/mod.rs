@@ -79,6 +79,18 @@ impl DynDialect for Iptables {
         }
         Ok(out)
     }
+    fn findings(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<()> {
+        linux::warn_policy_name(cx, diags);
+        for fam in [Family::V4, Family::V6] {
+            view(cx, device, fam, diags)?;
+        }
+        Ok(())
+    }
     fn load(
         &self,
         device: &str,

@@ -53,6 +53,15 @@ impl DynDialect for Nftables {
             bytes: text(&v)?.into_bytes(),
         }])
     }
+    fn findings(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<()> {
+        linux::warn_policy_name(cx, diags);
+        view(cx, device, diags).map(drop)
+    }
     fn load(
         &self,
         device: &str,
