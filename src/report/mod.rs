@@ -521,7 +521,7 @@ fn build_report_rest(
                 .requirements
                 .iter()
                 .map(|r| RequirementView {
-                    id: r.id.clone(),
+                    id: r.id.to_string(),
                     title: r.title.clone(),
                     paraphrase: r.paraphrase.clone(),
                     sl: [r.sl1, r.sl2, r.sl3, r.sl4],
