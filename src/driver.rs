@@ -39,9 +39,10 @@ pub fn resolve_loaded(loaded: Loaded) -> Checked {
 }
 
 pub fn check_loaded(loaded: Loaded, opts: &CheckOptions) -> Checked {
-    // Targets report findings of their own (OUT-005...) while lowering: every command sees them,
-    // so `check` plans and lowers every target too and keeps only the findings (without
-    // printing the configurations where the dialect allows, see `build::findings`).
+    // Planning (OUT-005) and the targets (OUT-006, OUT-007, expectations against the generated
+    // configurations) report findings of their own: every command sees them, so `check` plans
+    // and lowers every target too and keeps only the findings (without printing the
+    // configurations, see `build::findings`).
     let build = crate::build::BuildOptions {
         check: opts.clone(),
         ..Default::default()

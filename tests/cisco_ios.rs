@@ -11,14 +11,16 @@
 //! run `cargo insta review` (or `INSTA_UPDATE=always cargo test --test cisco_ios`) and review them.
 
 use fenceline::build::{build_checked, BuildOptions};
-use fenceline::dialect::cisco_ios::parse::{self as ios, AddrMatch, IosConfig};
-use fenceline::dialect::cisco_ios::{self, Widening, WideningKind};
+use fenceline::dialect::cisco_ios::ast::AddrMatch;
+use fenceline::dialect::cisco_ios::parse as ios;
+use fenceline::dialect::cisco_ios::semantics::Resolved as IosConfig;
 use fenceline::dialect::EmitOptions;
 use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
 use fenceline::model::graph::ZoneGraph;
 use fenceline::model::policy_decision;
 use fenceline::model::{AddrSet, Model, ServiceItem, Target, ZoneId};
 use fenceline::packet::Packet;
+use fenceline::plan::replies::{Widening, WideningKind};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -75,12 +77,14 @@ fn build(name: &str, checked: &Checked, object_groups: bool) -> Case {
     for o in &built.outputs {
         if let Some(dev) = o.path.strip_suffix("/cisco-ios.txt") {
             let text = String::from_utf8(o.bytes.clone()).unwrap();
-            let cfg = ios::parse(&text).unwrap_or_else(|e| panic!("{name}/{dev}: {e}"));
+            let cfg = ios::parse(&text)
+                .and_then(|c| c.resolve())
+                .unwrap_or_else(|e| panic!("{name}/{dev}: {e}"));
             configs.insert(dev.to_string(), cfg);
             texts.insert(dev.to_string(), text);
         }
     }
-    let widenings = cisco_ios::widenings(&model, &built.ir);
+    let widenings = fenceline::plan::replies::widenings(&built.ir);
     let diag_codes = built.diagnostics.iter().map(|d| d.code.clone()).collect();
     Case {
         name: name.to_string(),
@@ -584,7 +588,7 @@ fn output_follows_ios_rules() {
                         "{where_}"
                     );
                     for e in &acl.entries {
-                        for a in [&e.src, &e.dst] {
+                        for a in [&e.ace.src, &e.ace.dst] {
                             if let AddrMatch::V4 { wildcard, .. } = a {
                                 assert!(
                                     wildcard.checked_add(1).is_none_or(|w| w.is_power_of_two()),

@@ -72,7 +72,9 @@ fn config_readers_never_panic() {
         };
         let name = path.to_string_lossy().into_owned();
         let seed = name.contains("corpus-configs");
-        if let Ok(cfg) = fenceline::dialect::cisco_ios::parse::parse(&text) {
+        if let Ok(cfg) =
+            fenceline::dialect::cisco_ios::parse::parse(&text).and_then(|c| c.resolve())
+        {
             for iface in cfg.interfaces.keys() {
                 for inbound in [true, false] {
                     match cfg.filter_items("f", iface, inbound) {

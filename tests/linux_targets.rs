@@ -19,7 +19,7 @@
 //! linux_targets`, then review.
 
 use fenceline::build::{build_checked, policy_hash, BuildOptions, Built};
-use fenceline::dialect::{iptables, nftables, EmitContext, EmitOptions, Stamp};
+use fenceline::dialect::{iptables, nftables, Dialect, EmitContext, EmitOptions, Stamp};
 use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
 use fenceline::model::graph::ZoneGraph;
 use fenceline::model::policy_decision;
@@ -264,7 +264,7 @@ fn hostile() -> (Checked, Built) {
 }
 
 struct Views {
-    nft: BTreeMap<String, nftables::NftView>,
+    nft: BTreeMap<String, nftables::Ruleset>,
     ipt: BTreeMap<(String, bool), iptables::IptView>,
 }
 
@@ -289,8 +289,10 @@ fn views(model: &Model) -> Views {
     };
     for dev in &ir.devices {
         if dev.targets.contains(&Target::Nftables) {
-            v.nft
-                .insert(dev.name.clone(), nftables::view(&cx, dev, &mut d).unwrap());
+            v.nft.insert(
+                dev.name.clone(),
+                nftables::Nftables.lower(&cx, dev, &mut d).unwrap(),
+            );
         }
         if dev.targets.contains(&Target::Iptables) {
             for fam in Family::BOTH {
@@ -413,12 +415,11 @@ fn hostile_output_loads_with_exactly_the_intended_rules() {
                 let view = &v.nft[&dev];
                 assert_eq!(rules, view.rule_count(), "{path}: rule count");
                 assert_eq!(elems, view.element_count(), "{path}: element count");
-                for s in view.pair_sets.iter() {
-                    for e in &s.elements {
+                for s in view.tables.iter().flat_map(|t| &t.sets) {
+                    for c in s.elements.iter().filter_map(|e| e.comment.as_ref()) {
                         assert!(
-                            comments.contains(&e.comment),
-                            "{path}: comment {:?} not read back",
-                            e.comment
+                            comments.contains(c.as_str()),
+                            "{path}: comment {c:?} not read back"
                         );
                     }
                 }

@@ -270,3 +270,96 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// Planning's reply entries (what the Cisco IOS dialect lowers to reply ACEs) and verify's
+/// stateless policy side admit the same replies: per device, interface pair (entering, leaving)
+/// and flow, each is a subset of the other. Returns how many (pair, flow) sets were compared.
+fn reply_entries_agree_with_verify(
+    model: &fenceline::model::Model,
+    ir: &fenceline::plan::Ir,
+) -> Result<usize, String> {
+    use fenceline::model::FlowId;
+    use fenceline::packet::space::Space;
+    use fenceline::packet::Family;
+    use fenceline::verify::equiv::{stateless_pairs, Why};
+    use std::collections::BTreeMap;
+    type Key = (usize, usize, usize, FlowId);
+    let mut verify: BTreeMap<Key, Space<()>> = BTreeMap::new();
+    for ((dev, from, to), space) in stateless_pairs(model) {
+        for (cube, why) in space.cubes {
+            if let Why::Reply(fid) = why {
+                verify
+                    .entry((dev.0, from, to, fid))
+                    .or_default()
+                    .push(cube, ());
+            }
+        }
+    }
+    let mut planned: BTreeMap<Key, Space<()>> = BTreeMap::new();
+    for dev in &ir.devices {
+        for pair in &dev.pairs {
+            for r in &pair.replies {
+                let rule = &pair.rules[r.rule];
+                let space = planned
+                    .entry((dev.device.0, pair.egress, pair.ingress, rule.flow))
+                    .or_default();
+                for fam in [Family::V4, Family::V6] {
+                    space.extend(r.reply.cubes(fam, &rule.dst, &rule.src), ());
+                }
+            }
+        }
+    }
+    planned.retain(|_, s| !s.is_empty());
+    let keys: std::collections::BTreeSet<&Key> = verify.keys().chain(planned.keys()).collect();
+    let empty = Space::new();
+    for k in &keys {
+        let (v, p) = (
+            verify.get(k).unwrap_or(&empty),
+            planned.get(k).unwrap_or(&empty),
+        );
+        if !v.is_subset(p) || !p.is_subset(v) {
+            return Err(format!(
+                "device {} pair {}->{} flow {:?}: verify {:?} vs plan {:?}",
+                k.0, k.1, k.2, k.3, v.cubes, p.cubes
+            ));
+        }
+    }
+    Ok(keys.len())
+}
+
+#[test]
+fn reply_entries_agree_with_verify_on_the_examples() {
+    let mut compared = 0;
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "fence") {
+            continue;
+        }
+        let checked = fenceline::driver::check_path(&path, &opts()).unwrap();
+        let Some(model) = checked.model.as_ref() else {
+            continue;
+        };
+        let (ir, _) = fenceline::plan::model_to_ir(model);
+        compared += reply_entries_agree_with_verify(model, &ir)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    assert!(compared > 0, "{compared}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    /// The same on random policies.
+    #[test]
+    fn reply_entries_agree_with_verify_on_random_policies(
+        size in (6usize..12, 1usize..6, 0usize..40, 2usize..4, any::<u64>()).prop_map(
+            |(zones, assets, flows, per, seed)| Size { zones, assets_per_zone: assets, flows, zones_per_device: per, seed }),
+    ) {
+        let checked = check_text("p.fence", Path::new("p.fence"), policy(&size), &opts());
+        prop_assert!(!checked.has_errors());
+        let model = checked.model.as_ref().unwrap();
+        let (ir, _) = fenceline::plan::model_to_ir(model);
+        let r = reply_entries_agree_with_verify(model, &ir);
+        prop_assert!(r.is_ok(), "{:?}", r);
+    }
+}

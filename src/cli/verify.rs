@@ -116,7 +116,7 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
     // Devices are independent: verify them on every core, then report in policy order.
     let outcome = |&(device, t): &(crate::model::DeviceId, Target)| -> std::result::Result<DeviceResult, String> {
         let name = &model.device(device).name;
-        match equiv::load(name, t, &read) {
+        match equiv::load_device(model.device(device), t, &read) {
             Ok(Some(cfg)) => equiv::compare_loaded(model, &sides, device, t, &cfg)
                 .map_err(|e| e.to_string()),
             Ok(None) => Err(format!(

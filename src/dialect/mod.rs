@@ -122,6 +122,9 @@ pub trait Dialect: Sync {
     const FILES: &'static [&'static str];
     /// How a device replaces its configuration without a window of open or closed traffic.
     const REPLACEMENT: &'static str;
+    /// Are [`Self::FILES`] alternative forms of one configuration (nftables text or `nft -j`
+    /// JSON)? Then only the first present is read and named.
+    const ALTERNATIVES: bool = false;
 
     /// The device's IR as this format's configuration. Findings (sanitised text, widened
     /// return traffic) go to `diags`; every decision was taken by planning.
@@ -245,6 +248,7 @@ impl<D: Dialect> DynDialect for D {
                 let path = format!("{device}/{name}");
                 read(&path).map(|text| ConfigFile { name, path, text })
             })
+            .take(if D::ALTERNATIVES { 1 } else { usize::MAX })
             .collect();
         if files.is_empty() {
             return Ok(None);
@@ -262,7 +266,8 @@ pub fn all() -> &'static [&'static dyn DynDialect] {
     &[
         &nftables::Nftables,
         &iptables::Iptables,
-        &cisco_ios::CiscoIos,
+        &cisco_ios::CiscoIosRouter,
+        &cisco_ios::CiscoIosSwitch,
     ]
 }
 

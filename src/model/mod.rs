@@ -230,6 +230,11 @@ impl Target {
             Target::CiscoIos => "cisco-ios",
         }
     }
+    /// Does a device of this target track connections? Planning records reply entries for the
+    /// devices of the others. (Every dialect's `STATEFUL`; a test in `dialect` holds them equal.)
+    pub fn stateful(self) -> bool {
+        !matches!(self, Target::CiscoIos)
+    }
     pub fn parse(s: &str) -> Option<Target> {
         match s {
             "nftables" | "nft" => Some(Target::Nftables),

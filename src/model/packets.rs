@@ -4,7 +4,8 @@
 //! are tested against.
 
 use crate::model::{FlowId, Model};
-use crate::packet::space::{reply_cubes, Cube, Space};
+use crate::packet::reply::reply_cubes;
+use crate::packet::space::{Cube, Space};
 use crate::packet::{Family, Packet};
 
 /// The flow that allows a new connection of this packet, if any (first in Model order).

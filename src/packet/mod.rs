@@ -4,6 +4,8 @@
 //!
 //! - [`addr`]: sorted, merged address intervals per family ([`AddrSet`]);
 //! - [`service`]: protocol/port items ([`ServiceItem`]) and ICMP types as conntrack sees them;
+//! - [`reply`]: what a stateless filter lets back as the replies of an item, and how that
+//!   widens the policy;
 //! - [`intervals`]: the one interval routine (union, intersection, subtraction of sorted
 //!   inclusive intervals) and the static interval tree overlap questions go through;
 //! - [`space`]: exact packet sets ([`space::Space`], [`space::Cube`]) and the one address-family
@@ -12,6 +14,7 @@
 
 pub mod addr;
 pub mod intervals;
+pub mod reply;
 pub mod service;
 pub mod space;
 

@@ -697,54 +697,6 @@ impl<'a> Index<'a> {
     }
 }
 
-/// The replies a stateless filter lets back for one service item of a flow whose initiators are
-/// `src` and responders `dst`, in one family: what the Cisco IOS target's reply permits match,
-/// by definition (docs/targets/cisco-ios.md): TCP from the responder's port with ACK or RST
-/// (`established`), UDP from the responder's port, the ICMP reply type of a request type, and
-/// for `ip/N` and `ip` the same protocols reversed.
-pub fn reply_cubes(family: Family, src: &AddrSet, dst: &AddrSet, item: &ServiceItem) -> Vec<Cube> {
-    use super::service::icmp_reply_type;
-    // Replies travel from the responder to the initiator.
-    let (s, d) = (family.addrs(dst), family.addrs(src));
-    let any_port = || Ivs::range(0, 65535);
-    let ports = |p: &super::PortRange| Ivs::range(p.lo as u128, p.hi as u128);
-    match (item, family) {
-        (ServiceItem::Tcp { ports: p }, _) => Cube::with_ports(
-            family,
-            s,
-            d,
-            Ivs::point(6),
-            ports(p),
-            any_port(),
-            Ivs::point(1),
-        ),
-        (ServiceItem::Udp { ports: p }, _) => Cube::with_ports(
-            family,
-            s,
-            d,
-            Ivs::point(17),
-            ports(p),
-            any_port(),
-            Ivs::point(0),
-        ),
-        (ServiceItem::Icmp { icmp_type }, Family::V4) => match icmp_reply_type(item, *icmp_type) {
-            Some(t) => Cube::new(family, s, d, Ivs::point(1), Ivs::point(t.into())),
-            None => Vec::new(),
-        },
-        (ServiceItem::Icmpv6 { icmp_type }, Family::V6) => {
-            match icmp_reply_type(item, *icmp_type) {
-                Some(t) => Cube::new(family, s, d, Ivs::point(58), Ivs::point(t.into())),
-                None => Vec::new(),
-            }
-        }
-        (ServiceItem::Ip { number }, _) => {
-            Cube::new(family, s, d, Ivs::point(*number as u128), any_port())
-        }
-        (ServiceItem::AnyIp, _) => Cube::new(family, s, d, Ivs::range(0, 255), any_port()),
-        _ => Vec::new(),
-    }
-}
-
 /// Merges cubes that differ in one dimension only, to describe a difference in few lines.
 pub fn coalesce(mut cubes: Vec<Cube>) -> Vec<Cube> {
     loop {

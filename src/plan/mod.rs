@@ -4,6 +4,14 @@
 //!
 //! Paths are computed once per zone pair (not per flow) on the zone/device graph, so planning is
 //! linear in flows.
+//!
+//! Devices without connection state (Cisco IOS ACLs) need permits for the replies of what they
+//! forward: planning records each reply entry with how it widens the policy ([`replies`]), and
+//! raises the `OUT-005` finding for them; the dialect only lowers the entries.
+
+pub mod replies;
+
+pub use replies::{ReplyIr, Widening};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::graph::{Hop, ZoneGraph};
@@ -53,6 +61,10 @@ pub struct PairIr {
     pub ingress: usize,
     pub egress: usize,
     pub rules: Vec<RuleIr>,
+    /// Devices without connection state: the replies of `rules`, which enter by `egress` and
+    /// leave by `ingress`, in rule order (empty for stateful devices and for rules without
+    /// replies).
+    pub replies: Vec<ReplyIr>,
 }
 
 /// One permitted (source, destination, service item) of one flow. Address sets are exact; a
@@ -209,11 +221,17 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                 }
             })
             .collect();
+        let stateless = replies::stateless(&dev.targets);
         let pairs = std::mem::take(&mut per_device[di])
             .into_iter()
             .map(|((ingress, egress), rules)| PairIr {
                 ingress,
                 egress,
+                replies: if stateless {
+                    replies::of_rules(&rules)
+                } else {
+                    Vec::new()
+                },
                 rules,
             })
             .collect();
@@ -227,6 +245,9 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             pairs,
             switch,
         });
+    }
+    for d in &devices {
+        diags.extend(replies::out_005(model, d));
     }
     (
         Ir {

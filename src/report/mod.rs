@@ -363,13 +363,14 @@ pub struct ExceptionView {
     pub location: Option<String>,
 }
 
-/// Checks, plans and emits (for the widenings) a checked policy, then builds its report.
+/// Plans a checked policy and builds its report. The widenings are the `OUT-005` findings that
+/// planning raised from the plan's reply entries (in `checked`, through the one filter).
 /// `None` when the policy has no Model (errors before linting).
 pub fn generate(checked: &Checked, opts: &ReportOptions) -> Result<Option<Report>> {
     let Some(model) = checked.model.as_ref() else {
         return Ok(None);
     };
-    // `checked` holds every finding, the targets' among them (widenings); only the plan is
+    // `checked` holds every finding, planning's among them (widenings); only the plan is
     // needed here.
     let (ir, _) = crate::plan::model_to_ir(model);
     let hash = crate::build::policy_hash(model)?;
@@ -383,7 +384,7 @@ pub fn generate(checked: &Checked, opts: &ReportOptions) -> Result<Option<Report
 }
 
 /// Builds the report from a planned policy and its findings (every pass's, filtered by the
-/// driver; widenings among them).
+/// driver; planning's widenings among them).
 pub fn build_report(
     model: &Model,
     ir: &Ir,

@@ -8,7 +8,7 @@
 //!
 //! Cisco IOS ACLs are stateless and filter by interface, not by interface pair: what enters an
 //! interface must be exactly the flows the policy sends in by it, the replies of the flows it
-//! sends out by it (as [`crate::packet::space::reply_cubes`] defines them), and neighbour
+//! sends out by it (as [`crate::packet::reply::reply_cubes`] defines them), and neighbour
 //! discovery where the device routes IPv6. Source ports and the ACK flag are dimensions of that
 //! comparison, so a reply permit one port too wide is a difference like any other.
 
@@ -227,6 +227,19 @@ pub fn load(
     Ok(None)
 }
 
+/// [`load`] in the dialect that configures a device of this kind (a switch's file is read by
+/// the switch dialect).
+pub fn load_device(
+    device: &crate::model::Device,
+    target: Target,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Loaded>, ReadError> {
+    match crate::dialect::of(target, device.kind) {
+        Some(d) => d.load(&device.name, read),
+        None => load(&device.name, target, read),
+    }
+}
+
 /// The policy's side of the comparisons: per interface pair for the stateful targets, with
 /// replies for the stateless ones; each computed only when a target needs it.
 #[derive(Default)]
@@ -308,14 +321,14 @@ pub enum Why {
     NeighbourDiscovery,
 }
 
-/// What the policy lets through each (device, ingress, egress) of its `cisco-ios` devices,
+/// What the policy lets through each (device, ingress, egress) of its stateless devices,
 /// without connection tracking: the flows that cross the device from ingress to egress, and the
 /// replies of the flows that cross it the other way.
 pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<Why>> {
     let ios: Vec<bool> = model
         .devices
         .iter()
-        .map(|d| d.targets.contains(&Target::CiscoIos))
+        .map(|d| crate::plan::replies::stateless(&d.targets))
         .collect();
     let mut out: BTreeMap<(DeviceId, usize, usize), Space<Why>> = BTreeMap::new();
     for_each_path(model, |fid, hops| {
@@ -591,7 +604,7 @@ pub fn check_expectations(
                 for &t in &dev.targets {
                     let cfg = configs
                         .entry((h.device, t))
-                        .or_insert_with(|| load(&dev.name, t, &read).ok().flatten());
+                        .or_insert_with(|| load_device(dev, t, &read).ok().flatten());
                     let Some(cfg) = cfg.as_ref() else { continue };
                     let Ok(allowed) = hop_space(cfg.config.as_ref(), &iif.name, &oif.name) else {
                         continue;

@@ -1,86 +1,159 @@
-//! The Cisco IOS dialect: router ACLs with their interface bindings, and switch VLANs and
-//! ports ([`lower`]), read back from the generated file or `show running-config` ([`parse`]).
+//! The Cisco IOS dialects: configuration text for IOS / IOS-XE in `<device>/cisco-ios.txt`, one
+//! command per line. Two dialects of target `cisco-ios` share the format: [`CiscoIosRouter`]
+//! (routers: inbound extended ACLs, object-groups, interface bindings) and [`CiscoIosSwitch`]
+//! (switches: VLANs, access and trunk ports, and the ACLs of their SVIs if they have any). Both
+//! are stateless: the replies of what they forward need entries of their own, which planning
+//! decides ([`crate::plan::replies`]).
+//!
+//! Layout: [`ast`] is the typed configuration (the lines of the file, router and switch alike,
+//! so one reader serves both and a live device's running configuration reads into the same
+//! type); [`lower`] builds it from a device's IR, with [`router`] (ACLs and bindings) and
+//! [`switch`] (VLANs and ports) beside it; [`print`] writes it (`Display`); [`parse`] reads text
+//! back into it; [`semantics`] says what it accepts ([`crate::dialect::Filters`]).
+//!
+//! Printers, not templates: device text is printed by `Display` from the typed configuration,
+//! so `parse(print(c)) == c` can be tested and no rule text is assembled from strings; minijinja
+//! stays for the reports. Free text from the policy reaches the configuration only through
+//! types that refuse control characters and IOS's metacharacters (`!`, `?`).
 
+pub mod ast;
 pub mod lower;
 pub mod parse;
+pub mod print;
+pub mod router;
+pub mod semantics;
+pub mod switch;
 
-pub use lower::*;
+pub use ast::IosConfig;
 
-use super::config::ReadError;
-use super::{DynDialect, EmitContext, Loaded, Output};
+use super::config::{Item, ReadError};
+use super::{ConfigFile, Dialect, EmitContext, Filters};
 use crate::diagnostic::Diagnostic;
 use crate::error::Result;
 use crate::model::{DeviceKind, Target};
 use crate::plan::DeviceIr;
 
-/// The parsed configuration with the file it came from (its lines tag every decision).
-struct WithFile(parse::IosConfig, String);
+/// The file every `cisco-ios` device gets.
+pub const FILE_NAME: &str = "cisco-ios.txt";
 
-impl super::Filters for WithFile {
-    fn filters(
-        &self,
-        iif: &str,
-        oif: &str,
-    ) -> std::result::Result<Vec<Vec<super::config::Item>>, ReadError> {
+const REPLACEMENT: &str =
+    "cisco-ios: ACL names versioned by content, rebound before the old ACL is removed";
+
+/// Cisco IOS routers: inbound ACLs per interface.
+pub struct CiscoIosRouter;
+
+/// Cisco IOS switches: VLANs and ports, and the ACLs of their SVIs.
+pub struct CiscoIosSwitch;
+
+impl Filters for IosConfig {
+    fn filters(&self, iif: &str, oif: &str) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
+        let r = self.loaded_or_error()?;
+        let file = &self.file.0;
         Ok(vec![
-            self.0.filter_items(&self.1, iif, true)?,
-            self.0.filter_items(&self.1, oif, false)?,
+            r.filter_items(file, iif, true)?,
+            r.filter_items(file, oif, false)?,
         ])
     }
     fn interface(
         &self,
         iface: &str,
         inbound: bool,
-    ) -> Option<std::result::Result<Vec<super::config::Item>, ReadError>> {
-        Some(self.0.filter_items(&self.1, iface, inbound))
+    ) -> Option<std::result::Result<Vec<Item>, ReadError>> {
+        Some(
+            self.loaded_or_error()
+                .and_then(|r| r.filter_items(&self.file.0, iface, inbound)),
+        )
     }
 }
 
-impl DynDialect for CiscoIos {
-    fn target(&self) -> Target {
-        Target::CiscoIos
+impl IosConfig {
+    fn loaded_or_error(&self) -> std::result::Result<&semantics::Resolved, ReadError> {
+        self.resolved().as_ref().map_err(|e| ReadError {
+            file: self.file.0.clone(),
+            line: e.line,
+            message: e.message.clone(),
+        })
     }
-    fn stateful(&self) -> bool {
-        false
-    }
-    fn kinds(&self) -> &'static [DeviceKind] {
-        &[DeviceKind::Router, DeviceKind::Switch]
-    }
-    fn files(&self) -> &'static [&'static str] {
-        &[FILE_NAME]
-    }
-    fn replacement(&self) -> &'static str {
-        "cisco-ios: ACL names versioned by content, rebound before the old ACL is removed"
-    }
-    fn emit(
+}
+
+/// Text of the one file of a device back to its configuration.
+fn parse_files(files: &[ConfigFile]) -> std::result::Result<IosConfig, ReadError> {
+    let Some(f) = files.iter().find(|f| f.name == FILE_NAME) else {
+        return Ok(IosConfig::default());
+    };
+    let mut cfg = parse::parse(&f.text).map_err(|e| ReadError {
+        file: f.path.clone(),
+        line: e.line,
+        message: e.message,
+    })?;
+    cfg.file = ast::Origin(f.path.clone());
+    Ok(cfg)
+}
+
+impl Dialect for CiscoIosRouter {
+    type Config = IosConfig;
+    const TARGET: Target = Target::CiscoIos;
+    const STATEFUL: bool = false;
+    const KINDS: &'static [DeviceKind] = &[DeviceKind::Router];
+    const FILES: &'static [&'static str] = &[FILE_NAME];
+    const REPLACEMENT: &'static str = REPLACEMENT;
+
+    fn lower(
         &self,
         cx: &EmitContext,
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
-    ) -> Result<Vec<Output>> {
-        let text = device_text(cx, device, diags)?;
-        Ok(vec![Output {
-            path: format!("{}/{FILE_NAME}", device.name),
-            bytes: text.into_bytes(),
-        }])
+    ) -> Result<IosConfig> {
+        lower::device_config(cx, device, false, diags)
     }
-    fn load(
+    fn size(&self, config: &IosConfig) -> usize {
+        lower::size(config)
+    }
+    fn print(&self, config: &IosConfig) -> Vec<(&'static str, String)> {
+        vec![(FILE_NAME, config.to_string())]
+    }
+    fn parse(&self, files: &[ConfigFile]) -> std::result::Result<IosConfig, ReadError> {
+        parse_files(files)
+    }
+}
+
+impl Dialect for CiscoIosSwitch {
+    type Config = IosConfig;
+    const TARGET: Target = Target::CiscoIos;
+    const STATEFUL: bool = false;
+    const KINDS: &'static [DeviceKind] = &[DeviceKind::Switch];
+    const FILES: &'static [&'static str] = &[FILE_NAME];
+    const REPLACEMENT: &'static str = REPLACEMENT;
+
+    fn lower(
         &self,
-        device: &str,
-        read: &dyn Fn(&str) -> Option<String>,
-    ) -> std::result::Result<Option<Loaded>, ReadError> {
-        let path = format!("{device}/{FILE_NAME}");
-        let Some(text) = read(&path) else {
-            return Ok(None);
-        };
-        let cfg = parse::parse(&text).map_err(|e| ReadError {
-            file: path.clone(),
-            line: e.line,
-            message: e.message,
-        })?;
-        Ok(Some(Loaded {
-            config: Box::new(WithFile(cfg, path.clone())),
-            files: vec![path],
-        }))
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<IosConfig> {
+        // VLANs and ports from the device's switch plan; its SVIs' ACLs as a router's.
+        lower::device_config(cx, device, true, diags)
+    }
+    fn size(&self, config: &IosConfig) -> usize {
+        lower::size(config)
+    }
+    fn print(&self, config: &IosConfig) -> Vec<(&'static str, String)> {
+        vec![(FILE_NAME, config.to_string())]
+    }
+    fn parse(&self, files: &[ConfigFile]) -> std::result::Result<IosConfig, ReadError> {
+        parse_files(files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::all;
+
+    /// Planning decides reply entries from `Target::stateful`; every dialect agrees with it.
+    #[test]
+    fn dialects_and_targets_agree_on_state() {
+        for d in all() {
+            assert_eq!(d.stateful(), d.target().stateful(), "{}", d.target().name());
+        }
     }
 }

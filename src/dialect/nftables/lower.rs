@@ -1,6 +1,7 @@
-//! Pass 5, Ir -> nftables text: one `table inet fenceline` per firewall, replaced in one kernel
-//! transaction (declare, delete, define; never `flush ruleset`, which would remove other
-//! tables such as Docker's or libvirt's).
+//! Pass 5, Ir -> the nftables configuration ([`super::ast`]): one `table inet fenceline` per
+//! firewall, replaced in one kernel transaction (declare, delete, define; never `flush ruleset`,
+//! which would remove other tables such as Docker's or libvirt's). This builds nodes; the text
+//! is [`super::print`]'s.
 //!
 //! Layout, and why:
 //! - `forward` (policy drop): island-mode set first (so cutting a zone also cuts its live
@@ -24,114 +25,25 @@
 //!   on the firewall's own links. Nothing else reaches the firewall, management included: the
 //!   policy does not describe it. `output` is not filtered.
 
+use super::ast::{
+    Base, Chain, Counter, Element, Quoted, Remark, Rule, Ruleset, Selector, Set, Stmt, Table, Val,
+    Verdict,
+};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::linux::{self, Group, Shape};
 use crate::dialect::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
-use crate::dialect::{render_one, EmitContext, Stamp};
+use crate::dialect::{EmitContext, Stamp};
 use crate::error::{Error, Result};
+use crate::model::{Model, ZoneId};
 use crate::packet::Family;
 use crate::plan::DeviceIr;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
-
-const TEMPLATE: &str = include_str!("../../../targets/nftables/ruleset.nft.j2");
+use std::collections::{BTreeMap, BTreeSet};
 
 /// nft identifiers: short enough for old kernels (32 bytes with the terminator).
 const MAX_NAME: usize = 31;
 /// Longest pair chain name, leaving room for set suffixes (`_ports_v4_log`).
 const MAX_PAIR: usize = MAX_NAME - 13;
-
-pub struct Nftables;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SetView {
-    pub name: String,
-    /// nft type, e.g. `ipv4_addr . ipv4_addr . inet_proto . inet_service`.
-    pub kind: String,
-    pub comment: String,
-    pub elements: Vec<ElementView>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ElementView {
-    pub text: String,
-    pub comment: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SpoofView {
-    pub iface: String,
-    pub chain: String,
-    /// `ip saddr @z_dmz_v4` etc.: sources that may arrive on this interface.
-    pub allowed: Vec<String>,
-    pub comment: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleView {
-    /// The concatenated selector, e.g. `ip saddr . ip daddr . meta l4proto . th dport`.
-    pub key: String,
-    pub set: String,
-    pub log_prefix: Option<String>,
-    pub comment: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PairView {
-    pub ingress: String,
-    pub egress: String,
-    pub chain: String,
-    pub comment: String,
-    pub rules: Vec<RuleView>,
-}
-
-/// Everything the template formats.
-#[derive(Debug, Clone, Serialize)]
-pub struct NftView {
-    pub stamp: Stamp,
-    pub device: String,
-    pub zone_sets: Vec<SetView>,
-    pub pair_sets: Vec<SetView>,
-    pub spoof: Vec<SpoofView>,
-    pub pairs: Vec<PairView>,
-    /// Per interface pair with ICMP that conntrack never calls new (whole-protocol flows):
-    /// rules on the pair's sets without a state match, reached before the invalid drop.
-    pub untracked: Vec<PairView>,
-    pub drop_prefix: String,
-    pub input_drop_prefix: String,
-}
-
-impl NftView {
-    /// Rules the loaded table holds: forward (island 2, spoof vmap, established, invalid, pair
-    /// vmap, log, drop), input (lo, established, invalid, ND, log, drop), one per spoof chain
-    /// entry plus its drop, and every pair rule. Tests compare it with `nft -j list ruleset`.
-    pub fn rule_count(&self) -> usize {
-        let forward = 2
-            + usize::from(!self.spoof.is_empty())
-            + 2
-            + usize::from(!self.untracked.is_empty())
-            + usize::from(!self.pairs.is_empty())
-            + 2;
-        let input = 6;
-        let spoof: usize = self.spoof.iter().map(|s| s.allowed.len() + 1).sum();
-        let pairs: usize = self
-            .pairs
-            .iter()
-            .chain(&self.untracked)
-            .map(|p| p.rules.len())
-            .sum();
-        forward + input + spoof + pairs
-    }
-    /// Elements of every set.
-    pub fn element_count(&self) -> usize {
-        self.zone_sets
-            .iter()
-            .chain(&self.pair_sets)
-            .map(|s| s.elements.len())
-            .sum()
-    }
-}
 
 /// A name of at most [`MAX_NAME`] bytes: as is, or cut with a hash suffix that keeps it unique.
 fn bounded(name: &str) -> String {
@@ -149,53 +61,101 @@ fn addr_kind(fam: Family) -> &'static str {
     }
 }
 
-fn addr_key(fam: Family) -> &'static str {
+fn ip(fam: Family) -> &'static str {
     match fam {
-        Family::V4 => "ip saddr . ip daddr",
-        Family::V6 => "ip6 saddr . ip6 daddr",
+        Family::V4 => "ip",
+        Family::V6 => "ip6",
     }
+}
+
+fn payload(p: &str, field: &str) -> Selector {
+    Selector::Payload(p.into(), field.into())
+}
+
+fn meta(k: &str) -> Selector {
+    Selector::Meta(k.into())
+}
+
+fn atom(s: impl Into<String>) -> Val {
+    Val::Atom(s.into())
+}
+
+fn atoms(words: &[&str]) -> Val {
+    Val::Set(words.iter().map(|w| atom(*w)).collect())
+}
+
+/// `SELECTOR VALUE`
+fn is(left: Selector, right: Val) -> Stmt {
+    Stmt::Match {
+        neg: false,
+        left,
+        right,
+    }
+}
+
+fn ct_state(states: &[&str]) -> Stmt {
+    let right = match states {
+        [one] => atom(*one),
+        many => atoms(many),
+    };
+    is(Selector::Ct("state".into()), right)
+}
+
+fn rule(stmts: Vec<Stmt>, comment: Option<Quoted>) -> Rule {
+    Rule {
+        stmts,
+        comment,
+        origin: Default::default(),
+    }
+}
+
+/// Sanitised text in quotes. The sanitiser already removed what [`Quoted`] refuses; a refusal
+/// here is a bug, reported rather than written.
+fn quoted(text: String) -> Result<Quoted> {
+    Quoted::new(text.as_str())
+        .ok_or_else(|| Error::Other(format!("internal: unsafe nftables string {text:?}")))
 }
 
 /// Selector and set type of a group.
-fn shape_key(fam: Family, shape: Shape) -> (String, String) {
-    let (k, t) = (addr_key(fam), addr_kind(fam));
-    match shape {
-        Shape::Ports => (
-            format!("{k} . meta l4proto . th dport"),
-            format!("{t} . {t} . inet_proto . inet_service"),
-        ),
-        Shape::IcmpType => match fam {
-            Family::V4 => (format!("{k} . icmp type"), format!("{t} . {t} . icmp_type")),
-            Family::V6 => (
-                format!("{k} . icmpv6 type"),
-                format!("{t} . {t} . icmpv6_type"),
-            ),
-        },
-        Shape::Proto => (
-            format!("{k} . meta l4proto"),
-            format!("{t} . {t} . inet_proto"),
-        ),
-        Shape::Any => (k.to_string(), format!("{t} . {t}")),
-    }
+fn shape_key(fam: Family, shape: Shape) -> (Selector, Vec<String>) {
+    let t = addr_kind(fam).to_string();
+    let mut key = vec![payload(ip(fam), "saddr"), payload(ip(fam), "daddr")];
+    let mut kind = vec![t.clone(), t];
+    let (sel, ty) = match (shape, fam) {
+        (Shape::Ports, _) => {
+            key.push(meta("l4proto"));
+            kind.push("inet_proto".into());
+            (payload("th", "dport"), "inet_service")
+        }
+        (Shape::IcmpType, Family::V4) => (payload("icmp", "type"), "icmp_type"),
+        (Shape::IcmpType, Family::V6) => (payload("icmpv6", "type"), "icmpv6_type"),
+        (Shape::Proto, _) => (meta("l4proto"), "inet_proto"),
+        (Shape::Any, _) => return (Selector::Concat(key), kind),
+    };
+    key.push(sel);
+    kind.push(ty.into());
+    (Selector::Concat(key), kind)
 }
 
-fn element_text(fam: Family, shape: Shape, e: &linux::Element) -> String {
-    let s = linux::interval_text(fam, e.src);
-    let d = linux::interval_text(fam, e.dst);
+fn element_value(fam: Family, shape: Shape, e: &linux::Element) -> Val {
+    let mut parts = vec![
+        atom(linux::interval_text(fam, e.src)),
+        atom(linux::interval_text(fam, e.dst)),
+    ];
     match shape {
         Shape::Ports => {
-            let proto = if e.proto == 6 { "tcp" } else { "udp" };
-            let ports = if e.lo == e.hi {
+            parts.push(atom(if e.proto == 6 { "tcp" } else { "udp" }));
+            parts.push(atom(if e.lo == e.hi {
                 e.lo.to_string()
             } else {
                 format!("{}-{}", e.lo, e.hi)
-            };
-            format!("{s} . {d} . {proto} . {ports}")
+            }));
         }
-        Shape::IcmpType => format!("{s} . {d} . {}", e.lo),
-        Shape::Proto => format!("{s} . {d} . {}", e.proto),
-        Shape::Any => format!("{s} . {d}"),
+        Shape::IcmpType => parts.push(atom(e.lo.to_string())),
+        Shape::Proto => parts.push(atom(e.proto.to_string())),
+        Shape::Any => {}
     }
+    Val::Concat(parts)
 }
 
 fn shape_words(shape: Shape) -> &'static str {
@@ -207,26 +167,212 @@ fn shape_words(shape: Shape) -> &'static str {
     }
 }
 
-/// Builds the view of one firewall: every decision the template needs, already made.
-pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<NftView> {
+fn set(name: String, kind: Vec<String>, counter: bool, comment: Quoted) -> Set {
+    Set {
+        name,
+        kind,
+        typeof_: false,
+        flags: vec!["interval".into()],
+        counter,
+        comment: Some(comment),
+        elements: Vec::new(),
+    }
+}
+
+fn chain(name: String, comment: Quoted, rules: Vec<Rule>) -> Chain {
+    Chain {
+        name,
+        comment: Some(comment),
+        rules,
+        ..Chain::default()
+    }
+}
+
+/// A base chain of the `filter` type, `policy drop`.
+fn base_chain(hook: &str, rules: Vec<Rule>) -> Chain {
+    Chain {
+        name: hook.into(),
+        base: Some(Base {
+            kind: "filter".into(),
+            hook: Some(hook.into()),
+            rest: vec!["priority".into(), "filter".into()],
+        }),
+        policy: Some("drop".into()),
+        comment: None,
+        rules,
+        origin: Default::default(),
+    }
+}
+
+/// `"a" . "b" : jump c` entries of an interface-pair verdict map.
+fn pair_map(pairs: &[PairEntry]) -> Stmt {
+    Stmt::Vmap {
+        key: Selector::Concat(vec![meta("iifname"), meta("oifname")]),
+        map: pairs
+            .iter()
+            .map(|(i, o, c)| {
+                (
+                    Val::Concat(vec![Val::Str(i.clone()), Val::Str(o.clone())]),
+                    Verdict::Jump(c.clone()),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// `limit rate 10/second burst 20 packets log prefix "..." level info`
+fn rate_limited_log(prefix: Quoted) -> Vec<Stmt> {
+    vec![
+        Stmt::Limit {
+            over: false,
+            rate: "10/second".into(),
+            burst: Some(("20".into(), "packets".into())),
+        },
+        log(prefix),
+    ]
+}
+
+fn log(prefix: Quoted) -> Stmt {
+    Stmt::Log {
+        prefix: Some(prefix),
+        options: vec![("level".into(), "info".into())],
+    }
+}
+
+fn counted(v: Verdict) -> [Stmt; 2] {
+    [Stmt::Counter(Counter(None)), Stmt::Verdict(v)]
+}
+
+/// The header lines: what the file is and how it is loaded.
+fn header(stamp: &Stamp, device: &str) -> Result<Vec<Remark>> {
+    [
+        format!(
+            "fenceline {}: policy \"{}\" sha256 {}",
+            stamp.version, stamp.policy, stamp.hash
+        ),
+        format!("Device {device}: nftables ruleset, generated; change the policy, not this file."),
+        "Load with `nft -f nftables.nft`: one transaction that replaces only `table inet fenceline`.".into(),
+        "Forward: policy drop; island set, anti-spoofing, conntrack, one chain per interface pair.".into(),
+        "Input: policy drop except loopback, replies and ICMPv6 neighbour discovery. Output: open.".into(),
+        "Island mode (SR 5.2 RE2): `nft add element inet fenceline island { \"eth0\" }` cuts that link,".into(),
+        "live sessions included.".into(),
+    ]
+    .into_iter()
+    .map(|l| {
+        Remark::new(l.as_str()).ok_or_else(|| {
+            Error::Other(format!(
+                "refusing to write a control character into a configuration: {l:?}"
+            ))
+        })
+    })
+    .collect()
+}
+
+/// Object names of one device, each used once.
+struct Names<'a> {
+    taken: BTreeSet<String>,
+    device: &'a str,
+}
+
+impl Names<'_> {
+    fn unique(&mut self, n: String) -> Result<String> {
+        if self.taken.insert(n.clone()) {
+            Ok(n)
+        } else {
+            Err(Error::Other(format!(
+                "two nftables objects of device `{}` would be named `{n}`",
+                self.device
+            )))
+        }
+    }
+}
+
+/// `(ingress, egress, chain)` of an interface-pair verdict map.
+type PairEntry = (String, String, String);
+/// `"eth0" : jump as_eth0`
+type VmapEntry = (Val, Verdict);
+
+/// The firewall's configuration: every decision was taken by planning, this only builds the
+/// nodes.
+pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
+    linux::warn_policy_name(cx, diags);
     let model = cx.model;
     let device = model.device(dev.device);
     for i in &dev.interfaces {
         linux::check_ifname(&i.name)?;
     }
-    let mut names = BTreeSet::new();
-    let mut unique = |n: String| -> Result<String> {
-        if names.insert(n.clone()) {
-            Ok(n)
-        } else {
-            Err(Error::Other(format!(
-                "two nftables objects of device `{}` would be named `{n}`",
-                dev.name
-            )))
-        }
+    let mut names = Names {
+        taken: BTreeSet::new(),
+        device: &dev.name,
     };
+    let mut sets = vec![Set {
+        name: "island".into(),
+        kind: vec!["ifname".into()],
+        typeof_: false,
+        flags: Vec::new(),
+        counter: false,
+        comment: Some(quoted(
+            "island mode: interfaces cut off at runtime, established sessions included".into(),
+        )?),
+        elements: Vec::new(),
+    }];
+    let zone_set_name = zone_sets(model, dev, &mut names, &mut sets, diags)?;
+    let (mut chains, spoof) = spoof_chains(dev, &zone_set_name, &mut names, diags)?;
+    let accept_prefix = quoted(linux::log_prefix(
+        &dev.name,
+        " accept: ",
+        NFT_LOG_PREFIX,
+        device.span,
+        diags,
+    ))?;
+    let pairs = pair_chains(model, dev, &accept_prefix, &mut names, diags)?;
+    let drop_prefix = quoted(linux::log_prefix(
+        &dev.name,
+        " drop: ",
+        NFT_LOG_PREFIX,
+        device.span,
+        diags,
+    ))?;
+    let input_drop_prefix = quoted(linux::log_prefix(
+        &dev.name,
+        " input drop: ",
+        NFT_LOG_PREFIX,
+        device.span,
+        diags,
+    ))?;
+    sets.extend(pairs.sets);
+    chains.extend(pairs.chains);
+    chains.extend(pairs.untracked);
+    chains.push(forward(
+        spoof,
+        &pairs.untracked_entries,
+        &pairs.entries,
+        drop_prefix,
+    ));
+    chains.push(input(input_drop_prefix)?);
 
-    // Zone sets: every zone behind one of the interfaces, one set per family.
+    Ok(Ruleset {
+        file: format!("{}/nftables.nft", dev.name),
+        header: header(cx.stamp, &dev.name)?,
+        tables: vec![Table {
+            family: "inet".into(),
+            name: "fenceline".into(),
+            replaced: true,
+            sets,
+            chains,
+        }],
+    })
+}
+
+/// Zone sets: every zone behind one of the interfaces, one set per family. Returns the name of
+/// each zone's set per family.
+fn zone_sets(
+    model: &Model,
+    dev: &DeviceIr,
+    names: &mut Names,
+    sets: &mut Vec<Set>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<BTreeMap<(ZoneId, Family), String>> {
     let mut zones: Vec<_> = dev
         .interfaces
         .iter()
@@ -234,8 +380,7 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
         .collect();
     zones.sort();
     zones.dedup();
-    let mut zone_sets = Vec::new();
-    let mut zone_set_name = std::collections::BTreeMap::new();
+    let mut zone_set_name = BTreeMap::new();
     for z in zones {
         let zone = model.zone(z);
         for fam in Family::BOTH {
@@ -251,7 +396,7 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
             if ivs.is_empty() {
                 continue;
             }
-            let name = unique(bounded(&format!(
+            let name = names.unique(bounded(&format!(
                 "z_{}_{}",
                 linux::slug(&zone.name),
                 fam.suffix()
@@ -268,36 +413,49 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
                 diags,
             );
             zone_set_name.insert((z, fam), name.clone());
-            zone_sets.push(SetView {
-                name,
-                kind: addr_kind(fam).to_string(),
-                comment,
-                elements: ivs
-                    .iter()
-                    .map(|&iv| ElementView {
-                        text: linux::interval_text(fam, iv),
-                        comment: String::new(),
-                    })
-                    .collect(),
-            });
+            let mut s = set(name, vec![addr_kind(fam).into()], false, quoted(comment)?);
+            s.elements = ivs
+                .iter()
+                .map(|&iv| Element {
+                    value: atom(linux::interval_text(fam, iv)),
+                    counter: None,
+                    comment: None,
+                    origin: Default::default(),
+                })
+                .collect();
+            sets.push(s);
         }
     }
+    Ok(zone_set_name)
+}
 
+/// One anti-spoofing chain per interface (sources behind it return, the rest is counted and
+/// dropped), and the `iifname` verdict map entries that jump to them.
+fn spoof_chains(
+    dev: &DeviceIr,
+    zone_set_name: &BTreeMap<(ZoneId, Family), String>,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(Vec<Chain>, Vec<VmapEntry>)> {
+    let mut chains = Vec::new();
     let mut spoof = Vec::new();
     for i in &dev.interfaces {
-        let chain = unique(bounded(&format!("as_{}", linux::slug(&i.name))))?;
-        let mut allowed = Vec::new();
+        let name = names.unique(bounded(&format!("as_{}", linux::slug(&i.name))))?;
+        let mut rules = Vec::new();
         for fam in Family::BOTH {
             for z in &i.behind_zones {
                 if let Some(set) = zone_set_name.get(&(*z, fam)) {
-                    let sel = match fam {
-                        Family::V4 => "ip saddr",
-                        Family::V6 => "ip6 saddr",
-                    };
-                    allowed.push(format!("{sel} @{set}"));
+                    rules.push(rule(
+                        vec![
+                            is(payload(ip(fam), "saddr"), Val::SetRef(set.clone())),
+                            Stmt::Verdict(Verdict::Return),
+                        ],
+                        None,
+                    ));
                 }
             }
         }
+        rules.push(rule(counted(Verdict::Drop).into(), None));
         let comment = linux::clean_warn(
             &format!(
                 "anti-spoofing: source not behind {} ({})",
@@ -308,23 +466,35 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
             "an anti-spoofing comment",
             diags,
         );
-        spoof.push(SpoofView {
-            iface: i.name.clone(),
-            chain,
-            allowed,
-            comment,
-        });
+        spoof.push((Val::Str(i.name.clone()), Verdict::Jump(name.clone())));
+        chains.push(chain(name, quoted(comment)?, rules));
     }
+    Ok((chains, spoof))
+}
 
-    let accept_prefix =
-        linux::log_prefix(&dev.name, " accept: ", NFT_LOG_PREFIX, device.span, diags);
+/// The interface pairs' sets and chains, and the verdict map entries that reach them.
+#[derive(Default)]
+struct PairChains {
+    sets: Vec<Set>,
+    chains: Vec<Chain>,
+    /// Chains for the ICMP conntrack never calls new, reached before the invalid drop.
+    untracked: Vec<Chain>,
+    entries: Vec<PairEntry>,
+    untracked_entries: Vec<PairEntry>,
+}
+
+fn pair_chains(
+    model: &Model,
+    dev: &DeviceIr,
+    accept_prefix: &Quoted,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<PairChains> {
+    let mut out = PairChains::default();
     let pair_chain = linux::pair_names(dev, "p_", MAX_PAIR);
     let untracked_chain = linux::pair_names(dev, "u_", MAX_PAIR);
-    let mut pair_sets = Vec::new();
-    let mut pairs = Vec::new();
-    let mut untracked = Vec::new();
-    for ((p, chain), uchain) in dev.pairs.iter().zip(pair_chain).zip(untracked_chain) {
-        let chain = unique(chain)?;
+    for ((p, cname), uchain) in dev.pairs.iter().zip(pair_chain).zip(untracked_chain) {
+        let cname = names.unique(cname)?;
         let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
         let mut rules = Vec::new();
         let mut urules = Vec::new();
@@ -332,29 +502,16 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
             let Group {
                 family,
                 shape,
-                log,
+                log: logged,
                 elements,
             } = g;
-            let set = unique(format!(
-                "{chain}_{}_{}{}",
+            let set_name = names.unique(format!(
+                "{cname}_{}_{}{}",
                 shape.name(),
                 family.suffix(),
-                if log { "_log" } else { "" }
+                if logged { "_log" } else { "" }
             ))?;
             let (key, kind) = shape_key(family, shape);
-            let els = elements
-                .iter()
-                .map(|e| ElementView {
-                    text: element_text(family, shape, e),
-                    comment: linux::rule_comment(
-                        model,
-                        &p.rules[e.rule],
-                        e.merged,
-                        NFT_COMMENT,
-                        diags,
-                    ),
-                })
-                .collect();
             let what = format!(
                 "{} -> {}: {} {}",
                 iin.name,
@@ -362,76 +519,155 @@ pub fn view(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Re
                 shape_words(shape),
                 family.suffix()
             );
-            let comment = linux::clean_warn(&what, NFT_COMMENT, None, "a rule comment", diags);
+            let mut els = Vec::new();
+            for e in &elements {
+                let c = linux::rule_comment(model, &p.rules[e.rule], e.merged, NFT_COMMENT, diags);
+                els.push(Element {
+                    value: element_value(family, shape, e),
+                    counter: None,
+                    comment: Some(quoted(c)?),
+                    origin: Default::default(),
+                });
+            }
+            let comment = quoted(linux::clean_warn(
+                &what,
+                NFT_COMMENT,
+                None,
+                "a rule comment",
+                diags,
+            ))?;
+            let mut s = set(set_name.clone(), kind, true, comment.clone());
+            s.elements = els;
+            out.sets.push(s);
+            // `KEY @SET [ct state new] [log ...] counter accept comment "..."`
+            let stmts = |new: bool| {
+                let mut st = vec![is(key.clone(), Val::SetRef(set_name.clone()))];
+                if new {
+                    st.push(ct_state(&["new"]));
+                }
+                if logged {
+                    st.push(log(accept_prefix.clone()));
+                }
+                st.extend(counted(Verdict::Accept));
+                st
+            };
             if elements
                 .iter()
                 .any(|e| !linux::untracked_protos(shape, family, e).is_empty())
             {
-                urules.push(RuleView {
-                    key: key.clone(),
-                    set: set.clone(),
-                    log_prefix: log.then(|| accept_prefix.clone()),
-                    comment: comment.clone(),
-                });
+                urules.push(rule(stmts(false), Some(comment.clone())));
             }
-            pair_sets.push(SetView {
-                name: set.clone(),
-                kind,
-                comment: comment.clone(),
-                elements: els,
-            });
-            rules.push(RuleView {
-                key,
-                set,
-                log_prefix: log.then(|| accept_prefix.clone()),
-                comment,
-            });
+            rules.push(rule(stmts(true), Some(comment)));
         }
         let comment = linux::pair_comment(iin, iout, NFT_COMMENT, diags);
         if !urules.is_empty() {
-            untracked.push(PairView {
-                ingress: iin.name.clone(),
-                egress: iout.name.clone(),
-                chain: unique(uchain)?,
-                comment: linux::clean_warn(
-                    &format!("{comment}: ICMP that conntrack never tracks as new"),
-                    NFT_COMMENT,
-                    None,
-                    "a chain comment",
-                    diags,
-                ),
-                rules: urules,
-            });
+            let uname = names.unique(uchain)?;
+            let ucomment = linux::clean_warn(
+                &format!("{comment}: ICMP that conntrack never tracks as new"),
+                NFT_COMMENT,
+                None,
+                "a chain comment",
+                diags,
+            );
+            out.untracked_entries
+                .push((iin.name.clone(), iout.name.clone(), uname.clone()));
+            out.untracked.push(chain(uname, quoted(ucomment)?, urules));
         }
-        pairs.push(PairView {
-            ingress: iin.name.clone(),
-            egress: iout.name.clone(),
-            chain,
-            comment,
-            rules,
-        });
+        out.entries
+            .push((iin.name.clone(), iout.name.clone(), cname.clone()));
+        out.chains.push(chain(cname, quoted(comment)?, rules));
     }
-
-    Ok(NftView {
-        stamp: cx.stamp.clone(),
-        device: dev.name.clone(),
-        zone_sets,
-        pair_sets,
-        spoof,
-        pairs,
-        untracked,
-        drop_prefix: linux::log_prefix(&dev.name, " drop: ", NFT_LOG_PREFIX, device.span, diags),
-        input_drop_prefix: linux::log_prefix(
-            &dev.name,
-            " input drop: ",
-            NFT_LOG_PREFIX,
-            device.span,
-            diags,
-        ),
-    })
+    Ok(out)
 }
 
-/// Renders a view.
-pub fn text(view: &NftView) -> Result<String> {
-    render_one("ruleset.nft.j2", TEMPLATE, view)
+/// `forward` (policy drop): island set, anti-spoofing, conntrack, the ICMP conntrack never calls
+/// new, the pair chains, a rate-limited log and a counted drop.
+fn forward(
+    spoof: Vec<VmapEntry>,
+    untracked: &[PairEntry],
+    pairs: &[PairEntry],
+    drop_prefix: Quoted,
+) -> Chain {
+    let island = |k: &str| {
+        rule(
+            vec![
+                is(meta(k), Val::SetRef("island".into())),
+                Stmt::Verdict(Verdict::Drop),
+            ],
+            None,
+        )
+    };
+    let mut rules = vec![island("iifname"), island("oifname")];
+    if !spoof.is_empty() {
+        rules.push(rule(
+            vec![Stmt::Vmap {
+                key: meta("iifname"),
+                map: spoof,
+            }],
+            None,
+        ));
+    }
+    rules.push(rule(
+        vec![
+            ct_state(&["established", "related"]),
+            Stmt::Verdict(Verdict::Accept),
+        ],
+        None,
+    ));
+    if !untracked.is_empty() {
+        rules.push(rule(
+            vec![
+                is(meta("l4proto"), atoms(&["icmp", "ipv6-icmp"])),
+                ct_state(&["invalid", "untracked"]),
+                pair_map(untracked),
+            ],
+            None,
+        ));
+    }
+    let mut invalid = vec![ct_state(&["invalid"])];
+    invalid.extend(counted(Verdict::Drop));
+    rules.push(rule(invalid, None));
+    if !pairs.is_empty() {
+        rules.push(rule(vec![pair_map(pairs)], None));
+    }
+    rules.push(rule(rate_limited_log(drop_prefix), None));
+    rules.push(rule(counted(Verdict::Drop).into(), None));
+    base_chain("forward", rules)
+}
+
+/// `input` (policy drop): loopback, replies, on-link neighbour discovery.
+fn input(drop_prefix: Quoted) -> Result<Chain> {
+    let mut invalid = vec![ct_state(&["invalid"])];
+    invalid.extend(counted(Verdict::Drop));
+    let mut nd = vec![
+        is(
+            payload("icmpv6", "type"),
+            atoms(&["nd-neighbor-solicit", "nd-neighbor-advert"]),
+        ),
+        is(payload("ip6", "hoplimit"), atom("255")),
+    ];
+    nd.extend(counted(Verdict::Accept));
+    let rules = vec![
+        rule(
+            vec![is(meta("iif"), atom("lo")), Stmt::Verdict(Verdict::Accept)],
+            None,
+        ),
+        rule(
+            vec![
+                ct_state(&["established", "related"]),
+                Stmt::Verdict(Verdict::Accept),
+            ],
+            None,
+        ),
+        rule(invalid, None),
+        rule(
+            nd,
+            Some(quoted(
+                "neighbour discovery on the firewall's own links".into(),
+            )?),
+        ),
+        rule(rate_limited_log(drop_prefix), None),
+        rule(counted(Verdict::Drop).into(), None),
+    ];
+    Ok(base_chain("input", rules))
 }

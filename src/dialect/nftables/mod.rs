@@ -1,81 +1,79 @@
-//! The nftables dialect: one `table inet fenceline` per firewall ([`lower`]), read back from
-//! `nft` text or `nft -j list ruleset` JSON ([`parse`]).
+//! The nftables dialect: one `table inet fenceline` per firewall, replaced in one kernel
+//! transaction (declare, delete, define; never `flush ruleset`, which would remove other tables
+//! such as Docker's or libvirt's).
+//!
+//! Layout, and why:
+//! - [`ast`]: the typed ruleset (tables, sets and their elements, chains, rules and their
+//!   statements, comments, counters, log prefixes, the header lines), the one representation
+//!   the other four files share.
+//! - [`lower`]: the device's IR to that ruleset; it builds nodes and never writes rule text.
+//! - [`print`]: the ruleset as `nft -f` text, by `Display`. Device text is printed from the
+//!   typed configuration, not rendered by templates (the project's choice for every dialect;
+//!   minijinja stays for the reports): what the file says and how it is spelt live in one
+//!   place each, and [`parse`] reads every printed file back to an equal configuration.
+//! - [`parse`] (with `rule.rs`, the tokens and statements of one rule) and [`json`]: `nft` text (generated or from `nft list ruleset`) and
+//!   `nft -j list ruleset` JSON back to the same ruleset; what they cannot place is refused with
+//!   its line.
+//! - [`semantics`]: what the ruleset accepts per interface pair ([`crate::dialect::Filters`]).
+//!
+//! Policy text (zone descriptions, flow labels, the device name in log prefixes) passes
+//! [`crate::dialect::sanitize`] when lowered and is held in [`ast::Quoted`], which cannot hold a
+//! quote, a backslash or a control character, so it never ends a string or a line.
 
+pub mod ast;
+pub mod json;
 pub mod lower;
 pub mod parse;
+pub mod print;
+mod rule;
+pub mod semantics;
 
-pub use lower::*;
+pub use ast::Ruleset;
 
 use super::config::ReadError;
-use super::{DynDialect, EmitContext, Loaded, Output};
+use super::{ConfigFile, Dialect, EmitContext};
 use crate::diagnostic::Diagnostic;
-use crate::dialect::linux;
-use crate::error::Error;
 use crate::error::Result;
 use crate::model::{DeviceKind, Target};
 use crate::plan::DeviceIr;
 
-impl DynDialect for Nftables {
-    fn target(&self) -> Target {
-        Target::Nftables
-    }
-    fn stateful(&self) -> bool {
-        true
-    }
-    fn kinds(&self) -> &'static [DeviceKind] {
-        &[DeviceKind::Firewall]
-    }
-    fn files(&self) -> &'static [&'static str] {
-        &["nftables.nft", "nftables.json"]
-    }
-    fn replacement(&self) -> &'static str {
-        "nftables: `policy drop` chains, ruleset replaced in one transaction"
-    }
-    fn emit(
+/// The nftables dialect.
+pub struct Nftables;
+
+impl Dialect for Nftables {
+    type Config = Ruleset;
+    const TARGET: Target = Target::Nftables;
+    const STATEFUL: bool = true;
+    const KINDS: &'static [DeviceKind] = &[DeviceKind::Firewall];
+    /// The generated ruleset, and `nft -j list ruleset` from a live firewall: two forms of one
+    /// ruleset, so when both are there the generated one is read.
+    const FILES: &'static [&'static str] = &["nftables.nft", "nftables.json"];
+    const ALTERNATIVES: bool = true;
+    const REPLACEMENT: &'static str =
+        "nftables: `policy drop` chains, ruleset replaced in one transaction";
+
+    fn lower(
         &self,
         cx: &EmitContext,
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
-    ) -> Result<Vec<Output>> {
-        linux::warn_policy_name(cx, diags);
-        let v = view(cx, device, diags)?;
-        if let Some(max) = cx.options.max_rules {
-            if v.element_count() + v.rule_count() > max {
-                return Err(Error::Other(format!(
-                    "device `{}` would get {} nftables rules and set elements, more than the limit of {max}",
-                    device.name,
-                    v.element_count() + v.rule_count()
-                )));
-            }
-        }
-        Ok(vec![Output {
-            path: format!("{}/nftables.nft", device.name),
-            bytes: text(&v)?.into_bytes(),
-        }])
+    ) -> Result<Ruleset> {
+        lower::lower(cx, device, diags)
     }
-    fn findings(
-        &self,
-        cx: &EmitContext,
-        device: &DeviceIr,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Result<()> {
-        linux::warn_policy_name(cx, diags);
-        view(cx, device, diags).map(drop)
+    fn size(&self, config: &Ruleset) -> usize {
+        config.rule_count() + config.element_count()
     }
-    fn load(
-        &self,
-        device: &str,
-        read: &dyn Fn(&str) -> Option<String>,
-    ) -> std::result::Result<Option<Loaded>, ReadError> {
-        for name in self.files() {
-            let path = format!("{device}/{name}");
-            if let Some(text) = read(&path) {
-                return Ok(Some(Loaded {
-                    config: Box::new(parse::parse(&path, &text)?),
-                    files: vec![path],
-                }));
-            }
+    fn print(&self, config: &Ruleset) -> Vec<(&'static str, String)> {
+        vec![("nftables.nft", config.to_string())]
+    }
+    fn parse(&self, files: &[ConfigFile]) -> std::result::Result<Ruleset, ReadError> {
+        match files.first() {
+            Some(f) => parse::parse(&f.path, &f.text),
+            None => Err(ReadError {
+                file: String::new(),
+                line: 0,
+                message: "no nftables file".into(),
+            }),
         }
-        Ok(None)
     }
 }

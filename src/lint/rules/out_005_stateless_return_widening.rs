@@ -2,9 +2,10 @@
 //! Reports every place where a stateless target (a Cisco IOS extended ACL) must admit more reply
 //! traffic than the policy allows: TCP replies matched by `established` (any segment with ACK or
 //! RST), UDP replies matched by source port, ICMP replies by type, and the reverse direction of
-//! other protocols. Reported while the configurations are emitted (by `check`, `build`, `report`
-//! and `diff` alike) once per router or layer-3 switch interface and conduit, naming the flows
-//! whose replies it admits; the report lists the widenings per conduit.
+//! other protocols. Reported by planning, which decides every reply entry of a stateless device
+//! and its widening (so `check`, `build`, `report` and `diff` alike see it, whatever targets are
+//! built), once per router or layer-3 switch interface and conduit, naming the flows whose
+//! replies it admits; the report lists the widenings per conduit.
 //!
 //! An `exception OUT-005` on the conduit silences it; exceptions on flows silence it when every
 //! flow whose replies it admits on that interface carries one.

@@ -1,0 +1,439 @@
+//! The typed configuration of the Cisco IOS dialect: the lines of an IOS configuration file as
+//! fenceline writes them and as `show running-config` prints them, in file order. Router ACLs
+//! (named and numbered, IPv4 extended and standard, IPv6), network and service object-groups,
+//! interfaces with their bindings and switchport settings, VLANs, comments; a line the reader
+//! does not model is kept verbatim ([`Top::Other`], [`IfLine::Other`]) so nothing is lost.
+//!
+//! Free text lives in types that can only be built clean ([`Comment`], [`Remark`],
+//! [`Description`], [`VlanName`], [`Word`], [`RawLine`]): no control character, and none of the
+//! characters IOS treats specially where the text lands, so no text can inject a line.
+//!
+//! Positions ([`At`]) are a side note for messages: they never take part in equality, so a
+//! configuration read from text equals the one it was printed from.
+
+use std::fmt;
+
+/// Where an entry was read from: its 1-based line and, for text from a live device, the entry as
+/// written (port and protocol names as `show running-config` prints them). Always equal to any
+/// other `At`: positions are not part of a configuration.
+#[derive(Debug, Clone, Default)]
+pub struct At {
+    pub line: usize,
+    pub written: Option<String>,
+}
+
+impl PartialEq for At {
+    fn eq(&self, _: &At) -> bool {
+        true
+    }
+}
+impl Eq for At {}
+impl std::hash::Hash for At {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+/// Printable ASCII without `forbidden`, not empty unless `empty_ok`, and no surrounding spaces.
+fn clean_text(s: &str, forbidden: &str, max: usize, empty_ok: bool) -> bool {
+    (empty_ok || !s.is_empty())
+        && s.len() <= max
+        && !s.ends_with(' ')
+        && s.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !s.contains(|c| forbidden.contains(c))
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, $forbidden:expr, $max:expr, $empty:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// `None` when the text holds a character this place refuses, or is too long.
+            pub fn new(s: impl Into<String>) -> Option<$name> {
+                let s = s.into();
+                clean_text(&s, $forbidden, $max, $empty).then_some($name(s))
+            }
+            /// `s` itself when it is clean, else [`Self::tame`]d.
+            pub fn or_tame(s: String) -> $name {
+                if clean_text(&s, $forbidden, $max, $empty) {
+                    $name(s)
+                } else {
+                    $name::tame(&s)
+                }
+            }
+            /// Text read from a device, made writable: every refused character becomes `_`,
+            /// and the text is cut to the limit.
+            pub fn tame(s: &str) -> $name {
+                let mut t: String = s
+                    .chars()
+                    .map(|c| {
+                        if (' '..='~').contains(&c) && !$forbidden.contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .take($max)
+                    .collect();
+                t.truncate(t.trim_end().len());
+                if t.is_empty() && !$empty {
+                    t.push('_');
+                }
+                $name(t)
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_type!(
+    /// The text of a `!` comment line (empty for a bare `!`); may start with spaces.
+    Comment,
+    "!?\"\\",
+    1000,
+    true
+);
+text_type!(
+    /// The text of one `remark` line: at most 100 characters, no `!` (a comment) or `?` (help).
+    Remark,
+    "!?\"\\",
+    100,
+    false
+);
+text_type!(
+    /// An interface `description`: at most 240 characters.
+    Description,
+    "!?\"\\",
+    240,
+    false
+);
+text_type!(
+    /// A VLAN `name`: at most 32 characters, no spaces.
+    VlanName,
+    "!?\"\\ ",
+    32,
+    false
+);
+text_type!(
+    /// A name on a command line (ACL, object-group, interface): one word.
+    Word,
+    "!?\"\\ ",
+    200,
+    false
+);
+text_type!(
+    /// A line the reader does not model, kept as read (without its leading space).
+    RawLine,
+    "",
+    4000,
+    false
+);
+
+/// A whole configuration file, in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IosConfig {
+    pub items: Vec<Top>,
+    /// The file it was read from, for the tags of its decisions; like [`At`], not part of the
+    /// configuration.
+    pub file: Origin,
+    /// The configuration as IOS holds it once loaded, computed once ([`IosConfig::resolved`]);
+    /// a cache, not part of the configuration.
+    pub loaded: Memo,
+}
+
+/// A cache of [`IosConfig::resolve`]. Always equal to any other `Memo`.
+#[derive(Clone, Default)]
+pub struct Memo(
+    pub(crate) std::sync::OnceLock<Result<super::semantics::Resolved, super::parse::ParseError>>,
+);
+
+impl fmt::Debug for Memo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Memo")
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Memo) -> bool {
+        true
+    }
+}
+impl Eq for Memo {}
+
+/// The path a configuration was read from (relative to the output directory). Always equal to
+/// any other `Origin`.
+#[derive(Debug, Clone, Default)]
+pub struct Origin(pub String);
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Origin) -> bool {
+        true
+    }
+}
+impl Eq for Origin {}
+
+/// One top-level command with its indented lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Top {
+    /// `! TEXT` (or a bare `!`).
+    Comment(Comment),
+    /// `ip access-list extended|standard NAME` or `ipv6 access-list NAME` with its entries.
+    Acl(Acl),
+    /// `access-list N ...`: one line of a numbered ACL.
+    Numbered(Numbered),
+    /// `no access-list N`, `no ip access-list extended|standard NAME`, `no ipv6 access-list NAME`.
+    /// `None`: a numbered ACL (`no access-list N`).
+    NoAcl(Option<AclKind>, Word),
+    /// `object-group network NAME` with its entries.
+    NetGroup(NetGroup),
+    /// `object-group service NAME` with its entries.
+    SvcGroup(SvcGroup),
+    /// `interface NAME` or `interface range ...` with its lines.
+    Interface(Interface),
+    /// `vlan dot1q tag native`.
+    VlanTagNative,
+    /// `vlan N` with its lines.
+    Vlan(Vlan),
+    /// `end`.
+    End,
+    /// Any other command, with its indented lines.
+    Other { line: RawLine, sub: Vec<RawLine> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AclKind {
+    Extended,
+    Standard,
+    Ipv6,
+}
+
+/// A named ACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acl {
+    pub kind: AclKind,
+    pub name: Word,
+    pub lines: Vec<AclLine>,
+    pub at: At,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AclLine {
+    Remark(Remark),
+    Ace(Ace),
+}
+
+/// `access-list N remark ...` or `access-list N permit|deny ...`. Numbers 1-99 and 1300-1999
+/// are standard ACLs, 100-199 and 2000-2699 extended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Numbered {
+    pub number: u16,
+    pub line: AclLine,
+}
+
+impl Numbered {
+    /// Is this number a standard ACL's? `None`: not an IP access-list number.
+    pub fn standard(number: u16) -> Option<bool> {
+        match number {
+            1..=99 | 1300..=1999 => Some(true),
+            100..=199 | 2000..=2699 => Some(false),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Permit,
+    Deny,
+}
+
+/// An address match of an ACE or an object-group entry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AddrMatch {
+    Any,
+    /// Address and wildcard (bits set in the wildcard are ignored; `addr` has them clear);
+    /// `host A` has wildcard 0.
+    V4 {
+        addr: u32,
+        wildcard: u32,
+    },
+    /// IPv6 prefix (host bits clear) and length; `host A` has length 128.
+    V6 {
+        addr: u128,
+        len: u8,
+    },
+    /// `object-group NAME` (network).
+    Group(Word),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PortOp {
+    Eq(u16),
+    Neq(u16),
+    Lt(u16),
+    Gt(u16),
+    Range(u16, u16),
+}
+
+impl PortOp {
+    pub fn matches(self, p: u16) -> bool {
+        match self {
+            PortOp::Eq(x) => p == x,
+            PortOp::Neq(x) => p != x,
+            PortOp::Lt(x) => p < x,
+            PortOp::Gt(x) => p > x,
+            PortOp::Range(a, b) => a <= p && p <= b,
+        }
+    }
+}
+
+/// The protocol field of an ACE.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProtoMatch {
+    /// `ip` (IPv4 ACL) or `ipv6` (IPv6 ACL): every protocol.
+    Any,
+    /// A protocol by its IOS keyword (`tcp`, `udp`, `icmp`, `gre`, ...).
+    Name(u8),
+    /// A protocol by number (`47`).
+    Number(u8),
+    /// `object-group NAME` (service).
+    Group(Word),
+}
+
+impl ProtoMatch {
+    pub fn number(&self) -> Option<u8> {
+        match self {
+            ProtoMatch::Name(n) | ProtoMatch::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// An ICMP type (and code) to match, written by name or by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IcmpMatch {
+    pub ty: u8,
+    pub code: Option<u8>,
+    /// Written by its IOS name (`echo-reply`); the name is found again from type and code.
+    pub named: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Log {
+    Log,
+    LogInput,
+}
+
+/// One access-control entry. In a standard ACL only `src` (and `log`) are read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Ace {
+    /// The sequence number as written; `None` for an unnumbered entry (it goes after the last
+    /// one, in steps of 10).
+    pub seq: Option<u32>,
+    pub action: Action,
+    pub proto: ProtoMatch,
+    pub src: AddrMatch,
+    pub sport: Option<PortOp>,
+    pub dst: AddrMatch,
+    pub dport: Option<PortOp>,
+    pub icmp: Option<IcmpMatch>,
+    /// TCP with ACK or RST only.
+    pub established: bool,
+    pub log: Option<Log>,
+    pub at: At,
+}
+
+/// `object-group network NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetGroup {
+    pub name: Word,
+    pub entries: Vec<AddrMatch>,
+}
+
+/// One entry of `object-group service`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceMatch {
+    /// `None`: every protocol (`ip`).
+    pub proto: Option<u8>,
+    pub sport: Option<PortOp>,
+    pub dport: Option<PortOp>,
+    pub icmp: Option<IcmpMatch>,
+}
+
+/// `object-group service NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SvcGroup {
+    pub name: Word,
+    pub entries: Vec<ServiceMatch>,
+}
+
+/// What an `interface` line configures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfHead {
+    /// One interface by its full name (`GigabitEthernet0/1`).
+    One(Word),
+    /// `interface range PREFIXLO - HI` (`GigabitEthernet1/0/1 - 8`).
+    Range { prefix: Word, lo: u32, hi: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    pub head: IfHead,
+    pub lines: Vec<IfLine>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwitchportMode {
+    Access,
+    Trunk,
+}
+
+/// `switchport trunk allowed vlan ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedVlans {
+    None,
+    /// Ranges `LO-HI` (a single VLAN has `lo == hi`).
+    List(Vec<(u16, u16)>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfLine {
+    Description(Description),
+    SwitchportMode(SwitchportMode),
+    AccessVlan(u16),
+    Nonegotiate,
+    Portfast,
+    BpduGuard,
+    NativeVlan(u16),
+    Allowed(AllowedVlans),
+    /// `shutdown` (true) or `no shutdown` (false).
+    Shutdown(bool),
+    /// `ip access-group NAME in|out` or `ipv6 traffic-filter NAME in|out`.
+    AccessGroup {
+        v6: bool,
+        acl: Word,
+        inbound: bool,
+    },
+    /// `no ip access-group ...` or `no ipv6 traffic-filter ...`: removes the inbound binding.
+    NoAccessGroup {
+        v6: bool,
+        rest: Option<RawLine>,
+    },
+    Other(RawLine),
+}
+
+/// `vlan N` and its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vlan {
+    pub id: u16,
+    pub name: Option<VlanName>,
+    pub other: Vec<RawLine>,
+}

@@ -1,0 +1,688 @@
+//! Lowering of a router's (or a layer-3 switch's SVIs') filters: one inbound extended ACL per
+//! interface and family, the object-groups they use, the interface bindings, and the comments
+//! that say how to retire the previous versions.
+//!
+//! Each ACL permits the flows that enter by its interface and the replies of the flows that
+//! leave by it: planning's reply entries ([`crate::plan::ReplyIr`]), which this module only turns
+//! into ACEs (`established` for TCP, the responder's source port for UDP, the ICMP reply type,
+//! the protocol reversed). Every decision (addresses, ports, order, names) is taken here as a
+//! typed entry; the printer lays the lines out.
+
+use super::ast::*;
+use super::lower::{sha8, word, Changed};
+use super::print::{AceText, Form, GroupAddr, ServiceText};
+use crate::dialect::sanitize::{self, Sink};
+use crate::dialect::EmitContext;
+use crate::error::Result;
+use crate::model::{AddrSet, PortRange, ServiceItem};
+use crate::packet::reply::Reply;
+use crate::packet::Family;
+use crate::plan::{DeviceIr, PairIr, RuleIr};
+use ipnet::{Ipv4Net, Ipv6Net};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::net::Ipv4Addr;
+
+/// IOS rejects remarks over 100 characters. Longer labels are wrapped over several remark lines
+/// rather than cut, so the sanitiser's limit here is the total over all lines.
+const REMARK_LINE: usize = 100;
+const REMARK_TEXT: Sink = Sink {
+    name: "Cisco remark",
+    forbidden: sanitize::IOS_REMARK.forbidden,
+    max_bytes: 300,
+};
+
+/// Longest interface slug inside an ACL name; the content hash keeps names unique.
+const MAX_SLUG: usize = 32;
+
+/// The IOS wildcard mask of a prefix length: the inverted netmask (`/24` -> `0.0.0.255`).
+pub fn wildcard(prefix_len: u8) -> Ipv4Addr {
+    Ipv4Addr::from(u32::MAX.checked_shr(u32::from(prefix_len)).unwrap_or(0))
+}
+
+/// The netmask of a prefix length (`/24` -> `255.255.255.0`): object-groups take this, ACEs never.
+pub fn netmask(prefix_len: u8) -> Ipv4Addr {
+    Ipv4Addr::from(!u32::from(wildcard(prefix_len)))
+}
+
+/// An IPv4 prefix as an address match: `any`, `host A`, or `A WILDCARD`.
+pub fn v4_match(net: Ipv4Net) -> AddrMatch {
+    match net.prefix_len() {
+        0 => AddrMatch::Any,
+        l => AddrMatch::V4 {
+            addr: net.network().into(),
+            wildcard: wildcard(l).into(),
+        },
+    }
+}
+
+/// An IPv6 prefix as an address match: `any`, `host A`, or `A/LEN`.
+pub fn v6_match(net: Ipv6Net) -> AddrMatch {
+    match net.prefix_len() {
+        0 => AddrMatch::Any,
+        len => AddrMatch::V6 {
+            addr: net.network().into(),
+            len,
+        },
+    }
+}
+
+/// A port range as an ACE operator: `eq P`, `range LO HI`, or none for every port.
+pub fn port_op(p: PortRange) -> Option<PortOp> {
+    if p == PortRange::ALL {
+        None
+    } else if p.lo == p.hi {
+        Some(PortOp::Eq(p.lo))
+    } else {
+        Some(PortOp::Range(p.lo, p.hi))
+    }
+}
+
+/// An ICMP type to match: by name where fenceline writes one (`echo`, `echo-reply`,
+/// `echo-request`, `timestamp-reply`), by number otherwise.
+fn icmp_match(v6: bool, ty: u8) -> IcmpMatch {
+    IcmpMatch {
+        ty,
+        code: None,
+        named: matches!((v6, ty), (false, 0 | 8 | 14) | (true, 128 | 129)),
+    }
+}
+
+/// `GigabitEthernet0/0/1` -> `GI0-0-1`: short, upper case, only letters, digits and `-`.
+pub fn iface_slug(name: &str) -> String {
+    const ABBREV: &[(&str, &str)] = &[
+        ("HundredGigE", "HU"),
+        ("FortyGigabitEthernet", "FO"),
+        ("TwentyFiveGigE", "TWE"),
+        ("TenGigabitEthernet", "TE"),
+        ("GigabitEthernet", "GI"),
+        ("FastEthernet", "FA"),
+        ("Ethernet", "ET"),
+        ("Port-channel", "PO"),
+        ("Vlan", "VL"),
+        ("Tunnel", "TU"),
+        ("Loopback", "LO"),
+    ];
+    let (head, rest) = ABBREV
+        .iter()
+        .find_map(|(long, short)| name.strip_prefix(long).map(|r| (*short, r)))
+        .unwrap_or(("", name));
+    let mut slug: String = head.to_string();
+    slug.extend(rest.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '-'
+        }
+    }));
+    slug.truncate(MAX_SLUG);
+    slug
+}
+
+/// Object-groups of one device, named by their content so that a changed group is a new group
+/// and never alters an ACL already bound.
+#[derive(Default)]
+struct Groups {
+    enabled: bool,
+    nets: BTreeMap<Vec<(u32, u32)>, Word>,
+    net_groups: Vec<NetGroup>,
+    svcs: BTreeMap<Vec<ServiceMatch>, Word>,
+    svc_groups: Vec<SvcGroup>,
+}
+
+impl Groups {
+    /// IPv4 addresses of a set as ACE addresses: one per prefix, or one object-group for a set
+    /// of several prefixes when object-groups are on.
+    fn v4(&mut self, set: &AddrSet) -> Result<Vec<AddrMatch>> {
+        let nets = set.v4_nets();
+        if !self.enabled || nets.len() < 2 {
+            return Ok(nets.into_iter().map(v4_match).collect());
+        }
+        if let Some(name) = self.nets.get(&set.v4) {
+            return Ok(vec![AddrMatch::Group(name.clone())]);
+        }
+        let entries: Vec<AddrMatch> = nets
+            .into_iter()
+            .map(|n| AddrMatch::V4 {
+                addr: n.network().into(),
+                wildcard: wildcard(n.prefix_len()).into(),
+            })
+            .collect();
+        let texts: Vec<String> = entries.iter().map(|e| GroupAddr(e).to_string()).collect();
+        let name = word(&format!(
+            "FL-NET-{}",
+            sha8(&texts.iter().map(String::as_str).collect::<Vec<_>>())
+        ))?;
+        self.nets.insert(set.v4.clone(), name.clone());
+        self.net_groups.push(NetGroup {
+            name: name.clone(),
+            entries,
+        });
+        Ok(vec![AddrMatch::Group(name)])
+    }
+
+    fn service(&mut self, entries: Vec<ServiceMatch>) -> Result<Word> {
+        if let Some(name) = self.svcs.get(&entries) {
+            return Ok(name.clone());
+        }
+        let texts: Vec<String> = entries.iter().map(|e| ServiceText(e).to_string()).collect();
+        let name = word(&format!(
+            "FL-SVC-{}",
+            sha8(&texts.iter().map(String::as_str).collect::<Vec<_>>())
+        ))?;
+        self.svcs.insert(entries.clone(), name.clone());
+        self.svc_groups.push(SvcGroup {
+            name: name.clone(),
+            entries,
+        });
+        Ok(name)
+    }
+
+    fn addrs(&mut self, set: &AddrSet, fam: Family) -> Result<Vec<AddrMatch>> {
+        match fam {
+            Family::V4 => self.v4(set),
+            Family::V6 => Ok(set.v6_nets().into_iter().map(v6_match).collect()),
+        }
+    }
+}
+
+/// An ACE with the fields every fenceline entry shares filled in.
+fn ace(action: Action, proto: ProtoMatch, src: AddrMatch, dst: AddrMatch) -> Ace {
+    Ace {
+        seq: None,
+        action,
+        proto,
+        src,
+        sport: None,
+        dst,
+        dport: None,
+        icmp: None,
+        established: false,
+        log: None,
+        at: At::default(),
+    }
+}
+
+/// Protocol, destination-port operator and ICMP type of an item in a family; `None` when the
+/// item does not apply to the family.
+fn item_fields(
+    item: &ServiceItem,
+    fam: Family,
+) -> Option<(ProtoMatch, Option<PortOp>, Option<IcmpMatch>)> {
+    let v6 = fam == Family::V6;
+    Some(match item {
+        ServiceItem::Tcp { ports } => (ProtoMatch::Name(6), port_op(*ports), None),
+        ServiceItem::Udp { ports } => (ProtoMatch::Name(17), port_op(*ports), None),
+        ServiceItem::Icmp { icmp_type } if !v6 => (
+            ProtoMatch::Name(1),
+            None,
+            icmp_type.map(|t| icmp_match(false, t)),
+        ),
+        ServiceItem::Icmpv6 { icmp_type } if v6 => (
+            ProtoMatch::Name(58),
+            None,
+            icmp_type.map(|t| icmp_match(true, t)),
+        ),
+        ServiceItem::Ip { number } => (ProtoMatch::Number(*number), None, None),
+        ServiceItem::AnyIp => (ProtoMatch::Any, None, None),
+        _ => return None,
+    })
+}
+
+/// One entry of `object-group service`, or `None` for items that stay inline.
+fn service_entry(item: &ServiceItem) -> Option<ServiceMatch> {
+    let m = |proto, dport, icmp| ServiceMatch {
+        proto: Some(proto),
+        sport: None,
+        dport,
+        icmp,
+    };
+    match item {
+        ServiceItem::Tcp { ports } => Some(m(6, port_op(*ports), None)),
+        ServiceItem::Udp { ports } => Some(m(17, port_op(*ports), None)),
+        ServiceItem::Icmp { icmp_type } => {
+            Some(m(1, None, icmp_type.map(|t| icmp_match(false, t))))
+        }
+        _ => None,
+    }
+}
+
+/// Entries of one ACL before numbering; ACEs are deduplicated (a reply rule shared by several
+/// flows appears once) and a remark is kept only when its group adds an ACE.
+#[derive(Default)]
+struct AclBody {
+    lines: Vec<AclLine>,
+    seen: HashSet<Ace>,
+}
+
+impl AclBody {
+    fn group(&mut self, remarks: Vec<Remark>, aces: Vec<Ace>) {
+        let fresh: Vec<Ace> = aces
+            .into_iter()
+            .filter(|a| self.seen.insert(a.clone()))
+            .collect();
+        if fresh.is_empty() {
+            return;
+        }
+        self.lines.extend(remarks.into_iter().map(AclLine::Remark));
+        self.lines.extend(fresh.into_iter().map(AclLine::Ace));
+    }
+}
+
+/// Remark lines of a label: sanitised, wrapped at word boundaries within 100 characters.
+pub(super) fn remark_lines(text: &str, changed: &mut Changed) -> Vec<Remark> {
+    let c = sanitize::clean(text, REMARK_TEXT);
+    if c.changed() {
+        changed.push(text.to_string());
+    }
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in c.text.split_whitespace() {
+        let mut w = word;
+        while w.len() > REMARK_LINE {
+            if !cur.is_empty() {
+                lines.push(std::mem::take(&mut cur));
+            }
+            let (a, b) = w.split_at(REMARK_LINE);
+            lines.push(a.to_string());
+            w = b;
+        }
+        if !cur.is_empty() && cur.len() + 1 + w.len() > REMARK_LINE {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    // Already clean: taken as they are.
+    lines.into_iter().map(Remark::or_tame).collect()
+}
+
+/// Consecutive rules of one flow with the same addresses (one remark group each).
+fn flow_chunks(rules: &[RuleIr]) -> impl Iterator<Item = &[RuleIr]> {
+    rules.chunk_by(|a, b| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
+}
+
+/// Appends the permits of the rules of one pair that enter by this interface, in the given
+/// family. Consecutive rules of one flow with the same addresses form one remark group (and one
+/// service object-group when object-groups are on).
+fn forward_rules(
+    body: &mut AclBody,
+    groups: &mut Groups,
+    rules: &[RuleIr],
+    fam: Family,
+    changed: &mut Changed,
+) -> Result<()> {
+    for chunk in flow_chunks(rules) {
+        let r = &chunk[0];
+        let srcs = groups.addrs(&r.src, fam)?;
+        let dsts = groups.addrs(&r.dst, fam)?;
+        if srcs.is_empty() || dsts.is_empty() {
+            continue;
+        }
+        let log = r.log.then_some(Log::Log);
+        let mut aces = Vec::new();
+        let grouped: Option<Vec<ServiceMatch>> =
+            if groups.enabled && fam == Family::V4 && chunk.len() > 1 {
+                chunk.iter().map(|x| service_entry(&x.item)).collect()
+            } else {
+                None
+            };
+        if let Some(entries) = grouped {
+            let name = groups.service(entries)?;
+            for s in &srcs {
+                for d in &dsts {
+                    let mut a = ace(
+                        Action::Permit,
+                        ProtoMatch::Group(name.clone()),
+                        s.clone(),
+                        d.clone(),
+                    );
+                    a.log = log;
+                    aces.push(a);
+                }
+            }
+        } else {
+            for x in chunk {
+                let Some((proto, dport, icmp)) = item_fields(&x.item, fam) else {
+                    continue;
+                };
+                for s in &srcs {
+                    for d in &dsts {
+                        let mut a = ace(Action::Permit, proto.clone(), s.clone(), d.clone());
+                        a.dport = dport;
+                        a.icmp = icmp;
+                        a.log = log;
+                        aces.push(a);
+                    }
+                }
+            }
+        }
+        body.group(remark_lines(&r.label, changed), aces);
+    }
+    Ok(())
+}
+
+/// The reply permit of one reply entry in a family, from `src` (a responder) to `dst`.
+fn reply_ace(reply: Reply, fam: Family, src: &AddrMatch, dst: &AddrMatch) -> Option<Ace> {
+    if !reply.in_family(fam) {
+        return None;
+    }
+    let v6 = fam == Family::V6;
+    let (proto, sport, icmp, established) = match reply {
+        Reply::Tcp { sports } => (ProtoMatch::Name(6), port_op(sports), None, true),
+        Reply::Udp { sports } => (ProtoMatch::Name(17), port_op(sports), None, false),
+        Reply::Icmp { icmp_type } => (
+            ProtoMatch::Name(1),
+            None,
+            Some(icmp_match(false, icmp_type)),
+            false,
+        ),
+        Reply::Icmpv6 { icmp_type } => (
+            ProtoMatch::Name(58),
+            None,
+            Some(icmp_match(v6, icmp_type)),
+            false,
+        ),
+        Reply::Ip { number } => (ProtoMatch::Number(number), None, None, false),
+        Reply::AnyIp => (ProtoMatch::Any, None, None, false),
+    };
+    let mut a = ace(Action::Permit, proto, src.clone(), dst.clone());
+    a.sport = sport;
+    a.icmp = icmp;
+    a.established = established;
+    Some(a)
+}
+
+/// Appends the reply permits of a pair that leaves by this interface: planning's reply entries,
+/// whose replies enter here.
+fn reply_rules(
+    body: &mut AclBody,
+    groups: &mut Groups,
+    pair: &PairIr,
+    fam: Family,
+    changed: &mut Changed,
+) -> Result<()> {
+    let entries: Vec<(&RuleIr, Reply)> = pair
+        .replies
+        .iter()
+        .filter_map(|r| pair.rules.get(r.rule).map(|rule| (rule, r.reply)))
+        .collect();
+    for chunk in
+        entries.chunk_by(|(a, _), (b, _)| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
+    {
+        let r = chunk[0].0;
+        // Replies travel from the responder (dst) to the initiator (src).
+        let srcs = groups.addrs(&r.dst, fam)?;
+        let dsts = groups.addrs(&r.src, fam)?;
+        if srcs.is_empty() || dsts.is_empty() {
+            continue;
+        }
+        let mut aces = Vec::new();
+        for (_, reply) in chunk {
+            for s in &srcs {
+                for d in &dsts {
+                    aces.extend(reply_ace(*reply, fam, s, d));
+                }
+            }
+        }
+        body.group(remark_lines(&format!("reply {}", r.label), changed), aces);
+    }
+    Ok(())
+}
+
+/// Numbers the entries of a finished ACL and names it by its content.
+fn finish(iface: &str, fam: Family, body: AclBody, tail: Vec<Ace>) -> Result<Acl> {
+    let form = if fam == Family::V4 {
+        Form::Extended
+    } else {
+        Form::Ipv6
+    };
+    let mut lines = body.lines;
+    lines.extend(tail.into_iter().map(AclLine::Ace));
+    let mut h = Sha256::new();
+    h.update(iface.as_bytes());
+    h.update(if fam == Family::V4 {
+        b"\0ipv4\0"
+    } else {
+        b"\0ipv6\0"
+    });
+    let mut seq = 0u32;
+    for l in &mut lines {
+        match l {
+            AclLine::Remark(r) => h.update(r.as_str().as_bytes()),
+            AclLine::Ace(a) => {
+                seq = seq.saturating_add(10);
+                a.seq = Some(seq);
+                h.update(AceText(a, form).to_string().as_bytes());
+            }
+        }
+        h.update(b"\n");
+    }
+    let digest = &hex::encode(h.finalize())[..8];
+    let (kind, suffix) = match fam {
+        Family::V4 => (AclKind::Extended, "IN"),
+        Family::V6 => (AclKind::Ipv6, "IN6"),
+    };
+    Ok(Acl {
+        kind,
+        name: word(&format!("FL-{}-{suffix}-{digest}", iface_slug(iface)))?,
+        lines,
+        at: At::default(),
+    })
+}
+
+fn acl_prefix(iface: &str, fam: Family) -> String {
+    format!(
+        "FL-{}-{}-",
+        iface_slug(iface),
+        if fam == Family::V4 { "IN" } else { "IN6" }
+    )
+}
+
+/// The final entries of an ACL of a family.
+fn tail(fam: Family) -> Vec<Ace> {
+    let deny = |any| {
+        let mut a = ace(Action::Deny, any, AddrMatch::Any, AddrMatch::Any);
+        a.log = Some(Log::Log);
+        a
+    };
+    match fam {
+        Family::V4 => vec![deny(ProtoMatch::Any)],
+        // IPv6 ACLs hold implicit neighbour-discovery permits before their implicit deny; an
+        // explicit final deny removes them, so they are restated first.
+        Family::V6 => {
+            let nd = |ty| {
+                let mut a = ace(
+                    Action::Permit,
+                    ProtoMatch::Name(58),
+                    AddrMatch::Any,
+                    AddrMatch::Any,
+                );
+                a.icmp = Some(IcmpMatch {
+                    ty,
+                    code: None,
+                    named: true,
+                });
+                a
+            };
+            vec![nd(136), nd(135), deny(ProtoMatch::Any)]
+        }
+    }
+}
+
+fn comment(text: &str) -> Top {
+    Top::Comment(Comment::tame(text))
+}
+
+/// The ACL section of a router or layer-3 switch: object-groups, ACLs, bindings, and how to
+/// remove the previous versions.
+pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -> Result<Vec<Top>> {
+    let mut groups = Groups {
+        enabled: cx.options.cisco_object_groups,
+        ..Default::default()
+    };
+    // Once a device routes IPv6 anywhere, every interface gets an IPv6 filter: an interface
+    // without one would pass every IPv6 packet.
+    let has_v6 = device.interfaces.iter().any(|i| !i.behind.v6.is_empty());
+    let mut acls = Vec::new();
+    let mut bindings = Vec::new();
+    for (idx, iface) in device.interfaces.iter().enumerate() {
+        let mut names = Vec::new();
+        for fam in [Family::V4, Family::V6] {
+            if fam == Family::V6 && !has_v6 {
+                continue;
+            }
+            let mut body = AclBody::default();
+            for pair in device.pairs.iter().filter(|p| p.ingress == idx) {
+                forward_rules(&mut body, &mut groups, &pair.rules, fam, changed)?;
+            }
+            for pair in device.pairs.iter().filter(|p| p.egress == idx) {
+                reply_rules(&mut body, &mut groups, pair, fam, changed)?;
+            }
+            let acl = finish(&iface.name, fam, body, tail(fam))?;
+            names.push(acl.name.clone());
+            let what = if fam == Family::V4 { "IPv4" } else { "IPv6" };
+            acls.push((format!("{what} traffic entering {}", iface.name), acl));
+        }
+        bindings.push((&iface.name, names));
+    }
+    let mut out = vec![
+        comment(""),
+        comment("Inbound ACLs: each interface permits exactly the flows that enter by it and the replies of"),
+        comment("flows that leave by it; everything else is denied and logged. ACL names carry a hash of their"),
+        comment("content, so applying this file defines new ACLs beside the ones in use and re-points each"),
+        comment("interface in one command: no interface is ever left with a missing or empty ACL."),
+    ];
+    for g in groups.net_groups {
+        out.push(comment(""));
+        out.push(Top::NetGroup(g));
+    }
+    for g in groups.svc_groups {
+        out.push(comment(""));
+        out.push(Top::SvcGroup(g));
+    }
+    for (what, acl) in acls {
+        out.push(comment(""));
+        out.push(comment(&what));
+        out.push(Top::Acl(acl));
+    }
+    for (iface, names) in &bindings {
+        out.push(comment(""));
+        let mut lines = Vec::new();
+        for (i, acl) in names.iter().enumerate() {
+            lines.push(IfLine::AccessGroup {
+                v6: i == 1,
+                acl: acl.clone(),
+                inbound: true,
+            });
+        }
+        out.push(Top::Interface(Interface {
+            head: IfHead::One(word(iface)?),
+            lines,
+        }));
+    }
+    out.push(comment(""));
+    out.push(comment(
+        "After applying, remove the previous versions (never an ACL that is still bound):",
+    ));
+    for (iface, names) in &bindings {
+        out.push(comment(&format!(
+            "  show ip access-lists | include {}",
+            acl_prefix(iface, Family::V4)
+        )));
+        if names.len() > 1 {
+            out.push(comment(&format!(
+                "  show ipv6 access-list | include {}",
+                acl_prefix(iface, Family::V6)
+            )));
+        }
+    }
+    out.push(comment(
+        "  then `no ip access-list extended NAME` / `no ipv6 access-list NAME` for every listed name",
+    ));
+    out.push(comment("  that this file does not define."));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_are_inverted_netmasks() {
+        assert_eq!(wildcard(24), Ipv4Addr::new(0, 0, 0, 255));
+        assert_eq!(wildcard(32), Ipv4Addr::new(0, 0, 0, 0));
+        assert_eq!(wildcard(0), Ipv4Addr::new(255, 255, 255, 255));
+        assert_eq!(wildcard(22), Ipv4Addr::new(0, 0, 3, 255));
+        assert_eq!(netmask(22), Ipv4Addr::new(255, 255, 252, 0));
+        assert_eq!(netmask(0), Ipv4Addr::new(0, 0, 0, 0));
+        for l in 0..=32u8 {
+            assert_eq!(u32::from(wildcard(l)) ^ u32::from(netmask(l)), u32::MAX);
+        }
+    }
+
+    #[test]
+    fn ace_addresses_never_use_netmasks() {
+        use super::super::print::AceAddr;
+        let n: Ipv4Net = "10.40.0.0/22".parse().unwrap();
+        assert_eq!(AceAddr(&v4_match(n)).to_string(), "10.40.0.0 0.0.3.255");
+        assert_eq!(
+            GroupAddr(&v4_match(n)).to_string(),
+            "10.40.0.0 255.255.252.0"
+        );
+        let s = |m: AddrMatch| AceAddr(&m).to_string();
+        assert_eq!(
+            s(v4_match("10.30.0.10/32".parse().unwrap())),
+            "host 10.30.0.10"
+        );
+        assert_eq!(s(v4_match("0.0.0.0/0".parse().unwrap())), "any");
+        assert_eq!(s(v6_match("fd00:30::/64".parse().unwrap())), "fd00:30::/64");
+        assert_eq!(
+            s(v6_match("fd00:30::1/128".parse().unwrap())),
+            "host fd00:30::1"
+        );
+    }
+
+    #[test]
+    fn ports_use_eq_and_range() {
+        assert_eq!(port_op(PortRange::one(502)), Some(PortOp::Eq(502)));
+        assert_eq!(
+            port_op(PortRange { lo: 67, hi: 68 }),
+            Some(PortOp::Range(67, 68))
+        );
+        assert_eq!(port_op(PortRange::ALL), None);
+    }
+
+    #[test]
+    fn remarks_cannot_inject_and_stay_within_100_characters() {
+        let mut changed = Vec::new();
+        let hostile = "c: a -> b x\n 10 permit ip any any\n! comment? \u{2028}end";
+        let lines = remark_lines(hostile, &mut changed);
+        assert_eq!(changed.len(), 1);
+        for l in &lines {
+            let l = l.as_str();
+            assert!(l.len() <= 100 && l.is_ascii());
+            assert!(!l.contains(['\n', '\r', '!', '?']));
+        }
+        let long = "word ".repeat(60) + &"x".repeat(150);
+        let lines = remark_lines(&long, &mut changed);
+        assert!(
+            lines.len() >= 3
+                && lines
+                    .iter()
+                    .all(|l| !l.as_str().is_empty() && l.as_str().len() <= 100)
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(iface_slug("GigabitEthernet0/0/1"), "GI0-0-1");
+        assert_eq!(iface_slug("Vlan130"), "VL130");
+        assert_eq!(iface_slug("weird.if:1"), "WEIRD-IF-1");
+    }
+}

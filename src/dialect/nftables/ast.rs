@@ -1,0 +1,274 @@
+//! The typed nftables configuration: what [`super::lower`] builds, [`super::print`] writes and
+//! [`super::parse`] reads back from `nft` text or `nft -j list ruleset` JSON. It is the ruleset
+//! as it stands after the file is applied (a table deleted and defined again is one table that
+//! says so), in source order: sets, then chains, each with its statements.
+//!
+//! Where a node was read from ([`Origin`], `file:line: text`) is carried for the decisions of
+//! [`super::semantics`] but is not part of the configuration's meaning: it compares equal
+//! everywhere, so a configuration read back equals the one printed.
+
+use crate::dialect::config::Tag;
+use std::fmt;
+
+/// Where a node was read from: empty for a configuration built by `lower`.
+#[derive(Clone, Default)]
+pub struct Origin(pub Option<Tag>);
+
+impl Origin {
+    pub fn new(tag: Tag) -> Origin {
+        Origin(Some(tag))
+    }
+}
+
+impl PartialEq for Origin {
+    /// Positions do not change what a configuration is.
+    fn eq(&self, _: &Origin) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(t) => write!(f, "@{t:?}"),
+            None => write!(f, "@-"),
+        }
+    }
+}
+
+/// Text between double quotes (`comment "..."`, `log prefix "..."`): no control character, no
+/// `"` (it would end the string) and no `\` (nft knows no escapes), so it can never end the
+/// string or the line it is printed in. Policy text reaches it through `dialect::sanitize`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quoted(String);
+
+impl Quoted {
+    /// `None` when the text could break out of its quotes.
+    pub fn new(text: impl Into<String>) -> Option<Quoted> {
+        let text = text.into();
+        (!text
+            .chars()
+            .any(|c| c.is_control() || c == '"' || c == '\\'))
+        .then_some(Quoted(text))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A `# ...` line of the file's header: no control character, so it stays one comment line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remark(String);
+
+impl Remark {
+    /// `None` when the text would not stay on its line.
+    pub fn new(text: impl Into<String>) -> Option<Remark> {
+        let text = text.into();
+        (!text.chars().any(char::is_control)).then_some(Remark(text))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A whole ruleset file.
+#[derive(Debug, Clone, Default)]
+pub struct Ruleset {
+    /// The file it was read from or is written to (messages and decision tags).
+    pub file: String,
+    /// Comment lines before the first command.
+    pub header: Vec<Remark>,
+    pub tables: Vec<Table>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// `inet`, `ip`, `ip6`, ...
+    pub family: String,
+    pub name: String,
+    /// Declared, deleted and defined again (`table F N {}`, `delete table F N`, `table F N {`):
+    /// the file replaces the table in one transaction, whatever the kernel held.
+    pub replaced: bool,
+    pub sets: Vec<Set>,
+    pub chains: Vec<Chain>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Set {
+    pub name: String,
+    /// `type` (or `typeof`) parts, `ipv4_addr . ipv4_addr . inet_proto`: one per concatenated
+    /// field.
+    pub kind: Vec<String>,
+    pub typeof_: bool,
+    pub flags: Vec<String>,
+    /// Counters on every element.
+    pub counter: bool,
+    pub comment: Option<Quoted>,
+    pub elements: Vec<Element>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    pub value: Val,
+    pub counter: Option<Counter>,
+    pub comment: Option<Quoted>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Chain {
+    pub name: String,
+    pub base: Option<Base>,
+    /// `policy accept|drop` of a base chain.
+    pub policy: Option<String>,
+    pub comment: Option<Quoted>,
+    pub rules: Vec<Rule>,
+    /// Where the chain's policy was read from.
+    pub origin: Origin,
+}
+
+/// `type filter hook forward priority filter;`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Base {
+    /// `filter`: the reader refuses other chain types.
+    pub kind: String,
+    pub hook: Option<String>,
+    /// The words after the hook: `priority filter`, `device eth0 priority 0`.
+    pub rest: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub stmts: Vec<Stmt>,
+    pub comment: Option<Quoted>,
+    pub origin: Origin,
+}
+
+/// `counter` (`None`) or `counter packets N bytes M`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter(pub Option<(u64, u64)>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// `iifname`, `meta l4proto`, ...
+    Meta(String),
+    /// `ip saddr`, `th dport`, ...
+    Payload(String, String),
+    /// `ct state`
+    Ct(String),
+    /// `a . b . c`
+    Concat(Vec<Selector>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    /// A bare word: `10.1.0.0/24`, `tcp`, `1000-2000`, `lo`.
+    Atom(String),
+    /// A quoted string: `"eth0"`.
+    Str(String),
+    /// `addr/len` (JSON only; text writes it as one word).
+    Prefix(String, u32),
+    /// `a-b` (JSON only; text writes it as one word).
+    Range(Box<Val>, Box<Val>),
+    /// An anonymous set `{ a, b }` (or `a,b` after `ct state`).
+    Set(Vec<Val>),
+    Concat(Vec<Val>),
+    /// `@name`
+    SetRef(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    Drop,
+    /// `reject [with ...]`: the words after `with`.
+    Reject(Vec<String>),
+    Return,
+    Jump(String),
+    Goto(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stmt {
+    Match {
+        neg: bool,
+        left: Selector,
+        right: Val,
+    },
+    Verdict(Verdict),
+    /// An anonymous verdict map, one entry per line.
+    Vmap {
+        key: Selector,
+        map: Vec<(Val, Verdict)>,
+    },
+    Counter(Counter),
+    /// `log [prefix "..."] [level info] ...`: the options after the prefix in order.
+    Log {
+        prefix: Option<Quoted>,
+        options: Vec<(String, String)>,
+    },
+    /// `limit rate [over] RATE [burst N UNIT]`: decides nothing by itself, but makes a verdict
+    /// on the same rule depend on traffic.
+    Limit {
+        over: bool,
+        rate: String,
+        burst: Option<(String, String)>,
+    },
+    /// A statement of `nft -j` JSON the reader does not know; the semantics refuse it when the
+    /// forward path reaches it. Never built by `lower`, printed as a comment.
+    Unknown(String),
+}
+
+impl PartialEq for Ruleset {
+    /// The file a ruleset was read from is where, not what.
+    fn eq(&self, other: &Ruleset) -> bool {
+        self.header == other.header && self.tables == other.tables
+    }
+}
+
+impl Ruleset {
+    /// Every rule of every chain (the kernel's count: a verdict map is one rule).
+    pub fn rule_count(&self) -> usize {
+        self.tables
+            .iter()
+            .flat_map(|t| &t.chains)
+            .map(|c| c.rules.len())
+            .sum()
+    }
+    /// Every element of every set.
+    pub fn element_count(&self) -> usize {
+        self.tables
+            .iter()
+            .flat_map(|t| &t.sets)
+            .map(|s| s.elements.len())
+            .sum()
+    }
+}
+
+impl Table {
+    pub fn set(&self, name: &str) -> Option<&Set> {
+        self.sets.iter().find(|s| s.name == name)
+    }
+    pub fn chain(&self, name: &str) -> Option<&Chain> {
+        self.chains.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No text can leave its quotes or its line, whatever the sanitiser let through.
+    #[test]
+    fn quoted_text_cannot_break_out() {
+        for bad in ["a\"b", "a\\b", "a\nb", "a\rb", "a\tb", "\u{0}"] {
+            assert!(Quoted::new(bad).is_none(), "{bad:?}");
+        }
+        assert!(Remark::new("a\nb").is_none());
+        assert_eq!(
+            Quoted::new("zone a: it's # {ok};").map(|q| q.as_str().to_string()),
+            Some("zone a: it's # {ok};".to_string())
+        );
+        assert!(Remark::new("policy \"p\"").is_some());
+    }
+}

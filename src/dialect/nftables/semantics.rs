@@ -1,0 +1,877 @@
+//! The packet semantics of the nftables configuration ([`Filters`]): for an interface pair, every
+//! base chain a forwarded packet meets (`prerouting`, `forward`, `postrouting`), each flattened
+//! into an ordered list of terminal decisions over packet spaces. Anything in a chain the
+//! forward hook reaches that the reader cannot evaluate exactly is an error, never a guess.
+
+use super::ast::{Chain, Rule as NRule, Ruleset, Selector, Set, Stmt, Val, Verdict as NVerdict};
+use crate::dialect::config::{
+    covers_families_of, icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number,
+    universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
+};
+use crate::dialect::conntrack;
+use crate::dialect::Filters;
+use crate::packet::space::{Cube, Family, Ivs, Space};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+// ---------------------------------------------------------------- evaluation
+
+fn table_families(f: &str) -> Option<Vec<Family>> {
+    match f {
+        "inet" => Some(vec![Family::V4, Family::V6]),
+        "ip" => Some(vec![Family::V4]),
+        "ip6" => Some(vec![Family::V6]),
+        _ => None,
+    }
+}
+
+fn atom_str(v: &Val) -> Option<&str> {
+    match v {
+        Val::Atom(s) | Val::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The interval set of one value for one dimension.
+fn value_ivs(v: &Val, f: &dyn Fn(&str) -> Option<(u128, u128)>) -> Result<Ivs, String> {
+    match v {
+        Val::Atom(s) | Val::Str(s) => {
+            if let Some(r) = f(s) {
+                return Ok(Ivs::range(r.0, r.1));
+            }
+            if let Some((a, b)) = s.split_once('-') {
+                if let (Some(x), Some(y)) = (f(a), f(b)) {
+                    return Ok(Ivs::range(x.0, y.1));
+                }
+            }
+            Err(format!("cannot read `{s}` here"))
+        }
+        Val::Prefix(a, l) => f(&format!("{a}/{l}"))
+            .map(|r| Ivs::range(r.0, r.1))
+            .ok_or_else(|| format!("bad prefix {a}/{l}")),
+        Val::Range(a, b) => {
+            let a = value_ivs(a, f)?;
+            let b = value_ivs(b, f)?;
+            match (a.first(), b.hull()) {
+                (Some(x), Some((_, y))) => Ok(Ivs::range(x, y)),
+                _ => Err("empty range".into()),
+            }
+        }
+        Val::Set(vs) => {
+            let mut out = Ivs::empty();
+            for x in vs {
+                out = out.union(&value_ivs(x, f)?);
+            }
+            Ok(out)
+        }
+        _ => Err(format!("unexpected value {v:?}")),
+    }
+}
+
+/// Dimension constraints of one element for a list of selectors (none at first).
+#[derive(Default)]
+struct Dims {
+    fam: Option<Family>,
+    src: Option<Ivs>,
+    dst: Option<Ivs>,
+    proto: Option<Ivs>,
+    port: Option<Ivs>,
+    sport: Option<Ivs>,
+    th_port: bool,
+}
+
+fn restrict(d: &mut Dims, sel: &Selector, v: &Val) -> Result<(), String> {
+    let set_fam = |d: &mut Dims, f: Family| -> Result<(), String> {
+        if d.fam.is_some_and(|x| x != f) {
+            return Err("a match mixes IPv4 and IPv6 fields".into());
+        }
+        d.fam = Some(f);
+        Ok(())
+    };
+    let and = |slot: &mut Option<Ivs>, iv: Ivs| {
+        *slot = Some(match slot.take() {
+            Some(o) => o.intersect(&iv),
+            None => iv,
+        });
+    };
+    let addr = |fam: Family| {
+        move |s: &str| -> Option<(u128, u128)> {
+            let (f, lo, hi) = parse_addr_or_range(s).or_else(|| parse_prefix(s))?;
+            (f == fam).then_some((lo, hi))
+        }
+    };
+    let proto = |s: &str| proto_number(s).map(|n| (n as u128, n as u128));
+    let port = |s: &str| s.parse::<u16>().ok().map(|n| (n as u128, n as u128));
+    match sel {
+        Selector::Payload(p, f) => match (p.as_str(), f.as_str()) {
+            ("ip", "saddr") | ("ip", "daddr") | ("ip6", "saddr") | ("ip6", "daddr") => {
+                let fam = if p == "ip" { Family::V4 } else { Family::V6 };
+                set_fam(d, fam)?;
+                let iv = value_ivs(v, &addr(fam))?;
+                if f == "saddr" {
+                    and(&mut d.src, iv)
+                } else {
+                    and(&mut d.dst, iv)
+                }
+            }
+            ("ip", "protocol") => {
+                set_fam(d, Family::V4)?;
+                and(&mut d.proto, value_ivs(v, &proto)?)
+            }
+            ("ip6", "nexthdr") => {
+                set_fam(d, Family::V6)?;
+                and(&mut d.proto, value_ivs(v, &proto)?)
+            }
+            ("tcp", "dport") | ("udp", "dport") | ("th", "dport") => {
+                match p.as_str() {
+                    "tcp" => and(&mut d.proto, Ivs::point(6)),
+                    "udp" => and(&mut d.proto, Ivs::point(17)),
+                    _ => d.th_port = true,
+                }
+                and(&mut d.port, value_ivs(v, &port)?)
+            }
+            ("icmp", "type") | ("icmpv6", "type") => {
+                let v6 = p == "icmpv6";
+                set_fam(d, if v6 { Family::V6 } else { Family::V4 })?;
+                and(&mut d.proto, Ivs::point(if v6 { 58 } else { 1 }));
+                let ty = move |s: &str| icmp_type(v6, s).map(|n| (n as u128, n as u128));
+                and(&mut d.port, value_ivs(v, &ty)?)
+            }
+            ("tcp", "sport") | ("udp", "sport") | ("th", "sport") => {
+                match p.as_str() {
+                    "tcp" => and(&mut d.proto, Ivs::point(6)),
+                    "udp" => and(&mut d.proto, Ivs::point(17)),
+                    _ => d.th_port = true,
+                }
+                and(&mut d.sport, value_ivs(v, &port)?)
+            }
+            _ => return Err(format!("`{p} {f}` is not supported")),
+        },
+        Selector::Meta(k) if k == "l4proto" => and(&mut d.proto, value_ivs(v, &proto)?),
+        Selector::Meta(k) if k == "nfproto" => {
+            let s = atom_str(v).ok_or("nfproto takes one value")?;
+            match s {
+                "ipv4" => set_fam(d, Family::V4)?,
+                "ipv6" => set_fam(d, Family::V6)?,
+                _ => return Err(format!("nfproto `{s}`")),
+            }
+        }
+        other => return Err(format!("{other:?} cannot appear in this match")),
+    }
+    Ok(())
+}
+
+/// The packets of `fams` that `d` holds, added to `out`.
+fn dims_extend(out: &mut Space<Tag>, d: &Dims, fams: &[Family], tg: &Tag) {
+    for &f in fams {
+        if d.fam.is_some_and(|x| x != f) {
+            continue;
+        }
+        let cubes = Cube::with_ports(
+            f,
+            d.src.clone().unwrap_or_else(|| f.all_addrs()),
+            d.dst.clone().unwrap_or_else(|| f.all_addrs()),
+            d.proto.clone().unwrap_or_else(|| Ivs::range(0, 255)),
+            d.sport.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
+            d.port.clone().unwrap_or_else(|| Ivs::range(0, 65535)),
+            Ivs::range(0, 1),
+        );
+        out.extend(cubes, tg.clone());
+    }
+}
+
+/// The packets a match on `sel` is evaluated on. nft puts a dependency in front of a payload
+/// match (`meta nfproto ipv4` before `ip saddr`, `meta l4proto tcp` before `tcp dport`; checked
+/// with `nft --debug=netlink`), so a negated match (`ip saddr != 10.0.0.0/8`, `tcp dport != 22`)
+/// holds only inside it: never for IPv6, never for UDP. `th` has no dependency.
+fn selector_domain(sel: &Selector, fams: &[Family], tg: &Tag) -> Space<Tag> {
+    let mut d = Dims::default();
+    let parts: Vec<&Selector> = match sel {
+        Selector::Concat(s) => s.iter().collect(),
+        s => vec![s],
+    };
+    let mut out = Space::new();
+    for p in parts {
+        let Selector::Payload(proto, _) = p else {
+            continue;
+        };
+        let (fam, l4) = match proto.as_str() {
+            "ip" => (Some(Family::V4), None),
+            "ip6" => (Some(Family::V6), None),
+            "tcp" => (None, Some(6)),
+            "udp" => (None, Some(17)),
+            "icmp" => (Some(Family::V4), Some(1)),
+            "icmpv6" => (Some(Family::V6), Some(58)),
+            _ => (None, None),
+        };
+        if fam.is_some() && d.fam.is_some() && fam != d.fam {
+            // Two families at once: the match holds for no packet.
+            return out;
+        }
+        d.fam = fam.or(d.fam);
+        if let Some(n) = l4 {
+            let iv = Ivs::point(n);
+            d.proto = Some(match d.proto.take() {
+                Some(o) => o.intersect(&iv),
+                None => iv,
+            });
+        }
+    }
+    dims_extend(&mut out, &d, fams, tg);
+    out
+}
+
+fn flatten_val(v: &Val) -> Vec<&Val> {
+    match v {
+        Val::Set(vs) if vs.iter().any(|x| matches!(x, Val::Concat(_))) => vs.iter().collect(),
+        other => vec![other],
+    }
+}
+
+fn hook_of(c: &Chain) -> Option<&str> {
+    c.base.as_ref().and_then(|b| b.hook.as_deref())
+}
+
+fn ifname_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(p) => name.starts_with(p),
+        None => pattern == name,
+    }
+}
+
+/// One table's sets by name.
+struct Scope<'a> {
+    sets: BTreeMap<&'a str, &'a Set>,
+}
+
+fn verdict(v: &NVerdict) -> Verdict {
+    match v {
+        NVerdict::Accept => Verdict::Accept,
+        NVerdict::Drop | NVerdict::Reject(_) => Verdict::Drop,
+        NVerdict::Return => Verdict::Return,
+        NVerdict::Jump(c) => Verdict::Jump(c.clone()),
+        NVerdict::Goto(c) => Verdict::Goto(c.clone()),
+    }
+}
+
+impl Ruleset {
+    fn table_err(&self, t: &Tag, m: impl Into<String>) -> ReadError {
+        ReadError {
+            file: self.file.to_string(),
+            line: 0,
+            message: format!("{}: {}", t, m.into()),
+        }
+    }
+
+    /// Elements of a value: a named set's elements with their tags, or the value itself.
+    fn elements<'a>(
+        &'a self,
+        table: &Scope<'a>,
+        v: &'a Val,
+        t: &Tag,
+    ) -> Result<Vec<(&'a Val, Option<Tag>)>, ReadError> {
+        match v {
+            Val::SetRef(n) => {
+                let s = table
+                    .sets
+                    .get(n.as_str())
+                    .copied()
+                    .ok_or_else(|| self.table_err(t, format!("set `@{n}` does not exist")))?;
+                Ok(s.elements
+                    .iter()
+                    .enumerate()
+                    .map(|(k, e)| {
+                        let tg = e.origin.0.clone().unwrap_or_else(|| {
+                            Rc::from(format!("{}: set {n} element {}", self.file, k + 1))
+                        });
+                        (&e.value, Some(tg))
+                    })
+                    .collect())
+            }
+            Val::Set(vs) => Ok(vs.iter().flat_map(flatten_val).map(|x| (x, None)).collect()),
+            other => Ok(vec![(other, None)]),
+        }
+    }
+
+    /// Does an interface-name match hold for this pair?
+    fn if_match(
+        &self,
+        table: &Scope,
+        sel: &str,
+        right: &Val,
+        iif: &str,
+        oif: &str,
+        t: &Tag,
+    ) -> Result<bool, ReadError> {
+        let name = if sel.starts_with('i') { iif } else { oif };
+        for (v, _) in self.elements(table, right, t)? {
+            let s = atom_str(v)
+                .ok_or_else(|| self.table_err(t, "interface match with a non-name value"))?;
+            if ifname_matches(s, name) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The space one rule matches for the pair, and its verdict. `hook` is the hook of the base
+    /// chain the rule is reached from: before routing (`prerouting`) a packet has no output
+    /// interface yet, after it (`postrouting`) no input interface, and a prerouting chain may run
+    /// before connection tracking has classified the packet; the rules that would depend on these
+    /// are refused.
+    fn rule(
+        &self,
+        table: &Scope,
+        r: &NRule,
+        tag: &Tag,
+        fams: &[Family],
+        (iif, oif): (&str, &str),
+        hook: &str,
+    ) -> Result<Rule, ReadError> {
+        let unseen = |sel: &Selector| -> Option<&'static str> {
+            let k = match sel {
+                Selector::Meta(k) => k.as_str(),
+                Selector::Ct(_) if hook == "prerouting" => {
+                    return Some("a prerouting chain may run before connection tracking")
+                }
+                _ => return None,
+            };
+            match (hook, k) {
+                ("prerouting", "oifname" | "oif") => {
+                    Some("a prerouting chain sees no output interface")
+                }
+                ("postrouting", "iifname" | "iif") => {
+                    Some("a postrouting chain sees no input interface")
+                }
+                _ => None,
+            }
+        };
+        for st in &r.stmts {
+            let sels: Vec<&Selector> = match st {
+                Stmt::Match { left, .. } => vec![left],
+                Stmt::Vmap {
+                    key: Selector::Concat(ks),
+                    ..
+                } => ks.iter().collect(),
+                Stmt::Vmap { key, .. } => vec![key],
+                _ => Vec::new(),
+            };
+            if let Some(why) = sels.into_iter().find_map(unseen) {
+                return Err(self.table_err(tag, format!("{why}: this match is not supported")));
+            }
+        }
+        let empty: Tag = Rc::from("");
+        let mut m = universe(fams, &empty);
+        let mut verdict = None;
+        let mut limited = false;
+        let mut states = conntrack::ALL.to_vec();
+        for st in &r.stmts {
+            match st {
+                Stmt::Counter(_) | Stmt::Log { .. } => {}
+                Stmt::Limit { .. } => limited = true,
+                Stmt::Unknown(s) => return Err(self.table_err(tag, format!("not understood: {s}"))),
+                Stmt::Verdict(v) => verdict = Some(self::verdict(v)),
+                Stmt::Vmap { key, map } => {
+                    let keys: Vec<&str> = match key {
+                        Selector::Meta(k) if matches!(k.as_str(), "iifname" | "iif") => vec!["i"],
+                        Selector::Meta(k) if matches!(k.as_str(), "oifname" | "oif") => vec!["o"],
+                        Selector::Concat(ks) => ks
+                            .iter()
+                            .map(|k| match k {
+                                Selector::Meta(k) if matches!(k.as_str(), "iifname" | "iif") => {
+                                    Ok("i")
+                                }
+                                Selector::Meta(k) if matches!(k.as_str(), "oifname" | "oif") => {
+                                    Ok("o")
+                                }
+                                _ => Err(self.table_err(
+                                    tag,
+                                    "verdict maps are supported on interface names only",
+                                )),
+                            })
+                            .collect::<Result<_, _>>()?,
+                        _ => {
+                            return Err(self.table_err(
+                                tag,
+                                "verdict maps are supported on interface names only",
+                            ))
+                        }
+                    };
+                    let want: Vec<&str> = keys
+                        .iter()
+                        .map(|k| if *k == "i" { iif } else { oif })
+                        .collect();
+                    let mut hit = None;
+                    for (k, v) in map {
+                        let parts: Vec<&Val> = match k {
+                            Val::Concat(p) => p.iter().collect(),
+                            other => vec![other],
+                        };
+                        if parts.len() == want.len()
+                            && parts
+                                .iter()
+                                .zip(&want)
+                                .all(|(p, w)| atom_str(p).is_some_and(|s| ifname_matches(s, w)))
+                        {
+                            hit = Some(self::verdict(v));
+                            break;
+                        }
+                    }
+                    match hit {
+                        Some(v) => verdict = Some(v),
+                        None => m = Space::new(),
+                    }
+                }
+                Stmt::Match { neg, left, right } => {
+                    let cond = match left {
+                        Selector::Meta(k)
+                            if matches!(k.as_str(), "iifname" | "oifname" | "iif" | "oif") =>
+                        {
+                            let b = self.if_match(table, k, right, iif, oif, tag)?;
+                            if b != *neg {
+                                continue;
+                            }
+                            m = Space::new();
+                            continue;
+                        }
+                        Selector::Ct(k) if k == "state" => {
+                            // Applied once the rest of the rule is known: the first packets
+                            // conntrack gives one of these states.
+                            let mut named = Vec::new();
+                            for (v, _) in self.elements(table, right, tag)? {
+                                let state = atom_str(v).and_then(conntrack::State::parse);
+                                let Some(state) = state else {
+                                    return Err(self.table_err(
+                                        tag,
+                                        format!("connection state {v:?} is not supported"),
+                                    ));
+                                };
+                                named.push(state);
+                            }
+                            states.retain(|s| named.contains(s) != *neg);
+                            continue;
+                        }
+                        Selector::Ct(k) => {
+                            return Err(self.table_err(tag, format!("`ct {k}` is not supported")))
+                        }
+                        _ => self.dims_space(table, left, right, fams, tag)?,
+                    };
+                    let cond = if *neg {
+                        selector_domain(left, fams, &empty).subtract(&cond)
+                    } else {
+                        cond
+                    };
+                    let from_set = matches!(right, Val::SetRef(_));
+                    m = if covers_families_of(&m, &cond) {
+                        cond
+                    } else {
+                        intersect(&m, &cond, from_set)
+                    };
+                }
+            }
+        }
+        if limited && matches!(verdict, Some(Verdict::Accept) | Some(Verdict::Drop)) {
+            return Err(self.table_err(
+                tag,
+                "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
+            ));
+        }
+        if states.len() < conntrack::ALL.len() {
+            m = conntrack::restrict(m, &states, fams);
+        }
+        Ok(Rule {
+            matches: m,
+            verdict,
+            tag: tag.clone(),
+        })
+    }
+
+    fn dims_space(
+        &self,
+        table: &Scope,
+        left: &Selector,
+        right: &Val,
+        fams: &[Family],
+        t: &Tag,
+    ) -> Result<Space<Tag>, ReadError> {
+        let sels: Vec<&Selector> = match left {
+            Selector::Concat(s) => s.iter().collect(),
+            s => vec![s],
+        };
+        let mut out = Space::new();
+        for (v, etag) in self.elements(table, right, t)? {
+            let parts: Vec<&Val> = match v {
+                Val::Concat(p) => p.iter().collect(),
+                other => vec![other],
+            };
+            if parts.len() != sels.len() {
+                return Err(self.table_err(
+                    t,
+                    "a set element does not fit the concatenation it is matched with",
+                ));
+            }
+            let mut d = Dims::default();
+            for (s, p) in sels.iter().zip(parts) {
+                restrict(&mut d, s, p)
+                    .map_err(|m| self.table_err(etag.as_ref().unwrap_or(t), m))?;
+            }
+            if d.th_port
+                && !d
+                    .proto
+                    .as_ref()
+                    .is_some_and(|p| p.is_subset(&Ivs(vec![(6, 6), (17, 17)])))
+            {
+                return Err(self.table_err(
+                    etag.as_ref().unwrap_or(t),
+                    "`th dport` / `th sport` for a protocol other than tcp or udp is not supported",
+                ));
+            }
+            let tg: Tag = etag.unwrap_or_else(|| Rc::from(""));
+            dims_extend(&mut out, &d, fams, &tg);
+        }
+        Ok(out)
+    }
+
+    /// The flattened forward path for one interface pair: every prerouting, forward and
+    /// postrouting base chain, each as its own list. A packet is forwarded when every base chain
+    /// accepts it.
+    pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        let mut out = Vec::new();
+        for table in &self.tables {
+            let Some(fams) = table_families(&table.family) else {
+                if table.chains.iter().any(|c| hook_of(c).is_some()) {
+                    return Err(ReadError {
+                        file: self.file.to_string(),
+                        line: 0,
+                        message: format!(
+                            "table family `{}` with base chains is not supported",
+                            table.family
+                        ),
+                    });
+                }
+                continue;
+            };
+            let scope = Scope {
+                sets: table.sets.iter().map(|s| (s.name.as_str(), s)).collect(),
+            };
+            let chains: BTreeMap<&str, &Chain> =
+                table.chains.iter().map(|c| (c.name.as_str(), c)).collect();
+            for (&name, chain) in &chains {
+                // A forwarded packet passes the prerouting, forward and postrouting hooks, and
+                // each of their base chains must accept it.
+                let hook = match hook_of(chain) {
+                    Some(h @ ("prerouting" | "forward" | "postrouting")) => h,
+                    None | Some("input" | "output") => continue,
+                    // `ingress` (inet tables since Linux 5.10) and `egress` see every packet of
+                    // their device, forwarded ones included.
+                    Some(h) => {
+                        return Err(ReadError {
+                            file: self.file.to_string(),
+                            line: 0,
+                            message: match &chain.origin.0 {
+                                Some(t) => format!(
+                                    "{t}: base chain `{name}` on the `{h}` hook is not supported"
+                                ),
+                                None => format!(
+                                    "base chain `{name}` on the `{h}` hook is not supported"
+                                ),
+                            },
+                        })
+                    }
+                };
+                let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
+                    let Some(c) = chains.get(n) else {
+                        return Ok(None);
+                    };
+                    c.rules
+                        .iter()
+                        .enumerate()
+                        .map(|(k, r)| {
+                            let tag = r.origin.0.clone().unwrap_or_else(|| {
+                                Rc::from(format!("{}: chain {n} rule {}", self.file, k + 1))
+                            });
+                            self.rule(&scope, r, &tag, &fams, (iif, oif), hook)
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(Some)
+                };
+                let mut fl = Flattener {
+                    chain: &lookup,
+                    items: Vec::new(),
+                    file: self.file.to_string(),
+                };
+                let policy = match chain.policy.as_deref() {
+                    None | Some("accept") => Term::Accept,
+                    Some("drop") => Term::Drop,
+                    Some(p) => {
+                        return Err(ReadError {
+                            file: self.file.to_string(),
+                            line: 0,
+                            message: format!("chain `{name}`: policy `{p}` is not supported"),
+                        })
+                    }
+                };
+                let ptag = chain
+                    .origin
+                    .0
+                    .clone()
+                    .unwrap_or_else(|| Rc::from(format!("{}: chain {name} policy", self.file)));
+                fl.base(name, universe(&fams, &Rc::from("")), policy, ptag)?;
+                let mut items = fl.items;
+                // Packets of a family this table does not see pass it.
+                let others: Vec<Family> = [Family::V4, Family::V6]
+                    .into_iter()
+                    .filter(|f| !fams.contains(f))
+                    .collect();
+                if !others.is_empty() {
+                    let t: Tag = Rc::from(format!(
+                        "{}: table {} {} does not see this family",
+                        self.file, table.family, table.name
+                    ));
+                    items.push(Item {
+                        space: universe(&others, &t),
+                        term: Term::Accept,
+                        tag: t,
+                    });
+                }
+                out.push(items);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Filters for Ruleset {
+    fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.items(iif, oif)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::parse_text;
+    use crate::dialect::config::accepted;
+    use crate::packet::Packet;
+
+    const TEXT: &str = r#"
+table inet t {}
+delete table inet t
+table inet t {
+	set s {
+		type ipv4_addr . ipv4_addr . inet_proto . inet_service
+		flags interval
+		elements = {
+			10.1.0.0/24 . 10.2.0.7 . tcp . 502 comment "x",
+			10.1.0.5 . 10.2.0.0-10.2.0.9 . udp . 1000-2000,
+		}
+	}
+	set z { type ipv4_addr; flags interval; elements = { 10.1.0.0/24 } }
+	chain as_a {
+		ip saddr @z return
+		counter drop
+	}
+	chain p {
+		ip saddr . ip daddr . meta l4proto . th dport @s ct state new counter accept comment "c"
+		ip saddr 10.1.0.9 ip daddr 10.2.0.1 icmp type echo-request accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		iifname vmap {
+			"a" : jump as_a,
+		}
+		ct state established,related accept
+		iifname . oifname vmap {
+			"a" . "b" : jump p,
+		}
+		counter drop
+	}
+}
+"#;
+
+    #[test]
+    fn text_ruleset_accepts_exactly() {
+        let n = parse_text("t.nft", TEXT).unwrap();
+        let items = n.items("a", "b").unwrap();
+        assert_eq!(items.len(), 1);
+        let acc = accepted(&items[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        let yes = [
+            Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 502),
+            Packet::udp(ip("10.1.0.5"), ip("10.2.0.9"), 1500),
+            Packet {
+                src: ip("10.1.0.9"),
+                dst: ip("10.2.0.1"),
+                proto: 1,
+                sport: 0,
+                dport: 8,
+                ack: false,
+            },
+        ];
+        let no = [
+            Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 503),
+            Packet::udp(ip("10.1.0.6"), ip("10.2.0.9"), 1500),
+            Packet::tcp(ip("10.3.0.1"), ip("10.2.0.7"), 502),
+            Packet {
+                src: ip("10.1.0.9"),
+                dst: ip("10.2.0.1"),
+                proto: 1,
+                sport: 0,
+                dport: 0,
+                ack: false,
+            },
+        ];
+        for p in &yes {
+            assert!(acc.contains(p).is_some(), "{p}");
+        }
+        for p in &no {
+            assert!(acc.contains(p).is_none(), "{p}");
+        }
+        // The other direction has no pair chain.
+        assert!(accepted(&n.items("b", "a").unwrap()[0]).is_empty());
+    }
+
+    #[test]
+    fn unknown_statements_fail_loudly() {
+        let bad = TEXT.replace(
+            "counter drop\n\t}\n\tchain p",
+            "counter drop\n\t}\n\tchain p {\n\t\tip dscp 46 accept\n\t}\n\tchain q",
+        );
+        let n = parse_text("t.nft", &bad).unwrap();
+        let e = n.items("a", "b").unwrap_err();
+        assert!(e.message.contains("ip dscp"), "{e}");
+    }
+
+    #[test]
+    fn source_ports_are_a_dimension() {
+        let text = TEXT.replace("icmp type echo-request", "tcp sport 1000-2000 tcp dport 22");
+        let n = parse_text("t.nft", &text).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        let mut p = Packet::tcp(ip("10.1.0.9"), ip("10.2.0.1"), 22);
+        p.sport = 1500;
+        assert!(acc.contains(&p).is_some(), "{p}");
+        p.sport = 40000;
+        assert!(acc.contains(&p).is_none(), "{p}");
+        let bad = TEXT.replace("icmp type echo-request", "ip protocol 47 th sport 5");
+        let n = parse_text("t.nft", &bad).unwrap();
+        assert!(n.items("a", "b").is_err());
+    }
+
+    /// A space that holds one family whole is not everything in an `inet` table: the rules after
+    /// `meta nfproto ipv4 return` see IPv6 alone, and `ip saddr 0.0.0.0/0` is every IPv4 packet only.
+    #[test]
+    fn family_restricted_matches_are_exact() {
+        let text = "table inet t {
+	chain fam {
+		meta nfproto ipv4 return
+		tcp dport 4444 drop
+	}
+	chain spoof {
+		ip saddr 0.0.0.0/0 return
+		drop
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		jump spoof
+		jump fam
+		tcp dport 4444 accept
+		meta nfproto ipv4 tcp dport 5555 accept
+	}
+}
+";
+        let n = parse_text("t.nft", text).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        for (p, yes) in [
+            (Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 4444), true),
+            (Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 5555), true),
+            (
+                Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 4444),
+                false,
+            ),
+            (
+                Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 5555),
+                false,
+            ),
+        ] {
+            assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
+        }
+        // Without the anti-spoofing chain, IPv6 reaches the family chain and its drop.
+        let n = parse_text("t.nft", &text.replace("\t\tjump spoof\n", "")).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 4444))
+            .is_some());
+        assert!(acc
+            .contains(&Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 4444))
+            .is_none());
+        assert!(acc
+            .contains(&Packet::tcp(ip("2001:db8::1"), ip("2001:db8::2"), 5555))
+            .is_none());
+    }
+
+    /// A negated match holds only where nft's dependency in front of it does: `ip saddr !=`
+    /// only for IPv4, `tcp dport !=` only for TCP.
+    #[test]
+    fn negated_matches_hold_inside_their_dependency() {
+        let text = "table inet t {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ip saddr != 10.0.0.0/8 tcp dport != 22 accept
+		ip6 saddr != 2001:db8::/32 udp dport != 53 accept
+	}
+}
+";
+        let n = parse_text("t.nft", text).unwrap();
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        for (p, yes) in [
+            (Packet::tcp(ip("192.0.2.1"), ip("10.2.0.7"), 80), true),
+            (Packet::tcp(ip("192.0.2.1"), ip("10.2.0.7"), 22), false),
+            (Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 80), false),
+            (Packet::udp(ip("192.0.2.1"), ip("10.2.0.7"), 80), false),
+            (Packet::tcp(ip("2001:db9::1"), ip("2001:db8::2"), 80), false),
+            (Packet::udp(ip("2001:db9::1"), ip("2001:db8::2"), 80), true),
+            (Packet::udp(ip("2001:db9::1"), ip("2001:db8::2"), 53), false),
+            (Packet::udp(ip("192.0.2.1"), ip("10.2.0.7"), 53), false),
+        ] {
+            assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
+        }
+    }
+
+    /// Element options on the line that opens `elements` (one-line sets, `nft list` of short
+    /// sets) are options, not elements: `comment "zone"` is not an address.
+    #[test]
+    fn element_comments_on_the_elements_line_are_read() {
+        let text = r#"table inet t {
+	set z { type ipv4_addr; flags interval; elements = { 10.1.0.0/24 comment "zone a", 10.3.0.1 counter packets 1 bytes 60 } }
+	set y {
+		type ipv4_addr
+		elements = { 10.2.0.0/24 comment "zone b" }
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ip saddr @z ip daddr @y accept
+	}
+}
+"#;
+        let n = parse_text("t.nft", text).unwrap();
+        let z = &n.tables[0].sets[0];
+        assert_eq!(z.elements.len(), 2);
+        assert_eq!(
+            z.elements[0].comment.as_ref().map(|c| c.as_str()),
+            Some("zone a")
+        );
+        let acc = accepted(&n.items("a", "b").unwrap()[0]);
+        let ip = |s: &str| s.parse().unwrap();
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.1.0.1"), ip("10.2.0.7"), 22))
+            .is_some());
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.3.0.1"), ip("10.2.0.7"), 22))
+            .is_some());
+        assert!(acc
+            .contains(&Packet::tcp(ip("10.4.0.1"), ip("10.2.0.7"), 22))
+            .is_none());
+    }
+}

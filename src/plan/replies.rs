@@ -1,0 +1,153 @@
+//! Stateless return traffic, decided by planning: a device without connection state (Cisco IOS
+//! ACLs) lets the replies of each rule it forwards back in by their own entry. What such an entry
+//! admits is [`Reply`] (the one definition the dialect lowers and `verify` compares with); how
+//! it widens the policy is its [`WideningKind`], listed per device by [`widenings`] for the
+//! report and raised as one `OUT-005` warning per device, interface and conduit by [`out_005`].
+
+use super::{DeviceIr, Ir, RuleIr};
+use crate::diagnostic::Diagnostic;
+// Return traffic admitted by a stateless rule (warning).
+use crate::lint::rules::out_005_stateless_return_widening::RULE as WIDENING;
+use crate::model::{ConduitId, FlowId, Model, Scope, Target};
+pub use crate::packet::reply::{Reply, WideningKind};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One reply entry of a pair: the replies of `rules[rule]`, from its destinations (the
+/// responders) back to its sources (the initiators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReplyIr {
+    /// Index into the pair's `rules`.
+    pub rule: usize,
+    pub reply: Reply,
+}
+
+impl ReplyIr {
+    pub fn kind(&self) -> WideningKind {
+        self.reply.kind()
+    }
+}
+
+/// Does a device with these targets filter without connection state?
+pub fn stateless(targets: &[Target]) -> bool {
+    targets.iter().any(|t| !t.stateful())
+}
+
+/// The reply entries of a pair's rules, in rule order; rules without replies have none.
+pub fn of_rules(rules: &[RuleIr]) -> Vec<ReplyIr> {
+    rules
+        .iter()
+        .enumerate()
+        .filter_map(|(rule, r)| Reply::of(&r.item).map(|reply| ReplyIr { rule, reply }))
+        .collect()
+}
+
+/// One stateless return rule: on `device`, the inbound filter of `interface` lets the replies
+/// of `flow` in, and with them what [`WideningKind`] says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Widening {
+    pub device: String,
+    pub interface: String,
+    pub flow: FlowId,
+    pub conduit: ConduitId,
+    pub kind: WideningKind,
+    /// `conduit: src -> dst service`, raw (not sanitised).
+    pub label: String,
+    /// The service item whose replies are admitted (`tcp/502`).
+    pub item: String,
+}
+
+/// Every widening of every stateless device, sorted by device, interface, flow and kind.
+pub fn widenings(ir: &Ir) -> Vec<Widening> {
+    let mut out: Vec<Widening> = ir.devices.iter().flat_map(device_widenings).collect();
+    out.sort();
+    out
+}
+
+/// The widenings of one device, one per (interface, flow, kind, item), read from its reply
+/// entries.
+pub fn device_widenings(device: &DeviceIr) -> Vec<Widening> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for pair in &device.pairs {
+        let Some(iface) = device.interfaces.get(pair.egress) else {
+            continue;
+        };
+        for r in &pair.replies {
+            let Some(rule) = pair.rules.get(r.rule) else {
+                continue;
+            };
+            let kind = r.kind();
+            let item = rule.item.to_string();
+            if seen.insert((pair.egress, rule.flow, kind, item.clone())) {
+                out.push(Widening {
+                    device: device.name.clone(),
+                    interface: iface.name.clone(),
+                    flow: rule.flow,
+                    conduit: rule.conduit,
+                    kind,
+                    label: rule.label.clone(),
+                    item,
+                });
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The `OUT-005` findings of one device: one per interface and conduit, not per flow (a large
+/// plant would otherwise get tens of thousands); [`widenings`] keeps every one.
+pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
+    let mut groups: BTreeMap<(String, ConduitId), Vec<Widening>> = BTreeMap::new();
+    for w in device_widenings(device) {
+        groups
+            .entry((w.interface.clone(), w.conduit))
+            .or_default()
+            .push(w);
+    }
+    let span = model.device(device.device).span;
+    let mut diags = Vec::new();
+    for ((iface, cid), ws) in groups {
+        let Some(w0) = ws.first() else { continue };
+        let conduit = model.conduit(cid);
+        let mut kinds: Vec<&str> = ws.iter().map(|w| w.kind.as_str()).collect();
+        kinds.sort();
+        kinds.dedup();
+        let mut labels: Vec<String> = ws
+            .iter()
+            .map(|w| format!("`{}` ({})", w.label, w.item))
+            .collect();
+        labels.dedup();
+        let shown = labels.len().min(5);
+        let more = if labels.len() > shown {
+            format!(" and {} more", labels.len() - shown)
+        } else {
+            String::new()
+        };
+        let first = model.flow(w0.flow).span;
+        let flows: BTreeSet<FlowId> = ws.iter().map(|w| w.flow).collect();
+        diags.push(
+            WIDENING
+                .diag(format!(
+                    "`{}` admits replies of {} flow item(s) of conduit `{}` on `{iface}` by stateless rules ({})",
+                    device.name,
+                    ws.len(),
+                    conduit.name,
+                    kinds.join(", ")
+                ))
+                .at(conduit.span, format!("stateless return rules on `{iface}`"))
+                // An exception on the conduit silences it, or exceptions on every flow whose
+                // replies it admits.
+                .scoped(vec![Scope::Conduit(cid)])
+                .scoped_all(flows.into_iter().map(Scope::Flow).collect())
+                .related(first, w0.kind.explanation())
+                .related(span, "stateless ACLs on this device")
+                .help(format!(
+                    "replies of {}{more}; IOS extended ACLs keep no connection state: where the conduit's SL-T needs stateful return traffic, enforce it on a stateful firewall (nftables, iptables); the report lists the widenings per conduit",
+                    labels[..shown].join(", ")
+                )),
+        );
+    }
+    diags
+}
