@@ -6,7 +6,7 @@ pub mod codes;
 pub mod filter;
 pub mod render;
 
-use crate::model::Scope;
+use crate::model::ids::Scope;
 use crate::source::Span;
 use serde::Serialize;
 

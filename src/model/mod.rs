@@ -7,6 +7,7 @@
 
 pub mod asset_kind;
 pub mod graph;
+pub mod ids;
 pub mod ios_ifname;
 pub mod packets;
 pub mod resolve;
@@ -15,21 +16,13 @@ pub mod services;
 pub use crate::packet::AddrSet;
 pub use asset_kind::AssetKind;
 pub use packets::policy_decision;
-pub use resolve::{resolve, Resolved};
 pub use services::{PortRange, ServiceFlags, ServiceItem};
 
 use crate::source::{SourceMap, Span};
 use ipnet::IpNet;
 use serde::Serialize;
 
-macro_rules! id_type {
-    ($($name:ident),*) => {$(
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(pub usize);
-    )*};
-}
-id_type!(ZoneId, ServiceId, ConduitId, FlowId, DeviceId);
+pub use ids::{ConduitId, DeviceId, FlowId, Scope, ServiceId, ZoneId};
 
 /// The seven foundational requirements of IEC 62443, in the standard's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -250,6 +243,19 @@ impl Target {
             _ => None,
         }
     }
+
+    /// The island-mode control (SR 5.2 RE2) this target's generated configuration ships,
+    /// checked first in the forward path so that it also cuts established sessions: the
+    /// nftables `island` set, matched before `ct state established`, and the iptables (and
+    /// ip6tables) `FL-ISLAND` chain, jumped to first from FORWARD. Cisco IOS ACLs have none (no
+    /// alternate ACL is generated). FR5-014 reports the boundaries this leaves without one.
+    pub fn island_control(self) -> Option<&'static str> {
+        match self {
+            Target::Nftables => Some("nftables `island` set"),
+            Target::Iptables => Some("iptables and ip6tables `FL-ISLAND` chain"),
+            Target::CiscoIos => None,
+        }
+    }
 }
 
 pub use crate::syntax::ast::DeviceKind;
@@ -297,15 +303,6 @@ impl Device {
     pub fn interface_to(&self, zone: ZoneId) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.zone == zone)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(tag = "scope", content = "id", rename_all = "snake_case")]
-pub enum Scope {
-    Policy,
-    Zone(ZoneId),
-    Conduit(ConduitId),
-    Flow(FlowId),
 }
 
 /// A date as written in the policy (validated YYYY-MM-DD); ordered as text.
