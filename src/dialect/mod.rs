@@ -185,6 +185,13 @@ pub trait DynDialect: Sync {
         device: &str,
         read: &dyn Fn(&str) -> Option<String>,
     ) -> std::result::Result<Option<Loaded>, config::ReadError>;
+    /// Parses files of this dialect and prints the configuration read: for text fenceline
+    /// printed, the same bytes (`print ∘ parse` is the identity on printed text, the other half
+    /// of `parse(print(c)) == c`). Tests hold every dialect to it.
+    fn reprint(
+        &self,
+        files: &[ConfigFile],
+    ) -> std::result::Result<Vec<(&'static str, String)>, config::ReadError>;
 }
 
 impl<D: Dialect> DynDialect for D {
@@ -258,6 +265,12 @@ impl<D: Dialect> DynDialect for D {
             files: files.into_iter().map(|f| f.path).collect(),
             config: Box::new(config),
         }))
+    }
+    fn reprint(
+        &self,
+        files: &[ConfigFile],
+    ) -> std::result::Result<Vec<(&'static str, String)>, config::ReadError> {
+        Ok(self.print(&self.parse(files)?))
     }
 }
 
