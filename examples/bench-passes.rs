@@ -39,7 +39,7 @@ fn main() {
     line("parse", ms(t), format!("{} files", loaded.files.len()));
 
     let t = Instant::now();
-    let resolved = fenceline::model::resolve(&loaded);
+    let resolved = fenceline::model::resolve::resolve(&loaded);
     let Some(model) = resolved.model else {
         eprintln!("{path}: does not resolve");
         std::process::exit(2);

@@ -1,7 +1,8 @@
 //! `fenceline build`: check, plan, emit every target, stamp and hash every file, and write the set
 //! atomically. Planning, emitting and the expectations run before anything is written; a build
-//! with errors writes nothing. The CLI then streams the files into the staging directory
-//! ([`write_emitted`]); `build_checked` builds the same set in memory (`build --check`, tests).
+//! with errors writes nothing. There is one rendering path, [`render_all`], which streams every
+//! file into a sink: the staging directory ([`write_emitted`], the CLI), the comparison with DIR
+//! ([`check_emitted`], `build --check`) or memory ([`build_checked`], the library and tests).
 //!
 //! The output directory is replaced as a whole: the new set is written to a staging directory
 //! beside it and swapped in with one `renameat2(RENAME_EXCHANGE)`, so a reader (or a build killed
@@ -11,8 +12,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::dialect::{emit_all, sanitize, EmitContext, EmitOptions, Output, Stamp};
-use crate::driver::{CheckOptions, Checked};
 use crate::error::{Error, Result};
+use crate::lint::{CheckOptions, Checked};
 use crate::model::hash::{policy_hash, sha256_hex, Hashing, HASH_VERSION};
 use crate::model::{Model, Target};
 use crate::plan::{model_to_ir_with_limit, Ir};
@@ -95,15 +96,10 @@ impl Emitted {
 /// emitted.
 pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
     // Planning and hashing are independent; the hash runs beside planning.
-    let ((ir, mut diagnostics), hash) = std::thread::scope(|s| {
-        let hash = s.spawn(|| policy_hash(model));
-        let planned =
-            model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES));
-        (
-            planned,
-            hash.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        )
-    });
+    let (hash, (ir, mut diagnostics)) = crate::threads::join(
+        || policy_hash(model),
+        || model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES)),
+    );
     if diagnostics.iter().any(|d| d.is_error()) {
         return Ok(Emitted {
             ir,
@@ -140,7 +136,39 @@ pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
     })
 }
 
-/// Plans and emits a checked policy. Returns `Ok(None)` when the policy has errors.
+/// The findings [`emit`] raises (planning, the targets, expectations against the generated
+/// configurations), for `check`: without the policy hash, and without printing the
+/// configurations where a dialect can lower without printing ([`crate::dialect::findings_all`]).
+/// A policy with `expect` statements is emitted whole: its expectations are checked against
+/// the configurations read back from their text.
+pub fn findings(model: &Model, opts: &BuildOptions) -> Result<Vec<Diagnostic>> {
+    if !model.expects.is_empty() {
+        return emit(model, opts).map(|e| e.diagnostics);
+    }
+    let (ir, mut diagnostics) =
+        model_to_ir_with_limit(model, opts.emit.max_rules.unwrap_or(crate::plan::MAX_RULES));
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return Ok(diagnostics);
+    }
+    let stamp = Stamp {
+        policy: sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text,
+        // No file is written: nothing carries the hash.
+        hash: String::new(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let cx = EmitContext {
+        model,
+        ir: &ir,
+        stamp: &stamp,
+        options: &opts.emit,
+    };
+    crate::dialect::findings_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
+    Ok(diagnostics)
+}
+
+/// Plans, emits and renders a checked policy in memory: every file, the manifest last, the
+/// bytes `build` writes (the same [`render_all`] into a [`Memory`] sink). Returns `Ok(None)`
+/// when the policy has errors, and a `Built` without files when planning or emitting does.
 pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Built>> {
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         return Ok(None);
@@ -150,57 +178,35 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
     // exceptions are `checked`'s.
     let mut filter = crate::diagnostic::filter::Filter::new(model, &opts.check);
     emitted.diagnostics = filter.pass_all(std::mem::take(&mut emitted.diagnostics));
-    finish(checked, emitted).map(Some)
-}
-
-/// The second half of an in-memory build: the reports and the manifest. When `emitted` has
-/// errors, a `Built` without files.
-pub fn finish(checked: &Checked, emitted: Emitted) -> Result<Built> {
+    if emitted.has_errors() {
+        let Emitted {
+            ir,
+            stamp,
+            diagnostics,
+            ..
+        } = emitted;
+        return Ok(Some(Built {
+            ir,
+            stamp,
+            outputs: Vec::new(),
+            diagnostics,
+        }));
+    }
+    ready(checked, &emitted, "build")?;
     let Emitted {
-        ir,
-        stamp,
-        mut outputs,
-        diagnostics,
-    } = emitted;
-    let model = match checked.model.as_ref() {
-        Some(m) if !diagnostics.iter().any(|d| d.is_error()) => m,
-        _ => {
-            return Ok(Built {
-                ir,
-                stamp,
-                outputs: Vec::new(),
-                diagnostics,
-            })
-        }
-    };
-    outputs.extend(extra_outputs(checked, model, &ir, &stamp)?);
-    outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    check_unique(outputs.iter().map(|o| o.path.as_str()))?;
-    let manifest = Manifest {
-        version: MANIFEST_VERSION,
-        fenceline_version: stamp.version.to_string(),
-        policy: model.policy.name.clone(),
-        policy_sha256: stamp.hash.clone(),
-        hash_version: HASH_VERSION,
-        files: outputs
-            .iter()
-            .map(|o| ManifestEntry {
-                path: o.path.clone(),
-                sha256: sha256_hex(&o.bytes),
-                bytes: o.bytes.len(),
-            })
-            .collect(),
-    };
-    outputs.push(Output {
-        path: MANIFEST.into(),
-        bytes: manifest_bytes(&manifest)?,
-    });
-    Ok(Built {
         ir,
         stamp,
         outputs,
         diagnostics,
-    })
+    } = emitted;
+    let mut mem = Memory::default();
+    render_all(checked, model, &ir, &stamp, outputs, &mut mem)?;
+    Ok(Some(Built {
+        ir,
+        stamp,
+        outputs: mem.into_outputs(),
+        diagnostics,
+    }))
 }
 
 /// Refuses two generated files with the same path (`paths` sorted).
@@ -230,30 +236,6 @@ fn report_options() -> Result<crate::report::ReportOptions> {
     // The same report as `fenceline report` without a date: findings, exceptions and widenings
     // carry their `file:line:col`. (The manifest's policy hash ignores positions.)
     crate::report::ReportOptions::new(None)
-}
-
-/// Files beside the device configurations (reports). Each generator adds itself here. The
-/// report lists `checked`'s findings, which hold planning and emitting findings too.
-fn extra_outputs(checked: &Checked, model: &Model, ir: &Ir, stamp: &Stamp) -> Result<Vec<Output>> {
-    let opts = report_options()?;
-    let rep = crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts);
-    let (md, html) = crate::report::render::to_markdown_and_html(&rep)?;
-    let json = crate::report::render::to_json(&rep)?;
-    drop(rep);
-    Ok(vec![
-        Output {
-            path: "report.md".into(),
-            bytes: md.into_bytes(),
-        },
-        Output {
-            path: "report.html".into(),
-            bytes: html.into_bytes(),
-        },
-        Output {
-            path: "report.json".into(),
-            bytes: json.into_bytes(),
-        },
-    ])
 }
 
 /// Differences between a build and a directory.
@@ -369,18 +351,6 @@ fn injected_failure(n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Writes an in-memory build into DIR atomically (see the module doc). Returns the number of
-/// files whose content changed.
-pub fn write(built: &Built, dir: &Path) -> Result<usize> {
-    let (_, changed) = in_staging(dir, None, |st| {
-        for o in &built.outputs {
-            st.put(&o.path, &o.bytes, true)?;
-        }
-        Ok(())
-    })?;
-    Ok(changed)
-}
-
 /// The Model of a build that can be written or compared: no errors, and no two files (the
 /// reports included) on one path.
 fn ready<'a>(checked: &'a Checked, emitted: &Emitted, verb: &str) -> Result<&'a Model> {
@@ -400,30 +370,26 @@ fn ready<'a>(checked: &'a Checked, emitted: &Emitted, verb: &str) -> Result<&'a 
     Ok(model)
 }
 
-/// The second half of `build` without holding the output in memory: writes the device
-/// configurations of `emitted` into the staging directory while the report model is built
-/// beside them, then the reports (`report.json` streamed straight to its file), then the
-/// manifest, and swaps the set in as [`write`] does. The bytes are those of [`finish`] and
-/// [`write`]. Returns (files written, files whose content changed).
+/// The second half of `build` without holding the output in memory: renders every file
+/// ([`render_all`]) into the staging directory and swaps the set in (see the module doc).
+/// Returns (files written, files whose content changed).
 pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(usize, usize)> {
     let model = ready(checked, &emitted, "write")?;
     let Emitted {
-        ir,
-        stamp,
-        outputs,
-        diagnostics,
+        ir, stamp, outputs, ..
     } = emitted;
-    let head = (model.policy.name.as_str(), stamp.hash.as_str());
-    let written = in_staging(dir, Some(head), |st| {
+    in_staging(dir, |st| {
         render_all(checked, model, &ir, &stamp, outputs, st)
-    });
-    crate::driver::drop_later((ir, diagnostics));
-    written
+    })
 }
 
-/// Where the files of a build go as they are rendered: the staging directory of a real build,
-/// or the comparison of `build --check`.
+/// Where the files of a build go as they are rendered: the staging directory of a real build
+/// ([`Staging`]), the comparison of `build --check` ([`Checker`]), or memory ([`Memory`],
+/// [`build_checked`]). Every build renders through [`render_all`], so the three see the same
+/// bytes.
 trait Sink {
+    /// The manifest entries of the listed files put so far.
+    fn entries(&mut self) -> &mut Vec<ManifestEntry>;
     /// One file rendered in memory; `listed` adds it to the manifest.
     fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()>;
     /// One file as `render` writes it (listed in the manifest); `render` may be called again.
@@ -436,7 +402,7 @@ trait Sink {
 
 /// Renders every file of a build into `st`: the device configurations (each dropped once
 /// passed on) while the report model is built beside them, then `report.json` streamed beside
-/// the Markdown and HTML reports.
+/// the Markdown and HTML reports, then the manifest of them all, which it returns.
 fn render_all(
     checked: &Checked,
     model: &Model,
@@ -444,34 +410,90 @@ fn render_all(
     stamp: &Stamp,
     outputs: Vec<Output>,
     st: &mut dyn Sink,
-) -> Result<()> {
+) -> Result<Manifest> {
     let opts = report_options()?;
-    std::thread::scope(|s| {
-        let rep = s.spawn(|| {
-            crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts)
-        });
-        for o in outputs {
-            st.put(&o.path, &o.bytes, true)?;
-        }
-        let rep = rep.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let (md_html, json) = std::thread::scope(|s| {
-            let md_html = s.spawn(|| crate::report::render::to_markdown_and_html(&rep));
-            let json = st.put_with("report.json", &|w| {
+    let (rep, written) = crate::threads::join(
+        || crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts),
+        || -> Result<()> {
+            for o in outputs {
+                st.put(&o.path, &o.bytes, true)?;
+            }
+            Ok(())
+        },
+    );
+    written?;
+    let (md_html, json) = crate::threads::join(
+        || crate::report::render::to_markdown_and_html(&rep),
+        || {
+            st.put_with("report.json", &|w| {
                 crate::report::render::write_json(&rep, w)
+            })
+        },
+    );
+    drop(rep);
+    json?;
+    let (md, html) = md_html?;
+    st.put("report.html", html.as_bytes(), true)?;
+    st.put("report.md", md.as_bytes(), true)?;
+    let mut files = std::mem::take(st.entries());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        fenceline_version: stamp.version.to_string(),
+        policy: model.policy.name.clone(),
+        policy_sha256: stamp.hash.clone(),
+        hash_version: HASH_VERSION,
+        files,
+    };
+    st.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
+    Ok(manifest)
+}
+
+/// The in-memory sink of [`build_checked`]: every file, as `build` would write it.
+#[derive(Default)]
+struct Memory {
+    files: Vec<Output>,
+    entries: Vec<ManifestEntry>,
+}
+
+impl Memory {
+    /// The files by path, the manifest last.
+    fn into_outputs(mut self) -> Vec<Output> {
+        self.files
+            .sort_by(|a, b| (a.path == MANIFEST, &a.path).cmp(&(b.path == MANIFEST, &b.path)));
+        self.files
+    }
+}
+
+impl Sink for Memory {
+    fn entries(&mut self) -> &mut Vec<ManifestEntry> {
+        &mut self.entries
+    }
+
+    fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()> {
+        if listed {
+            self.entries.push(ManifestEntry {
+                path: path.to_string(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len(),
             });
-            (
-                md_html
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                json,
-            )
+        }
+        self.files.push(Output {
+            path: path.to_string(),
+            bytes: bytes.to_vec(),
         });
-        crate::driver::drop_later(rep);
-        json?;
-        let (md, html) = md_html?;
-        st.put("report.html", html.as_bytes(), true)?;
-        st.put("report.md", md.as_bytes(), true)
-    })
+        Ok(())
+    }
+
+    fn put_with(
+        &mut self,
+        path: &str,
+        render: &dyn Fn(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()> {
+        let mut bytes = Vec::new();
+        render(&mut bytes)?;
+        self.put(path, &bytes, true)
+    }
 }
 
 /// Compares what a build would write with DIR, file by file as the files are rendered, so only
@@ -479,28 +501,14 @@ fn render_all(
 pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(Drift, usize)> {
     let model = ready(checked, &emitted, "compare")?;
     let Emitted {
-        ir,
-        stamp,
-        outputs,
-        diagnostics,
+        ir, stamp, outputs, ..
     } = emitted;
     let mut ck = Checker {
         dir,
         entries: Vec::new(),
         drift: Drift::default(),
     };
-    render_all(checked, model, &ir, &stamp, outputs, &mut ck)?;
-    crate::driver::drop_later((ir, diagnostics));
-    ck.entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = Manifest {
-        version: MANIFEST_VERSION,
-        fenceline_version: stamp.version.to_string(),
-        policy: model.policy.name.clone(),
-        policy_sha256: stamp.hash.clone(),
-        hash_version: HASH_VERSION,
-        files: std::mem::take(&mut ck.entries),
-    };
-    ck.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
+    let manifest = render_all(checked, model, &ir, &stamp, outputs, &mut ck)?;
     let mut drift = ck.drift;
     let ours: std::collections::BTreeSet<&str> = manifest
         .files
@@ -522,7 +530,7 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
         }
     }
     // Listed by the old manifest but already gone from DIR: nothing to delete, no drift.
-    // Generated files by path, the manifest last (the order of the in-memory build).
+    // Generated files by path, the manifest last (the order of `build_checked`).
     let key = |p: &str| (p == MANIFEST, p.to_string());
     drift.changed.sort_by_key(|(p, _)| key(p));
     drift.missing.sort_by_key(|p| key(p));
@@ -550,6 +558,10 @@ impl Checker<'_> {
 }
 
 impl Sink for Checker<'_> {
+    fn entries(&mut self) -> &mut Vec<ManifestEntry> {
+        &mut self.entries
+    }
+
     fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()> {
         if listed {
             self.entries.push(ManifestEntry {
@@ -663,6 +675,10 @@ struct Staging<'a> {
 }
 
 impl Sink for Staging<'_> {
+    fn entries(&mut self) -> &mut Vec<ManifestEntry> {
+        &mut self.entries
+    }
+
     fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()> {
         Staging::put(self, path, bytes, listed)
     }
@@ -787,18 +803,16 @@ fn same_files(a: &Path, b: &Path) -> bool {
     true
 }
 
-/// Fills a staging directory beside DIR with `fill`, adds the manifest when `manifest` gives
-/// (policy name, policy hash), carries over the user's files, and swaps the set in. On any
-/// failure the staging directory is removed and DIR stays as it was. Returns (files written,
-/// files changed).
+/// Fills a staging directory beside DIR with `fill` (which returns the manifest it wrote),
+/// carries over the user's files, and swaps the set in. On any failure the staging directory is
+/// removed and DIR stays as it was. Returns (files written, files changed).
 fn in_staging(
     dir: &Path,
-    manifest: Option<(&str, &str)>,
-    fill: impl FnOnce(&mut Staging) -> Result<()>,
+    fill: impl FnOnce(&mut Staging) -> Result<Manifest>,
 ) -> Result<(usize, usize)> {
     remove_leftovers(dir);
     let staging = staging_path(dir, "new")?;
-    let result = fill_staging(dir, &staging, manifest, fill);
+    let result = fill_staging(dir, &staging, fill);
     match result {
         Ok(counts) => {
             if let Err(e) = swap_in(&staging, dir) {
@@ -817,8 +831,7 @@ fn in_staging(
 fn fill_staging(
     dir: &Path,
     staging: &Path,
-    manifest: Option<(&str, &str)>,
-    fill: impl FnOnce(&mut Staging) -> Result<()>,
+    fill: impl FnOnce(&mut Staging) -> Result<Manifest>,
 ) -> Result<(usize, usize)> {
     std::fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
     let old_ours: Vec<String> = old_manifest(dir)
@@ -831,23 +844,9 @@ fn fill_staging(
         changed: 0,
         entries: Vec::new(),
     };
-    fill(&mut st)?;
-    if let Some((policy, hash)) = manifest {
-        st.entries.sort_by(|a, b| a.path.cmp(&b.path));
-        let m = Manifest {
-            version: MANIFEST_VERSION,
-            fenceline_version: env!("CARGO_PKG_VERSION").to_string(),
-            policy: policy.to_string(),
-            policy_sha256: hash.to_string(),
-            hash_version: HASH_VERSION,
-            files: std::mem::take(&mut st.entries),
-        };
-        let bytes = manifest_bytes(&m)?;
-        st.entries = m.files;
-        st.put(MANIFEST, &bytes, false)?;
-    }
-    let ours: BTreeMap<&str, ()> = st
-        .entries
+    let manifest = fill(&mut st)?;
+    let ours: BTreeMap<&str, ()> = manifest
+        .files
         .iter()
         .map(|e| (e.path.as_str(), ()))
         .chain([(MANIFEST, ())])

@@ -7,7 +7,7 @@
 //! exact cube lookup, so a change to a 100,000-flow policy costs about as much as loading it.
 
 use crate::diagnostic::Diagnostic;
-use crate::driver::Checked;
+use crate::lint::Checked;
 use crate::model::packets::{flow_cubes, policy_space};
 use crate::model::{FlowId, Model};
 use crate::packet::space::{coalesce, Cube, Family, Ivs};

@@ -44,6 +44,7 @@ pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod synth;
+pub mod threads;
 pub mod verify;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -378,8 +378,8 @@ fn a_policy_with_errors_writes_nothing() {
 }
 
 /// The CLI streams its files into the staging directory (and `--check` compares them as they
-/// stream); the library's in-memory `build_checked` must give the very same files, manifest
-/// included, for every example.
+/// stream); the library's `build_checked` renders through the same path into memory and must
+/// give the very same files, manifest included, for every example.
 #[test]
 fn streamed_and_in_memory_builds_are_identical() {
     use fenceline::build::{build_checked, BuildOptions};

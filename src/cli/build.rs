@@ -154,10 +154,7 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         }
         return Ok(EXIT_FINDINGS);
     }
-    let written = build::write_emitted(&checked, emitted, &args.out);
-    // The Model and the sources are not needed any more (see `drop_later`).
-    crate::driver::drop_later(checked);
-    match written {
+    match build::write_emitted(&checked, emitted, &args.out) {
         Ok((files, changed)) => {
             if !args.common.quiet {
                 io.eprintln(format_args!(

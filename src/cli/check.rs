@@ -124,7 +124,7 @@ pub fn options(today: Option<String>) -> Result<CheckOptions> {
         }
     }
     Ok(CheckOptions {
-        today: today.or_else(|| Some(driver::today_utc())),
+        today: today.or_else(|| Some(crate::lint::today_utc())),
         ..Default::default()
     })
 }

@@ -129,21 +129,4 @@ mod tests {
             }
         }
     }
-
-    #[test]
-    fn every_code_offered_is_explained() {
-        let values: Vec<PossibleValue> =
-            CodeParser.possible_values().into_iter().flatten().collect();
-        assert_eq!(
-            values.len(),
-            crate::lint::rules::ALL.len() + crate::diagnostic::codes::ALL.len()
-        );
-        for pv in values {
-            assert!(
-                super::super::explain::explain(pv.get_name()).is_some(),
-                "{}",
-                pv.get_name()
-            );
-        }
-    }
 }

@@ -108,20 +108,17 @@ pub fn run(args: DiffArgs, io: &mut Io) -> Result<u8> {
             let text = git_show(rev, file)?;
             let name = file.to_string_lossy().replace('\\', "/");
             // The two versions are independent: check them side by side.
-            let (old, new) = std::thread::scope(|sc| {
-                let old =
-                    sc.spawn(|| driver::check_text(&format!("{rev}:{name}"), file, text, &opts));
-                let new = super::check::check_file(file, &opts);
-                (old.join().expect("checking the old version"), new)
-            });
+            let (old, new) = crate::threads::join(
+                || driver::check_text(&format!("{rev}:{name}"), file, text, &opts),
+                || super::check::check_file(file, &opts),
+            );
             (old, new?, format!("{rev}:{name}"), name)
         }
         (None, [o, n]) => {
-            let (old, new) = std::thread::scope(|sc| {
-                let old = sc.spawn(|| super::check::check_file(o, &opts));
-                let new = super::check::check_file(n, &opts);
-                (old.join().expect("checking the old version"), new)
-            });
+            let (old, new) = crate::threads::join(
+                || super::check::check_file(o, &opts),
+                || super::check::check_file(n, &opts),
+            );
             let (old, new) = (old?, new?);
             (
                 old,

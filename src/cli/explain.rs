@@ -52,3 +52,22 @@ pub fn run(args: ExplainArgs, io: &mut Io) -> Result<u8> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::completions::CodeParser;
+    use clap::builder::{PossibleValue, TypedValueParser};
+
+    #[test]
+    fn every_code_offered_is_explained() {
+        let values: Vec<PossibleValue> =
+            CodeParser.possible_values().into_iter().flatten().collect();
+        assert_eq!(
+            values.len(),
+            crate::lint::rules::ALL.len() + crate::diagnostic::codes::ALL.len()
+        );
+        for pv in values {
+            assert!(super::explain(pv.get_name()).is_some(), "{}", pv.get_name());
+        }
+    }
+}

@@ -257,6 +257,14 @@ fn output_width() -> usize {
 }
 
 /// Reads a policy argument: a path, or `-` for standard input.
+/// Loads and resolves a policy without linting it (`verify`, `query`).
+pub(crate) fn resolve_only(path: &std::path::Path) -> Result<crate::driver::Checked, Error> {
+    let (name, p, text) = read_input(path)?;
+    Ok(crate::driver::resolve_loaded(
+        crate::syntax::loader::load_from_text(&name, &p, text),
+    ))
+}
+
 pub fn read_input(path: &std::path::Path) -> Result<(String, PathBuf, String), Error> {
     if path.as_os_str() == "-" {
         let mut s = String::new();

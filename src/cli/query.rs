@@ -617,7 +617,7 @@ fn human_body(a: &Part) -> String {
 pub fn run(args: QueryArgs, io: &mut Io) -> Result<u8> {
     // Only the meaning is needed: parse and resolve, without lint rules or expectations.
     args.common.options_for(&args.file)?;
-    let checked = super::verify::resolve_only(&args.file)?;
+    let checked = super::resolve_only(&args.file)?;
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         let style = HumanStyle {
             color: io.color,

@@ -81,7 +81,7 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
     // Only the meaning is needed: parse and resolve, without lint rules or expectations.
     // The same date and configuration as every command (a bad one is a usage error here too).
     args.common.options_for(&args.file)?;
-    let checked = resolve_only(&args.file)?;
+    let checked = super::resolve_only(&args.file)?;
     let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
         let style = HumanStyle {
             color: io.color,
@@ -127,35 +127,12 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
             Err(e) => Err(e.to_string()),
         }
     };
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len().max(1));
-    let mut done: Vec<(usize, std::result::Result<DeviceResult, String>)> =
-        std::thread::scope(|sc| {
-            let hs: Vec<_> = (0..workers)
-                .map(|_| {
-                    sc.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(job) = jobs.get(i) else { break };
-                            mine.push((i, outcome(job)));
-                        }
-                        mine
-                    })
-                })
-                .collect();
-            hs.into_iter()
-                .flat_map(|h| h.join().expect("verify worker"))
-                .collect()
-        });
-    done.sort_by_key(|(i, _)| *i);
+    let done = crate::threads::map(&jobs, outcome);
     // Every target has a reader now; the field stays in the JSON (always empty) for scripts.
     let skipped: Vec<Skipped> = Vec::new();
     let mut results = Vec::new();
     let mut errors = Vec::new();
-    for (_, r) in done {
+    for r in done {
         match r {
             Ok(r) => results.push(r),
             Err(e) => errors.push(e),
@@ -251,22 +228,4 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
         }
     }
     Ok(code)
-}
-
-/// Loads and resolves a policy without linting it.
-pub(crate) fn resolve_only(path: &Path) -> Result<crate::driver::Checked> {
-    let (name, p, text) = super::read_input(path)?;
-    let loaded = crate::syntax::loader::load_from_text(&name, &p, text);
-    let mut diagnostics = loaded.diagnostics.clone();
-    let mut model = None;
-    if !loaded.files.is_empty() && !diagnostics.iter().any(|d| d.is_error()) {
-        let r = crate::model::resolve(&loaded);
-        diagnostics.extend(r.diagnostics);
-        model = r.model;
-    }
-    Ok(crate::driver::Checked {
-        sources: loaded.sources,
-        model,
-        diagnostics,
-    })
 }

@@ -9,10 +9,9 @@
 //! ([`Diagnostic::scopes`], [`Diagnostic::scopes_all`]); the filter only matches them.
 
 use super::{Diagnostic, Subject, Suppression};
-use crate::driver::CheckOptions;
 use crate::lint::rules::exc_001_exception_expired::RULE as EXC_001;
 use crate::lint::rules::exc_002_exception_unused::RULE as EXC_002;
-use crate::lint::{self, Status};
+use crate::lint::{self, CheckOptions, Status};
 use crate::model::{ExceptionId, Model, Scope};
 
 /// Severity configuration and exceptions, with a record of which exceptions matched.
@@ -34,7 +33,7 @@ impl<'a> Filter<'a> {
         Filter {
             model,
             opts,
-            today: opts.today.clone().unwrap_or_else(crate::driver::today_utc),
+            today: opts.today.clone().unwrap_or_else(lint::today_utc),
             used: vec![false; model.exceptions.len()],
             would_use: vec![false; model.exceptions.len()],
             all_targets: true,

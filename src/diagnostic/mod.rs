@@ -6,7 +6,7 @@ pub mod codes;
 pub mod filter;
 pub mod render;
 
-use crate::model::{ConduitId, DeviceId, ExceptionId, FlowId, Scope, ZoneId};
+use crate::model::ids::{ConduitId, DeviceId, ExceptionId, FlowId, Scope, ZoneId};
 use crate::source::Span;
 use serde::Serialize;
 

@@ -120,8 +120,6 @@ pub trait Dialect: Sync {
     /// Every file name of a device's directory this dialect writes or reads, the written ones
     /// first.
     const FILES: &'static [&'static str];
-    /// The island-mode control (SR 5.2 RE2) its configuration ships, if any.
-    const ISLAND_CONTROL: Option<&'static str>;
     /// How a device replaces its configuration without a window of open or closed traffic.
     const REPLACEMENT: &'static str;
     /// Are [`Self::FILES`] alternative forms of one configuration (nftables text or `nft -j`
@@ -158,9 +156,6 @@ pub trait DynDialect: Sync {
     /// Every file name this dialect reads or writes in a device's directory, the ones it
     /// writes first.
     fn files(&self) -> &'static [&'static str];
-    /// The island-mode control (SR 5.2 RE2) its configuration ships, if any, for the report
-    /// and FR5-014.
-    fn island_control(&self) -> Option<&'static str>;
     /// How a device replaces its configuration without a window of open or closed traffic, for
     /// the report.
     fn replacement(&self) -> &'static str;
@@ -172,6 +167,17 @@ pub trait DynDialect: Sync {
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Output>>;
+    /// The findings [`DynDialect::emit`] raises, without printing the configuration where the
+    /// dialect can lower without printing (`check` needs the findings, not the text). The
+    /// default emits and drops the text; the size limit is `emit`'s alone.
+    fn findings(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<()> {
+        self.emit(cx, device, diags).map(drop)
+    }
     /// Reads a device's configuration through `read` (a path relative to the output directory
     /// -> its text, `None` when absent) and parses it. `Ok(None)`: no file of this dialect.
     fn load(
@@ -179,6 +185,13 @@ pub trait DynDialect: Sync {
         device: &str,
         read: &dyn Fn(&str) -> Option<String>,
     ) -> std::result::Result<Option<Loaded>, config::ReadError>;
+    /// Parses files of this dialect and prints the configuration read: for text fenceline
+    /// printed, the same bytes (`print ∘ parse` is the identity on printed text, the other half
+    /// of `parse(print(c)) == c`). Tests hold every dialect to it.
+    fn reprint(
+        &self,
+        files: &[ConfigFile],
+    ) -> std::result::Result<Vec<(&'static str, String)>, config::ReadError>;
 }
 
 impl<D: Dialect> DynDialect for D {
@@ -193,9 +206,6 @@ impl<D: Dialect> DynDialect for D {
     }
     fn files(&self) -> &'static [&'static str] {
         D::FILES
-    }
-    fn island_control(&self) -> Option<&'static str> {
-        D::ISLAND_CONTROL
     }
     fn replacement(&self) -> &'static str {
         D::REPLACEMENT
@@ -226,6 +236,14 @@ impl<D: Dialect> DynDialect for D {
             })
             .collect())
     }
+    fn findings(
+        &self,
+        cx: &EmitContext,
+        device: &DeviceIr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<()> {
+        self.lower(cx, device, diags).map(drop)
+    }
     fn load(
         &self,
         device: &str,
@@ -248,6 +266,12 @@ impl<D: Dialect> DynDialect for D {
             config: Box::new(config),
         }))
     }
+    fn reprint(
+        &self,
+        files: &[ConfigFile],
+    ) -> std::result::Result<Vec<(&'static str, String)>, config::ReadError> {
+        Ok(self.print(&self.parse(files)?))
+    }
 }
 
 /// Every dialect, in target order.
@@ -266,14 +290,6 @@ pub fn of(target: Target, kind: DeviceKind) -> Option<&'static dyn DynDialect> {
         .iter()
         .copied()
         .find(|d| d.target() == target && d.kinds().contains(&kind))
-}
-
-/// The island-mode control the configurations of a target ship, if any (FR5-014, the report).
-pub fn island_control(target: Target) -> Option<&'static str> {
-    all()
-        .iter()
-        .find(|d| d.target() == target)
-        .and_then(|d| d.island_control())
 }
 
 /// Do the devices of a target track connections? (Every dialect of a target agrees.)
@@ -303,19 +319,7 @@ pub fn emit_all(
     only: Option<&[Target]>,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Output>> {
-    let mut jobs: Vec<(&dyn DynDialect, &DeviceIr)> = Vec::new();
-    for &dialect in all() {
-        let t = dialect.target();
-        if only.is_some_and(|o| !o.contains(&t)) {
-            continue;
-        }
-        for dev in &cx.ir.devices {
-            if dev.targets.contains(&t) && dialect.kinds().contains(&dev.kind) {
-                jobs.push((dialect, dev));
-            }
-        }
-    }
-    let results = parallel_map(&jobs, |(dialect, dev)| {
+    let results = crate::threads::map(&jobs(cx, only), |(dialect, dev)| {
         let mut d = Vec::new();
         let r = dialect.emit(cx, dev, &mut d);
         (r, d)
@@ -329,39 +333,45 @@ pub fn emit_all(
     Ok(out)
 }
 
-/// `items.iter().map(f).collect()`, spread over the machine's cores, results in input order.
-/// Threads take the next item from a shared counter, so one large device does not hold up the
-/// rest.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, f(item)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        // A worker only panics if `f` does; carry that panic over to the caller unchanged.
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+/// The findings of [`emit_all`] for every target of every device, in the same order, without
+/// the configurations' text where a dialect can lower without printing
+/// ([`DynDialect::findings`]).
+pub fn findings_all(
+    cx: &EmitContext,
+    only: Option<&[Target]>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    let results = crate::threads::map(&jobs(cx, only), |(dialect, dev)| {
+        let mut d = Vec::new();
+        let r = dialect.findings(cx, dev, &mut d);
+        (r, d)
     });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    for (r, d) in results {
+        diags.extend(d);
+        r?;
+    }
+    Ok(())
+}
+
+/// The (dialect, device) jobs of the selected targets (all when `only` is `None`), in target
+/// and device order.
+fn jobs<'a>(
+    cx: &EmitContext<'a>,
+    only: Option<&[Target]>,
+) -> Vec<(&'static dyn DynDialect, &'a DeviceIr)> {
+    let mut jobs = Vec::new();
+    for &dialect in all() {
+        let t = dialect.target();
+        if only.is_some_and(|o| !o.contains(&t)) {
+            continue;
+        }
+        for dev in &cx.ir.devices {
+            if dev.targets.contains(&t) && dialect.kinds().contains(&dev.kind) {
+                jobs.push((dialect, dev));
+            }
+        }
+    }
+    jobs
 }
 
 /// A template environment with the project's safety settings.

@@ -11,17 +11,20 @@
 //! [`crate::diagnostic::filter`]: a finding an exception covers is kept and marked suppressed
 //! (never dropped), so reports show what was accepted and why.
 
+mod checked;
 pub mod config;
 pub mod docs;
+pub mod options;
 pub mod output;
 pub mod rules;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::driver::CheckOptions;
 use crate::model::graph::ZoneGraph;
 use crate::model::{
     AssetKind, Endpoint, FlowId, Model, Scope, ServiceId, ServiceItem, Zone, ZoneId,
 };
+pub use checked::Checked;
+pub use options::{today_utc, CheckOptions};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -232,7 +235,7 @@ pub fn zone_level(z: &Zone) -> String {
 /// sit on; severity overrides and exceptions are applied afterwards, with every other pass's
 /// findings, by [`crate::diagnostic::filter::Filter`].
 pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
-    let today = opts.today.clone().unwrap_or_else(crate::driver::today_utc);
+    let today = opts.today.clone().unwrap_or_else(today_utc);
     let cx = Ctx {
         model,
         config: &opts.lint,

@@ -10,6 +10,7 @@
 pub mod asset_kind;
 pub mod graph;
 pub mod hash;
+pub mod ids;
 pub mod ios_ifname;
 pub mod packets;
 pub mod resolve;
@@ -19,7 +20,6 @@ pub mod source_map;
 pub use crate::packet::AddrSet;
 pub use asset_kind::AssetKind;
 pub use packets::policy_decision;
-pub use resolve::{resolve, Resolved};
 pub use services::{PortRange, ServiceFlags, ServiceItem};
 pub use source_map::{DeviceSpans, FlowSpans, SpanMap, ZoneSpans};
 
@@ -27,29 +27,14 @@ use crate::source::{SourceMap, Span};
 use ipnet::IpNet;
 use serde::Serialize;
 
+pub use ids::{ConduitId, DeviceId, ExceptionId, ExpectId, FlowId, Scope, ServiceId, ZoneId};
+
 /// Fields at their type's default are left out of the Model's JSON, and so out of its hash
 /// ([`hash::policy_hash`]): a field added later at its default leaves existing policies' hashes
 /// unchanged.
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }
-
-macro_rules! id_type {
-    ($($name:ident),*) => {$(
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(pub usize);
-    )*};
-}
-id_type!(
-    ZoneId,
-    ServiceId,
-    ConduitId,
-    FlowId,
-    DeviceId,
-    ExpectId,
-    ExceptionId
-);
 
 /// The seven foundational requirements of IEC 62443, in the standard's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -286,6 +271,19 @@ impl Target {
             _ => None,
         }
     }
+
+    /// The island-mode control (SR 5.2 RE2) this target's generated configuration ships,
+    /// checked first in the forward path so that it also cuts established sessions: the
+    /// nftables `island` set, matched before `ct state established`, and the iptables (and
+    /// ip6tables) `FL-ISLAND` chain, jumped to first from FORWARD. Cisco IOS ACLs have none (no
+    /// alternate ACL is generated). FR5-014 reports the boundaries this leaves without one.
+    pub fn island_control(self) -> Option<&'static str> {
+        match self {
+            Target::Nftables => Some("nftables `island` set"),
+            Target::Iptables => Some("iptables and ip6tables `FL-ISLAND` chain"),
+            Target::CiscoIos => None,
+        }
+    }
 }
 
 pub use crate::syntax::ast::DeviceKind;
@@ -336,15 +334,6 @@ impl Device {
     pub fn interface_to(&self, zone: ZoneId) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.zone == zone)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(tag = "scope", content = "id", rename_all = "snake_case")]
-pub enum Scope {
-    Policy,
-    Zone(ZoneId),
-    Conduit(ConduitId),
-    Flow(FlowId),
 }
 
 /// A date as written in the policy (validated YYYY-MM-DD); ordered as text.

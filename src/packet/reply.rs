@@ -1,6 +1,6 @@
 //! What a stateless filter lets back as the replies of a service item: the one definition that
 //! planning records per reply entry ([`crate::plan::ReplyIr`]), that the Cisco IOS dialect
-//! lowers to reply ACEs, and that `verify` compares those ACEs with ([`super::space::reply_cubes`]).
+//! lowers to reply ACEs, and that `verify` compares those ACEs with ([`reply_cubes`]).
 //!
 //! A filter without connection state cannot tell a reply from new traffic that looks like one,
 //! so every reply admits more than connection tracking would; [`WideningKind`] names how.
@@ -146,4 +146,13 @@ impl WideningKind {
             }
         }
     }
+}
+
+/// The replies a stateless filter lets back for one service item of a flow whose initiators are
+/// `src` and responders `dst`, in one family: [`Reply::cubes`], the definition the
+/// plan's reply entries and the Cisco IOS reply permits share (docs/targets/cisco-ios.md): TCP
+/// from the responder's port with ACK or RST (`established`), UDP from the responder's port, the
+/// ICMP reply type of a request type, and for `ip/N` and `ip` the same protocols reversed.
+pub fn reply_cubes(family: Family, src: &AddrSet, dst: &AddrSet, item: &ServiceItem) -> Vec<Cube> {
+    Reply::of(item).map_or_else(Vec::new, |r| r.cubes(family, dst, src))
 }

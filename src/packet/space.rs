@@ -697,15 +697,6 @@ impl<'a> Index<'a> {
     }
 }
 
-/// The replies a stateless filter lets back for one service item of a flow whose initiators are
-/// `src` and responders `dst`, in one family: [`super::reply::Reply::cubes`], the definition the
-/// plan's reply entries and the Cisco IOS reply permits share (docs/targets/cisco-ios.md): TCP
-/// from the responder's port with ACK or RST (`established`), UDP from the responder's port, the
-/// ICMP reply type of a request type, and for `ip/N` and `ip` the same protocols reversed.
-pub fn reply_cubes(family: Family, src: &AddrSet, dst: &AddrSet, item: &ServiceItem) -> Vec<Cube> {
-    super::reply::Reply::of(item).map_or_else(Vec::new, |r| r.cubes(family, dst, src))
-}
-
 /// Merges cubes that differ in one dimension only, to describe a difference in few lines.
 pub fn coalesce(mut cubes: Vec<Cube>) -> Vec<Cube> {
     loop {

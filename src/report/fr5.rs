@@ -14,7 +14,7 @@
 //!
 //! Other FRs are never guessed: the SL table says "not assessed" for them.
 
-use super::sltable::{Requirement, SlTable};
+use super::sltable::{Requirement, SlTable, Sr};
 use super::{fr_title, fr_upper};
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::model::{
@@ -273,7 +273,7 @@ impl<'a> Context<'a> {
             .requirements
             .iter()
             .map(|r| {
-                let (status, evidence) = self.zone_requirement(z, &r.id, &facts);
+                let (status, evidence) = self.zone_requirement(z, r.id, &facts);
                 finish(
                     r,
                     rdf,
@@ -314,7 +314,7 @@ impl<'a> Context<'a> {
             .requirements
             .iter()
             .map(|r| {
-                let (status, evidence) = self.conduit_requirement(c, &r.id, &facts);
+                let (status, evidence) = self.conduit_requirement(c, r.id, &facts);
                 finish(
                     r,
                     rdf,
@@ -420,13 +420,13 @@ impl<'a> Context<'a> {
 
     fn island(&self, devs: &[DeviceId]) -> (Status, Vec<String>) {
         // Credited per generated configuration: a device is islandable when every target it is
-        // generated for ships an island control (see `island_control`).
+        // generated for ships an island control (see `Target::island_control`).
         let (with, without): (Vec<DeviceId>, Vec<DeviceId>) = devs.iter().partition(|d| {
             self.model
                 .device(**d)
                 .targets
                 .iter()
-                .all(|t| crate::dialect::island_control(*t).is_some())
+                .all(|t| t.island_control().is_some())
         });
         let mut ev = Vec::new();
         if !with.is_empty() {
@@ -434,7 +434,7 @@ impl<'a> Context<'a> {
                 "island mode generated on {} (adding an interface cuts its link, live sessions included)",
                 join(with.iter().map(|d| {
                     let dev = self.model.device(*d);
-                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| crate::dialect::island_control(*t)).collect();
+                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| t.island_control()).collect();
                     format!("{}: {}", dev.name, how.join("; "))
                 }))
             ));
@@ -475,7 +475,7 @@ impl<'a> Context<'a> {
         (Status::NotAssessable, ev)
     }
 
-    fn zone_requirement(&self, z: ZoneId, id: &str, facts: &ZoneFacts) -> (Status, Vec<String>) {
+    fn zone_requirement(&self, z: ZoneId, id: Sr, facts: &ZoneFacts) -> (Status, Vec<String>) {
         let m = self.model;
         let zone = m.zone(z);
         let ZoneFacts {
@@ -485,7 +485,7 @@ impl<'a> Context<'a> {
         } = facts;
         let control = zone.level.is_control();
         match id {
-            "SR 5.1" => {
+            Sr::Sr5_1 => {
                 let mut ev = vec![format!(
                     "own address space {}{}, disjoint from every other zone",
                     join(zone.networks.iter().map(|n| n.to_string())),
@@ -510,7 +510,7 @@ impl<'a> Context<'a> {
                 ));
                 (Status::Met, ev)
             }
-            "SR 5.1 RE1" => {
+            Sr::Sr5_1Re1 => {
                 let mut ev = vec!["the policy does not describe cabling or hardware".to_string()];
                 for (di, dev) in m.devices.iter().enumerate() {
                     let zs = self.device_zones(DeviceId(di));
@@ -528,7 +528,7 @@ impl<'a> Context<'a> {
                 }
                 (Status::NotAssessable, ev)
             }
-            "SR 5.1 RE2" => {
+            Sr::Sr5_1Re2 => {
                 if !control {
                     return (
                         Status::NotApplicable,
@@ -576,7 +576,7 @@ impl<'a> Context<'a> {
                     (Status::NotMet, bad)
                 }
             }
-            "SR 5.1 RE3" => {
+            Sr::Sr5_1Re3 => {
                 let mut ev = vec!["physical isolation is not described by the policy".to_string()];
                 if zone.safety {
                     let inbound = flows.iter().filter(|f| m.flow(**f).dst.zone == z).count();
@@ -586,7 +586,7 @@ impl<'a> Context<'a> {
                 }
                 (Status::NotAssessable, ev)
             }
-            "SR 5.2" => {
+            Sr::Sr5_2 => {
                 if !missing.is_empty() {
                     return (Status::NotMet, missing.clone());
                 }
@@ -605,7 +605,7 @@ impl<'a> Context<'a> {
                     )],
                 )
             }
-            "SR 5.2 RE1" => {
+            Sr::Sr5_2Re1 => {
                 if bnd.is_empty() {
                     return (
                         Status::NotAssessable,
@@ -614,7 +614,7 @@ impl<'a> Context<'a> {
                 }
                 self.deny_by_default(bnd)
             }
-            "SR 5.2 RE2" => {
+            Sr::Sr5_2Re2 => {
                 if bnd.is_empty() {
                     return (
                         Status::NotAssessable,
@@ -623,8 +623,8 @@ impl<'a> Context<'a> {
                 }
                 self.island(bnd)
             }
-            "SR 5.2 RE3" => self.fail_close(bnd),
-            "SR 5.3" | "SR 5.3 RE1" => {
+            Sr::Sr5_2Re3 => self.fail_close(bnd),
+            Sr::Sr5_3 | Sr::Sr5_3Re1 => {
                 if !control {
                     return (
                         Status::NotApplicable,
@@ -634,7 +634,7 @@ impl<'a> Context<'a> {
                         )],
                     );
                 }
-                let both = id == "SR 5.3 RE1";
+                let both = id == Sr::Sr5_3Re1;
                 let bad: Vec<String> = flows
                     .iter()
                     .filter(|f| {
@@ -664,7 +664,7 @@ impl<'a> Context<'a> {
                     (Status::NotMet, bad)
                 }
             }
-            "SR 5.4" => {
+            Sr::Sr5_4 => {
                 if zone.assets.is_empty() {
                     return (Status::NotAssessable, vec!["no assets declared: the partitioning of applications is not documented".into()]);
                 }
@@ -685,17 +685,13 @@ impl<'a> Context<'a> {
                     )],
                 )
             }
-            _ => (
-                Status::NotAssessable,
-                vec!["fenceline has no assessment for this requirement".into()],
-            ),
         }
     }
 
     fn conduit_requirement(
         &self,
         c: ConduitId,
-        id: &str,
+        id: Sr,
         facts: &ConduitFacts,
     ) -> (Status, Vec<String>) {
         let m = self.model;
@@ -705,7 +701,7 @@ impl<'a> Context<'a> {
         let zones_text = join(cd.zones.iter().map(|z| m.zone(*z).name.clone()));
         let control_zone = |z: &ZoneId| m.zone(*z).level.is_control();
         match id {
-            "SR 5.1" => {
+            Sr::Sr5_1 => {
                 if !missing.is_empty() {
                     return (Status::NotMet, missing.clone());
                 }
@@ -723,11 +719,11 @@ impl<'a> Context<'a> {
                     )],
                 )
             }
-            "SR 5.1 RE1" | "SR 5.1 RE3" => (
+            Sr::Sr5_1Re1 | Sr::Sr5_1Re3 => (
                 Status::NotAssessable,
                 vec!["physical separation is not described by the policy".into()],
             ),
-            "SR 5.1 RE2" => {
+            Sr::Sr5_1Re2 => {
                 let it: Vec<&ZoneId> = cd
                     .zones
                     .iter()
@@ -752,7 +748,7 @@ impl<'a> Context<'a> {
                     ],
                 )
             }
-            "SR 5.2" => {
+            Sr::Sr5_2 => {
                 if !missing.is_empty() {
                     return (Status::NotMet, missing.clone());
                 }
@@ -768,7 +764,7 @@ impl<'a> Context<'a> {
                     )],
                 )
             }
-            "SR 5.2 RE1" => {
+            Sr::Sr5_2Re1 => {
                 if devs.is_empty() {
                     return if flows.is_empty() {
                         (
@@ -781,7 +777,7 @@ impl<'a> Context<'a> {
                 }
                 self.deny_by_default(devs)
             }
-            "SR 5.2 RE2" => {
+            Sr::Sr5_2Re2 => {
                 if devs.is_empty() {
                     return (
                         Status::NotAssessable,
@@ -790,9 +786,9 @@ impl<'a> Context<'a> {
                 }
                 self.island(devs)
             }
-            "SR 5.2 RE3" => self.fail_close(devs),
-            "SR 5.3" | "SR 5.3 RE1" => {
-                let both = id == "SR 5.3 RE1";
+            Sr::Sr5_2Re3 => self.fail_close(devs),
+            Sr::Sr5_3 | Sr::Sr5_3Re1 => {
+                let both = id == Sr::Sr5_3Re1;
                 let bad: Vec<String> = flows
                     .iter()
                     .filter(|f| {
@@ -822,11 +818,7 @@ impl<'a> Context<'a> {
                     (Status::NotMet, bad)
                 }
             }
-            "SR 5.4" => (Status::NotApplicable, vec!["assessed per zone".into()]),
-            _ => (
-                Status::NotAssessable,
-                vec!["fenceline has no assessment for this requirement".into()],
-            ),
+            Sr::Sr5_4 => (Status::NotApplicable, vec!["assessed per zone".into()]),
         }
     }
 
@@ -944,7 +936,7 @@ impl<'a> Context<'a> {
             .iter()
             .zip(&a.rows)
             .filter(|(r, row)| (1..=target).any(|n| r.applies_at(n)) && row.status == status)
-            .map(|(r, _)| r.id.clone())
+            .map(|(r, _)| r.id.to_string())
             .collect()
     }
 }
@@ -995,7 +987,7 @@ fn finish(
         }
     }
     Row {
-        id: r.id.clone(),
+        id: r.id.to_string(),
         title: r.title.clone(),
         required: r.applies_at(rdf),
         status,

@@ -13,8 +13,8 @@ pub mod render;
 pub mod sltable;
 
 use crate::diagnostic::{Diagnostic, Severity, Subject};
-use crate::driver::Checked;
 use crate::error::Result;
+use crate::lint::Checked;
 use crate::model::{
     AssetKind, ConduitId, ExceptionId, FlowId, Fr, Level, Model, PortMode, Scope, Sl, ZoneId,
 };
@@ -411,20 +411,18 @@ pub fn build_report(
 
     // The conduit views (one per flow) are the largest part; they and the diagrams are built on
     // a second thread beside everything else.
-    std::thread::scope(|s| {
-        let conduits = s.spawn(|| {
+    let (conduits, mut rep) = crate::threads::join(
+        || {
             (
                 conduit_views(model, ir),
                 graph::to_svg(model, false),
                 graph::to_mermaid(model),
             )
-        });
-        let mut rep = build_report_rest(model, ir, policy_sha256, &all, &widening_diags, opts);
-        (rep.conduits, rep.svg_inline, rep.mermaid) = conduits
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        rep
-    })
+        },
+        || build_report_rest(model, ir, policy_sha256, &all, &widening_diags, opts),
+    );
+    (rep.conduits, rep.svg_inline, rep.mermaid) = conduits;
+    rep
 }
 
 /// Everything of the report but the conduit views and the diagrams (left empty).
@@ -526,7 +524,7 @@ fn build_report_rest(
                 .requirements
                 .iter()
                 .map(|r| RequirementView {
-                    id: r.id.clone(),
+                    id: r.id.to_string(),
                     title: r.title.clone(),
                     paraphrase: r.paraphrase.clone(),
                     sl: [r.sl1, r.sl2, r.sl3, r.sl4],

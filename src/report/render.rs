@@ -274,7 +274,7 @@ pub fn to_markdown_and_html(report: &Report) -> Result<(String, String)> {
     let env = environment()?;
     let cx = context(report);
     let names = ["report.md.j2", "report.html.j2"];
-    let mut out = crate::dialect::parallel_map(&names, |name| {
+    let mut out = crate::threads::map(&names, |name| {
         crate::dialect::render(&env, name, cx.clone())
     })
     .into_iter();

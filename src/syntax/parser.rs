@@ -15,24 +15,11 @@ struct Grammar;
 
 /// Parses one file. A syntax error stops this file (pest reports the first one only).
 pub fn parse_file(file: FileId, text: &str) -> Result<File, Diagnostic> {
-    if text.len() >= SPLIT_MIN {
-        if let Some(f) = parse_in_halves(file, text) {
-            return Ok(f);
-        }
-    }
-    parse_whole(file, text)
-}
-
-fn parse_whole(file: FileId, text: &str) -> Result<File, Diagnostic> {
     let mut pairs = Grammar::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
     let root = pairs
         .next()
         .ok_or_else(|| Diagnostic::error(codes::SYNTAX, "empty parse"))?;
-    let b = Builder {
-        file,
-        text,
-        base: 0,
-    };
+    let b = Builder { file, text };
     let span = b.span(&root);
     let items = root
         .into_inner()
@@ -40,68 +27,6 @@ fn parse_whole(file: FileId, text: &str) -> Result<File, Diagnostic> {
         .map(|p| b.item(p))
         .collect();
     Ok(File { items, span })
-}
-
-/// Files at least this large are parsed in two halves on two threads.
-const SPLIT_MIN: usize = 512 * 1024;
-
-/// Top-level keywords; a line that starts with one of them (and a blank) starts a declaration.
-const TOP_LEVEL_STARTS: [&str; 9] = [
-    "include", "policy", "zone", "service", "conduit", "firewall", "router", "switch", "expect",
-];
-
-/// Where to cut `text` in two: the start of the first line at or after the middle that begins
-/// with a top-level keyword at column 0.
-fn split_point(text: &str) -> Option<usize> {
-    let mut i = text.len() / 2;
-    while !text.is_char_boundary(i) {
-        i += 1;
-    }
-    while let Some(n) = text.get(i..)?.find('\n') {
-        let line = i + n + 1;
-        let rest = text.get(line..)?;
-        if TOP_LEVEL_STARTS.iter().any(|k| {
-            rest.strip_prefix(k)
-                .is_some_and(|r| r.starts_with([' ', '\t']))
-        }) {
-            return Some(line);
-        }
-        i = line;
-    }
-    None
-}
-
-/// Parses a large file as two halves side by side, cut before a declaration near the middle.
-/// The result is the AST a whole-file parse gives: no top-level declaration can continue past a
-/// line that starts with a keyword (each ends with `}`, a string, a name, or a list that goes on
-/// only after `,` or `{`), strings hold no line break, and a cut inside a block leaves a half
-/// that does not parse. `None` when either half does not parse: the caller then parses the
-/// whole file, so syntax errors are reported exactly as before.
-fn parse_in_halves(file: FileId, text: &str) -> Option<File> {
-    let cut = split_point(text)?;
-    let (first, second) = (text.get(..cut)?, text.get(cut..)?);
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| parse_items(file, text, 0, first));
-        let b = parse_items(file, text, cut, second);
-        (a.join().ok().flatten(), b)
-    });
-    let mut items = a?;
-    items.extend(b?);
-    // The span the whole file's root pair would have.
-    let span = Span::new(file, 0, significant_end(text, 0, text.len()));
-    Some(File { items, span })
-}
-
-/// The declarations of `part`, which starts at byte `base` of `text`; `None` on a syntax error.
-fn parse_items(file: FileId, text: &str, base: usize, part: &str) -> Option<Vec<Item>> {
-    let root = Grammar::parse(Rule::file, part).ok()?.next()?;
-    let b = Builder { file, text, base };
-    Some(
-        root.into_inner()
-            .filter(|p| p.as_rule() != Rule::EOI)
-            .map(|p| b.item(p))
-            .collect(),
-    )
 }
 
 /// User-facing names of grammar rules, for "expected ..." messages.
@@ -251,10 +176,7 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
 
 struct Builder<'t> {
     file: FileId,
-    /// The whole file.
     text: &'t str,
-    /// Where the text pest parsed starts in `text` (a half of a large file starts past 0).
-    base: usize,
 }
 
 /// End of the last significant character in `text[start..end]`. pest lets a rule's span run
@@ -293,7 +215,7 @@ fn significant_end(text: &str, start: usize, end: usize) -> usize {
 impl Builder<'_> {
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        let (start, end) = (self.base + s.start(), self.base + s.end());
+        let (start, end) = (s.start(), s.end());
         Span::new(self.file, start, significant_end(self.text, start, end))
     }
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -634,74 +556,4 @@ pub fn comments(text: &str) -> Vec<Comment> {
         i += 1;
     }
     out
-}
-
-#[cfg(test)]
-mod halves {
-    use super::*;
-
-    fn synthetic(flows: usize) -> String {
-        crate::synth::policy(&crate::synth::Size {
-            zones: 12,
-            assets_per_zone: 10,
-            flows,
-            zones_per_device: 4,
-            seed: 3,
-        })
-    }
-
-    #[test]
-    fn halves_give_the_whole_file_ast() {
-        for text in [
-            synthetic(2000),
-            synthetic(50),
-            std::fs::read_to_string("examples/north-pipeline.fence").unwrap_or_default(),
-        ] {
-            let Some(cut) = split_point(&text) else {
-                continue;
-            };
-            assert!(cut > 0 && cut < text.len());
-            let halves = parse_in_halves(FileId(0), &text).expect("both halves parse");
-            assert_eq!(halves, parse_whole(FileId(0), &text).unwrap());
-        }
-    }
-
-    #[test]
-    fn the_middle_may_fall_inside_a_character() {
-        let mut text = synthetic(2000);
-        let mid = text.len() / 2;
-        let line = text[..mid].rfind('\n').map_or(0, |n| n + 1);
-        // A comment of two-byte characters long enough to hold the new middle.
-        let n = mid - line + 100;
-        text.insert_str(line, &format!("# {}\n", "é".repeat(n)));
-        if text.is_char_boundary(text.len() / 2) {
-            text.insert(0, ' ');
-        }
-        assert!(!text.is_char_boundary(text.len() / 2));
-        let cut = split_point(&text).expect("a cut");
-        assert!(text.is_char_boundary(cut));
-        assert_eq!(
-            parse_in_halves(FileId(0), &text).expect("both halves parse"),
-            parse_whole(FileId(0), &text).unwrap()
-        );
-    }
-
-    #[test]
-    fn a_syntax_error_in_either_half_falls_back_to_the_whole_file() {
-        let text = synthetic(2000);
-        let cut = split_point(&text).unwrap();
-        for at in [cut / 2, cut + (text.len() - cut) / 2] {
-            let line = at + text[at..].find('\n').unwrap() + 1;
-            let broken = format!("{}allow {{\n{}", &text[..line], &text[line..]);
-            assert!(parse_in_halves(FileId(0), &broken).is_none());
-            assert!(parse_file(FileId(0), &broken).is_err());
-        }
-        // A line starting with a keyword inside a block is not a declaration: the cut there
-        // leaves halves that do not parse.
-        let inner = text.replacen("  allow ", "zone ", 1);
-        assert_eq!(
-            parse_in_halves(FileId(0), &inner).is_some(),
-            parse_whole(FileId(0), &inner).is_ok()
-        );
-    }
 }

@@ -8,7 +8,7 @@
 //!
 //! Cisco IOS ACLs are stateless and filter by interface, not by interface pair: what enters an
 //! interface must be exactly the flows the policy sends in by it, the replies of the flows it
-//! sends out by it (as [`crate::packet::space::reply_cubes`] defines them), and neighbour
+//! sends out by it (as [`crate::packet::reply::reply_cubes`] defines them), and neighbour
 //! discovery where the device routes IPv6. Source ports and the ACK flag are dimensions of that
 //! comparison, so a reply permit one port too wide is a difference like any other.
 
@@ -253,14 +253,14 @@ impl PolicySides {
     pub fn for_targets(model: &Model, targets: &[Target]) -> PolicySides {
         let stateless = targets.iter().any(|t| !crate::dialect::stateful(*t));
         let stateful = targets.iter().any(|t| crate::dialect::stateful(*t));
-        std::thread::scope(|sc| {
-            let h = stateless.then(|| sc.spawn(|| stateless_pairs(model)));
-            let stateful = stateful.then(|| policy_pairs(model));
-            PolicySides {
-                stateful,
-                stateless: h.map(|h| h.join().expect("stateless policy side")),
-            }
-        })
+        let (stateless, stateful) = crate::threads::join(
+            || stateless.then(|| stateless_pairs(model)),
+            || stateful.then(|| policy_pairs(model)),
+        );
+        PolicySides {
+            stateful,
+            stateless,
+        }
     }
 }
 

@@ -181,7 +181,8 @@ pub fn check_against<'a>(
 
 #[cfg(test)]
 mod tests {
-    use crate::driver::{check_text, CheckOptions};
+    use crate::model::resolve::resolve;
+    use crate::syntax::loader::load_from_text;
     use std::path::Path;
 
     const BASE: &str = r#"
@@ -195,13 +196,9 @@ conduit ab {
 
     fn codes_for(extra: &str) -> Vec<(String, String, usize)> {
         let text = format!("{BASE}{extra}");
-        let c = check_text(
-            "t.fence",
-            Path::new("t.fence"),
-            text,
-            &CheckOptions::default(),
-        );
-        c.diagnostics
+        let r = resolve(&load_from_text("t.fence", Path::new("t.fence"), text));
+        let model = r.model.expect("the test policy resolves");
+        super::check(&model)
             .iter()
             .filter(|d| d.code == "E0020")
             .map(|d| {

@@ -96,7 +96,6 @@ impl Dialect for CiscoIosRouter {
     const STATEFUL: bool = false;
     const KINDS: &'static [DeviceKind] = &[DeviceKind::Router];
     const FILES: &'static [&'static str] = &[FILE_NAME];
-    const ISLAND_CONTROL: Option<&'static str> = None;
     const REPLACEMENT: &'static str = REPLACEMENT;
 
     fn lower(
@@ -124,7 +123,6 @@ impl Dialect for CiscoIosSwitch {
     const STATEFUL: bool = false;
     const KINDS: &'static [DeviceKind] = &[DeviceKind::Switch];
     const FILES: &'static [&'static str] = &[FILE_NAME];
-    const ISLAND_CONTROL: Option<&'static str> = None;
     const REPLACEMENT: &'static str = REPLACEMENT;
 
     fn lower(

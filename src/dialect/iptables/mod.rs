@@ -40,7 +40,6 @@ impl Dialect for Iptables {
     const STATEFUL: bool = true;
     const KINDS: &'static [DeviceKind] = &[DeviceKind::Firewall];
     const FILES: &'static [&'static str] = &["iptables.rules", "ip6tables.rules"];
-    const ISLAND_CONTROL: Option<&'static str> = Some("iptables and ip6tables `FL-ISLAND` chain");
     const REPLACEMENT: &'static str =
         "iptables: DROP chain policies, each table restored atomically";
 

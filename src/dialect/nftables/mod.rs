@@ -49,7 +49,6 @@ impl Dialect for Nftables {
     /// ruleset, so when both are there the generated one is read.
     const FILES: &'static [&'static str] = &["nftables.nft", "nftables.json"];
     const ALTERNATIVES: bool = true;
-    const ISLAND_CONTROL: Option<&'static str> = Some("nftables `island` set");
     const REPLACEMENT: &'static str =
         "nftables: `policy drop` chains, ruleset replaced in one transaction";
 

@@ -35,7 +35,6 @@
 //! - IEC 62443-3-3 SR 5.2 RE2 (island mode)
 
 use crate::diagnostic::{Severity, Subject};
-use crate::dialect::island_control;
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::{DeviceId, Fr, Scope, ZoneId};
 
@@ -67,7 +66,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             let lacking: Vec<&str> = d
                 .targets
                 .iter()
-                .filter(|t| island_control(**t).is_none())
+                .filter(|t| t.island_control().is_none())
                 .map(|t| t.name())
                 .collect();
             if lacking.is_empty() {
