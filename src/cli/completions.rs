@@ -68,21 +68,11 @@ fn fish_positionals(cmd: &clap::Command) -> String {
     out
 }
 
-/// The short names [`Target::parse`] also accepts for a target.
-fn target_aliases(t: Target) -> &'static [&'static str] {
-    match t {
-        Target::Nftables => &["nft"],
-        Target::Iptables => &[],
-        Target::CiscoIos => &["ios"],
-    }
-}
-
 /// The values of `--target`: every target's name, with its aliases. An unknown name is a usage
 /// error (exit 2) listing the targets; the value stays the text written, for [`Target::parse`].
 pub fn target_parser() -> PossibleValuesParser {
     PossibleValuesParser::new(
-        Target::ALL
-            .map(|t| PossibleValue::new(t.name()).aliases(target_aliases(t).iter().copied())),
+        Target::ALL.map(|t| PossibleValue::new(t.name()).aliases(t.aliases().iter().copied())),
     )
 }
 

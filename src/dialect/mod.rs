@@ -413,6 +413,33 @@ pub fn render(env: &Environment, name: &str, view: impl Serialize) -> Result<Str
 }
 
 #[cfg(test)]
+mod target_facts {
+    use super::all;
+    use crate::model::Target;
+
+    /// The facts the language and planning read from `model::Target` (below the dialects) are
+    /// the dialects' own: whether a device keeps state, and which device kinds a target serves.
+    #[test]
+    fn targets_and_their_dialects_agree() {
+        for t in Target::ALL {
+            let mine: Vec<_> = all().iter().filter(|d| d.target() == t).collect();
+            assert!(!mine.is_empty(), "{} has no dialect", t.name());
+            for d in &mine {
+                assert_eq!(d.stateful(), t.stateful(), "{}", t.name());
+            }
+            let mut kinds: Vec<String> = mine
+                .iter()
+                .flat_map(|d| d.kinds().iter().map(|k| format!("{k:?}")))
+                .collect();
+            kinds.sort();
+            let mut want: Vec<String> = t.kinds().iter().map(|k| format!("{k:?}")).collect();
+            want.sort();
+            assert_eq!(kinds, want, "{}", t.name());
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

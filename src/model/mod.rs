@@ -263,12 +263,25 @@ impl Target {
     pub fn stateful(self) -> bool {
         !matches!(self, Target::CiscoIos)
     }
+    /// The short names `target` statements and `--target` also accept.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Target::Nftables => &["nft"],
+            Target::Iptables => &[],
+            Target::CiscoIos => &["ios"],
+        }
+    }
     pub fn parse(s: &str) -> Option<Target> {
-        match s {
-            "nftables" | "nft" => Some(Target::Nftables),
-            "iptables" => Some(Target::Iptables),
-            "cisco-ios" | "ios" => Some(Target::CiscoIos),
-            _ => None,
+        Target::ALL
+            .into_iter()
+            .find(|t| t.name() == s || t.aliases().contains(&s))
+    }
+    /// The device kinds that may name this target. (The kinds of its dialects; a test in
+    /// `dialect` holds them equal.)
+    pub fn kinds(self) -> &'static [DeviceKind] {
+        match self {
+            Target::Nftables | Target::Iptables => &[DeviceKind::Firewall],
+            Target::CiscoIos => &[DeviceKind::Router, DeviceKind::Switch],
         }
     }
 

@@ -144,16 +144,3 @@ impl Dialect for CiscoIosSwitch {
         parse_files(files)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::dialect::all;
-
-    /// Planning decides reply entries from `Target::stateful`; every dialect agrees with it.
-    #[test]
-    fn dialects_and_targets_agree_on_state() {
-        for d in all() {
-            assert_eq!(d.stateful(), d.target().stateful(), "{}", d.target().name());
-        }
-    }
-}

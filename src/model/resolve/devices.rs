@@ -165,12 +165,7 @@ fn device_targets(cx: &mut Cx, v: &ast::Device, ts: &[ast::Ident], targets: &mut
             cx.err(d);
             continue;
         };
-        let fits = match v.kind {
-            DeviceKind::Firewall => {
-                matches!(target, Target::Nftables | Target::Iptables)
-            }
-            DeviceKind::Router | DeviceKind::Switch => target == Target::CiscoIos,
-        };
+        let fits = target.kinds().contains(&v.kind);
         if !fits {
             cx.err(
                 Diagnostic::error(
