@@ -18,6 +18,7 @@
 
 pub mod ast;
 pub mod lower;
+mod matches;
 pub mod parse;
 pub mod print;
 pub mod semantics;
