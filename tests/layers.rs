@@ -1,5 +1,5 @@
 //! The layers of docs/ARCHITECTURE.md hold in the code: no module imports a module of a higher
-//! layer, and no two modules import each other.
+//! layer, no two modules import each other, and no files of one dialect's folder do.
 //!
 //! Every `src/**/*.rs` file is read; each `crate::a::b` path, `super::` path and `use` of a child
 //! module (expanded through `{...}` groups) is a reference from the file's module to a module
