@@ -4,7 +4,7 @@
 //! text --parse--> Ast --resolve--> Model --lint--> Diagnostics
 //!                                    |
 //!                                    +--plan--> Ir (per device: ordered rules, sets, VLANs)
-//!                                                  |--emit(target)--> text (templates in targets/)
+//!                                                  |--lower, print (dialect)--> text per device
 //!                                                  +--verify--> equal / counterexample
 //! ```
 //!
@@ -14,7 +14,7 @@
 //! | resolve | [`model::Model`] | [`model`] |
 //! | lint | [`Diagnostic`]s | [`lint`] |
 //! | plan | [`plan::Ir`] | [`plan`] |
-//! | emit | [`targets::Output`]s (text per device and target) | [`targets`] |
+//! | emit | [`dialect::Output`]s (text per device and dialect) | [`dialect`] |
 //! | report | [`report::Report`] (md, html, json) | [`report`] |
 //! | build | files + `manifest.json`, written atomically | [`build`] |
 //! | verify | packet spaces, equal / counterexample | [`verify`] |

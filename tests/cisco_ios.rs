@@ -12,8 +12,8 @@
 
 use fenceline::build::{build_checked, BuildOptions};
 use fenceline::dialect::cisco_ios::ast::AddrMatch;
+use fenceline::dialect::cisco_ios::ast::Resolved as IosConfig;
 use fenceline::dialect::cisco_ios::parse as ios;
-use fenceline::dialect::cisco_ios::semantics::Resolved as IosConfig;
 use fenceline::dialect::EmitOptions;
 use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
 use fenceline::model::graph::ZoneGraph;

@@ -5,8 +5,9 @@
 //! semantics of those configurations are proved in tests/cisco_ios.rs, tests/verify.rs and
 //! tests/properties.rs.
 
+use fenceline::dialect::cisco_ios::ast::icmp_name_of;
 use fenceline::dialect::cisco_ios::ast::*;
-use fenceline::dialect::cisco_ios::parse::{icmp_name_of, parse};
+use fenceline::dialect::cisco_ios::parse::parse;
 use fenceline::dialect::cisco_ios::{CiscoIosRouter, CiscoIosSwitch, IosConfig};
 use fenceline::dialect::{Dialect, EmitContext, EmitOptions, Stamp};
 use fenceline::driver::{check_path, check_text, CheckOptions};

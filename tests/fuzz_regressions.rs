@@ -84,7 +84,7 @@ fn config_readers_never_panic() {
                 }
             }
         }
-        if let Ok(n) = fenceline::dialect::nftables::parse::parse("f", &text) {
+        if let Ok(n) = fenceline::dialect::nftables::read("f", &text) {
             match n.items("eth0", "eth1") {
                 Ok(filters) => filters.iter().for_each(|f| drop(accepted(f))),
                 Err(e) => assert!(!seed, "{name}: {e}"),

@@ -1,5 +1,5 @@
 //! The layers of docs/ARCHITECTURE.md hold in the code: no module imports a module of a higher
-//! layer, and no two modules import each other.
+//! layer, no two modules import each other, and no files of one dialect's folder do.
 //!
 //! Every `src/**/*.rs` file is read; each `crate::a::b` path, `super::` path and `use` of a child
 //! module (expanded through `{...}` groups) is a reference from the file's module to a module
@@ -220,13 +220,9 @@ fn references(file_module: &[String], code: &str) -> Vec<Vec<String>> {
     out
 }
 
-/// (from module, to module path) for every reference in `src/`.
-fn all_references() -> Vec<(Vec<String>, Vec<String>)> {
-    let pending = |from: &[String], to: &[String]| {
-        PENDING
-            .iter()
-            .any(|(f, t, _)| from.join("::") == *f && to.join("::") == *t)
-    };
+/// The module path and file of every `src/**/*.rs` file but the crate roots (the binary uses
+/// the library by its name, lib.rs only declares), sorted by file.
+fn source_files() -> Vec<(Vec<String>, std::path::PathBuf)> {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).expect("src is readable").flatten() {
             let p = e.path();
@@ -241,14 +237,25 @@ fn all_references() -> Vec<(Vec<String>, Vec<String>)> {
     let mut files = Vec::new();
     walk(&src, &mut files);
     files.sort();
+    files
+        .into_iter()
+        .filter_map(|f| {
+            let rel = f.strip_prefix(&src).expect("under src");
+            (rel != Path::new("main.rs") && rel != Path::new("lib.rs"))
+                .then(|| (module_of(rel), f.clone()))
+        })
+        .collect()
+}
+
+/// (from module, to module path) for every reference in `src/`.
+fn all_references() -> Vec<(Vec<String>, Vec<String>)> {
+    let pending = |from: &[String], to: &[String]| {
+        PENDING
+            .iter()
+            .any(|(f, t, _)| from.join("::") == *f && to.join("::") == *t)
+    };
     let mut refs = Vec::new();
-    for f in files {
-        let rel = f.strip_prefix(&src).expect("under src");
-        // The crate roots: the binary uses the library by its name, lib.rs only declares.
-        if rel == Path::new("main.rs") || rel == Path::new("lib.rs") {
-            continue;
-        }
-        let module = module_of(rel);
+    for (module, f) in source_files() {
         let code = code_of(&std::fs::read_to_string(&f).expect("readable"));
         for to in references(&module, &code) {
             if !pending(&module, &to) {
@@ -257,6 +264,49 @@ fn all_references() -> Vec<(Vec<String>, Vec<String>)> {
         }
     }
     refs
+}
+
+/// The cycles of a graph (node -> node -> the reference that makes the edge), each as the
+/// references around it. Depth-first search; every edge back to a node on the path closes one.
+fn cycles_of(edges: &BTreeMap<String, BTreeMap<String, String>>) -> Vec<String> {
+    fn visit(
+        n: &str,
+        edges: &BTreeMap<String, BTreeMap<String, String>>,
+        state: &mut BTreeMap<String, u8>,
+        path: &mut Vec<(String, String)>,
+        cycles: &mut Vec<String>,
+    ) {
+        state.insert(n.to_string(), 1);
+        for (m, why) in edges.get(n).into_iter().flatten() {
+            match state.get(m.as_str()) {
+                Some(1) => {
+                    let from = path
+                        .iter()
+                        .position(|(node, _)| node == m)
+                        .map_or(0, |i| i + 1);
+                    let mut c: Vec<&str> = path[from..].iter().map(|(_, w)| w.as_str()).collect();
+                    c.push(why);
+                    cycles.push(c.join(", "));
+                }
+                None => {
+                    path.push((m.clone(), why.clone()));
+                    visit(m, edges, state, path, cycles);
+                    path.pop();
+                }
+                _ => {}
+            }
+        }
+        state.insert(n.to_string(), 2);
+    }
+    let mut state = BTreeMap::new();
+    let mut cycles = Vec::new();
+    for n in edges.keys() {
+        if !state.contains_key(n) {
+            let mut path = vec![(n.clone(), String::new())];
+            visit(n, edges, &mut state, &mut path, &mut cycles);
+        }
+    }
+    cycles
 }
 
 #[test]
@@ -333,44 +383,55 @@ fn no_two_modules_import_each_other() {
             .entry(b)
             .or_insert_with(|| format!("{} -> {}", from.join("::"), to.join("::")));
     }
-    // Depth-first search; every edge back to a node on the path closes a cycle.
-    fn visit(
-        n: &str,
-        edges: &BTreeMap<String, BTreeMap<String, String>>,
-        state: &mut BTreeMap<String, u8>,
-        path: &mut Vec<(String, String)>,
-        cycles: &mut Vec<String>,
-    ) {
-        state.insert(n.to_string(), 1);
-        for (m, why) in edges.get(n).into_iter().flatten() {
-            match state.get(m.as_str()) {
-                Some(1) => {
-                    let from = path.iter().position(|(node, _)| node == m).unwrap_or(0);
-                    let mut c: Vec<&str> = path[from..].iter().map(|(_, w)| w.as_str()).collect();
-                    c.push(why);
-                    cycles.push(c.join(", "));
-                }
-                None => {
-                    path.push((m.clone(), why.clone()));
-                    visit(m, edges, state, path, cycles);
-                    path.pop();
-                }
-                _ => {}
-            }
-        }
-        state.insert(n.to_string(), 2);
-    }
-    let mut state = BTreeMap::new();
-    let mut cycles = Vec::new();
-    for n in edges.keys() {
-        if !state.contains_key(n) {
-            let mut path = vec![(n.clone(), String::new())];
-            visit(n, &edges, &mut state, &mut path, &mut cycles);
-        }
-    }
+    let cycles = cycles_of(&edges);
     assert!(
         cycles.is_empty(),
         "modules import each other:\n{}",
+        cycles.join("\n")
+    );
+}
+
+#[test]
+fn no_two_files_of_a_dialect_import_each_other() {
+    // Inside a folder under src/dialect/ the files form layers of their own: `ast` at the
+    // bottom, `lower`, `print`, `parse` and `semantics` above it, `mod.rs` (the folder's own
+    // module) on top. A node is a file of the folder; a path is placed at the longest file
+    // module that is a prefix of it, else at the folder's `mod.rs`.
+    let refs = all_references();
+    let files: BTreeSet<Vec<String>> = source_files().into_iter().map(|(m, _)| m).collect();
+    let folder_of = |m: &[String]| -> Vec<String> {
+        if files
+            .iter()
+            .any(|f| f.len() == m.len() + 1 && f.starts_with(m))
+        {
+            m.to_vec()
+        } else {
+            m[..m.len().saturating_sub(1)].to_vec()
+        }
+    };
+    let mut edges: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (from, to) in &refs {
+        let folder = folder_of(from);
+        if folder.len() < 2 || folder[0] != "dialect" || !to.starts_with(&folder) {
+            continue;
+        }
+        let node = (folder.len()..=to.len())
+            .rev()
+            .map(|n| to[..n].to_vec())
+            .find(|p| files.contains(p) && folder_of(p) == folder)
+            .unwrap_or_else(|| folder.clone());
+        if &node != from {
+            edges
+                .entry(from.join("::"))
+                .or_default()
+                .entry(node.join("::"))
+                .or_insert_with(|| format!("{} -> {}", from.join("::"), to.join("::")));
+        }
+    }
+    let cycles = cycles_of(&edges);
+    assert!(
+        cycles.is_empty(),
+        "files of a dialect import each other:\n{}",
         cycles.join("\n")
     );
 }

@@ -7,7 +7,7 @@ use fenceline::dialect::nftables::ast::{
     Base, Chain, Counter, Element, Quoted, Remark, Rule, Ruleset, Selector, Set, Stmt, Table, Val,
     Verdict,
 };
-use fenceline::dialect::nftables::{parse, Nftables};
+use fenceline::dialect::nftables::{parse, read, Nftables};
 use fenceline::dialect::{ConfigFile, Dialect, EmitContext, EmitOptions, Stamp};
 use fenceline::driver::{check_path, check_text, CheckOptions};
 use fenceline::model::hash::policy_hash;
@@ -435,7 +435,7 @@ fn kernel_json_reads_into_the_same_configuration() {
         eprintln!("skipped: no user and network namespace with nft here");
         return;
     };
-    let from_json = parse::parse("d/nftables.json", &json).unwrap();
+    let from_json = read("d/nftables.json", &json).unwrap();
     assert_eq!(from_json.tables.len(), 1);
     assert_eq!(outline(&from_json), outline(&c));
 }

@@ -51,10 +51,10 @@ pub fn build(data: &[u8]) {
 /// bytes -> every configuration reader (`verify` reads files taken from live devices), then the
 /// packet spaces of what it read: an error with a line, never a panic.
 pub fn readers(data: &[u8]) {
-    use fenceline::verify::config::accepted;
-    use fenceline::verify::space::Family;
+    use fenceline::dialect::config::accepted;
+    use fenceline::packet::space::Family;
     let Some(t) = text(data) else { return };
-    if let Ok(cfg) = fenceline::verify::ios::parse(&t) {
+    if let Ok(cfg) = fenceline::dialect::cisco_ios::parse::parse(&t).and_then(|c| c.resolve()) {
         for name in cfg.interfaces.keys().take(4) {
             for inbound in [true, false] {
                 if let Ok(items) = cfg.filter_items("f", name, inbound) {
@@ -63,13 +63,13 @@ pub fn readers(data: &[u8]) {
             }
         }
     }
-    if let Ok(n) = fenceline::verify::nft::parse("f", &t) {
+    if let Ok(n) = fenceline::dialect::nftables::read("f", &t) {
         if let Ok(filters) = n.items("eth0", "eth1") {
             filters.iter().for_each(|f| drop(accepted(f)));
         }
     }
     for fam in [Family::V4, Family::V6] {
-        if let Ok(i) = fenceline::verify::iptables::parse("f", &t, fam) {
+        if let Ok(i) = fenceline::dialect::iptables::parse::parse("f", &t, fam) {
             if let Ok(items) = i.items("eth0", "eth1") {
                 let _ = accepted(&items);
             }

@@ -11,6 +11,7 @@
 //! Positions ([`At`]) are a side note for messages: they never take part in equality, so a
 //! configuration read from text equals the one it was printed from.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Where an entry was read from: its 1-based line and, for text from a live device, the entry as
@@ -151,9 +152,7 @@ pub struct IosConfig {
 
 /// A cache of [`IosConfig::resolve`]. Always equal to any other `Memo`.
 #[derive(Clone, Default)]
-pub struct Memo(
-    pub(crate) std::sync::OnceLock<Result<super::semantics::Resolved, super::parse::ParseError>>,
-);
+pub struct Memo(pub(crate) std::sync::OnceLock<Result<Resolved, ParseError>>);
 
 impl fmt::Debug for Memo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -436,4 +435,155 @@ pub struct Vlan {
     pub id: u16,
     pub name: Option<VlanName>,
     pub other: Vec<RawLine>,
+}
+
+/// A parse failure: 1-based line number and what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+// The vocabulary IOS prints and reads: protocol keywords and ICMP message names.
+
+/// IP protocols by their IOS keywords (`icmp` is 1 in IPv4 ACLs, 58 in IPv6 ones).
+pub(super) const PROTOCOLS: &[(&str, u8)] = &[
+    ("tcp", 6),
+    ("udp", 17),
+    ("igmp", 2),
+    ("gre", 47),
+    ("esp", 50),
+    ("ahp", 51),
+    ("eigrp", 88),
+    ("ospf", 89),
+    ("nos", 94),
+    ("pim", 103),
+    ("pcp", 108),
+    ("sctp", 132),
+];
+
+/// The IOS keyword of a protocol in an ACL of this family, if it has one.
+pub fn proto_name_of(n: u8, v6: bool) -> Option<&'static str> {
+    match (n, v6) {
+        (1, false) | (58, true) => Some("icmp"),
+        _ => PROTOCOLS.iter().find(|(_, p)| *p == n).map(|(s, _)| *s),
+    }
+}
+
+pub(super) type IcmpNames = &'static [(&'static str, u8, Option<u8>)];
+
+/// ICMPv6 message names: (name, type, code).
+pub(super) const ICMP6: IcmpNames = &[
+    ("echo-request", 128, None),
+    ("echo-reply", 129, None),
+    ("nd-ns", 135, None),
+    ("nd-na", 136, None),
+    ("router-solicitation", 133, None),
+    ("router-advertisement", 134, None),
+    ("packet-too-big", 2, None),
+    ("unreachable", 1, None),
+    ("time-exceeded", 3, None),
+    ("parameter-problem", 4, None),
+];
+
+/// ICMP message names: (name, type, code).
+pub(super) const ICMP4: IcmpNames = &[
+    ("echo-reply", 0, None),
+    ("unreachable", 3, None),
+    ("net-unreachable", 3, Some(0)),
+    ("host-unreachable", 3, Some(1)),
+    ("port-unreachable", 3, Some(3)),
+    ("packet-too-big", 3, Some(4)),
+    ("source-quench", 4, None),
+    ("redirect", 5, None),
+    ("echo", 8, None),
+    ("router-advertisement", 9, None),
+    ("router-solicitation", 10, None),
+    ("time-exceeded", 11, None),
+    ("ttl-exceeded", 11, Some(0)),
+    ("parameter-problem", 12, None),
+    ("timestamp-request", 13, None),
+    ("timestamp-reply", 14, None),
+    ("information-request", 15, None),
+    ("information-reply", 16, None),
+    ("mask-request", 17, None),
+    ("mask-reply", 18, None),
+];
+
+/// The ICMP type and code of an IOS name.
+pub(super) fn icmp_name(s: &str, v6: bool) -> Option<(u8, Option<u8>)> {
+    let table = if v6 { ICMP6 } else { ICMP4 };
+    table
+        .iter()
+        .find(|(n, ..)| *n == s)
+        .map(|(_, t, c)| (*t, *c))
+}
+
+/// The IOS name of an ICMP type and code, if it has one.
+pub fn icmp_name_of(ty: u8, code: Option<u8>, v6: bool) -> Option<&'static str> {
+    let table = if v6 { ICMP6 } else { ICMP4 };
+    table
+        .iter()
+        .find(|(_, t, c)| *t == ty && *c == code)
+        .map(|(n, ..)| *n)
+}
+
+// The configuration as IOS holds it once loaded ([`super::semantics`] computes it).
+
+/// One entry of a resolved ACL: its effective sequence number, the entry, its text (as written,
+/// or as printed) and its line (0 when it was not read from text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: u32,
+    pub ace: Ace,
+    pub text: String,
+    pub line: usize,
+}
+
+/// An ACL as IOS holds it after loading the configuration: entries ordered by sequence number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedAcl {
+    pub name: String,
+    pub v6: bool,
+    /// A standard ACL: entries match the source address only.
+    pub standard: bool,
+    pub entries: Vec<Entry>,
+}
+
+/// Inbound and outbound ACL names bound to an interface.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Binding {
+    pub v4_in: Option<String>,
+    pub v4_out: Option<String>,
+    pub v6_in: Option<String>,
+    pub v6_out: Option<String>,
+}
+
+impl Binding {
+    /// The ACL bound for one family and direction.
+    pub fn acl(&self, v6: bool, inbound: bool) -> Option<&String> {
+        match (v6, inbound) {
+            (false, true) => self.v4_in.as_ref(),
+            (false, false) => self.v4_out.as_ref(),
+            (true, true) => self.v6_in.as_ref(),
+            (true, false) => self.v6_out.as_ref(),
+        }
+    }
+}
+
+/// A configuration as IOS holds it once loaded.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub acls: BTreeMap<String, ResolvedAcl>,
+    pub net_groups: BTreeMap<String, Vec<AddrMatch>>,
+    pub svc_groups: BTreeMap<String, Vec<ServiceMatch>>,
+    pub interfaces: BTreeMap<String, Binding>,
 }

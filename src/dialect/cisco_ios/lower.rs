@@ -1,19 +1,16 @@
-//! Pass 5 for `cisco-ios`, Ir -> [`IosConfig`]: the header every file starts with, then a
+//! Pass 5 for `cisco-ios`, Ir -> [`IosConfig`]: what the two halves of lowering share, a
 //! switch's VLANs and ports ([`super::switch`]) and the filters of a router or a layer-3
-//! switch's SVIs ([`super::router`]), then `end`. Lowering builds typed lines; it never writes
-//! rule text. Policy text it places (labels as remarks, zone names as VLAN names, descriptions)
+//! switch's SVIs ([`super::router`]): the header every file starts with, the words and hashes
+//! of generated names, the texts the sanitiser changed. [`super`] puts a file together. Lowering
+//! builds typed lines; it never writes rule text. Policy text it places (labels as remarks, zone names as VLAN names, descriptions)
 //! is sanitised on the way in, and a change is reported as `OUT-007`.
 
 use super::ast::*;
-use crate::diagnostic::{Diagnostic, Subject};
 use crate::dialect::sanitize;
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
 use crate::plan::DeviceIr;
 use sha2::{Digest, Sha256};
-
-// Policy text was cut or changed on its way into the configuration (warning).
-use crate::lint::rules::out_007_text_sanitised::RULE as TEXT_CHANGED;
 
 /// Policy texts the sanitiser changed on their way into one device's configuration.
 pub(super) type Changed = Vec<String>;
@@ -38,7 +35,8 @@ pub(super) fn word(s: &str) -> Result<Word> {
     })
 }
 
-fn header(cx: &EmitContext, device: &DeviceIr) -> Vec<Top> {
+/// The comment lines every file starts with.
+pub(super) fn header(cx: &EmitContext, device: &DeviceIr) -> Vec<Top> {
     let device_name = sanitize::clean(&device.name, sanitize::HEADER_COMMENT).text;
     let s = cx.stamp;
     [
@@ -54,41 +52,6 @@ fn header(cx: &EmitContext, device: &DeviceIr) -> Vec<Top> {
     .iter()
     .map(|t| Top::Comment(Comment::tame(t)))
     .collect()
-}
-
-/// The whole configuration of a device: its header, its switch section (`switch`: the switch
-/// dialect), its filters if it has layer-3 interfaces, and `end`.
-pub(super) fn device_config(
-    cx: &EmitContext,
-    device: &DeviceIr,
-    switch: bool,
-    diags: &mut Vec<Diagnostic>,
-) -> Result<IosConfig> {
-    let mut changed = Changed::new();
-    let mut items = header(cx, device);
-    if let Some(sw) = device.switch.as_ref().filter(|_| switch) {
-        items.extend(super::switch::switch(cx, device, sw, &mut changed, diags)?);
-    }
-    if !device.interfaces.is_empty() {
-        items.extend(super::router::acls(cx, device, &mut changed)?);
-    }
-    items.push(Top::End);
-    changed.sort();
-    changed.dedup();
-    for t in changed {
-        diags.push(
-            TEXT_CHANGED.diag(
-                format!("text `{}` was shortened or had characters replaced in `{}`'s Cisco configuration", t.escape_default(), device.name),
-            )
-            .at(cx.model.spans.device(device.device), "device")
-            .about(Subject::Device(device.device))
-            .help("IOS remarks hold 100 characters of printable ASCII without `!` and `?`; VLAN names 32 without spaces"),
-        );
-    }
-    Ok(IosConfig {
-        items,
-        ..Default::default()
-    })
 }
 
 /// Rules and set elements of a configuration, for `--max-rules`: ACEs and object-group entries.

@@ -5,11 +5,14 @@
 //! are stateless: the replies of what they forward need entries of their own, which planning
 //! decides ([`crate::plan::replies`]).
 //!
-//! Layout: [`ast`] is the typed configuration (the lines of the file, router and switch alike,
-//! so one reader serves both and a live device's running configuration reads into the same
-//! type); [`lower`] builds it from a device's IR, with [`router`] (ACLs and bindings) and
-//! [`switch`] (VLANs and ports) beside it; [`print`] writes it (`Display`); [`parse`] reads text
-//! back into it; [`semantics`] says what it accepts ([`crate::dialect::Filters`]).
+//! Layout, bottom up: [`ast`] is the typed configuration (the lines of the file, router and
+//! switch alike, so one reader serves both and a live device's running configuration reads into
+//! the same type), with IOS's protocol and ICMP names, [`ast::ParseError`] and the configuration
+//! as IOS holds it once loaded ([`ast::Resolved`]); [`print`] writes it (`Display`);
+//! [`semantics`] loads it and says what it accepts ([`crate::dialect::Filters`]); [`parse`] reads
+//! text back into it and loads it to refuse what IOS refuses; [`router`] (ACLs and bindings) and
+//! [`switch`] (VLANs and ports) build it from a device's IR on what [`lower`] gives them both;
+//! this module puts a device's file together. No file imports one above it.
 //!
 //! Printers, not templates: device text is printed by `Display` from the typed configuration,
 //! so `parse(print(c)) == c` can be tested and no rule text is assembled from strings; minijinja
@@ -28,10 +31,13 @@ pub use ast::IosConfig;
 
 use super::config::{Item, ReadError};
 use super::{ConfigFile, Dialect, EmitContext, Filters};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Subject};
 use crate::error::Result;
 use crate::model::{DeviceKind, Target};
 use crate::plan::DeviceIr;
+
+// Policy text was cut or changed on its way into the configuration (warning).
+use crate::lint::rules::out_007_text_sanitised::RULE as TEXT_CHANGED;
 
 /// The file every `cisco-ios` device gets.
 pub const FILE_NAME: &str = "cisco-ios.txt";
@@ -67,13 +73,48 @@ impl Filters for IosConfig {
 }
 
 impl IosConfig {
-    fn loaded_or_error(&self) -> std::result::Result<&semantics::Resolved, ReadError> {
+    fn loaded_or_error(&self) -> std::result::Result<&ast::Resolved, ReadError> {
         self.resolved().as_ref().map_err(|e| ReadError {
             file: self.file.0.clone(),
             line: e.line,
             message: e.message.clone(),
         })
     }
+}
+
+/// The whole configuration of a device: its header, its switch section (`switch`: the switch
+/// dialect), its filters if it has layer-3 interfaces, and `end`.
+fn device_config(
+    cx: &EmitContext,
+    device: &DeviceIr,
+    switch: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<IosConfig> {
+    let mut changed = lower::Changed::new();
+    let mut items = lower::header(cx, device);
+    if let Some(sw) = device.switch.as_ref().filter(|_| switch) {
+        items.extend(switch::switch(cx, device, sw, &mut changed, diags)?);
+    }
+    if !device.interfaces.is_empty() {
+        items.extend(router::acls(cx, device, &mut changed)?);
+    }
+    items.push(ast::Top::End);
+    changed.sort();
+    changed.dedup();
+    for t in changed {
+        diags.push(
+            TEXT_CHANGED.diag(
+                format!("text `{}` was shortened or had characters replaced in `{}`'s Cisco configuration", t.escape_default(), device.name),
+            )
+            .at(cx.model.spans.device(device.device), "device")
+            .about(Subject::Device(device.device))
+            .help("IOS remarks hold 100 characters of printable ASCII without `!` and `?`; VLAN names 32 without spaces"),
+        );
+    }
+    Ok(IosConfig {
+        items,
+        ..Default::default()
+    })
 }
 
 /// Text of the one file of a device back to its configuration.
@@ -104,7 +145,7 @@ impl Dialect for CiscoIosRouter {
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
     ) -> Result<IosConfig> {
-        lower::device_config(cx, device, false, diags)
+        device_config(cx, device, false, diags)
     }
     fn size(&self, config: &IosConfig) -> usize {
         lower::size(config)
@@ -132,7 +173,7 @@ impl Dialect for CiscoIosSwitch {
         diags: &mut Vec<Diagnostic>,
     ) -> Result<IosConfig> {
         // VLANs and ports from the device's switch plan; its SVIs' ACLs as a router's.
-        lower::device_config(cx, device, true, diags)
+        device_config(cx, device, true, diags)
     }
     fn size(&self, config: &IosConfig) -> usize {
         lower::size(config)

@@ -12,21 +12,6 @@ use crate::dialect::sanitize;
 use crate::model::ios_ifname;
 use std::net::IpAddr;
 
-/// A parse failure: 1-based line number and what was wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    pub line: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
-
 /// Reads configuration text into the typed configuration; the result is checked as IOS would
 /// load it ([`IosConfig::resolve`]: sequence numbers, standard against extended).
 pub fn parse(text: &str) -> Result<IosConfig, ParseError> {
@@ -519,22 +504,6 @@ impl<'a> Toks<'a> {
     }
 }
 
-/// IP protocols by their IOS keywords (`icmp` is 1 in IPv4 ACLs, 58 in IPv6 ones).
-const PROTOCOLS: &[(&str, u8)] = &[
-    ("tcp", 6),
-    ("udp", 17),
-    ("igmp", 2),
-    ("gre", 47),
-    ("esp", 50),
-    ("ahp", 51),
-    ("eigrp", 88),
-    ("ospf", 89),
-    ("nos", 94),
-    ("pim", 103),
-    ("pcp", 108),
-    ("sctp", 132),
-];
-
 fn proto_match(s: &str, v6: bool) -> Option<ProtoMatch> {
     match s {
         "ip" if !v6 => Some(ProtoMatch::Any),
@@ -545,14 +514,6 @@ fn proto_match(s: &str, v6: bool) -> Option<ProtoMatch> {
             .find(|(n, _)| *n == s)
             .map(|(_, p)| ProtoMatch::Name(*p))
             .or_else(|| s.parse::<u8>().ok().map(ProtoMatch::Number)),
-    }
-}
-
-/// The IOS keyword of a protocol in an ACL of this family, if it has one.
-pub fn proto_name_of(n: u8, v6: bool) -> Option<&'static str> {
-    match (n, v6) {
-        (1, false) | (58, true) => Some("icmp"),
-        _ => PROTOCOLS.iter().find(|(_, p)| *p == n).map(|(s, _)| *s),
     }
 }
 
@@ -611,63 +572,6 @@ fn port_name(s: &str, proto: Option<u8>) -> Option<u16> {
         "xdmcp" if !tcp => 177,
         _ => return None,
     })
-}
-
-type IcmpNames = &'static [(&'static str, u8, Option<u8>)];
-
-/// ICMPv6 message names: (name, type, code).
-const ICMP6: IcmpNames = &[
-    ("echo-request", 128, None),
-    ("echo-reply", 129, None),
-    ("nd-ns", 135, None),
-    ("nd-na", 136, None),
-    ("router-solicitation", 133, None),
-    ("router-advertisement", 134, None),
-    ("packet-too-big", 2, None),
-    ("unreachable", 1, None),
-    ("time-exceeded", 3, None),
-    ("parameter-problem", 4, None),
-];
-
-/// ICMP message names: (name, type, code).
-const ICMP4: IcmpNames = &[
-    ("echo-reply", 0, None),
-    ("unreachable", 3, None),
-    ("net-unreachable", 3, Some(0)),
-    ("host-unreachable", 3, Some(1)),
-    ("port-unreachable", 3, Some(3)),
-    ("packet-too-big", 3, Some(4)),
-    ("source-quench", 4, None),
-    ("redirect", 5, None),
-    ("echo", 8, None),
-    ("router-advertisement", 9, None),
-    ("router-solicitation", 10, None),
-    ("time-exceeded", 11, None),
-    ("ttl-exceeded", 11, Some(0)),
-    ("parameter-problem", 12, None),
-    ("timestamp-request", 13, None),
-    ("timestamp-reply", 14, None),
-    ("information-request", 15, None),
-    ("information-reply", 16, None),
-    ("mask-request", 17, None),
-    ("mask-reply", 18, None),
-];
-
-fn icmp_name(s: &str, v6: bool) -> Option<(u8, Option<u8>)> {
-    let table = if v6 { ICMP6 } else { ICMP4 };
-    table
-        .iter()
-        .find(|(n, ..)| *n == s)
-        .map(|(_, t, c)| (*t, *c))
-}
-
-/// The IOS name of an ICMP type and code, if it has one.
-pub fn icmp_name_of(ty: u8, code: Option<u8>, v6: bool) -> Option<&'static str> {
-    let table = if v6 { ICMP6 } else { ICMP4 };
-    table
-        .iter()
-        .find(|(_, t, c)| *t == ty && *c == code)
-        .map(|(n, ..)| *n)
 }
 
 /// `[N] permit|deny`: the sequence number, where the entry's text starts, and the action.

@@ -4,7 +4,6 @@
 //! print by number unless the configuration holds them by name.
 
 use super::ast::*;
-use super::parse::{icmp_name_of, proto_name_of};
 use std::fmt::{self, Display, Formatter, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 

@@ -8,56 +8,13 @@
 //! the generator's intent, is what gets proved.
 
 use super::ast::*;
-use super::parse::ParseError;
 use super::print::{AceText, Form};
 use crate::dialect::config::{universe, Item, ReadError, Tag, Term};
 use crate::model::ios_ifname;
 use crate::packet::space::{Cube, Family, Ivs, Space};
 use crate::packet::Packet;
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::rc::Rc;
-
-/// One entry of a resolved ACL: its effective sequence number, the entry, its text (as written,
-/// or as printed) and its line (0 when it was not read from text).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub seq: u32,
-    pub ace: Ace,
-    pub text: String,
-    pub line: usize,
-}
-
-/// An ACL as IOS holds it after loading the configuration: entries ordered by sequence number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedAcl {
-    pub name: String,
-    pub v6: bool,
-    /// A standard ACL: entries match the source address only.
-    pub standard: bool,
-    pub entries: Vec<Entry>,
-}
-
-/// Inbound and outbound ACL names bound to an interface.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Binding {
-    pub v4_in: Option<String>,
-    pub v4_out: Option<String>,
-    pub v6_in: Option<String>,
-    pub v6_out: Option<String>,
-}
-
-impl Binding {
-    /// The ACL bound for one family and direction.
-    pub fn acl(&self, v6: bool, inbound: bool) -> Option<&String> {
-        match (v6, inbound) {
-            (false, true) => self.v4_in.as_ref(),
-            (false, false) => self.v4_out.as_ref(),
-            (true, true) => self.v6_in.as_ref(),
-            (true, false) => self.v6_out.as_ref(),
-        }
-    }
-}
 
 /// How a packet was decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,15 +36,6 @@ impl Decision {
             text: text.to_string(),
         }
     }
-}
-
-/// A configuration as IOS holds it once loaded.
-#[derive(Debug, Clone, Default)]
-pub struct Resolved {
-    pub acls: BTreeMap<String, ResolvedAcl>,
-    pub net_groups: BTreeMap<String, Vec<AddrMatch>>,
-    pub svc_groups: BTreeMap<String, Vec<ServiceMatch>>,
-    pub interfaces: BTreeMap<String, Binding>,
 }
 
 impl IosConfig {

@@ -11,9 +11,11 @@
 //! names, log levels) stay words, and options it does not understand stay
 //! [`Match::Other`], refused by the semantics when a rule that FORWARD reaches holds one.
 
+use crate::dialect::config::Tag;
 use crate::dialect::conntrack::State;
 use crate::packet::Family;
 use std::cell::OnceCell;
+use std::collections::BTreeMap;
 
 /// One device's configuration: `iptables.rules` and `ip6tables.rules`.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,9 +205,33 @@ impl Text {
     }
 }
 
+// The filter table as `iptables-restore` leaves it ([`super::semantics::restore`] computes it).
+
+/// A rule of the restored table: where its command is in the AST (line, entry), its line
+/// number, and its decision tag (`fw/iptables.rules:42: -A ...`), printed when a decision first
+/// needs it.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub at: (usize, usize),
+    pub line: usize,
+    pub(super) tag: OnceCell<Tag>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Chain {
+    pub policy: Option<Policy>,
+    pub rules: Vec<Placed>,
+}
+
+/// The filter table the kernel holds once the file is restored.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub chains: BTreeMap<String, Chain>,
+}
+
 /// The restored filter table, cached. Equal to any other: it is derived from the lines.
 #[derive(Clone, Default)]
-pub(crate) struct Restored(pub(crate) OnceCell<super::semantics::Filter>);
+pub(crate) struct Restored(pub(crate) OnceCell<Filter>);
 
 impl PartialEq for Restored {
     fn eq(&self, _: &Restored) -> bool {

@@ -7,7 +7,9 @@
 //! declarations and `-A -I -P -F -X -N` commands); [`lower`] builds it from the device's IR;
 //! [`print`] prints it (`Display`); [`parse`] reads text back into it, so that
 //! `parse(print(c)) == c`; [`semantics`] restores a file as `iptables-restore` does (the last
-//! `*filter` block wins) and says what FORWARD accepts per interface pair ([`Filters`]).
+//! `*filter` block wins) and says what FORWARD accepts per interface pair ([`Filters`]); `parse`
+//! restores every file it reads, so it stands above `semantics`, and both type a rule's match
+//! options with `matches.rs`. Only this module uses every file; no file imports one above it.
 //!
 //! Device text is printed from the AST, not rendered from templates: the printer and the reader
 //! share one AST, which is what makes the round trip a law that can be tested. Free text from
@@ -18,6 +20,7 @@
 
 pub mod ast;
 pub mod lower;
+mod matches;
 pub mod parse;
 pub mod print;
 pub mod semantics;

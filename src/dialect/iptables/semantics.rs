@@ -7,7 +7,11 @@
 //! `comment`, `limit` in front of `LOG`) and the targets `ACCEPT DROP REJECT RETURN LOG` and
 //! user chains. Any other option in a chain that FORWARD reaches is an error, never a guess.
 
-use super::ast::{self, Command, Dir, Entry, Line, Match, Policy, RulesFile, Ruleset, TargetOpt};
+use super::ast::{
+    self, Chain, Command, Dir, Entry, Filter, Line, Match, Placed, Policy, RulesFile, Ruleset,
+    TargetOpt,
+};
+use super::matches;
 use crate::dialect::config::{
     icmp_type, proto_number, universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
@@ -17,28 +21,6 @@ use crate::packet::space::{Cube, Family, Ivs, Space};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-
-/// A rule of the restored table: where its command is in the AST (line, entry), its line
-/// number, and its decision tag (`fw/iptables.rules:42: -A ...`), printed when a decision first
-/// needs it.
-#[derive(Debug, Clone)]
-pub struct Placed {
-    pub at: (usize, usize),
-    pub line: usize,
-    tag: OnceCell<Tag>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Chain {
-    pub policy: Option<Policy>,
-    pub rules: Vec<Placed>,
-}
-
-/// The filter table the kernel holds once the file is restored.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub chains: BTreeMap<String, Chain>,
-}
 
 fn err(file: &str, line: usize, message: impl Into<String>) -> ReadError {
     ReadError {
@@ -459,10 +441,9 @@ impl RulesFile {
                     option,
                     values,
                 } => {
-                    return Err(self.fail(
-                        t,
-                        super::parse::other_error(*neg, option, values, self.family),
-                    ))
+                    return Err(
+                        self.fail(t, matches::other_error(*neg, option, values, self.family))
+                    )
                 }
             }
         }

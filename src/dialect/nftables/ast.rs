@@ -7,8 +7,17 @@
 //! [`super::semantics`] but is not part of the configuration's meaning: it compares equal
 //! everywhere, so a configuration read back equals the one printed.
 
-use crate::dialect::config::Tag;
+use crate::dialect::config::{ReadError, Tag};
 use std::fmt;
+
+/// A read failure at a line of a file, for [`super::parse`] and [`super::json`].
+pub(super) fn err(file: &str, line: usize, message: impl Into<String>) -> ReadError {
+    ReadError {
+        file: file.to_string(),
+        line,
+        message: message.into(),
+    }
+}
 
 /// Where a node was read from: empty for a configuration built by `lower`.
 #[derive(Clone, Default)]

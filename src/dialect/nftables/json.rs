@@ -4,10 +4,9 @@
 //! [`Stmt::Unknown`], refused by the semantics only when the forward path reaches it.
 
 use super::ast::{
-    Base, Chain, Counter, Element, Origin, Quoted, Rule, Ruleset, Selector, Set, Stmt, Table, Val,
-    Verdict,
+    err, Base, Chain, Counter, Element, Origin, Quoted, Rule, Ruleset, Selector, Set, Stmt, Table,
+    Val, Verdict,
 };
-use super::parse::err;
 use crate::dialect::config::{ReadError, Tag};
 use serde_json::Value as J;
 use std::collections::BTreeMap;

@@ -13,7 +13,7 @@
 //!   place each, and [`parse`] reads every printed file back to an equal configuration.
 //! - [`parse`] (with `rule.rs`, the tokens and statements of one rule) and [`json`]: `nft` text (generated or from `nft list ruleset`) and
 //!   `nft -j list ruleset` JSON back to the same ruleset; what they cannot place is refused with
-//!   its line.
+//!   its line. Neither uses the other: [`read`] picks one by the file's first character.
 //! - [`semantics`]: what the ruleset accepts per interface pair ([`crate::dialect::Filters`]).
 //!
 //! Policy text (zone descriptions, flow labels, the device name in log prefixes) passes
@@ -39,6 +39,16 @@ use crate::plan::DeviceIr;
 
 /// The nftables dialect.
 pub struct Nftables;
+
+/// Reads a file that holds either form: `nft -j list ruleset` JSON ([`json`]) or `nft` text
+/// ([`parse`]).
+pub fn read(file: &str, text: &str) -> std::result::Result<Ruleset, ReadError> {
+    if text.trim_start().starts_with('{') {
+        json::parse_json(file, text)
+    } else {
+        parse::parse_text(file, text)
+    }
+}
 
 impl Dialect for Nftables {
     type Config = Ruleset;
@@ -68,7 +78,7 @@ impl Dialect for Nftables {
     }
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<Ruleset, ReadError> {
         match files.first() {
-            Some(f) => parse::parse(&f.path, &f.text),
+            Some(f) => read(&f.path, &f.text),
             None => Err(ReadError {
                 file: String::new(),
                 line: 0,

@@ -13,18 +13,10 @@
 //! The file is applied as `nft -f` would: `delete table` and `flush ruleset` remove tables, a
 //! block of a table that exists adds to it, a chain declared again keeps its rules.
 
-use super::ast::{Base, Chain, Element, Origin, Quoted, Remark, Ruleset, Set, Table};
+use super::ast::{err, Base, Chain, Element, Origin, Quoted, Remark, Ruleset, Set, Table};
 use super::rule::{brace_depth, parse_rule, tokenize, Tok, P};
 use crate::dialect::config::{ReadError, Tag};
 use std::rc::Rc;
-
-pub(super) fn err(file: &str, line: usize, message: impl Into<String>) -> ReadError {
-    ReadError {
-        file: file.to_string(),
-        line,
-        message: message.into(),
-    }
-}
 
 fn tag(file: &str, line: usize, text: &str) -> Tag {
     Rc::from(format!("{file}:{line}: {}", text.trim()))
@@ -454,13 +446,4 @@ fn parse_set_body(
         }
     }
     Err(err(file, start, "set is not closed"))
-}
-
-/// Reads a file that holds either form.
-pub fn parse(file: &str, text: &str) -> Result<Ruleset, ReadError> {
-    if text.trim_start().starts_with('{') {
-        super::json::parse_json(file, text)
-    } else {
-        parse_text(file, text)
-    }
 }
