@@ -99,15 +99,17 @@ pub fn device_at(model: &crate::model::Model, device: crate::model::DeviceId) ->
     (model.spans.device(device), Subject::Device(device))
 }
 
-/// A log prefix: the device's name (cut to fit, with a warning) followed by a fixed `suffix`.
-/// The sanitiser trims trailing spaces, so the suffix is added after cleaning.
+/// A log prefix: the device's name (cut to fit, with a warning at the device) followed by a fixed
+/// `suffix`. The sanitiser trims trailing spaces, so the suffix is added after cleaning.
 pub fn log_prefix(
-    device: &str,
+    model: &Model,
+    dev: &DeviceIr,
     suffix: &str,
     sink: Sink,
-    at: (Span, Subject),
     diags: &mut Vec<Diagnostic>,
 ) -> String {
+    let device = dev.name.as_str();
+    let at = device_at(model, dev.device);
     let budget = Sink {
         max_bytes: sink.max_bytes.saturating_sub(suffix.len()),
         ..sink

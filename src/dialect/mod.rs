@@ -167,17 +167,14 @@ pub trait DynDialect: Sync {
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Output>>;
-    /// The findings [`DynDialect::emit`] raises, without printing the configuration where the
-    /// dialect can lower without printing (`check` needs the findings, not the text). The
-    /// default emits and drops the text; the size limit is `emit`'s alone.
+    /// The findings [`DynDialect::emit`] raises, from lowering alone: `check` needs the
+    /// findings, not the text. The size limit is `emit`'s alone.
     fn findings(
         &self,
         cx: &EmitContext,
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
-    ) -> Result<()> {
-        self.emit(cx, device, diags).map(drop)
-    }
+    ) -> Result<()>;
     /// Reads a device's configuration through `read` (a path relative to the output directory
     /// -> its text, `None` when absent) and parses it. `Ok(None)`: no file of this dialect.
     fn load(

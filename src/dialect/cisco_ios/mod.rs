@@ -131,38 +131,29 @@ fn parse_files(files: &[ConfigFile]) -> std::result::Result<IosConfig, ReadError
     Ok(cfg)
 }
 
-impl Dialect for CiscoIosRouter {
-    type Config = IosConfig;
-    const TARGET: Target = Target::CiscoIos;
-    const STATEFUL: bool = false;
-    const KINDS: &'static [DeviceKind] = &[DeviceKind::Router];
-    const FILES: &'static [&'static str] = &[FILE_NAME];
-    const REPLACEMENT: &'static str = REPLACEMENT;
-
-    fn lower(
-        &self,
-        cx: &EmitContext,
-        device: &DeviceIr,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Result<IosConfig> {
-        device_config(cx, device, false, diags)
-    }
-    fn size(&self, config: &IosConfig) -> usize {
-        lower::size(config)
-    }
-    fn print(&self, config: &IosConfig) -> Vec<(&'static str, String)> {
-        vec![(FILE_NAME, config.to_string())]
-    }
-    fn parse(&self, files: &[ConfigFile]) -> std::result::Result<IosConfig, ReadError> {
-        parse_files(files)
-    }
+/// What tells the two Cisco IOS dialects apart: the device kind, and whether the device's
+/// switch plan (VLANs and ports) is lowered beside its ACLs.
+pub trait IosDevice: Sync {
+    const KIND: DeviceKind;
+    const SWITCH: bool;
 }
 
-impl Dialect for CiscoIosSwitch {
+impl IosDevice for CiscoIosRouter {
+    const KIND: DeviceKind = DeviceKind::Router;
+    const SWITCH: bool = false;
+}
+
+impl IosDevice for CiscoIosSwitch {
+    const KIND: DeviceKind = DeviceKind::Switch;
+    // VLANs and ports from the device's switch plan; its SVIs' ACLs as a router's.
+    const SWITCH: bool = true;
+}
+
+impl<D: IosDevice> Dialect for D {
     type Config = IosConfig;
     const TARGET: Target = Target::CiscoIos;
     const STATEFUL: bool = false;
-    const KINDS: &'static [DeviceKind] = &[DeviceKind::Switch];
+    const KINDS: &'static [DeviceKind] = &[D::KIND];
     const FILES: &'static [&'static str] = &[FILE_NAME];
     const REPLACEMENT: &'static str = REPLACEMENT;
 
@@ -172,8 +163,7 @@ impl Dialect for CiscoIosSwitch {
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
     ) -> Result<IosConfig> {
-        // VLANs and ports from the device's switch plan; its SVIs' ACLs as a router's.
-        device_config(cx, device, true, diags)
+        device_config(cx, device, D::SWITCH, diags)
     }
     fn size(&self, config: &IosConfig) -> usize {
         lower::size(config)

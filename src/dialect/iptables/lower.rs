@@ -289,10 +289,10 @@ pub fn file(
         });
     }
     let accept_prefix = text(linux::log_prefix(
-        &dev.name,
+        model,
+        dev,
         " accept: ",
         IPT_LOG_PREFIX,
-        linux::device_at(model, dev.device),
         diags,
     ))?;
     let mut pairs = Vec::new();
@@ -371,17 +371,17 @@ pub fn file(
         });
     }
     let drop_prefix = text(linux::log_prefix(
-        &dev.name,
+        model,
+        dev,
         " drop: ",
         IPT_LOG_PREFIX,
-        linux::device_at(model, dev.device),
         diags,
     ))?;
     let input_drop_prefix = text(linux::log_prefix(
-        &dev.name,
+        model,
+        dev,
         " in drop: ",
         IPT_LOG_PREFIX,
-        linux::device_at(model, dev.device),
         diags,
     ))?;
     let tool = if fam == Family::V4 {

@@ -318,25 +318,25 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
     let zone_set_name = zone_sets(model, dev, &mut names, &mut sets, diags)?;
     let (mut chains, spoof) = spoof_chains(dev, &zone_set_name, &mut names, diags)?;
     let accept_prefix = quoted(linux::log_prefix(
-        &dev.name,
+        model,
+        dev,
         " accept: ",
         NFT_LOG_PREFIX,
-        linux::device_at(model, dev.device),
         diags,
     ))?;
     let pairs = pair_chains(model, dev, &accept_prefix, &mut names, diags)?;
     let drop_prefix = quoted(linux::log_prefix(
-        &dev.name,
+        model,
+        dev,
         " drop: ",
         NFT_LOG_PREFIX,
-        linux::device_at(model, dev.device),
         diags,
     ))?;
     let input_drop_prefix = quoted(linux::log_prefix(
-        &dev.name,
+        model,
+        dev,
         " input drop: ",
         NFT_LOG_PREFIX,
-        linux::device_at(model, dev.device),
         diags,
     ))?;
     sets.extend(pairs.sets);
