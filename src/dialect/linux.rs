@@ -9,7 +9,7 @@
 use crate::diagnostic::{Diagnostic, Subject};
 use crate::dialect::sanitize::{self, Sink};
 use crate::error::{Error, Result};
-use crate::model::{Model, ServiceItem};
+use crate::model::{FlowRef, Model, ServiceItem};
 use crate::packet::Family;
 use crate::plan::{DeviceIr, InterfaceIr, RuleIr};
 use crate::source::Span;
@@ -484,9 +484,20 @@ pub fn rule_comment(
     sink: Sink,
     diags: &mut Vec<Diagnostic>,
 ) -> String {
-    let flow = model.flow(r.flow);
+    let (description, span, subject) = match r.flow {
+        FlowRef::Flow(id) => (
+            &model.flow(id).description,
+            model.spans.flow(id),
+            Subject::Flow(id),
+        ),
+        FlowRef::SelfFlow { id } => (
+            &model.self_flow(id).description,
+            model.spans.self_flow(id),
+            Subject::SelfFlow(id),
+        ),
+    };
     let mut text = r.label.clone();
-    if let Some(d) = &flow.description {
+    if let Some(d) = description {
         text.push_str(" - ");
         text.push_str(d);
     }
@@ -496,7 +507,7 @@ pub fn rule_comment(
     clean_warn(
         &text,
         sink,
-        Some((model.spans.flow(r.flow), Subject::Flow(r.flow))),
+        Some((span, subject)),
         "a flow's label and description",
         diags,
     )

@@ -81,6 +81,25 @@ pub trait Filters {
     ) -> Option<std::result::Result<Vec<config::Item>, config::ReadError>> {
         None
     }
+    /// Traffic between the device itself and `iface`: the filters a packet meets that enters by
+    /// `iface` addressed to one of the device's own addresses (`to_device`: the input chain; on
+    /// IOS the interface's inbound ACL), or that the device originates and sends out by `iface`
+    /// (the output chain). Stateful dialects decide the first packet of a connection; stateless
+    /// ones every packet (on IOS, what the router originates meets no ACL: an empty list).
+    fn local(
+        &self,
+        iface: &str,
+        to_device: bool,
+    ) -> std::result::Result<Vec<Vec<config::Item>>, config::ReadError> {
+        let _ = to_device;
+        Err(config::ReadError {
+            file: String::new(),
+            line: 0,
+            message: format!(
+                "traffic to and from the device itself on `{iface}` is not modelled for this format"
+            ),
+        })
+    }
 }
 
 /// A device's configuration in one dialect, read back: the files it came from and what it

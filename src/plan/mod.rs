@@ -16,7 +16,8 @@ pub use replies::{ReplyIr, Widening};
 use crate::diagnostic::Diagnostic;
 use crate::model::graph::{Hop, ZoneGraph};
 use crate::model::{
-    AddrSet, ConduitId, DeviceId, DeviceKind, FlowId, Model, PortMode, ServiceItem, Target, ZoneId,
+    AddrSet, ConduitId, DeviceId, DeviceKind, FlowId, FlowRef, Model, PortMode, ServiceItem,
+    Target, ZoneId,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -40,7 +41,46 @@ pub struct DeviceIr {
     pub interfaces: Vec<InterfaceIr>,
     /// Zone pairs with traffic through this device, sorted by (ingress, egress).
     pub pairs: Vec<PairIr>,
+    /// Traffic to and from the device itself, per interface and direction, sorted by
+    /// (interface, direction); see [`LocalIr`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub local: Vec<LocalIr>,
+    /// Every address of the device (what `self` stands for).
+    #[serde(skip_serializing_if = "AddrSet::is_empty")]
+    pub own: AddrSet,
+    /// The directories the build writes for this device: its cluster's nodes, or its own name.
+    pub nodes: Vec<String>,
+    /// HA cluster sync (`sync IFACE`): VRRP and connection-tracking sync between the nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncIr>,
     pub switch: Option<SwitchIr>,
+}
+
+/// Traffic between the device itself and one interface. `to_device`: packets that enter by
+/// `interface` addressed to one of the device's own addresses (the input chain; the interface's
+/// inbound ACL on IOS); otherwise packets the device originates that leave by `interface` (the
+/// output chain). A rule's `src` and `dst` are exact: for traffic to the device, `dst` is within
+/// [`DeviceIr::own`]; for traffic from it, `src` is.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalIr {
+    /// Index into `DeviceIr::interfaces`.
+    pub interface: usize,
+    pub to_device: bool,
+    pub rules: Vec<RuleIr>,
+    /// Devices without connection state: the replies of `rules` (for traffic from the device,
+    /// they enter by `interface` addressed to the device), in rule order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replies: Vec<ReplyIr>,
+}
+
+/// The sync link of an HA cluster: VRRP (IP protocol 112 to 224.0.0.18) and conntrackd
+/// between the nodes' own addresses on that interface, in both directions, on it only.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncIr {
+    /// Index into `DeviceIr::interfaces`.
+    pub interface: usize,
+    /// The nodes' addresses on the sync interface and its shared (virtual) addresses.
+    pub peers: AddrSet,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,8 +111,12 @@ pub struct PairIr {
 /// target splits them by family and may merge rules, but never widens them.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleIr {
-    pub flow: FlowId,
-    pub conduit: ConduitId,
+    /// The flow the rule enforces: a conduit's flow, or a device-level flow (which may cross
+    /// other devices on its way to or from its device).
+    pub flow: FlowRef,
+    /// The flow's conduit; `None` for a device-level flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conduit: Option<ConduitId>,
     pub src: AddrSet,
     pub dst: AddrSet,
     pub item: ServiceItem,
@@ -191,8 +235,8 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                         .entry((hop.ingress, hop.egress))
                         .or_default()
                         .push(RuleIr {
-                            flow: fid,
-                            conduit: f.conduit,
+                            flow: fid.into(),
+                            conduit: Some(f.conduit),
                             src: s.clone(),
                             dst: d.clone(),
                             item: *item,
@@ -243,6 +287,10 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             targets: dev.targets.clone(),
             interfaces,
             pairs,
+            local: Vec::new(),
+            own: dev.own_addrs(),
+            nodes: dev.node_names().into_iter().map(str::to_string).collect(),
+            sync: None,
             switch,
         });
     }

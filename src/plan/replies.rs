@@ -8,7 +8,7 @@ use super::{DeviceIr, Ir, RuleIr};
 use crate::diagnostic::{Diagnostic, Subject};
 // Return traffic admitted by a stateless rule (warning).
 use crate::lint::rules::out_005_stateless_return_widening::RULE as WIDENING;
-use crate::model::{ConduitId, FlowId, Model, Scope, Target};
+use crate::model::{ConduitId, FlowRef, Model, Scope, Target};
 pub use crate::packet::reply::{Reply, WideningKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,8 +48,9 @@ pub fn of_rules(rules: &[RuleIr]) -> Vec<ReplyIr> {
 pub struct Widening {
     pub device: String,
     pub interface: String,
-    pub flow: FlowId,
-    pub conduit: ConduitId,
+    pub flow: FlowRef,
+    /// `None` for a device-level flow crossing this device.
+    pub conduit: Option<ConduitId>,
     pub kind: WideningKind,
     /// `conduit: src -> dst service`, raw (not sanitised).
     pub label: String,
@@ -99,7 +100,7 @@ pub fn device_widenings(device: &DeviceIr) -> Vec<Widening> {
 /// The `OUT-005` findings of one device: one per interface and conduit, not per flow (a large
 /// plant would otherwise get tens of thousands); [`widenings`] keeps every one.
 pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
-    let mut groups: BTreeMap<(String, ConduitId), Vec<Widening>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, Option<ConduitId>), Vec<Widening>> = BTreeMap::new();
     for w in device_widenings(device) {
         groups
             .entry((w.interface.clone(), w.conduit))
@@ -110,7 +111,6 @@ pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for ((iface, cid), ws) in groups {
         let Some(w0) = ws.first() else { continue };
-        let conduit = model.conduit(cid);
         let mut kinds: Vec<&str> = ws.iter().map(|w| w.kind.as_str()).collect();
         kinds.sort();
         kinds.dedup();
@@ -125,23 +125,45 @@ pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
         } else {
             String::new()
         };
-        let first = model.spans.flow(w0.flow);
-        let flows: BTreeSet<FlowId> = ws.iter().map(|w| w.flow).collect();
+        let first = match w0.flow {
+            FlowRef::Flow(id) => model.spans.flow(id),
+            FlowRef::SelfFlow { id } => model.spans.self_flow(id),
+        };
+        let flows: BTreeSet<FlowRef> = ws.iter().map(|w| w.flow).collect();
+        let (whose, at, subject, scoped) = match (cid, w0.flow) {
+            (Some(cid), _) => (
+                format!("conduit `{}`", model.conduit(cid).name),
+                model.spans.conduit(cid),
+                Subject::Conduit(cid),
+                vec![Scope::Conduit(cid)],
+            ),
+            (None, FlowRef::SelfFlow { id }) => (
+                "device-level flows".to_string(),
+                first,
+                Subject::SelfFlow(id),
+                Vec::new(),
+            ),
+            (None, FlowRef::Flow(id)) => (
+                "device-level flows".to_string(),
+                first,
+                Subject::Flow(id),
+                Vec::new(),
+            ),
+        };
         diags.push(
             WIDENING
                 .diag(format!(
-                    "`{}` admits replies of {} flow item(s) of conduit `{}` on `{iface}` by stateless rules ({})",
+                    "`{}` admits replies of {} flow item(s) of {whose} on `{iface}` by stateless rules ({})",
                     device.name,
                     ws.len(),
-                    conduit.name,
                     kinds.join(", ")
                 ))
-                .at(model.spans.conduit(cid), format!("stateless return rules on `{iface}`"))
-                .about(Subject::Conduit(cid))
+                .at(at, format!("stateless return rules on `{iface}`"))
+                .about(subject)
                 // An exception on the conduit silences it, or exceptions on every flow whose
                 // replies it admits.
-                .scoped(vec![Scope::Conduit(cid)])
-                .scoped_all(flows.into_iter().map(Scope::Flow).collect())
+                .scoped(scoped)
+                .scoped_all(flows.into_iter().map(FlowRef::scope).collect())
                 .related(first, w0.kind.explanation())
                 .related(span, "stateless ACLs on this device")
                 .help(format!(

@@ -124,6 +124,8 @@ pub(super) fn resolve_device(
         ports,
         unused_ports_shutdown: unused,
         parking_vlan,
+        cluster: Vec::new(),
+        sync: None,
     };
     let spans = DeviceSpans {
         name: v.name.span,
@@ -260,6 +262,8 @@ fn device_interface(
             Interface {
                 name: ifname,
                 zone: z,
+                addresses: Vec::new(),
+                nodes: Vec::new(),
             },
             name.span,
         ));
