@@ -16,7 +16,7 @@ use crate::dialect::config::{accepted, decide, intersect, Item, ReadError, Tag, 
 use crate::dialect::Filters;
 pub use crate::dialect::Loaded;
 use crate::model::graph::ZoneGraph;
-use crate::model::{DeviceId, ExpectId, FlowId, Model, Target, ZoneId};
+use crate::model::{DeviceId, ExpectId, FlowId, Model, SelfFlowId, Target, ZoneId};
 use crate::packet::space::{Family, Space};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -317,13 +317,22 @@ pub enum Why {
     Flow(FlowId),
     /// A reply of this flow.
     Reply(FlowId),
+    /// A device-level flow (`X -> self` into its device, or either direction through another
+    /// device on its way).
+    SelfFlow(SelfFlowId),
+    /// A reply of a device-level flow.
+    SelfReply(SelfFlowId),
     /// IPv6 neighbour discovery (ICMPv6 135, 136), which every IPv6 interface needs.
     NeighbourDiscovery,
 }
 
 /// What the policy lets through each (device, ingress, egress) of its stateless devices,
 /// without connection tracking: the flows that cross the device from ingress to egress, and the
-/// replies of the flows that cross it the other way.
+/// replies of the flows that cross it the other way. Traffic to the device itself that enters
+/// by interface `i` is under `(device, i, i)`: the `X -> self` flows whose peer lies behind
+/// `i`, and the replies of its `self -> X` flows whose peer does (IOS outbound ACLs do not
+/// filter what the router originates, so nothing else of those flows is the device's to
+/// filter).
 pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<Why>> {
     let ios: Vec<bool> = model
         .devices
@@ -346,6 +355,104 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
                 .extend(back.iter().cloned(), Why::Reply(fid));
         }
     });
+    self_flows_stateless(model, &ios, &mut out);
+    out
+}
+
+/// The device-level flows' part of [`stateless_pairs`]: at their own device, what enters by the
+/// interfaces their peer lies behind; at every other stateless device on the way between the
+/// peer's zone and the zone of such an interface, the flow and its replies as for any flow.
+fn self_flows_stateless(
+    model: &Model,
+    ios: &[bool],
+    out: &mut BTreeMap<(DeviceId, usize, usize), Space<Why>>,
+) {
+    use crate::model::SelfDirection;
+    let graph = ZoneGraph::build(model);
+    for id in model.self_flow_ids() {
+        let f = model.self_flow(id);
+        let dev = model.device(f.device);
+        let own = dev.own_addrs();
+        let peer = model.endpoint_addrs(f.peer);
+        let (src, dst) = match f.direction {
+            SelfDirection::ToDevice => (peer, &own),
+            SelfDirection::FromDevice => (&own, peer),
+        };
+        let mut fwd = Vec::new();
+        let mut back = Vec::new();
+        for sid in &f.services {
+            for item in &model.service(*sid).items {
+                fwd.extend(crate::packet::space::Cube::of_item_all(src, dst, item));
+                for fam in [Family::V4, Family::V6] {
+                    back.extend(crate::packet::reply::reply_cubes(fam, src, dst, item));
+                }
+            }
+        }
+        for (k, iface) in dev.interfaces.iter().enumerate() {
+            if !graph
+                .zones_behind(f.device, iface.zone)
+                .contains(&f.peer.zone)
+            {
+                continue;
+            }
+            if ios[f.device.0] {
+                let (cubes, why) = match f.direction {
+                    SelfDirection::ToDevice => (&fwd, Why::SelfFlow(id)),
+                    SelfDirection::FromDevice => (&back, Why::SelfReply(id)),
+                };
+                out.entry((f.device, k, k))
+                    .or_default()
+                    .extend(cubes.iter().cloned(), why);
+            }
+            let (from, to) = match f.direction {
+                SelfDirection::ToDevice => (f.peer.zone, iface.zone),
+                SelfDirection::FromDevice => (iface.zone, f.peer.zone),
+            };
+            let Some(hops) = graph.hops(from, to) else {
+                continue;
+            };
+            for h in hops
+                .iter()
+                .filter(|h| h.device != f.device && ios[h.device.0])
+            {
+                out.entry((h.device, h.ingress, h.egress))
+                    .or_default()
+                    .extend(fwd.iter().cloned(), Why::SelfFlow(id));
+                out.entry((h.device, h.egress, h.ingress))
+                    .or_default()
+                    .extend(back.iter().cloned(), Why::SelfReply(id));
+            }
+        }
+    }
+}
+
+/// The sources no packet entering a device may carry: its own addresses (a cluster's shared
+/// ones; a node's own address is its partner's legitimate source). The Cisco IOS target denies
+/// them first on every interface.
+fn spoofed_sources(model: &Model, device: DeviceId, fams: &[Family]) -> Space<()> {
+    let mut set = crate::model::AddrSet::new();
+    for i in &model.device(device).interfaces {
+        for a in &i.addresses {
+            set.add_range(*a, *a);
+        }
+    }
+    let mut out = Space::new();
+    for &fam in fams {
+        let src = fam.addrs(&set);
+        if src.is_empty() {
+            continue;
+        }
+        out.extend(
+            crate::packet::space::Cube::new(
+                fam,
+                src,
+                fam.all_addrs(),
+                crate::packet::space::Ivs::range(0, 255),
+                crate::packet::space::Ivs::range(0, 65535),
+            ),
+            (),
+        );
+    }
     out
 }
 
@@ -359,10 +466,29 @@ fn routes_v6(model: &Model, graph: &ZoneGraph, device: DeviceId) -> bool {
     })
 }
 
+fn self_flow_text(model: &Model, id: SelfFlowId) -> String {
+    let f = model.self_flow(id);
+    let loc = model.sources.location(model.spans.self_flow(id));
+    let loc = loc
+        .rsplit_once(':')
+        .map(|(a, _)| a.to_string())
+        .unwrap_or(loc);
+    format!(
+        "{}: {} ({loc})",
+        model.device(f.device).name,
+        model.self_flow_label(id)
+    )
+}
+
 fn why_text(model: &Model, why: Why) -> String {
     match why {
         Why::Flow(f) => format!("flow {}", flow_text(model, f)),
         Why::Reply(f) => format!("the replies of flow {}", flow_text(model, f)),
+        Why::SelfFlow(id) => format!("device-level flow {}", self_flow_text(model, id)),
+        Why::SelfReply(id) => format!(
+            "the replies of device-level flow {}",
+            self_flow_text(model, id)
+        ),
         Why::NeighbourDiscovery => "IPv6 neighbour discovery (ICMPv6 types 135, 136)".into(),
     }
 }
@@ -404,6 +530,7 @@ pub fn compare_stateless(
         );
     }
     let n = dev.interfaces.len();
+    let spoofed = spoofed_sources(model, device, &fams);
     let mut ins = Vec::with_capacity(n);
     let mut outs = Vec::with_capacity(n);
     for i in &dev.interfaces {
@@ -429,9 +556,11 @@ pub fn compare_stateless(
     let mut differences = Vec::new();
     for (i, a) in dev.interfaces.iter().enumerate() {
         let (in_items, have_in) = &ins[i];
-        // Everything the policy lets in by this interface, tagged with why and the egress.
+        // Everything the policy lets in by this interface, tagged with why and the egress (the
+        // interface itself for traffic to the device), but nothing with a source the device
+        // owns: that is forged.
         let mut want_in: Space<(Why, usize)> = Space::new();
-        for e in (0..n).filter(|&e| e != i) {
+        for e in 0..n {
             if let Some(s) = policy.get(&(device, i, e)) {
                 for (c, w) in &s.cubes {
                     if fams.contains(&c.family) {
@@ -439,6 +568,9 @@ pub fn compare_stateless(
                     }
                 }
             }
+        }
+        if !spoofed.is_empty() {
+            want_in = want_in.subtract(&spoofed);
         }
         let mut allowed_in = want_in.clone();
         let mut nd: Space<(Why, usize)> = Space::new();
@@ -454,6 +586,9 @@ pub fn compare_stateless(
                 ),
                 (Why::NeighbourDiscovery, i),
             );
+            if !spoofed.is_empty() {
+                nd = nd.subtract(&spoofed);
+            }
             allowed_in.cubes.extend(nd.cubes.iter().cloned());
         }
         let over = have_in.subtract(&allowed_in);
@@ -478,7 +613,7 @@ pub fn compare_stateless(
             cubes: want_in
                 .cubes
                 .iter()
-                .filter(|(_, (_, e))| outs[*e].1.is_none())
+                .filter(|(_, (_, e))| *e == i || outs[*e].1.is_none())
                 .cloned()
                 .collect(),
         };

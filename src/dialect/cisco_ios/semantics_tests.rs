@@ -401,3 +401,279 @@ fn live_text_prints_and_reads_back_as_itself() {
         assert_eq!((x.permit, x.seq), (y.permit, y.seq));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The router's own traffic, lowered from a plan with `DeviceIr::local` and read back: the
+// generated text decides, through the reader and evaluator.
+
+mod own_traffic {
+    use super::pkt;
+    use crate::dialect::cisco_ios::{ast::*, parse::parse, CiscoIosRouter};
+    use crate::dialect::{Dialect, EmitContext, EmitOptions, Filters, Stamp};
+    use crate::model::{resolve::resolve, AddrSet, FlowRef, Model, PortRange, ServiceItem};
+    use crate::plan::{replies, DeviceIr, LocalIr, RuleIr};
+    use crate::syntax::loader::load_from_text;
+    use std::net::IpAddr;
+    use std::path::Path;
+
+    const POLICY: &str = "
+zone wan { level 2 sl-target 2 network 10.90.0.0/24 asset rtr-cc 10.90.0.1 }
+zone station { level 1 sl-target 2 network 10.101.0.0/24 asset rtu 10.101.0.10 }
+zone control-center {
+  level 3
+  sl-target 2
+  network 10.30.0.0/24
+  asset ews 10.30.0.5
+  asset scada 10.30.0.10
+}
+conduit wan-station {
+  connects wan, station
+  sl-target 2
+  allow wan -> station.rtu modbus
+}
+router rtr-cc {
+  target cisco-ios
+  interface GigabitEthernet0/0 control-center
+  interface GigabitEthernet0/1 wan
+}
+router rtr-sub {
+  target cisco-ios
+  interface GigabitEthernet0/0/0 wan
+  interface GigabitEthernet0/0/1 station
+}
+";
+
+    const WAN: &str = "GigabitEthernet0/0/0";
+    const STATION: &str = "GigabitEthernet0/0/1";
+
+    fn set(addrs: &[&str]) -> AddrSet {
+        let mut s = AddrSet::new();
+        for a in addrs {
+            let ip: IpAddr = a.parse().unwrap();
+            s.add_range(ip, ip);
+        }
+        s
+    }
+
+    fn net(lo: &str, hi: &str) -> AddrSet {
+        let mut s = AddrSet::new();
+        s.add_range(lo.parse().unwrap(), hi.parse().unwrap());
+        s
+    }
+
+    fn rule(src: AddrSet, dst: AddrSet, item: ServiceItem) -> RuleIr {
+        RuleIr {
+            flow: FlowRef::SelfFlow {
+                id: crate::model::SelfFlowId(0),
+            },
+            conduit: None,
+            src,
+            dst,
+            item,
+            log: false,
+            label: "rtr-sub: device-level flow".into(),
+        }
+    }
+
+    /// The model with rtr-sub's addresses, and rtr-sub's plan with `local` filled as planning
+    /// fills it: SSH from the EWS, BGP and BFD from the peer, OSPF hellos from the WAN to
+    /// 224.0.0.5, and BGP and BFD from the router to its peer (with their reply entries).
+    fn fixture(ssh: bool) -> (Model, crate::plan::Ir, usize) {
+        let r = resolve(&load_from_text(
+            "p.fence",
+            Path::new("p.fence"),
+            POLICY.to_string(),
+        ));
+        let mut model = r.model.unwrap();
+        let d = model
+            .devices
+            .iter()
+            .position(|d| d.name == "rtr-sub")
+            .unwrap();
+        model.devices[d].interfaces[0].addresses = vec!["10.90.0.2".parse().unwrap()];
+        model.devices[d].interfaces[1].addresses = vec!["10.101.0.1".parse().unwrap()];
+        let (mut ir, _) = crate::plan::model_to_ir(&model);
+        let di = ir.devices.iter().position(|x| x.name == "rtr-sub").unwrap();
+        let dev: &mut DeviceIr = &mut ir.devices[di];
+        assert_eq!(dev.own, set(&["10.90.0.2", "10.101.0.1"]));
+        let own = dev.own.clone();
+        let peer = set(&["10.90.0.1"]);
+        let tcp = |p| ServiceItem::Tcp {
+            ports: PortRange::one(p),
+        };
+        let bfd = ServiceItem::Udp {
+            ports: PortRange { lo: 3784, hi: 3785 },
+        };
+        let mut to = vec![
+            rule(peer.clone(), own.clone(), tcp(179)),
+            rule(peer.clone(), own.clone(), bfd),
+            rule(
+                net("10.90.0.0", "10.90.0.255"),
+                set(&["224.0.0.5"]),
+                ServiceItem::Ip { number: 89 },
+            ),
+        ];
+        if ssh {
+            to.push(rule(set(&["10.30.0.5"]), own.clone(), tcp(22)));
+        }
+        let from = vec![
+            rule(own.clone(), peer.clone(), tcp(179)),
+            rule(own, peer, bfd),
+        ];
+        dev.local = vec![
+            LocalIr {
+                interface: 0,
+                to_device: false,
+                replies: replies::of_rules(&from),
+                rules: from,
+            },
+            LocalIr {
+                interface: 0,
+                to_device: true,
+                rules: to,
+                replies: Vec::new(),
+            },
+        ];
+        (model, ir, di)
+    }
+
+    fn lowered(ssh: bool) -> (String, IosConfig) {
+        let (model, ir, di) = fixture(ssh);
+        let stamp = Stamp {
+            policy: "p".into(),
+            hash: "0".repeat(64),
+            version: "0",
+        };
+        let options = EmitOptions::default();
+        let cx = EmitContext {
+            model: &model,
+            ir: &ir,
+            stamp: &stamp,
+            options: &options,
+        };
+        let mut diags = Vec::new();
+        let config = CiscoIosRouter
+            .lower(&cx, &ir.devices[di], &mut diags)
+            .unwrap();
+        let text = config.to_string();
+        let back = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back, config, "{text}");
+        assert_eq!(back.to_string(), text);
+        (text, back)
+    }
+
+    fn ack(mut p: crate::packet::Packet) -> crate::packet::Packet {
+        p.ack = true;
+        p
+    }
+
+    #[test]
+    fn the_router_admits_exactly_its_declared_traffic() {
+        let (text, cfg) = lowered(true);
+        let r = cfg.resolved().as_ref().unwrap();
+        let permit = |iface: &str, p: &crate::packet::Packet| r.evaluate_in(iface, p, p.ack).permit;
+        // SSH from the EWS to either of the router's addresses, by the WAN interface only.
+        let ssh = pkt("10.30.0.5", "10.90.0.2", 6, 40000, 22);
+        assert!(permit(WAN, &ssh), "{text}");
+        assert!(permit(WAN, &pkt("10.30.0.5", "10.101.0.1", 6, 40000, 22)));
+        assert!(!permit(STATION, &ssh));
+        assert!(!permit(WAN, &pkt("10.30.0.6", "10.90.0.2", 6, 40000, 22)));
+        assert!(!permit(WAN, &pkt("10.30.0.5", "10.90.0.2", 6, 40000, 23)));
+        // BGP and BFD from the peer; OSPF hellos from the WAN to 224.0.0.5.
+        assert!(permit(WAN, &pkt("10.90.0.1", "10.90.0.2", 6, 40000, 179)));
+        assert!(permit(WAN, &pkt("10.90.0.1", "10.90.0.2", 17, 49152, 3784)));
+        assert!(!permit(WAN, &pkt("10.90.0.9", "10.90.0.2", 6, 40000, 179)));
+        assert!(permit(WAN, &pkt("10.90.0.7", "224.0.0.5", 89, 0, 0)));
+        assert!(!permit(WAN, &pkt("10.90.0.7", "224.0.0.6", 89, 0, 0)));
+        // Replies of the router's own BGP session (it connected out): ACK from port 179 only.
+        let back = pkt("10.90.0.1", "10.90.0.2", 6, 179, 40000);
+        assert!(permit(WAN, &ack(back.clone())));
+        assert!(!permit(WAN, &back));
+        assert!(permit(WAN, &pkt("10.90.0.1", "10.90.0.2", 17, 3785, 49152)));
+        // Anti-spoofing: the router's own addresses as sources are denied before any permit,
+        // the wide OSPF permit and the forward flow from the whole WAN included.
+        for own in ["10.90.0.2", "10.101.0.1"] {
+            assert!(!permit(WAN, &pkt(own, "224.0.0.5", 89, 0, 0)), "{own}");
+            assert!(
+                !permit(WAN, &pkt(own, "10.101.0.10", 6, 40000, 502)),
+                "{own}"
+            );
+        }
+        assert!(permit(WAN, &pkt("10.90.0.3", "10.101.0.10", 6, 40000, 502)));
+    }
+
+    #[test]
+    fn traffic_the_router_originates_meets_no_acl() {
+        let (_, cfg) = lowered(true);
+        for iface in [WAN, STATION] {
+            assert!(cfg.local(iface, false).unwrap().is_empty());
+            let to = cfg.local(iface, true).unwrap();
+            let inbound = cfg.interface(iface, true).unwrap().unwrap();
+            assert_eq!(to.len(), 1);
+            let tags = |v: &[crate::dialect::config::Item]| {
+                v.iter().map(|i| i.tag.to_string()).collect::<Vec<_>>()
+            };
+            assert_eq!(tags(&to[0]), tags(&inbound));
+        }
+    }
+
+    #[test]
+    fn terminal_lines_follow_the_ssh_flows() {
+        let (text, cfg) = lowered(true);
+        if std::env::var_os("SHOW_IOS").is_some() {
+            eprintln!("{text}");
+        }
+        assert!(
+            text.contains("line vty 0 15\n access-class FL-VTY-"),
+            "{text}"
+        );
+        assert!(text.contains("\n transport input ssh\n"), "{text}");
+        let r = cfg.resolved().as_ref().unwrap();
+        let ssh = pkt("10.30.0.5", "10.90.0.2", 6, 40000, 22);
+        for line in [0, 4, 15] {
+            assert!(r.evaluate_vty(line, &ssh, "ssh").permit);
+            assert!(!r.evaluate_vty(line, &ssh, "telnet").permit);
+            assert!(
+                !r.evaluate_vty(line, &pkt("10.90.0.1", "10.90.0.2", 6, 40000, 22), "ssh")
+                    .permit
+            );
+        }
+        // No SSH to the router: no terminal session at all.
+        let (text, cfg) = lowered(false);
+        assert!(
+            text.contains("line vty 0 15\n transport input none\n"),
+            "{text}"
+        );
+        assert!(!text.contains("FL-VTY-"), "{text}");
+        let r = cfg.resolved().as_ref().unwrap();
+        assert!(!r.evaluate_vty(0, &ssh, "ssh").permit);
+    }
+
+    /// A `show running-config` of the terminal lines reads into the same settings.
+    #[test]
+    fn running_config_terminal_lines() {
+        let text = "\
+access-list 23 permit host 10.30.0.5
+access-list 23 deny any log
+line con 0
+ exec-timeout 5 0
+line vty 0 4
+ access-class 23 in vrf-also
+ transport input ssh telnet
+line vty 5 15
+ transport input none
+";
+        let cfg = parse(text).unwrap();
+        assert_eq!(cfg.to_string(), text);
+        let r = cfg.resolved().as_ref().unwrap();
+        let ssh = pkt("10.30.0.5", "10.90.0.2", 6, 40000, 22);
+        assert!(r.evaluate_vty(0, &ssh, "telnet").permit);
+        assert!(
+            !r.evaluate_vty(4, &pkt("10.30.0.6", "10.90.0.2", 6, 1, 22), "ssh")
+                .permit
+        );
+        assert!(!r.evaluate_vty(5, &ssh, "ssh").permit);
+        assert!(r.evaluate_vty(16, &ssh, "ssh").permit);
+        assert_eq!(r.vty[&0].v4_class.as_deref(), Some("23"));
+    }
+}
