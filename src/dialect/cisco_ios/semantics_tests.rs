@@ -649,6 +649,27 @@ router rtr-sub {
         assert!(!r.evaluate_vty(0, &ssh, "ssh").permit);
     }
 
+    /// The replies of what the router originates widen the policy like any stateless reply:
+    /// planning lists them (and raises OUT-005 for them) on the interface they enter by.
+    #[test]
+    fn replies_of_the_routers_own_traffic_are_widenings() {
+        let (_, ir, di) = fixture(true);
+        let ws = replies::device_widenings(&ir.devices[di]);
+        let own: Vec<(&str, &str, &str)> = ws
+            .iter()
+            .filter(|w| matches!(w.flow, FlowRef::SelfFlow { .. }))
+            .map(|w| (w.interface.as_str(), w.kind.as_str(), w.item.as_str()))
+            .collect();
+        assert_eq!(
+            own,
+            [
+                (WAN, "tcp-established", "tcp/179"),
+                (WAN, "udp-source-port", "udp/3784-3785")
+            ],
+            "{ws:?}"
+        );
+    }
+
     /// A `show running-config` of the terminal lines reads into the same settings.
     #[test]
     fn running_config_terminal_lines() {
