@@ -364,8 +364,12 @@ fn line_line() -> impl Strategy<Value = LineLine> {
         .prop_map(|w| LineLine::TransportInput(
             w.into_iter().map(|w| Word::new(w).unwrap()).collect()
         )),
-        proptest::sample::select(vec!["exec-timeout 5 0", "login local", "logging synchronous"])
-            .prop_map(|s| LineLine::Other(RawLine::new(s).unwrap())),
+        proptest::sample::select(vec![
+            "exec-timeout 5 0",
+            "login local",
+            "logging synchronous"
+        ])
+        .prop_map(|s| LineLine::Other(RawLine::new(s).unwrap())),
     ]
 }
 

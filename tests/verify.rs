@@ -1169,3 +1169,309 @@ expect deny field -> ops udp
         "{d:#?}"
     );
 }
+
+// ---- BEGIN the router's own traffic (Cisco IOS) ----
+
+/// A substation router with addresses of its own (the issue's `rtr-sub`): SSH from the
+/// control centre's EWS through `rtr-core`, BGP and BFD with its WAN peer in both directions,
+/// and a conduit from the whole WAN (which holds the router's address) to the station.
+const OWN_POLICY: &str = "
+zone wan { level 2 sl-target 2 network 10.90.0.0/24 asset rtr-cc 10.90.0.1 }
+zone station { level 1 sl-target 2 network 10.101.0.0/24 asset rtu 10.101.0.10 }
+zone control-center { level 3 sl-target 2 network 10.30.0.0/24 asset ews 10.30.0.5 }
+service mgmt-ssh tcp/22
+service rt-bgp tcp/179
+service rt-bfd udp/3784-3785
+conduit wan-station {
+  connects wan, station
+  sl-target 2
+  allow wan -> station.rtu modbus
+}
+router rtr-core {
+  target cisco-ios
+  interface GigabitEthernet0/0 control-center
+  interface GigabitEthernet0/1 wan
+}
+router rtr-sub {
+  target cisco-ios
+  interface GigabitEthernet0/0/0 wan
+  interface GigabitEthernet0/0/1 station
+}
+";
+
+/// The model of [`OWN_POLICY`] with rtr-sub's addresses and device-level flows, and the files
+/// its plan builds; the plan's traffic to and from rtr-sub (and the SSH crossing rtr-core) is
+/// filled as planning fills it.
+fn own_traffic_build() -> (Model, BTreeMap<String, String>) {
+    use fenceline::dialect::{emit_all, EmitContext, EmitOptions, Stamp};
+    use fenceline::model::{Endpoint, FlowRef, SelfDirection, SelfFlow, SelfFlowId};
+    use fenceline::plan::{replies, LocalIr, PairIr, RuleIr};
+    let checked = fenceline::driver::check_text(
+        "own.fence",
+        Path::new("own.fence"),
+        OWN_POLICY.to_string(),
+        &CheckOptions {
+            today: Some("2026-01-01".into()),
+            ..Default::default()
+        },
+    );
+    let mut model = checked.model.expect("the policy resolves");
+    let sub = model.device_id("rtr-sub").unwrap();
+    let core = model.device_id("rtr-core").unwrap();
+    model.devices[sub.0].interfaces[0].addresses = vec!["10.90.0.2".parse().unwrap()];
+    model.devices[sub.0].interfaces[1].addresses = vec!["10.101.0.1".parse().unwrap()];
+    let wan = model.zone_id("wan").unwrap();
+    let cc = model.zone_id("control-center").unwrap();
+    let at = |z, name| Endpoint {
+        zone: z,
+        asset: model.zone(z).asset(name),
+    };
+    let (ews, peer) = (at(cc, "ews"), at(wan, "rtr-cc"));
+    let svc = |n| model.service_id(n).unwrap();
+    let flow = |direction, peer, services| SelfFlow {
+        device: sub,
+        direction,
+        peer,
+        services,
+        log: false,
+        description: None,
+    };
+    model.self_flows = vec![
+        flow(SelfDirection::ToDevice, ews, vec![svc("mgmt-ssh")]),
+        flow(
+            SelfDirection::ToDevice,
+            peer,
+            vec![svc("rt-bfd"), svc("rt-bgp")],
+        ),
+        flow(
+            SelfDirection::FromDevice,
+            peer,
+            vec![svc("rt-bfd"), svc("rt-bgp")],
+        ),
+    ];
+    let (mut ir, _) = fenceline::plan::model_to_ir(&model);
+    let own = model.device(sub).own_addrs();
+    let rules = |id: usize, src: &fenceline::model::AddrSet, dst: &fenceline::model::AddrSet| {
+        let f = &model.self_flows[id];
+        let mut out = Vec::new();
+        for s in &f.services {
+            for item in &model.service(*s).items {
+                out.push(RuleIr {
+                    flow: FlowRef::SelfFlow { id: SelfFlowId(id) },
+                    conduit: None,
+                    src: src.clone(),
+                    dst: dst.clone(),
+                    item: *item,
+                    log: false,
+                    label: format!("rtr-sub: {}", model.self_flow_label(SelfFlowId(id))),
+                });
+            }
+        }
+        out
+    };
+    let ews_addrs = model.endpoint_addrs(ews).clone();
+    let peer_addrs = model.endpoint_addrs(peer).clone();
+    let mut to = rules(0, &ews_addrs, &own);
+    to.extend(rules(1, &peer_addrs, &own));
+    let from = rules(2, &own, &peer_addrs);
+    let d = ir.devices.iter_mut().find(|d| d.device == sub).unwrap();
+    d.local = vec![
+        LocalIr {
+            interface: 0,
+            to_device: false,
+            replies: replies::of_rules(&from),
+            rules: from,
+        },
+        LocalIr {
+            interface: 0,
+            to_device: true,
+            rules: to,
+            replies: Vec::new(),
+        },
+    ];
+    // The SSH to rtr-sub crosses rtr-core from the control centre to the WAN.
+    let crossing = rules(0, &ews_addrs, &own);
+    let d = ir.devices.iter_mut().find(|d| d.device == core).unwrap();
+    assert!(d.pairs.is_empty());
+    d.pairs = vec![PairIr {
+        ingress: 0,
+        egress: 1,
+        replies: replies::of_rules(&crossing),
+        rules: crossing,
+    }];
+    let stamp = Stamp {
+        policy: "own".into(),
+        hash: "0".repeat(64),
+        version: "0",
+    };
+    let options = EmitOptions::default();
+    let cx = EmitContext {
+        model: &model,
+        ir: &ir,
+        stamp: &stamp,
+        options: &options,
+    };
+    let mut diags = Vec::new();
+    let files = emit_all(&cx, None, &mut diags)
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.path, String::from_utf8(o.bytes).unwrap()))
+        .collect();
+    (model, files)
+}
+
+/// A mutation of one line: the line holding `from` is deleted when `to` is empty, else `from`
+/// is replaced by `to`.
+struct OwnMutation {
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    over: bool,
+    under: bool,
+}
+
+const OWN_MUTATIONS: &[OwnMutation] = &[
+    OwnMutation {
+        name: "ios router's own SSH permit deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios router's own SSH permit widened to the zone",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "permit tcp 10.30.0.0 0.0.0.255 host 10.90.0.2 eq 22",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios router's own BGP permit to any port",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 host 10.90.0.2 eq 179",
+        to: "permit tcp host 10.90.0.1 host 10.90.0.2",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios reply of the router's own BGP deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2 established",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios reply of the router's own BGP without established",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2 established",
+        to: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios anti-spoofing of the router's address deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "deny ip host 10.90.0.2 any log",
+        to: "",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios crossing of a device-level flow deleted",
+        file: "rtr-core/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+];
+
+fn apply_own(m: &OwnMutation, text: &str) -> String {
+    assert!(
+        text.contains(m.from),
+        "{}: {:?} not in\n{text}",
+        m.name,
+        m.from
+    );
+    if !m.to.is_empty() {
+        return text.replacen(m.from, m.to, 1);
+    }
+    let mut done = false;
+    text.lines()
+        .filter(|l| {
+            let first = !done && l.contains(m.from);
+            done |= first;
+            !first
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The router's own traffic is compared per interface like the rest: the permits to the
+/// router, the replies of its own traffic, the anti-spoofing of its addresses and a
+/// device-level flow crossing another router are each found when changed.
+#[test]
+fn ios_own_traffic_mutations_are_found() {
+    let (model, files) = own_traffic_build();
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 2);
+    for d in &r {
+        assert!(d.equal, "{}: {:#?}", d.device, d.differences);
+    }
+    let mut rows = String::new();
+    for m in OWN_MUTATIONS {
+        let mut f = files.clone();
+        f.insert(m.file.to_string(), apply_own(m, &files[m.file]));
+        let device = m.file.split('/').next().unwrap();
+        let r = verify_files(&model, &f, Some((device, Target::CiscoIos)));
+        assert_eq!(r.len(), 1);
+        let over = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.over_permit.as_ref().map(|c| (d, c)));
+        let under = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.under_permit.as_ref().map(|c| (d, c)));
+        assert_eq!(
+            (over.is_some(), under.is_some()),
+            (m.over, m.under),
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
+        let mut verdict = Vec::new();
+        for (word, found) in [("over-permit", over), ("under-permit", under)] {
+            if let Some((d, c)) = found {
+                assert!(!c.packet.is_empty() && !c.config_line.is_empty());
+                verdict.push(format!(
+                    "{word}: `{} -> {}`: {}, by `{}`",
+                    d.ingress, d.egress, c.packet, c.config_line
+                ));
+            }
+        }
+        let expected = match (m.over, m.under) {
+            (true, true) => "over-permit and under-permit",
+            (true, false) => "over-permit",
+            _ => "under-permit",
+        };
+        let change = if m.to.is_empty() {
+            format!("`{}` deleted", m.from)
+        } else {
+            format!("`{}` → `{}`", m.from, m.to)
+        };
+        rows.push_str(&format!(
+            "| {} (`{}`: {change}) | cisco-ios | {expected} | {} |\n",
+            m.name,
+            m.file,
+            verdict.join("; ")
+        ));
+    }
+    check_doc_block("the router's own traffic", &rows);
+}
+
+// ---- END the router's own traffic (Cisco IOS) ----
