@@ -329,10 +329,10 @@ pub enum Why {
 /// What the policy lets through each (device, ingress, egress) of its stateless devices,
 /// without connection tracking: the flows that cross the device from ingress to egress, and the
 /// replies of the flows that cross it the other way. Traffic to the device itself that enters
-/// by interface `i` is under `(device, i, i)`: the `X -> self` flows whose peer lies behind
-/// `i`, and the replies of its `self -> X` flows whose peer does (IOS outbound ACLs do not
-/// filter what the router originates, so nothing else of those flows is the device's to
-/// filter).
+/// by interface `i` is under `(device, i, i)`: the `X -> self` flows whose peer faces `i`
+/// ([`self_flows_stateless`]), and the replies of its `self -> X` flows whose peer does (IOS
+/// outbound ACLs do not filter what the router originates, so nothing else of those flows is
+/// the device's to filter).
 pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<Why>> {
     let ios: Vec<bool> = model
         .devices
@@ -359,18 +359,32 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
     out
 }
 
-/// The device-level flows' part of [`stateless_pairs`]: at their own device, what enters by the
-/// interfaces their peer lies behind; at every other stateless device on the way between the
-/// peer's zone and the zone of such an interface, the flow and its replies as for any flow.
+/// The device-level flows' part of [`stateless_pairs`]. A packet addressed to a device is
+/// delivered by the first of its interfaces it reaches, so the interfaces facing a peer are
+/// those whose zone the peer's zone reaches in the zone/device graph without the device; at the
+/// device, what enters by them (the `X -> self` packets, the replies of `self -> X`); at every
+/// other stateless device on those paths, the flow and its replies as for any flow.
 fn self_flows_stateless(
     model: &Model,
     ios: &[bool],
     out: &mut BTreeMap<(DeviceId, usize, usize), Space<Why>>,
 ) {
     use crate::model::SelfDirection;
-    let graph = ZoneGraph::build(model);
+    let mut without: BTreeMap<DeviceId, ZoneGraph> = BTreeMap::new();
     for id in model.self_flow_ids() {
         let f = model.self_flow(id);
+        let graph = without.entry(f.device).or_insert_with(|| {
+            ZoneGraph::from_interfaces(
+                model.zones.len(),
+                model.devices.iter().enumerate().map(|(i, d)| {
+                    if i == f.device.0 {
+                        Vec::new()
+                    } else {
+                        d.interfaces.iter().map(|i| i.zone).collect()
+                    }
+                }),
+            )
+        });
         let dev = model.device(f.device);
         let own = dev.own_addrs();
         let peer = model.endpoint_addrs(f.peer);
@@ -389,12 +403,10 @@ fn self_flows_stateless(
             }
         }
         for (k, iface) in dev.interfaces.iter().enumerate() {
-            if !graph
-                .zones_behind(f.device, iface.zone)
-                .contains(&f.peer.zone)
-            {
+            // The paths from the peer's zone to this interface's zone that avoid the device.
+            let Some(hops) = graph.hops(f.peer.zone, iface.zone) else {
                 continue;
-            }
+            };
             if ios[f.device.0] {
                 let (cubes, why) = match f.direction {
                     SelfDirection::ToDevice => (&fwd, Why::SelfFlow(id)),
@@ -404,21 +416,16 @@ fn self_flows_stateless(
                     .or_default()
                     .extend(cubes.iter().cloned(), why);
             }
-            let (from, to) = match f.direction {
-                SelfDirection::ToDevice => (f.peer.zone, iface.zone),
-                SelfDirection::FromDevice => (iface.zone, f.peer.zone),
-            };
-            let Some(hops) = graph.hops(from, to) else {
-                continue;
-            };
-            for h in hops
-                .iter()
-                .filter(|h| h.device != f.device && ios[h.device.0])
-            {
-                out.entry((h.device, h.ingress, h.egress))
+            for h in hops.iter().filter(|h| ios[h.device.0]) {
+                // Hops run from the peer towards the device; its own traffic runs back.
+                let (ingress, egress) = match f.direction {
+                    SelfDirection::ToDevice => (h.ingress, h.egress),
+                    SelfDirection::FromDevice => (h.egress, h.ingress),
+                };
+                out.entry((h.device, ingress, egress))
                     .or_default()
                     .extend(fwd.iter().cloned(), Why::SelfFlow(id));
-                out.entry((h.device, h.egress, h.ingress))
+                out.entry((h.device, egress, ingress))
                     .or_default()
                     .extend(back.iter().cloned(), Why::SelfReply(id));
             }
