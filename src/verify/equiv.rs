@@ -322,6 +322,8 @@ pub enum Why {
     SelfFlow(SelfFlowId),
     /// A reply of a device-level flow.
     SelfReply(SelfFlowId),
+    /// VRRP between the nodes of a cluster, on its sync interface.
+    Sync,
     /// IPv6 neighbour discovery (ICMPv6 135, 136), which every IPv6 interface needs.
     NeighbourDiscovery,
 }
@@ -356,7 +358,39 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
         }
     });
     self_flows_stateless(model, &ios, &mut out);
+    for (di, dev) in model.devices.iter().enumerate() {
+        let Some(k) = dev.sync.filter(|k| ios[di] && *k < dev.interfaces.len()) else {
+            continue;
+        };
+        out.entry((DeviceId(di), k, k))
+            .or_default()
+            .extend(sync_cubes(&dev.interfaces[k]), Why::Sync);
+    }
     out
+}
+
+/// A stateless cluster's sync ([`Why::Sync`]): VRRP from the nodes' and the shared addresses
+/// on the sync interface to the VRRP group of their family.
+fn sync_cubes(iface: &crate::model::Interface) -> Vec<crate::packet::space::Cube> {
+    use crate::dialect::cisco_ios::router::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL};
+    let mut peers = crate::model::AddrSet::new();
+    for a in iface.addresses.iter().chain(&iface.nodes) {
+        peers.add_range(*a, *a);
+    }
+    let mut groups = crate::model::AddrSet::new();
+    for g in [
+        std::net::IpAddr::V4(VRRP_GROUP_V4),
+        std::net::IpAddr::V6(VRRP_GROUP_V6),
+    ] {
+        groups.add_range(g, g);
+    }
+    crate::packet::space::Cube::of_item_all(
+        &peers,
+        &groups,
+        &crate::model::ServiceItem::Ip {
+            number: VRRP_PROTOCOL,
+        },
+    )
 }
 
 /// The device-level flows' part of [`stateless_pairs`]. A packet addressed to a device is
@@ -496,6 +530,7 @@ fn why_text(model: &Model, why: Why) -> String {
             "the replies of device-level flow {}",
             self_flow_text(model, id)
         ),
+        Why::Sync => "the cluster's sync (VRRP between its nodes)".into(),
         Why::NeighbourDiscovery => "IPv6 neighbour discovery (ICMPv6 types 135, 136)".into(),
     }
 }

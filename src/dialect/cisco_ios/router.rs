@@ -21,7 +21,7 @@ use crate::plan::{DeviceIr, ReplyIr, RuleIr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// IOS rejects remarks over 100 characters. Longer labels are wrapped over several remark lines
 /// rather than cut, so the sanitiser's limit here is the total over all lines.
@@ -471,6 +471,44 @@ fn spoof_rules(body: &mut AclBody, spoofed: &AddrSet, fam: Family) {
     );
 }
 
+/// VRRP, the IP protocol a cluster's nodes share their addresses by.
+pub const VRRP_PROTOCOL: u8 = 112;
+/// The group VRRP advertisements are sent to over IPv4.
+pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+/// The group VRRP advertisements are sent to over IPv6.
+pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+
+/// A cluster's sync link (`sync IFACE`): the VRRP advertisements of the nodes to their group,
+/// on that interface only. IOS keeps no connection state, so there is no connection-tracking
+/// sync to permit.
+fn sync_rules(body: &mut AclBody, peers: &AddrSet, fam: Family) {
+    let (srcs, group): (Vec<AddrMatch>, AddrMatch) = match fam {
+        Family::V4 => (
+            peers.v4_nets().into_iter().map(v4_match).collect(),
+            v4_match(Ipv4Net::from(VRRP_GROUP_V4)),
+        ),
+        Family::V6 => (
+            peers.v6_nets().into_iter().map(v6_match).collect(),
+            v6_match(Ipv6Net::from(VRRP_GROUP_V6)),
+        ),
+    };
+    let aces = srcs
+        .into_iter()
+        .map(|s| {
+            ace(
+                Action::Permit,
+                ProtoMatch::Number(VRRP_PROTOCOL),
+                s,
+                group.clone(),
+            )
+        })
+        .collect();
+    body.group(
+        vec![Remark::tame("cluster sync: VRRP between the nodes")],
+        aces,
+    );
+}
+
 /// Does an item admit TCP to this port?
 fn admits_tcp(item: &ServiceItem, port: u16) -> bool {
     match item {
@@ -705,6 +743,9 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             };
             for l in local(true) {
                 forward_rules(&mut body, &mut groups, &l.rules, fam, changed)?;
+            }
+            if let Some(sync) = device.sync.as_ref().filter(|s| s.interface == idx) {
+                sync_rules(&mut body, &sync.peers, fam);
             }
             for pair in device.pairs.iter().filter(|p| p.egress == idx) {
                 reply_rules(

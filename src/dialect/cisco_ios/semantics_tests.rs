@@ -698,3 +698,145 @@ line vty 5 15
         assert_eq!(r.vty[&0].v4_class.as_deref(), Some("23"));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A cluster of routers: VRRP between the nodes on the sync interface, and verify's view of it.
+
+mod cluster_sync {
+    use super::pkt;
+    use crate::dialect::cisco_ios::{parse::parse, CiscoIosRouter};
+    use crate::dialect::{Dialect, EmitContext, EmitOptions, Stamp};
+    use crate::model::{resolve::resolve, AddrSet, DeviceId, Model, Target};
+    use crate::plan::SyncIr;
+    use crate::syntax::loader::load_from_text;
+    use crate::verify::equiv::{compare_stateless, stateless_pairs};
+    use std::path::Path;
+
+    const POLICY: &str = "
+zone wan { level 2 sl-target 2 network 10.90.0.0/24 }
+zone ha { level 2 sl-target 2 network 10.99.0.0/29 }
+router rtr {
+  target cisco-ios
+  interface GigabitEthernet0/0 wan
+  interface GigabitEthernet0/1 ha
+}
+";
+
+    /// The cluster's model and its router's configuration text.
+    fn built() -> (Model, String) {
+        let r = resolve(&load_from_text(
+            "p.fence",
+            Path::new("p.fence"),
+            POLICY.to_string(),
+        ));
+        let mut model = r.model.unwrap();
+        let d = &mut model.devices[0];
+        d.cluster = vec!["rtr-a".into(), "rtr-b".into()];
+        d.sync = Some(1);
+        d.interfaces[0].addresses = vec!["10.90.0.1".parse().unwrap()];
+        d.interfaces[0].nodes = vec!["10.90.0.2".parse().unwrap(), "10.90.0.3".parse().unwrap()];
+        d.interfaces[1].addresses = vec!["10.99.0.1".parse().unwrap()];
+        d.interfaces[1].nodes = vec!["10.99.0.2".parse().unwrap(), "10.99.0.3".parse().unwrap()];
+        let (mut ir, _) = crate::plan::model_to_ir(&model);
+        let mut peers = AddrSet::new();
+        peers.add_range("10.99.0.1".parse().unwrap(), "10.99.0.3".parse().unwrap());
+        ir.devices[0].sync = Some(SyncIr {
+            interface: 1,
+            peers,
+        });
+        let stamp = Stamp {
+            policy: "p".into(),
+            hash: "0".repeat(64),
+            version: "0",
+        };
+        let options = EmitOptions::default();
+        let cx = EmitContext {
+            model: &model,
+            ir: &ir,
+            stamp: &stamp,
+            options: &options,
+        };
+        let config = CiscoIosRouter
+            .lower(&cx, &ir.devices[0], &mut Vec::new())
+            .unwrap();
+        let text = config.to_string();
+        (model, text)
+    }
+
+    fn verify(model: &Model, text: &str) -> crate::verify::equiv::DeviceResult {
+        let mut cfg = parse(text).unwrap();
+        cfg.file = crate::dialect::cisco_ios::ast::Origin("rtr/cisco-ios.txt".into());
+        compare_stateless(
+            model,
+            &stateless_pairs(model),
+            DeviceId(0),
+            Target::CiscoIos.name(),
+            Vec::new(),
+            &cfg,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn vrrp_between_the_nodes_on_the_sync_interface_only() {
+        let (model, text) = built();
+        let r = parse(&text).unwrap();
+        let r = r.resolved().as_ref().unwrap();
+        let vrrp = |s: &str, d: &str| pkt(s, d, 112, 0, 0);
+        let (ha, wan) = ("GigabitEthernet0/1", "GigabitEthernet0/0");
+        assert!(
+            r.evaluate_in(ha, &vrrp("10.99.0.3", "224.0.0.18"), false)
+                .permit,
+            "{text}"
+        );
+        assert!(
+            r.evaluate_in(ha, &vrrp("10.99.0.2", "224.0.0.18"), false)
+                .permit
+        );
+        // The shared address is never a source from outside; other hosts and links get nothing.
+        assert!(
+            !r.evaluate_in(ha, &vrrp("10.99.0.1", "224.0.0.18"), false)
+                .permit
+        );
+        assert!(
+            !r.evaluate_in(ha, &vrrp("10.99.0.4", "224.0.0.18"), false)
+                .permit
+        );
+        assert!(
+            !r.evaluate_in(wan, &vrrp("10.90.0.3", "224.0.0.18"), false)
+                .permit
+        );
+        // Each node's own address is its partner's source: not denied as forged.
+        assert!(!text.contains("deny ip host 10.99.0.2"), "{text}");
+        assert!(text.contains("deny ip host 10.99.0.1 any log"), "{text}");
+
+        let ok = verify(&model, &text);
+        assert!(ok.equal, "{:#?}\n{text}", ok.differences);
+        let deleted: String = text
+            .lines()
+            .filter(|l| !l.contains("permit 112 10.99.0.2 0.0.0.1"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let r = verify(&model, &deleted);
+        let under = r.differences.iter().find_map(|d| d.under_permit.as_ref());
+        assert!(
+            under
+                .is_some_and(|c| c.policy_flow.as_deref()
+                    == Some("the cluster's sync (VRRP between its nodes)")),
+            "{:#?}",
+            r.differences
+        );
+        let widened = text.replacen(
+            "permit 112 10.99.0.2 0.0.0.1 host 224.0.0.18",
+            "permit 112 any host 224.0.0.18",
+            1,
+        );
+        assert_ne!(widened, text);
+        let r = verify(&model, &widened);
+        assert!(
+            r.differences.iter().any(|d| d.over_permit.is_some()),
+            "{:#?}",
+            r.differences
+        );
+    }
+}
