@@ -206,6 +206,10 @@ pub struct Service {
     pub items: Vec<ServiceItem>,
     #[serde(skip_serializing_if = "is_default")]
     pub flags: ServiceFlags,
+    /// Multicast groups the protocol sends to (built-in `ospf`, `vrrp`, ...): destinations of
+    /// its device-level flows besides the device's own addresses, never of a flow between zones.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<std::net::IpAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }

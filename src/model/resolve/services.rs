@@ -24,6 +24,7 @@ pub(super) fn resolve_services(cx: &mut Cx, d: &Decls) -> (Vec<Service>, Vec<Opt
                 builtin: true,
                 items: b.parsed_items(),
                 flags: b.parsed_flags(),
+                groups: b.groups(),
                 description: Some(b.description.to_string()),
             });
     }
@@ -71,6 +72,7 @@ fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
         builtin: false,
         items,
         flags,
+        groups: Vec::new(),
         description: description.map(|d| d.0),
     }
 }
@@ -130,6 +132,7 @@ fn inline_services(cx: &mut Cx, d: &Decls, services: &mut BTreeMap<String, Servi
                         builtin: true,
                         items: vec![item],
                         flags: ServiceFlags::default(),
+                        groups: Vec::new(),
                         description: None,
                     },
                 );
