@@ -69,6 +69,8 @@ codes! {
         "A flow names an ICMP or ICMPv6 type that only answers a connection: a reply (`icmp/0` echo-reply, `icmp/14`, `icmpv6/129`) or an error (`icmp/3`, `icmp/11`, `icmp/12`, `icmpv6/1`-`4`). Connection tracking never lets such a packet open a flow: unsolicited, it is invalid and dropped. Replies pass as established to the requests they answer and errors as related to the connection they concern, so allow the request (`icmp/8` echo-request, `icmpv6/128`) or the connection in the other direction instead, or the whole protocol (`icmp`, `icmpv6`), which allows every type, unsolicited ones included.";
     ASSET_KIND = "E0027", "unknown asset kind",
         "An asset's `kind` is one of a closed vocabulary (jump-host, broker, proxy, relay, mirror, historian, engineering-workstation, hmi, plc, rtu, ied, server) that lint rules read: a misspelt kind would silently turn a rule off or on. A site's own classification is written `x-NAME` (`kind x-erp`): it is accepted and shown in reports, and no rule reads it. docs/language.md says what each kind means and which rules read it.";
+    ONE_WAY_TCP = "E0040", "one-way service with TCP",
+        "A service with the `one-way` flag has no reply on any target, and a TCP connection cannot open without one (the SYN-ACK is a reply): a one-way service may carry UDP, ICMP and other IP protocols, never TCP, nor `ip` (every protocol, TCP included). Split the TCP items into a service of their own.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -30,6 +30,11 @@ pub struct ServiceFlags {
     /// Network infrastructure service (dns, ntp, ldap, kerberos, syslog, dhcp).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub infrastructure: bool,
+    /// No reply is ever allowed (`one-way`): the one flag that changes what is allowed. A
+    /// stateless device gets no return rule for it and a stateful one drops the reply
+    /// direction of its connections. Never on TCP (E0040).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub one_way: bool,
 }
 
 pub const FLAG_NAMES: &[&str] = &[
@@ -40,6 +45,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "web",
     "legacy-admin",
     "infrastructure",
+    "one-way",
 ];
 
 impl ServiceFlags {
@@ -52,6 +58,7 @@ impl ServiceFlags {
             "web" => self.web = true,
             "legacy-admin" => self.legacy_admin = true,
             "infrastructure" => self.infrastructure = true,
+            "one-way" => self.one_way = true,
             _ => return false,
         }
         true
@@ -65,6 +72,7 @@ impl ServiceFlags {
             self.web,
             self.legacy_admin,
             self.infrastructure,
+            self.one_way,
         ];
         FLAG_NAMES
             .iter()

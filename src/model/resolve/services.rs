@@ -67,6 +67,24 @@ fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
             _ => cx.not_here(st, "service"),
         }
     }
+    if flags.one_way {
+        for (tok, item) in s
+            .items
+            .iter()
+            .filter_map(|t| Some((t, ServiceItem::parse(&t.text).ok()?)))
+        {
+            if matches!(item, ServiceItem::Tcp { .. } | ServiceItem::AnyIp) {
+                cx.err(
+                    Diagnostic::error(
+                        codes::ONE_WAY_TCP,
+                        format!("one-way service `{}` carries TCP (`{}`)", s.name.name, tok.text),
+                    )
+                    .at(tok.span, "a TCP connection needs its replies")
+                    .help("a one-way service allows no reply on any target; move the TCP items to a service without `one-way`"),
+                );
+            }
+        }
+    }
     Service {
         name: s.name.name.clone(),
         builtin: false,
