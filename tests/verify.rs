@@ -1265,154 +1265,6 @@ expect deny field -> ops udp
 
 // ---- BEGIN the router's own traffic (Cisco IOS) ----
 
-/// A substation router with addresses of its own (the issue's `rtr-sub`): SSH from the
-/// control centre's EWS through `rtr-core`, BGP and BFD with its WAN peer in both directions,
-/// and a conduit from the whole WAN (which holds the router's address) to the station.
-const OWN_POLICY: &str = "
-zone wan { level 2 sl-target 2 network 10.90.0.0/24 asset rtr-cc 10.90.0.1 }
-zone station { level 1 sl-target 2 network 10.101.0.0/24 asset rtu 10.101.0.10 }
-zone control-center { level 3 sl-target 2 network 10.30.0.0/24 asset ews 10.30.0.5 }
-service mgmt-ssh tcp/22
-service rt-bgp tcp/179
-service rt-bfd udp/3784-3785
-conduit wan-station {
-  connects wan, station
-  sl-target 2
-  allow wan -> station.rtu modbus
-}
-router rtr-core {
-  target cisco-ios
-  interface GigabitEthernet0/0 control-center
-  interface GigabitEthernet0/1 wan
-}
-router rtr-sub {
-  target cisco-ios
-  interface GigabitEthernet0/0/0 wan
-  interface GigabitEthernet0/0/1 station
-}
-";
-
-/// The model of [`OWN_POLICY`] with rtr-sub's addresses and device-level flows, and the files
-/// its plan builds; the plan's traffic to and from rtr-sub (and the SSH crossing rtr-core) is
-/// filled as planning fills it.
-fn own_traffic_build() -> (Model, BTreeMap<String, String>) {
-    use fenceline::dialect::{emit_all, EmitContext, EmitOptions, Stamp};
-    use fenceline::model::{Endpoint, FlowRef, SelfDirection, SelfFlow, SelfFlowId};
-    use fenceline::plan::{replies, LocalIr, PairIr, RuleIr};
-    let checked = fenceline::driver::check_text(
-        "own.fence",
-        Path::new("own.fence"),
-        OWN_POLICY.to_string(),
-        &CheckOptions {
-            today: Some("2026-01-01".into()),
-            ..Default::default()
-        },
-    );
-    let mut model = checked.model.expect("the policy resolves");
-    let sub = model.device_id("rtr-sub").unwrap();
-    let core = model.device_id("rtr-core").unwrap();
-    model.devices[sub.0].interfaces[0].addresses = vec!["10.90.0.2".parse().unwrap()];
-    model.devices[sub.0].interfaces[1].addresses = vec!["10.101.0.1".parse().unwrap()];
-    let wan = model.zone_id("wan").unwrap();
-    let cc = model.zone_id("control-center").unwrap();
-    let at = |z, name| Endpoint {
-        zone: z,
-        asset: model.zone(z).asset(name),
-    };
-    let (ews, peer) = (at(cc, "ews"), at(wan, "rtr-cc"));
-    let svc = |n| model.service_id(n).unwrap();
-    let flow = |direction, peer, services| SelfFlow {
-        device: sub,
-        direction,
-        peer,
-        services,
-        log: false,
-        description: None,
-    };
-    model.self_flows = vec![
-        flow(SelfDirection::ToDevice, ews, vec![svc("mgmt-ssh")]),
-        flow(
-            SelfDirection::ToDevice,
-            peer,
-            vec![svc("rt-bfd"), svc("rt-bgp")],
-        ),
-        flow(
-            SelfDirection::FromDevice,
-            peer,
-            vec![svc("rt-bfd"), svc("rt-bgp")],
-        ),
-    ];
-    let (mut ir, _) = fenceline::plan::model_to_ir(&model);
-    let own = model.device(sub).own_addrs();
-    let rules = |id: usize, src: &fenceline::model::AddrSet, dst: &fenceline::model::AddrSet| {
-        let f = &model.self_flows[id];
-        let mut out = Vec::new();
-        for s in &f.services {
-            for item in &model.service(*s).items {
-                out.push(RuleIr {
-                    flow: FlowRef::SelfFlow { id: SelfFlowId(id) },
-                    conduit: None,
-                    src: src.clone(),
-                    dst: dst.clone(),
-                    item: *item,
-                    log: false,
-                    label: format!("rtr-sub: {}", model.self_flow_label(SelfFlowId(id))),
-                });
-            }
-        }
-        out
-    };
-    let ews_addrs = model.endpoint_addrs(ews).clone();
-    let peer_addrs = model.endpoint_addrs(peer).clone();
-    let mut to = rules(0, &ews_addrs, &own);
-    to.extend(rules(1, &peer_addrs, &own));
-    let from = rules(2, &own, &peer_addrs);
-    let d = ir.devices.iter_mut().find(|d| d.device == sub).unwrap();
-    d.local = vec![
-        LocalIr {
-            interface: 0,
-            to_device: false,
-            replies: replies::of_rules(&from),
-            rules: from,
-        },
-        LocalIr {
-            interface: 0,
-            to_device: true,
-            rules: to,
-            replies: Vec::new(),
-        },
-    ];
-    // The SSH to rtr-sub crosses rtr-core from the control centre to the WAN.
-    let crossing = rules(0, &ews_addrs, &own);
-    let d = ir.devices.iter_mut().find(|d| d.device == core).unwrap();
-    assert!(d.pairs.is_empty());
-    d.pairs = vec![PairIr {
-        ingress: 0,
-        egress: 1,
-        replies: replies::of_rules(&crossing),
-        rules: crossing,
-    }];
-    let stamp = Stamp {
-        policy: "own".into(),
-        hash: "0".repeat(64),
-        version: "0",
-    };
-    let options = EmitOptions::default();
-    let cx = EmitContext {
-        model: &model,
-        ir: &ir,
-        stamp: &stamp,
-        options: &options,
-    };
-    let mut diags = Vec::new();
-    let files = emit_all(&cx, None, &mut diags)
-        .unwrap()
-        .into_iter()
-        .map(|o| (o.path, String::from_utf8(o.bytes).unwrap()))
-        .collect();
-    (model, files)
-}
-
 /// A mutation of one line: the line holding `from` is deleted when `to` is empty, else `from`
 /// is replaced by `to`.
 struct OwnMutation {
@@ -1450,6 +1302,14 @@ const OWN_MUTATIONS: &[OwnMutation] = &[
         under: false,
     },
     OwnMutation {
+        name: "ios OSPF hellos to 224.0.0.5 deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit 89 10.90.0.0 0.0.0.255 host 224.0.0.5",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
         name: "ios reply of the router's own BGP deleted",
         file: "rtr-sub/cisco-ios.txt",
         from: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2 established",
@@ -1481,6 +1341,14 @@ const OWN_MUTATIONS: &[OwnMutation] = &[
         over: false,
         under: true,
     },
+    OwnMutation {
+        name: "ios reply of the router's one-way syslog added",
+        file: "rtr-core/cisco-ios.txt",
+        from: " 30 deny ip any any log\n",
+        to: " 25 permit udp host 10.30.0.20 eq 514 host 10.90.0.2\n 30 deny ip any any log\n",
+        over: true,
+        under: false,
+    },
 ];
 
 fn apply_own(m: &OwnMutation, text: &str) -> String {
@@ -1504,12 +1372,13 @@ fn apply_own(m: &OwnMutation, text: &str) -> String {
         .collect()
 }
 
-/// The router's own traffic is compared per interface like the rest: the permits to the
-/// router, the replies of its own traffic, the anti-spoofing of its addresses and a
-/// device-level flow crossing another router are each found when changed.
+/// The router's own traffic (`tests/ios/rtr-sub.fence`) is compared per interface like the
+/// rest: the permits to the router and to its OSPF group, the replies of its own traffic (none
+/// for a one-way service), the anti-spoofing of its addresses and a device-level flow crossing
+/// another router are each found when changed.
 #[test]
 fn ios_own_traffic_mutations_are_found() {
-    let (model, files) = own_traffic_build();
+    let (model, files) = build("tests/ios/rtr-sub.fence");
     let r = verify_files(&model, &files, None);
     assert_eq!(r.len(), 2);
     for d in &r {
@@ -1555,7 +1424,11 @@ fn ios_own_traffic_mutations_are_found() {
         let change = if m.to.is_empty() {
             format!("`{}` deleted", m.from)
         } else {
-            format!("`{}` → `{}`", m.from, m.to)
+            format!(
+                "`{}` → `{}`",
+                m.from.trim().replace('\n', "⏎"),
+                m.to.trim().replace('\n', "⏎")
+            )
         };
         rows.push_str(&format!(
             "| {} (`{}`: {change}) | cisco-ios | {expected} | {} |\n",

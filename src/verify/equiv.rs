@@ -544,14 +544,40 @@ fn self_flows_stateless(
         let mut fwd = Vec::new();
         let mut back = Vec::new();
         for sid in &f.services {
-            for item in &model.service(*sid).items {
+            let svc = model.service(*sid);
+            for item in &svc.items {
                 fwd.extend(crate::packet::space::Cube::of_item_all(src, dst, item));
+                // A `one-way` service's packets get no reply.
+                if svc.flags.one_way {
+                    continue;
+                }
                 for fam in [Family::V4, Family::V6] {
                     back.extend(crate::packet::reply::reply_cubes(fam, src, dst, item));
                 }
             }
         }
+        // Packets to a service's multicast groups (`ospf` to 224.0.0.5): never forwarded, so
+        // they reach the device on the links of the peer's zone only; a packet to a group gets no
+        // reply, and what the device sends to one meets no ACL.
+        let mut to_groups = Vec::new();
+        if f.direction == SelfDirection::ToDevice {
+            for sid in &f.services {
+                let svc = model.service(*sid);
+                let mut groups = crate::model::AddrSet::new();
+                for g in &svc.groups {
+                    groups.add_range(*g, *g);
+                }
+                for item in &svc.items {
+                    to_groups.extend(crate::packet::space::Cube::of_item_all(peer, &groups, item));
+                }
+            }
+        }
         for (k, iface) in dev.interfaces.iter().enumerate() {
+            if ios[f.device.0] && iface.zone == f.peer.zone && !to_groups.is_empty() {
+                out.entry((f.device, k, k))
+                    .or_default()
+                    .extend(to_groups.iter().cloned(), Why::SelfFlow(id));
+            }
             // The paths from the peer's zone to this interface's zone that avoid the device.
             let Some(hops) = graph.hops(f.peer.zone, iface.zone) else {
                 continue;

@@ -410,130 +410,69 @@ mod own_traffic {
     use super::pkt;
     use crate::dialect::cisco_ios::{ast::*, parse::parse, CiscoIosRouter};
     use crate::dialect::{Dialect, EmitContext, EmitOptions, Filters, Stamp};
-    use crate::model::{resolve::resolve, AddrSet, FlowRef, Model, PortRange, ServiceItem};
-    use crate::plan::{replies, DeviceIr, LocalIr, RuleIr};
+    use crate::model::{resolve::resolve, FlowRef, Model};
+    use crate::plan::replies;
     use crate::syntax::loader::load_from_text;
-    use std::net::IpAddr;
     use std::path::Path;
-
-    const POLICY: &str = "
-zone wan { level 2 sl-target 2 network 10.90.0.0/24 asset rtr-cc 10.90.0.1 }
-zone station { level 1 sl-target 2 network 10.101.0.0/24 asset rtu 10.101.0.10 }
-zone control-center {
-  level 3
-  sl-target 2
-  network 10.30.0.0/24
-  asset ews 10.30.0.5
-  asset scada 10.30.0.10
-}
-conduit wan-station {
-  connects wan, station
-  sl-target 2
-  allow wan -> station.rtu modbus
-}
-router rtr-cc {
-  target cisco-ios
-  interface GigabitEthernet0/0 control-center
-  interface GigabitEthernet0/1 wan
-}
-router rtr-sub {
-  target cisco-ios
-  interface GigabitEthernet0/0/0 wan
-  interface GigabitEthernet0/0/1 station
-}
-";
 
     const WAN: &str = "GigabitEthernet0/0/0";
     const STATION: &str = "GigabitEthernet0/0/1";
 
-    fn set(addrs: &[&str]) -> AddrSet {
-        let mut s = AddrSet::new();
-        for a in addrs {
-            let ip: IpAddr = a.parse().unwrap();
-            s.add_range(ip, ip);
-        }
-        s
+    /// The issue's substation router, with its WAN peer, OSPF on the WAN, SSH from the control
+    /// centre's EWS (crossing `rtr-core`) when `ssh`, and a conduit from the whole WAN.
+    fn policy(ssh: bool) -> String {
+        format!(
+            "
+zone wan {{ level 2 sl-target 2 network 10.90.0.0/24 asset rtr-cc 10.90.0.1 }}
+zone station {{ level 1 sl-target 2 network 10.101.0.0/24 asset rtu 10.101.0.10 }}
+zone control-center {{ level 3 sl-target 3 network 10.30.0.0/24 asset ews 10.30.0.5 }}
+conduit wan-station {{
+  connects wan, station
+  sl-target 2
+  allow wan -> station.rtu modbus
+}}
+router rtr-core {{
+  target cisco-ios
+  interface GigabitEthernet0/0 control-center
+  interface GigabitEthernet0/1 wan
+}}
+router rtr-sub {{
+  target cisco-ios
+  interface GigabitEthernet0/0/0 wan address 10.90.0.2
+  interface GigabitEthernet0/0/1 station address 10.101.0.1
+  allow wan.rtr-cc -> self bgp, bfd
+  allow self -> wan.rtr-cc bgp, bfd
+  allow wan -> self ospf
+  {}
+}}
+",
+            if ssh {
+                {
+                    "allow control-center.ews -> self ssh"
+                }
+            } else {
+                {
+                    ""
+                }
+            }
+        )
     }
 
-    fn net(lo: &str, hi: &str) -> AddrSet {
-        let mut s = AddrSet::new();
-        s.add_range(lo.parse().unwrap(), hi.parse().unwrap());
-        s
-    }
-
-    fn rule(src: AddrSet, dst: AddrSet, item: ServiceItem) -> RuleIr {
-        RuleIr {
-            flow: FlowRef::SelfFlow {
-                id: crate::model::SelfFlowId(0),
-            },
-            conduit: None,
-            src,
-            dst,
-            item,
-            log: false,
-            label: "rtr-sub: device-level flow".into(),
-        }
-    }
-
-    /// The model with rtr-sub's addresses, and rtr-sub's plan with `local` filled as planning
-    /// fills it: SSH from the EWS, BGP and BFD from the peer, OSPF hellos from the WAN to
-    /// 224.0.0.5, and BGP and BFD from the router to its peer (with their reply entries).
+    /// The model and plan of [`policy`], and rtr-sub's index in the plan.
     fn fixture(ssh: bool) -> (Model, crate::plan::Ir, usize) {
         let r = resolve(&load_from_text(
             "p.fence",
             Path::new("p.fence"),
-            POLICY.to_string(),
+            policy(ssh),
         ));
-        let mut model = r.model.unwrap();
-        let d = model
-            .devices
-            .iter()
-            .position(|d| d.name == "rtr-sub")
-            .unwrap();
-        model.devices[d].interfaces[0].addresses = vec!["10.90.0.2".parse().unwrap()];
-        model.devices[d].interfaces[1].addresses = vec!["10.101.0.1".parse().unwrap()];
-        let (mut ir, _) = crate::plan::model_to_ir(&model);
+        assert!(
+            !r.diagnostics.iter().any(|d| d.is_error()),
+            "{:#?}",
+            r.diagnostics
+        );
+        let model = r.model.unwrap();
+        let (ir, _) = crate::plan::model_to_ir(&model);
         let di = ir.devices.iter().position(|x| x.name == "rtr-sub").unwrap();
-        let dev: &mut DeviceIr = &mut ir.devices[di];
-        assert_eq!(dev.own, set(&["10.90.0.2", "10.101.0.1"]));
-        let own = dev.own.clone();
-        let peer = set(&["10.90.0.1"]);
-        let tcp = |p| ServiceItem::Tcp {
-            ports: PortRange::one(p),
-        };
-        let bfd = ServiceItem::Udp {
-            ports: PortRange { lo: 3784, hi: 3785 },
-        };
-        let mut to = vec![
-            rule(peer.clone(), own.clone(), tcp(179)),
-            rule(peer.clone(), own.clone(), bfd),
-            rule(
-                net("10.90.0.0", "10.90.0.255"),
-                set(&["224.0.0.5"]),
-                ServiceItem::Ip { number: 89 },
-            ),
-        ];
-        if ssh {
-            to.push(rule(set(&["10.30.0.5"]), own.clone(), tcp(22)));
-        }
-        let from = vec![
-            rule(own.clone(), peer.clone(), tcp(179)),
-            rule(own, peer, bfd),
-        ];
-        dev.local = vec![
-            LocalIr {
-                interface: 0,
-                to_device: false,
-                replies: replies::of_rules(&from),
-                rules: from,
-            },
-            LocalIr {
-                interface: 0,
-                to_device: true,
-                rules: to,
-                replies: Vec::new(),
-            },
-        ];
         (model, ir, di)
     }
 
@@ -584,7 +523,10 @@ router rtr-sub {
         assert!(permit(WAN, &pkt("10.90.0.1", "10.90.0.2", 17, 49152, 3784)));
         assert!(!permit(WAN, &pkt("10.90.0.9", "10.90.0.2", 6, 40000, 179)));
         assert!(permit(WAN, &pkt("10.90.0.7", "224.0.0.5", 89, 0, 0)));
-        assert!(!permit(WAN, &pkt("10.90.0.7", "224.0.0.6", 89, 0, 0)));
+        assert!(permit(WAN, &pkt("10.90.0.7", "224.0.0.6", 89, 0, 0)));
+        assert!(!permit(WAN, &pkt("10.90.0.7", "224.0.0.9", 89, 0, 0)));
+        // The groups are link-local: OSPF hellos reach the router from the WAN's link only.
+        assert!(!permit(STATION, &pkt("10.101.0.7", "224.0.0.5", 89, 0, 0)));
         // Replies of the router's own BGP session (it connected out): ACK from port 179 only.
         let back = pkt("10.90.0.1", "10.90.0.2", 6, 179, 40000);
         assert!(permit(WAN, &ack(back.clone())));
@@ -664,7 +606,9 @@ router rtr-sub {
             own,
             [
                 (WAN, "tcp-established", "tcp/179"),
-                (WAN, "udp-source-port", "udp/3784-3785")
+                (WAN, "udp-source-port", "udp/3784"),
+                (WAN, "udp-source-port", "udp/3785"),
+                (WAN, "udp-source-port", "udp/4784")
             ],
             "{ws:?}"
         );
@@ -706,8 +650,7 @@ mod cluster_sync {
     use super::pkt;
     use crate::dialect::cisco_ios::{parse::parse, CiscoIosRouter};
     use crate::dialect::{Dialect, EmitContext, EmitOptions, Stamp};
-    use crate::model::{resolve::resolve, AddrSet, DeviceId, Model, Target};
-    use crate::plan::SyncIr;
+    use crate::model::{resolve::resolve, DeviceId, Model, Target};
     use crate::syntax::loader::load_from_text;
     use crate::verify::equiv::{compare_stateless, stateless_pairs};
     use std::path::Path;
@@ -717,8 +660,10 @@ zone wan { level 2 sl-target 2 network 10.90.0.0/24 }
 zone ha { level 2 sl-target 2 network 10.99.0.0/29 }
 router rtr {
   target cisco-ios
-  interface GigabitEthernet0/0 wan
-  interface GigabitEthernet0/1 ha
+  cluster rtr-a, rtr-b
+  sync GigabitEthernet0/1
+  interface GigabitEthernet0/0 wan address 10.90.0.1 nodes 10.90.0.2, 10.90.0.3
+  interface GigabitEthernet0/1 ha address 10.99.0.1 nodes 10.99.0.2, 10.99.0.3
 }
 ";
 
@@ -729,21 +674,14 @@ router rtr {
             Path::new("p.fence"),
             POLICY.to_string(),
         ));
-        let mut model = r.model.unwrap();
-        let d = &mut model.devices[0];
-        d.cluster = vec!["rtr-a".into(), "rtr-b".into()];
-        d.sync = Some(1);
-        d.interfaces[0].addresses = vec!["10.90.0.1".parse().unwrap()];
-        d.interfaces[0].nodes = vec!["10.90.0.2".parse().unwrap(), "10.90.0.3".parse().unwrap()];
-        d.interfaces[1].addresses = vec!["10.99.0.1".parse().unwrap()];
-        d.interfaces[1].nodes = vec!["10.99.0.2".parse().unwrap(), "10.99.0.3".parse().unwrap()];
-        let (mut ir, _) = crate::plan::model_to_ir(&model);
-        let mut peers = AddrSet::new();
-        peers.add_range("10.99.0.1".parse().unwrap(), "10.99.0.3".parse().unwrap());
-        ir.devices[0].sync = Some(SyncIr {
-            interface: 1,
-            peers,
-        });
+        assert!(
+            !r.diagnostics.iter().any(|d| d.is_error()),
+            "{:#?}",
+            r.diagnostics
+        );
+        let model = r.model.unwrap();
+        let (ir, _) = crate::plan::model_to_ir(&model);
+        assert!(ir.devices[0].sync.is_some());
         let stamp = Stamp {
             policy: "p".into(),
             hash: "0".repeat(64),
