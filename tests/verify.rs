@@ -1440,4 +1440,62 @@ fn ios_own_traffic_mutations_are_found() {
     check_doc_block("the router's own traffic", &rows);
 }
 
+/// A cluster of IOS routers (`tests/ios/cluster.fence`): its sync interface lets exactly the
+/// nodes' VRRP to its group in; a deleted or widened VRRP permit is found.
+#[test]
+fn ios_cluster_sync_is_compared() {
+    let (model, files) = build("tests/ios/cluster.fence");
+    let file = files
+        .keys()
+        .find(|k| k.ends_with("/cisco-ios.txt"))
+        .expect("a cisco-ios file")
+        .clone();
+    // The device's file as `verify` finds it (a cluster's first node's directory, or the
+    // device's own), every node's file replaced.
+    let verify = |text: String| {
+        let mut f = files.clone();
+        for (k, v) in f.iter_mut() {
+            if k.ends_with("/cisco-ios.txt") {
+                *v = text.clone();
+            }
+        }
+        let read = |p: &str| f.get(p).cloned();
+        let sides = PolicySides::for_targets(&model, &[Target::CiscoIos]);
+        let dev = DeviceId(0);
+        let cfg = fenceline::verify::equiv::load_device(model.device(dev), Target::CiscoIos, &read)
+            .unwrap()
+            .expect("the cluster's configuration");
+        compare_loaded(&model, &sides, dev, Target::CiscoIos, &cfg).unwrap()
+    };
+    let text = files[&file].clone();
+    let r = verify(text.clone());
+    assert!(r.equal, "{:#?}\n{text}", r.differences);
+    let vrrp = "permit 112 10.99.0.2 0.0.0.1 host 224.0.0.18";
+    assert!(text.contains(vrrp), "{text}");
+    let r = verify(apply_own(
+        &OwnMutation {
+            name: "VRRP permit deleted",
+            file: "",
+            from: vrrp,
+            to: "",
+            over: false,
+            under: true,
+        },
+        &text,
+    ));
+    let under = r.differences.iter().find_map(|d| d.under_permit.as_ref());
+    assert_eq!(
+        under.and_then(|c| c.policy_flow.as_deref()),
+        Some("the cluster's sync (VRRP between its nodes)"),
+        "{:#?}",
+        r.differences
+    );
+    let r = verify(text.replacen(vrrp, "permit 112 any host 224.0.0.18", 1));
+    assert!(
+        r.differences.iter().any(|d| d.over_permit.is_some()),
+        "{:#?}",
+        r.differences
+    );
+}
+
 // ---- END the router's own traffic (Cisco IOS) ----

@@ -562,9 +562,6 @@ router rtr-sub {{
     #[test]
     fn terminal_lines_follow_the_ssh_flows() {
         let (text, cfg) = lowered(true);
-        if std::env::var_os("SHOW_IOS").is_some() {
-            eprintln!("{text}");
-        }
         assert!(
             text.contains("line vty 0 15\n access-class FL-VTY-"),
             "{text}"
@@ -650,9 +647,8 @@ mod cluster_sync {
     use super::pkt;
     use crate::dialect::cisco_ios::{parse::parse, CiscoIosRouter};
     use crate::dialect::{Dialect, EmitContext, EmitOptions, Stamp};
-    use crate::model::{resolve::resolve, DeviceId, Model, Target};
+    use crate::model::resolve::resolve;
     use crate::syntax::loader::load_from_text;
-    use crate::verify::equiv::{compare_stateless, stateless_pairs};
     use std::path::Path;
 
     const POLICY: &str = "
@@ -667,8 +663,8 @@ router rtr {
 }
 ";
 
-    /// The cluster's model and its router's configuration text.
-    fn built() -> (Model, String) {
+    /// The cluster's router's configuration text.
+    fn built() -> String {
         let r = resolve(&load_from_text(
             "p.fence",
             Path::new("p.fence"),
@@ -697,27 +693,12 @@ router rtr {
         let config = CiscoIosRouter
             .lower(&cx, &ir.devices[0], &mut Vec::new())
             .unwrap();
-        let text = config.to_string();
-        (model, text)
-    }
-
-    fn verify(model: &Model, text: &str) -> crate::verify::equiv::DeviceResult {
-        let mut cfg = parse(text).unwrap();
-        cfg.file = crate::dialect::cisco_ios::ast::Origin("rtr/cisco-ios.txt".into());
-        compare_stateless(
-            model,
-            &stateless_pairs(model),
-            DeviceId(0),
-            Target::CiscoIos.name(),
-            Vec::new(),
-            &cfg,
-        )
-        .unwrap()
+        config.to_string()
     }
 
     #[test]
     fn vrrp_between_the_nodes_on_the_sync_interface_only() {
-        let (model, text) = built();
+        let text = built();
         let r = parse(&text).unwrap();
         let r = r.resolved().as_ref().unwrap();
         let vrrp = |s: &str, d: &str| pkt(s, d, 112, 0, 0);
@@ -747,34 +728,5 @@ router rtr {
         // Each node's own address is its partner's source: not denied as forged.
         assert!(!text.contains("deny ip host 10.99.0.2"), "{text}");
         assert!(text.contains("deny ip host 10.99.0.1 any log"), "{text}");
-
-        let ok = verify(&model, &text);
-        assert!(ok.equal, "{:#?}\n{text}", ok.differences);
-        let deleted: String = text
-            .lines()
-            .filter(|l| !l.contains("permit 112 10.99.0.2 0.0.0.1"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let r = verify(&model, &deleted);
-        let under = r.differences.iter().find_map(|d| d.under_permit.as_ref());
-        assert!(
-            under
-                .is_some_and(|c| c.policy_flow.as_deref()
-                    == Some("the cluster's sync (VRRP between its nodes)")),
-            "{:#?}",
-            r.differences
-        );
-        let widened = text.replacen(
-            "permit 112 10.99.0.2 0.0.0.1 host 224.0.0.18",
-            "permit 112 any host 224.0.0.18",
-            1,
-        );
-        assert_ne!(widened, text);
-        let r = verify(&model, &widened);
-        assert!(
-            r.differences.iter().any(|d| d.over_permit.is_some()),
-            "{:#?}",
-            r.differences
-        );
     }
 }
