@@ -308,6 +308,7 @@ impl Fmt<'_> {
             }
             StmtKind::Vlan(t) => format!("vlan {}", t.text),
             StmtKind::Safety => "safety".into(),
+            StmtKind::Transit => "transit".into(),
             StmtKind::Log => "log".into(),
             StmtKind::Exception(e) => {
                 let mut s = format!(

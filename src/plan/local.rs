@@ -149,7 +149,8 @@ fn rules(model: &Model, id: SelfFlowId, own: &AddrSet, peer: &AddrSet) -> Vec<Ru
     let label = format!("{}: {}", dev.name, model.self_flow_label(id));
     let mut out = Vec::new();
     for sid in &f.services {
-        for item in &model.service(*sid).items {
+        let svc = model.service(*sid);
+        for item in &svc.items {
             if item.is_layer2() {
                 continue;
             }
@@ -158,6 +159,7 @@ fn rules(model: &Model, id: SelfFlowId, own: &AddrSet, peer: &AddrSet) -> Vec<Ru
                 continue;
             }
             out.push(RuleIr {
+                one_way: svc.flags.one_way,
                 flow: id.into(),
                 conduit: None,
                 src: s,

@@ -123,6 +123,10 @@ pub struct RuleIr {
     pub dst: AddrSet,
     pub item: ServiceItem,
     pub log: bool,
+    /// The item's service is `one-way`: its connections get no reply on any target (no reply
+    /// entry on a stateless device; a stateful one drops the reply direction).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub one_way: bool,
     /// Provenance for comments: `conduit/src->dst service`. Raw text; targets sanitise it.
     pub label: String,
 }
@@ -253,6 +257,7 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                             dst: d.clone(),
                             item: *item,
                             log: f.log,
+                            one_way: svc.flags.one_way,
                             label: label.clone(),
                         });
                 }

@@ -83,6 +83,8 @@ pub enum StmtKind {
     Vlan(Token),
     Asset(Asset),
     Safety,
+    /// `transit`: the zone carries other zones' flows.
+    Transit,
     Exception(Exception),
     Kind(Ident),
     Flag(Ident),

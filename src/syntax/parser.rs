@@ -65,6 +65,7 @@ fn rule_name(rule: &Rule) -> String {
         Rule::vlan => "`vlan`",
         Rule::asset => "`asset`",
         Rule::safety => "`safety`",
+        Rule::transit => "`transit`",
         Rule::exception => "`exception`",
         Rule::kind => "`kind`",
         Rule::flag => "a service attribute",
@@ -428,6 +429,7 @@ impl Builder<'_> {
             Rule::network => StmtKind::Network(it.map(|a| self.token(a)).collect()),
             Rule::vlan => StmtKind::Vlan(self.token(it.next().expect("grammar"))),
             Rule::safety => StmtKind::Safety,
+            Rule::transit => StmtKind::Transit,
             Rule::log => StmtKind::Log,
             Rule::asset => {
                 // `keyword` above consumed kw_asset; the name comes next.

@@ -1,7 +1,8 @@
 //! ## What it does
-//! Flags a zone that no conduit connects. A zone whose only use is a cluster's sync link
-//! (`sync IFACE` on the interface attaching it), or the other end of a device-level flow
-//! (`allow X -> self`, `allow self -> X`), is in use and not flagged.
+//! Flags a zone that no conduit connects, unless it is a `transit` zone (a network that only
+//! carries other zones' flows, such as a WAN between sites). A zone whose only use is a
+//! cluster's sync link (`sync IFACE` on the interface attaching it), or the other end of a
+//! device-level flow (`allow X -> self`, `allow self -> X`), is in use and not flagged either.
 //!
 //! ## Why is this bad
 //! A zone without conduits can exchange nothing with the rest of the system. Either it is a
@@ -60,7 +61,8 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         used[f.peer.zone.0] = true;
     }
     for (zi, z) in cx.model.zones.iter().enumerate() {
-        if !z.conduits.is_empty() || used[zi] {
+        // A transit zone carries other zones' flows: it needs no conduit of its own.
+        if !z.conduits.is_empty() || z.transit || used[zi] {
             continue;
         }
         let d = RULE

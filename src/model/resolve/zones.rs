@@ -84,6 +84,7 @@ pub(super) fn placeholder_zone(z: &ast::Zone) -> Zone {
         vlan: None,
         assets: Vec::new(),
         safety: false,
+        transit: false,
         conduits: Vec::new(),
     }
 }
@@ -100,6 +101,7 @@ pub(super) fn resolve_zone(
     let mut sl = None;
     let mut vlan = None;
     let mut safety = false;
+    let mut transit = false;
     let mut networks = Vec::new();
     let mut addrs = AddrSet::new();
     let mut assets: Vec<(Asset, Span, Vec<AddrItem>)> = Vec::new();
@@ -148,6 +150,7 @@ pub(super) fn resolve_zone(
                 ),
             },
             ast::StmtKind::Safety => safety = true,
+            ast::StmtKind::Transit => transit = true,
             ast::StmtKind::Exception(e) => {
                 let span = e.rule.span.to(e.justification.span);
                 cx.exception(e, Scope::Zone(id), span, exceptions);
@@ -184,6 +187,7 @@ pub(super) fn resolve_zone(
         vlan: vlan.map(|v| v.0),
         assets,
         safety,
+        transit,
         conduits: Vec::new(),
     })
     .filter(|_| ok)
