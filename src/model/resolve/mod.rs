@@ -101,6 +101,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         device_spans.push(spans);
     }
     devices::check_device_interfaces(&mut cx, &devices, &device_spans);
+    flows::check_via(&mut cx, &zones, &flows, &cf.flow_spans, &devices);
 
     let (expects, expect_spans) = expectations::resolve_expects(&mut cx, &d.expects, &names);
     exceptions.sort_by(|(a, sa), (b, sb)| (a.scope, &a.rule, sa).cmp(&(b.scope, &b.rule, sb)));
