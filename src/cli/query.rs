@@ -428,6 +428,21 @@ fn answer_part(
             continue;
         }
         let fl = model.flow(*fid);
+        let (fs, fd) = (model.endpoint_addrs(fl.src), model.endpoint_addrs(fl.dst));
+        for sid in &fl.services {
+            let svc = model.service(*sid);
+            let mut sp: Space<()> = Space::new();
+            for item in svc.items.iter().filter(|_| svc.flags.one_way) {
+                sp.extend(Cube::of_item_all(fs, fd, item), ());
+            }
+            let note = format!(
+                "service `{}` is one-way: its packets pass, no reply comes back",
+                svc.name
+            );
+            if !sp.is_empty() && !q.intersect(&sp).is_empty() && !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
         flows.push(Match {
             conduit: model.conduit(fl.conduit).name.clone(),
             flow: model.flow_label(*fid),
