@@ -235,6 +235,9 @@ fn resolve_asset(
     a: &ast::Asset,
     assets: &[(Asset, Span, Vec<AddrItem>)],
 ) -> Option<(Asset, Span, Vec<AddrItem>)> {
+    if a.name.name == "self" {
+        cx.err(super::own::reserved(a.name.span, "asset"));
+    }
     if let Some((_, prev_span, _)) = assets.iter().find(|(x, _, _)| x.name == a.name.name) {
         let prev_span = *prev_span;
         cx.err(
