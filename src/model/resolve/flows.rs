@@ -495,3 +495,25 @@ pub(super) fn check_via(
         }
     }
 }
+
+/// A device-level flow (`allow X -> self`, in a device block) has no path to restrict: the
+/// device is its one enforcement point. `via` there is an error rather than ignored.
+pub(super) fn refuse_device_via(cx: &mut Cx, d: &Decls) {
+    for dev in d.devices.values() {
+        for st in &dev.stmts {
+            let ast::StmtKind::Allow(a) = &st.kind else {
+                continue;
+            };
+            if let (Some(first), Some(last)) = (a.via.first(), a.via.last()) {
+                cx.err(
+                    Diagnostic::error(codes::SYNTAX, "`via` is not allowed on a device-level flow")
+                        .at(
+                            first.span.to(last.span),
+                            "the device itself enforces this flow",
+                        )
+                        .help("a flow to or from `self` is enforced by its device; remove `via`"),
+                );
+            }
+        }
+    }
+}
