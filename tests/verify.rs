@@ -1336,6 +1336,22 @@ const OWN_MUTATIONS: &[OwnMutation] = &[
         under: false,
     },
     OwnMutation {
+        name: "ios router's own IPv6 SSH permit deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host fd00:30::5 host fd00:90::2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios IPv6 anti-spoofing of the router's address deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "deny ipv6 host fd00:90::2 any log",
+        to: "",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
         name: "ios crossing of a device-level flow deleted",
         file: "rtr-core/cisco-ios.txt",
         from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
