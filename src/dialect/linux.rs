@@ -16,6 +16,15 @@ use crate::source::Span;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+/// A cluster's sync on its `sync` interface: VRRP (IP protocol 112, RFC 5798) to its group
+/// address per family (IPv4, IPv6) or to a node (unicast peers).
+pub const VRRP_GROUP: [&str; 2] = ["224.0.0.18", "ff02::12"];
+pub const VRRP_PROTOCOL: u8 = 112;
+/// conntrackd's default multicast group (IPv4 only; over IPv6 the nodes sync by unicast) and
+/// UDP port; its `UDP` transport sends to a node instead.
+pub const CONNTRACKD_GROUP: &str = "225.0.0.50";
+pub const CONNTRACKD_PORT: u16 = 3780;
+
 /// The rule for text that a sink could not take as written (replaced characters or cut to the
 /// sink's byte limit). A warning: the configuration stays correct, the comment is not what the
 /// policy says.

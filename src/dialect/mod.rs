@@ -161,6 +161,12 @@ pub trait Dialect: Sync {
     /// [`Self::FILES`] order) back to the configuration; what it cannot read exactly it refuses
     /// with the line.
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<Self::Config, config::ReadError>;
+    /// The configuration of `node`, one node of the HA cluster `device` (the build writes one
+    /// directory per node): the same filtering, with the files' header naming the node and its
+    /// cluster. The default leaves the configuration as it is.
+    fn for_node(&self, config: &mut Self::Config, device: &DeviceIr, node: &str) {
+        let _ = (config, device, node);
+    }
 }
 
 /// One output format, as every pass outside the dialect sees it.
@@ -243,14 +249,28 @@ impl<D: Dialect> DynDialect for D {
                 )));
             }
         }
-        Ok(self
-            .print(&config)
-            .into_iter()
-            .map(|(name, text)| Output {
-                path: format!("{}/{name}", device.name),
+        // One directory per cluster node, each with the device's filtering; a single device
+        // is its own only node.
+        if device.nodes.iter().all(|n| *n == device.name) {
+            return Ok(self
+                .print(&config)
+                .into_iter()
+                .map(|(name, text)| Output {
+                    path: format!("{}/{name}", device.name),
+                    bytes: text.into_bytes(),
+                })
+                .collect());
+        }
+        let mut out = Vec::new();
+        for node in &device.nodes {
+            let mut c = config.clone();
+            self.for_node(&mut c, device, node);
+            out.extend(self.print(&c).into_iter().map(|(name, text)| Output {
+                path: format!("{node}/{name}"),
                 bytes: text.into_bytes(),
-            })
-            .collect())
+            }));
+        }
+        Ok(out)
     }
     fn findings(
         &self,

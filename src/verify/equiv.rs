@@ -16,7 +16,7 @@ use crate::dialect::config::{accepted, decide, intersect, Item, ReadError, Tag, 
 use crate::dialect::Filters;
 pub use crate::dialect::Loaded;
 use crate::model::graph::ZoneGraph;
-use crate::model::{DeviceId, ExpectId, FlowId, Model, Target, ZoneId};
+use crate::model::{DeviceId, ExpectId, FlowId, Model, SelfDirection, SelfFlowId, Target, ZoneId};
 use crate::packet::space::{Family, Space};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -187,6 +187,7 @@ pub fn compare_device(
             });
         }
     }
+    differences.extend(compare_local(model, device, config)?);
     Ok(DeviceResult {
         device: dev.name.clone(),
         target: target.to_string(),
@@ -196,6 +197,215 @@ pub fn compare_device(
         differences,
         notes: Vec::new(),
     })
+}
+
+/// Why the policy lets a packet reach or leave the device itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalWhy {
+    /// A device-level flow (`allow X -> self`, `allow self -> X`).
+    SelfFlow(SelfFlowId),
+    /// VRRP and conntrackd between the nodes of a cluster, on its sync interface.
+    Sync,
+    /// IPv6 neighbour discovery (ICMPv6 135, 136) on the device's own links.
+    NeighbourDiscovery,
+}
+
+/// Per interface of `device`, the zones whose packets can arrive by it (and be sent to by it)
+/// without crossing the device: the interface's zone and every zone joined to it through other
+/// devices. Computed from the Model's devices, not from the plan.
+fn zones_by_interface(model: &Model, device: DeviceId) -> Vec<Vec<bool>> {
+    let n = model.zones.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    for (di, d) in model.devices.iter().enumerate() {
+        if di == device.0 {
+            continue;
+        }
+        let mut zones = d.interfaces.iter().map(|i| i.zone.0);
+        if let Some(first) = zones.next() {
+            for z in zones {
+                let (a, b) = (find(&mut parent, first), find(&mut parent, z));
+                parent[a] = b;
+            }
+        }
+    }
+    model
+        .device(device)
+        .interfaces
+        .iter()
+        .map(|i| {
+            let root = find(&mut parent, i.zone.0);
+            (0..n).map(|z| find(&mut parent, z) == root).collect()
+        })
+        .collect()
+}
+
+/// What the policy lets reach (`true`) or leave (`false`) the device itself by each interface:
+/// its device-level flows (X's addresses to every address of the device, on each interface by
+/// which X can be reached; the other way for `self -> X`), the cluster's sync on its sync
+/// interface (VRRP and conntrackd from a node's address to a node's or the protocol's group,
+/// see docs/targets/linux.md) and IPv6 neighbour discovery on every interface.
+pub fn local_policy(model: &Model, device: DeviceId) -> BTreeMap<(usize, bool), Space<LocalWhy>> {
+    use crate::dialect::linux::{CONNTRACKD_GROUP, CONNTRACKD_PORT, VRRP_GROUP, VRRP_PROTOCOL};
+    use crate::model::{AddrSet, ServiceItem};
+    use crate::packet::service::PortRange;
+    use crate::packet::space::{Cube, Ivs};
+    let dev = model.device(device);
+    let own = dev.own_addrs();
+    let reach = zones_by_interface(model, device);
+    let mut out: BTreeMap<(usize, bool), Space<LocalWhy>> = BTreeMap::new();
+    for (k, f) in model.self_flows.iter().enumerate() {
+        if f.device != device {
+            continue;
+        }
+        let peer = model.endpoint_addrs(f.peer);
+        let to_device = f.direction == SelfDirection::ToDevice;
+        let (src, dst) = if to_device {
+            (peer, &own)
+        } else {
+            (&own, peer)
+        };
+        let mut cubes = Vec::new();
+        for sid in &f.services {
+            for item in &model.service(*sid).items {
+                cubes.extend(Cube::of_item_all(src, dst, item));
+            }
+        }
+        for (i, zones) in reach.iter().enumerate() {
+            if zones[f.peer.zone.0] {
+                out.entry((i, to_device))
+                    .or_default()
+                    .extend(cubes.iter().cloned(), LocalWhy::SelfFlow(SelfFlowId(k)));
+            }
+        }
+    }
+    if let Some(i) = dev.sync.filter(|i| *i < dev.interfaces.len()) {
+        let mut peers = AddrSet::new();
+        let iface = &dev.interfaces[i];
+        for a in iface.addresses.iter().chain(&iface.nodes) {
+            peers.add_range(*a, *a);
+        }
+        let group = |g: &str| {
+            let mut s = peers.clone();
+            if let Ok(a) = g.parse::<std::net::IpAddr>() {
+                s.add_range(a, a);
+            }
+            s
+        };
+        let mut cubes = Vec::new();
+        for g in VRRP_GROUP {
+            let item = ServiceItem::Ip {
+                number: VRRP_PROTOCOL,
+            };
+            cubes.extend(Cube::of_item_all(&peers, &group(g), &item));
+        }
+        let udp = ServiceItem::Udp {
+            ports: PortRange {
+                lo: CONNTRACKD_PORT,
+                hi: CONNTRACKD_PORT,
+            },
+        };
+        cubes.extend(Cube::of_item_all(&peers, &group(CONNTRACKD_GROUP), &udp));
+        for to_device in [true, false] {
+            out.entry((i, to_device))
+                .or_default()
+                .extend(cubes.iter().cloned(), LocalWhy::Sync);
+        }
+    }
+    let all = Family::V6.all_addrs();
+    let nd = Cube::new(
+        Family::V6,
+        all.clone(),
+        all,
+        Ivs::point(58),
+        Ivs::range(135, 136),
+    );
+    for i in 0..dev.interfaces.len() {
+        for to_device in [true, false] {
+            out.entry((i, to_device))
+                .or_default()
+                .extend(nd.iter().cloned(), LocalWhy::NeighbourDiscovery);
+        }
+    }
+    out
+}
+
+fn local_why_text(model: &Model, why: LocalWhy) -> String {
+    match why {
+        LocalWhy::SelfFlow(id) => {
+            let loc = model.sources.location(model.spans.self_flow(id));
+            let loc = loc
+                .rsplit_once(':')
+                .map(|(a, _)| a.to_string())
+                .unwrap_or(loc);
+            format!(
+                "flow {}: {} ({loc})",
+                model.device(model.self_flow(id).device).name,
+                model.self_flow_label(id)
+            )
+        }
+        LocalWhy::Sync => "the cluster's sync (VRRP and conntrackd between its nodes)".into(),
+        LocalWhy::NeighbourDiscovery => "IPv6 neighbour discovery (ICMPv6 types 135, 136)".into(),
+    }
+}
+
+/// Compares the device's own traffic, per interface and direction: what the configuration lets
+/// reach the device ([`Filters::local`], the input chain) and leave it (the output chain) with
+/// [`local_policy`]. A difference names the interface and `this device`.
+fn compare_local(
+    model: &Model,
+    device: DeviceId,
+    config: &dyn Filters,
+) -> Result<Vec<PairDifference>, ReadError> {
+    let dev = model.device(device);
+    let policy = local_policy(model, device);
+    let empty = Space::new();
+    let mut out = Vec::new();
+    for (i, iface) in dev.interfaces.iter().enumerate() {
+        for to_device in [true, false] {
+            let want = policy.get(&(i, to_device)).unwrap_or(&empty);
+            let filters = config.local(&iface.name, to_device)?;
+            let have = config_accepts(&filters);
+            let over = have.subtract(want);
+            let under = want.subtract(&have);
+            if over.is_empty() && under.is_empty() {
+                continue;
+            }
+            let over_permit = over.cubes.first().and_then(|(c, t)| {
+                Some(Counterexample {
+                    packet: c.witness()?.to_string(),
+                    config_line: t.to_string(),
+                    policy_flow: None,
+                })
+            });
+            let under_permit = under.cubes.first().and_then(|(c, why)| {
+                let p = c.witness()?;
+                Some(Counterexample {
+                    packet: p.to_string(),
+                    config_line: dropping_line(filters.iter().map(Vec::as_slice), &p),
+                    policy_flow: Some(local_why_text(model, *why)),
+                })
+            });
+            let (ingress, egress) = if to_device {
+                (iface.name.clone(), "this device".to_string())
+            } else {
+                ("this device".to_string(), iface.name.clone())
+            };
+            out.push(PairDifference {
+                ingress,
+                egress,
+                over_permit,
+                under_permit,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Expectation check against configurations: what a device lets through on a hop, as a space
@@ -228,15 +438,27 @@ pub fn load(
 }
 
 /// [`load`] in the dialect that configures a device of this kind (a switch's file is read by
-/// the switch dialect).
+/// the switch dialect). For a cluster, its first node's directory: every node filters alike
+/// ([`load_node`] reads each).
 pub fn load_device(
     device: &crate::model::Device,
     target: Target,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Loaded>, ReadError> {
+    let node = device.node_names().first().copied().unwrap_or(&device.name);
+    load_node(device, node, target, read)
+}
+
+/// [`load_device`] from the directory of `node`, one of [`crate::model::Device::node_names`].
+pub fn load_node(
+    device: &crate::model::Device,
+    node: &str,
+    target: Target,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Loaded>, ReadError> {
     match crate::dialect::of(target, device.kind) {
-        Some(d) => d.load(&device.name, read),
-        None => load(&device.name, target, read),
+        Some(d) => d.load(node, read),
+        None => load(node, target, read),
     }
 }
 
@@ -295,6 +517,17 @@ pub fn compare_loaded(
                     "no layer-3 interface: VLAN and port configuration only, no ACL to compare"
                         .into(),
                 ];
+            }
+            // The device's own traffic, where the dialect does not model it yet: said, not
+            // passed over.
+            let declared = model.self_flows.iter().any(|f| f.device == device);
+            if let (true, Some(i)) = (declared, model.device(device).interfaces.first()) {
+                if let Err(e) = cfg.config.local(&i.name, true) {
+                    r.notes.push(format!(
+                        "traffic to and from the device itself not compared: {}",
+                        e.message
+                    ));
+                }
             }
             Ok(r)
         }

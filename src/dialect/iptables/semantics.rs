@@ -302,6 +302,18 @@ impl Filters for Ruleset {
         all.extend(self.v6.items(iif, oif)?);
         Ok(vec![all])
     }
+    /// INPUT for what enters by `iface` addressed to the device, OUTPUT for what it sends out
+    /// by it (the other interface is none: `-o` never matches in INPUT, nor `-i` in OUTPUT).
+    fn local(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        let (base, iif, oif) = if to_device {
+            ("INPUT", iface, "")
+        } else {
+            ("OUTPUT", "", iface)
+        };
+        let mut all = self.v4.chain_items(base, iif, oif)?;
+        all.extend(self.v6.chain_items(base, iif, oif)?);
+        Ok(vec![all])
+    }
 }
 
 impl RulesFile {
@@ -339,8 +351,17 @@ impl RulesFile {
         }
     }
 
-    /// The rule for the pair: its match space and verdict.
-    fn rule(&self, chains: &Filter, p: &Placed, iif: &str, oif: &str) -> Result<Rule, ReadError> {
+    /// The rule for the pair: its match space and verdict. `local`: a chain of the device's own
+    /// traffic (INPUT, OUTPUT), where a hop-limit match is read as every packet (neighbour
+    /// discovery must carry 255; the hop limit is no dimension of the packet space), so the
+    /// rule accepts at most what it is read to.
+    fn rule(
+        &self,
+        chains: &Filter,
+        p: &Placed,
+        (iif, oif): (&str, &str),
+        local: bool,
+    ) -> Result<Rule, ReadError> {
         let t = self.tag(p);
         let r = self.rule_at(p);
         let mut c = Cons {
@@ -389,19 +410,21 @@ impl RulesFile {
                     c.proto = Some((*neg, iv));
                 }
                 Match::Module(m) => {
-                    if !matches!(
-                        m.as_str(),
-                        "tcp"
-                            | "udp"
-                            | "icmp"
-                            | "icmp6"
-                            | "multiport"
-                            | "iprange"
-                            | "conntrack"
-                            | "state"
-                            | "comment"
-                            | "limit"
-                    ) {
+                    if !(local && m == "hl")
+                        && !matches!(
+                            m.as_str(),
+                            "tcp"
+                                | "udp"
+                                | "icmp"
+                                | "icmp6"
+                                | "multiport"
+                                | "iprange"
+                                | "conntrack"
+                                | "state"
+                                | "comment"
+                                | "limit"
+                        )
+                    {
                         return Err(self.fail(t, format!("match module `{m}` is not supported")));
                     }
                 }
@@ -433,6 +456,7 @@ impl RulesFile {
                 }
                 Match::Comment(_) => {}
                 Match::Limit(_) | Match::LimitBurst(_) => limited = true,
+                Match::HlEq(_) if local => {}
                 Match::HlEq(_) => {
                     return Err(self.fail(t, "option `--hl-eq` is not supported"));
                 }
@@ -604,19 +628,26 @@ impl RulesFile {
 
     /// The flattened FORWARD chain for one interface pair.
     pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Item>, ReadError> {
+        self.chain_items("FORWARD", iif, oif)
+    }
+
+    /// The flattened built-in chain `base` for a packet from `iif` to `oif` (an empty name:
+    /// the device itself).
+    pub fn chain_items(&self, base: &str, iif: &str, oif: &str) -> Result<Vec<Item>, ReadError> {
         let filter = self.filter()?;
-        let policy = match filter.chains.get("FORWARD").and_then(|c| c.policy) {
+        let local = base != "FORWARD";
+        let policy = match filter.chains.get(base).and_then(|c| c.policy) {
             None | Some(Policy::Accept) => Term::Accept,
             Some(Policy::Drop) => Term::Drop,
         };
         let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
             match filter.chains.get(n) {
-                None if n == "FORWARD" => Ok(Some(Vec::new())),
+                None if n == base => Ok(Some(Vec::new())),
                 None => Ok(None),
                 Some(c) => c
                     .rules
                     .iter()
-                    .map(|r| self.rule(filter, r, iif, oif))
+                    .map(|r| self.rule(filter, r, (iif, oif), local))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some),
             }
@@ -627,7 +658,7 @@ impl RulesFile {
             file: self.path.clone(),
         };
         let ptag: Tag = Rc::from(format!(
-            "{}: FORWARD policy {}",
+            "{}: {base} policy {}",
             self.path,
             if policy == Term::Accept {
                 "ACCEPT"
@@ -635,12 +666,7 @@ impl RulesFile {
                 "DROP"
             }
         ));
-        fl.base(
-            "FORWARD",
-            universe(&[self.family], &Rc::from("")),
-            policy,
-            ptag,
-        )?;
+        fl.base(base, universe(&[self.family], &Rc::from("")), policy, ptag)?;
         Ok(fl.items)
     }
 }

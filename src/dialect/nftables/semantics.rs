@@ -343,6 +343,8 @@ impl Ruleset {
                 ("postrouting", "iifname" | "iif") => {
                     Some("a postrouting chain sees no input interface")
                 }
+                ("input", "oifname" | "oif") => Some("an input chain sees no output interface"),
+                ("output", "iifname" | "iif") => Some("an output chain sees no input interface"),
                 _ => None,
             }
         };
@@ -454,6 +456,18 @@ impl Ruleset {
                         Selector::Ct(k) => {
                             return Err(self.table_err(tag, format!("`ct {k}` is not supported")))
                         }
+                        // The hop limit is no dimension of the packet space: on the device's own
+                        // traffic (neighbour discovery must carry 255) the match is read as every
+                        // IPv6 packet, so a rule with it accepts at most what it is read to.
+                        // Elsewhere it stays refused.
+                        Selector::Payload(p, f)
+                            if p == "ip6"
+                                && f == "hoplimit"
+                                && !*neg
+                                && matches!(hook, "input" | "output") =>
+                        {
+                            selector_domain(left, fams, &empty)
+                        }
                         _ => self.dims_space(table, left, right, fams, tag)?,
                     };
                     let cond = if *neg {
@@ -536,6 +550,18 @@ impl Ruleset {
     /// postrouting base chain, each as its own list. A packet is forwarded when every base chain
     /// accepts it.
     pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.path_items(&["prerouting", "forward", "postrouting"], iif, oif)
+    }
+
+    /// The flattened base chains of `hooks` for a packet from `iif` to `oif` (an empty name:
+    /// the device itself), each as its own list: `prerouting` and `input` for what enters
+    /// addressed to the device, `output` and `postrouting` for what it sends.
+    pub fn path_items(
+        &self,
+        hooks: &[&str],
+        iif: &str,
+        oif: &str,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut out = Vec::new();
         for table in &self.tables {
             let Some(fams) = table_families(&table.family) else {
@@ -560,8 +586,13 @@ impl Ruleset {
                 // A forwarded packet passes the prerouting, forward and postrouting hooks, and
                 // each of their base chains must accept it.
                 let hook = match hook_of(chain) {
-                    Some(h @ ("prerouting" | "forward" | "postrouting")) => h,
-                    None | Some("input" | "output") => continue,
+                    Some(h @ ("prerouting" | "forward" | "postrouting" | "input" | "output")) => {
+                        if !hooks.contains(&h) {
+                            continue;
+                        }
+                        h
+                    }
+                    None => continue,
                     // `ingress` (inet tables since Linux 5.10) and `egress` see every packet of
                     // their device, forwarded ones included.
                     Some(h) => {
@@ -644,6 +675,15 @@ impl Ruleset {
 impl Filters for Ruleset {
     fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         self.items(iif, oif)
+    }
+    /// What enters by `iface` for the device passes `prerouting` and `input`; what the device
+    /// sends out by it, `output` and `postrouting`.
+    fn local(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        if to_device {
+            self.path_items(&["prerouting", "input"], iface, "")
+        } else {
+            self.path_items(&["output", "postrouting"], "", iface)
+        }
     }
 }
 
