@@ -887,3 +887,297 @@ pub fn check_expectations(
     }
     out
 }
+
+/// The device's own traffic through lowering, printing, reading back and [`compare_local`],
+/// on a Model and IR completed by hand as the front end fills them (`address`, `nodes`,
+/// `cluster`, `sync`, `allow X -> self`, `allow self -> X`).
+#[cfg(test)]
+mod local_tests {
+    use super::*;
+    use crate::dialect::{EmitContext, EmitOptions, Output, Stamp};
+    use crate::model::{Endpoint, SelfDirection, SelfFlow};
+    use crate::plan::{Ir, LocalIr, RuleIr, SyncIr};
+    use std::collections::BTreeMap;
+
+    const POLICY: &str = "zone ot {
+  level 3
+  sl-target 2
+  network 10.1.0.0/24
+  asset ews 10.1.0.10
+  asset hmi 10.1.0.20
+}
+zone it {
+  level 2
+  sl-target 1
+  network 10.2.0.0/24
+  asset collector 10.2.0.5
+  asset web 10.2.0.7
+}
+zone ha {
+  level 3
+  sl-target 2
+  network 10.99.0.0/29
+}
+conduit ot-it {
+  connects ot, it
+  sl-target 1
+  allow ot.hmi -> it.web https
+}
+firewall fw {
+  target nftables, iptables
+  interface eth0 ot
+  interface eth1 it
+  interface eth2 ha
+}
+";
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap()
+    }
+
+    /// The policy with `allow ot.ews -> self ssh`, `allow self -> it.collector syslog` and a
+    /// cluster of two nodes syncing on eth2, and its IR.
+    fn fixture() -> (Model, Ir) {
+        let loaded = crate::syntax::loader::load_from_text(
+            "p.fence",
+            std::path::Path::new("p.fence"),
+            POLICY.to_string(),
+        );
+        let r = crate::model::resolve::resolve(&loaded);
+        let mut model = r.model.unwrap();
+        let d = model.device_id("fw").unwrap();
+        {
+            let dev = &mut model.devices[d.0];
+            dev.interfaces[0].addresses = vec![ip("10.1.0.1")];
+            dev.interfaces[1].addresses = vec![ip("10.2.0.1")];
+            dev.interfaces[2].addresses = vec![ip("10.99.0.1")];
+            dev.interfaces[2].nodes = vec![ip("10.99.0.2"), ip("10.99.0.3")];
+            dev.cluster = vec!["fw-a".into(), "fw-b".into()];
+            dev.sync = Some(2);
+        }
+        let ot = model.zone_id("ot").unwrap();
+        let it = model.zone_id("it").unwrap();
+        let ews = Endpoint {
+            zone: ot,
+            asset: model.zone(ot).asset("ews"),
+        };
+        let collector = Endpoint {
+            zone: it,
+            asset: model.zone(it).asset("collector"),
+        };
+        for (direction, peer, svc) in [
+            (SelfDirection::ToDevice, ews, "ssh"),
+            (SelfDirection::FromDevice, collector, "syslog"),
+        ] {
+            model.self_flows.push(SelfFlow {
+                device: d,
+                direction,
+                peer,
+                services: vec![model.service_id(svc).unwrap()],
+                log: false,
+                description: None,
+            });
+        }
+        let (mut ir, _) = crate::plan::model_to_ir(&model);
+        let dev = model.device(d);
+        let own = dev.own_addrs();
+        let local = |k: usize, to_device: bool, iface: usize| {
+            let f = &model.self_flows[k];
+            let peer = model.endpoint_addrs(f.peer).clone();
+            let (src, dst) = if to_device {
+                (peer, own.clone())
+            } else {
+                (own.clone(), peer)
+            };
+            LocalIr {
+                interface: iface,
+                to_device,
+                rules: model
+                    .service(f.services[0])
+                    .items
+                    .iter()
+                    .map(|item| RuleIr {
+                        flow: SelfFlowId(k).into(),
+                        conduit: None,
+                        src: src.clone(),
+                        dst: dst.clone(),
+                        item: *item,
+                        log: false,
+                        label: model.self_flow_label(SelfFlowId(k)),
+                    })
+                    .collect(),
+                replies: Vec::new(),
+            }
+        };
+        let mut peers = crate::model::AddrSet::new();
+        for a in ["10.99.0.1", "10.99.0.2", "10.99.0.3"] {
+            peers.add_range(ip(a), ip(a));
+        }
+        let di = &mut ir.devices[d.0];
+        di.local = vec![local(0, true, 0), local(1, false, 1)];
+        di.own = own;
+        di.nodes = vec!["fw-a".into(), "fw-b".into()];
+        di.sync = Some(SyncIr {
+            interface: 2,
+            peers,
+        });
+        (model, ir)
+    }
+
+    fn emit(model: &Model, ir: &Ir, target: Target) -> BTreeMap<String, String> {
+        let stamp = Stamp {
+            policy: "p".into(),
+            hash: "0".into(),
+            version: "0",
+        };
+        let cx = EmitContext {
+            model,
+            ir,
+            stamp: &stamp,
+            options: &EmitOptions::default(),
+        };
+        let d = crate::dialect::all()
+            .iter()
+            .find(|d| d.target() == target)
+            .unwrap();
+        let mut diags = Vec::new();
+        let out: Vec<Output> = d.emit(&cx, &ir.devices[0], &mut diags).unwrap();
+        out.into_iter()
+            .map(|o| (o.path, String::from_utf8(o.bytes).unwrap()))
+            .collect()
+    }
+
+    fn verify(
+        model: &Model,
+        files: &BTreeMap<String, String>,
+        node: &str,
+        t: Target,
+    ) -> DeviceResult {
+        let read = |p: &str| files.get(p).cloned();
+        let dev = model.device(DeviceId(0));
+        let cfg = load_node(dev, node, t, &read).unwrap().unwrap();
+        let sides = PolicySides::for_targets(model, &[t]);
+        compare_loaded(model, &sides, DeviceId(0), t, &cfg).unwrap()
+    }
+
+    const TARGETS: [Target; 2] = [Target::Nftables, Target::Iptables];
+
+    #[test]
+    fn each_node_gets_a_directory_that_differs_only_in_its_header() {
+        let (model, ir) = fixture();
+        for t in TARGETS {
+            let files = emit(&model, &ir, t);
+            let dirs: std::collections::BTreeSet<&str> =
+                files.keys().filter_map(|p| p.split('/').next()).collect();
+            assert_eq!(dirs.into_iter().collect::<Vec<_>>(), ["fw-a", "fw-b"]);
+            for (path, a) in files.iter().filter(|(p, _)| p.starts_with("fw-a/")) {
+                let b = &files[&path.replacen("fw-a/", "fw-b/", 1)];
+                let differ: Vec<(&str, &str)> =
+                    a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+                assert_eq!(differ.len(), 1, "{path}: {differ:?}");
+                assert!(
+                    differ[0].1.contains("Device fw-b, node of cluster fw"),
+                    "{differ:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn both_nodes_verify_equal_with_their_own_traffic() {
+        let (model, ir) = fixture();
+        for t in TARGETS {
+            let files = emit(&model, &ir, t);
+            for node in ["fw-a", "fw-b"] {
+                let r = verify(&model, &files, node, t);
+                assert!(r.equal, "{node} {t:?}: {:#?}\n{files:#?}", r.differences);
+            }
+        }
+    }
+
+    /// Deleting the SSH permit is an under-permit with its packet; accepting everything the
+    /// firewall sends (or one more destination) is an over-permit; the sync on another
+    /// interface is both.
+    #[test]
+    fn mutations_of_the_local_chains_are_found() {
+        let (model, ir) = fixture();
+        let cases: [(Target, &str, &str, &str, bool, bool); 6] = [
+            (
+                Target::Nftables,
+                "fw-a/nftables.nft",
+                "\t\t\t10.1.0.10 . 10.1.0.1 . tcp . 22 comment",
+                "\t\t\t10.1.0.10 . 10.1.0.1 . tcp . 23 comment",
+                true,
+                true,
+            ),
+            (
+                Target::Nftables,
+                "fw-a/nftables.nft",
+                "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 counter accept comment \"neighbour discovery the firewall sends",
+                "\t\tmeta l4proto ipv6-icmp counter accept comment \"neighbour discovery the firewall sends",
+                true,
+                false,
+            ),
+            (
+                Target::Nftables,
+                "fw-a/nftables.nft",
+                "\t\toifname vmap {",
+                "\t\tudp dport 53 accept\n\t\toifname vmap {",
+                true,
+                false,
+            ),
+            (
+                Target::Iptables,
+                "fw-a/iptables.rules",
+                "-A FL-IN-eth0 -s 10.1.0.10/32 -d 10.1.0.1/32 -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW",
+                "-A FL-IN-eth0 -s 10.1.0.10/32 -d 10.1.0.1/32 -p tcp -m tcp --dport 22 -m conntrack --ctstate ESTABLISHED",
+                false,
+                true,
+            ),
+            (
+                Target::Iptables,
+                "fw-a/iptables.rules",
+                ":OUTPUT DROP",
+                ":OUTPUT ACCEPT",
+                false,
+                false,
+            ),
+            (
+                Target::Iptables,
+                "fw-a/iptables.rules",
+                "-A OUTPUT -m limit",
+                "-A OUTPUT -p udp -m udp --dport 53 -j ACCEPT\n-A OUTPUT -m limit",
+                true,
+                false,
+            ),
+        ];
+        for (t, file, from, to, over, under) in cases {
+            let mut files = emit(&model, &ir, t);
+            if let Some(dir) = std::env::var_os("FENCELINE_DUMP_LOCAL") {
+                for (p, text) in &files {
+                    let path = std::path::Path::new(&dir).join(p);
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    std::fs::write(path, text).unwrap();
+                }
+            }
+            let text = files[file].clone();
+            assert!(text.contains(from), "{file} lacks {from:?}:\n{text}");
+            files.insert(file.into(), text.replacen(from, to, 1));
+            let r = verify(&model, &files, "fw-a", t);
+            let o = r.differences.iter().any(|d| d.over_permit.is_some());
+            let u = r.differences.iter().any(|d| d.under_permit.is_some());
+            // `:OUTPUT ACCEPT` with rules that end in `-j DROP` changes nothing.
+            assert_eq!((o, u), (over, under), "{from:?}: {:#?}", r.differences);
+            if let Some(c) = r.differences.iter().find_map(|d| d.under_permit.as_ref()) {
+                assert!(c.packet.contains("10.1.0.1"), "{c:?}");
+                assert!(
+                    c.policy_flow
+                        .as_deref()
+                        .unwrap_or("")
+                        .contains("-> self ssh"),
+                    "{c:?}"
+                );
+            }
+        }
+    }
+}
