@@ -410,21 +410,22 @@ impl RulesFile {
                     c.proto = Some((*neg, iv));
                 }
                 Match::Module(m) => {
-                    if !(local && m == "hl")
-                        && !matches!(
-                            m.as_str(),
-                            "tcp"
-                                | "udp"
-                                | "icmp"
-                                | "icmp6"
-                                | "multiport"
-                                | "iprange"
-                                | "conntrack"
-                                | "state"
-                                | "comment"
-                                | "limit"
-                        )
-                    {
+                    let known = matches!(
+                        m.as_str(),
+                        "tcp"
+                            | "udp"
+                            | "icmp"
+                            | "icmp6"
+                            | "multiport"
+                            | "iprange"
+                            | "conntrack"
+                            | "state"
+                            | "comment"
+                            | "limit"
+                    );
+                    // `hl` only where its match is read (see `HlEq` below).
+                    let hop_limit = local && m == "hl";
+                    if !known && !hop_limit {
                         return Err(self.fail(t, format!("match module `{m}` is not supported")));
                     }
                 }
