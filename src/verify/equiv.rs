@@ -16,23 +16,91 @@ use crate::dialect::config::{accepted, decide, intersect, Item, ReadError, Tag, 
 use crate::dialect::Filters;
 pub use crate::dialect::Loaded;
 use crate::model::graph::ZoneGraph;
-use crate::model::{DeviceId, ExpectId, FlowId, Model, SelfDirection, SelfFlowId, Target, ZoneId};
+use crate::model::{
+    DeviceId, ExpectId, FlowId, FlowRef, Model, SelfDirection, SelfFlowId, Target, ZoneId,
+};
 use crate::packet::space::{Family, Space};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// What the policy allows per (device, ingress, egress), each cube tagged with its flow.
-pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowId>> {
-    let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowId>> = BTreeMap::new();
+/// What the policy allows per (device, ingress, egress), each cube tagged with its flow: the
+/// conduits' flows, and the device-level flows of other devices that cross it on their way.
+pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowRef>> {
+    let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowRef>> = BTreeMap::new();
     for_each_path(model, |fid, hops| {
         let cubes = crate::model::packets::flow_cubes(model, fid);
         for h in hops {
             out.entry((h.device, h.ingress, h.egress))
                 .or_default()
-                .extend(cubes.iter().cloned(), fid);
+                .extend(cubes.iter().cloned(), FlowRef::Flow(fid));
+        }
+    });
+    for_each_self_path(model, |id, cubes, hops| {
+        for h in hops {
+            out.entry((h.device, h.ingress, h.egress))
+                .or_default()
+                .extend(cubes.iter().cloned(), FlowRef::SelfFlow { id });
         }
     });
     out
+}
+
+/// The packets of a device-level flow: from the peer to every address of the device, or from
+/// every address of the device to the peer.
+fn self_flow_cubes(model: &Model, id: SelfFlowId) -> Vec<crate::packet::space::Cube> {
+    let f = model.self_flow(id);
+    let own = model.device(f.device).own_addrs();
+    let peer = model.endpoint_addrs(f.peer);
+    let (src, dst) = match f.direction {
+        SelfDirection::ToDevice => (peer, &own),
+        SelfDirection::FromDevice => (&own, peer),
+    };
+    let mut cubes = Vec::new();
+    for sid in &f.services {
+        for item in &model.service(*sid).items {
+            cubes.extend(crate::packet::space::Cube::of_item_all(src, dst, item));
+        }
+    }
+    cubes
+}
+
+/// Calls `f` with every device-level flow, its packets and the hops of the other devices it
+/// crosses between its peer's zone and the zone of each interface of its device by which the
+/// peer is reached (the device's own hop is its input or output chain, compared apart).
+fn for_each_self_path(
+    model: &Model,
+    mut f: impl FnMut(SelfFlowId, &[crate::packet::space::Cube], &[crate::model::graph::Hop]),
+) {
+    if model.self_flows.is_empty() {
+        return;
+    }
+    let graph = ZoneGraph::build(model);
+    let mut reach: BTreeMap<DeviceId, Vec<Vec<bool>>> = BTreeMap::new();
+    for id in model.self_flow_ids() {
+        let fl = model.self_flow(id);
+        let dev = model.device(fl.device);
+        let by = reach
+            .entry(fl.device)
+            .or_insert_with(|| zones_by_interface(model, fl.device));
+        let cubes = self_flow_cubes(model, id);
+        for (i, iface) in dev.interfaces.iter().enumerate() {
+            if iface.zone == fl.peer.zone || !by[i][fl.peer.zone.0] {
+                continue;
+            }
+            let hops = match fl.direction {
+                SelfDirection::ToDevice => graph.hops(fl.peer.zone, iface.zone),
+                SelfDirection::FromDevice => graph.hops(iface.zone, fl.peer.zone),
+            };
+            let hops: Vec<_> = hops
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|h| h.device != fl.device)
+                .collect();
+            if !hops.is_empty() {
+                f(id, &cubes, &hops);
+            }
+        }
+    }
 }
 
 /// Calls `f` with every flow that crosses at least one device and the devices it crosses, in
@@ -138,7 +206,7 @@ fn flow_text(model: &Model, fid: FlowId) -> String {
 /// Compares one device's configuration with the policy.
 pub fn compare_device(
     model: &Model,
-    policy: &BTreeMap<(DeviceId, usize, usize), Space<FlowId>>,
+    policy: &BTreeMap<(DeviceId, usize, usize), Space<FlowRef>>,
     device: DeviceId,
     target: &str,
     files: Vec<String>,
@@ -176,7 +244,10 @@ pub fn compare_device(
                 Some(Counterexample {
                     packet: p.to_string(),
                     config_line: line,
-                    policy_flow: Some(format!("flow {}", flow_text(model, *fid))),
+                    policy_flow: Some(match *fid {
+                        FlowRef::Flow(fid) => format!("flow {}", flow_text(model, fid)),
+                        FlowRef::SelfFlow { id } => local_why_text(model, LocalWhy::SelfFlow(id)),
+                    }),
                 })
             });
             differences.push(PairDifference {
@@ -257,26 +328,14 @@ pub fn local_policy(model: &Model, device: DeviceId) -> BTreeMap<(usize, bool), 
     use crate::packet::service::PortRange;
     use crate::packet::space::{Cube, Ivs};
     let dev = model.device(device);
-    let own = dev.own_addrs();
     let reach = zones_by_interface(model, device);
     let mut out: BTreeMap<(usize, bool), Space<LocalWhy>> = BTreeMap::new();
     for (k, f) in model.self_flows.iter().enumerate() {
         if f.device != device {
             continue;
         }
-        let peer = model.endpoint_addrs(f.peer);
         let to_device = f.direction == SelfDirection::ToDevice;
-        let (src, dst) = if to_device {
-            (peer, &own)
-        } else {
-            (&own, peer)
-        };
-        let mut cubes = Vec::new();
-        for sid in &f.services {
-            for item in &model.service(*sid).items {
-                cubes.extend(Cube::of_item_all(src, dst, item));
-            }
-        }
+        let cubes = self_flow_cubes(model, SelfFlowId(k));
         for (i, zones) in reach.iter().enumerate() {
             if zones[f.peer.zone.0] {
                 out.entry((i, to_device))
@@ -466,7 +525,7 @@ pub fn load_node(
 /// replies for the stateless ones; each computed only when a target needs it.
 #[derive(Default)]
 pub struct PolicySides {
-    stateful: Option<BTreeMap<(DeviceId, usize, usize), Space<FlowId>>>,
+    stateful: Option<BTreeMap<(DeviceId, usize, usize), Space<FlowRef>>>,
     stateless: Option<BTreeMap<(DeviceId, usize, usize), Space<Why>>>,
 }
 
