@@ -1458,3 +1458,6 @@ fn parallel_firewalls_in_one_topology() {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }
+
+#[path = "linux/device_traffic.rs"]
+mod device_traffic;

@@ -54,14 +54,17 @@ fn verify_files(
     let mut out = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
         for &t in &dev.targets {
-            if only.is_some_and(|(d, tt)| d != dev.name || tt != t) {
-                continue;
-            }
-            if let Some(cfg) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}")) {
-                out.push(
-                    compare_loaded(model, &sides, DeviceId(di), t, &cfg)
-                        .unwrap_or_else(|e| panic!("{e}")),
-                );
+            // A cluster's nodes each from their own directory.
+            for node in dev.node_names() {
+                if only.is_some_and(|(d, tt)| d != node || tt != t) {
+                    continue;
+                }
+                if let Some(cfg) = load(node, t, &read).unwrap_or_else(|e| panic!("{e}")) {
+                    out.push(
+                        compare_loaded(model, &sides, DeviceId(di), t, &cfg)
+                            .unwrap_or_else(|e| panic!("{e}")),
+                    );
+                }
             }
         }
     }
@@ -264,9 +267,87 @@ const MUTATIONS: &[Mutation] = &[
 
 #[test]
 fn every_mutation_is_found_with_a_counterexample() {
-    let (model, files) = build("examples/north-pipeline.fence");
+    let rows = mutation_rows("examples/north-pipeline.fence", MUTATIONS);
+    // The table in docs/verify.md is this test's output: regenerate it with
+    // `UPDATE_DOCS=1 cargo test --test verify every_mutation`.
+    check_doc_block("mutations of generated files", &rows);
+}
+
+/// Mutations of the chains of a firewall's own traffic (`tests/linux/device.fence`, node
+/// `fw-a` of a cluster): a management permit deleted or narrowed is an under-permit with its
+/// packet; an output chain that lets the firewall send more than its `self ->` flows, or sync
+/// on another interface, is an over-permit.
+const DEVICE_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "nft SSH permit to the firewall deleted",
+        file: "fw-a/nftables.nft",
+        from: "\t\t\t10.1.0.10 . 10.1.0.1 . tcp . 22 comment \"ot.ews -> self ssh\",\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "nft output chain widened: DNS to anywhere",
+        file: "fw-a/nftables.nft",
+        from: "\t\toifname vmap {\n",
+        to: "\t\tudp dport 53 counter accept\n\t\toifname vmap {\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "nft output chain accepts everything",
+        file: "fw-a/nftables.nft",
+        from: "\t\tlimit rate 10/second burst 20 packets log prefix \"fw output drop: \" level info\n\t\tcounter drop\n",
+        to: "\t\taccept\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "nft sync accepted on every interface",
+        file: "fw-a/nftables.nft",
+        from: "\t\tiifname \"eth2\" ip saddr { 10.99.0.1-10.99.0.3 } ip daddr { 10.99.0.1-10.99.0.3, 225.0.0.50 } udp dport 3780",
+        to: "\t\tip saddr { 10.99.0.1-10.99.0.3 } ip daddr { 10.99.0.1-10.99.0.3, 225.0.0.50 } udp dport 3780",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "iptables SSH permit to the firewall deleted",
+        file: "fw-a/iptables.rules",
+        from: "-A FL-IN-eth0 -s 10.1.0.10/32 -d 10.1.0.1/32 -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m comment --comment \"ot.ews -> self ssh\" -j ACCEPT\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables output chain widened: DNS to anywhere",
+        file: "fw-a/iptables.rules",
+        from: "-A OUTPUT -m limit",
+        to: "-A OUTPUT -p udp -m udp --dport 53 -j ACCEPT\n-A OUTPUT -m limit",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "iptables syslog sent from one address only",
+        file: "fw-a/iptables.rules",
+        from: "-A FL-OUT-eth1 -s 10.1.0.1/32 -d 10.2.0.5/32 -p udp -m udp --dport 514 -m conntrack --ctstate NEW -m comment --comment \"self -> it.collector syslog\" -j ACCEPT\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+];
+
+#[test]
+fn device_traffic_mutations_are_found_with_a_counterexample() {
+    let rows = mutation_rows("tests/linux/device.fence", DEVICE_MUTATIONS);
+    check_doc_block("mutations of the device's own traffic", &rows);
+}
+
+/// Applies each mutation to the example's generated files, verifies the mutated device and
+/// returns the table rows of docs/verify.md.
+fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
+    let (model, files) = build(example);
     let mut rows = String::new();
-    for m in MUTATIONS {
+    for m in mutations {
         let mut f = files.clone();
         let text = f
             .get(m.file)
@@ -343,9 +424,7 @@ fn every_mutation_is_found_with_a_counterexample() {
             verdict.join("; ")
         ));
     }
-    // The table in docs/verify.md is this test's output: regenerate it with
-    // `UPDATE_DOCS=1 cargo test --test verify every_mutation`.
-    check_doc_block("mutations of generated files", &rows);
+    rows
 }
 
 fn target_name(t: Target) -> &'static str {
@@ -1167,5 +1246,74 @@ expect deny field -> ops udp
         d.iter().any(|d| d.message
             == "`expect allow ops.scada -> field.plc dnp3-both` does not hold for the generated cisco-ios configuration of `r1`"),
         "{d:#?}"
+    );
+}
+
+/// A cluster's build has a directory per node; `fenceline verify` reads each as a device and
+/// calls both equal, with their own traffic; a missing management permit on one node is an
+/// under-permit with its packet and the flow that allows it.
+#[test]
+fn cli_verifies_each_node_of_a_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let bin = env!("CARGO_BIN_EXE_fenceline");
+    let fixture = "tests/linux/device.fence";
+    let st = Command::new(bin)
+        .args(["build", fixture, "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert!(!out.join("fw").exists());
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    for f in [
+        "fw-a/nftables.nft",
+        "fw-b/nftables.nft",
+        "fw-a/iptables.rules",
+        "fw-b/ip6tables.rules",
+    ] {
+        assert!(manifest.contains(&format!("\"{f}\"")), "{f}: {manifest}");
+    }
+    let run = || {
+        let o = Command::new(bin)
+            .args(["verify", fixture])
+            .arg(&out)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = run();
+    assert_eq!(code, 0, "{stdout}");
+    for line in [
+        "fw-a nftables: equal",
+        "fw-b nftables: equal",
+        "fw-a iptables: equal",
+        "fw-b iptables: equal",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+    let nft = out.join("fw-b/nftables.nft");
+    let text = std::fs::read_to_string(&nft).unwrap();
+    let from = "\t\t\t10.1.0.10 . 10.1.0.1 . tcp . 22 comment \"ot.ews -> self ssh\",\n";
+    assert!(text.contains(from), "{text}");
+    std::fs::write(&nft, text.replacen(from, "", 1)).unwrap();
+    let (code, stdout) = run();
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("fw-a nftables: equal"), "{stdout}");
+    assert!(stdout.contains("fw-b nftables: DIFFERS"), "{stdout}");
+    assert!(
+        stdout.contains("eth0 -> this device: under-permit: tcp 10.1.0.10:40000 -> 10.1.0.1:22"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("allowed by flow fw: ot.ews -> self ssh"),
+        "{stdout}"
     );
 }
