@@ -308,6 +308,7 @@ impl Fmt<'_> {
             }
             StmtKind::Vlan(t) => format!("vlan {}", t.text),
             StmtKind::Safety => "safety".into(),
+            StmtKind::Transit => "transit".into(),
             StmtKind::Log => "log".into(),
             StmtKind::Exception(e) => {
                 let mut s = format!(
@@ -339,7 +340,26 @@ impl Fmt<'_> {
                 let v: Vec<&str> = ts.iter().map(|z| z.name.as_str()).collect();
                 format!("target {}", v.join(", "))
             }
-            StmtKind::Interface { name, zone } => format!("interface {} {}", name.text, zone.name),
+            StmtKind::Interface {
+                name,
+                zone,
+                addresses,
+                nodes,
+            } => {
+                let mut s = format!("interface {} {}", name.text, zone.name);
+                for (kw, list) in [("address", addresses), ("nodes", nodes)] {
+                    if !list.is_empty() {
+                        let v: Vec<&str> = list.iter().map(|t| t.text.as_str()).collect();
+                        s.push_str(&format!(" {kw} {}", v.join(", ")));
+                    }
+                }
+                s
+            }
+            StmtKind::Cluster(ns) => {
+                let v: Vec<&str> = ns.iter().map(|n| n.name.as_str()).collect();
+                format!("cluster {}", v.join(", "))
+            }
+            StmtKind::Sync(t) => format!("sync {}", t.text),
             StmtKind::Ports { range, name, mode } => {
                 let m = match mode {
                     PortMode::Access(z) => format!("access {}", z.name),

@@ -185,6 +185,10 @@ pub struct Zone {
     pub assets: Vec<Asset>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub safety: bool,
+    /// A transit network (`transit`): it carries flows between other zones, needs no conduit
+    /// of its own (no UNUSED-001), and FR5-020 checks its SL-T against what crosses it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub transit: bool,
     /// Conduits connecting this zone, sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conduits: Vec<ConduitId>,
@@ -206,6 +210,10 @@ pub struct Service {
     pub items: Vec<ServiceItem>,
     #[serde(skip_serializing_if = "is_default")]
     pub flags: ServiceFlags,
+    /// Multicast groups the protocol sends to (built-in `ospf`, `vrrp`, ...): destinations of
+    /// its device-level flows besides the device's own addresses, never of a flow between zones.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<std::net::IpAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }

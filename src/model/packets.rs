@@ -46,13 +46,24 @@ pub fn flow_cubes(model: &Model, fid: FlowId) -> Vec<Cube> {
     v
 }
 
-/// The replies of one flow (every service item, both families), as [`reply_cubes`] defines them.
+/// The replies of one flow (every service item, both families), as [`reply_cubes`] defines them;
+/// a `one-way` service has none.
 pub fn flow_reply_cubes(model: &Model, fid: FlowId) -> Vec<Cube> {
+    flow_reply_cubes_of(model, fid, false)
+}
+
+/// The replies of one flow's `one-way` services (`one_way`) or of its other services: the
+/// packets of the reply direction of its connections, as [`reply_cubes`] defines them.
+pub fn flow_reply_cubes_of(model: &Model, fid: FlowId, one_way: bool) -> Vec<Cube> {
     let f = model.flow(fid);
     let (s, d) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
     let mut v = Vec::new();
     for sid in &f.services {
-        for item in &model.service(*sid).items {
+        let svc = model.service(*sid);
+        if svc.flags.one_way != one_way {
+            continue;
+        }
+        for item in &svc.items {
             for fam in [Family::V4, Family::V6] {
                 v.extend(reply_cubes(fam, s, d, item));
             }

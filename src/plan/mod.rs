@@ -9,6 +9,7 @@
 //! forward: planning records each reply entry with how it widens the policy ([`replies`]), and
 //! raises the `OUT-005` finding for them; the dialect only lowers the entries.
 
+mod local;
 pub mod replies;
 
 pub use replies::{ReplyIr, Widening};
@@ -121,6 +122,10 @@ pub struct RuleIr {
     pub dst: AddrSet,
     pub item: ServiceItem,
     pub log: bool,
+    /// The item's service is `one-way`: its connections get no reply on any target (no reply
+    /// entry on a stateless device; a stateful one drops the reply direction).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub one_way: bool,
     /// Provenance for comments: `conduit/src->dst service`. Raw text; targets sanitise it.
     pub label: String,
 }
@@ -179,6 +184,16 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             .map(|s| model.service(*s).items.len())
             .sum();
         total = total.saturating_add(items.saturating_mul(hops));
+    }
+    // A device-level flow: its device's facing interfaces and, at most, every other device.
+    for f in &model.self_flows {
+        let items: usize = f
+            .services
+            .iter()
+            .map(|s| model.service(*s).items.len())
+            .sum();
+        let places = model.device(f.device).interfaces.len() + model.devices.len();
+        total = total.saturating_add(items.saturating_mul(places));
     }
     if total > max_rules {
         diags.push(
@@ -241,12 +256,14 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                             dst: d.clone(),
                             item: *item,
                             log: f.log,
+                            one_way: svc.flags.one_way,
                             label: label.clone(),
                         });
                 }
             }
         }
     }
+    let mut local = local::plan_self_flows(model, &mut per_device);
     let mut devices = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
         let id = DeviceId(di);
@@ -287,10 +304,10 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             targets: dev.targets.clone(),
             interfaces,
             pairs,
-            local: Vec::new(),
+            local: local::local_ir(std::mem::take(&mut local[di]), stateless),
             own: dev.own_addrs(),
             nodes: dev.node_names().into_iter().map(str::to_string).collect(),
-            sync: None,
+            sync: local::sync_ir(dev),
             switch,
         });
     }

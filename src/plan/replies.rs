@@ -33,11 +33,13 @@ pub fn stateless(targets: &[Target]) -> bool {
     targets.iter().any(|t| !t.stateful())
 }
 
-/// The reply entries of a pair's rules, in rule order; rules without replies have none.
+/// The reply entries of a pair's rules, in rule order; rules without replies (and the rules of
+/// `one-way` services) have none.
 pub fn of_rules(rules: &[RuleIr]) -> Vec<ReplyIr> {
     rules
         .iter()
         .enumerate()
+        .filter(|(_, r)| !r.one_way)
         .filter_map(|(rule, r)| Reply::of(&r.item).map(|reply| ReplyIr { rule, reply }))
         .collect()
 }
@@ -173,4 +175,42 @@ pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
         );
     }
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::resolve::resolve;
+    use crate::plan::model_to_ir;
+    use crate::syntax::loader::load_from_text;
+    use std::path::Path;
+
+    /// A `one-way` service gets no reply entry on a stateless device, and no `OUT-005` names
+    /// it; the other service of the same flow keeps its reply.
+    #[test]
+    fn one_way_rules_have_no_reply_entry() {
+        let text = include_str!("../../tests/oneway/one-way.fence").to_string();
+        let r = resolve(&load_from_text("p.fence", Path::new("p.fence"), text));
+        let model = r.model.expect("model");
+        let (ir, diags) = model_to_ir(&model);
+        let rtr = ir.devices.iter().find(|d| d.name == "rtr").expect("rtr");
+        let mut one_way = 0;
+        for p in &rtr.pairs {
+            for (i, rule) in p.rules.iter().enumerate() {
+                let replied = p.replies.iter().any(|r| r.rule == i);
+                assert_eq!(replied, !rule.one_way, "{} {}", rule.label, rule.item);
+                one_way += usize::from(rule.one_way);
+            }
+        }
+        assert_eq!(one_way, 1, "udp/514, both families in one rule");
+        let out_005: Vec<String> = diags
+            .iter()
+            .filter(|d| d.code == "OUT-005")
+            .map(|d| format!("{} {:?}", d.message, d.help))
+            .collect();
+        assert_eq!(out_005.len(), 1, "{out_005:?}");
+        assert!(
+            out_005[0].contains("udp/123") && !out_005[0].contains("udp/514"),
+            "{out_005:?}"
+        );
+    }
 }

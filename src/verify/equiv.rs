@@ -103,6 +103,107 @@ fn for_each_self_path(
     }
 }
 
+/// The reply direction of the pairs that `one-way` flows cross, per (device, ingress, egress)
+/// of the replies (the pair reversed): the replies of its other flows, which pass as
+/// established, and the replies of its `one-way` services, which are dropped. A connection that
+/// a `one-way` flow allows gets no reply even when another flow allows it too, so the replies
+/// that must pass are the first set without the second.
+pub type ReplySides = BTreeMap<(DeviceId, usize, usize), (Space<FlowId>, Space<FlowId>)>;
+
+/// [`ReplySides`] of a policy: empty when it has no `one-way` service in a flow.
+pub fn policy_replies(model: &Model) -> ReplySides {
+    use crate::model::packets::flow_reply_cubes_of;
+    let mut out = ReplySides::new();
+    let one_way = |fid: FlowId| {
+        model
+            .flow(fid)
+            .services
+            .iter()
+            .any(|s| model.service(*s).flags.one_way)
+    };
+    if !model.flow_ids().any(one_way) {
+        return out;
+    }
+    let mut crossed: Vec<(FlowId, Vec<crate::model::graph::Hop>)> = Vec::new();
+    for_each_path(model, |fid, hops| crossed.push((fid, hops.to_vec())));
+    let mut keys = std::collections::BTreeSet::new();
+    for (fid, hops) in &crossed {
+        if one_way(*fid) {
+            keys.extend(hops.iter().map(|h| (h.device, h.egress, h.ingress)));
+        }
+    }
+    for (fid, hops) in &crossed {
+        let (two, one) = (
+            flow_reply_cubes_of(model, *fid, false),
+            flow_reply_cubes_of(model, *fid, true),
+        );
+        for h in hops {
+            let key = (h.device, h.egress, h.ingress);
+            if keys.contains(&key) {
+                let e: &mut (Space<FlowId>, Space<FlowId>) = out.entry(key).or_default();
+                e.0.extend(two.iter().cloned(), *fid);
+                e.1.extend(one.iter().cloned(), *fid);
+            }
+        }
+    }
+    out
+}
+
+/// Compares the reply direction of the pairs `one-way` flows cross ([`ReplySides`]): what a
+/// stateful configuration lets through in the reply direction of an established connection
+/// ([`Filters::replies`]) must hold every reply of the other flows there and no reply of a
+/// `one-way` one.
+pub fn compare_replies(
+    model: &Model,
+    sides: &ReplySides,
+    device: DeviceId,
+    config: &dyn Filters,
+) -> Result<Vec<PairDifference>, ReadError> {
+    let dev = model.device(device);
+    let mut out = Vec::new();
+    for (&(d, i, e), (two, one)) in sides.range((device, 0, 0)..=(device, usize::MAX, usize::MAX)) {
+        if d != device {
+            continue;
+        }
+        let (Some(a), Some(b)) = (dev.interfaces.get(i), dev.interfaces.get(e)) else {
+            continue;
+        };
+        let filters = config.replies(&a.name, &b.name)?;
+        let have = config_accepts(&filters);
+        let must_pass = two.subtract(one);
+        let over = one.intersect(&have);
+        let under = must_pass.subtract(&have);
+        let over_permit = over.first().and_then(|(c, fid, line)| {
+            Some(Counterexample {
+                packet: format!("{} (a reply)", c.witness()?),
+                config_line: line.to_string(),
+                policy_flow: Some(format!(
+                    "flow {} is one-way: its replies are dropped",
+                    flow_text(model, *fid)
+                )),
+            })
+        });
+        let under_permit = under.cubes.first().and_then(|(c, fid)| {
+            let p = c.witness()?;
+            let line = dropping_line(filters.iter().map(Vec::as_slice), &p);
+            Some(Counterexample {
+                packet: format!("{p} (a reply)"),
+                config_line: line,
+                policy_flow: Some(format!("the replies of flow {}", flow_text(model, *fid))),
+            })
+        });
+        if over_permit.is_some() || under_permit.is_some() {
+            out.push(PairDifference {
+                ingress: a.name.clone(),
+                egress: b.name.clone(),
+                over_permit,
+                under_permit,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Calls `f` with every flow that crosses at least one device and the devices it crosses, in
 /// order (paths computed once per zone pair).
 fn for_each_path(model: &Model, mut f: impl FnMut(FlowId, &[crate::model::graph::Hop])) {
@@ -527,6 +628,8 @@ pub fn load_node(
 pub struct PolicySides {
     stateful: Option<BTreeMap<(DeviceId, usize, usize), Space<FlowRef>>>,
     stateless: Option<BTreeMap<(DeviceId, usize, usize), Space<Why>>>,
+    /// The reply direction where `one-way` flows cross a stateful device.
+    replies: Option<ReplySides>,
 }
 
 impl PolicySides {
@@ -538,9 +641,11 @@ impl PolicySides {
             || stateless.then(|| stateless_pairs(model)),
             || stateful.then(|| policy_pairs(model)),
         );
+        let replies = stateful.is_some().then(|| policy_replies(model));
         PolicySides {
             stateful,
             stateless,
+            replies,
         }
     }
 }
@@ -592,14 +697,24 @@ pub fn compare_loaded(
         }
     } else {
         let pol = sides.stateful.as_ref().ok_or_else(unprepared)?;
-        compare_device(
+        let mut r = compare_device(
             model,
             pol,
             device,
             target.name(),
             files,
             cfg.config.as_ref(),
-        )
+        )?;
+        if let Some(replies) = &sides.replies {
+            r.differences.extend(compare_replies(
+                model,
+                replies,
+                device,
+                cfg.config.as_ref(),
+            )?);
+            r.equal = r.differences.is_empty();
+        }
+        Ok(r)
     }
 }
 
@@ -1062,6 +1177,7 @@ firewall fw {
                         dst: dst.clone(),
                         item: *item,
                         log: false,
+                        one_way: false,
                         label: model.self_flow_label(SelfFlowId(k)),
                     })
                     .collect(),

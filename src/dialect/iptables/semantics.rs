@@ -292,6 +292,8 @@ struct Cons {
     icmp: Option<Ivs>,
     /// The connection states a state match lets through.
     states: Vec<conntrack::State>,
+    /// Every `--ctdir` match holds for the packets evaluated.
+    direction: bool,
     matches: bool,
 }
 
@@ -310,8 +312,14 @@ impl Filters for Ruleset {
         } else {
             ("OUTPUT", "", iface)
         };
-        let mut all = self.v4.chain_items(base, iif, oif)?;
-        all.extend(self.v6.chain_items(base, iif, oif)?);
+        let first = conntrack::Phase::First;
+        let mut all = self.v4.chain_items(base, iif, oif, first)?;
+        all.extend(self.v6.chain_items(base, iif, oif, first)?);
+        Ok(vec![all])
+    }
+    fn replies(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        let mut all = self.v4.items_of(iif, oif, conntrack::Phase::Reply)?;
+        all.extend(self.v6.items_of(iif, oif, conntrack::Phase::Reply)?);
         Ok(vec![all])
     }
 }
@@ -360,12 +368,13 @@ impl RulesFile {
         chains: &Filter,
         p: &Placed,
         (iif, oif): (&str, &str),
-        local: bool,
+        (local, phase): (bool, conntrack::Phase),
     ) -> Result<Rule, ReadError> {
         let t = self.tag(p);
         let r = self.rule_at(p);
         let mut c = Cons {
             matches: true,
+            direction: true,
             states: conntrack::ALL.to_vec(),
             ..Default::default()
         };
@@ -461,6 +470,10 @@ impl RulesFile {
                 Match::HlEq(_) => {
                     return Err(self.fail(t, "option `--hl-eq` is not supported"));
                 }
+                Match::CtDir { neg, reply } => {
+                    let holds = *reply == (phase == conntrack::Phase::Reply);
+                    c.direction &= holds != *neg;
+                }
                 Match::Other {
                     neg,
                     option,
@@ -480,7 +493,13 @@ impl RulesFile {
             ));
         }
         let matches = if c.matches {
-            self.space(&c, t)?
+            conntrack::restrict_phase(
+                self.space(&c, t)?,
+                &c.states,
+                c.direction,
+                phase,
+                &[self.family],
+            )
         } else {
             Space::new()
         };
@@ -621,20 +640,34 @@ impl RulesFile {
             sp.extend(n, empty.clone());
             m = m.subtract(&sp);
         }
-        if c.states.len() < conntrack::ALL.len() {
-            m = conntrack::restrict(m, &c.states, &[f]);
-        }
         Ok(m)
     }
 
     /// The flattened FORWARD chain for one interface pair.
     pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Item>, ReadError> {
-        self.chain_items("FORWARD", iif, oif)
+        self.items_of(iif, oif, conntrack::Phase::First)
     }
 
-    /// The flattened built-in chain `base` for a packet from `iif` to `oif` (an empty name:
-    /// the device itself).
-    pub fn chain_items(&self, base: &str, iif: &str, oif: &str) -> Result<Vec<Item>, ReadError> {
+    /// [`RulesFile::items`] for the packets of `phase`: first packets, or packets in the reply
+    /// direction of an established connection.
+    pub fn items_of(
+        &self,
+        iif: &str,
+        oif: &str,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Item>, ReadError> {
+        self.chain_items("FORWARD", iif, oif, phase)
+    }
+
+    /// The flattened built-in chain `base` for a packet of `phase` from `iif` to `oif` (an empty
+    /// name: the device itself).
+    pub fn chain_items(
+        &self,
+        base: &str,
+        iif: &str,
+        oif: &str,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Item>, ReadError> {
         let filter = self.filter()?;
         let local = base != "FORWARD";
         let policy = match filter.chains.get(base).and_then(|c| c.policy) {
@@ -648,7 +681,7 @@ impl RulesFile {
                 Some(c) => c
                     .rules
                     .iter()
-                    .map(|r| self.rule(filter, r, (iif, oif), local))
+                    .map(|r| self.rule(filter, r, (iif, oif), (local, phase)))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some),
             }

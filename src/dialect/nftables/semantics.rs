@@ -327,6 +327,7 @@ impl Ruleset {
         fams: &[Family],
         (iif, oif): (&str, &str),
         hook: &str,
+        phase: conntrack::Phase,
     ) -> Result<Rule, ReadError> {
         let unseen = |sel: &Selector| -> Option<&'static str> {
             let k = match sel {
@@ -367,6 +368,7 @@ impl Ruleset {
         let mut verdict = None;
         let mut limited = false;
         let mut states = conntrack::ALL.to_vec();
+        let mut direction = true;
         for st in &r.stmts {
             match st {
                 Stmt::Counter(_) | Stmt::Log { .. } => {}
@@ -453,6 +455,22 @@ impl Ruleset {
                             states.retain(|s| named.contains(s) != *neg);
                             continue;
                         }
+                        Selector::Ct(k) if k == "direction" => {
+                            let mut holds = false;
+                            for (v, _) in self.elements(table, right, tag)? {
+                                let d =
+                                    atom_str(v).and_then(|n| conntrack::direction_holds(n, phase));
+                                let Some(d) = d else {
+                                    return Err(self.table_err(
+                                        tag,
+                                        format!("connection direction {v:?} is not supported"),
+                                    ));
+                                };
+                                holds |= d;
+                            }
+                            direction &= holds != *neg;
+                            continue;
+                        }
                         Selector::Ct(k) => {
                             return Err(self.table_err(tag, format!("`ct {k}` is not supported")))
                         }
@@ -490,9 +508,7 @@ impl Ruleset {
                 "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
             ));
         }
-        if states.len() < conntrack::ALL.len() {
-            m = conntrack::restrict(m, &states, fams);
-        }
+        m = conntrack::restrict_phase(m, &states, direction, phase, fams);
         Ok(Rule {
             matches: m,
             verdict,
@@ -550,17 +566,29 @@ impl Ruleset {
     /// postrouting base chain, each as its own list. A packet is forwarded when every base chain
     /// accepts it.
     pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
-        self.path_items(&["prerouting", "forward", "postrouting"], iif, oif)
+        self.items_of(iif, oif, conntrack::Phase::First)
     }
 
-    /// The flattened base chains of `hooks` for a packet from `iif` to `oif` (an empty name:
-    /// the device itself), each as its own list: `prerouting` and `input` for what enters
-    /// addressed to the device, `output` and `postrouting` for what it sends.
+    /// [`Ruleset::items`] for the packets of `phase`: first packets, or packets in the reply
+    /// direction of an established connection.
+    pub fn items_of(
+        &self,
+        iif: &str,
+        oif: &str,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.path_items(&["prerouting", "forward", "postrouting"], iif, oif, phase)
+    }
+
+    /// The flattened base chains of `hooks` for a packet of `phase` from `iif` to `oif` (an
+    /// empty name: the device itself), each as its own list: `prerouting` and `input` for what
+    /// enters addressed to the device, `output` and `postrouting` for what it sends.
     pub fn path_items(
         &self,
         hooks: &[&str],
         iif: &str,
         oif: &str,
+        phase: conntrack::Phase,
     ) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut out = Vec::new();
         for table in &self.tables {
@@ -621,7 +649,7 @@ impl Ruleset {
                             let tag = r.origin.0.clone().unwrap_or_else(|| {
                                 Rc::from(format!("{}: chain {n} rule {}", self.file, k + 1))
                             });
-                            self.rule(&scope, r, &tag, &fams, (iif, oif), hook)
+                            self.rule(&scope, r, &tag, &fams, (iif, oif), hook, phase)
                         })
                         .collect::<Result<Vec<_>, _>>()
                         .map(Some)
@@ -679,11 +707,15 @@ impl Filters for Ruleset {
     /// What enters by `iface` for the device passes `prerouting` and `input`; what the device
     /// sends out by it, `output` and `postrouting`.
     fn local(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        let first = conntrack::Phase::First;
         if to_device {
-            self.path_items(&["prerouting", "input"], iface, "")
+            self.path_items(&["prerouting", "input"], iface, "", first)
         } else {
-            self.path_items(&["output", "postrouting"], "", iface)
+            self.path_items(&["output", "postrouting"], "", iface, first)
         }
+    }
+    fn replies(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.items_of(iif, oif, conntrack::Phase::Reply)
     }
 }
 

@@ -1,5 +1,6 @@
 //! ## What it does
-//! Flags a zone that no conduit connects.
+//! Flags a zone that no conduit connects, unless it is a `transit` zone (a network that only
+//! carries other zones' flows, such as a WAN between sites).
 //!
 //! ## Why is this bad
 //! A zone without conduits can exchange nothing with the rest of the system. Either it is a
@@ -49,7 +50,8 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     for (zi, z) in cx.model.zones.iter().enumerate() {
-        if !z.conduits.is_empty() {
+        // A transit zone carries other zones' flows: it needs no conduit of its own.
+        if !z.conduits.is_empty() || z.transit {
             continue;
         }
         let d = RULE

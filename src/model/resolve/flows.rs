@@ -387,7 +387,7 @@ fn empty_flow(
 
 /// An ICMP type in a flow that conntrack only ever passes as an answer to a connection (E0026).
 /// `declared`: where the service is declared (`None` for built-in and inline ones).
-fn answer_item(svc: &Service, declared: Option<Span>, span: Span) -> Option<Diagnostic> {
+pub(super) fn answer_item(svc: &Service, declared: Option<Span>, span: Span) -> Option<Diagnostic> {
     use crate::model::services::{icmp_type_name, IcmpKind};
     let (item, kind) = svc.items.iter().find_map(|i| Some((i, i.answer()?)))?;
     let v6 = matches!(item, ServiceItem::Icmpv6 { .. });
