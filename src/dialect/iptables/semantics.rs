@@ -670,7 +670,17 @@ impl RulesFile {
     ) -> Result<Vec<Item>, ReadError> {
         let filter = self.filter()?;
         let local = base != "FORWARD";
-        let policy = match filter.chains.get(base).and_then(|c| c.policy) {
+        let declared = filter.chains.get(base).and_then(|c| c.policy);
+        if local && declared.is_none() {
+            // As for FORWARD in `restore`: the back ends of iptables-restore disagree on a
+            // policy the last `*filter` block leaves unsaid.
+            return Err(err(
+                &self.path,
+                0,
+                format!("the last `*filter` block does not set the policy of {base} (`:{base} DROP` or `:{base} ACCEPT`)"),
+            ));
+        }
+        let policy = match declared {
             None | Some(Policy::Accept) => Term::Accept,
             Some(Policy::Drop) => Term::Drop,
         };
