@@ -1062,15 +1062,14 @@ pub fn check_expectations(
     out
 }
 
-/// The device's own traffic through lowering, printing, reading back and [`compare_local`],
-/// on a Model and IR completed by hand as the front end fills them (`address`, `nodes`,
-/// `cluster`, `sync`, `allow X -> self`, `allow self -> X`).
+/// The device's own traffic through planning, lowering, printing, reading back and
+/// [`compare_local`], on a policy with `address`, `nodes`, `cluster`, `sync`, `allow X -> self`
+/// and `allow self -> X`.
 #[cfg(test)]
 mod local_tests {
     use super::*;
     use crate::dialect::{EmitContext, EmitOptions, Output, Stamp};
-    use crate::model::{Endpoint, SelfDirection, SelfFlow};
-    use crate::plan::{Ir, LocalIr, RuleIr, SyncIr};
+    use crate::plan::Ir;
     use std::collections::BTreeMap;
 
     const POLICY: &str = "zone ot {
@@ -1099,18 +1098,17 @@ conduit ot-it {
 }
 firewall fw {
   target nftables, iptables
-  interface eth0 ot
-  interface eth1 it
-  interface eth2 ha
+  cluster fw-a, fw-b
+  sync eth2
+  interface eth0 ot address 10.1.0.1
+  interface eth1 it address 10.2.0.1
+  interface eth2 ha address 10.99.0.1 nodes 10.99.0.2, 10.99.0.3
+  allow ot.ews -> self ssh
+  allow self -> it.collector syslog
 }
 ";
 
-    fn ip(s: &str) -> std::net::IpAddr {
-        s.parse().unwrap()
-    }
-
-    /// The policy with `allow ot.ews -> self ssh`, `allow self -> it.collector syslog` and a
-    /// cluster of two nodes syncing on eth2, and its IR.
+    /// The policy's Model and IR.
     fn fixture() -> (Model, Ir) {
         let loaded = crate::syntax::loader::load_from_text(
             "p.fence",
@@ -1118,84 +1116,13 @@ firewall fw {
             POLICY.to_string(),
         );
         let r = crate::model::resolve::resolve(&loaded);
-        let mut model = r.model.unwrap();
-        let d = model.device_id("fw").unwrap();
-        {
-            let dev = &mut model.devices[d.0];
-            dev.interfaces[0].addresses = vec![ip("10.1.0.1")];
-            dev.interfaces[1].addresses = vec![ip("10.2.0.1")];
-            dev.interfaces[2].addresses = vec![ip("10.99.0.1")];
-            dev.interfaces[2].nodes = vec![ip("10.99.0.2"), ip("10.99.0.3")];
-            dev.cluster = vec!["fw-a".into(), "fw-b".into()];
-            dev.sync = Some(2);
-        }
-        let ot = model.zone_id("ot").unwrap();
-        let it = model.zone_id("it").unwrap();
-        let ews = Endpoint {
-            zone: ot,
-            asset: model.zone(ot).asset("ews"),
-        };
-        let collector = Endpoint {
-            zone: it,
-            asset: model.zone(it).asset("collector"),
-        };
-        for (direction, peer, svc) in [
-            (SelfDirection::ToDevice, ews, "ssh"),
-            (SelfDirection::FromDevice, collector, "syslog"),
-        ] {
-            model.self_flows.push(SelfFlow {
-                device: d,
-                direction,
-                peer,
-                services: vec![model.service_id(svc).unwrap()],
-                log: false,
-                description: None,
-            });
-        }
-        let (mut ir, _) = crate::plan::model_to_ir(&model);
-        let dev = model.device(d);
-        let own = dev.own_addrs();
-        let local = |k: usize, to_device: bool, iface: usize| {
-            let f = &model.self_flows[k];
-            let peer = model.endpoint_addrs(f.peer).clone();
-            let (src, dst) = if to_device {
-                (peer, own.clone())
-            } else {
-                (own.clone(), peer)
-            };
-            LocalIr {
-                interface: iface,
-                to_device,
-                rules: model
-                    .service(f.services[0])
-                    .items
-                    .iter()
-                    .map(|item| RuleIr {
-                        flow: SelfFlowId(k).into(),
-                        conduit: None,
-                        src: src.clone(),
-                        dst: dst.clone(),
-                        item: *item,
-                        log: false,
-                        one_way: false,
-                        label: model.self_flow_label(SelfFlowId(k)),
-                    })
-                    .collect(),
-                replies: Vec::new(),
-            }
-        };
-        let mut peers = crate::model::AddrSet::new();
-        for a in ["10.99.0.1", "10.99.0.2", "10.99.0.3"] {
-            peers.add_range(ip(a), ip(a));
-        }
-        let di = &mut ir.devices[d.0];
-        di.local = vec![local(0, true, 0), local(1, false, 1)];
-        di.own = own;
-        di.nodes = vec!["fw-a".into(), "fw-b".into()];
-        di.sync = Some(SyncIr {
-            interface: 2,
-            peers,
-        });
+        assert!(
+            !r.diagnostics.iter().any(|d| d.is_error()),
+            "{:#?}",
+            r.diagnostics
+        );
+        let model = r.model.unwrap();
+        let (ir, _) = crate::plan::model_to_ir(&model);
         (model, ir)
     }
 
