@@ -334,6 +334,22 @@ const DEVICE_MUTATIONS: &[Mutation] = &[
         over: false,
         under: true,
     },
+    Mutation {
+        name: "nft replies of the one-way self flow accepted",
+        file: "fw-a/nftables.nft",
+        from: "\t\tct direction reply jump one_way_in\n",
+        to: "",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "iptables replies of the one-way self flow accepted",
+        file: "fw-a/iptables.rules",
+        from: "-A INPUT -m conntrack --ctdir REPLY -j FL-ONE-WAY-IN\n",
+        to: "",
+        over: true,
+        under: false,
+    },
 ];
 
 #[test]

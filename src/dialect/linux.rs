@@ -626,6 +626,44 @@ pub fn family_ivs(set: &crate::packet::AddrSet, fam: Family) -> Vec<(u128, u128)
     }
 }
 
+/// The reply-direction drops of the device's own `one-way` rules that meet the input chain
+/// (`to_device`: replies of `self -> X` rules, entering by the rule's interface; `oif` empty) or
+/// the output chain (replies of `X -> self` rules, leaving by it; `iif` empty), in rule order.
+pub fn local_one_way_drops(dev: &DeviceIr, to_device: bool) -> Vec<OneWayDrop<'_>> {
+    let mut out = Vec::new();
+    for l in dev.local.iter().filter(|l| l.to_device != to_device) {
+        let Some(i) = dev.interfaces.get(l.interface) else {
+            continue;
+        };
+        let (iif, oif) = if to_device {
+            (i.name.as_str(), "")
+        } else {
+            ("", i.name.as_str())
+        };
+        for r in l.rules.iter().filter(|r| r.one_way) {
+            let Some(reply) = crate::packet::reply::Reply::of(&r.item) else {
+                continue;
+            };
+            for fam in Family::BOTH {
+                let (src, dst) = (family_ivs(&r.dst, fam), family_ivs(&r.src, fam));
+                if src.is_empty() || dst.is_empty() || !reply.in_family(fam) {
+                    continue;
+                }
+                out.push(OneWayDrop {
+                    iif,
+                    oif,
+                    family: fam,
+                    src,
+                    dst,
+                    reply,
+                    rule: r,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Every reply-direction drop of the device's `one-way` rules, in pair and rule order.
 pub fn one_way_drops(dev: &DeviceIr) -> Vec<OneWayDrop<'_>> {
     let mut out = Vec::new();

@@ -97,6 +97,23 @@ pub trait Filters {
             message: "replies of established connections are not modelled for this dialect".into(),
         })
     }
+    /// Stateful dialects: [`Filters::local`] for a packet in the reply direction of an
+    /// established connection (entering by `iface` for the device: the reply of a connection the
+    /// device opened; leaving by it: the reply of one opened to the device). Compared where the
+    /// device has `one-way` flows of its own.
+    fn local_replies(
+        &self,
+        iface: &str,
+        to_device: bool,
+    ) -> std::result::Result<Vec<Vec<config::Item>>, config::ReadError> {
+        let _ = (iface, to_device);
+        Err(config::ReadError {
+            file: String::new(),
+            line: 0,
+            message: "replies of the device's own connections are not modelled for this dialect"
+                .into(),
+        })
+    }
     /// Traffic between the device itself and `iface`: the filters a packet meets that enters by
     /// `iface` addressed to one of the device's own addresses (`to_device`: the input chain; on
     /// IOS the interface's inbound ACL), or that the device originates and sends out by `iface`

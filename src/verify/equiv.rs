@@ -565,6 +565,117 @@ fn compare_local(
             });
         }
     }
+    out.extend(compare_local_replies(model, device, config)?);
+    Ok(out)
+}
+
+/// The replies of the device's own connections, per interface and chain (`true`: the input
+/// chain, which the replies of `self -> X` flows meet; `false`: the output chain, for the
+/// replies of `X -> self` ones): those of the two-way flows, and those of the `one-way` ones.
+/// Empty when the device has no `one-way` flow of its own.
+type LocalReplies = BTreeMap<(usize, bool), (Space<SelfFlowId>, Space<SelfFlowId>)>;
+
+fn local_replies(model: &Model, device: DeviceId) -> LocalReplies {
+    use crate::packet::reply::reply_cubes;
+    let mut out = LocalReplies::new();
+    let flows: Vec<SelfFlowId> = model
+        .self_flow_ids()
+        .filter(|id| model.self_flow(*id).device == device)
+        .collect();
+    let one_way = |id: &SelfFlowId| {
+        model
+            .self_flow(*id)
+            .services
+            .iter()
+            .any(|s| model.service(*s).flags.one_way)
+    };
+    if !flows.iter().any(one_way) {
+        return out;
+    }
+    let dev = model.device(device);
+    let own = dev.own_addrs();
+    let reach = zones_by_interface(model, device);
+    for id in flows {
+        let f = model.self_flow(id);
+        let peer = model.endpoint_addrs(f.peer);
+        let (src, dst, chain) = match f.direction {
+            SelfDirection::ToDevice => (peer, &own, false),
+            SelfDirection::FromDevice => (&own, peer, true),
+        };
+        for (i, zones) in reach.iter().enumerate() {
+            if !zones[f.peer.zone.0] {
+                continue;
+            }
+            let e = out.entry((i, chain)).or_default();
+            for sid in &f.services {
+                let svc = model.service(*sid);
+                let side = if svc.flags.one_way {
+                    &mut e.1
+                } else {
+                    &mut e.0
+                };
+                for item in &svc.items {
+                    for fam in [Family::V4, Family::V6] {
+                        side.extend(reply_cubes(fam, src, dst, item), id);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Compares the replies of the device's own connections ([`local_replies`]) with
+/// [`Filters::local_replies`]: the replies of its two-way flows pass, those of its `one-way`
+/// flows do not.
+fn compare_local_replies(
+    model: &Model,
+    device: DeviceId,
+    config: &dyn Filters,
+) -> Result<Vec<PairDifference>, ReadError> {
+    let dev = model.device(device);
+    let mut out = Vec::new();
+    for ((i, to_device), (two, one)) in local_replies(model, device) {
+        let Some(iface) = dev.interfaces.get(i) else {
+            continue;
+        };
+        let filters = config.local_replies(&iface.name, to_device)?;
+        let have = config_accepts(&filters);
+        let over = one.intersect(&have);
+        let under = two.subtract(&one).subtract(&have);
+        let over_permit = over.first().and_then(|(c, id, line)| {
+            Some(Counterexample {
+                packet: format!("{} (a reply)", c.witness()?),
+                config_line: line.to_string(),
+                policy_flow: Some(format!(
+                    "{} is one-way: its replies are dropped",
+                    local_why_text(model, LocalWhy::SelfFlow(*id))
+                )),
+            })
+        });
+        let under_permit = under.cubes.first().and_then(|(c, id)| {
+            let p = c.witness()?;
+            Some(Counterexample {
+                packet: format!("{p} (a reply)"),
+                config_line: dropping_line(filters.iter().map(Vec::as_slice), &p),
+                policy_flow: Some(local_why_text(model, LocalWhy::SelfFlow(*id))),
+            })
+        });
+        if over_permit.is_none() && under_permit.is_none() {
+            continue;
+        }
+        let (ingress, egress) = if to_device {
+            (iface.name.clone(), "this device".to_string())
+        } else {
+            ("this device".to_string(), iface.name.clone())
+        };
+        out.push(PairDifference {
+            ingress,
+            egress,
+            over_permit,
+            under_permit,
+        });
+    }
     Ok(out)
 }
 
@@ -1255,13 +1366,6 @@ firewall fw {
         ];
         for (t, file, from, to, over, under) in cases {
             let mut files = emit(&model, &ir, t);
-            if let Some(dir) = std::env::var_os("FENCELINE_DUMP_LOCAL") {
-                for (p, text) in &files {
-                    let path = std::path::Path::new(&dir).join(p);
-                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                    std::fs::write(path, text).unwrap();
-                }
-            }
             let text = files[file].clone();
             assert!(text.contains(from), "{file} lacks {from:?}:\n{text}");
             files.insert(file.into(), text.replacen(from, to, 1));

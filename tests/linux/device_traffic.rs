@@ -8,6 +8,8 @@
 //! - the firewall's syslog (a UDP sender in the firewall namespace) reaches the collector and
 //!   gets its answer back, and nothing else leaves it: another destination, another service,
 //!   another interface time out (or the kernel refuses the send) and never reach the link;
+//! - a `one-way` stream from the firewall reaches the collector's link, and the collector's
+//!   answer never gets back to the firewall;
 //! - conntrackd between the nodes passes on the sync interface, and not on another;
 //! - a conduit flow through the firewall still passes.
 
@@ -24,6 +26,8 @@ struct Local {
     tcp: bool,
     port: u16,
     expect: bool,
+    /// The first packet reaches the destination (its link, or the firewall's interface).
+    arrives: bool,
     what: &'static str,
 }
 
@@ -42,6 +46,7 @@ fn probes(node: &str) -> Vec<Local> {
         tcp,
         port,
         expect,
+        arrives: expect,
         what,
     };
     vec![
@@ -185,6 +190,29 @@ fn probes(node: &str) -> Vec<Local> {
             false,
             "conntrackd to ot",
         ),
+        Local {
+            arrives: true,
+            ..p(
+                -1,
+                "10.2.0.1",
+                1,
+                "10.2.0.5",
+                false,
+                5514,
+                false,
+                "one-way to it.collector",
+            )
+        },
+        p(
+            -1,
+            "10.2.0.1",
+            1,
+            "10.2.0.7",
+            false,
+            5514,
+            false,
+            "one-way to it.web",
+        ),
     ]
 }
 
@@ -309,8 +337,12 @@ fn node_case(model: &Model, built: &Built, node: &str, loader: Loader) -> Vec<St
             if p.tcp { 6 } else { 17 },
             p.port as u64,
         );
-        if !p.expect && p.dst_side >= 0 && seen.contains(&key) {
-            failures.push(format!("{label}: denied probe reached the link: {what}"));
+        if p.dst_side >= 0 && seen.contains(&key) != p.arrives {
+            failures.push(if p.arrives {
+                format!("{label}: allowed probe never reached the link: {what}")
+            } else {
+                format!("{label}: denied probe reached the link: {what}")
+            });
         }
     }
     failures

@@ -386,12 +386,23 @@ fn one_way_rules(
     fam: Family,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Vec<Match>>> {
+    one_way_rules_of(linux::one_way_drops(dev), fam, diags)
+}
+
+/// The chains of the replies of the device's own `one-way` rules: INPUT jumps to the first,
+/// OUTPUT to the second, for packets in the reply direction of a connection.
+const LOCAL_ONE_WAY: [&str; 2] = ["FL-ONE-WAY-IN", "FL-ONE-WAY-OUT"];
+
+/// The matches of each rule dropping `drops` in one family (the device's own traffic names one
+/// interface only).
+fn one_way_rules_of(
+    drops: Vec<linux::OneWayDrop>,
+    fam: Family,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Vec<Match>>> {
     use crate::packet::reply::Reply;
     let mut out = Vec::new();
-    for d in linux::one_way_drops(dev)
-        .into_iter()
-        .filter(|d| d.family == fam)
-    {
+    for d in drops.into_iter().filter(|d| d.family == fam) {
         let service = match d.reply {
             Reply::Tcp { sports } | Reply::Udp { sports } => {
                 let p = if matches!(d.reply, Reply::Tcp { .. }) {
@@ -443,7 +454,11 @@ fn one_way_rules(
         ))?;
         for &s in &d.src {
             for &t in &d.dst {
-                let mut m = vec![iface(Dir::Src, d.iif), iface(Dir::Dst, d.oif)];
+                let mut m: Vec<Match> = [(Dir::Src, d.iif), (Dir::Dst, d.oif)]
+                    .into_iter()
+                    .filter(|(_, name)| !name.is_empty())
+                    .map(|(dir, name)| iface(dir, name))
+                    .collect();
                 m.extend(addr_matches(fam, Some(s), t));
                 m.extend(service.iter().cloned());
                 m.extend(comment(&c));
@@ -625,6 +640,14 @@ pub fn file(
     if !one_way.is_empty() {
         unique(ONE_WAY.into())?;
     }
+    let mut local_one_way = Vec::new();
+    for (to_device, name) in [(true, LOCAL_ONE_WAY[0]), (false, LOCAL_ONE_WAY[1])] {
+        let rules = one_way_rules_of(linux::local_one_way_drops(dev, to_device), fam, diags)?;
+        if !rules.is_empty() {
+            unique(name.into())?;
+        }
+        local_one_way.push(rules);
+    }
     let drop_prefix = text(linux::log_prefix(
         model,
         dev,
@@ -695,6 +718,7 @@ pub fn file(
             local: &local,
             sync: sync.as_ref(),
             one_way: &one_way,
+            local_one_way: &local_one_way,
             drop_prefix: &drop_prefix,
             input_drop_prefix: &input_drop_prefix,
             output_drop_prefix: &output_drop_prefix,
@@ -742,6 +766,8 @@ struct FilterTable<'a> {
     sync: Option<&'a SyncRules>,
     /// The rules of [`ONE_WAY`]: each drops the reply direction of a `one-way` rule.
     one_way: &'a [Vec<Match>],
+    /// The rules of [`LOCAL_ONE_WAY`], in then out.
+    local_one_way: &'a [Vec<Vec<Match>>],
     drop_prefix: &'a Text,
     input_drop_prefix: &'a Text,
     output_drop_prefix: &'a Text,
@@ -769,6 +795,11 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
     out.extend(t.untracked.iter().map(|p| decl(&p.chain, None)));
     if !t.one_way.is_empty() {
         out.push(decl(ONE_WAY, None));
+    }
+    for (rules, name) in t.local_one_way.iter().zip(LOCAL_ONE_WAY) {
+        if !rules.is_empty() {
+            out.push(decl(name, None));
+        }
     }
     for (chains, untracked) in t.local {
         out.extend(chains.iter().map(|p| decl(&p.chain, None)));
@@ -799,6 +830,17 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         let dir = if k == 0 { Dir::Src } else { Dir::Dst };
         let (chains, untracked) = t.local.get(k).unwrap_or(&none);
         add(base, Rule::jump(vec![iface(dir, "lo")], "ACCEPT"));
+        if t.local_one_way.get(k).is_some_and(|r| !r.is_empty()) {
+            // The replies of the device's own `one-way` flows, before established ones pass.
+            let reply = vec![
+                module("conntrack"),
+                Match::CtDir {
+                    neg: false,
+                    reply: true,
+                },
+            ];
+            add(base, Rule::jump(reply, LOCAL_ONE_WAY[k]));
+        }
         add(
             base,
             Rule::jump(ctstate(&[State::Established, State::Related]), "ACCEPT"),
@@ -885,6 +927,11 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
     }
     for m in t.one_way {
         add(ONE_WAY, Rule::jump(m.clone(), "DROP"));
+    }
+    for (rules, name) in t.local_one_way.iter().zip(LOCAL_ONE_WAY) {
+        for m in rules {
+            add(name, Rule::jump(m.clone(), "DROP"));
+        }
     }
     let mut all = vec![(t.pairs, true), (t.untracked, false)];
     for (chains, untracked) in t.local {

@@ -297,6 +297,24 @@ struct Cons {
     matches: bool,
 }
 
+impl Ruleset {
+    fn local_of(
+        &self,
+        iface: &str,
+        to_device: bool,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
+        let (base, iif, oif) = if to_device {
+            ("INPUT", iface, "")
+        } else {
+            ("OUTPUT", "", iface)
+        };
+        let mut all = self.v4.chain_items(base, iif, oif, phase)?;
+        all.extend(self.v6.chain_items(base, iif, oif, phase)?);
+        Ok(vec![all])
+    }
+}
+
 impl Filters for Ruleset {
     /// Both families' rulesets of one firewall: one filter with both lists.
     fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
@@ -307,15 +325,10 @@ impl Filters for Ruleset {
     /// INPUT for what enters by `iface` addressed to the device, OUTPUT for what it sends out
     /// by it (the other interface is none: `-o` never matches in INPUT, nor `-i` in OUTPUT).
     fn local(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
-        let (base, iif, oif) = if to_device {
-            ("INPUT", iface, "")
-        } else {
-            ("OUTPUT", "", iface)
-        };
-        let first = conntrack::Phase::First;
-        let mut all = self.v4.chain_items(base, iif, oif, first)?;
-        all.extend(self.v6.chain_items(base, iif, oif, first)?);
-        Ok(vec![all])
+        self.local_of(iface, to_device, conntrack::Phase::First)
+    }
+    fn local_replies(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.local_of(iface, to_device, conntrack::Phase::Reply)
     }
     fn replies(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut all = self.v4.items_of(iif, oif, conntrack::Phase::Reply)?;

@@ -422,8 +422,31 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         reply_drop,
         drop_prefix,
     ));
-    chains.push(local_base(true, &parts[1], sync, input_drop_prefix)?);
-    chains.push(local_base(false, &parts[2], sync, output_drop_prefix)?);
+    let mut local_drops = Vec::new();
+    for (to_device, name) in [(true, "one_way_in"), (false, "one_way_out")] {
+        let c = one_way_chain_of(
+            linux::local_one_way_drops(dev, to_device),
+            name,
+            &mut names,
+            diags,
+        )?;
+        local_drops.push(c.as_ref().map(|c| c.name.clone()));
+        chains.extend(c);
+    }
+    chains.push(local_base(
+        true,
+        &parts[1],
+        sync,
+        local_drops[0].take(),
+        input_drop_prefix,
+    )?);
+    chains.push(local_base(
+        false,
+        &parts[2],
+        sync,
+        local_drops[1].take(),
+        output_drop_prefix,
+    )?);
 
     Ok(Ruleset {
         file: format!("{}/nftables.nft", dev.name),
@@ -752,8 +775,17 @@ fn one_way_chain(
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Option<Chain>> {
+    one_way_chain_of(linux::one_way_drops(dev), "one_way", names, diags)
+}
+
+/// The chain `name` dropping `drops` (`None` when there are none).
+fn one_way_chain_of(
+    drops: Vec<linux::OneWayDrop>,
+    name: &str,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<Chain>> {
     use crate::packet::reply::Reply;
-    let drops = linux::one_way_drops(dev);
     if drops.is_empty() {
         return Ok(None);
     }
@@ -768,12 +800,17 @@ fn one_way_chain(
     let ports = |p: crate::model::PortRange| atom(p.to_string());
     let mut rules = Vec::new();
     for d in &drops {
-        let mut st = vec![
-            is(meta("iifname"), Val::Str(d.iif.to_string())),
-            is(meta("oifname"), Val::Str(d.oif.to_string())),
+        let mut st = Vec::new();
+        // The device's own traffic has one interface: the other is the device itself.
+        for (k, name) in [("iifname", d.iif), ("oifname", d.oif)] {
+            if !name.is_empty() {
+                st.push(is(meta(k), Val::Str(name.to_string())));
+            }
+        }
+        st.extend([
             is(payload(ip(d.family), "saddr"), addrs(d.family, &d.src)),
             is(payload(ip(d.family), "daddr"), addrs(d.family, &d.dst)),
-        ];
+        ]);
         match d.reply {
             Reply::Tcp { sports } => st.push(is(payload("tcp", "sport"), ports(sports))),
             Reply::Udp { sports } => st.push(is(payload("udp", "sport"), ports(sports))),
@@ -796,7 +833,7 @@ fn one_way_chain(
         );
         rules.push(rule(st, Some(quoted(c)?)));
     }
-    let name = names.unique("one_way".into())?;
+    let name = names.unique(name.into())?;
     Ok(Some(chain(
         name,
         quoted("replies of one-way flows: dropped".into())?,
@@ -878,6 +915,7 @@ fn local_base(
     to_device: bool,
     (entries, untracked): &(Vec<MapEntry>, Vec<MapEntry>),
     sync: Option<(&str, &crate::model::AddrSet)>,
+    reply_drop: Option<String>,
     drop_prefix: Quoted,
 ) -> Result<Chain> {
     let (hook, iif, ifname) = if to_device {
@@ -895,19 +933,27 @@ fn local_base(
         is(payload("ip6", "hoplimit"), atom("255")),
     ];
     nd.extend(counted(Verdict::Accept));
-    let mut rules = vec![
-        rule(
-            vec![is(meta(iif), atom("lo")), Stmt::Verdict(Verdict::Accept)],
-            None,
-        ),
-        rule(
+    let mut rules = vec![rule(
+        vec![is(meta(iif), atom("lo")), Stmt::Verdict(Verdict::Accept)],
+        None,
+    )];
+    if let Some(c) = reply_drop {
+        // The replies of the device's own `one-way` flows, before established ones pass.
+        rules.push(rule(
             vec![
-                ct_state(&["established", "related"]),
-                Stmt::Verdict(Verdict::Accept),
+                is(Selector::Ct("direction".into()), atom("reply")),
+                Stmt::Verdict(Verdict::Jump(c)),
             ],
             None,
-        ),
-    ];
+        ));
+    }
+    rules.push(rule(
+        vec![
+            ct_state(&["established", "related"]),
+            Stmt::Verdict(Verdict::Accept),
+        ],
+        None,
+    ));
     if !untracked.is_empty() {
         rules.push(rule(
             vec![

@@ -700,6 +700,21 @@ impl Ruleset {
     }
 }
 
+impl Ruleset {
+    fn local_of(
+        &self,
+        iface: &str,
+        to_device: bool,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
+        if to_device {
+            self.path_items(&["prerouting", "input"], iface, "", phase)
+        } else {
+            self.path_items(&["output", "postrouting"], "", iface, phase)
+        }
+    }
+}
+
 impl Filters for Ruleset {
     fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         self.items(iif, oif)
@@ -707,12 +722,10 @@ impl Filters for Ruleset {
     /// What enters by `iface` for the device passes `prerouting` and `input`; what the device
     /// sends out by it, `output` and `postrouting`.
     fn local(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
-        let first = conntrack::Phase::First;
-        if to_device {
-            self.path_items(&["prerouting", "input"], iface, "", first)
-        } else {
-            self.path_items(&["output", "postrouting"], "", iface, first)
-        }
+        self.local_of(iface, to_device, conntrack::Phase::First)
+    }
+    fn local_replies(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.local_of(iface, to_device, conntrack::Phase::Reply)
     }
     fn replies(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         self.items_of(iif, oif, conntrack::Phase::Reply)
