@@ -798,10 +798,7 @@ pub fn compare_loaded(
             let declared = model.self_flows.iter().any(|f| f.device == device);
             if let (true, Some(i)) = (declared, model.device(device).interfaces.first()) {
                 if let Err(e) = cfg.config.local(&i.name, true) {
-                    r.notes.push(format!(
-                        "traffic to and from the device itself not compared: {}",
-                        e.message
-                    ));
+                    r.notes.push(format!("not compared: {}", e.message));
                 }
             }
             Ok(r)
