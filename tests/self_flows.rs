@@ -262,3 +262,52 @@ firewall core {
         assert_eq!(p.rules[0].dst, set(&["10.1.0.1", "10.2.0.1"]));
     }
 }
+
+#[test]
+fn query_answers_for_traffic_to_and_from_a_device() {
+    let m = model(PLANT);
+    let q =
+        |src: &str, dst: &str, svc: &str| fenceline::cli::query::answer(&m, src, dst, svc).unwrap();
+    // To the device's own addresses, through another device.
+    let a = q("enterprise.ws", "rtr-sub", "ssh");
+    assert_eq!(a.verdict, "allowed");
+    assert_eq!(a.flows.len(), 1);
+    assert_eq!(a.flows[0].device.as_deref(), Some("rtr-sub"));
+    assert_eq!(a.flows[0].flow, "enterprise.ws -> self ssh");
+    let on: Vec<(&str, &str, &str)> = a.flows[0]
+        .enforced_on
+        .iter()
+        .map(|h| (h.device.as_str(), h.ingress.as_str(), h.egress.as_str()))
+        .collect();
+    assert_eq!(
+        on,
+        [
+            ("fw-idmz", "eth0", "eth2"),
+            ("rtr-sub", "GigabitEthernet0/0/0", "self")
+        ]
+    );
+    // Not allowed from another asset, nor to another device.
+    assert_eq!(q("enterprise.ws", "fw-idmz", "ssh").verdict, "denied");
+    assert_eq!(
+        q("control-center", "rtr-sub", "ssh").verdict,
+        "partly-allowed"
+    );
+    // From the device.
+    let a = q("fw-idmz", "control-center.syslog", "syslog");
+    assert_eq!(a.verdict, "allowed");
+    assert_eq!(a.flows[0].enforced_on[0].ingress, "self");
+    assert_eq!(
+        q("fw-idmz", "control-center.syslog", "ssh").verdict,
+        "denied"
+    );
+    // A cluster node stands for its own and the shared addresses.
+    assert_eq!(
+        q("control-center.ews", "fw-idmz-b", "ssh").verdict,
+        "allowed"
+    );
+    // A zone query is answered by conduits, as before.
+    assert_eq!(
+        q("control-center.ews", "station.rtu", "dnp3").verdict,
+        "allowed"
+    );
+}

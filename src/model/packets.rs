@@ -3,7 +3,7 @@
 //! decision for one packet, the reference semantics that the algebra and every dialect's reader
 //! are tested against.
 
-use crate::model::{FlowId, Model};
+use crate::model::{FlowId, Model, SelfDirection, SelfFlowId};
 use crate::packet::reply::reply_cubes;
 use crate::packet::space::{Cube, Space};
 use crate::packet::{Family, Packet};
@@ -37,6 +37,25 @@ pub fn policy_space(model: &Model) -> Space<FlowId> {
 pub fn flow_cubes(model: &Model, fid: FlowId) -> Vec<Cube> {
     let f = model.flow(fid);
     let (s, d) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
+    let mut v = Vec::new();
+    for sid in &f.services {
+        for item in &model.service(*sid).items {
+            v.extend(Cube::of_item_all(s, d, item));
+        }
+    }
+    v
+}
+
+/// The packets one device-level flow allows (every service item, both families): from its peer
+/// to every own address of its device, or the mirror.
+pub fn self_flow_cubes(model: &Model, id: SelfFlowId) -> Vec<Cube> {
+    let f = model.self_flow(id);
+    let own = model.device(f.device).own_addrs();
+    let peer = model.endpoint_addrs(f.peer);
+    let (s, d) = match f.direction {
+        SelfDirection::ToDevice => (peer, &own),
+        SelfDirection::FromDevice => (&own, peer),
+    };
     let mut v = Vec::new();
     for sid in &f.services {
         for item in &model.service(*sid).items {

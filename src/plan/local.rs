@@ -64,6 +64,37 @@ impl Without {
     }
 }
 
+/// Where a device-level flow is enforced: at its device, on the interfaces facing its peer
+/// (`facing`), and at the other devices it crosses (`hops`, oriented in the flow's direction).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfFlowPlaces {
+    pub facing: Vec<usize>,
+    pub hops: Vec<Hop>,
+}
+
+/// [`SelfFlowPlaces`] of one device-level flow, as planning computes them.
+pub fn self_flow_places(model: &Model, id: SelfFlowId) -> SelfFlowPlaces {
+    let f = model.self_flow(id);
+    let mut w = Without::new(model, f.device);
+    let facing = w.facing(model.device(f.device), f.peer.zone);
+    let hops = facing
+        .hops
+        .iter()
+        .map(|h| match f.direction {
+            SelfDirection::ToDevice => h.clone(),
+            SelfDirection::FromDevice => Hop {
+                device: h.device,
+                ingress: h.egress,
+                egress: h.ingress,
+            },
+        })
+        .collect();
+    SelfFlowPlaces {
+        facing: facing.interfaces.clone(),
+        hops,
+    }
+}
+
 /// The device's own filters, by (interface, to_device), and the self flows' forward rules at
 /// other devices, added to `forward` after the conduit flows' rules.
 pub(super) fn plan_self_flows(

@@ -12,6 +12,7 @@
 mod local;
 pub mod replies;
 
+pub use local::{self_flow_places, SelfFlowPlaces};
 pub use replies::{ReplyIr, Widening};
 
 use crate::diagnostic::Diagnostic;

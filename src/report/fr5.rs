@@ -213,6 +213,10 @@ impl<'a> Context<'a> {
                     let f = self.model.flow(f);
                     f.src.zone == z || f.dst.zone == z
                 }
+                Some(Subject::SelfFlow(f)) => {
+                    let f = self.model.self_flow(f);
+                    f.peer.zone == z || self.device_zones(f.device).contains(&z)
+                }
                 Some(Subject::Zone(o)) => o == z,
                 Some(Subject::Conduit(c)) => self.model.conduit(c).zones.contains(&z),
                 Some(Subject::Device(dv)) => self.device_zones(dv).contains(&z),

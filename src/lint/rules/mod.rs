@@ -4,6 +4,7 @@
 pub mod exc_001_exception_expired;
 pub mod exc_002_exception_unused;
 pub mod fr1_001_remote_access_bypasses_jump_host;
+pub mod fr1_002_management_from_lower_trust;
 pub mod fr3_001_cleartext_industrial_protocol;
 pub mod fr5_001_flow_outside_conduit;
 pub mod fr5_002_it_to_control_direct;
@@ -39,6 +40,7 @@ pub const ALL: &[&Rule] = &[
     &exc_001_exception_expired::RULE,
     &exc_002_exception_unused::RULE,
     &fr1_001_remote_access_bypasses_jump_host::RULE,
+    &fr1_002_management_from_lower_trust::RULE,
     &fr3_001_cleartext_industrial_protocol::RULE,
     &fr5_001_flow_outside_conduit::RULE,
     &fr5_002_it_to_control_direct::RULE,

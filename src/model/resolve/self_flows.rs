@@ -160,6 +160,9 @@ fn resolve_one<'e>(cx: &mut Cx, at: &At, a: &'e ast::Allow, stmt: Span) -> Optio
     if services.is_empty() || at.device.own_addrs().is_empty() {
         return None;
     }
+    if let Some(d) = empty(at, peer, &services, a) {
+        cx.err(d);
+    }
     let flow = SelfFlow {
         device: at.id,
         direction,
@@ -201,6 +204,35 @@ fn services(cx: &mut Cx, at: &At, a: &ast::Allow) -> (Vec<ServiceId>, Vec<Span>)
         spans.push(r.span());
     }
     (ids, spans)
+}
+
+/// E0025 for a device-level flow none of whose (layer-3) service items applies to both the
+/// peer's and the device's address families.
+fn empty(at: &At, peer: Endpoint, services: &[ServiceId], a: &ast::Allow) -> Option<Diagnostic> {
+    let zone = &at.names.zones[peer.zone.0];
+    let peer_addrs = match peer.asset {
+        Some(i) => &zone.assets[i].addrs,
+        None => &zone.addrs,
+    };
+    let own = at.device.own_addrs();
+    let v4 = !peer_addrs.v4.is_empty() && !own.v4.is_empty();
+    let v6 = !peer_addrs.v6.is_empty() && !own.v6.is_empty();
+    let items: Vec<&ServiceItem> = services
+        .iter()
+        .flat_map(|id| at.services[id.0].items.iter())
+        .filter(|i| !i.is_layer2())
+        .collect();
+    if items.is_empty() || items.iter().any(|i| (i.v4() && v4) || (i.v6() && v6)) {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            codes::FLOW_EMPTY,
+            "flow allows no packet: its services do not apply to its addresses",
+        )
+        .at(a.src.span.to(a.dst.span), "the device and the other end share no address family for these services")
+        .help("use a service of the ends' address family, or give the device an address of the other end's family"),
+    )
 }
 
 /// Does the device attach `zone`, or join it through the zone/device graph?
