@@ -395,6 +395,10 @@ impl Fmt<'_> {
                 let svcs: Vec<&str> = a.services.iter().map(|s| s.text()).collect();
                 self.out
                     .push_str(&format!("allow {} -> {} {}", a.src, a.dst, svcs.join(", ")));
+                if !a.via.is_empty() {
+                    let via: Vec<&str> = a.via.iter().map(|d| d.name.as_str()).collect();
+                    self.out.push_str(&format!(" via {}", via.join(", ")));
+                }
                 if a.has_block {
                     if a.stmts.is_empty()
                         && !self.has_comment_in(st.span.start as usize, st.span.end as usize)

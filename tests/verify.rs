@@ -134,6 +134,8 @@ fn kernel_normalised_json_equals_the_policy() {
     let mut policies = examples();
     // ICMP that conntrack never calls new: a verdict map behind protocol and state matches.
     policies.push("tests/icmp/plant.fence".into());
+    // One-way flows: `ct direction reply` as the kernel prints it in JSON.
+    policies.push("tests/oneway/one-way.fence".into());
     for ex in policies {
         let (model, mut files) = build(&ex);
         let nft: Vec<String> = files

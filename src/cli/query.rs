@@ -337,10 +337,17 @@ fn resolve_service(model: &Model, text: &str) -> Result<(String, Vec<ServiceItem
 }
 
 fn hops(model: &Model, graph: &ZoneGraph, from: ZoneId, to: ZoneId) -> Vec<Hop> {
-    graph
-        .hops(from, to)
-        .unwrap_or_default()
-        .into_iter()
+    named_hops(model, graph.hops(from, to).unwrap_or_default())
+}
+
+/// The devices that enforce a flow: every crossing of its paths (those through a `via` device
+/// when it names some), with the interfaces.
+fn flow_hops(model: &Model, graph: &ZoneGraph, fid: crate::model::FlowId) -> Vec<Hop> {
+    named_hops(model, graph.flow_hops(model.flow(fid)).unwrap_or_default())
+}
+
+fn named_hops(model: &Model, hops: Vec<crate::model::graph::Hop>) -> Vec<Hop> {
+    hops.into_iter()
         .map(|h| {
             let d = model.device(h.device);
             Hop {
@@ -487,13 +494,28 @@ fn answer_part(
             continue;
         }
         let fl = model.flow(*fid);
+        let (fs, fd) = (model.endpoint_addrs(fl.src), model.endpoint_addrs(fl.dst));
+        for sid in &fl.services {
+            let svc = model.service(*sid);
+            let mut sp: Space<()> = Space::new();
+            for item in svc.items.iter().filter(|_| svc.flags.one_way) {
+                sp.extend(Cube::of_item_all(fs, fd, item), ());
+            }
+            let note = format!(
+                "service `{}` is one-way: its packets pass, no reply comes back",
+                svc.name
+            );
+            if !sp.is_empty() && !q.intersect(&sp).is_empty() && !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
         flows.push(Match {
             conduit: model.conduit(fl.conduit).name.clone(),
             device: None,
             flow: model.flow_label(*fid),
             location: line_of(model, model.spans.flow(*fid)),
             example: cube.witness().map(|p| p.to_string()).unwrap_or_default(),
-            enforced_on: hops(model, graph, fl.src.zone, fl.dst.zone),
+            enforced_on: flow_hops(model, graph, *fid),
         });
     }
     let rest = q.subtract(&allowed);

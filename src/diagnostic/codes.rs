@@ -85,6 +85,8 @@ codes! {
         "`self` stands for the device's own addresses (`interface NAME ZONE address ADDR`). A device with a device-level flow needs at least one: without one the flow matches no packet.";
     ONE_WAY_TCP = "E0040", "one-way service with TCP",
         "A service with the `one-way` flag has no reply on any target, and a TCP connection cannot open without one (the SYN-ACK is a reply): a one-way service may carry UDP, ICMP and other IP protocols, never TCP, nor `ip` (every protocol, TCP included). Split the TCP items into a service of their own.";
+    VIA_OFF_PATH = "E0041", "`via` device off the flow's paths",
+        "`allow SRC -> DST SERVICES via DEVICE, ...` keeps a flow to the loop-free paths between its zones that cross at least one of the named devices. A named device must lie on such a path (it attaches zones through which the flow can pass); one that does not would make the flow pass nowhere, or mean that the graph of zones and devices is not what the author thinks.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -522,82 +522,6 @@ pub fn rule_comment(
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes_and_ranges() {
-        assert_eq!(
-            interval_text(Family::V4, (0x0a000000, 0x0a00ffff)),
-            "10.0.0.0/16"
-        );
-        assert_eq!(
-            interval_text(Family::V4, (0x0a1e0015, 0x0a1e0016)),
-            "10.30.0.21-10.30.0.22"
-        );
-        assert_eq!(interval_text(Family::V4, (5, 5)), "0.0.0.5");
-        assert_eq!(
-            interval_text(Family::V4, (0, u32::MAX as u128)),
-            "0.0.0.0/0"
-        );
-        assert_eq!(interval_text(Family::V6, (0, u128::MAX)), "::/0");
-    }
-
-    #[test]
-    fn overlapping_elements_become_disjoint() {
-        let a = Element {
-            src: (0, 255),
-            dst: (10, 10),
-            proto: 6,
-            lo: 400,
-            hi: 500,
-            rule: 0,
-            merged: 0,
-        };
-        let b = Element {
-            src: (16, 31),
-            dst: (10, 10),
-            proto: 6,
-            lo: 443,
-            hi: 443,
-            rule: 1,
-            merged: 0,
-        };
-        let c = Element {
-            src: (0, 300),
-            dst: (10, 10),
-            proto: 6,
-            lo: 443,
-            hi: 443,
-            rule: 2,
-            merged: 0,
-        };
-        let out = disjoint(vec![a.clone(), b, c, a]);
-        for (i, x) in out.iter().enumerate() {
-            for y in &out[i + 1..] {
-                assert!(!overlaps(&x.dims(), &y.dims()), "{x:?} {y:?}");
-            }
-        }
-        // Covered: src 0-300 at port 443, src 0-255 at 400-500.
-        let covered = |s: u128, p: u16| {
-            out.iter()
-                .any(|e| e.src.0 <= s && s <= e.src.1 && e.lo <= p && p <= e.hi)
-        };
-        assert!(covered(300, 443) && covered(0, 400) && covered(20, 443) && !covered(300, 444));
-        assert_eq!(out.iter().find(|e| e.rule == 0).map(|e| e.merged), Some(1));
-    }
-
-    #[test]
-    fn pair_names_fall_back_to_indexes() {
-        assert_eq!(slug("Gi0/0.10"), "Gi0_0_10");
-        assert!(check_ifname("eth0").is_ok());
-        assert!(check_ifname("eth+").is_err());
-        assert!(check_ifname("a b").is_err());
-        assert!(check_ifname("averyveryverylongname").is_err());
-    }
-}
-
 /// The reply direction of a `one-way` rule, dropped: packets that enter by `iif` and leave by
 /// `oif` (the rule's pair reversed), from the rule's destinations to its sources, as
 /// [`Reply`](crate::packet::reply::Reply) defines the replies of its item. Both Linux backends
@@ -691,4 +615,80 @@ pub fn one_way_drops(dev: &DeviceIr) -> Vec<OneWayDrop<'_>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_and_ranges() {
+        assert_eq!(
+            interval_text(Family::V4, (0x0a000000, 0x0a00ffff)),
+            "10.0.0.0/16"
+        );
+        assert_eq!(
+            interval_text(Family::V4, (0x0a1e0015, 0x0a1e0016)),
+            "10.30.0.21-10.30.0.22"
+        );
+        assert_eq!(interval_text(Family::V4, (5, 5)), "0.0.0.5");
+        assert_eq!(
+            interval_text(Family::V4, (0, u32::MAX as u128)),
+            "0.0.0.0/0"
+        );
+        assert_eq!(interval_text(Family::V6, (0, u128::MAX)), "::/0");
+    }
+
+    #[test]
+    fn overlapping_elements_become_disjoint() {
+        let a = Element {
+            src: (0, 255),
+            dst: (10, 10),
+            proto: 6,
+            lo: 400,
+            hi: 500,
+            rule: 0,
+            merged: 0,
+        };
+        let b = Element {
+            src: (16, 31),
+            dst: (10, 10),
+            proto: 6,
+            lo: 443,
+            hi: 443,
+            rule: 1,
+            merged: 0,
+        };
+        let c = Element {
+            src: (0, 300),
+            dst: (10, 10),
+            proto: 6,
+            lo: 443,
+            hi: 443,
+            rule: 2,
+            merged: 0,
+        };
+        let out = disjoint(vec![a.clone(), b, c, a]);
+        for (i, x) in out.iter().enumerate() {
+            for y in &out[i + 1..] {
+                assert!(!overlaps(&x.dims(), &y.dims()), "{x:?} {y:?}");
+            }
+        }
+        // Covered: src 0-300 at port 443, src 0-255 at 400-500.
+        let covered = |s: u128, p: u16| {
+            out.iter()
+                .any(|e| e.src.0 <= s && s <= e.src.1 && e.lo <= p && p <= e.hi)
+        };
+        assert!(covered(300, 443) && covered(0, 400) && covered(20, 443) && !covered(300, 444));
+        assert_eq!(out.iter().find(|e| e.rule == 0).map(|e| e.merged), Some(1));
+    }
+
+    #[test]
+    fn pair_names_fall_back_to_indexes() {
+        assert_eq!(slug("Gi0/0.10"), "Gi0_0_10");
+        assert!(check_ifname("eth0").is_ok());
+        assert!(check_ifname("eth+").is_err());
+        assert!(check_ifname("a b").is_err());
+        assert!(check_ifname("averyveryverylongname").is_err());
+    }
 }

@@ -250,6 +250,10 @@ pub struct Flow {
     pub log: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `via DEVICE, ...`, sorted: the flow keeps to the loop-free paths between its zones that
+    /// cross at least one of these devices ([`graph::ZoneGraph::stages_via`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<DeviceId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -23,6 +23,8 @@ pub struct ZoneSpans {
 pub struct FlowSpans {
     pub stmt: Span,
     pub services: Vec<Span>,
+    /// Each `via` device's name, in the order of `Flow::via`.
+    pub via: Vec<Span>,
 }
 
 /// A device's name, its interfaces' and its switch ports' names (by index).

@@ -176,9 +176,13 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
     let mut path_len: BTreeMap<(ZoneId, ZoneId), usize> = BTreeMap::new();
     let mut total: usize = 0;
     for f in &model.flows {
-        let hops = *path_len
-            .entry((f.src.zone, f.dst.zone))
-            .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone).map_or(0, |p| p.len()));
+        let hops = if f.via.is_empty() {
+            *path_len
+                .entry((f.src.zone, f.dst.zone))
+                .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone).map_or(0, |p| p.len()))
+        } else {
+            graph.flow_hops(f).map_or(0, |p| p.len())
+        };
         let items: usize = f
             .services
             .iter()
@@ -221,9 +225,16 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
     let mut unroutable = Vec::new();
     for fid in model.flow_ids() {
         let f = model.flow(fid);
-        let path = path_cache
-            .entry((f.src.zone, f.dst.zone))
-            .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone));
+        // A flow with `via` keeps to the paths through its devices: its own hops.
+        let via_path;
+        let path = if f.via.is_empty() {
+            path_cache
+                .entry((f.src.zone, f.dst.zone))
+                .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone))
+        } else {
+            via_path = graph.flow_hops(f);
+            &via_path
+        };
         let Some(hops) = path else {
             unroutable.push(fid);
             continue;

@@ -217,6 +217,9 @@ pub struct Allow {
     pub services: Vec<ServiceRef>,
     pub has_block: bool,
     pub stmts: Vec<Stmt>,
+    /// `via DEVICE, ...`: the devices the flow's paths must cross (one of them at least).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<Ident>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -71,6 +71,7 @@ fn rule_name(rule: &Rule) -> String {
         Rule::flag => "a service attribute",
         Rule::connects => "`connects`",
         Rule::allow => "`allow`",
+        Rule::via => "`via`",
         Rule::log => "`log`",
         Rule::target => "`target`",
         Rule::interface => "`interface`",
@@ -468,10 +469,16 @@ impl Builder<'_> {
                 let _arrow = it.next();
                 let dst = self.endpoint(it.next().expect("grammar"));
                 let mut services = Vec::new();
+                let mut via = Vec::new();
                 let mut rest = Vec::new();
                 for p in it {
                     match p.as_rule() {
                         Rule::ident | Rule::svc_inline => services.push(self.svc_ref(p)),
+                        Rule::via => via.extend(
+                            p.into_inner()
+                                .filter(|q| q.as_rule() == Rule::ident)
+                                .map(|q| self.ident(q)),
+                        ),
                         _ => rest.push(p),
                     }
                 }
@@ -482,6 +489,7 @@ impl Builder<'_> {
                     services,
                     has_block,
                     stmts,
+                    via,
                 })
             }
             Rule::target => StmtKind::Target(it.map(|t| self.ident(t)).collect()),

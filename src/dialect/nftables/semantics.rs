@@ -326,8 +326,7 @@ impl Ruleset {
         tag: &Tag,
         fams: &[Family],
         (iif, oif): (&str, &str),
-        hook: &str,
-        phase: conntrack::Phase,
+        (hook, phase): (&str, conntrack::Phase),
     ) -> Result<Rule, ReadError> {
         let unseen = |sel: &Selector| -> Option<&'static str> {
             let k = match sel {
@@ -649,7 +648,7 @@ impl Ruleset {
                             let tag = r.origin.0.clone().unwrap_or_else(|| {
                                 Rc::from(format!("{}: chain {n} rule {}", self.file, k + 1))
                             });
-                            self.rule(&scope, r, &tag, &fams, (iif, oif), hook, phase)
+                            self.rule(&scope, r, &tag, &fams, (iif, oif), (hook, phase))
                         })
                         .collect::<Result<Vec<_>, _>>()
                         .map(Some)

@@ -116,7 +116,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
 fn crossed_zones(cx: &Ctx, fid: FlowId) -> BTreeSet<ZoneId> {
     let f = cx.model.flow(fid);
     let mut out = BTreeSet::new();
-    for h in cx.graph.hops(f.src.zone, f.dst.zone).unwrap_or_default() {
+    for h in cx.graph.flow_hops(f).unwrap_or_default() {
         let dev = cx.model.device(h.device);
         for i in [h.ingress, h.egress] {
             if let Some(iface) = dev.interfaces.get(i) {

@@ -105,6 +105,8 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         owns.push(own);
     }
     devices::check_device_interfaces(&mut cx, &devices, &device_spans);
+    flows::check_via(&mut cx, &zones, &flows, &cf.flow_spans, &devices);
+    flows::refuse_device_via(&mut cx, &d);
     let device_decls: Vec<_> = d.devices.values().copied().collect();
     own::check_across(&mut cx, &devices, &device_spans, &owns, &device_decls);
     let (self_flows, self_flow_spans) = self_flows::resolve_self_flows(

@@ -174,6 +174,7 @@ fn resolve_one<'e>(cx: &mut Cx, at: &At, a: &'e ast::Allow, stmt: Span) -> Optio
     let spans = FlowSpans {
         stmt,
         services: service_refs,
+        via: Vec::new(),
     };
     Some((flow, spans, exc))
 }
