@@ -16,20 +16,34 @@ use crate::dialect::config::{accepted, decide, intersect, Item, ReadError, Tag, 
 use crate::dialect::Filters;
 pub use crate::dialect::Loaded;
 use crate::model::graph::ZoneGraph;
-use crate::model::{DeviceId, ExpectId, FlowId, Model, SelfFlowId, Target, ZoneId};
+use crate::model::{DeviceId, ExpectId, FlowId, FlowRef, Model, SelfFlowId, Target, ZoneId};
 use crate::packet::space::{Family, Space};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// What the policy allows per (device, ingress, egress), each cube tagged with its flow.
-pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowId>> {
-    let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowId>> = BTreeMap::new();
+mod local;
+mod stateless_local;
+use local::{compare_local, for_each_self_path, local_why_text};
+pub use local::{local_policy, LocalWhy};
+use stateless_local::{self_flow_text, self_flows_stateless, spoofed_sources, sync_cubes};
+
+/// What the policy allows per (device, ingress, egress), each cube tagged with its flow: the
+/// conduits' flows, and the device-level flows of other devices that cross it on their way.
+pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowRef>> {
+    let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowRef>> = BTreeMap::new();
     for_each_path(model, |fid, hops| {
         let cubes = crate::model::packets::flow_cubes(model, fid);
         for h in hops {
             out.entry((h.device, h.ingress, h.egress))
                 .or_default()
-                .extend(cubes.iter().cloned(), fid);
+                .extend(cubes.iter().cloned(), FlowRef::Flow(fid));
+        }
+    });
+    for_each_self_path(model, |id, cubes, hops| {
+        for h in hops {
+            out.entry((h.device, h.ingress, h.egress))
+                .or_default()
+                .extend(cubes.iter().cloned(), FlowRef::SelfFlow { id });
         }
     });
     out
@@ -246,7 +260,7 @@ fn flow_text(model: &Model, fid: FlowId) -> String {
 /// Compares one device's configuration with the policy.
 pub fn compare_device(
     model: &Model,
-    policy: &BTreeMap<(DeviceId, usize, usize), Space<FlowId>>,
+    policy: &BTreeMap<(DeviceId, usize, usize), Space<FlowRef>>,
     device: DeviceId,
     target: &str,
     files: Vec<String>,
@@ -284,7 +298,10 @@ pub fn compare_device(
                 Some(Counterexample {
                     packet: p.to_string(),
                     config_line: line,
-                    policy_flow: Some(format!("flow {}", flow_text(model, *fid))),
+                    policy_flow: Some(match *fid {
+                        FlowRef::Flow(fid) => format!("flow {}", flow_text(model, fid)),
+                        FlowRef::SelfFlow { id } => local_why_text(model, LocalWhy::SelfFlow(id)),
+                    }),
                 })
             });
             differences.push(PairDifference {
@@ -295,6 +312,7 @@ pub fn compare_device(
             });
         }
     }
+    differences.extend(compare_local(model, device, config)?);
     Ok(DeviceResult {
         device: dev.name.clone(),
         target: target.to_string(),
@@ -336,15 +354,27 @@ pub fn load(
 }
 
 /// [`load`] in the dialect that configures a device of this kind (a switch's file is read by
-/// the switch dialect).
+/// the switch dialect). For a cluster, its first node's directory: every node filters alike
+/// ([`load_node`] reads each).
 pub fn load_device(
     device: &crate::model::Device,
     target: Target,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Loaded>, ReadError> {
+    let node = device.node_names().first().copied().unwrap_or(&device.name);
+    load_node(device, node, target, read)
+}
+
+/// [`load_device`] from the directory of `node`, one of [`crate::model::Device::node_names`].
+pub fn load_node(
+    device: &crate::model::Device,
+    node: &str,
+    target: Target,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Loaded>, ReadError> {
     match crate::dialect::of(target, device.kind) {
-        Some(d) => d.load(&device.name, read),
-        None => load(&device.name, target, read),
+        Some(d) => d.load(node, read),
+        None => load(node, target, read),
     }
 }
 
@@ -352,7 +382,7 @@ pub fn load_device(
 /// replies for the stateless ones; each computed only when a target needs it.
 #[derive(Default)]
 pub struct PolicySides {
-    stateful: Option<BTreeMap<(DeviceId, usize, usize), Space<FlowId>>>,
+    stateful: Option<BTreeMap<(DeviceId, usize, usize), Space<FlowRef>>>,
     stateless: Option<BTreeMap<(DeviceId, usize, usize), Space<Why>>>,
     /// The reply direction where `one-way` flows cross a stateful device.
     replies: Option<ReplySides>,
@@ -407,6 +437,14 @@ pub fn compare_loaded(
                     "no layer-3 interface: VLAN and port configuration only, no ACL to compare"
                         .into(),
                 ];
+            }
+            // The device's own traffic, where the dialect does not model it yet: said, not
+            // passed over.
+            let declared = model.self_flows.iter().any(|f| f.device == device);
+            if let (true, Some(i)) = (declared, model.device(device).interfaces.first()) {
+                if let Err(e) = cfg.config.local(&i.name, true) {
+                    r.notes.push(format!("not compared: {}", e.message));
+                }
             }
             Ok(r)
         }
@@ -491,160 +529,6 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
     out
 }
 
-/// A stateless cluster's sync ([`Why::Sync`]): VRRP from the nodes' and the shared addresses
-/// on the sync interface to the VRRP group of their family.
-fn sync_cubes(iface: &crate::model::Interface) -> Vec<crate::packet::space::Cube> {
-    use crate::dialect::cisco_ios::router::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL};
-    let mut peers = crate::model::AddrSet::new();
-    for a in iface.addresses.iter().chain(&iface.nodes) {
-        peers.add_range(*a, *a);
-    }
-    let mut groups = crate::model::AddrSet::new();
-    for g in [
-        std::net::IpAddr::V4(VRRP_GROUP_V4),
-        std::net::IpAddr::V6(VRRP_GROUP_V6),
-    ] {
-        groups.add_range(g, g);
-    }
-    crate::packet::space::Cube::of_item_all(
-        &peers,
-        &groups,
-        &crate::model::ServiceItem::Ip {
-            number: VRRP_PROTOCOL,
-        },
-    )
-}
-
-/// The device-level flows' part of [`stateless_pairs`]. A packet addressed to a device is
-/// delivered by the first of its interfaces it reaches, so the interfaces facing a peer are
-/// those whose zone the peer's zone reaches in the zone/device graph without the device; at the
-/// device, what enters by them (the `X -> self` packets, the replies of `self -> X`); at every
-/// other stateless device on those paths, the flow and its replies as for any flow.
-fn self_flows_stateless(
-    model: &Model,
-    ios: &[bool],
-    out: &mut BTreeMap<(DeviceId, usize, usize), Space<Why>>,
-) {
-    use crate::model::SelfDirection;
-    let mut without: BTreeMap<DeviceId, ZoneGraph> = BTreeMap::new();
-    for id in model.self_flow_ids() {
-        let f = model.self_flow(id);
-        let graph = without.entry(f.device).or_insert_with(|| {
-            ZoneGraph::from_interfaces(
-                model.zones.len(),
-                model.devices.iter().enumerate().map(|(i, d)| {
-                    if i == f.device.0 {
-                        Vec::new()
-                    } else {
-                        d.interfaces.iter().map(|i| i.zone).collect()
-                    }
-                }),
-            )
-        });
-        let dev = model.device(f.device);
-        let own = dev.own_addrs();
-        let peer = model.endpoint_addrs(f.peer);
-        let (src, dst) = match f.direction {
-            SelfDirection::ToDevice => (peer, &own),
-            SelfDirection::FromDevice => (&own, peer),
-        };
-        let mut fwd = Vec::new();
-        let mut back = Vec::new();
-        for sid in &f.services {
-            let svc = model.service(*sid);
-            for item in &svc.items {
-                fwd.extend(crate::packet::space::Cube::of_item_all(src, dst, item));
-                // A `one-way` service's packets get no reply.
-                if svc.flags.one_way {
-                    continue;
-                }
-                for fam in [Family::V4, Family::V6] {
-                    back.extend(crate::packet::reply::reply_cubes(fam, src, dst, item));
-                }
-            }
-        }
-        // Packets to a service's multicast groups (`ospf` to 224.0.0.5): never forwarded, so
-        // they reach the device on the links of the peer's zone only; a packet to a group gets no
-        // reply, and what the device sends to one meets no ACL.
-        let mut to_groups = Vec::new();
-        if f.direction == SelfDirection::ToDevice {
-            for sid in &f.services {
-                let svc = model.service(*sid);
-                let mut groups = crate::model::AddrSet::new();
-                for g in &svc.groups {
-                    groups.add_range(*g, *g);
-                }
-                for item in &svc.items {
-                    to_groups.extend(crate::packet::space::Cube::of_item_all(peer, &groups, item));
-                }
-            }
-        }
-        for (k, iface) in dev.interfaces.iter().enumerate() {
-            if ios[f.device.0] && iface.zone == f.peer.zone && !to_groups.is_empty() {
-                out.entry((f.device, k, k))
-                    .or_default()
-                    .extend(to_groups.iter().cloned(), Why::SelfFlow(id));
-            }
-            // The paths from the peer's zone to this interface's zone that avoid the device.
-            let Some(hops) = graph.hops(f.peer.zone, iface.zone) else {
-                continue;
-            };
-            if ios[f.device.0] {
-                let (cubes, why) = match f.direction {
-                    SelfDirection::ToDevice => (&fwd, Why::SelfFlow(id)),
-                    SelfDirection::FromDevice => (&back, Why::SelfReply(id)),
-                };
-                out.entry((f.device, k, k))
-                    .or_default()
-                    .extend(cubes.iter().cloned(), why);
-            }
-            for h in hops.iter().filter(|h| ios[h.device.0]) {
-                // Hops run from the peer towards the device; its own traffic runs back.
-                let (ingress, egress) = match f.direction {
-                    SelfDirection::ToDevice => (h.ingress, h.egress),
-                    SelfDirection::FromDevice => (h.egress, h.ingress),
-                };
-                out.entry((h.device, ingress, egress))
-                    .or_default()
-                    .extend(fwd.iter().cloned(), Why::SelfFlow(id));
-                out.entry((h.device, egress, ingress))
-                    .or_default()
-                    .extend(back.iter().cloned(), Why::SelfReply(id));
-            }
-        }
-    }
-}
-
-/// The sources no packet entering a device may carry: its own addresses (a cluster's shared
-/// ones; a node's own address is its partner's legitimate source). The Cisco IOS target denies
-/// them first on every interface.
-fn spoofed_sources(model: &Model, device: DeviceId, fams: &[Family]) -> Space<()> {
-    let mut set = crate::model::AddrSet::new();
-    for i in &model.device(device).interfaces {
-        for a in &i.addresses {
-            set.add_range(*a, *a);
-        }
-    }
-    let mut out = Space::new();
-    for &fam in fams {
-        let src = fam.addrs(&set);
-        if src.is_empty() {
-            continue;
-        }
-        out.extend(
-            crate::packet::space::Cube::new(
-                fam,
-                src,
-                fam.all_addrs(),
-                crate::packet::space::Ivs::range(0, 255),
-                crate::packet::space::Ivs::range(0, 65535),
-            ),
-            (),
-        );
-    }
-    out
-}
-
 /// Does the device route IPv6: is there an IPv6 network behind any of its interfaces?
 fn routes_v6(model: &Model, graph: &ZoneGraph, device: DeviceId) -> bool {
     model.device(device).interfaces.iter().any(|i| {
@@ -653,20 +537,6 @@ fn routes_v6(model: &Model, graph: &ZoneGraph, device: DeviceId) -> bool {
             .iter()
             .any(|z| !model.zone(*z).addrs.v6.is_empty())
     })
-}
-
-fn self_flow_text(model: &Model, id: SelfFlowId) -> String {
-    let f = model.self_flow(id);
-    let loc = model.sources.location(model.spans.self_flow(id));
-    let loc = loc
-        .rsplit_once(':')
-        .map(|(a, _)| a.to_string())
-        .unwrap_or(loc);
-    format!(
-        "{}: {} ({loc})",
-        model.device(f.device).name,
-        model.self_flow_label(id)
-    )
 }
 
 fn why_text(model: &Model, why: Why) -> String {
