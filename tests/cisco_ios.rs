@@ -318,6 +318,7 @@ fn prove(case: &Case) -> Tally {
             for s in samples(src, v6) {
                 for d in samples(dst, v6) {
                     for sid in &f.services {
+                        let one_way = model.service(*sid).flags.one_way;
                         for item in &model.service(*sid).items {
                             for pkt in item_packets(item, s, d) {
                                 assert!(
@@ -348,6 +349,17 @@ fn prove(case: &Case) -> Tally {
                                     t.allowed += 1;
                                     if let Some((r, ack)) = reply(&pkt) {
                                         let dec = case.configs[dev].evaluate_in(egress, &r, ack);
+                                        if one_way {
+                                            // A one-way service's reply never comes back, unless
+                                            // another flow's reported widening admits it.
+                                            assert!(
+                                                !dec.permit || widened(case, dev, egress, &r, ack),
+                                                "{}: {dev} {egress} lets reply {r} of a one-way flow in ({})",
+                                                case.name, dec.text
+                                            );
+                                            t.denied += 1;
+                                            continue;
+                                        }
                                         assert!(
                                             dec.permit,
                                             "{}: {dev} {egress} drops reply {r} ({})",
@@ -766,6 +778,9 @@ fn output_follows_ios_rules() {
                         last.text,
                         if acl.v6 {
                             "deny ipv6 any any log"
+                        } else if acl.standard {
+                            // The terminal lines' access-class: a standard ACL of sources.
+                            "deny any log"
                         } else {
                             "deny ip any any log"
                         },

@@ -14,7 +14,8 @@ use fenceline::verify::equiv::{compare_loaded, PolicySides};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const EXAMPLES: [&str; 3] = [
+const EXAMPLES: [&str; 4] = [
+    "examples/substation.fence",
     "examples/water-treatment.fence",
     "examples/manufacturing.fence",
     "examples/north-pipeline.fence",
@@ -81,13 +82,18 @@ fn every_dialect_reads_back_what_it_prints_and_verifies_equal() {
         let sides = PolicySides::for_targets(&model, &targets);
         let read = |p: &str| files.get(p).cloned();
         for (di, dev) in model.devices.iter().enumerate() {
-            for &t in &dev.targets {
+            // A cluster's nodes each get their own directory.
+            for (node, &t) in dev
+                .node_names()
+                .into_iter()
+                .flat_map(|n| dev.targets.iter().map(move |t| (n, t)))
+            {
                 let d = dialect::of(t, dev.kind).expect("a dialect");
                 let mine: Vec<ConfigFile> = d
                     .files()
                     .iter()
                     .filter_map(|&name| {
-                        let path = format!("{}/{name}", dev.name);
+                        let path = format!("{node}/{name}");
                         files.get(&path).map(|text| ConfigFile {
                             name,
                             path,
@@ -97,9 +103,8 @@ fn every_dialect_reads_back_what_it_prints_and_verifies_equal() {
                     .collect();
                 assert!(
                     !mine.is_empty(),
-                    "{example}: {} wrote no file for `{}`",
+                    "{example}: {} wrote no file for `{node}`",
                     t.name(),
-                    dev.name
                 );
                 for f in &mine {
                     assert!(
@@ -112,21 +117,20 @@ fn every_dialect_reads_back_what_it_prints_and_verifies_equal() {
                     .reprint(&mine)
                     .unwrap_or_else(|e| panic!("{example}: {e}"));
                 for (name, text) in reprinted {
-                    let path = format!("{}/{name}", dev.name);
+                    let path = format!("{node}/{name}");
                     let printed = files
                         .get(&path)
                         .unwrap_or_else(|| panic!("{path}: printed but not emitted"));
                     assert!(printed == &text, "{path}: parse then print changes the text\n--- emitted\n{printed}\n--- reprinted\n{text}");
                 }
                 let loaded = d
-                    .load(&dev.name, &read)
+                    .load(node, &read)
                     .unwrap_or_else(|e| panic!("{e}"))
                     .expect("files");
                 let r = compare_loaded(&model, &sides, DeviceId(di), t, &loaded).unwrap();
                 assert!(
                     r.equal,
-                    "{example}: {} {}: {:?}",
-                    dev.name,
+                    "{example}: {node} {}: {:?}",
                     t.name(),
                     r.differences
                 );

@@ -330,6 +330,20 @@ pub struct Interface {
     pub nodes: Vec<std::net::IpAddr>,
 }
 
+impl Interface {
+    /// The device's own addresses on this interface: its shared ones and its nodes'. Traffic the
+    /// device originates and sends out by this interface carries one of them as its source (the
+    /// kernel's and IOS's source selection), so that is the source the other devices on its way
+    /// see.
+    pub fn own_addrs(&self) -> AddrSet {
+        let mut set = AddrSet::new();
+        for a in self.addresses.iter().chain(&self.nodes) {
+            set.add_range(*a, *a);
+        }
+        set
+    }
+}
+
 /// Which way a device-level flow goes: to the device (`X -> self`) or from it (`self -> X`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -408,13 +422,8 @@ impl Device {
     /// Every address of the device: each interface's `address` and cluster `nodes` addresses.
     /// This is what `self` stands for in a device-level flow.
     pub fn own_addrs(&self) -> AddrSet {
-        let mut set = AddrSet::new();
-        for i in &self.interfaces {
-            for a in i.addresses.iter().chain(&i.nodes) {
-                set.add_range(*a, *a);
-            }
-        }
-        set
+        let each: Vec<AddrSet> = self.interfaces.iter().map(Interface::own_addrs).collect();
+        AddrSet::union_all(&each)
     }
     /// The names the build writes a directory for: the cluster's nodes, or the device itself.
     pub fn node_names(&self) -> Vec<&str> {

@@ -22,6 +22,9 @@ struct Facing {
     interfaces: Vec<usize>,
     /// Hops from the peer zone towards the device (ingress on the peer's side).
     hops: BTreeSet<Hop>,
+    /// The same hops per facing interface: the other devices between the peer's zone and that
+    /// interface's zone.
+    by_interface: Vec<(usize, Vec<Hop>)>,
 }
 
 /// The graph without one device, and what it says about each peer zone.
@@ -53,13 +56,19 @@ impl Without {
         self.facing.entry(peer).or_insert_with(|| {
             let mut interfaces = Vec::new();
             let mut hops = BTreeSet::new();
+            let mut by_interface = Vec::new();
             for (j, iface) in dev.interfaces.iter().enumerate() {
                 if let Some(h) = graph.hops(peer, iface.zone) {
                     interfaces.push(j);
-                    hops.extend(h);
+                    hops.extend(h.iter().cloned());
+                    by_interface.push((j, h));
                 }
             }
-            Facing { interfaces, hops }
+            Facing {
+                interfaces,
+                hops,
+                by_interface,
+            }
         })
     }
 }
@@ -121,17 +130,31 @@ pub(super) fn plan_self_flows(
                     .or_default()
                     .push(rule.clone());
             }
-            for hop in &facing.hops {
-                // Hops run from the peer towards the device; traffic from the device runs back.
-                let key = if to_device {
-                    (hop.ingress, hop.egress)
-                } else {
-                    (hop.egress, hop.ingress)
-                };
-                forward[hop.device.0]
-                    .entry(key)
-                    .or_default()
-                    .push(rule.clone());
+        }
+        // At the other devices on the way: a packet to the device may carry any own address;
+        // one the device sends out by interface `j` carries an address of `j`.
+        let mut seen = BTreeSet::new();
+        for (j, hops) in &facing.by_interface {
+            let sent = if to_device {
+                own.clone()
+            } else {
+                dev.interfaces[*j].own_addrs()
+            };
+            for rule in rules(model, id, &sent, peer) {
+                for hop in hops {
+                    // Hops run from the peer towards the device; traffic from it runs back.
+                    let key = if to_device {
+                        (hop.ingress, hop.egress)
+                    } else {
+                        (hop.egress, hop.ingress)
+                    };
+                    if seen.insert((hop.device, key, rule.src.clone(), rule.item)) {
+                        forward[hop.device.0]
+                            .entry(key)
+                            .or_default()
+                            .push(rule.clone());
+                    }
+                }
             }
         }
         // A link-local group is never forwarded: its packets stay on the links of the peer's

@@ -16,12 +16,25 @@ use std::collections::BTreeMap;
 /// The packets of a device-level flow: from the peer to every address of the device, or from
 /// every address of the device to the peer.
 pub(super) fn self_flow_cubes(model: &Model, id: SelfFlowId) -> Vec<crate::packet::space::Cube> {
+    cubes_between(
+        model,
+        id,
+        &model.device(model.self_flow(id).device).own_addrs(),
+    )
+}
+
+/// The packets of a device-level flow between its peer and `own`, some of the device's
+/// addresses.
+fn cubes_between(
+    model: &Model,
+    id: SelfFlowId,
+    own: &crate::model::AddrSet,
+) -> Vec<crate::packet::space::Cube> {
     let f = model.self_flow(id);
-    let own = model.device(f.device).own_addrs();
     let peer = model.endpoint_addrs(f.peer);
     let (src, dst) = match f.direction {
-        SelfDirection::ToDevice => (peer, &own),
-        SelfDirection::FromDevice => (&own, peer),
+        SelfDirection::ToDevice => (peer, own),
+        SelfDirection::FromDevice => (own, peer),
     };
     let mut cubes = Vec::new();
     for sid in &f.services {
@@ -55,6 +68,15 @@ pub(super) fn for_each_self_path(
             if iface.zone == fl.peer.zone || !by[i][fl.peer.zone.0] {
                 continue;
             }
+            // What the device sends out by this interface carries one of its addresses.
+            let sent;
+            let cubes = match fl.direction {
+                SelfDirection::ToDevice => &cubes,
+                SelfDirection::FromDevice => {
+                    sent = cubes_between(model, id, &iface.own_addrs());
+                    &sent
+                }
+            };
             let hops = match fl.direction {
                 SelfDirection::ToDevice => graph.hops(fl.peer.zone, iface.zone),
                 SelfDirection::FromDevice => graph.hops(iface.zone, fl.peer.zone),

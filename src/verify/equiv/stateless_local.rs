@@ -59,25 +59,7 @@ pub(super) fn self_flows_stateless(
         let dev = model.device(f.device);
         let own = dev.own_addrs();
         let peer = model.endpoint_addrs(f.peer);
-        let (src, dst) = match f.direction {
-            SelfDirection::ToDevice => (peer, &own),
-            SelfDirection::FromDevice => (&own, peer),
-        };
-        let mut fwd = Vec::new();
-        let mut back = Vec::new();
-        for sid in &f.services {
-            let svc = model.service(*sid);
-            for item in &svc.items {
-                fwd.extend(crate::packet::space::Cube::of_item_all(src, dst, item));
-                // A `one-way` service's packets get no reply.
-                if svc.flags.one_way {
-                    continue;
-                }
-                for fam in [Family::V4, Family::V6] {
-                    back.extend(crate::packet::reply::reply_cubes(fam, src, dst, item));
-                }
-            }
-        }
+        let (fwd, back) = packets(model, id, &own, peer);
         // Packets to a service's multicast groups (`ospf` to 224.0.0.5): never forwarded, so
         // they reach the device on the links of the peer's zone only; a packet to a group gets no
         // reply, and what the device sends to one meets no ACL.
@@ -113,6 +95,16 @@ pub(super) fn self_flows_stateless(
                     .or_default()
                     .extend(cubes.iter().cloned(), why);
             }
+            // At the other devices on the way, what the device sends out by this interface
+            // carries one of its addresses there.
+            let sent;
+            let (fwd, back) = match f.direction {
+                SelfDirection::ToDevice => (&fwd, &back),
+                SelfDirection::FromDevice => {
+                    sent = packets(model, id, &iface.own_addrs(), peer);
+                    (&sent.0, &sent.1)
+                }
+            };
             for h in hops.iter().filter(|h| ios[h.device.0]) {
                 // Hops run from the peer towards the device; its own traffic runs back.
                 let (ingress, egress) = match f.direction {
@@ -128,6 +120,40 @@ pub(super) fn self_flows_stateless(
             }
         }
     }
+}
+
+/// A device-level flow's packets between `own` (some of its device's addresses) and `peer`, and
+/// their replies (none for a `one-way` service).
+fn packets(
+    model: &Model,
+    id: SelfFlowId,
+    own: &crate::model::AddrSet,
+    peer: &crate::model::AddrSet,
+) -> (
+    Vec<crate::packet::space::Cube>,
+    Vec<crate::packet::space::Cube>,
+) {
+    let f = model.self_flow(id);
+    let (src, dst) = match f.direction {
+        crate::model::SelfDirection::ToDevice => (peer, own),
+        crate::model::SelfDirection::FromDevice => (own, peer),
+    };
+    let mut fwd = Vec::new();
+    let mut back = Vec::new();
+    for sid in &f.services {
+        let svc = model.service(*sid);
+        for item in &svc.items {
+            fwd.extend(crate::packet::space::Cube::of_item_all(src, dst, item));
+            // A `one-way` service's packets get no reply.
+            if svc.flags.one_way {
+                continue;
+            }
+            for fam in [Family::V4, Family::V6] {
+                back.extend(crate::packet::reply::reply_cubes(fam, src, dst, item));
+            }
+        }
+    }
+    (fwd, back)
 }
 
 /// The sources no packet entering a device may carry: its own addresses (a cluster's shared
