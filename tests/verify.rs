@@ -1360,6 +1360,259 @@ expect deny field -> ops udp
     );
 }
 
+// ---- BEGIN the router's own traffic (Cisco IOS) ----
+
+/// A mutation of one line: the line holding `from` is deleted when `to` is empty, else `from`
+/// is replaced by `to`.
+struct OwnMutation {
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    over: bool,
+    under: bool,
+}
+
+const OWN_MUTATIONS: &[OwnMutation] = &[
+    OwnMutation {
+        name: "ios router's own SSH permit deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios router's own SSH permit widened to the zone",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "permit tcp 10.30.0.0 0.0.0.255 host 10.90.0.2 eq 22",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios router's own BGP permit to any port",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 host 10.90.0.2 eq 179",
+        to: "permit tcp host 10.90.0.1 host 10.90.0.2",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios OSPF hellos to 224.0.0.5 deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit 89 10.90.0.0 0.0.0.255 host 224.0.0.5",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios reply of the router's own BGP deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2 established",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios reply of the router's own BGP without established",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2 established",
+        to: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios anti-spoofing of the router's address deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "deny ip host 10.90.0.2 any log",
+        to: "",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios router's own IPv6 SSH permit deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host fd00:30::5 host fd00:90::2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios IPv6 anti-spoofing of the router's address deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "deny ipv6 host fd00:90::2 any log",
+        to: "",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios crossing of a device-level flow deleted",
+        file: "rtr-core/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios reply of the router's one-way syslog added",
+        file: "rtr-core/cisco-ios.txt",
+        from: " 30 deny ip any any log\n",
+        to: " 25 permit udp host 10.30.0.20 eq 514 host 10.90.0.2\n 30 deny ip any any log\n",
+        over: true,
+        under: false,
+    },
+];
+
+fn apply_own(m: &OwnMutation, text: &str) -> String {
+    assert!(
+        text.contains(m.from),
+        "{}: {:?} not in\n{text}",
+        m.name,
+        m.from
+    );
+    if !m.to.is_empty() {
+        return text.replacen(m.from, m.to, 1);
+    }
+    let mut done = false;
+    text.lines()
+        .filter(|l| {
+            let first = !done && l.contains(m.from);
+            done |= first;
+            !first
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The router's own traffic (`tests/ios/rtr-sub.fence`) is compared per interface like the
+/// rest: the permits to the router and to its OSPF group, the replies of its own traffic (none
+/// for a one-way service), the anti-spoofing of its addresses and a device-level flow crossing
+/// another router are each found when changed.
+#[test]
+fn ios_own_traffic_mutations_are_found() {
+    let (model, files) = build("tests/ios/rtr-sub.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 2);
+    for d in &r {
+        assert!(d.equal, "{}: {:#?}", d.device, d.differences);
+    }
+    let mut rows = String::new();
+    for m in OWN_MUTATIONS {
+        let mut f = files.clone();
+        f.insert(m.file.to_string(), apply_own(m, &files[m.file]));
+        let device = m.file.split('/').next().unwrap();
+        let r = verify_files(&model, &f, Some((device, Target::CiscoIos)));
+        assert_eq!(r.len(), 1);
+        let over = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.over_permit.as_ref().map(|c| (d, c)));
+        let under = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.under_permit.as_ref().map(|c| (d, c)));
+        assert_eq!(
+            (over.is_some(), under.is_some()),
+            (m.over, m.under),
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
+        let mut verdict = Vec::new();
+        for (word, found) in [("over-permit", over), ("under-permit", under)] {
+            if let Some((d, c)) = found {
+                assert!(!c.packet.is_empty() && !c.config_line.is_empty());
+                verdict.push(format!(
+                    "{word}: `{} -> {}`: {}, by `{}`",
+                    d.ingress, d.egress, c.packet, c.config_line
+                ));
+            }
+        }
+        let expected = match (m.over, m.under) {
+            (true, true) => "over-permit and under-permit",
+            (true, false) => "over-permit",
+            _ => "under-permit",
+        };
+        let change = if m.to.is_empty() {
+            format!("`{}` deleted", m.from)
+        } else {
+            format!(
+                "`{}` → `{}`",
+                m.from.trim().replace('\n', "⏎"),
+                m.to.trim().replace('\n', "⏎")
+            )
+        };
+        rows.push_str(&format!(
+            "| {} (`{}`: {change}) | cisco-ios | {expected} | {} |\n",
+            m.name,
+            m.file,
+            verdict.join("; ")
+        ));
+    }
+    check_doc_block("the router's own traffic", &rows);
+}
+
+/// A cluster of IOS routers (`tests/ios/cluster.fence`): its sync interface lets exactly the
+/// nodes' VRRP to its group in; a deleted or widened VRRP permit is found.
+#[test]
+fn ios_cluster_sync_is_compared() {
+    let (model, files) = build("tests/ios/cluster.fence");
+    let file = files
+        .keys()
+        .find(|k| k.ends_with("/cisco-ios.txt"))
+        .expect("a cisco-ios file")
+        .clone();
+    // The device's file as `verify` finds it (a cluster's first node's directory, or the
+    // device's own), every node's file replaced.
+    let verify = |text: String| {
+        let mut f = files.clone();
+        for (k, v) in f.iter_mut() {
+            if k.ends_with("/cisco-ios.txt") {
+                *v = text.clone();
+            }
+        }
+        let read = |p: &str| f.get(p).cloned();
+        let sides = PolicySides::for_targets(&model, &[Target::CiscoIos]);
+        let dev = DeviceId(0);
+        let cfg = fenceline::verify::equiv::load_device(model.device(dev), Target::CiscoIos, &read)
+            .unwrap()
+            .expect("the cluster's configuration");
+        compare_loaded(&model, &sides, dev, Target::CiscoIos, &cfg).unwrap()
+    };
+    let text = files[&file].clone();
+    let r = verify(text.clone());
+    assert!(r.equal, "{:#?}\n{text}", r.differences);
+    let vrrp = "permit 112 10.99.0.2 0.0.0.1 host 224.0.0.18";
+    assert!(text.contains(vrrp), "{text}");
+    let r = verify(apply_own(
+        &OwnMutation {
+            name: "VRRP permit deleted",
+            file: "",
+            from: vrrp,
+            to: "",
+            over: false,
+            under: true,
+        },
+        &text,
+    ));
+    let under = r.differences.iter().find_map(|d| d.under_permit.as_ref());
+    assert_eq!(
+        under.and_then(|c| c.policy_flow.as_deref()),
+        Some("the cluster's sync (VRRP between its nodes)"),
+        "{:#?}",
+        r.differences
+    );
+    let r = verify(text.replacen(vrrp, "permit 112 any host 224.0.0.18", 1));
+    assert!(
+        r.differences.iter().any(|d| d.over_permit.is_some()),
+        "{:#?}",
+        r.differences
+    );
+}
+
+// ---- END the router's own traffic (Cisco IOS) ----
+
 /// A cluster's build has a directory per node; `fenceline verify` reads each as a device and
 /// calls both equal, with their own traffic; a missing management permit on one node is an
 /// under-permit with its packet and the flow that allows it.
@@ -1426,6 +1679,80 @@ fn cli_verifies_each_node_of_a_cluster() {
     assert!(
         stdout.contains("allowed by flow fw: ot.ews -> self ssh"),
         "{stdout}"
+    );
+}
+
+/// Expectations about a router's own traffic (`tests/self/plant.fence`) read its Cisco IOS
+/// configuration: the inbound ACL of the interface facing the peer, and the firewall the
+/// traffic crosses on its way.
+#[test]
+fn expectations_about_a_router_itself() {
+    use fenceline::driver::check_text;
+    use fenceline::verify::equiv::check_expectations;
+    let base = std::fs::read_to_string("tests/self/plant.fence").unwrap();
+    let text = format!(
+        "{base}
+expect allow control-center.ews -> rtr-sub ssh
+expect allow enterprise.ws -> rtr-sub ssh
+expect deny  control-center.ews -> rtr-sub ntp
+expect deny  station -> rtr-sub ssh
+"
+    );
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
+    let checked = check_text("plant.fence", Path::new("plant.fence"), text, &opts);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let model = checked.model.as_ref().unwrap();
+    let built = build_checked(
+        &checked,
+        &BuildOptions {
+            check: opts.clone(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .unwrap();
+    assert!(check_expectations(model, &built.outputs).is_empty());
+    // The router's SSH permit for the workstation deleted, and NTP permitted from anywhere.
+    let mut broken = built.outputs.clone();
+    let o = broken
+        .iter_mut()
+        .find(|o| o.path == "rtr-sub/cisco-ios.txt")
+        .unwrap();
+    let t = String::from_utf8(o.bytes.clone()).unwrap();
+    let new = t
+        .replace(" 40 permit tcp host 10.30.0.10 host 10.30.0.2 eq 22\n", "")
+        .replace(
+            " 30 permit tcp host 10.30.0.10 host 10.101.0.10 eq 20000\n",
+            " 30 permit tcp host 10.30.0.10 host 10.101.0.10 eq 20000\n 35 permit udp any any eq 123\n",
+        );
+    assert_ne!(new, t);
+    o.bytes = new.into_bytes();
+    let d = check_expectations(model, &broken);
+    let got: Vec<(&str, &str)> = d
+        .iter()
+        .map(|d| (d.message.as_str(), d.help.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "`expect deny control-center.ews -> rtr-sub ntp` does not hold for the generated cisco-ios configuration of `rtr-sub`",
+                "counterexample: udp 10.30.0.10:40000 -> 10.30.0.2:123 is accepted by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0 (rtr-sub/cisco-ios.txt:18: FL-GI0-0-0-IN-ac2b4860 35 permit udp any any eq 123)"
+            ),
+            (
+                "`expect allow control-center.ews -> rtr-sub ssh` does not hold for the generated cisco-ios configuration of `rtr-sub`",
+                "counterexample: tcp 10.30.0.10:40000 -> 10.30.0.2:22 is dropped by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0"
+            ),
+        ],
+        "{d:#?}"
     );
 }
 

@@ -16,15 +16,17 @@ use crate::dialect::config::{accepted, decide, intersect, Item, ReadError, Tag, 
 use crate::dialect::Filters;
 pub use crate::dialect::Loaded;
 use crate::model::graph::ZoneGraph;
-use crate::model::{DeviceId, ExpectId, FlowId, FlowRef, Model, Target, ZoneId};
+use crate::model::{DeviceId, ExpectId, FlowId, FlowRef, Model, SelfFlowId, Target, ZoneId};
 use crate::packet::space::{Family, Space};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod local;
 mod local_expect;
+mod stateless_local;
 use local::{compare_local, for_each_self_path, local_why_text};
 pub use local::{local_policy, LocalWhy};
+use stateless_local::{self_flow_text, self_flows_stateless, spoofed_sources, sync_cubes};
 
 /// What the policy allows per (device, ingress, egress), each cube tagged with its flow: the
 /// conduits' flows, and the device-level flows of other devices that cross it on their way.
@@ -476,13 +478,24 @@ pub enum Why {
     Flow(FlowId),
     /// A reply of this flow.
     Reply(FlowId),
+    /// A device-level flow (`X -> self` into its device, or either direction through another
+    /// device on its way).
+    SelfFlow(SelfFlowId),
+    /// A reply of a device-level flow.
+    SelfReply(SelfFlowId),
+    /// VRRP between the nodes of a cluster, on its sync interface.
+    Sync,
     /// IPv6 neighbour discovery (ICMPv6 135, 136), which every IPv6 interface needs.
     NeighbourDiscovery,
 }
 
 /// What the policy lets through each (device, ingress, egress) of its stateless devices,
 /// without connection tracking: the flows that cross the device from ingress to egress, and the
-/// replies of the flows that cross it the other way.
+/// replies of the flows that cross it the other way. Traffic to the device itself that enters
+/// by interface `i` is under `(device, i, i)`: the `X -> self` flows whose peer faces `i`
+/// ([`self_flows_stateless`]), and the replies of its `self -> X` flows whose peer does (IOS
+/// outbound ACLs do not filter what the router originates, so nothing else of those flows is
+/// the device's to filter).
 pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<Why>> {
     let ios: Vec<bool> = model
         .devices
@@ -505,6 +518,15 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
                 .extend(back.iter().cloned(), Why::Reply(fid));
         }
     });
+    self_flows_stateless(model, &ios, &mut out);
+    for (di, dev) in model.devices.iter().enumerate() {
+        let Some(k) = dev.sync.filter(|k| ios[di] && *k < dev.interfaces.len()) else {
+            continue;
+        };
+        out.entry((DeviceId(di), k, k))
+            .or_default()
+            .extend(sync_cubes(&dev.interfaces[k]), Why::Sync);
+    }
     out
 }
 
@@ -522,6 +544,12 @@ fn why_text(model: &Model, why: Why) -> String {
     match why {
         Why::Flow(f) => format!("flow {}", flow_text(model, f)),
         Why::Reply(f) => format!("the replies of flow {}", flow_text(model, f)),
+        Why::SelfFlow(id) => format!("device-level flow {}", self_flow_text(model, id)),
+        Why::SelfReply(id) => format!(
+            "the replies of device-level flow {}",
+            self_flow_text(model, id)
+        ),
+        Why::Sync => "the cluster's sync (VRRP between its nodes)".into(),
         Why::NeighbourDiscovery => "IPv6 neighbour discovery (ICMPv6 types 135, 136)".into(),
     }
 }
@@ -563,6 +591,7 @@ pub fn compare_stateless(
         );
     }
     let n = dev.interfaces.len();
+    let spoofed = spoofed_sources(model, device, &fams);
     let mut ins = Vec::with_capacity(n);
     let mut outs = Vec::with_capacity(n);
     for i in &dev.interfaces {
@@ -588,9 +617,11 @@ pub fn compare_stateless(
     let mut differences = Vec::new();
     for (i, a) in dev.interfaces.iter().enumerate() {
         let (in_items, have_in) = &ins[i];
-        // Everything the policy lets in by this interface, tagged with why and the egress.
+        // Everything the policy lets in by this interface, tagged with why and the egress (the
+        // interface itself for traffic to the device), but nothing with a source the device
+        // owns: that is forged.
         let mut want_in: Space<(Why, usize)> = Space::new();
-        for e in (0..n).filter(|&e| e != i) {
+        for e in 0..n {
             if let Some(s) = policy.get(&(device, i, e)) {
                 for (c, w) in &s.cubes {
                     if fams.contains(&c.family) {
@@ -598,6 +629,9 @@ pub fn compare_stateless(
                     }
                 }
             }
+        }
+        if !spoofed.is_empty() {
+            want_in = want_in.subtract(&spoofed);
         }
         let mut allowed_in = want_in.clone();
         let mut nd: Space<(Why, usize)> = Space::new();
@@ -613,6 +647,9 @@ pub fn compare_stateless(
                 ),
                 (Why::NeighbourDiscovery, i),
             );
+            if !spoofed.is_empty() {
+                nd = nd.subtract(&spoofed);
+            }
             allowed_in.cubes.extend(nd.cubes.iter().cloned());
         }
         let over = have_in.subtract(&allowed_in);
@@ -637,7 +674,7 @@ pub fn compare_stateless(
             cubes: want_in
                 .cubes
                 .iter()
-                .filter(|(_, (_, e))| outs[*e].1.is_none())
+                .filter(|(_, (_, e))| *e == i || outs[*e].1.is_none())
                 .cloned()
                 .collect(),
         };
