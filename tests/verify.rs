@@ -1682,16 +1682,25 @@ fn cli_verifies_each_node_of_a_cluster() {
     );
 }
 
-/// Expectations about a router's own traffic (`tests/self/plant.fence`) read its Cisco IOS
-/// configuration: the inbound ACL of the interface facing the peer, and the firewall the
-/// traffic crosses on its way.
+/// Expectations about a router's own traffic (`tests/self/plant.fence`, the router also
+/// sending syslog) read its Cisco IOS configuration: the inbound ACL of the interface facing
+/// the peer, and the firewall the traffic crosses on its way; for traffic the router
+/// originates, which meets no ACL of its own, the replies that ACL lets back.
 #[test]
 fn expectations_about_a_router_itself() {
     use fenceline::driver::check_text;
     use fenceline::verify::equiv::check_expectations;
-    let base = std::fs::read_to_string("tests/self/plant.fence").unwrap();
+    let base = std::fs::read_to_string("tests/self/plant.fence")
+        .unwrap()
+        .replace(
+            "  allow station.rtu -> self ntp\n",
+            "  allow station.rtu -> self ntp\n  allow self -> control-center.syslog syslog\n",
+        );
     let text = format!(
         "{base}
+expect allow rtr-sub -> control-center.syslog syslog
+expect deny  rtr-sub -> enterprise ssh
+expect deny  rtr-sub -> control-center.ews ssh
 expect allow control-center.ews -> rtr-sub ssh
 expect allow enterprise.ws -> rtr-sub ssh
 expect deny  control-center.ews -> rtr-sub ntp
@@ -1720,7 +1729,8 @@ expect deny  station -> rtr-sub ssh
     .unwrap()
     .unwrap();
     assert!(check_expectations(model, &built.outputs).is_empty());
-    // The router's SSH permit for the workstation deleted, and NTP permitted from anywhere.
+    // The router's SSH permit for the workstation deleted, NTP permitted from anywhere, and
+    // the replies to its syslog dropped on one address.
     let mut broken = built.outputs.clone();
     let o = broken
         .iter_mut()
@@ -1729,6 +1739,7 @@ expect deny  station -> rtr-sub ssh
     let t = String::from_utf8(o.bytes.clone()).unwrap();
     let new = t
         .replace(" 40 permit tcp host 10.30.0.10 host 10.30.0.2 eq 22\n", "")
+        .replace(" 90 permit udp host 10.30.0.20 eq 514 host 10.101.0.1\n", "")
         .replace(
             " 30 permit tcp host 10.30.0.10 host 10.101.0.10 eq 20000\n",
             " 30 permit tcp host 10.30.0.10 host 10.101.0.10 eq 20000\n 35 permit udp any any eq 123\n",
@@ -1745,11 +1756,15 @@ expect deny  station -> rtr-sub ssh
         [
             (
                 "`expect deny control-center.ews -> rtr-sub ntp` does not hold for the generated cisco-ios configuration of `rtr-sub`",
-                "counterexample: udp 10.30.0.10:40000 -> 10.30.0.2:123 is accepted by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0 (rtr-sub/cisco-ios.txt:18: FL-GI0-0-0-IN-ac2b4860 35 permit udp any any eq 123)"
+                "counterexample: udp 10.30.0.10:40000 -> 10.30.0.2:123 is accepted by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0 (rtr-sub/cisco-ios.txt:18: FL-GI0-0-0-IN-b4b927e2 35 permit udp any any eq 123)"
             ),
             (
                 "`expect allow control-center.ews -> rtr-sub ssh` does not hold for the generated cisco-ios configuration of `rtr-sub`",
                 "counterexample: tcp 10.30.0.10:40000 -> 10.30.0.2:22 is dropped by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0"
+            ),
+            (
+                "`expect allow rtr-sub -> control-center.syslog syslog` does not hold for the generated cisco-ios configuration of `rtr-sub`",
+                "counterexample: the reply udp 10.30.0.20:514 -> 10.101.0.1:0 is dropped by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0"
             ),
         ],
         "{d:#?}"

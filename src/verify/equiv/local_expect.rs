@@ -2,7 +2,9 @@
 //! `expect deny DEVICE -> X SVC`), checked against the generated configurations: the device's
 //! own filters ([`Filters::local`]: the input chain, or the output chain) on every interface by
 //! which `X`'s zone reaches it, in every node's directory and every target; for `expect allow`
-//! also the forward filters of the other devices on the way. IPv6 neighbour discovery and a
+//! also the forward filters of the other devices on the way. What a stateless device (Cisco
+//! IOS) originates meets none of its filters: an expectation from it is checked on the replies
+//! its inbound ACL lets back ([`crate::packet::reply`]). IPv6 neighbour discovery and a
 //! cluster's sync, which every such device accepts whatever its flows, are not counted against
 //! an `expect deny` (the policy side, [`crate::verify::expect`], decides by device-level flows).
 
@@ -11,7 +13,8 @@ use super::{config_accepts, hop_space, load_device, load_node, opening_only, Loa
 use crate::diagnostic::{codes, Diagnostic};
 use crate::model::graph::ZoneGraph;
 use crate::model::{DeviceId, Expect, Model, SelfDirection, Target};
-use crate::packet::space::Space;
+use crate::packet::reply::reply_cubes;
+use crate::packet::space::{Family, Space};
 use crate::source::Span;
 use crate::verify::expect::{expect_device, expect_space, expect_text};
 use std::collections::BTreeMap;
@@ -48,6 +51,9 @@ pub(super) fn check_device_expectation(
         .collect();
     let implicit = local_policy(model, device);
     let opening = opening_only(&want);
+    // What a stateless device originates meets none of its filters (its inbound ACLs filter
+    // what enters); a connection it opens stands or falls with the replies they let back.
+    let replies = reply_space(model, e, own, peer);
     let way = |iface: &str| {
         if to_device {
             format!("entering by {iface}")
@@ -61,8 +67,33 @@ pub(super) fn check_device_expectation(
                 .entry((device, node.clone(), t))
                 .or_insert_with(|| load_node(dev, node, t, read).ok().flatten());
             let Some(cfg) = cfg.as_ref() else { continue };
+            let stateless_from = !to_device && !crate::dialect::stateful(t);
             for &i in &facing {
                 let iface = &dev.interfaces[i];
+                if stateless_from {
+                    let Ok(filters) = cfg.config.local(&iface.name, true) else {
+                        continue;
+                    };
+                    let accepted = config_accepts(&filters);
+                    // What the policy lets reach the device there anyway (its `X -> self`
+                    // flows, sync, neighbour discovery) is no reply that an `expect deny` is
+                    // about: a stateless filter cannot tell the two apart.
+                    let mut admitted: Space<()> = Space::new();
+                    for (c, _) in implicit
+                        .get(&(i, true))
+                        .map(|s| &s.cubes[..])
+                        .unwrap_or(&[])
+                    {
+                        admitted.push(c.clone(), ());
+                    }
+                    let replies = replies.subtract(&admitted);
+                    if let Some(d) =
+                        check_replies(e, &text, at, node, t, &iface.name, &replies, &accepted)
+                    {
+                        return Some(d);
+                    }
+                    continue;
+                }
                 let Ok(filters) = cfg.config.local(&iface.name, to_device) else {
                     continue;
                 };
@@ -155,4 +186,61 @@ pub(super) fn check_device_expectation(
         }
     }
     None
+}
+
+/// The replies of the connections an expectation from a device opens, as a stateless filter
+/// admits them ([`crate::packet::reply`]): from the peer back to the device's addresses. A
+/// `one-way` service has none.
+fn reply_space(
+    model: &Model,
+    e: &Expect,
+    own: crate::model::ExpectEnd,
+    peer: crate::model::Endpoint,
+) -> Space<()> {
+    let mut sp = Space::new();
+    let svc = model.service(e.service);
+    if svc.flags.one_way {
+        return sp;
+    }
+    let (mine, theirs) = (model.expect_end_addrs(own), model.endpoint_addrs(peer));
+    for item in &svc.items {
+        for f in [Family::V4, Family::V6] {
+            sp.extend(reply_cubes(f, &mine, theirs, item), ());
+        }
+    }
+    sp
+}
+
+/// An expectation from a device with a stateless dialect, on one interface facing the peer:
+/// `expect allow` needs every reply let back in, `expect deny` none.
+#[allow(clippy::too_many_arguments)]
+fn check_replies(
+    e: &Expect,
+    text: &str,
+    at: Span,
+    node: &str,
+    t: Target,
+    iface: &str,
+    replies: &Space<()>,
+    accepted: &Space<crate::dialect::config::Tag>,
+) -> Option<Diagnostic> {
+    if e.allow {
+        let missing = replies.subtract(accepted);
+        let p = missing.cubes.first().and_then(|(c, _)| c.witness())?;
+        return Some(
+            Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated {} configuration of `{node}`", t.name()))
+                .at(at, "expected allowed, but a generated configuration drops the replies of some of these packets")
+                .help(format!("counterexample: the reply {p} is dropped by `{node}` ({}) entering by {iface}", t.name())),
+        );
+    }
+    let (c, _, line) = replies
+        .intersect(accepted)
+        .into_iter()
+        .find(|(c, _, _)| c.witness().is_some())?;
+    let p = c.witness()?;
+    Some(
+        Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold for the generated {} configuration of `{node}`", t.name()))
+            .at(at, "expected denied, but a generated configuration lets the replies of some of these packets back")
+            .help(format!("counterexample: the reply {p} is accepted by `{node}` ({}) entering by {iface} ({line})", t.name())),
+    )
 }
