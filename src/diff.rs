@@ -1,7 +1,9 @@
 //! Semantic diff of two policies, by packets rather than by text: per conduit, what the new
-//! policy allows that the old one denied (and the reverse), SL-T changes, and findings added and
-//! fixed. Both policies become exact packet spaces ([`crate::packet::space`]); reordering or
-//! reformatting a policy changes neither space, so the diff is empty.
+//! policy allows that the old one denied (and the reverse); per device, the same for its
+//! device-level flows and what changed in its own addresses, cluster and sync
+//! ([`devices`]); SL-T changes, and findings added and fixed. Both policies become exact packet
+//! spaces ([`crate::packet::space`]); reordering or reformatting a policy changes neither space,
+//! so the diff is empty.
 //!
 //! Cost: one indexed subtraction each way; flows present unchanged on both sides are skipped by
 //! exact cube lookup, so a change to a 100,000-flow policy costs about as much as loading it.
@@ -14,10 +16,16 @@ use crate::packet::space::{coalesce, Cube, Family, Ivs};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+mod devices;
+pub use devices::{AddressChange, DeviceDiff, ListChange, ValueChange};
+
 /// Everything that changed between two policies, sorted for stable output.
 #[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct PolicyDiff {
     pub conduits: Vec<ConduitDiff>,
+    /// Devices whose device-level flows, own addresses, cluster nodes or sync changed.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub devices: Vec<DeviceDiff>,
     pub sl_changes: Vec<SlChange>,
     pub findings_added: Vec<Finding>,
     pub findings_fixed: Vec<Finding>,
@@ -26,15 +34,32 @@ pub struct PolicyDiff {
 impl PolicyDiff {
     pub fn is_empty(&self) -> bool {
         self.conduits.is_empty()
+            && self.devices.is_empty()
             && self.sl_changes.is_empty()
             && self.findings_added.is_empty()
             && self.findings_fixed.is_empty()
     }
     pub fn allowed_count(&self) -> usize {
-        self.conduits.iter().map(|c| c.newly_allowed.len()).sum()
+        self.conduits
+            .iter()
+            .map(|c| c.newly_allowed.len())
+            .sum::<usize>()
+            + self
+                .devices
+                .iter()
+                .map(|d| d.newly_allowed.len())
+                .sum::<usize>()
     }
     pub fn denied_count(&self) -> usize {
-        self.conduits.iter().map(|c| c.newly_denied.len()).sum()
+        self.conduits
+            .iter()
+            .map(|c| c.newly_denied.len())
+            .sum::<usize>()
+            + self
+                .devices
+                .iter()
+                .map(|d| d.newly_denied.len())
+                .sum::<usize>()
     }
 }
 
@@ -450,6 +475,7 @@ pub fn diff_models(
 
     PolicyDiff {
         conduits,
+        devices: devices::device_diffs(&old_names, &new_names),
         sl_changes,
         findings_added: minus(new_findings, old_findings),
         findings_fixed: minus(old_findings, new_findings),
@@ -486,44 +512,44 @@ pub fn to_markdown(d: &PolicyDiff, old_name: &str, new_name: &str) -> String {
             _ => "",
         };
         let _ = writeln!(s, "### Conduit `{}`{status}\n", md_code(&c.conduit));
-        for (title, list) in [
-            ("Newly allowed", &c.newly_allowed),
-            ("Newly denied", &c.newly_denied),
-        ] {
-            if list.is_empty() {
-                continue;
+        flow_tables(&mut s, &c.newly_allowed, &c.newly_denied);
+    }
+    for dev in &d.devices {
+        let status = match dev.status {
+            "added" => " (new device)",
+            "removed" => " (removed device)",
+            _ => "",
+        };
+        let _ = writeln!(s, "### Device `{}`{status}\n", md_code(&dev.device));
+        flow_tables(&mut s, &dev.newly_allowed, &dev.newly_denied);
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "(none)".to_string()
+            } else {
+                md_cell(&v.join(", "))
             }
-            let _ = writeln!(s, "{title}:\n");
+        };
+        for a in &dev.addresses {
             let _ = writeln!(
                 s,
-                "| flow | source | destination | service | example packet |"
+                "- own addresses on `{}`: {} → {}",
+                md_code(&a.interface),
+                list(&a.old),
+                list(&a.new)
             );
-            let _ = writeln!(s, "|---|---|---|---|---|");
-            for f in list {
-                let flow = format!(
-                    "`{}` ({}){}",
-                    md_code(&f.flow),
-                    md_cell(&f.location),
-                    if f.whole { "" } else { ", in part" }
-                );
-                let flow = if f.moved.is_empty() {
-                    flow
-                } else {
-                    let moved: Vec<String> = f.moved.iter().map(|m| md_cell(m)).collect();
-                    format!("{flow}; moved: {}", moved.join("; "))
-                };
-                for (i, p) in f.packets.iter().enumerate() {
-                    let first = if i == 0 { flow.as_str() } else { "" };
-                    let _ = writeln!(
-                        s,
-                        "| {first} | {} | {} | {} | `{}` |",
-                        md_cell(&p.src),
-                        md_cell(&p.dst),
-                        md_cell(&p.service),
-                        md_code(&p.example)
-                    );
-                }
-            }
+        }
+        if let Some(c) = &dev.cluster {
+            let _ = writeln!(s, "- cluster nodes: {} → {}", list(&c.old), list(&c.new));
+        }
+        if let Some(c) = &dev.sync {
+            let show = |v: &Option<String>| {
+                v.as_deref()
+                    .map(|x| format!("`{}`", md_code(x)))
+                    .unwrap_or_else(|| "(none)".into())
+            };
+            let _ = writeln!(s, "- sync interface: {} → {}", show(&c.old), show(&c.new));
+        }
+        if !dev.addresses.is_empty() || dev.cluster.is_some() || dev.sync.is_some() {
             let _ = writeln!(s);
         }
     }
@@ -565,6 +591,48 @@ pub fn to_markdown(d: &PolicyDiff, old_name: &str, new_name: &str) -> String {
         let _ = writeln!(s);
     }
     s
+}
+
+/// The "Newly allowed" and "Newly denied" tables of a conduit's or a device's flows.
+fn flow_tables(s: &mut String, allowed: &[FlowChange], denied: &[FlowChange]) {
+    use std::fmt::Write;
+    for (title, list) in [("Newly allowed", allowed), ("Newly denied", denied)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "{title}:\n");
+        let _ = writeln!(
+            s,
+            "| flow | source | destination | service | example packet |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|");
+        for f in list {
+            let flow = format!(
+                "`{}` ({}){}",
+                md_code(&f.flow),
+                md_cell(&f.location),
+                if f.whole { "" } else { ", in part" }
+            );
+            let flow = if f.moved.is_empty() {
+                flow
+            } else {
+                let moved: Vec<String> = f.moved.iter().map(|m| md_cell(m)).collect();
+                format!("{flow}; moved: {}", moved.join("; "))
+            };
+            for (i, p) in f.packets.iter().enumerate() {
+                let first = if i == 0 { flow.as_str() } else { "" };
+                let _ = writeln!(
+                    s,
+                    "| {first} | {} | {} | {} | `{}` |",
+                    md_cell(&p.src),
+                    md_cell(&p.dst),
+                    md_cell(&p.service),
+                    md_code(&p.example)
+                );
+            }
+        }
+        let _ = writeln!(s);
+    }
 }
 
 /// Text inside backticks cannot hold a backtick.

@@ -137,3 +137,124 @@ fn a_moved_asset_is_named_as_the_change() {
         "{md}"
     );
 }
+
+fn run_pair(old: &str, new: &str) -> PolicyDiff {
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
+    let old = check_path(Path::new(old), &opts).unwrap();
+    let new = check_path(Path::new(new), &opts).unwrap();
+    diff(&old, &new).expect("both policies resolve")
+}
+
+/// `+device: flow` and `-device: flow` for device-level flows, as [`flows`] for conduits.
+fn device_flows(d: &PolicyDiff) -> Vec<String> {
+    let mut v = Vec::new();
+    for dev in &d.devices {
+        for (sign, list) in [('+', &dev.newly_allowed), ('-', &dev.newly_denied)] {
+            for f in list {
+                v.push(format!(
+                    "{sign}{}: {}{}",
+                    dev.device,
+                    f.flow,
+                    if f.whole { "" } else { " (part)" }
+                ));
+            }
+        }
+    }
+    v
+}
+
+/// Device-level flows are diffed as packets, per device: SSH to the firewall widened from the
+/// workstation to its whole zone is newly allowed in part, the deleted log stream newly denied
+/// whole; the device's own addresses are named after it.
+#[test]
+fn device_level_flows_added_and_removed() {
+    let d = run_pair("tests/linux/device.fence", "tests/diff/device-flows.fence");
+    assert!(d.conduits.is_empty(), "{:#?}", d.conduits);
+    assert_eq!(
+        device_flows(&d),
+        [
+            "+fw: ot -> self ssh (part)",
+            "-fw: self -> it.collector log-udp"
+        ]
+    );
+    let dev = &d.devices[0];
+    assert_eq!(dev.status, "changed");
+    assert!(dev.addresses.is_empty() && dev.cluster.is_none() && dev.sync.is_none());
+    assert_eq!(dev.newly_denied[0].packets[0].src, "`fw` (itself)");
+    assert_eq!(
+        dev.newly_denied[0].packets[0].example,
+        "udp 10.1.0.1:40000 -> 10.2.0.5:5514"
+    );
+    assert_eq!(d.allowed_count(), 1);
+    assert_eq!(d.denied_count(), 1);
+    let md = fenceline::diff::to_markdown(&d, "old", "new");
+    assert!(md.contains("### Device `fw`\n"), "{md}");
+    // The reverse diff mirrors it.
+    let r = run_pair("tests/diff/device-flows.fence", "tests/linux/device.fence");
+    assert_eq!(
+        device_flows(&r),
+        [
+            "+fw: self -> it.collector log-udp",
+            "-fw: ot -> self ssh (part)"
+        ]
+    );
+}
+
+/// A node added to a cluster: its address on eth2 and the node itself are listed, and every
+/// device-level flow newly allows that address (`self` is every own address).
+#[test]
+fn cluster_nodes_and_own_addresses() {
+    let d = run_pair(
+        "tests/linux/device.fence",
+        "tests/diff/device-cluster.fence",
+    );
+    assert_eq!(
+        device_flows(&d),
+        [
+            "+fw: ot.ews -> self ssh (part)",
+            "+fw: self -> it.collector log-udp (part)",
+            "+fw: self -> it.collector syslog (part)"
+        ]
+    );
+    let dev = &d.devices[0];
+    assert_eq!(
+        dev.newly_allowed[0].packets[0].dst,
+        "10.99.0.4/32 (of `fw`)"
+    );
+    assert_eq!(dev.addresses.len(), 1);
+    assert_eq!(dev.addresses[0].interface, "eth2");
+    assert_eq!(
+        dev.addresses[0].new.last().map(String::as_str),
+        Some("10.99.0.4 (node fw-c)")
+    );
+    let c = dev.cluster.as_ref().expect("cluster change");
+    assert_eq!((c.old.len(), c.new.len()), (2, 3));
+    assert!(dev.sync.is_none());
+    let md = fenceline::diff::to_markdown(&d, "old", "new");
+    assert!(
+        md.contains("- cluster nodes: fw-a, fw-b → fw-a, fw-b, fw-c\n"),
+        "{md}"
+    );
+    // Sync moved to another interface, and the device itself unchanged otherwise.
+    let text = std::fs::read_to_string("tests/linux/device.fence").unwrap();
+    let moved = text.replace("  sync eth2\n", "  sync eth1\n");
+    assert_ne!(moved, text);
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
+    let old = check_path(Path::new("tests/linux/device.fence"), &opts).unwrap();
+    let new = fenceline::driver::check_text("moved.fence", Path::new("moved.fence"), moved, &opts);
+    let d = diff(&old, &new).expect("both resolve");
+    let s = d.devices[0].sync.as_ref().expect("sync change");
+    assert_eq!(
+        (s.old.as_deref(), s.new.as_deref()),
+        (Some("eth2"), Some("eth1"))
+    );
+    // An unchanged policy with device-level flows has no device diff.
+    let same = run_pair("tests/linux/device.fence", "tests/linux/device.fence");
+    assert!(same.is_empty(), "{same:#?}");
+}

@@ -341,3 +341,49 @@ fn via_keeps_a_flow_to_the_named_device() {
         vec!["fw-1", "fw-2"]
     );
 }
+
+/// `via` may name a cluster or one of its nodes: a node's name means its cluster, whose nodes
+/// filter alike, so both spellings pin the flow to the same device as naming the cluster.
+#[test]
+fn via_names_a_cluster_or_one_of_its_nodes() {
+    let base = std::fs::read_to_string("tests/parallel/via.fence").unwrap();
+    let clustered = base.replace(
+        "firewall fw-1 {\n  target nftables, iptables\n",
+        "firewall fw-1 {\n  target nftables, iptables\n  cluster fw-1a, fw-1b\n",
+    );
+    assert_ne!(clustered, base);
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
+    for name in ["fw-1", "fw-1a", "fw-1b"] {
+        let text = clustered.replace("modbus via fw-1", &format!("modbus via {name}"));
+        let checked =
+            fenceline::driver::check_text("via.fence", Path::new("via.fence"), text, &opts);
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        assert!(errors.is_empty(), "via {name}: {errors:#?}");
+        let model = checked.model.unwrap();
+        let fw1 = model.device_id("fw-1").unwrap();
+        let modbus = model
+            .flows
+            .iter()
+            .find(|f| !f.via.is_empty())
+            .expect("the via flow");
+        assert_eq!(modbus.via, vec![fw1], "via {name}");
+    }
+    // A name that is neither a device nor a node stays unknown.
+    let text = clustered.replace("modbus via fw-1", "modbus via fw-1c");
+    let checked = fenceline::driver::check_text("via.fence", Path::new("via.fence"), text, &opts);
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "E0002" && d.message.contains("fw-1c")),
+        "{:#?}",
+        checked.diagnostics
+    );
+}

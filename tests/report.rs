@@ -605,3 +605,60 @@ firewall fw {
         assert_eq!(fr5_014, !met, "{target}");
     }
 }
+
+/// Policies with what devices say about themselves and the flags issue 15 added: per device
+/// its own addresses per interface, cluster nodes and sync link, and its device-level flows
+/// (enforcement, lint, exceptions) (`tests/self/plant.fence`); transit zones marked
+/// (`tests/lint/fr5_020_transit_below_flow_sl.fence`); one-way services in flow lists
+/// (`tests/oneway/one-way.fence`); `via` on flows (`tests/parallel/via.fence`). Markdown and
+/// JSON are snapshotted; the HTML is well-formed and says the same.
+#[test]
+fn reports_of_device_traffic_transit_one_way_and_via() {
+    for (fixture, must) in [
+        (
+            "tests/self/plant.fence",
+            &[
+                "Device fw-idmz: its own traffic",
+                "10.10.0.2 (fw-idmz-a)",
+                "fw-idmz-a, fw-idmz-b (one configuration each, identical filtering)",
+                "eth3 (VRRP and connection-tracking sync between the nodes, on this interface only)",
+                "fw-idmz eth0 -&gt; eth2; rtr-sub GigabitEthernet0/0/0 -&gt; self",
+            ][..],
+        ),
+        (
+            "tests/lint/fr5_020_transit_below_flow_sl.fence",
+            &["a transit network: carries flows between other zones"][..],
+        ),
+        ("tests/oneway/one-way.fence", &["(one-way, no reply: "][..]),
+        ("tests/parallel/via.fence", &["(via fw-1)"][..]),
+    ] {
+        let stem = Path::new(fixture)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let checked = check_path(Path::new(fixture), &opts()).unwrap();
+        let rep = report_of(&checked);
+        let md = render::to_markdown(&rep).unwrap();
+        let json = render::to_json(&rep).unwrap();
+        let html = render::to_html(&rep).unwrap();
+        // The summary counts the device-level flows listed under the devices.
+        assert_eq!(
+            rep.summary.self_flows,
+            rep.devices.iter().map(|d| d.self_flows.len()).sum::<usize>(),
+            "{fixture}"
+        );
+        assert_self_contained(fixture, &html);
+        assert_well_formed(fixture, &html);
+        for m in must {
+            assert!(
+                html.replace("&#x2f;", "/").contains(m),
+                "{fixture}: HTML lacks {m}"
+            );
+            let plain = m.replace("-&gt;", "-\\>");
+            assert!(md.contains(&plain), "{fixture}: Markdown lacks {plain}");
+        }
+        insta::assert_snapshot!(format!("issue15-{stem}.md"), md);
+        insta::assert_snapshot!(format!("issue15-{stem}.json"), json);
+    }
+}

@@ -1681,3 +1681,244 @@ fn cli_verifies_each_node_of_a_cluster() {
         "{stdout}"
     );
 }
+
+/// Expectations about a router's own traffic (`tests/self/plant.fence`, the router also
+/// sending syslog) read its Cisco IOS configuration: the inbound ACL of the interface facing
+/// the peer, and the firewall the traffic crosses on its way; for traffic the router
+/// originates, which meets no ACL of its own, the replies that ACL lets back.
+#[test]
+fn expectations_about_a_router_itself() {
+    use fenceline::driver::check_text;
+    use fenceline::verify::equiv::check_expectations;
+    let base = std::fs::read_to_string("tests/self/plant.fence")
+        .unwrap()
+        .replace(
+            "  allow station.rtu -> self ntp\n",
+            "  allow station.rtu -> self ntp\n  allow self -> control-center.syslog syslog\n",
+        );
+    let text = format!(
+        "{base}
+expect allow rtr-sub -> control-center.syslog syslog
+expect deny  rtr-sub -> enterprise ssh
+expect deny  rtr-sub -> control-center.ews ssh
+expect allow control-center.ews -> rtr-sub ssh
+expect allow enterprise.ws -> rtr-sub ssh
+expect deny  control-center.ews -> rtr-sub ntp
+expect deny  station -> rtr-sub ssh
+"
+    );
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
+    let checked = check_text("plant.fence", Path::new("plant.fence"), text, &opts);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let model = checked.model.as_ref().unwrap();
+    let built = build_checked(
+        &checked,
+        &BuildOptions {
+            check: opts.clone(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .unwrap();
+    assert!(check_expectations(model, &built.outputs).is_empty());
+    // The router's SSH permit for the workstation deleted, NTP permitted from anywhere, and
+    // the replies to its syslog dropped on one address.
+    let mut broken = built.outputs.clone();
+    let o = broken
+        .iter_mut()
+        .find(|o| o.path == "rtr-sub/cisco-ios.txt")
+        .unwrap();
+    let t = String::from_utf8(o.bytes.clone()).unwrap();
+    let new = t
+        .replace(" 40 permit tcp host 10.30.0.10 host 10.30.0.2 eq 22\n", "")
+        .replace(" 90 permit udp host 10.30.0.20 eq 514 host 10.101.0.1\n", "")
+        .replace(
+            " 30 permit tcp host 10.30.0.10 host 10.101.0.10 eq 20000\n",
+            " 30 permit tcp host 10.30.0.10 host 10.101.0.10 eq 20000\n 35 permit udp any any eq 123\n",
+        );
+    assert_ne!(new, t);
+    o.bytes = new.into_bytes();
+    let d = check_expectations(model, &broken);
+    let got: Vec<(&str, &str)> = d
+        .iter()
+        .map(|d| (d.message.as_str(), d.help.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "`expect deny control-center.ews -> rtr-sub ntp` does not hold for the generated cisco-ios configuration of `rtr-sub`",
+                "counterexample: udp 10.30.0.10:40000 -> 10.30.0.2:123 is accepted by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0 (rtr-sub/cisco-ios.txt:18: FL-GI0-0-0-IN-b4b927e2 35 permit udp any any eq 123)"
+            ),
+            (
+                "`expect allow control-center.ews -> rtr-sub ssh` does not hold for the generated cisco-ios configuration of `rtr-sub`",
+                "counterexample: tcp 10.30.0.10:40000 -> 10.30.0.2:22 is dropped by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0"
+            ),
+            (
+                "`expect allow rtr-sub -> control-center.syslog syslog` does not hold for the generated cisco-ios configuration of `rtr-sub`",
+                "counterexample: the reply udp 10.30.0.20:514 -> 10.101.0.1:0 is dropped by `rtr-sub` (cisco-ios) entering by GigabitEthernet0/0/0"
+            ),
+        ],
+        "{d:#?}"
+    );
+}
+
+/// Expectations about a device's own traffic (`tests/linux/device.fence`, an HA pair): a device
+/// or a cluster node named at one end stands for its own addresses. Against the policy they are
+/// decided by the device-level flows (a failing one names the flow that contradicts it); against
+/// the build, by each node's input and output chains in every target.
+#[test]
+fn expectations_about_a_device_itself() {
+    use fenceline::driver::check_text;
+    use fenceline::verify::equiv::check_expectations;
+    let base = std::fs::read_to_string("tests/linux/device.fence").unwrap();
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
+    let check = |extra: &str| {
+        let text = format!("{base}\n{extra}");
+        check_text("device.fence", Path::new("device.fence"), text, &opts)
+    };
+    let holding = "expect allow ot.ews -> fw ssh
+expect allow ot.ews -> fw-b ssh
+expect deny  ot.hmi -> fw ssh
+expect deny  it -> fw-a ssh
+expect allow fw -> it.collector syslog
+expect deny  fw -> it.web syslog
+expect deny  fw -> ot ssh
+";
+    let checked = check(holding);
+    let e0020: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(e0020.is_empty(), "{e0020:#?}");
+    // Failing against the policy: each with its counterexample, a deny with its flow.
+    let checked = check(
+        "expect allow ot.hmi -> fw ssh\nexpect deny ot -> fw-b ssh\nexpect deny fw -> it syslog\n",
+    );
+    let mut got: Vec<(String, String, Vec<String>)> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "E0020")
+        .map(|d| {
+            (
+                d.message.clone(),
+                d.help.clone().unwrap_or_default(),
+                d.related.iter().map(|r| r.label.clone()).collect(),
+            )
+        })
+        .collect();
+    got.sort();
+    // `check` also builds: each fails against the generated configurations too.
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        got,
+        vec![
+            (
+                s("`expect allow ot.hmi -> fw ssh` does not hold"),
+                s("counterexample: tcp 10.1.0.20:40000 -> 10.1.0.1:22 is denied"),
+                vec![]
+            ),
+            (
+                s("`expect allow ot.hmi -> fw ssh` does not hold for the generated nftables configuration of `fw-a`"),
+                s("counterexample: tcp 10.1.0.20:40000 -> 10.1.0.1:22 is dropped by `fw-a` (nftables) entering by eth0"),
+                vec![]
+            ),
+            (
+                s("`expect deny fw -> it syslog` does not hold"),
+                s("counterexample: udp 10.1.0.1:40000 -> 10.2.0.5:514 is allowed"),
+                vec![s("this flow allows it: self -> it.collector syslog (device `fw`)")]
+            ),
+            (
+                s("`expect deny fw -> it syslog` does not hold for the generated nftables configuration of `fw-a`"),
+                s("counterexample: udp 10.1.0.1:40000 -> 10.2.0.5:514 is accepted by `fw-a` (nftables) leaving by eth1 (fw-a/nftables.nft:74: 10.1.0.1 . 10.2.0.5 . udp . 514 comment \"fw: self -> it.collector syslog\",)"),
+                vec![]
+            ),
+            (
+                s("`expect deny ot -> fw-b ssh` does not hold"),
+                s("counterexample: tcp 10.1.0.10:40000 -> 10.1.0.1:22 is allowed"),
+                vec![s("this flow allows it: ot.ews -> self ssh (device `fw`)")]
+            ),
+            (
+                s("`expect deny ot -> fw-b ssh` does not hold for the generated nftables configuration of `fw-b`"),
+                s("counterexample: tcp 10.1.0.10:40000 -> 10.1.0.1:22 is accepted by `fw-b` (nftables) entering by eth0 (fw-b/nftables.nft:62: 10.1.0.10 . 10.1.0.1 . tcp . 22 comment \"fw: ot.ews -> self ssh\",)"),
+                vec![]
+            ),
+        ],
+        "{:#?}",
+        checked.diagnostics
+    );
+    // A device at both ends, and `self` in an expectation, are E0028.
+    for extra in [
+        "expect allow fw -> fw-a ssh\n",
+        "expect allow ot -> self ssh\n",
+    ] {
+        let checked = check(extra);
+        assert!(
+            checked.diagnostics.iter().any(|d| d.code == "E0028"),
+            "{extra}: {:#?}",
+            checked.diagnostics
+        );
+    }
+    // Against the build: fw-a's input chain without its eth0 permits fails `expect allow`,
+    // fw-b's iptables accepting SSH from all of `ot` fails `expect deny`.
+    let checked = check(holding);
+    let model = checked.model.as_ref().unwrap();
+    let built = build_checked(
+        &checked,
+        &BuildOptions {
+            check: opts.clone(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .unwrap();
+    assert!(check_expectations(model, &built.outputs).is_empty());
+    let mut broken = built.outputs.clone();
+    let mut changed = 0;
+    for o in &mut broken {
+        let t = String::from_utf8(o.bytes.clone()).unwrap();
+        let new = match o.path.as_str() {
+            "fw-a/nftables.nft" => t.replace("\t\t\t\"eth0\" : jump in_eth0,\n", ""),
+            "fw-b/iptables.rules" => t.replace(
+                "-A INPUT -i eth0 -m comment",
+                "-A INPUT -i eth0 -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -i eth0 -m comment",
+            ),
+            _ => continue,
+        };
+        assert_ne!(new, t, "{}", o.path);
+        changed += 1;
+        o.bytes = new.into_bytes();
+    }
+    assert_eq!(changed, 2);
+    let d = check_expectations(model, &broken);
+    let got: Vec<(&str, &str)> = d
+        .iter()
+        .map(|d| (d.message.as_str(), d.help.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "`expect allow ot.ews -> fw ssh` does not hold for the generated nftables configuration of `fw-a`",
+                "counterexample: tcp 10.1.0.10:40000 -> 10.1.0.1:22 is dropped by `fw-a` (nftables) entering by eth0"
+            ),
+            (
+                "`expect deny ot.hmi -> fw ssh` does not hold for the generated iptables configuration of `fw-b`",
+                "counterexample: tcp 10.1.0.20:40000 -> 10.1.0.1:22 is accepted by `fw-b` (iptables) entering by eth0 (fw-b/iptables.rules:29: -A INPUT -i eth0 -p tcp -m tcp --dport 22 -j ACCEPT)"
+            ),
+        ],
+        "{d:#?}"
+    );
+}

@@ -70,7 +70,7 @@ codes! {
     ASSET_KIND = "E0027", "unknown asset kind",
         "An asset's `kind` is one of a closed vocabulary (jump-host, broker, proxy, relay, mirror, historian, engineering-workstation, hmi, plc, rtu, ied, server) that lint rules read: a misspelt kind would silently turn a rule off or on. A site's own classification is written `x-NAME` (`kind x-erp`): it is accepted and shown in reports, and no rule reads it. docs/language.md says what each kind means and which rules read it.";
     SELF_RESERVED = "E0028", "`self` misplaced",
-        "`self` stands for a device's own addresses and is reserved: no zone, asset, service, device or cluster node may be named `self`, and `self` may be written only as one end of an `allow` inside a `firewall`, `router` or `switch` block (`allow X -> self ...` or `allow self -> X ...`), never in a conduit's `allow`, in an `expect`, or at both ends.";
+        "`self` stands for a device's own addresses and is reserved: no zone, asset, service, device or cluster node may be named `self`, and `self` may be written only as one end of an `allow` inside a `firewall`, `router` or `switch` block (`allow X -> self ...` or `allow self -> X ...`), never in a conduit's `allow`, in an `expect`, or at both ends. An `expect` names a device (or a cluster node) for its own addresses instead, at one end only.";
     DEVICE_ADDRESS = "E0029", "device address outside its zone",
         "An interface's `address` and `nodes` are the device's own addresses on that interface, so each lies inside the networks of the zone the interface attaches, and each is a single address (not a network or a range).";
     ADDRESS_REUSED = "E0030", "device address used twice",

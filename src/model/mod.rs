@@ -425,6 +425,16 @@ impl Device {
         let each: Vec<AddrSet> = self.interfaces.iter().map(Interface::own_addrs).collect();
         AddrSet::union_all(&each)
     }
+    /// The addresses of one cluster node as an end: the shared ones and that node's own.
+    pub fn node_addrs(&self, node: usize) -> AddrSet {
+        let mut set = AddrSet::new();
+        for i in &self.interfaces {
+            for a in i.addresses.iter().chain(i.nodes.get(node)) {
+                set.add_range(*a, *a);
+            }
+        }
+        set
+    }
     /// The names the build writes a directory for: the cluster's nodes, or the device itself.
     pub fn node_names(&self) -> Vec<&str> {
         if self.cluster.is_empty() {
@@ -451,9 +461,42 @@ pub struct Exception {
 pub struct Expect {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allow: bool,
-    pub src: Endpoint,
-    pub dst: Endpoint,
+    pub src: ExpectEnd,
+    pub dst: ExpectEnd,
     pub service: ServiceId,
+}
+
+/// One end of an expectation: a zone or `zone.asset`, or a device (or one cluster node) named
+/// for its own addresses, as `self` in its block. Untagged, so that an expectation between
+/// zones serialises (and hashes) as it did before devices could be named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum ExpectEnd {
+    Endpoint(Endpoint),
+    Device {
+        device: DeviceId,
+        /// Index into the device's `cluster` when one node was named: the shared addresses
+        /// and that node's own.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        node: Option<usize>,
+    },
+}
+
+impl ExpectEnd {
+    /// The zone end, when the end is not a device.
+    pub fn endpoint(self) -> Option<Endpoint> {
+        match self {
+            ExpectEnd::Endpoint(e) => Some(e),
+            ExpectEnd::Device { .. } => None,
+        }
+    }
+    /// The device end, when the end is a device.
+    pub fn device(self) -> Option<(DeviceId, Option<usize>)> {
+        match self {
+            ExpectEnd::Device { device, node } => Some((device, node)),
+            ExpectEnd::Endpoint(_) => None,
+        }
+    }
 }
 
 /// The resolved policy.
@@ -582,6 +625,31 @@ impl Model {
         match ep.asset {
             Some(a) => format!("{}.{}", z.name, z.assets[a].name),
             None => z.name.clone(),
+        }
+    }
+    /// The addresses of an expectation's end (a device's: its own addresses).
+    pub fn expect_end_addrs(&self, end: ExpectEnd) -> std::borrow::Cow<'_, AddrSet> {
+        match end {
+            ExpectEnd::Endpoint(ep) => std::borrow::Cow::Borrowed(self.endpoint_addrs(ep)),
+            ExpectEnd::Device { device, node: None } => {
+                std::borrow::Cow::Owned(self.device(device).own_addrs())
+            }
+            ExpectEnd::Device {
+                device,
+                node: Some(n),
+            } => std::borrow::Cow::Owned(self.device(device).node_addrs(n)),
+        }
+    }
+    /// An expectation's end as written: `zone`, `zone.asset`, a device or a cluster node.
+    pub fn expect_end_name(&self, end: ExpectEnd) -> String {
+        match end {
+            ExpectEnd::Endpoint(ep) => self.endpoint_name(ep),
+            ExpectEnd::Device { device, node } => {
+                let d = self.device(device);
+                node.and_then(|n| d.cluster.get(n))
+                    .unwrap_or(&d.name)
+                    .clone()
+            }
         }
     }
     /// The zone an address belongs to (zones never overlap).

@@ -9,6 +9,7 @@
 
 pub mod fr5;
 pub mod graph;
+pub mod own;
 pub mod render;
 pub mod sltable;
 
@@ -16,7 +17,8 @@ use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::error::Result;
 use crate::lint::Checked;
 use crate::model::{
-    AssetKind, ConduitId, ExceptionId, FlowId, Fr, Level, Model, PortMode, Scope, Sl, ZoneId,
+    AssetKind, ConduitId, DeviceId, ExceptionId, FlowId, Fr, Level, Model, PortMode, Scope, Sl,
+    ZoneId,
 };
 use crate::plan::Ir;
 use serde::Serialize;
@@ -103,11 +105,18 @@ pub struct PolicyView {
     pub sha256: String,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub zones: usize,
     pub conduits: usize,
     pub flows: usize,
+    /// Device-level flows (`allow X -> self`, `allow self -> X`), listed under their devices.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub self_flows: usize,
     pub devices: usize,
     pub services: usize,
     pub errors: usize,
@@ -210,6 +219,9 @@ pub struct ZoneView {
     pub assets: Vec<AssetView>,
     pub sl_target: SlView,
     pub safety: bool,
+    /// A transit network: it carries flows between other zones (`transit`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub transit: bool,
     pub conduits: Vec<String>,
     /// Layer-3 interfaces of enforcement devices in this zone: `fw-it-ot eth2`.
     pub boundary: Vec<String>,
@@ -236,6 +248,12 @@ pub struct FlowView {
     pub enforced_on: Vec<Name>,
     /// Rules excepted on this flow.
     pub exceptions: Vec<String>,
+    /// The services flagged `one-way`: their connections get no reply.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub one_way: Vec<Name>,
+    /// The devices named by `via`: the flow keeps to the paths through one of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -266,6 +284,9 @@ pub struct ConduitView {
 pub struct InterfaceView {
     pub name: String,
     pub zone: String,
+    /// The device's own addresses there (`address`), then each cluster node's as `ADDR (NODE)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -285,6 +306,15 @@ pub struct DeviceView {
     pub ports: Vec<PortView>,
     /// Conduits whose flows this device enforces.
     pub conduits: Vec<String>,
+    /// The nodes of an HA cluster, each with its own configuration directory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster: Vec<String>,
+    /// The interface carrying the cluster's VRRP and connection-tracking sync.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<String>,
+    /// Its device-level flows: traffic to and from the device itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub self_flows: Vec<own::SelfFlowView>,
 }
 
 /// Allowed services from each zone (row, initiator) to each zone (column, responder).
@@ -436,7 +466,7 @@ fn build_report_rest(
 ) -> Report {
     let zones = zone_views(model);
     let conduits = Vec::new();
-    let devices = device_views(model, ir);
+    let devices = device_views(model, ir, all);
     let matrix = matrix(model);
     let fr5_cx = fr5::Context::new(
         model,
@@ -466,6 +496,7 @@ fn build_report_rest(
         zones: model.zones.len(),
         conduits: model.conduits.len(),
         flows: model.flows.len(),
+        self_flows: model.self_flows.len(),
         devices: model.devices.len(),
         services: model.used_services.len(),
         exceptions: exceptions.len(),
@@ -591,6 +622,7 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
                     .collect(),
                 sl_target: SlView::of(&z.sl),
                 safety: z.safety,
+                transit: z.transit,
                 conduits: z
                     .conduits
                     .iter()
@@ -733,6 +765,17 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                         description: f.description.clone(),
                         enforced_on: by_flow.get(fid.0).cloned().unwrap_or_default(),
                         exceptions,
+                        one_way: f
+                            .services
+                            .iter()
+                            .filter(|s| model.service(**s).flags.one_way)
+                            .filter_map(|s| service_names.get(s.0).cloned())
+                            .collect(),
+                        via: f
+                            .via
+                            .iter()
+                            .map(|d| model.device(*d).name.clone())
+                            .collect(),
                     }
                 })
                 .collect();
@@ -777,7 +820,8 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
         .collect()
 }
 
-fn device_views(model: &Model, ir: &Ir) -> Vec<DeviceView> {
+fn device_views(model: &Model, ir: &Ir, diags: &[Diagnostic]) -> Vec<DeviceView> {
+    let mut self_flows = own::self_flow_views(model, ir, diags);
     model
         .devices
         .iter()
@@ -804,9 +848,11 @@ fn device_views(model: &Model, ir: &Ir) -> Vec<DeviceView> {
                 interfaces: d
                     .interfaces
                     .iter()
-                    .map(|i| InterfaceView {
+                    .enumerate()
+                    .map(|(ii, i)| InterfaceView {
                         name: i.name.clone(),
                         zone: model.zone(i.zone).name.clone(),
+                        addresses: own::interface_addresses(model, DeviceId(di), ii),
                     })
                     .collect(),
                 ports: d
@@ -825,6 +871,15 @@ fn device_views(model: &Model, ir: &Ir) -> Vec<DeviceView> {
                     })
                     .collect(),
                 conduits: conduits.into_iter().collect(),
+                cluster: d.cluster.clone(),
+                sync: d
+                    .sync
+                    .and_then(|i| d.interfaces.get(i))
+                    .map(|i| i.name.clone()),
+                self_flows: self_flows
+                    .get_mut(di)
+                    .map(std::mem::take)
+                    .unwrap_or_default(),
             }
         })
         .collect()

@@ -22,6 +22,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod local;
+mod local_expect;
 mod stateless_local;
 use local::{compare_local, for_each_self_path, local_why_text};
 pub use local::{local_policy, LocalWhy};
@@ -774,9 +775,22 @@ pub fn check_expectations(
     let graph = ZoneGraph::build(model);
     let mut configs: BTreeMap<(DeviceId, Target), Option<Loaded>> = BTreeMap::new();
     let mut out = Vec::new();
+    let mut local_configs = local_expect::Configs::new();
     for (i, e) in model.expects.iter().enumerate() {
         let at = model.spans.expect(ExpectId(i));
-        let Some(stages) = graph.stages(e.src.zone, e.dst.zone) else {
+        let (Some(src), Some(dst)) = (e.src.endpoint(), e.dst.endpoint()) else {
+            // A device end: its own filters decide.
+            out.extend(local_expect::check_device_expectation(
+                model,
+                &graph,
+                e,
+                at,
+                &read,
+                &mut local_configs,
+            ));
+            continue;
+        };
+        let Some(stages) = graph.stages(src.zone, dst.zone) else {
             continue;
         };
         let want = expect_space(model, e);
@@ -787,7 +801,7 @@ pub fn check_expectations(
         let between: Vec<&crate::model::Flow> = model
             .flows
             .iter()
-            .filter(|f| f.src.zone == e.src.zone && f.dst.zone == e.dst.zone)
+            .filter(|f| f.src.zone == src.zone && f.dst.zone == dst.zone)
             .collect();
         let via_only: Option<std::collections::BTreeSet<crate::model::graph::Hop>> =
             (!between.is_empty() && between.iter().all(|f| !f.via.is_empty())).then(|| {

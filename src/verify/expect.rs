@@ -1,19 +1,24 @@
 //! Expectations (`expect allow|deny SRC -> DST SERVICE`), checked exactly over packet sets.
 //! `expect allow` holds when every packet of the (source, destination, service) box is allowed;
-//! `expect deny` holds when none is. `check` runs [`check`] against the Model; `build` runs
-//! [`check_against`] with the packet sets read back from each generated configuration.
+//! `expect deny` holds when none is. An end may name a device (or a cluster node) for its own
+//! addresses: such an expectation is decided by the device's device-level flows (`allow X ->
+//! self`, `allow self -> X`), as `query` answers it. `check` runs [`check`] against the Model;
+//! `build` runs [`check_against`] with the packet sets read back from each generated
+//! configuration.
 
 use crate::diagnostic::{codes, Diagnostic};
-use crate::model::packets::policy_space;
-use crate::model::{Expect, ExpectId, FlowId, Model};
+use crate::model::packets::{policy_space, self_flow_cubes};
+use crate::model::{DeviceId, Expect, ExpectId, FlowId, Model, SelfDirection, SelfFlowId};
 use crate::packet::space::{Cube, Index, Space};
+use crate::source::Span;
+use std::collections::BTreeMap;
 
 /// The box of one expectation.
 pub fn expect_space(model: &Model, e: &Expect) -> Space<()> {
     let mut sp = Space::new();
-    let (s, d) = (model.endpoint_addrs(e.src), model.endpoint_addrs(e.dst));
+    let (s, d) = (model.expect_end_addrs(e.src), model.expect_end_addrs(e.dst));
     for item in &model.service(e.service).items {
-        sp.extend(Cube::of_item_all(s, d, item), ());
+        sp.extend(Cube::of_item_all(&s, &d, item), ());
     }
     sp
 }
@@ -23,10 +28,32 @@ pub fn expect_text(model: &Model, e: &Expect) -> String {
     format!(
         "expect {} {} -> {} {}",
         if e.allow { "allow" } else { "deny" },
-        model.endpoint_name(e.src),
-        model.endpoint_name(e.dst),
+        model.expect_end_name(e.src),
+        model.expect_end_name(e.dst),
         model.service(e.service).name
     )
+}
+
+/// The device an expectation is about, with the direction of its traffic: to the device when
+/// the destination names it, from it when the source does.
+pub fn expect_device(e: &Expect) -> Option<(DeviceId, SelfDirection)> {
+    match (e.dst.device(), e.src.device()) {
+        (Some((d, _)), _) => Some((d, SelfDirection::ToDevice)),
+        (None, Some((d, _))) => Some((d, SelfDirection::FromDevice)),
+        (None, None) => None,
+    }
+}
+
+/// What a device's own flows of one direction allow, each cube tagged with its flow.
+fn device_space(model: &Model, device: DeviceId, direction: SelfDirection) -> Space<SelfFlowId> {
+    let mut sp = Space::new();
+    for id in model.self_flow_ids() {
+        let f = model.self_flow(id);
+        if f.device == device && f.direction == direction {
+            sp.extend(self_flow_cubes(model, id), id);
+        }
+    }
+    sp
 }
 
 /// Checks every expectation against the policy. One E0020 per failing expectation.
@@ -34,16 +61,56 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     if model.expects.is_empty() {
         return Vec::new();
     }
-    let policy = policy_space(model);
-    // One index over the policy serves every expectation.
-    let idx = Index::build(policy.cubes.iter().map(|(c, _)| c));
-    (0..model.expects.len())
-        .filter_map(|i| check_one(model, ExpectId(i), &policy, &idx))
-        .collect()
+    let flow_related = |f: FlowId| (model.spans.flow(f), model.flow_label(f));
+    let self_related = |f: SelfFlowId| {
+        let dev = &model.device(model.self_flow(f).device).name;
+        (
+            model.spans.self_flow(f),
+            format!("{} (device `{dev}`)", model.self_flow_label(f)),
+        )
+    };
+    // The spaces first, then one index over each: the indexes borrow them.
+    let mut device_spaces: BTreeMap<(DeviceId, SelfDirection), Space<SelfFlowId>> = BTreeMap::new();
+    let mut any_between_zones = false;
+    for e in &model.expects {
+        match expect_device(e) {
+            Some(key) => {
+                device_spaces
+                    .entry(key)
+                    .or_insert_with(|| device_space(model, key.0, key.1));
+            }
+            None => any_between_zones = true,
+        }
+    }
+    let policy = any_between_zones.then(|| policy_space(model));
+    // One index over the policy (over a device's flows) serves every expectation.
+    let policy_idx = policy
+        .as_ref()
+        .map(|sp| Index::build(sp.cubes.iter().map(|(c, _)| c)));
+    let device_idx: BTreeMap<_, _> = device_spaces
+        .iter()
+        .map(|(k, sp)| (*k, Index::build(sp.cubes.iter().map(|(c, _)| c))))
+        .collect();
+    let mut out = Vec::new();
+    for (i, e) in model.expects.iter().enumerate() {
+        let id = ExpectId(i);
+        let d = match expect_device(e) {
+            Some(key) => match (device_spaces.get(&key), device_idx.get(&key)) {
+                (Some(sp), Some(idx)) => check_one(model, id, sp, idx, self_related),
+                _ => None,
+            },
+            None => match (&policy, &policy_idx) {
+                (Some(sp), Some(idx)) => check_one(model, id, sp, idx, flow_related),
+                _ => None,
+            },
+        };
+        out.extend(d);
+    }
+    out
 }
 
 /// The parts of `want` inside the policy, with the flow of each.
-fn overlaps(want: &Space<()>, policy: &Space<FlowId>, idx: &Index) -> Vec<(Cube, FlowId)> {
+fn overlaps<T: Copy>(want: &Space<()>, policy: &Space<T>, idx: &Index) -> Vec<(Cube, T)> {
     let mut out = Vec::new();
     for (c, _) in &want.cubes {
         idx.for_overlapping(c, |j| {
@@ -55,11 +122,14 @@ fn overlaps(want: &Space<()>, policy: &Space<FlowId>, idx: &Index) -> Vec<(Cube,
     out
 }
 
-fn check_one(
+/// One expectation against the flows that decide it (`policy`, indexed by `idx`); `related`
+/// gives a flow's span and label.
+fn check_one<T: Copy + Ord>(
     model: &Model,
     id: ExpectId,
-    policy: &Space<FlowId>,
+    policy: &Space<T>,
     idx: &Index,
+    related: impl Fn(T) -> (Span, String),
 ) -> Option<Diagnostic> {
     let e = model.expects.get(id.0)?;
     let at = model.spans.expect(id);
@@ -87,7 +157,7 @@ fn check_one(
         let cube = missing.first()?;
         let pkt = cube.witness()?;
         // A flow that allows part of the box is the closest thing to a contradiction.
-        let mut partial: Vec<FlowId> = overlaps(&want, policy, idx)
+        let mut partial: Vec<T> = overlaps(&want, policy, idx)
             .into_iter()
             .map(|(_, f)| f)
             .collect();
@@ -100,10 +170,8 @@ fn check_one(
             )
             .help(format!("counterexample: {pkt} is denied"));
         if let Some(f) = partial.first() {
-            d = d.related(
-                model.spans.flow(*f),
-                format!("this flow allows only part of it: {}", model.flow_label(*f)),
-            );
+            let (span, label) = related(*f);
+            d = d.related(span, format!("this flow allows only part of it: {label}"));
         }
         Some(d)
     } else {
@@ -111,16 +179,14 @@ fn check_one(
         hits.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         let (cube, fid) = hits.first()?;
         let pkt = cube.witness()?;
+        let (span, label) = related(*fid);
         Some(
             Diagnostic::error(codes::EXPECT_FAILED, format!("`{text}` does not hold"))
                 .at(
                     at,
                     "expected denied, but the policy allows some of these packets",
                 )
-                .related(
-                    model.spans.flow(*fid),
-                    format!("this flow allows it: {}", model.flow_label(*fid)),
-                )
+                .related(span, format!("this flow allows it: {label}"))
                 .help(format!("counterexample: {pkt} is allowed")),
         )
     }

@@ -225,7 +225,15 @@ fn resolve_flow<'e>(
     }
     let mut via: Vec<(DeviceId, Span)> = Vec::new();
     for v in &a.via {
-        match at.d.devices.keys().position(|k| *k == v.name) {
+        // A cluster node's name stands for its cluster: the nodes filter alike.
+        let device = at.d.devices.keys().position(|k| *k == v.name).or_else(|| {
+            at.d.devices.values().position(|dev| {
+                dev.stmts.iter().any(|st| {
+                    matches!(&st.kind, ast::StmtKind::Cluster(nodes) if nodes.iter().any(|n| n.name == v.name))
+                })
+            })
+        });
+        match device {
             Some(i) if via.iter().any(|(d, _)| d.0 == i) => cx.err(
                 Diagnostic::warning(
                     codes::DUPLICATE,

@@ -118,7 +118,8 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         &mut exceptions,
     );
 
-    let (expects, expect_spans) = expectations::resolve_expects(&mut cx, &d.expects, &names);
+    let (expects, expect_spans) =
+        expectations::resolve_expects(&mut cx, &d.expects, &names, &devices);
     exceptions.sort_by(|(a, sa), (b, sb)| (a.scope, &a.rule, sa).cmp(&(b.scope, &b.rule, sb)));
     let (exceptions, exception_spans) = exceptions.into_iter().unzip();
     let spans = SpanMap {

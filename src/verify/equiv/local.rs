@@ -107,7 +107,7 @@ pub enum LocalWhy {
 /// Per interface of `device`, the zones whose packets can arrive by it (and be sent to by it)
 /// without crossing the device: the interface's zone and every zone joined to it through other
 /// devices. Computed from the Model's devices, not from the plan.
-fn zones_by_interface(model: &Model, device: DeviceId) -> Vec<Vec<bool>> {
+pub(super) fn zones_by_interface(model: &Model, device: DeviceId) -> Vec<Vec<bool>> {
     let n = model.zones.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], mut x: usize) -> usize {
