@@ -477,7 +477,24 @@ struct Probe {
     tcp: bool,
     port: u16,
     expect: bool,
+    /// An allowed probe of a `one-way` service: it arrives, and its answer never comes back.
+    one_way: bool,
     label: String,
+}
+
+/// Whether the flow that allows this packet allows it by a `one-way` service only.
+fn one_way(model: &Model, pkt: &Packet) -> bool {
+    policy_decision(model, pkt).is_some_and(|fid| {
+        let matching: Vec<bool> = model
+            .flow(fid)
+            .services
+            .iter()
+            .map(|s| model.service(*s))
+            .filter(|svc| svc.items.iter().any(|i| pkt.matches(i)))
+            .map(|svc| svc.flags.one_way)
+            .collect();
+        !matching.is_empty() && matching.iter().all(|&w| w)
+    })
 }
 
 /// A host address inside an interval: one above the lowest, unless the interval is one address.
@@ -620,6 +637,12 @@ fn probes(model: &Model, dev: &DeviceIr) -> Vec<Probe> {
             return;
         }
         let expect = !spoofed && expected(model, &graph, dev.device, s, d, tcp, port);
+        let pkt = if tcp {
+            Packet::tcp(s.ip, d.ip, port)
+        } else {
+            Packet::udp(s.ip, d.ip, port)
+        };
+        let one_way = expect && one_way(model, &pkt);
         let label = format!(
             "{category}: {} {} -> {} {}/{port}",
             s.name,
@@ -636,6 +659,7 @@ fn probes(model: &Model, dev: &DeviceIr) -> Vec<Probe> {
             tcp,
             port,
             expect,
+            one_way,
             label,
         });
     };
@@ -754,7 +778,8 @@ fn e2e_case(
         }
     }
     let bytes = |name: &str| {
-        let path = format!("{}/{name}", dev.name);
+        // A cluster's nodes filter alike: its first node stands for it.
+        let path = format!("{}/{name}", dev.nodes[0]);
         built
             .outputs
             .iter()
@@ -882,7 +907,21 @@ fn probe_ruleset(
             if p.tcp { 6 } else { 17 },
             p.port as u64,
         );
-        if p.expect && r != "ok" {
+        if p.one_way {
+            // Arrives at the destination's link; the echo never gets back.
+            if r != "timeout" {
+                failures.push(format!(
+                    "{label}: one-way probe got an answer ({r}): {}",
+                    p.label
+                ));
+            }
+            if !seen.contains(&key) {
+                failures.push(format!(
+                    "{label}: one-way probe never reached the destination's link: {}",
+                    p.label
+                ));
+            }
+        } else if p.expect && r != "ok" {
             failures.push(format!("{label}: allowed probe failed ({r}): {}", p.label));
         }
         if !p.expect && r != "timeout" {
@@ -1017,6 +1056,7 @@ fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
             tcp: true,
             port: 4444,
             expect: true,
+            one_way: false,
             label: format!("{} {} -> {} {} tcp/4444", s.name, s.ip, d.name, d.ip),
         }
     };
@@ -1188,6 +1228,7 @@ fn adversarial_mutations_in_the_kernel_get_verifys_verdict() {
             tcp: true,
             port: 4444,
             expect: true,
+            one_way: false,
             label: format!("{} -> {} tcp/4444", v4(a).ip, v4(b).ip),
         })
         .chain(all.iter().filter(|p| p.expect).take(12).cloned())

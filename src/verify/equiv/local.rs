@@ -87,7 +87,7 @@ pub(super) fn for_each_self_path(
                 .filter(|h| h.device != fl.device)
                 .collect();
             if !hops.is_empty() {
-                f(id, &cubes, &hops);
+                f(id, cubes, &hops);
             }
         }
     }
