@@ -308,6 +308,7 @@ impl Fmt<'_> {
             }
             StmtKind::Vlan(t) => format!("vlan {}", t.text),
             StmtKind::Safety => "safety".into(),
+            StmtKind::Transit => "transit".into(),
             StmtKind::Log => "log".into(),
             StmtKind::Exception(e) => {
                 let mut s = format!(
@@ -339,7 +340,26 @@ impl Fmt<'_> {
                 let v: Vec<&str> = ts.iter().map(|z| z.name.as_str()).collect();
                 format!("target {}", v.join(", "))
             }
-            StmtKind::Interface { name, zone } => format!("interface {} {}", name.text, zone.name),
+            StmtKind::Interface {
+                name,
+                zone,
+                addresses,
+                nodes,
+            } => {
+                let mut s = format!("interface {} {}", name.text, zone.name);
+                for (kw, list) in [("address", addresses), ("nodes", nodes)] {
+                    if !list.is_empty() {
+                        let v: Vec<&str> = list.iter().map(|t| t.text.as_str()).collect();
+                        s.push_str(&format!(" {kw} {}", v.join(", ")));
+                    }
+                }
+                s
+            }
+            StmtKind::Cluster(ns) => {
+                let v: Vec<&str> = ns.iter().map(|n| n.name.as_str()).collect();
+                format!("cluster {}", v.join(", "))
+            }
+            StmtKind::Sync(t) => format!("sync {}", t.text),
             StmtKind::Ports { range, name, mode } => {
                 let m = match mode {
                     PortMode::Access(z) => format!("access {}", z.name),
@@ -375,6 +395,10 @@ impl Fmt<'_> {
                 let svcs: Vec<&str> = a.services.iter().map(|s| s.text()).collect();
                 self.out
                     .push_str(&format!("allow {} -> {} {}", a.src, a.dst, svcs.join(", ")));
+                if !a.via.is_empty() {
+                    let via: Vec<&str> = a.via.iter().map(|d| d.name.as_str()).collect();
+                    self.out.push_str(&format!(" via {}", via.join(", ")));
+                }
                 if a.has_block {
                     if a.stmts.is_empty()
                         && !self.has_comment_in(st.span.start as usize, st.span.end as usize)

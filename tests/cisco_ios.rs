@@ -236,7 +236,11 @@ fn widened(case: &Case, device: &str, iface: &str, pkt: &Packet, ack: bool) -> b
         if w.device != device || w.interface != iface {
             return false;
         }
-        let f = case.model.flow(w.flow);
+        // Device-level flows (none in these cases) explain nothing here.
+        let Some(flow) = w.flow.flow() else {
+            return false;
+        };
+        let f = case.model.flow(flow);
         let (src, dst) = (
             case.model.endpoint_addrs(f.src),
             case.model.endpoint_addrs(f.dst),

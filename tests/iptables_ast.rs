@@ -275,6 +275,10 @@ fn random_match(rng: &mut Rng, fam: Family) -> Match {
         8 => Match::Comment(random_text(rng)),
         9 => Match::Limit(pick(rng, &["10/sec", "1/minute"]).into()),
         10 => Match::LimitBurst(pick(rng, &["20", "5"]).into()),
+        11 if rng.below(2) == 0 => Match::CtDir {
+            neg,
+            reply: rng.below(2) == 0,
+        },
         11 => Match::HlEq(rng.below(256) as u8),
         12 => Match::Other {
             neg,

@@ -1458,3 +1458,115 @@ fn parallel_firewalls_in_one_topology() {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }
+
+/// A `one-way` flow in the kernel (`tests/oneway/one-way.fence`): the RTU's syslog datagram
+/// (`syslog-udp`, one-way) reaches the collector, whose echo never comes back; NTP between the
+/// same hosts (not one-way) gets its reply; a datagram from the collector's port 514 to the RTU
+/// that answers nothing is dropped as new traffic. IPv4 and IPv6, nftables and iptables. Before
+/// `one-way`, conntrack let the syslog reply back as established.
+#[test]
+fn one_way_flow_passes_and_its_reply_does_not() {
+    if !kernel_tests("one_way_flow_passes_and_its_reply_does_not") {
+        return;
+    }
+    let fx = Path::new("tests/oneway/one-way.fence");
+    let checked = check_path(fx, &opts()).unwrap();
+    let built = build("one-way", &checked);
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| {
+        let o = built
+            .outputs
+            .iter()
+            .find(|o| o.path == format!("fw/{name}"))
+            .unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, &o.bytes).unwrap();
+        p.to_string_lossy().to_string()
+    };
+    // (id, from side, source, destination, port, a reply comes back, the datagram arrives)
+    let cases = [
+        ("syslog4", 1, "10.40.0.17", "10.30.0.10", 514, false, true),
+        ("syslog6", 1, "fd00:40::16", "fd00:30::10", 514, false, true),
+        ("ntp4", 1, "10.40.0.17", "10.30.0.10", 123, true, true),
+        ("ntp6", 1, "fd00:40::16", "fd00:30::10", 123, true, true),
+        (
+            "syslog-reverse4",
+            0,
+            "10.30.0.10",
+            "10.40.0.17",
+            514,
+            false,
+            false,
+        ),
+        (
+            "syslog-reverse6",
+            0,
+            "fd00:30::10",
+            "fd00:40::16",
+            514,
+            false,
+            false,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for loader in [Loader::Nft, Loader::Ipt] {
+        let loaders: Vec<Vec<String>> = match loader {
+            Loader::Nft => vec![vec!["nft".into(), "-f".into(), file("nftables.nft")]],
+            Loader::Ipt => vec![
+                vec!["iptables-restore".into(), file("iptables.rules")],
+                vec!["ip6tables-restore".into(), file("ip6tables.rules")],
+            ],
+        };
+        let n = RUN.fetch_add(1, Ordering::SeqCst);
+        let spec = serde_json::json!({
+            "prefix": format!("fl{}w{n}", std::process::id()),
+            "loaders": loaders,
+            "sides": [
+                {"iface": "eth0", "fw4": "169.254.0.1/24", "fw6": "fe80::1/64",
+                 "addrs": ["10.30.0.10/32", "fd00:30::10/128"],
+                 "routes4": ["10.30.0.0/24"], "routes6": ["fd00:30::/64"]},
+                {"iface": "eth1", "fw4": "169.254.1.1/24", "fw6": "fe80::1/64",
+                 "addrs": ["10.40.0.17/32", "fd00:40::16/128"],
+                 "routes4": ["10.40.0.0/24"], "routes6": ["fd00:40::/64"]},
+            ],
+            "probes": cases.iter().map(|(id, side, src, dst, port, reply, _)| serde_json::json!({
+                "id": id, "side": side, "dst_side": 1 - side, "src": src, "dst": dst,
+                "proto": "udp", "port": port, "timeout": if *reply { 10.0 } else { 2.0 },
+            })).collect::<Vec<_>>(),
+        });
+        let (_, out, err) = run(
+            &["python3", "tests/linux/netns_e2e.py", "run"],
+            Some(&spec.to_string()),
+        );
+        let v: serde_json::Value = serde_json::from_str(out.trim())
+            .unwrap_or_else(|_| panic!("{loader:?}: harness output unreadable: {out}\n{err}"));
+        assert!(v.get("error").is_none(), "{loader:?}: {}", v["error"]);
+        assert_eq!(v["load"]["rc"], 0, "{loader:?}: {}", v["load"]);
+        let arrived: BTreeSet<(String, String, u64)> = v["seen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s[1].as_str().unwrap().to_string(),
+                    s[3].as_str().unwrap().to_string(),
+                    s[5].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        for (id, _, src, dst, port, reply, delivered) in cases {
+            let r = v["results"][id][0].as_str().unwrap_or("missing");
+            let want = if reply { "ok" } else { "timeout" };
+            if r != want {
+                failures.push(format!("{loader:?} {id}: {r}, expected {want}"));
+            }
+            let seen = arrived.contains(&(src.to_string(), dst.to_string(), port as u64));
+            if seen != delivered {
+                failures.push(format!(
+                    "{loader:?} {id}: arrived at the destination: {seen}, expected {delivered}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -241,3 +241,103 @@ fn query_report_and_anti_spoofing_see_both_devices() {
         }
     }
 }
+
+/// `via` (`tests/parallel/via.fence`): the Modbus flow is kept to the paths through `fw-1`, so
+/// only `fw-1` enforces it, while HTTPS stays on both. The plan, verify, the report, `query` and
+/// the build-time expectations all agree; the Modbus rule added to `fw-2` is an over-permit, and
+/// deleted from `fw-1` an under-permit.
+#[test]
+fn via_keeps_a_flow_to_the_named_device() {
+    let fx = "tests/parallel/via.fence";
+    let (model, outputs) = build(fx);
+    let f = files(&outputs);
+    let modbus = flow_rule("nftables.nft");
+    assert!(f["fw-1/nftables.nft"].contains(modbus));
+    assert!(
+        !f["fw-2/nftables.nft"].contains(modbus),
+        "fw-2 enforces the via flow"
+    );
+    assert!(f["fw-1/iptables.rules"].contains(flow_rule("iptables.rules")));
+    assert!(!f["fw-2/iptables.rules"].contains(flow_rule("iptables.rules")));
+    for d in ["fw-1", "fw-2"] {
+        assert!(
+            f[&format!("{d}/nftables.nft")].contains(". tcp . 443"),
+            "{d}: https"
+        );
+    }
+    for (dev, t, r) in verify(&model, &f) {
+        assert!(r.equal, "{dev} {}: {:#?}", t.name(), r.differences);
+    }
+    // The build checked `expect allow ops.scada -> cell.plcs modbus` on fw-1 only.
+    assert!(check_expectations(&model, &outputs).is_empty());
+    // fw-2 given the flow: an over-permit; fw-1 without it: an under-permit.
+    let mut added = f.clone();
+    let text = f["fw-2/nftables.nft"].replacen(
+        "\t\tct state invalid counter drop\n",
+        "\t\tct state invalid counter drop\n\t\tiifname \"eth0\" oifname \"eth1\" ip saddr 10.1.0.10 ip daddr 10.2.0.0/28 tcp dport 502 accept\n",
+        1,
+    );
+    assert_ne!(text, f["fw-2/nftables.nft"]);
+    added.insert("fw-2/nftables.nft".into(), text);
+    let mut deleted = f.clone();
+    deleted.insert(
+        "fw-1/nftables.nft".into(),
+        f["fw-1/nftables.nft"].replace(modbus, "10.1.0.10 . 10.2.0.0/28 . tcp . 503"),
+    );
+    for (files, dev, over) in [(&added, "fw-2", true), (&deleted, "fw-1", false)] {
+        let r = verify(&model, files)
+            .into_iter()
+            .find(|(d, t, _)| d == dev && *t == Target::Nftables)
+            .map(|(_, _, r)| r)
+            .unwrap();
+        let has = |over: bool| {
+            r.differences.iter().any(|d| {
+                if over {
+                    d.over_permit
+                        .as_ref()
+                        .is_some_and(|c| c.packet.contains(":502"))
+                } else {
+                    d.under_permit
+                        .as_ref()
+                        .is_some_and(|c| c.packet.contains(":502"))
+                }
+            })
+        };
+        assert!(has(over), "{dev}: {:#?}", r.differences);
+    }
+    // The report and query name fw-1 alone for Modbus, both devices for HTTPS.
+    let report = &f["report.md"];
+    let row = |start: &str| {
+        report
+            .lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no report row {start}"))
+            .to_string()
+    };
+    let m = row("| ops.scada | cell.plcs |");
+    assert!(
+        m.contains("fw-1 eth0 -\\> eth1") && !m.contains("fw-2"),
+        "{m}"
+    );
+    let h = row("| cell.historian | ops.eng |");
+    assert!(
+        h.contains("fw-1 eth1 -\\> eth0") && h.contains("fw-2 eth1 -\\> eth0"),
+        "{h}"
+    );
+    let on = |src: &str, dst: &str, svc: &str| -> Vec<String> {
+        let a = fenceline::cli::query::answer(&model, src, dst, svc).unwrap();
+        assert_eq!(a.verdict, "allowed", "{src} -> {dst} {svc}");
+        let mut v: Vec<String> = a.flows[0]
+            .enforced_on
+            .iter()
+            .map(|h| h.device.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(on("ops.scada", "cell.plcs", "modbus"), vec!["fw-1"]);
+    assert_eq!(
+        on("cell.historian", "ops.eng", "https"),
+        vec!["fw-1", "fw-2"]
+    );
+}

@@ -195,3 +195,31 @@ fn icmp_answer_types_follow_connection_tracking() {
     let v = run(&["a", "b", "icmpv6"]);
     assert_eq!(v["verdict"], "partly-allowed");
 }
+
+/// A one-way service's flow is allowed, with a note that no reply comes back; another service
+/// of the same flow gets none.
+#[test]
+fn one_way_service_is_noted() {
+    let fx = std::path::Path::new("tests/oneway/one-way.fence");
+    let checked =
+        fenceline::driver::check_path(fx, &fenceline::driver::CheckOptions::default()).unwrap();
+    let model = checked.model.unwrap();
+    let a = fenceline::cli::query::answer(&model, "field.rtus", "control.collector", "syslog-udp")
+        .unwrap();
+    assert_eq!(a.verdict, "allowed");
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.contains("`syslog-udp` is one-way")),
+        "{:?}",
+        a.notes
+    );
+    let a =
+        fenceline::cli::query::answer(&model, "field.rtus", "control.collector", "ntp").unwrap();
+    assert_eq!(a.verdict, "allowed");
+    assert!(
+        a.notes.iter().all(|n| !n.contains("one-way")),
+        "{:?}",
+        a.notes
+    );
+}

@@ -131,6 +131,8 @@ fn kernel_normalised_json_equals_the_policy() {
     let mut policies = examples();
     // ICMP that conntrack never calls new: a verdict map behind protocol and state matches.
     policies.push("tests/icmp/plant.fence".into());
+    // One-way flows: `ct direction reply` as the kernel prints it in JSON.
+    policies.push("tests/oneway/one-way.fence".into());
     for ex in policies {
         let (model, mut files) = build(&ex);
         let nft: Vec<String> = files
@@ -469,6 +471,99 @@ fn icmp_mutations_follow_conntrack() {
                 );
                 assert!(
                     !c.packet.is_empty() && !c.config_line.is_empty(),
+                    "{}: {c:?}",
+                    m.name
+                );
+            }
+        }
+    }
+}
+
+/// Mutations of the one-way plant (`tests/oneway/one-way.fence`: syslog over UDP is `one-way`,
+/// NTP between the same hosts is not; a firewall and a router in parallel): the reply direction
+/// of a connection is compared where a one-way flow crosses a stateful device, and a stateless
+/// device gets no reply entry for it. Before `one-way`, every one of these was equal.
+const ONE_WAY_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "nft one-way replies no longer dropped",
+        file: "fw/nftables.nft",
+        from: "		ct direction reply jump one_way
+",
+        to: "",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "nft one-way reply drop widened to the NTP replies",
+        file: "fw/nftables.nft",
+        from: "udp sport 514 counter drop",
+        to: "udp sport 1-1000 counter drop",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables one-way replies no longer dropped",
+        file: "fw/iptables.rules",
+        from: "-A FORWARD -m conntrack --ctdir REPLY -j FL-ONE-WAY\n",
+        to: "",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ip6tables one-way reply drop in the original direction",
+        file: "fw/ip6tables.rules",
+        from: "--ctdir REPLY",
+        to: "--ctdir ORIGINAL",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ios reply ACE of the one-way flow added",
+        file: "rtr/cisco-ios.txt",
+        from: " 10 permit udp host 10.30.0.10 eq 123 10.40.0.16 0.0.0.15\n",
+        to: " 10 permit udp host 10.30.0.10 eq 123 10.40.0.16 0.0.0.15\n 15 permit udp host 10.30.0.10 eq 514 10.40.0.16 0.0.0.15\n",
+        over: true,
+        under: false,
+    },
+];
+
+#[test]
+fn one_way_mutations_are_found() {
+    let (model, files) = build("tests/oneway/one-way.fence");
+    let all = verify_files(&model, &files, None);
+    assert_eq!(all.len(), 3);
+    for r in &all {
+        assert!(r.equal, "{} {}: {:#?}", r.device, r.target, r.differences);
+    }
+    for m in ONE_WAY_MUTATIONS {
+        let text = &files[m.file];
+        assert!(text.contains(m.from), "{}: {:?} not found", m.name, m.from);
+        let mut f = files.clone();
+        f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
+        let (device, target) = match m.file.rsplit_once('.') {
+            Some((_, "nft")) => ("fw", Target::Nftables),
+            Some((_, "txt")) => ("rtr", Target::CiscoIos),
+            _ => ("fw", Target::Iptables),
+        };
+        let r = verify_files(&model, &f, Some((device, target)));
+        assert_eq!(r.len(), 1);
+        let over = r[0].differences.iter().any(|d| d.over_permit.is_some());
+        let under = r[0].differences.iter().any(|d| d.under_permit.is_some());
+        assert_eq!(
+            (over, under),
+            (m.over, m.under),
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
+        for d in &r[0].differences {
+            for c in d.over_permit.iter().chain(&d.under_permit) {
+                eprintln!(
+                    "{}: {} -> {}: {} by {}",
+                    m.name, d.ingress, d.egress, c.packet, c.config_line
+                );
+                assert!(
+                    c.packet.contains(":514") || c.packet.contains(":123"),
                     "{}: {c:?}",
                     m.name
                 );

@@ -1,6 +1,7 @@
 //! `fenceline query FILE SRC DST SERVICE`: is this traffic allowed, by which conduit and flow,
 //! and on which devices and interfaces is it enforced. SRC and DST are a zone, `zone.asset`, an
-//! IP address or a network; SERVICE is a service name or an item such as `tcp/502`. The answer is
+//! IP address or a network, or a device or cluster node (its own addresses: answered by the
+//! device's own flows, `allow X -> self` and `allow self -> X`); SERVICE is a service name or an item such as `tcp/502`. The answer is
 //! exact over every packet the query stands for: allowed, denied, or partly allowed (with an
 //! example packet of each part).
 
@@ -8,8 +9,10 @@ use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic::render::{self, HumanStyle};
 use crate::error::{Error, Result};
 use crate::model::graph::ZoneGraph;
-use crate::model::packets::flow_cubes;
-use crate::model::{AddrSet, FlowId, Model, ServiceItem, ZoneId};
+use crate::model::packets::{flow_cubes, self_flow_cubes};
+use crate::model::{
+    AddrSet, DeviceId, FlowId, Model, SelfDirection, SelfFlowId, ServiceItem, ZoneId,
+};
 use crate::packet::space::{Cube, Space};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -26,9 +29,9 @@ pub struct QueryArgs {
     /// Root policy file
     #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
-    /// Source: zone, zone.asset, IP address or network
+    /// Source: zone, zone.asset, IP address, network, or a device (its own addresses)
     pub src: String,
-    /// Destination: zone, zone.asset, IP address or network
+    /// Destination: zone, zone.asset, IP address, network, or a device (its own addresses)
     pub dst: String,
     /// Service: a name (`modbus`) or an item (`tcp/502`, `udp/53`, `icmp/8`)
     pub service: String,
@@ -56,6 +59,9 @@ pub struct End {
     /// Given as a zone or `zone.asset` (not split by zone).
     #[serde(skip)]
     pub named: bool,
+    /// Given as a device or cluster node name: its own addresses.
+    #[serde(skip)]
+    pub device: Option<DeviceId>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -67,7 +73,12 @@ pub struct Hop {
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Match {
+    /// The flow's conduit; absent for a device's own flow (see `device`).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub conduit: String,
+    /// For a device-level flow (`allow X -> self`): the device it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub device: Option<String>,
     pub flow: String,
     pub location: String,
     /// Example packet of the query that this flow allows.
@@ -140,6 +151,11 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
         Some((z, a)) => (z, Some(a)),
         None => (text, None),
     };
+    if aname.is_none() && model.zone_id(zname).is_none() {
+        if let Some(end) = device_end(model, text) {
+            return Ok(end);
+        }
+    }
     let zid = model.zone_id(zname).ok_or_else(|| {
         let help =
             crate::diagnostic::did_you_mean(zname, model.zones.iter().map(|z| z.name.as_str()));
@@ -157,6 +173,7 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
             zone_id: Some(zid),
             addrs: zone.addrs.clone(),
             named: true,
+            device: None,
         }),
         Some(a) => {
             let ai = zone.asset(a).ok_or_else(|| {
@@ -174,9 +191,44 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
                 zone_id: Some(zid),
                 addrs: zone.assets[ai].addrs.clone(),
                 named: true,
+                device: None,
             })
         }
     }
+}
+
+/// A device or cluster node named as an end: its own addresses (a node's: the shared ones and
+/// its own). Zone names come first: a device is looked up only where no zone has the name.
+fn device_end(model: &Model, text: &str) -> Option<End> {
+    let (id, node) = match model.device_id(text) {
+        Some(id) => (id, None),
+        None => model.devices.iter().enumerate().find_map(|(i, d)| {
+            let n = d.cluster.iter().position(|n| n == text)?;
+            Some((DeviceId(i), Some(n)))
+        })?,
+    };
+    let d = model.device(id);
+    let (name, addrs) = match node {
+        None => (d.name.clone(), d.own_addrs()),
+        Some(n) => {
+            let mut addrs = AddrSet::new();
+            for i in &d.interfaces {
+                for a in i.addresses.iter().chain(i.nodes.get(n)) {
+                    addrs.add_range(*a, *a);
+                }
+            }
+            (format!("{text} (node of `{}`)", d.name), addrs)
+        }
+    };
+    Some(End {
+        written: text.to_string(),
+        name,
+        zone: None,
+        zone_id: None,
+        addrs,
+        named: true,
+        device: Some(id),
+    })
 }
 
 fn addr_end(model: &Model, written: String, addrs: AddrSet, probe: std::net::IpAddr) -> End {
@@ -198,6 +250,7 @@ fn addr_end(model: &Model, written: String, addrs: AddrSet, probe: std::net::IpA
         zone_id: zid,
         addrs,
         named: false,
+        device: None,
     }
 }
 
@@ -227,6 +280,7 @@ fn split_end(model: &Model, end: &End) -> Vec<End> {
             zone_id: Some(ZoneId(i)),
             addrs: inside,
             named: false,
+            device: None,
         });
     }
     if !rest.is_empty() {
@@ -237,6 +291,7 @@ fn split_end(model: &Model, end: &End) -> Vec<End> {
             zone_id: None,
             addrs: rest,
             named: false,
+            device: None,
         });
     }
     if parts.len() == 1 {
@@ -282,10 +337,17 @@ fn resolve_service(model: &Model, text: &str) -> Result<(String, Vec<ServiceItem
 }
 
 fn hops(model: &Model, graph: &ZoneGraph, from: ZoneId, to: ZoneId) -> Vec<Hop> {
-    graph
-        .hops(from, to)
-        .unwrap_or_default()
-        .into_iter()
+    named_hops(model, graph.hops(from, to).unwrap_or_default())
+}
+
+/// The devices that enforce a flow: every crossing of its paths (those through a `via` device
+/// when it names some), with the interfaces.
+fn flow_hops(model: &Model, graph: &ZoneGraph, fid: crate::model::FlowId) -> Vec<Hop> {
+    named_hops(model, graph.flow_hops(model.flow(fid)).unwrap_or_default())
+}
+
+fn named_hops(model: &Model, hops: Vec<crate::model::graph::Hop>) -> Vec<Hop> {
+    hops.into_iter()
         .map(|h| {
             let d = model.device(h.device);
             Hop {
@@ -319,7 +381,18 @@ pub fn answer(model: &Model, src: &str, dst: &str, service: &str) -> Result<Answ
     let (svc_name, items) = resolve_service(model, service)?;
     let graph = ZoneGraph::build(model);
     let mut parts = Vec::new();
-    for s in split_end(model, &src) {
+    // A device end is answered by the device's own flows, whole; zones and addresses by the
+    // conduits' flows, split by zone.
+    let by_device = src.device.is_some() || dst.device.is_some();
+    if by_device {
+        parts.extend(answer_device(model, src.clone(), dst.clone(), &items));
+    }
+    let zone_parts = if by_device {
+        Vec::new()
+    } else {
+        split_end(model, &src)
+    };
+    for s in zone_parts {
         for d in split_end(model, &dst) {
             if let Some(p) = answer_part(model, &graph, s.clone(), d, &items) {
                 parts.push(p);
@@ -421,12 +494,28 @@ fn answer_part(
             continue;
         }
         let fl = model.flow(*fid);
+        let (fs, fd) = (model.endpoint_addrs(fl.src), model.endpoint_addrs(fl.dst));
+        for sid in &fl.services {
+            let svc = model.service(*sid);
+            let mut sp: Space<()> = Space::new();
+            for item in svc.items.iter().filter(|_| svc.flags.one_way) {
+                sp.extend(Cube::of_item_all(fs, fd, item), ());
+            }
+            let note = format!(
+                "service `{}` is one-way: its packets pass, no reply comes back",
+                svc.name
+            );
+            if !sp.is_empty() && !q.intersect(&sp).is_empty() && !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
         flows.push(Match {
             conduit: model.conduit(fl.conduit).name.clone(),
+            device: None,
             flow: model.flow_label(*fid),
             location: line_of(model, model.spans.flow(*fid)),
             example: cube.witness().map(|p| p.to_string()).unwrap_or_default(),
-            enforced_on: hops(model, graph, fl.src.zone, fl.dst.zone),
+            enforced_on: flow_hops(model, graph, *fid),
         });
     }
     let rest = q.subtract(&allowed);
@@ -476,6 +565,112 @@ fn answer_part(
         path,
         notes,
     })
+}
+
+/// A query to or from a device (or a cluster node): answered by the device's own flows
+/// (`allow X -> self`, `allow self -> X`), whole. `None` when the service cannot apply.
+fn answer_device(model: &Model, src: End, dst: End, items: &[ServiceItem]) -> Option<Part> {
+    let mut q: Space<()> = Space::new();
+    for item in items {
+        q.extend(Cube::of_item_all(&src.addrs, &dst.addrs, item), ());
+    }
+    if q.is_empty() {
+        return None;
+    }
+    let (dev, direction) = match (dst.device, src.device) {
+        (Some(d), _) => (d, SelfDirection::ToDevice),
+        (None, Some(d)) => (d, SelfDirection::FromDevice),
+        (None, None) => return None,
+    };
+    let mut allowed: Space<SelfFlowId> = Space::new();
+    for id in model.self_flow_ids() {
+        let f = model.self_flow(id);
+        if f.device == dev && f.direction == direction {
+            allowed.extend(self_flow_cubes(model, id), id);
+        }
+    }
+    let mut hits = q.intersect(&allowed);
+    hits.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+    let mut flows: Vec<Match> = Vec::new();
+    let mut seen: Vec<SelfFlowId> = Vec::new();
+    for (cube, _, id) in &hits {
+        if seen.contains(id) {
+            continue;
+        }
+        seen.push(*id);
+        flows.push(Match {
+            conduit: String::new(),
+            device: Some(model.device(dev).name.clone()),
+            flow: model.self_flow_label(*id),
+            location: line_of(model, model.spans.self_flow(*id)),
+            example: cube.witness().map(|p| p.to_string()).unwrap_or_default(),
+            enforced_on: self_flow_hops(model, *id),
+        });
+    }
+    let rest = q.subtract(&allowed);
+    let denied_example = rest
+        .cubes
+        .first()
+        .and_then(|(c, _)| c.witness())
+        .map(|p| p.to_string());
+    let verdict = match (flows.is_empty(), rest.is_empty()) {
+        (true, _) => "denied",
+        (false, true) => "allowed",
+        (false, false) => "partly-allowed",
+    };
+    let mut notes = Vec::new();
+    if flows.is_empty() {
+        let name = &model.device(dev).name;
+        notes.push(match direction {
+            SelfDirection::ToDevice => format!("no device-level flow of `{name}` (`allow ... -> self`) allows this: the device's own filters drop it"),
+            SelfDirection::FromDevice => format!("no device-level flow of `{name}` (`allow self -> ...`) allows this: the device's own filters drop it"),
+        });
+    }
+    Some(Part {
+        src,
+        dst,
+        verdict,
+        flows,
+        denied_example,
+        conduits: Vec::new(),
+        path: Vec::new(),
+        notes,
+    })
+}
+
+/// Where a device-level flow is enforced: the other devices it crosses, and its device on the
+/// interfaces facing the peer (`self` for the device's side).
+fn self_flow_hops(model: &Model, id: SelfFlowId) -> Vec<Hop> {
+    let f = model.self_flow(id);
+    let places = crate::plan::self_flow_places(model, id);
+    let iface = |d: DeviceId, i: usize| {
+        model
+            .device(d)
+            .interfaces
+            .get(i)
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    };
+    let others = places.hops.iter().map(|h| Hop {
+        device: model.device(h.device).name.clone(),
+        ingress: iface(h.device, h.ingress),
+        egress: iface(h.device, h.egress),
+    });
+    let own = places.facing.iter().map(|&j| {
+        let (ingress, egress) = match f.direction {
+            SelfDirection::ToDevice => (iface(f.device, j), "self".to_string()),
+            SelfDirection::FromDevice => ("self".to_string(), iface(f.device, j)),
+        };
+        Hop {
+            device: model.device(f.device).name.clone(),
+            ingress,
+            egress,
+        }
+    });
+    match f.direction {
+        SelfDirection::ToDevice => others.chain(own).collect(),
+        SelfDirection::FromDevice => own.chain(others).collect(),
+    }
 }
 
 /// The verdict words at the start of lines in green (ALLOWED), yellow (PARTLY ALLOWED) or red
@@ -566,11 +761,11 @@ fn human_body(a: &Part) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     for m in &a.flows {
-        let _ = writeln!(
-            s,
-            "  by conduit `{}`, flow `{}` ({})",
-            m.conduit, m.flow, m.location
-        );
+        let by = match &m.device {
+            Some(d) => format!("device `{d}`"),
+            None => format!("conduit `{}`", m.conduit),
+        };
+        let _ = writeln!(s, "  by {by}, flow `{}` ({})", m.flow, m.location);
         let _ = writeln!(s, "    e.g. {}", m.example);
         if m.enforced_on.is_empty() {
             let _ = writeln!(s, "    enforced on no device");

@@ -69,6 +69,24 @@ codes! {
         "A flow names an ICMP or ICMPv6 type that only answers a connection: a reply (`icmp/0` echo-reply, `icmp/14`, `icmpv6/129`) or an error (`icmp/3`, `icmp/11`, `icmp/12`, `icmpv6/1`-`4`). Connection tracking never lets such a packet open a flow: unsolicited, it is invalid and dropped. Replies pass as established to the requests they answer and errors as related to the connection they concern, so allow the request (`icmp/8` echo-request, `icmpv6/128`) or the connection in the other direction instead, or the whole protocol (`icmp`, `icmpv6`), which allows every type, unsolicited ones included.";
     ASSET_KIND = "E0027", "unknown asset kind",
         "An asset's `kind` is one of a closed vocabulary (jump-host, broker, proxy, relay, mirror, historian, engineering-workstation, hmi, plc, rtu, ied, server) that lint rules read: a misspelt kind would silently turn a rule off or on. A site's own classification is written `x-NAME` (`kind x-erp`): it is accepted and shown in reports, and no rule reads it. docs/language.md says what each kind means and which rules read it.";
+    SELF_RESERVED = "E0028", "`self` misplaced",
+        "`self` stands for a device's own addresses and is reserved: no zone, asset, service, device or cluster node may be named `self`, and `self` may be written only as one end of an `allow` inside a `firewall`, `router` or `switch` block (`allow X -> self ...` or `allow self -> X ...`), never in a conduit's `allow`, in an `expect`, or at both ends.";
+    DEVICE_ADDRESS = "E0029", "device address outside its zone",
+        "An interface's `address` and `nodes` are the device's own addresses on that interface, so each lies inside the networks of the zone the interface attaches, and each is a single address (not a network or a range).";
+    ADDRESS_REUSED = "E0030", "device address used twice",
+        "Each address of a device or of a cluster node belongs to one interface of one device: an address given twice (on two devices, two interfaces, a node and the shared address) would make `self` ambiguous and the generated filters wrong for one of them.";
+    CLUSTER = "E0031", "invalid cluster",
+        "A `cluster` names each node once, and node names share the device namespace: no node may have the name of a device or of another node. An interface's `nodes` gives one address per node, in the order of `cluster`, and only a cluster's interfaces have `nodes`; `sync` needs a `cluster`.";
+    SYNC_INTERFACE = "E0032", "sync interface not declared",
+        "`sync IFACE` names the interface that carries a cluster's VRRP and connection-tracking sync; it must be one of the device's `interface` statements.";
+    SELF_UNREACHABLE = "E0033", "device-level flow from an unreachable zone",
+        "A device-level flow (`allow X -> self`, `allow self -> X`) needs a path between the device and `X`'s zone: the device attaches that zone, or the zone/device graph joins them through other zones and devices. Otherwise no packet of the flow can ever reach the device.";
+    NO_DEVICE_ADDRESS = "E0034", "device-level flow on a device without an address",
+        "`self` stands for the device's own addresses (`interface NAME ZONE address ADDR`). A device with a device-level flow needs at least one: without one the flow matches no packet.";
+    ONE_WAY_TCP = "E0040", "one-way service with TCP",
+        "A service with the `one-way` flag has no reply on any target, and a TCP connection cannot open without one (the SYN-ACK is a reply): a one-way service may carry UDP, ICMP and other IP protocols, never TCP, nor `ip` (every protocol, TCP included). Split the TCP items into a service of their own.";
+    VIA_OFF_PATH = "E0041", "`via` device off the flow's paths",
+        "`allow SRC -> DST SERVICES via DEVICE, ...` keeps a flow to the loop-free paths between its zones that cross at least one of the named devices. A named device must lie on such a path (it attaches zones through which the flow can pass); one that does not would make the flow pass nowhere, or mean that the graph of zones and devices is not what the author thinks.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -90,6 +90,10 @@ impl<'a> Filter<'a> {
                 ],
                 None => Vec::new(),
             },
+            Some(Subject::SelfFlow(f)) => match self.model.self_flows.get(f.0) {
+                Some(fl) => vec![Scope::SelfFlow(f), Scope::Zone(fl.peer.zone)],
+                None => Vec::new(),
+            },
             Some(Subject::Conduit(c)) => vec![Scope::Conduit(c)],
             Some(Subject::Zone(z)) => vec![Scope::Zone(z)],
             _ => Vec::new(),

@@ -6,7 +6,7 @@ pub mod codes;
 pub mod filter;
 pub mod render;
 
-use crate::model::ids::{ConduitId, DeviceId, ExceptionId, FlowId, Scope, ZoneId};
+use crate::model::ids::{ConduitId, DeviceId, ExceptionId, FlowId, Scope, SelfFlowId, ZoneId};
 use crate::source::Span;
 use serde::Serialize;
 
@@ -47,6 +47,8 @@ pub enum Subject {
     Zone(ZoneId),
     Conduit(ConduitId),
     Flow(FlowId),
+    /// A device-level flow (`allow ... self ...`).
+    SelfFlow(SelfFlowId),
     Device(DeviceId),
     Exception(ExceptionId),
 }

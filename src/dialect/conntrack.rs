@@ -37,6 +37,48 @@ impl State {
     }
 }
 
+/// Which packets of a connection a reader evaluates a chain for: the first packet (in the
+/// original direction, its state as conntrack classifies it: [`restrict`]), or a packet in the
+/// reply direction of an established connection (`ct direction reply`, `--ctdir REPLY`), which
+/// only a rule that names `established` (or no state) and not `original` can match. Verify
+/// compares the second where the policy has `one-way` flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    First,
+    Reply,
+}
+
+/// `ct direction original|reply`, `--ctdir ORIGINAL|REPLY`: is `name` the direction of the
+/// packets of `phase`? (`None`: not a direction.)
+pub fn direction_holds(name: &str, phase: Phase) -> Option<bool> {
+    match name.to_ascii_lowercase().as_str() {
+        "original" => Some(phase == Phase::First),
+        "reply" => Some(phase == Phase::Reply),
+        _ => None,
+    }
+}
+
+/// `m` restricted to the packets of `phase` that a rule with these state and direction
+/// constraints matches: [`restrict`] for first packets; for replies, all of `m` when the rule
+/// lets `established` through, nothing otherwise.
+pub fn restrict_phase<T: Clone>(
+    m: Space<T>,
+    states: &[State],
+    direction: bool,
+    phase: Phase,
+    families: &[Family],
+) -> Space<T> {
+    if !direction {
+        return Space::new();
+    }
+    match phase {
+        Phase::First if states.len() < ALL.len() => restrict(m, states, families),
+        Phase::First => m,
+        Phase::Reply if states.contains(&State::Established) => m,
+        Phase::Reply => Space::new(),
+    }
+}
+
 /// The ICMP types of the family's own ICMP protocol that conntrack gives `state`.
 fn own_types(family: Family, state: State) -> Ivs {
     let v6 = family == Family::V6;

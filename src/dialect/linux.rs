@@ -9,7 +9,7 @@
 use crate::diagnostic::{Diagnostic, Subject};
 use crate::dialect::sanitize::{self, Sink};
 use crate::error::{Error, Result};
-use crate::model::{Model, ServiceItem};
+use crate::model::{FlowRef, Model, ServiceItem};
 use crate::packet::Family;
 use crate::plan::{DeviceIr, InterfaceIr, RuleIr};
 use crate::source::Span;
@@ -501,9 +501,20 @@ pub fn rule_comment(
     sink: Sink,
     diags: &mut Vec<Diagnostic>,
 ) -> String {
-    let flow = model.flow(r.flow);
+    let (description, span, subject) = match r.flow {
+        FlowRef::Flow(id) => (
+            &model.flow(id).description,
+            model.spans.flow(id),
+            Subject::Flow(id),
+        ),
+        FlowRef::SelfFlow { id } => (
+            &model.self_flow(id).description,
+            model.spans.self_flow(id),
+            Subject::SelfFlow(id),
+        ),
+    };
     let mut text = r.label.clone();
-    if let Some(d) = &flow.description {
+    if let Some(d) = description {
         text.push_str(" - ");
         text.push_str(d);
     }
@@ -513,10 +524,67 @@ pub fn rule_comment(
     clean_warn(
         &text,
         sink,
-        Some((model.spans.flow(r.flow), Subject::Flow(r.flow))),
+        Some((span, subject)),
         "a flow's label and description",
         diags,
     )
+}
+
+/// The reply direction of a `one-way` rule, dropped: packets that enter by `iif` and leave by
+/// `oif` (the rule's pair reversed), from the rule's destinations to its sources, as
+/// [`Reply`](crate::packet::reply::Reply) defines the replies of its item. Both Linux backends
+/// drop these before `established` packets are accepted, matched in the reply direction of a
+/// connection only.
+pub struct OneWayDrop<'a> {
+    pub iif: &'a str,
+    pub oif: &'a str,
+    pub family: Family,
+    /// Intervals of the reply's sources (the rule's destinations) and destinations.
+    pub src: Vec<(u128, u128)>,
+    pub dst: Vec<(u128, u128)>,
+    pub reply: crate::packet::reply::Reply,
+    pub rule: &'a RuleIr,
+}
+
+/// One family's intervals of an address set.
+pub fn family_ivs(set: &crate::packet::AddrSet, fam: Family) -> Vec<(u128, u128)> {
+    match fam {
+        Family::V4 => set
+            .v4
+            .iter()
+            .map(|&(a, b)| (a as u128, b as u128))
+            .collect(),
+        Family::V6 => set.v6.clone(),
+    }
+}
+
+/// Every reply-direction drop of the device's `one-way` rules, in pair and rule order.
+pub fn one_way_drops(dev: &DeviceIr) -> Vec<OneWayDrop<'_>> {
+    let mut out = Vec::new();
+    for p in &dev.pairs {
+        let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
+        for r in p.rules.iter().filter(|r| r.one_way) {
+            let Some(reply) = crate::packet::reply::Reply::of(&r.item) else {
+                continue;
+            };
+            for fam in Family::BOTH {
+                let (src, dst) = (family_ivs(&r.dst, fam), family_ivs(&r.src, fam));
+                if src.is_empty() || dst.is_empty() || !reply.in_family(fam) {
+                    continue;
+                }
+                out.push(OneWayDrop {
+                    iif: &iout.name,
+                    oif: &iin.name,
+                    family: fam,
+                    src,
+                    dst,
+                    reply,
+                    rule: r,
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -81,6 +81,41 @@ pub trait Filters {
     ) -> Option<std::result::Result<Vec<config::Item>, config::ReadError>> {
         None
     }
+    /// Stateful dialects: the filters a packet in the reply direction of an established
+    /// connection meets, entering by `iif` and leaving by `oif` (the reply of a connection
+    /// opened from `oif` to `iif`). Only `one-way` flows have their replies dropped; verify
+    /// compares this where the policy has them.
+    fn replies(
+        &self,
+        iif: &str,
+        oif: &str,
+    ) -> std::result::Result<Vec<Vec<config::Item>>, config::ReadError> {
+        let _ = (iif, oif);
+        Err(config::ReadError {
+            file: String::new(),
+            line: 0,
+            message: "replies of established connections are not modelled for this dialect".into(),
+        })
+    }
+    /// Traffic between the device itself and `iface`: the filters a packet meets that enters by
+    /// `iface` addressed to one of the device's own addresses (`to_device`: the input chain; on
+    /// IOS the interface's inbound ACL), or that the device originates and sends out by `iface`
+    /// (the output chain). Stateful dialects decide the first packet of a connection; stateless
+    /// ones every packet (on IOS, what the router originates meets no ACL: an empty list).
+    fn local(
+        &self,
+        iface: &str,
+        to_device: bool,
+    ) -> std::result::Result<Vec<Vec<config::Item>>, config::ReadError> {
+        let _ = to_device;
+        Err(config::ReadError {
+            file: String::new(),
+            line: 0,
+            message: format!(
+                "traffic to and from the device itself on `{iface}` is not modelled for this format"
+            ),
+        })
+    }
 }
 
 /// A device's configuration in one dialect, read back: the files it came from and what it

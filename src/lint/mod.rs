@@ -21,7 +21,8 @@ pub mod rules;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::graph::ZoneGraph;
 use crate::model::{
-    AssetKind, Endpoint, FlowId, Model, Scope, ServiceId, ServiceItem, Zone, ZoneId,
+    AssetKind, DeviceId, Endpoint, FlowId, Fr, Model, Scope, SelfFlowId, ServiceId, ServiceItem,
+    Zone, ZoneId,
 };
 pub use checked::Checked;
 pub use options::{today_utc, CheckOptions};
@@ -190,6 +191,34 @@ impl Ctx<'_> {
             Scope::Zone(flow.src.zone),
             Scope::Zone(flow.dst.zone),
         ]
+    }
+    /// Where an exception may silence a finding about a device-level flow: the flow's own block
+    /// and the zone of its other end.
+    pub fn self_flow_scopes(&self, f: SelfFlowId) -> Vec<Scope> {
+        vec![
+            Scope::SelfFlow(f),
+            Scope::Zone(self.model.self_flow(f).peer.zone),
+        ]
+    }
+    /// The services of a device-level flow with the span of each reference.
+    pub fn self_flow_services(&self, f: SelfFlowId) -> Vec<(ServiceId, crate::source::Span)> {
+        self.model
+            .self_flow(f)
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, self.model.spans.self_flow_service(f, i)))
+            .collect()
+    }
+    /// The highest SL-T in `fr` among the zones a device attaches (its most trusted side).
+    pub fn device_sl(&self, d: DeviceId, fr: Fr) -> u8 {
+        self.model
+            .device(d)
+            .interfaces
+            .iter()
+            .map(|i| self.zone(i.zone).sl.get(fr))
+            .max()
+            .unwrap_or(0)
     }
     /// `zone` or `zone.asset` in backticks.
     pub fn ep(&self, e: Endpoint) -> String {

@@ -40,6 +40,10 @@ pub struct Hop {
 /// if a path crossed it that way: a possible over-permit, never a dropped flow).
 const LINK_BUDGET: usize = 2_000;
 
+/// Steps of the search for the crossings of the paths through a `via` device inside its block
+/// ([`ZoneGraph::stages_via`]); past it the block keeps every crossing.
+const VIA_BUDGET: usize = 20_000;
+
 pub struct ZoneGraph {
     pub graph: UnGraph<Node, usize>,
     zone_nodes: Vec<NodeIndex>,
@@ -52,6 +56,16 @@ pub struct ZoneGraph {
     node_blocks: Vec<Vec<usize>>,
 }
 
+/// What the paths through a `via` device inside one block cross: the crossings of the devices
+/// inside the block, and the interfaces (edge weights) by which they leave the block's entry
+/// and enter its exit (the interfaces of those vertices when they are devices).
+#[derive(Default)]
+struct Through {
+    hops: std::collections::BTreeSet<Hop>,
+    first: std::collections::BTreeSet<usize>,
+    last: std::collections::BTreeSet<usize>,
+}
+
 /// Hops every simple path crosses at least one of (unless `bypass`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stage {
@@ -59,6 +73,10 @@ pub struct Stage {
     /// The block can be crossed through zones alone, without any of these devices.
     pub bypass: bool,
 }
+
+/// A stage with, for the devices inside a block, the block and the vertices it is entered and
+/// left by (`None` for an articulation-point device).
+type BlockStage = (Option<(usize, NodeIndex, NodeIndex)>, Stage);
 
 /// A node of the block-cut tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -140,6 +158,213 @@ impl ZoneGraph {
     /// (crossed by every path), or the devices inside one block (every path through the block
     /// crosses one of them, unless `bypass`: the block can be crossed through zones alone).
     pub fn stages(&self, from: ZoneId, to: ZoneId) -> Option<Vec<Stage>> {
+        Some(
+            self.block_stages(from, to)?
+                .into_iter()
+                .map(|(_, st)| st)
+                .collect(),
+        )
+    }
+
+    /// The hops of a flow: [`ZoneGraph::hops`], or [`ZoneGraph::hops_via`] when it names
+    /// devices with `via`.
+    pub fn flow_hops(&self, flow: &super::Flow) -> Option<Vec<Hop>> {
+        if flow.via.is_empty() {
+            self.hops(flow.src.zone, flow.dst.zone)
+        } else {
+            Some(
+                self.stages_via(flow.src.zone, flow.dst.zone, &flow.via)?
+                    .0
+                    .into_iter()
+                    .flat_map(|s| s.hops)
+                    .collect(),
+            )
+        }
+    }
+
+    /// Every device crossing of the simple paths from one zone to another that cross at least
+    /// one of the devices `via` (`allow ... via DEVICE, ...`). `None` when no path exists.
+    pub fn hops_via(&self, from: ZoneId, to: ZoneId, via: &[DeviceId]) -> Option<Vec<Hop>> {
+        Some(
+            self.stages_via(from, to, via)?
+                .0
+                .into_iter()
+                .flat_map(|s| s.hops)
+                .collect(),
+        )
+    }
+
+    /// [`ZoneGraph::stages`] of the simple paths that cross at least one of `via`, and the
+    /// devices of `via` that no simple path from `from` to `to` crosses (E0041). A device every
+    /// path crosses (an articulation point on the way) restricts nothing. A device inside a
+    /// block keeps, in that block, the crossings of the paths through it (found by a search
+    /// bounded by [`VIA_BUDGET`]; past it the block's crossings are all kept: a possible
+    /// over-permit, never a dropped flow); the other blocks keep all of theirs. The paths of
+    /// several devices are united. `None` when no path exists at all.
+    pub fn stages_via(
+        &self,
+        from: ZoneId,
+        to: ZoneId,
+        via: &[DeviceId],
+    ) -> Option<(Vec<Stage>, Vec<DeviceId>)> {
+        let all = self.block_stages(from, to)?;
+        // Per stage: everything kept, or the crossings kept so far.
+        let mut whole = vec![false; all.len()];
+        let mut kept: Vec<std::collections::BTreeSet<Hop>> = vec![Default::default(); all.len()];
+        let mut off = Vec::new();
+        for &v in via {
+            let at = all
+                .iter()
+                .position(|(_, st)| st.hops.iter().any(|h| h.device == v));
+            let Some(k) = at else {
+                off.push(v);
+                continue;
+            };
+            let (Some((blk, x, y)), Some(dv)) =
+                (all[k].0, self.device_nodes.get(v.0).copied().flatten())
+            else {
+                // An articulation point: every path crosses it.
+                whole.iter_mut().for_each(|w| *w = true);
+                continue;
+            };
+            let Some(through) = self.crossings_through(blk, x, y, dv) else {
+                // Past the search budget: the block keeps every crossing.
+                whole.iter_mut().for_each(|w| *w = true);
+                continue;
+            };
+            // The devices joining this block to the previous and the next one are crossed
+            // from (to) the interfaces the paths through `v` leave (enter) the block by.
+            let joins = |j: usize, at: NodeIndex| {
+                j < all.len()
+                    && all[j].0.is_none()
+                    && matches!(self.graph[at], Node::Device(d) if all[j].1.hops.iter().all(|h| h.device == d))
+            };
+            let before = k.checked_sub(1).filter(|&j| joins(j, x));
+            let after = Some(k + 1).filter(|&j| joins(j, y));
+            for j in 0..all.len() {
+                if j == k {
+                    kept[j].extend(through.hops.iter().cloned());
+                } else if Some(j) == before {
+                    kept[j].extend(
+                        all[j]
+                            .1
+                            .hops
+                            .iter()
+                            .filter(|h| through.first.contains(&h.egress))
+                            .cloned(),
+                    );
+                } else if Some(j) == after {
+                    kept[j].extend(
+                        all[j]
+                            .1
+                            .hops
+                            .iter()
+                            .filter(|h| through.last.contains(&h.ingress))
+                            .cloned(),
+                    );
+                } else {
+                    whole[j] = true;
+                }
+            }
+        }
+        let stages = all
+            .into_iter()
+            .zip(whole.into_iter().zip(kept))
+            .filter_map(|((_, st), (w, keep))| {
+                if w {
+                    return Some(st);
+                }
+                let hops: Vec<Hop> = st.hops.into_iter().filter(|h| keep.contains(h)).collect();
+                (!hops.is_empty()).then_some(Stage {
+                    hops,
+                    bypass: false,
+                })
+            })
+            .collect();
+        Some((stages, off))
+    }
+
+    /// The crossings, inside block `blk` entered at `x` and left at `y`, of the simple paths
+    /// from `x` to `y` in the block that pass `v`; `None` past [`VIA_BUDGET`] steps.
+    fn crossings_through(
+        &self,
+        blk: usize,
+        x: NodeIndex,
+        y: NodeIndex,
+        v: NodeIndex,
+    ) -> Option<Through> {
+        struct Walk<'a> {
+            g: &'a ZoneGraph,
+            blk: usize,
+            y: NodeIndex,
+            v: NodeIndex,
+            on_path: Vec<bool>,
+            /// (vertex, interface index of the edge the path arrived by).
+            path: Vec<(NodeIndex, usize)>,
+            out: Through,
+            budget: usize,
+        }
+        impl Walk<'_> {
+            fn go(&mut self, at: NodeIndex) -> bool {
+                if self.budget == 0 {
+                    return false;
+                }
+                self.budget -= 1;
+                if at == self.y {
+                    if self.on_path[self.v.index()] {
+                        // Interior devices of the path, each with the edge it arrived by
+                        // and the one it left by.
+                        let n = self.path.len();
+                        if n >= 2 {
+                            // The edge that leaves `x`: the interface of `x` if a device.
+                            self.out.first.insert(self.path[1].1);
+                            self.out.last.insert(self.path[n - 1].1);
+                        }
+                        for w in 1..n.saturating_sub(1) {
+                            if let Node::Device(dev) = self.g.graph[self.path[w].0] {
+                                self.out.hops.insert(Hop {
+                                    device: dev,
+                                    ingress: self.path[w].1,
+                                    egress: self.path[w + 1].1,
+                                });
+                            }
+                        }
+                    }
+                    return true;
+                }
+                for (n, iface) in self.g.block_edges(at, self.blk) {
+                    if self.on_path[n.index()] {
+                        continue;
+                    }
+                    self.on_path[n.index()] = true;
+                    self.path.push((n, iface));
+                    let ok = self.go(n);
+                    self.path.pop();
+                    self.on_path[n.index()] = false;
+                    if !ok {
+                        return false;
+                    }
+                }
+                true
+            }
+        }
+        let mut w = Walk {
+            g: self,
+            blk,
+            y,
+            v,
+            on_path: vec![false; self.graph.node_count()],
+            path: vec![(x, usize::MAX)],
+            out: Default::default(),
+            budget: VIA_BUDGET,
+        };
+        w.on_path[x.index()] = true;
+        w.go(x).then_some(w.out)
+    }
+
+    /// [`ZoneGraph::stages`], each interior stage with its block and the vertices it is
+    /// entered and left by (`None` for an articulation-point device).
+    fn block_stages(&self, from: ZoneId, to: ZoneId) -> Option<Vec<BlockStage>> {
         let s = self.zone_nodes[from.0];
         let t = self.zone_nodes[to.0];
         if s == t {
@@ -159,10 +384,13 @@ impl ZoneGraph {
             }
             if !inside.is_empty() {
                 inside.sort();
-                stages.push(Stage {
-                    hops: inside,
-                    bypass: self.zones_only(blk, x, y),
-                });
+                stages.push((
+                    Some((blk, x, y)),
+                    Stage {
+                        hops: inside,
+                        bypass: self.zones_only(blk, x, y),
+                    },
+                ));
             }
             // The exit of this block is the entry of the next: a device there joins the two.
             if let (Some(&(next, _, _)), Node::Device(dev)) = (chain.get(k + 1), self.graph[y]) {
@@ -177,10 +405,13 @@ impl ZoneGraph {
                     }
                 }
                 cut.sort();
-                stages.push(Stage {
-                    hops: cut,
-                    bypass: false,
-                });
+                stages.push((
+                    None,
+                    Stage {
+                        hops: cut,
+                        bypass: false,
+                    },
+                ));
             }
         }
         Some(stages)
@@ -698,6 +929,50 @@ mod tests {
                     prop_assert_eq!(&got_set, &want, "{:?} -> {:?} in {:?}", s, t, devices);
                     for stage in stages.unwrap_or_default().iter().filter(|st| !st.bypass) {
                         for p in &paths {
+                            prop_assert!(p.iter().any(|h| stage.hops.contains(h)), "path {p:?} misses stage {stage:?}");
+                        }
+                    }
+                }
+            }
+        }
+
+        /// `via`: the hops are exactly the crossings of the simple paths that cross at least one
+        /// of the named devices, and the named devices no simple path crosses are reported.
+        #[test]
+        fn via_hops_are_the_crossings_of_the_paths_through_them(
+            (zones, devices) in topology(),
+            picks in proptest::collection::vec(0usize..9, 1..3),
+        ) {
+            let g = ZoneGraph::from_interfaces(zones, devices.iter().cloned());
+            let mut via: Vec<DeviceId> = picks.iter().map(|p| DeviceId(p % devices.len())).collect();
+            via.sort();
+            via.dedup();
+            for s in 0..zones {
+                for t in 0..zones {
+                    let (s, t) = (ZoneId(s), ZoneId(t));
+                    if s == t {
+                        continue;
+                    }
+                    let paths = brute(&devices, s, t);
+                    let Some((stages, off)) = g.stages_via(s, t, &via) else {
+                        prop_assert!(paths.is_empty());
+                        continue;
+                    };
+                    let through: Vec<&Vec<Hop>> = paths
+                        .iter()
+                        .filter(|p| p.iter().any(|h| via.contains(&h.device)))
+                        .collect();
+                    let want: BTreeSet<Hop> = through.iter().copied().flatten().cloned().collect();
+                    let got: BTreeSet<Hop> = stages.iter().flat_map(|st| st.hops.clone()).collect();
+                    prop_assert_eq!(&got, &want, "{:?} -> {:?} via {:?} in {:?}", s, t, via, devices);
+                    let want_off: Vec<DeviceId> = via
+                        .iter()
+                        .copied()
+                        .filter(|v| !paths.iter().flatten().any(|h| h.device == *v))
+                        .collect();
+                    prop_assert_eq!(off, want_off);
+                    for stage in stages.iter().filter(|st| !st.bypass) {
+                        for p in &through {
                             prop_assert!(p.iter().any(|h| stage.hops.contains(h)), "path {p:?} misses stage {stage:?}");
                         }
                     }

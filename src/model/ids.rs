@@ -18,8 +18,50 @@ id_type!(
     FlowId,
     DeviceId,
     ExpectId,
-    ExceptionId
+    ExceptionId,
+    SelfFlowId
 );
+
+/// A flow of the policy as a rule names it: a conduit's flow, or a device's flow to or from
+/// itself (`allow X -> self ...` in a device block), which has no conduit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum FlowRef {
+    Flow(FlowId),
+    SelfFlow {
+        #[serde(rename = "self_flow")]
+        id: SelfFlowId,
+    },
+}
+
+impl FlowRef {
+    /// The conduit flow, if this is one.
+    pub fn flow(self) -> Option<FlowId> {
+        match self {
+            FlowRef::Flow(id) => Some(id),
+            FlowRef::SelfFlow { .. } => None,
+        }
+    }
+    /// The scope an exception on this flow has.
+    pub fn scope(self) -> Scope {
+        match self {
+            FlowRef::Flow(id) => Scope::Flow(id),
+            FlowRef::SelfFlow { id } => Scope::SelfFlow(id),
+        }
+    }
+}
+
+impl From<FlowId> for FlowRef {
+    fn from(id: FlowId) -> FlowRef {
+        FlowRef::Flow(id)
+    }
+}
+
+impl From<SelfFlowId> for FlowRef {
+    fn from(id: SelfFlowId) -> FlowRef {
+        FlowRef::SelfFlow { id }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "scope", content = "id", rename_all = "snake_case")]
@@ -28,4 +70,6 @@ pub enum Scope {
     Zone(ZoneId),
     Conduit(ConduitId),
     Flow(FlowId),
+    /// A device-level flow (`allow ... self ...`): its exceptions sit in its block.
+    SelfFlow(SelfFlowId),
 }

@@ -27,7 +27,10 @@ use crate::source::{SourceMap, Span};
 use ipnet::IpNet;
 use serde::Serialize;
 
-pub use ids::{ConduitId, DeviceId, ExceptionId, ExpectId, FlowId, Scope, ServiceId, ZoneId};
+pub use ids::{
+    ConduitId, DeviceId, ExceptionId, ExpectId, FlowId, FlowRef, Scope, SelfFlowId, ServiceId,
+    ZoneId,
+};
 
 /// Fields at their type's default are left out of the Model's JSON, and so out of its hash
 /// ([`hash::policy_hash`]): a field added later at its default leaves existing policies' hashes
@@ -182,6 +185,10 @@ pub struct Zone {
     pub assets: Vec<Asset>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub safety: bool,
+    /// A transit network (`transit`): it carries flows between other zones, needs no conduit
+    /// of its own (no UNUSED-001), and FR5-020 checks its SL-T against what crosses it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub transit: bool,
     /// Conduits connecting this zone, sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conduits: Vec<ConduitId>,
@@ -203,6 +210,10 @@ pub struct Service {
     pub items: Vec<ServiceItem>,
     #[serde(skip_serializing_if = "is_default")]
     pub flags: ServiceFlags,
+    /// Multicast groups the protocol sends to (built-in `ospf`, `vrrp`, ...): destinations of
+    /// its device-level flows besides the device's own addresses, never of a flow between zones.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<std::net::IpAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -239,6 +250,10 @@ pub struct Flow {
     pub log: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `via DEVICE, ...`, sorted: the flow keeps to the loop-free paths between its zones that
+    /// cross at least one of these devices ([`graph::ZoneGraph::stages_via`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<DeviceId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -305,6 +320,41 @@ pub use crate::syntax::ast::DeviceKind;
 pub struct Interface {
     pub name: String,
     pub zone: ZoneId,
+    /// The device's own addresses on this interface (`address`), each inside the zone; for a
+    /// cluster, the virtual addresses the nodes share.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<std::net::IpAddr>,
+    /// Each cluster node's own address on this interface (`nodes`), in the order of
+    /// `Device::cluster`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<std::net::IpAddr>,
+}
+
+/// Which way a device-level flow goes: to the device (`X -> self`) or from it (`self -> X`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelfDirection {
+    /// `allow X -> self`: traffic addressed to the device (input chain, inbound ACL).
+    ToDevice,
+    /// `allow self -> X`: traffic the device originates (output chain).
+    FromDevice,
+}
+
+/// A device-level flow: traffic to or from the device itself (`allow X -> self ...` or
+/// `allow self -> X ...` in a device block). It needs no conduit: the device is the enforcement
+/// point. `self` stands for every address of the device ([`Device::own_addrs`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfFlow {
+    pub device: DeviceId,
+    pub direction: SelfDirection,
+    /// The other end: the source of a flow to the device, the destination of one from it.
+    pub peer: Endpoint,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceId>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub log: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -341,11 +391,38 @@ pub struct Device {
     pub unused_ports_shutdown: bool,
     /// VLAN for unused ports and the trunk native VLAN (switches); default 999.
     pub parking_vlan: u16,
+    /// An HA cluster's node names (`cluster`), each built into its own directory with the
+    /// device's filtering; empty for a single device.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster: Vec<String>,
+    /// The interface (index into `interfaces`) that carries VRRP and connection-tracking sync
+    /// between the cluster's nodes (`sync`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<usize>,
 }
 
 impl Device {
     pub fn interface_to(&self, zone: ZoneId) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.zone == zone)
+    }
+    /// Every address of the device: each interface's `address` and cluster `nodes` addresses.
+    /// This is what `self` stands for in a device-level flow.
+    pub fn own_addrs(&self) -> AddrSet {
+        let mut set = AddrSet::new();
+        for i in &self.interfaces {
+            for a in i.addresses.iter().chain(&i.nodes) {
+                set.add_range(*a, *a);
+            }
+        }
+        set
+    }
+    /// The names the build writes a directory for: the cluster's nodes, or the device itself.
+    pub fn node_names(&self) -> Vec<&str> {
+        if self.cluster.is_empty() {
+            vec![self.name.as_str()]
+        } else {
+            self.cluster.iter().map(String::as_str).collect()
+        }
     }
 }
 
@@ -384,6 +461,9 @@ pub struct Model {
     pub flows: Vec<Flow>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<Device>,
+    /// Device-level flows, sorted by device, then direction, peer and services.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub self_flows: Vec<SelfFlow>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expects: Vec<Expect>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -414,6 +494,26 @@ impl Model {
     }
     pub fn device(&self, id: DeviceId) -> &Device {
         &self.devices[id.0]
+    }
+    pub fn self_flow(&self, id: SelfFlowId) -> &SelfFlow {
+        &self.self_flows[id.0]
+    }
+    pub fn self_flow_ids(&self) -> impl Iterator<Item = SelfFlowId> {
+        (0..self.self_flows.len()).map(SelfFlowId)
+    }
+    /// One-line description of a device-level flow: `src -> self svc, svc` (or `self -> dst`).
+    pub fn self_flow_label(&self, id: SelfFlowId) -> String {
+        let f = self.self_flow(id);
+        let svcs: Vec<&str> = f
+            .services
+            .iter()
+            .map(|s| self.service(*s).name.as_str())
+            .collect();
+        let peer = self.endpoint_name(f.peer);
+        match f.direction {
+            SelfDirection::ToDevice => format!("{peer} -> self {}", svcs.join(", ")),
+            SelfDirection::FromDevice => format!("self -> {peer} {}", svcs.join(", ")),
+        }
     }
     pub fn zone_id(&self, name: &str) -> Option<ZoneId> {
         self.zones

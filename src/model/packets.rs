@@ -3,7 +3,7 @@
 //! decision for one packet, the reference semantics that the algebra and every dialect's reader
 //! are tested against.
 
-use crate::model::{FlowId, Model};
+use crate::model::{FlowId, Model, SelfDirection, SelfFlowId};
 use crate::packet::reply::reply_cubes;
 use crate::packet::space::{Cube, Space};
 use crate::packet::{Family, Packet};
@@ -46,13 +46,43 @@ pub fn flow_cubes(model: &Model, fid: FlowId) -> Vec<Cube> {
     v
 }
 
-/// The replies of one flow (every service item, both families), as [`reply_cubes`] defines them.
+/// The packets one device-level flow allows (every service item, both families): from its peer
+/// to every own address of its device, or the mirror.
+pub fn self_flow_cubes(model: &Model, id: SelfFlowId) -> Vec<Cube> {
+    let f = model.self_flow(id);
+    let own = model.device(f.device).own_addrs();
+    let peer = model.endpoint_addrs(f.peer);
+    let (s, d) = match f.direction {
+        SelfDirection::ToDevice => (peer, &own),
+        SelfDirection::FromDevice => (&own, peer),
+    };
+    let mut v = Vec::new();
+    for sid in &f.services {
+        for item in &model.service(*sid).items {
+            v.extend(Cube::of_item_all(s, d, item));
+        }
+    }
+    v
+}
+
+/// The replies of one flow (every service item, both families), as [`reply_cubes`] defines them;
+/// a `one-way` service has none.
 pub fn flow_reply_cubes(model: &Model, fid: FlowId) -> Vec<Cube> {
+    flow_reply_cubes_of(model, fid, false)
+}
+
+/// The replies of one flow's `one-way` services (`one_way`) or of its other services: the
+/// packets of the reply direction of its connections, as [`reply_cubes`] defines them.
+pub fn flow_reply_cubes_of(model: &Model, fid: FlowId, one_way: bool) -> Vec<Cube> {
     let f = model.flow(fid);
     let (s, d) = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
     let mut v = Vec::new();
     for sid in &f.services {
-        for item in &model.service(*sid).items {
+        let svc = model.service(*sid);
+        if svc.flags.one_way != one_way {
+            continue;
+        }
+        for item in &svc.items {
             for fam in [Family::V4, Family::V6] {
                 v.extend(reply_cubes(fam, s, d, item));
             }

@@ -30,6 +30,11 @@ pub struct ServiceFlags {
     /// Network infrastructure service (dns, ntp, ldap, kerberos, syslog, dhcp).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub infrastructure: bool,
+    /// No reply is ever allowed (`one-way`): the one flag that changes what is allowed. A
+    /// stateless device gets no return rule for it and a stateful one drops the reply
+    /// direction of its connections. Never on TCP (E0040).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub one_way: bool,
 }
 
 pub const FLAG_NAMES: &[&str] = &[
@@ -40,6 +45,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "web",
     "legacy-admin",
     "infrastructure",
+    "one-way",
 ];
 
 impl ServiceFlags {
@@ -52,6 +58,7 @@ impl ServiceFlags {
             "web" => self.web = true,
             "legacy-admin" => self.legacy_admin = true,
             "infrastructure" => self.infrastructure = true,
+            "one-way" => self.one_way = true,
             _ => return false,
         }
         true
@@ -65,6 +72,7 @@ impl ServiceFlags {
             self.web,
             self.legacy_admin,
             self.infrastructure,
+            self.one_way,
         ];
         FLAG_NAMES
             .iter()
@@ -92,6 +100,9 @@ macro_rules! catalogue {
 catalogue! {
     "any"          => "ip", "", "every IP protocol and port";
     "bacnet"       => "udp/47808", "industrial cleartext", "BACnet/IP";
+    "bfd"          => "udp/3784, udp/3785, udp/4784", "infrastructure cleartext", "Bidirectional Forwarding Detection (single-hop control, echo, multihop)";
+    "bgp"          => "tcp/179", "infrastructure cleartext", "Border Gateway Protocol";
+    "conntrackd"   => "udp/3780", "infrastructure cleartext", "conntrackd connection-tracking sync between firewall cluster nodes";
     "dhcp"         => "udp/67-68", "infrastructure", "DHCP";
     "dnp3"         => "tcp/20000", "industrial cleartext", "DNP3 over TCP (IEEE 1815)";
     "dns"          => "udp/53, tcp/53", "infrastructure", "Domain Name System";
@@ -99,13 +110,16 @@ catalogue! {
     "ethercat"     => "ether/0x88a4", "industrial cleartext", "EtherCAT (layer 2 only)";
     "ftp"          => "tcp/21", "legacy-admin cleartext", "File Transfer Protocol (control channel)";
     "goose"        => "ether/0x88b8", "industrial cleartext", "IEC 61850 GOOSE (layer 2 only)";
+    "hsrp"         => "udp/1985, udp/2029", "infrastructure cleartext", "Cisco Hot Standby Router Protocol (IPv4, IPv6)";
     "http"         => "tcp/80", "web legacy-admin cleartext", "HTTP";
     "https"        => "tcp/443", "web", "HTTP over TLS";
     "icmp"         => "icmp", "", "every ICMP type";
     "icmp-echo"    => "icmp/8, icmpv6/128", "", "ICMP and ICMPv6 echo request (ping)";
     "iec104"       => "tcp/2404", "industrial cleartext", "IEC 60870-5-104";
     "iec61850-mms" => "tcp/102", "industrial cleartext", "IEC 61850 MMS";
+    "ike"          => "udp/500, udp/4500", "infrastructure", "IPsec key exchange (IKE, NAT traversal)";
     "imap"         => "tcp/143, tcp/993", "messaging", "IMAP e-mail";
+    "ipsec-esp"    => "ip/50", "infrastructure", "IPsec Encapsulating Security Payload";
     "irc"          => "tcp/6667", "messaging cleartext", "Internet Relay Chat";
     "kerberos"     => "tcp/88, udp/88", "infrastructure", "Kerberos authentication";
     "ldap"         => "tcp/389, udp/389", "infrastructure cleartext", "LDAP directory";
@@ -117,23 +131,39 @@ catalogue! {
     "ntp"          => "udp/123", "infrastructure", "Network Time Protocol";
     "opc-da"       => "tcp/135", "industrial cleartext", "OPC Classic DA (DCOM endpoint mapper; dynamic RPC ports follow)";
     "opcua"        => "tcp/4840", "industrial", "OPC UA binary";
+    "ospf"         => "ip/89", "infrastructure cleartext", "Open Shortest Path First";
     "pop3"         => "tcp/110, tcp/995", "messaging", "POP3 e-mail";
     "profinet-rt"  => "ether/0x8892", "industrial cleartext", "PROFINET RT (layer 2 only)";
+    "radius"       => "udp/1812, udp/1813", "infrastructure cleartext", "RADIUS authentication and accounting";
     "rdp"          => "tcp/3389", "remote-access", "Remote Desktop Protocol";
     "s7comm"       => "tcp/102", "industrial cleartext", "Siemens S7comm (ISO-TSAP)";
     "smb"          => "tcp/445", "", "SMB file sharing";
     "smtp"         => "tcp/25, tcp/465, tcp/587", "messaging", "e-mail submission and transfer";
     "snmp"         => "udp/161", "legacy-admin cleartext", "SNMP v1/v2c";
     "snmp-trap"    => "udp/162", "legacy-admin cleartext", "SNMP traps";
+    "snmpv3"       => "udp/161, udp/162", "infrastructure", "SNMPv3 with authentication and privacy (queries and notifications)";
     "ssh"          => "tcp/22", "remote-access", "Secure Shell";
     "sv"           => "ether/0x88ba", "industrial cleartext", "IEC 61850 Sampled Values (layer 2 only)";
     "syslog"       => "udp/514", "infrastructure cleartext", "syslog";
     "syslog-tls"   => "tcp/6514", "infrastructure", "syslog over TLS";
+    "tacacs"       => "tcp/49", "infrastructure cleartext", "TACACS+ device administration (body only obfuscated, RFC 8907)";
     "telnet"       => "tcp/23", "remote-access legacy-admin cleartext", "Telnet";
     "tftp"         => "udp/69", "legacy-admin cleartext", "Trivial File Transfer Protocol";
     "vnc"          => "tcp/5900", "remote-access cleartext", "Virtual Network Computing";
+    "vrrp"         => "ip/112", "infrastructure cleartext", "Virtual Router Redundancy Protocol";
     "xmpp"         => "tcp/5222", "messaging", "XMPP chat";
 }
+
+/// The multicast groups a built-in protocol sends to besides its neighbours' own addresses. They
+/// lie in no zone: link-local groups (224.0.0.0/24, ff02::/16) are never forwarded, so a flow
+/// between zones never carries them; they belong to a device-level flow (`allow ZONE -> self
+/// ospf`), whose packets to the device are addressed to the device or to these groups.
+const GROUPS: &[(&str, &str)] = &[
+    ("conntrackd", "225.0.0.50"),
+    ("hsrp", "224.0.0.2, 224.0.0.102, ff02::66"),
+    ("ospf", "224.0.0.5, 224.0.0.6, ff02::5, ff02::6"),
+    ("vrrp", "224.0.0.18, ff02::12"),
+];
 
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
     CATALOGUE.iter().find(|b| b.name == name)
@@ -146,6 +176,17 @@ impl Builtin {
             .split(", ")
             .filter_map(|i| ServiceItem::parse(i).ok())
             .collect()
+    }
+    /// The multicast groups the protocol sends to ([`GROUPS`]), sorted.
+    pub fn groups(&self) -> Vec<std::net::IpAddr> {
+        let mut out: Vec<std::net::IpAddr> = GROUPS
+            .iter()
+            .filter(|(n, _)| *n == self.name)
+            .flat_map(|(_, g)| g.split(", "))
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        out.sort();
+        out
     }
     pub fn parsed_flags(&self) -> ServiceFlags {
         let mut f = ServiceFlags::default();
@@ -169,10 +210,50 @@ mod tests {
                 assert!(ServiceFlags::default().set(f), "{}: flag {f}", b.name);
             }
         }
+        for (name, groups) in GROUPS {
+            let b = builtin(name);
+            assert!(b.is_some(), "groups of unknown service {name}");
+            let parsed = b.map(|b| b.groups()).unwrap_or_default();
+            assert_eq!(parsed.len(), groups.split(", ").count(), "{name}");
+            assert!(parsed.iter().all(|a| a.is_multicast()), "{name}");
+        }
         let names: Vec<_> = CATALOGUE.iter().map(|b| b.name).collect();
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);
+    }
+
+    /// The catalogue table of docs/language.md, generated from [`CATALOGUE`].
+    fn catalogue_table() -> String {
+        let mut t = String::from(
+            "| name | items | flags | multicast groups | description |\n|---|---|---|---|---|\n",
+        );
+        for b in CATALOGUE {
+            let flags = b.flags.split_whitespace().collect::<Vec<_>>().join(", ");
+            let groups: Vec<String> = b.groups().iter().map(|g| format!("`{g}`")).collect();
+            let dash = |s: String| if s.is_empty() { "—".to_string() } else { s };
+            t.push_str(&format!(
+                "| `{}` | `{}` | {} | {} | {} |\n",
+                b.name,
+                b.items,
+                dash(flags),
+                dash(groups.join(", ")),
+                b.description
+            ));
+        }
+        t
+    }
+
+    /// docs/language.md lists the catalogue as it is; on a difference, this test prints the
+    /// table to paste there.
+    #[test]
+    fn language_doc_lists_the_catalogue() {
+        let doc = include_str!("../../docs/language.md");
+        let table = catalogue_table();
+        assert!(
+            doc.contains(&table),
+            "docs/language.md: replace the built-in catalogue table with\n{table}"
+        );
     }
 
     #[test]

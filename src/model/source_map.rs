@@ -5,7 +5,9 @@
 //! over a position; everything that needs a location (diagnostics, lint rules, the report,
 //! verify's flow text, `query`) asks this table by id.
 
-use super::{ConduitId, DeviceId, Endpoint, ExceptionId, ExpectId, FlowId, ServiceId, ZoneId};
+use super::{
+    ConduitId, DeviceId, Endpoint, ExceptionId, ExpectId, FlowId, SelfFlowId, ServiceId, ZoneId,
+};
 use crate::source::Span;
 
 /// A zone's name and its assets' names (by asset index).
@@ -21,6 +23,8 @@ pub struct ZoneSpans {
 pub struct FlowSpans {
     pub stmt: Span,
     pub services: Vec<Span>,
+    /// Each `via` device's name, in the order of `Flow::via`.
+    pub via: Vec<Span>,
 }
 
 /// A device's name, its interfaces' and its switch ports' names (by index).
@@ -43,6 +47,8 @@ pub struct SpanMap {
     pub services: Vec<Option<Span>>,
     pub conduits: Vec<Span>,
     pub flows: Vec<FlowSpans>,
+    /// Device-level flows, indexed like `Model::self_flows`.
+    pub self_flows: Vec<FlowSpans>,
     pub devices: Vec<DeviceSpans>,
     pub expects: Vec<Span>,
     pub exceptions: Vec<Span>,
@@ -90,6 +96,21 @@ impl SpanMap {
             .and_then(|f| f.services.get(index))
             .copied()
             .unwrap_or_else(|| self.flow(id))
+    }
+    /// The device-level flow's `allow` statement.
+    pub fn self_flow(&self, id: SelfFlowId) -> Span {
+        self.self_flows
+            .get(id.0)
+            .map(|f| f.stmt)
+            .unwrap_or_default()
+    }
+    /// The device-level flow's reference to its service `index` (the statement when unknown).
+    pub fn self_flow_service(&self, id: SelfFlowId, index: usize) -> Span {
+        self.self_flows
+            .get(id.0)
+            .and_then(|f| f.services.get(index))
+            .copied()
+            .unwrap_or_else(|| self.self_flow(id))
     }
     /// The device's name.
     pub fn device(&self, id: DeviceId) -> Span {

@@ -9,14 +9,17 @@
 //! forward: planning records each reply entry with how it widens the policy ([`replies`]), and
 //! raises the `OUT-005` finding for them; the dialect only lowers the entries.
 
+mod local;
 pub mod replies;
 
+pub use local::{self_flow_places, SelfFlowPlaces};
 pub use replies::{ReplyIr, Widening};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::graph::{Hop, ZoneGraph};
 use crate::model::{
-    AddrSet, ConduitId, DeviceId, DeviceKind, FlowId, Model, PortMode, ServiceItem, Target, ZoneId,
+    AddrSet, ConduitId, DeviceId, DeviceKind, FlowId, FlowRef, Model, PortMode, ServiceItem,
+    Target, ZoneId,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -40,7 +43,46 @@ pub struct DeviceIr {
     pub interfaces: Vec<InterfaceIr>,
     /// Zone pairs with traffic through this device, sorted by (ingress, egress).
     pub pairs: Vec<PairIr>,
+    /// Traffic to and from the device itself, per interface and direction, sorted by
+    /// (interface, direction); see [`LocalIr`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub local: Vec<LocalIr>,
+    /// Every address of the device (what `self` stands for).
+    #[serde(skip_serializing_if = "AddrSet::is_empty")]
+    pub own: AddrSet,
+    /// The directories the build writes for this device: its cluster's nodes, or its own name.
+    pub nodes: Vec<String>,
+    /// HA cluster sync (`sync IFACE`): VRRP and connection-tracking sync between the nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncIr>,
     pub switch: Option<SwitchIr>,
+}
+
+/// Traffic between the device itself and one interface. `to_device`: packets that enter by
+/// `interface` addressed to one of the device's own addresses (the input chain; the interface's
+/// inbound ACL on IOS); otherwise packets the device originates that leave by `interface` (the
+/// output chain). A rule's `src` and `dst` are exact: for traffic to the device, `dst` is within
+/// [`DeviceIr::own`]; for traffic from it, `src` is.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalIr {
+    /// Index into `DeviceIr::interfaces`.
+    pub interface: usize,
+    pub to_device: bool,
+    pub rules: Vec<RuleIr>,
+    /// Devices without connection state: the replies of `rules` (for traffic from the device,
+    /// they enter by `interface` addressed to the device), in rule order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replies: Vec<ReplyIr>,
+}
+
+/// The sync link of an HA cluster: VRRP (IP protocol 112 to 224.0.0.18) and conntrackd
+/// between the nodes' own addresses on that interface, in both directions, on it only.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncIr {
+    /// Index into `DeviceIr::interfaces`.
+    pub interface: usize,
+    /// The nodes' addresses on the sync interface and its shared (virtual) addresses.
+    pub peers: AddrSet,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,12 +113,20 @@ pub struct PairIr {
 /// target splits them by family and may merge rules, but never widens them.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleIr {
-    pub flow: FlowId,
-    pub conduit: ConduitId,
+    /// The flow the rule enforces: a conduit's flow, or a device-level flow (which may cross
+    /// other devices on its way to or from its device).
+    pub flow: FlowRef,
+    /// The flow's conduit; `None` for a device-level flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conduit: Option<ConduitId>,
     pub src: AddrSet,
     pub dst: AddrSet,
     pub item: ServiceItem,
     pub log: bool,
+    /// The item's service is `one-way`: its connections get no reply on any target (no reply
+    /// entry on a stateless device; a stateful one drops the reply direction).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub one_way: bool,
     /// Provenance for comments: `conduit/src->dst service`. Raw text; targets sanitise it.
     pub label: String,
 }
@@ -126,15 +176,29 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
     let mut path_len: BTreeMap<(ZoneId, ZoneId), usize> = BTreeMap::new();
     let mut total: usize = 0;
     for f in &model.flows {
-        let hops = *path_len
-            .entry((f.src.zone, f.dst.zone))
-            .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone).map_or(0, |p| p.len()));
+        let hops = if f.via.is_empty() {
+            *path_len
+                .entry((f.src.zone, f.dst.zone))
+                .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone).map_or(0, |p| p.len()))
+        } else {
+            graph.flow_hops(f).map_or(0, |p| p.len())
+        };
         let items: usize = f
             .services
             .iter()
             .map(|s| model.service(*s).items.len())
             .sum();
         total = total.saturating_add(items.saturating_mul(hops));
+    }
+    // A device-level flow: its device's facing interfaces and, at most, every other device.
+    for f in &model.self_flows {
+        let items: usize = f
+            .services
+            .iter()
+            .map(|s| model.service(*s).items.len())
+            .sum();
+        let places = model.device(f.device).interfaces.len() + model.devices.len();
+        total = total.saturating_add(items.saturating_mul(places));
     }
     if total > max_rules {
         diags.push(
@@ -161,9 +225,16 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
     let mut unroutable = Vec::new();
     for fid in model.flow_ids() {
         let f = model.flow(fid);
-        let path = path_cache
-            .entry((f.src.zone, f.dst.zone))
-            .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone));
+        // A flow with `via` keeps to the paths through its devices: its own hops.
+        let via_path;
+        let path = if f.via.is_empty() {
+            path_cache
+                .entry((f.src.zone, f.dst.zone))
+                .or_insert_with(|| graph.hops(f.src.zone, f.dst.zone))
+        } else {
+            via_path = graph.flow_hops(f);
+            &via_path
+        };
         let Some(hops) = path else {
             unroutable.push(fid);
             continue;
@@ -191,18 +262,20 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                         .entry((hop.ingress, hop.egress))
                         .or_default()
                         .push(RuleIr {
-                            flow: fid,
-                            conduit: f.conduit,
+                            flow: fid.into(),
+                            conduit: Some(f.conduit),
                             src: s.clone(),
                             dst: d.clone(),
                             item: *item,
                             log: f.log,
+                            one_way: svc.flags.one_way,
                             label: label.clone(),
                         });
                 }
             }
         }
     }
+    let mut local = local::plan_self_flows(model, &mut per_device);
     let mut devices = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
         let id = DeviceId(di);
@@ -243,6 +316,10 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             targets: dev.targets.clone(),
             interfaces,
             pairs,
+            local: local::local_ir(std::mem::take(&mut local[di]), stateless),
+            own: dev.own_addrs(),
+            nodes: dev.node_names().into_iter().map(str::to_string).collect(),
+            sync: local::sync_ir(dev),
             switch,
         });
     }

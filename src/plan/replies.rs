@@ -8,7 +8,7 @@ use super::{DeviceIr, Ir, RuleIr};
 use crate::diagnostic::{Diagnostic, Subject};
 // Return traffic admitted by a stateless rule (warning).
 use crate::lint::rules::out_005_stateless_return_widening::RULE as WIDENING;
-use crate::model::{ConduitId, FlowId, Model, Scope, Target};
+use crate::model::{ConduitId, FlowRef, Model, Scope, Target};
 pub use crate::packet::reply::{Reply, WideningKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,11 +33,13 @@ pub fn stateless(targets: &[Target]) -> bool {
     targets.iter().any(|t| !t.stateful())
 }
 
-/// The reply entries of a pair's rules, in rule order; rules without replies have none.
+/// The reply entries of a pair's rules, in rule order; rules without replies (and the rules of
+/// `one-way` services) have none.
 pub fn of_rules(rules: &[RuleIr]) -> Vec<ReplyIr> {
     rules
         .iter()
         .enumerate()
+        .filter(|(_, r)| !r.one_way)
         .filter_map(|(rule, r)| Reply::of(&r.item).map(|reply| ReplyIr { rule, reply }))
         .collect()
 }
@@ -48,8 +50,9 @@ pub fn of_rules(rules: &[RuleIr]) -> Vec<ReplyIr> {
 pub struct Widening {
     pub device: String,
     pub interface: String,
-    pub flow: FlowId,
-    pub conduit: ConduitId,
+    pub flow: FlowRef,
+    /// `None` for a device-level flow crossing this device.
+    pub conduit: Option<ConduitId>,
     pub kind: WideningKind,
     /// `conduit: src -> dst service`, raw (not sanitised).
     pub label: String,
@@ -99,7 +102,7 @@ pub fn device_widenings(device: &DeviceIr) -> Vec<Widening> {
 /// The `OUT-005` findings of one device: one per interface and conduit, not per flow (a large
 /// plant would otherwise get tens of thousands); [`widenings`] keeps every one.
 pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
-    let mut groups: BTreeMap<(String, ConduitId), Vec<Widening>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, Option<ConduitId>), Vec<Widening>> = BTreeMap::new();
     for w in device_widenings(device) {
         groups
             .entry((w.interface.clone(), w.conduit))
@@ -110,7 +113,6 @@ pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for ((iface, cid), ws) in groups {
         let Some(w0) = ws.first() else { continue };
-        let conduit = model.conduit(cid);
         let mut kinds: Vec<&str> = ws.iter().map(|w| w.kind.as_str()).collect();
         kinds.sort();
         kinds.dedup();
@@ -125,23 +127,45 @@ pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
         } else {
             String::new()
         };
-        let first = model.spans.flow(w0.flow);
-        let flows: BTreeSet<FlowId> = ws.iter().map(|w| w.flow).collect();
+        let first = match w0.flow {
+            FlowRef::Flow(id) => model.spans.flow(id),
+            FlowRef::SelfFlow { id } => model.spans.self_flow(id),
+        };
+        let flows: BTreeSet<FlowRef> = ws.iter().map(|w| w.flow).collect();
+        let (whose, at, subject, scoped) = match (cid, w0.flow) {
+            (Some(cid), _) => (
+                format!("conduit `{}`", model.conduit(cid).name),
+                model.spans.conduit(cid),
+                Subject::Conduit(cid),
+                vec![Scope::Conduit(cid)],
+            ),
+            (None, FlowRef::SelfFlow { id }) => (
+                "device-level flows".to_string(),
+                first,
+                Subject::SelfFlow(id),
+                Vec::new(),
+            ),
+            (None, FlowRef::Flow(id)) => (
+                "device-level flows".to_string(),
+                first,
+                Subject::Flow(id),
+                Vec::new(),
+            ),
+        };
         diags.push(
             WIDENING
                 .diag(format!(
-                    "`{}` admits replies of {} flow item(s) of conduit `{}` on `{iface}` by stateless rules ({})",
+                    "`{}` admits replies of {} flow item(s) of {whose} on `{iface}` by stateless rules ({})",
                     device.name,
                     ws.len(),
-                    conduit.name,
                     kinds.join(", ")
                 ))
-                .at(model.spans.conduit(cid), format!("stateless return rules on `{iface}`"))
-                .about(Subject::Conduit(cid))
+                .at(at, format!("stateless return rules on `{iface}`"))
+                .about(subject)
                 // An exception on the conduit silences it, or exceptions on every flow whose
                 // replies it admits.
-                .scoped(vec![Scope::Conduit(cid)])
-                .scoped_all(flows.into_iter().map(Scope::Flow).collect())
+                .scoped(scoped)
+                .scoped_all(flows.into_iter().map(FlowRef::scope).collect())
                 .related(first, w0.kind.explanation())
                 .related(span, "stateless ACLs on this device")
                 .help(format!(
@@ -151,4 +175,42 @@ pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
         );
     }
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::resolve::resolve;
+    use crate::plan::model_to_ir;
+    use crate::syntax::loader::load_from_text;
+    use std::path::Path;
+
+    /// A `one-way` service gets no reply entry on a stateless device, and no `OUT-005` names
+    /// it; the other service of the same flow keeps its reply.
+    #[test]
+    fn one_way_rules_have_no_reply_entry() {
+        let text = include_str!("../../tests/oneway/one-way.fence").to_string();
+        let r = resolve(&load_from_text("p.fence", Path::new("p.fence"), text));
+        let model = r.model.expect("model");
+        let (ir, diags) = model_to_ir(&model);
+        let rtr = ir.devices.iter().find(|d| d.name == "rtr").expect("rtr");
+        let mut one_way = 0;
+        for p in &rtr.pairs {
+            for (i, rule) in p.rules.iter().enumerate() {
+                let replied = p.replies.iter().any(|r| r.rule == i);
+                assert_eq!(replied, !rule.one_way, "{} {}", rule.label, rule.item);
+                one_way += usize::from(rule.one_way);
+            }
+        }
+        assert_eq!(one_way, 1, "udp/514, both families in one rule");
+        let out_005: Vec<String> = diags
+            .iter()
+            .filter(|d| d.code == "OUT-005")
+            .map(|d| format!("{} {:?}", d.message, d.help))
+            .collect();
+        assert_eq!(out_005.len(), 1, "{out_005:?}");
+        assert!(
+            out_005[0].contains("udp/123") && !out_005[0].contains("udp/514"),
+            "{out_005:?}"
+        );
+    }
 }

@@ -158,7 +158,9 @@ impl<'a> Context<'a> {
         for d in &ir.devices {
             for p in &d.pairs {
                 for r in &p.rules {
-                    by_flow.entry(r.flow).or_default().insert(d.device);
+                    if let Some(f) = r.flow.flow() {
+                        by_flow.entry(f).or_default().insert(d.device);
+                    }
                 }
             }
         }
@@ -194,6 +196,7 @@ impl<'a> Context<'a> {
                 Scope::Zone(z) => Some(Subject::Zone(z)),
                 Scope::Conduit(c) => Some(Subject::Conduit(c)),
                 Scope::Flow(f) => Some(Subject::Flow(f)),
+                Scope::SelfFlow(f) => Some(Subject::SelfFlow(f)),
                 Scope::Policy => None,
             },
             s => Some(s),
@@ -209,6 +212,10 @@ impl<'a> Context<'a> {
                 Some(Subject::Flow(f)) => {
                     let f = self.model.flow(f);
                     f.src.zone == z || f.dst.zone == z
+                }
+                Some(Subject::SelfFlow(f)) => {
+                    let f = self.model.self_flow(f);
+                    f.peer.zone == z || self.device_zones(f.device).contains(&z)
                 }
                 Some(Subject::Zone(o)) => o == z,
                 Some(Subject::Conduit(c)) => self.model.conduit(c).zones.contains(&z),

@@ -618,7 +618,7 @@ fn enforcement_by_flow(model: &Model, ir: &Ir) -> Vec<Vec<Name>> {
             triples
                 .entry((d.name.as_str(), i.name.as_str(), e.name.as_str()))
                 .or_default()
-                .extend(p.rules.iter().map(|r| r.flow));
+                .extend(p.rules.iter().filter_map(|r| r.flow.flow()));
         }
     }
     let mut out: Vec<Vec<Name>> = vec![Vec::new(); model.flows.len()];
@@ -681,8 +681,8 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
     let mut pairs_of: BTreeMap<ConduitId, BTreeSet<(usize, usize)>> = BTreeMap::new();
     for (di, d) in ir.devices.iter().enumerate() {
         for (pi, p) in d.pairs.iter().enumerate() {
-            for r in &p.rules {
-                pairs_of.entry(r.conduit).or_default().insert((di, pi));
+            for c in p.rules.iter().filter_map(|r| r.conduit) {
+                pairs_of.entry(c).or_default().insert((di, pi));
             }
         }
     }
@@ -791,7 +791,8 @@ fn device_views(model: &Model, ir: &Ir) -> Vec<DeviceView> {
                     x.pairs.iter().flat_map(|p| {
                         p.rules
                             .iter()
-                            .map(|r| model.conduit(r.conduit).name.clone())
+                            .filter_map(|r| r.conduit)
+                            .map(|c| model.conduit(c).name.clone())
                     })
                 })
                 .collect();
@@ -875,6 +876,11 @@ pub fn scope_label(model: &Model, scope: Scope) -> String {
             "flow {}: {}",
             model.conduit(model.flow(f).conduit).name,
             model.flow_label(f)
+        ),
+        Scope::SelfFlow(f) => format!(
+            "device {}: {}",
+            model.device(model.self_flow(f).device).name,
+            model.self_flow_label(f)
         ),
     }
 }

@@ -83,6 +83,8 @@ pub enum StmtKind {
     Vlan(Token),
     Asset(Asset),
     Safety,
+    /// `transit`: the zone carries other zones' flows.
+    Transit,
     Exception(Exception),
     Kind(Ident),
     Flag(Ident),
@@ -93,7 +95,17 @@ pub enum StmtKind {
     Interface {
         name: Token,
         zone: Ident,
+        /// `address A, B`: the device's own addresses on the interface.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        addresses: Vec<Token>,
+        /// `nodes A, B`: each cluster node's own address there, in the order of `cluster`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        nodes: Vec<Token>,
     },
+    /// `cluster NODE, NODE`: the device is an HA cluster of these nodes.
+    Cluster(Vec<Ident>),
+    /// `sync IFACE`: the interface carrying the cluster's VRRP and connection-tracking sync.
+    Sync(Token),
     Ports {
         range: bool,
         name: Token,
@@ -205,6 +217,9 @@ pub struct Allow {
     pub services: Vec<ServiceRef>,
     pub has_block: bool,
     pub stmts: Vec<Stmt>,
+    /// `via DEVICE, ...`: the devices the flow's paths must cross (one of them at least).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<Ident>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -65,11 +65,13 @@ fn rule_name(rule: &Rule) -> String {
         Rule::vlan => "`vlan`",
         Rule::asset => "`asset`",
         Rule::safety => "`safety`",
+        Rule::transit => "`transit`",
         Rule::exception => "`exception`",
         Rule::kind => "`kind`",
         Rule::flag => "a service attribute",
         Rule::connects => "`connects`",
         Rule::allow => "`allow`",
+        Rule::via => "`via`",
         Rule::log => "`log`",
         Rule::target => "`target`",
         Rule::interface => "`interface`",
@@ -78,6 +80,10 @@ fn rule_name(rule: &Rule) -> String {
         Rule::port_mode => "`access` or `trunk`",
         Rule::unused_ports => "`unused-ports`",
         Rule::parking_vlan => "`parking-vlan`",
+        Rule::if_address => "`address`",
+        Rule::if_nodes => "`nodes`",
+        Rule::cluster => "`cluster`",
+        Rule::sync => "`sync`",
         Rule::device_kind => "a device (`firewall`, `router`, `switch`)",
         other => {
             let n = format!("{other:?}");
@@ -415,6 +421,7 @@ impl Builder<'_> {
             Rule::network => StmtKind::Network(it.map(|a| self.token(a)).collect()),
             Rule::vlan => StmtKind::Vlan(self.token(it.next().expect("grammar"))),
             Rule::safety => StmtKind::Safety,
+            Rule::transit => StmtKind::Transit,
             Rule::log => StmtKind::Log,
             Rule::asset => {
                 // `keyword` above consumed kw_asset; the name comes next.
@@ -453,10 +460,16 @@ impl Builder<'_> {
                 let _arrow = it.next();
                 let dst = self.endpoint(it.next().expect("grammar"));
                 let mut services = Vec::new();
+                let mut via = Vec::new();
                 let mut rest = Vec::new();
                 for p in it {
                     match p.as_rule() {
                         Rule::ident | Rule::svc_inline => services.push(self.svc_ref(p)),
+                        Rule::via => via.extend(
+                            p.into_inner()
+                                .filter(|q| q.as_rule() == Rule::ident)
+                                .map(|q| self.ident(q)),
+                        ),
                         _ => rest.push(p),
                     }
                 }
@@ -467,14 +480,34 @@ impl Builder<'_> {
                     services,
                     has_block,
                     stmts,
+                    via,
                 })
             }
             Rule::target => StmtKind::Target(it.map(|t| self.ident(t)).collect()),
             Rule::interface => {
                 let name = self.token(it.next().expect("grammar"));
                 let zone = self.ident(it.next().expect("grammar"));
-                StmtKind::Interface { name, zone }
+                let (mut addresses, mut nodes) = (Vec::new(), Vec::new());
+                for p in it {
+                    let out = match p.as_rule() {
+                        Rule::if_nodes => &mut nodes,
+                        _ => &mut addresses,
+                    };
+                    out.extend(
+                        p.into_inner()
+                            .filter(|a| a.as_rule() == Rule::addr)
+                            .map(|a| self.token(a)),
+                    );
+                }
+                StmtKind::Interface {
+                    name,
+                    zone,
+                    addresses,
+                    nodes,
+                }
             }
+            Rule::cluster => StmtKind::Cluster(it.map(|n| self.ident(n)).collect()),
+            Rule::sync => StmtKind::Sync(self.token(it.next().expect("grammar"))),
             Rule::ports | Rule::port => {
                 let name = self.token(it.next().expect("grammar"));
                 let mode_pair = it.next().expect("grammar");

@@ -65,7 +65,8 @@ def listen(spec_json):
                 proto, src, dst, l4 = p[6], socket.inet_ntop(socket.AF_INET6, p[8:24]), socket.inet_ntop(socket.AF_INET6, p[24:40]), p[40:]
             else:
                 continue
-            if proto not in (6, 17) or len(l4) < 14:
+            # A UDP header is 8 bytes, a TCP one at least 20 (its flags are byte 13).
+            if proto not in (6, 17) or len(l4) < (14 if proto == 6 else 8):
                 continue
             sport, dport = struct.unpack("!HH", l4[0:4])
             if proto == 6 and not (l4[13] & 0x02 and not l4[13] & 0x10):

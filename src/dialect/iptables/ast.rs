@@ -142,6 +142,8 @@ pub enum Match {
     LimitBurst(String),
     /// `--hl-eq N` (module hl; the reader does not interpret it).
     HlEq(u8),
+    /// `[!] --ctdir ORIGINAL|REPLY` (module conntrack): `reply` for the reply direction.
+    CtDir { neg: bool, reply: bool },
     /// An option the reader does not model, or one whose value it cannot read, with the words
     /// that follow it: refused where FORWARD reaches it.
     Other {

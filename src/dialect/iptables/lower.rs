@@ -10,6 +10,11 @@
 //! per interface pair, and ends with a rate-limited LOG naming the device. INPUT (policy DROP)
 //! admits loopback, replies and, for IPv6, neighbour discovery on the firewall's own links.
 //!
+//! Where the device enforces `one-way` services, FORWARD jumps to `FL-ONE-WAY` for packets in
+//! the reply direction of a connection (`-m conntrack --ctdir REPLY`) before it accepts
+//! established ones: that chain drops the replies of those flows (pair, addresses and ports
+//! reversed).
+//!
 //! ICMP that conntrack never classifies NEW (whole-protocol flows; see the nftables backend)
 //! jumps, per interface pair and when INVALID or UNTRACKED, to a chain of ACCEPT rules without a
 //! state match, placed before the INVALID drop.
@@ -203,6 +208,86 @@ struct Spoof {
 }
 
 /// One device's configuration: both families.
+/// The chain FORWARD jumps to for packets in the reply direction of a connection, before
+/// established ones are accepted: it drops the replies of `one-way` flows.
+const ONE_WAY: &str = "FL-ONE-WAY";
+
+/// The matches of each rule of [`ONE_WAY`] in one family: per `one-way` rule, its pair reversed
+/// (`-i` its egress, `-o` its ingress), from each destination interval to each source interval,
+/// the reply's protocol and source ports.
+fn one_way_rules(
+    dev: &DeviceIr,
+    fam: Family,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Vec<Match>>> {
+    use crate::packet::reply::Reply;
+    let mut out = Vec::new();
+    for d in linux::one_way_drops(dev)
+        .into_iter()
+        .filter(|d| d.family == fam)
+    {
+        let service = match d.reply {
+            Reply::Tcp { sports } | Reply::Udp { sports } => {
+                let p = if matches!(d.reply, Reply::Tcp { .. }) {
+                    "tcp"
+                } else {
+                    "udp"
+                };
+                vec![
+                    proto(p),
+                    module(p),
+                    Match::Ports {
+                        dir: Dir::Src,
+                        multi: false,
+                        ranges: vec![(sports.lo, sports.hi)],
+                    },
+                ]
+            }
+            Reply::Icmp { icmp_type } => vec![
+                proto("icmp"),
+                module("icmp"),
+                Match::Icmp {
+                    v6: false,
+                    name: icmp_type.to_string(),
+                },
+            ],
+            Reply::Icmpv6 { icmp_type } => vec![
+                proto("ipv6-icmp"),
+                module("icmp6"),
+                Match::Icmp {
+                    v6: true,
+                    name: icmp_type.to_string(),
+                },
+            ],
+            Reply::Ip { number: 0 } => {
+                return Err(Error::Other(
+                    "IP protocol 0 cannot be matched by iptables (`-p 0` means every protocol)"
+                        .into(),
+                ))
+            }
+            Reply::Ip { number } => vec![proto(&number.to_string())],
+            Reply::AnyIp => Vec::new(),
+        };
+        let c = text(linux::clean_warn(
+            &format!("one-way, no reply: {}", d.rule.label),
+            IPT_COMMENT,
+            None,
+            "a rule comment",
+            diags,
+        ))?;
+        for &s in &d.src {
+            for &t in &d.dst {
+                let mut m = vec![iface(Dir::Src, d.iif), iface(Dir::Dst, d.oif)];
+                m.extend(addr_matches(fam, Some(s), t));
+                m.extend(service.iter().cloned());
+                m.extend(comment(&c));
+                out.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn ruleset(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
     linux::warn_policy_name(cx, diags);
     Ok(Ruleset {
@@ -370,6 +455,10 @@ pub fn file(
             rules,
         });
     }
+    let one_way = one_way_rules(dev, fam, diags)?;
+    if !one_way.is_empty() {
+        unique(ONE_WAY.into())?;
+    }
     let drop_prefix = text(linux::log_prefix(
         model,
         dev,
@@ -422,6 +511,7 @@ pub fn file(
             spoof: &spoof,
             pairs: &pairs,
             untracked: &untracked,
+            one_way: &one_way,
             drop_prefix: &drop_prefix,
             input_drop_prefix: &input_drop_prefix,
         })?,
@@ -439,6 +529,8 @@ struct FilterTable<'a> {
     spoof: &'a [Spoof],
     pairs: &'a [PairChain],
     untracked: &'a [PairChain],
+    /// The rules of [`ONE_WAY`]: each drops the reply direction of a `one-way` rule.
+    one_way: &'a [Vec<Match>],
     drop_prefix: &'a Text,
     input_drop_prefix: &'a Text,
 }
@@ -463,6 +555,9 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
     out.extend(t.spoof.iter().map(|a| decl(&a.chain, None)));
     out.extend(t.pairs.iter().map(|p| decl(&p.chain, None)));
     out.extend(t.untracked.iter().map(|p| decl(&p.chain, None)));
+    if !t.one_way.is_empty() {
+        out.push(decl(ONE_WAY, None));
+    }
     let mut add = |chain: &str, rule: Rule| {
         out.push(Entry::Command(Command::Append {
             chain: chain.into(),
@@ -501,6 +596,16 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
             Rule::jump(vec![iface(Dir::Src, &a.iface)], &a.chain),
         );
     }
+    if !t.one_way.is_empty() {
+        let reply = vec![
+            module("conntrack"),
+            Match::CtDir {
+                neg: false,
+                reply: true,
+            },
+        ];
+        add("FORWARD", Rule::jump(reply, ONE_WAY));
+    }
     add(
         "FORWARD",
         Rule::jump(ctstate(&[State::Established, State::Related]), "ACCEPT"),
@@ -527,6 +632,9 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
             add(&a.chain, Rule::jump(m.clone(), "RETURN"));
         }
         add(&a.chain, Rule::jump(comment(&a.comment), "DROP"));
+    }
+    for m in t.one_way {
+        add(ONE_WAY, Rule::jump(m.clone(), "DROP"));
     }
     for (chains, new) in [(t.pairs, true), (t.untracked, false)] {
         for p in chains {

@@ -37,6 +37,7 @@ pub(super) fn takes_value(o: &str) -> bool {
             | "--icmpv6-type"
             | "--ctstate"
             | "--state"
+            | "--ctdir"
             | "--comment"
             | "--limit"
             | "--limit-burst"
@@ -161,6 +162,15 @@ pub(super) fn typed(neg: bool, o: &str, v: &str, family: Family) -> Result<Match
                 states,
             }
         }
+        "--ctdir" => match v {
+            "ORIGINAL" => Match::CtDir { neg, reply: false },
+            "REPLY" => Match::CtDir { neg, reply: true },
+            _ => {
+                return Err(Unread::Later(format!(
+                    "connection direction `{v}` is not supported"
+                )))
+            }
+        },
         "--comment" => {
             no_neg(o)?;
             Match::Comment(Text::new(v).map_err(Unread::Later)?)

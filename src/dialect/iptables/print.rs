@@ -238,6 +238,14 @@ impl Display for Match {
                 word(f, b)
             }
             Match::HlEq(n) => write!(f, "--hl-eq {n}"),
+            Match::CtDir { neg: n, reply } => {
+                neg(f, *n)?;
+                f.write_str(if *reply {
+                    "--ctdir REPLY"
+                } else {
+                    "--ctdir ORIGINAL"
+                })
+            }
             Match::Other {
                 neg: n,
                 option,

@@ -292,6 +292,8 @@ struct Cons {
     icmp: Option<Ivs>,
     /// The connection states a state match lets through.
     states: Vec<conntrack::State>,
+    /// Every `--ctdir` match holds for the packets evaluated.
+    direction: bool,
     matches: bool,
 }
 
@@ -300,6 +302,11 @@ impl Filters for Ruleset {
     fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut all = self.v4.items(iif, oif)?;
         all.extend(self.v6.items(iif, oif)?);
+        Ok(vec![all])
+    }
+    fn replies(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        let mut all = self.v4.items_of(iif, oif, conntrack::Phase::Reply)?;
+        all.extend(self.v6.items_of(iif, oif, conntrack::Phase::Reply)?);
         Ok(vec![all])
     }
 }
@@ -340,11 +347,18 @@ impl RulesFile {
     }
 
     /// The rule for the pair: its match space and verdict.
-    fn rule(&self, chains: &Filter, p: &Placed, iif: &str, oif: &str) -> Result<Rule, ReadError> {
+    fn rule(
+        &self,
+        chains: &Filter,
+        p: &Placed,
+        (iif, oif): (&str, &str),
+        phase: conntrack::Phase,
+    ) -> Result<Rule, ReadError> {
         let t = self.tag(p);
         let r = self.rule_at(p);
         let mut c = Cons {
             matches: true,
+            direction: true,
             states: conntrack::ALL.to_vec(),
             ..Default::default()
         };
@@ -436,6 +450,10 @@ impl RulesFile {
                 Match::HlEq(_) => {
                     return Err(self.fail(t, "option `--hl-eq` is not supported"));
                 }
+                Match::CtDir { neg, reply } => {
+                    let holds = *reply == (phase == conntrack::Phase::Reply);
+                    c.direction &= holds != *neg;
+                }
                 Match::Other {
                     neg,
                     option,
@@ -455,7 +473,13 @@ impl RulesFile {
             ));
         }
         let matches = if c.matches {
-            self.space(&c, t)?
+            conntrack::restrict_phase(
+                self.space(&c, t)?,
+                &c.states,
+                c.direction,
+                phase,
+                &[self.family],
+            )
         } else {
             Space::new()
         };
@@ -596,14 +620,22 @@ impl RulesFile {
             sp.extend(n, empty.clone());
             m = m.subtract(&sp);
         }
-        if c.states.len() < conntrack::ALL.len() {
-            m = conntrack::restrict(m, &c.states, &[f]);
-        }
         Ok(m)
     }
 
     /// The flattened FORWARD chain for one interface pair.
     pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Item>, ReadError> {
+        self.items_of(iif, oif, conntrack::Phase::First)
+    }
+
+    /// [`RulesFile::items`] for the packets of `phase`: first packets, or packets in the reply
+    /// direction of an established connection.
+    pub fn items_of(
+        &self,
+        iif: &str,
+        oif: &str,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Item>, ReadError> {
         let filter = self.filter()?;
         let policy = match filter.chains.get("FORWARD").and_then(|c| c.policy) {
             None | Some(Policy::Accept) => Term::Accept,
@@ -616,7 +648,7 @@ impl RulesFile {
                 Some(c) => c
                     .rules
                     .iter()
-                    .map(|r| self.rule(filter, r, iif, oif))
+                    .map(|r| self.rule(filter, r, (iif, oif), phase))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some),
             }

@@ -5,7 +5,10 @@
 //!
 //! Layout, and why:
 //! - `forward` (policy drop): island-mode set first (so cutting a zone also cuts its live
-//!   sessions), anti-spoofing per ingress interface, `ct state established,related accept`,
+//!   sessions), anti-spoofing per ingress interface, `ct direction reply jump one_way` where
+//!   the device enforces `one-way` services (the reply direction of their connections, matched
+//!   by the rule's pair, addresses and ports reversed, is dropped there), `ct state
+//!   established,related accept`,
 //!   `ct state invalid drop`, an `iifname . oifname` verdict map to one chain per interface
 //!   pair, then a rate-limited log naming the device and a counted drop.
 //! - Each pair chain matches new connections against concatenated interval sets
@@ -342,10 +345,14 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
     sets.extend(pairs.sets);
     chains.extend(pairs.chains);
     chains.extend(pairs.untracked);
+    let one_way = one_way_chain(dev, &mut names, diags)?;
+    let reply_drop = one_way.as_ref().map(|c| c.name.clone());
+    chains.extend(one_way);
     chains.push(forward(
         spoof,
         &pairs.untracked_entries,
         &pairs.entries,
+        reply_drop,
         drop_prefix,
     ));
     chains.push(input(input_drop_prefix)?);
@@ -579,12 +586,75 @@ fn pair_chains(
     Ok(out)
 }
 
-/// `forward` (policy drop): island set, anti-spoofing, conntrack, the ICMP conntrack never calls
-/// new, the pair chains, a rate-limited log and a counted drop.
+/// The reply direction of the device's `one-way` rules, dropped (`None` when it has none): one
+/// rule per rule and family, matching the pair reversed, the rule's destinations as sources and
+/// its sources as destinations, and the reply's protocol and ports. `forward` jumps here for
+/// packets in the reply direction of a connection, before `established` ones are accepted.
+fn one_way_chain(
+    dev: &DeviceIr,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<Chain>> {
+    use crate::packet::reply::Reply;
+    let drops = linux::one_way_drops(dev);
+    if drops.is_empty() {
+        return Ok(None);
+    }
+    let addrs = |fam: Family, ivs: &[(u128, u128)]| match ivs {
+        [one] => atom(linux::interval_text(fam, *one)),
+        many => Val::Set(
+            many.iter()
+                .map(|iv| atom(linux::interval_text(fam, *iv)))
+                .collect(),
+        ),
+    };
+    let ports = |p: crate::model::PortRange| atom(p.to_string());
+    let mut rules = Vec::new();
+    for d in &drops {
+        let mut st = vec![
+            is(meta("iifname"), Val::Str(d.iif.to_string())),
+            is(meta("oifname"), Val::Str(d.oif.to_string())),
+            is(payload(ip(d.family), "saddr"), addrs(d.family, &d.src)),
+            is(payload(ip(d.family), "daddr"), addrs(d.family, &d.dst)),
+        ];
+        match d.reply {
+            Reply::Tcp { sports } => st.push(is(payload("tcp", "sport"), ports(sports))),
+            Reply::Udp { sports } => st.push(is(payload("udp", "sport"), ports(sports))),
+            Reply::Icmp { icmp_type } => {
+                st.push(is(payload("icmp", "type"), atom(icmp_type.to_string())))
+            }
+            Reply::Icmpv6 { icmp_type } => {
+                st.push(is(payload("icmpv6", "type"), atom(icmp_type.to_string())))
+            }
+            Reply::Ip { number } => st.push(is(meta("l4proto"), atom(number.to_string()))),
+            Reply::AnyIp => {}
+        }
+        st.extend(counted(Verdict::Drop));
+        let c = linux::clean_warn(
+            &format!("one-way, no reply: {}", d.rule.label),
+            NFT_COMMENT,
+            None,
+            "a rule comment",
+            diags,
+        );
+        rules.push(rule(st, Some(quoted(c)?)));
+    }
+    let name = names.unique("one_way".into())?;
+    Ok(Some(chain(
+        name,
+        quoted("replies of one-way flows: dropped".into())?,
+        rules,
+    )))
+}
+
+/// `forward` (policy drop): island set, anti-spoofing, the replies of one-way flows dropped,
+/// conntrack, the ICMP conntrack never calls new, the pair chains, a rate-limited log and a
+/// counted drop.
 fn forward(
     spoof: Vec<VmapEntry>,
     untracked: &[PairEntry],
     pairs: &[PairEntry],
+    reply_drop: Option<String>,
     drop_prefix: Quoted,
 ) -> Chain {
     let island = |k: &str| {
@@ -603,6 +673,15 @@ fn forward(
                 key: meta("iifname"),
                 map: spoof,
             }],
+            None,
+        ));
+    }
+    if let Some(c) = reply_drop {
+        rules.push(rule(
+            vec![
+                is(Selector::Ct("direction".into()), atom("reply")),
+                Stmt::Verdict(Verdict::Jump(c)),
+            ],
             None,
         ));
     }

@@ -326,7 +326,7 @@ impl Ruleset {
         tag: &Tag,
         fams: &[Family],
         (iif, oif): (&str, &str),
-        hook: &str,
+        (hook, phase): (&str, conntrack::Phase),
     ) -> Result<Rule, ReadError> {
         let unseen = |sel: &Selector| -> Option<&'static str> {
             let k = match sel {
@@ -365,6 +365,7 @@ impl Ruleset {
         let mut verdict = None;
         let mut limited = false;
         let mut states = conntrack::ALL.to_vec();
+        let mut direction = true;
         for st in &r.stmts {
             match st {
                 Stmt::Counter(_) | Stmt::Log { .. } => {}
@@ -451,6 +452,22 @@ impl Ruleset {
                             states.retain(|s| named.contains(s) != *neg);
                             continue;
                         }
+                        Selector::Ct(k) if k == "direction" => {
+                            let mut holds = false;
+                            for (v, _) in self.elements(table, right, tag)? {
+                                let d =
+                                    atom_str(v).and_then(|n| conntrack::direction_holds(n, phase));
+                                let Some(d) = d else {
+                                    return Err(self.table_err(
+                                        tag,
+                                        format!("connection direction {v:?} is not supported"),
+                                    ));
+                                };
+                                holds |= d;
+                            }
+                            direction &= holds != *neg;
+                            continue;
+                        }
                         Selector::Ct(k) => {
                             return Err(self.table_err(tag, format!("`ct {k}` is not supported")))
                         }
@@ -476,9 +493,7 @@ impl Ruleset {
                 "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
             ));
         }
-        if states.len() < conntrack::ALL.len() {
-            m = conntrack::restrict(m, &states, fams);
-        }
+        m = conntrack::restrict_phase(m, &states, direction, phase, fams);
         Ok(Rule {
             matches: m,
             verdict,
@@ -536,6 +551,17 @@ impl Ruleset {
     /// postrouting base chain, each as its own list. A packet is forwarded when every base chain
     /// accepts it.
     pub fn items(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.items_of(iif, oif, conntrack::Phase::First)
+    }
+
+    /// [`Ruleset::items`] for the packets of `phase`: first packets, or packets in the reply
+    /// direction of an established connection.
+    pub fn items_of(
+        &self,
+        iif: &str,
+        oif: &str,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut out = Vec::new();
         for table in &self.tables {
             let Some(fams) = table_families(&table.family) else {
@@ -590,7 +616,7 @@ impl Ruleset {
                             let tag = r.origin.0.clone().unwrap_or_else(|| {
                                 Rc::from(format!("{}: chain {n} rule {}", self.file, k + 1))
                             });
-                            self.rule(&scope, r, &tag, &fams, (iif, oif), hook)
+                            self.rule(&scope, r, &tag, &fams, (iif, oif), (hook, phase))
                         })
                         .collect::<Result<Vec<_>, _>>()
                         .map(Some)
@@ -644,6 +670,9 @@ impl Ruleset {
 impl Filters for Ruleset {
     fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         self.items(iif, oif)
+    }
+    fn replies(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.items_of(iif, oif, conntrack::Phase::Reply)
     }
 }
 

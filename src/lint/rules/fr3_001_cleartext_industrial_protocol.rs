@@ -2,7 +2,8 @@
 //! Flags a cleartext or unauthenticated industrial protocol (services with both the
 //! `industrial` and `cleartext` flags: Modbus/TCP, DNP3, S7comm, EtherNet/IP, IEC 104, ...)
 //! in a flow into a zone with SL-T(SI) 3 or higher. It is a warning, and an error at
-//! SL-T(SI) 4.
+//! SL-T(SI) 4. A device-level flow is judged the same way: one to the device (`X -> self`) by
+//! the highest SL-T(SI) of the zones the device attaches, one from it by its destination's.
 //!
 //! ## Why is this bad
 //! From SL 3 on, the integrity of transmitted information must be protected cryptographically
@@ -34,7 +35,7 @@
 
 use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::Fr;
+use crate::model::{Fr, SelfDirection};
 
 pub const RULE: Rule = Rule {
     id: "FR3-001",
@@ -75,6 +76,46 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 d.severity = Severity::Error;
             }
             out.push(Finding::new(d, cx.flow_scopes(fid)));
+        }
+    }
+    check_self_flows(cx, out);
+}
+
+/// Device-level flows: into the device, whose trust is that of its most trusted zone, or from
+/// it into its peer's zone.
+fn check_self_flows(cx: &Ctx, out: &mut Vec<Finding>) {
+    for id in cx.model.self_flow_ids() {
+        let f = cx.model.self_flow(id);
+        let device = &cx.model.device(f.device).name;
+        let (si, into) = match f.direction {
+            SelfDirection::ToDevice => {
+                (cx.device_sl(f.device, Fr::Si), format!("device `{device}`"))
+            }
+            SelfDirection::FromDevice => {
+                let z = cx.zone(f.peer.zone);
+                (z.sl.get(Fr::Si), format!("zone `{}`", z.name))
+            }
+        };
+        if si < FROM_SL {
+            continue;
+        }
+        for (sid, span) in cx.self_flow_services(id) {
+            let svc = cx.model.service(sid);
+            if !(svc.flags.industrial && svc.flags.cleartext) {
+                continue;
+            }
+            let mut d = RULE
+                .diag(format!(
+                    "cleartext industrial protocol `{}` into {into} with SL-T(SI) {si}",
+                    svc.name
+                ))
+                .at(span, "no authentication or integrity protection")
+                .about(Subject::SelfFlow(id))
+                .help("use the protocol's secure variant (TLS, DNP3 SAv5, CIP Security), or document compensating measures in an expiring exception");
+            if si >= ERROR_FROM_SL {
+                d.severity = Severity::Error;
+            }
+            out.push(Finding::new(d, cx.self_flow_scopes(id)));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! ## What it does
 //! Flags a legacy administration protocol (telnet, HTTP, FTP, TFTP, SNMP v1/v2c: services with
-//! the `legacy-admin` flag) in a flow across a conduit.
+//! the `legacy-admin` flag) in a flow across a conduit, or in a device-level flow to or from a
+//! device (`allow X -> self telnet` manages the device in clear text).
 //!
 //! ## Why is this bad
 //! These protocols send credentials and commands in clear text and authenticate weakly or not
@@ -59,6 +60,25 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 .about(Subject::Flow(fid))
                 .help("use an encrypted, authenticated replacement: ssh for telnet, https for http, sftp for ftp and tftp, SNMPv3 for snmp");
             out.push(Finding::new(d, cx.flow_scopes(fid)));
+        }
+    }
+    for id in cx.model.self_flow_ids() {
+        let device = &cx.model.device(cx.model.self_flow(id).device).name;
+        for (sid, span) in cx.self_flow_services(id) {
+            let svc = cx.model.service(sid);
+            if !svc.flags.legacy_admin {
+                continue;
+            }
+            let d = RULE
+                .diag(format!(
+                    "legacy administration protocol `{}` in flow `{}` of device `{device}`",
+                    svc.name,
+                    cx.model.self_flow_label(id)
+                ))
+                .at(span, "cleartext administration")
+                .about(Subject::SelfFlow(id))
+                .help("use an encrypted, authenticated replacement: ssh for telnet, https for http, sftp for ftp and tftp, SNMPv3 for snmp");
+            out.push(Finding::new(d, cx.self_flow_scopes(id)));
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod exc_001_exception_expired;
 pub mod exc_002_exception_unused;
 pub mod fr1_001_remote_access_bypasses_jump_host;
+pub mod fr1_002_management_from_lower_trust;
 pub mod fr3_001_cleartext_industrial_protocol;
 pub mod fr5_001_flow_outside_conduit;
 pub mod fr5_002_it_to_control_direct;
@@ -20,6 +21,7 @@ pub mod fr5_014_island_mode_missing;
 pub mod fr5_015_fail_open_configuration;
 pub mod fr5_016_person_to_person_messaging;
 pub mod fr5_017_zone_undocumented;
+pub mod fr5_020_transit_below_flow_sl;
 pub mod fr7_002_legacy_admin_protocol;
 pub mod net_001_layer2_protocol_routed;
 pub mod out_001_redundant_flow;
@@ -38,6 +40,7 @@ pub const ALL: &[&Rule] = &[
     &exc_001_exception_expired::RULE,
     &exc_002_exception_unused::RULE,
     &fr1_001_remote_access_bypasses_jump_host::RULE,
+    &fr1_002_management_from_lower_trust::RULE,
     &fr3_001_cleartext_industrial_protocol::RULE,
     &fr5_001_flow_outside_conduit::RULE,
     &fr5_002_it_to_control_direct::RULE,
@@ -54,6 +57,7 @@ pub const ALL: &[&Rule] = &[
     &fr5_015_fail_open_configuration::RULE,
     &fr5_016_person_to_person_messaging::RULE,
     &fr5_017_zone_undocumented::RULE,
+    &fr5_020_transit_below_flow_sl::RULE,
     &fr7_002_legacy_admin_protocol::RULE,
     &net_001_layer2_protocol_routed::RULE,
     &out_001_redundant_flow::RULE,

@@ -1,5 +1,8 @@
 //! ## What it does
-//! Flags a zone that no conduit connects.
+//! Flags a zone that no conduit connects, unless it is a `transit` zone (a network that only
+//! carries other zones' flows, such as a WAN between sites). A zone whose only use is a
+//! cluster's sync link (`sync IFACE` on the interface attaching it), or the other end of a
+//! device-level flow (`allow X -> self`, `allow self -> X`), is in use and not flagged either.
 //!
 //! ## Why is this bad
 //! A zone without conduits can exchange nothing with the rest of the system. Either it is a
@@ -48,8 +51,18 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    let mut used = vec![false; cx.model.zones.len()];
+    for d in &cx.model.devices {
+        if let Some(i) = d.sync.and_then(|s| d.interfaces.get(s)) {
+            used[i.zone.0] = true;
+        }
+    }
+    for f in &cx.model.self_flows {
+        used[f.peer.zone.0] = true;
+    }
     for (zi, z) in cx.model.zones.iter().enumerate() {
-        if !z.conduits.is_empty() {
+        // A transit zone carries other zones' flows: it needs no conduit of its own.
+        if !z.conduits.is_empty() || z.transit || used[zi] {
             continue;
         }
         let d = RULE

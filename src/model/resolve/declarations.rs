@@ -26,6 +26,9 @@ fn declare<'a, T>(
     what: &str,
     span_of: impl Fn(&T) -> Span,
 ) {
+    if name.name == "self" {
+        cx.err(super::own::reserved(name.span, what));
+    }
     if let Some(prev) = map.get(&name.name) {
         let prev_span = span_of(prev);
         cx.err(

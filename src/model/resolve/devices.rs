@@ -2,20 +2,23 @@
 //! switch ports and their VLANs, then the checks across a device's interfaces and ports.
 
 use super::cx::{check_text, Cx};
+use super::own::{self, Own};
 use super::{DEFAULT_PARKING_VLAN, MAX_LINUX_IFNAME};
 use crate::diagnostic::{codes, did_you_mean, Diagnostic};
 use crate::model::*;
 use crate::syntax::ast;
 use std::collections::BTreeMap;
 
-pub(super) fn resolve_device(
+/// One device; what it says about itself (own addresses, cluster, device-level flows) is also
+/// returned for the checks across devices.
+pub(super) fn resolve_device<'a>(
     cx: &mut Cx,
-    v: &ast::Device,
+    v: &'a ast::Device,
     zone_index: &BTreeMap<&str, ZoneId>,
     zone_names: &[&str],
     zones: &[Zone],
     zone_spans: &[Span],
-) -> (Device, DeviceSpans) {
+) -> (Device, DeviceSpans, Own<'a>) {
     let mut targets = Vec::new();
     let mut interfaces: Vec<(Interface, Span)> = Vec::new();
     let mut ports: Vec<(SwitchPort, Span)> = Vec::new();
@@ -23,6 +26,7 @@ pub(super) fn resolve_device(
     let mut parking = None;
     let mut description = None;
     let mut has_target = false;
+    let mut own = Own::default();
     let at = DeviceAt {
         zone_index,
         zone_names,
@@ -39,9 +43,26 @@ pub(super) fn resolve_device(
                 has_target = true;
                 device_targets(cx, v, ts, &mut targets);
             }
-            ast::StmtKind::Interface { name, zone } => {
+            ast::StmtKind::Interface {
+                name,
+                zone,
+                addresses,
+                nodes,
+            } => {
+                let n = interfaces.len();
                 device_interface(cx, &at, v, name, zone, &mut interfaces);
+                if let Some((iface, _)) = interfaces.get_mut(n) {
+                    let z = iface.zone;
+                    let zone = (&zones[z.0], zone_spans[z.0]);
+                    own::interface_addresses(cx, zone, (addresses, nodes), n, iface, &mut own);
+                }
             }
+            ast::StmtKind::Cluster(names) => own.cluster(cx, names, st),
+            ast::StmtKind::Sync(iface) => {
+                let name = device_ifname(cx, v.kind, &iface.text, iface);
+                own.sync(cx, iface, name, st)
+            }
+            ast::StmtKind::Allow(a) => own.allows.push((a, st.span)),
             ast::StmtKind::Ports { range, name, mode } => {
                 if let Some(p) = switch_port(cx, &at, v, st, *range, name, mode) {
                     ports.push((p, name.span));
@@ -115,7 +136,7 @@ pub(super) fn resolve_device(
     }
     let (interfaces, interface_spans) = interfaces.into_iter().unzip();
     let (ports, port_spans) = ports.into_iter().unzip();
-    let device = Device {
+    let mut device = Device {
         name: v.name.name.clone(),
         kind: v.kind,
         description: description.map(|d| d.0),
@@ -124,13 +145,16 @@ pub(super) fn resolve_device(
         ports,
         unused_ports_shutdown: unused,
         parking_vlan,
+        cluster: Vec::new(),
+        sync: None,
     };
+    own::finish_device(cx, v, &mut device, &own);
     let spans = DeviceSpans {
         name: v.name.span,
         interfaces: interface_spans,
         ports: port_spans,
     };
-    (device, spans)
+    (device, spans, own)
 }
 
 /// The zones a device's statements name.
@@ -260,6 +284,8 @@ fn device_interface(
             Interface {
                 name: ifname,
                 zone: z,
+                addresses: Vec::new(),
+                nodes: Vec::new(),
             },
             name.span,
         ));
@@ -439,7 +465,12 @@ fn reserved_vlan(cx: &mut Cx, zones: &DeviceAt, z: ZoneId, at: Span) {
 /// The name of an interface or port as the device knows it: on `cisco-ios` devices (routers and
 /// switches take no other target) the full IOS name, so two spellings of one interface compare
 /// equal; on firewalls the literal Linux name. `None` after reporting an IOS name IOS refuses.
-fn device_ifname(cx: &mut Cx, kind: DeviceKind, text: &str, name: &ast::Token) -> Option<String> {
+pub(super) fn device_ifname(
+    cx: &mut Cx,
+    kind: DeviceKind,
+    text: &str,
+    name: &ast::Token,
+) -> Option<String> {
     if kind == DeviceKind::Firewall {
         return Some(text.to_string());
     }

@@ -58,6 +58,15 @@ impl<'a> Names<'a> {
 
     pub(super) fn endpoint(&self, cx: &mut Cx, ep: &ast::Endpoint) -> Option<Endpoint> {
         let zones = self.zones;
+        if ep.zone.name == "self" {
+            // A device-level flow reads its `self` end before asking here: this one is elsewhere.
+            cx.err(
+                Diagnostic::error(codes::SELF_RESERVED, "`self` is only allowed in a device's `allow`")
+                    .at(ep.zone.span, "`self` outside a device block")
+                    .help("write `allow X -> self SERVICE` or `allow self -> X SERVICE` inside the `firewall`, `router` or `switch` block of the device"),
+            );
+            return None;
+        }
         let Some(&zid) = self.zone_index.get(ep.zone.name.as_str()) else {
             cx.unknown("zone", &ep.zone, self.zone_names);
             return None;

@@ -223,6 +223,24 @@ fn resolve_flow<'e>(
             svc_spans.push(r.span());
         }
     }
+    let mut via: Vec<(DeviceId, Span)> = Vec::new();
+    for v in &a.via {
+        match at.d.devices.keys().position(|k| *k == v.name) {
+            Some(i) if via.iter().any(|(d, _)| d.0 == i) => cx.err(
+                Diagnostic::warning(
+                    codes::DUPLICATE,
+                    format!("device `{}` listed twice", v.name),
+                )
+                .at(v.span, "listed again"),
+            ),
+            Some(i) => via.push((DeviceId(i), v.span)),
+            None => {
+                let known: Vec<&str> = at.d.devices.keys().map(String::as_str).collect();
+                cx.unknown("device", v, &known);
+            }
+        }
+    }
+    via.sort();
     let mut log = false;
     let mut fdesc = None;
     let mut fexc = Vec::new();
@@ -278,10 +296,12 @@ fn resolve_flow<'e>(
             services: svc,
             log,
             description: fdesc.map(|d| d.0),
+            via: via.iter().map(|(d, _)| *d).collect(),
         },
         FlowSpans {
             stmt: stmt_span,
             services: svc_spans,
+            via: via.iter().map(|(_, s)| *s).collect(),
         },
         fexc,
     ))
@@ -387,7 +407,7 @@ fn empty_flow(
 
 /// An ICMP type in a flow that conntrack only ever passes as an answer to a connection (E0026).
 /// `declared`: where the service is declared (`None` for built-in and inline ones).
-fn answer_item(svc: &Service, declared: Option<Span>, span: Span) -> Option<Diagnostic> {
+pub(super) fn answer_item(svc: &Service, declared: Option<Span>, span: Span) -> Option<Diagnostic> {
     use crate::model::services::{icmp_type_name, IcmpKind};
     let (item, kind) = svc.items.iter().find_map(|i| Some((i, i.answer()?)))?;
     let v6 = matches!(item, ServiceItem::Icmpv6 { .. });
@@ -428,4 +448,72 @@ fn answer_item(svc: &Service, declared: Option<Span>, span: Span) -> Option<Diag
         d = d.related(s, "declared here");
     }
     Some(d)
+}
+
+/// E0041 for each `via` device that no loop-free path between its flow's zones crosses.
+pub(super) fn check_via(
+    cx: &mut Cx,
+    zones: &[Zone],
+    flows: &[Flow],
+    spans: &[FlowSpans],
+    devices: &[Device],
+) {
+    if flows.iter().all(|f| f.via.is_empty()) {
+        return;
+    }
+    let graph = crate::model::graph::ZoneGraph::from_interfaces(
+        zones.len(),
+        devices
+            .iter()
+            .map(|d| d.interfaces.iter().map(|i| i.zone).collect()),
+    );
+    for (f, sp) in flows.iter().zip(spans) {
+        if f.via.is_empty() {
+            continue;
+        }
+        let off = match graph.stages_via(f.src.zone, f.dst.zone, &f.via) {
+            Some((_, off)) => off,
+            None => f.via.clone(),
+        };
+        for d in off {
+            let Some(i) = f.via.iter().position(|v| *v == d) else {
+                continue;
+            };
+            let (src, dst) = (&zones[f.src.zone.0].name, &zones[f.dst.zone.0].name);
+            let diag = Diagnostic::error(
+                codes::VIA_OFF_PATH,
+                format!(
+                    "device `{}` lies on no loop-free path from `{src}` to `{dst}`",
+                    devices[d.0].name
+                ),
+            )
+            .at(sp.via[i], "the flow cannot pass this device");
+            let diag = diag.help(format!(
+                "`via` keeps the flow to paths that cross one of the named devices; name a device between `{src}` and `{dst}`, or remove `via`"
+            ));
+            cx.err(diag);
+        }
+    }
+}
+
+/// A device-level flow (`allow X -> self`, in a device block) has no path to restrict: the
+/// device is its one enforcement point. `via` there is an error rather than ignored.
+pub(super) fn refuse_device_via(cx: &mut Cx, d: &Decls) {
+    for dev in d.devices.values() {
+        for st in &dev.stmts {
+            let ast::StmtKind::Allow(a) = &st.kind else {
+                continue;
+            };
+            if let (Some(first), Some(last)) = (a.via.first(), a.via.last()) {
+                cx.err(
+                    Diagnostic::error(codes::SYNTAX, "`via` is not allowed on a device-level flow")
+                        .at(
+                            first.span.to(last.span),
+                            "the device itself enforces this flow",
+                        )
+                        .help("a flow to or from `self` is enforced by its device; remove `via`"),
+                );
+            }
+        }
+    }
 }

@@ -13,6 +13,8 @@ mod devices;
 mod endpoints;
 mod expectations;
 mod flows;
+mod own;
+mod self_flows;
 mod services;
 mod zones;
 
@@ -88,8 +90,9 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
 
     let mut devices = Vec::new();
     let mut device_spans = Vec::new();
+    let mut owns = Vec::new();
     for v in d.devices.values() {
-        let (device, spans) = devices::resolve_device(
+        let (device, spans, own) = devices::resolve_device(
             &mut cx,
             v,
             &names.zone_index,
@@ -99,8 +102,21 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         );
         devices.push(device);
         device_spans.push(spans);
+        owns.push(own);
     }
     devices::check_device_interfaces(&mut cx, &devices, &device_spans);
+    flows::check_via(&mut cx, &zones, &flows, &cf.flow_spans, &devices);
+    flows::refuse_device_via(&mut cx, &d);
+    let device_decls: Vec<_> = d.devices.values().copied().collect();
+    own::check_across(&mut cx, &devices, &device_spans, &owns, &device_decls);
+    let (self_flows, self_flow_spans) = self_flows::resolve_self_flows(
+        &mut cx,
+        &names,
+        (&services, &service_spans),
+        &devices,
+        &owns,
+        &mut exceptions,
+    );
 
     let (expects, expect_spans) = expectations::resolve_expects(&mut cx, &d.expects, &names);
     exceptions.sort_by(|(a, sa), (b, sb)| (a.scope, &a.rule, sa).cmp(&(b.scope, &b.rule, sb)));
@@ -111,6 +127,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         services: service_spans,
         conduits: cf.conduit_spans,
         flows: cf.flow_spans,
+        self_flows: self_flow_spans,
         devices: device_spans,
         expects: expect_spans,
         exceptions: exception_spans,
@@ -127,6 +144,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         .flat_map(|f| f.services.iter().copied())
         .collect();
     used.extend(expects.iter().map(|e| e.service));
+    used.extend(self_flows.iter().flat_map(|f| f.services.iter().copied()));
     used.sort();
     used.dedup();
 
@@ -143,6 +161,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         conduits,
         flows,
         devices,
+        self_flows,
         expects,
         exceptions,
         used_services: used,

@@ -24,6 +24,7 @@ pub(super) fn resolve_services(cx: &mut Cx, d: &Decls) -> (Vec<Service>, Vec<Opt
                 builtin: true,
                 items: b.parsed_items(),
                 flags: b.parsed_flags(),
+                groups: b.groups(),
                 description: Some(b.description.to_string()),
             });
     }
@@ -66,11 +67,30 @@ fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
             _ => cx.not_here(st, "service"),
         }
     }
+    if flags.one_way {
+        for (tok, item) in s
+            .items
+            .iter()
+            .filter_map(|t| Some((t, ServiceItem::parse(&t.text).ok()?)))
+        {
+            if matches!(item, ServiceItem::Tcp { .. } | ServiceItem::AnyIp) {
+                cx.err(
+                    Diagnostic::error(
+                        codes::ONE_WAY_TCP,
+                        format!("one-way service `{}` carries TCP (`{}`)", s.name.name, tok.text),
+                    )
+                    .at(tok.span, "a TCP connection needs its replies")
+                    .help("a one-way service allows no reply on any target; move the TCP items to a service without `one-way`"),
+                );
+            }
+        }
+    }
     Service {
         name: s.name.name.clone(),
         builtin: false,
         items,
         flags,
+        groups: Vec::new(),
         description: description.map(|d| d.0),
     }
 }
@@ -130,6 +150,7 @@ fn inline_services(cx: &mut Cx, d: &Decls, services: &mut BTreeMap<String, Servi
                         builtin: true,
                         items: vec![item],
                         flags: ServiceFlags::default(),
+                        groups: Vec::new(),
                         description: None,
                     },
                 );

@@ -84,6 +84,7 @@ pub(super) fn placeholder_zone(z: &ast::Zone) -> Zone {
         vlan: None,
         assets: Vec::new(),
         safety: false,
+        transit: false,
         conduits: Vec::new(),
     }
 }
@@ -100,6 +101,7 @@ pub(super) fn resolve_zone(
     let mut sl = None;
     let mut vlan = None;
     let mut safety = false;
+    let mut transit = false;
     let mut networks = Vec::new();
     let mut addrs = AddrSet::new();
     let mut assets: Vec<(Asset, Span, Vec<AddrItem>)> = Vec::new();
@@ -148,6 +150,7 @@ pub(super) fn resolve_zone(
                 ),
             },
             ast::StmtKind::Safety => safety = true,
+            ast::StmtKind::Transit => transit = true,
             ast::StmtKind::Exception(e) => {
                 let span = e.rule.span.to(e.justification.span);
                 cx.exception(e, Scope::Zone(id), span, exceptions);
@@ -184,6 +187,7 @@ pub(super) fn resolve_zone(
         vlan: vlan.map(|v| v.0),
         assets,
         safety,
+        transit,
         conduits: Vec::new(),
     })
     .filter(|_| ok)
@@ -231,6 +235,9 @@ fn resolve_asset(
     a: &ast::Asset,
     assets: &[(Asset, Span, Vec<AddrItem>)],
 ) -> Option<(Asset, Span, Vec<AddrItem>)> {
+    if a.name.name == "self" {
+        cx.err(super::own::reserved(a.name.span, "asset"));
+    }
     if let Some((_, prev_span, _)) = assets.iter().find(|(x, _, _)| x.name == a.name.name) {
         let prev_span = *prev_span;
         cx.err(

@@ -1,0 +1,206 @@
+//! Planning of device-level flows (`allow X -> self`, `allow self -> X`): the device's own
+//! filters ([`LocalIr`], per interface and direction) and the forward rules the flow needs at
+//! OTHER devices on its way to or from the device.
+//!
+//! A packet addressed to the device is delivered by the first interface of the device it
+//! reaches, whichever own address it carries: so the interfaces that face the peer zone are
+//! those joined to it by some path that does not cross the device (the zone/device graph with
+//! the device removed), and the other devices the flow crosses are those on such paths. Traffic
+//! the device originates is the mirror image. Rules are exact: `self` is every own address.
+
+use super::{replies, restrict_family, LocalIr, RuleIr, SyncIr};
+use crate::model::graph::{Hop, ZoneGraph};
+use crate::model::{AddrSet, Device, DeviceId, Model, SelfDirection, SelfFlowId, ZoneId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Forward rules at other devices: `[device][(ingress, egress)]`, as planning keeps them.
+pub(super) type Forward = [BTreeMap<(usize, usize), Vec<RuleIr>>];
+
+/// How a device meets one peer zone: the interfaces facing it, and the other devices' hops on
+/// the paths from the zone to each of those interfaces' zones.
+struct Facing {
+    interfaces: Vec<usize>,
+    /// Hops from the peer zone towards the device (ingress on the peer's side).
+    hops: BTreeSet<Hop>,
+}
+
+/// The graph without one device, and what it says about each peer zone.
+struct Without {
+    graph: ZoneGraph,
+    facing: BTreeMap<ZoneId, Facing>,
+}
+
+impl Without {
+    fn new(model: &Model, device: DeviceId) -> Without {
+        let graph = ZoneGraph::from_interfaces(
+            model.zones.len(),
+            model.devices.iter().enumerate().map(|(i, d)| {
+                if i == device.0 {
+                    Vec::new()
+                } else {
+                    d.interfaces.iter().map(|i| i.zone).collect()
+                }
+            }),
+        );
+        Without {
+            graph,
+            facing: BTreeMap::new(),
+        }
+    }
+
+    fn facing(&mut self, dev: &Device, peer: ZoneId) -> &Facing {
+        let graph = &self.graph;
+        self.facing.entry(peer).or_insert_with(|| {
+            let mut interfaces = Vec::new();
+            let mut hops = BTreeSet::new();
+            for (j, iface) in dev.interfaces.iter().enumerate() {
+                if let Some(h) = graph.hops(peer, iface.zone) {
+                    interfaces.push(j);
+                    hops.extend(h);
+                }
+            }
+            Facing { interfaces, hops }
+        })
+    }
+}
+
+/// Where a device-level flow is enforced: at its device, on the interfaces facing its peer
+/// (`facing`), and at the other devices it crosses (`hops`, oriented in the flow's direction).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfFlowPlaces {
+    pub facing: Vec<usize>,
+    pub hops: Vec<Hop>,
+}
+
+/// [`SelfFlowPlaces`] of one device-level flow, as planning computes them.
+pub fn self_flow_places(model: &Model, id: SelfFlowId) -> SelfFlowPlaces {
+    let f = model.self_flow(id);
+    let mut w = Without::new(model, f.device);
+    let facing = w.facing(model.device(f.device), f.peer.zone);
+    let hops = facing
+        .hops
+        .iter()
+        .map(|h| match f.direction {
+            SelfDirection::ToDevice => h.clone(),
+            SelfDirection::FromDevice => Hop {
+                device: h.device,
+                ingress: h.egress,
+                egress: h.ingress,
+            },
+        })
+        .collect();
+    SelfFlowPlaces {
+        facing: facing.interfaces.clone(),
+        hops,
+    }
+}
+
+/// The device's own filters, by (interface, to_device), and the self flows' forward rules at
+/// other devices, added to `forward` after the conduit flows' rules.
+pub(super) fn plan_self_flows(
+    model: &Model,
+    forward: &mut Forward,
+) -> Vec<BTreeMap<(usize, bool), Vec<RuleIr>>> {
+    let mut local: Vec<BTreeMap<(usize, bool), Vec<RuleIr>>> =
+        vec![BTreeMap::new(); model.devices.len()];
+    let mut without: BTreeMap<DeviceId, Without> = BTreeMap::new();
+    for id in model.self_flow_ids() {
+        let f = model.self_flow(id);
+        let dev = model.device(f.device);
+        let w = without
+            .entry(f.device)
+            .or_insert_with(|| Without::new(model, f.device));
+        let facing = w.facing(dev, f.peer.zone);
+        let own = dev.own_addrs();
+        let peer = model.endpoint_addrs(f.peer);
+        let to_device = f.direction == SelfDirection::ToDevice;
+        for rule in rules(model, id, &own, peer) {
+            for &j in &facing.interfaces {
+                local[f.device.0]
+                    .entry((j, to_device))
+                    .or_default()
+                    .push(rule.clone());
+            }
+            for hop in &facing.hops {
+                // Hops run from the peer towards the device; traffic from the device runs back.
+                let key = if to_device {
+                    (hop.ingress, hop.egress)
+                } else {
+                    (hop.egress, hop.ingress)
+                };
+                forward[hop.device.0]
+                    .entry(key)
+                    .or_default()
+                    .push(rule.clone());
+            }
+        }
+    }
+    local
+}
+
+/// The rules of one self flow, one per service item that applies to both ends' families.
+fn rules(model: &Model, id: SelfFlowId, own: &AddrSet, peer: &AddrSet) -> Vec<RuleIr> {
+    let f = model.self_flow(id);
+    let dev = model.device(f.device);
+    let (src, dst) = match f.direction {
+        SelfDirection::ToDevice => (peer, own),
+        SelfDirection::FromDevice => (own, peer),
+    };
+    let label = format!("{}: {}", dev.name, model.self_flow_label(id));
+    let mut out = Vec::new();
+    for sid in &f.services {
+        let svc = model.service(*sid);
+        for item in &svc.items {
+            if item.is_layer2() {
+                continue;
+            }
+            let (s, d) = restrict_family(src, dst, item);
+            if s.is_empty() || d.is_empty() {
+                continue;
+            }
+            out.push(RuleIr {
+                one_way: svc.flags.one_way,
+                flow: id.into(),
+                conduit: None,
+                src: s,
+                dst: d,
+                item: *item,
+                log: f.log,
+                label: label.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// One device's [`LocalIr`]s, sorted by (interface, direction); stateless devices get the
+/// replies of each rule.
+pub(super) fn local_ir(
+    rules: BTreeMap<(usize, bool), Vec<RuleIr>>,
+    stateless: bool,
+) -> Vec<LocalIr> {
+    rules
+        .into_iter()
+        .map(|((interface, to_device), rules)| LocalIr {
+            interface,
+            to_device,
+            replies: if stateless {
+                replies::of_rules(&rules)
+            } else {
+                Vec::new()
+            },
+            rules,
+        })
+        .collect()
+}
+
+/// The sync link of a cluster: its interface, the nodes' and the shared addresses on it.
+pub(super) fn sync_ir(dev: &Device) -> Option<SyncIr> {
+    let interface = dev.sync?;
+    let iface = dev.interfaces.get(interface)?;
+    let mut peers = AddrSet::new();
+    for a in iface.addresses.iter().chain(&iface.nodes) {
+        peers.add_range(*a, *a);
+    }
+    Some(SyncIr { interface, peers })
+}
