@@ -83,9 +83,9 @@ codes! {
         "A device-level flow (`allow X -> self`, `allow self -> X`) needs a path between the device and `X`'s zone: the device attaches that zone, or the zone/device graph joins them through other zones and devices. Otherwise no packet of the flow can ever reach the device.";
     NO_DEVICE_ADDRESS = "E0034", "device-level flow on a device without an address",
         "`self` stands for the device's own addresses (`interface NAME ZONE address ADDR`). A device with a device-level flow needs at least one: without one the flow matches no packet.";
-    ONE_WAY_TCP = "E0040", "one-way service with TCP",
+    ONE_WAY_TCP = "E0035", "one-way service with TCP",
         "A service with the `one-way` flag has no reply on any target, and a TCP connection cannot open without one (the SYN-ACK is a reply): a one-way service may carry UDP, ICMP and other IP protocols, never TCP, nor `ip` (every protocol, TCP included). Split the TCP items into a service of their own.";
-    VIA_OFF_PATH = "E0041", "`via` device off the flow's paths",
+    VIA_OFF_PATH = "E0036", "`via` device off the flow's paths",
         "`allow SRC -> DST SERVICES via DEVICE, ...` keeps a flow to the loop-free paths between its zones that cross at least one of the named devices. A named device must lie on such a path (it attaches zones through which the flow can pass); one that does not would make the flow pass nowhere, or mean that the graph of zones and devices is not what the author thinks.";
 }
 

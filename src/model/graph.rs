@@ -195,7 +195,7 @@ impl ZoneGraph {
     }
 
     /// [`ZoneGraph::stages`] of the simple paths that cross at least one of `via`, and the
-    /// devices of `via` that no simple path from `from` to `to` crosses (E0041). A device every
+    /// devices of `via` that no simple path from `from` to `to` crosses (E0036). A device every
     /// path crosses (an articulation point on the way) restricts nothing. A device inside a
     /// block keeps, in that block, the crossings of the paths through it (found by a search
     /// bounded by [`VIA_BUDGET`]; past it the block's crossings are all kept: a possible

@@ -32,7 +32,7 @@ pub struct ServiceFlags {
     pub infrastructure: bool,
     /// No reply is ever allowed (`one-way`): the one flag that changes what is allowed. A
     /// stateless device gets no return rule for it and a stateful one drops the reply
-    /// direction of its connections. Never on TCP (E0040).
+    /// direction of its connections. Never on TCP (E0035).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub one_way: bool,
 }

@@ -450,7 +450,7 @@ pub(super) fn answer_item(svc: &Service, declared: Option<Span>, span: Span) -> 
     Some(d)
 }
 
-/// E0041 for each `via` device that no loop-free path between its flow's zones crosses.
+/// E0036 for each `via` device that no loop-free path between its flow's zones crosses.
 pub(super) fn check_via(
     cx: &mut Cx,
     zones: &[Zone],
