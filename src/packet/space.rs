@@ -17,8 +17,8 @@
 
 use super::intervals::{self, IntervalTree};
 use super::{AddrSet, Packet, ServiceItem};
-use serde::Serialize;
 use foldhash::HashSet;
+use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A sorted set of disjoint, non-adjacent, inclusive intervals over `u128`.

@@ -203,7 +203,12 @@ fn token_end(text: &str, p: &Pair<Rule>) -> usize {
         // A string's closing quote follows its inner pair.
         return end;
     }
-    match p.clone().into_inner().rev().find(|c| c.as_rule() != Rule::EOI) {
+    match p
+        .clone()
+        .into_inner()
+        .rev()
+        .find(|c| c.as_rule() != Rule::EOI)
+    {
         Some(last) => token_end(text, &last),
         // A file without declarations.
         None if p.as_rule() == Rule::file => span.start(),
