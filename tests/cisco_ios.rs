@@ -18,7 +18,7 @@ use fenceline::dialect::EmitOptions;
 use fenceline::driver::{check_path, check_text, CheckOptions, Checked};
 use fenceline::model::graph::ZoneGraph;
 use fenceline::model::policy_decision;
-use fenceline::model::{AddrSet, Model, ServiceItem, Target, ZoneId};
+use fenceline::model::{AddrSet, DeviceId, Model, SelfDirection, ServiceItem, Target, ZoneId};
 use fenceline::packet::Packet;
 use fenceline::plan::replies::{Widening, WideningKind};
 use std::collections::BTreeMap;
@@ -327,6 +327,19 @@ fn prove(case: &Case) -> Tally {
                                 );
                                 for (dev, ingress, egress) in &hops {
                                     let dec = case.configs[dev].evaluate_in(ingress, &pkt, false);
+                                    // A source the router owns is forged, whatever zone holds it.
+                                    let forged = model.device_id(dev).is_some_and(|d| {
+                                        model.device(d).own_addrs().contains(pkt.src)
+                                    });
+                                    if forged {
+                                        assert!(
+                                            !dec.permit,
+                                            "{}: {dev} {ingress} lets forged {pkt} in",
+                                            case.name
+                                        );
+                                        t.denied += 1;
+                                        continue;
+                                    }
                                     assert!(
                                         dec.permit,
                                         "{}: {dev} {ingress} drops allowed {pkt} ({})",
@@ -449,6 +462,7 @@ fn prove(case: &Case) -> Tally {
             }
         }
     }
+    prove_own(case, &mut t);
     // Denied: common services between every two zones, where the policy has no flow.
     let probes: [(u8, u16); 8] = [
         (6, 22),
@@ -491,6 +505,137 @@ fn prove(case: &Case) -> Tally {
     t
 }
 
+/// Does the policy let this packet reach `device` itself: a device-level flow to it, or a flow
+/// between zones whose destination holds the address?
+fn reaches_device(model: &Model, device: DeviceId, pkt: &Packet) -> bool {
+    policy_decision(model, pkt).is_some()
+        || model.self_flow_ids().any(|id| {
+            let f = model.self_flow(id);
+            f.device == device
+                && f.direction == SelfDirection::ToDevice
+                && model.endpoint_addrs(f.peer).contains(pkt.src)
+                && f.services.iter().any(|s| {
+                    let svc = model.service(*s);
+                    svc.items.iter().any(|i| pkt.matches(i))
+                })
+        })
+}
+
+/// The router's own traffic, decided by its generated ACLs: every `X -> self` packet (sampled
+/// sources, each of its addresses) passes the inbound ACL of each interface the peer lies
+/// behind, and the replies of every `self -> X` packet do; a packet with one of its addresses
+/// as source is dropped on every interface; the same services from sources the policy does not
+/// name are dropped.
+fn prove_own(case: &Case, t: &mut Tally) {
+    let model = &case.model;
+    for id in model.self_flow_ids() {
+        let f = model.self_flow(id);
+        let dev = model.device(f.device);
+        let Some(cfg) = case.configs.get(&dev.name) else {
+            continue;
+        };
+        // The interfaces facing the peer: joined to its zone without crossing the device.
+        let without = ZoneGraph::from_interfaces(
+            model.zones.len(),
+            model.devices.iter().map(|d| {
+                if d.name == dev.name {
+                    Vec::new()
+                } else {
+                    d.interfaces.iter().map(|i| i.zone).collect()
+                }
+            }),
+        );
+        let own = dev.own_addrs();
+        let peer = model.endpoint_addrs(f.peer);
+        for iface in &dev.interfaces {
+            if without.hops(f.peer.zone, iface.zone).is_none() {
+                continue;
+            }
+            for v6 in [false, true] {
+                for p in samples(peer, v6) {
+                    for o in samples(&own, v6) {
+                        for sid in &f.services {
+                            let one_way = model.service(*sid).flags.one_way;
+                            for item in &model.service(*sid).items {
+                                let (s, d) = match f.direction {
+                                    SelfDirection::ToDevice => (p, o),
+                                    SelfDirection::FromDevice => (o, p),
+                                };
+                                for pkt in item_packets(item, s, d) {
+                                    if f.direction == SelfDirection::ToDevice {
+                                        let dec = cfg.evaluate_in(&iface.name, &pkt, false);
+                                        assert!(
+                                            dec.permit,
+                                            "{}: {} {} drops {pkt} to the device ({})",
+                                            case.name, dev.name, iface.name, dec.text
+                                        );
+                                        t.allowed += 1;
+                                    } else if let Some((r, ack)) = reply(&pkt).filter(|_| !one_way)
+                                    {
+                                        let dec = cfg.evaluate_in(&iface.name, &r, ack);
+                                        assert!(
+                                            dec.permit,
+                                            "{}: {} {} drops the reply {r} to the device ({})",
+                                            case.name, dev.name, iface.name, dec.text
+                                        );
+                                        t.replies += 1;
+                                    }
+                                    // Forged: the device's own address as source.
+                                    for spoof in samples(&own, v6) {
+                                        let forged = Packet {
+                                            src: spoof,
+                                            ..pkt.clone()
+                                        };
+                                        for i in &dev.interfaces {
+                                            let dec = cfg.evaluate_in(&i.name, &forged, false);
+                                            assert!(
+                                                !dec.permit,
+                                                "{}: {} {} lets forged {forged} in ({})",
+                                                case.name, dev.name, i.name, dec.text
+                                            );
+                                            t.denied += 1;
+                                        }
+                                    }
+                                    // The same service to the device from sources it does not
+                                    // allow: the interface's zone outside every allowed peer.
+                                    if f.direction != SelfDirection::ToDevice {
+                                        continue;
+                                    }
+                                    let zone = &model.zone(iface.zone).addrs;
+                                    for s in samples(zone, v6) {
+                                        let probe = Packet {
+                                            src: s,
+                                            ..pkt.clone()
+                                        };
+                                        let answers = model.self_flows.iter().any(|g| {
+                                            g.device == f.device
+                                                && g.direction == SelfDirection::FromDevice
+                                                && model.endpoint_addrs(g.peer).contains(s)
+                                        });
+                                        if own.contains(s)
+                                            || answers
+                                            || reaches_device(model, f.device, &probe)
+                                        {
+                                            continue;
+                                        }
+                                        let dec = cfg.evaluate_in(&iface.name, &probe, false);
+                                        assert!(
+                                            !dec.permit,
+                                            "{}: {} {} lets {probe} reach the device ({})",
+                                            case.name, dev.name, iface.name, dec.text
+                                        );
+                                        t.denied += 1;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn every_example_is_enforced_exactly_by_its_acls() {
     let mut proved = 0;
@@ -524,6 +669,41 @@ fn every_example_is_enforced_exactly_by_its_acls() {
         }
     }
     assert!(proved > 0, "no example has an IOS router");
+}
+
+/// The router's own traffic (`tests/ios/rtr-sub.fence`: SSH from the EWS, BGP and BFD with its
+/// peer both ways, OSPF on the WAN, one-way syslog out, a conduit from the whole WAN), with and
+/// without object-groups: every packet to the router and every reply of its own traffic passes
+/// where it enters, forged sources and other sources of its services do not, and everything
+/// forwarded still holds.
+#[test]
+fn the_routers_own_traffic_is_enforced_exactly_by_its_acls() {
+    for object_groups in [false, true] {
+        let case = build_example(Path::new("tests/ios/rtr-sub.fence"), object_groups);
+        let mut own = Tally::default();
+        prove_own(&case, &mut own);
+        assert!(
+            own.allowed >= 20 && own.replies >= 4 && own.denied >= 50,
+            "{}: {} allowed, {} replies, {} denied",
+            case.name,
+            own.allowed,
+            own.replies,
+            own.denied
+        );
+        let t = prove(&case);
+        assert!(t.allowed > own.allowed && t.denied > own.denied);
+        // No reply of the one-way syslog enters the core router.
+        let core = &case.configs["rtr-core"];
+        let reply = Packet {
+            src: "10.30.0.20".parse().unwrap(),
+            dst: "10.90.0.2".parse().unwrap(),
+            proto: 17,
+            sport: 514,
+            dport: 40000,
+            ack: false,
+        };
+        assert!(!core.evaluate_in("GigabitEthernet0/0", &reply, false).permit);
+    }
 }
 
 #[test]

@@ -346,6 +346,33 @@ fn if_line() -> impl Strategy<Value = IfLine> {
     ]
 }
 
+fn line_line() -> impl Strategy<Value = LineLine> {
+    prop_oneof![
+        (any::<bool>(), word(), any::<bool>(), any::<bool>()).prop_map(
+            |(v6, acl, inbound, vrf_also)| LineLine::AccessClass {
+                v6,
+                acl,
+                inbound,
+                // `vrf-also` is IPv4 only.
+                vrf_also: vrf_also && !v6,
+            }
+        ),
+        proptest::collection::vec(
+            proptest::sample::select(vec!["ssh", "telnet", "none", "all"]),
+            1..3
+        )
+        .prop_map(|w| LineLine::TransportInput(
+            w.into_iter().map(|w| Word::new(w).unwrap()).collect()
+        )),
+        proptest::sample::select(vec![
+            "exec-timeout 5 0",
+            "login local",
+            "logging synchronous"
+        ])
+        .prop_map(|s| LineLine::Other(RawLine::new(s).unwrap())),
+    ]
+}
+
 fn if_head() -> impl Strategy<Value = IfHead> {
     prop_oneof![
         proptest::sample::select(vec![
@@ -417,10 +444,22 @@ fn top(i: usize) -> BoxedStrategy<Top> {
             })
         }),
         1 => Just(Top::End),
-        1 => proptest::sample::select(vec!["hostname r1", "ip routing", "line vty 0 4"]).prop_map(|l| Top::Other {
+        1 => proptest::sample::select(vec!["hostname r1", "ip routing", "line 2 3"]).prop_map(|l| Top::Other {
             line: RawLine::new(l).unwrap(),
             sub: if l.starts_with("line") { vec![RawLine::new("transport input ssh").unwrap()] } else { Vec::new() },
         }),
+        1 => (
+            proptest::sample::select(vec!["vty", "con", "aux"]),
+            0u32..20,
+            proptest::option::of(0u32..20),
+            proptest::collection::vec(line_line(), 0..4),
+        )
+            .prop_map(|(kind, first, last, lines)| Top::Line(Line {
+                kind: Word::new(kind).unwrap(),
+                first,
+                last,
+                lines,
+            })),
     ]
     .boxed()
 }

@@ -1058,7 +1058,8 @@ fn mutated_rulesets_in_the_kernel_get_verifys_verdict() {
             "iptables second *filter block appended",
             "iptables.rules",
             "COMMIT\n",
-            "COMMIT\n*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j ACCEPT\nCOMMIT\n".to_string(),
+            "COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -j ACCEPT\nCOMMIT\n"
+                .to_string(),
             over.clone(),
         ),
         (
@@ -1570,3 +1571,6 @@ fn one_way_flow_passes_and_its_reply_does_not() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[path = "linux/device_traffic.rs"]
+mod device_traffic;

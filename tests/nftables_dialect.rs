@@ -95,7 +95,7 @@ fn everything_printed_is_read_back() {
     let checked = check_path(Path::new("tests/icmp/plant.fence"), &opts()).unwrap();
     let (_, c) = lowered(checked.model.as_ref().unwrap()).remove(0);
     let back = read_back(&c);
-    assert_eq!(back.header.len(), 7);
+    assert_eq!(back.header.len(), 8);
     let t = &back.tables[0];
     assert!(t.replaced);
     assert!(t.sets.iter().all(|s| s.comment.is_some()));

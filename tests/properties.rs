@@ -272,40 +272,49 @@ proptest! {
 }
 
 /// Planning's reply entries (what the Cisco IOS dialect lowers to reply ACEs) and verify's
-/// stateless policy side admit the same replies: per device, interface pair (entering, leaving)
-/// and flow, each is a subset of the other. Returns how many (pair, flow) sets were compared.
+/// stateless policy side admit the same replies: per device, interface pair (entering, leaving;
+/// the replies of a device's own traffic enter and stay, `(i, i)`) and flow, each is a subset of
+/// the other. Returns how many (pair, flow) sets were compared.
 fn reply_entries_agree_with_verify(
     model: &fenceline::model::Model,
     ir: &fenceline::plan::Ir,
 ) -> Result<usize, String> {
-    use fenceline::model::FlowId;
+    use fenceline::model::FlowRef;
     use fenceline::packet::space::Space;
     use fenceline::packet::Family;
     use fenceline::verify::equiv::{stateless_pairs, Why};
     use std::collections::BTreeMap;
-    type Key = (usize, usize, usize, FlowId);
+    type Key = (usize, usize, usize, FlowRef);
     let mut verify: BTreeMap<Key, Space<()>> = BTreeMap::new();
     for ((dev, from, to), space) in stateless_pairs(model) {
         for (cube, why) in space.cubes {
-            if let Why::Reply(fid) = why {
-                verify
-                    .entry((dev.0, from, to, fid))
-                    .or_default()
-                    .push(cube, ());
-            }
+            let flow = match why {
+                Why::Reply(fid) => FlowRef::Flow(fid),
+                Why::SelfReply(id) => FlowRef::SelfFlow { id },
+                _ => continue,
+            };
+            verify
+                .entry((dev.0, from, to, flow))
+                .or_default()
+                .push(cube, ());
         }
     }
     let mut planned: BTreeMap<Key, Space<()>> = BTreeMap::new();
     for dev in &ir.devices {
-        for pair in &dev.pairs {
-            for r in &pair.replies {
-                let rule = &pair.rules[r.rule];
-                // These random policies have no device-level flows.
-                let Some(flow) = rule.flow.flow() else {
-                    continue;
-                };
+        let own = dev
+            .local
+            .iter()
+            .filter(|l| !l.to_device)
+            .map(|l| (l.interface, l.interface, &l.rules, &l.replies));
+        let pairs = dev
+            .pairs
+            .iter()
+            .map(|p| (p.egress, p.ingress, &p.rules, &p.replies));
+        for (from, to, rules, replies) in pairs.chain(own) {
+            for r in replies {
+                let rule = &rules[r.rule];
                 let space = planned
-                    .entry((dev.device.0, pair.egress, pair.ingress, flow))
+                    .entry((dev.device.0, from, to, rule.flow))
                     .or_default();
                 for fam in [Family::V4, Family::V6] {
                     space.extend(r.reply.cubes(fam, &rule.dst, &rule.src), ());

@@ -54,14 +54,17 @@ fn verify_files(
     let mut out = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
         for &t in &dev.targets {
-            if only.is_some_and(|(d, tt)| d != dev.name || tt != t) {
-                continue;
-            }
-            if let Some(cfg) = load(&dev.name, t, &read).unwrap_or_else(|e| panic!("{e}")) {
-                out.push(
-                    compare_loaded(model, &sides, DeviceId(di), t, &cfg)
-                        .unwrap_or_else(|e| panic!("{e}")),
-                );
+            // A cluster's nodes each from their own directory.
+            for node in dev.node_names() {
+                if only.is_some_and(|(d, tt)| d != node || tt != t) {
+                    continue;
+                }
+                if let Some(cfg) = load(node, t, &read).unwrap_or_else(|e| panic!("{e}")) {
+                    out.push(
+                        compare_loaded(model, &sides, DeviceId(di), t, &cfg)
+                            .unwrap_or_else(|e| panic!("{e}")),
+                    );
+                }
             }
         }
     }
@@ -266,9 +269,103 @@ const MUTATIONS: &[Mutation] = &[
 
 #[test]
 fn every_mutation_is_found_with_a_counterexample() {
-    let (model, files) = build("examples/north-pipeline.fence");
+    let rows = mutation_rows("examples/north-pipeline.fence", MUTATIONS);
+    // The table in docs/verify.md is this test's output: regenerate it with
+    // `UPDATE_DOCS=1 cargo test --test verify every_mutation`.
+    check_doc_block("mutations of generated files", &rows);
+}
+
+/// Mutations of the chains of a firewall's own traffic (`tests/linux/device.fence`, node
+/// `fw-a` of a cluster): a management permit deleted or narrowed is an under-permit with its
+/// packet; an output chain that lets the firewall send more than its `self ->` flows, or sync
+/// on another interface, is an over-permit.
+const DEVICE_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "nft SSH permit to the firewall deleted",
+        file: "fw-a/nftables.nft",
+        from: "\t\t\t10.1.0.10 . 10.1.0.1 . tcp . 22 comment \"fw: ot.ews -> self ssh\",\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "nft output chain widened: DNS to anywhere",
+        file: "fw-a/nftables.nft",
+        from: "\t\toifname vmap {\n",
+        to: "\t\tudp dport 53 counter accept\n\t\toifname vmap {\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "nft output chain accepts everything",
+        file: "fw-a/nftables.nft",
+        from: "\t\tlimit rate 10/second burst 20 packets log prefix \"fw output drop: \" level info\n\t\tcounter drop\n",
+        to: "\t\taccept\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "nft sync accepted on every interface",
+        file: "fw-a/nftables.nft",
+        from: "\t\tiifname \"eth2\" ip saddr { 10.99.0.1-10.99.0.3 } ip daddr { 10.99.0.1-10.99.0.3, 225.0.0.50 } udp dport 3780",
+        to: "\t\tip saddr { 10.99.0.1-10.99.0.3 } ip daddr { 10.99.0.1-10.99.0.3, 225.0.0.50 } udp dport 3780",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "iptables SSH permit to the firewall deleted",
+        file: "fw-a/iptables.rules",
+        from: "-A FL-IN-eth0 -s 10.1.0.10/32 -d 10.1.0.1/32 -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m comment --comment \"fw: ot.ews -> self ssh\" -j ACCEPT\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables output chain widened: DNS to anywhere",
+        file: "fw-a/iptables.rules",
+        from: "-A OUTPUT -m limit",
+        to: "-A OUTPUT -p udp -m udp --dport 53 -j ACCEPT\n-A OUTPUT -m limit",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "iptables syslog sent from one address only",
+        file: "fw-a/iptables.rules",
+        from: "-A FL-OUT-eth1 -s 10.1.0.1/32 -d 10.2.0.5/32 -p udp -m udp --dport 514 -m conntrack --ctstate NEW -m comment --comment \"fw: self -> it.collector syslog\" -j ACCEPT\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "nft replies of the one-way self flow accepted",
+        file: "fw-a/nftables.nft",
+        from: "\t\tct direction reply jump one_way_in\n",
+        to: "",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "iptables replies of the one-way self flow accepted",
+        file: "fw-a/iptables.rules",
+        from: "-A INPUT -m conntrack --ctdir REPLY -j FL-ONE-WAY-IN\n",
+        to: "",
+        over: true,
+        under: false,
+    },
+];
+
+#[test]
+fn device_traffic_mutations_are_found_with_a_counterexample() {
+    let rows = mutation_rows("tests/linux/device.fence", DEVICE_MUTATIONS);
+    check_doc_block("mutations of the device's own traffic", &rows);
+}
+
+/// Applies each mutation to the example's generated files, verifies the mutated device and
+/// returns the table rows of docs/verify.md.
+fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
+    let (model, files) = build(example);
     let mut rows = String::new();
-    for m in MUTATIONS {
+    for m in mutations {
         let mut f = files.clone();
         let text = f
             .get(m.file)
@@ -345,9 +442,7 @@ fn every_mutation_is_found_with_a_counterexample() {
             verdict.join("; ")
         ));
     }
-    // The table in docs/verify.md is this test's output: regenerate it with
-    // `UPDATE_DOCS=1 cargo test --test verify every_mutation`.
-    check_doc_block("mutations of generated files", &rows);
+    rows
 }
 
 fn target_name(t: Target) -> &'static str {
@@ -692,23 +787,23 @@ const READER_MUTATIONS: &[ReaderMutation] = &[
     ReaderMutation { name: "nft drop of IPv6 and a port", example: NP, file: NFT, from: FWD, to: "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tmeta nfproto ipv6 tcp dport 3389 drop\n", verdict: Verdict::Equal },
     ReaderMutation { name: "nft negated matches in front of a pair's accepts", example: NP, file: NFT, from: "\tchain p_eth0_eth1 {\n", to: NEGATED, verdict: Verdict::Equal },
     ReaderMutation { name: "nft anti-spoofing return widened to every IPv4 source", example: NP, file: NFT, from: "ip saddr @z_enterprise_v4 return", to: "ip saddr 0.0.0.0/0 return", verdict: Verdict::Equal },
-    ReaderMutation { name: "iptables second *filter block appended", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("COMMIT\n*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j ACCEPT\n"), verdict: Verdict::Over },
-    ReaderMutation { name: "iptables second *filter block without a FORWARD policy", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("COMMIT\n*filter\n-A FORWARD -j ACCEPT\n"), verdict: Verdict::Refused(47, "does not set the policy of FORWARD") },
-    ReaderMutation { name: "iptables second *filter block repeating the first", example: NP, file: IPT, from: "COMMIT\n", to: "COMMIT\n*filter\n:FORWARD DROP [0:0]\n:FL-X - [0:0]\n-A FORWARD -j FL-X\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n", verdict: Verdict::Under },
+    ReaderMutation { name: "iptables second *filter block appended", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -j ACCEPT\n"), verdict: Verdict::Over },
+    ReaderMutation { name: "iptables second *filter block without a FORWARD policy", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("COMMIT\n*filter\n-A FORWARD -j ACCEPT\n"), verdict: Verdict::Refused(53, "does not set the policy of FORWARD") },
+    ReaderMutation { name: "iptables second *filter block repeating the first", example: NP, file: IPT, from: "COMMIT\n", to: "COMMIT\n*filter\n:FORWARD DROP [0:0]\n:FL-X - [0:0]\n-A FORWARD -j FL-X\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n", verdict: Verdict::Refused(0, "does not set the policy of INPUT") },
     ReaderMutation { name: "iptables -I an accept in front of the anti-spoofing", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-I FORWARD -p tcp -m tcp --dport 4444 -j ACCEPT\n"), verdict: Verdict::Over },
     ReaderMutation { name: "iptables -I 2 a drop after the island chain", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-I FORWARD 2 -i eth1 -j DROP\n"), verdict: Verdict::Under },
-    ReaderMutation { name: "iptables -I beyond the end of the chain", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-I FL-ISLAND 2 -j DROP\n"), verdict: Verdict::Refused(46, "rule number 2") },
+    ReaderMutation { name: "iptables -I beyond the end of the chain", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-I FL-ISLAND 2 -j DROP\n"), verdict: Verdict::Refused(52, "rule number 2") },
     ReaderMutation { name: "iptables -P FORWARD ACCEPT behind the final DROP", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-P FORWARD ACCEPT\n"), verdict: Verdict::Equal },
     ReaderMutation { name: "iptables -F FORWARD", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-F FORWARD\n"), verdict: Verdict::Under },
     ReaderMutation { name: "iptables -F FORWARD and -P FORWARD ACCEPT", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-F FORWARD\n-P FORWARD ACCEPT\n"), verdict: Verdict::Over },
-    ReaderMutation { name: "iptables -F without a chain", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-F\n"), verdict: Verdict::Refused(46, "back ends of iptables-restore disagree") },
-    ReaderMutation { name: "iptables -X of a pair chain still jumped to", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-F FL-eth0_eth1\n-X FL-eth0_eth1\n"), verdict: Verdict::Refused(47, "is jumped to") },
+    ReaderMutation { name: "iptables -F without a chain", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-F\n"), verdict: Verdict::Refused(52, "back ends of iptables-restore disagree") },
+    ReaderMutation { name: "iptables -X of a pair chain still jumped to", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-F FL-eth0_eth1\n-X FL-eth0_eth1\n"), verdict: Verdict::Refused(53, "is jumped to") },
     ReaderMutation { name: "iptables -F and -X a pair chain, FORWARD flushed and accepting", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-F FORWARD\n-F FL-eth0_eth1\n-X FL-eth0_eth1\n-P FORWARD ACCEPT\n"), verdict: Verdict::Over },
     ReaderMutation { name: "iptables -N a chain that accepts DNS, jumped to", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-N FL-DNS\n-A FL-DNS -p udp -m udp --dport 53 -j ACCEPT\n-I FORWARD 5 -j FL-DNS\n"), verdict: Verdict::Over },
-    ReaderMutation { name: "iptables -N of an existing chain", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-N FL-ISLAND\n"), verdict: Verdict::Refused(46, "already exists") },
-    ReaderMutation { name: "iptables -D", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-D FORWARD -j DROP\n"), verdict: Verdict::Refused(46, "`-D` is not supported") },
-    ReaderMutation { name: "iptables -R", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-R FORWARD 1 -j ACCEPT\n"), verdict: Verdict::Refused(46, "`-R` is not supported") },
-    ReaderMutation { name: "iptables -Z", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-Z\n"), verdict: Verdict::Refused(46, "`-Z` is not supported") },
+    ReaderMutation { name: "iptables -N of an existing chain", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-N FL-ISLAND\n"), verdict: Verdict::Refused(52, "already exists") },
+    ReaderMutation { name: "iptables -D", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-D FORWARD -j DROP\n"), verdict: Verdict::Refused(52, "`-D` is not supported") },
+    ReaderMutation { name: "iptables -R", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-R FORWARD 1 -j ACCEPT\n"), verdict: Verdict::Refused(52, "`-R` is not supported") },
+    ReaderMutation { name: "iptables -Z", example: NP, file: IPT, from: IPT_END, to: ipt_tail!("-Z\n"), verdict: Verdict::Refused(52, "`-Z` is not supported") },
     ReaderMutation { name: "iptables iprange narrowed", example: NP, file: IPT, from: RANGE, to: "--dst-range 10.30.0.21-10.30.0.21 -p tcp -m tcp --dport 3389 -m conntrack --ctstate NEW -m comment", verdict: Verdict::Under },
     ReaderMutation { name: "iptables iprange widened", example: NP, file: IPT, from: RANGE, to: "--dst-range 10.30.0.21-10.30.0.30 -p tcp -m tcp --dport 3389 -m conntrack --ctstate NEW -m comment", verdict: Verdict::Over },
     ReaderMutation { name: "iptables iprange negated", example: NP, file: IPT, from: RANGE, to: "! --dst-range 10.30.0.23-10.30.0.255 -p tcp -m tcp --dport 3389 -m conntrack --ctstate NEW -m comment", verdict: Verdict::Over },
@@ -776,22 +871,22 @@ const ADVERSARIAL: &[ReaderMutation] = &[
     ReaderMutation { name: "nft postrouting base chain drops tcp/443", example: NP, file: NFT, from: PRE, to: "\tchain post {\n\t\ttype filter hook postrouting priority 0; policy accept;\n\t\ttcp dport 443 drop\n\t}\n\tchain input {", verdict: Verdict::Under },
     ReaderMutation { name: "nft prerouting base chain drops one flow by input interface", example: NP, file: NFT, from: PRE, to: "\tchain pre {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\tiifname \"eth2\" tcp dport 5450 drop\n\t}\n\tchain input {", verdict: Verdict::Under },
     ReaderMutation { name: "nft prerouting base chain accepting what forward drops", example: NP, file: NFT, from: PRE, to: "\tchain pre {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\ttcp dport 4444 accept\n\t}\n\tchain input {", verdict: Verdict::Equal },
-    ReaderMutation { name: "nft prerouting match on the output interface", example: NP, file: NFT, from: PRE, to: "\tchain pre {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\toifname \"eth1\" drop\n\t}\n\tchain input {", verdict: Verdict::Refused(150, "sees no output interface") },
-    ReaderMutation { name: "nft postrouting match on the input interface", example: NP, file: NFT, from: PRE, to: "\tchain post {\n\t\ttype filter hook postrouting priority 0; policy accept;\n\t\tiifname vmap { \"eth0\" : drop }\n\t}\n\tchain input {", verdict: Verdict::Refused(150, "sees no input interface") },
-    ReaderMutation { name: "nft prerouting connection state before conntrack", example: NP, file: NFT, from: PRE, to: "\tchain pre {\n\t\ttype filter hook prerouting priority -300; policy accept;\n\t\tct state new drop\n\t}\n\tchain input {", verdict: Verdict::Refused(150, "before connection tracking") },
+    ReaderMutation { name: "nft prerouting match on the output interface", example: NP, file: NFT, from: PRE, to: "\tchain pre {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\toifname \"eth1\" drop\n\t}\n\tchain input {", verdict: Verdict::Refused(151, "sees no output interface") },
+    ReaderMutation { name: "nft postrouting match on the input interface", example: NP, file: NFT, from: PRE, to: "\tchain post {\n\t\ttype filter hook postrouting priority 0; policy accept;\n\t\tiifname vmap { \"eth0\" : drop }\n\t}\n\tchain input {", verdict: Verdict::Refused(151, "sees no input interface") },
+    ReaderMutation { name: "nft prerouting connection state before conntrack", example: NP, file: NFT, from: PRE, to: "\tchain pre {\n\t\ttype filter hook prerouting priority -300; policy accept;\n\t\tct state new drop\n\t}\n\tchain input {", verdict: Verdict::Refused(151, "before connection tracking") },
     ReaderMutation { name: "nft second forward base chain in an ip table drops tcp/443", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip other {\n\tchain f {\n\t\ttype filter hook forward priority 10; policy accept;\n\t\ttcp dport 443 drop\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Under },
     ReaderMutation { name: "nft ip6 table forward chain with policy drop (no IPv6 flow crosses)", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip6 other {\n\tchain f {\n\t\ttype filter hook forward priority -10; policy drop;\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Equal },
-    ReaderMutation { name: "nft inet ingress chain with policy drop", example: NP, file: NFT, from: PRE, to: "\tchain ing {\n\t\ttype filter hook ingress device \"eth0\" priority 0; policy drop;\n\t}\n\tchain input {", verdict: Verdict::Refused(149, "on the `ingress` hook is not supported") },
-    ReaderMutation { name: "nft base chain written on one line", example: NP, file: NFT, from: PRE, to: "\tchain f2 { type filter hook forward priority 0; policy drop; }\n\tchain input {", verdict: Verdict::Refused(148, "statements on the line that opens the chain") },
+    ReaderMutation { name: "nft inet ingress chain with policy drop", example: NP, file: NFT, from: PRE, to: "\tchain ing {\n\t\ttype filter hook ingress device \"eth0\" priority 0; policy drop;\n\t}\n\tchain input {", verdict: Verdict::Refused(150, "on the `ingress` hook is not supported") },
+    ReaderMutation { name: "nft base chain written on one line", example: NP, file: NFT, from: PRE, to: "\tchain f2 { type filter hook forward priority 0; policy drop; }\n\tchain input {", verdict: Verdict::Refused(149, "statements on the line that opens the chain") },
     ReaderMutation { name: "nft empty chain written on one line", example: NP, file: NFT, from: PRE, to: "\tchain f2 { }\n\tchain input {", verdict: Verdict::Equal },
-    ReaderMutation { name: "nft table written on one line", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip x { chain f { type filter hook forward priority 0; policy drop; }; }\ntable inet fenceline {}", verdict: Verdict::Refused(9, "statements on the line that opens the table") },
+    ReaderMutation { name: "nft table written on one line", example: NP, file: NFT, from: "table inet fenceline {}", to: "table ip x { chain f { type filter hook forward priority 0; policy drop; }; }\ntable inet fenceline {}", verdict: Verdict::Refused(10, "statements on the line that opens the table") },
     ReaderMutation { name: "nft netdev ingress chain", example: NP, file: NFT, from: "table inet fenceline {}", to: "table netdev n {\n\tchain i {\n\t\ttype filter hook ingress device \"eth0\" priority 0; policy drop;\n\t}\n}\ntable inet fenceline {}", verdict: Verdict::Refused(0, "table family `netdev` with base chains is not supported") },
     ReaderMutation { name: "nft table block again, a rule appended after the final drop", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain forward {\n\t\ttcp dport 4444 accept\n\t}\n}\n", verdict: Verdict::Equal },
     ReaderMutation { name: "nft table block again, a rule appended to a pair chain", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain p_eth0_eth1 {\n\t\ttcp dport 4444 accept\n\t}\n}\n", verdict: Verdict::Over },
     ReaderMutation { name: "nft table block again, an element added to an anti-spoofing set", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tset z_enterprise_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.99.0.0/16 }\n\t}\n}\n", verdict: Verdict::Equal },
     ReaderMutation { name: "nft table block again, an element added to a pair's set", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tset p_eth0_eth1_ports_v4 {\n\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service\n\t\tflags interval\n\t\telements = { 10.10.0.0/16 . 10.20.0.10 . tcp . 22 }\n\t}\n}\n", verdict: Verdict::Over },
     ReaderMutation { name: "nft table block again, forward's policy accept behind the final drop", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n", verdict: Verdict::Equal },
-    ReaderMutation { name: "nft table block again, a pair chain made a base chain", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain p_eth0_eth1 {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n", verdict: Verdict::Refused(160, "declared again with another type or hook") },
+    ReaderMutation { name: "nft table block again, a pair chain made a base chain", example: NP, file: NFT, from: TABLE_END, to: "\t}\n}\ntable inet fenceline {\n\tchain p_eth0_eth1 {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n", verdict: Verdict::Refused(171, "declared again with another type or hook") },
     ReaderMutation { name: "nft goto a chain that ends without a verdict", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("goto g"), verdict: Verdict::Under },
     ReaderMutation { name: "nft jump a chain that goes to a chain that returns", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("jump h"), verdict: Verdict::Equal },
     ReaderMutation { name: "nft iifname wildcard accepting tcp/4444", example: NP, file: NFT, from: fwd_head!(), to: after_invalid_drop!("iifname \"eth*\" oifname \"eth1\" tcp dport 4444 accept"), verdict: Verdict::Over },
@@ -1262,5 +1357,327 @@ expect deny field -> ops udp
         d.iter().any(|d| d.message
             == "`expect allow ops.scada -> field.plc dnp3-both` does not hold for the generated cisco-ios configuration of `r1`"),
         "{d:#?}"
+    );
+}
+
+// ---- BEGIN the router's own traffic (Cisco IOS) ----
+
+/// A mutation of one line: the line holding `from` is deleted when `to` is empty, else `from`
+/// is replaced by `to`.
+struct OwnMutation {
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    over: bool,
+    under: bool,
+}
+
+const OWN_MUTATIONS: &[OwnMutation] = &[
+    OwnMutation {
+        name: "ios router's own SSH permit deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios router's own SSH permit widened to the zone",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "permit tcp 10.30.0.0 0.0.0.255 host 10.90.0.2 eq 22",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios router's own BGP permit to any port",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 host 10.90.0.2 eq 179",
+        to: "permit tcp host 10.90.0.1 host 10.90.0.2",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios OSPF hellos to 224.0.0.5 deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit 89 10.90.0.0 0.0.0.255 host 224.0.0.5",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios reply of the router's own BGP deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2 established",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios reply of the router's own BGP without established",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2 established",
+        to: "permit tcp host 10.90.0.1 eq 179 host 10.90.0.2",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios anti-spoofing of the router's address deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "deny ip host 10.90.0.2 any log",
+        to: "",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios router's own IPv6 SSH permit deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "permit tcp host fd00:30::5 host fd00:90::2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios IPv6 anti-spoofing of the router's address deleted",
+        file: "rtr-sub/cisco-ios.txt",
+        from: "deny ipv6 host fd00:90::2 any log",
+        to: "",
+        over: true,
+        under: false,
+    },
+    OwnMutation {
+        name: "ios crossing of a device-level flow deleted",
+        file: "rtr-core/cisco-ios.txt",
+        from: "permit tcp host 10.30.0.5 host 10.90.0.2 eq 22",
+        to: "",
+        over: false,
+        under: true,
+    },
+    OwnMutation {
+        name: "ios reply of the router's one-way syslog added",
+        file: "rtr-core/cisco-ios.txt",
+        from: " 30 deny ip any any log\n",
+        to: " 25 permit udp host 10.30.0.20 eq 514 host 10.90.0.2\n 30 deny ip any any log\n",
+        over: true,
+        under: false,
+    },
+];
+
+fn apply_own(m: &OwnMutation, text: &str) -> String {
+    assert!(
+        text.contains(m.from),
+        "{}: {:?} not in\n{text}",
+        m.name,
+        m.from
+    );
+    if !m.to.is_empty() {
+        return text.replacen(m.from, m.to, 1);
+    }
+    let mut done = false;
+    text.lines()
+        .filter(|l| {
+            let first = !done && l.contains(m.from);
+            done |= first;
+            !first
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The router's own traffic (`tests/ios/rtr-sub.fence`) is compared per interface like the
+/// rest: the permits to the router and to its OSPF group, the replies of its own traffic (none
+/// for a one-way service), the anti-spoofing of its addresses and a device-level flow crossing
+/// another router are each found when changed.
+#[test]
+fn ios_own_traffic_mutations_are_found() {
+    let (model, files) = build("tests/ios/rtr-sub.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 2);
+    for d in &r {
+        assert!(d.equal, "{}: {:#?}", d.device, d.differences);
+    }
+    let mut rows = String::new();
+    for m in OWN_MUTATIONS {
+        let mut f = files.clone();
+        f.insert(m.file.to_string(), apply_own(m, &files[m.file]));
+        let device = m.file.split('/').next().unwrap();
+        let r = verify_files(&model, &f, Some((device, Target::CiscoIos)));
+        assert_eq!(r.len(), 1);
+        let over = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.over_permit.as_ref().map(|c| (d, c)));
+        let under = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.under_permit.as_ref().map(|c| (d, c)));
+        assert_eq!(
+            (over.is_some(), under.is_some()),
+            (m.over, m.under),
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
+        let mut verdict = Vec::new();
+        for (word, found) in [("over-permit", over), ("under-permit", under)] {
+            if let Some((d, c)) = found {
+                assert!(!c.packet.is_empty() && !c.config_line.is_empty());
+                verdict.push(format!(
+                    "{word}: `{} -> {}`: {}, by `{}`",
+                    d.ingress, d.egress, c.packet, c.config_line
+                ));
+            }
+        }
+        let expected = match (m.over, m.under) {
+            (true, true) => "over-permit and under-permit",
+            (true, false) => "over-permit",
+            _ => "under-permit",
+        };
+        let change = if m.to.is_empty() {
+            format!("`{}` deleted", m.from)
+        } else {
+            format!(
+                "`{}` → `{}`",
+                m.from.trim().replace('\n', "⏎"),
+                m.to.trim().replace('\n', "⏎")
+            )
+        };
+        rows.push_str(&format!(
+            "| {} (`{}`: {change}) | cisco-ios | {expected} | {} |\n",
+            m.name,
+            m.file,
+            verdict.join("; ")
+        ));
+    }
+    check_doc_block("the router's own traffic", &rows);
+}
+
+/// A cluster of IOS routers (`tests/ios/cluster.fence`): its sync interface lets exactly the
+/// nodes' VRRP to its group in; a deleted or widened VRRP permit is found.
+#[test]
+fn ios_cluster_sync_is_compared() {
+    let (model, files) = build("tests/ios/cluster.fence");
+    let file = files
+        .keys()
+        .find(|k| k.ends_with("/cisco-ios.txt"))
+        .expect("a cisco-ios file")
+        .clone();
+    // The device's file as `verify` finds it (a cluster's first node's directory, or the
+    // device's own), every node's file replaced.
+    let verify = |text: String| {
+        let mut f = files.clone();
+        for (k, v) in f.iter_mut() {
+            if k.ends_with("/cisco-ios.txt") {
+                *v = text.clone();
+            }
+        }
+        let read = |p: &str| f.get(p).cloned();
+        let sides = PolicySides::for_targets(&model, &[Target::CiscoIos]);
+        let dev = DeviceId(0);
+        let cfg = fenceline::verify::equiv::load_device(model.device(dev), Target::CiscoIos, &read)
+            .unwrap()
+            .expect("the cluster's configuration");
+        compare_loaded(&model, &sides, dev, Target::CiscoIos, &cfg).unwrap()
+    };
+    let text = files[&file].clone();
+    let r = verify(text.clone());
+    assert!(r.equal, "{:#?}\n{text}", r.differences);
+    let vrrp = "permit 112 10.99.0.2 0.0.0.1 host 224.0.0.18";
+    assert!(text.contains(vrrp), "{text}");
+    let r = verify(apply_own(
+        &OwnMutation {
+            name: "VRRP permit deleted",
+            file: "",
+            from: vrrp,
+            to: "",
+            over: false,
+            under: true,
+        },
+        &text,
+    ));
+    let under = r.differences.iter().find_map(|d| d.under_permit.as_ref());
+    assert_eq!(
+        under.and_then(|c| c.policy_flow.as_deref()),
+        Some("the cluster's sync (VRRP between its nodes)"),
+        "{:#?}",
+        r.differences
+    );
+    let r = verify(text.replacen(vrrp, "permit 112 any host 224.0.0.18", 1));
+    assert!(
+        r.differences.iter().any(|d| d.over_permit.is_some()),
+        "{:#?}",
+        r.differences
+    );
+}
+
+// ---- END the router's own traffic (Cisco IOS) ----
+
+/// A cluster's build has a directory per node; `fenceline verify` reads each as a device and
+/// calls both equal, with their own traffic; a missing management permit on one node is an
+/// under-permit with its packet and the flow that allows it.
+#[test]
+fn cli_verifies_each_node_of_a_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let bin = env!("CARGO_BIN_EXE_fenceline");
+    let fixture = "tests/linux/device.fence";
+    let st = Command::new(bin)
+        .args(["build", fixture, "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert!(!out.join("fw").exists());
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    for f in [
+        "fw-a/nftables.nft",
+        "fw-b/nftables.nft",
+        "fw-a/iptables.rules",
+        "fw-b/ip6tables.rules",
+    ] {
+        assert!(manifest.contains(&format!("\"{f}\"")), "{f}: {manifest}");
+    }
+    let run = || {
+        let o = Command::new(bin)
+            .args(["verify", fixture])
+            .arg(&out)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = run();
+    assert_eq!(code, 0, "{stdout}");
+    for line in [
+        "fw-a nftables: equal",
+        "fw-b nftables: equal",
+        "fw-a iptables: equal",
+        "fw-b iptables: equal",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+    let nft = out.join("fw-b/nftables.nft");
+    let text = std::fs::read_to_string(&nft).unwrap();
+    let from = "\t\t\t10.1.0.10 . 10.1.0.1 . tcp . 22 comment \"fw: ot.ews -> self ssh\",\n";
+    assert!(text.contains(from), "{text}");
+    std::fs::write(&nft, text.replacen(from, "", 1)).unwrap();
+    let (code, stdout) = run();
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("fw-a nftables: equal"), "{stdout}");
+    assert!(stdout.contains("fw-b nftables: DIFFERS"), "{stdout}");
+    assert!(
+        stdout.contains("eth0 -> this device: under-permit: tcp 10.1.0.10:40000 -> 10.1.0.1:22"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("allowed by flow fw: ot.ews -> self ssh"),
+        "{stdout}"
     );
 }

@@ -94,30 +94,37 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
         return Ok(EXIT_FAILURE);
     };
     for d in &args.devices {
-        if model.device_id(d).is_none() {
+        if model.device_id(d).is_none() && !model.devices.iter().any(|x| x.cluster.contains(d)) {
             return Err(Error::Usage(format!("the policy has no device `{d}`")));
         }
     }
-    // The (device, target) pairs to verify, in policy order.
+    // The (device, node, target) triples to verify, in policy order: each node of a cluster is
+    // read from its own directory and verified as a device.
     let mut jobs = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
-        if !args.devices.is_empty() && !args.devices.contains(&dev.name) {
-            continue;
-        }
+        let whole = args.devices.is_empty() || args.devices.contains(&dev.name);
         for &t in &dev.targets {
             if only_targets.is_empty() || only_targets.contains(&t) {
-                jobs.push((crate::model::DeviceId(di), t));
+                for node in dev.node_names() {
+                    if !whole && !args.devices.iter().any(|d| d == node) {
+                        continue;
+                    }
+                    jobs.push((crate::model::DeviceId(di), node, t));
+                }
             }
         }
     }
-    let targets: Vec<Target> = jobs.iter().map(|j| j.1).collect();
+    let targets: Vec<Target> = jobs.iter().map(|j| j.2).collect();
     let sides = equiv::PolicySides::for_targets(model, &targets);
     let read = read_in(&args.dir);
     // Devices are independent: verify them on every core, then report in policy order.
-    let outcome = |&(device, t): &(crate::model::DeviceId, Target)| -> std::result::Result<DeviceResult, String> {
-        let name = &model.device(device).name;
-        match equiv::load_device(model.device(device), t, &read) {
+    let outcome = |&(device, name, t): &(crate::model::DeviceId, &str, Target)| -> std::result::Result<DeviceResult, String> {
+        match equiv::load_node(model.device(device), name, t, &read) {
             Ok(Some(cfg)) => equiv::compare_loaded(model, &sides, device, t, &cfg)
+                .map(|mut r| {
+                    r.device = name.to_string();
+                    r
+                })
                 .map_err(|e| e.to_string()),
             Ok(None) => Err(format!(
                 "{name}: no {} configuration for `{name}` in {}",

@@ -16,6 +16,15 @@ use crate::source::Span;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+/// A cluster's sync on its `sync` interface: VRRP (IP protocol 112, RFC 5798) to its group
+/// address per family (IPv4, IPv6) or to a node (unicast peers).
+pub const VRRP_GROUP: [&str; 2] = ["224.0.0.18", "ff02::12"];
+pub const VRRP_PROTOCOL: u8 = 112;
+/// conntrackd's default multicast group (IPv4 only; over IPv6 the nodes sync by unicast) and
+/// UDP port; its `UDP` transport sends to a node instead.
+pub const CONNTRACKD_GROUP: &str = "225.0.0.50";
+pub const CONNTRACKD_PORT: u16 = 3780;
+
 /// The rule for text that a sink could not take as written (replaced characters or cut to the
 /// sink's byte limit). A warning: the configuration stays correct, the comment is not what the
 /// policy says.
@@ -556,6 +565,44 @@ pub fn family_ivs(set: &crate::packet::AddrSet, fam: Family) -> Vec<(u128, u128)
             .collect(),
         Family::V6 => set.v6.clone(),
     }
+}
+
+/// The reply-direction drops of the device's own `one-way` rules that meet the input chain
+/// (`to_device`: replies of `self -> X` rules, entering by the rule's interface; `oif` empty) or
+/// the output chain (replies of `X -> self` rules, leaving by it; `iif` empty), in rule order.
+pub fn local_one_way_drops(dev: &DeviceIr, to_device: bool) -> Vec<OneWayDrop<'_>> {
+    let mut out = Vec::new();
+    for l in dev.local.iter().filter(|l| l.to_device != to_device) {
+        let Some(i) = dev.interfaces.get(l.interface) else {
+            continue;
+        };
+        let (iif, oif) = if to_device {
+            (i.name.as_str(), "")
+        } else {
+            ("", i.name.as_str())
+        };
+        for r in l.rules.iter().filter(|r| r.one_way) {
+            let Some(reply) = crate::packet::reply::Reply::of(&r.item) else {
+                continue;
+            };
+            for fam in Family::BOTH {
+                let (src, dst) = (family_ivs(&r.dst, fam), family_ivs(&r.src, fam));
+                if src.is_empty() || dst.is_empty() || !reply.in_family(fam) {
+                    continue;
+                }
+                out.push(OneWayDrop {
+                    iif,
+                    oif,
+                    family: fam,
+                    src,
+                    dst,
+                    reply,
+                    rule: r,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Every reply-direction drop of the device's `one-way` rules, in pair and rule order.

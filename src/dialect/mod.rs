@@ -97,6 +97,23 @@ pub trait Filters {
             message: "replies of established connections are not modelled for this dialect".into(),
         })
     }
+    /// Stateful dialects: [`Filters::local`] for a packet in the reply direction of an
+    /// established connection (entering by `iface` for the device: the reply of a connection the
+    /// device opened; leaving by it: the reply of one opened to the device). Compared where the
+    /// device has `one-way` flows of its own.
+    fn local_replies(
+        &self,
+        iface: &str,
+        to_device: bool,
+    ) -> std::result::Result<Vec<Vec<config::Item>>, config::ReadError> {
+        let _ = (iface, to_device);
+        Err(config::ReadError {
+            file: String::new(),
+            line: 0,
+            message: "replies of the device's own connections are not modelled for this dialect"
+                .into(),
+        })
+    }
     /// Traffic between the device itself and `iface`: the filters a packet meets that enters by
     /// `iface` addressed to one of the device's own addresses (`to_device`: the input chain; on
     /// IOS the interface's inbound ACL), or that the device originates and sends out by `iface`
@@ -177,6 +194,12 @@ pub trait Dialect: Sync {
     /// [`Self::FILES`] order) back to the configuration; what it cannot read exactly it refuses
     /// with the line.
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<Self::Config, config::ReadError>;
+    /// The configuration of `node`, one node of the HA cluster `device` (the build writes one
+    /// directory per node): the same filtering, with the files' header naming the node and its
+    /// cluster. The default leaves the configuration as it is.
+    fn for_node(&self, config: &mut Self::Config, device: &DeviceIr, node: &str) {
+        let _ = (config, device, node);
+    }
 }
 
 /// One output format, as every pass outside the dialect sees it.
@@ -259,14 +282,28 @@ impl<D: Dialect> DynDialect for D {
                 )));
             }
         }
-        Ok(self
-            .print(&config)
-            .into_iter()
-            .map(|(name, text)| Output {
-                path: format!("{}/{name}", device.name),
+        // One directory per cluster node, each with the device's filtering; a single device
+        // is its own only node.
+        if device.nodes.iter().all(|n| *n == device.name) {
+            return Ok(self
+                .print(&config)
+                .into_iter()
+                .map(|(name, text)| Output {
+                    path: format!("{}/{name}", device.name),
+                    bytes: text.into_bytes(),
+                })
+                .collect());
+        }
+        let mut out = Vec::new();
+        for node in &device.nodes {
+            let mut c = config.clone();
+            self.for_node(&mut c, device, node);
+            out.extend(self.print(&c).into_iter().map(|(name, text)| Output {
+                path: format!("{node}/{name}"),
                 bytes: text.into_bytes(),
-            })
-            .collect())
+            }));
+        }
+        Ok(out)
     }
     fn findings(
         &self,

@@ -134,8 +134,67 @@ pub(super) fn plan_self_flows(
                     .push(rule.clone());
             }
         }
+        // A link-local group is never forwarded: its packets stay on the links of the peer's
+        // zone, where the device meets the peer directly.
+        let group_rules = group_rules(model, id, &own, peer);
+        for (j, _) in dev
+            .interfaces
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.zone == f.peer.zone)
+        {
+            local[f.device.0]
+                .entry((j, to_device))
+                .or_default()
+                .extend(group_rules.iter().cloned());
+        }
     }
     local
+}
+
+/// The rules of one self flow to the multicast groups of its services (`ospf` to 224.0.0.5 and
+/// 224.0.0.6): from the peer to the groups for traffic to the device, from the device to them
+/// for its own. A packet to a group gets no reply (the neighbours answer with their own packets
+/// to the group), so these rules have none.
+fn group_rules(model: &Model, id: SelfFlowId, own: &AddrSet, peer: &AddrSet) -> Vec<RuleIr> {
+    let f = model.self_flow(id);
+    let label = format!(
+        "{}: {}",
+        model.device(f.device).name,
+        model.self_flow_label(id)
+    );
+    let mut out = Vec::new();
+    for sid in &f.services {
+        let svc = model.service(*sid);
+        if svc.groups.is_empty() {
+            continue;
+        }
+        let mut groups = AddrSet::new();
+        for g in &svc.groups {
+            groups.add_range(*g, *g);
+        }
+        let src = match f.direction {
+            SelfDirection::ToDevice => peer,
+            SelfDirection::FromDevice => own,
+        };
+        for item in &svc.items {
+            let (s, d) = restrict_family(src, &groups, item);
+            if s.is_empty() || d.is_empty() || item.is_layer2() {
+                continue;
+            }
+            out.push(RuleIr {
+                flow: id.into(),
+                conduit: None,
+                src: s,
+                dst: d,
+                item: *item,
+                log: f.log,
+                one_way: true,
+                label: label.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// The rules of one self flow, one per service item that applies to both ends' families.

@@ -72,17 +72,30 @@ pub fn widenings(ir: &Ir) -> Vec<Widening> {
 pub fn device_widenings(device: &DeviceIr) -> Vec<Widening> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for pair in &device.pairs {
-        let Some(iface) = device.interfaces.get(pair.egress) else {
+    // Replies enter by the interface their rules leave by: a pair's egress, or the interface
+    // of the device's own traffic out.
+    let entries = device
+        .pairs
+        .iter()
+        .map(|p| (p.egress, &p.rules, &p.replies))
+        .chain(
+            device
+                .local
+                .iter()
+                .filter(|l| !l.to_device)
+                .map(|l| (l.interface, &l.rules, &l.replies)),
+        );
+    for (egress, rules, replies) in entries {
+        let Some(iface) = device.interfaces.get(egress) else {
             continue;
         };
-        for r in &pair.replies {
-            let Some(rule) = pair.rules.get(r.rule) else {
+        for r in replies {
+            let Some(rule) = rules.get(r.rule) else {
                 continue;
             };
             let kind = r.kind();
             let item = rule.item.to_string();
-            if seen.insert((pair.egress, rule.flow, kind, item.clone())) {
+            if seen.insert((egress, rule.flow, kind, item.clone())) {
                 out.push(Widening {
                     device: device.name.clone(),
                     interface: iface.name.clone(),

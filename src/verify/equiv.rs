@@ -16,20 +16,34 @@ use crate::dialect::config::{accepted, decide, intersect, Item, ReadError, Tag, 
 use crate::dialect::Filters;
 pub use crate::dialect::Loaded;
 use crate::model::graph::ZoneGraph;
-use crate::model::{DeviceId, ExpectId, FlowId, Model, Target, ZoneId};
+use crate::model::{DeviceId, ExpectId, FlowId, FlowRef, Model, SelfFlowId, Target, ZoneId};
 use crate::packet::space::{Family, Space};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// What the policy allows per (device, ingress, egress), each cube tagged with its flow.
-pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowId>> {
-    let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowId>> = BTreeMap::new();
+mod local;
+mod stateless_local;
+use local::{compare_local, for_each_self_path, local_why_text};
+pub use local::{local_policy, LocalWhy};
+use stateless_local::{self_flow_text, self_flows_stateless, spoofed_sources, sync_cubes};
+
+/// What the policy allows per (device, ingress, egress), each cube tagged with its flow: the
+/// conduits' flows, and the device-level flows of other devices that cross it on their way.
+pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<FlowRef>> {
+    let mut out: BTreeMap<(DeviceId, usize, usize), Space<FlowRef>> = BTreeMap::new();
     for_each_path(model, |fid, hops| {
         let cubes = crate::model::packets::flow_cubes(model, fid);
         for h in hops {
             out.entry((h.device, h.ingress, h.egress))
                 .or_default()
-                .extend(cubes.iter().cloned(), fid);
+                .extend(cubes.iter().cloned(), FlowRef::Flow(fid));
+        }
+    });
+    for_each_self_path(model, |id, cubes, hops| {
+        for h in hops {
+            out.entry((h.device, h.ingress, h.egress))
+                .or_default()
+                .extend(cubes.iter().cloned(), FlowRef::SelfFlow { id });
         }
     });
     out
@@ -246,7 +260,7 @@ fn flow_text(model: &Model, fid: FlowId) -> String {
 /// Compares one device's configuration with the policy.
 pub fn compare_device(
     model: &Model,
-    policy: &BTreeMap<(DeviceId, usize, usize), Space<FlowId>>,
+    policy: &BTreeMap<(DeviceId, usize, usize), Space<FlowRef>>,
     device: DeviceId,
     target: &str,
     files: Vec<String>,
@@ -284,7 +298,10 @@ pub fn compare_device(
                 Some(Counterexample {
                     packet: p.to_string(),
                     config_line: line,
-                    policy_flow: Some(format!("flow {}", flow_text(model, *fid))),
+                    policy_flow: Some(match *fid {
+                        FlowRef::Flow(fid) => format!("flow {}", flow_text(model, fid)),
+                        FlowRef::SelfFlow { id } => local_why_text(model, LocalWhy::SelfFlow(id)),
+                    }),
                 })
             });
             differences.push(PairDifference {
@@ -295,6 +312,7 @@ pub fn compare_device(
             });
         }
     }
+    differences.extend(compare_local(model, device, config)?);
     Ok(DeviceResult {
         device: dev.name.clone(),
         target: target.to_string(),
@@ -336,15 +354,27 @@ pub fn load(
 }
 
 /// [`load`] in the dialect that configures a device of this kind (a switch's file is read by
-/// the switch dialect).
+/// the switch dialect). For a cluster, its first node's directory: every node filters alike
+/// ([`load_node`] reads each).
 pub fn load_device(
     device: &crate::model::Device,
     target: Target,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Loaded>, ReadError> {
+    let node = device.node_names().first().copied().unwrap_or(&device.name);
+    load_node(device, node, target, read)
+}
+
+/// [`load_device`] from the directory of `node`, one of [`crate::model::Device::node_names`].
+pub fn load_node(
+    device: &crate::model::Device,
+    node: &str,
+    target: Target,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Loaded>, ReadError> {
     match crate::dialect::of(target, device.kind) {
-        Some(d) => d.load(&device.name, read),
-        None => load(&device.name, target, read),
+        Some(d) => d.load(node, read),
+        None => load(node, target, read),
     }
 }
 
@@ -352,7 +382,7 @@ pub fn load_device(
 /// replies for the stateless ones; each computed only when a target needs it.
 #[derive(Default)]
 pub struct PolicySides {
-    stateful: Option<BTreeMap<(DeviceId, usize, usize), Space<FlowId>>>,
+    stateful: Option<BTreeMap<(DeviceId, usize, usize), Space<FlowRef>>>,
     stateless: Option<BTreeMap<(DeviceId, usize, usize), Space<Why>>>,
     /// The reply direction where `one-way` flows cross a stateful device.
     replies: Option<ReplySides>,
@@ -408,6 +438,14 @@ pub fn compare_loaded(
                         .into(),
                 ];
             }
+            // The device's own traffic, where the dialect does not model it yet: said, not
+            // passed over.
+            let declared = model.self_flows.iter().any(|f| f.device == device);
+            if let (true, Some(i)) = (declared, model.device(device).interfaces.first()) {
+                if let Err(e) = cfg.config.local(&i.name, true) {
+                    r.notes.push(format!("not compared: {}", e.message));
+                }
+            }
             Ok(r)
         }
     } else {
@@ -439,13 +477,24 @@ pub enum Why {
     Flow(FlowId),
     /// A reply of this flow.
     Reply(FlowId),
+    /// A device-level flow (`X -> self` into its device, or either direction through another
+    /// device on its way).
+    SelfFlow(SelfFlowId),
+    /// A reply of a device-level flow.
+    SelfReply(SelfFlowId),
+    /// VRRP between the nodes of a cluster, on its sync interface.
+    Sync,
     /// IPv6 neighbour discovery (ICMPv6 135, 136), which every IPv6 interface needs.
     NeighbourDiscovery,
 }
 
 /// What the policy lets through each (device, ingress, egress) of its stateless devices,
 /// without connection tracking: the flows that cross the device from ingress to egress, and the
-/// replies of the flows that cross it the other way.
+/// replies of the flows that cross it the other way. Traffic to the device itself that enters
+/// by interface `i` is under `(device, i, i)`: the `X -> self` flows whose peer faces `i`
+/// ([`self_flows_stateless`]), and the replies of its `self -> X` flows whose peer does (IOS
+/// outbound ACLs do not filter what the router originates, so nothing else of those flows is
+/// the device's to filter).
 pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<Why>> {
     let ios: Vec<bool> = model
         .devices
@@ -468,6 +517,15 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
                 .extend(back.iter().cloned(), Why::Reply(fid));
         }
     });
+    self_flows_stateless(model, &ios, &mut out);
+    for (di, dev) in model.devices.iter().enumerate() {
+        let Some(k) = dev.sync.filter(|k| ios[di] && *k < dev.interfaces.len()) else {
+            continue;
+        };
+        out.entry((DeviceId(di), k, k))
+            .or_default()
+            .extend(sync_cubes(&dev.interfaces[k]), Why::Sync);
+    }
     out
 }
 
@@ -485,6 +543,12 @@ fn why_text(model: &Model, why: Why) -> String {
     match why {
         Why::Flow(f) => format!("flow {}", flow_text(model, f)),
         Why::Reply(f) => format!("the replies of flow {}", flow_text(model, f)),
+        Why::SelfFlow(id) => format!("device-level flow {}", self_flow_text(model, id)),
+        Why::SelfReply(id) => format!(
+            "the replies of device-level flow {}",
+            self_flow_text(model, id)
+        ),
+        Why::Sync => "the cluster's sync (VRRP between its nodes)".into(),
         Why::NeighbourDiscovery => "IPv6 neighbour discovery (ICMPv6 types 135, 136)".into(),
     }
 }
@@ -526,6 +590,7 @@ pub fn compare_stateless(
         );
     }
     let n = dev.interfaces.len();
+    let spoofed = spoofed_sources(model, device, &fams);
     let mut ins = Vec::with_capacity(n);
     let mut outs = Vec::with_capacity(n);
     for i in &dev.interfaces {
@@ -551,9 +616,11 @@ pub fn compare_stateless(
     let mut differences = Vec::new();
     for (i, a) in dev.interfaces.iter().enumerate() {
         let (in_items, have_in) = &ins[i];
-        // Everything the policy lets in by this interface, tagged with why and the egress.
+        // Everything the policy lets in by this interface, tagged with why and the egress (the
+        // interface itself for traffic to the device), but nothing with a source the device
+        // owns: that is forged.
         let mut want_in: Space<(Why, usize)> = Space::new();
-        for e in (0..n).filter(|&e| e != i) {
+        for e in 0..n {
             if let Some(s) = policy.get(&(device, i, e)) {
                 for (c, w) in &s.cubes {
                     if fams.contains(&c.family) {
@@ -561,6 +628,9 @@ pub fn compare_stateless(
                     }
                 }
             }
+        }
+        if !spoofed.is_empty() {
+            want_in = want_in.subtract(&spoofed);
         }
         let mut allowed_in = want_in.clone();
         let mut nd: Space<(Why, usize)> = Space::new();
@@ -576,6 +646,9 @@ pub fn compare_stateless(
                 ),
                 (Why::NeighbourDiscovery, i),
             );
+            if !spoofed.is_empty() {
+                nd = nd.subtract(&spoofed);
+            }
             allowed_in.cubes.extend(nd.cubes.iter().cloned());
         }
         let over = have_in.subtract(&allowed_in);
@@ -600,7 +673,7 @@ pub fn compare_stateless(
             cubes: want_in
                 .cubes
                 .iter()
-                .filter(|(_, (_, e))| outs[*e].1.is_none())
+                .filter(|(_, (_, e))| *e == i || outs[*e].1.is_none())
                 .cloned()
                 .collect(),
         };

@@ -9,9 +9,12 @@ Modes:
   probe          (inside a side namespace) run the probes given on stdin in parallel.
 
 Spec: {"prefix": str, "loaders": [[cmd...]], "readback": [[cmd...]], "sides": [{"iface", "fw4", "fw6",
-"addrs": [...], "routes4": [...], "routes6": [...]}], "probes": [{"id", "side", "src", "dst",
-"proto", "port", "timeout"}]}. The firewall namespace gets one veth per side, named as the
-device's interface; side k holds its addresses on `v<k>` and routes everything via the firewall.
+"addrs": [...], "routes4": [...], "routes6": [...], "fw_addrs": [...]}], "probes": [{"id", "side",
+"dst_side", "src", "dst", "proto", "port", "timeout"}]}. The firewall namespace gets one veth per
+side, named as the device's interface, holding the device's own addresses there (`fw_addrs`);
+side k holds its addresses on `v<k>` and routes everything via the firewall. A probe's `side` or
+`dst_side` of -1 is the firewall itself: the probe is sent from its namespace, or its listener
+runs there (traffic to and from the device itself).
 """
 import json
 import os
@@ -47,7 +50,8 @@ def listen(spec_json):
 
     def sniff():
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0003))
-        s.bind((iface, 0))
+        if iface:
+            s.bind((iface, 0))  # otherwise every interface of the namespace
         s.settimeout(0.2)
         while not stop.is_set():
             try:
@@ -229,6 +233,9 @@ def run():
             for a in side["addrs"]:
                 extra = ["nodad"] if ":" in a else []
                 ns_exec(ns, "ip", "addr", "add", a, "dev", v, *extra)
+            for a in side.get("fw_addrs", []):
+                extra = ["nodad"] if ":" in a else []
+                ns_exec(fw, "ip", "addr", "add", a, "dev", side["iface"], *extra)
             ns_exec(ns, "ip", "link", "set", v, "up")
             gw4 = side["fw4"].split("/")[0]
             gw6 = side["fw6"].split("/")[0]
@@ -249,11 +256,17 @@ def run():
         for p in spec["probes"]:
             ports.setdefault(p["dst_side"], set()).add((p["proto"], p["port"]))
         me = os.path.abspath(__file__)
-        for k, ns in enumerate(sides):
-            lspec = json.dumps({"iface": f"v{k}", "ports": sorted(ports.get(k, [])), "addrs": spec["sides"][k]["addrs"]})
+        fw_addrs = [a for side in spec["sides"] for a in side.get("fw_addrs", [])]
+        where = [(k, ns, f"v{k}", spec["sides"][k]["addrs"]) for k, ns in enumerate(sides)]
+        if -1 in ports:
+            where.append((-1, fw, "", fw_addrs))
+        listening = []
+        for k, ns, iface, addrs in where:
+            lspec = json.dumps({"iface": iface, "ports": sorted(ports.get(k, [])), "addrs": addrs})
             pr = subprocess.Popen(["timeout", "150", "ip", "netns", "exec", ns, sys.executable, me, "listen", lspec],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             listeners.append(pr)
+            listening.append(k)
         for pr in listeners:
             line = pr.stdout.readline().strip()
             if line != "ready":
@@ -263,7 +276,8 @@ def run():
             by_side.setdefault(p["side"], []).append(p)
         procs = []
         for k, ps in by_side.items():
-            pr = subprocess.Popen(["timeout", "60", "ip", "netns", "exec", sides[k], sys.executable, me, "probe"],
+            ns = fw if k == -1 else sides[k]
+            pr = subprocess.Popen(["timeout", "60", "ip", "netns", "exec", ns, sys.executable, me, "probe"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             pr.stdin.write(json.dumps(ps))
             pr.stdin.close()
@@ -282,7 +296,7 @@ def run():
             o, e = pr.communicate(timeout=60)
             lines = [l for l in o.splitlines() if l.strip()]
             for s in json.loads(lines[-1]) if lines else []:
-                out["seen"].append([k, *s])
+                out["seen"].append([listening[k], *s])
         return out
     finally:
         for pr in listeners:

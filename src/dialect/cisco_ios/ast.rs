@@ -201,6 +201,8 @@ pub enum Top {
     VlanTagNative,
     /// `vlan N` with its lines.
     Vlan(Vlan),
+    /// `line vty 0 15` (or `line con 0`, any `line` block) with its lines.
+    Line(Line),
     /// `end`.
     End,
     /// Any other command, with its indented lines.
@@ -437,6 +439,32 @@ pub struct Vlan {
     pub other: Vec<RawLine>,
 }
 
+/// `line KIND FIRST [LAST]`: terminal lines (`vty 0 15`, `con 0`) and their settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// `vty`, `con`, `aux`, as written.
+    pub kind: Word,
+    pub first: u32,
+    pub last: Option<u32>,
+    pub lines: Vec<LineLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineLine {
+    /// `access-class NAME in|out [vrf-also]` or `ipv6 access-class NAME in|out`: the sources
+    /// that may open a session on the line (`in`).
+    AccessClass {
+        v6: bool,
+        acl: Word,
+        inbound: bool,
+        vrf_also: bool,
+    },
+    /// `transport input ssh telnet`, `transport input none`, `transport input all`: the
+    /// protocols a session may be opened with, as written.
+    TransportInput(Vec<Word>),
+    Other(RawLine),
+}
+
 /// A parse failure: 1-based line number and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -586,4 +614,17 @@ pub struct Resolved {
     pub net_groups: BTreeMap<String, Vec<AddrMatch>>,
     pub svc_groups: BTreeMap<String, Vec<ServiceMatch>>,
     pub interfaces: BTreeMap<String, Binding>,
+    /// The settings of each `vty` line by number, as the `line vty` blocks leave them.
+    pub vty: BTreeMap<u32, Vty>,
+}
+
+/// One virtual terminal line as configured: who may open a session on it and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vty {
+    /// `access-class NAME in`: the IPv4 sources that may open a session.
+    pub v4_class: Option<String>,
+    /// `ipv6 access-class NAME in`.
+    pub v6_class: Option<String>,
+    /// `transport input ...` as written; `None`: the platform's default.
+    pub transport: Option<Vec<String>>,
 }

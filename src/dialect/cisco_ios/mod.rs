@@ -70,6 +70,21 @@ impl Filters for IosConfig {
                 .and_then(|r| r.filter_items(&self.file.0, iface, inbound)),
         )
     }
+    /// Traffic to the router that enters by `iface` meets that interface's inbound ACL (the
+    /// `line vty` access-class is a second, coarser gate for terminal sessions only); traffic
+    /// the router originates meets no ACL: IOS outbound ACLs do not filter locally generated
+    /// packets.
+    fn local(
+        &self,
+        iface: &str,
+        to_device: bool,
+    ) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
+        if !to_device {
+            return Ok(Vec::new());
+        }
+        let r = self.loaded_or_error()?;
+        Ok(vec![r.filter_items(&self.file.0, iface, true)?])
+    }
 }
 
 impl IosConfig {

@@ -199,6 +199,23 @@ fn top_line(body: &str, toks: &[&str], line_no: usize) -> Result<(Top, bool), St
             }),
             true,
         ),
+        // `line vty 0 15`, `line con 0`; `line 2 3` (absolute line numbers) is kept as read.
+        ["line", kind, first, rest @ ..]
+            if kind.starts_with(|c: char| c.is_ascii_alphabetic())
+                && first.parse::<u32>().is_ok()
+                && rest.len() <= 1
+                && rest.iter().all(|l| l.parse::<u32>().is_ok()) =>
+        {
+            (
+                Top::Line(Line {
+                    kind: word(kind)?,
+                    first: first.parse().unwrap_or(0),
+                    last: rest.first().and_then(|l| l.parse().ok()),
+                    lines: Vec::new(),
+                }),
+                true,
+            )
+        }
         ["end"] => (Top::End, false),
         _ => (other(toks), true),
     })
@@ -288,6 +305,7 @@ fn sub_line(item: &mut Top, body: &str, toks: &[&str], line_no: usize) -> Result
             }
             _ => v.other.push(raw(body)),
         },
+        Top::Line(l) => l.lines.push(line_line(body, toks)),
         Top::Other { sub, .. } => sub.push(raw(body)),
         Top::Comment(_) | Top::Numbered(_) | Top::NoAcl(..) | Top::VlanTagNative | Top::End => {}
     }
@@ -341,6 +359,30 @@ fn if_line(body: &str, toks: &[&str]) -> Result<IfLine, String> {
         }
         _ => IfLine::Other(raw(body)),
     })
+}
+
+/// A setting of a `line` block: `access-class`, `transport input`, or any other kept as read.
+fn line_line(body: &str, toks: &[&str]) -> LineLine {
+    let class = |v6: bool, acl: &str, dir: &str, vrf_also: bool| {
+        Some(LineLine::AccessClass {
+            v6,
+            acl: Word::new(acl)?,
+            inbound: dir == "in",
+            vrf_also,
+        })
+    };
+    let read = match toks {
+        ["access-class", acl, dir @ ("in" | "out")] => class(false, acl, dir, false),
+        ["access-class", acl, dir @ ("in" | "out"), "vrf-also"] => class(false, acl, dir, true),
+        ["ipv6", "access-class", acl, dir @ ("in" | "out")] => class(true, acl, dir, false),
+        ["transport", "input", words @ ..] if !words.is_empty() => words
+            .iter()
+            .map(|w| Word::new(*w))
+            .collect::<Option<Vec<Word>>>()
+            .map(LineLine::TransportInput),
+        _ => None,
+    };
+    read.unwrap_or_else(|| LineLine::Other(raw(body)))
 }
 
 /// `10,30,50` or `10-20,30`.

@@ -99,6 +99,17 @@ impl Display for Top {
                 }
                 Ok(())
             }
+            Top::Line(l) => {
+                write!(f, "line {} {}", l.kind, l.first)?;
+                if let Some(last) = l.last {
+                    write!(f, " {last}")?;
+                }
+                writeln!(f)?;
+                for x in &l.lines {
+                    writeln!(f, " {x}")?;
+                }
+                Ok(())
+            }
             Top::End => writeln!(f, "end"),
             Top::Other { line, sub } => {
                 writeln!(f, "{line}")?;
@@ -163,6 +174,38 @@ impl Display for IfLine {
                 }
             }
             IfLine::Other(l) => write!(f, "{l}"),
+        }
+    }
+}
+
+impl Display for LineLine {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            LineLine::AccessClass {
+                v6,
+                acl,
+                inbound,
+                vrf_also,
+            } => {
+                write!(
+                    f,
+                    "{}access-class {acl} {}",
+                    if *v6 { "ipv6 " } else { "" },
+                    if *inbound { "in" } else { "out" }
+                )?;
+                if *vrf_also {
+                    f.write_str(" vrf-also")?;
+                }
+                Ok(())
+            }
+            LineLine::TransportInput(words) => {
+                f.write_str("transport input")?;
+                for w in words {
+                    write!(f, " {w}")?;
+                }
+                Ok(())
+            }
+            LineLine::Other(l) => write!(f, "{l}"),
         }
     }
 }

@@ -17,11 +17,11 @@ use crate::error::Result;
 use crate::model::{AddrSet, PortRange, ServiceItem};
 use crate::packet::reply::Reply;
 use crate::packet::Family;
-use crate::plan::{DeviceIr, PairIr, RuleIr};
+use crate::plan::{DeviceIr, ReplyIr, RuleIr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// IOS rejects remarks over 100 characters. Longer labels are wrapped over several remark lines
 /// rather than cut, so the sanitiser's limit here is the total over all lines.
@@ -399,19 +399,18 @@ fn reply_ace(reply: Reply, fam: Family, src: &AddrMatch, dst: &AddrMatch) -> Opt
     Some(a)
 }
 
-/// Appends the reply permits of a pair that leaves by this interface: planning's reply entries,
-/// whose replies enter here.
+/// Appends the reply permits of rules that leave by this interface (a pair's, or the router's
+/// own traffic): planning's reply entries, whose replies enter here.
 fn reply_rules(
     body: &mut AclBody,
     groups: &mut Groups,
-    pair: &PairIr,
+    (rules, replies): (&[RuleIr], &[ReplyIr]),
     fam: Family,
     changed: &mut Changed,
 ) -> Result<()> {
-    let entries: Vec<(&RuleIr, Reply)> = pair
-        .replies
+    let entries: Vec<(&RuleIr, Reply)> = replies
         .iter()
-        .filter_map(|r| pair.rules.get(r.rule).map(|rule| (rule, r.reply)))
+        .filter_map(|r| rules.get(r.rule).map(|rule| (rule, r.reply)))
         .collect();
     for chunk in
         entries.chunk_by(|(a, _), (b, _)| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
@@ -434,6 +433,199 @@ fn reply_rules(
         body.group(remark_lines(&format!("reply {}", r.label), changed), aces);
     }
     Ok(())
+}
+
+/// Sources no packet from outside may carry: the router's own addresses (a cluster's shared
+/// addresses; each node's own address is its partner's legitimate source, and both nodes get
+/// the same ACLs).
+fn spoofed_sources(cx: &EmitContext, device: &DeviceIr) -> AddrSet {
+    let mut set = AddrSet::new();
+    for i in &cx.model.device(device.device).interfaces {
+        for a in &i.addresses {
+            set.add_range(*a, *a);
+        }
+    }
+    set
+}
+
+/// The anti-spoofing entries every ACL starts with: a packet that enters with one of the
+/// router's own addresses as its source was forged (the router's own packets never come back
+/// in), and must not reach the permits, the router's own included.
+fn spoof_rules(body: &mut AclBody, spoofed: &AddrSet, fam: Family) {
+    let srcs: Vec<AddrMatch> = match fam {
+        Family::V4 => spoofed.v4_nets().into_iter().map(v4_match).collect(),
+        Family::V6 => spoofed.v6_nets().into_iter().map(v6_match).collect(),
+    };
+    let aces = srcs
+        .into_iter()
+        .map(|s| {
+            let mut a = ace(Action::Deny, ProtoMatch::Any, s, AddrMatch::Any);
+            a.log = Some(Log::Log);
+            a
+        })
+        .collect();
+    body.group(
+        vec![Remark::tame(
+            "anti-spoofing: the router's own addresses never arrive from outside",
+        )],
+        aces,
+    );
+}
+
+/// VRRP, the IP protocol a cluster's nodes share their addresses by.
+pub const VRRP_PROTOCOL: u8 = 112;
+/// The group VRRP advertisements are sent to over IPv4.
+pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+/// The group VRRP advertisements are sent to over IPv6.
+pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+
+/// A cluster's sync link (`sync IFACE`): the VRRP advertisements of the nodes to their group,
+/// on that interface only. IOS keeps no connection state, so there is no connection-tracking
+/// sync to permit.
+fn sync_rules(body: &mut AclBody, peers: &AddrSet, fam: Family) {
+    let (srcs, group): (Vec<AddrMatch>, AddrMatch) = match fam {
+        Family::V4 => (
+            peers.v4_nets().into_iter().map(v4_match).collect(),
+            v4_match(Ipv4Net::from(VRRP_GROUP_V4)),
+        ),
+        Family::V6 => (
+            peers.v6_nets().into_iter().map(v6_match).collect(),
+            v6_match(Ipv6Net::from(VRRP_GROUP_V6)),
+        ),
+    };
+    let aces = srcs
+        .into_iter()
+        .map(|s| {
+            ace(
+                Action::Permit,
+                ProtoMatch::Number(VRRP_PROTOCOL),
+                s,
+                group.clone(),
+            )
+        })
+        .collect();
+    body.group(
+        vec![Remark::tame("cluster sync: VRRP between the nodes")],
+        aces,
+    );
+}
+
+/// Does an item admit TCP to this port?
+fn admits_tcp(item: &ServiceItem, port: u16) -> bool {
+    match item {
+        ServiceItem::Tcp { ports } => ports.contains(port),
+        ServiceItem::Ip { number } => *number == 6,
+        ServiceItem::AnyIp => true,
+        _ => false,
+    }
+}
+
+/// Terminal sessions to the router: `line vty 0 15` with the transports the policy allows to
+/// the router (`ssh` for tcp/22, `telnet` for tcp/23, `none` when it allows neither) and, when
+/// it allows one, an `access-class` of the sources it allows them from (one standard ACL, and
+/// one IPv6 ACL where the router routes IPv6). The interface ACLs are the exact filter; the
+/// access-class is a second gate that also holds on interfaces outside the policy.
+/// `None` when the policy declares no address of the device (it says nothing about the
+/// router's own traffic).
+fn vty_section(device: &DeviceIr, has_v6: bool) -> Result<Option<(Vec<Acl>, Line)>> {
+    if device.own.is_empty() {
+        return Ok(None);
+    }
+    let mut sources = AddrSet::new();
+    let (mut ssh, mut telnet) = (false, false);
+    for l in device.local.iter().filter(|l| l.to_device) {
+        for r in &l.rules {
+            let (s, t) = (admits_tcp(&r.item, 22), admits_tcp(&r.item, 23));
+            if s || t {
+                sources = sources.union(&r.src);
+            }
+            ssh |= s;
+            telnet |= t;
+        }
+    }
+    let words: Vec<&str> = match (ssh, telnet) {
+        (false, false) => vec!["none"],
+        (true, false) => vec!["ssh"],
+        (false, true) => vec!["telnet"],
+        (true, true) => vec!["ssh", "telnet"],
+    };
+    let mut lines = Vec::new();
+    let mut acls = Vec::new();
+    if ssh || telnet {
+        for fam in [Family::V4, Family::V6] {
+            if fam == Family::V6 && !has_v6 {
+                continue;
+            }
+            let acl = vty_acl(&sources, fam)?;
+            lines.push(LineLine::AccessClass {
+                v6: fam == Family::V6,
+                acl: acl.name.clone(),
+                inbound: true,
+                vrf_also: false,
+            });
+            acls.push(acl);
+        }
+    }
+    lines.push(LineLine::TransportInput(
+        words.into_iter().map(word).collect::<Result<_>>()?,
+    ));
+    Ok(Some((
+        acls,
+        Line {
+            kind: word("vty")?,
+            first: 0,
+            last: Some(VTY_LAST),
+            lines,
+        },
+    )))
+}
+
+/// The last virtual terminal line configured: IOS and IOS-XE create lines 0 to 15 on
+/// `line vty 0 15` (most platforms have 0 to 4 or 0 to 15 by default).
+const VTY_LAST: u32 = 15;
+
+/// The access-class of the terminal lines in a family: a standard ACL (IPv4) or an IPv6 ACL
+/// permitting the allowed sources, then `deny ... log`.
+fn vty_acl(sources: &AddrSet, fam: Family) -> Result<Acl> {
+    let (kind, form, suffix) = match fam {
+        Family::V4 => (AclKind::Standard, Form::Standard, "VTY"),
+        Family::V6 => (AclKind::Ipv6, Form::Ipv6, "VTY6"),
+    };
+    let srcs: Vec<AddrMatch> = match fam {
+        Family::V4 => sources.v4_nets().into_iter().map(v4_match).collect(),
+        Family::V6 => sources.v6_nets().into_iter().map(v6_match).collect(),
+    };
+    let mut lines: Vec<AclLine> = srcs
+        .into_iter()
+        .map(|s| AclLine::Ace(ace(Action::Permit, ProtoMatch::Any, s, AddrMatch::Any)))
+        .collect();
+    let mut deny = ace(
+        Action::Deny,
+        ProtoMatch::Any,
+        AddrMatch::Any,
+        AddrMatch::Any,
+    );
+    deny.log = Some(Log::Log);
+    lines.push(AclLine::Ace(deny));
+    let mut h = Sha256::new();
+    h.update(suffix.as_bytes());
+    h.update(b"\0");
+    let mut seq = 0u32;
+    for l in &mut lines {
+        if let AclLine::Ace(a) = l {
+            seq = seq.saturating_add(10);
+            a.seq = Some(seq);
+            h.update(AceText(a, form).to_string().as_bytes());
+            h.update(b"\n");
+        }
+    }
+    let digest = &hex::encode(h.finalize())[..8];
+    Ok(Acl {
+        kind,
+        name: word(&format!("FL-{suffix}-{digest}"))?,
+        lines,
+        at: At::default(),
+    })
 }
 
 /// Numbers the entries of a finished ACL and names it by its content.
@@ -530,6 +722,7 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
     // Once a device routes IPv6 anywhere, every interface gets an IPv6 filter: an interface
     // without one would pass every IPv6 packet.
     let has_v6 = device.interfaces.iter().any(|i| !i.behind.v6.is_empty());
+    let spoofed = spoofed_sources(cx, device);
     let mut acls = Vec::new();
     let mut bindings = Vec::new();
     for (idx, iface) in device.interfaces.iter().enumerate() {
@@ -539,11 +732,35 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
                 continue;
             }
             let mut body = AclBody::default();
+            spoof_rules(&mut body, &spoofed, fam);
             for pair in device.pairs.iter().filter(|p| p.ingress == idx) {
                 forward_rules(&mut body, &mut groups, &pair.rules, fam, changed)?;
             }
+            let local = |to_device| {
+                device
+                    .local
+                    .iter()
+                    .filter(move |l| l.interface == idx && l.to_device == to_device)
+            };
+            for l in local(true) {
+                forward_rules(&mut body, &mut groups, &l.rules, fam, changed)?;
+            }
+            if let Some(sync) = device.sync.as_ref().filter(|s| s.interface == idx) {
+                sync_rules(&mut body, &sync.peers, fam);
+            }
             for pair in device.pairs.iter().filter(|p| p.egress == idx) {
-                reply_rules(&mut body, &mut groups, pair, fam, changed)?;
+                reply_rules(
+                    &mut body,
+                    &mut groups,
+                    (&pair.rules, &pair.replies),
+                    fam,
+                    changed,
+                )?;
+            }
+            // Replies to what the router originates: its outbound traffic meets no ACL, but
+            // the answers enter here like any other packet.
+            for l in local(false) {
+                reply_rules(&mut body, &mut groups, (&l.rules, &l.replies), fam, changed)?;
             }
             let acl = finish(&iface.name, fam, body, tail(fam))?;
             names.push(acl.name.clone());
@@ -572,6 +789,19 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
         out.push(comment(&what));
         out.push(Top::Acl(acl));
     }
+    let vty = vty_section(device, has_v6)?;
+    let mut removals = Vec::new();
+    if let Some((vty_acls, _)) = &vty {
+        for acl in vty_acls {
+            out.push(comment(""));
+            out.push(comment(if acl.kind == AclKind::Ipv6 {
+                "IPv6 sources that may open a terminal session on the router"
+            } else {
+                "IPv4 sources that may open a terminal session on the router"
+            }));
+            out.push(Top::Acl(acl.clone()));
+        }
+    }
     for (iface, names) in &bindings {
         out.push(comment(""));
         let mut lines = Vec::new();
@@ -586,6 +816,21 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             head: IfHead::One(word(iface)?),
             lines,
         }));
+    }
+    if let Some((vty_acls, line)) = vty {
+        out.push(comment(""));
+        out.push(comment(
+            "Terminal sessions: only the transports and sources the policy allows to the router.",
+        ));
+        out.push(Top::Line(line));
+        for acl in &vty_acls {
+            let (show, prefix) = if acl.kind == AclKind::Ipv6 {
+                ("show ipv6 access-list", "FL-VTY6-")
+            } else {
+                ("show ip access-lists", "FL-VTY-")
+            };
+            removals.push(format!("  {show} | include {prefix}"));
+        }
     }
     out.push(comment(""));
     out.push(comment(
@@ -603,10 +848,18 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             )));
         }
     }
+    for r in &removals {
+        out.push(comment(r));
+    }
     out.push(comment(
         "  then `no ip access-list extended NAME` / `no ipv6 access-list NAME` for every listed name",
     ));
     out.push(comment("  that this file does not define."));
+    if !removals.is_empty() {
+        out.push(comment(
+            "  (`no ip access-list standard NAME` for the FL-VTY- names, after `line vty` is re-pointed)",
+        ));
+    }
     Ok(out)
 }
 

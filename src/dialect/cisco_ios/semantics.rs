@@ -130,12 +130,45 @@ impl IosConfig {
                         }
                     }
                 }
+                Top::Line(l) if l.kind.as_str() == "vty" => {
+                    // IOS numbers virtual terminal lines from 0 up to a platform limit (1869 on
+                    // IOS-XE); a wider range is refused there.
+                    let last = l.last.unwrap_or(l.first).min(MAX_VTY);
+                    for n in l.first..=last {
+                        let vty = r.vty.entry(n).or_default();
+                        for x in &l.lines {
+                            match x {
+                                LineLine::AccessClass {
+                                    v6,
+                                    acl,
+                                    inbound: true,
+                                    ..
+                                } => {
+                                    let slot = if *v6 {
+                                        &mut vty.v6_class
+                                    } else {
+                                        &mut vty.v4_class
+                                    };
+                                    *slot = Some(acl.to_string());
+                                }
+                                LineLine::TransportInput(words) => {
+                                    vty.transport =
+                                        Some(words.iter().map(|w| w.to_string()).collect());
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
                 _ => {}
             }
         }
         Ok(r)
     }
 }
+
+/// The highest virtual terminal line number IOS-XE accepts.
+const MAX_VTY: u32 = 1869;
 
 fn form(kind: AclKind) -> Form {
     match kind {
@@ -267,6 +300,45 @@ impl Resolved {
                 "implicit deny ip any any"
             },
         )
+    }
+
+    /// May `pkt` (addressed to the device) open a session on virtual terminal line `line` with
+    /// `transport` (`ssh`, `telnet`)? The line's `transport input` must name the protocol (or
+    /// `all`) and its `access-class` of the packet's family, if any, must permit the packet. A
+    /// line without settings keeps the platform's defaults, which this cannot know: permitted.
+    pub fn evaluate_vty(&self, line: u32, pkt: &Packet, transport: &str) -> Decision {
+        let Some(vty) = self.vty.get(&line) else {
+            return Decision {
+                permit: true,
+                acl: None,
+                seq: None,
+                text: format!("line vty {line} is not configured"),
+            };
+        };
+        if let Some(t) = &vty.transport {
+            if !t.iter().any(|w| w == transport || w == "all") {
+                return Decision {
+                    permit: false,
+                    acl: None,
+                    seq: None,
+                    text: format!("transport input {}", t.join(" ")),
+                };
+            }
+        }
+        let class = if pkt.src.is_ipv6() {
+            &vty.v6_class
+        } else {
+            &vty.v4_class
+        };
+        match class {
+            Some(name) => self.evaluate_acl(name, pkt, false),
+            None => Decision {
+                permit: true,
+                acl: None,
+                seq: None,
+                text: format!("no access-class on line vty {line}"),
+            },
+        }
     }
 
     /// Evaluates a packet arriving on an interface, against its inbound ACL of the packet's

@@ -401,3 +401,332 @@ fn live_text_prints_and_reads_back_as_itself() {
         assert_eq!((x.permit, x.seq), (y.permit, y.seq));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The router's own traffic, lowered from a plan with `DeviceIr::local` and read back: the
+// generated text decides, through the reader and evaluator.
+
+mod own_traffic {
+    use super::pkt;
+    use crate::dialect::cisco_ios::{ast::*, parse::parse, CiscoIosRouter};
+    use crate::dialect::{Dialect, EmitContext, EmitOptions, Filters, Stamp};
+    use crate::model::{resolve::resolve, FlowRef, Model};
+    use crate::plan::replies;
+    use crate::syntax::loader::load_from_text;
+    use std::path::Path;
+
+    const WAN: &str = "GigabitEthernet0/0/0";
+    const STATION: &str = "GigabitEthernet0/0/1";
+
+    /// The issue's substation router, with its WAN peer, OSPF on the WAN, SSH from the control
+    /// centre's EWS (crossing `rtr-core`) when `ssh`, and a conduit from the whole WAN.
+    fn policy(ssh: bool) -> String {
+        format!(
+            "
+zone wan {{ level 2 sl-target 2 network 10.90.0.0/24 asset rtr-cc 10.90.0.1 }}
+zone station {{ level 1 sl-target 2 network 10.101.0.0/24 asset rtu 10.101.0.10 }}
+zone control-center {{ level 3 sl-target 3 network 10.30.0.0/24 asset ews 10.30.0.5 }}
+conduit wan-station {{
+  connects wan, station
+  sl-target 2
+  allow wan -> station.rtu modbus
+}}
+router rtr-core {{
+  target cisco-ios
+  interface GigabitEthernet0/0 control-center
+  interface GigabitEthernet0/1 wan
+}}
+router rtr-sub {{
+  target cisco-ios
+  interface GigabitEthernet0/0/0 wan address 10.90.0.2
+  interface GigabitEthernet0/0/1 station address 10.101.0.1
+  allow wan.rtr-cc -> self bgp, bfd
+  allow self -> wan.rtr-cc bgp, bfd
+  allow wan -> self ospf
+  {}
+}}
+",
+            if ssh {
+                {
+                    "allow control-center.ews -> self ssh"
+                }
+            } else {
+                {
+                    ""
+                }
+            }
+        )
+    }
+
+    /// The model and plan of [`policy`], and rtr-sub's index in the plan.
+    fn fixture(ssh: bool) -> (Model, crate::plan::Ir, usize) {
+        let r = resolve(&load_from_text(
+            "p.fence",
+            Path::new("p.fence"),
+            policy(ssh),
+        ));
+        assert!(
+            !r.diagnostics.iter().any(|d| d.is_error()),
+            "{:#?}",
+            r.diagnostics
+        );
+        let model = r.model.unwrap();
+        let (ir, _) = crate::plan::model_to_ir(&model);
+        let di = ir.devices.iter().position(|x| x.name == "rtr-sub").unwrap();
+        (model, ir, di)
+    }
+
+    fn lowered(ssh: bool) -> (String, IosConfig) {
+        let (model, ir, di) = fixture(ssh);
+        let stamp = Stamp {
+            policy: "p".into(),
+            hash: "0".repeat(64),
+            version: "0",
+        };
+        let options = EmitOptions::default();
+        let cx = EmitContext {
+            model: &model,
+            ir: &ir,
+            stamp: &stamp,
+            options: &options,
+        };
+        let mut diags = Vec::new();
+        let config = CiscoIosRouter
+            .lower(&cx, &ir.devices[di], &mut diags)
+            .unwrap();
+        let text = config.to_string();
+        let back = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back, config, "{text}");
+        assert_eq!(back.to_string(), text);
+        (text, back)
+    }
+
+    fn ack(mut p: crate::packet::Packet) -> crate::packet::Packet {
+        p.ack = true;
+        p
+    }
+
+    #[test]
+    fn the_router_admits_exactly_its_declared_traffic() {
+        let (text, cfg) = lowered(true);
+        let r = cfg.resolved().as_ref().unwrap();
+        let permit = |iface: &str, p: &crate::packet::Packet| r.evaluate_in(iface, p, p.ack).permit;
+        // SSH from the EWS to either of the router's addresses, by the WAN interface only.
+        let ssh = pkt("10.30.0.5", "10.90.0.2", 6, 40000, 22);
+        assert!(permit(WAN, &ssh), "{text}");
+        assert!(permit(WAN, &pkt("10.30.0.5", "10.101.0.1", 6, 40000, 22)));
+        assert!(!permit(STATION, &ssh));
+        assert!(!permit(WAN, &pkt("10.30.0.6", "10.90.0.2", 6, 40000, 22)));
+        assert!(!permit(WAN, &pkt("10.30.0.5", "10.90.0.2", 6, 40000, 23)));
+        // BGP and BFD from the peer; OSPF hellos from the WAN to 224.0.0.5.
+        assert!(permit(WAN, &pkt("10.90.0.1", "10.90.0.2", 6, 40000, 179)));
+        assert!(permit(WAN, &pkt("10.90.0.1", "10.90.0.2", 17, 49152, 3784)));
+        assert!(!permit(WAN, &pkt("10.90.0.9", "10.90.0.2", 6, 40000, 179)));
+        assert!(permit(WAN, &pkt("10.90.0.7", "224.0.0.5", 89, 0, 0)));
+        assert!(permit(WAN, &pkt("10.90.0.7", "224.0.0.6", 89, 0, 0)));
+        assert!(!permit(WAN, &pkt("10.90.0.7", "224.0.0.9", 89, 0, 0)));
+        // The groups are link-local: OSPF hellos reach the router from the WAN's link only.
+        assert!(!permit(STATION, &pkt("10.101.0.7", "224.0.0.5", 89, 0, 0)));
+        // Replies of the router's own BGP session (it connected out): ACK from port 179 only.
+        let back = pkt("10.90.0.1", "10.90.0.2", 6, 179, 40000);
+        assert!(permit(WAN, &ack(back.clone())));
+        assert!(!permit(WAN, &back));
+        assert!(permit(WAN, &pkt("10.90.0.1", "10.90.0.2", 17, 3785, 49152)));
+        // Anti-spoofing: the router's own addresses as sources are denied before any permit,
+        // the wide OSPF permit and the forward flow from the whole WAN included.
+        for own in ["10.90.0.2", "10.101.0.1"] {
+            assert!(!permit(WAN, &pkt(own, "224.0.0.5", 89, 0, 0)), "{own}");
+            assert!(
+                !permit(WAN, &pkt(own, "10.101.0.10", 6, 40000, 502)),
+                "{own}"
+            );
+        }
+        assert!(permit(WAN, &pkt("10.90.0.3", "10.101.0.10", 6, 40000, 502)));
+    }
+
+    #[test]
+    fn traffic_the_router_originates_meets_no_acl() {
+        let (_, cfg) = lowered(true);
+        for iface in [WAN, STATION] {
+            assert!(cfg.local(iface, false).unwrap().is_empty());
+            let to = cfg.local(iface, true).unwrap();
+            let inbound = cfg.interface(iface, true).unwrap().unwrap();
+            assert_eq!(to.len(), 1);
+            let tags = |v: &[crate::dialect::config::Item]| {
+                v.iter().map(|i| i.tag.to_string()).collect::<Vec<_>>()
+            };
+            assert_eq!(tags(&to[0]), tags(&inbound));
+        }
+    }
+
+    #[test]
+    fn terminal_lines_follow_the_ssh_flows() {
+        let (text, cfg) = lowered(true);
+        assert!(
+            text.contains("line vty 0 15\n access-class FL-VTY-"),
+            "{text}"
+        );
+        assert!(text.contains("\n transport input ssh\n"), "{text}");
+        let r = cfg.resolved().as_ref().unwrap();
+        let ssh = pkt("10.30.0.5", "10.90.0.2", 6, 40000, 22);
+        for line in [0, 4, 15] {
+            assert!(r.evaluate_vty(line, &ssh, "ssh").permit);
+            assert!(!r.evaluate_vty(line, &ssh, "telnet").permit);
+            assert!(
+                !r.evaluate_vty(line, &pkt("10.90.0.1", "10.90.0.2", 6, 40000, 22), "ssh")
+                    .permit
+            );
+        }
+        // No SSH to the router: no terminal session at all.
+        let (text, cfg) = lowered(false);
+        assert!(
+            text.contains("line vty 0 15\n transport input none\n"),
+            "{text}"
+        );
+        assert!(!text.contains("FL-VTY-"), "{text}");
+        let r = cfg.resolved().as_ref().unwrap();
+        assert!(!r.evaluate_vty(0, &ssh, "ssh").permit);
+    }
+
+    /// The replies of what the router originates widen the policy like any stateless reply:
+    /// planning lists them (and raises OUT-005 for them) on the interface they enter by.
+    #[test]
+    fn replies_of_the_routers_own_traffic_are_widenings() {
+        let (_, ir, di) = fixture(true);
+        let ws = replies::device_widenings(&ir.devices[di]);
+        let own: Vec<(&str, &str, &str)> = ws
+            .iter()
+            .filter(|w| matches!(w.flow, FlowRef::SelfFlow { .. }))
+            .map(|w| (w.interface.as_str(), w.kind.as_str(), w.item.as_str()))
+            .collect();
+        assert_eq!(
+            own,
+            [
+                (WAN, "tcp-established", "tcp/179"),
+                (WAN, "udp-source-port", "udp/3784"),
+                (WAN, "udp-source-port", "udp/3785"),
+                (WAN, "udp-source-port", "udp/4784")
+            ],
+            "{ws:?}"
+        );
+    }
+
+    /// A `show running-config` of the terminal lines reads into the same settings.
+    #[test]
+    fn running_config_terminal_lines() {
+        let text = "\
+access-list 23 permit host 10.30.0.5
+access-list 23 deny any log
+line con 0
+ exec-timeout 5 0
+line vty 0 4
+ access-class 23 in vrf-also
+ transport input ssh telnet
+line vty 5 15
+ transport input none
+";
+        let cfg = parse(text).unwrap();
+        assert_eq!(cfg.to_string(), text);
+        let r = cfg.resolved().as_ref().unwrap();
+        let ssh = pkt("10.30.0.5", "10.90.0.2", 6, 40000, 22);
+        assert!(r.evaluate_vty(0, &ssh, "telnet").permit);
+        assert!(
+            !r.evaluate_vty(4, &pkt("10.30.0.6", "10.90.0.2", 6, 1, 22), "ssh")
+                .permit
+        );
+        assert!(!r.evaluate_vty(5, &ssh, "ssh").permit);
+        assert!(r.evaluate_vty(16, &ssh, "ssh").permit);
+        assert_eq!(r.vty[&0].v4_class.as_deref(), Some("23"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A cluster of routers: VRRP between the nodes on the sync interface, and verify's view of it.
+
+mod cluster_sync {
+    use super::pkt;
+    use crate::dialect::cisco_ios::{parse::parse, CiscoIosRouter};
+    use crate::dialect::{Dialect, EmitContext, EmitOptions, Stamp};
+    use crate::model::resolve::resolve;
+    use crate::syntax::loader::load_from_text;
+    use std::path::Path;
+
+    const POLICY: &str = "
+zone wan { level 2 sl-target 2 network 10.90.0.0/24 }
+zone ha { level 2 sl-target 2 network 10.99.0.0/29 }
+router rtr {
+  target cisco-ios
+  cluster rtr-a, rtr-b
+  sync GigabitEthernet0/1
+  interface GigabitEthernet0/0 wan address 10.90.0.1 nodes 10.90.0.2, 10.90.0.3
+  interface GigabitEthernet0/1 ha address 10.99.0.1 nodes 10.99.0.2, 10.99.0.3
+}
+";
+
+    /// The cluster's router's configuration text.
+    fn built() -> String {
+        let r = resolve(&load_from_text(
+            "p.fence",
+            Path::new("p.fence"),
+            POLICY.to_string(),
+        ));
+        assert!(
+            !r.diagnostics.iter().any(|d| d.is_error()),
+            "{:#?}",
+            r.diagnostics
+        );
+        let model = r.model.unwrap();
+        let (ir, _) = crate::plan::model_to_ir(&model);
+        assert!(ir.devices[0].sync.is_some());
+        let stamp = Stamp {
+            policy: "p".into(),
+            hash: "0".repeat(64),
+            version: "0",
+        };
+        let options = EmitOptions::default();
+        let cx = EmitContext {
+            model: &model,
+            ir: &ir,
+            stamp: &stamp,
+            options: &options,
+        };
+        let config = CiscoIosRouter
+            .lower(&cx, &ir.devices[0], &mut Vec::new())
+            .unwrap();
+        config.to_string()
+    }
+
+    #[test]
+    fn vrrp_between_the_nodes_on_the_sync_interface_only() {
+        let text = built();
+        let r = parse(&text).unwrap();
+        let r = r.resolved().as_ref().unwrap();
+        let vrrp = |s: &str, d: &str| pkt(s, d, 112, 0, 0);
+        let (ha, wan) = ("GigabitEthernet0/1", "GigabitEthernet0/0");
+        assert!(
+            r.evaluate_in(ha, &vrrp("10.99.0.3", "224.0.0.18"), false)
+                .permit,
+            "{text}"
+        );
+        assert!(
+            r.evaluate_in(ha, &vrrp("10.99.0.2", "224.0.0.18"), false)
+                .permit
+        );
+        // The shared address is never a source from outside; other hosts and links get nothing.
+        assert!(
+            !r.evaluate_in(ha, &vrrp("10.99.0.1", "224.0.0.18"), false)
+                .permit
+        );
+        assert!(
+            !r.evaluate_in(ha, &vrrp("10.99.0.4", "224.0.0.18"), false)
+                .permit
+        );
+        assert!(
+            !r.evaluate_in(wan, &vrrp("10.90.0.3", "224.0.0.18"), false)
+                .permit
+        );
+        // Each node's own address is its partner's source: not denied as forged.
+        assert!(!text.contains("deny ip host 10.99.0.2"), "{text}");
+        assert!(text.contains("deny ip host 10.99.0.1 any log"), "{text}");
+    }
+}

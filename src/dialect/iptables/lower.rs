@@ -26,7 +26,9 @@
 
 use super::ast::*;
 use crate::diagnostic::Diagnostic;
-use crate::dialect::linux::{self, Shape};
+use crate::dialect::linux::{
+    self, Shape, CONNTRACKD_GROUP, CONNTRACKD_PORT, VRRP_GROUP, VRRP_PROTOCOL,
+};
 use crate::dialect::sanitize::{IPT_COMMENT, IPT_LOG_PREFIX};
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
@@ -193,8 +195,10 @@ struct Accept {
 }
 
 struct PairChain {
-    ingress: String,
-    egress: String,
+    /// The interfaces its dispatch rule matches: `-i`, `-o` (one of them for the device's own
+    /// traffic).
+    ingress: Option<String>,
+    egress: Option<String>,
     chain: String,
     comment: Text,
     rules: Vec<Accept>,
@@ -207,7 +211,169 @@ struct Spoof {
     comment: Text,
 }
 
-/// One device's configuration: both families.
+/// One chain of accept rules to build: an interface pair's, or one interface's traffic to or
+/// from the device itself.
+struct Slot<'a> {
+    ingress: Option<String>,
+    egress: Option<String>,
+    chain: String,
+    untracked_chain: String,
+    /// The chain's comment, already clean.
+    comment: String,
+    rules: &'a [crate::plan::RuleIr],
+}
+
+/// The accept chains of `slots` for one family (a slot with nothing of the family gets no
+/// chain), and the chains of the ICMP conntrack never classifies NEW.
+fn accept_chains(
+    cx: &EmitContext,
+    fam: Family,
+    slots: Vec<Slot>,
+    accept_prefix: &Text,
+    unique: &mut dyn FnMut(String) -> Result<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(Vec<PairChain>, Vec<PairChain>)> {
+    let model = cx.model;
+    let mut pairs = Vec::new();
+    let mut untracked = Vec::new();
+    for slot in slots {
+        let mut rules = Vec::new();
+        let mut urules = Vec::new();
+        for g in linux::pair_groups(slot.rules) {
+            if g.family != fam {
+                continue;
+            }
+            for e in &g.elements {
+                let m = addr_matches(fam, Some(e.src), e.dst);
+                let s = service_matches(fam, g.shape, e)?;
+                let comment = text(linux::rule_comment(
+                    model,
+                    &slot.rules[e.rule],
+                    e.merged,
+                    IPT_COMMENT,
+                    diags,
+                ))?;
+                let log_prefix = g.log.then(|| accept_prefix.clone());
+                for &protocol in linux::untracked_protos(g.shape, fam, e) {
+                    // Every IP protocol: one rule per ICMP protocol.
+                    let s = match g.shape {
+                        Shape::Any if protocol == 1 => vec![proto("icmp")],
+                        Shape::Any => vec![proto("ipv6-icmp")],
+                        _ => s.clone(),
+                    };
+                    urules.push(Accept {
+                        matches: [m.clone(), s].concat(),
+                        comment: comment.clone(),
+                        log_prefix: log_prefix.clone(),
+                    });
+                }
+                rules.push(Accept {
+                    matches: [m, s].concat(),
+                    comment,
+                    log_prefix,
+                });
+            }
+        }
+        if rules.is_empty() {
+            // Nothing of this family: no chain, no jump.
+            continue;
+        }
+        let chain = unique(chain_name(slot.chain))?;
+        if !urules.is_empty() {
+            untracked.push(PairChain {
+                ingress: slot.ingress.clone(),
+                egress: slot.egress.clone(),
+                chain: unique(chain_name(slot.untracked_chain))?,
+                comment: text(linux::clean_warn(
+                    &format!("{}: ICMP that conntrack never tracks as NEW", slot.comment),
+                    IPT_COMMENT,
+                    None,
+                    "a chain comment",
+                    diags,
+                ))?,
+                rules: urules,
+            });
+        }
+        pairs.push(PairChain {
+            ingress: slot.ingress,
+            egress: slot.egress,
+            chain,
+            comment: text(slot.comment)?,
+            rules,
+        });
+    }
+    Ok((pairs, untracked))
+}
+
+/// The cluster's sync on interface `iface` for one family, as (matches without the interface,
+/// comment): VRRP (IP protocol 112) and conntrackd (udp/3780) from a node to a node or to the
+/// protocol's group, one rule per (source, destination) prefix.
+fn sync_rules(fam: Family, iface: &str, peers: &crate::model::AddrSet) -> Result<SyncRules> {
+    let ivs: Vec<(u128, u128)> = match fam {
+        Family::V4 => peers
+            .v4
+            .iter()
+            .map(|&(a, b)| (a as u128, b as u128))
+            .collect(),
+        Family::V6 => peers.v6.clone(),
+    };
+    let v6 = fam == Family::V6;
+    let group = |g: &str| -> Result<(u128, u128)> {
+        let a: std::net::IpAddr = g
+            .parse()
+            .map_err(|_| Error::Other(format!("internal: bad group {g}")))?;
+        Ok(match a {
+            std::net::IpAddr::V4(x) => (u32::from(x) as u128, u32::from(x) as u128),
+            std::net::IpAddr::V6(x) => (u128::from(x), u128::from(x)),
+        })
+    };
+    let mut rules = Vec::new();
+    if !ivs.is_empty() {
+        for (what, g, l4) in [
+            ("VRRP", Some(VRRP_GROUP[v6 as usize]), None),
+            (
+                "conntrackd",
+                (!v6).then_some(CONNTRACKD_GROUP),
+                Some(CONNTRACKD_PORT),
+            ),
+        ] {
+            let mut dsts = ivs.clone();
+            if let Some(g) = g {
+                dsts.push(group(g)?);
+            }
+            let comment = text(format!("cluster sync: {what} between the nodes"))?;
+            for src in &ivs {
+                for dst in &dsts {
+                    let mut m = addr_matches(fam, Some(*src), *dst);
+                    match l4 {
+                        None => m.push(proto(&VRRP_PROTOCOL.to_string())),
+                        Some(port) => m.extend([
+                            proto("udp"),
+                            module("udp"),
+                            Match::Ports {
+                                dir: Dir::Dst,
+                                multi: false,
+                                ranges: vec![(port, port)],
+                            },
+                        ]),
+                    }
+                    rules.push((m, comment.clone()));
+                }
+            }
+        }
+    }
+    Ok(SyncRules {
+        iface: iface.to_string(),
+        rules,
+    })
+}
+
+/// The sync rules of a cluster's sync interface, without their `-i`/`-o`.
+struct SyncRules {
+    iface: String,
+    rules: Vec<(Vec<Match>, Text)>,
+}
+
 /// The chain FORWARD jumps to for packets in the reply direction of a connection, before
 /// established ones are accepted: it drops the replies of `one-way` flows.
 const ONE_WAY: &str = "FL-ONE-WAY";
@@ -220,12 +386,23 @@ fn one_way_rules(
     fam: Family,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Vec<Match>>> {
+    one_way_rules_of(linux::one_way_drops(dev), fam, diags)
+}
+
+/// The chains of the replies of the device's own `one-way` rules: INPUT jumps to the first,
+/// OUTPUT to the second, for packets in the reply direction of a connection.
+const LOCAL_ONE_WAY: [&str; 2] = ["FL-ONE-WAY-IN", "FL-ONE-WAY-OUT"];
+
+/// The matches of each rule dropping `drops` in one family (the device's own traffic names one
+/// interface only).
+fn one_way_rules_of(
+    drops: Vec<linux::OneWayDrop>,
+    fam: Family,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Vec<Match>>> {
     use crate::packet::reply::Reply;
     let mut out = Vec::new();
-    for d in linux::one_way_drops(dev)
-        .into_iter()
-        .filter(|d| d.family == fam)
-    {
+    for d in drops.into_iter().filter(|d| d.family == fam) {
         let service = match d.reply {
             Reply::Tcp { sports } | Reply::Udp { sports } => {
                 let p = if matches!(d.reply, Reply::Tcp { .. }) {
@@ -277,7 +454,11 @@ fn one_way_rules(
         ))?;
         for &s in &d.src {
             for &t in &d.dst {
-                let mut m = vec![iface(Dir::Src, d.iif), iface(Dir::Dst, d.oif)];
+                let mut m: Vec<Match> = [(Dir::Src, d.iif), (Dir::Dst, d.oif)]
+                    .into_iter()
+                    .filter(|(_, name)| !name.is_empty())
+                    .map(|(dir, name)| iface(dir, name))
+                    .collect();
                 m.extend(addr_matches(fam, Some(s), t));
                 m.extend(service.iter().cloned());
                 m.extend(comment(&c));
@@ -288,6 +469,7 @@ fn one_way_rules(
     Ok(out)
 }
 
+/// One device's configuration: both families.
 pub fn ruleset(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
     linux::warn_policy_name(cx, diags);
     Ok(Ruleset {
@@ -380,84 +562,91 @@ pub fn file(
         IPT_LOG_PREFIX,
         diags,
     ))?;
-    let mut pairs = Vec::new();
-    let mut untracked = Vec::new();
+    let mut slots = Vec::new();
     for ((p, chain), uchain) in dev
         .pairs
         .iter()
         .zip(linux::pair_names(dev, "FL-", MAX_CHAIN))
         .zip(linux::pair_names(dev, "FL-U-", MAX_CHAIN))
     {
-        let chain = unique(chain_name(chain))?;
         let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
-        let mut rules = Vec::new();
-        let mut urules = Vec::new();
-        for g in linux::pair_groups(&p.rules) {
-            if g.family != fam {
-                continue;
-            }
-            for e in &g.elements {
-                let m = addr_matches(fam, Some(e.src), e.dst);
-                let s = service_matches(fam, g.shape, e)?;
-                let comment = text(linux::rule_comment(
-                    model,
-                    &p.rules[e.rule],
-                    e.merged,
-                    IPT_COMMENT,
-                    diags,
-                ))?;
-                let log_prefix = g.log.then(|| accept_prefix.clone());
-                for &protocol in linux::untracked_protos(g.shape, fam, e) {
-                    // Every IP protocol: one rule per ICMP protocol.
-                    let s = match g.shape {
-                        Shape::Any if protocol == 1 => vec![proto("icmp")],
-                        Shape::Any => vec![proto("ipv6-icmp")],
-                        _ => s.clone(),
-                    };
-                    urules.push(Accept {
-                        matches: [m.clone(), s].concat(),
-                        comment: comment.clone(),
-                        log_prefix: log_prefix.clone(),
-                    });
-                }
-                rules.push(Accept {
-                    matches: [m, s].concat(),
-                    comment,
-                    log_prefix,
-                });
-            }
-        }
-        if rules.is_empty() {
-            // Nothing of this family crosses the pair: no chain, no jump.
-            continue;
-        }
-        let comment = linux::pair_comment(iin, iout, IPT_COMMENT, diags);
-        if !urules.is_empty() {
-            untracked.push(PairChain {
-                ingress: iin.name.clone(),
-                egress: iout.name.clone(),
-                chain: unique(chain_name(uchain))?,
-                comment: text(linux::clean_warn(
-                    &format!("{comment}: ICMP that conntrack never tracks as NEW"),
-                    IPT_COMMENT,
-                    None,
-                    "a chain comment",
-                    diags,
-                ))?,
-                rules: urules,
-            });
-        }
-        pairs.push(PairChain {
-            ingress: iin.name.clone(),
-            egress: iout.name.clone(),
+        slots.push(Slot {
+            ingress: Some(iin.name.clone()),
+            egress: Some(iout.name.clone()),
             chain,
-            comment: text(comment)?,
-            rules,
+            untracked_chain: uchain,
+            comment: linux::pair_comment(iin, iout, IPT_COMMENT, diags),
+            rules: &p.rules,
         });
     }
+    let (pairs, untracked) = accept_chains(cx, fam, slots, &accept_prefix, &mut unique, diags)?;
+    let mut local = Vec::new();
+    for to_device in [true, false] {
+        let mut slots = Vec::new();
+        for l in dev.local.iter().filter(|l| l.to_device == to_device) {
+            let Some(i) = dev.interfaces.get(l.interface) else {
+                return Err(Error::Other(format!(
+                    "internal: device `{}` has no interface {}",
+                    dev.name, l.interface
+                )));
+            };
+            let slug = linux::slug(&i.name);
+            let (pre, text) = if to_device {
+                ("IN", format!("{} ({}) -> this device", i.name, i.zone_name))
+            } else {
+                (
+                    "OUT",
+                    format!("this device -> {} ({})", i.name, i.zone_name),
+                )
+            };
+            let name = |infix: &str| {
+                let n = format!("FL-{pre}{infix}-{slug}");
+                if n.len() <= MAX_CHAIN {
+                    n
+                } else {
+                    format!("FL-{pre}{infix}-{}", l.interface)
+                }
+            };
+            slots.push(Slot {
+                ingress: to_device.then(|| i.name.clone()),
+                egress: (!to_device).then(|| i.name.clone()),
+                chain: name(""),
+                untracked_chain: name("U"),
+                comment: linux::clean_warn(&text, IPT_COMMENT, None, "a chain comment", diags),
+                rules: &l.rules,
+            });
+        }
+        local.push(accept_chains(
+            cx,
+            fam,
+            slots,
+            &accept_prefix,
+            &mut unique,
+            diags,
+        )?);
+    }
+    let sync = match &dev.sync {
+        Some(s) => Some(
+            dev.interfaces
+                .get(s.interface)
+                .map(|i| sync_rules(fam, &i.name, &s.peers))
+                .ok_or_else(|| {
+                    Error::Other(format!("internal: no sync interface on `{}`", dev.name))
+                })??,
+        ),
+        None => None,
+    };
     let one_way = one_way_rules(dev, fam, diags)?;
     if !one_way.is_empty() {
         unique(ONE_WAY.into())?;
+    }
+    let mut local_one_way = Vec::new();
+    for (to_device, name) in [(true, LOCAL_ONE_WAY[0]), (false, LOCAL_ONE_WAY[1])] {
+        let rules = one_way_rules_of(linux::local_one_way_drops(dev, to_device), fam, diags)?;
+        if !rules.is_empty() {
+            unique(name.into())?;
+        }
+        local_one_way.push(rules);
     }
     let drop_prefix = text(linux::log_prefix(
         model,
@@ -473,6 +662,13 @@ pub fn file(
         IPT_LOG_PREFIX,
         diags,
     ))?;
+    let output_drop_prefix = text(linux::log_prefix(
+        model,
+        dev,
+        " out drop: ",
+        IPT_LOG_PREFIX,
+        diags,
+    ))?;
     let tool = if fam == Family::V4 {
         "iptables"
     } else {
@@ -485,21 +681,29 @@ pub fn file(
             " fenceline {}: policy \"{}\" sha256 {}",
             stamp.version, stamp.policy, stamp.hash
         ),
-        format!(
-            " Device {}: {tool}-restore ruleset, generated; change the policy, not this file.",
-            dev.name
-        ),
+        device_line(&dev.name, None, tool),
         format!(" Load with `{tool}-restore < FILE`: replaces the filter table in one commit."),
         " FORWARD: policy DROP; FL-ISLAND, anti-spoofing, conntrack, one chain per interface pair."
             .into(),
         format!(
-            " INPUT: policy DROP except loopback, replies{}. OUTPUT: ACCEPT.",
-            if v6 { " and neighbour discovery" } else { "" }
+            " INPUT: policy DROP except loopback, replies{} and the `-> self` flows.",
+            if v6 { ", neighbour discovery" } else { "" }
+        ),
+        format!(
+            " OUTPUT: policy DROP except loopback, replies{} and the `self ->` flows.",
+            if v6 { ", neighbour discovery" } else { "" }
         ),
         format!(
             " Island mode (SR 5.2 RE2): `{tool} -A FL-ISLAND -i IFACE -j DROP` and `-o IFACE -j DROP`."
         ),
     ];
+    let mut header = header.to_vec();
+    if sync.is_some() {
+        header.push(
+            " Cluster sync: VRRP and conntrackd between the nodes on the sync interface only."
+                .into(),
+        );
+    }
     let mut lines = Vec::new();
     for h in header {
         lines.push(Line::Comment(text(h)?));
@@ -511,9 +715,13 @@ pub fn file(
             spoof: &spoof,
             pairs: &pairs,
             untracked: &untracked,
+            local: &local,
+            sync: sync.as_ref(),
             one_way: &one_way,
+            local_one_way: &local_one_way,
             drop_prefix: &drop_prefix,
             input_drop_prefix: &input_drop_prefix,
+            output_drop_prefix: &output_drop_prefix,
         })?,
     };
     lines.push(Line::Table(t));
@@ -524,15 +732,45 @@ pub fn file(
     ))
 }
 
+/// The header line that names the device (and, for a node of a cluster, its cluster).
+fn device_line(device: &str, cluster: Option<&str>, tool: &str) -> String {
+    let who = match cluster {
+        Some(c) => format!("{device}, node of cluster {c}"),
+        None => device.to_string(),
+    };
+    format!(" Device {who}: {tool}-restore ruleset, generated; change the policy, not this file.")
+}
+
+/// The files of `node`, a node of the cluster `dev`: the same tables, the header naming the
+/// node. The nodes' files differ in that line only.
+pub fn name_node(rs: &mut Ruleset, dev: &DeviceIr, node: &str) {
+    for (f, tool) in [(&mut rs.v4, "iptables"), (&mut rs.v6, "ip6tables")] {
+        if let (Some(Line::Comment(c)), Ok(t)) = (
+            f.lines.get_mut(1),
+            Text::new(device_line(node, Some(&dev.name), tool)),
+        ) {
+            *c = t;
+        }
+        f.path = format!("{node}/{tool}.rules");
+    }
+}
+
 struct FilterTable<'a> {
     v6: bool,
     spoof: &'a [Spoof],
     pairs: &'a [PairChain],
     untracked: &'a [PairChain],
+    /// The device's own traffic, in (`INPUT`) then out (`OUTPUT`): accept chains and untracked
+    /// ICMP chains.
+    local: &'a [(Vec<PairChain>, Vec<PairChain>)],
+    sync: Option<&'a SyncRules>,
     /// The rules of [`ONE_WAY`]: each drops the reply direction of a `one-way` rule.
     one_way: &'a [Vec<Match>],
+    /// The rules of [`LOCAL_ONE_WAY`], in then out.
+    local_one_way: &'a [Vec<Vec<Match>>],
     drop_prefix: &'a Text,
     input_drop_prefix: &'a Text,
+    output_drop_prefix: &'a Text,
 }
 
 /// The `*filter` block: chain declarations, then INPUT, FORWARD, anti-spoofing, pair and
@@ -549,7 +787,7 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
     let mut out = vec![
         decl("INPUT", Some(Policy::Drop)),
         decl("FORWARD", Some(Policy::Drop)),
-        decl("OUTPUT", Some(Policy::Accept)),
+        decl("OUTPUT", Some(Policy::Drop)),
         decl("FL-ISLAND", None),
     ];
     out.extend(t.spoof.iter().map(|a| decl(&a.chain, None)));
@@ -558,37 +796,99 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
     if !t.one_way.is_empty() {
         out.push(decl(ONE_WAY, None));
     }
+    for (rules, name) in t.local_one_way.iter().zip(LOCAL_ONE_WAY) {
+        if !rules.is_empty() {
+            out.push(decl(name, None));
+        }
+    }
+    for (chains, untracked) in t.local {
+        out.extend(chains.iter().map(|p| decl(&p.chain, None)));
+        out.extend(untracked.iter().map(|p| decl(&p.chain, None)));
+    }
     let mut add = |chain: &str, rule: Rule| {
         out.push(Entry::Command(Command::Append {
             chain: chain.into(),
             rule,
         }))
     };
-    add("INPUT", Rule::jump(vec![iface(Dir::Src, "lo")], "ACCEPT"));
-    add(
-        "INPUT",
-        Rule::jump(ctstate(&[State::Established, State::Related]), "ACCEPT"),
-    );
-    add("INPUT", Rule::jump(ctstate(&[State::Invalid]), "DROP"));
-    if t.v6 {
-        let nd = text("neighbour discovery on the firewall's own links")?;
-        for ty in ["neighbour-solicitation", "neighbour-advertisement"] {
-            let mut m = vec![
-                proto("ipv6-icmp"),
-                module("icmp6"),
-                Match::Icmp {
-                    v6: true,
-                    name: ty.into(),
-                },
-                module("hl"),
-                Match::HlEq(255),
-            ];
-            m.extend(comment(&nd));
-            add("INPUT", Rule::jump(m, "ACCEPT"));
+    let dispatch = |p: &PairChain, states: &[State]| {
+        let mut m = Vec::new();
+        if let Some(i) = &p.ingress {
+            m.push(iface(Dir::Src, i));
         }
+        if let Some(o) = &p.egress {
+            m.push(iface(Dir::Dst, o));
+        }
+        if !states.is_empty() {
+            m.extend(ctstate(states));
+        }
+        m.extend(comment(&p.comment));
+        Rule::jump(m, &p.chain)
+    };
+    let none = (Vec::new(), Vec::new());
+    for (k, base) in ["INPUT", "OUTPUT"].into_iter().enumerate() {
+        let dir = if k == 0 { Dir::Src } else { Dir::Dst };
+        let (chains, untracked) = t.local.get(k).unwrap_or(&none);
+        add(base, Rule::jump(vec![iface(dir, "lo")], "ACCEPT"));
+        if t.local_one_way.get(k).is_some_and(|r| !r.is_empty()) {
+            // The replies of the device's own `one-way` flows, before established ones pass.
+            let reply = vec![
+                module("conntrack"),
+                Match::CtDir {
+                    neg: false,
+                    reply: true,
+                },
+            ];
+            add(base, Rule::jump(reply, LOCAL_ONE_WAY[k]));
+        }
+        add(
+            base,
+            Rule::jump(ctstate(&[State::Established, State::Related]), "ACCEPT"),
+        );
+        for p in untracked {
+            add(base, dispatch(p, &[State::Invalid, State::Untracked]));
+        }
+        add(base, Rule::jump(ctstate(&[State::Invalid]), "DROP"));
+        if t.v6 {
+            let nd = text(if k == 0 {
+                "neighbour discovery on the firewall's own links"
+            } else {
+                "neighbour discovery the firewall sends on its own links"
+            })?;
+            for ty in ["neighbour-solicitation", "neighbour-advertisement"] {
+                let mut m = vec![
+                    proto("ipv6-icmp"),
+                    module("icmp6"),
+                    Match::Icmp {
+                        v6: true,
+                        name: ty.into(),
+                    },
+                    module("hl"),
+                    Match::HlEq(255),
+                ];
+                m.extend(comment(&nd));
+                add(base, Rule::jump(m, "ACCEPT"));
+            }
+        }
+        if let Some(sync) = t.sync {
+            for (m, c) in &sync.rules {
+                let mut r = vec![iface(dir, &sync.iface)];
+                r.extend(m.iter().cloned());
+                r.extend(comment(c));
+                add(base, Rule::jump(r, "ACCEPT"));
+            }
+        }
+        for p in chains {
+            add(base, dispatch(p, &[]));
+        }
+        let prefix = if k == 0 {
+            t.input_drop_prefix
+        } else {
+            t.output_drop_prefix
+        };
+        add(base, log(Vec::new(), true, prefix));
+        add(base, Rule::jump(Vec::new(), "DROP"));
     }
-    add("INPUT", log(Vec::new(), true, t.input_drop_prefix));
-    add("INPUT", Rule::jump(Vec::new(), "DROP"));
     add("FORWARD", Rule::jump(Vec::new(), "FL-ISLAND"));
     for a in t.spoof {
         add(
@@ -610,14 +910,6 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         "FORWARD",
         Rule::jump(ctstate(&[State::Established, State::Related]), "ACCEPT"),
     );
-    let dispatch = |p: &PairChain, states: &[State]| {
-        let mut m = vec![iface(Dir::Src, &p.ingress), iface(Dir::Dst, &p.egress)];
-        if !states.is_empty() {
-            m.extend(ctstate(states));
-        }
-        m.extend(comment(&p.comment));
-        Rule::jump(m, &p.chain)
-    };
     for p in t.untracked {
         add("FORWARD", dispatch(p, &[State::Invalid, State::Untracked]));
     }
@@ -636,7 +928,17 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
     for m in t.one_way {
         add(ONE_WAY, Rule::jump(m.clone(), "DROP"));
     }
-    for (chains, new) in [(t.pairs, true), (t.untracked, false)] {
+    for (rules, name) in t.local_one_way.iter().zip(LOCAL_ONE_WAY) {
+        for m in rules {
+            add(name, Rule::jump(m.clone(), "DROP"));
+        }
+    }
+    let mut all = vec![(t.pairs, true), (t.untracked, false)];
+    for (chains, untracked) in t.local {
+        all.push((chains, true));
+        all.push((untracked, false));
+    }
+    for (chains, new) in all {
         for p in chains {
             for r in &p.rules {
                 let mut m = r.matches.clone();

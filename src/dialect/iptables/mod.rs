@@ -56,6 +56,9 @@ impl Dialect for Iptables {
     }
 
     /// The rules of the larger file: each file is one restore, and the limit is per restore.
+    fn for_node(&self, config: &mut Ruleset, device: &DeviceIr, node: &str) {
+        lower::name_node(config, device, node)
+    }
     fn size(&self, config: &Ruleset) -> usize {
         config.v4.rule_count().max(config.v6.rule_count())
     }

@@ -297,12 +297,38 @@ struct Cons {
     matches: bool,
 }
 
+impl Ruleset {
+    fn local_of(
+        &self,
+        iface: &str,
+        to_device: bool,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
+        let (base, iif, oif) = if to_device {
+            ("INPUT", iface, "")
+        } else {
+            ("OUTPUT", "", iface)
+        };
+        let mut all = self.v4.chain_items(base, iif, oif, phase)?;
+        all.extend(self.v6.chain_items(base, iif, oif, phase)?);
+        Ok(vec![all])
+    }
+}
+
 impl Filters for Ruleset {
     /// Both families' rulesets of one firewall: one filter with both lists.
     fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut all = self.v4.items(iif, oif)?;
         all.extend(self.v6.items(iif, oif)?);
         Ok(vec![all])
+    }
+    /// INPUT for what enters by `iface` addressed to the device, OUTPUT for what it sends out
+    /// by it (the other interface is none: `-o` never matches in INPUT, nor `-i` in OUTPUT).
+    fn local(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.local_of(iface, to_device, conntrack::Phase::First)
+    }
+    fn local_replies(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.local_of(iface, to_device, conntrack::Phase::Reply)
     }
     fn replies(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut all = self.v4.items_of(iif, oif, conntrack::Phase::Reply)?;
@@ -346,13 +372,16 @@ impl RulesFile {
         }
     }
 
-    /// The rule for the pair: its match space and verdict.
+    /// The rule for the pair: its match space and verdict. `local`: a chain of the device's own
+    /// traffic (INPUT, OUTPUT), where a hop-limit match is read as every packet (neighbour
+    /// discovery must carry 255; the hop limit is no dimension of the packet space), so the
+    /// rule accepts at most what it is read to.
     fn rule(
         &self,
         chains: &Filter,
         p: &Placed,
         (iif, oif): (&str, &str),
-        phase: conntrack::Phase,
+        (local, phase): (bool, conntrack::Phase),
     ) -> Result<Rule, ReadError> {
         let t = self.tag(p);
         let r = self.rule_at(p);
@@ -403,7 +432,7 @@ impl RulesFile {
                     c.proto = Some((*neg, iv));
                 }
                 Match::Module(m) => {
-                    if !matches!(
+                    let known = matches!(
                         m.as_str(),
                         "tcp"
                             | "udp"
@@ -415,7 +444,10 @@ impl RulesFile {
                             | "state"
                             | "comment"
                             | "limit"
-                    ) {
+                    );
+                    // `hl` only where its match is read (see `HlEq` below).
+                    let hop_limit = local && m == "hl";
+                    if !known && !hop_limit {
                         return Err(self.fail(t, format!("match module `{m}` is not supported")));
                     }
                 }
@@ -447,6 +479,7 @@ impl RulesFile {
                 }
                 Match::Comment(_) => {}
                 Match::Limit(_) | Match::LimitBurst(_) => limited = true,
+                Match::HlEq(_) if local => {}
                 Match::HlEq(_) => {
                     return Err(self.fail(t, "option `--hl-eq` is not supported"));
                 }
@@ -636,19 +669,42 @@ impl RulesFile {
         oif: &str,
         phase: conntrack::Phase,
     ) -> Result<Vec<Item>, ReadError> {
+        self.chain_items("FORWARD", iif, oif, phase)
+    }
+
+    /// The flattened built-in chain `base` for a packet of `phase` from `iif` to `oif` (an empty
+    /// name: the device itself).
+    pub fn chain_items(
+        &self,
+        base: &str,
+        iif: &str,
+        oif: &str,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Item>, ReadError> {
         let filter = self.filter()?;
-        let policy = match filter.chains.get("FORWARD").and_then(|c| c.policy) {
+        let local = base != "FORWARD";
+        let declared = filter.chains.get(base).and_then(|c| c.policy);
+        if local && declared.is_none() {
+            // As for FORWARD in `restore`: the back ends of iptables-restore disagree on a
+            // policy the last `*filter` block leaves unsaid.
+            return Err(err(
+                &self.path,
+                0,
+                format!("the last `*filter` block does not set the policy of {base} (`:{base} DROP` or `:{base} ACCEPT`)"),
+            ));
+        }
+        let policy = match declared {
             None | Some(Policy::Accept) => Term::Accept,
             Some(Policy::Drop) => Term::Drop,
         };
         let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
             match filter.chains.get(n) {
-                None if n == "FORWARD" => Ok(Some(Vec::new())),
+                None if n == base => Ok(Some(Vec::new())),
                 None => Ok(None),
                 Some(c) => c
                     .rules
                     .iter()
-                    .map(|r| self.rule(filter, r, (iif, oif), phase))
+                    .map(|r| self.rule(filter, r, (iif, oif), (local, phase)))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some),
             }
@@ -659,7 +715,7 @@ impl RulesFile {
             file: self.path.clone(),
         };
         let ptag: Tag = Rc::from(format!(
-            "{}: FORWARD policy {}",
+            "{}: {base} policy {}",
             self.path,
             if policy == Term::Accept {
                 "ACCEPT"
@@ -667,12 +723,7 @@ impl RulesFile {
                 "DROP"
             }
         ));
-        fl.base(
-            "FORWARD",
-            universe(&[self.family], &Rc::from("")),
-            policy,
-            ptag,
-        )?;
+        fl.base(base, universe(&[self.family], &Rc::from("")), policy, ptag)?;
         Ok(fl.items)
     }
 }

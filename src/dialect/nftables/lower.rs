@@ -33,7 +33,9 @@ use super::ast::{
     Verdict,
 };
 use crate::diagnostic::{Diagnostic, Subject};
-use crate::dialect::linux::{self, Group, Shape};
+use crate::dialect::linux::{
+    self, Group, Shape, CONNTRACKD_GROUP, CONNTRACKD_PORT, VRRP_GROUP, VRRP_PROTOCOL,
+};
 use crate::dialect::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
 use crate::dialect::{EmitContext, Stamp};
 use crate::error::{Error, Result};
@@ -207,20 +209,30 @@ fn base_chain(hook: &str, rules: Vec<Rule>) -> Chain {
     }
 }
 
-/// `"a" . "b" : jump c` entries of an interface-pair verdict map.
-fn pair_map(pairs: &[PairEntry]) -> Stmt {
+/// `"a" . "b" : jump c` entries of an interface-pair verdict map (`keys` `iifname`,
+/// `oifname`), or `"a" : jump c` of a one-interface map.
+fn iface_map(keys: &[&str], entries: &[MapEntry]) -> Stmt {
+    let key = match keys {
+        [one] => meta(one),
+        many => Selector::Concat(many.iter().map(|k| meta(k)).collect()),
+    };
     Stmt::Vmap {
-        key: Selector::Concat(vec![meta("iifname"), meta("oifname")]),
-        map: pairs
+        key,
+        map: entries
             .iter()
-            .map(|(i, o, c)| {
-                (
-                    Val::Concat(vec![Val::Str(i.clone()), Val::Str(o.clone())]),
-                    Verdict::Jump(c.clone()),
-                )
+            .map(|(names, c)| {
+                let v = match names.as_slice() {
+                    [one] => Val::Str(one.clone()),
+                    many => Val::Concat(many.iter().map(|n| Val::Str(n.clone())).collect()),
+                };
+                (v, Verdict::Jump(c.clone()))
             })
             .collect(),
     }
+}
+
+fn pair_map(pairs: &[MapEntry]) -> Stmt {
+    iface_map(&["iifname", "oifname"], pairs)
 }
 
 /// `limit rate 10/second burst 20 packets log prefix "..." level info`
@@ -246,29 +258,58 @@ fn counted(v: Verdict) -> [Stmt; 2] {
     [Stmt::Counter(Counter(None)), Stmt::Verdict(v)]
 }
 
+/// The header line that names the device (and, for a node of a cluster, its cluster).
+fn device_line(device: &str, cluster: Option<&str>) -> String {
+    let who = match cluster {
+        Some(c) => format!("{device}, node of cluster {c}"),
+        None => device.to_string(),
+    };
+    format!("Device {who}: nftables ruleset, generated; change the policy, not this file.")
+}
+
+/// The ruleset of `node`, a node of the cluster `dev`: the same tables, the header naming the
+/// node. The nodes' files differ in that line only.
+pub fn name_node(rs: &mut Ruleset, dev: &DeviceIr, node: &str) {
+    if let (Some(line), Some(r)) = (
+        rs.header.get_mut(1),
+        Remark::new(device_line(node, Some(&dev.name))),
+    ) {
+        *line = r;
+    }
+    rs.file = format!("{node}/nftables.nft");
+}
+
 /// The header lines: what the file is and how it is loaded.
-fn header(stamp: &Stamp, device: &str) -> Result<Vec<Remark>> {
-    [
+fn header(stamp: &Stamp, device: &str, sync: bool) -> Result<Vec<Remark>> {
+    let mut lines = vec![
         format!(
             "fenceline {}: policy \"{}\" sha256 {}",
             stamp.version, stamp.policy, stamp.hash
         ),
-        format!("Device {device}: nftables ruleset, generated; change the policy, not this file."),
+        device_line(device, None),
         "Load with `nft -f nftables.nft`: one transaction that replaces only `table inet fenceline`.".into(),
         "Forward: policy drop; island set, anti-spoofing, conntrack, one chain per interface pair.".into(),
-        "Input: policy drop except loopback, replies and ICMPv6 neighbour discovery. Output: open.".into(),
+        "Input: policy drop except loopback, replies, ICMPv6 neighbour discovery and the `-> self` flows.".into(),
+        "Output: policy drop except loopback, replies, neighbour discovery and the `self ->` flows.".into(),
         "Island mode (SR 5.2 RE2): `nft add element inet fenceline island { \"eth0\" }` cuts that link,".into(),
         "live sessions included.".into(),
-    ]
-    .into_iter()
-    .map(|l| {
-        Remark::new(l.as_str()).ok_or_else(|| {
-            Error::Other(format!(
-                "refusing to write a control character into a configuration: {l:?}"
-            ))
+    ];
+    if sync {
+        lines.push(
+            "Cluster sync: VRRP and conntrackd between the nodes on the sync interface only."
+                .into(),
+        );
+    }
+    lines
+        .into_iter()
+        .map(|l| {
+            Remark::new(l.as_str()).ok_or_else(|| {
+                Error::Other(format!(
+                    "refusing to write a control character into a configuration: {l:?}"
+                ))
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Object names of one device, each used once.
@@ -290,8 +331,9 @@ impl Names<'_> {
     }
 }
 
-/// `(ingress, egress, chain)` of an interface-pair verdict map.
-type PairEntry = (String, String, String);
+/// `([ingress, egress], chain)` of an interface-pair verdict map, `([interface], chain)` of a
+/// one-interface map.
+type MapEntry = (Vec<String>, String);
 /// `"eth0" : jump as_eth0`
 type VmapEntry = (Val, Verdict);
 
@@ -328,6 +370,7 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         diags,
     ))?;
     let pairs = pair_chains(model, dev, &accept_prefix, &mut names, diags)?;
+    let mut parts: Vec<(Vec<MapEntry>, Vec<MapEntry>)> = Vec::new();
     let drop_prefix = quoted(linux::log_prefix(
         model,
         dev,
@@ -342,24 +385,72 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         NFT_LOG_PREFIX,
         diags,
     ))?;
-    sets.extend(pairs.sets);
-    chains.extend(pairs.chains);
-    chains.extend(pairs.untracked);
+    let output_drop_prefix = quoted(linux::log_prefix(
+        model,
+        dev,
+        " output drop: ",
+        NFT_LOG_PREFIX,
+        diags,
+    ))?;
+    let inbound = local_chains(model, dev, true, &accept_prefix, &mut names, diags)?;
+    let outbound = local_chains(model, dev, false, &accept_prefix, &mut names, diags)?;
+    let sync = dev
+        .sync
+        .as_ref()
+        .map(|s| {
+            dev.interfaces
+                .get(s.interface)
+                .map(|i| (i.name.as_str(), &s.peers))
+                .ok_or_else(|| {
+                    Error::Other(format!("internal: no sync interface on `{}`", dev.name))
+                })
+        })
+        .transpose()?;
+    for part in [pairs, inbound, outbound] {
+        sets.extend(part.sets);
+        chains.extend(part.chains);
+        chains.extend(part.untracked);
+        parts.push((part.entries, part.untracked_entries));
+    }
     let one_way = one_way_chain(dev, &mut names, diags)?;
     let reply_drop = one_way.as_ref().map(|c| c.name.clone());
     chains.extend(one_way);
     chains.push(forward(
         spoof,
-        &pairs.untracked_entries,
-        &pairs.entries,
+        &parts[0].1,
+        &parts[0].0,
         reply_drop,
         drop_prefix,
     ));
-    chains.push(input(input_drop_prefix)?);
+    let mut local_drops = Vec::new();
+    for (to_device, name) in [(true, "one_way_in"), (false, "one_way_out")] {
+        let c = one_way_chain_of(
+            linux::local_one_way_drops(dev, to_device),
+            name,
+            &mut names,
+            diags,
+        )?;
+        local_drops.push(c.as_ref().map(|c| c.name.clone()));
+        chains.extend(c);
+    }
+    chains.push(local_base(
+        true,
+        &parts[1],
+        sync,
+        local_drops[0].take(),
+        input_drop_prefix,
+    )?);
+    chains.push(local_base(
+        false,
+        &parts[2],
+        sync,
+        local_drops[1].take(),
+        output_drop_prefix,
+    )?);
 
     Ok(Ruleset {
         file: format!("{}/nftables.nft", dev.name),
-        header: header(cx.stamp, &dev.name)?,
+        header: header(cx.stamp, &dev.name, sync.is_some())?,
         tables: vec![Table {
             family: "inet".into(),
             name: "fenceline".into(),
@@ -478,33 +569,48 @@ fn spoof_chains(
     Ok((chains, spoof))
 }
 
-/// The interface pairs' sets and chains, and the verdict map entries that reach them.
+/// The set chains of one kind (interface pairs, or one direction of the device's own traffic),
+/// and the verdict map entries that reach them.
 #[derive(Default)]
-struct PairChains {
+struct SetChains {
     sets: Vec<Set>,
     chains: Vec<Chain>,
     /// Chains for the ICMP conntrack never calls new, reached before the invalid drop.
     untracked: Vec<Chain>,
-    entries: Vec<PairEntry>,
-    untracked_entries: Vec<PairEntry>,
+    entries: Vec<MapEntry>,
+    untracked_entries: Vec<MapEntry>,
 }
 
-fn pair_chains(
+/// One chain of set matches to build: an interface pair's, or one interface's traffic to or
+/// from the device itself.
+struct Slot<'a> {
+    /// The interface names its verdict map entry matches (`iifname . oifname`, or one of them).
+    key: Vec<String>,
+    chain: String,
+    untracked_chain: String,
+    /// `eth0 -> eth1`: the start of each set's comment.
+    what: String,
+    /// The chain's comment, already clean.
+    comment: String,
+    rules: &'a [crate::plan::RuleIr],
+}
+
+/// The sets and chains of `slots`: per slot, one set per (family, shape, logged) group of
+/// disjoint elements, matched with `ct state new` (and, for ICMP conntrack never calls new,
+/// without a state match in the slot's untracked chain).
+fn set_chains(
     model: &Model,
-    dev: &DeviceIr,
+    slots: Vec<Slot>,
     accept_prefix: &Quoted,
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
-) -> Result<PairChains> {
-    let mut out = PairChains::default();
-    let pair_chain = linux::pair_names(dev, "p_", MAX_PAIR);
-    let untracked_chain = linux::pair_names(dev, "u_", MAX_PAIR);
-    for ((p, cname), uchain) in dev.pairs.iter().zip(pair_chain).zip(untracked_chain) {
-        let cname = names.unique(cname)?;
-        let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
+) -> Result<SetChains> {
+    let mut out = SetChains::default();
+    for slot in slots {
+        let cname = names.unique(slot.chain)?;
         let mut rules = Vec::new();
         let mut urules = Vec::new();
-        for g in linux::pair_groups(&p.rules) {
+        for g in linux::pair_groups(slot.rules) {
             let Group {
                 family,
                 shape,
@@ -518,16 +624,11 @@ fn pair_chains(
                 if logged { "_log" } else { "" }
             ))?;
             let (key, kind) = shape_key(family, shape);
-            let what = format!(
-                "{} -> {}: {} {}",
-                iin.name,
-                iout.name,
-                shape_words(shape),
-                family.suffix()
-            );
+            let what = format!("{}: {} {}", slot.what, shape_words(shape), family.suffix());
             let mut els = Vec::new();
             for e in &elements {
-                let c = linux::rule_comment(model, &p.rules[e.rule], e.merged, NFT_COMMENT, diags);
+                let c =
+                    linux::rule_comment(model, &slot.rules[e.rule], e.merged, NFT_COMMENT, diags);
                 els.push(Element {
                     value: element_value(family, shape, e),
                     counter: None,
@@ -565,25 +666,104 @@ fn pair_chains(
             }
             rules.push(rule(stmts(true), Some(comment)));
         }
-        let comment = linux::pair_comment(iin, iout, NFT_COMMENT, diags);
         if !urules.is_empty() {
-            let uname = names.unique(uchain)?;
+            let uname = names.unique(slot.untracked_chain)?;
             let ucomment = linux::clean_warn(
-                &format!("{comment}: ICMP that conntrack never tracks as new"),
+                &format!("{}: ICMP that conntrack never tracks as new", slot.comment),
                 NFT_COMMENT,
                 None,
                 "a chain comment",
                 diags,
             );
             out.untracked_entries
-                .push((iin.name.clone(), iout.name.clone(), uname.clone()));
+                .push((slot.key.clone(), uname.clone()));
             out.untracked.push(chain(uname, quoted(ucomment)?, urules));
         }
-        out.entries
-            .push((iin.name.clone(), iout.name.clone(), cname.clone()));
-        out.chains.push(chain(cname, quoted(comment)?, rules));
+        out.entries.push((slot.key, cname.clone()));
+        out.chains.push(chain(cname, quoted(slot.comment)?, rules));
     }
     Ok(out)
+}
+
+fn pair_chains(
+    model: &Model,
+    dev: &DeviceIr,
+    accept_prefix: &Quoted,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<SetChains> {
+    let pair_chain = linux::pair_names(dev, "p_", MAX_PAIR);
+    let untracked_chain = linux::pair_names(dev, "u_", MAX_PAIR);
+    let mut slots = Vec::new();
+    for ((p, cname), uchain) in dev.pairs.iter().zip(pair_chain).zip(untracked_chain) {
+        let (iin, iout) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
+        slots.push(Slot {
+            key: vec![iin.name.clone(), iout.name.clone()],
+            chain: cname,
+            untracked_chain: uchain,
+            what: format!("{} -> {}", iin.name, iout.name),
+            comment: linux::pair_comment(iin, iout, NFT_COMMENT, diags),
+            rules: &p.rules,
+        });
+    }
+    set_chains(model, slots, accept_prefix, names, diags)
+}
+
+/// The chains of the device's own traffic in one direction (`to_device`: what enters by each
+/// interface addressed to the device; otherwise what the device sends out by it), one per
+/// interface with declared flows.
+fn local_chains(
+    model: &Model,
+    dev: &DeviceIr,
+    to_device: bool,
+    accept_prefix: &Quoted,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<SetChains> {
+    let (prefix, uprefix) = if to_device {
+        ("in_", "iu_")
+    } else {
+        ("out_", "ou_")
+    };
+    let mut slots = Vec::new();
+    for l in dev.local.iter().filter(|l| l.to_device == to_device) {
+        let Some(i) = dev.interfaces.get(l.interface) else {
+            return Err(Error::Other(format!(
+                "internal: device `{}` has no interface {}",
+                dev.name, l.interface
+            )));
+        };
+        let slug = linux::slug(&i.name);
+        let (what, text) = if to_device {
+            (
+                format!("{} -> self", i.name),
+                format!("{} ({}) -> this device", i.name, i.zone_name),
+            )
+        } else {
+            (
+                format!("self -> {}", i.name),
+                format!("this device -> {} ({})", i.name, i.zone_name),
+            )
+        };
+        slots.push(Slot {
+            key: vec![i.name.clone()],
+            chain: bounded_pair(&format!("{prefix}{slug}"), prefix, l.interface),
+            untracked_chain: bounded_pair(&format!("{uprefix}{slug}"), uprefix, l.interface),
+            what,
+            comment: linux::clean_warn(&text, NFT_COMMENT, None, "a chain comment", diags),
+            rules: &l.rules,
+        });
+    }
+    set_chains(model, slots, accept_prefix, names, diags)
+}
+
+/// `name` when it leaves room for set suffixes, otherwise `<prefix><index>`.
+fn bounded_pair(name: &str, prefix: &str, index: usize) -> String {
+    if name.len() <= MAX_PAIR {
+        name.to_string()
+    } else {
+        format!("{prefix}{index}")
+    }
 }
 
 /// The reply direction of the device's `one-way` rules, dropped (`None` when it has none): one
@@ -595,8 +775,17 @@ fn one_way_chain(
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Option<Chain>> {
+    one_way_chain_of(linux::one_way_drops(dev), "one_way", names, diags)
+}
+
+/// The chain `name` dropping `drops` (`None` when there are none).
+fn one_way_chain_of(
+    drops: Vec<linux::OneWayDrop>,
+    name: &str,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<Chain>> {
     use crate::packet::reply::Reply;
-    let drops = linux::one_way_drops(dev);
     if drops.is_empty() {
         return Ok(None);
     }
@@ -611,12 +800,17 @@ fn one_way_chain(
     let ports = |p: crate::model::PortRange| atom(p.to_string());
     let mut rules = Vec::new();
     for d in &drops {
-        let mut st = vec![
-            is(meta("iifname"), Val::Str(d.iif.to_string())),
-            is(meta("oifname"), Val::Str(d.oif.to_string())),
+        let mut st = Vec::new();
+        // The device's own traffic has one interface: the other is the device itself.
+        for (k, name) in [("iifname", d.iif), ("oifname", d.oif)] {
+            if !name.is_empty() {
+                st.push(is(meta(k), Val::Str(name.to_string())));
+            }
+        }
+        st.extend([
             is(payload(ip(d.family), "saddr"), addrs(d.family, &d.src)),
             is(payload(ip(d.family), "daddr"), addrs(d.family, &d.dst)),
-        ];
+        ]);
         match d.reply {
             Reply::Tcp { sports } => st.push(is(payload("tcp", "sport"), ports(sports))),
             Reply::Udp { sports } => st.push(is(payload("udp", "sport"), ports(sports))),
@@ -639,7 +833,7 @@ fn one_way_chain(
         );
         rules.push(rule(st, Some(quoted(c)?)));
     }
-    let name = names.unique("one_way".into())?;
+    let name = names.unique(name.into())?;
     Ok(Some(chain(
         name,
         quoted("replies of one-way flows: dropped".into())?,
@@ -652,8 +846,8 @@ fn one_way_chain(
 /// counted drop.
 fn forward(
     spoof: Vec<VmapEntry>,
-    untracked: &[PairEntry],
-    pairs: &[PairEntry],
+    untracked: &[MapEntry],
+    pairs: &[MapEntry],
     reply_drop: Option<String>,
     drop_prefix: Quoted,
 ) -> Chain {
@@ -713,8 +907,22 @@ fn forward(
     base_chain("forward", rules)
 }
 
-/// `input` (policy drop): loopback, replies, on-link neighbour discovery.
-fn input(drop_prefix: Quoted) -> Result<Chain> {
+/// `input` (`to_device`) or `output`, policy drop: loopback, replies, on-link neighbour
+/// discovery, the ICMP of the declared flows that conntrack never calls new, the cluster's sync
+/// on its interface, one chain per interface with declared flows, a rate-limited log and a
+/// counted drop.
+fn local_base(
+    to_device: bool,
+    (entries, untracked): &(Vec<MapEntry>, Vec<MapEntry>),
+    sync: Option<(&str, &crate::model::AddrSet)>,
+    reply_drop: Option<String>,
+    drop_prefix: Quoted,
+) -> Result<Chain> {
+    let (hook, iif, ifname) = if to_device {
+        ("input", "iif", "iifname")
+    } else {
+        ("output", "oif", "oifname")
+    };
     let mut invalid = vec![ct_state(&["invalid"])];
     invalid.extend(counted(Verdict::Drop));
     let mut nd = vec![
@@ -725,27 +933,107 @@ fn input(drop_prefix: Quoted) -> Result<Chain> {
         is(payload("ip6", "hoplimit"), atom("255")),
     ];
     nd.extend(counted(Verdict::Accept));
-    let rules = vec![
-        rule(
-            vec![is(meta("iif"), atom("lo")), Stmt::Verdict(Verdict::Accept)],
-            None,
-        ),
-        rule(
+    let mut rules = vec![rule(
+        vec![is(meta(iif), atom("lo")), Stmt::Verdict(Verdict::Accept)],
+        None,
+    )];
+    if let Some(c) = reply_drop {
+        // The replies of the device's own `one-way` flows, before established ones pass.
+        rules.push(rule(
             vec![
-                ct_state(&["established", "related"]),
-                Stmt::Verdict(Verdict::Accept),
+                is(Selector::Ct("direction".into()), atom("reply")),
+                Stmt::Verdict(Verdict::Jump(c)),
             ],
             None,
-        ),
-        rule(invalid, None),
-        rule(
-            nd,
-            Some(quoted(
-                "neighbour discovery on the firewall's own links".into(),
-            )?),
-        ),
-        rule(rate_limited_log(drop_prefix), None),
-        rule(counted(Verdict::Drop).into(), None),
-    ];
-    Ok(base_chain("input", rules))
+        ));
+    }
+    rules.push(rule(
+        vec![
+            ct_state(&["established", "related"]),
+            Stmt::Verdict(Verdict::Accept),
+        ],
+        None,
+    ));
+    if !untracked.is_empty() {
+        rules.push(rule(
+            vec![
+                is(meta("l4proto"), atoms(&["icmp", "ipv6-icmp"])),
+                ct_state(&["invalid", "untracked"]),
+                iface_map(&[ifname], untracked),
+            ],
+            None,
+        ));
+    }
+    rules.push(rule(invalid, None));
+    rules.push(rule(
+        nd,
+        Some(quoted(if to_device {
+            "neighbour discovery on the firewall's own links".into()
+        } else {
+            "neighbour discovery the firewall sends on its own links".into()
+        })?),
+    ));
+    if let Some((name, peers)) = sync {
+        rules.extend(sync_rules(ifname, name, peers)?);
+    }
+    if !entries.is_empty() {
+        rules.push(rule(vec![iface_map(&[ifname], entries)], None));
+    }
+    rules.push(rule(rate_limited_log(drop_prefix), None));
+    rules.push(rule(counted(Verdict::Drop).into(), None));
+    Ok(base_chain(hook, rules))
+}
+
+/// The cluster's sync on its interface (`ifname` is `iifname` or `oifname`), per family where
+/// the nodes have addresses: VRRP (IP protocol 112) from the nodes to the VRRP group or to a
+/// node (unicast peers), and conntrackd (udp/3780) from the nodes to its multicast group or to a
+/// node (its `UDP` transport).
+fn sync_rules(ifname: &str, iface: &str, peers: &crate::model::AddrSet) -> Result<Vec<Rule>> {
+    let mut out = Vec::new();
+    for fam in Family::BOTH {
+        let ivs: Vec<(u128, u128)> = match fam {
+            Family::V4 => peers
+                .v4
+                .iter()
+                .map(|&(a, b)| (a as u128, b as u128))
+                .collect(),
+            Family::V6 => peers.v6.clone(),
+        };
+        if ivs.is_empty() {
+            continue;
+        }
+        let nodes: Vec<Val> = ivs
+            .iter()
+            .map(|iv| atom(linux::interval_text(fam, *iv)))
+            .collect();
+        let v6 = fam == Family::V6;
+        for (what, group, proto) in [
+            ("VRRP", Some(VRRP_GROUP[v6 as usize]), None),
+            (
+                "conntrackd",
+                (!v6).then_some(CONNTRACKD_GROUP),
+                Some(CONNTRACKD_PORT),
+            ),
+        ] {
+            let mut dst = nodes.clone();
+            if let Some(g) = group {
+                dst.push(atom(g));
+            }
+            let mut stmts = vec![
+                is(meta(ifname), Val::Str(iface.to_string())),
+                is(payload(ip(fam), "saddr"), Val::Set(nodes.clone())),
+                is(payload(ip(fam), "daddr"), Val::Set(dst)),
+            ];
+            match proto {
+                None => stmts.push(is(meta("l4proto"), atom(VRRP_PROTOCOL.to_string()))),
+                Some(port) => stmts.push(is(payload("udp", "dport"), atom(port.to_string()))),
+            }
+            stmts.extend(counted(Verdict::Accept));
+            out.push(rule(
+                stmts,
+                Some(quoted(format!("cluster sync: {what} between the nodes"))?),
+            ));
+        }
+    }
+    Ok(out)
 }

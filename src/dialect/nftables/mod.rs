@@ -70,6 +70,9 @@ impl Dialect for Nftables {
     ) -> Result<Ruleset> {
         lower::lower(cx, device, diags)
     }
+    fn for_node(&self, config: &mut Ruleset, device: &DeviceIr, node: &str) {
+        lower::name_node(config, device, node)
+    }
     fn size(&self, config: &Ruleset) -> usize {
         config.rule_count() + config.element_count()
     }

@@ -343,6 +343,8 @@ impl Ruleset {
                 ("postrouting", "iifname" | "iif") => {
                     Some("a postrouting chain sees no input interface")
                 }
+                ("input", "oifname" | "oif") => Some("an input chain sees no output interface"),
+                ("output", "iifname" | "iif") => Some("an output chain sees no input interface"),
                 _ => None,
             }
         };
@@ -471,6 +473,18 @@ impl Ruleset {
                         Selector::Ct(k) => {
                             return Err(self.table_err(tag, format!("`ct {k}` is not supported")))
                         }
+                        // The hop limit is no dimension of the packet space: on the device's own
+                        // traffic (neighbour discovery must carry 255) the match is read as every
+                        // IPv6 packet, so a rule with it accepts at most what it is read to.
+                        // Elsewhere it stays refused.
+                        Selector::Payload(p, f)
+                            if p == "ip6"
+                                && f == "hoplimit"
+                                && !*neg
+                                && matches!(hook, "input" | "output") =>
+                        {
+                            selector_domain(left, fams, &empty)
+                        }
                         _ => self.dims_space(table, left, right, fams, tag)?,
                     };
                     let cond = if *neg {
@@ -562,6 +576,19 @@ impl Ruleset {
         oif: &str,
         phase: conntrack::Phase,
     ) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.path_items(&["prerouting", "forward", "postrouting"], iif, oif, phase)
+    }
+
+    /// The flattened base chains of `hooks` for a packet of `phase` from `iif` to `oif` (an
+    /// empty name: the device itself), each as its own list: `prerouting` and `input` for what
+    /// enters addressed to the device, `output` and `postrouting` for what it sends.
+    pub fn path_items(
+        &self,
+        hooks: &[&str],
+        iif: &str,
+        oif: &str,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut out = Vec::new();
         for table in &self.tables {
             let Some(fams) = table_families(&table.family) else {
@@ -586,8 +613,13 @@ impl Ruleset {
                 // A forwarded packet passes the prerouting, forward and postrouting hooks, and
                 // each of their base chains must accept it.
                 let hook = match hook_of(chain) {
-                    Some(h @ ("prerouting" | "forward" | "postrouting")) => h,
-                    None | Some("input" | "output") => continue,
+                    Some(h @ ("prerouting" | "forward" | "postrouting" | "input" | "output")) => {
+                        if !hooks.contains(&h) {
+                            continue;
+                        }
+                        h
+                    }
+                    None => continue,
                     // `ingress` (inet tables since Linux 5.10) and `egress` see every packet of
                     // their device, forwarded ones included.
                     Some(h) => {
@@ -667,9 +699,32 @@ impl Ruleset {
     }
 }
 
+impl Ruleset {
+    fn local_of(
+        &self,
+        iface: &str,
+        to_device: bool,
+        phase: conntrack::Phase,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
+        if to_device {
+            self.path_items(&["prerouting", "input"], iface, "", phase)
+        } else {
+            self.path_items(&["output", "postrouting"], "", iface, phase)
+        }
+    }
+}
+
 impl Filters for Ruleset {
     fn filters(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         self.items(iif, oif)
+    }
+    /// What enters by `iface` for the device passes `prerouting` and `input`; what the device
+    /// sends out by it, `output` and `postrouting`.
+    fn local(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.local_of(iface, to_device, conntrack::Phase::First)
+    }
+    fn local_replies(&self, iface: &str, to_device: bool) -> Result<Vec<Vec<Item>>, ReadError> {
+        self.local_of(iface, to_device, conntrack::Phase::Reply)
     }
     fn replies(&self, iif: &str, oif: &str) -> Result<Vec<Vec<Item>>, ReadError> {
         self.items_of(iif, oif, conntrack::Phase::Reply)
