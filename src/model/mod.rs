@@ -501,6 +501,23 @@ impl Model {
     pub fn self_flow_ids(&self) -> impl Iterator<Item = SelfFlowId> {
         (0..self.self_flows.len()).map(SelfFlowId)
     }
+    /// The sync link of a cluster (`sync IFACE`): the interface's index and the addresses its
+    /// VRRP and connection-tracking sync may come from and go to. Those are the interface's
+    /// shared addresses and each node's own (`nodes`); when the interface lists no `nodes`, the
+    /// nodes' own addresses are not known and the whole link is trusted: the network of the
+    /// zone the interface attaches (a sync link is a dedicated link between the nodes).
+    pub fn sync_peers(&self, dev: &Device) -> Option<(usize, AddrSet)> {
+        let index = dev.sync?;
+        let iface = dev.interfaces.get(index)?;
+        if iface.nodes.is_empty() {
+            return Some((index, self.zone(iface.zone).addrs.clone()));
+        }
+        let mut peers = AddrSet::new();
+        for a in iface.addresses.iter().chain(&iface.nodes) {
+            peers.add_range(*a, *a);
+        }
+        Some((index, peers))
+    }
     /// One-line description of a device-level flow: `src -> self svc, svc` (or `self -> dst`).
     pub fn self_flow_label(&self, id: SelfFlowId) -> String {
         let f = self.self_flow(id);

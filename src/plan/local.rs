@@ -253,13 +253,9 @@ pub(super) fn local_ir(
         .collect()
 }
 
-/// The sync link of a cluster: its interface, the nodes' and the shared addresses on it.
-pub(super) fn sync_ir(dev: &Device) -> Option<SyncIr> {
-    let interface = dev.sync?;
-    let iface = dev.interfaces.get(interface)?;
-    let mut peers = AddrSet::new();
-    for a in iface.addresses.iter().chain(&iface.nodes) {
-        peers.add_range(*a, *a);
-    }
+/// The sync link of a cluster: its interface and the addresses of its peers
+/// ([`Model::sync_peers`]).
+pub(super) fn sync_ir(model: &Model, dev: &Device) -> Option<SyncIr> {
+    let (interface, peers) = model.sync_peers(dev)?;
     Some(SyncIr { interface, peers })
 }

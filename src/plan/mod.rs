@@ -319,7 +319,7 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             local: local::local_ir(std::mem::take(&mut local[di]), stateless),
             own: dev.own_addrs(),
             nodes: dev.node_names().into_iter().map(str::to_string).collect(),
-            sync: local::sync_ir(dev),
+            sync: local::sync_ir(model, dev),
             switch,
         });
     }

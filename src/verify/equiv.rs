@@ -519,12 +519,12 @@ pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Spac
     });
     self_flows_stateless(model, &ios, &mut out);
     for (di, dev) in model.devices.iter().enumerate() {
-        let Some(k) = dev.sync.filter(|k| ios[di] && *k < dev.interfaces.len()) else {
+        let Some((k, peers)) = model.sync_peers(dev).filter(|_| ios[di]) else {
             continue;
         };
         out.entry((DeviceId(di), k, k))
             .or_default()
-            .extend(sync_cubes(&dev.interfaces[k]), Why::Sync);
+            .extend(sync_cubes(&peers), Why::Sync);
     }
     out
 }

@@ -125,7 +125,7 @@ fn zones_by_interface(model: &Model, device: DeviceId) -> Vec<Vec<bool>> {
 /// see docs/targets/linux.md) and IPv6 neighbour discovery on every interface.
 pub fn local_policy(model: &Model, device: DeviceId) -> BTreeMap<(usize, bool), Space<LocalWhy>> {
     use crate::dialect::linux::{CONNTRACKD_GROUP, CONNTRACKD_PORT, VRRP_GROUP, VRRP_PROTOCOL};
-    use crate::model::{AddrSet, ServiceItem};
+    use crate::model::ServiceItem;
     use crate::packet::service::PortRange;
     use crate::packet::space::{Cube, Ivs};
     let dev = model.device(device);
@@ -145,12 +145,7 @@ pub fn local_policy(model: &Model, device: DeviceId) -> BTreeMap<(usize, bool), 
             }
         }
     }
-    if let Some(i) = dev.sync.filter(|i| *i < dev.interfaces.len()) {
-        let mut peers = AddrSet::new();
-        let iface = &dev.interfaces[i];
-        for a in iface.addresses.iter().chain(&iface.nodes) {
-            peers.add_range(*a, *a);
-        }
+    if let Some((i, peers)) = model.sync_peers(dev) {
         let group = |g: &str| {
             let mut s = peers.clone();
             if let Ok(a) = g.parse::<std::net::IpAddr>() {

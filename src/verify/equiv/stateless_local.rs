@@ -10,14 +10,10 @@ use crate::model::{DeviceId, Model, SelfFlowId};
 use crate::packet::space::{Family, Space};
 use std::collections::BTreeMap;
 
-/// A stateless cluster's sync ([`Why::Sync`]): VRRP from the nodes' and the shared addresses
-/// on the sync interface to the VRRP group of their family.
-pub(super) fn sync_cubes(iface: &crate::model::Interface) -> Vec<crate::packet::space::Cube> {
+/// A stateless cluster's sync ([`Why::Sync`]): VRRP from the sync link's peers
+/// ([`Model::sync_peers`]) to the VRRP group of their family.
+pub(super) fn sync_cubes(peers: &crate::model::AddrSet) -> Vec<crate::packet::space::Cube> {
     use crate::dialect::cisco_ios::router::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL};
-    let mut peers = crate::model::AddrSet::new();
-    for a in iface.addresses.iter().chain(&iface.nodes) {
-        peers.add_range(*a, *a);
-    }
     let mut groups = crate::model::AddrSet::new();
     for g in [
         std::net::IpAddr::V4(VRRP_GROUP_V4),
@@ -26,7 +22,7 @@ pub(super) fn sync_cubes(iface: &crate::model::Interface) -> Vec<crate::packet::
         groups.add_range(g, g);
     }
     crate::packet::space::Cube::of_item_all(
-        &peers,
+        peers,
         &groups,
         &crate::model::ServiceItem::Ip {
             number: VRRP_PROTOCOL,
