@@ -399,8 +399,7 @@ fn disjoint(raw: Vec<Element>) -> Vec<Element> {
     }
     let mut out: Vec<Element> = Vec::with_capacity(raw.len());
     // Lookups only, never iterated: a hash map cannot change the output order.
-    let mut points: std::collections::HashMap<(u128, u128), Vec<usize>> =
-        std::collections::HashMap::new();
+    let mut points: foldhash::HashMap<(u128, u128), Vec<usize>> = Default::default();
     let mut wide: Vec<usize> = Vec::new();
     let mut cands: Vec<usize> = Vec::new();
     for e in raw {
@@ -453,17 +452,35 @@ fn disjoint(raw: Vec<Element>) -> Vec<Element> {
 }
 
 /// An address interval as nft writes it: `a`, `a/len` or `a-b`.
-pub fn interval_text(fam: Family, (lo, hi): (u128, u128)) -> String {
-    let addr = |x: u128| match fam {
-        Family::V4 => Ipv4Addr::from(x as u32).to_string(),
-        Family::V6 => Ipv6Addr::from(x).to_string(),
-    };
-    if lo == hi {
-        return addr(lo);
+pub fn interval_text(fam: Family, iv: (u128, u128)) -> String {
+    Interval(fam, iv).to_string()
+}
+
+/// [`interval_text`] written straight into a formatter, without a string of its own.
+pub struct Interval(pub Family, pub (u128, u128));
+
+/// One address of the family, written as `Ipv4Addr` / `Ipv6Addr` write it.
+pub struct Addr(pub Family, pub u128);
+
+impl std::fmt::Display for Addr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Family::V4 => Ipv4Addr::from(self.1 as u32).fmt(f),
+            Family::V6 => Ipv6Addr::from(self.1).fmt(f),
+        }
     }
-    match prefix_len(fam, lo, hi) {
-        Some(len) => format!("{}/{len}", addr(lo)),
-        None => format!("{}-{}", addr(lo), addr(hi)),
+}
+
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Interval(fam, (lo, hi)) = *self;
+        if lo == hi {
+            return Addr(fam, lo).fmt(f);
+        }
+        match prefix_len(fam, lo, hi) {
+            Some(len) => write!(f, "{}/{len}", Addr(fam, lo)),
+            None => write!(f, "{}-{}", Addr(fam, lo), Addr(fam, hi)),
+        }
     }
 }
 

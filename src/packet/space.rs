@@ -17,8 +17,8 @@
 
 use super::intervals::{self, IntervalTree};
 use super::{AddrSet, Packet, ServiceItem};
+use foldhash::HashSet;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A sorted set of disjoint, non-adjacent, inclusive intervals over `u128`.
@@ -618,6 +618,7 @@ impl<T: Clone> Space<T> {
 /// tree over destination hulls (destination addresses are where policies are most selective).
 pub struct Index<'a> {
     cubes: Vec<&'a Cube>,
+    /// Looked up, never iterated.
     exact: HashSet<&'a Cube>,
     /// (family, class) -> tree
     trees: Vec<((Family, Class), IntervalTree)>,

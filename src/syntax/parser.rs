@@ -185,44 +185,40 @@ struct Builder<'t> {
     text: &'t str,
 }
 
-/// End of the last significant character in `text[start..end]`. pest lets a rule's span run
-/// over whitespace and comments skipped before an optional part that then did not match;
-/// spans must stop at the last token, or trailing comments would be misplaced.
-fn significant_end(text: &str, start: usize, end: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut i = start;
-    let mut last = start;
-    let mut in_string = false;
-    while i < end {
-        let c = bytes[i];
-        if in_string {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_string = false;
-            }
-            last = i + 1;
-        } else if c == b'"' {
-            in_string = true;
-            last = i + 1;
-        } else if c == b'#' {
-            while i < end && bytes[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        } else if !c.is_ascii_whitespace() {
-            last = i + 1;
-        }
-        i += 1;
+/// End of a pair's last token. pest lets a rule's span run over whitespace and comments skipped
+/// before an optional part that then did not match; spans must stop at the last token, or
+/// trailing comments would be misplaced.
+///
+/// No token ends with whitespace, and skipped text ends with whitespace unless it runs to the
+/// end of the file (a comment ends before its newline, which is skipped too): a span that ends
+/// before the end of the file on anything else ends with its last token. Otherwise, every rule
+/// of the grammar but `string` ends with a token or a named rule (a literal such as `,` or `.` is
+/// always followed by one), so a rule ends where its last inner pair does.
+fn token_end(text: &str, p: &Pair<Rule>) -> usize {
+    let span = p.as_span();
+    let end = span.end();
+    let clean =
+        end > span.start() && end < text.len() && !text.as_bytes()[end - 1].is_ascii_whitespace();
+    if clean || p.as_rule() == Rule::string {
+        // A string's closing quote follows its inner pair.
+        return end;
     }
-    last.min(end)
+    match p
+        .clone()
+        .into_inner()
+        .rev()
+        .find(|c| c.as_rule() != Rule::EOI)
+    {
+        Some(last) => token_end(text, &last),
+        // A file without declarations.
+        None if p.as_rule() == Rule::file => span.start(),
+        None => end,
+    }
 }
 
 impl Builder<'_> {
     fn span(&self, p: &Pair<Rule>) -> Span {
-        let s = p.as_span();
-        let (start, end) = (s.start(), s.end());
-        Span::new(self.file, start, significant_end(self.text, start, end))
+        Span::new(self.file, p.as_span().start(), token_end(self.text, p))
     }
     fn ident(&self, p: Pair<Rule>) -> Ident {
         Ident {
@@ -589,4 +585,93 @@ pub fn comments(text: &str) -> Vec<Comment> {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The end of the last character of `text[start..end]` outside whitespace and comments,
+    /// found by scanning: what [`token_end`] must give for every pair.
+    fn scanned_end(text: &str, start: usize, end: usize) -> usize {
+        let bytes = text.as_bytes();
+        let (mut i, mut last, mut in_string) = (start, start, false);
+        while i < end {
+            let c = bytes[i];
+            if in_string {
+                if c == b'\\' {
+                    i += 1;
+                } else if c == b'"' {
+                    in_string = false;
+                }
+                last = i + 1;
+            } else if c == b'"' {
+                in_string = true;
+                last = i + 1;
+            } else if c == b'#' {
+                while i < end && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            } else if !c.is_ascii_whitespace() {
+                last = i + 1;
+            }
+            i += 1;
+        }
+        last.min(end)
+    }
+
+    fn fence_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                fence_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "fence") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn every_span_ends_at_its_last_token() {
+        let mut files = Vec::new();
+        fence_files(std::path::Path::new("examples"), &mut files);
+        fence_files(std::path::Path::new("tests"), &mut files);
+        let mut texts: Vec<String> = files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        // Optional parts not taken after a comment, at the end of a block and of the file.
+        texts.push(
+            "# only a comment\n".to_string()
+                + "zone a { asset b 10.0.0.1 # c\n # d\n }\n"
+                + "service s tcp/1 # c\n\n"
+                + "conduit c { connects a, a # c\n allow a -> a s # c\n }\n"
+                + "policy \"p\" # c\n"
+                + "expect allow a -> a.b s # end\n# trailing\n",
+        );
+        texts.push("zone a { asset b 10.0.0.1 }\nservice s tcp/1 # no newline".into());
+        texts.push(String::new());
+        texts.push("# nothing but this\n".into());
+        let mut pairs = 0;
+        for (i, text) in texts.iter().enumerate() {
+            let Ok(parsed) = Grammar::parse(Rule::file, text) else {
+                // Fixtures of syntax errors are skipped; the texts written above all parse.
+                assert!(i < files.len(), "{text}");
+                continue;
+            };
+            for p in parsed.flatten() {
+                let s = p.as_span();
+                assert_eq!(
+                    token_end(text, &p),
+                    scanned_end(text, s.start(), s.end()),
+                    "{:?} at {}",
+                    p.as_rule(),
+                    s.start()
+                );
+                pairs += 1;
+            }
+        }
+        assert!(pairs > 5_000, "{pairs} pairs");
+    }
 }

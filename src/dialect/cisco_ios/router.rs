@@ -20,7 +20,7 @@ use crate::packet::Family;
 use crate::plan::{DeviceIr, ReplyIr, RuleIr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// IOS rejects remarks over 100 characters. Longer labels are wrapped over several remark lines
@@ -252,7 +252,8 @@ fn service_entry(item: &ServiceItem) -> Option<ServiceMatch> {
 #[derive(Default)]
 struct AclBody {
     lines: Vec<AclLine>,
-    seen: HashSet<Ace>,
+    // Looked up, never iterated.
+    seen: foldhash::HashSet<Ace>,
 }
 
 impl AclBody {

@@ -14,6 +14,7 @@ use super::matches::{takes_value, typed, Unread};
 use super::semantics;
 use crate::dialect::config::ReadError;
 use crate::packet::Family;
+use std::borrow::Cow;
 
 fn err(file: &str, line: usize, message: impl Into<String>) -> ReadError {
     ReadError {
@@ -23,44 +24,54 @@ fn err(file: &str, line: usize, message: impl Into<String>) -> ReadError {
     }
 }
 
-/// Splits a line as iptables-save quotes it: double quotes with backslash escapes.
-pub(crate) fn split_args(line: &str) -> Result<Vec<String>, String> {
+/// Splits a line as iptables-save quotes it: double quotes with backslash escapes. A word is
+/// borrowed from the line unless it has to be unescaped or joined from quoted parts.
+pub(crate) fn split_args(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut it = line.chars();
-    while let Some(c) = it.next() {
-        match c {
-            '"' => {
-                in_word = true;
-                loop {
-                    match it.next() {
-                        Some('\\') => {
-                            if let Some(n) = it.next() {
-                                cur.push(n);
-                            }
+    let mut it = line.char_indices().peekable();
+    let mut word: Option<Cow<str>> = None;
+    while let Some((i, c)) = it.next() {
+        let part = if c.is_whitespace() {
+            out.extend(word.take());
+            continue;
+        } else if c == '"' {
+            let from = i + 1;
+            let mut unescaped: Option<String> = None;
+            let end = loop {
+                match it.next() {
+                    Some((j, '\\')) => {
+                        let u = unescaped.get_or_insert_with(|| line[from..j].to_string());
+                        if let Some((_, n)) = it.next() {
+                            u.push(n);
                         }
-                        Some('"') => break,
-                        Some(ch) => cur.push(ch),
-                        None => return Err("unterminated quote".into()),
                     }
+                    Some((j, '"')) => break j,
+                    Some((_, ch)) => {
+                        if let Some(u) = unescaped.as_mut() {
+                            u.push(ch);
+                        }
+                    }
+                    None => return Err("unterminated quote".into()),
                 }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
+            };
+            unescaped.map_or(Cow::Borrowed(&line[from..end]), Cow::Owned)
+        } else {
+            let mut end = line.len();
+            while let Some(&(j, n)) = it.peek() {
+                if n.is_whitespace() || n == '"' {
+                    end = j;
+                    break;
                 }
+                it.next();
             }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
+            Cow::Borrowed(&line[i..end])
+        };
+        word = Some(match word {
+            None => part,
+            Some(w) => Cow::Owned(w.into_owned() + &part),
+        });
     }
-    if in_word {
-        out.push(cur);
-    }
+    out.extend(word);
     Ok(out)
 }
 
@@ -192,9 +203,9 @@ fn chain_decl(decl: &str, table: &str) -> Result<ChainDecl, String> {
 }
 
 /// One command line of the filter table.
-fn command(args: &[String], family: Family) -> Result<Command, String> {
-    let cmd = args[0].as_str();
-    let chain = args.get(1).cloned();
+fn command(args: &[Cow<str>], family: Family) -> Result<Command, String> {
+    let cmd = &*args[0];
+    let chain = args.get(1).map(|c| c.to_string());
     let exact = |n: usize| -> Result<(), String> {
         if args.len() > n {
             return Err(format!("`{}` after `{cmd}` is not supported", args[n]));
@@ -233,7 +244,7 @@ fn command(args: &[String], family: Family) -> Result<Command, String> {
             let (Some(c), Some(p)) = (chain, args.get(2)) else {
                 return Err(format!("`{cmd}` needs a chain and a policy"));
             };
-            let policy = match p.as_str() {
+            let policy = match &**p {
                 "ACCEPT" => Policy::Accept,
                 "DROP" => Policy::Drop,
                 _ => return Err(format!("policy `{p}` is not supported")),
@@ -268,12 +279,16 @@ fn command(args: &[String], family: Family) -> Result<Command, String> {
 }
 
 /// The words of a rule after its chain (and rule number) -> its matches and target.
-fn rule(w: &[String], family: Family) -> Result<Rule, String> {
-    let mut r = Rule::default();
+fn rule(w: &[Cow<str>], family: Family) -> Result<Rule, String> {
+    // Most options take a value: about one match for every two words.
+    let mut r = Rule {
+        matches: Vec::with_capacity(w.len() / 2),
+        jump: None,
+    };
     let mut i = 0;
     let mut neg = false;
     while i < w.len() {
-        let o = w[i].as_str();
+        let o = &*w[i];
         if o == "!" {
             if neg || i + 1 == w.len() {
                 r.matches.push(Match::Other {
@@ -291,7 +306,7 @@ fn rule(w: &[String], family: Family) -> Result<Rule, String> {
             if let Some(t) = w.get(i + 1) {
                 r.jump = Some(Jump {
                     goto: o == "-g" || o == "--goto",
-                    target: t.clone(),
+                    target: t.to_string(),
                     options: target_options(&w[i + 2..]),
                 });
                 return Ok(r);
@@ -305,7 +320,7 @@ fn rule(w: &[String], family: Family) -> Result<Rule, String> {
                         Unread::Later(_) => Ok(Match::Other {
                             neg,
                             option: o.to_string(),
-                            values: vec![v.clone()],
+                            values: vec![v.to_string()],
                         }),
                     })?;
                     r.matches.push(m);
@@ -328,7 +343,7 @@ fn rule(w: &[String], family: Family) -> Result<Rule, String> {
             r.matches.push(Match::Other {
                 neg,
                 option: o.to_string(),
-                values: w[i + 1..i + 1 + n].to_vec(),
+                values: w[i + 1..i + 1 + n].iter().map(|v| v.to_string()).collect(),
             });
             i += 1 + n;
         }
@@ -338,18 +353,18 @@ fn rule(w: &[String], family: Family) -> Result<Rule, String> {
 }
 
 /// The options after `-j TARGET`.
-fn target_options(w: &[String]) -> Vec<TargetOpt> {
+fn target_options(w: &[Cow<str>]) -> Vec<TargetOpt> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < w.len() {
-        let o = w[i].as_str();
-        let v = w.get(i + 1);
+        let o = &*w[i];
+        let v = w.get(i + 1).map(|v| &**v);
         let typed = match (o, v) {
-            ("--log-prefix", Some(v)) => Text::new(v.as_str()).ok().map(TargetOpt::LogPrefix),
-            ("--nflog-prefix", Some(v)) => Text::new(v.as_str()).ok().map(TargetOpt::NflogPrefix),
-            ("--log-level", Some(v)) => Some(TargetOpt::LogLevel(v.clone())),
-            ("--reject-with", Some(v)) => Some(TargetOpt::RejectWith(v.clone())),
-            ("--nflog-group", Some(v)) => Some(TargetOpt::NflogGroup(v.clone())),
+            ("--log-prefix", Some(v)) => Text::new(v).ok().map(TargetOpt::LogPrefix),
+            ("--nflog-prefix", Some(v)) => Text::new(v).ok().map(TargetOpt::NflogPrefix),
+            ("--log-level", Some(v)) => Some(TargetOpt::LogLevel(v.to_string())),
+            ("--reject-with", Some(v)) => Some(TargetOpt::RejectWith(v.to_string())),
+            ("--nflog-group", Some(v)) => Some(TargetOpt::NflogGroup(v.to_string())),
             _ => None,
         };
         if let Some(t) = typed {
@@ -371,9 +386,74 @@ fn target_options(w: &[String]) -> Vec<TargetOpt> {
             .count();
         out.push(TargetOpt::Other {
             option: o.to_string(),
-            values: w[i + 1..i + 1 + n].to_vec(),
+            values: w[i + 1..i + 1 + n].iter().map(|v| v.to_string()).collect(),
         });
         i += 1 + n;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words as iptables-save quotes them, one character at a time: what `split_args`
+    /// must give, borrowing or not.
+    fn reference(line: &str) -> Result<Vec<String>, String> {
+        let (mut out, mut cur, mut in_word) = (Vec::new(), String::new(), false);
+        let mut it = line.chars();
+        while let Some(c) = it.next() {
+            match c {
+                '"' => {
+                    in_word = true;
+                    loop {
+                        match it.next() {
+                            Some('\\') => cur.extend(it.next()),
+                            Some('"') => break,
+                            Some(ch) => cur.push(ch),
+                            None => return Err("unterminated quote".into()),
+                        }
+                    }
+                }
+                c if c.is_whitespace() => {
+                    if in_word {
+                        out.push(std::mem::take(&mut cur));
+                        in_word = false;
+                    }
+                }
+                c => {
+                    in_word = true;
+                    cur.push(c);
+                }
+            }
+        }
+        if in_word {
+            out.push(cur);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn words_are_split_as_iptables_save_quotes_them() {
+        let lines = [
+            "-A FORWARD -s 10.0.0.0/24 -j ACCEPT",
+            "  -A\tX  -m comment --comment \"c0000: z0 -> z1.a1 mqtts\" -j ACCEPT ",
+            r#"--comment "a \"quoted\" word" --log-prefix "back\\slash""#,
+            r#"--comment "" x"#,
+            r#"ab"cd"ef g"h i"j"#,
+            r#"x\y "tail\"#,
+            r#""unterminated"#,
+            "no\u{a0}break é \"ü\"",
+            "",
+        ];
+        for line in lines {
+            let got = split_args(line).map(|w| w.into_iter().map(String::from).collect());
+            assert_eq!(got, reference(line), "{line:?}");
+        }
+        // Plain words and quoted words without escapes are borrowed from the line.
+        let w = split_args(r#"-A FL "c0: a -> b" "e\"f""#).unwrap();
+        assert!(matches!(w[0], Cow::Borrowed("-A")));
+        assert!(matches!(w[2], Cow::Borrowed("c0: a -> b")));
+        assert!(matches!(&w[3], Cow::Owned(s) if s == "e\"f"));
+    }
 }

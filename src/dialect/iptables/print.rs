@@ -64,7 +64,7 @@ impl Display for Command {
             Command::Append { chain, rule } => {
                 f.write_str("-A ")?;
                 word(f, chain)?;
-                write!(f, "{rule}")
+                rule.fmt(f)
             }
             Command::Insert { chain, at, rule } => {
                 f.write_str("-I ")?;
@@ -72,7 +72,7 @@ impl Display for Command {
                 if let Some(n) = at {
                     write!(f, " {n}")?;
                 }
-                write!(f, "{rule}")
+                rule.fmt(f)
             }
             Command::Policy { chain, policy } => {
                 f.write_str("-P ")?;
@@ -103,10 +103,12 @@ impl Display for Command {
 impl Display for Rule {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         for m in &self.matches {
-            write!(f, " {m}")?;
+            f.write_char(' ')?;
+            m.fmt(f)?;
         }
         if let Some(j) = &self.jump {
-            write!(f, " {j}")?;
+            f.write_char(' ')?;
+            j.fmt(f)?;
         }
         Ok(())
     }
@@ -121,7 +123,7 @@ fn neg(f: &mut Formatter<'_>, neg: bool) -> fmt::Result {
 
 impl Display for Net {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str(&linux::interval_text(self.family, (self.lo, self.hi)))
+        linux::Interval(self.family, (self.lo, self.hi)).fmt(f)
     }
 }
 
@@ -132,7 +134,7 @@ impl Display for Prefix<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let n = self.0;
         match linux::prefix_len(n.family, n.lo, n.hi) {
-            Some(len) => write!(f, "{}/{len}", linux::interval_text(n.family, (n.lo, n.lo))),
+            Some(len) => write!(f, "{}/{len}", linux::Addr(n.family, n.lo)),
             None => write!(f, "{n}"),
         }
     }
@@ -163,7 +165,7 @@ impl Display for Match {
                     if i > 0 {
                         f.write_char(',')?;
                     }
-                    write!(f, "{}", Prefix(net))?;
+                    Prefix(net).fmt(f)?;
                 }
                 Ok(())
             }
@@ -305,12 +307,14 @@ impl Display for Jump {
 /// Text in double quotes, `"` and `\` escaped (what the reader's splitter undoes).
 fn quoted(f: &mut Formatter<'_>, s: &str) -> fmt::Result {
     f.write_char('"')?;
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            f.write_char('\\')?;
-        }
-        f.write_char(c)?;
+    let mut rest = s;
+    while let Some(i) = rest.find(['"', '\\']) {
+        f.write_str(&rest[..i])?;
+        f.write_char('\\')?;
+        f.write_str(&rest[i..i + 1])?;
+        rest = &rest[i + 1..];
     }
+    f.write_str(rest)?;
     f.write_char('"')
 }
 
