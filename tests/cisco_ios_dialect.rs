@@ -385,7 +385,7 @@ fn line_line() -> impl Strategy<Value = LineLine> {
 }
 
 fn applet_line() -> impl Strategy<Value = AppletLine> {
-    let quoted = || text(60, ":;-_()'`|/=+!").prop_map(|t| Quoted::new(t).unwrap());
+    let quoted = || text(60, ":;-_()'`|/=+!").prop_filter_map("not empty", Quoted::new);
     prop_oneof![
         Just(AppletLine::EventNone),
         (word(), quoted()).prop_map(|(label, command)| AppletLine::Cli { label, command }),
