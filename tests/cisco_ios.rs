@@ -1104,7 +1104,13 @@ fn island_applet_denies_every_packet_of_its_interface_and_no_other() {
         ("fd00:40::10", "fd00:30::9"),
         ("192.0.2.1", "198.51.100.1"),
     ] {
-        for (proto, sport, dport) in [(6, 40000, 502), (17, 40000, 53), (1, 8, 0), (58, 135, 0), (47, 0, 0)] {
+        for (proto, sport, dport) in [
+            (6, 40000, 502),
+            (17, 40000, 53),
+            (1, 8, 0),
+            (58, 135, 0),
+            (47, 0, 0),
+        ] {
             for ack in [false, true] {
                 packets.push(pkt(src, dst, proto, sport, dport, ack));
             }
@@ -1117,8 +1123,16 @@ fn island_applet_denies_every_packet_of_its_interface_and_no_other() {
         )
     };
     // Without the island the modbus flow and its reply pass: the island is what denies them.
-    assert!(normal.evaluate_in("GigabitEthernet0/0", &packets[0], false).permit);
-    assert!(normal.evaluate_in("GigabitEthernet0/1", &packets[1], true).permit);
+    assert!(
+        normal
+            .evaluate_in("GigabitEthernet0/0", &packets[0], false)
+            .permit
+    );
+    assert!(
+        normal
+            .evaluate_in("GigabitEthernet0/1", &packets[1], true)
+            .permit
+    );
     for (iface, slug, other) in [
         ("GigabitEthernet0/1", "GI0-1", "GigabitEthernet0/0"),
         ("GigabitEthernet0/0", "GI0-0", "GigabitEthernet0/1"),
@@ -1138,7 +1152,11 @@ fn island_applet_denies_every_packet_of_its_interface_and_no_other() {
         let reverted = cfg.resolve().unwrap();
         for p in &packets {
             for i in [iface, other] {
-                assert_eq!(decide(&reverted, i, p), decide(normal, i, p), "{i} reverted: {p:?}");
+                assert_eq!(
+                    decide(&reverted, i, p),
+                    decide(normal, i, p),
+                    "{i} reverted: {p:?}"
+                );
             }
         }
     }

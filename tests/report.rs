@@ -607,7 +607,9 @@ firewall fw {
             );
             if target.contains("island") {
                 assert!(
-                    row.evidence.iter().any(|e| e.contains("event manager run FL-ISLAND-")),
+                    row.evidence
+                        .iter()
+                        .any(|e| e.contains("event manager run FL-ISLAND-")),
                     "{:?}",
                     row.evidence
                 );

@@ -1961,6 +1961,9 @@ fn ios_island_acls_are_not_filters_until_bound() {
             .iter()
             .find_map(|d| d.under_permit.as_ref())
             .unwrap_or_else(|| panic!("{what}: {:#?}", r[0].differences));
-        assert!(under.config_line.contains("FL-ISLAND-GI0-1"), "{what}: {under:?}");
+        assert!(
+            under.config_line.contains("FL-ISLAND-GI0-1"),
+            "{what}: {under:?}"
+        );
     }
 }
