@@ -710,11 +710,16 @@ fn tail(fam: Family) -> Vec<Ace> {
 
 /// The island ACL of an interface for a family: one entry, deny and log every packet.
 fn island_acl(iface: &str, fam: Family) -> Result<Acl> {
-    let (kind, any, prefix) = match fam {
-        Family::V4 => (AclKind::Extended, ProtoMatch::Any, "FL-ISLAND"),
-        Family::V6 => (AclKind::Ipv6, ProtoMatch::Any, "FL-ISLAND6"),
+    let (kind, prefix) = match fam {
+        Family::V4 => (AclKind::Extended, "FL-ISLAND"),
+        Family::V6 => (AclKind::Ipv6, "FL-ISLAND6"),
     };
-    let mut deny = ace(Action::Deny, any, AddrMatch::Any, AddrMatch::Any);
+    let mut deny = ace(
+        Action::Deny,
+        ProtoMatch::Any,
+        AddrMatch::Any,
+        AddrMatch::Any,
+    );
     deny.log = Some(Log::Log);
     deny.seq = Some(10);
     Ok(Acl {
@@ -736,7 +741,7 @@ fn island_applet(name: &str, iface: &str, commands: &[String], msg: &str) -> Res
     cli.push("end".to_string());
     let quoted = |s: &str| {
         Quoted::new(s).ok_or_else(|| {
-            crate::error::Error::Other(format!("EEM applet text `{s}` cannot be written"))
+            crate::error::Error::Other(format!("internal: EEM applet text `{s}` cannot be written"))
         })
     };
     let mut lines = vec![AppletLine::EventNone];
