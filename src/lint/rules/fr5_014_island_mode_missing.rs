@@ -92,7 +92,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 .at(cx.model.spans.interface(DeviceId(di), iface), "no island-mode switch on this interface")
                 .about(Subject::Device(DeviceId(di)))
                 .related(cx.model.spans.zone(z), format!("SL-T(RDF) {rdf}"))
-                .help("SR 5.2 RE2 asks for a way to cut every communication through the boundary on demand; enforce it on an nftables or iptables firewall, which ship an island switch, or document the manual procedure in an exception"),
+                .help("SR 5.2 RE2 asks for a way to cut every communication through the boundary on demand; give the router `island` (a prepared ACL and an EEM applet per interface), enforce it on an nftables or iptables firewall, which ship an island switch, or document the manual procedure in an exception"),
                 vec![Scope::Zone(z)],
             ));
         }
