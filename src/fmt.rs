@@ -360,6 +360,7 @@ impl Fmt<'_> {
                 format!("cluster {}", v.join(", "))
             }
             StmtKind::Sync(t) => format!("sync {}", t.text),
+            StmtKind::Island => "island".into(),
             StmtKind::Ports { range, name, mode } => {
                 let m = match mode {
                     PortMode::Access(z) => format!("access {}", z.name),

@@ -999,3 +999,165 @@ fn hostile_text_cannot_reach_the_configuration() {
         assert!(l.is_ascii() && !l.chars().any(|c| c.is_control()), "{l:?}");
     }
 }
+
+/// Runs the EEM applet `name` of a configuration as IOS would: its `interface` command selects the
+/// interface, then each `ip access-group` / `ipv6 traffic-filter` binds an ACL in its slot (a new
+/// binding replaces the slot's old one) and each `no ...` form unbinds it.
+fn run_applet(cfg: &mut fenceline::dialect::cisco_ios::ast::IosConfig, name: &str) {
+    use fenceline::dialect::cisco_ios::ast::{AppletLine, IfHead, IfLine, Top, Word};
+    let commands: Vec<String> = cfg
+        .items
+        .iter()
+        .find_map(|t| match t {
+            Top::Applet(a) if a.name.as_str() == name => Some(
+                a.lines
+                    .iter()
+                    .filter_map(|l| match l {
+                        AppletLine::Cli { command, .. } => Some(command.as_str().to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no applet {name}"));
+    assert!(cfg
+        .items
+        .iter()
+        .any(|t| matches!(t, Top::Applet(a) if a.name.as_str() == name
+            && a.lines.first() == Some(&AppletLine::EventNone))));
+    let mut iface = None;
+    for c in commands {
+        let toks: Vec<&str> = c.split_whitespace().collect();
+        let (no, toks) = match toks.split_first() {
+            Some((&"no", rest)) => (true, rest.to_vec()),
+            _ => (false, toks),
+        };
+        let (v6, acl, dir) = match toks.as_slice() {
+            ["interface", n] => {
+                iface = Some(n.to_string());
+                continue;
+            }
+            ["enable"] | ["configure", "terminal"] | ["end"] => continue,
+            ["ip", "access-group", acl, dir] => (false, *acl, *dir),
+            ["ipv6", "traffic-filter", acl, dir] => (true, *acl, *dir),
+            other => panic!("{name}: unexpected command {other:?}"),
+        };
+        let inbound = dir == "in";
+        let target = iface.as_deref().expect("an interface first");
+        let block = cfg
+            .items
+            .iter_mut()
+            .find_map(|t| match t {
+                Top::Interface(i) if matches!(&i.head, IfHead::One(n) if n.as_str() == target) => {
+                    Some(i)
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{name}: no interface {target}"));
+        block.lines.retain(|l| {
+            !matches!(l, IfLine::AccessGroup { v6: v, inbound: i, acl: a }
+                if *v == v6 && *i == inbound && (!no || a.as_str() == acl))
+        });
+        if !no {
+            block.lines.push(IfLine::AccessGroup {
+                v6,
+                acl: Word::new(acl).unwrap(),
+                inbound,
+            });
+        }
+    }
+}
+
+/// Island mode (`tests/ios/island.fence`): the applet `FL-ISLAND-<interface>` binds the island
+/// ACLs in and out, after which every packet entering or leaving by that interface is denied,
+/// replies of established sessions included, while the other interface decides every packet as
+/// before; the revert applet restores the policy's decisions on both.
+#[test]
+fn island_applet_denies_every_packet_of_its_interface_and_no_other() {
+    let case = build_example(Path::new("tests/ios/island.fence"), false);
+    let text = &case.texts["rtr-field"];
+    let normal = &case.configs["rtr-field"];
+    let pkt = |src: &str, dst: &str, proto: u8, sport: u16, dport: u16, ack: bool| Packet {
+        src: src.parse().unwrap(),
+        dst: dst.parse().unwrap(),
+        proto,
+        sport,
+        dport,
+        ack,
+    };
+    let mut packets = vec![
+        // The modbus flow, its reply (an established session), SSH to the router and its reply.
+        pkt("10.30.0.5", "10.40.0.10", 6, 40000, 502, false),
+        pkt("10.40.0.10", "10.30.0.5", 6, 502, 40000, true),
+        pkt("fd00:30::5", "fd00:40::10", 6, 40000, 502, true),
+        pkt("fd00:40::10", "fd00:30::5", 6, 502, 40000, true),
+        pkt("10.30.0.5", "10.30.0.1", 6, 40000, 22, false),
+        pkt("10.30.0.5", "10.40.0.1", 6, 40000, 22, true),
+        pkt("10.30.0.1", "10.30.0.5", 6, 22, 40000, true),
+    ];
+    for (src, dst) in [
+        ("10.30.0.9", "10.40.0.10"),
+        ("10.40.0.10", "10.30.0.9"),
+        ("fd00:30::9", "fd00:40::10"),
+        ("fd00:40::10", "fd00:30::9"),
+        ("192.0.2.1", "198.51.100.1"),
+    ] {
+        for (proto, sport, dport) in [
+            (6, 40000, 502),
+            (17, 40000, 53),
+            (1, 8, 0),
+            (58, 135, 0),
+            (47, 0, 0),
+        ] {
+            for ack in [false, true] {
+                packets.push(pkt(src, dst, proto, sport, dport, ack));
+            }
+        }
+    }
+    let decide = |cfg: &IosConfig, iface: &str, p: &Packet| {
+        (
+            cfg.evaluate_in(iface, p, p.ack).permit,
+            cfg.evaluate_out(iface, p, p.ack).permit,
+        )
+    };
+    // Without the island the modbus flow and its reply pass: the island is what denies them.
+    assert!(
+        normal
+            .evaluate_in("GigabitEthernet0/0", &packets[0], false)
+            .permit
+    );
+    assert!(
+        normal
+            .evaluate_in("GigabitEthernet0/1", &packets[1], true)
+            .permit
+    );
+    for (iface, slug, other) in [
+        ("GigabitEthernet0/1", "GI0-1", "GigabitEthernet0/0"),
+        ("GigabitEthernet0/0", "GI0-0", "GigabitEthernet0/1"),
+    ] {
+        let mut cfg = ios::parse(text).unwrap();
+        run_applet(&mut cfg, &format!("FL-ISLAND-{slug}"));
+        let island = cfg.resolve().unwrap();
+        for p in &packets {
+            assert_eq!(decide(&island, iface, p), (false, false), "{iface}: {p:?}");
+            assert_eq!(
+                decide(&island, other, p),
+                decide(normal, other, p),
+                "{other} while {iface} is an island: {p:?}"
+            );
+        }
+        run_applet(&mut cfg, &format!("FL-ISLAND-{slug}-REVERT"));
+        let reverted = cfg.resolve().unwrap();
+        for p in &packets {
+            for i in [iface, other] {
+                assert_eq!(
+                    decide(&reverted, i, p),
+                    decide(normal, i, p),
+                    "{i} reverted: {p:?}"
+                );
+            }
+        }
+    }
+    insta::assert_snapshot!("island__rtr-field", redacted(text));
+}

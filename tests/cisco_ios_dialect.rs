@@ -89,6 +89,17 @@ fn lowered_examples_read_back_as_themselves() {
     assert!(n >= 10, "{n} configurations");
 }
 
+/// A router with island mode: its island ACLs and EEM applets read back as themselves.
+#[test]
+fn lowered_island_router_reads_back_as_itself() {
+    let checked = check_path(Path::new("tests/ios/island.fence"), &opts()).unwrap();
+    let model = checked.model.as_ref().unwrap();
+    assert!(model.devices.iter().any(|d| d.island));
+    for groups in [false, true] {
+        assert_eq!(round_trip_lowered(model, groups), 1);
+    }
+}
+
 /// A switch's file is configured by the switch dialect, a router's by the router dialect.
 #[test]
 fn each_device_kind_has_its_dialect() {
@@ -373,6 +384,21 @@ fn line_line() -> impl Strategy<Value = LineLine> {
     ]
 }
 
+fn applet_line() -> impl Strategy<Value = AppletLine> {
+    let quoted = || text(60, ":;-_()'`|/=+!").prop_filter_map("not empty", Quoted::new);
+    prop_oneof![
+        Just(AppletLine::EventNone),
+        (word(), quoted()).prop_map(|(label, command)| AppletLine::Cli { label, command }),
+        (word(), quoted()).prop_map(|(label, msg)| AppletLine::Syslog { label, msg }),
+        proptest::sample::select(vec![
+            "event syslog pattern LINK-3-UPDOWN",
+            "action 1.0 wait 5",
+            "description cut the cell off"
+        ])
+        .prop_map(|s| AppletLine::Other(RawLine::new(s).unwrap())),
+    ]
+}
+
 fn if_head() -> impl Strategy<Value = IfHead> {
     prop_oneof![
         proptest::sample::select(vec![
@@ -448,6 +474,8 @@ fn top(i: usize) -> BoxedStrategy<Top> {
             line: RawLine::new(l).unwrap(),
             sub: if l.starts_with("line") { vec![RawLine::new("transport input ssh").unwrap()] } else { Vec::new() },
         }),
+        1 => (word(), proptest::collection::vec(applet_line(), 0..6))
+            .prop_map(|(name, lines)| Top::Applet(Applet { name, lines })),
         1 => (
             proptest::sample::select(vec!["vty", "con", "aux"]),
             0u32..20,

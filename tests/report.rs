@@ -566,7 +566,7 @@ fn the_sl_table_cites_registered_rules_only() {
 }
 
 #[test]
-fn island_mode_is_credited_to_iptables_and_nftables_not_to_cisco_ios() {
+fn island_mode_is_credited_to_iptables_nftables_and_cisco_ios_with_island() {
     let policy = r#"
 zone control { description "SCADA"  owner "ops"  level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10 }
 zone field { description "PLCs"  owner "ops"  level 1  sl-target 3  network 10.40.0.0/24  asset plc 10.40.0.5 }
@@ -580,9 +580,14 @@ firewall fw {
   interface eth1 field
 }
 "#;
-    for (target, met) in [("iptables", true), ("nftables", true), ("cisco-ios", false)] {
+    for (target, met) in [
+        ("iptables", true),
+        ("nftables", true),
+        ("cisco-ios", false),
+        ("cisco-ios\n  island", true),
+    ] {
         let text = policy.replace("TARGET", target);
-        let text = if target == "cisco-ios" {
+        let text = if target.starts_with("cisco-ios") {
             text.replace("firewall fw", "router fw")
                 .replace("eth0", "Gi0/0")
                 .replace("eth1", "Gi0/1")
@@ -600,6 +605,15 @@ firewall fw {
                 "{target}: {} {}: {:?}",
                 a.kind, a.name, row.evidence
             );
+            if target.contains("island") {
+                assert!(
+                    row.evidence
+                        .iter()
+                        .any(|e| e.contains("event manager run FL-ISLAND-")),
+                    "{:?}",
+                    row.evidence
+                );
+            }
         }
         let fr5_014 = checked.diagnostics.iter().any(|d| d.code == "FR5-014");
         assert_eq!(fr5_014, !met, "{target}");

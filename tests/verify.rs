@@ -1922,3 +1922,48 @@ expect deny  fw -> ot ssh
         "{d:#?}"
     );
 }
+
+/// Island mode (`tests/ios/island.fence`): the island ACLs and EEM applets are defined but bind
+/// nothing, so the router verifies equal; once the island ACL is bound to an interface (as its
+/// applet does), in or out, the flows through it are missing and verify finds them.
+#[test]
+fn ios_island_acls_are_not_filters_until_bound() {
+    let (model, files) = build("tests/ios/island.fence");
+    let file = "rtr-field/cisco-ios.txt";
+    assert!(files[file].contains("event manager applet FL-ISLAND-GI0-1\n"));
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    let bound_in: String = files[file]
+        .lines()
+        .map(|l| {
+            if l.starts_with(" ip access-group FL-GI0-1-IN-") {
+                " ip access-group FL-ISLAND-GI0-1 in".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
+    let bound_out = files[file].replacen(
+        "interface GigabitEthernet0/1\n",
+        "interface GigabitEthernet0/1\n ip access-group FL-ISLAND-GI0-1 out\n",
+        1,
+    );
+    for (what, text) in [("in", bound_in), ("out", bound_out)] {
+        assert_ne!(&text, &files[file], "{what}");
+        let mut f = files.clone();
+        f.insert(file.to_string(), text);
+        let r = verify_files(&model, &f, None);
+        assert!(!r[0].equal, "island ACL bound {what}");
+        let under = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.under_permit.as_ref())
+            .unwrap_or_else(|| panic!("{what}: {:#?}", r[0].differences));
+        assert!(
+            under.config_line.contains("FL-ISLAND-GI0-1"),
+            "{what}: {under:?}"
+        );
+    }
+}

@@ -87,6 +87,8 @@ codes! {
         "A service with the `one-way` flag has no reply on any target, and a TCP connection cannot open without one (the SYN-ACK is a reply): a one-way service may carry UDP, ICMP and other IP protocols, never TCP, nor `ip` (every protocol, TCP included). Split the TCP items into a service of their own.";
     VIA_OFF_PATH = "E0036", "`via` device off the flow's paths",
         "`allow SRC -> DST SERVICES via DEVICE, ...` keeps a flow to the loop-free paths between its zones that cross at least one of the named devices. A named device must lie on such a path (it attaches zones through which the flow can pass); one that does not would make the flow pass nowhere, or mean that the graph of zones and devices is not what the author thinks.";
+    ISLAND = "E0037", "`island` on a device that cannot take it",
+        "`island` asks a Cisco IOS router to generate its island-mode switch (SR 5.2 RE2): per interface an island ACL and an EEM applet that binds it, and one that reverts. Only a `router` takes it: a `switch` filters nothing between zones, and an nftables or iptables `firewall` always generates its island-mode switch, so `island` there would say nothing.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -303,8 +303,9 @@ impl Target {
     /// The island-mode control (SR 5.2 RE2) this target's generated configuration ships,
     /// checked first in the forward path so that it also cuts established sessions: the
     /// nftables `island` set, matched before `ct state established`, and the iptables (and
-    /// ip6tables) `FL-ISLAND` chain, jumped to first from FORWARD. Cisco IOS ACLs have none (no
-    /// alternate ACL is generated). FR5-014 reports the boundaries this leaves without one.
+    /// ip6tables) `FL-ISLAND` chain, jumped to first from FORWARD. Cisco IOS ACLs have none of their
+    /// own: a router ships one only with `island` (see [`Device::island_control`]). FR5-014
+    /// reports the boundaries this leaves without one.
     pub fn island_control(self) -> Option<&'static str> {
         match self {
             Target::Nftables => Some("nftables `island` set"),
@@ -413,9 +414,23 @@ pub struct Device {
     /// between the cluster's nodes (`sync`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync: Option<usize>,
+    /// `island`: a Cisco IOS router generates the island-mode switch of each interface.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub island: bool,
 }
 
 impl Device {
+    /// The island-mode control (SR 5.2 RE2) the configuration generated for this device and
+    /// `target` ships: the target's own (Linux), or on Cisco IOS the prepared island ACLs and
+    /// EEM applets of a router with `island`.
+    pub fn island_control(&self, target: Target) -> Option<&'static str> {
+        match target {
+            Target::CiscoIos if self.island => {
+                Some("Cisco IOS `FL-ISLAND-` deny-all ACLs, bound by `event manager run FL-ISLAND-<interface>`")
+            }
+            t => t.island_control(),
+        }
+    }
     pub fn interface_to(&self, zone: ZoneId) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.zone == zone)
     }

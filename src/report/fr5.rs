@@ -433,7 +433,7 @@ impl<'a> Context<'a> {
                 .device(**d)
                 .targets
                 .iter()
-                .all(|t| t.island_control().is_some())
+                .all(|t| self.model.device(**d).island_control(*t).is_some())
         });
         let mut ev = Vec::new();
         if !with.is_empty() {
@@ -441,7 +441,7 @@ impl<'a> Context<'a> {
                 "island mode generated on {} (adding an interface cuts its link, live sessions included)",
                 join(with.iter().map(|d| {
                     let dev = self.model.device(*d);
-                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| t.island_control()).collect();
+                    let how: Vec<&str> = dev.targets.iter().filter_map(|t| dev.island_control(*t)).collect();
                     format!("{}: {}", dev.name, how.join("; "))
                 }))
             ));

@@ -106,6 +106,8 @@ pub enum StmtKind {
     Cluster(Vec<Ident>),
     /// `sync IFACE`: the interface carrying the cluster's VRRP and connection-tracking sync.
     Sync(Token),
+    /// `island`: the router generates the island-mode switch of each interface.
+    Island,
     Ports {
         range: bool,
         name: Token,

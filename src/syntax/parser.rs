@@ -84,6 +84,7 @@ fn rule_name(rule: &Rule) -> String {
         Rule::if_nodes => "`nodes`",
         Rule::cluster => "`cluster`",
         Rule::sync => "`sync`",
+        Rule::island => "`island`",
         Rule::device_kind => "a device (`firewall`, `router`, `switch`)",
         other => {
             let n = format!("{other:?}");
@@ -513,6 +514,7 @@ impl Builder<'_> {
             }
             Rule::cluster => StmtKind::Cluster(it.map(|n| self.ident(n)).collect()),
             Rule::sync => StmtKind::Sync(self.token(it.next().expect("grammar"))),
+            Rule::island => StmtKind::Island,
             Rule::ports | Rule::port => {
                 let name = self.token(it.next().expect("grammar"));
                 let mode_pair = it.next().expect("grammar");

@@ -131,6 +131,14 @@ text_type!(
     false
 );
 text_type!(
+    /// The quoted text of an EEM applet action (`cli command "TEXT"`, `syslog msg "TEXT"`): no
+    /// quote, backslash or `?`.
+    Quoted,
+    "?\"\\",
+    1000,
+    false
+);
+text_type!(
     /// A line the reader does not model, kept as read (without its leading space).
     RawLine,
     "",
@@ -203,6 +211,8 @@ pub enum Top {
     Vlan(Vlan),
     /// `line vty 0 15` (or `line con 0`, any `line` block) with its lines.
     Line(Line),
+    /// `event manager applet NAME` with its lines: an Embedded Event Manager applet.
+    Applet(Applet),
     /// `end`.
     End,
     /// Any other command, with its indented lines.
@@ -437,6 +447,26 @@ pub struct Vlan {
     pub id: u16,
     pub name: Option<VlanName>,
     pub other: Vec<RawLine>,
+}
+
+/// `event manager applet NAME`: an EEM applet, a list of commands IOS runs on an event. Its
+/// commands configure nothing until it runs, so no filter depends on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applet {
+    pub name: Word,
+    pub lines: Vec<AppletLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppletLine {
+    /// `event none`: the applet runs only when started by hand (`event manager run NAME`).
+    EventNone,
+    /// `action LABEL cli command "COMMAND"`: one command line, run in label order.
+    Cli { label: Word, command: Quoted },
+    /// `action LABEL syslog msg "TEXT"`.
+    Syslog { label: Word, msg: Quoted },
+    /// Any other line, kept as read.
+    Other(RawLine),
 }
 
 /// `line KIND FIRST [LAST]`: terminal lines (`vty 0 15`, `con 0`) and their settings.

@@ -216,9 +216,44 @@ fn top_line(body: &str, toks: &[&str], line_no: usize) -> Result<(Top, bool), St
                 true,
             )
         }
+        ["event", "manager", "applet", name] => (
+            Top::Applet(Applet {
+                name: word(name)?,
+                lines: Vec::new(),
+            }),
+            true,
+        ),
         ["end"] => (Top::End, false),
         _ => (other(toks), true),
     })
+}
+
+/// A line of an EEM applet: `event none`, `action L cli command "C"`, `action L syslog msg "T"`
+/// are typed, any other line is kept as read.
+fn applet_line(body: &str, toks: &[&str]) -> AppletLine {
+    // The quoted text: from the first quote to the last, which ends the line.
+    let quoted = || {
+        let q = body.find('"')?;
+        let inner = body.get(q + 1..)?.strip_suffix('"')?;
+        Quoted::new(inner)
+    };
+    let typed = match toks {
+        ["event", "none"] => Some(AppletLine::EventNone),
+        ["action", label, "cli", "command", first, ..] if first.starts_with('"') => {
+            match (Word::new(*label), quoted()) {
+                (Some(label), Some(command)) => Some(AppletLine::Cli { label, command }),
+                _ => None,
+            }
+        }
+        ["action", label, "syslog", "msg", first, ..] if first.starts_with('"') => {
+            match (Word::new(*label), quoted()) {
+                (Some(label), Some(msg)) => Some(AppletLine::Syslog { label, msg }),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    typed.unwrap_or_else(|| AppletLine::Other(raw(body)))
 }
 
 fn other(toks: &[&str]) -> Top {
@@ -307,6 +342,7 @@ fn sub_line(item: &mut Top, body: &str, toks: &[&str], line_no: usize) -> Result
         },
         Top::Line(l) => l.lines.push(line_line(body, toks)),
         Top::Other { sub, .. } => sub.push(raw(body)),
+        Top::Applet(a) => a.lines.push(applet_line(body, toks)),
         Top::Comment(_) | Top::Numbered(_) | Top::NoAcl(..) | Top::VlanTagNative | Top::End => {}
     }
     Ok(())

@@ -110,6 +110,22 @@ impl Display for Top {
                 }
                 Ok(())
             }
+            Top::Applet(a) => {
+                writeln!(f, "event manager applet {}", a.name)?;
+                for l in &a.lines {
+                    match l {
+                        AppletLine::EventNone => writeln!(f, " event none")?,
+                        AppletLine::Cli { label, command } => {
+                            writeln!(f, " action {label} cli command \"{command}\"")?
+                        }
+                        AppletLine::Syslog { label, msg } => {
+                            writeln!(f, " action {label} syslog msg \"{msg}\"")?
+                        }
+                        AppletLine::Other(x) => writeln!(f, " {x}")?,
+                    }
+                }
+                Ok(())
+            }
             Top::End => writeln!(f, "end"),
             Top::Other { line, sub } => {
                 writeln!(f, "{line}")?;

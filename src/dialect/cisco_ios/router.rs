@@ -708,6 +708,130 @@ fn tail(fam: Family) -> Vec<Ace> {
     }
 }
 
+/// The island ACL of an interface for a family: one entry, deny and log every packet.
+fn island_acl(iface: &str, fam: Family) -> Result<Acl> {
+    let (kind, prefix) = match fam {
+        Family::V4 => (AclKind::Extended, "FL-ISLAND"),
+        Family::V6 => (AclKind::Ipv6, "FL-ISLAND6"),
+    };
+    let mut deny = ace(
+        Action::Deny,
+        ProtoMatch::Any,
+        AddrMatch::Any,
+        AddrMatch::Any,
+    );
+    deny.log = Some(Log::Log);
+    deny.seq = Some(10);
+    Ok(Acl {
+        kind,
+        name: word(&format!("{prefix}-{}", iface_slug(iface)))?,
+        lines: vec![AclLine::Ace(deny)],
+        at: At::default(),
+    })
+}
+
+/// An EEM applet that runs `commands` in configuration mode on `iface`, then logs `msg`.
+fn island_applet(name: &str, iface: &str, commands: &[String], msg: &str) -> Result<Applet> {
+    let mut cli = vec![
+        "enable".to_string(),
+        "configure terminal".to_string(),
+        format!("interface {iface}"),
+    ];
+    cli.extend(commands.iter().cloned());
+    cli.push("end".to_string());
+    let quoted = |s: &str| {
+        Quoted::new(s).ok_or_else(|| {
+            crate::error::Error::Other(format!("internal: EEM applet text `{s}` cannot be written"))
+        })
+    };
+    let mut lines = vec![AppletLine::EventNone];
+    for (i, c) in cli.iter().enumerate() {
+        lines.push(AppletLine::Cli {
+            label: word(&format!("{:03}", (i + 1) * 10))?,
+            command: quoted(c)?,
+        });
+    }
+    lines.push(AppletLine::Syslog {
+        label: word(&format!("{:03}", (cli.len() + 1) * 10))?,
+        msg: quoted(msg)?,
+    });
+    Ok(Applet {
+        name: word(name)?,
+        lines,
+    })
+}
+
+/// Island mode (`island`): per interface an IPv4 and an IPv6 deny-all ACL that nothing binds,
+/// an EEM applet that binds both in and out, and one that re-binds the policy's ACLs.
+fn island_section(bindings: &[(&String, Vec<Word>)]) -> Result<Vec<Top>> {
+    let mut out = vec![
+        comment(""),
+        comment("Island mode (SR 5.2 RE2): per interface a deny-all ACL pair (FL-ISLAND- for IPv4,"),
+        comment("FL-ISLAND6- for IPv6) that nothing binds, and two EEM applets. The first binds the pair in"),
+        comment("and out: from then on every packet entering or leaving by the interface is denied and logged,"),
+        comment("packets of established sessions included (IOS ACLs keep no state). The second re-binds the"),
+        comment("policy's ACLs and lifts the island. The other interfaces are unchanged; terminal sessions"),
+        comment("through the islanded interface are cut too (run the applets from the console or from a zone"),
+        comment("on another interface). Run the revert before loading a new version of this file."),
+    ];
+    for (iface, names) in bindings {
+        let slug = iface_slug(iface);
+        let (v4, v6) = (
+            island_acl(iface, Family::V4)?,
+            island_acl(iface, Family::V6)?,
+        );
+        let on = format!("FL-ISLAND-{slug}");
+        let off = format!("FL-ISLAND-{slug}-REVERT");
+        out.push(comment(""));
+        out.push(comment(&format!("Island mode of {iface}:")));
+        out.push(comment(&format!("  island:  event manager run {on}")));
+        out.push(comment(&format!("  revert:  event manager run {off}")));
+        out.push(Top::Acl(v4.clone()));
+        out.push(Top::Acl(v6.clone()));
+        let bind = |v6: bool, acl: &Word, inbound: bool| {
+            IfLine::AccessGroup {
+                v6,
+                acl: acl.clone(),
+                inbound,
+            }
+            .to_string()
+        };
+        let apply = vec![
+            bind(false, &v4.name, true),
+            bind(false, &v4.name, false),
+            bind(true, &v6.name, true),
+            bind(true, &v6.name, false),
+        ];
+        let mut revert = vec![
+            format!("no {}", bind(false, &v4.name, false)),
+            format!("no {}", bind(true, &v6.name, false)),
+        ];
+        revert.push(match names.first() {
+            Some(acl) => bind(false, acl, true),
+            None => format!("no {}", bind(false, &v4.name, true)),
+        });
+        revert.push(match names.get(1) {
+            Some(acl) => bind(true, acl, true),
+            None => format!("no {}", bind(true, &v6.name, true)),
+        });
+        out.push(comment(""));
+        out.push(Top::Applet(island_applet(
+            &on,
+            iface,
+            &apply,
+            &format!("fenceline island mode on {iface}: every packet in and out is denied"),
+        )?));
+        out.push(comment(""));
+        out.push(Top::Applet(island_applet(
+            &off,
+            iface,
+            &revert,
+            &format!("fenceline island mode off on {iface}: policy ACLs bound again"),
+        )?));
+    }
+    Ok(out)
+}
+
 fn comment(text: &str) -> Top {
     Top::Comment(Comment::tame(text))
 }
@@ -831,6 +955,9 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             };
             removals.push(format!("  {show} | include {prefix}"));
         }
+    }
+    if cx.model.device(device.device).island {
+        out.extend(island_section(&bindings)?);
     }
     out.push(comment(""));
     out.push(comment(

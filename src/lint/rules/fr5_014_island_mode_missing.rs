@@ -1,9 +1,10 @@
 //! ## What it does
 //! Flags a zone with SL-T(RDF) 3 or higher whose boundary includes an enforcement device that
 //! has no generated island-mode switch. The nftables output ships the `island` set and the
-//! iptables output the `FL-ISLAND` chain, both checked before connection tracking; Cisco IOS
-//! ACLs have none (fenceline generates no alternate deny-all ACL). One finding per zone and
-//! device, a warning by default (raise it with `[rules] "FR5-014" = "error"`).
+//! iptables output the `FL-ISLAND` chain, both checked before connection tracking; a Cisco IOS
+//! router has one only with `island` (prepared `FL-ISLAND-` ACLs and the EEM applets that bind
+//! them), without it none. One finding per zone and device, a warning by default (raise it
+//! with `[rules] "FR5-014" = "error"`).
 //!
 //! ## Why is this bad
 //! From SL 3 on, a zone boundary must be able to stop every communication through it on demand
@@ -22,7 +23,16 @@
 //! ```
 //!
 //! ## Use instead
-//! Enforce the boundary of an SL 3 zone on a firewall whose target ships an island switch:
+//! Generate the router's island-mode switch with `island`:
+//! ```fence
+//! router rtr-field {
+//!   target cisco-ios
+//!   island                                # `event manager run FL-ISLAND-GigabitEthernet0-1`
+//!   interface GigabitEthernet0/0 control-center
+//!   interface GigabitEthernet0/1 field
+//! }
+//! ```
+//! or enforce the boundary on a firewall whose target ships an island switch:
 //! ```fence
 //! firewall fw-field {
 //!   target nftables                       # `nft add element inet fenceline island { "eth1" }`
@@ -66,7 +76,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             let lacking: Vec<&str> = d
                 .targets
                 .iter()
-                .filter(|t| t.island_control().is_none())
+                .filter(|t| d.island_control(**t).is_none())
                 .map(|t| t.name())
                 .collect();
             if lacking.is_empty() {

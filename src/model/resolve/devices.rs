@@ -26,6 +26,7 @@ pub(super) fn resolve_device<'a>(
     let mut parking = None;
     let mut description = None;
     let mut has_target = false;
+    let mut island = None;
     let mut own = Own::default();
     let at = DeviceAt {
         zone_index,
@@ -63,6 +64,21 @@ pub(super) fn resolve_device<'a>(
                 own.sync(cx, iface, name, st)
             }
             ast::StmtKind::Allow(a) => own.allows.push((a, st.span)),
+            ast::StmtKind::Island if v.kind == DeviceKind::Router => {
+                cx.once(&mut island, (), st, "island")
+            }
+            ast::StmtKind::Island => cx.err(
+                Diagnostic::error(
+                    codes::ISLAND,
+                    format!("`island` is not allowed in a {}", v.kind.keyword()),
+                )
+                .at(st.keyword, "only a router takes `island`")
+                .help(if v.kind == DeviceKind::Switch {
+                    "a switch carries a zone's VLANs and filters nothing between zones; write `island` in the router that bounds the zone"
+                } else {
+                    "nftables and iptables firewalls always generate their island-mode switch (docs/targets/linux.md); remove `island`"
+                }),
+            ),
             ast::StmtKind::Ports { range, name, mode } => {
                 if let Some(p) = switch_port(cx, &at, v, st, *range, name, mode) {
                     ports.push((p, name.span));
@@ -147,6 +163,7 @@ pub(super) fn resolve_device<'a>(
         parking_vlan,
         cluster: Vec::new(),
         sync: None,
+        island: island.is_some(),
     };
     own::finish_device(cx, v, &mut device, &own);
     let spans = DeviceSpans {
