@@ -113,8 +113,11 @@ fn kernel_tests(what: &str) -> bool {
 
 fn run(cmd: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     use std::io::Write;
+    // A bound for a hung harness only: on a loaded two-core machine, with the other kernel tests
+    // of this file running beside it, one harness run has taken more than a minute.
+    const BOUND: &str = "300";
     let mut c = Command::new("timeout");
-    c.arg("60")
+    c.arg(BOUND)
         .args(cmd)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -125,10 +128,14 @@ fn run(cmd: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     }
     drop(child.stdin.take());
     let o = child.wait_with_output().unwrap();
+    let mut err: String = String::from_utf8_lossy(&o.stderr).into();
+    if o.status.code() == Some(124) {
+        err.push_str(&format!("\n(killed after {BOUND} s: {})", cmd.join(" ")));
+    }
     (
         o.status.success(),
         String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
+        err,
     )
 }
 
