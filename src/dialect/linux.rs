@@ -25,6 +25,20 @@ pub const VRRP_PROTOCOL: u8 = 112;
 pub const CONNTRACKD_GROUP: &str = "225.0.0.50";
 pub const CONNTRACKD_PORT: u16 = 3780;
 
+/// The sync protocols of one family, as both Linux dialects lower them: the name for comments,
+/// the group address its packets may also go to (besides the nodes), and its UDP port (`None`:
+/// VRRP, IP protocol [`VRRP_PROTOCOL`]).
+pub fn sync_protocols(v6: bool) -> [(&'static str, Option<&'static str>, Option<u16>); 2] {
+    [
+        ("VRRP", Some(VRRP_GROUP[v6 as usize]), None),
+        (
+            "conntrackd",
+            (!v6).then_some(CONNTRACKD_GROUP),
+            Some(CONNTRACKD_PORT),
+        ),
+    ]
+}
+
 /// The rule for text that a sink could not take as written (replaced characters or cut to the
 /// sink's byte limit). A warning: the configuration stays correct, the comment is not what the
 /// policy says.

@@ -26,9 +26,7 @@
 
 use super::ast::*;
 use crate::diagnostic::Diagnostic;
-use crate::dialect::linux::{
-    self, Shape, CONNTRACKD_GROUP, CONNTRACKD_PORT, VRRP_GROUP, VRRP_PROTOCOL,
-};
+use crate::dialect::linux::{self, Shape, VRRP_PROTOCOL};
 use crate::dialect::sanitize::{IPT_COMMENT, IPT_LOG_PREFIX};
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
@@ -329,14 +327,7 @@ fn sync_rules(fam: Family, iface: &str, peers: &crate::model::AddrSet) -> Result
     };
     let mut rules = Vec::new();
     if !ivs.is_empty() {
-        for (what, g, l4) in [
-            ("VRRP", Some(VRRP_GROUP[v6 as usize]), None),
-            (
-                "conntrackd",
-                (!v6).then_some(CONNTRACKD_GROUP),
-                Some(CONNTRACKD_PORT),
-            ),
-        ] {
+        for (what, g, l4) in linux::sync_protocols(v6) {
             let mut dsts = ivs.clone();
             if let Some(g) = g {
                 dsts.push(group(g)?);

@@ -33,9 +33,7 @@ use super::ast::{
     Verdict,
 };
 use crate::diagnostic::{Diagnostic, Subject};
-use crate::dialect::linux::{
-    self, Group, Shape, CONNTRACKD_GROUP, CONNTRACKD_PORT, VRRP_GROUP, VRRP_PROTOCOL,
-};
+use crate::dialect::linux::{self, Group, Shape, VRRP_PROTOCOL};
 use crate::dialect::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
 use crate::dialect::{EmitContext, Stamp};
 use crate::error::{Error, Result};
@@ -1007,14 +1005,7 @@ fn sync_rules(ifname: &str, iface: &str, peers: &crate::model::AddrSet) -> Resul
             .map(|iv| atom(linux::interval_text(fam, *iv)))
             .collect();
         let v6 = fam == Family::V6;
-        for (what, group, proto) in [
-            ("VRRP", Some(VRRP_GROUP[v6 as usize]), None),
-            (
-                "conntrackd",
-                (!v6).then_some(CONNTRACKD_GROUP),
-                Some(CONNTRACKD_PORT),
-            ),
-        ] {
+        for (what, group, proto) in linux::sync_protocols(v6) {
             let mut dst = nodes.clone();
             if let Some(g) = group {
                 dst.push(atom(g));

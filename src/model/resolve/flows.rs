@@ -249,20 +249,7 @@ fn resolve_flow<'e>(
         }
     }
     via.sort();
-    let mut log = false;
-    let mut fdesc = None;
-    let mut fexc = Vec::new();
-    for st in &a.stmts {
-        match &st.kind {
-            ast::StmtKind::Log => log = true,
-            ast::StmtKind::Description(t) => {
-                check_text(t, &mut cx.diags);
-                cx.once(&mut fdesc, t.value.clone(), st, "description");
-            }
-            ast::StmtKind::Exception(e) => fexc.push(e),
-            _ => cx.not_here(st, "flow"),
-        }
-    }
+    let (log, fdesc, fexc) = flow_block(cx, &a.stmts);
     let (Some(src), Some(dst)) = (src, dst) else {
         return None;
     };
@@ -524,4 +511,27 @@ pub(super) fn refuse_device_via(cx: &mut Cx, d: &Decls) {
             }
         }
     }
+}
+
+/// An `allow`'s block, in a conduit or a device: `log`, `description` (once) and its
+/// exceptions; anything else is not allowed there.
+pub(super) fn flow_block<'e>(
+    cx: &mut Cx,
+    stmts: &'e [ast::Stmt],
+) -> (bool, Option<(String, Span)>, Vec<&'e ast::Exception>) {
+    let mut log = false;
+    let mut description = None;
+    let mut exceptions = Vec::new();
+    for st in stmts {
+        match &st.kind {
+            ast::StmtKind::Log => log = true,
+            ast::StmtKind::Description(t) => {
+                check_text(t, &mut cx.diags);
+                cx.once(&mut description, t.value.clone(), st, "description");
+            }
+            ast::StmtKind::Exception(e) => exceptions.push(e),
+            _ => cx.not_here(st, "flow"),
+        }
+    }
+    (log, description, exceptions)
 }

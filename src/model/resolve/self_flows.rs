@@ -4,7 +4,7 @@
 //! the zone/device graph. Flows are then sorted (by device, direction, peer, services), which
 //! gives each its `SelfFlowId`, and their exceptions scoped to it.
 
-use super::cx::{check_text, Cx};
+use super::cx::Cx;
 use super::endpoints::Names;
 use super::own::Own;
 use crate::diagnostic::{codes, Diagnostic};
@@ -118,20 +118,7 @@ fn resolve_one<'e>(cx: &mut Cx, at: &At, a: &'e ast::Allow, stmt: Span) -> Optio
     }
     let peer = at.names.endpoint(cx, peer_end);
     let (services, service_refs) = services(cx, at, a);
-    let mut log = false;
-    let mut description = None;
-    let mut exc = Vec::new();
-    for st in &a.stmts {
-        match &st.kind {
-            ast::StmtKind::Log => log = true,
-            ast::StmtKind::Description(t) => {
-                check_text(t, &mut cx.diags);
-                cx.once(&mut description, t.value.clone(), st, "description");
-            }
-            ast::StmtKind::Exception(e) => exc.push(e),
-            _ => cx.not_here(st, "flow"),
-        }
-    }
+    let (log, description, exc) = super::flows::flow_block(cx, &a.stmts);
     if at.device.own_addrs().is_empty() {
         cx.err(
             Diagnostic::error(
