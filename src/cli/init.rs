@@ -86,6 +86,9 @@ fail-level = "error"
 # FR5-003: the widest port range a flow may open into a zone with SL-T(RDF) >= 2.
 wildcard-port-width = 256
 
+# EXC-003: warn of an exception this many days before its `until` date (0: never).
+expiry-window-days = 30
+
 # The root policies, relative to this file: what `fenceline check` with no argument checks
 # (without it, every .fence file under the current directory that no other one includes).
 policies = ["policy.fence"]

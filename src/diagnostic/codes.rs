@@ -89,6 +89,8 @@ codes! {
         "`allow SRC -> DST SERVICES via DEVICE, ...` keeps a flow to the loop-free paths between its zones that cross at least one of the named devices. A named device must lie on such a path (it attaches zones through which the flow can pass); one that does not would make the flow pass nowhere, or mean that the graph of zones and devices is not what the author thinks.";
     ISLAND = "E0037", "`island` on a device that cannot take it",
         "`island` asks a Cisco IOS router to generate its island-mode switch (SR 5.2 RE2): per interface an island ACL and an EEM applet that binds it, and one that reverts. Only a `router` takes it: a `switch` filters nothing between zones, and an nftables or iptables `firewall` always generates its island-mode switch, so `island` there would say nothing.";
+    FLAGS_CONFLICT = "E0038", "`encrypted` with `cleartext`",
+        "A service's flags say what it carries, and `encrypted` (a protected variant: TLS, SSH, IPsec, SNMPv3 with privacy) excludes `cleartext`. A service that lists both would be judged protected by some rules and not by others. Keep the flag that is true, or split the service in two.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

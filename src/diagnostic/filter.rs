@@ -11,6 +11,7 @@
 use super::{Diagnostic, Subject, Suppression};
 use crate::lint::rules::exc_001_exception_expired::RULE as EXC_001;
 use crate::lint::rules::exc_002_exception_unused::RULE as EXC_002;
+use crate::lint::rules::exc_003_exception_expiring_soon::RULE as EXC_003;
 use crate::lint::{self, CheckOptions, Status};
 use crate::model::{ExceptionId, Model, Scope};
 
@@ -65,7 +66,7 @@ impl<'a> Filter<'a> {
             d.severity = *sev;
         }
         // The findings about exceptions cannot be silenced by one.
-        if ![EXC_001.id, EXC_002.id].contains(&rule.id) {
+        if ![EXC_001.id, EXC_002.id, EXC_003.id].contains(&rule.id) {
             // A target that did not say which statement its finding is about (a changed text)
             // points at it; a lint rule says where itself (none: policy-wide exceptions only).
             if d.scopes.is_empty() && rule.status == Status::Target {

@@ -5,6 +5,7 @@
 //! ```toml
 //! fail-level = "error"            # or "warning": findings at this level fail `check`
 //! wildcard-port-width = 256       # FR5-003: widest port range allowed at SL-T(RDF) >= 2
+//! expiry-window-days = 30         # EXC-003: warn of an exception this many days before it expires
 //! policies = ["plant.fence"]      # the root policies `fenceline check` checks with no argument
 //!
 //! [rules]                         # severity overrides: "error", "warning", "note" or "off"
@@ -18,6 +19,9 @@ use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// The widest `expiry-window-days`: ten years, past any exception's horizon.
+const MAX_EXPIRY_WINDOW: u32 = 3653;
 
 /// File names looked for in each directory, in order.
 pub const FILE_NAMES: [&str; 2] = ["fenceline.toml", ".fenceline.toml"];
@@ -47,6 +51,7 @@ impl Default for Config {
 struct Raw {
     fail_level: Option<String>,
     wildcard_port_width: Option<u32>,
+    expiry_window_days: Option<u32>,
     /// The root policy files of the project, relative to the configuration file: what
     /// `fenceline check` with no argument checks.
     #[serde(default)]
@@ -78,6 +83,14 @@ pub fn parse(text: &str, name: &str) -> Result<Config> {
             )));
         }
         cfg.lint.max_port_range = Some(w);
+    }
+    if let Some(days) = raw.expiry_window_days {
+        if days > MAX_EXPIRY_WINDOW {
+            return Err(Error::Usage(format!(
+                "{name}: expiry-window-days {days} is not between 0 and {MAX_EXPIRY_WINDOW}"
+            )));
+        }
+        cfg.lint.expiry_window = Some(days);
     }
     for (id, sev) in raw.rules {
         let Some(rule) = super::lookup(&id) else {
@@ -198,6 +211,23 @@ mod tests {
             assert_eq!(c.lint.severity.get("FR5-017"), Some(&Some(Severity::Note)));
             assert!(!c.lint.enabled("FR5-006"));
         }
+    }
+
+    #[test]
+    fn parses_the_expiry_window() {
+        let days = |t: &str| parse(t, "t").map(|c| c.lint.expiry_window()).ok();
+        assert_eq!(days(""), Some(crate::lint::DEFAULT_EXPIRY_WINDOW));
+        assert_eq!(days("expiry-window-days = 90\n"), Some(90));
+        assert_eq!(days("expiry-window-days = 0\n"), Some(0));
+        let e = parse("expiry-window-days = 5000\n", "f.toml")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("expiry-window-days 5000 is not between 0 and 3653"),
+            "{e}"
+        );
+        assert!(parse("expiry-window-days = -1\n", "f.toml").is_err());
     }
 
     #[test]

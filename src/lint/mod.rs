@@ -25,12 +25,15 @@ use crate::model::{
     Zone, ZoneId,
 };
 pub use checked::Checked;
-pub use options::{today_utc, CheckOptions};
+pub use options::{days_from_civil, today_utc, CheckOptions};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Default for [`LintConfig::max_port_range`]: the widest port range (in ports) FR5-003 accepts.
 pub const DEFAULT_MAX_PORT_RANGE: u32 = 256;
+/// Default for [`LintConfig::expiry_window`]: how many days before its `until` date EXC-003
+/// warns of an exception.
+pub const DEFAULT_EXPIRY_WINDOW: u32 = 30;
 
 /// Settings from `fenceline.toml` and the command line that change lint results.
 #[derive(Debug, Clone, Default)]
@@ -39,11 +42,16 @@ pub struct LintConfig {
     pub severity: BTreeMap<String, Option<Severity>>,
     /// Widest port range (in ports) a flow may allow into a zone with SL-T(RDF) >= 2.
     pub max_port_range: Option<u32>,
+    /// Days before its `until` date that an exception is reported as expiring (EXC-003).
+    pub expiry_window: Option<u32>,
 }
 
 impl LintConfig {
     pub fn max_port_range(&self) -> u32 {
         self.max_port_range.unwrap_or(DEFAULT_MAX_PORT_RANGE)
+    }
+    pub fn expiry_window(&self) -> u32 {
+        self.expiry_window.unwrap_or(DEFAULT_EXPIRY_WINDOW)
     }
     /// Whether a rule runs at all (not turned off in the configuration).
     pub fn enabled(&self, id: &str) -> bool {

@@ -18,6 +18,26 @@ pub fn today_utc() -> String {
     civil_from_days((secs / 86_400) as i64)
 }
 
+/// Days since 1970-01-01 of a YYYY-MM-DD date, the inverse of [`civil_from_days`]; `None` for
+/// text that is not such a date. Written by hand like its inverse: dates here are whole days in
+/// one calendar, which two small functions cover without a date crate.
+pub fn days_from_civil(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> String {
     let z = z + 719_468;
@@ -40,5 +60,11 @@ mod tests {
         assert_eq!(super::civil_from_days(0), "1970-01-01");
         assert_eq!(super::civil_from_days(20_513), "2026-03-01");
         assert_eq!(super::civil_from_days(19_782), "2024-02-29");
+        for days in [0, 19_782, 20_513, -1, 60_000] {
+            let date = super::civil_from_days(days);
+            assert_eq!(super::days_from_civil(&date), Some(days), "{date}");
+        }
+        assert_eq!(super::days_from_civil("2026-13-01"), None);
+        assert_eq!(super::days_from_civil("soon"), None);
     }
 }

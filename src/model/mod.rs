@@ -208,8 +208,15 @@ pub struct Service {
     pub builtin: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ServiceItem>,
+    /// Its own flags for a built-in service or a declared one with a flag; otherwise (an inline
+    /// item, a declared service without one) those it inherits from the catalogue entries in
+    /// `carries` ([`services::classify`]).
     #[serde(skip_serializing_if = "is_default")]
     pub flags: ServiceFlags,
+    /// The catalogue entries whose ports an inline item or a declared service without a flag
+    /// shares, sorted; empty for the others.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub carries: Vec<String>,
     /// Multicast groups the protocol sends to (built-in `ospf`, `vrrp`, ...): destinations of
     /// its device-level flows besides the device's own addresses, never of a flow between zones.
     #[serde(skip_serializing_if = "Vec::is_empty")]

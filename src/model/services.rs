@@ -30,6 +30,10 @@ pub struct ServiceFlags {
     /// Network infrastructure service (dns, ntp, ldap, kerberos, syslog, dhcp).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub infrastructure: bool,
+    /// A protected variant: authenticated and encrypted (TLS, SSH, IPsec, SNMPv3 authPriv). It
+    /// excludes `cleartext` (E0038 when a service lists both).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
     /// No reply is ever allowed (`one-way`): the one flag that changes what is allowed. A
     /// stateless device gets no return rule for it and a stateful one drops the reply
     /// direction of its connections. Never on TCP (E0035).
@@ -46,6 +50,7 @@ pub const FLAG_NAMES: &[&str] = &[
     "legacy-admin",
     "infrastructure",
     "one-way",
+    "encrypted",
 ];
 
 impl ServiceFlags {
@@ -59,9 +64,32 @@ impl ServiceFlags {
             "legacy-admin" => self.legacy_admin = true,
             "infrastructure" => self.infrastructure = true,
             "one-way" => self.one_way = true,
+            "encrypted" => self.encrypted = true,
             _ => return false,
         }
         true
+    }
+    /// Every flag set in either.
+    pub fn union(self, o: ServiceFlags) -> ServiceFlags {
+        ServiceFlags {
+            industrial: self.industrial || o.industrial,
+            cleartext: self.cleartext || o.cleartext,
+            remote_access: self.remote_access || o.remote_access,
+            messaging: self.messaging || o.messaging,
+            web: self.web || o.web,
+            legacy_admin: self.legacy_admin || o.legacy_admin,
+            infrastructure: self.infrastructure || o.infrastructure,
+            encrypted: self.encrypted || o.encrypted,
+            one_way: self.one_way || o.one_way,
+        }
+    }
+    /// Whether any flag other than `one-way` (which changes what is allowed, not what the
+    /// service is) is set: a declared service with one says what it carries itself.
+    pub fn classifies(&self) -> bool {
+        ServiceFlags {
+            one_way: false,
+            ..*self
+        } != ServiceFlags::default()
     }
     pub fn names(&self) -> Vec<&'static str> {
         let v = [
@@ -73,6 +101,7 @@ impl ServiceFlags {
             self.legacy_admin,
             self.infrastructure,
             self.one_way,
+            self.encrypted,
         ];
         FLAG_NAMES
             .iter()
@@ -102,50 +131,61 @@ catalogue! {
     "bacnet"       => "udp/47808", "industrial cleartext", "BACnet/IP";
     "bfd"          => "udp/3784, udp/3785, udp/4784", "infrastructure cleartext", "Bidirectional Forwarding Detection (single-hop control, echo, multihop)";
     "bgp"          => "tcp/179", "infrastructure cleartext", "Border Gateway Protocol";
+    "cip-security" => "tcp/2221, udp/2221", "industrial encrypted", "CIP Security: EtherNet/IP over TLS and DTLS";
     "conntrackd"   => "udp/3780", "infrastructure cleartext", "conntrackd connection-tracking sync between firewall cluster nodes";
     "dhcp"         => "udp/67-68", "infrastructure", "DHCP";
     "dnp3"         => "tcp/20000", "industrial cleartext", "DNP3 over TCP (IEEE 1815)";
+    "dnp3-tls"     => "tcp/19999", "industrial encrypted", "DNP3 over TLS (IEEE 1815, IEC 62351-3)";
     "dns"          => "udp/53, tcp/53", "infrastructure", "Domain Name System";
-    "enip"         => "tcp/44818, udp/2222", "industrial cleartext", "EtherNet/IP explicit and implicit (CIP) messaging";
+    "enip"         => "tcp/44818, udp/2222", "industrial cleartext", "EtherNet/IP explicit and implicit (CIP) messaging: `enip-explicit` and `enip-implicit`";
+    "enip-explicit" => "tcp/44818", "industrial cleartext", "EtherNet/IP explicit (CIP) messaging";
+    "enip-implicit" => "udp/2222", "industrial cleartext", "EtherNet/IP implicit (CIP I/O) messaging";
     "ethercat"     => "ether/0x88a4", "industrial cleartext", "EtherCAT (layer 2 only)";
     "ftp"          => "tcp/21", "legacy-admin cleartext", "File Transfer Protocol (control channel)";
     "goose"        => "ether/0x88b8", "industrial cleartext", "IEC 61850 GOOSE (layer 2 only)";
     "hsrp"         => "udp/1985, udp/2029", "infrastructure cleartext", "Cisco Hot Standby Router Protocol (IPv4, IPv6)";
     "http"         => "tcp/80", "web legacy-admin cleartext", "HTTP";
-    "https"        => "tcp/443", "web", "HTTP over TLS";
+    "https"        => "tcp/443", "web encrypted", "HTTP over TLS";
     "icmp"         => "icmp", "", "every ICMP type";
     "icmp-echo"    => "icmp/8, icmpv6/128", "", "ICMP and ICMPv6 echo request (ping)";
     "iec104"       => "tcp/2404", "industrial cleartext", "IEC 60870-5-104";
+    "iec104-tls"   => "tcp/19998", "industrial encrypted", "IEC 60870-5-104 over TLS (IEC 62351-3)";
     "iec61850-mms" => "tcp/102", "industrial cleartext", "IEC 61850 MMS";
-    "ike"          => "udp/500, udp/4500", "infrastructure", "IPsec key exchange (IKE, NAT traversal)";
+    "iec61850-mms-tls" => "tcp/3782", "industrial encrypted", "IEC 61850 MMS over TLS (IEC 62351-4)";
+    "ike"          => "udp/500, udp/4500", "infrastructure encrypted", "IPsec key exchange (IKE, NAT traversal)";
     "imap"         => "tcp/143, tcp/993", "messaging", "IMAP e-mail";
-    "ipsec-esp"    => "ip/50", "infrastructure", "IPsec Encapsulating Security Payload";
+    "ipsec-esp"    => "ip/50", "infrastructure encrypted", "IPsec Encapsulating Security Payload";
     "irc"          => "tcp/6667", "messaging cleartext", "Internet Relay Chat";
     "kerberos"     => "tcp/88, udp/88", "infrastructure", "Kerberos authentication";
     "ldap"         => "tcp/389, udp/389", "infrastructure cleartext", "LDAP directory";
-    "ldaps"        => "tcp/636", "infrastructure", "LDAP over TLS";
+    "ldaps"        => "tcp/636", "infrastructure encrypted", "LDAP over TLS";
     "modbus"       => "tcp/502", "industrial cleartext", "Modbus/TCP";
-    "modbus-tls"   => "tcp/802", "industrial", "Modbus/TCP Security (TLS)";
+    "modbus-tls"   => "tcp/802", "industrial encrypted", "Modbus/TCP Security (TLS)";
     "mqtt"         => "tcp/1883", "industrial cleartext", "MQTT";
-    "mqtts"        => "tcp/8883", "industrial", "MQTT over TLS";
+    "mqtts"        => "tcp/8883", "industrial encrypted", "MQTT over TLS";
+    "netconf"      => "tcp/830", "remote-access encrypted", "NETCONF device configuration over SSH (RFC 6242)";
     "ntp"          => "udp/123", "infrastructure", "Network Time Protocol";
     "opc-da"       => "tcp/135", "industrial cleartext", "OPC Classic DA (DCOM endpoint mapper; dynamic RPC ports follow)";
-    "opcua"        => "tcp/4840", "industrial", "OPC UA binary";
+    "opcua"        => "tcp/4840", "industrial encrypted", "OPC UA binary (security mode SignAndEncrypt)";
     "ospf"         => "ip/89", "infrastructure cleartext", "Open Shortest Path First";
     "pop3"         => "tcp/110, tcp/995", "messaging", "POP3 e-mail";
     "profinet-rt"  => "ether/0x8892", "industrial cleartext", "PROFINET RT (layer 2 only)";
+    "ptp"          => "udp/319, udp/320", "infrastructure cleartext", "Precision Time Protocol (IEEE 1588 event and general messages)";
+    "r-goose"      => "udp/102", "industrial cleartext", "IEC 61850-90-5 routable GOOSE (R-GOOSE)";
+    "r-sv"         => "udp/102", "industrial cleartext", "IEC 61850-90-5 routable Sampled Values (R-SV)";
     "radius"       => "udp/1812, udp/1813", "infrastructure cleartext", "RADIUS authentication and accounting";
     "rdp"          => "tcp/3389", "remote-access", "Remote Desktop Protocol";
+    "restconf"     => "tcp/443", "web encrypted", "RESTCONF device configuration over HTTPS (RFC 8040)";
     "s7comm"       => "tcp/102", "industrial cleartext", "Siemens S7comm (ISO-TSAP)";
     "smb"          => "tcp/445", "", "SMB file sharing";
     "smtp"         => "tcp/25, tcp/465, tcp/587", "messaging", "e-mail submission and transfer";
     "snmp"         => "udp/161", "legacy-admin cleartext", "SNMP v1/v2c";
     "snmp-trap"    => "udp/162", "legacy-admin cleartext", "SNMP traps";
-    "snmpv3"       => "udp/161, udp/162", "infrastructure", "SNMPv3 with authentication and privacy (queries and notifications)";
-    "ssh"          => "tcp/22", "remote-access", "Secure Shell";
+    "snmpv3"       => "udp/161, udp/162", "infrastructure encrypted", "SNMPv3 with authentication and privacy (queries and notifications)";
+    "ssh"          => "tcp/22", "remote-access encrypted", "Secure Shell";
     "sv"           => "ether/0x88ba", "industrial cleartext", "IEC 61850 Sampled Values (layer 2 only)";
     "syslog"       => "udp/514", "infrastructure cleartext", "syslog";
-    "syslog-tls"   => "tcp/6514", "infrastructure", "syslog over TLS";
+    "syslog-tls"   => "tcp/6514", "infrastructure encrypted", "syslog over TLS (RFC 5425)";
     "tacacs"       => "tcp/49", "infrastructure cleartext", "TACACS+ device administration (body only obfuscated, RFC 8907)";
     "telnet"       => "tcp/23", "remote-access legacy-admin cleartext", "Telnet";
     "tftp"         => "udp/69", "legacy-admin cleartext", "Trivial File Transfer Protocol";
@@ -167,6 +207,43 @@ const GROUPS: &[(&str, &str)] = &[
 
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
     CATALOGUE.iter().find(|b| b.name == name)
+}
+
+/// What the catalogue says a service carries, for a service that says nothing itself (an
+/// inline item, a declared service without a flag): the catalogue entries sharing its ports and
+/// the flags it inherits from them.
+///
+/// An entry shares an item's ports when one of the entry's items holds the item whole
+/// (`tcp/502` is Modbus's, `udp/67` DHCP's; `tcp/1-10000` is nobody's: a range wider than one
+/// protocol's ports is a wildcard, FR5-003's concern). The flags are the union over every item
+/// and every entry sharing it (`udp/161` is SNMP v1/v2c as well as SNMPv3), except `encrypted`,
+/// which holds only when every item belongs to entries that are all encrypted, and `one-way`,
+/// which only its own declaration sets. Entries without flags (`any`, `icmp`, `smb`) say
+/// nothing and are not listed.
+pub fn classify(items: &[ServiceItem]) -> (ServiceFlags, Vec<&'static str>) {
+    let mut flags = ServiceFlags::default();
+    let mut names = Vec::new();
+    let mut all_encrypted = !items.is_empty();
+    for item in items {
+        let mut matched = false;
+        for b in CATALOGUE {
+            let f = b.parsed_flags();
+            if f == ServiceFlags::default() || !b.parsed_items().iter().any(|o| item.within(o)) {
+                continue;
+            }
+            matched = true;
+            all_encrypted &= f.encrypted && !f.cleartext;
+            flags = flags.union(f);
+            if !names.contains(&b.name) {
+                names.push(b.name);
+            }
+        }
+        all_encrypted &= matched;
+    }
+    flags.encrypted = all_encrypted && !flags.cleartext;
+    flags.one_way = false;
+    names.sort_unstable();
+    (flags, names)
 }
 
 impl Builtin {
@@ -221,6 +298,73 @@ mod tests {
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);
+    }
+
+    fn classified(items: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+        let items: Vec<ServiceItem> = items
+            .split(", ")
+            .filter_map(|i| ServiceItem::parse(i).ok())
+            .collect();
+        let (flags, names) = classify(&items);
+        (flags.names(), names)
+    }
+
+    #[test]
+    fn items_inherit_the_flags_of_the_entries_sharing_their_ports() {
+        assert_eq!(
+            classified("tcp/502"),
+            (vec!["industrial", "cleartext"], vec!["modbus"])
+        );
+        assert_eq!(classified("tcp/3389"), (vec!["remote-access"], vec!["rdp"]));
+        assert_eq!(
+            classified("tcp/23"),
+            (
+                vec!["cleartext", "remote-access", "legacy-admin"],
+                vec!["telnet"]
+            )
+        );
+        // SNMP v1/v2c and SNMPv3 share udp/161: the union, and cleartext excludes encrypted.
+        assert_eq!(
+            classified("udp/161"),
+            (
+                vec!["cleartext", "legacy-admin", "infrastructure"],
+                vec!["snmp", "snmpv3"]
+            )
+        );
+        assert_eq!(
+            classified("tcp/443"),
+            (vec!["web", "encrypted"], vec!["https", "restconf"])
+        );
+        assert_eq!(
+            classified("tcp/102"),
+            (
+                vec!["industrial", "cleartext"],
+                vec!["iec61850-mms", "s7comm"]
+            )
+        );
+        assert_eq!(classified("udp/67"), (vec!["infrastructure"], vec!["dhcp"]));
+        // Encrypted only when every item is: udp/3391 belongs to no entry.
+        assert_eq!(
+            classified("tcp/443, udp/3391"),
+            (vec!["web"], vec!["https", "restconf"])
+        );
+        // A range wider than one protocol's ports, a whole protocol, nothing known: no flags.
+        assert_eq!(classified("tcp/1-10000"), (vec![], vec![]));
+        assert_eq!(classified("tcp"), (vec![], vec![]));
+        assert_eq!(classified("ip"), (vec![], vec![]));
+        assert_eq!(classified("tcp/5450"), (vec![], vec![]));
+        assert_eq!(
+            classified("ether/0x8892"),
+            (vec!["industrial", "cleartext"], vec!["profinet-rt"])
+        );
+    }
+
+    #[test]
+    fn encrypted_excludes_cleartext_in_the_catalogue() {
+        for b in CATALOGUE {
+            let f = b.parsed_flags();
+            assert!(!(f.encrypted && f.cleartext), "{}", b.name);
+        }
     }
 
     /// The catalogue table of docs/language.md, generated from [`CATALOGUE`].

@@ -88,6 +88,23 @@ impl ServiceItem {
         }
     }
 
+    /// Every packet this item matches is matched by `outer` too: a port range inside another
+    /// of the same protocol, one ICMP type inside its protocol, anything routable inside `ip`.
+    pub fn within(&self, outer: &ServiceItem) -> bool {
+        use ServiceItem::*;
+        match (self, outer) {
+            (Tcp { ports: a }, Tcp { ports: b }) | (Udp { ports: a }, Udp { ports: b }) => {
+                b.lo <= a.lo && a.hi <= b.hi
+            }
+            (Icmp { icmp_type: a }, Icmp { icmp_type: b })
+            | (Icmpv6 { icmp_type: a }, Icmpv6 { icmp_type: b }) => b.is_none() || a == b,
+            (Ether { .. }, _) | (_, Ether { .. }) => self == outer,
+            (_, AnyIp) => true,
+            (Ip { number: a }, Ip { number: b }) => a == b,
+            _ => false,
+        }
+    }
+
     /// Parses `tcp/502`, `udp/1000-2000`, `icmp`, `icmp/8`, `icmpv6/128`, `ip/47`, `ip`, `ether/0x8892`.
     pub fn parse(text: &str) -> Result<ServiceItem, String> {
         let (proto, arg) = match text.split_once('/') {

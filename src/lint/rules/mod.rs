@@ -3,9 +3,11 @@
 
 pub mod exc_001_exception_expired;
 pub mod exc_002_exception_unused;
+pub mod exc_003_exception_expiring_soon;
 pub mod fr1_001_remote_access_bypasses_jump_host;
 pub mod fr1_002_management_from_lower_trust;
 pub mod fr3_001_cleartext_industrial_protocol;
+pub mod fr3_002_cleartext_infrastructure_protocol;
 pub mod fr5_001_flow_outside_conduit;
 pub mod fr5_002_it_to_control_direct;
 pub mod fr5_003_wildcard_flow;
@@ -21,6 +23,7 @@ pub mod fr5_014_island_mode_missing;
 pub mod fr5_015_fail_open_configuration;
 pub mod fr5_016_person_to_person_messaging;
 pub mod fr5_017_zone_undocumented;
+pub mod fr5_018_safety_zone_shared_switch;
 pub mod fr5_020_transit_below_flow_sl;
 pub mod fr7_002_legacy_admin_protocol;
 pub mod net_001_layer2_protocol_routed;
@@ -29,6 +32,7 @@ pub mod out_002_unenforced_flow;
 pub mod out_005_stateless_return_widening;
 pub mod out_006_vlan_1_user_traffic;
 pub mod out_007_text_sanitised;
+pub mod out_008_needs_dynamic_ports;
 pub mod unused_001_unused_zone;
 pub mod unused_002_unused_service;
 pub mod unused_003_conduit_without_flows;
@@ -39,9 +43,11 @@ use super::Rule;
 pub const ALL: &[&Rule] = &[
     &exc_001_exception_expired::RULE,
     &exc_002_exception_unused::RULE,
+    &exc_003_exception_expiring_soon::RULE,
     &fr1_001_remote_access_bypasses_jump_host::RULE,
     &fr1_002_management_from_lower_trust::RULE,
     &fr3_001_cleartext_industrial_protocol::RULE,
+    &fr3_002_cleartext_infrastructure_protocol::RULE,
     &fr5_001_flow_outside_conduit::RULE,
     &fr5_002_it_to_control_direct::RULE,
     &fr5_003_wildcard_flow::RULE,
@@ -57,6 +63,7 @@ pub const ALL: &[&Rule] = &[
     &fr5_015_fail_open_configuration::RULE,
     &fr5_016_person_to_person_messaging::RULE,
     &fr5_017_zone_undocumented::RULE,
+    &fr5_018_safety_zone_shared_switch::RULE,
     &fr5_020_transit_below_flow_sl::RULE,
     &fr7_002_legacy_admin_protocol::RULE,
     &net_001_layer2_protocol_routed::RULE,
@@ -65,6 +72,7 @@ pub const ALL: &[&Rule] = &[
     &out_005_stateless_return_widening::RULE,
     &out_006_vlan_1_user_traffic::RULE,
     &out_007_text_sanitised::RULE,
+    &out_008_needs_dynamic_ports::RULE,
     &unused_001_unused_zone::RULE,
     &unused_002_unused_service::RULE,
     &unused_003_conduit_without_flows::RULE,

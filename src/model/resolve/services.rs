@@ -24,6 +24,7 @@ pub(super) fn resolve_services(cx: &mut Cx, d: &Decls) -> (Vec<Service>, Vec<Opt
                 builtin: true,
                 items: b.parsed_items(),
                 flags: b.parsed_flags(),
+                carries: Vec::new(),
                 groups: b.groups(),
                 description: Some(b.description.to_string()),
             });
@@ -67,6 +68,34 @@ fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
             _ => cx.not_here(st, "service"),
         }
     }
+    if flags.encrypted && flags.cleartext {
+        let at = s
+            .stmts
+            .iter()
+            .find_map(|st| match &st.kind {
+                ast::StmtKind::Flag(f) if f.name == "encrypted" => Some(f.span),
+                _ => None,
+            })
+            .unwrap_or(s.name.span);
+        cx.err(
+            Diagnostic::error(
+                codes::FLAGS_CONFLICT,
+                format!("service `{}` is both `encrypted` and `cleartext`", s.name.name),
+            )
+            .at(at, "`encrypted` excludes `cleartext`")
+            .help("keep `encrypted` for a protected variant (TLS, SSH, SNMPv3 with privacy), `cleartext` for the others; a service that carries both is two services"),
+        );
+    }
+    // No flag that says what it carries: it carries what the catalogue says of its ports.
+    let mut carries = Vec::new();
+    if !flags.classifies() {
+        let (inherited, names) = services::classify(&items);
+        flags = ServiceFlags {
+            one_way: flags.one_way,
+            ..inherited
+        };
+        carries = names.into_iter().map(String::from).collect();
+    }
     if flags.one_way {
         for (tok, item) in s
             .items
@@ -90,6 +119,7 @@ fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
         builtin: false,
         items,
         flags,
+        carries,
         groups: Vec::new(),
         description: description.map(|d| d.0),
     }
@@ -143,13 +173,15 @@ fn inline_services(cx: &mut Cx, d: &Decls, services: &mut BTreeMap<String, Servi
         }
         match ServiceItem::parse(&t.text) {
             Ok(item) => {
+                let (flags, carries) = services::classify(&[item]);
                 services.insert(
                     t.text.clone(),
                     Service {
                         name: t.text.clone(),
                         builtin: true,
                         items: vec![item],
-                        flags: ServiceFlags::default(),
+                        flags,
+                        carries: carries.into_iter().map(String::from).collect(),
                         groups: Vec::new(),
                         description: None,
                     },
