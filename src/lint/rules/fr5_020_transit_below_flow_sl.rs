@@ -26,7 +26,6 @@
 //! Encrypt the flow across the transit network, or raise the transit zone's SL-T (and its
 //! protection) to the conduit's:
 //! ```fence
-//! service iec104-tls tcp/19998 { industrial  description "IEC 60870-5-104 over TLS (IEC 62351-3)" }
 //! conduit cc-station {
 //!   connects control-center, station
 //!   sl-target 3
