@@ -1620,5 +1620,106 @@ fn one_way_flow_passes_and_its_reply_does_not() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// OUT-008 in the kernel (`tests/linux/tftp.fence`): a flow of `tftp` allows udp/69 only, and
+/// no generated ruleset loads a connection-tracking helper. A datagram to port 69 that the
+/// server answers from port 69 passes both ways (the flow is allowed); the answer a TFTP server
+/// really sends, from a new port of its own, is new traffic to conntrack and is dropped, though
+/// the request arrived. nftables and iptables, IPv4 and IPv6. Lint says so beforehand.
+#[test]
+fn tftp_answer_from_a_new_port_is_dropped_as_out_008_says() {
+    let fx = Path::new("tests/linux/tftp.fence");
+    let checked = check_path(fx, &opts()).unwrap();
+    let out_008 = fenceline::lint::rules::out_008_needs_dynamic_ports::RULE.id;
+    assert_eq!(
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == out_008)
+            .count(),
+        1,
+        "OUT-008 on the tftp flow"
+    );
+    if !kernel_tests("tftp_answer_from_a_new_port_is_dropped_as_out_008_says") {
+        return;
+    }
+    let built = build("tftp", &checked);
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| {
+        let o = built
+            .outputs
+            .iter()
+            .find(|o| o.path == format!("fw/{name}"))
+            .unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, &o.bytes).unwrap();
+        p.to_string_lossy().to_string()
+    };
+    // (id, source, destination, an answer comes back); ids starting with `newport` are
+    // answered from a new port.
+    let cases = [
+        ("tftp4", "10.30.0.10", "10.40.0.17", true),
+        ("tftp6", "fd00:30::10", "fd00:40::17", true),
+        ("newport-tftp4", "10.30.0.10", "10.40.0.17", false),
+        ("newport-tftp6", "fd00:30::10", "fd00:40::17", false),
+    ];
+    let mut failures = Vec::new();
+    for loader in [Loader::Nft, Loader::Ipt] {
+        let loaders: Vec<Vec<String>> = match loader {
+            Loader::Nft => vec![vec!["nft".into(), "-f".into(), file("nftables.nft")]],
+            Loader::Ipt => vec![
+                vec!["iptables-restore".into(), file("iptables.rules")],
+                vec!["ip6tables-restore".into(), file("ip6tables.rules")],
+            ],
+        };
+        let n = RUN.fetch_add(1, Ordering::SeqCst);
+        let spec = serde_json::json!({
+            "prefix": format!("fl{}t{n}", std::process::id()),
+            "loaders": loaders,
+            "sides": [
+                {"iface": "eth0", "fw4": "169.254.0.1/24", "fw6": "fe80::1/64",
+                 "addrs": ["10.30.0.10/32", "fd00:30::10/128"],
+                 "routes4": ["10.30.0.0/24"], "routes6": ["fd00:30::/64"]},
+                {"iface": "eth1", "fw4": "169.254.1.1/24", "fw6": "fe80::1/64",
+                 "addrs": ["10.40.0.17/32", "fd00:40::17/128"],
+                 "routes4": ["10.40.0.0/24"], "routes6": ["fd00:40::/64"]},
+            ],
+            "probes": cases.iter().map(|(id, src, dst, answer)| serde_json::json!({
+                "id": id, "side": 0, "dst_side": 1, "src": src, "dst": dst,
+                "proto": "udp", "port": 69, "timeout": if *answer { 10.0 } else { 2.0 },
+            })).collect::<Vec<_>>(),
+        });
+        let (_, out, err) = run(
+            &["python3", "tests/linux/netns_e2e.py", "run"],
+            Some(&spec.to_string()),
+        );
+        let v: serde_json::Value = serde_json::from_str(out.trim())
+            .unwrap_or_else(|_| panic!("{loader:?}: harness output unreadable: {out}\n{err}"));
+        assert!(v.get("error").is_none(), "{loader:?}: {}", v["error"]);
+        assert_eq!(v["load"]["rc"], 0, "{loader:?}: {}", v["load"]);
+        let arrived: BTreeSet<(String, String)> = v["seen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s[1].as_str().unwrap().to_string(),
+                    s[3].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        for (id, src, dst, answer) in cases {
+            let r = v["results"][id][0].as_str().unwrap_or("missing");
+            let want = if answer { "ok" } else { "timeout" };
+            if r != want {
+                failures.push(format!("{loader:?} {id}: {r}, expected {want}"));
+            }
+            if !arrived.contains(&(src.to_string(), dst.to_string())) {
+                failures.push(format!("{loader:?} {id}: the request never arrived"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[path = "linux/device_traffic.rs"]
 mod device_traffic;

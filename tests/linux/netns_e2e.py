@@ -12,7 +12,9 @@ Spec: {"prefix": str, "loaders": [[cmd...]], "readback": [[cmd...]], "sides": [{
 "addrs": [...], "routes4": [...], "routes6": [...], "fw_addrs": [...]}], "probes": [{"id", "side",
 "dst_side", "src", "dst", "proto", "port", "timeout"}]}. The firewall namespace gets one veth per
 side, named as the device's interface, holding the device's own addresses there (`fw_addrs`);
-side k holds its addresses on `v<k>` and routes everything via the firewall. A probe's `side` or
+side k holds its addresses on `v<k>` and routes everything via the firewall. A UDP probe whose id
+starts with `newport` is answered from a new port of the listener's (as a TFTP server answers).
+A probe's `side` or
 `dst_side` of -1 is the firewall itself: the probe is sent from its namespace, or its listener
 runs there (traffic to and from the device itself).
 """
@@ -108,7 +110,15 @@ def listen(spec_json):
             except OSError:
                 return
             try:
-                s.sendto(b"r" + data, peer)
+                if data.startswith(b"newport"):
+                    # As a TFTP server does: answer from a new socket on a port of its own.
+                    n = socket.socket(s.family, socket.SOCK_DGRAM)
+                    n.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND
+                    n.bind((s.getsockname()[0], 0))
+                    n.sendto(b"r" + data, peer)
+                    n.close()
+                else:
+                    s.sendto(b"r" + data, peer)
             except OSError:
                 pass
 
