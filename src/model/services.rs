@@ -31,7 +31,7 @@ pub struct ServiceFlags {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub infrastructure: bool,
     /// A protected variant: authenticated and encrypted (TLS, SSH, IPsec, SNMPv3 authPriv). It
-    /// excludes `cleartext` (E0038 when a service lists both).
+    /// excludes `cleartext` (E0042 when a service lists both).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub encrypted: bool,
     /// No reply is ever allowed (`one-way`): the one flag that changes what is allowed. A
