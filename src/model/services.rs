@@ -141,8 +141,11 @@ catalogue! {
     "enip-explicit" => "tcp/44818", "industrial cleartext", "EtherNet/IP explicit (CIP) messaging";
     "enip-implicit" => "udp/2222", "industrial cleartext", "EtherNet/IP implicit (CIP I/O) messaging";
     "ethercat"     => "ether/0x88a4", "industrial cleartext", "EtherCAT (layer 2 only)";
+    "ethercat-udp" => "udp/34980", "industrial cleartext", "EtherCAT over UDP (IANA ethercat, routable)";
+    "ff-hse"       => "tcp/1089-1091, udp/1089-1091", "industrial cleartext", "FOUNDATION Fieldbus HSE (IANA ff-annunc, ff-fms, ff-sm)";
     "ftp"          => "tcp/21", "legacy-admin cleartext", "File Transfer Protocol (control channel)";
     "goose"        => "ether/0x88b8", "industrial cleartext", "IEC 61850 GOOSE (layer 2 only)";
+    "hart-ip"      => "tcp/5094, udp/5094", "industrial cleartext", "HART-IP (IANA hart-ip)";
     "hsrp"         => "udp/1985, udp/2029", "infrastructure cleartext", "Cisco Hot Standby Router Protocol (IPv4, IPv6)";
     "http"         => "tcp/80", "web legacy-admin cleartext", "HTTP";
     "https"        => "tcp/443", "web encrypted", "HTTP over TLS";
@@ -169,6 +172,7 @@ catalogue! {
     "opcua"        => "tcp/4840", "industrial encrypted", "OPC UA binary (security mode SignAndEncrypt)";
     "ospf"         => "ip/89", "infrastructure cleartext", "Open Shortest Path First";
     "pop3"         => "tcp/110, tcp/995", "messaging", "POP3 e-mail";
+    "profinet-cm"  => "udp/34964", "industrial cleartext", "PROFINET context manager (DCE/RPC connection setup; IANA profinet-cm)";
     "profinet-rt"  => "ether/0x8892", "industrial cleartext", "PROFINET RT (layer 2 only)";
     "ptp"          => "udp/319, udp/320", "infrastructure cleartext", "Precision Time Protocol (IEEE 1588 event and general messages)";
     "r-goose"      => "udp/102", "industrial cleartext", "IEC 61850-90-5 routable GOOSE (R-GOOSE)";
@@ -343,6 +347,15 @@ mod tests {
             )
         );
         assert_eq!(classified("udp/67"), (vec!["infrastructure"], vec!["dhcp"]));
+        // IANA's registered industrial ports are in the catalogue.
+        assert_eq!(
+            classified("udp/5094"),
+            (vec!["industrial", "cleartext"], vec!["hart-ip"])
+        );
+        assert_eq!(
+            classified("tcp/1090"),
+            (vec!["industrial", "cleartext"], vec!["ff-hse"])
+        );
         // Encrypted only when every item is: udp/3391 belongs to no entry.
         assert_eq!(
             classified("tcp/443, udp/3391"),

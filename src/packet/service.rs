@@ -100,7 +100,7 @@ impl ServiceItem {
             | (Icmpv6 { icmp_type: a }, Icmpv6 { icmp_type: b }) => b.is_none() || a == b,
             (Ether { .. }, _) | (_, Ether { .. }) => self == outer,
             (_, AnyIp) => true,
-            (Ip { number: a }, Ip { number: b }) => a == b,
+            (_, Ip { number }) => self.ip_proto() == Some(*number),
             _ => false,
         }
     }
