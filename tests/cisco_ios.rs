@@ -204,6 +204,28 @@ fn reply(pkt: &Packet) -> Option<(Packet, bool)> {
     ))
 }
 
+/// A packet (in the plant's addresses) as it is on the wire of a device's interface, where its
+/// inbound ACL sees it: on an interface that attaches a translated zone, its source at the
+/// zone's inside address (IOS filters inbound before translating).
+fn wire(case: &Case, device: &str, iface: &str, pkt: &Packet) -> Packet {
+    let model = &case.model;
+    let zone = model
+        .device_id(device)
+        .and_then(|d| model.device(d).interfaces.iter().find(|i| i.name == iface))
+        .map(|i| model.zone(i.zone));
+    let Some(zone) = zone.filter(|z| z.is_translated()) else {
+        return pkt.clone();
+    };
+    let mut src = AddrSet::new();
+    src.add_range(pkt.src, pkt.src);
+    let inside = zone.to_inside(&src);
+    let src = match (pkt.src, inside.v4.first()) {
+        (IpAddr::V4(_), Some(&(lo, _))) => IpAddr::V4(Ipv4Addr::from(lo)),
+        _ => pkt.src,
+    };
+    Packet { src, ..pkt.clone() }
+}
+
 /// The IOS devices a packet from one zone to another crosses: (device, ingress, egress).
 fn ios_hops(
     case: &Case,
@@ -290,7 +312,7 @@ fn expect_denied(case: &Case, graph: &ZoneGraph, pkt: &Packet, ack: bool, tally:
         return;
     }
     for (dev, ingress, _) in &hops {
-        let d = case.configs[dev].evaluate_in(ingress, pkt, ack);
+        let d = case.configs[dev].evaluate_in(ingress, &wire(case, dev, ingress, pkt), ack);
         if d.permit {
             assert!(
                 widened(case, dev, ingress, pkt, ack),
@@ -327,7 +349,7 @@ fn prove(case: &Case) -> Tally {
                                     case.name
                                 );
                                 for (dev, ingress, egress) in &hops {
-                                    let dec = case.configs[dev].evaluate_in(ingress, &pkt, false);
+                                    let dec = case.configs[dev].evaluate_in(ingress, &wire(case, dev, ingress, &pkt), false);
                                     // A source the router owns is forged, whatever zone holds it.
                                     let forged = model.device_id(dev).is_some_and(|d| {
                                         model.device(d).own_addrs().contains(pkt.src)
@@ -348,7 +370,7 @@ fn prove(case: &Case) -> Tally {
                                     );
                                     t.allowed += 1;
                                     if let Some((r, ack)) = reply(&pkt) {
-                                        let dec = case.configs[dev].evaluate_in(egress, &r, ack);
+                                        let dec = case.configs[dev].evaluate_in(egress, &wire(case, dev, egress, &r), ack);
                                         if one_way {
                                             // A one-way service's reply never comes back, unless
                                             // another flow's reported widening admits it.
@@ -460,7 +482,7 @@ fn prove(case: &Case) -> Tally {
                     for sid in &f.services {
                         for item in &model.service(*sid).items {
                             for pkt in item_packets(item, s, d) {
-                                let dec = cfg.evaluate_in(&iface.name, &pkt, false);
+                                let dec = cfg.evaluate_in(&iface.name, &wire(case, &dev.name, &iface.name, &pkt), false);
                                 assert!(
                                     !dec.permit,
                                     "{}: {} {} lets spoofed {pkt} in ({})",
@@ -575,7 +597,7 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                 };
                                 for pkt in item_packets(item, s, d) {
                                     if f.direction == SelfDirection::ToDevice {
-                                        let dec = cfg.evaluate_in(&iface.name, &pkt, false);
+                                        let dec = cfg.evaluate_in(&iface.name, &wire(case, &dev.name, &iface.name, &pkt), false);
                                         assert!(
                                             dec.permit,
                                             "{}: {} {} drops {pkt} to the device ({})",
@@ -584,7 +606,7 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                         t.allowed += 1;
                                     } else if let Some((r, ack)) = reply(&pkt).filter(|_| !one_way)
                                     {
-                                        let dec = cfg.evaluate_in(&iface.name, &r, ack);
+                                        let dec = cfg.evaluate_in(&iface.name, &wire(case, &dev.name, &iface.name, &r), ack);
                                         assert!(
                                             dec.permit,
                                             "{}: {} {} drops the reply {r} to the device ({})",
@@ -599,7 +621,7 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                             ..pkt.clone()
                                         };
                                         for i in &dev.interfaces {
-                                            let dec = cfg.evaluate_in(&i.name, &forged, false);
+                                            let dec = cfg.evaluate_in(&i.name, &wire(case, &dev.name, &i.name, &forged), false);
                                             assert!(
                                                 !dec.permit,
                                                 "{}: {} {} lets forged {forged} in ({})",
@@ -630,7 +652,7 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                         {
                                             continue;
                                         }
-                                        let dec = cfg.evaluate_in(&iface.name, &probe, false);
+                                        let dec = cfg.evaluate_in(&iface.name, &wire(case, &dev.name, &iface.name, &probe), false);
                                         assert!(
                                             !dec.permit,
                                             "{}: {} {} lets {probe} reach the device ({})",
@@ -715,6 +737,55 @@ fn the_routers_own_traffic_is_enforced_exactly_by_its_acls() {
             ack: false,
         };
         assert!(!core.evaluate_in("GigabitEthernet0/0", &reply, false).permit);
+    }
+}
+
+/// Static 1:1 NAT (`tests/nat/`): every allowed flow of a translated skid, its replies and the
+/// router's own traffic pass the ACLs as IOS sees the packets on each interface's wire (inside
+/// sources on a skid's interface), sampled denied packets are dropped, a skid's inside address
+/// reached from outside is denied, and a packet from a skid claiming an outside source too.
+#[test]
+fn translated_skids_are_enforced_on_the_wire() {
+    for path in ["tests/nat/skids.fence", "tests/nat/ios-one-skid.fence"] {
+        for object_groups in [false, true] {
+            let case = build_example(Path::new(path), object_groups);
+            let mut t = prove(&case);
+            prove_own(&case, &mut t);
+            assert!(
+                t.allowed >= 2 && t.replies >= 2 && t.denied >= 10,
+                "{path}: {} allowed, {} replies, {} denied",
+                t.allowed,
+                t.replies,
+                t.denied
+            );
+        }
+    }
+    let case = build_example(Path::new("tests/nat/skids.fence"), false);
+    insta::assert_snapshot!("nat__rtr-cells", redacted(&case.texts["rtr-cells"]));
+    let cfg = &case.configs["rtr-cells"];
+    let pkt = |src: &str, sport, dst: &str, dport, ack| Packet {
+        src: src.parse().unwrap(),
+        dst: dst.parse().unwrap(),
+        proto: 6,
+        sport,
+        dport,
+        ack,
+    };
+    let permits = |iface: &str, p: &Packet| cfg.evaluate_in(iface, p, p.ack).permit;
+    for plc in ["10.50.1.10", "10.50.2.10"] {
+        assert!(permits("GigabitEthernet0/0", &pkt("10.30.0.10", 40000, plc, 502, false)));
+    }
+    // The PLCs' inside address from outside: denied.
+    assert!(!permits(
+        "GigabitEthernet0/0",
+        &pkt("10.30.0.10", 40000, "192.168.1.10", 502, false)
+    ));
+    for skid in ["GigabitEthernet0/1", "GigabitEthernet0/2"] {
+        // The reply leaves the skid from its inside address, and only from it.
+        assert!(permits(skid, &pkt("192.168.1.10", 502, "10.30.0.10", 40000, true)));
+        for outside in ["10.50.1.10", "10.50.2.10"] {
+            assert!(!permits(skid, &pkt(outside, 502, "10.30.0.10", 40000, true)));
+        }
     }
 }
 
