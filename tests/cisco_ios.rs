@@ -1232,3 +1232,86 @@ fn island_applet_denies_every_packet_of_its_interface_and_no_other() {
     }
     insta::assert_snapshot!("island__rtr-field", redacted(text));
 }
+
+/// What a Cisco IOS router cannot translate correctly is refused at the device (E0039, exit 1),
+/// saying what and why; `check` and `build` alike.
+#[test]
+fn translations_ios_cannot_generate_are_refused_at_the_device() {
+    let skids = std::fs::read_to_string("tests/nat/skids.fence").unwrap();
+    let one = std::fs::read_to_string("tests/nat/ios-one-skid.fence").unwrap();
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "flows between two translated zones",
+            skids.replace(
+                "  allow site-ops.scada -> packaging.plc modbus\n",
+                "  allow site-ops.scada -> packaging.plc modbus\n  allow filling.plc -> packaging.plc modbus\n",
+            ),
+            "carries flows between translated zones `filling` and `packaging`",
+        ),
+        (
+            "device-level flows with VRFs",
+            skids.replace(
+                "  interface GigabitEthernet0/2 packaging address 192.168.1.1\n",
+                "  interface GigabitEthernet0/2 packaging address 192.168.1.1\n  allow site-ops.scada -> self ssh\n",
+            ),
+            "has device-level flows and puts translated zones in VRFs",
+        ),
+        (
+            "a VRF interface without an address",
+            skids.replace(
+                "interface GigabitEthernet0/2 packaging address 192.168.1.1",
+                "interface GigabitEthernet0/2 packaging",
+            ),
+            "puts translated zone `packaging` in a VRF, and `GigabitEthernet0/2` has no single IPv4 `address`",
+        ),
+        (
+            "IPv6 in a translated zone",
+            one.replace(
+                "network 192.168.1.0/24 nat 10.50.1.0/24",
+                "network 192.168.1.0/24 nat 10.50.1.0/24, fd00:50::/64",
+            ),
+            "translates zone `filling`, which has IPv6 networks",
+        ),
+        (
+            "connections from the router into the skid",
+            one.replace(
+                "  allow filling.plc -> self ntp\n",
+                "  allow filling.plc -> self ntp\n  allow self -> filling.plc modbus\n",
+            ),
+            "opens connections into translated zone `filling`",
+        ),
+    ];
+    for (what, text, message) in cases {
+        let checked = check_text("t.fence", Path::new("t.fence"), text.clone(), &opts());
+        let d = checked
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "E0039")
+            .unwrap_or_else(|| panic!("{what}: not refused: {:#?}", checked.diagnostics));
+        assert!(d.is_error(), "{what}");
+        assert!(d.message.contains(message), "{what}: {}", d.message);
+        assert!(
+            d.message.contains("target cisco-ios cannot generate this translation"),
+            "{what}: {}",
+            d.message
+        );
+        assert!(d.help.is_some(), "{what}");
+        let span = d.span.expect("a span");
+        let at = &text[span.range()];
+        assert!(at.starts_with("rtr-"), "{what}: points at `{at}`");
+        // `build` refuses it with exit 1 and writes nothing.
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("p.fence");
+        std::fs::write(&policy, &text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fenceline"))
+            .args(["build", "-q"])
+            .arg(&policy)
+            .arg("-o")
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("E0039"), "{what}");
+        assert!(!dir.path().join("out").exists(), "{what}");
+    }
+}
