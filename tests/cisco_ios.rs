@@ -349,7 +349,11 @@ fn prove(case: &Case) -> Tally {
                                     case.name
                                 );
                                 for (dev, ingress, egress) in &hops {
-                                    let dec = case.configs[dev].evaluate_in(ingress, &wire(case, dev, ingress, &pkt), false);
+                                    let dec = case.configs[dev].evaluate_in(
+                                        ingress,
+                                        &wire(case, dev, ingress, &pkt),
+                                        false,
+                                    );
                                     // A source the router owns is forged, whatever zone holds it.
                                     let forged = model.device_id(dev).is_some_and(|d| {
                                         model.device(d).own_addrs().contains(pkt.src)
@@ -370,7 +374,11 @@ fn prove(case: &Case) -> Tally {
                                     );
                                     t.allowed += 1;
                                     if let Some((r, ack)) = reply(&pkt) {
-                                        let dec = case.configs[dev].evaluate_in(egress, &wire(case, dev, egress, &r), ack);
+                                        let dec = case.configs[dev].evaluate_in(
+                                            egress,
+                                            &wire(case, dev, egress, &r),
+                                            ack,
+                                        );
                                         if one_way {
                                             // A one-way service's reply never comes back, unless
                                             // another flow's reported widening admits it.
@@ -482,7 +490,11 @@ fn prove(case: &Case) -> Tally {
                     for sid in &f.services {
                         for item in &model.service(*sid).items {
                             for pkt in item_packets(item, s, d) {
-                                let dec = cfg.evaluate_in(&iface.name, &wire(case, &dev.name, &iface.name, &pkt), false);
+                                let dec = cfg.evaluate_in(
+                                    &iface.name,
+                                    &wire(case, &dev.name, &iface.name, &pkt),
+                                    false,
+                                );
                                 assert!(
                                     !dec.permit,
                                     "{}: {} {} lets spoofed {pkt} in ({})",
@@ -597,7 +609,11 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                 };
                                 for pkt in item_packets(item, s, d) {
                                     if f.direction == SelfDirection::ToDevice {
-                                        let dec = cfg.evaluate_in(&iface.name, &wire(case, &dev.name, &iface.name, &pkt), false);
+                                        let dec = cfg.evaluate_in(
+                                            &iface.name,
+                                            &wire(case, &dev.name, &iface.name, &pkt),
+                                            false,
+                                        );
                                         assert!(
                                             dec.permit,
                                             "{}: {} {} drops {pkt} to the device ({})",
@@ -606,7 +622,11 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                         t.allowed += 1;
                                     } else if let Some((r, ack)) = reply(&pkt).filter(|_| !one_way)
                                     {
-                                        let dec = cfg.evaluate_in(&iface.name, &wire(case, &dev.name, &iface.name, &r), ack);
+                                        let dec = cfg.evaluate_in(
+                                            &iface.name,
+                                            &wire(case, &dev.name, &iface.name, &r),
+                                            ack,
+                                        );
                                         assert!(
                                             dec.permit,
                                             "{}: {} {} drops the reply {r} to the device ({})",
@@ -621,7 +641,11 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                             ..pkt.clone()
                                         };
                                         for i in &dev.interfaces {
-                                            let dec = cfg.evaluate_in(&i.name, &wire(case, &dev.name, &i.name, &forged), false);
+                                            let dec = cfg.evaluate_in(
+                                                &i.name,
+                                                &wire(case, &dev.name, &i.name, &forged),
+                                                false,
+                                            );
                                             assert!(
                                                 !dec.permit,
                                                 "{}: {} {} lets forged {forged} in ({})",
@@ -652,7 +676,11 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                         {
                                             continue;
                                         }
-                                        let dec = cfg.evaluate_in(&iface.name, &wire(case, &dev.name, &iface.name, &probe), false);
+                                        let dec = cfg.evaluate_in(
+                                            &iface.name,
+                                            &wire(case, &dev.name, &iface.name, &probe),
+                                            false,
+                                        );
                                         assert!(
                                             !dec.permit,
                                             "{}: {} {} lets {probe} reach the device ({})",
@@ -773,7 +801,10 @@ fn translated_skids_are_enforced_on_the_wire() {
     };
     let permits = |iface: &str, p: &Packet| cfg.evaluate_in(iface, p, p.ack).permit;
     for plc in ["10.50.1.10", "10.50.2.10"] {
-        assert!(permits("GigabitEthernet0/0", &pkt("10.30.0.10", 40000, plc, 502, false)));
+        assert!(permits(
+            "GigabitEthernet0/0",
+            &pkt("10.30.0.10", 40000, plc, 502, false)
+        ));
     }
     // The PLCs' inside address from outside: denied.
     assert!(!permits(
@@ -782,9 +813,15 @@ fn translated_skids_are_enforced_on_the_wire() {
     ));
     for skid in ["GigabitEthernet0/1", "GigabitEthernet0/2"] {
         // The reply leaves the skid from its inside address, and only from it.
-        assert!(permits(skid, &pkt("192.168.1.10", 502, "10.30.0.10", 40000, true)));
+        assert!(permits(
+            skid,
+            &pkt("192.168.1.10", 502, "10.30.0.10", 40000, true)
+        ));
         for outside in ["10.50.1.10", "10.50.2.10"] {
-            assert!(!permits(skid, &pkt(outside, 502, "10.30.0.10", 40000, true)));
+            assert!(!permits(
+                skid,
+                &pkt(outside, 502, "10.30.0.10", 40000, true)
+            ));
         }
     }
 }
@@ -1291,7 +1328,8 @@ fn translations_ios_cannot_generate_are_refused_at_the_device() {
         assert!(d.is_error(), "{what}");
         assert!(d.message.contains(message), "{what}: {}", d.message);
         assert!(
-            d.message.contains("target cisco-ios cannot generate this translation"),
+            d.message
+                .contains("target cisco-ios cannot generate this translation"),
             "{what}: {}",
             d.message
         );
@@ -1310,8 +1348,16 @@ fn translations_ios_cannot_generate_are_refused_at_the_device() {
             .arg(dir.path().join("out"))
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{what}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("E0039"), "{what}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("E0039"),
+            "{what}"
+        );
         assert!(!dir.path().join("out").exists(), "{what}");
     }
 }

@@ -419,7 +419,8 @@ const NAT_ONE_MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "ios anti-spoofing of the router's inside address deleted",
         file: "rtr-skid/cisco-ios.txt",
-        from: " 20 deny ip host 192.168.1.1 any log\n remark ops-filling: filling -> site-ops.ntp ntp",
+        from:
+            " 20 deny ip host 192.168.1.1 any log\n remark ops-filling: filling -> site-ops.ntp ntp",
         to: " remark ops-filling: filling -> site-ops.ntp ntp",
         over: true,
         under: false,

@@ -450,7 +450,10 @@ pub enum IfLine {
     /// routes in that VRF. IOS removes the interface's addresses when it is applied.
     VrfForwarding(Word),
     /// `ip address A MASK`: the interface's primary IPv4 address and its prefix length.
-    IpAddress { addr: u32, len: u8 },
+    IpAddress {
+        addr: u32,
+        len: u8,
+    },
     /// `ip nat inside` or `ip nat outside`.
     Nat(NatRole),
     Other(RawLine),

@@ -83,7 +83,6 @@ pub(super) fn inside_view(nat: &[Nat], set: &AddrSet) -> AddrSet {
     })
 }
 
-
 /// What a translating router's file holds beside its ACLs.
 #[derive(Default)]
 pub(super) struct Translation {
@@ -93,4 +92,3 @@ pub(super) struct Translation {
     pub statics: Vec<NatStatic>,
     pub routes: Vec<VrfRoute>,
 }
-

@@ -50,7 +50,11 @@ fn exchange(ivs: &Ivs, pairs: &[Pair]) -> Ivs {
     for &((ilo, ihi), (olo, ohi)) in pairs {
         for (from, to) in [((ilo, ihi), olo), ((olo, ohi), ilo)] {
             let part = ivs.clip(from.0, from.1);
-            moved.extend(part.0.iter().map(|&(a, b)| (a - from.0 + to, b - from.0 + to)));
+            moved.extend(
+                part.0
+                    .iter()
+                    .map(|&(a, b)| (a - from.0 + to, b - from.0 + to)),
+            );
             rest = rest.subtract(&Ivs::range(from.0, from.1));
         }
     }

@@ -502,7 +502,9 @@ fn if_line(body: &str, toks: &[&str]) -> Result<IfLine, String> {
                 rest: (!rest.is_empty()).then(|| raw(&rest.join(" "))),
             }
         }
-        ["vrf", "forwarding", v] | ["ip", "vrf", "forwarding", v] => IfLine::VrfForwarding(word(v)?),
+        ["vrf", "forwarding", v] | ["ip", "vrf", "forwarding", v] => {
+            IfLine::VrfForwarding(word(v)?)
+        }
         ["ip", "address", a, m] => match addr_mask(a, m) {
             // The address itself, not its network.
             Ok((_, len)) => IfLine::IpAddress {
@@ -513,11 +515,9 @@ fn if_line(body: &str, toks: &[&str]) -> Result<IfLine, String> {
         },
         ["ip", "nat", "inside"] => IfLine::Nat(NatRole::Inside),
         ["ip", "nat", "outside"] => IfLine::Nat(NatRole::Outside),
-        ["ip", "nat", ..] | ["no", "ip", "nat", ..] => {
-            return Err(format!(
-                "`{body}`: an interface's NAT role is read as `ip nat inside` or `ip nat outside` only"
-            ))
-        }
+        ["ip", "nat", ..] | ["no", "ip", "nat", ..] => return Err(format!(
+            "`{body}`: an interface's NAT role is read as `ip nat inside` or `ip nat outside` only"
+        )),
         _ => IfLine::Other(raw(body)),
     })
 }

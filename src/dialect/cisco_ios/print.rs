@@ -238,7 +238,9 @@ impl Display for IfLine {
 
 /// The netmask of a prefix length (`24` -> `255.255.255.0`).
 pub fn mask(len: u8) -> u32 {
-    u32::MAX.checked_shl(32 - u32::from(len.min(32))).unwrap_or(0)
+    u32::MAX
+        .checked_shl(32 - u32::from(len.min(32)))
+        .unwrap_or(0)
 }
 
 impl Display for LineLine {

@@ -81,7 +81,10 @@ pub(super) fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
             .any(|&j| j < k && device.interfaces[j].zone == i.zone)
         {
             why.push((
-                format!("attaches translated zone `{}` by two interfaces", i.zone_name),
+                format!(
+                    "attaches translated zone `{}` by two interfaces",
+                    i.zone_name
+                ),
                 "one static translation cannot serve two interfaces; attach the zone by one",
             ));
         }
@@ -125,7 +128,11 @@ pub(super) fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
             "`self` would stand for addresses in several routing tables; drop the device-level flows, or give the skids distinct inside networks",
         ));
     }
-    for l in device.local.iter().filter(|l| !l.to_device && !l.rules.is_empty()) {
+    for l in device
+        .local
+        .iter()
+        .filter(|l| !l.to_device && !l.rules.is_empty())
+    {
         let i = &device.interfaces[l.interface];
         if !i.nat.is_empty() {
             why.push((
@@ -140,7 +147,10 @@ pub(super) fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
         .map(|(what, help)| {
             Diagnostic::error(
                 codes::NAT,
-                format!("router `{}` {what}: target cisco-ios cannot generate this translation", device.name),
+                format!(
+                    "router `{}` {what}: target cisco-ios cannot generate this translation",
+                    device.name
+                ),
             )
             .at(cx.model.spans.device(device.device), "translating device")
             .about(Subject::Device(device.device))
@@ -182,7 +192,12 @@ pub(super) fn translation(cx: &EmitContext, device: &DeviceIr) -> Result<Option<
             lines.push(IfLine::VrfForwarding(w));
             // `vrf forwarding` removes the interface's address: set it again after it.
             let zone = cx.model.zone(i.zone);
-            if let Some(IpAddr::V4(a)) = model_dev.interfaces[k].addresses.iter().find(|a| a.is_ipv4()).copied() {
+            if let Some(IpAddr::V4(a)) = model_dev.interfaces[k]
+                .addresses
+                .iter()
+                .find(|a| a.is_ipv4())
+                .copied()
+            {
                 let ip = IpAddr::V4(a);
                 let len = i
                     .nat
@@ -192,7 +207,10 @@ pub(super) fn translation(cx: &EmitContext, device: &DeviceIr) -> Result<Option<
                     .find(|n| n.contains(&ip))
                     .map(|n| n.prefix_len());
                 if let Some(len) = len {
-                    lines.push(IfLine::IpAddress { addr: a.into(), len });
+                    lines.push(IfLine::IpAddress {
+                        addr: a.into(),
+                        len,
+                    });
                 }
             }
         }
