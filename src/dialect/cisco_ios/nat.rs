@@ -19,7 +19,8 @@
 //! interface's outbound side drops, before its ACL, the packets whose plant address would
 //! leave untranslated (an outside source leaving by an interface that is not `ip nat outside`;
 //! an outside destination leaving by one that is neither `ip nat inside` in the entry's VRF nor
-//! `ip nat outside`).
+//! `ip nat outside`). An outbound ACL runs after translation: on an inside interface it sees the
+//! inside destinations, and its view exchanges them as the inbound view does the sources.
 
 use super::ast::*;
 use super::print::mask;
@@ -113,9 +114,11 @@ impl Resolved {
         )
     }
 
-    /// The plant view of the filter of packets entering by `interface`: IPv4 sources of its
-    /// static entries exchanged (see the module's documentation).
-    pub(super) fn inbound_view(&self, interface: &str, items: Vec<Item>) -> Vec<Item> {
+    /// The plant view of the filter of packets entering by `interface` (`inbound`: IPv4
+    /// sources of its static entries exchanged, the ACL runs before translation) or leaving by
+    /// it (destinations exchanged: an outbound ACL runs after translation, so on an inside
+    /// interface it sees inside destinations). See the module's documentation.
+    pub(super) fn view(&self, interface: &str, inbound: bool, items: Vec<Item>) -> Vec<Item> {
         let pairs = self.inside_pairs(interface);
         if pairs.is_empty() {
             return items;
@@ -129,8 +132,10 @@ impl Resolved {
                         .cubes
                         .into_iter()
                         .map(|(mut c, t)| {
-                            if c.family == Family::V4 {
+                            if c.family == Family::V4 && inbound {
                                 c.src = exchange(&c.src, &pairs);
+                            } else if c.family == Family::V4 {
+                                c.dst = exchange(&c.dst, &pairs);
                             }
                             (c, t)
                         })
@@ -223,5 +228,37 @@ mod tests {
         ]);
         assert_eq!(exchange(&ivs, &pairs), want);
         assert_eq!(exchange(&exchange(&ivs, &pairs), &pairs), ivs);
+    }
+
+    /// An outbound ACL on a skid's interface sees the inside destination (IOS translates before
+    /// the output ACL): its plant view is the outside one, and an outbound ACL that drops the
+    /// PLC's inside address drops the plant's packets to its outside address.
+    #[test]
+    fn an_inside_interfaces_outbound_acl_sees_inside_destinations() {
+        use crate::dialect::config::accepted;
+        use crate::packet::Packet;
+        let text = "ip access-list extended OUT\n 10 deny tcp any host 192.168.1.10 eq 502\n 20 permit ip any any\n\
+                    interface GigabitEthernet0/0\n ip nat outside\n\
+                    interface GigabitEthernet0/1\n ip nat inside\n ip access-group OUT out\n\
+                    ip nat inside source static network 192.168.1.0 10.50.1.0 /24\n";
+        let cfg = super::super::parse::parse(text).unwrap();
+        let r = cfg.resolved().as_ref().unwrap();
+        let items = r.filter_items("f", "GigabitEthernet0/1", false).unwrap();
+        let acc = accepted(&items);
+        let pkt = |dst: &str| Packet {
+            src: "10.30.0.10".parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            proto: 6,
+            sport: 40000,
+            dport: 502,
+            ack: false,
+        };
+        assert!(acc.contains(&pkt("10.50.1.10")).is_none());
+        assert!(acc.contains(&pkt("10.50.1.11")).is_some());
+        // Without `ip nat outside` anywhere nothing is translated: the ACL's own addresses.
+        let cfg = super::super::parse::parse(&text.replace(" ip nat outside\n", "")).unwrap();
+        let r = cfg.resolved().as_ref().unwrap();
+        let acc = accepted(&r.filter_items("f", "GigabitEthernet0/1", false).unwrap());
+        assert!(acc.contains(&pkt("192.168.1.10")).is_none());
     }
 }

@@ -515,9 +515,11 @@ fn if_line(body: &str, toks: &[&str]) -> Result<IfLine, String> {
         },
         ["ip", "nat", "inside"] => IfLine::Nat(NatRole::Inside),
         ["ip", "nat", "outside"] => IfLine::Nat(NatRole::Outside),
-        ["ip", "nat", ..] | ["no", "ip", "nat", ..] => return Err(format!(
+        ["ip", "nat", ..] | ["no", "ip", "nat", ..] => {
+            return Err(format!(
             "`{body}`: an interface's NAT role is read as `ip nat inside` or `ip nat outside` only"
-        )),
+        ))
+        }
         _ => IfLine::Other(raw(body)),
     })
 }

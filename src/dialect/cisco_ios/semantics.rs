@@ -615,8 +615,9 @@ impl Resolved {
         inbound: bool,
     ) -> Result<Vec<Item>, ReadError> {
         let items = self.wire_items(file, interface, inbound)?;
+        let items = self.view(interface, inbound, items);
         Ok(if inbound {
-            self.inbound_view(interface, items)
+            items
         } else {
             let mut drops = self.outbound_drops(file, interface);
             drops.extend(items);
