@@ -135,7 +135,8 @@ fn lowered_translating_routers_read_back_as_themselves() {
 fn nat_the_reader_cannot_model_is_refused() {
     for text in [
         "ip nat inside source list 1 interface GigabitEthernet0/0 overload\n",
-        "ip nat inside source static network 192.168.1.0 10.50.1.0 /24 extendable\n",
+        "ip nat inside source static network 192.168.1.0 10.50.1.0 /24 vrf A match-in-vrf\n",
+        "ip nat inside source static tcp 192.168.1.10 502 10.50.1.10 502\n",
         "ip nat outside source static 10.0.0.1 192.168.9.1\n",
         "interface GigabitEthernet0/1\n ip nat enable\n",
         "ip nat inside source static network 192.168.1.0 10.50.1.0 /24\nip nat inside source static network 192.168.1.0 10.50.2.0 /24\n",
@@ -145,12 +146,12 @@ fn nat_the_reader_cannot_model_is_refused() {
     }
     // A host translation and a netmask read as the network form.
     let cfg = parse(
-        "ip nat inside source static 192.168.1.10 10.50.1.10 vrf A\nip nat inside source static network 192.168.2.0 10.50.2.0 255.255.255.0\n",
+        "ip nat inside source static 192.168.1.10 10.50.1.10 vrf A extendable\nip nat inside source static network 192.168.2.0 10.50.2.0 255.255.255.0\nip nat translation timeout 3600\n",
     )
     .unwrap();
     assert_eq!(
         cfg.to_string(),
-        "ip nat inside source static network 192.168.1.10 10.50.1.10 /32 vrf A\nip nat inside source static network 192.168.2.0 10.50.2.0 /24\n"
+        "ip nat inside source static network 192.168.1.10 10.50.1.10 /32 vrf A\nip nat inside source static network 192.168.2.0 10.50.2.0 /24\nip nat translation timeout 3600\n"
     );
 }
 

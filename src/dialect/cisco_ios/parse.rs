@@ -233,6 +233,8 @@ fn top_line(body: &str, toks: &[&str], line_no: usize) -> Result<(Top, bool), St
         ["ip", "nat", "inside", "source", "static", rest @ ..] => {
             (Top::NatStatic(nat_static(rest, line_no)?), false)
         }
+        // Timeouts, limits and logging of translations change what no packet sees.
+        ["ip", "nat", "translation" | "log", ..] => (other(toks), false),
         ["ip", "nat", ..] | ["no", "ip", "nat", ..] => {
             return Err(format!(
                 "`{}`: of address translation only `ip nat inside source static` can be read",
@@ -274,8 +276,9 @@ fn addr_mask(addr: &str, mask: &str) -> Result<(u32, u8), String> {
 }
 
 /// What follows `ip nat inside source static`: `network INSIDE OUTSIDE /LEN|MASK [vrf NAME]` or
-/// `INSIDE OUTSIDE [vrf NAME]` (one host). Any other option changes what is translated, and is
-/// refused.
+/// `INSIDE OUTSIDE [vrf NAME]` (one host), with `extendable`, `no-alias` or `no-payload` (read,
+/// not kept: they change no translation). Any other option may change what is translated, and
+/// is refused.
 fn nat_static(rest: &[&str], line_no: usize) -> Result<NatStatic, String> {
     let ip = |s: &str| {
         s.parse::<std::net::Ipv4Addr>()
@@ -297,7 +300,14 @@ fn nat_static(rest: &[&str], line_no: usize) -> Result<NatStatic, String> {
         [a, b, tail @ ..] if a.parse::<std::net::Ipv4Addr>().is_ok() => (ip(a)?, ip(b)?, 32, tail),
         _ => return Err("only static translations of addresses and networks can be read".into()),
     };
-    let vrf = match tail {
+    // `extendable`, `no-alias` (no ARP answers for the outside addresses) and `no-payload`
+    // change no address a packet is translated to; any other option may.
+    let tail: Vec<&str> = tail
+        .iter()
+        .copied()
+        .filter(|t| !matches!(*t, "extendable" | "no-alias" | "no-payload"))
+        .collect();
+    let vrf = match tail[..] {
         [] => None,
         ["vrf", v] => Some(word(v)?),
         _ => {

@@ -113,7 +113,13 @@ pub(super) fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
                 "IOS translates between an inside and an outside interface only; route these flows through another device",
             ));
         } else if vrf && (!a.nat.is_empty() || !b.nat.is_empty()) {
-            let other = if a.nat.is_empty() { a } else { b };
+            let (skid, other) = if a.nat.is_empty() { (b, a) } else { (a, b) };
+            if !wire(skid).intersect(&other.behind).is_empty() {
+                why.push((
+                    format!("carries flows between translated zone `{}` and zones beyond `{}` that use its inside addresses", skid.zone_name, other.name),
+                    "the zone's hosts see those addresses as their own network; give the zone another inside network, or route these flows through another device",
+                ));
+            }
             if other.behind_zones.len() > 1 || other.behind_zones.first() != Some(&other.zone) {
                 why.push((
                     format!("routes a translated zone's VRF to zones beyond `{}`", other.name),
