@@ -4,12 +4,12 @@
 //! inside addresses, a VRF per translated zone with its routes to the global table. Also the
 //! combinations this target cannot generate correctly, refused as `E0039` at the device.
 //!
-//! The filters are written in the addresses each ACL sees ([`super::lower::inside_view`]): IOS evaluates an
-//! inbound ACL before translating, so an inside interface's ACL sees the zone's inside sources
-//! and an outside interface's ACL sees the zone's outside destinations.
+//! The filters are written in the addresses each ACL sees ([`super::lower::inside_view`]): IOS
+//! evaluates an inbound ACL before translating, so an inside interface's ACL sees the zone's
+//! inside sources and an outside interface's ACL sees the zone's outside destinations.
 
 use super::ast::*;
-use super::lower::{inside_view, word, Translation};
+use super::lower::{inside_view, sha8, word, Translation};
 use super::router::iface_slug;
 use crate::diagnostic::{codes, Diagnostic, Subject};
 use crate::dialect::EmitContext;
@@ -38,9 +38,18 @@ fn needs_vrf(device: &DeviceIr) -> bool {
     })
 }
 
-/// The VRF of a translated interface.
+/// IOS takes VRF names of at most 32 characters.
+const MAX_VRF_NAME: usize = 32;
+
+/// The VRF of a translated interface: named after it, or after a hash of its name where that
+/// would be too long.
 fn vrf_name(iface: &str) -> String {
-    format!("FL-NAT-{}", iface_slug(iface))
+    let name = format!("FL-NAT-{}", iface_slug(iface));
+    if name.len() <= MAX_VRF_NAME {
+        name
+    } else {
+        format!("FL-NAT-{}", sha8(&[iface]))
+    }
 }
 
 /// The combinations of translation this target cannot generate correctly on `device`, each an
@@ -89,11 +98,10 @@ pub(super) fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
             ));
         }
         if vrf {
-            let v4 = model_dev.interfaces[k]
-                .addresses
-                .iter()
-                .filter(|a| a.is_ipv4())
-                .count();
+            let v4 = model_dev
+                .interfaces
+                .get(k)
+                .map_or(0, |m| m.addresses.iter().filter(|a| a.is_ipv4()).count());
             if v4 != 1 {
                 why.push((
                     format!("puts translated zone `{}` in a VRF, and `{}` has no single IPv4 `address`", i.zone_name, i.name),
@@ -198,10 +206,10 @@ pub(super) fn translation(cx: &EmitContext, device: &DeviceIr) -> Result<Option<
             lines.push(IfLine::VrfForwarding(w));
             // `vrf forwarding` removes the interface's address: set it again after it.
             let zone = cx.model.zone(i.zone);
-            if let Some(IpAddr::V4(a)) = model_dev.interfaces[k]
-                .addresses
-                .iter()
-                .find(|a| a.is_ipv4())
+            if let Some(IpAddr::V4(a)) = model_dev
+                .interfaces
+                .get(k)
+                .and_then(|m| m.addresses.iter().find(|a| a.is_ipv4()))
                 .copied()
             {
                 let ip = IpAddr::V4(a);
@@ -267,4 +275,20 @@ pub(super) fn translation(cx: &EmitContext, device: &DeviceIr) -> Result<Option<
         }
     }
     Ok(Some(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vrf_names_fit_ios() {
+        assert_eq!(vrf_name("GigabitEthernet0/1"), "FL-NAT-GI0-1");
+        let long = vrf_name("TwentyFiveGigE1/0/1.1234567890123456789");
+        assert!(
+            long.len() <= MAX_VRF_NAME && long.starts_with("FL-NAT-"),
+            "{long}"
+        );
+        assert_ne!(long, vrf_name("TwentyFiveGigE1/0/1.1234567890123456788"));
+    }
 }
