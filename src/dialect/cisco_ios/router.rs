@@ -863,6 +863,7 @@ fn comment(text: &str) -> Top {
 
 /// The ACL section of a router or layer-3 switch: object-groups, ACLs, bindings, and how to
 /// remove the previous versions.
+///
 /// On a translating router (`nat`), each ACL is written in the addresses it sees: an inside
 /// interface's sources are the zone's inside addresses (its flows' sources, its replies'
 /// sources); the VRFs come before the interface blocks that use them, and the static
