@@ -8,7 +8,7 @@ use super::{DeviceIr, Ir, RuleIr};
 use crate::diagnostic::{Diagnostic, Subject};
 // Return traffic admitted by a stateless rule (warning).
 use crate::lint::rules::out_005_stateless_return_widening::RULE as WIDENING;
-use crate::model::{ConduitId, FlowRef, Model, Scope, Target};
+use crate::model::{ConduitId, Device, FlowRef, Model, Scope, Target};
 pub use crate::packet::reply::{Reply, WideningKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,18 +28,19 @@ impl ReplyIr {
     }
 }
 
-/// Does a device with these targets filter without connection state?
+/// Does a device with these targets filter without connection state? (A router with
+/// `inspect` keeps state for some protocols: ask the device, [`Device::inspects`].)
 pub fn stateless(targets: &[Target]) -> bool {
     targets.iter().any(|t| !t.stateful())
 }
 
-/// The reply entries of a pair's rules, in rule order; rules without replies (and the rules of
-/// `one-way` services) have none.
-pub fn of_rules(rules: &[RuleIr]) -> Vec<ReplyIr> {
+/// The reply entries of a device's rules, in rule order; rules without replies, the rules of
+/// `one-way` services and the rules whose connections the device tracks have none.
+pub fn of_rules(device: &Device, rules: &[RuleIr]) -> Vec<ReplyIr> {
     rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| !r.one_way)
+        .filter(|(_, r)| !r.one_way && !device.inspects(&r.item))
         .filter_map(|(rule, r)| Reply::of(&r.item).map(|reply| ReplyIr { rule, reply }))
         .collect()
 }

@@ -20,12 +20,14 @@
 //! types that refuse control characters and IOS's metacharacters (`!`, `?`).
 
 pub mod ast;
+pub mod inspect;
 pub mod lower;
 pub mod parse;
 pub mod print;
 pub mod router;
 pub mod semantics;
 pub mod switch;
+pub mod zbf;
 
 pub use ast::IosConfig;
 
@@ -55,10 +57,16 @@ impl Filters for IosConfig {
     fn filters(&self, iif: &str, oif: &str) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
         let r = self.loaded_or_error()?;
         let file = &self.file.0;
-        Ok(vec![
+        let mut out = vec![
             r.filter_items(file, iif, true)?,
             r.filter_items(file, oif, false)?,
-        ])
+        ];
+        // The zone-based firewall, after the interface ACLs.
+        let zbf = r.zbf_items(file, Some(iif), Some(oif))?;
+        if !zbf.is_empty() {
+            out.push(zbf);
+        }
+        Ok(out)
     }
     fn interface(
         &self,
@@ -74,16 +82,29 @@ impl Filters for IosConfig {
     /// `line vty` access-class is a second, coarser gate for terminal sessions only); traffic
     /// the router originates meets no ACL: IOS outbound ACLs do not filter locally generated
     /// packets.
+    ///
+    /// With a zone-based firewall, the zone-pair between the interface's zone and `self` decides
+    /// after the ACL, in both directions (what the router originates is inspected too).
     fn local(
         &self,
         iface: &str,
         to_device: bool,
     ) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
-        if !to_device {
-            return Ok(Vec::new());
-        }
         let r = self.loaded_or_error()?;
-        Ok(vec![r.filter_items(&self.file.0, iface, true)?])
+        let file = &self.file.0;
+        let zbf = if to_device {
+            r.zbf_items(file, Some(iface), None)?
+        } else {
+            r.zbf_items(file, None, Some(iface))?
+        };
+        let mut out = Vec::new();
+        if to_device {
+            out.push(r.filter_items(file, iface, true)?);
+        }
+        if !zbf.is_empty() {
+            out.push(zbf);
+        }
+        Ok(out)
     }
 }
 
@@ -111,7 +132,8 @@ fn device_config(
         items.extend(switch::switch(cx, device, sw, &mut changed, diags)?);
     }
     if !device.interfaces.is_empty() {
-        items.extend(router::acls(cx, device, &mut changed)?);
+        let zbf: Option<router::ZbfFn> = device.inspect.then_some(inspect::section);
+        items.extend(router::acls(cx, device, &mut changed, zbf)?);
     }
     items.push(ast::Top::End);
     changed.sort();

@@ -126,9 +126,21 @@ impl IosConfig {
                             }
                             IfLine::NoAccessGroup { v6: false, .. } => b.v4_in = None,
                             IfLine::NoAccessGroup { v6: true, .. } => b.v6_in = None,
+                            IfLine::ZoneMember(z) => {
+                                if !r.zbf.zones.contains(z.as_str()) {
+                                    return Err(ParseError {
+                                        line: 0,
+                                        message: format!("interface {name}: zone {z} is not defined (`zone security {z}` comes first)"),
+                                    });
+                                }
+                                r.zbf.members.insert(name.to_string(), z.to_string());
+                            }
                             _ => {}
                         }
                     }
+                }
+                Top::ZoneSecurity(_) | Top::ClassMap(_) | Top::PolicyMap(_) | Top::ZonePair(_) => {
+                    super::zbf::load(&mut r.zbf, item)?
                 }
                 Top::Line(l) if l.kind.as_str() == "vty" => {
                     // IOS numbers virtual terminal lines from 0 up to a platform limit (1869 on
@@ -534,7 +546,7 @@ impl Resolved {
 
     /// One ACL as terminal decisions, its implicit end included. `None`: the ACL does not
     /// exist, which IOS treats as no filter.
-    fn acl_items(
+    pub(super) fn acl_items(
         &self,
         file: &str,
         name: &str,

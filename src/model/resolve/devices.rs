@@ -27,6 +27,7 @@ pub(super) fn resolve_device<'a>(
     let mut description = None;
     let mut has_target = false;
     let mut island = None;
+    let mut inspect = None;
     let mut own = Own::default();
     let at = DeviceAt {
         zone_index,
@@ -77,6 +78,21 @@ pub(super) fn resolve_device<'a>(
                     "a switch carries a zone's VLANs and filters nothing between zones; write `island` in the router that bounds the zone"
                 } else {
                     "nftables and iptables firewalls always generate their island-mode switch (docs/targets/linux.md); remove `island`"
+                }),
+            ),
+            ast::StmtKind::Inspect if v.kind == DeviceKind::Router => {
+                cx.once(&mut inspect, st.keyword, st, "inspect")
+            }
+            ast::StmtKind::Inspect => cx.err(
+                Diagnostic::error(
+                    codes::INSPECT,
+                    format!("`inspect` is not allowed in a {}", v.kind.keyword()),
+                )
+                .at(st.keyword, "only a Cisco IOS router takes `inspect`")
+                .help(if v.kind == DeviceKind::Switch {
+                    "a switch carries a zone's VLANs and filters nothing between zones; write `inspect` in the router that bounds the zone"
+                } else {
+                    "nftables and iptables firewalls always track connections; remove `inspect`"
                 }),
             ),
             ast::StmtKind::Ports { range, name, mode } => {
@@ -150,6 +166,9 @@ pub(super) fn resolve_device<'a>(
             );
         }
     }
+    if let Some((kw, _)) = inspect {
+        check_inspect(cx, v, kw, &targets, &interfaces, zone_names);
+    }
     let (interfaces, interface_spans) = interfaces.into_iter().unzip();
     let (ports, port_spans) = ports.into_iter().unzip();
     let mut device = Device {
@@ -164,8 +183,19 @@ pub(super) fn resolve_device<'a>(
         cluster: Vec::new(),
         sync: None,
         island: island.is_some(),
+        inspect: inspect.is_some(),
     };
     own::finish_device(cx, v, &mut device, &own);
+    if let (Some((kw, _)), false) = (inspect, device.cluster.is_empty()) {
+        cx.err(
+            Diagnostic::error(
+                codes::INSPECT,
+                format!("`inspect` is not allowed on router cluster `{}`", v.name.name),
+            )
+            .at(kw, "zone-based firewall on a cluster")
+            .help("fenceline does not generate the stateful failover a cluster of zone-based firewalls needs; drop `inspect` or `cluster`"),
+        );
+    }
     let spans = DeviceSpans {
         name: v.name.span,
         interfaces: interface_spans,
@@ -547,4 +577,52 @@ pub fn split_port_range(name: &str) -> Option<(String, u32, u32)> {
 /// [`crate::model::ios_ifname::split_port_number`] with an owned prefix.
 fn split_port_number(name: &str) -> Option<(String, u32)> {
     crate::model::ios_ifname::split_port_number(name).map(|(p, n)| (p.to_string(), n))
+}
+
+/// `inspect` makes a router a Cisco IOS zone-based policy firewall with one security zone per
+/// policy zone: every target must be `cisco-ios`, and no two interfaces may attach one zone
+/// (IOS passes traffic between the interfaces of one security zone unfiltered, which the
+/// policy's per-interface flows do not allow).
+fn check_inspect(
+    cx: &mut Cx,
+    v: &ast::Device,
+    kw: Span,
+    targets: &[Target],
+    interfaces: &[(Interface, Span)],
+    zone_names: &[&str],
+) {
+    if let Some(t) = targets.iter().find(|t| **t != Target::CiscoIos) {
+        cx.err(
+            Diagnostic::error(
+                codes::INSPECT,
+                format!(
+                    "`inspect` is not allowed on router `{}` with target `{}`",
+                    v.name.name,
+                    t.name()
+                ),
+            )
+            .at(kw, "only a Cisco IOS router takes `inspect`")
+            .help("`inspect` generates a Cisco IOS zone-based policy firewall; give the router `target cisco-ios`"),
+        );
+    }
+    for (n, (iface, span)) in interfaces.iter().enumerate() {
+        if let Some((first, first_span)) =
+            interfaces[..n].iter().find(|(i, _)| i.zone == iface.zone)
+        {
+            cx.err(
+                Diagnostic::error(
+                    codes::INSPECT,
+                    format!(
+                        "`inspect` router `{}` attaches zone `{}` by two interfaces",
+                        v.name.name,
+                        zone_names.get(iface.zone.0).copied().unwrap_or_default()
+                    ),
+                )
+                .at(*span, format!("`{}` is in the same security zone as `{}`", iface.name, first.name))
+                .related(*first_span, "first interface of the zone")
+                .related(kw, "zone-based firewall")
+                .help("IOS passes traffic between two interfaces of one security zone without a policy; attach the zone by one interface, or drop `inspect`"),
+            );
+        }
+    }
 }
