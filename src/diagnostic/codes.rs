@@ -90,7 +90,7 @@ codes! {
     ISLAND = "E0037", "`island` on a device that cannot take it",
         "`island` asks a Cisco IOS router to generate its island-mode switch (SR 5.2 RE2): per interface an island ACL and an EEM applet that binds it, and one that reverts. Only a `router` takes it: a `switch` filters nothing between zones, and an nftables or iptables `firewall` always generates its island-mode switch, so `island` there would say nothing.";
     INSPECT = "E0038", "`inspect` on a device that cannot take it",
-        "`inspect` makes a Cisco IOS router a zone-based policy firewall: one security zone per policy zone it attaches, a `zone-pair` per direction that carries flows, and connection state for TCP, UDP and ICMP. Only a `router` with target `cisco-ios` takes it: a `switch` filters nothing between zones, and an nftables or iptables `firewall` always keeps connection state. IOS passes traffic between two interfaces of one security zone without a policy, so an `inspect` router attaches each zone by one interface.";
+        "`inspect` makes a Cisco IOS router a zone-based policy firewall: one security zone per policy zone it attaches, a `zone-pair` per direction that carries flows, and connection state for TCP, UDP and ICMP. Only a `router` with target `cisco-ios` takes it: a `switch` filters nothing between zones, and an nftables or iptables `firewall` always keeps connection state. A cluster of routers is refused: fenceline does not generate the stateful failover it would need.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -167,7 +167,7 @@ pub(super) fn resolve_device<'a>(
         }
     }
     if let Some((kw, _)) = inspect {
-        check_inspect(cx, v, kw, &targets, &interfaces, zone_names);
+        check_inspect(cx, v, kw, &targets);
     }
     let (interfaces, interface_spans) = interfaces.into_iter().unzip();
     let (ports, port_spans) = ports.into_iter().unzip();
@@ -580,17 +580,9 @@ fn split_port_number(name: &str) -> Option<(String, u32)> {
 }
 
 /// `inspect` makes a router a Cisco IOS zone-based policy firewall with one security zone per
-/// policy zone: every target must be `cisco-ios`, and no two interfaces may attach one zone
-/// (IOS passes traffic between the interfaces of one security zone unfiltered, which the
-/// policy's per-interface flows do not allow).
-fn check_inspect(
-    cx: &mut Cx,
-    v: &ast::Device,
-    kw: Span,
-    targets: &[Target],
-    interfaces: &[(Interface, Span)],
-    zone_names: &[&str],
-) {
+/// policy zone (a device attaches each zone by one interface, E0003): every target must be
+/// `cisco-ios`.
+fn check_inspect(cx: &mut Cx, v: &ast::Device, kw: Span, targets: &[Target]) {
     if let Some(t) = targets.iter().find(|t| **t != Target::CiscoIos) {
         cx.err(
             Diagnostic::error(
@@ -604,25 +596,5 @@ fn check_inspect(
             .at(kw, "only a Cisco IOS router takes `inspect`")
             .help("`inspect` generates a Cisco IOS zone-based policy firewall; give the router `target cisco-ios`"),
         );
-    }
-    for (n, (iface, span)) in interfaces.iter().enumerate() {
-        if let Some((first, first_span)) =
-            interfaces[..n].iter().find(|(i, _)| i.zone == iface.zone)
-        {
-            cx.err(
-                Diagnostic::error(
-                    codes::INSPECT,
-                    format!(
-                        "`inspect` router `{}` attaches zone `{}` by two interfaces",
-                        v.name.name,
-                        zone_names.get(iface.zone.0).copied().unwrap_or_default()
-                    ),
-                )
-                .at(*span, format!("`{}` is in the same security zone as `{}`", iface.name, first.name))
-                .related(*first_span, "first interface of the zone")
-                .related(kw, "zone-based firewall")
-                .help("IOS passes traffic between two interfaces of one security zone without a policy; attach the zone by one interface, or drop `inspect`"),
-            );
-        }
     }
 }
