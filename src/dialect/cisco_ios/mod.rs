@@ -57,15 +57,15 @@ impl Filters for IosConfig {
     fn filters(&self, iif: &str, oif: &str) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
         let r = self.loaded_or_error()?;
         let file = &self.file.0;
-        let mut out = vec![
-            r.filter_items(file, iif, true)?,
-            r.filter_items(file, oif, false)?,
-        ];
-        // The zone-based firewall, after the interface ACLs.
+        // The zone-based firewall (IOS applies it after the interface ACLs; a packet passes when
+        // every filter accepts it, so its decisions come first to name the accepting class).
         let zbf = r.zbf_items(file, Some(iif), Some(oif))?;
+        let mut out = Vec::new();
         if !zbf.is_empty() {
             out.push(zbf);
         }
+        out.push(r.filter_items(file, iif, true)?);
+        out.push(r.filter_items(file, oif, false)?);
         Ok(out)
     }
     fn interface(
@@ -98,11 +98,11 @@ impl Filters for IosConfig {
             r.zbf_items(file, None, Some(iface))?
         };
         let mut out = Vec::new();
-        if to_device {
-            out.push(r.filter_items(file, iface, true)?);
-        }
         if !zbf.is_empty() {
             out.push(zbf);
+        }
+        if to_device {
+            out.push(r.filter_items(file, iface, true)?);
         }
         Ok(out)
     }
