@@ -265,6 +265,80 @@ impl Resolved {
     }
 }
 
+impl Resolved {
+    /// The zone-based firewall's decision for one packet opening a connection from interface
+    /// `from` to interface `to` (`None`: the router itself), packet by packet: the independent
+    /// evaluation the tests hold [`Resolved::zbf_items`] to. `permit` when no interface is a zone
+    /// member.
+    pub fn evaluate_zbf(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+        pkt: &crate::packet::Packet,
+    ) -> super::semantics::Decision {
+        let decision = |permit: bool, text: String| super::semantics::Decision {
+            permit,
+            acl: None,
+            seq: None,
+            text,
+        };
+        if !self.zbf.active() {
+            return decision(true, "no zone-based firewall".into());
+        }
+        let zone = |i: Option<&str>| match i {
+            None => Some(SELF_ZONE.to_string()),
+            Some(i) => self.zone_of(i).cloned(),
+        };
+        let (src, dst) = match (zone(from), zone(to)) {
+            (Some(a), Some(b)) => (a, b),
+            (None, None) => return decision(true, "no zone on either interface".into()),
+            (Some(z), None) | (None, Some(z)) => {
+                return decision(z == SELF_ZONE, format!("zone {z} and no zone"))
+            }
+        };
+        if src == dst {
+            return decision(true, format!("within zone {src}"));
+        }
+        let Some((pair, policy)) = self.zbf.pairs.get(&(src.clone(), dst.clone())) else {
+            let to_self = src == SELF_ZONE || dst == SELF_ZONE;
+            return decision(to_self, format!("no zone-pair from {src} to {dst}"));
+        };
+        let Some(pm) = policy.as_ref().and_then(|p| self.zbf.policy_maps.get(p)) else {
+            return decision(false, format!("zone-pair {pair} without a policy-map"));
+        };
+        for c in &pm.classes {
+            let matched = match &c.class {
+                None => true,
+                Some(n) => self.zbf.class_maps.get(n.as_str()).is_some_and(|cm| {
+                    let hit = |m: &ClassMatch| match m {
+                        ClassMatch::AccessGroup(acl) => {
+                            self.acls.contains_key(acl.as_str())
+                                && self.evaluate_acl(acl.as_str(), pkt, pkt.ack).permit
+                        }
+                        ClassMatch::Protocol(p) => {
+                            pkt.proto == *p || (*p == 1 && pkt.proto == 58 && pkt.src.is_ipv6())
+                        }
+                    };
+                    if cm.all {
+                        !cm.matches.is_empty() && cm.matches.iter().all(hit)
+                    } else {
+                        cm.matches.iter().any(hit)
+                    }
+                }),
+            };
+            if matched {
+                let permit = matches!(
+                    c.action.map(|a| a.verb),
+                    Some(ZbfVerb::Inspect | ZbfVerb::Pass)
+                );
+                let name = c.class.as_ref().map_or("class-default", |n| n.as_str());
+                return decision(permit, format!("zone-pair {pair} class {name}"));
+            }
+        }
+        decision(false, format!("zone-pair {pair} (implicit) class-default"))
+    }
+}
+
 /// Every packet of protocol `p` (`icmp`: ICMP in IPv4, ICMPv6 in IPv6).
 fn protocol_space(p: u8, tag: &Tag) -> Space<Tag> {
     let mut s = Space::new();
