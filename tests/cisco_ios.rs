@@ -842,7 +842,11 @@ fn output_follows_ios_rules() {
                     if zbf && !acl.standard && !acl.name.starts_with("FL-VTY") {
                         // An interface ACL beside a zone-based firewall: anti-spoofing, then
                         // the firewall decides.
-                        let any = if acl.v6 { "permit ipv6 any any" } else { "permit ip any any" };
+                        let any = if acl.v6 {
+                            "permit ipv6 any any"
+                        } else {
+                            "permit ip any any"
+                        };
                         assert_eq!(last.text, any, "{where_}");
                         continue;
                     }
@@ -1163,7 +1167,13 @@ fn a_zone_based_firewall_is_enforced_exactly() {
             own.replies,
             own.denied
         );
-        assert!(t.allowed >= 10 && t.replies >= 5 && t.denied >= 20, "{} {} {}", t.allowed, t.replies, t.denied);
+        assert!(
+            t.allowed >= 10 && t.replies >= 5 && t.denied >= 20,
+            "{} {} {}",
+            t.allowed,
+            t.replies,
+            t.denied
+        );
     }
 }
 
