@@ -877,11 +877,8 @@ pub(super) fn acls(
             let mut body = AclBody::default();
             spoof_rules(&mut body, &spoofed, fam);
             if zbf.is_some() {
-                let any = if fam == Family::V4 {
-                    ProtoMatch::Any
-                } else {
-                    ProtoMatch::Any
-                };
+                // `permit ip any any` (`permit ipv6 any any` in an IPv6 ACL).
+                let any = ProtoMatch::Any;
                 body.group(
                     vec![Remark::tame(
                         "the zone-based firewall decides the rest (zone-pairs below)",
