@@ -1360,6 +1360,77 @@ expect deny field -> ops udp
     );
 }
 
+/// The same router with `inspect`: the UDP replies that its stateless ACLs had to let in
+/// (`expect deny field -> ops udp` failed) are replies of inspected connections now, so every
+/// expectation holds against the generated zone-based firewall; with the inspect class's UDP
+/// permit deleted the allow expectation fails, naming the router.
+#[test]
+fn build_checks_expectations_against_a_zone_based_firewall() {
+    use fenceline::driver::check_text;
+    use fenceline::verify::equiv::check_expectations;
+    let text = r#"policy "ios-inspect-expect" {}
+zone ops { level 3  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+zone field { level 1  sl-target 2  network 10.40.0.0/24  asset plc 10.40.0.7 }
+service dnp3-both tcp/20000, udp/20000
+conduit ops-field {
+  connects ops, field
+  allow ops.scada -> field.plc dnp3-both
+}
+router r1 {
+  target cisco-ios
+  inspect
+  interface Gi0/0 ops
+  interface Gi0/1 field
+}
+expect allow ops.scada -> field.plc dnp3-both
+expect deny field -> ops tcp
+expect deny field -> ops udp
+"#;
+    let opts = BuildOptions {
+        check: CheckOptions {
+            today: Some("2026-01-01".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let checked = check_text("p.fence", Path::new("p.fence"), text.into(), &opts.check);
+    let model = checked.model.as_ref().expect("policy resolves");
+    assert!(
+        !checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "E0020" || d.code == "OUT-005"),
+        "{:#?}",
+        checked.diagnostics
+    );
+    let built = build_checked(&checked, &opts).unwrap().expect("builds");
+    assert!(check_expectations(model, &built.outputs).is_empty());
+    let broken: Vec<fenceline::dialect::Output> = built
+        .outputs
+        .iter()
+        .map(|o| {
+            let mut o = o.clone();
+            if o.path == "r1/cisco-ios.txt" {
+                let t = String::from_utf8(o.bytes).unwrap();
+                assert!(t.contains("zone-member security field"), "{t}");
+                let line = t
+                    .lines()
+                    .find(|l| l.contains("permit udp host 10.30.0.10 host 10.40.0.7 eq 20000"))
+                    .expect("the inspect class's UDP permit")
+                    .to_string();
+                o.bytes = t.replacen(&format!("{line}\n"), "", 1).into_bytes();
+            }
+            o
+        })
+        .collect();
+    let d = check_expectations(model, &broken);
+    assert!(
+        d.iter().any(|d| d.message
+            == "`expect allow ops.scada -> field.plc dnp3-both` does not hold for the generated cisco-ios configuration of `r1`"),
+        "{d:#?}"
+    );
+}
+
 // ---- BEGIN the router's own traffic (Cisco IOS) ----
 
 /// A mutation of one line: the line holding `from` is deleted when `to` is empty, else `from`
