@@ -76,7 +76,9 @@ impl Resolved {
             (Some(_), None) | (None, Some(_)) => return Ok(Vec::new()),
             (Some(a), Some(b)) => (a, b),
         };
-        if src == dst {
+        // Since IOS 15.0(1)M a zone-pair may join a zone to itself; without one, traffic within
+        // a zone passes.
+        if src == dst && !self.zbf.pairs.contains_key(&(src.clone(), dst.clone())) {
             return Ok(all_of(
                 &tag(format!("zone-based firewall: within zone {src} (passes)")),
                 Term::Accept,
@@ -214,7 +216,7 @@ impl Resolved {
                 return decision(z == SELF_ZONE, format!("zone {z} and no zone"))
             }
         };
-        if src == dst {
+        if src == dst && !self.zbf.pairs.contains_key(&(src.clone(), dst.clone())) {
             return decision(true, format!("within zone {src}"));
         }
         let Some((pair, policy)) = self.zbf.pairs.get(&(src.clone(), dst.clone())) else {
