@@ -8,7 +8,7 @@ use super::{DeviceIr, Ir, RuleIr};
 use crate::diagnostic::{Diagnostic, Subject};
 // Return traffic admitted by a stateless rule (warning).
 use crate::lint::rules::out_005_stateless_return_widening::RULE as WIDENING;
-use crate::model::{ConduitId, Device, FlowRef, Model, Scope, Target};
+use crate::model::{ConduitId, Device, FlowRef, Model, Scope};
 pub use crate::packet::reply::{Reply, WideningKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,12 +26,6 @@ impl ReplyIr {
     pub fn kind(&self) -> WideningKind {
         self.reply.kind()
     }
-}
-
-/// Does a device with these targets filter without connection state? (A router with
-/// `inspect` keeps state for some protocols: ask the device, [`Device::inspects`].)
-pub fn stateless(targets: &[Target]) -> bool {
-    targets.iter().any(|t| !t.stateful())
 }
 
 /// The reply entries of a device's rules, in rule order; rules without replies, the rules of

@@ -18,7 +18,7 @@ use super::sltable::{Requirement, SlTable, Sr};
 use super::{fr_title, fr_upper};
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::model::{
-    ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Scope, Target, ZoneId,
+    ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Scope, ZoneId,
 };
 use crate::plan::Ir;
 use serde::Serialize;
@@ -407,7 +407,7 @@ impl<'a> Context<'a> {
         let stateless: Vec<String> = devs
             .iter()
             .map(|d| self.model.device(*d))
-            .filter(|d| d.targets.contains(&Target::CiscoIos) && !d.inspect)
+            .filter(|d| !d.stateful())
             .map(|d| d.name.clone())
             .collect();
         let inspecting: Vec<String> = devs
