@@ -45,8 +45,9 @@ struct Class {
     nd: bool,
 }
 
-/// Classes of one zone-pair by (conduit, device-level flows last; inspect before pass).
-type PairClasses = BTreeMap<(Option<ConduitId>, bool, bool), Class>;
+/// Classes of one zone-pair by (device-level flows, conduit, pass): the conduits' classes in
+/// conduit order, then the device-level flows' (`None`); inspect before pass.
+type PairClasses = BTreeMap<(bool, Option<ConduitId>, bool), Class>;
 
 fn inspected(r: &RuleIr) -> bool {
     r.item.inspectable() && !r.one_way
@@ -55,15 +56,13 @@ fn inspected(r: &RuleIr) -> bool {
 /// Every class of every zone-pair of the device.
 fn classes(device: &DeviceIr) -> BTreeMap<(Side, Side), PairClasses> {
     let mut out: BTreeMap<(Side, Side), PairClasses> = BTreeMap::new();
-    // Device-level flows sort after the conduits': `None` is given `true` in front.
-    let key = |r: &RuleIr, pass: bool| (r.conduit, r.conduit.is_none(), pass);
+    let key = |r: &RuleIr, pass: bool| (r.conduit.is_none(), r.conduit, pass);
     let mut add = |from: Side, to: Side, rules: &[RuleIr], replies: &[ReplyIr]| {
         let pair = out.entry((from, to)).or_default();
         for r in rules {
             let pass = !inspected(r);
             pair.entry(key(r, pass)).or_default().rules.push(r.clone());
         }
-        let _ = pair;
         // Replies of the rules in `from -> to` cross `to -> from`.
         for rep in replies {
             if let Some(r) = rules.get(rep.rule) {
@@ -98,7 +97,7 @@ fn classes(device: &DeviceIr) -> BTreeMap<(Side, Side), PairClasses> {
         ] {
             out.entry((from, to))
                 .or_default()
-                .entry((None, true, true))
+                .entry((true, None, true))
                 .or_default()
                 .nd = true;
         }
