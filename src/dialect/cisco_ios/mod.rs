@@ -22,11 +22,13 @@
 pub mod ast;
 pub mod inspect;
 pub mod lower;
+pub mod nat;
 pub mod parse;
 pub mod print;
 pub mod router;
 pub mod semantics;
 pub mod switch;
+pub mod translate;
 pub mod zbf;
 
 pub use ast::IosConfig;
@@ -132,8 +134,15 @@ fn device_config(
         items.extend(switch::switch(cx, device, sw, &mut changed, diags)?);
     }
     if !device.interfaces.is_empty() {
+        let refused = translate::refusals(cx, device);
+        let nat = if refused.is_empty() {
+            translate::translation(cx, device)?
+        } else {
+            diags.extend(refused);
+            None
+        };
         let zbf: Option<router::ZbfFn> = device.inspect.then_some(inspect::section);
-        items.extend(router::acls(cx, device, &mut changed, zbf)?);
+        items.extend(router::acls(cx, device, &mut changed, nat.as_ref(), zbf)?);
     }
     items.push(ast::Top::End);
     changed.sort();

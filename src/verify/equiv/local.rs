@@ -291,9 +291,9 @@ pub(super) fn compare_local(
     // A router with `inspect` denies its own addresses as sources first on every interface,
     // as the stateless IOS target does.
     if dev.inspect {
-        let spoofed = super::spoofed_sources(model, device, &[Family::V4, Family::V6]);
-        for ((_, to_device), want) in policy.iter_mut() {
+        for ((i, to_device), want) in policy.iter_mut() {
             if *to_device {
+                let spoofed = super::spoofed_sources(model, device, *i, &[Family::V4, Family::V6]);
                 *want = want.subtract(&spoofed);
             }
         }
