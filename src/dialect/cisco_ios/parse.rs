@@ -506,6 +506,8 @@ fn sub_line(item: &mut Top, body: &str, toks: &[&str], line_no: usize) -> Result
             ["description", ..] => {}
             _ => return Err(format!("`{body}` in a security zone is not supported")),
         },
+        // A description decides nothing (and is not kept).
+        Top::ClassMap(_) | Top::PolicyMap(_) if toks.first() == Some(&"description") => {}
         Top::ClassMap(c) => c.matches.push(match toks {
             ["match", "access-group", "name", acl] => ClassMatch::AccessGroup(word(acl)?),
             ["match", "protocol", p @ ("tcp" | "udp" | "icmp")] => ClassMatch::Protocol(

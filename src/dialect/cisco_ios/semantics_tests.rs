@@ -267,6 +267,7 @@ ip access-list extended P4
 zone security z1
 zone security z2
 class-map type inspect match-any CA
+ description read, not kept
  match access-group name C4
  match access-group name C6
 class-map type inspect match-all CB
