@@ -1392,9 +1392,19 @@ fn translations_ios_cannot_generate_are_refused_at_the_device() {
             "device-level flows with VRFs",
             skids.replace(
                 "  interface GigabitEthernet0/2 packaging address 192.168.1.1\n",
-                "  interface GigabitEthernet0/2 packaging address 192.168.1.1\n  allow site-ops.scada -> self ssh\n",
+                "  interface GigabitEthernet0/2 packaging address 192.168.1.1\n  allow filling.plc -> self ntp\n",
             ),
-            "has device-level flows and puts translated zones in VRFs",
+            "has device-level flows on a translated zone's interface and puts translated zones in VRFs",
+        ),
+        (
+            "flows beyond the router's other interface, with VRFs",
+            format!(
+                "{}\nzone far {{ level 3 sl-target 2 network 10.31.0.0/24 }}\n\
+                 conduit far-cells {{ connects far, filling\n allow far -> filling.plc modbus }}\n\
+                 firewall fw-far {{ target nftables\n interface eth0 site-ops\n interface eth1 far }}\n",
+                skids
+            ),
+            "routes a translated zone's VRF to zones beyond `GigabitEthernet0/0` (`site-ops`)",
         ),
         (
             "a VRF interface without an address",

@@ -128,17 +128,32 @@ pub(super) fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
                     "the zone's hosts see those addresses as their own network; give the zone another inside network, or route these flows through another device",
                 ));
             }
-            if other.behind_zones.len() > 1 || other.behind_zones.first() != Some(&other.zone) {
+            // The VRF is routed to the networks of the zone on the other interface only
+            // (`ip route vrf NAME NET MASK INTERFACE`, no next hop): every flow of the pair
+            // must end there, whatever else lies beyond that interface.
+            let near = &cx.model.zone(other.zone).addrs;
+            let far_beyond = p.rules.iter().any(|r| {
+                let far = if a.nat.is_empty() { &r.src } else { &r.dst };
+                !near.contains_set(far)
+            });
+            if far_beyond {
                 why.push((
-                    format!("routes a translated zone's VRF to zones beyond `{}`", other.name),
+                    format!("routes a translated zone's VRF to zones beyond `{}` (`{}`)", other.name, other.zone_name),
                     "fenceline routes a VRF to the networks attached to the router's other interfaces only (`ip route vrf NAME NET MASK INTERFACE`); attach those zones to the router, or translate on a Linux firewall",
                 ));
             }
         }
     }
-    if vrf && !device.local.is_empty() {
+    // Device-level flows of the global table (management from an untranslated zone) stay;
+    // those of a skid's interface would live in its VRF.
+    if vrf
+        && device
+            .local
+            .iter()
+            .any(|l| !l.rules.is_empty() && !device.interfaces[l.interface].nat.is_empty())
+    {
         why.push((
-            "has device-level flows and puts translated zones in VRFs".into(),
+            "has device-level flows on a translated zone's interface and puts translated zones in VRFs".into(),
             "`self` would stand for addresses in several routing tables; drop the device-level flows, or give the skids distinct inside networks",
         ));
     }
@@ -263,7 +278,7 @@ pub(super) fn translation(cx: &EmitContext, device: &DeviceIr) -> Result<Option<
             egress.dedup();
             for e in egress {
                 let out = &device.interfaces[e];
-                for net in out.behind.v4_nets() {
+                for net in cx.model.zone(out.zone).addrs.v4_nets() {
                     t.routes.push(VrfRoute {
                         vrf: word(name)?,
                         addr: net.network().into(),
