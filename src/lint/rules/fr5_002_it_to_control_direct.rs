@@ -77,14 +77,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .related(cx.model.spans.zone(a), "IT zone")
                     .related(cx.model.spans.zone(b), "control zone")
                     .help("connect both zones to an industrial DMZ (level 3.5) and let every exchange terminate there, on a broker, mirror or jump host");
-                out.push(Finding::new(
-                    d,
-                    vec![
-                        Scope::Conduit(ConduitId(ci)),
-                        Scope::Zone(a),
-                        Scope::Zone(b),
-                    ],
-                ));
+                out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci))]));
             }
         }
     }

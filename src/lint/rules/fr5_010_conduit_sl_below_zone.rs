@@ -73,10 +73,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     "raise the conduit's SL-T to at least the SL-T of `{}` for every FR",
                     zone.name
                 ));
-            out.push(Finding::new(
-                d,
-                vec![Scope::Conduit(ConduitId(ci)), Scope::Zone(*z)],
-            ));
+            out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci))]));
         }
     }
 }

@@ -67,14 +67,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .related(cx.model.spans.zone(*a), format!("SL-T {}", za.sl))
                     .related(cx.model.spans.zone(*b), format!("SL-T {}", zb.sl))
                     .help("put an intermediate zone (a DMZ with a broker) between them, or review the SL-Ts in the risk assessment");
-                out.push(Finding::new(
-                    d,
-                    vec![
-                        Scope::Conduit(ConduitId(ci)),
-                        Scope::Zone(*a),
-                        Scope::Zone(*b),
-                    ],
-                ));
+                out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci))]));
             }
         }
     }

@@ -104,9 +104,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     "encrypt the flow end to end (a TLS or IPsec variant of its services), or raise the SL-T of `{}` and protect it accordingly",
                     zone.name
                 ));
-            let mut scopes = cx.flow_scopes(fid);
-            scopes.push(crate::model::Scope::Zone(z));
-            out.push(Finding::new(d, scopes));
+            out.push(Finding::new(d, cx.flow_scopes(fid)));
         }
     }
 }
