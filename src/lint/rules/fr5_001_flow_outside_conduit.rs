@@ -4,8 +4,9 @@
 //!
 //! The resolver reports this rule while it builds the Model, as an error, and leaves the flow
 //! out of the Model. Like every rule's findings it passes the configuration and the policy's
-//! exceptions: an `exception FR5-001` on the conduit (or on the zone of either end) accepts that
-//! the flow is dropped, and nothing is generated for it.
+//! exceptions: an `exception FR5-001` on the conduit that holds the flow accepts that the flow is
+//! dropped, and nothing is generated for it. An exception on the zone of either end does not: a
+//! zone's exception accepts findings about the zone only.
 //!
 //! ## Why is this bad
 //! IEC 62443-3-2 partitions a system into zones and allows communication between zones only
