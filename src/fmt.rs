@@ -302,8 +302,14 @@ impl Fmt<'_> {
                     .collect();
                 format!("sl-target {{ {} }}", parts.join("  "))
             }
-            StmtKind::Network(ts) => {
-                let v: Vec<&str> = ts.iter().map(|t| t.text.as_str()).collect();
+            StmtKind::Network(entries) => {
+                let v: Vec<String> = entries
+                    .iter()
+                    .map(|e| match &e.nat {
+                        Some(outside) => format!("{} nat {}", e.net.text, outside.text),
+                        None => e.net.text.clone(),
+                    })
+                    .collect();
                 format!("network {}", v.join(", "))
             }
             StmtKind::Vlan(t) => format!("vlan {}", t.text),

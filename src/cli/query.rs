@@ -141,10 +141,12 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
     if let Ok(ip) = text.parse::<std::net::IpAddr>() {
         let mut addrs = AddrSet::new();
         addrs.add_range(ip, ip);
+        refuse_inside(model, text, &addrs)?;
         return Ok(addr_end(model, written, addrs, ip));
     }
     if let Ok(net) = text.parse::<ipnet::IpNet>() {
         let addrs = AddrSet::from_net(net.trunc());
+        refuse_inside(model, text, &addrs)?;
         return Ok(addr_end(model, written, addrs, net.network()));
     }
     let (zname, aname) = match text.split_once('.') {
@@ -195,6 +197,29 @@ fn resolve_end(model: &Model, text: &str) -> Result<End> {
             })
         }
     }
+}
+
+/// An address that no zone holds as the plant sees it but that lies in a translated zone's
+/// inside network: from outside that zone it names nothing (E0041); the help gives its outside
+/// address in each zone that translates it.
+fn refuse_inside(model: &Model, text: &str, addrs: &AddrSet) -> Result<()> {
+    if model.zones.iter().any(|z| z.addrs.overlaps(addrs)) {
+        return Ok(());
+    }
+    let outside: Vec<String> = model
+        .zones
+        .iter()
+        .filter(|z| z.is_translated() && z.inside_addrs().overlaps(addrs))
+        .map(|z| format!("`{}` (zone `{}`)", z.to_outside(addrs), z.name))
+        .collect();
+    if outside.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "`{text}` is an inside address of a translated zone, which names nothing from outside it ({})\n  = help: from outside, it is {}",
+        crate::diagnostic::codes::NAT_INSIDE_ADDRESS,
+        outside.join(" or ")
+    )))
 }
 
 /// A device or cluster node named as an end: its own addresses (a node's: the shared ones and

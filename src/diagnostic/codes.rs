@@ -89,6 +89,12 @@ codes! {
         "`allow SRC -> DST SERVICES via DEVICE, ...` keeps a flow to the loop-free paths between its zones that cross at least one of the named devices. A named device must lie on such a path (it attaches zones through which the flow can pass); one that does not would make the flow pass nowhere, or mean that the graph of zones and devices is not what the author thinks.";
     ISLAND = "E0037", "`island` on a device that cannot take it",
         "`island` asks a Cisco IOS router to generate its island-mode switch (SR 5.2 RE2): per interface an island ACL and an EEM applet that binds it, and one that reverts. Only a `router` takes it: a `switch` filters nothing between zones, and an nftables or iptables `firewall` always generates its island-mode switch, so `island` there would say nothing.";
+    NAT = "E0039", "invalid address translation",
+        "`network INSIDE nat OUTSIDE` translates a zone's network one to one: the host at an offset in INSIDE is reached at the same offset in OUTSIDE. Both networks are of one family and one prefix length, OUTSIDE is not INSIDE, and a zone's inside networks do not overlap each other or its other networks. OUTSIDE is what the rest of the plant sees, so like any network it belongs to one zone (E0006); INSIDE may repeat in other translated zones (identical skids).";
+    NAT_NO_DEVICE = "E0040", "translated zone without a translating device",
+        "A zone with a translated network is reached only through a device that translates: a `firewall` (nftables, iptables) or a `router` (Cisco IOS) with an interface in the zone. A zone that no such device attaches would be unreachable at its outside addresses; attach it with an interface of the firewall or router that translates for it.";
+    NAT_INSIDE_ADDRESS = "E0041", "a translated zone's inside address named from outside",
+        "Outside a translated zone, its hosts are reached at their outside addresses (`network INSIDE nat OUTSIDE`): an address in INSIDE, given as an address from outside the zone, names nothing there (the device attaching the zone denies it). Use the outside address the help gives, or the zone or `zone.asset` name.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

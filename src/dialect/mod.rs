@@ -271,6 +271,7 @@ impl<D: Dialect> DynDialect for D {
         device: &DeviceIr,
         diags: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Output>> {
+        refuse_nat(D::TARGET, device)?;
         let config = self.lower(cx, device, diags)?;
         if let Some(max) = cx.options.max_rules {
             let size = self.size(&config);
@@ -375,6 +376,23 @@ pub fn replacement(target: Target) -> Option<&'static str> {
         .iter()
         .find(|d| d.target() == target)
         .map(|d| d.replacement())
+}
+
+/// The targets whose dialect generates the translation of `network INSIDE nat OUTSIDE`. A
+/// device of another target attaching a translated zone is refused, never given a
+/// configuration that filters without translating.
+const TRANSLATING: &[Target] = &[];
+
+fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
+    match device.interfaces.iter().find(|i| !i.nat.is_empty()) {
+        Some(i) if !TRANSLATING.contains(&target) => Err(Error::Other(format!(
+            "device `{}` attaches translated zone `{}` (`nat`), and target {} does not generate address translation yet",
+            device.name,
+            i.zone_name,
+            target.name()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Emits every selected target of every device, sorted by path.

@@ -175,10 +175,19 @@ pub struct Zone {
     pub owner: Option<String>,
     pub level: Level,
     pub sl: Sl,
+    /// The zone's networks as the rest of the plant sees them: a translated network
+    /// (`network INSIDE nat OUTSIDE`) by its outside network.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<IpNet>,
+    /// The zone's addresses as the rest of the plant sees them (outside addresses of translated
+    /// networks). Flows, expectations, `query` and the report speak in these.
     #[serde(skip_serializing_if = "is_default")]
     pub addrs: AddrSet,
+    /// Static 1:1 translations of the zone's networks (`network INSIDE nat OUTSIDE`), sorted by
+    /// inside network. The devices attaching the zone translate; everywhere else the zone is
+    /// its outside addresses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nat: Vec<Nat>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vlan: Option<u16>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -198,6 +207,41 @@ impl Zone {
     pub fn asset(&self, name: &str) -> Option<usize> {
         self.assets.iter().position(|a| a.name == name)
     }
+    /// Whether any of the zone's networks is translated (`nat`).
+    pub fn is_translated(&self) -> bool {
+        !self.nat.is_empty()
+    }
+    /// `set` (addresses as the plant sees them) as the zone's own hosts see them: each
+    /// translated network's outside addresses moved to its inside network; the rest unchanged.
+    pub fn to_inside(&self, set: &AddrSet) -> AddrSet {
+        self.nat.iter().fold(set.clone(), |acc, n| {
+            let outside = AddrSet::from_net(n.outside);
+            acc.subtract(&outside)
+                .union(&set.translate(n.outside, n.inside))
+        })
+    }
+    /// `set` (addresses as the zone's own hosts see them) as the rest of the plant sees them.
+    pub fn to_outside(&self, set: &AddrSet) -> AddrSet {
+        self.nat.iter().fold(set.clone(), |acc, n| {
+            let inside = AddrSet::from_net(n.inside);
+            acc.subtract(&inside)
+                .union(&set.translate(n.inside, n.outside))
+        })
+    }
+    /// The zone's addresses as its own hosts see them.
+    pub fn inside_addrs(&self) -> AddrSet {
+        self.to_inside(&self.addrs)
+    }
+}
+
+/// A static 1:1 translation of one of a zone's networks (`network INSIDE nat OUTSIDE`): the
+/// zone's hosts are addressed in `inside` (as they see themselves; several zones may share it)
+/// and the rest of the plant reaches the host at the same offset in `outside`. Both are of one
+/// family and one prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Nat {
+    pub inside: IpNet,
+    pub outside: IpNet,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -67,6 +67,36 @@ impl AddrSet {
             _ => {}
         }
     }
+    /// The part of the set inside `from`, moved to the same offsets inside `to` (a static 1:1
+    /// translation of one network onto another of the same family and length; anything else
+    /// gives the empty set).
+    pub fn translate(&self, from: IpNet, to: IpNet) -> AddrSet {
+        let mut out = AddrSet::new();
+        if from.prefix_len() != to.prefix_len() {
+            return out;
+        }
+        let part = self.intersect(&AddrSet::from_net(from));
+        match (from, to) {
+            (IpNet::V4(f), IpNet::V4(t)) => {
+                let (f, t) = (u32::from(f.network()), u32::from(t.network()));
+                out.v4 = part
+                    .v4
+                    .iter()
+                    .map(|&(lo, hi)| (lo - f + t, hi - f + t))
+                    .collect();
+            }
+            (IpNet::V6(f), IpNet::V6(t)) => {
+                let (f, t) = (u128::from(f.network()), u128::from(t.network()));
+                out.v6 = part
+                    .v6
+                    .iter()
+                    .map(|&(lo, hi)| (lo - f + t, hi - f + t))
+                    .collect();
+            }
+            _ => {}
+        }
+        out
+    }
     pub fn union(&self, other: &AddrSet) -> AddrSet {
         AddrSet {
             v4: normalise(self.v4.iter().chain(&other.v4).copied().collect()),

@@ -94,6 +94,13 @@ pub struct InterfaceIr {
     pub behind_zones: Vec<ZoneId>,
     /// Source addresses that may arrive on this interface; anything else is spoofed.
     pub behind: AddrSet,
+    /// The zone's static 1:1 translations (`network INSIDE nat OUTSIDE`), which this device
+    /// performs on this interface: packets on the wire of this interface carry the zone's
+    /// inside addresses, everywhere else its outside ones. Rules (`RuleIr`) speak of the
+    /// outside addresses, as the rest of the plant sees the zone; each dialect says which
+    /// addresses its filter sees and translates accordingly.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nat: Vec<crate::model::Nat>,
 }
 
 /// Traffic entering by one interface and leaving by another.
@@ -291,6 +298,7 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                     zone_name: model.zone(i.zone).name.clone(),
                     behind_zones,
                     behind,
+                    nat: model.zone(i.zone).nat.clone(),
                 }
             })
             .collect();

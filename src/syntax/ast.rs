@@ -70,6 +70,14 @@ pub struct Policy {
     pub span: Span,
 }
 
+/// One network of a zone's `network` statement: `NET` or `INSIDE nat OUTSIDE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NetEntry {
+    pub net: Token,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nat: Option<Token>,
+}
+
 /// A statement inside a block. One enum for every block keeps spans, ordering and comments
 /// uniform for the formatter; the resolver says which statements a block accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,7 +87,7 @@ pub enum StmtKind {
     Owner(Text),
     Level(Token),
     SlTarget(SlTarget),
-    Network(Vec<Token>),
+    Network(Vec<NetEntry>),
     Vlan(Token),
     Asset(Asset),
     Safety,

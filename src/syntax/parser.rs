@@ -62,6 +62,7 @@ fn rule_name(rule: &Rule) -> String {
         Rule::level => "`level`",
         Rule::sl_target => "`sl-target`",
         Rule::network => "`network`",
+        Rule::net_entry => "a network such as `10.0.0.0/24`",
         Rule::vlan => "`vlan`",
         Rule::asset => "`asset`",
         Rule::safety => "`safety`",
@@ -424,7 +425,16 @@ impl Builder<'_> {
                     })
                 }
             }
-            Rule::network => StmtKind::Network(it.map(|a| self.token(a)).collect()),
+            Rule::network => StmtKind::Network(
+                it.filter(|e| e.as_rule() == Rule::net_entry)
+                    .map(|e| {
+                        let mut e = e.into_inner().filter(|p| p.as_rule() == Rule::addr);
+                        let net = self.token(e.next().expect("grammar"));
+                        let nat = e.next().map(|a| self.token(a));
+                        NetEntry { net, nat }
+                    })
+                    .collect(),
+            ),
             Rule::vlan => StmtKind::Vlan(self.token(it.next().expect("grammar"))),
             Rule::safety => StmtKind::Safety,
             Rule::transit => StmtKind::Transit,

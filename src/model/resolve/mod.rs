@@ -108,7 +108,15 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     flows::check_via(&mut cx, &zones, &flows, &cf.flow_spans, &devices);
     flows::refuse_device_via(&mut cx, &d);
     let device_decls: Vec<_> = d.devices.values().copied().collect();
-    own::check_across(&mut cx, &devices, &device_spans, &owns, &device_decls);
+    own::check_across(
+        &mut cx,
+        &zones,
+        &devices,
+        &device_spans,
+        &owns,
+        &device_decls,
+    );
+    zones::check_translated_attached(&mut cx, &zones, &zone_name_spans, &devices);
     let (self_flows, self_flow_spans) = self_flows::resolve_self_flows(
         &mut cx,
         &names,

@@ -89,7 +89,8 @@ fn own_address(cx: &mut Cx, zone: &Zone, zone_span: Span, tok: &ast::Token) -> O
         );
         return None;
     };
-    if !zone.addrs.contains(ip) {
+    // On a translated zone's interface the device is addressed as the zone's hosts see it.
+    if !zone.inside_addrs().contains(ip) {
         cx.err(
             Diagnostic::error(
                 codes::DEVICE_ADDRESS,
@@ -212,15 +213,22 @@ pub(super) fn reserved(span: Span, what: &str) -> Diagnostic {
 /// namespace (no node is named like a device or another node).
 pub(super) fn check_across(
     cx: &mut Cx,
+    zones: &[Zone],
     devices: &[Device],
     spans: &[DeviceSpans],
     owns: &[Own],
     decls: &[&ast::Device],
 ) {
-    let mut first: BTreeMap<IpAddr, (usize, Span)> = BTreeMap::new();
+    // An address inside a translated network is the zone's own: identical skids behind one
+    // device give it the same inside address on each of their interfaces.
+    let mut first: BTreeMap<(Option<ZoneId>, IpAddr), (usize, Span)> = BTreeMap::new();
     for (di, own) in owns.iter().enumerate() {
-        for &(_, ip, span) in &own.addrs {
-            match first.get(&ip) {
+        for &(index, ip, span) in &own.addrs {
+            let zone = devices[di].interfaces[index].zone;
+            let z = &zones[zone.0];
+            let translated = z.nat.iter().any(|n| n.inside.contains(&ip));
+            let key = (translated.then_some(zone), ip);
+            match first.get(&key) {
                 Some(&(fd, fspan)) => {
                     let whose = if fd == di {
                         format!("`{}`", devices[di].name)
@@ -240,7 +248,7 @@ pub(super) fn check_across(
                     );
                 }
                 None => {
-                    first.insert(ip, (di, span));
+                    first.insert(key, (di, span));
                 }
             }
         }

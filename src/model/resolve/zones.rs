@@ -81,6 +81,7 @@ pub(super) fn placeholder_zone(z: &ast::Zone) -> Zone {
         sl: Sl::uniform(1),
         networks: Vec::new(),
         addrs: AddrSet::new(),
+        nat: Vec::new(),
         vlan: None,
         assets: Vec::new(),
         safety: false,
@@ -104,6 +105,7 @@ pub(super) fn resolve_zone(
     let mut transit = false;
     let mut networks = Vec::new();
     let mut addrs = AddrSet::new();
+    let mut nat: Vec<Nat> = Vec::new();
     let mut assets: Vec<(Asset, Span, Vec<AddrItem>)> = Vec::new();
     let mut ok = true;
     for st in &z.stmts {
@@ -134,8 +136,8 @@ pub(super) fn resolve_zone(
                 Some(v) => cx.once(&mut sl, v, st, "sl-target"),
                 None => ok = false,
             },
-            ast::StmtKind::Network(toks) => {
-                if !network(cx, toks, &mut networks, &mut addrs) {
+            ast::StmtKind::Network(entries) => {
+                if !network(cx, entries, &mut networks, &mut addrs, &mut nat) {
                     ok = false;
                 }
             }
@@ -167,8 +169,24 @@ pub(super) fn resolve_zone(
     if ok {
         ok = zone_complete(cx, z, &networks, level.is_some(), sl.is_some());
     }
-    check_assets_inside(cx, zname, &assets, &addrs);
-    let mut assets: Vec<(Asset, Span)> = assets.into_iter().map(|(a, s, _)| (a, s)).collect();
+    if ok {
+        ok = check_nat(cx, zname, &nat, &networks, &entry_spans(z));
+    }
+    nat.sort();
+    let translated = Zone {
+        nat: nat.clone(),
+        ..placeholder_zone(z)
+    };
+    let inside = translated.to_inside(&addrs);
+    check_assets_inside(cx, zname, &assets, &inside, &addrs);
+    // Assets are written as the zone's hosts see themselves; the plant reaches them outside.
+    let mut assets: Vec<(Asset, Span)> = assets
+        .into_iter()
+        .map(|(mut a, s, _)| {
+            a.addrs = translated.to_outside(&a.addrs);
+            (a, s)
+        })
+        .collect();
     assets.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     let (assets, asset_spans) = assets.into_iter().unzip();
     networks.sort();
@@ -184,6 +202,7 @@ pub(super) fn resolve_zone(
         sl: sl.map(|s| s.0)?,
         networks,
         addrs,
+        nat,
         vlan: vlan.map(|v| v.0),
         assets,
         safety,
@@ -194,35 +213,148 @@ pub(super) fn resolve_zone(
     .map(|zone| (zone, spans))
 }
 
-/// A zone's `network` statement: each network added to the zone's addresses; false after an
-/// invalid one.
+/// A zone's `network` statement: each network added to the zone's addresses (a translated one
+/// by its outside network, its translation to `nat`); false after an invalid one.
 fn network(
     cx: &mut Cx,
-    toks: &[ast::Token],
+    entries: &[ast::NetEntry],
     networks: &mut Vec<IpNet>,
     addrs: &mut AddrSet,
+    nat: &mut Vec<Nat>,
 ) -> bool {
     let mut ok = true;
-    for tok in toks {
-        match parse_addr(tok, false) {
-            Ok(AddrItem::Net(n)) => {
-                if networks.contains(&n) {
-                    cx.err(
-                        Diagnostic::warning(
-                            codes::DUPLICATE,
-                            format!("network `{n}` listed twice"),
-                        )
-                        .at(tok.span, "listed again"),
-                    );
-                }
-                networks.push(n);
-                addrs.add_net(n);
-            }
-            Ok(AddrItem::Range(..)) => {}
+    for e in entries {
+        let net = match parse_addr(&e.net, false) {
+            Ok(AddrItem::Net(n)) => n,
+            Ok(AddrItem::Range(..)) => continue,
             Err(d) => {
                 ok = false;
                 cx.err(d);
+                continue;
             }
+        };
+        let (seen, tok) = match &e.nat {
+            None => (net, &e.net),
+            Some(out_tok) => match parse_addr(out_tok, false) {
+                Ok(AddrItem::Net(outside)) => match nat_pair(net, outside, e) {
+                    Ok(()) => {
+                        nat.push(Nat {
+                            inside: net,
+                            outside,
+                        });
+                        (outside, out_tok)
+                    }
+                    Err(d) => {
+                        ok = false;
+                        cx.err(d);
+                        continue;
+                    }
+                },
+                Ok(AddrItem::Range(..)) => continue,
+                Err(d) => {
+                    ok = false;
+                    cx.err(d);
+                    continue;
+                }
+            },
+        };
+        if networks.contains(&seen) {
+            cx.err(
+                Diagnostic::warning(codes::DUPLICATE, format!("network `{seen}` listed twice"))
+                    .at(tok.span, "listed again"),
+            );
+        }
+        networks.push(seen);
+        addrs.add_net(seen);
+    }
+    ok
+}
+
+/// `INSIDE nat OUTSIDE`: one family, one prefix length, two different networks.
+fn nat_pair(inside: IpNet, outside: IpNet, e: &ast::NetEntry) -> Result<(), Diagnostic> {
+    let span = e.nat.as_ref().map_or(e.net.span, |o| e.net.span.to(o.span));
+    let err =
+        |msg: String, label: &str| Diagnostic::error(codes::NAT, msg).at(span, label.to_string());
+    if inside.addr().is_ipv4() != outside.addr().is_ipv4() {
+        return Err(err(
+            format!("`{inside}` and `{outside}` are of different address families"),
+            "translated across families",
+        )
+        .help(
+            "a static 1:1 translation maps an IPv4 network onto an IPv4 network, or IPv6 onto IPv6",
+        ));
+    }
+    if inside.prefix_len() != outside.prefix_len() {
+        let fixed = IpNet::new(outside.network(), inside.prefix_len())
+            .map(|n| n.trunc().to_string())
+            .unwrap_or_else(|_| outside.to_string());
+        return Err(err(
+            format!(
+                "`{inside}` and `{outside}` have different prefix lengths (/{} and /{})",
+                inside.prefix_len(),
+                outside.prefix_len()
+            ),
+            "not one to one",
+        )
+        .help(format!(
+            "a static 1:1 translation maps each address to one address: write `{inside} nat {fixed}`"
+        )));
+    }
+    if inside == outside {
+        return Err(err(
+            format!("`{inside}` is translated to itself"),
+            "translates nothing",
+        )
+        .help(format!("write `network {inside}`")));
+    }
+    Ok(())
+}
+
+/// The spans of each `INSIDE nat OUTSIDE` entry of a zone, in the order of `nat` before sorting.
+fn entry_spans(z: &ast::Zone) -> Vec<Span> {
+    z.stmts
+        .iter()
+        .filter_map(|st| match &st.kind {
+            ast::StmtKind::Network(entries) => Some(entries),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|e| e.nat.as_ref().map(|o| e.net.span.to(o.span)))
+        .collect()
+}
+
+/// A zone's inside networks overlap neither each other nor its other networks (its hosts
+/// could not tell them apart).
+fn check_nat(cx: &mut Cx, zname: &str, nat: &[Nat], networks: &[IpNet], spans: &[Span]) -> bool {
+    let mut ok = true;
+    for (i, n) in nat.iter().enumerate() {
+        let clash = nat[..i]
+            .iter()
+            .map(|m| m.inside)
+            .chain(
+                networks
+                    .iter()
+                    .copied()
+                    .filter(|o| !nat.iter().any(|m| m.outside == *o)),
+            )
+            .chain(nat.iter().map(|m| m.outside))
+            .find(|o| {
+                *o != n.outside && AddrSet::from_net(*o).overlaps(&AddrSet::from_net(n.inside))
+            });
+        if let Some(other) = clash {
+            ok = false;
+            let span = spans.get(i).copied().unwrap_or_default();
+            cx.err(
+                Diagnostic::error(
+                    codes::NAT,
+                    format!(
+                        "inside network `{}` of zone `{zname}` overlaps its network `{other}`",
+                        n.inside
+                    ),
+                )
+                .at(span, "overlapping inside network")
+                .help("the zone's hosts could not tell the two apart: give each inside network its own addresses"),
+            );
         }
     }
     ok
@@ -351,30 +483,36 @@ fn zone_complete(
     true
 }
 
-/// Every asset's addresses lie inside its zone's networks.
+/// Every asset's addresses lie inside its zone's networks, as the zone's hosts see them
+/// (`inside`; `outside`: as the plant sees them, the same for a zone without `nat`).
 fn check_assets_inside(
     cx: &mut Cx,
     zname: &str,
     assets: &[(Asset, Span, Vec<AddrItem>)],
-    addrs: &AddrSet,
+    inside: &AddrSet,
+    outside: &AddrSet,
 ) {
     for (asset, span, _) in assets {
-        if !asset.addrs.is_empty() && !addrs.is_empty() && !addrs.contains_set(&asset.addrs) {
-            cx.err(
-                Diagnostic::error(
-                    codes::ASSET_OUTSIDE_ZONE,
-                    format!(
-                        "asset `{}` lies outside the networks of zone `{zname}`",
-                        asset.name
-                    ),
-                )
-                .at(*span, "not inside the zone's networks")
-                .help(format!(
-                    "zone `{zname}` has {}; an address belongs to exactly one zone",
-                    addrs
-                )),
-            );
+        if asset.addrs.is_empty() || inside.is_empty() || inside.contains_set(&asset.addrs) {
+            continue;
         }
+        let d = Diagnostic::error(
+            codes::ASSET_OUTSIDE_ZONE,
+            format!(
+                "asset `{}` lies outside the networks of zone `{zname}`",
+                asset.name
+            ),
+        )
+        .at(*span, "not inside the zone's networks");
+        cx.err(if inside != outside && outside.contains_set(&asset.addrs) {
+            d.help(format!(
+                "zone `{zname}` translates its networks: write its assets as its own hosts see them, in {inside}"
+            ))
+        } else {
+            d.help(format!(
+                "zone `{zname}` has {inside}; an address belongs to exactly one zone"
+            ))
+        });
     }
 }
 
@@ -449,6 +587,37 @@ pub(super) fn check_vlans(cx: &mut Cx, zones: &[Zone], spans: &[Span]) {
             } else {
                 seen.insert(v, (z, *span));
             }
+        }
+    }
+}
+
+/// A translated zone is attached by a device that translates for it: a firewall or a router.
+pub(super) fn check_translated_attached(
+    cx: &mut Cx,
+    zones: &[Zone],
+    spans: &[Span],
+    devices: &[Device],
+) {
+    for (zi, (z, span)) in zones.iter().zip(spans).enumerate() {
+        if !z.is_translated() {
+            continue;
+        }
+        let attached = devices.iter().any(|d| {
+            d.kind != DeviceKind::Switch && d.interfaces.iter().any(|i| i.zone == ZoneId(zi))
+        });
+        if !attached {
+            let n = z.nat[0];
+            cx.err(
+                Diagnostic::error(
+                    codes::NAT_NO_DEVICE,
+                    format!("zone `{}` translates its networks but no firewall or router attaches it", z.name),
+                )
+                .at(*span, "translated zone")
+                .help(format!(
+                    "give the firewall or router that translates `{}` to `{}` an interface in zone `{}`",
+                    n.inside, n.outside, z.name
+                )),
+            );
         }
     }
 }

@@ -1,0 +1,219 @@
+//! Static 1:1 NAT in the language (`network INSIDE nat OUTSIDE`): what the resolver makes of it
+//! and how `query` speaks about translated zones. The targets' translation is proven in
+//! tests/linux_targets.rs (kernel) and tests/verify.rs.
+
+use fenceline::driver::{check_path, check_text, CheckOptions};
+use fenceline::model::{AddrSet, Model};
+use std::path::Path;
+use std::process::Command;
+
+const SKIDS: &str = "tests/nat/skids.fence";
+
+fn model(path: &str) -> Model {
+    let checked = check_path(Path::new(path), &CheckOptions::default()).unwrap();
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    checked.model.expect("model")
+}
+
+fn set(s: &str) -> AddrSet {
+    AddrSet::from_net(s.parse().unwrap())
+}
+
+#[test]
+fn identical_inside_networks_are_two_zones_seen_at_their_outside_networks() {
+    let m = model(SKIDS);
+    let filling = m.zone(m.zone_id("filling").unwrap());
+    let packaging = m.zone(m.zone_id("packaging").unwrap());
+    assert_eq!(filling.networks, vec!["10.50.1.0/24".parse().unwrap()]);
+    assert_eq!(filling.addrs, set("10.50.1.0/24"));
+    assert_eq!(packaging.addrs, set("10.50.2.0/24"));
+    assert_eq!(filling.inside_addrs(), set("192.168.1.0/24"));
+    assert_eq!(packaging.inside_addrs(), set("192.168.1.0/24"));
+    // The asset is written as the skid sees itself; the plant reaches it outside.
+    let plc = &filling.assets[filling.asset("plc").unwrap()];
+    assert_eq!(plc.written, vec!["192.168.1.10"]);
+    assert_eq!(plc.addrs, set("10.50.1.10/32"));
+    assert_eq!(filling.to_inside(&plc.addrs), set("192.168.1.10/32"));
+    // The router's inside address is the same on both skids' interfaces (no E0030).
+    let rtr = m.device(m.device_id("rtr-cells").unwrap());
+    assert_eq!(
+        rtr.interfaces[1].addresses, rtr.interfaces[2].addresses,
+        "{:?}",
+        rtr.interfaces
+    );
+}
+
+fn errors_of(text: &str) -> Vec<String> {
+    let checked = check_text(
+        "t.fence",
+        Path::new("t.fence"),
+        text.to_string(),
+        &CheckOptions::default(),
+    );
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect()
+}
+
+fn with_zones(zones: &str) -> String {
+    format!(
+        "{zones}\nzone ops {{ level 3 sl-target 2 network 10.30.0.0/24 }}\n\
+         firewall fw {{ target nftables interface eth0 ops interface eth1 a interface eth2 b }}\n"
+    )
+}
+
+#[test]
+fn overlapping_outside_networks_are_refused_as_any_shared_address() {
+    let errs = errors_of(&with_zones(
+        "zone a { level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 }\n\
+         zone b { level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 }",
+    ));
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("E0006: zones `a` and `b`")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn an_inside_network_shared_with_an_untranslated_zone_is_refused() {
+    // Without `nat` on both, the two zones claim the same addresses.
+    let errs = errors_of(&with_zones(
+        "zone a { level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 }\n\
+         zone b { level 2 sl-target 2 network 192.168.1.0/24 }",
+    ));
+    assert!(errs.is_empty(), "{errs:?}");
+    let errs = errors_of(&with_zones(
+        "zone a { level 2 sl-target 2 network 192.168.1.0/24 }\n\
+         zone b { level 2 sl-target 2 network 192.168.1.0/24 }",
+    ));
+    assert!(errs.iter().any(|e| e.starts_with("E0006")), "{errs:?}");
+}
+
+#[test]
+fn an_asset_written_at_its_outside_address_is_refused_with_the_inside_view_as_help() {
+    let checked = check_text(
+        "t.fence",
+        Path::new("t.fence"),
+        with_zones(
+            "zone a { level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 asset plc 10.50.1.10 }\n\
+             zone b { level 2 sl-target 2 network 10.40.0.0/24 }",
+        ),
+        &CheckOptions::default(),
+    );
+    let d = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "E0005")
+        .expect("asset outside its zone");
+    let help = d.help.as_deref().unwrap_or_default();
+    assert!(help.contains("as its own hosts see them"), "{help}");
+    assert!(help.contains("192.168.1.0/24"), "{help}");
+}
+
+#[test]
+fn a_device_address_on_a_translated_interface_is_an_inside_address() {
+    let errs = errors_of(
+        "zone ops { level 3 sl-target 2 network 10.30.0.0/24 }\n\
+         zone a { level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 }\n\
+         firewall fw { target nftables interface eth0 ops address 10.30.0.1\n\
+           interface eth1 a address 10.50.1.1 }\n",
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("E0029: address `10.50.1.1` is outside zone `a`")),
+        "{errs:?}"
+    );
+}
+
+fn query(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .arg("query")
+        .arg(SKIDS)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn query_speaks_outside_addresses_and_refuses_inside_ones_with_e0041() {
+    let (code, out, err) = query(&["site-ops.scada", "10.50.1.10", "modbus"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ALLOWED"), "{out}");
+    assert!(out.contains("filling.plc"), "{out}");
+    let (code, _, err) = query(&["site-ops.scada", "192.168.1.10", "modbus"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("E0041"), "{err}");
+    assert!(err.contains("10.50.1.10"), "{err}");
+    assert!(err.contains("10.50.2.10"), "{err}");
+}
+
+fn report(format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .args([
+            "report",
+            SKIDS,
+            "-q",
+            "--today",
+            "2026-12-01",
+            "--format",
+            format,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_report_shows_both_views_of_a_translated_zone() {
+    let v: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
+    let filling = v["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|z| z["name"] == "filling")
+        .unwrap();
+    assert_eq!(filling["networks"][0], "10.50.1.0/24");
+    assert_eq!(filling["nat"][0]["inside"], "192.168.1.0/24");
+    assert_eq!(filling["nat"][0]["outside"], "10.50.1.0/24");
+    assert_eq!(filling["assets"][0]["addresses"][0], "192.168.1.10");
+    assert_eq!(filling["assets"][0]["outside"][0], "10.50.1.10");
+    let ops = v["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|z| z["name"] == "site-ops")
+        .unwrap();
+    assert!(ops.get("nat").is_none(), "{ops}");
+    let md = report("md");
+    assert!(
+        md.contains("| c. Address translation (static 1:1) | inside 192.168.1.0/24 seen outside as 10.50.2.0/24"),
+        "{md}"
+    );
+    assert!(md.contains("| plc | 192.168.1.10 | 10.50.1.10 |"), "{md}");
+    let html = report("html");
+    assert!(
+        html.contains("<td>192.168.1.10</td><td>10.50.2.10</td>"),
+        "{html}"
+    );
+}
