@@ -14,10 +14,11 @@
 //!
 //! ## Example
 //! ```fence
-//! zone field { level 1  sl-target 3 ... }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
-//!   allow control-center.scada-server -> field.plcs modbus
+//!   allow control-center.scada -> field.plcs modbus
 //! }
 //! ```
 //!
@@ -25,11 +26,13 @@
 //! Use the encrypted variant the catalogue has (`modbus-tls`, `dnp3-tls`, `iec104-tls`,
 //! `iec61850-mms-tls`, `cip-security` for EtherNet/IP, `mqtts`, `opcua` for OPC DA; the help
 //! names the one for the protocol found), or document the compensating measures with an
-//! expiring exception:
+//! expiring exception on the flow (the finding is then reported as accepted):
 //! ```fence
-//! allow control-center.scada-server -> field.plcs modbus-tls
-//! allow control-center.hmi -> field.plcs modbus {
-//!   exception FR3-001 "Legacy PLCs lack Modbus/TCP Security; read-only HMI, CR-2291" until 2027-06-30
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada -> field.plcs modbus-tls
 //! }
 //! ```
 //!

@@ -24,6 +24,7 @@ pub mod fr5_015_fail_open_configuration;
 pub mod fr5_016_person_to_person_messaging;
 pub mod fr5_017_zone_undocumented;
 pub mod fr5_018_safety_zone_shared_switch;
+pub mod fr5_019_safety_zone_sl_below_neighbour;
 pub mod fr5_020_transit_below_flow_sl;
 pub mod fr7_002_legacy_admin_protocol;
 pub mod net_001_layer2_protocol_routed;
@@ -64,6 +65,7 @@ pub const ALL: &[&Rule] = &[
     &fr5_016_person_to_person_messaging::RULE,
     &fr5_017_zone_undocumented::RULE,
     &fr5_018_safety_zone_shared_switch::RULE,
+    &fr5_019_safety_zone_sl_below_neighbour::RULE,
     &fr5_020_transit_below_flow_sl::RULE,
     &fr7_002_legacy_admin_protocol::RULE,
     &net_001_layer2_protocol_routed::RULE,
