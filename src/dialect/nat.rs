@@ -344,6 +344,24 @@ impl PairNat {
     }
 }
 
+/// The [`PairNat`] of a pair from what its configuration says: the DNAT shifts that hold for
+/// its input interface (in order), the SNAT shifts that hold for its output interface with the
+/// mark each requires (`None`: any), and the mark rules that hold for its input interface.
+pub fn pair_nat_of(dnat: Vec<Shift>, snat: &[(Option<u32>, Shift)], marks: &[MarkRule]) -> PairNat {
+    let src = mark_regions(marks)
+        .into_iter()
+        .map(|(m, region)| {
+            let s: Vec<Shift> = snat
+                .iter()
+                .filter(|(want, _)| want.is_none_or(|w| w == m))
+                .map(|(_, s)| s.clone())
+                .collect();
+            (region, PairNat::snat_shifts(&s))
+        })
+        .collect();
+    PairNat { src, dnat }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use super::ast::{Chain, Rule as NRule, Ruleset, Selector, Stmt, Val};
 use super::semantics::{before_dnat, hook_of, ifname_matches};
 use crate::dialect::config::{parse_addr_or_range, parse_prefix, ReadError, Tag};
 use crate::dialect::conntrack::Phase;
-use crate::dialect::nat::{mark_regions, MarkRule, PairNat, Shift};
+use crate::dialect::nat::{pair_nat_of, MarkRule, PairNat, Shift};
 use crate::packet::space::{Family, Ivs};
 use std::rc::Rc;
 
@@ -238,17 +238,6 @@ impl Ruleset {
                 message: "the reply direction of translated connections is not modelled".into(),
             });
         }
-        let src = mark_regions(&marks)
-            .into_iter()
-            .map(|(m, region)| {
-                let s: Vec<Shift> = snat
-                    .iter()
-                    .filter(|(want, _)| want.is_none_or(|w| w == m))
-                    .map(|(_, s)| s.clone())
-                    .collect();
-                (region, PairNat::snat_shifts(&s))
-            })
-            .collect();
-        Ok(PairNat { src, dnat })
+        Ok(pair_nat_of(dnat, &snat, &marks))
     }
 }
