@@ -424,9 +424,14 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
     let one_way = one_way_chain(dev, &mut names, diags)?;
     let reply_drop = one_way.as_ref().map(|c| c.name.clone());
     chains.extend(one_way);
-    let mut fwd = forward(spoof, &parts[0].1, &parts[0].0, reply_drop, drop_prefix);
-    direct_inside_drops(dev, &mut fwd, diags)?;
-    chains.push(fwd);
+    let direct = direct_inside_drops(dev, diags)?;
+    chains.push(forward(
+        spoof,
+        &parts[0].1,
+        &parts[0].0,
+        (reply_drop, direct),
+        drop_prefix,
+    ));
     let mut local_drops = Vec::new();
     for (to_device, name) in [(true, "one_way_in"), (false, "one_way_out")] {
         let c = one_way_chain_of(
@@ -857,13 +862,13 @@ fn one_way_chain_of(
 }
 
 /// `forward` (policy drop): island set, anti-spoofing, the replies of one-way flows dropped,
-/// conntrack, the ICMP conntrack never calls new, the pair chains, a rate-limited log and a
-/// counted drop.
+/// conntrack, the ICMP conntrack never calls new, the drops of translated inside addresses
+/// reached directly, the pair chains, a rate-limited log and a counted drop.
 fn forward(
     spoof: Vec<VmapEntry>,
     untracked: &[MapEntry],
     pairs: &[MapEntry],
-    reply_drop: Option<String>,
+    (reply_drop, direct_inside): (Option<String>, Vec<Rule>),
     drop_prefix: Quoted,
 ) -> Chain {
     let island = |k: &str| {
@@ -914,6 +919,8 @@ fn forward(
     let mut invalid = vec![ct_state(&["invalid"])];
     invalid.extend(counted(Verdict::Drop));
     rules.push(rule(invalid, None));
+    // New connections to a translated zone's inside addresses sent there directly.
+    rules.extend(direct_inside);
     if !pairs.is_empty() {
         rules.push(rule(vec![pair_map(pairs)], None));
     }
@@ -1058,7 +1065,7 @@ fn nets_val(nets: &[ipnet::IpNet]) -> Val {
 /// translated interface to its inside addresses passes only if it was sent to their outside
 /// ones (`ct original ip daddr`, the destination before DNAT); a skid's inside address reached
 /// directly from another zone is dropped.
-fn direct_inside_drops(dev: &DeviceIr, fwd: &mut Chain, diags: &mut Vec<Diagnostic>) -> Result<()> {
+fn direct_inside_drops(dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Vec<Rule>> {
     let mut rules = Vec::new();
     for t in nat::translated(dev) {
         for fam in Family::BOTH {
@@ -1094,21 +1101,7 @@ fn direct_inside_drops(dev: &DeviceIr, fwd: &mut Chain, diags: &mut Vec<Diagnost
             ));
         }
     }
-    // Right after `ct state invalid counter drop`: before the ICMP and pair verdict maps.
-    let at = fwd
-        .rules
-        .iter()
-        .position(|r| {
-            r.stmts.iter().any(|s| {
-                matches!(s, Stmt::Match { left: Selector::Ct(k), right, .. }
-                    if k == "state" && *right == Val::Set(vec![atom("invalid")]))
-            })
-        })
-        .map_or(0, |k| k + 1);
-    for (k, r) in rules.into_iter().enumerate() {
-        fwd.rules.insert(at + k, r);
-    }
-    Ok(())
+    Ok(rules)
 }
 
 /// `table inet fenceline_nat` of a translating device (`None` otherwise): the conntrack zone
