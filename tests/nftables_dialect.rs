@@ -81,6 +81,8 @@ fn lowered_examples_read_back_equal_and_mean_the_policy() {
         .filter(|p| p.extension().is_some_and(|e| e == "fence"))
         .collect();
     paths.push("tests/icmp/plant.fence".into());
+    // Static 1:1 NAT: `table inet fenceline_nat` (zones, marks, prefix DNAT and SNAT).
+    paths.push("tests/nat/linux.fence".into());
     let mut n = 0;
     for p in paths {
         let checked = check_path(&p, &opts()).unwrap();
@@ -161,7 +163,15 @@ fn selector1() -> impl Strategy<Value = Selector> {
             ident()
         )
             .prop_map(|(p, f)| Selector::Payload(p.into(), f)),
-        prop::sample::select(vec!["state", "mark", "status"]).prop_map(|k| Selector::Ct(k.into())),
+        prop::sample::select(vec![
+            "state",
+            "mark",
+            "status",
+            "zone",
+            "original ip daddr",
+            "original ip6 saddr"
+        ])
+        .prop_map(|k| Selector::Ct(k.into())),
     ]
 }
 
@@ -218,6 +228,13 @@ fn stmt() -> impl Strategy<Value = Stmt> {
             .prop_map(|(prefix, options)| Stmt::Log { prefix, options }),
         1 => (any::<bool>(), word(), prop::option::of((word(), word())))
             .prop_map(|(over, rate, burst)| Stmt::Limit { over, rate, burst }),
+        1 => (selector1(), value()).prop_map(|(left, value)| Stmt::Mangle { left, value }),
+        1 => (
+            prop::sample::select(vec!["dnat", "snat"]),
+            prop::sample::select(vec!["ip", "ip6"]),
+            atom()
+        )
+            .prop_map(|(k, f, to)| Stmt::Nat { kind: k.into(), family: f.into(), to }),
     ]
 }
 
