@@ -237,6 +237,10 @@ fn translation_mutations_are_found() {
             "iptables"
         };
         let (code, out) = verify(&dir, target);
+        if std::env::var("NAT_ROWS").is_ok() {
+            let first: Vec<&str> = out.lines().skip(1).take(2).map(str::trim).collect();
+            eprintln!("ROW | {what} | {target} | {} |", first.join(" "));
+        }
         if code != 1 || !out.contains(want) {
             failures.push(format!("{what}: exit {code}, want `{want}`:\n{out}"));
         }

@@ -457,6 +457,36 @@ fn kernel_json_reads_into_the_same_configuration() {
     assert_eq!(outline(&from_json), outline(&c));
 }
 
+/// The kernel's JSON of a translating firewall (`table inet fenceline_nat`: zones, marks, prefix
+/// DNAT and SNAT, `ct original ip daddr` in `forward`) reads into a configuration equal to the
+/// policy, as its text does.
+#[test]
+fn kernel_json_of_a_translating_firewall_means_the_policy() {
+    let checked = check_path(Path::new("tests/nat/linux.fence"), &opts()).unwrap();
+    let model = checked.model.as_ref().unwrap();
+    let (id, c) = lowered(model).remove(0);
+    let Some(json) = kernel_json(&c.to_string()) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no user and network namespace with nft here"
+        );
+        eprintln!("skipped: no user and network namespace with nft here");
+        return;
+    };
+    let from_json = read("d/nftables.json", &json).unwrap();
+    assert_eq!(from_json.tables.len(), 2);
+    let r = compare_device(
+        model,
+        &policy_pairs(model),
+        id,
+        "nftables",
+        Vec::new(),
+        &from_json,
+    )
+    .unwrap();
+    assert!(r.equal, "{:#?}", r.differences);
+}
+
 /// `nftables.nft` and `nftables.json` are two forms of one ruleset: when a directory holds both,
 /// the generated `.nft` file is read, and it is the only file `verify` names.
 #[test]

@@ -846,9 +846,15 @@ COMMIT
         );
         let ipt = parse("t.rules", &bad, Family::V4).unwrap();
         assert!(ipt.items("a", "b").unwrap_err().message.contains("mark"));
+        // The nat table is read for static 1:1 NAT (`NETMAP`) only; any other translation is
+        // refused when the forward path is evaluated.
+        let dnat = format!("{V4}*nat\n-A PREROUTING -j DNAT --to 1.2.3.4\nCOMMIT\n");
+        let ipt = parse("t.rules", &dnat, Family::V4).unwrap();
+        let e = ipt.items("a", "b").unwrap_err();
+        assert!(e.message.contains("-j DNAT"), "{e}");
         assert!(parse(
             "t.rules",
-            "*nat\n-A PREROUTING -j DNAT --to 1.2.3.4\nCOMMIT\n",
+            "*security\n-A FORWARD -j ACCEPT\nCOMMIT\n",
             Family::V4
         )
         .is_err());
