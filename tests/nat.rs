@@ -161,3 +161,59 @@ fn query_speaks_outside_addresses_and_refuses_inside_ones_with_e0041() {
     assert!(err.contains("10.50.1.10"), "{err}");
     assert!(err.contains("10.50.2.10"), "{err}");
 }
+
+fn report(format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .args([
+            "report",
+            SKIDS,
+            "-q",
+            "--today",
+            "2026-12-01",
+            "--format",
+            format,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_report_shows_both_views_of_a_translated_zone() {
+    let v: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
+    let filling = v["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|z| z["name"] == "filling")
+        .unwrap();
+    assert_eq!(filling["networks"][0], "10.50.1.0/24");
+    assert_eq!(filling["nat"][0]["inside"], "192.168.1.0/24");
+    assert_eq!(filling["nat"][0]["outside"], "10.50.1.0/24");
+    assert_eq!(filling["assets"][0]["addresses"][0], "192.168.1.10");
+    assert_eq!(filling["assets"][0]["outside"][0], "10.50.1.10");
+    let ops = v["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|z| z["name"] == "site-ops")
+        .unwrap();
+    assert!(ops.get("nat").is_none(), "{ops}");
+    let md = report("md");
+    assert!(
+        md.contains("| c. Address translation (static 1:1) | inside 192.168.1.0/24 seen outside as 10.50.2.0/24"),
+        "{md}"
+    );
+    assert!(md.contains("| plc | 192.168.1.10 | 10.50.1.10 |"), "{md}");
+    let html = report("html");
+    assert!(
+        html.contains("<td>192.168.1.10</td><td>10.50.2.10</td>"),
+        "{html}"
+    );
+}

@@ -30,8 +30,17 @@ pub fn page(rule: &Rule) -> String {
     s
 }
 
-/// The index page: a table of every rule.
+/// The precision and recall of the rule set on the realistic-plant corpus (`tests/corpus/`),
+/// written by `tests/corpus.rs` (`UPDATE_DOCS=1 cargo test --test corpus`).
+pub const CORPUS_FIGURES: &str = include_str!("../../data/lint-corpus-figures.md");
+
+/// The index page: a table of every rule, then the corpus's figures.
 pub fn index() -> String {
+    index_with(CORPUS_FIGURES)
+}
+
+/// The index page with `figures` as the corpus's table (the corpus test computes them).
+pub fn index_with(figures: &str) -> String {
     let mut s = String::from("# Lint rules\n\n");
     s.push_str("<!-- generated from src/lint/rules by `fenceline rules --markdown docs/rules`; do not edit -->\n\n");
     s.push_str("Every finding of `fenceline check` carries one of these codes; `fenceline explain CODE` prints the\n");
@@ -52,6 +61,15 @@ pub fn index() -> String {
             r.summary().replace('|', "\\|")
         ));
     }
+    s.push_str("\n## Precision and recall\n\n");
+    s.push_str("Measured on the realistic-plant corpus, `tests/corpus/`: plants of 10 or more zones written like real\n");
+    s.push_str("sites, each with deliberate mistakes (planted violations) and deliberately sanctioned designs that\n");
+    s.push_str("must stay silent, and a `RATIONALE.md` that reviews every finding against IEC 62443. Precision is\n");
+    s.push_str("the share of reported findings a reviewer keeps (findings an `exception` accepts are reviewed but\n");
+    s.push_str("not counted); recall the share of planted violations that a kept finding of a rule meant for them\n");
+    s.push_str("reports; `silent` counts the sanctioned designs that raise no reported finding. `tests/corpus.rs`\n");
+    s.push_str("computes the table and fails when it differs.\n\n");
+    s.push_str(figures);
     s
 }
 

@@ -201,7 +201,11 @@ pub fn level_name(level: Level) -> &'static str {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AssetView {
     pub name: String,
+    /// As written: in a translated zone, as the zone's hosts see themselves.
     pub addresses: Vec<String>,
+    /// In a translated zone (`nat`): the addresses the rest of the plant reaches the asset at.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outside: Vec<String>,
     pub kind: Option<String>,
     pub description: Option<String>,
 }
@@ -214,7 +218,11 @@ pub struct ZoneView {
     pub owner: Option<String>,
     pub level: String,
     pub level_name: &'static str,
+    /// As the rest of the plant sees them (a translated network by its outside network).
     pub networks: Vec<String>,
+    /// Static 1:1 translations (`network INSIDE nat OUTSIDE`): both views of each network.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nat: Vec<NatView>,
     pub vlan: Option<u16>,
     pub assets: Vec<AssetView>,
     pub sl_target: SlView,
@@ -227,6 +235,14 @@ pub struct ZoneView {
     pub boundary: Vec<String>,
     /// Switch ports carrying the zone: `sw-field GigabitEthernet1/0/48 (trunk)`.
     pub switch_ports: Vec<String>,
+}
+
+/// One translated network of a zone: its hosts are at `inside`, the plant reaches them at
+/// `outside`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct NatView {
+    pub inside: String,
+    pub outside: String,
 }
 
 /// A name shared by many flow views (an endpoint, a service, a protocol item, an enforcement
@@ -609,6 +625,14 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
                 level: z.level.to_string(),
                 level_name: level_name(z.level),
                 networks: z.networks.iter().map(|n| n.to_string()).collect(),
+                nat: z
+                    .nat
+                    .iter()
+                    .map(|n| NatView {
+                        inside: n.inside.to_string(),
+                        outside: n.outside.to_string(),
+                    })
+                    .collect(),
                 vlan: z.vlan,
                 assets: z
                     .assets
@@ -616,6 +640,11 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
                     .map(|a| AssetView {
                         name: a.name.clone(),
                         addresses: a.written.clone(),
+                        outside: if z.is_translated() {
+                            a.addrs.nets().iter().map(|n| host(*n)).collect()
+                        } else {
+                            Vec::new()
+                        },
                         kind: a.kind.as_ref().map(AssetKind::to_string),
                         description: a.description.clone(),
                     })
@@ -633,6 +662,15 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
             }
         })
         .collect()
+}
+
+/// A network, a single address without its `/32` or `/128`.
+fn host(n: ipnet::IpNet) -> String {
+    if n.prefix_len() == n.max_prefix_len() {
+        n.addr().to_string()
+    } else {
+        n.to_string()
+    }
 }
 
 /// Per flow (indexed by flow number), the `device ingress -> egress` labels enforcing it, in the

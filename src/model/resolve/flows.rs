@@ -34,31 +34,49 @@ pub(super) fn resolve_conduits(
     zone_ok: bool,
     exceptions: &mut Vec<(Exception, Span)>,
 ) -> ConduitsAndFlows {
-    let mut conduits: Vec<Conduit> = Vec::new();
-    let mut conduit_spans: Vec<Span> = Vec::new();
+    // Conduits are independent of each other: each is resolved with its own findings, on both
+    // cores, and the findings are merged in declaration order, as one pass would have raised
+    // them.
+    let decls: Vec<(ConduitId, &ast::Conduit)> = d
+        .conduits
+        .values()
+        .enumerate()
+        .map(|(ci, c)| (ConduitId(ci), *c))
+        .collect();
+    let loaded = cx.loaded;
+    let resolved = crate::threads::map(&decls, |&(cid, c)| {
+        let mut cx = Cx {
+            diags: Vec::new(),
+            loaded,
+        };
+        let mut conduit_exceptions = Vec::new();
+        let (conduit, allows) =
+            resolve_conduit(&mut cx, c, cid, names, zone_ok, &mut conduit_exceptions);
+        let at = FlowAt {
+            d,
+            names,
+            zones: names.zones,
+            services,
+            service_spans,
+            conduit: c,
+            cid,
+            conduit_zones: &conduit.zones,
+        };
+        let flows: Vec<PendingFlow> = allows
+            .into_iter()
+            .filter_map(|(a, stmt_span)| resolve_flow(&mut cx, &at, a, stmt_span))
+            .collect();
+        (conduit, flows, conduit_exceptions, cx.diags)
+    });
+    let mut conduits: Vec<Conduit> = Vec::with_capacity(decls.len());
+    let conduit_spans: Vec<Span> = decls.iter().map(|(_, c)| c.name.span).collect();
     let mut flows: Vec<PendingFlow> = Vec::new();
     let mut conduit_exceptions: Vec<(ConduitId, &ast::Exception, Span)> = Vec::new();
-    for (ci, c) in d.conduits.values().enumerate() {
-        let cid = ConduitId(ci);
-        let (conduit, allows) =
-            resolve_conduit(cx, c, cid, names, zone_ok, &mut conduit_exceptions);
-        for (a, stmt_span) in allows {
-            let at = FlowAt {
-                d,
-                names,
-                zones: names.zones,
-                services,
-                service_spans,
-                conduit: c,
-                cid,
-                conduit_zones: &conduit.zones,
-            };
-            if let Some(f) = resolve_flow(cx, &at, a, stmt_span) {
-                flows.push(f);
-            }
-        }
+    for (conduit, fs, excs, diags) in resolved {
+        cx.diags.extend(diags);
         conduits.push(conduit);
-        conduit_spans.push(c.name.span);
+        flows.extend(fs);
+        conduit_exceptions.extend(excs);
     }
     // Sort flows: by conduit, ends, services, then source position (stable for equal flows).
     flows.sort_by(|a, b| {
