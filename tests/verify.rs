@@ -360,6 +360,97 @@ fn device_traffic_mutations_are_found_with_a_counterexample() {
     check_doc_block("mutations of the device's own traffic", &rows);
 }
 
+/// Static 1:1 NAT on a Cisco IOS router, two identical skids in VRFs (`tests/nat/skids.fence`):
+/// a translation to the wrong outside network, an interface without its NAT role or its VRF,
+/// and an ACL written in the plant's addresses where it sees the wire's are each found.
+const NAT_SKIDS_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "ios translation to the wrong outside network",
+        file: "rtr-cells/cisco-ios.txt",
+        from: "192.168.1.0 10.50.1.0 /24 vrf FL-NAT-GI0-1",
+        to: "192.168.1.0 10.50.9.0 /24 vrf FL-NAT-GI0-1",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios `ip nat inside` missing on a skid's interface",
+        file: "rtr-cells/cisco-ios.txt",
+        from: " ip address 192.168.1.1 255.255.255.0\n ip nat inside\n ip access-group FL-GI0-1-",
+        to: " ip address 192.168.1.1 255.255.255.0\n ip access-group FL-GI0-1-",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios `vrf forwarding` missing on a skid's interface",
+        file: "rtr-cells/cisco-ios.txt",
+        from: " vrf forwarding FL-NAT-GI0-2\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios inside ACL written in the plant's addresses",
+        file: "rtr-cells/cisco-ios.txt",
+        from: "30 permit tcp host 192.168.1.10 eq 502 host 10.30.0.10 established\n 40 deny ip any any log\n!\n! IPv4 traffic entering GigabitEthernet0/2",
+        to: "30 permit tcp host 10.50.1.10 eq 502 host 10.30.0.10 established\n 40 deny ip any any log\n!\n! IPv4 traffic entering GigabitEthernet0/2",
+        over: true,
+        under: true,
+    },
+];
+
+/// Static 1:1 NAT of one skid without a VRF (`tests/nat/ios-one-skid.fence`).
+const NAT_ONE_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "ios `ip nat outside` missing",
+        file: "rtr-skid/cisco-ios.txt",
+        from: " ip nat outside\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios static translation deleted",
+        file: "rtr-skid/cisco-ios.txt",
+        from: "ip nat inside source static network 192.168.1.0 10.50.1.0 /24\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios anti-spoofing of the router's inside address deleted",
+        file: "rtr-skid/cisco-ios.txt",
+        from:
+            " 20 deny ip host 192.168.1.1 any log\n remark ops-filling: filling -> site-ops.ntp ntp",
+        to: " remark ops-filling: filling -> site-ops.ntp ntp",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ios outside ACL permits the PLC's inside address",
+        file: "rtr-skid/cisco-ios.txt",
+        from: "30 permit tcp host 10.30.0.10 host 10.50.1.10 eq 502",
+        to: "30 permit tcp host 10.30.0.10 host 192.168.1.10 eq 502",
+        over: true,
+        under: true,
+    },
+];
+
+#[test]
+fn ios_nat_mutations_are_found_with_a_counterexample() {
+    for policy in ["tests/nat/skids.fence", "tests/nat/ios-one-skid.fence"] {
+        let (model, files) = build(policy);
+        let r = verify_files(&model, &files, None);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].equal, "{policy}: {:#?}", r[0].differences);
+    }
+    let mut rows = mutation_rows("tests/nat/skids.fence", NAT_SKIDS_MUTATIONS);
+    rows.push_str(&mutation_rows(
+        "tests/nat/ios-one-skid.fence",
+        NAT_ONE_MUTATIONS,
+    ));
+    check_doc_block("Cisco IOS address translation", &rows);
+}
+
 /// Applies each mutation to the example's generated files, verifies the mutated device and
 /// returns the table rows of docs/verify.md.
 fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {

@@ -396,7 +396,7 @@ pub fn replacement(target: Target) -> Option<&'static str> {
 /// The targets whose dialect generates the translation of `network INSIDE nat OUTSIDE`. A
 /// device of another target attaching a translated zone is refused, never given a
 /// configuration that filters without translating.
-const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables];
+const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::CiscoIos];
 
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {

@@ -591,7 +591,6 @@ pub fn compare_stateless(
         );
     }
     let n = dev.interfaces.len();
-    let spoofed = spoofed_sources(model, device, &fams);
     let mut ins = Vec::with_capacity(n);
     let mut outs = Vec::with_capacity(n);
     for i in &dev.interfaces {
@@ -617,6 +616,7 @@ pub fn compare_stateless(
     let mut differences = Vec::new();
     for (i, a) in dev.interfaces.iter().enumerate() {
         let (in_items, have_in) = &ins[i];
+        let spoofed = spoofed_sources(model, device, i, &fams);
         // Everything the policy lets in by this interface, tagged with why and the egress (the
         // interface itself for traffic to the device), but nothing with a source the device
         // owns: that is forged.

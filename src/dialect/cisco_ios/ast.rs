@@ -213,6 +213,14 @@ pub enum Top {
     Line(Line),
     /// `event manager applet NAME` with its lines: an Embedded Event Manager applet.
     Applet(Applet),
+    /// `vrf definition NAME` with its lines: a routing table of its own.
+    Vrf(VrfDef),
+    /// `ip nat inside source static network INSIDE OUTSIDE /LEN [vrf NAME]`: static 1:1 NAT of
+    /// a network (`ip nat inside source static INSIDE OUTSIDE [vrf NAME]` is one host, /32).
+    NatStatic(NatStatic),
+    /// `ip route vrf NAME PREFIX MASK INTERFACE`: a route of a VRF out of an interface of the
+    /// global table (to a network attached to that interface).
+    VrfRoute(VrfRoute),
     /// `end`.
     End,
     /// Any other command, with its indented lines.
@@ -438,7 +446,67 @@ pub enum IfLine {
         v6: bool,
         rest: Option<RawLine>,
     },
+    /// `vrf forwarding NAME` (`ip vrf forwarding NAME` reads as the same): the interface
+    /// routes in that VRF. IOS removes the interface's addresses when it is applied.
+    VrfForwarding(Word),
+    /// `ip address A MASK`: the interface's primary IPv4 address and its prefix length.
+    IpAddress {
+        addr: u32,
+        len: u8,
+    },
+    /// `ip nat inside` or `ip nat outside`.
+    Nat(NatRole),
     Other(RawLine),
+}
+
+/// `vrf definition NAME` and its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VrfDef {
+    pub name: Word,
+    pub lines: Vec<VrfLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VrfLine {
+    /// `address-family ipv4` (false) or `address-family ipv6` (true).
+    AddressFamily(bool),
+    /// `exit-address-family`.
+    ExitAddressFamily,
+    /// Any other line (`rd 1:1`, route targets), kept as read.
+    Other(RawLine),
+}
+
+/// `ip nat inside source static network INSIDE OUTSIDE /LEN [vrf NAME]`: the host at an offset
+/// of the inside network (as the inside interface sees it) is the host at the same offset of
+/// the outside network everywhere past an outside interface. IPv4 only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatStatic {
+    /// The inside (local) network, host bits clear.
+    pub inside: u32,
+    /// The outside (global) network, host bits clear.
+    pub outside: u32,
+    pub len: u8,
+    /// The VRF of the inside interfaces it applies to; `None`: the global table's.
+    pub vrf: Option<Word>,
+    pub at: At,
+}
+
+/// `ip route vrf NAME PREFIX MASK INTERFACE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VrfRoute {
+    pub vrf: Word,
+    /// The destination network, host bits clear.
+    pub addr: u32,
+    pub len: u8,
+    /// The interface (of the global table) the route leads out of, by its full name.
+    pub interface: Word,
+}
+
+/// The NAT role of an interface: `ip nat inside` or `ip nat outside`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NatRole {
+    Inside,
+    Outside,
 }
 
 /// `vlan N` and its lines.
@@ -616,13 +684,16 @@ pub struct ResolvedAcl {
     pub entries: Vec<Entry>,
 }
 
-/// Inbound and outbound ACL names bound to an interface.
+/// Inbound and outbound ACL names bound to an interface, its NAT role and its VRF.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Binding {
     pub v4_in: Option<String>,
     pub v4_out: Option<String>,
     pub v6_in: Option<String>,
     pub v6_out: Option<String>,
+    pub nat: Option<NatRole>,
+    /// `None`: the global routing table.
+    pub vrf: Option<String>,
 }
 
 impl Binding {
@@ -644,6 +715,8 @@ pub struct Resolved {
     pub net_groups: BTreeMap<String, Vec<AddrMatch>>,
     pub svc_groups: BTreeMap<String, Vec<ServiceMatch>>,
     pub interfaces: BTreeMap<String, Binding>,
+    /// Static network translations (`ip nat inside source static network`), in file order.
+    pub nat: Vec<NatStatic>,
     /// The settings of each `vty` line by number, as the `line vty` blocks leave them.
     pub vty: BTreeMap<u32, Vty>,
 }

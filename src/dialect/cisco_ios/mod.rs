@@ -21,11 +21,13 @@
 
 pub mod ast;
 pub mod lower;
+pub mod nat;
 pub mod parse;
 pub mod print;
 pub mod router;
 pub mod semantics;
 pub mod switch;
+pub mod translate;
 
 pub use ast::IosConfig;
 
@@ -111,7 +113,14 @@ fn device_config(
         items.extend(switch::switch(cx, device, sw, &mut changed, diags)?);
     }
     if !device.interfaces.is_empty() {
-        items.extend(router::acls(cx, device, &mut changed)?);
+        let refused = translate::refusals(cx, device);
+        let nat = if refused.is_empty() {
+            translate::translation(cx, device)?
+        } else {
+            diags.extend(refused);
+            None
+        };
+        items.extend(router::acls(cx, device, &mut changed, nat.as_ref())?);
     }
     items.push(ast::Top::End);
     changed.sort();

@@ -9,17 +9,18 @@
 //! typed entry; the printer lays the lines out.
 
 use super::ast::*;
-use super::lower::{sha8, word, Changed};
+use super::lower::{inside_view, sha8, word, Changed, Translation};
 use super::print::{AceText, Form, GroupAddr, ServiceText};
 use crate::dialect::sanitize::{self, Sink};
 use crate::dialect::EmitContext;
 use crate::error::Result;
-use crate::model::{AddrSet, PortRange, ServiceItem};
+use crate::model::{AddrSet, Nat, PortRange, ServiceItem};
 use crate::packet::reply::Reply;
 use crate::packet::Family;
 use crate::plan::{DeviceIr, ReplyIr, RuleIr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -303,6 +304,29 @@ pub(super) fn remark_lines(text: &str, changed: &mut Changed) -> Vec<Remark> {
     lines.into_iter().map(Remark::or_tame).collect()
 }
 
+/// Rules as the ACL of an interface with these translations sees them: their sources
+/// (`src`) or destinations mapped to the inside addresses (IOS filters inbound before it
+/// translates). The rules themselves where the interface translates nothing.
+fn viewed<'a>(rules: &'a [RuleIr], nat: &[Nat], src: bool) -> Cow<'a, [RuleIr]> {
+    if nat.is_empty() {
+        return Cow::Borrowed(rules);
+    }
+    Cow::Owned(
+        rules
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if src {
+                    r.src = inside_view(nat, &r.src);
+                } else {
+                    r.dst = inside_view(nat, &r.dst);
+                }
+                r
+            })
+            .collect(),
+    )
+}
+
 /// Consecutive rules of one flow with the same addresses (one remark group each).
 fn flow_chunks(rules: &[RuleIr]) -> impl Iterator<Item = &[RuleIr]> {
     rules.chunk_by(|a, b| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
@@ -534,7 +558,8 @@ fn vty_section(device: &DeviceIr, has_v6: bool) -> Result<Option<(Vec<Acl>, Line
     let mut sources = AddrSet::new();
     let (mut ssh, mut telnet) = (false, false);
     for l in device.local.iter().filter(|l| l.to_device) {
-        for r in &l.rules {
+        let nat = &device.interfaces[l.interface].nat;
+        for r in viewed(&l.rules, nat, true).iter() {
             let (s, t) = (admits_tcp(&r.item, 22), admits_tcp(&r.item, 23));
             if s || t {
                 sources = sources.union(&r.src);
@@ -838,7 +863,17 @@ fn comment(text: &str) -> Top {
 
 /// The ACL section of a router or layer-3 switch: object-groups, ACLs, bindings, and how to
 /// remove the previous versions.
-pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -> Result<Vec<Top>> {
+///
+/// On a translating router (`nat`), each ACL is written in the addresses it sees: an inside
+/// interface's sources are the zone's inside addresses (its flows' sources, its replies'
+/// sources); the VRFs come before the interface blocks that use them, and the static
+/// translations after the interfaces have their ACLs.
+pub(super) fn acls(
+    cx: &EmitContext,
+    device: &DeviceIr,
+    changed: &mut Changed,
+    nat: Option<&Translation>,
+) -> Result<Vec<Top>> {
     let mut groups = Groups {
         enabled: cx.options.cisco_object_groups,
         ..Default::default()
@@ -857,8 +892,10 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             }
             let mut body = AclBody::default();
             spoof_rules(&mut body, &spoofed, fam);
+            let nat = &iface.nat;
             for pair in device.pairs.iter().filter(|p| p.ingress == idx) {
-                forward_rules(&mut body, &mut groups, &pair.rules, fam, changed)?;
+                let rules = viewed(&pair.rules, nat, true);
+                forward_rules(&mut body, &mut groups, &rules, fam, changed)?;
             }
             let local = |to_device| {
                 device
@@ -867,16 +904,19 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
                     .filter(move |l| l.interface == idx && l.to_device == to_device)
             };
             for l in local(true) {
-                forward_rules(&mut body, &mut groups, &l.rules, fam, changed)?;
+                let rules = viewed(&l.rules, nat, true);
+                forward_rules(&mut body, &mut groups, &rules, fam, changed)?;
             }
             if let Some(sync) = device.sync.as_ref().filter(|s| s.interface == idx) {
                 sync_rules(&mut body, &sync.peers, fam);
             }
             for pair in device.pairs.iter().filter(|p| p.egress == idx) {
+                // Replies come from the rules' destinations.
+                let rules = viewed(&pair.rules, nat, false);
                 reply_rules(
                     &mut body,
                     &mut groups,
-                    (&pair.rules, &pair.replies),
+                    (&rules, &pair.replies),
                     fam,
                     changed,
                 )?;
@@ -884,7 +924,8 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             // Replies to what the router originates: its outbound traffic meets no ACL, but
             // the answers enter here like any other packet.
             for l in local(false) {
-                reply_rules(&mut body, &mut groups, (&l.rules, &l.replies), fam, changed)?;
+                let rules = viewed(&l.rules, nat, false);
+                reply_rules(&mut body, &mut groups, (&rules, &l.replies), fam, changed)?;
             }
             let acl = finish(&iface.name, fam, body, tail(fam))?;
             names.push(acl.name.clone());
@@ -926,9 +967,21 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             out.push(Top::Acl(acl.clone()));
         }
     }
-    for (iface, names) in &bindings {
+    if let Some(t) = nat.filter(|t| !t.vrfs.is_empty()) {
         out.push(comment(""));
-        let mut lines = Vec::new();
+        out.push(comment(
+            "Address translation: one VRF per translated zone, whose inside network repeats on this router.",
+        ));
+        for v in &t.vrfs {
+            out.push(Top::Vrf(v.clone()));
+        }
+    }
+    for (k, (iface, names)) in bindings.iter().enumerate() {
+        out.push(comment(""));
+        let mut lines = nat
+            .and_then(|t| t.iface_lines.get(k))
+            .cloned()
+            .unwrap_or_default();
         for (i, acl) in names.iter().enumerate() {
             lines.push(IfLine::AccessGroup {
                 v6: i == 1,
@@ -940,6 +993,23 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             head: IfHead::One(word(iface)?),
             lines,
         }));
+    }
+    if let Some(t) = nat {
+        out.push(comment(""));
+        out.push(comment(
+            "Static 1:1 translations, once every interface filters: the rest of the plant reaches each",
+        ));
+        out.push(comment(
+            "translated zone at its outside network (the plant routes it to this router).",
+        ));
+        out.extend(t.statics.iter().cloned().map(Top::NatStatic));
+        if !t.routes.is_empty() {
+            out.push(comment(""));
+            out.push(comment(
+                "Routes of each VRF to the networks of the global table its flows reach.",
+            ));
+            out.extend(t.routes.iter().cloned().map(Top::VrfRoute));
+        }
     }
     if let Some((vty_acls, line)) = vty {
         out.push(comment(""));

@@ -126,10 +126,13 @@ impl IosConfig {
                             }
                             IfLine::NoAccessGroup { v6: false, .. } => b.v4_in = None,
                             IfLine::NoAccessGroup { v6: true, .. } => b.v6_in = None,
+                            IfLine::VrfForwarding(v) => b.vrf = Some(v.to_string()),
+                            IfLine::Nat(role) => b.nat = Some(*role),
                             _ => {}
                         }
                     }
                 }
+                Top::NatStatic(n) => r.nat.push(n.clone()),
                 Top::Line(l) if l.kind.as_str() == "vty" => {
                     // IOS numbers virtual terminal lines from 0 up to a platform limit (1869 on
                     // IOS-XE); a wider range is refused there.
@@ -163,6 +166,7 @@ impl IosConfig {
                 _ => {}
             }
         }
+        r.check_nat()?;
         Ok(r)
     }
 }
@@ -602,8 +606,27 @@ impl Resolved {
 
     /// The filter an interface applies to packets entering it (`inbound`) or leaving it, over
     /// both families: its bound ACLs, and everything passing where no ACL (or a missing one)
-    /// is bound.
+    /// is bound; in the plant's view where the router translates addresses
+    /// ([`super::nat`]).
     pub fn filter_items(
+        &self,
+        file: &str,
+        interface: &str,
+        inbound: bool,
+    ) -> Result<Vec<Item>, ReadError> {
+        let items = self.wire_items(file, interface, inbound)?;
+        let items = self.view(interface, inbound, items);
+        Ok(if inbound {
+            items
+        } else {
+            let mut drops = self.outbound_drops(file, interface);
+            drops.extend(items);
+            drops
+        })
+    }
+
+    /// [`Self::filter_items`] as the ACLs see the packets on the wire.
+    fn wire_items(
         &self,
         file: &str,
         interface: &str,
