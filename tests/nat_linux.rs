@@ -306,14 +306,14 @@ fn unsupported_combinations_are_refused() {
                 "  allow filling.plc -> packaging.plc modbus",
             )
             .replace("expect allow filling.plc -> site-ops.historian https\n", ""),
-            "flows between translated zones `filling` and `packaging`",
+            "firewall `fw-cells` carries flows between translated zones `filling` and `packaging`",
         ),
         (
             base.replace(
                 "  allow site-ops.scada -> self ssh",
                 "  allow filling.plc -> self ssh",
             ),
-            "device-level flows (`self`) with translated zone `filling`",
+            "firewall `fw-cells` has device-level flows with translated zone `filling`",
         ),
         (
             format!(
@@ -323,13 +323,39 @@ fn unsupported_combinations_are_refused() {
                     "  allow filling.plc -> site-ops.historian https\n  allow filling.plc -> site-ops.historian syslog-udp",
                 )
             ),
-            "translates a zone (`nat`) and forwards `one-way` flows between `filling` and `site-ops`",
+            "firewall `fw-cells` forwards `one-way` flows between `filling` and `site-ops` and translates a zone",
         ),
     ];
-    for (text, want) in cases {
-        let e = built(Some(&text)).unwrap_err();
-        assert!(e.contains(want), "{e}");
+    // An error at the device (E0039, exit 1) in `check` and `build`, and nothing written.
+    let dir = tmp("refused");
+    for (k, (text, want)) in cases.iter().enumerate() {
+        let policy = dir.join(format!("p{k}.fence"));
+        std::fs::write(&policy, text).unwrap();
+        for cmd in ["check", "build"] {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_fenceline"));
+            c.arg(cmd).arg(&policy);
+            if cmd == "build" {
+                c.arg("-o").arg(dir.join(format!("out{k}")));
+            }
+            let o = c.output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{cmd} {k}: {err}");
+            for t in ["nftables", "iptables"] {
+                let line = format!("{want}: target {t} cannot generate this translation");
+                assert!(
+                    err.replace(['\n', '│'], " ")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .contains(&line),
+                    "{cmd} {k}: {line}\n{err}"
+                );
+            }
+            assert!(err.contains("E0039"), "{err}");
+        }
+        assert!(!dir.join(format!("out{k}")).exists());
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn kernel_tests(what: &str) -> bool {

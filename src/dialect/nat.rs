@@ -12,8 +12,8 @@
 //! skid, and the replies to what it started): both hold for every packet of a connection in its
 //! direction, so a packet mark suffices and no connection mark needs restoring.
 
-use crate::dialect::Stamp;
-use crate::error::{Error, Result};
+use crate::diagnostic::{codes, Diagnostic, Subject};
+use crate::dialect::{EmitContext, Stamp};
 use crate::model::Nat;
 use crate::packet::space::{Ivs, Space};
 use crate::packet::{AddrSet, Family};
@@ -74,40 +74,66 @@ pub fn to_inside(nat: &[Nat], set: &AddrSet) -> AddrSet {
     })
 }
 
-/// What the Linux dialects cannot generate correctly, refused before anything is written:
+/// What the Linux dialects cannot generate correctly, each an error (E0039) at the device, so
+/// `check` and `build` refuse the policy before anything is written:
 /// flows between two translated zones through one firewall (each side's conntrack zone is
 /// chosen from its own interface, so the two directions of such a connection would be looked
 /// up in different zones), and device-level flows with a translated zone (the firewall's own
 /// packets to identical inside networks would need marks on its sockets to leave by the right
 /// interface), and `one-way` flows through a translating firewall (`verify` does not model the
 /// reply direction of translated connections yet).
-pub fn refuse(dev: &DeviceIr) -> Result<()> {
+pub fn refusals(cx: &EmitContext, dev: &DeviceIr, target: &str) -> Vec<Diagnostic> {
+    let mut why: Vec<(String, &str)> = Vec::new();
     let translates = dev.interfaces.iter().any(|i| !i.nat.is_empty());
-    for p in &dev.pairs {
+    if !translates {
+        return Vec::new();
+    }
+    for p in dev.pairs.iter().filter(|p| !p.rules.is_empty()) {
         let (i, o) = (&dev.interfaces[p.ingress], &dev.interfaces[p.egress]);
-        if translates && p.rules.iter().any(|r| r.one_way) {
-            return Err(Error::Other(format!(
-                "device `{}` translates a zone (`nat`) and forwards `one-way` flows between `{}` and `{}`, which the Linux targets do not generate yet; make the service two-way, or let another device carry it",
-                dev.name, i.zone_name, o.zone_name
-            )));
+        if p.rules.iter().any(|r| r.one_way) {
+            why.push((
+                format!(
+                    "forwards `one-way` flows between `{}` and `{}` and translates a zone",
+                    i.zone_name, o.zone_name
+                ),
+                "verify does not model the reply direction of translated connections yet; make the service two-way, or let another device carry it",
+            ));
         }
-        if !i.nat.is_empty() && !o.nat.is_empty() && !p.rules.is_empty() {
-            return Err(Error::Other(format!(
-                "device `{}` would forward flows between translated zones `{}` and `{}` (`nat` on both), which the Linux targets do not generate; route them through another device, or drop `nat` from one zone",
-                dev.name, i.zone_name, o.zone_name
-            )));
+        if !i.nat.is_empty() && !o.nat.is_empty() {
+            why.push((
+                format!(
+                    "carries flows between translated zones `{}` and `{}`",
+                    i.zone_name, o.zone_name
+                ),
+                "each direction of such a connection would be tracked in its own interface's conntrack zone; route these flows through another device, or drop `nat` from one zone",
+            ));
         }
     }
-    for l in &dev.local {
+    for l in dev.local.iter().filter(|l| !l.rules.is_empty()) {
         let i = &dev.interfaces[l.interface];
-        if !i.nat.is_empty() && !l.rules.is_empty() {
-            return Err(Error::Other(format!(
-                "device `{}` has device-level flows (`self`) with translated zone `{}` (`nat`), which the Linux targets do not generate; let another device of the zone serve them",
-                dev.name, i.zone_name
-            )));
+        if !i.nat.is_empty() {
+            why.push((
+                format!("has device-level flows with translated zone `{}`", i.zone_name),
+                "the firewall's own packets to identical inside networks would need marks on its sockets to leave by the right interface; let another device serve them",
+            ));
         }
     }
-    Ok(())
+    why.sort();
+    why.dedup();
+    why.into_iter()
+        .map(|(what, help)| {
+            Diagnostic::error(
+                codes::NAT,
+                format!(
+                    "firewall `{}` {what}: target {target} cannot generate this translation",
+                    dev.name
+                ),
+            )
+            .at(cx.model.spans.device(dev.device), "translating device")
+            .about(Subject::Device(dev.device))
+            .help(help)
+        })
+        .collect()
 }
 
 /// The device as its filter sees it: a pair's sources as they enter by its ingress (inside

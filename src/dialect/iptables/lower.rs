@@ -19,6 +19,10 @@
 //! jumps, per interface pair and when INVALID or UNTRACKED, to a chain of ACCEPT rules without a
 //! state match, placed before the INVALID drop.
 //!
+//! A device that translates a zone (`nat`) also gets the `raw`, `mangle` and `nat` tables of
+//! [`crate::dialect::nat`] (conntrack zones, marks, `NETMAP`); its filter is written in the
+//! addresses it sees, and FORWARD drops a translated zone's inside address reached directly.
+//!
 //! iptables has no concatenated sets, so a pair chain holds one rule per disjoint element
 //! (source interval x destination interval x service); intervals that are not one prefix use
 //! `-m iprange`. Every comment passes the sanitiser: no quote, backslash or control character
@@ -464,7 +468,9 @@ fn one_way_rules_of(
 /// One device's configuration: both families.
 pub fn ruleset(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
     linux::warn_policy_name(cx, diags);
-    nat::refuse(dev)?;
+    // The combinations it cannot translate are errors at the device; the configuration is
+    // lowered all the same and never written.
+    diags.extend(nat::refusals(cx, dev, "iptables"));
     // The filter sees the inside addresses of translated interfaces.
     let dev = &*nat::wire_view(dev);
     Ok(Ruleset {

@@ -23,6 +23,10 @@
 //!   such packets go by an `iifname . oifname` verdict map to one chain per interface pair that
 //!   matches the pair's sets without a state match, so they pass on that pair between those
 //!   addresses only. Replies and errors that answer a connection pass as established/related.
+//! - A device that translates a zone (`nat`) gets a second table, `inet fenceline_nat`
+//!   ([`crate::dialect::nat`]): conntrack zones and marks before connection tracking, prefix
+//!   DNAT and SNAT; its filter is written in the addresses it sees (inside ones on translated
+//!   interfaces), and `forward` drops a translated zone's inside address reached directly.
 //! - `input` (policy drop): loopback, replies to the firewall's own connections, and ICMPv6
 //!   neighbour solicitations and advertisements (hop limit 255, i.e. on-link) so dual stack works
 //!   on the firewall's own links. Nothing else reaches the firewall, management included: the
@@ -348,7 +352,9 @@ type VmapEntry = (Val, Verdict);
 pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
     linux::warn_policy_name(cx, diags);
     let model = cx.model;
-    nat::refuse(dev)?;
+    // The combinations it cannot translate are errors at the device; the configuration is
+    // lowered all the same and never written.
+    diags.extend(nat::refusals(cx, dev, "nftables"));
     // The filter sees the inside addresses of translated interfaces.
     let dev = &*nat::wire_view(dev);
     for i in &dev.interfaces {
