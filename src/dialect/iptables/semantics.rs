@@ -496,12 +496,11 @@ impl RulesFile {
                     option,
                     values,
                 } if option == "--ctorigdst" && values.len() == 1 => {
-                    let (f, lo, hi) = crate::dialect::config::parse_prefix(&values[0])
+                    let (_, lo, hi) = crate::dialect::config::parse_prefix(&values[0])
                         .filter(|(f, _, _)| *f == self.family)
                         .ok_or_else(|| {
                             self.fail(t, format!("cannot read `--ctorigdst {}`", values[0]))
                         })?;
-                    let _ = f;
                     c.orig_dst.push((*neg, Ivs::range(lo, hi)));
                 }
                 Match::Other {
