@@ -252,6 +252,37 @@ fn ios_hops(
         .collect()
 }
 
+/// What a packet opening a connection from `ingress` to `egress` meets on an IOS device: the
+/// inbound ACL of `ingress`, then the zone-based firewall of a router with `inspect`.
+fn crossing(
+    cfg: &IosConfig,
+    ingress: &str,
+    egress: &str,
+    pkt: &Packet,
+    ack: bool,
+) -> fenceline::dialect::cisco_ios::semantics::Decision {
+    let d = cfg.evaluate_in(ingress, pkt, ack);
+    if !d.permit || !cfg.zbf.active() {
+        return d;
+    }
+    cfg.evaluate_zbf(Some(ingress), Some(egress), pkt)
+}
+
+/// What a packet to the device itself entering by `iface` meets: the inbound ACL, then the
+/// zone-based firewall's zone-pair to `self`.
+fn to_device(
+    cfg: &IosConfig,
+    iface: &str,
+    pkt: &Packet,
+    ack: bool,
+) -> fenceline::dialect::cisco_ios::semantics::Decision {
+    let d = cfg.evaluate_in(iface, pkt, ack);
+    if !d.permit || !cfg.zbf.active() {
+        return d;
+    }
+    cfg.evaluate_zbf(Some(iface), None, pkt)
+}
+
 /// Whether a reported widening on this device and interface explains a permitted packet.
 fn widened(case: &Case, device: &str, iface: &str, pkt: &Packet, ack: bool) -> bool {
     case.widenings.iter().any(|w| {
@@ -311,8 +342,9 @@ fn expect_denied(case: &Case, graph: &ZoneGraph, pkt: &Packet, ack: bool, tally:
     if hops.is_empty() {
         return;
     }
-    for (dev, ingress, _) in &hops {
-        let d = case.configs[dev].evaluate_in(ingress, &wire(case, dev, ingress, pkt), ack);
+    for (dev, ingress, egress) in &hops {
+        let w = wire(case, dev, ingress, pkt);
+        let d = crossing(&case.configs[dev], ingress, egress, &w, ack);
         if d.permit {
             assert!(
                 widened(case, dev, ingress, pkt, ack),
@@ -349,11 +381,19 @@ fn prove(case: &Case) -> Tally {
                                     case.name
                                 );
                                 for (dev, ingress, egress) in &hops {
-                                    let dec = case.configs[dev].evaluate_in(
+                                    let dec = crossing(
+                                        &case.configs[dev],
                                         ingress,
+                                        egress,
                                         &wire(case, dev, ingress, &pkt),
                                         false,
                                     );
+                                    // A router with `inspect` keeps state for TCP, UDP and ICMP
+                                    // (not for one-way services, which it passes): their replies
+                                    // meet the inbound ACL only.
+                                    let tracked = case.configs[dev].zbf.active()
+                                        && item.inspectable()
+                                        && !one_way;
                                     // A source the router owns is forged, whatever zone holds it.
                                     let forged = model.device_id(dev).is_some_and(|d| {
                                         model.device(d).own_addrs().contains(pkt.src)
@@ -374,11 +414,12 @@ fn prove(case: &Case) -> Tally {
                                     );
                                     t.allowed += 1;
                                     if let Some((r, ack)) = reply(&pkt) {
-                                        let dec = case.configs[dev].evaluate_in(
-                                            egress,
-                                            &wire(case, dev, egress, &r),
-                                            ack,
-                                        );
+                                        let w = wire(case, dev, egress, &r);
+                                        let dec = if tracked {
+                                            case.configs[dev].evaluate_in(egress, &w, ack)
+                                        } else {
+                                            crossing(&case.configs[dev], egress, ingress, &w, ack)
+                                        };
                                         if one_way {
                                             // A one-way service's reply never comes back, unless
                                             // another flow's reported widening admits it.
@@ -490,11 +531,18 @@ fn prove(case: &Case) -> Tally {
                     for sid in &f.services {
                         for item in &model.service(*sid).items {
                             for pkt in item_packets(item, s, d) {
-                                let dec = cfg.evaluate_in(
-                                    &iface.name,
-                                    &wire(case, &dev.name, &iface.name, &pkt),
-                                    false,
-                                );
+                                // Through a zone-based firewall, towards every other interface.
+                                let w = wire(case, &dev.name, &iface.name, &pkt);
+                                let all: Vec<_> = dev
+                                    .interfaces
+                                    .iter()
+                                    .filter(|e| e.name != iface.name && cfg.zbf.active())
+                                    .map(|e| crossing(cfg, &iface.name, &e.name, &w, false))
+                                    .collect();
+                                let dec = match all.iter().find(|d| d.permit).or(all.first()) {
+                                    Some(d) => d.clone(),
+                                    None => cfg.evaluate_in(&iface.name, &w, false),
+                                };
                                 assert!(
                                     !dec.permit,
                                     "{}: {} {} lets spoofed {pkt} in ({})",
@@ -608,8 +656,11 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                     SelfDirection::FromDevice => (o, p),
                                 };
                                 for pkt in item_packets(item, s, d) {
+                                    let tracked =
+                                        cfg.zbf.active() && item.inspectable() && !one_way;
                                     if f.direction == SelfDirection::ToDevice {
-                                        let dec = cfg.evaluate_in(
+                                        let dec = to_device(
+                                            cfg,
                                             &iface.name,
                                             &wire(case, &dev.name, &iface.name, &pkt),
                                             false,
@@ -622,11 +673,12 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                         t.allowed += 1;
                                     } else if let Some((r, ack)) = reply(&pkt).filter(|_| !one_way)
                                     {
-                                        let dec = cfg.evaluate_in(
-                                            &iface.name,
-                                            &wire(case, &dev.name, &iface.name, &r),
-                                            ack,
-                                        );
+                                        let w = wire(case, &dev.name, &iface.name, &r);
+                                        let dec = if tracked {
+                                            cfg.evaluate_in(&iface.name, &w, ack)
+                                        } else {
+                                            to_device(cfg, &iface.name, &w, ack)
+                                        };
                                         assert!(
                                             dec.permit,
                                             "{}: {} {} drops the reply {r} to the device ({})",
@@ -676,7 +728,8 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                         {
                                             continue;
                                         }
-                                        let dec = cfg.evaluate_in(
+                                        let dec = to_device(
+                                            cfg,
                                             &iface.name,
                                             &wire(case, &dev.name, &iface.name, &probe),
                                             false,
@@ -882,6 +935,24 @@ fn output_follows_ios_rules() {
                         acl.name
                     );
                     let last = acl.entries.last().unwrap();
+                    let zbf = case.configs[dev].zbf.active();
+                    if zbf && acl.name.starts_with("FL-ZBF") {
+                        // A class's ACL: what it permits is what the class matches; an IPv6
+                        // one ends in an explicit deny, which removes the implicit ND permits.
+                        assert!(!acl.v6 || last.text == "deny ipv6 any any", "{where_}");
+                        continue;
+                    }
+                    if zbf && !acl.standard && !acl.name.starts_with("FL-VTY") {
+                        // An interface ACL beside a zone-based firewall: anti-spoofing, then
+                        // the firewall decides.
+                        let any = if acl.v6 {
+                            "permit ipv6 any any"
+                        } else {
+                            "permit ip any any"
+                        };
+                        assert_eq!(last.text, any, "{where_}");
+                        continue;
+                    }
                     assert_eq!(
                         last.text,
                         if acl.v6 {
@@ -1174,6 +1245,38 @@ fn run_applet(cfg: &mut fenceline::dialect::cisco_ios::ast::IosConfig, name: &st
                 inbound,
             });
         }
+    }
+}
+
+/// A router with `inspect` (`tests/ios/inspect.fence`), with and without object-groups, decided
+/// packet by packet by the IOS reader's evaluation of its inbound ACLs and zone-based firewall:
+/// every allowed packet of a flow and of the router's own traffic passes; the replies of
+/// inspected connections meet the ACL only, those of passed protocols (GRE, OSPF) a `pass` of
+/// their own and those of the one-way syslog nothing; wrong ports, wrong sources, reverse
+/// connections, forged and spoofed sources do not pass.
+#[test]
+fn a_zone_based_firewall_is_enforced_exactly() {
+    for object_groups in [false, true] {
+        let case = build_example(Path::new("tests/ios/inspect.fence"), object_groups);
+        assert!(case.configs["rtr-sub"].zbf.active());
+        let mut own = Tally::default();
+        prove_own(&case, &mut own);
+        let t = prove(&case);
+        assert!(
+            own.allowed >= 20 && own.replies >= 4 && own.denied >= 50,
+            "{}: {} allowed, {} replies, {} denied",
+            case.name,
+            own.allowed,
+            own.replies,
+            own.denied
+        );
+        assert!(
+            t.allowed >= 10 && t.replies >= 5 && t.denied >= 20,
+            "{} {} {}",
+            t.allowed,
+            t.replies,
+            t.denied
+        );
     }
 }
 

@@ -409,10 +409,64 @@ fn if_line() -> impl Strategy<Value = IfLine> {
             "ipv6 enable"
         ])
         .prop_map(|s| IfLine::Other(RawLine::new(s).unwrap())),
+        (0usize..12).prop_map(|k| IfLine::ZoneMember(Word::new(format!("Z-{k}")).unwrap())),
         word().prop_map(IfLine::VrfForwarding),
         (any::<u32>(), 0u8..=32).prop_map(|(addr, len)| IfLine::IpAddress { addr, len }),
         proptest::sample::select(vec![NatRole::Inside, NatRole::Outside]).prop_map(IfLine::Nat),
     ]
+}
+
+/// The zones [`config`] defines first, so that zone-members and zone-pairs name defined zones.
+const ZONES: usize = 12;
+
+fn zbf_action() -> impl Strategy<Value = Option<ZbfAction>> {
+    proptest::option::of(
+        (
+            proptest::sample::select(vec![ZbfVerb::Inspect, ZbfVerb::Pass, ZbfVerb::Drop]),
+            any::<bool>(),
+        )
+            .prop_map(|(verb, log)| ZbfAction { verb, log }),
+    )
+}
+
+/// A zone-based firewall command; names come from `i` so that no two maps or zone-pairs clash.
+fn zbf_top(i: usize) -> BoxedStrategy<Top> {
+    let class_match = prop_oneof![
+        word().prop_map(ClassMatch::AccessGroup),
+        proptest::sample::select(vec![1u8, 6, 17]).prop_map(ClassMatch::Protocol),
+    ];
+    prop_oneof![
+        (any::<bool>(), proptest::collection::vec(class_match, 0..4)).prop_map(
+            move |(all, matches)| {
+                Top::ClassMap(ClassMap {
+                    all,
+                    name: Word::new(format!("CM-{i}")).unwrap(),
+                    matches,
+                })
+            }
+        ),
+        proptest::collection::vec((proptest::option::of(word()), zbf_action()), 0..4).prop_map(
+            move |classes| Top::PolicyMap(PolicyMap {
+                name: Word::new(format!("PM-{i}")).unwrap(),
+                classes: classes
+                    .into_iter()
+                    .map(|(class, action)| PolicyClass { class, action })
+                    .collect(),
+            })
+        ),
+        (any::<bool>(), proptest::option::of(word())).prop_map(move |(from_self, policy)| {
+            let zone = Word::new(format!("Z-{}", i % ZONES)).unwrap();
+            let me = Word::new("self").unwrap();
+            let (source, destination) = if from_self { (me, zone) } else { (zone, me) };
+            Top::ZonePair(ZonePair {
+                name: Word::new(format!("ZP-{i}-{from_self}")).unwrap(),
+                source,
+                destination,
+                policy,
+            })
+        }),
+    ]
+    .boxed()
 }
 
 fn vrf_line() -> impl Strategy<Value = VrfLine> {
@@ -581,19 +635,20 @@ fn top(i: usize) -> BoxedStrategy<Top> {
                 last,
                 lines,
             })),
+        2 => zbf_top(i),
     ]
     .boxed()
 }
 
 fn config() -> impl Strategy<Value = IosConfig> {
     (0usize..12).prop_flat_map(|n| {
-        (0..n)
-            .map(top)
-            .collect::<Vec<_>>()
-            .prop_map(|items| IosConfig {
-                items,
+        (0..n).map(top).collect::<Vec<_>>().prop_map(|items| {
+            let zones = (0..ZONES).map(|k| Top::ZoneSecurity(Word::new(format!("Z-{k}")).unwrap()));
+            IosConfig {
+                items: zones.chain(items).collect(),
                 ..Default::default()
-            })
+            }
+        })
     })
 }
 

@@ -225,6 +225,78 @@ pub enum Top {
     End,
     /// Any other command, with its indented lines.
     Other { line: RawLine, sub: Vec<RawLine> },
+    /// `zone security NAME`: a security zone of the zone-based policy firewall.
+    ZoneSecurity(Word),
+    /// `class-map type inspect match-any|match-all NAME` with its match lines.
+    ClassMap(ClassMap),
+    /// `policy-map type inspect NAME` with its classes and their actions.
+    PolicyMap(PolicyMap),
+    /// `zone-pair security NAME source ZONE destination ZONE` and its service policy.
+    ZonePair(ZonePair),
+}
+
+// The zone-based policy firewall (ZBF): interfaces are members of security zones, traffic from
+// one zone to another passes only through a zone-pair's inspect policy, traffic between a zone
+// member and an interface in no zone is dropped, and traffic to and from the router itself goes
+// through the `self` zone.
+
+/// `class-map type inspect match-any|match-all NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassMap {
+    /// `match-all` (every match must hold) rather than `match-any`.
+    pub all: bool,
+    pub name: Word,
+    pub matches: Vec<ClassMatch>,
+}
+
+/// One `match` line of an inspect class-map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassMatch {
+    /// `match access-group name ACL`: the packets the ACL permits.
+    AccessGroup(Word),
+    /// `match protocol tcp|udp|icmp`: every packet of that protocol (ICMP of both families).
+    Protocol(u8),
+}
+
+/// `policy-map type inspect NAME`: its classes in order; the first that matches decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyMap {
+    pub name: Word,
+    pub classes: Vec<PolicyClass>,
+}
+
+/// `class type inspect NAME` (or `class class-default`, `class: None`) and its action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyClass {
+    pub class: Option<Word>,
+    /// `None`: no action line; IOS then drops what the class matches.
+    pub action: Option<ZbfAction>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZbfVerb {
+    /// Stateful: the connection is tracked and its replies pass.
+    Inspect,
+    /// Stateless: this direction only.
+    Pass,
+    Drop,
+}
+
+/// A class's action: `inspect`, `pass`, `drop`, each optionally with `log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZbfAction {
+    pub verb: ZbfVerb,
+    pub log: bool,
+}
+
+/// `zone-pair security NAME source SRC destination DST` with `service-policy type inspect
+/// POLICY`. `self` as a zone is the router itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZonePair {
+    pub name: Word,
+    pub source: Word,
+    pub destination: Word,
+    pub policy: Option<Word>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -457,6 +529,8 @@ pub enum IfLine {
     /// `ip nat inside` or `ip nat outside`.
     Nat(NatRole),
     Other(RawLine),
+    /// `zone-member security ZONE`: the interface belongs to that security zone.
+    ZoneMember(Word),
 }
 
 /// `vrf definition NAME` and its lines.
@@ -719,6 +793,28 @@ pub struct Resolved {
     pub nat: Vec<NatStatic>,
     /// The settings of each `vty` line by number, as the `line vty` blocks leave them.
     pub vty: BTreeMap<u32, Vty>,
+    /// The zone-based policy firewall, when any interface is a zone member.
+    pub zbf: Zbf,
+}
+
+/// The zone-based policy firewall as loaded: security zones, each interface's zone, class-maps,
+/// policy-maps and zone-pairs by (source, destination).
+#[derive(Debug, Clone, Default)]
+pub struct Zbf {
+    pub zones: std::collections::BTreeSet<String>,
+    /// Interface (full name) -> its security zone.
+    pub members: BTreeMap<String, String>,
+    pub class_maps: BTreeMap<String, ClassMap>,
+    pub policy_maps: BTreeMap<String, PolicyMap>,
+    /// (source, destination) -> (zone-pair name, its service policy).
+    pub pairs: BTreeMap<(String, String), (String, Option<String>)>,
+}
+
+impl Zbf {
+    /// Is the zone-based firewall in use: is any interface a zone member?
+    pub fn active(&self) -> bool {
+        !self.members.is_empty()
+    }
 }
 
 /// One virtual terminal line as configured: who may open a session on it and how.

@@ -256,6 +256,53 @@ fn top_line(body: &str, toks: &[&str], line_no: usize) -> Result<(Top, bool), St
             )
         }
         ["end"] => (Top::End, false),
+        ["zone", "security", name] => (Top::ZoneSecurity(word(name)?), true),
+        ["class-map", "type", "inspect", kind @ ("match-any" | "match-all"), name] => (
+            Top::ClassMap(ClassMap {
+                all: *kind == "match-all",
+                name: word(name)?,
+                matches: Vec::new(),
+            }),
+            true,
+        ),
+        // `class-map type inspect NAME` is match-all by default.
+        ["class-map", "type", "inspect", name] => (
+            Top::ClassMap(ClassMap {
+                all: true,
+                name: word(name)?,
+                matches: Vec::new(),
+            }),
+            true,
+        ),
+        // QoS class-maps and policy-maps decide no filtering and are kept as read; another form
+        // of an inspect one, or of a zone-pair, would decide what the reader cannot see.
+        ["class-map", "type", "inspect", ..]
+        | ["policy-map", "type", "inspect", ..]
+        | ["zone-pair", ..]
+            if !matches!(
+                toks,
+                ["policy-map", "type", "inspect", _]
+                    | ["zone-pair", "security", _, "source", _, "destination", _]
+            ) =>
+        {
+            return Err(format!("`{}`: this form is not supported", toks.join(" ")))
+        }
+        ["policy-map", "type", "inspect", name] => (
+            Top::PolicyMap(PolicyMap {
+                name: word(name)?,
+                classes: Vec::new(),
+            }),
+            true,
+        ),
+        ["zone-pair", "security", name, "source", src, "destination", dst] => (
+            Top::ZonePair(ZonePair {
+                name: word(name)?,
+                source: word(src)?,
+                destination: word(dst)?,
+                policy: None,
+            }),
+            true,
+        ),
         _ => (other(toks), true),
     })
 }
@@ -455,6 +502,57 @@ fn sub_line(item: &mut Top, body: &str, toks: &[&str], line_no: usize) -> Result
         Top::Line(l) => l.lines.push(line_line(body, toks)),
         Top::Other { sub, .. } => sub.push(raw(body)),
         Top::Applet(a) => a.lines.push(applet_line(body, toks)),
+        Top::ZoneSecurity(_) => match toks {
+            ["description", ..] => {}
+            _ => return Err(format!("`{body}` in a security zone is not supported")),
+        },
+        // A description decides nothing (and is not kept).
+        Top::ClassMap(_) | Top::PolicyMap(_) if toks.first() == Some(&"description") => {}
+        Top::ClassMap(c) => c.matches.push(match toks {
+            ["match", "access-group", "name", acl] => ClassMatch::AccessGroup(word(acl)?),
+            ["match", "protocol", p @ ("tcp" | "udp" | "icmp")] => ClassMatch::Protocol(
+                PROTOCOLS
+                    .iter()
+                    .find(|(n, _)| n == p)
+                    .map_or(1, |(_, n)| *n),
+            ),
+            _ => return Err(format!("`{body}` in an inspect class-map is not supported")),
+        }),
+        Top::PolicyMap(p) => match toks {
+            ["class", "type", "inspect", name] => p.classes.push(PolicyClass {
+                class: Some(word(name)?),
+                action: None,
+            }),
+            ["class", "class-default"] => p.classes.push(PolicyClass {
+                class: None,
+                action: None,
+            }),
+            [verb @ ("inspect" | "pass" | "drop"), rest @ ..] if matches!(rest, [] | ["log"]) => {
+                let Some(c) = p.classes.last_mut().filter(|c| c.action.is_none()) else {
+                    return Err(format!(
+                        "`{body}`: an action outside a class, or a second one"
+                    ));
+                };
+                c.action = Some(ZbfAction {
+                    verb: match *verb {
+                        "inspect" => ZbfVerb::Inspect,
+                        "pass" => ZbfVerb::Pass,
+                        _ => ZbfVerb::Drop,
+                    },
+                    log: !rest.is_empty(),
+                });
+            }
+            _ => {
+                return Err(format!(
+                    "`{body}` in an inspect policy-map is not supported"
+                ))
+            }
+        },
+        Top::ZonePair(z) => match toks {
+            ["service-policy", "type", "inspect", name] => z.policy = Some(word(name)?),
+            ["description", ..] => {}
+            _ => return Err(format!("`{body}` in a zone-pair is not supported")),
+        },
         Top::Vrf(v) => v.lines.push(vrf_line(body, toks)),
         Top::Comment(_)
         | Top::Numbered(_)
@@ -511,6 +609,10 @@ fn if_line(body: &str, toks: &[&str]) -> Result<IfLine, String> {
                 v6: toks[1] == "ipv6",
                 rest: (!rest.is_empty()).then(|| raw(&rest.join(" "))),
             }
+        }
+        ["zone-member", "security", zone] => IfLine::ZoneMember(word(zone)?),
+        ["zone-member", ..] | ["no", "zone-member", ..] => {
+            return Err(format!("`{body}`: this form is not supported"))
         }
         ["vrf", "forwarding", v] | ["ip", "vrf", "forwarding", v] => {
             IfLine::VrfForwarding(word(v)?)

@@ -160,6 +160,53 @@ impl Display for Top {
                 r.interface
             ),
             Top::End => writeln!(f, "end"),
+            Top::ZoneSecurity(z) => writeln!(f, "zone security {z}"),
+            Top::ClassMap(c) => {
+                let kind = if c.all { "match-all" } else { "match-any" };
+                writeln!(f, "class-map type inspect {kind} {}", c.name)?;
+                for m in &c.matches {
+                    match m {
+                        ClassMatch::AccessGroup(acl) => {
+                            writeln!(f, " match access-group name {acl}")?
+                        }
+                        ClassMatch::Protocol(p) => writeln!(
+                            f,
+                            " match protocol {}",
+                            proto_name_of(*p, false).unwrap_or("ip")
+                        )?,
+                    }
+                }
+                Ok(())
+            }
+            Top::PolicyMap(p) => {
+                writeln!(f, "policy-map type inspect {}", p.name)?;
+                for c in &p.classes {
+                    match &c.class {
+                        Some(n) => writeln!(f, " class type inspect {n}")?,
+                        None => writeln!(f, " class class-default")?,
+                    }
+                    if let Some(a) = c.action {
+                        let verb = match a.verb {
+                            ZbfVerb::Inspect => "inspect",
+                            ZbfVerb::Pass => "pass",
+                            ZbfVerb::Drop => "drop",
+                        };
+                        writeln!(f, "  {verb}{}", if a.log { " log" } else { "" })?;
+                    }
+                }
+                Ok(())
+            }
+            Top::ZonePair(z) => {
+                writeln!(
+                    f,
+                    "zone-pair security {} source {} destination {}",
+                    z.name, z.source, z.destination
+                )?;
+                if let Some(p) = &z.policy {
+                    writeln!(f, " service-policy type inspect {p}")?;
+                }
+                Ok(())
+            }
             Top::Other { line, sub } => {
                 writeln!(f, "{line}")?;
                 for l in sub {
@@ -232,6 +279,7 @@ impl Display for IfLine {
             IfLine::Nat(NatRole::Inside) => f.write_str("ip nat inside"),
             IfLine::Nat(NatRole::Outside) => f.write_str("ip nat outside"),
             IfLine::Other(l) => write!(f, "{l}"),
+            IfLine::ZoneMember(z) => write!(f, "zone-member security {z}"),
         }
     }
 }

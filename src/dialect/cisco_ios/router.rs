@@ -123,7 +123,7 @@ pub fn iface_slug(name: &str) -> String {
 /// Object-groups of one device, named by their content so that a changed group is a new group
 /// and never alters an ACL already bound.
 #[derive(Default)]
-struct Groups {
+pub(super) struct Groups {
     enabled: bool,
     nets: BTreeMap<Vec<(u32, u32)>, Word>,
     net_groups: Vec<NetGroup>,
@@ -188,7 +188,7 @@ impl Groups {
 }
 
 /// An ACE with the fields every fenceline entry shares filled in.
-fn ace(action: Action, proto: ProtoMatch, src: AddrMatch, dst: AddrMatch) -> Ace {
+pub(super) fn ace(action: Action, proto: ProtoMatch, src: AddrMatch, dst: AddrMatch) -> Ace {
     Ace {
         seq: None,
         action,
@@ -251,14 +251,14 @@ fn service_entry(item: &ServiceItem) -> Option<ServiceMatch> {
 /// Entries of one ACL before numbering; ACEs are deduplicated (a reply rule shared by several
 /// flows appears once) and a remark is kept only when its group adds an ACE.
 #[derive(Default)]
-struct AclBody {
-    lines: Vec<AclLine>,
+pub(super) struct AclBody {
+    pub(super) lines: Vec<AclLine>,
     // Looked up, never iterated.
     seen: foldhash::HashSet<Ace>,
 }
 
 impl AclBody {
-    fn group(&mut self, remarks: Vec<Remark>, aces: Vec<Ace>) {
+    pub(super) fn group(&mut self, remarks: Vec<Remark>, aces: Vec<Ace>) {
         let fresh: Vec<Ace> = aces
             .into_iter()
             .filter(|a| self.seen.insert(a.clone()))
@@ -335,7 +335,7 @@ fn flow_chunks(rules: &[RuleIr]) -> impl Iterator<Item = &[RuleIr]> {
 /// Appends the permits of the rules of one pair that enter by this interface, in the given
 /// family. Consecutive rules of one flow with the same addresses form one remark group (and one
 /// service object-group when object-groups are on).
-fn forward_rules(
+pub(super) fn forward_rules(
     body: &mut AclBody,
     groups: &mut Groups,
     rules: &[RuleIr],
@@ -425,7 +425,7 @@ fn reply_ace(reply: Reply, fam: Family, src: &AddrMatch, dst: &AddrMatch) -> Opt
 
 /// Appends the reply permits of rules that leave by this interface (a pair's, or the router's
 /// own traffic): planning's reply entries, whose replies enter here.
-fn reply_rules(
+pub(super) fn reply_rules(
     body: &mut AclBody,
     groups: &mut Groups,
     (rules, replies): (&[RuleIr], &[ReplyIr]),
@@ -475,7 +475,7 @@ fn spoofed_sources(cx: &EmitContext, device: &DeviceIr) -> AddrSet {
 /// The anti-spoofing entries every ACL starts with: a packet that enters with one of the
 /// router's own addresses as its source was forged (the router's own packets never come back
 /// in), and must not reach the permits, the router's own included.
-fn spoof_rules(body: &mut AclBody, spoofed: &AddrSet, fam: Family) {
+pub(super) fn spoof_rules(body: &mut AclBody, spoofed: &AddrSet, fam: Family) {
     let srcs: Vec<AddrMatch> = match fam {
         Family::V4 => spoofed.v4_nets().into_iter().map(v4_match).collect(),
         Family::V6 => spoofed.v6_nets().into_iter().map(v6_match).collect(),
@@ -857,9 +857,21 @@ fn island_section(bindings: &[(&String, Vec<Word>)]) -> Result<Vec<Top>> {
     Ok(out)
 }
 
-fn comment(text: &str) -> Top {
+pub(super) fn comment(text: &str) -> Top {
     Top::Comment(Comment::tame(text))
 }
+
+/// The zone-based firewall of a router with `inspect` ([`super::inspect`]): its commands,
+/// printed after the ACLs, the security zone of each interface (by index) and the names of the
+/// previous versions to remove.
+pub(super) struct ZbfSection {
+    pub tops: Vec<Top>,
+    pub members: Vec<Word>,
+    pub removals: Vec<String>,
+}
+
+/// Builds a device's [`ZbfSection`] with the device's object-groups.
+pub(super) type ZbfFn = fn(&DeviceIr, &mut Groups, &mut Changed) -> Result<ZbfSection>;
 
 /// The ACL section of a router or layer-3 switch: object-groups, ACLs, bindings, and how to
 /// remove the previous versions.
@@ -868,11 +880,16 @@ fn comment(text: &str) -> Top {
 /// interface's sources are the zone's inside addresses (its flows' sources, its replies'
 /// sources); the VRFs come before the interface blocks that use them, and the static
 /// translations after the interfaces have their ACLs.
+///
+/// With `zbf` (a router with `inspect`, which never translates: E0038), the inbound ACLs keep
+/// only the anti-spoofing entries and pass the rest to the zone-based firewall, which `zbf`
+/// builds.
 pub(super) fn acls(
     cx: &EmitContext,
     device: &DeviceIr,
     changed: &mut Changed,
     nat: Option<&Translation>,
+    zbf: Option<ZbfFn>,
 ) -> Result<Vec<Top>> {
     let mut groups = Groups {
         enabled: cx.options.cisco_object_groups,
@@ -892,6 +909,21 @@ pub(super) fn acls(
             }
             let mut body = AclBody::default();
             spoof_rules(&mut body, &spoofed, fam);
+            if zbf.is_some() {
+                // `permit ip any any` (`permit ipv6 any any` in an IPv6 ACL).
+                let any = ProtoMatch::Any;
+                body.group(
+                    vec![Remark::tame(
+                        "the zone-based firewall decides the rest (zone-pairs below)",
+                    )],
+                    vec![ace(Action::Permit, any, AddrMatch::Any, AddrMatch::Any)],
+                );
+                let acl = finish(&iface.name, fam, body, Vec::new())?;
+                names.push(acl.name.clone());
+                let what = if fam == Family::V4 { "IPv4" } else { "IPv6" };
+                acls.push((format!("{what} traffic entering {}", iface.name), acl));
+                continue;
+            }
             let nat = &iface.nat;
             for pair in device.pairs.iter().filter(|p| p.ingress == idx) {
                 let rules = viewed(&pair.rules, nat, true);
@@ -934,13 +966,27 @@ pub(super) fn acls(
         }
         bindings.push((&iface.name, names));
     }
-    let mut out = vec![
-        comment(""),
-        comment("Inbound ACLs: each interface permits exactly the flows that enter by it and the replies of"),
-        comment("flows that leave by it; everything else is denied and logged. ACL names carry a hash of their"),
-        comment("content, so applying this file defines new ACLs beside the ones in use and re-points each"),
-        comment("interface in one command: no interface is ever left with a missing or empty ACL."),
-    ];
+    let section = match zbf {
+        Some(f) => Some(f(device, &mut groups, changed)?),
+        None => None,
+    };
+    let mut out = if section.is_some() {
+        vec![
+            comment(""),
+            comment("Inbound ACLs: each interface denies and logs packets that carry one of the router's own"),
+            comment("addresses as their source and passes the rest to the zone-based firewall below. ACL names"),
+            comment("carry a hash of their content, so applying this file defines new ACLs beside the ones in use"),
+            comment("and re-points each interface in one command."),
+        ]
+    } else {
+        vec![
+            comment(""),
+            comment("Inbound ACLs: each interface permits exactly the flows that enter by it and the replies of"),
+            comment("flows that leave by it; everything else is denied and logged. ACL names carry a hash of their"),
+            comment("content, so applying this file defines new ACLs beside the ones in use and re-points each"),
+            comment("interface in one command: no interface is ever left with a missing or empty ACL."),
+        ]
+    };
     for g in groups.net_groups {
         out.push(comment(""));
         out.push(Top::NetGroup(g));
@@ -956,6 +1002,9 @@ pub(super) fn acls(
     }
     let vty = vty_section(device, has_v6)?;
     let mut removals = Vec::new();
+    if let Some(sec) = &section {
+        out.extend(sec.tops.iter().cloned());
+    }
     if let Some((vty_acls, _)) = &vty {
         for acl in vty_acls {
             out.push(comment(""));
@@ -988,6 +1037,9 @@ pub(super) fn acls(
                 acl: acl.clone(),
                 inbound: true,
             });
+        }
+        if let Some(zone) = section.as_ref().and_then(|s| s.members.get(k)) {
+            lines.push(IfLine::ZoneMember(zone.clone()));
         }
         out.push(Top::Interface(Interface {
             head: IfHead::One(word(iface)?),
@@ -1044,6 +1096,9 @@ pub(super) fn acls(
                 acl_prefix(iface, Family::V6)
             )));
         }
+    }
+    for r in section.iter().flat_map(|s| &s.removals) {
+        out.push(comment(r));
     }
     for r in &removals {
         out.push(comment(r));
