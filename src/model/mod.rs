@@ -753,8 +753,8 @@ impl Model {
             svcs.join(", ")
         )
     }
-    /// Exceptions that apply to a finding of `rule` at `scope` (a flow's exceptions, its
-    /// conduit's, and the zones' of its ends).
+    /// The first exception for `rule` that sits at one of `scopes` (the places a finding may be
+    /// accepted at, see [`crate::diagnostic::filter`]).
     pub fn exceptions_for(&self, rule: &str, scopes: &[Scope]) -> Option<&Exception> {
         self.exceptions
             .iter()

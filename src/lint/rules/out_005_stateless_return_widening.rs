@@ -24,19 +24,30 @@
 //!
 //! ## Example
 //! ```fence
+//! zone control-center { level 2  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 2  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada -> field.plcs modbus      # replies pass IOS `established`
+//! }
 //! router rtr-field {
 //!   target cisco-ios
 //!   interface GigabitEthernet0/0 control-center
 //!   interface GigabitEthernet0/1 field
 //! }
-//! # control-center.scada-server -> field.plcs modbus: replies pass `established`
 //! ```
 //!
 //! ## Use instead
 //! Give the router `inspect`, enforce conduits whose SL-T needs stateful return traffic on a
-//! stateful firewall, or accept the widening with an exception that states the compensating
-//! control:
+//! stateful firewall (nftables, iptables), or accept the widening with an exception on the
+//! conduit that states the compensating control:
 //! ```fence
+//! zone control-center { level 2  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 2  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada -> field.plcs modbus      # replies pass by connection state
+//! }
 //! router rtr-field {
 //!   target cisco-ios
 //!   inspect
