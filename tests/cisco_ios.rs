@@ -639,7 +639,8 @@ fn prove_own(case: &Case, t: &mut Tally) {
                 }
             }),
         );
-        let own = dev.own_addrs();
+        // What `self` stands for to this peer (a skid's gateway address is not its).
+        let own = model.self_addrs(id);
         let peer = model.endpoint_addrs(f.peer);
         for iface in &dev.interfaces {
             if without.hops(f.peer.zone, iface.zone).is_none() {
