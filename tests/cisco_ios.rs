@@ -1002,7 +1002,12 @@ fn output_follows_ios_rules() {
                         assert!(!acl.v6 || last.text == "deny ipv6 any any", "{where_}");
                         continue;
                     }
-                    if zbf && !acl.standard && !acl.name.starts_with("FL-VTY") {
+                    // Island ACLs deny everything, beside a zone-based firewall too.
+                    if zbf
+                        && !acl.standard
+                        && !acl.name.starts_with("FL-VTY")
+                        && !acl.name.starts_with("FL-ISLAND")
+                    {
                         // An interface ACL beside a zone-based firewall: anti-spoofing, then
                         // the firewall decides.
                         let any = if acl.v6 {
