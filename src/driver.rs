@@ -46,6 +46,14 @@ fn name_sites(diagnostics: &mut [Diagnostic], sources: &crate::source::SourceMap
         return;
     }
     for d in diagnostics {
+        for r in &mut d.related {
+            if let Some(inst) = sources.instantiations(r.span).first() {
+                let tag = format!(" (site `{}`)", inst.name);
+                if !r.label.ends_with(&tag) {
+                    r.label.push_str(&tag);
+                }
+            }
+        }
         let Some(span) = d.span else { continue };
         for inst in sources.instantiations(span) {
             let label = format!("in site `{}`, instantiated here", inst.name);
