@@ -167,8 +167,36 @@ pub fn expand(
     check_templates(&mut templates, diags);
     let mut sites = Vec::new();
     let mut seen_sites: BTreeMap<String, Span> = BTreeMap::new();
+    // The limit is checked before anything is copied: past it, no site is expanded at all.
     let mut total = 0usize;
     let mut over = false;
+    'count: for (_, file) in files.iter() {
+        for item in &file.items {
+            let Item::Site(site) = item else { continue };
+            let Some(tpl) = templates.get(&site.template.name).filter(|t| t.ok) else {
+                continue;
+            };
+            total = total.saturating_add(tpl.size.unwrap_or(usize::MAX));
+            if total > MAX_EXPANDED_STATEMENTS {
+                over = true;
+                diags.push(
+                    Diagnostic::error(
+                        codes::LIMIT,
+                        format!(
+                            "the sites expand to more than {MAX_EXPANDED_STATEMENTS} statements"
+                        ),
+                    )
+                    .at(site.name.span, "the limit is reached at this site")
+                    .help(format!(
+                        "a site of `{}` expands to {} statements; nothing is expanded; split the fleet into policies built one by one",
+                        site.template.name,
+                        tpl.size.map_or("too many".to_string(), |n| n.to_string())
+                    )),
+                );
+                break 'count;
+            }
+        }
+    }
     for (_, file) in files.iter_mut() {
         let mut out = Vec::with_capacity(file.items.len());
         for item in std::mem::take(&mut file.items) {
@@ -193,25 +221,6 @@ pub fn expand(
                 continue;
             };
             if !tpl.ok || over {
-                continue;
-            }
-            total = total.saturating_add(tpl.size.unwrap_or(usize::MAX));
-            if total > MAX_EXPANDED_STATEMENTS {
-                over = true;
-                diags.push(
-                    Diagnostic::error(
-                        codes::LIMIT,
-                        format!(
-                            "the sites expand to more than {MAX_EXPANDED_STATEMENTS} statements"
-                        ),
-                    )
-                    .at(site.name.span, "the limit is reached at this site")
-                    .help(format!(
-                        "a site of `{}` expands to {} statements; split the fleet into policies built one by one",
-                        site.template.name,
-                        tpl.size.map_or("too many".to_string(), |n| n.to_string())
-                    )),
-                );
                 continue;
             }
             let Some(values) = bind(&site, tpl, None, diags) else {
@@ -389,7 +398,20 @@ fn check_templates(templates: &mut BTreeMap<String, Tpl>, diags: &mut Vec<Diagno
         t.params = params;
     }
     cycles(templates, diags);
+    // Sizes before names: a template past the limit (one that doubles at each level of nesting)
+    // would declare more names than memory holds; it is never expanded, so its names are not
+    // needed.
+    let mut sizes = BTreeMap::new();
     for name in &names {
+        let size = size_of(templates, name, 0, &mut sizes);
+        if let Some(t) = templates.get_mut(name) {
+            t.size = size;
+        }
+    }
+    for name in &names {
+        if templates.get(name).is_some_and(|t| t.size.is_none()) {
+            continue;
+        }
         let names_of = declared_names(templates, name, 0);
         if let Some(t) = templates.get_mut(name) {
             t.names = names_of;
@@ -429,12 +451,6 @@ fn check_templates(templates: &mut BTreeMap<String, Tpl>, diags: &mut Vec<Diagno
         }
         if !changed {
             break;
-        }
-    }
-    for name in &names {
-        let size = size_of(templates, name, 0);
-        if let Some(t) = templates.get_mut(name) {
-            t.size = size;
         }
     }
 }
@@ -523,7 +539,7 @@ fn declared_names(templates: &BTreeMap<String, Tpl>, name: &str, depth: usize) -
     let Some(t) = templates.get(name) else {
         return n;
     };
-    if depth > templates.len() {
+    if depth > templates.len() || !t.ok {
         return n;
     }
     for item in &t.def.body {
@@ -556,7 +572,12 @@ fn declared_names(templates: &BTreeMap<String, Tpl>, name: &str, depth: usize) -
 }
 
 /// Statements one site of the template expands to (`None`: more than the limit).
-fn size_of(templates: &BTreeMap<String, Tpl>, name: &str, depth: usize) -> Option<usize> {
+fn size_of(
+    templates: &BTreeMap<String, Tpl>,
+    name: &str,
+    depth: usize,
+    memo: &mut BTreeMap<String, Option<usize>>,
+) -> Option<usize> {
     fn stmts(s: &[Stmt]) -> usize {
         s.iter()
             .map(|st| {
@@ -569,10 +590,11 @@ fn size_of(templates: &BTreeMap<String, Tpl>, name: &str, depth: usize) -> Optio
             .sum()
     }
     let t = templates.get(name)?;
-    if let Some(s) = t.size {
-        return Some(s);
+    if let Some(s) = memo.get(name) {
+        return *s;
     }
-    if depth > templates.len() {
+    // A template in a cycle has no size (and is never expanded).
+    if depth > templates.len() || !t.ok {
         return None;
     }
     let mut n: usize = 0;
@@ -582,14 +604,22 @@ fn size_of(templates: &BTreeMap<String, Tpl>, name: &str, depth: usize) -> Optio
             Item::Conduit(c) => 1 + stmts(&c.stmts),
             Item::Device(d) => 1 + stmts(&d.stmts),
             Item::Expect(_) => 1,
-            Item::Site(s) => size_of(templates, &s.template.name, depth + 1)?,
+            Item::Site(s) => match size_of(templates, &s.template.name, depth + 1, memo) {
+                Some(k) => k,
+                None => {
+                    memo.insert(name.to_string(), None);
+                    return None;
+                }
+            },
             _ => 0,
         };
-        n = n.checked_add(add)?;
+        n = n.saturating_add(add);
         if n > MAX_EXPANDED_STATEMENTS {
+            memo.insert(name.to_string(), None);
             return None;
         }
     }
+    memo.insert(name.to_string(), Some(n));
     Some(n)
 }
 
