@@ -79,7 +79,7 @@ template station {
   }
   firewall fw {
     target nftables
-    interface eth0 uplink address 10.{n}.0.2
+    interface eth0 uplink address 10.90.{n}.2
     interface eth1 lan address 10.{n}.1.1
     interface eth2 bay-1-field address 10.{n}.9.1
   }
