@@ -57,7 +57,11 @@ fn name_sites(diagnostics: &mut [Diagnostic], sources: &crate::source::SourceMap
         let Some(span) = d.span else { continue };
         for inst in sources.instantiations(span) {
             let label = format!("in site `{}`, instantiated here", inst.name);
-            if !d.related.iter().any(|r| r.span == inst.at && r.label == label) {
+            if !d
+                .related
+                .iter()
+                .any(|r| r.span == inst.at && r.label == label)
+            {
                 d.related.push(crate::diagnostic::Related {
                     span: inst.at,
                     label,

@@ -195,7 +195,12 @@ impl Fmt<'_> {
                 self.out
                     .push_str(&format!("service {} {}", s.name.name, items.join(", ")));
                 if s.has_block {
-                    self.inline_or_block(&s.stmts, s.span.start as usize, s.span.end as usize, depth);
+                    self.inline_or_block(
+                        &s.stmts,
+                        s.span.start as usize,
+                        s.span.end as usize,
+                        depth,
+                    );
                 }
             }
             Item::Conduit(c) => {

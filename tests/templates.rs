@@ -211,7 +211,10 @@ fn fmt_round_trips_templates_and_sites() {
     assert!(same_meaning(&ast, &again_ast), "{once}");
     assert_eq!(format_file(&once, &again_ast), once, "idempotent");
     assert!(once.contains("site a t {\n  n 1\n}\n"), "{once}");
-    assert!(once.contains("  site inner u {\n    m {n}\n  }\n"), "{once}");
+    assert!(
+        once.contains("  site inner u {\n    m {n}\n  }\n"),
+        "{once}"
+    );
     assert!(once.contains("site c u\nsite d u {}\n"), "{once}");
     assert!(once.contains("  # the second\n  n 2\n"), "{once}");
 }
@@ -248,28 +251,75 @@ fn build_site_writes_only_that_sites_devices() {
     let p = dir.path().join("fleet.fence");
     std::fs::write(&p, FLEET).unwrap();
     let all = dir.path().join("all");
-    let out = bin(&["build", p.to_str().unwrap(), "-o", all.to_str().unwrap(), "-q"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin(&[
+        "build",
+        p.to_str().unwrap(),
+        "-o",
+        all.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         listing(&all),
-        ["fw-cc", "manifest.json", "report.html", "report.json", "report.md", "sub-07-fw", "sub-08-fw"]
+        [
+            "fw-cc",
+            "manifest.json",
+            "report.html",
+            "report.json",
+            "report.md",
+            "sub-07-fw",
+            "sub-08-fw"
+        ]
     );
     let manifest = std::fs::read_to_string(all.join("manifest.json")).unwrap();
-    assert!(!manifest.contains("\"sites\""), "a whole build names no site");
+    assert!(
+        !manifest.contains("\"sites\""),
+        "a whole build names no site"
+    );
 
     let one = dir.path().join("one");
-    let out = bin(&["build", p.to_str().unwrap(), "-o", one.to_str().unwrap(), "--site", "sub-08"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin(&[
+        "build",
+        p.to_str().unwrap(),
+        "-o",
+        one.to_str().unwrap(),
+        "--site",
+        "sub-08",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("of site sub-08"));
     assert_eq!(
         listing(&one),
-        ["manifest.json", "report.html", "report.json", "report.md", "sub-08-fw"]
+        [
+            "manifest.json",
+            "report.html",
+            "report.json",
+            "report.md",
+            "sub-08-fw"
+        ]
     );
     let manifest = std::fs::read_to_string(one.join("manifest.json")).unwrap();
-    assert!(manifest.contains("\"sites\": [\n    \"sub-08\"\n  ]"), "{manifest}");
+    assert!(
+        manifest.contains("\"sites\": [\n    \"sub-08\"\n  ]"),
+        "{manifest}"
+    );
     let report = std::fs::read_to_string(one.join("report.md")).unwrap();
-    assert!(report.contains("| sub-07 | station | sub-07-fw | no |"), "{report}");
-    assert!(report.contains("| sub-08 | station | sub-08-fw | yes |"), "{report}");
+    assert!(
+        report.contains("| sub-07 | station | sub-07-fw | no |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| sub-08 | station | sub-08-fw | yes |"),
+        "{report}"
+    );
     // The site's device is byte-identical to the whole build's.
     assert_eq!(
         std::fs::read(one.join("sub-08-fw/nftables.nft")).unwrap(),
@@ -279,13 +329,31 @@ fn build_site_writes_only_that_sites_devices() {
     // Repeated, comma-separated, beside `--target`.
     let two = dir.path().join("two");
     let out = bin(&[
-        "build", p.to_str().unwrap(), "-o", two.to_str().unwrap(), "-q",
-        "--site", "sub-08,sub-07", "--target", "nftables",
+        "build",
+        p.to_str().unwrap(),
+        "-o",
+        two.to_str().unwrap(),
+        "-q",
+        "--site",
+        "sub-08,sub-07",
+        "--target",
+        "nftables",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         listing(&two),
-        ["manifest.json", "report.html", "report.json", "report.md", "sub-07-fw", "sub-08-fw"]
+        [
+            "manifest.json",
+            "report.html",
+            "report.json",
+            "report.md",
+            "sub-07-fw",
+            "sub-08-fw"
+        ]
     );
 }
 
@@ -295,10 +363,20 @@ fn an_unknown_site_is_a_usage_error_with_the_closest_name() {
     let p = dir.path().join("fleet.fence");
     std::fs::write(&p, FLEET).unwrap();
     let o = dir.path().join("o");
-    let out = bin(&["build", p.to_str().unwrap(), "-o", o.to_str().unwrap(), "--site", "sub-7"]);
+    let out = bin(&[
+        "build",
+        p.to_str().unwrap(),
+        "-o",
+        o.to_str().unwrap(),
+        "--site",
+        "sub-7",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown site `sub-7`; did you mean `sub-07`?"), "{err}");
+    assert!(
+        err.contains("unknown site `sub-7`; did you mean `sub-07`?"),
+        "{err}"
+    );
     assert!(!o.exists(), "nothing written");
 }
 
@@ -315,8 +393,18 @@ fn expansion_is_deterministic_and_independent_of_declaration_order() {
     std::fs::write(&b, format!("{s08}{s07}{head}{tail}")).unwrap();
     let build = |p: &Path, o: &str| {
         let out_dir = dir.path().join(o);
-        let out = bin(&["build", p.to_str().unwrap(), "-o", out_dir.to_str().unwrap(), "-q"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = bin(&[
+            "build",
+            p.to_str().unwrap(),
+            "-o",
+            out_dir.to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out_dir
     };
     let (x, y, z) = (build(&a, "x"), build(&a, "y"), build(&b, "z"));
@@ -324,7 +412,11 @@ fn expansion_is_deterministic_and_independent_of_declaration_order() {
         let f = format!("{dev}/nftables.nft");
         let bytes = std::fs::read(x.join(&f)).unwrap();
         assert_eq!(bytes, std::fs::read(y.join(&f)).unwrap(), "{f}: two runs");
-        assert_eq!(bytes, std::fs::read(z.join(&f)).unwrap(), "{f}: declaration order");
+        assert_eq!(
+            bytes,
+            std::fs::read(z.join(&f)).unwrap(),
+            "{f}: declaration order"
+        );
     }
     let hash = |d: &Path| {
         let m: serde_json::Value =
@@ -356,9 +448,14 @@ fn a_template_instantiated_10000_times_is_refused_before_expanding() {
     assert!(d.message.contains("500000"), "{}", d.message);
     assert!(c.model.is_none());
     // A template that doubles at each of 40 levels of nesting is refused the same way.
-    let mut text = String::from("template l40 { zone z { level 2  sl-target 2  network 10.0.0.0/24 } }\n");
+    let mut text =
+        String::from("template l40 { zone z { level 2  sl-target 2  network 10.0.0.0/24 } }\n");
     for k in 0..40 {
-        text.push_str(&format!("template l{k} {{\n  site a l{}\n  site b l{}\n}}\n", k + 1, k + 1));
+        text.push_str(&format!(
+            "template l{k} {{\n  site a l{}\n  site b l{}\n}}\n",
+            k + 1,
+            k + 1
+        ));
     }
     text.push_str("site top l0\n");
     let c = check(&text);

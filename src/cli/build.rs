@@ -212,7 +212,10 @@ fn select_sites(
             None if failed => {}
             None => {
                 let mut msg = format!("unknown site `{n}`");
-                match crate::diagnostic::did_you_mean(n, loaded.sites.iter().map(|s| s.name.as_str())) {
+                match crate::diagnostic::did_you_mean(
+                    n,
+                    loaded.sites.iter().map(|s| s.name.as_str()),
+                ) {
                     Some(h) => msg.push_str(&format!("; {h}")),
                     None if loaded.sites.is_empty() => {
                         msg.push_str("; the policy declares no `site`")

@@ -260,9 +260,9 @@ fn unknown_template(site: &Site, templates: &BTreeMap<String, Tpl>) -> Diagnosti
     .at(site.template.span, "no template of this name");
     match did_you_mean(&site.template.name, templates.keys().map(String::as_str)) {
         Some(h) => d.help(h),
-        None if templates.is_empty() => {
-            d.help("declare it with `template NAME { param NAME TYPE ... }` in any file of the policy")
-        }
+        None if templates.is_empty() => d.help(
+            "declare it with `template NAME { param NAME TYPE ... }` in any file of the policy",
+        ),
         None => d,
     }
 }
@@ -503,8 +503,10 @@ fn cycles(templates: &mut BTreeMap<String, Tpl>, diags: &mut Vec<Diagnostic>) {
                 }
                 Some(Mark::Open) => {
                     let from = stack.iter().position(|(n, _)| *n == to).unwrap_or(0);
-                    let mut path: Vec<String> =
-                        stack[from..].iter().map(|(n, _)| format!("`{n}`")).collect();
+                    let mut path: Vec<String> = stack[from..]
+                        .iter()
+                        .map(|(n, _)| format!("`{n}`"))
+                        .collect();
                     path.push(format!("`{to}`"));
                     in_cycle.extend(stack[from..].iter().map(|(n, _)| n.clone()));
                     let msg = if stack.len() - from == 1 {
@@ -641,7 +643,9 @@ fn check_body(t: &Tpl, templates: &BTreeMap<String, Tpl>, found: &mut Vec<Diagno
                     format!("parameter `{n}` has the name of a declaration of the template"),
                 )
                 .at(p.name.span, "parameter")
-                .help("a name in the body would mean either; rename the parameter or the declaration"),
+                .help(
+                    "a name in the body would mean either; rename the parameter or the declaration",
+                ),
             );
         }
     }
@@ -653,22 +657,29 @@ fn check_body(t: &Tpl, templates: &BTreeMap<String, Tpl>, found: &mut Vec<Diagno
                         codes::PARAMETER,
                         format!("unknown parameter `{{{name}}}`"),
                     )
-                    .at(span, format!("template `{}` has no parameter `{name}`", t.def.name.name));
+                    .at(
+                        span,
+                        format!("template `{}` has no parameter `{name}`", t.def.name.name),
+                    );
                     found.push(match did_you_mean(name, params.keys().copied()) {
                         Some(h) => d.help(h),
-                        None => d.help(format!(
-                            "declare it in the template: `param {name} TYPE`"
-                        )),
+                        None => d.help(format!("declare it in the template: `param {name} TYPE`")),
                     });
                 }
                 Some(ty) if !slot.accepts(*ty) => found.push(
                     Diagnostic::error(
                         codes::PARAMETER_TYPE,
-                        format!("parameter `{name}` is a `{}` and cannot stand in {}", ty.name(), slot.what()),
+                        format!(
+                            "parameter `{name}` is a `{}` and cannot stand in {}",
+                            ty.name(),
+                            slot.what()
+                        ),
                     )
                     .at(span, format!("`{{{name}}}` used here"))
                     .help(match slot {
-                        Slot::Address => "an address takes a `number`, `vlan`, `network` or `address` parameter",
+                        Slot::Address => {
+                            "an address takes a `number`, `vlan`, `network` or `address` parameter"
+                        }
                         Slot::Vlan => "a VLAN takes a `number` or `vlan` parameter",
                         _ => "a `string` parameter stands only in a quoted string",
                     }),
@@ -724,9 +735,12 @@ fn check_stmts(
                 }
                 check_stmts(&a.stmts, use_ref, found);
             }
-            StmtKind::Exception(e) => {
-                use_ref(&e.justification.value, e.justification.span, Slot::Text, found)
-            }
+            StmtKind::Exception(e) => use_ref(
+                &e.justification.value,
+                e.justification.span,
+                Slot::Text,
+                found,
+            ),
             StmtKind::Allow(a) => check_stmts(&a.stmts, use_ref, found),
             StmtKind::Interface {
                 addresses, nodes, ..
@@ -744,7 +758,11 @@ fn check_stmts(
 /// are checked by [`bind`]).
 fn bind_names(site: &Site, tpl: &Tpl, found: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-    let params: Vec<&str> = tpl.params.iter().map(|(p, _)| p.name.name.as_str()).collect();
+    let params: Vec<&str> = tpl
+        .params
+        .iter()
+        .map(|(p, _)| p.name.name.as_str())
+        .collect();
     for b in &site.bindings {
         let n = b.name.name.as_str();
         if let Some(prev) = seen.get(n) {
@@ -874,7 +892,10 @@ fn check_value(ty: Ty, v: &str, quoted: bool) -> Result<(), String> {
     let ok = match ty {
         Ty::Str => true,
         Ty::Number => v.bytes().all(|b| b.is_ascii_digit()) && v.parse::<u32>().is_ok(),
-        Ty::Vlan => v.bytes().all(|b| b.is_ascii_digit()) && v.parse::<u16>().is_ok_and(|n| (1..=4094).contains(&n)),
+        Ty::Vlan => {
+            v.bytes().all(|b| b.is_ascii_digit())
+                && v.parse::<u16>().is_ok_and(|n| (1..=4094).contains(&n))
+        }
         Ty::Network => match v.parse::<ipnet::IpNet>() {
             Ok(n) if n.trunc() != n => {
                 return Err(format!("host bits are set: the network is `{}`", n.trunc()))
