@@ -262,9 +262,10 @@ pub struct Drift {
 /// Is this a file name a device directory of a build may hold: what the dialects write and
 /// what `verify` reads there (`nftables.json` from a live firewall)?
 pub fn is_device_file_name(name: &str) -> bool {
-    crate::dialect::all()
-        .iter()
-        .any(|d| d.files().contains(&name))
+    name == crate::dialect::nat::BATCH_FILE
+        || crate::dialect::all()
+            .iter()
+            .any(|d| d.files().contains(&name))
 }
 
 /// Whether a path relative to DIR has a name of the build layout: the manifest, a report, or a

@@ -446,6 +446,7 @@ impl Fmt<'_> {
             }
             StmtKind::Sync(t) => format!("sync {}", t.text),
             StmtKind::Island => "island".into(),
+            StmtKind::Inspect => "inspect".into(),
             StmtKind::Ports { range, name, mode } => {
                 let m = match mode {
                     PortMode::Access(z) => format!("access {}", z.name),

@@ -204,6 +204,28 @@ fn reply(pkt: &Packet) -> Option<(Packet, bool)> {
     ))
 }
 
+/// A packet (in the plant's addresses) as it is on the wire of a device's interface, where its
+/// inbound ACL sees it: on an interface that attaches a translated zone, its source at the
+/// zone's inside address (IOS filters inbound before translating).
+fn wire(case: &Case, device: &str, iface: &str, pkt: &Packet) -> Packet {
+    let model = &case.model;
+    let zone = model
+        .device_id(device)
+        .and_then(|d| model.device(d).interfaces.iter().find(|i| i.name == iface))
+        .map(|i| model.zone(i.zone));
+    let Some(zone) = zone.filter(|z| z.is_translated()) else {
+        return pkt.clone();
+    };
+    let mut src = AddrSet::new();
+    src.add_range(pkt.src, pkt.src);
+    let inside = zone.to_inside(&src);
+    let src = match (pkt.src, inside.v4.first()) {
+        (IpAddr::V4(_), Some(&(lo, _))) => IpAddr::V4(Ipv4Addr::from(lo)),
+        _ => pkt.src,
+    };
+    Packet { src, ..pkt.clone() }
+}
+
 /// The IOS devices a packet from one zone to another crosses: (device, ingress, egress).
 fn ios_hops(
     case: &Case,
@@ -228,6 +250,37 @@ fn ios_hops(
             )
         })
         .collect()
+}
+
+/// What a packet opening a connection from `ingress` to `egress` meets on an IOS device: the
+/// inbound ACL of `ingress`, then the zone-based firewall of a router with `inspect`.
+fn crossing(
+    cfg: &IosConfig,
+    ingress: &str,
+    egress: &str,
+    pkt: &Packet,
+    ack: bool,
+) -> fenceline::dialect::cisco_ios::semantics::Decision {
+    let d = cfg.evaluate_in(ingress, pkt, ack);
+    if !d.permit || !cfg.zbf.active() {
+        return d;
+    }
+    cfg.evaluate_zbf(Some(ingress), Some(egress), pkt)
+}
+
+/// What a packet to the device itself entering by `iface` meets: the inbound ACL, then the
+/// zone-based firewall's zone-pair to `self`.
+fn to_device(
+    cfg: &IosConfig,
+    iface: &str,
+    pkt: &Packet,
+    ack: bool,
+) -> fenceline::dialect::cisco_ios::semantics::Decision {
+    let d = cfg.evaluate_in(iface, pkt, ack);
+    if !d.permit || !cfg.zbf.active() {
+        return d;
+    }
+    cfg.evaluate_zbf(Some(iface), None, pkt)
 }
 
 /// Whether a reported widening on this device and interface explains a permitted packet.
@@ -289,8 +342,9 @@ fn expect_denied(case: &Case, graph: &ZoneGraph, pkt: &Packet, ack: bool, tally:
     if hops.is_empty() {
         return;
     }
-    for (dev, ingress, _) in &hops {
-        let d = case.configs[dev].evaluate_in(ingress, pkt, ack);
+    for (dev, ingress, egress) in &hops {
+        let w = wire(case, dev, ingress, pkt);
+        let d = crossing(&case.configs[dev], ingress, egress, &w, ack);
         if d.permit {
             assert!(
                 widened(case, dev, ingress, pkt, ack),
@@ -327,7 +381,19 @@ fn prove(case: &Case) -> Tally {
                                     case.name
                                 );
                                 for (dev, ingress, egress) in &hops {
-                                    let dec = case.configs[dev].evaluate_in(ingress, &pkt, false);
+                                    let dec = crossing(
+                                        &case.configs[dev],
+                                        ingress,
+                                        egress,
+                                        &wire(case, dev, ingress, &pkt),
+                                        false,
+                                    );
+                                    // A router with `inspect` keeps state for TCP, UDP and ICMP
+                                    // (not for one-way services, which it passes): their replies
+                                    // meet the inbound ACL only.
+                                    let tracked = case.configs[dev].zbf.active()
+                                        && item.inspectable()
+                                        && !one_way;
                                     // A source the router owns is forged, whatever zone holds it.
                                     let forged = model.device_id(dev).is_some_and(|d| {
                                         model.device(d).own_addrs().contains(pkt.src)
@@ -348,7 +414,12 @@ fn prove(case: &Case) -> Tally {
                                     );
                                     t.allowed += 1;
                                     if let Some((r, ack)) = reply(&pkt) {
-                                        let dec = case.configs[dev].evaluate_in(egress, &r, ack);
+                                        let w = wire(case, dev, egress, &r);
+                                        let dec = if tracked {
+                                            case.configs[dev].evaluate_in(egress, &w, ack)
+                                        } else {
+                                            crossing(&case.configs[dev], egress, ingress, &w, ack)
+                                        };
                                         if one_way {
                                             // A one-way service's reply never comes back, unless
                                             // another flow's reported widening admits it.
@@ -460,7 +531,18 @@ fn prove(case: &Case) -> Tally {
                     for sid in &f.services {
                         for item in &model.service(*sid).items {
                             for pkt in item_packets(item, s, d) {
-                                let dec = cfg.evaluate_in(&iface.name, &pkt, false);
+                                // Through a zone-based firewall, towards every other interface.
+                                let w = wire(case, &dev.name, &iface.name, &pkt);
+                                let all: Vec<_> = dev
+                                    .interfaces
+                                    .iter()
+                                    .filter(|e| e.name != iface.name && cfg.zbf.active())
+                                    .map(|e| crossing(cfg, &iface.name, &e.name, &w, false))
+                                    .collect();
+                                let dec = match all.iter().find(|d| d.permit).or(all.first()) {
+                                    Some(d) => d.clone(),
+                                    None => cfg.evaluate_in(&iface.name, &w, false),
+                                };
                                 assert!(
                                     !dec.permit,
                                     "{}: {} {} lets spoofed {pkt} in ({})",
@@ -574,8 +656,15 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                     SelfDirection::FromDevice => (o, p),
                                 };
                                 for pkt in item_packets(item, s, d) {
+                                    let tracked =
+                                        cfg.zbf.active() && item.inspectable() && !one_way;
                                     if f.direction == SelfDirection::ToDevice {
-                                        let dec = cfg.evaluate_in(&iface.name, &pkt, false);
+                                        let dec = to_device(
+                                            cfg,
+                                            &iface.name,
+                                            &wire(case, &dev.name, &iface.name, &pkt),
+                                            false,
+                                        );
                                         assert!(
                                             dec.permit,
                                             "{}: {} {} drops {pkt} to the device ({})",
@@ -584,7 +673,12 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                         t.allowed += 1;
                                     } else if let Some((r, ack)) = reply(&pkt).filter(|_| !one_way)
                                     {
-                                        let dec = cfg.evaluate_in(&iface.name, &r, ack);
+                                        let w = wire(case, &dev.name, &iface.name, &r);
+                                        let dec = if tracked {
+                                            cfg.evaluate_in(&iface.name, &w, ack)
+                                        } else {
+                                            to_device(cfg, &iface.name, &w, ack)
+                                        };
                                         assert!(
                                             dec.permit,
                                             "{}: {} {} drops the reply {r} to the device ({})",
@@ -599,7 +693,11 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                             ..pkt.clone()
                                         };
                                         for i in &dev.interfaces {
-                                            let dec = cfg.evaluate_in(&i.name, &forged, false);
+                                            let dec = cfg.evaluate_in(
+                                                &i.name,
+                                                &wire(case, &dev.name, &i.name, &forged),
+                                                false,
+                                            );
                                             assert!(
                                                 !dec.permit,
                                                 "{}: {} {} lets forged {forged} in ({})",
@@ -630,7 +728,12 @@ fn prove_own(case: &Case, t: &mut Tally) {
                                         {
                                             continue;
                                         }
-                                        let dec = cfg.evaluate_in(&iface.name, &probe, false);
+                                        let dec = to_device(
+                                            cfg,
+                                            &iface.name,
+                                            &wire(case, &dev.name, &iface.name, &probe),
+                                            false,
+                                        );
                                         assert!(
                                             !dec.permit,
                                             "{}: {} {} lets {probe} reach the device ({})",
@@ -718,6 +821,64 @@ fn the_routers_own_traffic_is_enforced_exactly_by_its_acls() {
     }
 }
 
+/// Static 1:1 NAT (`tests/nat/`): every allowed flow of a translated skid, its replies and the
+/// router's own traffic pass the ACLs as IOS sees the packets on each interface's wire (inside
+/// sources on a skid's interface), sampled denied packets are dropped, a skid's inside address
+/// reached from outside is denied, and a packet from a skid claiming an outside source too.
+#[test]
+fn translated_skids_are_enforced_on_the_wire() {
+    for path in ["tests/nat/skids.fence", "tests/nat/ios-one-skid.fence"] {
+        for object_groups in [false, true] {
+            let case = build_example(Path::new(path), object_groups);
+            let mut t = prove(&case);
+            prove_own(&case, &mut t);
+            assert!(
+                t.allowed >= 2 && t.replies >= 2 && t.denied >= 10,
+                "{path}: {} allowed, {} replies, {} denied",
+                t.allowed,
+                t.replies,
+                t.denied
+            );
+        }
+    }
+    let case = build_example(Path::new("tests/nat/skids.fence"), false);
+    insta::assert_snapshot!("nat__rtr-cells", redacted(&case.texts["rtr-cells"]));
+    let cfg = &case.configs["rtr-cells"];
+    let pkt = |src: &str, sport, dst: &str, dport, ack| Packet {
+        src: src.parse().unwrap(),
+        dst: dst.parse().unwrap(),
+        proto: 6,
+        sport,
+        dport,
+        ack,
+    };
+    let permits = |iface: &str, p: &Packet| cfg.evaluate_in(iface, p, p.ack).permit;
+    for plc in ["10.50.1.10", "10.50.2.10"] {
+        assert!(permits(
+            "GigabitEthernet0/0",
+            &pkt("10.30.0.10", 40000, plc, 502, false)
+        ));
+    }
+    // The PLCs' inside address from outside: denied.
+    assert!(!permits(
+        "GigabitEthernet0/0",
+        &pkt("10.30.0.10", 40000, "192.168.1.10", 502, false)
+    ));
+    for skid in ["GigabitEthernet0/1", "GigabitEthernet0/2"] {
+        // The reply leaves the skid from its inside address, and only from it.
+        assert!(permits(
+            skid,
+            &pkt("192.168.1.10", 502, "10.30.0.10", 40000, true)
+        ));
+        for outside in ["10.50.1.10", "10.50.2.10"] {
+            assert!(!permits(
+                skid,
+                &pkt(outside, 502, "10.30.0.10", 40000, true)
+            ));
+        }
+    }
+}
+
 #[test]
 fn every_example_matches_its_snapshots() {
     for path in examples() {
@@ -774,6 +935,24 @@ fn output_follows_ios_rules() {
                         acl.name
                     );
                     let last = acl.entries.last().unwrap();
+                    let zbf = case.configs[dev].zbf.active();
+                    if zbf && acl.name.starts_with("FL-ZBF") {
+                        // A class's ACL: what it permits is what the class matches; an IPv6
+                        // one ends in an explicit deny, which removes the implicit ND permits.
+                        assert!(!acl.v6 || last.text == "deny ipv6 any any", "{where_}");
+                        continue;
+                    }
+                    if zbf && !acl.standard && !acl.name.starts_with("FL-VTY") {
+                        // An interface ACL beside a zone-based firewall: anti-spoofing, then
+                        // the firewall decides.
+                        let any = if acl.v6 {
+                            "permit ipv6 any any"
+                        } else {
+                            "permit ip any any"
+                        };
+                        assert_eq!(last.text, any, "{where_}");
+                        continue;
+                    }
                     assert_eq!(
                         last.text,
                         if acl.v6 {
@@ -1069,6 +1248,38 @@ fn run_applet(cfg: &mut fenceline::dialect::cisco_ios::ast::IosConfig, name: &st
     }
 }
 
+/// A router with `inspect` (`tests/ios/inspect.fence`), with and without object-groups, decided
+/// packet by packet by the IOS reader's evaluation of its inbound ACLs and zone-based firewall:
+/// every allowed packet of a flow and of the router's own traffic passes; the replies of
+/// inspected connections meet the ACL only, those of passed protocols (GRE, OSPF) a `pass` of
+/// their own and those of the one-way syslog nothing; wrong ports, wrong sources, reverse
+/// connections, forged and spoofed sources do not pass.
+#[test]
+fn a_zone_based_firewall_is_enforced_exactly() {
+    for object_groups in [false, true] {
+        let case = build_example(Path::new("tests/ios/inspect.fence"), object_groups);
+        assert!(case.configs["rtr-sub"].zbf.active());
+        let mut own = Tally::default();
+        prove_own(&case, &mut own);
+        let t = prove(&case);
+        assert!(
+            own.allowed >= 20 && own.replies >= 4 && own.denied >= 50,
+            "{}: {} allowed, {} replies, {} denied",
+            case.name,
+            own.allowed,
+            own.replies,
+            own.denied
+        );
+        assert!(
+            t.allowed >= 10 && t.replies >= 5 && t.denied >= 20,
+            "{} {} {}",
+            t.allowed,
+            t.replies,
+            t.denied
+        );
+    }
+}
+
 /// Island mode (`tests/ios/island.fence`): the applet `FL-ISLAND-<interface>` binds the island
 /// ACLs in and out, after which every packet entering or leaving by that interface is denied,
 /// replies of established sessions included, while the other interface decides every packet as
@@ -1160,4 +1371,114 @@ fn island_applet_denies_every_packet_of_its_interface_and_no_other() {
         }
     }
     insta::assert_snapshot!("island__rtr-field", redacted(text));
+}
+
+/// What a Cisco IOS router cannot translate correctly is refused at the device (E0039, exit 1),
+/// saying what and why; `check` and `build` alike.
+#[test]
+fn translations_ios_cannot_generate_are_refused_at_the_device() {
+    let skids = std::fs::read_to_string("tests/nat/skids.fence").unwrap();
+    let one = std::fs::read_to_string("tests/nat/ios-one-skid.fence").unwrap();
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "flows between two translated zones",
+            skids.replace(
+                "  allow site-ops.scada -> packaging.plc modbus\n",
+                "  allow site-ops.scada -> packaging.plc modbus\n  allow filling.plc -> packaging.plc modbus\n",
+            ),
+            "carries flows between translated zones `filling` and `packaging`",
+        ),
+        (
+            "device-level flows with VRFs",
+            skids.replace(
+                "  interface GigabitEthernet0/2 packaging address 192.168.1.1\n",
+                "  interface GigabitEthernet0/2 packaging address 192.168.1.1\n  allow filling.plc -> self ntp\n",
+            ),
+            "has device-level flows on a translated zone's interface and puts translated zones in VRFs",
+        ),
+        (
+            "flows beyond the router's other interface, with VRFs",
+            format!(
+                "{}\nzone far {{ level 3 sl-target 2 network 10.31.0.0/24 }}\n\
+                 conduit far-cells {{ connects far, filling\n allow far -> filling.plc modbus }}\n\
+                 firewall fw-far {{ target nftables\n interface eth0 site-ops\n interface eth1 far }}\n",
+                skids
+            ),
+            "routes a translated zone's VRF to zones beyond `GigabitEthernet0/0` (`site-ops`)",
+        ),
+        (
+            "a VRF interface without an address",
+            skids.replace(
+                "interface GigabitEthernet0/2 packaging address 192.168.1.1",
+                "interface GigabitEthernet0/2 packaging",
+            ),
+            "puts translated zone `packaging` in a VRF, and `GigabitEthernet0/2` has no single IPv4 `address`",
+        ),
+        (
+            "flows to a zone that uses the skid's inside network",
+            one.replace("network 10.30.0.0/24", "network 10.30.0.0/24, 192.168.1.0/24")
+                .replace(
+                    "  allow filling -> site-ops.ntp ntp\n",
+                    "  allow filling -> site-ops.ntp ntp\n  allow filling.plc -> site-ops syslog\n",
+                ),
+            "carries flows between translated zone `filling` and zones beyond `GigabitEthernet0/0` that use its inside addresses",
+        ),
+        (
+            "IPv6 in a translated zone",
+            one.replace(
+                "network 192.168.1.0/24 nat 10.50.1.0/24",
+                "network 192.168.1.0/24 nat 10.50.1.0/24, fd00:50::/64",
+            ),
+            "translates zone `filling`, which has IPv6 networks",
+        ),
+        (
+            "connections from the router into the skid",
+            one.replace(
+                "  allow filling.plc -> self ntp\n",
+                "  allow filling.plc -> self ntp\n  allow self -> filling.plc modbus\n",
+            ),
+            "opens connections into translated zone `filling`",
+        ),
+    ];
+    for (what, text, message) in cases {
+        let checked = check_text("t.fence", Path::new("t.fence"), text.clone(), &opts());
+        let d = checked
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "E0039" && d.message.contains(message))
+            .unwrap_or_else(|| panic!("{what}: not refused: {:#?}", checked.diagnostics));
+        assert!(d.is_error(), "{what}");
+        assert!(
+            d.message
+                .contains("target cisco-ios cannot generate this translation"),
+            "{what}: {}",
+            d.message
+        );
+        assert!(d.help.is_some(), "{what}");
+        let span = d.span.expect("a span");
+        let at = &text[span.range()];
+        assert!(at.starts_with("rtr-"), "{what}: points at `{at}`");
+        // `build` refuses it with exit 1 and writes nothing.
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("p.fence");
+        std::fs::write(&policy, &text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fenceline"))
+            .args(["build", "-q"])
+            .arg(&policy)
+            .arg("-o")
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("E0039"),
+            "{what}"
+        );
+        assert!(!dir.path().join("out").exists(), "{what}");
+    }
 }

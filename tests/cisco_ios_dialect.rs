@@ -101,6 +101,61 @@ fn lowered_island_router_reads_back_as_itself() {
     }
 }
 
+/// Translating routers, with VRFs (two identical skids) and without: their VRFs, NAT roles,
+/// interface addresses, static translations and VRF routes read back as themselves.
+#[test]
+fn lowered_translating_routers_read_back_as_themselves() {
+    for (policy, vrf) in [
+        ("tests/nat/skids.fence", true),
+        ("tests/nat/ios-one-skid.fence", false),
+    ] {
+        let checked = check_path(Path::new(policy), &opts()).unwrap();
+        let model = checked.model.as_ref().unwrap();
+        for groups in [false, true] {
+            assert_eq!(round_trip_lowered(model, groups), 1, "{policy}");
+        }
+        let text = fenceline::build::build_checked(&checked, &Default::default())
+            .unwrap()
+            .expect("builds")
+            .outputs
+            .iter()
+            .find(|o| o.path.ends_with("cisco-ios.txt"))
+            .map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+            .unwrap();
+        let cfg = parse(&text).unwrap();
+        let has = |f: fn(&Top) -> bool| cfg.items.iter().any(f);
+        assert!(has(|t| matches!(t, Top::NatStatic(_))), "{policy}");
+        assert_eq!(has(|t| matches!(t, Top::Vrf(_))), vrf, "{policy}");
+        assert_eq!(has(|t| matches!(t, Top::VrfRoute(_))), vrf, "{policy}");
+    }
+}
+
+/// The reader refuses what would change what is translated and it cannot model: dynamic NAT,
+/// options after a static translation, NAT virtual interfaces.
+#[test]
+fn nat_the_reader_cannot_model_is_refused() {
+    for text in [
+        "ip nat inside source list 1 interface GigabitEthernet0/0 overload\n",
+        "ip nat inside source static network 192.168.1.0 10.50.1.0 /24 vrf A match-in-vrf\n",
+        "ip nat inside source static tcp 192.168.1.10 502 10.50.1.10 502\n",
+        "ip nat outside source static 10.0.0.1 192.168.9.1\n",
+        "interface GigabitEthernet0/1\n ip nat enable\n",
+        "ip nat inside source static network 192.168.1.0 10.50.1.0 /24\nip nat inside source static network 192.168.1.0 10.50.2.0 /24\n",
+    ] {
+        let e = parse(text).expect_err(text);
+        assert!(e.line >= 1, "{text}: {e}");
+    }
+    // A host translation and a netmask read as the network form.
+    let cfg = parse(
+        "ip nat inside source static 192.168.1.10 10.50.1.10 vrf A extendable\nip nat inside source static network 192.168.2.0 10.50.2.0 255.255.255.0\nip nat translation timeout 3600\n",
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.to_string(),
+        "ip nat inside source static network 192.168.1.10 10.50.1.10 /32 vrf A\nip nat inside source static network 192.168.2.0 10.50.2.0 /24\nip nat translation timeout 3600\n"
+    );
+}
+
 /// A switch's file is configured by the switch dialect, a router's by the router dialect.
 #[test]
 fn each_device_kind_has_its_dialect() {
@@ -350,12 +405,85 @@ fn if_line() -> impl Strategy<Value = IfLine> {
             rest: w.map(|w| RawLine::new(w.as_str()).unwrap()),
         }),
         proptest::sample::select(vec![
-            "ip address 10.0.0.1 255.255.255.0",
+            "ip address 10.0.0.1 255.255.255.0 secondary",
             "speed 100",
             "ipv6 enable"
         ])
         .prop_map(|s| IfLine::Other(RawLine::new(s).unwrap())),
+        (0usize..12).prop_map(|k| IfLine::ZoneMember(Word::new(format!("Z-{k}")).unwrap())),
+        word().prop_map(IfLine::VrfForwarding),
+        (any::<u32>(), 0u8..=32).prop_map(|(addr, len)| IfLine::IpAddress { addr, len }),
+        proptest::sample::select(vec![NatRole::Inside, NatRole::Outside]).prop_map(IfLine::Nat),
     ]
+}
+
+/// The zones [`config`] defines first, so that zone-members and zone-pairs name defined zones.
+const ZONES: usize = 12;
+
+fn zbf_action() -> impl Strategy<Value = Option<ZbfAction>> {
+    proptest::option::of(
+        (
+            proptest::sample::select(vec![ZbfVerb::Inspect, ZbfVerb::Pass, ZbfVerb::Drop]),
+            any::<bool>(),
+        )
+            .prop_map(|(verb, log)| ZbfAction { verb, log }),
+    )
+}
+
+/// A zone-based firewall command; names come from `i` so that no two maps or zone-pairs clash.
+fn zbf_top(i: usize) -> BoxedStrategy<Top> {
+    let class_match = prop_oneof![
+        word().prop_map(ClassMatch::AccessGroup),
+        proptest::sample::select(vec![1u8, 6, 17]).prop_map(ClassMatch::Protocol),
+    ];
+    prop_oneof![
+        (any::<bool>(), proptest::collection::vec(class_match, 0..4)).prop_map(
+            move |(all, matches)| {
+                Top::ClassMap(ClassMap {
+                    all,
+                    name: Word::new(format!("CM-{i}")).unwrap(),
+                    matches,
+                })
+            }
+        ),
+        proptest::collection::vec((proptest::option::of(word()), zbf_action()), 0..4).prop_map(
+            move |classes| Top::PolicyMap(PolicyMap {
+                name: Word::new(format!("PM-{i}")).unwrap(),
+                classes: classes
+                    .into_iter()
+                    .map(|(class, action)| PolicyClass { class, action })
+                    .collect(),
+            })
+        ),
+        (any::<bool>(), proptest::option::of(word())).prop_map(move |(from_self, policy)| {
+            let zone = Word::new(format!("Z-{}", i % ZONES)).unwrap();
+            let me = Word::new("self").unwrap();
+            let (source, destination) = if from_self { (me, zone) } else { (zone, me) };
+            Top::ZonePair(ZonePair {
+                name: Word::new(format!("ZP-{i}-{from_self}")).unwrap(),
+                source,
+                destination,
+                policy,
+            })
+        }),
+    ]
+    .boxed()
+}
+
+fn vrf_line() -> impl Strategy<Value = VrfLine> {
+    prop_oneof![
+        any::<bool>().prop_map(VrfLine::AddressFamily),
+        Just(VrfLine::ExitAddressFamily),
+        proptest::sample::select(vec!["rd 65000:1", "route-target export 65000:1"])
+            .prop_map(|s| VrfLine::Other(RawLine::new(s).unwrap())),
+    ]
+}
+
+/// A network of prefix length `len` (24-32) at `offset`, inside `base`'s /24: the top-level
+/// items of one configuration never overlap (IOS refuses overlapping static translations).
+fn net_in(base: u32, len: u8, offset: u32) -> u32 {
+    let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+    (base | (offset & 0xff)) & mask
 }
 
 fn line_line() -> impl Strategy<Value = LineLine> {
@@ -477,6 +605,25 @@ fn top(i: usize) -> BoxedStrategy<Top> {
         }),
         1 => (word(), proptest::collection::vec(applet_line(), 0..6))
             .prop_map(|(name, lines)| Top::Applet(Applet { name, lines })),
+        1 => (word(), proptest::collection::vec(vrf_line(), 0..4))
+            .prop_map(|(name, lines)| Top::Vrf(VrfDef { name, lines })),
+        1 => (24u8..=32, any::<u32>(), proptest::option::of(word())).prop_map(move |(len, offset, vrf)| {
+            let n = i as u32;
+            Top::NatStatic(NatStatic {
+                inside: net_in(0xc0a8_0000 | (n << 8), len, offset),
+                outside: net_in(0x0a32_0000 | (n << 8), len, offset),
+                len,
+                vrf,
+                at: At::default(),
+            })
+        }),
+        1 => (word(), 0u8..=32, any::<u32>(), proptest::sample::select(vec!["GigabitEthernet0/0", "GigabitEthernet0/1"]))
+            .prop_map(|(vrf, len, addr, iface)| Top::VrfRoute(VrfRoute {
+                vrf,
+                addr: addr & u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0),
+                len,
+                interface: Word::new(iface).unwrap(),
+            })),
         1 => (
             proptest::sample::select(vec!["vty", "con", "aux"]),
             0u32..20,
@@ -489,19 +636,20 @@ fn top(i: usize) -> BoxedStrategy<Top> {
                 last,
                 lines,
             })),
+        2 => zbf_top(i),
     ]
     .boxed()
 }
 
 fn config() -> impl Strategy<Value = IosConfig> {
     (0usize..12).prop_flat_map(|n| {
-        (0..n)
-            .map(top)
-            .collect::<Vec<_>>()
-            .prop_map(|items| IosConfig {
-                items,
+        (0..n).map(top).collect::<Vec<_>>().prop_map(|items| {
+            let zones = (0..ZONES).map(|k| Top::ZoneSecurity(Word::new(format!("Z-{k}")).unwrap()));
+            IosConfig {
+                items: zones.chain(items).collect(),
                 ..Default::default()
-            })
+            }
+        })
     })
 }
 

@@ -355,3 +355,90 @@ fn diff_sees_the_targets_findings_through_the_configuration() {
     );
     assert!(!out.contains("OUT-005") && !out.is_empty(), "{out}{err}");
 }
+
+/// An exception accepts its rule's findings at the statement that holds it and nowhere else: a
+/// flow's its flow, a conduit's the conduit and its flows, a zone's the zone (never a flow into
+/// or out of it), a device-level flow's that flow (never through its peer's zone); a finding
+/// about a zone is never accepted by a conduit's exception. A misplaced exception accepts
+/// nothing and is reported unused (EXC-002).
+#[test]
+fn exceptions_accept_findings_at_their_own_place_only() {
+    let policy = r#"
+zone control { level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10  asset ews 10.30.0.30 }
+zone field {
+  level 1
+  sl-target 3
+  network 10.40.0.0/24
+  asset plc 10.40.0.5
+  exception FR3-001 "zone: accepts no flow into the zone"
+  exception FR5-010 "zone: accepts no finding about a conduit"
+  exception FR7-002 "zone: accepts no device-level flow from the zone"
+}
+zone sis {
+  level 1
+  safety
+  sl-target 2
+  network 10.15.0.0/24
+}
+zone cell {
+  level 1
+  sl-target 3
+  network 10.41.0.0/24
+  asset plc 10.41.0.5
+}
+conduit control-field {
+  connects control, field
+  sl-target 2
+  allow control.scada -> field.plc modbus
+}
+conduit control-cell {
+  connects control, cell
+  allow control.scada -> cell.plc modbus {
+    exception FR3-001 "flow: accepts this flow"
+  }
+  allow control.ews -> cell.plc dnp3
+}
+conduit control-sis {
+  connects control, sis
+  exception FR5-019 "conduit: accepts no finding about a zone"
+}
+firewall fw {
+  target nftables
+  interface eth0 control address 10.30.0.1
+  interface eth1 field address 10.40.0.1
+  allow field.plc -> self telnet
+}
+"#;
+    let opts = fenceline::driver::CheckOptions {
+        today: Some("2026-06-01".into()),
+        ..Default::default()
+    };
+    let checked =
+        fenceline::driver::check_text("p.fence", Path::new("p.fence"), policy.to_string(), &opts);
+    let find = |code: &str, needle: &str| -> Vec<bool> {
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code && d.message.contains(needle))
+            .map(|d| d.suppressed.is_some())
+            .collect()
+    };
+    // A zone's exception accepts no flow into the zone, no conduit joining it and no
+    // device-level flow from it.
+    assert_eq!(find("FR3-001", "into zone `field`"), vec![false]);
+    assert_eq!(find("FR5-010", "than zone `field`"), vec![false]);
+    assert_eq!(find("FR7-002", "telnet"), vec![false]);
+    // A flow's exception accepts that flow only, not its neighbour in the same conduit.
+    let mut cell = find("FR3-001", "into zone `cell`");
+    cell.sort();
+    assert_eq!(cell, vec![false, true]);
+    // A conduit's exception accepts no finding about a zone it connects.
+    assert_eq!(find("FR5-019", "`sis`"), vec![false]);
+    let unused: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "EXC-002")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(unused.len(), 4, "{unused:#?}");
+}

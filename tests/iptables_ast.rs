@@ -69,6 +69,21 @@ fn read_back(device: &str, files: &[(&'static str, String)]) -> Ruleset {
         .unwrap_or_else(|e| panic!("{device}: {e}"))
 }
 
+/// A translating firewall's `raw`, `mangle` and `nat` tables (`CT --zone`, `MARK`, `NETMAP`,
+/// `--ctorigdst`) read back to the configuration printed, and print back to the same bytes.
+#[test]
+fn translation_tables_round_trip() {
+    let checked = check_path(Path::new("tests/nat/linux.fence"), &opts()).unwrap();
+    let mut seen = 0;
+    for (dev, c, files) in lowered(checked.model.as_ref().unwrap()) {
+        assert_eq!(read_back(&dev, &files), c, "{dev}");
+        assert_eq!(Iptables.print(&read_back(&dev, &files)), files, "{dev}");
+        assert!(files[0].1.contains("\n*nat\n"), "{dev}");
+        seen += 1;
+    }
+    assert_eq!(seen, 1);
+}
+
 #[test]
 fn examples_round_trip_and_keep_their_family() {
     let mut seen = 0;

@@ -152,19 +152,19 @@ fn configuration_is_discovered_and_explicit() {
 
     std::fs::write(
         root.join("plant/fenceline.toml"),
-        "[rules]\nFR5-007 = \"error\"\nFR5-017 = \"off\"\n",
+        "[rules]\nFR5-006 = \"error\"\nFR5-017 = \"off\"\n",
     )
     .expect("write");
     let (code, out, _) = fenceline(&args, None);
-    assert_eq!(code, 1, "the nearest file wins; FR5-007 is an error there");
+    assert_eq!(code, 1, "the nearest file wins; FR5-006 is an error there");
     assert!(!out.contains("FR5-017"));
     assert!(
-        out.contains("\"code\": \"FR5-007\",\n          \"severity\": \"error\""),
+        out.contains("\"code\": \"FR5-006\",\n          \"severity\": \"error\""),
         "{out}"
     );
 
     let other = root.join("other.toml");
-    std::fs::write(&other, "[rules]\nFR5-007 = \"note\"\n").expect("write");
+    std::fs::write(&other, "[rules]\nFR5-006 = \"note\"\n").expect("write");
     let o = other.to_string_lossy().to_string();
     let (code, _, _) = fenceline(
         &["check", "--today", "2026-06-01", "--config", &o, &p],
@@ -385,11 +385,15 @@ fn suppressed_statistics_output_file_and_stdin_filename() {
     // Most frequent first, ties by code.
     let lines: Vec<&str> = err.lines().collect();
     assert!(
-        lines[0].contains("3  FR5-007    initiated-from-lower-trust"),
+        lines[0].contains("3  FR5-017    zone-undocumented"),
         "{err}"
     );
     assert!(
-        lines[1].contains("3  FR5-017    zone-undocumented"),
+        lines[1].contains("2  FR3-001    cleartext-industrial-protocol"),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains("2  FR5-014    island-mode-missing"),
         "{err}"
     );
     assert!(

@@ -81,6 +81,8 @@ fn lowered_examples_read_back_equal_and_mean_the_policy() {
         .filter(|p| p.extension().is_some_and(|e| e == "fence"))
         .collect();
     paths.push("tests/icmp/plant.fence".into());
+    // Static 1:1 NAT: `table inet fenceline_nat` (zones, marks, prefix DNAT and SNAT).
+    paths.push("tests/nat/linux.fence".into());
     let mut n = 0;
     for p in paths {
         let checked = check_path(&p, &opts()).unwrap();
@@ -161,7 +163,15 @@ fn selector1() -> impl Strategy<Value = Selector> {
             ident()
         )
             .prop_map(|(p, f)| Selector::Payload(p.into(), f)),
-        prop::sample::select(vec!["state", "mark", "status"]).prop_map(|k| Selector::Ct(k.into())),
+        prop::sample::select(vec![
+            "state",
+            "mark",
+            "status",
+            "zone",
+            "original ip daddr",
+            "original ip6 saddr"
+        ])
+        .prop_map(|k| Selector::Ct(k.into())),
     ]
 }
 
@@ -218,6 +228,13 @@ fn stmt() -> impl Strategy<Value = Stmt> {
             .prop_map(|(prefix, options)| Stmt::Log { prefix, options }),
         1 => (any::<bool>(), word(), prop::option::of((word(), word())))
             .prop_map(|(over, rate, burst)| Stmt::Limit { over, rate, burst }),
+        1 => (selector1(), value()).prop_map(|(left, value)| Stmt::Mangle { left, value }),
+        1 => (
+            prop::sample::select(vec!["dnat", "snat"]),
+            prop::sample::select(vec!["ip", "ip6"]),
+            atom()
+        )
+            .prop_map(|(k, f, to)| Stmt::Nat { kind: k.into(), family: f.into(), to }),
     ]
 }
 
@@ -438,6 +455,36 @@ fn kernel_json_reads_into_the_same_configuration() {
     let from_json = read("d/nftables.json", &json).unwrap();
     assert_eq!(from_json.tables.len(), 1);
     assert_eq!(outline(&from_json), outline(&c));
+}
+
+/// The kernel's JSON of a translating firewall (`table inet fenceline_nat`: zones, marks, prefix
+/// DNAT and SNAT, `ct original ip daddr` in `forward`) reads into a configuration equal to the
+/// policy, as its text does.
+#[test]
+fn kernel_json_of_a_translating_firewall_means_the_policy() {
+    let checked = check_path(Path::new("tests/nat/linux.fence"), &opts()).unwrap();
+    let model = checked.model.as_ref().unwrap();
+    let (id, c) = lowered(model).remove(0);
+    let Some(json) = kernel_json(&c.to_string()) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no user and network namespace with nft here"
+        );
+        eprintln!("skipped: no user and network namespace with nft here");
+        return;
+    };
+    let from_json = read("d/nftables.json", &json).unwrap();
+    assert_eq!(from_json.tables.len(), 2);
+    let r = compare_device(
+        model,
+        &policy_pairs(model),
+        id,
+        "nftables",
+        Vec::new(),
+        &from_json,
+    )
+    .unwrap();
+    assert!(r.equal, "{:#?}", r.differences);
 }
 
 /// `nftables.nft` and `nftables.json` are two forms of one ruleset: when a directory holds both,

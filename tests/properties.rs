@@ -201,17 +201,23 @@ proptest! {
 
     /// The same for Cisco IOS on random policies: each interface's ACLs, read back from text,
     /// accept exactly the flows entering by it, their replies and neighbour discovery (over
-    /// addresses, protocol, both ports and the ACK flag).
+    /// addresses, protocol, both ports and the ACK flag); with `inspect`, each interface pair's
+    /// zone-pair accepts exactly the flows that cross it and the replies of the protocols it
+    /// passes, and the self zone-pairs exactly neighbour discovery.
     #[test]
     fn generated_ios_acls_equal_the_policy(
         // Enough zones for a third device (every third device is a router).
         size in (6usize..12, 1usize..6, 0usize..40, 2usize..4, any::<u64>()).prop_map(
             |(zones, assets, flows, per, seed)| Size { zones, assets_per_zone: assets, flows, zones_per_device: per, seed }),
         groups in any::<bool>(),
+        inspect in any::<bool>(),
     ) {
         use fenceline::model::{DeviceId, Target};
         use fenceline::verify::equiv::{compare_loaded, load, PolicySides};
-        let text = policy(&size);
+        let mut text = policy(&size);
+        if inspect {
+            text = text.replace("  target cisco-ios\n", "  target cisco-ios\n  inspect\n");
+        }
         let checked = check_text("p.fence", Path::new("p.fence"), text, &opts());
         prop_assert!(!checked.has_errors());
         let mut bopts = BuildOptions { check: opts(), ..Default::default() };
@@ -227,6 +233,7 @@ proptest! {
             if !dev.targets.contains(&Target::CiscoIos) {
                 continue;
             }
+            prop_assert_eq!(dev.inspect, inspect);
             let cfg = load(&dev.name, Target::CiscoIos, &read).unwrap().expect("generated file");
             let r = compare_loaded(model, &sides, DeviceId(di), Target::CiscoIos, &cfg).unwrap();
             prop_assert!(r.equal, "{}: {:?}", dev.name, r.differences);

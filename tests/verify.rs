@@ -360,6 +360,97 @@ fn device_traffic_mutations_are_found_with_a_counterexample() {
     check_doc_block("mutations of the device's own traffic", &rows);
 }
 
+/// Static 1:1 NAT on a Cisco IOS router, two identical skids in VRFs (`tests/nat/skids.fence`):
+/// a translation to the wrong outside network, an interface without its NAT role or its VRF,
+/// and an ACL written in the plant's addresses where it sees the wire's are each found.
+const NAT_SKIDS_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "ios translation to the wrong outside network",
+        file: "rtr-cells/cisco-ios.txt",
+        from: "192.168.1.0 10.50.1.0 /24 vrf FL-NAT-GI0-1",
+        to: "192.168.1.0 10.50.9.0 /24 vrf FL-NAT-GI0-1",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios `ip nat inside` missing on a skid's interface",
+        file: "rtr-cells/cisco-ios.txt",
+        from: " ip address 192.168.1.1 255.255.255.0\n ip nat inside\n ip access-group FL-GI0-1-",
+        to: " ip address 192.168.1.1 255.255.255.0\n ip access-group FL-GI0-1-",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios `vrf forwarding` missing on a skid's interface",
+        file: "rtr-cells/cisco-ios.txt",
+        from: " vrf forwarding FL-NAT-GI0-2\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios inside ACL written in the plant's addresses",
+        file: "rtr-cells/cisco-ios.txt",
+        from: "30 permit tcp host 192.168.1.10 eq 502 host 10.30.0.10 established\n 40 deny ip any any log\n!\n! IPv4 traffic entering GigabitEthernet0/2",
+        to: "30 permit tcp host 10.50.1.10 eq 502 host 10.30.0.10 established\n 40 deny ip any any log\n!\n! IPv4 traffic entering GigabitEthernet0/2",
+        over: true,
+        under: true,
+    },
+];
+
+/// Static 1:1 NAT of one skid without a VRF (`tests/nat/ios-one-skid.fence`).
+const NAT_ONE_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "ios `ip nat outside` missing",
+        file: "rtr-skid/cisco-ios.txt",
+        from: " ip nat outside\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios static translation deleted",
+        file: "rtr-skid/cisco-ios.txt",
+        from: "ip nat inside source static network 192.168.1.0 10.50.1.0 /24\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios anti-spoofing of the router's inside address deleted",
+        file: "rtr-skid/cisco-ios.txt",
+        from:
+            " 20 deny ip host 192.168.1.1 any log\n remark ops-filling: filling -> site-ops.ntp ntp",
+        to: " remark ops-filling: filling -> site-ops.ntp ntp",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ios outside ACL permits the PLC's inside address",
+        file: "rtr-skid/cisco-ios.txt",
+        from: "30 permit tcp host 10.30.0.10 host 10.50.1.10 eq 502",
+        to: "30 permit tcp host 10.30.0.10 host 192.168.1.10 eq 502",
+        over: true,
+        under: true,
+    },
+];
+
+#[test]
+fn ios_nat_mutations_are_found_with_a_counterexample() {
+    for policy in ["tests/nat/skids.fence", "tests/nat/ios-one-skid.fence"] {
+        let (model, files) = build(policy);
+        let r = verify_files(&model, &files, None);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].equal, "{policy}: {:#?}", r[0].differences);
+    }
+    let mut rows = mutation_rows("tests/nat/skids.fence", NAT_SKIDS_MUTATIONS);
+    rows.push_str(&mutation_rows(
+        "tests/nat/ios-one-skid.fence",
+        NAT_ONE_MUTATIONS,
+    ));
+    check_doc_block("Cisco IOS address translation", &rows);
+}
+
 /// Applies each mutation to the example's generated files, verifies the mutated device and
 /// returns the table rows of docs/verify.md.
 fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
@@ -1360,6 +1451,77 @@ expect deny field -> ops udp
     );
 }
 
+/// The same router with `inspect`: the UDP replies that its stateless ACLs had to let in
+/// (`expect deny field -> ops udp` failed) are replies of inspected connections now, so every
+/// expectation holds against the generated zone-based firewall; with the inspect class's UDP
+/// permit deleted the allow expectation fails, naming the router.
+#[test]
+fn build_checks_expectations_against_a_zone_based_firewall() {
+    use fenceline::driver::check_text;
+    use fenceline::verify::equiv::check_expectations;
+    let text = r#"policy "ios-inspect-expect" {}
+zone ops { level 3  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+zone field { level 1  sl-target 2  network 10.40.0.0/24  asset plc 10.40.0.7 }
+service dnp3-both tcp/20000, udp/20000
+conduit ops-field {
+  connects ops, field
+  allow ops.scada -> field.plc dnp3-both
+}
+router r1 {
+  target cisco-ios
+  inspect
+  interface Gi0/0 ops
+  interface Gi0/1 field
+}
+expect allow ops.scada -> field.plc dnp3-both
+expect deny field -> ops tcp
+expect deny field -> ops udp
+"#;
+    let opts = BuildOptions {
+        check: CheckOptions {
+            today: Some("2026-01-01".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let checked = check_text("p.fence", Path::new("p.fence"), text.into(), &opts.check);
+    let model = checked.model.as_ref().expect("policy resolves");
+    assert!(
+        !checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "E0020" || d.code == "OUT-005"),
+        "{:#?}",
+        checked.diagnostics
+    );
+    let built = build_checked(&checked, &opts).unwrap().expect("builds");
+    assert!(check_expectations(model, &built.outputs).is_empty());
+    let broken: Vec<fenceline::dialect::Output> = built
+        .outputs
+        .iter()
+        .map(|o| {
+            let mut o = o.clone();
+            if o.path == "r1/cisco-ios.txt" {
+                let t = String::from_utf8(o.bytes).unwrap();
+                assert!(t.contains("zone-member security field"), "{t}");
+                let line = t
+                    .lines()
+                    .find(|l| l.contains("permit udp host 10.30.0.10 host 10.40.0.7 eq 20000"))
+                    .expect("the inspect class's UDP permit")
+                    .to_string();
+                o.bytes = t.replacen(&format!("{line}\n"), "", 1).into_bytes();
+            }
+            o
+        })
+        .collect();
+    let d = check_expectations(model, &broken);
+    assert!(
+        d.iter().any(|d| d.message
+            == "`expect allow ops.scada -> field.plc dnp3-both` does not hold for the generated cisco-ios configuration of `r1`"),
+        "{d:#?}"
+    );
+}
+
 // ---- BEGIN the router's own traffic (Cisco IOS) ----
 
 /// A mutation of one line: the line holding `from` is deleted when `to` is empty, else `from`
@@ -1551,6 +1713,173 @@ fn ios_own_traffic_mutations_are_found() {
         ));
     }
     check_doc_block("the router's own traffic", &rows);
+}
+
+/// A mutation of a zone-based firewall: each edit replaces `from` by `to` (deletes the line
+/// holding `from` when `to` is empty), in order.
+struct ZbfMutation {
+    name: &'static str,
+    edits: &'static [(&'static str, &'static str)],
+    over: bool,
+    under: bool,
+}
+
+const ZBF_FILE: &str = "rtr-sub/cisco-ios.txt";
+
+const ZBF_MUTATIONS: &[ZbfMutation] = &[
+    ZbfMutation {
+        name: "ios zone-member of an interface deleted (its traffic with zone members is dropped, the router's own passes)",
+        edits: &[(" zone-member security station", "")],
+        over: true,
+        under: true,
+    },
+    ZbfMutation {
+        name: "ios inspect class ACL widened to the zone",
+        edits: &[(
+            "10 permit tcp 10.90.0.0 0.0.0.255 host 10.101.0.10 eq 502",
+            "10 permit tcp 10.90.0.0 0.0.0.255 10.101.0.0 0.0.0.255 eq 502",
+        )],
+        over: true,
+        under: false,
+    },
+    ZbfMutation {
+        name: "ios inspect class-map matching every TCP packet",
+        edits: &[(
+            "class-map type inspect match-any FL-CI-3205bb44\n",
+            "class-map type inspect match-any FL-CI-3205bb44\n match protocol tcp\n",
+        )],
+        over: true,
+        under: false,
+    },
+    ZbfMutation {
+        name: "ios zone-pair wan -> station reversed (station -> wan deleted first)",
+        edits: &[
+            (
+                "zone-pair security FL-STATION-WAN source station destination wan\n service-policy type inspect FL-PM-4f5d072c\n",
+                "",
+            ),
+            (
+                "FL-WAN-STATION source wan destination station",
+                "FL-WAN-STATION source station destination wan",
+            ),
+        ],
+        over: true,
+        under: true,
+    },
+    ZbfMutation {
+        name: "ios class-default drop as pass",
+        edits: &[(
+            "  pass\n class class-default\n  drop log\n",
+            "  pass\n class class-default\n  pass\n",
+        )],
+        over: true,
+        under: false,
+    },
+    ZbfMutation {
+        name: "ios pass class of station -> wan (one-way syslog, GRE replies) as drop",
+        edits: &[(
+            " class type inspect FL-CP-42a30368\n  pass\n",
+            " class type inspect FL-CP-42a30368\n  drop\n",
+        )],
+        over: false,
+        under: true,
+    },
+    ZbfMutation {
+        name: "ios self zone-pair wan -> self deleted (the self zone then passes everything)",
+        edits: &[(
+            "zone-pair security FL-WAN-SELF source wan destination self\n service-policy type inspect FL-PM-76812c8f\n",
+            "",
+        )],
+        over: true,
+        under: false,
+    },
+];
+
+/// A router with `inspect` (`tests/ios/inspect.fence`): its zone-based firewall verifies equal,
+/// per interface pair and for its own traffic through the self zone, and each mutation of a
+/// zone-member, a class, a class-map, a zone-pair or a class action is found.
+#[test]
+fn ios_zone_based_firewall_mutations_are_found() {
+    let (model, files) = build("tests/ios/inspect.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 2);
+    for d in &r {
+        assert!(d.equal, "{}: {:#?}", d.device, d.differences);
+    }
+    let mut rows = String::new();
+    for m in ZBF_MUTATIONS {
+        let mut text = files[ZBF_FILE].clone();
+        for (from, to) in m.edits {
+            if to.is_empty() && from.ends_with('\n') {
+                assert!(text.contains(from), "{}: {from:?}", m.name);
+                text = text.replacen(from, "", 1);
+            } else {
+                let om = OwnMutation {
+                    name: m.name,
+                    file: ZBF_FILE,
+                    from,
+                    to,
+                    over: m.over,
+                    under: m.under,
+                };
+                text = apply_own(&om, &text);
+            }
+        }
+        assert_ne!(text, files[ZBF_FILE], "{}", m.name);
+        let mut f = files.clone();
+        f.insert(ZBF_FILE.to_string(), text);
+        let r = verify_files(&model, &f, Some(("rtr-sub", Target::CiscoIos)));
+        assert_eq!(r.len(), 1);
+        let over = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.over_permit.as_ref().map(|c| (d, c)));
+        let under = r[0]
+            .differences
+            .iter()
+            .find_map(|d| d.under_permit.as_ref().map(|c| (d, c)));
+        assert_eq!(
+            (over.is_some(), under.is_some()),
+            (m.over, m.under),
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
+        let mut verdict = Vec::new();
+        for (word, found) in [("over-permit", over), ("under-permit", under)] {
+            if let Some((d, c)) = found {
+                assert!(!c.packet.is_empty() && !c.config_line.is_empty());
+                verdict.push(format!(
+                    "{word}: `{} -> {}`: {}, by `{}`",
+                    d.ingress, d.egress, c.packet, c.config_line
+                ));
+            }
+        }
+        let expected = match (m.over, m.under) {
+            (true, true) => "over-permit and under-permit",
+            (true, false) => "over-permit",
+            _ => "under-permit",
+        };
+        let change: Vec<String> = m
+            .edits
+            .iter()
+            .map(|(from, to)| {
+                let from = from.trim().replace('\n', "⏎");
+                if to.is_empty() {
+                    format!("`{from}` deleted")
+                } else {
+                    format!("`{from}` → `{}`", to.trim().replace('\n', "⏎"))
+                }
+            })
+            .collect();
+        rows.push_str(&format!(
+            "| {} (`{ZBF_FILE}`: {}) | cisco-ios | {expected} | {} |\n",
+            m.name,
+            change.join(", then "),
+            verdict.join("; ")
+        ));
+    }
+    check_doc_block("the zone-based firewall", &rows);
 }
 
 /// A cluster of IOS routers (`tests/ios/cluster.fence`): its sync interface lets exactly the

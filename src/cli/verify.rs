@@ -1,7 +1,8 @@
 //! `fenceline verify FILE DIR`: proves, device by device and interface pair by interface pair,
 //! that the configurations in DIR (generated text, `nft -j list ruleset` JSON, `iptables-save`
-//! output, Cisco IOS ACL text) accept exactly what the policy allows: new connections for the
-//! stateful targets, flows and their replies for the stateless IOS ACLs. Exit 0 when every configuration
+//! output, Cisco IOS text) accept exactly what the policy allows: new connections for the
+//! stateful devices (Linux firewalls, Cisco IOS routers with `inspect`), flows and their replies
+//! for the stateless IOS ACLs. Exit 0 when every configuration
 //! equals the policy, 1 when one differs (with a counterexample packet each way and the lines
 //! behind it), 2 when a configuration cannot be read or understood.
 

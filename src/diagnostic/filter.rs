@@ -77,23 +77,16 @@ impl<'a> Filter<'a> {
     }
 
     /// The statements a finding raised without scopes is about, from its subject: a flow (with
-    /// its conduit and the zones of its ends), a conduit or a zone (a target that changed a
-    /// flow's comment says the finding is about the flow).
+    /// its conduit, which holds it), a device-level flow, a conduit or a zone (a target that
+    /// changed a flow's comment says the finding is about the flow). An exception accepts
+    /// findings at its own place only: a zone's never a flow's, a conduit's never a zone's.
     fn scopes_at(&self, d: &Diagnostic) -> Vec<Scope> {
         match d.subject {
             Some(Subject::Flow(f)) => match self.model.flows.get(f.0) {
-                Some(fl) => vec![
-                    Scope::Flow(f),
-                    Scope::Conduit(fl.conduit),
-                    Scope::Zone(fl.src.zone),
-                    Scope::Zone(fl.dst.zone),
-                ],
+                Some(fl) => vec![Scope::Flow(f), Scope::Conduit(fl.conduit)],
                 None => Vec::new(),
             },
-            Some(Subject::SelfFlow(f)) => match self.model.self_flows.get(f.0) {
-                Some(fl) => vec![Scope::SelfFlow(f), Scope::Zone(fl.peer.zone)],
-                None => Vec::new(),
-            },
+            Some(Subject::SelfFlow(f)) => vec![Scope::SelfFlow(f)],
             Some(Subject::Conduit(c)) => vec![Scope::Conduit(c)],
             Some(Subject::Zone(z)) => vec![Scope::Zone(z)],
             _ => Vec::new(),

@@ -17,6 +17,7 @@ pub mod config;
 pub mod conntrack;
 pub mod iptables;
 pub mod linux;
+pub mod nat;
 pub mod nftables;
 pub mod sanitize;
 
@@ -287,17 +288,30 @@ impl<D: Dialect> DynDialect for D {
                 )));
             }
         }
+        // The routing part of a Linux firewall's translations, beside its ruleset (the same
+        // file for both Linux targets; `emit_all` keeps one).
+        let routing = |node: &str| {
+            matches!(D::TARGET, Target::Nftables | Target::Iptables)
+                .then(|| nat::iproute2_batch(cx.stamp, device, node))
+                .flatten()
+                .map(|text| Output {
+                    path: format!("{node}/{}", nat::BATCH_FILE),
+                    bytes: text.into_bytes(),
+                })
+        };
         // One directory per cluster node, each with the device's filtering; a single device
         // is its own only node.
         if device.nodes.iter().all(|n| *n == device.name) {
-            return Ok(self
+            let mut out: Vec<Output> = self
                 .print(&config)
                 .into_iter()
                 .map(|(name, text)| Output {
                     path: format!("{}/{name}", device.name),
                     bytes: text.into_bytes(),
                 })
-                .collect());
+                .collect();
+            out.extend(routing(&device.name));
+            return Ok(out);
         }
         let mut out = Vec::new();
         for node in &device.nodes {
@@ -307,6 +321,7 @@ impl<D: Dialect> DynDialect for D {
                 path: format!("{node}/{name}"),
                 bytes: text.into_bytes(),
             }));
+            out.extend(routing(node));
         }
         Ok(out)
     }
@@ -385,7 +400,7 @@ pub fn replacement(target: Target) -> Option<&'static str> {
 /// The targets whose dialect generates the translation of `network INSIDE nat OUTSIDE`. A
 /// device of another target attaching a translated zone is refused, never given a
 /// configuration that filters without translating.
-const TRANSLATING: &[Target] = &[];
+const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::CiscoIos];
 
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {
@@ -421,6 +436,14 @@ pub fn emit_all(
         out.extend(r?);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
+    // Both Linux targets of a device write the same `iproute2.batch`.
+    out.dedup_by(|a, b| a.path == b.path && a.bytes == b.bytes);
+    if let Some(w) = out.windows(2).find(|w| w[0].path == w[1].path) {
+        return Err(Error::Other(format!(
+            "internal: two targets wrote different `{}`",
+            w[0].path
+        )));
+    }
     Ok(out)
 }
 

@@ -181,24 +181,15 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Where an exception may silence a finding about a flow: the flow, its conduit, the zones
-    /// of both ends.
+    /// Where an exception may silence a finding about a flow: the flow's own block and its
+    /// conduit's, which holds the flow. An exception accepts findings at its own place only: a
+    /// zone's exception never accepts a finding about a flow into or out of the zone.
     pub fn flow_scopes(&self, f: FlowId) -> Vec<Scope> {
-        let flow = self.model.flow(f);
-        vec![
-            Scope::Flow(f),
-            Scope::Conduit(flow.conduit),
-            Scope::Zone(flow.src.zone),
-            Scope::Zone(flow.dst.zone),
-        ]
+        vec![Scope::Flow(f), Scope::Conduit(self.model.flow(f).conduit)]
     }
-    /// Where an exception may silence a finding about a device-level flow: the flow's own block
-    /// and the zone of its other end.
+    /// Where an exception may silence a finding about a device-level flow: its own block.
     pub fn self_flow_scopes(&self, f: SelfFlowId) -> Vec<Scope> {
-        vec![
-            Scope::SelfFlow(f),
-            Scope::Zone(self.model.self_flow(f).peer.zone),
-        ]
+        vec![Scope::SelfFlow(f)]
     }
     /// The services of a device-level flow with the span of each reference.
     pub fn self_flow_services(&self, f: SelfFlowId) -> Vec<(ServiceId, crate::source::Span)> {

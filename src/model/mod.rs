@@ -461,6 +461,11 @@ pub struct Device {
     /// `island`: a Cisco IOS router generates the island-mode switch of each interface.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub island: bool,
+    /// `inspect`: a Cisco IOS router enforces its flows as a zone-based policy firewall, with
+    /// connection state for TCP, UDP and ICMP. Left out of the JSON when off, so the hashes of
+    /// policies without it do not change.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inspect: bool,
 }
 
 impl Device {
@@ -474,6 +479,21 @@ impl Device {
             }
             t => t.island_control(),
         }
+    }
+    /// Does the device keep connection state for the flows it forwards and its own? Every
+    /// target of a firewall does; a Cisco IOS router does with `inspect` (for TCP, UDP and
+    /// ICMP: [`Device::inspects`]).
+    pub fn stateful(&self) -> bool {
+        self.inspect || self.targets.iter().all(|t| t.stateful())
+    }
+    /// Does the device keep connection state for this service item? A stateful target keeps it
+    /// for every protocol; a zone-based firewall (`inspect`) inspects TCP, UDP and ICMP only
+    /// and passes the others statelessly, with the replies by an entry of their own.
+    pub fn inspects(&self, item: &ServiceItem) -> bool {
+        if self.targets.iter().all(|t| t.stateful()) {
+            return true;
+        }
+        self.inspect && item.inspectable()
     }
     pub fn interface_to(&self, zone: ZoneId) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.zone == zone)
@@ -737,8 +757,8 @@ impl Model {
             svcs.join(", ")
         )
     }
-    /// Exceptions that apply to a finding of `rule` at `scope` (a flow's exceptions, its
-    /// conduit's, and the zones' of its ends).
+    /// The first exception for `rule` that sits at one of `scopes` (the places a finding may be
+    /// accepted at, see [`crate::diagnostic::filter`]).
     pub fn exceptions_for(&self, rule: &str, scopes: &[Scope]) -> Option<&Exception> {
         self.exceptions
             .iter()

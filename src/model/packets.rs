@@ -91,6 +91,30 @@ pub fn flow_reply_cubes_of(model: &Model, fid: FlowId, one_way: bool) -> Vec<Cub
     v
 }
 
+/// The replies that a device which tracks only some protocols (a Cisco IOS router with
+/// `inspect`) must pass by rules of their own: those of the items from `src` to `dst` that it
+/// does not track ([`crate::model::Device::inspects`]), `one-way` services left out.
+pub fn untracked_reply_cubes(
+    model: &Model,
+    device: &crate::model::Device,
+    (src, dst): (&crate::model::AddrSet, &crate::model::AddrSet),
+    services: &[crate::model::ServiceId],
+) -> Vec<Cube> {
+    let mut v = Vec::new();
+    for sid in services {
+        let svc = model.service(*sid);
+        if svc.flags.one_way {
+            continue;
+        }
+        for item in svc.items.iter().filter(|i| !device.inspects(i)) {
+            for fam in [Family::V4, Family::V6] {
+                v.extend(reply_cubes(fam, src, dst, item));
+            }
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,17 @@ impl ServiceItem {
     pub fn v6(&self) -> bool {
         !matches!(self, ServiceItem::Icmp { .. } | ServiceItem::Ether { .. })
     }
+    /// Does a Cisco IOS zone-based firewall keep connection state for it (`inspect`)? TCP,
+    /// UDP, ICMP and ICMPv6; other protocols are only passed, in each direction by its own rule.
+    pub fn inspectable(&self) -> bool {
+        matches!(
+            self,
+            ServiceItem::Tcp { .. }
+                | ServiceItem::Udp { .. }
+                | ServiceItem::Icmp { .. }
+                | ServiceItem::Icmpv6 { .. }
+        )
+    }
     /// IP protocol number (None for every protocol or layer 2).
     pub fn ip_proto(&self) -> Option<u8> {
         match self {

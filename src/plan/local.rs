@@ -255,22 +255,18 @@ fn rules(model: &Model, id: SelfFlowId, own: &AddrSet, peer: &AddrSet) -> Vec<Ru
     out
 }
 
-/// One device's [`LocalIr`]s, sorted by (interface, direction); stateless devices get the
-/// replies of each rule.
+/// One device's [`LocalIr`]s, sorted by (interface, direction); rules whose connections the
+/// device does not track get their replies.
 pub(super) fn local_ir(
     rules: BTreeMap<(usize, bool), Vec<RuleIr>>,
-    stateless: bool,
+    device: &Device,
 ) -> Vec<LocalIr> {
     rules
         .into_iter()
         .map(|((interface, to_device), rules)| LocalIr {
             interface,
             to_device,
-            replies: if stateless {
-                replies::of_rules(&rules)
-            } else {
-                Vec::new()
-            },
+            replies: replies::of_rules(device, &rules),
             rules,
         })
         .collect()

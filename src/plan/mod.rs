@@ -40,6 +40,9 @@ pub struct DeviceIr {
     pub name: String,
     pub kind: DeviceKind,
     pub targets: Vec<Target>,
+    /// `inspect`: a Cisco IOS router lowers its flows to a zone-based policy firewall.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inspect: bool,
     pub interfaces: Vec<InterfaceIr>,
     /// Zone pairs with traffic through this device, sorted by (ingress, egress).
     pub pairs: Vec<PairIr>,
@@ -302,17 +305,12 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                 }
             })
             .collect();
-        let stateless = replies::stateless(&dev.targets);
         let pairs = std::mem::take(&mut per_device[di])
             .into_iter()
             .map(|((ingress, egress), rules)| PairIr {
                 ingress,
                 egress,
-                replies: if stateless {
-                    replies::of_rules(&rules)
-                } else {
-                    Vec::new()
-                },
+                replies: replies::of_rules(dev, &rules),
                 rules,
             })
             .collect();
@@ -322,9 +320,10 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
             name: dev.name.clone(),
             kind: dev.kind,
             targets: dev.targets.clone(),
+            inspect: dev.inspect,
             interfaces,
             pairs,
-            local: local::local_ir(std::mem::take(&mut local[di]), stateless),
+            local: local::local_ir(std::mem::take(&mut local[di]), dev),
             own: dev.own_addrs(),
             nodes: dev.node_names().into_iter().map(str::to_string).collect(),
             sync: local::sync_ir(model, dev),

@@ -8,7 +8,7 @@ use super::{DeviceIr, Ir, RuleIr};
 use crate::diagnostic::{Diagnostic, Subject};
 // Return traffic admitted by a stateless rule (warning).
 use crate::lint::rules::out_005_stateless_return_widening::RULE as WIDENING;
-use crate::model::{ConduitId, FlowRef, Model, Scope, Target};
+use crate::model::{ConduitId, Device, FlowRef, Model, Scope};
 pub use crate::packet::reply::{Reply, WideningKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,18 +28,13 @@ impl ReplyIr {
     }
 }
 
-/// Does a device with these targets filter without connection state?
-pub fn stateless(targets: &[Target]) -> bool {
-    targets.iter().any(|t| !t.stateful())
-}
-
-/// The reply entries of a pair's rules, in rule order; rules without replies (and the rules of
-/// `one-way` services) have none.
-pub fn of_rules(rules: &[RuleIr]) -> Vec<ReplyIr> {
+/// The reply entries of a device's rules, in rule order; rules without replies, the rules of
+/// `one-way` services and the rules whose connections the device tracks have none.
+pub fn of_rules(device: &Device, rules: &[RuleIr]) -> Vec<ReplyIr> {
     rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| !r.one_way)
+        .filter(|(_, r)| !r.one_way && !device.inspects(&r.item))
         .filter_map(|(rule, r)| Reply::of(&r.item).map(|reply| ReplyIr { rule, reply }))
         .collect()
 }
@@ -180,11 +175,22 @@ pub fn out_005(model: &Model, device: &DeviceIr) -> Vec<Diagnostic> {
                 .scoped(scoped)
                 .scoped_all(flows.into_iter().map(FlowRef::scope).collect())
                 .related(first, w0.kind.explanation())
-                .related(span, "stateless ACLs on this device")
-                .help(format!(
-                    "replies of {}{more}; IOS extended ACLs keep no connection state: where the conduit's SL-T needs stateful return traffic, enforce it on a stateful firewall (nftables, iptables); the report lists the widenings per conduit",
-                    labels[..shown].join(", ")
-                )),
+                .related(span, if device.inspect {
+                    "zone-based firewall on this device: other protocols than TCP, UDP and ICMP are passed, not inspected"
+                } else {
+                    "stateless ACLs on this device"
+                })
+                .help(if device.inspect {
+                    format!(
+                        "replies of {}{more}; the zone-based firewall (`inspect`) keeps state for TCP, UDP and ICMP only and passes other protocols by a rule in each direction: where the conduit's SL-T needs stateful return traffic, carry the protocol over TCP or UDP or enforce it on an nftables or iptables firewall; the report lists the widenings per conduit",
+                        labels[..shown].join(", ")
+                    )
+                } else {
+                    format!(
+                        "replies of {}{more}; IOS extended ACLs keep no connection state: where the conduit's SL-T needs stateful return traffic, enforce it on a stateful firewall (nftables, iptables); the report lists the widenings per conduit",
+                        labels[..shown].join(", ")
+                    )
+                }),
         );
     }
     diags
@@ -196,6 +202,47 @@ mod tests {
     use crate::plan::model_to_ir;
     use crate::syntax::loader::load_from_text;
     use std::path::Path;
+
+    /// A router with `inspect` keeps state for TCP, UDP and ICMP: only its other protocols'
+    /// rules (GRE through it, OSPF of its own) get reply entries, and `OUT-005` names only
+    /// those; without `inspect` the same router has reply entries for every two-way rule.
+    #[test]
+    fn inspect_leaves_reply_entries_to_untracked_protocols() {
+        let text = include_str!("../../tests/ios/inspect.fence").to_string();
+        let replied = |text: String| {
+            let r = resolve(&load_from_text("p.fence", Path::new("p.fence"), text));
+            let model = r.model.expect("model");
+            let (ir, diags) = model_to_ir(&model);
+            let rtr = ir
+                .devices
+                .iter()
+                .find(|d| d.name == "rtr-sub")
+                .expect("rtr");
+            let mut items: Vec<String> = rtr
+                .pairs
+                .iter()
+                .map(|p| (&p.rules, &p.replies))
+                .chain(rtr.local.iter().map(|l| (&l.rules, &l.replies)))
+                .flat_map(|(rules, replies)| replies.iter().map(|r| rules[r.rule].item.to_string()))
+                .collect();
+            items.sort();
+            items.dedup();
+            let out_005: Vec<String> = diags
+                .iter()
+                .filter(|d| d.code == "OUT-005" && d.message.contains("`rtr-sub`"))
+                .map(|d| format!("{:?}", d.help))
+                .collect();
+            (items, out_005)
+        };
+        let (items, out_005) = replied(text.clone());
+        assert_eq!(items, ["ip/47", "ip/89"]);
+        assert_eq!(out_005.len(), 2, "{out_005:?}");
+        assert!(out_005
+            .iter()
+            .all(|h| !h.contains("tcp/") && !h.contains("udp/")));
+        let (items, _) = replied(text.replace("  inspect\n", ""));
+        assert!(items.contains(&"tcp/502".to_string()) && items.contains(&"tcp/22".to_string()));
+    }
 
     /// A `one-way` service gets no reply entry on a stateless device, and no `OUT-005` names
     /// it; the other service of the same flow keeps its reply.

@@ -18,7 +18,7 @@ use super::sltable::{Requirement, SlTable, Sr};
 use super::{fr_title, fr_upper};
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::model::{
-    ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Scope, Target, ZoneId,
+    ConduitId, Device, DeviceId, DeviceKind, FlowId, Fr, Model, PortMode, Scope, ZoneId,
 };
 use crate::plan::Ir;
 use serde::Serialize;
@@ -407,9 +407,21 @@ impl<'a> Context<'a> {
         let stateless: Vec<String> = devs
             .iter()
             .map(|d| self.model.device(*d))
-            .filter(|d| d.targets.contains(&Target::CiscoIos))
+            .filter(|d| !d.stateful())
             .map(|d| d.name.clone())
             .collect();
+        let inspecting: Vec<String> = devs
+            .iter()
+            .map(|d| self.model.device(*d))
+            .filter(|d| d.inspect)
+            .map(|d| d.name.clone())
+            .collect();
+        if !inspecting.is_empty() {
+            ev.push(format!(
+                "connection state enforced by the router on {} (zone-based policy firewall, `inspect`: TCP, UDP and ICMP inspected, other protocols passed both ways by rules of their own)",
+                join(inspecting)
+            ));
+        }
         if !stateless.is_empty() {
             let n = self.widenings.len();
             let seen = if n == 0 {

@@ -125,6 +125,8 @@ pub enum StmtKind {
     Sync(Token),
     /// `island`: the router generates the island-mode switch of each interface.
     Island,
+    /// `inspect`: the router enforces its flows as a zone-based policy firewall (stateful).
+    Inspect,
     Ports {
         range: bool,
         name: Token,

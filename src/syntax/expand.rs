@@ -1034,7 +1034,11 @@ impl Inst<'_> {
                     a.addrs.iter_mut().for_each(|t| self.token(t));
                     self.stmts(&mut a.stmts);
                 }
-                StmtKind::Safety | StmtKind::Transit | StmtKind::Log | StmtKind::Island => {}
+                StmtKind::Safety
+                | StmtKind::Transit
+                | StmtKind::Log
+                | StmtKind::Island
+                | StmtKind::Inspect => {}
                 StmtKind::Exception(e) => {
                     e.rule.span = self.span(e.rule.span);
                     self.text(&mut e.justification);

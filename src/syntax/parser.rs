@@ -86,6 +86,7 @@ fn rule_name(rule: &Rule) -> String {
         Rule::cluster => "`cluster`",
         Rule::sync => "`sync`",
         Rule::island => "`island`",
+        Rule::inspect => "`inspect`",
         Rule::device_kind => "a device (`firewall`, `router`, `switch`)",
         Rule::template => "`template`",
         Rule::param => "`param`",
@@ -581,6 +582,7 @@ impl Builder<'_> {
             Rule::cluster => StmtKind::Cluster(it.map(|n| self.ident(n)).collect()),
             Rule::sync => StmtKind::Sync(self.token(it.next().expect("grammar"))),
             Rule::island => StmtKind::Island,
+            Rule::inspect => StmtKind::Inspect,
             Rule::ports | Rule::port => {
                 let name = self.token(it.next().expect("grammar"));
                 let mode_pair = it.next().expect("grammar");

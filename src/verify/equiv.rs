@@ -39,6 +39,9 @@ pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<F
                 .or_default()
                 .extend(cubes.iter().cloned(), FlowRef::Flow(fid));
         }
+        let f = model.flow(fid);
+        let ends = (model.endpoint_addrs(f.src), model.endpoint_addrs(f.dst));
+        untracked_replies(model, hops, ends, &f.services, FlowRef::Flow(fid), &mut out);
     });
     for_each_self_path(model, |id, cubes, hops| {
         for h in hops {
@@ -46,8 +49,46 @@ pub fn policy_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<F
                 .or_default()
                 .extend(cubes.iter().cloned(), FlowRef::SelfFlow { id });
         }
+        let f = model.self_flow(id);
+        let own = model.device(f.device).own_addrs();
+        let peer = model.endpoint_addrs(f.peer);
+        let ends = match f.direction {
+            crate::model::SelfDirection::ToDevice => (peer, &own),
+            crate::model::SelfDirection::FromDevice => (&own, peer),
+        };
+        untracked_replies(
+            model,
+            hops,
+            ends,
+            &f.services,
+            FlowRef::SelfFlow { id },
+            &mut out,
+        );
     });
     out
+}
+
+/// On a device that tracks only some protocols (a Cisco IOS router with `inspect`), the
+/// replies of the items it does not track pass by a rule of their own in the reverse pair: the
+/// policy allows them there like first packets.
+fn untracked_replies(
+    model: &Model,
+    hops: &[crate::model::graph::Hop],
+    ends: (&crate::model::AddrSet, &crate::model::AddrSet),
+    services: &[crate::model::ServiceId],
+    why: FlowRef,
+    out: &mut BTreeMap<(DeviceId, usize, usize), Space<FlowRef>>,
+) {
+    let mut back = None;
+    for h in hops.iter().filter(|h| model.device(h.device).inspect) {
+        let dev = model.device(h.device);
+        let cubes = back.get_or_insert_with(|| {
+            crate::model::packets::untracked_reply_cubes(model, dev, ends, services)
+        });
+        out.entry((h.device, h.egress, h.ingress))
+            .or_default()
+            .extend(cubes.iter().cloned(), why);
+    }
 }
 
 /// The reply direction of the pairs that `one-way` flows cross, per (device, ingress, egress)
@@ -278,6 +319,20 @@ pub fn compare_device(
             }
             pairs += 1;
             let want = policy.get(&(device, i, e)).unwrap_or(&empty);
+            // A router with `inspect` denies its own addresses as sources first, as the
+            // stateless IOS target does.
+            let unspoofed;
+            let want = if dev.inspect {
+                unspoofed = want.subtract(&spoofed_sources(
+                    model,
+                    device,
+                    i,
+                    &[Family::V4, Family::V6],
+                ));
+                &unspoofed
+            } else {
+                want
+            };
             let filters = config.filters(&a.name, &b.name)?;
             let have = config_accepts(&filters);
             let over = have.subtract(want);
@@ -392,8 +447,19 @@ pub struct PolicySides {
 impl PolicySides {
     /// The sides the given targets compare against (computed side by side on two threads).
     pub fn for_targets(model: &Model, targets: &[Target]) -> PolicySides {
-        let stateless = targets.iter().any(|t| !crate::dialect::stateful(*t));
-        let stateful = targets.iter().any(|t| crate::dialect::stateful(*t));
+        // A device's own state decides: a Cisco IOS router with `inspect` is compared per
+        // pair like a stateful firewall.
+        let of_targets = |d: &&crate::model::Device| d.targets.iter().any(|t| targets.contains(t));
+        let stateless = model
+            .devices
+            .iter()
+            .filter(of_targets)
+            .any(|d| !d.stateful());
+        let stateful = model
+            .devices
+            .iter()
+            .filter(of_targets)
+            .any(|d| d.stateful());
         let (stateless, stateful) = crate::threads::join(
             || stateless.then(|| stateless_pairs(model)),
             || stateful.then(|| policy_pairs(model)),
@@ -422,7 +488,7 @@ pub fn compare_loaded(
         line: 0,
         message: format!("internal: no policy side prepared for {}", target.name()),
     };
-    if !crate::dialect::stateful(target) {
+    if !crate::dialect::stateful(target) && !model.device(device).stateful() {
         {
             let pol = sides.stateless.as_ref().ok_or_else(unprepared)?;
             let mut r = compare_stateless(
@@ -459,7 +525,13 @@ pub fn compare_loaded(
             files,
             cfg.config.as_ref(),
         )?;
-        if let Some(replies) = &sides.replies {
+        // A zone-based firewall passes the items of `one-way` services without inspection, so
+        // their replies meet no rule: the pair comparison already holds them.
+        if let Some(replies) = sides
+            .replies
+            .as_ref()
+            .filter(|_| !model.device(device).inspect)
+        {
             r.differences.extend(compare_replies(
                 model,
                 replies,
@@ -497,11 +569,7 @@ pub enum Why {
 /// outbound ACLs do not filter what the router originates, so nothing else of those flows is
 /// the device's to filter).
 pub fn stateless_pairs(model: &Model) -> BTreeMap<(DeviceId, usize, usize), Space<Why>> {
-    let ios: Vec<bool> = model
-        .devices
-        .iter()
-        .map(|d| crate::plan::replies::stateless(&d.targets))
-        .collect();
+    let ios: Vec<bool> = model.devices.iter().map(|d| !d.stateful()).collect();
     let mut out: BTreeMap<(DeviceId, usize, usize), Space<Why>> = BTreeMap::new();
     for_each_path(model, |fid, hops| {
         if !hops.iter().any(|h| ios[h.device.0]) {
@@ -591,7 +659,6 @@ pub fn compare_stateless(
         );
     }
     let n = dev.interfaces.len();
-    let spoofed = spoofed_sources(model, device, &fams);
     let mut ins = Vec::with_capacity(n);
     let mut outs = Vec::with_capacity(n);
     for i in &dev.interfaces {
@@ -617,6 +684,7 @@ pub fn compare_stateless(
     let mut differences = Vec::new();
     for (i, a) in dev.interfaces.iter().enumerate() {
         let (in_items, have_in) = &ins[i];
+        let spoofed = spoofed_sources(model, device, i, &fams);
         // Everything the policy lets in by this interface, tagged with why and the egress (the
         // interface itself for traffic to the device), but nothing with a source the device
         // owns: that is forged.

@@ -213,10 +213,90 @@ pub enum Top {
     Line(Line),
     /// `event manager applet NAME` with its lines: an Embedded Event Manager applet.
     Applet(Applet),
+    /// `vrf definition NAME` with its lines: a routing table of its own.
+    Vrf(VrfDef),
+    /// `ip nat inside source static network INSIDE OUTSIDE /LEN [vrf NAME]`: static 1:1 NAT of
+    /// a network (`ip nat inside source static INSIDE OUTSIDE [vrf NAME]` is one host, /32).
+    NatStatic(NatStatic),
+    /// `ip route vrf NAME PREFIX MASK INTERFACE`: a route of a VRF out of an interface of the
+    /// global table (to a network attached to that interface).
+    VrfRoute(VrfRoute),
     /// `end`.
     End,
     /// Any other command, with its indented lines.
     Other { line: RawLine, sub: Vec<RawLine> },
+    /// `zone security NAME`: a security zone of the zone-based policy firewall.
+    ZoneSecurity(Word),
+    /// `class-map type inspect match-any|match-all NAME` with its match lines.
+    ClassMap(ClassMap),
+    /// `policy-map type inspect NAME` with its classes and their actions.
+    PolicyMap(PolicyMap),
+    /// `zone-pair security NAME source ZONE destination ZONE` and its service policy.
+    ZonePair(ZonePair),
+}
+
+// The zone-based policy firewall (ZBF): interfaces are members of security zones, traffic from
+// one zone to another passes only through a zone-pair's inspect policy, traffic between a zone
+// member and an interface in no zone is dropped, and traffic to and from the router itself goes
+// through the `self` zone.
+
+/// `class-map type inspect match-any|match-all NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassMap {
+    /// `match-all` (every match must hold) rather than `match-any`.
+    pub all: bool,
+    pub name: Word,
+    pub matches: Vec<ClassMatch>,
+}
+
+/// One `match` line of an inspect class-map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassMatch {
+    /// `match access-group name ACL`: the packets the ACL permits.
+    AccessGroup(Word),
+    /// `match protocol tcp|udp|icmp`: every packet of that protocol (ICMP of both families).
+    Protocol(u8),
+}
+
+/// `policy-map type inspect NAME`: its classes in order; the first that matches decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyMap {
+    pub name: Word,
+    pub classes: Vec<PolicyClass>,
+}
+
+/// `class type inspect NAME` (or `class class-default`, `class: None`) and its action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyClass {
+    pub class: Option<Word>,
+    /// `None`: no action line; IOS then drops what the class matches.
+    pub action: Option<ZbfAction>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZbfVerb {
+    /// Stateful: the connection is tracked and its replies pass.
+    Inspect,
+    /// Stateless: this direction only.
+    Pass,
+    Drop,
+}
+
+/// A class's action: `inspect`, `pass`, `drop`, each optionally with `log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZbfAction {
+    pub verb: ZbfVerb,
+    pub log: bool,
+}
+
+/// `zone-pair security NAME source SRC destination DST` with `service-policy type inspect
+/// POLICY`. `self` as a zone is the router itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZonePair {
+    pub name: Word,
+    pub source: Word,
+    pub destination: Word,
+    pub policy: Option<Word>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -438,7 +518,69 @@ pub enum IfLine {
         v6: bool,
         rest: Option<RawLine>,
     },
+    /// `vrf forwarding NAME` (`ip vrf forwarding NAME` reads as the same): the interface
+    /// routes in that VRF. IOS removes the interface's addresses when it is applied.
+    VrfForwarding(Word),
+    /// `ip address A MASK`: the interface's primary IPv4 address and its prefix length.
+    IpAddress {
+        addr: u32,
+        len: u8,
+    },
+    /// `ip nat inside` or `ip nat outside`.
+    Nat(NatRole),
     Other(RawLine),
+    /// `zone-member security ZONE`: the interface belongs to that security zone.
+    ZoneMember(Word),
+}
+
+/// `vrf definition NAME` and its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VrfDef {
+    pub name: Word,
+    pub lines: Vec<VrfLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VrfLine {
+    /// `address-family ipv4` (false) or `address-family ipv6` (true).
+    AddressFamily(bool),
+    /// `exit-address-family`.
+    ExitAddressFamily,
+    /// Any other line (`rd 1:1`, route targets), kept as read.
+    Other(RawLine),
+}
+
+/// `ip nat inside source static network INSIDE OUTSIDE /LEN [vrf NAME]`: the host at an offset
+/// of the inside network (as the inside interface sees it) is the host at the same offset of
+/// the outside network everywhere past an outside interface. IPv4 only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatStatic {
+    /// The inside (local) network, host bits clear.
+    pub inside: u32,
+    /// The outside (global) network, host bits clear.
+    pub outside: u32,
+    pub len: u8,
+    /// The VRF of the inside interfaces it applies to; `None`: the global table's.
+    pub vrf: Option<Word>,
+    pub at: At,
+}
+
+/// `ip route vrf NAME PREFIX MASK INTERFACE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VrfRoute {
+    pub vrf: Word,
+    /// The destination network, host bits clear.
+    pub addr: u32,
+    pub len: u8,
+    /// The interface (of the global table) the route leads out of, by its full name.
+    pub interface: Word,
+}
+
+/// The NAT role of an interface: `ip nat inside` or `ip nat outside`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NatRole {
+    Inside,
+    Outside,
 }
 
 /// `vlan N` and its lines.
@@ -616,13 +758,16 @@ pub struct ResolvedAcl {
     pub entries: Vec<Entry>,
 }
 
-/// Inbound and outbound ACL names bound to an interface.
+/// Inbound and outbound ACL names bound to an interface, its NAT role and its VRF.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Binding {
     pub v4_in: Option<String>,
     pub v4_out: Option<String>,
     pub v6_in: Option<String>,
     pub v6_out: Option<String>,
+    pub nat: Option<NatRole>,
+    /// `None`: the global routing table.
+    pub vrf: Option<String>,
 }
 
 impl Binding {
@@ -644,8 +789,32 @@ pub struct Resolved {
     pub net_groups: BTreeMap<String, Vec<AddrMatch>>,
     pub svc_groups: BTreeMap<String, Vec<ServiceMatch>>,
     pub interfaces: BTreeMap<String, Binding>,
+    /// Static network translations (`ip nat inside source static network`), in file order.
+    pub nat: Vec<NatStatic>,
     /// The settings of each `vty` line by number, as the `line vty` blocks leave them.
     pub vty: BTreeMap<u32, Vty>,
+    /// The zone-based policy firewall, when any interface is a zone member.
+    pub zbf: Zbf,
+}
+
+/// The zone-based policy firewall as loaded: security zones, each interface's zone, class-maps,
+/// policy-maps and zone-pairs by (source, destination).
+#[derive(Debug, Clone, Default)]
+pub struct Zbf {
+    pub zones: std::collections::BTreeSet<String>,
+    /// Interface (full name) -> its security zone.
+    pub members: BTreeMap<String, String>,
+    pub class_maps: BTreeMap<String, ClassMap>,
+    pub policy_maps: BTreeMap<String, PolicyMap>,
+    /// (source, destination) -> (zone-pair name, its service policy).
+    pub pairs: BTreeMap<(String, String), (String, Option<String>)>,
+}
+
+impl Zbf {
+    /// Is the zone-based firewall in use: is any interface a zone member?
+    pub fn active(&self) -> bool {
+        !self.members.is_empty()
+    }
 }
 
 /// One virtual terminal line as configured: who may open a session on it and how.

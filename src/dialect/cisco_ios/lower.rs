@@ -9,6 +9,7 @@ use super::ast::*;
 use crate::dialect::sanitize;
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
+use crate::model::{AddrSet, Nat};
 use crate::plan::DeviceIr;
 use sha2::{Digest, Sha256};
 
@@ -71,4 +72,23 @@ pub(super) fn size(config: &IosConfig) -> usize {
             _ => 0,
         })
         .sum()
+}
+
+/// `set` (plant view) as the hosts behind an interface with these translations see it: each
+/// outside network moved to its inside network (the same as `Zone::to_inside`).
+pub(super) fn inside_view(nat: &[Nat], set: &AddrSet) -> AddrSet {
+    nat.iter().fold(set.clone(), |acc, n| {
+        acc.subtract(&AddrSet::from_net(n.outside))
+            .union(&set.translate(n.outside, n.inside))
+    })
+}
+
+/// What a translating router's file holds beside its ACLs.
+#[derive(Default)]
+pub(super) struct Translation {
+    /// Per interface of the device, the lines its block starts with (before its ACL bindings).
+    pub iface_lines: Vec<Vec<IfLine>>,
+    pub vrfs: Vec<VrfDef>,
+    pub statics: Vec<NatStatic>,
+    pub routes: Vec<VrfRoute>,
 }

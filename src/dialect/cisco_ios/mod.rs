@@ -20,12 +20,16 @@
 //! types that refuse control characters and IOS's metacharacters (`!`, `?`).
 
 pub mod ast;
+pub mod inspect;
 pub mod lower;
+pub mod nat;
 pub mod parse;
 pub mod print;
 pub mod router;
 pub mod semantics;
 pub mod switch;
+pub mod translate;
+pub mod zbf;
 
 pub use ast::IosConfig;
 
@@ -55,10 +59,16 @@ impl Filters for IosConfig {
     fn filters(&self, iif: &str, oif: &str) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
         let r = self.loaded_or_error()?;
         let file = &self.file.0;
-        Ok(vec![
-            r.filter_items(file, iif, true)?,
-            r.filter_items(file, oif, false)?,
-        ])
+        // The zone-based firewall (IOS applies it after the interface ACLs; a packet passes when
+        // every filter accepts it, so its decisions come first to name the accepting class).
+        let zbf = r.zbf_items(file, Some(iif), Some(oif))?;
+        let mut out = Vec::new();
+        if !zbf.is_empty() {
+            out.push(zbf);
+        }
+        out.push(r.filter_items(file, iif, true)?);
+        out.push(r.filter_items(file, oif, false)?);
+        Ok(out)
     }
     fn interface(
         &self,
@@ -74,16 +84,29 @@ impl Filters for IosConfig {
     /// `line vty` access-class is a second, coarser gate for terminal sessions only); traffic
     /// the router originates meets no ACL: IOS outbound ACLs do not filter locally generated
     /// packets.
+    ///
+    /// With a zone-based firewall, the zone-pair between the interface's zone and `self` decides
+    /// after the ACL, in both directions (what the router originates is inspected too).
     fn local(
         &self,
         iface: &str,
         to_device: bool,
     ) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
-        if !to_device {
-            return Ok(Vec::new());
-        }
         let r = self.loaded_or_error()?;
-        Ok(vec![r.filter_items(&self.file.0, iface, true)?])
+        let file = &self.file.0;
+        let zbf = if to_device {
+            r.zbf_items(file, Some(iface), None)?
+        } else {
+            r.zbf_items(file, None, Some(iface))?
+        };
+        let mut out = Vec::new();
+        if !zbf.is_empty() {
+            out.push(zbf);
+        }
+        if to_device {
+            out.push(r.filter_items(file, iface, true)?);
+        }
+        Ok(out)
     }
 }
 
@@ -111,7 +134,15 @@ fn device_config(
         items.extend(switch::switch(cx, device, sw, &mut changed, diags)?);
     }
     if !device.interfaces.is_empty() {
-        items.extend(router::acls(cx, device, &mut changed)?);
+        let refused = translate::refusals(cx, device);
+        let nat = if refused.is_empty() {
+            translate::translation(cx, device)?
+        } else {
+            diags.extend(refused);
+            None
+        };
+        let zbf: Option<router::ZbfFn> = device.inspect.then_some(inspect::section);
+        items.extend(router::acls(cx, device, &mut changed, nat.as_ref(), zbf)?);
     }
     items.push(ast::Top::End);
     changed.sort();

@@ -223,9 +223,168 @@ fn top_line(body: &str, toks: &[&str], line_no: usize) -> Result<(Top, bool), St
             }),
             true,
         ),
+        ["vrf", "definition", name] => (
+            Top::Vrf(VrfDef {
+                name: word(name)?,
+                lines: Vec::new(),
+            }),
+            true,
+        ),
+        ["ip", "nat", "inside", "source", "static", rest @ ..] => {
+            (Top::NatStatic(nat_static(rest, line_no)?), false)
+        }
+        // Timeouts, limits and logging of translations change what no packet sees.
+        ["ip", "nat", "translation" | "log", ..] => (other(toks), false),
+        ["ip", "nat", ..] | ["no", "ip", "nat", ..] => {
+            return Err(format!(
+                "`{}`: of address translation only `ip nat inside source static` can be read",
+                toks.join(" ")
+            ))
+        }
+        ["ip", "route", "vrf", vrf, addr, mask, iface]
+            if iface.parse::<std::net::Ipv4Addr>().is_err() =>
+        {
+            let (addr, len) = addr_mask(addr, mask)?;
+            (
+                Top::VrfRoute(VrfRoute {
+                    vrf: word(vrf)?,
+                    addr,
+                    len,
+                    interface: word(&interface_name(iface, &[]))?,
+                }),
+                false,
+            )
+        }
         ["end"] => (Top::End, false),
+        ["zone", "security", name] => (Top::ZoneSecurity(word(name)?), true),
+        ["class-map", "type", "inspect", kind @ ("match-any" | "match-all"), name] => (
+            Top::ClassMap(ClassMap {
+                all: *kind == "match-all",
+                name: word(name)?,
+                matches: Vec::new(),
+            }),
+            true,
+        ),
+        // `class-map type inspect NAME` is match-all by default.
+        ["class-map", "type", "inspect", name] => (
+            Top::ClassMap(ClassMap {
+                all: true,
+                name: word(name)?,
+                matches: Vec::new(),
+            }),
+            true,
+        ),
+        // QoS class-maps and policy-maps decide no filtering and are kept as read; another form
+        // of an inspect one, or of a zone-pair, would decide what the reader cannot see.
+        ["class-map", "type", "inspect", ..]
+        | ["policy-map", "type", "inspect", ..]
+        | ["zone-pair", ..]
+            if !matches!(
+                toks,
+                ["policy-map", "type", "inspect", _]
+                    | ["zone-pair", "security", _, "source", _, "destination", _]
+            ) =>
+        {
+            return Err(format!("`{}`: this form is not supported", toks.join(" ")))
+        }
+        ["policy-map", "type", "inspect", name] => (
+            Top::PolicyMap(PolicyMap {
+                name: word(name)?,
+                classes: Vec::new(),
+            }),
+            true,
+        ),
+        ["zone-pair", "security", name, "source", src, "destination", dst] => (
+            Top::ZonePair(ZonePair {
+                name: word(name)?,
+                source: word(src)?,
+                destination: word(dst)?,
+                policy: None,
+            }),
+            true,
+        ),
         _ => (other(toks), true),
     })
+}
+
+/// An address and a contiguous netmask: the network (host bits clear) and its prefix length.
+fn addr_mask(addr: &str, mask: &str) -> Result<(u32, u8), String> {
+    let ip = |s: &str| {
+        s.parse::<std::net::Ipv4Addr>()
+            .map(u32::from)
+            .map_err(|_| format!("`{s}` is not an IPv4 address"))
+    };
+    let (a, m) = (ip(addr)?, ip(mask)?);
+    let len = m.leading_ones();
+    if m.checked_shl(len).unwrap_or(0) != 0 {
+        return Err(format!("`{mask}` is not a contiguous netmask"));
+    }
+    Ok((a & m, len as u8))
+}
+
+/// What follows `ip nat inside source static`: `network INSIDE OUTSIDE /LEN|MASK [vrf NAME]` or
+/// `INSIDE OUTSIDE [vrf NAME]` (one host), with `extendable`, `no-alias` or `no-payload` (read,
+/// not kept: they change no translation). Any other option may change what is translated, and
+/// is refused.
+fn nat_static(rest: &[&str], line_no: usize) -> Result<NatStatic, String> {
+    let ip = |s: &str| {
+        s.parse::<std::net::Ipv4Addr>()
+            .map(u32::from)
+            .map_err(|_| format!("`{s}` is not an IPv4 address"))
+    };
+    let (inside, outside, len, tail) = match rest {
+        ["network", a, b, l, tail @ ..] => {
+            let len = match l.strip_prefix('/') {
+                Some(n) => n
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|n| *n <= 32)
+                    .ok_or_else(|| format!("bad prefix length `{l}`"))?,
+                None => addr_mask("0.0.0.0", l)?.1,
+            };
+            (ip(a)?, ip(b)?, len, tail)
+        }
+        [a, b, tail @ ..] if a.parse::<std::net::Ipv4Addr>().is_ok() => (ip(a)?, ip(b)?, 32, tail),
+        _ => return Err("only static translations of addresses and networks can be read".into()),
+    };
+    // `extendable`, `no-alias` (no ARP answers for the outside addresses) and `no-payload`
+    // change no address a packet is translated to; any other option may.
+    let tail: Vec<&str> = tail
+        .iter()
+        .copied()
+        .filter(|t| !matches!(*t, "extendable" | "no-alias" | "no-payload"))
+        .collect();
+    let vrf = match tail[..] {
+        [] => None,
+        ["vrf", v] => Some(word(v)?),
+        _ => {
+            return Err(format!(
+                "`{}` after a static translation is not supported",
+                tail.join(" ")
+            ))
+        }
+    };
+    let mask = super::print::mask(len);
+    Ok(NatStatic {
+        inside: inside & mask,
+        outside: outside & mask,
+        len,
+        vrf,
+        at: At {
+            line: line_no,
+            written: None,
+        },
+    })
+}
+
+/// A line of a `vrf definition` block.
+fn vrf_line(body: &str, toks: &[&str]) -> VrfLine {
+    match toks {
+        ["address-family", "ipv4"] => VrfLine::AddressFamily(false),
+        ["address-family", "ipv6"] => VrfLine::AddressFamily(true),
+        ["exit-address-family"] => VrfLine::ExitAddressFamily,
+        _ => VrfLine::Other(raw(body)),
+    }
 }
 
 /// A line of an EEM applet: `event none`, `action L cli command "C"`, `action L syslog msg "T"`
@@ -343,7 +502,65 @@ fn sub_line(item: &mut Top, body: &str, toks: &[&str], line_no: usize) -> Result
         Top::Line(l) => l.lines.push(line_line(body, toks)),
         Top::Other { sub, .. } => sub.push(raw(body)),
         Top::Applet(a) => a.lines.push(applet_line(body, toks)),
-        Top::Comment(_) | Top::Numbered(_) | Top::NoAcl(..) | Top::VlanTagNative | Top::End => {}
+        Top::ZoneSecurity(_) => match toks {
+            ["description", ..] => {}
+            _ => return Err(format!("`{body}` in a security zone is not supported")),
+        },
+        // A description decides nothing (and is not kept).
+        Top::ClassMap(_) | Top::PolicyMap(_) if toks.first() == Some(&"description") => {}
+        Top::ClassMap(c) => c.matches.push(match toks {
+            ["match", "access-group", "name", acl] => ClassMatch::AccessGroup(word(acl)?),
+            ["match", "protocol", p @ ("tcp" | "udp" | "icmp")] => ClassMatch::Protocol(
+                PROTOCOLS
+                    .iter()
+                    .find(|(n, _)| n == p)
+                    .map_or(1, |(_, n)| *n),
+            ),
+            _ => return Err(format!("`{body}` in an inspect class-map is not supported")),
+        }),
+        Top::PolicyMap(p) => match toks {
+            ["class", "type", "inspect", name] => p.classes.push(PolicyClass {
+                class: Some(word(name)?),
+                action: None,
+            }),
+            ["class", "class-default"] => p.classes.push(PolicyClass {
+                class: None,
+                action: None,
+            }),
+            [verb @ ("inspect" | "pass" | "drop"), rest @ ..] if matches!(rest, [] | ["log"]) => {
+                let Some(c) = p.classes.last_mut().filter(|c| c.action.is_none()) else {
+                    return Err(format!(
+                        "`{body}`: an action outside a class, or a second one"
+                    ));
+                };
+                c.action = Some(ZbfAction {
+                    verb: match *verb {
+                        "inspect" => ZbfVerb::Inspect,
+                        "pass" => ZbfVerb::Pass,
+                        _ => ZbfVerb::Drop,
+                    },
+                    log: !rest.is_empty(),
+                });
+            }
+            _ => {
+                return Err(format!(
+                    "`{body}` in an inspect policy-map is not supported"
+                ))
+            }
+        },
+        Top::ZonePair(z) => match toks {
+            ["service-policy", "type", "inspect", name] => z.policy = Some(word(name)?),
+            ["description", ..] => {}
+            _ => return Err(format!("`{body}` in a zone-pair is not supported")),
+        },
+        Top::Vrf(v) => v.lines.push(vrf_line(body, toks)),
+        Top::Comment(_)
+        | Top::Numbered(_)
+        | Top::NoAcl(..)
+        | Top::VlanTagNative
+        | Top::End
+        | Top::NatStatic(_)
+        | Top::VrfRoute(_) => {}
     }
     Ok(())
 }
@@ -392,6 +609,28 @@ fn if_line(body: &str, toks: &[&str]) -> Result<IfLine, String> {
                 v6: toks[1] == "ipv6",
                 rest: (!rest.is_empty()).then(|| raw(&rest.join(" "))),
             }
+        }
+        ["zone-member", "security", zone] => IfLine::ZoneMember(word(zone)?),
+        ["zone-member", ..] | ["no", "zone-member", ..] => {
+            return Err(format!("`{body}`: this form is not supported"))
+        }
+        ["vrf", "forwarding", v] | ["ip", "vrf", "forwarding", v] => {
+            IfLine::VrfForwarding(word(v)?)
+        }
+        ["ip", "address", a, m] => match addr_mask(a, m) {
+            // The address itself, not its network.
+            Ok((_, len)) => IfLine::IpAddress {
+                addr: a.parse::<std::net::Ipv4Addr>().map(u32::from).unwrap_or(0),
+                len,
+            },
+            Err(_) => IfLine::Other(raw(body)),
+        },
+        ["ip", "nat", "inside"] => IfLine::Nat(NatRole::Inside),
+        ["ip", "nat", "outside"] => IfLine::Nat(NatRole::Outside),
+        ["ip", "nat", ..] | ["no", "ip", "nat", ..] => {
+            return Err(format!(
+            "`{body}`: an interface's NAT role is read as `ip nat inside` or `ip nat outside` only"
+        ))
         }
         _ => IfLine::Other(raw(body)),
     })

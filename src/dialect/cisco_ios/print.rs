@@ -126,7 +126,87 @@ impl Display for Top {
                 }
                 Ok(())
             }
+            Top::Vrf(v) => {
+                writeln!(f, "vrf definition {}", v.name)?;
+                for l in &v.lines {
+                    match l {
+                        VrfLine::AddressFamily(false) => writeln!(f, " address-family ipv4")?,
+                        VrfLine::AddressFamily(true) => writeln!(f, " address-family ipv6")?,
+                        VrfLine::ExitAddressFamily => writeln!(f, " exit-address-family")?,
+                        VrfLine::Other(x) => writeln!(f, " {x}")?,
+                    }
+                }
+                Ok(())
+            }
+            Top::NatStatic(n) => {
+                write!(
+                    f,
+                    "ip nat inside source static network {} {} /{}",
+                    Ipv4Addr::from(n.inside),
+                    Ipv4Addr::from(n.outside),
+                    n.len
+                )?;
+                match &n.vrf {
+                    Some(v) => writeln!(f, " vrf {v}"),
+                    None => writeln!(f),
+                }
+            }
+            Top::VrfRoute(r) => writeln!(
+                f,
+                "ip route vrf {} {} {} {}",
+                r.vrf,
+                Ipv4Addr::from(r.addr),
+                Ipv4Addr::from(mask(r.len)),
+                r.interface
+            ),
             Top::End => writeln!(f, "end"),
+            Top::ZoneSecurity(z) => writeln!(f, "zone security {z}"),
+            Top::ClassMap(c) => {
+                let kind = if c.all { "match-all" } else { "match-any" };
+                writeln!(f, "class-map type inspect {kind} {}", c.name)?;
+                for m in &c.matches {
+                    match m {
+                        ClassMatch::AccessGroup(acl) => {
+                            writeln!(f, " match access-group name {acl}")?
+                        }
+                        ClassMatch::Protocol(p) => writeln!(
+                            f,
+                            " match protocol {}",
+                            proto_name_of(*p, false).unwrap_or("ip")
+                        )?,
+                    }
+                }
+                Ok(())
+            }
+            Top::PolicyMap(p) => {
+                writeln!(f, "policy-map type inspect {}", p.name)?;
+                for c in &p.classes {
+                    match &c.class {
+                        Some(n) => writeln!(f, " class type inspect {n}")?,
+                        None => writeln!(f, " class class-default")?,
+                    }
+                    if let Some(a) = c.action {
+                        let verb = match a.verb {
+                            ZbfVerb::Inspect => "inspect",
+                            ZbfVerb::Pass => "pass",
+                            ZbfVerb::Drop => "drop",
+                        };
+                        writeln!(f, "  {verb}{}", if a.log { " log" } else { "" })?;
+                    }
+                }
+                Ok(())
+            }
+            Top::ZonePair(z) => {
+                writeln!(
+                    f,
+                    "zone-pair security {} source {} destination {}",
+                    z.name, z.source, z.destination
+                )?;
+                if let Some(p) = &z.policy {
+                    writeln!(f, " service-policy type inspect {p}")?;
+                }
+                Ok(())
+            }
             Top::Other { line, sub } => {
                 writeln!(f, "{line}")?;
                 for l in sub {
@@ -189,9 +269,26 @@ impl Display for IfLine {
                     None => Ok(()),
                 }
             }
+            IfLine::VrfForwarding(v) => write!(f, "vrf forwarding {v}"),
+            IfLine::IpAddress { addr, len } => write!(
+                f,
+                "ip address {} {}",
+                Ipv4Addr::from(*addr),
+                Ipv4Addr::from(mask(*len))
+            ),
+            IfLine::Nat(NatRole::Inside) => f.write_str("ip nat inside"),
+            IfLine::Nat(NatRole::Outside) => f.write_str("ip nat outside"),
             IfLine::Other(l) => write!(f, "{l}"),
+            IfLine::ZoneMember(z) => write!(f, "zone-member security {z}"),
         }
     }
+}
+
+/// The netmask of a prefix length (`24` -> `255.255.255.0`).
+pub fn mask(len: u8) -> u32 {
+    u32::MAX
+        .checked_shl(32 - u32::from(len.min(32)))
+        .unwrap_or(0)
 }
 
 impl Display for LineLine {

@@ -9,17 +9,18 @@
 //! typed entry; the printer lays the lines out.
 
 use super::ast::*;
-use super::lower::{sha8, word, Changed};
+use super::lower::{inside_view, sha8, word, Changed, Translation};
 use super::print::{AceText, Form, GroupAddr, ServiceText};
 use crate::dialect::sanitize::{self, Sink};
 use crate::dialect::EmitContext;
 use crate::error::Result;
-use crate::model::{AddrSet, PortRange, ServiceItem};
+use crate::model::{AddrSet, Nat, PortRange, ServiceItem};
 use crate::packet::reply::Reply;
 use crate::packet::Family;
 use crate::plan::{DeviceIr, ReplyIr, RuleIr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -122,7 +123,7 @@ pub fn iface_slug(name: &str) -> String {
 /// Object-groups of one device, named by their content so that a changed group is a new group
 /// and never alters an ACL already bound.
 #[derive(Default)]
-struct Groups {
+pub(super) struct Groups {
     enabled: bool,
     nets: BTreeMap<Vec<(u32, u32)>, Word>,
     net_groups: Vec<NetGroup>,
@@ -187,7 +188,7 @@ impl Groups {
 }
 
 /// An ACE with the fields every fenceline entry shares filled in.
-fn ace(action: Action, proto: ProtoMatch, src: AddrMatch, dst: AddrMatch) -> Ace {
+pub(super) fn ace(action: Action, proto: ProtoMatch, src: AddrMatch, dst: AddrMatch) -> Ace {
     Ace {
         seq: None,
         action,
@@ -250,14 +251,14 @@ fn service_entry(item: &ServiceItem) -> Option<ServiceMatch> {
 /// Entries of one ACL before numbering; ACEs are deduplicated (a reply rule shared by several
 /// flows appears once) and a remark is kept only when its group adds an ACE.
 #[derive(Default)]
-struct AclBody {
-    lines: Vec<AclLine>,
+pub(super) struct AclBody {
+    pub(super) lines: Vec<AclLine>,
     // Looked up, never iterated.
     seen: foldhash::HashSet<Ace>,
 }
 
 impl AclBody {
-    fn group(&mut self, remarks: Vec<Remark>, aces: Vec<Ace>) {
+    pub(super) fn group(&mut self, remarks: Vec<Remark>, aces: Vec<Ace>) {
         let fresh: Vec<Ace> = aces
             .into_iter()
             .filter(|a| self.seen.insert(a.clone()))
@@ -303,6 +304,29 @@ pub(super) fn remark_lines(text: &str, changed: &mut Changed) -> Vec<Remark> {
     lines.into_iter().map(Remark::or_tame).collect()
 }
 
+/// Rules as the ACL of an interface with these translations sees them: their sources
+/// (`src`) or destinations mapped to the inside addresses (IOS filters inbound before it
+/// translates). The rules themselves where the interface translates nothing.
+fn viewed<'a>(rules: &'a [RuleIr], nat: &[Nat], src: bool) -> Cow<'a, [RuleIr]> {
+    if nat.is_empty() {
+        return Cow::Borrowed(rules);
+    }
+    Cow::Owned(
+        rules
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if src {
+                    r.src = inside_view(nat, &r.src);
+                } else {
+                    r.dst = inside_view(nat, &r.dst);
+                }
+                r
+            })
+            .collect(),
+    )
+}
+
 /// Consecutive rules of one flow with the same addresses (one remark group each).
 fn flow_chunks(rules: &[RuleIr]) -> impl Iterator<Item = &[RuleIr]> {
     rules.chunk_by(|a, b| a.flow == b.flow && a.src == b.src && a.dst == b.dst)
@@ -311,7 +335,7 @@ fn flow_chunks(rules: &[RuleIr]) -> impl Iterator<Item = &[RuleIr]> {
 /// Appends the permits of the rules of one pair that enter by this interface, in the given
 /// family. Consecutive rules of one flow with the same addresses form one remark group (and one
 /// service object-group when object-groups are on).
-fn forward_rules(
+pub(super) fn forward_rules(
     body: &mut AclBody,
     groups: &mut Groups,
     rules: &[RuleIr],
@@ -401,7 +425,7 @@ fn reply_ace(reply: Reply, fam: Family, src: &AddrMatch, dst: &AddrMatch) -> Opt
 
 /// Appends the reply permits of rules that leave by this interface (a pair's, or the router's
 /// own traffic): planning's reply entries, whose replies enter here.
-fn reply_rules(
+pub(super) fn reply_rules(
     body: &mut AclBody,
     groups: &mut Groups,
     (rules, replies): (&[RuleIr], &[ReplyIr]),
@@ -451,7 +475,7 @@ fn spoofed_sources(cx: &EmitContext, device: &DeviceIr) -> AddrSet {
 /// The anti-spoofing entries every ACL starts with: a packet that enters with one of the
 /// router's own addresses as its source was forged (the router's own packets never come back
 /// in), and must not reach the permits, the router's own included.
-fn spoof_rules(body: &mut AclBody, spoofed: &AddrSet, fam: Family) {
+pub(super) fn spoof_rules(body: &mut AclBody, spoofed: &AddrSet, fam: Family) {
     let srcs: Vec<AddrMatch> = match fam {
         Family::V4 => spoofed.v4_nets().into_iter().map(v4_match).collect(),
         Family::V6 => spoofed.v6_nets().into_iter().map(v6_match).collect(),
@@ -534,7 +558,8 @@ fn vty_section(device: &DeviceIr, has_v6: bool) -> Result<Option<(Vec<Acl>, Line
     let mut sources = AddrSet::new();
     let (mut ssh, mut telnet) = (false, false);
     for l in device.local.iter().filter(|l| l.to_device) {
-        for r in &l.rules {
+        let nat = &device.interfaces[l.interface].nat;
+        for r in viewed(&l.rules, nat, true).iter() {
             let (s, t) = (admits_tcp(&r.item, 22), admits_tcp(&r.item, 23));
             if s || t {
                 sources = sources.union(&r.src);
@@ -832,13 +857,40 @@ fn island_section(bindings: &[(&String, Vec<Word>)]) -> Result<Vec<Top>> {
     Ok(out)
 }
 
-fn comment(text: &str) -> Top {
+pub(super) fn comment(text: &str) -> Top {
     Top::Comment(Comment::tame(text))
 }
 
+/// The zone-based firewall of a router with `inspect` ([`super::inspect`]): its commands,
+/// printed after the ACLs, the security zone of each interface (by index) and the names of the
+/// previous versions to remove.
+pub(super) struct ZbfSection {
+    pub tops: Vec<Top>,
+    pub members: Vec<Word>,
+    pub removals: Vec<String>,
+}
+
+/// Builds a device's [`ZbfSection`] with the device's object-groups.
+pub(super) type ZbfFn = fn(&DeviceIr, &mut Groups, &mut Changed) -> Result<ZbfSection>;
+
 /// The ACL section of a router or layer-3 switch: object-groups, ACLs, bindings, and how to
 /// remove the previous versions.
-pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -> Result<Vec<Top>> {
+///
+/// On a translating router (`nat`), each ACL is written in the addresses it sees: an inside
+/// interface's sources are the zone's inside addresses (its flows' sources, its replies'
+/// sources); the VRFs come before the interface blocks that use them, and the static
+/// translations after the interfaces have their ACLs.
+///
+/// With `zbf` (a router with `inspect`, which never translates: E0038), the inbound ACLs keep
+/// only the anti-spoofing entries and pass the rest to the zone-based firewall, which `zbf`
+/// builds.
+pub(super) fn acls(
+    cx: &EmitContext,
+    device: &DeviceIr,
+    changed: &mut Changed,
+    nat: Option<&Translation>,
+    zbf: Option<ZbfFn>,
+) -> Result<Vec<Top>> {
     let mut groups = Groups {
         enabled: cx.options.cisco_object_groups,
         ..Default::default()
@@ -857,8 +909,25 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             }
             let mut body = AclBody::default();
             spoof_rules(&mut body, &spoofed, fam);
+            if zbf.is_some() {
+                // `permit ip any any` (`permit ipv6 any any` in an IPv6 ACL).
+                let any = ProtoMatch::Any;
+                body.group(
+                    vec![Remark::tame(
+                        "the zone-based firewall decides the rest (zone-pairs below)",
+                    )],
+                    vec![ace(Action::Permit, any, AddrMatch::Any, AddrMatch::Any)],
+                );
+                let acl = finish(&iface.name, fam, body, Vec::new())?;
+                names.push(acl.name.clone());
+                let what = if fam == Family::V4 { "IPv4" } else { "IPv6" };
+                acls.push((format!("{what} traffic entering {}", iface.name), acl));
+                continue;
+            }
+            let nat = &iface.nat;
             for pair in device.pairs.iter().filter(|p| p.ingress == idx) {
-                forward_rules(&mut body, &mut groups, &pair.rules, fam, changed)?;
+                let rules = viewed(&pair.rules, nat, true);
+                forward_rules(&mut body, &mut groups, &rules, fam, changed)?;
             }
             let local = |to_device| {
                 device
@@ -867,16 +936,19 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
                     .filter(move |l| l.interface == idx && l.to_device == to_device)
             };
             for l in local(true) {
-                forward_rules(&mut body, &mut groups, &l.rules, fam, changed)?;
+                let rules = viewed(&l.rules, nat, true);
+                forward_rules(&mut body, &mut groups, &rules, fam, changed)?;
             }
             if let Some(sync) = device.sync.as_ref().filter(|s| s.interface == idx) {
                 sync_rules(&mut body, &sync.peers, fam);
             }
             for pair in device.pairs.iter().filter(|p| p.egress == idx) {
+                // Replies come from the rules' destinations.
+                let rules = viewed(&pair.rules, nat, false);
                 reply_rules(
                     &mut body,
                     &mut groups,
-                    (&pair.rules, &pair.replies),
+                    (&rules, &pair.replies),
                     fam,
                     changed,
                 )?;
@@ -884,7 +956,8 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             // Replies to what the router originates: its outbound traffic meets no ACL, but
             // the answers enter here like any other packet.
             for l in local(false) {
-                reply_rules(&mut body, &mut groups, (&l.rules, &l.replies), fam, changed)?;
+                let rules = viewed(&l.rules, nat, false);
+                reply_rules(&mut body, &mut groups, (&rules, &l.replies), fam, changed)?;
             }
             let acl = finish(&iface.name, fam, body, tail(fam))?;
             names.push(acl.name.clone());
@@ -893,13 +966,27 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
         }
         bindings.push((&iface.name, names));
     }
-    let mut out = vec![
-        comment(""),
-        comment("Inbound ACLs: each interface permits exactly the flows that enter by it and the replies of"),
-        comment("flows that leave by it; everything else is denied and logged. ACL names carry a hash of their"),
-        comment("content, so applying this file defines new ACLs beside the ones in use and re-points each"),
-        comment("interface in one command: no interface is ever left with a missing or empty ACL."),
-    ];
+    let section = match zbf {
+        Some(f) => Some(f(device, &mut groups, changed)?),
+        None => None,
+    };
+    let mut out = if section.is_some() {
+        vec![
+            comment(""),
+            comment("Inbound ACLs: each interface denies and logs packets that carry one of the router's own"),
+            comment("addresses as their source and passes the rest to the zone-based firewall below. ACL names"),
+            comment("carry a hash of their content, so applying this file defines new ACLs beside the ones in use"),
+            comment("and re-points each interface in one command."),
+        ]
+    } else {
+        vec![
+            comment(""),
+            comment("Inbound ACLs: each interface permits exactly the flows that enter by it and the replies of"),
+            comment("flows that leave by it; everything else is denied and logged. ACL names carry a hash of their"),
+            comment("content, so applying this file defines new ACLs beside the ones in use and re-points each"),
+            comment("interface in one command: no interface is ever left with a missing or empty ACL."),
+        ]
+    };
     for g in groups.net_groups {
         out.push(comment(""));
         out.push(Top::NetGroup(g));
@@ -915,6 +1002,9 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
     }
     let vty = vty_section(device, has_v6)?;
     let mut removals = Vec::new();
+    if let Some(sec) = &section {
+        out.extend(sec.tops.iter().cloned());
+    }
     if let Some((vty_acls, _)) = &vty {
         for acl in vty_acls {
             out.push(comment(""));
@@ -926,9 +1016,21 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
             out.push(Top::Acl(acl.clone()));
         }
     }
-    for (iface, names) in &bindings {
+    if let Some(t) = nat.filter(|t| !t.vrfs.is_empty()) {
         out.push(comment(""));
-        let mut lines = Vec::new();
+        out.push(comment(
+            "Address translation: one VRF per translated zone, whose inside network repeats on this router.",
+        ));
+        for v in &t.vrfs {
+            out.push(Top::Vrf(v.clone()));
+        }
+    }
+    for (k, (iface, names)) in bindings.iter().enumerate() {
+        out.push(comment(""));
+        let mut lines = nat
+            .and_then(|t| t.iface_lines.get(k))
+            .cloned()
+            .unwrap_or_default();
         for (i, acl) in names.iter().enumerate() {
             lines.push(IfLine::AccessGroup {
                 v6: i == 1,
@@ -936,10 +1038,30 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
                 inbound: true,
             });
         }
+        if let Some(zone) = section.as_ref().and_then(|s| s.members.get(k)) {
+            lines.push(IfLine::ZoneMember(zone.clone()));
+        }
         out.push(Top::Interface(Interface {
             head: IfHead::One(word(iface)?),
             lines,
         }));
+    }
+    if let Some(t) = nat {
+        out.push(comment(""));
+        out.push(comment(
+            "Static 1:1 translations, once every interface filters: the rest of the plant reaches each",
+        ));
+        out.push(comment(
+            "translated zone at its outside network (the plant routes it to this router).",
+        ));
+        out.extend(t.statics.iter().cloned().map(Top::NatStatic));
+        if !t.routes.is_empty() {
+            out.push(comment(""));
+            out.push(comment(
+                "Routes of each VRF to the networks of the global table its flows reach.",
+            ));
+            out.extend(t.routes.iter().cloned().map(Top::VrfRoute));
+        }
     }
     if let Some((vty_acls, line)) = vty {
         out.push(comment(""));
@@ -974,6 +1096,9 @@ pub(super) fn acls(cx: &EmitContext, device: &DeviceIr, changed: &mut Changed) -
                 acl_prefix(iface, Family::V6)
             )));
         }
+    }
+    for r in section.iter().flat_map(|s| &s.removals) {
+        out.push(comment(r));
     }
     for r in &removals {
         out.push(comment(r));

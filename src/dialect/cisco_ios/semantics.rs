@@ -126,10 +126,25 @@ impl IosConfig {
                             }
                             IfLine::NoAccessGroup { v6: false, .. } => b.v4_in = None,
                             IfLine::NoAccessGroup { v6: true, .. } => b.v6_in = None,
+                            IfLine::ZoneMember(z) => {
+                                if !r.zbf.zones.contains(z.as_str()) {
+                                    return Err(ParseError {
+                                        line: 0,
+                                        message: format!("interface {name}: zone {z} is not defined (`zone security {z}` comes first)"),
+                                    });
+                                }
+                                r.zbf.members.insert(name.to_string(), z.to_string());
+                            }
+                            IfLine::VrfForwarding(v) => b.vrf = Some(v.to_string()),
+                            IfLine::Nat(role) => b.nat = Some(*role),
                             _ => {}
                         }
                     }
                 }
+                Top::ZoneSecurity(_) | Top::ClassMap(_) | Top::PolicyMap(_) | Top::ZonePair(_) => {
+                    load_zbf(&mut r.zbf, item)?
+                }
+                Top::NatStatic(n) => r.nat.push(n.clone()),
                 Top::Line(l) if l.kind.as_str() == "vty" => {
                     // IOS numbers virtual terminal lines from 0 up to a platform limit (1869 on
                     // IOS-XE); a wider range is refused there.
@@ -163,8 +178,93 @@ impl IosConfig {
                 _ => {}
             }
         }
+        r.check_nat()?;
         Ok(r)
     }
+}
+
+/// The zone IOS calls the router itself in a zone-pair.
+pub const SELF_ZONE: &str = "self";
+
+/// Loads one ZBF command into `zbf`, as IOS applies it: a class-map or policy-map given again
+/// adds its lines (a class given again replaces its action), a second zone-pair for the same
+/// source and destination is refused.
+fn load_zbf(zbf: &mut Zbf, item: &Top) -> Result<(), ParseError> {
+    let err = |message: String| ParseError { line: 0, message };
+    match item {
+        Top::ZoneSecurity(z) => {
+            if z.as_str() == SELF_ZONE {
+                return Err(err("`zone security self`: the self zone is built in".into()));
+            }
+            zbf.zones.insert(z.to_string());
+        }
+        Top::ClassMap(c) => {
+            let e = zbf
+                .class_maps
+                .entry(c.name.to_string())
+                .or_insert_with(|| ClassMap {
+                    all: c.all,
+                    name: c.name.clone(),
+                    matches: Vec::new(),
+                });
+            if e.all != c.all {
+                return Err(err(format!(
+                    "class-map {} is defined as match-any and match-all",
+                    c.name
+                )));
+            }
+            e.matches.extend(c.matches.iter().cloned());
+        }
+        Top::PolicyMap(p) => {
+            let e = zbf
+                .policy_maps
+                .entry(p.name.to_string())
+                .or_insert_with(|| PolicyMap {
+                    name: p.name.clone(),
+                    classes: Vec::new(),
+                });
+            for c in &p.classes {
+                match e.classes.iter_mut().find(|x| x.class == c.class) {
+                    Some(x) => x.action = c.action.or(x.action),
+                    None => e.classes.push(c.clone()),
+                }
+            }
+            // `class-default` is always the last class.
+            e.classes.sort_by_key(|c| c.class.is_none());
+        }
+        Top::ZonePair(z) => {
+            for zone in [&z.source, &z.destination] {
+                if zone.as_str() != SELF_ZONE && !zbf.zones.contains(zone.as_str()) {
+                    return Err(err(format!(
+                        "zone-pair {}: zone {zone} is not defined",
+                        z.name
+                    )));
+                }
+            }
+            let key = (z.source.to_string(), z.destination.to_string());
+            match zbf.pairs.get_mut(&key) {
+                Some((name, policy)) if *name == z.name.as_str() => {
+                    if z.policy.is_some() {
+                        *policy = z.policy.as_ref().map(|p| p.to_string());
+                    }
+                }
+                Some((name, _)) => {
+                    return Err(err(format!(
+                        "zone-pair {}: zones {} and {} already have zone-pair {name}",
+                        z.name, z.source, z.destination
+                    )))
+                }
+                None => {
+                    zbf.pairs.insert(
+                        key,
+                        (z.name.to_string(), z.policy.as_ref().map(|p| p.to_string())),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The highest virtual terminal line number IOS-XE accepts.
@@ -534,7 +634,7 @@ impl Resolved {
 
     /// One ACL as terminal decisions, its implicit end included. `None`: the ACL does not
     /// exist, which IOS treats as no filter.
-    fn acl_items(
+    pub(super) fn acl_items(
         &self,
         file: &str,
         name: &str,
@@ -602,8 +702,27 @@ impl Resolved {
 
     /// The filter an interface applies to packets entering it (`inbound`) or leaving it, over
     /// both families: its bound ACLs, and everything passing where no ACL (or a missing one)
-    /// is bound.
+    /// is bound; in the plant's view where the router translates addresses
+    /// ([`super::nat`]).
     pub fn filter_items(
+        &self,
+        file: &str,
+        interface: &str,
+        inbound: bool,
+    ) -> Result<Vec<Item>, ReadError> {
+        let items = self.wire_items(file, interface, inbound)?;
+        let items = self.view(interface, inbound, items);
+        Ok(if inbound {
+            items
+        } else {
+            let mut drops = self.outbound_drops(file, interface);
+            drops.extend(items);
+            drops
+        })
+    }
+
+    /// [`Self::filter_items`] as the ACLs see the packets on the wire.
+    fn wire_items(
         &self,
         file: &str,
         interface: &str,

@@ -251,6 +251,156 @@ fn spaces_decide_like_the_evaluator() {
     assert!(n > 10_000, "{n}");
 }
 
+/// A zone-based firewall: zones, a member in no zone, zone-pairs one way only, self pairs in
+/// one direction, match-any and match-all class-maps of ACLs (IPv4 and IPv6) and protocols,
+/// every action, and a policy-map given in two blocks.
+const ZBF: &str = "\
+ip access-list extended C4
+ 10 permit tcp 10.20.0.0 0.0.0.255 host 10.10.1.5 eq 502
+ 20 deny tcp any any eq 503
+ 30 permit udp any any range 2222 2223
+ipv6 access-list C6
+ sequence 10 permit tcp fd00::/64 host fd00:1::1 eq 22
+ip access-list extended P4
+ 10 permit 47 host 10.20.0.9 any
+ 20 permit icmp any any echo
+zone security z1
+zone security z2
+class-map type inspect match-any CA
+ description read, not kept
+ match access-group name C4
+ match access-group name C6
+class-map type inspect match-all CB
+ match access-group name P4
+ match protocol icmp
+class-map type inspect match-any CP
+ match protocol udp
+class-map type inspect match-any CG
+ match access-group name P4
+policy-map type inspect PM1
+ class type inspect CA
+  inspect
+ class type inspect CB
+  pass log
+policy-map type inspect PM1
+ class type inspect CG
+  pass
+ class class-default
+  drop log
+policy-map type inspect PM2
+ class type inspect CP
+  drop
+ class type inspect CA
+ class class-default
+  pass
+zone-pair security Z12 source z1 destination z2
+ service-policy type inspect PM1
+zone-pair security Z2S source z2 destination self
+ service-policy type inspect PM2
+zone-pair security S1 source self destination z1
+interface GigabitEthernet0/1
+ zone-member security z1
+interface GigabitEthernet0/2
+ zone-member security z2
+interface GigabitEthernet0/3
+";
+
+#[test]
+fn zone_based_firewall_spaces_decide_like_the_evaluator() {
+    use crate::dialect::config::accepted;
+    let c = parse(ZBF).unwrap();
+    assert!(c.zbf.active());
+    let addrs4 = [
+        "10.20.0.0",
+        "10.20.0.9",
+        "10.20.1.0",
+        "10.10.1.5",
+        "10.10.1.6",
+    ];
+    let addrs6 = ["fd00::9", "fd00:1::1", "fd00:1::2"];
+    let sides = [
+        Some("GigabitEthernet0/1"),
+        Some("Gi0/2"),
+        Some("GigabitEthernet0/3"),
+        None,
+    ];
+    let mut n = 0;
+    let mut passed = 0;
+    for from in sides {
+        for to in sides {
+            if from == to {
+                continue;
+            }
+            let items = c.zbf_items("z.txt", from, to).unwrap();
+            let space = accepted(&items);
+            for (fam, addrs) in [(4, &addrs4[..]), (6, &addrs6[..])] {
+                for s in addrs {
+                    for d in addrs {
+                        for proto in [1u8, 6, 17, 47, 58] {
+                            if (proto == 1 && fam == 6) || (proto == 58 && fam == 4) {
+                                continue;
+                            }
+                            for dport in [0u16, 8, 22, 502, 503, 2222, 2224] {
+                                let dport = match proto {
+                                    6 | 17 => dport,
+                                    1 | 58 if dport < 256 => dport,
+                                    _ => 0,
+                                };
+                                let p = pkt(
+                                    s,
+                                    d,
+                                    proto,
+                                    40000 * u16::from(matches!(proto, 6 | 17)),
+                                    dport,
+                                );
+                                let want = c.evaluate_zbf(from, to, &p).permit;
+                                let got = items.is_empty() || space.contains(&p).is_some();
+                                assert_eq!(got, want, "{from:?} -> {to:?}: {p}");
+                                n += 1;
+                                passed += usize::from(want);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(n > 1_000 && passed > 100 && passed < n, "{n} {passed}");
+    // IOS's rules, by example: z1 -> z2 inspects the class ACL's TCP, z2 -> z1 has no
+    // zone-pair, a zone member and an interface in no zone never talk, z1 -> self passes
+    // everything (no zone-pair), self -> z1 drops everything (a zone-pair without a policy).
+    let tcp = pkt("10.20.0.9", "10.10.1.5", 6, 40000, 502);
+    let (g1, g2, g3) = (
+        Some("GigabitEthernet0/1"),
+        Some("GigabitEthernet0/2"),
+        Some("GigabitEthernet0/3"),
+    );
+    assert!(c.evaluate_zbf(g1, g2, &tcp).permit);
+    assert!(!c.evaluate_zbf(g2, g1, &tcp).permit);
+    assert!(!c.evaluate_zbf(g1, g3, &tcp).permit);
+    assert!(c.evaluate_zbf(g1, None, &tcp).permit);
+    assert!(!c.evaluate_zbf(None, g1, &tcp).permit);
+    assert!(c.evaluate_zbf(g3, None, &tcp).permit);
+}
+
+#[test]
+fn zone_based_firewall_refuses_what_ios_refuses() {
+    let undefined = "interface GigabitEthernet0/1\n zone-member security z9\n";
+    assert!(parse(undefined).is_err());
+    let twice = "zone security a\nzone security b\nzone-pair security P1 source a destination b\nzone-pair security P2 source a destination b\n";
+    assert!(parse(twice).is_err());
+    let kinds = "class-map type inspect match-any C\nclass-map type inspect match-all C\n";
+    assert!(parse(kinds).is_err());
+    for bad in [
+        "class-map type inspect match-any C\n match protocol http\n",
+        "policy-map type inspect P\n class type inspect C\n  inspect\n  pass\n",
+        "policy-map type inspect P\n class type inspect C\n  police rate 1000\n",
+        "zone security a\nzone-pair security P source a destination self\n service-policy type qos X\n",
+    ] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
+}
+
 #[test]
 fn wildcards_and_port_operators_as_intervals() {
     // 10.x.0.y: 256 intervals of 256 addresses.

@@ -19,6 +19,10 @@
 //! jumps, per interface pair and when INVALID or UNTRACKED, to a chain of ACCEPT rules without a
 //! state match, placed before the INVALID drop.
 //!
+//! A device that translates a zone (`nat`) also gets the `raw`, `mangle` and `nat` tables of
+//! [`crate::dialect::nat`] (conntrack zones, marks, `NETMAP`); its filter is written in the
+//! addresses it sees, and FORWARD drops a translated zone's inside address reached directly.
+//!
 //! iptables has no concatenated sets, so a pair chain holds one rule per disjoint element
 //! (source interval x destination interval x service); intervals that are not one prefix use
 //! `-m iprange`. Every comment passes the sanitiser: no quote, backslash or control character
@@ -27,6 +31,7 @@
 use super::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::linux::{self, Shape, VRRP_PROTOCOL};
+use crate::dialect::nat;
 use crate::dialect::sanitize::{IPT_COMMENT, IPT_LOG_PREFIX};
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
@@ -463,6 +468,11 @@ fn one_way_rules_of(
 /// One device's configuration: both families.
 pub fn ruleset(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
     linux::warn_policy_name(cx, diags);
+    // The combinations it cannot translate are errors at the device; the configuration is
+    // lowered all the same and never written.
+    diags.extend(nat::refusals(cx, dev, "iptables"));
+    // The filter sees the inside addresses of translated interfaces.
+    let dev = &*nat::wire_view(dev);
     Ok(Ruleset {
         v4: file(cx, dev, Family::V4, diags)?,
         v6: file(cx, dev, Family::V6, diags)?,
@@ -689,6 +699,16 @@ pub fn file(
         ),
     ];
     let mut header = header.to_vec();
+    let translated: Vec<_> = nat::translated(dev)
+        .into_iter()
+        .filter(|t| !t.nets(fam).is_empty())
+        .collect();
+    if !translated.is_empty() {
+        header.push(
+            " Static 1:1 NAT: also replaces the raw, mangle and nat tables; load after `ip -batch iproute2.batch`."
+                .into(),
+        );
+    }
     if sync.is_some() {
         header.push(
             " Cluster sync: VRRP and conntrackd between the nodes on the sync interface only."
@@ -713,9 +733,11 @@ pub fn file(
             drop_prefix: &drop_prefix,
             input_drop_prefix: &input_drop_prefix,
             output_drop_prefix: &output_drop_prefix,
+            direct_inside: &direct_inside_drops(&translated, fam, diags)?,
         })?,
     };
     lines.push(Line::Table(t));
+    lines.extend(nat_tables(&translated, fam).into_iter().map(Line::Table));
     Ok(RulesFile::new(
         fam,
         format!("{}/{tool}.rules", dev.name),
@@ -762,6 +784,8 @@ struct FilterTable<'a> {
     drop_prefix: &'a Text,
     input_drop_prefix: &'a Text,
     output_drop_prefix: &'a Text,
+    /// FORWARD drops of a translated zone's inside addresses reached directly.
+    direct_inside: &'a [Rule],
 }
 
 /// The `*filter` block: chain declarations, then INPUT, FORWARD, anti-spoofing, pair and
@@ -905,6 +929,9 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         add("FORWARD", dispatch(p, &[State::Invalid, State::Untracked]));
     }
     add("FORWARD", Rule::jump(ctstate(&[State::Invalid]), "DROP"));
+    for r in t.direct_inside {
+        add("FORWARD", r.clone());
+    }
     for p in t.pairs {
         add("FORWARD", dispatch(p, &[]));
     }
@@ -945,4 +972,185 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         }
     }
     Ok(out)
+}
+
+fn net(n: ipnet::IpNet) -> Net {
+    let (fam, lo, hi) = match n {
+        ipnet::IpNet::V4(v) => (
+            Family::V4,
+            u32::from(v.network()) as u128,
+            u32::from(v.broadcast()) as u128,
+        ),
+        ipnet::IpNet::V6(v) => (
+            Family::V6,
+            u128::from(v.network()),
+            u128::from(v.broadcast()),
+        ),
+    };
+    Net {
+        family: fam,
+        lo,
+        hi,
+    }
+}
+
+fn addr(dir: Dir, n: ipnet::IpNet) -> Match {
+    Match::Addr {
+        dir,
+        neg: false,
+        nets: vec![net(n)],
+    }
+}
+
+fn other(neg: bool, option: &str, value: String) -> Match {
+    Match::Other {
+        neg,
+        option: option.into(),
+        values: vec![value],
+    }
+}
+
+fn target(name: &str, option: &str, value: String) -> Rule {
+    Rule {
+        matches: Vec::new(),
+        jump: Some(Jump {
+            goto: false,
+            target: name.into(),
+            options: vec![TargetOpt::Other {
+                option: option.into(),
+                values: vec![value],
+            }],
+        }),
+    }
+}
+
+/// FORWARD, before the pair chains (new connections only): a packet leaving by a translated
+/// interface to its inside addresses passes only if it was sent to their outside ones
+/// (`--ctorigdst`, the destination before DNAT); a skid's inside address reached directly from
+/// another zone is dropped.
+fn direct_inside_drops(
+    translated: &[nat::Translated],
+    fam: Family,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Rule>> {
+    let mut out = Vec::new();
+    for t in translated {
+        for (inside, outside) in t.nets(fam) {
+            let c = text(linux::clean_warn(
+                &format!(
+                    "{} ({}): inside addresses only by their outside ones (nat)",
+                    t.iface.name, t.iface.zone_name
+                ),
+                IPT_COMMENT,
+                None,
+                "a rule comment",
+                diags,
+            ))?;
+            let mut m = vec![
+                addr(Dir::Dst, inside),
+                iface(Dir::Dst, &t.iface.name),
+                module("conntrack"),
+                other(true, "--ctorigdst", outside.to_string()),
+            ];
+            m.extend(comment(&c));
+            out.push(Rule::jump(m, "DROP"));
+        }
+    }
+    Ok(out)
+}
+
+/// The `raw`, `mangle` and `nat` tables of a translating device (none when it translates
+/// nothing of this family): the conntrack zone (`CT --zone`; the first CT rule a packet meets
+/// decides, so the interface's own packets come first) and the packet mark (`MARK`, the last
+/// one set decides, so they come last) of each translated interface, set by input interface and
+/// by outside destination; `NETMAP` of the outside networks to the inside ones for packets from
+/// elsewhere, and of the inside networks to the outside ones for packets with the interface's
+/// mark (POSTROUTING has no input interface).
+fn nat_tables(translated: &[nat::Translated], fam: Family) -> Vec<Table> {
+    if translated.is_empty() {
+        return Vec::new();
+    }
+    let decl = |name: &str| {
+        Entry::Chain(ChainDecl {
+            name: name.into(),
+            policy: Some(Policy::Accept),
+            counters: Some((0, 0)),
+        })
+    };
+    let add = |chain: &str, rule: Rule| {
+        Entry::Command(Command::Append {
+            chain: chain.into(),
+            rule,
+        })
+    };
+    let with = |mut r: Rule, m: Vec<Match>| {
+        r.matches = m;
+        r
+    };
+    let iif = |t: &nat::Translated| iface(Dir::Src, &t.iface.name);
+    let (mut raw, mut mangle, mut nat_pre, mut nat_post) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let zone = |id: u32| target("CT", "--zone", id.to_string());
+    let mark = |id: u32| target("MARK", "--set-xmark", format!("{id:#x}/0xffffffff"));
+    for t in translated {
+        raw.push(add("PREROUTING", with(zone(t.id), vec![iif(t)])));
+    }
+    for t in translated {
+        for (inside, outside) in t.nets(fam) {
+            raw.push(add(
+                "PREROUTING",
+                with(zone(t.id), vec![addr(Dir::Dst, outside)]),
+            ));
+            mangle.push(add(
+                "PREROUTING",
+                with(mark(t.id), vec![addr(Dir::Dst, outside)]),
+            ));
+            let mut not_from = iface(Dir::Src, &t.iface.name);
+            if let Match::Iface { neg, .. } = &mut not_from {
+                *neg = true;
+            }
+            nat_pre.push(add(
+                "PREROUTING",
+                with(
+                    target("NETMAP", "--to", inside.to_string()),
+                    vec![addr(Dir::Dst, outside), not_from],
+                ),
+            ));
+            nat_post.push(add(
+                "POSTROUTING",
+                with(
+                    target("NETMAP", "--to", outside.to_string()),
+                    vec![
+                        addr(Dir::Src, inside),
+                        module("mark"),
+                        other(false, "--mark", format!("{:#x}", t.id)),
+                    ],
+                ),
+            ));
+        }
+    }
+    for t in translated {
+        mangle.push(add("PREROUTING", with(mark(t.id), vec![iif(t)])));
+    }
+    let table = |name: &str, chains: &[&str], rules: Vec<Entry>| {
+        let mut entries: Vec<Entry> = chains.iter().map(|c| decl(c)).collect();
+        entries.extend(rules);
+        Table {
+            name: name.into(),
+            entries,
+        }
+    };
+    vec![
+        table("raw", &["PREROUTING", "OUTPUT"], raw),
+        table(
+            "mangle",
+            &["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+            mangle,
+        ),
+        table(
+            "nat",
+            &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+            nat_pre.into_iter().chain(nat_post).collect(),
+        ),
+    ]
 }

@@ -24,6 +24,7 @@ mod matches;
 pub mod parse;
 pub mod print;
 pub mod semantics;
+mod translate;
 
 pub use ast::{RulesFile, Ruleset};
 

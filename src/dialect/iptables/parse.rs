@@ -129,9 +129,9 @@ pub fn parse(file: &str, text: &str, family: Family) -> Result<RulesFile, ReadEr
                 Entry::Chain(chain_decl(decl, &t.name).map_err(|m| err(file, ln, m))?)
             } else {
                 let args = split_args(line).map_err(|m| err(file, ln, m))?;
-                if !filter {
-                    // nat/mangle/raw rules would change what the filter table sees (or drop on
-                    // their own).
+                if !filter && !matches!(t.name.as_str(), "raw" | "mangle" | "nat") {
+                    // Other tables would change what the filter table sees (or drop on their
+                    // own); raw, mangle and nat are read for static 1:1 NAT (`translate.rs`).
                     return Err(err(
                         file,
                         ln,

@@ -16,6 +16,7 @@ use crate::dialect::config::{
     icmp_type, proto_number, universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
 use crate::dialect::conntrack;
+use crate::dialect::nat::PairNat;
 use crate::dialect::Filters;
 use crate::packet::space::{Cube, Family, Ivs, Space};
 use std::cell::OnceCell;
@@ -294,6 +295,8 @@ struct Cons {
     states: Vec<conntrack::State>,
     /// Every `--ctdir` match holds for the packets evaluated.
     direction: bool,
+    /// `--ctorigdst` (possibly negated): the destination before DNAT, the plant's.
+    orig_dst: Vec<(bool, Ivs)>,
     matches: bool,
 }
 
@@ -382,6 +385,7 @@ impl RulesFile {
         p: &Placed,
         (iif, oif): (&str, &str),
         (local, phase): (bool, conntrack::Phase),
+        nat: &PairNat,
     ) -> Result<Rule, ReadError> {
         let t = self.tag(p);
         let r = self.rule_at(p);
@@ -491,6 +495,18 @@ impl RulesFile {
                     neg,
                     option,
                     values,
+                } if option == "--ctorigdst" && values.len() == 1 => {
+                    let (_, lo, hi) = crate::dialect::config::parse_prefix(&values[0])
+                        .filter(|(f, _, _)| *f == self.family)
+                        .ok_or_else(|| {
+                            self.fail(t, format!("cannot read `--ctorigdst {}`", values[0]))
+                        })?;
+                    c.orig_dst.push((*neg, Ivs::range(lo, hi)));
+                }
+                Match::Other {
+                    neg,
+                    option,
+                    values,
                 } => {
                     return Err(
                         self.fail(t, matches::other_error(*neg, option, values, self.family))
@@ -506,13 +522,29 @@ impl RulesFile {
             ));
         }
         let matches = if c.matches {
-            conntrack::restrict_phase(
-                self.space(&c, t)?,
-                &c.states,
-                c.direction,
-                phase,
-                &[self.family],
-            )
+            // The plant's packets as this rule sees them (translations), then the match on
+            // the destination before DNAT, which is the plant's.
+            let mut m = nat.pull(self.space(&c, t)?, true);
+            for (neg, iv) in &c.orig_dst {
+                let mut d: Space<Tag> = Space::new();
+                let f = self.family;
+                d.extend(
+                    Cube::new(
+                        f,
+                        f.all_addrs(),
+                        iv.clone(),
+                        Ivs::range(0, 255),
+                        Ivs::range(0, 65535),
+                    ),
+                    Rc::from(""),
+                );
+                m = if *neg {
+                    m.subtract(&d)
+                } else {
+                    crate::dialect::config::intersect(&m, &d, false)
+                };
+            }
+            conntrack::restrict_phase(m, &c.states, c.direction, phase, &[self.family])
         } else {
             Space::new()
         };
@@ -697,6 +729,12 @@ impl RulesFile {
             None | Some(Policy::Accept) => Term::Accept,
             Some(Policy::Drop) => Term::Drop,
         };
+        // How the plant's packets look to FORWARD (translations).
+        let nat = if local {
+            PairNat::default()
+        } else {
+            self.pair_nat(iif, oif, phase)?
+        };
         let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
             match filter.chains.get(n) {
                 None if n == base => Ok(Some(Vec::new())),
@@ -704,7 +742,7 @@ impl RulesFile {
                 Some(c) => c
                     .rules
                     .iter()
-                    .map(|r| self.rule(filter, r, (iif, oif), (local, phase)))
+                    .map(|r| self.rule(filter, r, (iif, oif), (local, phase), &nat))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some),
             }
@@ -807,9 +845,15 @@ COMMIT
         );
         let ipt = parse("t.rules", &bad, Family::V4).unwrap();
         assert!(ipt.items("a", "b").unwrap_err().message.contains("mark"));
+        // The nat table is read for static 1:1 NAT (`NETMAP`) only; any other translation is
+        // refused when the forward path is evaluated.
+        let dnat = format!("{V4}*nat\n-A PREROUTING -j DNAT --to 1.2.3.4\nCOMMIT\n");
+        let ipt = parse("t.rules", &dnat, Family::V4).unwrap();
+        let e = ipt.items("a", "b").unwrap_err();
+        assert!(e.message.contains("-j DNAT"), "{e}");
         assert!(parse(
             "t.rules",
-            "*nat\n-A PREROUTING -j DNAT --to 1.2.3.4\nCOMMIT\n",
+            "*security\n-A FORWARD -j ACCEPT\nCOMMIT\n",
             Family::V4
         )
         .is_err());

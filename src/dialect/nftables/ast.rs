@@ -225,6 +225,19 @@ pub enum Stmt {
     },
     /// A statement of `nft -j` JSON the reader does not know; the semantics refuse it when the
     /// forward path reaches it. Never built by `lower`, printed as a comment.
+    /// `ct zone set 1`, `meta mark set 1`: sets a field of the packet or its connection and
+    /// decides nothing.
+    Mangle {
+        left: Selector,
+        value: Val,
+    },
+    /// `dnat ip prefix to 192.168.1.0/24` (`snat`): static 1:1 translation of the matched
+    /// prefix onto `to` (the kernel's netmap), the only form of NAT fenceline writes and reads.
+    Nat {
+        kind: String,
+        family: String,
+        to: Val,
+    },
     Unknown(String),
 }
 

@@ -180,18 +180,18 @@ fn json_set(file: &str, o: &J, name: String) -> Result<Set, ReadError> {
 }
 
 fn json_chain(file: &str, o: &J, table: &mut Table, name: String) -> Result<(), ReadError> {
-    if let Some(t) = o.get("type").and_then(J::as_str) {
-        if t != "filter" {
-            return Err(err(
-                file,
-                0,
-                format!("chain `{name}` of type `{t}` is not supported"),
-            ));
-        }
+    let kind = o.get("type").and_then(J::as_str).unwrap_or("filter");
+    // `nat` chains hold the static translations the semantics read apart from the filters.
+    if kind != "filter" && kind != "nat" {
+        return Err(err(
+            file,
+            0,
+            format!("chain `{name}` of type `{kind}` is not supported"),
+        ));
     }
     let c = chain_mut(table, &name);
     c.base = o.get("hook").and_then(J::as_str).map(|h| Base {
-        kind: "filter".into(),
+        kind: kind.into(),
         hook: Some(h.to_string()),
         rest: match o.get("prio") {
             Some(p) => vec!["priority".into(), p.to_string()],
@@ -238,6 +238,15 @@ fn json_sel(v: &J) -> Result<Selector, String> {
         ));
     }
     if let Some(m) = v.get("ct") {
+        // `ct original ip daddr`: {"key": "ip daddr", "dir": "original"}.
+        if let (Some(dir), Some(key)) = (
+            m.get("dir").and_then(J::as_str),
+            m.get("key").and_then(J::as_str),
+        ) {
+            if m.get("family").is_none() && key.contains(' ') {
+                return Ok(Selector::Ct(format!("{dir} {key}")));
+            }
+        }
         if m.get("dir").is_some() || m.get("family").is_some() {
             return Err("ct with a direction is not supported".into());
         }
@@ -337,6 +346,27 @@ fn json_stmt(e: &J) -> Option<Stmt> {
                 .collect(),
         },
         "comment" => return None,
+        "mangle" => match (o.get("key").map(json_sel), o.get("value").map(json_val)) {
+            (Some(Ok(left)), Some(Ok(value))) => Stmt::Mangle { left, value },
+            _ => Stmt::Unknown(e.to_string()),
+        },
+        // Only the prefix form (the kernel's netmap): `dnat ip prefix to 192.168.1.0/24`.
+        "dnat" | "snat"
+            if o.get("flags").and_then(J::as_str) == Some("netmap")
+                && o.get("type_flags").and_then(J::as_str) == Some("prefix") =>
+        {
+            match (
+                o.get("family").and_then(J::as_str),
+                o.get("addr").map(json_val),
+            ) {
+                (Some(f @ ("ip" | "ip6")), Some(Ok(to))) => Stmt::Nat {
+                    kind: k.clone(),
+                    family: f.into(),
+                    to,
+                },
+                _ => Stmt::Unknown(e.to_string()),
+            }
+        }
         "limit" => Stmt::Limit {
             over: o.get("inv").and_then(J::as_bool).unwrap_or(false),
             rate: format!(

@@ -23,6 +23,10 @@
 //!   such packets go by an `iifname . oifname` verdict map to one chain per interface pair that
 //!   matches the pair's sets without a state match, so they pass on that pair between those
 //!   addresses only. Replies and errors that answer a connection pass as established/related.
+//! - A device that translates a zone (`nat`) gets a second table, `inet fenceline_nat`
+//!   ([`crate::dialect::nat`]): conntrack zones and marks before connection tracking, prefix
+//!   DNAT and SNAT; its filter is written in the addresses it sees (inside ones on translated
+//!   interfaces), and `forward` drops a translated zone's inside address reached directly.
 //! - `input` (policy drop): loopback, replies to the firewall's own connections, and ICMPv6
 //!   neighbour solicitations and advertisements (hop limit 255, i.e. on-link) so dual stack works
 //!   on the firewall's own links. Nothing else reaches the firewall, management included: the
@@ -34,6 +38,7 @@ use super::ast::{
 };
 use crate::diagnostic::{Diagnostic, Subject};
 use crate::dialect::linux::{self, Group, Shape, VRRP_PROTOCOL};
+use crate::dialect::nat;
 use crate::dialect::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
 use crate::dialect::{EmitContext, Stamp};
 use crate::error::{Error, Result};
@@ -278,7 +283,7 @@ pub fn name_node(rs: &mut Ruleset, dev: &DeviceIr, node: &str) {
 }
 
 /// The header lines: what the file is and how it is loaded.
-fn header(stamp: &Stamp, device: &str, sync: bool) -> Result<Vec<Remark>> {
+fn header(stamp: &Stamp, device: &str, sync: bool, nat: bool) -> Result<Vec<Remark>> {
     let mut lines = vec![
         format!(
             "fenceline {}: policy \"{}\" sha256 {}",
@@ -296,6 +301,13 @@ fn header(stamp: &Stamp, device: &str, sync: bool) -> Result<Vec<Remark>> {
         lines.push(
             "Cluster sync: VRRP and conntrackd between the nodes on the sync interface only."
                 .into(),
+        );
+    }
+    if nat {
+        lines[2] = "Load with `nft -f nftables.nft` after `ip -batch iproute2.batch`: one transaction that replaces".into();
+        lines.insert(
+            3,
+            "only `table inet fenceline` and `table inet fenceline_nat` (static 1:1 NAT, conntrack zones, marks).".into(),
         );
     }
     lines
@@ -340,6 +352,11 @@ type VmapEntry = (Val, Verdict);
 pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Ruleset> {
     linux::warn_policy_name(cx, diags);
     let model = cx.model;
+    // The combinations it cannot translate are errors at the device; the configuration is
+    // lowered all the same and never written.
+    diags.extend(nat::refusals(cx, dev, "nftables"));
+    // The filter sees the inside addresses of translated interfaces.
+    let dev = &*nat::wire_view(dev);
     for i in &dev.interfaces {
         linux::check_ifname(&i.name)?;
     }
@@ -413,11 +430,12 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
     let one_way = one_way_chain(dev, &mut names, diags)?;
     let reply_drop = one_way.as_ref().map(|c| c.name.clone());
     chains.extend(one_way);
+    let direct = direct_inside_drops(dev, diags)?;
     chains.push(forward(
         spoof,
         &parts[0].1,
         &parts[0].0,
-        reply_drop,
+        (reply_drop, direct),
         drop_prefix,
     ));
     let mut local_drops = Vec::new();
@@ -446,16 +464,18 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         output_drop_prefix,
     )?);
 
+    let mut tables = vec![Table {
+        family: "inet".into(),
+        name: "fenceline".into(),
+        replaced: true,
+        sets,
+        chains,
+    }];
+    tables.extend(nat_table(dev));
     Ok(Ruleset {
         file: format!("{}/nftables.nft", dev.name),
-        header: header(cx.stamp, &dev.name, sync.is_some())?,
-        tables: vec![Table {
-            family: "inet".into(),
-            name: "fenceline".into(),
-            replaced: true,
-            sets,
-            chains,
-        }],
+        header: header(cx.stamp, &dev.name, sync.is_some(), tables.len() > 1)?,
+        tables,
     })
 }
 
@@ -478,15 +498,23 @@ fn zone_sets(
     let mut zone_set_name = BTreeMap::new();
     for z in zones {
         let zone = model.zone(z);
+        // A zone this device translates is on its interface's wire at its inside addresses.
+        let addrs = match dev
+            .interfaces
+            .iter()
+            .find(|i| i.zone == z && !i.nat.is_empty())
+        {
+            Some(i) => nat::to_inside(&i.nat, &zone.addrs),
+            None => zone.addrs.clone(),
+        };
         for fam in Family::BOTH {
             let ivs: Vec<(u128, u128)> = match fam {
-                Family::V4 => zone
-                    .addrs
+                Family::V4 => addrs
                     .v4
                     .iter()
                     .map(|&(a, b)| (a as u128, b as u128))
                     .collect(),
-                Family::V6 => zone.addrs.v6.clone(),
+                Family::V6 => addrs.v6.clone(),
             };
             if ivs.is_empty() {
                 continue;
@@ -840,13 +868,13 @@ fn one_way_chain_of(
 }
 
 /// `forward` (policy drop): island set, anti-spoofing, the replies of one-way flows dropped,
-/// conntrack, the ICMP conntrack never calls new, the pair chains, a rate-limited log and a
-/// counted drop.
+/// conntrack, the ICMP conntrack never calls new, the drops of translated inside addresses
+/// reached directly, the pair chains, a rate-limited log and a counted drop.
 fn forward(
     spoof: Vec<VmapEntry>,
     untracked: &[MapEntry],
     pairs: &[MapEntry],
-    reply_drop: Option<String>,
+    (reply_drop, direct_inside): (Option<String>, Vec<Rule>),
     drop_prefix: Quoted,
 ) -> Chain {
     let island = |k: &str| {
@@ -897,6 +925,8 @@ fn forward(
     let mut invalid = vec![ct_state(&["invalid"])];
     invalid.extend(counted(Verdict::Drop));
     rules.push(rule(invalid, None));
+    // New connections to a translated zone's inside addresses sent there directly.
+    rules.extend(direct_inside);
     if !pairs.is_empty() {
         rules.push(rule(vec![pair_map(pairs)], None));
     }
@@ -1027,4 +1057,149 @@ fn sync_rules(ifname: &str, iface: &str, peers: &crate::model::AddrSet) -> Resul
         }
     }
     Ok(out)
+}
+
+/// A family's networks as one value: `a/n` or `{ a/n, b/m }`.
+fn nets_val(nets: &[ipnet::IpNet]) -> Val {
+    match nets {
+        [one] => atom(one.to_string()),
+        many => Val::Set(many.iter().map(|n| atom(n.to_string())).collect()),
+    }
+}
+
+/// In `forward`, before the pair chains (new connections only): a packet leaving by a
+/// translated interface to its inside addresses passes only if it was sent to their outside
+/// ones (`ct original ip daddr`, the destination before DNAT); a skid's inside address reached
+/// directly from another zone is dropped.
+fn direct_inside_drops(dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> Result<Vec<Rule>> {
+    let mut rules = Vec::new();
+    for t in nat::translated(dev) {
+        for fam in Family::BOTH {
+            let nets = t.nets(fam);
+            if nets.is_empty() {
+                continue;
+            }
+            let inside: Vec<_> = nets.iter().map(|n| n.0).collect();
+            let outside: Vec<_> = nets.iter().map(|n| n.1).collect();
+            let mut st = vec![
+                is(meta("oifname"), Val::Str(t.iface.name.clone())),
+                is(payload(ip(fam), "daddr"), nets_val(&inside)),
+                Stmt::Match {
+                    neg: true,
+                    left: Selector::Ct(format!("original {} daddr", ip(fam))),
+                    right: nets_val(&outside),
+                },
+            ];
+            st.extend(counted(Verdict::Drop));
+            let comment = format!(
+                "{} ({}): inside addresses only by their outside ones (nat)",
+                t.iface.name, t.iface.zone_name
+            );
+            rules.push(rule(
+                st,
+                Some(quoted(linux::clean_warn(
+                    &comment,
+                    NFT_COMMENT,
+                    None,
+                    "a rule comment",
+                    diags,
+                ))?),
+            ));
+        }
+    }
+    Ok(rules)
+}
+
+/// `table inet fenceline_nat` of a translating device (`None` otherwise): the conntrack zone
+/// and packet mark of each translated interface set before connection tracking (by input
+/// interface, and by outside destination for the packets that go to it), and the static 1:1
+/// translations: DNAT of the outside networks to the inside ones for packets from elsewhere,
+/// SNAT of the inside networks to the outside ones for packets from the interface (its mark).
+fn nat_table(dev: &DeviceIr) -> Option<Table> {
+    let t = nat::translated(dev);
+    if t.is_empty() {
+        return None;
+    }
+    let (mut zone, mut dst, mut src) = (Vec::new(), Vec::new(), Vec::new());
+    let set_zone = |id: u32| {
+        [
+            Stmt::Mangle {
+                left: Selector::Ct("zone".into()),
+                value: atom(id.to_string()),
+            },
+            Stmt::Mangle {
+                left: meta("mark"),
+                value: atom(id.to_string()),
+            },
+        ]
+    };
+    for x in &t {
+        let name = Val::Str(x.iface.name.clone());
+        for fam in Family::BOTH {
+            for (inside, outside) in x.nets(fam) {
+                let mut st = vec![is(payload(ip(fam), "daddr"), atom(outside.to_string()))];
+                st.extend(set_zone(x.id));
+                zone.push(rule(st, None));
+                dst.push(rule(
+                    vec![
+                        Stmt::Match {
+                            neg: true,
+                            left: meta("iifname"),
+                            right: name.clone(),
+                        },
+                        is(payload(ip(fam), "daddr"), atom(outside.to_string())),
+                        Stmt::Nat {
+                            kind: "dnat".into(),
+                            family: ip(fam).into(),
+                            to: atom(inside.to_string()),
+                        },
+                    ],
+                    None,
+                ));
+                // No input interface after routing: the mark set from it says where the
+                // packet came from.
+                src.push(rule(
+                    vec![
+                        is(meta("mark"), atom(x.id.to_string())),
+                        is(payload(ip(fam), "saddr"), atom(inside.to_string())),
+                        Stmt::Nat {
+                            kind: "snat".into(),
+                            family: ip(fam).into(),
+                            to: atom(outside.to_string()),
+                        },
+                    ],
+                    None,
+                ));
+            }
+        }
+    }
+    // The interface's own packets last: its zone wins over an outside destination.
+    for x in &t {
+        let mut st = vec![is(meta("iifname"), Val::Str(x.iface.name.clone()))];
+        st.extend(set_zone(x.id));
+        zone.push(rule(st, None));
+    }
+    let base = |name: &str, kind: &str, hook: &str, prio: &str, rules| Chain {
+        name: name.into(),
+        base: Some(Base {
+            kind: kind.into(),
+            hook: Some(hook.into()),
+            rest: vec!["priority".into(), prio.into()],
+        }),
+        policy: Some("accept".into()),
+        comment: None,
+        rules,
+        origin: Default::default(),
+    };
+    Some(Table {
+        family: "inet".into(),
+        name: "fenceline_nat".into(),
+        replaced: true,
+        sets: Vec::new(),
+        chains: vec![
+            base("zone", "filter", "prerouting", "raw", zone),
+            base("dstnat", "nat", "prerouting", "dstnat", dst),
+            base("srcnat", "nat", "postrouting", "srcnat", src),
+        ],
+    })
 }

@@ -27,6 +27,7 @@ pub mod parse;
 pub mod print;
 mod rule;
 pub mod semantics;
+mod translate;
 
 pub use ast::Ruleset;
 

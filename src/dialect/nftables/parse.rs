@@ -278,7 +278,9 @@ fn parse_chain_body(
 /// `type filter hook forward priority filter; policy drop;`: the part before the policy.
 fn base_chain(t: &[Tok]) -> Result<Base, String> {
     let kind = t.get(1).and_then(Tok::text).unwrap_or_default().to_string();
-    if kind != "filter" {
+    // `nat` chains hold the static translations (`dnat ip prefix to ...`) the semantics
+    // read apart from the filters.
+    if kind != "filter" && kind != "nat" {
         return Err(format!("chain type `{kind}` is not supported"));
     }
     let mut base = Base {

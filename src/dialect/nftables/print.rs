@@ -196,6 +196,10 @@ impl Display for Stmt {
                 }
                 Ok(())
             }
+            Stmt::Mangle { left, value } => write!(f, "{left} set {}", ValIn(value, false)),
+            Stmt::Nat { kind, family, to } => {
+                write!(f, "{kind} {family} prefix to {}", ValIn(to, false))
+            }
             // Not nft syntax: a JSON statement the reader did not know; the line ends here.
             Stmt::Unknown(s) => write!(f, "# not understood: {}", s.replace(['\n', '\r'], " ")),
         }

@@ -182,7 +182,15 @@ impl P<'_> {
             }
             "ct" => {
                 self.i += 1;
-                Selector::Ct(self.word()?)
+                let k = self.word()?;
+                // `ct original ip daddr`: a field of one direction's tuple, one selector.
+                if matches!(k.as_str(), "original" | "reply") {
+                    let fam = self.word()?;
+                    let field = self.word()?;
+                    Selector::Ct(format!("{k} {fam} {field}"))
+                } else {
+                    Selector::Ct(k)
+                }
             }
             "ip" | "ip6" | "tcp" | "udp" | "th" | "icmp" | "icmpv6" | "sctp" | "udplite"
             | "dccp" => {
@@ -331,6 +339,26 @@ pub(super) fn parse_rule(toks: &[Tok]) -> Result<Rule, String> {
                 let l = p.limit()?;
                 rule.stmts.push(l);
             }
+            "dnat" | "snat" => {
+                p.i += 1;
+                let family = p.word()?;
+                if !matches!(family.as_str(), "ip" | "ip6") || !p.is_word("prefix") {
+                    return Err(format!(
+                        "only `{w} ip prefix to PREFIX` (static 1:1 translation) is supported"
+                    ));
+                }
+                p.i += 1;
+                if !p.is_word("to") {
+                    return Err(format!("expected `to` after `{w} {family} prefix`"));
+                }
+                p.i += 1;
+                let to = p.concat_value()?;
+                rule.stmts.push(Stmt::Nat {
+                    kind: w.clone(),
+                    family,
+                    to,
+                });
+            }
             _ => {
                 let st = match_or_vmap(&mut p, &w)?;
                 rule.stmts.push(st);
@@ -364,6 +392,10 @@ fn match_or_vmap(p: &mut P, w: &str) -> Result<Stmt, String> {
         p.i += 1;
     } else if p.is_word("==") {
         p.i += 1;
+    } else if p.is_word("set") {
+        p.i += 1;
+        let value = p.concat_value()?;
+        return Ok(Stmt::Mangle { left, value });
     } else if p.is_word("vmap") {
         p.i += 1;
         let map = p.vmap()?;

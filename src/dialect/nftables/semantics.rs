@@ -9,6 +9,7 @@ use crate::dialect::config::{
     universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
 use crate::dialect::conntrack;
+use crate::dialect::nat::PairNat;
 use crate::dialect::Filters;
 use crate::packet::space::{Cube, Family, Ivs, Space};
 use std::collections::BTreeMap;
@@ -228,15 +229,55 @@ fn flatten_val(v: &Val) -> Vec<&Val> {
     }
 }
 
-fn hook_of(c: &Chain) -> Option<&str> {
+pub(super) fn hook_of(c: &Chain) -> Option<&str> {
     c.base.as_ref().and_then(|b| b.hook.as_deref())
 }
 
-fn ifname_matches(pattern: &str, name: &str) -> bool {
+pub(super) fn ifname_matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(p) => name.starts_with(p),
         None => pattern == name,
     }
+}
+
+/// `ct original ip daddr` (and `saddr`, `ip6`) as the payload selector of the same field.
+fn original_payload(k: &str) -> Option<Selector> {
+    let mut w = k.split(' ');
+    match (w.next(), w.next(), w.next(), w.next()) {
+        (Some("original"), Some(p @ ("ip" | "ip6")), Some(f @ ("saddr" | "daddr")), None) => {
+            Some(Selector::Payload(p.into(), f.into()))
+        }
+        _ => None,
+    }
+}
+
+/// A chain's priority (`priority raw`, `priority -150`, `priority filter + 5`), as nft
+/// numbers the named ones for the `inet` family.
+pub(super) fn priority(c: &Chain) -> Option<i32> {
+    let b = c.base.as_ref()?;
+    let at = b.rest.iter().position(|w| w == "priority")?;
+    let mut w = b.rest[at + 1..].iter().map(|s| s.trim_end_matches(';'));
+    let base = match w.next()? {
+        "raw" => -300,
+        "mangle" => -150,
+        "dstnat" => -100,
+        "filter" => 0,
+        "security" => 50,
+        "srcnat" => 100,
+        n => n.parse().ok()?,
+    };
+    Some(
+        match (w.next(), w.next().and_then(|n| n.parse::<i32>().ok())) {
+            (Some("+"), Some(n)) => base + n,
+            (Some("-"), Some(n)) => base - n,
+            _ => base,
+        },
+    )
+}
+
+/// Does a prerouting chain run before DNAT (`priority dstnat`, -100)?
+pub(super) fn before_dnat(c: &Chain) -> bool {
+    priority(c).is_some_and(|p| p < -100)
 }
 
 /// One table's sets by name.
@@ -255,7 +296,7 @@ fn verdict(v: &NVerdict) -> Verdict {
 }
 
 impl Ruleset {
-    fn table_err(&self, t: &Tag, m: impl Into<String>) -> ReadError {
+    pub(super) fn table_err(&self, t: &Tag, m: impl Into<String>) -> ReadError {
         ReadError {
             file: self.file.to_string(),
             line: 0,
@@ -318,7 +359,9 @@ impl Ruleset {
     /// chain the rule is reached from: before routing (`prerouting`) a packet has no output
     /// interface yet, after it (`postrouting`) no input interface, and a prerouting chain may run
     /// before connection tracking has classified the packet; the rules that would depend on these
-    /// are refused.
+    /// are refused. `nat` says how the plant's packets look to the chain (translated
+    /// interfaces), `post_dnat` whether the chain sees destinations after DNAT.
+    #[allow(clippy::too_many_arguments)]
     fn rule(
         &self,
         table: &Scope,
@@ -327,6 +370,7 @@ impl Ruleset {
         fams: &[Family],
         (iif, oif): (&str, &str),
         (hook, phase): (&str, conntrack::Phase),
+        (nat, post_dnat): (&PairNat, bool),
     ) -> Result<Rule, ReadError> {
         let unseen = |sel: &Selector| -> Option<&'static str> {
             let k = match sel {
@@ -370,7 +414,12 @@ impl Ruleset {
         let mut direction = true;
         for st in &r.stmts {
             match st {
-                Stmt::Counter(_) | Stmt::Log { .. } => {}
+                // A conntrack zone or a packet mark decides nothing here (the mark's routing
+                // and SNAT are read by `pair_nat`).
+                Stmt::Counter(_) | Stmt::Log { .. } | Stmt::Mangle { .. } => {}
+                Stmt::Nat { .. } => {
+                    return Err(self.table_err(tag, "address translation in a filter chain"))
+                }
                 Stmt::Limit { .. } => limited = true,
                 Stmt::Unknown(s) => return Err(self.table_err(tag, format!("not understood: {s}"))),
                 Stmt::Verdict(v) => verdict = Some(self::verdict(v)),
@@ -470,6 +519,25 @@ impl Ruleset {
                             direction &= holds != *neg;
                             continue;
                         }
+                        // `ct original ip daddr`: the destination before DNAT, the plant's.
+                        Selector::Ct(k) if original_payload(k).is_some() => {
+                            let Some(sel) = original_payload(k) else {
+                                continue;
+                            };
+                            let cond = self.dims_space(table, &sel, right, fams, tag)?;
+                            let cond = if *neg {
+                                selector_domain(&sel, fams, &empty).subtract(&cond)
+                            } else {
+                                cond
+                            };
+                            let cond = nat.pull(cond, false);
+                            m = if covers_families_of(&m, &cond) {
+                                cond
+                            } else {
+                                intersect(&m, &cond, matches!(right, Val::SetRef(_)))
+                            };
+                            continue;
+                        }
                         Selector::Ct(k) => {
                             return Err(self.table_err(tag, format!("`ct {k}` is not supported")))
                         }
@@ -492,6 +560,7 @@ impl Ruleset {
                     } else {
                         cond
                     };
+                    let cond = nat.pull(cond, post_dnat);
                     let from_set = matches!(right, Val::SetRef(_));
                     m = if covers_families_of(&m, &cond) {
                         cond
@@ -590,6 +659,12 @@ impl Ruleset {
         phase: conntrack::Phase,
     ) -> Result<Vec<Vec<Item>>, ReadError> {
         let mut out = Vec::new();
+        // How the plant's packets look to the chains of a forwarded pair (translations).
+        let nat = if iif.is_empty() || oif.is_empty() {
+            PairNat::default()
+        } else {
+            self.pair_nat(iif, oif, phase)?
+        };
         for table in &self.tables {
             let Some(fams) = table_families(&table.family) else {
                 if table.chains.iter().any(|c| hook_of(c).is_some()) {
@@ -610,6 +685,10 @@ impl Ruleset {
             let chains: BTreeMap<&str, &Chain> =
                 table.chains.iter().map(|c| (c.name.as_str(), c)).collect();
             for (&name, chain) in &chains {
+                // Translations are read apart (`pair_nat`); they decide no packet's fate.
+                if chain.base.as_ref().is_some_and(|b| b.kind == "nat") {
+                    continue;
+                }
                 // A forwarded packet passes the prerouting, forward and postrouting hooks, and
                 // each of their base chains must accept it.
                 let hook = match hook_of(chain) {
@@ -637,6 +716,9 @@ impl Ruleset {
                         })
                     }
                 };
+                // Chains before DNAT (prerouting, at a priority below `dstnat`) see the
+                // destination the packet was sent to.
+                let post_dnat = hook != "prerouting" || !before_dnat(chain);
                 let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
                     let Some(c) = chains.get(n) else {
                         return Ok(None);
@@ -648,7 +730,15 @@ impl Ruleset {
                             let tag = r.origin.0.clone().unwrap_or_else(|| {
                                 Rc::from(format!("{}: chain {n} rule {}", self.file, k + 1))
                             });
-                            self.rule(&scope, r, &tag, &fams, (iif, oif), (hook, phase))
+                            self.rule(
+                                &scope,
+                                r,
+                                &tag,
+                                &fams,
+                                (iif, oif),
+                                (hook, phase),
+                                (&nat, post_dnat),
+                            )
                         })
                         .collect::<Result<Vec<_>, _>>()
                         .map(Some)

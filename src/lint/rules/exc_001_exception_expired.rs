@@ -13,16 +13,28 @@
 //!
 //! ## Example
 //! ```fence
-//! allow control-center.hmi -> field.plcs modbus {
-//!   exception FR3-001 "Legacy PLCs; read-only HMI, CR-2291" until 2024-06-30
+//! # today: 2026-06-01
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.hmi -> field.plcs modbus {
+//!     exception FR3-001 "Legacy PLCs; read-only HMI, CR-2291" until 2024-06-30
+//!   }
 //! }
 //! ```
 //!
 //! ## Use instead
 //! Fix the finding, or review the risk and renew the exception with a new date and reference:
 //! ```fence
-//! allow control-center.hmi -> field.plcs modbus {
-//!   exception FR3-001 "Legacy PLCs; read-only HMI, CR-2291, renewed in CR-2710" until 2027-06-30
+//! # today: 2026-06-01
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.hmi -> field.plcs modbus {
+//!     exception FR3-001 "Legacy PLCs; read-only HMI, CR-2291, renewed in CR-2710" until 2027-06-30
+//!   }
 //! }
 //! ```
 //!

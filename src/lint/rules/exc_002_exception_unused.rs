@@ -19,15 +19,25 @@
 //!
 //! ## Example
 //! ```fence
-//! allow control-center.scada-server -> field.plcs modbus-tls {
-//!   exception FR3-001 "Legacy PLCs lack Modbus/TCP Security"     # modbus-tls is not cleartext
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada -> field.plcs modbus-tls {
+//!     exception FR3-001 "Legacy PLCs lack Modbus/TCP Security"     # modbus-tls is not cleartext
+//!   }
 //! }
 //! ```
 //!
 //! ## Use instead
 //! Remove the exception once the finding is gone:
 //! ```fence
-//! allow control-center.scada-server -> field.plcs modbus-tls
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada -> field.plcs modbus-tls
+//! }
 //! ```
 //!
 //! ## References

@@ -1,16 +1,25 @@
 //! ## What it does
 //! Flags a remote-access service (RDP, SSH, VNC, telnet: services with the `remote-access`
-//! flag) into a control zone (level 0-3) from anything but an asset of kind `jump-host` in an
-//! industrial DMZ (level 3.5).
+//! flag) into a control zone (level 0-3) from a source of lower trust, unless it starts at an
+//! asset of kind `jump-host` in an industrial DMZ (level 3.5). A source is of lower trust when
+//! its zone is an IT or external zone (level 4 or 5) or has a lower SL-T(IAC) than the
+//! destination zone.
+//!
+//! Remote access between zones of equal trust (an engineering workstation reaching another
+//! over a private WAN, both zones SL-T(IAC) 3) is not access via an untrusted network and is
+//! not flagged; FR5-007 and FR7-002 still judge the flow.
 //!
 //! ## Why is this bad
 //! Remote and vendor access is access from an untrusted network: it must be monitored and
 //! controlled (SR 1.13), authenticated strongly (SR 1.1 RE2) and its sessions terminated
 //! (SR 2.6). A jump host in the DMZ is the one place where this is enforced and logged. An
-//! interactive session straight into the control system bypasses all of it.
+//! interactive session from a less trusted network straight into the control system bypasses
+//! all of it.
 //!
 //! ## Example
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21 }
 //! conduit enterprise-control {
 //!   connects enterprise, control-center
 //!   allow enterprise -> control-center.hmi rdp
@@ -19,7 +28,14 @@
 //!
 //! ## Use instead
 //! ```fence
-//! zone dmz { ... asset jump-host 10.20.0.20 { kind jump-host } }
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz {
+//!   level 3.5
+//!   sl-target 2
+//!   network 10.20.0.0/24
+//!   asset jump-host 10.20.0.20 { kind jump-host }
+//! }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21 }
 //! conduit enterprise-dmz {
 //!   connects enterprise, dmz
 //!   allow enterprise -> dmz.jump-host rdp
@@ -36,7 +52,7 @@
 
 use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::AssetKind;
+use crate::model::{AssetKind, Fr, Zone};
 
 pub const RULE: Rule = Rule {
     id: "FR1-001",
@@ -56,11 +72,13 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         if !dst.level.is_control() {
             continue;
         }
-        let from_jump = cx.zone(f.src.zone).level.is_dmz()
-            && cx.asset_kind(f.src) == Some(&AssetKind::JumpHost);
-        if from_jump {
+        let src = cx.zone(f.src.zone);
+        if src.level.is_dmz() && cx.asset_kind(f.src) == Some(&AssetKind::JumpHost) {
             continue;
         }
+        let Some(why) = lower_trust(src, dst) else {
+            continue;
+        };
         for (sid, span) in cx.flow_services(fid) {
             let svc = cx.model.service(sid);
             if !svc.flags.remote_access {
@@ -73,10 +91,21 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     dst.name,
                     cx.ep(f.src)
                 ))
-                .at(span, "remote session bypasses the jump host")
+                .at(span, format!("remote session from lower trust ({why}) bypasses the jump host"))
                 .about(Subject::Flow(fid))
                 .help("let remote sessions start at an asset of `kind jump-host` in the DMZ, which authenticates, logs and times them out");
             out.push(Finding::new(d, cx.flow_scopes(fid)));
         }
     }
+}
+
+/// Why `src` is of lower trust than `dst` for remote access (SR 1.13: access via untrusted
+/// networks), or `None` when it is not: an IT or external zone (level 4-5), or a lower
+/// SL-T(IAC). Zones designated external (a later addition to the language) join here.
+fn lower_trust(src: &Zone, dst: &Zone) -> Option<String> {
+    if src.level.is_it() {
+        return Some(format!("level {}", src.level));
+    }
+    let (a, b) = (src.sl.get(Fr::Iac), dst.sl.get(Fr::Iac));
+    (a < b).then(|| format!("SL-T(IAC) {a} < {b}"))
 }

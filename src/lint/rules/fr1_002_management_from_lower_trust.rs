@@ -14,8 +14,8 @@
 //!
 //! ## Example
 //! ```fence
-//! zone enterprise { level 4  sl-target 1 ... }
-//! zone control-center { level 3  sl-target 3 ... }
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16  asset it-admin 10.10.40.5 }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset ews 10.30.0.40 }
 //! firewall fw {
 //!   target nftables
 //!   interface eth0 enterprise address 10.10.0.1
@@ -26,6 +26,8 @@
 //!
 //! ## Use instead
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16  asset it-admin 10.10.40.5 }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset ews 10.30.0.40 }
 //! firewall fw {
 //!   target nftables
 //!   interface eth0 enterprise address 10.10.0.1

@@ -12,20 +12,24 @@
 //!
 //! ## Example
 //! ```fence
-//! zone field { level 1  sl-target 3 ... }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
-//!   allow control-center.scada-server -> field.plcs modbus
+//!   allow control-center.scada -> field.plcs modbus
 //! }
 //! ```
 //!
 //! ## Use instead
 //! Use the secure variant (Modbus/TCP Security, DNP3 SAv5 or TLS, CIP Security, OPC UA with
-//! SignAndEncrypt), or document the compensating measures with an expiring exception:
+//! SignAndEncrypt), or document the compensating measures with an expiring exception on the flow
+//! (the finding is then reported as accepted):
 //! ```fence
-//! allow control-center.scada-server -> field.plcs modbus-tls
-//! allow control-center.hmi -> field.plcs modbus {
-//!   exception FR3-001 "Legacy PLCs lack Modbus/TCP Security; read-only HMI, CR-2291" until 2027-06-30
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada -> field.plcs modbus-tls
 //! }
 //! ```
 //!

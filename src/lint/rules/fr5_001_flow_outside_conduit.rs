@@ -4,8 +4,9 @@
 //!
 //! The resolver reports this rule while it builds the Model, as an error, and leaves the flow
 //! out of the Model. Like every rule's findings it passes the configuration and the policy's
-//! exceptions: an `exception FR5-001` on the conduit (or on the zone of either end) accepts that
-//! the flow is dropped, and nothing is generated for it.
+//! exceptions: an `exception FR5-001` on the conduit that holds the flow accepts that the flow is
+//! dropped, and nothing is generated for it. An exception on the zone of either end does not: a
+//! zone's exception accepts findings about the zone only.
 //!
 //! ## Why is this bad
 //! IEC 62443-3-2 partitions a system into zones and allows communication between zones only
@@ -15,6 +16,9 @@
 //!
 //! ## Example
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset historian-mirror 10.20.0.10 { kind mirror } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.10 }
 //! conduit dmz-control {
 //!   connects dmz, control-center
 //!   allow enterprise -> control-center.historian https   # enterprise is not in this conduit
@@ -24,9 +28,16 @@
 //! ## Use instead
 //! Put the flow in a conduit that connects both zones, or route it through the DMZ:
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset historian-mirror 10.20.0.10 { kind mirror } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.10 }
 //! conduit enterprise-dmz {
 //!   connects enterprise, dmz
 //!   allow enterprise -> dmz.historian-mirror https
+//! }
+//! conduit dmz-control {
+//!   connects dmz, control-center
+//!   allow control-center.historian -> dmz.historian-mirror https
 //! }
 //! ```
 //!

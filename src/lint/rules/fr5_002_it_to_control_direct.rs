@@ -11,6 +11,8 @@
 //!
 //! ## Example
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.10 }
 //! conduit enterprise-control {
 //!   connects enterprise, control-center        # level 4 and level 3
 //!   allow enterprise -> control-center.historian https
@@ -20,6 +22,10 @@
 //! ## Use instead
 //! Meet in the DMZ: IT reads a mirror there, the control zone pushes to it.
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset historian-mirror 10.20.0.10 { kind mirror } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.10 }
+//! service historian-sync tcp/5450
 //! conduit enterprise-dmz {
 //!   connects enterprise, dmz
 //!   allow enterprise -> dmz.historian-mirror https
@@ -77,14 +83,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .related(cx.model.spans.zone(a), "IT zone")
                     .related(cx.model.spans.zone(b), "control zone")
                     .help("connect both zones to an industrial DMZ (level 3.5) and let every exchange terminate there, on a broker, mirror or jump host");
-                out.push(Finding::new(
-                    d,
-                    vec![
-                        Scope::Conduit(ConduitId(ci)),
-                        Scope::Zone(a),
-                        Scope::Zone(b),
-                    ],
-                ));
+                out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci))]));
             }
         }
     }

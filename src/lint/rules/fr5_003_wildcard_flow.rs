@@ -12,10 +12,11 @@
 //!
 //! ## Example
 //! ```fence
-//! zone field { level 1  sl-target 3  network 10.40.0.0/22 }
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10  asset ews 10.30.0.40 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
-//!   allow control-center.scada-server -> field any
+//!   allow control-center.scada -> field any
 //!   allow control-center.ews -> field tcp/1-10000
 //! }
 //! ```
@@ -23,9 +24,11 @@
 //! ## Use instead
 //! Name the services the flow needs:
 //! ```fence
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10  asset ews 10.30.0.40 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
-//!   allow control-center.scada-server -> field.plcs modbus
+//!   allow control-center.scada -> field.plcs modbus-tls
 //!   allow control-center.ews -> field.plcs s7comm
 //! }
 //! ```

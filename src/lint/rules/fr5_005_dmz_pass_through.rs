@@ -15,27 +15,32 @@
 //!
 //! ## Example
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset gateway 10.20.0.30 }
+//! zone control-center { level 3  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
 //! conduit enterprise-dmz {
 //!   connects enterprise, dmz
 //!   allow enterprise -> dmz.gateway opcua
 //! }
 //! conduit dmz-control {
 //!   connects dmz, control-center
-//!   allow dmz.gateway -> control-center.scada-server opcua
+//!   allow dmz.gateway -> control-center.scada opcua
 //! }
 //! ```
 //!
 //! ## Use instead
-//! Terminate in the DMZ: the control zone pushes to a broker or mirror, IT reads the mirror.
+//! Terminate in the DMZ: the control zone pushes to a broker or mirror, IT reads the broker.
 //! ```fence
-//! zone dmz { ... asset broker 10.20.0.30 { kind broker } }
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset broker 10.20.0.30 { kind broker } }
+//! zone control-center { level 3  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
 //! conduit enterprise-dmz {
 //!   connects enterprise, dmz
 //!   allow enterprise -> dmz.broker opcua
 //! }
 //! conduit dmz-control {
 //!   connects dmz, control-center
-//!   allow control-center.scada-server -> dmz.broker opcua
+//!   allow control-center.scada -> dmz.broker opcua
 //! }
 //! ```
 //!

@@ -4,6 +4,20 @@
 //!
 //! Pairs of an IT zone (4/5) and a control zone (0-3) are reported by FR5-002 instead.
 //!
+//! A level-5 zone (a vendor, the Internet) joined to an industrial DMZ over a VPN that
+//! terminates at the DMZ is the recommended design for remote and vendor access, not a skip of
+//! level 4: routing it through enterprise IT would expose IT and add no control. The VPN
+//! terminates at the DMZ when the policy shows it, either
+//! - on a device that attaches both zones: a device-level flow from the level-5 zone to the
+//!   device carrying a VPN protocol (`allow vendor.vpn-peer -> self ike, ipsec-esp` in the
+//!   IDMZ firewall's block), or
+//! - on a VPN gateway in the DMZ: a flow of the conduit from the level-5 zone into the DMZ
+//!   carrying a VPN protocol.
+//!
+//! A VPN protocol is recognised by what it carries: IKE (udp/500, udp/4500), ESP (ip/50), AH
+//! (ip/51), WireGuard (udp/51820) or OpenVPN (udp/1194, tcp/1194), whatever the service is
+//! called. A conduit from a level-5 zone to the DMZ with no VPN in sight is still flagged.
+//!
 //! ## Why is this bad
 //! The Purdue model layers the plant so that each level talks only to its neighbours; every
 //! layer is a boundary an attacker has to cross. A conduit that skips a level bypasses the
@@ -12,10 +26,11 @@
 //!
 //! ## Example
 //! ```fence
-//! zone operations { level 3 ... }
-//! zone field      { level 1 ... }
+//! zone operations { level 3  sl-target 2  network 10.30.0.0/24  asset historian 10.30.0.10 }
+//! zone field      { level 1  sl-target 2  network 10.40.0.0/24  asset plc 10.40.0.5 }
 //! conduit operations-field {
 //!   connects operations, field
+//!   allow operations.historian -> field.plc opcua
 //! }
 //! ```
 //!
@@ -23,17 +38,28 @@
 //! Connect adjacent levels, through the supervisory zone, or move the assets that talk to the
 //! field into a level-2 zone:
 //! ```fence
-//! conduit operations-supervisory { connects operations, supervisory }
-//! conduit supervisory-field      { connects supervisory, field }
+//! zone operations  { level 3  sl-target 2  network 10.30.0.0/24  asset historian 10.30.0.10 }
+//! zone supervisory { level 2  sl-target 2  network 10.35.0.0/24  asset scada 10.35.0.10 }
+//! zone field       { level 1  sl-target 2  network 10.40.0.0/24  asset plc 10.40.0.5 }
+//! conduit operations-supervisory {
+//!   connects operations, supervisory
+//!   allow supervisory.scada -> operations.historian opcua
+//! }
+//! conduit supervisory-field {
+//!   connects supervisory, field
+//!   allow supervisory.scada -> field.plc opcua
+//! }
 //! ```
 //!
 //! ## References
 //! - IEC 62443-3-3 SR 5.1 (network segmentation)
-//! - Purdue reference model: conduits connect adjacent levels only
+//! - IEC 62443-3-2 ZCR 3.6 (externally connected devices)
+//! - Purdue reference model: conduits connect adjacent levels only; remote access terminates
+//!   in the industrial DMZ
 
 use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::{ConduitId, Scope};
+use crate::model::{ConduitId, Scope, SelfDirection, ServiceId, ServiceItem, ZoneId};
 
 pub const RULE: Rule = Rule {
     id: "FR5-006",
@@ -56,7 +82,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     continue; // FR5-002
                 }
                 let gap = la.rank().abs_diff(lb.rank());
-                if gap <= 1 {
+                if gap <= 1 || vpn_into_dmz(cx, ConduitId(ci), *a, *b) {
                     continue;
                 }
                 let ((hi_id, hi), (lo_id, lo)) = if la > lb {
@@ -82,15 +108,48 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .related(cx.model.spans.zone(hi_id), format!("level {}", hi.level))
                     .related(cx.model.spans.zone(lo_id), format!("level {}", lo.level))
                     .help("connect adjacent Purdue levels only, through the zones in between, or move the assets to a zone at the right level");
-                out.push(Finding::new(
-                    d,
-                    vec![
-                        Scope::Conduit(ConduitId(ci)),
-                        Scope::Zone(*a),
-                        Scope::Zone(*b),
-                    ],
-                ));
+                out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci))]));
             }
         }
     }
+}
+
+/// Whether `a` and `b` are a level-5 zone and a DMZ joined over a VPN that terminates at the
+/// DMZ: on a device attaching both (a device-level flow from the level-5 zone carrying a VPN
+/// protocol), or on a DMZ gateway (a flow of the conduit from the level-5 zone into the DMZ
+/// carrying one).
+fn vpn_into_dmz(cx: &Ctx, c: ConduitId, a: ZoneId, b: ZoneId) -> bool {
+    let (outer, dmz) = match (cx.zone(a).level, cx.zone(b).level) {
+        (la, lb) if la.0 == 50 && lb.is_dmz() => (a, b),
+        (la, lb) if lb.0 == 50 && la.is_dmz() => (b, a),
+        _ => return false,
+    };
+    let on_device = cx.model.self_flows.iter().any(|f| {
+        let dev = cx.model.device(f.device);
+        f.direction == SelfDirection::ToDevice
+            && f.peer.zone == outer
+            && dev.interface_to(outer).is_some()
+            && dev.interface_to(dmz).is_some()
+            && carries_vpn(cx, &f.services)
+    });
+    on_device
+        || cx.model.conduit(c).flows.iter().any(|fid| {
+            let f = cx.model.flow(*fid);
+            f.src.zone == outer && f.dst.zone == dmz && carries_vpn(cx, &f.services)
+        })
+}
+
+/// Whether a service list carries a VPN protocol: IKE, ESP, AH, WireGuard or OpenVPN.
+fn carries_vpn(cx: &Ctx, services: &[ServiceId]) -> bool {
+    services.iter().any(|s| {
+        cx.model.service(*s).items.iter().any(|item| match item {
+            // One port, not a range that happens to contain it.
+            ServiceItem::Udp { ports } => {
+                ports.lo == ports.hi && [500, 4500, 51820, 1194].contains(&ports.lo)
+            }
+            ServiceItem::Tcp { ports } => ports.lo == ports.hi && ports.lo == 1194,
+            ServiceItem::Ip { number } => *number == 50 || *number == 51,
+            _ => false,
+        })
+    })
 }

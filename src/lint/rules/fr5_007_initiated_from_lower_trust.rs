@@ -2,9 +2,16 @@
 //! Flags a flow initiated from a zone with a lower SL-T(RDF) into a zone with a higher
 //! SL-T(RDF): the less trusted side opens new connections into the more trusted one.
 //!
-//! Flows into an industrial DMZ and remote sessions from a DMZ jump host are flagged too: they
-//! are often the intended design, and an `exception` on the conduit or flow records why (the
-//! DMZ service holds no control function, sessions are approved and recorded).
+//! Two patterns are the sanctioned ones (IEC 62443-3-2 guidance, the Purdue model's industrial
+//! DMZ) and are not flagged:
+//! - a flow from an IT or external zone (level 4 or 5) that terminates in an industrial DMZ
+//!   (level 3.5): enterprise clients reading a DMZ mirror, users reaching the DMZ jump host.
+//!   The DMZ exists to terminate them; what leaves the DMZ again is judged on its own, and
+//!   FR5-005 flags a DMZ that passes a protocol straight through;
+//! - a remote-access flow from a DMZ jump host: a flow from an asset of `kind jump-host` in a
+//!   level-3.5 zone whose every service is `remote-access` (RDP, SSH, ...). This is the path
+//!   FR1-001 demands; a jump host that opens anything else (file shares, web, industrial
+//!   protocols) into the control system is flagged.
 //!
 //! ## Why is this bad
 //! A zone boundary has to control communication in both directions (SR 5.2), and the direction
@@ -14,8 +21,8 @@
 //!
 //! ## Example
 //! ```fence
-//! zone office  { level 3  sl-target 1 ... }
-//! zone control { level 3  sl-target 3 ... }
+//! zone office  { level 3  sl-target 1  network 10.10.0.0/16 }
+//! zone control { level 3  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.10 }
 //! conduit office-control {
 //!   connects office, control
 //!   allow office -> control.historian https
@@ -25,6 +32,8 @@
 //! ## Use instead
 //! Let the higher-trust zone initiate:
 //! ```fence
+//! zone office  { level 3  sl-target 1  network 10.10.0.0/16  asset reports 10.10.0.20 }
+//! zone control { level 3  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.10 }
 //! conduit office-control {
 //!   connects office, control
 //!   allow control.historian -> office.reports https
@@ -33,11 +42,12 @@
 //!
 //! ## References
 //! - IEC 62443-3-3 SR 5.2 (zone boundary protection)
-//! - Purdue reference model: prefer connections initiated from the control side
+//! - Purdue reference model: prefer connections initiated from the control side; IT-to-OT
+//!   exchanges terminate in the industrial DMZ
 
 use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::Fr;
+use crate::model::{AssetKind, FlowId, Fr};
 
 pub const RULE: Rule = Rule {
     id: "FR5-007",
@@ -55,7 +65,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         let f = cx.model.flow(fid);
         let (src, dst) = (cx.zone(f.src.zone), cx.zone(f.dst.zone));
         let (a, b) = (src.sl.get(Fr::Rdf), dst.sl.get(Fr::Rdf));
-        if a >= b {
+        if a >= b || sanctioned(cx, fid) {
             continue;
         }
         let d = RULE
@@ -72,4 +82,19 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             ));
         out.push(Finding::new(d, cx.flow_scopes(fid)));
     }
+}
+
+/// The two sanctioned patterns: IT (level 4-5) into a DMZ, where the flow terminates, and
+/// remote access from a DMZ jump host (every service `remote-access`).
+fn sanctioned(cx: &Ctx, fid: FlowId) -> bool {
+    let f = cx.model.flow(fid);
+    let (src, dst) = (cx.zone(f.src.zone), cx.zone(f.dst.zone));
+    if src.level.is_it() && dst.level.is_dmz() {
+        return true;
+    }
+    src.level.is_dmz()
+        && cx.asset_kind(f.src) == Some(&AssetKind::JumpHost)
+        && f.services
+            .iter()
+            .all(|s| cx.model.service(*s).flags.remote_access)
 }

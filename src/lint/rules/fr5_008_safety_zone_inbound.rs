@@ -1,19 +1,37 @@
 //! ## What it does
-//! Protects zones marked `safety` (safety instrumented systems). It flags:
-//! - any flow into a safety zone (the safety zone may only initiate, e.g. to report status);
-//! - a safety zone whose SL-T is below the SL-T of a zone it shares a conduit with, for any
-//!   foundational requirement.
+//! Flags a flow into a zone marked `safety` (a safety instrumented system): the safety zone
+//! may initiate (report status, publish data), nothing outside it may open a connection into
+//! it.
+//!
+//! A safety zone whose SL-T is below a neighbour's is another question, with its own rule
+//! (FR5-019), so that accepting one never hides the other.
+//!
+//! Some connections into a safety zone are normal and are accepted with an exception on the
+//! flow (or on a conduit that holds only such flows), saying what compensates:
+//! - a protection relay (an IED in the safety zone) serving IEC 61850 MMS reports to the
+//!   station HMI or gateway: `exception FR5-008 "MMS reports only; control blocks disabled in
+//!   the relay (CR-...)"`;
+//! - a safety PLC programmed from an engineering workstation: `exception FR5-008 "Key switch in
+//!   RUN except during approved changes; EWS session recorded (MOC-...)"`.
+//!
+//! An exception on the safety zone itself does not accept these: a zone's exception accepts
+//! the findings about the zone (FR5-019's), and FR5-008's findings are about flows.
 //!
 //! ## Why is this bad
 //! Safety-related assets belong in their own zones (ZCR 3.3) and critical networks must be
 //! isolated from non-critical ones (SR 5.1 RE3). A connection into a SIS zone is a write path
-//! into the last layer of protection; and a SIS zone less protected than its neighbour is the
-//! weakest way into the plant.
+//! into the last layer of protection.
 //!
 //! ## Example
 //! ```fence
-//! zone sis { level 1  safety  sl-target 2 ... }
-//! zone control { level 2  sl-target 3 ... }
+//! zone control { level 2  sl-target 3  network 10.30.0.0/24  asset ews 10.30.0.5 }
+//! zone sis {
+//!   level 1
+//!   safety
+//!   sl-target 4
+//!   network 10.15.0.0/24
+//!   asset logic-solver 10.15.0.10
+//! }
 //! conduit control-sis {
 //!   connects control, sis
 //!   allow control.ews -> sis.logic-solver s7comm
@@ -21,9 +39,16 @@
 //! ```
 //!
 //! ## Use instead
-//! Raise the safety zone's SL-T to at least its neighbours' and let it initiate only:
+//! Let the safety zone initiate only:
 //! ```fence
-//! zone sis { level 1  safety  sl-target 4 ... }
+//! zone control { level 2  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.6 }
+//! zone sis {
+//!   level 1
+//!   safety
+//!   sl-target 4
+//!   network 10.15.0.0/24
+//!   asset logic-solver 10.15.0.10
+//! }
 //! conduit control-sis {
 //!   connects control, sis
 //!   allow sis.logic-solver -> control.historian opcua
@@ -36,7 +61,6 @@
 
 use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
-use crate::model::{ConduitId, Fr, Scope};
 
 pub const RULE: Rule = Rule {
     id: "FR5-008",
@@ -61,48 +85,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             .at(cx.model.spans.flow(fid), "inbound connection to a safety zone")
             .about(Subject::Flow(fid))
             .related(cx.model.spans.zone(f.dst.zone), "marked `safety`")
-            .help("a safety zone accepts no connections; let it initiate (report status outward) or move the function out of the safety zone");
+            .help("a safety zone accepts no connections; let it initiate (report status outward) or move the function out of the safety zone; an accepted case (a relay serving MMS, a key-switched programming session) takes an exception on the flow");
         out.push(Finding::new(d, cx.flow_scopes(fid)));
-    }
-    for (ci, c) in cx.model.conduits.iter().enumerate() {
-        for s in c.zones.iter().copied().filter(|z| cx.zone(*z).safety) {
-            let sz = cx.zone(s);
-            for o in c.zones.iter().copied().filter(|z| *z != s) {
-                let oz = cx.zone(o);
-                let below: Vec<String> = Fr::ALL
-                    .iter()
-                    .filter(|fr| sz.sl.get(**fr) < oz.sl.get(**fr))
-                    .map(|fr| format!("{} {} < {}", fr.name(), sz.sl.get(*fr), oz.sl.get(*fr)))
-                    .collect();
-                if below.is_empty() {
-                    continue;
-                }
-                let d = RULE
-                    .diag(format!(
-                        "safety zone `{}` has a lower SL-T than zone `{}` it connects to ({})",
-                        sz.name,
-                        oz.name,
-                        below.join(", ")
-                    ))
-                    .at(
-                        cx.model.spans.conduit(ConduitId(ci)),
-                        "conduit to a better-protected zone",
-                    )
-                    .about(Subject::Conduit(ConduitId(ci)))
-                    .related(
-                        cx.model.spans.zone(s),
-                        format!("safety zone, SL-T {}", sz.sl),
-                    )
-                    .related(cx.model.spans.zone(o), format!("SL-T {}", oz.sl))
-                    .help(format!(
-                        "raise the SL-T of `{}` to at least that of `{}`",
-                        sz.name, oz.name
-                    ));
-                out.push(Finding::new(
-                    d,
-                    vec![Scope::Zone(s), Scope::Conduit(ConduitId(ci))],
-                ));
-            }
-        }
     }
 }

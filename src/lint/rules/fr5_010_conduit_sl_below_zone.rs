@@ -10,18 +10,23 @@
 //!
 //! ## Example
 //! ```fence
-//! zone field { level 1  sl-target 3 ... }
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
 //!   sl-target 2
+//!   allow control-center.scada -> field.plcs modbus-tls
 //! }
 //! ```
 //!
 //! ## Use instead
 //! ```fence
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
 //!   sl-target 3
+//!   allow control-center.scada -> field.plcs modbus-tls
 //! }
 //! ```
 //!
@@ -73,10 +78,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     "raise the conduit's SL-T to at least the SL-T of `{}` for every FR",
                     zone.name
                 ));
-            out.push(Finding::new(
-                d,
-                vec![Scope::Conduit(ConduitId(ci)), Scope::Zone(*z)],
-            ));
+            out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci))]));
         }
     }
 }

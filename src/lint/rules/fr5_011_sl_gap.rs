@@ -10,16 +10,28 @@
 //!
 //! ## Example
 //! ```fence
-//! zone office  { level 3  sl-target 1 ... }
-//! zone control { level 3  sl-target 3 ... }
-//! conduit office-control { connects office, control }
+//! zone office  { level 3  sl-target 1  network 10.10.0.0/16  asset reports 10.10.0.20 }
+//! zone control { level 3  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.10 }
+//! conduit office-control {
+//!   connects office, control
+//!   allow control.historian -> office.reports https
+//! }
 //! ```
 //!
 //! ## Use instead
 //! Put an intermediate zone (a DMZ with a broker) between them:
 //! ```fence
-//! conduit office-dmz  { connects office, dmz }     # SL-T 1 -> 2
-//! conduit dmz-control { connects dmz, control }    # SL-T 2 -> 3
+//! zone office  { level 4  sl-target 1  network 10.10.0.0/16  asset reports 10.10.0.20 }
+//! zone dmz     { level 3.5  sl-target 2  network 10.20.0.0/24  asset broker 10.20.0.30 { kind broker } }
+//! zone control { level 3  sl-target 3  network 10.30.0.0/24  asset historian 10.30.0.10 }
+//! conduit office-dmz {                  # SL-T 1 -> 2
+//!   connects office, dmz
+//!   allow office.reports -> dmz.broker mqtts
+//! }
+//! conduit dmz-control {                 # SL-T 2 -> 3
+//!   connects dmz, control
+//!   allow control.historian -> dmz.broker mqtts
+//! }
 //! ```
 //!
 //! ## References
@@ -67,14 +79,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     .related(cx.model.spans.zone(*a), format!("SL-T {}", za.sl))
                     .related(cx.model.spans.zone(*b), format!("SL-T {}", zb.sl))
                     .help("put an intermediate zone (a DMZ with a broker) between them, or review the SL-Ts in the risk assessment");
-                out.push(Finding::new(
-                    d,
-                    vec![
-                        Scope::Conduit(ConduitId(ci)),
-                        Scope::Zone(*a),
-                        Scope::Zone(*b),
-                    ],
-                ));
+                out.push(Finding::new(d, vec![Scope::Conduit(ConduitId(ci))]));
             }
         }
     }

@@ -13,6 +13,8 @@
 //!
 //! ## Example
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16  vlan 400 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/24  vlan 140 }
 //! switch sw-core {
 //!   target cisco-ios
 //!   port GigabitEthernet1/0/1 access enterprise
@@ -23,6 +25,8 @@
 //! ## Use instead
 //! One switch per side (or per level), joined only through a firewall:
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16  vlan 400 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/24  vlan 140 }
 //! switch sw-office { target cisco-ios  port GigabitEthernet1/0/1 access enterprise }
 //! switch sw-field  { target cisco-ios  port GigabitEthernet1/0/1 access field }
 //! ```

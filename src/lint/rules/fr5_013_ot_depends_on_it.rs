@@ -12,6 +12,8 @@
 //!
 //! ## Example
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16  asset dns-server 10.10.0.53 }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24 }
 //! conduit control-enterprise {
 //!   connects control-center, enterprise
 //!   allow control-center -> enterprise.dns-server dns
@@ -21,6 +23,8 @@
 //! ## Use instead
 //! Run the service inside the control system, or relay it through the DMZ:
 //! ```fence
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset ntp-relay 10.20.0.123 { kind relay } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24 }
 //! conduit control-dmz {
 //!   connects control-center, dmz
 //!   allow control-center -> dmz.ntp-relay ntp

@@ -14,6 +14,7 @@
 //!
 //! ## Example
 //! ```fence
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24 }
 //! zone field { level 1  sl-target 3  network 10.40.0.0/24 }
 //! router rtr-field {
 //!   target cisco-ios                      # IOS ACLs: no island-mode switch
@@ -23,21 +24,17 @@
 //! ```
 //!
 //! ## Use instead
-//! Generate the router's island-mode switch with `island`:
+//! Generate the router's island-mode switch with `island` (`event manager run
+//! FL-ISLAND-GigabitEthernet0-1` cuts the interface), or enforce the boundary on a firewall whose
+//! target ships an island switch (nftables: `nft add element inet fenceline island { "eth1" }`):
 //! ```fence
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/24 }
 //! router rtr-field {
 //!   target cisco-ios
-//!   island                                # `event manager run FL-ISLAND-GigabitEthernet0-1`
+//!   island
 //!   interface GigabitEthernet0/0 control-center
 //!   interface GigabitEthernet0/1 field
-//! }
-//! ```
-//! or enforce the boundary on a firewall whose target ships an island switch:
-//! ```fence
-//! firewall fw-field {
-//!   target nftables                       # `nft add element inet fenceline island { "eth1" }`
-//!   interface eth0 control-center
-//!   interface eth1 field
 //! }
 //! ```
 //!

@@ -17,6 +17,7 @@
 //!
 //! ## Example
 //! ```fence
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24 }
 //! zone field { level 1  sl-target 3  network 10.40.0.0/24 }   # IPv4 only
 //! router rtr-field {
 //!   target cisco-ios                      # no `ipv6 traffic-filter` generated
@@ -26,11 +27,18 @@
 //! ```
 //!
 //! ## Use instead
-//! Keep IPv6 routing off on the device (`no ipv6 unicast-routing`) and accept the finding with an
-//! exception that says so, or give a zone behind it its IPv6 network so that every interface gets
-//! an IPv6 filter, or enforce the boundary on nftables (its `inet` table filters both families):
+//! Give a zone behind it its IPv6 network so that every interface gets an IPv6 filter, or enforce
+//! the boundary on nftables (its `inet` table filters both families); where IPv6 routing is off on
+//! the device (`no ipv6 unicast-routing`), accept the finding with an exception on the zones that
+//! says so:
 //! ```fence
-//! zone field { level 1  sl-target 3  network 10.40.0.0/24  network fd00:40::/64 }
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/24, fd00:40::/64 }
+//! router rtr-field {
+//!   target cisco-ios
+//!   interface GigabitEthernet0/0 control-center
+//!   interface GigabitEthernet0/1 field
+//! }
 //! ```
 //!
 //! ## References

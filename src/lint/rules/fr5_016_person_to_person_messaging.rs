@@ -17,19 +17,32 @@
 //!
 //! ## Example
 //! ```fence
-//! conduit enterprise-dmz {
-//!   connects enterprise, dmz
-//!   allow enterprise.mail -> dmz.historian-mirror smtp
-//! }
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16  asset mail 10.10.0.25  asset proxy 10.10.0.80 }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21 }
 //! conduit control-enterprise {
 //!   connects control-center, enterprise
+//!   allow enterprise.mail -> control-center.hmi smtp
 //!   allow control-center.hmi -> enterprise.proxy https
 //! }
 //! ```
 //!
 //! ## Use instead
 //! Read e-mail and browse from the office network; move files into the plant through a
-//! file-transfer host in the DMZ.
+//! file-transfer host in the DMZ:
+//! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16  asset clients 10.10.32.0/22 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset file-transfer 10.20.0.40 { kind relay } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21 }
+//! service sftp tcp/22 { description "File transfer over SSH" }
+//! conduit enterprise-dmz {
+//!   connects enterprise, dmz
+//!   allow enterprise.clients -> dmz.file-transfer sftp
+//! }
+//! conduit dmz-control {
+//!   connects dmz, control-center
+//!   allow control-center.hmi -> dmz.file-transfer sftp
+//! }
+//! ```
 //!
 //! ## References
 //! - IEC 62443-3-3 SR 5.3 (general-purpose person-to-person communication restrictions),

@@ -14,11 +14,23 @@
 //!
 //! ## Example
 //! ```fence
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone station { level 2  sl-target 3  network 10.101.0.0/24  asset rtu 10.101.0.10 }
 //! zone wan { level 2  sl-target 1  transit  network 10.90.0.0/24 }
 //! conduit cc-station {
 //!   connects control-center, station
 //!   sl-target 3
 //!   allow control-center.scada -> station.rtu iec104
+//! }
+//! firewall fw-cc {
+//!   target nftables
+//!   interface eth0 control-center
+//!   interface eth1 wan
+//! }
+//! firewall fw-station {
+//!   target nftables
+//!   interface eth0 wan
+//!   interface eth1 station
 //! }
 //! ```
 //!
@@ -26,11 +38,24 @@
 //! Encrypt the flow across the transit network, or raise the transit zone's SL-T (and its
 //! protection) to the conduit's:
 //! ```fence
-//! service iec104-tls tcp/19998 { industrial  description "IEC 60870-5-104 over TLS (IEC 62351-3)" }
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone station { level 2  sl-target 3  network 10.101.0.0/24  asset rtu 10.101.0.10 }
+//! zone wan { level 2  sl-target 1  transit  network 10.90.0.0/24 }
+//! service telecontrol-tls tcp/19998 { industrial  description "IEC 60870-5-104 over TLS (IEC 62351-3)" }
 //! conduit cc-station {
 //!   connects control-center, station
 //!   sl-target 3
-//!   allow control-center.scada -> station.rtu iec104-tls
+//!   allow control-center.scada -> station.rtu telecontrol-tls
+//! }
+//! firewall fw-cc {
+//!   target nftables
+//!   interface eth0 control-center
+//!   interface eth1 wan
+//! }
+//! firewall fw-station {
+//!   target nftables
+//!   interface eth0 wan
+//!   interface eth1 station
 //! }
 //! ```
 //!
@@ -104,9 +129,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                     "encrypt the flow end to end (a TLS or IPsec variant of its services), or raise the SL-T of `{}` and protect it accordingly",
                     zone.name
                 ));
-            let mut scopes = cx.flow_scopes(fid);
-            scopes.push(crate::model::Scope::Zone(z));
-            out.push(Finding::new(d, scopes));
+            out.push(Finding::new(d, cx.flow_scopes(fid)));
         }
     }
 }

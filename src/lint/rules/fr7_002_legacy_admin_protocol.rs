@@ -10,6 +10,8 @@
 //!
 //! ## Example
 //! ```fence
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24  asset ews 10.30.0.40 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset rtus 10.40.1.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
 //!   allow control-center.ews -> field.rtus telnet
@@ -18,6 +20,8 @@
 //!
 //! ## Use instead
 //! ```fence
+//! zone control-center { level 2  sl-target 3  network 10.30.0.0/24  asset ews 10.30.0.40 }
+//! zone field { level 1  sl-target 3  network 10.40.0.0/22  asset rtus 10.40.1.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
 //!   allow control-center.ews -> field.rtus ssh

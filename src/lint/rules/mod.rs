@@ -21,6 +21,7 @@ pub mod fr5_014_island_mode_missing;
 pub mod fr5_015_fail_open_configuration;
 pub mod fr5_016_person_to_person_messaging;
 pub mod fr5_017_zone_undocumented;
+pub mod fr5_019_safety_zone_sl_below_neighbour;
 pub mod fr5_020_transit_below_flow_sl;
 pub mod fr7_002_legacy_admin_protocol;
 pub mod net_001_layer2_protocol_routed;
@@ -57,6 +58,7 @@ pub const ALL: &[&Rule] = &[
     &fr5_015_fail_open_configuration::RULE,
     &fr5_016_person_to_person_messaging::RULE,
     &fr5_017_zone_undocumented::RULE,
+    &fr5_019_safety_zone_sl_below_neighbour::RULE,
     &fr5_020_transit_below_flow_sl::RULE,
     &fr7_002_legacy_admin_protocol::RULE,
     &net_001_layer2_protocol_routed::RULE,

@@ -10,6 +10,8 @@
 //!
 //! ## Example
 //! ```fence
+//! zone cell-a { level 1  sl-target 2  network 10.41.0.0/24  asset io 10.41.0.10  asset plc 10.41.0.5 }
+//! zone cell-b { level 1  sl-target 2  network 10.42.0.0/24  asset io 10.42.0.10  asset plc 10.42.0.5 }
 //! conduit cell-a-cell-b {
 //!   connects cell-a, cell-b
 //!   allow cell-a.io -> cell-b.io profinet-rt
@@ -18,7 +20,15 @@
 //!
 //! ## Use instead
 //! Keep layer-2 protocols inside one zone; between zones use a routable protocol through a
-//! gateway (e.g. OPC UA or PROFINET over an IP-capable controller).
+//! gateway (OPC UA between the cells' controllers, say):
+//! ```fence
+//! zone cell-a { level 1  sl-target 2  network 10.41.0.0/24  asset io 10.41.0.10  asset plc 10.41.0.5 }
+//! zone cell-b { level 1  sl-target 2  network 10.42.0.0/24  asset io 10.42.0.10  asset plc 10.42.0.5 }
+//! conduit cell-a-cell-b {
+//!   connects cell-a, cell-b
+//!   allow cell-a.plc -> cell-b.plc opcua
+//! }
+//! ```
 //!
 //! ## References
 //! - IEC 62443-3-3 SR 5.1 (network segmentation)

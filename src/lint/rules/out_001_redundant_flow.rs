@@ -14,20 +14,24 @@
 //!
 //! ## Example
 //! ```fence
+//! zone control-center { level 2  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 2  network 10.40.0.0/22  asset plcs 10.40.2.0/24  asset rtus 10.40.1.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
 //!   allow control-center -> field modbus, dnp3
-//!   allow control-center.scada-server -> field.plcs modbus   # already allowed above
+//!   allow control-center.scada -> field.plcs modbus   # already allowed above
 //! }
 //! ```
 //!
 //! ## Use instead
 //! Keep the narrowest flows that say what is needed:
 //! ```fence
+//! zone control-center { level 2  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 2  network 10.40.0.0/22  asset plcs 10.40.2.0/24  asset rtus 10.40.1.0/24 }
 //! conduit control-field {
 //!   connects control-center, field
-//!   allow control-center.scada-server -> field.plcs modbus
-//!   allow control-center.scada-server -> field.rtus dnp3
+//!   allow control-center.scada -> field.plcs modbus
+//!   allow control-center.scada -> field.rtus dnp3
 //! }
 //! ```
 //!

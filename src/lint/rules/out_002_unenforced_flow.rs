@@ -12,6 +12,9 @@
 //!
 //! ## Example
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset jump-host 10.20.0.20 { kind jump-host } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21 }
 //! firewall fw-it-ot {
 //!   target nftables
 //!   interface eth0 enterprise
@@ -25,11 +28,18 @@
 //!
 //! ## Use instead
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset jump-host 10.20.0.20 { kind jump-host } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21 }
 //! firewall fw-it-ot {
 //!   target nftables
 //!   interface eth0 enterprise
 //!   interface eth1 dmz
 //!   interface eth2 control-center
+//! }
+//! conduit dmz-control {
+//!   connects dmz, control-center
+//!   allow dmz.jump-host -> control-center.hmi rdp
 //! }
 //! ```
 //!

@@ -7,6 +7,11 @@
 //! built), once per router or layer-3 switch interface and conduit, naming the flows whose
 //! replies it admits; the report lists the widenings per conduit.
 //!
+//! A router with `inspect` (a zone-based policy firewall) keeps connection state for TCP, UDP
+//! and ICMP: their replies pass as established and raise nothing. It passes other protocols
+//! (`ip/47`, `ip/50`, `ip`, OSPF to or from itself) without state, with a `pass` rule for the
+//! replies in the other direction, and those are reported here as for ACLs.
+//!
 //! An `exception OUT-005` on the conduit silences it; exceptions on flows silence it when every
 //! flow whose replies it admits on that interface carries one.
 //!
@@ -19,22 +24,35 @@
 //!
 //! ## Example
 //! ```fence
+//! zone control-center { level 2  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 2  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada -> field.plcs modbus      # replies pass IOS `established`
+//! }
 //! router rtr-field {
 //!   target cisco-ios
 //!   interface GigabitEthernet0/0 control-center
 //!   interface GigabitEthernet0/1 field
 //! }
-//! # control-center.scada-server -> field.plcs modbus: replies pass `established`
 //! ```
 //!
 //! ## Use instead
-//! Enforce conduits whose SL-T needs stateful return traffic on a stateful firewall, or accept the
-//! widening with an exception that states the compensating control:
+//! Give the router `inspect`, enforce conduits whose SL-T needs stateful return traffic on a
+//! stateful firewall (nftables, iptables), or accept the widening with an exception on the
+//! conduit that states the compensating control:
 //! ```fence
-//! firewall fw-field {
-//!   target nftables
-//!   interface eth0 control-center
-//!   interface eth1 field
+//! zone control-center { level 2  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
+//! zone field { level 1  sl-target 2  network 10.40.0.0/22  asset plcs 10.40.2.0/24 }
+//! conduit control-field {
+//!   connects control-center, field
+//!   allow control-center.scada -> field.plcs modbus      # replies pass by connection state
+//! }
+//! router rtr-field {
+//!   target cisco-ios
+//!   inspect
+//!   interface GigabitEthernet0/0 control-center
+//!   interface GigabitEthernet0/1 field
 //! }
 //! ```
 //!

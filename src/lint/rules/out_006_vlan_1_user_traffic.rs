@@ -12,11 +12,19 @@
 //! ## Example
 //! ```fence
 //! zone field { level 1  sl-target 2  network 10.40.0.0/22  vlan 1 }
+//! switch sw-field {
+//!   target cisco-ios
+//!   ports GigabitEthernet1/0/1-24 access field
+//! }
 //! ```
 //!
 //! ## Use instead
 //! ```fence
 //! zone field { level 1  sl-target 2  network 10.40.0.0/22  vlan 140 }
+//! switch sw-field {
+//!   target cisco-ios
+//!   ports GigabitEthernet1/0/1-24 access field
+//! }
 //! ```
 //!
 //! ## References

@@ -16,15 +16,35 @@
 //!
 //! ## Example
 //! ```fence
-//! allow dmz.jump-host -> control-center.hmi rdp {
-//!   description "Vendor access – approved by “Ops”"     # non-ASCII dashes and quotes
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset jump-host 10.20.0.20 { kind jump-host } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21 }
+//! conduit dmz-control {
+//!   connects dmz, control-center
+//!   allow dmz.jump-host -> control-center.hmi rdp {
+//!     description "Vendor access – approved by “Ops”"     # non-ASCII dashes and quotes
+//!   }
+//! }
+//! firewall fw {
+//!   target nftables
+//!   interface eth0 dmz
+//!   interface eth1 control-center
 //! }
 //! ```
 //!
 //! ## Use instead
 //! ```fence
-//! allow dmz.jump-host -> control-center.hmi rdp {
-//!   description "Vendor access - approved by Ops"
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset jump-host 10.20.0.20 { kind jump-host } }
+//! zone control-center { level 3  sl-target 3  network 10.30.0.0/24  asset hmi 10.30.0.21 }
+//! conduit dmz-control {
+//!   connects dmz, control-center
+//!   allow dmz.jump-host -> control-center.hmi rdp {
+//!     description "Vendor access - approved by Ops"
+//!   }
+//! }
+//! firewall fw {
+//!   target nftables
+//!   interface eth0 dmz
+//!   interface eth1 control-center
 //! }
 //! ```
 //!

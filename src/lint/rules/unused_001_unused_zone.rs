@@ -13,6 +13,7 @@
 //!
 //! ## Example
 //! ```fence
+//! zone control-center { level 2  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
 //! zone lab {
 //!   level 2
 //!   sl-target 1
@@ -21,13 +22,19 @@
 //! ```
 //!
 //! ## Use instead
-//! Connect the zone, remove it, or record that it is isolated on purpose:
+//! Connect the zone through a conduit with the flows it needs, or remove it; a zone isolated on
+//! purpose takes an exception on the zone that says so (the finding is then reported as accepted):
 //! ```fence
+//! zone control-center { level 2  sl-target 2  network 10.30.0.0/24  asset scada 10.30.0.10 }
 //! zone lab {
 //!   level 2
 //!   sl-target 1
 //!   network 10.90.0.0/24
-//!   exception UNUSED-001 "Air-gapped test bench, see ZCR document LAB-01"
+//!   asset test-bench 10.90.0.10
+//! }
+//! conduit lab-control {
+//!   connects lab, control-center
+//!   allow control-center.scada -> lab.test-bench opcua
 //! }
 //! ```
 //!

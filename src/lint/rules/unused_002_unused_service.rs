@@ -8,11 +8,26 @@
 //!
 //! ## Example
 //! ```fence
+//! zone site-ops { level 3  sl-target 2  network 10.30.0.0/24  asset historian 10.30.0.10 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset mirror 10.20.0.10 { kind mirror } }
 //! service historian-sync tcp/5450      # no flow uses it
+//! conduit site-dmz {
+//!   connects site-ops, dmz
+//!   allow site-ops.historian -> dmz.mirror https
+//! }
 //! ```
 //!
 //! ## Use instead
-//! Remove the declaration, or use it in the flow that needs it.
+//! Remove the declaration, or use it in the flow that needs it:
+//! ```fence
+//! zone site-ops { level 3  sl-target 2  network 10.30.0.0/24  asset historian 10.30.0.10 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset mirror 10.20.0.10 { kind mirror } }
+//! service historian-sync tcp/5450
+//! conduit site-dmz {
+//!   connects site-ops, dmz
+//!   allow site-ops.historian -> dmz.mirror historian-sync
+//! }
+//! ```
 //!
 //! ## References
 //! - IEC 62443-3-3 SR 7.7 (least functionality)

@@ -9,6 +9,8 @@
 //!
 //! ## Example
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset historian-mirror 10.20.0.10 { kind mirror } }
 //! conduit enterprise-dmz {
 //!   connects enterprise, dmz
 //!   sl-target 2
@@ -18,6 +20,8 @@
 //! ## Use instead
 //! Add the flows the conduit exists for, or remove it:
 //! ```fence
+//! zone enterprise { level 4  sl-target 1  network 10.10.0.0/16 }
+//! zone dmz { level 3.5  sl-target 2  network 10.20.0.0/24  asset historian-mirror 10.20.0.10 { kind mirror } }
 //! conduit enterprise-dmz {
 //!   connects enterprise, dmz
 //!   sl-target 2

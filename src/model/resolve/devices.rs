@@ -27,6 +27,7 @@ pub(super) fn resolve_device<'a>(
     let mut description = None;
     let mut has_target = false;
     let mut island = None;
+    let mut inspect = None;
     let mut own = Own::default();
     let at = DeviceAt {
         zone_index,
@@ -77,6 +78,21 @@ pub(super) fn resolve_device<'a>(
                     "a switch carries a zone's VLANs and filters nothing between zones; write `island` in the router that bounds the zone"
                 } else {
                     "nftables and iptables firewalls always generate their island-mode switch (docs/targets/linux.md); remove `island`"
+                }),
+            ),
+            ast::StmtKind::Inspect if v.kind == DeviceKind::Router => {
+                cx.once(&mut inspect, st.keyword, st, "inspect")
+            }
+            ast::StmtKind::Inspect => cx.err(
+                Diagnostic::error(
+                    codes::INSPECT,
+                    format!("`inspect` is not allowed in a {}", v.kind.keyword()),
+                )
+                .at(st.keyword, "only a Cisco IOS router takes `inspect`")
+                .help(if v.kind == DeviceKind::Switch {
+                    "a switch carries a zone's VLANs and filters nothing between zones; write `inspect` in the router that bounds the zone"
+                } else {
+                    "nftables and iptables firewalls always track connections; remove `inspect`"
                 }),
             ),
             ast::StmtKind::Ports { range, name, mode } => {
@@ -150,6 +166,9 @@ pub(super) fn resolve_device<'a>(
             );
         }
     }
+    if let Some((kw, _)) = inspect {
+        check_inspect(cx, v, kw, &targets, &interfaces, zones);
+    }
     let (interfaces, interface_spans) = interfaces.into_iter().unzip();
     let (ports, port_spans) = ports.into_iter().unzip();
     let mut device = Device {
@@ -164,8 +183,19 @@ pub(super) fn resolve_device<'a>(
         cluster: Vec::new(),
         sync: None,
         island: island.is_some(),
+        inspect: inspect.is_some(),
     };
     own::finish_device(cx, v, &mut device, &own);
+    if let (Some((kw, _)), false) = (inspect, device.cluster.is_empty()) {
+        cx.err(
+            Diagnostic::error(
+                codes::INSPECT,
+                format!("`inspect` is not allowed on router cluster `{}`", v.name.name),
+            )
+            .at(kw, "zone-based firewall on a cluster")
+            .help("fenceline does not generate the stateful failover a cluster of zone-based firewalls needs; drop `inspect` or `cluster`"),
+        );
+    }
     let spans = DeviceSpans {
         name: v.name.span,
         interfaces: interface_spans,
@@ -547,4 +577,48 @@ pub fn split_port_range(name: &str) -> Option<(String, u32, u32)> {
 /// [`crate::model::ios_ifname::split_port_number`] with an owned prefix.
 fn split_port_number(name: &str) -> Option<(String, u32)> {
     crate::model::ios_ifname::split_port_number(name).map(|(p, n)| (p.to_string(), n))
+}
+
+/// `inspect` makes a router a Cisco IOS zone-based policy firewall with one security zone per
+/// policy zone (a device attaches each zone by one interface, E0003): every target must be
+/// `cisco-ios`, and the router translates no zone (the firewall is not generated with NAT).
+fn check_inspect(
+    cx: &mut Cx,
+    v: &ast::Device,
+    kw: Span,
+    targets: &[Target],
+    interfaces: &[(Interface, Span)],
+    zones: &[Zone],
+) {
+    for (iface, span) in interfaces {
+        let Some(zone) = zones.get(iface.zone.0).filter(|z| z.is_translated()) else {
+            continue;
+        };
+        cx.err(
+            Diagnostic::error(
+                codes::INSPECT,
+                format!(
+                    "`inspect` is not allowed on router `{}`, which translates zone `{}`",
+                    v.name.name, zone.name
+                ),
+            )
+            .at(kw, "zone-based firewall")
+            .related(*span, "the router translates this zone's addresses (`nat`)")
+            .help("fenceline does not generate a zone-based firewall together with static NAT; translate on another router or a Linux firewall, or drop `inspect`"),
+        );
+    }
+    if let Some(t) = targets.iter().find(|t| **t != Target::CiscoIos) {
+        cx.err(
+            Diagnostic::error(
+                codes::INSPECT,
+                format!(
+                    "`inspect` is not allowed on router `{}` with target `{}`",
+                    v.name.name,
+                    t.name()
+                ),
+            )
+            .at(kw, "only a Cisco IOS router takes `inspect`")
+            .help("`inspect` generates a Cisco IOS zone-based policy firewall; give the router `target cisco-ios`"),
+        );
+    }
 }

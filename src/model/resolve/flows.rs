@@ -278,7 +278,7 @@ fn resolve_flow<'e>(
             )
             .at(a.src.span.to(a.dst.span), "both ends are in the same zone")
             .about(Subject::Conduit(cid))
-            .scoped(vec![Scope::Conduit(cid), Scope::Zone(src.zone)])
+            .scoped(vec![Scope::Conduit(cid)])
             .help("traffic inside a zone does not cross a conduit; remove the flow or split the zone"),
         );
         return None;
@@ -344,13 +344,9 @@ fn outside_conduit(at: &FlowAt, a: &ast::Allow, src: Endpoint, dst: Endpoint) ->
         )
         // Not in the Model, the flow is no subject: the finding is about its conduit.
         .about(Subject::Conduit(at.cid))
-        // The flow never enters the Model: its conduit and the zones of its ends are where
-        // an exception may sit.
-        .scoped(vec![
-            Scope::Conduit(at.cid),
-            Scope::Zone(src.zone),
-            Scope::Zone(dst.zone),
-        ]);
+        // The flow never enters the Model: its conduit, which holds it, is where an exception
+        // may sit (a zone's exception accepts findings about the zone only).
+        .scoped(vec![Scope::Conduit(at.cid)]);
     // Is there a conduit that does connect them?
     let right: Option<&str> = at.d.conduits.values().find_map(|other| {
         let names: Vec<&str> = other

@@ -159,11 +159,57 @@ pub fn local_policy(model: &Model, device: DeviceId) -> BTreeMap<(usize, bool), 
         }
         let to_device = f.direction == SelfDirection::ToDevice;
         let cubes = self_flow_cubes(model, SelfFlowId(k));
+        // A zone-based firewall (`inspect`) passes the replies of what it does not inspect by
+        // a rule of the other self zone-pair.
+        let back = if dev.inspect {
+            let own = dev.own_addrs();
+            let peer = model.endpoint_addrs(f.peer);
+            let ends = if to_device {
+                (peer, &own)
+            } else {
+                (&own, peer)
+            };
+            crate::model::packets::untracked_reply_cubes(model, dev, ends, &f.services)
+        } else {
+            Vec::new()
+        };
+        // A zone-based firewall filters the packets to and from a service's multicast groups
+        // (`ospf` to 224.0.0.5) too: they travel on the links of the peer's zone only.
+        let mut groups_cubes = Vec::new();
+        if dev.inspect {
+            let own = dev.own_addrs();
+            let peer = model.endpoint_addrs(f.peer);
+            for sid in &f.services {
+                let svc = model.service(*sid);
+                let mut groups = crate::model::AddrSet::new();
+                for g in &svc.groups {
+                    groups.add_range(*g, *g);
+                }
+                let src = if to_device { peer } else { &own };
+                for item in &svc.items {
+                    groups_cubes
+                        .extend(crate::packet::space::Cube::of_item_all(src, &groups, item));
+                }
+            }
+        }
+        for (i, iface) in dev.interfaces.iter().enumerate() {
+            if iface.zone == f.peer.zone && !groups_cubes.is_empty() {
+                out.entry((i, to_device)).or_default().extend(
+                    groups_cubes.iter().cloned(),
+                    LocalWhy::SelfFlow(SelfFlowId(k)),
+                );
+            }
+        }
         for (i, zones) in reach.iter().enumerate() {
             if zones[f.peer.zone.0] {
                 out.entry((i, to_device))
                     .or_default()
                     .extend(cubes.iter().cloned(), LocalWhy::SelfFlow(SelfFlowId(k)));
+                if !back.is_empty() {
+                    out.entry((i, !to_device))
+                        .or_default()
+                        .extend(back.iter().cloned(), LocalWhy::SelfFlow(SelfFlowId(k)));
+                }
             }
         }
     }
@@ -241,7 +287,17 @@ pub(super) fn compare_local(
     config: &dyn Filters,
 ) -> Result<Vec<PairDifference>, ReadError> {
     let dev = model.device(device);
-    let policy = local_policy(model, device);
+    let mut policy = local_policy(model, device);
+    // A router with `inspect` denies its own addresses as sources first on every interface,
+    // as the stateless IOS target does.
+    if dev.inspect {
+        for ((i, to_device), want) in policy.iter_mut() {
+            if *to_device {
+                let spoofed = super::spoofed_sources(model, device, *i, &[Family::V4, Family::V6]);
+                *want = want.subtract(&spoofed);
+            }
+        }
+    }
     let empty = Space::new();
     let mut out = Vec::new();
     for (i, iface) in dev.interfaces.iter().enumerate() {
@@ -282,7 +338,11 @@ pub(super) fn compare_local(
             });
         }
     }
-    out.extend(compare_local_replies(model, device, config)?);
+    // A zone-based firewall passes the device's `one-way` items without inspection: their
+    // replies meet no rule, which the comparison above already holds.
+    if !dev.inspect {
+        out.extend(compare_local_replies(model, device, config)?);
+    }
     Ok(out)
 }
 

@@ -67,7 +67,7 @@ pub(super) fn check_device_expectation(
                 .entry((device, node.clone(), t))
                 .or_insert_with(|| load_node(dev, node, t, read).ok().flatten());
             let Some(cfg) = cfg.as_ref() else { continue };
-            let stateless_from = !to_device && !crate::dialect::stateful(t);
+            let stateless_from = !to_device && !crate::dialect::stateful(t) && !dev.stateful();
             for &i in &facing {
                 let iface = &dev.interfaces[i];
                 if stateless_from {

@@ -156,14 +156,28 @@ fn packets(
     (fwd, back)
 }
 
-/// The sources no packet entering a device may carry: its own addresses (a cluster's shared
-/// ones; a node's own address is its partner's legitimate source). The Cisco IOS target denies
-/// them first on every interface.
-pub(super) fn spoofed_sources(model: &Model, device: DeviceId, fams: &[Family]) -> Space<()> {
+/// The sources no packet entering a device by interface `iface` may carry: its own addresses
+/// (a cluster's shared ones; a node's own address is its partner's legitimate source). The
+/// Cisco IOS target denies them first on every interface. Where `iface` attaches a translated
+/// zone, its own addresses in the zone's inside networks are also seen at their outside
+/// addresses (the plant's view of the wire there).
+pub(super) fn spoofed_sources(
+    model: &Model,
+    device: DeviceId,
+    iface: usize,
+    fams: &[Family],
+) -> Space<()> {
+    let dev = model.device(device);
     let mut set = crate::model::AddrSet::new();
-    for i in &model.device(device).interfaces {
+    for i in &dev.interfaces {
         for a in &i.addresses {
             set.add_range(*a, *a);
+        }
+    }
+    if let Some(i) = dev.interfaces.get(iface) {
+        let zone = model.zone(i.zone);
+        if zone.is_translated() {
+            set = set.union(&zone.to_outside(&set.intersect(&zone.inside_addrs())));
         }
     }
     let mut out = Space::new();
