@@ -148,6 +148,12 @@ fn linux_files(built: &Built) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The fleet's forty stations differ only by their numbers: its control centre and its first
+/// station stand for it in the snapshots.
+fn snapshotted(example: &str, path: &str) -> bool {
+    example != "fleet" || path.starts_with("fw-cc/") || path.starts_with("sub-01-")
+}
+
 #[test]
 fn snapshots_of_every_example() {
     for ex in examples() {
@@ -156,6 +162,9 @@ fn snapshots_of_every_example() {
         for (path, text) in linux_files(&built) {
             assert!(text.starts_with("# fenceline "), "{path}: no stamp");
             assert!(text.contains(&built.stamp.hash), "{path}: no hash");
+            if !snapshotted(&stem(&ex), &path) {
+                continue;
+            }
             let name = format!("{}__{}", stem(&ex), path.replace('/', "__"));
             insta::assert_snapshot!(name, text);
         }

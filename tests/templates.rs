@@ -280,6 +280,13 @@ fn build_site_writes_only_that_sites_devices() {
         !manifest.contains("\"sites\""),
         "a whole build names no site"
     );
+    // The expanded policy's configurations are proven equal to it.
+    let out = bin(&["verify", p.to_str().unwrap(), all.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let one = dir.path().join("one");
     let out = bin(&[
