@@ -639,7 +639,8 @@ fn prove_own(case: &Case, t: &mut Tally) {
                 }
             }),
         );
-        let own = dev.own_addrs();
+        // What `self` stands for to this peer (a skid's gateway address is not its).
+        let own = model.self_addrs(id);
         let peer = model.endpoint_addrs(f.peer);
         for iface in &dev.interfaces {
             if without.hops(f.peer.zone, iface.zone).is_none() {
@@ -832,7 +833,12 @@ fn the_routers_own_traffic_is_enforced_exactly_by_its_acls() {
 /// reached from outside is denied, and a packet from a skid claiming an outside source too.
 #[test]
 fn translated_skids_are_enforced_on_the_wire() {
-    for path in ["tests/nat/skids.fence", "tests/nat/ios-one-skid.fence"] {
+    for path in [
+        "tests/nat/skids.fence",
+        "tests/nat/ios-one-skid.fence",
+        "tests/nat/skids-inspect.fence",
+        "tests/nat/ios-one-skid-inspect.fence",
+    ] {
         for object_groups in [false, true] {
             let case = build_example(Path::new(path), object_groups);
             let mut t = prove(&case);
@@ -880,6 +886,60 @@ fn translated_skids_are_enforced_on_the_wire() {
                 skid,
                 &pkt(outside, 502, "10.30.0.10", 40000, true)
             ));
+        }
+    }
+}
+
+/// With `inspect`, the zone-based firewall decides after NAT translated an outside destination:
+/// each PLC at its outside address passes, at its inside address it does not (in a VRF no route
+/// leads there; without one the outside interface's inbound ACL denies it), and a skid's reply
+/// passes from its inside address only.
+#[test]
+fn translated_skids_behind_a_zone_based_firewall_are_enforced_on_the_wire() {
+    let pkt = |src: &str, sport, dst: &str, dport, ack| Packet {
+        src: src.parse().unwrap(),
+        dst: dst.parse().unwrap(),
+        proto: 6,
+        sport,
+        dport,
+        ack,
+    };
+    for (path, dev, skids) in [
+        (
+            "tests/nat/skids-inspect.fence",
+            "rtr-cells",
+            &[
+                ("GigabitEthernet0/1", "10.50.1.10"),
+                ("GigabitEthernet0/2", "10.50.2.10"),
+            ][..],
+        ),
+        (
+            "tests/nat/ios-one-skid-inspect.fence",
+            "rtr-skid",
+            &[("GigabitEthernet0/1", "10.50.1.10")][..],
+        ),
+    ] {
+        let case = build_example(Path::new(path), false);
+        let cfg = &case.configs[dev];
+        assert!(cfg.zbf.active(), "{path}");
+        let out = "GigabitEthernet0/0";
+        for (skid, plc) in skids {
+            let open = pkt("10.30.0.10", 40000, plc, 502, false);
+            assert!(
+                crossing(cfg, out, skid, &open, false).permit,
+                "{path}: {open}"
+            );
+            let inside = pkt("10.30.0.10", 40000, "192.168.1.10", 502, false);
+            assert!(
+                !crossing(cfg, out, skid, &inside, false).permit,
+                "{path}: {inside}"
+            );
+            // The skid's own connection attempt back is not inspected as allowed.
+            let back = pkt("192.168.1.10", 502, "10.30.0.10", 40000, false);
+            assert!(
+                !crossing(cfg, skid, out, &back, false).permit,
+                "{path}: {back}"
+            );
         }
     }
 }
@@ -951,7 +1011,12 @@ fn output_follows_ios_rules() {
                         assert!(!acl.v6 || last.text == "deny ipv6 any any", "{where_}");
                         continue;
                     }
-                    if zbf && !acl.standard && !acl.name.starts_with("FL-VTY") {
+                    // Island ACLs deny everything, beside a zone-based firewall too.
+                    if zbf
+                        && !acl.standard
+                        && !acl.name.starts_with("FL-VTY")
+                        && !acl.name.starts_with("FL-ISLAND")
+                    {
                         // An interface ACL beside a zone-based firewall: anti-spoofing, then
                         // the firewall decides.
                         let any = if acl.v6 {

@@ -101,13 +101,16 @@ fn lowered_island_router_reads_back_as_itself() {
     }
 }
 
-/// Translating routers, with VRFs (two identical skids) and without: their VRFs, NAT roles,
-/// interface addresses, static translations and VRF routes read back as themselves.
+/// Translating routers, with VRFs (two identical skids) and without, with and without `inspect`:
+/// their VRFs, NAT roles, interface addresses, static translations, VRF routes and zone-based
+/// firewall read back as themselves.
 #[test]
 fn lowered_translating_routers_read_back_as_themselves() {
     for (policy, vrf) in [
         ("tests/nat/skids.fence", true),
         ("tests/nat/ios-one-skid.fence", false),
+        ("tests/nat/skids-inspect.fence", true),
+        ("tests/nat/ios-one-skid-inspect.fence", false),
     ] {
         let checked = check_path(Path::new(policy), &opts()).unwrap();
         let model = checked.model.as_ref().unwrap();
@@ -127,6 +130,8 @@ fn lowered_translating_routers_read_back_as_themselves() {
         assert!(has(|t| matches!(t, Top::NatStatic(_))), "{policy}");
         assert_eq!(has(|t| matches!(t, Top::Vrf(_))), vrf, "{policy}");
         assert_eq!(has(|t| matches!(t, Top::VrfRoute(_))), vrf, "{policy}");
+        let inspect = policy.ends_with("-inspect.fence");
+        assert_eq!(has(|t| matches!(t, Top::ZonePair(_))), inspect, "{policy}");
     }
 }
 

@@ -217,3 +217,28 @@ fn the_report_shows_both_views_of_a_translated_zone() {
         "{html}"
     );
 }
+
+#[test]
+fn a_devices_inside_address_is_self_only_from_its_translated_zone() {
+    use fenceline::model::SelfDirection;
+    let m = model("examples/bottling.fence");
+    for device in ["rtr-line1", "fw-line2", "fw-line3"] {
+        let id = m
+            .self_flow_ids()
+            .find(|&i| {
+                let f = m.self_flow(i);
+                m.device(f.device).name == device && f.direction == SelfDirection::ToDevice
+            })
+            .expect("ssh to the device");
+        let own = m.self_addrs(id);
+        let inside: std::net::IpAddr = "192.168.1.1".parse().unwrap();
+        assert!(!own.contains(inside), "{device}: {own}");
+        assert!(!own.is_empty(), "{device}");
+        // Every own address of the device's operations interface stays `self`.
+        let dev = m.device(m.self_flow(id).device);
+        assert!(
+            own.contains_set(&dev.interfaces[0].own_addrs()),
+            "{device}: {own}"
+        );
+    }
+}

@@ -455,6 +455,74 @@ fn ios_nat_mutations_are_found_with_a_counterexample() {
     check_doc_block("Cisco IOS address translation", &rows);
 }
 
+/// The contract's router with `inspect` (`tests/nat/skids-inspect.fence`): two identical skids
+/// translated in a VRF each, behind a zone-based firewall whose classes name the skids' inside
+/// addresses (the firewall inspects after the destination is translated from outside and before
+/// the source is translated from inside).
+const NAT_ZBF_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "ios inspect class ACL written in the plant's (outside) addresses",
+        file: "rtr-cells/cisco-ios.txt",
+        from: "10 permit tcp host 10.30.0.10 host 192.168.1.10 eq 502",
+        to: "10 permit tcp host 10.30.0.10 host 10.50.1.10 eq 502",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "ios zone-member missing on a skid's interface",
+        file: "rtr-cells/cisco-ios.txt",
+        from: " zone-member security packaging\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ios translation to the wrong outside network, with inspect",
+        file: "rtr-cells/cisco-ios.txt",
+        from: "192.168.1.0 10.50.1.0 /24 vrf FL-NAT-GI0-1",
+        to: "192.168.1.0 10.50.9.0 /24 vrf FL-NAT-GI0-1",
+        over: true,
+        under: true,
+    },
+];
+
+/// One skid without a VRF behind a router with `inspect` (`tests/nat/ios-one-skid-inspect.fence`):
+/// the global table routes its inside network, so only the inbound ACL keeps the plant from it.
+const NAT_ZBF_ONE_MUTATIONS: &[Mutation] = &[Mutation {
+    name: "ios deny of the skid's inside network deleted from the outside interface's ACL",
+    file: "rtr-skid/cisco-ios.txt",
+    from: " 40 deny ip any 192.168.1.0 0.0.0.255 log\n",
+    to: "",
+    over: true,
+    under: false,
+}];
+
+#[test]
+fn ios_zone_based_firewall_with_nat_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/nat/ios-one-skid-inspect.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    let (model, files) = build("tests/nat/skids-inspect.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    let text = &files["rtr-cells/cisco-ios.txt"];
+    // The class-maps name the skids' inside addresses, and the interfaces are zone members.
+    assert!(text.contains("permit tcp host 10.30.0.10 host 192.168.1.10 eq 502"));
+    assert!(!text.contains("host 10.50.1.10"));
+    assert!(text.contains(" zone-member security filling\n"));
+    let mut rows = mutation_rows("tests/nat/skids-inspect.fence", NAT_ZBF_MUTATIONS);
+    rows.push_str(&mutation_rows(
+        "tests/nat/ios-one-skid-inspect.fence",
+        NAT_ZBF_ONE_MUTATIONS,
+    ));
+    check_doc_block(
+        "Cisco IOS zone-based firewall with address translation",
+        &rows,
+    );
+}
+
 /// Applies each mutation to the example's generated files, verifies the mutated device and
 /// returns the table rows of docs/verify.md.
 fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {

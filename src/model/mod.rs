@@ -633,6 +633,30 @@ impl Model {
     pub fn self_flow(&self, id: SelfFlowId) -> &SelfFlow {
         &self.self_flows[id.0]
     }
+    /// What `self` stands for in a device-level flow: the device's own addresses its peer can
+    /// reach. An address the device has on a translated zone's interface is an inside address
+    /// of that zone (the skid's gateway), which names nothing outside it: it belongs to `self`
+    /// only for a peer in that zone.
+    pub fn self_addrs(&self, id: SelfFlowId) -> AddrSet {
+        let f = self.self_flow(id);
+        let mut set = AddrSet::new();
+        for i in &self.device(f.device).interfaces {
+            let z = self.zone(i.zone);
+            if i.zone == f.peer.zone || !z.is_translated() {
+                set = set.union(&i.own_addrs());
+            } else {
+                let inside = AddrSet::union_all(
+                    z.nat
+                        .iter()
+                        .map(|n| AddrSet::from_net(n.inside))
+                        .collect::<Vec<_>>()
+                        .iter(),
+                );
+                set = set.union(&i.own_addrs().subtract(&inside));
+            }
+        }
+        set
+    }
     pub fn self_flow_ids(&self) -> impl Iterator<Item = SelfFlowId> {
         (0..self.self_flows.len()).map(SelfFlowId)
     }

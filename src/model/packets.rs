@@ -47,10 +47,10 @@ pub fn flow_cubes(model: &Model, fid: FlowId) -> Vec<Cube> {
 }
 
 /// The packets one device-level flow allows (every service item, both families): from its peer
-/// to every own address of its device, or the mirror.
+/// to every own address of its device it can reach ([`Model::self_addrs`]), or the mirror.
 pub fn self_flow_cubes(model: &Model, id: SelfFlowId) -> Vec<Cube> {
     let f = model.self_flow(id);
-    let own = model.device(f.device).own_addrs();
+    let own = model.self_addrs(id);
     let peer = model.endpoint_addrs(f.peer);
     let (s, d) = match f.direction {
         SelfDirection::ToDevice => (peer, &own),

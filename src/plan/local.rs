@@ -120,7 +120,7 @@ pub(super) fn plan_self_flows(
             .entry(f.device)
             .or_insert_with(|| Without::new(model, f.device));
         let facing = w.facing(dev, f.peer.zone);
-        let own = dev.own_addrs();
+        let own = model.self_addrs(id);
         let peer = model.endpoint_addrs(f.peer);
         let to_device = f.direction == SelfDirection::ToDevice;
         for rule in rules(model, id, &own, peer) {

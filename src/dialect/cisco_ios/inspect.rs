@@ -2,8 +2,8 @@
 //! security zones, class-maps, policy-maps and zone-pairs, beside the ACLs [`super::router`]
 //! writes (which then keep only the anti-spoofing entries).
 //!
-//! One `zone security` per policy zone the router attaches (the resolver allows one interface
-//! per zone on such a router, E0038), each interface its zone's member. Per direction between
+//! One `zone security` per policy zone the router attaches (a device attaches a zone by one
+//! interface, E0003), each interface its zone's member. Per direction between
 //! two zones that carries flows, a zone-pair whose inspect policy-map holds, per conduit, one
 //! class of the flows' TCP, UDP and ICMP items (`inspect`: stateful, replies pass) and one of
 //! the other protocols' items and of the replies that cross in this direction (`pass`:
@@ -15,12 +15,18 @@
 //! the router is passed). A class matches the packets of its ACLs, named by content like every
 //! other ACL, as are class-maps and policy-maps (IOS adds to a map given again, so a changed map
 //! is a new one and the zone-pair is re-pointed in one command).
+//!
+//! On a router that translates (`nat`), a class's ACLs name a translated zone by its inside
+//! addresses, in both directions: from outside, IOS translates the destination before routing
+//! and so before the zone-based firewall inspects; from inside, the firewall inspects before
+//! the source is translated on the way out (docs/targets/cisco-ios.md, "Zone-based firewall
+//! and NAT").
 
 use super::ast::*;
 use super::lower::{word, Changed};
 use super::print::{AceText, Form};
 use super::router::{
-    ace, comment, forward_rules, iface_slug, reply_rules, AclBody, Groups, ZbfSection,
+    ace, comment, forward_rules, iface_slug, reply_rules, viewed, AclBody, Groups, ZbfSection,
 };
 use crate::error::Result;
 use crate::model::ConduitId;
@@ -57,9 +63,16 @@ fn inspected(r: &RuleIr) -> bool {
 fn classes(device: &DeviceIr) -> BTreeMap<(Side, Side), PairClasses> {
     let mut out: BTreeMap<(Side, Side), PairClasses> = BTreeMap::new();
     let key = |r: &RuleIr, pass: bool| (r.conduit.is_none(), r.conduit, pass);
+    // The translations of a side: a translated zone's addresses as the firewall sees them.
+    let nat = |s: Side| match s {
+        Side::Iface(i) => device.interfaces.get(i).map_or(&[][..], |x| &x.nat[..]),
+        Side::Router => &[][..],
+    };
     let mut add = |from: Side, to: Side, rules: &[RuleIr], replies: &[ReplyIr]| {
+        let rules = viewed(rules, nat(from), true);
+        let rules = viewed(&rules, nat(to), false);
         let pair = out.entry((from, to)).or_default();
-        for r in rules {
+        for r in rules.iter() {
             let pass = !inspected(r);
             pair.entry(key(r, pass)).or_default().rules.push(r.clone());
         }

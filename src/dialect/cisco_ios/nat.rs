@@ -146,6 +146,109 @@ impl Resolved {
             .collect()
     }
 
+    /// A plant address of a packet entering by `interface` as it is on the wire there (and so as
+    /// the zone-based firewall sees its source): the inside and outside networks of the
+    /// interface's static entries exchanged, as [`Self::view`] does to spaces (the exchange is
+    /// its own inverse).
+    #[cfg(test)]
+    pub(super) fn seen(&self, interface: &str, addr: std::net::IpAddr) -> std::net::IpAddr {
+        let std::net::IpAddr::V4(a) = addr else {
+            return addr;
+        };
+        let x = u128::from(u32::from(a));
+        for ((ilo, ihi), (olo, ohi)) in self.inside_pairs(interface) {
+            let moved = if (olo..=ohi).contains(&x) {
+                x - olo + ilo
+            } else if (ilo..=ihi).contains(&x) {
+                x - ilo + olo
+            } else {
+                continue;
+            };
+            return u32::try_from(moved).map_or(addr, |m| std::net::Ipv4Addr::from(m).into());
+        }
+        addr
+    }
+
+    /// What the static entries of `to` do to the destination of a packet from `from` (`None`:
+    /// the router) to `to` before the zone-based firewall sees it, and whether the packet gets
+    /// there: from an `ip nat outside` interface, a destination in an entry's outside network
+    /// becomes its inside address; any other destination stays as it is and reaches `to` only
+    /// from the same routing table (IOS moves a packet from the global table into a VRF only by
+    /// translating it). `None`: the packet does not reach `to`.
+    fn zbf_dst(&self, from: Option<&str>, to: &str, x: u128) -> Option<u128> {
+        let pairs = self.inside_pairs(to);
+        let from_b = from.and_then(|f| self.binding(f));
+        if pairs.is_empty() || from_b.and_then(|b| b.nat) != Some(NatRole::Outside) {
+            return Some(x);
+        }
+        for &((ilo, _), (olo, ohi)) in &pairs {
+            if (olo..=ohi).contains(&x) {
+                return Some(x - olo + ilo);
+            }
+        }
+        let to_vrf = self.binding(to).and_then(|b| b.vrf.as_deref());
+        (from_b.and_then(|b| b.vrf.as_deref()) == to_vrf).then_some(x)
+    }
+
+    /// [`Self::zbf_dst`] for one packet as it enters by `from` (`None`: the router originates
+    /// it): the destination the zone-based firewall sees, `None` when it does not reach `to`.
+    pub(super) fn zbf_destination(
+        &self,
+        from: Option<&str>,
+        to: &str,
+        addr: std::net::IpAddr,
+    ) -> Option<std::net::IpAddr> {
+        let std::net::IpAddr::V4(a) = addr else {
+            return Some(addr);
+        };
+        let x = self.zbf_dst(from, to, u128::from(u32::from(a)))?;
+        Some(u32::try_from(x).map_or(addr, |m| std::net::Ipv4Addr::from(m).into()))
+    }
+
+    /// The plant view of the zone-based firewall's decisions for packets from `from` to `to`,
+    /// in their destinations: the packets whose destination [`Self::zbf_dst`] carries into each
+    /// item's space (its preimage: an outside address whose inside one the item holds, and an
+    /// address the item holds that no entry translates, where it reaches `to`).
+    pub(super) fn zbf_view(&self, from: Option<&str>, to: &str, items: Vec<Item>) -> Vec<Item> {
+        let pairs = self.inside_pairs(to);
+        let from_b = from.and_then(|f| self.binding(f));
+        if pairs.is_empty() || from_b.and_then(|b| b.nat) != Some(NatRole::Outside) {
+            return items;
+        }
+        let to_vrf = self.binding(to).and_then(|b| b.vrf.as_deref());
+        let same_table = from_b.and_then(|b| b.vrf.as_deref()) == to_vrf;
+        let outsides = Ivs::from_intervals(pairs.iter().map(|&(_, o)| o));
+        let preimage = |dst: &Ivs| {
+            let mut moved = Vec::new();
+            for &((ilo, ihi), (olo, _)) in &pairs {
+                let part = dst.clip(ilo, ihi);
+                moved.extend(part.0.iter().map(|&(a, b)| (a - ilo + olo, b - ilo + olo)));
+            }
+            let moved = Ivs::from_intervals(moved);
+            if same_table {
+                moved.union(&dst.subtract(&outsides))
+            } else {
+                moved
+            }
+        };
+        items
+            .into_iter()
+            .map(|it| {
+                let mut space = Space::new();
+                for (mut c, t) in it.space.cubes {
+                    if c.family == Family::V4 {
+                        c.dst = preimage(&c.dst);
+                        if c.dst.is_empty() {
+                            continue;
+                        }
+                    }
+                    space.push(c, t);
+                }
+                Item { space, ..it }
+            })
+            .collect()
+    }
+
     /// What the plant view of packets leaving by `interface` loses to translations that do not
     /// happen there, as drops to put before its outbound filter (see the module's
     /// documentation). Empty on a device without static entries.

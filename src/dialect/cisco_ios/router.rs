@@ -307,7 +307,7 @@ pub(super) fn remark_lines(text: &str, changed: &mut Changed) -> Vec<Remark> {
 /// Rules as the ACL of an interface with these translations sees them: their sources
 /// (`src`) or destinations mapped to the inside addresses (IOS filters inbound before it
 /// translates). The rules themselves where the interface translates nothing.
-fn viewed<'a>(rules: &'a [RuleIr], nat: &[Nat], src: bool) -> Cow<'a, [RuleIr]> {
+pub(super) fn viewed<'a>(rules: &'a [RuleIr], nat: &[Nat], src: bool) -> Cow<'a, [RuleIr]> {
     if nat.is_empty() {
         return Cow::Borrowed(rules);
     }
@@ -491,6 +491,56 @@ pub(super) fn spoof_rules(body: &mut AclBody, spoofed: &AddrSet, fam: Family) {
     body.group(
         vec![Remark::tame(
             "anti-spoofing: the router's own addresses never arrive from outside",
+        )],
+        aces,
+    );
+}
+
+/// With the zone-based firewall on a router that translates without VRFs, the inbound ACL of an
+/// untranslated interface denies the translated zones' inside networks as destinations: the
+/// firewall sees a packet sent to the outside address after NAT made it the inside one, so a
+/// class cannot tell it from one sent to the inside address directly, which the global table
+/// routes to the zone (in a VRF, no route leads there). The router's own addresses there stay
+/// open to the self zone-pairs.
+fn inside_rules(body: &mut AclBody, device: &DeviceIr, nat: Option<&Translation>, own: &AddrSet) {
+    if nat.is_none_or(|t| !t.vrfs.is_empty()) {
+        return;
+    }
+    let mut nets: Vec<Ipv4Net> = device
+        .interfaces
+        .iter()
+        .flat_map(|i| &i.nat)
+        .filter_map(|n| match n.inside {
+            ipnet::IpNet::V4(v) => Some(v),
+            ipnet::IpNet::V6(_) => None,
+        })
+        .collect();
+    nets.sort();
+    nets.dedup();
+    if nets.is_empty() {
+        return;
+    }
+    let mut aces = Vec::new();
+    for n in &nets {
+        for o in own.v4_nets() {
+            if n.contains(&o) {
+                aces.push(ace(
+                    Action::Permit,
+                    ProtoMatch::Any,
+                    AddrMatch::Any,
+                    v4_match(o),
+                ));
+            }
+        }
+    }
+    for n in nets {
+        let mut a = ace(Action::Deny, ProtoMatch::Any, AddrMatch::Any, v4_match(n));
+        a.log = Some(Log::Log);
+        aces.push(a);
+    }
+    body.group(
+        vec![Remark::tame(
+            "a translated zone's inside addresses are reached at its outside ones only",
         )],
         aces,
     );
@@ -881,9 +931,9 @@ pub(super) type ZbfFn = fn(&DeviceIr, &mut Groups, &mut Changed) -> Result<ZbfSe
 /// sources); the VRFs come before the interface blocks that use them, and the static
 /// translations after the interfaces have their ACLs.
 ///
-/// With `zbf` (a router with `inspect`, which never translates: E0038), the inbound ACLs keep
-/// only the anti-spoofing entries and pass the rest to the zone-based firewall, which `zbf`
-/// builds.
+/// With `zbf` (a router with `inspect`), the inbound ACLs keep only the anti-spoofing entries
+/// and pass the rest to the zone-based firewall, which `zbf` builds (in the addresses the
+/// firewall sees where the router translates: [`super::inspect`]).
 pub(super) fn acls(
     cx: &EmitContext,
     device: &DeviceIr,
@@ -909,6 +959,9 @@ pub(super) fn acls(
             }
             let mut body = AclBody::default();
             spoof_rules(&mut body, &spoofed, fam);
+            if zbf.is_some() && fam == Family::V4 && iface.nat.is_empty() {
+                inside_rules(&mut body, device, nat, &spoofed);
+            }
             if zbf.is_some() {
                 // `permit ip any any` (`permit ipv6 any any` in an IPv6 ACL).
                 let any = ProtoMatch::Any;

@@ -880,3 +880,163 @@ router rtr {
         assert!(text.contains("deny ip host 10.99.0.1 any log"), "{text}");
     }
 }
+
+/// Two identical skids translated in a VRF each, behind a zone-based firewall: its class ACLs
+/// name the skids' inside addresses, the addresses it sees.
+const ZBF_NAT: &str = "\
+vrf definition V1
+ address-family ipv4
+ exit-address-family
+vrf definition V2
+ address-family ipv4
+ exit-address-family
+zone security ops
+zone security s1
+zone security s2
+ip access-list extended TO-PLC
+ 10 permit tcp host 10.30.0.10 host 192.168.1.10 eq 502
+ip access-list extended FROM-PLC
+ 10 permit udp host 192.168.1.10 host 10.30.0.20 eq 123
+class-map type inspect match-any TO-PLC
+ match access-group name TO-PLC
+class-map type inspect match-any FROM-PLC
+ match access-group name FROM-PLC
+policy-map type inspect TO-PLC
+ class type inspect TO-PLC
+  inspect
+ class class-default
+  drop log
+policy-map type inspect FROM-PLC
+ class type inspect FROM-PLC
+  inspect
+ class class-default
+  drop log
+zone-pair security OPS-S1 source ops destination s1
+ service-policy type inspect TO-PLC
+zone-pair security S2-OPS source s2 destination ops
+ service-policy type inspect FROM-PLC
+interface GigabitEthernet0/0
+ ip nat outside
+ zone-member security ops
+interface GigabitEthernet0/1
+ vrf forwarding V1
+ ip nat inside
+ zone-member security s1
+interface GigabitEthernet0/2
+ vrf forwarding V2
+ ip nat inside
+ zone-member security s2
+ip nat inside source static network 192.168.1.0 10.50.1.0 /24 vrf V1
+ip nat inside source static network 192.168.1.0 10.50.2.0 /24 vrf V2
+";
+
+#[test]
+fn zone_based_firewall_with_nat_decides_in_the_plant_view_like_the_evaluator() {
+    use crate::dialect::config::accepted;
+    let c = parse(ZBF_NAT).unwrap();
+    let addrs = [
+        "10.30.0.10",
+        "10.30.0.20",
+        "192.168.1.10",
+        "10.50.1.10",
+        "10.50.2.10",
+        "10.50.1.11",
+    ];
+    let sides = [
+        Some("GigabitEthernet0/0"),
+        Some("GigabitEthernet0/1"),
+        Some("GigabitEthernet0/2"),
+        None,
+    ];
+    let mut n = 0;
+    let mut passed = 0;
+    for from in sides {
+        for to in sides {
+            if from == to {
+                continue;
+            }
+            let space = accepted(&c.zbf_items("z.txt", from, to).unwrap());
+            for s in addrs {
+                for d in addrs {
+                    for (proto, dport) in [(6u8, 502u16), (6, 503), (17, 123)] {
+                        // The plant's packet, and as it enters on the wire (a skid's host
+                        // at its inside address).
+                        let p = pkt(s, d, proto, 40000, dport);
+                        let mut wire = p.clone();
+                        if let Some(f) = from {
+                            wire.src = c.seen(f, p.src);
+                        }
+                        let want = c.evaluate_zbf(from, to, &wire).permit;
+                        assert_eq!(
+                            space.contains(&p).is_some(),
+                            want,
+                            "{from:?} -> {to:?}: {p}"
+                        );
+                        n += 1;
+                        passed += usize::from(want);
+                    }
+                }
+            }
+        }
+    }
+    assert!(passed > 0 && passed < n, "{n} {passed}");
+    // The plant reaches each PLC at its outside address; the firewall sees the inside one.
+    let (g0, g1, g2) = (
+        Some("GigabitEthernet0/0"),
+        Some("GigabitEthernet0/1"),
+        Some("GigabitEthernet0/2"),
+    );
+    // Packets as they enter on the wire.
+    assert!(
+        c.evaluate_zbf(g0, g1, &pkt("10.30.0.10", "10.50.1.10", 6, 40000, 502))
+            .permit
+    );
+    // An inside address from the global table never reaches the VRF.
+    assert!(
+        !c.evaluate_zbf(g0, g1, &pkt("10.30.0.10", "192.168.1.10", 6, 40000, 502))
+            .permit
+    );
+    assert!(
+        !c.evaluate_zbf(g0, g2, &pkt("10.30.0.10", "10.50.2.10", 6, 40000, 502))
+            .permit
+    );
+    assert!(
+        c.evaluate_zbf(g2, g0, &pkt("192.168.1.10", "10.30.0.20", 17, 40000, 123))
+            .permit
+    );
+    assert!(
+        !c.evaluate_zbf(g2, g0, &pkt("10.50.2.10", "10.30.0.20", 17, 40000, 123))
+            .permit
+    );
+    assert!(
+        !c.evaluate_zbf(g1, g0, &pkt("192.168.1.10", "10.30.0.20", 17, 40000, 123))
+            .permit
+    );
+    // Without VRFs the global table routes the inside network: a class naming an inside
+    // address passes it sent there directly (the inbound ACL has to deny it).
+    let flat = parse(
+        &ZBF_NAT
+            .replace(" vrf forwarding V1\n", "")
+            .replace(" vrf V1\n", "\n")
+            .replace(
+                "ip nat inside source static network 192.168.1.0 10.50.2.0 /24 vrf V2\n",
+                "",
+            ),
+    )
+    .unwrap();
+    assert!(
+        flat.evaluate_zbf(g0, g1, &pkt("10.30.0.10", "192.168.1.10", 6, 40000, 502))
+            .permit
+    );
+    assert!(
+        flat.evaluate_zbf(g0, g1, &pkt("10.30.0.10", "10.50.1.10", 6, 40000, 502))
+            .permit
+    );
+    let space = accepted(&flat.zbf_items("z.txt", g0, g1).unwrap());
+    assert!(space
+        .contains(&pkt("10.30.0.10", "192.168.1.10", 6, 40000, 502))
+        .is_some());
+    assert!(space
+        .contains(&pkt("10.30.0.10", "10.50.1.10", 6, 40000, 502))
+        .is_some());
+}

@@ -13,6 +13,16 @@
 //! the ACL's entries in order, its implicit end included) or every packet of a protocol
 //! (`match protocol tcp|udp|icmp`); `match-any` is their union, `match-all` their intersection.
 //! Interface ACLs are applied before the zone-based firewall.
+//!
+//! With static NAT ([`super::nat`]) the firewall sees a translated zone's hosts at their inside
+//! addresses, in both directions: IOS translates an outside-to-inside packet's destination
+//! before routing, so before the firewall inspects, and an inside-to-outside packet's source
+//! after it. The decisions are given in the plant's view like the ACLs': the sources of packets
+//! from a translated zone's interface are exchanged as its inbound ACL's are, and a destination
+//! is what NAT makes of it before the firewall: from an `ip nat outside` interface an outside
+//! address becomes the inside one, while an inside address sent to directly stays one (and
+//! reaches a VRF's interface only by a translation), so a class naming an inside address passes
+//! it from the same routing table: the inbound ACLs deny it ([`super::router`]).
 
 use super::ast::*;
 use crate::dialect::config::{accepted, intersect, universe, Item, ReadError, Tag, Term};
@@ -137,6 +147,15 @@ impl Resolved {
             pm.name
         ));
         items.extend(all_of(&t, Term::Drop));
+        // In the plant's view: the sources of what enters by a translated zone's interface as
+        // its inbound ACL sees them, the destinations of what leaves by one as translated (or
+        // not) before the firewall.
+        if let Some(i) = from {
+            items = self.view(i, true, items);
+        }
+        if let Some(i) = to {
+            items = self.zbf_view(from, i, items);
+        }
         Ok(items)
     }
 
@@ -188,7 +207,9 @@ impl Resolved {
 impl Resolved {
     /// The zone-based firewall's decision for one packet opening a connection from interface
     /// `from` to interface `to` (`None`: the router itself), packet by packet: the independent
-    /// evaluation the tests hold [`Resolved::zbf_items`] to. `permit` when no interface is a zone
+    /// evaluation the tests hold [`Resolved::zbf_items`] to. `pkt` is the packet as it enters
+    /// by `from`, on the wire (a translated zone's host at its inside address); NAT translates
+    /// its destination before the firewall sees it. `permit` when no interface is a zone
     /// member.
     pub fn evaluate_zbf(
         &self,
@@ -226,6 +247,19 @@ impl Resolved {
         let Some(pm) = policy.as_ref().and_then(|p| self.zbf.policy_maps.get(p)) else {
             return decision(false, format!("zone-pair {pair} without a policy-map"));
         };
+        // The packet as the firewall sees it: its destination translated when it comes from an
+        // `ip nat outside` interface to an inside one; a packet that no translation moves into
+        // another routing table does not get there.
+        let mut seen = pkt.clone();
+        if let Some(i) = to {
+            match self.zbf_destination(from, i, seen.dst) {
+                Some(d) => seen.dst = d,
+                None => {
+                    return decision(false, format!("not routed from {src} into the VRF of {i}"))
+                }
+            }
+        }
+        let pkt = &seen;
         for c in &pm.classes {
             let matched = match &c.class {
                 None => true,

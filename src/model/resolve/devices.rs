@@ -167,7 +167,7 @@ pub(super) fn resolve_device<'a>(
         }
     }
     if let Some((kw, _)) = inspect {
-        check_inspect(cx, v, kw, &targets, &interfaces, zones);
+        check_inspect(cx, v, kw, &targets);
     }
     let (interfaces, interface_spans) = interfaces.into_iter().unzip();
     let (ports, port_spans) = ports.into_iter().unzip();
@@ -581,32 +581,9 @@ fn split_port_number(name: &str) -> Option<(String, u32)> {
 
 /// `inspect` makes a router a Cisco IOS zone-based policy firewall with one security zone per
 /// policy zone (a device attaches each zone by one interface, E0003): every target must be
-/// `cisco-ios`, and the router translates no zone (the firewall is not generated with NAT).
-fn check_inspect(
-    cx: &mut Cx,
-    v: &ast::Device,
-    kw: Span,
-    targets: &[Target],
-    interfaces: &[(Interface, Span)],
-    zones: &[Zone],
-) {
-    for (iface, span) in interfaces {
-        let Some(zone) = zones.get(iface.zone.0).filter(|z| z.is_translated()) else {
-            continue;
-        };
-        cx.err(
-            Diagnostic::error(
-                codes::INSPECT,
-                format!(
-                    "`inspect` is not allowed on router `{}`, which translates zone `{}`",
-                    v.name.name, zone.name
-                ),
-            )
-            .at(kw, "zone-based firewall")
-            .related(*span, "the router translates this zone's addresses (`nat`)")
-            .help("fenceline does not generate a zone-based firewall together with static NAT; translate on another router or a Linux firewall, or drop `inspect`"),
-        );
-    }
+/// `cisco-ios`. A router that translates (`nat`) takes it too: its class-maps name the
+/// addresses the firewall sees (docs/targets/cisco-ios.md).
+fn check_inspect(cx: &mut Cx, v: &ast::Device, kw: Span, targets: &[Target]) {
     if let Some(t) = targets.iter().find(|t| **t != Target::CiscoIos) {
         cx.err(
             Diagnostic::error(

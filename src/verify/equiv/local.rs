@@ -16,11 +16,7 @@ use std::collections::BTreeMap;
 /// The packets of a device-level flow: from the peer to every address of the device, or from
 /// every address of the device to the peer.
 pub(super) fn self_flow_cubes(model: &Model, id: SelfFlowId) -> Vec<crate::packet::space::Cube> {
-    cubes_between(
-        model,
-        id,
-        &model.device(model.self_flow(id).device).own_addrs(),
-    )
+    cubes_between(model, id, &model.self_addrs(id))
 }
 
 /// The packets of a device-level flow between its peer and `own`, some of the device's

@@ -57,7 +57,7 @@ pub(super) fn self_flows_stateless(
             )
         });
         let dev = model.device(f.device);
-        let own = dev.own_addrs();
+        let own = model.self_addrs(id);
         let peer = model.endpoint_addrs(f.peer);
         let (fwd, back) = packets(model, id, &own, peer);
         // Packets to a service's multicast groups (`ospf` to 224.0.0.5): never forwarded, so
