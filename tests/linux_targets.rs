@@ -966,7 +966,9 @@ fn probe_ruleset(
 
 fn e2e(loader: Loader) {
     let mut cases: Vec<(String, Model, Ir, Built)> = Vec::new();
-    for ex in examples() {
+    // The fleet's 41 firewalls, each in namespaces with real traffic, would take most of a CI
+    // run; its rulesets are snapshotted, loaded by `nft -c` and verified like every example's.
+    for ex in examples().into_iter().filter(|e| stem(e) != "fleet") {
         let checked = check_path(&ex, &opts()).unwrap();
         let built = build(&stem(&ex), &checked);
         let model = checked.model.clone().unwrap();
