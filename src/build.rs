@@ -61,6 +61,9 @@ pub struct Manifest {
     /// form, so compare hashes of one form only. Absent (form 1) in manifests of fenceline 0.1.
     #[serde(default = "hash_version_1")]
     pub hash_version: u32,
+    /// The sites built (`build --site`); absent when the build holds every device.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
     pub files: Vec<ManifestEntry>,
 }
 
@@ -83,6 +86,8 @@ pub struct Emitted {
     /// Planning and emitting findings, and failed expectations, as raised (unfiltered): the
     /// driver moves them into [`Checked::diagnostics`] through the one filter.
     pub diagnostics: Vec<Diagnostic>,
+    /// The sites built (`build --site`); empty: every device.
+    pub sites: Vec<String>,
 }
 
 impl Emitted {
@@ -110,6 +115,7 @@ pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
             },
             outputs: Vec::new(),
             diagnostics,
+            sites: opts.emit.sites.clone(),
         });
     }
     let name = sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text;
@@ -133,6 +139,7 @@ pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
         stamp,
         outputs,
         diagnostics,
+        sites: opts.emit.sites.clone(),
     })
 }
 
@@ -198,9 +205,10 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
         stamp,
         outputs,
         diagnostics,
+        sites,
     } = emitted;
     let mut mem = Memory::default();
-    render_all(checked, model, &ir, &stamp, outputs, &mut mem)?;
+    render_all(checked, model, &ir, &stamp, &sites, outputs, &mut mem)?;
     Ok(Some(Built {
         ir,
         stamp,
@@ -377,10 +385,14 @@ fn ready<'a>(checked: &'a Checked, emitted: &Emitted, verb: &str) -> Result<&'a 
 pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(usize, usize)> {
     let model = ready(checked, &emitted, "write")?;
     let Emitted {
-        ir, stamp, outputs, ..
+        ir,
+        stamp,
+        outputs,
+        sites,
+        ..
     } = emitted;
     in_staging(dir, |st| {
-        render_all(checked, model, &ir, &stamp, outputs, st)
+        render_all(checked, model, &ir, &stamp, &sites, outputs, st)
     })
 }
 
@@ -409,12 +421,23 @@ fn render_all(
     model: &Model,
     ir: &Ir,
     stamp: &Stamp,
+    sites: &[String],
     outputs: Vec<Output>,
     st: &mut dyn Sink,
 ) -> Result<Manifest> {
     let opts = report_options()?;
     let (rep, written) = crate::threads::join(
-        || crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts),
+        || {
+            let mut rep =
+                crate::report::build_report(model, ir, &stamp.hash, &checked.diagnostics, &opts);
+            // A build of some sites says so in its report: the others' devices are not in it.
+            if !sites.is_empty() {
+                for s in &mut rep.sites {
+                    s.built = sites.contains(&s.name);
+                }
+            }
+            rep
+        },
         || -> Result<()> {
             for o in outputs {
                 st.put(&o.path, &o.bytes, true)?;
@@ -444,6 +467,7 @@ fn render_all(
         policy: model.policy.name.clone(),
         policy_sha256: stamp.hash.clone(),
         hash_version: HASH_VERSION,
+        sites: sites.to_vec(),
         files,
     };
     st.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
@@ -502,14 +526,18 @@ impl Sink for Memory {
 pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<(Drift, usize)> {
     let model = ready(checked, &emitted, "compare")?;
     let Emitted {
-        ir, stamp, outputs, ..
+        ir,
+        stamp,
+        outputs,
+        sites,
+        ..
     } = emitted;
     let mut ck = Checker {
         dir,
         entries: Vec::new(),
         drift: Drift::default(),
     };
-    let manifest = render_all(checked, model, &ir, &stamp, outputs, &mut ck)?;
+    let manifest = render_all(checked, model, &ir, &stamp, &sites, outputs, &mut ck)?;
     let mut drift = ck.drift;
     let ours: std::collections::BTreeSet<&str> = manifest
         .files

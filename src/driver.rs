@@ -31,10 +31,43 @@ pub fn resolve_loaded(loaded: Loaded) -> Checked {
         diagnostics.extend(r.diagnostics);
         model = r.model;
     }
+    name_sites(&mut diagnostics, &loaded.sources);
     Checked {
         sources: loaded.sources,
         model,
         diagnostics,
+    }
+}
+
+/// A finding about a template's text names the site that expanded it (and the sites around a
+/// nested one), as related locations at each `site` statement.
+fn name_sites(diagnostics: &mut [Diagnostic], sources: &crate::source::SourceMap) {
+    if sources.instances.is_empty() {
+        return;
+    }
+    for d in diagnostics {
+        for r in &mut d.related {
+            if let Some(inst) = sources.instantiations(r.span).first() {
+                let tag = format!(" (site `{}`)", inst.name);
+                if !r.label.ends_with(&tag) {
+                    r.label.push_str(&tag);
+                }
+            }
+        }
+        let Some(span) = d.span else { continue };
+        for inst in sources.instantiations(span) {
+            let label = format!("in site `{}`, instantiated here", inst.name);
+            if !d
+                .related
+                .iter()
+                .any(|r| r.span == inst.at && r.label == label)
+            {
+                d.related.push(crate::diagnostic::Related {
+                    span: inst.at,
+                    label,
+                });
+            }
+        }
     }
 }
 
@@ -103,6 +136,7 @@ fn check_loaded_with<R: Send>(
     if let Some(r) = resolved {
         let Some(m) = r.model else {
             diagnostics.extend(r.diagnostics);
+            name_sites(&mut diagnostics, &loaded.sources);
             sort(&mut diagnostics);
             return (
                 Checked {
@@ -135,6 +169,7 @@ fn check_loaded_with<R: Send>(
             model = Some(m);
         }
     }
+    name_sites(&mut diagnostics, &loaded.sources);
     sort(&mut diagnostics);
     (
         Checked {

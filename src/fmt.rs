@@ -35,7 +35,7 @@ pub fn format_file(src: &str, file: &File) -> String {
             f.leading(start, 0);
         }
         let item_start = f.out.len();
-        f.item(item);
+        f.item(item, 0);
         let is_block = f.out[item_start..].contains('\n');
         if let Some(m) = mark {
             if src_blank || prev_block || is_block {
@@ -174,7 +174,7 @@ impl Fmt<'_> {
             .any(|c| c.start >= start && c.start < end)
     }
 
-    fn item(&mut self, item: &Item) {
+    fn item(&mut self, item: &Item, depth: usize) {
         match item {
             Item::Include(i) => self
                 .out
@@ -183,29 +183,34 @@ impl Fmt<'_> {
                 self.out
                     .push_str(&format!("policy {}", quote(&p.name.value)));
                 if p.has_block {
-                    self.block(&p.stmts, p.span.end as usize, 0);
+                    self.block(&p.stmts, p.span.end as usize, depth);
                 }
             }
             Item::Zone(z) => {
                 self.out.push_str(&format!("zone {}", z.name.name));
-                self.block(&z.stmts, z.span.end as usize, 0);
+                self.block(&z.stmts, z.span.end as usize, depth);
             }
             Item::Service(s) => {
                 let items: Vec<&str> = s.items.iter().map(|t| t.text.as_str()).collect();
                 self.out
                     .push_str(&format!("service {} {}", s.name.name, items.join(", ")));
                 if s.has_block {
-                    self.inline_or_block(&s.stmts, s.span.start as usize, s.span.end as usize, 0);
+                    self.inline_or_block(
+                        &s.stmts,
+                        s.span.start as usize,
+                        s.span.end as usize,
+                        depth,
+                    );
                 }
             }
             Item::Conduit(c) => {
                 self.out.push_str(&format!("conduit {}", c.name.name));
-                self.block(&c.stmts, c.span.end as usize, 0);
+                self.block(&c.stmts, c.span.end as usize, depth);
             }
             Item::Device(d) => {
                 self.out
                     .push_str(&format!("{} {}", d.kind.keyword(), d.name.name));
-                self.block(&d.stmts, d.span.end as usize, 0);
+                self.block(&d.stmts, d.span.end as usize, depth);
             }
             Item::Expect(e) => {
                 self.out.push_str(&format!(
@@ -216,7 +221,76 @@ impl Fmt<'_> {
                     e.service.text()
                 ));
             }
+            Item::Template(t) => {
+                self.out.push_str(&format!("template {}", t.name.name));
+                self.items_block(&t.body, t.span.end as usize, depth);
+            }
+            Item::Param(p) => self
+                .out
+                .push_str(&format!("param {} {}", p.name.name, p.ty.name)),
+            Item::Site(s) => {
+                self.out
+                    .push_str(&format!("site {} {}", s.name.name, s.template.name));
+                if s.has_block {
+                    let (start, end) = (s.span.start as usize, s.span.end as usize);
+                    if s.bindings.is_empty() && !self.has_comment_in(start, end) {
+                        self.out.push_str(" {}");
+                    } else {
+                        self.bindings_block(&s.bindings, end, depth);
+                    }
+                }
+            }
         }
+    }
+
+    /// A template's body: declarations as at the top level (a blank line around blocks), one
+    /// level in.
+    fn items_block(&mut self, items: &[Item], end: usize, depth: usize) {
+        self.out.push_str(" {");
+        let mut prev: Option<(usize, bool)> = None;
+        for item in items {
+            let span = item.span();
+            self.out.push('\n');
+            let mark = self.out.len();
+            let src_blank = prev.is_some_and(|(p, _)| {
+                self.blank_between(p, self.first_pos_before(span.start as usize))
+            });
+            self.leading(span.start as usize, depth + 1);
+            let start = self.out.len();
+            self.item(item, depth + 1);
+            let is_block = self.out[start..].contains('\n');
+            if let Some((_, prev_block)) = prev {
+                if src_blank || prev_block || is_block {
+                    self.out.insert(mark, '\n');
+                }
+            }
+            self.trailing(span.end as usize);
+            prev = Some((span.end as usize, is_block));
+        }
+        self.close_block(end, depth);
+    }
+
+    /// A site's values, one `PARAM VALUE` a line.
+    fn bindings_block(&mut self, bindings: &[Binding], end: usize, depth: usize) {
+        self.out.push_str(" {");
+        let mut prev_end: Option<usize> = None;
+        for b in bindings {
+            self.out.push('\n');
+            if let Some(p) = prev_end {
+                if self.blank_between(p, self.first_pos_before(b.span.start as usize)) {
+                    self.out.push('\n');
+                }
+            }
+            self.leading(b.span.start as usize, depth + 1);
+            let value = match &b.value {
+                BindValue::Text(t) => quote(&t.value),
+                BindValue::Bare(t) => t.text.clone(),
+            };
+            self.out.push_str(&format!("{} {}", b.name.name, value));
+            self.trailing(b.span.end as usize);
+            prev_end = Some(b.span.end as usize);
+        }
+        self.close_block(end, depth);
     }
 
     /// ` {` newline, statements, `}`; `end` is the offset just after the closing brace.
@@ -235,6 +309,11 @@ impl Fmt<'_> {
             self.trailing(st.span.end as usize);
             prev_end = Some(st.span.end as usize);
         }
+        self.close_block(end, depth);
+    }
+
+    /// Comments before the closing brace (kept inside the block), then `}`.
+    fn close_block(&mut self, end: usize, depth: usize) {
         // Comments before the closing brace stay inside the block.
         let close = end.saturating_sub(1);
         if self.next < self.comments.len() && self.comments[self.next].start < close {

@@ -99,10 +99,38 @@ impl SourceFile {
     }
 }
 
-/// Every file of one policy (the root and its includes), in load order.
+/// Every file of one policy (the root and its includes), in load order, and every instance of a
+/// template (see [`Instance`]).
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     pub files: Vec<SourceFile>,
+    pub instances: Vec<Instance>,
+}
+
+/// One expansion of a template (`site NAME TEMPLATE`). Its declarations carry spans in a file id
+/// of their own ([`FileId::instance`]) that shows the template's text: a finding about them
+/// points at the template's line, and [`SourceMap::instantiations`] says which site made it.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// The file that holds the template's text.
+    pub file: FileId,
+    /// The `site` statement's name (itself in an instance file when the site is nested).
+    pub at: Span,
+    /// The site's full name (`sub-07`, or `sub-07-bay-1` when nested).
+    pub name: String,
+}
+
+/// File ids at or above this bit name an instance, not a file.
+const INSTANCE_BIT: u32 = 1 << 31;
+
+impl FileId {
+    /// The file id of instance `i` of [`SourceMap::instances`].
+    pub fn instance(i: usize) -> FileId {
+        FileId(INSTANCE_BIT | i as u32)
+    }
+    fn instance_index(self) -> Option<usize> {
+        (self.0 & INSTANCE_BIT != 0).then_some((self.0 & !INSTANCE_BIT) as usize)
+    }
 }
 
 impl SourceMap {
@@ -110,8 +138,36 @@ impl SourceMap {
         self.files.push(file);
         FileId((self.files.len() - 1) as u32)
     }
+    /// Registers an instance of a template whose text is in `file`; its declarations' spans
+    /// take the returned id.
+    pub fn add_instance(&mut self, file: FileId, at: Span, name: String) -> FileId {
+        let file = self.real_file(file);
+        self.instances.push(Instance { file, at, name });
+        FileId::instance(self.instances.len() - 1)
+    }
+    /// The file whose text a span of `id` indexes (an instance's template file).
+    pub fn real_file(&self, id: FileId) -> FileId {
+        match id.instance_index().and_then(|i| self.instances.get(i)) {
+            Some(inst) => inst.file,
+            None => id,
+        }
+    }
+    /// The sites that instantiated the text at `span`, innermost first, with the site
+    /// statement of each; empty for a span in a file as written.
+    pub fn instantiations(&self, span: Span) -> Vec<&Instance> {
+        let mut out = Vec::new();
+        let mut id = span.file;
+        while let Some(inst) = id.instance_index().and_then(|i| self.instances.get(i)) {
+            out.push(inst);
+            id = inst.at.file;
+            if out.len() > self.instances.len() {
+                break;
+            }
+        }
+        out
+    }
     pub fn get(&self, id: FileId) -> &SourceFile {
-        &self.files[id.0 as usize]
+        &self.files[self.real_file(id).0 as usize]
     }
     pub fn text(&self, span: Span) -> &str {
         self.get(span.file).text.get(span.range()).unwrap_or("")

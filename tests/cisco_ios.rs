@@ -756,6 +756,11 @@ fn prove_own(case: &Case, t: &mut Tally) {
 fn every_example_is_enforced_exactly_by_its_acls() {
     let mut proved = 0;
     for path in examples() {
+        if path.file_stem().is_some_and(|s| s == "fleet") {
+            // Forty copies of one station router, packet by packet, take minutes in a debug
+            // build; `verify.rs` proves every one of them equal to the policy.
+            continue;
+        }
         for object_groups in [false, true] {
             let case = build_example(&path, object_groups);
             let routed = case
@@ -943,12 +948,16 @@ fn translated_skids_behind_a_zone_based_firewall_are_enforced_on_the_wire() {
 fn every_example_matches_its_snapshots() {
     for path in examples() {
         let case = build_example(&path, false);
+        // The fleet's forty stations differ only by their numbers: the first stands for them.
+        let shown = |dev: &str| case.name != "fleet" || dev.starts_with("sub-01-");
         for (dev, text) in &case.texts {
-            insta::assert_snapshot!(format!("{}__{dev}", case.name), redacted(text));
+            if shown(dev) {
+                insta::assert_snapshot!(format!("{}__{dev}", case.name), redacted(text));
+            }
         }
         let groups = build_example(&path, true);
         for (dev, text) in &groups.texts {
-            if text != &case.texts[dev] {
+            if shown(dev) && text != &case.texts[dev] {
                 insta::assert_snapshot!(
                     format!("{}__{dev}__object_groups", case.name),
                     redacted(text)

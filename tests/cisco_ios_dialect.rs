@@ -35,6 +35,7 @@ fn round_trip_lowered(model: &Model, object_groups: bool) -> usize {
     let options = EmitOptions {
         cisco_object_groups: object_groups,
         max_rules: None,
+        ..Default::default()
     };
     let cx = EmitContext {
         model,

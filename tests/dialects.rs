@@ -14,7 +14,8 @@ use fenceline::verify::equiv::{compare_loaded, PolicySides};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const EXAMPLES: [&str; 5] = [
+const EXAMPLES: [&str; 6] = [
+    "examples/fleet.fence",
     "examples/bottling.fence",
     "examples/substation.fence",
     "examples/water-treatment.fence",

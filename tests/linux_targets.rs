@@ -156,6 +156,12 @@ fn linux_files(built: &Built) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The fleet's forty stations differ only by their numbers: its control centre and its first
+/// station stand for it in the snapshots.
+fn snapshotted(example: &str, path: &str) -> bool {
+    example != "fleet" || path.starts_with("fw-cc/") || path.starts_with("sub-01-")
+}
+
 #[test]
 fn snapshots_of_every_example() {
     for ex in examples() {
@@ -164,6 +170,9 @@ fn snapshots_of_every_example() {
         for (path, text) in linux_files(&built) {
             assert!(text.starts_with("# fenceline "), "{path}: no stamp");
             assert!(text.contains(&built.stamp.hash), "{path}: no hash");
+            if !snapshotted(&stem(&ex), &path) {
+                continue;
+            }
             let name = format!("{}__{}", stem(&ex), path.replace('/', "__"));
             insta::assert_snapshot!(name, text);
         }
@@ -957,7 +966,9 @@ fn probe_ruleset(
 
 fn e2e(loader: Loader) {
     let mut cases: Vec<(String, Model, Ir, Built)> = Vec::new();
-    for ex in examples() {
+    // The fleet's 41 firewalls, each in namespaces with real traffic, would take most of a CI
+    // run; its rulesets are snapshotted, loaded by `nft -c` and verified like every example's.
+    for ex in examples().into_iter().filter(|e| stem(e) != "fleet") {
         let checked = check_path(&ex, &opts()).unwrap();
         let built = build(&stem(&ex), &checked);
         let model = checked.model.clone().unwrap();

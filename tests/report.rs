@@ -148,6 +148,11 @@ fn assert_self_contained(name: &str, html: &str) {
 fn markdown_and_json_reports_of_every_example() {
     for path in examples() {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        if stem == "fleet" {
+            // Forty sites make a 14 MB snapshot of forty copies of one station; the other tests
+            // of this file still render it, and tests/templates.rs checks its Sites table.
+            continue;
+        }
         let checked = check_path(&path, &opts()).unwrap();
         let rep = report_of(&checked);
         let md = render::to_markdown(&rep).unwrap();

@@ -77,6 +77,10 @@ fn examples() -> Vec<String> {
         .flatten()
         .map(|e| e.path().to_string_lossy().into_owned())
         .filter(|p| p.ends_with(".fence"))
+        // The fleet is forty copies of one station: `fenceline verify` proves its 81 devices
+        // in about 50 s of a release build, far too long for a debug test run; templates.rs
+        // verifies a fleet of two stations.
+        .filter(|p| !p.ends_with("fleet.fence"))
         .collect();
     v.sort();
     v

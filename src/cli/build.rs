@@ -27,6 +27,9 @@ pub struct BuildArgs {
     /// Only these targets (nftables, iptables, cisco-ios); repeat or separate with commas
     #[arg(short = 't', long = "target", value_delimiter = ',', value_parser = super::completions::target_parser())]
     pub targets: Vec<String>,
+    /// Only the devices of these sites (instances of a template); repeat or separate with commas
+    #[arg(long = "site", value_delimiter = ',', value_name = "NAME")]
+    pub sites: Vec<String>,
     /// Compare with DIR instead of writing; exit 1 on drift
     #[arg(long)]
     pub check: bool,
@@ -61,11 +64,18 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         emit: EmitOptions {
             cisco_object_groups: args.cisco_object_groups,
             max_rules: Some(args.max_rules),
+            ..Default::default()
         },
     };
+    let mut opts = opts;
     // Planning and emitting run beside lint; their result is used only if check passes.
     let (name, path, text) = super::read_input(&args.file)?;
     let loaded = crate::syntax::loader::load_from_text(&name, &path, text);
+    if !args.sites.is_empty() {
+        let (sites, devices) = select_sites(&args.sites, &loaded)?;
+        opts.emit.sites = sites;
+        opts.emit.devices = Some(devices);
+    }
     // Planning and emitting report findings of their own (widenings, VLAN 1, cut text, failed
     // expectations): the driver passes them through the same filter as lint's.
     let beside = |m: &crate::model::Model| match build::emit(m, &opts) {
@@ -157,8 +167,13 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
     match build::write_emitted(&checked, emitted, &args.out) {
         Ok((files, changed)) => {
             if !args.common.quiet {
+                let of = if opts.emit.sites.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of site {}", opts.emit.sites.join(", "))
+                };
                 io.eprintln(format_args!(
-                    "wrote {} files to {} ({} changed)",
+                    "wrote {} files{of} to {} ({} changed)",
                     files,
                     args.out.display(),
                     changed
@@ -174,4 +189,43 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
             Ok(EXIT_FAILURE)
         }
     }
+}
+
+/// The sites `--site` names, sorted and once each, and their devices. A name that is no site
+/// is a usage error (with the closest site), unless the policy already has errors: a site whose
+/// expansion failed is not known, and the build fails on those errors anyway.
+fn select_sites(
+    names: &[String],
+    loaded: &crate::syntax::loader::Loaded,
+) -> Result<(Vec<String>, std::collections::BTreeSet<String>)> {
+    let mut sites: Vec<String> = Vec::new();
+    let mut devices = std::collections::BTreeSet::new();
+    let failed = loaded.diagnostics.iter().any(|d| d.is_error());
+    for n in names {
+        match loaded.sites.iter().find(|s| &s.name == n) {
+            Some(s) => {
+                devices.extend(s.devices.iter().cloned());
+                if !sites.contains(n) {
+                    sites.push(n.clone());
+                }
+            }
+            None if failed => {}
+            None => {
+                let mut msg = format!("unknown site `{n}`");
+                match crate::diagnostic::did_you_mean(
+                    n,
+                    loaded.sites.iter().map(|s| s.name.as_str()),
+                ) {
+                    Some(h) => msg.push_str(&format!("; {h}")),
+                    None if loaded.sites.is_empty() => {
+                        msg.push_str("; the policy declares no `site`")
+                    }
+                    None => {}
+                }
+                return Err(Error::Usage(msg));
+            }
+        }
+    }
+    sites.sort();
+    Ok((sites, devices))
 }

@@ -29,7 +29,12 @@ pub struct DebugArgs {
 
 pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
     let (name, path, text) = super::read_input(&args.file)?;
-    let loaded = loader::load_from_text(&name, &path, text);
+    // `debug ast` shows the files as written; the Model and the IR the expanded policy.
+    let loaded = if args.repr == Repr::Ast {
+        loader::load_written(&name, &path, text)
+    } else {
+        loader::load_from_text(&name, &path, text)
+    };
     let json = |v: &dyn erased::Ser| v.to_json();
     match args.repr {
         Repr::Ast => {

@@ -99,6 +99,14 @@ codes! {
         "Outside a translated zone, its hosts are reached at their outside addresses (`network INSIDE nat OUTSIDE`): an address in INSIDE, given as an address from outside the zone, names nothing there (the device attaching the zone denies it). Use the outside address the help gives, or the zone or `zone.asset` name.";
     FLAGS_CONFLICT = "E0042", "`encrypted` with `cleartext`",
         "A service's flags say what it carries, and `encrypted` (a protected variant: TLS, SSH, IPsec, SNMPv3 with privacy) excludes `cleartext`. A service that lists both would be judged protected by some rules and not by others. Keep the flag that is true, or split the service in two.";
+    UNKNOWN_TEMPLATE = "E0043", "unknown template",
+        "`site NAME TEMPLATE` instantiates a template that no file of the policy declares (`template TEMPLATE { ... }`). Templates, like every name, may be declared after the sites that use them, in any file of the policy. The help suggests the closest declared template.";
+    PARAMETER = "E0044", "invalid template parameter",
+        "A template declares each parameter once (`param NAME TYPE`, TYPE one of `number`, `vlan`, `network`, `address`, `name`, `string`), under a name that none of its declarations takes; a site binds every parameter of its template exactly once and no other; and `{NAME}` in an address, a VLAN or a string of the body names a declared parameter. `{NAME}` is written only inside a template.";
+    PARAMETER_TYPE = "E0045", "template parameter of the wrong type",
+        "A site's value must be of its parameter's type: `number` a whole number 0-4294967295, `vlan` 1-4094, `network` a network `addr/len` without host bits, `address` an address or a range, `name` a name, `string` a quoted string. A parameter stands only where its type can: `{NAME}` in an address takes a `number`, `network` or `address`; in a VLAN a `number` or `vlan`; in a string any type; a `name` parameter is written bare where a zone, device or service is named.";
+    TEMPLATE_CYCLE = "E0046", "recursive template",
+        "A template instantiates itself, directly or through other templates (`site` inside a template body): the expansion would never end. The message names the cycle; break it by removing one of its `site` statements.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

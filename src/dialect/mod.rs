@@ -59,6 +59,10 @@ pub struct EmitOptions {
     pub cisco_object_groups: bool,
     /// Largest number of rules one device may get before the build stops (hostile input).
     pub max_rules: Option<usize>,
+    /// Only the devices of these sites (`build --site`); every device when empty.
+    pub sites: Vec<String>,
+    /// The devices of [`EmitOptions::sites`], by name; `None`: every device.
+    pub devices: Option<std::collections::BTreeSet<String>>,
 }
 
 /// What a configuration accepts, per interface pair: the filters a packet crossing from `iif`
@@ -476,6 +480,11 @@ fn jobs<'a>(
             continue;
         }
         for dev in &cx.ir.devices {
+            if let Some(only) = &cx.options.devices {
+                if !only.contains(&dev.name) {
+                    continue;
+                }
+            }
             if dev.targets.contains(&t) && dialect.kinds().contains(&dev.kind) {
                 jobs.push((dialect, dev));
             }

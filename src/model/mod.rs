@@ -610,6 +610,10 @@ pub struct Model {
     /// `used_services` says which ones the policy uses.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub used_services: Vec<ServiceId>,
+    /// Each `site` (an instance of a template), by name, with the devices it declares; empty for
+    /// a policy without templates, so its hash is unchanged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<crate::syntax::expand::SiteInfo>,
     #[serde(skip)]
     pub sources: SourceMap,
     /// Where each part was written (id -> span); not part of the meaning.

@@ -56,6 +56,17 @@ impl ReportOptions {
     }
 }
 
+/// A site of the policy: one instance of a template.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SiteView {
+    pub name: String,
+    pub template: String,
+    /// Its devices, by name.
+    pub devices: Vec<String>,
+    /// In this build's files (false only for a site a `build --site` left out).
+    pub built: bool,
+}
+
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// The format of report.json (see schemas/report.schema.json): 2 since the key was
@@ -82,6 +93,10 @@ pub struct Report {
     /// Flows with no enforcement device on their path, and flows with no path at all.
     pub unenforced_flows: Vec<String>,
     pub unroutable_flows: Vec<String>,
+    /// Each site of the policy (an instance of a template) and its devices; `built` is false
+    /// for a site that a `build --site` left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<SiteView>,
     /// The zone diagram, self-made SVG without an XML namespace (for inline HTML).
     #[serde(skip)]
     pub svg_inline: String,
@@ -588,6 +603,16 @@ fn build_report_rest(
         widenings,
         unenforced_flows: ir.unenforced.iter().map(|f| model.flow_label(*f)).collect(),
         unroutable_flows: ir.unroutable.iter().map(|f| model.flow_label(*f)).collect(),
+        sites: model
+            .sites
+            .iter()
+            .map(|s| SiteView {
+                name: s.name.clone(),
+                template: s.template.clone(),
+                devices: s.devices.clone(),
+                built: true,
+            })
+            .collect(),
         svg_inline: String::new(),
         mermaid: String::new(),
     }

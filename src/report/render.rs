@@ -90,6 +90,8 @@ struct TemplateReport<'a> {
     widenings: &'a [FindingView],
     unenforced_flows: &'a [String],
     unroutable_flows: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    sites: &'a [super::SiteView],
 }
 
 #[derive(Serialize)]
@@ -246,6 +248,7 @@ impl<'a> TemplateReport<'a> {
             widenings: &r.widenings,
             unenforced_flows: &r.unenforced_flows,
             unroutable_flows: &r.unroutable_flows,
+            sites: &r.sites,
         }
     }
 }

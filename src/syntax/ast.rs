@@ -40,6 +40,12 @@ pub enum Item {
     Conduit(Conduit),
     Device(Device),
     Expect(Expect),
+    /// `template NAME { ... }`: a reusable body, expanded by `syntax::expand`.
+    Template(Template),
+    /// `param NAME TYPE`, inside a template only.
+    Param(Param),
+    /// `site NAME TEMPLATE { ... }`: one instance of a template.
+    Site(Site),
 }
 
 impl Item {
@@ -52,6 +58,9 @@ impl Item {
             Item::Conduit(x) => x.span,
             Item::Device(x) => x.span,
             Item::Expect(x) => x.span,
+            Item::Template(x) => x.span,
+            Item::Param(x) => x.span,
+            Item::Site(x) => x.span,
         }
     }
 }
@@ -274,4 +283,55 @@ pub struct Expect {
     pub dst: Endpoint,
     pub service: ServiceRef,
     pub span: Span,
+}
+
+/// `template NAME { ... }`: parameters and declarations, in the order written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Template {
+    pub name: Ident,
+    pub body: Vec<Item>,
+    pub span: Span,
+}
+
+/// `param NAME TYPE`: a template's parameter (`ty` is checked by the expansion).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Ident,
+    pub span: Span,
+}
+
+/// `site NAME TEMPLATE { PARAM VALUE ... }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub name: Ident,
+    pub template: Ident,
+    pub has_block: bool,
+    pub bindings: Vec<Binding>,
+    pub span: Span,
+}
+
+/// One `PARAM VALUE` of a site: a quoted string, or a bare token (number, address, network,
+/// name), whose type the parameter decides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Binding {
+    pub name: Ident,
+    pub value: BindValue,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "form", content = "value", rename_all = "snake_case")]
+pub enum BindValue {
+    Text(Text),
+    Bare(Token),
+}
+
+impl BindValue {
+    pub fn span(&self) -> Span {
+        match self {
+            BindValue::Text(t) => t.span,
+            BindValue::Bare(t) => t.span,
+        }
+    }
 }

@@ -21,6 +21,8 @@ pub struct Loaded {
     pub sources: SourceMap,
     pub files: Vec<(FileId, ast::File)>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every top-level `site`, once its template is expanded (see [`super::expand`]).
+    pub sites: Vec<super::expand::SiteInfo>,
 }
 
 /// Loads a policy from disk. Failing to read the root file is an [`Error`]; everything about
@@ -31,8 +33,20 @@ pub fn load(path: &Path) -> Result<Loaded> {
     Ok(load_from_text(&display, path, text))
 }
 
-/// Loads a policy whose root text is already in memory (stdin, `git show`, tests).
+/// Loads a policy whose root text is already in memory (stdin, `git show`, tests), with its
+/// templates expanded.
 pub fn load_from_text(display: &str, path: &Path, text: String) -> Loaded {
+    let mut loaded = load_written(display, path, text);
+    loaded.sites = super::expand::expand(
+        &mut loaded.sources,
+        &mut loaded.files,
+        &mut loaded.diagnostics,
+    );
+    loaded
+}
+
+/// [`load_from_text`] without expanding templates: the files as written (`debug ast`).
+pub fn load_written(display: &str, path: &Path, text: String) -> Loaded {
     let mut loaded = Loaded::default();
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let root_dir = canonical

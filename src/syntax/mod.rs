@@ -2,6 +2,7 @@
 //! Also the loader that follows `include` statements.
 
 pub mod ast;
+pub mod expand;
 pub mod loader;
 pub mod parser;
 

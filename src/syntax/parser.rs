@@ -34,7 +34,7 @@ fn rule_name(rule: &Rule) -> String {
     let s = match rule {
         Rule::ident => "a name",
         Rule::string | Rule::string_inner => "a quoted string",
-        Rule::number => "a number",
+        Rule::number | Rule::vlan_value => "a number",
         Rule::level_value => "a Purdue level (0, 1, 2, 3, 3.5, 4, 5)",
         Rule::addr => "an address, network or range",
         Rule::rule_id => "a rule ID such as `FR5-003`",
@@ -88,6 +88,10 @@ fn rule_name(rule: &Rule) -> String {
         Rule::island => "`island`",
         Rule::inspect => "`inspect`",
         Rule::device_kind => "a device (`firewall`, `router`, `switch`)",
+        Rule::template => "`template`",
+        Rule::param => "`param`",
+        Rule::site => "`site`",
+        Rule::binding => "a parameter and its value",
         other => {
             let n = format!("{other:?}");
             return match n.strip_prefix("kw_") {
@@ -99,8 +103,9 @@ fn rule_name(rule: &Rule) -> String {
     s.to_string()
 }
 
-const TOP_LEVEL: [&str; 9] = [
+const TOP_LEVEL: [&str; 11] = [
     "zone", "conduit", "service", "firewall", "router", "switch", "policy", "include", "expect",
+    "template", "site",
 ];
 
 fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
@@ -361,6 +366,57 @@ impl Builder<'_> {
                     src,
                     dst,
                     service,
+                    span,
+                })
+            }
+            Rule::template => {
+                let mut it = p.into_inner().skip(1);
+                let name = self.ident(it.next().expect("grammar: template has a name"));
+                let body = it
+                    .filter(|q| !matches!(q.as_rule(), Rule::lbrace | Rule::rbrace))
+                    .map(|q| self.item(q))
+                    .collect();
+                Item::Template(Template { name, body, span })
+            }
+            Rule::param => {
+                let mut it = p.into_inner().skip(1);
+                let name = self.ident(it.next().expect("grammar: param has a name"));
+                let ty = self.ident(it.next().expect("grammar: param has a type"));
+                Item::Param(Param { name, ty, span })
+            }
+            Rule::site => {
+                let mut it = p.into_inner().skip(1);
+                let name = self.ident(it.next().expect("grammar: site has a name"));
+                let template = self.ident(it.next().expect("grammar: site has a template"));
+                let mut has_block = false;
+                let mut bindings = Vec::new();
+                for q in it {
+                    match q.as_rule() {
+                        Rule::lbrace => has_block = true,
+                        Rule::binding => {
+                            let bspan = self.span(&q);
+                            let mut b = q.into_inner();
+                            let name = self.ident(b.next().expect("grammar: binding has a name"));
+                            let v = b.next().expect("grammar: binding has a value");
+                            let value = if v.as_rule() == Rule::string {
+                                BindValue::Text(self.text(v))
+                            } else {
+                                BindValue::Bare(self.token(v))
+                            };
+                            bindings.push(Binding {
+                                name,
+                                value,
+                                span: bspan,
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                Item::Site(Site {
+                    name,
+                    template,
+                    has_block,
+                    bindings,
                     span,
                 })
             }

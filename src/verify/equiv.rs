@@ -842,6 +842,10 @@ pub fn check_expectations(
     };
     let graph = ZoneGraph::build(model);
     let mut configs: BTreeMap<(DeviceId, Target), Option<Loaded>> = BTreeMap::new();
+    // What a crossing allows, once per device, target and interface pair: the expectations of
+    // a fleet cross the same central firewall again and again (docs/performance.md).
+    let mut crossings: BTreeMap<(DeviceId, Target, usize, usize), Option<Space<String>>> =
+        BTreeMap::new();
     let mut out = Vec::new();
     let mut local_configs = local_expect::Configs::new();
     for (i, e) in model.expects.iter().enumerate() {
@@ -895,11 +899,15 @@ pub fn check_expectations(
                 };
                 let mut any = false;
                 for &t in &dev.targets {
-                    let cfg = configs
-                        .entry((h.device, t))
-                        .or_insert_with(|| load_device(dev, t, &read).ok().flatten());
-                    let Some(cfg) = cfg.as_ref() else { continue };
-                    let Ok(allowed) = hop_space(cfg.config.as_ref(), &iif.name, &oif.name) else {
+                    let allowed = crossings
+                        .entry((h.device, t, h.ingress, h.egress))
+                        .or_insert_with(|| {
+                            let cfg = configs
+                                .entry((h.device, t))
+                                .or_insert_with(|| load_device(dev, t, &read).ok().flatten());
+                            hop_space(cfg.as_ref()?.config.as_ref(), &iif.name, &oif.name).ok()
+                        });
+                    let Some(allowed) = allowed.clone() else {
                         continue;
                     };
                     any = true;

@@ -73,6 +73,8 @@ pub(super) fn gather<'a>(cx: &mut Cx, loaded: &'a Loaded) -> Decls<'a> {
                     declare(cx, &mut d.devices, &v.name, v, "device", |v| v.name.span)
                 }
                 ast::Item::Expect(e) => d.expects.push(e),
+                // Expanded before resolving (`syntax::expand`): none is left here.
+                ast::Item::Template(_) | ast::Item::Param(_) | ast::Item::Site(_) => {}
             }
         }
     }

@@ -174,6 +174,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         expects,
         exceptions,
         used_services: used,
+        sites: loaded.sites.clone(),
         sources: loaded.sources.clone(),
         spans,
     });
