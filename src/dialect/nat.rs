@@ -118,18 +118,6 @@ pub fn refusals(cx: &EmitContext, dev: &DeviceIr, target: &str) -> Vec<Diagnosti
             ));
         }
     }
-    refused(cx, dev, "firewall", target, why)
-}
-
-/// The translations a target cannot generate on `dev`, each (what, help) an E0039 error at the
-/// device, sorted and without repeats: the one form of every target's refusals.
-pub fn refused(
-    cx: &EmitContext,
-    dev: &DeviceIr,
-    kind: &str,
-    target: &str,
-    mut why: Vec<(String, &str)>,
-) -> Vec<Diagnostic> {
     why.sort();
     why.dedup();
     why.into_iter()
@@ -137,7 +125,7 @@ pub fn refused(
             Diagnostic::error(
                 codes::NAT,
                 format!(
-                    "{kind} `{}` {what}: target {target} cannot generate this translation",
+                    "firewall `{}` {what}: target {target} cannot generate this translation",
                     dev.name
                 ),
             )
