@@ -162,5 +162,6 @@ fn target_name(t: Target) -> &'static str {
         Target::Nftables => "nftables",
         Target::Iptables => "iptables",
         Target::CiscoIos => "cisco-ios",
+        Target::CiscoAsa => "cisco-asa",
     }
 }
