@@ -420,9 +420,13 @@ pub fn replacement(target: Target) -> Option<&'static str> {
 /// configuration that filters without translating.
 const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::CiscoIos];
 
+/// The targets whose dialect refuses translation itself, as a finding at the device (E0066)
+/// that `check` reports too.
+const REFUSING: &[Target] = &[Target::CiscoAsa];
+
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {
-        Some(i) if !TRANSLATING.contains(&target) => Err(Error::Other(format!(
+        Some(i) if !TRANSLATING.contains(&target) && !REFUSING.contains(&target) => Err(Error::Other(format!(
             "device `{}` attaches translated zone `{}` (`nat`), and target {} does not generate address translation yet",
             device.name,
             i.zone_name,
