@@ -587,7 +587,8 @@ impl<'a> Resolved<'a> {
                 )))
             }
         }
-        Ok(vec![icmp, cp])
+        // The control-plane list first: a difference names its line.
+        Ok(vec![cp, icmp])
     }
 
     /// `ssh`, `telnet` and `http` for this interface: their service from their sources to the
