@@ -28,7 +28,7 @@ use crate::plan::DeviceIr;
 /// The file every `cisco-asa` device gets.
 pub const FILE_NAME: &str = "cisco-asa.txt";
 
-const REPLACEMENT: &str = "cisco-asa: `configure replace` (or `copy` to running-config after `clear configure access-list`) in a maintenance window; the access lists are replaced whole";
+const REPLACEMENT: &str = "cisco-asa: each access list cleared and written again in one paste, with `asp rule-engine transactional-commit access-group` so that a list filters only once complete";
 
 /// Cisco ASA firewalls.
 pub struct CiscoAsa;
