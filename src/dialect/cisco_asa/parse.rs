@@ -167,10 +167,7 @@ fn proto(s: &str) -> Option<Proto> {
             "pim" => 103,
             "sctp" => 132,
             "snp" => 109,
-            _ => match s.parse::<u8>().ok()? {
-                1 => return Some(Proto::Number(1)),
-                p => p,
-            },
+            _ => s.parse::<u8>().ok()?,
         }),
     })
 }
