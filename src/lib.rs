@@ -18,6 +18,7 @@
 //! | report | [`report::Report`] (md, html, json) | [`report`] |
 //! | build | files + `manifest.json`, written atomically | [`build`] |
 //! | verify | packet spaces, equal / counterexample | [`verify`] |
+//! | import | configurations -> flows over a skeleton's zones | [`import`] |
 //!
 //! [`driver`] runs load, resolve and lint for every command; [`cli`] has one function per
 //! command.
@@ -34,6 +35,7 @@ pub mod diff;
 pub mod driver;
 pub mod error;
 pub mod fmt;
+pub mod import;
 pub mod lint;
 pub mod model;
 pub mod output;

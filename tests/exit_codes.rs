@@ -195,6 +195,18 @@ fn cases() -> Cases {
         ("verify", 2, &["verify", P, "empty"]),
         ("verify", 2, &["verify", P, "no-such-dir"]),
         ("verify", 2, &["verify", "bad.fence", "built"]),
+        ("import", 0, &["import", P, "built", "-o", "imported.fence"]),
+        (
+            "import",
+            1,
+            &["import", "more.fence", "built", "-o", "imported.fence"],
+        ),
+        ("import", 2, &["import", P, "empty", "-o", "imported.fence"]),
+        (
+            "import",
+            2,
+            &["import", "bad.fence", "built", "-o", "imported.fence"],
+        ),
         ("report", 0, &["report", "--today", "2026-01-01", P]),
         ("report", 2, &["report", "bad.fence"]),
         ("report", 2, &["report", "missing.fence"]),

@@ -77,6 +77,20 @@ pub const EXIT_STATUS: &[(&str, &[(u8, &str)])] = &[
         ],
     ),
     (
+        "import",
+        &[
+            (
+                0,
+                "written, and the imported policy equals every configuration",
+            ),
+            (1, "written, with an import report that is not empty"),
+            (
+                2,
+                "could not run (a configuration missing or not understood, a skeleton with errors)",
+            ),
+        ],
+    ),
+    (
         "report",
         &[(0, "written"), (2, "could not run (a policy with errors)")],
     ),

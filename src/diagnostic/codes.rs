@@ -107,6 +107,16 @@ codes! {
         "A site's value must be of its parameter's type: `number` a whole number 0-4294967295, `vlan` 1-4094, `network` a network `addr/len` without host bits, `address` an address or a range, `name` a name, `string` a quoted string. A parameter stands only where its type can: `{NAME}` in an address takes a `number`, `network` or `address`; in a VLAN a `number` or `vlan`; in a string any type; a `name` parameter is written bare where a zone, device or service is named.";
     TEMPLATE_CYCLE = "E0046", "recursive template",
         "A template instantiates itself, directly or through other templates (`site` inside a template body): the expansion would never end. The message names the cycle; break it by removing one of its `site` statements.";
+    IMPORT_NO_ZONE = "E0058", "import: addresses of no zone",
+        "`fenceline import` found a configuration that accepts traffic to or from addresses that lie in none of the skeleton's zones. No flow can name them; the import leaves them out and lists a packet of each. Add the zone (or the network to a zone) in the skeleton and import again, or remove the rule from the device.";
+    IMPORT_OFF_PATH = "E0059", "import: traffic on a way no path takes",
+        "`fenceline import` found a configuration that accepts traffic between two zones on an interface pair that no loop-free path between those zones crosses (or between two addresses of one zone): the zones behind the interfaces in the skeleton do not match what the rule says. No flow allows it there; check the skeleton's interfaces and zones, or the rule.";
+    IMPORT_MORE_THAN_PATH = "E0060", "import: a device allows more than the others on the way",
+        "`fenceline import` found two devices on the way between two zones that disagree: one accepts packets that another on every path drops. A flow allows a packet on every device on its way, so the import keeps what every device accepts and lists a packet that only some accept; the policy then says less than that device, which `verify` reports as an over-permit until the device is brought in line.";
+    IMPORT_INEXPRESSIBLE = "E0061", "import: a match no flow can express",
+        "`fenceline import` found accepted packets no flow can say: a match on the source port or TCP flags on a stateful device, an ICMP type that only answers, or packets of one address family between ends that have both. The import leaves them out and lists a packet of each.";
+    IMPORT_DIFFERS = "E0062", "import: the imported policy differs from a configuration",
+        "`fenceline import` proves its result with `verify` against the same configurations. Whatever still differs (traffic to or from a device itself that the skeleton's device-level flows do not say, replies a stateless device accepts beyond its flows' replies) is listed with a packet and the line.";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {
