@@ -19,6 +19,7 @@
 //! | build | files + `manifest.json`, written atomically | [`build`] |
 //! | verify | packet spaces, equal / counterexample | [`verify`] |
 //! | import | configurations -> flows over a skeleton's zones | [`import`] |
+//! | traffic | observed connections -> denied, never observed, of no zone | [`traffic`] |
 //!
 //! [`driver`] runs load, resolve and lint for every command; [`cli`] has one function per
 //! command.
@@ -47,6 +48,7 @@ pub mod source;
 pub mod syntax;
 pub mod synth;
 pub mod threads;
+pub mod traffic;
 pub mod verify;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -77,6 +77,17 @@ pub const EXIT_STATUS: &[(&str, &[(u8, &str)])] = &[
         ],
     ),
     (
+        "traffic",
+        &[
+            (0, "read"),
+            (1, "anything observed would be denied, with `--exit-code`"),
+            (
+                2,
+                "could not run (a log or capture truncated, corrupt or of an unknown format, a policy with errors)",
+            ),
+        ],
+    ),
+    (
         "import",
         &[
             (
