@@ -214,6 +214,16 @@ fn cases() -> Cases {
             &["traffic", "check", P, "denied.json", "--exit-code"],
         ),
         ("traffic", 2, &["traffic", "check", P, "garbage.json"]),
+        (
+            "traffic",
+            0,
+            &["traffic", "learn", P, "denied.json", "-o", "learned.fence"],
+        ),
+        (
+            "traffic",
+            2,
+            &["traffic", "learn", P, "garbage.json", "-o", "learned.fence"],
+        ),
         ("traffic", 2, &["traffic", "check", P, "no-such.log"]),
         (
             "traffic",

@@ -311,3 +311,35 @@ fn a_tcpdump_capture_of_the_example_plant_finds_the_denied_probes() {
     );
     assert_eq!(v["allowed"], 2, "{v}");
 }
+
+#[test]
+fn learn_drafts_the_observed_flows_and_lints_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let draft = tmp.path().join("draft.fence");
+    let o = Command::new(BIN)
+        .args([
+            "traffic",
+            "learn",
+            "tests/import/handwritten/skeleton.fence",
+            "tests/traffic/conn.log",
+            "-o",
+        ])
+        .arg(&draft)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("8 connections: 1 within a zone, 1 of no zone"),
+        "{err}"
+    );
+    assert!(err.contains("findings on the draft"), "{err}");
+    let text = std::fs::read_to_string(&draft).unwrap();
+    insta::assert_snapshot!("learned", text);
+    // The draft allows every connection observed between zones: checked against the same log,
+    // nothing is denied (the one of no zone stays of no zone), and every flow was observed.
+    let v = json(&[draft.to_str().unwrap(), "tests/traffic/conn.log"]);
+    assert_eq!(v["denied"], 0, "{v}");
+    assert_eq!(v["no_zone"]["connections"], 1, "{v}");
+    assert_eq!(v["unobserved"].as_array().unwrap().len(), 0, "{v}");
+}

@@ -79,8 +79,11 @@ pub const EXIT_STATUS: &[(&str, &[(u8, &str)])] = &[
     (
         "traffic",
         &[
-            (0, "read"),
-            (1, "anything observed would be denied, with `--exit-code`"),
+            (0, "read, or the draft written"),
+            (
+                1,
+                "anything observed would be denied, with `check --exit-code`",
+            ),
             (
                 2,
                 "could not run (a log or capture truncated, corrupt or of an unknown format, a policy with errors)",

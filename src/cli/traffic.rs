@@ -20,6 +20,24 @@ pub struct TrafficArgs {
 pub enum TrafficCommand {
     /// Observed connections the policy would deny, flows never observed, traffic of no zone
     Check(CheckArgs),
+    /// A draft policy whose flows are the observed connections, over a skeleton's zones
+    Learn(LearnArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// The skeleton: a policy with zones, assets and devices
+    #[arg(value_hint = clap::ValueHint::FilePath)]
+    pub skeleton: PathBuf,
+    /// Zeek conn.log (TSV or JSON lines), pcap or pcapng files
+    #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
+    pub logs: Vec<PathBuf>,
+    /// Where to write the draft policy (`-`: standard output)
+    #[arg(short = 'o', long = "output", value_hint = clap::ValueHint::FilePath)]
+    pub output: PathBuf,
+    /// Distinct flows kept; connections of further flows are counted
+    #[arg(long, default_value_t = 10_000)]
+    pub max_entries: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -51,6 +69,7 @@ pub struct CheckArgs {
 pub fn run(args: TrafficArgs, io: &mut Io) -> Result<u8> {
     match args.command {
         TrafficCommand::Check(a) => check(a, io),
+        TrafficCommand::Learn(a) => learn(a, io),
     }
 }
 
@@ -215,4 +234,68 @@ fn check(args: CheckArgs, io: &mut Io) -> Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+fn learn(args: LearnArgs, io: &mut Io) -> Result<u8> {
+    if args.max_entries == 0 {
+        return Err(Error::Usage("--max-entries must be at least 1".into()));
+    }
+    let (name, path, text) = super::read_input(&args.skeleton)?;
+    let checked = super::resolve_only(&args.skeleton)?;
+    let Some(model) = checked.model.as_ref().filter(|_| !checked.has_errors()) else {
+        let style = HumanStyle {
+            color: io.color,
+            width: io.width,
+        };
+        for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
+            let _ = write!(io.err, "{}", render::human(d, &checked.sources, style));
+        }
+        io.eprintln("error: the skeleton has errors; nothing to learn onto");
+        return Ok(EXIT_FAILURE);
+    };
+    let mut learner = crate::traffic::learn::Learner::new(model, args.max_entries);
+    for log in &args.logs {
+        if let Err(e) = crate::traffic::read_log(log, &mut |c| learner.add(c)) {
+            io.eprintln(format_args!("error: {e}"));
+            return Ok(EXIT_FAILURE);
+        }
+    }
+    let (n, within, no_zone, dropped) = (
+        learner.connections,
+        learner.within,
+        learner.no_zone,
+        learner.dropped,
+    );
+    let draft = learner
+        .draft(&text, when)
+        .map_err(|e| Error::Other(e.to_string()))?;
+    if args.output.as_os_str() == "-" {
+        let _ = write!(io.out, "{draft}");
+    } else {
+        std::fs::write(&args.output, &draft).map_err(|e| Error::io(args.output.clone(), e))?;
+    }
+    io.eprintln(format_args!(
+        "{n} connections: {within} within a zone, {no_zone} of no zone (no flow can name them), {dropped} past the limit of {} distinct flows",
+        args.max_entries
+    ));
+    // The lint on the draft: its findings are the engineer's starting list.
+    let (opts, _) = super::check::options_for(&path, None, None)?;
+    let shown = if args.output.as_os_str() == "-" {
+        name.clone()
+    } else {
+        args.output.to_string_lossy().replace('\\', "/")
+    };
+    let linted = crate::driver::check_text(&shown, &path, draft, &opts);
+    let style = HumanStyle {
+        color: io.color,
+        width: io.width,
+    };
+    for d in &linted.diagnostics {
+        let _ = write!(io.err, "{}", render::human(d, &linted.sources, style));
+    }
+    io.eprintln(format_args!(
+        "{} findings on the draft",
+        linted.diagnostics.len()
+    ));
+    Ok(EXIT_OK)
 }

@@ -34,6 +34,8 @@ pub struct Flow {
     pub services: Vec<String>,
     /// The configuration lines that accept it (`fw/nftables.nft:12`).
     pub lines: BTreeSet<String>,
+    /// A comment of its own instead of the lines (`traffic learn`: counts, first and last seen).
+    pub note: Option<String>,
 }
 
 /// `zone` or `zone.asset`.
@@ -69,6 +71,25 @@ fn set_of(fam: Family, ivs: &Ivs) -> AddrSet {
         }
     }
     s
+}
+
+/// The name of the new asset holding exactly `set` in `zone` (registered on first use).
+pub fn new_asset(model: &Model, zone: ZoneId, set: AddrSet, new: &mut NewAssets) -> String {
+    let z = model.zone(zone);
+    let taken: BTreeSet<String> = z.assets.iter().map(|a| a.name.clone()).collect();
+    let reg = new.by_zone.entry(zone).or_default();
+    if let Some(n) = reg.get(&set) {
+        return n.clone();
+    }
+    let base = asset_name(&set);
+    let mut name = base.clone();
+    let mut k = 2;
+    while taken.contains(&name) || reg.values().any(|n| *n == name) {
+        name = format!("{base}-{k}");
+        k += 1;
+    }
+    reg.insert(set, name.clone());
+    name
 }
 
 /// A name for new addresses: `h-10-30-0-10` for a host, `n-10-40-2-0-24` for a network.
@@ -128,23 +149,7 @@ fn cover(
     }
     let rest = s.subtract(&covered).subtract(&fr);
     if !rest.is_empty() {
-        let set = set_of(fam, &rest);
-        let taken: BTreeSet<String> = z.assets.iter().map(|a| a.name.clone()).collect();
-        let reg = new.by_zone.entry(zone).or_default();
-        let name = match reg.get(&set) {
-            Some(n) => n.clone(),
-            None => {
-                let base = asset_name(&set);
-                let mut name = base.clone();
-                let mut k = 2;
-                while taken.contains(&name) || reg.values().any(|n| *n == name) {
-                    name = format!("{base}-{k}");
-                    k += 1;
-                }
-                reg.insert(set, name.clone());
-                name
-            }
-        };
+        let name = new_asset(model, zone, set_of(fam, &rest), new);
         out.push(End::Asset(zone, name));
     }
     out
@@ -487,6 +492,7 @@ pub fn flows_of_pair(
             dst: b,
             services,
             lines,
+            note: None,
         });
     }
     out

@@ -102,7 +102,13 @@ pub fn import(
     }
     let n_flows = conduits.values().map(Vec::len).sum();
     let n_conduits = conduits.len();
-    let raw = print(model, text, &new, &conduits)?;
+    let raw = print(
+        model,
+        text,
+        &new,
+        &conduits,
+        "imported from the devices' configurations",
+    )?;
     let policy = format(&raw)?;
     findings.extend(check(name, &policy, read)?);
     findings.sort();
@@ -117,11 +123,12 @@ pub fn import(
 }
 
 /// The skeleton's text with the new assets in their zones and the conduits after it.
-fn print(
+pub fn print(
     model: &Model,
     text: &str,
     new: &flows::NewAssets,
     conduits: &BTreeMap<(ZoneId, ZoneId), Vec<flows::Flow>>,
+    origin: &str,
 ) -> Result<String, ImportError> {
     let ast = crate::syntax::parse_file(FileId(0), text).map_err(|d| {
         ImportError::Skeleton(format!("the skeleton does not parse: {}", d.message))
@@ -150,7 +157,7 @@ fn print(
         for (n, s) in sorted {
             let addrs: Vec<String> = s.nets().iter().map(|n| n.to_string()).collect();
             block.push_str(&format!(
-                "\n  # new: addresses of `{zname}` the configurations name\n  asset {n} {}\n",
+                "\n  # new: addresses of `{zname}` that no asset names\n  asset {n} {}\n",
                 addrs.join(", ")
             ));
         }
@@ -171,9 +178,18 @@ fn print(
             k += 1;
         }
         out.push_str(&format!(
-            "\n# imported from the devices' configurations\nconduit {name} {{\n  connects {za}, {zb}\n"
+            "\n# {origin}\nconduit {name} {{\n  connects {za}, {zb}\n"
         ));
         for f in fl {
+            if let Some(n) = &f.note {
+                out.push_str(&format!(
+                    "  # {n}\n  allow {} -> {} {}\n",
+                    flows::end_text(model, &f.src),
+                    flows::end_text(model, &f.dst),
+                    f.services.join(", ")
+                ));
+                continue;
+            }
             let lines: Vec<&String> = f.lines.iter().collect();
             let shown: Vec<&str> = lines.iter().take(4).map(|s| s.as_str()).collect();
             let more = lines.len().saturating_sub(4);
@@ -196,7 +212,7 @@ fn print(
 }
 
 /// The canonical layout of `fenceline fmt`.
-fn format(text: &str) -> Result<String, ImportError> {
+pub fn format(text: &str) -> Result<String, ImportError> {
     let ast = crate::syntax::parse_file(FileId(0), text).map_err(|d| {
         ImportError::Skeleton(format!(
             "internal: the imported policy does not parse: {}",

@@ -110,11 +110,42 @@ pub struct Summary {
     pub max_entries: usize,
 }
 
+/// The zone of an address, by binary search over the zones' intervals (zones do not overlap).
+pub struct ZoneIndex {
+    /// (family, low, high, zone), sorted by family and low.
+    zones: Vec<(Family, u128, u128, ZoneId)>,
+}
+
+impl ZoneIndex {
+    pub fn new(model: &Model) -> ZoneIndex {
+        let mut zones = Vec::new();
+        for (i, z) in model.zones.iter().enumerate() {
+            for &(lo, hi) in &z.addrs.v4 {
+                zones.push((Family::V4, lo as u128, hi as u128, ZoneId(i)));
+            }
+            for &(lo, hi) in &z.addrs.v6 {
+                zones.push((Family::V6, lo, hi, ZoneId(i)));
+            }
+        }
+        zones.sort();
+        ZoneIndex { zones }
+    }
+
+    pub fn zone_of(&self, ip: IpAddr) -> Option<ZoneId> {
+        let fam = Family::of(ip);
+        let x = ip_to_u128(ip);
+        let i = self
+            .zones
+            .partition_point(|&(f, lo, _, _)| (f, lo) <= (fam, x));
+        let &(f, lo, hi, z) = self.zones.get(i.checked_sub(1)?)?;
+        (f == fam && lo <= x && x <= hi).then_some(z)
+    }
+}
+
 /// Classifies connections one at a time; [`Checker::finish`] gives the summary.
 pub struct Checker<'a> {
     model: &'a Model,
-    /// (family, low, high, zone), sorted by family and low: zones do not overlap.
-    zones: Vec<(Family, u128, u128, ZoneId)>,
+    zones: ZoneIndex,
     flows: BTreeMap<(ZoneId, ZoneId), Vec<FlowId>>,
     observed: Vec<bool>,
     own: Vec<(crate::model::AddrSet, Vec<usize>)>,
@@ -130,16 +161,7 @@ pub struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     pub fn new(model: &'a Model, max_entries: usize) -> Checker<'a> {
-        let mut zones = Vec::new();
-        for (i, z) in model.zones.iter().enumerate() {
-            for &(lo, hi) in &z.addrs.v4 {
-                zones.push((Family::V4, lo as u128, hi as u128, ZoneId(i)));
-            }
-            for &(lo, hi) in &z.addrs.v6 {
-                zones.push((Family::V6, lo, hi, ZoneId(i)));
-            }
-        }
-        zones.sort();
+        let zones = ZoneIndex::new(model);
         let mut flows: BTreeMap<(ZoneId, ZoneId), Vec<FlowId>> = BTreeMap::new();
         for id in model.flow_ids() {
             let f = model.flow(id);
@@ -183,16 +205,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn zone_of(&self, ip: IpAddr) -> Option<ZoneId> {
-        let fam = Family::of(ip);
-        let x = ip_to_u128(ip);
-        let i = self
-            .zones
-            .partition_point(|&(f, lo, _, _)| (f, lo) <= (fam, x));
-        let &(f, lo, hi, z) = self.zones.get(i.checked_sub(1)?)?;
-        (f == fam && lo <= x && x <= hi).then_some(z)
-    }
-
     fn allowed_by_self_flow(&self, c: &Conn) -> bool {
         let p = c.packet();
         self.own.iter().any(|(addrs, ids)| {
@@ -214,7 +226,7 @@ impl<'a> Checker<'a> {
 
     pub fn add(&mut self, c: Conn) {
         self.connections += 1;
-        let (Some(zs), Some(zd)) = (self.zone_of(c.src), self.zone_of(c.dst)) else {
+        let (Some(zs), Some(zd)) = (self.zones.zone_of(c.src), self.zones.zone_of(c.dst)) else {
             self.no_zone.add(&c, self.max);
             return;
         };

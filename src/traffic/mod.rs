@@ -11,6 +11,7 @@
 //! counted), so memory stays flat in the size of the log.
 
 pub mod check;
+pub mod learn;
 pub mod pcap;
 pub mod zeek;
 
