@@ -20,12 +20,15 @@ struct Seen {
     last: f64,
 }
 
+/// Observed flows per zone pair: (initiator end, responder end, service) -> how often.
+type PairFlows = BTreeMap<(End, End, String), Seen>;
+
 /// Aggregates observed connections; [`Learner::draft`] prints the policy.
 pub struct Learner<'a> {
     model: &'a Model,
     zones: ZoneIndex,
     new: NewAssets,
-    flows: BTreeMap<(ZoneId, ZoneId), BTreeMap<(End, End, String), Seen>>,
+    flows: BTreeMap<(ZoneId, ZoneId), PairFlows>,
     entries: usize,
     max: usize,
     /// Connections past the limit of distinct flows, of no zone, and within one zone.
