@@ -6,6 +6,7 @@
 # The target: under 5 s and 200 MB for one million lines.
 #
 #   benches/traffic.sh [LINES...]      # default: 1000000 2000000
+#   NO_BUILD=1 benches/traffic.sh      # with the release binary already built
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ read -r -a LINES <<<"${LINES[*]}"
 WORK=${BENCH_DIR:-/tmp/fenceline-bench-traffic}
 mkdir -p "$WORK"
 
-cargo build --release --quiet --bin fenceline --example gen-policy
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin fenceline --example gen-policy
 BIN=target/release/fenceline
 target/release/examples/gen-policy --zones 100 --assets 100 --flows 1000 -o "$WORK/policy.fence"
 

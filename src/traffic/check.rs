@@ -13,18 +13,27 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Distinct entries kept per group by default; beyond, connections are counted, not stored.
-pub const DEFAULT_MAX_ENTRIES: usize = 100;
+/// A log between 100 zones has up to 10,000 groups: 20 entries each keep it in tens of MB.
+pub const DEFAULT_MAX_ENTRIES: usize = 20;
 
 /// One aggregated kind of connection: how many, first and last seen.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub initiator: IpAddr,
     pub responder: IpAddr,
+    /// Filled in by [`Checker::finish`] (`modbus (tcp/502)`).
     pub service: String,
     pub count: u64,
     pub first: f64,
     pub last: f64,
+    #[serde(skip)]
+    proto: u8,
+    #[serde(skip)]
+    port: u16,
 }
+
+/// Past this many entries a group indexes them (below, a scan is faster than a map).
+const SCAN: usize = 32;
 
 /// Connections of one group (a zone pair, or of no zone): the first `max` distinct kinds, and
 /// the count of the others.
@@ -37,14 +46,24 @@ pub struct Group {
     /// Connections of kinds past the limit: counted, not stored.
     pub others: u64,
     #[serde(skip)]
-    index: BTreeMap<(IpAddr, IpAddr, u8, u16), usize>,
+    index: foldhash::HashMap<(IpAddr, IpAddr, u8, u16), usize>,
 }
 
 impl Group {
+    fn find(&self, key: &(IpAddr, IpAddr, u8, u16)) -> Option<usize> {
+        if self.entries.len() <= SCAN {
+            self.entries
+                .iter()
+                .position(|e| (e.initiator, e.responder, e.proto, e.port) == *key)
+        } else {
+            self.index.get(key).copied()
+        }
+    }
+
     fn add(&mut self, c: &Conn, max: usize) {
         self.connections += 1;
         let key = (c.src, c.dst, c.proto, c.port);
-        if let Some(&i) = self.index.get(&key) {
+        if let Some(i) = self.find(&key) {
             let e = &mut self.entries[i];
             e.count += 1;
             e.first = e.first.min(c.ts);
@@ -55,35 +74,54 @@ impl Group {
             self.others += 1;
             return;
         }
-        self.index.insert(key, self.entries.len());
         self.entries.push(Entry {
             initiator: c.src,
             responder: c.dst,
-            service: service_name(c),
+            service: String::new(),
             count: 1,
             first: c.ts,
             last: c.ts,
+            proto: c.proto,
+            port: c.port,
         });
+        if self.entries.len() == SCAN + 1 {
+            for (i, e) in self.entries.iter().enumerate() {
+                self.index
+                    .insert((e.initiator, e.responder, e.proto, e.port), i);
+            }
+        } else if self.entries.len() > SCAN + 1 {
+            self.index.insert(key, self.entries.len() - 1);
+        }
+    }
+
+    /// Names every entry's service and drops the index.
+    fn name_services(&mut self, names: &BTreeMap<String, &'static str>) {
+        self.index = Default::default();
+        for e in &mut self.entries {
+            let item = match e.proto {
+                6 => format!("tcp/{}", e.port),
+                17 => format!("udp/{}", e.port),
+                1 => format!("icmp/{}", e.port),
+                58 => format!("icmpv6/{}", e.port),
+                n => format!("ip/{n}"),
+            };
+            e.service = match names.get(&item) {
+                Some(n) => format!("{n} ({item})"),
+                None => item,
+            };
+        }
     }
 }
 
-/// `modbus (tcp/502)` where a catalogue entry names the port alone, else `tcp/502`.
-fn service_name(c: &Conn) -> String {
-    let item = match c.proto {
-        6 => format!("tcp/{}", c.port),
-        17 => format!("udp/{}", c.port),
-        1 => format!("icmp/{}", c.port),
-        58 => format!("icmpv6/{}", c.port),
-        n => format!("ip/{n}"),
-    };
-    let named = crate::model::services::CATALOGUE.iter().find(|b| {
-        let items = b.parsed_items();
-        items.len() == 1 && items[0].to_string() == item
-    });
-    match named {
-        Some(b) => format!("{} ({item})", b.name),
-        None => item,
+/// The catalogue entries that are one item (`tcp/502` -> `modbus`), the first by name.
+fn catalogue_names() -> BTreeMap<String, &'static str> {
+    let mut out = BTreeMap::new();
+    for b in crate::model::services::CATALOGUE {
+        if let [item] = b.parsed_items()[..] {
+            out.entry(item.to_string()).or_insert(b.name);
+        }
     }
+    out
 }
 
 /// A flow never observed: a candidate for removal (SR 5.1, least functionality).
@@ -273,7 +311,13 @@ impl<'a> Checker<'a> {
                 location: m.sources.location(m.spans.flow(id)),
             })
             .collect();
-        let denied_groups: Vec<Group> = self.denied.into_values().collect();
+        let names = catalogue_names();
+        let mut denied_groups: Vec<Group> = self.denied.into_values().collect();
+        for g in &mut denied_groups {
+            g.name_services(&names);
+        }
+        let mut no_zone = self.no_zone;
+        no_zone.name_services(&names);
         Summary {
             version: 1,
             connections: self.connections,
@@ -281,7 +325,7 @@ impl<'a> Checker<'a> {
             within_zone: self.within,
             denied: denied_groups.iter().map(|g| g.connections).sum(),
             denied_groups,
-            no_zone: self.no_zone,
+            no_zone,
             unobserved,
             max_entries: self.max,
         }

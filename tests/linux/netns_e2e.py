@@ -231,6 +231,7 @@ def run():
     sides = [f"{pre}-s{k}" for k in range(len(spec["sides"]))]
     created = []
     listeners = []
+    capture = None
     out = {"results": {}, "seen": [], "load": None}
     try:
         for ns in [fw, *sides]:
@@ -291,7 +292,6 @@ def run():
             if line != "ready":
                 raise RuntimeError(f"listener failed: {line} {pr.stderr.read()}")
         # A capture in the firewall namespace (`tcpdump -i any`), stopped after the probes.
-        capture = None
         if spec.get("capture"):
             capture = subprocess.Popen(["timeout", "150", "ip", "netns", "exec", fw, "tcpdump", "-i", "any", "-U", "-n",
                                         "-w", spec["capture"]],
@@ -335,7 +335,7 @@ def run():
                 out["seen"].append([listening[k], *s])
         return out
     finally:
-        for pr in listeners:
+        for pr in [*listeners, *([capture] if capture is not None else [])]:
             if pr.poll() is None:
                 pr.kill()
         for ns in created:
