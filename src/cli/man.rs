@@ -248,13 +248,26 @@ fn page(cmd: clap::Command, sub: Option<()>) -> Result<(String, String)> {
         if cmd.get_arguments().any(|a| !a.is_hide_set()) {
             man.render_options_section(&mut buf)?;
         }
-        if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        // A command's own subcommands (`traffic check`) are described on its page, which
+        // names no page of theirs: `man -o` writes one page per command.
+        if sub.is_none() && cmd.get_subcommands().any(|s| !s.is_hide_set()) {
             man.render_subcommands_section(&mut buf)?;
         }
         Ok(())
     };
     render().map_err(|e| Error::Other(format!("rendering the man page: {e}")))?;
     let mut text = String::from_utf8(buf).map_err(|e| Error::Other(e.to_string()))?;
+    if sub.is_some() {
+        let nested: Vec<&clap::Command> =
+            cmd.get_subcommands().filter(|s| !s.is_hide_set()).collect();
+        if !nested.is_empty() {
+            text.push_str(".SH SUBCOMMANDS\n");
+            for n in nested {
+                let about = n.get_about().map(|a| a.to_string()).unwrap_or_default();
+                item(&mut text, n.get_name(), &about);
+            }
+        }
+    }
     match sub {
         None => {
             exit_status_all(&mut text);
