@@ -117,6 +117,8 @@ codes! {
         "`fenceline import` found accepted packets no flow can say: a match on the source port or TCP flags on a stateful device, an ICMP type that only answers, or packets of one address family between ends that have both. The import leaves them out and lists a packet of each.";
     IMPORT_DIFFERS = "E0062", "import: the imported policy differs from a configuration",
         "`fenceline import` proves its result with `verify` against the same configurations. Whatever still differs (traffic to or from a device itself that the skeleton's device-level flows do not say, replies a stateless device accepts beyond its flows' replies) is listed with a packet and the line.";
+    TARGET_CANNOT = "E0066", "feature the target cannot express",
+        "A device asks its target for something the vendor's configuration has no form for, and fenceline refuses it at the device rather than generate a configuration that filters otherwise than the policy says: on `cisco-asa`, a translated zone (`network INSIDE nat OUTSIDE`: object NAT is not generated yet) and a cluster's `sync` interface (an ASA failover pair keeps state over its own failover link, which is not one of the policy's interfaces). docs/targets/ says, per target, what is refused and why; a difference the target can only approximate is a warning instead (OUT-010 `target-degraded`).";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {
