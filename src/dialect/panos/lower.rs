@@ -554,7 +554,7 @@ pub fn lower(
                 codes::PANOS_CANNOT,
                 format!("`{}` (panos) cannot express {why}", device.name),
             )
-            .at(span, "flow through a panos device")
+            .at(span, "flow on a panos device")
             .about(subject)
             .help("PAN-OS rules name TCP and UDP ports, ICMP echo (`ping`) or every ICMP type, and management profiles offer ping, ssh, telnet, http, https and snmp; carry this flow on another target or change its service (docs/targets/panos.md)"),
         );
