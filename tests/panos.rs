@@ -669,3 +669,160 @@ fn link_state_down_closes_one_interface_and_nothing_else() {
         )
     );
 }
+
+/// [`LIVE`] in XML, as `show config running` prints it in XML (attributes and elements that
+/// decide no filtering included).
+const LIVE_XML: &str = r#"<?xml version="1.0"?>
+<config version="10.2.0" urldb="paloaltonetworks">
+  <mgt-config>
+    <users><entry name="admin"><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users>
+  </mgt-config>
+  <shared>
+    <address>
+      <entry name="cells"><ip-netmask>10.40.0.0/16</ip-netmask></entry>
+    </address>
+  </shared>
+  <devices>
+    <entry name="localhost.localdomain">
+      <deviceconfig><system><hostname>pa-idmz</hostname><ip-address>192.0.2.10</ip-address></system></deviceconfig>
+      <network>
+        <interface>
+          <ethernet>
+            <entry name="ethernet1/1">
+              <layer3><ip><entry name="198.51.100.1/24"/></ip></layer3>
+              <comment>to the enterprise</comment>
+            </entry>
+            <entry name="ethernet1/2">
+              <layer3>
+                <ip><entry name="10.30.0.1/24"/></ip>
+                <interface-management-profile>allow-ssh</interface-management-profile>
+              </layer3>
+            </entry>
+            <entry name="ethernet1/3"><layer3><ip><entry name="10.40.0.1/24"/></ip></layer3></entry>
+          </ethernet>
+        </interface>
+        <profiles>
+          <interface-management-profile>
+            <entry name="allow-ssh">
+              <ssh>yes</ssh>
+              <ping>yes</ping>
+              <permitted-ip><entry name="10.30.0.40/32"/></permitted-ip>
+            </entry>
+          </interface-management-profile>
+        </profiles>
+        <virtual-router><entry name="default"><interface><member>ethernet1/1</member><member>ethernet1/2</member></interface></entry></virtual-router>
+      </network>
+      <vsys>
+        <entry name="vsys1">
+          <zone>
+            <entry name="untrust"><network><layer3><member>ethernet1/1</member></layer3></network></entry>
+            <entry name="control"><network><layer3><member>ethernet1/2</member></layer3></network></entry>
+            <entry name="cell"><network><layer3><member>ethernet1/3</member></layer3></network></entry>
+          </zone>
+          <address>
+            <entry name="historian"><ip-netmask>10.30.0.12</ip-netmask></entry>
+            <entry name="vendor"><ip-range>198.51.100.7-198.51.100.9</ip-range></entry>
+          </address>
+          <address-group>
+            <entry name="remote"><static><member>vendor</member></static></entry>
+            <entry name="all-remote"><static><member>remote</member><member>203.0.113.0/24</member></static></entry>
+          </address-group>
+          <service>
+            <entry name="opc-ua"><protocol><tcp><port>4840-4843</port></tcp></protocol></entry>
+          </service>
+          <service-group>
+            <entry name="ot-services"><members><member>opc-ua</member><member>service-https</member></members></entry>
+          </service-group>
+          <rulebase>
+            <security>
+              <rules>
+                <entry name="Vendor to historian" uuid="0b6e2c1a-0000-4000-8000-000000000001">
+                  <from><member>untrust</member></from>
+                  <to><member>control</member></to>
+                  <source><member>all-remote</member></source>
+                  <destination><member>historian</member></destination>
+                  <source-user><member>any</member></source-user>
+                  <category><member>any</member></category>
+                  <application><member>any</member></application>
+                  <service><member>ot-services</member></service>
+                  <hip-profiles><member>any</member></hip-profiles>
+                  <action>allow</action>
+                  <profile-setting><group><member>default</member></group></profile-setting>
+                </entry>
+                <entry name="old-rule">
+                  <from><member>any</member></from><to><member>any</member></to>
+                  <source><member>any</member></source><destination><member>any</member></destination>
+                  <application><member>any</member></application><service><member>any</member></service>
+                  <action>allow</action><disabled>yes</disabled>
+                </entry>
+                <entry name="not-cells">
+                  <from><member>control</member></from><to><member>any</member></to>
+                  <source><member>any</member></source><destination><member>cells</member></destination>
+                  <negate-destination>yes</negate-destination>
+                  <application><member>ping</member></application><service><member>any</member></service>
+                  <action>allow</action>
+                </entry>
+                <entry name="block-cells">
+                  <from><member>any</member></from><to><member>any</member></to>
+                  <source><member>any</member></source><destination><member>any</member></destination>
+                  <application><member>any</member></application><service><member>any</member></service>
+                  <action>drop</action><rule-type>interzone</rule-type>
+                </entry>
+              </rules>
+            </security>
+            <nat/>
+          </rulebase>
+        </entry>
+      </vsys>
+    </entry>
+  </devices>
+</config>
+"#;
+
+#[test]
+fn the_xml_form_reads_as_the_set_form() {
+    let set = parse(LIVE).unwrap_or_else(|e| panic!("{e:?}"));
+    let xml = parse(LIVE_XML).unwrap_or_else(|e| panic!("{e:?}"));
+    // The same entities, the shared address read with the virtual system's.
+    assert_eq!(xml.rules, set.rules);
+    assert_eq!(xml.zones, set.zones);
+    assert_eq!(xml.interfaces, set.interfaces);
+    assert_eq!(xml.profiles, set.profiles);
+    assert_eq!(xml.address_groups, set.address_groups);
+    assert_eq!(xml.services, set.services);
+    assert_eq!(xml.service_groups, set.service_groups);
+    let mut a = xml.addresses.clone();
+    let mut b = set.addresses.clone();
+    a.sort_by(|x, y| x.name.cmp(&y.name));
+    b.sort_by(|x, y| x.name.cmp(&y.name));
+    assert_eq!(a, b);
+    // A NAT rule in XML is refused with its line; broken XML with its line too.
+    let nat = LIVE_XML.replace(
+        "<nat/>",
+        "<nat>\n<rules><entry name=\"out\"><from><member>control</member></from></entry></rules></nat>",
+    );
+    let e = parse(&nat).unwrap_err();
+    assert!(e.message.contains("NAT"), "{e:?}");
+    assert_eq!(
+        e.line,
+        LIVE_XML.lines().position(|l| l.contains("<nat/>")).unwrap() + 2
+    );
+    let broken = LIVE_XML.replace("</zone>", "</zones>");
+    assert!(parse(&broken)
+        .unwrap_err()
+        .message
+        .contains("closes <zone>"));
+}
+
+#[test]
+fn truncated_or_mangled_input_is_refused_never_a_panic() {
+    for text in [LIVE, LIVE_XML] {
+        for cut in (0..text.len())
+            .step_by(5)
+            .filter(|i| text.is_char_boundary(*i))
+        {
+            let _ = parse(&text[..cut]);
+            let _ = parse(&format!("{}\"[<&{}", &text[..cut], &text[cut..]));
+        }
+    }
+}

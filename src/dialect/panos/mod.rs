@@ -7,7 +7,7 @@
 //!
 //! Layout, bottom up: [`ast`] is the typed configuration and [`ast::ParseError`]; [`print`]
 //! writes it (`Display`); [`parse`] reads a generated file or a live configuration back into
-//! it; [`semantics`] says what it accepts ([`crate::dialect::Filters`]); [`lower`] builds it
+//! it, in set format or, through [`xml`], in XML; [`semantics`] says what it accepts ([`crate::dialect::Filters`]); [`lower`] builds it
 //! from a device's IR. This module puts the dialect together. docs/targets/panos.md says what is
 //! generated, refused and proven.
 
@@ -16,6 +16,7 @@ pub mod lower;
 pub mod parse;
 pub mod print;
 pub mod semantics;
+pub mod xml;
 
 pub use ast::PanosConfig;
 

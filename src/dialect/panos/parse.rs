@@ -208,12 +208,20 @@ fn find<T>(v: &mut Vec<T>, key: impl Fn(&T) -> bool, make: impl FnOnce() -> T) -
     &mut v[k]
 }
 
-/// Reads a configuration.
+/// Reads a configuration, in set format or in XML.
 pub fn parse(text: &str) -> R<PanosConfig> {
+    if super::xml::is_xml(text) {
+        let lines = super::xml::to_set(text)?;
+        return parse_lines(lines.iter().map(|(n, l)| (*n, l.as_str())));
+    }
+    parse_lines(text.lines().enumerate().map(|(k, l)| (k + 1, l)))
+}
+
+/// Reads set commands, each with the line it came from.
+fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConfig> {
     let mut c = PanosConfig::default();
     let mut vsys: Option<String> = None;
-    for (k, raw) in text.lines().enumerate() {
-        let n = k + 1;
+    for (n, raw) in lines {
         let line = raw.trim();
         if line.is_empty() {
             continue;
