@@ -475,6 +475,14 @@ fn config() -> impl Strategy<Value = PanosConfig> {
             .into_iter()
             .collect::<Vec<_>>()
     });
+    let applications = proptest::collection::vec(
+        (
+            nm("app"),
+            proptest::option::of((any::<bool>(), any::<u8>())),
+        )
+            .prop_map(|(name, icmp_type)| Application { name, icmp_type }),
+        0..2,
+    );
     (
         tags,
         profiles,
@@ -484,6 +492,7 @@ fn config() -> impl Strategy<Value = PanosConfig> {
         groups,
         services,
         sgroups,
+        applications,
         proptest::collection::vec(rule(), 0..5),
     )
         .prop_map(
@@ -496,6 +505,7 @@ fn config() -> impl Strategy<Value = PanosConfig> {
                 address_groups,
                 services,
                 service_groups,
+                applications,
                 rules,
             )| PanosConfig {
                 tags,
@@ -506,6 +516,7 @@ fn config() -> impl Strategy<Value = PanosConfig> {
                 address_groups: distinct(address_groups, |g| g.name.clone()),
                 services: distinct(services, |s| s.name.clone()),
                 service_groups: distinct(service_groups, |g| g.name.clone()),
+                applications: distinct(applications, |a| a.name.clone()),
                 rules: distinct(rules, |r| r.name.clone()),
                 file: Origin::default(),
             },

@@ -96,6 +96,8 @@ pub struct PanosConfig {
     pub address_groups: Vec<AddressGroup>,
     pub services: Vec<Service>,
     pub service_groups: Vec<ServiceGroup>,
+    /// `application NAME`: custom applications (Aerleon writes one per ICMP type).
+    pub applications: Vec<Application>,
     /// `rulebase security rules`: first match, in this order.
     pub rules: Vec<Rule>,
     pub file: Origin,
@@ -232,6 +234,16 @@ pub struct Service {
 pub struct ServiceGroup {
     pub name: Name,
     pub members: Vec<Name>,
+}
+
+/// `application NAME`: a custom application; only one identified by an ICMP type (`default
+/// ident-by-icmp-type type N`, `ident-by-icmp6-type` for ICMPv6) decides packets the reader
+/// can model. Its category, risk and the like are not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub name: Name,
+    /// (ICMPv6?, type).
+    pub icmp_type: Option<(bool, u8)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

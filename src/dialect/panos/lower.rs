@@ -584,6 +584,7 @@ pub fn lower(
         address_groups: c.objects.groups.into_values().collect(),
         services: c.objects.services.into_values().collect(),
         service_groups: Vec::new(),
+        applications: Vec::new(),
         rules: c.rules,
         file: Origin::default(),
     })

@@ -401,6 +401,42 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
                     }
                 }
             }
+            "application" => {
+                let name = l.name("an application")?;
+                let a = find(&mut c.applications, |a| a.name == name, || Application {
+                    name: name.clone(),
+                    icmp_type: None,
+                });
+                while !l.done() {
+                    match l.value("an application attribute")?.as_str() {
+                        "default" => {
+                            let kind = l.value("the application's default")?;
+                            let v6 = match kind.as_str() {
+                                "ident-by-icmp-type" => false,
+                                "ident-by-icmp6-type" => true,
+                                k => return err(n, format!(
+                                    "application `{name}` is identified by `{k}`: the reader reads applications identified by an ICMP type only"
+                                )),
+                            };
+                            if !l.eat("type") {
+                                return err(n, format!("application `{name}`: an ICMP code or no type is not read"));
+                            }
+                            let t = l.value("an ICMP type")?;
+                            let t = t.parse::<u8>().map_err(|_| ParseError {
+                                line: n,
+                                message: format!("`{t}` is not an ICMP type"),
+                            })?;
+                            a.icmp_type = Some((v6, t));
+                        }
+                        "category" | "subcategory" | "technology" | "description" | "risk"
+                        | "evasive-behavior" | "consume-big-bandwidth" | "used-by-malware"
+                        | "able-to-transfer-file" | "has-known-vulnerability"
+                        | "tunnel-other-application" | "prone-to-misuse"
+                        | "pervasive-use" => drop(l.value("a value")?),
+                        a => return err(n, format!("unknown application attribute `{a}`")),
+                    }
+                }
+            }
             "rulebase" => match l.value("a rulebase")?.as_str() {
                 "security" => {
                     if !l.eat("rules") {

@@ -191,6 +191,14 @@ impl Display for PanosConfig {
                 Lst(&g.members)
             )?;
         }
+        for a in &self.applications {
+            write!(out, "set application {}", a.name)?;
+            if let Some((v6, t)) = a.icmp_type {
+                let kind = if v6 { "icmp6" } else { "icmp" };
+                write!(out, " default ident-by-{kind}-type type {t}")?;
+            }
+            out.push('\n');
+        }
         for r in &self.rules {
             writeln!(out, "{r}")?;
             if let Some(d) = &r.description {

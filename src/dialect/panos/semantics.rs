@@ -11,8 +11,10 @@
 //! - **Services and applications.** `service` is `any` or TCP and UDP service objects and
 //!   groups (`service-http`, `service-https` predefined); `application` is `any` or the ICMP
 //!   applications `ping` (echo request, both families), `icmp` and `ipv6-icmp` (every type):
-//!   a rule matches what both admit. `application-default` and other applications depend on
-//!   App-ID and are refused.
+//!   a rule matches what both admit, and custom applications identified by an ICMP type
+//!   (`default ident-by-icmp-type type N`, as Aerleon writes them). `application-default` is
+//!   read beside ICMP applications only (their default is their type); elsewhere, and other
+//!   applications, depend on App-ID and are refused.
 //! - **To the firewall.** A packet addressed to the own address of interface `J` (zone `B`),
 //!   entering by an interface of zone `A`, is decided by the security rules as for `A -> B`
 //!   (the defaults included) and must also be a service that `J`'s interface management profile
@@ -88,6 +90,7 @@ pub struct Resolved<'a> {
     services: BTreeMap<&'a str, &'a Service>,
     service_groups: BTreeMap<&'a str, &'a ServiceGroup>,
     profiles: BTreeMap<&'a str, &'a MgmtProfile>,
+    applications: BTreeMap<&'a str, &'a Application>,
 }
 
 impl PanosConfig {
@@ -118,6 +121,11 @@ impl PanosConfig {
                 .map(|g| (g.name.as_str(), g))
                 .collect(),
             profiles: self.profiles.iter().map(|p| (p.name.as_str(), p)).collect(),
+            applications: self
+                .applications
+                .iter()
+                .map(|a| (a.name.as_str(), a))
+                .collect(),
         };
         for z in &self.zones {
             for i in &z.interfaces {
@@ -310,6 +318,12 @@ impl<'a> Resolved<'a> {
                 }
                 "icmp" => out.push((Ivs::point(1), all_ports(), all_ports(), [true, false])),
                 "ipv6-icmp" => out.push((Ivs::point(58), all_ports(), all_ports(), [false, true])),
+                custom if self.icmp_app(custom).is_some() => {
+                    if let Some((v6, t)) = self.icmp_app(custom) {
+                        let (p, fams) = if v6 { (58, [false, true]) } else { (1, [true, false]) };
+                        out.push((Ivs::point(p), all_ports(), Ivs::point(u128::from(t)), fams));
+                    }
+                }
                 _ => {
                     return Err(self.error(format!(
                         "application `{a}` is identified by App-ID, which verify does not model; the reader reads `any`, `ping`, `icmp` and `ipv6-icmp`"
@@ -318,6 +332,21 @@ impl<'a> Resolved<'a> {
             }
         }
         Ok(Some(out))
+    }
+
+    /// The ICMP type a custom application is identified by.
+    fn icmp_app(&self, name: &str) -> Option<(bool, u8)> {
+        self.applications.get(name).and_then(|a| a.icmp_type)
+    }
+
+    /// Do all of these applications identify ICMP only (so `application-default`, their
+    /// default, adds no port)?
+    fn icmp_only(&self, apps: &[Name]) -> bool {
+        !apps.is_empty()
+            && apps.iter().all(|a| {
+                matches!(a.as_str(), "ping" | "icmp" | "ipv6-icmp")
+                    || self.icmp_app(a.as_str()).is_some()
+            })
     }
 
     /// The packets a rule matches (zones aside), destinations cut to `dst_within`.
@@ -334,6 +363,11 @@ impl<'a> Resolved<'a> {
         }
         let mut svcs = Vec::new();
         for s in &r.service {
+            if s.as_str() == "application-default" && self.icmp_only(&r.application) {
+                // An ICMP application's default is its ICMP type: no port to add.
+                svcs.extend(self.service(&Name::any(), 0)?);
+                continue;
+            }
             svcs.extend(self.service(s, 0)?);
         }
         let parts: Vec<Svc> = match self.applications(&r.application)? {
