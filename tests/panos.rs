@@ -9,7 +9,8 @@
 //!   equal too;
 //! - a live `show config running` in set format (one attribute a line, a `vsys` prefix,
 //!   unrelated sections, predefined services, `rule-type`, `negate-destination`, disabled rules,
-//!   nested groups, a management profile) is read and decides packets as PAN-OS does; what the
+//!   nested groups, a management profile) is read and decides packets as PAN-OS does, and its
+//!   XML form reads as the same configuration; truncated input is refused, never a panic; what the
 //!   reader cannot decide exactly (a NAT rule, `application-default`, an App-ID application) is
 //!   refused, with its line where it has one;
 //! - `link-state down` (island mode) closes an interface and nothing else.
