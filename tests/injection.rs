@@ -78,6 +78,12 @@ firewall fw-asa {{
   interface GigabitEthernet0/0 control
   interface GigabitEthernet0/1 field
 }}
+firewall fw-pa {{
+  description "{p}"
+  target panos
+  interface ethernet1/1 control
+  interface ethernet1/2 field
+}}
 router rtr {{
   description "{p}"
   target cisco-ios
@@ -105,6 +111,11 @@ fn rule_lines(path: &str, text: &str) -> Vec<String> {
         .map(|l| {
             // Drop quoted comments and remarks; keep the rest of the line.
             let l = match l.find(" comment \"") {
+                Some(i) => &l[..i],
+                None => l,
+            };
+            // PAN-OS: quoted descriptions and the stamp's comments.
+            let l = match l.find(" description \"").or_else(|| l.find(" comments \"")) {
                 Some(i) => &l[..i],
                 None => l,
             };
@@ -304,6 +315,18 @@ fn every_sink_rejects_or_sanitises_every_payload() {
                     "{name}: `?` or `!` in a command of {}",
                     o.path
                 );
+            }
+            if o.path.ends_with("panos.txt") {
+                // PAN-OS's reader takes the file back as it was printed; every line is one `set`
+                // command, and a quoted value holds no quote or backslash.
+                let c = fenceline::dialect::panos::parse::parse(&text)
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                assert_eq!(c.to_string(), text, "{name}");
+                for l in text.lines() {
+                    assert!(l.starts_with("set "), "{name}: {l:?}");
+                    assert_eq!(l.matches('"').count() % 2, 0, "{name}: {l:?}");
+                    assert!(!l.contains('\\') && !l.contains(';'), "{name}: {l:?}");
+                }
             }
             if tools {
                 let r = if o.path.ends_with("nftables.nft") {

@@ -545,6 +545,8 @@ fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
             Target::Nftables
         } else if m.file.ends_with("cisco-asa.txt") {
             Target::CiscoAsa
+        } else if m.file.ends_with("panos.txt") {
+            Target::Panos
         } else if m.file.ends_with(".txt") {
             Target::CiscoIos
         } else {
@@ -626,6 +628,7 @@ fn target_name(t: Target) -> &'static str {
         Target::Nftables => "nftables",
         Target::Iptables => "iptables",
         Target::CiscoAsa => "cisco-asa",
+        Target::Panos => "panos",
         _ => "cisco-ios",
     }
 }
@@ -2460,4 +2463,82 @@ fn ios_island_acls_are_not_filters_until_bound() {
             "{what}: {under:?}"
         );
     }
+}
+
+/// Mutations of a PAN-OS firewall's generated configuration (`tests/panos/plant.fence`): a
+/// widened port, an added allow rule, the explicit final deny deleted (`intrazone-default`
+/// then allows, to the firewall's own address of the entering zone) or turned into an allow, an address group grown, a deny placed above
+/// the allow rules, the final deny moved above allow rules, a management rule widened to any
+/// source (its interface management profile still limits the sources: equal).
+const PANOS_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "panos port widened",
+        file: "fw-pa/panos.txt",
+        from: "set service S-tcp-3389 protocol tcp port 3389\n",
+        to: "set service S-tcp-3389 protocol tcp port 3389-3390\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "panos allow rule added",
+        file: "fw-pa/panos.txt",
+        from: "set rulebase security rules FL-deny-all from any to any source any destination any application any service any action deny log-end yes\n",
+        to: "set rulebase security rules dns from enterprise to any source any destination any application any service any action allow\nset rulebase security rules FL-deny-all from any to any source any destination any application any service any action deny log-end yes\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "panos explicit final deny deleted (intrazone-default then allows)",
+        file: "fw-pa/panos.txt",
+        from: "set rulebase security rules FL-deny-all from any to any source any destination any application any service any action deny log-end yes\nset rulebase security rules FL-deny-all description \"the implicit deny, made explicit and logged (fenceline)\"\n",
+        to: "",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "panos final deny turned into an allow",
+        file: "fw-pa/panos.txt",
+        from: "service any action deny log-end yes\n",
+        to: "service any action allow log-end yes\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "panos address group grown",
+        file: "fw-pa/panos.txt",
+        from: "static [ N-10.20.0.10_32 N-fd00-20--10_128 ]",
+        to: "static [ N-10.20.0.10_32 N-10.20.0.20_32 N-fd00-20--10_128 ]",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "panos deny placed above the allow rules",
+        file: "fw-pa/panos.txt",
+        from: "set rulebase security rules FL-1 ",
+        to: "set rulebase security rules no-rdp from any to any source any destination any application any service S-tcp-3389 action deny\nset rulebase security rules FL-1 ",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "panos final deny moved above FL-5 (FL-5 to FL-8 below it)",
+        file: "fw-pa/panos.txt",
+        from: "set rulebase security rules FL-5 from",
+        to: "set rulebase security rules FL-deny-all action deny\nset rulebase security rules FL-5 from",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "panos management rule widened to any source (the profile still limits it)",
+        file: "fw-pa/panos.txt",
+        from: "rules FL-8 from control-center to any source N-10.30.0.40_32 ",
+        to: "rules FL-8 from control-center to any source any ",
+        over: false,
+        under: false,
+    },
+];
+
+#[test]
+fn panos_mutations_are_found_with_a_counterexample() {
+    let rows = mutation_rows("tests/panos/plant.fence", PANOS_MUTATIONS);
+    check_doc_block("PAN-OS", &rows);
 }

@@ -20,6 +20,7 @@ pub mod iptables;
 pub mod linux;
 pub mod nat;
 pub mod nftables;
+pub mod panos;
 pub mod sanitize;
 
 use crate::diagnostic::Diagnostic;
@@ -388,6 +389,7 @@ pub fn all() -> &'static [&'static dyn DynDialect] {
         &cisco_ios::CiscoIosRouter,
         &cisco_ios::CiscoIosSwitch,
         &cisco_asa::CiscoAsa,
+        &panos::Panos,
     ]
 }
 
@@ -422,7 +424,7 @@ const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::Cis
 
 /// The targets whose dialect refuses translation itself, as a finding at the device (E0066)
 /// that `check` reports too.
-const REFUSING: &[Target] = &[Target::CiscoAsa];
+const REFUSING: &[Target] = &[Target::CiscoAsa, Target::Panos];
 
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {

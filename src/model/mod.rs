@@ -314,14 +314,16 @@ pub enum Target {
     Iptables,
     CiscoIos,
     CiscoAsa,
+    Panos,
 }
 
 impl Target {
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::Nftables,
         Target::Iptables,
         Target::CiscoIos,
         Target::CiscoAsa,
+        Target::Panos,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -329,6 +331,7 @@ impl Target {
             Target::Iptables => "iptables",
             Target::CiscoIos => "cisco-ios",
             Target::CiscoAsa => "cisco-asa",
+            Target::Panos => "panos",
         }
     }
     /// Does a device of this target track connections? Planning records reply entries for the
@@ -343,6 +346,7 @@ impl Target {
             Target::Iptables => &[],
             Target::CiscoIos => &["ios"],
             Target::CiscoAsa => &["asa"],
+            Target::Panos => &["panos"],
         }
     }
     pub fn parse(s: &str) -> Option<Target> {
@@ -354,7 +358,9 @@ impl Target {
     /// `dialect` holds them equal.)
     pub fn kinds(self) -> &'static [DeviceKind] {
         match self {
-            Target::Nftables | Target::Iptables | Target::CiscoAsa => &[DeviceKind::Firewall],
+            Target::Nftables | Target::Iptables | Target::CiscoAsa | Target::Panos => {
+                &[DeviceKind::Firewall]
+            }
             Target::CiscoIos => &[DeviceKind::Router, DeviceKind::Switch],
         }
     }
@@ -373,6 +379,9 @@ impl Target {
             Target::CiscoIos => None,
             Target::CiscoAsa => Some(
                 "Cisco ASA `shutdown` of the interface, which drops its traffic and its connections",
+            ),
+            Target::Panos => Some(
+                "PAN-OS `link-state down` of the interface, committed, which drops its traffic and its sessions",
             ),
         }
     }

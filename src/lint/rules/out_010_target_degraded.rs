@@ -5,7 +5,8 @@
 //! data diode's feed) crossing the firewall, or reaching or leaving it. The ASA keeps state for
 //! every connection its access lists admit and passes the replies of each, with no rule a
 //! configuration could add to drop them; nftables and iptables drop the reply direction of a
-//! `one-way` service, and Cisco IOS generates no reply entry for it. Raised while the
+//! `one-way` service, and Cisco IOS generates no reply entry for it. On `panos` the same: PAN-OS
+//! keeps a session for everything its security rules allow. Raised while the
 //! configuration is emitted, once per device and flow; an exception on the flow silences it.
 //! `fenceline verify` shows the same difference as an over-permit in the reply direction.
 //!
