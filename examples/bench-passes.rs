@@ -163,5 +163,6 @@ fn target_name(t: Target) -> &'static str {
         Target::Iptables => "iptables",
         Target::CiscoIos => "cisco-ios",
         Target::CiscoAsa => "cisco-asa",
+        Target::Fortios => "fortios",
     }
 }

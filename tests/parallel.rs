@@ -90,6 +90,7 @@ fn rule_files(model: &Model) -> Vec<String> {
                     Target::Iptables => "iptables.rules",
                     Target::CiscoIos => "cisco-ios.txt",
                     Target::CiscoAsa => "cisco-asa.txt",
+                    Target::Fortios => "fortios.txt",
                 }
             ));
         }
@@ -189,6 +190,7 @@ fn file_of(t: Target) -> &'static str {
         Target::Iptables => "iptables.rules",
         Target::CiscoIos => "cisco-ios.txt",
         Target::CiscoAsa => "cisco-asa.txt",
+        Target::Fortios => "fortios.txt",
     }
 }
 

@@ -626,6 +626,7 @@ fn target_name(t: Target) -> &'static str {
         Target::Nftables => "nftables",
         Target::Iptables => "iptables",
         Target::CiscoAsa => "cisco-asa",
+        Target::Fortios => "fortios",
         _ => "cisco-ios",
     }
 }

@@ -109,6 +109,8 @@ codes! {
         "A template instantiates itself, directly or through other templates (`site` inside a template body): the expansion would never end. The message names the cycle; break it by removing one of its `site` statements.";
     TARGET_CANNOT = "E0066", "feature the target cannot express",
         "A device asks its target for something the vendor's configuration has no form for, and fenceline refuses it at the device rather than generate a configuration that filters otherwise than the policy says: on `cisco-asa`, a translated zone (`network INSIDE nat OUTSIDE`: object NAT is not generated yet) and a cluster's `sync` interface (an ASA failover pair keeps state over its own failover link, which is not one of the policy's interfaces). docs/targets/ says, per target, what is refused and why; a difference the target can only approximate is a warning instead (OUT-010 `target-degraded`).";
+    FORTIOS_CANNOT = "E0070", "feature fortios cannot express",
+        "A device asks target `fortios` for something fenceline does not generate for a FortiGate, and fenceline refuses it at the device rather than generate a configuration that filters otherwise than the policy says: a translated zone (`network INSIDE nat OUTSIDE`: FortiOS virtual IPs and IP pools are not generated yet) and a cluster's `sync` interface (a FortiGate HA cluster keeps its sessions in step over its own heartbeat interfaces, `config system ha` / `set hbdev`, which are not the policy's interfaces). docs/targets/fortios.md says what is refused and why; a difference FortiOS can only approximate is a warning instead (OUT-010 `target-degraded`).";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -16,6 +16,7 @@ pub mod cisco_asa;
 pub mod cisco_ios;
 pub mod config;
 pub mod conntrack;
+pub mod fortios;
 pub mod iptables;
 pub mod linux;
 pub mod nat;
@@ -388,6 +389,7 @@ pub fn all() -> &'static [&'static dyn DynDialect] {
         &cisco_ios::CiscoIosRouter,
         &cisco_ios::CiscoIosSwitch,
         &cisco_asa::CiscoAsa,
+        &fortios::Fortios,
     ]
 }
 
@@ -421,8 +423,8 @@ pub fn replacement(target: Target) -> Option<&'static str> {
 const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::CiscoIos];
 
 /// The targets whose dialect refuses translation itself, as a finding at the device (E0066)
-/// that `check` reports too.
-const REFUSING: &[Target] = &[Target::CiscoAsa];
+/// that `check` reports too (E0066, E0070).
+const REFUSING: &[Target] = &[Target::CiscoAsa, Target::Fortios];
 
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {

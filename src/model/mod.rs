@@ -314,14 +314,16 @@ pub enum Target {
     Iptables,
     CiscoIos,
     CiscoAsa,
+    Fortios,
 }
 
 impl Target {
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::Nftables,
         Target::Iptables,
         Target::CiscoIos,
         Target::CiscoAsa,
+        Target::Fortios,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -329,6 +331,7 @@ impl Target {
             Target::Iptables => "iptables",
             Target::CiscoIos => "cisco-ios",
             Target::CiscoAsa => "cisco-asa",
+            Target::Fortios => "fortios",
         }
     }
     /// Does a device of this target track connections? Planning records reply entries for the
@@ -343,6 +346,7 @@ impl Target {
             Target::Iptables => &[],
             Target::CiscoIos => &["ios"],
             Target::CiscoAsa => &["asa"],
+            Target::Fortios => &["fortios", "fortigate"],
         }
     }
     pub fn parse(s: &str) -> Option<Target> {
@@ -354,7 +358,9 @@ impl Target {
     /// `dialect` holds them equal.)
     pub fn kinds(self) -> &'static [DeviceKind] {
         match self {
-            Target::Nftables | Target::Iptables | Target::CiscoAsa => &[DeviceKind::Firewall],
+            Target::Nftables | Target::Iptables | Target::CiscoAsa | Target::Fortios => {
+                &[DeviceKind::Firewall]
+            }
             Target::CiscoIos => &[DeviceKind::Router, DeviceKind::Switch],
         }
     }
@@ -363,7 +369,8 @@ impl Target {
     /// checked first in the forward path so that it also cuts established sessions: the
     /// nftables `island` set, matched before `ct state established`, and the iptables (and
     /// ip6tables) `FL-ISLAND` chain, jumped to first from FORWARD; on a Cisco ASA, `shutdown` of
-    /// the interface (docs/targets/cisco-asa.md). Cisco IOS ACLs have none of their
+    /// the interface (docs/targets/cisco-asa.md); on FortiOS, `set status down` of the interface
+    /// (docs/targets/fortios.md). Cisco IOS ACLs have none of their
     /// own: a router ships one only with `island` (see [`Device::island_control`]). FR5-014
     /// reports the boundaries this leaves without one.
     pub fn island_control(self) -> Option<&'static str> {
@@ -373,6 +380,9 @@ impl Target {
             Target::CiscoIos => None,
             Target::CiscoAsa => Some(
                 "Cisco ASA `shutdown` of the interface, which drops its traffic and its connections",
+            ),
+            Target::Fortios => Some(
+                "FortiOS `set status down` of the interface, which drops its traffic and its sessions",
             ),
         }
     }
