@@ -375,7 +375,10 @@ fn interface(e: &Edit) -> Result<Interface, ParseError> {
         match s.key.as_str() {
             "alias" => i.alias = Some(text(&s.values, s.line)?),
             "description" => i.description = Some(text(&s.values, s.line)?),
-            "ip" => i.ip = Some(v4_mask(s)?),
+            "ip" => {
+                let (a, l) = v4_mask(s)?;
+                i.ip = (!a.is_unspecified()).then_some((a, l));
+            }
             "allowaccess" => i.allowaccess = accesses(s)?,
             "status" => match one(s)? {
                 "up" => i.down = false,
@@ -520,6 +523,14 @@ fn port_specs(s: &Set) -> Result<Vec<PortSpec>, ParseError> {
         .collect()
 }
 
+/// An explicit-proxy service (`set proxy enable`): it matches no firewall policy's traffic, and
+/// the reader does not keep it (a policy naming it is refused as naming an undefined service).
+fn proxy(e: &Edit) -> bool {
+    e.sets
+        .iter()
+        .any(|s| s.key == "proxy" && s.values.first().map(String::as_str) == Some("enable"))
+}
+
 fn service(e: &Edit) -> Result<Service, ParseError> {
     let mut proto = "TCP/UDP/SCTP".to_string();
     let mut proto_line = e.line;
@@ -618,7 +629,7 @@ fn refused(s: &Set) -> Result<(), ParseError> {
             s,
             "address translation is not read (docs/targets/fortios.md)",
         ),
-        "users" | "groups" | "fsso-groups" => err(
+        "users" | "groups" | "fsso-groups" if !s.values.is_empty() => err(
             s.line,
             format!(
                 "`set {}` is not read: a policy limited to authenticated users is not modelled",
@@ -761,6 +772,7 @@ pub fn parse(text: &str) -> Result<FortiConfig, ParseError> {
                 "firewall address6" => cfg.addresses6.push(address(e, true)?),
                 "firewall addrgrp" => cfg.addrgrps.push(group(e)?),
                 "firewall addrgrp6" => cfg.addrgrps6.push(group(e)?),
+                "firewall service custom" if proxy(e) => {}
                 "firewall service custom" => cfg.services.push(service(e)?),
                 "firewall service group" => cfg.service_groups.push(group(e)?),
                 "firewall policy" => cfg.policies.push(policy(e)?),
