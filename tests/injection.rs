@@ -78,6 +78,12 @@ firewall fw-asa {{
   interface GigabitEthernet0/0 control
   interface GigabitEthernet0/1 field
 }}
+firewall fw-forti {{
+  description "{p}"
+  target fortios
+  interface port1 control
+  interface port2 field
+}}
 router rtr {{
   description "{p}"
   target cisco-ios
@@ -130,7 +136,10 @@ fn rule_lines(path: &str, text: &str) -> Vec<String> {
                 || t.starts_with('!')
                 || t.starts_with("remark")
                 || t.starts_with("description")
-                || t.starts_with("name "))
+                || t.starts_with("name ")
+                || t.starts_with("set comments ")
+                || t.starts_with("set alias ")
+                || t.starts_with("set description "))
         })
         .map(|l| {
             if path.ends_with("cisco-ios.txt") {
@@ -302,6 +311,20 @@ fn every_sink_rejects_or_sanitises_every_payload() {
                     text.lines()
                         .all(|l| l.starts_with('!') || !(l.contains('?') || l.contains('!'))),
                     "{name}: `?` or `!` in a command of {}",
+                    o.path
+                );
+            }
+            if o.path.ends_with("fortios.txt") {
+                // The FortiOS reader takes the file back as it was printed, and no line but a
+                // comment holds the CLI's help key or a backslash (every string is quoted
+                // whole: a `"` inside one would fail the read or change it).
+                let c = fenceline::dialect::fortios::parse::parse(&text)
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                assert_eq!(c.to_string(), text, "{name}");
+                assert!(
+                    text.lines()
+                        .all(|l| l.starts_with('#') || !(l.contains('?') || l.contains('\\'))),
+                    "{name}: `?` or `\\` in a command of {}",
                     o.path
                 );
             }

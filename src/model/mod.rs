@@ -346,7 +346,7 @@ impl Target {
             Target::Iptables => &[],
             Target::CiscoIos => &["ios"],
             Target::CiscoAsa => &["asa"],
-            Target::Fortios => &["fortios", "fortigate"],
+            Target::Fortios => &["fortigate"],
         }
     }
     pub fn parse(s: &str) -> Option<Target> {

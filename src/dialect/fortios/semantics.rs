@@ -122,7 +122,7 @@ impl<'a> Resolved<'a> {
 
     fn down(&self, i: &Interface) -> Option<String> {
         i.down
-            .then(|| format!("interface {} is down (`set status down`)", i.name))
+            .then(|| format!("interface {} is down (status down)", i.name))
     }
 
     /// The addresses one name of family `f` stands for.
