@@ -14,7 +14,7 @@ use fenceline::verify::equiv::{compare_loaded, PolicySides};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "examples/fleet.fence",
     "examples/bottling.fence",
     "examples/substation.fence",
@@ -23,6 +23,8 @@ const EXAMPLES: [&str; 7] = [
     "examples/north-pipeline.fence",
     // No example plant has a Cisco ASA; this policy of the ASA's own tests stands in for one.
     "tests/asa/plant.fence",
+    // Nor a FortiGate: the same design with target `fortios`.
+    "tests/fortios/plant.fence",
 ];
 
 fn build(example: &str) -> (Model, BTreeMap<String, String>) {
