@@ -108,7 +108,7 @@ fn main() {
         stamp: &stamp,
         options: &emit_opts,
     };
-    for target in [Target::Nftables, Target::Iptables, Target::CiscoIos] {
+    for target in Target::ALL {
         let mut d = Vec::new();
         let t = Instant::now();
         match fenceline::dialect::emit_all(&cx, Some(&[target]), &mut d) {

@@ -582,6 +582,12 @@ interface GigabitEthernet1/1
  nameif outside
  security-level 0
  ip address 192.0.2.2 255.255.255.0 standby 192.0.2.3
+ ipv6 address fe80::1 link-local
+!
+interface GigabitEthernet1/4
+ nameif wan2
+ security-level 5
+ ip address dhcp setroute
 !
 interface GigabitEthernet1/2
  description to the control centre

@@ -269,7 +269,7 @@ pub struct DeviceResult {
 }
 
 /// Accepted packets of a set of filters (a packet passes when every filter accepts it).
-fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
+pub fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
     let mut it = filters.iter();
     let Some(first) = it.next() else {
         // No filter at all: everything passes.
@@ -356,10 +356,8 @@ pub fn compare_device(
     let mut pairs = 0;
     // A filter that depends on the ingress alone (a Cisco ASA's inbound access list) is
     // compared per ingress interface with the flows that enter by it, whatever their egress.
-    let per_ingress = dev
-        .interfaces
-        .first()
-        .is_some_and(|i| config.ingress(&i.name).is_some());
+    let mut first = dev.interfaces.first().and_then(|i| config.ingress(&i.name));
+    let per_ingress = first.is_some();
     for (i, a) in dev.interfaces.iter().enumerate() {
         if per_ingress {
             pairs += 1;
@@ -369,7 +367,7 @@ pub fn compare_device(
                     want.cubes.extend(s.cubes.iter().cloned());
                 }
             }
-            let filters = match config.ingress(&a.name) {
+            let filters = match first.take().or_else(|| config.ingress(&a.name)) {
                 Some(f) => f?,
                 None => config.filters(&a.name, &a.name)?,
             };

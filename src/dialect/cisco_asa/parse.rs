@@ -167,10 +167,7 @@ fn proto(s: &str) -> Option<Proto> {
             "pim" => 103,
             "sctp" => 132,
             "snp" => 109,
-            _ => match s.parse::<u8>().ok()? {
-                1 => return Some(Proto::Number(1)),
-                p => p,
-            },
+            _ => s.parse::<u8>().ok()?,
         }),
     })
 }
@@ -803,6 +800,12 @@ fn interface_line(n: usize, i: &mut Interface, line: &str, toks: &[&str]) -> R<(
             };
             i.addresses.push(IfAddress { addr, len, standby });
         }
+        // An address the device learns (DHCP, PPPoE, autoconfiguration) or a link-local one:
+        // no own address management access could name.
+        ["ip", "address", "dhcp" | "pppoe", ..]
+        | ["ipv6", "address", "autoconfig" | "dhcp", ..]
+        | ["ipv6", "address", _, "link-local"]
+        | ["pppoe", ..] => {}
         ["management-only"] => return err(
             n,
             "`management-only` is not read: the interface would pass no traffic through the device",
