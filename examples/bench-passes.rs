@@ -164,5 +164,6 @@ fn target_name(t: Target) -> &'static str {
         Target::CiscoIos => "cisco-ios",
         Target::CiscoAsa => "cisco-asa",
         Target::Panos => "panos",
+        Target::Fortios => "fortios",
     }
 }

@@ -14,7 +14,7 @@ use fenceline::verify::equiv::{compare_loaded, PolicySides};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const EXAMPLES: [&str; 8] = [
+const EXAMPLES: [&str; 9] = [
     "examples/fleet.fence",
     "examples/bottling.fence",
     "examples/substation.fence",
@@ -25,6 +25,8 @@ const EXAMPLES: [&str; 8] = [
     "tests/asa/plant.fence",
     // Nor a PAN-OS firewall.
     "tests/panos/plant.fence",
+    // Nor a FortiGate: the same design with target `fortios`.
+    "tests/fortios/plant.fence",
 ];
 
 fn build(example: &str) -> (Model, BTreeMap<String, String>) {

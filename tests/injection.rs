@@ -84,6 +84,12 @@ firewall fw-pa {{
   interface ethernet1/1 control
   interface ethernet1/2 field
 }}
+firewall fw-forti {{
+  description "{p}"
+  target fortios
+  interface port1 control
+  interface port2 field
+}}
 router rtr {{
   description "{p}"
   target cisco-ios
@@ -141,7 +147,10 @@ fn rule_lines(path: &str, text: &str) -> Vec<String> {
                 || t.starts_with('!')
                 || t.starts_with("remark")
                 || t.starts_with("description")
-                || t.starts_with("name "))
+                || t.starts_with("name ")
+                || t.starts_with("set comments ")
+                || t.starts_with("set alias ")
+                || t.starts_with("set description "))
         })
         .map(|l| {
             if path.ends_with("cisco-ios.txt") {
@@ -327,6 +336,20 @@ fn every_sink_rejects_or_sanitises_every_payload() {
                     assert_eq!(l.matches('"').count() % 2, 0, "{name}: {l:?}");
                     assert!(!l.contains('\\') && !l.contains(';'), "{name}: {l:?}");
                 }
+            }
+            if o.path.ends_with("fortios.txt") {
+                // The FortiOS reader takes the file back as it was printed, and no line but a
+                // comment holds the CLI's help key or a backslash (every string is quoted
+                // whole: a `"` inside one would fail the read or change it).
+                let c = fenceline::dialect::fortios::parse::parse(&text)
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                assert_eq!(c.to_string(), text, "{name}");
+                assert!(
+                    text.lines()
+                        .all(|l| l.starts_with('#') || !(l.contains('?') || l.contains('\\'))),
+                    "{name}: `?` or `\\` in a command of {}",
+                    o.path
+                );
             }
             if tools {
                 let r = if o.path.ends_with("nftables.nft") {

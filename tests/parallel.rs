@@ -91,6 +91,7 @@ fn rule_files(model: &Model) -> Vec<String> {
                     Target::CiscoIos => "cisco-ios.txt",
                     Target::CiscoAsa => "cisco-asa.txt",
                     Target::Panos => "panos.txt",
+                    Target::Fortios => "fortios.txt",
                 }
             ));
         }
@@ -191,6 +192,7 @@ fn file_of(t: Target) -> &'static str {
         Target::CiscoIos => "cisco-ios.txt",
         Target::CiscoAsa => "cisco-asa.txt",
         Target::Panos => "panos.txt",
+        Target::Fortios => "fortios.txt",
     }
 }
 

@@ -547,6 +547,8 @@ fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
             Target::CiscoAsa
         } else if m.file.ends_with("panos.txt") {
             Target::Panos
+        } else if m.file.ends_with("fortios.txt") {
+            Target::Fortios
         } else if m.file.ends_with(".txt") {
             Target::CiscoIos
         } else {
@@ -629,6 +631,7 @@ fn target_name(t: Target) -> &'static str {
         Target::Iptables => "iptables",
         Target::CiscoAsa => "cisco-asa",
         Target::Panos => "panos",
+        Target::Fortios => "fortios",
         _ => "cisco-ios",
     }
 }
@@ -708,6 +711,100 @@ const ASA_MUTATIONS: &[Mutation] = &[
 fn asa_mutations_are_found_with_a_counterexample() {
     let rows = mutation_rows("tests/asa/plant.fence", ASA_MUTATIONS);
     check_doc_block("Cisco ASA", &rows);
+}
+
+/// Mutations of a FortiGate's generated configuration (`tests/fortios/plant.fence`): a widened
+/// port, an added accept policy, the explicit final deny deleted (FortiOS's implicit deny still
+/// decides: equal) or turned into an accept, an address group grown, a deny moved above the
+/// accepts, an accept moved below the final deny, a local-in accept widened, an interface set
+/// down (island mode).
+const FORTIOS_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "fortios port widened",
+        file: "fw-forti/fortios.txt",
+        from: "set tcp-portrange 3389\n",
+        to: "set tcp-portrange 3389-3390\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "fortios accept policy added",
+        file: "fw-forti/fortios.txt",
+        from: "    edit 6\n",
+        to: "    edit 60\n        set srcintf \"port1\"\n        set dstintf \"port3\"\n        set srcaddr \"all\"\n        set dstaddr \"all\"\n        set action accept\n        set schedule \"always\"\n        set service \"FL-TCP-443\"\n    next\n    edit 6\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "fortios explicit final deny deleted (the implicit deny remains)",
+        file: "fw-forti/fortios.txt",
+        from: "    edit 6\n        set srcintf \"any\"\n        set dstintf \"any\"\n        set srcaddr \"all\"\n        set dstaddr \"all\"\n        set srcaddr6 \"all\"\n        set dstaddr6 \"all\"\n        set action deny\n        set schedule \"always\"\n        set service \"ALL\"\n        set logtraffic all\n        set comments \"the implicit deny, made explicit and logged\"\n    next\n",
+        to: "",
+        over: false,
+        under: false,
+    },
+    Mutation {
+        name: "fortios final deny turned into an accept",
+        file: "fw-forti/fortios.txt",
+        from: "        set action deny\n        set schedule \"always\"\n        set service \"ALL\"\n        set logtraffic all\n",
+        to: "        set action accept\n        set schedule \"always\"\n        set service \"ALL\"\n        set logtraffic all\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "fortios address group grown",
+        file: "fw-forti/fortios.txt",
+        from: "set member \"FL-10.10.0.1_32\" \"FL-10.20.0.1_32\" \"FL-10.30.0.1_32\"",
+        to: "set member \"FL-10.10.0.1_32\" \"FL-10.20.0.1_32\" \"FL-10.30.0.1_32\" \"FL-10.30.0.40_32\"",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "fortios deny moved above the accepts",
+        file: "fw-forti/fortios.txt",
+        from: "config firewall policy\n    edit 1\n",
+        to: "config firewall policy\n    edit 100\n        set srcintf \"any\"\n        set dstintf \"any\"\n        set srcaddr \"all\"\n        set dstaddr \"all\"\n        set action deny\n        set schedule \"always\"\n        set service \"FL-TCP-3389\"\n    next\n    edit 1\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "fortios accept moved below the final deny",
+        file: "fw-forti/fortios.txt",
+        from: "    edit 5\n        set srcintf \"port3\"\n        set dstintf \"port2\"\n        set srcaddr \"FL-10.30.0.12_32\"\n        set dstaddr \"FL-10.20.0.10_32\"\n        set srcaddr6 \"FL-fd00:30::12_128\"\n        set dstaddr6 \"FL-fd00:20::10_128\"\n        set action accept\n        set schedule \"always\"\n        set service \"FL-TCP-5450\" \"FL-TCP-5460-5470\"\n        set logtraffic disable\n        set comments \"dmz-control: control-center.historian -> dmz.historian-mirror historian-sync\"\n    next\n    edit 6\n        set srcintf \"any\"\n        set dstintf \"any\"\n        set srcaddr \"all\"\n        set dstaddr \"all\"\n        set srcaddr6 \"all\"\n        set dstaddr6 \"all\"\n        set action deny\n        set schedule \"always\"\n        set service \"ALL\"\n        set logtraffic all\n        set comments \"the implicit deny, made explicit and logged\"\n    next\n",
+        to: "    edit 6\n        set srcintf \"any\"\n        set dstintf \"any\"\n        set srcaddr \"all\"\n        set dstaddr \"all\"\n        set srcaddr6 \"all\"\n        set dstaddr6 \"all\"\n        set action deny\n        set schedule \"always\"\n        set service \"ALL\"\n        set logtraffic all\n        set comments \"the implicit deny, made explicit and logged\"\n    next\n    edit 5\n        set srcintf \"port3\"\n        set dstintf \"port2\"\n        set srcaddr \"FL-10.30.0.12_32\"\n        set dstaddr \"FL-10.20.0.10_32\"\n        set srcaddr6 \"FL-fd00:30::12_128\"\n        set dstaddr6 \"FL-fd00:20::10_128\"\n        set action accept\n        set schedule \"always\"\n        set service \"FL-TCP-5450\" \"FL-TCP-5460-5470\"\n        set logtraffic disable\n        set comments \"dmz-control: control-center.historian -> dmz.historian-mirror historian-sync\"\n    next\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "fortios policy ids renumbered (the list's order decides)",
+        file: "fw-forti/fortios.txt",
+        from: "    edit 1\n        set srcintf \"port1\"",
+        to: "    edit 99\n        set srcintf \"port1\"",
+        over: false,
+        under: false,
+    },
+    Mutation {
+        name: "fortios local-in accept widened to any source",
+        file: "fw-forti/fortios.txt",
+        from: "set srcaddr \"FL-10.30.0.40_32\"\n        set dstaddr \"FL-NET-",
+        to: "set srcaddr \"all\"\n        set dstaddr \"FL-NET-",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "fortios interface set down (island mode)",
+        file: "fw-forti/fortios.txt",
+        from: "        set alias \"dmz\"\n",
+        to: "        set alias \"dmz\"\n        set status down\n",
+        over: false,
+        under: true,
+    },
+];
+
+#[test]
+fn fortios_mutations_are_found_with_a_counterexample() {
+    let rows = mutation_rows("tests/fortios/plant.fence", FORTIOS_MUTATIONS);
+    check_doc_block("FortiOS", &rows);
 }
 
 /// Compares the rows between `<!-- BEGIN generated: NAME -->` and `<!-- END generated: NAME -->`

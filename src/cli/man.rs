@@ -189,6 +189,7 @@ const FILES: &[(&str, &str)] = &[
     ("DIR/DEVICE/cisco-ios.txt", "The Cisco IOS configuration (ACLs, interfaces, VLANs) of a router or switch."),
     ("DIR/DEVICE/panos.txt", "The PAN-OS configuration (interfaces, zones, management profiles, address and service objects, security rules) of a firewall as set commands; `verify` also reads `show config running` in set format there."),
     ("DIR/DEVICE/cisco-asa.txt", "The Cisco ASA configuration (interfaces, object-groups, access lists and their bindings) of a firewall; `verify` also reads `show running-config` output there."),
+    ("DIR/DEVICE/fortios.txt", "The FortiOS configuration (interfaces, addresses, services, firewall and local-in policies) of a FortiGate; `verify` also reads `show full-configuration` output there."),
     ("DIR/report.md, DIR/report.html, DIR/report.json", "The conformance report."),
     ("DIR/manifest.json", "Every file `build` wrote, with its sha256, and the hash of the policy."),
 ];

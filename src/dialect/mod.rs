@@ -16,6 +16,7 @@ pub mod cisco_asa;
 pub mod cisco_ios;
 pub mod config;
 pub mod conntrack;
+pub mod fortios;
 pub mod iptables;
 pub mod linux;
 pub mod nat;
@@ -390,6 +391,7 @@ pub fn all() -> &'static [&'static dyn DynDialect] {
         &cisco_ios::CiscoIosSwitch,
         &cisco_asa::CiscoAsa,
         &panos::Panos,
+        &fortios::Fortios,
     ]
 }
 
@@ -423,8 +425,8 @@ pub fn replacement(target: Target) -> Option<&'static str> {
 const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::CiscoIos];
 
 /// The targets whose dialect refuses translation itself, as a finding at the device (E0066)
-/// that `check` reports too.
-const REFUSING: &[Target] = &[Target::CiscoAsa, Target::Panos];
+/// that `check` reports too (E0066, E0070, E0073).
+const REFUSING: &[Target] = &[Target::CiscoAsa, Target::Fortios, Target::Panos];
 
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {

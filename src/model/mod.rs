@@ -315,15 +315,17 @@ pub enum Target {
     CiscoIos,
     CiscoAsa,
     Panos,
+    Fortios,
 }
 
 impl Target {
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::Nftables,
         Target::Iptables,
         Target::CiscoIos,
         Target::CiscoAsa,
         Target::Panos,
+        Target::Fortios,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -332,6 +334,7 @@ impl Target {
             Target::CiscoIos => "cisco-ios",
             Target::CiscoAsa => "cisco-asa",
             Target::Panos => "panos",
+            Target::Fortios => "fortios",
         }
     }
     /// Does a device of this target track connections? Planning records reply entries for the
@@ -347,6 +350,7 @@ impl Target {
             Target::CiscoIos => &["ios"],
             Target::CiscoAsa => &["asa"],
             Target::Panos => &["panos"],
+            Target::Fortios => &["fortigate"],
         }
     }
     pub fn parse(s: &str) -> Option<Target> {
@@ -358,9 +362,11 @@ impl Target {
     /// `dialect` holds them equal.)
     pub fn kinds(self) -> &'static [DeviceKind] {
         match self {
-            Target::Nftables | Target::Iptables | Target::CiscoAsa | Target::Panos => {
-                &[DeviceKind::Firewall]
-            }
+            Target::Nftables
+            | Target::Iptables
+            | Target::CiscoAsa
+            | Target::Panos
+            | Target::Fortios => &[DeviceKind::Firewall],
             Target::CiscoIos => &[DeviceKind::Router, DeviceKind::Switch],
         }
     }
@@ -369,7 +375,8 @@ impl Target {
     /// checked first in the forward path so that it also cuts established sessions: the
     /// nftables `island` set, matched before `ct state established`, and the iptables (and
     /// ip6tables) `FL-ISLAND` chain, jumped to first from FORWARD; on a Cisco ASA, `shutdown` of
-    /// the interface (docs/targets/cisco-asa.md). Cisco IOS ACLs have none of their
+    /// the interface (docs/targets/cisco-asa.md); on FortiOS, `set status down` of the interface
+    /// (docs/targets/fortios.md). Cisco IOS ACLs have none of their
     /// own: a router ships one only with `island` (see [`Device::island_control`]). FR5-014
     /// reports the boundaries this leaves without one.
     pub fn island_control(self) -> Option<&'static str> {
@@ -382,6 +389,9 @@ impl Target {
             ),
             Target::Panos => Some(
                 "PAN-OS `link-state down` of the interface, committed, which drops its traffic and its sessions",
+            ),
+            Target::Fortios => Some(
+                "FortiOS `set status down` of the interface, which drops its traffic and its sessions",
             ),
         }
     }

@@ -1,10 +1,11 @@
 //! ## What it does
 //! Reports a flow that a target compiles to something other than what the policy says, because
 //! the vendor's configuration has no form for part of it, where the difference is documented
-//! and bounded rather than refused. On `cisco-asa`: a `one-way` service (syslog over UDP, a
-//! data diode's feed) crossing the firewall, or reaching or leaving it. The ASA keeps state for
-//! every connection its access lists admit and passes the replies of each, with no rule a
-//! configuration could add to drop them; nftables and iptables drop the reply direction of a
+//! and bounded rather than refused. On `cisco-asa` and `fortios`: a `one-way` service (syslog
+//! over UDP, a data diode's feed) crossing the firewall, or reaching or leaving it. The ASA
+//! keeps state for every connection its access lists admit, and a FortiGate a session for every
+//! connection its policies accept, and each passes the replies, with no rule a configuration
+//! could add to drop them; nftables and iptables drop the reply direction of a
 //! `one-way` service, and Cisco IOS generates no reply entry for it. On `panos` the same: PAN-OS
 //! keeps a session for everything its security rules allow. Raised while the
 //! configuration is emitted, once per device and flow; an exception on the flow silences it.

@@ -249,7 +249,7 @@ fn device_targets(cx: &mut Cx, v: &ast::Device, ts: &[ast::Ident], targets: &mut
                 )
                 .at(t.span, "unsuitable target")
                 .help(
-                    "firewalls take `nftables`, `iptables`, `cisco-asa`, `panos`; routers and switches take `cisco-ios`",
+                    "firewalls take `nftables`, `iptables`, `cisco-asa`, `fortios`, `panos`; routers and switches take `cisco-ios`",
                 ),
             );
         } else if targets.contains(&target) {
