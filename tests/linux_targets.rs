@@ -1749,3 +1749,32 @@ fn tftp_answer_from_a_new_port_is_dropped_as_out_008_says() {
 
 #[path = "linux/device_traffic.rs"]
 mod device_traffic;
+
+/// The built files of one device, by file name.
+fn device_file(built: &Built, path: &str) -> String {
+    let o = built.outputs.iter().find(|o| o.path == path);
+    String::from_utf8(o.unwrap_or_else(|| panic!("{path} not built")).bytes.clone()).unwrap()
+}
+
+/// Issue 18: a flow between two whole zones of several networks is written once, through each
+/// zone's named set, not as every source network times every destination network; each network
+/// is written once, in its zone's set, and the flow's comment once.
+#[test]
+fn flows_between_zones_of_several_networks_use_the_zone_sets() {
+    let checked = check_path(Path::new("tests/linux/zone_sets.fence"), &opts()).unwrap();
+    let built = build("zone_sets", &checked);
+    let nft = device_file(&built, "fw/nftables.nft");
+    for net in ["10.1.9.0/28", "10.2.9.0/28", "10.2.20.5,", "fd00:1:9::/64"] {
+        assert_eq!(nft.matches(net).count(), 1, "{net} written more than once:\n{nft}");
+    }
+    for rule in [
+        "ip saddr @z_ops_v4 ip daddr @z_cells_v4 meta l4proto . th dport { tcp . 102, tcp . 502, tcp . 44818, udp . 2222 } ct state new counter accept comment \"ops-cells: ops -> cells modbus, engineering\"",
+        "ip6 saddr @z_ops_v6 ip6 daddr @z_cells_v6 meta l4proto . th dport { tcp . 102, tcp . 502, tcp . 44818, udp . 2222 } ct state new counter accept",
+        // One end a whole zone, the other an asset (inline), or a zone of one network (inline).
+        "ip saddr @z_cells_v4 ip daddr 10.2.0.30 meta l4proto . th dport { tcp . 443 } ct state new counter accept",
+        "ip saddr @z_ops_v4 ip daddr 10.3.0.0/24 meta l4proto . th dport { tcp . 443 } ct state new counter accept",
+    ] {
+        assert!(nft.contains(rule), "no `{rule}`:\n{nft}");
+    }
+    assert_eq!(nft.matches("modbus, engineering").count(), 2, "{nft}");
+}

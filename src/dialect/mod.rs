@@ -20,6 +20,7 @@ pub mod linux;
 pub mod nat;
 pub mod nftables;
 pub mod sanitize;
+pub mod zone_sets;
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};

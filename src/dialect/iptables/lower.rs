@@ -242,7 +242,7 @@ fn accept_chains(
     for slot in slots {
         let mut rules = Vec::new();
         let mut urules = Vec::new();
-        for g in linux::pair_groups(slot.rules) {
+        for g in linux::pair_groups(slot.rules, &|_, _| false) {
             if g.family != fam {
                 continue;
             }

@@ -40,6 +40,7 @@ use crate::diagnostic::{Diagnostic, Subject};
 use crate::dialect::linux::{self, Group, Shape, VRRP_PROTOCOL};
 use crate::dialect::nat;
 use crate::dialect::sanitize::{NFT_COMMENT, NFT_LOG_PREFIX};
+use crate::dialect::zone_sets::{self, End, SetRule, ZoneAddrs};
 use crate::dialect::{EmitContext, Stamp};
 use crate::error::{Error, Result};
 use crate::model::{Model, ZoneId};
@@ -375,8 +376,8 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         )?),
         elements: Vec::new(),
     }];
-    let zone_set_name = zone_sets(model, dev, &mut names, &mut sets, diags)?;
-    let (mut chains, spoof) = spoof_chains(dev, &zone_set_name, &mut names, diags)?;
+    let zones = zone_sets(model, dev, &mut names, &mut sets, diags)?;
+    let (mut chains, spoof) = spoof_chains(dev, &zones.names, &mut names, diags)?;
     let accept_prefix = quoted(linux::log_prefix(
         model,
         dev,
@@ -384,7 +385,7 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         NFT_LOG_PREFIX,
         diags,
     ))?;
-    let pairs = pair_chains(model, dev, &accept_prefix, &mut names, diags)?;
+    let pairs = pair_chains(model, dev, &zones, &accept_prefix, &mut names, diags)?;
     let mut parts: Vec<(Vec<MapEntry>, Vec<MapEntry>)> = Vec::new();
     let drop_prefix = quoted(linux::log_prefix(
         model,
@@ -407,8 +408,8 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         NFT_LOG_PREFIX,
         diags,
     ))?;
-    let inbound = local_chains(model, dev, true, &accept_prefix, &mut names, diags)?;
-    let outbound = local_chains(model, dev, false, &accept_prefix, &mut names, diags)?;
+    let inbound = local_chains(model, dev, true, &zones, &accept_prefix, &mut names, diags)?;
+    let outbound = local_chains(model, dev, false, &zones, &accept_prefix, &mut names, diags)?;
     let sync = dev
         .sync
         .as_ref()
@@ -479,15 +480,22 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
     })
 }
 
-/// Zone sets: every zone behind one of the interfaces, one set per family. Returns the name of
-/// each zone's set per family.
+/// The zone sets of a device: each one's name and addresses per family.
+struct ZoneSets {
+    names: BTreeMap<(ZoneId, Family), String>,
+    addrs: ZoneAddrs,
+}
+
+/// Zone sets: every zone behind one of the interfaces, one set per family. The anti-spoofing
+/// chains match them, and so do the rules of flows between whole zones of several networks
+/// ([`zone_sets`](crate::dialect::zone_sets)).
 fn zone_sets(
     model: &Model,
     dev: &DeviceIr,
     names: &mut Names,
     sets: &mut Vec<Set>,
     diags: &mut Vec<Diagnostic>,
-) -> Result<BTreeMap<(ZoneId, Family), String>> {
+) -> Result<ZoneSets> {
     let mut zones: Vec<_> = dev
         .interfaces
         .iter()
@@ -496,6 +504,7 @@ fn zone_sets(
     zones.sort();
     zones.dedup();
     let mut zone_set_name = BTreeMap::new();
+    let mut zone_addrs = ZoneAddrs::new();
     for z in zones {
         let zone = model.zone(z);
         // A zone this device translates is on its interface's wire at its inside addresses.
@@ -536,6 +545,7 @@ fn zone_sets(
                 diags,
             );
             zone_set_name.insert((z, fam), name.clone());
+            zone_addrs.insert((z, fam), ivs.clone());
             let mut s = set(name, vec![addr_kind(fam).into()], false, quoted(comment)?);
             s.elements = ivs
                 .iter()
@@ -549,7 +559,10 @@ fn zone_sets(
             sets.push(s);
         }
     }
-    Ok(zone_set_name)
+    Ok(ZoneSets {
+        names: zone_set_name,
+        addrs: zone_addrs,
+    })
 }
 
 /// One anti-spoofing chain per interface (sources behind it return, the rest is counted and
@@ -627,6 +640,7 @@ struct Slot<'a> {
 fn set_chains(
     model: &Model,
     slots: Vec<Slot>,
+    zones: &ZoneSets,
     accept_prefix: &Quoted,
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
@@ -636,7 +650,8 @@ fn set_chains(
         let cname = names.unique(slot.chain)?;
         let mut rules = Vec::new();
         let mut urules = Vec::new();
-        for g in linux::pair_groups(slot.rules) {
+        let split = zone_sets::split(model, slot.rules, &zones.addrs);
+        for g in linux::pair_groups(slot.rules, &|i, fam| split.taken(i, fam)) {
             let Group {
                 family,
                 shape,
@@ -692,6 +707,20 @@ fn set_chains(
             }
             rules.push(rule(stmts(true), Some(comment)));
         }
+        for sr in &split.rules {
+            let c = linux::rule_comment(model, &slot.rules[sr.rule], 0, NFT_COMMENT, diags);
+            let comment = quoted(c)?;
+            if sr.untracked() {
+                urules.push(rule(
+                    set_rule(sr, &zones.names, false, accept_prefix)?,
+                    Some(comment.clone()),
+                ));
+            }
+            rules.push(rule(
+                set_rule(sr, &zones.names, true, accept_prefix)?,
+                Some(comment),
+            ));
+        }
         if !urules.is_empty() {
             let uname = names.unique(slot.untracked_chain)?;
             let ucomment = linux::clean_warn(
@@ -711,9 +740,77 @@ fn set_chains(
     Ok(out)
 }
 
+/// `ip saddr @z_a_v4 ip daddr @z_b_v4 meta l4proto . th dport { tcp . 502 } [ct state new]
+/// [log ...] counter accept`: one flow's items of one shape, an end that is a whole zone by its
+/// set, the other inline.
+fn set_rule(
+    sr: &SetRule,
+    zone_names: &BTreeMap<(ZoneId, Family), String>,
+    new: bool,
+    accept_prefix: &Quoted,
+) -> Result<Vec<Stmt>> {
+    let fam = sr.family;
+    let end = |e: &End| -> Result<Val> {
+        Ok(match e {
+            End::Zone(z) => Val::SetRef(zone_names.get(&(*z, fam)).cloned().ok_or_else(|| {
+                Error::Other(format!("internal: no set of zone {z:?} in {}", fam.suffix()))
+            })?),
+            End::Inline(ivs) => match ivs.as_slice() {
+                [one] => atom(linux::interval_text(fam, *one)),
+                many => Val::Set(
+                    many.iter()
+                        .map(|iv| atom(linux::interval_text(fam, *iv)))
+                        .collect(),
+                ),
+            },
+        })
+    };
+    let mut st = vec![
+        is(payload(ip(fam), "saddr"), end(&sr.src)?),
+        is(payload(ip(fam), "daddr"), end(&sr.dst)?),
+    ];
+    let items = |f: &dyn Fn(&(u8, u16, u16)) -> Val| Val::Set(sr.items.iter().map(f).collect());
+    match sr.shape {
+        linux::Shape::Ports => st.push(is(
+            Selector::Concat(vec![meta("l4proto"), payload("th", "dport")]),
+            items(&|&(p, lo, hi)| {
+                Val::Concat(vec![
+                    atom(if p == 6 { "tcp" } else { "udp" }),
+                    atom(if lo == hi {
+                        lo.to_string()
+                    } else {
+                        format!("{lo}-{hi}")
+                    }),
+                ])
+            }),
+        )),
+        linux::Shape::IcmpType => st.push(is(
+            match fam {
+                Family::V4 => payload("icmp", "type"),
+                Family::V6 => payload("icmpv6", "type"),
+            },
+            items(&|&(_, t, _)| atom(t.to_string())),
+        )),
+        linux::Shape::Proto => st.push(is(
+            meta("l4proto"),
+            items(&|&(p, _, _)| atom(p.to_string())),
+        )),
+        linux::Shape::Any => {}
+    }
+    if new {
+        st.push(ct_state(&["new"]));
+    }
+    if sr.log {
+        st.push(log(accept_prefix.clone()));
+    }
+    st.extend(counted(Verdict::Accept));
+    Ok(st)
+}
+
 fn pair_chains(
     model: &Model,
     dev: &DeviceIr,
+    zones: &ZoneSets,
     accept_prefix: &Quoted,
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
@@ -732,7 +829,7 @@ fn pair_chains(
             rules: &p.rules,
         });
     }
-    set_chains(model, slots, accept_prefix, names, diags)
+    set_chains(model, slots, zones, accept_prefix, names, diags)
 }
 
 /// The chains of the device's own traffic in one direction (`to_device`: what enters by each
@@ -742,6 +839,7 @@ fn local_chains(
     model: &Model,
     dev: &DeviceIr,
     to_device: bool,
+    zones: &ZoneSets,
     accept_prefix: &Quoted,
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
@@ -780,7 +878,7 @@ fn local_chains(
             rules: &l.rules,
         });
     }
-    set_chains(model, slots, accept_prefix, names, diags)
+    set_chains(model, slots, zones, accept_prefix, names, diags)
 }
 
 /// `name` when it leaves room for set suffixes, otherwise `<prefix><index>`.
