@@ -279,6 +279,71 @@ fn every_mutation_is_found_with_a_counterexample() {
     check_doc_block("mutations of generated files", &rows);
 }
 
+/// Mutations of the zone sets of `tests/linux/zone_sets.fence` (issue 18): flows between whole
+/// zones of several networks match the zones' named sets (nftables) and ipsets (iptables,
+/// `fw/ipset.rules`); an element added to a set, a set emptied and a set swapped for another in
+/// a rule are each found.
+const ZONE_SET_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "nft element added to a zone set",
+        file: "fw/nftables.nft",
+        from: "\t\t\t10.2.20.5,\n",
+        to: "\t\t\t10.2.20.5,\n\t\t\t10.2.30.0/24,\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "nft zone set emptied",
+        file: "fw/nftables.nft",
+        from: "\t\t\t10.1.0.0/24,\n\t\t\t10.1.9.0/28,\n\t\t\t10.1.20.5,\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "nft zone set swapped for another in a rule",
+        file: "fw/nftables.nft",
+        from: "ip saddr @z_ops_v4 ip daddr @z_cells_v4 meta l4proto",
+        to: "ip saddr @z_ops_v4 ip daddr @z_ops_v4 meta l4proto",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "ipset element added to a zone set",
+        file: "fw/ipset.rules",
+        from: "add fl_cells_v4_new 10.1.20.5\n",
+        to: "add fl_cells_v4_new 10.1.20.5\nadd fl_cells_v4_new 10.1.30.0/24\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ipset zone set emptied before its swap",
+        file: "fw/ipset.rules",
+        from: "swap fl_cells_v4_new fl_cells_v4\n",
+        to: "flush fl_cells_v4_new\nswap fl_cells_v4_new fl_cells_v4\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables zone set swapped for another in a rule",
+        file: "fw/iptables.rules",
+        from: "--match-set fl_cells_v4 dst -p tcp -m tcp --dport 502",
+        to: "--match-set fl_ops_v4 dst -p tcp -m tcp --dport 502",
+        over: true,
+        under: true,
+    },
+];
+
+#[test]
+fn zone_set_mutations_are_found_with_a_counterexample() {
+    let (model, files) = build("tests/linux/zone_sets.fence");
+    for r in verify_files(&model, &files, None) {
+        assert!(r.equal, "{} {}: {:#?}", r.device, r.target, r.differences);
+    }
+    let rows = mutation_rows("tests/linux/zone_sets.fence", ZONE_SET_MUTATIONS);
+    check_doc_block("mutations of zone sets", &rows);
+}
+
 /// Mutations of the chains of a firewall's own traffic (`tests/linux/device.fence`, node
 /// `fw-a` of a cluster): a management permit deleted or narrowed is an under-permit with its
 /// packet; an output chain that lets the firewall send more than its `self ->` flows, or sync

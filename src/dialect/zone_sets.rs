@@ -14,9 +14,10 @@
 //! network stays inline, where it costs one element per service item as a set would.
 
 use crate::dialect::linux::{self, service_key, Shape};
+use crate::dialect::nat;
 use crate::model::{FlowRef, Model, ZoneId};
 use crate::packet::Family;
-use crate::plan::RuleIr;
+use crate::plan::{DeviceIr, RuleIr};
 use std::collections::BTreeMap;
 
 /// Fewest address intervals of one family for which a zone end is written as the zone's set.
@@ -25,6 +26,38 @@ pub const MIN_INTERVALS: usize = 2;
 /// The addresses of each zone the device has a set of, per family, as the set holds them (a
 /// zone the device translates: its inside addresses).
 pub type ZoneAddrs = BTreeMap<(ZoneId, Family), Vec<(u128, u128)>>;
+
+/// The addresses of every zone behind one of the device's interfaces, per family (none where
+/// the zone has none of that family): what a zone's set holds. A zone the device translates is
+/// on its interface's wire at its inside addresses.
+pub fn zone_addrs(model: &Model, dev: &DeviceIr) -> ZoneAddrs {
+    let mut zones: Vec<ZoneId> = dev
+        .interfaces
+        .iter()
+        .flat_map(|i| i.behind_zones.iter().copied())
+        .collect();
+    zones.sort();
+    zones.dedup();
+    let mut out = ZoneAddrs::new();
+    for z in zones {
+        let zone = model.zone(z);
+        let addrs = match dev
+            .interfaces
+            .iter()
+            .find(|i| i.zone == z && !i.nat.is_empty())
+        {
+            Some(i) => nat::to_inside(&i.nat, &zone.addrs),
+            None => zone.addrs.clone(),
+        };
+        for fam in Family::BOTH {
+            let ivs = linux::family_ivs(&addrs, fam);
+            if !ivs.is_empty() {
+                out.insert((z, fam), ivs);
+            }
+        }
+    }
+    out
+}
 
 /// One end of a [`SetRule`]: a zone's set, or addresses written inline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -120,7 +153,10 @@ pub fn split(model: &Model, rules: &[RuleIr], zones: &ZoneAddrs) -> Split {
             continue;
         };
         for fam in Family::BOTH {
-            let (s, d) = (linux::family_ivs(&r.src, fam), linux::family_ivs(&r.dst, fam));
+            let (s, d) = (
+                linux::family_ivs(&r.src, fam),
+                linux::family_ivs(&r.dst, fam),
+            );
             if s.is_empty() || d.is_empty() {
                 continue;
             }
@@ -185,7 +221,13 @@ mod tests {
         assert_eq!(
             merged(
                 Shape::Ports,
-                vec![(6, 502, 502), (17, 53, 53), (6, 500, 501), (6, 600, 610), (6, 502, 502)]
+                vec![
+                    (6, 502, 502),
+                    (17, 53, 53),
+                    (6, 500, 501),
+                    (6, 600, 610),
+                    (6, 502, 502)
+                ]
             ),
             vec![(6, 500, 502), (6, 600, 610), (17, 53, 53)]
         );
