@@ -334,13 +334,43 @@ const ZONE_SET_MUTATIONS: &[Mutation] = &[
     },
 ];
 
+/// The same on a Cisco IOS router (`tests/ios/zone_sets.fence`), whose flows between the zones
+/// use network object-groups: an entry added to a group, and a group swapped for another in an
+/// ACE.
+const ZONE_GROUP_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "ios entry added to a zone's object-group",
+        file: "rtr/cisco-ios.txt",
+        from: " host 10.1.20.5\n",
+        to: " host 10.1.20.5\n 10.1.30.0 255.255.255.0\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ios object-group swapped for another in an ACE",
+        file: "rtr/cisco-ios.txt",
+        from: "object-group FL-NET-ffb190af eq 502",
+        to: "object-group FL-NET-ae12e6fd eq 502",
+        over: true,
+        under: true,
+    },
+];
+
 #[test]
 fn zone_set_mutations_are_found_with_a_counterexample() {
-    let (model, files) = build("tests/linux/zone_sets.fence");
-    for r in verify_files(&model, &files, None) {
-        assert!(r.equal, "{} {}: {:#?}", r.device, r.target, r.differences);
+    for fixture in ["tests/linux/zone_sets.fence", "tests/ios/zone_sets.fence"] {
+        let (model, files) = build(fixture);
+        let r = verify_files(&model, &files, None);
+        assert!(!r.is_empty(), "{fixture}");
+        for r in r {
+            assert!(r.equal, "{} {}: {:#?}", r.device, r.target, r.differences);
+        }
     }
-    let rows = mutation_rows("tests/linux/zone_sets.fence", ZONE_SET_MUTATIONS);
+    let mut rows = mutation_rows("tests/linux/zone_sets.fence", ZONE_SET_MUTATIONS);
+    rows.push_str(&mutation_rows(
+        "tests/ios/zone_sets.fence",
+        ZONE_GROUP_MUTATIONS,
+    ));
     check_doc_block("mutations of zone sets", &rows);
 }
 
