@@ -1996,6 +1996,57 @@ fn zone_sets_connect_every_network_pair_in_the_kernel() {
             .find(|o| o.path == format!("fw/{name}"))
             .map(|o| o.bytes.clone())
     };
+    // What the kernel holds once loaded, read back as from a live firewall (`nft list table
+    // inet fenceline`, `iptables-save`, `ip6tables-save`, `ipset save`), verifies equal.
+    {
+        use fenceline::verify::equiv::{compare_loaded, load, PolicySides};
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes(name).unwrap()).unwrap();
+            p.to_string_lossy().to_string()
+        };
+        let ns = format!("flzs{}", std::process::id());
+        assert!(run(&["ip", "netns", "add", &ns], None).0);
+        let (ipset, v4, v6, nft) = (
+            file("ipset.rules"),
+            file("iptables.rules"),
+            file("ip6tables.rules"),
+            file("nftables.nft"),
+        );
+        let mut live: BTreeMap<String, String> = BTreeMap::new();
+        for (cmd, out) in [
+            (vec!["ipset", "restore", "-file", ipset.as_str()], None),
+            (vec!["iptables-restore", v4.as_str()], None),
+            (vec!["ip6tables-restore", v6.as_str()], None),
+            (vec!["nft", "-f", nft.as_str()], None),
+            (vec!["iptables-save"], Some("fw/iptables.rules")),
+            (vec!["ip6tables-save"], Some("fw/ip6tables.rules")),
+            (vec!["ipset", "save"], Some("fw/ipset.rules")),
+            // The iptables rules loaded beside it are nft tables too (iptables-nft).
+            (
+                vec!["nft", "list", "table", "inet", "fenceline"],
+                Some("fw/nftables.nft"),
+            ),
+        ] {
+            let mut argv = vec!["ip", "netns", "exec", ns.as_str()];
+            argv.extend(cmd.iter().copied());
+            let (ok, text, err) = run(&argv, None);
+            assert!(ok, "{}: {err}", cmd.join(" "));
+            if let Some(path) = out {
+                live.insert(path.to_string(), text);
+            }
+        }
+        run(&["ip", "netns", "del", &ns], None);
+        assert!(live["fw/iptables.rules"].contains("--match-set fl_ops_v4 src"));
+        let sides = PolicySides::for_targets(&model, &[Target::Nftables]);
+        let read = |p: &str| live.get(p).cloned();
+        for target in [Target::Nftables, Target::Iptables] {
+            let cfg = load("fw", target, &read).unwrap().unwrap();
+            let r = compare_loaded(&model, &sides, DeviceId(0), target, &cfg).unwrap();
+            assert!(r.equal, "{target:?} read back from the kernel: {:#?}", r.differences);
+        }
+    }
     let mut failures = Vec::new();
     for loader in [Loader::Nft, Loader::Ipt] {
         failures.extend(probe_ruleset(

@@ -140,6 +140,8 @@ fn kernel_normalised_json_equals_the_policy() {
     policies.push("tests/icmp/plant.fence".into());
     // One-way flows: `ct direction reply` as the kernel prints it in JSON.
     policies.push("tests/oneway/one-way.fence".into());
+    // Flows naming zone sets: named sets, plain matches and anonymous concatenated sets.
+    policies.push("tests/linux/zone_sets.fence".into());
     for ex in policies {
         let (model, mut files) = build(&ex);
         let nft: Vec<String> = files
