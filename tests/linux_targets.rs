@@ -2083,7 +2083,11 @@ fn zone_sets_connect_every_network_pair_in_the_kernel() {
         for target in [Target::Nftables, Target::Iptables] {
             let cfg = load("fw", target, &read).unwrap().unwrap();
             let r = compare_loaded(&model, &sides, DeviceId(0), target, &cfg).unwrap();
-            assert!(r.equal, "{target:?} read back from the kernel: {:#?}", r.differences);
+            assert!(
+                r.equal,
+                "{target:?} read back from the kernel: {:#?}",
+                r.differences
+            );
         }
     }
     let mut failures = Vec::new();

@@ -162,10 +162,7 @@ impl Ipsets {
                 " fenceline {}: policy \"{}\" sha256 {}",
                 stamp.version, stamp.policy, stamp.hash
             ))?),
-            SetLine::Comment(text(format!(
-                " Device {}: the zone sets its iptables rules match, generated; change the policy, not this file.",
-                dev.name
-            ))?),
+            SetLine::Comment(text(ipset_device_line(&dev.name, None))?),
             SetLine::Comment(text(
                 " Load with `ipset restore -file ipset.rules` before iptables-restore: each set is filled as NAME_new, then swapped in.",
             )?),
@@ -1010,6 +1007,24 @@ pub fn name_node(rs: &mut Ruleset, dev: &DeviceIr, node: &str) {
         }
         f.path = format!("{node}/{tool}.rules");
     }
+    if let Some(f) = rs.ipsets.as_mut() {
+        if let (Some(SetLine::Comment(c)), Ok(t)) = (
+            f.lines.get_mut(1),
+            Text::new(ipset_device_line(node, Some(&dev.name))),
+        ) {
+            *c = t;
+        }
+        f.path = format!("{node}/ipset.rules");
+    }
+}
+
+/// The line of `ipset.rules` that names the device (and, for a node of a cluster, its cluster).
+fn ipset_device_line(device: &str, cluster: Option<&str>) -> String {
+    let who = match cluster {
+        Some(c) => format!("{device}, node of cluster {c}"),
+        None => device.to_string(),
+    };
+    format!(" Device {who}: the zone sets its iptables rules match, generated; change the policy, not this file.")
 }
 
 struct FilterTable<'a> {
@@ -1397,4 +1412,24 @@ fn nat_tables(translated: &[nat::Translated], fam: Family) -> Vec<Table> {
             nat_pre.into_iter().chain(nat_post).collect(),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ipset names fit the kernel's 31 characters with `_new` appended, keep the family at
+    /// the end, and differ for long names that share their beginning.
+    #[test]
+    fn ipset_names_are_bounded_and_distinct() {
+        assert_eq!(ipset_name("ops", Family::V4), "fl_ops_v4");
+        assert_eq!(ipset_name("site.cells", Family::V6), "fl_site_cells_v6");
+        let a = ipset_name("substation-01.process-control-network", Family::V4);
+        let b = ipset_name("substation-01.process-control-network-2", Family::V4);
+        for n in [&a, &b] {
+            assert!(n.len() <= MAX_IPSET && n.ends_with("_v4"), "{n}");
+            assert!(format!("{n}_new").len() <= 31);
+        }
+        assert_ne!(a, b);
+    }
 }
