@@ -1915,6 +1915,8 @@ fn flows_between_zones_of_several_networks_use_the_zone_sets() {
         "ip saddr @z_cells_v4 ip daddr 10.2.0.30 tcp dport 443 ct state new counter accept",
         "ip saddr @z_ops_v4 ip daddr 10.3.0.0/24 tcp dport 443 ct state new counter accept",
         "ip saddr @z_ops_v4 ip daddr @z_cells_v4 icmp type 8 ct state new log prefix",
+        // An asset of two hosts in two networks (a group): a set of its own.
+        "ip saddr @a_ops_ews_v4 ip daddr @z_cells_v4 tcp dport 4840 ct state new counter accept",
     ] {
         assert!(nft.contains(rule), "no `{rule}`:\n{nft}");
     }
@@ -1939,6 +1941,10 @@ fn flows_between_zones_of_several_networks_use_the_zone_sets() {
         ipt.contains("-A FL-eth0_eth2 -m set --match-set fl_ops_v4 src -d 10.3.0.0/24 -p tcp"),
         "{ipt}"
     );
+    assert!(
+        ipt.contains("-m set --match-set fl_ops_ews_v4 src -m set --match-set fl_cells_v4 dst -p tcp -m tcp --dport 4840"),
+        "{ipt}"
+    );
     // Each set is filled as a copy and swapped in.
     for line in [
         "create fl_ops_v4 hash:net family inet -exist",
@@ -1948,6 +1954,7 @@ fn flows_between_zones_of_several_networks_use_the_zone_sets() {
         "swap fl_ops_v4_new fl_ops_v4",
         "destroy fl_ops_v4_new",
         "create fl_cells_v6 hash:net family inet6 -exist",
+        "add fl_ops_ews_v4_new 10.2.9.5",
     ] {
         assert!(sets.lines().any(|l| l == line), "no `{line}`:\n{sets}");
     }
@@ -2026,8 +2033,20 @@ fn zone_sets_connect_every_network_pair_in_the_kernel() {
             add(dmz, d, ops, s, 443, false);
         }
     }
-    // 3 x 3 IPv4 and 2 x 2 IPv6 network pairs, and the three IPv4 networks of `ops` to `dmz`.
-    assert_eq!(probes.iter().filter(|p| p.expect).count(), 9 + 4 + 3);
+    // The asset `ops.ews` (two hosts in two networks, its own set) to every network of `cells`;
+    // another host of `ops` is denied.
+    let ews: [IpAddr; 2] = ["10.2.0.40".parse().unwrap(), "10.2.9.5".parse().unwrap()];
+    for s in ews {
+        for d in hosts(cells, false) {
+            add(ops, s, cells, d, 4840, true);
+        }
+    }
+    if let Some(d) = hosts(cells, false).first() {
+        add(ops, "10.2.0.41".parse().unwrap(), cells, *d, 4840, false);
+    }
+    // 3 x 3 IPv4 and 2 x 2 IPv6 network pairs, the three IPv4 networks of `ops` to `dmz`, the
+    // asset's two hosts to the three networks of `cells`.
+    assert_eq!(probes.iter().filter(|p| p.expect).count(), 9 + 4 + 3 + 6);
     let bytes = |name: &str| {
         built
             .outputs

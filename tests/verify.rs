@@ -283,8 +283,8 @@ fn every_mutation_is_found_with_a_counterexample() {
 
 /// Mutations of the zone sets of `tests/linux/zone_sets.fence` (issue 18): flows between whole
 /// zones of several networks match the zones' named sets (nftables) and ipsets (iptables,
-/// `fw/ipset.rules`); an element added to a set, a set emptied and a set swapped for another in
-/// a rule are each found.
+/// `fw/ipset.rules`), and the set of an asset of two networks; an element added to a set, a set
+/// emptied and a set swapped for another in a rule are each found.
 const ZONE_SET_MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "nft element added to a zone set",
@@ -308,6 +308,22 @@ const ZONE_SET_MUTATIONS: &[Mutation] = &[
         from: "ip saddr @z_ops_v4 ip daddr @z_cells_v4 meta l4proto",
         to: "ip saddr @z_ops_v4 ip daddr @z_ops_v4 meta l4proto",
         over: true,
+        under: true,
+    },
+    Mutation {
+        name: "nft element added to an asset's set",
+        file: "fw/nftables.nft",
+        from: "\t\t\t10.2.9.5,\n",
+        to: "\t\t\t10.2.9.5,\n\t\t\t10.2.9.6,\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ipset asset's set emptied before its swap",
+        file: "fw/ipset.rules",
+        from: "swap fl_ops_ews_v4_new fl_ops_ews_v4\n",
+        to: "flush fl_ops_ews_v4_new\nswap fl_ops_ews_v4_new fl_ops_ews_v4\n",
+        over: false,
         under: true,
     },
     Mutation {

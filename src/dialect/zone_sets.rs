@@ -9,9 +9,11 @@
 //!
 //! The rule ([`MIN_INTERVALS`]): an end is written as its zone's set when the flow names the
 //! whole zone (its addresses in the rule are exactly the zone's, as the device's set holds them)
-//! and the zone has at least two address intervals in that family. A rule with such an end
-//! leaves the pair's concatenated set (or its inline rules) for a rule of its own; a zone of one
-//! network stays inline, where it costs one element per service item as a set would.
+//! and the zone has at least two address intervals in that family; an end that is an asset of
+//! at least two intervals (a group of networks or hosts) gets a set of its own the same way. A
+//! rule with such an end leaves the pair's concatenated set (or its inline rules) for a rule of
+//! its own; a zone or asset of one network stays inline, where it costs one element per service
+//! item as a set would.
 
 use crate::dialect::linux::{self, service_key, Shape};
 use crate::dialect::nat;
@@ -59,10 +61,14 @@ pub fn zone_addrs(model: &Model, dev: &DeviceIr) -> ZoneAddrs {
     out
 }
 
-/// One end of a [`SetRule`]: a zone's set, or addresses written inline.
+/// One end of a [`SetRule`]: a zone's set, an asset's set (a group of several networks, with
+/// its addresses: the device defines its set where a rule first names it), or addresses written
+/// inline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum End {
     Zone(ZoneId),
+    /// Zone, index of the asset in the zone's `assets`, its addresses in the family.
+    Asset(ZoneId, usize, Vec<(u128, u128)>),
     Inline(Vec<(u128, u128)>),
 }
 
@@ -121,23 +127,37 @@ fn index(fam: Family) -> usize {
     }
 }
 
-/// The zone whose set stands for one end (`src` or the destination) of `r` in `fam`.
-fn zone_end(
+/// The set that stands for one end (`src` or the destination) of `r` in `fam`: its zone's, or
+/// its asset's where the end is an asset of several networks (a group) whose addresses the rule
+/// holds unchanged (an asset the device translates stays inline).
+fn set_end(
     model: &Model,
     r: &RuleIr,
     fam: Family,
     src: bool,
     ivs: &[(u128, u128)],
     zones: &ZoneAddrs,
-) -> Option<ZoneId> {
+) -> Option<End> {
     // A device-level flow's other end is the device itself: written inline.
     let FlowRef::Flow(id) = r.flow else {
         return None;
     };
     let f = model.flow(id);
-    let zone = if src { f.src.zone } else { f.dst.zone };
-    let held = zones.get(&(zone, fam))?;
-    (held.len() >= MIN_INTERVALS && held.as_slice() == ivs).then_some(zone)
+    let end = if src { f.src } else { f.dst };
+    if ivs.len() < MIN_INTERVALS {
+        return None;
+    }
+    match end.asset {
+        None => {
+            let held = zones.get(&(end.zone, fam))?;
+            (held.as_slice() == ivs).then_some(End::Zone(end.zone))
+        }
+        Some(a) => {
+            let asset = model.zone(end.zone).assets.get(a)?;
+            (linux::family_ivs(&asset.addrs, fam) == ivs)
+                .then(|| End::Asset(end.zone, a, ivs.to_vec()))
+        }
+    }
 }
 
 type Key = (Family, bool, Shape, FlowRef, End, End);
@@ -160,14 +180,14 @@ pub fn split(model: &Model, rules: &[RuleIr], zones: &ZoneAddrs) -> Split {
             if s.is_empty() || d.is_empty() {
                 continue;
             }
-            let se = zone_end(model, r, fam, true, &s, zones);
-            let de = zone_end(model, r, fam, false, &d, zones);
+            let se = set_end(model, r, fam, true, &s, zones);
+            let de = set_end(model, r, fam, false, &d, zones);
             if se.is_none() && de.is_none() {
                 continue;
             }
             taken[i][index(fam)] = true;
-            let src = se.map_or(End::Inline(s), End::Zone);
-            let dst = de.map_or(End::Inline(d), End::Zone);
+            let src = se.unwrap_or(End::Inline(s));
+            let dst = de.unwrap_or(End::Inline(d));
             let key = (fam, r.log, shape, r.flow, src.clone(), dst.clone());
             let k = *at.entry(key).or_insert_with(|| {
                 out.push(SetRule {

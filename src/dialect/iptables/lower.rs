@@ -71,11 +71,18 @@ fn ipset_name(zone: &str, fam: Family) -> String {
     format!("fl_{}_{h}_{}", &slug[..MAX_IPSET - 15], fam.suffix())
 }
 
+/// The ipsets of assets, by (zone, asset, family): name and addresses.
+type AssetIpsets = BTreeMap<(ZoneId, usize, Family), (String, Vec<(u128, u128)>)>;
+
 /// The zone sets of a device: what each holds, its ipset name, and those its rules match.
 struct Ipsets {
     addrs: ZoneAddrs,
     names: BTreeMap<(ZoneId, Family), String>,
     used: BTreeSet<(ZoneId, Family)>,
+    /// The sets of assets of several networks that rules name, by (zone, asset, family): name
+    /// and addresses, in the order first named.
+    assets: AssetIpsets,
+    taken: BTreeSet<String>,
 }
 
 impl Ipsets {
@@ -97,13 +104,38 @@ impl Ipsets {
             addrs,
             names,
             used: BTreeSet::new(),
+            assets: BTreeMap::new(),
+            taken,
         })
     }
 
     /// `-m set --match-set NAME src|dst` for a zone end, each interval's address match for an
     /// inline one: the alternatives, one rule each.
-    fn end(&mut self, fam: Family, dir: Dir, e: &End) -> Result<Vec<Vec<Match>>> {
+    fn end(&mut self, model: &Model, fam: Family, dir: Dir, e: &End) -> Result<Vec<Vec<Match>>> {
         Ok(match e {
+            End::Asset(z, a, ivs) => {
+                let name = match self.assets.get(&(*z, *a, fam)) {
+                    Some((n, _)) => n.clone(),
+                    None => {
+                        let zone = model.zone(*z);
+                        let asset = zone.assets.get(*a).map_or("", |x| x.name.as_str());
+                        let n = ipset_name(&format!("{}.{asset}", zone.name), fam);
+                        if !self.taken.insert(n.clone()) {
+                            return Err(Error::Other(format!("two ipsets would be named `{n}`")));
+                        }
+                        self.assets.insert((*z, *a, fam), (n.clone(), ivs.clone()));
+                        n
+                    }
+                };
+                vec![vec![
+                    module("set"),
+                    Match::Set {
+                        neg: false,
+                        name,
+                        dir,
+                    },
+                ]]
+            }
             End::Zone(z) => {
                 let name = self.names.get(&(*z, fam)).cloned().ok_or_else(|| {
                     Error::Other(format!(
@@ -152,7 +184,7 @@ impl Ipsets {
     /// `ipset.rules` for the sets the rules match (`None` when they match none): per set,
     /// created if new, a temporary copy filled, swapped in and destroyed.
     fn file(&self, cx: &EmitContext, dev: &DeviceIr) -> Result<Option<IpsetFile>> {
-        if self.used.is_empty() {
+        if self.used.is_empty() && self.assets.is_empty() {
             return Ok(None);
         }
         let model = cx.model;
@@ -167,17 +199,23 @@ impl Ipsets {
                 " Load with `ipset restore -file ipset.rules` before iptables-restore: each set is filled as NAME_new, then swapped in.",
             )?),
         ];
-        for key @ (z, fam) in &self.used {
-            let (Some(name), Some(ivs)) = (self.names.get(key), self.addrs.get(key)) else {
-                continue;
-            };
+        let zones = self.used.iter().filter_map(|key @ (z, fam)| {
+            let (name, ivs) = (self.names.get(key)?, self.addrs.get(key)?);
+            Some((format!(" zone {}", model.zone(*z).name), name, ivs, fam))
+        });
+        let assets = self.assets.iter().map(|((z, a, fam), (name, ivs))| {
+            let zone = model.zone(*z);
+            let asset = zone.assets.get(*a).map_or("", |x| x.name.as_str());
+            (format!(" asset {}.{asset}", zone.name), name, ivs, fam)
+        });
+        for (what, name, ivs, fam) in zones.chain(assets) {
             let tmp = format!("{name}_new");
             lines.push(SetLine::Blank);
             lines.push(SetLine::Comment(text(linux::clean_warn(
-                &format!(" zone {}", model.zone(*z).name),
+                &what,
                 IPT_COMMENT,
                 None,
-                "a zone name",
+                "a zone or asset name",
                 &mut Vec::new(),
             ))?));
             for n in [name, &tmp] {
@@ -499,8 +537,8 @@ fn set_rules(
     };
     let comment = text(linux::rule_comment(model, r, 0, IPT_COMMENT, diags))?;
     let log_prefix = sr.log.then(|| accept_prefix.clone());
-    let srcs = sets.end(fam, Dir::Src, &sr.src)?;
-    let dsts = sets.end(fam, Dir::Dst, &sr.dst)?;
+    let srcs = sets.end(model, fam, Dir::Src, &sr.src)?;
+    let dsts = sets.end(model, fam, Dir::Dst, &sr.dst)?;
     for &(proto_n, lo, hi) in &sr.items {
         let e = linux::Element {
             src: (0, 0),

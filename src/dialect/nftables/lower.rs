@@ -385,7 +385,15 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         NFT_LOG_PREFIX,
         diags,
     ))?;
-    let pairs = pair_chains(model, dev, &zones, &accept_prefix, &mut names, diags)?;
+    let mut assets = AssetSets::new();
+    let pairs = pair_chains(
+        model,
+        dev,
+        (&zones, &mut assets),
+        &accept_prefix,
+        &mut names,
+        diags,
+    )?;
     let mut parts: Vec<(Vec<MapEntry>, Vec<MapEntry>)> = Vec::new();
     let drop_prefix = quoted(linux::log_prefix(
         model,
@@ -408,8 +416,24 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         NFT_LOG_PREFIX,
         diags,
     ))?;
-    let inbound = local_chains(model, dev, true, &zones, &accept_prefix, &mut names, diags)?;
-    let outbound = local_chains(model, dev, false, &zones, &accept_prefix, &mut names, diags)?;
+    let inbound = local_chains(
+        model,
+        dev,
+        true,
+        (&zones, &mut assets),
+        &accept_prefix,
+        &mut names,
+        diags,
+    )?;
+    let outbound = local_chains(
+        model,
+        dev,
+        false,
+        (&zones, &mut assets),
+        &accept_prefix,
+        &mut names,
+        diags,
+    )?;
     let sync = dev
         .sync
         .as_ref()
@@ -485,6 +509,10 @@ struct ZoneSets {
     names: BTreeMap<(ZoneId, Family), String>,
     addrs: ZoneAddrs,
 }
+
+/// The sets of assets that flows name ([`End::Asset`]), by (zone, asset, family), defined where
+/// a rule first names them.
+type AssetSets = BTreeMap<(ZoneId, usize, Family), String>;
 
 /// Zone sets: every zone behind one of the interfaces, one set per family. The anti-spoofing
 /// chains match them, and so do the rules of flows between whole zones of several networks
@@ -640,7 +668,7 @@ struct Slot<'a> {
 fn set_chains(
     model: &Model,
     slots: Vec<Slot>,
-    zones: &ZoneSets,
+    (zones, assets): (&ZoneSets, &mut AssetSets),
     accept_prefix: &Quoted,
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
@@ -708,16 +736,28 @@ fn set_chains(
             rules.push(rule(stmts(true), Some(comment)));
         }
         for sr in &split.rules {
+            for end in [&sr.src, &sr.dst] {
+                if let End::Asset(z, a, ivs) = end {
+                    out.sets.extend(asset_set(
+                        model,
+                        (*z, *a, sr.family),
+                        ivs,
+                        assets,
+                        names,
+                        diags,
+                    )?);
+                }
+            }
             let c = linux::rule_comment(model, &slot.rules[sr.rule], 0, NFT_COMMENT, diags);
             let comment = quoted(c)?;
             if sr.untracked() {
                 urules.push(rule(
-                    set_rule(sr, &zones.names, false, accept_prefix)?,
+                    set_rule(sr, (&zones.names, assets), false, accept_prefix)?,
                     Some(comment.clone()),
                 ));
             }
             rules.push(rule(
-                set_rule(sr, &zones.names, true, accept_prefix)?,
+                set_rule(sr, (&zones.names, assets), true, accept_prefix)?,
                 Some(comment),
             ));
         }
@@ -740,12 +780,59 @@ fn set_chains(
     Ok(out)
 }
 
+/// The set of an asset of several networks that a flow names (`a_<zone>_<asset>_v4`), the
+/// first time one does; `None` once it is defined.
+fn asset_set(
+    model: &Model,
+    (z, a, fam): (ZoneId, usize, Family),
+    ivs: &[(u128, u128)],
+    assets: &mut AssetSets,
+    names: &mut Names,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<Set>> {
+    if assets.contains_key(&(z, a, fam)) {
+        return Ok(None);
+    }
+    let zone = model.zone(z);
+    let asset_name = zone.assets.get(a).map_or("", |x| x.name.as_str());
+    let name = names.unique(bounded(&format!(
+        "a_{}_{}_{}",
+        linux::slug(&zone.name),
+        linux::slug(asset_name),
+        fam.suffix()
+    )))?;
+    let comment = linux::clean_warn(
+        &format!("asset {}.{asset_name}", zone.name),
+        NFT_COMMENT,
+        None,
+        "an asset's name",
+        diags,
+    );
+    let mut s = set(
+        name.clone(),
+        vec![addr_kind(fam).into()],
+        false,
+        quoted(comment)?,
+    );
+    s.elements = ivs
+        .iter()
+        .map(|&iv| Element {
+            value: atom(linux::interval_text(fam, iv)),
+            counter: None,
+            comment: None,
+            origin: Default::default(),
+        })
+        .collect();
+    assets.insert((z, a, fam), name);
+    Ok(Some(s))
+}
+
 /// `ip saddr @z_a_v4 ip daddr @z_b_v4 tcp dport 502 [ct state new] [log ...] counter accept`
 /// (several items: `meta l4proto . th dport { tcp . 502, udp . 53 }`): one flow's items of one
-/// shape, an end that is a whole zone by its set, the other inline.
+/// shape, an end that is a whole zone or a group asset by its set, the other inline.
 fn set_rule(
     sr: &SetRule,
-    zone_names: &BTreeMap<(ZoneId, Family), String>,
+    (zone_names, assets): (&BTreeMap<(ZoneId, Family), String>, &AssetSets),
     new: bool,
     accept_prefix: &Quoted,
 ) -> Result<Vec<Stmt>> {
@@ -758,6 +845,11 @@ fn set_rule(
                     fam.suffix()
                 ))
             })?),
+            End::Asset(z, a, _) => {
+                Val::SetRef(assets.get(&(*z, *a, fam)).cloned().ok_or_else(|| {
+                    Error::Other(format!("internal: no set of asset {a} of zone {z:?}"))
+                })?)
+            }
             End::Inline(ivs) => match ivs.as_slice() {
                 [one] => atom(linux::interval_text(fam, *one)),
                 many => Val::Set(
@@ -826,7 +918,7 @@ fn set_rule(
 fn pair_chains(
     model: &Model,
     dev: &DeviceIr,
-    zones: &ZoneSets,
+    sets: (&ZoneSets, &mut AssetSets),
     accept_prefix: &Quoted,
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
@@ -845,7 +937,7 @@ fn pair_chains(
             rules: &p.rules,
         });
     }
-    set_chains(model, slots, zones, accept_prefix, names, diags)
+    set_chains(model, slots, sets, accept_prefix, names, diags)
 }
 
 /// The chains of the device's own traffic in one direction (`to_device`: what enters by each
@@ -855,7 +947,7 @@ fn local_chains(
     model: &Model,
     dev: &DeviceIr,
     to_device: bool,
-    zones: &ZoneSets,
+    sets: (&ZoneSets, &mut AssetSets),
     accept_prefix: &Quoted,
     names: &mut Names,
     diags: &mut Vec<Diagnostic>,
@@ -894,7 +986,7 @@ fn local_chains(
             rules: &l.rules,
         });
     }
-    set_chains(model, slots, zones, accept_prefix, names, diags)
+    set_chains(model, slots, sets, accept_prefix, names, diags)
 }
 
 /// `name` when it leaves room for set suffixes, otherwise `<prefix><index>`.
