@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of fenceline at 1k, 10k and 100k flows (100 zones, 100 assets per zone), with the
 # release binary. Prints tab-separated lines; docs/performance.md records a run and how to read it.
+# Issue 18's shape (one firewall, 100 zones of three networks) is benches/one-firewall.sh; the
+# comparison with Aerleon is benches/aerleon.sh.
 #
 #   benches/run.sh [SIZES...]          # default: 1000 10000 100000
 #   RUNS=5 benches/run.sh 100000       # best of 5 for the whole-command timings

@@ -18,6 +18,8 @@
 //! | report | [`report::Report`] (md, html, json) | [`report`] |
 //! | build | files + `manifest.json`, written atomically | [`build`] |
 //! | verify | packet spaces, equal / counterexample | [`verify`] |
+//! | import | configurations -> flows over a skeleton's zones | [`import`] |
+//! | traffic | observed connections -> denied, never observed, of no zone | [`traffic`] |
 //!
 //! [`driver`] runs load, resolve and lint for every command; [`cli`] has one function per
 //! command.
@@ -34,6 +36,7 @@ pub mod diff;
 pub mod driver;
 pub mod error;
 pub mod fmt;
+pub mod import;
 pub mod lint;
 pub mod model;
 pub mod output;
@@ -45,6 +48,7 @@ pub mod source;
 pub mod syntax;
 pub mod synth;
 pub mod threads;
+pub mod traffic;
 pub mod verify;
 
 pub use diagnostic::{Diagnostic, Severity};

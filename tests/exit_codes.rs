@@ -73,6 +73,13 @@ impl Fixture {
         )
         .unwrap();
         std::fs::write(d.join("bad.fence"), "zone a {\n").unwrap();
+        // Zeek conn.log lines (JSON): an allowed connection, and one the starter policy denies.
+        let conn = |port: u16| {
+            format!("{{\"ts\":1700000000,\"id.orig_h\":\"10.10.20.5\",\"id.orig_p\":40000,\"id.resp_h\":\"10.20.0.10\",\"id.resp_p\":{port},\"proto\":\"tcp\"}}\n")
+        };
+        std::fs::write(d.join("allowed.json"), conn(443)).unwrap();
+        std::fs::write(d.join("denied.json"), conn(22)).unwrap();
+        std::fs::write(d.join("garbage.json"), "{ not json\n").unwrap();
         let f = Fixture { dir };
         for (policy, out) in [("p/policy.fence", "built"), ("more.fence", "more-built")] {
             let (code, err) = f.run(&["build", "--today", "2026-01-01", policy, "-o", out]);
@@ -195,6 +202,46 @@ fn cases() -> Cases {
         ("verify", 2, &["verify", P, "empty"]),
         ("verify", 2, &["verify", P, "no-such-dir"]),
         ("verify", 2, &["verify", "bad.fence", "built"]),
+        ("traffic", 0, &["traffic", "check", P, "denied.json"]),
+        (
+            "traffic",
+            0,
+            &["traffic", "check", P, "allowed.json", "--exit-code"],
+        ),
+        (
+            "traffic",
+            1,
+            &["traffic", "check", P, "denied.json", "--exit-code"],
+        ),
+        ("traffic", 2, &["traffic", "check", P, "garbage.json"]),
+        (
+            "traffic",
+            0,
+            &["traffic", "learn", P, "denied.json", "-o", "learned.fence"],
+        ),
+        (
+            "traffic",
+            2,
+            &["traffic", "learn", P, "garbage.json", "-o", "learned.fence"],
+        ),
+        ("traffic", 2, &["traffic", "check", P, "no-such.log"]),
+        (
+            "traffic",
+            2,
+            &["traffic", "check", "bad.fence", "allowed.json"],
+        ),
+        ("import", 0, &["import", P, "built", "-o", "imported.fence"]),
+        (
+            "import",
+            1,
+            &["import", "more.fence", "built", "-o", "imported.fence"],
+        ),
+        ("import", 2, &["import", P, "empty", "-o", "imported.fence"]),
+        (
+            "import",
+            2,
+            &["import", "bad.fence", "built", "-o", "imported.fence"],
+        ),
         ("report", 0, &["report", "--today", "2026-01-01", P]),
         ("report", 2, &["report", "bad.fence"]),
         ("report", 2, &["report", "missing.fence"]),

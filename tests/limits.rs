@@ -129,3 +129,152 @@ fn invalid_utf8_and_a_bom_are_diagnosed() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("byte order mark"));
 }
+
+/// The root file of the size tests: two zones and a conduit, then `parts` includes of
+/// `part{k}.fence`.
+fn root_with_parts(parts: usize) -> String {
+    let mut root =
+        format!("{TWO_ZONES}conduit c {{ connects a, b  sl-target 1  allow a -> b https }}\n");
+    for k in 0..parts {
+        let _ = writeln!(root, "include \"part{k}.fence\"");
+    }
+    root
+}
+
+#[test]
+fn a_100_mb_policy_in_include_files_is_refused_by_the_total_size_limit() {
+    // 100 MB over 13 include files, each under the 8 MiB file limit. The parts are hard links
+    // to one file (comments: the limit is about bytes), so the test writes 7.9 MB, not 100.
+    let tmp = tempfile::tempdir().unwrap();
+    let part_size: usize = 7_900_000;
+    let line = format!("# {}\n", "x".repeat(97));
+    let part = line.repeat(part_size / line.len());
+    std::fs::write(tmp.path().join("part0.fence"), &part).unwrap();
+    let parts = 13;
+    for k in 1..parts {
+        std::fs::hard_link(
+            tmp.path().join("part0.fence"),
+            tmp.path().join(format!("part{k}.fence")),
+        )
+        .unwrap();
+    }
+    let root = root_with_parts(parts);
+    let p = tmp.path().join("big.fence");
+    std::fs::write(&p, &root).unwrap();
+    assert!(root.len() + parts * part.len() > 100_000_000);
+
+    // The include that takes the total past the limit is the one pointed at.
+    let limit = fenceline::syntax::loader::MAX_POLICY_SIZE as usize;
+    let k = (limit - root.len()) / part.len();
+    let line_no = root
+        .lines()
+        .position(|l| l.contains(&format!("\"part{k}.fence\"")))
+        .unwrap()
+        + 1;
+
+    let out = bin(&["check", p.to_str().unwrap(), "--format", "concise"]);
+    let found = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{found}");
+    // One finding, at the include that goes past the limit: nothing else is checked.
+    let findings: Vec<&str> = found.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(
+        findings,
+        vec![format!(
+            "{}:{line_no}:9: error[E0024]: the policy's files hold more than {limit} bytes together",
+            p.display()
+        )],
+        "{found}"
+    );
+
+    let out_dir = tmp.path().join("out");
+    let out = bin(&[
+        "build",
+        p.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--color",
+        "never",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E0024"));
+    assert!(!out_dir.exists(), "nothing written");
+
+    // Under the limit, a part of the same size is read and checked.
+    let root = root_with_parts(1);
+    std::fs::write(&p, &root).unwrap();
+    let out = bin(&["check", p.to_str().unwrap(), "--color", "never"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// 10,000 sites of a template of 60 zones, through the command line.
+fn ten_thousand_sites() -> String {
+    let mut text = String::from("template t {\n  param a number\n");
+    for k in 0..60 {
+        let _ = writeln!(
+            text,
+            "  zone z{k} {{\n    level 2\n    sl-target 2\n    network 10.{{a}}.{k}.0/24\n  }}"
+        );
+    }
+    text.push_str("}\n");
+    for i in 0..10_000 {
+        let _ = writeln!(text, "site s{i} t {{ a {} }}", i % 256);
+    }
+    text
+}
+
+#[test]
+fn a_template_instantiated_10000_times_ends_in_e0024_not_in_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("fleet.fence");
+    std::fs::write(&p, ten_thousand_sites()).unwrap();
+    let out = bin(&["check", p.to_str().unwrap(), "--format", "concise"]);
+    let found = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{found}");
+    // 500,000 statements at 240 a site: the 2,084th site reaches the limit.
+    assert!(
+        found.contains(":2387:6: error[E0024]: the sites expand to more than 500000 statements"),
+        "{found}"
+    );
+    let out_dir = tmp.path().join("out");
+    let out = bin(&[
+        "build",
+        p.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out_dir.exists(), "nothing written");
+}
+
+#[test]
+fn recursive_templates_end_in_e0046() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("loop.fence");
+    std::fs::write(
+        &p,
+        "template a {\n  site x b\n}\ntemplate b {\n  site y a\n}\nsite top a\n",
+    )
+    .unwrap();
+    let out = bin(&["check", p.to_str().unwrap(), "--format", "concise"]);
+    let found = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{found}");
+    assert!(
+        found.contains(":5:10: error[E0046]: templates instantiate each other: `a` -> `b` -> `a`"),
+        "{found}"
+    );
+}

@@ -77,6 +77,34 @@ pub const EXIT_STATUS: &[(&str, &[(u8, &str)])] = &[
         ],
     ),
     (
+        "traffic",
+        &[
+            (0, "read, or the draft written"),
+            (
+                1,
+                "anything observed would be denied, with `check --exit-code`",
+            ),
+            (
+                2,
+                "could not run (a log or capture truncated, corrupt or of an unknown format, a policy with errors)",
+            ),
+        ],
+    ),
+    (
+        "import",
+        &[
+            (
+                0,
+                "written, and the imported policy equals every configuration",
+            ),
+            (1, "written, with an import report that is not empty"),
+            (
+                2,
+                "could not run (a configuration missing or not understood, a skeleton with errors)",
+            ),
+        ],
+    ),
+    (
         "report",
         &[(0, "written"), (2, "could not run (a policy with errors)")],
     ),
@@ -221,13 +249,26 @@ fn page(cmd: clap::Command, sub: Option<()>) -> Result<(String, String)> {
         if cmd.get_arguments().any(|a| !a.is_hide_set()) {
             man.render_options_section(&mut buf)?;
         }
-        if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        // A command's own subcommands (`traffic check`) are described on its page, which
+        // names no page of theirs: `man -o` writes one page per command.
+        if sub.is_none() && cmd.get_subcommands().any(|s| !s.is_hide_set()) {
             man.render_subcommands_section(&mut buf)?;
         }
         Ok(())
     };
     render().map_err(|e| Error::Other(format!("rendering the man page: {e}")))?;
     let mut text = String::from_utf8(buf).map_err(|e| Error::Other(e.to_string()))?;
+    if sub.is_some() {
+        let nested: Vec<&clap::Command> =
+            cmd.get_subcommands().filter(|s| !s.is_hide_set()).collect();
+        if !nested.is_empty() {
+            text.push_str(".SH SUBCOMMANDS\n");
+            for n in nested {
+                let about = n.get_about().map(|a| a.to_string()).unwrap_or_default();
+                item(&mut text, n.get_name(), &about);
+            }
+        }
+    }
     match sub {
         None => {
             exit_status_all(&mut text);

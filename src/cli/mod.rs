@@ -9,12 +9,14 @@ pub mod diff;
 pub mod explain;
 pub mod format;
 pub mod graph;
+pub mod import;
 pub mod init;
 pub mod man;
 pub mod query;
 pub mod report;
 pub mod roots;
 pub mod rules;
+pub mod traffic;
 pub mod verify;
 
 use crate::error::Error;
@@ -75,6 +77,10 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Prove that the configurations in DIR allow exactly what the policy allows
     Verify(verify::VerifyArgs),
+    /// Turn the configurations in DIR into conduits and flows over a skeleton's zones
+    Import(import::ImportArgs),
+    /// Observed traffic (Zeek conn.log, pcap) against the policy
+    Traffic(traffic::TrafficArgs),
     /// Print the man page (roff), or write every page into a directory
     Man(man::ManArgs),
     /// Write a starter policy and fenceline.toml (never overwrites)
@@ -143,6 +149,8 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Diff(a) => diff::run(a, io),
         Command::Query(a) => query::run(a, io),
         Command::Verify(a) => verify::run(a, io),
+        Command::Import(a) => import::run(a, io),
+        Command::Traffic(a) => traffic::run(a, io),
         Command::Man(a) => man::man(a, io),
         Command::Init(a) => init::run(a, io),
         Command::Completions(a) => completions::run(a, io),

@@ -14,6 +14,11 @@ pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 pub const MAX_INCLUDE_DEPTH: usize = 32;
 /// Most files one policy may consist of.
 pub const MAX_FILES: usize = 1000;
+/// Most bytes the files of one policy may hold together. Memory grows with the policy's text
+/// (its syntax tree, then its Model and plan): a policy of one million flows is about 30 MB and
+/// builds in under 2 GB; 100 MB of include files, each under [`MAX_FILE_SIZE`], must end in a
+/// diagnostic, not in an out-of-memory kill.
+pub const MAX_POLICY_SIZE: u64 = 64 * 1024 * 1024;
 
 /// A policy's parsed files, in load order (root first).
 #[derive(Debug, Default)]
@@ -58,6 +63,11 @@ pub fn load_written(display: &str, path: &Path, text: String) -> Loaded {
         .add(SourceFile::new(display, canonical.clone(), text));
     let mut stack = vec![canonical];
     parse_into(&mut loaded, id, &root_dir, &mut stack);
+    if loaded.diagnostics.iter().any(|d| d.code == codes::LIMIT) {
+        // Past the size limit nothing is checked: the files read so far are a part of the
+        // policy, whose findings would only be about what is missing.
+        loaded.files.clear();
+    }
     loaded
 }
 
@@ -114,6 +124,13 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    // Every include of this file counted before any is read, so that a policy far over the size
+    // limit fails before its first 64 MiB are parsed; those of the included files are counted
+    // one by one below.
+    if let Some(d) = over_size(loaded, &base, root_dir, &includes) {
+        loaded.diagnostics.push(d);
+        return;
+    }
     for inc in includes {
         let span = inc.path.span;
         let fail = |msg: String, label: &str| {
@@ -125,6 +142,9 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
                 "too deep",
             ));
             continue;
+        }
+        if loaded.diagnostics.iter().any(|d| d.code == codes::LIMIT) {
+            return;
         }
         if loaded.sources.files.len() >= MAX_FILES {
             loaded.diagnostics.push(fail(
@@ -196,6 +216,10 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
             // Included twice from different places (a diamond): read once.
             continue;
         }
+        if let Some(d) = over_size(loaded, &base, root_dir, std::slice::from_ref(&inc)) {
+            loaded.diagnostics.push(d);
+            return;
+        }
         let text = match read_policy_file(&canonical) {
             Ok(t) => t,
             Err(e) => {
@@ -214,6 +238,52 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
         parse_into(loaded, child, root_dir, stack);
         stack.pop();
     }
+}
+
+/// E0024 at the first of `includes` that takes the policy's files past [`MAX_POLICY_SIZE`]:
+/// the files read so far, then each include not read yet, by its size on disk.
+fn over_size(
+    loaded: &Loaded,
+    base: &Path,
+    root_dir: &Path,
+    includes: &[ast::Include],
+) -> Option<Diagnostic> {
+    let read: u64 = loaded
+        .sources
+        .files
+        .iter()
+        .map(|f| f.text.len() as u64)
+        .sum();
+    let mut total = read;
+    for inc in includes {
+        let rel = Path::new(&inc.path.value);
+        // What the loop below refuses (absolute, outside the root, unreadable) is not counted.
+        let Ok(canonical) = base.join(rel).canonicalize() else {
+            continue;
+        };
+        if rel.is_absolute()
+            || !canonical.starts_with(root_dir)
+            || loaded.sources.find(&canonical).is_some()
+        {
+            continue;
+        }
+        let size = std::fs::metadata(&canonical).map_or(0, |m| m.len());
+        total = total.saturating_add(size);
+        if total > MAX_POLICY_SIZE {
+            return Some(
+                Diagnostic::error(
+                    codes::LIMIT,
+                    format!("the policy's files hold more than {MAX_POLICY_SIZE} bytes together"),
+                )
+                .at(
+                    inc.path.span,
+                    format!("the limit is reached with this file ({size} bytes)"),
+                )
+                .help("nothing is checked past this limit; split the plant into policies built one by one"),
+            );
+        }
+    }
+    None
 }
 
 /// True when `rel`, read from directory `from` (relative to the root directory), climbs above

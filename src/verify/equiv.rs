@@ -269,7 +269,7 @@ pub struct DeviceResult {
 }
 
 /// Accepted packets of a set of filters (a packet passes when every filter accepts it).
-fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
+pub fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
     let mut it = filters.iter();
     let Some(first) = it.next() else {
         // No filter at all: everything passes.

@@ -10,7 +10,8 @@ Modes:
 
 Spec: {"prefix": str, "loaders": [[cmd...]], "readback": [[cmd...]], "sides": [{"iface", "fw4", "fw6",
 "addrs": [...], "routes4": [...], "routes6": [...], "fw_addrs": [...]}], "probes": [{"id", "side",
-"dst_side", "src", "dst", "proto", "port", "timeout"}]}. The firewall namespace gets one veth per
+"dst_side", "src", "dst", "proto", "port", "timeout"}], "capture": optional path}: with "capture", tcpdump
+records every packet of the firewall namespace (`-i any`) into that pcap while the probes run. The firewall namespace gets one veth per
 side, named as the device's interface, holding the device's own addresses there (`fw_addrs`);
 side k holds its addresses on `v<k>` and routes everything via the firewall. A UDP probe whose id
 starts with `newport` is answered from a new port of the listener's (as a TFTP server answers).
@@ -230,6 +231,7 @@ def run():
     sides = [f"{pre}-s{k}" for k in range(len(spec["sides"]))]
     created = []
     listeners = []
+    capture = None
     out = {"results": {}, "seen": [], "load": None}
     try:
         for ns in [fw, *sides]:
@@ -289,6 +291,18 @@ def run():
             line = pr.stdout.readline().strip()
             if line != "ready":
                 raise RuntimeError(f"listener failed: {line} {pr.stderr.read()}")
+        # A capture in the firewall namespace (`tcpdump -i any`), stopped after the probes.
+        if spec.get("capture"):
+            capture = subprocess.Popen(["timeout", "150", "ip", "netns", "exec", fw, "tcpdump", "-i", "any", "-U", "-n",
+                                        "-w", spec["capture"]],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            said = []
+            while not said or ("listening" not in said[-1] and said[-1]):
+                said.append(capture.stderr.readline())
+                if len(said) > 5:
+                    break
+            if "listening" not in said[-1]:
+                raise RuntimeError(f"tcpdump failed: {''.join(said)}")
         by_side = {}
         for p in spec["probes"]:
             by_side.setdefault(p["side"], []).append(p)
@@ -306,6 +320,10 @@ def run():
             if pr.returncode != 0:
                 raise RuntimeError(f"prober failed: {pr.stderr.read()}")
             out["results"].update(json.loads(o))
+        if capture is not None:
+            time.sleep(0.5)
+            capture.send_signal(signal.SIGTERM)
+            capture.communicate(timeout=30)
         for k, pr in enumerate(listeners):
             pr.send_signal(signal.SIGTERM)
         for k, pr in enumerate(listeners):
@@ -317,7 +335,7 @@ def run():
                 out["seen"].append([listening[k], *s])
         return out
     finally:
-        for pr in listeners:
+        for pr in [*listeners, *([capture] if capture is not None else [])]:
             if pr.poll() is None:
                 pr.kill()
         for ns in created:
