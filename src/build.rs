@@ -124,11 +124,12 @@ pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
         hash: hash?,
         version: env!("CARGO_PKG_VERSION"),
     };
+    let options = with_lint(opts);
     let cx = EmitContext {
         model,
         ir: &ir,
         stamp: &stamp,
-        options: &opts.emit,
+        options: &options,
     };
     let mut outputs = emit_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -141,6 +142,15 @@ pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
         diagnostics,
         sites: opts.emit.sites.clone(),
     })
+}
+
+/// The emit options with the settings of `fenceline.toml` a target's findings need (OUT-009's
+/// budget).
+fn with_lint(opts: &BuildOptions) -> EmitOptions {
+    EmitOptions {
+        max_acl_entries: Some(opts.check.lint.max_acl_entries()),
+        ..opts.emit.clone()
+    }
 }
 
 /// The findings [`emit`] raises (planning, the targets, expectations against the generated
@@ -163,11 +173,12 @@ pub fn findings(model: &Model, opts: &BuildOptions) -> Result<Vec<Diagnostic>> {
         hash: String::new(),
         version: env!("CARGO_PKG_VERSION"),
     };
+    let options = with_lint(opts);
     let cx = EmitContext {
         model,
         ir: &ir,
         stamp: &stamp,
-        options: &opts.emit,
+        options: &options,
     };
     crate::dialect::findings_all(&cx, opts.targets.as_deref(), &mut diagnostics)?;
     Ok(diagnostics)

@@ -1556,3 +1556,42 @@ fn translations_ios_cannot_generate_are_refused_at_the_device() {
         assert!(!dir.path().join("out").exists(), "{what}");
     }
 }
+
+/// Issue 18: without `--cisco-object-groups`, a flow between two zones of several networks gets
+/// network object-groups because they make the ACL shorter (one ACE per item instead of one per
+/// source network, destination network and item; `tests/ios/zone_sets.fence`), while a flow
+/// where they would not pay (an asset to a zone of one network) stays inline.
+#[test]
+fn object_groups_are_chosen_where_they_shorten_the_acl() {
+    let checked = check_path(Path::new("tests/ios/zone_sets.fence"), &opts()).unwrap();
+    let case = build("zone_sets", &checked, false);
+    let text = &case.texts["rtr"];
+    let groups: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("object-group network "))
+        .collect();
+    // `ops`, `cells` and the asset `ops.ews` (two hosts: 1 ACE and 2 entries, the group of
+    // `cells` already defined, instead of 2 x 3 ACEs).
+    assert_eq!(groups.len(), 3, "{text}");
+    assert!(
+        text.contains("\n host 10.2.0.40\n host 10.2.9.5\n"),
+        "{text}"
+    );
+    for entry in ["\n 10.2.9.0 255.255.255.240\n", "\n host 10.1.20.5\n"] {
+        assert_eq!(text.matches(entry).count(), 1, "{entry:?}:\n{text}");
+    }
+    let modbus = text
+        .lines()
+        .filter(|l| l.contains(" permit tcp object-group ") && l.ends_with(" eq 502"))
+        .count();
+    assert_eq!(modbus, 1, "{text}");
+    // IPv6 stays inline; so does an asset's flow to a zone of one network.
+    assert!(
+        text.contains("permit tcp fd00:2::/64 fd00:1::/64 eq 502"),
+        "{text}"
+    );
+    assert!(
+        text.contains("permit tcp object-group ") && text.contains(" 10.3.0.0 0.0.0.255 eq 443"),
+        "{text}"
+    );
+}

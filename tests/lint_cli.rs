@@ -465,3 +465,45 @@ fn suppressed_statistics_output_file_and_stdin_filename() {
     assert!(err.contains("tests/include/"), "{err}");
     assert!(!err.contains("<stdin>"), "{err}");
 }
+
+/// OUT-009's budget is `max-acl-entries` of fenceline.toml, applied by `check` and `build`
+/// alike: the fixture's large router is flagged under the default (3,000 expanded entries), not
+/// under a budget of 10,000, and the small one (4 entries) under a budget of 3; 0 is refused.
+#[test]
+fn acl_budget_comes_from_the_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("p.fence");
+    std::fs::copy("tests/lint/out_009_acl_too_large.fence", &policy).expect("copy");
+    let p = policy.to_string_lossy().to_string();
+    let cfg = dir.path().join("fenceline.toml");
+    let c = cfg.to_string_lossy().to_string();
+    let flagged = |budget: Option<usize>| -> Vec<String> {
+        let text = budget.map_or(String::new(), |b| format!("max-acl-entries = {b}\n"));
+        std::fs::write(&cfg, text).expect("write");
+        let (_, out, err) = fenceline(
+            &[
+                "check",
+                "--today",
+                "2026-06-01",
+                "--format",
+                "concise",
+                "--config",
+                &c,
+                &p,
+            ],
+            None,
+        );
+        out.lines()
+            .chain(err.lines())
+            .filter(|l| l.contains("[OUT-009]"))
+            .map(|l| l.split('`').nth(1).unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(flagged(None), ["rtr"]);
+    assert!(flagged(Some(10_000)).is_empty());
+    assert_eq!(flagged(Some(3)), ["rtr", "rtr-2"]);
+    std::fs::write(&cfg, "max-acl-entries = 0\n").expect("write");
+    let (code, _, err) = fenceline(&["check", "--config", &c, &p], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("max-acl-entries 0"), "{err}");
+}

@@ -83,6 +83,8 @@ fn lowered_examples_read_back_equal_and_mean_the_policy() {
     paths.push("tests/icmp/plant.fence".into());
     // Static 1:1 NAT: `table inet fenceline_nat` (zones, marks, prefix DNAT and SNAT).
     paths.push("tests/nat/linux.fence".into());
+    // Zones of several networks: flows naming the zones' sets (`ip saddr @z_ops_v4 ...`).
+    paths.push("tests/linux/zone_sets.fence".into());
     let mut n = 0;
     for p in paths {
         let checked = check_path(&p, &opts()).unwrap();

@@ -140,6 +140,8 @@ fn kernel_normalised_json_equals_the_policy() {
     policies.push("tests/icmp/plant.fence".into());
     // One-way flows: `ct direction reply` as the kernel prints it in JSON.
     policies.push("tests/oneway/one-way.fence".into());
+    // Flows naming zone sets: named sets, plain matches and anonymous concatenated sets.
+    policies.push("tests/linux/zone_sets.fence".into());
     for ex in policies {
         let (model, mut files) = build(&ex);
         let nft: Vec<String> = files
@@ -277,6 +279,117 @@ fn every_mutation_is_found_with_a_counterexample() {
     // The table in docs/verify.md is this test's output: regenerate it with
     // `UPDATE_DOCS=1 cargo test --test verify every_mutation`.
     check_doc_block("mutations of generated files", &rows);
+}
+
+/// Mutations of the zone sets of `tests/linux/zone_sets.fence` (issue 18): flows between whole
+/// zones of several networks match the zones' named sets (nftables) and ipsets (iptables,
+/// `fw/ipset.rules`), and the set of an asset of two networks; an element added to a set, a set
+/// emptied and a set swapped for another in a rule are each found.
+const ZONE_SET_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "nft element added to a zone set",
+        file: "fw/nftables.nft",
+        from: "\t\t\t10.2.20.5,\n",
+        to: "\t\t\t10.2.20.5,\n\t\t\t10.2.30.0/24,\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "nft zone set emptied",
+        file: "fw/nftables.nft",
+        from: "\t\t\t10.1.0.0/24,\n\t\t\t10.1.9.0/28,\n\t\t\t10.1.20.5,\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "nft zone set swapped for another in a rule",
+        file: "fw/nftables.nft",
+        from: "ip saddr @z_ops_v4 ip daddr @z_cells_v4 meta l4proto",
+        to: "ip saddr @z_ops_v4 ip daddr @z_ops_v4 meta l4proto",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "nft element added to an asset's set",
+        file: "fw/nftables.nft",
+        from: "\t\t\t10.2.9.5,\n",
+        to: "\t\t\t10.2.9.5,\n\t\t\t10.2.9.6,\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ipset asset's set emptied before its swap",
+        file: "fw/ipset.rules",
+        from: "swap fl_ops_ews_v4_new fl_ops_ews_v4\n",
+        to: "flush fl_ops_ews_v4_new\nswap fl_ops_ews_v4_new fl_ops_ews_v4\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "ipset element added to a zone set",
+        file: "fw/ipset.rules",
+        from: "add fl_cells_v4_new 10.1.20.5\n",
+        to: "add fl_cells_v4_new 10.1.20.5\nadd fl_cells_v4_new 10.1.30.0/24\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ipset zone set emptied before its swap",
+        file: "fw/ipset.rules",
+        from: "swap fl_cells_v4_new fl_cells_v4\n",
+        to: "flush fl_cells_v4_new\nswap fl_cells_v4_new fl_cells_v4\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables zone set swapped for another in a rule",
+        file: "fw/iptables.rules",
+        from: "--match-set fl_cells_v4 dst -p tcp -m tcp --dport 502",
+        to: "--match-set fl_ops_v4 dst -p tcp -m tcp --dport 502",
+        over: true,
+        under: true,
+    },
+];
+
+/// The same on a Cisco IOS router (`tests/ios/zone_sets.fence`), whose flows between the zones
+/// use network object-groups: an entry added to a group, and a group swapped for another in an
+/// ACE.
+const ZONE_GROUP_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "ios entry added to a zone's object-group",
+        file: "rtr/cisco-ios.txt",
+        from: " host 10.1.20.5\n",
+        to: " host 10.1.20.5\n 10.1.30.0 255.255.255.0\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "ios object-group swapped for another in an ACE",
+        file: "rtr/cisco-ios.txt",
+        from: "object-group FL-NET-ffb190af eq 502",
+        to: "object-group FL-NET-ae12e6fd eq 502",
+        over: true,
+        under: true,
+    },
+];
+
+#[test]
+fn zone_set_mutations_are_found_with_a_counterexample() {
+    for fixture in ["tests/linux/zone_sets.fence", "tests/ios/zone_sets.fence"] {
+        let (model, files) = build(fixture);
+        let r = verify_files(&model, &files, None);
+        assert!(!r.is_empty(), "{fixture}");
+        for r in r {
+            assert!(r.equal, "{} {}: {:#?}", r.device, r.target, r.differences);
+        }
+    }
+    let mut rows = mutation_rows("tests/linux/zone_sets.fence", ZONE_SET_MUTATIONS);
+    rows.push_str(&mutation_rows(
+        "tests/ios/zone_sets.fence",
+        ZONE_GROUP_MUTATIONS,
+    ));
+    check_doc_block("mutations of zone sets", &rows);
 }
 
 /// Mutations of the chains of a firewall's own traffic (`tests/linux/device.fence`, node

@@ -89,6 +89,9 @@ wildcard-port-width = 256
 # EXC-003: warn of an exception this many days before its `until` date (0: never).
 expiry-window-days = 30
 
+# OUT-009: ACL entries a Cisco IOS device may hold, object-groups expanded (its TCAM budget).
+max-acl-entries = 3000
+
 # The root policies, relative to this file: what `fenceline check` with no argument checks
 # (without it, every .fence file under the current directory that no other one includes).
 policies = ["policy.fence"]

@@ -345,15 +345,16 @@ pub struct Group {
 
 /// What one interface pair allows, split into groups of disjoint elements. nftables rejects
 /// overlapping elements in an interval set ("File exists"), and disjoint pieces also make the
-/// iptables rules independent of their order.
-pub fn pair_groups(rules: &[RuleIr]) -> Vec<Group> {
+/// iptables rules independent of their order. `skip(i, family)`: rule `i` is written otherwise in
+/// that family (through a zone set, [`crate::dialect::zone_sets`]).
+pub fn pair_groups(rules: &[RuleIr], skip: &dyn Fn(usize, Family) -> bool) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     for fam in Family::BOTH {
         for log in [true, false] {
             for shape in Shape::ALL {
                 let mut raw: Vec<Element> = Vec::new();
                 for (ri, r) in rules.iter().enumerate() {
-                    if r.log != log {
+                    if r.log != log || skip(ri, fam) {
                         continue;
                     }
                     let Some((sh, proto, lo, hi)) = service_key(&r.item) else {

@@ -23,6 +23,7 @@ pub mod nat;
 pub mod nftables;
 pub mod panos;
 pub mod sanitize;
+pub mod zone_sets;
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
@@ -62,6 +63,9 @@ pub struct EmitOptions {
     pub cisco_object_groups: bool,
     /// Largest number of rules one device may get before the build stops (hostile input).
     pub max_rules: Option<usize>,
+    /// OUT-009: ACL entries (object-groups expanded) a Cisco IOS device may hold before the
+    /// warning; `None`: the default of `fenceline.toml`'s `max-acl-entries`.
+    pub max_acl_entries: Option<usize>,
     /// Only the devices of these sites (`build --site`); every device when empty.
     pub sites: Vec<String>,
     /// The devices of [`EmitOptions::sites`], by name; `None`: every device.

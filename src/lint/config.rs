@@ -6,6 +6,7 @@
 //! fail-level = "error"            # or "warning": findings at this level fail `check`
 //! wildcard-port-width = 256       # FR5-003: widest port range allowed at SL-T(RDF) >= 2
 //! expiry-window-days = 30         # EXC-003: warn of an exception this many days before it expires
+//! max-acl-entries = 3000          # OUT-009: ACL entries (object-groups expanded) per IOS device
 //! policies = ["plant.fence"]      # the root policies `fenceline check` checks with no argument
 //!
 //! [rules]                         # severity overrides: "error", "warning", "note" or "off"
@@ -52,6 +53,7 @@ struct Raw {
     fail_level: Option<String>,
     wildcard_port_width: Option<u32>,
     expiry_window_days: Option<u32>,
+    max_acl_entries: Option<usize>,
     /// The root policy files of the project, relative to the configuration file: what
     /// `fenceline check` with no argument checks.
     #[serde(default)]
@@ -91,6 +93,14 @@ pub fn parse(text: &str, name: &str) -> Result<Config> {
             )));
         }
         cfg.lint.expiry_window = Some(days);
+    }
+    if let Some(n) = raw.max_acl_entries {
+        if n == 0 {
+            return Err(Error::Usage(format!(
+                "{name}: max-acl-entries 0 is not a positive number"
+            )));
+        }
+        cfg.lint.max_acl_entries = Some(n);
     }
     for (id, sev) in raw.rules {
         let Some(rule) = super::lookup(&id) else {

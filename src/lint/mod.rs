@@ -34,6 +34,10 @@ pub const DEFAULT_MAX_PORT_RANGE: u32 = 256;
 /// Default for [`LintConfig::expiry_window`]: how many days before its `until` date EXC-003
 /// warns of an exception.
 pub const DEFAULT_EXPIRY_WINDOW: u32 = 30;
+/// OUT-009: ACL entries a Cisco IOS device may hold, object-groups expanded. Below the
+/// security-ACE TCAM of common access-layer Catalyst switches (5,120 on a Catalyst 9300), so
+/// the default warns before any of them refuses a configuration.
+pub const DEFAULT_MAX_ACL_ENTRIES: usize = 3000;
 
 /// Settings from `fenceline.toml` and the command line that change lint results.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +48,8 @@ pub struct LintConfig {
     pub max_port_range: Option<u32>,
     /// Days before its `until` date that an exception is reported as expiring (EXC-003).
     pub expiry_window: Option<u32>,
+    /// Most ACL entries (object-groups expanded) a Cisco IOS device may hold (OUT-009).
+    pub max_acl_entries: Option<usize>,
 }
 
 impl LintConfig {
@@ -52,6 +58,9 @@ impl LintConfig {
     }
     pub fn expiry_window(&self) -> u32 {
         self.expiry_window.unwrap_or(DEFAULT_EXPIRY_WINDOW)
+    }
+    pub fn max_acl_entries(&self) -> usize {
+        self.max_acl_entries.unwrap_or(DEFAULT_MAX_ACL_ENTRIES)
     }
     /// Whether a rule runs at all (not turned off in the configuration).
     pub fn enabled(&self, id: &str) -> bool {

@@ -42,6 +42,7 @@ use crate::plan::DeviceIr;
 
 // Policy text was cut or changed on its way into the configuration (warning).
 use crate::lint::rules::out_007_text_sanitised::RULE as TEXT_CHANGED;
+use crate::lint::rules::out_009_acl_too_large::RULE as ACL_TOO_LARGE;
 
 /// The file every `cisco-ios` device gets.
 pub const FILE_NAME: &str = "cisco-ios.txt";
@@ -145,6 +146,23 @@ fn device_config(
         items.extend(router::acls(cx, device, &mut changed, nat.as_ref(), zbf)?);
     }
     items.push(ast::Top::End);
+    let budget = cx
+        .options
+        .max_acl_entries
+        .unwrap_or(crate::lint::DEFAULT_MAX_ACL_ENTRIES);
+    let entries = expanded_entries(&items);
+    if entries > budget {
+        diags.push(
+            ACL_TOO_LARGE
+                .diag(format!(
+                    "`{}`'s access lists hold {entries} entries with object-groups expanded, more than the budget of {budget}",
+                    device.name
+                ))
+                .at(cx.model.spans.device(device.device), "device")
+                .about(Subject::Device(device.device))
+                .help("the hardware holds object-groups expanded; allow whole networks and port ranges, split the conduit over devices, or set `max-acl-entries` in fenceline.toml to the platform's figure"),
+        );
+    }
     changed.sort();
     changed.dedup();
     for t in changed {
@@ -161,6 +179,46 @@ fn device_config(
         items,
         ..Default::default()
     })
+}
+
+/// Every entry of every ACL in `items`, as the hardware holds them: an entry naming object-groups
+/// counts once per combination of their entries (OUT-009).
+fn expanded_entries(items: &[ast::Top]) -> usize {
+    use std::collections::BTreeMap;
+    let mut nets: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut svcs: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in items {
+        match t {
+            ast::Top::NetGroup(g) => {
+                nets.insert(g.name.as_str(), g.entries.len().max(1));
+            }
+            ast::Top::SvcGroup(g) => {
+                svcs.insert(g.name.as_str(), g.entries.len().max(1));
+            }
+            _ => {}
+        }
+    }
+    let addr = |a: &ast::AddrMatch| match a {
+        ast::AddrMatch::Group(n) => nets.get(n.as_str()).copied().unwrap_or(1),
+        _ => 1,
+    };
+    let mut total: usize = 0;
+    for t in items {
+        let ast::Top::Acl(acl) = t else { continue };
+        for l in &acl.lines {
+            let ast::AclLine::Ace(a) = l else { continue };
+            let svc = match &a.proto {
+                ast::ProtoMatch::Group(n) => svcs.get(n.as_str()).copied().unwrap_or(1),
+                _ => 1,
+            };
+            total = total.saturating_add(
+                addr(&a.src)
+                    .saturating_mul(addr(&a.dst))
+                    .saturating_mul(svc),
+            );
+        }
+    }
+    total
 }
 
 /// Text of the one file of a device back to its configuration.

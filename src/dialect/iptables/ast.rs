@@ -17,11 +17,68 @@ use crate::packet::Family;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-/// One device's configuration: `iptables.rules` and `ip6tables.rules`.
+/// One device's configuration: `iptables.rules` and `ip6tables.rules`, and `ipset.rules` where
+/// rules match zone sets (`-m set --match-set NAME src`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ruleset {
     pub v4: RulesFile,
     pub v6: RulesFile,
+    pub ipsets: Option<IpsetFile>,
+}
+
+/// `ipset.rules`: the lines `ipset restore` reads (generated: create the sets, fill a temporary
+/// copy of each, swap it in, destroy the copy), or `ipset save` output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IpsetFile {
+    /// Where the file lives (`fw/ipset.rules`), for errors; not printed.
+    pub path: String,
+    pub lines: Vec<SetLine>,
+}
+
+/// One line of an `ipset restore` file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetLine {
+    Blank,
+    Comment(Text),
+    /// `create NAME TYPE family inet|inet6 [options]` (`-exist`, `hashsize 1024`, ...: kept as
+    /// words).
+    Create {
+        name: String,
+        kind: String,
+        family: Family,
+        options: Vec<String>,
+    },
+    /// `add NAME ADDR[/LEN]`.
+    Add {
+        name: String,
+        net: Net,
+    },
+    /// `flush [NAME]`.
+    Flush(Option<String>),
+    /// `swap FROM TO`.
+    Swap(String, String),
+    /// `destroy [NAME]`.
+    Destroy(Option<String>),
+}
+
+/// The sets as `ipset restore` leaves them once `ipset.rules` is applied, by name: their family
+/// and addresses (sorted, disjoint intervals). Derived from the file, so equal to any other.
+#[derive(Clone, Default)]
+pub struct SetsView(pub(crate) std::sync::Arc<BTreeMap<String, HeldSet>>);
+
+/// One set of a [`SetsView`]: its family and its addresses.
+pub type HeldSet = (Family, Vec<(u128, u128)>);
+
+impl PartialEq for SetsView {
+    fn eq(&self, _: &SetsView) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for SetsView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SetsView")
+    }
 }
 
 /// One `iptables-restore` file of one family.
@@ -33,6 +90,8 @@ pub struct RulesFile {
     pub lines: Vec<Line>,
     /// The filter table as restored, computed once (see [`super::semantics`]).
     pub(crate) restored: Restored,
+    /// The ipsets its `-m set` matches name, from the device's `ipset.rules`.
+    pub(crate) sets: SetsView,
 }
 
 /// A top-level line of a file.
@@ -144,6 +203,8 @@ pub enum Match {
     HlEq(u8),
     /// `[!] --ctdir ORIGINAL|REPLY` (module conntrack): `reply` for the reply direction.
     CtDir { neg: bool, reply: bool },
+    /// `[!] --match-set NAME src|dst` (module set): the address is in the ipset `NAME`.
+    Set { neg: bool, name: String, dir: Dir },
     /// An option the reader does not model, or one whose value it cannot read, with the words
     /// that follow it: refused where FORWARD reaches it.
     Other {
@@ -254,6 +315,7 @@ impl RulesFile {
             path: path.into(),
             lines,
             restored: Restored::default(),
+            sets: SetsView::default(),
         }
     }
 }

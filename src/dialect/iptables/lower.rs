@@ -29,16 +29,19 @@
 //! can end the argument or start a new line.
 
 use super::ast::*;
+use super::ipset;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::linux::{self, Shape, VRRP_PROTOCOL};
 use crate::dialect::nat;
 use crate::dialect::sanitize::{IPT_COMMENT, IPT_LOG_PREFIX};
+use crate::dialect::zone_sets::{self, End, SetRule, ZoneAddrs};
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
+use crate::model::{Model, ZoneId};
 use crate::packet::Family;
 use crate::plan::DeviceIr;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// iptables chain names: at most 28 characters.
 const MAX_CHAIN: usize = 28;
@@ -49,6 +52,201 @@ fn chain_name(name: String) -> String {
     }
     let h = hex::encode(&Sha256::digest(name.as_bytes())[..4]);
     format!("{}-{h}", &name[..MAX_CHAIN - 9])
+}
+
+/// ipset names: at most 31 characters (the kernel's limit), with room for the `_new` of the
+/// temporary copy each set is filled in before it is swapped in.
+const MAX_IPSET: usize = 27;
+
+/// `fl_<zone>_v4`: prefixed, so no set of another tool on the host is touched; cut with a hash
+/// of the zone's name where too long.
+fn ipset_name(zone: &str, fam: Family) -> String {
+    let slug = linux::slug(zone);
+    let n = format!("fl_{slug}_{}", fam.suffix());
+    if n.len() <= MAX_IPSET {
+        return n;
+    }
+    let h = hex::encode(&Sha256::digest(zone.as_bytes())[..4]);
+    // `fl_` + cut + `_` + 8 hex digits + `_v4`.
+    format!("fl_{}_{h}_{}", &slug[..MAX_IPSET - 15], fam.suffix())
+}
+
+/// The ipsets of assets, by (zone, asset, family): name and addresses.
+type AssetIpsets = BTreeMap<(ZoneId, usize, Family), (String, Vec<(u128, u128)>)>;
+
+/// The zone sets of a device: what each holds, its ipset name, and those its rules match.
+struct Ipsets {
+    addrs: ZoneAddrs,
+    names: BTreeMap<(ZoneId, Family), String>,
+    used: BTreeSet<(ZoneId, Family)>,
+    /// The sets of assets of several networks that rules name, by (zone, asset, family): name
+    /// and addresses, in the order first named.
+    assets: AssetIpsets,
+    taken: BTreeSet<String>,
+}
+
+impl Ipsets {
+    fn of(model: &Model, dev: &DeviceIr) -> Result<Ipsets> {
+        let addrs = zone_sets::zone_addrs(model, dev);
+        let mut names = BTreeMap::new();
+        let mut taken = BTreeSet::new();
+        for &(z, fam) in addrs.keys() {
+            let n = ipset_name(&model.zone(z).name, fam);
+            if !taken.insert(n.clone()) {
+                return Err(Error::Other(format!(
+                    "two ipsets of device `{}` would be named `{n}`",
+                    dev.name
+                )));
+            }
+            names.insert((z, fam), n);
+        }
+        Ok(Ipsets {
+            addrs,
+            names,
+            used: BTreeSet::new(),
+            assets: BTreeMap::new(),
+            taken,
+        })
+    }
+
+    /// `-m set --match-set NAME src|dst` for a zone end, each interval's address match for an
+    /// inline one: the alternatives, one rule each.
+    fn end(&mut self, model: &Model, fam: Family, dir: Dir, e: &End) -> Result<Vec<Vec<Match>>> {
+        Ok(match e {
+            End::Asset(z, a, ivs) => {
+                let name = match self.assets.get(&(*z, *a, fam)) {
+                    Some((n, _)) => n.clone(),
+                    None => {
+                        let zone = model.zone(*z);
+                        let asset = zone.assets.get(*a).map_or("", |x| x.name.as_str());
+                        let n = ipset_name(&format!("{}.{asset}", zone.name), fam);
+                        if !self.taken.insert(n.clone()) {
+                            return Err(Error::Other(format!("two ipsets would be named `{n}`")));
+                        }
+                        self.assets.insert((*z, *a, fam), (n.clone(), ivs.clone()));
+                        n
+                    }
+                };
+                vec![vec![
+                    module("set"),
+                    Match::Set {
+                        neg: false,
+                        name,
+                        dir,
+                    },
+                ]]
+            }
+            End::Zone(z) => {
+                let name = self.names.get(&(*z, fam)).cloned().ok_or_else(|| {
+                    Error::Other(format!(
+                        "internal: no ipset of zone {z:?} in {}",
+                        fam.suffix()
+                    ))
+                })?;
+                self.used.insert((*z, fam));
+                vec![vec![
+                    module("set"),
+                    Match::Set {
+                        neg: false,
+                        name,
+                        dir,
+                    },
+                ]]
+            }
+            End::Inline(ivs) => ivs
+                .iter()
+                .map(|iv| {
+                    let net = Net {
+                        family: fam,
+                        lo: iv.0,
+                        hi: iv.1,
+                    };
+                    match linux::prefix_len(fam, iv.0, iv.1) {
+                        Some(_) => vec![Match::Addr {
+                            dir,
+                            neg: false,
+                            nets: vec![net],
+                        }],
+                        None => vec![
+                            module("iprange"),
+                            Match::Range {
+                                dir,
+                                neg: false,
+                                net,
+                            },
+                        ],
+                    }
+                })
+                .collect(),
+        })
+    }
+
+    /// `ipset.rules` for the sets the rules match (`None` when they match none): per set,
+    /// created if new, a temporary copy filled, swapped in and destroyed.
+    fn file(&self, cx: &EmitContext, dev: &DeviceIr) -> Result<Option<IpsetFile>> {
+        if self.used.is_empty() && self.assets.is_empty() {
+            return Ok(None);
+        }
+        let model = cx.model;
+        let stamp = cx.stamp;
+        let mut lines = vec![
+            SetLine::Comment(text(format!(
+                " fenceline {}: policy \"{}\" sha256 {}",
+                stamp.version, stamp.policy, stamp.hash
+            ))?),
+            SetLine::Comment(text(ipset_device_line(&dev.name, None))?),
+            SetLine::Comment(text(
+                " Load with `ipset restore -file ipset.rules` before iptables-restore: each set is filled as NAME_new, then swapped in.",
+            )?),
+        ];
+        let zones = self.used.iter().filter_map(|key @ (z, fam)| {
+            let (name, ivs) = (self.names.get(key)?, self.addrs.get(key)?);
+            Some((format!(" zone {}", model.zone(*z).name), name, ivs, fam))
+        });
+        let assets = self.assets.iter().map(|((z, a, fam), (name, ivs))| {
+            let zone = model.zone(*z);
+            let asset = zone.assets.get(*a).map_or("", |x| x.name.as_str());
+            (format!(" asset {}.{asset}", zone.name), name, ivs, fam)
+        });
+        for (what, name, ivs, fam) in zones.chain(assets) {
+            let tmp = format!("{name}_new");
+            lines.push(SetLine::Blank);
+            lines.push(SetLine::Comment(text(linux::clean_warn(
+                &what,
+                IPT_COMMENT,
+                None,
+                "a zone or asset name",
+                &mut Vec::new(),
+            ))?));
+            for n in [name, &tmp] {
+                lines.push(SetLine::Create {
+                    name: n.clone(),
+                    kind: "hash:net".into(),
+                    family: *fam,
+                    options: vec!["-exist".into()],
+                });
+            }
+            lines.push(SetLine::Flush(Some(tmp.clone())));
+            for &(lo, hi) in ivs {
+                for (lo, hi) in ipset::prefixes(*fam, lo, hi) {
+                    lines.push(SetLine::Add {
+                        name: tmp.clone(),
+                        net: Net {
+                            family: *fam,
+                            lo,
+                            hi,
+                        },
+                    });
+                }
+            }
+            lines.push(SetLine::Swap(tmp.clone(), name.clone()));
+            lines.push(SetLine::Destroy(Some(tmp)));
+        }
+        Ok(Some(IpsetFile {
+            path: format!("{}/ipset.rules", dev.name),
+            lines,
+        }))
+    }
 }
 
 /// Free text for the file; control characters are refused (policy text is sanitised first).
@@ -232,6 +430,7 @@ fn accept_chains(
     cx: &EmitContext,
     fam: Family,
     slots: Vec<Slot>,
+    sets: &mut Ipsets,
     accept_prefix: &Text,
     unique: &mut dyn FnMut(String) -> Result<String>,
     diags: &mut Vec<Diagnostic>,
@@ -242,7 +441,19 @@ fn accept_chains(
     for slot in slots {
         let mut rules = Vec::new();
         let mut urules = Vec::new();
-        for g in linux::pair_groups(slot.rules) {
+        let split = zone_sets::split(model, slot.rules, &sets.addrs);
+        for sr in split.rules.iter().filter(|r| r.family == fam) {
+            set_rules(
+                model,
+                sr,
+                slot.rules,
+                sets,
+                accept_prefix,
+                (&mut rules, &mut urules),
+                diags,
+            )?;
+        }
+        for g in linux::pair_groups(slot.rules, &|i, f| split.taken(i, f)) {
             if g.family != fam {
                 continue;
             }
@@ -306,6 +517,63 @@ fn accept_chains(
         });
     }
     Ok((pairs, untracked))
+}
+
+/// The accept rules (and those of the untracked-ICMP chain) of a flow written through zone
+/// sets: per service item, `-m set --match-set` for a zone end, the addresses of an inline one
+/// (a rule per interval), and the item; the flow's comment on each.
+fn set_rules(
+    model: &Model,
+    sr: &SetRule,
+    rules_ir: &[crate::plan::RuleIr],
+    sets: &mut Ipsets,
+    accept_prefix: &Text,
+    (rules, urules): (&mut Vec<Accept>, &mut Vec<Accept>),
+    diags: &mut Vec<Diagnostic>,
+) -> Result<()> {
+    let fam = sr.family;
+    let Some(r) = rules_ir.get(sr.rule) else {
+        return Err(Error::Other("internal: a set rule without its rule".into()));
+    };
+    let comment = text(linux::rule_comment(model, r, 0, IPT_COMMENT, diags))?;
+    let log_prefix = sr.log.then(|| accept_prefix.clone());
+    let srcs = sets.end(model, fam, Dir::Src, &sr.src)?;
+    let dsts = sets.end(model, fam, Dir::Dst, &sr.dst)?;
+    for &(proto_n, lo, hi) in &sr.items {
+        let e = linux::Element {
+            src: (0, 0),
+            dst: (0, 0),
+            proto: proto_n,
+            lo,
+            hi,
+            rule: sr.rule,
+            merged: 0,
+        };
+        let svc = service_matches(fam, sr.shape, &e)?;
+        for s in &srcs {
+            for d in &dsts {
+                let m = [s.clone(), d.clone()].concat();
+                for &protocol in linux::untracked_protos(sr.shape, fam, &e) {
+                    let svc = match sr.shape {
+                        Shape::Any if protocol == 1 => vec![proto("icmp")],
+                        Shape::Any => vec![proto("ipv6-icmp")],
+                        _ => svc.clone(),
+                    };
+                    urules.push(Accept {
+                        matches: [m.clone(), svc].concat(),
+                        comment: comment.clone(),
+                        log_prefix: log_prefix.clone(),
+                    });
+                }
+                rules.push(Accept {
+                    matches: [m, svc.clone()].concat(),
+                    comment: comment.clone(),
+                    log_prefix: log_prefix.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The cluster's sync on interface `iface` for one family, as (matches without the interface,
@@ -473,17 +741,26 @@ pub fn ruleset(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) ->
     diags.extend(nat::refusals(cx, dev, "iptables"));
     // The filter sees the inside addresses of translated interfaces.
     let dev = &*nat::wire_view(dev);
-    Ok(Ruleset {
-        v4: file(cx, dev, Family::V4, diags)?,
-        v6: file(cx, dev, Family::V6, diags)?,
-    })
+    let mut sets = Ipsets::of(cx.model, dev)?;
+    let mut rs = Ruleset {
+        v4: file(cx, dev, Family::V4, &mut sets, diags)?,
+        v6: file(cx, dev, Family::V6, &mut sets, diags)?,
+        ipsets: sets.file(cx, dev)?,
+    };
+    if let Some(f) = &rs.ipsets {
+        let view = ipset::resolve(f).map_err(|e| Error::Other(format!("internal: {e:?}")))?;
+        rs.v4.sets = view.clone();
+        rs.v6.sets = view;
+    }
+    Ok(rs)
 }
 
 /// The file of one family.
-pub fn file(
+fn file(
     cx: &EmitContext,
     dev: &DeviceIr,
     fam: Family,
+    sets: &mut Ipsets,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<RulesFile> {
     let model = cx.model;
@@ -580,7 +857,8 @@ pub fn file(
             rules: &p.rules,
         });
     }
-    let (pairs, untracked) = accept_chains(cx, fam, slots, &accept_prefix, &mut unique, diags)?;
+    let (pairs, untracked) =
+        accept_chains(cx, fam, slots, sets, &accept_prefix, &mut unique, diags)?;
     let mut local = Vec::new();
     for to_device in [true, false] {
         let mut slots = Vec::new();
@@ -621,6 +899,7 @@ pub fn file(
             cx,
             fam,
             slots,
+            sets,
             &accept_prefix,
             &mut unique,
             diags,
@@ -766,6 +1045,24 @@ pub fn name_node(rs: &mut Ruleset, dev: &DeviceIr, node: &str) {
         }
         f.path = format!("{node}/{tool}.rules");
     }
+    if let Some(f) = rs.ipsets.as_mut() {
+        if let (Some(SetLine::Comment(c)), Ok(t)) = (
+            f.lines.get_mut(1),
+            Text::new(ipset_device_line(node, Some(&dev.name))),
+        ) {
+            *c = t;
+        }
+        f.path = format!("{node}/ipset.rules");
+    }
+}
+
+/// The line of `ipset.rules` that names the device (and, for a node of a cluster, its cluster).
+fn ipset_device_line(device: &str, cluster: Option<&str>) -> String {
+    let who = match cluster {
+        Some(c) => format!("{device}, node of cluster {c}"),
+        None => device.to_string(),
+    };
+    format!(" Device {who}: the zone sets its iptables rules match, generated; change the policy, not this file.")
 }
 
 struct FilterTable<'a> {
@@ -1153,4 +1450,24 @@ fn nat_tables(translated: &[nat::Translated], fam: Family) -> Vec<Table> {
             nat_pre.into_iter().chain(nat_post).collect(),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ipset names fit the kernel's 31 characters with `_new` appended, keep the family at
+    /// the end, and differ for long names that share their beginning.
+    #[test]
+    fn ipset_names_are_bounded_and_distinct() {
+        assert_eq!(ipset_name("ops", Family::V4), "fl_ops_v4");
+        assert_eq!(ipset_name("site.cells", Family::V6), "fl_site_cells_v6");
+        let a = ipset_name("substation-01.process-control-network", Family::V4);
+        let b = ipset_name("substation-01.process-control-network-2", Family::V4);
+        for n in [&a, &b] {
+            assert!(n.len() <= MAX_IPSET && n.ends_with("_v4"), "{n}");
+            assert!(format!("{n}_new").len() <= 31);
+        }
+        assert_ne!(a, b);
+    }
 }

@@ -19,6 +19,7 @@
 //! [`Filters`]: crate::dialect::Filters
 
 pub mod ast;
+pub mod ipset;
 pub mod lower;
 mod matches;
 pub mod parse;
@@ -43,7 +44,7 @@ impl Dialect for Iptables {
     const TARGET: Target = Target::Iptables;
     const STATEFUL: bool = true;
     const KINDS: &'static [DeviceKind] = &[DeviceKind::Firewall];
-    const FILES: &'static [&'static str] = &["iptables.rules", "ip6tables.rules"];
+    const FILES: &'static [&'static str] = &["iptables.rules", "ip6tables.rules", "ipset.rules"];
     const REPLACEMENT: &'static str =
         "iptables: DROP chain policies, each table restored atomically";
 
@@ -64,14 +65,20 @@ impl Dialect for Iptables {
         config.v4.rule_count().max(config.v6.rule_count())
     }
 
+    /// `ipset.rules` only where rules match zone sets.
     fn print(&self, config: &Ruleset) -> Vec<(&'static str, String)> {
-        vec![
+        let mut out = vec![
             ("iptables.rules", config.v4.to_string()),
             ("ip6tables.rules", config.v6.to_string()),
-        ]
+        ];
+        if let Some(s) = &config.ipsets {
+            out.push(("ipset.rules", s.to_string()));
+        }
+        out
     }
 
-    /// Both files, or neither: an absent family would pass everything.
+    /// Both files, or neither: an absent family would pass everything; `ipset.rules` (the sets
+    /// `-m set` matches) where present.
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<Ruleset, ReadError> {
         let read = |name: &str, fam| {
             files
@@ -83,7 +90,19 @@ impl Dialect for Iptables {
         let v4 = read("iptables.rules", Family::V4)?;
         let v6 = read("ip6tables.rules", Family::V6)?;
         match (v4, v6) {
-            (Some(v4), Some(v6)) => Ok(Ruleset { v4, v6 }),
+            (Some(mut v4), Some(mut v6)) => {
+                let ipsets = files
+                    .iter()
+                    .find(|f| f.name == "ipset.rules")
+                    .map(|f| ipset::parse(&f.path, &f.text))
+                    .transpose()?;
+                if let Some(f) = &ipsets {
+                    let view = ipset::resolve(f)?;
+                    v4.sets = view.clone();
+                    v6.sets = view;
+                }
+                Ok(Ruleset { v4, v6, ipsets })
+            }
             _ => {
                 let dir = files
                     .first()

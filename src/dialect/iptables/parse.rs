@@ -340,10 +340,18 @@ fn rule(w: &[Cow<str>], family: Family) -> Result<Rule, String> {
                 .iter()
                 .take_while(|v| !v.starts_with('-') && *v != "!")
                 .count();
-            r.matches.push(Match::Other {
-                neg,
-                option: o.to_string(),
-                values: w[i + 1..i + 1 + n].iter().map(|v| v.to_string()).collect(),
+            let values: Vec<String> = w[i + 1..i + 1 + n].iter().map(|v| v.to_string()).collect();
+            r.matches.push(match (o, values.as_slice()) {
+                ("--match-set", [name, flags]) if flags == "src" || flags == "dst" => Match::Set {
+                    neg,
+                    name: name.clone(),
+                    dir: if flags == "src" { Dir::Src } else { Dir::Dst },
+                },
+                _ => Match::Other {
+                    neg,
+                    option: o.to_string(),
+                    values,
+                },
             });
             i += 1 + n;
         }

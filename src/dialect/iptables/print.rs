@@ -246,6 +246,12 @@ impl Display for Match {
                     "--ctdir ORIGINAL"
                 })
             }
+            Match::Set { neg: n, name, dir } => {
+                neg(f, *n)?;
+                f.write_str("--match-set ")?;
+                word(f, name)?;
+                f.write_str(if *dir == Dir::Src { " src" } else { " dst" })
+            }
             Match::Other {
                 neg: n,
                 option,

@@ -421,6 +421,31 @@ impl RulesFile {
                     Dir::Src => c.src.push((*neg, ivs(nets))),
                     Dir::Dst => c.dst.push((*neg, ivs(nets))),
                 },
+                Match::Set { neg, name, dir } => {
+                    let iv = match self.sets.0.get(name) {
+                        Some((f, ivs)) if *f == self.family => {
+                            ivs.iter().fold(Ivs::empty(), |acc, (lo, hi)| {
+                                acc.union(&Ivs::range(*lo, *hi))
+                            })
+                        }
+                        Some(_) => {
+                            return Err(self
+                                .fail(t, format!("ipset `{name}` is not of this file's family")))
+                        }
+                        None => {
+                            return Err(self.fail(
+                                t,
+                                format!(
+                                "ipset `{name}` is not defined (ipset.rules missing or without it)"
+                            ),
+                            ))
+                        }
+                    };
+                    match dir {
+                        Dir::Src => c.src.push((*neg, iv)),
+                        Dir::Dst => c.dst.push((*neg, iv)),
+                    }
+                }
                 Match::Range { dir, neg, net } => match dir {
                     Dir::Src => c.src.push((*neg, Ivs::range(net.lo, net.hi))),
                     Dir::Dst => c.dst.push((*neg, Ivs::range(net.lo, net.hi))),
@@ -448,6 +473,7 @@ impl RulesFile {
                             | "state"
                             | "comment"
                             | "limit"
+                            | "set"
                     );
                     // `hl` only where its match is read (see `HlEq` below).
                     let hop_limit = local && m == "hl";

@@ -560,8 +560,21 @@ impl Ruleset {
                     } else {
                         cond
                     };
-                    let cond = nat.pull(cond, post_dnat);
-                    let from_set = matches!(right, Val::SetRef(_));
+                    let mut cond = nat.pull(cond, post_dnat);
+                    // A packet accepted through a flow set (concatenated: `ip saddr . ip daddr
+                    // ...`) is named by its element, which carries the flow's comment; through a
+                    // set of one field (a zone's addresses), by the rule.
+                    let from_set = match right {
+                        Val::SetRef(n) => {
+                            table.sets.get(n.as_str()).is_some_and(|s| s.kind.len() > 1)
+                        }
+                        _ => false,
+                    };
+                    if matches!(right, Val::SetRef(_)) && !from_set {
+                        for (_, t) in cond.cubes.iter_mut() {
+                            *t = tag.clone();
+                        }
+                    }
                     m = if covers_families_of(&m, &cond) {
                         cond
                     } else {
