@@ -233,7 +233,7 @@ fn man_pages_have_their_sections_and_name_only_pages_that_exist() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     pages.sort();
-    assert_eq!(pages.len(), 15, "{pages:?}");
+    assert_eq!(pages.len(), 16, "{pages:?}");
     for page in &pages {
         let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
         assert!(text.contains(".SH \"EXIT STATUS\""), "{page}");
