@@ -33,3 +33,44 @@ fn textmate_grammar_scopes_every_example() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The tree-sitter grammar's corpus (`editors/tree-sitter-fenceline/test/corpus`): the parser
+/// generated from `grammar.js` in a scratch copy, then `tree-sitter test`. Needs the
+/// `tree-sitter` CLI (`cargo install --locked tree-sitter-cli`); skipped without it, except
+/// when `.ci/run` installed it (`FENCELINE_TREE_SITTER=1`).
+#[test]
+fn tree_sitter_corpus_parses_as_written() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/tree-sitter-fenceline");
+    let cli = std::env::var("TREE_SITTER").unwrap_or_else(|_| "tree-sitter".into());
+    let required = std::env::var("FENCELINE_TREE_SITTER").is_ok_and(|v| v == "1");
+    if Command::new(&cli).arg("--version").output().is_err() {
+        assert!(!required, "FENCELINE_TREE_SITTER=1 but no `{cli}` CLI");
+        eprintln!("skipped: no tree-sitter CLI (cargo install --locked tree-sitter-cli)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for rel in [
+        "grammar.js",
+        "package.json",
+        "tree-sitter.json",
+        "queries/highlights.scm",
+        "test/corpus/declarations.txt",
+    ] {
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(src.join(rel), &to).expect("copy");
+    }
+    for args in [&["generate"][..], &["test"][..]] {
+        let out = Command::new(&cli)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("run tree-sitter");
+        assert!(
+            out.status.success(),
+            "tree-sitter {args:?}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
