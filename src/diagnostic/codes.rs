@@ -107,6 +107,8 @@ codes! {
         "A site's value must be of its parameter's type: `number` a whole number 0-4294967295, `vlan` 1-4094, `network` a network `addr/len` without host bits, `address` an address or a range, `name` a name, `string` a quoted string. A parameter stands only where its type can: `{NAME}` in an address takes a `number`, `network` or `address`; in a VLAN a `number` or `vlan`; in a string any type; a `name` parameter is written bare where a zone, device or service is named.";
     TEMPLATE_CYCLE = "E0046", "recursive template",
         "A template instantiates itself, directly or through other templates (`site` inside a template body): the expansion would never end. The message names the cycle; break it by removing one of its `site` statements.";
+    TARGET_CANNOT = "E0066", "feature the target cannot express",
+        "A device asks its target for something the vendor's configuration has no form for, and fenceline refuses it at the device rather than generate a configuration that filters otherwise than the policy says: on `cisco-asa`, a translated zone (`network INSIDE nat OUTSIDE`: object NAT is not generated yet) and a cluster's `sync` interface (an ASA failover pair keeps state over its own failover link, which is not one of the policy's interfaces). docs/targets/ says, per target, what is refused and why; a difference the target can only approximate is a warning instead (OUT-010 `target-degraded`).";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

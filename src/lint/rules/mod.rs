@@ -34,6 +34,7 @@ pub mod out_005_stateless_return_widening;
 pub mod out_006_vlan_1_user_traffic;
 pub mod out_007_text_sanitised;
 pub mod out_008_needs_dynamic_ports;
+pub mod out_010_target_degraded;
 pub mod unused_001_unused_zone;
 pub mod unused_002_unused_service;
 pub mod unused_003_conduit_without_flows;
@@ -75,6 +76,7 @@ pub const ALL: &[&Rule] = &[
     &out_006_vlan_1_user_traffic::RULE,
     &out_007_text_sanitised::RULE,
     &out_008_needs_dynamic_ports::RULE,
+    &out_010_target_degraded::RULE,
     &unused_001_unused_zone::RULE,
     &unused_002_unused_service::RULE,
     &unused_003_conduit_without_flows::RULE,
