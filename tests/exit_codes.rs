@@ -267,6 +267,8 @@ fn cases() -> Cases {
         ("completions", 0, &["completions", "bash"]),
         ("completions", 0, &["completions", "fish"]),
         ("completions", 2, &["completions", "tcsh"]),
+        ("lsp", 0, &["lsp"]),
+        ("lsp", 2, &["lsp", "--port", "9257"]),
         ("man", 0, &["man"]),
         ("man", 0, &["man", "-o", "man"]),
         ("man", 2, &["man", "-o", P]),

@@ -140,6 +140,16 @@ pub const EXIT_STATUS: &[(&str, &[(u8, &str)])] = &[
     ),
     ("completions", &[(0, "printed"), (2, "unknown shell")]),
     (
+        "lsp",
+        &[
+            (
+                0,
+                "the client ended the session (`exit`, or the end of its input)",
+            ),
+            (2, "could not run (an unknown option, a malformed message)"),
+        ],
+    ),
+    (
         "man",
         &[
             (0, "printed or written"),

@@ -11,6 +11,7 @@ pub mod format;
 pub mod graph;
 pub mod import;
 pub mod init;
+pub mod lsp;
 pub mod man;
 pub mod query;
 pub mod report;
@@ -87,6 +88,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
+    /// Language server for editors (Language Server Protocol over standard input and output)
+    Lsp(lsp::LspArgs),
 }
 
 /// The flags every command that reads a policy takes, with one meaning everywhere: the
@@ -154,6 +157,7 @@ pub fn run(cli: Cli, io: &mut Io) -> u8 {
         Command::Man(a) => man::man(a, io),
         Command::Init(a) => init::run(a, io),
         Command::Completions(a) => completions::run(a, io),
+        Command::Lsp(a) => lsp::run(a, io),
     };
     match result {
         Ok(code) => code,
@@ -193,6 +197,11 @@ pub fn main() -> u8 {
             };
         }
     };
+    // The language server's writer thread writes to standard output itself: it starts before
+    // this thread locks it for the other commands.
+    if let Command::Lsp(args) = &cli.command {
+        return lsp::main(args);
+    }
     use std::io::IsTerminal;
     let decide = |terminal: bool| match cli.color {
         ColorChoice::Always => true,

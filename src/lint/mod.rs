@@ -25,7 +25,7 @@ use crate::model::{
     Zone, ZoneId,
 };
 pub use checked::Checked;
-pub use options::{days_from_civil, today_utc, CheckOptions};
+pub use options::{civil_from_days, days_from_civil, today_utc, CheckOptions};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -41,7 +41,16 @@ pub fn load(path: &Path) -> Result<Loaded> {
 /// Loads a policy whose root text is already in memory (stdin, `git show`, tests), with its
 /// templates expanded.
 pub fn load_from_text(display: &str, path: &Path, text: String) -> Loaded {
-    let mut loaded = load_written(display, path, text);
+    load_from_text_with(display, path, text, &|_| None)
+}
+
+/// The text of a file an editor holds, unsaved, by canonical path (`None`: read the disk).
+pub type Overlay<'a> = &'a dyn Fn(&Path) -> Option<String>;
+
+/// [`load_from_text`], reading included files from `overlay` where it has them (the language
+/// server's open documents) and from the disk otherwise.
+pub fn load_from_text_with(display: &str, path: &Path, text: String, overlay: Overlay) -> Loaded {
+    let mut loaded = load_written_with(display, path, text, overlay);
     loaded.sites = super::expand::expand(
         &mut loaded.sources,
         &mut loaded.files,
@@ -52,6 +61,10 @@ pub fn load_from_text(display: &str, path: &Path, text: String) -> Loaded {
 
 /// [`load_from_text`] without expanding templates: the files as written (`debug ast`).
 pub fn load_written(display: &str, path: &Path, text: String) -> Loaded {
+    load_written_with(display, path, text, &|_| None)
+}
+
+fn load_written_with(display: &str, path: &Path, text: String, overlay: Overlay) -> Loaded {
     let mut loaded = Loaded::default();
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let root_dir = canonical
@@ -62,7 +75,7 @@ pub fn load_written(display: &str, path: &Path, text: String) -> Loaded {
         .sources
         .add(SourceFile::new(display, canonical.clone(), text));
     let mut stack = vec![canonical];
-    parse_into(&mut loaded, id, &root_dir, &mut stack);
+    parse_into(&mut loaded, id, &root_dir, &mut stack, overlay);
     if loaded.diagnostics.iter().any(|d| d.code == codes::LIMIT) {
         // Past the size limit nothing is checked: the files read so far are a part of the
         // policy, whose findings would only be about what is missing.
@@ -91,7 +104,13 @@ pub fn read_policy_file(path: &Path) -> Result<String> {
     })
 }
 
-fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<PathBuf>) {
+fn parse_into(
+    loaded: &mut Loaded,
+    id: FileId,
+    root_dir: &Path,
+    stack: &mut Vec<PathBuf>,
+    overlay: Overlay,
+) {
     let text = loaded.sources.get(id).text.clone();
     if text.starts_with('\u{feff}') {
         loaded.diagnostics.push(
@@ -220,7 +239,7 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
             loaded.diagnostics.push(d);
             return;
         }
-        let text = match read_policy_file(&canonical) {
+        let text = match overlay(&canonical).map_or_else(|| read_policy_file(&canonical), Ok) {
             Ok(t) => t,
             Err(e) => {
                 loaded.diagnostics.push(fail(
@@ -235,7 +254,7 @@ fn parse_into(loaded: &mut Loaded, id: FileId, root_dir: &Path, stack: &mut Vec<
             .sources
             .add(SourceFile::new(display, canonical.clone(), text));
         stack.push(canonical);
-        parse_into(loaded, child, root_dir, stack);
+        parse_into(loaded, child, root_dir, stack, overlay);
         stack.pop();
     }
 }

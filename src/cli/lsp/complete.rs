@@ -1,0 +1,348 @@
+//! Completion from the text before the cursor, parsed or not: the lexer says which block the
+//! cursor is in and what the statement holds so far; the names come from the last analysis.
+//! Keywords are the grammar's (`super::grammar`), so new statements complete as they land.
+
+use super::grammar::{statement_keywords, Block};
+use super::index::Kind;
+use super::text::{lex, Lex};
+use super::workspace::Analysis;
+use crate::model::{services, AssetKind, Fr, Target};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub label: String,
+    pub kind: ItemKind,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Keyword,
+    Zone,
+    Asset,
+    Service,
+    Device,
+    Interface,
+    Rule,
+    Value,
+}
+
+/// Where the cursor is: the enclosing blocks (with the name each declares), the words of the
+/// statement so far, and the start of the word being typed.
+struct Context<'t> {
+    blocks: Vec<(Block, String)>,
+    words: Vec<&'t str>,
+    partial_start: usize,
+    partial: &'t str,
+}
+
+fn context(text: &str, offset: usize) -> Context<'_> {
+    let offset = offset.min(text.len());
+    let mut offset = offset;
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let mut blocks: Vec<(Block, String)> = vec![(Block::TopLevel, String::new())];
+    let mut words: Vec<&str> = Vec::new();
+    let mut last_end = 0;
+    let mut partial = ("", offset);
+    for (kind, s, e) in lex(before) {
+        let new_line = before[last_end..s].contains('\n');
+        last_end = e;
+        // A statement ends at a brace, or at a new line once it has begun (the grammar needs no
+        // terminator, and every statement of the examples holds one line).
+        if new_line && !matches!(words.last(), Some(&",") | Some(&"->")) {
+            words.clear();
+        }
+        match kind {
+            Lex::Comment | Lex::String => {
+                if e == offset && kind == Lex::String && !before[s..e].ends_with('"') {
+                    partial = ("\"", offset);
+                }
+            }
+            Lex::Punct if &before[s..e] == "{" => {
+                let parent = blocks.last().map_or(Block::TopLevel, |b| b.0);
+                let first = words.first().copied().unwrap_or_default();
+                let name = words.get(1).copied().unwrap_or_default().to_string();
+                blocks.push((Block::opened_by(first, parent), name));
+                words.clear();
+            }
+            Lex::Punct if &before[s..e] == "}" => {
+                if blocks.len() > 1 {
+                    blocks.pop();
+                }
+                words.clear();
+            }
+            _ => {
+                if e == offset && kind == Lex::Word {
+                    partial = (&before[s..e], s);
+                } else {
+                    words.push(&before[s..e]);
+                }
+            }
+        }
+    }
+    // The cursor on a line of its own: a new statement begins.
+    if before[last_end..].contains('\n') && !matches!(words.last(), Some(&",") | Some(&"->")) {
+        words.clear();
+    }
+    if partial.0 == "\"" {
+        partial = ("\"", offset);
+    }
+    Context {
+        blocks,
+        words,
+        partial_start: partial.1,
+        partial: partial.0,
+    }
+}
+
+fn kw(label: &str) -> Item {
+    Item {
+        label: label.to_string(),
+        kind: ItemKind::Keyword,
+        detail: Some("keyword".into()),
+    }
+}
+
+fn zones(a: Option<&Analysis>, out: &mut Vec<Item>) {
+    for s in a.into_iter().flat_map(|a| a.index.names(Kind::Zone)) {
+        out.push(Item {
+            label: s.key.clone(),
+            kind: ItemKind::Zone,
+            detail: Some("zone".into()),
+        });
+    }
+}
+
+fn endpoints(a: Option<&Analysis>, partial: &str, device: bool, out: &mut Vec<Item>) {
+    if let Some((zone, _)) = partial.split_once('.') {
+        for s in a.into_iter().flat_map(|a| a.index.names(Kind::Asset)) {
+            if s.container.as_deref() == Some(zone) {
+                out.push(Item {
+                    label: s.key.clone(),
+                    kind: ItemKind::Asset,
+                    detail: Some(format!("asset of `{zone}`")),
+                });
+            }
+        }
+        return;
+    }
+    zones(a, out);
+    for s in a.into_iter().flat_map(|a| a.index.names(Kind::Asset)) {
+        out.push(Item {
+            label: s.key.clone(),
+            kind: ItemKind::Asset,
+            detail: Some("asset".into()),
+        });
+    }
+    if device {
+        out.push(kw("self"));
+    }
+}
+
+fn service_items(a: Option<&Analysis>, out: &mut Vec<Item>) {
+    let declared: Vec<(String, Option<String>)> = a
+        .into_iter()
+        .flat_map(|a| a.index.names(Kind::Service))
+        .map(|s| {
+            let items = a
+                .and_then(|a| a.model.as_ref())
+                .and_then(|m| m.services.iter().find(|x| x.name == s.key))
+                .map(|x| {
+                    x.items
+                        .iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                });
+            (s.key.clone(), items)
+        })
+        .collect();
+    for (name, items) in declared {
+        out.push(Item {
+            label: name,
+            kind: ItemKind::Service,
+            detail: items,
+        });
+    }
+    for b in services::CATALOGUE {
+        if out.iter().any(|i| i.label == b.name) {
+            continue;
+        }
+        out.push(Item {
+            label: b.name.to_string(),
+            kind: ItemKind::Service,
+            detail: Some(format!("{}: {}", b.items, b.description)),
+        });
+    }
+}
+
+fn devices(a: Option<&Analysis>, out: &mut Vec<Item>) {
+    for s in a.into_iter().flat_map(|a| a.index.names(Kind::Device)) {
+        out.push(Item {
+            label: s.key.clone(),
+            kind: ItemKind::Device,
+            detail: Some("device".into()),
+        });
+    }
+}
+
+fn values(list: impl IntoIterator<Item = String>, detail: &str, out: &mut Vec<Item>) {
+    for v in list {
+        out.push(Item {
+            label: v,
+            kind: ItemKind::Value,
+            detail: Some(detail.to_string()),
+        });
+    }
+}
+
+/// The completions at `offset` of `text`, and the byte offset where the word they replace
+/// starts.
+pub fn complete(a: Option<&Analysis>, text: &str, offset: usize) -> (Vec<Item>, usize) {
+    let cx = context(text, offset);
+    let mut out = Vec::new();
+    if cx.partial == "\"" {
+        return (out, offset);
+    }
+    let (block, name) = cx
+        .blocks
+        .last()
+        .cloned()
+        .unwrap_or((Block::TopLevel, String::new()));
+    let in_device = cx.blocks.iter().any(|b| b.0 == Block::Device);
+    let first = cx.words.first().copied();
+    let prev = cx.words.last().copied();
+    match (first, prev) {
+        (None, _) => {
+            for k in statement_keywords(block) {
+                out.push(kw(&k));
+            }
+            match block {
+                Block::Service => values(
+                    services::FLAG_NAMES.iter().map(|s| s.to_string()),
+                    "service attribute",
+                    &mut out,
+                ),
+                Block::SlVector => values(
+                    Fr::ALL.iter().map(|f| f.name().to_string()),
+                    "foundational requirement",
+                    &mut out,
+                ),
+                _ => {}
+            }
+        }
+        (_, Some("exception")) => {
+            for r in crate::lint::rules::ALL {
+                out.push(Item {
+                    label: r.id.to_string(),
+                    kind: ItemKind::Rule,
+                    detail: Some(format!("{}: {}", r.name, r.summary())),
+                });
+            }
+        }
+        (Some("allow") | Some("expect"), _) => {
+            let arrow = cx.words.iter().position(|w| *w == "->");
+            let via = cx.words.iter().position(|w| *w == "via");
+            match (arrow, via) {
+                _ if first == Some("expect") && cx.words.len() == 1 => {
+                    out.push(kw("allow"));
+                    out.push(kw("deny"));
+                }
+                (None, _) if cx.words.len() <= 2 => endpoints(a, cx.partial, in_device, &mut out),
+                (None, _) => out.push(Item {
+                    label: "->".into(),
+                    kind: ItemKind::Keyword,
+                    detail: None,
+                }),
+                (Some(i), None) if i + 1 == cx.words.len() => {
+                    endpoints(a, cx.partial, in_device, &mut out)
+                }
+                (Some(_), None) => {
+                    service_items(a, &mut out);
+                    if first == Some("allow") && prev == Some(",") || cx.words.len() > 4 {
+                        out.push(kw("via"));
+                    }
+                }
+                (Some(_), Some(_)) => devices(a, &mut out),
+            }
+        }
+        (Some("connects"), _) | (Some("unused-ports"), _) => zones(a, &mut out),
+        (Some("interface"), _) if cx.words.len() == 2 => zones(a, &mut out),
+        (Some("interface"), _) if cx.words.len() >= 3 => {
+            out.push(kw("address"));
+            out.push(kw("nodes"));
+        }
+        (Some("port") | Some("ports"), Some("access") | Some("trunk") | Some(",")) => {
+            zones(a, &mut out)
+        }
+        (Some("port") | Some("ports"), _) if cx.words.len() == 2 => {
+            out.push(kw("access"));
+            out.push(kw("trunk"));
+        }
+        (Some("sync"), _) | (Some("interface"), _) => {
+            let device = cx
+                .blocks
+                .iter()
+                .rev()
+                .find(|b| b.0 == Block::Device)
+                .map(|b| b.1.clone())
+                .unwrap_or(name);
+            for s in a.into_iter().flat_map(|a| a.index.names(Kind::Interface)) {
+                if s.container.as_deref() == Some(device.as_str()) {
+                    out.push(Item {
+                        label: super::features::short_name(s).to_string(),
+                        kind: ItemKind::Interface,
+                        detail: Some(format!("interface of `{device}`")),
+                    });
+                }
+            }
+        }
+        (Some("via"), _) => devices(a, &mut out),
+        (Some("target"), _) => values(
+            Target::ALL.iter().map(|t| t.name().to_string()),
+            "target",
+            &mut out,
+        ),
+        (Some("kind"), _) => values(
+            AssetKind::ALL.iter().map(|k| k.name().to_string()),
+            "asset kind",
+            &mut out,
+        ),
+        (Some("sl-target"), _) if block == Block::SlVector => values(
+            Fr::ALL.iter().map(|f| f.name().to_string()),
+            "foundational requirement",
+            &mut out,
+        ),
+        _ => {}
+    }
+    (out, cx.partial_start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(text: &str) -> Vec<String> {
+        complete(None, text, text.len())
+            .0
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn keywords_in_context() {
+        assert!(labels("zone a {\n  ").contains(&"asset".to_string()));
+        assert!(!labels("zone a {\n  ").contains(&"zone".to_string()));
+        assert!(labels("zone a {\n  le").contains(&"level".to_string()));
+        assert!(labels("zone a {\n}\n").contains(&"conduit".to_string()));
+        assert!(labels("conduit c {\n  allow a -> b https {\n    ").contains(&"log".to_string()));
+        assert!(labels("zone a {\n  exception ").contains(&"FR5-003".to_string()));
+        assert!(labels("conduit c {\n  allow a -> b ").contains(&"modbus".to_string()));
+        assert!(labels("zone a {\n  asset x 10.0.0.1 { kind ").contains(&"plc".to_string()));
+        assert!(labels("zone a { description \"x ").is_empty());
+    }
+}
