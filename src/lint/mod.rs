@@ -16,6 +16,7 @@ pub mod config;
 pub mod docs;
 pub mod options;
 pub mod output;
+pub mod risk;
 pub mod rules;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -44,6 +45,8 @@ pub struct LintConfig {
     pub max_port_range: Option<u32>,
     /// Days before its `until` date that an exception is reported as expiring (EXC-003).
     pub expiry_window: Option<u32>,
+    /// The risk matrices of `fenceline.toml` (`[risk-matrix.NAME]`), by name.
+    pub risk_matrices: BTreeMap<String, risk::RiskMatrix>,
 }
 
 impl LintConfig {
@@ -271,6 +274,8 @@ pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
         today,
     };
     let mut findings = Vec::new();
+    // The matrix and the scores: language errors that need `fenceline.toml` to be told.
+    let language: Vec<Diagnostic> = risk::check(model, &opts.lint);
     for rule in rules::ALL {
         if let Some(check) = rule.check {
             if opts.lint.enabled(rule.id) {
@@ -278,9 +283,13 @@ pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
             }
         }
     }
-    findings
+    language
         .into_iter()
-        .map(|Finding { diag, scopes }| diag.scoped(scopes))
+        .chain(
+            findings
+                .into_iter()
+                .map(|Finding { diag, scopes }| diag.scoped(scopes)),
+        )
         .collect()
 }
 

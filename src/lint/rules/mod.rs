@@ -34,6 +34,9 @@ pub mod out_005_stateless_return_widening;
 pub mod out_006_vlan_1_user_traffic;
 pub mod out_007_text_sanitised;
 pub mod out_008_needs_dynamic_ports;
+pub mod rsk_001_sl_target_below_risk;
+pub mod rsk_002_zone_without_risk;
+pub mod rsk_003_mitigation_off_zone;
 pub mod unused_001_unused_zone;
 pub mod unused_002_unused_service;
 pub mod unused_003_conduit_without_flows;
@@ -75,6 +78,9 @@ pub const ALL: &[&Rule] = &[
     &out_006_vlan_1_user_traffic::RULE,
     &out_007_text_sanitised::RULE,
     &out_008_needs_dynamic_ports::RULE,
+    &rsk_001_sl_target_below_risk::RULE,
+    &rsk_002_zone_without_risk::RULE,
+    &rsk_003_mitigation_off_zone::RULE,
     &unused_001_unused_zone::RULE,
     &unused_002_unused_service::RULE,
     &unused_003_conduit_without_flows::RULE,
