@@ -108,7 +108,7 @@ fn main() {
         stamp: &stamp,
         options: &emit_opts,
     };
-    for target in [Target::Nftables, Target::Iptables, Target::CiscoIos] {
+    for target in Target::ALL {
         let mut d = Vec::new();
         let t = Instant::now();
         match fenceline::dialect::emit_all(&cx, Some(&[target]), &mut d) {
@@ -162,5 +162,6 @@ fn target_name(t: Target) -> &'static str {
         Target::Nftables => "nftables",
         Target::Iptables => "iptables",
         Target::CiscoIos => "cisco-ios",
+        Target::CiscoAsa => "cisco-asa",
     }
 }

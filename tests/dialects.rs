@@ -14,13 +14,15 @@ use fenceline::verify::equiv::{compare_loaded, PolicySides};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const EXAMPLES: [&str; 6] = [
+const EXAMPLES: [&str; 7] = [
     "examples/fleet.fence",
     "examples/bottling.fence",
     "examples/substation.fence",
     "examples/water-treatment.fence",
     "examples/manufacturing.fence",
     "examples/north-pipeline.fence",
+    // No example plant has a Cisco ASA; this policy of the ASA's own tests stands in for one.
+    "tests/asa/plant.fence",
 ];
 
 fn build(example: &str) -> (Model, BTreeMap<String, String>) {

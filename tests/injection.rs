@@ -2,7 +2,8 @@
 //! exception justifications) crossed with hostile payloads, built for every target. Each payload
 //! is either rejected by the language with a diagnostic (E0023, control characters) or reaches the
 //! configurations sanitised with an OUT-007 warning; the generated files then contain exactly the
-//! rules of the same policy without the payload, and (as root) still pass `nft -c -f`,
+//! rules of the same policy without the payload, the Cisco ASA's file reads back as printed,
+//! and (as root) still pass `nft -c -f`,
 //! `iptables-restore --test` and `ip6tables-restore --test`.
 
 use fenceline::build::{build_checked, BuildOptions};
@@ -70,6 +71,12 @@ firewall fw {{
   target nftables, iptables
   interface eth0 control
   interface eth1 field
+}}
+firewall fw-asa {{
+  description "{p}"
+  target cisco-asa
+  interface GigabitEthernet0/0 control
+  interface GigabitEthernet0/1 field
 }}
 router rtr {{
   description "{p}"
@@ -285,6 +292,19 @@ fn every_sink_rejects_or_sanitises_every_payload() {
                 "{name}: rules of {} changed",
                 o.path
             );
+            if o.path.ends_with("cisco-asa.txt") {
+                // The ASA's reader takes the file back as it was printed, and no line but a
+                // comment holds the CLI's help key or its comment character.
+                let c = fenceline::dialect::cisco_asa::parse::parse(&text)
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                assert_eq!(c.to_string(), text, "{name}");
+                assert!(
+                    text.lines()
+                        .all(|l| l.starts_with('!') || !(l.contains('?') || l.contains('!'))),
+                    "{name}: `?` or `!` in a command of {}",
+                    o.path
+                );
+            }
             if tools {
                 let r = if o.path.ends_with("nftables.nft") {
                     tool_accepts(&["nft", "-c", "-f", "-"], &text)

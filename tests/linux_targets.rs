@@ -876,36 +876,72 @@ fn probe_ruleset(
             "addrs": addrs, "routes4": routes4, "routes6": routes6,
         }));
     }
-    let n = RUN.fetch_add(1, Ordering::SeqCst);
     // An allowed probe may wait long (on a loaded two-core machine a handshake through the
     // namespaces can take seconds; only a failing probe ever waits that long), a denied one
     // briefly (silence is its expected answer).
-    let spec = serde_json::json!({
-        "prefix": format!("fl{}x{n}", std::process::id()),
-        "loaders": loaders,
-        "sides": sides,
-        "probes": probes.iter().enumerate().map(|(i, p)| serde_json::json!({
-            "id": format!("p{i}"), "side": p.side, "dst_side": p.dst_side, "src": p.src.to_string(),
-            "dst": p.dst.to_string(), "proto": if p.tcp { "tcp" } else { "udp" }, "port": p.port,
-            "timeout": if p.expect { 10.0 } else { 1.5 }, "spoof": p.category == "spoofed-source",
-        })).collect::<Vec<_>>(),
-    });
-    let (_, out, err) = run(
-        &["python3", "tests/linux/netns_e2e.py", "run"],
-        Some(&spec.to_string()),
-    );
-    let v: serde_json::Value = match serde_json::from_str(out.trim()) {
-        Ok(v) => v,
-        Err(_) => return vec![format!("{label}: harness output unreadable: {out}\n{err}")],
+    let harness = |picked: &[usize]| -> Result<serde_json::Value, String> {
+        let n = RUN.fetch_add(1, Ordering::SeqCst);
+        let spec = serde_json::json!({
+            "prefix": format!("fl{}x{n}", std::process::id()),
+            "loaders": loaders,
+            "sides": sides,
+            "probes": picked.iter().map(|&i| { let p = &probes[i]; serde_json::json!({
+                "id": format!("p{i}"), "side": p.side, "dst_side": p.dst_side, "src": p.src.to_string(),
+                "dst": p.dst.to_string(), "proto": if p.tcp { "tcp" } else { "udp" }, "port": p.port,
+                "timeout": if p.expect { 10.0 } else { 1.5 }, "spoof": p.category == "spoofed-source",
+            })}).collect::<Vec<_>>(),
+        });
+        let (_, out, err) = run(
+            &["python3", "tests/linux/netns_e2e.py", "run"],
+            Some(&spec.to_string()),
+        );
+        let v: serde_json::Value = serde_json::from_str(out.trim())
+            .map_err(|_| format!("{label}: harness output unreadable: {out}\n{err}"))?;
+        if let Some(e) = v.get("error") {
+            return Err(format!("{label}: harness failed: {e}"));
+        }
+        if v["load"]["rc"] != 0 {
+            return Err(format!("{label}: ruleset did not load: {}", v["load"]));
+        }
+        Ok(v)
     };
-    if let Some(e) = v.get("error") {
-        return vec![format!("{label}: harness failed: {e}")];
-    }
-    if v["load"]["rc"] != 0 {
-        return vec![format!("{label}: ruleset did not load: {}", v["load"])];
+    let all: Vec<usize> = (0..probes.len()).collect();
+    let mut v = match harness(&all) {
+        Ok(v) => v,
+        Err(e) => return vec![e],
+    };
+    // A handshake lost to a starved process on a loaded machine is not a verdict: an allowed
+    // probe that timed out is sent once more, alone with the others that did, in a fresh run. A
+    // ruleset that drops the flow drops it again; a denied probe is never retried (an answer to
+    // it is a failure whatever the load).
+    let again: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| {
+            probes[i].expect
+                && !probes[i].one_way
+                && v["results"][format!("p{i}")][0].as_str() == Some("timeout")
+        })
+        .collect();
+    if !again.is_empty() {
+        eprintln!(
+            "{label}: {} allowed probe(s) timed out; sending them again in a fresh run",
+            again.len()
+        );
+        match harness(&again) {
+            Ok(w) => {
+                for &i in &again {
+                    let id = format!("p{i}");
+                    if w["results"][&id][0].as_str() == Some("ok") {
+                        v["results"][&id] = w["results"][&id].clone();
+                    }
+                }
+            }
+            Err(e) => return vec![e],
+        }
     }
     // (source, source port, destination, protocol, destination port) of every first packet that
-    // arrived on a side's link.
+    // arrived on a side's link in the first run (the one every probe was sent in).
     let seen: BTreeSet<(String, u64, String, u64, u64)> = v["seen"]
         .as_array()
         .unwrap()
@@ -1360,7 +1396,10 @@ fn island_mode_cuts_an_interface_on_nftables_and_iptables() {
     }
     let mut failures = Vec::new();
     let mut cut = 0;
-    for ex in examples() {
+    // The fleet's control centre (41 interfaces, hundreds of addresses a side) is left to the
+    // snapshots, `nft -c` and `verify`, as in the end-to-end tests: its island mode is the same
+    // code as every other firewall's, and its namespaces alone took minutes on a loaded machine.
+    for ex in examples().into_iter().filter(|e| stem(e) != "fleet") {
         let checked = check_path(&ex, &opts()).unwrap();
         let built = build(&stem(&ex), &checked);
         let model = checked.model.clone().unwrap();

@@ -89,6 +89,7 @@ fn rule_files(model: &Model) -> Vec<String> {
                     Target::Nftables => "nftables.nft",
                     Target::Iptables => "iptables.rules",
                     Target::CiscoIos => "cisco-ios.txt",
+                    Target::CiscoAsa => "cisco-asa.txt",
                 }
             ));
         }
@@ -187,6 +188,7 @@ fn file_of(t: Target) -> &'static str {
         Target::Nftables => "nftables.nft",
         Target::Iptables => "iptables.rules",
         Target::CiscoIos => "cisco-ios.txt",
+        Target::CiscoAsa => "cisco-asa.txt",
     }
 }
 

@@ -167,7 +167,7 @@ c fenceline check --format s
         "{out}{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(lines[0], "cisco-ios");
+    assert_eq!(lines[0], "cisco-ios cisco-asa");
     assert_eq!(lines[1], "iptables");
     assert!(lines[2].split(' ').any(|w| w == "FR5-001"), "{}", lines[2]);
     assert!(

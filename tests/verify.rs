@@ -49,7 +49,7 @@ fn verify_files(
     files: &BTreeMap<String, String>,
     only: Option<(&str, Target)>,
 ) -> Vec<DeviceResult> {
-    let sides = PolicySides::for_targets(model, &[Target::Nftables, Target::CiscoIos]);
+    let sides = PolicySides::for_targets(model, &Target::ALL);
     let read = |p: &str| files.get(p).cloned();
     let mut out = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
@@ -543,6 +543,8 @@ fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
         f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
         let target = if m.file.ends_with(".nft") {
             Target::Nftables
+        } else if m.file.ends_with("cisco-asa.txt") {
+            Target::CiscoAsa
         } else if m.file.ends_with(".txt") {
             Target::CiscoIos
         } else {
@@ -551,7 +553,14 @@ fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
         let device = m.file.split('/').next().unwrap();
         let r = verify_files(&model, &f, Some((device, target)));
         assert_eq!(r.len(), 1);
-        assert!(!r[0].equal, "{}: not detected", m.name);
+        // Neither over nor under: a mutation that changes nothing the device decides.
+        assert_eq!(
+            r[0].equal,
+            !m.over && !m.under,
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
         let over = r[0].differences.iter().any(|d| d.over_permit.is_some());
         let under = r[0].differences.iter().any(|d| d.under_permit.is_some());
         assert_eq!(
@@ -573,7 +582,8 @@ fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
         let expected = match (m.over, m.under) {
             (true, true) => "over-permit and under-permit",
             (true, false) => "over-permit",
-            _ => "under-permit",
+            (false, true) => "under-permit",
+            (false, false) => "equal",
         };
         let mut verdict = Vec::new();
         for (word, pick) in [("over-permit", true), ("under-permit", false)] {
@@ -595,6 +605,9 @@ fn mutation_rows(example: &str, mutations: &[Mutation]) -> String {
                 ));
             }
         }
+        if verdict.is_empty() {
+            verdict.push("equal".to_string());
+        }
         rows.push_str(&format!(
             "| {} (`{}`: `{}` → `{}`) | {} | {expected} | {} |\n",
             m.name,
@@ -612,8 +625,86 @@ fn target_name(t: Target) -> &'static str {
     match t {
         Target::Nftables => "nftables",
         Target::Iptables => "iptables",
+        Target::CiscoAsa => "cisco-asa",
         _ => "cisco-ios",
     }
+}
+
+/// Mutations of a Cisco ASA's generated configuration (`tests/asa/plant.fence`): a widened
+/// port, an added permit, the explicit final deny deleted (the ASA's implicit deny still
+/// decides: equal) or turned into a permit, an object-group grown, a deny moved above the
+/// permits, a permit moved below the final deny, a control-plane permit widened.
+const ASA_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "asa port widened",
+        file: "fw-asa/cisco-asa.txt",
+        from: "host 10.20.0.20 eq 3389\n",
+        to: "host 10.20.0.20 range 3389 3390\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "asa permit added",
+        file: "fw-asa/cisco-asa.txt",
+        from: "access-list FL-IN-enterprise extended deny ip any any log\n",
+        to: "access-list FL-IN-enterprise extended permit udp any any eq domain\naccess-list FL-IN-enterprise extended deny ip any any log\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "asa explicit final deny deleted (the implicit deny remains)",
+        file: "fw-asa/cisco-asa.txt",
+        from: "access-list FL-IN-dmz extended deny ip any any log\n",
+        to: "",
+        over: false,
+        under: false,
+    },
+    Mutation {
+        name: "asa final deny turned into a permit",
+        file: "fw-asa/cisco-asa.txt",
+        from: "access-list FL-IN-dmz extended deny ip any any log\n",
+        to: "access-list FL-IN-dmz extended permit ip any any log\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "asa object-group grown",
+        file: "fw-asa/cisco-asa.txt",
+        from: " network-object host 10.20.0.10\n",
+        to: " network-object host 10.20.0.10\n network-object host 10.20.0.11\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "asa deny moved above the permits",
+        file: "fw-asa/cisco-asa.txt",
+        from: "access-list FL-IN-enterprise remark ",
+        to: "access-list FL-IN-enterprise extended deny tcp any any eq 3389\naccess-list FL-IN-enterprise remark ",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "asa permit moved below the final deny",
+        file: "fw-asa/cisco-asa.txt",
+        from: "access-list FL-IN-dmz extended permit tcp host 10.20.0.20 host 10.30.0.40 eq 3389\naccess-list FL-IN-dmz extended permit icmp host 10.20.0.20 host 10.30.0.40 8\naccess-list FL-IN-dmz extended deny ip any any log\n",
+        to: "access-list FL-IN-dmz extended permit icmp host 10.20.0.20 host 10.30.0.40 8\naccess-list FL-IN-dmz extended deny ip any any log\naccess-list FL-IN-dmz extended permit tcp host 10.20.0.20 host 10.30.0.40 eq 3389\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "asa control-plane permit widened to any source",
+        file: "fw-asa/cisco-asa.txt",
+        from: "extended permit tcp host 10.30.0.40 object-group FL-NET-",
+        to: "extended permit tcp any object-group FL-NET-",
+        over: true,
+        under: false,
+    },
+];
+
+#[test]
+fn asa_mutations_are_found_with_a_counterexample() {
+    let rows = mutation_rows("tests/asa/plant.fence", ASA_MUTATIONS);
+    check_doc_block("Cisco ASA", &rows);
 }
 
 /// Compares the rows between `<!-- BEGIN generated: NAME -->` and `<!-- END generated: NAME -->`
@@ -1766,7 +1857,8 @@ fn ios_own_traffic_mutations_are_found() {
         let expected = match (m.over, m.under) {
             (true, true) => "over-permit and under-permit",
             (true, false) => "over-permit",
-            _ => "under-permit",
+            (false, true) => "under-permit",
+            (false, false) => "equal",
         };
         let change = if m.to.is_empty() {
             format!("`{}` deleted", m.from)
@@ -1930,7 +2022,8 @@ fn ios_zone_based_firewall_mutations_are_found() {
         let expected = match (m.over, m.under) {
             (true, true) => "over-permit and under-permit",
             (true, false) => "over-permit",
-            _ => "under-permit",
+            (false, true) => "under-permit",
+            (false, false) => "equal",
         };
         let change: Vec<String> = m
             .edits

@@ -24,7 +24,7 @@ pub struct BuildArgs {
         value_hint = ValueHint::DirPath
     )]
     pub out: PathBuf,
-    /// Only these targets (nftables, iptables, cisco-ios); repeat or separate with commas
+    /// Only these targets (nftables, iptables, cisco-ios, cisco-asa); repeat or separate with commas
     #[arg(short = 't', long = "target", value_delimiter = ',', value_parser = super::completions::target_parser())]
     pub targets: Vec<String>,
     /// Only the devices of these sites (instances of a template); repeat or separate with commas
@@ -48,7 +48,7 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
     for t in &args.targets {
         let target = Target::parse(t).ok_or_else(|| {
             Error::Usage(format!(
-                "unknown target `{t}`; targets are nftables, iptables, cisco-ios"
+                "unknown target `{t}`; targets are nftables, iptables, cisco-ios, cisco-asa"
             ))
         })?;
         targets.push(target);

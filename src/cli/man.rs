@@ -159,6 +159,7 @@ const FILES: &[(&str, &str)] = &[
     ("DIR/DEVICE/iptables.rules, DIR/DEVICE/ip6tables.rules", "The iptables-restore and ip6tables-restore input of a device; `verify` also reads iptables-save output there."),
     ("DIR/DEVICE/iproute2.batch", "The routing of a Linux firewall's translated zones (`nat`): `ip rule` and `ip route` commands for `ip -batch`, loaded before the ruleset."),
     ("DIR/DEVICE/cisco-ios.txt", "The Cisco IOS configuration (ACLs, interfaces, VLANs) of a router or switch."),
+    ("DIR/DEVICE/cisco-asa.txt", "The Cisco ASA configuration (interfaces, object-groups, access lists and their bindings) of a firewall; `verify` also reads `show running-config` output there."),
     ("DIR/report.md, DIR/report.html, DIR/report.json", "The conformance report."),
     ("DIR/manifest.json", "Every file `build` wrote, with its sha256, and the hash of the policy."),
 ];

@@ -27,13 +27,13 @@ pub struct VerifyArgs {
     #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
     /// Directory with DEVICE/nftables.nft (or .json), DEVICE/iptables.rules and ip6tables.rules,
-    /// DEVICE/cisco-ios.txt
+    /// DEVICE/cisco-ios.txt, DEVICE/cisco-asa.txt
     #[arg(value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
     /// Only this device (repeatable)
     #[arg(long = "device")]
     pub devices: Vec<String>,
-    /// Only these targets (nftables, iptables, cisco-ios)
+    /// Only these targets (nftables, iptables, cisco-ios, cisco-asa)
     #[arg(short = 't', long = "target", value_delimiter = ',', value_parser = super::completions::target_parser())]
     pub targets: Vec<String>,
     /// Output format
@@ -69,7 +69,7 @@ pub fn run(args: VerifyArgs, io: &mut Io) -> Result<u8> {
     for t in &args.targets {
         only_targets.push(Target::parse(t).ok_or_else(|| {
             Error::Usage(format!(
-                "unknown target `{t}`; targets are nftables, iptables, cisco-ios"
+                "unknown target `{t}`; targets are nftables, iptables, cisco-ios, cisco-asa"
             ))
         })?);
     }

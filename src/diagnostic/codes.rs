@@ -119,6 +119,8 @@ codes! {
         "A `risk NAME { ... }` of a zone needs `likelihood N` and `consequence N` (scores on the policy's risk matrix) and `fr` naming the foundational requirements the threat bears on; `description` and `mitigated-by` are optional.";
     DESIGNATION = "E0055", "unknown zone designation",
         "`designation` marks a zone as `wireless`, `external` or `temporary` (IEC 62443-3-2 ZCR 3.4-3.6: wireless, external and temporarily connected devices in zones of their own); it may be repeated. Any other label is a `tag \"...\"`.";
+    TARGET_CANNOT = "E0066", "feature the target cannot express",
+        "A device asks its target for something the vendor's configuration has no form for, and fenceline refuses it at the device rather than generate a configuration that filters otherwise than the policy says: on `cisco-asa`, a translated zone (`network INSIDE nat OUTSIDE`: object NAT is not generated yet) and a cluster's `sync` interface (an ASA failover pair keeps state over its own failover link, which is not one of the policy's interfaces). docs/targets/ says, per target, what is refused and why; a difference the target can only approximate is a warning instead (OUT-010 `target-degraded`).";
 }
 
 pub fn lookup(code: &str) -> Option<&'static Code> {

@@ -12,6 +12,7 @@
 //! Printed text never carries policy text unsanitised: free text passes [`sanitize`] (per-sink
 //! byte limits and metacharacters) when it is lowered into a configuration.
 
+pub mod cisco_asa;
 pub mod cisco_ios;
 pub mod config;
 pub mod conntrack;
@@ -85,6 +86,22 @@ pub trait Filters {
         _inbound: bool,
     ) -> Option<std::result::Result<Vec<config::Item>, config::ReadError>> {
         None
+    }
+    /// Dialects whose forwarding filter depends on the ingress interface alone (a Cisco ASA's
+    /// inbound access list): the filters a packet entering by `iface` meets, whichever interface
+    /// routing sends it out by. Verify then compares per ingress interface, against the flows
+    /// to every egress. `None` for dialects that filter per pair.
+    fn ingress(
+        &self,
+        _iface: &str,
+    ) -> Option<std::result::Result<Vec<Vec<config::Item>>, config::ReadError>> {
+        None
+    }
+    /// Does [`Filters::local`] filter what the device originates (an output chain)? `false`
+    /// where nothing does (a Cisco ASA's own traffic meets no access list): verify then says
+    /// so instead of comparing it.
+    fn own_output_filtered(&self) -> bool {
+        true
     }
     /// Stateful dialects: the filters a packet in the reply direction of an established
     /// connection meets, entering by `iif` and leaving by `oif` (the reply of a connection
@@ -370,6 +387,7 @@ pub fn all() -> &'static [&'static dyn DynDialect] {
         &iptables::Iptables,
         &cisco_ios::CiscoIosRouter,
         &cisco_ios::CiscoIosSwitch,
+        &cisco_asa::CiscoAsa,
     ]
 }
 
@@ -402,9 +420,13 @@ pub fn replacement(target: Target) -> Option<&'static str> {
 /// configuration that filters without translating.
 const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::CiscoIos];
 
+/// The targets whose dialect refuses translation itself, as a finding at the device (E0066)
+/// that `check` reports too.
+const REFUSING: &[Target] = &[Target::CiscoAsa];
+
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {
-        Some(i) if !TRANSLATING.contains(&target) => Err(Error::Other(format!(
+        Some(i) if !TRANSLATING.contains(&target) && !REFUSING.contains(&target) => Err(Error::Other(format!(
             "device `{}` attaches translated zone `{}` (`nat`), and target {} does not generate address translation yet",
             device.name,
             i.zone_name,

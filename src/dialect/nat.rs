@@ -118,6 +118,18 @@ pub fn refusals(cx: &EmitContext, dev: &DeviceIr, target: &str) -> Vec<Diagnosti
             ));
         }
     }
+    refused(cx, dev, "firewall", target, why)
+}
+
+/// The translations a target cannot generate on `dev`, each (what, help) an E0039 error at the
+/// device, sorted and without repeats: the one form of every target's refusals.
+pub fn refused(
+    cx: &EmitContext,
+    dev: &DeviceIr,
+    kind: &str,
+    target: &str,
+    mut why: Vec<(String, &str)>,
+) -> Vec<Diagnostic> {
     why.sort();
     why.dedup();
     why.into_iter()
@@ -125,7 +137,7 @@ pub fn refusals(cx: &EmitContext, dev: &DeviceIr, target: &str) -> Vec<Diagnosti
             Diagnostic::error(
                 codes::NAT,
                 format!(
-                    "firewall `{}` {what}: target {target} cannot generate this translation",
+                    "{kind} `{}` {what}: target {target} cannot generate this translation",
                     dev.name
                 ),
             )

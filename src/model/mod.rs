@@ -314,15 +314,22 @@ pub enum Target {
     Nftables,
     Iptables,
     CiscoIos,
+    CiscoAsa,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Nftables, Target::Iptables, Target::CiscoIos];
+    pub const ALL: [Target; 4] = [
+        Target::Nftables,
+        Target::Iptables,
+        Target::CiscoIos,
+        Target::CiscoAsa,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Target::Nftables => "nftables",
             Target::Iptables => "iptables",
             Target::CiscoIos => "cisco-ios",
+            Target::CiscoAsa => "cisco-asa",
         }
     }
     /// Does a device of this target track connections? Planning records reply entries for the
@@ -336,6 +343,7 @@ impl Target {
             Target::Nftables => &["nft"],
             Target::Iptables => &[],
             Target::CiscoIos => &["ios"],
+            Target::CiscoAsa => &["asa"],
         }
     }
     pub fn parse(s: &str) -> Option<Target> {
@@ -347,7 +355,7 @@ impl Target {
     /// `dialect` holds them equal.)
     pub fn kinds(self) -> &'static [DeviceKind] {
         match self {
-            Target::Nftables | Target::Iptables => &[DeviceKind::Firewall],
+            Target::Nftables | Target::Iptables | Target::CiscoAsa => &[DeviceKind::Firewall],
             Target::CiscoIos => &[DeviceKind::Router, DeviceKind::Switch],
         }
     }
@@ -355,7 +363,8 @@ impl Target {
     /// The island-mode control (SR 5.2 RE2) this target's generated configuration ships,
     /// checked first in the forward path so that it also cuts established sessions: the
     /// nftables `island` set, matched before `ct state established`, and the iptables (and
-    /// ip6tables) `FL-ISLAND` chain, jumped to first from FORWARD. Cisco IOS ACLs have none of their
+    /// ip6tables) `FL-ISLAND` chain, jumped to first from FORWARD; on a Cisco ASA, `shutdown` of
+    /// the interface (docs/targets/cisco-asa.md). Cisco IOS ACLs have none of their
     /// own: a router ships one only with `island` (see [`Device::island_control`]). FR5-014
     /// reports the boundaries this leaves without one.
     pub fn island_control(self) -> Option<&'static str> {
@@ -363,6 +372,9 @@ impl Target {
             Target::Nftables => Some("nftables `island` set"),
             Target::Iptables => Some("iptables and ip6tables `FL-ISLAND` chain"),
             Target::CiscoIos => None,
+            Target::CiscoAsa => Some(
+                "Cisco ASA `shutdown` of the interface, which drops its traffic and its connections",
+            ),
         }
     }
 }

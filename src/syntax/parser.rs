@@ -14,12 +14,38 @@ use pest::Parser as _;
 struct Grammar;
 
 /// Parses one file. A syntax error stops this file (pest reports the first one only).
+///
+/// A large file is parsed in two halves side by side (see [`split_point`]); the result is the
+/// one parse of the whole file gives, and any error is reported by that parse.
 pub fn parse_file(file: FileId, text: &str) -> Result<File, Diagnostic> {
+    if let Some(at) = split_point(text) {
+        let (second, first) = crate::threads::join(
+            || parse_part(file, &text[at..], at),
+            || parse_part(file, &text[..at], 0),
+        );
+        if let (Ok((mut items, first_end)), Ok((rest, second_end))) = (first, second) {
+            items.extend(rest);
+            let end = second_end.or(first_end).unwrap_or(0);
+            return Ok(File {
+                items,
+                span: Span::new(file, 0, end),
+            });
+        }
+    }
+    parse_whole(file, text)
+}
+
+/// [`parse_file`] on one thread.
+fn parse_whole(file: FileId, text: &str) -> Result<File, Diagnostic> {
     let mut pairs = Grammar::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
     let root = pairs
         .next()
         .ok_or_else(|| Diagnostic::error(codes::SYNTAX, "empty parse"))?;
-    let b = Builder { file, text };
+    let b = Builder {
+        file,
+        text,
+        base: 0,
+    };
     let span = b.span(&root);
     let items = root
         .into_inner()
@@ -27,6 +53,83 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, Diagnostic> {
         .map(|p| b.item(p))
         .collect();
     Ok(File { items, span })
+}
+
+/// Files smaller than this are parsed on one thread.
+const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
+
+/// Where a large file can be cut in two for [`parse_part`]: just after the line break that
+/// follows a `}` closing a top-level declaration, at or after the middle of the file (outside
+/// strings and comments). Every declaration of the grammar ends at such a brace or before
+/// it, and none reads past its end, so the two halves parse to the declarations of the whole.
+/// `None` for a small file or one with no such place (or unbalanced braces: the whole parse
+/// then reports the error).
+fn split_point(text: &str) -> Option<usize> {
+    if text.len() < PARALLEL_PARSE_BYTES {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let middle = text.len() / 2;
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    match bytes[i] {
+                        b'\\' => i += 1,
+                        // An unterminated string: leave it to the whole parse.
+                        b'\n' | b'\r' => return None,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 && i >= middle && bytes.get(i + 1) == Some(&b'\n') {
+                    let at = i + 2;
+                    return (at < bytes.len()).then_some(at);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The declarations of `part`, a piece of a file starting at byte `base` of it, with spans in
+/// the whole file's offsets; and where the last one ends.
+fn parse_part(
+    file: FileId,
+    part: &str,
+    base: usize,
+) -> std::result::Result<(Vec<Item>, Option<usize>), ()> {
+    let mut pairs = Grammar::parse(Rule::file, part).map_err(|_| ())?;
+    let root = pairs.next().ok_or(())?;
+    let b = Builder {
+        file,
+        text: part,
+        base,
+    };
+    let mut end = None;
+    let items = root
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::EOI)
+        .map(|p| {
+            end = Some(b.span(&p).end as usize);
+            b.item(p)
+        })
+        .collect();
+    Ok((items, end))
 }
 
 /// User-facing names of grammar rules, for "expected ..." messages.
@@ -207,7 +310,9 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
 
 struct Builder<'t> {
     file: FileId,
+    /// The text pest parsed: the file, or a part of it starting at byte `base`.
     text: &'t str,
+    base: usize,
 }
 
 /// End of a pair's last token. pest lets a rule's span run over whitespace and comments skipped
@@ -243,7 +348,11 @@ fn token_end(text: &str, p: &Pair<Rule>) -> usize {
 
 impl Builder<'_> {
     fn span(&self, p: &Pair<Rule>) -> Span {
-        Span::new(self.file, p.as_span().start(), token_end(self.text, p))
+        Span::new(
+            self.file,
+            self.base + p.as_span().start(),
+            self.base + token_end(self.text, p),
+        )
     }
     fn ident(&self, p: Pair<Rule>) -> Ident {
         Ident {
@@ -704,6 +813,64 @@ pub fn comments(text: &str) -> Vec<Comment> {
 
 #[cfg(test)]
 mod tests {
+    use super::{parse_file, parse_whole, split_point, PARALLEL_PARSE_BYTES};
+    use crate::source::FileId;
+
+    /// Copies of the examples, with braces inside strings and comments at the middle, until the
+    /// text is large enough to be parsed in two halves.
+    fn large(tail: &str) -> String {
+        let mut text = String::new();
+        let mut k = 0;
+        while text.len() < 2 * PARALLEL_PARSE_BYTES {
+            for ex in [
+                "north-pipeline",
+                "water-treatment",
+                "manufacturing",
+                "substation",
+            ] {
+                let src = std::fs::read_to_string(format!("examples/{ex}.fence")).unwrap();
+                text.push_str(&src);
+                text.push_str(&format!(
+                    "# }} {{\nzone odd{k} {{ description \"}} \\\" {{\" }}\n"
+                ));
+                k += 1;
+            }
+        }
+        text.push_str(tail);
+        text
+    }
+
+    #[test]
+    fn the_two_halves_parse_to_the_whole_files_declarations() {
+        let text = large("");
+        let at = split_point(&text).expect("a large file is split");
+        assert!(at >= text.len() / 2 && text[..at].ends_with("}\n"));
+        let whole = parse_whole(FileId(3), &text).expect("the examples parse");
+        assert_eq!(parse_file(FileId(3), &text).unwrap(), whole);
+    }
+
+    #[test]
+    fn an_error_in_either_half_is_the_whole_parses_error() {
+        for broken in [large("zone {\n"), format!("zone {{}}\n{}", large(""))] {
+            assert!(split_point(&broken).is_some());
+            let whole = parse_whole(FileId(0), &broken).unwrap_err();
+            let parts = parse_file(FileId(0), &broken).unwrap_err();
+            assert_eq!(format!("{parts:?}"), format!("{whole:?}"));
+        }
+    }
+
+    #[test]
+    fn no_split_inside_a_string_a_comment_or_an_open_block() {
+        let pad = " ".repeat(PARALLEL_PARSE_BYTES);
+        assert_eq!(split_point(&format!("zone a {{{pad}\n}}")), None);
+        assert_eq!(split_point(&format!("# {pad} }}\nzone a {{}}")), None);
+        assert_eq!(
+            split_point(&format!("zone a {{ description \"{pad}}}\n")),
+            None
+        );
+        assert_eq!(split_point(&format!("}}}}\n{pad}")), None);
+    }
+
     use super::*;
 
     /// The end of the last character of `text[start..end]` outside whitespace and comments,

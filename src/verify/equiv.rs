@@ -299,6 +299,48 @@ fn flow_text(model: &Model, fid: FlowId) -> String {
     )
 }
 
+/// The difference between what the policy puts on a pair (`want`) and what `filters` accept,
+/// with a counterexample each way; `None` when they are equal.
+fn difference(
+    model: &Model,
+    (ingress, egress): (&str, &str),
+    want: &Space<FlowRef>,
+    filters: &[Vec<Item>],
+) -> Option<PairDifference> {
+    let have = config_accepts(filters);
+    let over = have.subtract(want);
+    let under = want.subtract(&have);
+    if over.is_empty() && under.is_empty() {
+        return None;
+    }
+    let over_permit = over.cubes.first().and_then(|(c, t)| {
+        let p = c.witness()?;
+        Some(Counterexample {
+            packet: p.to_string(),
+            config_line: t.to_string(),
+            policy_flow: None,
+        })
+    });
+    let under_permit = under.cubes.first().and_then(|(c, fid)| {
+        let p = c.witness()?;
+        let line = dropping_line(filters.iter().map(Vec::as_slice), &p);
+        Some(Counterexample {
+            packet: p.to_string(),
+            config_line: line,
+            policy_flow: Some(match *fid {
+                FlowRef::Flow(fid) => format!("flow {}", flow_text(model, fid)),
+                FlowRef::SelfFlow { id } => local_why_text(model, LocalWhy::SelfFlow(id)),
+            }),
+        })
+    });
+    Some(PairDifference {
+        ingress: ingress.to_string(),
+        egress: egress.to_string(),
+        over_permit,
+        under_permit,
+    })
+}
+
 /// Compares one device's configuration with the policy.
 pub fn compare_device(
     model: &Model,
@@ -312,7 +354,31 @@ pub fn compare_device(
     let empty = Space::new();
     let mut differences = Vec::new();
     let mut pairs = 0;
+    // A filter that depends on the ingress alone (a Cisco ASA's inbound access list) is
+    // compared per ingress interface with the flows that enter by it, whatever their egress.
+    let mut first = dev.interfaces.first().and_then(|i| config.ingress(&i.name));
+    let per_ingress = first.is_some();
     for (i, a) in dev.interfaces.iter().enumerate() {
+        if per_ingress {
+            pairs += 1;
+            let mut want: Space<FlowRef> = Space::new();
+            for e in (0..dev.interfaces.len()).filter(|e| *e != i) {
+                if let Some(s) = policy.get(&(device, i, e)) {
+                    want.cubes.extend(s.cubes.iter().cloned());
+                }
+            }
+            let filters = match first.take().or_else(|| config.ingress(&a.name)) {
+                Some(f) => f?,
+                None => config.filters(&a.name, &a.name)?,
+            };
+            differences.extend(difference(
+                model,
+                (&a.name, "any interface"),
+                &want,
+                &filters,
+            ));
+            continue;
+        }
         for (e, b) in dev.interfaces.iter().enumerate() {
             if i == e {
                 continue;
@@ -334,41 +400,16 @@ pub fn compare_device(
                 want
             };
             let filters = config.filters(&a.name, &b.name)?;
-            let have = config_accepts(&filters);
-            let over = have.subtract(want);
-            let under = want.subtract(&have);
-            if over.is_empty() && under.is_empty() {
-                continue;
-            }
-            let over_permit = over.cubes.first().and_then(|(c, t)| {
-                let p = c.witness()?;
-                Some(Counterexample {
-                    packet: p.to_string(),
-                    config_line: t.to_string(),
-                    policy_flow: None,
-                })
-            });
-            let under_permit = under.cubes.first().and_then(|(c, fid)| {
-                let p = c.witness()?;
-                let line = dropping_line(filters.iter().map(Vec::as_slice), &p);
-                Some(Counterexample {
-                    packet: p.to_string(),
-                    config_line: line,
-                    policy_flow: Some(match *fid {
-                        FlowRef::Flow(fid) => format!("flow {}", flow_text(model, fid)),
-                        FlowRef::SelfFlow { id } => local_why_text(model, LocalWhy::SelfFlow(id)),
-                    }),
-                })
-            });
-            differences.push(PairDifference {
-                ingress: a.name.clone(),
-                egress: b.name.clone(),
-                over_permit,
-                under_permit,
-            });
+            differences.extend(difference(model, (&a.name, &b.name), want, &filters));
         }
     }
     differences.extend(compare_local(model, device, config)?);
+    let mut notes = Vec::new();
+    if !config.own_output_filtered() {
+        notes.push(format!(
+            "not compared: what the device originates meets no {target} filter (its device-level flows from `self` are the services it is configured to use)"
+        ));
+    }
     Ok(DeviceResult {
         device: dev.name.clone(),
         target: target.to_string(),
@@ -376,7 +417,7 @@ pub fn compare_device(
         pairs,
         equal: differences.is_empty(),
         differences,
-        notes: Vec::new(),
+        notes,
     })
 }
 

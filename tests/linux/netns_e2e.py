@@ -101,26 +101,33 @@ def listen(spec_json):
                 return
             threading.Thread(target=tcp_client, args=(c,), daemon=True).start()
 
-    def udp_server(s):
+    def answer(s):
+        try:
+            data, peer = s.recvfrom(2048)
+        except OSError:
+            return
+        try:
+            if data.startswith(b"newport"):
+                # As a TFTP server does: answer from a new socket on a port of its own.
+                n = socket.socket(s.family, socket.SOCK_DGRAM)
+                n.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND
+                n.bind((s.getsockname()[0], 0))
+                n.sendto(b"r" + data, peer)
+                n.close()
+            else:
+                s.sendto(b"r" + data, peer)
+        except OSError:
+            pass
+
+    # Every UDP socket (one per local address and port: hundreds on a side of many zones) is
+    # served by one thread: a thread each made the listener of a large side slow to start on a
+    # loaded machine.
+    udp = selectors.DefaultSelector()
+
+    def udp_server():
         while not stop.is_set():
-            try:
-                data, peer = s.recvfrom(2048)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                if data.startswith(b"newport"):
-                    # As a TFTP server does: answer from a new socket on a port of its own.
-                    n = socket.socket(s.family, socket.SOCK_DGRAM)
-                    n.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND
-                    n.bind((s.getsockname()[0], 0))
-                    n.sendto(b"r" + data, peer)
-                    n.close()
-                else:
-                    s.sendto(b"r" + data, peer)
-            except OSError:
-                pass
+            for key, _ in udp.select(timeout=0.2):
+                answer(key.fileobj)
 
     threads = [threading.Thread(target=sniff, daemon=True)]
     for proto, port in spec["ports"]:
@@ -142,7 +149,8 @@ def listen(spec_json):
                 s.listen(256)
                 threads.append(threading.Thread(target=tcp_server, args=(s,), daemon=True))
             else:
-                threads.append(threading.Thread(target=udp_server, args=(s,), daemon=True))
+                udp.register(s, selectors.EVENT_READ)
+    threads.append(threading.Thread(target=udp_server, daemon=True))
     for t in threads:
         t.start()
     done = threading.Event()
@@ -287,7 +295,7 @@ def run():
         procs = []
         for k, ps in by_side.items():
             ns = fw if k == -1 else sides[k]
-            pr = subprocess.Popen(["timeout", "60", "ip", "netns", "exec", ns, sys.executable, me, "probe"],
+            pr = subprocess.Popen(["timeout", "150", "ip", "netns", "exec", ns, sys.executable, me, "probe"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             pr.stdin.write(json.dumps(ps))
             pr.stdin.close()

@@ -11,7 +11,7 @@
 use super::ast::*;
 use super::lower::{inside_view, sha8, word, Translation};
 use super::router::iface_slug;
-use crate::diagnostic::{codes, Diagnostic, Subject};
+use crate::diagnostic::Diagnostic;
 use crate::dialect::EmitContext;
 use crate::error::Result;
 use crate::model::AddrSet;
@@ -170,22 +170,7 @@ pub(super) fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
             ));
         }
     }
-    why.sort();
-    why.dedup();
-    why.into_iter()
-        .map(|(what, help)| {
-            Diagnostic::error(
-                codes::NAT,
-                format!(
-                    "router `{}` {what}: target cisco-ios cannot generate this translation",
-                    device.name
-                ),
-            )
-            .at(cx.model.spans.device(device.device), "translating device")
-            .about(Subject::Device(device.device))
-            .help(help)
-        })
-        .collect()
+    crate::dialect::nat::refused(cx, device, "router", "cisco-ios", why)
 }
 
 fn v4(net: IpNet) -> Option<(u32, u8)> {

@@ -34,6 +34,7 @@ pub mod out_005_stateless_return_widening;
 pub mod out_006_vlan_1_user_traffic;
 pub mod out_007_text_sanitised;
 pub mod out_008_needs_dynamic_ports;
+pub mod out_010_target_degraded;
 pub mod rsk_001_sl_target_below_risk;
 pub mod rsk_002_zone_without_risk;
 pub mod rsk_003_mitigation_off_zone;
@@ -78,6 +79,7 @@ pub const ALL: &[&Rule] = &[
     &out_006_vlan_1_user_traffic::RULE,
     &out_007_text_sanitised::RULE,
     &out_008_needs_dynamic_ports::RULE,
+    &out_010_target_degraded::RULE,
     &rsk_001_sl_target_below_risk::RULE,
     &rsk_002_zone_without_risk::RULE,
     &rsk_003_mitigation_off_zone::RULE,

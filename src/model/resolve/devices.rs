@@ -251,7 +251,7 @@ fn device_targets(cx: &mut Cx, v: &ast::Device, ts: &[ast::Ident], targets: &mut
                 )
                 .at(t.span, "unsuitable target")
                 .help(
-                    "firewalls take `nftables`, `iptables`; routers and switches take `cisco-ios`",
+                    "firewalls take `nftables`, `iptables`, `cisco-asa`; routers and switches take `cisco-ios`",
                 ),
             );
         } else if targets.contains(&target) {
@@ -268,6 +268,23 @@ fn device_targets(cx: &mut Cx, v: &ast::Device, ts: &[ast::Ident], targets: &mut
     }
 }
 
+/// Does a firewall name `cisco-asa` as its only target? Its interface names are then the
+/// ASA's (`GigabitEthernet0/1`), not Linux names of at most 15 characters.
+fn asa_only(v: &ast::Device) -> bool {
+    let mut named = v.stmts.iter().filter_map(|st| match &st.kind {
+        ast::StmtKind::Target(ts) => Some(ts),
+        _ => None,
+    });
+    let mut any = false;
+    let all = named.all(|ts| {
+        ts.iter().all(|t| {
+            any = true;
+            Target::parse(&t.name) == Some(Target::CiscoAsa)
+        })
+    });
+    any && all
+}
+
 /// An `interface NAME ZONE` statement.
 fn device_interface(
     cx: &mut Cx,
@@ -277,7 +294,7 @@ fn device_interface(
     zone: &ast::Ident,
     interfaces: &mut Vec<(Interface, Span)>,
 ) {
-    if v.kind == DeviceKind::Firewall && name.text.len() > MAX_LINUX_IFNAME {
+    if v.kind == DeviceKind::Firewall && !asa_only(v) && name.text.len() > MAX_LINUX_IFNAME {
         cx.err(
             Diagnostic::error(
                 codes::IFNAME_TOO_LONG,

@@ -298,6 +298,10 @@ pub(super) fn compare_local(
     let mut out = Vec::new();
     for (i, iface) in dev.interfaces.iter().enumerate() {
         for to_device in [true, false] {
+            // Nothing filters what the device originates on this target (verify notes it).
+            if !to_device && !config.own_output_filtered() {
+                continue;
+            }
             let want = policy.get(&(i, to_device)).unwrap_or(&empty);
             let filters = config.local(&iface.name, to_device)?;
             let have = config_accepts(&filters);
