@@ -147,6 +147,9 @@ fn check_loaded_with<R: Send>(
                 None,
             );
         };
+        let mut m = m;
+        m.assessment.matrix =
+            crate::lint::risk::policy_matrix(&m, &opts.lint).map(std::borrow::Cow::into_owned);
         let mut filter = Filter::new(&m, opts);
         if !all_targets {
             filter = filter.some_targets_only();

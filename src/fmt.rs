@@ -464,6 +464,35 @@ impl Fmt<'_> {
             }
             StmtKind::UnusedPorts(a) => format!("unused-ports {}", a.name),
             StmtKind::ParkingVlan(t) => format!("parking-vlan {}", t.text),
+            StmtKind::Revision(t) => format!("revision {}", quote(&t.value)),
+            StmtKind::ApprovedBy(t) => format!("approved-by {}", quote(&t.value)),
+            StmtKind::RiskMatrix(t) => format!("risk-matrix {}", quote(&t.value)),
+            StmtKind::Designation(d) => format!("designation {}", d.name),
+            StmtKind::Tag(t) => format!("tag {}", quote(&t.value)),
+            StmtKind::Location(t) => format!("location {}", quote(&t.value)),
+            StmtKind::Likelihood(t) => format!("likelihood {}", t.text),
+            StmtKind::Consequence(t) => format!("consequence {}", t.text),
+            StmtKind::Frs(fs) => {
+                let names: Vec<&str> = fs.iter().map(|f| f.name.as_str()).collect();
+                format!("fr {}", names.join(", "))
+            }
+            StmtKind::MitigatedBy(ns) => {
+                let names: Vec<&str> = ns.iter().map(|n| n.name.as_str()).collect();
+                format!("mitigated-by {}", names.join(", "))
+            }
+            StmtKind::Capability { entries, .. } => {
+                let parts: Vec<String> = entries
+                    .iter()
+                    .map(|(f, n)| format!("{} {}", f.name, n.text))
+                    .collect();
+                format!("capability {{ {} }}", parts.join("  "))
+            }
+            StmtKind::Risk(r) => {
+                // A risk is always a block: its statements are the register's columns.
+                self.out.push_str(&format!("risk {}", r.name.name));
+                self.block(&r.stmts, st.span.end as usize, depth);
+                return;
+            }
             StmtKind::Asset(a) => {
                 let addrs: Vec<&str> = a.addrs.iter().map(|t| t.text.as_str()).collect();
                 self.out

@@ -34,7 +34,7 @@ fn allowed_names_conduit_flow_line_and_devices() {
         "{out}"
     );
     assert!(out.contains("conduit `control-field`"), "{out}");
-    assert!(out.contains("examples/north-pipeline.fence:69"), "{out}");
+    assert!(out.contains("examples/north-pipeline.fence:106"), "{out}");
     assert!(
         out.contains("enforced on `rtr-field`: in GigabitEthernet0/0 -> out GigabitEthernet0/1"),
         "{out}"

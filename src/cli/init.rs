@@ -31,6 +31,14 @@ zone enterprise {
   sl-target 2
   network 10.10.0.0/16
   asset analysts 10.10.20.0/24
+  # The risk register: the threats that justify the SL-T (scored on `default-5x5`).
+  risk phishing {
+    description "An analyst's PC taken over through a phishing mail"
+    likelihood 3
+    consequence 3
+    fr iac, uc, rdf
+    mitigated-by fw-1
+  }
 }
 
 zone dmz {
@@ -40,6 +48,13 @@ zone dmz {
   sl-target 2
   network 10.20.0.0/24
   asset historian-mirror 10.20.0.10
+  risk mirror-compromise {
+    description "The historian mirror taken over from the enterprise network"
+    likelihood 3
+    consequence 3
+    fr iac, rdf
+    mitigated-by fw-1, enterprise-dmz
+  }
 }
 
 zone control {
@@ -49,6 +64,13 @@ zone control {
   sl-target 2
   network 10.30.0.0/24
   asset historian 10.30.0.30
+  risk ransomware-from-it {
+    description "Ransomware spreading from the enterprise network through the DMZ"
+    likelihood 2
+    consequence 4
+    fr iac, uc, si, rdf
+    mitigated-by fw-1, dmz-control
+  }
 }
 
 conduit enterprise-dmz {
@@ -65,6 +87,7 @@ conduit dmz-control {
 
 firewall fw-1 {
   target nftables
+  capability { iac 2  uc 2  si 2  dc 2  rdf 2  tre 2  ra 2 }   # the product's SL-C
   interface eth0 enterprise
   interface eth1 dmz
   interface eth2 control
@@ -99,6 +122,11 @@ policies = ["policy.fence"]
 # Severity overrides per rule: "error", "warning", "note" or "off".
 [rules]
 # FR5-017 = "note"
+
+# A risk matrix the policy may name with `risk-matrix "NAME"`: one row per likelihood (1 first),
+# one column per consequence (1 first), each cell the SL (0-4) such a risk requires.
+# [risk-matrix.site-3x3]
+# sl = [[1, 1, 2], [1, 2, 3], [2, 3, 4]]
 "#;
 
 pub fn run(args: InitArgs, io: &mut Io) -> Result<u8> {

@@ -107,6 +107,18 @@ codes! {
         "A site's value must be of its parameter's type: `number` a whole number 0-4294967295, `vlan` 1-4094, `network` a network `addr/len` without host bits, `address` an address or a range, `name` a name, `string` a quoted string. A parameter stands only where its type can: `{NAME}` in an address takes a `number`, `network` or `address`; in a VLAN a `number` or `vlan`; in a string any type; a `name` parameter is written bare where a zone, device or service is named.";
     TEMPLATE_CYCLE = "E0046", "recursive template",
         "A template instantiates itself, directly or through other templates (`site` inside a template body): the expansion would never end. The message names the cycle; break it by removing one of its `site` statements.";
+    RISK_MATRIX = "E0050", "unknown risk matrix",
+        "`risk-matrix \"NAME\"` in the policy names the matrix that turns a risk's likelihood and consequence into a required SL. NAME is a `[risk-matrix.NAME]` table of the nearest `fenceline.toml` (or `--config`), or a matrix shipped with fenceline (`default-5x5`); docs/report.md describes the shape of the table.";
+    RISK_SCORE = "E0051", "risk score outside the matrix",
+        "A risk's `likelihood` and `consequence` are a row and a column of the policy's risk matrix, numbered from 1: the shipped `default-5x5` takes 1 to 5 for both, a matrix of `fenceline.toml` as many as it has rows and columns. A score outside the matrix has no required SL.";
+    MITIGATION = "E0052", "`mitigated-by` name is both a device and a conduit",
+        "A risk's `mitigated-by` takes the names of devices and conduits. Devices and conduits have separate namespaces, so one name may be both; `mitigated-by` could not tell which one reduces the risk. Rename one of them. (A name that is neither is an unknown name, E0002.)";
+    CAPABILITY = "E0053", "invalid or misplaced `capability`",
+        "`capability { iac 2  uc 2 ... }` is the capability security level (SL-C, IEC 62443-4-2) of a product: a `firewall`, `router` or `switch` declares it in its block, each foundational requirement (iac, uc, si, dc, rdf, tre, ra) at most once with a level 0-4; an FR left out is not declared (the report says so, never assumes it). A zone, conduit or asset has no capability of its own: the report derives a zone's and a conduit's achieved SL from the devices that enforce its conduits.";
+    RISK = "E0054", "incomplete risk",
+        "A `risk NAME { ... }` of a zone needs `likelihood N` and `consequence N` (scores on the policy's risk matrix) and `fr` naming the foundational requirements the threat bears on; `description` and `mitigated-by` are optional.";
+    DESIGNATION = "E0055", "unknown zone designation",
+        "`designation` marks a zone as `wireless`, `external` or `temporary` (IEC 62443-3-2 ZCR 3.4-3.6: wireless, external and temporarily connected devices in zones of their own); it may be repeated. Any other label is a `tag \"...\"`.";
     IMPORT_NO_ZONE = "E0058", "import: addresses of no zone",
         "`fenceline import` found a configuration that accepts traffic to or from addresses that lie in none of the skeleton's zones. No flow can name them; the import leaves them out and lists a packet of each. Add the zone (or the network to a zone) in the skeleton and import again, or remove the rule from the device.";
     IMPORT_OFF_PATH = "E0059", "import: traffic on a way no path takes",

@@ -12,6 +12,10 @@
 //! [rules]                         # severity overrides: "error", "warning", "note" or "off"
 //! FR5-006 = "off"
 //! FR5-017 = "note"
+//!
+//! [risk-matrix.utility-3x3]       # a risk matrix a policy names with `risk-matrix`
+//! description = "Riverside Water"
+//! sl = [[1, 1, 2], [1, 2, 3], [2, 3, 4]]   # row = likelihood 1.., column = consequence 1..
 //! ```
 
 use super::LintConfig;
@@ -60,6 +64,16 @@ struct Raw {
     policies: Option<Vec<String>>,
     #[serde(default)]
     rules: BTreeMap<String, String>,
+    #[serde(default)]
+    risk_matrix: BTreeMap<String, RawMatrix>,
+}
+
+/// `[risk-matrix.NAME]`: see [`super::risk::RiskMatrix`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatrix {
+    description: Option<String>,
+    sl: Vec<Vec<u8>>,
 }
 
 /// Parses the text of a configuration file; `name` is used in error messages.
@@ -101,6 +115,15 @@ pub fn parse(text: &str, name: &str) -> Result<Config> {
             )));
         }
         cfg.lint.max_acl_entries = Some(n);
+    }
+    for (m, r) in raw.risk_matrix {
+        let matrix = super::risk::RiskMatrix {
+            name: m.clone(),
+            description: r.description,
+            sl: r.sl,
+        };
+        super::risk::validate(&matrix).map_err(|e| Error::Usage(format!("{name}: {e}")))?;
+        cfg.lint.risk_matrices.insert(m, matrix);
     }
     for (id, sev) in raw.rules {
         let Some(rule) = super::lookup(&id) else {

@@ -16,6 +16,7 @@ pub mod config;
 pub mod docs;
 pub mod options;
 pub mod output;
+pub mod risk;
 pub mod rules;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -50,6 +51,8 @@ pub struct LintConfig {
     pub expiry_window: Option<u32>,
     /// Most ACL entries (object-groups expanded) a Cisco IOS device may hold (OUT-009).
     pub max_acl_entries: Option<usize>,
+    /// The risk matrices of `fenceline.toml` (`[risk-matrix.NAME]`), by name.
+    pub risk_matrices: BTreeMap<String, risk::RiskMatrix>,
 }
 
 impl LintConfig {
@@ -280,6 +283,8 @@ pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
         today,
     };
     let mut findings = Vec::new();
+    // The matrix and the scores: language errors that need `fenceline.toml` to be told.
+    let language: Vec<Diagnostic> = risk::check(model, &opts.lint);
     for rule in rules::ALL {
         if let Some(check) = rule.check {
             if opts.lint.enabled(rule.id) {
@@ -287,9 +292,13 @@ pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
             }
         }
     }
-    findings
+    language
         .into_iter()
-        .map(|Finding { diag, scopes }| diag.scoped(scopes))
+        .chain(
+            findings
+                .into_iter()
+                .map(|Finding { diag, scopes }| diag.scoped(scopes)),
+        )
         .collect()
 }
 

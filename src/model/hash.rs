@@ -183,6 +183,43 @@ policy "p" { owner "ot" }
         }
     }
 
+    /// The assessment facts (approval block, risk matrix, designations, tags, location, risks,
+    /// capabilities) change no configuration: they stay out of the hash stamped on every
+    /// generated file, so recording or rescoring a risk leaves the configurations byte-identical.
+    #[test]
+    fn assessment_facts_leave_the_hash_unchanged() {
+        let assessed = POLICY
+            .replacen(
+                r#"policy "p" { owner "ot" }"#,
+                r#"policy "p" { owner "ot"  revision "r2"  approved-by "lead"  risk-matrix "default-5x5" }"#,
+                1,
+            )
+            .replacen(
+                r#"  asset plc 10.2.0.10 { kind plc }"#,
+                r#"  asset plc 10.2.0.10 { kind plc }
+  designation wireless
+  tag "NIS2"
+  location "building B"
+  risk ransomware {
+    likelihood 2
+    consequence 4
+    fr iac, rdf
+    mitigated-by fw, office-plant
+  }"#,
+                1,
+            )
+            .replacen(
+                "  target nftables\n",
+                "  target nftables\n  capability { iac 2  rdf 3 }\n",
+                1,
+            );
+        assert!(assessed.contains("capability") && assessed.contains("approved-by"));
+        let m = model(&assessed);
+        assert_eq!(m.assessment.zones[1].risks.len(), 1);
+        assert!(m.assessment.capabilities[0].is_some());
+        assert_eq!(hash(&assessed), hash(POLICY));
+    }
+
     /// The hash is that of the serde JSON of the Model, which holds no source position.
     #[test]
     fn the_hash_is_sha256_of_the_models_json() {

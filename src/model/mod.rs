@@ -7,6 +7,7 @@
 //! where each part was written is in the side table [`SpanMap`], asked by id, so the policy hash
 //! ([`hash`]) is the JSON of the Model itself.
 
+pub mod assessment;
 pub mod asset_kind;
 pub mod graph;
 pub mod hash;
@@ -650,6 +651,11 @@ pub struct Model {
     /// Where each part was written (id -> span); not part of the meaning.
     #[serde(skip)]
     pub spans: SpanMap,
+    /// The IEC 62443-3-2 assessment facts (approval block, risks, capabilities): they change
+    /// no configuration, so they are left out of the Model's JSON and the policy hash
+    /// (see [`assessment`]).
+    #[serde(skip)]
+    pub assessment: assessment::Assessment,
 }
 
 impl Model {

@@ -52,6 +52,8 @@ pub struct SpanMap {
     pub devices: Vec<DeviceSpans>,
     pub expects: Vec<Span>,
     pub exceptions: Vec<Span>,
+    /// Where the assessment facts were written.
+    pub assessment: super::assessment::AssessmentSpans,
 }
 
 impl SpanMap {

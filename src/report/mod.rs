@@ -7,6 +7,7 @@
 //! The report is deterministic: every list is sorted, there is no timestamp, and "today" appears
 //! only when the caller passes it.
 
+pub mod assessment;
 pub mod fr5;
 pub mod graph;
 pub mod own;
@@ -93,6 +94,9 @@ pub struct Report {
     /// Flows with no enforcement device on their path, and flows with no path at all.
     pub unenforced_flows: Vec<String>,
     pub unroutable_flows: Vec<String>,
+    /// The IEC 62443-3-2 assessment: SL-T, SL-C, SL-A per FR, the risk register, the approval
+    /// block (see [`assessment`]).
+    pub assessment: assessment::AssessmentView,
     /// Each site of the policy (an instance of a template) and its devices; `built` is false
     /// for a site that a `build --site` left out.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -250,6 +254,14 @@ pub struct ZoneView {
     pub boundary: Vec<String>,
     /// Switch ports carrying the zone: `sw-field GigabitEthernet1/0/48 (trunk)`.
     pub switch_ports: Vec<String>,
+    /// ZCR 3.4-3.6: `wireless`, `external`, `temporary`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub designations: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The physical boundary (ZCR 6.4 d).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// One translated network of a zone: its hosts are at `inside`, the plant reaches them at
@@ -509,6 +521,18 @@ fn build_report_rest(
     );
     let fr5 = fr5_cx.assess_all();
     let sl = fr5_cx.sl_rows(&fr5);
+    // The driver finds the matrix with `fenceline.toml`; a Model built without it still has
+    // the shipped default.
+    let shipped = (model.assessment.matrix.is_none()
+        && model.assessment.matrix_name() == crate::model::assessment::DEFAULT_RISK_MATRIX)
+        .then(crate::lint::risk::default_matrix);
+    let assessment = assessment::build(
+        model,
+        model.assessment.matrix.as_ref().or(shipped.as_ref()),
+        &fr5,
+        &sl,
+        &opts.sl_table,
+    );
     let mut exceptions = exception_views(model, all, opts.today.as_deref());
     let mut findings: Vec<FindingView> = all.iter().map(|d| FindingView::of(d, model)).collect();
     let mut widenings: Vec<FindingView> = widening_diags
@@ -603,6 +627,7 @@ fn build_report_rest(
         widenings,
         unenforced_flows: ir.unenforced.iter().map(|f| model.flow_label(*f)).collect(),
         unroutable_flows: ir.unroutable.iter().map(|f| model.flow_label(*f)).collect(),
+        assessment,
         sites: model
             .sites
             .iter()
@@ -623,6 +648,7 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
         .into_iter()
         .map(|id| {
             let z = model.zone(id);
+            let za = model.assessment.zones.get(id.0);
             let mut boundary = Vec::new();
             let mut switch_ports = Vec::new();
             for d in &model.devices {
@@ -684,6 +710,16 @@ fn zone_views(model: &Model) -> Vec<ZoneView> {
                     .collect(),
                 boundary,
                 switch_ports,
+                designations: za
+                    .map(|a| {
+                        a.designations
+                            .iter()
+                            .map(|d| d.name().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                tags: za.map(|a| a.tags.clone()).unwrap_or_default(),
+                location: za.and_then(|a| a.location.clone()),
             }
         })
         .collect()

@@ -90,6 +90,7 @@ struct TemplateReport<'a> {
     widenings: &'a [FindingView],
     unenforced_flows: &'a [String],
     unroutable_flows: &'a [String],
+    assessment: &'a super::assessment::AssessmentView,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     sites: &'a [super::SiteView],
 }
@@ -248,6 +249,7 @@ impl<'a> TemplateReport<'a> {
             widenings: &r.widenings,
             unenforced_flows: &r.unenforced_flows,
             unroutable_flows: &r.unroutable_flows,
+            assessment: &r.assessment,
             sites: &r.sites,
         }
     }

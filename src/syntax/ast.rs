@@ -134,6 +134,41 @@ pub enum StmtKind {
     },
     UnusedPorts(Ident),
     ParkingVlan(Token),
+    /// `revision "..."` (policy): the policy's revision, for the report's approval block.
+    Revision(Text),
+    /// `approved-by "..."` (policy).
+    ApprovedBy(Text),
+    /// `risk-matrix "NAME"` (policy): the matrix of fenceline.toml (or a shipped one) that
+    /// turns a risk's likelihood and consequence into a required SL.
+    RiskMatrix(Text),
+    /// `designation wireless|external|temporary` (zone, repeatable; ZCR 3.4-3.6).
+    Designation(Ident),
+    /// `tag "..."` (zone, repeatable): a free label reports group by.
+    Tag(Text),
+    /// `location "..."` (zone): the physical boundary (ZCR 6.4 d).
+    Location(Text),
+    /// `risk NAME { ... }` (zone): one entry of the risk register.
+    Risk(Risk),
+    /// `likelihood N` (risk).
+    Likelihood(Token),
+    /// `consequence N` (risk).
+    Consequence(Token),
+    /// `fr iac, uc, ...` (risk): the foundational requirements the threat bears on.
+    Frs(Vec<Ident>),
+    /// `mitigated-by NAME, ...` (risk): devices or conduits that reduce it.
+    MitigatedBy(Vec<Ident>),
+    /// `capability { iac 2 ... }` (device): the product's SL-C per FR (IEC 62443-4-2).
+    Capability {
+        entries: Vec<(Ident, Token)>,
+        span: Span,
+    },
+}
+
+/// `risk NAME { description likelihood consequence fr mitigated-by }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Risk {
+    pub name: Ident,
+    pub stmts: Vec<Stmt>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -742,6 +742,10 @@ fn check_stmts(
                 found,
             ),
             StmtKind::Allow(a) => check_stmts(&a.stmts, use_ref, found),
+            StmtKind::Tag(x) | StmtKind::Location(x) => {
+                use_ref(&x.value, x.span, Slot::Text, found)
+            }
+            StmtKind::Risk(r) => check_stmts(&r.stmts, use_ref, found),
             StmtKind::Interface {
                 addresses, nodes, ..
             } => {
@@ -944,6 +948,8 @@ enum Ref {
     /// A flow's or expectation's end: a zone, else a device.
     Any,
     Service,
+    /// A risk's `mitigated-by`: a device or a conduit.
+    Mitigation,
 }
 
 impl Inst<'_> {
@@ -969,6 +975,9 @@ impl Inst<'_> {
             Ref::Zone => self.names.zones.contains(name),
             Ref::Device => self.names.devices.contains(name),
             Ref::Any => self.names.zones.contains(name) || self.names.devices.contains(name),
+            Ref::Mitigation => {
+                self.names.devices.contains(name) || self.names.conduits.contains(name)
+            }
             Ref::Service => false,
         };
         if own {
@@ -1070,6 +1079,28 @@ impl Inst<'_> {
                     nodes.iter_mut().for_each(|t| self.token(t));
                 }
                 StmtKind::Cluster(ns) => ns.iter_mut().for_each(|n| self.decl(n)),
+                StmtKind::Revision(x)
+                | StmtKind::ApprovedBy(x)
+                | StmtKind::RiskMatrix(x)
+                | StmtKind::Tag(x)
+                | StmtKind::Location(x) => self.text(x),
+                StmtKind::Designation(i) => i.span = self.span(i.span),
+                StmtKind::Likelihood(t) | StmtKind::Consequence(t) => self.token(t),
+                StmtKind::Frs(fs) => fs.iter_mut().for_each(|f| f.span = self.span(f.span)),
+                StmtKind::MitigatedBy(ns) => {
+                    ns.iter_mut().for_each(|n| self.refer(n, Ref::Mitigation))
+                }
+                StmtKind::Risk(r) => {
+                    r.name.span = self.span(r.name.span);
+                    self.stmts(&mut r.stmts);
+                }
+                StmtKind::Capability { entries, span } => {
+                    *span = self.span(*span);
+                    for (f, n) in entries {
+                        f.span = self.span(f.span);
+                        n.span = self.span(n.span);
+                    }
+                }
                 StmtKind::Ports { name, mode, .. } => {
                     name.span = self.span(name.span);
                     match mode {

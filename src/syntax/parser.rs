@@ -195,6 +195,18 @@ fn rule_name(rule: &Rule) -> String {
         Rule::param => "`param`",
         Rule::site => "`site`",
         Rule::binding => "a parameter and its value",
+        Rule::revision => "`revision`",
+        Rule::approved_by => "`approved-by`",
+        Rule::risk_matrix => "`risk-matrix`",
+        Rule::designation => "`designation`",
+        Rule::tag => "`tag`",
+        Rule::location => "`location`",
+        Rule::risk => "`risk`",
+        Rule::likelihood => "`likelihood`",
+        Rule::consequence => "`consequence`",
+        Rule::fr_list => "`fr`",
+        Rule::mitigated_by => "`mitigated-by`",
+        Rule::capability => "`capability`",
         other => {
             let n = format!("{other:?}");
             return match n.strip_prefix("kw_") {
@@ -258,6 +270,11 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
             "names are lowercase letters, digits and `-`: `{}`",
             word.to_ascii_lowercase()
         ))
+    } else if word == "capability" {
+        Some(
+            "`capability` is a product's SL-C and goes in the block of a `firewall`, `router` or `switch`, on a line of its own; a switch port or a flow takes none"
+                .to_string(),
+        )
     } else if word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
         crate::diagnostic::did_you_mean(word, keywords.iter().map(String::as_str))
     } else {
@@ -548,6 +565,19 @@ impl Builder<'_> {
         (has_block, stmts)
     }
 
+    /// The `FR N` entries of an SL vector (`sl-target { ... }`, `capability { ... }`).
+    fn sl_entries(&self, v: Pair<Rule>) -> Vec<(Ident, Token)> {
+        v.into_inner()
+            .filter(|e| e.as_rule() == Rule::sl_entry)
+            .map(|e| {
+                let mut e = e.into_inner();
+                let fr = self.ident(e.next().expect("grammar"));
+                let n = self.token(e.next().expect("grammar"));
+                (fr, n)
+            })
+            .collect()
+    }
+
     fn stmt(&self, p: Pair<Rule>) -> Stmt {
         let span = self.span(&p);
         let rule = p.as_rule();
@@ -575,16 +605,7 @@ impl Builder<'_> {
                     StmtKind::SlTarget(SlTarget::Single(self.token(v)))
                 } else {
                     let vspan = self.span(&v);
-                    let entries = v
-                        .into_inner()
-                        .filter(|e| e.as_rule() == Rule::sl_entry)
-                        .map(|e| {
-                            let mut e = e.into_inner();
-                            let fr = self.ident(e.next().expect("grammar"));
-                            let n = self.token(e.next().expect("grammar"));
-                            (fr, n)
-                        })
-                        .collect();
+                    let entries = self.sl_entries(v);
                     StmtKind::SlTarget(SlTarget::Vector {
                         entries,
                         span: vspan,
@@ -717,6 +738,30 @@ impl Builder<'_> {
             }
             Rule::unused_ports => StmtKind::UnusedPorts(self.ident(it.next().expect("grammar"))),
             Rule::parking_vlan => StmtKind::ParkingVlan(self.token(it.next().expect("grammar"))),
+            Rule::revision => StmtKind::Revision(self.text(it.next().expect("grammar"))),
+            Rule::approved_by => StmtKind::ApprovedBy(self.text(it.next().expect("grammar"))),
+            Rule::risk_matrix => StmtKind::RiskMatrix(self.text(it.next().expect("grammar"))),
+            Rule::designation => StmtKind::Designation(self.ident(it.next().expect("grammar"))),
+            Rule::tag => StmtKind::Tag(self.text(it.next().expect("grammar"))),
+            Rule::location => StmtKind::Location(self.text(it.next().expect("grammar"))),
+            Rule::likelihood => StmtKind::Likelihood(self.token(it.next().expect("grammar"))),
+            Rule::consequence => StmtKind::Consequence(self.token(it.next().expect("grammar"))),
+            Rule::fr_list => StmtKind::Frs(it.map(|f| self.ident(f)).collect()),
+            Rule::mitigated_by => StmtKind::MitigatedBy(it.map(|f| self.ident(f)).collect()),
+            Rule::risk => {
+                let name = self.ident(it.next().expect("grammar"));
+                let (_, stmts) = self.block(it);
+                StmtKind::Risk(Risk { name, stmts })
+            }
+            Rule::capability => {
+                let v = it.next().expect("grammar");
+                let vspan = self.span(&v);
+                let entries = self.sl_entries(v);
+                StmtKind::Capability {
+                    entries,
+                    span: vspan,
+                }
+            }
             _ => unreachable!("unexpected statement rule {rule:?}"),
         };
         Stmt {

@@ -36,6 +36,9 @@ pub mod out_007_text_sanitised;
 pub mod out_008_needs_dynamic_ports;
 pub mod out_009_acl_too_large;
 pub mod out_010_target_degraded;
+pub mod rsk_001_sl_target_below_risk;
+pub mod rsk_002_zone_without_risk;
+pub mod rsk_003_mitigation_off_zone;
 pub mod unused_001_unused_zone;
 pub mod unused_002_unused_service;
 pub mod unused_003_conduit_without_flows;
@@ -79,6 +82,9 @@ pub const ALL: &[&Rule] = &[
     &out_008_needs_dynamic_ports::RULE,
     &out_009_acl_too_large::RULE,
     &out_010_target_degraded::RULE,
+    &rsk_001_sl_target_below_risk::RULE,
+    &rsk_002_zone_without_risk::RULE,
+    &rsk_003_mitigation_off_zone::RULE,
     &unused_001_unused_zone::RULE,
     &unused_002_unused_service::RULE,
     &unused_003_conduit_without_flows::RULE,

@@ -123,6 +123,10 @@ pub(super) fn resolve_policy(cx: &mut Cx, decls: &[&ast::Policy]) -> (PolicyInfo
                     check_text(t, &mut cx.diags);
                     cx.once(&mut owner, t.value.clone(), st, "owner");
                 }
+                // The approval block and the matrix: `resolve::assessment` reads them.
+                ast::StmtKind::Revision(_)
+                | ast::StmtKind::ApprovedBy(_)
+                | ast::StmtKind::RiskMatrix(_) => {}
                 _ => cx.not_here(st, "policy"),
             }
         }

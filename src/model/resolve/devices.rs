@@ -133,6 +133,8 @@ pub(super) fn resolve_device<'a>(
                     ),
                 ),
             },
+            // The device's SL-C: `resolve::assessment` reads it.
+            ast::StmtKind::Capability { .. } => {}
             _ => cx.not_here(st, v.kind.keyword()),
         }
     }

@@ -155,6 +155,9 @@ fn resolve_conduit<'c>(
             }
             ast::StmtKind::Allow(a) => allows.push((a, st.span)),
             ast::StmtKind::Exception(e) => conduit_exceptions.push((cid, e, st.span)),
+            ast::StmtKind::Capability { .. } => {
+                super::assessment::misplaced_capability(cx, st, "conduit")
+            }
             _ => cx.not_here(st, "conduit"),
         }
     }

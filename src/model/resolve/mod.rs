@@ -7,6 +7,7 @@
 //! follows), `flows` (conduits and their flows), `devices`, `expectations`; then the Model is
 //! assembled. `cx` holds the findings and the checks every part shares.
 
+mod assessment;
 mod cx;
 mod declarations;
 mod devices;
@@ -128,6 +129,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
 
     let (expects, expect_spans) =
         expectations::resolve_expects(&mut cx, &d.expects, &names, &devices);
+    let (assessment, assessment_spans) = assessment::resolve(&mut cx, &d);
     exceptions.sort_by(|(a, sa), (b, sb)| (a.scope, &a.rule, sa).cmp(&(b.scope, &b.rule, sb)));
     let (exceptions, exception_spans) = exceptions.into_iter().unzip();
     let spans = SpanMap {
@@ -140,6 +142,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         devices: device_spans,
         expects: expect_spans,
         exceptions: exception_spans,
+        assessment: assessment_spans,
     };
 
     for (ci, c) in conduits.iter().enumerate() {
@@ -177,6 +180,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         sites: loaded.sites.clone(),
         sources: loaded.sources.clone(),
         spans,
+        assessment,
     });
     let mut diagnostics = cx.diags;
     crate::diagnostic::sort(&mut diagnostics);

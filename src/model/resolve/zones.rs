@@ -162,6 +162,14 @@ pub(super) fn resolve_zone(
                     assets.push(asset);
                 }
             }
+            // The assessment facts: `resolve::assessment` reads them.
+            ast::StmtKind::Designation(_)
+            | ast::StmtKind::Tag(_)
+            | ast::StmtKind::Location(_)
+            | ast::StmtKind::Risk(_) => {}
+            ast::StmtKind::Capability { .. } => {
+                super::assessment::misplaced_capability(cx, st, "zone")
+            }
             _ => cx.not_here(st, "zone"),
         }
     }
@@ -407,6 +415,9 @@ fn resolve_asset(
             ast::StmtKind::Description(t) => {
                 check_text(t, &mut cx.diags);
                 cx.once(&mut adesc, t.value.clone(), ast, "description");
+            }
+            ast::StmtKind::Capability { .. } => {
+                super::assessment::misplaced_capability(cx, ast, "asset")
             }
             _ => cx.not_here(ast, "asset"),
         }
