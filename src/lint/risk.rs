@@ -8,8 +8,9 @@
 use super::LintConfig;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::model::assessment::DEFAULT_RISK_MATRIX;
-use crate::model::{Fr, Model, ZoneId};
+use crate::model::{ConduitId, DeviceId, Fr, Model, ZoneId};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// Largest matrix `fenceline.toml` may declare, in rows and in columns.
 pub const MAX_MATRIX_SIDE: usize = 10;
@@ -175,66 +176,85 @@ pub fn derived(model: &Model, m: &RiskMatrix, zone: ZoneId) -> [Option<Derived>;
     out
 }
 
-/// The devices that enforce a conduit: every device on the paths of its flows.
-pub fn conduit_devices(
-    model: &Model,
-    graph: &crate::model::graph::ZoneGraph,
-    conduit: crate::model::ConduitId,
-) -> std::collections::BTreeSet<crate::model::DeviceId> {
-    model
-        .conduit(conduit)
-        .flows
-        .iter()
-        .filter_map(|f| graph.flow_hops(model.flow(*f)))
-        .flatten()
-        .map(|h| h.device)
-        .collect()
+/// What every conduit's flows reach, computed once (each flow's path once): the devices that
+/// enforce the conduit and the zones its flows enter or leave a device by. A zone's conduits
+/// and devices are then looked up, not searched for by walking every flow of the policy per
+/// zone (which a fleet of forty sites made minutes long).
+pub struct Reach {
+    /// Per conduit: the devices on its flows' paths, the zones of their interfaces.
+    conduits: Vec<(BTreeSet<DeviceId>, BTreeSet<ZoneId>)>,
+    /// Per zone: the conduits whose flows cross it (not those that connect it).
+    crossing: Vec<BTreeSet<ConduitId>>,
 }
 
-/// A zone's conduits: those that connect it, and those whose flows cross it (a transit zone
-/// carries other zones' conduits).
-pub fn zone_conduits(
-    model: &Model,
-    graph: &crate::model::graph::ZoneGraph,
-    zone: ZoneId,
-) -> std::collections::BTreeSet<crate::model::ConduitId> {
-    let mut out: std::collections::BTreeSet<_> =
-        model.zone(zone).conduits.iter().copied().collect();
-    for (ci, c) in model.conduits.iter().enumerate() {
-        let crosses = c.flows.iter().any(|f| {
-            graph.flow_hops(model.flow(*f)).is_some_and(|hops| {
-                hops.iter().any(|h| {
-                    let d = model.device(h.device);
-                    [h.ingress, h.egress]
-                        .iter()
-                        .any(|i| d.interfaces.get(*i).is_some_and(|x| x.zone == zone))
-                })
+impl Reach {
+    pub fn new(model: &Model, graph: &crate::model::graph::ZoneGraph) -> Reach {
+        let mut crossing = vec![BTreeSet::new(); model.zones.len()];
+        let conduits = model
+            .conduits
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                let (mut devices, mut zones) = (BTreeSet::new(), BTreeSet::new());
+                for hops in c
+                    .flows
+                    .iter()
+                    .filter_map(|f| graph.flow_hops(model.flow(*f)))
+                {
+                    for h in hops {
+                        devices.insert(h.device);
+                        let d = model.device(h.device);
+                        for i in [h.ingress, h.egress] {
+                            if let Some(x) = d.interfaces.get(i) {
+                                zones.insert(x.zone);
+                            }
+                        }
+                    }
+                }
+                for z in &zones {
+                    if let Some(set) = crossing.get_mut(z.0) {
+                        set.insert(ConduitId(ci));
+                    }
+                }
+                (devices, zones)
             })
-        });
-        if crosses {
-            out.insert(crate::model::ConduitId(ci));
-        }
+            .collect();
+        Reach { conduits, crossing }
     }
-    out
-}
 
-/// The devices on a zone's conduits: those that enforce one of its conduits (see
-/// [`zone_conduits`]) and those with an interface in the zone (its boundary).
-pub fn zone_devices(
-    model: &Model,
-    graph: &crate::model::graph::ZoneGraph,
-    zone: ZoneId,
-) -> std::collections::BTreeSet<crate::model::DeviceId> {
-    let mut out: std::collections::BTreeSet<_> = zone_conduits(model, graph, zone)
-        .into_iter()
-        .flat_map(|c| conduit_devices(model, graph, c))
-        .collect();
-    for (di, d) in model.devices.iter().enumerate() {
-        if d.interfaces.iter().any(|i| i.zone == zone) {
-            out.insert(crate::model::DeviceId(di));
-        }
+    /// The devices that enforce a conduit: every device on the paths of its flows.
+    pub fn conduit_devices(&self, conduit: ConduitId) -> BTreeSet<DeviceId> {
+        self.conduits
+            .get(conduit.0)
+            .map(|(d, _)| d.clone())
+            .unwrap_or_default()
     }
-    out
+
+    /// A zone's conduits: those that connect it, and those whose flows cross it (a transit
+    /// zone carries other zones' conduits).
+    pub fn zone_conduits(&self, model: &Model, zone: ZoneId) -> BTreeSet<ConduitId> {
+        let mut out: BTreeSet<_> = model.zone(zone).conduits.iter().copied().collect();
+        if let Some(c) = self.crossing.get(zone.0) {
+            out.extend(c.iter().copied());
+        }
+        out
+    }
+
+    /// The devices on a zone's conduits: those that enforce one of its conduits (see
+    /// [`Reach::zone_conduits`]) and those with an interface in the zone (its boundary).
+    pub fn zone_devices(&self, model: &Model, zone: ZoneId) -> BTreeSet<DeviceId> {
+        let mut out: BTreeSet<_> = self
+            .zone_conduits(model, zone)
+            .into_iter()
+            .flat_map(|c| self.conduit_devices(c))
+            .collect();
+        for (di, d) in model.devices.iter().enumerate() {
+            if d.interfaces.iter().any(|i| i.zone == zone) {
+                out.insert(DeviceId(di));
+            }
+        }
+        out
+    }
 }
 
 /// The FR name of an index into a `[_; 7]`.

@@ -257,6 +257,7 @@ pub fn build(
     table: &super::sltable::SlTable,
 ) -> AssessmentView {
     let graph = ZoneGraph::build(model);
+    let reach = risk::Reach::new(model, &graph);
     let a = &model.assessment;
     let mut scopes = Vec::new();
     let mut summary = AssessmentSummary::default();
@@ -268,7 +269,7 @@ pub fn build(
                 };
                 let derived = matrix.map(|m| risk::derived(model, m, z));
                 (
-                    risk::zone_devices(model, &graph, z),
+                    reach.zone_devices(model, z),
                     Some(model.zone(z).sl),
                     derived,
                     Some(z),
@@ -278,12 +279,7 @@ pub fn build(
                 let Some(c) = model.conduit_id(&f.name) else {
                     continue;
                 };
-                (
-                    risk::conduit_devices(model, &graph, c),
-                    model.conduit(c).sl,
-                    None,
-                    None,
-                )
+                (reach.conduit_devices(c), model.conduit(c).sl, None, None)
             }
         };
         let mut rationale = Vec::new();

@@ -103,13 +103,14 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
+    let reach = risk::Reach::new(cx.model, &cx.graph);
     for (zi, za) in cx.model.assessment.zones.iter().enumerate() {
         let z = ZoneId(zi);
         if za.risks.iter().all(|r| r.mitigated_by.is_empty()) {
             continue;
         }
-        let devices = risk::zone_devices(cx.model, &cx.graph, z);
-        let conduits = risk::zone_conduits(cx.model, &cx.graph, z);
+        let devices = reach.zone_devices(cx.model, z);
+        let conduits = reach.zone_conduits(cx.model, z);
         let zone = cx.model.zone(z);
         for (ri, r) in za.risks.iter().enumerate() {
             if r.mitigated_by.is_empty() {
