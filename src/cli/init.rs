@@ -87,7 +87,7 @@ conduit dmz-control {
 
 firewall fw-1 {
   target nftables
-  capability { iac 2  uc 2  si 2  dc 2  rdf 2  tre 2  ra 2 }   # the product's SL-C
+  capability { iac 2  uc 2  si 2  dc 2  rdf 2  tre 2  ra 2 }  # the product's SL-C
   interface eth0 enterprise
   interface eth1 dmz
   interface eth2 control
