@@ -40,7 +40,12 @@ fn skeleton(text: &str) -> String {
     for (a, b) in spans.into_iter().rev() {
         out.replace_range(a..b, "");
     }
-    out
+    // A risk's `mitigated-by` may name the conduits just removed: an engineer's skeleton records
+    // its mitigations once the conduits exist.
+    out.lines()
+        .filter(|l| !l.trim_start().starts_with("mitigated-by"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 fn resolve(path: &Path) -> Model {
