@@ -1637,7 +1637,7 @@ fn cli_exit_codes() {
         stdout.contains("over-permit: tcp 10.10.0.0:40000 -> 10.20.0.10:8443"),
         "{stdout}"
     );
-    assert!(stdout.contains("north-pipeline.fence:52"), "{stdout}");
+    assert!(stdout.contains("north-pipeline.fence:89"), "{stdout}");
     let (code, stdout, _) = run(&["--target", "nftables", "--format", "json"]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
