@@ -251,31 +251,73 @@ proptest! {
     /// packets, the later one.
     #[test]
     fn redundant_flows_are_exactly_the_covered_ones(size in size()) {
-        use fenceline::model::packets::flow_cubes;
-        use fenceline::packet::space::Space;
-        let text = policy(&size);
-        let checked = check_text("p.fence", Path::new("p.fence"), text, &opts());
-        let model = checked.model.as_ref().unwrap();
-        let space = |f| {
-            let mut s: Space<()> = Space::new();
-            s.extend(flow_cubes(model, f), ());
-            s
-        };
-        let spaces: Vec<Space<()>> = model.flow_ids().map(space).collect();
-        let within = |a: usize, b: usize| !spaces[a].is_empty() && spaces[a].is_subset(&spaces[b]);
-        let n = spaces.len();
-        let want: std::collections::BTreeSet<usize> = (0..n)
-            .filter(|&a| (0..n).any(|b| b != a && within(a, b) && (!within(b, a) || b < a)))
-            .collect();
-        let got: std::collections::BTreeSet<usize> = checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == "OUT-001")
-            .filter_map(|d| model.flow_ids().find(|f| Some(model.spans.flow(*f)) == d.span))
-            .map(|f| f.0)
-            .collect();
-        prop_assert_eq!(got, want);
+        redundant_flows_agree(&size)?;
     }
+
+    /// The same on dense policies: two assets a side and many flows of random port ranges
+    /// (TCP, UDP, ICMP types, whole protocols), so that endpoint pairs carry more items than
+    /// OUT-001 scans and are indexed by interval trees.
+    #[test]
+    fn redundant_flows_are_exactly_the_covered_ones_when_dense(
+        flows in proptest::collection::vec((0usize..2, 0usize..2, 0usize..5, 0u16..40, 0u16..40), 150..300)
+    ) {
+        let mut text = String::from(
+            "zone a { level 3 sl-target 2 network 10.1.0.0/24 asset h1 10.1.0.1 asset h2 10.1.0.2 }\n\
+             zone b { level 2 sl-target 2 network 10.2.0.0/24 asset h1 10.2.0.1 asset h2 10.2.0.2 }\n\
+             conduit ab {\n  connects a, b\n",
+        );
+        let srcs = ["a", "a.h1"];
+        let dsts = ["b.h1", "b.h2"];
+        for (s, d, kind, x, y) in flows {
+            let (lo, hi) = (1000 + x.min(y), 1000 + x.max(y));
+            let item = match kind {
+                0 | 1 => format!("tcp/{lo}-{hi}"),
+                2 => format!("udp/{lo}-{hi}"),
+                3 if x % 2 == 0 => "icmp/8".to_string(),
+                3 => "icmp".to_string(),
+                _ => "ip/6".to_string(),
+            };
+            text.push_str(&format!("  allow {} -> {} {item}\n", srcs[s], dsts[d]));
+        }
+        text.push_str("}\n");
+        redundant_flows_agree_on(&text)?;
+    }
+}
+
+fn redundant_flows_agree(size: &Size) -> Result<(), TestCaseError> {
+    redundant_flows_agree_on(&policy(size))
+}
+
+fn redundant_flows_agree_on(text: &str) -> Result<(), TestCaseError> {
+    use fenceline::model::packets::flow_cubes;
+    use fenceline::packet::space::Space;
+    let checked = check_text("p.fence", Path::new("p.fence"), text.to_string(), &opts());
+    prop_assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let model = checked.model.as_ref().unwrap();
+    let space = |f| {
+        let mut s: Space<()> = Space::new();
+        s.extend(flow_cubes(model, f), ());
+        s
+    };
+    let spaces: Vec<Space<()>> = model.flow_ids().map(space).collect();
+    let within = |a: usize, b: usize| !spaces[a].is_empty() && spaces[a].is_subset(&spaces[b]);
+    let n = spaces.len();
+    let want: std::collections::BTreeSet<usize> = (0..n)
+        .filter(|&a| (0..n).any(|b| b != a && within(a, b) && (!within(b, a) || b < a)))
+        .collect();
+    let got: std::collections::BTreeSet<usize> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "OUT-001")
+        .filter_map(|d| {
+            model
+                .flow_ids()
+                .find(|f| Some(model.spans.flow(*f)) == d.span)
+        })
+        .map(|f| f.0)
+        .collect();
+    prop_assert_eq!(got, want);
+    Ok(())
 }
 
 /// Planning's reply entries (what the Cisco IOS dialect lowers to reply ACEs) and verify's

@@ -196,10 +196,14 @@ impl Reach {
             .enumerate()
             .map(|(ci, c)| {
                 let (mut devices, mut zones) = (BTreeSet::new(), BTreeSet::new());
+                // A flow's hops depend only on its zones and its `via`: each once.
+                let mut seen = foldhash::HashSet::default();
                 for hops in c
                     .flows
                     .iter()
-                    .filter_map(|f| graph.flow_hops(model.flow(*f)))
+                    .map(|f| model.flow(*f))
+                    .filter(|f| seen.insert((f.src.zone, f.dst.zone, f.via.as_slice())))
+                    .filter_map(|f| graph.flow_hops(f))
                 {
                     for h in hops {
                         devices.insert(h.device);

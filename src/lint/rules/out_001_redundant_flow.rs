@@ -3,8 +3,9 @@
 //! destination addresses and every protocol/port item of its services lie within the other
 //! flow's. Of two flows that allow exactly the same packets, the later one is flagged.
 //!
-//! The check indexes each endpoint pair's protocol/port items in an interval tree and asks it
-//! for the items that contain a flow's own, so it never compares every flow with every other.
+//! The check groups flows by endpoint pair; a pair with many protocol/port items indexes them in
+//! interval trees and asks them for the items that contain a flow's own (a pair with few scans
+//! them), so it never compares every flow with every other.
 //!
 //! ## Why is this bad
 //! A redundant flow adds nothing to what the policy allows, but it is one more line for a
@@ -116,39 +117,91 @@ fn within<T: Ord>(inner: Option<(T, T)>, outer: Option<(T, T)>) -> bool {
 // endpoint of a zone, with every other: 40,000 port flows between two zones take about as long
 // per flow as 100.
 
-/// Items of one endpoint pair's flows, indexed by protocol key.
-#[derive(Default)]
-struct PairIndex {
-    /// (protocol key, tree over the key's intervals); payload: index into `flows`.
+/// The flows of one endpoint pair, a run of [`Pairs::order`], with interval trees over their
+/// items by protocol key when the pair has many (most pairs carry one or two flows, scanned).
+struct Pair {
+    start: usize,
+    end: usize,
+    /// (protocol key, tree over the key's intervals); payload: index into the pair's run.
     trees: BTreeMap<u32, crate::packet::intervals::IntervalTree>,
-    flows: Vec<FlowId>,
 }
 
-impl PairIndex {
-    fn build(flows: &[FlowId], items: &[Vec<(u32, u32, u32)>]) -> PairIndex {
-        let mut by_key: BTreeMap<u32, Vec<(u128, u128, usize)>> = BTreeMap::new();
-        for (i, f) in flows.iter().enumerate() {
-            for &(k, lo, hi) in &items[f.0] {
-                by_key.entry(k).or_default().push((lo.into(), hi.into(), i));
+/// Up to this many items a pair's items are scanned, not indexed: building trees costs more
+/// than the scans they save.
+const SCAN_ITEMS: usize = 32;
+
+/// Every flow grouped by its exact (source, destination) endpoints.
+struct Pairs {
+    /// Flow IDs sorted by endpoint pair, then in flow order.
+    order: Vec<FlowId>,
+    /// Only looked up, never iterated into output: hashed.
+    pairs: foldhash::HashMap<(Endpoint, Endpoint), Pair>,
+}
+
+impl Pairs {
+    fn build(m: &crate::model::Model, items: &[Vec<(u32, u32, u32)>]) -> Pairs {
+        let key = |f: FlowId| {
+            let fl = m.flow(f);
+            (fl.src, fl.dst)
+        };
+        let mut order: Vec<FlowId> = m.flow_ids().collect();
+        order.sort_by_key(|f| (key(*f), *f));
+        let mut pairs = foldhash::HashMap::default();
+        let mut start = 0;
+        while start < order.len() {
+            let k = key(order[start]);
+            let mut end = start + 1;
+            while end < order.len() && key(order[end]) == k {
+                end += 1;
             }
+            let run = &order[start..end];
+            let n: usize = run.iter().map(|f| items[f.0].len()).sum();
+            let mut trees = BTreeMap::new();
+            if n > SCAN_ITEMS {
+                let mut by_key: BTreeMap<u32, Vec<(u128, u128, usize)>> = BTreeMap::new();
+                for (i, f) in run.iter().enumerate() {
+                    for &(k, lo, hi) in &items[f.0] {
+                        by_key.entry(k).or_default().push((lo.into(), hi.into(), i));
+                    }
+                }
+                trees = by_key
+                    .into_iter()
+                    .map(|(k, v)| (k, crate::packet::intervals::IntervalTree::build(v)))
+                    .collect();
+            }
+            pairs.insert(k, Pair { start, end, trees });
+            start = end;
         }
-        PairIndex {
-            trees: by_key
-                .into_iter()
-                .map(|(k, v)| (k, crate::packet::intervals::IntervalTree::build(v)))
-                .collect(),
-            flows: flows.to_vec(),
-        }
+        Pairs { order, pairs }
     }
 
-    /// Flows with an item that contains `(key, lo, hi)`, as [`item_within`] decides.
-    fn covering(&self, (key, lo, hi): (u32, u32, u32), f: &mut dyn FnMut(FlowId)) {
-        if let Some(t) = self.trees.get(&key) {
-            t.containing(lo.into(), hi.into(), &mut |i| f(self.flows[i]));
+    /// Flows from `src` to `dst` with an item that contains `(key, lo, hi)`, as
+    /// [`item_within`] decides.
+    fn covering(
+        &self,
+        items: &[Vec<(u32, u32, u32)>],
+        (src, dst): (Endpoint, Endpoint),
+        (key, lo, hi): (u32, u32, u32),
+        f: &mut dyn FnMut(FlowId),
+    ) {
+        let Some(p) = self.pairs.get(&(src, dst)) else {
+            return;
+        };
+        let run = &self.order[p.start..p.end];
+        if p.trees.is_empty() {
+            for b in run {
+                if items[b.0].iter().any(|j| item_within((key, lo, hi), *j)) {
+                    f(*b);
+                }
+            }
+            return;
+        }
+        if let Some(t) = p.trees.get(&key) {
+            t.containing(lo.into(), hi.into(), &mut |i| f(run[i]));
         }
         if key != ANY_IP && key < 0x1_0000 {
-            if let Some(t) = self.trees.get(&ANY_IP) {
-                t.overlapping(0, u128::MAX, &mut |i| f(self.flows[i]));
+            if let Some(t) = p.trees.get(&ANY_IP) {
+                t.overlapping(0, u128::MAX, &mut |i| f(run[i]));
             }
         }
     }
@@ -212,19 +265,14 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 .collect()
         })
         .collect();
-    // Flows by exact endpoint pair, in flow order.
-    let mut by_pair: BTreeMap<(Endpoint, Endpoint), Vec<FlowId>> = BTreeMap::new();
+    // The endpoints each zone's flows use.
     let mut used: BTreeMap<ZoneId, BTreeSet<Endpoint>> = BTreeMap::new();
     for f in m.flow_ids() {
         let fl = m.flow(f);
-        by_pair.entry((fl.src, fl.dst)).or_default().push(f);
         used.entry(fl.src.zone).or_default().insert(fl.src);
         used.entry(fl.dst.zone).or_default().insert(fl.dst);
     }
-    let index: BTreeMap<(Endpoint, Endpoint), PairIndex> = by_pair
-        .iter()
-        .map(|(k, v)| (*k, PairIndex::build(v, &items)))
-        .collect();
+    let index = Pairs::build(m, &items);
     // sup[e]: endpoints of e's zone whose addresses contain e's (e itself included). An address
     // belongs to one zone, so a flow can only lie within flows between the same zones.
     let sup: BTreeMap<Endpoint, Vec<Endpoint>> =
@@ -256,13 +304,11 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
             let dsts = sup.get(&fl.dst).map(Vec::as_slice).unwrap_or_default();
             for s in srcs {
                 for d in dsts {
-                    if let Some(ix) = index.get(&(*s, *d)) {
-                        ix.covering(first, &mut |b| {
-                            if covers(b, a) {
-                                acc.insert(b);
-                            }
-                        });
-                    }
+                    index.covering(&items, (*s, *d), first, &mut |b| {
+                        if covers(b, a) {
+                            acc.insert(b);
+                        }
+                    });
                 }
             }
             acc
