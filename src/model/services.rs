@@ -380,6 +380,44 @@ mod tests {
         }
     }
 
+    /// The entries a 2026 plant uses (issue 17), with their ports and flags as the standards
+    /// give them: the secure variants `encrypted` and never `cleartext`, SNMPv3 not
+    /// `legacy-admin`, EtherNet/IP split in its explicit and implicit halves with `enip` both.
+    #[test]
+    fn plant_entries_have_their_ports_and_flags() {
+        let expect: &[(&str, &str, &[&str])] = &[
+            ("iec104-tls", "tcp/19998", &["industrial", "encrypted"]),
+            ("dnp3-tls", "tcp/19999", &["industrial", "encrypted"]),
+            ("iec61850-mms-tls", "tcp/3782", &["industrial", "encrypted"]),
+            ("ptp", "udp/319, udp/320", &["cleartext", "infrastructure"]),
+            (
+                "cip-security",
+                "tcp/2221, udp/2221",
+                &["industrial", "encrypted"],
+            ),
+            ("r-goose", "udp/102", &["industrial", "cleartext"]),
+            ("r-sv", "udp/102", &["industrial", "cleartext"]),
+            ("syslog-tls", "tcp/6514", &["infrastructure", "encrypted"]),
+            (
+                "snmpv3",
+                "udp/161, udp/162",
+                &["infrastructure", "encrypted"],
+            ),
+            ("netconf", "tcp/830", &["remote-access", "encrypted"]),
+            ("restconf", "tcp/443", &["web", "encrypted"]),
+            ("enip-explicit", "tcp/44818", &["industrial", "cleartext"]),
+            ("enip-implicit", "udp/2222", &["industrial", "cleartext"]),
+            ("enip", "tcp/44818, udp/2222", &["industrial", "cleartext"]),
+            ("snmp", "udp/161", &["cleartext", "legacy-admin"]),
+        ];
+        for (name, items, flags) in expect {
+            let b = builtin(name);
+            assert_eq!(b.map(|b| b.items), Some(*items), "{name}");
+            let got = b.map(|b| b.parsed_flags().names()).unwrap_or_default();
+            assert_eq!(got, *flags, "{name}");
+        }
+    }
+
     /// The catalogue table of docs/language.md, generated from [`CATALOGUE`].
     fn catalogue_table() -> String {
         let mut t = String::from(
