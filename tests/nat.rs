@@ -242,3 +242,82 @@ fn a_devices_inside_address_is_self_only_from_its_translated_zone() {
         );
     }
 }
+
+/// The bad inputs the NAT contract names, through the command line: each an error at its line
+/// (a span in the rendered output) and exit code 1, never a panic.
+#[test]
+fn bad_translations_are_errors_at_their_line_with_exit_code_1() {
+    let zones = "zone ops { level 3 sl-target 2 network 10.30.0.0/24 }\n";
+    let fw =
+        "firewall fw { target nftables interface eth0 ops interface eth1 a interface eth2 b }\n";
+    let cases: &[(&str, String, &str, &str)] = &[
+        (
+            "overlapping outside networks",
+            format!(
+                "{zones}zone a {{ level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 }}\n\
+                 zone b {{ level 2 sl-target 2 network 192.168.1.0/25 nat 10.50.1.128/25 }}\n{fw}"
+            ),
+            "E0006",
+            "t.fence:3:",
+        ),
+        (
+            "an outside network over another zone's network",
+            format!(
+                "{zones}zone a {{ level 2 sl-target 2 network 192.168.1.0/25 nat 10.30.0.128/25 }}\n\
+                 zone b {{ level 2 sl-target 2 network 10.40.0.0/24 }}\n{fw}"
+            ),
+            "E0006",
+            "t.fence:",
+        ),
+        (
+            "prefix lengths that differ",
+            format!(
+                "{zones}zone a {{ level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/25 }}\n\
+                 zone b {{ level 2 sl-target 2 network 10.40.0.0/24 }}\n{fw}"
+            ),
+            "E0039",
+            "t.fence:2:",
+        ),
+        (
+            "a translated zone with no device attaching it",
+            format!(
+                "{zones}zone a {{ level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 }}\n\
+                 firewall fw {{ target nftables interface eth0 ops }}\n"
+            ),
+            "E0040",
+            "t.fence:2:",
+        ),
+        (
+            "`inspect` on a switch",
+            format!(
+                "{zones}switch sw {{\n  target cisco-ios\n  inspect\n  port Gi1/0/1 access ops\n}}\n"
+            ),
+            "E0038",
+            "t.fence:4:3",
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("fenceline-nat-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (what, text, code, at) in cases {
+        std::fs::write(dir.join("t.fence"), text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+            .args(["check", "t.fence", "--color", "never"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{what}: {all}");
+        let at_code = all.split(code).nth(1).unwrap_or_default();
+        assert!(all.contains(code), "{what}: no {code} in {all}");
+        assert!(
+            at_code.contains(&format!("[{at}")),
+            "{what}: {code} not at {at}: {all}"
+        );
+        assert!(!all.contains("panicked"), "{what}: {all}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
