@@ -321,3 +321,31 @@ fn bad_translations_are_errors_at_their_line_with_exit_code_1() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Expectations speak the plant's addresses: a failing one about a translated zone gives its
+/// counterexample at the outside address, against the policy and against the generated files.
+#[test]
+fn a_failing_expectation_about_a_translated_zone_shows_the_outside_address() {
+    let dir = std::env::temp_dir().join(format!("fenceline-nat-expect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = std::fs::read_to_string("tests/nat/linux.fence").unwrap();
+    text.push_str("expect allow site-ops.historian -> filling.plc modbus\n");
+    std::fs::write(dir.join("t.fence"), text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .args(["build", "t.fence", "-o", "out", "--color", "never"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("counterexample: tcp 10.30.0.20:40000 -> 10.50.1.10:502 is denied"),
+        "{err}"
+    );
+    assert!(
+        err.contains("10.50.1.10:502 is dropped by `fw-cells` (nftables)"),
+        "{err}"
+    );
+    assert!(!err.contains("192.168.1.10"), "{err}");
+}
