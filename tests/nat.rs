@@ -349,3 +349,52 @@ fn a_failing_expectation_about_a_translated_zone_shows_the_outside_address() {
     );
     assert!(!err.contains("192.168.1.10"), "{err}");
 }
+
+/// In a list each network takes its own translation: `network NET [nat NET], NET [nat NET]`.
+#[test]
+fn each_network_of_a_list_takes_its_own_translation() {
+    let checked = check_text(
+        "t.fence",
+        Path::new("t.fence"),
+        with_zones(
+            "zone a { level 2 sl-target 2\n\
+               network 192.168.1.0/24 nat 10.50.1.0/24, 10.9.9.0/24, 192.168.2.0/25 nat 10.50.3.0/25\n\
+               asset plc 192.168.1.10\n asset hmi 192.168.2.20\n asset eng 10.9.9.5 }\n\
+             zone b { level 2 sl-target 2 network 10.40.0.0/24 }",
+        ),
+        &CheckOptions::default(),
+    );
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let m = checked.model.expect("model");
+    let a = m.zone(m.zone_id("a").unwrap());
+    let nat: Vec<(String, String)> = a
+        .nat
+        .iter()
+        .map(|n| (n.inside.to_string(), n.outside.to_string()))
+        .collect();
+    assert_eq!(
+        nat,
+        [
+            ("192.168.1.0/24".into(), "10.50.1.0/24".into()),
+            ("192.168.2.0/25".into(), "10.50.3.0/25".into())
+        ]
+    );
+    let mut outside = set("10.50.1.0/24");
+    outside.add_net("10.9.9.0/24".parse().unwrap());
+    outside.add_net("10.50.3.0/25".parse().unwrap());
+    assert_eq!(a.addrs, outside);
+    let mut inside = set("192.168.1.0/24");
+    inside.add_net("10.9.9.0/24".parse().unwrap());
+    inside.add_net("192.168.2.0/25".parse().unwrap());
+    assert_eq!(a.inside_addrs(), inside);
+    let at = |name: &str| a.assets[a.asset(name).unwrap()].addrs.clone();
+    assert_eq!(at("plc"), set("10.50.1.10/32"));
+    assert_eq!(at("hmi"), set("10.50.3.20/32"));
+    // The untranslated network of the list keeps its addresses.
+    assert_eq!(at("eng"), set("10.9.9.5/32"));
+}
