@@ -910,6 +910,23 @@ table inet t {
 }
 "#;
 
+    /// What is derived once per ruleset (chain names) is not carried into a copy that is then
+    /// edited: the copy is read as it stands.
+    #[test]
+    fn an_edited_copy_is_read_as_it_stands() {
+        let n = parse_text("t.nft", TEXT).unwrap();
+        assert!(n.items("a", "b").is_ok());
+        let mut copy = n.clone();
+        for c in &mut copy.tables[0].chains {
+            if c.name == "p" {
+                c.name = "q".into();
+            }
+        }
+        let e = copy.items("a", "b").unwrap_err();
+        assert!(e.message.contains("`p`, which does not exist"), "{e}");
+        assert!(n.items("a", "b").is_ok());
+    }
+
     #[test]
     fn text_ruleset_accepts_exactly() {
         let n = parse_text("t.nft", TEXT).unwrap();
