@@ -106,7 +106,13 @@ pub const EXIT_STATUS: &[(&str, &[(u8, &str)])] = &[
     ),
     (
         "report",
-        &[(0, "written"), (2, "could not run (a policy with errors)")],
+        &[
+            (0, "written"),
+            (
+                2,
+                "could not run (a policy with errors; `--format pdf` without `-o` or without Chromium)",
+            ),
+        ],
     ),
     (
         "graph",
