@@ -826,6 +826,38 @@ fn asa_mutations_are_found_with_a_counterexample() {
     check_doc_block("Cisco ASA", &rows);
 }
 
+/// Mutations of a Cisco ASA's object NAT (`tests/nat/asa-one-skid.fence`): the `nat` line
+/// pointing at the wrong mapped object (its own real object: the skid is then reached at its
+/// real address, and no longer at its outside one), and the `nat` line deleted.
+const ASA_NAT_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "asa nat pointing at the wrong outside object",
+        file: "fw-skid/cisco-asa.txt",
+        from: " nat (filling,any) static FL-MAPPED-filling-1\n",
+        to: " nat (filling,any) static FL-REAL-filling-1\n",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "asa nat line deleted",
+        file: "fw-skid/cisco-asa.txt",
+        from: "object network FL-REAL-filling-1\n nat (filling,any) static FL-MAPPED-filling-1\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+];
+
+#[test]
+fn asa_with_nat_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/nat/asa-one-skid.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    let rows = mutation_rows("tests/nat/asa-one-skid.fence", ASA_NAT_MUTATIONS);
+    check_doc_block("Cisco ASA with address translation", &rows);
+}
+
 /// Mutations of a FortiGate's generated configuration (`tests/fortios/plant.fence`): a widened
 /// port, an added accept policy, the explicit final deny deleted (FortiOS's implicit deny still
 /// decides: equal) or turned into an accept, an address group grown, a deny moved above the

@@ -426,11 +426,16 @@ pub fn replacement(target: Target) -> Option<&'static str> {
 /// The targets whose dialect generates the translation of `network INSIDE nat OUTSIDE`. A
 /// device of another target attaching a translated zone is refused, never given a
 /// configuration that filters without translating.
-const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::CiscoIos];
+const TRANSLATING: &[Target] = &[
+    Target::Nftables,
+    Target::Iptables,
+    Target::CiscoIos,
+    Target::CiscoAsa,
+];
 
-/// The targets whose dialect refuses translation itself, as a finding at the device (E0066)
-/// that `check` reports too (E0066, E0070, E0073).
-const REFUSING: &[Target] = &[Target::CiscoAsa, Target::Fortios, Target::Panos];
+/// The targets whose dialect refuses translation itself, as a finding at the device that
+/// `check` reports too (E0070, E0073).
+const REFUSING: &[Target] = &[Target::Fortios, Target::Panos];
 
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {
