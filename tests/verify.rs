@@ -915,6 +915,41 @@ fn fortios_with_nat_verifies_and_its_mutations_are_found() {
     check_doc_block("FortiOS with address translation", &rows);
 }
 
+/// Mutations of a PAN-OS firewall's NAT rule (`tests/nat/panos-one-skid.fence`): translated onto
+/// the wrong address object, and no longer bi-directional.
+const PANOS_NAT_MUTATIONS: &[Mutation] = &[Mutation {
+    name: "panos nat rule translating onto the wrong address",
+    file: "fw-skid/panos.txt",
+    from: "translated-address N-10.50.1.0_24 bi-directional yes",
+    to: "translated-address N-192.168.1.0_24 bi-directional yes",
+    over: true,
+    under: true,
+}];
+
+#[test]
+fn panos_with_nat_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/nat/panos-one-skid.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    // Not bi-directional: the outside addresses are no longer translated back, which the rules
+    // (matching them before translation) do not show; verify compares the translations.
+    let mut f = files.clone();
+    let text = f["fw-skid/panos.txt"].replace("bi-directional yes", "bi-directional no");
+    f.insert("fw-skid/panos.txt".into(), text);
+    let r = verify_files(&model, &f, Some(("fw-skid", Target::Panos)));
+    assert!(!r[0].equal);
+    assert!(
+        r[0].notes
+            .iter()
+            .any(|n| n.starts_with("translation differs: the configuration maps nothing")),
+        "{:?}",
+        r[0].notes
+    );
+    let rows = mutation_rows("tests/nat/panos-one-skid.fence", PANOS_NAT_MUTATIONS);
+    check_doc_block("PAN-OS with address translation", &rows);
+}
+
 /// Mutations of a FortiGate's generated configuration (`tests/fortios/plant.fence`): a widened
 /// port, an added accept policy, the explicit final deny deleted (FortiOS's implicit deny still
 /// decides: equal) or turned into an accept, an address group grown, a deny moved above the

@@ -440,11 +440,12 @@ const TRANSLATING: &[Target] = &[
     Target::CiscoIos,
     Target::CiscoAsa,
     Target::Fortios,
+    Target::Panos,
 ];
 
 /// The targets whose dialect refuses translation itself, as a finding at the device that
-/// `check` reports too (E0073).
-const REFUSING: &[Target] = &[Target::Panos];
+/// `check` reports too (none today: every firewall target translates).
+const REFUSING: &[Target] = &[];
 
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {
