@@ -53,7 +53,7 @@ const MAX_NAMEIF: usize = 48;
 pub const MAX_NAME: usize = 64;
 
 /// The first 8 hex digits of the sha256 of `parts`, each ended by a NUL byte.
-pub(super) fn sha8(parts: &[&str]) -> String {
+fn sha8(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p.as_bytes());

@@ -169,13 +169,19 @@ pub fn plant_view(
         .collect())
 }
 
-/// An object name of at most [`super::lower::MAX_NAME`] characters.
+/// Generated object names stay within 64 characters (as `lower`'s do).
+const MAX_NAME: usize = 64;
+
+/// An object name of at most [`MAX_NAME`] characters: the nameif, or the first 8 hex digits of
+/// its sha256 where it would be too long.
 fn object_name(kind: &str, nameif: &Name, n: usize) -> String {
+    use sha2::{Digest, Sha256};
     let full = format!("FL-{kind}-{nameif}-{n}");
-    if full.len() <= super::lower::MAX_NAME {
+    if full.len() <= MAX_NAME {
         full
     } else {
-        format!("FL-{kind}-{}-{n}", super::lower::sha8(&[nameif.as_str()]))
+        let h = hex::encode(Sha256::digest(nameif.as_str().as_bytes()));
+        format!("FL-{kind}-{}-{n}", &h[..8])
     }
 }
 
