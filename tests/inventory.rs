@@ -196,6 +196,13 @@ fn bad_inventories_are_errors_with_their_line() {
             "other.xml:2: not nmap XML",
         ),
         (
+            "sub.csv",
+            "IP\n10.0.0.1\n",
+            &["--subnet", "10.0.0.0/24=Cell A"],
+            2,
+            "`--subnet 10.0.0.0/24=Cell A` is not NET=ZONE",
+        ),
+        (
             "ip.xml",
             "<nmaprun>\n<host><status state=\"up\"/>\n<address addr=\"10.0.0.x\" addrtype=\"ipv4\"/>\n</host></nmaprun>\n",
             &[],

@@ -171,7 +171,7 @@ fn inventory_skeleton(
         let parsed = s.split_once('=').and_then(|(n, z)| {
             let net: ipnet::IpNet = n.trim().parse().ok()?;
             let z = z.trim();
-            (inventory::ident(z, "") == z).then(|| (net.trunc(), z.to_string()))
+            (!z.is_empty() && inventory::ident(z, "") == z).then(|| (net.trunc(), z.to_string()))
         });
         match parsed {
             Some(p) => opts.subnets.push(p),
