@@ -230,14 +230,27 @@ pub fn classify(items: &[ServiceItem]) -> (ServiceFlags, Vec<&'static str>) {
     let mut flags = ServiceFlags::default();
     let mut names = Vec::new();
     let mut all_encrypted = !items.is_empty();
+    // The catalogue's entries, then the ports IANA registers for the same protocols that the
+    // catalogue does not compile (judged as the entry they belong to).
+    let also = IANA_ALSO.iter().filter_map(|(name, items)| {
+        CATALOGUE
+            .iter()
+            .find(|b| b.name == *name)
+            .map(|b| (b, Some(*items)))
+    });
+    let entries: Vec<(&Builtin, Option<&str>)> =
+        CATALOGUE.iter().map(|b| (b, None)).chain(also).collect();
     for item in items {
         let mut matched = false;
-        for b in CATALOGUE {
+        for &(b, also) in &entries {
             let f = b.parsed_flags();
             if f == ServiceFlags::default() {
                 continue;
             }
-            let entry = b.parsed_items();
+            let entry = match also {
+                Some(items) => parse_items(items),
+                None => b.parsed_items(),
+            };
             let within = entry.iter().any(|o| item.within(o));
             if !within && !entry.iter().any(|o| narrow_range_holds(item, o)) {
                 continue;
@@ -255,6 +268,25 @@ pub fn classify(items: &[ServiceItem]) -> (ServiceFlags, Vec<&'static str>) {
     flags.one_way = false;
     names.sort_unstable();
     (flags, names)
+}
+
+/// Ports IANA registers for a catalogue protocol besides those the catalogue compiles (the
+/// UDP registrations of protocols used over TCP): an item on one of them is classified as
+/// that protocol (`udp/20000` is DNP3 in clear), but naming the protocol still compiles only
+/// the catalogue's own items.
+pub const IANA_ALSO: &[(&str, &str)] = &[
+    ("dnp3", "udp/20000"),
+    ("enip-explicit", "udp/44818"),
+    ("iec104", "udp/2404"),
+    ("modbus", "udp/502"),
+    ("mqtt", "udp/1883"),
+];
+
+fn parse_items(items: &str) -> Vec<ServiceItem> {
+    items
+        .split(", ")
+        .filter_map(|i| ServiceItem::parse(i).ok())
+        .collect()
 }
 
 /// The widest TCP or UDP port range that [`classify`] judges by the catalogue entries it
@@ -334,6 +366,30 @@ mod tests {
             .collect();
         let (flags, names) = classify(&items);
         (flags.names(), names)
+    }
+
+    #[test]
+    fn udp_registrations_of_industrial_protocols_are_classified_as_the_protocol() {
+        for (udp, name) in [
+            ("udp/20000", "dnp3"),
+            ("udp/502", "modbus"),
+            ("udp/2404", "iec104"),
+            ("udp/44818", "enip-explicit"),
+            ("udp/1883", "mqtt"),
+        ] {
+            let (flags, names) = classified(udp);
+            assert!(flags.contains(&"cleartext"), "{udp}: {flags:?}");
+            assert_eq!(names, vec![name], "{udp}");
+        }
+        // Every entry names a catalogue protocol and parses.
+        for (name, items) in IANA_ALSO {
+            assert!(CATALOGUE.iter().any(|b| b.name == *name), "{name}");
+            assert_eq!(
+                parse_items(items).len(),
+                items.split(", ").count(),
+                "{items}"
+            );
+        }
     }
 
     #[test]
