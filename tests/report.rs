@@ -196,7 +196,7 @@ fn svg_is_well_formed_and_names_every_zone_and_conduit() {
         let name = path.display().to_string();
         let checked = check_path(&path, &opts()).unwrap();
         let model = checked.model.as_ref().unwrap();
-        let svg = graph::to_svg(model, true);
+        let svg = graph::to_svg(model, &fenceline::plan::model_to_ir(model).0, true);
         let texts = assert_well_formed(&name, &svg);
         for z in &model.zones {
             assert!(
@@ -213,7 +213,11 @@ fn svg_is_well_formed_and_names_every_zone_and_conduit() {
                 c.name
             );
         }
-        assert_eq!(graph::to_svg(model, true), svg, "{name}: deterministic");
+        assert_eq!(
+            graph::to_svg(model, &fenceline::plan::model_to_ir(model).0, true),
+            svg,
+            "{name}: deterministic"
+        );
         let dot = graph::to_dot(model);
         let mermaid = graph::to_mermaid(model);
         for z in &model.zones {
@@ -303,10 +307,18 @@ fn policy_text_is_escaped_everywhere() {
         }
     }
     assert!(md.contains("PLC \\| \\<i\\>x\\</i\\>"));
-    let svg = graph::to_svg(checked.model.as_ref().unwrap(), true);
+    let svg = graph::to_svg(
+        checked.model.as_ref().unwrap(),
+        &fenceline::plan::model_to_ir(checked.model.as_ref().unwrap()).0,
+        true,
+    );
     assert!(svg.contains("SAFETY"), "safety zones are marked");
     assert_well_formed("hostile svg", &svg);
-    let inline = graph::to_svg(checked.model.as_ref().unwrap(), false);
+    let inline = graph::to_svg(
+        checked.model.as_ref().unwrap(),
+        &fenceline::plan::model_to_ir(checked.model.as_ref().unwrap()).0,
+        false,
+    );
     assert!(
         !inline.contains("http://") && !inline.contains("xmlns"),
         "the inline SVG carries no namespace URL"

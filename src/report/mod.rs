@@ -8,6 +8,7 @@
 //! only when the caller passes it.
 
 pub mod assessment;
+pub mod diagram;
 pub mod fr5;
 pub mod graph;
 pub mod own;
@@ -488,7 +489,7 @@ pub fn build_report(
         || {
             (
                 conduit_views(model, ir),
-                graph::to_svg(model, false),
+                graph::to_svg(model, ir, false),
                 graph::to_mermaid(model),
             )
         },
