@@ -106,6 +106,11 @@ fn check(name: &str, model: &Model) -> Diagram {
     let ir = model_to_ir(model).0;
     let d = diagram::diagram(model, &ir);
     let v = violations(model, &d);
+    eprintln!(
+        "{name}: {} of {} labels in the margin column",
+        d.edges.iter().filter(|e| e.label.in_margin).count(),
+        d.edges.len()
+    );
     assert!(v.is_empty(), "{name}:\n{}", v.join("\n"));
     assert_eq!(d.zones.len(), model.zones.len(), "{name}: every zone drawn");
     assert_eq!(

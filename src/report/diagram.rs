@@ -198,7 +198,7 @@ pub struct Diagram {
     pub bands: Vec<BandShape>,
     pub zones: Vec<ZoneShape>,
     pub edges: Vec<EdgeShape>,
-    /// Where the picture's grid ends on the right (the margin column starts beyond it).
+    /// Where the picture's grid of zones ends on the right.
     pub grid_right: i64,
     /// Where the bands end at the bottom (the legend starts below).
     pub bands_bottom: i64,
@@ -399,29 +399,23 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
     let mut obstacles: Vec<Rect> = boxes.clone();
     obstacles.extend(hubs.iter().copied());
     obstacles.extend(placed_devices.iter().copied());
-    let mut margin_y = TOP + 4;
-    let mut margin_w = 0;
     let mut edges = Vec::new();
     for ((ei, e), shapes) in l.conduits.iter().enumerate().zip(edge_devices) {
         let (text, title) = label_texts(model, e, &enf.get(ei).cloned().unwrap_or_default());
         let w = label_width(&text);
         let mut found = None;
         'search: for s in by_length(&routed[ei].0) {
-            for (cx, cy) in points_along(&s, if s.horizontal() { w } else { LABEL_H }) {
-                let offsets: [(i64, i64); 3] = if s.horizontal() {
-                    [(0, 0), (0, -(LABEL_H / 2 + 4)), (0, LABEL_H / 2 + 4)]
-                } else {
-                    [(0, 0), (w / 2 + 4, 0), (-(w / 2 + 4), 0)]
-                };
-                for (ox, oy) in offsets {
+            for (cx, cy) in points_along(&s, LABEL_H) {
+                for (x, y) in label_candidates(&s, cx, cy, w) {
                     let r = Rect {
-                        x: cx + ox - w / 2,
-                        y: cy + oy - LABEL_H / 2,
+                        x,
+                        y,
                         w,
                         h: LABEL_H,
                     };
+                    // Right of the grid is free for labels too (a narrow plant has long
+                    // labels); the margin column goes right of them all.
                     let inside = r.x >= LEFT
-                        && r.x + r.w <= grid_right
                         && r.y >= TOP - 20
                         && r.y + r.h <= bands_bottom;
                     if inside
@@ -438,19 +432,20 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
         }
         let (rect, in_margin) = match found {
             Some(r) => (r, false),
-            None => {
-                let r = Rect {
-                    x: grid_right + 20,
-                    y: margin_y,
+            // Placed in the margin column once every other label is placed.
+            None => (
+                Rect {
+                    x: 0,
+                    y: 0,
                     w,
                     h: LABEL_H,
-                };
-                margin_y += LABEL_H + 6;
-                margin_w = margin_w.max(w);
-                (r, true)
-            }
+                },
+                true,
+            ),
         };
-        obstacles.push(rect);
+        if !in_margin {
+            obstacles.push(rect);
+        }
         let (segments, hub) = std::mem::take(&mut routed[ei]);
         edges.push(EdgeShape {
             conduit: e.conduit,
@@ -471,11 +466,22 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
             },
         });
     }
-    let right = if margin_w > 0 {
-        grid_right + 20 + margin_w + 20
-    } else {
-        grid_right + 30
-    };
+    // The margin column: right of the grid and of every label placed beside its line, so
+    // nothing else is drawn there.
+    let column_x = edges
+        .iter()
+        .filter(|e| !e.label.in_margin)
+        .map(|e| e.label.rect.x + e.label.rect.w)
+        .fold(grid_right + 20, i64::max)
+        + 20;
+    let mut margin_y = TOP + 4;
+    let mut right = column_x + 10;
+    for e in edges.iter_mut().filter(|e| e.label.in_margin) {
+        e.label.rect.x = column_x;
+        e.label.rect.y = margin_y;
+        margin_y += LABEL_H + 6;
+        right = right.max(column_x + e.label.rect.w + 20);
+    }
     Diagram {
         width: right,
         height: bands_bottom.max(margin_y),
@@ -562,6 +568,29 @@ fn route_hub(ends: &[(i64, i64)], lane: i64, nb: i64, cols: i64) -> (Vec<Seg>, O
         }
     }
     (segs, Some((hx, hy)))
+}
+
+/// Top left corners of a label `w` wide beside the point (`cx`, `cy`) of segment `s`: on the
+/// line, then one and two rows off it, centred on the point, then ending or starting there
+/// (beside a horizontal segment); left and right of a vertical one, centred or aligned at the
+/// point.
+fn label_candidates(s: &Seg, cx: i64, cy: i64, w: i64) -> Vec<(i64, i64)> {
+    let mut v = Vec::new();
+    if s.horizontal() {
+        for dy in [0, -(LABEL_H / 2 + 4), LABEL_H / 2 + 4, -(LABEL_H + 14), LABEL_H + 14] {
+            let y = cy + dy - LABEL_H / 2;
+            for x in [cx - w / 2, cx - w + 20, cx - 20] {
+                v.push((x, y));
+            }
+        }
+    } else {
+        for dx in [0, w / 2 + 4, -(w / 2 + 4)] {
+            for dy in [0, -(LABEL_H / 2 + 2), LABEL_H / 2 + 2] {
+                v.push((cx + dx - w / 2, cy + dy - LABEL_H / 2));
+            }
+        }
+    }
+    v
 }
 
 /// Longest first; ties in drawing order.

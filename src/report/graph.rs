@@ -308,10 +308,10 @@ pub fn xml_escape(s: &str) -> String {
 
 fn band_fill(level: Level) -> &'static str {
     match level.0 {
-        50 | 40 => "#eef3fb",
-        35 => "#fdf6e6",
-        30 | 20 => "#eef7f0",
-        _ => "#f6f0fb",
+        50 | 40 => "#f3f6fa",
+        35 => "#faf7f0",
+        30 | 20 => "#f3f8f4",
+        _ => "#f8f5fa",
     }
 }
 
@@ -471,7 +471,7 @@ pub fn to_svg(model: &Model, ir: &Ir, standalone: bool) -> String {
             o,
             "<g class=\"band\"><rect x=\"4\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#cccccc\"/><text x=\"14\" y=\"{}\" font-weight=\"bold\">Level {}</text><text x=\"14\" y=\"{}\" fill=\"#555555\">{}</text></g>",
             b.y + 1,
-            d.grid_right + 10 - 4,
+            width - 8,
             diagram::BAND_H - 2,
             band_fill(b.level),
             b.y + diagram::BAND_H / 2 - 4,
