@@ -115,6 +115,9 @@ impl Seg {
     }
 }
 
+/// A conduit's segments and, for three or more zones, its hub.
+type Route = (Vec<Seg>, Option<(i64, i64)>);
+
 pub struct BandShape {
     pub level: Level,
     pub y: i64,
@@ -301,7 +304,7 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
     let enf = enforcers(model, ir);
 
     // Lines and hubs.
-    let mut routed: Vec<(Vec<Seg>, Option<(i64, i64)>)> = Vec::new();
+    let mut routed: Vec<Route> = Vec::new();
     for (ei, e) in l.conduits.iter().enumerate() {
         let lane = (ei % 7) as i64 - 3;
         let ends: Vec<(i64, i64)> = e.zones.iter().map(|z| cell[z.0]).collect();
@@ -415,9 +418,7 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
                     };
                     // Right of the grid is free for labels too (a narrow plant has long
                     // labels); the margin column goes right of them all.
-                    let inside = r.x >= LEFT
-                        && r.y >= TOP - 20
-                        && r.y + r.h <= bands_bottom;
+                    let inside = r.x >= LEFT && r.y >= TOP - 20 && r.y + r.h <= bands_bottom;
                     if inside
                         && !obstacles.iter().any(|b| b.intersects(&r.grow(2)))
                         && !all_segs
@@ -545,7 +546,7 @@ fn route_pair(p: (i64, i64), q: (i64, i64), lane: i64, nb: i64, cols: i64) -> Ve
 
 /// Three or more zones: a hub in the gap below the topmost band (above it when every zone
 /// sits in the last band), on a vertical channel, with a spoke to each zone.
-fn route_hub(ends: &[(i64, i64)], lane: i64, nb: i64, cols: i64) -> (Vec<Seg>, Option<(i64, i64)>) {
+fn route_hub(ends: &[(i64, i64)], lane: i64, nb: i64, cols: i64) -> Route {
     let top = ends.iter().map(|e| e.0).min().unwrap_or(0);
     let bottom = ends.iter().map(|e| e.0).max().unwrap_or(0);
     let hb = if top + 1 < nb || bottom > top {
@@ -577,7 +578,13 @@ fn route_hub(ends: &[(i64, i64)], lane: i64, nb: i64, cols: i64) -> (Vec<Seg>, O
 fn label_candidates(s: &Seg, cx: i64, cy: i64, w: i64) -> Vec<(i64, i64)> {
     let mut v = Vec::new();
     if s.horizontal() {
-        for dy in [0, -(LABEL_H / 2 + 4), LABEL_H / 2 + 4, -(LABEL_H + 14), LABEL_H + 14] {
+        for dy in [
+            0,
+            -(LABEL_H / 2 + 4),
+            LABEL_H / 2 + 4,
+            -(LABEL_H + 14),
+            LABEL_H + 14,
+        ] {
             let y = cy + dy - LABEL_H / 2;
             for x in [cx - w / 2, cx - w + 20, cx - 20] {
                 v.push((x, y));

@@ -1140,4 +1140,3 @@ conduit office-lab {
         assert!(filed_under(&m, nothing, code).is_empty());
     }
 }
-

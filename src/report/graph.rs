@@ -421,9 +421,9 @@ fn legend(o: &mut String, y: i64) {
         y + 1 - diagram::PAIR,
     ));
     o.push_str(&device_icon(DeviceKind::Firewall, x, y + 1));
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<text x=\"{}\" y=\"{}\">cluster (pair)</text></g>\n",
+        "<text x=\"{}\" y=\"{}\">cluster (pair)</text></g>",
         x + 28,
         y + 13
     );
