@@ -333,70 +333,8 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
         })
         .collect();
 
-    // Devices on their lines: the first place along the line that no other line crosses and
-    // that is clear of boxes, hubs and devices already placed.
-    let mut placed_devices: Vec<Rect> = Vec::new();
-    let mut edge_devices: Vec<Vec<DeviceShape>> = Vec::new();
-    for (ei, _) in l.conduits.iter().enumerate() {
-        let devs = enf.get(ei).cloned().unwrap_or_default();
-        if devs.is_empty() {
-            edge_devices.push(Vec::new());
-            continue;
-        }
-        let k = devs.len() as i64;
-        let run = ICON_STEP * (k - 1) + ICON + PAIR;
-        let segs = by_length(&routed[ei].0);
-        let mut chosen: Option<(Seg, i64, i64)> = None; // segment, centre x, centre y
-        let mut first: Option<(Seg, i64, i64)> = None;
-        'search: for s in &segs {
-            for (cx, cy) in points_along(s, run) {
-                if first.is_none() {
-                    first = Some((*s, cx, cy));
-                }
-                let extent = run_rect(s, cx, cy, run).grow(3);
-                let clear = !boxes
-                    .iter()
-                    .chain(&hubs)
-                    .chain(&placed_devices)
-                    .any(|b| b.intersects(&extent))
-                    && !all_segs
-                        .iter()
-                        .any(|(o, seg)| *o != ei && extent.crossed_by(seg));
-                if clear {
-                    chosen = Some((*s, cx, cy));
-                    break 'search;
-                }
-            }
-        }
-        let Some((s, cx, cy)) = chosen.or(first) else {
-            edge_devices.push(Vec::new());
-            continue;
-        };
-        let mut shapes = Vec::new();
-        for (i, d) in devs.iter().enumerate() {
-            let step = ICON_STEP * i as i64 - (run - ICON - PAIR) / 2;
-            let (x, y) = if s.horizontal() {
-                (cx + step, cy)
-            } else {
-                (cx, cy + step)
-            };
-            let dev = model.device(*d);
-            shapes.push(DeviceShape {
-                device: *d,
-                name: dev.name.clone(),
-                kind: dev.kind,
-                cluster: !dev.cluster.is_empty(),
-                rect: Rect {
-                    x: x - ICON / 2,
-                    y: y - ICON / 2,
-                    w: ICON,
-                    h: ICON,
-                },
-            });
-        }
-        placed_devices.push(run_rect(&s, cx, cy, run));
-        edge_devices.push(shapes);
-    }
+    let (edge_devices, placed_devices) =
+        place_devices(model, &enf, &routed, &all_segs, &boxes, &hubs);
 
     // Labels.
     let mut obstacles: Vec<Rect> = boxes.clone();
@@ -406,31 +344,7 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
     for ((ei, e), shapes) in l.conduits.iter().enumerate().zip(edge_devices) {
         let (text, title) = label_texts(model, e, &enf.get(ei).cloned().unwrap_or_default());
         let w = label_width(&text);
-        let mut found = None;
-        'search: for s in by_length(&routed[ei].0) {
-            for (cx, cy) in points_along(&s, LABEL_H) {
-                for (x, y) in label_candidates(&s, cx, cy, w) {
-                    let r = Rect {
-                        x,
-                        y,
-                        w,
-                        h: LABEL_H,
-                    };
-                    // Right of the grid is free for labels too (a narrow plant has long
-                    // labels); the margin column goes right of them all.
-                    let inside = r.x >= LEFT && r.y >= TOP - 20 && r.y + r.h <= bands_bottom;
-                    if inside
-                        && !obstacles.iter().any(|b| b.intersects(&r.grow(2)))
-                        && !all_segs
-                            .iter()
-                            .any(|(o, seg)| *o != ei && r.grow(2).crossed_by(seg))
-                    {
-                        found = Some(r);
-                        break 'search;
-                    }
-                }
-            }
-        }
+        let found = free_label_spot(&routed[ei].0, w, ei, &obstacles, &all_segs, bands_bottom);
         let (rect, in_margin) = match found {
             Some(r) => (r, false),
             // Placed in the margin column once every other label is placed.
@@ -492,6 +406,121 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
         grid_right,
         bands_bottom: bands_bottom.max(margin_y),
     }
+}
+
+/// Devices on their lines: for each conduit, its enforcing devices in a run at the first place
+/// along its line (from the middle of the longest piece outwards) that no other line crosses and
+/// that is clear of zone boxes, hubs and runs already placed; with none free, the first place.
+/// Returns the shapes per conduit and the box of each run.
+fn place_devices(
+    model: &Model,
+    enf: &[Vec<DeviceId>],
+    routed: &[Route],
+    all_segs: &[(usize, Seg)],
+    boxes: &[Rect],
+    hubs: &[Rect],
+) -> (Vec<Vec<DeviceShape>>, Vec<Rect>) {
+    let mut placed_devices: Vec<Rect> = Vec::new();
+    let mut edge_devices: Vec<Vec<DeviceShape>> = Vec::new();
+    for (ei, (line, _)) in routed.iter().enumerate() {
+        let devs = enf.get(ei).cloned().unwrap_or_default();
+        if devs.is_empty() {
+            edge_devices.push(Vec::new());
+            continue;
+        }
+        let k = devs.len() as i64;
+        let run = ICON_STEP * (k - 1) + ICON + PAIR;
+        let segs = by_length(line);
+        let mut chosen: Option<(Seg, i64, i64)> = None; // segment, centre x, centre y
+        let mut first: Option<(Seg, i64, i64)> = None;
+        'search: for s in &segs {
+            for (cx, cy) in points_along(s, run) {
+                if first.is_none() {
+                    first = Some((*s, cx, cy));
+                }
+                let extent = run_rect(s, cx, cy, run).grow(3);
+                let clear = !boxes
+                    .iter()
+                    .chain(hubs)
+                    .chain(&placed_devices)
+                    .any(|b| b.intersects(&extent))
+                    && !all_segs
+                        .iter()
+                        .any(|(o, seg)| *o != ei && extent.crossed_by(seg));
+                if clear {
+                    chosen = Some((*s, cx, cy));
+                    break 'search;
+                }
+            }
+        }
+        let Some((s, cx, cy)) = chosen.or(first) else {
+            edge_devices.push(Vec::new());
+            continue;
+        };
+        let mut shapes = Vec::new();
+        for (i, d) in devs.iter().enumerate() {
+            let step = ICON_STEP * i as i64 - (run - ICON - PAIR) / 2;
+            let (x, y) = if s.horizontal() {
+                (cx + step, cy)
+            } else {
+                (cx, cy + step)
+            };
+            let dev = model.device(*d);
+            shapes.push(DeviceShape {
+                device: *d,
+                name: dev.name.clone(),
+                kind: dev.kind,
+                cluster: !dev.cluster.is_empty(),
+                rect: Rect {
+                    x: x - ICON / 2,
+                    y: y - ICON / 2,
+                    w: ICON,
+                    h: ICON,
+                },
+            });
+        }
+        placed_devices.push(run_rect(&s, cx, cy, run));
+        edge_devices.push(shapes);
+    }
+
+    (edge_devices, placed_devices)
+}
+
+/// The first free place for a label `w` wide beside the line of conduit `ei` (see
+/// [`label_candidates`]): clear of `obstacles` (zone boxes, hubs, device runs, labels placed) and
+/// crossed by no line of another conduit.
+fn free_label_spot(
+    segs: &[Seg],
+    w: i64,
+    ei: usize,
+    obstacles: &[Rect],
+    all_segs: &[(usize, Seg)],
+    bottom: i64,
+) -> Option<Rect> {
+    for s in by_length(segs) {
+        for (cx, cy) in points_along(&s, LABEL_H) {
+            for (x, y) in label_candidates(&s, cx, cy, w) {
+                let r = Rect {
+                    x,
+                    y,
+                    w,
+                    h: LABEL_H,
+                };
+                // Right of the grid is free for labels too (a narrow plant has long
+                // labels); the margin column goes right of them all.
+                let inside = r.x >= LEFT && r.y >= TOP - 20 && r.y + r.h <= bottom;
+                if inside
+                    && !obstacles.iter().any(|b| b.intersects(&r.grow(2)))
+                    && !all_segs
+                        .iter()
+                        .any(|(o, seg)| *o != ei && r.grow(2).crossed_by(seg))
+                {
+                    return Some(r);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn center(band: i64, col: i64) -> (i64, i64) {

@@ -144,7 +144,7 @@ try:
                     conduits: names('.diagram svg .conduit.sel', 'data-conduit'),
                     labels: names('.diagram svg .conduit-label.sel', 'data-conduit'),
                     flows: Array.from(document.querySelectorAll('tr.flow.sel')).map(function (e) {
-                      return e.getAttribute('data-conduit') + ' ' + e.getAttribute('data-src') + ' ' + e.getAttribute('data-dst'); }),
+                      return e.getAttribute('data-conduit') + ' ' + e.getAttribute('data-from') + ' ' + e.getAttribute('data-to'); }),
                     findings: document.querySelectorAll('tr.finding.sel').length,
                     headings: names('h3.sel', 'id')
                   };
