@@ -99,16 +99,23 @@ fn assert_well_formed(name: &str, text: &str) -> Vec<String> {
     texts
 }
 
-/// No element loads anything: no script, link, iframe, object, embed or img element, and no
-/// attribute that points elsewhere (`src`, `href`, `xlink:href`, `action`, `data`, `style`
-/// with `url(`, `on*` handlers).
+/// No element loads anything: no link, iframe, object, embed or img element, a script only
+/// inline (no attribute at all, so no `src`), and no attribute that points elsewhere (`src`,
+/// `href`, `xlink:href`, `action`, `data`, `style` with `url(`, `on*` handlers).
 fn assert_no_external_reference(name: &str, e: &quick_xml::events::BytesStart) {
     let el = String::from_utf8_lossy(e.name().as_ref()).to_lowercase();
     assert!(
-        !["script", "link", "iframe", "object", "embed", "img", "image", "use", "base"]
+        !["link", "iframe", "object", "embed", "img", "image", "use", "base"]
             .contains(&el.as_str()),
         "{name}: <{el}> element"
     );
+    if el == "script" {
+        assert_eq!(
+            e.attributes().count(),
+            0,
+            "{name}: <script> with attributes"
+        );
+    }
     for a in e.attributes() {
         let a = a.unwrap();
         let key = String::from_utf8_lossy(a.key.as_ref()).to_lowercase();
@@ -137,11 +144,21 @@ fn assert_no_external_reference(name: &str, e: &quick_xml::events::BytesStart) {
 fn assert_self_contained(name: &str, html: &str) {
     let lower = html.to_lowercase();
     for bad in [
-        "http://", "https://", "src=", "href=", "url(", "@import", "<script", "<link", "<iframe",
-        "<object",
+        "http://", "https://", "src=", "href=", "url(", "@import", "<link", "<iframe", "<object",
     ] {
         assert!(!lower.contains(bad), "{name}: HTML report contains `{bad}`");
     }
+    // One script: the diagram's selection, inline.
+    assert_eq!(
+        lower.matches("<script").count(),
+        1,
+        "{name}: one inline script"
+    );
+    assert_eq!(
+        lower.matches("<script>").count(),
+        1,
+        "{name}: the script is inline"
+    );
 }
 
 #[test]
@@ -196,7 +213,7 @@ fn svg_is_well_formed_and_names_every_zone_and_conduit() {
         let name = path.display().to_string();
         let checked = check_path(&path, &opts()).unwrap();
         let model = checked.model.as_ref().unwrap();
-        let svg = graph::to_svg(model, true);
+        let svg = graph::to_svg(model, &fenceline::plan::model_to_ir(model).0, true);
         let texts = assert_well_formed(&name, &svg);
         for z in &model.zones {
             assert!(
@@ -213,7 +230,11 @@ fn svg_is_well_formed_and_names_every_zone_and_conduit() {
                 c.name
             );
         }
-        assert_eq!(graph::to_svg(model, true), svg, "{name}: deterministic");
+        assert_eq!(
+            graph::to_svg(model, &fenceline::plan::model_to_ir(model).0, true),
+            svg,
+            "{name}: deterministic"
+        );
         let dot = graph::to_dot(model);
         let mermaid = graph::to_mermaid(model);
         for z in &model.zones {
@@ -277,7 +298,9 @@ fn policy_text_is_escaped_everywhere() {
     assert!(checked.model.is_some(), "{:?}", checked.diagnostics);
     let rep = report_of(&checked);
     let html = render::to_html(&rep).unwrap();
-    assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>"));
+    // The policy's text adds no element: the only script is the report's own.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(!html.contains("<img") && !html.contains("<b>"));
     let texts = assert_well_formed("hostile", &html).join("");
     assert!(
         texts.contains("<script>alert(1)</script>"),
@@ -303,10 +326,18 @@ fn policy_text_is_escaped_everywhere() {
         }
     }
     assert!(md.contains("PLC \\| \\<i\\>x\\</i\\>"));
-    let svg = graph::to_svg(checked.model.as_ref().unwrap(), true);
+    let svg = graph::to_svg(
+        checked.model.as_ref().unwrap(),
+        &fenceline::plan::model_to_ir(checked.model.as_ref().unwrap()).0,
+        true,
+    );
     assert!(svg.contains("SAFETY"), "safety zones are marked");
     assert_well_formed("hostile svg", &svg);
-    let inline = graph::to_svg(checked.model.as_ref().unwrap(), false);
+    let inline = graph::to_svg(
+        checked.model.as_ref().unwrap(),
+        &fenceline::plan::model_to_ir(checked.model.as_ref().unwrap()).0,
+        false,
+    );
     assert!(
         !inline.contains("http://") && !inline.contains("xmlns"),
         "the inline SVG carries no namespace URL"
@@ -1132,4 +1163,163 @@ fn report_format_pdf_prints_with_chromium_or_says_what_is_missing() {
             }
         }
     }
+}
+
+/// The HTML report's diagram is interactive without any network: in headless Chromium (driven
+/// over the DevTools protocol on a pipe by tests/chromium/diagram_select.py, standard library
+/// only, nothing downloaded), a mouse click on a zone and then on a conduit's label highlights
+/// exactly that zone's or conduit's lines, labels, flow rows and findings. Also checks that every
+/// label's text fits the box the layout computed for it, and saves a screenshot of the diagram
+/// (`target/tmp/diagram-select.png`; docs/report-diagram.png is one). Skipped without Chromium
+/// or python3; with `CI=true` a failure.
+#[test]
+fn the_html_diagram_selects_zones_and_conduits_in_headless_chromium() {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let found = |c: &str| {
+        std::process::Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let Some(chromium) = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| found(c))
+    else {
+        assert!(!ci, "CI=true: no chromium to drive the report with");
+        eprintln!("SKIPPED: no chromium (CI=true makes this a failure)");
+        return;
+    };
+    if !found("python3") {
+        assert!(!ci, "CI=true: no python3 to drive chromium with");
+        eprintln!("SKIPPED: no python3 (CI=true makes this a failure)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let checked = check_path(Path::new("examples/water-treatment.fence"), &opts()).unwrap();
+    let model = checked.model.as_ref().unwrap();
+    let rep = report_of(&checked);
+    let input = dir.path().join("report.html");
+    std::fs::write(&input, render::to_html(&rep).unwrap()).unwrap();
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diagram-select.png");
+    let _ = std::fs::remove_file(&shot);
+    let (zone, conduit) = ("scada", "site-ops-scada");
+    let out = std::process::Command::new("python3")
+        .arg("tests/chromium/diagram_select.py")
+        .arg(chromium)
+        .arg(&input)
+        .arg(&shot)
+        .arg(dir.path().join("profile"))
+        .arg(format!("zone:{zone}"))
+        .arg(format!("conduit:{conduit}"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "diagram_select.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        seen["label_overflow"],
+        serde_json::json!([]),
+        "label text wider than its box"
+    );
+
+    let zone_of = |e: &str| e.split('.').next().unwrap_or("").to_string();
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        let mut v: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    // What the report says each selection covers.
+    let flows_where = |keep: &dyn Fn(&str, &str, &str) -> bool| {
+        sorted(
+            rep.conduits
+                .iter()
+                .flat_map(|c| {
+                    c.flows.iter().map(move |f| {
+                        (
+                            c.name.clone(),
+                            f.source.to_string(),
+                            f.destination.to_string(),
+                        )
+                    })
+                })
+                .filter(|(c, s, d)| keep(c, s, d))
+                .map(|(c, s, d)| format!("{c} {s} {d}"))
+                .collect(),
+        )
+    };
+    let conduits_of_zone: Vec<String> = sorted(
+        model
+            .conduits
+            .iter()
+            .filter(|c| c.zones.iter().any(|z| model.zone(*z).name == zone))
+            .map(|c| c.name.clone())
+            .collect(),
+    );
+    let findings_about = |key: fn(&report::FindingScope) -> &String, name: &str| {
+        rep.finding_scopes
+            .iter()
+            .filter(|s| key(s).split(' ').any(|n| n == name))
+            .count()
+    };
+
+    let z = &seen["clicks"][0];
+    assert_eq!(
+        (z["kind"].as_str(), z["name"].as_str()),
+        (Some("zone"), Some(zone))
+    );
+    assert_eq!(names(&z["zones"]), vec![zone.to_string()]);
+    assert_eq!(names(&z["conduits"]), conduits_of_zone);
+    assert_eq!(names(&z["labels"]), conduits_of_zone);
+    let want = flows_where(&|_, s, d| zone_of(s) == zone || zone_of(d) == zone);
+    assert!(!want.is_empty());
+    assert_eq!(names(&z["flows"]), want);
+    let n = findings_about(|s| &s.zones, zone);
+    assert!(n > 0, "the example has findings about `{zone}`");
+    assert_eq!(z["findings"].as_u64(), Some(n as u64));
+    assert_eq!(names(&z["headings"]), vec![format!("zone-{zone}")]);
+
+    let c = &seen["clicks"][1];
+    assert_eq!(
+        (c["kind"].as_str(), c["name"].as_str()),
+        (Some("conduit"), Some(conduit))
+    );
+    assert_eq!(names(&c["conduits"]), vec![conduit.to_string()]);
+    assert_eq!(names(&c["labels"]), vec![conduit.to_string()]);
+    let cd = model.conduits.iter().find(|c| c.name == conduit).unwrap();
+    assert_eq!(
+        names(&c["zones"]),
+        sorted(
+            cd.zones
+                .iter()
+                .map(|z| model.zone(*z).name.clone())
+                .collect()
+        )
+    );
+    let want = flows_where(&|name, _, _| name == conduit);
+    assert_eq!(want.len(), cd.flows.len());
+    assert_eq!(names(&c["flows"]), want);
+    assert_eq!(
+        c["findings"].as_u64(),
+        Some(findings_about(|s| &s.conduits, conduit) as u64)
+    );
+    assert_eq!(names(&c["headings"]), vec![format!("conduit-{conduit}")]);
+
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot of {} bytes",
+        png.len()
+    );
 }

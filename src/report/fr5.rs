@@ -191,16 +191,7 @@ impl<'a> Context<'a> {
     /// What a finding is about, as its subject says; a finding about an exception is about
     /// the statement the exception is written on.
     fn subject(&self, d: &Diagnostic) -> Option<Subject> {
-        match d.subject? {
-            Subject::Exception(e) => match self.model.exceptions.get(e.0)?.scope {
-                Scope::Zone(z) => Some(Subject::Zone(z)),
-                Scope::Conduit(c) => Some(Subject::Conduit(c)),
-                Scope::Flow(f) => Some(Subject::Flow(f)),
-                Scope::SelfFlow(f) => Some(Subject::SelfFlow(f)),
-                Scope::Policy => None,
-            },
-            s => Some(s),
-        }
+        subject_of(self.model, d)
     }
 
     /// Findings about a zone: about the zone, a flow to or from it, a conduit connecting it, or
@@ -238,17 +229,7 @@ impl<'a> Context<'a> {
     }
 
     fn device_zones(&self, d: DeviceId) -> BTreeSet<ZoneId> {
-        let dev = self.model.device(d);
-        let mut out: BTreeSet<ZoneId> = dev.interfaces.iter().map(|i| i.zone).collect();
-        for p in &dev.ports {
-            match &p.mode {
-                PortMode::Access { zone } => {
-                    out.insert(*zone);
-                }
-                PortMode::Trunk { zones } => out.extend(zones.iter().copied()),
-            }
-        }
-        out
+        device_zones_of(self.model, d)
     }
 
     pub fn assess_all(&self) -> Vec<Assessment> {
@@ -1012,6 +993,81 @@ fn finish(
         status,
         status_label: status.label(),
         evidence,
+    }
+}
+
+/// What a finding is about, as its subject says; a finding about an exception is about
+/// the statement the exception is written on.
+fn subject_of(model: &Model, d: &Diagnostic) -> Option<Subject> {
+    match d.subject? {
+        Subject::Exception(e) => match model.exceptions.get(e.0)?.scope {
+            Scope::Zone(z) => Some(Subject::Zone(z)),
+            Scope::Conduit(c) => Some(Subject::Conduit(c)),
+            Scope::Flow(f) => Some(Subject::Flow(f)),
+            Scope::SelfFlow(f) => Some(Subject::SelfFlow(f)),
+            Scope::Policy => None,
+        },
+        s => Some(s),
+    }
+}
+
+fn device_zones_of(model: &Model, d: DeviceId) -> BTreeSet<ZoneId> {
+    let dev = model.device(d);
+    let mut out: BTreeSet<ZoneId> = dev.interfaces.iter().map(|i| i.zone).collect();
+    for p in &dev.ports {
+        match &p.mode {
+            PortMode::Access { zone } => {
+                out.insert(*zone);
+            }
+            PortMode::Trunk { zones } => out.extend(zones.iter().copied()),
+        }
+    }
+    out
+}
+
+/// The zones and conduits a finding counts for: the inverse of
+/// [`Self::findings_for_zone`] and [`Self::findings_for_conduit`].
+fn scope_of(m: &Model, d: &Diagnostic) -> (BTreeSet<ZoneId>, BTreeSet<ConduitId>) {
+    let mut zones = BTreeSet::new();
+    let mut conduits = BTreeSet::new();
+    match subject_of(m, d) {
+        Some(Subject::Flow(f)) => {
+            let f = m.flow(f);
+            zones.extend([f.src.zone, f.dst.zone]);
+            conduits.insert(f.conduit);
+        }
+        Some(Subject::SelfFlow(f)) => {
+            let f = m.self_flow(f);
+            zones.insert(f.peer.zone);
+            zones.extend(device_zones_of(m, f.device));
+        }
+        Some(Subject::Zone(z)) => {
+            zones.insert(z);
+        }
+        Some(Subject::Conduit(c)) => {
+            zones.extend(m.conduit(c).zones.iter().copied());
+            conduits.insert(c);
+        }
+        Some(Subject::Device(dv)) => zones.extend(device_zones_of(m, dv)),
+        _ => {}
+    }
+    (zones, conduits)
+}
+
+/// [`scope_of`] as space-separated names, for the HTML report's selection.
+pub(crate) fn finding_scope(model: &Model, d: &Diagnostic) -> super::FindingScope {
+    let (zones, conduits) = scope_of(model, d);
+    super::FindingScope {
+        zones: zones
+            .iter()
+            .map(|z| model.zone(*z).name.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        conduits: conduits
+            .iter()
+            .map(|c| model.conduit(*c).name.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 

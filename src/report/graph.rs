@@ -7,8 +7,10 @@
 //! rank ordering, which `Dot` cannot express. The SVG layout is deliberately simple and
 //! deterministic: one row per band, zones evenly spaced by name, integer coordinates.
 
+use super::diagram;
 use super::{level_name, purdue_order};
-use crate::model::{ConduitId, Level, Model, ZoneId};
+use crate::model::{ConduitId, DeviceKind, Level, Model, ZoneId};
+use crate::plan::Ir;
 use std::fmt::Write;
 
 /// One Purdue band with its zones, top to bottom.
@@ -306,54 +308,139 @@ pub fn xml_escape(s: &str) -> String {
 
 fn band_fill(level: Level) -> &'static str {
     match level.0 {
-        50 | 40 => "#e8f0fb",
-        35 => "#fdf3dc",
-        30 | 20 => "#e9f6ec",
-        _ => "#f3eafa",
+        50 | 40 => "#f3f6fa",
+        35 => "#faf7f0",
+        30 | 20 => "#f3f8f4",
+        _ => "#f8f5fa",
     }
 }
 
-const LEFT: i64 = 170;
-const TOP: i64 = 50;
-const SLOT_W: i64 = 250;
-const BAND_H: i64 = 130;
-const BOX_W: i64 = 190;
-const BOX_H: i64 = 62;
-const CHAR_W: i64 = 6;
+/// Zone fill by its highest SL-T: from white (0) to orange-red (4).
+pub const SL_FILL: [&str; 5] = ["#ffffff", "#e5f5e0", "#fff3b0", "#fdd49e", "#fc9272"];
 
-/// A self-made SVG. `standalone` adds the XML declaration and namespace (an `.svg` file);
-/// without it the markup is meant to sit inside an HTML page.
-pub fn to_svg(model: &Model, standalone: bool) -> String {
-    let l = layout(model);
-    let cols = l
-        .bands
-        .iter()
-        .map(|b| b.zones.len())
-        .max()
-        .unwrap_or(1)
-        .max(1) as i64;
-    let label_w = l
-        .conduits
-        .iter()
-        .map(|e| e.label().chars().count() as i64 * CHAR_W)
-        .max()
-        .unwrap_or(0);
-    const FOOTER: &str = "SL-T: one level, or per FR in the order IAC/UC/SI/DC/RDF/TRE/RA. Red dashed border: safety zone. Lines: conduits, labelled with their services.";
-    let width = (LEFT + cols * SLOT_W + 30)
-        .max(LEFT + label_w + 60)
-        .max(FOOTER.len() as i64 * CHAR_W + 40);
-    let height = TOP + l.bands.len().max(1) as i64 * BAND_H + 60;
-    let mut pos: Vec<(i64, i64)> = vec![(0, 0); model.zones.len()];
-    for (bi, b) in l.bands.iter().enumerate() {
-        let n = b.zones.len() as i64;
-        let offset = (cols - n) * SLOT_W / 2;
-        for (i, z) in b.zones.iter().enumerate() {
-            pos[z.0] = (
-                LEFT + offset + SLOT_W * i as i64 + SLOT_W / 2,
-                TOP + bi as i64 * BAND_H + BAND_H / 2,
-            );
+const CHAR_W: i64 = 6;
+const FOOTER: &str = "Lines: conduits, labelled `name (SL-T) via devices: services`; a dot joins a conduit of three or more zones. Click a zone or a conduit to select it.";
+
+fn svg_line(s: &diagram::Seg, dashed: bool) -> String {
+    format!(
+        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333333\" stroke-width=\"2\"{}/>",
+        s.a.0,
+        s.a.1,
+        s.b.0,
+        s.b.1,
+        if dashed {
+            " stroke-dasharray=\"4 2\""
+        } else {
+            ""
         }
+    )
+}
+
+/// One device shape with its top left corner at (`x`, `y`): a firewall is a red brick wall, a
+/// router a blue disc with a cross, a switch a green box with two arrows.
+fn device_icon(kind: DeviceKind, x: i64, y: i64) -> String {
+    let (w, h) = (diagram::ICON, diagram::ICON);
+    match kind {
+        DeviceKind::Firewall => format!(
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"#c0392b\" stroke=\"#ffffff\"/><path d=\"M {x} {y1} H {x2} M {x} {y2} H {x2} M {xa} {y} V {y1} M {xb} {y1} V {y2} M {xa} {y2} V {y3}\" stroke=\"#ffffff\" fill=\"none\"/>",
+            y1 = y + 5,
+            y2 = y + 10,
+            y3 = y + h,
+            x2 = x + w,
+            xa = x + 8,
+            xb = x + 4,
+        ),
+        DeviceKind::Router => format!(
+            "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"8\" fill=\"#2c6fbb\" stroke=\"#ffffff\"/><path d=\"M {l} {cy} H {r} M {cx} {t} V {b}\" stroke=\"#ffffff\" stroke-width=\"2\" fill=\"none\"/>",
+            cx = x + w / 2,
+            cy = y + h / 2,
+            l = x + 3,
+            r = x + w - 3,
+            t = y + 3,
+            b = y + h - 3,
+        ),
+        DeviceKind::Switch => format!(
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"2\" fill=\"#3a7d44\" stroke=\"#ffffff\"/><path d=\"M {l} {y1} H {r} L {r2} {y1a} M {r} {y2} H {l} L {l2} {y2a}\" stroke=\"#ffffff\" fill=\"none\"/>",
+            l = x + 3,
+            r = x + w - 3,
+            r2 = x + w - 6,
+            l2 = x + 6,
+            y1 = y + 5,
+            y1a = y + 2,
+            y2 = y + 11,
+            y2a = y + 14,
+        ),
     }
+}
+
+fn legend(o: &mut String, y: i64) {
+    let _ = write!(
+        o,
+        "<g class=\"legend\"><text x=\"12\" y=\"{}\" font-weight=\"bold\">Zones by SL-T</text>",
+        y + 13
+    );
+    for (i, fill) in SL_FILL.iter().enumerate() {
+        let x = 110 + i as i64 * 62;
+        let _ = write!(
+            o,
+            "<rect x=\"{x}\" y=\"{y}\" width=\"18\" height=\"18\" fill=\"{fill}\" stroke=\"#333333\"/><text x=\"{}\" y=\"{}\">{i}</text>",
+            x + 24,
+            y + 13
+        );
+    }
+    let x = 430;
+    let _ = write!(
+        o,
+        "<rect x=\"{x}\" y=\"{y}\" width=\"18\" height=\"18\" fill=\"#ffffff\" stroke=\"#cc0000\" stroke-width=\"3\" stroke-dasharray=\"6 3\"/><text x=\"{}\" y=\"{}\">safety</text>",
+        x + 24,
+        y + 13
+    );
+    let x = 520;
+    let _ = write!(
+        o,
+        "<rect x=\"{x}\" y=\"{y}\" width=\"18\" height=\"18\" fill=\"#ffffff\" stroke=\"#1f5fa8\" stroke-width=\"2\" stroke-dasharray=\"2 3\"/><text x=\"{}\" y=\"{}\">transit</text>",
+        x + 24,
+        y + 13
+    );
+    for (i, (kind, name)) in [
+        (DeviceKind::Firewall, "firewall"),
+        (DeviceKind::Router, "router"),
+        (DeviceKind::Switch, "switch"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let x = 620 + i as i64 * 90;
+        o.push_str(&device_icon(kind, x, y + 1));
+        let _ = write!(o, "<text x=\"{}\" y=\"{}\">{name}</text>", x + 22, y + 13);
+    }
+    let x = 900;
+    o.push_str(&device_icon(
+        DeviceKind::Firewall,
+        x + diagram::PAIR,
+        y + 1 - diagram::PAIR,
+    ));
+    o.push_str(&device_icon(DeviceKind::Firewall, x, y + 1));
+    let _ = writeln!(
+        o,
+        "<text x=\"{}\" y=\"{}\">cluster (pair)</text></g>",
+        x + 28,
+        y + 13
+    );
+}
+
+const LEGEND_W: i64 = 1020;
+
+/// A self-made SVG of [`diagram::diagram`]. `standalone` adds the XML declaration and namespace
+/// (an `.svg` file); without it the markup is meant to sit inside an HTML page. Zones are
+/// `g.zone[data-zone]`, conduits `g.conduit[data-conduit][data-zones]` with their devices
+/// (`g.device[data-device]`), labels `g.conduit-label[data-conduit]`: the HTML report's script
+/// selects by these.
+pub fn to_svg(model: &Model, ir: &Ir, standalone: bool) -> String {
+    let d = diagram::diagram(model, ir);
+    let width = d.width.max(LEGEND_W).max(FOOTER.len() as i64 * CHAR_W + 40);
+    let legend_y = d.bands_bottom + 16;
+    let height = legend_y + 60;
     let title = format!("Zones and conduits of {}", model.policy.name);
     let mut o = String::new();
     if standalone {
@@ -372,186 +459,135 @@ pub fn to_svg(model: &Model, standalone: bool) -> String {
     let _ = writeln!(o, "<title>{}</title>", xml_escape(&title));
     let _ = writeln!(
         o,
-        "<rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>"
+        "<rect class=\"background\" x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>"
     );
     let _ = writeln!(
         o,
         "<text x=\"12\" y=\"28\" font-size=\"16\" font-weight=\"bold\">{}</text>",
         xml_escape(&title)
     );
-    for (bi, b) in l.bands.iter().enumerate() {
-        let y = TOP + bi as i64 * BAND_H;
+    for b in &d.bands {
         let _ = writeln!(
             o,
-            "<g class=\"band\"><rect x=\"4\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#cccccc\"/><text x=\"14\" y=\"{}\" font-weight=\"bold\">Level {}</text><text x=\"14\" y=\"{}\" fill=\"#555555\">{}</text></g>",
+            "<g class=\"band\"><rect x=\"4\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#cccccc\"/><text x=\"14\" y=\"{}\" font-weight=\"bold\">Level {}</text><text x=\"14\" y=\"{}\" fill=\"#555555\">{}</text></g>",
+            b.y + 1,
             width - 8,
-            BAND_H - 4,
+            diagram::BAND_H - 2,
             band_fill(b.level),
-            y + BAND_H / 2 - 4,
+            b.y + diagram::BAND_H / 2 - 4,
             b.level,
-            y + BAND_H / 2 + 12,
+            b.y + diagram::BAND_H / 2 + 12,
             xml_escape(level_name(b.level))
         );
     }
-    // Edges first, boxes over them, labels last (placed so that they cover neither a box nor
-    // another label).
-    let mut band_of = vec![0usize; model.zones.len()];
-    for (bi, b) in l.bands.iter().enumerate() {
-        for z in &b.zones {
-            band_of[z.0] = bi;
+    // Lines with their devices first, boxes over them, labels last.
+    for e in &d.edges {
+        let _ = write!(
+            o,
+            "<g class=\"conduit\" id=\"{}\" data-conduit=\"{}\" data-zones=\"{}\"><title>{}</title>",
+            xml_escape(&format!("svg-conduit-{}", e.name)),
+            xml_escape(&e.name),
+            xml_escape(&e.zones.join(" ")),
+            xml_escape(&format!("conduit {}: {}", e.name, e.label.title)),
+        );
+        for s in &e.segments {
+            o.push_str(&svg_line(s, e.hub.is_some()));
         }
-    }
-    let mut labels: Vec<(String, String, i64, i64)> = Vec::new(); // (conduit, text, x, y)
-    let mut hubs: Vec<(i64, i64, i64, i64)> = Vec::new();
-    for (ei, e) in l.conduits.iter().enumerate() {
-        let label = e.label();
-        let pts: Vec<(i64, i64)> = e.zones.iter().map(|z| pos[z.0]).collect();
-        let (lx, ly, shape) = if pts.len() == 2 {
-            let ((x1, y1), (x2, y2)) = (pts[0], pts[1]);
-            let (b1, b2) = (band_of[e.zones[0].0], band_of[e.zones[1].0]);
-            // Does a box of a band in between sit on the straight line?
-            let blocked = (b1.min(b2) + 1..b1.max(b2)).any(|bi| {
-                l.bands[bi].zones.iter().any(|z| {
-                    let (zx, zy) = pos[z.0];
-                    let t = (zy - y1) as f64 / (y2 - y1) as f64;
-                    let x_at = x1 as f64 + t * (x2 - x1) as f64;
-                    (x_at - zx as f64).abs() < (BOX_W / 2 + 6) as f64
-                })
-            });
-            if y1 == y2 {
-                // Same band: arc above the row so the line does not run through the boxes between.
-                let cy = y1 - BOX_H / 2 - 40;
-                let mx = (x1 + x2) / 2;
-                (mx, (y1 + 2 * cy + y2) / 4, format!("<path d=\"M {x1} {} Q {mx} {cy} {x2} {}\" fill=\"none\" stroke=\"#333333\" stroke-width=\"2\"/>", y1 - BOX_H / 2, y2 - BOX_H / 2))
-            } else if blocked {
-                // Around the boxes in between: a curve bowing sideways, alternating sides.
-                let dx = if ei % 2 == 0 {
-                    BOX_W * 3 / 4 + 20
-                } else {
-                    -(BOX_W * 3 / 4 + 20)
-                };
-                let (c1x, c2x) = (x1 + dx, x2 + dx);
-                let mx = (x1 + 3 * c1x + 3 * c2x + x2) / 8;
-                let my = (y1 + y2) / 2;
-                (mx, my, format!("<path d=\"M {x1} {y1} C {c1x} {y1} {c2x} {y2} {x2} {y2}\" fill=\"none\" stroke=\"#333333\" stroke-width=\"2\"/>"))
-            } else {
-                ((x1 + x2) / 2, (y1 + y2) / 2, format!("<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"#333333\" stroke-width=\"2\"/>"))
+        if let Some((x, y)) = e.hub {
+            let _ = write!(
+                o,
+                "<circle cx=\"{x}\" cy=\"{y}\" r=\"6\" fill=\"#333333\"/>"
+            );
+        }
+        for dv in &e.devices {
+            let _ = write!(
+                o,
+                "<g class=\"device device-{}\" data-device=\"{}\"><title>{}</title>",
+                dv.kind.keyword(),
+                xml_escape(&dv.name),
+                xml_escape(&format!(
+                    "{} {}{}",
+                    dv.kind.keyword(),
+                    dv.name,
+                    if dv.cluster { " (cluster)" } else { "" }
+                ))
+            );
+            if dv.cluster {
+                o.push_str(&device_icon(
+                    dv.kind,
+                    dv.rect.x + diagram::PAIR,
+                    dv.rect.y - diagram::PAIR,
+                ));
             }
+            o.push_str(&device_icon(dv.kind, dv.rect.x, dv.rect.y));
+            o.push_str("</g>");
+        }
+        o.push_str("</g>\n");
+    }
+    for z in &d.zones {
+        let (x, y) = (z.rect.x + z.rect.w / 2, z.rect.y + z.rect.h / 2);
+        let (stroke, sw, dash) = if z.safety {
+            ("#cc0000", 3, " stroke-dasharray=\"6 3\"")
+        } else if z.transit {
+            ("#1f5fa8", 2, " stroke-dasharray=\"2 3\"")
         } else {
-            // A hub between the bands it joins (above the row when they share one), so the
-            // spokes do not run through the boxes.
-            let n = pts.len().max(1) as i64;
-            let cx = pts.iter().map(|p| p.0).sum::<i64>() / n;
-            let (ymin, ymax) = (
-                pts.iter().map(|p| p.1).min().unwrap_or(0),
-                pts.iter().map(|p| p.1).max().unwrap_or(0),
-            );
-            let cy = if ymin == ymax {
-                ymin - BOX_H / 2 - 30
-            } else {
-                (ymin + ymax) / 2
-            };
-            let mut s = String::new();
-            for (x, y) in &pts {
-                let _ = write!(s, "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{x}\" y2=\"{y}\" stroke=\"#333333\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>");
-            }
-            let _ = write!(
-                s,
-                "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"6\" fill=\"#333333\"/>"
-            );
-            hubs.push((cx - 8, cy - 8, 16, 16));
-            // The label sits beside the hub, not on it.
-            (cx + 40 + label.chars().count() as i64 * CHAR_W / 2, cy, s)
+            ("#333333", 1, "")
         };
+        let marks: Vec<&str> = [(z.safety, "SAFETY"), (z.transit, "TRANSIT")]
+            .into_iter()
+            .filter_map(|(on, m)| on.then_some(m))
+            .collect();
+        let _ = write!(
+            o,
+            "<g class=\"zone\" id=\"{}\" data-zone=\"{}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"{dash}/>",
+            xml_escape(&format!("svg-zone-{}", z.name)),
+            xml_escape(&z.name),
+            xml_escape(&format!("zone {}", z.name)),
+            z.rect.x,
+            z.rect.y,
+            z.rect.w,
+            z.rect.h,
+            SL_FILL[usize::from(z.sl_max.min(4))]
+        );
+        let _ = write!(
+            o,
+            "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
+            y - 10,
+            xml_escape(&z.name)
+        );
+        let _ = write!(
+            o,
+            "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">SL-T {}</text>",
+            y + 6,
+            xml_escape(&sl_short(model, z.zone))
+        );
+        if !marks.is_empty() {
+            let _ = write!(o, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"{stroke}\" font-weight=\"bold\">{}</text>", y + 22, marks.join(", "));
+        }
+        o.push_str("</g>\n");
+    }
+    for e in &d.edges {
+        let r = e.label.rect;
         let _ = writeln!(
             o,
-            "<g class=\"conduit\" id=\"{}\"><title>{}</title>{shape}</g>",
-            xml_escape(&format!("conduit-{}", e.name)),
-            xml_escape(&format!("conduit {}", e.name)),
-        );
-        labels.push((e.name.clone(), label, lx, ly));
-    }
-    for b in &l.bands {
-        for z in &b.zones {
-            let zone = model.zone(*z);
-            let (x, y) = pos[z.0];
-            let (stroke, sw, dash) = if zone.safety {
-                ("#cc0000", 3, " stroke-dasharray=\"6 3\"")
-            } else {
-                ("#333333", 1, "")
-            };
-            let _ = write!(
-                o,
-                "<g class=\"zone\" id=\"{}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"8\" fill=\"#ffffff\" stroke=\"{stroke}\" stroke-width=\"{sw}\"{dash}/>",
-                xml_escape(&format!("zone-{}", zone.name)),
-                xml_escape(&format!("zone {}", zone.name)),
-                x - BOX_W / 2,
-                y - BOX_H / 2
-            );
-            let _ = write!(
-                o,
-                "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
-                y - 10,
-                xml_escape(&zone.name)
-            );
-            let _ = write!(
-                o,
-                "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">SL-T {}</text>",
-                y + 6,
-                xml_escape(&sl_short(model, *z))
-            );
-            if zone.safety {
-                let _ = write!(o, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#cc0000\" font-weight=\"bold\">SAFETY</text>", y + 22);
-            }
-            o.push_str("</g>\n");
-        }
-    }
-    // Labels: greedy placement, nudged up and down until they overlap no box and no label.
-    let boxes: Vec<(i64, i64, i64, i64)> = l
-        .bands
-        .iter()
-        .flat_map(|b| b.zones.iter())
-        .map(|z| (pos[z.0].0 - BOX_W / 2, pos[z.0].1 - BOX_H / 2, BOX_W, BOX_H))
-        .chain(hubs)
-        .collect();
-    let overlaps = |a: (i64, i64, i64, i64), b: &(i64, i64, i64, i64)| {
-        a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
-    };
-    let mut placed: Vec<(i64, i64, i64, i64)> = Vec::new();
-    for (name, text, lx, ly) in &labels {
-        let w = text.chars().count() as i64 * CHAR_W + 10;
-        // Inside the picture, right of the band titles.
-        let x0 = (lx - w / 2).min(width - w - 10).max(LEFT);
-        let mut best = (x0, ly - 9, w, 18);
-        for k in 0..24i64 {
-            let shift = if k % 2 == 0 {
-                (k / 2) * 20
-            } else {
-                -((k + 1) / 2) * 20
-            };
-            let cand = (x0, ly - 9 + shift, w, 18);
-            if !boxes.iter().chain(placed.iter()).any(|b| overlaps(cand, b)) {
-                best = cand;
-                break;
-            }
-        }
-        placed.push(best);
-        let _ = writeln!(
-            o,
-            "<g class=\"conduit-label\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"18\" rx=\"3\" fill=\"#ffffff\" stroke=\"#999999\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\">{}</text></g>",
-            xml_escape(&format!("conduit {name}")),
-            best.0,
-            best.1,
-            best.2,
-            best.0 + best.2 / 2,
-            best.1 + 13,
-            xml_escape(text)
+            "<g class=\"conduit-label\" data-conduit=\"{}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" stroke=\"#999999\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\">{}</text></g>",
+            xml_escape(&e.name),
+            xml_escape(&format!("conduit {}", e.label.title)),
+            r.x,
+            r.y,
+            r.w,
+            r.h,
+            r.x + r.w / 2,
+            r.y + 13,
+            xml_escape(&e.label.text)
         );
     }
+    legend(&mut o, legend_y);
     let _ = writeln!(
         o,
-        "<text x=\"12\" y=\"{}\" fill=\"#555555\" font-size=\"11\">{FOOTER}</text>",
-        height - 20
+        "<text x=\"12\" y=\"{}\" fill=\"#555555\" font-size=\"11\">{}</text>",
+        height - 12,
+        xml_escape(FOOTER)
     );
     o.push_str("</svg>\n");
     o

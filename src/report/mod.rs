@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod diagram;
 pub mod fr5;
 pub mod graph;
 pub mod own;
@@ -110,6 +111,18 @@ pub struct Report {
     /// The zone diagram as mermaid (for the markdown report).
     #[serde(skip)]
     pub mermaid: String,
+    /// Per finding (in `findings` order), the zones and conduits it is about, as
+    /// `data-` attribute values for the HTML report's diagram selection.
+    #[serde(skip)]
+    pub finding_scopes: Vec<FindingScope>,
+}
+
+/// The zones and conduits a finding is about (space-separated names), as the FR 5 assessment
+/// attributes it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FindingScope {
+    pub zones: String,
+    pub conduits: String,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -491,13 +504,14 @@ pub fn build_report(
         || {
             (
                 conduit_views(model, ir),
-                graph::to_svg(model, false),
+                graph::to_svg(model, ir, false),
                 graph::to_mermaid(model),
             )
         },
         || build_report_rest(model, ir, policy_sha256, &all, &widening_diags, opts),
     );
     (rep.conduits, rep.svg_inline, rep.mermaid) = conduits;
+    rep.finding_scopes = all.iter().map(|d| fr5::finding_scope(model, d)).collect();
     rep
 }
 
@@ -644,6 +658,7 @@ fn build_report_rest(
             })
             .collect(),
         svg_inline: String::new(),
+        finding_scopes: Vec::new(),
         mermaid: String::new(),
     }
 }

@@ -292,6 +292,7 @@ fn context(report: &Report) -> Value {
         flow_list_limit => FLOW_LIST_LIMIT,
         svg => Value::from_safe_string(report.svg_inline.clone()),
         mermaid => Value::from_safe_string(report.mermaid.clone()),
+        finding_scopes => Value::from_serialize(&report.finding_scopes),
     }
 }
 
