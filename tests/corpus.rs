@@ -7,7 +7,8 @@
 //! 1. compares the findings with `expected.txt` exactly, one `file:line:col: severity[CODE]:
 //!    message` line each (`fenceline check --format concise --show-suppressed`);
 //! 2. reads `RATIONALE.md` and fails when a finding is not reviewed there or a reviewed finding no
-//!    longer occurs (a finding's key is its line without the location);
+//!    longer occurs (a finding's key is its line without the location), and when a finding's
+//!    review or a deliberate silence cites no IEC 62443 requirement (`SR n.n`, `ZCR n`);
 //! 3. computes precision (findings reviewed `keep` / findings reported; findings an exception
 //!    accepts are reviewed but not counted) and recall (planted violations found by a kept finding
 //!    of a rule meant to catch them / planted violations), checks the `found today` and `silent
@@ -245,6 +246,19 @@ fn zones(plant: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// Whether a rationale cell cites an IEC 62443 requirement: an SR of 62443-3-3 (`SR 3.1`,
+/// `SR 5.1 RE3`) or a ZCR of 62443-3-2 (`ZCR 3.2`, `ZCR 5`).
+fn cites_requirement(text: &str) -> bool {
+    ["SR ", "ZCR "].iter().any(|id| {
+        text.match_indices(id).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + id.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                && after.is_some_and(|c| c.is_ascii_digit())
+        })
+    })
+}
+
 /// Reviews one plant; returns its figures and pushes every problem found.
 fn review(plant: &Path, problems: &mut Vec<String>) -> Figures {
     let pname = name(plant);
@@ -296,6 +310,11 @@ fn review(plant: &Path, problems: &mut Vec<String>) -> Figures {
                 "{pname}: finding reviewed without a reason: {}",
                 row[0]
             ));
+        } else if !cites_requirement(&row[3]) {
+            problems.push(format!(
+                "{pname}: finding reviewed without an IEC 62443 requirement (`SR n.n`, `ZCR n`): {}",
+                row[0]
+            ));
         }
         if reviewed
             .insert(row[0].clone(), (verdict, ids(&row[2])))
@@ -327,6 +346,14 @@ fn review(plant: &Path, problems: &mut Vec<String>) -> Figures {
     for row in planted.iter().chain(silences.iter()) {
         if !known.insert(row[0].clone()) {
             problems.push(format!("{pname}: case {} listed twice", row[0]));
+        }
+    }
+    for row in &silences {
+        if !row.get(3).is_some_and(|why| cites_requirement(why)) {
+            problems.push(format!(
+                "{pname}: deliberate silence {} does not cite the IEC 62443 requirement it follows (`SR n.n`, `ZCR n`)",
+                row[0]
+            ));
         }
     }
     let planted_ids: BTreeSet<String> = planted.iter().map(|r| r[0].clone()).collect();
@@ -469,4 +496,17 @@ fn rationale_table_cells() {
     assert_eq!(f.key, "warning[FR5-007]: flow `a` -> `b` (suppressed)");
     assert_eq!((f.code.as_str(), f.suppressed), ("FR5-007", true));
     assert!(parse_finding("1 file: 2 errors, 3 warnings").is_none());
+}
+
+/// The citation check itself: requirement IDs of both parts count, words that merely contain
+/// the letters do not.
+#[test]
+fn a_rationale_cell_cites_a_requirement() {
+    assert!(cites_requirement("SR 3.1 RE1: Modbus in clear"));
+    assert!(cites_requirement(
+        "the recommended design (ZCR 3.6, SR 1.13)"
+    ));
+    assert!(cites_requirement("ZCR 5: no risk recorded"));
+    assert!(!cites_requirement("As U-S06 (silent since issue 17)"));
+    assert!(!cites_requirement("SR without a number, USR 5"));
 }

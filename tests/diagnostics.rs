@@ -67,9 +67,9 @@ fn every_fixture_reports_its_code_and_renders_stably() {
     }
     // Every language code that can come from a policy has a fixture.
     for c in fenceline::diagnostic::codes::ALL {
-        // Expectations and limits have their own tests; E0041 comes from `query` (tests/nat.rs).
+        // Expectations and limits have their own tests.
         let exempt = [
-            "E0020", "E0024", "E0041", "E0058", "E0059", "E0060", "E0061", "E0062",
+            "E0020", "E0024", "E0058", "E0059", "E0060", "E0061", "E0062",
         ];
         if !exempt.contains(&c.code) {
             assert!(

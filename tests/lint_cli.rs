@@ -507,3 +507,47 @@ fn acl_budget_comes_from_the_configuration() {
     assert_eq!(code, 2);
     assert!(err.contains("max-acl-entries 0"), "{err}");
 }
+
+/// EXC-003's window is `expiry-window-days` of fenceline.toml, applied by `check`: on the
+/// fixture's day the exceptions due today and in 30 days are flagged under the default window
+/// (30), the one due in 31 days joins them under a window of 31, only today's remains under a
+/// window of 1, and 0 turns the warning off.
+#[test]
+fn expiry_window_comes_from_the_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("p.fence");
+    std::fs::copy("tests/lint/exc_003_exception_expiring_soon.fence", &policy).expect("copy");
+    let p = policy.to_string_lossy().to_string();
+    let cfg = dir.path().join("fenceline.toml");
+    let c = cfg.to_string_lossy().to_string();
+    let flagged = |window: Option<u32>| -> Vec<String> {
+        let text = window.map_or(String::new(), |w| format!("expiry-window-days = {w}\n"));
+        std::fs::write(&cfg, text).expect("write");
+        let (_, out, err) = fenceline(
+            &[
+                "check",
+                "--today",
+                "2026-06-01",
+                "--format",
+                "concise",
+                "--config",
+                &c,
+                &p,
+            ],
+            None,
+        );
+        out.lines()
+            .chain(err.lines())
+            .filter(|l| l.contains("[EXC-003]"))
+            .filter_map(|l| l.split(" expires on ").nth(1))
+            .map(|l| l.split(',').next().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(flagged(None), ["2026-06-01", "2026-07-01"]);
+    assert_eq!(
+        flagged(Some(31)),
+        ["2026-06-01", "2026-07-01", "2026-07-02"]
+    );
+    assert_eq!(flagged(Some(1)), ["2026-06-01"]);
+    assert!(flagged(Some(0)).is_empty());
+}

@@ -242,3 +242,159 @@ fn a_devices_inside_address_is_self_only_from_its_translated_zone() {
         );
     }
 }
+
+/// The bad inputs the NAT contract names, through the command line: each an error at its line
+/// (a span in the rendered output) and exit code 1, never a panic.
+#[test]
+fn bad_translations_are_errors_at_their_line_with_exit_code_1() {
+    let zones = "zone ops { level 3 sl-target 2 network 10.30.0.0/24 }\n";
+    let fw =
+        "firewall fw { target nftables interface eth0 ops interface eth1 a interface eth2 b }\n";
+    let cases: &[(&str, String, &str, &str)] = &[
+        (
+            "overlapping outside networks",
+            format!(
+                "{zones}zone a {{ level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 }}\n\
+                 zone b {{ level 2 sl-target 2 network 192.168.1.0/25 nat 10.50.1.128/25 }}\n{fw}"
+            ),
+            "E0006",
+            "t.fence:3:",
+        ),
+        (
+            "an outside network over another zone's network",
+            format!(
+                "{zones}zone a {{ level 2 sl-target 2 network 192.168.1.0/25 nat 10.30.0.128/25 }}\n\
+                 zone b {{ level 2 sl-target 2 network 10.40.0.0/24 }}\n{fw}"
+            ),
+            "E0006",
+            "t.fence:",
+        ),
+        (
+            "prefix lengths that differ",
+            format!(
+                "{zones}zone a {{ level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/25 }}\n\
+                 zone b {{ level 2 sl-target 2 network 10.40.0.0/24 }}\n{fw}"
+            ),
+            "E0039",
+            "t.fence:2:",
+        ),
+        (
+            "a translated zone with no device attaching it",
+            format!(
+                "{zones}zone a {{ level 2 sl-target 2 network 192.168.1.0/24 nat 10.50.1.0/24 }}\n\
+                 firewall fw {{ target nftables interface eth0 ops }}\n"
+            ),
+            "E0040",
+            "t.fence:2:",
+        ),
+        (
+            "`inspect` on a switch",
+            format!(
+                "{zones}switch sw {{\n  target cisco-ios\n  inspect\n  port Gi1/0/1 access ops\n}}\n"
+            ),
+            "E0038",
+            "t.fence:4:3",
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("fenceline-nat-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (what, text, code, at) in cases {
+        std::fs::write(dir.join("t.fence"), text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+            .args(["check", "t.fence", "--color", "never"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{what}: {all}");
+        let at_code = all.split(code).nth(1).unwrap_or_default();
+        assert!(all.contains(code), "{what}: no {code} in {all}");
+        assert!(
+            at_code.contains(&format!("[{at}")),
+            "{what}: {code} not at {at}: {all}"
+        );
+        assert!(!all.contains("panicked"), "{what}: {all}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Expectations speak the plant's addresses: a failing one about a translated zone gives its
+/// counterexample at the outside address, against the policy and against the generated files.
+#[test]
+fn a_failing_expectation_about_a_translated_zone_shows_the_outside_address() {
+    let dir = std::env::temp_dir().join(format!("fenceline-nat-expect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = std::fs::read_to_string("tests/nat/linux.fence").unwrap();
+    text.push_str("expect allow site-ops.historian -> filling.plc modbus\n");
+    std::fs::write(dir.join("t.fence"), text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fenceline"))
+        .args(["build", "t.fence", "-o", "out", "--color", "never"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("counterexample: tcp 10.30.0.20:40000 -> 10.50.1.10:502 is denied"),
+        "{err}"
+    );
+    assert!(
+        err.contains("10.50.1.10:502 is dropped by `fw-cells` (nftables)"),
+        "{err}"
+    );
+    assert!(!err.contains("192.168.1.10"), "{err}");
+}
+
+/// In a list each network takes its own translation: `network NET [nat NET], NET [nat NET]`.
+#[test]
+fn each_network_of_a_list_takes_its_own_translation() {
+    let checked = check_text(
+        "t.fence",
+        Path::new("t.fence"),
+        with_zones(
+            "zone a { level 2 sl-target 2\n\
+               network 192.168.1.0/24 nat 10.50.1.0/24, 10.9.9.0/24, 192.168.2.0/25 nat 10.50.3.0/25\n\
+               asset plc 192.168.1.10\n asset hmi 192.168.2.20\n asset eng 10.9.9.5 }\n\
+             zone b { level 2 sl-target 2 network 10.40.0.0/24 }",
+        ),
+        &CheckOptions::default(),
+    );
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let m = checked.model.expect("model");
+    let a = m.zone(m.zone_id("a").unwrap());
+    let nat: Vec<(String, String)> = a
+        .nat
+        .iter()
+        .map(|n| (n.inside.to_string(), n.outside.to_string()))
+        .collect();
+    assert_eq!(
+        nat,
+        [
+            ("192.168.1.0/24".into(), "10.50.1.0/24".into()),
+            ("192.168.2.0/25".into(), "10.50.3.0/25".into())
+        ]
+    );
+    let mut outside = set("10.50.1.0/24");
+    outside.add_net("10.9.9.0/24".parse().unwrap());
+    outside.add_net("10.50.3.0/25".parse().unwrap());
+    assert_eq!(a.addrs, outside);
+    let mut inside = set("192.168.1.0/24");
+    inside.add_net("10.9.9.0/24".parse().unwrap());
+    inside.add_net("192.168.2.0/25".parse().unwrap());
+    assert_eq!(a.inside_addrs(), inside);
+    let at = |name: &str| a.assets[a.asset(name).unwrap()].addrs.clone();
+    assert_eq!(at("plc"), set("10.50.1.10/32"));
+    assert_eq!(at("hmi"), set("10.50.3.20/32"));
+    // The untranslated network of the list keeps its addresses.
+    assert_eq!(at("eng"), set("10.9.9.5/32"));
+}

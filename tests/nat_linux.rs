@@ -7,7 +7,9 @@
 //!   connection crosses the translation), the answers come back from the outside address, the
 //!   skid-initiated flow arrives with its outside source; the same source port to both skids at
 //!   once works (identical reply tuples, kept apart by conntrack zones); other sources, ports,
-//!   the inside address reached directly and the other skid's flow get nothing;
+//!   the inside address reached directly and the other skid's flow get nothing, and none of
+//!   their packets arrives at all (counted in the receiving namespace: a SYN to the inside
+//!   address that arrives but is never answered would otherwise look denied);
 //! - `verify` (`generated_configurations_verify_equal`, `translation_mutations_are_found`):
 //!   the generated files equal the policy in the plant's view, and a mutation of the
 //!   translation, the mark or the filter is found;
@@ -396,7 +398,7 @@ fn kernel_translates_two_identical_skids() {
     let mut twin = probe("twin", 0, "10.30.0.10", "10.50.1.10", 502);
     twin["sport"] = 40001.into();
     twin["twin"] = serde_json::json!(["10.50.2.10", 502]);
-    let probes = vec![
+    let mut probes = vec![
         probe("scada-filling", 0, "10.30.0.10", "10.50.1.10", 502),
         probe("scada-packaging", 0, "10.30.0.10", "10.50.2.10", 502),
         twin,
@@ -408,6 +410,30 @@ fn kernel_translates_two_identical_skids() {
         probe("filling-to-packaging", 1, "192.168.1.10", "10.50.2.10", 502),
         probe("packaging-historian", 2, "192.168.1.10", "10.30.0.20", 443),
     ];
+    // A denied probe must not reach its server at all: a SYN that arrives but whose answer is
+    // dropped on the way back (an inside address sent to directly, tracked in another conntrack
+    // zone than its reply) times out like one dropped on the way in. So each probe below gets a
+    // source port of its own, and the packets with it that arrive in a side's namespace are
+    // counted there (side, packets: `Some(0)` none, `None` at least one).
+    type Watched<'a> = (&'a str, u16, &'a [(usize, Option<u64>)]);
+    let watched: &[Watched] = &[
+        // The control: the allowed probe arrives at its own skid, not at the other one.
+        ("scada-filling", 40701, &[(1, None), (2, Some(0))]),
+        ("scada-inside-direct", 40702, &[(1, Some(0)), (2, Some(0))]),
+        ("historian-filling", 40703, &[(1, Some(0)), (2, Some(0))]),
+        ("scada-filling-503", 40704, &[(1, Some(0)), (2, Some(0))]),
+        ("filling-to-packaging", 40705, &[(2, Some(0))]),
+        ("filling-other-host", 40706, &[(0, Some(0))]),
+        ("packaging-historian", 40707, &[(0, Some(0))]),
+    ];
+    let mut watch = Vec::new();
+    for (id, sport, sides) in watched {
+        let p = probes.iter_mut().find(|p| p["id"] == *id).unwrap();
+        p["sport"] = (*sport).into();
+        for (side, _) in sides.iter() {
+            watch.push(serde_json::json!({"id": format!("{id}@{side}"), "side": side, "match": format!("tcp sport {sport}")}));
+        }
+    }
     // (id, answers: [server, source it saw] per connection; none: denied)
     let want: &[(&str, &[(&str, &str)])] = &[
         ("scada-filling", &[("filling", "10.30.0.10")]),
@@ -454,34 +480,9 @@ fn kernel_translates_two_identical_skids() {
                 {"name": "packaging", "addrs": ["192.168.1.10/24"], "gw": "192.168.1.1", "ports": [502, 503]},
             ],
             "probes": probes,
+            "watch": watch,
         });
-        let mut c = Command::new("timeout");
-        c.args(["300", "python3", "tests/linux/nat_e2e.py", "run"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(spec.to_string().as_bytes())
-                .unwrap();
-        }
-        let o = child.wait_with_output().unwrap();
-        let out = String::from_utf8_lossy(&o.stdout);
-        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|_| {
-            panic!(
-                "{k}: harness output unreadable: {out}\n{}",
-                String::from_utf8_lossy(&o.stderr)
-            )
-        });
-        assert!(v.get("error").is_none(), "{k}: harness failed: {v}");
-        for l in v["load"].as_array().unwrap() {
-            assert_eq!(l["rc"], 0, "{k}: did not load: {l}");
-        }
+        let v = harness(k, &spec);
         for (id, answers) in want {
             let r = &v["results"][id];
             let got: Vec<(String, String)> = r[1]
@@ -504,7 +505,93 @@ fn kernel_translates_two_identical_skids() {
                 failures.push(format!("{k}: {id}: {status} {got:?}, expected {expect:?}"));
             }
         }
+        for (id, _, sides) in watched {
+            for (side, want) in sides.iter() {
+                let key = format!("{id}@{side}");
+                let got = v["watch"][&key].as_u64();
+                let ok = match want {
+                    Some(n) => got == Some(*n),
+                    None => got.is_some_and(|n| n > 0),
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{k}: {key}: {got:?} packets arrived, expected {}",
+                        want.map_or("some".to_string(), |n| n.to_string())
+                    ));
+                }
+            }
+        }
     }
+    // The watch sees what the answers cannot: without the drop of inside addresses reached
+    // directly, the SYN to 192.168.1.10 arrives at the filling skid (its SYN-ACK, in the skid's
+    // conntrack zone, is dropped as invalid, so the probe times out all the same).
+    let nft = file("nftables.nft");
+    let text = std::fs::read_to_string(&nft).unwrap();
+    let mutated: String = text
+        .lines()
+        .filter(|l| !l.contains("ct original ip daddr"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let drops = text.lines().filter(|l| l.contains("ct original ip daddr"));
+    assert_eq!(drops.count(), 2, "one direct-inside drop per skid: {text}");
+    std::fs::write(&nft, mutated).unwrap();
+    let mut direct = probe("scada-inside-direct", 0, "10.30.0.10", "192.168.1.10", 502);
+    direct["sport"] = 40702.into();
+    let spec = serde_json::json!({
+        "prefix": format!("nat{}mut", std::process::id()),
+        "batch": file("iproute2.batch"),
+        "loaders": [["nft", "-f", nft]],
+        "fw": [
+            {"iface": "eth0", "addr": "10.30.0.1/24"},
+            {"iface": "eth1", "addr": "192.168.1.1/24"},
+            {"iface": "eth2", "addr": "192.168.1.1/24"},
+        ],
+        "sides": [
+            {"name": "ops", "addrs": ["10.30.0.10/24"], "gw": "10.30.0.1", "ports": []},
+            {"name": "filling", "addrs": ["192.168.1.10/24"], "gw": "192.168.1.1", "ports": [502]},
+            {"name": "packaging", "addrs": ["192.168.1.10/24"], "gw": "192.168.1.1", "ports": [502]},
+        ],
+        "probes": [direct],
+        "watch": [{"id": "direct", "side": 1, "match": "tcp sport 40702"}],
+    });
+    let v = harness("nftables without the direct-inside drop", &spec);
+    assert_eq!(v["results"]["scada-inside-direct"][0], "timeout", "{v}");
+    assert!(
+        v["watch"]["direct"].as_u64().is_some_and(|n| n > 0),
+        "the watch must see the SYN that the direct-inside drop stops: {v}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Runs `linux/nat_e2e.py` on a spec; the loaders must all succeed.
+fn harness(what: &str, spec: &serde_json::Value) -> serde_json::Value {
+    let mut c = Command::new("timeout");
+    c.args(["300", "python3", "tests/linux/nat_e2e.py", "run"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(spec.to_string().as_bytes())
+            .unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|_| {
+        panic!(
+            "{what}: harness output unreadable: {out}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    assert!(v.get("error").is_none(), "{what}: harness failed: {v}");
+    for l in v["load"].as_array().unwrap() {
+        assert_eq!(l["rc"], 0, "{what}: did not load: {l}");
+    }
+    v
 }

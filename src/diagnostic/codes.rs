@@ -96,7 +96,7 @@ codes! {
     NAT_NO_DEVICE = "E0040", "translated zone without a translating device",
         "A zone with a translated network is reached only through a device that translates: a `firewall` (nftables, iptables) or a `router` (Cisco IOS) with an interface in the zone. A zone that no such device attaches would be unreachable at its outside addresses; attach it with an interface of the firewall or router that translates for it.";
     NAT_INSIDE_ADDRESS = "E0041", "a translated zone's inside address named from outside",
-        "Outside a translated zone, its hosts are reached at their outside addresses (`network INSIDE nat OUTSIDE`): an address in INSIDE, given as an address from outside the zone, names nothing there (the device attaching the zone denies it). Use the outside address the help gives, or the zone or `zone.asset` name.";
+        "Outside a translated zone, its hosts are reached at their outside addresses (`network INSIDE nat OUTSIDE`): an address in INSIDE, given as an address from outside the zone, names nothing there (the device attaching the zone denies it). `query` refuses such an address; a flow or an expectation, whose ends are names, names it in error: use the zone or `zone.asset` name, whose outside address the help gives (any other address written as an end is E0001, with the zone or asset that holds it).";
     FLAGS_CONFLICT = "E0042", "`encrypted` with `cleartext`",
         "A service's flags say what it carries, and `encrypted` (a protected variant: TLS, SSH, IPsec, SNMPv3 with privacy) excludes `cleartext`. A service that lists both would be judged protected by some rules and not by others. Keep the flag that is true, or split the service in two.";
     UNKNOWN_TEMPLATE = "E0043", "unknown template",

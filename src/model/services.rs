@@ -218,25 +218,45 @@ pub fn builtin(name: &str) -> Option<&'static Builtin> {
 /// the flags it inherits from them.
 ///
 /// An entry shares an item's ports when one of the entry's items holds the item whole
-/// (`tcp/502` is Modbus's, `udp/67` DHCP's; `tcp/1-10000` is nobody's: a range wider than one
-/// protocol's ports is a wildcard, FR5-003's concern). The flags are the union over every item
-/// and every entry sharing it (`udp/161` is SNMP v1/v2c as well as SNMPv3), except `encrypted`,
-/// which holds only when every item belongs to entries that are all encrypted, and `one-way`,
-/// which only its own declaration sets. Entries without flags (`any`, `icmp`, `smb`) say
-/// nothing and are not listed.
+/// (`tcp/502` is Modbus's, `udp/67` DHCP's), or when the item is a narrow TCP or UDP port range
+/// (at most [`NARROW_RANGE`] ports) that holds one of the entry's items whole (`tcp/500-510`
+/// carries Modbus, `tcp/20-25` telnet among others). A wider range (`tcp/1-10000`) is nobody's:
+/// it is a wildcard, FR5-003's concern. The flags are the union over every item and every
+/// entry sharing it (`udp/161` is SNMP v1/v2c as well as SNMPv3), except `encrypted`, which
+/// holds only when every item lies within entries that are all encrypted (a range holding
+/// `tcp/443` holds other ports too), and `one-way`, which only its own declaration sets.
+/// Entries without flags (`any`, `icmp`, `smb`) say nothing and are not listed.
 pub fn classify(items: &[ServiceItem]) -> (ServiceFlags, Vec<&'static str>) {
     let mut flags = ServiceFlags::default();
     let mut names = Vec::new();
     let mut all_encrypted = !items.is_empty();
+    // The catalogue's entries, then the ports IANA registers for the same protocols that the
+    // catalogue does not compile (judged as the entry they belong to).
+    let also = IANA_ALSO.iter().filter_map(|(name, items)| {
+        CATALOGUE
+            .iter()
+            .find(|b| b.name == *name)
+            .map(|b| (b, Some(*items)))
+    });
+    let entries: Vec<(&Builtin, Option<&str>)> =
+        CATALOGUE.iter().map(|b| (b, None)).chain(also).collect();
     for item in items {
         let mut matched = false;
-        for b in CATALOGUE {
+        for &(b, also) in &entries {
             let f = b.parsed_flags();
-            if f == ServiceFlags::default() || !b.parsed_items().iter().any(|o| item.within(o)) {
+            if f == ServiceFlags::default() {
+                continue;
+            }
+            let entry = match also {
+                Some(items) => parse_items(items),
+                None => b.parsed_items(),
+            };
+            let within = entry.iter().any(|o| item.within(o));
+            if !within && !entry.iter().any(|o| narrow_range_holds(item, o)) {
                 continue;
             }
             matched = true;
-            all_encrypted &= f.encrypted && !f.cleartext;
+            all_encrypted &= within && f.encrypted && !f.cleartext;
             flags = flags.union(f);
             if !names.contains(&b.name) {
                 names.push(b.name);
@@ -248,6 +268,41 @@ pub fn classify(items: &[ServiceItem]) -> (ServiceFlags, Vec<&'static str>) {
     flags.one_way = false;
     names.sort_unstable();
     (flags, names)
+}
+
+/// Ports IANA registers for a catalogue protocol besides those the catalogue compiles (the
+/// UDP registrations of protocols used over TCP): an item on one of them is classified as
+/// that protocol (`udp/20000` is DNP3 in clear), but naming the protocol still compiles only
+/// the catalogue's own items.
+pub const IANA_ALSO: &[(&str, &str)] = &[
+    ("dnp3", "udp/20000"),
+    ("enip-explicit", "udp/44818"),
+    ("iec104", "udp/2404"),
+    ("modbus", "udp/502"),
+    ("mqtt", "udp/1883"),
+];
+
+fn parse_items(items: &str) -> Vec<ServiceItem> {
+    items
+        .split(", ")
+        .filter_map(|i| ServiceItem::parse(i).ok())
+        .collect()
+}
+
+/// The widest TCP or UDP port range that [`classify`] judges by the catalogue entries it
+/// holds: FR5-003's default wildcard width (`wildcard-port-width`), so that a range is either
+/// a wildcard or judged by what it carries under the default configuration.
+pub const NARROW_RANGE: u32 = 256;
+
+/// Whether `item` is a TCP or UDP port range of at most [`NARROW_RANGE`] ports that holds the
+/// catalogue item `entry` whole.
+fn narrow_range_holds(item: &ServiceItem, entry: &ServiceItem) -> bool {
+    match item {
+        ServiceItem::Tcp { ports } | ServiceItem::Udp { ports } => {
+            ports.width() <= NARROW_RANGE && entry.within(item)
+        }
+        _ => false,
+    }
 }
 
 impl Builtin {
@@ -314,6 +369,30 @@ mod tests {
     }
 
     #[test]
+    fn udp_registrations_of_industrial_protocols_are_classified_as_the_protocol() {
+        for (udp, name) in [
+            ("udp/20000", "dnp3"),
+            ("udp/502", "modbus"),
+            ("udp/2404", "iec104"),
+            ("udp/44818", "enip-explicit"),
+            ("udp/1883", "mqtt"),
+        ] {
+            let (flags, names) = classified(udp);
+            assert!(flags.contains(&"cleartext"), "{udp}: {flags:?}");
+            assert_eq!(names, vec![name], "{udp}");
+        }
+        // Every entry names a catalogue protocol and parses.
+        for (name, items) in IANA_ALSO {
+            assert!(CATALOGUE.iter().any(|b| b.name == *name), "{name}");
+            assert_eq!(
+                parse_items(items).len(),
+                items.split(", ").count(),
+                "{items}"
+            );
+        }
+    }
+
+    #[test]
     fn items_inherit_the_flags_of_the_entries_sharing_their_ports() {
         assert_eq!(
             classified("tcp/502"),
@@ -362,6 +441,31 @@ mod tests {
             (vec!["web"], vec!["https", "restconf"])
         );
         // A range wider than one protocol's ports, a whole protocol, nothing known: no flags.
+        // A narrow range carries the entries it holds, never as `encrypted`; a wide one is a
+        // wildcard.
+        assert_eq!(
+            classified("tcp/3380-3399"),
+            (vec!["remote-access"], vec!["rdp"])
+        );
+        assert_eq!(
+            classified("tcp/500-510"),
+            (vec!["industrial", "cleartext"], vec!["modbus"])
+        );
+        assert_eq!(
+            classified("tcp/440-450"),
+            (vec!["web"], vec!["https", "restconf"])
+        );
+        assert_eq!(
+            classified("tcp/20-25"),
+            (
+                vec!["cleartext", "remote-access", "messaging", "legacy-admin"],
+                vec!["ftp", "smtp", "ssh", "telnet"]
+            )
+        );
+        assert!(classified("tcp/1-256").1.contains(&"telnet"));
+        assert_eq!(NARROW_RANGE, crate::lint::DEFAULT_MAX_PORT_RANGE);
+        assert_eq!(classified("tcp/1-257"), (vec![], vec![]));
+        assert_eq!(classified("tcp/1-1000"), (vec![], vec![]));
         assert_eq!(classified("tcp/1-10000"), (vec![], vec![]));
         assert_eq!(classified("tcp"), (vec![], vec![]));
         assert_eq!(classified("ip"), (vec![], vec![]));
@@ -377,6 +481,44 @@ mod tests {
         for b in CATALOGUE {
             let f = b.parsed_flags();
             assert!(!(f.encrypted && f.cleartext), "{}", b.name);
+        }
+    }
+
+    /// The entries a 2026 plant uses (issue 17), with their ports and flags as the standards
+    /// give them: the secure variants `encrypted` and never `cleartext`, SNMPv3 not
+    /// `legacy-admin`, EtherNet/IP split in its explicit and implicit halves with `enip` both.
+    #[test]
+    fn plant_entries_have_their_ports_and_flags() {
+        let expect: &[(&str, &str, &[&str])] = &[
+            ("iec104-tls", "tcp/19998", &["industrial", "encrypted"]),
+            ("dnp3-tls", "tcp/19999", &["industrial", "encrypted"]),
+            ("iec61850-mms-tls", "tcp/3782", &["industrial", "encrypted"]),
+            ("ptp", "udp/319, udp/320", &["cleartext", "infrastructure"]),
+            (
+                "cip-security",
+                "tcp/2221, udp/2221",
+                &["industrial", "encrypted"],
+            ),
+            ("r-goose", "udp/102", &["industrial", "cleartext"]),
+            ("r-sv", "udp/102", &["industrial", "cleartext"]),
+            ("syslog-tls", "tcp/6514", &["infrastructure", "encrypted"]),
+            (
+                "snmpv3",
+                "udp/161, udp/162",
+                &["infrastructure", "encrypted"],
+            ),
+            ("netconf", "tcp/830", &["remote-access", "encrypted"]),
+            ("restconf", "tcp/443", &["web", "encrypted"]),
+            ("enip-explicit", "tcp/44818", &["industrial", "cleartext"]),
+            ("enip-implicit", "udp/2222", &["industrial", "cleartext"]),
+            ("enip", "tcp/44818, udp/2222", &["industrial", "cleartext"]),
+            ("snmp", "udp/161", &["cleartext", "legacy-admin"]),
+        ];
+        for (name, items, flags) in expect {
+            let b = builtin(name);
+            assert_eq!(b.map(|b| b.items), Some(*items), "{name}");
+            let got = b.map(|b| b.parsed_flags().names()).unwrap_or_default();
+            assert_eq!(got, *flags, "{name}");
         }
     }
 

@@ -232,6 +232,10 @@ pub struct Endpoint {
     pub zone: Ident,
     pub asset: Option<Ident>,
     pub span: Span,
+    /// Written as an address (`zone` holds its text): always an error, which the resolver
+    /// explains with the zone or asset the address belongs to.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub address: bool,
 }
 
 impl std::fmt::Display for Endpoint {

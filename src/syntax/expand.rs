@@ -1002,6 +1002,12 @@ impl Inst<'_> {
     }
     fn endpoint(&self, e: &mut Endpoint) {
         e.span = self.span(e.span);
+        if e.address {
+            // Not a name: no site prefix; the resolver reports it.
+            e.zone.span = self.span(e.zone.span);
+            e.zone.name = interpolate(&e.zone.name, &self.values);
+            return;
+        }
         self.refer(&mut e.zone, Ref::Any);
         if let Some(a) = &mut e.asset {
             a.span = self.span(a.span);

@@ -385,12 +385,19 @@ impl Builder<'_> {
     fn endpoint(&self, p: Pair<Rule>) -> Endpoint {
         let span = self.span(&p);
         let mut it = p.into_inner();
-        let zone = it.next().map(|z| self.ident(z)).unwrap_or(Ident {
+        let first = it.next();
+        let address = first.as_ref().is_some_and(|z| z.as_rule() == Rule::addr);
+        let zone = first.map(|z| self.ident(z)).unwrap_or(Ident {
             name: String::new(),
             span,
         });
         let asset = it.next().map(|a| self.ident(a));
-        Endpoint { zone, asset, span }
+        Endpoint {
+            zone,
+            asset,
+            span,
+            address,
+        }
     }
     fn svc_ref(&self, p: Pair<Rule>) -> ServiceRef {
         match p.as_rule() {

@@ -15,7 +15,14 @@ Modes:
 
 Spec: {"prefix": str, "batch": path, "loaders": [[cmd...]], "fw": [{"iface", "addr"}],
 "sides": [{"name", "iface", "addrs": [...], "gw", "ports": [...]}], "probes": [{"id", "side",
-"src", "dst", "port", "twin": [dst, port]?}]}. Side k is linked to the firewall's `fw[k]`.
+"src", "dst", "port", "sport"?, "twin": [dst, port]?}], "watch"?: [{"id", "side", "match"}]}.
+Side k is linked to the firewall's `fw[k]`.
+
+A watch counts the packets that arrive in a side's namespace (before its own filtering and
+connection tracking) matching an nftables expression, such as a probe's fixed source port: a
+probe that gets no answer may still have reached the server (a SYN that arrives but whose
+SYN-ACK is dropped on the way back), and "not reachable" means no packet arrives. The result
+has {"watch": {id: packets}}.
 """
 import json
 import os
@@ -168,6 +175,15 @@ def run():
             ns_exec(ns, "ip", "route", "add", "default", "via", side["gw"])
         for n in names:
             ns_exec(n, "ip", "link", "set", "lo", "up")
+        watches = spec.get("watch", [])
+        for k in range(len(sides)):
+            mine = [(i, w) for i, w in enumerate(watches) if w["side"] == k]
+            if not mine:
+                continue
+            rules = "".join(f"counter w{i} {{}}\n" for i, _ in mine)
+            rules += "chain pre {\ntype filter hook prerouting priority -400; policy accept;\n"
+            rules += "".join(f"{w['match']} counter name w{i}\n" for i, w in mine)
+            ns_exec(names[k + 1], "nft", "-f", "-", input=f"table inet fl_watch {{\n{rules}}}\n}}\n")
         for cmd in [["ip", "-batch", spec["batch"]]] + spec["loaders"]:
             r = ns_exec(fw, *cmd, check=False)
             result["load"].append({"cmd": cmd, "rc": r.returncode, "err": r.stderr})
@@ -189,6 +205,11 @@ def run():
         for k, probes in by_side.items():
             r = ns_exec(names[k + 1], "python3", HERE, "probe", input=json.dumps(probes), timeout=60)
             result["results"].update(json.loads(r.stdout))
+        result["watch"] = {}
+        for i, w in enumerate(watches):
+            r = ns_exec(names[w["side"] + 1], "nft", "-j", "list", "counter", "inet", "fl_watch", f"w{i}")
+            counters = [o["counter"] for o in json.loads(r.stdout)["nftables"] if "counter" in o]
+            result["watch"][w["id"]] = counters[0]["packets"]
     except Exception as e:  # reported, never hidden: the Rust side fails on it
         result["error"] = str(e)
     finally:

@@ -328,6 +328,9 @@ impl Builder<'_> {
         self.keyword(s);
     }
     fn endpoint(&mut self, e: &ast::Endpoint) {
+        if e.address {
+            return;
+        }
         if e.zone.name == "self" {
             self.keyword(e.zone.span);
             return;

@@ -2,8 +2,9 @@
 //! Flags a remote-access service (RDP, SSH, VNC, telnet: services with the `remote-access`
 //! flag) into a control zone (level 0-3) from a source of lower trust, unless it starts at an
 //! asset of kind `jump-host` in an industrial DMZ (level 3.5). A source is of lower trust when
-//! its zone is an IT or external zone (level 4 or 5) or has a lower SL-T(IAC) than the
-//! destination zone.
+//! its zone is an IT or external zone (level 4 or 5), is designated external (`designation
+//! external`: devices reached from outside the system under consideration, ZCR 3.6, whatever
+//! its level and SL-T), or has a lower SL-T(IAC) than the destination zone.
 //!
 //! Remote access between zones of equal trust (an engineering workstation reaching another
 //! over a private WAN, both zones SL-T(IAC) 3) is not access via an untrusted network and is
@@ -52,6 +53,7 @@
 
 use crate::diagnostic::{Severity, Subject};
 use crate::lint::{Ctx, Finding, Rule, Status};
+use crate::model::assessment::Designation;
 use crate::model::{AssetKind, Fr, Zone};
 
 pub const RULE: Rule = Rule {
@@ -76,7 +78,13 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
         if src.level.is_dmz() && cx.asset_kind(f.src) == Some(&AssetKind::JumpHost) {
             continue;
         }
-        let Some(why) = lower_trust(src, dst) else {
+        let external = cx
+            .model
+            .assessment
+            .zones
+            .get(f.src.zone.0)
+            .is_some_and(|za| za.designations.contains(&Designation::External));
+        let Some(why) = lower_trust(src, external, dst) else {
             continue;
         };
         for (sid, span) in cx.flow_services(fid) {
@@ -100,11 +108,15 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 /// Why `src` is of lower trust than `dst` for remote access (SR 1.13: access via untrusted
-/// networks), or `None` when it is not: an IT or external zone (level 4-5), or a lower
-/// SL-T(IAC). Zones designated external (a later addition to the language) join here.
-fn lower_trust(src: &Zone, dst: &Zone) -> Option<String> {
+/// networks), or `None` when it is not: an IT or external zone (level 4-5), a zone designated
+/// external (`external`: ZCR 3.6, reached from outside the system under consideration), or a
+/// lower SL-T(IAC).
+fn lower_trust(src: &Zone, external: bool, dst: &Zone) -> Option<String> {
     if src.level.is_it() {
         return Some(format!("level {}", src.level));
+    }
+    if external {
+        return Some("designated external".to_string());
     }
     let (a, b) = (src.sl.get(Fr::Iac), dst.sl.get(Fr::Iac));
     (a < b).then(|| format!("SL-T(IAC) {a} < {b}"))

@@ -58,6 +58,10 @@ impl<'a> Names<'a> {
 
     pub(super) fn endpoint(&self, cx: &mut Cx, ep: &ast::Endpoint) -> Option<Endpoint> {
         let zones = self.zones;
+        if ep.address {
+            cx.err(self.address_end(ep));
+            return None;
+        }
         if ep.zone.name == "self" {
             // A device-level flow reads its `self` end before asking here: this one is elsewhere.
             cx.err(
@@ -101,6 +105,88 @@ impl<'a> Names<'a> {
             },
         };
         Some(Endpoint { zone: zid, asset })
+    }
+
+    /// An end written as an address: ends are names, so this is always an error. An address
+    /// that lies only in translated zones' inside networks names nothing outside them (E0041),
+    /// and the help gives the outside address in each; any other address gets the name of the
+    /// zone or asset that holds it.
+    fn address_end(&self, ep: &ast::Endpoint) -> Diagnostic {
+        let text = ep.zone.name.as_str();
+        let token = ast::Token {
+            text: text.to_string(),
+            span: ep.zone.span,
+        };
+        let mut addrs = AddrSet::new();
+        if let Ok(item) = super::zones::parse_addr(&token, true) {
+            super::zones::add_item(&mut addrs, &item);
+        }
+        let syntax = || {
+            Diagnostic::error(codes::SYNTAX, format!("expected a name, found `{text}`"))
+                .at(ep.span, "an address, not a name")
+        };
+        if addrs.is_empty() {
+            return syntax().help("a flow's or an expectation's end is a zone or `zone.asset`");
+        }
+        // As the plant sees it: the zone or asset that holds the address.
+        let held: Vec<String> = self
+            .zones
+            .iter()
+            .filter(|z| z.addrs.overlaps(&addrs))
+            .map(
+                |z| match z.assets.iter().find(|a| a.addrs.contains_set(&addrs)) {
+                    Some(a) => format!("`{}.{}`", z.name, a.name),
+                    None => format!("zone `{}`", z.name),
+                },
+            )
+            .collect();
+        if !held.is_empty() {
+            return syntax().help(format!(
+                "a flow's or an expectation's end is a zone or `zone.asset`: `{text}` is in {}",
+                held.join(" and ")
+            ));
+        }
+        let inside: Vec<(String, String)> = self
+            .zones
+            .iter()
+            .filter(|z| z.is_translated() && z.inside_addrs().overlaps(&addrs))
+            .map(|z| {
+                let outside = z.to_outside(&addrs);
+                let name = match z.assets.iter().find(|a| a.addrs.contains_set(&outside)) {
+                    Some(a) => format!("`{}.{}`", z.name, a.name),
+                    None => format!("zone `{}`", z.name),
+                };
+                let mut shown = outside.to_string();
+                if !text.contains('/') {
+                    // A host written as a host.
+                    shown = shown
+                        .trim_end_matches("/32")
+                        .trim_end_matches("/128")
+                        .to_string();
+                }
+                (format!("`{shown}` ({name})"), format!("`{}`", z.name))
+            })
+            .collect();
+        if inside.is_empty() {
+            return syntax().help(format!(
+                "a flow's or an expectation's end is a zone or `zone.asset`; no zone holds `{text}`"
+            ));
+        }
+        let (outside, zones): (Vec<String>, Vec<String>) = inside.into_iter().unzip();
+        Diagnostic::error(
+            codes::NAT_INSIDE_ADDRESS,
+            format!(
+                "`{text}` is an inside address of translated zone{} {}, which names nothing outside {}",
+                if zones.len() > 1 { "s" } else { "" },
+                zones.join(" and "),
+                if zones.len() > 1 { "them" } else { "it" },
+            ),
+        )
+        .at(ep.span, "inside address named from outside")
+        .help(format!(
+            "from outside, it is {}: name the zone or `zone.asset`",
+            outside.join(" or ")
+        ))
     }
 
     pub(super) fn service(&self, cx: &mut Cx, r: &ast::ServiceRef) -> Option<ServiceId> {

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// One parsed address token.
-enum AddrItem {
+pub(super) enum AddrItem {
     Net(IpNet),
     Range(IpAddr, IpAddr),
 }
 
-fn parse_addr(tok: &ast::Token, allow_range: bool) -> Result<AddrItem, Diagnostic> {
+pub(super) fn parse_addr(tok: &ast::Token, allow_range: bool) -> Result<AddrItem, Diagnostic> {
     let t = tok.text.as_str();
     let bad =
         |msg: String| Diagnostic::error(codes::ADDRESS, msg).at(tok.span, "not a valid address");
@@ -65,7 +65,7 @@ fn parse_addr(tok: &ast::Token, allow_range: bool) -> Result<AddrItem, Diagnosti
     Ok(AddrItem::Net(IpNet::from(ip)))
 }
 
-fn add_item(set: &mut AddrSet, item: &AddrItem) {
+pub(super) fn add_item(set: &mut AddrSet, item: &AddrItem) {
     match item {
         AddrItem::Net(n) => set.add_net(*n),
         AddrItem::Range(a, b) => set.add_range(*a, *b),
@@ -416,9 +416,8 @@ fn resolve_asset(
                 check_text(t, &mut cx.diags);
                 cx.once(&mut adesc, t.value.clone(), ast, "description");
             }
-            ast::StmtKind::Capability { .. } => {
-                super::assessment::misplaced_capability(cx, ast, "asset")
-            }
+            // The asset's SL-C: an assessment fact (`assessment::resolve`).
+            ast::StmtKind::Capability { .. } => {}
             _ => cx.not_here(ast, "asset"),
         }
     }
