@@ -19,6 +19,7 @@
 //! | build | files + `manifest.json`, written atomically | [`build`] |
 //! | verify | packet spaces, equal / counterexample | [`verify`] |
 //! | import | configurations -> flows over a skeleton's zones | [`import`] |
+//! | inventory | asset inventory (CSV, nmap XML) -> skeleton zones and assets | [`inventory`] |
 //! | traffic | observed connections -> denied, never observed, of no zone | [`traffic`] |
 //!
 //! [`driver`] runs load, resolve and lint for every command; [`cli`] has one function per
@@ -37,6 +38,7 @@ pub mod driver;
 pub mod error;
 pub mod fmt;
 pub mod import;
+pub mod inventory;
 pub mod lint;
 pub mod model;
 pub mod output;

@@ -242,6 +242,14 @@ fn v4() -> impl Strategy<Value = AddrMatch> {
         })
 }
 
+/// `range A B` of an object-group: any two addresses, the lower first.
+fn v4_range() -> impl Strategy<Value = AddrMatch> {
+    (any::<u32>(), any::<u32>()).prop_map(|(a, b)| AddrMatch::Range {
+        lo: a.min(b),
+        hi: a.max(b),
+    })
+}
+
 fn addr(v6: bool) -> BoxedStrategy<AddrMatch> {
     let base = if v6 {
         (any::<u128>(), 0u8..=128)
@@ -589,7 +597,7 @@ fn top(i: usize) -> BoxedStrategy<Top> {
         2 => numbered,
         1 => (proptest::option::of(proptest::sample::select(vec![AclKind::Extended, AclKind::Standard, AclKind::Ipv6])), word())
             .prop_map(|(k, w)| Top::NoAcl(k, w)),
-        1 => (word(), proptest::collection::vec(prop_oneof![Just(AddrMatch::Any), v4()], 0..4))
+        1 => (word(), proptest::collection::vec(prop_oneof![Just(AddrMatch::Any), v4(), v4_range()], 0..4))
             .prop_map(|(name, entries)| Top::NetGroup(NetGroup { name, entries })),
         1 => (word(), proptest::collection::vec(service(), 0..4))
             .prop_map(|(name, entries)| Top::SvcGroup(SvcGroup { name, entries })),

@@ -73,6 +73,9 @@ impl Fixture {
         )
         .unwrap();
         std::fs::write(d.join("bad.fence"), "zone a {\n").unwrap();
+        // Asset inventories: two zones in one /24, and a row with a field too many.
+        std::fs::write(d.join("overlap.csv"), "IP,Zone\n10.0.0.1,a\n10.0.0.2,b\n").unwrap();
+        std::fs::write(d.join("bad-row.csv"), "IP,Name\n10.0.0.1,a,b\n").unwrap();
         // Zeek conn.log lines (JSON): an allowed connection, and one the starter policy denies.
         let conn = |port: u16| {
             format!("{{\"ts\":1700000000,\"id.orig_h\":\"10.10.20.5\",\"id.orig_p\":40000,\"id.resp_h\":\"10.20.0.10\",\"id.resp_p\":{port},\"proto\":\"tcp\"}}\n")
@@ -264,6 +267,8 @@ fn cases() -> Cases {
         ("init", 0, &["init", "new"]),
         ("init", 2, &["init", "p"]),
         ("init", 2, &["init", P]),
+        ("init", 1, &["init", "--inventory", "overlap.csv", "inv"]),
+        ("init", 2, &["init", "--inventory", "bad-row.csv", "inv"]),
         ("completions", 0, &["completions", "bash"]),
         ("completions", 0, &["completions", "fish"]),
         ("completions", 2, &["completions", "tcsh"]),

@@ -272,3 +272,57 @@ fn an_unreadable_configuration_exits_2_with_file_and_line() {
     assert!(err.contains("fw/iptables.rules:23"), "{err}");
     assert!(!out.exists());
 }
+
+/// A `one-way` flow comes back `one-way`: the configurations built for `tests/oneway/one-way.fence`
+/// (the firewall drops the syslog replies in its reply direction, the router has no reply ACE
+/// for them) imported onto the skeleton that declares `syslog-udp` one-way use it, and onto the
+/// two-way plant's skeleton (its `syslog-udp` two-way) a new `one-way` service; NTP stays
+/// two-way. Each imported policy is proven equal, replies compared.
+#[test]
+fn one_way_flows_are_imported_one_way() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = tmp.path().join("build");
+    let b = run(&[
+        "build".as_ref(),
+        "tests/oneway/one-way.fence".as_ref(),
+        "-o".as_ref(),
+        build.as_os_str(),
+    ]);
+    assert_eq!(code(&b), 0, "{}", String::from_utf8_lossy(&b.stderr));
+    for (policy, want) in [
+        (
+            "tests/oneway/one-way.fence",
+            "allow field.rtus -> control.collector ntp, syslog-udp\n",
+        ),
+        (
+            "tests/oneway/two-way.fence",
+            "allow field.rtus -> control.collector ntp, udp-514-one-way\n",
+        ),
+    ] {
+        let skel = tmp.path().join("skeleton.fence");
+        std::fs::write(&skel, skeleton(&std::fs::read_to_string(policy).unwrap())).unwrap();
+        let (out, report) = (tmp.path().join("out.fence"), tmp.path().join("r.md"));
+        let o = import(&skel, &build, &out, &report);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            code(&o),
+            0,
+            "{policy}: {}\n{text}",
+            std::fs::read_to_string(&report).unwrap_or_default()
+        );
+        assert!(text.contains(want), "{policy}:\n{text}");
+        if policy.ends_with("two-way.fence") {
+            assert!(
+                text.contains("service udp-514-one-way udp/514 { one-way }"),
+                "{text}"
+            );
+        }
+        let v = verify(&out, &build);
+        assert_eq!(
+            code(&v),
+            0,
+            "{policy}: {}",
+            String::from_utf8_lossy(&v.stdout)
+        );
+    }
+}

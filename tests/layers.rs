@@ -21,7 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["model", "Model"]),
     ("lint, plan", &["lint", "plan", "model::resolve", "diagnostic::filter"]),
     ("dialects", &["dialect"]),
-    ("verify, diff, report, build, import", &["verify", "diff", "report", "build", "import", "traffic"]),
+    ("verify, diff, report, build, import", &["verify", "diff", "report", "build", "import", "traffic", "inventory"]),
     ("driver", &["driver"]),
     ("cli", &["cli", "schema"]),
 ];

@@ -1776,6 +1776,110 @@ fn one_way_flow_passes_and_its_reply_does_not() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The reply direction of a two-way flow in the kernel (`tests/oneway/two-way.fence`, syslog
+/// two-way): the generated firewall lets the syslog reply back; with the reply-direction drop of
+/// `TWO_WAY_MUTATIONS` in tests/verify.rs added (`ct direction reply udp sport 514 counter drop`,
+/// `--ctdir REPLY ... --sport 514 -j DROP`), which verify calls an under-permit of the syslog
+/// replies, the datagram still arrives and its reply does not, while NTP's reply still does.
+/// nftables and iptables, IPv4 and IPv6.
+#[test]
+fn a_reply_direction_drop_drops_two_way_replies_as_verify_says() {
+    if !kernel_tests("a_reply_direction_drop_drops_two_way_replies_as_verify_says") {
+        return;
+    }
+    let checked = check_path(Path::new("tests/oneway/two-way.fence"), &opts()).unwrap();
+    let built = build("two-way", &checked);
+    let nft_from = "\t\tct state established,related accept\n\t\tct state invalid counter drop\n\t\tiifname . oifname vmap";
+    let nft_to = "\t\tct direction reply udp sport 514 counter drop\n\t\tct state established,related accept\n\t\tct state invalid counter drop\n\t\tiifname . oifname vmap";
+    let ipt_from = "-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
+    let ipt_to = "-A FORWARD -p udp -m conntrack --ctdir REPLY -m udp --sport 514 -j DROP\n-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
+    let mut failures = Vec::new();
+    for mutated in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| {
+            let o = built
+                .outputs
+                .iter()
+                .find(|o| o.path == format!("fw/{name}"))
+                .unwrap();
+            let mut text = String::from_utf8(o.bytes.clone()).unwrap();
+            if mutated {
+                let (from, to) = if name.ends_with(".nft") {
+                    (nft_from, nft_to)
+                } else {
+                    (ipt_from, ipt_to)
+                };
+                assert!(text.contains(from), "{name}: {from:?}");
+                text = text.replacen(from, to, 1);
+            }
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p.to_string_lossy().to_string()
+        };
+        // (id, source, destination, port, a reply comes back)
+        let cases = [
+            ("syslog4", "10.40.0.17", "10.30.0.10", 514, !mutated),
+            ("syslog6", "fd00:40::16", "fd00:30::10", 514, !mutated),
+            ("ntp4", "10.40.0.17", "10.30.0.10", 123, true),
+            ("ntp6", "fd00:40::16", "fd00:30::10", 123, true),
+        ];
+        for loader in [Loader::Nft, Loader::Ipt] {
+            let loaders: Vec<Vec<String>> = match loader {
+                Loader::Nft => vec![vec!["nft".into(), "-f".into(), file("nftables.nft")]],
+                Loader::Ipt => vec![
+                    vec!["iptables-restore".into(), file("iptables.rules")],
+                    vec!["ip6tables-restore".into(), file("ip6tables.rules")],
+                ],
+            };
+            let n = RUN.fetch_add(1, Ordering::SeqCst);
+            let spec = serde_json::json!({
+                "prefix": format!("fl{}t{n}", std::process::id()),
+                "loaders": loaders,
+                "sides": [
+                    {"iface": "eth0", "fw4": "169.254.0.1/24", "fw6": "fe80::1/64",
+                     "addrs": ["10.30.0.10/32", "fd00:30::10/128"],
+                     "routes4": ["10.30.0.0/24"], "routes6": ["fd00:30::/64"]},
+                    {"iface": "eth1", "fw4": "169.254.1.1/24", "fw6": "fe80::1/64",
+                     "addrs": ["10.40.0.17/32", "fd00:40::16/128"],
+                     "routes4": ["10.40.0.0/24"], "routes6": ["fd00:40::/64"]},
+                ],
+                "probes": cases.iter().map(|(id, src, dst, port, reply)| serde_json::json!({
+                    "id": id, "side": 1, "dst_side": 0, "src": src, "dst": dst,
+                    "proto": "udp", "port": port, "timeout": if *reply { 10.0 } else { 2.0 },
+                })).collect::<Vec<_>>(),
+            });
+            let (_, out, err) = run(
+                &["python3", "tests/linux/netns_e2e.py", "run"],
+                Some(&spec.to_string()),
+            );
+            let v: serde_json::Value = serde_json::from_str(out.trim())
+                .unwrap_or_else(|_| panic!("{loader:?}: harness output unreadable: {out}\n{err}"));
+            assert!(v.get("error").is_none(), "{loader:?}: {}", v["error"]);
+            assert_eq!(v["load"]["rc"], 0, "{loader:?}: {}", v["load"]);
+            for (id, src, dst, port, reply) in cases {
+                let r = v["results"][id][0].as_str().unwrap_or("missing");
+                let want = if reply { "ok" } else { "timeout" };
+                if r != want {
+                    failures.push(format!(
+                        "{loader:?} (mutated: {mutated}) {id}: {r}, expected {want}"
+                    ));
+                }
+                let seen = v["seen"].as_array().unwrap().iter().any(|s| {
+                    s[1].as_str() == Some(src)
+                        && s[3].as_str() == Some(dst)
+                        && s[5].as_u64() == Some(port)
+                });
+                if !seen {
+                    failures.push(format!(
+                        "{loader:?} (mutated: {mutated}) {id}: did not arrive"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// OUT-008 in the kernel (`tests/linux/tftp.fence`): a flow of `tftp` allows udp/69 only, and
 /// no generated ruleset loads a connection-tracking helper. A datagram to port 69 that the
 /// server answers from port 69 passes both ways (the flow is allowed); the answer a TFTP server

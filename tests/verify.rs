@@ -1258,6 +1258,115 @@ fn one_way_mutations_are_found() {
     }
 }
 
+const TWO_WAY_NFT_FROM: &str = "\t\t}\n\t\tct state established,related accept\n\t\tct state invalid counter drop\n\t\tiifname . oifname vmap";
+const TWO_WAY_NFT_TO: &str = "\t\t}\n\t\tct direction reply udp sport 514 counter drop\n\t\tct state established,related accept\n\t\tct state invalid counter drop\n\t\tiifname . oifname vmap";
+const TWO_WAY_IPT_FROM: &str = "-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
+const TWO_WAY_IPT_TO: &str = "-A FORWARD -p udp -m conntrack --ctdir REPLY -m udp --sport 514 -j DROP\n-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
+
+/// Mutations of the two-way plant (`tests/oneway/two-way.fence`: the one-way plant with syslog
+/// as an ordinary flow): no `one-way` flow crosses a pair, and the replies are compared all the
+/// same. Each was equal while verify read replies only where a `one-way` flow crosses.
+const TWO_WAY_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "nft replies of the two-way syslog flow dropped",
+        file: "fw/nftables.nft",
+        from: TWO_WAY_NFT_FROM,
+        to: TWO_WAY_NFT_TO,
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables replies of the two-way syslog flow dropped",
+        file: "fw/iptables.rules",
+        from: TWO_WAY_IPT_FROM,
+        to: TWO_WAY_IPT_TO,
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "ip6tables replies of the two-way syslog flow dropped",
+        file: "fw/ip6tables.rules",
+        from: TWO_WAY_IPT_FROM,
+        to: TWO_WAY_IPT_TO,
+        over: false,
+        under: true,
+    },
+];
+
+#[test]
+fn two_way_reply_mutations_are_found() {
+    let (model, files) = build("tests/oneway/two-way.fence");
+    let all = verify_files(&model, &files, None);
+    assert_eq!(all.len(), 3);
+    for r in &all {
+        assert!(r.equal, "{} {}: {:#?}", r.device, r.target, r.differences);
+    }
+    for m in TWO_WAY_MUTATIONS {
+        let text = &files[m.file];
+        assert!(text.contains(m.from), "{}: {:?} not found", m.name, m.from);
+        let mut f = files.clone();
+        f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
+        let target = match m.file.rsplit_once('.') {
+            Some((_, "nft")) => Target::Nftables,
+            _ => Target::Iptables,
+        };
+        let r = verify_files(&model, &f, Some(("fw", target)));
+        assert_eq!(r.len(), 1);
+        let over = r[0].differences.iter().any(|d| d.over_permit.is_some());
+        let under = r[0].differences.iter().any(|d| d.under_permit.is_some());
+        assert_eq!(
+            (over, under),
+            (m.over, m.under),
+            "{}: {:#?}",
+            m.name,
+            r[0].differences
+        );
+        for d in &r[0].differences {
+            for c in d.under_permit.iter() {
+                eprintln!(
+                    "{}: {} -> {}: {} by {}",
+                    m.name, d.ingress, d.egress, c.packet, c.config_line
+                );
+                assert!(
+                    c.packet.contains(":514 ") && c.packet.ends_with("(a reply)"),
+                    "{}: {c:?}",
+                    m.name
+                );
+            }
+        }
+    }
+}
+
+/// Configurations built for the one-way plant, verified against the two-way plant (the policy an
+/// import gave before it read `one-way`): every device drops the syslog replies the two-way
+/// policy passes, and verify says so (the stateful firewall in its reply direction, the
+/// stateless router as a missing reply permit); the converse, two-way configurations against
+/// the one-way policy, pass replies the one-way flow forbids.
+#[test]
+fn one_way_and_two_way_configurations_differ() {
+    let (one, one_files) = build("tests/oneway/one-way.fence");
+    let (two, two_files) = build("tests/oneway/two-way.fence");
+    for (model, files, over) in [(&two, &one_files, false), (&one, &two_files, true)] {
+        let all = verify_files(model, files, None);
+        assert_eq!(all.len(), 3);
+        for r in &all {
+            let found = r.differences.iter().any(|d| {
+                let c = if over {
+                    &d.over_permit
+                } else {
+                    &d.under_permit
+                };
+                c.as_ref().is_some_and(|c| c.packet.contains(":514 "))
+            });
+            assert!(
+                found,
+                "{} {} (over: {over}): {:#?}",
+                r.device, r.target, r.differences
+            );
+        }
+    }
+}
+
 /// The inbound IPv4 ACL bound to `iface` in a generated IOS file.
 fn bound_acl(text: &str, iface: &str) -> String {
     let at = text

@@ -1,9 +1,10 @@
 //! `fenceline init [DIR]`: writes a starter policy (`policy.fence`) and `fenceline.toml` into DIR
-//! (default: the current directory). It never overwrites: an existing file is left alone and
+//! (default: the current directory); with `--inventory FILE`, the policy is the skeleton of an
+//! asset inventory ([`crate::inventory`]) instead. It never overwrites: an existing file is left alone and
 //! reported, and the command then exits 2 (it could not do what was asked) without writing
 //! anything.
 
-use super::{Io, EXIT_FAILURE, EXIT_OK};
+use super::{Io, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::error::{Error, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -13,6 +14,30 @@ pub struct InitArgs {
     /// Directory to create the files in
     #[arg(default_value = ".", value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
+    /// Write a skeleton (zones and assets, no conduits) from an asset inventory instead of the
+    /// starter policy: a CSV export or nmap XML (`nmap -oX`)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub inventory: Option<PathBuf>,
+    /// The inventory's format; by default nmap XML when the file starts with `<`, CSV otherwise
+    #[arg(long, value_enum, requires = "inventory")]
+    pub format: Option<InventoryFormat>,
+    /// Hosts inside NET go to zone ZONE, whose network NET is (repeatable; the longest prefix
+    /// wins over the zone column and the inferred zones)
+    #[arg(long, value_name = "NET=ZONE", requires = "inventory")]
+    pub subnet: Vec<String>,
+    /// The IPv4 prefix length of the zones inferred for hosts of no zone (IPv6: /64)
+    #[arg(long, value_name = "LEN", default_value_t = 24, value_parser = clap::value_parser!(u8).range(8..=32), requires = "inventory")]
+    pub prefix: u8,
+    /// The CSV column that holds FIELD (address, name, zone, level, kind, vendor, model,
+    /// description), where the export names it otherwise (repeatable)
+    #[arg(long, value_name = "FIELD=HEADER", requires = "inventory")]
+    pub column: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InventoryFormat {
+    Csv,
+    Nmap,
 }
 
 /// The starter policy: two zones, a DMZ, one conduit each way, one firewall, expectations.
@@ -129,11 +154,107 @@ policies = ["policy.fence"]
 # sl = [[1, 1, 2], [1, 2, 3], [2, 3, 4]]
 "#;
 
+/// The skeleton of `--inventory`, or the exit code of why there is none (its error printed).
+fn inventory_skeleton(
+    args: &InitArgs,
+    file: &std::path::Path,
+    io: &mut Io,
+) -> Result<std::result::Result<String, u8>> {
+    use crate::inventory::{self, ZoneOptions};
+    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    let name = file.display().to_string();
+    let mut opts = ZoneOptions {
+        subnets: Vec::new(),
+        prefix_v4: args.prefix,
+    };
+    for s in &args.subnet {
+        let parsed = s.split_once('=').and_then(|(n, z)| {
+            let net: ipnet::IpNet = n.trim().parse().ok()?;
+            let z = z.trim();
+            (!z.is_empty() && inventory::ident(z, "") == z).then(|| (net.trunc(), z.to_string()))
+        });
+        match parsed {
+            Some(p) => opts.subnets.push(p),
+            None => {
+                return Err(Error::Usage(format!(
+                    "`--subnet {s}` is not NET=ZONE with a network and a zone name (`10.1.2.0/24=cell-a`)"
+                )))
+            }
+        }
+    }
+    let mut columns = std::collections::BTreeMap::new();
+    for c in &args.column {
+        match c.split_once('=') {
+            Some((f, h)) if !h.trim().is_empty() => {
+                columns.insert(f.trim().to_ascii_lowercase(), h.trim().to_string());
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "`--column {c}` is not FIELD=HEADER (`address=IP Address`)"
+                )))
+            }
+        }
+    }
+    let format = args.format.unwrap_or_else(|| {
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('<')
+        {
+            InventoryFormat::Nmap
+        } else {
+            InventoryFormat::Csv
+        }
+    });
+    let hosts = match format {
+        InventoryFormat::Csv => inventory::csv::read(&name, &text, &columns),
+        InventoryFormat::Nmap if !columns.is_empty() => {
+            return Err(Error::Usage("`--column` is for CSV inventories".into()))
+        }
+        InventoryFormat::Nmap => inventory::nmap::read(&name, &text),
+    };
+    let source = file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.clone());
+    let result = hosts.and_then(|h| {
+        let skipped = h.iter().filter(|h| h.addrs.is_empty()).count();
+        inventory::skeleton(&name, &source, &h, &opts).map(|s| (s, h.len() - skipped, skipped))
+    });
+    match result {
+        Ok((skeleton, n, skipped)) => {
+            io.eprintln(format_args!("{n} hosts read from {name}"));
+            if skipped > 0 {
+                io.eprintln(format_args!(
+                    "note: {skipped} rows without an address left out"
+                ));
+            }
+            Ok(Ok(skeleton))
+        }
+        Err(e) => {
+            io.eprintln(format_args!("error: {e}"));
+            Ok(Err(if e.policy {
+                EXIT_FINDINGS
+            } else {
+                EXIT_FAILURE
+            }))
+        }
+    }
+}
+
 pub fn run(args: InitArgs, io: &mut Io) -> Result<u8> {
-    let files = [
-        ("policy.fence", STARTER_POLICY),
-        ("fenceline.toml", STARTER_CONFIG),
-    ];
+    let skeleton;
+    let policy = match &args.inventory {
+        None => STARTER_POLICY,
+        Some(file) => match inventory_skeleton(&args, file, io)? {
+            Ok(s) => {
+                skeleton = s;
+                skeleton.as_str()
+            }
+            Err(code) => return Ok(code),
+        },
+    };
+    let files = [("policy.fence", policy), ("fenceline.toml", STARTER_CONFIG)];
     let existing: Vec<String> = files
         .iter()
         .map(|(n, _)| args.dir.join(n))

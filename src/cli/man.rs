@@ -141,7 +141,11 @@ pub const EXIT_STATUS: &[(&str, &[(u8, &str)])] = &[
         "init",
         &[
             (0, "written"),
-            (2, "could not run (a file exists: nothing written)"),
+            (1, "the inventory's zones would overlap"),
+            (
+                2,
+                "could not run (a file exists: nothing written, or an inventory row, address or XML element cannot be read, said with its line)",
+            ),
         ],
     ),
     ("completions", &[(0, "printed"), (2, "unknown shell")]),

@@ -120,7 +120,7 @@ pub trait Filters {
     /// Stateful dialects: the filters a packet in the reply direction of an established
     /// connection meets, entering by `iif` and leaving by `oif` (the reply of a connection
     /// opened from `oif` to `iif`). Only `one-way` flows have their replies dropped; verify
-    /// compares this where the policy has them.
+    /// compares this on every pair a flow crosses.
     fn replies(
         &self,
         iif: &str,

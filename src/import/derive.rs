@@ -23,6 +23,11 @@ pub struct PairPackets {
     pub crossings: Vec<Space<Tag>>,
     /// Addresses of the devices themselves: a flow's ends may hold them or not.
     pub free_src: AddrSet,
+    /// For each crossing whose reader models it, what the crossing passes back in the reply
+    /// direction (the reply direction of established connections on a stateful device, the
+    /// reverse ACL on a stateless one): a flow whose replies one of them drops whole is
+    /// `one-way`.
+    pub reply_crossings: Vec<Space<()>>,
 }
 
 /// Everything read from the configurations.
@@ -41,6 +46,7 @@ pub fn derive(
     let stateful_known = equiv::policy_pairs(model);
     let stateless_known = equiv::stateless_pairs(model);
     let mut accepted: BTreeMap<Key, Space<Tag>> = BTreeMap::new();
+    let mut replies: BTreeMap<Key, Space<()>> = BTreeMap::new();
     let mut files = Vec::new();
     for (di, dev) in model.devices.iter().enumerate() {
         let d = DeviceId(di);
@@ -71,6 +77,19 @@ pub fn derive(
                     if i == e {
                         continue;
                     }
+                    // The reply direction of the pair: a zone-based firewall passes the
+                    // replies of what it inspects by state no filter shows, so it gives none.
+                    let back = if stateless {
+                        cfg.config.filters(&b.name, &a.name).ok()
+                    } else if dev.inspect {
+                        None
+                    } else {
+                        // A reader that does not model it (translated connections) gives none.
+                        cfg.config.replies(&b.name, &a.name).ok()
+                    };
+                    if let Some(back) = back {
+                        replies.insert((d, t, i, e), equiv::config_accepts(&back).untagged());
+                    }
                     let mut have = equiv::config_accepts(&cfg.config.filters(&a.name, &b.name)?);
                     if stateless {
                         // Packets to the router itself are its own traffic, not forwarded.
@@ -91,7 +110,7 @@ pub fn derive(
             }
         }
     }
-    let pairs = by_zone_pair(model, &graph, &accepted, findings);
+    let pairs = by_zone_pair(model, &graph, &accepted, &replies, findings);
     Ok(Derived { pairs, files })
 }
 
@@ -165,6 +184,7 @@ fn by_zone_pair(
     model: &Model,
     graph: &ZoneGraph,
     accepted: &BTreeMap<Key, Space<Tag>>,
+    replies: &BTreeMap<Key, Space<()>>,
     findings: &mut Vec<Finding>,
 ) -> BTreeMap<(ZoneId, ZoneId), PairPackets> {
     let mut hops_of: BTreeMap<(ZoneId, ZoneId), Option<Vec<Hop>>> = BTreeMap::new();
@@ -300,12 +320,17 @@ fn by_zone_pair(
             crossings.push(s.clone());
         }
         if !common.is_empty() {
+            let reply_crossings = required
+                .iter()
+                .filter_map(|k| replies.get(k).cloned())
+                .collect();
             out.insert(
                 (zs, zd),
                 PairPackets {
                     packets: common,
                     crossings,
                     free_src,
+                    reply_crossings,
                 },
             );
         }

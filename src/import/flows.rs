@@ -20,10 +20,12 @@ pub enum End {
     Asset(ZoneId, String),
 }
 
-/// Assets the import adds, per zone: addresses -> name.
+/// Assets the import adds, per zone: addresses -> name; and the `one-way` services it declares
+/// (name -> item) for items no declared `one-way` service of the skeleton holds.
 #[derive(Default)]
 pub struct NewAssets {
     pub by_zone: BTreeMap<ZoneId, BTreeMap<AddrSet, String>>,
+    pub one_way: BTreeMap<String, String>,
 }
 
 /// One imported flow.
@@ -291,6 +293,17 @@ fn fits(inner: &Coverage, outer: &Coverage) -> bool {
 /// The services a coverage is written with: the skeleton's declared services and the
 /// catalogue's entries whose items it holds whole (most items first), then inline items.
 fn services_for(model: &Model, items: &[ServiceItem], fams: (bool, bool)) -> Vec<String> {
+    services_of(model, items, fams, false)
+}
+
+/// [`services_for`] over the skeleton's services whose `one-way` flag is `one_way`; the
+/// catalogue (whose entries are all two-way) only for two-way items.
+fn services_of(
+    model: &Model,
+    items: &[ServiceItem],
+    fams: (bool, bool),
+    one_way: bool,
+) -> Vec<String> {
     let Some(mut left) = coverage(items) else {
         return items.iter().map(|i| i.to_string()).collect();
     };
@@ -304,13 +317,13 @@ fn services_for(model: &Model, items: &[ServiceItem], fams: (bool, bool)) -> Vec
     for s in model
         .services
         .iter()
-        .filter(|s| !s.builtin && !s.flags.one_way)
+        .filter(|s| !s.builtin && s.flags.one_way == one_way)
     {
         if let Some(c) = coverage(&s.items) {
             candidates.push((s.items.len(), false, s.name.clone(), relevant(c)));
         }
     }
-    for b in CATALOGUE.iter().filter(|b| b.name != "any") {
+    for b in CATALOGUE.iter().filter(|b| b.name != "any" && !one_way) {
         if model
             .services
             .iter()
@@ -467,16 +480,31 @@ pub fn flows_of_pair(
         if kept.is_empty() {
             continue;
         }
-        let kept_set: BTreeSet<ServiceItem> = kept.iter().copied().collect();
-        let services = if whole_ip(&kept_set) {
+        let fams = (
+            !sa.v4.is_empty() && !sb.v4.is_empty(),
+            !sa.v6.is_empty() && !sb.v6.is_empty(),
+        );
+        // Items whose replies a device on the way drops whole are `one-way`.
+        let (one_way, two_way): (Vec<ServiceItem>, Vec<ServiceItem>) = kept
+            .iter()
+            .partition(|it| replies_dropped(pair, &sa, &sb, it));
+        let kept_set: BTreeSet<ServiceItem> = two_way.iter().copied().collect();
+        let mut services = if two_way.is_empty() {
+            Vec::new()
+        } else if whole_ip(&kept_set) {
             vec!["ip".to_string()]
         } else {
-            let fams = (
-                !sa.v4.is_empty() && !sb.v4.is_empty(),
-                !sa.v6.is_empty() && !sb.v6.is_empty(),
-            );
-            services_for(model, &kept, fams)
+            services_for(model, &two_way, fams)
         };
+        if !one_way.is_empty() {
+            for s in services_of(model, &one_way, fams, true) {
+                if model.services.iter().any(|d| d.name == s && !d.builtin) {
+                    services.push(s);
+                } else {
+                    services.push(new_one_way(model, &s, new));
+                }
+            }
+        }
         let mut cubes = Space::new();
         for it in &kept {
             cubes.extend(Cube::of_item_all(&sa, &sb, it), ());
@@ -496,6 +524,40 @@ pub fn flows_of_pair(
         });
     }
     out
+}
+
+/// Does a crossing on the way drop every reply of `item` from `sb` to `sa` (so the flow is
+/// `one-way`)? Only items a `one-way` service may hold: not TCP (E0035), not every protocol.
+fn replies_dropped(pair: &PairPackets, sa: &AddrSet, sb: &AddrSet, item: &ServiceItem) -> bool {
+    if matches!(item, ServiceItem::Tcp { .. } | ServiceItem::AnyIp) {
+        return false;
+    }
+    let mut replies = Space::new();
+    for fam in [Family::V4, Family::V6] {
+        replies.extend(crate::packet::reply::reply_cubes(fam, sa, sb, item), ());
+    }
+    !replies.is_empty()
+        && pair
+            .reply_crossings
+            .iter()
+            .any(|back| replies.intersect(back).is_empty())
+}
+
+/// The name of the `one-way` service declared for an inline item (`udp/514` ->
+/// `udp-514-one-way`), unique among the skeleton's services.
+fn new_one_way(model: &Model, item: &str, new: &mut NewAssets) -> String {
+    if let Some((n, _)) = new.one_way.iter().find(|(_, i)| *i == item) {
+        return n.clone();
+    }
+    let base = format!("{}-one-way", crate::inventory::ident(item, "svc"));
+    let mut name = base.clone();
+    let mut k = 2;
+    while model.services.iter().any(|s| s.name == name) || new.one_way.contains_key(&name) {
+        name = format!("{base}-{k}");
+        k += 1;
+    }
+    new.one_way.insert(name.clone(), item.to_string());
+    name
 }
 
 /// `fw/nftables.nft:12: ip saddr ... accept` -> `fw/nftables.nft:12`.

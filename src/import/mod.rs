@@ -168,6 +168,12 @@ pub fn print(
     for (at, block) in inserts {
         out.insert_str(at, &block);
     }
+    if !new.one_way.is_empty() {
+        out.push_str("\n# services the devices pass one way: they drop every reply\n");
+        for (name, item) in &new.one_way {
+            out.push_str(&format!("service {name} {item} {{ one-way }}\n"));
+        }
+    }
     let taken: Vec<&str> = model.conduits.iter().map(|c| c.name.as_str()).collect();
     for ((a, b), fl) in conduits {
         let (za, zb) = (&model.zone(*a).name, &model.zone(*b).name);

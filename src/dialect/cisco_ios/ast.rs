@@ -363,6 +363,12 @@ pub enum AddrMatch {
     },
     /// `object-group NAME` (network).
     Group(Word),
+    /// `range A B` in `object-group network`: the IPv4 addresses from `lo` to `hi`, both
+    /// included (`lo <= hi`). IOS takes it only inside an object-group, never in an ACE.
+    Range {
+        lo: u32,
+        hi: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

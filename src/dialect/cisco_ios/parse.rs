@@ -474,6 +474,18 @@ fn sub_line(item: &mut Top, body: &str, toks: &[&str], line_no: usize) -> Result
             let mut t = Toks::new(toks);
             let m = match t.peek() {
                 Some("host") | Some("any") => t.addr(false)?,
+                Some("range") => {
+                    t.next()?;
+                    let (lo, hi) = (t.ipv4()?, t.ipv4()?);
+                    if lo > hi {
+                        return Err(format!(
+                            "range `{} {}` ends below its start",
+                            std::net::Ipv4Addr::from(lo),
+                            std::net::Ipv4Addr::from(hi)
+                        ));
+                    }
+                    AddrMatch::Range { lo, hi }
+                }
                 Some(_) => {
                     let a = t.ipv4()?;
                     let mask = t.ipv4()?;

@@ -391,11 +391,15 @@ impl Display for AceAddr<'_> {
             AddrMatch::V6 { addr, len: 128 } => write!(f, "host {}", Ipv6Addr::from(*addr)),
             AddrMatch::V6 { addr, len } => write!(f, "{}/{len}", Ipv6Addr::from(*addr)),
             AddrMatch::Group(g) => write!(f, "object-group {g}"),
+            // Only an object-group holds a range (the parser takes it nowhere else).
+            AddrMatch::Range { lo, hi } => {
+                write!(f, "range {} {}", Ipv4Addr::from(*lo), Ipv4Addr::from(*hi))
+            }
         }
     }
 }
 
-/// An address in `object-group network`: `host A` or `A NETMASK`.
+/// An address in `object-group network`: `host A`, `A NETMASK` or `range A B`.
 pub struct GroupAddr<'a>(pub &'a AddrMatch);
 
 impl Display for GroupAddr<'_> {

@@ -314,6 +314,7 @@ fn addr_matches(cfg: &Resolved, m: &AddrMatch, ip: IpAddr, depth: u8) -> bool {
         (AddrMatch::V4 { addr, wildcard }, IpAddr::V4(a)) => {
             (u32::from(a) & !wildcard) == (addr & !wildcard)
         }
+        (AddrMatch::Range { lo, hi }, IpAddr::V4(a)) => (*lo..=*hi).contains(&u32::from(a)),
         (AddrMatch::V6 { addr, len }, IpAddr::V6(a)) => {
             let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
             (u128::from(a) & mask) == (addr & mask)
@@ -561,6 +562,7 @@ impl Resolved {
         Ok(match (m, fam) {
             (AddrMatch::Any, _) => fam.all_addrs(),
             (AddrMatch::V4 { addr, wildcard }, Family::V4) => wildcard_ivs(*addr, *wildcard)?,
+            (AddrMatch::Range { lo, hi }, Family::V4) => Ivs::range((*lo).into(), (*hi).into()),
             (AddrMatch::V6 { addr, len }, Family::V6) => {
                 let host = u128::MAX.checked_shr(u32::from(*len)).unwrap_or(0);
                 Ivs::range(addr & !host, addr | host)

@@ -12,6 +12,7 @@ const TEXT: &str = "\
 object-group network OG-A
  host 10.0.0.5
  10.1.0.0 255.255.255.0
+ range 10.2.0.3 10.2.0.9
 object-group service OG-S
  tcp eq 502
  udp range 2222 2223
@@ -108,6 +109,19 @@ fn reads_and_evaluates_first_match() {
             .seq,
         Some(40)
     );
+    // object-groups: `range A B`, both ends included.
+    for (a, seq) in [
+        ("10.2.0.2", 70),
+        ("10.2.0.3", 40),
+        ("10.2.0.9", 40),
+        ("10.2.0.10", 70),
+    ] {
+        assert_eq!(
+            c.evaluate_in(i, &pkt(a, "8.8.8.8", 6, 1, 502), false).seq,
+            Some(seq),
+            "{a}"
+        );
+    }
     // Discontiguous wildcard: 10.x.0.y.
     assert_eq!(
         c.evaluate_in(i, &pkt("1.1.1.1", "10.77.0.9", 6, 1, 2000), false)
@@ -171,6 +185,14 @@ fn rejects_what_it_does_not_understand() {
     );
     let e = parse("ip access-list extended X\n 10 permit tcp any any eq nosuchport\n").unwrap_err();
     assert_eq!(e.line, 2);
+    // A range that ends below its start, or a range in an ACE (IOS takes it in groups only).
+    let e = parse("object-group network G\n range 10.0.0.9 10.0.0.1\n").unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("ends below its start"), "{}", e.message);
+    assert!(parse("object-group network G\n range 10.0.0.1\n").is_err());
+    assert!(
+        parse("ip access-list extended X\n 10 permit ip range 10.0.0.1 10.0.0.2 any\n").is_err()
+    );
 }
 /// The packet spaces of the ACLs decide exactly like the evaluator, on every combination of
 /// boundary values of the example configuration.
@@ -189,6 +211,10 @@ fn spaces_decide_like_the_evaluator() {
         "10.0.0.5",
         "10.1.0.200",
         "10.1.1.200",
+        "10.2.0.2",
+        "10.2.0.3",
+        "10.2.0.9",
+        "10.2.0.10",
         "10.77.0.9",
         "10.77.1.9",
         "8.8.8.8",
