@@ -929,3 +929,156 @@ fn every_keystroke_of_every_example_gets_an_answer() {
     );
     c.shutdown();
 }
+
+/// A fleet in one file: a top-level zone `lan` beside a template that declares its own `lan`,
+/// two sites, and an `expect` naming the sites' zones by their prefixed names.
+const FLEET: &str = r#"policy "fleet"
+
+zone control-center {
+  level 3
+  sl-target 2
+  network 10.0.0.0/24
+  asset scada 10.0.0.10
+}
+
+zone lan {
+  level 3
+  sl-target 2
+  network 10.1.0.0/24
+}
+
+template cell {
+  param n number
+  zone lan {
+    level 2
+    sl-target 2
+    network 10.{n}.1.0/24
+    asset plc 10.{n}.1.10
+  }
+  conduit uplink {
+    connects control-center, lan
+    allow control-center.scada -> lan.plc modbus
+  }
+}
+
+site cell-07 cell { n 7 }
+site cell-08 cell { n 8 }
+
+expect deny cell-07-lan -> cell-08-lan.plc any
+"#;
+
+#[test]
+fn names_inside_templates_and_their_sites_prefixed_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fleet.fence");
+    std::fs::write(&path, FLEET).expect("write policy");
+    let text = FLEET;
+    let mut c = Client::start(dir.path(), 0);
+    let u = c.open(&path, text);
+    let opened = c.diagnostics(&u);
+    assert!(
+        opened.iter().all(|d| d["severity"] != json!(1)),
+        "{opened:?}"
+    );
+    let template_lan = pos(text, "zone lan", 1, 5);
+    let def = |c: &mut Client, p: Value| c.request("textDocument/definition", at(&u, p));
+    // In the body, `lan` is the template's own zone; `control-center` the policy's.
+    assert_eq!(
+        def(&mut c, pos(text, "connects control-center, lan", 0, 25))["range"]["start"],
+        template_lan
+    );
+    assert_eq!(
+        def(&mut c, pos(text, "-> lan.plc", 0, 3))["range"]["start"],
+        template_lan
+    );
+    assert_eq!(
+        def(&mut c, pos(text, "connects control-center", 0, 9))["range"]["start"],
+        pos(text, "zone control-center", 0, 5)
+    );
+    // A site's prefixed name leads to the template's declaration; its asset to the template's.
+    assert_eq!(
+        def(&mut c, pos(text, "cell-07-lan", 0, 9))["range"]["start"],
+        template_lan
+    );
+    assert_eq!(
+        def(&mut c, pos(text, "cell-08-lan.plc", 0, 12))["range"]["start"],
+        pos(text, "asset plc", 0, 6)
+    );
+    let refs = |c: &mut Client, p: Value| {
+        let r = c.request(
+            "textDocument/references",
+            json!({ "textDocument": { "uri": u }, "position": p,
+                    "context": { "includeDeclaration": true } }),
+        );
+        let mut starts: Vec<Value> = r
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| l["range"]["start"].clone())
+            .collect();
+        starts.sort_by_key(|s| (s["line"].as_u64(), s["character"].as_u64()));
+        starts
+    };
+    let lan = refs(&mut c, template_lan.clone());
+    let expected = vec![
+        template_lan.clone(),
+        pos(text, "connects control-center, lan", 0, 25),
+        pos(text, "-> lan.plc", 0, 3),
+        pos(text, "cell-07-lan", 0, 0),
+        pos(text, "cell-08-lan", 0, 0),
+    ];
+    assert_eq!(lan, expected);
+    assert_eq!(
+        refs(&mut c, pos(text, "zone lan", 0, 5)),
+        vec![pos(text, "zone lan", 0, 5)]
+    );
+    // Hover: the site's zone from the Model; the template's declaration with its sites' names.
+    let hover = |c: &mut Client, p: Value| {
+        c.request("textDocument/hover", at(&u, p))["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let site_zone = hover(&mut c, pos(text, "cell-07-lan", 0, 2));
+    assert!(
+        site_zone.contains("`cell-07-lan`")
+            && site_zone.contains("10.7.1.0/24")
+            && site_zone.contains("template `cell`"),
+        "{site_zone}"
+    );
+    let decl = hover(&mut c, template_lan.clone());
+    assert!(
+        decl.contains("`lan` of template `cell`") && decl.contains("`cell-07-lan`, `cell-08-lan`"),
+        "{decl}"
+    );
+    // Rename from a site's name: the prefix stays, the template's zone and every site's follow,
+    // the policy's own `lan` does not.
+    let mut params = at(&u, pos(text, "cell-07-lan", 0, 9));
+    params["newName"] = json!("cell-07-field");
+    let edit = c.request("textDocument/rename", params.clone());
+    let edits = edit["changes"][&u].as_array().cloned().unwrap_or_default();
+    assert_eq!(edits.len(), 5, "{edits:?}");
+    let renamed = apply(text, &edits);
+    assert!(renamed.contains("zone lan {\n  level 3"), "{renamed}");
+    assert!(renamed.contains("  zone field {\n    level 2"), "{renamed}");
+    assert!(
+        renamed.contains("connects control-center, field"),
+        "{renamed}"
+    );
+    assert!(renamed.contains("-> field.plc modbus"), "{renamed}");
+    assert!(
+        renamed.contains("expect deny cell-07-field -> cell-08-field.plc any"),
+        "{renamed}"
+    );
+    c.change(&u, 2, &renamed);
+    let errors: Vec<Value> = c
+        .diagnostics(&u)
+        .into_iter()
+        .filter(|d| d["severity"] == json!(1))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // A new name without the site's prefix is refused.
+    params["newName"] = json!("field");
+    assert!(c.call("textDocument/rename", params).get("error").is_some());
+    c.shutdown();
+}

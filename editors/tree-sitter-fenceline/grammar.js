@@ -29,7 +29,8 @@ module.exports = grammar({
     interface_name: (_) => /[A-Za-z0-9\/._:@-]+/,
 
     include: ($) => seq('include', $.string),
-    policy: ($) => seq('policy', $.string, optional(block($.description, $.owner))),
+    policy: ($) =>
+      seq('policy', $.string, optional(block($.description, $.owner, $.revision, $.approved_by, $.risk_matrix))),
     description: ($) => seq('description', $.string),
     owner: ($) => seq('owner', $.string),
     exception: ($) => seq('exception', $.rule_id, $.string, optional(seq('until', $.date))),
@@ -38,7 +39,10 @@ module.exports = grammar({
       seq(
         'zone',
         field('name', $.identifier),
-        block($.asset, $.description, $.owner, $.level, $.sl_target, $.network, $.vlan, $.safety, $.transit, $.exception),
+        block(
+          $.asset, $.description, $.owner, $.level, $.sl_target, $.network, $.vlan, $.safety, $.transit, $.exception,
+          $.designation, $.tag, $.location, $.risk, $.capability,
+        ),
       ),
     level: ($) => seq('level', $.level_value),
     sl_target: ($) => seq('sl-target', choice($.number, $.sl_vector)),
@@ -50,7 +54,7 @@ module.exports = grammar({
     safety: (_) => 'safety',
     transit: (_) => 'transit',
     asset: ($) =>
-      seq('asset', field('name', $.identifier), commaSep1($.address), optional(block($.kind, $.description))),
+      seq('asset', field('name', $.identifier), commaSep1($.address), optional(block($.kind, $.description, $.capability))),
     kind: ($) => seq('kind', $.identifier),
 
     service: ($) =>
@@ -58,7 +62,11 @@ module.exports = grammar({
     flag: ($) => $.identifier,
 
     conduit: ($) =>
-      seq('conduit', field('name', $.identifier), block($.allow, $.description, $.connects, $.sl_target, $.exception)),
+      seq(
+        'conduit',
+        field('name', $.identifier),
+        block($.allow, $.description, $.connects, $.sl_target, $.exception, $.capability, $.risk),
+      ),
     connects: ($) => seq('connects', commaSep1($.identifier)),
     allow: ($) =>
       seq(
@@ -82,7 +90,7 @@ module.exports = grammar({
         field('name', $.identifier),
         block(
           $.description, $.target, $.interface, $.ports, $.port, $.unused_ports, $.parking_vlan,
-          $.cluster, $.sync, $.island, $.inspect, $.allow,
+          $.cluster, $.sync, $.island, $.inspect, $.allow, $.capability,
         ),
       ),
     target: ($) => seq('target', commaSep1($.identifier)),
@@ -99,6 +107,22 @@ module.exports = grammar({
     port_mode: ($) => choice(seq('access', $.identifier), seq('trunk', commaSep1($.identifier))),
     unused_ports: ($) => seq('unused-ports', $.identifier),
     parking_vlan: ($) => seq('parking-vlan', $.number),
+
+    // The assessment (IEC 62443-3-2): the policy's revision, approval and risk matrix; a zone's
+    // designation, tags, location and risks; the SL-C a device (or asset) is capable of.
+    revision: ($) => seq('revision', $.string),
+    approved_by: ($) => seq('approved-by', $.string),
+    risk_matrix: ($) => seq('risk-matrix', $.string),
+    designation: ($) => seq('designation', $.identifier),
+    tag: ($) => seq('tag', $.string),
+    location: ($) => seq('location', $.string),
+    risk: ($) =>
+      seq('risk', field('name', $.identifier), block($.description, $.likelihood, $.consequence, $.fr, $.mitigated_by)),
+    likelihood: ($) => seq('likelihood', $.number),
+    consequence: ($) => seq('consequence', $.number),
+    fr: ($) => seq('fr', commaSep1($.identifier)),
+    mitigated_by: ($) => seq('mitigated-by', commaSep1($.identifier)),
+    capability: ($) => seq('capability', $.sl_vector),
 
     expect: ($) =>
       seq('expect', choice('allow', 'deny'), $.endpoint, '->', $.endpoint, $._service_ref),

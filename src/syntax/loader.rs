@@ -51,12 +51,18 @@ pub type Overlay<'a> = &'a dyn Fn(&Path) -> Option<String>;
 /// server's open documents) and from the disk otherwise.
 pub fn load_from_text_with(display: &str, path: &Path, text: String, overlay: Overlay) -> Loaded {
     let mut loaded = load_written_with(display, path, text, overlay);
+    expand_sites(&mut loaded);
+    loaded
+}
+
+/// Expands the templates of policy files loaded as written (the language server reads the
+/// written files first: its index holds the templates' own declarations).
+pub fn expand_sites(loaded: &mut Loaded) {
     loaded.sites = super::expand::expand(
         &mut loaded.sources,
         &mut loaded.files,
         &mut loaded.diagnostics,
     );
-    loaded
 }
 
 /// [`load_from_text`] without expanding templates: the files as written (`debug ast`).
@@ -64,7 +70,8 @@ pub fn load_written(display: &str, path: &Path, text: String) -> Loaded {
     load_written_with(display, path, text, &|_| None)
 }
 
-fn load_written_with(display: &str, path: &Path, text: String, overlay: Overlay) -> Loaded {
+/// [`load_written`], reading included files from `overlay` where it has them.
+pub fn load_written_with(display: &str, path: &Path, text: String, overlay: Overlay) -> Loaded {
     let mut loaded = Loaded::default();
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let root_dir = canonical

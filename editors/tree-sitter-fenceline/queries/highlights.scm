@@ -15,7 +15,8 @@
   "description" "owner" "level" "sl-target" "network" "vlan" "asset" "kind" "exception"
   "until" "connects" "allow" "deny" "via" "target" "interface" "ports" "port" "access"
   "trunk" "unused-ports" "parking-vlan" "address" "nodes" "cluster" "sync" "nat"
-  "template" "param" "site"
+  "template" "param" "site" "revision" "approved-by" "risk-matrix" "designation" "tag"
+  "location" "risk" "likelihood" "consequence" "fr" "mitigated-by" "capability"
 ] @keyword
 
 [(safety) (transit) (log) (island) (inspect)] @keyword
@@ -36,5 +37,9 @@
 (interface zone: (identifier) @module)
 (flag (identifier) @attribute)
 (kind (identifier) @attribute)
+(designation (identifier) @attribute)
+(risk name: (identifier) @label)
+(fr (identifier) @attribute)
+(mitigated_by (identifier) @constructor)
 (template name: (identifier) @function)
 (site template: (identifier) @function)

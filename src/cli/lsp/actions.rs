@@ -2,12 +2,12 @@
 //! suggestion, add an `exception` for a lint finding (with an `until` date), remove an unused
 //! declaration.
 
-use super::features::{range, rule_url};
+use super::features::rule_url;
 use super::index::Kind;
 use super::text::LineIndex;
 use super::workspace::Analysis;
 use crate::diagnostic::Severity;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
     NumberOrString, Range, Uri,
@@ -28,13 +28,22 @@ pub fn diagnostics(
     for f in &a.sources.files {
         out.entry(f.path.clone()).or_default();
     }
+    // One line index per file, not one per finding: hundreds of findings in a large policy
+    // would each scan the whole file for its lines.
+    let mut lines: BTreeMap<FileId, LineIndex> = BTreeMap::new();
+    let mut range = |s: Span| {
+        lines
+            .entry(s.file)
+            .or_insert_with(|| LineIndex::new(&a.sources.get(s.file).text))
+            .range(s.start as usize, s.end as usize)
+    };
     for d in &a.diagnostics {
         if d.suppressed.is_some() {
             continue;
         }
         let (path, r) = match d.span {
             Some(s) => match a.path(s.file) {
-                Some(p) => (p.to_path_buf(), range(a, s)),
+                Some(p) => (p.to_path_buf(), range(s)),
                 None => continue,
             },
             None => (root.to_path_buf(), Range::default()),
@@ -44,7 +53,7 @@ pub fn diagnostics(
             .iter()
             .filter_map(|rel| {
                 Some(DiagnosticRelatedInformation {
-                    location: Location::new(uri(a.path(rel.span.file)?)?, range(a, rel.span)),
+                    location: Location::new(uri(a.path(rel.span.file)?)?, range(rel.span)),
                     message: rel.label.clone(),
                 })
             })
@@ -134,8 +143,11 @@ fn remove_unused(
         .index
         .symbols
         .iter()
+        // A template's declaration is every site's: one site's finding does not remove it.
         .filter(|s| {
-            s.full.file == file && matches!(s.kind, Kind::Zone | Kind::Service | Kind::Conduit)
+            s.full.file == file
+                && s.template.is_none()
+                && matches!(s.kind, Kind::Zone | Kind::Service | Kind::Conduit)
         })
         .find(|s| (s.full.start as usize) <= at && at <= s.full.end as usize)?;
     let (s, mut e) = (sym.full.start as usize, sym.full.end as usize);

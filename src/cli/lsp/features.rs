@@ -2,7 +2,7 @@
 //! document and workspace symbols. Each works on the index of the analysis that holds the file
 //! and the Model when the policy resolved.
 
-use super::index::{Index, Kind, Ref, Symbol};
+use super::index::{local_key, Index, Kind, Ref, Symbol};
 use super::text::{word_at, LineIndex};
 use super::workspace::Analysis;
 use crate::model::{services, Model};
@@ -51,7 +51,10 @@ pub fn target_at<'a>(a: &'a Analysis, file: FileId, offset: usize) -> Option<Tar
 pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<(String, Option<Range>)> {
     match target_at(a, file, offset)? {
         Target::Name(r) => {
-            let text = describe(a, r.kind, &r.key)?;
+            let text = match r.key.split_once('>') {
+                Some((t, local)) => describe_templated(a, r, t, local)?,
+                None => describe(a, r.kind, &r.key)?,
+            };
             Some((text, Some(range(a, r.span))))
         }
         Target::Rule(id) => {
@@ -77,6 +80,34 @@ pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<(String, Optio
         }
         Target::Keyword(k) => super::grammar::keyword_doc(&k).map(|d| (d, None)),
     }
+}
+
+/// The hover text of a name a template declares: written with its site's prefix
+/// (`sub-07-protection`), what the site declares, from the Model; in the template's body, the
+/// declaration and the names the sites give it.
+fn describe_templated(a: &Analysis, r: &Ref, template: &str, local: &str) -> Option<String> {
+    if r.name != local {
+        let mut s = describe(a, r.kind, &r.name)?;
+        let _ = write!(s, "\n\ndeclared by template `{template}` as `{local}`");
+        return Some(s);
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "**{}** `{local}` of template `{template}`",
+        r.kind.word()
+    );
+    let sites = a.index.sites_of(template);
+    if !sites.is_empty() && matches!(r.kind, Kind::Zone | Kind::Conduit | Kind::Device) {
+        let names: Vec<String> = sites
+            .iter()
+            .map(|site| format!("`{site}-{local}`"))
+            .collect();
+        let _ = writeln!(s, "\neach site declares its own: {}", names.join(", "));
+    } else if sites.is_empty() {
+        let _ = writeln!(s, "\nno site instantiates the template");
+    }
+    Some(s.trim_end().to_string())
 }
 
 /// The hover text of a declared (or built-in) name.
@@ -272,11 +303,23 @@ pub fn rename(
         ));
     }
     if a.index.symbol(r.kind, &r.key).is_none() {
-        return Err(format!("`{}` is built in or not declared", r.key));
+        return Err(format!("`{}` is built in or not declared", r.name));
     }
-    let clash = match r.kind {
-        Kind::Asset => format!("{}.{new}", r.key.split('.').next().unwrap_or_default()),
-        _ => new.to_string(),
+    // A site-prefixed name (`sub-07-protection`) is the template's declaration: the site's
+    // prefix stays, what follows it is renamed in the template and for every site.
+    let text = &a.sources.get(r.span.file).text;
+    let prefix = text
+        .get(r.span.start as usize..(r.span.start + r.prefix) as usize)
+        .unwrap_or_default();
+    let Some(local) = new.strip_prefix(prefix).filter(|l| valid_name(l)) else {
+        return Err(format!(
+            "`{new}` does not start with the site's prefix `{prefix}`: the name is declared in a template, for every site"
+        ));
+    };
+    let clash = match (r.kind, r.key.split_once('>')) {
+        (Kind::Asset, _) => format!("{}.{local}", r.key.split('.').next().unwrap_or_default()),
+        (_, Some((t, _))) => super::index::template_key(t, local),
+        _ => local.to_string(),
     };
     if a.index.symbol(r.kind, &clash).is_some() {
         return Err(format!("a {} `{new}` exists already", r.kind.word()));
@@ -284,7 +327,13 @@ pub fn rename(
     let mut edits: Vec<(Span, String)> = a
         .index
         .occurrences(r.kind, &r.key)
-        .map(|o| (o.span, new.to_string()))
+        .map(|o| {
+            let span = Span {
+                start: o.span.start + o.prefix,
+                ..o.span
+            };
+            (span, local.to_string())
+        })
         .collect();
     // Renaming a zone renames the keys of its assets' references too, but their text (the
     // zone part of `zone.asset`) is the zone's own reference: nothing more to edit. Renaming a
@@ -310,7 +359,7 @@ pub fn short_name(s: &Symbol) -> &str {
     match s.kind {
         Kind::Asset => s.key.split_once('.').map_or(s.key.as_str(), |x| x.1),
         Kind::Interface => s.key.split_once('/').map_or(s.key.as_str(), |x| x.1),
-        _ => &s.key,
+        _ => local_key(&s.key),
     }
 }
 

@@ -2,6 +2,16 @@
 //! the typed AST (its identifiers carry their spans), keyed so that a reference finds its
 //! declaration across included files. Built beside the check, never instead of it: the
 //! diagnostics stay `check`'s own.
+//!
+//! A template's declarations are keyed by the template (`substation>protection`): they are not
+//! names of the policy, each site declares its own copy (`sub-07-protection`). A name written
+//! inside a template body means what the expansion makes it mean (docs/language.md, "template
+//! and site"): a declaration of the body, else the policy's own name. A site-prefixed name
+//! (`sub-07-protection`, wherever it is written) leads to the declaration in the template
+//! that produces it, so definition, references and rename of the one or the other are the
+//! same name.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, Item, PortMode, ServiceRef, Stmt, StmtKind};
@@ -40,6 +50,8 @@ pub struct Symbol {
     pub full: Span,
     /// The enclosing declaration's key (an asset's zone, an interface's device).
     pub container: Option<String>,
+    /// The template whose body declares it (its key then starts with `template>`).
+    pub template: Option<String>,
 }
 
 /// A use of a name (or a declaration's own name: `decl` is true), by key.
@@ -49,6 +61,14 @@ pub struct Ref {
     pub key: String,
     pub span: Span,
     pub decl: bool,
+    /// The name as the policy knows it: the key before it was resolved into a template
+    /// (`sub-07-protection` for the key `substation>protection`).
+    pub name: String,
+    /// Bytes of the site prefixes at the start of the span (`sub-07-`): a rename edits what
+    /// follows them.
+    pub prefix: u32,
+    /// The template whose body holds it.
+    scope: Option<String>,
 }
 
 /// A statement an `exception` may be written in: a zone, a conduit or a flow.
@@ -67,16 +87,147 @@ pub struct Index {
     pub scopes: Vec<Scope>,
     /// Every keyword token of the parsed statements and declarations.
     pub keywords: Vec<Span>,
+    /// Templates by name: what each body declares, its parameters and its nested sites.
+    templates: BTreeMap<String, TemplateNames>,
+    /// Top-level sites: (site, template).
+    sites: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TemplateNames {
+    decls: BTreeSet<(Kind, String)>,
+    params: BTreeSet<String>,
+    sites: Vec<(String, String)>,
+}
+
+/// Nesting deeper than this is a cycle (E0046) or no policy anyone writes.
+const MAX_NESTING: usize = 16;
+
+/// The key of a name declared in `template`.
+pub fn template_key(template: &str, key: &str) -> String {
+    format!("{template}>{key}")
+}
+
+/// A key without its template (`protection` for `substation>protection`).
+pub fn local_key(key: &str) -> &str {
+    key.split_once('>').map_or(key, |x| x.1)
+}
+
+/// What a name written somewhere resolves to.
+enum Resolved {
+    /// A declaration of a template: its key, and the bytes of site prefixes before it.
+    Template(String, u32),
+    /// A `name` parameter of the template the reference is written in.
+    Param,
+    /// The policy's own name, as written.
+    Global,
 }
 
 impl Index {
-    /// Adds one file's declarations and references. Spans of template instances (whose file
-    /// ids are not files) are left out: their text is the template's.
+    /// Adds one file's declarations and references, as written (templates not yet expanded:
+    /// a template's names are read in its body, once). Spans of other files are left out.
     pub fn add_file(&mut self, id: FileId, file: &ast::File) {
-        let mut b = Builder { ix: self, file: id };
+        let mut b = Builder {
+            ix: self,
+            file: id,
+            template: None,
+        };
         for item in &file.items {
             b.item(item);
         }
+    }
+
+    /// Resolves the names written inside templates and the site-prefixed names, once every
+    /// file is added (templates and sites may come in any file, in any order).
+    pub fn finish(&mut self) {
+        let refs = std::mem::take(&mut self.refs);
+        self.refs = refs
+            .into_iter()
+            .filter_map(|mut r| {
+                if r.decl {
+                    return Some(r);
+                }
+                match self.resolve(r.scope.as_deref(), r.kind, &r.key) {
+                    Resolved::Param => return None,
+                    Resolved::Template(key, prefix) => {
+                        r.key = key;
+                        r.prefix = prefix;
+                    }
+                    Resolved::Global => {}
+                }
+                Some(r)
+            })
+            .collect();
+    }
+
+    fn resolve(&self, scope: Option<&str>, kind: Kind, key: &str) -> Resolved {
+        // An asset or an interface is keyed under its zone or device: resolve that part.
+        let (head, tail, head_kind) = match kind {
+            Kind::Asset => match key.split_once('.') {
+                Some((z, a)) => (z, format!(".{a}"), Kind::Zone),
+                None => return Resolved::Global,
+            },
+            Kind::Interface => match key.split_once('/') {
+                Some((d, i)) => (d, format!("/{i}"), Kind::Device),
+                None => return Resolved::Global,
+            },
+            Kind::Service => return Resolved::Global,
+            _ => (key, String::new(), kind),
+        };
+        if let Some(t) = scope {
+            if let Some(names) = self.templates.get(t) {
+                if tail.is_empty() && names.params.contains(head) {
+                    return Resolved::Param;
+                }
+            }
+            if let Some((k, p)) = self.in_template(t, head_kind, head, 0) {
+                // A prefix inside the template's own text is its nested site's, written out.
+                return Resolved::Template(
+                    format!("{k}{tail}"),
+                    if tail.is_empty() { p } else { 0 },
+                );
+            }
+        }
+        for (site, template) in &self.sites {
+            let Some(rest) = head
+                .strip_prefix(site.as_str())
+                .and_then(|r| r.strip_prefix('-'))
+            else {
+                continue;
+            };
+            if let Some((k, p)) = self.in_template(template, head_kind, rest, 0) {
+                let prefix = if tail.is_empty() {
+                    p + site.len() as u32 + 1
+                } else {
+                    0
+                };
+                return Resolved::Template(format!("{k}{tail}"), prefix);
+            }
+        }
+        Resolved::Global
+    }
+
+    /// The key of `name` declared in `template` or, prefixed by a nested site's name, in the
+    /// nested site's template; with the bytes of the nested sites' prefixes.
+    fn in_template(
+        &self,
+        template: &str,
+        kind: Kind,
+        name: &str,
+        depth: usize,
+    ) -> Option<(String, u32)> {
+        let names = self.templates.get(template)?;
+        if names.decls.contains(&(kind, name.to_string())) {
+            return Some((template_key(template, name), 0));
+        }
+        if depth >= MAX_NESTING {
+            return None;
+        }
+        names.sites.iter().find_map(|(site, inner)| {
+            let rest = name.strip_prefix(site.as_str())?.strip_prefix('-')?;
+            let (k, p) = self.in_template(inner, kind, rest, depth + 1)?;
+            Some((k, p + site.len() as u32 + 1))
+        })
     }
 
     /// The reference (or declaration) whose span holds `offset` in `file`.
@@ -96,14 +247,27 @@ impl Index {
             .iter()
             .filter(move |r| r.kind == kind && r.key == key)
     }
+    /// The top-level sites of `template`.
+    pub fn sites_of(&self, template: &str) -> Vec<&str> {
+        self.sites
+            .iter()
+            .filter(|(_, t)| t == template)
+            .map(|(s, _)| s.as_str())
+            .collect()
+    }
+    /// The policy's own names of a kind (a template's declarations are not among them).
     pub fn names(&self, kind: Kind) -> impl Iterator<Item = &Symbol> {
-        self.symbols.iter().filter(move |s| s.kind == kind)
+        self.symbols
+            .iter()
+            .filter(move |s| s.kind == kind && s.template.is_none())
     }
 }
 
 struct Builder<'a> {
     ix: &'a mut Index,
     file: FileId,
+    /// The template whose body is being read.
+    template: Option<String>,
 }
 
 impl Builder<'_> {
@@ -114,27 +278,38 @@ impl Builder<'_> {
         if !self.here(name) {
             return;
         }
+        let (key, container) = match &self.template {
+            Some(t) => (template_key(t, &key), container.map(|c| template_key(t, c))),
+            None => (key, container.map(str::to_string)),
+        };
         self.ix.refs.push(Ref {
             kind,
             key: key.clone(),
             span: name,
             decl: true,
+            name: local_key(&key).to_string(),
+            prefix: 0,
+            scope: self.template.clone(),
         });
         self.ix.symbols.push(Symbol {
             kind,
             key,
             name,
             full,
-            container: container.map(str::to_string),
+            container,
+            template: self.template.clone(),
         });
     }
     fn reference(&mut self, kind: Kind, key: String, span: Span) {
         if self.here(span) {
             self.ix.refs.push(Ref {
                 kind,
+                name: key.clone(),
                 key,
                 span,
                 decl: false,
+                prefix: 0,
+                scope: self.template.clone(),
             });
         }
     }
@@ -219,12 +394,40 @@ impl Builder<'_> {
             }
             Item::Template(t) => {
                 self.lead(t.span, "template");
+                let names = self.ix.templates.entry(t.name.name.clone()).or_default();
+                for i in &t.body {
+                    match i {
+                        Item::Zone(z) => names.decls.insert((Kind::Zone, z.name.name.clone())),
+                        Item::Conduit(c) => {
+                            names.decls.insert((Kind::Conduit, c.name.name.clone()))
+                        }
+                        Item::Device(d) => names.decls.insert((Kind::Device, d.name.name.clone())),
+                        Item::Param(p) => names.params.insert(p.name.name.clone()),
+                        Item::Site(s) => {
+                            names
+                                .sites
+                                .push((s.name.name.clone(), s.template.name.clone()));
+                            true
+                        }
+                        _ => false,
+                    };
+                }
+                // Nested templates are not in the language; the outer template's scope holds.
+                let outer = self.template.replace(t.name.name.clone());
                 for i in &t.body {
                     self.item(i);
                 }
+                self.template = outer;
             }
             Item::Param(p) => self.lead(p.span, "param"),
-            Item::Site(s) => self.lead(s.span, "site"),
+            Item::Site(s) => {
+                self.lead(s.span, "site");
+                if self.template.is_none() {
+                    self.ix
+                        .sites
+                        .push((s.name.name.clone(), s.template.name.clone()));
+                }
+            }
         }
     }
     fn scope(&mut self, span: Span, has_block: bool) {

@@ -603,11 +603,16 @@ impl Server<'_> {
                 if !seen.insert((loc.uri.as_str().to_string(), s.name.start, s.kind)) {
                     continue;
                 }
+                // A template's declaration under its template's name.
+                let container = match &s.template {
+                    Some(t) => Some(format!("template {t}")),
+                    None => s.container.clone(),
+                };
                 out.push(json!({
-                    "name": s.key,
+                    "name": index::local_key(&s.key),
                     "kind": features_kind(s.kind),
                     "location": loc,
-                    "containerName": s.container,
+                    "containerName": container,
                 }));
             }
         }

@@ -146,7 +146,9 @@ impl Workspace {
         let docs = &self.docs;
         let overlay = |p: &Path| docs.get(p).map(|d| d.text.clone());
         let display = root.to_string_lossy().replace('\\', "/");
-        let loaded = loader::load_from_text_with(&display, root, text, &overlay);
+        // The files as written: the index holds the templates' declarations, which the
+        // expansion replaces by the sites' copies.
+        let mut loaded = loader::load_written_with(&display, root, text, &overlay);
         let mut index = Index::default();
         for (id, f) in &loaded.files {
             index.add_file(*id, f);
@@ -160,6 +162,8 @@ impl Workspace {
                 }
             }
         }
+        index.finish();
+        loader::expand_sites(&mut loaded);
         let checked = driver::check_loaded(loaded, &opts);
         let diagnostics = checked.diagnostics;
         let files = checked
