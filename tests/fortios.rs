@@ -6,7 +6,8 @@
 //! - tests/fortios/plant.fence (tests/asa/plant.fence's design on a FortiGate) builds as
 //!   snapshotted and verifies equal; every example plant, its firewalls compiled for `fortios`,
 //!   reads back equal to the policy (verify), or is refused at the device where fenceline does
-//!   not generate FortiOS's form (E0070: NAT, a cluster's `sync`), or warned where FortiOS can
+//!   not generate FortiOS's form (E0070: a cluster's `sync`; E0075: skids on one inside
+//!   network), or warned where FortiOS can
 //!   only approximate it (OUT-010: `one-way`); random policies compiled for it verify equal too;
 //! - a live `show full-configuration` (tests/fortios/live.conf, in the forms of Fortinet's CLI
 //!   reference: unrelated sections and `set` lines skipped, predefined and proxy services, a
@@ -118,7 +119,7 @@ fn the_test_plant_builds_as_snapshotted_and_verifies_equal() {
     }
 }
 
-/// Every example plant's firewalls as FortiGates: equal to the policy, or refused (E0070) or
+/// Every example plant's firewalls as FortiGates: equal to the policy, or refused (E0070, E0075) or
 /// warned (OUT-010) exactly where FortiOS is not given what the policy says.
 #[test]
 fn every_example_firewall_compiled_for_fortios_verifies_equal_or_is_refused() {
@@ -140,9 +141,9 @@ fn every_example_firewall_compiled_for_fortios_verifies_equal_or_is_refused() {
             .map(|d| d.code.as_str())
             .collect();
         match example {
-            // Translated skids (`nat`).
+            // Two translated skids on one inside network.
             "examples/bottling.fence" => {
-                assert!(codes.contains(&"E0070"), "{example}: {codes:?}");
+                assert!(codes.contains(&"E0075"), "{example}: {codes:?}");
                 continue;
             }
             // The IDMZ pair's `sync` link; without it, its one-way syslog is OUT-010.
@@ -386,6 +387,7 @@ fn policy_entry() -> impl Strategy<Value = Policy> {
                 service,
                 logtraffic,
                 disabled,
+                nat: id % 2 == 0,
                 comments,
             },
         )
@@ -485,6 +487,7 @@ fn config() -> impl Strategy<Value = FortiConfig> {
                 addrgrps6,
                 services,
                 service_groups,
+                vips: Vec::new(),
                 policies,
                 local_in,
                 local_in6,
@@ -585,7 +588,7 @@ fn a_line_not_understood_in_a_kept_section_is_refused_with_its_line() {
         ),
         (
             "set srcaddr-negate disable",
-            "set nat enable",
+            "set nat46 enable",
             "address translation",
         ),
         (
@@ -694,4 +697,36 @@ fn status_down_closes_one_interface_and_nothing_else() {
         );
     }
     assert_eq!(parse(&island.to_string()).unwrap(), island);
+}
+
+#[test]
+fn virtual_ips_are_read_with_their_ranges_and_what_is_not_static_1_1_is_refused() {
+    let vip = |body: &str| format!("config firewall vip\n    edit \"v\"\n{body}    next\nend\n");
+    // A single external address with a mapped range stands for a range of the same size.
+    let c = parse(&vip("        set extip 10.50.1.0\n        set mappedip \"192.168.1.0-192.168.1.7\"\n        set extintf \"any\"\n")).unwrap();
+    assert_eq!(
+        c.vips[0].extip.1,
+        "10.50.1.7".parse::<std::net::Ipv4Addr>().unwrap()
+    );
+    assert!(!c.vips[0].nat_source_vip);
+    for (body, what) in [
+        ("        set extip 10.50.1.0-10.50.1.3\n        set mappedip \"192.168.1.0-192.168.1.7\"\n", "differ in size"),
+        ("        set type load-balance\n        set extip 10.50.1.1\n        set mappedip \"192.168.1.1\"\n", "load-balance"),
+        ("        set extip 10.50.1.1\n        set mappedip \"192.168.1.1\"\n        set portforward enable\n", "portforward"),
+        ("        set extip 10.50.1.1\n", "without `extip` and `mappedip`"),
+    ] {
+        let e = parse(&vip(body)).unwrap_err();
+        assert!(e.message.contains(what), "{body}: {}", e.message);
+    }
+    // Source translation other than a VIP's mapping is refused by line.
+    let e = parse("config firewall policy\n    edit 1\n        set nat enable\n        set ippool enable\n        set poolname \"p\"\n    next\nend\n").unwrap_err();
+    assert!(
+        e.message.contains("ippool") || e.message.contains("poolname"),
+        "{}",
+        e.message
+    );
+    // `set nat enable` on sources no VIP maps (to the interface's address) is refused when asked.
+    let c = parse("config system interface\n    edit \"a\"\n    next\n    edit \"b\"\n    next\nend\nconfig firewall policy\n    edit 1\n        set srcintf \"a\"\n        set dstintf \"b\"\n        set srcaddr \"all\"\n        set dstaddr \"all\"\n        set action accept\n        set schedule \"always\"\n        set service \"ALL\"\n        set nat enable\n    next\nend\n").unwrap();
+    let e = c.filters("a", "b").unwrap_err();
+    assert!(e.message.contains("no virtual IP maps"), "{}", e.message);
 }

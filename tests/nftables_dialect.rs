@@ -355,6 +355,7 @@ fn ruleset() -> impl Strategy<Value = Ruleset> {
                 file: String::new(),
                 header,
                 tables,
+                derived: Default::default(),
             }
         })
 }

@@ -826,6 +826,130 @@ fn asa_mutations_are_found_with_a_counterexample() {
     check_doc_block("Cisco ASA", &rows);
 }
 
+/// Mutations of a Cisco ASA's object NAT (`tests/nat/asa-one-skid.fence`): the `nat` line
+/// pointing at the wrong mapped object (its own real object: the skid is then reached at its
+/// real address, and no longer at its outside one), and the `nat` line deleted.
+const ASA_NAT_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "asa nat pointing at the wrong outside object",
+        file: "fw-skid/cisco-asa.txt",
+        from: " nat (filling,any) static FL-MAPPED-filling-1\n",
+        to: " nat (filling,any) static FL-REAL-filling-1\n",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "asa nat line deleted",
+        file: "fw-skid/cisco-asa.txt",
+        from: "object network FL-REAL-filling-1\n nat (filling,any) static FL-MAPPED-filling-1\n",
+        to: "",
+        over: true,
+        under: true,
+    },
+];
+
+#[test]
+fn asa_with_nat_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/nat/asa-one-skid.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    let rows = mutation_rows("tests/nat/asa-one-skid.fence", ASA_NAT_MUTATIONS);
+    check_doc_block("Cisco ASA with address translation", &rows);
+}
+
+/// Mutations of a FortiGate's virtual IPs (`tests/nat/fortios-one-skid.fence`): a policy naming
+/// the wrong VIP, and a policy out of the skid without `set nat enable` (equal: the VIPs'
+/// `nat-source-vip` still gives each host its outside address).
+const FORTIOS_NAT_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "fortios policy naming the wrong virtual IP",
+        file: "fw-skid/fortios.txt",
+        from: "set dstaddr \"FL-VIP-10.50.1.10_32\"\n",
+        to: "set dstaddr \"FL-VIP-10.50.1.11_32\"\n",
+        over: true,
+        under: true,
+    },
+    Mutation {
+        name: "fortios nat disabled on the policy out of the skid (nat-source-vip remains)",
+        file: "fw-skid/fortios.txt",
+        from: "        set nat enable\n",
+        to: "",
+        over: false,
+        under: false,
+    },
+];
+
+#[test]
+fn fortios_with_nat_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/nat/fortios-one-skid.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    // Two hosts' mappings swapped: every policy still admits the same outside addresses, but
+    // they reach the wrong hosts; verify compares the translation itself with the policy's.
+    let mut f = files.clone();
+    let text = f["fw-skid/fortios.txt"]
+        .replace(
+            "set mappedip \"192.168.1.10\"",
+            "set mappedip \"192.168.1.X\"",
+        )
+        .replace(
+            "set mappedip \"192.168.1.11\"",
+            "set mappedip \"192.168.1.10\"",
+        )
+        .replace(
+            "set mappedip \"192.168.1.X\"",
+            "set mappedip \"192.168.1.11\"",
+        );
+    f.insert("fw-skid/fortios.txt".into(), text);
+    let r = verify_files(&model, &f, Some(("fw-skid", Target::Fortios)));
+    assert!(!r[0].equal);
+    assert!(r[0].differences.is_empty(), "{:#?}", r[0].differences);
+    assert!(
+        r[0].notes.iter().any(|n| n.starts_with("translation differs: the configuration maps 10.50.1.0-10.50.1.9 onto 192.168.1.0-192.168.1.9, 10.50.1.10-10.50.1.10 onto 192.168.1.11-192.168.1.11")),
+        "{:?}",
+        r[0].notes
+    );
+    let rows = mutation_rows("tests/nat/fortios-one-skid.fence", FORTIOS_NAT_MUTATIONS);
+    check_doc_block("FortiOS with address translation", &rows);
+}
+
+/// Mutations of a PAN-OS firewall's NAT rule (`tests/nat/panos-one-skid.fence`): translated onto
+/// the wrong address object, and no longer bi-directional.
+const PANOS_NAT_MUTATIONS: &[Mutation] = &[Mutation {
+    name: "panos nat rule translating onto the wrong address",
+    file: "fw-skid/panos.txt",
+    from: "translated-address N-10.50.1.0_24 bi-directional yes",
+    to: "translated-address N-192.168.1.0_24 bi-directional yes",
+    over: true,
+    under: true,
+}];
+
+#[test]
+fn panos_with_nat_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/nat/panos-one-skid.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].equal, "{:#?}", r[0].differences);
+    // Not bi-directional: the outside addresses are no longer translated back, which the rules
+    // (matching them before translation) do not show; verify compares the translations.
+    let mut f = files.clone();
+    let text = f["fw-skid/panos.txt"].replace("bi-directional yes", "bi-directional no");
+    f.insert("fw-skid/panos.txt".into(), text);
+    let r = verify_files(&model, &f, Some(("fw-skid", Target::Panos)));
+    assert!(!r[0].equal);
+    assert!(
+        r[0].notes
+            .iter()
+            .any(|n| n.starts_with("translation differs: the configuration maps nothing")),
+        "{:?}",
+        r[0].notes
+    );
+    let rows = mutation_rows("tests/nat/panos-one-skid.fence", PANOS_NAT_MUTATIONS);
+    check_doc_block("PAN-OS with address translation", &rows);
+}
+
 /// Mutations of a FortiGate's generated configuration (`tests/fortios/plant.fence`): a widened
 /// port, an added accept policy, the explicit final deny deleted (FortiOS's implicit deny still
 /// decides: equal) or turned into an accept, an address group grown, a deny moved above the

@@ -106,7 +106,13 @@ pub const EXIT_STATUS: &[(&str, &[(u8, &str)])] = &[
     ),
     (
         "report",
-        &[(0, "written"), (2, "could not run (a policy with errors)")],
+        &[
+            (0, "written"),
+            (
+                2,
+                "could not run (a policy with errors, or `--format pdf` without `-o` or without Chromium)",
+            ),
+        ],
     ),
     (
         "graph",
@@ -174,6 +180,10 @@ const EXIT_CODES: [(u8, &str); 3] = [
 /// Environment variables fenceline reads. `FENCELINE_FAIL_WRITE` and `FENCELINE_SLOW_WRITE_MS`
 /// are fault injection for the build tests and are left out on purpose.
 const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "FENCELINE_CHROMIUM",
+        "The Chromium binary `report --format pdf` prints the HTML report with. Without it, `chromium` or `chromium-browser` on PATH.",
+    ),
     (
         "NO_COLOR",
         "When set (to anything), human output has no colour unless `--color always` is given.",

@@ -103,6 +103,14 @@ pub trait Filters {
     ) -> Option<std::result::Result<Vec<Vec<config::Item>>, config::ReadError>> {
         None
     }
+    /// Dialects whose filters name translated hosts at their outside addresses only (a
+    /// FortiGate's policies name virtual IPs): the configuration's static translations, outside
+    /// (plant) range onto inside, so that verify can compare them with the policy's `nat`; the
+    /// filters alone would not show a host mapped to the wrong inside address. `None` where the
+    /// filters are written in inside addresses and a wrong translation already shows in them.
+    fn static_nat(&self) -> Option<std::result::Result<Vec<nat::Shift>, config::ReadError>> {
+        None
+    }
     /// Does [`Filters::local`] filter what the device originates (an output chain)? `false`
     /// where nothing does (a Cisco ASA's own traffic meets no access list): verify then says
     /// so instead of comparing it.
@@ -426,11 +434,18 @@ pub fn replacement(target: Target) -> Option<&'static str> {
 /// The targets whose dialect generates the translation of `network INSIDE nat OUTSIDE`. A
 /// device of another target attaching a translated zone is refused, never given a
 /// configuration that filters without translating.
-const TRANSLATING: &[Target] = &[Target::Nftables, Target::Iptables, Target::CiscoIos];
+const TRANSLATING: &[Target] = &[
+    Target::Nftables,
+    Target::Iptables,
+    Target::CiscoIos,
+    Target::CiscoAsa,
+    Target::Fortios,
+    Target::Panos,
+];
 
-/// The targets whose dialect refuses translation itself, as a finding at the device (E0066)
-/// that `check` reports too (E0066, E0070, E0073).
-const REFUSING: &[Target] = &[Target::CiscoAsa, Target::Fortios, Target::Panos];
+/// The targets whose dialect refuses translation itself, as a finding at the device that
+/// `check` reports too (none today: every firewall target translates).
+const REFUSING: &[Target] = &[];
 
 fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     match device.interfaces.iter().find(|i| !i.nat.is_empty()) {

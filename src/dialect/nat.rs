@@ -264,6 +264,28 @@ impl Shift {
     }
 }
 
+/// `shifts` as the fewest ranges that say the same map, sorted: adjacent ranges that move by
+/// the same offset are one. Two lists of shifts with disjoint domains map alike exactly when
+/// their normal forms are equal.
+pub fn normal(shifts: &[Shift]) -> Vec<Shift> {
+    let mut v = shifts.to_vec();
+    v.sort_by_key(|s| (s.fam == Family::V6, s.from));
+    let mut out: Vec<Shift> = Vec::with_capacity(v.len());
+    for s in v {
+        match out.last_mut() {
+            Some(p)
+                if p.fam == s.fam
+                    && p.from.1.checked_add(1) == Some(s.from.0)
+                    && p.to.checked_add(p.from.1 - p.from.0 + 1) == Some(s.to) =>
+            {
+                p.from.1 = s.from.1
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
 fn moved(x: &Ivs, from: u128, to: u128) -> Ivs {
     Ivs::from_intervals(x.0.iter().map(|&(a, b)| (a - from + to, b - from + to)))
 }

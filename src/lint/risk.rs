@@ -1,6 +1,7 @@
 //! Risk to SL-T (IEC 62443-3-2 ZCR 5): the risk matrices (shipped and from `fenceline.toml`),
 //! the checks of a policy's matrix and scores against them (E0050, E0051), and the SL each
-//! zone requires per FR from its risks, which RSK-001 and the report compare with the SL-T.
+//! zone and conduit requires per FR from its risks, which RSK-001 and the report compare with
+//! the SL-T.
 //!
 //! A matrix has one row per likelihood (1 first) and one column per consequence (1 first);
 //! each cell is the SL (0-4) a risk of that score requires in every FR the risk names.
@@ -8,7 +9,7 @@
 use super::LintConfig;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::model::assessment::DEFAULT_RISK_MATRIX;
-use crate::model::{ConduitId, DeviceId, Fr, Model, ZoneId};
+use crate::model::{ConduitId, DeviceId, Fr, Model, Sl, ZoneId};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -106,42 +107,51 @@ pub fn check(model: &Model, cfg: &LintConfig) -> Vec<Diagnostic> {
         )));
         return out;
     };
-    for (zi, z) in a.zones.iter().enumerate() {
-        for (ri, r) in z.risks.iter().enumerate() {
-            let spans = model.spans.assessment.risk(zi, ri);
-            let checks = [
-                (
-                    "likelihood",
-                    r.likelihood,
-                    m.likelihoods(),
-                    spans.likelihood,
-                ),
-                (
-                    "consequence",
-                    r.consequence,
-                    m.consequences(),
-                    spans.consequence,
-                ),
-            ];
-            for (what, v, max, span) in checks {
-                if usize::from(v) <= max {
-                    continue;
-                }
-                let mut d = Diagnostic::error(
-                    codes::RISK_SCORE,
-                    format!(
-                        "{what} {v} of risk `{}` is outside the risk matrix `{}`",
-                        r.name, m.name
-                    ),
-                );
-                if let Some(s) = span {
-                    d = d.at(s, format!("the matrix has {what} 1 to {max}"));
-                }
-                out.push(d.help(format!(
-                    "score the risk on `{}` (1 to {max}), or name another matrix with `risk-matrix` in the policy",
-                    m.name
-                )));
+    let zone_risks = a.zones.iter().enumerate().flat_map(|(zi, z)| {
+        z.risks
+            .iter()
+            .enumerate()
+            .map(move |(ri, r)| (r, model.spans.assessment.risk(zi, ri)))
+    });
+    let conduit_risks = a.conduits.iter().enumerate().flat_map(|(ci, c)| {
+        c.risks
+            .iter()
+            .enumerate()
+            .map(move |(ri, r)| (r, model.spans.assessment.conduit_risk(ci, ri)))
+    });
+    for (r, spans) in zone_risks.chain(conduit_risks) {
+        let checks = [
+            (
+                "likelihood",
+                r.likelihood,
+                m.likelihoods(),
+                spans.likelihood,
+            ),
+            (
+                "consequence",
+                r.consequence,
+                m.consequences(),
+                spans.consequence,
+            ),
+        ];
+        for (what, v, max, span) in checks {
+            if usize::from(v) <= max {
+                continue;
             }
+            let mut d = Diagnostic::error(
+                codes::RISK_SCORE,
+                format!(
+                    "{what} {v} of risk `{}` is outside the risk matrix `{}`",
+                    r.name, m.name
+                ),
+            );
+            if let Some(s) = span {
+                d = d.at(s, format!("the matrix has {what} 1 to {max}"));
+            }
+            out.push(d.help(format!(
+                "score the risk on `{}` (1 to {max}), or name another matrix with `risk-matrix` in the policy",
+                m.name
+            )));
         }
     }
     out
@@ -158,11 +168,25 @@ pub struct Derived {
 /// Per FR (in the standard's order), the SL a zone's risks require; `None` for an FR no risk
 /// names (or none with scores on the matrix).
 pub fn derived(model: &Model, m: &RiskMatrix, zone: ZoneId) -> [Option<Derived>; 7] {
+    model
+        .assessment
+        .zones
+        .get(zone.0)
+        .map_or([None; 7], |z| derived_of(m, &z.risks))
+}
+
+/// The same for a conduit's risks.
+pub fn conduit_derived(model: &Model, m: &RiskMatrix, conduit: ConduitId) -> [Option<Derived>; 7] {
+    model
+        .assessment
+        .conduits
+        .get(conduit.0)
+        .map_or([None; 7], |c| derived_of(m, &c.risks))
+}
+
+fn derived_of(m: &RiskMatrix, risks: &[crate::model::assessment::Risk]) -> [Option<Derived>; 7] {
     let mut out = [None; 7];
-    let Some(z) = model.assessment.zones.get(zone.0) else {
-        return out;
-    };
-    for (ri, r) in z.risks.iter().enumerate() {
+    for (ri, r) in risks.iter().enumerate() {
         let Some(sl) = m.required(r.likelihood, r.consequence) else {
             continue;
         };
@@ -174,6 +198,25 @@ pub fn derived(model: &Model, m: &RiskMatrix, zone: ZoneId) -> [Option<Derived>;
         }
     }
     out
+}
+
+/// A conduit's SL-T as the report assesses it: its `sl-target`; without one, the highest
+/// SL-T(RDF) of its zones in RDF and 0 in every other FR (docs/report.md). RSK-001 compares a
+/// conduit's risks with this.
+pub fn conduit_sl_t(model: &Model, conduit: ConduitId) -> (Sl, bool) {
+    let c = model.conduit(conduit);
+    if let Some(sl) = c.sl {
+        return (sl, true);
+    }
+    let rdf = c
+        .zones
+        .iter()
+        .map(|z| model.zone(*z).sl.get(Fr::Rdf))
+        .max()
+        .unwrap_or(0);
+    let mut sl = Sl::uniform(0);
+    sl.0[Fr::Rdf as usize] = rdf;
+    (sl, false)
 }
 
 /// What every conduit's flows reach, computed once (each flow's path once): the devices that

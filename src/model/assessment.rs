@@ -1,6 +1,6 @@
 //! The IEC 62443-3-2 assessment facts of a policy: its approval block and risk matrix, each
-//! zone's designations, tags, physical location and risk register, each device's declared
-//! capability (SL-C). They document the system; none of them changes a configuration.
+//! zone's designations, tags, physical location and risk register, each conduit's risk
+//! register, each device's and asset's declared capability (SL-C). They document the system; none of them changes a configuration.
 //!
 //! The Model holds them in [`Assessment`], which is left out of the Model's JSON and so out of
 //! the policy hash ([`super::hash`]): the hash is stamped on every generated configuration, and
@@ -87,6 +87,18 @@ pub struct ZoneAssessment {
     /// Sorted by name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub risks: Vec<Risk>,
+    /// The `capability` of the zone's assets that declare one (IEC 62443-4-2 components),
+    /// by asset name, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub asset_capabilities: Vec<(String, Capability)>,
+}
+
+/// The assessment facts of one conduit: its risk register.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ConduitAssessment {
+    /// Sorted by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub risks: Vec<Risk>,
 }
 
 /// Every assessment fact of a policy (see the module comment).
@@ -101,6 +113,8 @@ pub struct Assessment {
     pub risk_matrix: Option<String>,
     /// Indexed like `Model::zones`.
     pub zones: Vec<ZoneAssessment>,
+    /// Indexed like `Model::conduits`.
+    pub conduits: Vec<ConduitAssessment>,
     /// Indexed like `Model::devices`: each device's `capability`, if declared.
     pub capabilities: Vec<Option<Capability>>,
     /// The matrix in force, found by name in `fenceline.toml` or among the shipped ones when
@@ -148,6 +162,7 @@ impl Assessment {
             && self.approved_by.is_none()
             && self.risk_matrix.is_none()
             && self.zones.iter().all(|z| *z == ZoneAssessment::default())
+            && self.conduits.iter().all(|c| c.risks.is_empty())
             && self.capabilities.iter().all(Option::is_none)
     }
 }
@@ -169,6 +184,8 @@ pub struct AssessmentSpans {
     pub risk_matrix: Option<Span>,
     /// Per zone, per risk (parallel to `ZoneAssessment::risks`).
     pub risks: Vec<Vec<RiskSpans>>,
+    /// Per conduit, per risk (parallel to `ConduitAssessment::risks`).
+    pub conduit_risks: Vec<Vec<RiskSpans>>,
     /// Per device, its `capability` keyword.
     pub capabilities: Vec<Option<Span>>,
 }
@@ -177,6 +194,13 @@ impl AssessmentSpans {
     pub fn risk(&self, zone: usize, risk: usize) -> RiskSpans {
         self.risks
             .get(zone)
+            .and_then(|r| r.get(risk))
+            .cloned()
+            .unwrap_or_default()
+    }
+    pub fn conduit_risk(&self, conduit: usize, risk: usize) -> RiskSpans {
+        self.conduit_risks
+            .get(conduit)
             .and_then(|r| r.get(risk))
             .cloned()
             .unwrap_or_default()

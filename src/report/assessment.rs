@@ -10,9 +10,9 @@
 use super::fr5::{Assessment as Fr5, SlRow};
 use super::fr_upper;
 use crate::lint::risk::{self, RiskMatrix};
-use crate::model::assessment::Mitigation;
+use crate::model::assessment::{Capability, Mitigation};
 use crate::model::graph::ZoneGraph;
-use crate::model::{DeviceId, Fr, Model, ZoneId};
+use crate::model::{DeviceId, Fr, Model, Scope};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -27,7 +27,7 @@ pub const NOT_ASSESSED: &str = "not assessed";
 pub struct FrAssessment {
     pub fr: &'static str,
     pub sl_t: u8,
-    /// The SL the zone's risks require in this FR (zones only), and the risk requiring it.
+    /// The SL the scope's risks require in this FR, and the risk requiring it.
     pub required: Option<u8>,
     pub required_by: Option<String>,
     /// The lowest declared capability among the devices that enforce the scope; `None` when
@@ -54,15 +54,21 @@ pub struct ScopeAssessment {
     /// The devices that enforce the scope (SL-C is theirs).
     pub devices: Vec<String>,
     pub frs: Vec<FrAssessment>,
-    /// Zones only: why the SL-T is what it is, one sentence per FR with a risk.
+    /// Why the SL-T is what it is, one sentence per FR with a risk (a zone without risks
+    /// says so; a conduit without risks has none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rationale: Vec<String>,
 }
 
-/// One entry of the risk register.
+/// One entry of the risk register: a risk of a zone or of a conduit.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RiskView {
-    pub zone: String,
+    /// The zone the risk is recorded in; absent for a conduit's risk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// The conduit the risk is recorded in; absent for a zone's risk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conduit: Option<String>,
     pub name: String,
     pub description: Option<String>,
     pub likelihood: u8,
@@ -91,7 +97,8 @@ pub struct MatrixView {
 pub struct AssessmentSummary {
     pub risks: usize,
     pub zones_with_risks: usize,
-    /// Zone FRs whose SL-T is below what their risks require.
+    pub conduits_with_risks: usize,
+    /// Zone and conduit FRs whose SL-T is below what their risks require.
     pub sl_t_below_risk: usize,
     /// FR rows (zones and conduits) by SL-A status.
     pub met: usize,
@@ -119,8 +126,17 @@ fn names(model: &Model, ds: &BTreeSet<DeviceId>) -> Vec<String> {
     ds.iter().map(|d| model.device(*d).name.clone()).collect()
 }
 
-/// SL-C of a scope in one FR: the lowest declared among its devices.
-fn capability(model: &Model, ds: &BTreeSet<DeviceId>, fr: Fr) -> (Option<u8>, String) {
+/// SL-C of a scope in one FR: the lowest declared among its devices and, for a zone, among
+/// its assets that declare one. Every enforcing device must declare it (they are the zone's
+/// boundary, and a missing one leaves the SL-C unknown); an asset's capability can only lower
+/// it: assets are listed at will, so those without one are not counted, and assets never make
+/// a scope without enforcing devices, or with one that declares nothing, declared.
+fn capability(
+    model: &Model,
+    ds: &BTreeSet<DeviceId>,
+    assets: &[(String, Capability)],
+    fr: Fr,
+) -> (Option<u8>, String) {
     if ds.is_empty() {
         return (None, "no enforcing device".into());
     }
@@ -139,12 +155,26 @@ fn capability(model: &Model, ds: &BTreeSet<DeviceId>, fr: Fr) -> (Option<u8>, St
     if !missing.is_empty() {
         return (None, format!("not declared ({})", missing.join(", ")));
     }
+    let declaring: Vec<(&str, u8)> = assets
+        .iter()
+        .filter_map(|(n, c)| Some((n.as_str(), c.get(fr)?)))
+        .collect();
     let min = ds
         .iter()
         .filter_map(|d| caps.get(d.0).copied().flatten().and_then(|c| c.get(fr)))
+        .chain(declaring.iter().map(|(_, v)| *v))
         .min();
     let all: Vec<&str> = ds.iter().map(|d| model.device(*d).name.as_str()).collect();
-    (min, format!("{} ({})", min.unwrap_or(0), all.join(", ")))
+    let assets = if declaring.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = declaring.iter().map(|(n, _)| *n).collect();
+        format!("; assets {}", names.join(", "))
+    };
+    (
+        min,
+        format!("{} ({}{assets})", min.unwrap_or(0), all.join(", ")),
+    )
 }
 
 /// The FR 5 requirements met up to the target, as facts naming them.
@@ -170,11 +200,22 @@ fn fr_row(
     sl_t: u8,
     required: Option<(u8, String)>,
     ds: &BTreeSet<DeviceId>,
+    assets: &[(String, Capability)],
     sl: &SlRow,
     fr5: &Fr5,
     table: &super::sltable::SlTable,
 ) -> FrAssessment {
-    let (sl_c, sl_c_text) = capability(model, ds, fr);
+    let (sl_c, sl_c_text) = capability(model, ds, assets, fr);
+    // Where the SL-C was declared: the devices, then the assets that declare the FR.
+    let mut on = ds_names(model, ds);
+    let declaring: Vec<&str> = assets
+        .iter()
+        .filter(|(_, c)| c.get(fr).is_some())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if !declaring.is_empty() {
+        on.push_str(&format!(" and assets {}", declaring.join(", ")));
+    }
     let mut facts = Vec::new();
     let (sl_a, status) = if fr == Fr::Rdf {
         // fenceline's own proof: the FR 5 capability of the SR 5.x assessment, and how far it
@@ -184,7 +225,7 @@ fn fr_row(
         let reachable = rdf.and_then(|f| f.achievable).unwrap_or(proven);
         facts.extend(fr5_facts(fr5, proven.min(sl_t), table));
         match sl_c {
-            Some(c) => facts.push(format!("SL-C(RDF) {c} declared on {}", ds_names(model, ds))),
+            Some(c) => facts.push(format!("SL-C(RDF) {c} declared on {on}")),
             None => facts.push(format!("SL-C(RDF) {sl_c_text}")),
         }
         let cap = sl_c.unwrap_or(4);
@@ -213,9 +254,8 @@ fn fr_row(
         match sl_c {
             Some(c) => {
                 facts.push(format!(
-                    "SL-C({}) {c} declared on {}; fenceline does not prove this FR",
+                    "SL-C({}) {c} declared on {on}; fenceline does not prove this FR",
                     fr_upper(fr),
-                    ds_names(model, ds)
                 ));
                 (Some(c), if c >= sl_t { DECLARED } else { BELOW })
             }
@@ -262,7 +302,7 @@ pub fn build(
     let mut scopes = Vec::new();
     let mut summary = AssessmentSummary::default();
     for (f, s) in fr5.iter().zip(sl) {
-        let (devices, target, derived, zone) = match f.kind {
+        let (devices, target, derived, scope) = match f.kind {
             "zone" => {
                 let Some(z) = model.zone_id(&f.name) else {
                     continue;
@@ -272,14 +312,20 @@ pub fn build(
                     reach.zone_devices(model, z),
                     Some(model.zone(z).sl),
                     derived,
-                    Some(z),
+                    Some(Scope::Zone(z)),
                 )
             }
             _ => {
                 let Some(c) = model.conduit_id(&f.name) else {
                     continue;
                 };
-                (reach.conduit_devices(c), model.conduit(c).sl, None, None)
+                let derived = matrix.map(|m| risk::conduit_derived(model, m, c));
+                (
+                    reach.conduit_devices(c),
+                    model.conduit(c).sl,
+                    derived,
+                    Some(Scope::Conduit(c)),
+                )
             }
         };
         let mut rationale = Vec::new();
@@ -291,9 +337,12 @@ pub fn build(
                     None => s.frs.get(*fr as usize).map_or(0, |x| x.target),
                 };
                 let required = derived.and_then(|d| d[*fr as usize]).and_then(|d| {
-                    let z: ZoneId = zone?;
-                    let r = a.zones.get(z.0)?.risks.get(d.risk)?;
-                    Some((d.sl, r.name.clone()))
+                    let risks = match scope? {
+                        Scope::Zone(z) => &a.zones.get(z.0)?.risks,
+                        Scope::Conduit(c) => &a.conduits.get(c.0)?.risks,
+                        _ => return None,
+                    };
+                    Some((d.sl, risks.get(d.risk)?.name.clone()))
                 });
                 if let Some((req, by)) = &required {
                     rationale.push(format!(
@@ -309,7 +358,14 @@ pub fn build(
                         summary.sl_t_below_risk += 1;
                     }
                 }
-                fr_row(model, *fr, sl_t, required, &devices, s, f, table)
+                let assets = match scope {
+                    Some(Scope::Zone(z)) => a
+                        .zones
+                        .get(z.0)
+                        .map_or(&[][..], |z| &z.asset_capabilities[..]),
+                    _ => &[],
+                };
+                fr_row(model, *fr, sl_t, required, &devices, assets, s, f, table)
             })
             .collect();
         for r in &frs {
@@ -320,7 +376,7 @@ pub fn build(
                 _ => summary.not_assessed += 1,
             }
         }
-        if zone.is_some() && rationale.is_empty() {
+        if matches!(scope, Some(Scope::Zone(_))) && rationale.is_empty() {
             rationale.push(
                 "no risk recorded: the SL-T has no recorded rationale (RSK-002 from SL-T 2)".into(),
             );
@@ -334,31 +390,47 @@ pub fn build(
         });
     }
     let mut risks = Vec::new();
-    for (zi, za) in a.zones.iter().enumerate() {
-        if !za.risks.is_empty() {
-            summary.zones_with_risks += 1;
+    let mitigations = |r: &crate::model::assessment::Risk| -> Vec<String> {
+        r.mitigated_by
+            .iter()
+            .map(|m| match m {
+                Mitigation::Device(d) => model.device(*d).name.clone(),
+                Mitigation::Conduit(c) => format!("conduit {}", model.conduit(*c).name),
+            })
+            .collect()
+    };
+    let registers = a
+        .zones
+        .iter()
+        .enumerate()
+        .map(|(zi, za)| ("zone", model.zones[zi].name.as_str(), &za.risks))
+        .chain(
+            a.conduits
+                .iter()
+                .enumerate()
+                .map(|(ci, ca)| ("conduit", model.conduits[ci].name.as_str(), &ca.risks)),
+        );
+    for (kind, name, register) in registers {
+        if !register.is_empty() {
+            match kind {
+                "zone" => summary.zones_with_risks += 1,
+                _ => summary.conduits_with_risks += 1,
+            }
         }
-        let zname = &model.zones[zi].name;
-        let scope = scopes.iter().find(|s| s.kind == "zone" && &s.name == zname);
-        for r in &za.risks {
+        let scope = scopes.iter().find(|s| s.kind == kind && s.name == name);
+        for r in register {
             summary.risks += 1;
             let required = matrix.and_then(|m| m.required(r.likelihood, r.consequence));
             risks.push(RiskView {
-                zone: zname.clone(),
+                zone: (kind == "zone").then(|| name.to_string()),
+                conduit: (kind == "conduit").then(|| name.to_string()),
                 name: r.name.clone(),
                 description: r.description.clone(),
                 likelihood: r.likelihood,
                 consequence: r.consequence,
                 required,
                 frs: r.frs.iter().map(|f| fr_upper(*f)).collect(),
-                mitigated_by: r
-                    .mitigated_by
-                    .iter()
-                    .map(|m| match m {
-                        Mitigation::Device(d) => model.device(*d).name.clone(),
-                        Mitigation::Conduit(c) => format!("conduit {}", model.conduit(*c).name),
-                    })
-                    .collect(),
+                mitigated_by: mitigations(r),
                 residual: residual(required, &r.frs, scope),
             });
         }
@@ -387,7 +459,7 @@ pub fn build(
     }
 }
 
-/// The residual risk: per FR the risk names, whether the zone's SL-A reaches what the risk
+/// The residual risk: per FR the risk names, whether the zone's (or conduit's) SL-A reaches what the risk
 /// requires, from proof (`met`), from declarations only, or not at all.
 fn residual(required: Option<u8>, frs: &[Fr], scope: Option<&ScopeAssessment>) -> String {
     let (Some(req), Some(scope)) = (required, scope) else {

@@ -7,6 +7,7 @@
 //! The report is deterministic: every list is sorted, there is no timestamp, and "today" appears
 //! only when the caller passes it.
 
+pub mod access;
 pub mod assessment;
 pub mod fr5;
 pub mod graph;
@@ -78,6 +79,8 @@ pub struct Report {
     pub today: Option<String>,
     pub summary: Summary,
     pub zones: Vec<ZoneView>,
+    /// ZCR 6.4 h: per zone (in the order of `zones`), the data flows per access point.
+    pub access_points: Vec<access::ZoneAccessView>,
     pub conduits: Vec<ConduitView>,
     pub devices: Vec<DeviceView>,
     pub matrix: Matrix,
@@ -508,6 +511,7 @@ fn build_report_rest(
     opts: &ReportOptions,
 ) -> Report {
     let zones = zone_views(model);
+    let access_points = access::build(model, ir, &purdue_order(model));
     let conduits = Vec::new();
     let devices = device_views(model, ir, all);
     let matrix = matrix(model);
@@ -599,6 +603,7 @@ fn build_report_rest(
         today: opts.today.clone(),
         summary,
         zones,
+        access_points,
         conduits,
         devices,
         matrix,

@@ -79,6 +79,8 @@ struct TemplateReport<'a> {
     today: &'a Option<String>,
     summary: &'a Summary,
     zones: &'a [ZoneView],
+    /// Parallel to `zones`, each flow list cut at [`EVIDENCE_LIST_LIMIT`].
+    access_points: Vec<Vec<TemplateAccessPoint<'a>>>,
     conduits: Vec<TemplateConduit<'a>>,
     devices: &'a [DeviceView],
     matrix: &'a Matrix,
@@ -108,6 +110,30 @@ struct TemplateConduit<'a> {
     flow_summary: FlowSummary,
     enforcement: &'a [Enforcement],
     services: &'a [String],
+}
+
+/// An access point (ZCR 6.4 h) whose flow list is cut at [`EVIDENCE_LIST_LIMIT`] items.
+#[derive(Serialize)]
+struct TemplateAccessPoint<'a> {
+    point: &'a str,
+    kind: &'static str,
+    flows: &'a [super::Name],
+    /// Flows left out (listed in `report.json`).
+    flows_more: usize,
+    note: Option<&'static str>,
+}
+
+impl<'a> TemplateAccessPoint<'a> {
+    fn of(p: &'a super::access::AccessPointView) -> TemplateAccessPoint<'a> {
+        let shown = p.flows.len().min(EVIDENCE_LIST_LIMIT);
+        TemplateAccessPoint {
+            point: &p.point,
+            kind: p.kind,
+            flows: p.flows.get(..shown).unwrap_or_default(),
+            flows_more: p.flows.len() - shown,
+            note: p.note,
+        }
+    }
 }
 
 /// An FR 5 assessment whose evidence lists are cut at [`EVIDENCE_LIST_LIMIT`] items.
@@ -216,6 +242,11 @@ impl<'a> TemplateReport<'a> {
             today: &r.today,
             summary: &r.summary,
             zones: &r.zones,
+            access_points: r
+                .access_points
+                .iter()
+                .map(|z| z.points.iter().map(TemplateAccessPoint::of).collect())
+                .collect(),
             conduits: r
                 .conduits
                 .iter()

@@ -405,6 +405,21 @@ pub fn compare_device(
     }
     differences.extend(compare_local(model, device, config)?);
     let mut notes = Vec::new();
+    let nat_equal = match config.static_nat() {
+        None => true,
+        Some(got) => {
+            let got = crate::dialect::nat::normal(&got?);
+            let want = crate::dialect::nat::normal(&policy_nat(model, device));
+            if got != want {
+                notes.push(format!(
+                    "translation differs: the configuration maps {}, the policy {}",
+                    shifts_text(&got),
+                    shifts_text(&want)
+                ));
+            }
+            got == want
+        }
+    };
     if !config.own_output_filtered() {
         notes.push(format!(
             "not compared: what the device originates meets no {target} filter (its device-level flows from `self` are the services it is configured to use)"
@@ -415,10 +430,50 @@ pub fn compare_device(
         target: target.to_string(),
         files,
         pairs,
-        equal: differences.is_empty(),
+        equal: differences.is_empty() && nat_equal,
         differences,
         notes,
     })
+}
+
+/// The static translations of the zones a device attaches, outside onto inside.
+fn policy_nat(model: &Model, device: DeviceId) -> Vec<crate::dialect::nat::Shift> {
+    use crate::dialect::nat::{family_of, Shift};
+    let range = |n: ipnet::IpNet| {
+        let (a, b) = (n.network(), n.broadcast());
+        (
+            family_of(n),
+            crate::packet::space::ip_to_u128(a),
+            crate::packet::space::ip_to_u128(b),
+        )
+    };
+    let mut out = Vec::new();
+    for i in &model.device(device).interfaces {
+        for n in &model.zone(i.zone).nat {
+            out.extend(Shift::of(range(n.outside), range(n.inside)));
+        }
+    }
+    out
+}
+
+fn shifts_text(shifts: &[crate::dialect::nat::Shift]) -> String {
+    if shifts.is_empty() {
+        return "nothing".into();
+    }
+    shifts
+        .iter()
+        .map(|s| {
+            let ip = |x| s.fam.addr(x);
+            format!(
+                "{}-{} onto {}-{}",
+                ip(s.from.0),
+                ip(s.from.1),
+                ip(s.to),
+                ip(s.to + (s.from.1 - s.from.0))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Expectation check against configurations: what a device lets through on a hop, as a space
@@ -579,7 +634,8 @@ pub fn compare_loaded(
                 device,
                 cfg.config.as_ref(),
             )?);
-            r.equal = r.differences.is_empty();
+            // Still not equal where the translations differ.
+            r.equal = r.equal && r.differences.is_empty();
         }
         Ok(r)
     }

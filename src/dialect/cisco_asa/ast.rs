@@ -88,6 +88,9 @@ pub enum Top {
     SameSecurity(SameSecurity),
     /// `object network NAME`.
     Object(NetObject),
+    /// `object network NAME` opened again for its `nat` line, as `show running-config` prints
+    /// object NAT after the access lists.
+    ObjectNat(ObjectNat),
     /// `object-group network NAME`.
     NetGroup(NetGroup),
     /// `object-group service NAME [tcp|udp|tcp-udp]`.
@@ -140,6 +143,21 @@ pub struct IfAddress {
     /// The prefix length (printed as a netmask for IPv4).
     pub len: u8,
     pub standby: Option<IpAddr>,
+}
+
+/// Object NAT: ` nat (REAL_IF,MAPPED_IF) static MAPPED_OBJ` under `object network OBJECT`.
+/// Only static NAT of an object to an object is read: the one form the generator writes, and
+/// the one whose translation is the same both ways (1:1, either side may open).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectNat {
+    /// The object holding the real (inside) addresses.
+    pub object: Name,
+    /// The `nameif` of the interface the real addresses lie behind.
+    pub real_if: Name,
+    /// The `nameif` where the mapped addresses are seen; `None`: `any`.
+    pub mapped_if: Option<Name>,
+    /// The object holding the mapped (outside) addresses.
+    pub mapped: Name,
 }
 
 /// `object network NAME` with its one value.

@@ -17,8 +17,9 @@
 //!   ranges between the same ends;
 //! - `inspect icmp` in the global policy, so the replies of allowed ICMP pass by state.
 //!
-//! What the ASA cannot express is refused (E0066 at the device: address translation, a
-//! cluster's `sync` link) or, where it is documented and bounded, a warning (OUT-010: the
+//! Translated zones get static object NAT and access lists in their real addresses
+//! ([`super::nat`], E0074 where that cannot be exact). What the ASA cannot express is refused
+//! (E0066 at the device: a cluster's `sync` link) or, where it is documented and bounded, a warning (OUT-010: the
 //! replies of `one-way` services pass by state).
 
 use super::ast::*;
@@ -341,20 +342,6 @@ fn neighbour_discovery(acl: &Name) -> Vec<Top> {
 fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
     let at = cx.model.spans.device(device.device);
     let mut out = Vec::new();
-    if let Some(i) = device.interfaces.iter().find(|i| !i.nat.is_empty()) {
-        out.push(
-            Diagnostic::error(
-                codes::TARGET_CANNOT,
-                format!(
-                    "`{}` translates zone `{}` (`nat`), and target `cisco-asa` does not generate address translation",
-                    device.name, i.zone_name
-                ),
-            )
-            .at(at, "cisco-asa device")
-            .about(Subject::Device(device.device))
-            .help("ASA object NAT is not generated yet (docs/targets/cisco-asa.md); give this device target `nftables`, `iptables` or a Cisco IOS router"),
-        );
-    }
     if device.sync.is_some() {
         out.push(
             Diagnostic::error(
@@ -427,7 +414,10 @@ pub fn lower(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<AsaConfig> {
     diags.extend(refusals(cx, device));
+    diags.extend(super::nat::refusals(cx, device));
     diags.extend(one_way(cx, device));
+    // The access lists match real addresses: the inside ones of translated zones.
+    let wire = crate::dialect::nat::wire_view(device);
     let mut items = header(cx, device);
     let mut changed = BTreeSet::new();
     // Interfaces, each with the nameif of its zone and the level of the zone's SL-T.
@@ -466,7 +456,7 @@ pub fn lower(
     let mut acls = Vec::new();
     for (k, n) in nameifs.iter().enumerate() {
         let acl = name(&format!("FL-IN-{n}"))?;
-        let rules: Vec<&RuleIr> = device
+        let rules: Vec<&RuleIr> = wire
             .pairs
             .iter()
             .filter(|p| p.ingress == k)
@@ -486,12 +476,19 @@ pub fn lower(
     for (k, n) in nameifs.iter().enumerate() {
         let acl = name(&format!("FL-CP-{n}"))?;
         acls.extend(neighbour_discovery(&acl));
-        let rules: Vec<&RuleIr> = device
+        // Sources from a translated zone reach the device at their real addresses.
+        let nat = &device.interfaces[k].nat;
+        let local: Vec<RuleIr> = device
             .local
             .iter()
             .filter(|l| l.interface == k && l.to_device)
             .flat_map(|l| &l.rules)
+            .map(|r| RuleIr {
+                src: crate::dialect::nat::to_inside(nat, &r.src),
+                ..r.clone()
+            })
             .collect();
+        let rules: Vec<&RuleIr> = local.iter().collect();
         entries(&acl, &rules, &mut objects, &mut changed, &mut acls)?;
         acls.push(deny_all(&acl));
         acls.push(Top::AccessGroup(AccessGroup {
@@ -503,10 +500,21 @@ pub fn lower(
             },
         }));
     }
+    let (nat_objects, nat_lines) = super::nat::objects(device, &nameifs).ok_or_else(|| {
+        Error::Other(format!(
+            "internal: an object NAT name of `{}` is not one the ASA takes",
+            device.name
+        ))
+    })?;
+    items.extend(nat_objects);
     items.extend(objects.net_groups.into_values().map(Top::NetGroup));
     items.extend(objects.svc_groups.into_values().map(Top::SvcGroup));
     items.push(Top::Comment(Text::default()));
     items.extend(acls);
+    if !nat_lines.is_empty() {
+        items.push(Top::Comment(Text::default()));
+        items.extend(nat_lines);
+    }
     for t in changed {
         diags.push(
             TEXT_CHANGED

@@ -12,6 +12,7 @@
 
 pub mod ast;
 pub mod lower;
+pub mod nat;
 pub mod parse;
 pub mod print;
 pub mod semantics;

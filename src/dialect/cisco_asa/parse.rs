@@ -34,7 +34,8 @@ enum Section {
     /// At the top level, or inside a section the reader skips.
     None,
     Interface(Interface),
-    Object(NetObject),
+    /// The object, whether it has its value (a block may hold only `nat`), its `nat` line.
+    Object(NetObject, bool, Option<ObjectNat>),
     NetGroup(NetGroup),
     SvcGroup(SvcGroup),
     PolicyMap(PolicyMap),
@@ -74,6 +75,43 @@ pub fn parse(text: &str) -> R<AsaConfig> {
         items: r.items,
         file: Origin::default(),
     })
+}
+
+/// ` nat (REAL_IF,MAPPED_IF) static MAPPED_OBJ` under `object network OBJECT`: the static
+/// 1:1 form; dynamic NAT, PAT, inline mapped addresses and options are refused by name.
+fn object_nat(n: usize, object: &Name, toks: &[&str]) -> R<ObjectNat> {
+    let ifs = toks
+        .get(1)
+        .and_then(|t| t.strip_prefix('('))
+        .and_then(|t| t.strip_suffix(')'))
+        .and_then(|t| t.split_once(','));
+    let Some((real, mapped_if)) = ifs else {
+        return err(n, "`nat` takes `(REAL_IF,MAPPED_IF)` after it");
+    };
+    match toks.get(2..) {
+        Some(["static", mapped]) if mapped.parse::<IpAddr>().is_ok() => err(
+            n,
+            format!("object NAT to the inline address `{mapped}` is not read: verify reads static NAT to a mapped object"),
+        ),
+        Some(["static", mapped]) => Ok(ObjectNat {
+            object: object.clone(),
+            real_if: name(n, Some(&real), "an interface name")?,
+            mapped_if: match mapped_if {
+                "any" => None,
+                m => Some(name(n, Some(&m), "an interface name")?),
+            },
+            mapped: name(n, Some(mapped), "an object name")?,
+        }),
+        Some(["static", _, opt, ..]) => err(
+            n,
+            format!("object NAT with `{opt}` is not read: verify reads static NAT of an object to an object"),
+        ),
+        Some([kind, ..]) => err(
+            n,
+            format!("`nat ... {kind}` is not read: verify reads static 1:1 NAT (`static MAPPED_OBJECT`) only"),
+        ),
+        _ => err(n, "`nat (REAL_IF,MAPPED_IF)` takes `static MAPPED_OBJECT` after it"),
+    }
 }
 
 /// A name token.
@@ -203,7 +241,14 @@ impl Reader {
         match std::mem::replace(&mut self.section, Section::None) {
             Section::None => {}
             Section::Interface(i) => self.items.push(Top::Interface(i)),
-            Section::Object(o) => self.items.push(Top::Object(o)),
+            Section::Object(o, valued, nat) => {
+                if valued || nat.is_none() {
+                    self.items.push(Top::Object(o));
+                }
+                if let Some(nat) = nat {
+                    self.items.push(Top::ObjectNat(nat));
+                }
+            }
             Section::NetGroup(g) => self.items.push(Top::NetGroup(g)),
             Section::SvcGroup(g) => self.items.push(Top::SvcGroup(g)),
             Section::PolicyMap(p) => self.items.push(Top::PolicyMap(p)),
@@ -233,11 +278,15 @@ impl Reader {
                 }
             }
             ["object", "network", nm] => {
-                self.section = Section::Object(NetObject {
-                    name: name(n, Some(nm), "an object name")?,
-                    description: None,
-                    value: ObjValue::Host(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-                });
+                self.section = Section::Object(
+                    NetObject {
+                        name: name(n, Some(nm), "an object name")?,
+                        description: None,
+                        value: ObjValue::Host(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+                    },
+                    false,
+                    None,
+                );
             }
             ["object-group", "network", nm] => {
                 self.groups.insert(nm.to_string(), GroupKind::Network);
@@ -360,7 +409,7 @@ impl Reader {
                 .push(Top::GlobalPolicy(name(n, Some(nm), "a policy-map name")?)),
             // `nat` commands translate: the filters would see other addresses than the ones
             // read. Not modelled, so refused rather than ignored.
-            ["nat", ..] => return err(n, "`nat` is not read: verify compares configurations without address translation"),
+            ["nat", ..] => return err(n, "twice NAT (a top-level `nat`) is not read: verify reads static object NAT (`nat` under `object network`)"),
             _ => {}
         }
         Ok(())
@@ -579,7 +628,7 @@ impl Reader {
         match &mut self.section {
             Section::None => Ok(()),
             Section::Interface(i) => interface_line(n, i, line, &toks),
-            Section::Object(o) => {
+            Section::Object(o, valued, nat) => {
                 match toks.as_slice() {
                     ["host", a] => o.value = ObjValue::Host(ip(n, Some(a))?),
                     ["subnet", ..] => {
@@ -592,14 +641,27 @@ impl Reader {
                     ["range", a, b] => {
                         let (a, b) = (ip(n, Some(a))?, ip(n, Some(b))?);
                         if a.is_ipv4() != b.is_ipv4() || a > b {
-                            return err(n, "a range from the lower address to the higher, of one family");
+                            return err(
+                                n,
+                                "a range from the lower address to the higher, of one family",
+                            );
                         }
                         o.value = ObjValue::Range(a, b);
                     }
-                    ["description", ..] => o.description = Some(text(&line["description".len()..])),
-                    ["nat", ..] => return err(n, "object NAT is not read: verify compares configurations without address translation"),
+                    ["description", ..] => {
+                        o.description = Some(text(&line["description".len()..]));
+                        return Ok(());
+                    }
+                    ["nat", ..] => {
+                        if nat.is_some() {
+                            return err(n, "a network object holds one `nat` line");
+                        }
+                        *nat = Some(object_nat(n, &o.name, &toks)?);
+                        return Ok(());
+                    }
                     _ => return err(n, format!("`{line}` not understood in `object network`")),
                 }
+                *valued = true;
                 Ok(())
             }
             Section::NetGroup(g) => {

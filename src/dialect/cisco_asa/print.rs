@@ -163,6 +163,11 @@ fn top(out: &mut String, t: &Top) -> fmt::Result {
             }
             description(out, &o.description)
         }
+        Top::ObjectNat(n) => {
+            writeln!(out, "object network {}", n.object)?;
+            let mapped_if = n.mapped_if.as_ref().map_or("any", |m| m.as_str());
+            writeln!(out, " nat ({},{mapped_if}) static {}", n.real_if, n.mapped)
+        }
         Top::NetGroup(g) => {
             writeln!(out, "object-group network {}", g.name)?;
             description(out, &g.description)?;

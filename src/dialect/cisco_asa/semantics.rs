@@ -426,6 +426,16 @@ impl<'a> Resolved<'a> {
         Ok(out)
     }
 
+    /// Filters of a packet entering by `nameif`, in the plant's view ([`super::nat`]).
+    fn plant(
+        &self,
+        nameif: &Name,
+        to_device: bool,
+        lists: Vec<Vec<Item>>,
+    ) -> Result<Vec<Vec<Item>>, ReadError> {
+        super::nat::plant_view(self.cfg, nameif, to_device, lists)
+    }
+
     /// The inbound access list of an open interface, refused when there is none.
     fn inbound(&self, i: &Interface, nameif: &Name) -> Result<Vec<Item>, ReadError> {
         match self.bound(nameif, false)? {
@@ -462,7 +472,7 @@ impl<'a> Resolved<'a> {
                 )));
             }
         }
-        Ok(vec![self.inbound(i, nameif)?])
+        self.plant(nameif, false, vec![self.inbound(i, nameif)?])
     }
 
     /// What a packet entering by `iif` and leaving by `oif` meets.
@@ -493,7 +503,7 @@ impl<'a> Resolved<'a> {
                 i.name, o.name
             ))]);
         }
-        Ok(vec![self.inbound(i, nameif)?])
+        self.plant(nameif, false, vec![self.inbound(i, nameif)?])
     }
 
     /// Is ICMP inspected by a policy-map applied globally?
@@ -549,7 +559,7 @@ impl<'a> Resolved<'a> {
             tag,
         }];
         items.extend(self.inbound(i, nameif)?);
-        Ok(vec![items])
+        self.plant(nameif, false, vec![items])
     }
 
     /// What a reply of the device's own connections meets on `iface`: nothing on an open
@@ -588,7 +598,7 @@ impl<'a> Resolved<'a> {
             }
         }
         // The control-plane list first: a difference names its line.
-        Ok(vec![cp, icmp])
+        self.plant(nameif, true, vec![cp, icmp])
     }
 
     /// `ssh`, `telnet` and `http` for this interface: their service from their sources to the

@@ -93,6 +93,8 @@ pub struct FortiConfig {
     pub services: Vec<Service>,
     /// `config firewall service group`.
     pub service_groups: Vec<Group>,
+    /// `config firewall vip`: static NAT virtual IPs (IPv4).
+    pub vips: Vec<Vip>,
     /// `config firewall policy`: forwarded traffic, first match in this order.
     pub policies: Vec<Policy>,
     /// `config firewall local-in-policy`: IPv4 traffic to the device, first match.
@@ -257,7 +259,28 @@ pub struct Policy {
     pub logtraffic: Option<LogTraffic>,
     /// `set status disable`: the policy matches nothing.
     pub disabled: bool,
+    /// `set nat enable`: sources are translated (by a virtual IP's mapping where one holds
+    /// them).
+    pub nat: bool,
     pub comments: Option<Text>,
+}
+
+/// `edit NAME` in `config firewall vip`: a static NAT virtual IP (`set type static-nat`, the
+/// default), one external range onto one mapped range of the same size. A policy naming it in
+/// `dstaddr` matches packets to the external range and forwards them to the mapped one; with
+/// `nat-source-vip`, the mapped hosts leave as their external addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vip {
+    pub name: Name,
+    /// `set extip A-B`.
+    pub extip: (Ipv4Addr, Ipv4Addr),
+    /// `set mappedip "C-D"`.
+    pub mappedip: (Ipv4Addr, Ipv4Addr),
+    /// `set extintf`: `any` in what fenceline writes.
+    pub extintf: Name,
+    /// `set nat-source-vip enable`.
+    pub nat_source_vip: bool,
+    pub comment: Option<Text>,
 }
 
 /// `edit ID` in `config firewall local-in-policy` or `local-in-policy6`.

@@ -247,6 +247,16 @@ fn runs<'r>(rules: &[&'r RuleIr]) -> Vec<Vec<&'r RuleIr>> {
 type Match = ([Vec<Name>; 2], [Vec<Name>; 2], Vec<Name>);
 
 fn run_match(run: &[&RuleIr], objects: &mut Objects) -> Result<Option<Match>> {
+    run_match_via(run, objects, None)
+}
+
+/// [`run_match`] for a pair whose egress translates: destinations a VIP holds are named by
+/// their VIPs ([`super::nat::Vips::split`]).
+fn run_match_via(
+    run: &[&RuleIr],
+    objects: &mut Objects,
+    vips: Option<(&super::nat::Vips, usize)>,
+) -> Result<Option<Match>> {
     let r = run[0];
     let mut services = Vec::new();
     for o in run {
@@ -261,9 +271,16 @@ fn run_match(run: &[&RuleIr], objects: &mut Objects) -> Result<Option<Match>> {
     }
     let mut src = [Vec::new(), Vec::new()];
     let mut dst = [Vec::new(), Vec::new()];
+    let (rest, via) = match vips {
+        Some((v, egress)) => v.split(egress, &r.dst),
+        None => (r.dst.clone(), Vec::new()),
+    };
     for v6 in [false, true] {
         let s = objects.operand(&r.src, v6)?;
-        let d = objects.operand(&r.dst, v6)?;
+        let mut d = objects.operand(&rest, v6)?;
+        if !v6 {
+            d.extend(via.iter().cloned());
+        }
         // A family with addresses on one side only matches nothing: leave it out.
         if !s.is_empty() && !d.is_empty() {
             src[v6 as usize] = s;
@@ -299,20 +316,6 @@ fn access_of(item: &ServiceItem) -> Option<Access> {
 fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
     let at = cx.model.spans.device(device.device);
     let mut out = Vec::new();
-    if let Some(i) = device.interfaces.iter().find(|i| !i.nat.is_empty()) {
-        out.push(
-            Diagnostic::error(
-                codes::FORTIOS_CANNOT,
-                format!(
-                    "`{}` translates zone `{}` (`nat`), and target `fortios` does not generate address translation",
-                    device.name, i.zone_name
-                ),
-            )
-            .at(at, "fortios device")
-            .about(Subject::Device(device.device))
-            .help("FortiOS virtual IPs and IP pools are not generated yet (docs/targets/fortios.md); give this device target `nftables`, `iptables` or a Cisco IOS router"),
-        );
-    }
     if device.sync.is_some() {
         out.push(
             Diagnostic::error(
@@ -395,6 +398,7 @@ fn deny_all(id: u32, intf: Vec<Name>, log: bool) -> Result<Policy> {
         service: vec![name("ALL")?],
         logtraffic: log.then_some(LogTraffic::All),
         disabled: false,
+        nat: false,
         comments: Some(
             Text::new("the implicit deny, made explicit and logged").unwrap_or_default(),
         ),
@@ -408,10 +412,13 @@ pub fn lower(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<FortiConfig> {
     diags.extend(refusals(cx, device));
+    diags.extend(super::nat::refusals(cx, device));
     diags.extend(one_way(cx, device));
     let mut changed = BTreeSet::new();
+    let vips = super::nat::Vips::of(device)?;
     let mut cfg = FortiConfig {
         comments: header(cx, device),
+        vips: vips.all(device),
         ..Default::default()
     };
     let mut ifnames = Vec::with_capacity(device.interfaces.len());
@@ -461,9 +468,21 @@ pub fn lower(
     // Forwarded traffic, per pair in the IR's order.
     let mut id = 0u32;
     for p in &device.pairs {
-        let rules: Vec<&RuleIr> = p.rules.iter().collect();
+        // Out of a translated zone: the inside sources, translated by the VIPs' mapping.
+        let from = &device.interfaces[p.ingress].nat;
+        let inside: Vec<RuleIr> = p
+            .rules
+            .iter()
+            .map(|r| RuleIr {
+                src: crate::dialect::nat::to_inside(from, &r.src),
+                ..r.clone()
+            })
+            .collect();
+        let rules: Vec<&RuleIr> = inside.iter().collect();
+        let via = (!device.interfaces[p.egress].nat.is_empty()).then_some((&vips, p.egress));
         for run in runs(&rules) {
-            let Some(([s4, s6], [d4, d6], service)) = run_match(&run, &mut objects)? else {
+            let Some(([s4, s6], [d4, d6], service)) = run_match_via(&run, &mut objects, via)?
+            else {
                 continue;
             };
             id += 1;
@@ -485,6 +504,7 @@ pub fn lower(
                     LogTraffic::Disable
                 }),
                 disabled: false,
+                nat: !from.is_empty(),
                 comments: Some(clean(&run[0].label, FORTI_COMMENT, &mut changed)),
             });
         }

@@ -13,6 +13,7 @@
 
 pub mod ast;
 pub mod lower;
+pub mod nat;
 pub mod parse;
 pub mod print;
 pub mod semantics;
@@ -35,6 +36,11 @@ const REPLACEMENT: &str = "fortios: each generated table (addresses, services, p
 pub struct Fortios;
 
 impl Filters for FortiConfig {
+    fn static_nat(
+        &self,
+    ) -> Option<std::result::Result<Vec<crate::dialect::nat::Shift>, ReadError>> {
+        Some(Ok(nat::shifts(self)))
+    }
     fn filters(&self, iif: &str, oif: &str) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
         self.resolve().pair(iif, oif)
     }

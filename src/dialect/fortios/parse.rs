@@ -20,6 +20,7 @@ pub const KEPT: &[&str] = &[
     "firewall addrgrp6",
     "firewall service custom",
     "firewall service group",
+    "firewall vip",
     "firewall policy",
     "firewall policy6",
     "firewall local-in-policy",
@@ -625,7 +626,7 @@ fn refused(s: &Set) -> Result<(), ParseError> {
         | "internet-service-src"
         | "internet-service6"
         | "internet-service6-src" => refuse_enable(s, "internet-service matches are not modelled"),
-        "nat" | "nat46" | "nat64" => refuse_enable(
+        "nat46" | "nat64" => refuse_enable(
             s,
             "address translation is not read (docs/targets/fortios.md)",
         ),
@@ -663,11 +664,19 @@ fn policy(e: &Edit) -> Result<Policy, ParseError> {
         service: Vec::new(),
         logtraffic: None,
         disabled: false,
+        nat: false,
         comments: None,
     };
     for s in &e.sets {
         refused(s)?;
         match s.key.as_str() {
+            "nat" => p.nat = !status(s)?,
+            "ippool" | "poolname" | "poolname6" if !s.values.is_empty() && s.values != ["disable"] => {
+                return err(
+                    s.line,
+                    format!("`set {}` is not read: fenceline reads source translation by a virtual IP's mapping only", s.key),
+                )
+            }
             "name" => p.name = Some(name(one(s)?, s.line)?),
             "srcintf" => p.srcintf = names(s)?,
             "dstintf" => p.dstintf = names(s)?,
@@ -697,6 +706,74 @@ fn policy(e: &Edit) -> Result<Policy, ParseError> {
         }
     }
     Ok(p)
+}
+
+/// `A` or `A-B`, IPv4.
+fn v4_range(v: &str, line: usize) -> Result<(Ipv4Addr, Ipv4Addr), ParseError> {
+    let (a, b) = v.split_once('-').unwrap_or((v, v));
+    match (a.parse::<Ipv4Addr>(), b.parse::<Ipv4Addr>()) {
+        (Ok(a), Ok(b)) if a <= b => Ok((a, b)),
+        _ => err(line, format!("`{v}` is not an IPv4 address or range")),
+    }
+}
+
+fn vip(e: &Edit) -> Result<Vip, ParseError> {
+    let mut extip = None;
+    let mut mappedip = None;
+    let mut v = Vip {
+        name: name(&e.name, e.line)?,
+        extip: (Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED),
+        mappedip: (Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED),
+        extintf: name("any", e.line)?,
+        nat_source_vip: false,
+        comment: None,
+    };
+    for s in &e.sets {
+        match s.key.as_str() {
+            "extip" => extip = Some(v4_range(one(s)?, s.line)?),
+            "mappedip" => match s.values.as_slice() {
+                [m] => mappedip = Some(v4_range(m, s.line)?),
+                _ => return err(s.line, "a virtual IP with other than one mapped range is not read"),
+            },
+            "extintf" => v.extintf = name(one(s)?, s.line)?,
+            "nat-source-vip" => v.nat_source_vip = !status(s)?,
+            "comment" => v.comment = Some(text(&s.values, s.line)?),
+            "type" if one(s)? != "static-nat" => {
+                return err(s.line, format!("a virtual IP of type `{}` is not read: fenceline reads `static-nat`", one(s)?))
+            }
+            "portforward" | "src-filter" | "service" | "srcintf-filter" if !s.values.is_empty() && s.values != ["disable"] => {
+                return err(s.line, format!("`set {}` in a virtual IP is not read: fenceline reads static 1:1 NAT of whole addresses", s.key))
+            }
+            _ => {}
+        }
+    }
+    let (Some(ext), Some(map)) = (extip, mappedip) else {
+        return err(
+            e.line,
+            "a virtual IP without `extip` and `mappedip` is not read",
+        );
+    };
+    let size = |(a, b): (Ipv4Addr, Ipv4Addr)| u32::from(b) - u32::from(a);
+    // A single external address with a mapped range stands for a range of the same size.
+    let ext = if ext.0 == ext.1 {
+        match u32::from(ext.0).checked_add(size(map)) {
+            Some(end) => (ext.0, Ipv4Addr::from(end)),
+            None => {
+                return err(
+                    e.line,
+                    "the virtual IP's external range runs past 255.255.255.255",
+                )
+            }
+        }
+    } else {
+        ext
+    };
+    if size(ext) != size(map) {
+        return err(e.line, "a virtual IP whose external and mapped ranges differ in size is not read: it is not 1:1");
+    }
+    v.extip = ext;
+    v.mappedip = map;
+    Ok(v)
 }
 
 fn local_in(e: &Edit) -> Result<LocalIn, ParseError> {
@@ -775,6 +852,7 @@ pub fn parse(text: &str) -> Result<FortiConfig, ParseError> {
                 "firewall service custom" if proxy(e) => {}
                 "firewall service custom" => cfg.services.push(service(e)?),
                 "firewall service group" => cfg.service_groups.push(group(e)?),
+                "firewall vip" => cfg.vips.push(vip(e)?),
                 "firewall policy" => cfg.policies.push(policy(e)?),
                 "firewall local-in-policy" => cfg.local_in.push(local_in(e)?),
                 "firewall local-in-policy6" => cfg.local_in6.push(local_in(e)?),

@@ -217,6 +217,25 @@ impl Display for FortiConfig {
             &self.service_groups,
             group,
         );
+        section(&mut out, "firewall vip", &self.vips, |s, v| {
+            let range = |(a, b): (std::net::Ipv4Addr, std::net::Ipv4Addr)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            };
+            s.edit(&q(v.name.as_str()));
+            s.set("extip", &range(v.extip));
+            s.set("mappedip", &q(&range(v.mappedip)));
+            s.set("extintf", &q(v.extintf.as_str()));
+            if v.nat_source_vip {
+                s.set("nat-source-vip", "enable");
+            }
+            if let Some(c) = &v.comment {
+                s.set("comment", &q(c.as_str()));
+            }
+        });
         section(&mut out, "firewall policy", &self.policies, |s, p| {
             s.edit(&p.id.to_string());
             if let Some(n) = &p.name {
@@ -242,6 +261,9 @@ impl Display for FortiConfig {
             s.set("service", &names(&p.service));
             if let Some(l) = p.logtraffic {
                 s.set("logtraffic", &l.to_string());
+            }
+            if p.nat {
+                s.set("nat", "enable");
             }
             if let Some(c) = &p.comments {
                 s.set("comments", &q(c.as_str()));

@@ -54,6 +54,7 @@ pub struct Resolved<'a> {
     groups: [BTreeMap<&'a str, &'a Group>; 2],
     services: BTreeMap<&'a str, &'a Service>,
     service_groups: BTreeMap<&'a str, &'a Group>,
+    vips: BTreeMap<&'a str, &'a Vip>,
 }
 
 fn by_name(v: &[Address]) -> BTreeMap<&str, &Address> {
@@ -85,6 +86,7 @@ impl FortiConfig {
                 .iter()
                 .map(|g| (g.name.as_str(), g))
                 .collect(),
+            vips: self.vips.iter().map(|v| (v.name.as_str(), v)).collect(),
         }
     }
 }
@@ -139,6 +141,19 @@ impl<'a> Resolved<'a> {
                     "address `{n}` is of type `{t}`, which verify does not model"
                 ))),
             };
+        }
+        if let (Some(v), Family::V4) = (self.vips.get(n.as_str()), f) {
+            // Matched at its external addresses, the plant's view of the translated hosts.
+            if v.extintf.as_str() != "any" {
+                return Err(self.error(format!(
+                    "virtual IP `{n}` is bound to interface `{}`: fenceline reads virtual IPs of `extintf any`",
+                    v.extintf
+                )));
+            }
+            let r = |(a, b): (std::net::Ipv4Addr, std::net::Ipv4Addr)| {
+                Ivs::range(u128::from(u32::from(a)), u128::from(u32::from(b)))
+            };
+            return Ok(r(v.extip));
         }
         if let Some(g) = self.groups[k].get(n.as_str()) {
             let mut out = Ivs::empty();
@@ -295,7 +310,7 @@ impl<'a> Resolved<'a> {
                 &tag,
             )?;
             out.push(Item {
-                space,
+                space: self.source_nat(p, space)?,
                 term: Self::term(p.action),
                 tag,
             });
@@ -307,6 +322,52 @@ impl<'a> Resolved<'a> {
             tag,
         });
         Ok(vec![out])
+    }
+
+    /// A policy's space with its sources in the plant's view: a source a virtual IP maps
+    /// (`nat enable` on the policy, or `nat-source-vip` on the VIP) leaves as its external
+    /// address. Other source translation (to the interface address, an IP pool) is refused:
+    /// it is not 1:1.
+    fn source_nat(&self, p: &Policy, space: Space<Tag>) -> Result<Space<Tag>, ReadError> {
+        use crate::dialect::nat::{PairNat, Shift};
+        let v4 = |(a, b): (std::net::Ipv4Addr, std::net::Ipv4Addr)| {
+            (
+                Family::V4,
+                u128::from(u32::from(a)),
+                u128::from(u32::from(b)),
+            )
+        };
+        let shifts: Vec<Shift> = self
+            .cfg
+            .vips
+            .iter()
+            .filter(|v| p.nat || v.nat_source_vip)
+            .filter_map(|v| Shift::of(v4(v.mappedip), v4(v.extip)))
+            .collect();
+        if p.nat {
+            let mapped = shifts.iter().fold(Ivs::empty(), |acc, s| {
+                acc.union(&Ivs::range(s.from.0, s.from.1))
+            });
+            let outside = space.cubes.iter().any(|(c, _)| match c.family {
+                Family::V4 => !c.src.subtract(&mapped).is_empty(),
+                Family::V6 => !c.src.is_empty(),
+            });
+            if outside {
+                return Err(self.error(format!(
+                    "policy {} translates sources no virtual IP maps (`set nat enable`): they would leave as the interface's address, which verify does not model",
+                    p.id
+                )));
+            }
+        }
+        if shifts.is_empty() {
+            return Ok(space);
+        }
+        let all = [Family::V4.all_addrs(), Family::V6.all_addrs()];
+        let pn = PairNat {
+            src: vec![(all, PairNat::snat_shifts(&shifts))],
+            dnat: Vec::new(),
+        };
+        Ok(pn.pull(space, false))
     }
 
     /// What a reply of an accepted session meets: nothing between open interfaces.

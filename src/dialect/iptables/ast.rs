@@ -284,6 +284,17 @@ pub struct Placed {
 pub struct Chain {
     pub policy: Option<Policy>,
     pub rules: Vec<Placed>,
+    /// Its rules by the interfaces they name exactly, built when a pair first reads the chain.
+    pub(super) by_iface: OnceCell<IfaceIndex>,
+}
+
+/// A chain's rule indices grouped by the interfaces each names exactly (`-i NAME`, `-o NAME`,
+/// neither negated nor a `+` wildcard; `None`: no such match). A firewall with one chain per
+/// interface pair dispatches from FORWARD by one `-i A -o B -j CHAIN` rule per pair: reading
+/// only the groups a pair can match keeps `verify` linear in the pairs instead of quadratic.
+#[derive(Debug, Clone, Default)]
+pub struct IfaceIndex {
+    pub(super) groups: BTreeMap<(Option<String>, Option<String>), Vec<usize>>,
 }
 
 /// The filter table the kernel holds once the file is restored.

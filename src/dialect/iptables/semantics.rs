@@ -8,8 +8,8 @@
 //! user chains. Any other option in a chain that FORWARD reaches is an error, never a guess.
 
 use super::ast::{
-    self, Chain, Command, Dir, Entry, Filter, Line, Match, Placed, Policy, RulesFile, Ruleset,
-    TargetOpt,
+    self, Chain, Command, Dir, Entry, Filter, IfaceIndex, Line, Match, Placed, Policy, RulesFile,
+    Ruleset, TargetOpt,
 };
 use super::matches;
 use crate::dialect::config::{
@@ -356,6 +356,53 @@ impl RulesFile {
             Some(c) => Rc::from(format!("{}:{}: {c}", self.path, p.line)),
             None => Rc::from(format!("{}:{}", self.path, p.line)),
         })
+    }
+
+    /// The rules of `c` that can match packets from `iif` to `oif`, in order: a rule that names
+    /// another interface exactly matches none of them, so it decides nothing for the pair and is
+    /// not read for it.
+    fn rules_for<'a>(
+        &self,
+        c: &'a Chain,
+        iif: &str,
+        oif: &str,
+    ) -> impl Iterator<Item = &'a Placed> + 'a {
+        let index = c.by_iface.get_or_init(|| self.iface_index(c));
+        let (i, o) = (Some(iif.to_string()), Some(oif.to_string()));
+        let mut at: Vec<usize> = [(None, None), (i.clone(), None), (None, o.clone()), (i, o)]
+            .iter()
+            .filter_map(|k| index.groups.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.into_iter().filter_map(|k| c.rules.get(k))
+    }
+
+    fn iface_index(&self, c: &Chain) -> IfaceIndex {
+        let mut out = IfaceIndex::default();
+        for (k, p) in c.rules.iter().enumerate() {
+            let mut key: (Option<String>, Option<String>) = (None, None);
+            for m in &self.rule_at(p).matches {
+                if let Match::Iface {
+                    dir,
+                    neg: false,
+                    name,
+                } = m
+                {
+                    let slot = if *dir == Dir::Src {
+                        &mut key.0
+                    } else {
+                        &mut key.1
+                    };
+                    if slot.is_none() && !name.ends_with('+') {
+                        *slot = Some(name.clone());
+                    }
+                }
+            }
+            out.groups.entry(key).or_default().push(k);
+        }
+        out
     }
 
     /// The rule a placed rule stands for (the restore only places `-A` and `-I` rules).
@@ -765,9 +812,8 @@ impl RulesFile {
             match filter.chains.get(n) {
                 None if n == base => Ok(Some(Vec::new())),
                 None => Ok(None),
-                Some(c) => c
-                    .rules
-                    .iter()
+                Some(c) => self
+                    .rules_for(c, iif, oif)
                     .map(|r| self.rule(filter, r, (iif, oif), (local, phase), &nat))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some),
@@ -796,7 +842,7 @@ impl RulesFile {
 mod tests {
     use super::super::parse::parse;
     use super::*;
-    use crate::dialect::config::accepted;
+    use crate::dialect::config::{accepted, decide};
     use crate::packet::Packet;
 
     const V4: &str = r#"*filter
@@ -845,6 +891,45 @@ COMMIT
             assert!(acc.contains(&p).is_none(), "{p}");
         }
         assert!(accepted(&ipt.items("b", "a").unwrap()).is_empty());
+    }
+
+    /// A pair reads the rules naming it, or naming one of its interfaces, or none exactly
+    /// (wildcards, negations), in file order; a rule naming another interface decides nothing.
+    #[test]
+    fn a_pair_reads_the_rules_that_can_match_it_in_order() {
+        let text = r#"*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -i a -o b -s 10.1.0.1/32 -j DROP
+-A FORWARD -i a+ -s 10.1.0.2/32 -j DROP
+-A FORWARD ! -i c -s 10.1.0.3/32 -j DROP
+-A FORWARD -o b -s 10.1.0.4/32 -j DROP
+-A FORWARD -i a -s 10.1.0.5/32 -j DROP
+-A FORWARD -i a -o c -s 10.1.0.6/32 -j DROP
+-A FORWARD -i x -o b -j DROP
+-A FORWARD -j ACCEPT
+COMMIT
+"#;
+        let ipt = parse("t.rules", text, Family::V4).unwrap();
+        let ip = |s: &str| s.parse().unwrap();
+        let dropped = |iif: &str, oif: &str| -> Vec<u8> {
+            let items = ipt.items(iif, oif).unwrap();
+            (1..=7)
+                .filter(|k| {
+                    let p = Packet::tcp(ip(&format!("10.1.0.{k}")), ip("10.2.0.1"), 80);
+                    decide(&items, &p).map(|d| d.0) == Some(Term::Drop)
+                })
+                .collect()
+        };
+        assert_eq!(dropped("a", "b"), vec![1, 2, 3, 4, 5]);
+        assert_eq!(dropped("a", "c"), vec![2, 3, 5, 6]);
+        assert_eq!(dropped("c", "b"), vec![4]);
+        assert_eq!(dropped("x", "b"), vec![1, 2, 3, 4, 5, 6, 7]);
+        // The drops are decided by their own lines, in order.
+        let items = ipt.items("a", "b").unwrap();
+        let p = Packet::tcp(ip("10.1.0.4"), ip("10.2.0.1"), 80);
+        assert!(decide(&items, &p).unwrap().1.starts_with("t.rules:8:"));
     }
 
     #[test]

@@ -88,6 +88,34 @@ pub struct Ruleset {
     /// Comment lines before the first command.
     pub header: Vec<Remark>,
     pub tables: Vec<Table>,
+    /// What the reader derives from the tables once for every interface pair it evaluates.
+    pub derived: Derived,
+}
+
+/// What [`super::semantics`] derives from a ruleset's tables once and reuses for each of its
+/// interface pairs (a firewall of 100 interfaces has 9,900): empty until first needed. A clone
+/// starts empty again, so a copy that is then edited never reads the original's.
+#[derive(Default)]
+pub struct Derived(pub(super) std::cell::OnceCell<DerivedData>);
+
+pub(super) struct DerivedData {
+    /// Per table (same index), its chains by name: the index of the last of that name.
+    pub(super) chains: Vec<std::collections::BTreeMap<String, usize>>,
+    /// Does a chain translate addresses (`nat`) or set a packet mark: is there anything for
+    /// `pair_nat` to read?
+    pub(super) translates: bool,
+}
+
+impl Clone for Derived {
+    fn clone(&self) -> Derived {
+        Derived::default()
+    }
+}
+
+impl fmt::Debug for Derived {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

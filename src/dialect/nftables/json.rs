@@ -31,6 +31,7 @@ pub fn parse_json(file: &str, text_: &str) -> Result<Ruleset, ReadError> {
         file: file.to_string(),
         header: Vec::new(),
         tables: Vec::new(),
+        derived: Default::default(),
     };
     let mut rule_no: BTreeMap<String, usize> = BTreeMap::new();
     for (n, obj) in list.iter().enumerate() {

@@ -501,6 +501,7 @@ pub fn lower(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) -> R
         file: format!("{}/nftables.nft", dev.name),
         header: header(cx.stamp, &dev.name, sync.is_some(), tables.len() > 1)?,
         tables,
+        derived: Default::default(),
     })
 }
 

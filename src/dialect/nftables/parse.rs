@@ -36,6 +36,7 @@ pub fn parse_text(file: &str, text: &str) -> Result<Ruleset, ReadError> {
         file: file.to_string(),
         header: Vec::new(),
         tables: Vec::new(),
+        derived: Default::default(),
     };
     let mut deleted: Vec<(String, String)> = Vec::new();
     let mut i = 0;

@@ -3,7 +3,9 @@
 //! into an ordered list of terminal decisions over packet spaces. Anything in a chain the
 //! forward hook reaches that the reader cannot evaluate exactly is an error, never a guess.
 
-use super::ast::{Chain, Rule as NRule, Ruleset, Selector, Set, Stmt, Val, Verdict as NVerdict};
+use super::ast::{
+    Chain, DerivedData, Rule as NRule, Ruleset, Selector, Set, Stmt, Val, Verdict as NVerdict,
+};
 use crate::dialect::config::{
     covers_families_of, icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number,
     universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
@@ -296,6 +298,31 @@ fn verdict(v: &NVerdict) -> Verdict {
 }
 
 impl Ruleset {
+    /// The chain names and the translation flag of [`DerivedData`], computed on first use.
+    pub(super) fn derived(&self) -> &DerivedData {
+        self.derived.0.get_or_init(|| DerivedData {
+            chains: self
+                .tables
+                .iter()
+                .map(|t| {
+                    t.chains
+                        .iter()
+                        .enumerate()
+                        .map(|(k, c)| (c.name.clone(), k))
+                        .collect()
+                })
+                .collect(),
+            translates: self.tables.iter().flat_map(|t| &t.chains).any(|c| {
+                c.base.as_ref().is_some_and(|b| b.kind == "nat")
+                    || c.rules.iter().any(|r| {
+                        r.stmts.iter().any(|s| {
+                            matches!(s, Stmt::Mangle { left: Selector::Meta(k), .. } if k == "mark")
+                        })
+                    })
+            }),
+        })
+    }
+
     pub(super) fn table_err(&self, t: &Tag, m: impl Into<String>) -> ReadError {
         ReadError {
             file: self.file.to_string(),
@@ -454,10 +481,11 @@ impl Ruleset {
                         .map(|k| if *k == "i" { iif } else { oif })
                         .collect();
                     let mut hit = None;
+                    // Read for every pair, and a map has an entry per pair: no allocation.
                     for (k, v) in map {
-                        let parts: Vec<&Val> = match k {
-                            Val::Concat(p) => p.iter().collect(),
-                            other => vec![other],
+                        let parts = match k {
+                            Val::Concat(p) => p.as_slice(),
+                            other => std::slice::from_ref(other),
                         };
                         if parts.len() == want.len()
                             && parts
@@ -678,7 +706,8 @@ impl Ruleset {
         } else {
             self.pair_nat(iif, oif, phase)?
         };
-        for table in &self.tables {
+        let derived = self.derived();
+        for (ti, table) in self.tables.iter().enumerate() {
             let Some(fams) = table_families(&table.family) else {
                 if table.chains.iter().any(|c| hook_of(c).is_some()) {
                     return Err(ReadError {
@@ -695,9 +724,15 @@ impl Ruleset {
             let scope = Scope {
                 sets: table.sets.iter().map(|s| (s.name.as_str(), s)).collect(),
             };
-            let chains: BTreeMap<&str, &Chain> =
-                table.chains.iter().map(|c| (c.name.as_str(), c)).collect();
-            for (&name, chain) in &chains {
+            let empty = BTreeMap::new();
+            let names = derived.chains.get(ti).unwrap_or(&empty);
+            let chains = |n: &str| names.get(n).and_then(|&k| table.chains.get(k));
+            // Base chains, in name order: the only ones a pair enters without a jump.
+            let bases = names
+                .iter()
+                .filter_map(|(n, &k)| Some((n.as_str(), table.chains.get(k)?)))
+                .filter(|(_, c)| c.base.is_some());
+            for (name, chain) in bases {
                 // Translations are read apart (`pair_nat`); they decide no packet's fate.
                 if chain.base.as_ref().is_some_and(|b| b.kind == "nat") {
                     continue;
@@ -733,7 +768,7 @@ impl Ruleset {
                 // destination the packet was sent to.
                 let post_dnat = hook != "prerouting" || !before_dnat(chain);
                 let lookup = |n: &str| -> Result<Option<Vec<Rule>>, ReadError> {
-                    let Some(c) = chains.get(n) else {
+                    let Some(c) = chains(n) else {
                         return Ok(None);
                     };
                     c.rules
@@ -874,6 +909,23 @@ table inet t {
 	}
 }
 "#;
+
+    /// What is derived once per ruleset (chain names) is not carried into a copy that is then
+    /// edited: the copy is read as it stands.
+    #[test]
+    fn an_edited_copy_is_read_as_it_stands() {
+        let n = parse_text("t.nft", TEXT).unwrap();
+        assert!(n.items("a", "b").is_ok());
+        let mut copy = n.clone();
+        for c in &mut copy.tables[0].chains {
+            if c.name == "p" {
+                c.name = "q".into();
+            }
+        }
+        let e = copy.items("a", "b").unwrap_err();
+        assert!(e.message.contains("`p`, which does not exist"), "{e}");
+        assert!(n.items("a", "b").is_ok());
+    }
 
     #[test]
     fn text_ruleset_accepts_exactly() {

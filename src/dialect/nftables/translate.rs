@@ -148,6 +148,11 @@ impl Ruleset {
         let mut dnat = Vec::new();
         let mut snat: Vec<(Option<u32>, Shift)> = Vec::new();
         let mut marks = Vec::new();
+        if !self.derived().translates {
+            // No chain translates or marks: the loop below would find nothing, at the cost of
+            // reading every rule of the ruleset for each interface pair.
+            return Ok(PairNat::default());
+        }
         let mut any = false;
         for table in &self.tables {
             for c in &table.chains {

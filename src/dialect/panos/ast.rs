@@ -100,6 +100,8 @@ pub struct PanosConfig {
     pub applications: Vec<Application>,
     /// `rulebase security rules`: first match, in this order.
     pub rules: Vec<Rule>,
+    /// `rulebase nat rules`, in rulebase order.
+    pub nat_rules: Vec<NatRule>,
     pub file: Origin,
 }
 
@@ -334,6 +336,42 @@ impl Rule {
             disabled: false,
             negate_source: false,
             negate_destination: false,
+        }
+    }
+}
+
+/// `rulebase nat rules NAME`: static source translation, `bi-directional yes` for a 1:1 map
+/// both ways (the one form fenceline writes and reads):
+/// `from ZONE to any source REAL destination any service any source-translation static-ip
+/// translated-address MAPPED bi-directional yes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatRule {
+    pub name: Name,
+    pub description: Option<Text>,
+    pub from: Vec<Name>,
+    pub to: Vec<Name>,
+    pub source: Vec<Name>,
+    pub destination: Vec<Name>,
+    pub service: Option<Name>,
+    /// `source-translation static-ip translated-address`.
+    pub translated: Option<Name>,
+    pub bidirectional: bool,
+    pub disabled: bool,
+}
+
+impl NatRule {
+    pub fn new(name: Name) -> NatRule {
+        NatRule {
+            name,
+            description: None,
+            from: Vec::new(),
+            to: Vec::new(),
+            source: Vec::new(),
+            destination: Vec::new(),
+            service: None,
+            translated: None,
+            bidirectional: false,
+            disabled: false,
         }
     }
 }

@@ -329,17 +329,6 @@ fn diag_at(cx: &EmitContext, device: &DeviceIr, message: String, help: &str) -> 
 /// What this target refuses on `device` as a whole, each an error (E0073) at the device.
 fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if let Some(i) = device.interfaces.iter().find(|i| !i.nat.is_empty()) {
-        out.push(diag_at(
-            cx,
-            device,
-            format!(
-                "`{}` translates zone `{}` (`nat`), and target `panos` does not generate address translation",
-                device.name, i.zone_name
-            ),
-            "PAN-OS NAT rules are not generated yet (docs/targets/panos.md); give this device target `nftables`, `iptables` or a Cisco IOS router",
-        ));
-    }
     if device.sync.is_some() {
         out.push(diag_at(
             cx,
@@ -403,8 +392,10 @@ fn flow_at(cx: &EmitContext, f: FlowRef) -> (crate::source::Span, Subject) {
 
 /// The prefix length of an interface address: the zone network holding it, else a host.
 fn if_len(zone: &crate::model::Zone, a: IpAddr) -> u8 {
+    // A translated zone's interface lies in its inside network.
     zone.networks
         .iter()
+        .chain(zone.nat.iter().map(|n| &n.inside))
         .filter(|n| n.contains(&a))
         .map(|n| n.prefix_len())
         .max()
@@ -418,6 +409,7 @@ pub fn lower(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<PanosConfig> {
     diags.extend(refusals(cx, device));
+    diags.extend(super::nat::refusals(cx, device));
     diags.extend(one_way(cx, device));
     let s = cx.stamp;
     let stamp = sanitize::clean(
@@ -469,8 +461,37 @@ pub fn lower(
     }
     // Flows through the firewall, pair by pair in planning's order.
     for p in &device.pairs {
-        let rules: Vec<&RuleIr> = p.rules.iter().collect();
+        // Security rules match sources before translation: a translated zone's inside ones.
+        let nat = &device.interfaces[p.ingress].nat;
+        let inside: Vec<RuleIr> = p
+            .rules
+            .iter()
+            .map(|r| RuleIr {
+                src: crate::dialect::nat::to_inside(nat, &r.src),
+                ..r.clone()
+            })
+            .collect();
+        let rules: Vec<&RuleIr> = inside.iter().collect();
         c.rules(&rules, &zones[p.ingress], &zones[p.egress])?;
+    }
+    // Static NAT, both ways, per translated network.
+    let mut nat_rules = Vec::new();
+    for (i, z) in device.interfaces.iter().zip(&zones) {
+        for (k, n) in i.nat.iter().enumerate() {
+            let mut r = NatRule::new(name(&format!("FL-NAT-{z}-{}", k + 1))?);
+            r.description = Text::new(&format!(
+                "zone {}: static 1:1 translation",
+                zone_name(&i.zone_name)
+            ));
+            r.from = vec![z.clone()];
+            r.to = vec![Name::any()];
+            r.source = vec![c.objects.address(&n.inside)?];
+            r.destination = vec![Name::any()];
+            r.service = Some(Name::any());
+            r.translated = Some(c.objects.address(&n.outside)?);
+            r.bidirectional = true;
+            nat_rules.push(r);
+        }
     }
     // Device-level flows to the firewall: a rule `to any` to its own addresses, and the
     // management profile of each interface that owns one of them.
@@ -586,6 +607,7 @@ pub fn lower(
         service_groups: Vec::new(),
         applications: Vec::new(),
         rules: c.rules,
+        nat_rules,
         file: Origin::default(),
     })
 }

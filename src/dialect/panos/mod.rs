@@ -13,6 +13,7 @@
 
 pub mod ast;
 pub mod lower;
+pub mod nat;
 pub mod parse;
 pub mod print;
 pub mod semantics;
@@ -36,6 +37,11 @@ const REPLACEMENT: &str = "panos: the set commands loaded into the candidate con
 pub struct Panos;
 
 impl Filters for PanosConfig {
+    fn static_nat(
+        &self,
+    ) -> Option<std::result::Result<Vec<crate::dialect::nat::Shift>, ReadError>> {
+        Some(self.resolve().static_nat())
+    }
     fn filters(&self, iif: &str, oif: &str) -> std::result::Result<Vec<Vec<Item>>, ReadError> {
         self.resolve().pair(iif, oif)
     }

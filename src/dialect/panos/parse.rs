@@ -256,10 +256,14 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
         match head.as_str() {
             "tag" => {
                 let name = l.name("a tag")?;
-                let t = find(&mut c.tags, |t| t.name == name, || Tag {
-                    name: name.clone(),
-                    comments: None,
-                });
+                let t = find(
+                    &mut c.tags,
+                    |t| t.name == name,
+                    || Tag {
+                        name: name.clone(),
+                        comments: None,
+                    },
+                );
                 while !l.done() {
                     match l.value("a tag attribute")?.as_str() {
                         "comments" => t.comments = Some(l.text("the tag's comments")?),
@@ -271,10 +275,14 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
             "network" => read_network(&mut c, &mut l)?,
             "zone" => {
                 let name = l.name("a zone")?;
-                let z = find(&mut c.zones, |z| z.name == name, || Zone {
-                    name: name.clone(),
-                    interfaces: Vec::new(),
-                });
+                let z = find(
+                    &mut c.zones,
+                    |z| z.name == name,
+                    || Zone {
+                        name: name.clone(),
+                        interfaces: Vec::new(),
+                    },
+                );
                 while !l.done() {
                     match l.value("a zone attribute")?.as_str() {
                         "network" => match l.value("the zone's network type")?.as_str() {
@@ -288,13 +296,18 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
                             "zone-protection-profile" | "log-setting" => drop(l.value("a name")?),
                             "enable-packet-buffer-protection" => {
                                 l.yes_no("a setting")?;
-                            },
-                            t => return err(n, format!("zone `{name}` of type `{t}`: only layer-3 zones are read")),
+                            }
+                            t => {
+                                return err(
+                                    n,
+                                    format!(
+                                        "zone `{name}` of type `{t}`: only layer-3 zones are read"
+                                    ),
+                                )
+                            }
                         },
                         "enable-user-identification" | "enable-device-identification" => {
-                            {
-                                l.yes_no("a setting")?;
-                            }
+                            l.yes_no("a setting")?;
                         }
                         a => return err(n, format!("unknown zone attribute `{a}`")),
                     }
@@ -302,11 +315,15 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
             }
             "address" => {
                 let name = l.name("an address")?;
-                let a = find(&mut c.addresses, |a| a.name == name, || Address {
-                    name: name.clone(),
-                    description: None,
-                    value: None,
-                });
+                let a = find(
+                    &mut c.addresses,
+                    |a| a.name == name,
+                    || Address {
+                        name: name.clone(),
+                        description: None,
+                        value: None,
+                    },
+                );
                 while !l.done() {
                     match l.value("an address attribute")?.as_str() {
                         "ip-netmask" => {
@@ -337,33 +354,44 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
             }
             "address-group" => {
                 let name = l.name("an address group")?;
-                let g = find(&mut c.address_groups, |g| g.name == name, || AddressGroup {
-                    name: name.clone(),
-                    description: None,
-                    members: Vec::new(),
-                });
+                let g = find(
+                    &mut c.address_groups,
+                    |g| g.name == name,
+                    || AddressGroup {
+                        name: name.clone(),
+                        description: None,
+                        members: Vec::new(),
+                    },
+                );
                 while !l.done() {
                     match l.value("an address-group attribute")?.as_str() {
                         "static" => g.members.extend(l.names("members")?),
                         "description" => g.description = Some(l.text("a description")?),
                         "tag" => drop(l.words("tags")?),
                         a => {
-                            return err(n, format!(
+                            return err(
+                                n,
+                                format!(
                                 "address group `{name}` of kind `{a}`: only static groups are read"
-                            ))
+                            ),
+                            )
                         }
                     }
                 }
             }
             "service" => {
                 let name = l.name("a service")?;
-                let s = find(&mut c.services, |s| s.name == name, || Service {
-                    name: name.clone(),
-                    description: None,
-                    proto: None,
-                    ports: Vec::new(),
-                    source_ports: Vec::new(),
-                });
+                let s = find(
+                    &mut c.services,
+                    |s| s.name == name,
+                    || Service {
+                        name: name.clone(),
+                        description: None,
+                        proto: None,
+                        ports: Vec::new(),
+                        source_ports: Vec::new(),
+                    },
+                );
                 while !l.done() {
                     match l.value("a service attribute")?.as_str() {
                         "protocol" => {
@@ -389,10 +417,14 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
             }
             "service-group" => {
                 let name = l.name("a service group")?;
-                let g = find(&mut c.service_groups, |g| g.name == name, || ServiceGroup {
-                    name: name.clone(),
-                    members: Vec::new(),
-                });
+                let g = find(
+                    &mut c.service_groups,
+                    |g| g.name == name,
+                    || ServiceGroup {
+                        name: name.clone(),
+                        members: Vec::new(),
+                    },
+                );
                 while !l.done() {
                     match l.value("a service-group attribute")?.as_str() {
                         "members" => g.members.extend(l.names("members")?),
@@ -403,10 +435,14 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
             }
             "application" => {
                 let name = l.name("an application")?;
-                let a = find(&mut c.applications, |a| a.name == name, || Application {
-                    name: name.clone(),
-                    icmp_type: None,
-                });
+                let a = find(
+                    &mut c.applications,
+                    |a| a.name == name,
+                    || Application {
+                        name: name.clone(),
+                        icmp_type: None,
+                    },
+                );
                 while !l.done() {
                     match l.value("an application attribute")?.as_str() {
                         "default" => {
@@ -419,7 +455,12 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
                                 )),
                             };
                             if !l.eat("type") {
-                                return err(n, format!("application `{name}`: an ICMP code or no type is not read"));
+                                return err(
+                                    n,
+                                    format!(
+                                        "application `{name}`: an ICMP code or no type is not read"
+                                    ),
+                                );
                             }
                             let t = l.value("an ICMP type")?;
                             let t = t.parse::<u8>().map_err(|_| ParseError {
@@ -428,10 +469,18 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
                             })?;
                             a.icmp_type = Some((v6, t));
                         }
-                        "category" | "subcategory" | "technology" | "description" | "risk"
-                        | "evasive-behavior" | "consume-big-bandwidth" | "used-by-malware"
-                        | "able-to-transfer-file" | "has-known-vulnerability"
-                        | "tunnel-other-application" | "prone-to-misuse"
+                        "category"
+                        | "subcategory"
+                        | "technology"
+                        | "description"
+                        | "risk"
+                        | "evasive-behavior"
+                        | "consume-big-bandwidth"
+                        | "used-by-malware"
+                        | "able-to-transfer-file"
+                        | "has-known-vulnerability"
+                        | "tunnel-other-application"
+                        | "prone-to-misuse"
                         | "pervasive-use" => drop(l.value("a value")?),
                         a => return err(n, format!("unknown application attribute `{a}`")),
                     }
@@ -447,7 +496,16 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
                     read_rule(r, &mut l)?;
                 }
                 "nat" => {
-                    return err(n, "a NAT rule: address translation is not read (fenceline generates none for panos)")
+                    if !l.eat("rules") {
+                        return err(n, "expected `rulebase nat rules NAME`");
+                    }
+                    let name = l.name("a NAT rule")?;
+                    let r = find(
+                        &mut c.nat_rules,
+                        |r| r.name == name,
+                        || NatRule::new(name.clone()),
+                    );
+                    read_nat_rule(r, &mut l)?;
                 }
                 // Decryption, QoS, policy-based forwarding, application override... do not
                 // decide what the security rules allow.
@@ -578,6 +636,55 @@ fn read_network(c: &mut PanosConfig, l: &mut Line) -> R<()> {
         // Virtual routers, IKE, tunnels, QoS... decide no filtering.
         _ => Ok(()),
     }
+}
+
+/// A NAT rule's attributes: static 1:1 source translation only; anything that translates
+/// otherwise (dynamic IP and port, destination translation of its own) is refused by line.
+fn read_nat_rule(r: &mut NatRule, l: &mut Line) -> R<()> {
+    let n = l.n;
+    while !l.done() {
+        let a = l.value("a NAT rule attribute")?;
+        match a.as_str() {
+            "from" => r.from = l.names("zones")?,
+            "to" => r.to = l.names("zones")?,
+            "source" => r.source = l.names("addresses")?,
+            "destination" => r.destination = l.names("addresses")?,
+            "service" => r.service = Some(l.name("a service")?),
+            "source-translation" => {
+                let kind = l.value("a source translation")?;
+                if kind != "static-ip" {
+                    return err(n, format!(
+                        "NAT rule `{}` translates sources by `{kind}`: fenceline reads static 1:1 translation (`static-ip`) only",
+                        r.name
+                    ));
+                }
+                while !l.done() {
+                    match l.peek() {
+                        Some("translated-address") => {
+                            l.at += 1;
+                            r.translated = Some(l.name("a translated address")?);
+                        }
+                        Some("bi-directional") => {
+                            l.at += 1;
+                            r.bidirectional = l.yes_no("bi-directional")?;
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            "disabled" => r.disabled = l.yes_no(&a)?,
+            "description" => r.description = Some(l.text("a description")?),
+            "tag" | "group-tag" | "uuid" | "nat-type" | "to-interface" => drop(l.words(&a)?),
+            "destination-translation" | "dynamic-destination-translation" => {
+                return err(n, format!(
+                    "NAT rule `{}` translates destinations of its own: fenceline reads bi-directional static source translation only",
+                    r.name
+                ))
+            }
+            _ => return err(n, format!("unknown NAT rule attribute `{a}`")),
+        }
+    }
+    Ok(())
 }
 
 fn read_rule(r: &mut Rule, l: &mut Line) -> R<()> {

@@ -209,6 +209,37 @@ impl Display for PanosConfig {
                 )?;
             }
         }
+        for r in &self.nat_rules {
+            let pre = format!("set rulebase nat rules {}", r.name);
+            write!(out, "{pre}")?;
+            for (kw, xs) in [
+                ("from", &r.from),
+                ("to", &r.to),
+                ("source", &r.source),
+                ("destination", &r.destination),
+            ] {
+                if !xs.is_empty() {
+                    write!(out, " {kw} {}", Lst(xs))?;
+                }
+            }
+            if let Some(s) = &r.service {
+                write!(out, " service {s}")?;
+            }
+            if let Some(t) = &r.translated {
+                write!(
+                    out,
+                    " source-translation static-ip translated-address {t} bi-directional {}",
+                    yes(r.bidirectional)
+                )?;
+            }
+            if r.disabled {
+                out.push_str(" disabled yes");
+            }
+            out.push('\n');
+            if let Some(d) = &r.description {
+                writeln!(out, "{pre} description {d}")?;
+            }
+        }
         f.write_str(&out)
     }
 }

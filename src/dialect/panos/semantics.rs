@@ -474,7 +474,93 @@ impl<'a> Resolved<'a> {
             items.push(self.rule_item(r, None)?);
         }
         items.push(self.default_rule(from == to));
+        // Security rules match the addresses before translation: a source a static NAT rule of
+        // the ingress zone translates is seen there at its real address.
+        let shifts = self.source_shifts(from)?;
+        if !shifts.is_empty() {
+            use crate::dialect::nat::PairNat;
+            let all = [Family::V4.all_addrs(), Family::V6.all_addrs()];
+            let pn = PairNat {
+                src: vec![(all, PairNat::snat_shifts(&shifts))],
+                dnat: Vec::new(),
+            };
+            items = items
+                .into_iter()
+                .map(|i| Item {
+                    space: pn.pull(i.space, false),
+                    ..i
+                })
+                .collect();
+        }
         Ok(vec![items])
+    }
+
+    /// One static NAT rule as a translation, real range onto mapped, refusing what is not 1:1.
+    fn nat_shift(&self, r: &NatRule) -> Result<Option<crate::dialect::nat::Shift>, ReadError> {
+        let Some(t) = &r.translated else {
+            return Err(self.error(format!(
+                "NAT rule `{}` translates nothing: a no-NAT rule decides which later rule translates, by its place in the NAT rulebase, which verify does not model",
+                r.name
+            )));
+        };
+        let range = |x: [Ivs; 2], what: &str| -> Result<(Family, u128, u128), ReadError> {
+            let one = |f: Family, v: &Ivs| match v.0.as_slice() {
+                [(a, b)] => Some((f, *a, *b)),
+                _ => None,
+            };
+            match (x[0].is_empty(), x[1].is_empty()) {
+                (false, true) => one(Family::V4, &x[0]),
+                (true, false) => one(Family::V6, &x[1]),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                self.error(format!(
+                    "NAT rule `{}`: its {what} is not one range of one family, so the translation is not 1:1",
+                    r.name
+                ))
+            })
+        };
+        let real = range(self.members(&r.source, false)?, "source")?;
+        let mapped = range(self.member(t, 0)?, "translated address")?;
+        crate::dialect::nat::Shift::of(real, mapped)
+            .map(Some)
+            .ok_or_else(|| {
+                self.error(format!(
+                    "NAT rule `{}`: source and translated address differ in size, so the translation is not 1:1",
+                    r.name
+                ))
+            })
+    }
+
+    /// The translations of the enabled NAT rules from zone `from`, real onto mapped.
+    fn source_shifts(&self, from: &Name) -> Result<Vec<crate::dialect::nat::Shift>, ReadError> {
+        let mut out = Vec::new();
+        for r in self.cfg.nat_rules.iter().filter(|r| !r.disabled) {
+            if r.from.iter().any(|z| z == from || z.is_any()) {
+                out.extend(self.nat_shift(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The configuration's two-way static translations, mapped onto real (verify compares them
+    /// with the policy's `nat`: the rules name translated hosts at their outside addresses).
+    pub fn static_nat(&self) -> Result<Vec<crate::dialect::nat::Shift>, ReadError> {
+        let mut out = Vec::new();
+        for r in self
+            .cfg
+            .nat_rules
+            .iter()
+            .filter(|r| !r.disabled && r.bidirectional)
+        {
+            if let Some(s) = self.nat_shift(r)? {
+                out.extend(crate::dialect::nat::Shift::of(
+                    (s.fam, s.to, s.to + (s.from.1 - s.from.0)),
+                    (s.fam, s.from.0, s.from.1),
+                ));
+            }
+        }
+        Ok(out)
     }
 
     fn default_rule(&self, intrazone: bool) -> Item {

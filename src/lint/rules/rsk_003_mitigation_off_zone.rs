@@ -2,7 +2,9 @@
 //! Flags a risk whose `mitigated-by` names only devices and conduits that are not on the
 //! zone's conduits: no named conduit connects the zone or carries flows across it (a transit
 //! zone), and no named device enforces one of those conduits (lies on the path of one of
-//! their flows) or has an interface in the zone.
+//! their flows) or has an interface in the zone. A risk of a conduit is flagged when
+//! `mitigated-by` names neither the conduit itself nor a device on the path of one of its
+//! flows.
 //!
 //! ## Why is this bad
 //! A mitigation is what brings the risk down to the residual risk the report states. A device
@@ -89,7 +91,7 @@ use crate::diagnostic::{Severity, Subject};
 use crate::lint::risk;
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::assessment::Mitigation;
-use crate::model::{Scope, ZoneId};
+use crate::model::{ConduitId, Scope, ZoneId};
 
 pub const RULE: Rule = Rule {
     id: "RSK-003",
@@ -146,6 +148,52 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
                 d = d.related(*s, "not on the zone's conduits");
             }
             out.push(Finding::new(d, vec![Scope::Zone(z)]));
+        }
+    }
+    conduits(cx, &reach, out);
+}
+
+/// A conduit's risk: its mitigations are the conduit itself and the devices on the paths of
+/// its flows (those that enforce it).
+fn conduits(cx: &Ctx, reach: &risk::Reach, out: &mut Vec<Finding>) {
+    for (ci, ca) in cx.model.assessment.conduits.iter().enumerate() {
+        let c = ConduitId(ci);
+        if ca.risks.iter().all(|r| r.mitigated_by.is_empty()) {
+            continue;
+        }
+        let devices = reach.conduit_devices(c);
+        let conduit = cx.model.conduit(c);
+        for (ri, r) in ca.risks.iter().enumerate() {
+            let on_conduit = |m: &Mitigation| match m {
+                Mitigation::Device(d) => devices.contains(d),
+                Mitigation::Conduit(x) => *x == c,
+            };
+            if r.mitigated_by.is_empty() || r.mitigated_by.iter().any(on_conduit) {
+                continue;
+            }
+            let names: Vec<String> = r
+                .mitigated_by
+                .iter()
+                .map(|m| match m {
+                    Mitigation::Device(d) => format!("`{}`", cx.model.device(*d).name),
+                    Mitigation::Conduit(c) => format!("`{}`", cx.model.conduit(*c).name),
+                })
+                .collect();
+            let spans = cx.model.spans.assessment.conduit_risk(ci, ri);
+            let mut d = RULE
+                .diag(format!(
+                    "risk `{}` of conduit `{}` is mitigated by {}, none of which is the conduit or on its flows' paths",
+                    r.name,
+                    conduit.name,
+                    names.join(", ")
+                ))
+                .at(spans.name, "no mitigation of this risk reaches the conduit")
+                .about(Subject::Conduit(c))
+                .help("name the conduit itself or a device on the path of one of its flows; a device elsewhere does not see the conduit's traffic");
+            for s in &spans.mitigated_by {
+                d = d.related(*s, "not on the conduit's flows");
+            }
+            out.push(Finding::new(d, vec![Scope::Conduit(c)]));
         }
     }
 }

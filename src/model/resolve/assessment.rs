@@ -1,5 +1,6 @@
 //! Resolution of the assessment facts (IEC 62443-3-2): the policy's approval block and risk
-//! matrix, each zone's designations, tags, location and risks, each device's capability.
+//! matrix, each zone's designations, tags, location and risks, each conduit's risks, each
+//! device's and asset's capability.
 //! The other parts of resolution skip these statements; this one reads them after devices and
 //! conduits are known, since a risk's `mitigated-by` names them. Whether a risk's scores lie on
 //! the policy's matrix is checked where the matrix is known, with `fenceline.toml`
@@ -12,7 +13,7 @@ use crate::model::assessment::*;
 use crate::model::{ConduitId, DeviceId, Fr};
 use crate::syntax::ast;
 
-/// `capability` in a block that has no product: a zone, a conduit, an asset.
+/// `capability` in a block that has no product: a zone, a conduit.
 pub(super) fn misplaced_capability(cx: &mut Cx, st: &ast::Stmt, block: &str) {
     cx.err(
         Diagnostic::error(
@@ -20,7 +21,7 @@ pub(super) fn misplaced_capability(cx: &mut Cx, st: &ast::Stmt, block: &str) {
             format!("`capability` is not allowed in a {block}"),
         )
         .at(st.keyword, format!("a {block} has no capability of its own"))
-        .help("`capability` is the SL-C of a product (IEC 62443-4-2): declare it in the block of the `firewall`, `router` or `switch` that enforces the zone's conduits; the report derives the zone's SL-A from those devices"),
+        .help("`capability` is the SL-C of a product (IEC 62443-4-2): declare it in the block of the `firewall`, `router` or `switch` that enforces the zone's conduits, or of an `asset`; the report derives the zone's SL-C and SL-A from them"),
     );
 }
 
@@ -240,6 +241,68 @@ fn risk(
     ))
 }
 
+/// The `risk` blocks of a zone or a conduit (`what` is `zone `NAME``, for the messages):
+/// names unique in the block, sorted by name.
+fn risks(
+    cx: &mut Cx,
+    d: &Decls,
+    names: (&[&str], &[&str]),
+    stmts: &[ast::Stmt],
+    what: &str,
+) -> (Vec<Risk>, Vec<RiskSpans>) {
+    let mut risks: Vec<(Risk, RiskSpans)> = Vec::new();
+    let mut seen: Vec<(&str, crate::source::Span)> = Vec::new();
+    for st in stmts {
+        let ast::StmtKind::Risk(r) = &st.kind else {
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == r.name.name) {
+            let first = *first;
+            cx.err(
+                Diagnostic::error(
+                    codes::DUPLICATE,
+                    format!("risk `{}` is declared twice in {what}", r.name.name),
+                )
+                .at(r.name.span, "declared again here")
+                .related(first, "first declared here"),
+            );
+            continue;
+        }
+        seen.push((&r.name.name, r.name.span));
+        if let Some(x) = risk(cx, d, names, r) {
+            risks.push(x);
+        }
+    }
+    risks.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    risks.into_iter().unzip()
+}
+
+/// The `capability` of each asset of a zone that declares one, by asset name.
+fn asset_capabilities(cx: &mut Cx, z: &ast::Zone) -> Vec<(String, Capability)> {
+    let mut out: Vec<(String, Capability)> = Vec::new();
+    for st in &z.stmts {
+        let ast::StmtKind::Asset(a) = &st.kind else {
+            continue;
+        };
+        // A second asset of the name is E0003 already; its capability is not taken.
+        if out.iter().any(|(n, _)| *n == a.name.name) {
+            continue;
+        }
+        let mut cap = None;
+        for ast in &a.stmts {
+            if let ast::StmtKind::Capability { entries, .. } = &ast.kind {
+                let c = capability(cx, entries);
+                cx.once(&mut cap, c, ast, "capability");
+            }
+        }
+        if let Some((c, _)) = cap {
+            out.push((a.name.name.clone(), c));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 fn zone(
     cx: &mut Cx,
     d: &Decls,
@@ -248,7 +311,6 @@ fn zone(
 ) -> (ZoneAssessment, Vec<RiskSpans>) {
     let mut out = ZoneAssessment::default();
     let mut location = None;
-    let mut risks: Vec<(Risk, RiskSpans)> = Vec::new();
     for st in &z.stmts {
         match &st.kind {
             ast::StmtKind::Designation(id) => match Designation::parse(&id.name) {
@@ -285,32 +347,14 @@ fn zone(
                 check_text(t, &mut cx.diags);
                 cx.once(&mut location, t.value.clone(), st, "location");
             }
-            ast::StmtKind::Risk(r) => {
-                if let Some(prev) = risks.iter().find(|(x, _)| x.name == r.name.name) {
-                    let first = prev.1.name;
-                    cx.err(
-                        Diagnostic::error(
-                            codes::DUPLICATE,
-                            format!(
-                                "risk `{}` is declared twice in zone `{}`",
-                                r.name.name, z.name.name
-                            ),
-                        )
-                        .at(r.name.span, "declared again here")
-                        .related(first, "first declared here"),
-                    );
-                } else if let Some(x) = risk(cx, d, names, r) {
-                    risks.push(x);
-                }
-            }
             _ => {}
         }
     }
     out.designations.sort();
     out.location = location.map(|l| l.0);
-    risks.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-    let (risks, spans): (Vec<Risk>, Vec<RiskSpans>) = risks.into_iter().unzip();
+    let (risks, spans) = risks(cx, d, names, &z.stmts, &format!("zone `{}`", z.name.name));
     out.risks = risks;
+    out.asset_capabilities = asset_capabilities(cx, z);
     (out, spans)
 }
 
@@ -351,6 +395,12 @@ pub(super) fn resolve(cx: &mut Cx, d: &Decls) -> (Assessment, AssessmentSpans) {
         let (za, rs) = zone(cx, d, (&device_names, &conduit_names), z);
         a.zones.push(za);
         spans.risks.push(rs);
+    }
+    for c in d.conduits.values() {
+        let what = format!("conduit `{}`", c.name.name);
+        let (risks, rs) = risks(cx, d, (&device_names, &conduit_names), &c.stmts, &what);
+        a.conduits.push(ConduitAssessment { risks });
+        spans.conduit_risks.push(rs);
     }
     for v in d.devices.values() {
         let mut cap = None;

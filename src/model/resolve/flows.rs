@@ -158,6 +158,8 @@ fn resolve_conduit<'c>(
             ast::StmtKind::Capability { .. } => {
                 super::assessment::misplaced_capability(cx, st, "conduit")
             }
+            // The conduit's risk register: an assessment fact (`assessment::resolve`).
+            ast::StmtKind::Risk(_) => {}
             _ => cx.not_here(st, "conduit"),
         }
     }

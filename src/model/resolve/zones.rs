@@ -416,9 +416,8 @@ fn resolve_asset(
                 check_text(t, &mut cx.diags);
                 cx.once(&mut adesc, t.value.clone(), ast, "description");
             }
-            ast::StmtKind::Capability { .. } => {
-                super::assessment::misplaced_capability(cx, ast, "asset")
-            }
+            // The asset's SL-C: an assessment fact (`assessment::resolve`).
+            ast::StmtKind::Capability { .. } => {}
             _ => cx.not_here(ast, "asset"),
         }
     }
