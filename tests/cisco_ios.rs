@@ -1354,6 +1354,72 @@ fn a_zone_based_firewall_is_enforced_exactly() {
     }
 }
 
+/// Issue 16: the zone-based firewall has one class per conduit and service, each with ACLs of
+/// its own (so that the router counts each service apart): between the two zones of
+/// `tests/ios/inspect.fence`, whose services have one item each, every class's permits are of
+/// one service item, no two classes share an ACL, and modbus, ntp and icmp/8 are three inspect
+/// classes, GRE's forward packets a pass class, and GRE's replies and the one-way syslog two
+/// pass classes the other way.
+#[test]
+fn a_zone_based_firewall_has_one_class_per_conduit_and_service() {
+    use fenceline::dialect::cisco_ios::ast::{Action, ClassMatch, ZbfVerb};
+    for object_groups in [false, true] {
+        let case = build_example(Path::new("tests/ios/inspect.fence"), object_groups);
+        let cfg = &case.configs["rtr-sub"];
+        let classes = |src: &str, dst: &str| {
+            let (_, pm) = &cfg.zbf.pairs[&(src.to_string(), dst.to_string())];
+            let pm = &cfg.zbf.policy_maps[pm.as_deref().unwrap()];
+            let mut seen_acls = std::collections::BTreeSet::new();
+            let mut out = Vec::new();
+            for c in &pm.classes {
+                let Some(name) = &c.class else { continue };
+                let verb = c.action.unwrap().verb;
+                let mut items = std::collections::BTreeSet::new();
+                for m in &cfg.zbf.class_maps[name.as_str()].matches {
+                    let ClassMatch::AccessGroup(acl) = m else {
+                        panic!("{name}: {m:?}")
+                    };
+                    assert!(seen_acls.insert(acl.to_string()), "{acl} in two classes");
+                    for e in &cfg.acls[acl.as_str()].entries {
+                        if e.ace.action == Action::Permit {
+                            let a = &e.ace;
+                            items.insert(format!(
+                                "{:?} {:?} {:?} {:?}",
+                                a.proto, a.sport, a.dport, a.icmp
+                            ));
+                        }
+                    }
+                }
+                assert_eq!(
+                    items.len(),
+                    1,
+                    "{}: class {name} holds {items:?}",
+                    case.name
+                );
+                out.push(verb);
+            }
+            out
+        };
+        let verbs = classes("wan", "station");
+        assert_eq!(
+            verbs,
+            [
+                ZbfVerb::Inspect,
+                ZbfVerb::Inspect,
+                ZbfVerb::Inspect,
+                ZbfVerb::Pass
+            ],
+            "object-groups {object_groups}"
+        );
+        let verbs = classes("station", "wan");
+        assert_eq!(
+            verbs,
+            [ZbfVerb::Pass, ZbfVerb::Pass],
+            "object-groups {object_groups}"
+        );
+    }
+}
+
 /// Island mode (`tests/ios/island.fence`): the applet `FL-ISLAND-<interface>` binds the island
 /// ACLs in and out, after which every packet entering or leaving by that interface is denied,
 /// replies of established sessions included, while the other interface decides every packet as

@@ -2355,8 +2355,8 @@ const ZBF_MUTATIONS: &[ZbfMutation] = &[
     ZbfMutation {
         name: "ios inspect class-map matching every TCP packet",
         edits: &[(
-            "class-map type inspect match-any FL-CI-3205bb44\n",
-            "class-map type inspect match-any FL-CI-3205bb44\n match protocol tcp\n",
+            "class-map type inspect match-any FL-CI-94c1a355\n",
+            "class-map type inspect match-any FL-CI-94c1a355\n match protocol tcp\n",
         )],
         over: true,
         under: false,
@@ -2365,7 +2365,7 @@ const ZBF_MUTATIONS: &[ZbfMutation] = &[
         name: "ios zone-pair wan -> station reversed (station -> wan deleted first)",
         edits: &[
             (
-                "zone-pair security FL-STATION-WAN source station destination wan\n service-policy type inspect FL-PM-4f5d072c\n",
+                "zone-pair security FL-STATION-WAN source station destination wan\n service-policy type inspect FL-PM-f40dfdd2\n",
                 "",
             ),
             (
@@ -2386,10 +2386,10 @@ const ZBF_MUTATIONS: &[ZbfMutation] = &[
         under: false,
     },
     ZbfMutation {
-        name: "ios pass class of station -> wan (one-way syslog, GRE replies) as drop",
+        name: "ios pass class of station -> wan (the one-way syslog) as drop",
         edits: &[(
-            " class type inspect FL-CP-42a30368\n  pass\n",
-            " class type inspect FL-CP-42a30368\n  drop\n",
+            " class type inspect FL-CP-5c305246\n  pass\n",
+            " class type inspect FL-CP-5c305246\n  drop\n",
         )],
         over: false,
         under: true,
@@ -2397,7 +2397,7 @@ const ZBF_MUTATIONS: &[ZbfMutation] = &[
     ZbfMutation {
         name: "ios self zone-pair wan -> self deleted (the self zone then passes everything)",
         edits: &[(
-            "zone-pair security FL-WAN-SELF source wan destination self\n service-policy type inspect FL-PM-76812c8f\n",
+            "zone-pair security FL-WAN-SELF source wan destination self\n service-policy type inspect FL-PM-50bf63e7\n",
             "",
         )],
         over: true,

@@ -208,6 +208,7 @@ fn group_rules(model: &Model, id: SelfFlowId, own: &AddrSet, peer: &AddrSet) -> 
             out.push(RuleIr {
                 flow: id.into(),
                 conduit: None,
+                service: *sid,
                 src: s,
                 dst: d,
                 item: *item,
@@ -244,6 +245,7 @@ fn rules(model: &Model, id: SelfFlowId, own: &AddrSet, peer: &AddrSet) -> Vec<Ru
                 one_way: svc.flags.one_way,
                 flow: id.into(),
                 conduit: None,
+                service: *sid,
                 src: s,
                 dst: d,
                 item: *item,

@@ -18,8 +18,8 @@ pub use replies::{ReplyIr, Widening};
 use crate::diagnostic::Diagnostic;
 use crate::model::graph::{Hop, ZoneGraph};
 use crate::model::{
-    AddrSet, ConduitId, DeviceId, DeviceKind, FlowId, FlowRef, Model, PortMode, ServiceItem,
-    Target, ZoneId,
+    AddrSet, ConduitId, DeviceId, DeviceKind, FlowId, FlowRef, Model, PortMode, ServiceId,
+    ServiceItem, Target, ZoneId,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -129,6 +129,9 @@ pub struct RuleIr {
     /// The flow's conduit; `None` for a device-level flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conduit: Option<ConduitId>,
+    /// The service the item comes from (a zone-based firewall has one class per conduit and
+    /// service).
+    pub service: ServiceId,
     pub src: AddrSet,
     pub dst: AddrSet,
     pub item: ServiceItem,
@@ -274,6 +277,7 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                         .push(RuleIr {
                             flow: fid.into(),
                             conduit: Some(f.conduit),
+                            service: *sid,
                             src: s.clone(),
                             dst: d.clone(),
                             item: *item,

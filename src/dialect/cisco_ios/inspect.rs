@@ -4,17 +4,20 @@
 //!
 //! One `zone security` per policy zone the router attaches (a device attaches a zone by one
 //! interface, E0003), each interface its zone's member. Per direction between
-//! two zones that carries flows, a zone-pair whose inspect policy-map holds, per conduit, one
-//! class of the flows' TCP, UDP and ICMP items (`inspect`: stateful, replies pass) and one of
-//! the other protocols' items and of the replies that cross in this direction (`pass`:
-//! stateless, the replies of the other direction's `pass` rules by rules of their own, planning's
-//! reply entries), then `class class-default` `drop log`. The router itself is the `self` zone:
-//! both self zone-pairs of every zone are always written (without them IOS passes everything to
-//! and from the router), with the device-level flows, their replies where not inspected, and
-//! IPv6 neighbour discovery (`pass`: ZBF inspects TCP, UDP and ICMP only, so OSPF, VRRP or GRE to
-//! the router is passed). A class matches the packets of its ACLs, named by content like every
-//! other ACL, as are class-maps and policy-maps (IOS adds to a map given again, so a changed map
-//! is a new one and the zone-pair is re-pointed in one command).
+//! two zones that carries flows, a zone-pair whose inspect policy-map holds, per conduit and
+//! service, one class of the flows' TCP, UDP and ICMP items of that service (`inspect`:
+//! stateful, replies pass) and one of its other protocols' items and of their replies that cross
+//! in this direction (`pass`: stateless, the replies of the other direction's `pass` rules by
+//! rules of their own, planning's reply entries), then `class class-default` `drop log`; each
+//! class has ACLs of its own, so the router counts each service of each conduit apart. The
+//! router itself is the `self` zone: both self zone-pairs of every zone are always written
+//! (without them IOS passes everything to and from the router), with the device-level flows
+//! (one class per service likewise), their replies where not inspected, and IPv6 neighbour
+//! discovery (a `pass` class of its own: ZBF inspects TCP, UDP and ICMP only, so OSPF, VRRP or GRE
+//! to the router is passed). A class matches the packets of its ACLs, named by content like
+//! every other ACL, as are class-maps and policy-maps (IOS adds to a
+//! map given again, so a changed map is a new one and the zone-pair is re-pointed in one
+//! command).
 //!
 //! On a router that translates (`nat`), a class's ACLs name a translated zone by its inside
 //! addresses, in both directions: from outside, IOS translates the destination before routing
@@ -29,7 +32,7 @@ use super::router::{
     ace, comment, forward_rules, iface_slug, reply_rules, viewed, AclBody, Groups, ZbfSection,
 };
 use crate::error::Result;
-use crate::model::ConduitId;
+use crate::model::{ConduitId, ServiceId};
 use crate::packet::Family;
 use crate::plan::{DeviceIr, ReplyIr, RuleIr};
 use sha2::{Digest, Sha256};
@@ -51,9 +54,11 @@ struct Class {
     nd: bool,
 }
 
-/// Classes of one zone-pair by (device-level flows, conduit, pass): the conduits' classes in
-/// conduit order, then the device-level flows' (`None`); inspect before pass.
-type PairClasses = BTreeMap<(bool, Option<ConduitId>, bool), Class>;
+/// Classes of one zone-pair by (device-level flows, conduit, pass, service): the conduits'
+/// classes in conduit order, then the device-level flows' (`None`); per conduit the inspect
+/// classes before the pass classes, each in a fixed order of services (by service id),
+/// IPv6 neighbour discovery (service `None`) the first pass class of the device-level flows.
+type PairClasses = BTreeMap<(bool, Option<ConduitId>, bool, Option<ServiceId>), Class>;
 
 fn inspected(r: &RuleIr) -> bool {
     r.item.inspectable() && !r.one_way
@@ -62,7 +67,7 @@ fn inspected(r: &RuleIr) -> bool {
 /// Every class of every zone-pair of the device.
 fn classes(device: &DeviceIr) -> BTreeMap<(Side, Side), PairClasses> {
     let mut out: BTreeMap<(Side, Side), PairClasses> = BTreeMap::new();
-    let key = |r: &RuleIr, pass: bool| (r.conduit.is_none(), r.conduit, pass);
+    let key = |r: &RuleIr, pass: bool| (r.conduit.is_none(), r.conduit, pass, Some(r.service));
     // The translations of a side: a translated zone's addresses as the firewall sees them.
     let nat = |s: Side| match s {
         Side::Iface(i) => device.interfaces.get(i).map_or(&[][..], |x| &x.nat[..]),
@@ -110,7 +115,7 @@ fn classes(device: &DeviceIr) -> BTreeMap<(Side, Side), PairClasses> {
         ] {
             out.entry((from, to))
                 .or_default()
-                .entry((true, None, true))
+                .entry((true, None, true, None))
                 .or_default()
                 .nd = true;
         }
@@ -264,7 +269,7 @@ pub(super) fn section(
         let (src, dst) = (zone(from)?, zone(to)?);
         let mut policy = Vec::new();
         let mut pm_key = vec![src.to_string(), dst.to_string()];
-        for ((_, _, pass), class) in &classes {
+        for ((_, _, pass, _), class) in &classes {
             let class_acls = class_acls(class, groups, changed)?;
             if class_acls.is_empty() {
                 continue;
@@ -277,6 +282,11 @@ pub(super) fn section(
                 if *pass { "CP" } else { "CI" },
                 digest(&parts)
             ))?;
+            // Two services of one flow with the same items make the same class: once in the
+            // policy-map (a second copy would never match).
+            if pm_key.contains(&cname.to_string()) {
+                continue;
+            }
             if written.insert(cname.to_string()) {
                 maps.push(Top::ClassMap(ClassMap {
                     all: false,
