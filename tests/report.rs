@@ -213,7 +213,8 @@ fn svg_is_well_formed_and_names_every_zone_and_conduit() {
         let name = path.display().to_string();
         let checked = check_path(&path, &opts()).unwrap();
         let model = checked.model.as_ref().unwrap();
-        let svg = graph::to_svg(model, &fenceline::plan::model_to_ir(model).0, true);
+        let svg =
+            fenceline::report::svg::to_svg(model, &fenceline::plan::model_to_ir(model).0, true);
         let texts = assert_well_formed(&name, &svg);
         for z in &model.zones {
             assert!(
@@ -231,7 +232,7 @@ fn svg_is_well_formed_and_names_every_zone_and_conduit() {
             );
         }
         assert_eq!(
-            graph::to_svg(model, &fenceline::plan::model_to_ir(model).0, true),
+            fenceline::report::svg::to_svg(model, &fenceline::plan::model_to_ir(model).0, true),
             svg,
             "{name}: deterministic"
         );
@@ -326,14 +327,14 @@ fn policy_text_is_escaped_everywhere() {
         }
     }
     assert!(md.contains("PLC \\| \\<i\\>x\\</i\\>"));
-    let svg = graph::to_svg(
+    let svg = fenceline::report::svg::to_svg(
         checked.model.as_ref().unwrap(),
         &fenceline::plan::model_to_ir(checked.model.as_ref().unwrap()).0,
         true,
     );
     assert!(svg.contains("SAFETY"), "safety zones are marked");
     assert_well_formed("hostile svg", &svg);
-    let inline = graph::to_svg(
+    let inline = fenceline::report::svg::to_svg(
         checked.model.as_ref().unwrap(),
         &fenceline::plan::model_to_ir(checked.model.as_ref().unwrap()).0,
         false,

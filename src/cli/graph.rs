@@ -56,7 +56,9 @@ pub fn run(args: GraphArgs, io: &mut Io) -> Result<u8> {
     let text = match args.format {
         GraphFormat::Dot => graph::to_dot(model),
         GraphFormat::Mermaid => graph::to_mermaid(model),
-        GraphFormat::Svg => graph::to_svg(model, &crate::plan::model_to_ir(model).0, true),
+        GraphFormat::Svg => {
+            crate::report::svg::to_svg(model, &crate::plan::model_to_ir(model).0, true)
+        }
     };
     match &args.out {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())?,

@@ -1,5 +1,5 @@
 //! The geometry of the SVG zone diagram (`fenceline graph --format svg` and the HTML report):
-//! where each zone box, conduit line, enforcing device and label goes. [`super::graph::to_svg`]
+//! where each zone box, conduit line, enforcing device and label goes. [`super::svg::to_svg`]
 //! only prints what this module computes, so the layout's promises are tested on the numbers
 //! (tests/diagram.rs), not on SVG text:
 //!

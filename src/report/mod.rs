@@ -15,6 +15,7 @@ pub mod graph;
 pub mod own;
 pub mod render;
 pub mod sltable;
+pub mod svg;
 
 use crate::diagnostic::{Diagnostic, Severity, Subject};
 use crate::error::Result;
@@ -504,7 +505,7 @@ pub fn build_report(
         || {
             (
                 conduit_views(model, ir),
-                graph::to_svg(model, ir, false),
+                svg::to_svg(model, ir, false),
                 graph::to_mermaid(model),
             )
         },
