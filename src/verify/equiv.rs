@@ -142,22 +142,20 @@ pub fn compare_replies(
     notes: &mut Vec<String>,
 ) -> Result<Vec<PairDifference>, ReadError> {
     let dev = model.device(device);
-    let mut out = Vec::new();
-    for (&(d, i, e), side) in sides.range((device, 0, 0)..=(device, usize::MAX, usize::MAX)) {
-        if d != device {
-            continue;
-        }
-        let (Some(a), Some(b)) = (dev.interfaces.get(i), dev.interfaces.get(e)) else {
-            continue;
-        };
+    let jobs: Vec<_> = sides
+        .range((device, 0, 0)..=(device, usize::MAX, usize::MAX))
+        .filter(|((d, ..), _)| *d == device)
+        .filter_map(|(&(_, i, e), side)| {
+            Some((dev.interfaces.get(i)?, dev.interfaces.get(e)?, side))
+        })
+        .collect();
+    // The pairs are independent: compared side by side on the machine's cores, their
+    // differences and notes kept in pair order.
+    let found = crate::threads::map(&jobs, |&(a, b, side)| {
         let filters = match config.replies(&a.name, &b.name) {
             Ok(f) => f,
             Err(err) if side.one_way.is_empty() => {
-                let note = format!("replies not compared: {}", err.message);
-                if !notes.contains(&note) {
-                    notes.push(note);
-                }
-                continue;
+                return Ok(Err(format!("replies not compared: {}", err.message)))
             }
             Err(err) => return Err(err),
         };
@@ -184,13 +182,24 @@ pub fn compare_replies(
                 policy_flow: Some(format!("the replies of flow {}", flow_text(model, *fid))),
             })
         });
-        if over_permit.is_some() || under_permit.is_some() {
-            out.push(PairDifference {
+        Ok(Ok((over_permit.is_some() || under_permit.is_some()).then(
+            || PairDifference {
                 ingress: a.name.clone(),
                 egress: b.name.clone(),
                 over_permit,
                 under_permit,
-            });
+            },
+        )))
+    });
+    let mut out = Vec::new();
+    for r in found {
+        match r? {
+            Ok(d) => out.extend(d),
+            Err(note) => {
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
         }
     }
     Ok(out)
