@@ -338,6 +338,8 @@ fn hover_on_cluster_nodes() {
 #[test]
 fn rename_of_cluster_nodes() {
     let mut n = Names::open();
+    // A node's name is no device's either.
+    assert!(n.rename("via fw-b", 0, 5, "fw-pair").is_err());
     let renamed = n.rename("via fw-b", 0, 5, "fw-second").expect("renamed");
     assert!(
         renamed.contains("cluster fw-a, fw-second") && renamed.contains("via fw-second\n"),

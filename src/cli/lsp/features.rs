@@ -454,7 +454,14 @@ pub fn rename(
         (_, Some((t, _))) => super::index::template_key(t, local),
         _ => local.to_string(),
     };
-    if a.index.symbol(r.kind, &clash).is_some() {
+    // Cluster nodes and devices share their names (a node stands for its cluster).
+    let taken = match r.kind {
+        Kind::Device | Kind::Node => [Kind::Device, Kind::Node]
+            .iter()
+            .any(|k| a.index.symbol(*k, &clash).is_some()),
+        k => a.index.symbol(k, &clash).is_some(),
+    };
+    if taken {
         return Err(format!("a {} `{new}` exists already", r.kind.word()));
     }
     let mut edits: Vec<(Span, String)> = a
