@@ -563,6 +563,12 @@ fn completion_inside_a_template_body() {
     for want in ["lan", "peer", "control-center"] {
         assert!(connects.contains(&want.to_string()), "{want}: {connects:?}");
     }
+    // Once each; `n`, a number, stands for no zone.
+    let mut once = connects.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), connects.len(), "{connects:?}");
+    assert!(!connects.contains(&"n".to_string()), "{connects:?}");
     let asset = n.labels("-> lan.plc", 0, 7);
     assert!(asset.contains(&"lan.plc".to_string()), "{asset:?}");
     // A site's block: its template's parameters.

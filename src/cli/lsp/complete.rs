@@ -120,39 +120,39 @@ fn names(
     let Some(a) = a else {
         return;
     };
+    // Only in a template's body can a name come twice (the body's, a parameter, the policy's).
+    let push = |out: &mut Vec<Item>, label: &str, kind: ItemKind, detail: String| {
+        if template.is_none() || !out.iter().any(|i| i.label == label) {
+            out.push(Item {
+                label: label.to_string(),
+                kind,
+                detail: Some(detail),
+            });
+        }
+    };
     if let Some(t) = template {
         for s in a.index.symbols.iter() {
-            if s.template.as_deref() == Some(t) && s.kind == kind {
-                out.push(Item {
-                    label: local_key(&s.key).to_string(),
-                    kind: item,
-                    detail: Some(format!("{detail} of template `{t}`")),
-                });
+            if s.template.as_deref() != Some(t) {
+                continue;
             }
-        }
-        if matches!(kind, Kind::Zone | Kind::Device | Kind::Service) {
-            for s in a.index.symbols.iter() {
-                if s.template.as_deref() == Some(t) && s.kind == Kind::Param {
-                    out.push(Item {
-                        label: local_key(&s.key).to_string(),
-                        kind: ItemKind::Value,
-                        detail: Some(format!("parameter of template `{t}`")),
-                    });
-                }
+            if s.kind == kind {
+                push(
+                    out,
+                    local_key(&s.key),
+                    item,
+                    format!("{detail} of template `{t}`"),
+                );
+            } else if s.kind == Kind::Param
+                && matches!(kind, Kind::Zone | Kind::Device)
+                && a.index.is_name_param(&s.key)
+            {
+                let detail = format!("parameter of template `{t}`");
+                push(out, local_key(&s.key), ItemKind::Value, detail);
             }
         }
     }
-    // Only a template's own names can shadow the policy's: elsewhere nothing to compare.
-    let shadowed =
-        |out: &[Item], label: &str| template.is_some() && out.iter().any(|i| i.label == label);
     for s in a.index.names(kind) {
-        if !shadowed(out, &s.key) {
-            out.push(Item {
-                label: s.key.clone(),
-                kind: item,
-                detail: Some(detail.to_string()),
-            });
-        }
+        push(out, &s.key, item, detail.to_string());
     }
 }
 
@@ -195,7 +195,10 @@ fn endpoints(
 fn service_items(a: Option<&Analysis>, template: Option<&str>, out: &mut Vec<Item>) {
     if let (Some(a), Some(t)) = (a, template) {
         for s in a.index.symbols.iter() {
-            if s.template.as_deref() == Some(t) && s.kind == Kind::Param {
+            if s.template.as_deref() == Some(t)
+                && s.kind == Kind::Param
+                && a.index.is_name_param(&s.key)
+            {
                 out.push(Item {
                     label: local_key(&s.key).to_string(),
                     kind: ItemKind::Value,
@@ -244,20 +247,14 @@ fn service_items(a: Option<&Analysis>, template: Option<&str>, out: &mut Vec<Ite
 /// addresses at an expectation's end).
 fn devices(a: Option<&Analysis>, template: Option<&str>, out: &mut Vec<Item>) {
     names(a, template, Kind::Device, "device", ItemKind::Device, out);
-    let mut nodes = Vec::new();
     names(
         a,
         template,
         Kind::Node,
         "cluster node",
         ItemKind::Device,
-        &mut nodes,
+        out,
     );
-    for n in nodes {
-        if !out.iter().any(|i| i.label == n.label) {
-            out.push(n);
-        }
-    }
 }
 
 fn values(list: impl IntoIterator<Item = String>, detail: &str, out: &mut Vec<Item>) {

@@ -115,6 +115,8 @@ pub struct Index {
     sites: Vec<(String, String)>,
     /// The values sites give each parameter (keyed `template>param`): (site, value as written).
     values: BTreeMap<String, Vec<(String, String)>>,
+    /// The parameters of type `name` (keyed `template>param`): they stand where a name does.
+    name_params: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -354,6 +356,10 @@ impl Index {
             .get(template)
             .map(|t| t.decls.iter().map(|(k, n)| (*k, n.as_str())).collect())
             .unwrap_or_default()
+    }
+    /// Whether the parameter (`template>param`) is of type `name`.
+    pub fn is_name_param(&self, key: &str) -> bool {
+        self.name_params.contains(key)
     }
     /// The values the sites give a parameter (`template>param`): (site, value as written).
     pub fn param_values(&self, key: &str) -> &[(String, String)] {
@@ -636,6 +642,10 @@ impl Builder<'_> {
             Item::Param(p) => {
                 self.lead(p.span, "param");
                 self.decl(Kind::Param, p.name.name.clone(), p.name.span, p.span, None);
+                if let (Some(t), "name") = (&self.template, p.ty.name.as_str()) {
+                    let key = template_key(t, &p.name.name);
+                    self.ix.name_params.insert(key);
+                }
             }
             Item::Site(s) => {
                 self.lead(s.span, "site");
