@@ -296,7 +296,13 @@ pub(super) fn compare_local(
     }
     let empty = Space::new();
     let mut out = Vec::new();
+    // A vendor's HA link carries its own protocol, which no filter decides; the policy's sync
+    // (VRRP and conntrackd) does not apply there, and no flow reaches the device by it (E0047).
+    let ha_link = config.ha_link().is_some().then_some(dev.sync).flatten();
     for (i, iface) in dev.interfaces.iter().enumerate() {
+        if ha_link == Some(i) {
+            continue;
+        }
         for to_device in [true, false] {
             // Nothing filters what the device originates on this target (verify notes it).
             if !to_device && !config.own_output_filtered() {
