@@ -11,6 +11,7 @@
 use crate::diagnostic::{codes, Diagnostic, Subject};
 use crate::dialect::EmitContext;
 use crate::plan::DeviceIr;
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// The sync link of a cluster, as a vendor's HA link.
@@ -136,4 +137,29 @@ pub fn link(
                 .help(format!("{help} (docs/targets/{}.md)", needs.target))
         })
         .collect())
+}
+
+/// `device` as a vendor with an HA link filters it: the device's own addresses on the link are
+/// the units' HA addresses, which carry the vendor's HA protocol only, so no device-level flow
+/// reaches them (verify leaves them out of the policy's side too). The device itself where it
+/// has no HA link.
+pub fn data_view<'a>(
+    cx: &EmitContext,
+    device: &'a DeviceIr,
+    link: Option<&HaLink>,
+) -> Cow<'a, DeviceIr> {
+    let Some(iface) = link.and_then(|l| cx.model.device(device.device).interfaces.get(l.interface))
+    else {
+        return Cow::Borrowed(device);
+    };
+    let own = iface.own_addrs();
+    let mut d = device.clone();
+    for l in d.local.iter_mut().filter(|l| l.to_device) {
+        for r in &mut l.rules {
+            r.dst = r.dst.subtract(&own);
+        }
+        l.rules.retain(|r| !r.dst.is_empty());
+    }
+    d.own = d.own.subtract(&own);
+    Cow::Owned(d)
 }

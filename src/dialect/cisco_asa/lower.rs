@@ -397,13 +397,16 @@ pub fn lower(
     diags.extend(super::ha::refusals(cx, device));
     diags.extend(super::nat::refusals(cx, device));
     diags.extend(one_way(cx, device));
+    // The failover link is no data interface: no nameif, level, address or access list, and
+    // the device's addresses on it are the units' failover addresses.
+    let link = super::ha::link(cx, device);
+    let view = crate::dialect::ha::data_view(cx, device, link.as_ref());
+    let device: &DeviceIr = &view;
     // The access lists match real addresses: the inside ones of translated zones.
     let wire = crate::dialect::nat::wire_view(device);
     let mut items = header(cx, device);
     let mut changed = BTreeSet::new();
     // Interfaces, each with the nameif of its zone and the level of the zone's SL-T.
-    // The failover link is no data interface: no nameif, level, address or access list.
-    let link = super::ha::link(cx, device);
     let mut nameifs = Vec::with_capacity(device.interfaces.len());
     for (k, i) in device.interfaces.iter().enumerate() {
         let iface = Name::new(&i.name).ok_or_else(|| {

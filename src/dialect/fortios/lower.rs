@@ -475,8 +475,11 @@ pub fn lower(
     diags.extend(super::nat::refusals(cx, device));
     diags.extend(one_way(cx, device));
     let mut changed = BTreeSet::new();
-    let vips = super::nat::Vips::of(device)?;
+    // The heartbeat interface's addresses carry FGCP only.
     let link = ha::link(cx, device, HA_NEEDS).ok().flatten();
+    let view = ha::data_view(cx, device, link.as_ref());
+    let device: &DeviceIr = &view;
+    let vips = super::nat::Vips::of(device)?;
     let mut cfg = FortiConfig {
         comments: header(cx, device),
         vips: vips.all(device),
