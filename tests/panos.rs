@@ -1031,3 +1031,65 @@ fn pairs_panos_cannot_form_are_refused() {
         assert!(errors[0].1.contains(says), "{errors:?}");
     }
 }
+
+/// The HA section in PAN-OS's XML form (`show config running` in XML, under `<deviceconfig>`,
+/// `<mode><active-passive/></mode>`, the HA interface `<ha/>`) reads as the set form.
+#[test]
+fn the_ha_section_reads_alike_in_xml() {
+    let xml = r#"<config version="10.2.0">
+  <devices>
+    <entry name="localhost.localdomain">
+      <deviceconfig>
+        <high-availability>
+          <enabled>yes</enabled>
+          <group>
+            <group-id>1</group-id>
+            <peer-ip>10.99.0.3</peer-ip>
+            <mode><active-passive/></mode>
+            <election-option>
+              <device-priority>100</device-priority>
+              <timers><recommended/></timers>
+            </election-option>
+          </group>
+          <interface>
+            <ha1>
+              <port>ethernet1/3</port>
+              <ip-address>10.99.0.2</ip-address>
+              <netmask>255.255.255.248</netmask>
+            </ha1>
+            <ha2><port>ethernet1/4</port></ha2>
+          </interface>
+        </high-availability>
+      </deviceconfig>
+      <network>
+        <interface>
+          <ethernet>
+            <entry name="ethernet1/3"><ha/></entry>
+            <entry name="ethernet1/4"><ha/></entry>
+          </ethernet>
+        </interface>
+      </network>
+    </entry>
+  </devices>
+</config>
+"#;
+    let set = "set deviceconfig high-availability enabled yes
+set deviceconfig high-availability group group-id 1
+set deviceconfig high-availability group peer-ip 10.99.0.3
+set deviceconfig high-availability group mode active-passive
+set deviceconfig high-availability group election-option device-priority 100
+set deviceconfig high-availability group election-option timers recommended
+set deviceconfig high-availability interface ha1 port ethernet1/3
+set deviceconfig high-availability interface ha1 ip-address 10.99.0.2
+set deviceconfig high-availability interface ha1 netmask 255.255.255.248
+set deviceconfig high-availability interface ha2 port ethernet1/4
+set network interface ethernet ethernet1/3 ha
+set network interface ethernet ethernet1/4 ha
+";
+    let a = parse(xml).unwrap_or_else(|e| panic!("{e:?}"));
+    let b = parse(set).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(a.ha, b.ha);
+    assert_eq!(a.interfaces, b.interfaces);
+    assert_eq!(a.ha1_link().map(|n| n.as_str()), Some("ethernet1/3"));
+    assert!(a.interfaces.iter().all(|i| i.ha));
+}

@@ -887,6 +887,40 @@ fn asa_failover_pair_verifies_and_its_mutations_are_found() {
     check_doc_block("Cisco ASA failover pair", &rows);
 }
 
+/// Mutations of a PAN-OS pair (`tests/panos/cluster.fence`): a data interface made an HA
+/// interface (it then passes nothing: an under-permit), and the HA interface made a layer-3
+/// interface again (in no zone it still passes nothing: equal, and its HA1 link remains).
+const PANOS_HA_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "panos data interface made an HA interface",
+        file: "fw-pa-b/panos.txt",
+        from: "set network interface ethernet ethernet1/1 layer3\n",
+        to: "set network interface ethernet ethernet1/1 ha\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "panos HA interface made layer 3 (in no zone)",
+        file: "fw-pa-a/panos.txt",
+        from: "set network interface ethernet ethernet1/3 ha\n",
+        to: "set network interface ethernet ethernet1/3 layer3\n",
+        over: false,
+        under: false,
+    },
+];
+
+#[test]
+fn panos_ha_pair_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/panos/cluster.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 2);
+    for d in &r {
+        assert!(d.equal, "{}: {:#?} {:?}", d.device, d.differences, d.notes);
+    }
+    let rows = mutation_rows("tests/panos/cluster.fence", PANOS_HA_MUTATIONS);
+    check_doc_block("PAN-OS HA pair", &rows);
+}
+
 /// Mutations of a Cisco ASA's object NAT (`tests/nat/asa-one-skid.fence`): the `nat` line
 /// pointing at the wrong mapped object (its own real object: the skid is then reached at its
 /// real address, and no longer at its outside one), and the `nat` line deleted.
