@@ -9,6 +9,11 @@ use fenceline::dialect::{EmitContext, EmitOptions, Stamp};
 use fenceline::driver::CheckOptions;
 use fenceline::model::Target;
 use std::path::Path;
+
+/// The allocator of the `fenceline` binary (src/main.rs), so that the passes cost here what they
+/// cost there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 fn ms(t: Instant) -> f64 {

@@ -11,6 +11,10 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+// The names the server knows beyond the first six kinds, in a file of their own.
+#[path = "lsp/names.rs"]
+mod names;
+
 /// Fixed so that expiring exceptions and exception stubs do not change over time.
 const TODAY: &str = "2026-06-01";
 /// Longest wait for one answer (the debug build checks a policy in well under a second).

@@ -10,10 +10,10 @@
 
 use crate::packet::space::{Cube, Family, Index, Space};
 use crate::packet::Packet;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Where a decision comes from: `fw/nftables.nft:42: ip saddr ... accept`.
-pub type Tag = Rc<str>;
+pub type Tag = Arc<str>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Term {

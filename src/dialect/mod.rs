@@ -78,7 +78,7 @@ pub struct EmitOptions {
 /// forwarded when every filter accepts it. Stateful dialects decide the first packet of a
 /// connection (replies pass as established); stateless ones decide every packet, replies
 /// included.
-pub trait Filters {
+pub trait Filters: Sync {
     fn filters(
         &self,
         iif: &str,

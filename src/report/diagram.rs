@@ -17,6 +17,7 @@
 
 use crate::model::{ConduitId, DeviceId, DeviceKind, Level, Model, ZoneId};
 use crate::plan::Ir;
+use rstar::{RTree, RTreeObject, AABB};
 use std::collections::BTreeSet;
 
 pub const LEFT: i64 = 170;
@@ -35,6 +36,11 @@ const ICON_STEP: i64 = 24;
 pub const PAIR: i64 = 5;
 /// Services listed on a label before `+N more` (the full list is in the label's tooltip).
 const LABEL_SERVICES: usize = 4;
+/// How far from the middle of a piece of line a label or a run of devices is looked for (every
+/// 12 px, both ways). A place farther out names its line poorly, and a plant of thousands of
+/// conduits, whose lines cross the whole picture, spent seconds trying each such place for
+/// labels that end in the margin column anyway.
+const POINTS_REACH: i64 = 600;
 
 /// An axis-aligned rectangle; `x`, `y` is its top left corner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +123,51 @@ impl Seg {
 
 /// A conduit's segments and, for three or more zones, its hub.
 type Route = (Vec<Seg>, Option<(i64, i64)>);
+
+fn bbox(x0: i64, y0: i64, x1: i64, y1: i64) -> AABB<[i64; 2]> {
+    AABB::from_corners([x0.min(x1), y0.min(y1)], [x0.max(x1), y0.max(y1)])
+}
+
+impl RTreeObject for Rect {
+    type Envelope = AABB<[i64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        bbox(self.x, self.y, self.x + self.w, self.y + self.h)
+    }
+}
+
+/// A segment of conduit `.0`'s line.
+struct Line(usize, Seg);
+
+impl RTreeObject for Line {
+    type Envelope = AABB<[i64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        bbox(self.1.a.0, self.1.a.1, self.1.b.0, self.1.b.1)
+    }
+}
+
+/// What is already drawn, by where it is: the searches for a free place ask only for what lies
+/// near the place (a plant of thousands of conduits would otherwise compare every candidate
+/// place with every line and every label, quadratic in the conduits). The answers are the same
+/// as a scan of everything: a box's or a segment's bounding box meets every place it overlaps
+/// or crosses, and the exact test decides.
+struct Drawn {
+    obstacles: RTree<Rect>,
+    lines: RTree<Line>,
+}
+
+impl Drawn {
+    /// Whether `r` overlaps an obstacle or is crossed by a line of a conduit other than `own`.
+    fn blocked(&self, r: &Rect, own: usize) -> bool {
+        let env = r.envelope();
+        self.obstacles
+            .locate_in_envelope_intersecting(env)
+            .any(|b| b.intersects(r))
+            || self
+                .lines
+                .locate_in_envelope_intersecting(env)
+                .any(|Line(o, seg)| *o != own && r.crossed_by(seg))
+    }
+}
 
 pub struct BandShape {
     pub level: Level,
@@ -333,18 +384,19 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
         })
         .collect();
 
-    let (edge_devices, placed_devices) =
-        place_devices(model, &enf, &routed, &all_segs, &boxes, &hubs);
+    let mut drawn = Drawn {
+        obstacles: RTree::bulk_load(boxes.iter().chain(&hubs).copied().collect()),
+        lines: RTree::bulk_load(all_segs.into_iter().map(|(i, s)| Line(i, s)).collect()),
+    };
+    // Each run of devices joins the obstacles as it is placed.
+    let edge_devices = place_devices(model, &enf, &routed, &mut drawn);
 
     // Labels.
-    let mut obstacles: Vec<Rect> = boxes.clone();
-    obstacles.extend(hubs.iter().copied());
-    obstacles.extend(placed_devices.iter().copied());
     let mut edges = Vec::new();
     for ((ei, e), shapes) in l.conduits.iter().enumerate().zip(edge_devices) {
         let (text, title) = label_texts(model, e, &enf.get(ei).cloned().unwrap_or_default());
         let w = label_width(&text);
-        let found = free_label_spot(&routed[ei].0, w, ei, &obstacles, &all_segs, bands_bottom);
+        let found = free_label_spot(&routed[ei].0, w, ei, &drawn, bands_bottom);
         let (rect, in_margin) = match found {
             Some(r) => (r, false),
             // Placed in the margin column once every other label is placed.
@@ -359,7 +411,7 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
             ),
         };
         if !in_margin {
-            obstacles.push(rect);
+            drawn.obstacles.insert(rect);
         }
         let (segments, hub) = std::mem::take(&mut routed[ei]);
         edges.push(EdgeShape {
@@ -411,16 +463,13 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
 /// Devices on their lines: for each conduit, its enforcing devices in a run at the first place
 /// along its line (from the middle of the longest piece outwards) that no other line crosses and
 /// that is clear of zone boxes, hubs and runs already placed; with none free, the first place.
-/// Returns the shapes per conduit and the box of each run.
+/// Returns the shapes per conduit; the box of each run joins `drawn`'s obstacles.
 fn place_devices(
     model: &Model,
     enf: &[Vec<DeviceId>],
     routed: &[Route],
-    all_segs: &[(usize, Seg)],
-    boxes: &[Rect],
-    hubs: &[Rect],
-) -> (Vec<Vec<DeviceShape>>, Vec<Rect>) {
-    let mut placed_devices: Vec<Rect> = Vec::new();
+    drawn: &mut Drawn,
+) -> Vec<Vec<DeviceShape>> {
     let mut edge_devices: Vec<Vec<DeviceShape>> = Vec::new();
     for (ei, (line, _)) in routed.iter().enumerate() {
         let devs = enf.get(ei).cloned().unwrap_or_default();
@@ -439,15 +488,7 @@ fn place_devices(
                     first = Some((*s, cx, cy));
                 }
                 let extent = run_rect(s, cx, cy, run).grow(3);
-                let clear = !boxes
-                    .iter()
-                    .chain(hubs)
-                    .chain(&placed_devices)
-                    .any(|b| b.intersects(&extent))
-                    && !all_segs
-                        .iter()
-                        .any(|(o, seg)| *o != ei && extent.crossed_by(seg));
-                if clear {
+                if !drawn.blocked(&extent, ei) {
                     chosen = Some((*s, cx, cy));
                     break 'search;
                 }
@@ -479,24 +520,16 @@ fn place_devices(
                 },
             });
         }
-        placed_devices.push(run_rect(&s, cx, cy, run));
+        drawn.obstacles.insert(run_rect(&s, cx, cy, run));
         edge_devices.push(shapes);
     }
-
-    (edge_devices, placed_devices)
+    edge_devices
 }
 
 /// The first free place for a label `w` wide beside the line of conduit `ei` (see
-/// [`label_candidates`]): clear of `obstacles` (zone boxes, hubs, device runs, labels placed) and
+/// [`label_candidates`]): clear of the obstacles (zone boxes, hubs, device runs, labels placed) and
 /// crossed by no line of another conduit.
-fn free_label_spot(
-    segs: &[Seg],
-    w: i64,
-    ei: usize,
-    obstacles: &[Rect],
-    all_segs: &[(usize, Seg)],
-    bottom: i64,
-) -> Option<Rect> {
+fn free_label_spot(segs: &[Seg], w: i64, ei: usize, drawn: &Drawn, bottom: i64) -> Option<Rect> {
     for s in by_length(segs) {
         for (cx, cy) in points_along(&s, LABEL_H) {
             for (x, y) in label_candidates(&s, cx, cy, w) {
@@ -509,12 +542,7 @@ fn free_label_spot(
                 // Right of the grid is free for labels too (a narrow plant has long
                 // labels); the margin column goes right of them all.
                 let inside = r.x >= LEFT && r.y >= TOP - 20 && r.y + r.h <= bottom;
-                if inside
-                    && !obstacles.iter().any(|b| b.intersects(&r.grow(2)))
-                    && !all_segs
-                        .iter()
-                        .any(|(o, seg)| *o != ei && r.grow(2).crossed_by(seg))
-                {
+                if inside && !drawn.blocked(&r.grow(2), ei) {
                     return Some(r);
                 }
             }
@@ -640,7 +668,7 @@ fn by_length(segs: &[Seg]) -> Vec<Seg> {
 /// outwards in 12 px steps, keeping it within the segment where it fits.
 fn points_along(s: &Seg, run: i64) -> Vec<(i64, i64)> {
     let len = s.len();
-    let half = (len - run).max(0) / 2;
+    let half = ((len - run).max(0) / 2).min(POINTS_REACH);
     let mut out = Vec::new();
     let mut d = 0;
     while d <= half {

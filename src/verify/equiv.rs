@@ -142,22 +142,20 @@ pub fn compare_replies(
     notes: &mut Vec<String>,
 ) -> Result<Vec<PairDifference>, ReadError> {
     let dev = model.device(device);
-    let mut out = Vec::new();
-    for (&(d, i, e), side) in sides.range((device, 0, 0)..=(device, usize::MAX, usize::MAX)) {
-        if d != device {
-            continue;
-        }
-        let (Some(a), Some(b)) = (dev.interfaces.get(i), dev.interfaces.get(e)) else {
-            continue;
-        };
+    let jobs: Vec<_> = sides
+        .range((device, 0, 0)..=(device, usize::MAX, usize::MAX))
+        .filter(|((d, ..), _)| *d == device)
+        .filter_map(|(&(_, i, e), side)| {
+            Some((dev.interfaces.get(i)?, dev.interfaces.get(e)?, side))
+        })
+        .collect();
+    // The pairs are independent: compared side by side on the machine's cores, their
+    // differences and notes kept in pair order.
+    let found = crate::threads::map(&jobs, |&(a, b, side)| {
         let filters = match config.replies(&a.name, &b.name) {
             Ok(f) => f,
             Err(err) if side.one_way.is_empty() => {
-                let note = format!("replies not compared: {}", err.message);
-                if !notes.contains(&note) {
-                    notes.push(note);
-                }
-                continue;
+                return Ok(Err(format!("replies not compared: {}", err.message)))
             }
             Err(err) => return Err(err),
         };
@@ -184,13 +182,24 @@ pub fn compare_replies(
                 policy_flow: Some(format!("the replies of flow {}", flow_text(model, *fid))),
             })
         });
-        if over_permit.is_some() || under_permit.is_some() {
-            out.push(PairDifference {
+        Ok(Ok((over_permit.is_some() || under_permit.is_some()).then(
+            || PairDifference {
                 ingress: a.name.clone(),
                 egress: b.name.clone(),
                 over_permit,
                 under_permit,
-            });
+            },
+        )))
+    });
+    let mut out = Vec::new();
+    for r in found {
+        match r? {
+            Ok(d) => out.extend(d),
+            Err(note) => {
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
         }
     }
     Ok(out)
@@ -279,7 +288,7 @@ pub fn config_accepts(filters: &[Vec<Item>]) -> Space<Tag> {
         // No filter at all: everything passes.
         return crate::dialect::config::universe(
             &[Family::V4, Family::V6],
-            &std::rc::Rc::from("no forward filter: everything passes"),
+            &std::sync::Arc::from("no forward filter: everything passes"),
         );
     };
     let mut acc = accepted(first);
@@ -356,38 +365,46 @@ pub fn compare_device(
 ) -> Result<DeviceResult, ReadError> {
     let dev = model.device(device);
     let empty = Space::new();
-    let mut differences = Vec::new();
-    let mut pairs = 0;
     // A filter that depends on the ingress alone (a Cisco ASA's inbound access list) is
     // compared per ingress interface with the flows that enter by it, whatever their egress.
-    let mut first = dev.interfaces.first().and_then(|i| config.ingress(&i.name));
-    let per_ingress = first.is_some();
-    for (i, a) in dev.interfaces.iter().enumerate() {
-        if per_ingress {
-            pairs += 1;
-            let mut want: Space<FlowRef> = Space::new();
-            for e in (0..dev.interfaces.len()).filter(|e| *e != i) {
-                if let Some(s) = policy.get(&(device, i, e)) {
-                    want.cubes.extend(s.cubes.iter().cloned());
+    let per_ingress = dev
+        .interfaces
+        .first()
+        .is_some_and(|i| config.ingress(&i.name).is_some());
+    // The interface pairs (or ingress interfaces) are independent: they are compared side by
+    // side on the machine's cores, and their differences kept in interface order.
+    let jobs: Vec<(usize, usize)> = if per_ingress {
+        (0..dev.interfaces.len()).map(|i| (i, i)).collect()
+    } else {
+        let n = dev.interfaces.len();
+        (0..n)
+            .flat_map(|i| (0..n).filter(move |e| *e != i).map(move |e| (i, e)))
+            .collect()
+    };
+    let pairs = jobs.len();
+    let found = crate::threads::map(
+        &jobs,
+        |&(i, e)| -> Result<Option<PairDifference>, ReadError> {
+            let a = &dev.interfaces[i];
+            if per_ingress {
+                let mut want: Space<FlowRef> = Space::new();
+                for e in (0..dev.interfaces.len()).filter(|e| *e != i) {
+                    if let Some(s) = policy.get(&(device, i, e)) {
+                        want.cubes.extend(s.cubes.iter().cloned());
+                    }
                 }
+                let filters = match config.ingress(&a.name) {
+                    Some(f) => f?,
+                    None => config.filters(&a.name, &a.name)?,
+                };
+                return Ok(difference(
+                    model,
+                    (&a.name, "any interface"),
+                    &want,
+                    &filters,
+                ));
             }
-            let filters = match first.take().or_else(|| config.ingress(&a.name)) {
-                Some(f) => f?,
-                None => config.filters(&a.name, &a.name)?,
-            };
-            differences.extend(difference(
-                model,
-                (&a.name, "any interface"),
-                &want,
-                &filters,
-            ));
-            continue;
-        }
-        for (e, b) in dev.interfaces.iter().enumerate() {
-            if i == e {
-                continue;
-            }
-            pairs += 1;
+            let b = &dev.interfaces[e];
             let want = policy.get(&(device, i, e)).unwrap_or(&empty);
             // A router with `inspect` denies its own addresses as sources first, as the
             // stateless IOS target does.
@@ -404,8 +421,12 @@ pub fn compare_device(
                 want
             };
             let filters = config.filters(&a.name, &b.name)?;
-            differences.extend(difference(model, (&a.name, &b.name), want, &filters));
-        }
+            Ok(difference(model, (&a.name, &b.name), want, &filters))
+        },
+    );
+    let mut differences = Vec::new();
+    for d in found {
+        differences.extend(d?);
     }
     differences.extend(compare_local(model, device, config)?);
     let mut notes = Vec::new();

@@ -3,7 +3,7 @@
 //! Keywords are the grammar's (`super::grammar`), so new statements complete as they land.
 
 use super::grammar::{statement_keywords, Block};
-use super::index::Kind;
+use super::index::{local_key, template_key, Kind};
 use super::text::{lex, Lex};
 use super::workspace::Analysis;
 use crate::model::{services, AssetKind, Fr, Target};
@@ -106,22 +106,78 @@ fn kw(label: &str) -> Item {
     }
 }
 
-fn zones(a: Option<&Analysis>, out: &mut Vec<Item>) {
-    for s in a.into_iter().flat_map(|a| a.index.names(Kind::Zone)) {
-        out.push(Item {
-            label: s.key.clone(),
-            kind: ItemKind::Zone,
-            detail: Some("zone".into()),
-        });
+/// The names of `kind` that a statement can use where the cursor is: inside a template's body
+/// (`template`), the body's own declarations and `name` parameters first (as the expansion
+/// reads a name there), then the policy's; elsewhere the policy's.
+fn names(
+    a: Option<&Analysis>,
+    template: Option<&str>,
+    kind: Kind,
+    detail: &str,
+    item: ItemKind,
+    out: &mut Vec<Item>,
+) {
+    let Some(a) = a else {
+        return;
+    };
+    // Only in a template's body can a name come twice (the body's, a parameter, the policy's).
+    let push = |out: &mut Vec<Item>, label: &str, kind: ItemKind, detail: String| {
+        if template.is_none() || !out.iter().any(|i| i.label == label) {
+            out.push(Item {
+                label: label.to_string(),
+                kind,
+                detail: Some(detail),
+            });
+        }
+    };
+    if let Some(t) = template {
+        for s in a.index.symbols.iter() {
+            if s.template.as_deref() != Some(t) {
+                continue;
+            }
+            if s.kind == kind {
+                push(
+                    out,
+                    local_key(&s.key),
+                    item,
+                    format!("{detail} of template `{t}`"),
+                );
+            } else if s.kind == Kind::Param
+                && matches!(kind, Kind::Zone | Kind::Device)
+                && a.index.is_name_param(&s.key)
+            {
+                let detail = format!("parameter of template `{t}`");
+                push(out, local_key(&s.key), ItemKind::Value, detail);
+            }
+        }
+    }
+    for s in a.index.names(kind) {
+        push(out, &s.key, item, detail.to_string());
     }
 }
 
-fn endpoints(a: Option<&Analysis>, partial: &str, device: bool, out: &mut Vec<Item>) {
+fn zones(a: Option<&Analysis>, template: Option<&str>, out: &mut Vec<Item>) {
+    names(a, template, Kind::Zone, "zone", ItemKind::Zone, out);
+}
+
+fn endpoints(
+    a: Option<&Analysis>,
+    template: Option<&str>,
+    partial: &str,
+    device: bool,
+    out: &mut Vec<Item>,
+) {
     if let Some((zone, _)) = partial.split_once('.') {
-        for s in a.into_iter().flat_map(|a| a.index.names(Kind::Asset)) {
-            if s.container.as_deref() == Some(zone) {
+        // In a template's body, `lan.` is the body's zone `lan` when it declares one.
+        let own = template.map(|t| template_key(t, zone));
+        let own = own
+            .as_deref()
+            .filter(|k| a.is_some_and(|a| a.index.symbol(Kind::Zone, k).is_some()));
+        let container = own.unwrap_or(zone);
+        for s in a.into_iter().flat_map(|a| a.index.symbols.iter()) {
+            if s.kind == Kind::Asset && s.container.as_deref() == Some(container) {
                 out.push(Item {
-                    label: s.key.clone(),
+                    label: local_key(&s.key).to_string(),
                     kind: ItemKind::Asset,
                     detail: Some(format!("asset of `{zone}`")),
                 });
@@ -129,20 +185,28 @@ fn endpoints(a: Option<&Analysis>, partial: &str, device: bool, out: &mut Vec<It
         }
         return;
     }
-    zones(a, out);
-    for s in a.into_iter().flat_map(|a| a.index.names(Kind::Asset)) {
-        out.push(Item {
-            label: s.key.clone(),
-            kind: ItemKind::Asset,
-            detail: Some("asset".into()),
-        });
-    }
+    zones(a, template, out);
+    names(a, template, Kind::Asset, "asset", ItemKind::Asset, out);
     if device {
         out.push(kw("self"));
     }
 }
 
-fn service_items(a: Option<&Analysis>, out: &mut Vec<Item>) {
+fn service_items(a: Option<&Analysis>, template: Option<&str>, out: &mut Vec<Item>) {
+    if let (Some(a), Some(t)) = (a, template) {
+        for s in a.index.symbols.iter() {
+            if s.template.as_deref() == Some(t)
+                && s.kind == Kind::Param
+                && a.index.is_name_param(&s.key)
+            {
+                out.push(Item {
+                    label: local_key(&s.key).to_string(),
+                    kind: ItemKind::Value,
+                    detail: Some(format!("parameter of template `{t}`")),
+                });
+            }
+        }
+    }
     let declared: Vec<(String, Option<String>)> = a
         .into_iter()
         .flat_map(|a| a.index.names(Kind::Service))
@@ -179,14 +243,18 @@ fn service_items(a: Option<&Analysis>, out: &mut Vec<Item>) {
     }
 }
 
-fn devices(a: Option<&Analysis>, out: &mut Vec<Item>) {
-    for s in a.into_iter().flat_map(|a| a.index.names(Kind::Device)) {
-        out.push(Item {
-            label: s.key.clone(),
-            kind: ItemKind::Device,
-            detail: Some("device".into()),
-        });
-    }
+/// Devices and cluster nodes (a node stands for its cluster after `via`, and for its own
+/// addresses at an expectation's end).
+fn devices(a: Option<&Analysis>, template: Option<&str>, out: &mut Vec<Item>) {
+    names(a, template, Kind::Device, "device", ItemKind::Device, out);
+    names(
+        a,
+        template,
+        Kind::Node,
+        "cluster node",
+        ItemKind::Device,
+        out,
+    );
 }
 
 fn values(list: impl IntoIterator<Item = String>, detail: &str, out: &mut Vec<Item>) {
@@ -213,6 +281,11 @@ pub fn complete(a: Option<&Analysis>, text: &str, offset: usize) -> (Vec<Item>, 
         .cloned()
         .unwrap_or((Block::TopLevel, String::new()));
     let in_device = cx.blocks.iter().any(|b| b.0 == Block::Device);
+    let template = cx
+        .blocks
+        .iter()
+        .find(|b| b.0 == Block::Template)
+        .map(|b| b.1.as_str());
     let first = cx.words.first().copied();
     let prev = cx.words.last().copied();
     match (first, prev) {
@@ -231,7 +304,34 @@ pub fn complete(a: Option<&Analysis>, text: &str, offset: usize) -> (Vec<Item>, 
                     "foundational requirement",
                     &mut out,
                 ),
+                // A site's block binds the parameters of its template.
+                Block::Site => {
+                    let key = match template {
+                        Some(t) => template_key(t, &name),
+                        None => name.clone(),
+                    };
+                    if let Some(t) = a.and_then(|a| a.index.site_template(&key)) {
+                        for s in a.into_iter().flat_map(|a| a.index.symbols.iter()) {
+                            if s.kind == Kind::Param && s.template.as_deref() == Some(t) {
+                                out.push(Item {
+                                    label: local_key(&s.key).to_string(),
+                                    kind: ItemKind::Value,
+                                    detail: Some(format!("parameter of template `{t}`")),
+                                });
+                            }
+                        }
+                    }
+                }
                 _ => {}
+            }
+        }
+        (Some("site"), _) if cx.words.len() == 2 => {
+            for s in a.into_iter().flat_map(|a| a.index.names(Kind::Template)) {
+                out.push(Item {
+                    label: s.key.clone(),
+                    kind: ItemKind::Value,
+                    detail: Some("template".into()),
+                });
             }
         }
         (_, Some("exception")) => {
@@ -251,32 +351,41 @@ pub fn complete(a: Option<&Analysis>, text: &str, offset: usize) -> (Vec<Item>, 
                     out.push(kw("allow"));
                     out.push(kw("deny"));
                 }
-                (None, _) if cx.words.len() <= 2 => endpoints(a, cx.partial, in_device, &mut out),
+                (None, _) if cx.words.len() <= 2 => {
+                    endpoints(a, template, cx.partial, in_device, &mut out);
+                    if first == Some("expect") && !cx.partial.contains('.') {
+                        devices(a, template, &mut out);
+                    }
+                }
                 (None, _) => out.push(Item {
                     label: "->".into(),
                     kind: ItemKind::Keyword,
                     detail: None,
                 }),
                 (Some(i), None) if i + 1 == cx.words.len() => {
-                    endpoints(a, cx.partial, in_device, &mut out)
+                    endpoints(a, template, cx.partial, in_device, &mut out);
+                    if first == Some("expect") && !cx.partial.contains('.') {
+                        devices(a, template, &mut out);
+                    }
                 }
                 (Some(_), None) => {
-                    service_items(a, &mut out);
+                    service_items(a, template, &mut out);
                     if first == Some("allow") && prev == Some(",") || cx.words.len() > 4 {
                         out.push(kw("via"));
                     }
                 }
-                (Some(_), Some(_)) => devices(a, &mut out),
+                (Some(_), Some(_)) => devices(a, template, &mut out),
             }
         }
-        (Some("connects"), _) | (Some("unused-ports"), _) => zones(a, &mut out),
-        (Some("interface"), _) if cx.words.len() == 2 => zones(a, &mut out),
+        (Some("connects"), _) => zones(a, template, &mut out),
+        (Some("unused-ports"), _) => values(["shutdown".to_string()], "action", &mut out),
+        (Some("interface"), _) if cx.words.len() == 2 => zones(a, template, &mut out),
         (Some("interface"), _) if cx.words.len() >= 3 => {
             out.push(kw("address"));
             out.push(kw("nodes"));
         }
         (Some("port") | Some("ports"), Some("access") | Some("trunk") | Some(",")) => {
-            zones(a, &mut out)
+            zones(a, template, &mut out)
         }
         (Some("port") | Some("ports"), _) if cx.words.len() == 2 => {
             out.push(kw("access"));
@@ -300,7 +409,7 @@ pub fn complete(a: Option<&Analysis>, text: &str, offset: usize) -> (Vec<Item>, 
                 }
             }
         }
-        (Some("via"), _) => devices(a, &mut out),
+        (Some("via"), _) => devices(a, template, &mut out),
         (Some("target"), _) => values(
             Target::ALL.iter().map(|t| t.name().to_string()),
             "target",
@@ -344,5 +453,10 @@ mod tests {
         assert!(labels("conduit c {\n  allow a -> b ").contains(&"modbus".to_string()));
         assert!(labels("zone a {\n  asset x 10.0.0.1 { kind ").contains(&"plc".to_string()));
         assert!(labels("zone a { description \"x ").is_empty());
+    }
+
+    #[test]
+    fn unused_ports_takes_its_action_not_a_zone() {
+        assert_eq!(labels("switch s {\n  unused-ports "), ["shutdown"]);
     }
 }

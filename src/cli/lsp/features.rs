@@ -51,9 +51,10 @@ pub fn target_at<'a>(a: &'a Analysis, file: FileId, offset: usize) -> Option<Tar
 pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<(String, Option<Range>)> {
     match target_at(a, file, offset)? {
         Target::Name(r) => {
-            let text = match r.key.split_once('>') {
-                Some((t, local)) => describe_templated(a, r, t, local)?,
-                None => describe(a, r.kind, &r.key)?,
+            let text = match (r.kind, r.key.split_once('>')) {
+                (Kind::Template | Kind::Param | Kind::Site, _) => describe(a, r.kind, &r.key)?,
+                (_, Some((t, local))) => describe_templated(a, r, t, local)?,
+                (_, None) => describe(a, r.kind, &r.key)?,
             };
             Some((text, Some(range(a, r.span))))
         }
@@ -98,7 +99,12 @@ fn describe_templated(a: &Analysis, r: &Ref, template: &str, local: &str) -> Opt
         r.kind.word()
     );
     let sites = a.index.sites_of(template);
-    if !sites.is_empty() && matches!(r.kind, Kind::Zone | Kind::Conduit | Kind::Device) {
+    if !sites.is_empty()
+        && matches!(
+            r.kind,
+            Kind::Zone | Kind::Conduit | Kind::Device | Kind::Node
+        )
+    {
         let names: Vec<String> = sites
             .iter()
             .map(|site| format!("`{site}-{local}`"))
@@ -210,6 +216,8 @@ pub fn describe(a: &Analysis, kind: Kind, key: &str) -> Option<String> {
             }
         }
         Kind::Device => device(&mut s, m, key),
+        Kind::Node => node(&mut s, a, key),
+        Kind::Template | Kind::Param | Kind::Site => fleet(&mut s, a, kind, key),
         Kind::Interface => {
             let (dev, name) = key.split_once('/')?;
             let _ = writeln!(s, "**interface** `{name}` of `{dev}`");
@@ -255,6 +263,125 @@ fn device(s: &mut String, m: Option<&Model>, key: &str) {
     }
 }
 
+/// A cluster node: its device and its own addresses, interface by interface.
+fn node(s: &mut String, a: &Analysis, key: &str) {
+    let m = a.model.as_ref();
+    let found = m.and_then(|m| {
+        m.devices
+            .iter()
+            .find_map(|d| Some((d, d.cluster.iter().position(|n| n == key)?)))
+    });
+    let device = found.map(|(d, _)| d.name.clone()).or_else(|| {
+        let sym = a.index.symbol(Kind::Node, key)?;
+        sym.container.as_deref().map(|c| local_key(c).to_string())
+    });
+    match device {
+        Some(d) => {
+            let _ = writeln!(s, "**cluster node** `{key}` of `{d}`");
+        }
+        None => {
+            let _ = writeln!(s, "**cluster node** `{key}`");
+        }
+    }
+    if let Some((d, i)) = found {
+        for iface in &d.interfaces {
+            if let Some(addr) = iface.nodes.get(i) {
+                let _ = writeln!(s, "\n- interface `{}`: address {addr}", iface.name);
+            }
+        }
+    }
+}
+
+/// The first line of a declaration as written (`param n number`).
+fn written(a: &Analysis, kind: Kind, key: &str) -> Option<String> {
+    let span = a.index.symbol(kind, key)?.full;
+    let text = a
+        .sources
+        .get(span.file)
+        .text
+        .get(span.start as usize..span.end as usize)?;
+    Some(text.lines().next().unwrap_or_default().trim().to_string())
+}
+
+/// A template, one of its parameters, or a site: what each declares and what the sites give.
+fn fleet(s: &mut String, a: &Analysis, kind: Kind, key: &str) {
+    let ix = &a.index;
+    let params = |template: &str| -> Vec<&Symbol> {
+        ix.symbols
+            .iter()
+            .filter(|p| p.kind == Kind::Param && p.template.as_deref() == Some(template))
+            .collect()
+    };
+    match kind {
+        Kind::Template => {
+            let _ = writeln!(s, "**template** `{key}`");
+            let ps: Vec<String> = params(key)
+                .iter()
+                .filter_map(|p| written(a, Kind::Param, &p.key))
+                .map(|w| format!("`{w}`"))
+                .collect();
+            if !ps.is_empty() {
+                let _ = writeln!(s, "\n{}", ps.join(", "));
+            }
+            let decls: Vec<String> = ix
+                .template_decls(key)
+                .iter()
+                .map(|(k, n)| format!("{} `{n}`", k.word()))
+                .collect();
+            if !decls.is_empty() {
+                let _ = writeln!(s, "\ndeclares {}", decls.join(", "));
+            }
+            let sites: Vec<String> = ix.sites_of(key).iter().map(|x| format!("`{x}`")).collect();
+            if sites.is_empty() {
+                let _ = writeln!(s, "\nno site instantiates the template");
+            } else {
+                let _ = writeln!(s, "\nsites: {}", sites.join(", "));
+            }
+        }
+        Kind::Param => {
+            let (template, name) = key.split_once('>').unwrap_or(("", key));
+            let _ = writeln!(s, "**parameter** `{name}` of template `{template}`");
+            if let Some(w) = written(a, kind, key) {
+                let _ = writeln!(s, "\n`{w}`");
+            }
+            let values: Vec<String> = ix
+                .param_values(key)
+                .iter()
+                .map(|(site, v)| format!("`{site}` {v}"))
+                .collect();
+            if !values.is_empty() {
+                let _ = writeln!(s, "\nvalues: {}", values.join(", "));
+            }
+        }
+        _ => {
+            let name = local_key(key);
+            let template = ix.site_template(key).unwrap_or_default();
+            let _ = writeln!(s, "**site** `{name}` of template `{template}`");
+            let values: Vec<String> = params(template)
+                .iter()
+                .flat_map(|p| {
+                    let pname = local_key(&p.key).to_string();
+                    ix.param_values(&p.key)
+                        .iter()
+                        .filter(|(site, _)| site == name)
+                        .map(move |(_, v)| format!("{pname} {v}"))
+                })
+                .collect();
+            if !values.is_empty() {
+                let _ = writeln!(s, "\n{}", values.join(", "));
+            }
+            let decls: Vec<String> = ix
+                .template_decls(template)
+                .iter()
+                .map(|(_, n)| format!("`{name}-{n}`"))
+                .collect();
+            if !decls.is_empty() {
+                let _ = writeln!(s, "\ndeclares {}", decls.join(", "));
+            }
+        }
+    }
+}
+
 /// The declaration of the name at `offset`.
 pub fn definition(a: &Analysis, file: FileId, offset: usize) -> Option<Span> {
     match target_at(a, file, offset)? {
@@ -297,6 +424,12 @@ pub fn rename(
     if r.kind == Kind::Interface {
         return Err("interfaces are named by the device; rename it on the device".into());
     }
+    if r.kind == Kind::Site {
+        return Err(
+            "a site's name prefixes every name it declares; rename the site and its prefixed names by hand"
+                .into(),
+        );
+    }
     if !valid_name(new) {
         return Err(format!(
             "`{new}` is not a name: lowercase letters, digits and `-`, starting with a letter"
@@ -321,7 +454,14 @@ pub fn rename(
         (_, Some((t, _))) => super::index::template_key(t, local),
         _ => local.to_string(),
     };
-    if a.index.symbol(r.kind, &clash).is_some() {
+    // Cluster nodes and devices share their names (a node stands for its cluster).
+    let taken = match r.kind {
+        Kind::Device | Kind::Node => [Kind::Device, Kind::Node]
+            .iter()
+            .any(|k| a.index.symbol(*k, &clash).is_some()),
+        k => a.index.symbol(k, &clash).is_some(),
+    };
+    if taken {
         return Err(format!("a {} `{new}` exists already", r.kind.word()));
     }
     let mut edits: Vec<(Span, String)> = a
@@ -351,6 +491,10 @@ fn symbol_kind(k: Kind) -> SymbolKind {
         Kind::Conduit => SymbolKind::CLASS,
         Kind::Device => SymbolKind::STRUCT,
         Kind::Interface => SymbolKind::FIELD,
+        Kind::Node => SymbolKind::STRUCT,
+        Kind::Template => SymbolKind::MODULE,
+        Kind::Param => SymbolKind::TYPE_PARAMETER,
+        Kind::Site => SymbolKind::PACKAGE,
     }
 }
 
@@ -385,8 +529,11 @@ pub fn document_symbols(a: &Analysis, file: FileId) -> Vec<DocumentSymbol> {
                 .symbols
                 .iter()
                 .filter(|c| c.name.file == file && c.container.as_deref() == Some(&top.key))
-                .filter(|c| matches!(c.kind, Kind::Asset | Kind::Interface))
-                .filter(|c| (c.kind == Kind::Asset) == (top.kind == Kind::Zone))
+                .filter(|c| match top.kind {
+                    Kind::Zone => c.kind == Kind::Asset,
+                    Kind::Device => matches!(c.kind, Kind::Interface | Kind::Node),
+                    _ => false,
+                })
                 .map(|c| make(c, None))
                 .collect();
             make(top, (!children.is_empty()).then_some(children))

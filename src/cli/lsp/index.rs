@@ -9,7 +9,14 @@
 //! and site"): a declaration of the body, else the policy's own name. A site-prefixed name
 //! (`sub-07-protection`, wherever it is written) leads to the declaration in the template
 //! that produces it, so definition, references and rename of the one or the other are the
-//! same name.
+//! same name. A template's parameters are keyed like its declarations (`substation>n`): their
+//! uses are a site's `n 7`, a `{n}` in an address or a string of the body, and a `name`
+//! parameter written bare.
+//!
+//! Some places take a name of more than one kind, as the resolver reads them: an
+//! expectation's end is a zone, else a device or a cluster node; `via` a device or a node;
+//! `mitigated-by` a device or a conduit. Such a reference is resolved to the first kind that
+//! declares the name once every file is read.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +32,14 @@ pub enum Kind {
     Device,
     /// A device's interface or switch port (keyed `device/name`).
     Interface,
+    /// A node of a device's `cluster` (keyed by its name, which it shares with the devices).
+    Node,
+    /// A `template`.
+    Template,
+    /// A template's `param` (keyed `template>name`, as the template's declarations are).
+    Param,
+    /// A `site`: a top-level one keyed by its name, a nested one `template>name`.
+    Site,
 }
 
 impl Kind {
@@ -36,6 +51,10 @@ impl Kind {
             Kind::Conduit => "conduit",
             Kind::Device => "device",
             Kind::Interface => "interface",
+            Kind::Node => "cluster node",
+            Kind::Template => "template",
+            Kind::Param => "parameter",
+            Kind::Site => "site",
         }
     }
 }
@@ -69,6 +88,9 @@ pub struct Ref {
     pub prefix: u32,
     /// The template whose body holds it.
     scope: Option<String>,
+    /// The kinds the name may also be, tried in this order when no name of `kind` has it
+    /// (`via` names a device or a cluster node; `mitigated-by` a device or a conduit).
+    alts: &'static [Kind],
 }
 
 /// A statement an `exception` may be written in: a zone, a conduit or a flow.
@@ -91,6 +113,10 @@ pub struct Index {
     templates: BTreeMap<String, TemplateNames>,
     /// Top-level sites: (site, template).
     sites: Vec<(String, String)>,
+    /// The values sites give each parameter (keyed `template>param`): (site, value as written).
+    values: BTreeMap<String, Vec<(String, String)>>,
+    /// The parameters of type `name` (keyed `template>param`): they stand where a name does.
+    name_params: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -113,12 +139,40 @@ pub fn local_key(key: &str) -> &str {
     key.split_once('>').map_or(key, |x| x.1)
 }
 
+/// An expectation's end without an asset: a zone, else a device or one cluster node
+/// (the resolver's order, `model::resolve::expectations`).
+const END: &[Kind] = &[Kind::Device, Kind::Node];
+/// A `name` parameter's value: a zone, device, service or conduit of the policy.
+const ANY_NAME: &[Kind] = &[Kind::Device, Kind::Service, Kind::Conduit];
+
+/// The `{name}` parameter uses in `text` (the raw text of a token), as (offset of the name in
+/// `text`, name).
+fn braced(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = text[rest..].find('{').map(|i| rest + i) {
+        let Some(close) = text[open..].find('}').map(|i| open + i) else {
+            break;
+        };
+        let name = &text[open + 1..close];
+        if name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            out.push((open + 1, name));
+        }
+        rest = close + 1;
+    }
+    out
+}
+
 /// What a name written somewhere resolves to.
 enum Resolved {
     /// A declaration of a template: its key, and the bytes of site prefixes before it.
     Template(String, u32),
-    /// A `name` parameter of the template the reference is written in.
-    Param,
+    /// A `name` parameter of the template the reference is written in (that template).
+    Param(String),
     /// The policy's own name, as written.
     Global,
 }
@@ -140,24 +194,52 @@ impl Index {
     /// Resolves the names written inside templates and the site-prefixed names, once every
     /// file is added (templates and sites may come in any file, in any order).
     pub fn finish(&mut self) {
+        let declared: BTreeSet<(Kind, &str)> = self
+            .symbols
+            .iter()
+            .map(|s| (s.kind, s.key.as_str()))
+            .collect();
         let refs = std::mem::take(&mut self.refs);
-        self.refs = refs
+        let refs = refs
             .into_iter()
-            .filter_map(|mut r| {
+            .map(|mut r| {
                 if r.decl {
-                    return Some(r);
+                    return r;
                 }
-                match self.resolve(r.scope.as_deref(), r.kind, &r.key) {
-                    Resolved::Param => return None,
-                    Resolved::Template(key, prefix) => {
-                        r.key = key;
-                        r.prefix = prefix;
+                // The first kind that has the name, else the first kind as written.
+                let kinds = std::iter::once(r.kind).chain(r.alts.iter().copied());
+                let mut first = None;
+                for kind in kinds {
+                    let resolved = self.resolve(r.scope.as_deref(), kind, &r.key);
+                    let found = match &resolved {
+                        Resolved::Global => declared.contains(&(kind, r.key.as_str())),
+                        _ => true,
+                    };
+                    if found || r.alts.is_empty() {
+                        first = Some((kind, resolved));
+                        break;
                     }
-                    Resolved::Global => {}
+                    first.get_or_insert((kind, resolved));
                 }
-                Some(r)
+                if let Some((kind, resolved)) = first {
+                    match resolved {
+                        // A `name` parameter used bare: a use of the parameter.
+                        Resolved::Param(t) => {
+                            r.kind = Kind::Param;
+                            r.key = template_key(&t, &r.key);
+                        }
+                        Resolved::Template(key, prefix) => {
+                            r.kind = kind;
+                            r.key = key;
+                            r.prefix = prefix;
+                        }
+                        Resolved::Global => r.kind = kind,
+                    }
+                }
+                r
             })
             .collect();
+        self.refs = refs;
     }
 
     fn resolve(&self, scope: Option<&str>, kind: Kind, key: &str) -> Resolved {
@@ -171,13 +253,14 @@ impl Index {
                 Some((d, i)) => (d, format!("/{i}"), Kind::Device),
                 None => return Resolved::Global,
             },
-            Kind::Service => return Resolved::Global,
+            // Templates, parameters and sites are written with the key they are declared by.
+            Kind::Template | Kind::Param | Kind::Site => return Resolved::Global,
             _ => (key, String::new(), kind),
         };
         if let Some(t) = scope {
             if let Some(names) = self.templates.get(t) {
                 if tail.is_empty() && names.params.contains(head) {
-                    return Resolved::Param;
+                    return Resolved::Param(t.to_string());
                 }
             }
             if let Some((k, p)) = self.in_template(t, head_kind, head, 0) {
@@ -187,6 +270,10 @@ impl Index {
                     if tail.is_empty() { p } else { 0 },
                 );
             }
+        }
+        // A service is the policy's vocabulary: no template declares one.
+        if kind == Kind::Service {
+            return Resolved::Global;
         }
         for (site, template) in &self.sites {
             let Some(rest) = head
@@ -255,6 +342,29 @@ impl Index {
             .map(|(s, _)| s.as_str())
             .collect()
     }
+    /// The template a site instantiates (`key`: a top-level site, or `template>site`).
+    pub fn site_template(&self, key: &str) -> Option<&str> {
+        let found = match key.split_once('>') {
+            Some((t, site)) => self.templates.get(t)?.sites.iter().find(|s| s.0 == site),
+            None => self.sites.iter().find(|s| s.0 == key),
+        };
+        found.map(|s| s.1.as_str())
+    }
+    /// What `template`'s body declares (zones, conduits, devices, cluster nodes), by name.
+    pub fn template_decls(&self, template: &str) -> Vec<(Kind, &str)> {
+        self.templates
+            .get(template)
+            .map(|t| t.decls.iter().map(|(k, n)| (*k, n.as_str())).collect())
+            .unwrap_or_default()
+    }
+    /// Whether the parameter (`template>param`) is of type `name`.
+    pub fn is_name_param(&self, key: &str) -> bool {
+        self.name_params.contains(key)
+    }
+    /// The values the sites give a parameter (`template>param`): (site, value as written).
+    pub fn param_values(&self, key: &str) -> &[(String, String)] {
+        self.values.get(key).map(Vec::as_slice).unwrap_or_default()
+    }
     /// The policy's own names of a kind (a template's declarations are not among them).
     pub fn names(&self, kind: Kind) -> impl Iterator<Item = &Symbol> {
         self.symbols
@@ -290,6 +400,7 @@ impl Builder<'_> {
             name: local_key(&key).to_string(),
             prefix: 0,
             scope: self.template.clone(),
+            alts: &[],
         });
         self.ix.symbols.push(Symbol {
             kind,
@@ -301,6 +412,10 @@ impl Builder<'_> {
         });
     }
     fn reference(&mut self, kind: Kind, key: String, span: Span) {
+        self.reference_alt(kind, &[], key, span);
+    }
+    /// A name that is of `kind` or, when no name of that kind has it, of one of `alts`.
+    fn reference_alt(&mut self, kind: Kind, alts: &'static [Kind], key: String, span: Span) {
         if self.here(span) {
             self.ix.refs.push(Ref {
                 kind,
@@ -310,7 +425,88 @@ impl Builder<'_> {
                 decl: false,
                 prefix: 0,
                 scope: self.template.clone(),
+                alts,
             });
+        }
+    }
+    /// A use of parameter `name` of `template` (a site's binding, a `{name}`).
+    fn param_use(&mut self, template: &str, name: &str, span: Span) {
+        if self.here(span) {
+            self.ix.refs.push(Ref {
+                kind: Kind::Param,
+                key: template_key(template, name),
+                span,
+                decl: false,
+                name: name.to_string(),
+                prefix: 0,
+                scope: None,
+                alts: &[],
+            });
+        }
+    }
+    /// The `{name}` uses inside a token of a template body (an address, a VLAN).
+    fn braced_token(&mut self, t: &ast::Token) {
+        let Some(template) = self.template.clone() else {
+            return;
+        };
+        for (at, name) in braced(&t.text) {
+            let start = t.span.start + at as u32;
+            let span = Span {
+                start,
+                end: start + name.len() as u32,
+                ..t.span
+            };
+            self.param_use(&template, name, span);
+        }
+    }
+    /// The `{name}` uses inside a string of a template body. The offsets are the source's only
+    /// when the string holds no escape (its value is then its text between the quotes).
+    fn braced_text(&mut self, t: &ast::Text) {
+        if t.value.len() + 2 != t.span.len() {
+            return;
+        }
+        let token = ast::Token {
+            text: t.value.clone(),
+            span: Span {
+                start: t.span.start + 1,
+                ..t.span
+            },
+        };
+        self.braced_token(&token);
+    }
+    /// The parameter uses of a statement's strings and literals.
+    fn braced_stmt(&mut self, kind: &StmtKind) {
+        if self.template.is_none() {
+            return;
+        }
+        match kind {
+            StmtKind::Description(t)
+            | StmtKind::Owner(t)
+            | StmtKind::Tag(t)
+            | StmtKind::Location(t) => self.braced_text(t),
+            StmtKind::Exception(e) => self.braced_text(&e.justification),
+            StmtKind::Vlan(t) | StmtKind::ParkingVlan(t) => self.braced_token(t),
+            StmtKind::Network(nets) => {
+                for n in nets {
+                    self.braced_token(&n.net);
+                    if let Some(nat) = &n.nat {
+                        self.braced_token(nat);
+                    }
+                }
+            }
+            StmtKind::Asset(a) => {
+                for t in &a.addrs {
+                    self.braced_token(t);
+                }
+            }
+            StmtKind::Interface {
+                addresses, nodes, ..
+            } => {
+                for t in addresses.iter().chain(nodes) {
+                    self.braced_token(t);
+                }
+            }
+            _ => {}
         }
     }
     fn keyword(&mut self, span: Span) {
@@ -327,7 +523,9 @@ impl Builder<'_> {
         };
         self.keyword(s);
     }
-    fn endpoint(&mut self, e: &ast::Endpoint) {
+    /// A flow's or an expectation's end; an expectation's (`device_end`) may name a device or
+    /// a cluster node instead of a zone.
+    fn endpoint(&mut self, e: &ast::Endpoint, device_end: bool) {
         if e.address {
             return;
         }
@@ -335,9 +533,15 @@ impl Builder<'_> {
             self.keyword(e.zone.span);
             return;
         }
-        self.reference(Kind::Zone, e.zone.name.clone(), e.zone.span);
-        if let Some(a) = &e.asset {
-            self.reference(Kind::Asset, format!("{}.{}", e.zone.name, a.name), a.span);
+        match &e.asset {
+            Some(a) => {
+                self.reference(Kind::Zone, e.zone.name.clone(), e.zone.span);
+                self.reference(Kind::Asset, format!("{}.{}", e.zone.name, a.name), a.span);
+            }
+            None if device_end => {
+                self.reference_alt(Kind::Zone, END, e.zone.name.clone(), e.zone.span)
+            }
+            None => self.reference(Kind::Zone, e.zone.name.clone(), e.zone.span),
         }
     }
     fn service(&mut self, s: &ServiceRef) {
@@ -388,12 +592,19 @@ impl Builder<'_> {
             }
             Item::Expect(x) => {
                 self.lead(x.span, "expect");
-                self.endpoint(&x.src);
-                self.endpoint(&x.dst);
+                self.endpoint(&x.src, true);
+                self.endpoint(&x.dst, true);
                 self.service(&x.service);
             }
             Item::Template(t) => {
                 self.lead(t.span, "template");
+                self.decl(
+                    Kind::Template,
+                    t.name.name.clone(),
+                    t.name.span,
+                    t.span,
+                    None,
+                );
                 let names = self.ix.templates.entry(t.name.name.clone()).or_default();
                 for i in &t.body {
                     match i {
@@ -401,7 +612,16 @@ impl Builder<'_> {
                         Item::Conduit(c) => {
                             names.decls.insert((Kind::Conduit, c.name.name.clone()))
                         }
-                        Item::Device(d) => names.decls.insert((Kind::Device, d.name.name.clone())),
+                        Item::Device(d) => {
+                            for st in &d.stmts {
+                                if let StmtKind::Cluster(nodes) = &st.kind {
+                                    for n in nodes {
+                                        names.decls.insert((Kind::Node, n.name.clone()));
+                                    }
+                                }
+                            }
+                            names.decls.insert((Kind::Device, d.name.name.clone()))
+                        }
                         Item::Param(p) => names.params.insert(p.name.name.clone()),
                         Item::Site(s) => {
                             names
@@ -419,14 +639,49 @@ impl Builder<'_> {
                 }
                 self.template = outer;
             }
-            Item::Param(p) => self.lead(p.span, "param"),
+            Item::Param(p) => {
+                self.lead(p.span, "param");
+                self.decl(Kind::Param, p.name.name.clone(), p.name.span, p.span, None);
+                if let (Some(t), "name") = (&self.template, p.ty.name.as_str()) {
+                    let key = template_key(t, &p.name.name);
+                    self.ix.name_params.insert(key);
+                }
+            }
             Item::Site(s) => {
                 self.lead(s.span, "site");
+                self.decl(Kind::Site, s.name.name.clone(), s.name.span, s.span, None);
+                self.reference(Kind::Template, s.template.name.clone(), s.template.span);
                 if self.template.is_none() {
                     self.ix
                         .sites
                         .push((s.name.name.clone(), s.template.name.clone()));
                 }
+                self.bindings(s);
+            }
+        }
+    }
+    /// A site's `PARAM VALUE`s: each parameter of its template; in a value, the parameters of
+    /// the template around a nested site, or the name a `name` parameter is given.
+    fn bindings(&mut self, s: &ast::Site) {
+        for b in &s.bindings {
+            self.param_use(&s.template.name, &b.name.name, b.name.span);
+            if self.here(b.span) {
+                let value = match &b.value {
+                    ast::BindValue::Text(t) => format!("\"{}\"", t.value),
+                    ast::BindValue::Bare(t) => t.text.clone(),
+                };
+                self.ix
+                    .values
+                    .entry(template_key(&s.template.name, &b.name.name))
+                    .or_default()
+                    .push((s.name.name.clone(), value));
+            }
+            match &b.value {
+                ast::BindValue::Text(t) => self.braced_text(t),
+                ast::BindValue::Bare(t) if super::features::valid_name(&t.text) => {
+                    self.reference_alt(Kind::Zone, ANY_NAME, t.text.clone(), t.span)
+                }
+                ast::BindValue::Bare(t) => self.braced_token(t),
             }
         }
     }
@@ -440,6 +695,7 @@ impl Builder<'_> {
             match &st.kind {
                 StmtKind::Interface { name, zone, .. } => {
                     self.keyword(st.keyword);
+                    self.braced_stmt(&st.kind);
                     let key = format!("{device}/{}", name.text);
                     self.decl(Kind::Interface, key, name.span, st.span, Some(device));
                     self.reference(Kind::Zone, zone.name.clone(), zone.span);
@@ -461,6 +717,12 @@ impl Builder<'_> {
                     self.keyword(st.keyword);
                     self.reference(Kind::Interface, format!("{device}/{}", t.text), t.span);
                 }
+                StmtKind::Cluster(nodes) => {
+                    self.keyword(st.keyword);
+                    for n in nodes {
+                        self.decl(Kind::Node, n.name.clone(), n.span, st.span, Some(device));
+                    }
+                }
                 _ => self.stmt(st, None),
             }
         }
@@ -472,6 +734,7 @@ impl Builder<'_> {
     }
     fn stmt(&mut self, st: &Stmt, zone: Option<&str>) {
         self.keyword(st.keyword);
+        self.braced_stmt(&st.kind);
         match &st.kind {
             StmtKind::Asset(a) => {
                 let z = zone.unwrap_or_default();
@@ -487,18 +750,25 @@ impl Builder<'_> {
                     self.reference(Kind::Zone, z.name.clone(), z.span);
                 }
             }
-            StmtKind::UnusedPorts(z) => self.reference(Kind::Zone, z.name.clone(), z.span),
+            // `unused-ports shutdown`: an action, no zone.
+            StmtKind::UnusedPorts(action) => self.keyword(action.span),
             StmtKind::Allow(a) => {
                 self.scope(st.span, a.has_block);
-                self.endpoint(&a.src);
-                self.endpoint(&a.dst);
+                self.endpoint(&a.src, false);
+                self.endpoint(&a.dst, false);
                 for s in &a.services {
                     self.service(s);
                 }
                 for d in &a.via {
-                    self.reference(Kind::Device, d.name.clone(), d.span);
+                    self.reference_alt(Kind::Device, &[Kind::Node], d.name.clone(), d.span);
                 }
                 self.stmts(&a.stmts, None);
+            }
+            StmtKind::Risk(r) => self.stmts(&r.stmts, None),
+            StmtKind::MitigatedBy(names) => {
+                for n in names {
+                    self.reference_alt(Kind::Device, &[Kind::Conduit], n.name.clone(), n.span);
+                }
             }
             _ => {}
         }

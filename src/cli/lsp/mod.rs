@@ -506,7 +506,8 @@ impl Server<'_> {
         let a = self.analysis(&path)?;
         match features::target_at(a, file, offset) {
             Some(features::Target::Name(r))
-                if r.kind != index::Kind::Interface && a.index.symbol(r.kind, &r.key).is_some() =>
+                if !matches!(r.kind, index::Kind::Interface | index::Kind::Site)
+                    && a.index.symbol(r.kind, &r.key).is_some() =>
             {
                 Ok(serde_json::to_value(features::range(a, r.span)).unwrap_or(Value::Null))
             }
@@ -695,6 +696,10 @@ fn features_kind(k: index::Kind) -> lsp::SymbolKind {
         index::Kind::Conduit => lsp::SymbolKind::CLASS,
         index::Kind::Device => lsp::SymbolKind::STRUCT,
         index::Kind::Interface => lsp::SymbolKind::FIELD,
+        index::Kind::Node => lsp::SymbolKind::STRUCT,
+        index::Kind::Template => lsp::SymbolKind::MODULE,
+        index::Kind::Param => lsp::SymbolKind::TYPE_PARAMETER,
+        index::Kind::Site => lsp::SymbolKind::PACKAGE,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::source::FileId;
 use lsp_types::{SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend};
 
 /// The token types, in the legend's order (the index of each is its number on the wire).
-const TYPES: [&str; 12] = [
+const TYPES: [&str; 14] = [
     "keyword",
     "namespace",
     "property",
@@ -22,6 +22,8 @@ const TYPES: [&str; 12] = [
     "number",
     "comment",
     "operator",
+    "parameter",
+    "macro",
 ];
 
 pub fn legend() -> SemanticTokensLegend {
@@ -43,6 +45,10 @@ fn kind_type(k: Kind) -> u32 {
         Kind::Conduit => "class",
         Kind::Device => "struct",
         Kind::Interface => "variable",
+        Kind::Node => "struct",
+        Kind::Template => "macro",
+        Kind::Param => "parameter",
+        Kind::Site => "namespace",
     })
 }
 

@@ -22,7 +22,7 @@ use crate::dialect::nat::{PairNat, Shift};
 use crate::dialect::EmitContext;
 use crate::packet::space::{ip_to_u128, Cube, Family, Ivs, Space};
 use crate::plan::DeviceIr;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// One object NAT statement with its objects looked up: real and mapped ranges.
 struct Static<'a> {
@@ -128,7 +128,7 @@ pub fn plant_view(
             blocked[k] = blocked[k].union(&Ivs::range(s.real.1, s.real.2));
         }
     }
-    let tag: Tag = Rc::from(format!(
+    let tag: Tag = Arc::from(format!(
         "{}: the real address of a statically translated host, dropped as `nat-rpf-failed`",
         cfg.file.0
     ));

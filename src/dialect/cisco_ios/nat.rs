@@ -26,7 +26,7 @@ use super::ast::*;
 use super::print::mask;
 use crate::dialect::config::{Item, Tag, Term};
 use crate::packet::space::{Cube, Family, Ivs, Space};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// One static entry as intervals: (inside network, outside network), each `(lo, hi)`.
 type Pair = ((u128, u128), (u128, u128));
@@ -284,7 +284,7 @@ impl Resolved {
             if src.is_empty() || dst.is_empty() {
                 continue;
             }
-            let tag: Tag = Rc::from(format!(
+            let tag: Tag = Arc::from(format!(
                 "{file}: {interface} is not the other side of the translation: {what}"
             ));
             let mut space = Space::new();

@@ -14,7 +14,7 @@ use crate::model::ios_ifname;
 use crate::packet::space::{Cube, Family, Ivs, Space};
 use crate::packet::Packet;
 use std::net::IpAddr;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// How a packet was decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -654,7 +654,7 @@ impl Resolved {
         }
         let mut items = Vec::with_capacity(acl.entries.len() + 2);
         for e in &acl.entries {
-            let tag: Tag = Rc::from(format!("{file}:{}: {name} {} {}", e.line, e.seq, e.text));
+            let tag: Tag = Arc::from(format!("{file}:{}: {name} {} {}", e.line, e.seq, e.text));
             let space = self
                 .ace_space(&e.ace, fam, &tag)
                 .map_err(|message| ReadError {
@@ -669,7 +669,7 @@ impl Resolved {
             items.push(Item { space, term, tag });
         }
         let implicit =
-            |what: &str| -> Tag { Rc::from(format!("{file}: {name} (implicit) {what}")) };
+            |what: &str| -> Tag { Arc::from(format!("{file}: {name} (implicit) {what}")) };
         if fam == Family::V6 {
             let tag = implicit("permit icmp any any nd-na / nd-ns");
             let mut space = Space::new();
@@ -751,7 +751,7 @@ impl Resolved {
                             if inbound { "inbound" } else { "outbound" }
                         ),
                     };
-                    let tag: Tag = Rc::from(why);
+                    let tag: Tag = Arc::from(why);
                     items.push(Item {
                         space: universe(&[fam], &tag),
                         term: Term::Accept,

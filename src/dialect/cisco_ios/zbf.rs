@@ -28,7 +28,7 @@ use super::ast::*;
 use crate::dialect::config::{accepted, intersect, universe, Item, ReadError, Tag, Term};
 use crate::model::ios_ifname;
 use crate::packet::space::{Cube, Family, Ivs, Space};
-use std::rc::Rc;
+use std::sync::Arc;
 
 pub use super::semantics::SELF_ZONE;
 
@@ -74,7 +74,7 @@ impl Resolved {
             Some(i) => self.zone_of(i).cloned(),
         };
         let (src, dst) = (zone(from), zone(to));
-        let tag = |s: String| -> Tag { Rc::from(format!("{file}: {s}")) };
+        let tag = |s: String| -> Tag { Arc::from(format!("{file}: {s}")) };
         let (src, dst) = match (src, dst) {
             (None, None) => return Ok(Vec::new()),
             (Some(z), None) | (None, Some(z)) if z != SELF_ZONE => {
@@ -171,7 +171,7 @@ impl Resolved {
             .class_maps
             .get(name)
             .ok_or_else(|| missing(format!("inspect class-map {name} does not exist")))?;
-        let tag: Tag = Rc::from(format!("{file}: class-map {name}"));
+        let tag: Tag = Arc::from(format!("{file}: class-map {name}"));
         let mut acc: Option<Space<Tag>> = None;
         for m in &cm.matches {
             let s = match m {

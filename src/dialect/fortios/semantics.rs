@@ -28,7 +28,7 @@ use crate::dialect::config::{Item, ReadError, Tag, Term};
 use crate::packet::space::{ip_to_u128, Cube, Family, Ivs, Space};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Groups may nest; deeper than this is a loop.
 const MAX_DEPTH: usize = 16;
@@ -101,7 +101,7 @@ impl<'a> Resolved<'a> {
     }
 
     fn tag(&self, what: &str) -> Tag {
-        Rc::from(format!("{}: {what}", self.file))
+        Arc::from(format!("{}: {what}", self.file))
     }
 
     fn interface(&self, iface: &str) -> Result<&'a Interface, ReadError> {

@@ -14,8 +14,8 @@
 use crate::dialect::config::Tag;
 use crate::dialect::conntrack::State;
 use crate::packet::Family;
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// One device's configuration: `iptables.rules` and `ip6tables.rules`, and `ipset.rules` where
 /// rules match zone sets (`-m set --match-set NAME src`).
@@ -277,7 +277,7 @@ impl Text {
 pub struct Placed {
     pub at: (usize, usize),
     pub line: usize,
-    pub(super) tag: OnceCell<Tag>,
+    pub(super) tag: OnceLock<Tag>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -285,7 +285,7 @@ pub struct Chain {
     pub policy: Option<Policy>,
     pub rules: Vec<Placed>,
     /// Its rules by the interfaces they name exactly, built when a pair first reads the chain.
-    pub(super) by_iface: OnceCell<IfaceIndex>,
+    pub(super) by_iface: OnceLock<IfaceIndex>,
 }
 
 /// A chain's rule indices grouped by the interfaces each names exactly (`-i NAME`, `-o NAME`,
@@ -305,7 +305,7 @@ pub struct Filter {
 
 /// The restored filter table, cached. Equal to any other: it is derived from the lines.
 #[derive(Clone, Default)]
-pub(crate) struct Restored(pub(crate) OnceCell<Filter>);
+pub(crate) struct Restored(pub(crate) OnceLock<Filter>);
 
 impl PartialEq for Restored {
     fn eq(&self, _: &Restored) -> bool {

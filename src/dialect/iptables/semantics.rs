@@ -19,9 +19,9 @@ use crate::dialect::conntrack;
 use crate::dialect::nat::PairNat;
 use crate::dialect::Filters;
 use crate::packet::space::{Cube, Family, Ivs, Space};
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::OnceLock;
 
 fn err(file: &str, line: usize, message: impl Into<String>) -> ReadError {
     ReadError {
@@ -168,7 +168,7 @@ impl<'a> Block<'a> {
                 let placed = Placed {
                     at,
                     line: ln,
-                    tag: OnceCell::new(),
+                    tag: OnceLock::new(),
                 };
                 match cmd {
                     Command::Insert { at, .. } => {
@@ -353,8 +353,8 @@ impl RulesFile {
     /// The decision tag of a placed rule: `file:line: command`.
     fn tag<'a>(&self, p: &'a Placed) -> &'a Tag {
         p.tag.get_or_init(|| match command_at(self, p.at) {
-            Some(c) => Rc::from(format!("{}:{}: {c}", self.path, p.line)),
-            None => Rc::from(format!("{}:{}", self.path, p.line)),
+            Some(c) => Arc::from(format!("{}:{}: {c}", self.path, p.line)),
+            None => Arc::from(format!("{}:{}", self.path, p.line)),
         })
     }
 
@@ -609,7 +609,7 @@ impl RulesFile {
                         Ivs::range(0, 255),
                         Ivs::range(0, 65535),
                     ),
-                    Rc::from(""),
+                    Arc::from(""),
                 );
                 m = if *neg {
                     m.subtract(&d)
@@ -677,7 +677,7 @@ impl RulesFile {
 
     /// The packets a rule's constraints match (every interface match holds).
     fn space(&self, c: &Cons, t: &Tag) -> Result<Space<Tag>, ReadError> {
-        let empty: Tag = Rc::from("");
+        let empty: Tag = Arc::from("");
         let v6 = self.family == Family::V6;
         let f = self.family;
         let (pneg, piv) = c.proto.clone().unwrap_or((false, Ivs::range(0, 255)));
@@ -824,7 +824,7 @@ impl RulesFile {
             items: Vec::new(),
             file: self.path.clone(),
         };
-        let ptag: Tag = Rc::from(format!(
+        let ptag: Tag = Arc::from(format!(
             "{}: {base} policy {}",
             self.path,
             if policy == Term::Accept {
@@ -833,7 +833,7 @@ impl RulesFile {
                 "DROP"
             }
         ));
-        fl.base(base, universe(&[self.family], &Rc::from("")), policy, ptag)?;
+        fl.base(base, universe(&[self.family], &Arc::from("")), policy, ptag)?;
         Ok(fl.items)
     }
 }

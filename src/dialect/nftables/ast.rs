@@ -96,7 +96,7 @@ pub struct Ruleset {
 /// interface pairs (a firewall of 100 interfaces has 9,900): empty until first needed. A clone
 /// starts empty again, so a copy that is then edited never reads the original's.
 #[derive(Default)]
-pub struct Derived(pub(super) std::cell::OnceCell<DerivedData>);
+pub struct Derived(pub(super) std::sync::OnceLock<DerivedData>);
 
 pub(super) struct DerivedData {
     /// Per table (same index), its chains by name: the index of the last of that name.

@@ -10,7 +10,7 @@ use super::ast::{
 use crate::dialect::config::{ReadError, Tag};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 fn text(o: &J, key: &str) -> String {
     o.get(key).and_then(J::as_str).unwrap_or("").to_string()
@@ -74,7 +74,8 @@ pub fn parse_json(file: &str, text_: &str) -> Result<Ruleset, ReadError> {
                             .and_then(J::as_u64)
                             .map(|h| format!(" (handle {h})"))
                             .unwrap_or_default();
-                        let t: Tag = Rc::from(format!("{file}: chain {name} rule {}{handle}", *no));
+                        let t: Tag =
+                            Arc::from(format!("{file}: chain {name} rule {}{handle}", *no));
                         let rule = Rule {
                             stmts: o
                                 .get("expr")
@@ -170,7 +171,7 @@ fn json_set(file: &str, o: &J, name: String) -> Result<Set, ReadError> {
                 .and_then(|i| i.get("comment"))
                 .and_then(J::as_str)
                 .and_then(Quoted::new),
-            origin: Origin::new(Rc::from(format!(
+            origin: Origin::new(Arc::from(format!(
                 "{file}: set {} element {}",
                 set.name,
                 k + 1
@@ -201,7 +202,7 @@ fn json_chain(file: &str, o: &J, table: &mut Table, name: String) -> Result<(), 
     });
     c.policy = o.get("policy").and_then(J::as_str).map(str::to_string);
     c.comment = o.get("comment").and_then(J::as_str).and_then(Quoted::new);
-    c.origin = Origin::new(Rc::from(format!(
+    c.origin = Origin::new(Arc::from(format!(
         "{file}: chain {name} policy {}",
         c.policy.as_deref().unwrap_or("accept")
     )));

@@ -16,10 +16,10 @@
 use super::ast::{err, Base, Chain, Element, Origin, Quoted, Remark, Ruleset, Set, Table};
 use super::rule::{brace_depth, parse_rule, tokenize, Tok, P};
 use crate::dialect::config::{ReadError, Tag};
-use std::rc::Rc;
+use std::sync::Arc;
 
 fn tag(file: &str, line: usize, text: &str) -> Tag {
-    Rc::from(format!("{file}:{line}: {}", text.trim()))
+    Arc::from(format!("{file}:{line}: {}", text.trim()))
 }
 
 /// The text of a `# ...` header line.

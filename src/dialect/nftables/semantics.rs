@@ -15,7 +15,7 @@ use crate::dialect::nat::PairNat;
 use crate::dialect::Filters;
 use crate::packet::space::{Cube, Family, Ivs, Space};
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 // ---------------------------------------------------------------- evaluation
 
@@ -350,7 +350,7 @@ impl Ruleset {
                     .enumerate()
                     .map(|(k, e)| {
                         let tg = e.origin.0.clone().unwrap_or_else(|| {
-                            Rc::from(format!("{}: set {n} element {}", self.file, k + 1))
+                            Arc::from(format!("{}: set {n} element {}", self.file, k + 1))
                         });
                         (&e.value, Some(tg))
                     })
@@ -433,7 +433,7 @@ impl Ruleset {
                 return Err(self.table_err(tag, format!("{why}: this match is not supported")));
             }
         }
-        let empty: Tag = Rc::from("");
+        let empty: Tag = Arc::from("");
         let mut m = universe(fams, &empty);
         let mut verdict = None;
         let mut limited = false;
@@ -665,7 +665,7 @@ impl Ruleset {
                     "`th dport` / `th sport` for a protocol other than tcp or udp is not supported",
                 ));
             }
-            let tg: Tag = etag.unwrap_or_else(|| Rc::from(""));
+            let tg: Tag = etag.unwrap_or_else(|| Arc::from(""));
             dims_extend(&mut out, &d, fams, &tg);
         }
         Ok(out)
@@ -776,7 +776,7 @@ impl Ruleset {
                         .enumerate()
                         .map(|(k, r)| {
                             let tag = r.origin.0.clone().unwrap_or_else(|| {
-                                Rc::from(format!("{}: chain {n} rule {}", self.file, k + 1))
+                                Arc::from(format!("{}: chain {n} rule {}", self.file, k + 1))
                             });
                             self.rule(
                                 &scope,
@@ -807,12 +807,11 @@ impl Ruleset {
                         })
                     }
                 };
-                let ptag = chain
-                    .origin
-                    .0
-                    .clone()
-                    .unwrap_or_else(|| Rc::from(format!("{}: chain {name} policy", self.file)));
-                fl.base(name, universe(&fams, &Rc::from("")), policy, ptag)?;
+                let ptag =
+                    chain.origin.0.clone().unwrap_or_else(|| {
+                        Arc::from(format!("{}: chain {name} policy", self.file))
+                    });
+                fl.base(name, universe(&fams, &Arc::from("")), policy, ptag)?;
                 let mut items = fl.items;
                 // Packets of a family this table does not see pass it.
                 let others: Vec<Family> = [Family::V4, Family::V6]
@@ -820,7 +819,7 @@ impl Ruleset {
                     .filter(|f| !fams.contains(f))
                     .collect();
                 if !others.is_empty() {
-                    let t: Tag = Rc::from(format!(
+                    let t: Tag = Arc::from(format!(
                         "{}: table {} {} does not see this family",
                         self.file, table.family, table.name
                     ));

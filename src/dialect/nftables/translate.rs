@@ -11,7 +11,7 @@ use crate::dialect::config::{parse_addr_or_range, parse_prefix, ReadError, Tag};
 use crate::dialect::conntrack::Phase;
 use crate::dialect::nat::{pair_nat_of, MarkRule, PairNat, Shift};
 use crate::packet::space::{Family, Ivs};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// An address or prefix value: its family and interval.
 fn net_of(v: &Val) -> Option<(Family, u128, u128)> {
@@ -49,7 +49,7 @@ impl Ruleset {
         r.origin
             .0
             .clone()
-            .unwrap_or_else(|| Rc::from(format!("{}: chain {} rule {}", self.file, c.name, k + 1)))
+            .unwrap_or_else(|| Arc::from(format!("{}: chain {} rule {}", self.file, c.name, k + 1)))
     }
 
     /// One rule of a `nat` chain or a rule that sets the mark: interface names (`iif` / `oif`
@@ -172,7 +172,7 @@ impl Ruleset {
                     .origin
                     .0
                     .clone()
-                    .unwrap_or_else(|| Rc::from(format!("{}: chain {}", self.file, c.name)));
+                    .unwrap_or_else(|| Arc::from(format!("{}: chain {}", self.file, c.name)));
                 if !is_nat && (hook != "prerouting" || !before_dnat(c)) {
                     return Err(self.table_err(
                         &ctag,

@@ -29,7 +29,7 @@ use crate::dialect::config::{Item, ReadError, Tag, Term};
 use crate::packet::space::{ip_to_u128, Cube, Family, Ivs, Space};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Groups may nest; deeper than this is a loop.
 const MAX_DEPTH: usize = 16;
@@ -147,7 +147,7 @@ impl<'a> Resolved<'a> {
     }
 
     fn tag(&self, what: &str) -> Tag {
-        Rc::from(format!("{}: {what}", self.file))
+        Arc::from(format!("{}: {what}", self.file))
     }
 
     fn nothing(&self, why: &str) -> Vec<Item> {
