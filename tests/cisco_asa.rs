@@ -143,12 +143,9 @@ fn every_example_firewall_compiled_for_asa_verifies_equal_or_is_refused() {
                 assert!(codes.contains(&"E0074"), "{example}: {codes:?}");
                 continue;
             }
-            // The IDMZ pair's `sync` link; without it, its one-way syslog is OUT-010.
+            // The IDMZ pair's `sync` link is its failover link; its one-way syslog is OUT-010.
             "examples/substation.fence" => {
-                assert!(codes.contains(&"E0066"), "{example}: {codes:?}");
-                let text = text.replace("  sync eth3\n", "");
-                let checked = check(example, text);
-                assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+                assert!(codes.is_empty(), "{example}: {codes:?}");
                 let warned: Vec<_> = checked
                     .diagnostics
                     .iter()
@@ -156,6 +153,11 @@ fn every_example_firewall_compiled_for_asa_verifies_equal_or_is_refused() {
                     .collect();
                 assert!(!warned.is_empty(), "{example}: one-way syslog not warned");
                 let files = files_of(&checked);
+                let pair = &files["fw-idmz-a/cisco-asa.txt"];
+                assert!(
+                    pair.contains("failover lan interface FOLINK eth3\n"),
+                    "{pair}"
+                );
                 for (dev, equal, diff) in verify_asa(checked.model.as_ref().unwrap(), &files) {
                     // The devices the one-way syslog crosses differ in its replies, and only there.
                     if dev.starts_with("fw-wan") {
@@ -547,6 +549,21 @@ fn top_b() -> impl Strategy<Value = Top> {
         )
             .prop_map(|(name, classes)| Top::PolicyMap(PolicyMap { name, classes })),
         nm().prop_map(Top::GlobalPolicy),
+        (0u8..5, nm(), nm(), ip(), ip(), any::<u8>(), any::<bool>()).prop_map(
+            |(k, link, interface, a, b, len, on)| Top::Failover(match k {
+                0 => Failover::Enable(on),
+                1 => Failover::Unit(on),
+                2 => Failover::LanInterface { link, interface },
+                3 => Failover::StateLink { link, interface },
+                _ => Failover::Ip {
+                    link,
+                    addr: a,
+                    len: if a.is_ipv4() { len % 33 } else { len % 129 },
+                    // The standby address is of the active one's family.
+                    standby: if a.is_ipv4() == b.is_ipv4() { b } else { a },
+                },
+            })
+        ),
     ]
 }
 
@@ -963,5 +980,95 @@ fn object_nat_is_read_in_the_running_config_form_and_inline() {
         let e = parse(&format!("{objects}object network R\n{line}\n")).unwrap_err();
         assert_eq!(e.line, 6, "{line}");
         assert!(e.message.contains(what), "{line}: {}", e.message);
+    }
+}
+
+/// A cluster with `sync` is an ASA failover pair: one file per unit, differing only in
+/// `failover lan unit`; the sync interface is the failover link (no nameif, no access list),
+/// the data interfaces carry the active and standby addresses, and the `self ssh, https` flow
+/// is the ASA's management access. Each unit's file verifies equal.
+#[test]
+fn a_cluster_with_sync_is_a_failover_pair_one_file_per_unit() {
+    let text = std::fs::read_to_string("tests/asa/cluster.fence").unwrap();
+    let checked = check("tests/asa/cluster.fence", text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let files = files_of(&checked);
+    let a = &files["fw-asa-a/cisco-asa.txt"];
+    let b = &files["fw-asa-b/cisco-asa.txt"];
+    insta::assert_snapshot!("asa_cluster_primary", a);
+    let differing: Vec<(&str, &str)> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+    assert_eq!(
+        differing,
+        [("failover lan unit primary", "failover lan unit secondary")]
+    );
+    assert_eq!(a.lines().count(), b.lines().count());
+    // The failover link is no data interface.
+    assert!(a.contains("interface GigabitEthernet0/3\n description zone ha-link\nfailover"));
+    assert!(!a.contains("FL-IN-ha-link") && !a.contains("FL-CP-ha-link"));
+    let model = checked.model.as_ref().unwrap();
+    let results = verify_asa(model, &files);
+    assert_eq!(results.len(), 2);
+    for (dev, equal, diff) in results {
+        assert!(equal, "{dev}: {diff}");
+    }
+    // The reader takes the failover link's physical interface as passing nothing, wherever
+    // it has a nameif.
+    let cfg = parse(b).unwrap();
+    assert_eq!(cfg.ha_link(), Some(Some("GigabitEthernet0/3".to_string())));
+}
+
+/// What an ASA failover pair cannot be, each with its code at the device or interface: a sync
+/// link that flows cross or that has no `nodes` (E0047), a pair of three units and two IPv4
+/// addresses on one interface (E0066).
+#[test]
+fn failover_links_the_asa_cannot_use_are_refused() {
+    let base = std::fs::read_to_string("tests/asa/cluster.fence").unwrap();
+    let cases = [
+        (
+            // A flow from the ha-link zone makes the failover link carry data.
+            base.replace(
+                "conduit dmz-control {",
+                "conduit ha-dmz {\n  connects ha-link, dmz\n  allow ha-link -> dmz.jump-host ping\n}\n\nconduit dmz-control {",
+            ),
+            "E0047",
+            "flows cross the sync interface `GigabitEthernet0/3` of cluster `fw-asa`, and a failover link carries no data traffic",
+        ),
+        (
+            base.replace(
+                "ha-link address 10.99.0.1 nodes 10.99.0.2, 10.99.0.3",
+                "ha-link address 10.99.0.1",
+            ),
+            "E0047",
+            "the sync interface `GigabitEthernet0/3` of cluster `fw-asa` has no `nodes`: each unit needs its own address on the failover link",
+        ),
+        (
+            base.replace("cluster fw-asa-a, fw-asa-b", "cluster fw-asa-a, fw-asa-b, fw-asa-c")
+                .replace("10.10.0.2, 10.10.0.3", "10.10.0.2, 10.10.0.3, 10.10.0.4")
+                .replace("10.20.0.2, 10.20.0.3", "10.20.0.2, 10.20.0.3, 10.20.0.4")
+                .replace("10.30.0.2, 10.30.0.3", "10.30.0.2, 10.30.0.3, 10.30.0.4")
+                .replace("10.99.0.2, 10.99.0.3", "10.99.0.2, 10.99.0.3, 10.99.0.4"),
+            "E0066",
+            "cluster `fw-asa` has 3 nodes, and an ASA failover pair is two units",
+        ),
+        (
+            base.replace(
+                "enterprise address 10.10.0.1 nodes",
+                "enterprise address 10.10.0.1, 10.10.0.9 nodes",
+            ),
+            "E0066",
+            "interface `GigabitEthernet0/0` of `fw-asa` has two IPv4 addresses, and an ASA interface has one",
+        ),
+    ];
+    for (text, code, message) in cases {
+        let checked = check("tests/asa/cluster.fence", text);
+        let found: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| (d.code.as_str(), d.message.as_str()))
+            .collect();
+        assert_eq!(found, [(code, message)]);
+        let d = checked.diagnostics.iter().find(|d| d.code == code).unwrap();
+        assert!(d.span.is_some(), "{message}: no location");
     }
 }

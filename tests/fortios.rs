@@ -6,8 +6,7 @@
 //! - tests/fortios/plant.fence (tests/asa/plant.fence's design on a FortiGate) builds as
 //!   snapshotted and verifies equal; every example plant, its firewalls compiled for `fortios`,
 //!   reads back equal to the policy (verify), or is refused at the device where fenceline does
-//!   not generate FortiOS's form (E0070: a cluster's `sync`; E0075: skids on one inside
-//!   network), or warned where FortiOS can
+//!   not generate FortiOS's form (E0075: skids on one inside network), or warned where FortiOS can
 //!   only approximate it (OUT-010: `one-way`); random policies compiled for it verify equal too;
 //! - a live `show full-configuration` (tests/fortios/live.conf, in the forms of Fortinet's CLI
 //!   reference: unrelated sections and `set` lines skipped, predefined and proxy services, a
@@ -119,7 +118,7 @@ fn the_test_plant_builds_as_snapshotted_and_verifies_equal() {
     }
 }
 
-/// Every example plant's firewalls as FortiGates: equal to the policy, or refused (E0070, E0075) or
+/// Every example plant's firewalls as FortiGates: equal to the policy, or refused (E0075) or
 /// warned (OUT-010) exactly where FortiOS is not given what the policy says.
 #[test]
 fn every_example_firewall_compiled_for_fortios_verifies_equal_or_is_refused() {
@@ -146,19 +145,21 @@ fn every_example_firewall_compiled_for_fortios_verifies_equal_or_is_refused() {
                 assert!(codes.contains(&"E0075"), "{example}: {codes:?}");
                 continue;
             }
-            // The IDMZ pair's `sync` link; without it, its one-way syslog is OUT-010.
+            // The IDMZ pair's `sync` link is its heartbeat interface; its one-way syslog is
+            // OUT-010.
             "examples/substation.fence" => {
-                assert!(codes.contains(&"E0070"), "{example}: {codes:?}");
-                let text = text.replace("  sync eth3\n", "");
-                let checked = check(example, text);
-                assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+                assert!(codes.is_empty(), "{example}: {codes:?}");
+                let files = files_of(&checked);
+                assert!(
+                    files["fw-idmz-b/fortios.txt"].contains("    set hbdev \"eth3\" 50\n"),
+                    "no heartbeat interface"
+                );
                 let warned = checked
                     .diagnostics
                     .iter()
                     .filter(|d| d.code == "OUT-010")
                     .count();
                 assert!(warned > 0, "{example}: one-way syslog not warned");
-                let files = files_of(&checked);
                 for (dev, equal, diff) in verify_fortios(checked.model.as_ref().unwrap(), &files) {
                     // The devices the one-way syslog crosses differ in its replies, and only there.
                     if dev.starts_with("fw-wan") {
@@ -462,6 +463,32 @@ fn vec<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value =
     proptest::collection::vec(s, 0..4)
 }
 
+/// `config system ha`, each setting present or not.
+fn ha() -> impl Strategy<Value = Ha> {
+    let mode = proptest::option::of(prop_oneof![
+        Just(HaMode::Standalone),
+        Just(HaMode::ActivePassive),
+        Just(HaMode::ActiveActive),
+    ]);
+    let opt = || proptest::option::of(any::<bool>());
+    (
+        proptest::option::of(nm()),
+        mode,
+        vec((nm(), 0u32..=512)),
+        (opt(), proptest::option::of(any::<u8>()), opt()),
+    )
+        .prop_map(
+            |(group_name, mode, hbdev, (session_pickup, priority, override_))| Ha {
+                group_name,
+                mode,
+                hbdev,
+                session_pickup,
+                priority,
+                override_,
+            },
+        )
+}
+
 fn config() -> impl Strategy<Value = FortiConfig> {
     (
         (
@@ -471,13 +498,18 @@ fn config() -> impl Strategy<Value = FortiConfig> {
             vec(address(true)),
         ),
         (vec(group()), vec(group()), vec(service()), vec(group())),
-        (vec(policy_entry()), vec(local_in()), vec(local_in())),
+        (
+            vec(policy_entry()),
+            vec(local_in()),
+            vec(local_in()),
+            proptest::option::of(ha()),
+        ),
     )
         .prop_map(
             |(
                 (comments, interfaces, addresses, addresses6),
                 (addrgrps, addrgrps6, services, service_groups),
-                (policies, local_in, local_in6),
+                (policies, local_in, local_in6, ha),
             )| FortiConfig {
                 comments,
                 interfaces,
@@ -491,6 +523,7 @@ fn config() -> impl Strategy<Value = FortiConfig> {
                 policies,
                 local_in,
                 local_in6,
+                ha,
                 file: Origin::default(),
             },
         )
@@ -729,4 +762,93 @@ fn virtual_ips_are_read_with_their_ranges_and_what_is_not_static_1_1_is_refused(
     let c = parse("config system interface\n    edit \"a\"\n    next\n    edit \"b\"\n    next\nend\nconfig firewall policy\n    edit 1\n        set srcintf \"a\"\n        set dstintf \"b\"\n        set srcaddr \"all\"\n        set dstaddr \"all\"\n        set action accept\n        set schedule \"always\"\n        set service \"ALL\"\n        set nat enable\n    next\nend\n").unwrap();
     let e = c.filters("a", "b").unwrap_err();
     assert!(e.message.contains("no virtual IP maps"), "{}", e.message);
+}
+
+/// The plant's firewall as an FGCP pair (`tests/fortios/cluster.fence`): `config system ha` in
+/// each node's file, differing only in its priority (the first node's highest); the sync
+/// interface is the heartbeat interface. Each node's file verifies equal; a node whose HA
+/// section is gone, or whose heartbeat interface is a data interface, does not.
+#[test]
+fn a_cluster_with_sync_is_an_fgcp_cluster_one_file_per_node() {
+    let text = std::fs::read_to_string("tests/fortios/cluster.fence").unwrap();
+    let checked = check("tests/fortios/cluster.fence", text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let files = files_of(&checked);
+    let a = &files["fw-fgt-a/fortios.txt"];
+    let b = &files["fw-fgt-b/fortios.txt"];
+    let ha: String = a
+        .lines()
+        .skip_while(|l| *l != "config system ha")
+        .take_while(|l| *l != "end")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        ha,
+        "config system ha\n    set group-name \"fw-fgt\"\n    set mode a-p\n    set hbdev \"port3\" 50\n    set session-pickup enable\n    set override disable\n    set priority 200\n"
+    );
+    let differing: Vec<(&str, &str)> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+    assert_eq!(
+        differing,
+        [("    set priority 200", "    set priority 150")]
+    );
+    // No secret: the HA password is the operator's to set.
+    assert!(!a.contains("password"));
+    let model = checked.model.as_ref().unwrap();
+    for (dev, equal, diff) in verify_fortios(model, &files) {
+        assert!(equal, "{dev}: {diff}");
+    }
+    let sides = PolicySides::for_targets(model, &[Target::Fortios]);
+    let mutated = |from: &str, to: &str| {
+        let mut f = files.clone();
+        f.insert("fw-fgt-b/fortios.txt".into(), b.replacen(from, to, 1));
+        let read = |p: &str| f.get(p).cloned();
+        let loaded = Fortios.load("fw-fgt-b", &read).unwrap().unwrap();
+        compare_loaded(model, &sides, DeviceId(0), Target::Fortios, &loaded).unwrap()
+    };
+    for (from, to) in [
+        (
+            "    set hbdev \"port3\" 50\n",
+            "    set hbdev \"port1\" 50\n",
+        ),
+        ("    set mode a-p\n", "    set mode standalone\n"),
+    ] {
+        let r = mutated(from, to);
+        assert!(!r.equal, "{to}");
+        assert!(
+            r.notes.iter().any(|n| n.contains("HA link differs")),
+            "{to}: {:?}",
+            r.notes
+        );
+    }
+}
+
+/// FGCP has at most four members: a larger cluster with `sync` is refused (E0070); a `sync`
+/// link that a flow crosses cannot be a heartbeat interface (E0047).
+#[test]
+fn clusters_fgcp_cannot_form_are_refused() {
+    let base = std::fs::read_to_string("tests/fortios/cluster.fence").unwrap();
+    let mut five = base.replace(
+        "cluster fw-fgt-a, fw-fgt-b",
+        "cluster fw-fgt-a, fw-fgt-b, fw-fgt-c, fw-fgt-d, fw-fgt-e",
+    );
+    for net in ["10.10", "10.20", "10.30", "10.99"] {
+        five = five.replace(
+            &format!("{net}.0.2, {net}.0.3"),
+            &format!("{net}.0.2, {net}.0.3, {net}.0.4, {net}.0.5, {net}.0.6"),
+        );
+    }
+    let crossing = base.replace(
+        "conduit dmz-control {",
+        "conduit ha-dmz {\n  connects ha-link, dmz\n  allow ha-link -> dmz.jump-host ping\n}\n\nconduit dmz-control {",
+    );
+    for (text, code) in [(five, "E0070"), (crossing, "E0047")] {
+        let checked = check("tests/fortios/cluster.fence", text);
+        let codes: Vec<&str> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.code.as_str())
+            .collect();
+        assert_eq!(codes, [code]);
+    }
 }

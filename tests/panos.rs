@@ -146,7 +146,8 @@ fn every_example_firewall_compiled_for_panos_verifies_equal_or_is_refused() {
                 );
                 continue;
             }
-            // The IDMZ pair's `sync`, node addresses and SNMP traps to the firewall.
+            // The IDMZ pair's node addresses on its data interfaces and SNMP traps to the
+            // firewall (its `sync` link alone would be its HA1 link).
             "examples/substation.fence" => {
                 assert!(
                     !codes.is_empty() && codes.iter().all(|c| *c == "E0073"),
@@ -402,14 +403,15 @@ fn config() -> impl Strategy<Value = PanosConfig> {
             proptest::option::of(txt()),
             proptest::collection::vec(net(), 0..3),
             proptest::option::of(nm("p")),
-            any::<bool>(),
+            (any::<bool>(), any::<bool>()),
         )
-            .prop_map(|(name, comment, ips, profile, link_down)| Interface {
+            .prop_map(|(name, comment, ips, profile, (link_down, ha))| Interface {
                 name,
                 comment,
                 ips,
                 profile,
                 link_down,
+                ha,
             }),
         0..4,
     );
@@ -502,6 +504,7 @@ fn config() -> impl Strategy<Value = PanosConfig> {
         sgroups,
         applications,
         proptest::collection::vec(rule(), 0..5),
+        proptest::option::of(ha()),
     )
         .prop_map(
             |(
@@ -515,6 +518,7 @@ fn config() -> impl Strategy<Value = PanosConfig> {
                 service_groups,
                 applications,
                 rules,
+                ha,
             )| PanosConfig {
                 tags,
                 profiles: distinct(profiles, |p| p.name.clone()),
@@ -527,7 +531,36 @@ fn config() -> impl Strategy<Value = PanosConfig> {
                 applications: distinct(applications, |a| a.name.clone()),
                 rules: distinct(rules, |r| r.name.clone()),
                 nat_rules: Vec::new(),
+                ha,
                 file: Origin::default(),
+            },
+        )
+}
+
+/// `deviceconfig high-availability`, each setting present or not.
+fn ha() -> impl Strategy<Value = Ha> {
+    let port = (
+        nm("ethernet1/"),
+        proptest::option::of(ip()),
+        proptest::option::of(any::<u32>().prop_map(Ipv4Addr::from)),
+    )
+        .prop_map(|(port, ip, netmask)| HaPort { port, ip, netmask });
+    (
+        any::<bool>(),
+        proptest::option::of(any::<u8>()),
+        proptest::option::of(ip()),
+        proptest::option::of(nm("active-")),
+        proptest::option::of(any::<u8>()),
+        proptest::option::of(port),
+    )
+        .prop_map(
+            |(enabled, group_id, peer_ip, mode, device_priority, ha1)| Ha {
+                enabled,
+                group_id,
+                peer_ip,
+                mode,
+                device_priority,
+                ha1,
             },
         )
 }
@@ -871,4 +904,192 @@ fn nat_rules_are_read_and_what_is_not_static_1_1_is_refused() {
         assert_eq!(e.line, 3, "{bad}");
         assert!(e.message.contains(what), "{bad}: {}", e.message);
     }
+}
+
+/// The plant's firewall as an active/passive pair (`tests/panos/cluster.fence`): the sync
+/// interface is an HA interface carrying HA1 with each node's address, each node's
+/// configuration names the other as its peer and has its own priority (the first node's
+/// lower: preferred). Each node's file verifies equal; one with HA disabled, or its HA1 on a
+/// data interface, does not.
+#[test]
+fn a_cluster_with_sync_is_an_ha_pair_one_file_per_node() {
+    let text = std::fs::read_to_string("tests/panos/cluster.fence").unwrap();
+    let checked = check("tests/panos/cluster.fence", text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let files = files_of(&checked);
+    let a = &files["fw-pa-a/panos.txt"];
+    let b = &files["fw-pa-b/panos.txt"];
+    let ha: Vec<&str> = a
+        .lines()
+        .filter(|l| l.contains("high-availability") || l.ends_with(" ha"))
+        .collect();
+    assert_eq!(
+        ha,
+        [
+            "set network interface ethernet ethernet1/3 ha",
+            "set deviceconfig high-availability enabled yes",
+            "set deviceconfig high-availability group group-id 1",
+            "set deviceconfig high-availability group peer-ip 10.99.0.3",
+            "set deviceconfig high-availability group mode active-passive",
+            "set deviceconfig high-availability group election-option device-priority 100",
+            "set deviceconfig high-availability interface ha1 port ethernet1/3",
+            "set deviceconfig high-availability interface ha1 ip-address 10.99.0.2",
+            "set deviceconfig high-availability interface ha1 netmask 255.255.255.248",
+        ]
+    );
+    let differing: Vec<(&str, &str)> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+    assert_eq!(
+        differing,
+        [
+            (
+                "set deviceconfig high-availability group peer-ip 10.99.0.3",
+                "set deviceconfig high-availability group peer-ip 10.99.0.2"
+            ),
+            (
+                "set deviceconfig high-availability group election-option device-priority 100",
+                "set deviceconfig high-availability group election-option device-priority 200"
+            ),
+            (
+                "set deviceconfig high-availability interface ha1 ip-address 10.99.0.2",
+                "set deviceconfig high-availability interface ha1 ip-address 10.99.0.3"
+            ),
+        ]
+    );
+    // The HA interface is in no zone.
+    assert!(!a.contains("ha-link network layer3"));
+    let model = checked.model.as_ref().unwrap();
+    for (dev, equal, diff) in verify_panos(model, &files) {
+        assert!(equal, "{dev}: {diff}");
+    }
+    let sides = PolicySides::for_targets(model, &[Target::Panos]);
+    let mutated = |from: &str, to: &str| {
+        let mut f = files.clone();
+        f.insert("fw-pa-b/panos.txt".into(), b.replacen(from, to, 1));
+        let read = |p: &str| f.get(p).cloned();
+        let loaded = Panos.load("fw-pa-b", &read).unwrap().unwrap();
+        compare_loaded(model, &sides, DeviceId(0), Target::Panos, &loaded).unwrap()
+    };
+    for (from, to) in [
+        (
+            "interface ha1 port ethernet1/3\n",
+            "interface ha1 port ethernet1/1\n",
+        ),
+        (
+            "high-availability enabled yes\n",
+            "high-availability enabled no\n",
+        ),
+    ] {
+        let r = mutated(from, to);
+        assert!(!r.equal, "{to}");
+        assert!(
+            r.notes.iter().any(|n| n.contains("HA link differs")),
+            "{to}: {:?}",
+            r.notes
+        );
+    }
+    // A data interface made an HA interface passes nothing: an under-permit.
+    let r = mutated(
+        "set network interface ethernet ethernet1/1 layer3\n",
+        "set network interface ethernet ethernet1/1 ha\n",
+    );
+    assert!(r.differences.iter().any(|d| d.under_permit.is_some()));
+}
+
+/// What a PAN-OS pair cannot be: three firewalls, node addresses on a data interface (E0073),
+/// a `sync` link a flow crosses (E0047).
+#[test]
+fn pairs_panos_cannot_form_are_refused() {
+    let base = std::fs::read_to_string("tests/panos/cluster.fence").unwrap();
+    let three = base
+        .replace(
+            "cluster fw-pa-a, fw-pa-b",
+            "cluster fw-pa-a, fw-pa-b, fw-pa-c",
+        )
+        .replace("10.99.0.2, 10.99.0.3", "10.99.0.2, 10.99.0.3, 10.99.0.4");
+    let nodes = base.replace(
+        "enterprise address 10.10.0.1\n",
+        "enterprise address 10.10.0.1 nodes 10.10.0.2, 10.10.0.3\n",
+    );
+    let crossing = base.replace(
+        "conduit dmz-control {",
+        "conduit ha-dmz {\n  connects ha-link, dmz\n  allow ha-link -> dmz.jump-host ping\n}\n\nconduit dmz-control {",
+    );
+    for (text, code, says) in [
+        (three, "E0073", "is two firewalls"),
+        (nodes, "E0073", "share their interface addresses"),
+        (crossing, "E0047", "carries no data traffic"),
+    ] {
+        let checked = check("tests/panos/cluster.fence", text);
+        let errors: Vec<(&str, &str)> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| (d.code.as_str(), d.message.as_str()))
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, code);
+        assert!(errors[0].1.contains(says), "{errors:?}");
+    }
+}
+
+/// The HA section in PAN-OS's XML form (`show config running` in XML, under `<deviceconfig>`,
+/// `<mode><active-passive/></mode>`, the HA interface `<ha/>`) reads as the set form.
+#[test]
+fn the_ha_section_reads_alike_in_xml() {
+    let xml = r#"<config version="10.2.0">
+  <devices>
+    <entry name="localhost.localdomain">
+      <deviceconfig>
+        <high-availability>
+          <enabled>yes</enabled>
+          <group>
+            <group-id>1</group-id>
+            <peer-ip>10.99.0.3</peer-ip>
+            <mode><active-passive/></mode>
+            <election-option>
+              <device-priority>100</device-priority>
+              <timers><recommended/></timers>
+            </election-option>
+          </group>
+          <interface>
+            <ha1>
+              <port>ethernet1/3</port>
+              <ip-address>10.99.0.2</ip-address>
+              <netmask>255.255.255.248</netmask>
+            </ha1>
+            <ha2><port>ethernet1/4</port></ha2>
+          </interface>
+        </high-availability>
+      </deviceconfig>
+      <network>
+        <interface>
+          <ethernet>
+            <entry name="ethernet1/3"><ha/></entry>
+            <entry name="ethernet1/4"><ha/></entry>
+          </ethernet>
+        </interface>
+      </network>
+    </entry>
+  </devices>
+</config>
+"#;
+    let set = "set deviceconfig high-availability enabled yes
+set deviceconfig high-availability group group-id 1
+set deviceconfig high-availability group peer-ip 10.99.0.3
+set deviceconfig high-availability group mode active-passive
+set deviceconfig high-availability group election-option device-priority 100
+set deviceconfig high-availability group election-option timers recommended
+set deviceconfig high-availability interface ha1 port ethernet1/3
+set deviceconfig high-availability interface ha1 ip-address 10.99.0.2
+set deviceconfig high-availability interface ha1 netmask 255.255.255.248
+set deviceconfig high-availability interface ha2 port ethernet1/4
+set network interface ethernet ethernet1/3 ha
+set network interface ethernet ethernet1/4 ha
+";
+    let a = parse(xml).unwrap_or_else(|e| panic!("{e:?}"));
+    let b = parse(set).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(a.ha, b.ha);
+    assert_eq!(a.interfaces, b.interfaces);
+    assert_eq!(a.ha1_link().map(|n| n.as_str()), Some("ethernet1/3"));
+    assert!(a.interfaces.iter().all(|i| i.ha));
 }

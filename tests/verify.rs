@@ -826,6 +826,101 @@ fn asa_mutations_are_found_with_a_counterexample() {
     check_doc_block("Cisco ASA", &rows);
 }
 
+/// Mutations of a Cisco ASA failover pair (`tests/asa/cluster.fence`): a data interface made
+/// the failover link of one unit (it then passes no data traffic: an under-permit, and the HA
+/// link differs from `sync`), and management access widened (`ssh`, `http`: the service from
+/// more sources to the interface's own addresses, before the control-plane list).
+const ASA_FAILOVER_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "asa data interface made the failover link",
+        file: "fw-asa-b/cisco-asa.txt",
+        from: "failover lan interface FOLINK GigabitEthernet0/3\n",
+        to: "failover lan interface FOLINK GigabitEthernet0/1\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "asa ssh access widened to the zone",
+        file: "fw-asa-a/cisco-asa.txt",
+        from: "ssh 10.30.0.40 255.255.255.255 control-center\n",
+        to: "ssh 10.30.0.0 255.255.255.0 control-center\n",
+        over: true,
+        under: false,
+    },
+    Mutation {
+        name: "asa http access widened to any source",
+        file: "fw-asa-a/cisco-asa.txt",
+        from: "http 10.30.0.40 255.255.255.255 control-center\n",
+        to: "http 0.0.0.0 0.0.0.0 control-center\n",
+        over: true,
+        under: false,
+    },
+];
+
+#[test]
+fn asa_failover_pair_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/asa/cluster.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 2);
+    for d in &r {
+        assert!(d.equal, "{}: {:#?} {:?}", d.device, d.differences, d.notes);
+    }
+    // One unit without its failover section filters alike (its failover link has no nameif)
+    // but forms no pair: not equal, said in a note.
+    let mut f = files.clone();
+    let b = f["fw-asa-b/cisco-asa.txt"].clone();
+    let cut: String = b
+        .lines()
+        .filter(|l| !l.starts_with("failover"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    f.insert("fw-asa-b/cisco-asa.txt".into(), cut);
+    let r = verify_files(&model, &f, Some(("fw-asa-b", Target::CiscoAsa)));
+    assert!(!r[0].equal);
+    assert!(r[0].differences.is_empty(), "{:#?}", r[0].differences);
+    assert!(
+        r[0].notes.iter().any(|n| n.contains("HA link differs")),
+        "{:?}",
+        r[0].notes
+    );
+    let rows = mutation_rows("tests/asa/cluster.fence", ASA_FAILOVER_MUTATIONS);
+    check_doc_block("Cisco ASA failover pair", &rows);
+}
+
+/// Mutations of a PAN-OS pair (`tests/panos/cluster.fence`): a data interface made an HA
+/// interface (it then passes nothing: an under-permit), and the HA interface made a layer-3
+/// interface again (in no zone it still passes nothing: equal, and its HA1 link remains).
+const PANOS_HA_MUTATIONS: &[Mutation] = &[
+    Mutation {
+        name: "panos data interface made an HA interface",
+        file: "fw-pa-b/panos.txt",
+        from: "set network interface ethernet ethernet1/1 layer3\n",
+        to: "set network interface ethernet ethernet1/1 ha\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "panos HA interface made layer 3 (in no zone)",
+        file: "fw-pa-a/panos.txt",
+        from: "set network interface ethernet ethernet1/3 ha\n",
+        to: "set network interface ethernet ethernet1/3 layer3\n",
+        over: false,
+        under: false,
+    },
+];
+
+#[test]
+fn panos_ha_pair_verifies_and_its_mutations_are_found() {
+    let (model, files) = build("tests/panos/cluster.fence");
+    let r = verify_files(&model, &files, None);
+    assert_eq!(r.len(), 2);
+    for d in &r {
+        assert!(d.equal, "{}: {:#?} {:?}", d.device, d.differences, d.notes);
+    }
+    let rows = mutation_rows("tests/panos/cluster.fence", PANOS_HA_MUTATIONS);
+    check_doc_block("PAN-OS HA pair", &rows);
+}
+
 /// Mutations of a Cisco ASA's object NAT (`tests/nat/asa-one-skid.fence`): the `nat` line
 /// pointing at the wrong mapped object (its own real object: the skid is then reached at its
 /// real address, and no longer at its outside one), and the `nat` line deleted.

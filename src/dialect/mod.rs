@@ -17,6 +17,7 @@ pub mod cisco_ios;
 pub mod config;
 pub mod conntrack;
 pub mod fortios;
+pub mod ha;
 pub mod iptables;
 pub mod linux;
 pub mod nat;
@@ -116,6 +117,15 @@ pub trait Filters: Sync {
     /// so instead of comparing it.
     fn own_output_filtered(&self) -> bool {
         true
+    }
+    /// Dialects that lower a cluster's `sync` to the vendor's own HA link (a Cisco ASA's
+    /// failover link, a FortiGate's heartbeat device, a PAN-OS HA port): `Some(link)`, the
+    /// interface the configuration makes its HA link (`Some(None)`: no HA configured). `None`
+    /// where `sync` is filtered traffic (VRRP and conntrackd on Linux). Verify compares it with
+    /// the policy's `sync` ([`ha`]), and compares no traffic of the device itself on the link:
+    /// the vendor's HA protocol there meets no filter.
+    fn ha_link(&self) -> Option<Option<String>> {
+        None
     }
     /// Stateful dialects: the filters a packet in the reply direction of an established
     /// connection meets, entering by `iif` and leaving by `oif` (the reply of a connection

@@ -450,15 +450,48 @@ pub fn compare_device(
             "not compared: what the device originates meets no {target} filter (its device-level flows from `self` are the services it is configured to use)"
         ));
     }
+    let ha_equal = compare_ha_link(dev, config, &mut notes);
     Ok(DeviceResult {
         device: dev.name.clone(),
         target: target.to_string(),
         files,
         pairs,
-        equal: differences.is_empty() && nat_equal,
+        equal: differences.is_empty() && nat_equal && ha_equal,
         differences,
         notes,
     })
+}
+
+/// Where the dialect lowers `sync` to the vendor's own HA link ([`Filters::ha_link`]): is the
+/// configuration's HA link the policy's sync interface? A difference is a note, and the device
+/// is not equal: a unit without its HA section, or with a data interface as its HA link, does
+/// not form the pair the policy describes (the filters of the link itself are compared with the
+/// rest: it passes no data traffic).
+fn compare_ha_link(
+    dev: &crate::model::Device,
+    config: &dyn Filters,
+    notes: &mut Vec<String>,
+) -> bool {
+    let Some(have) = config.ha_link() else {
+        return true;
+    };
+    let want = dev
+        .sync
+        .and_then(|s| dev.interfaces.get(s))
+        .map(|i| i.name.clone());
+    if have == want {
+        return true;
+    }
+    let says = |l: &Option<String>| match l {
+        Some(l) => format!("`{l}`"),
+        None => "none".to_string(),
+    };
+    notes.push(format!(
+        "HA link differs: the configuration's is {}, the policy's (`sync`) {}",
+        says(&have),
+        says(&want)
+    ));
+    false
 }
 
 /// The static translations of the zones a device attaches, outside onto inside.

@@ -78,6 +78,37 @@ pub struct AsaConfig {
     pub file: Origin,
 }
 
+impl AsaConfig {
+    /// The physical interfaces of its failover and stateful failover links.
+    pub fn failover_interfaces(&self) -> Vec<&Name> {
+        self.items
+            .iter()
+            .filter_map(|t| match t {
+                Top::Failover(
+                    Failover::LanInterface { interface, .. }
+                    | Failover::StateLink { interface, .. },
+                ) => Some(interface),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The failover link's physical interface where failover is enabled (the last of
+    /// `failover` and `no failover` decides), `None` otherwise.
+    pub fn failover_link(&self) -> Option<&Name> {
+        let mut enabled = false;
+        let mut link = None;
+        for t in &self.items {
+            match t {
+                Top::Failover(Failover::Enable(on)) => enabled = *on,
+                Top::Failover(Failover::LanInterface { interface, .. }) => link = Some(interface),
+                _ => {}
+            }
+        }
+        link.filter(|_| enabled)
+    }
+}
+
 /// One command at the top level, with its sub-commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Top {
@@ -114,6 +145,33 @@ pub enum Top {
     PolicyMap(PolicyMap),
     /// `service-policy NAME global`.
     GlobalPolicy(Name),
+    /// `failover ...`: Active/Standby failover of a pair of units.
+    Failover(Failover),
+}
+
+/// The `failover` commands that make a pair of units (Cisco's ASA configuration guide,
+/// "Failover for High Availability": `failover lan unit`, `failover lan interface`,
+/// `failover link`, `failover interface ip`, `failover`). What else a live configuration says
+/// about failover (`failover key`, `polltime`, `replication http`, MAC addresses) does not
+/// filter and is not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failover {
+    /// `failover`: failover is enabled (`no failover`: `Enable(false)`).
+    Enable(bool),
+    /// `failover lan unit primary|secondary`: `true` for the primary unit.
+    Unit(bool),
+    /// `failover lan interface NAME PHYSICAL`: the failover link.
+    LanInterface { link: Name, interface: Name },
+    /// `failover link NAME PHYSICAL`: the stateful failover link.
+    StateLink { link: Name, interface: Name },
+    /// `failover interface ip NAME A MASK standby B` (`A/LEN` in IPv6): the units' addresses
+    /// on the failover link, the primary's first.
+    Ip {
+        link: Name,
+        addr: IpAddr,
+        len: u8,
+        standby: IpAddr,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,11 +19,13 @@
 //!
 //! Translated zones get static object NAT and access lists in their real addresses
 //! ([`super::nat`], E0074 where that cannot be exact). What the ASA cannot express is refused
-//! (E0066 at the device: a cluster's `sync` link) or, where it is documented and bounded, a warning (OUT-010: the
-//! replies of `one-way` services pass by state).
+//! (E0066 at the device, E0047 for a `sync` link that cannot be a failover link: see
+//! [`super::ha`], which writes failover, the interfaces' addresses and management access) or,
+//! where it is documented and bounded, a warning (OUT-010: the replies of `one-way` services
+//! pass by state).
 
 use super::ast::*;
-use crate::diagnostic::{codes, Diagnostic, Subject};
+use crate::diagnostic::{Diagnostic, Subject};
 use crate::dialect::sanitize::{self, Sink};
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
@@ -338,27 +340,6 @@ fn neighbour_discovery(acl: &Name) -> Vec<Top> {
         .collect()
 }
 
-/// What this target refuses on `device`, each an error (E0066) at the device.
-fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
-    let at = cx.model.spans.device(device.device);
-    let mut out = Vec::new();
-    if device.sync.is_some() {
-        out.push(
-            Diagnostic::error(
-                codes::TARGET_CANNOT,
-                format!(
-                    "cluster `{}` has a `sync` interface, and an ASA failover pair keeps state over its own failover link",
-                    device.name
-                ),
-            )
-            .at(at, "cisco-asa cluster")
-            .about(Subject::Device(device.device))
-            .help("remove `sync`: configure `failover lan interface` on a link that is not one of the policy's interfaces (docs/targets/cisco-asa.md)"),
-        );
-    }
-    out
-}
-
 /// OUT-010: the `one-way` flows of a device, whose replies the ASA passes by state.
 fn one_way(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
     let mut flows: BTreeSet<FlowRef> = BTreeSet::new();
@@ -413,32 +394,54 @@ pub fn lower(
     device: &DeviceIr,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<AsaConfig> {
-    diags.extend(refusals(cx, device));
+    diags.extend(super::ha::refusals(cx, device));
     diags.extend(super::nat::refusals(cx, device));
     diags.extend(one_way(cx, device));
+    // The failover link is no data interface: no nameif, level, address or access list, and
+    // the device's addresses on it are the units' failover addresses.
+    let link = super::ha::link(cx, device);
+    let view = crate::dialect::ha::data_view(cx, device, link.as_ref());
+    let device: &DeviceIr = &view;
     // The access lists match real addresses: the inside ones of translated zones.
     let wire = crate::dialect::nat::wire_view(device);
     let mut items = header(cx, device);
     let mut changed = BTreeSet::new();
     // Interfaces, each with the nameif of its zone and the level of the zone's SL-T.
     let mut nameifs = Vec::with_capacity(device.interfaces.len());
-    for i in &device.interfaces {
+    for (k, i) in device.interfaces.iter().enumerate() {
+        let iface = Name::new(&i.name).ok_or_else(|| {
+            Error::Other(format!(
+                "interface name `{}` is not one the ASA takes",
+                i.name.escape_default()
+            ))
+        })?;
+        let description = Some(tame(&format!("zone {}", i.zone_name)));
+        if link.as_ref().is_some_and(|l| l.interface == k) {
+            items.push(Top::Interface(Interface {
+                name: iface,
+                description,
+                nameif: None,
+                security_level: None,
+                addresses: Vec::new(),
+                shutdown: false,
+            }));
+            nameifs.push(None);
+            continue;
+        }
         let n = name(&nameif(&i.zone_name))?;
         let zone = cx.model.zone(i.zone);
         items.push(Top::Interface(Interface {
-            name: Name::new(&i.name).ok_or_else(|| {
-                Error::Other(format!(
-                    "interface name `{}` is not one the ASA takes",
-                    i.name.escape_default()
-                ))
-            })?,
-            description: Some(tame(&format!("zone {}", i.zone_name))),
+            name: iface,
+            description,
             nameif: Some(n.clone()),
             security_level: Some(security_level(crate::model::Sl::max(&zone.sl))),
-            addresses: Vec::new(),
+            addresses: super::ha::addresses(cx, device, k)?,
             shutdown: false,
         }));
-        nameifs.push(n);
+        nameifs.push(Some(n));
+    }
+    if let Some(link) = &link {
+        items.extend(super::ha::failover(device, link)?);
     }
     items.push(Top::Comment(Text::default()));
     items.push(Top::SameSecurity(SameSecurity::InterInterface));
@@ -455,6 +458,7 @@ pub fn lower(
     let mut objects = Objects::default();
     let mut acls = Vec::new();
     for (k, n) in nameifs.iter().enumerate() {
+        let Some(n) = n else { continue };
         let acl = name(&format!("FL-IN-{n}"))?;
         let rules: Vec<&RuleIr> = wire
             .pairs
@@ -474,6 +478,7 @@ pub fn lower(
         }));
     }
     for (k, n) in nameifs.iter().enumerate() {
+        let Some(n) = n else { continue };
         let acl = name(&format!("FL-CP-{n}"))?;
         acls.extend(neighbour_discovery(&acl));
         // Sources from a translated zone reach the device at their real addresses.
@@ -511,6 +516,11 @@ pub fn lower(
     items.extend(objects.svc_groups.into_values().map(Top::SvcGroup));
     items.push(Top::Comment(Text::default()));
     items.extend(acls);
+    let management = super::ha::management(device, &nameifs);
+    if !management.is_empty() {
+        items.push(Top::Comment(Text::default()));
+        items.extend(management);
+    }
     if !nat_lines.is_empty() {
         items.push(Top::Comment(Text::default()));
         items.extend(nat_lines);

@@ -11,6 +11,7 @@
 //! dialect together. docs/targets/cisco-asa.md says what is generated, refused and proven.
 
 pub mod ast;
+pub mod ha;
 pub mod lower;
 pub mod nat;
 pub mod parse;
@@ -68,6 +69,9 @@ impl Filters for AsaConfig {
     fn own_output_filtered(&self) -> bool {
         false
     }
+    fn ha_link(&self) -> Option<Option<String>> {
+        Some(self.failover_link().map(|n| n.to_string()))
+    }
 }
 
 fn parse_files(files: &[ConfigFile]) -> std::result::Result<AsaConfig, ReadError> {
@@ -107,5 +111,8 @@ impl Dialect for CiscoAsa {
     }
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<AsaConfig, ReadError> {
         parse_files(files)
+    }
+    fn for_node(&self, config: &mut AsaConfig, device: &DeviceIr, node: &str) {
+        ha::for_node(config, device, node);
     }
 }

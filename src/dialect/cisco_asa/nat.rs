@@ -186,12 +186,14 @@ fn object_name(kind: &str, nameif: &Name, n: usize) -> String {
 }
 
 /// The objects and object NAT statements of a device's translated interfaces (`nameifs` in
-/// interface order): the objects first, the `nat` lines after the access lists, as `show
+/// interface order, `None` for a failover link): the objects first, the `nat` lines after the access lists, as `show
 /// running-config` prints them.
-pub fn objects(device: &DeviceIr, nameifs: &[Name]) -> Option<(Vec<Top>, Vec<Top>)> {
+pub fn objects(device: &DeviceIr, nameifs: &[Option<Name>]) -> Option<(Vec<Top>, Vec<Top>)> {
     let mut objs = Vec::new();
     let mut nats = Vec::new();
+    // The failover link (no nameif) translates nothing.
     for (i, nameif) in device.interfaces.iter().zip(nameifs) {
+        let Some(nameif) = nameif else { continue };
         for (k, n) in i.nat.iter().enumerate() {
             let real = Name::new(&object_name("REAL", nameif, k + 1))?;
             let mapped = Name::new(&object_name("MAPPED", nameif, k + 1))?;

@@ -407,6 +407,56 @@ impl Reader {
             ["service-policy", nm, "global"] => self
                 .items
                 .push(Top::GlobalPolicy(name(n, Some(nm), "a policy-map name")?)),
+            ["failover"] => self.items.push(Top::Failover(Failover::Enable(true))),
+            ["no", "failover"] => self.items.push(Top::Failover(Failover::Enable(false))),
+            ["failover", "lan", "unit", u @ ("primary" | "secondary")] => self
+                .items
+                .push(Top::Failover(Failover::Unit(*u == "primary"))),
+            ["failover", "lan", "interface", l, i] => {
+                self.items.push(Top::Failover(Failover::LanInterface {
+                    link: name(n, Some(l), "a failover link name")?,
+                    interface: name(n, Some(i), "an interface name")?,
+                }))
+            }
+            ["failover", "link", l, i] => self.items.push(Top::Failover(Failover::StateLink {
+                link: name(n, Some(l), "a failover link name")?,
+                interface: name(n, Some(i), "an interface name")?,
+            })),
+            ["failover", "interface", "ip", l, rest @ ..] => {
+                let link = name(n, Some(l), "a failover link name")?;
+                let (addr, len, standby) = match rest {
+                    [a, m, "standby", b] if a.parse::<Ipv4Addr>().is_ok() => {
+                        let len = m
+                            .parse::<Ipv4Addr>()
+                            .ok()
+                            .and_then(mask_len)
+                            .ok_or_else(|| ParseError {
+                                line: n,
+                                message: format!("`{m}` is not a netmask"),
+                            })?;
+                        (ip(n, Some(a))?, len, ip(n, Some(b))?)
+                    }
+                    [p, "standby", b] => {
+                        let parsed = p
+                            .split_once('/')
+                            .and_then(|(a, l)| Some((a.parse::<IpAddr>().ok()?, l.parse::<u8>().ok()?)));
+                        match parsed {
+                            Some((a, l)) if a.is_ipv6() && l <= 128 => (a, l, ip(n, Some(b))?),
+                            _ => return err(n, format!("`{p}` is not an IPv6 address and prefix length")),
+                        }
+                    }
+                    _ => return err(n, "`failover interface ip NAME ADDRESS MASK standby ADDRESS` expected"),
+                };
+                if addr.is_ipv4() != standby.is_ipv4() {
+                    return err(n, "the standby address is of another family");
+                }
+                self.items.push(Top::Failover(Failover::Ip {
+                    link,
+                    addr,
+                    len,
+                    standby,
+                }));
+            }
             // `nat` commands translate: the filters would see other addresses than the ones
             // read. Not modelled, so refused rather than ignored.
             ["nat", ..] => return err(n, "twice NAT (a top-level `nat`) is not read: verify reads static object NAT (`nat` under `object network`)"),

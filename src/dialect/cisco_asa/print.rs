@@ -260,6 +260,31 @@ fn top(out: &mut String, t: &Top) -> fmt::Result {
             Ok(())
         }
         Top::GlobalPolicy(n) => writeln!(out, "service-policy {n} global"),
+        Top::Failover(f) => match f {
+            Failover::Enable(true) => writeln!(out, "failover"),
+            Failover::Enable(false) => writeln!(out, "no failover"),
+            Failover::Unit(primary) => writeln!(
+                out,
+                "failover lan unit {}",
+                if *primary { "primary" } else { "secondary" }
+            ),
+            Failover::LanInterface { link, interface } => {
+                writeln!(out, "failover lan interface {link} {interface}")
+            }
+            Failover::StateLink { link, interface } => {
+                writeln!(out, "failover link {link} {interface}")
+            }
+            Failover::Ip {
+                link,
+                addr,
+                len,
+                standby,
+            } => writeln!(
+                out,
+                "failover interface ip {link} {} standby {standby}",
+                Prefix(*addr, *len)
+            ),
+        },
     }
 }
 

@@ -18,7 +18,9 @@
 //!   control-plane access list says, as Cisco's configuration guide states), then the `icmp`
 //!   rules for ICMP (first match; none: ICMP passes them) and the control-plane access list;
 //!   an interface without one is refused. What the device originates meets no access list.
-//! - **`shutdown`** (island mode) and an interface without `nameif` pass nothing.
+//! - **`shutdown`** (island mode), an interface without `nameif` and the physical interface of
+//!   a failover link (`failover lan interface`, `failover link`) pass nothing: a failover link
+//!   carries the pair's own protocol, never data traffic.
 
 use super::ast::*;
 use crate::dialect::config::{Item, ReadError, Tag, Term};
@@ -140,6 +142,11 @@ impl<'a> Resolved<'a> {
     fn closed(&self, i: &Interface) -> Option<String> {
         if i.shutdown {
             Some(format!("interface {} is shut down", i.name))
+        } else if self.cfg.failover_interfaces().contains(&&i.name) {
+            Some(format!(
+                "interface {} is a failover link: it carries no data traffic",
+                i.name
+            ))
         } else if i.nameif.is_none() {
             Some(format!("interface {} has no nameif", i.name))
         } else {

@@ -101,7 +101,57 @@ pub struct FortiConfig {
     pub local_in: Vec<LocalIn>,
     /// `config firewall local-in-policy6`.
     pub local_in6: Vec<LocalIn>,
+    /// `config system ha`: an FGCP cluster.
+    pub ha: Option<Ha>,
     pub file: Origin,
+}
+
+/// `config system ha` (Fortinet's CLI reference, `config system ha`): the settings that make a
+/// FortiGate an FGCP cluster member. What else the section sets (`password`, timers,
+/// `monitor`, ...) does not filter and is not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ha {
+    /// `set group-name`: the same on every member (32 characters).
+    pub group_name: Option<Name>,
+    /// `set mode standalone|a-p|a-a`.
+    pub mode: Option<HaMode>,
+    /// `set hbdev "PORT" PRIORITY ...`: the heartbeat interfaces.
+    pub hbdev: Vec<(Name, u32)>,
+    /// `set session-pickup enable|disable`.
+    pub session_pickup: Option<bool>,
+    /// `set priority N`: higher is preferred as the primary.
+    pub priority: Option<u8>,
+    /// `set override enable|disable`.
+    pub override_: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HaMode {
+    Standalone,
+    ActivePassive,
+    ActiveActive,
+}
+
+impl HaMode {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            HaMode::Standalone => "standalone",
+            HaMode::ActivePassive => "a-p",
+            HaMode::ActiveActive => "a-a",
+        }
+    }
+}
+
+impl FortiConfig {
+    /// The first heartbeat interface of a cluster member (`mode` `a-p` or `a-a`), `None` for
+    /// a standalone FortiGate.
+    pub fn heartbeat_link(&self) -> Option<&Name> {
+        let ha = self.ha.as_ref()?;
+        match ha.mode {
+            Some(HaMode::ActivePassive | HaMode::ActiveActive) => ha.hbdev.first().map(|(n, _)| n),
+            _ => None,
+        }
+    }
 }
 
 /// What `allowaccess` opens on an interface's own address when no local-in policy decides.

@@ -18,12 +18,18 @@
 //!   everything else to the device on that interface, so that `allowaccess` alone opens
 //!   nothing.
 //!
-//! What FortiOS cannot be given from the policy is refused (E0070 at the device: address
-//! translation, a cluster's `sync` link) or, where it is documented and bounded, a warning
-//! (OUT-010: the replies of `one-way` services pass by state).
+//! - `config system ha` for a cluster with `sync`: an FGCP active-passive cluster whose
+//!   heartbeat interface is the sync link, sessions picked up, the first node's priority
+//!   highest (one file per node, differing in `set priority` only).
+//!
+//! What FortiOS cannot be given from the policy is refused (E0070 at the device: a cluster of
+//! more than four members with `sync`; E0047: a `sync` link flows cross) or, where it is
+//! documented and bounded, a warning (OUT-010: the replies of `one-way` services pass by
+//! state).
 
 use super::ast::*;
 use crate::diagnostic::{codes, Diagnostic, Subject};
+use crate::dialect::ha;
 use crate::dialect::sanitize::{self, Sink};
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
@@ -49,6 +55,12 @@ pub const FORTI_ALIAS: Sink = Sink {
     name: "FortiOS interface alias",
     forbidden: "\"\\?",
     max_bytes: 25,
+};
+/// FortiOS HA `group-name`: 32 characters.
+pub const FORTI_HA_GROUP: Sink = Sink {
+    name: "FortiOS HA group name",
+    forbidden: "\"\\?",
+    max_bytes: 32,
 };
 /// FortiOS interface `description`: 255 characters.
 pub const FORTI_DESCRIPTION: Sink = Sink {
@@ -312,25 +324,73 @@ fn access_of(item: &ServiceItem) -> Option<Access> {
     }
 }
 
-/// What this target refuses on `device`, each an error (E0070) at the device.
+/// The FGCP settings every member of a cluster with `sync` shares; the priority is the first
+/// node's ([`for_node`] sets each node's).
+const HA_NEEDS: ha::Needs = ha::Needs {
+    target: "fortios",
+    link: "heartbeat interface",
+    node_addresses: false,
+};
+
+/// An FGCP cluster has at most four members (Fortinet's HA guide).
+const MAX_MEMBERS: usize = 4;
+
+/// The priority of node `k` of a cluster: the first node highest, so that it is the primary
+/// while every member runs.
+fn priority(k: usize) -> u8 {
+    200u8.saturating_sub(u8::try_from(k.min(4)).unwrap_or(4) * 50)
+}
+
+/// What this target refuses on `device`: a `sync` link no heartbeat interface can be (E0047),
+/// a cluster of more members than FGCP takes (E0070, at the device).
 fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
     let at = cx.model.spans.device(device.device);
-    let mut out = Vec::new();
-    if device.sync.is_some() {
+    let mut out = ha::link(cx, device, HA_NEEDS).err().unwrap_or_default();
+    let members = cx.model.device(device.device).cluster.len();
+    if device.sync.is_some() && members > MAX_MEMBERS {
         out.push(
             Diagnostic::error(
                 codes::FORTIOS_CANNOT,
                 format!(
-                    "cluster `{}` has a `sync` interface, and a FortiGate HA cluster keeps state over its own heartbeat interfaces",
+                    "cluster `{}` has {members} nodes, and a FortiGate HA cluster (FGCP) has at most {MAX_MEMBERS} members",
                     device.name
                 ),
             )
             .at(at, "fortios cluster")
             .about(Subject::Device(device.device))
-            .help("remove `sync`: configure `config system ha` with `set hbdev` on ports that are not the policy's interfaces (docs/targets/fortios.md)"),
+            .help("split the cluster, or remove `sync` and load the same file on each unit (docs/targets/fortios.md)"),
         );
     }
     out
+}
+
+/// `config system ha` of a cluster whose `sync` is its heartbeat interface: active-passive,
+/// sessions picked up, no override, the first node's priority.
+fn ha_config(
+    device: &DeviceIr,
+    link: &ha::HaLink,
+    changed: &mut BTreeSet<String>,
+) -> Result<Option<Ha>> {
+    let Some(port) = device.interfaces.get(link.interface) else {
+        return Ok(None);
+    };
+    let group = clean(&device.name, FORTI_HA_GROUP, changed);
+    Ok(Some(Ha {
+        group_name: Some(name(group.as_str())?),
+        mode: Some(HaMode::ActivePassive),
+        hbdev: vec![(name(&port.name)?, 50)],
+        session_pickup: Some(true),
+        priority: Some(priority(0)),
+        override_: Some(false),
+    }))
+}
+
+/// Node `node`'s file: its own HA priority.
+pub fn for_node(config: &mut FortiConfig, device: &DeviceIr, node: &str) {
+    let k = device.nodes.iter().position(|n| n == node).unwrap_or(0);
+    if let Some(ha) = &mut config.ha {
+        ha.priority = Some(priority(k));
+    }
 }
 
 /// OUT-010: the `one-way` flows of a device, whose replies FortiOS passes by state.
@@ -415,10 +475,18 @@ pub fn lower(
     diags.extend(super::nat::refusals(cx, device));
     diags.extend(one_way(cx, device));
     let mut changed = BTreeSet::new();
+    // The heartbeat interface's addresses carry FGCP only.
+    let link = ha::link(cx, device, HA_NEEDS).ok().flatten();
+    let view = ha::data_view(cx, device, link.as_ref());
+    let device: &DeviceIr = &view;
     let vips = super::nat::Vips::of(device)?;
     let mut cfg = FortiConfig {
         comments: header(cx, device),
         vips: vips.all(device),
+        ha: match &link {
+            Some(l) => ha_config(device, l, &mut changed)?,
+            None => None,
+        },
         ..Default::default()
     };
     let mut ifnames = Vec::with_capacity(device.interfaces.len());

@@ -36,6 +36,9 @@ const REPLACEMENT: &str = "fortios: each generated table (addresses, services, p
 pub struct Fortios;
 
 impl Filters for FortiConfig {
+    fn ha_link(&self) -> Option<Option<String>> {
+        Some(self.heartbeat_link().map(|n| n.to_string()))
+    }
     fn static_nat(
         &self,
     ) -> Option<std::result::Result<Vec<crate::dialect::nat::Shift>, ReadError>> {
@@ -110,5 +113,8 @@ impl Dialect for Fortios {
     }
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<FortiConfig, ReadError> {
         parse_files(files)
+    }
+    fn for_node(&self, config: &mut FortiConfig, device: &DeviceIr, node: &str) {
+        lower::for_node(config, device, node);
     }
 }

@@ -14,6 +14,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// The sections the reader turns into typed entries.
 pub const KEPT: &[&str] = &[
     "system interface",
+    "system ha",
     "firewall address",
     "firewall address6",
     "firewall addrgrp",
@@ -811,6 +812,55 @@ fn local_in(e: &Edit) -> Result<LocalIn, ParseError> {
     Ok(p)
 }
 
+/// `config system ha`: the settings that make an FGCP cluster member; the others (`password`,
+/// timers, `monitor`, ...) do not filter and are skipped.
+fn ha(b: &Block) -> Result<Ha, ParseError> {
+    let mut ha = Ha::default();
+    let able = |s: &Set| match one(s)? {
+        "enable" => Ok(true),
+        "disable" => Ok(false),
+        v => err(
+            s.line,
+            format!("`set {}` takes enable or disable, not `{v}`", s.key),
+        ),
+    };
+    for s in &b.sets {
+        match s.key.as_str() {
+            "group-name" => ha.group_name = Some(name(one(s)?, s.line)?),
+            "mode" => {
+                ha.mode = Some(match one(s)? {
+                    "standalone" => HaMode::Standalone,
+                    "a-p" => HaMode::ActivePassive,
+                    "a-a" => HaMode::ActiveActive,
+                    v => return err(s.line, format!("HA mode `{v}` is not one fenceline reads")),
+                })
+            }
+            "hbdev" => {
+                let mut v = Vec::new();
+                for pair in s.values.chunks(2) {
+                    let [port, prio] = pair else {
+                        return err(
+                            s.line,
+                            "`set hbdev` takes pairs of an interface and a priority",
+                        );
+                    };
+                    let prio = prio.parse().map_or_else(
+                        |_| err(s.line, format!("`{prio}` is not a heartbeat priority")),
+                        Ok,
+                    )?;
+                    v.push((name(port, s.line)?, prio));
+                }
+                ha.hbdev = v;
+            }
+            "session-pickup" => ha.session_pickup = Some(able(s)?),
+            "override" => ha.override_ = Some(able(s)?),
+            "priority" => ha.priority = Some(num(s)?),
+            _ => {}
+        }
+    }
+    Ok(ha)
+}
+
 /// Reads a FortiOS configuration: a generated `fortios.txt` or `show full-configuration` output.
 pub fn parse(text: &str) -> Result<FortiConfig, ParseError> {
     let (comments, blocks) = tree(text)?;
@@ -841,6 +891,10 @@ pub fn parse(text: &str) -> Result<FortiConfig, ParseError> {
                 b.line,
                 "`config firewall policy6` (FortiOS 6.2 and older) is not read: fenceline reads the consolidated `config firewall policy` of FortiOS 6.4 and later",
             );
+        }
+        if b.path == "system ha" {
+            cfg.ha = Some(ha(b)?);
+            continue;
         }
         for e in &b.edits {
             match b.path.as_str() {

@@ -127,6 +127,39 @@ fn access(v: &[Access]) -> String {
     v.iter().map(|a| a.keyword()).collect::<Vec<_>>().join(" ")
 }
 
+/// `config system ha`, a settings section: its `set` lines directly under `config`.
+fn ha_section(out: &mut String, ha: &Ha) {
+    out.push_str("config system ha\n");
+    let mut set = |k: &str, v: String| {
+        let _ = writeln!(out, "    set {k} {v}");
+    };
+    let able = |b: bool| if b { "enable" } else { "disable" }.to_string();
+    if let Some(n) = &ha.group_name {
+        set("group-name", q(n.as_str()));
+    }
+    if let Some(m) = ha.mode {
+        set("mode", m.keyword().to_string());
+    }
+    if !ha.hbdev.is_empty() {
+        let v: Vec<String> = ha
+            .hbdev
+            .iter()
+            .map(|(n, p)| format!("{} {p}", q(n.as_str())))
+            .collect();
+        set("hbdev", v.join(" "));
+    }
+    if let Some(b) = ha.session_pickup {
+        set("session-pickup", able(b));
+    }
+    if let Some(b) = ha.override_ {
+        set("override", able(b));
+    }
+    if let Some(p) = ha.priority {
+        set("priority", p.to_string());
+    }
+    out.push_str("end\n");
+}
+
 impl Display for FortiConfig {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
@@ -169,6 +202,9 @@ impl Display for FortiConfig {
                 s.out.push_str("        end\n");
             }
         });
+        if let Some(ha) = &self.ha {
+            ha_section(&mut out, ha);
+        }
         section(&mut out, "firewall address", &self.addresses, address);
         section(&mut out, "firewall address6", &self.addresses6, address);
         section(&mut out, "firewall addrgrp", &self.addrgrps, group);

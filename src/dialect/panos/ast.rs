@@ -102,7 +102,48 @@ pub struct PanosConfig {
     pub rules: Vec<Rule>,
     /// `rulebase nat rules`, in rulebase order.
     pub nat_rules: Vec<NatRule>,
+    /// `deviceconfig high-availability`: an HA pair.
+    pub ha: Option<Ha>,
     pub file: Origin,
+}
+
+/// `deviceconfig high-availability` (PAN-OS administrator's guide, "High Availability"): what
+/// makes the firewall one of an active/passive pair and which port carries its HA1 control
+/// link. What else the section holds (timers, monitoring, HA2, backup links) does not filter
+/// and is not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ha {
+    /// `enabled yes|no`.
+    pub enabled: bool,
+    /// `group group-id N`.
+    pub group_id: Option<u8>,
+    /// `group peer-ip A`: the peer's HA1 address.
+    pub peer_ip: Option<IpAddr>,
+    /// `group mode active-passive|active-active`.
+    pub mode: Option<Name>,
+    /// `group election-option device-priority N`: the lower is preferred as active.
+    pub device_priority: Option<u8>,
+    /// `interface ha1 port NAME`, `ip-address A`, `netmask M`.
+    pub ha1: Option<HaPort>,
+}
+
+/// One HA link's port and this firewall's address on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HaPort {
+    pub port: Name,
+    pub ip: Option<IpAddr>,
+    pub netmask: Option<Ipv4Addr>,
+}
+
+impl PanosConfig {
+    /// The HA1 port of a firewall whose HA is enabled, `None` otherwise.
+    pub fn ha1_link(&self) -> Option<&Name> {
+        self.ha
+            .as_ref()
+            .filter(|h| h.enabled)
+            .and_then(|h| h.ha1.as_ref())
+            .map(|p| &p.port)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +208,9 @@ pub struct Interface {
     pub profile: Option<Name>,
     /// `link-state down` (island mode): the interface passes nothing.
     pub link_down: bool,
+    /// `ha`: an HA interface (the pair's HA1 or HA2 link), no layer-3 interface: it carries no
+    /// data traffic.
+    pub ha: bool,
 }
 
 /// `zone NAME network layer3 [ IFACE ... ]`.

@@ -23,6 +23,7 @@
 
 use super::ast::*;
 use crate::diagnostic::{codes, Diagnostic, Subject};
+use crate::dialect::ha;
 use crate::dialect::sanitize::{self, Sink};
 use crate::dialect::EmitContext;
 use crate::error::{Error, Result};
@@ -326,22 +327,60 @@ fn diag_at(cx: &EmitContext, device: &DeviceIr, message: String, help: &str) -> 
         .help(help)
 }
 
-/// What this target refuses on `device` as a whole, each an error (E0073) at the device.
+const HA_NEEDS: ha::Needs = ha::Needs {
+    target: "panos",
+    link: "HA1 link",
+    node_addresses: true,
+};
+
+/// The device priority of node `k` of a pair: the first node's lower, so that it is the
+/// active firewall while both run (PAN-OS prefers the lower value).
+fn device_priority(k: usize) -> u8 {
+    if k == 0 {
+        100
+    } else {
+        200
+    }
+}
+
+/// What this target refuses on `device` as a whole: a `sync` link no HA1 link can be (E0047),
+/// and each an error (E0073) at the device: a pair of other than two firewalls, an IPv6 HA1
+/// link, node addresses on a data interface.
 fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    if device.sync.is_some() {
+    let mut out = ha::link(cx, device, HA_NEEDS).err().unwrap_or_default();
+    let dev = cx.model.device(device.device);
+    let sync = device.sync.as_ref().map(|s| s.interface);
+    if sync.is_some() && dev.cluster.len() != 2 {
         out.push(diag_at(
             cx,
             device,
             format!(
-                "cluster `{}` has a `sync` interface, and a PAN-OS high-availability pair keeps state over its own HA links",
-                device.name
+                "cluster `{}` has {} nodes, and a PAN-OS active/passive pair is two firewalls",
+                device.name,
+                dev.cluster.len()
             ),
-            "remove `sync`: configure the HA1 and HA2 links on ports that are not among the policy's interfaces (docs/targets/panos.md)",
+            "name two nodes in `cluster`, or remove `sync` and load the same configuration on each firewall (docs/targets/panos.md)",
         ));
     }
-    let dev = cx.model.device(device.device);
-    if let Some(i) = dev.interfaces.iter().find(|i| !i.nodes.is_empty()) {
+    if let Some(i) = sync.and_then(|k| dev.interfaces.get(k)) {
+        if i.nodes.iter().any(|a| a.is_ipv6()) {
+            out.push(diag_at(
+                cx,
+                device,
+                format!(
+                    "the nodes of cluster `{}` have IPv6 addresses on the sync interface `{}`, and fenceline writes an IPv4 HA1 link (address and netmask)",
+                    device.name, i.name
+                ),
+                "give the nodes IPv4 addresses on the sync interface (docs/targets/panos.md)",
+            ));
+        }
+    }
+    let data = dev
+        .interfaces
+        .iter()
+        .enumerate()
+        .find(|(k, i)| !i.nodes.is_empty() && Some(*k) != sync);
+    if let Some((_, i)) = data {
         out.push(diag_at(
             cx,
             device,
@@ -353,6 +392,49 @@ fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
         ));
     }
     out
+}
+
+/// `deviceconfig high-availability` of a pair whose `sync` is its HA1 link: enabled,
+/// active/passive, the peer's and the first node's HA1 addresses, its priority ([`for_node`]
+/// sets the second node's).
+fn ha_config(device: &DeviceIr, link: &ha::HaLink) -> Result<Option<Ha>> {
+    let (Some(port), [(a, len), (b, _)]) = (
+        device.interfaces.get(link.interface),
+        link.addresses.as_slice(),
+    ) else {
+        return Ok(None);
+    };
+    let netmask = match a {
+        IpAddr::V4(_) => ipnet::Ipv4Net::new(std::net::Ipv4Addr::UNSPECIFIED, *len)
+            .ok()
+            .map(|n| n.netmask()),
+        IpAddr::V6(_) => return Ok(None),
+    };
+    Ok(Some(Ha {
+        enabled: true,
+        group_id: Some(1),
+        peer_ip: Some(*b),
+        mode: Some(name("active-passive")?),
+        device_priority: Some(device_priority(0)),
+        ha1: Some(HaPort {
+            port: name(&port.name)?,
+            ip: Some(*a),
+            netmask,
+        }),
+    }))
+}
+
+/// Node `node`'s configuration: the second node's HA1 address and the first's as its peer,
+/// and its own priority.
+pub fn for_node(config: &mut PanosConfig, device: &DeviceIr, node: &str) {
+    let k = device.nodes.iter().position(|n| n == node).unwrap_or(0);
+    let Some(ha) = &mut config.ha else { return };
+    ha.device_priority = Some(device_priority(k));
+    if k == 1 {
+        if let Some(h) = &mut ha.ha1 {
+            std::mem::swap(&mut h.ip, &mut ha.peer_ip);
+        }
+    }
 }
 
 /// OUT-010: the `one-way` flows of a device, whose replies PAN-OS passes by state.
@@ -431,9 +513,26 @@ pub fn lower(
         .iter()
         .map(|i| name(&zone_name(&i.zone_name)))
         .collect::<Result<_>>()?;
+    // The HA1 link is an HA interface: no zone, address or profile, and the device's
+    // addresses on it carry the HA protocol only.
+    let link = ha::link(cx, device, HA_NEEDS).ok().flatten();
+    let view = ha::data_view(cx, device, link.as_ref());
+    let device: &DeviceIr = &view;
+    let ha_port = link.as_ref().map(|l| l.interface);
     // Interfaces and their own addresses.
     let mut interfaces = Vec::new();
-    for i in &device.interfaces {
+    for (k, i) in device.interfaces.iter().enumerate() {
+        if ha_port == Some(k) {
+            interfaces.push(Interface {
+                name: name(&i.name)?,
+                comment: Text::new(&format!("zone {}: HA1 link", zone_name(&i.zone_name))),
+                ips: Vec::new(),
+                profile: None,
+                link_down: false,
+                ha: true,
+            });
+            continue;
+        }
         let zone = cx.model.zone(i.zone);
         let ips = dev
             .interfaces
@@ -457,6 +556,7 @@ pub fn lower(
             ips,
             profile: None,
             link_down: false,
+            ha: false,
         });
     }
     // Flows through the firewall, pair by pair in planning's order.
@@ -560,6 +660,9 @@ pub fn lower(
     // Zones, each with its interfaces.
     let mut zone_list: Vec<Zone> = Vec::new();
     for (k, z) in zones.iter().enumerate() {
+        if ha_port == Some(k) {
+            continue;
+        }
         match zone_list.iter_mut().find(|x| &x.name == z) {
             Some(x) => x.interfaces.push(interfaces[k].name.clone()),
             None => zone_list.push(Zone {
@@ -608,6 +711,10 @@ pub fn lower(
         applications: Vec::new(),
         rules: c.rules,
         nat_rules,
+        ha: match &link {
+            Some(l) => ha_config(device, l)?,
+            None => None,
+        },
         file: Origin::default(),
     })
 }

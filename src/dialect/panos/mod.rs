@@ -37,6 +37,9 @@ const REPLACEMENT: &str = "panos: the set commands loaded into the candidate con
 pub struct Panos;
 
 impl Filters for PanosConfig {
+    fn ha_link(&self) -> Option<Option<String>> {
+        Some(self.ha1_link().map(|n| n.to_string()))
+    }
     fn static_nat(
         &self,
     ) -> Option<std::result::Result<Vec<crate::dialect::nat::Shift>, ReadError>> {
@@ -109,5 +112,8 @@ impl Dialect for Panos {
     }
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<PanosConfig, ReadError> {
         parse_files(files)
+    }
+    fn for_node(&self, config: &mut PanosConfig, device: &DeviceIr, node: &str) {
+        lower::for_node(config, device, node);
     }
 }

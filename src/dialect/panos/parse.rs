@@ -511,11 +511,102 @@ fn parse_lines<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> R<PanosConf
                 // decide what the security rules allow.
                 _ => {}
             },
+            "deviceconfig" if l.eat("high-availability") => {
+                read_ha(c.ha.get_or_insert_with(Ha::default), &mut l)?
+            }
             // Device settings, management, virtual routers and the like decide no filtering.
             _ => {}
         }
     }
     Ok(c)
+}
+
+/// `deviceconfig high-availability ...`: whether HA is on, the group's peer, mode and
+/// priority, and the HA1 port with its address. Timers, monitoring, state synchronization and
+/// the other links decide no filtering: the rest of such a line is passed over. The HA ports
+/// themselves are `network interface ethernet NAME ha`, which pass no data traffic.
+fn read_ha(ha: &mut Ha, l: &mut Line) -> R<()> {
+    let n = l.n;
+    let skip = |l: &mut Line| l.at = l.toks.len();
+    while !l.done() {
+        let a = l.value("an HA attribute")?;
+        match a.as_str() {
+            "enabled" => ha.enabled = l.yes_no("enabled")?,
+            // PAN-OS 8 and older key the group by its id: `group 1 peer-ip ...`.
+            "group" => {
+                if let Some(id) = l.peek().and_then(|w| w.parse::<u8>().ok()) {
+                    l.at += 1;
+                    ha.group_id = Some(id);
+                }
+            }
+            "group-id" => {
+                let v = l.value("a group id")?;
+                ha.group_id = Some(v.parse().map_err(|_| ParseError {
+                    line: n,
+                    message: format!("`{v}` is not an HA group id"),
+                })?);
+            }
+            "peer-ip" => {
+                let v = l.value("the peer's address")?;
+                ha.peer_ip = Some(v.parse().map_err(|_| ParseError {
+                    line: n,
+                    message: format!("`{v}` is not an address"),
+                })?);
+            }
+            "mode" => ha.mode = Some(l.name("an HA mode")?),
+            "election-option" => match l.value("an election option")?.as_str() {
+                "device-priority" => {
+                    let v = l.value("a device priority")?;
+                    ha.device_priority = Some(v.parse().map_err(|_| ParseError {
+                        line: n,
+                        message: format!("`{v}` is not a device priority (0-255)"),
+                    })?);
+                }
+                _ => skip(l),
+            },
+            "interface" => {
+                if l.value("an HA link")? != "ha1" {
+                    skip(l);
+                    continue;
+                }
+                while !l.done() {
+                    match l.value("an HA1 attribute")?.as_str() {
+                        "port" => {
+                            let port = l.name("a port")?;
+                            match &mut ha.ha1 {
+                                Some(h) => h.port = port,
+                                None => {
+                                    ha.ha1 = Some(HaPort {
+                                        port,
+                                        ip: None,
+                                        netmask: None,
+                                    })
+                                }
+                            }
+                        }
+                        k @ ("ip-address" | "netmask") => {
+                            let v = l.value("an address")?;
+                            let Some(h) = &mut ha.ha1 else {
+                                return err(n, format!("`ha1 {k}` before `ha1 port`"));
+                            };
+                            let bad = || ParseError {
+                                line: n,
+                                message: format!("`{v}` is not an address"),
+                            };
+                            if k == "ip-address" {
+                                h.ip = Some(v.parse().map_err(|_| bad())?);
+                            } else {
+                                h.netmask = Some(v.parse().map_err(|_| bad())?);
+                            }
+                        }
+                        _ => skip(l),
+                    }
+                }
+            }
+            _ => skip(l),
+        }
+    }
+    Ok(())
 }
 
 fn read_network(c: &mut PanosConfig, l: &mut Line) -> R<()> {
@@ -587,6 +678,7 @@ fn read_network(c: &mut PanosConfig, l: &mut Line) -> R<()> {
                     ips: Vec::new(),
                     profile: None,
                     link_down: false,
+                    ha: false,
                 },
             );
             let mut layer3 = false;
@@ -594,6 +686,7 @@ fn read_network(c: &mut PanosConfig, l: &mut Line) -> R<()> {
                 let a = l.value("an interface attribute")?;
                 match a.as_str() {
                     "layer3" => layer3 = true,
+                    "ha" => i.ha = true,
                     "comment" => i.comment = Some(l.text("a comment")?),
                     "link-state" => i.link_down = l.value("a link state")? == "down",
                     "link-speed" | "link-duplex" => drop(l.value("a setting")?),

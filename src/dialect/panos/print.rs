@@ -112,7 +112,11 @@ impl Display for PanosConfig {
         }
         for i in &self.interfaces {
             let pre = format!("set network interface ethernet {}", i.name);
-            writeln!(out, "{pre} layer3")?;
+            if i.ha {
+                writeln!(out, "{pre} ha")?;
+            } else {
+                writeln!(out, "{pre} layer3")?;
+            }
             for (a, l) in &i.ips {
                 if a.is_ipv4() {
                     writeln!(out, "{pre} layer3 ip {a}/{l}")?;
@@ -132,6 +136,9 @@ impl Display for PanosConfig {
             if i.link_down {
                 writeln!(out, "{pre} link-state down")?;
             }
+        }
+        if let Some(ha) = &self.ha {
+            high_availability(&mut out, ha)?;
         }
         for z in &self.zones {
             write!(out, "set zone {} network layer3 ", z.name)?;
@@ -254,4 +261,32 @@ impl Display for Lst<'_> {
         }
         list(f, self.0)
     }
+}
+
+/// `deviceconfig high-availability`, one attribute a line.
+fn high_availability(out: &mut String, ha: &Ha) -> fmt::Result {
+    let pre = "set deviceconfig high-availability";
+    writeln!(out, "{pre} enabled {}", yes(ha.enabled))?;
+    if let Some(g) = ha.group_id {
+        writeln!(out, "{pre} group group-id {g}")?;
+    }
+    if let Some(p) = ha.peer_ip {
+        writeln!(out, "{pre} group peer-ip {p}")?;
+    }
+    if let Some(m) = &ha.mode {
+        writeln!(out, "{pre} group mode {m}")?;
+    }
+    if let Some(p) = ha.device_priority {
+        writeln!(out, "{pre} group election-option device-priority {p}")?;
+    }
+    if let Some(h) = &ha.ha1 {
+        writeln!(out, "{pre} interface ha1 port {}", h.port)?;
+        if let Some(a) = h.ip {
+            writeln!(out, "{pre} interface ha1 ip-address {a}")?;
+        }
+        if let Some(m) = h.netmask {
+            writeln!(out, "{pre} interface ha1 netmask {m}")?;
+        }
+    }
+    Ok(())
 }

@@ -21,7 +21,8 @@
 //!   enables, from one of its `permitted-ip` (none listed: any source); without a profile `J`
 //!   answers nothing. IPv6 neighbour discovery (ICMPv6 135, 136) is answered on every open
 //!   interface whatever the rules say. What the firewall originates meets no security rule.
-//! - **`link-state down`** (island mode) and an interface in no zone pass nothing.
+//! - **`link-state down`** (island mode), an interface in no zone and an HA interface (`ha`:
+//!   the pair's HA1 or HA2 link) pass nothing.
 
 use super::ast::*;
 use crate::dialect::config::{Item, ReadError, Tag, Term};
@@ -170,6 +171,12 @@ impl<'a> Resolved<'a> {
     fn open_zone(&self, i: &Interface) -> Result<&'a Name, String> {
         if i.link_down {
             return Err(format!("interface {} is down (link-state down)", i.name));
+        }
+        if i.ha {
+            return Err(format!(
+                "interface {} is an HA interface: it carries no data traffic",
+                i.name
+            ));
         }
         self.zone_of
             .get(i.name.as_str())

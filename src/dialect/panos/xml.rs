@@ -231,6 +231,9 @@ fn token(s: &str) -> String {
     }
 }
 
+/// The HA section's path, where the reader keeps a choice (`mode`).
+const HA_PATH: &str = " deviceconfig high-availability";
+
 /// Set commands for `n` below `path`, each with its source line.
 fn commands(n: &Node, path: &str, parent_is_entry: bool, out: &mut Vec<(usize, String)>) {
     let is_entry = n.tag == "entry";
@@ -253,7 +256,9 @@ fn commands(n: &Node, path: &str, parent_is_entry: bool, out: &mut Vec<(usize, S
     if n.children.is_empty() {
         if !n.text.is_empty() {
             out.push((n.line, format!("set{here} {}", token(&n.text))));
-        } else if is_entry || parent_is_entry {
+        } else if is_entry || parent_is_entry || path.starts_with(HA_PATH) {
+            // In the HA section an empty element is a choice the set form writes as a
+            // keyword: `<mode><active-passive/></mode>` is `mode active-passive`.
             out.push((n.line, format!("set{here}")));
         }
         return;

@@ -296,13 +296,45 @@ pub(super) fn compare_local(
     }
     let empty = Space::new();
     let mut out = Vec::new();
+    // A vendor's HA link carries its own protocol, which no filter decides; the policy's sync
+    // (VRRP and conntrackd) does not apply there, and no flow reaches the device by it (E0047).
+    let ha_link = config.ha_link().is_some().then_some(dev.sync).flatten();
+    // Nor are the device's addresses on that link reachable from its data interfaces.
+    let unreachable = ha_link.and_then(|s| dev.interfaces.get(s)).map(|link| {
+        let set = link.own_addrs();
+        let mut out: Space<()> = Space::new();
+        for fam in [Family::V4, Family::V6] {
+            let dst = fam.addrs(&set);
+            if !dst.is_empty() {
+                out.extend(
+                    crate::packet::space::Cube::new(
+                        fam,
+                        fam.all_addrs(),
+                        dst,
+                        crate::packet::space::Ivs::range(0, 255),
+                        crate::packet::space::Ivs::range(0, 65535),
+                    ),
+                    (),
+                );
+            }
+        }
+        out
+    });
     for (i, iface) in dev.interfaces.iter().enumerate() {
+        if ha_link == Some(i) {
+            continue;
+        }
         for to_device in [true, false] {
             // Nothing filters what the device originates on this target (verify notes it).
             if !to_device && !config.own_output_filtered() {
                 continue;
             }
-            let want = policy.get(&(i, to_device)).unwrap_or(&empty);
+            let mut want = policy.get(&(i, to_device)).unwrap_or(&empty);
+            let reachable;
+            if let (true, Some(u)) = (to_device, &unreachable) {
+                reachable = want.subtract(u);
+                want = &reachable;
+            }
             let filters = config.local(&iface.name, to_device)?;
             let have = config_accepts(&filters);
             let over = have.subtract(want);
