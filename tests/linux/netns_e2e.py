@@ -154,10 +154,14 @@ def listen(spec_json):
     threads.append(threading.Thread(target=udp_server, daemon=True))
     for t in threads:
         t.start()
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    # The handler only sets a flag: a handler that took a lock (`threading.Event.set`) could run
+    # while the main thread held that very lock, and the listener would hang until killed.
+    terminated = []
+    signal.signal(signal.SIGTERM, lambda *_: terminated.append(True))
     print("ready", flush=True)
-    done.wait(120)
+    deadline = time.monotonic() + 120
+    while not terminated and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(0.3)  # let the sniffer drain
     stop.set()
     with lock:
