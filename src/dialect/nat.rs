@@ -422,6 +422,107 @@ pub fn pair_nat_of(dnat: Vec<Shift>, snat: &[(Option<u32>, Shift)], marks: &[Mar
     PairNat { src, dnat }
 }
 
+/// How a firewall vendor's static NAT (ASA object NAT, FortiOS virtual IPs, PAN-OS NAT rules)
+/// falls short of the policy's `nat`, in the vendor's words: each case a `help` text, `None`
+/// where the vendor has the form.
+pub struct VendorNatLimits {
+    pub target: &'static str,
+    /// The diagnostic code of the refusals.
+    pub code: &'static str,
+    /// IPv6 networks translated.
+    pub ipv6: Option<&'static str>,
+    /// Two translated zones whose inside networks meet.
+    pub meet: &'static str,
+    /// Flows between two translated zones.
+    pub between: &'static str,
+    /// Device-level flows with a translated zone.
+    pub local: Option<&'static str>,
+}
+
+/// What a vendor target cannot translate exactly on `device`, each an error at the device.
+pub fn vendor_refusals(
+    cx: &EmitContext,
+    device: &DeviceIr,
+    limits: &VendorNatLimits,
+) -> Vec<Diagnostic> {
+    let mut why: Vec<(String, &str)> = Vec::new();
+    let t: Vec<_> = device
+        .interfaces
+        .iter()
+        .filter(|i| !i.nat.is_empty())
+        .collect();
+    if let Some(help) = limits.ipv6 {
+        for i in &t {
+            if i.nat.iter().any(|n| matches!(n.inside, IpNet::V6(_))) {
+                why.push((
+                    format!("translates IPv6 networks of zone `{}`", i.zone_name),
+                    help,
+                ));
+            }
+        }
+    }
+    for (k, a) in t.iter().enumerate() {
+        for b in &t[k + 1..] {
+            let meet = a.nat.iter().any(|x| {
+                b.nat.iter().any(|y| {
+                    x.inside.contains(&y.inside.network()) || y.inside.contains(&x.inside.network())
+                })
+            });
+            if meet {
+                why.push((
+                    format!(
+                        "translates zones `{}` and `{}`, whose inside networks meet",
+                        a.zone_name, b.zone_name
+                    ),
+                    limits.meet,
+                ));
+            }
+        }
+    }
+    for p in device.pairs.iter().filter(|p| !p.rules.is_empty()) {
+        let (i, o) = (&device.interfaces[p.ingress], &device.interfaces[p.egress]);
+        if !i.nat.is_empty() && !o.nat.is_empty() {
+            why.push((
+                format!(
+                    "carries flows between translated zones `{}` and `{}`",
+                    i.zone_name, o.zone_name
+                ),
+                limits.between,
+            ));
+        }
+    }
+    if let Some(help) = limits.local {
+        for l in device.local.iter().filter(|l| !l.rules.is_empty()) {
+            let i = &device.interfaces[l.interface];
+            if !i.nat.is_empty() {
+                why.push((
+                    format!(
+                        "has device-level flows with translated zone `{}`",
+                        i.zone_name
+                    ),
+                    help,
+                ));
+            }
+        }
+    }
+    why.sort();
+    why.dedup();
+    why.into_iter()
+        .map(|(what, help)| {
+            Diagnostic::error(
+                limits.code,
+                format!(
+                    "firewall `{}` {what}: target {} cannot generate this translation",
+                    device.name, limits.target
+                ),
+            )
+            .at(cx.model.spans.device(device.device), "translating device")
+            .about(Subject::Device(device.device))
+            .help(help)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

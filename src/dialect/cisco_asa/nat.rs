@@ -223,56 +223,16 @@ pub fn objects(device: &DeviceIr, nameifs: &[Option<Name>]) -> Option<(Vec<Top>,
 /// translated interfaces whose inside networks meet (an access list matches real addresses,
 /// so it could not tell their hosts apart), and flows between two translated zones.
 pub fn refusals(cx: &EmitContext, device: &DeviceIr) -> Vec<Diagnostic> {
-    let mut why: Vec<(String, &str)> = Vec::new();
-    let t: Vec<_> = device
-        .interfaces
-        .iter()
-        .filter(|i| !i.nat.is_empty())
-        .collect();
-    for (k, a) in t.iter().enumerate() {
-        for b in &t[k + 1..] {
-            let meet = a.nat.iter().any(|x| {
-                b.nat.iter().any(|y| {
-                    x.inside.contains(&y.inside.network()) || y.inside.contains(&x.inside.network())
-                })
-            });
-            if meet {
-                why.push((
-                    format!(
-                        "translates zones `{}` and `{}`, whose inside networks meet",
-                        a.zone_name, b.zone_name
-                    ),
-                    "an ASA access list matches the real (inside) addresses, so it cannot tell the two zones' hosts apart; give the skids distinct inside networks, or put them behind an nftables, iptables or Cisco IOS device",
-                ));
-            }
-        }
-    }
-    for p in device.pairs.iter().filter(|p| !p.rules.is_empty()) {
-        let (i, o) = (&device.interfaces[p.ingress], &device.interfaces[p.egress]);
-        if !i.nat.is_empty() && !o.nat.is_empty() {
-            why.push((
-                format!(
-                    "carries flows between translated zones `{}` and `{}`",
-                    i.zone_name, o.zone_name
-                ),
-                "object NAT would translate both ends of such a connection; route these flows through another device, or drop `nat` from one zone",
-            ));
-        }
-    }
-    why.sort();
-    why.dedup();
-    why.into_iter()
-        .map(|(what, help)| {
-            Diagnostic::error(
-                crate::diagnostic::codes::ASA_NAT,
-                format!(
-                    "firewall `{}` {what}: target cisco-asa cannot generate this translation",
-                    device.name
-                ),
-            )
-            .at(cx.model.spans.device(device.device), "translating device")
-            .about(crate::diagnostic::Subject::Device(device.device))
-            .help(help)
-        })
-        .collect()
+    crate::dialect::nat::vendor_refusals(
+        cx,
+        device,
+        &crate::dialect::nat::VendorNatLimits {
+            target: "cisco-asa",
+            code: crate::diagnostic::codes::ASA_NAT,
+            ipv6: None,
+            meet: "an ASA access list matches the real (inside) addresses, so it cannot tell the two zones' hosts apart; give the skids distinct inside networks, or put them behind an nftables, iptables or Cisco IOS device",
+            between: "object NAT would translate both ends of such a connection; route these flows through another device, or drop `nat` from one zone",
+            local: None,
+        },
+    )
 }
