@@ -1,5 +1,5 @@
 //! Times each pass of `fenceline build` on one policy, in process, and prints one line per pass
-//! (`pass<TAB>milliseconds<TAB>detail`). Used by `benches/run.sh`; see docs/performance.md.
+//! (`pass<TAB>milliseconds<TAB>detail<TAB>resident memory after it`). Used by `benches/run.sh`; see docs/performance.md.
 //!
 //! `cargo run --release --example bench-passes -- big.fence [--lint-rules]`
 //!
@@ -20,8 +20,22 @@ fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
 
+/// The process's resident set now and at its peak, in MB (Linux; 0 elsewhere).
+fn rss() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 fn line(pass: &str, t: f64, detail: impl std::fmt::Display) {
-    println!("{pass}\t{t:.1}\t{detail}");
+    let (now, peak) = rss();
+    println!("{pass}\t{t:.1}\t{detail}\trss {now} MB, peak {peak} MB");
 }
 
 fn main() {

@@ -88,6 +88,8 @@ pub struct Emitted {
     pub diagnostics: Vec<Diagnostic>,
     /// The sites built (`build --site`); empty: every device.
     pub sites: Vec<String>,
+    /// Write the report files (`false` for `build --no-report`).
+    pub report: bool,
 }
 
 impl Emitted {
@@ -116,6 +118,7 @@ pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
             outputs: Vec::new(),
             diagnostics,
             sites: opts.emit.sites.clone(),
+            report: !opts.emit.no_report,
         });
     }
     let name = sanitize::clean(&model.policy.name, sanitize::HEADER_COMMENT).text;
@@ -141,6 +144,7 @@ pub fn emit(model: &Model, opts: &BuildOptions) -> Result<Emitted> {
         outputs,
         diagnostics,
         sites: opts.emit.sites.clone(),
+        report: !opts.emit.no_report,
     })
 }
 
@@ -217,9 +221,18 @@ pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Option<Bu
         outputs,
         diagnostics,
         sites,
+        report,
     } = emitted;
     let mut mem = Memory::default();
-    render_all(checked, model, &ir, &stamp, &sites, outputs, &mut mem)?;
+    render_all(
+        checked,
+        model,
+        &ir,
+        &stamp,
+        (&sites, report),
+        outputs,
+        &mut mem,
+    )?;
     Ok(Some(Built {
         ir,
         stamp,
@@ -400,10 +413,11 @@ pub fn write_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
         stamp,
         outputs,
         sites,
+        report,
         ..
     } = emitted;
     in_staging(dir, |st| {
-        render_all(checked, model, &ir, &stamp, &sites, outputs, st)
+        render_all(checked, model, &ir, &stamp, (&sites, report), outputs, st)
     })
 }
 
@@ -424,10 +438,43 @@ trait Sink {
     ) -> Result<()>;
 }
 
-/// Renders every file of a build into `st`: the device configurations (each dropped once
-/// passed on) while the report model is built beside them, then `report.json` streamed beside
-/// the Markdown and HTML reports, then the manifest of them all, which it returns.
+/// Renders every file of a build into `st`: the device configurations and, unless `report` is
+/// false (`build --no-report`), the reports ([`render_reports`]); then the manifest of them
+/// all, which it returns.
 fn render_all(
+    checked: &Checked,
+    model: &Model,
+    ir: &Ir,
+    stamp: &Stamp,
+    (sites, report): (&[String], bool),
+    outputs: Vec<Output>,
+    st: &mut dyn Sink,
+) -> Result<Manifest> {
+    if report {
+        render_reports(checked, model, ir, stamp, sites, outputs, st)?;
+    } else {
+        for o in outputs {
+            st.put(&o.path, &o.bytes, true)?;
+        }
+    }
+    let mut files = std::mem::take(st.entries());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        fenceline_version: stamp.version.to_string(),
+        policy: model.policy.name.clone(),
+        policy_sha256: stamp.hash.clone(),
+        hash_version: HASH_VERSION,
+        sites: sites.to_vec(),
+        files,
+    };
+    st.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
+    Ok(manifest)
+}
+
+/// The device configurations (each dropped once passed on) while the report model is built
+/// beside them, then `report.json` streamed beside the Markdown and HTML reports.
+fn render_reports(
     checked: &Checked,
     model: &Model,
     ir: &Ir,
@@ -435,7 +482,7 @@ fn render_all(
     sites: &[String],
     outputs: Vec<Output>,
     st: &mut dyn Sink,
-) -> Result<Manifest> {
+) -> Result<()> {
     let opts = report_options()?;
     let (rep, written) = crate::threads::join(
         || {
@@ -470,19 +517,7 @@ fn render_all(
     let (md, html) = md_html?;
     st.put("report.html", html.as_bytes(), true)?;
     st.put("report.md", md.as_bytes(), true)?;
-    let mut files = std::mem::take(st.entries());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = Manifest {
-        version: MANIFEST_VERSION,
-        fenceline_version: stamp.version.to_string(),
-        policy: model.policy.name.clone(),
-        policy_sha256: stamp.hash.clone(),
-        hash_version: HASH_VERSION,
-        sites: sites.to_vec(),
-        files,
-    };
-    st.put(MANIFEST, &manifest_bytes(&manifest)?, false)?;
-    Ok(manifest)
+    Ok(())
 }
 
 /// The in-memory sink of [`build_checked`]: every file, as `build` would write it.
@@ -541,6 +576,7 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
         stamp,
         outputs,
         sites,
+        report,
         ..
     } = emitted;
     let mut ck = Checker {
@@ -548,7 +584,15 @@ pub fn check_emitted(checked: &Checked, emitted: Emitted, dir: &Path) -> Result<
         entries: Vec::new(),
         drift: Drift::default(),
     };
-    let manifest = render_all(checked, model, &ir, &stamp, &sites, outputs, &mut ck)?;
+    let manifest = render_all(
+        checked,
+        model,
+        &ir,
+        &stamp,
+        (&sites, report),
+        outputs,
+        &mut ck,
+    )?;
     let mut drift = ck.drift;
     let ours: std::collections::BTreeSet<&str> = manifest
         .files

@@ -406,3 +406,71 @@ fn streamed_and_in_memory_builds_are_identical() {
         assert_eq!(snapshot(&dir), in_memory, "{ex}");
     }
 }
+
+/// `build --no-report` writes the configurations, byte for byte those of a full build, and a
+/// manifest of them only; a report an earlier build left in DIR is deleted (it would describe
+/// another policy), and `--check --no-report` is up to date on that directory.
+#[test]
+fn no_report_writes_the_configurations_only() {
+    let policy = Path::new("examples/water-treatment.fence");
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let out = tmp.path().join("out");
+    assert!(build(policy, &full).status.success());
+    assert!(build(policy, &out).status.success());
+    let run = |extra: &[&str]| {
+        bin()
+            .args(["build", "--today", "2026-01-01", "-q", "--no-report"])
+            .args(extra)
+            .arg(policy)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let with = snapshot(&full);
+    let without = snapshot(&out);
+    let reports = ["report.html", "report.json", "report.md"];
+    for r in reports {
+        assert!(with.contains_key(r), "the full build writes {r}");
+        assert!(!without.contains_key(r), "--no-report left {r}");
+    }
+    for (path, bytes) in &with {
+        if reports.contains(&path.as_str()) || path == "manifest.json" {
+            continue;
+        }
+        assert_eq!(without.get(path), Some(bytes), "{path}");
+    }
+    assert_eq!(without.len(), with.len() - reports.len());
+    let manifest: serde_json::Value = serde_json::from_slice(&without["manifest.json"]).unwrap();
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(!listed.is_empty());
+    assert!(
+        listed.iter().all(|p| !p.starts_with("report.")),
+        "{listed:?}"
+    );
+    assert_eq!(
+        listed.len(),
+        without.len() - 1,
+        "every file but the manifest"
+    );
+    let o = run(&["--check"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A full `--check` on it wants the reports back.
+    let o = bin()
+        .args(["build", "--today", "2026-01-01", "--check"])
+        .arg(policy)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("drift: report.md is missing"));
+}

@@ -268,3 +268,68 @@ fn the_synthetic_generator_at_40_zones() {
     assert_eq!(model.zones.len(), 40);
     check("synth-40", model);
 }
+
+/// One firewall between every pair of `n` zones: n (n - 1) / 2 conduits of one flow each.
+fn every_pair(n: usize) -> String {
+    let mut s = format!("policy \"every-pair-{n}\"\nservice app tcp/9000\n");
+    for z in 0..n {
+        s.push_str(&format!(
+            "zone z{z:02} {{ level 3  sl-target 2  network 10.{z}.0.0/24 }}\n"
+        ));
+    }
+    for a in 0..n {
+        for b in a + 1..n {
+            s.push_str(&format!(
+                "conduit c{a:02}-{b:02} {{\n  connects z{a:02}, z{b:02}\n  allow z{a:02} -> z{b:02} app\n}}\n"
+            ));
+        }
+    }
+    s.push_str("firewall fw {\n  target nftables\n");
+    for z in 0..n {
+        s.push_str(&format!("  interface eth{z} z{z:02}\n"));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// Past `MAX_DRAWN_CONDUITS` the picture draws the zones, no conduit, and says where they are
+/// listed; past mermaid's 500 lines the markdown diagram does the same (GitHub would show an
+/// error instead). Below both, everything is drawn.
+#[test]
+fn too_many_conduits_are_listed_not_drawn() {
+    // 45 conduits: drawn; 1,035: listed only.
+    for (n, drawn) in [(10, true), (46, false)] {
+        let checked = check_text(
+            "every-pair.fence",
+            std::path::Path::new("every-pair.fence"),
+            every_pair(n),
+            &CheckOptions::default(),
+        );
+        let model = checked.model.as_ref().expect("every-pair resolves");
+        let conduits = n * (n - 1) / 2;
+        assert_eq!(model.conduits.len(), conduits);
+        let ir = model_to_ir(model).0;
+        let d = diagram::diagram(model, &ir);
+        assert_eq!(d.zones.len(), n);
+        let svg = fenceline::report::svg::to_svg(model, &ir, true);
+        let mermaid = fenceline::report::graph::to_mermaid(model);
+        let note = format!("{conduits} conduits are not drawn (more than 1000)");
+        if drawn {
+            check("every-pair-10", model);
+            assert_eq!(d.undrawn, 0);
+            assert!(!svg.contains("are not drawn"));
+            assert_eq!(svg.matches("class=\"conduit\"").count(), conduits);
+            assert_eq!(mermaid.matches(" ---|").count(), conduits, "{mermaid}");
+            assert!(!mermaid.contains("undrawn"));
+        } else {
+            assert_eq!((d.edges.len(), d.undrawn), (0, conduits), "{n} zones");
+            assert!(svg.contains(&note), "{n} zones: no `{note}`");
+            assert!(!svg.contains("class=\"conduit\""));
+            assert!(!mermaid.contains("---"), "a conduit line drawn:\n{mermaid}");
+            assert!(
+                mermaid.contains(&format!("undrawn[\"{conduits} conduits are not drawn")),
+                "{mermaid}"
+            );
+        }
+    }
+}

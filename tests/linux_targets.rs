@@ -2025,6 +2025,42 @@ fn flows_between_zones_of_several_networks_use_the_zone_sets() {
         assert!(nft.contains(rule), "no `{rule}`:\n{nft}");
     }
     assert_eq!(nft.matches("modbus, engineering").count(), 2, "{nft}");
+    // Three rules in a row between the same two zone sets: one jump to a chain of the three,
+    // per family; the two rules of `ops -> cells` stay as they are.
+    for (jump, fam) in [
+        (
+            "ip saddr @z_cells_v4 ip daddr @z_ops_v4 ct state new jump f_p_eth1_eth0_1",
+            "v4",
+        ),
+        (
+            "ip6 saddr @z_cells_v6 ip6 daddr @z_ops_v6 ct state new jump f_p_eth1_eth0_2",
+            "v6",
+        ),
+    ] {
+        assert!(
+            nft.contains(&format!("\t\t{jump}\n")),
+            "no `{jump}` ({fam}):\n{nft}"
+        );
+    }
+    let sub = nft
+        .split("chain f_p_eth1_eth0_1 {")
+        .nth(1)
+        .and_then(|rest| rest.split("\t}").next())
+        .unwrap_or_default();
+    assert_eq!(
+        sub.lines()
+            .filter(|l| l.contains("counter accept comment"))
+            .count(),
+        3,
+        "{nft}"
+    );
+    assert!(
+        sub.contains(
+            "\t\ttcp dport 20002 counter accept comment \"ops-cells: cells -> ops tcp/20002\"\n"
+        ),
+        "{nft}"
+    );
+    assert!(!nft.contains("f_p_eth0_eth1"), "{nft}");
 
     let ipt = device_file(&built, "fw/iptables.rules");
     let sets = device_file(&built, "fw/ipset.rules");
@@ -2037,8 +2073,22 @@ fn flows_between_zones_of_several_networks_use_the_zone_sets() {
         );
         assert_eq!(sets.matches(&format!(" {net}\n")).count(), 1, "{sets}");
     }
+    // The rules of `ops -> cells` share one jump (five rules in a row: the logged ICMP's LOG
+    // and ACCEPT, then the four ports).
     assert!(
-        ipt.contains("-A FL-eth0_eth1 -m set --match-set fl_ops_v4 src -m set --match-set fl_cells_v4 dst -p tcp -m tcp --dport 502 -m conntrack --ctstate NEW"),
+        ipt.contains("-A FL-eth0_eth1 -m set --match-set fl_ops_v4 src -m set --match-set fl_cells_v4 dst -m conntrack --ctstate NEW -m comment --comment \"eth0 (ops) -> eth1 (cells): 5 rules of one source and destination\" -j FL-F1\n"),
+        "{ipt}"
+    );
+    assert!(
+        ipt.contains("-A FL-F1 -p tcp -m tcp --dport 502 -m comment --comment \"ops-cells: ops -> cells modbus, engineering\" -j ACCEPT\n"),
+        "{ipt}"
+    );
+    assert!(
+        ipt.contains("-A FL-F2 -p tcp -m tcp --dport 20003 -m comment --comment \"ops-cells: cells -> ops tcp/20003\" -j ACCEPT\n"),
+        "{ipt}"
+    );
+    assert!(
+        ipt.contains(":FL-F2 - [0:0]\n") && !ipt.contains("FL-F3"),
         "{ipt}"
     );
     assert!(
@@ -2137,6 +2187,20 @@ fn zone_sets_connect_every_network_pair_in_the_kernel() {
             add(dmz, d, ops, s, 443, false);
         }
     }
+    // The three flows behind one jump, each from every network of `cells` to every network of
+    // `ops`, both families; a fourth port is denied.
+    for v6 in [false, true] {
+        for s in hosts(cells, v6) {
+            for d in hosts(ops, v6) {
+                for port in [20001, 20003] {
+                    add(cells, s, ops, d, port, true);
+                }
+            }
+            if let Some(d) = hosts(ops, v6).first() {
+                add(cells, s, ops, *d, 20004, false);
+            }
+        }
+    }
     // The asset `ops.ews` (two hosts in two networks, its own set) to every network of `cells`;
     // another host of `ops` is denied.
     let ews: [IpAddr; 2] = ["10.2.0.40".parse().unwrap(), "10.2.9.5".parse().unwrap()];
@@ -2149,8 +2213,12 @@ fn zone_sets_connect_every_network_pair_in_the_kernel() {
         add(ops, "10.2.0.41".parse().unwrap(), cells, *d, 4840, false);
     }
     // 3 x 3 IPv4 and 2 x 2 IPv6 network pairs, the three IPv4 networks of `ops` to `dmz`, the
-    // asset's two hosts to the three networks of `cells`.
-    assert_eq!(probes.iter().filter(|p| p.expect).count(), 9 + 4 + 3 + 6);
+    // same network pairs back for two of the three ports behind the jump, the asset's two hosts
+    // to the three networks of `cells`.
+    assert_eq!(
+        probes.iter().filter(|p| p.expect).count(),
+        9 + 4 + 3 + 2 * (9 + 4) + 6
+    );
     let bytes = |name: &str| {
         built
             .outputs

@@ -39,6 +39,9 @@ pub struct BuildArgs {
     /// Most device rules the policy may expand to (protects pipelines from hostile input)
     #[arg(long, default_value_t = crate::plan::MAX_RULES)]
     pub max_rules: usize,
+    /// Write the configurations and the manifest only: no report.md, report.html, report.json (a report left in DIR by an earlier build is deleted)
+    #[arg(long)]
+    pub no_report: bool,
     #[command(flatten)]
     pub common: super::CommonArgs,
 }
@@ -64,6 +67,7 @@ pub fn run(args: BuildArgs, io: &mut Io) -> Result<u8> {
         emit: EmitOptions {
             cisco_object_groups: args.cisco_object_groups,
             max_rules: Some(args.max_rules),
+            no_report: args.no_report,
             ..Default::default()
         },
     };

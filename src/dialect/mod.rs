@@ -71,6 +71,8 @@ pub struct EmitOptions {
     pub sites: Vec<String>,
     /// The devices of [`EmitOptions::sites`], by name; `None`: every device.
     pub devices: Option<std::collections::BTreeSet<String>>,
+    /// `build --no-report`: the configurations and the manifest only, no `report.*`.
+    pub no_report: bool,
 }
 
 /// What a configuration accepts, per interface pair: the filters a packet crossing from `iif`

@@ -54,6 +54,9 @@ pub struct ZoneGraph {
     block_nodes: Vec<Vec<NodeIndex>>,
     /// Blocks of each vertex, sorted: an articulation point has two or more.
     node_blocks: Vec<Vec<usize>>,
+    /// [`ZoneGraph::block_stages`] of each zone pair asked for: a plan asks once per flow, and
+    /// 100,000 flows between 100 zones cross 9,900 pairs.
+    memo: std::sync::Mutex<std::collections::HashMap<(ZoneId, ZoneId), Memo>>,
 }
 
 /// What the paths through a `via` device inside one block cross: the crossings of the devices
@@ -77,6 +80,8 @@ pub struct Stage {
 /// A stage with, for the devices inside a block, the block and the vertices it is entered and
 /// left by (`None` for an articulation-point device).
 type BlockStage = (Option<(usize, NodeIndex, NodeIndex)>, Stage);
+/// What [`ZoneGraph::block_stages`] found for a zone pair.
+type Memo = Option<Vec<BlockStage>>;
 
 /// A node of the block-cut tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -139,6 +144,7 @@ impl ZoneGraph {
             edge_block,
             block_nodes,
             node_blocks,
+            memo: Default::default(),
         }
     }
 
@@ -365,6 +371,22 @@ impl ZoneGraph {
     /// [`ZoneGraph::stages`], each interior stage with its block and the vertices it is
     /// entered and left by (`None` for an articulation-point device).
     fn block_stages(&self, from: ZoneId, to: ZoneId) -> Option<Vec<BlockStage>> {
+        let known = self
+            .memo
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(from, to)).cloned());
+        if let Some(known) = known {
+            return known;
+        }
+        let found = self.block_stages_uncached(from, to);
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert((from, to), found.clone());
+        }
+        found
+    }
+
+    fn block_stages_uncached(&self, from: ZoneId, to: ZoneId) -> Option<Vec<BlockStage>> {
         let s = self.zone_nodes[from.0];
         let t = self.zone_nodes[to.0];
         if s == t {

@@ -256,7 +256,14 @@ pub struct Diagram {
     pub grid_right: i64,
     /// Where the bands end at the bottom (the legend starts below).
     pub bands_bottom: i64,
+    /// Conduits not drawn: all of them when there are more than [`MAX_DRAWN_CONDUITS`].
+    pub undrawn: usize,
 }
+
+/// Most conduits the picture draws. Past it (a firewall between every pair of 100 zones has
+/// 4,950) lines cover the picture and routing them costs more than the rest of the build: the
+/// picture keeps its zones and says where the conduits are listed.
+pub const MAX_DRAWN_CONDUITS: usize = 1000;
 
 /// The devices whose generated rules enforce each conduit, by conduit, in name order.
 pub fn enforcers(model: &Model, ir: &Ir) -> Vec<Vec<DeviceId>> {
@@ -355,8 +362,14 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
     let enf = enforcers(model, ir);
 
     // Lines and hubs.
+    let undrawn = if l.conduits.len() > MAX_DRAWN_CONDUITS {
+        l.conduits.len()
+    } else {
+        0
+    };
+    let conduits = &l.conduits[..l.conduits.len() - undrawn];
     let mut routed: Vec<Route> = Vec::new();
-    for (ei, e) in l.conduits.iter().enumerate() {
+    for (ei, e) in conduits.iter().enumerate() {
         let lane = (ei % 7) as i64 - 3;
         let ends: Vec<(i64, i64)> = e.zones.iter().map(|z| cell[z.0]).collect();
         let r = if ends.len() == 2 {
@@ -393,7 +406,7 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
 
     // Labels.
     let mut edges = Vec::new();
-    for ((ei, e), shapes) in l.conduits.iter().enumerate().zip(edge_devices) {
+    for ((ei, e), shapes) in conduits.iter().enumerate().zip(edge_devices) {
         let (text, title) = label_texts(model, e, &enf.get(ei).cloned().unwrap_or_default());
         let w = label_width(&text);
         let found = free_label_spot(&routed[ei].0, w, ei, &drawn, bands_bottom);
@@ -457,6 +470,7 @@ pub fn diagram(model: &Model, ir: &Ir) -> Diagram {
         edges,
         grid_right,
         bands_bottom: bands_bottom.max(margin_y),
+        undrawn,
     }
 }
 

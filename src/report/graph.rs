@@ -233,6 +233,12 @@ fn mermaid_text(s: &str) -> String {
 }
 
 /// Mermaid flowchart: one subgraph per band, conduits as labelled links.
+/// Most lines mermaid draws: its `maxEdges` default; past it GitHub shows an error instead of
+/// the diagram.
+pub const MERMAID_MAX_EDGES: usize = 500;
+/// Longest diagram text mermaid reads: its `maxTextSize` default.
+pub const MERMAID_MAX_TEXT: usize = 50_000;
+
 pub fn to_mermaid(model: &Model) -> String {
     let l = layout(model);
     let mut o = String::from("flowchart TB\n");
@@ -259,26 +265,39 @@ pub fn to_mermaid(model: &Model) -> String {
         }
         o.push_str("  end\n");
     }
+    let mut edges = String::new();
+    let mut lines = 0;
     for e in &l.conduits {
         let label = mermaid_text(&e.label());
         if e.zones.len() == 2 {
+            lines += 1;
             let _ = writeln!(
-                o,
+                edges,
                 "  {} ---|\"{label}\"| {}",
                 mermaid_id("zone", &model.zone(e.zones[0]).name),
                 mermaid_id("zone", &model.zone(e.zones[1]).name)
             );
         } else {
             let hub = mermaid_id("conduit", &e.name);
-            let _ = writeln!(o, "  {hub}((\"{label}\"))");
+            let _ = writeln!(edges, "  {hub}((\"{label}\"))");
             for z in &e.zones {
+                lines += 1;
                 let _ = writeln!(
-                    o,
+                    edges,
                     "  {} --- {hub}",
                     mermaid_id("zone", &model.zone(*z).name)
                 );
             }
         }
+    }
+    if lines > MERMAID_MAX_EDGES || o.len() + edges.len() > MERMAID_MAX_TEXT {
+        let _ = writeln!(
+            o,
+            "  undrawn[\"{} conduits are not drawn: more lines or text than mermaid draws ({MERMAID_MAX_EDGES} lines, {MERMAID_MAX_TEXT} characters); the zone-to-zone matrix lists them\"]",
+            l.conduits.len()
+        );
+    } else {
+        o.push_str(&edges);
     }
     if !safety.is_empty() {
         o.push_str("  classDef safety stroke:#c00,stroke-width:3px,stroke-dasharray:5 3\n");

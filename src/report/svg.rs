@@ -159,6 +159,14 @@ pub fn to_svg(model: &Model, ir: &Ir, standalone: bool) -> String {
         "<text x=\"12\" y=\"28\" font-size=\"16\" font-weight=\"bold\">{}</text>",
         xml_escape(&title)
     );
+    if d.undrawn > 0 {
+        let _ = writeln!(
+            o,
+            "<text class=\"undrawn\" x=\"12\" y=\"48\" fill=\"#555555\">{} conduits are not drawn (more than {}): the zone-to-zone matrix lists them.</text>",
+            d.undrawn,
+            diagram::MAX_DRAWN_CONDUITS
+        );
+    }
     for b in &d.bands {
         let _ = writeln!(
             o,

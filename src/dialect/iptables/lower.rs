@@ -391,6 +391,9 @@ fn log(mut matches: Vec<Match>, limited: bool, prefix: &Text) -> Rule {
 /// A pair's (or its untracked-ICMP chain's) accept rule, with its log rule in front.
 struct Accept {
     matches: Vec<Match>,
+    /// How many of `matches`, from the first, match the addresses (`-m set --match-set`,
+    /// `-s`, `-d`, ranges): what rules in a row may share behind one jump ([`factor_runs`]).
+    addrs: usize,
     comment: Text,
     log_prefix: Option<Text>,
 }
@@ -477,11 +480,13 @@ fn accept_chains(
                     };
                     urules.push(Accept {
                         matches: [m.clone(), s].concat(),
+                        addrs: m.len(),
                         comment: comment.clone(),
                         log_prefix: log_prefix.clone(),
                     });
                 }
                 rules.push(Accept {
+                    addrs: m.len(),
                     matches: [m, s].concat(),
                     comment,
                     log_prefix,
@@ -561,11 +566,13 @@ fn set_rules(
                     };
                     urules.push(Accept {
                         matches: [m.clone(), svc].concat(),
+                        addrs: m.len(),
                         comment: comment.clone(),
                         log_prefix: log_prefix.clone(),
                     });
                 }
                 rules.push(Accept {
+                    addrs: m.len(),
                     matches: [m, svc.clone()].concat(),
                     comment: comment.clone(),
                     log_prefix: log_prefix.clone(),
@@ -1117,6 +1124,27 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         out.extend(chains.iter().map(|p| decl(&p.chain, None)));
         out.extend(untracked.iter().map(|p| decl(&p.chain, None)));
     }
+    // The accept chains in order, each with its runs when its rules match `--ctstate NEW`
+    // (`None`: an untracked-ICMP chain, written as it is).
+    let mut all = vec![(t.pairs, true), (t.untracked, false)];
+    for (chains, untracked) in t.local {
+        all.push((chains, true));
+        all.push((untracked, false));
+    }
+    let mut runs = 0;
+    let mut plan = Vec::new();
+    for (chains, new) in all {
+        for p in chains {
+            plan.push((p, new.then(|| factor_runs(&p.rules, &mut runs))));
+        }
+    }
+    for (_, lines) in &plan {
+        for line in lines.iter().flatten() {
+            if let Written::Run { chain, .. } = line {
+                out.push(decl(chain, None));
+            }
+        }
+    }
     let mut add = |chain: &str, rule: Rule| {
         out.push(Entry::Command(Command::Append {
             chain: chain.into(),
@@ -1248,27 +1276,101 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
             add(name, Rule::jump(m.clone(), "DROP"));
         }
     }
-    let mut all = vec![(t.pairs, true), (t.untracked, false)];
-    for (chains, untracked) in t.local {
-        all.push((chains, true));
-        all.push((untracked, false));
-    }
-    for (chains, new) in all {
-        for p in chains {
+    let accept = |add: &mut dyn FnMut(&str, Rule), chain: &str, r: &Accept, from: usize, new| {
+        let mut m = r.matches[from..].to_vec();
+        if new {
+            m.extend(ctstate(&[State::New]));
+        }
+        if let Some(prefix) = &r.log_prefix {
+            add(chain, log(m.clone(), false, prefix));
+        }
+        m.extend(comment(&r.comment));
+        add(chain, Rule::jump(m, "ACCEPT"));
+    };
+    for (p, lines) in plan {
+        let new = lines.is_some();
+        let Some(lines) = lines else {
             for r in &p.rules {
-                let mut m = r.matches.clone();
-                if new {
+                accept(&mut add, &p.chain, r, 0, new);
+            }
+            continue;
+        };
+        for line in &lines {
+            match line {
+                Written::One(r) => accept(&mut add, &p.chain, r, 0, new),
+                Written::Run { chain, rules } => {
+                    let head = &rules[0].matches[..rules[0].addrs];
+                    let mut m = head.to_vec();
                     m.extend(ctstate(&[State::New]));
+                    let text = format!(
+                        "{}: {} rules of one source and destination",
+                        p.comment.as_str(),
+                        rules.len()
+                    );
+                    m.extend(comment(&self::text(
+                        crate::dialect::sanitize::clean(&text, IPT_COMMENT).text,
+                    )?));
+                    add(&p.chain, Rule::jump(m, chain));
                 }
-                if let Some(prefix) = &r.log_prefix {
-                    add(&p.chain, log(m.clone(), false, prefix));
+            }
+        }
+        for line in &lines {
+            if let Written::Run { chain, rules } = line {
+                for r in *rules {
+                    accept(&mut add, chain, r, r.addrs, false);
                 }
-                m.extend(comment(&r.comment));
-                add(&p.chain, Rule::jump(m, "ACCEPT"));
             }
         }
     }
     Ok(out)
+}
+
+/// Fewest rules in a row that [`factor_runs`] moves into a chain of their own.
+const FACTOR_RUN: usize = 3;
+
+/// An accept chain's rules as written: one by one, or a run behind one jump.
+enum Written<'a> {
+    One(&'a Accept),
+    /// Rules in a row with the same address matches, written in `chain` without them.
+    Run {
+        chain: String,
+        rules: &'a [Accept],
+    },
+}
+
+/// Rules in a row of one chain that match the same addresses, at least [`FACTOR_RUN`] of them,
+/// as one rule that matches those and `--ctstate NEW` once and jumps to a chain `FL-F<n>` of the
+/// rules without them (`n` counts the device's runs; no other chain name is `FL-F` and digits:
+/// pair chains hold a `_`). A packet that matches the jump meets the same rules in the same
+/// order; one that does not would have matched none of them; the chain's end returns to the
+/// rule after the jump. The kernel looks the addresses up once per packet instead of once per
+/// rule. Every rule keeps its comment.
+fn factor_runs<'a>(rules: &'a [Accept], runs: &mut usize) -> Vec<Written<'a>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rules.len() {
+        let a = &rules[i];
+        let head = &a.matches[..a.addrs];
+        let mut j = i + 1;
+        while a.addrs > 0
+            && rules
+                .get(j)
+                .is_some_and(|r| r.addrs == a.addrs && r.matches[..r.addrs] == *head)
+        {
+            j += 1;
+        }
+        if j - i >= FACTOR_RUN {
+            *runs += 1;
+            out.push(Written::Run {
+                chain: format!("FL-F{runs}"),
+                rules: &rules[i..j],
+            });
+        } else {
+            out.extend(rules[i..j].iter().map(Written::One));
+        }
+        i = j;
+    }
+    out
 }
 
 fn net(n: ipnet::IpNet) -> Net {

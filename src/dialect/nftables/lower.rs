@@ -736,7 +736,12 @@ fn set_chains(
             }
             rules.push(rule(stmts(true), Some(comment)));
         }
-        for sr in &split.rules {
+        // IPv4 rules, then IPv6 ones, each family in the flows' order: the families' packets
+        // are disjoint, so this changes no decision, and it keeps the rules of one zone pair
+        // in a row for [`factor_runs`].
+        let mut by_family: Vec<&SetRule> = split.rules.iter().collect();
+        by_family.sort_by_key(|sr| sr.family == Family::V6);
+        for sr in by_family {
             for end in [&sr.src, &sr.dst] {
                 if let End::Asset(z, a, ivs) = end {
                     out.sets.extend(asset_set(
@@ -775,10 +780,105 @@ fn set_chains(
                 .push((slot.key.clone(), uname.clone()));
             out.untracked.push(chain(uname, quoted(ucomment)?, urules));
         }
+        let (rules, runs) = factor_runs(&cname, &slot.comment, rules, names)?;
+        out.chains.extend(runs);
         out.entries.push((slot.key, cname.clone()));
         out.chains.push(chain(cname, quoted(slot.comment)?, rules));
     }
     Ok(out)
+}
+
+/// Fewest rules in a row that [`factor_runs`] moves into a chain of their own.
+const FACTOR_RUN: usize = 3;
+
+/// The two address matches and the state match that [`factor_runs`] takes out of a rule:
+/// `ip saddr X ip daddr Y ... ct state new ... accept`, both addresses positive matches of one
+/// family.
+fn shared_head<'r>(r: &'r Rule, new: &Stmt) -> Option<(&'r Stmt, &'r Stmt)> {
+    match r.stmts.as_slice() {
+        [src @ Stmt::Match {
+            neg: false,
+            left: Selector::Payload(p, f),
+            ..
+        }, dst @ Stmt::Match {
+            neg: false,
+            left: Selector::Payload(q, g),
+            ..
+        }, rest @ ..]
+            if p == q
+                && matches!(p.as_str(), "ip" | "ip6")
+                && f == "saddr"
+                && g == "daddr"
+                && rest.contains(new)
+                && matches!(rest.last(), Some(Stmt::Verdict(Verdict::Accept))) =>
+        {
+            Some((src, dst))
+        }
+        _ => None,
+    }
+}
+
+/// Rules in a row of one chain that match the same source and destination (a zone's set, an
+/// asset's, or the same networks inline) and `ct state new`, at least [`FACTOR_RUN`] of them:
+/// replaced by one rule that matches those once and jumps to a chain `f_<chain>_<n>` of the
+/// rules without them (`ip saddr @z_a_v4 ip daddr @z_b_v4 ct state new jump f_p_eth0_eth1_1`).
+/// A packet that matches the jump meets the same rules in the same order; one that does not
+/// would have matched none of them; the chain's end returns to the rule after the jump. The
+/// kernel reads the addresses once per packet instead of once per rule, and `nft -f` of one
+/// firewall of 100,000 flows takes 2.6 s instead of 4.7 s (docs/performance.md). Every sub-rule
+/// keeps its comment and its counter.
+fn factor_runs(
+    cname: &str,
+    comment: &str,
+    rules: Vec<Rule>,
+    names: &mut Names,
+) -> Result<(Vec<Rule>, Vec<Chain>)> {
+    let new = ct_state(&["new"]);
+    let mut out = Vec::with_capacity(rules.len());
+    let mut chains = Vec::new();
+    let mut rules = rules.into_iter().peekable();
+    while let Some(first) = rules.next() {
+        let Some((src, dst)) = shared_head(&first, &new).map(|(s, d)| (s.clone(), d.clone()))
+        else {
+            out.push(first);
+            continue;
+        };
+        let mut run = vec![first];
+        while let Some(r) =
+            rules.next_if(|r| shared_head(r, &new).is_some_and(|(s, d)| *s == src && *d == dst))
+        {
+            run.push(r);
+        }
+        if run.len() < FACTOR_RUN {
+            out.extend(run);
+            continue;
+        }
+        let name = names.unique(format!("f_{cname}_{}", chains.len() + 1))?;
+        let text = format!(
+            "{comment}: {} rules of one source and destination",
+            run.len()
+        );
+        let body = run
+            .into_iter()
+            .map(|mut r| {
+                r.stmts.drain(..2);
+                r.stmts.retain(|s| *s != new);
+                r
+            })
+            .collect();
+        out.push(rule(
+            vec![
+                src,
+                dst,
+                new.clone(),
+                Stmt::Verdict(Verdict::Jump(name.clone())),
+            ],
+            None,
+        ));
+        let text = crate::dialect::sanitize::clean(&text, NFT_COMMENT).text;
+        chains.push(chain(name, quoted(text)?, body));
+    }
+    Ok((out, chains))
 }
 
 /// The set of an asset of several networks that a flow names (`a_<zone>_<asset>_v4`), the
