@@ -482,11 +482,21 @@ pub fn emit_all(
     only: Option<&[Target]>,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Output>> {
-    let results = crate::threads::map(&jobs(cx, only), |(dialect, dev)| {
+    let jobs = jobs(cx, only);
+    let emit = |(dialect, dev): &(&'static dyn DynDialect, &DeviceIr)| {
         let mut d = Vec::new();
         let r = dialect.emit(cx, dev, &mut d);
         (r, d)
-    });
+    };
+    // Each job holds its configuration's tree and text while it prints (about 1 KB a rule):
+    // past `SEQUENTIAL_EMIT_RULES` rules in all, one job at a time, so that a firewall of a
+    // million flows and two targets does not hold both at once (docs/performance.md).
+    let rules: usize = jobs.iter().map(|(_, dev)| dev.rule_count()).sum();
+    let results = if rules > SEQUENTIAL_EMIT_RULES {
+        jobs.iter().map(emit).collect()
+    } else {
+        crate::threads::map(&jobs, emit)
+    };
     let mut out = Vec::new();
     for (r, d) in results {
         diags.extend(d);
@@ -503,6 +513,9 @@ pub fn emit_all(
     }
     Ok(out)
 }
+
+/// Planned rules of all the jobs of a build past which [`emit_all`] emits one job at a time.
+pub const SEQUENTIAL_EMIT_RULES: usize = 500_000;
 
 /// The findings of [`emit_all`] for every target of every device, in the same order, without
 /// the configurations' text where a dialect can lower without printing

@@ -61,6 +61,14 @@ pub struct DeviceIr {
     pub switch: Option<SwitchIr>,
 }
 
+impl DeviceIr {
+    /// Its planned rules: its interface pairs' and its own traffic's.
+    pub fn rule_count(&self) -> usize {
+        self.pairs.iter().map(|p| p.rules.len()).sum::<usize>()
+            + self.local.iter().map(|l| l.rules.len()).sum::<usize>()
+    }
+}
+
 /// Traffic between the device itself and one interface. `to_device`: packets that enter by
 /// `interface` addressed to one of the device's own addresses (the input chain; the interface's
 /// inbound ACL on IOS); otherwise packets the device originates that leave by `interface` (the

@@ -42,6 +42,7 @@ use crate::packet::Family;
 use crate::plan::DeviceIr;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// iptables chain names: at most 28 characters.
 const MAX_CHAIN: usize = 28;
@@ -390,10 +391,12 @@ fn log(mut matches: Vec<Match>, limited: bool, prefix: &Text) -> Rule {
 
 /// A pair's (or its untracked-ICMP chain's) accept rule, with its log rule in front.
 struct Accept {
-    matches: Vec<Match>,
-    /// How many of `matches`, from the first, match the addresses (`-m set --match-set`,
-    /// `-s`, `-d`, ranges): what rules in a row may share behind one jump ([`factor_runs`]).
-    addrs: usize,
+    /// The matches of the addresses (`-m set --match-set`, `-s`, `-d`, ranges), one copy for
+    /// every rule of a flow's ends: what rules in a row may share behind one jump
+    /// ([`factor_runs`]).
+    head: Arc<[Match]>,
+    /// The matches of the service.
+    tail: Vec<Match>,
     comment: Text,
     log_prefix: Option<Text>,
 }
@@ -461,7 +464,7 @@ fn accept_chains(
                 continue;
             }
             for e in &g.elements {
-                let m = addr_matches(fam, Some(e.src), e.dst);
+                let m: Arc<[Match]> = addr_matches(fam, Some(e.src), e.dst).into();
                 let s = service_matches(fam, g.shape, e)?;
                 let comment = text(linux::rule_comment(
                     model,
@@ -479,15 +482,15 @@ fn accept_chains(
                         _ => s.clone(),
                     };
                     urules.push(Accept {
-                        matches: [m.clone(), s].concat(),
-                        addrs: m.len(),
+                        head: m.clone(),
+                        tail: s,
                         comment: comment.clone(),
                         log_prefix: log_prefix.clone(),
                     });
                 }
                 rules.push(Accept {
-                    addrs: m.len(),
-                    matches: [m, s].concat(),
+                    head: m,
+                    tail: s,
                     comment,
                     log_prefix,
                 });
@@ -544,6 +547,15 @@ fn set_rules(
     let log_prefix = sr.log.then(|| accept_prefix.clone());
     let srcs = sets.end(model, fam, Dir::Src, &sr.src)?;
     let dsts = sets.end(model, fam, Dir::Dst, &sr.dst)?;
+    // Every pair of a source's and a destination's matches, once: each service item's rules
+    // share them.
+    let heads: Vec<Arc<[Match]>> = srcs
+        .iter()
+        .flat_map(|s| {
+            dsts.iter()
+                .map(move |d| [s.as_slice(), d.as_slice()].concat().into())
+        })
+        .collect();
     for &(proto_n, lo, hi) in &sr.items {
         let e = linux::Element {
             src: (0, 0),
@@ -555,29 +567,26 @@ fn set_rules(
             merged: 0,
         };
         let svc = service_matches(fam, sr.shape, &e)?;
-        for s in &srcs {
-            for d in &dsts {
-                let m = [s.clone(), d.clone()].concat();
-                for &protocol in linux::untracked_protos(sr.shape, fam, &e) {
-                    let svc = match sr.shape {
-                        Shape::Any if protocol == 1 => vec![proto("icmp")],
-                        Shape::Any => vec![proto("ipv6-icmp")],
-                        _ => svc.clone(),
-                    };
-                    urules.push(Accept {
-                        matches: [m.clone(), svc].concat(),
-                        addrs: m.len(),
-                        comment: comment.clone(),
-                        log_prefix: log_prefix.clone(),
-                    });
-                }
-                rules.push(Accept {
-                    addrs: m.len(),
-                    matches: [m, svc.clone()].concat(),
+        for m in &heads {
+            for &protocol in linux::untracked_protos(sr.shape, fam, &e) {
+                let svc = match sr.shape {
+                    Shape::Any if protocol == 1 => vec![proto("icmp")],
+                    Shape::Any => vec![proto("ipv6-icmp")],
+                    _ => svc.clone(),
+                };
+                urules.push(Accept {
+                    head: m.clone(),
+                    tail: svc,
                     comment: comment.clone(),
                     log_prefix: log_prefix.clone(),
                 });
             }
+            rules.push(Accept {
+                head: m.clone(),
+                tail: svc.clone(),
+                comment: comment.clone(),
+                log_prefix: log_prefix.clone(),
+            });
         }
     }
     Ok(())
@@ -1010,9 +1019,9 @@ fn file(
         entries: filter_table(FilterTable {
             v6,
             spoof: &spoof,
-            pairs: &pairs,
-            untracked: &untracked,
-            local: &local,
+            pairs,
+            untracked,
+            local,
             sync: sync.as_ref(),
             one_way: &one_way,
             local_one_way: &local_one_way,
@@ -1075,11 +1084,13 @@ fn ipset_device_line(device: &str, cluster: Option<&str>) -> String {
 struct FilterTable<'a> {
     v6: bool,
     spoof: &'a [Spoof],
-    pairs: &'a [PairChain],
-    untracked: &'a [PairChain],
+    /// The accept chains, consumed as their rules are written (a million accepts are not held
+    /// twice).
+    pairs: Vec<PairChain>,
+    untracked: Vec<PairChain>,
     /// The device's own traffic, in (`INPUT`) then out (`OUTPUT`): accept chains and untracked
     /// ICMP chains.
-    local: &'a [(Vec<PairChain>, Vec<PairChain>)],
+    local: Vec<(Vec<PairChain>, Vec<PairChain>)>,
     sync: Option<&'a SyncRules>,
     /// The rules of [`ONE_WAY`]: each drops the reply direction of a `one-way` rule.
     one_way: &'a [Vec<Match>],
@@ -1120,28 +1131,40 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
             out.push(decl(name, None));
         }
     }
-    for (chains, untracked) in t.local {
+    for (chains, untracked) in &t.local {
         out.extend(chains.iter().map(|p| decl(&p.chain, None)));
         out.extend(untracked.iter().map(|p| decl(&p.chain, None)));
     }
-    // The accept chains in order, each with its runs when its rules match `--ctstate NEW`
-    // (`None`: an untracked-ICMP chain, written as it is).
-    let mut all = vec![(t.pairs, true), (t.untracked, false)];
-    for (chains, untracked) in t.local {
-        all.push((chains, true));
-        all.push((untracked, false));
-    }
-    let mut runs = 0;
-    let mut plan = Vec::new();
-    for (chains, new) in all {
-        for p in chains {
-            plan.push((p, new.then(|| factor_runs(&p.rules, &mut runs))));
+    // The accept chains in the order their rules are written, each with whether its rules
+    // match `--ctstate NEW` (an untracked-ICMP chain's do not, and it has no runs).
+    let in_order = |t: &FilterTable| -> Vec<(usize, usize, bool)> {
+        let mut v: Vec<(usize, usize, bool)> = (0..t.pairs.len()).map(|i| (0, i, true)).collect();
+        v.extend((0..t.untracked.len()).map(|i| (1, i, false)));
+        for (k, (chains, untracked)) in t.local.iter().enumerate() {
+            v.extend((0..chains.len()).map(|i| (2 + 2 * k, i, true)));
+            v.extend((0..untracked.len()).map(|i| (3 + 2 * k, i, false)));
         }
-    }
-    for (_, lines) in &plan {
-        for line in lines.iter().flatten() {
-            if let Written::Run { chain, .. } = line {
-                out.push(decl(chain, None));
+        v
+    };
+    let order = in_order(&t);
+    let mut runs = 0;
+    {
+        let chain_of = |(group, i, _): (usize, usize, bool)| -> &PairChain {
+            match group {
+                0 => &t.pairs[i],
+                1 => &t.untracked[i],
+                g if g % 2 == 0 => &t.local[(g - 2) / 2].0[i],
+                g => &t.local[(g - 3) / 2].1[i],
+            }
+        };
+        for &o in &order {
+            if o.2 {
+                for seg in factor_runs(&chain_of(o).rules) {
+                    if seg.run {
+                        runs += 1;
+                        out.push(decl(&format!("FL-F{runs}"), None));
+                    }
+                }
             }
         }
     }
@@ -1250,14 +1273,14 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         "FORWARD",
         Rule::jump(ctstate(&[State::Established, State::Related]), "ACCEPT"),
     );
-    for p in t.untracked {
+    for p in &t.untracked {
         add("FORWARD", dispatch(p, &[State::Invalid, State::Untracked]));
     }
     add("FORWARD", Rule::jump(ctstate(&[State::Invalid]), "DROP"));
     for r in t.direct_inside {
         add("FORWARD", r.clone());
     }
-    for p in t.pairs {
+    for p in &t.pairs {
         add("FORWARD", dispatch(p, &[]));
     }
     add("FORWARD", log(Vec::new(), true, t.drop_prefix));
@@ -1276,49 +1299,85 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
             add(name, Rule::jump(m.clone(), "DROP"));
         }
     }
-    let accept = |add: &mut dyn FnMut(&str, Rule), chain: &str, r: &Accept, from: usize, new| {
-        let mut m = r.matches[from..].to_vec();
+    // An accept rule, moved out of its `Accept` (and its log rule in front); `with_head`: with
+    // its address matches, `new`: with `--ctstate NEW`.
+    let accept = |add: &mut dyn FnMut(&str, Rule), chain: &str, r: Accept, with_head, new| {
+        let Accept {
+            head,
+            tail,
+            comment: text,
+            log_prefix,
+        } = r;
+        let head: &[Match] = if with_head { &head } else { &[] };
+        let mut m = Vec::with_capacity(head.len() + tail.len() + 2 * usize::from(new) + 2);
+        m.extend_from_slice(head);
+        m.extend(tail);
         if new {
             m.extend(ctstate(&[State::New]));
         }
-        if let Some(prefix) = &r.log_prefix {
+        if let Some(prefix) = &log_prefix {
             add(chain, log(m.clone(), false, prefix));
         }
-        m.extend(comment(&r.comment));
+        m.extend([module("comment"), Match::Comment(text)]);
         add(chain, Rule::jump(m, "ACCEPT"));
     };
-    for (p, lines) in plan {
-        let new = lines.is_some();
-        let Some(lines) = lines else {
-            for r in &p.rules {
-                accept(&mut add, &p.chain, r, 0, new);
-            }
-            continue;
+    // The same chains in the same order as the declarations above: the runs get the same
+    // numbers. A run's rules follow its jump.
+    let mut groups: Vec<Vec<PairChain>> = vec![t.pairs, t.untracked];
+    for (chains, untracked) in t.local {
+        groups.push(chains);
+        groups.push(untracked);
+    }
+    let mut runs = 0;
+    let mut groups: Vec<std::vec::IntoIter<PairChain>> =
+        groups.into_iter().map(Vec::into_iter).collect();
+    for (group, _, new) in order {
+        let Some(p) = groups.get_mut(group).and_then(Iterator::next) else {
+            return Err(Error::Other(
+                "internal: an accept chain out of order".into(),
+            ));
         };
-        for line in &lines {
-            match line {
-                Written::One(r) => accept(&mut add, &p.chain, r, 0, new),
-                Written::Run { chain, rules } => {
-                    let head = &rules[0].matches[..rules[0].addrs];
-                    let mut m = head.to_vec();
-                    m.extend(ctstate(&[State::New]));
-                    let text = format!(
-                        "{}: {} rules of one source and destination",
-                        p.comment.as_str(),
-                        rules.len()
-                    );
-                    m.extend(comment(&self::text(
-                        crate::dialect::sanitize::clean(&text, IPT_COMMENT).text,
-                    )?));
-                    add(&p.chain, Rule::jump(m, chain));
+        let segments = if new {
+            factor_runs(&p.rules)
+        } else {
+            vec![Segment {
+                len: p.rules.len(),
+                run: false,
+            }]
+        };
+        let PairChain {
+            chain: name,
+            comment: chain_comment,
+            rules,
+            ..
+        } = p;
+        let mut rules = rules.into_iter();
+        for seg in segments {
+            if !seg.run {
+                for r in rules.by_ref().take(seg.len) {
+                    accept(&mut add, &name, r, true, new);
                 }
+                continue;
             }
-        }
-        for line in &lines {
-            if let Written::Run { chain, rules } = line {
-                for r in *rules {
-                    accept(&mut add, chain, r, r.addrs, false);
-                }
+            runs += 1;
+            let sub = format!("FL-F{runs}");
+            let mut members = rules.by_ref().take(seg.len).peekable();
+            let Some(first) = members.peek() else {
+                return Err(Error::Other("internal: an empty run".into()));
+            };
+            let mut m = first.head.to_vec();
+            m.extend(ctstate(&[State::New]));
+            let text = format!(
+                "{}: {} rules of one source and destination",
+                chain_comment.as_str(),
+                seg.len
+            );
+            m.extend(comment(&self::text(
+                crate::dialect::sanitize::clean(&text, IPT_COMMENT).text,
+            )?));
+            add(&name, Rule::jump(m, &sub));
+            for r in members {
+                accept(&mut add, &sub, r, false, false);
             }
         }
     }
@@ -1328,45 +1387,37 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
 /// Fewest rules in a row that [`factor_runs`] moves into a chain of their own.
 const FACTOR_RUN: usize = 3;
 
-/// An accept chain's rules as written: one by one, or a run behind one jump.
-enum Written<'a> {
-    One(&'a Accept),
-    /// Rules in a row with the same address matches, written in `chain` without them.
-    Run {
-        chain: String,
-        rules: &'a [Accept],
-    },
+/// A piece of an accept chain: `len` rules in a row, a run behind one jump or not.
+struct Segment {
+    len: usize,
+    run: bool,
 }
 
 /// Rules in a row of one chain that match the same addresses, at least [`FACTOR_RUN`] of them,
 /// as one rule that matches those and `--ctstate NEW` once and jumps to a chain `FL-F<n>` of the
 /// rules without them (`n` counts the device's runs; no other chain name is `FL-F` and digits:
-/// pair chains hold a `_`). A packet that matches the jump meets the same rules in the same
-/// order; one that does not would have matched none of them; the chain's end returns to the
-/// rule after the jump. The kernel looks the addresses up once per packet instead of once per
-/// rule. Every rule keeps its comment.
-fn factor_runs<'a>(rules: &'a [Accept], runs: &mut usize) -> Vec<Written<'a>> {
-    let mut out = Vec::new();
+/// pair chains hold a `_`), written right after the jump. A packet that matches the jump meets
+/// the same rules in the same order; one that does not would have matched none of them; the
+/// chain's end returns to the rule after the jump. The kernel looks the addresses up once per
+/// packet instead of once per rule. Every rule keeps its comment.
+fn factor_runs(rules: &[Accept]) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
     let mut i = 0;
     while i < rules.len() {
-        let a = &rules[i];
-        let head = &a.matches[..a.addrs];
+        let head = &rules[i].head;
         let mut j = i + 1;
-        while a.addrs > 0
+        while !head.is_empty()
             && rules
                 .get(j)
-                .is_some_and(|r| r.addrs == a.addrs && r.matches[..r.addrs] == *head)
+                .is_some_and(|r| Arc::ptr_eq(&r.head, head) || r.head == *head)
         {
             j += 1;
         }
-        if j - i >= FACTOR_RUN {
-            *runs += 1;
-            out.push(Written::Run {
-                chain: format!("FL-F{runs}"),
-                rules: &rules[i..j],
-            });
-        } else {
-            out.extend(rules[i..j].iter().map(Written::One));
+        let run = j - i >= FACTOR_RUN;
+        match out.last_mut() {
+            // Rules on their own in a row: one piece.
+            Some(last) if !run && !last.run => last.len += j - i,
+            _ => out.push(Segment { len: j - i, run }),
         }
         i = j;
     }

@@ -110,7 +110,9 @@ fn ct_state(states: &[&str]) -> Stmt {
     is(Selector::Ct("state".into()), right)
 }
 
-fn rule(stmts: Vec<Stmt>, comment: Option<Quoted>) -> Rule {
+fn rule(mut stmts: Vec<Stmt>, comment: Option<Quoted>) -> Rule {
+    // Built by pushes: a million rules would keep a quarter of their statements' room unused.
+    stmts.shrink_to_fit();
     Rule {
         stmts,
         comment,
@@ -863,6 +865,7 @@ fn factor_runs(
             .map(|mut r| {
                 r.stmts.drain(..2);
                 r.stmts.retain(|s| *s != new);
+                r.stmts.shrink_to_fit();
                 r
             })
             .collect();
