@@ -4,6 +4,7 @@
 #   benches/aerleon.sh                  # 50,000 flows, nftables, RUNS=5 runs of each
 #   RUNS=9 FLOWS=10000 benches/aerleon.sh
 #   TARGET=iptables benches/aerleon.sh
+#   NO_REPORT=1 benches/aerleon.sh      # fenceline without its report, as Aerleon writes none
 #
 # Installs the latest Aerleon 1.18 from PyPI into a virtual environment ($AERLEON_VENV, default
 # target/aerleon-venv) unless it is there, then generates both policies with ONE generator
@@ -44,9 +45,14 @@ mkdir -p "$WORK"
 
 echo "# machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(uname -r)"
 echo "# fenceline $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'), aerleon $AERLEON_VERSION, python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())')"
-echo "# $FLOWS flows, target $TARGET, $RUNS runs each, load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $FLOWS flows, target $TARGET$([ "${NO_REPORT:-0}" = 1 ] && echo ", fenceline --no-report"), $RUNS runs each, load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# NO_REPORT=1: `build --no-report`, the firewall's files only, as Aerleon writes (fenceline
+# otherwise also writes its conformance report in three forms).
 fenceline_cmd=("$BIN" build "$WORK/fenceline/one-firewall.fence" -o "$WORK/fenceline/out" -t "$TARGET" -q --color never)
+if [ "${NO_REPORT:-0}" = 1 ]; then
+    fenceline_cmd+=(--no-report)
+fi
 aerleon_cmd=(sh -c 'cd "$1" && exec "$2/bin/aclgen" --base_directory=policies --definitions_directory=def --output_directory=out' sh "$WORK/aerleon" "$VENV")
 
 # timed NAME CMD...: one run; appends "wall peak-KB" to $WORK/NAME.times.

@@ -113,6 +113,8 @@ for part in "${PARTS[@]}"; do
         median_of check "$BIN" check "$p" --color never
         rm -rf "$out"
         median_of "build (all targets)" "$BIN" build "$p" -o "$out" -q --color never
+        rm -rf "$out"
+        median_of "build (all targets) --no-report" "$BIN" build "$p" -o "$out" -q --color never --no-report
         for t in nftables iptables; do
             rm -rf "$out-$t"
             median_of "build -t $t" "$BIN" build "$p" -o "$out-$t" -t "$t" -q --color never
@@ -137,6 +139,8 @@ for part in "${PARTS[@]}"; do
         rm -rf "$out"
         median_of "build (all targets) --max-rules 2000000" "${CAPPED[@]}" "$BIN" build "$p" -o "$out" -q --color never --max-rules 2000000
         sizes "$out"
+        rm -rf "$out"
+        median_of "build (all targets) --max-rules 2000000 --no-report" "${CAPPED[@]}" "$BIN" build "$p" -o "$out" -q --color never --max-rules 2000000 --no-report
         rm -rf "$out"
         ;;
     hostile)

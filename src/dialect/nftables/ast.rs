@@ -101,6 +101,12 @@ pub struct Derived(pub(super) std::sync::OnceLock<DerivedData>);
 pub(super) struct DerivedData {
     /// Per table (same index), its chains by name: the index of the last of that name.
     pub(super) chains: Vec<std::collections::BTreeMap<String, usize>>,
+    /// Per table, its base chains in name order (the last of each name): a firewall of 100
+    /// interfaces has 20,000 chains and a handful of base chains, looked up for each of its
+    /// 9,900 pairs.
+    pub(super) bases: Vec<Vec<(String, usize)>>,
+    /// Per table, its sets by name: the index of the last of that name.
+    pub(super) sets: Vec<std::collections::BTreeMap<String, usize>>,
     /// Does a chain translate addresses (`nat`) or set a packet mark: is there anything for
     /// `pair_nat` to read?
     pub(super) translates: bool,

@@ -284,7 +284,14 @@ pub(super) fn before_dnat(c: &Chain) -> bool {
 
 /// One table's sets by name.
 struct Scope<'a> {
-    sets: BTreeMap<&'a str, &'a Set>,
+    table: &'a super::ast::Table,
+    by_name: &'a BTreeMap<String, usize>,
+}
+
+impl<'a> Scope<'a> {
+    fn set(&self, name: &str) -> Option<&'a Set> {
+        self.by_name.get(name).and_then(|&k| self.table.sets.get(k))
+    }
 }
 
 fn verdict(v: &NVerdict) -> Verdict {
@@ -300,8 +307,8 @@ fn verdict(v: &NVerdict) -> Verdict {
 impl Ruleset {
     /// The chain names and the translation flag of [`DerivedData`], computed on first use.
     pub(super) fn derived(&self) -> &DerivedData {
-        self.derived.0.get_or_init(|| DerivedData {
-            chains: self
+        self.derived.0.get_or_init(|| {
+            let chains: Vec<BTreeMap<String, usize>> = self
                 .tables
                 .iter()
                 .map(|t| {
@@ -311,15 +318,42 @@ impl Ruleset {
                         .map(|(k, c)| (c.name.clone(), k))
                         .collect()
                 })
-                .collect(),
-            translates: self.tables.iter().flat_map(|t| &t.chains).any(|c| {
-                c.base.as_ref().is_some_and(|b| b.kind == "nat")
-                    || c.rules.iter().any(|r| {
-                        r.stmts.iter().any(|s| {
+                .collect();
+            let bases = chains
+                .iter()
+                .zip(&self.tables)
+                .map(|(names, t)| {
+                    names
+                        .iter()
+                        .filter(|(_, &k)| t.chains.get(k).is_some_and(|c| c.base.is_some()))
+                        .map(|(n, &k)| (n.clone(), k))
+                        .collect()
+                })
+                .collect();
+            let sets = self
+                .tables
+                .iter()
+                .map(|t| {
+                    t.sets
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (s.name.clone(), k))
+                        .collect()
+                })
+                .collect();
+            DerivedData {
+                chains,
+                bases,
+                sets,
+                translates: self.tables.iter().flat_map(|t| &t.chains).any(|c| {
+                    c.base.as_ref().is_some_and(|b| b.kind == "nat")
+                        || c.rules.iter().any(|r| {
+                            r.stmts.iter().any(|s| {
                             matches!(s, Stmt::Mangle { left: Selector::Meta(k), .. } if k == "mark")
                         })
-                    })
-            }),
+                        })
+                }),
+            }
         })
     }
 
@@ -341,9 +375,7 @@ impl Ruleset {
         match v {
             Val::SetRef(n) => {
                 let s = table
-                    .sets
-                    .get(n.as_str())
-                    .copied()
+                    .set(n)
                     .ok_or_else(|| self.table_err(t, format!("set `@{n}` does not exist")))?;
                 Ok(s.elements
                     .iter()
@@ -593,9 +625,7 @@ impl Ruleset {
                     // ...`) is named by its element, which carries the flow's comment; through a
                     // set of one field (a zone's addresses), by the rule.
                     let from_set = match right {
-                        Val::SetRef(n) => {
-                            table.sets.get(n.as_str()).is_some_and(|s| s.kind.len() > 1)
-                        }
+                        Val::SetRef(n) => table.set(n).is_some_and(|s| s.kind.len() > 1),
                         _ => false,
                     };
                     if matches!(right, Val::SetRef(_)) && !from_set {
@@ -721,17 +751,20 @@ impl Ruleset {
                 }
                 continue;
             };
-            let scope = Scope {
-                sets: table.sets.iter().map(|s| (s.name.as_str(), s)).collect(),
-            };
             let empty = BTreeMap::new();
+            let scope = Scope {
+                table,
+                by_name: derived.sets.get(ti).unwrap_or(&empty),
+            };
             let names = derived.chains.get(ti).unwrap_or(&empty);
             let chains = |n: &str| names.get(n).and_then(|&k| table.chains.get(k));
             // Base chains, in name order: the only ones a pair enters without a jump.
-            let bases = names
-                .iter()
-                .filter_map(|(n, &k)| Some((n.as_str(), table.chains.get(k)?)))
-                .filter(|(_, c)| c.base.is_some());
+            let bases = derived
+                .bases
+                .get(ti)
+                .into_iter()
+                .flatten()
+                .filter_map(|(n, k)| Some((n.as_str(), table.chains.get(*k)?)));
             for (name, chain) in bases {
                 // Translations are read apart (`pair_nat`); they decide no packet's fate.
                 if chain.base.as_ref().is_some_and(|b| b.kind == "nat") {
