@@ -267,6 +267,9 @@ impl Flattener<'_> {
                 break;
             }
             let Some(v) = r.verdict else { continue };
+            // A rule that matches every packet of the families still undecided (`ct state
+            // established,related accept` read for replies) decides all of them.
+            let decides_all = covers_families_of(&r.matches, &cur);
             // Most rules are reached by every packet of the families they match (`cur` is
             // still all of them): then the rule's own match is the effective one, and no
             // intersection is needed.
@@ -284,11 +287,17 @@ impl Flattener<'_> {
                 }
             }
             match v {
-                Verdict::Accept => self.items.push(Item {
-                    space: eff,
-                    term: Term::Accept,
-                    tag: r.tag.clone(),
-                }),
+                Verdict::Accept => {
+                    self.items.push(Item {
+                        space: eff,
+                        term: Term::Accept,
+                        tag: r.tag.clone(),
+                    });
+                    // Nothing after it reaches a packet it did not decide.
+                    if decides_all {
+                        cur = Space::new();
+                    }
+                }
                 Verdict::Drop => {
                     cur = cur.subtract(&eff);
                     self.items.push(Item {

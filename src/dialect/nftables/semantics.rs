@@ -466,7 +466,15 @@ impl Ruleset {
             }
         }
         let empty: Tag = Arc::from("");
-        let mut m = universe(fams, &empty);
+        // What the rule matches so far; `None`: every packet of the table's families, not
+        // built, as most rules' first match replaces it.
+        let mut m: Option<Space<Tag>> = None;
+        let and = |m: Option<Space<Tag>>, cond: Space<Tag>, prefer: bool| match m {
+            None if cond.cubes.iter().all(|(c, _)| fams.contains(&c.family)) => cond,
+            None => intersect(&universe(fams, &empty), &cond, prefer),
+            Some(m) if covers_families_of(&m, &cond) => cond,
+            Some(m) => intersect(&m, &cond, prefer),
+        };
         let mut verdict = None;
         let mut limited = false;
         let mut states = conntrack::ALL.to_vec();
@@ -531,7 +539,7 @@ impl Ruleset {
                     }
                     match hit {
                         Some(v) => verdict = Some(v),
-                        None => m = Space::new(),
+                        None => m = Some(Space::new()),
                     }
                 }
                 Stmt::Match { neg, left, right } => {
@@ -543,7 +551,7 @@ impl Ruleset {
                             if b != *neg {
                                 continue;
                             }
-                            m = Space::new();
+                            m = Some(Space::new());
                             continue;
                         }
                         Selector::Ct(k) if k == "state" => {
@@ -591,11 +599,7 @@ impl Ruleset {
                                 cond
                             };
                             let cond = nat.pull(cond, false);
-                            m = if covers_families_of(&m, &cond) {
-                                cond
-                            } else {
-                                intersect(&m, &cond, matches!(right, Val::SetRef(_)))
-                            };
+                            m = Some(and(m, cond, matches!(right, Val::SetRef(_))));
                             continue;
                         }
                         Selector::Ct(k) => {
@@ -633,11 +637,7 @@ impl Ruleset {
                             *t = tag.clone();
                         }
                     }
-                    m = if covers_families_of(&m, &cond) {
-                        cond
-                    } else {
-                        intersect(&m, &cond, from_set)
-                    };
+                    m = Some(and(m, cond, from_set));
                 }
             }
         }
@@ -647,7 +647,8 @@ impl Ruleset {
                 "a rate limit on a rule that accepts or drops makes the decision depend on traffic",
             ));
         }
-        m = conntrack::restrict_phase(m, &states, direction, phase, fams);
+        let m = m.unwrap_or_else(|| universe(fams, &empty));
+        let m = conntrack::restrict_phase(m, &states, direction, phase, fams);
         Ok(Rule {
             matches: m,
             verdict,
