@@ -39,6 +39,9 @@ fn line(pass: &str, t: f64, detail: impl std::fmt::Display) {
 }
 
 fn main() {
+    // As the binary does (src/main.rs): no transparent huge pages for this process.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
         eprintln!("usage: bench-passes FILE.fence [--lint-rules]");
