@@ -316,3 +316,62 @@ fn query_answers_for_traffic_to_and_from_a_device() {
         "allowed"
     );
 }
+
+/// A device-level flow whose service is an inline item that no conduit flow names
+/// (`allow a -> self tcp/2222`) keeps it: it used to be dropped from the Model without a word,
+/// and the firewall then dropped what the policy allows while `verify` called it equal.
+#[test]
+fn an_inline_service_only_a_device_level_flow_names_is_kept() {
+    let text = r#"policy "s"
+zone a { level 2 sl-target 2 network 10.1.0.0/24 }
+zone b { level 3 sl-target 2 network 10.2.0.0/24 }
+conduit ab { connects a, b  sl-target 2  allow a -> b https }
+firewall fw {
+  target nftables, iptables
+  interface eth0 a address 10.1.0.1
+  interface eth1 b address 10.2.0.1
+  allow a -> self tcp/2222, udp
+  allow self -> b icmp/8
+}
+"#;
+    let opts = CheckOptions {
+        today: Some("2026-01-01".into()),
+        ..Default::default()
+    };
+    let checked =
+        fenceline::driver::check_text("s.fence", Path::new("s.fence"), text.into(), &opts);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let m = checked.model.as_ref().unwrap();
+    assert_eq!(m.self_flows.len(), 2, "{:?}", m.self_flows);
+    let names = |f: &fenceline::model::SelfFlow| -> Vec<String> {
+        f.services
+            .iter()
+            .map(|s| m.service(*s).name.clone())
+            .collect()
+    };
+    let inbound = m
+        .self_flows
+        .iter()
+        .find(|f| f.direction == SelfDirection::ToDevice)
+        .unwrap();
+    assert_eq!(names(inbound), ["tcp/2222", "udp"]);
+    let outbound = m
+        .self_flows
+        .iter()
+        .find(|f| f.direction == SelfDirection::FromDevice)
+        .unwrap();
+    assert_eq!(names(outbound), ["icmp/8"]);
+    let built = fenceline::build::build_checked(&checked, &Default::default())
+        .unwrap()
+        .unwrap();
+    let file = |p: &str| {
+        built
+            .outputs
+            .iter()
+            .find(|o| o.path == p)
+            .map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+            .unwrap()
+    };
+    assert!(file("fw/nftables.nft").contains("2222"));
+    assert!(file("fw/iptables.rules").contains("--dport 2222"));
+}

@@ -125,17 +125,24 @@ fn declared_service(cx: &mut Cx, s: &ast::Service) -> Service {
     }
 }
 
-/// Inline items used in flows and expectations, each a service named by its text.
+/// Inline items used in flows (a conduit's, and a device's own: `allow a -> self tcp/2222`)
+/// and expectations, each a service named by its text.
 fn inline_services(cx: &mut Cx, d: &Decls, services: &mut BTreeMap<String, Service>) {
+    let allows = || {
+        d.conduits
+            .values()
+            .flat_map(|c| c.stmts.iter())
+            .chain(d.devices.values().flat_map(|v| v.stmts.iter()))
+            .filter_map(|st| match &st.kind {
+                ast::StmtKind::Allow(a) => Some(a),
+                _ => None,
+            })
+    };
     let mut inline_refs: Vec<&ast::Token> = Vec::new();
-    for c in d.conduits.values() {
-        for st in &c.stmts {
-            if let ast::StmtKind::Allow(a) = &st.kind {
-                for s in &a.services {
-                    if let ast::ServiceRef::Inline(t) = s {
-                        inline_refs.push(t);
-                    }
-                }
+    for a in allows() {
+        for s in &a.services {
+            if let ast::ServiceRef::Inline(t) = s {
+                inline_refs.push(t);
             }
         }
     }
@@ -146,15 +153,8 @@ fn inline_services(cx: &mut Cx, d: &Decls, services: &mut BTreeMap<String, Servi
     }
     // Bare protocol names (`tcp`, `udp`, `ip`, `icmpv6`) used as services mean the whole protocol.
     let mut bare: Vec<ast::Token> = Vec::new();
-    let named_refs = d
-        .conduits
-        .values()
-        .flat_map(|c| c.stmts.iter())
-        .filter_map(|st| match &st.kind {
-            ast::StmtKind::Allow(a) => Some(a.services.iter()),
-            _ => None,
-        })
-        .flatten()
+    let named_refs = allows()
+        .flat_map(|a| a.services.iter())
         .chain(d.expects.iter().map(|e| &e.service));
     for r in named_refs {
         if let ast::ServiceRef::Named(id) = r {
