@@ -107,9 +107,21 @@ pub(super) struct DerivedData {
     pub(super) bases: Vec<Vec<(String, usize)>>,
     /// Per table, its sets by name: the index of the last of that name.
     pub(super) sets: Vec<std::collections::BTreeMap<String, usize>>,
+    /// The interface verdict maps whose keys are all exact names (no `*`), by the address of
+    /// their entries: entry index by key (the first of equal keys, as a scan finds). A firewall
+    /// of 100 interfaces has a map of 9,900 pairs, read for each of them.
+    pub(super) vmaps: std::collections::HashMap<usize, VmapIndex>,
     /// Does a chain translate addresses (`nat`) or set a packet mark: is there anything for
     /// `pair_nat` to read?
     pub(super) translates: bool,
+}
+
+/// [`DerivedData::vmaps`]: every key has `parts` names (one or two); entry index by the first
+/// name, then the second (empty for one).
+#[derive(Default)]
+pub(super) struct VmapIndex {
+    pub(super) parts: usize,
+    pub(super) by: std::collections::HashMap<String, std::collections::HashMap<String, usize>>,
 }
 
 impl Clone for Derived {

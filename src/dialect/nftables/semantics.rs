@@ -235,6 +235,39 @@ pub(super) fn hook_of(c: &Chain) -> Option<&str> {
     c.base.as_ref().and_then(|b| b.hook.as_deref())
 }
 
+/// The index of a verdict map of one or two exact interface names per key; `None` when a key
+/// is a pattern (`eth*`) or not names.
+fn vmap_index(map: &[(Val, NVerdict)]) -> Option<super::ast::VmapIndex> {
+    let mut index = super::ast::VmapIndex::default();
+    for (k, (key, _)) in map.iter().enumerate() {
+        let parts = match key {
+            Val::Concat(p) => p.as_slice(),
+            other => std::slice::from_ref(other),
+        };
+        let names: Vec<&str> = parts.iter().map(atom_str).collect::<Option<_>>()?;
+        let (first, second) = match names.as_slice() {
+            [a] => (*a, ""),
+            [a, b] => (*a, *b),
+            _ => return None,
+        };
+        if first.ends_with('*') || second.ends_with('*') {
+            return None;
+        }
+        if k == 0 {
+            index.parts = names.len();
+        } else if index.parts != names.len() {
+            return None;
+        }
+        index
+            .by
+            .entry(first.to_string())
+            .or_default()
+            .entry(second.to_string())
+            .or_insert(k);
+    }
+    Some(index)
+}
+
 pub(super) fn ifname_matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(p) => name.starts_with(p),
@@ -341,10 +374,25 @@ impl Ruleset {
                         .collect()
                 })
                 .collect();
+            let mut vmaps = std::collections::HashMap::new();
+            for st in self
+                .tables
+                .iter()
+                .flat_map(|t| &t.chains)
+                .flat_map(|c| &c.rules)
+                .flat_map(|r| &r.stmts)
+            {
+                if let Stmt::Vmap { map, .. } = st {
+                    if let Some(index) = vmap_index(map) {
+                        vmaps.insert(map.as_ptr() as usize, index);
+                    }
+                }
+            }
             DerivedData {
                 chains,
                 bases,
                 sets,
+                vmaps,
                 translates: self.tables.iter().flat_map(|t| &t.chains).any(|c| {
                     c.base.as_ref().is_some_and(|b| b.kind == "nat")
                         || c.rules.iter().any(|r| {
@@ -521,8 +569,20 @@ impl Ruleset {
                         .map(|k| if *k == "i" { iif } else { oif })
                         .collect();
                     let mut hit = None;
+                    let indexed = self.derived().vmaps.get(&(map.as_ptr() as usize));
+                    if let Some(index) = indexed.filter(|i| i.parts == want.len()) {
+                        let (first, second) = match want.as_slice() {
+                            [a] => (*a, ""),
+                            [a, b] => (*a, *b),
+                            _ => ("", ""),
+                        };
+                        let entry = index.by.get(first).and_then(|m| m.get(second));
+                        hit = entry
+                            .and_then(|&k| map.get(k))
+                            .map(|(_, v)| self::verdict(v));
+                    }
                     // Read for every pair, and a map has an entry per pair: no allocation.
-                    for (k, v) in map {
+                    for (k, v) in map.iter().filter(|_| indexed.is_none()) {
                         let parts = match k {
                             Val::Concat(p) => p.as_slice(),
                             other => std::slice::from_ref(other),
@@ -1000,6 +1060,49 @@ table inet t {
         }
         // The other direction has no pair chain.
         assert!(accepted(&n.items("b", "a").unwrap()[0]).is_empty());
+    }
+
+    /// A verdict map of exact names is read through its index, one of patterns by scanning it,
+    /// and both find what a scan finds: the first entry of a key, a pattern's prefix, nothing
+    /// for a pair no key names.
+    #[test]
+    fn verdict_maps_decide_as_a_scan_does() {
+        let text = |keys: &str| {
+            format!(
+                "table inet t {{\n\tchain a {{\n\t\ttcp dport 1 accept\n\t}}\n\tchain b {{\n\t\ttcp dport 2 accept\n\t}}\n\tchain forward {{\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tiifname . oifname vmap {{ {keys} }}\n\t}}\n}}\n"
+            )
+        };
+        let ip = |s: &str| s.parse().unwrap();
+        let port = |n: &super::super::ast::Ruleset, iif: &str, oif: &str, p: u16| {
+            let items = n.items(iif, oif).unwrap();
+            accepted(&items[0])
+                .contains(&Packet::tcp(ip("10.1.0.1"), ip("10.2.0.1"), p))
+                .is_some()
+        };
+        let exact = parse_text(
+            "t.nft",
+            &text(
+                r#""eth0" . "eth1" : jump a, "eth0" . "eth1" : jump b, "eth1" . "eth0" : jump b"#,
+            ),
+        )
+        .unwrap();
+        let patterns = parse_text(
+            "t.nft",
+            &text(
+                r#""eth0" . "eth1" : jump a, "eth*" . "eth1" : jump b, "eth1" . "eth0" : jump b"#,
+            ),
+        )
+        .unwrap();
+        assert!(exact.derived().vmaps.len() == 1 && patterns.derived().vmaps.is_empty());
+        for n in [&exact, &patterns] {
+            // The first entry of a key decides.
+            assert!(port(n, "eth0", "eth1", 1) && !port(n, "eth0", "eth1", 2));
+            assert!(port(n, "eth1", "eth0", 2) && !port(n, "eth1", "eth0", 1));
+            assert!(!port(n, "eth2", "eth0", 1) && !port(n, "eth2", "eth0", 2));
+        }
+        // Only the pattern reaches `eth2 -> eth1`.
+        assert!(!port(&exact, "eth2", "eth1", 2));
+        assert!(port(&patterns, "eth2", "eth1", 2));
     }
 
     #[test]
