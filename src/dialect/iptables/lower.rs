@@ -1135,39 +1135,22 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         out.extend(chains.iter().map(|p| decl(&p.chain, None)));
         out.extend(untracked.iter().map(|p| decl(&p.chain, None)));
     }
-    // The accept chains in the order their rules are written, each with whether its rules
-    // match `--ctstate NEW` (an untracked-ICMP chain's do not, and it has no runs).
-    let in_order = |t: &FilterTable| -> Vec<(usize, usize, bool)> {
-        let mut v: Vec<(usize, usize, bool)> = (0..t.pairs.len()).map(|i| (0, i, true)).collect();
-        v.extend((0..t.untracked.len()).map(|i| (1, i, false)));
-        for (k, (chains, untracked)) in t.local.iter().enumerate() {
-            v.extend((0..chains.len()).map(|i| (2 + 2 * k, i, true)));
-            v.extend((0..untracked.len()).map(|i| (3 + 2 * k, i, false)));
-        }
-        v
-    };
-    let order = in_order(&t);
-    let mut runs = 0;
-    {
-        let chain_of = |(group, i, _): (usize, usize, bool)| -> &PairChain {
-            match group {
-                0 => &t.pairs[i],
-                1 => &t.untracked[i],
-                g if g % 2 == 0 => &t.local[(g - 2) / 2].0[i],
-                g => &t.local[(g - 3) / 2].1[i],
+    // Each accept chain's pieces, in the order the chains are written ([`in_written_order`]): the
+    // runs are declared here and numbered in that order.
+    let pieces: Vec<Vec<Segment>> = in_written_order(&t)
+        .map(|(p, new)| {
+            if new {
+                factor_runs(&p.rules)
+            } else {
+                vec![Segment {
+                    len: p.rules.len(),
+                    run: false,
+                }]
             }
-        };
-        for &o in &order {
-            if o.2 {
-                for seg in factor_runs(&chain_of(o).rules) {
-                    if seg.run {
-                        runs += 1;
-                        out.push(decl(&format!("FL-F{runs}"), None));
-                    }
-                }
-            }
-        }
-    }
+        })
+        .collect();
+    let runs = pieces.iter().flatten().filter(|seg| seg.run).count();
+    out.extend((1..=runs).map(|n| decl(&format!("FL-F{n}"), None)));
     let mut add = |chain: &str, rule: Rule| {
         out.push(Entry::Command(Command::Append {
             chain: chain.into(),
@@ -1321,30 +1304,21 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         m.extend([module("comment"), Match::Comment(text)]);
         add(chain, Rule::jump(m, "ACCEPT"));
     };
-    // The same chains in the same order as the declarations above: the runs get the same
-    // numbers. A run's rules follow its jump.
-    let mut groups: Vec<Vec<PairChain>> = vec![t.pairs, t.untracked];
-    for (chains, untracked) in t.local {
-        groups.push(chains);
-        groups.push(untracked);
-    }
+    // The same chains in the same order, moved: the runs get the numbers declared above, and a
+    // run's rules follow its jump.
+    let owned = t
+        .pairs
+        .into_iter()
+        .map(|p| (p, true))
+        .chain(t.untracked.into_iter().map(|p| (p, false)))
+        .chain(t.local.into_iter().flat_map(|(chains, untracked)| {
+            chains
+                .into_iter()
+                .map(|p| (p, true))
+                .chain(untracked.into_iter().map(|p| (p, false)))
+        }));
     let mut runs = 0;
-    let mut groups: Vec<std::vec::IntoIter<PairChain>> =
-        groups.into_iter().map(Vec::into_iter).collect();
-    for (group, _, new) in order {
-        let Some(p) = groups.get_mut(group).and_then(Iterator::next) else {
-            return Err(Error::Other(
-                "internal: an accept chain out of order".into(),
-            ));
-        };
-        let segments = if new {
-            factor_runs(&p.rules)
-        } else {
-            vec![Segment {
-                len: p.rules.len(),
-                run: false,
-            }]
-        };
+    for ((p, new), segments) in owned.zip(pieces) {
         let PairChain {
             chain: name,
             comment: chain_comment,
@@ -1382,6 +1356,22 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         }
     }
     Ok(out)
+}
+
+/// The accept chains of a filter table in the order their rules are written, each with
+/// whether its rules match `--ctstate NEW` (an untracked-ICMP chain's do not, and it has no
+/// runs).
+fn in_written_order<'t>(t: &'t FilterTable) -> impl Iterator<Item = (&'t PairChain, bool)> + 't {
+    t.pairs
+        .iter()
+        .map(|p| (p, true))
+        .chain(t.untracked.iter().map(|p| (p, false)))
+        .chain(t.local.iter().flat_map(|(chains, untracked)| {
+            chains
+                .iter()
+                .map(|p| (p, true))
+                .chain(untracked.iter().map(|p| (p, false)))
+        }))
 }
 
 /// Fewest rules in a row that [`factor_runs`] moves into a chain of their own.
