@@ -269,7 +269,7 @@ impl Flattener<'_> {
             let Some(v) = r.verdict else { continue };
             // A rule that matches every packet of the families still undecided (`ct state
             // established,related accept` read for replies) decides all of them.
-            let decides_all = covers_families_of(&r.matches, &cur);
+            let decides_all = matches!(v, Verdict::Accept) && covers_families_of(&r.matches, &cur);
             // Most rules are reached by every packet of the families they match (`cur` is
             // still all of them): then the rule's own match is the effective one, and no
             // intersection is needed.
