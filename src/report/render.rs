@@ -23,17 +23,33 @@ const HTML: &str = include_str!("../../targets/report/report.html.j2");
 /// Escapes the characters that markdown (CommonMark and GitHub tables) would read as markup.
 pub fn md_escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' => {
-                o.push('\\');
-                o.push(c);
-            }
-            c if c.is_control() => o.push(' '),
-            c => o.push(c),
-        }
-    }
+    // Writing into a String cannot fail.
+    let _ = write_md_escaped(&mut o, s);
     o
+}
+
+/// [`md_escape`] written to `out` as runs of the text between the characters it changes (the
+/// formatter of every interpolated value of the Markdown report: no string allocated per value).
+fn write_md_escaped(out: &mut dyn std::fmt::Write, s: &str) -> std::fmt::Result {
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let markup = matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        );
+        if !markup && !c.is_control() {
+            continue;
+        }
+        out.write_str(&s[start..i])?;
+        if markup {
+            out.write_char('\\')?;
+            out.write_char(c)?;
+        } else {
+            out.write_char(' ')?;
+        }
+        start = i + c.len_utf8();
+    }
+    out.write_str(&s[start..])
 }
 
 fn environment() -> Result<Environment<'static>> {
@@ -41,7 +57,7 @@ fn environment() -> Result<Environment<'static>> {
     env.set_formatter(|out, state, value| {
         if state.auto_escape() == AutoEscape::None && !value.is_safe() {
             if let Some(s) = value.as_str() {
-                return out.write_str(&md_escape(s)).map_err(minijinja::Error::from);
+                return write_md_escaped(out, s).map_err(minijinja::Error::from);
             }
         }
         if let Some(s) = value.as_str() {
@@ -346,5 +362,7 @@ mod tests {
             md_escape("a|b <i>x</i> [l](u)"),
             "a\\|b \\<i\\>x\\</i\\> \\[l\\](u)"
         );
+        assert_eq!(md_escape("a\u{7}b_é#"), "a b\\_é\\#");
+        assert_eq!(md_escape(""), "");
     }
 }
