@@ -125,6 +125,10 @@ pub fn contains_point<T: Ord + Copy>(set: &[(T, T)], x: T) -> bool {
     idx < set.len() && set[idx].0 <= x
 }
 
+/// The index ranges still to visit in a query of an [`IntervalTree`]: inline for any tree a
+/// plant has (a query was one allocation each, and `verify` makes one per cube it subtracts).
+type Stack = smallvec::SmallVec<[(usize, usize); 48]>;
+
 /// Intervals sorted by low end in an implicit balanced tree, each node storing the highest
 /// high end below it. Built once in O(n log n); a query costs O(log n + hits).
 #[derive(Debug, Clone, Default)]
@@ -162,7 +166,7 @@ impl IntervalTree {
     /// Calls `f` with the payload of every interval that overlaps `[lo, hi]`.
     pub fn overlapping(&self, lo: u128, hi: u128, f: &mut dyn FnMut(usize)) {
         // Iterative descent with an explicit stack of index ranges.
-        let mut stack = vec![(0usize, self.items.len())];
+        let mut stack: Stack = smallvec::smallvec![(0usize, self.items.len())];
         while let Some((a, b)) = stack.pop() {
             if a >= b {
                 continue;
@@ -185,7 +189,7 @@ impl IntervalTree {
     /// Calls `f` with the payload of every interval that contains `[lo, hi]` whole: the
     /// intervals through `lo` that reach `hi`.
     pub fn containing(&self, lo: u128, hi: u128, f: &mut dyn FnMut(usize)) {
-        let mut stack = vec![(0usize, self.items.len())];
+        let mut stack: Stack = smallvec::smallvec![(0usize, self.items.len())];
         while let Some((a, b)) = stack.pop() {
             if a >= b {
                 continue;

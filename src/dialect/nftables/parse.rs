@@ -16,6 +16,7 @@
 use super::ast::{err, Base, Chain, Element, Origin, Quoted, Remark, Ruleset, Set, Table};
 use super::rule::{brace_depth, parse_rule, tokenize, Tok, P};
 use crate::dialect::config::{ReadError, Tag};
+use foldhash::HashMap;
 use std::sync::Arc;
 
 fn tag(file: &str, line: usize, text: &str) -> Tag {
@@ -114,6 +115,14 @@ fn parse_table_body(
     i: &mut usize,
     table: &mut Table,
 ) -> Result<(), ReadError> {
+    // Chains and sets by name: a ruleset of 20,000 chains was searched name by name for each
+    // chain it declared (a third of `verify`'s reading of one firewall of 100,000 flows).
+    let mut chain_at: HashMap<String, usize> = (table.chains.iter().enumerate())
+        .map(|(k, c)| (c.name.clone(), k))
+        .collect();
+    let mut set_at: HashMap<String, usize> = (table.sets.iter().enumerate())
+        .map(|(k, s)| (s.name.clone(), k))
+        .collect();
     while *i < lines.len() {
         let ln = *i + 1;
         let toks = tokenize(lines[*i]).map_err(|m| err(file, ln, m))?;
@@ -147,17 +156,21 @@ fn parse_table_body(
                 } else {
                     parse_set_body(file, lines, i, ln, &mut set)?;
                 }
-                match table.sets.iter_mut().find(|s| s.name == *name) {
-                    Some(old) => old.elements.extend(set.elements),
-                    None => table.sets.push(set),
+                match set_at.get(name.as_str()) {
+                    Some(&k) => table.sets[k].elements.extend(set.elements),
+                    None => {
+                        set_at.insert(name.clone(), table.sets.len());
+                        table.sets.push(set);
+                    }
                 }
             }
             [Tok::Word(k), Tok::Word(name), Tok::Sym('{'), rest @ ..] if k == "chain" => {
                 // A chain declared again keeps its rules, hook and policy; the kernel refuses to
                 // change its hook.
-                let (k, declared) = match table.chains.iter().position(|c| c.name == *name) {
-                    Some(k) => (k, true),
+                let (k, declared) = match chain_at.get(name.as_str()) {
+                    Some(&k) => (k, true),
                     None => {
+                        chain_at.insert(name.clone(), table.chains.len());
                         table.chains.push(Chain {
                             name: name.clone(),
                             ..Chain::default()
