@@ -2026,14 +2026,15 @@ fn flows_between_zones_of_several_networks_use_the_zone_sets() {
     }
     assert_eq!(nft.matches("modbus, engineering").count(), 2, "{nft}");
     // Three rules in a row between the same two zone sets: one jump to a chain of the three,
-    // per family; the two rules of `ops -> cells` stay as they are.
+    // per family, that matches their protocol too (all three are tcp); the two rules of
+    // `ops -> cells` stay as they are.
     for (jump, fam) in [
         (
-            "ip saddr @z_cells_v4 ip daddr @z_ops_v4 ct state new jump f_p_eth1_eth0_1",
+            "ip saddr @z_cells_v4 ip daddr @z_ops_v4 meta l4proto tcp ct state new jump f_p_eth1_eth0_1",
             "v4",
         ),
         (
-            "ip6 saddr @z_cells_v6 ip6 daddr @z_ops_v6 ct state new jump f_p_eth1_eth0_2",
+            "ip6 saddr @z_cells_v6 ip6 daddr @z_ops_v6 meta l4proto tcp ct state new jump f_p_eth1_eth0_2",
             "v6",
         ),
     ] {
@@ -2054,12 +2055,15 @@ fn flows_between_zones_of_several_networks_use_the_zone_sets() {
         3,
         "{nft}"
     );
+    // Behind the protocol, each rule matches its port as `th dport`, with its counter and
+    // comment.
     assert!(
         sub.contains(
-            "\t\ttcp dport 20002 counter accept comment \"ops-cells: cells -> ops tcp/20002\"\n"
+            "\t\tth dport 20002 counter accept comment \"ops-cells: cells -> ops tcp/20002\"\n"
         ),
         "{nft}"
     );
+    assert!(!sub.contains("tcp dport"), "{nft}");
     assert!(!nft.contains("f_p_eth0_eth1"), "{nft}");
 
     let ipt = device_file(&built, "fw/iptables.rules");
@@ -2212,6 +2216,25 @@ fn zone_sets_connect_every_network_pair_in_the_kernel() {
     if let Some(d) = hosts(cells, false).first() {
         add(ops, "10.2.0.41".parse().unwrap(), cells, *d, 4840, false);
     }
+    // The chain behind the jump matches `th dport 20001`, and the jump `meta l4proto tcp`: udp
+    // to the same port, between the same networks, times out.
+    for v6 in [false, true] {
+        for (s, d) in hosts(cells, v6).into_iter().zip(hosts(ops, v6)) {
+            probes.push(Probe {
+                category: "zone-sets",
+                side: side(cells),
+                src: s,
+                dst_side: side(ops),
+                dst: d,
+                tcp: false,
+                port: 20001,
+                expect: false,
+                one_way: false,
+                label: format!("{s} -> {d} udp/20001"),
+            });
+        }
+    }
+    assert!(probes.iter().any(|p| !p.tcp && !p.expect));
     // 3 x 3 IPv4 and 2 x 2 IPv6 network pairs, the three IPv4 networks of `ops` to `dmz`, the
     // same network pairs back for two of the three ports behind the jump, the asset's two hosts
     // to the three networks of `cells`.

@@ -8,7 +8,7 @@
 //! subtracting, and generated rulesets have only a handful of drops (anti-spoofing) before their
 //! accepts, which keeps this near-linear in the number of rules.
 
-use crate::packet::space::{Cube, Family, Index, Space};
+use crate::packet::space::{Cube, Family, Index, Ivs, Space};
 use crate::packet::Packet;
 use std::sync::Arc;
 
@@ -197,6 +197,25 @@ pub struct Rule {
     pub matches: Space<Tag>,
     pub verdict: Option<Verdict>,
     pub tag: Tag,
+    /// `None`: `matches` is exact for every packet. `Some`: it is exact only for the packets
+    /// [`Exact`] names, and [`Flattener`] refuses the rule when others reach it.
+    pub exact_for: Option<Exact>,
+}
+
+/// The packets for which a rule's match was read exactly. nftables `th dport 502` without a
+/// protocol in the rule compares bytes 2-3 of whatever follows the IP header: the destination
+/// port for tcp and udp, which is what the rule is read as, but the checksum for ICMP, which
+/// the packet space cannot say. So the rule is read for tcp and udp, and is right only where no
+/// packet of another protocol of `families` reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exact {
+    /// The protocols the reading holds for: `{6, 17}`.
+    pub protos: Ivs,
+    /// The families the rule can match at all (its `ip saddr` keeps it to IPv4); packets of
+    /// the others never meet the match.
+    pub families: Vec<Family>,
+    /// What is read inexactly, for the message: `` `th dport` ``.
+    pub what: &'static str,
 }
 
 /// Looks a chain up by name: its rules decided for the pair, `None` when it does not exist,
@@ -267,6 +286,42 @@ impl Flattener<'_> {
                 break;
             }
             let Some(v) = r.verdict else { continue };
+            // `cur` over-approximates the packets that reach the rule: a packet this refuses for
+            // may have been decided before it, never the other way round.
+            if let Some(x) = &r.exact_for {
+                let mut others = [Ivs::empty(), Ivs::empty()];
+                for (c, _) in cur
+                    .cubes
+                    .iter()
+                    .filter(|(c, _)| x.families.contains(&c.family))
+                {
+                    let o = &mut others[(c.family == Family::V6) as usize];
+                    *o = o.union(&c.proto.subtract(&x.protos));
+                }
+                // ICMP of the family first, the case that matters: its bytes 2-3 are the
+                // checksum.
+                let named =
+                    others
+                        .iter()
+                        .zip([(1, "icmp"), (58, "icmpv6")])
+                        .find_map(|(o, (n, name))| {
+                            if o.contains(n) {
+                                Some(name.to_string())
+                            } else {
+                                o.first().map(|n| format!("protocol {n}"))
+                            }
+                        });
+                if let Some(p) = named {
+                    return Err(ReadError {
+                        file: self.file.clone(),
+                        line: 0,
+                        message: format!(
+                            "{}: {} is read for tcp and udp only, and {p} packets reach it (for ICMP it compares the checksum): match the protocol in the rule or before it (`meta l4proto tcp`)",
+                            r.tag, x.what
+                        ),
+                    });
+                }
+            }
             // A rule that matches every packet of the families still undecided (`ct state
             // established,related accept` read for replies) decides all of them.
             let decides_all = matches!(v, Verdict::Accept) && covers_families_of(&r.matches, &cur);

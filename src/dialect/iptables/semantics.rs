@@ -625,6 +625,7 @@ impl RulesFile {
             matches,
             verdict,
             tag: t.clone(),
+            exact_for: None,
         })
     }
 

@@ -8,7 +8,7 @@ use super::ast::{
 };
 use crate::dialect::config::{
     covers_families_of, icmp_type, intersect, parse_addr_or_range, parse_prefix, proto_number,
-    universe, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
+    universe, Exact, Flattener, Item, ReadError, Rule, Tag, Term, Verdict,
 };
 use crate::dialect::conntrack;
 use crate::dialect::nat::PairNat;
@@ -80,7 +80,8 @@ struct Dims {
     proto: Option<Ivs>,
     port: Option<Ivs>,
     sport: Option<Ivs>,
-    th_port: bool,
+    /// A `th dport` or `th sport` was read (the field, for messages).
+    th_port: Option<&'static str>,
 }
 
 fn restrict(d: &mut Dims, sel: &Selector, v: &Val) -> Result<(), String> {
@@ -129,7 +130,7 @@ fn restrict(d: &mut Dims, sel: &Selector, v: &Val) -> Result<(), String> {
                 match p.as_str() {
                     "tcp" => and(&mut d.proto, Ivs::point(6)),
                     "udp" => and(&mut d.proto, Ivs::point(17)),
-                    _ => d.th_port = true,
+                    _ => d.th_port = Some("`th dport`"),
                 }
                 and(&mut d.port, value_ivs(v, &port)?)
             }
@@ -144,7 +145,7 @@ fn restrict(d: &mut Dims, sel: &Selector, v: &Val) -> Result<(), String> {
                 match p.as_str() {
                     "tcp" => and(&mut d.proto, Ivs::point(6)),
                     "udp" => and(&mut d.proto, Ivs::point(17)),
-                    _ => d.th_port = true,
+                    _ => d.th_port = Some("`th sport`"),
                 }
                 and(&mut d.sport, value_ivs(v, &port)?)
             }
@@ -221,6 +222,34 @@ fn selector_domain(sel: &Selector, fams: &[Family], tg: &Tag) -> Space<Tag> {
         }
     }
     dims_extend(&mut out, &d, fams, tg);
+    out
+}
+
+/// The protocols whose header has its ports where `th dport` and `th sport` read: tcp and udp.
+fn tcp_udp() -> Ivs {
+    Ivs(vec![(6, 6), (17, 17)])
+}
+
+/// Does a selector read a `th` field (alone or in a concatenation)?
+fn names_th(sel: &Selector) -> bool {
+    match sel {
+        Selector::Payload(p, _) => p == "th",
+        Selector::Concat(s) => s.iter().any(names_th),
+        _ => false,
+    }
+}
+
+/// The families a rule can match at all, as far as its matches' dependencies say: `ip saddr`
+/// holds for IPv4 only, `th dport` for both. A superset: `meta nfproto` is not looked at.
+fn rule_families(r: &NRule, fams: &[Family]) -> Vec<Family> {
+    let empty: Tag = Arc::from("");
+    let mut out = fams.to_vec();
+    for st in &r.stmts {
+        if let Stmt::Match { left, .. } = st {
+            let dom = selector_domain(left, fams, &empty);
+            out.retain(|f| dom.cubes.iter().any(|(c, _)| c.family == *f));
+        }
+    }
     out
 }
 
@@ -524,6 +553,16 @@ impl Ruleset {
             Some(m) => intersect(&m, &cond, prefer),
         };
         let mut verdict = None;
+        // A bare `th dport` / `th sport` read (its field), and the protocols the rule's other
+        // matches let through (`None`: every one).
+        let mut bare: Option<&'static str> = None;
+        let mut guard: Option<Ivs> = None;
+        // Only a rule that names `th` needs its guard (a set of 100,000 flows is not scanned
+        // for its protocols for nothing).
+        let names_th = r.stmts.iter().any(|st| match st {
+            Stmt::Match { left, .. } => names_th(left),
+            _ => false,
+        });
         let mut limited = false;
         let mut states = conntrack::ALL.to_vec();
         let mut direction = true;
@@ -599,10 +638,14 @@ impl Ruleset {
                     }
                     match hit {
                         Some(v) => verdict = Some(v),
-                        None => m = Some(Space::new()),
+                        None => {
+                            m = Some(Space::new());
+                            guard = Some(Ivs::empty());
+                        }
                     }
                 }
                 Stmt::Match { neg, left, right } => {
+                    let mut stmt_bare = false;
                     let cond = match left {
                         Selector::Meta(k)
                             if matches!(k.as_str(), "iifname" | "oifname" | "iif" | "oif") =>
@@ -611,7 +654,9 @@ impl Ruleset {
                             if b != *neg {
                                 continue;
                             }
+                            // Not this pair's: the rule matches no packet, whatever its `th`.
                             m = Some(Space::new());
+                            guard = Some(Ivs::empty());
                             continue;
                         }
                         Selector::Ct(k) if k == "state" => {
@@ -652,7 +697,7 @@ impl Ruleset {
                             let Some(sel) = original_payload(k) else {
                                 continue;
                             };
-                            let cond = self.dims_space(table, &sel, right, fams, tag)?;
+                            let (cond, _) = self.dims_space(table, &sel, right, fams, tag)?;
                             let cond = if *neg {
                                 selector_domain(&sel, fams, &empty).subtract(&cond)
                             } else {
@@ -677,7 +722,12 @@ impl Ruleset {
                         {
                             selector_domain(left, fams, &empty)
                         }
-                        _ => self.dims_space(table, left, right, fams, tag)?,
+                        _ => {
+                            let (cond, th) = self.dims_space(table, left, right, fams, tag)?;
+                            stmt_bare = th.is_some();
+                            bare = bare.or(th);
+                            cond
+                        }
                     };
                     let cond = if *neg {
                         selector_domain(left, fams, &empty).subtract(&cond)
@@ -685,6 +735,18 @@ impl Ruleset {
                         cond
                     };
                     let mut cond = nat.pull(cond, post_dnat);
+                    // The protocols this match lets through, as the rule's own guard for a bare
+                    // `th` match (not the bare match's own reading, which assumes tcp or udp).
+                    if names_th && !stmt_bare {
+                        let protos = cond
+                            .cubes
+                            .iter()
+                            .fold(Ivs::empty(), |a, (c, _)| a.union(&c.proto));
+                        guard = Some(match guard.take() {
+                            Some(g) => g.intersect(&protos),
+                            None => protos,
+                        });
+                    }
                     // A packet accepted through a flow set (concatenated: `ip saddr . ip daddr
                     // ...`) is named by its element, which carries the flow's comment; through a
                     // set of one field (a zone's addresses), by the rule.
@@ -709,13 +771,27 @@ impl Ruleset {
         }
         let m = m.unwrap_or_else(|| universe(fams, &empty));
         let m = conntrack::restrict_phase(m, &states, direction, phase, fams);
+        // A bare `th` match is exact when the rule's other matches keep it to tcp and udp
+        // (`meta l4proto tcp th dport 502`); otherwise the walk of the chain decides whether
+        // anything else reaches it.
+        let exact_for = bare
+            .filter(|_| !guard.as_ref().is_some_and(|g| g.is_subset(&tcp_udp())))
+            .map(|what| Exact {
+                protos: tcp_udp(),
+                families: rule_families(r, fams),
+                what,
+            });
         Ok(Rule {
             matches: m,
             verdict,
             tag: tag.clone(),
+            exact_for,
         })
     }
 
+    /// The packets a match holds for, and whether it holds a bare `th dport` / `th sport` (an
+    /// element with no protocol of its own): that part is read for tcp and udp only, where it is
+    /// exact, and the rule says so ([`Exact`]).
     fn dims_space(
         &self,
         table: &Scope,
@@ -723,12 +799,13 @@ impl Ruleset {
         right: &Val,
         fams: &[Family],
         t: &Tag,
-    ) -> Result<Space<Tag>, ReadError> {
+    ) -> Result<(Space<Tag>, Option<&'static str>), ReadError> {
         let sels: Vec<&Selector> = match left {
             Selector::Concat(s) => s.iter().collect(),
             s => vec![s],
         };
         let mut out = Space::new();
+        let mut bare = None;
         for (v, etag) in self.elements(table, right, t)? {
             let parts: Vec<&Val> = match v {
                 Val::Concat(p) => p.iter().collect(),
@@ -745,21 +822,24 @@ impl Ruleset {
                 restrict(&mut d, s, p)
                     .map_err(|m| self.table_err(etag.as_ref().unwrap_or(t), m))?;
             }
-            if d.th_port
-                && !d
-                    .proto
-                    .as_ref()
-                    .is_some_and(|p| p.is_subset(&Ivs(vec![(6, 6), (17, 17)])))
-            {
-                return Err(self.table_err(
+            match (d.th_port, &d.proto) {
+                (None, _) => {}
+                // `th dport 502`: read for tcp and udp, where it is the port.
+                (Some(what), None) => {
+                    d.proto = Some(tcp_udp());
+                    bare = Some(what);
+                }
+                // `meta l4proto . th dport { tcp . 502 }`: the element says its protocol.
+                (Some(_), Some(p)) if p.is_subset(&tcp_udp()) => {}
+                (Some(_), Some(_)) => return Err(self.table_err(
                     etag.as_ref().unwrap_or(t),
                     "`th dport` / `th sport` for a protocol other than tcp or udp is not supported",
-                ));
+                )),
             }
             let tg: Tag = etag.unwrap_or_else(|| Arc::from(""));
             dims_extend(&mut out, &d, fams, &tg);
         }
-        Ok(out)
+        Ok((out, bare))
     }
 
     /// The flattened forward path for one interface pair: every prerouting, forward and
@@ -1212,6 +1292,127 @@ table inet t {
         ] {
             assert_eq!(acc.contains(&p).is_some(), yes, "{p}");
         }
+    }
+
+    /// A bare `th dport` (no protocol in its rule) is read for tcp and udp, where it is the
+    /// port; for ICMP the kernel compares the checksum. It is read where nothing else reaches
+    /// it (a protocol match in front of it: in the jump to its chain, in a drop before it, in
+    /// its own rule, or another family than the rule's) and refused with its line elsewhere.
+    #[test]
+    fn a_bare_th_port_is_read_only_where_tcp_and_udp_alone_reach_it() {
+        let text = |jump: &str, extra: &str| {
+            format!(
+                "table inet t {{
+	chain p {{
+		ip saddr 10.1.0.0/24 th dport 22 accept
+		th sport 1000-2000 th dport 53 accept
+	}}
+	chain forward {{
+		type filter hook forward priority filter; policy drop;
+{extra}		{jump}
+	}}
+}}
+"
+            )
+        };
+        let ip = |s: &str| s.parse().unwrap();
+        let refused = |t: &str, iif: &str, line: usize, what: &str| {
+            let n = parse_text("t.nft", t).unwrap();
+            let e = n.items(iif, "b").unwrap_err().to_string();
+            assert!(e.contains(&format!("t.nft:{line}: ")), "{e}");
+            assert!(e.contains(what), "{e}");
+            assert!(e.contains("read for tcp and udp only"), "{e}");
+        };
+        // Reached by every packet: ICMP meets the first rule.
+        refused(
+            &text("jump p", ""),
+            "a",
+            3,
+            "`th dport` is read for tcp and udp only, and icmp packets reach it",
+        );
+        // A guard of the wrong protocol lets ICMP in too.
+        refused(
+            &text("meta l4proto { tcp, icmp } jump p", ""),
+            "a",
+            3,
+            "icmp packets reach it",
+        );
+        // Another protocol, by its number.
+        refused(
+            &text("meta l4proto { tcp, gre } jump p", ""),
+            "a",
+            3,
+            "protocol 47 packets reach it",
+        );
+        // The first rule is of IPv4 alone, which the jump keeps out: ICMPv6 reaches the second.
+        refused(
+            &text("ip6 nexthdr != { tcp, udp } jump p", ""),
+            "a",
+            4,
+            "icmpv6 packets reach it",
+        );
+        let read = |t: &str| {
+            let n = parse_text("t.nft", t).unwrap();
+            accepted(&n.items("a", "b").unwrap()[0])
+        };
+        let tcp = |s: &str, d: u16| Packet::tcp(ip(s), ip("10.2.0.1"), d);
+        let udp = |s: &str, sp: u16, d: u16| {
+            let mut p = Packet::udp(ip(s), ip("10.2.0.1"), d);
+            p.sport = sp;
+            p
+        };
+        // The protocol in the jump: exact, and udp to the same port is not accepted.
+        let acc = read(&text("meta l4proto tcp jump p", ""));
+        assert!(acc.contains(&tcp("10.1.0.1", 22)).is_some());
+        assert!(acc.contains(&tcp("10.3.0.1", 22)).is_none());
+        assert!(acc.contains(&udp("10.1.0.1", 40000, 22)).is_none());
+        assert!(acc.contains(&udp("10.1.0.1", 1500, 53)).is_none());
+        // Everything but tcp and udp dropped before it: both read.
+        let acc = read(&text("jump p", "\t\tmeta l4proto != { tcp, udp } drop\n"));
+        assert!(acc.contains(&udp("10.1.0.1", 40000, 22)).is_some());
+        assert!(acc.contains(&udp("10.9.0.1", 1500, 53)).is_some());
+        assert!(acc.contains(&udp("10.9.0.1", 40000, 53)).is_none());
+        // The rule's own protocol match guards it; another family never meets it.
+        let own = "table inet t {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		meta l4proto udp th dport 53 accept
+		th dport != 22 meta l4proto tcp accept
+		meta nfproto ipv4 meta l4proto != { tcp, udp } drop
+		ip saddr 10.1.0.0/24 th dport 7 accept
+	}
+}
+";
+        let acc = read(own);
+        assert!(acc.contains(&udp("10.9.0.1", 40000, 53)).is_some());
+        assert!(acc.contains(&udp("10.9.0.1", 40000, 54)).is_none());
+        assert!(acc.contains(&tcp("10.9.0.1", 23)).is_some());
+        assert!(acc.contains(&tcp("10.9.0.1", 22)).is_none());
+        assert!(acc.contains(&udp("10.1.0.1", 40000, 7)).is_some());
+        assert!(acc.contains(&udp("10.1.0.1", 40000, 8)).is_none());
+        assert!(acc.contains(&udp("10.9.0.1", 40000, 7)).is_none());
+        // ICMP of its own family reaches the last rule.
+        let open = own.replace("l4proto != { tcp, udp } drop", "l4proto gre drop");
+        refused(&open, "a", 7, "icmp packets reach it");
+        refused(
+            &own.replace(
+                "meta l4proto udp th dport 53",
+                "meta l4proto icmp th dport 53",
+            ),
+            "a",
+            4,
+            "icmp",
+        );
+        // A rule of another interface pair matches nothing here, whatever its `th`.
+        let pair = r#"table inet t {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		iifname "x" th dport 22 accept
+	}
+}
+"#;
+        assert!(read(pair).is_empty());
+        refused(pair, "x", 4, "icmp");
     }
 
     /// Element options on the line that opens `elements` (one-line sets, `nft list` of short
