@@ -84,6 +84,53 @@ struct Dims {
     th_port: Option<&'static str>,
 }
 
+impl Dims {
+    /// The packets of `self` and of `o` as one product, when the two differ in at most one
+    /// dimension (two elements of a set matched by one field: a zone's networks, a list of
+    /// ports): the union of the two products is then exactly the product with that dimension's
+    /// union. `None` when they differ in more, or in their family or `th` reading.
+    fn merged(&self, o: &Dims) -> Option<Dims> {
+        if self.fam != o.fam || self.th_port != o.th_port {
+            return None;
+        }
+        let dims = [
+            (&self.src, &o.src),
+            (&self.dst, &o.dst),
+            (&self.proto, &o.proto),
+            (&self.port, &o.port),
+            (&self.sport, &o.sport),
+        ];
+        let mut differs = dims.iter().enumerate().filter(|(_, (a, b))| a != b);
+        let which = differs.next().map(|(k, _)| k);
+        if differs.next().is_some() {
+            return None;
+        }
+        let union = |a: &Option<Ivs>, b: &Option<Ivs>| match (a, b) {
+            (Some(a), Some(b)) => Some(Some(a.union(b))),
+            // One side unrestricted there: its product already holds the other's.
+            _ => None,
+        };
+        let mut m = Dims {
+            fam: self.fam,
+            src: self.src.clone(),
+            dst: self.dst.clone(),
+            proto: self.proto.clone(),
+            port: self.port.clone(),
+            sport: self.sport.clone(),
+            th_port: self.th_port,
+        };
+        match which {
+            None => {}
+            Some(0) => m.src = union(&self.src, &o.src)?,
+            Some(1) => m.dst = union(&self.dst, &o.dst)?,
+            Some(2) => m.proto = union(&self.proto, &o.proto)?,
+            Some(3) => m.port = union(&self.port, &o.port)?,
+            Some(_) => m.sport = union(&self.sport, &o.sport)?,
+        }
+        Some(m)
+    }
+}
+
 fn restrict(d: &mut Dims, sel: &Selector, v: &Val) -> Result<(), String> {
     let set_fam = |d: &mut Dims, f: Family| -> Result<(), String> {
         if d.fam.is_some_and(|x| x != f) {
@@ -806,6 +853,11 @@ impl Ruleset {
         };
         let mut out = Space::new();
         let mut bare = None;
+        // A set of one field is read as one product (below); its elements' own tags are not
+        // kept (the caller tags the match with its rule).
+        let single = sels.len() == 1;
+        let empty: Tag = Arc::from("");
+        let mut merged: Option<Dims> = None;
         for (v, etag) in self.elements(table, right, t)? {
             let parts: Vec<&Val> = match v {
                 Val::Concat(p) => p.iter().collect(),
@@ -836,8 +888,25 @@ impl Ruleset {
                     "`th dport` / `th sport` for a protocol other than tcp or udp is not supported",
                 )),
             }
+            // One field (`ip saddr @z_ops_v4`, `tcp dport { 22, 80 }`): the elements are read
+            // as one product where they differ in one dimension, with the rule's tag (a set of
+            // one field names no flow). A zone of three networks matched on both ends was nine
+            // cubes per rule instead of one, and none of them the policy's own.
+            if single {
+                if let Some(m) = merged.as_ref().and_then(|m| m.merged(&d)) {
+                    merged = Some(m);
+                    continue;
+                }
+                if let Some(m) = merged.replace(d) {
+                    dims_extend(&mut out, &m, fams, &empty);
+                }
+                continue;
+            }
             let tg: Tag = etag.unwrap_or_else(|| Arc::from(""));
             dims_extend(&mut out, &d, fams, &tg);
+        }
+        if let Some(m) = merged {
+            dims_extend(&mut out, &m, fams, &empty);
         }
         Ok((out, bare))
     }
