@@ -1254,6 +1254,49 @@ table inet t {
         assert!(port(&patterns, "eth2", "eth1", 2));
     }
 
+    /// The elements of a set of one field are read as one cube, and that cube holds exactly
+    /// the packets of the rules written one per element.
+    #[test]
+    fn a_set_of_one_field_is_one_cube_of_the_same_packets() {
+        let forward = |rules: &str, sets: &str| {
+            format!(
+                "table inet t {{\n{sets}\tchain forward {{\n\t\ttype filter hook forward priority filter; policy drop;\n{rules}\t}}\n}}\n"
+            )
+        };
+        let set = "\tset s {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.1.0.0/24, 10.1.5.0/28, 10.9.9.9 }\n\t}\n";
+        let merged = parse_text(
+            "m.nft",
+            &forward(
+                "\t\tip saddr @s ip daddr { 10.2.0.0/24, 10.3.0.1 } tcp dport { 22, 80-81 } accept\n",
+                set,
+            ),
+        )
+        .unwrap();
+        let mut one_by_one = String::new();
+        for src in ["10.1.0.0/24", "10.1.5.0/28", "10.9.9.9"] {
+            for dst in ["10.2.0.0/24", "10.3.0.1"] {
+                for port in ["22", "80-81"] {
+                    one_by_one.push_str(&format!(
+                        "\t\tip saddr {src} ip daddr {dst} tcp dport {port} accept\n"
+                    ));
+                }
+            }
+        }
+        let apart = parse_text("a.nft", &forward(&one_by_one, "")).unwrap();
+        let a = accepted(&merged.items("eth0", "eth1").unwrap()[0]);
+        let b = accepted(&apart.items("eth0", "eth1").unwrap()[0]);
+        assert_eq!(a.cubes.len(), 1, "{:?}", a.cubes);
+        assert_eq!(b.cubes.len(), 12);
+        assert!(a.subtract(&b).is_empty() && b.subtract(&a).is_empty());
+        let ip = |s: &str| s.parse().unwrap();
+        assert!(a
+            .contains(&Packet::tcp(ip("10.1.5.15"), ip("10.3.0.1"), 81))
+            .is_some());
+        assert!(a
+            .contains(&Packet::tcp(ip("10.1.5.16"), ip("10.3.0.1"), 81))
+            .is_none());
+    }
+
     #[test]
     fn unknown_statements_fail_loudly() {
         let bad = TEXT.replace(
