@@ -424,20 +424,29 @@ const ZONE_SET_REFUSALS: &[Refusal] = &[Refusal {
     message: "`th dport` is read for tcp and udp only, and icmp packets reach it",
 }];
 
+/// `files` with the first `from` in `file` replaced by `to`; fails when the generated file no
+/// longer contains `from` (the mutation would test nothing).
+fn mutated(
+    files: &BTreeMap<String, String>,
+    name: &str,
+    (file, from, to): (&str, &str, &str),
+) -> BTreeMap<String, String> {
+    let text = &files[file];
+    assert!(
+        text.contains(from),
+        "{name}: the generated file no longer contains {from:?}"
+    );
+    let mut f = files.clone();
+    f.insert(file.to_string(), text.replacen(from, to, 1));
+    f
+}
+
 /// Each refusal is refused, naming its file, line and reason; one doc row each.
 fn refusal_rows(example: &str, refusals: &[Refusal]) -> String {
     let (model, files) = build(example);
     let mut rows = String::new();
     for m in refusals {
-        let text = &files[m.file];
-        assert!(
-            text.contains(m.from),
-            "{}: the generated file no longer contains {:?}",
-            m.name,
-            m.from
-        );
-        let mut f = files.clone();
-        f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
+        let f = mutated(&files, m.name, (m.file, m.from, m.to));
         let device = m.file.split('/').next().unwrap();
         let target = Target::Nftables;
         let e = match verify_one(&model, &f, device, target) {
@@ -1824,15 +1833,7 @@ fn check_reader_mutations(list: &[ReaderMutation]) {
     let mut built: BTreeMap<&str, (Model, BTreeMap<String, String>)> = BTreeMap::new();
     for m in list {
         let (model, files) = built.entry(m.example).or_insert_with(|| build(m.example));
-        let text = &files[m.file];
-        assert!(
-            text.contains(m.from),
-            "{}: the generated file no longer contains {:?}",
-            m.name,
-            m.from
-        );
-        let mut f = files.clone();
-        f.insert(m.file.to_string(), text.replacen(m.from, m.to, 1));
+        let f = mutated(files, m.name, (m.file, m.from, m.to));
         let target = if m.file.ends_with(".nft") {
             Target::Nftables
         } else {

@@ -72,7 +72,7 @@ fn value_ivs(v: &Val, f: &dyn Fn(&str) -> Option<(u128, u128)>) -> Result<Ivs, S
 }
 
 /// Dimension constraints of one element for a list of selectors (none at first).
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Dims {
     fam: Option<Family>,
     src: Option<Ivs>,
@@ -110,15 +110,7 @@ impl Dims {
             // One side unrestricted there: its product already holds the other's.
             _ => None,
         };
-        let mut m = Dims {
-            fam: self.fam,
-            src: self.src.clone(),
-            dst: self.dst.clone(),
-            proto: self.proto.clone(),
-            port: self.port.clone(),
-            sport: self.sport.clone(),
-            th_port: self.th_port,
-        };
+        let mut m = self.clone();
         match which {
             None => {}
             Some(0) => m.src = union(&self.src, &o.src)?,
