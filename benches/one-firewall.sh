@@ -2,12 +2,14 @@
 # Benchmarks of issue 18's shape: ONE firewall with one interface per zone (100 zones of three
 # networks: an IPv4 /24, a /28 and a host), 64 TCP services and 100,000 distinct zone-to-zone
 # flows; then the same shape with 128 services and one million flows, written over include files;
-# then hostile input at scale (a 100 MB policy). benches/run.sh measures the other shape (100
+# then zones of many networks (six zones of 1,500 host addresses each); then hostile input at
+# scale (a 100 MB policy). benches/run.sh measures the other shape (100
 # zones in a chain, ten firewalls and five routers). docs/performance.md records a run.
 #
 #   benches/one-firewall.sh                 # everything, RUNS=5 runs of each command
 #   RUNS=9 benches/one-firewall.sh 100k     # only the 100,000-flow policy
 #   benches/one-firewall.sh 1m hostile      # only the million flows and the 100 MB policy
+#   benches/one-firewall.sh many            # only zones of many networks (1,500 hosts a zone)
 #
 # Prints tab-separated lines:
 #   cmd   <name>  median-s  [min-s max-s]  median-peak-MB  exit N    whole commands, from
@@ -17,7 +19,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-PARTS=("${@:-100k 1m hostile}")
+PARTS=("${@:-100k 1m many hostile}")
 read -r -a PARTS <<<"${PARTS[*]}"
 RUNS=${RUNS:-5}
 WORK=${BENCH_DIR:-/tmp/fenceline-bench}
@@ -143,6 +145,21 @@ for part in "${PARTS[@]}"; do
         median_of "build (all targets) --max-rules 2000000 --no-report" "${CAPPED[@]}" "$BIN" build "$p" -o "$out" -q --color never --max-rules 2000000 --no-report
         rm -rf "$out"
         ;;
+    many)
+        echo "## zones of many networks: one firewall, 6 zones of 3 networks and 1,500 host addresses (none adjacent), 30 flows"
+        p="$WORK/many.fence"
+        out="$WORK/many-out"
+        [ -f "$p" ] || "$GEN" --one-firewall --zones 6 --networks 3 --hosts 1500 --services 5 --flows 30 --seed 1 -o "$p"
+        printf 'size\tpolicy\t%d bytes\n' "$(stat -c %s "$p")"
+        rm -rf "$out"
+        median_of "build (all targets)" "$BIN" build "$p" -o "$out" -q --color never
+        sizes "$out"
+        kernel_checks "$out/fw"
+        for t in nftables iptables; do
+            median_of "verify -t $t" "$BIN" verify "$p" "$out" -t "$t" --color never
+        done
+        rm -rf "$out"
+        ;;
     hostile)
         echo "## hostile input: a 100 MB policy over 20 include files (1,000 zones, 2.4 million flows)"
         mkdir -p "$WORK/hostile"
@@ -154,7 +171,7 @@ for part in "${PARTS[@]}"; do
         rm -rf "$WORK/hostile-out"
         ;;
     *)
-        echo "unknown part $part (100k, 1m, hostile)" >&2
+        echo "unknown part $part (100k, 1m, many, hostile)" >&2
         exit 2
         ;;
     esac

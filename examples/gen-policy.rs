@@ -30,6 +30,9 @@ struct OneFirewall {
     flows: usize,
     seed: u64,
     split: usize,
+    /// Host addresses per zone beside its networks, none adjacent (`--hosts`): zones of many
+    /// networks, each host an interval of its own.
+    hosts: usize,
     aerleon: Option<PathBuf>,
     aerleon_target: String,
 }
@@ -43,6 +46,7 @@ fn main() {
         flows: 100_000,
         seed: 1,
         split: 0,
+        hosts: 0,
         aerleon: None,
         aerleon_target: "nftables".into(),
     };
@@ -67,6 +71,7 @@ fn main() {
             "--networks" => one.networks = n(),
             "--services" => one.services = n(),
             "--split" => one.split = n(),
+            "--hosts" => one.hosts = n(),
             "--aerleon" => one.aerleon = Some(PathBuf::from(&v)),
             "--aerleon-target" => one.aerleon_target = v.clone(),
             "-o" | "--output" => out = Some(v.clone()),
@@ -96,7 +101,7 @@ fn usage(arg: &str) -> ! {
         "unexpected argument {arg}\n\
          usage: gen-policy [--zones N] [--assets N] [--flows N] [--zones-per-device N] [--seed N] [-o FILE]\n\
          \x20      gen-policy --one-firewall [--zones N] [--networks N] [--services N] [--flows N] [--seed N]\n\
-         \x20                 [--split FILES] [--aerleon DIR [--aerleon-target nftables|iptables]] [-o FILE]"
+         \x20                 [--split FILES] [--hosts N] [--aerleon DIR [--aerleon-target nftables|iptables]] [-o FILE]"
     );
     std::process::exit(2)
 }
@@ -114,6 +119,17 @@ fn zone_networks(z: usize, n: usize) -> Vec<String> {
             1 => format!("172.{}.{lo}.0/28", 16 + hi),
             2 => format!("192.168.{hi}.{lo}/32"),
             k => format!("172.{}.{lo}.{}/28", 16 + hi, 16 * (k - 2)),
+        })
+        .collect()
+}
+
+/// `n` host addresses of zone `z` in 100.64.0.0/10, every other address (no two adjacent, so
+/// each stays an interval of its own): zone `z` has 100.64.0.0 + 4096 z and the 4,095 above.
+fn zone_hosts(z: usize, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|k| {
+            let a = (100u32 << 24 | 64 << 16) + (z as u32) * 4096 + 2 * k as u32;
+            format!("{}/32", std::net::Ipv4Addr::from(a))
         })
         .collect()
 }
@@ -168,6 +184,9 @@ fn write_one_firewall(o: &OneFirewall, out: Option<&str>) -> Result<(), String> 
     if o.zones < 2 || o.zones > 4096 || o.networks == 0 || o.networks > 16 || o.services == 0 {
         return Err("--one-firewall needs 2 to 4096 zones, 1 to 16 networks and a service".into());
     }
+    if o.hosts > 0 && (o.zones > 1024 || o.hosts > 2048) {
+        return Err("--hosts needs at most 1024 zones and 2048 hosts a zone".into());
+    }
     if o.services > 55_000 {
         return Err("at most 55,000 services (one TCP port each)".into());
     }
@@ -194,7 +213,11 @@ fn write_one_firewall(o: &OneFirewall, out: Option<&str>) -> Result<(), String> 
             "zone {} {{\n  description \"synthetic zone {z}\"\n  owner \"operations\"\n  level 3\n  \
              sl-target 2\n  network {}\n  asset gw 10.{}.{}.1\n}}\n",
             zone_name(z),
-            zone_networks(z, o.networks).join(", "),
+            zone_networks(z, o.networks)
+                .into_iter()
+                .chain(zone_hosts(z, o.hosts))
+                .collect::<Vec<_>>()
+                .join(", "),
             z >> 8,
             z & 255
         );
@@ -313,7 +336,10 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 fn write_aerleon(o: &OneFirewall, dir: &Path, flows: &[(u32, u32, u32)]) -> Result<(), String> {
     let mut net = String::new();
     for z in 0..o.zones {
-        let nets = zone_networks(z, o.networks);
+        let nets: Vec<String> = zone_networks(z, o.networks)
+            .into_iter()
+            .chain(zone_hosts(z, o.hosts))
+            .collect();
         let _ = writeln!(net, "{} = {}", zone_name(z).to_uppercase(), nets[0]);
         for n in &nets[1..] {
             let _ = writeln!(net, "        {n}");

@@ -287,6 +287,22 @@ fn every_mutation_is_found_with_a_counterexample() {
 /// emptied and a set swapped for another in a rule are each found.
 const ZONE_SET_MUTATIONS: &[Mutation] = &[
     Mutation {
+        name: "iptables anti-spoofing by another zone's set",
+        file: "fw/iptables.rules",
+        from: "-A FL-AS-eth0 -m set --match-set fl_ops_v4 src -j RETURN\n",
+        to: "-A FL-AS-eth0 -m set --match-set fl_cells_v4 src -j RETURN\n",
+        over: false,
+        under: true,
+    },
+    Mutation {
+        name: "iptables anti-spoofing set's return deleted",
+        file: "fw/iptables.rules",
+        from: "-A FL-AS-eth1 -m set --match-set fl_cells_v4 src -j RETURN\n",
+        to: "",
+        over: false,
+        under: true,
+    },
+    Mutation {
         name: "nft element added to a zone set",
         file: "fw/nftables.nft",
         from: "\t\t\t10.2.20.5,\n",

@@ -771,6 +771,79 @@ pub fn ruleset(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) ->
     Ok(rs)
 }
 
+/// What returns from an interface's anti-spoofing chain: the networks behind it. A zone behind
+/// it with several intervals in the family is matched by its ipset (`-m set --match-set
+/// fl_<zone>_v4 src`), as the flows match it: a zone of 1,500 host addresses is one rule, not
+/// 1,500 that every packet from the interface walks. The sets' union must be exactly the
+/// interface's networks (`ivs`); where it is not, every interval is written inline.
+fn spoof_allowed(
+    sets: &mut Ipsets,
+    fam: Family,
+    zones: &[ZoneId],
+    ivs: &[(u128, u128)],
+) -> Vec<Vec<Match>> {
+    let inline = |ivs: &[(u128, u128)]| -> Vec<Vec<Match>> {
+        ivs.iter()
+            .map(|iv| {
+                let net = Net {
+                    family: fam,
+                    lo: iv.0,
+                    hi: iv.1,
+                };
+                match linux::prefix_len(fam, iv.0, iv.1) {
+                    Some(_) => vec![Match::Addr {
+                        dir: Dir::Src,
+                        neg: false,
+                        nets: vec![net],
+                    }],
+                    None => vec![
+                        module("iprange"),
+                        Match::Range {
+                            dir: Dir::Src,
+                            neg: false,
+                            net,
+                        },
+                    ],
+                }
+            })
+            .collect()
+    };
+    let parts: Vec<(ZoneId, &Vec<(u128, u128)>)> = zones
+        .iter()
+        .filter_map(|z| sets.addrs.get(&(*z, fam)).map(|a| (*z, a)))
+        .collect();
+    if !parts
+        .iter()
+        .any(|(_, a)| a.len() >= zone_sets::MIN_INTERVALS)
+    {
+        return inline(ivs);
+    }
+    let union = crate::packet::intervals::normalise(
+        parts.iter().flat_map(|(_, a)| a.iter().copied()).collect(),
+    );
+    if union != ivs {
+        return inline(ivs);
+    }
+    let mut out = Vec::new();
+    for (z, a) in parts {
+        match sets.names.get(&(z, fam)) {
+            Some(name) if a.len() >= zone_sets::MIN_INTERVALS => {
+                sets.used.insert((z, fam));
+                out.push(vec![
+                    module("set"),
+                    Match::Set {
+                        neg: false,
+                        name: name.clone(),
+                        dir: Dir::Src,
+                    },
+                ]);
+            }
+            _ => out.extend(inline(a)),
+        }
+    }
+    out
+}
+
 /// The file of one family.
 fn file(
     cx: &EmitContext,
@@ -807,31 +880,7 @@ fn file(
                 .collect(),
             Family::V6 => i.behind.v6.clone(),
         };
-        let allowed = ivs
-            .iter()
-            .map(|iv| {
-                let net = Net {
-                    family: fam,
-                    lo: iv.0,
-                    hi: iv.1,
-                };
-                match linux::prefix_len(fam, iv.0, iv.1) {
-                    Some(_) => vec![Match::Addr {
-                        dir: Dir::Src,
-                        neg: false,
-                        nets: vec![net],
-                    }],
-                    None => vec![
-                        module("iprange"),
-                        Match::Range {
-                            dir: Dir::Src,
-                            neg: false,
-                            net,
-                        },
-                    ],
-                }
-            })
-            .collect();
+        let allowed = spoof_allowed(sets, fam, &i.behind_zones, &ivs);
         let comment = text(linux::clean_warn(
             &format!(
                 "anti-spoofing: source not behind {} ({})",

@@ -111,6 +111,11 @@ pub(super) struct DerivedData {
     /// their entries: entry index by key (the first of equal keys, as a scan finds). A firewall
     /// of 100 interfaces has a map of 9,900 pairs, read for each of them.
     pub(super) vmaps: std::collections::HashMap<usize, VmapIndex>,
+    /// The sets whose key begins with two interface names (`type ifname . ifname . ...`,
+    /// a firewall's flow sets), every element's two names exact, by the address of the set:
+    /// the indices of the elements of each pair of names, in order. A flow set of 100,000
+    /// elements is looked up by each of 9,900 pairs.
+    pub(super) ifsets: std::collections::HashMap<usize, IfSetIndex>,
     /// Does a chain translate addresses (`nat`) or set a packet mark: is there anything for
     /// `pair_nat` to read?
     pub(super) translates: bool,
@@ -123,6 +128,9 @@ pub(super) struct VmapIndex {
     pub(super) parts: usize,
     pub(super) by: std::collections::HashMap<String, std::collections::HashMap<String, usize>>,
 }
+
+/// [`DerivedData::ifsets`]: element indices by (first name, second name).
+pub(super) type IfSetIndex = std::collections::HashMap<(String, String), Vec<usize>>;
 
 impl Clone for Derived {
     fn clone(&self) -> Derived {

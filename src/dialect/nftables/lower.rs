@@ -674,6 +674,7 @@ fn set_chains(
     (zones, assets): (&ZoneSets, &mut AssetSets),
     accept_prefix: &Quoted,
     names: &mut Names,
+    mut flow_sets: Option<FlowSets>,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<SetChains> {
     let mut out = SetChains::default();
@@ -782,10 +783,17 @@ fn set_chains(
                 .push((slot.key.clone(), uname.clone()));
             out.untracked.push(chain(uname, quoted(ucomment)?, urules));
         }
-        let (rules, runs) = factor_runs(&cname, &slot.comment, rules, names)?;
+        let flows = match (&slot.key[..], flow_sets.as_mut()) {
+            ([iin, iout], Some(f)) => Some(((iin.as_str(), iout.as_str()), f)),
+            _ => None,
+        };
+        let (rules, runs) = factor_runs(&cname, &slot.comment, rules, names, flows)?;
         out.chains.extend(runs);
         out.entries.push((slot.key, cname.clone()));
         out.chains.push(chain(cname, quoted(slot.comment)?, rules));
+    }
+    if let Some(f) = flow_sets {
+        out.sets.extend(f.into_sets()?);
     }
     Ok(out)
 }
@@ -857,6 +865,111 @@ fn run_protocol(body: &[Rule]) -> Option<&str> {
     proto
 }
 
+/// Fewest planned rules on a device's interface pairs from which the device's shared jumps
+/// accept through [`FlowSets`]: a plant's firewall of some hundred flows keeps one rule per flow
+/// in its jump chains; a central firewall of 100,000 flows is loaded (`nft -f`) in two thirds of
+/// the time (docs/performance.md).
+pub const FLOW_SET_MIN_RULES: usize = 2_000;
+
+/// The flows behind the device's shared jumps, one set per family and transport protocol keyed
+/// by interface pair and port: `set flows_tcp_v4 { type ifname . ifname . inet_service; counter;
+/// elements = { "eth0" . "eth1" . 502 comment "..." } }`, matched by the jump itself (`ip saddr
+/// @z_a_v4 ip daddr @z_b_v4 meta l4proto tcp ct state new iifname . oifname . th dport
+/// @flows_tcp_v4 accept`) in place of a chain of one rule per flow. Each element is one flow's
+/// port with its comment and its own counter, as its rule had. The key names no address: a
+/// pair's packets reach the lookup only through their jump's address matches, so each pair puts
+/// one run per family and protocol in a set ([`factor_runs`]) and keeps its other runs as
+/// chains.
+#[derive(Default)]
+struct FlowSets {
+    /// (family, protocol): the set's name and its elements.
+    by: BTreeMap<(Family, String), (String, Vec<Element>)>,
+}
+
+impl FlowSets {
+    /// Adds a run's ports for one interface pair; the name of the set they went into.
+    fn add(
+        &mut self,
+        fam: Family,
+        proto: &str,
+        (iin, iout): (&str, &str),
+        ports: Vec<(String, Option<Quoted>)>,
+        names: &mut Names,
+    ) -> Result<String> {
+        let entry = match self.by.entry((fam, proto.to_string())) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let name = names.unique(format!("flows_{proto}_{}", fam.suffix()))?;
+                e.insert((name, Vec::new()))
+            }
+        };
+        entry
+            .1
+            .extend(ports.into_iter().map(|(port, comment)| Element {
+                value: Val::Concat(vec![
+                    Val::Str(iin.to_string()),
+                    Val::Str(iout.to_string()),
+                    atom(port),
+                ]),
+                counter: None,
+                comment,
+                origin: Default::default(),
+            }));
+        Ok(entry.0.clone())
+    }
+
+    fn into_sets(self) -> Result<Vec<Set>> {
+        self.by
+            .into_iter()
+            .map(|((fam, proto), (name, elements))| {
+                let text = format!(
+                    "{proto} flows, {}, behind the pairs' address matches: interface pair and port, one element a flow",
+                    match fam {
+                        Family::V4 => "IPv4",
+                        Family::V6 => "IPv6",
+                    }
+                );
+                Ok(Set {
+                    name,
+                    kind: vec!["ifname".into(), "ifname".into(), "inet_service".into()],
+                    typeof_: false,
+                    flags: Vec::new(),
+                    counter: true,
+                    comment: Some(quoted(text)?),
+                    elements,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The ports and comments of a run that can go into a flow set: every rule is `th dport PORT
+/// counter accept` (one port, no log, no other match; [`run_protocol`] already moved the
+/// protocol into the jump), no port twice. `None` otherwise.
+fn flow_ports(body: &[Rule]) -> Option<Vec<(String, Option<Quoted>)>> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(body.len());
+    for r in body {
+        match r.stmts.as_slice() {
+            [Stmt::Match {
+                neg: false,
+                left: Selector::Payload(p, f),
+                right: Val::Atom(port),
+            }, Stmt::Counter(Counter(None)), Stmt::Verdict(Verdict::Accept)]
+                if matches!(p.as_str(), "tcp" | "udp" | "th")
+                    && f == "dport"
+                    && !port.is_empty()
+                    && port.bytes().all(|b| b.is_ascii_digit())
+                    && seen.insert(port.as_str()) =>
+            {
+                out.push((port.clone(), r.comment.clone()));
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Rules in a row of one chain that match the same source and destination (a zone's set, an
 /// asset's, or the same networks inline) and `ct state new`, at least [`FACTOR_RUN`] of them:
 /// replaced by one rule that matches those once and jumps to a chain `f_<chain>_<n>` of the
@@ -878,8 +991,12 @@ fn factor_runs(
     comment: &str,
     rules: Vec<Rule>,
     names: &mut Names,
+    mut flows: Option<((&str, &str), &mut FlowSets)>,
 ) -> Result<(Vec<Rule>, Vec<Chain>)> {
     let new = ct_state(&["new"]);
+    // The (family, protocol) runs of this pair whose rules went into the device's flow sets:
+    // one run each, since the set's key names the pair and the port, not the addresses.
+    let mut in_flow_sets: BTreeSet<(Family, String)> = BTreeSet::new();
     let mut out = Vec::with_capacity(rules.len());
     let mut chains = Vec::new();
     let mut rules = rules.into_iter().peekable();
@@ -899,7 +1016,6 @@ fn factor_runs(
             out.extend(run);
             continue;
         }
-        let name = names.unique(format!("f_{cname}_{}", chains.len() + 1))?;
         let text = format!(
             "{comment}: {} rules of one source and destination",
             run.len()
@@ -914,7 +1030,38 @@ fn factor_runs(
             })
             .collect();
         let mut jump = vec![src, dst];
-        if let Some(p) = run_protocol(&body).map(str::to_string) {
+        let proto = run_protocol(&body).map(str::to_string);
+        if let (Some(p), Some(((iin, iout), sets))) = (&proto, flows.as_mut()) {
+            let fam = match &jump[0] {
+                Stmt::Match {
+                    left: Selector::Payload(f, _),
+                    ..
+                } if f == "ip6" => Family::V6,
+                _ => Family::V4,
+            };
+            if let Some(ports) = flow_ports(&body) {
+                if in_flow_sets.insert((fam, p.clone())) {
+                    let set = sets.add(fam, p, (iin, iout), ports, names)?;
+                    jump.extend([
+                        is(meta("l4proto"), atom(p.as_str())),
+                        new.clone(),
+                        is(
+                            Selector::Concat(vec![
+                                meta("iifname"),
+                                meta("oifname"),
+                                payload("th", "dport"),
+                            ]),
+                            Val::SetRef(set),
+                        ),
+                        Stmt::Verdict(Verdict::Accept),
+                    ]);
+                    out.push(rule(jump, None));
+                    continue;
+                }
+            }
+        }
+        let name = names.unique(format!("f_{cname}_{}", chains.len() + 1))?;
+        if let Some(p) = proto {
             jump.push(is(meta("l4proto"), atom(p)));
             for st in body.iter_mut().flat_map(|r| r.stmts.iter_mut()) {
                 if let Stmt::Match {
@@ -1091,7 +1238,9 @@ fn pair_chains(
             rules: &p.rules,
         });
     }
-    set_chains(model, slots, sets, accept_prefix, names, diags)
+    let planned: usize = dev.pairs.iter().map(|p| p.rules.len()).sum();
+    let flow_sets = (planned >= FLOW_SET_MIN_RULES).then(FlowSets::default);
+    set_chains(model, slots, sets, accept_prefix, names, flow_sets, diags)
 }
 
 /// The chains of the device's own traffic in one direction (`to_device`: what enters by each
@@ -1140,7 +1289,7 @@ fn local_chains(
             rules: &l.rules,
         });
     }
-    set_chains(model, slots, sets, accept_prefix, names, diags)
+    set_chains(model, slots, sets, accept_prefix, names, None, diags)
 }
 
 /// `name` when it leaves room for set suffixes, otherwise `<prefix><index>`.
@@ -1582,7 +1731,7 @@ mod tests {
             taken: BTreeSet::new(),
             device: "fw",
         };
-        let (out, chains) = factor_runs("p", "c", rules, &mut names).unwrap();
+        let (out, chains) = factor_runs("p", "c", rules, &mut names, None).unwrap();
         let print = |rs: &[Rule]| rs.iter().map(|r| r.to_string()).collect::<Vec<_>>();
         (
             print(&out),

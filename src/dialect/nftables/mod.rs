@@ -30,6 +30,7 @@ pub mod semantics;
 mod translate;
 
 pub use ast::Ruleset;
+pub use lower::FLOW_SET_MIN_RULES;
 
 use super::config::ReadError;
 use super::{ConfigFile, Dialect, EmitContext};

@@ -85,41 +85,76 @@ struct Dims {
 }
 
 impl Dims {
-    /// The packets of `self` and of `o` as one product, when the two differ in at most one
-    /// dimension (two elements of a set matched by one field: a zone's networks, a list of
-    /// ports): the union of the two products is then exactly the product with that dimension's
-    /// union. `None` when they differ in more, or in their family or `th` reading.
-    fn merged(&self, o: &Dims) -> Option<Dims> {
-        if self.fam != o.fam || self.th_port != o.th_port {
-            return None;
+    fn dims(&self) -> [&Option<Ivs>; 5] {
+        [&self.src, &self.dst, &self.proto, &self.port, &self.sport]
+    }
+
+    fn dim_mut(&mut self, k: usize) -> &mut Option<Ivs> {
+        match k {
+            0 => &mut self.src,
+            1 => &mut self.dst,
+            2 => &mut self.proto,
+            3 => &mut self.port,
+            _ => &mut self.sport,
         }
-        let dims = [
-            (&self.src, &o.src),
-            (&self.dst, &o.dst),
-            (&self.proto, &o.proto),
-            (&self.port, &o.port),
-            (&self.sport, &o.sport),
-        ];
-        let mut differs = dims.iter().enumerate().filter(|(_, (a, b))| a != b);
-        let which = differs.next().map(|(k, _)| k);
-        if differs.next().is_some() {
-            return None;
+    }
+}
+
+/// The elements of a set matched by one field, read as few products as they allow: elements
+/// that differ from the first of a run in one and the same dimension only (a zone's networks, a
+/// list of ports) are one product whose dimension is their union, exactly their packets. The
+/// union is taken once per run (a zone of 1,500 host addresses was 1,500 unions of a growing
+/// list, quadratic).
+struct Merge {
+    base: Dims,
+    /// The dimension the run's elements differ in (`None`: every element so far is `base`).
+    which: Option<usize>,
+    /// The intervals of the run in that dimension, `base`'s first.
+    parts: Vec<(u128, u128)>,
+}
+
+impl Merge {
+    fn new(base: Dims) -> Merge {
+        Merge {
+            base,
+            which: None,
+            parts: Vec::new(),
         }
-        let union = |a: &Option<Ivs>, b: &Option<Ivs>| match (a, b) {
-            (Some(a), Some(b)) => Some(Some(a.union(b))),
-            // One side unrestricted there: its product already holds the other's.
-            _ => None,
+    }
+
+    /// Takes `d` into the run when it differs from `base` in the run's one dimension only (and
+    /// is restricted there, as `base` is); otherwise gives it back.
+    fn push(&mut self, d: Dims) -> Result<(), Dims> {
+        if self.base.fam != d.fam || self.base.th_port != d.th_port {
+            return Err(d);
+        }
+        let (ours, theirs) = (self.base.dims(), d.dims());
+        let mut differs = (0..5).filter(|&k| ours[k] != theirs[k]);
+        let (Some(k), None) = (differs.next(), differs.next()) else {
+            // Equal to `base` (the same packets), or different in two dimensions or more.
+            return if ours == theirs { Ok(()) } else { Err(d) };
         };
-        let mut m = self.clone();
-        match which {
-            None => {}
-            Some(0) => m.src = union(&self.src, &o.src)?,
-            Some(1) => m.dst = union(&self.dst, &o.dst)?,
-            Some(2) => m.proto = union(&self.proto, &o.proto)?,
-            Some(3) => m.port = union(&self.port, &o.port)?,
-            Some(_) => m.sport = union(&self.sport, &o.sport)?,
+        if self.which.is_some_and(|w| w != k) {
+            return Err(d);
         }
-        Some(m)
+        // One side unrestricted there: not a union of two restrictions (kept apart).
+        let (Some(_), Some(theirs)) = (self.base.dims()[k], d.dims()[k]) else {
+            return Err(d);
+        };
+        if self.which.is_none() {
+            self.which = Some(k);
+            let ours = self.base.dims()[k].as_ref().map_or(&[][..], |i| &i.0[..]);
+            self.parts.extend_from_slice(ours);
+        }
+        self.parts.extend_from_slice(&theirs.0);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Dims {
+        if let Some(k) = self.which {
+            *self.base.dim_mut(k) = Some(Ivs::from_intervals(self.parts));
+        }
+        self.base
     }
 }
 
@@ -336,6 +371,34 @@ fn vmap_index(map: &[(Val, NVerdict)]) -> Option<super::ast::VmapIndex> {
     Some(index)
 }
 
+/// The index of a set whose key begins with two interface names, each element's exact (no
+/// `*`); `None` for any other set.
+fn ifset_index(s: &Set) -> Option<super::ast::IfSetIndex> {
+    if s.kind.len() < 3 || s.kind[..2].iter().any(|k| k != "ifname") {
+        return None;
+    }
+    let mut index = super::ast::IfSetIndex::new();
+    for (k, e) in s.elements.iter().enumerate() {
+        let Val::Concat(parts) = &e.value else {
+            return None;
+        };
+        let (Some(a), Some(b)) = (
+            parts.first().and_then(atom_str),
+            parts.get(1).and_then(atom_str),
+        ) else {
+            return None;
+        };
+        if a.ends_with('*') || b.ends_with('*') {
+            return None;
+        }
+        index
+            .entry((a.to_string(), b.to_string()))
+            .or_default()
+            .push(k);
+    }
+    Some(index)
+}
+
 pub(super) fn ifname_matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(p) => name.starts_with(p),
@@ -456,11 +519,18 @@ impl Ruleset {
                     }
                 }
             }
+            let ifsets = self
+                .tables
+                .iter()
+                .flat_map(|t| &t.sets)
+                .filter_map(|s| Some((s as *const Set as usize, ifset_index(s)?)))
+                .collect();
             DerivedData {
                 chains,
                 bases,
                 sets,
                 vmaps,
+                ifsets,
                 translates: self.tables.iter().flat_map(|t| &t.chains).any(|c| {
                     c.base.as_ref().is_some_and(|b| b.kind == "nat")
                         || c.rules.iter().any(|r| {
@@ -479,6 +549,40 @@ impl Ruleset {
             line: 0,
             message: format!("{}: {}", t, m.into()),
         }
+    }
+
+    /// The elements of set `n` whose first two names may match `(a, b)`: through the set's
+    /// index where it has one ([`DerivedData::ifsets`]), every element otherwise (the caller
+    /// compares the names either way).
+    fn pair_elements<'a>(
+        &'a self,
+        table: &Scope<'a>,
+        n: &'a str,
+        (a, b): (&str, &str),
+        t: &Tag,
+    ) -> Result<Vec<(&'a Val, Option<Tag>)>, ReadError> {
+        let s = table
+            .set(n)
+            .ok_or_else(|| self.table_err(t, format!("set `@{n}` does not exist")))?;
+        let tagged = |k: usize| {
+            let e = &s.elements[k];
+            let tg =
+                e.origin.0.clone().unwrap_or_else(|| {
+                    Arc::from(format!("{}: set {n} element {}", self.file, k + 1))
+                });
+            (&e.value, Some(tg))
+        };
+        Ok(
+            match self.derived().ifsets.get(&(s as *const Set as usize)) {
+                Some(index) => index
+                    .get(&(a.to_string(), b.to_string()))
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .map(|&k| tagged(k))
+                    .collect(),
+                None => (0..s.elements.len()).map(tagged).collect(),
+            },
+        )
     }
 
     /// Elements of a value: a named set's elements with their tags, or the value itself.
@@ -569,6 +673,10 @@ impl Ruleset {
         };
         for st in &r.stmts {
             let sels: Vec<&Selector> = match st {
+                Stmt::Match {
+                    left: Selector::Concat(ks),
+                    ..
+                } => ks.iter().collect(),
                 Stmt::Match { left, .. } => vec![left],
                 Stmt::Vmap {
                     key: Selector::Concat(ks),
@@ -736,7 +844,8 @@ impl Ruleset {
                             let Some(sel) = original_payload(k) else {
                                 continue;
                             };
-                            let (cond, _) = self.dims_space(table, &sel, right, fams, tag)?;
+                            let (cond, _) =
+                                self.dims_space(table, &sel, right, fams, (iif, oif), tag)?;
                             let cond = if *neg {
                                 selector_domain(&sel, fams, &empty).subtract(&cond)
                             } else {
@@ -762,7 +871,8 @@ impl Ruleset {
                             selector_domain(left, fams, &empty)
                         }
                         _ => {
-                            let (cond, th) = self.dims_space(table, left, right, fams, tag)?;
+                            let (cond, th) =
+                                self.dims_space(table, left, right, fams, (iif, oif), tag)?;
                             stmt_bare = th.is_some();
                             bare = bare.or(th);
                             cond
@@ -831,26 +941,47 @@ impl Ruleset {
     /// The packets a match holds for, and whether it holds a bare `th dport` / `th sport` (an
     /// element with no protocol of its own): that part is read for tcp and udp only, where it is
     /// exact, and the rule says so ([`Exact`]).
+    ///
+    /// An interface name in a concatenation (`iifname . oifname . th dport @flows_tcp_v4`) is no
+    /// dimension of the packet: an element holds for the pair `(iif, oif)` where its names match
+    /// the pair's, and for no packet of it otherwise.
     fn dims_space(
         &self,
         table: &Scope,
         left: &Selector,
         right: &Val,
         fams: &[Family],
+        (iif, oif): (&str, &str),
         t: &Tag,
     ) -> Result<(Space<Tag>, Option<&'static str>), ReadError> {
         let sels: Vec<&Selector> = match left {
             Selector::Concat(s) => s.iter().collect(),
             s => vec![s],
         };
+        let names: Vec<Option<&str>> = sels
+            .iter()
+            .map(|s| match s {
+                Selector::Meta(k) if matches!(k.as_str(), "iifname" | "iif") => Some(iif),
+                Selector::Meta(k) if matches!(k.as_str(), "oifname" | "oif") => Some(oif),
+                _ => None,
+            })
+            .collect();
+        let by_names = names.iter().any(Option::is_some);
+        if by_names && sels.len() == 1 {
+            return Err(self.table_err(t, "an interface name is matched on its own here"));
+        }
         let mut out = Space::new();
         let mut bare = None;
         // A set of one field is read as one product (below); its elements' own tags are not
         // kept (the caller tags the match with its rule).
         let single = sels.len() == 1;
         let empty: Tag = Arc::from("");
-        let mut merged: Option<Dims> = None;
-        for (v, etag) in self.elements(table, right, t)? {
+        let mut merged: Option<Merge> = None;
+        let elements = match (right, &names[..]) {
+            (Val::SetRef(n), [Some(a), Some(b), ..]) => self.pair_elements(table, n, (a, b), t)?,
+            _ => self.elements(table, right, t)?,
+        };
+        'elements: for (v, etag) in elements {
             let parts: Vec<&Val> = match v {
                 Val::Concat(p) => p.iter().collect(),
                 other => vec![other],
@@ -862,9 +993,22 @@ impl Ruleset {
                 ));
             }
             let mut d = Dims::default();
-            for (s, p) in sels.iter().zip(parts) {
-                restrict(&mut d, s, p)
-                    .map_err(|m| self.table_err(etag.as_ref().unwrap_or(t), m))?;
+            for ((s, p), name) in sels.iter().zip(parts).zip(&names) {
+                match name {
+                    Some(name) => {
+                        let pattern = atom_str(p).ok_or_else(|| {
+                            self.table_err(
+                                etag.as_ref().unwrap_or(t),
+                                "interface match with a non-name value",
+                            )
+                        })?;
+                        if !ifname_matches(pattern, name) {
+                            continue 'elements;
+                        }
+                    }
+                    None => restrict(&mut d, s, p)
+                        .map_err(|m| self.table_err(etag.as_ref().unwrap_or(t), m))?,
+                }
             }
             match (d.th_port, &d.proto) {
                 (None, _) => {}
@@ -885,12 +1029,14 @@ impl Ruleset {
             // one field names no flow). A zone of three networks matched on both ends was nine
             // cubes per rule instead of one, and none of them the policy's own.
             if single {
-                if let Some(m) = merged.as_ref().and_then(|m| m.merged(&d)) {
-                    merged = Some(m);
+                let Some(run) = merged.as_mut() else {
+                    merged = Some(Merge::new(d));
                     continue;
-                }
-                if let Some(m) = merged.replace(d) {
-                    dims_extend(&mut out, &m, fams, &empty);
+                };
+                if let Err(d) = run.push(d) {
+                    if let Some(m) = merged.replace(Merge::new(d)) {
+                        dims_extend(&mut out, &m.finish(), fams, &empty);
+                    }
                 }
                 continue;
             }
@@ -898,7 +1044,7 @@ impl Ruleset {
             dims_extend(&mut out, &d, fams, &tg);
         }
         if let Some(m) = merged {
-            dims_extend(&mut out, &m, fams, &empty);
+            dims_extend(&mut out, &m.finish(), fams, &empty);
         }
         Ok((out, bare))
     }
@@ -1287,6 +1433,82 @@ table inet t {
         assert!(a
             .contains(&Packet::tcp(ip("10.1.5.16"), ip("10.3.0.1"), 81))
             .is_none());
+    }
+
+    #[test]
+    fn interface_names_in_a_set_key_hold_for_their_own_pair_only() {
+        // Exact names (indexed) and a pattern (read element by element): each pair accepts
+        // the ports of the elements that name it, and no other.
+        for extra in ["", ",\n\t\t\t\"eth*\" . \"eth1\" . 443"] {
+            let text = format!(
+                "table inet t {{\n\tset f {{\n\t\ttype ifname . ifname . inet_service\n\t\tcounter\n\t\telements = {{\n\t\t\t\"eth0\" . \"eth1\" . 22 counter packets 3 bytes 180 comment \"a\",\n\t\t\t\"eth0\" . \"eth2\" . 80 comment \"b\"{extra}\n\t\t}}\n\t}}\n\tchain forward {{\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tip saddr 10.0.0.0/8 iifname . oifname . tcp dport @f accept\n\t}}\n}}\n"
+            );
+            let rs = parse_text("f.nft", &text).unwrap();
+            let ip = |s: &str| s.parse().unwrap();
+            let wild = !extra.is_empty();
+            for (iif, oif, port, want) in [
+                ("eth0", "eth1", 22, true),
+                ("eth0", "eth1", 80, false),
+                ("eth0", "eth2", 80, true),
+                ("eth0", "eth2", 22, false),
+                ("eth0", "eth1", 443, wild),
+                ("eth3", "eth1", 443, wild),
+                ("eth3", "eth2", 443, false),
+                ("eth1", "eth0", 22, false),
+            ] {
+                let a = accepted(&rs.items(iif, oif).unwrap()[0]);
+                let pkt = Packet::tcp(ip("10.0.0.1"), ip("192.0.2.1"), port);
+                assert_eq!(
+                    a.contains(&pkt).is_some(),
+                    want,
+                    "{iif} -> {oif} tcp/{port} ({extra:?})"
+                );
+                // Never beyond the rule's own matches: another source, or udp, is dropped.
+                assert!(a
+                    .contains(&Packet::tcp(ip("192.0.2.9"), ip("192.0.2.1"), port))
+                    .is_none());
+                assert!(a
+                    .contains(&Packet::udp(ip("10.0.0.1"), ip("192.0.2.1"), port))
+                    .is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn a_set_of_many_hosts_is_one_cube_and_its_elements_may_touch_or_overlap() {
+        // 1,500 hosts, none adjacent, then a range that joins two of them and a network that
+        // overlaps one: one product whose sources are exactly the elements' union.
+        let mut elems: Vec<String> = (0..1500u32)
+            .map(|k| std::net::Ipv4Addr::from(0x6440_0000 + 2 * k).to_string())
+            .collect();
+        elems.push("100.64.0.1".into());
+        elems.push("100.64.0.8/30".into());
+        let text = format!(
+            "table inet t {{\n\tset s {{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = {{ {} }}\n\t}}\n\tchain forward {{\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tip saddr @s tcp dport 22 accept\n\t}}\n}}\n",
+            elems.join(", ")
+        );
+        let rs = parse_text("h.nft", &text).unwrap();
+        let a = accepted(&rs.items("eth0", "eth1").unwrap()[0]);
+        assert_eq!(a.cubes.len(), 1, "{:?}", a.cubes.len());
+        let src = &a.cubes[0].0.src;
+        // 100.64.0.0-.2 joined by .1; .8-.12: the /30 over .8 and .10, touching .12; the other
+        // 1,495 hosts apart.
+        assert_eq!(src.0.len(), 1 + 1 + 1495, "{:?}", &src.0[..4]);
+        let ip = |s: &str| s.parse().unwrap();
+        for (host, inside) in [
+            ("100.64.0.1", true),
+            ("100.64.0.3", false),
+            ("100.64.0.9", true),
+            ("100.64.11.182", true),
+            ("100.64.11.183", false),
+        ] {
+            assert_eq!(
+                a.contains(&Packet::tcp(ip(host), ip("10.0.0.1"), 22))
+                    .is_some(),
+                inside,
+                "{host}"
+            );
+        }
     }
 
     #[test]
