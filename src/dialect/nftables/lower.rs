@@ -1739,6 +1739,100 @@ mod tests {
         )
     }
 
+    /// With flow sets (a large firewall), the first run of single ports of a family and
+    /// protocol in a pair goes into the device's set, keyed by the pair; a second such run
+    /// (other addresses), a run with a range, a log or a port twice keep their chains.
+    #[test]
+    fn a_run_of_single_ports_goes_into_the_flow_set_once_per_pair() {
+        let parse = |lines: &[&str]| {
+            let body: String = lines.iter().map(|l| format!("\t\t{l}\n")).collect();
+            let text = format!("table inet t {{\n\tchain p {{\n{body}\t}}\n}}\n");
+            let rs = super::super::parse::parse_text("t.nft", &text).unwrap();
+            rs.tables[0].chains[0].rules.clone()
+        };
+        let run = |head: &str, tail: [&str; 3]| -> Vec<String> {
+            tail.iter()
+                .map(|t| format!("{head} {t} ct state new counter accept comment \"{t}\""))
+                .collect()
+        };
+        let a = run(
+            "ip saddr @a ip daddr @b",
+            ["tcp dport 1", "tcp dport 2", "tcp dport 3"],
+        );
+        let c = run(
+            "ip saddr @c ip daddr @b",
+            ["tcp dport 1", "tcp dport 4", "tcp dport 5"],
+        );
+        let u = run(
+            "ip saddr @a ip daddr @b",
+            ["udp dport 1", "udp dport 2", "udp dport 3"],
+        );
+        let lines: Vec<&str> = a.iter().chain(&c).chain(&u).map(String::as_str).collect();
+        let mut names = Names {
+            taken: BTreeSet::new(),
+            device: "fw",
+        };
+        let mut sets = FlowSets::default();
+        let (out, chains) = factor_runs(
+            "p",
+            "c",
+            parse(&lines),
+            &mut names,
+            Some((("eth0", "eth1"), &mut sets)),
+        )
+        .unwrap();
+        let out: Vec<String> = out.iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            out,
+            [
+                "ip saddr @a ip daddr @b meta l4proto tcp ct state new iifname . oifname . th dport @flows_tcp_v4 accept",
+                "ip saddr @c ip daddr @b meta l4proto tcp ct state new jump f_p_1",
+                "ip saddr @a ip daddr @b meta l4proto udp ct state new iifname . oifname . th dport @flows_udp_v4 accept",
+            ]
+        );
+        assert_eq!(chains.len(), 1);
+        let sets = sets.into_sets().unwrap();
+        let elements = |name: &str| -> Vec<String> {
+            let s = sets.iter().find(|s| s.name == name).unwrap();
+            assert!(s.counter && s.flags.is_empty(), "{name}");
+            assert_eq!(s.kind, ["ifname", "ifname", "inet_service"]);
+            s.elements.iter().map(|e| e.to_string()).collect()
+        };
+        assert_eq!(
+            elements("flows_tcp_v4"),
+            [
+                "\"eth0\" . \"eth1\" . 1 comment \"tcp dport 1\"",
+                "\"eth0\" . \"eth1\" . 2 comment \"tcp dport 2\"",
+                "\"eth0\" . \"eth1\" . 3 comment \"tcp dport 3\"",
+            ]
+        );
+        assert_eq!(elements("flows_udp_v4").len(), 3);
+        // Runs that keep their chains even as the first of the pair.
+        for odd in [
+            ["tcp dport 1", "tcp dport 2-3", "tcp dport 4"],
+            ["tcp dport 1", "tcp dport 1", "tcp dport 4"],
+        ] {
+            let lines = run("ip saddr @a ip daddr @b", odd);
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let mut sets = FlowSets::default();
+            names.taken.clear();
+            let (out, _) = factor_runs(
+                "p",
+                "c",
+                parse(&lines),
+                &mut names,
+                Some((("eth0", "eth2"), &mut sets)),
+            )
+            .unwrap();
+            assert!(
+                out[0].to_string().ends_with("jump f_p_1"),
+                "{odd:?}: {}",
+                out[0]
+            );
+            assert!(sets.by.is_empty(), "{odd:?}");
+        }
+    }
+
     /// A run whose rules all match ports of one protocol, tcp or udp, and nothing else that
     /// depends on it, matches the protocol once in its jump and `th` ports behind it; any other
     /// run keeps each rule's protocol.
