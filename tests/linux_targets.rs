@@ -2134,6 +2134,31 @@ fn flows_between_zones_of_several_networks_use_the_zone_sets() {
 /// the sets; `nft -c -f`), a flow between two zones of several networks connects from every
 /// network of one to every network of the other in both families, and what the policy does not
 /// allow between them (the reverse direction, another port) times out.
+/// Sends `probes` through the device's ruleset loaded with `nft -f`, then with
+/// `iptables-restore` (its ipsets first), and fails with every probe whose outcome is not the
+/// expected one.
+fn probe_with_both_loaders(
+    label: &str,
+    model: &Model,
+    dev: &DeviceIr,
+    bytes: &dyn Fn(&str) -> Option<Vec<u8>>,
+    probes: &[Probe],
+) {
+    let mut failures = Vec::new();
+    for loader in [Loader::Nft, Loader::Ipt] {
+        failures.extend(probe_ruleset(
+            &format!("{label}/{loader:?}"),
+            model,
+            dev,
+            bytes,
+            loader,
+            &[],
+            probes,
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn zone_sets_connect_every_network_pair_in_the_kernel() {
     if !kernel_tests("zone_sets_connect_every_network_pair_in_the_kernel") {
@@ -2313,19 +2338,7 @@ fn zone_sets_connect_every_network_pair_in_the_kernel() {
             );
         }
     }
-    let mut failures = Vec::new();
-    for loader in [Loader::Nft, Loader::Ipt] {
-        failures.extend(probe_ruleset(
-            &format!("zone_sets/{loader:?}"),
-            &model,
-            dev,
-            &bytes,
-            loader,
-            &[],
-            &probes,
-        ));
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    probe_with_both_loaders("zone_sets", &model, dev, &bytes, &probes);
 }
 
 /// Zones, ports and flows of [`flow_sets_of_a_large_firewall_in_the_kernel`]: twelve zones of
@@ -2586,17 +2599,5 @@ fn flow_sets_of_a_large_firewall_in_the_kernel() {
             }
         }
     }
-    let mut failures = Vec::new();
-    for loader in [Loader::Nft, Loader::Ipt] {
-        failures.extend(probe_ruleset(
-            &format!("flow_sets/{loader:?}"),
-            &model,
-            dev,
-            &bytes,
-            loader,
-            &[],
-            &probes,
-        ));
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    probe_with_both_loaders("flow_sets", &model, dev, &bytes, &probes);
 }

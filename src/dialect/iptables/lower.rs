@@ -128,14 +128,7 @@ impl Ipsets {
                         n
                     }
                 };
-                vec![vec![
-                    module("set"),
-                    Match::Set {
-                        neg: false,
-                        name,
-                        dir,
-                    },
-                ]]
+                vec![set_match(name, dir)]
             }
             End::Zone(z) => {
                 let name = self.names.get(&(*z, fam)).cloned().ok_or_else(|| {
@@ -145,40 +138,9 @@ impl Ipsets {
                     ))
                 })?;
                 self.used.insert((*z, fam));
-                vec![vec![
-                    module("set"),
-                    Match::Set {
-                        neg: false,
-                        name,
-                        dir,
-                    },
-                ]]
+                vec![set_match(name, dir)]
             }
-            End::Inline(ivs) => ivs
-                .iter()
-                .map(|iv| {
-                    let net = Net {
-                        family: fam,
-                        lo: iv.0,
-                        hi: iv.1,
-                    };
-                    match linux::prefix_len(fam, iv.0, iv.1) {
-                        Some(_) => vec![Match::Addr {
-                            dir,
-                            neg: false,
-                            nets: vec![net],
-                        }],
-                        None => vec![
-                            module("iprange"),
-                            Match::Range {
-                                dir,
-                                neg: false,
-                                net,
-                            },
-                        ],
-                    }
-                })
-                .collect(),
+            End::Inline(ivs) => inline_addrs(fam, dir, ivs),
         })
     }
 
@@ -771,6 +733,47 @@ pub fn ruleset(cx: &EmitContext, dev: &DeviceIr, diags: &mut Vec<Diagnostic>) ->
     Ok(rs)
 }
 
+/// `-m set --match-set NAME src|dst`.
+fn set_match(name: String, dir: Dir) -> Vec<Match> {
+    vec![
+        module("set"),
+        Match::Set {
+            neg: false,
+            name,
+            dir,
+        },
+    ]
+}
+
+/// Each interval's address match, one alternative (rule) each: `-s NET` where it is a prefix,
+/// `-m iprange --src-range A-B` otherwise.
+fn inline_addrs(fam: Family, dir: Dir, ivs: &[(u128, u128)]) -> Vec<Vec<Match>> {
+    ivs.iter()
+        .map(|&(lo, hi)| {
+            let net = Net {
+                family: fam,
+                lo,
+                hi,
+            };
+            match linux::prefix_len(fam, lo, hi) {
+                Some(_) => vec![Match::Addr {
+                    dir,
+                    neg: false,
+                    nets: vec![net],
+                }],
+                None => vec![
+                    module("iprange"),
+                    Match::Range {
+                        dir,
+                        neg: false,
+                        net,
+                    },
+                ],
+            }
+        })
+        .collect()
+}
+
 /// What returns from an interface's anti-spoofing chain: the networks behind it. A zone behind
 /// it with several intervals in the family is matched by its ipset (`-m set --match-set
 /// fl_<zone>_v4 src`), as the flows match it: a zone of 1,500 host addresses is one rule, not
@@ -782,32 +785,6 @@ fn spoof_allowed(
     zones: &[ZoneId],
     ivs: &[(u128, u128)],
 ) -> Vec<Vec<Match>> {
-    let inline = |ivs: &[(u128, u128)]| -> Vec<Vec<Match>> {
-        ivs.iter()
-            .map(|iv| {
-                let net = Net {
-                    family: fam,
-                    lo: iv.0,
-                    hi: iv.1,
-                };
-                match linux::prefix_len(fam, iv.0, iv.1) {
-                    Some(_) => vec![Match::Addr {
-                        dir: Dir::Src,
-                        neg: false,
-                        nets: vec![net],
-                    }],
-                    None => vec![
-                        module("iprange"),
-                        Match::Range {
-                            dir: Dir::Src,
-                            neg: false,
-                            net,
-                        },
-                    ],
-                }
-            })
-            .collect()
-    };
     let parts: Vec<(ZoneId, &Vec<(u128, u128)>)> = zones
         .iter()
         .filter_map(|z| sets.addrs.get(&(*z, fam)).map(|a| (*z, a)))
@@ -816,29 +793,22 @@ fn spoof_allowed(
         .iter()
         .any(|(_, a)| a.len() >= zone_sets::MIN_INTERVALS)
     {
-        return inline(ivs);
+        return inline_addrs(fam, Dir::Src, ivs);
     }
     let union = crate::packet::intervals::normalise(
         parts.iter().flat_map(|(_, a)| a.iter().copied()).collect(),
     );
     if union != ivs {
-        return inline(ivs);
+        return inline_addrs(fam, Dir::Src, ivs);
     }
     let mut out = Vec::new();
     for (z, a) in parts {
         match sets.names.get(&(z, fam)) {
             Some(name) if a.len() >= zone_sets::MIN_INTERVALS => {
                 sets.used.insert((z, fam));
-                out.push(vec![
-                    module("set"),
-                    Match::Set {
-                        neg: false,
-                        name: name.clone(),
-                        dir: Dir::Src,
-                    },
-                ]);
+                out.push(set_match(name.clone(), Dir::Src));
             }
-            _ => out.extend(inline(a)),
+            _ => out.extend(inline_addrs(fam, Dir::Src, a)),
         }
     }
     out
