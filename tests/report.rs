@@ -1335,3 +1335,204 @@ fn the_html_diagram_selects_zones_and_conduits_in_headless_chromium() {
         png.len()
     );
 }
+
+/// A central firewall's policy of 24 zones and a conduit for every pair of them (276 conduits,
+/// above [`render::COMPACT_CONDUITS`]): 23 control zones and one level-4 zone `it`, whose
+/// conduit to `z00` declares SL-T 3 so that it falls short twice: SR 5.1 RE2 (required at
+/// SL 3) is not met by a conduit that joins level 4 to a control zone, and the firewall's
+/// declared SL-C(IAC) 2 is below its SL-T 3.
+fn central_firewall_policy() -> String {
+    use std::fmt::Write;
+    let mut zones: Vec<String> = (0..23).map(|i| format!("z{i:02}")).collect();
+    zones.insert(0, "it".into());
+    let mut s = String::from("policy \"central\" {\n}\n\nservice s1 tcp/1000\n\n");
+    for (i, z) in zones.iter().enumerate() {
+        let level = if z == "it" { 4 } else { 3 };
+        let _ = writeln!(
+            s,
+            "zone {z} {{\n  level {level}\n  sl-target 2\n  network 10.0.{i}.0/24\n}}\n"
+        );
+    }
+    s.push_str("firewall fw {\n  target nftables\n");
+    s.push_str("  capability { iac 2  uc 2  si 2  dc 2  rdf 3  tre 2  ra 2 }\n");
+    for (i, z) in zones.iter().enumerate() {
+        let _ = writeln!(s, "  interface eth{i} {z}");
+    }
+    s.push_str("}\n\n");
+    for (i, a) in zones.iter().enumerate() {
+        for b in &zones[i + 1..] {
+            let sl = if (a.as_str(), b.as_str()) == ("it", "z00") {
+                3
+            } else {
+                2
+            };
+            let _ = writeln!(
+                s,
+                "conduit c-{a}-{b} {{\n  connects {a}, {b}\n  sl-target {sl}\n  allow {a} -> {b} s1\n}}\n"
+            );
+        }
+    }
+    s
+}
+
+#[test]
+fn a_report_of_many_conduits_is_compact_in_markdown_and_html_and_full_in_json() {
+    let checked = check_text(
+        "central.fence",
+        Path::new("central.fence"),
+        central_firewall_policy(),
+        &opts(),
+    );
+    // The conduits of `it` to the control zones are FR5-002 errors; the report lists them.
+    let fr5_002 = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "FR5-002")
+        .count();
+    assert_eq!(fr5_002, 23);
+    let rep = report_of(&checked);
+    assert_eq!(rep.conduits.len(), 276);
+    assert!(rep.conduits.len() > render::COMPACT_CONDUITS);
+    let (md, html) = render::to_markdown_and_html(&rep).unwrap();
+    let heading = format!(
+        "276 conduits, more than the {} this report describes one by one",
+        render::COMPACT_CONDUITS
+    );
+    assert!(md.contains(&heading) && html.contains(&heading));
+
+    // One row per conduit, no section per conduit.
+    let sections = |md: &str, h: &str| md.lines().filter(|l| l.starts_with(h)).count();
+    assert_eq!(
+        sections(&md, "### Conduit "),
+        0,
+        "a conduit section in compact markdown"
+    );
+    for c in &rep.conduits {
+        let row = format!("| {} | {} | ", c.name, c.zones.join(", "));
+        assert_eq!(md.matches(&row).count(), 1, "one compact row of {}", c.name);
+        assert!(
+            html.contains(&format!("id=\"conduit-{}\"", c.name)),
+            "{}",
+            c.name
+        );
+    }
+    // The conduits that fall short, and only they, in full: the 23 of `it` (FR5-002 leaves SR
+    // 5.1 and SR 5.2 not met); a compact row's FR 5 cell names what is not met.
+    assert!(md.contains(
+        "| c-it-z00 | it, z00 | 3 | 1 | s1 | 0 | 0 | 0 | fw | SR 5.1 not met, SR 5.1 RE2 not met, SR 5.2 not met |"
+    ));
+    assert!(md.contains("| c-z00-z01 | z00, z01 | 2 | 1 | s1 | 0 | 0 | 0 | fw | met |"));
+    assert_eq!(sections(&md, "#### Conduit c-it-z"), 23);
+    assert_eq!(sections(&md, "#### Conduit "), 23);
+    assert!(md.contains("#### Conduit c-it-z00: SL-T(RDF) 3"));
+    assert!(html.contains("<h4>Conduit c-it-z00: SL-T(RDF) 3</h4>"));
+    // The counts per requirement agree with the full assessment.
+    let conduit_rows = |id: &str| -> Vec<&report::fr5::Row> {
+        rep.fr5
+            .iter()
+            .filter(|a| a.kind == "conduit")
+            .flat_map(|a| a.rows.iter().filter(|r| r.id == id))
+            .collect()
+    };
+    let re2 = conduit_rows("SR 5.1 RE2");
+    let required = re2.iter().filter(|r| r.required).count();
+    let met = re2
+        .iter()
+        .filter(|r| r.status == report::Status::Met)
+        .count();
+    assert_eq!((required, met), (1, 253));
+    assert!(md.contains(
+        "| SR 5.1 RE2 | Independence from non-control system networks | 1 | 253 | 23 | 0 | 0 | 1 |"
+    ));
+    // Zones stay in full: their FR 5 tables and SL rows.
+    for z in &rep.zones {
+        assert!(md.contains(&format!("### Zone {}: SL-T(RDF)", z.name)));
+        assert!(md.contains(&format!("| zone {} | IAC |", z.name)));
+    }
+    // SL-A: the conduit below its SL-T in full, the others counted.
+    assert_eq!(
+        sections(&md, "| conduit "),
+        23 * 7,
+        "the seven FR rows of each conduit of `it` (RDF below: SR 5.1 and SR 5.2 not met)"
+    );
+    assert!(md.contains("| conduit c-it-z00 | IAC | 3 |"));
+    let below_iac = rep
+        .assessment
+        .scopes
+        .iter()
+        .filter(|s| s.kind == "conduit")
+        .filter(|s| {
+            s.frs
+                .iter()
+                .any(|f| f.fr == "IAC" && f.status == "below SL-T")
+        })
+        .count();
+    assert_eq!(below_iac, 1);
+    assert!(
+        md.contains("| IAC | 0 | 1 | 275 | 0 |"),
+        "IAC: 1 below, 275 declared"
+    );
+    assert!(
+        md.contains("| RDF | 0 | 23 | 253 | 0 |"),
+        "RDF: 23 below, 253 declared"
+    );
+    assert_self_contained("central", &html);
+    assert_well_formed("central", &html);
+
+    // The full layout on request: every conduit's section.
+    let full = render::to_markdown_in(&rep, render::Layout::Full).unwrap();
+    // Each conduit's section and its FR 5 table.
+    assert_eq!(sections(&full, "### Conduit "), 2 * 276);
+    assert!(!full.contains("more than the 250 this report describes"));
+    // report.json is the same in both: every conduit with its flows.
+    let json: serde_json::Value = serde_json::from_str(&render::to_json(&rep).unwrap()).unwrap();
+    assert_eq!(json["conduits"].as_array().unwrap().len(), 276);
+    assert_eq!(json["fr5"].as_array().unwrap().len(), 24 + 276);
+}
+
+#[test]
+fn build_writes_the_compact_report_and_report_full_writes_every_conduit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("central.fence");
+    std::fs::write(&policy, central_firewall_policy()).unwrap();
+    let p = policy.to_str().unwrap();
+    let (code, md, err) = fenceline_cli(&["report", p, "--today", TODAY]);
+    assert_eq!(code, 0, "{err}");
+    assert!(md.contains("276 conduits, more than the 250"));
+    let (code, full, err) = fenceline_cli(&["report", p, "--full", "--today", TODAY]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!full.contains("276 conduits, more than the 250"));
+    assert_eq!(
+        full.lines()
+            .filter(|l| l.starts_with("### Conduit c-z00-z01"))
+            .count(),
+        2,
+        "the section and the FR 5 table of c-z00-z01"
+    );
+    let (code, html, err) = fenceline_cli(&["report", p, "--format", "html", "--full"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(html.contains("<h3 id=\"conduit-c-z00-z01\">Conduit c-z00-z01</h3>"));
+
+    // `build` writes the compact layout (the same policy with `it` at level 3: no FR5-002).
+    let clean = tmp.path().join("clean.fence");
+    std::fs::write(
+        &clean,
+        central_firewall_policy().replace("level 4", "level 3"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let (code, _, err) = fenceline_cli(&[
+        "build",
+        clean.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| c-z00-z01 | z00, z01 | 2 | 1 | s1 | 0 | 0 | 0 | fw | met |"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"conduit-c-z00-z01\" data-conduit=\"c-z00-z01\""));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["conduits"].as_array().unwrap().len(), 276);
+}

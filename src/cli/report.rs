@@ -32,6 +32,9 @@ pub struct ReportArgs {
     /// SR-to-SL applicability table (TOML, the layout of data/fr5-sl.toml) instead of the built-in one
     #[arg(long, value_hint = ValueHint::FilePath)]
     pub sl_table: Option<PathBuf>,
+    /// Markdown and HTML: every conduit in full (its flows, FR 5 table and SL rows) even above the 250 conduits where the report turns compact
+    #[arg(long)]
+    pub full: bool,
     #[command(flatten)]
     pub common: super::CommonArgs,
 }
@@ -74,9 +77,14 @@ pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
         );
         return Ok(None);
     };
+    let layout = if args.full {
+        report::render::Layout::Full
+    } else {
+        report::render::Layout::Auto
+    };
     let text = match args.format {
-        ReportFormat::Md => report::render::to_markdown(&rep)?,
-        ReportFormat::Html | ReportFormat::Pdf => report::render::to_html(&rep)?,
+        ReportFormat::Md => report::render::to_markdown_in(&rep, layout)?,
+        ReportFormat::Html | ReportFormat::Pdf => report::render::to_html_in(&rep, layout)?,
         ReportFormat::Json => report::render::to_json(&rep)?,
     };
     Ok(Some(text))

@@ -410,14 +410,21 @@ pub fn build(
                 .enumerate()
                 .map(|(ci, ca)| ("conduit", model.conduits[ci].name.as_str(), &ca.risks)),
         );
+    // Each register's scope by its kind and name, looked up once per register, not searched for
+    // (a central firewall has thousands of conduits).
+    let by_name: foldhash::HashMap<(&str, &str), &ScopeAssessment> = scopes
+        .iter()
+        .map(|s| ((s.kind, s.name.as_str()), s))
+        .collect();
     for (kind, name, register) in registers {
-        if !register.is_empty() {
-            match kind {
-                "zone" => summary.zones_with_risks += 1,
-                _ => summary.conduits_with_risks += 1,
-            }
+        if register.is_empty() {
+            continue;
         }
-        let scope = scopes.iter().find(|s| s.kind == kind && s.name == name);
+        match kind {
+            "zone" => summary.zones_with_risks += 1,
+            _ => summary.conduits_with_risks += 1,
+        }
+        let scope = by_name.get(&(kind, name)).copied();
         for r in register {
             summary.risks += 1;
             let required = matrix.and_then(|m| m.required(r.likelihood, r.consequence));

@@ -82,6 +82,211 @@ fn environment() -> Result<Environment<'static>> {
 /// still read by a person; a 100,000-flow policy made each of those reports tens of megabytes.
 pub const FLOW_LIST_LIMIT: usize = 200;
 
+/// Conduits above which the Markdown and HTML reports take their compact layout ([`Compact`]):
+/// one table row per conduit, the FR 5 and SL-A outcomes of the conduits counted per
+/// requirement, and in full only the conduits that fall short. A central firewall of 100 zones
+/// has up to 4,950 conduits; their sections made those reports 27 and 49 MB, which nobody reads,
+/// and most of a build's time. `report.json` is never compact; `fenceline report --full` lists
+/// every conduit in full whatever its size.
+pub const COMPACT_CONDUITS: usize = 250;
+
+/// Conduits listed in full in a compact report's "falls short" lists; the rest are counted
+/// (every one is in `report.json`).
+pub const COMPACT_DETAIL_LIMIT: usize = 100;
+
+/// Which layout the Markdown and HTML reports take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// Compact when the policy has more than [`COMPACT_CONDUITS`] conduits.
+    #[default]
+    Auto,
+    /// Every conduit's section, FR 5 table and SL rows, whatever the size.
+    Full,
+}
+
+impl Layout {
+    fn compact(self, report: &Report) -> bool {
+        self == Layout::Auto && report.conduits.len() > COMPACT_CONDUITS
+    }
+}
+
+/// The conduits of a compact report (see [`COMPACT_CONDUITS`]).
+#[derive(Serialize)]
+struct Compact<'a> {
+    limit: usize,
+    detail_limit: usize,
+    conduits: Vec<CompactConduit<'a>>,
+    /// Per FR 5 requirement, the conduits by status.
+    fr5_counts: Vec<Fr5Count<'a>>,
+    /// Conduits with a requirement required at their SL-T(RDF) and not met, in full.
+    fr5_short: Vec<TemplateAssessment<'a>>,
+    fr5_short_more: usize,
+    /// Per FR, the conduits by SL-A status.
+    sl_counts: Vec<SlCount>,
+    /// Conduits with an FR below its SL-T, every FR row of them.
+    sl_short: Vec<&'a super::assessment::ScopeAssessment>,
+    sl_short_more: usize,
+}
+
+#[derive(Serialize)]
+struct CompactConduit<'a> {
+    name: &'a str,
+    zones: &'a [String],
+    sl_target: &'a str,
+    flows: usize,
+    cleartext: usize,
+    unenforced: usize,
+    excepted: usize,
+    services: &'a [String],
+    /// The devices that enforce it, each once, in order.
+    devices: Vec<&'a str>,
+    /// `met`, or the requirements required at its SL-T(RDF) and not met.
+    fr5: String,
+}
+
+#[derive(Serialize)]
+struct Fr5Count<'a> {
+    id: &'a str,
+    title: &'a str,
+    required: usize,
+    met: usize,
+    not_met: usize,
+    not_assessable: usize,
+    not_applicable: usize,
+    /// Of the conduits that require it, those where it is not met.
+    required_not_met: usize,
+}
+
+#[derive(Serialize)]
+struct SlCount {
+    fr: &'static str,
+    met: usize,
+    below: usize,
+    declared: usize,
+    not_assessed: usize,
+}
+
+impl<'a> Compact<'a> {
+    fn of(r: &'a Report) -> Compact<'a> {
+        let conduits = r
+            .conduits
+            .iter()
+            .zip(r.fr5.iter().filter(|a| a.kind == "conduit"))
+            .map(|(c, a)| {
+                let mut devices: Vec<&str> = Vec::new();
+                for e in &c.enforcement {
+                    if !devices.contains(&&*e.device) {
+                        devices.push(&e.device);
+                    }
+                }
+                let short: Vec<String> = a
+                    .rows
+                    .iter()
+                    .filter(|row| row.required && row.status == Status::NotMet)
+                    .map(|row| format!("{} {}", row.id, row.status_label))
+                    .collect();
+                CompactConduit {
+                    name: &c.name,
+                    zones: &c.zones,
+                    sl_target: c.sl_target.as_ref().map_or("not declared", |s| &*s.text),
+                    flows: c.flows.len(),
+                    cleartext: c.flows.iter().filter(|f| f.cleartext).count(),
+                    unenforced: c.flows.iter().filter(|f| f.enforced_on.is_empty()).count(),
+                    excepted: c.flows.iter().filter(|f| !f.exceptions.is_empty()).count(),
+                    services: &c.services,
+                    devices,
+                    fr5: if short.is_empty() {
+                        "met".to_string()
+                    } else {
+                        short.join(", ")
+                    },
+                }
+            })
+            .collect();
+        let mut fr5_counts: Vec<Fr5Count<'a>> = Vec::new();
+        let mut fr5_short = Vec::new();
+        let mut fr5_short_more = 0;
+        for a in r.fr5.iter().filter(|a| a.kind == "conduit") {
+            for (i, row) in a.rows.iter().enumerate() {
+                if fr5_counts.len() <= i {
+                    fr5_counts.push(Fr5Count {
+                        id: &row.id,
+                        title: &row.title,
+                        required: 0,
+                        met: 0,
+                        not_met: 0,
+                        not_assessable: 0,
+                        not_applicable: 0,
+                        required_not_met: 0,
+                    });
+                }
+                let n = &mut fr5_counts[i];
+                n.required += usize::from(row.required);
+                match row.status {
+                    Status::Met => n.met += 1,
+                    Status::NotMet => n.not_met += 1,
+                    Status::NotAssessable => n.not_assessable += 1,
+                    Status::NotApplicable => n.not_applicable += 1,
+                }
+                n.required_not_met += usize::from(row.required && row.status == Status::NotMet);
+            }
+            if a.rows
+                .iter()
+                .any(|row| row.required && row.status == Status::NotMet)
+            {
+                if fr5_short.len() < COMPACT_DETAIL_LIMIT {
+                    fr5_short.push(TemplateAssessment::of(a));
+                } else {
+                    fr5_short_more += 1;
+                }
+            }
+        }
+        let mut sl_counts: Vec<SlCount> = Vec::new();
+        let mut sl_short = Vec::new();
+        let mut sl_short_more = 0;
+        use super::assessment::{BELOW, DECLARED, MET, NOT_ASSESSED};
+        for s in r.assessment.scopes.iter().filter(|s| s.kind == "conduit") {
+            for (i, f) in s.frs.iter().enumerate() {
+                if sl_counts.len() <= i {
+                    sl_counts.push(SlCount {
+                        fr: f.fr,
+                        met: 0,
+                        below: 0,
+                        declared: 0,
+                        not_assessed: 0,
+                    });
+                }
+                let n = &mut sl_counts[i];
+                match f.status {
+                    MET => n.met += 1,
+                    BELOW => n.below += 1,
+                    DECLARED => n.declared += 1,
+                    NOT_ASSESSED => n.not_assessed += 1,
+                    _ => {}
+                }
+            }
+            if s.frs.iter().any(|f| f.status == BELOW) {
+                if sl_short.len() < COMPACT_DETAIL_LIMIT {
+                    sl_short.push(s);
+                } else {
+                    sl_short_more += 1;
+                }
+            }
+        }
+        Compact {
+            limit: COMPACT_CONDUITS,
+            detail_limit: COMPACT_DETAIL_LIMIT,
+            conduits,
+            fr5_counts,
+            fr5_short,
+            fr5_short_more,
+            sl_counts,
+            sl_short,
+            sl_short_more,
+        }
+    }
+}
+
 /// What the templates see of a [`Report`]: the same fields by reference, except that each
 /// conduit carries its flows only when it has at most [`FLOW_LIST_LIMIT`] of them, plus a
 /// summary of them. Converting the report into template values is then proportional to what
@@ -109,8 +314,14 @@ struct TemplateReport<'a> {
     unenforced_flows: &'a [String],
     unroutable_flows: &'a [String],
     assessment: &'a super::assessment::AssessmentView,
+    /// The scopes of the SL-A table: every zone and conduit, or only the zones when `compact`.
+    sl_scopes: Vec<&'a super::assessment::ScopeAssessment>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     sites: &'a [super::SiteView],
+    /// The compact layout's conduits; `conduits` is then empty and `fr5` and `sl_scopes` hold
+    /// the zones only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compact: Option<Compact<'a>>,
 }
 
 #[derive(Serialize)]
@@ -250,7 +461,9 @@ impl FlowSummary {
 }
 
 impl<'a> TemplateReport<'a> {
-    fn of(r: &'a Report) -> TemplateReport<'a> {
+    fn of(r: &'a Report, layout: Layout) -> TemplateReport<'a> {
+        let compact = layout.compact(r);
+        let in_layout = |kind: &str| !compact || kind == "zone";
         TemplateReport {
             version: r.version,
             tool: &r.tool,
@@ -266,6 +479,7 @@ impl<'a> TemplateReport<'a> {
             conduits: r
                 .conduits
                 .iter()
+                .filter(|_| !compact)
                 .map(|c| {
                     let listed = c.flows.len() <= FLOW_LIST_LIMIT;
                     TemplateConduit {
@@ -289,7 +503,12 @@ impl<'a> TemplateReport<'a> {
             devices: &r.devices,
             matrix: &r.matrix,
             sl_table: &r.sl_table,
-            fr5: r.fr5.iter().map(TemplateAssessment::of).collect(),
+            fr5: r
+                .fr5
+                .iter()
+                .filter(|a| in_layout(a.kind))
+                .map(TemplateAssessment::of)
+                .collect(),
             sl: &r.sl,
             findings: &r.findings,
             exceptions: &r.exceptions,
@@ -297,14 +516,21 @@ impl<'a> TemplateReport<'a> {
             unenforced_flows: &r.unenforced_flows,
             unroutable_flows: &r.unroutable_flows,
             assessment: &r.assessment,
+            sl_scopes: r
+                .assessment
+                .scopes
+                .iter()
+                .filter(|s| in_layout(s.kind))
+                .collect(),
             sites: &r.sites,
+            compact: compact.then(|| Compact::of(r)),
         }
     }
 }
 
-fn context(report: &Report) -> Value {
+fn context(report: &Report, layout: Layout) -> Value {
     minijinja::context! {
-        r => Value::from_serialize(TemplateReport::of(report)),
+        r => Value::from_serialize(TemplateReport::of(report, layout)),
         flow_list_limit => FLOW_LIST_LIMIT,
         svg => Value::from_safe_string(report.svg_inline.clone()),
         mermaid => Value::from_safe_string(report.mermaid.clone()),
@@ -312,20 +538,34 @@ fn context(report: &Report) -> Value {
     }
 }
 
+/// The Markdown report in the [`Layout::Auto`] layout.
 pub fn to_markdown(report: &Report) -> Result<String> {
-    crate::dialect::render(&environment()?, "report.md.j2", context(report))
+    to_markdown_in(report, Layout::Auto)
 }
 
+pub fn to_markdown_in(report: &Report, layout: Layout) -> Result<String> {
+    crate::dialect::render(&environment()?, "report.md.j2", context(report, layout))
+}
+
+/// The HTML report in the [`Layout::Auto`] layout.
 pub fn to_html(report: &Report) -> Result<String> {
-    crate::dialect::render(&environment()?, "report.html.j2", context(report))
+    to_html_in(report, Layout::Auto)
+}
+
+pub fn to_html_in(report: &Report, layout: Layout) -> Result<String> {
+    crate::dialect::render(&environment()?, "report.html.j2", context(report, layout))
 }
 
 /// The Markdown and HTML reports from one template context: converting a large report into
 /// template values once instead of twice halves that cost and its memory. The two renderings
 /// run side by side.
 pub fn to_markdown_and_html(report: &Report) -> Result<(String, String)> {
+    to_markdown_and_html_in(report, Layout::Auto)
+}
+
+pub fn to_markdown_and_html_in(report: &Report, layout: Layout) -> Result<(String, String)> {
     let env = environment()?;
-    let cx = context(report);
+    let cx = context(report, layout);
     let names = ["report.md.j2", "report.html.j2"];
     let mut out = crate::threads::map(&names, |name| {
         crate::dialect::render(&env, name, cx.clone())
