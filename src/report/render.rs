@@ -586,9 +586,15 @@ pub fn to_json(report: &Report) -> Result<String> {
 }
 
 /// [`to_json`] written to `w` as it is produced (`build` streams it to `report.json`).
-pub fn write_json(report: &Report, mut w: &mut dyn std::io::Write) -> Result<()> {
-    serde_json::to_writer_pretty(&mut w, report).map_err(|e| Error::Other(e.to_string()))?;
-    w.write_all(b"\n")
+///
+/// serde's formatter writes a token at a time (a quote, a colon, an indent); a buffer of its own
+/// type takes them without a call through `dyn Write` each, and passes `w` large blocks.
+pub fn write_json(report: &Report, w: &mut dyn std::io::Write) -> Result<()> {
+    use std::io::Write;
+    let mut buf = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut buf, report).map_err(|e| Error::Other(e.to_string()))?;
+    buf.write_all(b"\n")
+        .and_then(|()| buf.flush())
         .map_err(|e| Error::Other(format!("report.json: {e}")))
 }
 
