@@ -82,7 +82,7 @@ pub struct RiskView {
 }
 
 /// The matrix in force.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct MatrixView {
     pub name: String,
     pub description: Option<String>,
@@ -108,7 +108,7 @@ pub struct AssessmentSummary {
 }
 
 /// Everything the assessment adds to the report.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct AssessmentView {
     pub revision: Option<String>,
     pub approved_by: Option<String>,
@@ -287,17 +287,23 @@ fn fr_row(
     }
 }
 
+/// What the assessment needs of the paths: the devices that enforce each zone and conduit (each
+/// flow's path walked once). Independent of the FR 5 assessment, so the report computes it
+/// beside that.
+pub fn reach(model: &Model) -> risk::Reach {
+    risk::Reach::new(model, &ZoneGraph::build(model))
+}
+
 /// Builds the assessment from the FR 5 assessments and SL rows (zones, then conduits, as
-/// `fr5` and `sl` list them).
-pub fn build(
+/// `fr5` and `sl` list them) and the paths' [`reach`].
+pub fn build_with(
     model: &Model,
     matrix: Option<&RiskMatrix>,
     fr5: &[Fr5],
     sl: &[SlRow],
     table: &super::sltable::SlTable,
+    reach: &risk::Reach,
 ) -> AssessmentView {
-    let graph = ZoneGraph::build(model);
-    let reach = risk::Reach::new(model, &graph);
     let a = &model.assessment;
     let mut scopes = Vec::new();
     let mut summary = AssessmentSummary::default();

@@ -501,22 +501,40 @@ pub fn build_report(
 
     // The conduit views (one per flow) are the largest part; they and the diagrams are built on
     // a second thread beside everything else.
+    // The paths' reach for the SL-A assessment is computed on that thread too: the assessment
+    // comes last on the other, after FR 5, and was the only work left on a central firewall.
     let (conduits, mut rep) = crate::threads::join(
         || {
             (
                 conduit_views(model, ir),
                 svg::to_svg(model, ir, false),
                 graph::to_mermaid(model),
+                assessment::reach(model),
             )
         },
         || build_report_rest(model, ir, policy_sha256, &all, &widening_diags, opts),
     );
-    (rep.conduits, rep.svg_inline, rep.mermaid) = conduits;
+    let reach;
+    (rep.conduits, rep.svg_inline, rep.mermaid, reach) = conduits;
+    // The driver finds the matrix with `fenceline.toml`; a Model built without it still has
+    // the shipped default.
+    let shipped = (model.assessment.matrix.is_none()
+        && model.assessment.matrix_name() == crate::model::assessment::DEFAULT_RISK_MATRIX)
+        .then(crate::lint::risk::default_matrix);
+    rep.assessment = assessment::build_with(
+        model,
+        model.assessment.matrix.as_ref().or(shipped.as_ref()),
+        &rep.fr5,
+        &rep.sl,
+        &opts.sl_table,
+        &reach,
+    );
     rep.finding_scopes = all.iter().map(|d| fr5::finding_scope(model, d)).collect();
     rep
 }
 
-/// Everything of the report but the conduit views and the diagrams (left empty).
+/// Everything of the report but the conduit views, the diagrams and the SL-A assessment (left
+/// empty).
 fn build_report_rest(
     model: &Model,
     ir: &Ir,
@@ -540,18 +558,8 @@ fn build_report_rest(
     );
     let fr5 = fr5_cx.assess_all();
     let sl = fr5_cx.sl_rows(&fr5);
-    // The driver finds the matrix with `fenceline.toml`; a Model built without it still has
-    // the shipped default.
-    let shipped = (model.assessment.matrix.is_none()
-        && model.assessment.matrix_name() == crate::model::assessment::DEFAULT_RISK_MATRIX)
-        .then(crate::lint::risk::default_matrix);
-    let assessment = assessment::build(
-        model,
-        model.assessment.matrix.as_ref().or(shipped.as_ref()),
-        &fr5,
-        &sl,
-        &opts.sl_table,
-    );
+    // Built by the caller from `fr5`, `sl` and the paths' reach.
+    let assessment = assessment::AssessmentView::default();
     let mut exceptions = exception_views(model, all, opts.today.as_deref());
     let mut findings: Vec<FindingView> = all.iter().map(|d| FindingView::of(d, model)).collect();
     let mut widenings: Vec<FindingView> = widening_diags
