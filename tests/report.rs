@@ -1536,3 +1536,82 @@ fn build_writes_the_compact_report_and_report_full_writes_every_conduit() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["conduits"].as_array().unwrap().len(), 276);
 }
+
+#[test]
+fn the_compact_report_highlights_the_rows_of_a_selection_in_headless_chromium() {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let found = |c: &str| {
+        std::process::Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let Some(chromium) = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| found(c))
+    else {
+        assert!(!ci, "CI=true: no chromium to drive the report with");
+        eprintln!("SKIPPED: no chromium (CI=true makes this a failure)");
+        return;
+    };
+    if !found("python3") {
+        assert!(!ci, "CI=true: no python3 to drive chromium with");
+        eprintln!("SKIPPED: no python3 (CI=true makes this a failure)");
+        return;
+    }
+    let checked = check_text(
+        "central.fence",
+        Path::new("central.fence"),
+        central_firewall_policy(),
+        &opts(),
+    );
+    let rep = report_of(&checked);
+    let html = render::to_html(&rep).unwrap();
+    assert!(html.contains("class=\"conduit-row\""), "the compact layout");
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("report.html");
+    std::fs::write(&input, html).unwrap();
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compact-select.png");
+    let out = std::process::Command::new("python3")
+        .arg("tests/chromium/diagram_select.py")
+        .arg(chromium)
+        .arg(&input)
+        .arg(&shot)
+        .arg(dir.path().join("profile"))
+        .arg("zone:z05")
+        .arg("conduit:c-z00-z01")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "diagram_select.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = |click: usize| -> Vec<String> {
+        let mut v: Vec<String> = seen["clicks"][click]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    // A zone: the rows of its 23 conduits, and their flows counted (one each).
+    let mut of_z05: Vec<String> = rep
+        .conduits
+        .iter()
+        .filter(|c| c.zones.iter().any(|z| z == "z05"))
+        .map(|c| c.name.clone())
+        .collect();
+    of_z05.sort();
+    assert_eq!(of_z05.len(), 23);
+    assert_eq!(rows(0), of_z05);
+    let status = seen["clicks"][0]["status"].as_str().unwrap();
+    assert!(status.starts_with("zone z05: 23 flows"), "{status}");
+    // A conduit: its own row only.
+    assert_eq!(rows(1), vec!["c-z00-z01".to_string()]);
+    let status = seen["clicks"][1]["status"].as_str().unwrap();
+    assert!(status.starts_with("conduit c-z00-z01: 1 flow,"), "{status}");
+}

@@ -146,6 +146,7 @@ try:
                     flows: Array.from(document.querySelectorAll('tr.flow.sel')).map(function (e) {
                       return e.getAttribute('data-conduit') + ' ' + e.getAttribute('data-from') + ' ' + e.getAttribute('data-to'); }),
                     findings: document.querySelectorAll('tr.finding.sel').length,
+                    rows: names('tr.conduit-row.sel', 'data-conduit'),
                     headings: names('h3.sel', 'id')
                   };
                 })()"""
