@@ -140,7 +140,8 @@ struct CompactConduit<'a> {
     services: &'a [String],
     /// The devices that enforce it, each once, in order.
     devices: Vec<&'a str>,
-    /// `met`, or the requirements required at its SL-T(RDF) and not met.
+    /// `met`, the requirements required at its SL-T(RDF) and not met, or `not assessed` (a
+    /// conduit without an FR 5 assessment).
     fr5: String,
 }
 
@@ -168,23 +169,29 @@ struct SlCount {
 
 impl<'a> Compact<'a> {
     fn of(r: &'a Report) -> Compact<'a> {
+        let fr5_of: BTreeMap<&str, &Assessment> = r
+            .fr5
+            .iter()
+            .filter(|a| a.kind == "conduit")
+            .map(|a| (a.name.as_str(), a))
+            .collect();
         let conduits = r
             .conduits
             .iter()
-            .zip(r.fr5.iter().filter(|a| a.kind == "conduit"))
-            .map(|(c, a)| {
+            .map(|c| {
                 let mut devices: Vec<&str> = Vec::new();
                 for e in &c.enforcement {
                     if !devices.contains(&&*e.device) {
                         devices.push(&e.device);
                     }
                 }
-                let short: Vec<String> = a
-                    .rows
-                    .iter()
-                    .filter(|row| row.required && row.status == Status::NotMet)
-                    .map(|row| format!("{} {}", row.id, row.status_label))
-                    .collect();
+                let short: Option<Vec<String>> = fr5_of.get(c.name.as_str()).map(|a| {
+                    a.rows
+                        .iter()
+                        .filter(|row| row.required && row.status == Status::NotMet)
+                        .map(|row| format!("{} {}", row.id, row.status_label))
+                        .collect()
+                });
                 CompactConduit {
                     name: &c.name,
                     zones: &c.zones,
@@ -195,10 +202,10 @@ impl<'a> Compact<'a> {
                     excepted: c.flows.iter().filter(|f| !f.exceptions.is_empty()).count(),
                     services: &c.services,
                     devices,
-                    fr5: if short.is_empty() {
-                        "met".to_string()
-                    } else {
-                        short.join(", ")
+                    fr5: match short {
+                        None => "not assessed".to_string(),
+                        Some(s) if s.is_empty() => "met".to_string(),
+                        Some(s) => s.join(", "),
                     },
                 }
             })
