@@ -1184,8 +1184,9 @@ fn report_format_pdf_prints_with_chromium_or_says_what_is_missing() {
 /// label's text fits the box the layout computed for it, and saves a screenshot of the diagram
 /// (`target/tmp/diagram-select.png`; docs/report-diagram.png is one). Skipped without Chromium
 /// or python3; with `CI=true` a failure.
-#[test]
-fn the_html_diagram_selects_zones_and_conduits_in_headless_chromium() {
+/// Chromium and python3 to drive it with (`tests/chromium/diagram_select.py`): the browser's
+/// command, or `None` after saying the test is skipped (a failure with `CI=true`).
+fn chromium_to_drive() -> Option<&'static str> {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let found = |c: &str| {
         std::process::Command::new(c)
@@ -1199,13 +1200,21 @@ fn the_html_diagram_selects_zones_and_conduits_in_headless_chromium() {
     else {
         assert!(!ci, "CI=true: no chromium to drive the report with");
         eprintln!("SKIPPED: no chromium (CI=true makes this a failure)");
-        return;
+        return None;
     };
     if !found("python3") {
         assert!(!ci, "CI=true: no python3 to drive chromium with");
         eprintln!("SKIPPED: no python3 (CI=true makes this a failure)");
-        return;
+        return None;
     }
+    Some(chromium)
+}
+
+#[test]
+fn the_html_diagram_selects_zones_and_conduits_in_headless_chromium() {
+    let Some(chromium) = chromium_to_drive() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let checked = check_path(Path::new("examples/water-treatment.fence"), &opts()).unwrap();
     let model = checked.model.as_ref().unwrap();
@@ -1539,26 +1548,9 @@ fn build_writes_the_compact_report_and_report_full_writes_every_conduit() {
 
 #[test]
 fn the_compact_report_highlights_the_rows_of_a_selection_in_headless_chromium() {
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    let found = |c: &str| {
-        std::process::Command::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    let Some(chromium) = ["chromium", "chromium-browser"]
-        .into_iter()
-        .find(|c| found(c))
-    else {
-        assert!(!ci, "CI=true: no chromium to drive the report with");
-        eprintln!("SKIPPED: no chromium (CI=true makes this a failure)");
+    let Some(chromium) = chromium_to_drive() else {
         return;
     };
-    if !found("python3") {
-        assert!(!ci, "CI=true: no python3 to drive chromium with");
-        eprintln!("SKIPPED: no python3 (CI=true makes this a failure)");
-        return;
-    }
     let checked = check_text(
         "central.fence",
         Path::new("central.fence"),
