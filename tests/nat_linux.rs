@@ -396,7 +396,7 @@ fn kernel_translates_two_identical_skids() {
     // Side 0 is site-ops (eth0), 1 filling (eth1), 2 packaging (eth2).
     let probe = |id: &str, side: usize, src: &str, dst: &str, port: u16| serde_json::json!({"id": id, "side": side, "src": src, "dst": dst, "port": port});
     let mut twin = probe("twin", 0, "10.30.0.10", "10.50.1.10", 502);
-    twin["sport"] = 40001.into();
+    twin["sport"] = 20001.into();
     twin["twin"] = serde_json::json!(["10.50.2.10", 502]);
     let mut probes = vec![
         probe("scada-filling", 0, "10.30.0.10", "10.50.1.10", 502),
@@ -414,17 +414,20 @@ fn kernel_translates_two_identical_skids() {
     // dropped on the way back (an inside address sent to directly, tracked in another conntrack
     // zone than its reply) times out like one dropped on the way in. So each probe below gets a
     // source port of its own, and the packets with it that arrive in a side's namespace are
-    // counted there (side, packets: `Some(0)` none, `None` at least one).
+    // counted there (side, packets: `Some(0)` none, `None` at least one). The ports lie below
+    // the kernel's ephemeral range (32768-60999): a probe without a port of its own, such as
+    // scada-packaging, would otherwise now and then be given a watched one by `bind`, and its
+    // allowed packets would be counted against a denied probe.
     type Watched<'a> = (&'a str, u16, &'a [(usize, Option<u64>)]);
     let watched: &[Watched] = &[
         // The control: the allowed probe arrives at its own skid, not at the other one.
-        ("scada-filling", 40701, &[(1, None), (2, Some(0))]),
-        ("scada-inside-direct", 40702, &[(1, Some(0)), (2, Some(0))]),
-        ("historian-filling", 40703, &[(1, Some(0)), (2, Some(0))]),
-        ("scada-filling-503", 40704, &[(1, Some(0)), (2, Some(0))]),
-        ("filling-to-packaging", 40705, &[(2, Some(0))]),
-        ("filling-other-host", 40706, &[(0, Some(0))]),
-        ("packaging-historian", 40707, &[(0, Some(0))]),
+        ("scada-filling", 20701, &[(1, None), (2, Some(0))]),
+        ("scada-inside-direct", 20702, &[(1, Some(0)), (2, Some(0))]),
+        ("historian-filling", 20703, &[(1, Some(0)), (2, Some(0))]),
+        ("scada-filling-503", 20704, &[(1, Some(0)), (2, Some(0))]),
+        ("filling-to-packaging", 20705, &[(2, Some(0))]),
+        ("filling-other-host", 20706, &[(0, Some(0))]),
+        ("packaging-historian", 20707, &[(0, Some(0))]),
     ];
     let mut watch = Vec::new();
     for (id, sport, sides) in watched {
@@ -536,7 +539,7 @@ fn kernel_translates_two_identical_skids() {
     assert_eq!(drops.count(), 2, "one direct-inside drop per skid: {text}");
     std::fs::write(&nft, mutated).unwrap();
     let mut direct = probe("scada-inside-direct", 0, "10.30.0.10", "192.168.1.10", 502);
-    direct["sport"] = 40702.into();
+    direct["sport"] = 20702.into();
     let spec = serde_json::json!({
         "prefix": format!("nat{}mut", std::process::id()),
         "batch": file("iproute2.batch"),
@@ -552,7 +555,7 @@ fn kernel_translates_two_identical_skids() {
             {"name": "packaging", "addrs": ["192.168.1.10/24"], "gw": "192.168.1.1", "ports": [502]},
         ],
         "probes": [direct],
-        "watch": [{"id": "direct", "side": 1, "match": "tcp sport 40702"}],
+        "watch": [{"id": "direct", "side": 1, "match": "tcp sport 20702"}],
     });
     let v = harness("nftables without the direct-inside drop", &spec);
     assert_eq!(v["results"]["scada-inside-direct"][0], "timeout", "{v}");
