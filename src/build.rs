@@ -515,24 +515,12 @@ fn render_reports(
     // The report model of a central firewall is hundreds of thousands of allocations: freed on
     // a thread of its own while the last files are written (a process that exits first does
     // not wait for it).
-    drop_beside(rep);
+    crate::threads::drop_beside(rep);
     json?;
     let (md, html) = md_html?;
     st.put("report.html", html.as_bytes(), true)?;
     st.put("report.md", md.as_bytes(), true)?;
     Ok(())
-}
-
-/// Drops `value` on a thread of its own, or here when no thread can be started.
-fn drop_beside<T: Send + 'static>(value: T) {
-    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(value)));
-    let theirs = std::sync::Arc::clone(&slot);
-    let spawned = std::thread::Builder::new()
-        .name("drop".into())
-        .spawn(move || drop(theirs.lock().map(|mut v| v.take())));
-    if spawned.is_err() {
-        drop(slot.lock().map(|mut v| v.take()));
-    }
 }
 
 /// The in-memory sink of [`build_checked`]: every file, as `build` would write it.

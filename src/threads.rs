@@ -49,6 +49,20 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     done.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Drops `value` on a thread of its own, or here when no thread can be started: a large
+/// structure of many allocations (a report model, a policy's side of a proof) is freed while
+/// the caller goes on, and a process that exits first does not wait for it.
+pub fn drop_beside<T: Send + 'static>(value: T) {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(value)));
+    let theirs = std::sync::Arc::clone(&slot);
+    let spawned = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(theirs.lock().map(|mut v| v.take())));
+    if spawned.is_err() {
+        drop(slot.lock().map(|mut v| v.take()));
+    }
+}
+
 /// A worker's result, its panic resumed here.
 fn resume<T>(joined: std::thread::Result<T>) -> T {
     joined.unwrap_or_else(|p| std::panic::resume_unwind(p))

@@ -80,7 +80,7 @@ pub struct EmitOptions {
 /// forwarded when every filter accepts it. Stateful dialects decide the first packet of a
 /// connection (replies pass as established); stateless ones decide every packet, replies
 /// included.
-pub trait Filters: Sync {
+pub trait Filters: Send + Sync {
     fn filters(
         &self,
         iif: &str,

@@ -599,7 +599,8 @@ pub struct PolicySides {
 }
 
 impl PolicySides {
-    /// The sides the given targets compare against (computed side by side on two threads).
+    /// The sides the given targets compare against (computed side by side on two threads: the
+    /// stateful pairs beside the stateless pairs and the replies).
     pub fn for_targets(model: &Model, targets: &[Target]) -> PolicySides {
         // A device's own state decides: a Cisco IOS router with `inspect` is compared per
         // pair like a stateful firewall.
@@ -614,11 +615,15 @@ impl PolicySides {
             .iter()
             .filter(of_targets)
             .any(|d| d.stateful());
-        let (stateless, stateful) = crate::threads::join(
-            || stateless.then(|| stateless_pairs(model)),
+        let ((stateless, replies), stateful) = crate::threads::join(
+            || {
+                (
+                    stateless.then(|| stateless_pairs(model)),
+                    stateful.then(|| policy_replies(model)),
+                )
+            },
             || stateful.then(|| policy_pairs(model)),
         );
-        let replies = stateful.is_some().then(|| policy_replies(model));
         PolicySides {
             stateful,
             stateless,
