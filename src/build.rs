@@ -790,26 +790,42 @@ impl Staging<'_> {
         Ok(target)
     }
 
+    /// [`Sink::put`]'s file: a hard link to DIR's when that holds the same bytes, else the
+    /// bytes written and synced. Whether it wrote them.
+    fn put_bytes(&self, path: &str, target: &Path, bytes: &[u8]) -> Result<bool> {
+        use std::io::Write;
+        let existing = self.dir.join(path);
+        if same_content(&existing, bytes) && std::fs::hard_link(&existing, target).is_ok() {
+            return Ok(false);
+        }
+        let mut f = std::fs::File::create(target).map_err(|e| Error::io(target, e))?;
+        f.write_all(bytes).map_err(|e| Error::io(target, e))?;
+        f.sync_all().map_err(|e| Error::io(target, e))?;
+        Ok(true)
+    }
+
     /// Writes one file rendered in memory; `listed` adds it to the manifest. A file DIR
     /// already holds with the same bytes is hard-linked instead (its mtime stays put).
     fn put(&mut self, path: &str, bytes: &[u8], listed: bool) -> Result<()> {
-        use std::io::Write;
         let target = self.next(path)?;
-        if listed {
+        // The hash of a large file beside its comparison and writing.
+        let hash = || listed.then(|| sha256_hex(bytes));
+        let (sha256, written) = if bytes.len() >= HASH_BESIDE_BYTES {
+            crate::threads::join(hash, || self.put_bytes(path, &target, bytes))
+        } else {
+            (hash(), self.put_bytes(path, &target, bytes))
+        };
+        if let Some(sha256) = sha256 {
             self.entries.push(ManifestEntry {
                 path: path.to_string(),
-                sha256: sha256_hex(bytes),
+                sha256,
                 bytes: bytes.len(),
             });
         }
-        let existing = self.dir.join(path);
-        if same_content(&existing, bytes) && std::fs::hard_link(&existing, &target).is_ok() {
-            return Ok(());
+        if written? {
+            self.changed += 1;
         }
-        self.changed += 1;
-        let mut f = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
-        f.write_all(bytes).map_err(|e| Error::io(&target, e))?;
-        f.sync_all().map_err(|e| Error::io(&target, e))
+        Ok(())
     }
 
     /// Writes one file as `render` produces it, hashing it on the way; listed in the manifest.
@@ -819,18 +835,9 @@ impl Staging<'_> {
         path: &str,
         render: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
     ) -> Result<()> {
-        use std::io::Write;
         let target = self.next(path)?;
         let file = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
-        // Buffered before hashing: the serialiser's many small writes land in the buffer, the
-        // hash and the file see large blocks.
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, Hashing::new(file));
-        render(&mut w)?;
-        w.flush().map_err(|e| Error::io(&target, e))?;
-        let (file, sha256, bytes) = w
-            .into_inner()
-            .map_err(|e| Error::io(&target, e.into_error()))?
-            .finish();
+        let (file, sha256, bytes) = render_beside(file, &target, render)?;
         file.sync_all().map_err(|e| Error::io(&target, e))?;
         drop(file);
         self.entries.push(ManifestEntry {
@@ -849,6 +856,94 @@ impl Staging<'_> {
             }
         }
         self.changed += 1;
+        Ok(())
+    }
+}
+
+/// Files from this size up are hashed on a second thread while they are written.
+const HASH_BESIDE_BYTES: usize = 1 << 20;
+
+/// The blocks [`render_beside`] hands over.
+const BLOCK: usize = 1 << 20;
+
+/// Runs `render` into `file` with the hashing and the writing on a second thread: blocks of a
+/// megabyte are handed over as they fill, and are hashed and written while `render` goes on
+/// (a central firewall's `report.json` is hundreds of megabytes). Returns the file, its
+/// sha256 (hex) and its length. An error of the writing thread is the one returned.
+fn render_beside(
+    file: std::fs::File,
+    target: &Path,
+    render: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
+) -> Result<(std::fs::File, String, usize)> {
+    use std::io::Write;
+    use std::sync::mpsc;
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(2);
+        let (back_tx, back) = mpsc::channel::<Vec<u8>>();
+        let writer = s.spawn(move || -> std::io::Result<Hashing<std::fs::File>> {
+            let mut h = Hashing::new(file);
+            for mut block in rx {
+                h.write_all(&block)?;
+                block.clear();
+                // The sender may be gone already: the block is then simply freed.
+                let _ = back_tx.send(block);
+            }
+            Ok(h)
+        });
+        let mut blocks = Blocks {
+            tx,
+            back,
+            buf: Vec::with_capacity(BLOCK),
+        };
+        let rendered =
+            render(&mut blocks).and_then(|()| blocks.send().map_err(|e| Error::io(target, e)));
+        // The last block is sent; closing the channel ends the writing thread.
+        drop(blocks);
+        let written = writer
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            .map_err(|e| Error::io(target, e));
+        let hashing = written?;
+        rendered?;
+        Ok(hashing.finish())
+    })
+}
+
+/// The writer [`render_beside`]'s `render` writes into: fills a block, hands it over when full.
+struct Blocks {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    /// Emptied blocks coming back, to be filled again.
+    back: std::sync::mpsc::Receiver<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl Blocks {
+    /// Hands the filled part over (nothing when it is empty).
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let next = self
+            .back
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
+        let full = std::mem::replace(&mut self.buf, next);
+        self.tx
+            .send(full)
+            .map_err(|_| std::io::Error::other("the writing thread stopped"))
+    }
+}
+
+impl std::io::Write for Blocks {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= BLOCK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    /// Blocks go when full and at the end: a flush asks for nothing more.
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -996,5 +1091,55 @@ fn swap_in(staging: &Path, dir: &Path) -> Result<()> {
             let _ = std::fs::remove_dir_all(&old);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes in odd-sized writes across several blocks: the file, its hash and its length are
+    /// those of the bytes, in order.
+    #[test]
+    fn render_beside_writes_and_hashes_every_block_in_order() {
+        let dir = std::env::temp_dir().join(format!("fl-render-beside-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.json");
+        let bytes: Vec<u8> = (0..(BLOCK * 5 / 2) as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        let file = std::fs::File::create(&path).unwrap();
+        let (_, sha256, len) = render_beside(file, &path, |w| {
+            for chunk in bytes.chunks(65_537) {
+                w.write_all(chunk).map_err(|e| Error::io(&path, e))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(len, bytes.len());
+        assert_eq!(sha256, sha256_hex(&bytes));
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A write that fails on the writing thread (a full disk) is the error returned; the
+    /// renderer stops instead of waiting for a thread that is gone.
+    #[test]
+    fn render_beside_returns_the_writing_threads_error() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full (Linux)");
+        let path = Path::new("/dev/full");
+        let err = render_beside(full, path, |w| {
+            for _ in 0..64 {
+                w.write_all(&[b'x'; 1 << 16])
+                    .map_err(|e| Error::io(path, e))?;
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("/dev/full"), "{err}");
+        assert!(err.to_string().to_lowercase().contains("space"), "{err}");
     }
 }

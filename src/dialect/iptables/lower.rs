@@ -404,9 +404,17 @@ fn accept_chains(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<(Vec<PairChain>, Vec<PairChain>)> {
     let model = cx.model;
+    let has = |s: &crate::packet::AddrSet| match fam {
+        Family::V4 => !s.v4.is_empty(),
+        Family::V6 => !s.v6.is_empty(),
+    };
     let mut pairs = Vec::new();
     let mut untracked = Vec::new();
     for slot in slots {
+        // Nothing of this family: no chain, no jump (nor any work: an IPv4 plant's IPv6 file).
+        if !slot.rules.iter().any(|r| has(&r.src) && has(&r.dst)) {
+            continue;
+        }
         let mut rules = Vec::new();
         let mut urules = Vec::new();
         let split = zone_sets::split(model, slot.rules, &sets.addrs);
