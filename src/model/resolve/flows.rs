@@ -23,6 +23,18 @@ pub(super) struct ConduitsAndFlows {
     pub(super) flow_spans: Vec<FlowSpans>,
 }
 
+/// The order of the policy's flows: by conduit, ends, services, then source position (equal
+/// flows keep their order: the sorts are stable).
+fn flow_order(a: &PendingFlow, b: &PendingFlow) -> std::cmp::Ordering {
+    (a.0.conduit, a.0.src, a.0.dst, &a.0.services, a.1.stmt).cmp(&(
+        b.0.conduit,
+        b.0.src,
+        b.0.dst,
+        &b.0.services,
+        b.1.stmt,
+    ))
+}
+
 /// Every conduit and every flow, flows sorted and numbered; exceptions written in conduits and
 /// flows are added to `exceptions`.
 pub(super) fn resolve_conduits(
@@ -62,15 +74,19 @@ pub(super) fn resolve_conduits(
             cid,
             conduit_zones: &conduit.zones,
         };
-        let flows: Vec<PendingFlow> = allows
+        let mut flows: Vec<PendingFlow> = allows
             .into_iter()
             .filter_map(|(a, stmt_span)| resolve_flow(&mut cx, &at, a, stmt_span))
             .collect();
+        // In flow order (below): every flow here is of this conduit, and the conduits come
+        // in order, so sorting each conduit's flows here sorts them all.
+        flows.sort_by(flow_order);
         (conduit, flows, conduit_exceptions, cx.diags)
     });
     let mut conduits: Vec<Conduit> = Vec::with_capacity(decls.len());
     let conduit_spans: Vec<Span> = decls.iter().map(|(_, c)| c.name.span).collect();
-    let mut flows: Vec<PendingFlow> = Vec::new();
+    let mut flows: Vec<PendingFlow> =
+        Vec::with_capacity(resolved.iter().map(|(_, fs, ..)| fs.len()).sum());
     let mut conduit_exceptions: Vec<(ConduitId, &ast::Exception, Span)> = Vec::new();
     for (conduit, fs, excs, diags) in resolved {
         cx.diags.extend(diags);
@@ -78,16 +94,7 @@ pub(super) fn resolve_conduits(
         flows.extend(fs);
         conduit_exceptions.extend(excs);
     }
-    // Sort flows: by conduit, ends, services, then source position (stable for equal flows).
-    flows.sort_by(|a, b| {
-        (a.0.conduit, a.0.src, a.0.dst, &a.0.services, a.1.stmt).cmp(&(
-            b.0.conduit,
-            b.0.src,
-            b.0.dst,
-            &b.0.services,
-            b.1.stmt,
-        ))
-    });
+    debug_assert!(flows.is_sorted_by(|a, b| flow_order(a, b).is_le()));
     let mut flow_list = Vec::with_capacity(flows.len());
     let mut flow_spans = Vec::with_capacity(flows.len());
     for (i, (f, spans, fexc)) in flows.into_iter().enumerate() {
