@@ -1497,6 +1497,43 @@ fn a_report_of_many_conduits_is_compact_in_markdown_and_html_and_full_in_json() 
     let json: serde_json::Value = serde_json::from_str(&render::to_json(&rep).unwrap()).unwrap();
     assert_eq!(json["conduits"].as_array().unwrap().len(), 276);
     assert_eq!(json["fr5"].as_array().unwrap().len(), 24 + 276);
+    // Serialised apart (the form of a report of many flows), the conduits are the same bytes,
+    // in as many waves as there are threads (276 conduits: 9 chunks of 32).
+    let whole = serde_json::to_vec_pretty(&rep).unwrap();
+    for threads in [1, 2, 4, 16] {
+        let mut apart = Vec::new();
+        report::json::write_apart(&rep, &mut apart, threads).unwrap();
+        assert!(apart == whole, "apart on {threads} threads differs");
+    }
+}
+
+/// Every example's report.json written with its conduits apart is the one serde_json writes.
+#[test]
+fn report_json_with_the_conduits_apart_is_byte_identical() {
+    for path in examples() {
+        let rep = report_of(&check_path(&path, &opts()).unwrap());
+        let whole = serde_json::to_vec_pretty(&rep).unwrap();
+        let mut apart = Vec::new();
+        report::json::write_apart(&rep, &mut apart, 2).unwrap();
+        assert!(apart == whole, "{}: differs", path.display());
+        // After it, this thread serialises the conduits again.
+        assert_eq!(serde_json::to_vec_pretty(&rep).unwrap(), whole);
+    }
+    // No conduit at all: the empty array, as serde_json writes it.
+    let checked = check_text(
+        "empty.fence",
+        Path::new("empty.fence"),
+        "policy \"p\" {}\nzone a {\n  level 3\n  sl-target 1\n  network 10.0.0.0/24\n}\n".into(),
+        &opts(),
+    );
+    let rep = report_of(&checked);
+    assert!(rep.conduits.is_empty());
+    let mut apart = Vec::new();
+    report::json::write_apart(&rep, &mut apart, 2).unwrap();
+    assert_eq!(
+        String::from_utf8(apart).unwrap(),
+        String::from_utf8(serde_json::to_vec_pretty(&rep).unwrap()).unwrap()
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod assessment;
 pub mod diagram;
 pub mod fr5;
 pub mod graph;
+pub mod json;
 pub mod own;
 pub mod render;
 pub mod sltable;
@@ -83,6 +84,7 @@ pub struct Report {
     pub zones: Vec<ZoneView>,
     /// ZCR 6.4 h: per zone (in the order of `zones`), the data flows per access point.
     pub access_points: Vec<access::ZoneAccessView>,
+    #[serde(serialize_with = "json::conduits")]
     pub conduits: Vec<ConduitView>,
     pub devices: Vec<DeviceView>,
     pub matrix: Matrix,

@@ -599,7 +599,7 @@ pub fn to_json(report: &Report) -> Result<String> {
 pub fn write_json(report: &Report, w: &mut dyn std::io::Write) -> Result<()> {
     use std::io::Write;
     let mut buf = std::io::BufWriter::with_capacity(1 << 16, w);
-    serde_json::to_writer_pretty(&mut buf, report).map_err(|e| Error::Other(e.to_string()))?;
+    super::json::write(report, &mut buf).map_err(|e| Error::Other(e.to_string()))?;
     buf.write_all(b"\n")
         .and_then(|()| buf.flush())
         .map_err(|e| Error::Other(format!("report.json: {e}")))
