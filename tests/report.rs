@@ -1177,13 +1177,6 @@ fn report_format_pdf_prints_with_chromium_or_says_what_is_missing() {
     }
 }
 
-/// The HTML report's diagram is interactive without any network: in headless Chromium (driven
-/// over the DevTools protocol on a pipe by tests/chromium/diagram_select.py, standard library
-/// only, nothing downloaded), a mouse click on a zone and then on a conduit's label highlights
-/// exactly that zone's or conduit's lines, labels, flow rows and findings. Also checks that every
-/// label's text fits the box the layout computed for it, and saves a screenshot of the diagram
-/// (`target/tmp/diagram-select.png`; docs/report-diagram.png is one). Skipped without Chromium
-/// or python3; with `CI=true` a failure.
 /// Chromium and python3 to drive it with (`tests/chromium/diagram_select.py`): the browser's
 /// command, or `None` after saying the test is skipped (a failure with `CI=true`).
 fn chromium_to_drive() -> Option<&'static str> {
@@ -1210,25 +1203,24 @@ fn chromium_to_drive() -> Option<&'static str> {
     Some(chromium)
 }
 
-#[test]
-fn the_html_diagram_selects_zones_and_conduits_in_headless_chromium() {
-    let Some(chromium) = chromium_to_drive() else {
-        return;
-    };
+/// Opens `html` in headless Chromium, clicks zone `zone` and then conduit `conduit`
+/// (`tests/chromium/diagram_select.py`), saves a screenshot to `shot` and returns what the
+/// script saw after each click.
+fn click_in_chromium(
+    chromium: &str,
+    html: &str,
+    shot: &Path,
+    (zone, conduit): (&str, &str),
+) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
-    let checked = check_path(Path::new("examples/water-treatment.fence"), &opts()).unwrap();
-    let model = checked.model.as_ref().unwrap();
-    let rep = report_of(&checked);
     let input = dir.path().join("report.html");
-    std::fs::write(&input, render::to_html(&rep).unwrap()).unwrap();
-    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diagram-select.png");
-    let _ = std::fs::remove_file(&shot);
-    let (zone, conduit) = ("scada", "site-ops-scada");
+    std::fs::write(&input, html).unwrap();
+    let _ = std::fs::remove_file(shot);
     let out = std::process::Command::new("python3")
         .arg("tests/chromium/diagram_select.py")
         .arg(chromium)
         .arg(&input)
-        .arg(&shot)
+        .arg(shot)
         .arg(dir.path().join("profile"))
         .arg(format!("zone:{zone}"))
         .arg(format!("conduit:{conduit}"))
@@ -1239,7 +1231,32 @@ fn the_html_diagram_selects_zones_and_conduits_in_headless_chromium() {
         "diagram_select.py failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The HTML report's diagram is interactive without any network: in headless Chromium (driven
+/// over the DevTools protocol on a pipe by tests/chromium/diagram_select.py, standard library
+/// only, nothing downloaded), a mouse click on a zone and then on a conduit's label highlights
+/// exactly that zone's or conduit's lines, labels, flow rows and findings. Also checks that every
+/// label's text fits the box the layout computed for it, and saves a screenshot of the diagram
+/// (`target/tmp/diagram-select.png`; docs/report-diagram.png is one). Skipped without Chromium
+/// or python3; with `CI=true` a failure.
+#[test]
+fn the_html_diagram_selects_zones_and_conduits_in_headless_chromium() {
+    let Some(chromium) = chromium_to_drive() else {
+        return;
+    };
+    let checked = check_path(Path::new("examples/water-treatment.fence"), &opts()).unwrap();
+    let model = checked.model.as_ref().unwrap();
+    let rep = report_of(&checked);
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diagram-select.png");
+    let (zone, conduit) = ("scada", "site-ops-scada");
+    let seen = click_in_chromium(
+        chromium,
+        &render::to_html(&rep).unwrap(),
+        &shot,
+        (zone, conduit),
+    );
     assert_eq!(
         seen["label_overflow"],
         serde_json::json!([]),
@@ -1597,26 +1614,8 @@ fn the_compact_report_highlights_the_rows_of_a_selection_in_headless_chromium() 
     let rep = report_of(&checked);
     let html = render::to_html(&rep).unwrap();
     assert!(html.contains("class=\"conduit-row\""), "the compact layout");
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("report.html");
-    std::fs::write(&input, html).unwrap();
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compact-select.png");
-    let out = std::process::Command::new("python3")
-        .arg("tests/chromium/diagram_select.py")
-        .arg(chromium)
-        .arg(&input)
-        .arg(&shot)
-        .arg(dir.path().join("profile"))
-        .arg("zone:z05")
-        .arg("conduit:c-z00-z01")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "diagram_select.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let seen = click_in_chromium(chromium, &html, &shot, ("z05", "c-z00-z01"));
     let rows = |click: usize| -> Vec<String> {
         let mut v: Vec<String> = seen["clicks"][click]["rows"]
             .as_array()

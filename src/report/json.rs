@@ -87,6 +87,16 @@ struct Splice<'a> {
 }
 
 impl Pretty<'_> {
+    /// The end of an array or an object: on a line of its own when it holds anything.
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            indent(w, self.level)?;
+        }
+        w.write_all(bracket)
+    }
+
     fn at(level: usize) -> Pretty<'static> {
         Pretty {
             level,
@@ -152,12 +162,7 @@ impl Formatter for Pretty<'_> {
                 self.has_value = true;
             }
         }
-        self.level -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            indent(w, self.level)?;
-        }
-        w.write_all(b"]")
+        self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         w.write_all(if first { b"\n" } else { b",\n" })?;
@@ -173,12 +178,7 @@ impl Formatter for Pretty<'_> {
         w.write_all(b"{")
     }
     fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            indent(w, self.level)?;
-        }
-        w.write_all(b"}")
+        self.close(w, b"}")
     }
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         if let Some(s) = self.splice.as_mut() {
