@@ -1,5 +1,5 @@
-//! `report.json`, written as `serde_json::to_writer_pretty` writes it, with the conduits of a
-//! large report serialised on every core.
+//! `report.json`, written as `serde_json::to_writer_pretty` writes it (but a line break and its
+//! indentation in one write), with the conduits of a large report serialised on every core.
 //!
 //! A central firewall's conduits are most of the file (hundreds of megabytes at a million
 //! flows), and one core serialising them was the last long wait of `build`. Above
@@ -41,7 +41,8 @@ pub fn write(report: &Report, w: &mut dyn Write) -> serde_json::Result<()> {
     let flows: usize = report.conduits.iter().map(|c| c.flows.len()).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if flows < PARALLEL_FLOWS || threads < 2 {
-        return serde_json::to_writer_pretty(w, report);
+        let mut ser = serde_json::Serializer::with_formatter(w, Pretty::at(0));
+        return report.serialize(&mut ser);
     }
     write_apart(report, w, threads)
 }
@@ -91,8 +92,7 @@ impl Pretty<'_> {
     fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.level -= 1;
         if self.has_value {
-            w.write_all(b"\n")?;
-            indent(w, self.level)?;
+            line(w, b"", self.level)?;
         }
         w.write_all(bracket)
     }
@@ -106,18 +106,34 @@ impl Pretty<'_> {
     }
 }
 
-fn indent<W: ?Sized + Write>(w: &mut W, n: usize) -> io::Result<()> {
-    for _ in 0..n {
-        w.write_all(b"  ")?;
+/// A comma and a line break, then 64 levels of indentation: [`line`] writes a prefix of it.
+const LINE: &[u8; 130] = &{
+    let mut b = [b' '; 130];
+    b[0] = b',';
+    b[1] = b'\n';
+    b
+};
+
+/// A line break after `sep` (nothing or a comma), then the indentation of `level`: one write
+/// where serde_json's formatter makes one per level (a report is millions of short lines).
+fn line<W: ?Sized + Write>(w: &mut W, sep: &[u8], level: usize) -> io::Result<()> {
+    let start = if sep.is_empty() { 1 } else { 0 };
+    match LINE.get(start..2 + 2 * level) {
+        Some(b) => w.write_all(b),
+        None => {
+            w.write_all(&LINE[start..])?;
+            for _ in 64..level {
+                w.write_all(b"  ")?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// One conduit's JSON as it stands in the report's `conduits` array (the first one's line break
 /// and indentation, or the comma before another's).
 fn conduit_bytes(out: &mut Vec<u8>, c: &ConduitView, first: bool) -> io::Result<()> {
-    out.extend_from_slice(if first { b"\n" } else { b",\n" });
-    indent(out, 2)?;
+    line(out, if first { b"" } else { b"," }, 2)?;
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, Pretty::at(2));
     c.serialize(&mut ser).map_err(io::Error::other)
 }
@@ -165,8 +181,7 @@ impl Formatter for Pretty<'_> {
         self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        indent(w, self.level)
+        line(w, if first { b"" } else { b"," }, self.level)
     }
     fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
         self.has_value = true;
@@ -184,8 +199,7 @@ impl Formatter for Pretty<'_> {
         if let Some(s) = self.splice.as_mut() {
             s.key.clear();
         }
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        indent(w, self.level)
+        line(w, if first { b"" } else { b"," }, self.level)
     }
     fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, f: &str) -> io::Result<()> {
         if let Some(s) = self.splice.as_mut().filter(|_| self.level == 1) {
@@ -205,5 +219,37 @@ impl Formatter for Pretty<'_> {
     fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
         self.has_value = true;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deeper than the indentation [`line`] writes at once, and shallow: the bytes of
+    /// `to_vec_pretty`.
+    #[test]
+    fn pretty_is_serde_jsons_pretty_at_any_depth() {
+        for depth in [0, 1, 2, 63, 64, 65, 130] {
+            let mut v = serde_json::json!({"k": [1, "a\"b", null], "e": [], "o": {}});
+            for i in 0..depth {
+                v = if i % 2 == 0 {
+                    serde_json::json!([v, i])
+                } else {
+                    serde_json::json!({ "x": v })
+                };
+            }
+            let mut ours = Vec::new();
+            v.serialize(&mut serde_json::Serializer::with_formatter(
+                &mut ours,
+                Pretty::at(0),
+            ))
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string_pretty(&v).unwrap(),
+                "depth {depth}"
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! is markdown-escaped, so text from a policy cannot add markup, links or table cells. Markup
 //! that the report builds itself (the SVG diagram) is passed as a safe value.
 
-use super::fr5::{Assessment, SlRow, Status};
+use super::fr5::{Assessment, Status};
 use super::{
     DeviceView, Enforcement, ExceptionView, FindingView, FlowView, Matrix, PolicyView, Report,
     SlTableView, SlView, Summary, Tool, ZoneView,
@@ -314,13 +314,12 @@ struct TemplateReport<'a> {
     matrix: &'a Matrix,
     sl_table: &'a SlTableView,
     fr5: Vec<TemplateAssessment<'a>>,
-    sl: &'a [SlRow],
     findings: &'a [FindingView],
     exceptions: &'a [ExceptionView],
     widenings: &'a [FindingView],
     unenforced_flows: &'a [String],
     unroutable_flows: &'a [String],
-    assessment: &'a super::assessment::AssessmentView,
+    assessment: TemplateAssessmentView<'a>,
     /// The scopes of the SL-A table: every zone and conduit, or only the zones when `compact`.
     sl_scopes: Vec<&'a super::assessment::ScopeAssessment>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -329,6 +328,36 @@ struct TemplateReport<'a> {
     /// the zones only.
     #[serde(skip_serializing_if = "Option::is_none")]
     compact: Option<Compact<'a>>,
+}
+
+/// The assessment as the templates read it: its scopes only where they have a rationale (the
+/// SL-T rationale list); the SL-A table reads `sl_scopes`. A central firewall's thousands of
+/// conduits are then not converted into template values that nothing reads.
+#[derive(Serialize)]
+struct TemplateAssessmentView<'a> {
+    revision: &'a Option<String>,
+    approved_by: &'a Option<String>,
+    matrix: &'a super::assessment::MatrixView,
+    summary: &'a super::assessment::AssessmentSummary,
+    scopes: Vec<&'a super::assessment::ScopeAssessment>,
+    risks: &'a [super::assessment::RiskView],
+}
+
+impl<'a> TemplateAssessmentView<'a> {
+    fn of(a: &'a super::assessment::AssessmentView) -> TemplateAssessmentView<'a> {
+        TemplateAssessmentView {
+            revision: &a.revision,
+            approved_by: &a.approved_by,
+            matrix: &a.matrix,
+            summary: &a.summary,
+            scopes: a
+                .scopes
+                .iter()
+                .filter(|s| !s.rationale.is_empty())
+                .collect(),
+            risks: &a.risks,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -516,13 +545,12 @@ impl<'a> TemplateReport<'a> {
                 .filter(|a| in_layout(a.kind))
                 .map(TemplateAssessment::of)
                 .collect(),
-            sl: &r.sl,
             findings: &r.findings,
             exceptions: &r.exceptions,
             widenings: &r.widenings,
             unenforced_flows: &r.unenforced_flows,
             unroutable_flows: &r.unroutable_flows,
-            assessment: &r.assessment,
+            assessment: TemplateAssessmentView::of(&r.assessment),
             sl_scopes: r
                 .assessment
                 .scopes
