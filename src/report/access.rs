@@ -77,10 +77,14 @@ pub fn build(model: &Model, ir: &Ir, zones: &[ZoneId]) -> Vec<ZoneAccessView> {
             }
         }
     }
-    let mut labels: BTreeMap<FlowId, Name> = BTreeMap::new();
+    // By flow index: a zone of a central firewall lists thousands of flows at each interface.
+    let mut labels: Vec<Option<Name>> = vec![None; model.flows.len()];
     let mut named = |set: &BTreeSet<FlowId>| -> Vec<Name> {
         set.iter()
-            .map(|f| labels.entry(*f).or_insert_with(|| label(*f)).clone())
+            .map(|f| match labels.get_mut(f.0) {
+                Some(l) => l.get_or_insert_with(|| label(*f)).clone(),
+                None => label(*f),
+            })
             .collect()
     };
     zones
