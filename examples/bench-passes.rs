@@ -79,7 +79,7 @@ fn main() {
         let cx = fenceline::lint::Ctx {
             model: &model,
             config: &opts.lint,
-            graph: fenceline::model::graph::ZoneGraph::build(&model),
+            graph: model.graph(),
             today: "2026-01-01".into(),
         };
         for rule in fenceline::lint::rules::ALL {

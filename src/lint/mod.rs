@@ -195,7 +195,7 @@ impl Finding {
 pub struct Ctx<'a> {
     pub model: &'a Model,
     pub config: &'a LintConfig,
-    pub graph: ZoneGraph,
+    pub graph: &'a ZoneGraph,
     /// YYYY-MM-DD.
     pub today: String,
 }
@@ -279,7 +279,7 @@ pub fn run(model: &Model, opts: &CheckOptions) -> Vec<Diagnostic> {
     let cx = Ctx {
         model,
         config: &opts.lint,
-        graph: ZoneGraph::build(model),
+        graph: model.graph(),
         today,
     };
     let mut findings = Vec::new();

@@ -656,9 +656,38 @@ pub struct Model {
     /// (see [`assessment`]).
     #[serde(skip)]
     pub assessment: assessment::Assessment,
+    /// The zone graph, built on first use ([`Model::graph`]).
+    #[serde(skip)]
+    pub(crate) zone_graph: GraphCell,
+}
+
+/// The zone graph of a [`Model`], built on first use and then shared: planning, lint and the
+/// report each ask for the paths between the same zones, and a central firewall's hundred
+/// thousand flows cross ten thousand zone pairs. A clone starts without one (it may be changed).
+#[derive(Default)]
+pub struct GraphCell(std::sync::OnceLock<graph::ZoneGraph>);
+
+impl Clone for GraphCell {
+    fn clone(&self) -> GraphCell {
+        GraphCell::default()
+    }
+}
+
+impl std::fmt::Debug for GraphCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GraphCell")
+    }
 }
 
 impl Model {
+    /// The zone graph of the Model, built the first time it is asked for: its zones, devices
+    /// and interfaces must not change after that (a clone builds its own).
+    pub fn graph(&self) -> &graph::ZoneGraph {
+        self.zone_graph
+            .0
+            .get_or_init(|| graph::ZoneGraph::build(self))
+    }
+
     pub fn zone(&self, id: ZoneId) -> &Zone {
         &self.zones[id.0]
     }

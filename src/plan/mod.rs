@@ -16,7 +16,7 @@ pub use local::{self_flow_places, SelfFlowPlaces};
 pub use replies::{ReplyIr, Widening};
 
 use crate::diagnostic::Diagnostic;
-use crate::model::graph::{Hop, ZoneGraph};
+use crate::model::graph::Hop;
 use crate::model::{
     AddrSet, ConduitId, DeviceId, DeviceKind, FlowId, FlowRef, Model, PortMode, ServiceId,
     ServiceItem, Target, ZoneId,
@@ -191,7 +191,7 @@ pub fn model_to_ir(model: &Model) -> (Ir, Vec<Diagnostic>) {
 
 /// [`model_to_ir`] with a rule cap; over the cap the IR is empty and the result carries E0024.
 pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagnostic>) {
-    let graph = ZoneGraph::build(model);
+    let graph = model.graph();
     let mut diags = Vec::new();
     // Count before building anything.
     let mut path_len: BTreeMap<(ZoneId, ZoneId), usize> = BTreeMap::new();

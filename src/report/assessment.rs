@@ -11,7 +11,6 @@ use super::fr5::{Assessment as Fr5, SlRow};
 use super::fr_upper;
 use crate::lint::risk::{self, RiskMatrix};
 use crate::model::assessment::{Capability, Mitigation};
-use crate::model::graph::ZoneGraph;
 use crate::model::{DeviceId, Fr, Model, Scope};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -291,7 +290,7 @@ fn fr_row(
 /// flow's path walked once). Independent of the FR 5 assessment, so the report computes it
 /// beside that.
 pub fn reach(model: &Model) -> risk::Reach {
-    risk::Reach::new(model, &ZoneGraph::build(model))
+    risk::Reach::new(model, model.graph())
 }
 
 /// Builds the assessment from the FR 5 assessments and SL rows (zones, then conduits, as

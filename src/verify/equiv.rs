@@ -208,7 +208,7 @@ pub fn compare_replies(
 /// Calls `f` with every flow that crosses at least one device and the devices it crosses, in
 /// order (paths computed once per zone pair).
 fn for_each_path(model: &Model, mut f: impl FnMut(FlowId, &[crate::model::graph::Hop])) {
-    let graph = ZoneGraph::build(model);
+    let graph = model.graph();
     let mut cache: BTreeMap<(ZoneId, ZoneId), Option<Vec<crate::model::graph::Hop>>> =
         BTreeMap::new();
     for fid in model.flow_ids() {
@@ -808,10 +808,10 @@ pub fn compare_stateless(
     use crate::dialect::config::is_universe_of;
     use crate::packet::space::{Cube, Ivs};
     let dev = model.device(device);
-    let graph = ZoneGraph::build(model);
+    let graph = model.graph();
     let mut fams = vec![Family::V4];
     let mut notes = Vec::new();
-    if routes_v6(model, &graph, device) {
+    if routes_v6(model, graph, device) {
         fams.push(Family::V6);
     } else {
         notes.push(
@@ -1001,7 +1001,7 @@ pub fn check_expectations(
             .get(p)
             .map(|b| String::from_utf8_lossy(b).into_owned())
     };
-    let graph = ZoneGraph::build(model);
+    let graph = model.graph();
     let mut configs: BTreeMap<(DeviceId, Target), Option<Loaded>> = BTreeMap::new();
     // What a crossing allows, once per device, target and interface pair: the expectations of
     // a fleet cross the same central firewall again and again (docs/performance.md).
@@ -1015,7 +1015,7 @@ pub fn check_expectations(
             // A device end: its own filters decide.
             out.extend(local_expect::check_device_expectation(
                 model,
-                &graph,
+                graph,
                 e,
                 at,
                 &read,

@@ -115,7 +115,7 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     {
         return;
     }
-    let reach = risk::Reach::new(cx.model, &cx.graph);
+    let reach = risk::Reach::new(cx.model, cx.graph);
     for (zi, za) in cx.model.assessment.zones.iter().enumerate() {
         let z = ZoneId(zi);
         if za.risks.iter().all(|r| r.mitigated_by.is_empty()) {

@@ -181,6 +181,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         sources: loaded.sources.clone(),
         spans,
         assessment,
+        zone_graph: Default::default(),
     });
     let mut diagnostics = cx.diags;
     crate::diagnostic::sort(&mut diagnostics);

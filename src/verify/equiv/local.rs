@@ -8,7 +8,6 @@
 use super::{config_accepts, dropping_line, Counterexample, PairDifference};
 use crate::dialect::config::ReadError;
 use crate::dialect::Filters;
-use crate::model::graph::ZoneGraph;
 use crate::model::{DeviceId, Model, SelfDirection, SelfFlowId};
 use crate::packet::space::{Family, Space};
 use std::collections::BTreeMap;
@@ -51,7 +50,7 @@ pub(super) fn for_each_self_path(
     if model.self_flows.is_empty() {
         return;
     }
-    let graph = ZoneGraph::build(model);
+    let graph = model.graph();
     let mut reach: BTreeMap<DeviceId, Vec<Vec<bool>>> = BTreeMap::new();
     for id in model.self_flow_ids() {
         let fl = model.self_flow(id);
