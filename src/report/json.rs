@@ -92,7 +92,7 @@ impl Pretty<'_> {
     fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.level -= 1;
         if self.has_value {
-            line(w, b"", self.level)?;
+            line(w, false, self.level)?;
         }
         w.write_all(bracket)
     }
@@ -114,10 +114,10 @@ const LINE: &[u8; 130] = &{
     b
 };
 
-/// A line break after `sep` (nothing or a comma), then the indentation of `level`: one write
-/// where serde_json's formatter makes one per level (a report is millions of short lines).
-fn line<W: ?Sized + Write>(w: &mut W, sep: &[u8], level: usize) -> io::Result<()> {
-    let start = if sep.is_empty() { 1 } else { 0 };
+/// A line break (after a comma when `comma`), then the indentation of `level`: one write where
+/// serde_json's formatter makes one per level (a report is millions of short lines).
+fn line<W: ?Sized + Write>(w: &mut W, comma: bool, level: usize) -> io::Result<()> {
+    let start = usize::from(!comma);
     match LINE.get(start..2 + 2 * level) {
         Some(b) => w.write_all(b),
         None => {
@@ -133,7 +133,7 @@ fn line<W: ?Sized + Write>(w: &mut W, sep: &[u8], level: usize) -> io::Result<()
 /// One conduit's JSON as it stands in the report's `conduits` array (the first one's line break
 /// and indentation, or the comma before another's).
 fn conduit_bytes(out: &mut Vec<u8>, c: &ConduitView, first: bool) -> io::Result<()> {
-    line(out, if first { b"" } else { b"," }, 2)?;
+    line(out, !first, 2)?;
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, Pretty::at(2));
     c.serialize(&mut ser).map_err(io::Error::other)
 }
@@ -181,7 +181,7 @@ impl Formatter for Pretty<'_> {
         self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        line(w, if first { b"" } else { b"," }, self.level)
+        line(w, !first, self.level)
     }
     fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
         self.has_value = true;
@@ -199,7 +199,7 @@ impl Formatter for Pretty<'_> {
         if let Some(s) = self.splice.as_mut() {
             s.key.clear();
         }
-        line(w, if first { b"" } else { b"," }, self.level)
+        line(w, !first, self.level)
     }
     fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, f: &str) -> io::Result<()> {
         if let Some(s) = self.splice.as_mut().filter(|_| self.level == 1) {
