@@ -92,6 +92,7 @@ use crate::lint::risk;
 use crate::lint::{Ctx, Finding, Rule, Status};
 use crate::model::assessment::Mitigation;
 use crate::model::{ConduitId, Scope, ZoneId};
+use std::cell::OnceCell;
 
 pub const RULE: Rule = Rule {
     id: "RSK-003",
@@ -105,22 +106,15 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Finding>) {
-    // The paths are walked only for a policy that names mitigations (a central firewall's
-    // hundred thousand flows otherwise pay for nothing).
-    let a = &cx.model.assessment;
-    let mitigated =
-        |risks: &[crate::model::assessment::Risk]| risks.iter().any(|r| !r.mitigated_by.is_empty());
-    if !a.zones.iter().any(|z| mitigated(&z.risks))
-        && !a.conduits.iter().any(|c| mitigated(&c.risks))
-    {
-        return;
-    }
-    let reach = risk::Reach::new(cx.model, cx.graph);
+    // The paths are walked the first time a risk with mitigations asks for them: a policy
+    // without `mitigated-by` (a central firewall's hundred thousand flows) pays for nothing.
+    let reach = OnceCell::new();
     for (zi, za) in cx.model.assessment.zones.iter().enumerate() {
         let z = ZoneId(zi);
         if za.risks.iter().all(|r| r.mitigated_by.is_empty()) {
             continue;
         }
+        let reach = paths(cx, &reach);
         let devices = reach.zone_devices(cx.model, z);
         let conduits = reach.zone_conduits(cx.model, z);
         let zone = cx.model.zone(z);
@@ -163,15 +157,20 @@ fn check(cx: &Ctx, out: &mut Vec<Finding>) {
     conduits(cx, &reach, out);
 }
 
+/// The paths' [`risk::Reach`], computed on the first call.
+fn paths<'a>(cx: &Ctx, reach: &'a OnceCell<risk::Reach>) -> &'a risk::Reach {
+    reach.get_or_init(|| risk::Reach::new(cx.model, cx.graph))
+}
+
 /// A conduit's risk: its mitigations are the conduit itself and the devices on the paths of
 /// its flows (those that enforce it).
-fn conduits(cx: &Ctx, reach: &risk::Reach, out: &mut Vec<Finding>) {
+fn conduits(cx: &Ctx, reach: &OnceCell<risk::Reach>, out: &mut Vec<Finding>) {
     for (ci, ca) in cx.model.assessment.conduits.iter().enumerate() {
         let c = ConduitId(ci);
         if ca.risks.iter().all(|r| r.mitigated_by.is_empty()) {
             continue;
         }
-        let devices = reach.conduit_devices(c);
+        let devices = paths(cx, reach).conduit_devices(c);
         let conduit = cx.model.conduit(c);
         for (ri, r) in ca.risks.iter().enumerate() {
             let on_conduit = |m: &Mitigation| match m {
