@@ -948,14 +948,31 @@ impl std::io::Write for Blocks {
     }
 }
 
-/// Whether the file at `path` holds exactly `bytes` (the size is compared first).
+/// Whether the file at `path` holds exactly `bytes` (the size is compared first), read a
+/// megabyte at a time: a central firewall's configuration is tens of megabytes, and a second
+/// copy of it in memory would outlive the comparison in the allocator's keeping.
 fn same_content(path: &Path, bytes: &[u8]) -> bool {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
-            std::fs::read(path).ok().as_deref() == Some(bytes)
-        }
-        _ => false,
+    use std::io::Read;
+    let Ok(m) = std::fs::metadata(path) else {
+        return false;
+    };
+    if !m.is_file() || m.len() != bytes.len() as u64 {
+        return false;
     }
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; bytes.len().min(1 << 20)];
+    for want in bytes.chunks(1 << 20) {
+        let Some(got) = buf.get_mut(..want.len()) else {
+            return false;
+        };
+        if f.read_exact(got).is_err() || got != want {
+            return false;
+        }
+    }
+    // Nothing after: the file did not grow since its size was read.
+    matches!(f.read(&mut [0u8; 1]), Ok(0))
 }
 
 /// Whether two files hold the same bytes, read a megabyte at a time.
@@ -1119,6 +1136,29 @@ mod tests {
         assert_eq!(len, bytes.len());
         assert_eq!(sha256, sha256_hex(&bytes));
         assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The comparison that decides whether DIR's file is kept reads it a block at a time and
+    /// still finds a difference in the last byte of a later block, or a file of another length.
+    #[test]
+    fn same_content_compares_every_block() {
+        let dir = std::env::temp_dir().join(format!("fl-same-content-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("iptables.rules");
+        let bytes: Vec<u8> = (0..(3 << 20) + 17).map(|i: u32| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(same_content(&path, &bytes));
+        let mut last = bytes.clone();
+        *last.last_mut().unwrap() ^= 1;
+        assert!(!same_content(&path, &last));
+        let mut second_block = bytes.clone();
+        second_block[(1 << 20) + 5] ^= 1;
+        assert!(!same_content(&path, &second_block));
+        assert!(!same_content(&path, &bytes[..bytes.len() - 1]));
+        assert!(!same_content(&dir.join("absent"), &bytes));
+        std::fs::write(&path, b"").unwrap();
+        assert!(same_content(&path, b""));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

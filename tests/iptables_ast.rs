@@ -320,19 +320,19 @@ fn random_match(rng: &mut Rng, fam: Family) -> Match {
             reply: rng.below(2) == 0,
         },
         11 => Match::HlEq(rng.below(256) as u8),
-        12 => Match::Other {
+        12 => Match::other(
             neg,
-            option: pick(rng, &["--mark", "--tcp-flags", "--set-mark", "-f"]).into(),
-            values: (0..rng.below(3))
+            pick(rng, &["--mark", "--tcp-flags", "--set-mark", "-f"]),
+            (0..rng.below(3))
                 .map(|_| pick(rng, &["1", "0x1/0xff", "SYN,ACK", "a b"]).into())
                 .collect(),
-        },
+        ),
         // A value the reader cannot read: kept as words, refused where FORWARD reaches it.
-        _ => Match::Other {
+        _ => Match::other(
             neg,
-            option: pick(rng, &["--dport", "-s", "--ctstate"]).into(),
-            values: vec![pick(rng, &["abc", "SNAT", "300.0.0.1"]).into()],
-        },
+            pick(rng, &["--dport", "-s", "--ctstate"]),
+            vec![pick(rng, &["abc", "SNAT", "300.0.0.1"]).into()],
+        ),
     }
 }
 
@@ -342,7 +342,7 @@ fn random_rule(rng: &mut Rng, fam: Family, chains: &[String]) -> Rule {
         0 => None,
         1 if !chains.is_empty() => Some(Jump {
             goto: rng.below(2) == 0,
-            target: pick(rng, chains),
+            target: pick(rng, chains).into(),
             options: Vec::new(),
         }),
         _ => {
@@ -362,7 +362,7 @@ fn random_rule(rng: &mut Rng, fam: Family, chains: &[String]) -> Rule {
                 .collect();
             Some(Jump {
                 goto: false,
-                target,
+                target: target.into(),
                 options,
             })
         }

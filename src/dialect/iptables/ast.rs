@@ -176,9 +176,9 @@ pub enum Match {
     /// `[!] --src-range a-b` / `--dst-range` (module iprange).
     Range { dir: Dir, neg: bool, net: Net },
     /// `[!] -p NAME` (`all`, a name or a number).
-    Proto { neg: bool, name: String },
+    Proto { neg: bool, name: Word },
     /// `-m NAME`.
-    Module(String),
+    Module(Word),
     /// `--dport` / `--sport` (`multi`: `--dports` / `--sports` of multiport).
     Ports {
         dir: Dir,
@@ -206,13 +206,33 @@ pub enum Match {
     /// `[!] --match-set NAME src|dst` (module set): the address is in the ipset `NAME`.
     Set { neg: bool, name: String, dir: Dir },
     /// An option the reader does not model, or one whose value it cannot read, with the words
-    /// that follow it: refused where FORWARD reaches it.
-    Other {
-        neg: bool,
-        option: String,
-        values: Vec<String>,
-    },
+    /// that follow it: refused where FORWARD reaches it. Boxed: rare, and it would double every
+    /// other match's size.
+    Other(Box<Unmodelled>),
 }
+
+/// The option and words of a [`Match::Other`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmodelled {
+    pub neg: bool,
+    pub option: String,
+    pub values: Vec<String>,
+}
+
+impl Match {
+    /// An option the reader does not model ([`Match::Other`]).
+    pub fn other(neg: bool, option: impl Into<String>, values: Vec<String>) -> Match {
+        Match::Other(Box::new(Unmodelled {
+            neg,
+            option: option.into(),
+            values,
+        }))
+    }
+}
+
+/// A word of a rule that is most often one of a few (`tcp`, `comment`, `ACCEPT`): the lowering
+/// writes them without allocating, the reader keeps what it read.
+pub type Word = std::borrow::Cow<'static, str>;
 
 /// An address interval of one family: a prefix for `-s`/`-d`, any interval for a range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,7 +246,7 @@ pub struct Net {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Jump {
     pub goto: bool,
-    pub target: String,
+    pub target: Word,
     pub options: Vec<TargetOpt>,
 }
 
@@ -333,7 +353,7 @@ impl RulesFile {
 
 impl Rule {
     /// A rule ending in `-j target`.
-    pub fn jump(matches: Vec<Match>, target: &str) -> Rule {
+    pub fn jump(matches: Vec<Match>, target: impl Into<Word>) -> Rule {
         Rule {
             matches,
             jump: Some(Jump {
@@ -346,7 +366,7 @@ impl Rule {
 
     /// The chain or target it jumps or goes to.
     pub fn target(&self) -> Option<&str> {
-        self.jump.as_ref().map(|j| j.target.as_str())
+        self.jump.as_ref().map(|j| &*j.target)
     }
 }
 
@@ -357,6 +377,17 @@ impl RulesFile {
         self.commands()
             .filter(|c| matches!(c, Command::Append { .. } | Command::Insert { .. }))
             .count()
+    }
+
+    /// Its lines, blank and comment lines and a table's lines included.
+    pub fn lines(&self) -> usize {
+        self.lines
+            .iter()
+            .map(|l| match l {
+                Line::Table(t) => t.entries.len() + 2,
+                _ => 1,
+            })
+            .sum()
     }
 
     /// Every command of every table block, in order.

@@ -252,14 +252,14 @@ fn addr_matches(fam: Family, src: Option<(u128, u128)>, dst: (u128, u128)) -> Ve
     plain
 }
 
-fn proto(name: &str) -> Match {
+fn proto(name: impl Into<Word>) -> Match {
     Match::Proto {
         neg: false,
         name: name.into(),
     }
 }
 
-fn module(name: &str) -> Match {
+fn module(name: &'static str) -> Match {
     Match::Module(name.into())
 }
 
@@ -301,7 +301,7 @@ fn service_matches(fam: Family, shape: Shape, e: &linux::Element) -> Result<Vec<
                 "IP protocol 0 cannot be matched by iptables (`-p 0` means every protocol)".into(),
             ))
         }
-        Shape::Proto => vec![proto(&e.proto.to_string())],
+        Shape::Proto => vec![proto(e.proto.to_string())],
         Shape::Any => Vec::new(),
     })
 }
@@ -418,12 +418,13 @@ fn accept_chains(
         let mut rules = Vec::new();
         let mut urules = Vec::new();
         let split = zone_sets::split(model, slot.rules, &sets.addrs);
+        let mut heads = Heads::default();
         for sr in split.rules.iter().filter(|r| r.family == fam) {
             set_rules(
                 model,
                 sr,
                 slot.rules,
-                sets,
+                (sets, &mut heads),
                 accept_prefix,
                 (&mut rules, &mut urules),
                 diags,
@@ -497,6 +498,13 @@ fn accept_chains(
     Ok((pairs, untracked))
 }
 
+/// The address matches of the last ends [`set_rules`] wrote, one alternative each.
+#[derive(Default)]
+struct Heads {
+    ends: Option<(End, End)>,
+    heads: Vec<Arc<[Match]>>,
+}
+
 /// The accept rules (and those of the untracked-ICMP chain) of a flow written through zone
 /// sets: per service item, `-m set --match-set` for a zone end, the addresses of an inline one
 /// (a rule per interval), and the item; the flow's comment on each.
@@ -504,7 +512,7 @@ fn set_rules(
     model: &Model,
     sr: &SetRule,
     rules_ir: &[crate::plan::RuleIr],
-    sets: &mut Ipsets,
+    (sets, last): (&mut Ipsets, &mut Heads),
     accept_prefix: &Text,
     (rules, urules): (&mut Vec<Accept>, &mut Vec<Accept>),
     diags: &mut Vec<Diagnostic>,
@@ -515,17 +523,21 @@ fn set_rules(
     };
     let comment = text(linux::rule_comment(model, r, 0, IPT_COMMENT, diags))?;
     let log_prefix = sr.log.then(|| accept_prefix.clone());
-    let srcs = sets.end(model, fam, Dir::Src, &sr.src)?;
-    let dsts = sets.end(model, fam, Dir::Dst, &sr.dst)?;
     // Every pair of a source's and a destination's matches, once: each service item's rules
-    // share them.
-    let heads: Vec<Arc<[Match]>> = srcs
-        .iter()
-        .flat_map(|s| {
-            dsts.iter()
-                .map(move |d| [s.as_slice(), d.as_slice()].concat().into())
-        })
-        .collect();
+    // share them, and so do the next flows of the same ends (a pair's flows between two zones).
+    if last.ends.as_ref().map(|(s, d)| (s, d)) != Some((&sr.src, &sr.dst)) {
+        let srcs = sets.end(model, fam, Dir::Src, &sr.src)?;
+        let dsts = sets.end(model, fam, Dir::Dst, &sr.dst)?;
+        last.heads = srcs
+            .iter()
+            .flat_map(|s| {
+                dsts.iter()
+                    .map(move |d| [s.as_slice(), d.as_slice()].concat().into())
+            })
+            .collect();
+        last.ends = Some((sr.src.clone(), sr.dst.clone()));
+    }
+    let heads = &last.heads;
     for &(proto_n, lo, hi) in &sr.items {
         let e = linux::Element {
             src: (0, 0),
@@ -537,7 +549,7 @@ fn set_rules(
             merged: 0,
         };
         let svc = service_matches(fam, sr.shape, &e)?;
-        for m in &heads {
+        for m in heads {
             for &protocol in linux::untracked_protos(sr.shape, fam, &e) {
                 let svc = match sr.shape {
                     Shape::Any if protocol == 1 => vec![proto("icmp")],
@@ -596,7 +608,7 @@ fn sync_rules(fam: Family, iface: &str, peers: &crate::model::AddrSet) -> Result
                 for dst in &dsts {
                     let mut m = addr_matches(fam, Some(*src), *dst);
                     match l4 {
-                        None => m.push(proto(&VRRP_PROTOCOL.to_string())),
+                        None => m.push(proto(VRRP_PROTOCOL.to_string())),
                         Some(port) => m.extend([
                             proto("udp"),
                             module("udp"),
@@ -692,7 +704,7 @@ fn one_way_rules_of(
                         .into(),
                 ))
             }
-            Reply::Ip { number } => vec![proto(&number.to_string())],
+            Reply::Ip { number } => vec![proto(number.to_string())],
             Reply::AnyIp => Vec::new(),
         };
         let c = text(linux::clean_warn(
@@ -1178,6 +1190,11 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         .collect();
     let runs = pieces.iter().flatten().filter(|seg| seg.run).count();
     out.extend((1..=runs).map(|n| decl(&format!("FL-F{n}"), None)));
+    // Room for the rules, reserved once: the accept rules, a jump per run and per chain, and
+    // the few of the base chains (a logged flow's log rules grow it once more). Doubling a
+    // hundred thousand entries would leave each smaller copy to the allocator.
+    let accepts: usize = in_written_order(&t).map(|(p, _)| p.rules.len()).sum();
+    out.reserve(accepts + runs + t.pairs.len() + t.untracked.len() + t.spoof.len() * 8 + 64);
     let mut add = |chain: &str, rule: Rule| {
         out.push(Entry::Command(Command::Append {
             chain: chain.into(),
@@ -1196,7 +1213,7 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
             m.extend(ctstate(states));
         }
         m.extend(comment(&p.comment));
-        Rule::jump(m, &p.chain)
+        Rule::jump(m, p.chain.clone())
     };
     let none = (Vec::new(), Vec::new());
     for (k, base) in ["INPUT", "OUTPUT"].into_iter().enumerate() {
@@ -1266,7 +1283,7 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
     for a in t.spoof {
         add(
             "FORWARD",
-            Rule::jump(vec![iface(Dir::Src, &a.iface)], &a.chain),
+            Rule::jump(vec![iface(Dir::Src, &a.iface)], a.chain.clone()),
         );
     }
     if !t.one_way.is_empty() {
@@ -1376,7 +1393,7 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
             m.extend(comment(&self::text(
                 crate::dialect::sanitize::clean(&text, IPT_COMMENT).text,
             )?));
-            add(&name, Rule::jump(m, &sub));
+            add(&name, Rule::jump(m, sub.clone()));
             for r in members {
                 accept(&mut add, &sub, r, false, false);
             }
@@ -1470,14 +1487,10 @@ fn addr(dir: Dir, n: ipnet::IpNet) -> Match {
 }
 
 fn other(neg: bool, option: &str, value: String) -> Match {
-    Match::Other {
-        neg,
-        option: option.into(),
-        values: vec![value],
-    }
+    Match::other(neg, option, vec![value])
 }
 
-fn target(name: &str, option: &str, value: String) -> Rule {
+fn target(name: &'static str, option: &str, value: String) -> Rule {
     Rule {
         matches: Vec::new(),
         jump: Some(Jump {

@@ -115,11 +115,11 @@ pub(super) fn typed(neg: bool, o: &str, v: &str, family: Family) -> Result<Match
         }
         "-p" | "--protocol" => Match::Proto {
             neg,
-            name: v.to_string(),
+            name: v.to_string().into(),
         },
         "-m" | "--match" => {
             no_neg(o)?;
-            Match::Module(v.to_string())
+            Match::Module(v.to_string().into())
         }
         "--dport"
         | "--destination-port"

@@ -68,8 +68,14 @@ impl Dialect for Iptables {
     /// `ipset.rules` only where rules match zone sets.
     fn print(&self, config: &Ruleset) -> Vec<(&'static str, String)> {
         let mut out = vec![
-            ("iptables.rules", config.v4.to_string()),
-            ("ip6tables.rules", config.v6.to_string()),
+            (
+                "iptables.rules",
+                super::print_sized(&config.v4, config.v4.lines()),
+            ),
+            (
+                "ip6tables.rules",
+                super::print_sized(&config.v6, config.v6.lines()),
+            ),
         ];
         if let Some(s) = &config.ipsets {
             out.push(("ipset.rules", s.to_string()));

@@ -291,11 +291,7 @@ fn rule(w: &[Cow<str>], family: Family) -> Result<Rule, String> {
         let o = &*w[i];
         if o == "!" {
             if neg || i + 1 == w.len() {
-                r.matches.push(Match::Other {
-                    neg: false,
-                    option: "!".into(),
-                    values: Vec::new(),
-                });
+                r.matches.push(Match::other(false, "!", Vec::new()));
             } else {
                 neg = true;
             }
@@ -306,7 +302,7 @@ fn rule(w: &[Cow<str>], family: Family) -> Result<Rule, String> {
             if let Some(t) = w.get(i + 1) {
                 r.jump = Some(Jump {
                     goto: o == "-g" || o == "--goto",
-                    target: t.to_string(),
+                    target: t.to_string().into(),
                     options: target_options(&w[i + 2..]),
                 });
                 return Ok(r);
@@ -317,21 +313,13 @@ fn rule(w: &[Cow<str>], family: Family) -> Result<Rule, String> {
                 Some(v) => {
                     let m = typed(neg, o, v, family).or_else(|e| match e {
                         Unread::Family(m) => Err(m),
-                        Unread::Later(_) => Ok(Match::Other {
-                            neg,
-                            option: o.to_string(),
-                            values: vec![v.to_string()],
-                        }),
+                        Unread::Later(_) => Ok(Match::other(neg, o, vec![v.to_string()])),
                     })?;
                     r.matches.push(m);
                     i += 2;
                 }
                 None => {
-                    r.matches.push(Match::Other {
-                        neg,
-                        option: o.to_string(),
-                        values: Vec::new(),
-                    });
+                    r.matches.push(Match::other(neg, o, Vec::new()));
                     i += 1;
                 }
             }
@@ -347,11 +335,7 @@ fn rule(w: &[Cow<str>], family: Family) -> Result<Rule, String> {
                     name: name.clone(),
                     dir: if flags == "src" { Dir::Src } else { Dir::Dst },
                 },
-                _ => Match::Other {
-                    neg,
-                    option: o.to_string(),
-                    values,
-                },
+                _ => Match::other(neg, o, values),
             });
             i += 1 + n;
         }

@@ -252,14 +252,10 @@ impl Display for Match {
                 word(f, name)?;
                 f.write_str(if *dir == Dir::Src { " src" } else { " dst" })
             }
-            Match::Other {
-                neg: n,
-                option,
-                values,
-            } => {
-                neg(f, *n)?;
-                word(f, option)?;
-                for v in values {
+            Match::Other(o) => {
+                neg(f, o.neg)?;
+                word(f, &o.option)?;
+                for v in &o.values {
                     f.write_char(' ')?;
                     word(f, v)?;
                 }

@@ -509,7 +509,7 @@ impl RulesFile {
                 }
                 Match::Module(m) => {
                     let known = matches!(
-                        m.as_str(),
+                        &**m,
                         "tcp"
                             | "udp"
                             | "icmp"
@@ -564,11 +564,8 @@ impl RulesFile {
                     let holds = *reply == (phase == conntrack::Phase::Reply);
                     c.direction &= holds != *neg;
                 }
-                Match::Other {
-                    neg,
-                    option,
-                    values,
-                } if option == "--ctorigdst" && values.len() == 1 => {
+                Match::Other(o) if o.option == "--ctorigdst" && o.values.len() == 1 => {
+                    let (neg, values) = (&o.neg, &o.values);
                     let (_, lo, hi) = crate::dialect::config::parse_prefix(&values[0])
                         .filter(|(f, _, _)| *f == self.family)
                         .ok_or_else(|| {
@@ -576,14 +573,11 @@ impl RulesFile {
                         })?;
                     c.orig_dst.push((*neg, Ivs::range(lo, hi)));
                 }
-                Match::Other {
-                    neg,
-                    option,
-                    values,
-                } => {
-                    return Err(
-                        self.fail(t, matches::other_error(*neg, option, values, self.family))
-                    )
+                Match::Other(o) => {
+                    return Err(self.fail(
+                        t,
+                        matches::other_error(o.neg, &o.option, &o.values, self.family),
+                    ))
                 }
             }
         }
@@ -659,7 +653,7 @@ impl RulesFile {
                         ));
                     }
                 }
-                match j.target.as_str() {
+                match &*j.target {
                     "ACCEPT" => Some(Verdict::Accept),
                     "DROP" | "REJECT" => Some(Verdict::Drop),
                     "RETURN" => Some(Verdict::Return),

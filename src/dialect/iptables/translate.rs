@@ -127,11 +127,13 @@ impl RulesFile {
                             }
                         }
                         Match::Module(x) if x == "mark" => mark_module = true,
-                        Match::Other {
-                            neg: false,
-                            option,
-                            values,
-                        } if option == "--mark" && mark_module && values.len() == 1 => {
+                        Match::Other(o)
+                            if !o.neg
+                                && o.option == "--mark"
+                                && mark_module
+                                && o.values.len() == 1 =>
+                        {
+                            let values = &o.values;
                             mark = Some(
                                 number(&values[0])
                                     .ok_or_else(|| fail(format!("mark `{}`", values[0])))?,
@@ -147,7 +149,7 @@ impl RulesFile {
                 let to = |o: &str| {
                     super::super::config::parse_prefix(o).ok_or_else(|| fail(format!("`--to {o}`")))
                 };
-                match (*name, chain, j.target.as_str()) {
+                match (*name, chain, &*j.target) {
                     ("raw", "PREROUTING", "CT")
                         if option(j, "--zone").is_some() && src.is_none() => {}
                     ("mangle", "PREROUTING", "MARK") if src.is_none() && mark.is_none() => {

@@ -79,7 +79,8 @@ impl Dialect for Nftables {
         config.rule_count() + config.element_count()
     }
     fn print(&self, config: &Ruleset) -> Vec<(&'static str, String)> {
-        vec![("nftables.nft", config.to_string())]
+        let lines = config.rule_count() + config.element_count();
+        vec![("nftables.nft", super::print_sized(config, lines))]
     }
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<Ruleset, ReadError> {
         match files.first() {
