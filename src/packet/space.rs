@@ -417,16 +417,16 @@ impl Cube {
         let mut cur = self.clone();
         // One dimension after another: the part of `cur` outside `o` in that dimension is a
         // piece of the result, the rest goes on to the next dimension.
+        // Where `cur` lies inside `o` in a dimension (no rest), it stays as it is there.
         macro_rules! peel {
             ($d:ident) => {
                 let rest = cur.$d.subtract(&o.$d);
                 if !rest.is_empty() {
-                    out.push(Cube {
-                        $d: rest,
-                        ..cur.clone()
-                    });
+                    let inside = cur.$d.intersect(&o.$d);
+                    cur.$d = rest;
+                    out.push(cur.clone());
+                    cur.$d = inside;
                 }
-                cur.$d = cur.$d.intersect(&o.$d);
             };
         }
         peel!(proto);
@@ -546,24 +546,27 @@ impl<T: Clone> Space<T> {
         if other.cubes.len() <= SMALL {
             // A few cubes: pairwise, without building an index.
             let mut out = Space::new();
+            let (mut pieces, mut next) = (Vec::new(), Vec::new());
             for (c, t) in &self.cubes {
-                let mut pieces = vec![c.clone()];
+                pieces.push(c.clone());
                 for (b, _) in &other.cubes {
                     if pieces.is_empty() {
                         break;
                     }
-                    pieces = pieces
-                        .into_iter()
-                        .flat_map(|p| {
-                            if p.overlaps(b) {
-                                p.subtract(b)
-                            } else {
-                                vec![p]
-                            }
-                        })
-                        .collect();
+                    // Pieces that `b` misses stay, in their order: moved only when one is cut.
+                    if !pieces.iter().any(|p: &Cube| p.overlaps(b)) {
+                        continue;
+                    }
+                    for p in pieces.drain(..) {
+                        if p.overlaps(b) {
+                            next.extend(p.subtract(b));
+                        } else {
+                            next.push(p);
+                        }
+                    }
+                    std::mem::swap(&mut pieces, &mut next);
                 }
-                out.cubes.extend(pieces.into_iter().map(|p| (p, t.clone())));
+                out.cubes.extend(pieces.drain(..).map(|p| (p, t.clone())));
             }
             return out;
         }
@@ -679,17 +682,17 @@ impl<'a> Index<'a> {
         // Largest first: a cube that covers `c` ends the work at once.
         hits.sort_by_key(|&i| std::cmp::Reverse(self.cubes[i].dst.count()));
         let mut pieces = vec![c.clone()];
+        let mut next = Vec::new();
         for i in hits {
             let b = self.cubes[i];
-            let mut next = Vec::with_capacity(pieces.len());
-            for p in pieces {
+            for p in pieces.drain(..) {
                 if p.overlaps(b) {
                     next.extend(p.subtract(b));
                 } else {
                     next.push(p);
                 }
             }
-            pieces = next;
+            std::mem::swap(&mut pieces, &mut next);
             if pieces.is_empty() {
                 break;
             }

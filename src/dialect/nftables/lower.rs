@@ -943,31 +943,38 @@ impl FlowSets {
     }
 }
 
-/// The ports and comments of a run that can go into a flow set: every rule is `th dport PORT
-/// counter accept` (one port, no log, no other match; [`run_protocol`] already moved the
-/// protocol into the jump), no port twice. `None` otherwise.
-fn flow_ports(body: &[Rule]) -> Option<Vec<(String, Option<Quoted>)>> {
+/// Whether a run can go into a flow set: every rule is `th dport PORT counter accept` (one
+/// port, no log, no other match; [`run_protocol`] already moved the protocol into the jump), no
+/// port twice.
+fn flow_ports_fit(body: &[Rule]) -> bool {
     let mut seen = BTreeSet::new();
-    let mut out = Vec::with_capacity(body.len());
-    for r in body {
-        match r.stmts.as_slice() {
-            [Stmt::Match {
-                neg: false,
-                left: Selector::Payload(p, f),
-                right: Val::Atom(port),
-            }, Stmt::Counter(Counter(None)), Stmt::Verdict(Verdict::Accept)]
-                if matches!(p.as_str(), "tcp" | "udp" | "th")
-                    && f == "dport"
-                    && !port.is_empty()
-                    && port.bytes().all(|b| b.is_ascii_digit())
-                    && seen.insert(port.as_str()) =>
-            {
-                out.push((port.clone(), r.comment.clone()));
-            }
-            _ => return None,
+    body.iter().all(|r| match r.stmts.as_slice() {
+        [Stmt::Match {
+            neg: false,
+            left: Selector::Payload(p, f),
+            right: Val::Atom(port),
+        }, Stmt::Counter(Counter(None)), Stmt::Verdict(Verdict::Accept)] => {
+            matches!(p.as_str(), "tcp" | "udp" | "th")
+                && f == "dport"
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && seen.insert(port.as_str())
         }
-    }
-    Some(out)
+        _ => false,
+    })
+}
+
+/// The ports and comments of a body [`flow_ports_fit`] took, moved out of its rules.
+fn take_flow_ports(body: Vec<Rule>) -> Vec<(String, Option<Quoted>)> {
+    body.into_iter()
+        .filter_map(|mut r| match r.stmts.first_mut() {
+            Some(Stmt::Match {
+                right: Val::Atom(port),
+                ..
+            }) => Some((std::mem::take(port), r.comment.take())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Rules in a row of one chain that match the same source and destination (a zone's set, an
@@ -1025,7 +1032,6 @@ fn factor_runs(
             .map(|mut r| {
                 r.stmts.drain(..2);
                 r.stmts.retain(|s| *s != new);
-                r.stmts.shrink_to_fit();
                 r
             })
             .collect();
@@ -1039,25 +1045,24 @@ fn factor_runs(
                 } if f == "ip6" => Family::V6,
                 _ => Family::V4,
             };
-            if let Some(ports) = flow_ports(&body) {
-                if in_flow_sets.insert((fam, p.clone())) {
-                    let set = sets.add(fam, p, (iin, iout), ports, names)?;
-                    jump.extend([
-                        is(meta("l4proto"), atom(p.as_str())),
-                        new.clone(),
-                        is(
-                            Selector::Concat(vec![
-                                meta("iifname"),
-                                meta("oifname"),
-                                payload("th", "dport"),
-                            ]),
-                            Val::SetRef(set),
-                        ),
-                        Stmt::Verdict(Verdict::Accept),
-                    ]);
-                    out.push(rule(jump, None));
-                    continue;
-                }
+            if flow_ports_fit(&body) && in_flow_sets.insert((fam, p.clone())) {
+                let ports = take_flow_ports(body);
+                let set = sets.add(fam, p, (iin, iout), ports, names)?;
+                jump.extend([
+                    is(meta("l4proto"), atom(p.as_str())),
+                    new.clone(),
+                    is(
+                        Selector::Concat(vec![
+                            meta("iifname"),
+                            meta("oifname"),
+                            payload("th", "dport"),
+                        ]),
+                        Val::SetRef(set),
+                    ),
+                    Stmt::Verdict(Verdict::Accept),
+                ]);
+                out.push(rule(jump, None));
+                continue;
             }
         }
         let name = names.unique(format!("f_{cname}_{}", chains.len() + 1))?;
@@ -1076,6 +1081,9 @@ fn factor_runs(
         jump.extend([new.clone(), Stmt::Verdict(Verdict::Jump(name.clone()))]);
         out.push(rule(jump, None));
         let text = crate::dialect::sanitize::clean(&text, NFT_COMMENT).text;
+        for r in &mut body {
+            r.stmts.shrink_to_fit();
+        }
         chains.push(chain(name, quoted(text)?, body));
     }
     Ok((out, chains))
