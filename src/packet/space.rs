@@ -554,17 +554,9 @@ impl<T: Clone> Space<T> {
                         break;
                     }
                     // Pieces that `b` misses stay, in their order: moved only when one is cut.
-                    if !pieces.iter().any(|p: &Cube| p.overlaps(b)) {
-                        continue;
+                    if pieces.iter().any(|p: &Cube| p.overlaps(b)) {
+                        cut(&mut pieces, &mut next, b);
                     }
-                    for p in pieces.drain(..) {
-                        if p.overlaps(b) {
-                            next.extend(p.subtract(b));
-                        } else {
-                            next.push(p);
-                        }
-                    }
-                    std::mem::swap(&mut pieces, &mut next);
                 }
                 out.cubes.extend(pieces.drain(..).map(|p| (p, t.clone())));
             }
@@ -684,21 +676,26 @@ impl<'a> Index<'a> {
         let mut pieces = vec![c.clone()];
         let mut next = Vec::new();
         for i in hits {
-            let b = self.cubes[i];
-            for p in pieces.drain(..) {
-                if p.overlaps(b) {
-                    next.extend(p.subtract(b));
-                } else {
-                    next.push(p);
-                }
-            }
-            std::mem::swap(&mut pieces, &mut next);
+            cut(&mut pieces, &mut next, self.cubes[i]);
             if pieces.is_empty() {
                 break;
             }
         }
         pieces
     }
+}
+
+/// `pieces` without `b`, in their order, each piece `b` overlaps replaced by what is left of it;
+/// `next` is the second buffer the pieces move through (left empty).
+fn cut(pieces: &mut Vec<Cube>, next: &mut Vec<Cube>, b: &Cube) {
+    for p in pieces.drain(..) {
+        if p.overlaps(b) {
+            next.extend(p.subtract(b));
+        } else {
+            next.push(p);
+        }
+    }
+    std::mem::swap(pieces, next);
 }
 
 /// Merges cubes that differ in one dimension only, to describe a difference in few lines.
