@@ -471,12 +471,6 @@ fn refuse_nat(target: Target, device: &DeviceIr) -> Result<()> {
     }
 }
 
-/// Emits every selected target of every device, sorted by path.
-///
-/// Each (target, device) pair is an independent job; jobs run on up to
-/// `available_parallelism` threads and their files and findings are collected in job order, so
-/// the result is byte for byte the same as a sequential run. On an error, the error of the
-/// first failing job (in job order) is returned, as a sequential run would.
 /// A large configuration's text, printed into room reserved for `lines` lines of up to 128
 /// bytes. Growing a string by doubling leaves each smaller copy resident until the allocator
 /// purges it (up to 15 MB for a 10 MB file, per target, while both Linux targets print side by
@@ -489,6 +483,12 @@ pub fn print_sized(config: &impl std::fmt::Display, lines: usize) -> String {
     text
 }
 
+/// Emits every selected target of every device, sorted by path.
+///
+/// Each (target, device) pair is an independent job; jobs run on up to
+/// `available_parallelism` threads and their files and findings are collected in job order, so
+/// the result is byte for byte the same as a sequential run. On an error, the error of the
+/// first failing job (in job order) is returned, as a sequential run would.
 pub fn emit_all(
     cx: &EmitContext,
     only: Option<&[Target]>,

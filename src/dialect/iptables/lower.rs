@@ -1190,11 +1190,6 @@ fn filter_table(t: FilterTable) -> Result<Vec<Entry>> {
         .collect();
     let runs = pieces.iter().flatten().filter(|seg| seg.run).count();
     out.extend((1..=runs).map(|n| decl(&format!("FL-F{n}"), None)));
-    // Room for the rules, reserved once: the accept rules, a jump per run and per chain, and
-    // the few of the base chains (a logged flow's log rules grow it once more). Doubling a
-    // hundred thousand entries would leave each smaller copy to the allocator.
-    let accepts: usize = in_written_order(&t).map(|(p, _)| p.rules.len()).sum();
-    out.reserve(accepts + runs + t.pairs.len() + t.untracked.len() + t.spoof.len() * 8 + 64);
     let mut add = |chain: &str, rule: Rule| {
         out.push(Entry::Command(Command::Append {
             chain: chain.into(),

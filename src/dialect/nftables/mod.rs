@@ -79,8 +79,10 @@ impl Dialect for Nftables {
         config.rule_count() + config.element_count()
     }
     fn print(&self, config: &Ruleset) -> Vec<(&'static str, String)> {
-        let lines = config.rule_count() + config.element_count();
-        vec![("nftables.nft", super::print_sized(config, lines))]
+        vec![(
+            "nftables.nft",
+            super::print_sized(config, self.size(config)),
+        )]
     }
     fn parse(&self, files: &[ConfigFile]) -> std::result::Result<Ruleset, ReadError> {
         match files.first() {
