@@ -277,7 +277,10 @@ pub fn model_to_ir_with_limit(model: &Model, max_rules: usize) -> (Ir, Vec<Diagn
                 if s.is_empty() || d.is_empty() {
                     continue;
                 }
-                let label = format!("{conduit}: {}", model.flow_label(fid));
+                let mut label = String::with_capacity(conduit.len() + 48);
+                label.push_str(conduit);
+                label.push_str(": ");
+                model.push_flow_label(&mut label, fid);
                 for hop in hops.iter() {
                     per_device[hop.device.0]
                         .entry((hop.ingress, hop.egress))

@@ -42,10 +42,16 @@ pub fn build(model: &Model, ir: &Ir, zones: &[ZoneId]) -> Vec<ZoneAccessView> {
     // Each flow's label once.
     let label = |f: FlowId| -> Name {
         let c = model.conduit(model.flow(f).conduit);
-        format!("{} (conduit {})", model.flow_label(f), c.name).into()
+        let mut s = String::with_capacity(64 + c.name.len());
+        model.push_flow_label(&mut s, f);
+        s.push_str(" (conduit ");
+        s.push_str(&c.name);
+        s.push(')');
+        s.into()
     };
-    // Per (device, interface index of the Model's device): the flows entering or leaving by it.
-    let mut by_interface: BTreeMap<(usize, usize), BTreeSet<FlowId>> = BTreeMap::new();
+    // Per (device, interface index of the Model's device): the flows entering or leaving by it,
+    // sorted once they are all in.
+    let mut by_interface: BTreeMap<(usize, usize), Vec<FlowId>> = BTreeMap::new();
     for d in &ir.devices {
         let Some(md) = model.devices.get(d.device.0) else {
             continue;
@@ -68,35 +74,53 @@ pub fn build(model: &Model, ir: &Ir, zones: &[ZoneId]) -> Vec<ZoneAccessView> {
             }
         }
     }
-    // Per zone: the flows to or from it.
-    let mut by_zone: Vec<BTreeSet<FlowId>> = vec![BTreeSet::new(); model.zones.len()];
+    for flows in by_interface.values_mut() {
+        flows.sort_unstable();
+        flows.dedup();
+    }
+    // Per zone: the flows to or from it, for the zones with switch ports only.
+    let ported = |z: ZoneId| {
+        model
+            .devices
+            .iter()
+            .flat_map(|d| &d.ports)
+            .any(|p| match &p.mode {
+                PortMode::Access { zone } => *zone == z,
+                PortMode::Trunk { zones } => zones.contains(&z),
+            })
+    };
+    let mut by_zone: Vec<Option<BTreeSet<FlowId>>> = (0..model.zones.len())
+        .map(|z| ported(ZoneId(z)).then(BTreeSet::new))
+        .collect();
     for (fi, f) in model.flows.iter().enumerate() {
         for z in [f.src.zone, f.dst.zone] {
-            if let Some(s) = by_zone.get_mut(z.0) {
+            if let Some(Some(s)) = by_zone.get_mut(z.0) {
                 s.insert(FlowId(fi));
             }
         }
     }
     // By flow index: a zone of a central firewall lists thousands of flows at each interface.
     let mut labels: Vec<Option<Name>> = vec![None; model.flows.len()];
-    let mut named = |set: &BTreeSet<FlowId>| -> Vec<Name> {
-        set.iter()
-            .map(|f| match labels.get_mut(f.0) {
-                Some(l) => l.get_or_insert_with(|| label(*f)).clone(),
-                None => label(*f),
-            })
-            .collect()
+    let mut named = |set: &mut dyn Iterator<Item = FlowId>| -> Vec<Name> {
+        set.map(|f| match labels.get_mut(f.0) {
+            Some(l) => l.get_or_insert_with(|| label(f)).clone(),
+            None => label(f),
+        })
+        .collect()
     };
     zones
         .iter()
         .map(|&z| {
             let mut interfaces = Vec::new();
             let mut ports = Vec::new();
-            let mut crossing = by_zone.get(z.0).cloned().unwrap_or_default();
+            // A switch port's flows: the zone's and those of its interfaces.
+            let mut crossing = by_zone.get_mut(z.0).and_then(Option::take);
             for (di, d) in model.devices.iter().enumerate() {
                 for (ii, i) in d.interfaces.iter().enumerate().filter(|(_, i)| i.zone == z) {
-                    let flows = by_interface.get(&(di, ii)).cloned().unwrap_or_default();
-                    crossing.extend(flows.iter().copied());
+                    let flows: &[FlowId] = by_interface.get(&(di, ii)).map_or(&[], Vec::as_slice);
+                    if let Some(c) = crossing.as_mut() {
+                        c.extend(flows.iter().copied());
+                    }
                     interfaces.push((format!("{} {}", d.name, i.name), flows));
                 }
                 for p in &d.ports {
@@ -115,12 +139,12 @@ pub fn build(model: &Model, ir: &Ir, zones: &[ZoneId]) -> Vec<ZoneAccessView> {
                 .map(|(point, flows)| AccessPointView {
                     point,
                     kind: "interface",
-                    flows: named(&flows),
+                    flows: named(&mut flows.iter().copied()),
                     note: None,
                 })
                 .collect();
             if !ports.is_empty() {
-                let flows = named(&crossing);
+                let flows = named(&mut crossing.unwrap_or_default().into_iter());
                 points.extend(ports.into_iter().map(|point| AccessPointView {
                     point,
                     kind: "switch port",

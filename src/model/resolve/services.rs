@@ -156,8 +156,13 @@ fn inline_services(cx: &mut Cx, d: &Decls, services: &mut BTreeMap<String, Servi
     let named_refs = allows()
         .flat_map(|a| a.services.iter())
         .chain(d.expects.iter().map(|e| &e.service));
+    // A central firewall's 100,000 flows name a few dozen services: each name is looked at once.
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for r in named_refs {
         if let ast::ServiceRef::Named(id) = r {
+            if !seen.insert(&id.name) {
+                continue;
+            }
             if !services.contains_key(&id.name) && ServiceItem::parse(&id.name).is_ok() {
                 bare.push(ast::Token {
                     text: id.name.clone(),
