@@ -22,7 +22,7 @@ use crate::model::{
 };
 use crate::plan::Ir;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -113,8 +113,9 @@ pub struct Context<'a> {
     table: &'a SlTable,
     diags: &'a [Diagnostic],
     widenings: &'a [Diagnostic],
-    /// Devices enforcing each flow, from the Ir.
-    by_flow: BTreeMap<FlowId, BTreeSet<DeviceId>>,
+    /// Devices enforcing each flow, from the Ir, by flow index (sorted; empty for a flow no
+    /// device enforces).
+    by_flow: Vec<Vec<DeviceId>>,
     unenforced: BTreeSet<FlowId>,
     unroutable: BTreeSet<FlowId>,
     locations: bool,
@@ -154,15 +155,21 @@ impl<'a> Context<'a> {
         table: &'a SlTable,
         locations: bool,
     ) -> Self {
-        let mut by_flow: BTreeMap<FlowId, BTreeSet<DeviceId>> = BTreeMap::new();
+        let mut by_flow: Vec<Vec<DeviceId>> = vec![Vec::new(); model.flows.len()];
         for d in &ir.devices {
             for p in &d.pairs {
                 for r in &p.rules {
-                    if let Some(f) = r.flow.flow() {
-                        by_flow.entry(f).or_default().insert(d.device);
+                    if let Some(devs) = r.flow.flow().and_then(|f| by_flow.get_mut(f.0)) {
+                        if devs.last() != Some(&d.device) {
+                            devs.push(d.device);
+                        }
                     }
                 }
             }
+        }
+        for devs in &mut by_flow {
+            devs.sort_unstable();
+            devs.dedup();
         }
         let mut touching = vec![Vec::new(); model.zones.len()];
         for f in model.flow_ids() {
@@ -344,6 +351,11 @@ impl<'a> Context<'a> {
         }))
     }
 
+    /// The devices enforcing flow `f`.
+    fn devices_of(&self, f: FlowId) -> &[DeviceId] {
+        self.by_flow.get(f.0).map_or(&[], Vec::as_slice)
+    }
+
     fn touching(&self, z: ZoneId) -> Vec<FlowId> {
         self.touching.get(z.0).cloned().unwrap_or_default()
     }
@@ -354,7 +366,7 @@ impl<'a> Context<'a> {
             .filter(|f| {
                 self.unenforced.contains(f)
                     || self.unroutable.contains(f)
-                    || !self.by_flow.contains_key(f)
+                    || self.devices_of(**f).is_empty()
             })
             .map(|f| {
                 let why = if self.unroutable.contains(f) {
@@ -370,8 +382,7 @@ impl<'a> Context<'a> {
     fn enforcing(&self, flows: &[FlowId]) -> Vec<DeviceId> {
         let set: BTreeSet<DeviceId> = flows
             .iter()
-            .filter_map(|f| self.by_flow.get(f))
-            .flatten()
+            .flat_map(|f| self.devices_of(*f))
             .copied()
             .collect();
         set.into_iter().collect()
@@ -823,13 +834,17 @@ impl<'a> Context<'a> {
     }
 
     fn enforcement_places(&self, c: ConduitId) -> Vec<String> {
-        let mut set = BTreeSet::new();
-        for f in &self.model.conduit(c).flows {
-            for d in self.by_flow.get(f).into_iter().flatten() {
-                set.insert(self.model.device(*d).name.clone());
-            }
-        }
-        set.into_iter().collect()
+        let devs: BTreeSet<DeviceId> = (self.model.conduit(c).flows.iter())
+            .flat_map(|f| self.devices_of(*f))
+            .copied()
+            .collect();
+        let mut names: Vec<String> = devs
+            .into_iter()
+            .map(|d| self.model.device(d).name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// SL-T against achieved FR 5 capability, per zone then conduit.

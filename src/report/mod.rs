@@ -840,11 +840,16 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
     };
     // Indexed once (a scan of every rule per conduit, and of every exception per flow, grew with
     // conduits x rules and flows x exceptions).
-    let mut pairs_of: BTreeMap<ConduitId, BTreeSet<(usize, usize)>> = BTreeMap::new();
+    let mut pairs_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); model.conduits.len()];
     for (di, d) in ir.devices.iter().enumerate() {
         for (pi, p) in d.pairs.iter().enumerate() {
             for c in p.rules.iter().filter_map(|r| r.conduit) {
-                pairs_of.entry(c).or_default().insert((di, pi));
+                if let Some(v) = pairs_of
+                    .get_mut(c.0)
+                    .filter(|v| v.last() != Some(&(di, pi)))
+                {
+                    v.push((di, pi));
+                }
             }
         }
     }
@@ -910,7 +915,7 @@ fn conduit_views(model: &Model, ir: &Ir) -> Vec<ConduitView> {
                 })
                 .collect();
             let mut enforcement: BTreeMap<(String, String, String), Enforcement> = BTreeMap::new();
-            for (di, pi) in pairs_of.get(&cid).into_iter().flatten() {
+            for (di, pi) in pairs_of.get(ci).into_iter().flatten() {
                 let Some(d) = ir.devices.get(*di) else {
                     continue;
                 };
