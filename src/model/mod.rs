@@ -801,10 +801,17 @@ impl Model {
     }
     /// `zone` or `zone.asset`.
     pub fn endpoint_name(&self, ep: Endpoint) -> String {
+        let mut out = String::new();
+        self.push_endpoint_name(&mut out, ep);
+        out
+    }
+    /// [`Model::endpoint_name`] appended to `out`.
+    fn push_endpoint_name(&self, out: &mut String, ep: Endpoint) {
         let z = self.zone(ep.zone);
-        match ep.asset {
-            Some(a) => format!("{}.{}", z.name, z.assets[a].name),
-            None => z.name.clone(),
+        out.push_str(&z.name);
+        if let Some(a) = ep.asset {
+            out.push('.');
+            out.push_str(&z.assets[a].name);
         }
     }
     /// The addresses of an expectation's end (a device's: its own addresses).
@@ -849,15 +856,10 @@ impl Model {
     /// rules and again in its report.
     pub fn push_flow_label(&self, out: &mut String, id: FlowId) {
         let f = self.flow(id);
-        for (i, ep) in [f.src, f.dst].into_iter().enumerate() {
-            let z = self.zone(ep.zone);
-            out.push_str(&z.name);
-            if let Some(a) = ep.asset {
-                out.push('.');
-                out.push_str(&z.assets[a].name);
-            }
-            out.push_str(if i == 0 { " -> " } else { " " });
-        }
+        self.push_endpoint_name(out, f.src);
+        out.push_str(" -> ");
+        self.push_endpoint_name(out, f.dst);
+        out.push(' ');
         for (i, s) in f.services.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");

@@ -78,27 +78,20 @@ pub fn build(model: &Model, ir: &Ir, zones: &[ZoneId]) -> Vec<ZoneAccessView> {
         flows.sort_unstable();
         flows.dedup();
     }
-    // Per zone: the flows to or from it, for the zones with switch ports only.
-    let ported = |z: ZoneId| {
-        model
-            .devices
-            .iter()
-            .flat_map(|d| &d.ports)
-            .any(|p| match &p.mode {
-                PortMode::Access { zone } => *zone == z,
-                PortMode::Trunk { zones } => zones.contains(&z),
-            })
-    };
-    let mut by_zone: Vec<Option<BTreeSet<FlowId>>> = (0..model.zones.len())
-        .map(|z| ported(ZoneId(z)).then(BTreeSet::new))
-        .collect();
-    for (fi, f) in model.flows.iter().enumerate() {
-        for z in [f.src.zone, f.dst.zone] {
-            if let Some(Some(s)) = by_zone.get_mut(z.0) {
-                s.insert(FlowId(fi));
+    // Per zone: the flows to or from it, for switch ports; gathered for the first zone that has
+    // one (a central firewall's zones have none).
+    let mut by_zone: Option<Vec<BTreeSet<FlowId>>> = None;
+    let zone_flows = || {
+        let mut by_zone = vec![BTreeSet::new(); model.zones.len()];
+        for (fi, f) in model.flows.iter().enumerate() {
+            for z in [f.src.zone, f.dst.zone] {
+                if let Some(s) = by_zone.get_mut(z.0) {
+                    s.insert(FlowId(fi));
+                }
             }
         }
-    }
+        by_zone
+    };
     // By flow index: a zone of a central firewall lists thousands of flows at each interface.
     let mut labels: Vec<Option<Name>> = vec![None; model.flows.len()];
     let mut named = |set: &mut dyn Iterator<Item = FlowId>| -> Vec<Name> {
@@ -113,14 +106,9 @@ pub fn build(model: &Model, ir: &Ir, zones: &[ZoneId]) -> Vec<ZoneAccessView> {
         .map(|&z| {
             let mut interfaces = Vec::new();
             let mut ports = Vec::new();
-            // A switch port's flows: the zone's and those of its interfaces.
-            let mut crossing = by_zone.get_mut(z.0).and_then(Option::take);
             for (di, d) in model.devices.iter().enumerate() {
                 for (ii, i) in d.interfaces.iter().enumerate().filter(|(_, i)| i.zone == z) {
                     let flows: &[FlowId] = by_interface.get(&(di, ii)).map_or(&[], Vec::as_slice);
-                    if let Some(c) = crossing.as_mut() {
-                        c.extend(flows.iter().copied());
-                    }
                     interfaces.push((format!("{} {}", d.name, i.name), flows));
                 }
                 for p in &d.ports {
@@ -134,6 +122,13 @@ pub fn build(model: &Model, ir: &Ir, zones: &[ZoneId]) -> Vec<ZoneAccessView> {
             }
             interfaces.sort_by(|a, b| a.0.cmp(&b.0));
             ports.sort();
+            // A switch port's flows: the zone's and those of its interfaces.
+            let crossing = (!ports.is_empty()).then(|| {
+                let all = by_zone.get_or_insert_with(zone_flows);
+                let mut crossing = all.get_mut(z.0).map(std::mem::take).unwrap_or_default();
+                crossing.extend(interfaces.iter().flat_map(|(_, f)| f.iter().copied()));
+                crossing
+            });
             let mut points: Vec<AccessPointView> = interfaces
                 .into_iter()
                 .map(|(point, flows)| AccessPointView {
@@ -143,8 +138,8 @@ pub fn build(model: &Model, ir: &Ir, zones: &[ZoneId]) -> Vec<ZoneAccessView> {
                     note: None,
                 })
                 .collect();
-            if !ports.is_empty() {
-                let flows = named(&mut crossing.unwrap_or_default().into_iter());
+            if let Some(crossing) = crossing {
+                let flows = named(&mut crossing.into_iter());
                 points.extend(ports.into_iter().map(|point| AccessPointView {
                     point,
                     kind: "switch port",
