@@ -113,6 +113,9 @@ for part in "${PARTS[@]}"; do
         [ -f "$p" ] || "$GEN" --one-firewall --zones 100 --networks 3 --services 64 --flows 100000 --seed 1 -o "$p"
         printf 'size\tpolicy\t%d bytes\n' "$(stat -c %s "$p")"
         median_of check "$BIN" check "$p" --color never
+        # The commands that read the policy alone (the generator writes it formatted).
+        median_of "fmt --check" "$BIN" fmt --check "$p" --color never
+        median_of "debug ast" "$BIN" debug ast "$p" --color never
         rm -rf "$out"
         median_of "build (all targets)" "$BIN" build "$p" -o "$out" -q --color never
         rm -rf "$out"

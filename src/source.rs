@@ -9,11 +9,43 @@ use std::path::{Path, PathBuf};
 pub struct FileId(pub u32);
 
 /// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
     pub end: u32,
+}
+
+thread_local! {
+    static SPANS_HIDDEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every [`Span`] serialised as a unit (`null` in JSON), on this thread: two
+/// values that differ only where they were written serialise to the same bytes (`fmt`'s check
+/// that the formatted text means what the input meant).
+pub fn without_spans<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SPANS_HIDDEN.with(|h| h.set(self.0));
+        }
+    }
+    let _restore = Restore(SPANS_HIDDEN.with(|h| h.replace(true)));
+    f()
+}
+
+impl Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if SPANS_HIDDEN.with(|h| h.get()) {
+            return s.serialize_unit();
+        }
+        let mut st = s.serialize_struct("Span", 3)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("start", &self.start)?;
+        st.serialize_field("end", &self.end)?;
+        st.end()
+    }
 }
 
 impl Span {

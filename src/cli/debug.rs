@@ -35,7 +35,6 @@ pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
     } else {
         loader::load_from_text(&name, &path, text)
     };
-    let json = |v: &dyn erased::Ser| v.to_json();
     match args.repr {
         Repr::Ast => {
             for d in &loaded.diagnostics {
@@ -54,7 +53,7 @@ pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
             }
             let files: Vec<&crate::syntax::ast::File> =
                 loaded.files.iter().map(|(_, f)| f).collect();
-            io.println(json(&files)?);
+            print_json(io, &files)?;
             Ok(if loaded.diagnostics.is_empty() {
                 EXIT_OK
             } else {
@@ -81,11 +80,11 @@ pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
             match &checked.model {
                 Some(m) if args.repr == Repr::Ir => {
                     let (ir, _) = crate::plan::model_to_ir(m);
-                    io.println(json(&ir)?);
+                    print_json(io, &ir)?;
                     Ok(EXIT_OK)
                 }
                 Some(m) => {
-                    io.println(json(m)?);
+                    print_json(io, m)?;
                     Ok(EXIT_OK)
                 }
                 None => Ok(EXIT_FINDINGS),
@@ -94,14 +93,18 @@ pub fn run(args: DebugArgs, io: &mut Io) -> Result<u8> {
     }
 }
 
-mod erased {
-    use super::{Error, Result};
-    pub trait Ser {
-        fn to_json(&self) -> Result<String>;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn to_json(&self) -> Result<String> {
-            serde_json::to_string_pretty(self).map_err(|e| Error::Other(e.to_string()))
+/// Writes `v` as indented JSON and a line break, straight to standard output: the text of a
+/// large policy's syntax tree is never held whole (it is ten times the policy's size). A closed
+/// pipe is ignored, as [`Io::println`] does; a value JSON cannot hold is an error.
+fn print_json(io: &mut Io, v: &impl serde::Serialize) -> Result<()> {
+    use std::io::Write;
+    // Standard output flushes at each line break: a buffer of its own writes in large blocks.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *io.out);
+    match serde_json::to_writer_pretty(&mut out, v) {
+        Err(e) if !e.is_io() => Err(Error::Other(e.to_string())),
+        _ => {
+            let _ = writeln!(out).and_then(|()| out.flush());
+            Ok(())
         }
     }
 }
