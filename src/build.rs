@@ -508,7 +508,7 @@ fn render_reports(
         || crate::report::render::to_markdown_and_html(&rep),
         || {
             st.put_with("report.json", &|w| {
-                crate::report::render::write_json(&rep, w)
+                crate::report::render::write_json(&rep, w, "report.json".as_ref())
             })
         },
     );

@@ -39,8 +39,9 @@ pub struct ReportArgs {
     pub common: super::CommonArgs,
 }
 
-/// Renders the report of a policy file in one format.
-pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
+/// The report of a policy file, or `None` (its errors written to `io`) when the policy has
+/// no meaning.
+fn generate_file(args: &ReportArgs, io: &mut Io) -> Result<Option<report::Report>> {
     // The same configuration as `check` and `build`: the findings are the same filtered set.
     let (check_opts, _) = super::check::options_for(
         &args.file,
@@ -57,7 +58,8 @@ pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
         sl_table,
         locations: true,
     };
-    let Some(rep) = report::generate(&checked, &opts)? else {
+    let rep = report::generate(&checked, &opts)?;
+    if rep.is_none() {
         for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
             let _ = write!(
                 io.err,
@@ -75,19 +77,22 @@ pub fn render_file(args: &ReportArgs, io: &mut Io) -> Result<Option<String>> {
         io.eprintln(
             "report: the policy has errors that leave it without a meaning; nothing to report",
         );
-        return Ok(None);
-    };
+    }
+    Ok(rep)
+}
+
+/// Renders the report of a policy file in Markdown or HTML.
+fn render_text(args: &ReportArgs, rep: &report::Report) -> Result<String> {
     let layout = if args.full {
         report::render::Layout::Full
     } else {
         report::render::Layout::Auto
     };
-    let text = match args.format {
-        ReportFormat::Md => report::render::to_markdown_in(&rep, layout)?,
-        ReportFormat::Html | ReportFormat::Pdf => report::render::to_html_in(&rep, layout)?,
-        ReportFormat::Json => report::render::to_json(&rep)?,
-    };
-    Ok(Some(text))
+    match args.format {
+        ReportFormat::Md => report::render::to_markdown_in(rep, layout),
+        ReportFormat::Html | ReportFormat::Pdf => report::render::to_html_in(rep, layout),
+        ReportFormat::Json => report::render::to_json(rep),
+    }
 }
 
 pub fn run(args: ReportArgs, io: &mut Io) -> Result<u8> {
@@ -98,9 +103,21 @@ pub fn run(args: ReportArgs, io: &mut Io) -> Result<u8> {
                 .into(),
         ));
     }
-    let Some(text) = render_file(&args, io)? else {
+    let Some(rep) = generate_file(&args, io)? else {
         return Ok(EXIT_FAILURE);
     };
+    if args.format == ReportFormat::Json {
+        // Written as it is serialised, as `build` writes report.json: a large policy's JSON
+        // report is several times the size of the report held in memory.
+        match &args.out {
+            Some(p) => {
+                crate::output::write_atomic_with(p, |w| report::render::write_json(&rep, w, p))?
+            }
+            None => report::render::write_json(&rep, &mut *io.out, "<stdout>".as_ref())?,
+        }
+        return Ok(EXIT_OK);
+    }
+    let text = render_text(&args, &rep)?;
     if let (ReportFormat::Pdf, Some(p)) = (args.format, &args.out) {
         let pdf = print_pdf(&text)?;
         crate::output::write_atomic(p, &pdf)?;

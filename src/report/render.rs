@@ -620,17 +620,28 @@ pub fn to_json(report: &Report) -> Result<String> {
     Ok(s)
 }
 
-/// [`to_json`] written to `w` as it is produced (`build` streams it to `report.json`).
+/// [`to_json`] written to `w` as it is produced (`build` streams it to `report.json`, `report
+/// --format json` to its output). A failure to write is an I/O error on `name`.
 ///
 /// serde's formatter writes a token at a time (a quote, a colon, an indent); a buffer of its own
 /// type takes them without a call through `dyn Write` each, and passes `w` large blocks.
-pub fn write_json(report: &Report, w: &mut dyn std::io::Write) -> Result<()> {
+pub fn write_json(
+    report: &Report,
+    w: &mut dyn std::io::Write,
+    name: &std::path::Path,
+) -> Result<()> {
     use std::io::Write;
     let mut buf = std::io::BufWriter::with_capacity(1 << 16, w);
-    super::json::write(report, &mut buf).map_err(|e| Error::Other(e.to_string()))?;
+    super::json::write(report, &mut buf).map_err(|e| {
+        if e.is_io() {
+            Error::io(name, e.into())
+        } else {
+            Error::Other(e.to_string())
+        }
+    })?;
     buf.write_all(b"\n")
         .and_then(|()| buf.flush())
-        .map_err(|e| Error::Other(format!("report.json: {e}")))
+        .map_err(|e| Error::io(name, e))
 }
 
 #[cfg(test)]
