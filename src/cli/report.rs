@@ -81,20 +81,6 @@ fn generate_file(args: &ReportArgs, io: &mut Io) -> Result<Option<report::Report
     Ok(rep)
 }
 
-/// Renders the report of a policy file in Markdown or HTML.
-fn render_text(args: &ReportArgs, rep: &report::Report) -> Result<String> {
-    let layout = if args.full {
-        report::render::Layout::Full
-    } else {
-        report::render::Layout::Auto
-    };
-    match args.format {
-        ReportFormat::Md => report::render::to_markdown_in(rep, layout),
-        ReportFormat::Html | ReportFormat::Pdf => report::render::to_html_in(rep, layout),
-        ReportFormat::Json => report::render::to_json(rep),
-    }
-}
-
 pub fn run(args: ReportArgs, io: &mut Io) -> Result<u8> {
     // Checked before the policy is read: a PDF is never written to a terminal.
     if args.format == ReportFormat::Pdf && args.out.is_none() {
@@ -106,18 +92,26 @@ pub fn run(args: ReportArgs, io: &mut Io) -> Result<u8> {
     let Some(rep) = generate_file(&args, io)? else {
         return Ok(EXIT_FAILURE);
     };
-    if args.format == ReportFormat::Json {
-        // Written as it is serialised, as `build` writes report.json: a large policy's JSON
-        // report is several times the size of the report held in memory.
-        match &args.out {
-            Some(p) => {
-                crate::output::write_atomic_with(p, |w| report::render::write_json(&rep, w, p))?
+    let layout = if args.full {
+        report::render::Layout::Full
+    } else {
+        report::render::Layout::Auto
+    };
+    let text = match args.format {
+        ReportFormat::Md => report::render::to_markdown_in(&rep, layout)?,
+        ReportFormat::Html | ReportFormat::Pdf => report::render::to_html_in(&rep, layout)?,
+        ReportFormat::Json => {
+            // Written as it is serialised, as `build` writes report.json: a large policy's
+            // JSON report is several times the size of the report held in memory.
+            match &args.out {
+                Some(p) => {
+                    crate::output::write_atomic_with(p, |w| report::render::write_json(&rep, w, p))?
+                }
+                None => report::render::write_json(&rep, &mut *io.out, "<stdout>".as_ref())?,
             }
-            None => report::render::write_json(&rep, &mut *io.out, "<stdout>".as_ref())?,
+            return Ok(EXIT_OK);
         }
-        return Ok(EXIT_OK);
-    }
-    let text = render_text(&args, &rep)?;
+    };
     if let (ReportFormat::Pdf, Some(p)) = (args.format, &args.out) {
         let pdf = print_pdf(&text)?;
         crate::output::write_atomic(p, &pdf)?;
