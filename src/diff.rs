@@ -189,7 +189,7 @@ impl<'m> Names<'m> {
 /// CIDR blocks of an interval set (ipnet decomposes ranges).
 pub fn cidrs(f: Family, iv: &Ivs) -> Vec<String> {
     let mut s = crate::model::AddrSet::new();
-    for &(lo, hi) in &iv.0 {
+    for &(lo, hi) in iv.0.iter() {
         match f {
             Family::V4 => s.v4.push((lo as u32, hi as u32)),
             Family::V6 => s.v6.push((lo, hi)),
@@ -213,7 +213,7 @@ pub fn describe_service(c: &Cube) -> String {
             .join(",")
     };
     let mut parts = Vec::new();
-    for &(lo, hi) in &c.proto.0 {
+    for &(lo, hi) in c.proto.0.iter() {
         for p in lo..=hi {
             let s = match p {
                 6 | 17 => {

@@ -535,7 +535,7 @@ mod tests {
         // The filter's 192.168.1.10 is the plant's 10.50.1.10 and, sent directly, 192.168.1.10.
         assert_eq!(
             preimage(&dnat, Family::V4, &Ivs::point(inside + 10)),
-            Ivs(vec![
+            Ivs::from_vec(vec![
                 (outside + 10, outside + 10),
                 (inside + 10, inside + 10)
             ])

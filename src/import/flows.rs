@@ -66,7 +66,7 @@ fn end_addrs(model: &Model, new: &NewAssets, e: &End) -> AddrSet {
 
 fn set_of(fam: Family, ivs: &Ivs) -> AddrSet {
     let mut s = AddrSet::new();
-    for &(lo, hi) in &ivs.0 {
+    for &(lo, hi) in ivs.0.iter() {
         match fam {
             Family::V4 => s.add_v4(lo as u32, hi as u32),
             Family::V6 => s.add_v6(lo, hi),
@@ -161,14 +161,14 @@ fn cover(
 fn items_of(c: &Cube) -> Result<Vec<ServiceItem>, String> {
     let mut out = Vec::new();
     let full_sport = c.sport.is_range(0, 65535);
-    for &(lo, hi) in &c.proto.0 {
+    for &(lo, hi) in c.proto.0.iter() {
         for p in lo..=hi {
             match p {
                 6 | 17 => {
                     if !full_sport || (p == 6 && !c.ack.is_range(0, 1)) {
                         return Err("a match on the source port or TCP flags".into());
                     }
-                    for &(a, b) in &c.port.0 {
+                    for &(a, b) in c.port.0.iter() {
                         let ports = PortRange {
                             lo: a as u16,
                             hi: b as u16,
@@ -200,7 +200,7 @@ fn items_of(c: &Cube) -> Result<Vec<ServiceItem>, String> {
                             }
                         ));
                     }
-                    for &(a, b) in &c.port.0 {
+                    for &(a, b) in c.port.0.iter() {
                         for t in a..=b {
                             let t = t as u8;
                             let item = if p == 1 {
@@ -229,7 +229,7 @@ fn items_of(c: &Cube) -> Result<Vec<ServiceItem>, String> {
 fn merge_rects(rects: Vec<(Ivs, Ivs)>) -> Vec<(Ivs, Ivs)> {
     let mut cuts: BTreeSet<u128> = BTreeSet::new();
     for (_, d) in &rects {
-        for &(lo, hi) in &d.0 {
+        for &(lo, hi) in d.0.iter() {
             cuts.insert(lo);
             if let Some(h) = hi.checked_add(1) {
                 cuts.insert(h);
@@ -354,7 +354,7 @@ fn services_of(
         }
     }
     for ((kind, n), iv) in left {
-        for &(lo, hi) in &iv.0 {
+        for &(lo, hi) in iv.0.iter() {
             let range = |p: &str| {
                 if lo == 0 && hi == 65535 {
                     p.to_string()

@@ -19,29 +19,58 @@ use super::intervals::{self, IntervalTree};
 use super::{AddrSet, Packet, ServiceItem};
 use foldhash::HashSet;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A sorted set of disjoint, non-adjacent, inclusive intervals over `u128`.
+///
+/// The sets every cube repeats (a protocol class's protocols, the whole port, source-port and
+/// ACK domains, every address of a family) are borrowed from statics: a cube copies them without
+/// allocating, and set operations whose result is one of their operands return that operand.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct Ivs(pub Vec<(u128, u128)>);
+pub struct Ivs(pub Cow<'static, [(u128, u128)]>);
+
+/// The single intervals cubes are made of most: domains, whole classes, whole families.
+static SHARED: [(u128, u128); 10] = [
+    (0, 0),
+    (0, 1),
+    (0, 255),
+    (0, 65535),
+    (0, u32::MAX as u128),
+    (0, u128::MAX),
+    (1, 1),
+    (6, 6),
+    (17, 17),
+    (58, 58),
+];
 
 impl Ivs {
+    /// A normalised interval list, owned.
+    pub fn from_vec(v: Vec<(u128, u128)>) -> Ivs {
+        match v[..] {
+            [] => Ivs::empty(),
+            [(lo, hi)] => Ivs::range(lo, hi),
+            _ => Ivs(Cow::Owned(v)),
+        }
+    }
     pub fn empty() -> Ivs {
-        Ivs(Vec::new())
+        Ivs(Cow::Borrowed(&[]))
     }
     pub fn range(lo: u128, hi: u128) -> Ivs {
-        if lo <= hi {
-            Ivs(vec![(lo, hi)])
-        } else {
-            Ivs::empty()
+        if lo > hi {
+            return Ivs::empty();
+        }
+        match SHARED.iter().position(|&i| i == (lo, hi)) {
+            Some(k) => Ivs(Cow::Borrowed(std::slice::from_ref(&SHARED[k]))),
+            None => Ivs(Cow::Owned(vec![(lo, hi)])),
         }
     }
     pub fn point(x: u128) -> Ivs {
-        Ivs(vec![(x, x)])
+        Ivs::range(x, x)
     }
     /// Builds a normalised set from arbitrary intervals.
     pub fn from_intervals(it: impl IntoIterator<Item = (u128, u128)>) -> Ivs {
-        Ivs(intervals::normalise(
+        Ivs::from_vec(intervals::normalise(
             it.into_iter().filter(|(l, h)| l <= h).collect(),
         ))
     }
@@ -53,18 +82,20 @@ impl Ivs {
         if let [(a, b)] = self.0[..] {
             // The common case: one interval, no search.
             let (l, h) = (a.max(lo), b.min(hi));
-            return if l <= h {
-                Ivs(vec![(l, h)])
+            return if (l, h) == (a, b) {
+                self.clone()
             } else {
-                Ivs::empty()
+                Ivs::range(l, h)
             };
         }
         let i = self.0.partition_point(|&(_, h)| h < lo);
-        Ivs(self.0[i..]
-            .iter()
-            .take_while(|&&(l, _)| l <= hi)
-            .map(|&(l, h)| (l.max(lo), h.min(hi)))
-            .collect())
+        Ivs::from_vec(
+            self.0[i..]
+                .iter()
+                .take_while(|&&(l, _)| l <= hi)
+                .map(|&(l, h)| (l.max(lo), h.min(hi)))
+                .collect(),
+        )
     }
     /// Is this exactly `[lo, hi]`?
     pub fn is_range(&self, lo: u128, hi: u128) -> bool {
@@ -80,16 +111,34 @@ impl Ivs {
         intervals::contains_point(&self.0, x)
     }
     pub fn union(&self, o: &Ivs) -> Ivs {
-        Ivs::from_intervals(self.0.iter().chain(&o.0).copied())
+        Ivs::from_intervals(self.0.iter().chain(o.0.iter()).copied())
     }
     pub fn intersect(&self, o: &Ivs) -> Ivs {
-        Ivs(intervals::intersect(&self.0, &o.0))
+        // One side inside the other's single interval, the common case: that side, uncopied.
+        if let [(lo, hi)] = o.0[..] {
+            if let Some((a, b)) = self.hull() {
+                if lo <= a && b <= hi {
+                    return self.clone();
+                }
+            }
+        }
+        if let [(lo, hi)] = self.0[..] {
+            if let Some((a, b)) = o.hull() {
+                if lo <= a && b <= hi {
+                    return o.clone();
+                }
+            }
+        }
+        Ivs::from_vec(intervals::intersect(&self.0, &o.0))
     }
     pub fn overlaps(&self, o: &Ivs) -> bool {
         intervals::overlaps(&self.0, &o.0)
     }
     pub fn subtract(&self, o: &Ivs) -> Ivs {
-        Ivs(intervals::subtract(&self.0, &o.0))
+        if !self.overlaps(o) {
+            return self.clone();
+        }
+        Ivs::from_vec(intervals::subtract(&self.0, &o.0))
     }
     pub fn is_subset(&self, o: &Ivs) -> bool {
         intervals::contains_all(&o.0, &self.0)
@@ -143,8 +192,10 @@ impl Family {
     /// One family's part of an address set.
     pub fn addrs(self, s: &AddrSet) -> Ivs {
         match self {
-            Family::V4 => Ivs(s.v4.iter().map(|&(l, h)| (l as u128, h as u128)).collect()),
-            Family::V6 => Ivs(s.v6.clone()),
+            Family::V4 => {
+                Ivs::from_vec(s.v4.iter().map(|&(l, h)| (l as u128, h as u128)).collect())
+            }
+            Family::V6 => Ivs::from_vec(s.v6.clone()),
         }
     }
     pub fn all_addrs(self) -> Ivs {
@@ -193,6 +244,9 @@ fn class_domains(c: Class) -> [(u128, u128); 3] {
     }
 }
 
+/// The protocols of the ICMP class.
+const ICMP_PROTOS: [(u128, u128); 2] = [(1, 1), (58, 58)];
+
 /// The protocols of every other protocol class.
 const OTHER_PROTOS: [(u128, u128); 5] = [(0, 0), (2, 5), (7, 16), (18, 57), (59, 255)];
 
@@ -201,12 +255,20 @@ fn class_protos(proto: &Ivs, c: Class) -> Ivs {
     match c {
         Class::Tcp => proto.clip(6, 6),
         Class::Udp => proto.clip(17, 17),
-        Class::Icmp => {
-            let mut v = proto.clip(1, 1);
-            v.0.extend(proto.clip(58, 58).0);
-            v
+        Class::Icmp => match (proto.contains(1), proto.contains(58)) {
+            (true, true) => Ivs(Cow::Borrowed(&ICMP_PROTOS)),
+            (true, false) => Ivs::point(1),
+            (false, true) => Ivs::point(58),
+            (false, false) => Ivs::empty(),
+        },
+        Class::Other => {
+            let v = proto.intersect(&Ivs(Cow::Borrowed(&OTHER_PROTOS)));
+            if v.0[..] == OTHER_PROTOS {
+                Ivs(Cow::Borrowed(&OTHER_PROTOS))
+            } else {
+                v
+            }
         }
-        Class::Other => proto.intersect(&Ivs(OTHER_PROTOS.to_vec())),
     }
 }
 
@@ -793,6 +855,62 @@ mod tests {
             Ivs::empty()
         );
         assert_eq!(ivs(&[(0, 3), (4, 5)]), ivs(&[(0, 5)]));
+    }
+
+    /// The shortcuts (shared statics, an operand returned as the result) give the sets the
+    /// interval routines compute, over sets near the shared ones and random ones.
+    #[test]
+    fn shortcuts_agree_with_the_interval_routines() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u128| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u128 % n
+        };
+        let mut sets: Vec<Ivs> = SHARED.iter().map(|&(l, h)| Ivs::range(l, h)).collect();
+        sets.push(Ivs::empty());
+        sets.push(Ivs(Cow::Borrowed(&OTHER_PROTOS)));
+        sets.push(Ivs(Cow::Borrowed(&ICMP_PROTOS)));
+        for _ in 0..200 {
+            let k = 1 + next(4) as usize;
+            let top = [2, 256, 65536, 1 << 32][next(4) as usize];
+            sets.push(Ivs::from_intervals((0..k).map(|_| {
+                let a = next(top);
+                (a, a + next(top / 2 + 1))
+            })));
+        }
+        for a in &sets {
+            for b in &sets {
+                assert_eq!(a.intersect(b).0[..], intervals::intersect(&a.0, &b.0)[..]);
+                assert_eq!(a.subtract(b).0[..], intervals::subtract(&a.0, &b.0)[..]);
+            }
+            for (lo, hi) in [(0, 0), (0, 65535), (6, 6), (1, 58), (100, 70_000)] {
+                let want: Vec<(u128, u128)> =
+                    a.0.iter()
+                        .filter(|&&(l, h)| l <= hi && h >= lo)
+                        .map(|&(l, h)| (l.max(lo), h.min(hi)))
+                        .collect();
+                assert_eq!(a.clip(lo, hi).0[..], want[..]);
+            }
+            for c in CLASSES {
+                let want = intervals::intersect(
+                    &a.0,
+                    &match c {
+                        Class::Tcp => vec![(6, 6)],
+                        Class::Udp => vec![(17, 17)],
+                        Class::Icmp => ICMP_PROTOS.to_vec(),
+                        Class::Other => OTHER_PROTOS.to_vec(),
+                    },
+                );
+                assert_eq!(class_protos(a, c).0[..], want[..]);
+            }
+        }
+        // The domains every cube repeats are not allocated.
+        for (l, h) in SHARED {
+            assert!(matches!(Ivs::range(l, h).0, Cow::Borrowed(_)));
+        }
+        assert!(matches!(Ivs::empty().0, Cow::Borrowed(_)));
     }
 
     fn net(s: &str) -> AddrSet {

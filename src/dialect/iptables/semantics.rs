@@ -677,7 +677,7 @@ impl RulesFile {
         let f = self.family;
         let (pneg, piv) = c.proto.clone().unwrap_or((false, Ivs::range(0, 255)));
         if (c.port.is_some() || c.sport.is_some())
-            && (pneg || !piv.is_subset(&Ivs(vec![(6, 6), (17, 17)])))
+            && (pneg || !piv.is_subset(&Ivs::from_vec(vec![(6, 6), (17, 17)])))
         {
             return Err(self.fail(t, "a port match needs `-p tcp` or `-p udp`"));
         }

@@ -301,7 +301,7 @@ fn selector_domain(sel: &Selector, fams: &[Family], tg: &Tag) -> Space<Tag> {
 
 /// The protocols whose header has its ports where `th dport` and `th sport` read: tcp and udp.
 fn tcp_udp() -> Ivs {
-    Ivs(vec![(6, 6), (17, 17)])
+    Ivs::from_vec(vec![(6, 6), (17, 17)])
 }
 
 /// Does a selector read a `th` field (alone or in a concatenation)?

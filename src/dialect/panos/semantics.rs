@@ -511,7 +511,7 @@ impl<'a> Resolved<'a> {
             )));
         };
         let range = |x: [Ivs; 2], what: &str| -> Result<(Family, u128, u128), ReadError> {
-            let one = |f: Family, v: &Ivs| match v.0.as_slice() {
+            let one = |f: Family, v: &Ivs| match &v.0[..] {
                 [(a, b)] => Some((f, *a, *b)),
                 _ => None,
             };
