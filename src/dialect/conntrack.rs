@@ -95,6 +95,26 @@ fn own_types(family: Family, state: State) -> Ivs {
 
 /// Every first packet of `family` that conntrack classifies as `state`.
 pub fn first_packets(family: Family, state: State) -> Vec<Cube> {
+    first_packets_of(family, state).to_vec()
+}
+
+/// [`first_packets`], computed once for every family and state: `verify` asks for them for
+/// every rule with a state match on every interface pair.
+fn first_packets_of(family: Family, state: State) -> &'static [Cube] {
+    static EVERY: std::sync::OnceLock<Vec<Vec<Cube>>> = std::sync::OnceLock::new();
+    let every = EVERY.get_or_init(|| {
+        Family::BOTH
+            .iter()
+            .flat_map(|&f| ALL.iter().map(move |&s| classify(f, s)))
+            .collect()
+    });
+    let f = Family::BOTH.iter().position(|&f| f == family).unwrap_or(0);
+    let s = ALL.iter().position(|&s| s == state).unwrap_or(0);
+    every.get(f * ALL.len() + s).map_or(&[], Vec::as_slice)
+}
+
+/// [`first_packets`] computed.
+fn classify(family: Family, state: State) -> Vec<Cube> {
     let all = || family.all_addrs();
     let (own, foreign) = match family {
         Family::V4 => (1, 58),
@@ -146,16 +166,11 @@ pub fn restrict<T: Clone>(m: Space<T>, states: &[State], families: &[Family]) ->
         // The common case (a rule on TCP and UDP ports): nothing to intersect.
         return if new { m } else { Space::new() };
     }
-    let mut icmp: Space<()> = Space::new();
-    for &f in families {
-        for &s in states {
-            for c in first_packets(f, s) {
-                if is_icmp_cube(&c) {
-                    icmp.push(c, ());
-                }
-            }
-        }
-    }
+    let icmp: Vec<&Cube> = families
+        .iter()
+        .flat_map(|&f| states.iter().flat_map(move |&s| first_packets_of(f, s)))
+        .filter(|c| is_icmp_cube(c))
+        .collect();
     let mut out = Space::new();
     for (c, t) in m.cubes {
         if !is_icmp_cube(&c) {
@@ -164,7 +179,7 @@ pub fn restrict<T: Clone>(m: Space<T>, states: &[State], families: &[Family]) ->
             }
             continue;
         }
-        for (x, _) in &icmp.cubes {
+        for x in &icmp {
             if let Some(y) = c.intersect(x) {
                 out.cubes.push((y, t.clone()));
             }
@@ -210,6 +225,15 @@ mod tests {
                 }
             }
             assert!(all.subtract(&union).is_empty() && union.subtract(&all).is_empty());
+        }
+    }
+
+    #[test]
+    fn each_state_is_computed_once_under_its_own_key() {
+        for f in Family::BOTH {
+            for s in ALL {
+                assert_eq!(first_packets(f, s), classify(f, s), "{f:?} {s:?}");
+            }
         }
     }
 

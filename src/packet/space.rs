@@ -283,7 +283,7 @@ fn whole_class_protos(proto: &Ivs, c: Class) -> bool {
 }
 
 /// A product of interval sets; every protocol in it belongs to one class.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Cube {
     pub family: Family,
     pub src: Ivs,
@@ -296,6 +296,19 @@ pub struct Cube {
     /// 1: a TCP segment with ACK or RST set; 0: without (the first of a connection), and every
     /// packet of other protocols.
     pub ack: Ivs,
+}
+
+/// A cube hashes by the ends of its address and port dimensions and its first protocol: equal
+/// cubes hash alike, and the cubes of one space rarely share all of them. Hashing every
+/// interval of every dimension was 3% of `verify`'s time (the index of a space's cubes).
+impl std::hash::Hash for Cube {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.family.hash(h);
+        self.src.hull().hash(h);
+        self.dst.hull().hash(h);
+        self.proto.first().hash(h);
+        self.port.hull().hash(h);
+    }
 }
 
 impl Cube {
