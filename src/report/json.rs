@@ -37,7 +37,7 @@ pub fn conduits<S: serde::Serializer>(c: &[ConduitView], s: S) -> Result<S::Ok, 
 }
 
 /// Writes `report` pretty-printed, its conduits serialised side by side when they are many.
-pub fn write(report: &Report, w: &mut dyn Write) -> serde_json::Result<()> {
+pub fn write<W: Write>(report: &Report, w: &mut W) -> serde_json::Result<()> {
     let flows: usize = report.conduits.iter().map(|c| c.flows.len()).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if flows < PARALLEL_FLOWS || threads < 2 {
@@ -49,7 +49,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> serde_json::Result<()> {
 
 /// [`write`] with the conduits serialised apart, in waves of `threads` chunks, whatever their
 /// number: the same bytes as `serde_json::to_writer_pretty` (the tests compare them).
-pub fn write_apart(report: &Report, w: &mut dyn Write, threads: usize) -> serde_json::Result<()> {
+pub fn write_apart<W: Write>(report: &Report, w: &mut W, threads: usize) -> serde_json::Result<()> {
     struct Apart;
     impl Drop for Apart {
         fn drop(&mut self) {

@@ -624,7 +624,8 @@ pub fn to_json(report: &Report) -> Result<String> {
 /// --format json` to its output). A failure to write is an I/O error on `name`.
 ///
 /// serde's formatter writes a token at a time (a quote, a colon, an indent); a buffer of its own
-/// type takes them without a call through `dyn Write` each, and passes `w` large blocks.
+/// type takes them without a call through `dyn Write` each (the serialiser is built for that
+/// buffer's type, so its writes inline), and passes `w` large blocks.
 pub fn write_json(
     report: &Report,
     w: &mut dyn std::io::Write,
