@@ -101,16 +101,10 @@ pub fn first_packets(family: Family, state: State) -> Vec<Cube> {
 /// [`first_packets`], computed once for every family and state: `verify` asks for them for
 /// every rule with a state match on every interface pair.
 fn first_packets_of(family: Family, state: State) -> &'static [Cube] {
-    static EVERY: std::sync::OnceLock<Vec<Vec<Cube>>> = std::sync::OnceLock::new();
-    let every = EVERY.get_or_init(|| {
-        Family::BOTH
-            .iter()
-            .flat_map(|&f| ALL.iter().map(move |&s| classify(f, s)))
-            .collect()
-    });
-    let f = Family::BOTH.iter().position(|&f| f == family).unwrap_or(0);
-    let s = ALL.iter().position(|&s| s == state).unwrap_or(0);
-    every.get(f * ALL.len() + s).map_or(&[], Vec::as_slice)
+    static EVERY: std::sync::OnceLock<[[Vec<Cube>; ALL.len()]; 2]> = std::sync::OnceLock::new();
+    let every = EVERY.get_or_init(|| Family::BOTH.map(|f| ALL.map(|s| classify(f, s))));
+    // `ALL` lists the states in their declaration order.
+    &every[(family == Family::V6) as usize][state as usize]
 }
 
 /// [`first_packets`] computed.

@@ -44,14 +44,28 @@ static SHARED: [(u128, u128); 10] = [
     (58, 58),
 ];
 
+/// `[lo, hi]` as a shared static, when it is one.
+fn shared(lo: u128, hi: u128) -> Option<&'static [(u128, u128)]> {
+    let k = SHARED.iter().position(|&i| i == (lo, hi))?;
+    Some(std::slice::from_ref(&SHARED[k]))
+}
+
+/// TCP and UDP.
+const TCP_UDP: [(u128, u128); 2] = [(6, 6), (17, 17)];
+
 impl Ivs {
-    /// A normalised interval list, owned.
+    /// A normalised interval list, owned unless it is one of the shared ones.
     pub fn from_vec(v: Vec<(u128, u128)>) -> Ivs {
         match v[..] {
             [] => Ivs::empty(),
-            [(lo, hi)] => Ivs::range(lo, hi),
+            [(lo, hi)] => Ivs(shared(lo, hi).map_or(Cow::Owned(v), Cow::Borrowed)),
             _ => Ivs(Cow::Owned(v)),
         }
+    }
+    /// TCP and UDP: the protocols whose header has its ports where `th dport`, `th sport` and
+    /// `--dport` read.
+    pub fn tcp_udp() -> Ivs {
+        Ivs(Cow::Borrowed(&TCP_UDP))
     }
     pub fn empty() -> Ivs {
         Ivs(Cow::Borrowed(&[]))
@@ -60,10 +74,7 @@ impl Ivs {
         if lo > hi {
             return Ivs::empty();
         }
-        match SHARED.iter().position(|&i| i == (lo, hi)) {
-            Some(k) => Ivs(Cow::Borrowed(std::slice::from_ref(&SHARED[k]))),
-            None => Ivs(Cow::Owned(vec![(lo, hi)])),
-        }
+        Ivs(shared(lo, hi).map_or_else(|| Cow::Owned(vec![(lo, hi)]), Cow::Borrowed))
     }
     pub fn point(x: u128) -> Ivs {
         Ivs::range(x, x)

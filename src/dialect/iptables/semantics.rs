@@ -676,9 +676,7 @@ impl RulesFile {
         let v6 = self.family == Family::V6;
         let f = self.family;
         let (pneg, piv) = c.proto.clone().unwrap_or((false, Ivs::range(0, 255)));
-        if (c.port.is_some() || c.sport.is_some())
-            && (pneg || !piv.is_subset(&Ivs::from_vec(vec![(6, 6), (17, 17)])))
-        {
+        if (c.port.is_some() || c.sport.is_some()) && (pneg || !piv.is_subset(&Ivs::tcp_udp())) {
             return Err(self.fail(t, "a port match needs `-p tcp` or `-p udp`"));
         }
         if c.icmp.is_some() && (pneg || piv != Ivs::point(if v6 { 58 } else { 1 })) {

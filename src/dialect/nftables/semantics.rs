@@ -299,11 +299,6 @@ fn selector_domain(sel: &Selector, fams: &[Family], tg: &Tag) -> Space<Tag> {
     out
 }
 
-/// The protocols whose header has its ports where `th dport` and `th sport` read: tcp and udp.
-fn tcp_udp() -> Ivs {
-    Ivs::from_vec(vec![(6, 6), (17, 17)])
-}
-
 /// Does a selector read a `th` field (alone or in a concatenation)?
 fn names_th(sel: &Selector) -> bool {
     match sel {
@@ -924,9 +919,9 @@ impl Ruleset {
         // (`meta l4proto tcp th dport 502`); otherwise the walk of the chain decides whether
         // anything else reaches it.
         let exact_for = bare
-            .filter(|_| !guard.as_ref().is_some_and(|g| g.is_subset(&tcp_udp())))
+            .filter(|_| !guard.as_ref().is_some_and(|g| g.is_subset(&Ivs::tcp_udp())))
             .map(|what| Exact {
-                protos: tcp_udp(),
+                protos: Ivs::tcp_udp(),
                 families: rule_families(r, fams),
                 what,
             });
@@ -1014,11 +1009,11 @@ impl Ruleset {
                 (None, _) => {}
                 // `th dport 502`: read for tcp and udp, where it is the port.
                 (Some(what), None) => {
-                    d.proto = Some(tcp_udp());
+                    d.proto = Some(Ivs::tcp_udp());
                     bare = Some(what);
                 }
                 // `meta l4proto . th dport { tcp . 502 }`: the element says its protocol.
-                (Some(_), Some(p)) if p.is_subset(&tcp_udp()) => {}
+                (Some(_), Some(p)) if p.is_subset(&Ivs::tcp_udp()) => {}
                 (Some(_), Some(_)) => return Err(self.table_err(
                     etag.as_ref().unwrap_or(t),
                     "`th dport` / `th sport` for a protocol other than tcp or udp is not supported",
