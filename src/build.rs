@@ -759,9 +759,6 @@ struct Staging<'a> {
     /// Files whose content differs from DIR's.
     changed: usize,
     entries: Vec<ManifestEntry>,
-    /// Written files on their way to [`fill_staging`]'s syncing thread: each is synced while
-    /// the next renders, and all of them before the set is swapped in.
-    sync: std::sync::mpsc::Sender<(std::fs::File, PathBuf)>,
 }
 
 impl Sink for Staging<'_> {
@@ -794,7 +791,7 @@ impl Staging<'_> {
     }
 
     /// [`Sink::put`]'s file: a hard link to DIR's when that holds the same bytes, else the
-    /// bytes written and handed to the syncing thread. Whether it wrote them.
+    /// bytes written and synced. Whether it wrote them.
     fn put_bytes(&self, path: &str, target: &Path, bytes: &[u8]) -> Result<bool> {
         use std::io::Write;
         let existing = self.dir.join(path);
@@ -803,18 +800,8 @@ impl Staging<'_> {
         }
         let mut f = std::fs::File::create(target).map_err(|e| Error::io(target, e))?;
         f.write_all(bytes).map_err(|e| Error::io(target, e))?;
-        self.synced(f, target);
+        f.sync_all().map_err(|e| Error::io(target, e))?;
         Ok(true)
-    }
-
-    /// Hands a written file to the syncing thread (or syncs it here when that thread is gone:
-    /// it then failed, and [`fill_staging`] returns its error).
-    fn synced(&self, file: std::fs::File, target: &Path) {
-        if let Err(std::sync::mpsc::SendError((file, _))) =
-            self.sync.send((file, target.to_path_buf()))
-        {
-            let _ = file.sync_all();
-        }
     }
 
     /// Writes one file rendered in memory; `listed` adds it to the manifest. A file DIR
@@ -851,7 +838,8 @@ impl Staging<'_> {
         let target = self.next(path)?;
         let file = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
         let (file, sha256, bytes) = render_beside(file, &target, render)?;
-        self.synced(file, &target);
+        file.sync_all().map_err(|e| Error::io(&target, e))?;
+        drop(file);
         self.entries.push(ManifestEntry {
             path: path.to_string(),
             sha256,
@@ -1048,39 +1036,14 @@ fn fill_staging(
     let old_ours: Vec<String> = old_manifest(dir)
         .map(|m| m.files.into_iter().map(|f| f.path).collect())
         .unwrap_or_default();
-    // Every file is synced before the swap, on a thread of its own: a central firewall's
-    // `report.json` takes longer to reach the disk than the Markdown and HTML reports take to
-    // write after it.
-    let (manifest, writes, changed) = std::thread::scope(|s| {
-        let (sync, written) = std::sync::mpsc::channel::<(std::fs::File, PathBuf)>();
-        let syncing = s.spawn(move || -> Result<()> {
-            let mut first = Ok(());
-            for (file, path) in written {
-                if let (Err(e), Ok(())) = (file.sync_all(), &first) {
-                    first = Err(Error::io(&path, e));
-                }
-            }
-            first
-        });
-        let mut st = Staging {
-            dir,
-            staging,
-            writes: 0,
-            changed: 0,
-            entries: Vec::new(),
-            sync,
-        };
-        let filled = fill(&mut st);
-        let (writes, changed) = (st.writes, st.changed);
-        // The channel closes: the thread syncs what is left and ends.
-        drop(st);
-        let synced = syncing
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let manifest = filled?;
-        synced?;
-        Ok::<_, Error>((manifest, writes, changed))
-    })?;
+    let mut st = Staging {
+        dir,
+        staging,
+        writes: 0,
+        changed: 0,
+        entries: Vec::new(),
+    };
+    let manifest = fill(&mut st)?;
     let ours: BTreeMap<&str, ()> = manifest
         .files
         .iter()
@@ -1094,7 +1057,7 @@ fn fill_staging(
     if let Ok(d) = std::fs::File::open(staging) {
         let _ = d.sync_all();
     }
-    Ok((writes, changed))
+    Ok((st.writes, st.changed))
 }
 
 fn carry_over(
