@@ -52,6 +52,7 @@ pub struct ScopeAssessment {
     pub name: String,
     /// The devices that enforce the scope (SL-C is theirs).
     pub devices: Vec<String>,
+    #[serde(serialize_with = "super::json::one_line_each")]
     pub frs: Vec<FrAssessment>,
     /// Why the SL-T is what it is, one sentence per FR with a risk (a zone without risks
     /// says so; a conduit without risks has none).

@@ -63,6 +63,7 @@ pub struct Assessment {
     pub sl_rdf: u8,
     /// Where the SL-T(RDF) comes from when it is not declared.
     pub sl_note: Option<String>,
+    #[serde(serialize_with = "super::json::one_line_each")]
     pub rows: Vec<Row>,
 }
 
@@ -73,6 +74,7 @@ pub struct SlRow {
     pub name: String,
     /// The SL-T vector `3/3/3/2/3/2/3`, or `not declared` (a conduit without SL-T).
     pub target: String,
+    #[serde(serialize_with = "super::json::one_line_each")]
     pub frs: Vec<SlFr>,
 }
 

@@ -1,5 +1,7 @@
 //! `report.json`, written as `serde_json::to_writer_pretty` writes it (but a line break and its
-//! indentation in one write), with the conduits of a large report serialised on every core.
+//! indentation in one write), except that the records a report lists by the hundred thousand
+//! (flows, FR rows, assets, SL vectors) are each written on one line ([`OneLine`]); with the
+//! conduits of a large report serialised on every core.
 //!
 //! A central firewall's conduits are most of the file (hundreds of megabytes at a million
 //! flows), and one core serialising them was the last long wait of `build`. Above
@@ -7,8 +9,8 @@
 //! array, by [`conduits`] on this thread only), and where that empty array is closed the
 //! conduits are written in their place, serialised in waves of chunks side by side at the
 //! depth they have there. [`Pretty`] is serde_json's pretty formatter (two spaces) that can
-//! start at a depth; the bytes are those of one pretty serialisation of the whole report, which
-//! the tests compare.
+//! start at a depth; the bytes are those of one serialisation of the whole report, which the
+//! tests compare.
 
 use super::{ConduitView, Report};
 use serde::Serialize;
@@ -25,6 +27,37 @@ const CHUNK: usize = 32;
 thread_local! {
     /// Set while [`write`] serialises the report without its conduits.
     static CONDUITS_APART: Cell<bool> = const { Cell::new(false) };
+    /// Set by [`OneLine`] for the array or object it is about to serialise.
+    static ONE_LINE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A record that [`Pretty`] writes on one line (`{"source": "a", "destination": "b", ...}`):
+/// a flow, an FR row, an asset. A report lists hundreds of thousands of them; one line each
+/// is a third of the bytes of one line per member, and a change to a record is a change to
+/// its line. Any other serialiser sees the value itself.
+pub struct OneLine<'a, T>(pub &'a T);
+
+impl<T: Serialize> Serialize for OneLine<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ONE_LINE.set(true);
+        let done = self.0.serialize(s);
+        // Consumed by the array or object it began, or unused (a null, another serialiser).
+        ONE_LINE.set(false);
+        done
+    }
+}
+
+/// `serialize_with` for a record written on one line ([`OneLine`]).
+pub fn one_line<T: Serialize, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    OneLine(v).serialize(s)
+}
+
+/// `serialize_with` for a list of records, each on a line of its own ([`OneLine`]).
+pub fn one_line_each<T: Serialize, S: serde::Serializer>(
+    items: &[T],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(items.iter().map(OneLine))
 }
 
 /// The `conduits` field of [`Report`]: an empty array while [`write`] writes them apart.
@@ -76,6 +109,8 @@ pub fn write_apart<W: Write>(report: &Report, w: &mut W, threads: usize) -> serd
 struct Pretty<'a> {
     level: usize,
     has_value: bool,
+    /// The level of the array or object being written on one line ([`OneLine`]), 0 when none.
+    inline: usize,
     splice: Option<Splice<'a>>,
 }
 
@@ -91,16 +126,40 @@ impl Pretty<'_> {
     /// The end of an array or an object: on a line of its own when it holds anything.
     fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.level -= 1;
-        if self.has_value {
+        if self.inline != 0 {
+            if self.level < self.inline {
+                self.inline = 0;
+            }
+        } else if self.has_value {
             line(w, false, self.level)?;
         }
         w.write_all(bracket)
+    }
+
+    /// The start of an array or an object: on one line from here when [`OneLine`] asks.
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        if self.inline == 0 && ONE_LINE.replace(false) {
+            self.inline = self.level;
+        }
+        w.write_all(bracket)
+    }
+
+    /// Before an element or a key: a line break and indentation, or `, ` on one line.
+    fn next<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        match (self.inline, first) {
+            (0, _) => line(w, !first, self.level),
+            (_, true) => Ok(()),
+            (_, false) => w.write_all(b", "),
+        }
     }
 
     fn at(level: usize) -> Pretty<'static> {
         Pretty {
             level,
             has_value: false,
+            inline: 0,
             splice: None,
         }
     }
@@ -165,9 +224,7 @@ impl Splice<'_> {
 
 impl Formatter for Pretty<'_> {
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"[")
+        self.open(w, b"[")
     }
     fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         // The top-level `conduits` (written empty): its elements go here.
@@ -181,16 +238,14 @@ impl Formatter for Pretty<'_> {
         self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        line(w, !first, self.level)
+        self.next(w, first)
     }
     fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
         self.has_value = true;
         Ok(())
     }
     fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"{")
+        self.open(w, b"{")
     }
     fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.close(w, b"}")
@@ -199,7 +254,7 @@ impl Formatter for Pretty<'_> {
         if let Some(s) = self.splice.as_mut() {
             s.key.clear();
         }
-        line(w, !first, self.level)
+        self.next(w, first)
     }
     fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, f: &str) -> io::Result<()> {
         if let Some(s) = self.splice.as_mut().filter(|_| self.level == 1) {
@@ -251,5 +306,78 @@ mod tests {
                 "depth {depth}"
             );
         }
+    }
+
+    #[derive(Serialize)]
+    struct Rec {
+        a: u8,
+        b: Vec<&'static str>,
+        c: Option<u8>,
+        e: Vec<u8>,
+        o: std::collections::BTreeMap<&'static str, u8>,
+    }
+
+    #[derive(Serialize)]
+    struct Doc {
+        #[serde(serialize_with = "one_line_each")]
+        recs: Vec<Rec>,
+        #[serde(serialize_with = "one_line")]
+        one: Rec,
+        #[serde(serialize_with = "one_line")]
+        none: Option<Rec>,
+        #[serde(serialize_with = "one_line_each")]
+        no_recs: Vec<Rec>,
+        after: Vec<Vec<u8>>,
+    }
+
+    fn rec(a: u8) -> Rec {
+        Rec {
+            a,
+            b: vec!["x", "y\"z"],
+            c: None,
+            e: vec![],
+            o: [("k", a)].into_iter().collect(),
+        }
+    }
+
+    /// Records on one line, at any depth; what follows a record, or a null where a record
+    /// could be, is pretty again; the value is the one serde_json serialises.
+    #[test]
+    fn one_line_records_and_pretty_around_them() {
+        let doc = Doc {
+            recs: vec![rec(1), rec(2)],
+            one: rec(3),
+            none: None,
+            no_recs: vec![],
+            after: vec![vec![1], vec![]],
+        };
+        let r = r#"{"a": N, "b": ["x", "y\"z"], "c": null, "e": [], "o": {"k": N}}"#;
+        let expected = format!(
+            "{{\n  \"recs\": [\n    {},\n    {}\n  ],\n  \"one\": {},\n  \"none\": null,\n  \"no_recs\": [],\n  \"after\": [\n    [\n      1\n    ],\n    []\n  ]\n}}",
+            r.replace('N', "1"),
+            r.replace('N', "2"),
+            r.replace('N', "3"),
+        );
+        for depth in [0, 1, 70] {
+            let mut v: Vec<u8> = Vec::new();
+            let mut ser = serde_json::Serializer::with_formatter(&mut v, Pretty::at(depth));
+            doc.serialize(&mut ser).unwrap();
+            let text = String::from_utf8(v).unwrap();
+            let pad = "  ".repeat(depth);
+            assert_eq!(
+                text,
+                expected.replace('\n', &format!("\n{pad}")),
+                "depth {depth}"
+            );
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, serde_json::to_value(&doc).unwrap());
+        }
+        // Another serialiser sees the records themselves, and the mark does not stay behind.
+        let theirs = serde_json::to_string_pretty(&doc).unwrap();
+        assert!(
+            theirs.contains("    {\n      \"a\": 1,\n      \"b\": [\n"),
+            "{theirs}"
+        );
+        assert!(!ONE_LINE.get());
     }
 }

@@ -262,7 +262,9 @@ pub struct ZoneView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nat: Vec<NatView>,
     pub vlan: Option<u16>,
+    #[serde(serialize_with = "json::one_line_each")]
     pub assets: Vec<AssetView>,
+    #[serde(serialize_with = "json::one_line")]
     pub sl_target: SlView,
     pub safety: bool,
     /// A transit network: it carries flows between other zones (`transit`).
@@ -334,9 +336,11 @@ pub struct ConduitView {
     pub name: String,
     pub description: Option<String>,
     pub zones: Vec<String>,
+    #[serde(serialize_with = "json::one_line")]
     pub sl_target: Option<SlView>,
     /// The SL-T(RDF) the FR 5 assessment uses: the declared one, or the highest of its zones.
     pub sl_rdf: u8,
+    #[serde(serialize_with = "json::one_line_each")]
     pub flows: Vec<FlowView>,
     pub enforcement: Vec<Enforcement>,
     pub services: Vec<String>,

@@ -614,10 +614,12 @@ pub fn to_markdown_and_html_in(report: &Report, layout: Layout) -> Result<(Strin
     }
 }
 
+/// `report.json`'s text: the report pretty-printed, each flow, FR row, asset and SL vector on
+/// one line (see [`super::json`]).
 pub fn to_json(report: &Report) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(report).map_err(|e| Error::Other(e.to_string()))?;
-    s.push('\n');
-    Ok(s)
+    let mut out = Vec::new();
+    write_json(report, &mut out, "report.json".as_ref())?;
+    String::from_utf8(out).map_err(|e| Error::Other(e.to_string()))
 }
 
 /// [`to_json`] written to `w` as it is produced (`build` streams it to `report.json`, `report
